@@ -266,7 +266,8 @@ static void test_proc_pagetypeinfo_matches_linux_layout(void **state)
 		size_t head = type ? (size_t)(type - l) + 17 : 22;
 		int h = -1;
 		for (int j = 0; j < host.n && h < 0; j++)
-			if (!strncmp(host.line[j] + 16, l + 16, head - 16) && !strncmp(host.line[j], l, 6))
+			if (strlen(host.line[j]) >= head &&
+			    !strncmp(host.line[j] + 16, l + 16, head - 16) && !strncmp(host.line[j], l, 6))
 				h = j;
 		if (h < 0)
 			fail_msg("row '%s' has no counterpart in Linux's pagetypeinfo", l);
