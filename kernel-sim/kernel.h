@@ -11,6 +11,7 @@
 #ifndef KSIM_KERNEL_H
 #define KSIM_KERNEL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -65,6 +66,12 @@ struct kernel {
 	int percpu_pagelist_high_fraction;     /* 0: Linux's default pcp sizing */
 	unsigned long vm_events[NR_VM_EVENT_ITEMS]; /* /proc/vmstat events */
 	unsigned long boot_free_pages;         /* nr_free_pages right after boot */
+	unsigned long alloc_failures;          /* allocations that returned NULL */
+	bool pcp_disabled;                     /* order-0 pages bypass the pcp lists */
+	int movable_zone;                      /* the zone ZONE_MOVABLE is carved from */
+	unsigned long zone_movable_pfn[MAX_NUMNODES]; /* first ZONE_MOVABLE pfn per node, 0: none */
+	uint64_t vmalloc_total;                /* bytes of kernel virtual space for vmalloc */
+	unsigned long direct_pages_count[3];   /* direct map entries: 4K, 2M, 1G pages */
 	struct slab_state *slab;               /* SLUB: caches and kmalloc classes */
 	struct vmap_state *vmap;               /* vmalloc areas and kernel page tables */
 };

@@ -47,6 +47,20 @@ void bus_destroy(struct phys_bus *bus)
 	bus->ram_fd = -1;
 }
 
+int bus_populate(struct phys_bus *bus, uint64_t pa, uint64_t len)
+{
+#ifdef MADV_POPULATE_WRITE
+	uint64_t start = pa & ~4095ULL, end = (pa + len + 4095) & ~4095ULL;
+	if (!bus_ram_ptr(bus, start, end - start))
+		return -EINVAL;
+	if (madvise(bus->ram + start, end - start, MADV_POPULATE_WRITE) < 0)
+		return -errno;
+	return 0;
+#else
+	return -ENOSYS;
+#endif
+}
+
 static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 {
 	return a < b + blen && b < a + alen;

@@ -48,6 +48,10 @@ int bus_init(struct phys_bus *bus, uint64_t ram_size);
 /* Unmaps guest RAM and forgets every MMIO region. Safe on a zeroed or destroyed bus. */
 void bus_destroy(struct phys_bus *bus);
 
+/* Asks the host to commit RAM [pa, pa+len) now, in one call, rather than one page fault
+ * at a time (a large mem_map is written right after). Only a hint: 0 or -errno. */
+int bus_populate(struct phys_bus *bus, uint64_t pa, uint64_t len);
+
 /* Claims [base, base+size) for MMIO. -EINVAL if it overlaps RAM or another region,
  * -ENOSPC if the table is full, else 0. */
 int bus_register_mmio(struct phys_bus *bus, uint64_t base, uint64_t size,

@@ -1,0 +1,100 @@
+/*
+ * mmemu info [machine options] [--file NAME]...: boots the machine's memory and prints the
+ * memory-management /proc files as Linux would show them right after boot.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "emu/commands.h"
+#include "emu/machine.h"
+#include "emu/options.h"
+#include "kernel-sim/proc.h"
+
+struct proc_file {
+	const char *name;
+	void (*show)(struct seq_file *m, struct kernel *k);
+};
+
+static const struct proc_file proc_files[] = {
+	{"buddyinfo", buddyinfo_show},
+	{"pagetypeinfo", pagetypeinfo_show},
+	{"zoneinfo", zoneinfo_show},
+	{"meminfo", meminfo_show},
+	{"vmstat", vmstat_show},
+};
+
+#define NR_PROC_FILES (sizeof(proc_files) / sizeof(proc_files[0]))
+
+static void info_usage(FILE *f)
+{
+	fprintf(f, "usage: mmemu info [machine options] [--file NAME]...\n"
+		   "Boots the machine's memory and prints /proc files (all of them, or each NAME:");
+	for (size_t i = 0; i < NR_PROC_FILES; i++)
+		fprintf(f, " %s", proc_files[i].name);
+	fprintf(f, ").\n\n%s", machine_options_help);
+}
+
+static const struct proc_file *find_proc_file(const char *name)
+{
+	for (size_t i = 0; i < NR_PROC_FILES; i++)
+		if (!strcmp(proc_files[i].name, name))
+			return &proc_files[i];
+	return NULL;
+}
+
+static void print_proc_file(struct kernel *k, const struct proc_file *f, bool heading)
+{
+	struct seq_file m;
+	seq_init(&m);
+	f->show(&m, k);
+	if (heading)
+		printf("==> /proc/%s <==\n", f->name);
+	fputs(m.buf, stdout);
+	if (heading)
+		putchar('\n');
+	seq_release(&m);
+}
+
+int cmd_info(int argc, char **argv)
+{
+	struct machine_opts opts;
+	const struct proc_file *wanted[NR_PROC_FILES];
+	size_t nr_wanted = 0;
+	char err[256];
+	machine_opts_init(&opts);
+	for (int i = 0; i < argc;) {
+		int r = machine_option(argc, argv, &i, &opts, err, sizeof(err));
+		if (r < 0)
+			return usage_error("info: %s", err);
+		if (r > 0)
+			continue;
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			info_usage(stdout);
+			return 0;
+		}
+		if (!strcmp(argv[i], "--file") && i + 1 < argc) {
+			const struct proc_file *f = find_proc_file(argv[i + 1]);
+			if (!f)
+				return usage_error("info: no such /proc file: %s", argv[i + 1]);
+			if (nr_wanted < NR_PROC_FILES)
+				wanted[nr_wanted++] = f;
+			i += 2;
+			continue;
+		}
+		return usage_error("info: unknown option '%s' (try mmemu info --help)", argv[i]);
+	}
+	if (machine_options_finish(&opts, err, sizeof(err)) < 0)
+		return usage_error("info: %s", err);
+	struct machine m;
+	if (machine_create(&m, &opts.params, err, sizeof(err)) < 0)
+		return usage_error("info: %s", err);
+	if (nr_wanted == 0) {
+		for (size_t i = 0; i < NR_PROC_FILES; i++)
+			print_proc_file(&m.kernel, &proc_files[i], true);
+	} else {
+		for (size_t i = 0; i < nr_wanted; i++)
+			print_proc_file(&m.kernel, wanted[i], nr_wanted > 1);
+	}
+	machine_destroy(&m);
+	return 0;
+}

@@ -1,0 +1,23 @@
+/*
+ * The machine: guest RAM on its bus and the simulated kernel that manages it. The CPU and
+ * the MMU join here as they land. Every command that runs or inspects a machine builds one
+ * with machine_create().
+ */
+#ifndef EMU_MACHINE_H
+#define EMU_MACHINE_H
+
+#include <stddef.h>
+
+#include "kernel-sim/kernel.h"
+#include "mmu/bus.h"
+
+struct machine {
+	struct phys_bus bus; /* guest RAM and MMIO */
+	struct kernel kernel; /* the simulated kernel */
+};
+
+/* Maps RAM and boots the kernel as p says. 0, or -1 with a one-line reason in err. */
+int machine_create(struct machine *m, const struct boot_params *p, char *err, size_t errlen);
+void machine_destroy(struct machine *m);
+
+#endif /* EMU_MACHINE_H */
