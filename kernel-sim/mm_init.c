@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "kernel-sim/page_alloc.h"
+#include "kernel-sim/vmalloc.h"
 
 static const char *const zone_names[MAX_NR_ZONES] = {
 	"DMA", "DMA32", "Normal", "HighMem", "Movable",
@@ -319,6 +320,14 @@ int kernel_boot(struct kernel *k, struct phys_bus *bus, const struct boot_params
 		kernel_shutdown(k);
 		return -ENOMEM;
 	}
+	int vm_err = vmalloc_init(k);
+	if (vm_err) {
+		snprintf(err, errlen, "%s",
+			 vm_err == -EINVAL ? "bad vmalloc size: a multiple of 4 KiB, 8 KiB .. 32 TiB"
+					   : "no memory for the kernel page tables");
+		kernel_shutdown(k);
+		return vm_err;
+	}
 	k->boot_free_pages = (unsigned long)global_zone_page_state(k, NR_FREE_PAGES);
 	return 0;
 
@@ -330,6 +339,7 @@ out_nomem:
 
 void kernel_shutdown(struct kernel *k)
 {
+	vmalloc_shutdown(k);
 	free(k->section_mem_map);
 	k->section_mem_map = NULL;
 }

@@ -287,8 +287,10 @@ static int direct_map_range(struct direct_map *dm, uint64_t *table, int i, uint6
 		bool whole = (va & (size - 1)) == 0 && stop - va == size;
 		if (i == dm->nr_levels - 1) {
 			table[idx] = pa | __PAGE_KERNEL;
+			dm->k->direct_pages_count[0]++;
 		} else if (lv->large_ok && whole) {
 			table[idx] = pa | __PAGE_KERNEL_LARGE;
+			dm->k->direct_pages_count[lv->shift == PUD_SHIFT ? 2 : 1]++;
 		} else {
 			if (!entry_populate(dm->k, &table[idx]))
 				return -ENOMEM;

@@ -477,6 +477,7 @@ int vmalloc_init(struct kernel *k)
 		return -ENOMEM;
 	}
 	k->vmap = vs;
+	k->vmalloc_total = size;
 	int err = init_mem_mapping(k);
 	if (!err)
 		err = preallocate_vmalloc_pages(k);
@@ -500,4 +501,5 @@ void vmalloc_shutdown(struct kernel *k)
 	munmap(vs->mirror, vs->vmalloc_end - vs->vmalloc_start);
 	free(vs);
 	k->vmap = NULL;
+	k->vmalloc_total = 0;
 }
