@@ -309,6 +309,14 @@ int kernel_boot(struct kernel *k, struct phys_bus *bus, const struct boot_params
 		if (free_area_init_node(k, nid, lo, hi) < 0)
 			goto out_nomem;
 	memmap_init(k);
+	int vm_err = vmalloc_init(k);
+	if (vm_err) {
+		snprintf(err, errlen, "%s",
+			 vm_err == -EINVAL ? "bad vmalloc size: a multiple of 4 KiB, 8 KiB .. 32 TiB"
+					   : "no memory for the kernel page tables or vmalloc space");
+		kernel_shutdown(k);
+		return vm_err;
+	}
 	memblock_free_all(k);
 	build_all_zonelists(k);
 	init_per_zone_wmark_min(k);
@@ -319,14 +327,6 @@ int kernel_boot(struct kernel *k, struct phys_bus *bus, const struct boot_params
 			 k->totalreserve_pages);
 		kernel_shutdown(k);
 		return -ENOMEM;
-	}
-	int vm_err = vmalloc_init(k);
-	if (vm_err) {
-		snprintf(err, errlen, "%s",
-			 vm_err == -EINVAL ? "bad vmalloc size: a multiple of 4 KiB, 8 KiB .. 32 TiB"
-					   : "no memory for the kernel page tables");
-		kernel_shutdown(k);
-		return vm_err;
 	}
 	k->boot_free_pages = (unsigned long)global_zone_page_state(k, NR_FREE_PAGES);
 	return 0;

@@ -110,9 +110,23 @@ pte_t *pte_offset_kernel(const struct kernel *k, pmd_t *pmd, uint64_t va)
 	return (pte_t *)entry_table(k, pmd_val(*pmd)) + pte_index(va);
 }
 
-/* One zeroed page for a table, marked and counted; its host address, or NULL. */
+/*
+ * One zeroed page for a table, marked PageTable; its host address, or NULL. While memblock
+ * is up (boot, before the buddy allocator) the page is reserved from memblock, as Linux's
+ * alloc_low_pages() takes the early tables, and like those it stays out of NR_PAGETABLE;
+ * afterwards it comes from the buddy allocator and is counted.
+ */
 static void *pgtable_page_alloc(struct kernel *k)
 {
+	if (!k->memblock.retired) {
+		void *table = memblock_alloc_node(k, PAGE_SIZE, PAGE_SIZE, numa_node_id(k),
+						  "page tables");
+		if (!table)
+			return NULL;
+		SetPageTable(virt_to_page(k, table));
+		k->vmap->nr_boot_tables++;
+		return table;
+	}
 	struct page *page = alloc_pages(k, GFP_PGTABLE, 0);
 	if (!page)
 		return NULL;
@@ -121,10 +135,11 @@ static void *pgtable_page_alloc(struct kernel *k)
 	return page_address(k, page);
 }
 
+/* Boot tables (reserved pages) belong to the kernel's own mappings and are never freed. */
 static void pgtable_page_free(struct kernel *k, void *table)
 {
 	struct page *page = virt_to_page(k, table);
-	BUG_ON(!PageTable(page));
+	BUG_ON(!PageTable(page) || PageReserved(page));
 	__ClearPageTable(page);
 	__mod_node_page_state(page_pgdat(k, page), NR_PAGETABLE, -1);
 	__free_pages(k, page, 0);
@@ -362,8 +377,8 @@ int init_mem_mapping(struct kernel *k)
 	if (!pgd)
 		return -ENOMEM;
 	k->vmap->init_pgd = pgd;
-	unsigned long before = nr_pgtable_pages(k);
+	unsigned long before = k->vmap->nr_boot_tables;
 	int err = kernel_physical_mapping_init(k, 0, PFN_PHYS(k->max_pfn));
-	k->vmap->nr_direct_map_tables = nr_pgtable_pages(k) - before;
+	k->vmap->nr_direct_map_tables = k->vmap->nr_boot_tables - before;
 	return err;
 }

@@ -330,8 +330,9 @@ unsigned kernel_pgd_boundary(const struct kernel *k);
 /*
  * Allocation. Each allocates the missing next-level table when the entry is none (one zeroed
  * order-0 page from the buddy allocator with GFP_KERNEL, marked PageTable, counted in the
- * node's NR_PAGETABLE), links it with _PAGE_TABLE, and returns the entry for va in it.
- * NULL when the page allocator has no page. The entry passed in must not be a leaf.
+ * node's NR_PAGETABLE; during boot, before the buddy allocator, a page of memblock instead),
+ * links it with _PAGE_TABLE, and returns the entry for va in it. NULL when no page can be
+ * had. The entry passed in must not be a leaf.
  */
 p4d_t *p4d_alloc(struct kernel *k, pgd_t *pgd, uint64_t va);
 pud_t *pud_alloc(struct kernel *k, p4d_t *p4d, uint64_t va);
@@ -370,7 +371,8 @@ pte_t *lookup_address(const struct kernel *k, uint64_t va, enum pg_level *level)
 int kernel_physical_mapping_init(struct kernel *k, uint64_t paddr_start, uint64_t paddr_end);
 
 /* Allocates the kernel's top-level table (init_pgd) and maps all RAM at the direct map, as
- * Linux's init_mem_mapping(). Needs k->vmap and the buddy allocator. 0 or -ENOMEM. */
+ * Linux's init_mem_mapping(). Needs k->vmap; runs while memblock is up, so the tables are
+ * boot memory (reserved, PageTable, outside NR_PAGETABLE as on Linux). 0 or -ENOMEM. */
 int init_mem_mapping(struct kernel *k);
 
 /* Page-table pages allocated through these helpers and not yet freed, machine-wide. */

@@ -151,7 +151,8 @@ static void vunmap_range(struct kernel *k, uint64_t start, uint64_t end)
 
 /* Every pgd entry of the vmalloc range gets its next-level table now, so each pgd_alloc()
  * copies them and later vmallocs never need to sync pgds (Linux's
- * preallocate_vmalloc_pages). */
+ * preallocate_vmalloc_pages; it runs after the buddy allocator is up, here from memblock
+ * with the other boot tables, which keeps the buddy and pcp lists untouched by boot). */
 static int preallocate_vmalloc_pages(struct kernel *k)
 {
 	struct vmap_state *vs = k->vmap;

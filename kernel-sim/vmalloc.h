@@ -77,14 +77,16 @@ struct vmap_state {
 	struct list_head busy;           /* struct vmap_area, sorted, never overlapping */
 	unsigned long nr_areas;          /* entries of busy */
 	unsigned long nr_vmalloc_pages;  /* frames owned by VM_ALLOC areas */
-	unsigned long nr_direct_map_tables; /* table pages the direct map took at boot */
+	unsigned long nr_boot_tables;    /* table pages taken from memblock at boot */
+	unsigned long nr_direct_map_tables; /* of which the direct map's (init_pgd excluded) */
 };
 
 /* Builds the kernel page tables (init_pgd with the direct map of all RAM, the vmalloc
  * range's top-level entries pre-populated) and the vmalloc space with its host mirror.
- * Needs the buddy allocator. 0, -EINVAL (bad params.vmalloc_size or a host with pages other
- * than 4 KiB) or -ENOMEM. i386 layouts are not implemented: there it sets up nothing and
- * returns 0, and vmalloc() returns NULL. */
+ * Boot calls it after memmap_init() and before memblock_free_all(), as Linux builds its
+ * early tables from memblock; vmalloc() itself then needs the buddy allocator. 0, -EINVAL
+ * (bad params.vmalloc_size or a host with pages other than 4 KiB) or -ENOMEM. i386 layouts
+ * are not implemented: there it sets up nothing and returns 0, and vmalloc() returns NULL. */
 int vmalloc_init(struct kernel *k);
 /* Releases the host mirror and the host bookkeeping (guest RAM belongs to the bus). */
 void vmalloc_shutdown(struct kernel *k);

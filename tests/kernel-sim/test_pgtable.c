@@ -183,6 +183,13 @@ static void test_pgtable_direct_map_of_64m_uses_2m_pages(void **state)
 	}
 	/* one PDPT and one PD map 64 MiB */
 	assert_int_equal(f->k.vmap->nr_direct_map_tables, 2);
+	/* boot tables: those two, the PML4 and the vmalloc range's PDPT; memblock memory,
+	 * reserved, not in NR_PAGETABLE (Linux's PageTables leaves out the early tables) */
+	assert_int_equal(f->k.vmap->nr_boot_tables, 4);
+	assert_int_equal(global_node_page_state(&f->k, NR_PAGETABLE), 0);
+	struct page *pml4 = virt_to_page(&f->k, init_pgd(&f->k));
+	assert_true(PageTable(pml4));
+	assert_true(PageReserved(pml4));
 }
 
 /* 1 GiB + 2 MiB + 8 KiB: a 1 GiB page, a 2 MiB page, two 4 KiB pages. Tables: the PDPT, one
