@@ -71,6 +71,7 @@ struct kernel {
 	int movable_zone;                      /* the zone ZONE_MOVABLE is carved from */
 	unsigned long zone_movable_pfn[MAX_NUMNODES]; /* first ZONE_MOVABLE pfn per node, 0: none */
 	uint64_t vmalloc_total;                /* bytes of kernel virtual space for vmalloc */
+	unsigned long nr_vmalloc_pages;        /* pages backing vmalloc areas (VmallocUsed) */
 	unsigned long direct_pages_count[3];   /* direct map entries: 4K, 2M, 1G pages */
 	struct slab_state *slab;               /* SLUB: caches and kmalloc classes */
 	struct vmap_state *vmap;               /* vmalloc areas and kernel page tables */

@@ -90,12 +90,12 @@ void meminfo_show(struct seq_file *m, struct kernel *k)
 	show_val_kb(m, "PageTables:     ", node_pages(k, NR_PAGETABLE));
 	show_val_kb(m, "SecPageTables:  ", node_pages(k, NR_SEC_PAGETABLE));
 	show_val_kb(m, "NFS_Unstable:   ", 0);
-	show_val_kb(m, "Bounce:         ", (unsigned long)global_zone_page_state(k, NR_BOUNCE));
-	show_val_kb(m, "WritebackTmp:   ", node_pages(k, NR_WRITEBACK_TEMP));
+	show_val_kb(m, "Bounce:         ", 0);
+	show_val_kb(m, "WritebackTmp:   ", 0);
 	show_val_kb(m, "CommitLimit:    ", k->totalram_pages * 50 / 100);
 	show_val_kb(m, "Committed_AS:   ", 0);
 	seq_printf(m, "VmallocTotal:   %8llu kB\n", (unsigned long long)(k->vmalloc_total >> 10));
-	show_val_kb(m, "VmallocUsed:    ", node_pages(k, NR_VMALLOC));
+	show_val_kb(m, "VmallocUsed:    ", k->nr_vmalloc_pages);
 	show_val_kb(m, "VmallocChunk:   ", 0);
 	show_val_kb(m, "Percpu:         ", 0);
 	show_val_kb(m, "AnonHugePages:  ", 0);

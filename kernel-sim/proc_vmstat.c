@@ -191,6 +191,17 @@ void zoneinfo_show(struct seq_file *m, struct kernel *k)
 	}
 }
 
+/* Per-zone events exist only for the zones of the configuration (no pgalloc_high on
+ * x86-64, no pgalloc_dma32 on i386). */
+static bool vm_event_shown(const struct kernel *k, int item)
+{
+	static const int groups[] = {PGALLOC_DMA, ALLOCSTALL_DMA, PGSCAN_SKIP_DMA};
+	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)
+		if (item >= groups[g] && item < groups[g] + MAX_NR_ZONES)
+			return zone_configured(k, item - groups[g]);
+	return true;
+}
+
 void vmstat_show(struct seq_file *m, struct kernel *k)
 {
 	for (int i = 0; i < NR_VM_ZONE_STAT_ITEMS; i++)
@@ -207,5 +218,6 @@ void vmstat_show(struct seq_file *m, struct kernel *k)
 	seq_printf(m, "nr_dirty_threshold %lu\n", dirtyable * 20 / 100);
 	seq_printf(m, "nr_dirty_background_threshold %lu\n", dirtyable * 10 / 100);
 	for (int i = 0; i < NR_VM_EVENT_ITEMS; i++)
-		seq_printf(m, "%s %lu\n", vm_event_names[i], k->vm_events[i]);
+		if (vm_event_shown(k, i))
+			seq_printf(m, "%s %lu\n", vm_event_names[i], k->vm_events[i]);
 }

@@ -7,7 +7,7 @@
 const char *const zone_stat_names[NR_VM_ZONE_STAT_ITEMS] = {
 	"nr_free_pages", "nr_zone_inactive_anon", "nr_zone_active_anon",
 	"nr_zone_inactive_file", "nr_zone_active_file", "nr_zone_unevictable",
-	"nr_zone_write_pending", "nr_mlock", "nr_bounce", "nr_zspages", "nr_free_cma",
+	"nr_zone_write_pending", "nr_mlock", "nr_zspages", "nr_free_cma",
 };
 
 const char *const numa_stat_names[NR_VM_NUMA_EVENT_ITEMS] = {
@@ -21,12 +21,12 @@ const char *const node_stat_names[NR_VM_NODE_STAT_ITEMS] = {
 	"workingset_refault_file", "workingset_activate_anon", "workingset_activate_file",
 	"workingset_restore_anon", "workingset_restore_file", "workingset_nodereclaim",
 	"nr_anon_pages", "nr_mapped", "nr_file_pages", "nr_dirty", "nr_writeback",
-	"nr_writeback_temp", "nr_shmem", "nr_shmem_hugepages", "nr_shmem_pmdmapped",
+	"nr_shmem", "nr_shmem_hugepages", "nr_shmem_pmdmapped",
 	"nr_file_hugepages", "nr_file_pmdmapped", "nr_anon_transparent_hugepages",
 	"nr_vmscan_write", "nr_vmscan_immediate_reclaim", "nr_dirtied", "nr_written",
 	"nr_throttled_written", "nr_kernel_misc_reclaimable", "nr_foll_pin_acquired",
 	"nr_foll_pin_released", "nr_kernel_stack", "nr_page_table_pages",
-	"nr_sec_page_table_pages", "nr_swapcached", "nr_vmalloc",
+	"nr_sec_page_table_pages", "nr_swapcached",
 };
 
 const char *const vm_event_names[NR_VM_EVENT_ITEMS] = {
@@ -37,7 +37,7 @@ const char *const vm_event_names[NR_VM_EVENT_ITEMS] = {
 	"pgskip_dma", "pgskip_dma32", "pgskip_normal", "pgskip_high", "pgskip_movable",
 	"pgfree", "pgactivate", "pgdeactivate", "pglazyfree", "pgfault", "pgmajfault",
 	"pglazyfreed", "pgrefill", "pgreuse", "pgsteal_kswapd", "pgsteal_direct",
-	"pgdemote_kswapd", "pgdemote_direct", "pgscan_kswapd", "pgscan_direct",
+	"pgscan_kswapd", "pgscan_direct",
 	"pgscan_direct_throttle", "pgscan_anon", "pgscan_file", "pgsteal_anon", "pgsteal_file",
 	"zone_reclaim_failed", "pginodesteal", "slabs_scanned", "kswapd_inodesteal",
 	"kswapd_low_wmark_hit_quickly", "kswapd_high_wmark_hit_quickly", "pageoutrun",
@@ -45,8 +45,7 @@ const char *const vm_event_names[NR_VM_EVENT_ITEMS] = {
 	"pgmigrate_fail", "compact_stall", "compact_fail", "compact_success",
 	"unevictable_pgs_culled", "unevictable_pgs_scanned", "unevictable_pgs_rescued",
 	"unevictable_pgs_mlocked", "unevictable_pgs_munlocked", "unevictable_pgs_cleared",
-	"unevictable_pgs_stranded", "swap_ra", "swap_ra_hit", "nr_tlb_remote_flush",
-	"nr_tlb_remote_flush_received", "nr_tlb_local_flush_all", "nr_tlb_local_flush_one",
+	"unevictable_pgs_stranded", "swap_ra", "swap_ra_hit",
 };
 
 void __mod_zone_page_state(struct zone *zone, enum zone_stat_item item, long delta)
