@@ -75,7 +75,7 @@ uint64_t vmalloc_total_bytes(struct kernel *k)
 
 unsigned long vmalloc_nr_pages(struct kernel *k)
 {
-	return k->vmap ? k->vmap->nr_vmalloc_pages : 0;
+	return k->nr_vmalloc_pages;
 }
 
 /*
@@ -253,10 +253,9 @@ static void vm_free_pages(struct kernel *k, struct vm_struct *vm)
 	for (unsigned i = 0; i < vm->nr_pages; i++) {
 		struct page *page = vm->pages[i];
 		__ClearPageVmalloc(page);
-		__mod_node_page_state(page_pgdat(k, page), NR_VMALLOC, -1);
 		__free_pages(k, page, 0);
 	}
-	k->vmap->nr_vmalloc_pages -= vm->nr_pages;
+	k->nr_vmalloc_pages -= vm->nr_pages;
 	vm->nr_pages = 0;
 	if (vm->pages)
 		free_area_pages_array(k, vm);
@@ -307,8 +306,7 @@ static int vmalloc_area_populate(struct kernel *k, struct vmap_area *va, gfp_t g
 		if (!page)
 			return -ENOMEM;
 		SetPageVmalloc(page);
-		__mod_node_page_state(page_pgdat(k, page), NR_VMALLOC, 1);
-		k->vmap->nr_vmalloc_pages++;
+		k->nr_vmalloc_pages++;
 		vm->pages[vm->nr_pages++] = page;
 	}
 	return vmap_pages_range(k, va->va_start, vm->pages, vm->nr_pages, PAGE_KERNEL);

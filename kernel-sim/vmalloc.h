@@ -76,7 +76,6 @@ struct vmap_state {
 	uint8_t *mirror;                 /* host alias of [vmalloc_start, vmalloc_end) */
 	struct list_head busy;           /* struct vmap_area, sorted, never overlapping */
 	unsigned long nr_areas;          /* entries of busy */
-	unsigned long nr_vmalloc_pages;  /* frames owned by VM_ALLOC areas */
 	unsigned long nr_boot_tables;    /* table pages taken from memblock at boot */
 	unsigned long nr_direct_map_tables; /* of which the direct map's (init_pgd excluded) */
 };
@@ -135,7 +134,7 @@ void *vmalloc_from_kva(const struct kernel *k, uint64_t kva);
 /* /proc/vmallocinfo, Linux's format:
  * "0x%016lx-0x%016lx %7ld caller+0x0/0x0 pages=N vmalloc N0=N\n", by address. */
 void vmallocinfo_show(struct seq_file *m, struct kernel *k);
-/* Frames owned by vmalloc areas (/proc/meminfo VmallocUsed, in pages). */
+/* Frames owned by vmalloc areas, k->nr_vmalloc_pages (/proc/meminfo VmallocUsed). */
 unsigned long vmalloc_nr_pages(struct kernel *k);
 /* Bytes of vmalloc space (/proc/meminfo VmallocTotal). */
 uint64_t vmalloc_total_bytes(struct kernel *k);
