@@ -42,11 +42,13 @@ struct walk {
 	uint64_t leaf; /* the leaf entry */
 };
 
-/* 4-level walk from CR3 = cr3. False when an entry on the way is not present. */
-static bool sdm_walk(struct phys_bus *bus, uint64_t cr3, uint64_t va, struct walk *w)
+/* levels-level walk (4, or 5 with CR4.LA57) from CR3 = cr3. False when an entry on the
+ * way is not present. */
+static bool sdm_walk_levels(struct phys_bus *bus, uint64_t cr3, uint64_t va, int levels,
+			    struct walk *w)
 {
 	uint64_t table = cr3 & E_ADDR;
-	for (int level = 4; level >= 1; level--) {
+	for (int level = levels; level >= 1; level--) {
 		unsigned shift = 12 + 9 * (unsigned)(level - 1);
 		uint64_t e = bus_load(bus, table + ((va >> shift) & 0x1ff) * 8, 8);
 		if (!(e & E_P))
@@ -61,6 +63,11 @@ static bool sdm_walk(struct phys_bus *bus, uint64_t cr3, uint64_t va, struct wal
 		table = e & E_ADDR;
 	}
 	return false;
+}
+
+static bool sdm_walk(struct phys_bus *bus, uint64_t cr3, uint64_t va, struct walk *w)
+{
+	return sdm_walk_levels(bus, cr3, va, 4, w);
 }
 
 struct fixture {
@@ -340,6 +347,46 @@ static void test_pgtable_free_pgd_range_keeps_tables_reaching_outside(void **sta
 	pgd_free(k, pgd);
 }
 
+/* The helpers follow the layout: with 5 levels the p4d is a real table (PML5 -> PML4 ->
+ * PDPT -> PD -> PT) and user addresses reach 2^56. */
+static void test_pgtable_five_level_layout_builds_real_p4d(void **state)
+{
+	struct fixture *f = *state;
+	struct kernel *k = &f->k;
+	pgd_t *pgd = pgd_alloc(k);
+	assert_non_null(pgd);
+	const struct pgtable_layout four = k->vmap->pgt;
+	k->vmap->pgt = (struct pgtable_layout){
+		.name = "x86-64 5-level",
+		.levels = 5,
+		.pgdir_shift = 48,
+		.ptrs_per_p4d = 512,
+		.user_top = 1ULL << 56,
+		.gbpages = true,
+	};
+	long before = global_node_page_state(k, NR_PAGETABLE);
+	uint64_t va = 0x00abcdef12345000ULL;
+	struct page *page = map_user_page(f, pgd, va);
+	/* a PML4, a PDPT, a PD and a PT under the PML5 */
+	assert_int_equal(global_node_page_state(k, NR_PAGETABLE), before + 4);
+	struct walk w;
+	assert_true(sdm_walk_levels(&f->bus, cr3_of(k, pgd), va + 0x42, 5, &w));
+	assert_int_equal(w.pa, page_to_phys(k, page) + 0x42);
+	/* PML5 index is bits 56:48 */
+	assert_true(bus_load(&f->bus, cr3_of(k, pgd) + ((va >> 48) & 0x1ff) * 8, 8) & E_P);
+	enum pg_level level;
+	pte_t *pte = lookup_address_in_pgd(k, pgd, va, &level);
+	assert_non_null(pte);
+	assert_int_equal(level, PG_LEVEL_4K);
+	assert_int_equal(pte_pfn(*pte), page_to_pfn(k, page));
+	free_pgd_range(k, pgd, 0, 1ULL << 56);
+	assert_int_equal(global_node_page_state(k, NR_PAGETABLE), before);
+	assert_false(sdm_walk_levels(&f->bus, cr3_of(k, pgd), va, 5, &w));
+	k->vmap->pgt = four;
+	__free_page(k, page);
+	pgd_free(k, pgd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -361,6 +408,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_pgtable_free_pgd_range_keeps_tables_reaching_outside, setup_64m,
 			teardown),
+		cmocka_unit_test_setup_teardown(test_pgtable_five_level_layout_builds_real_p4d,
+						setup_64m, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

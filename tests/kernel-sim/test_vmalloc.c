@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "kernel-sim/debug_vm.h"
 #include "kernel-sim/kernel.h"
 #include "kernel-sim/pgtable.h"
 #include "kernel-sim/proc.h"
@@ -225,6 +226,10 @@ static void test_vmalloc_pages_not_contiguous_when_free_lists_fragmented(void **
 	vfree(k, p);
 	for (int i = 1; i < N; i += 2)
 		__free_page(k, held[i]);
+	assert_int_equal(debug_vm_leaked_pages(k), nr_pagetable(k));
+	char msg[256];
+	if (debug_vm_check(k, msg, sizeof(msg)))
+		fail_msg("debug_vm_check: %s", msg);
 }
 
 static void test_vmalloc_every_pte_present_with_page_kernel_flags(void **state)
@@ -312,6 +317,11 @@ static void test_vfree_unmaps_and_frees_every_page(void **state)
 	assert_int_equal(vmalloc_nr_pages(k), 0);
 	/* every frame is back; the tables built for the range stay allocated */
 	assert_int_equal(free_frames(k) + (nr_pagetable(k) - pt_before), free_before);
+	/* the only frames missing since boot are the vmalloc range's page tables */
+	assert_int_equal(debug_vm_leaked_pages(k), nr_pagetable(k));
+	char msg[256];
+	if (debug_vm_check(k, msg, sizeof(msg)))
+		fail_msg("debug_vm_check: %s", msg);
 	vfree(k, NULL);
 }
 
