@@ -53,7 +53,8 @@ bool is_vmalloc_addr(const struct kernel *k, const void *addr)
 {
 	const struct vmap_state *vs = k->vmap;
 	const uint8_t *p = addr;
-	return vs && p >= vs->mirror && (uint64_t)(p - vs->mirror) < vs->vmalloc_end - vs->vmalloc_start;
+	return vs && p >= vs->mirror &&
+	       (uint64_t)(p - vs->mirror) < vs->vmalloc_end - vs->vmalloc_start;
 }
 
 uint64_t vmalloc_kva(const struct kernel *k, const void *addr)
@@ -187,7 +188,8 @@ static struct vmap_area *alloc_vmap_area(struct kernel *k, uint64_t size, uint64
 {
 	struct vmap_state *vs = k->vmap;
 	uint64_t span = area_span(size, flags);
-	if (align > vs->vmalloc_end - vs->vmalloc_start || span > vs->vmalloc_end - vs->vmalloc_start)
+	uint64_t space = vs->vmalloc_end - vs->vmalloc_start;
+	if (align > space || span > space)
 		return NULL;
 	uint64_t addr = align_up(vs->vmalloc_start, align);
 	struct list_head *before = &vs->busy;
@@ -317,7 +319,7 @@ void *__vmalloc_node(struct kernel *k, unsigned long size, unsigned long align, 
 {
 	if (!k->vmap || size == 0 || (size >> PAGE_SHIFT) > k->totalram_pages)
 		return NULL;
-	if (align & (align - 1))
+	if ((align & (align - 1)) || node < NUMA_NO_NODE || node >= k->nr_node_ids)
 		return NULL;
 	struct vmap_area *va = alloc_vmap_area(k, align_up(size, PAGE_SIZE),
 					       align < PAGE_SIZE ? PAGE_SIZE : align, VM_ALLOC,
@@ -470,7 +472,8 @@ int vmalloc_init(struct kernel *k)
 	vs->vmalloc_start = VMALLOC_START;
 	vs->vmalloc_end = VMALLOC_START + size;
 	INIT_LIST_HEAD(&vs->busy);
-	vs->mirror = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	vs->mirror = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
+			  0);
 	if (vs->mirror == MAP_FAILED) {
 		free(vs);
 		return -ENOMEM;

@@ -125,7 +125,8 @@ static void test_pgtable_pfn_pte_page_kernel_matches_sdm_bits(void **state)
 			 0x12345000ULL | E_P | E_A | E_D | E_G | E_XD);
 	assert_int_equal(pte_val(pfn_pte(0x1, PAGE_KERNEL_EXEC)),
 			 0x1000ULL | E_P | E_RW | E_A | E_D | E_G);
-	assert_int_equal(pte_val(pfn_pte(0x1, PAGE_SHARED)), 0x1000ULL | E_P | E_RW | E_US | E_A | E_XD);
+	assert_int_equal(pte_val(pfn_pte(0x1, PAGE_SHARED)),
+			 0x1000ULL | E_P | E_RW | E_US | E_A | E_XD);
 	assert_int_equal(pte_pfn(__pte(0x8000000abcdef163ULL)), 0xabcdefUL);
 	/* a 2 MiB leaf's frame excludes the PAT bit (12) and bits 20:13 */
 	assert_int_equal(pmd_pfn(__pmd(0x40201000ULL | E_P | E_PS | 0x1000ULL)), 0x40200UL);

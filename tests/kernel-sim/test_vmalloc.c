@@ -168,6 +168,8 @@ static void test_vmalloc_size_zero_and_huge_return_null(void **state)
 	assert_null(vmalloc(k, 2 * f->bus.ram_size));
 	assert_null(__vmalloc_node(k, 4096, 3, GFP_KERNEL, NUMA_NO_NODE, "bad_align"));
 	assert_null(__vmalloc_node(k, 4096, 1ULL << 62, GFP_KERNEL, NUMA_NO_NODE, "huge_align"));
+	assert_null(vmalloc_node(k, 4096, 1));
+	assert_null(vmalloc_node(k, 4096, -2));
 	assert_int_equal(vmalloc_nr_pages(k), 0);
 	assert_int_equal(free_frames(k), free_before);
 	struct seq_file m;
@@ -358,7 +360,8 @@ static void test_vmalloc_new_tables_counted_in_nr_pagetable(void **state)
 	uint64_t pde = 0;
 	uint64_t table = kernel_cr3(f);
 	for (int level = 4; level >= 2; level--) {
-		pde = bus_load(&f->bus, table + ((VSTART >> (12 + 9 * (level - 1))) & 0x1ff) * 8, 8);
+		unsigned idx = (VSTART >> (12 + 9 * (level - 1))) & 0x1ff;
+		pde = bus_load(&f->bus, table + idx * 8, 8);
 		table = pde & E_ADDR;
 		assert_true(PageTable(pfn_to_page(k, table >> 12)));
 	}
@@ -483,7 +486,8 @@ static void test_vmalloc_total_and_used_for_meminfo(void **state)
 	struct seq_file m;
 	seq_init(&m);
 	meminfo_show(&m, k);
-	assert_non_null(strstr(m.buf, "\nVmallocTotal:    1048576 kB\nVmallocUsed:          56 kB\n"));
+	assert_non_null(
+		strstr(m.buf, "\nVmallocTotal:    1048576 kB\nVmallocUsed:          56 kB\n"));
 	seq_release(&m);
 	/* vmap maps the caller's frames: they are not vmalloc's */
 	struct page *pg = alloc_page(k, GFP_KERNEL);
@@ -507,11 +511,12 @@ static void test_vmallocinfo_lines_in_linux_format(void **state)
 	struct seq_file m;
 	seq_init(&m);
 	vmallocinfo_show(&m, k);
-	assert_string_equal(m.buf,
-			    "0xffffc90000000000-0xffffc90000005000   20480 "
-			    "test_vmallocinfo_lines_in_linux_format+0x0/0x0 pages=4 vmalloc N0=4\n"
-			    "0xffffc90000005000-0xffffc90000007000    8192 "
-			    "test_vmallocinfo_lines_in_linux_format+0x0/0x0 pages=1 vmalloc N0=1\n");
+	const char *expect =
+		"0xffffc90000000000-0xffffc90000005000   20480 "
+		"test_vmallocinfo_lines_in_linux_format+0x0/0x0 pages=4 vmalloc N0=4\n"
+		"0xffffc90000005000-0xffffc90000007000    8192 "
+		"test_vmallocinfo_lines_in_linux_format+0x0/0x0 pages=1 vmalloc N0=1\n";
+	assert_string_equal(m.buf, expect);
 	seq_release(&m);
 	vfree(k, a);
 	vfree(k, b);
