@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "kernel-sim/page_alloc.h"
+#include "kernel-sim/vmalloc.h"
 
 static const char *const zone_names[MAX_NR_ZONES] = {
 	"DMA", "DMA32", "Normal", "HighMem", "Movable",
@@ -308,6 +309,14 @@ int kernel_boot(struct kernel *k, struct phys_bus *bus, const struct boot_params
 		if (free_area_init_node(k, nid, lo, hi) < 0)
 			goto out_nomem;
 	memmap_init(k);
+	int vm_err = vmalloc_init(k);
+	if (vm_err) {
+		snprintf(err, errlen, "%s",
+			 vm_err == -EINVAL ? "bad vmalloc size: a multiple of 4 KiB, 8 KiB .. 32 TiB"
+					   : "no memory for the kernel page tables or vmalloc space");
+		kernel_shutdown(k);
+		return vm_err;
+	}
 	memblock_free_all(k);
 	build_all_zonelists(k);
 	init_per_zone_wmark_min(k);
@@ -330,6 +339,7 @@ out_nomem:
 
 void kernel_shutdown(struct kernel *k)
 {
+	vmalloc_shutdown(k);
 	free(k->section_mem_map);
 	k->section_mem_map = NULL;
 }
