@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "kernel-sim/page_alloc.h"
+#include "kernel-sim/slab.h"
 
 static const char *const zone_names[MAX_NR_ZONES] = {
 	"DMA", "DMA32", "Normal", "HighMem", "Movable",
@@ -319,6 +320,11 @@ int kernel_boot(struct kernel *k, struct phys_bus *bus, const struct boot_params
 		kernel_shutdown(k);
 		return -ENOMEM;
 	}
+	if (kmem_cache_init(k) < 0) {
+		snprintf(err, errlen, "too little memory to boot: the slab caches do not fit");
+		kernel_shutdown(k);
+		return -ENOMEM;
+	}
 	k->boot_free_pages = (unsigned long)global_zone_page_state(k, NR_FREE_PAGES);
 	return 0;
 
@@ -330,6 +336,7 @@ out_nomem:
 
 void kernel_shutdown(struct kernel *k)
 {
+	kmem_cache_teardown(k);
 	free(k->section_mem_map);
 	k->section_mem_map = NULL;
 }
