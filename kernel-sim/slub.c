@@ -509,11 +509,13 @@ static struct page *object_slab(struct kernel *k, struct kmem_cache *s, void *x)
 {
 	struct page *page = virt_to_slab(k, x);
 	uintptr_t off;
+	unsigned int idx;
 
 	BUG_ON(!page);
 	BUG_ON(page->slab_cache != s);
 	off = (uintptr_t)x - (uintptr_t)page_address(k, page);
-	BUG_ON(off % s->size != 0 || off / s->size >= page->objects);
+	idx = obj_offset_to_index(s, off);
+	BUG_ON((uintptr_t)idx * s->size != off || idx >= page->objects);
 	return page;
 }
 
