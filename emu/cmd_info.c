@@ -9,6 +9,8 @@
 #include "emu/machine.h"
 #include "emu/options.h"
 #include "kernel-sim/proc.h"
+#include "kernel-sim/slab.h"
+#include "kernel-sim/vmalloc.h"
 
 struct proc_file {
 	const char *name;
@@ -21,6 +23,8 @@ static const struct proc_file proc_files[] = {
 	{"zoneinfo", zoneinfo_show},
 	{"meminfo", meminfo_show},
 	{"vmstat", vmstat_show},
+	{"slabinfo", slabinfo_show},
+	{"vmallocinfo", vmallocinfo_show},
 };
 
 #define NR_PROC_FILES (sizeof(proc_files) / sizeof(proc_files[0]))

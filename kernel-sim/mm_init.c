@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "kernel-sim/page_alloc.h"
+#include "kernel-sim/slab.h"
 #include "kernel-sim/vmalloc.h"
 
 static const char *const zone_names[MAX_NR_ZONES] = {
@@ -328,6 +329,13 @@ int kernel_boot(struct kernel *k, struct phys_bus *bus, const struct boot_params
 		kernel_shutdown(k);
 		return -ENOMEM;
 	}
+	if (kmem_cache_init(k) < 0) {
+		snprintf(err, errlen, "too little memory to boot: the slab caches do not fit");
+		kernel_shutdown(k);
+		return -ENOMEM;
+	}
+	/* The leak check compares against this: count pcp pages as free, as it will. */
+	drain_all_pages(k);
 	k->boot_free_pages = (unsigned long)global_zone_page_state(k, NR_FREE_PAGES);
 	return 0;
 
@@ -339,6 +347,7 @@ out_nomem:
 
 void kernel_shutdown(struct kernel *k)
 {
+	kmem_cache_teardown(k);
 	vmalloc_shutdown(k);
 	free(k->section_mem_map);
 	k->section_mem_map = NULL;

@@ -55,28 +55,24 @@ static void test_buddy_free_both_buddies_merges_back(void **state)
 	struct kernel *k = &m->kernel;
 	k->pcp_disabled = true;
 	struct zone *zone = zone_of(m, 0, ZONE_DMA32);
-	struct page *block = alloc_pages(k, GFP_KERNEL, 3);
-	assert_non_null(block);
-	unsigned long pfn = page_to_pfn(k, block);
-	assert_int_equal(pfn & 7, 0);
-	unsigned long with_block[MAX_ORDER];
-	snapshot_nr_free(zone, with_block);
-	__free_pages(k, block, 3);
-	unsigned long boot[MAX_ORDER];
-	snapshot_nr_free(zone, boot);
-	/* Now take the two order-2 halves separately and give them back in turn. */
-	struct page *a = alloc_pages(k, GFP_KERNEL, 3);
-	assert_ptr_equal(a, block);
-	__free_pages(k, a, 3);
+	/* With no free block below order 3, order-2 requests must split an order-3 block. */
+	for (unsigned o = 0; o < 3; o++)
+		while (zone->free_area[o].nr_free)
+			assert_non_null(alloc_pages(k, GFP_KERNEL, o));
+	unsigned long before[MAX_ORDER];
+	snapshot_nr_free(zone, before);
 	struct page *lo = alloc_pages(k, GFP_KERNEL, 2);
 	struct page *hi = alloc_pages(k, GFP_KERNEL, 2);
+	assert_int_equal(page_to_pfn(k, lo) & 7, 0);
 	assert_int_equal(page_to_pfn(k, lo) ^ page_to_pfn(k, hi), 4);
 	__free_pages(k, lo, 2);
+	assert_int_equal(zone->free_area[2].nr_free, 1);
 	ktest_assert_consistent(k);
 	__free_pages(k, hi, 2);
+	assert_int_equal(zone->free_area[2].nr_free, 0);
 	unsigned long now[MAX_ORDER];
 	snapshot_nr_free(zone, now);
-	assert_memory_equal(now, boot, sizeof(now));
+	assert_memory_equal(now, before, sizeof(now));
 	ktest_assert_consistent(k);
 	ktest_shutdown(m);
 }
@@ -232,6 +228,7 @@ static void test_pcp_fill_takes_batch_and_drain_returns_batch(void **state)
 	struct kernel *k = &m->kernel;
 	struct zone *zone = zone_of(m, 0, ZONE_DMA32);
 	struct per_cpu_pages *pcp = &zone->per_cpu_pageset[0];
+	drain_all_pages(k);
 	assert_int_equal(pcp->count, 0);
 	long free_before = zone->vm_stat[NR_FREE_PAGES];
 	struct page *first = alloc_pages(k, GFP_KERNEL, 0);
@@ -275,6 +272,7 @@ static void test_pcp_lists_are_per_cpu(void **state)
 	struct machine *m = ktest_boot_params(&p);
 	struct kernel *k = &m->kernel;
 	struct zone *zone = zone_of(m, 0, ZONE_DMA32);
+	drain_all_pages(k);
 	k->this_cpu = 1;
 	struct page *page = alloc_pages(k, GFP_KERNEL, 0);
 	assert_int_equal(zone->per_cpu_pageset[0].count, 0);
