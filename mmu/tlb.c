@@ -252,7 +252,8 @@ static void flush_arrays(struct tlb *t, int first, int last, bool all_pcids, uin
 			a->st.invalidations++;
 		}
 	}
-	tlb_fast_flush(t);
+	if (first < TLB_FIRST_PWC) /* fast entries mirror L1 entries only */
+		tlb_fast_flush(t);
 }
 
 void tlb_flush_pcid(struct tlb *t, uint16_t pcid, bool keep_global)
