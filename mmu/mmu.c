@@ -28,6 +28,14 @@ bool mmu_fault_gp(struct x86_fault *f, bool ss, uint32_t err)
 	return mmu_fault(f, ss ? X86_VEC_SS : X86_VEC_GP, err);
 }
 
+/* Everything cached goes: all TLB entries (global too), all page-walk caches. */
+static void flush_everything(struct mmu *m)
+{
+	tlb_flush_all(&m->tlb, false);
+	tlb_flush_pwc_all(&m->tlb);
+	m->st.cr_flush++;
+}
+
 int mmu_init(struct mmu *m, struct phys_bus *bus, const struct tlb_config *cfg)
 {
 	struct tlb_config def;
@@ -53,6 +61,15 @@ void mmu_destroy(struct mmu *m)
 	tlb_destroy(&m->tlb);
 }
 
+void mmu_set_features(struct mmu *m, unsigned maxphyaddr, bool page_1g)
+{
+	m->maxphyaddr = (uint8_t)(maxphyaddr < 32 ? 32 : maxphyaddr > 52 ? 52 : maxphyaddr);
+	m->page_1g = page_1g;
+	mmu_update_mode(m);
+	flush_everything(m);
+	tlb_fast_flush(&m->tlb);
+}
+
 bool mmu_canonical(const struct mmu *m, uint64_t la)
 {
 	if (m->mode == PG_MODE_4L)
@@ -60,14 +77,6 @@ bool mmu_canonical(const struct mmu *m, uint64_t la)
 	if (m->mode == PG_MODE_5L)
 		return (uint64_t)((int64_t)(la << 7) >> 7) == la;
 	return true;
-}
-
-/* Everything cached goes: all TLB entries (global too), all page-walk caches. */
-static void flush_everything(struct mmu *m)
-{
-	tlb_flush_all(&m->tlb, false);
-	tlb_flush_pwc_all(&m->tlb);
-	m->st.cr_flush++;
 }
 
 /* Reads the four PAE PDPTEs at cr3 into the PDPTE registers; #GP(0) when a present one has

@@ -127,6 +127,11 @@ struct mmu {
 int mmu_init(struct mmu *m, struct phys_bus *bus, const struct tlb_config *cfg);
 void mmu_destroy(struct mmu *m);
 
+/* Sets the CPU's paging features (CPUID): physical-address width maxphyaddr (32..52) and
+ * 1-GByte page support. Flushes the TLBs: cached translations were decided under the old
+ * reserved-bit rules. */
+void mmu_set_features(struct mmu *m, unsigned maxphyaddr, bool page_1g);
+
 /*
  * Control-register writes, with the TLB invalidations of SDM 4.10.4.1. They return false
  * with *f set when the value is architecturally refused (#GP(0)): reserved bits, PAE

@@ -394,6 +394,334 @@ static void test_walk_32bit_matrix_matches_sdm(void **state)
 	}
 }
 
+
+/* One row of the reserved-bit table: set bit in the entry at level of a layout. */
+struct rsvd_row {
+	char mode;       /* '4': 4-level, 'p': PAE, '3': 32-bit */
+	unsigned shift;  /* page size of the layout */
+	int level;       /* entry index, top = 0 */
+	unsigned bit;    /* bit set on top of a valid entry */
+	bool nxe;        /* EFER.NXE */
+	bool rsvd;       /* expected: #PF with RSVD (else the translation succeeds) */
+};
+
+/*
+ * From the SDM's entry-format tables (4-4 .. 4-20) with MAXPHYADDR = 46 (bits 51:46 of
+ * 4-level entries and 62:46 of PAE entries reserved).
+ */
+static const struct rsvd_row rsvd_rows[] = {
+	{'4', 12, 0, 7, true, true},    /* PML4E.PS is reserved */
+	{'4', 12, 0, 46, true, true},   /* above MAXPHYADDR */
+	{'4', 12, 0, 51, true, true},
+	{'4', 12, 0, 52, true, false},  /* 62:52 ignored in 4-level entries */
+	{'4', 12, 0, 62, true, false},
+	{'4', 12, 0, 63, false, true},  /* XD with NXE = 0 */
+	{'4', 12, 0, 63, true, false},
+	{'4', 12, 1, 46, true, true},
+	{'4', 12, 2, 50, true, true},
+	{'4', 12, 3, 46, true, true},
+	{'4', 12, 3, 63, false, true},
+	{'4', 12, 3, 7, true, false},   /* PAT in a PTE */
+	{'4', 12, 3, 8, true, false},   /* G */
+	{'4', 12, 3, 11, true, false},  /* ignored */
+	{'4', 21, 2, 13, true, true},   /* 2M leaf: 20:13 reserved */
+	{'4', 21, 2, 20, true, true},
+	{'4', 21, 2, 12, true, false},  /* PAT */
+	{'4', 21, 2, 46, true, true},
+	{'4', 30, 1, 13, true, true},   /* 1G leaf: 29:13 reserved */
+	{'4', 30, 1, 29, true, true},
+	{'4', 30, 1, 12, true, false},  /* PAT */
+	{'p', 12, 1, 46, true, true},   /* PAE: 62:M reserved */
+	{'p', 12, 1, 52, true, true},
+	{'p', 12, 1, 62, true, true},
+	{'p', 12, 2, 63, false, true},
+	{'p', 12, 2, 63, true, false},
+	{'p', 21, 1, 13, true, true},
+	{'p', 21, 1, 20, true, true},
+	{'p', 21, 1, 12, true, false},
+	{'3', 22, 0, 21, false, true},  /* 4M PDE: bit 21 reserved */
+	{'3', 22, 0, 13, false, false}, /* PSE-36 address bits (MAXPHYADDR >= 40) */
+	{'3', 12, 0, 7, false, false},  /* PS is ignored without CR4.PSE */
+	{'3', 12, 1, 7, false, false},  /* PAT in a 32-bit PTE */
+};
+
+static void build_layout(struct env *e, struct layout *l, char mode, unsigned shift)
+{
+	if (mode == '4')
+		layout64(e, l, false, shift);
+	else if (mode == 'p')
+		layout_pae(e, l, shift);
+	else
+		layout_32(e, l, shift);
+	for (int i = 0; i < l->n; i++)
+		wr_entry(e, l, i, l->base[i] | (l->pdpte_regs && i == 0 ? PTE_P : ENV_ALL));
+}
+
+static void test_walk_reserved_bits_fault_with_rsvd(void **state)
+{
+	for (size_t r = 0; r < sizeof(rsvd_rows) / sizeof(rsvd_rows[0]); r++) {
+		const struct rsvd_row *row = &rsvd_rows[r];
+		struct env e;
+		struct layout l;
+		struct x86_fault f;
+		uint64_t pa;
+		env_init(&e);
+		build_layout(&e, &l, row->mode, row->shift);
+		env_ok(mmu_set_efer(&e.m, (e.m.efer & ~EFER_NXE) | (row->nxe ? EFER_NXE : 0), &f));
+		wr_entry(&e, &l, row->level, rd_entry(&e, &l, row->level) | (1ULL << row->bit));
+		mmu_set_cpl(&e.m, 3);
+		bool ok = mmu_translate(&e.m, l.la, MMU_WRITE, &pa, &f);
+		if (ok == row->rsvd)
+			print_error("row %zu: mode %c shift %u level %d bit %u\n", r, row->mode,
+				    row->shift, row->level, row->bit);
+		assert_int_equal(ok, !row->rsvd);
+		if (!ok) {
+			assert_int_equal(f.vector, X86_VEC_PF);
+			assert_int_equal(f.error_code, PF_ERR_P | PF_ERR_RSVD | PF_ERR_W | PF_ERR_U);
+			assert_int_equal(f.cr2, l.la);
+			/* No A or D bit is set by a faulting walk. */
+			for (int i = l.pdpte_regs ? 1 : 0; i < l.n; i++)
+				assert_false(rd_entry(&e, &l, i) & (PTE_A | PTE_D));
+		}
+		env_destroy(&e);
+	}
+}
+
+static void test_walk_reserved_bit_in_absent_entry_is_not_present_fault(void **state)
+{
+	struct env e;
+	struct layout l;
+	struct x86_fault f;
+	uint64_t pa;
+	env_init(&e);
+	build_layout(&e, &l, '4', 12);
+	wr64(&e, l.epa[2], (rd64(&e, l.epa[2]) | (1ULL << 50)) & ~PTE_P);
+	assert_false(mmu_translate(&e.m, l.la, MMU_READ, &pa, &f));
+	assert_int_equal(f.error_code, 0);
+	env_destroy(&e);
+}
+
+static void test_walk_pse36_narrow_maxphyaddr_reserves_high_bits(void **state)
+{
+	struct env e;
+	struct layout l;
+	struct x86_fault f;
+	uint64_t pa;
+	env_init(&e);
+	mmu_set_features(&e.m, 36, true); /* PSE-36: bits 16:13 hold PA 35:32, 21:17 rsvd */
+	build_layout(&e, &l, '3', 22);
+	env_ok(mmu_set_cr4(&e.m, CR4_PSE, &f));
+	wr32(&e, l.epa[0], rd32(&e, l.epa[0]) | (1u << 16));
+	assert_true(mmu_translate(&e.m, l.la, MMU_READ, &pa, &f));
+	assert_int_equal(pa, (1ULL << 35) | l.pa);
+	wr32(&e, l.epa[0], rd32(&e, l.epa[0]) | (1u << 17));
+	mmu_invlpg(&e.m, l.la);
+	assert_false(mmu_translate(&e.m, l.la, MMU_READ, &pa, &f));
+	assert_int_equal(f.error_code, PF_ERR_P | PF_ERR_RSVD);
+	env_destroy(&e);
+}
+
+static void test_walk_no_1g_pages_makes_pdpte_ps_reserved(void **state)
+{
+	struct env e;
+	struct layout l;
+	struct x86_fault f;
+	uint64_t pa;
+	env_init(&e);
+	build_layout(&e, &l, '4', 30);
+	mmu_set_features(&e.m, 46, false);
+	assert_false(mmu_translate(&e.m, l.la, MMU_READ, &pa, &f));
+	assert_int_equal(f.error_code, PF_ERR_P | PF_ERR_RSVD);
+	env_destroy(&e);
+}
+
+static void test_walk_pae_pdpte_reserved_bits_refuse_cr3_load(void **state)
+{
+	static const unsigned bad_bits[] = {1, 2, 5, 8, 46, 63};
+	for (size_t i = 0; i < sizeof(bad_bits) / sizeof(bad_bits[0]); i++) {
+		struct env e;
+		struct layout l;
+		struct x86_fault f;
+		env_init(&e);
+		build_layout(&e, &l, 'p', 12);
+		uint64_t old_cr3 = e.m.cr3;
+		uint64_t pdpt = env_table(&e);
+		wr64(&e, pdpt + 8, l.base[0] | PTE_P | (1ULL << bad_bits[i]));
+		assert_false(mmu_set_cr3(&e.m, pdpt, &f));
+		assert_int_equal(f.vector, X86_VEC_GP);
+		assert_int_equal(f.error_code, 0);
+		assert_int_equal(e.m.cr3, old_cr3);
+		/* The same bit in a not-present PDPTE is fine. */
+		wr64(&e, pdpt + 8, (1ULL << bad_bits[i]) & ~PTE_P);
+		assert_true(mmu_set_cr3(&e.m, pdpt, &f));
+		env_destroy(&e);
+	}
+}
+
+static void test_walk_noncanonical_address_raises_gp_or_ss(void **state)
+{
+	struct env e;
+	struct layout l;
+	struct x86_fault f;
+	uint64_t pa;
+	env_init(&e);
+	build_layout(&e, &l, '4', 12);
+	assert_false(mmu_translate(&e.m, 0x0000800000000000ULL, MMU_READ, &pa, &f));
+	assert_int_equal(f.vector, X86_VEC_GP);
+	assert_int_equal(f.error_code, 0);
+	assert_false(mmu_translate(&e.m, 0xfff0000000000000ULL, MMU_READ | MMU_STACK, &pa, &f));
+	assert_int_equal(f.vector, X86_VEC_SS);
+	/* Canonical but unmapped: a #PF. */
+	assert_false(mmu_translate(&e.m, 0xffff800000000000ULL, MMU_READ, &pa, &f));
+	assert_int_equal(f.vector, X86_VEC_PF);
+	env_destroy(&e);
+}
+
+static void test_walk_5level_widens_canonical_range(void **state)
+{
+	struct env e;
+	struct layout l;
+	struct x86_fault f;
+	uint64_t pa;
+	env_init(&e);
+	layout64(&e, &l, true, 12);
+	/* Bit 47 set, bits 63:48 clear: non-canonical in 4-level, canonical in 5-level. */
+	assert_false(mmu_translate(&e.m, 0x0000800000000000ULL, MMU_READ, &pa, &f));
+	assert_int_equal(f.vector, X86_VEC_PF);
+	assert_false(mmu_translate(&e.m, 0x0100000000000000ULL, MMU_READ, &pa, &f));
+	assert_int_equal(f.vector, X86_VEC_GP);
+	/* A page high in the 57-bit space walks all five levels. */
+	uint64_t la = 0x00ab000000001000ULL;
+	uint64_t epa[5];
+	assert_int_equal(env_map64(&e, e.m.cr3 & ~0xfffULL, 5, la, 0x5000, 12, ENV_ALL, ENV_ALL,
+				   epa),
+			 5);
+	mmu_stats_reset(&e.m);
+	assert_true(mmu_translate(&e.m, la + 0x10, MMU_READ, &pa, &f));
+	assert_int_equal(pa, 0x5010);
+	assert_int_equal(e.m.st.walk_refs[PG_PML5], 1);
+	assert_int_equal(e.m.st.walk_refs[PG_PT], 1);
+	assert_true(rd64(&e, epa[0]) & PTE_A);
+	env_destroy(&e);
+}
+
+static void test_walk_accessed_and_dirty_follow_sdm(void **state)
+{
+	struct env e;
+	struct layout l;
+	struct x86_fault f;
+	uint64_t pa;
+	env_init(&e);
+	build_layout(&e, &l, '4', 12);
+	assert_true(mmu_translate(&e.m, l.la, MMU_READ, &pa, &f));
+	for (int i = 0; i < 4; i++)
+		assert_true(rd64(&e, l.epa[i]) & PTE_A);
+	assert_false(rd64(&e, l.epa[3]) & PTE_D);
+	/* Software clears A; the cached translation hides it: no walk, A stays clear. */
+	wr64(&e, l.epa[3], rd64(&e, l.epa[3]) & ~PTE_A);
+	uint64_t walks = e.m.st.walks;
+	assert_true(mmu_translate(&e.m, l.la, MMU_READ, &pa, &f));
+	assert_int_equal(e.m.st.walks, walks);
+	assert_false(rd64(&e, l.epa[3]) & PTE_A);
+	/* A write through the clean cached entry walks to set D (and A). */
+	assert_true(mmu_translate(&e.m, l.la, MMU_WRITE, &pa, &f));
+	assert_int_equal(e.m.st.walks, walks + 1);
+	assert_true(rd64(&e, l.epa[3]) & PTE_D);
+	assert_true(rd64(&e, l.epa[3]) & PTE_A);
+	/* Now dirty in the TLB: the next write neither walks nor updates. */
+	uint64_t ad = e.m.st.ad_updates[PG_PT];
+	assert_true(mmu_translate(&e.m, l.la, MMU_WRITE, &pa, &f));
+	assert_int_equal(e.m.st.walks, walks + 1);
+	assert_int_equal(e.m.st.ad_updates[PG_PT], ad);
+	env_destroy(&e);
+}
+
+static void test_walk_page_walk_caches_skip_upper_levels(void **state)
+{
+	struct env e;
+	struct layout l;
+	struct x86_fault f;
+	uint64_t pa, root;
+	env_init(&e);
+	build_layout(&e, &l, '4', 12);
+	root = e.m.cr3 & ~0xfffULL;
+	uint64_t same_pt = l.la + 0x1000, same_pd = l.la + (1ULL << 21);
+	uint64_t same_pdpt = l.la + (1ULL << 30);
+	env_map64(&e, root, 4, same_pt, 0x7000, 12, ENV_ALL, ENV_ALL, NULL);
+	env_map64(&e, root, 4, same_pd, 0x8000, 12, ENV_ALL, ENV_ALL, NULL);
+	env_map64(&e, root, 4, same_pdpt, 0x9000, 12, ENV_ALL, ENV_ALL, NULL);
+	mmu_stats_reset(&e.m);
+	assert_true(mmu_translate(&e.m, l.la, MMU_READ, &pa, &f));
+	assert_int_equal(e.m.st.walk_refs[PG_PML4] + e.m.st.walk_refs[PG_PDPT] +
+				 e.m.st.walk_refs[PG_PD] + e.m.st.walk_refs[PG_PT],
+			 4);
+	assert_true(mmu_translate(&e.m, same_pt, MMU_READ, &pa, &f));
+	assert_int_equal(pa, 0x7000);
+	assert_int_equal(e.m.tlb.a[TLB_PWC_PDE].st.hits, 1);
+	assert_int_equal(e.m.st.walk_refs[PG_PT], 2);
+	assert_int_equal(e.m.st.walk_refs[PG_PD], 1);
+	assert_true(mmu_translate(&e.m, same_pd, MMU_READ, &pa, &f));
+	assert_int_equal(e.m.tlb.a[TLB_PWC_PDPTE].st.hits, 1);
+	assert_int_equal(e.m.st.walk_refs[PG_PD], 2);
+	assert_int_equal(e.m.st.walk_refs[PG_PDPT], 1);
+	assert_true(mmu_translate(&e.m, same_pdpt, MMU_READ, &pa, &f));
+	assert_int_equal(e.m.tlb.a[TLB_PWC_PML4E].st.hits, 1);
+	assert_int_equal(e.m.st.walk_refs[PG_PDPT], 2);
+	assert_int_equal(e.m.st.walk_refs[PG_PML4], 1);
+	assert_int_equal(e.m.st.walks, 4);
+	/* INVLPG drops the page-walk caches of the PCID: the next walk is a full one. */
+	mmu_invlpg(&e.m, l.la + 0x3000);
+	assert_false(mmu_translate(&e.m, l.la + 0x3000, MMU_READ, &pa, &f));
+	assert_int_equal(e.m.st.walk_refs[PG_PML4], 2);
+	env_destroy(&e);
+}
+
+static void test_walk_table_outside_ram_reads_open_bus(void **state)
+{
+	struct env e;
+	struct layout l;
+	struct x86_fault f;
+	uint64_t pa, v;
+	env_init(&e);
+	build_layout(&e, &l, '4', 12);
+	/* A PDE pointing far outside the 16 MiB of RAM: the PTE reads as all ones. */
+	wr64(&e, l.epa[2], 0x0000300000000000ULL | ENV_ALL);
+	assert_false(mmu_read(&e.m, l.la, 8, &v, 0, &f));
+	assert_int_equal(f.error_code, PF_ERR_P | PF_ERR_RSVD);
+	env_destroy(&e);
+
+	/* 32-bit paging has no reserved bits there: the open bus maps a page of open bus. */
+	env_init(&e);
+	build_layout(&e, &l, '3', 12);
+	wr32(&e, l.epa[0], 0xfffff000u | ENV_ALL);
+	mmu_set_cpl(&e.m, 3);
+	assert_true(mmu_read(&e.m, l.la, 4, &v, 0, &f));
+	assert_int_equal(v, 0xffffffffULL);
+	assert_true(mmu_translate(&e.m, l.la, MMU_READ, &pa, &f));
+	assert_int_equal(pa, 0xfffff000ULL + (l.la & 0xfff));
+	assert_true(mmu_write(&e.m, l.la, 4, 0x1234, 0, &f)); /* dropped, no crash */
+	env_destroy(&e);
+}
+
+static void test_walk_probe_reports_every_step(void **state)
+{
+	struct env e;
+	struct layout l;
+	struct mmu_walk_trace tr;
+	env_init(&e);
+	build_layout(&e, &l, '4', 21);
+	assert_true(mmu_probe(&e.m, l.la, &tr));
+	assert_int_equal(tr.nr_steps, 3);
+	assert_int_equal(tr.step[0].level, PG_PML4);
+	assert_int_equal(tr.step[2].level, PG_PD);
+	assert_int_equal(tr.step[2].entry_pa, l.epa[2]);
+	assert_int_equal(tr.page_shift, 21);
+	assert_int_equal(tr.pa, l.pa);
+	assert_int_equal(e.m.st.walks, 0);
+	assert_false(rd64(&e, l.epa[0]) & PTE_A);
+	env_destroy(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -403,6 +731,17 @@ int main(void)
 		cmocka_unit_test(test_walk_5level_matrix_matches_sdm),
 		cmocka_unit_test(test_walk_pae_matrix_matches_sdm),
 		cmocka_unit_test(test_walk_32bit_matrix_matches_sdm),
+		cmocka_unit_test(test_walk_reserved_bits_fault_with_rsvd),
+		cmocka_unit_test(test_walk_reserved_bit_in_absent_entry_is_not_present_fault),
+		cmocka_unit_test(test_walk_pse36_narrow_maxphyaddr_reserves_high_bits),
+		cmocka_unit_test(test_walk_no_1g_pages_makes_pdpte_ps_reserved),
+		cmocka_unit_test(test_walk_pae_pdpte_reserved_bits_refuse_cr3_load),
+		cmocka_unit_test(test_walk_noncanonical_address_raises_gp_or_ss),
+		cmocka_unit_test(test_walk_5level_widens_canonical_range),
+		cmocka_unit_test(test_walk_accessed_and_dirty_follow_sdm),
+		cmocka_unit_test(test_walk_page_walk_caches_skip_upper_levels),
+		cmocka_unit_test(test_walk_table_outside_ram_reads_open_bus),
+		cmocka_unit_test(test_walk_probe_reports_every_step),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
