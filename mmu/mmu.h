@@ -256,6 +256,8 @@ void mmu_stats_json(const struct mmu *m, FILE *out);
 /* As mmu_stats_json into buf (len bytes, NUL-terminated, truncated if short); returns the
  * length the full text needs, as snprintf does. */
 int mmu_stats_json_buf(const struct mmu *m, char *buf, size_t len);
+/* Hits of a TLB level (the sum of its arrays' hits). */
+uint64_t mmu_tlb_level_hits(const struct mmu *m, enum tlb_level lv);
 /* Zeroes every counter (TLB contents stay). */
 void mmu_stats_reset(struct mmu *m);
 

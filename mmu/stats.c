@@ -191,3 +191,8 @@ void mmu_stats_reset(struct mmu *m)
 	for (int i = 0; i < TLB_NR_ARRAYS; i++)
 		memset(&m->tlb.a[i].st, 0, sizeof(m->tlb.a[i].st));
 }
+
+uint64_t mmu_tlb_level_hits(const struct mmu *m, enum tlb_level lv)
+{
+	return tlb_level_hits(&m->tlb, lv);
+}
