@@ -216,8 +216,22 @@ static const struct x86_opcode *walk_opcode_tree(struct cursor *c, struct x86_in
 	return e;
 }
 
-/* set_sizes - the operand-size and address-size attributes (SDM Vol. 1, 3.6 and 3.6.1). */
-static void set_sizes(struct x86_instr *insn, const struct prefix_state *ps, uint16_t flags)
+/* set_address_size - the address-size attribute (SDM Vol. 1, 3.6 and 3.6.1): 67 toggles. */
+static void set_address_size(struct x86_instr *insn, const struct prefix_state *ps)
+{
+	if (insn->mode == X86_MODE_64)
+		insn->addrsize = ps->has67 ? 4 : 8;
+	else
+		insn->addrsize = (insn->mode == X86_MODE_32) != (ps->has67 != 0) ? 4 : 2;
+}
+
+/*
+ * set_operand_size - the operand-size attribute (SDM Vol. 1, 3.6 and 3.6.1): REX.W gives 64,
+ * else 66 toggles between 16 and the default (32, or 64 for the F_D64 instructions of
+ * 64-bit mode). A 66 used as a mandatory SSE prefix does not count.
+ */
+static void set_operand_size(struct x86_instr *insn, const struct prefix_state *ps,
+			     uint16_t flags)
 {
 	int size66 = ps->has66 && (!ps->mandatory66 || (flags & F_66SIZE));
 
@@ -228,11 +242,9 @@ static void set_sizes(struct x86_instr *insn, const struct prefix_state *ps, uin
 			insn->opsize = 2;
 		else
 			insn->opsize = flags & F_D64 ? 8 : 4;
-		insn->addrsize = ps->has67 ? 4 : 8;
 		return;
 	}
 	insn->opsize = (insn->mode == X86_MODE_32) != size66 ? 4 : 2;
-	insn->addrsize = (insn->mode == X86_MODE_32) != (ps->has67 != 0) ? 4 : 2;
 }
 
 /* Does this operand live in the ModRM byte? */
@@ -475,7 +487,7 @@ static enum x86_decode_status finish_insn(struct cursor *c, struct x86_instr *in
 		return X86_DECODE_UD;
 	if ((e->flags & F_O64) && insn->mode != X86_MODE_64)
 		return X86_DECODE_UD;
-	set_sizes(insn, ps, e->flags);
+	set_operand_size(insn, ps, e->flags);
 	if (uses_modrm(insn)) {
 		st = need_modrm(c, insn);
 		if (st != X86_DECODE_OK)
@@ -629,6 +641,7 @@ enum x86_decode_status x86_decode(struct x86_instr *insn, const uint8_t *buf, si
 	insn->index = X86_GPR_NONE;
 	insn->scale = 1;
 	st = decode_prefixes(&c, insn, &ps);
+	set_address_size(insn, &ps);
 	if (st == X86_DECODE_OK)
 		st = decode_opcode(&c, insn, &e);
 	if (st != X86_DECODE_OK)
