@@ -10,6 +10,7 @@
 #include <gelf.h>
 #include <libelf.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -176,4 +177,179 @@ uint64_t elf_image_end(const struct elf_image *img)
 		if (img->load[i].vaddr + img->load[i].memsz > end)
 			end = img->load[i].vaddr + img->load[i].memsz;
 	return end;
+}
+
+/* ---- the initial stack ---------------------------------------------------------------- */
+
+#define EXEC_STRINGS_MAX (128 * ELF_PAGE_SIZE)
+/* Room below the strings for the platform string, the random bytes and the pointer arrays. */
+#define EXEC_TABLES_MAX (8 * ELF_PAGE_SIZE)
+
+struct stack_writer {
+	const struct exec_stack_args *a;
+	struct exec_stack *st;
+	uint64_t p;                  /* current lowest address, moving down */
+};
+
+static void *at(struct stack_writer *w, uint64_t addr)
+{
+	return w->st->bytes + (addr - w->st->base);
+}
+
+/* Copies a NUL-terminated string just below p (copy_strings). */
+static void push_string(struct stack_writer *w, const char *s)
+{
+	size_t len = strlen(s) + 1;
+	w->p -= len;
+	memcpy(at(w, w->p), s, len);
+}
+
+static void put_word(struct stack_writer *w, uint64_t addr, uint64_t v)
+{
+	if (w->a->abi32) {
+		uint32_t v32 = (uint32_t)v;
+		memcpy(at(w, addr), &v32, 4);
+	} else {
+		memcpy(at(w, addr), &v, 8);
+	}
+}
+
+static size_t strings_size(const struct exec_stack_args *a)
+{
+	size_t n = strlen(a->execfn) + 1;
+	for (int i = 0; i < a->argc; i++)
+		n += strlen(a->argv[i]) + 1;
+	for (int i = 0; i < a->envc; i++)
+		n += strlen(a->envp[i]) + 1;
+	return n;
+}
+
+/* The strings, as bprm setup leaves them: execfn highest, then envp, then argv, each list
+ * in order from low to high addresses. Returns the address of execfn. */
+static uint64_t push_strings(struct stack_writer *w, uint64_t *argv_at, uint64_t *envp_at)
+{
+	const struct exec_stack_args *a = w->a;
+	w->p = a->stack_top - 8; /* Linux leaves sizeof(void *) of the kernel, 8, free at the top */
+	push_string(w, a->execfn);
+	uint64_t execfn = w->p;
+	w->st->env_end = w->p;
+	for (int i = a->envc - 1; i >= 0; i--) {
+		push_string(w, a->envp[i]);
+		envp_at[i] = w->p;
+	}
+	w->st->env_start = w->st->arg_end = w->p;
+	for (int i = a->argc - 1; i >= 0; i--) {
+		push_string(w, a->argv[i]);
+		argv_at[i] = w->p;
+	}
+	w->st->arg_start = w->p;
+	return execfn;
+}
+
+/* argc, argv[], NULL, envp[], NULL and the auxv pairs from sp upwards. */
+static void write_tables(struct stack_writer *w, uint64_t sp, const uint64_t *argv_at,
+			 const uint64_t *envp_at, const uint64_t auxv[][2], int nr_auxv)
+{
+	const struct exec_stack_args *a = w->a;
+	uint64_t word = a->abi32 ? 4 : 8, q = sp;
+	put_word(w, q, (uint64_t)a->argc), q += word;
+	for (int i = 0; i < a->argc; i++)
+		put_word(w, q, argv_at[i]), q += word;
+	put_word(w, q, 0), q += word;
+	for (int i = 0; i < a->envc; i++)
+		put_word(w, q, envp_at[i]), q += word;
+	put_word(w, q, 0), q += word;
+	for (int i = 0; i < nr_auxv; i++) {
+		put_word(w, q, auxv[i][0]), q += word;
+		put_word(w, q, auxv[i][1]), q += word;
+	}
+	put_word(w, q, AT_NULL), q += word;
+	put_word(w, q, 0);
+}
+
+int create_elf_tables(const struct exec_stack_args *a, struct exec_stack *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (a->argc < 0 || a->envc < 0 || a->nr_auxv > EXEC_MAX_AUXV ||
+	    strings_size(a) > EXEC_STRINGS_MAX ||
+	    (uint64_t)(a->argc + a->envc) * 8 > EXEC_TABLES_MAX / 2)
+		return -E2BIG;
+	st->base = a->stack_top - EXEC_STRINGS_MAX - EXEC_TABLES_MAX;
+	st->bytes = calloc(1, EXEC_STRINGS_MAX + EXEC_TABLES_MAX);
+	if (!st->bytes)
+		return -ENOMEM;
+	struct stack_writer w = {a, st, 0};
+	uint64_t *argv_at = calloc((size_t)a->argc + 1, sizeof(uint64_t));
+	uint64_t *envp_at = calloc((size_t)a->envc + 1, sizeof(uint64_t));
+	uint64_t execfn = push_strings(&w, argv_at, envp_at);
+	w.p &= ~15ULL; /* arch_align_stack, without randomisation */
+	uint64_t platform = 0;
+	if (a->platform) {
+		push_string(&w, a->platform);
+		platform = w.p;
+	}
+	w.p -= 16;
+	memcpy(at(&w, w.p), a->random, 16);
+	st->random = w.p;
+	uint64_t auxv[EXEC_MAX_AUXV][2];
+	for (int i = 0; i < a->nr_auxv; i++) {
+		auxv[i][0] = a->auxv[i][0];
+		auxv[i][1] = a->auxv[i][0] == AT_RANDOM ? st->random
+			     : a->auxv[i][0] == AT_EXECFN ? execfn
+			     : a->auxv[i][0] == AT_PLATFORM ? platform
+							    : a->auxv[i][1];
+	}
+	/* Linux: sp = p - (auxv words incl. AT_NULL); sp -= argc + envc + 3 words; round to 16. */
+	uint64_t word = a->abi32 ? 4 : 8;
+	uint64_t sp = w.p - word * 2 * ((uint64_t)a->nr_auxv + 1);
+	sp = (sp - word * ((uint64_t)a->argc + a->envc + 3)) & ~15ULL;
+	write_tables(&w, sp, argv_at, envp_at, (const uint64_t(*)[2])auxv, a->nr_auxv);
+	st->sp = sp;
+	free(argv_at);
+	free(envp_at);
+	return 0;
+}
+
+void exec_stack_free(struct exec_stack *st)
+{
+	free(st->bytes);
+	st->bytes = NULL;
+}
+
+static void aux(struct exec_stack_args *a, uint64_t type, uint64_t value)
+{
+	a->auxv[a->nr_auxv][0] = type;
+	a->auxv[a->nr_auxv][1] = value;
+	a->nr_auxv++;
+}
+
+void elf_fill_auxv(struct exec_stack_args *a, const struct elf_auxv_info *in)
+{
+	a->nr_auxv = 0;
+	if (a->abi32 && in->vsyscall)
+		aux(a, AT_SYSINFO, in->vsyscall);
+	if (in->vdso)
+		aux(a, AT_SYSINFO_EHDR, in->vdso);
+	aux(a, AT_MINSIGSTKSZ, in->minsigstksz);
+	aux(a, AT_HWCAP, in->hwcap);
+	aux(a, AT_PAGESZ, ELF_PAGE_SIZE);
+	aux(a, AT_CLKTCK, 100);
+	aux(a, AT_PHDR, in->phdr);
+	aux(a, AT_PHENT, in->phent);
+	aux(a, AT_PHNUM, in->phnum);
+	aux(a, AT_BASE, in->base);
+	aux(a, AT_FLAGS, 0);
+	aux(a, AT_ENTRY, in->entry);
+	aux(a, AT_UID, in->uid);
+	aux(a, AT_EUID, in->euid);
+	aux(a, AT_GID, in->gid);
+	aux(a, AT_EGID, in->egid);
+	aux(a, AT_SECURE, in->secure);
+	aux(a, AT_RANDOM, 0);
+	aux(a, AT_HWCAP2, in->hwcap2);
+	aux(a, AT_EXECFN, 0);
+	if (a->platform)
+		aux(a, AT_PLATFORM, 0);
+	aux(a, AT_RSEQ_FEATURE_SIZE, 28); /* offsetof(struct rseq, end) */
+	aux(a, AT_RSEQ_ALIGN, 32);
 }

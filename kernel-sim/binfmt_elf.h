@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <elf.h>
+
 #define ELF_MAX_LOAD 16
 
 /* p_flags bits, as the ELF specification numbers them. */
@@ -59,3 +61,65 @@ int elf_parse(const void *data, size_t size, struct elf_image *img, char *err, s
 uint64_t elf_image_end(const struct elf_image *img);
 
 #endif /* KSIM_BINFMT_ELF_H */
+
+/* ---- the initial stack (create_elf_tables) ---- */
+
+/* Auxiliary vector types: <elf.h> has them (AT_PHDR, AT_RANDOM, ...); newer ones here. */
+#ifndef AT_RSEQ_FEATURE_SIZE
+#define AT_RSEQ_FEATURE_SIZE 27
+#define AT_RSEQ_ALIGN 28
+#endif
+#ifndef AT_MINSIGSTKSZ
+#define AT_MINSIGSTKSZ 51
+#endif
+
+#define EXEC_MAX_AUXV 32
+
+struct exec_stack_args {
+	bool abi32;                  /* 4-byte words (i386 programs) */
+	uint64_t stack_top;          /* end of the stack VMA, 16-byte aligned */
+	int argc;
+	const char *const *argv;
+	int envc;
+	const char *const *envp;
+	const char *execfn;          /* the path execve was given (AT_EXECFN) */
+	const char *platform;        /* AT_PLATFORM string, "x86_64" or "i686"; NULL: none */
+	uint8_t random[16];          /* AT_RANDOM's bytes */
+	int nr_auxv;                 /* entries below, AT_NULL excluded */
+	uint64_t auxv[EXEC_MAX_AUXV][2]; /* type, value; AT_RANDOM, AT_EXECFN and AT_PLATFORM
+					  * values are filled in with their stack addresses */
+};
+
+struct exec_stack {
+	uint64_t sp;                 /* the stack pointer at the entry point: &argc */
+	uint64_t base;               /* lowest address written */
+	uint8_t *bytes;              /* host copy of [base, stack_top), malloc'd */
+	uint64_t arg_start, arg_end; /* mm->arg_start..arg_end: the argv strings */
+	uint64_t env_start, env_end; /* mm->env_start..env_end: the envp strings */
+	uint64_t random;             /* address of AT_RANDOM's bytes */
+};
+
+/* Lays out the initial stack the way Linux's bprm setup and create_elf_tables do: strings
+ * at the top (argv, envp, execfn, then a pointer-sized gap), AT_PLATFORM's string and the
+ * 16 random bytes below them, then argc, argv[], NULL, envp[], NULL, auxv[], AT_NULL with
+ * the stack pointer 16-byte aligned. The caller copies st->bytes into the stack VMA.
+ * 0, or -E2BIG when the strings need more than 128 pages (Linux's limit is a quarter of the
+ * stack rlimit; ours is fixed). */
+int create_elf_tables(const struct exec_stack_args *a, struct exec_stack *st);
+void exec_stack_free(struct exec_stack *st);
+
+/* What the auxiliary vector tells the program (values; order is Linux's). */
+struct elf_auxv_info {
+	uint64_t phdr, phent, phnum;  /* the program headers in memory */
+	uint64_t entry;               /* the program's entry point (after the load bias) */
+	uint64_t base;                /* the interpreter's base, 0 for static programs */
+	uint64_t hwcap, hwcap2;       /* CPUID-derived capability bits */
+	uint64_t minsigstksz;         /* the signal frame size the CPU model needs */
+	uint64_t vdso;                /* the vDSO's ELF header (AT_SYSINFO_EHDR); 0: none */
+	uint64_t vsyscall;            /* i386: the vDSO's system call entry (AT_SYSINFO); 0: none */
+	uint32_t uid, euid, gid, egid;
+	bool secure;                  /* AT_SECURE */
+};
+
+/* Fills a->auxv with the entries Linux 6.x's create_elf_tables writes, in its order. */
+void elf_fill_auxv(struct exec_stack_args *a, const struct elf_auxv_info *info);

@@ -227,6 +227,126 @@ static void test_elf_parse_random_corruption_never_crashes(void **state)
 	free(good.data);
 }
 
+/* Prints the stack image the way guests/auxv_dump.c prints the real one. */
+static void dump_like_guest(const struct exec_stack *st, uint64_t top_real, int abi32,
+			    char *out, size_t len)
+{
+	size_t word = abi32 ? 4 : 8, n = 0;
+#define AT(addr) (st->bytes + ((addr) - st->base))
+#define WORD(addr) (abi32 ? (uint64_t)*(uint32_t *)AT(addr) : *(uint64_t *)AT(addr))
+	uint64_t argc = WORD(st->sp), argv = st->sp + word;
+	uint64_t envp = argv + word * (argc + 1), p = envp;
+	while (WORD(p))
+		p += word;
+	uint64_t auxv = p + word, execfn = 0;
+	for (uint64_t a = auxv; WORD(a); a += 2 * word)
+		if (WORD(a) == AT_EXECFN)
+			execfn = WORD(a + word);
+	uint64_t top = execfn + strlen((char *)AT(execfn)) + 1 + word;
+	(void)top_real;
+	n += (size_t)snprintf(out + n, len - n, "argc %d, argv at top-%lu\n", (int)argc,
+			      (unsigned long)(top - argv));
+	for (uint64_t i = 0; i < argc; i++) {
+		uint64_t s = WORD(argv + i * word);
+		n += (size_t)snprintf(out + n, len - n, "argv[%d] at top-%lu: %s\n", (int)i,
+				      (unsigned long)(top - s), (char *)AT(s));
+	}
+	for (uint64_t i = 0; WORD(envp + i * word); i++) {
+		uint64_t s = WORD(envp + i * word);
+		n += (size_t)snprintf(out + n, len - n, "envp[%d] at top-%lu: %s\n", (int)i,
+				      (unsigned long)(top - s), (char *)AT(s));
+	}
+	static const struct {
+		uint64_t t;
+		const char *name;
+		int show;
+	} names[] = {
+		{AT_NULL, "AT_NULL", 0}, {AT_PHDR, "AT_PHDR", 0}, {AT_PHENT, "AT_PHENT", 1},
+		{AT_PHNUM, "AT_PHNUM", 0}, {AT_PAGESZ, "AT_PAGESZ", 1}, {AT_BASE, "AT_BASE", 1},
+		{AT_FLAGS, "AT_FLAGS", 1}, {AT_ENTRY, "AT_ENTRY", 0}, {AT_UID, "AT_UID", 0},
+		{AT_EUID, "AT_EUID", 0}, {AT_GID, "AT_GID", 0}, {AT_EGID, "AT_EGID", 0},
+		{AT_PLATFORM, "AT_PLATFORM", 2}, {AT_HWCAP, "AT_HWCAP", 0}, {AT_CLKTCK, "AT_CLKTCK", 1},
+		{AT_SECURE, "AT_SECURE", 1}, {AT_RANDOM, "AT_RANDOM", 2}, {AT_HWCAP2, "AT_HWCAP2", 0},
+		{AT_EXECFN, "AT_EXECFN", 2}, {AT_SYSINFO, "AT_SYSINFO", 0},
+		{AT_SYSINFO_EHDR, "AT_SYSINFO_EHDR", 0}, {AT_MINSIGSTKSZ, "AT_MINSIGSTKSZ", 0},
+		{AT_RSEQ_FEATURE_SIZE, "AT_RSEQ_FEATURE_SIZE", 1}, {AT_RSEQ_ALIGN, "AT_RSEQ_ALIGN", 1},
+	};
+	for (uint64_t a = auxv;; a += 2 * word) {
+		uint64_t t = WORD(a), v = WORD(a + word);
+		const char *name = "AT_?";
+		int show = 0;
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (names[i].t == t)
+				name = names[i].name, show = names[i].show;
+		n += (size_t)snprintf(out + n, len - n, "%s", name);
+		if (show == 1)
+			n += (size_t)snprintf(out + n, len - n, " %lu", (unsigned long)v);
+		else if (show == 2)
+			n += (size_t)snprintf(out + n, len - n, " top-%lu", (unsigned long)(top - v));
+		if (t == AT_PLATFORM || t == AT_EXECFN)
+			n += (size_t)snprintf(out + n, len - n, " \"%s\"", (char *)AT(v));
+		n += (size_t)snprintf(out + n, len - n, "\n");
+		if (!t)
+			break;
+	}
+#undef WORD
+#undef AT
+}
+
+/* The initial stack against the host kernel's: auxv_dump run natively with ASLR off and a
+ * fixed environment prints its stack's layout; the same arguments through
+ * create_elf_tables must print the same. */
+static void compare_initial_stack(const char *guest, int abi32)
+{
+	char path[1024], cmd[2048];
+	const char *build = getenv("MMEMU_BUILD");
+	snprintf(path, sizeof(path), "%s/guests/%s", build ? build : "build", guest);
+	snprintf(cmd, sizeof(cmd), "setarch -R env -i A=1 BB=22 %s x yy", path);
+	FILE *f = popen(cmd, "r");
+	assert_non_null(f);
+	static char native[8192], ours[8192];
+	size_t got = fread(native, 1, sizeof(native) - 1, f);
+	native[got] = '\0';
+	assert_int_equal(pclose(f), 0);
+
+	const char *argv[] = {path, "x", "yy"};
+	const char *envp[] = {"A=1", "BB=22"};
+	struct exec_stack_args a = {.abi32 = abi32, .stack_top = abi32 ? 0xffffe000ULL : 0x7ffffffff000ULL,
+				    .argc = 3, .argv = argv, .envc = 2, .envp = envp, .execfn = path,
+				    .platform = abi32 ? "i686" : "x86_64"};
+	struct elf_auxv_info info = {.phent = abi32 ? 32 : 56, .vdso = 0x1000, .vsyscall = 0x1100};
+	elf_fill_auxv(&a, &info);
+	struct exec_stack st;
+	assert_int_equal(create_elf_tables(&a, &st), 0);
+	assert_int_equal(st.sp & 15, 0);
+	dump_like_guest(&st, a.stack_top, abi32, ours, sizeof(ours));
+	assert_string_equal(ours, native);
+	assert_int_equal(st.arg_start + strlen(path) + 1, st.arg_end - 5);
+	assert_memory_equal(st.bytes + (st.random - st.base), a.random, 16);
+	exec_stack_free(&st);
+}
+
+static void test_initial_stack_matches_linux_x86_64(void **state)
+{
+	compare_initial_stack("auxv_dump", 0);
+}
+
+static void test_initial_stack_matches_linux_i386(void **state)
+{
+	compare_initial_stack("auxv_dump-i386", 1);
+}
+
+static void test_initial_stack_too_big_is_e2big(void **state)
+{
+	static char big[600000];
+	memset(big, 'a', sizeof(big) - 1);
+	const char *argv[] = {big};
+	struct exec_stack_args a = {.stack_top = 0x7ffffffff000ULL, .argc = 1, .argv = argv,
+				    .execfn = "/x"};
+	struct exec_stack st;
+	assert_int_equal(create_elf_tables(&a, &st), -E2BIG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -235,6 +355,9 @@ int main(void)
 		cmocka_unit_test(test_elf_parse_i386),
 		cmocka_unit_test(test_elf_parse_refuses_lying_files),
 		cmocka_unit_test(test_elf_parse_random_corruption_never_crashes),
+		cmocka_unit_test(test_initial_stack_matches_linux_x86_64),
+		cmocka_unit_test(test_initial_stack_matches_linux_i386),
+		cmocka_unit_test(test_initial_stack_too_big_is_e2big),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
