@@ -243,8 +243,7 @@ static void walk_start(struct mmu *m, const struct paging_mode_desc *pm, uint64_
 			a->st.misses++;
 			continue;
 		}
-		a->st.hits++;
-		tlb_touch(&m->tlb, e);
+		tlb_touch(a, e);
 		ws->start = i + 1;
 		ws->table = e->pa;
 		ws->rights = e->flags & (TLBE_RW | TLBE_US | TLBE_XD);
