@@ -188,6 +188,14 @@ static inline void mmu_fast_count(struct mmu *m, struct tlb_fast_entry *fe)
 		fe->te->stamp = ++*fe->clock;
 }
 
+/* Low address bits an access of size (1..8) bytes must have clear to be naturally
+ * aligned (for sizes that are not powers of two: of the next power of two), so that an
+ * access passing the check cannot cross a page. */
+static inline uint64_t mmu_align_mask(unsigned size)
+{
+	return size <= 1 ? 0 : size <= 2 ? 1 : size <= 4 ? 3 : 7;
+}
+
 /*
  * The fast entry that maps [la, la+size) for an access of flags, or NULL. Index, compare,
  * and that is all: the tag compare includes the low address bits an aligned access has
@@ -199,7 +207,7 @@ static inline struct tlb_fast_entry *mmu_fast_lookup(struct mmu *m, uint64_t la,
 {
 	struct tlb_fast_entry *fe =
 		&m->fast_cur[flags & MMU_KIND_MASK][(la >> 12) & (TLB_FAST_SIZE - 1)];
-	if (__builtin_expect(fe->tag != (la & (~0xfffULL | (size - 1))) ||
+	if (__builtin_expect(fe->tag != (la & (~0xfffULL | mmu_align_mask(size))) ||
 				     (flags & MMU_IMPLICIT),
 			     0))
 		return NULL;
@@ -208,7 +216,7 @@ static inline struct tlb_fast_entry *mmu_fast_lookup(struct mmu *m, uint64_t la,
 }
 
 /*
- * Reads size (1, 2, 4 or 8) bytes at linear address la, little-endian, into *val. An
+ * Reads size (1..8) bytes at linear address la, little-endian, into *val. An
  * access that crosses a page translates both pages before reading. flags: MMU_STACK,
  * MMU_IMPLICIT (the kind bits must be 0). false with *f on a fault.
  */
@@ -240,7 +248,7 @@ static inline bool mmu_fetch(struct mmu *m, uint64_t la, unsigned size, uint64_t
 }
 
 /*
- * Writes the low size (1, 2, 4 or 8) bytes of val at la. A page-crossing write checks
+ * Writes the low size (1..8) bytes of val at la. A page-crossing write checks
  * both pages before it writes anything: on a fault no byte has changed.
  */
 static inline bool mmu_write(struct mmu *m, uint64_t la, unsigned size, uint64_t val,
