@@ -31,6 +31,7 @@ int tlb_init(struct tlb *t, const struct tlb_config *cfg)
 		a->entries = g->entries;
 		a->ways = g->ways;
 		a->sets = g->entries / g->ways;
+		a->set_mask = (a->sets & (a->sets - 1)) ? 0 : a->sets - 1;
 		a->repl = g->repl;
 		a->e = calloc(a->entries, sizeof(*a->e));
 		a->set_clock = calloc(a->sets, sizeof(*a->set_clock));
@@ -62,7 +63,9 @@ void tlb_destroy(struct tlb *t)
 
 static struct tlb_entry *set_of(struct tlb_array *a, uint64_t vpn)
 {
-	return &a->e[(vpn % a->sets) * a->ways];
+	/* A division only for set counts that are not powers of two. */
+	uint64_t set = (a->set_mask || a->sets == 1) ? (vpn & a->set_mask) : vpn % a->sets;
+	return &a->e[set * a->ways];
 }
 
 /* Does e match the current context: its PCID, or global. */

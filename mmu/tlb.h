@@ -107,6 +107,7 @@ struct tlb_array {
 	uint32_t entries;       /* 0: absent */
 	uint32_t ways;          /* associativity */
 	uint32_t sets;          /* entries / ways */
+	uint32_t set_mask;      /* sets - 1 when sets is a power of two, else 0 */
 	enum tlb_repl repl;     /* replacement policy */
 	uint8_t sizes;          /* bit n set: holds pages of shift tlb_size_shift[n] */
 	bool fractured;         /* may hold fractured entries: INVLPG must scan it */

@@ -150,11 +150,15 @@ void mmu_page_fault(const struct mmu *m, uint64_t la, unsigned flags, uint32_t c
 static uint64_t read_entry(struct mmu *m, uint64_t pa, unsigned size)
 {
 	const void *p = bus_ram_ptr(m->bus, pa, size);
-	uint64_t e = 0;
-	if (p)
-		memcpy(&e, p, size);
-	else
-		e = bus_load(m->bus, pa, size);
+	if (!p)
+		return bus_load(m->bus, pa, size);
+	if (size == 8) { /* constant sizes: plain loads, not a memcpy call */
+		uint64_t e;
+		memcpy(&e, p, 8);
+		return e;
+	}
+	uint32_t e;
+	memcpy(&e, p, 4);
 	return e;
 }
 
