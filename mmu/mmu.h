@@ -118,6 +118,9 @@ struct mmu {
 	struct seg_unit seg;   /* segment registers, descriptor tables (mmu/seg.h) */
 	struct mmu_stats st;   /* statistics */
 	struct tlb_entry unpaged_te; /* stand-in L1 entry of fast entries made with CR0.PG=0 */
+	/* The fast-path tables of the current CPL and AC: &tlb.fast[mode]. (A struct mmu
+	 * points into itself, so it is not copyable.) */
+	struct tlb_fast_entry (*fast_cur)[TLB_FAST_SIZE];
 };
 
 /*
@@ -178,33 +181,42 @@ bool mmu_read_slow(struct mmu *m, uint64_t la, unsigned size, uint64_t *val, uns
 bool mmu_write_slow(struct mmu *m, uint64_t la, unsigned size, uint64_t val, unsigned flags,
 		    struct x86_fault *f);
 
-/* The fast-path table of an access kind under the current CPL and RFLAGS.AC. */
-static inline struct tlb_fast_entry *mmu_fast_table(struct mmu *m, unsigned kind)
+/* Counts a fast-path hit as the L1 hit it stands for (when statistics are exact). */
+static inline void mmu_fast_count(struct mmu *m, struct tlb_fast_entry *fe)
 {
-	unsigned mode = m->cpl == 3 ? TLB_FAST_USER : m->ac ? TLB_FAST_SUP_AC1 : TLB_FAST_SUP_AC0;
-	return m->tlb.fast[mode][kind];
+	if (m->exact_stats)
+		fe->te->stamp = ++*fe->clock;
 }
 
-/* The fast entry that maps [la, la+size) for kind, or NULL (also when the access
- * crosses a page or is implicit). Counts the hit when statistics are exact. */
+/* Low address bits an access of size (1..8) bytes must have clear to be naturally
+ * aligned (for sizes that are not powers of two: of the next power of two), so that an
+ * access passing the check cannot cross a page. */
+static inline uint64_t mmu_align_mask(unsigned size)
+{
+	return size <= 1 ? 0 : size <= 2 ? 1 : size <= 4 ? 3 : 7;
+}
+
+/*
+ * The fast entry that maps [la, la+size) for an access of flags, or NULL. Index, compare,
+ * and that is all: the tag compare includes the low address bits an aligned access has
+ * clear, so an unaligned access misses here (the slow path retries it without the
+ * alignment condition, and handles page crossings).
+ */
 static inline struct tlb_fast_entry *mmu_fast_lookup(struct mmu *m, uint64_t la,
 						     unsigned size, unsigned flags)
 {
-	unsigned kind = flags & MMU_KIND_MASK;
-	struct tlb_fast_entry *fe = &mmu_fast_table(m, kind)[(la >> 12) & (TLB_FAST_SIZE - 1)];
-	if (__builtin_expect(fe->tag != (la & ~0xfffULL) || (la & 0xfff) > 4096 - size ||
+	struct tlb_fast_entry *fe =
+		&m->fast_cur[flags & MMU_KIND_MASK][(la >> 12) & (TLB_FAST_SIZE - 1)];
+	if (__builtin_expect(fe->tag != (la & (~0xfffULL | mmu_align_mask(size))) ||
 				     (flags & MMU_IMPLICIT),
 			     0))
 		return NULL;
-	if (m->exact_stats) {
-		(*fe->hits)++;
-		fe->te->stamp = ++m->tlb.tick;
-	}
+	mmu_fast_count(m, fe);
 	return fe;
 }
 
 /*
- * Reads size (1, 2, 4 or 8) bytes at linear address la, little-endian, into *val. An
+ * Reads size (1..8) bytes at linear address la, little-endian, into *val. An
  * access that crosses a page translates both pages before reading. flags: MMU_STACK,
  * MMU_IMPLICIT (the kind bits must be 0). false with *f on a fault.
  */
@@ -236,7 +248,7 @@ static inline bool mmu_fetch(struct mmu *m, uint64_t la, unsigned size, uint64_t
 }
 
 /*
- * Writes the low size (1, 2, 4 or 8) bytes of val at la. A page-crossing write checks
+ * Writes the low size (1..8) bytes of val at la. A page-crossing write checks
  * both pages before it writes anything: on a fault no byte has changed.
  */
 static inline bool mmu_write(struct mmu *m, uint64_t la, unsigned size, uint64_t val,

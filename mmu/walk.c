@@ -150,11 +150,15 @@ void mmu_page_fault(const struct mmu *m, uint64_t la, unsigned flags, uint32_t c
 static uint64_t read_entry(struct mmu *m, uint64_t pa, unsigned size)
 {
 	const void *p = bus_ram_ptr(m->bus, pa, size);
-	uint64_t e = 0;
-	if (p)
-		memcpy(&e, p, size);
-	else
-		e = bus_load(m->bus, pa, size);
+	if (!p)
+		return bus_load(m->bus, pa, size);
+	if (size == 8) { /* constant sizes: plain loads, not a memcpy call */
+		uint64_t e;
+		memcpy(&e, p, 8);
+		return e;
+	}
+	uint32_t e;
+	memcpy(&e, p, 4);
 	return e;
 }
 
@@ -243,8 +247,7 @@ static void walk_start(struct mmu *m, const struct paging_mode_desc *pm, uint64_
 			a->st.misses++;
 			continue;
 		}
-		a->st.hits++;
-		tlb_touch(&m->tlb, e);
+		tlb_touch(a, e);
 		ws->start = i + 1;
 		ws->table = e->pa;
 		ws->rights = e->flags & (TLBE_RW | TLBE_US | TLBE_XD);
