@@ -655,7 +655,7 @@ static const struct known_difference known_differences[] = {
     {"moffs-66-67", X86_MODE_64, "6766a2b24c0529", match_moffs_66_67},
     {"3dnow-suffix-0e", X86_MODE_64, "0f0fc00e", match_3dnow_suffix_0e},
     {"extrq-reg-field", X86_MODE_64, "660f78ffa296", match_extrq_reg_field},
-    {"moffs-66-rep", X86_MODE_64, "66f2a00000000000000000", match_moffs_66_rep},
+    {"moffs-66-rep", X86_MODE_64, "66446742f2a09fc39e39", match_moffs_66_rep},
     {"swapgs-legacy", X86_MODE_32, "0f01f8", match_swapgs_legacy},
     {"extrq-memory", X86_MODE_64, "660f79000000", match_extrq_memory},
     {"evex-rounding-length", X86_MODE_64, "62b16cf05ed514", match_evex_rounding_length},
@@ -833,6 +833,133 @@ static void test_capstone_random_16bit_agree(void **state)
 	random_run(X86_MODE_16, 100000, seed_from_env());
 }
 
+/* ------------------------------------------------------------------ real binaries */
+
+/* A small program that pulls in a fair part of libc: stdio, strings, qsort, math, setjmp. */
+static const char sweep_program[] =
+    "#include <math.h>\n#include <setjmp.h>\n#include <stdio.h>\n#include <stdlib.h>\n"
+    "#include <string.h>\n"
+    "static int cmp(const void *a, const void *b) { return *(const int *)a - *(const int *)b; }\n"
+    "int main(int argc, char **argv) {\n"
+    "  int v[64]; jmp_buf jb; char buf[128];\n"
+    "  for (int i = 0; i < 64; i++) v[i] = (i * 7919) % 61;\n"
+    "  qsort(v, 64, sizeof(v[0]), cmp);\n"
+    "  long double x = sqrtl((long double)argc) + expl(v[3]);\n"
+    "  snprintf(buf, sizeof(buf), \"%d %Lf %s\", v[5], x, argv[0]);\n"
+    "  if (!setjmp(jb)) printf(\"%zu %s\\n\", strlen(buf), strstr(buf, \" \"));\n"
+    "  return (int)(pow(2.0, argc) + memcmp(buf, argv[0], 3));\n"
+    "}\n";
+
+/* build_static - compile sweep_program into dir/name with gcc; 0 on success. */
+static int build_static(const char *dir, const char *name, const char *flags)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "gcc -static -O2 %s -o %s/%s %s/sweep.c -lm 2>&1", flags, dir,
+		 name, dir);
+	return system(cmd);
+}
+
+/*
+ * sweep_section - decode a code section linearly: every instruction must agree with
+ * Capstone or be a known difference. Steps by the agreed length (one byte where neither
+ * decodes anything, e.g. padding).
+ */
+static void sweep_section(struct oracle *o, const uint8_t *code, size_t size, enum x86_mode m,
+			  struct tally *t)
+{
+	size_t pos = 0;
+
+	while (pos < size) {
+		size_t n = size - pos < MAX_BYTES ? size - pos : MAX_BYTES;
+		struct verdict v;
+		int k;
+
+		t->strings++;
+		if (judge(o, code + pos, n, m, &v)) {
+			t->agree++;
+			t->both += v.st == X86_DECODE_OK;
+		} else if ((k = classify(o, code + pos, n, m, &v)) >= 0) {
+			t->known[k]++;
+		} else if (t->unknown++ < 40) {
+			print_difference("unexplained difference", code + pos, n, m, &v);
+		}
+		if (v.st == X86_DECODE_OK || (v.insn.flags & X86_INSN_VEX))
+			pos += v.insn.len;
+		else
+			pos += v.cs_ok ? (size_t)v.cs_len : 1;
+	}
+}
+
+/* sweep_elf - sweep every executable section of an ELF file. */
+static void sweep_elf(const char *path, enum x86_mode m, struct tally *t)
+{
+	struct oracle o;
+	int fd = open(path, O_RDONLY);
+	Elf *elf;
+	Elf_Scn *scn = NULL;
+
+	assert_true(fd >= 0);
+	assert_int_not_equal(elf_version(EV_CURRENT), EV_NONE);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	assert_non_null(elf);
+	oracle_open(&o);
+	while ((scn = elf_nextscn(elf, scn)) != NULL) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+
+		assert_non_null(gelf_getshdr(scn, &sh));
+		if (sh.sh_type != SHT_PROGBITS || !(sh.sh_flags & SHF_EXECINSTR))
+			continue;
+		d = elf_getdata(scn, NULL);
+		assert_non_null(d);
+		sweep_section(&o, d->d_buf, d->d_size, m, t);
+	}
+	oracle_close(&o);
+	elf_end(elf);
+	close(fd);
+}
+
+static void test_capstone_static_binaries_agree(void **state)
+{
+	char dir[] = "/tmp/mmemu-sweep-XXXXXX";
+	char path[256];
+	FILE *f;
+	static const struct {
+		const char *name;   /* output file */
+		const char *flags;  /* extra gcc flags */
+		enum x86_mode mode; /* code size of its text */
+	} builds[] = {
+	    {"sweep64", "", X86_MODE_64},
+	    {"sweep32", "-m32", X86_MODE_32},
+	};
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/sweep.c", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(sweep_program, f);
+	fclose(f);
+	for (size_t i = 0; i < sizeof(builds) / sizeof(builds[0]); i++) {
+		struct tally t = {0};
+		double t0 = now_seconds();
+		char what[300];
+
+		if (build_static(dir, builds[i].name, builds[i].flags) != 0)
+			fail_msg("gcc -static %s failed: the sweep needs it", builds[i].flags);
+		snprintf(path, sizeof(path), "%s/%s", dir, builds[i].name);
+		sweep_elf(path, builds[i].mode, &t);
+		snprintf(what, sizeof(what), "sweep of %s", path);
+		print_tally(what, &t, now_seconds() - t0);
+		assert_int_equal(t.unknown, 0);
+		assert_true(t.both > 50000);
+		unlink(path);
+	}
+	snprintf(path, sizeof(path), "%s/sweep.c", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -840,6 +967,7 @@ int main(void)
 	    cmocka_unit_test(test_capstone_random_64bit_agree),
 	    cmocka_unit_test(test_capstone_random_32bit_agree),
 	    cmocka_unit_test(test_capstone_random_16bit_agree),
+	    cmocka_unit_test(test_capstone_static_binaries_agree),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
