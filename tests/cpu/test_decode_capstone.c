@@ -178,11 +178,11 @@ static void scan_prefixes(const uint8_t *b, size_t n, enum x86_mode mode, struct
 		s->live_rex = i - 1;
 }
 
-/* without - copy b without the byte at index i. */
+/* without - copy b without the byte at index i (out may be b itself). */
 static size_t without(const uint8_t *b, size_t n, int i, uint8_t *out)
 {
-	memcpy(out, b, (size_t)i);
-	memcpy(out + i, b + i + 1, n - (size_t)i - 1);
+	memmove(out, b, (size_t)i);
+	memmove(out + i, b + i + 1, n - (size_t)i - 1);
 	return n - 1;
 }
 
