@@ -25,6 +25,7 @@ static const struct proc_file proc_files[] = {
 	{"vmstat", vmstat_show},
 	{"slabinfo", slabinfo_show},
 	{"vmallocinfo", vmallocinfo_show},
+	{"dmesg", dmesg_show},
 };
 
 #define NR_PROC_FILES (sizeof(proc_files) / sizeof(proc_files[0]))
