@@ -269,12 +269,15 @@ static struct tlb_array *group_array(struct mmu *m, int first, int count, unsign
 /* Builds the entry for la in an array of entry_shift, from a translation that maps
  * base_pa over 2^base_shift bytes (itself part of a page of page_shift). */
 static struct tlb_entry make_entry(const struct mmu *m, uint64_t la, uint64_t base_pa,
-				   unsigned base_shift, unsigned page_shift,
-				   unsigned entry_shift, unsigned flags)
+				   unsigned base_shift, unsigned page_shift, unsigned entry_shift,
+				   unsigned flags)
 {
 	uint64_t off = la & ((1ULL << base_shift) - 1) & ~((1ULL << entry_shift) - 1);
-	return (struct tlb_entry){.vpn = la >> entry_shift, .pa = base_pa + off, .pcid = m->pcid,
-				  .shift = (uint8_t)entry_shift, .page_shift = (uint8_t)page_shift,
+	return (struct tlb_entry){.vpn = la >> entry_shift,
+				  .pa = base_pa + off,
+				  .pcid = m->pcid,
+				  .shift = (uint8_t)entry_shift,
+				  .page_shift = (uint8_t)page_shift,
 				  .flags = (uint8_t)(flags | TLBE_VALID)};
 }
 
@@ -369,8 +372,8 @@ static struct tlb_entry *dirty_assist(struct mmu *m, int l1, uint64_t la, unsign
 }
 
 /* Installs the fast-path mirror of a translation just made through L1 entry te. */
-static void fast_fill(struct mmu *m, uint64_t la, unsigned flags, uint64_t pa,
-		      uint64_t *clock, struct tlb_entry *te)
+static void fast_fill(struct mmu *m, uint64_t la, unsigned flags, uint64_t pa, uint64_t *clock,
+		      struct tlb_entry *te)
 {
 	uint8_t *host = bus_ram_ptr(m->bus, pa & ~0xfffULL, 4096);
 	if (!host || (flags & MMU_IMPLICIT))
@@ -378,8 +381,7 @@ static void fast_fill(struct mmu *m, uint64_t la, unsigned flags, uint64_t pa,
 	tlb_fast_fill(&m->tlb, fast_mode(m), flags & MMU_KIND_MASK, la, host, clock, te);
 }
 
-bool mmu_translate(struct mmu *m, uint64_t la, unsigned flags, uint64_t *pa,
-		   struct x86_fault *f)
+bool mmu_translate(struct mmu *m, uint64_t la, unsigned flags, uint64_t *pa, struct x86_fault *f)
 {
 	unsigned kind = flags & MMU_KIND_MASK;
 	if (m->mode == PG_MODE_NONE) {
@@ -457,7 +459,7 @@ static struct tlb_fast_entry *fast_lookup_unaligned(struct mmu *m, uint64_t la, 
 						    unsigned flags)
 {
 	struct tlb_fast_entry *fe =
-		&m->fast_cur[flags & MMU_KIND_MASK][(la >> 12) & (TLB_FAST_SIZE - 1)];
+	    &m->fast_cur[flags & MMU_KIND_MASK][(la >> 12) & (TLB_FAST_SIZE - 1)];
 	if (fe->tag != (la & ~0xfffULL) || (la & 0xfff) > 4096u - size || (flags & MMU_IMPLICIT))
 		return NULL;
 	mmu_fast_count(m, fe);

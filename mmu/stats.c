@@ -15,7 +15,7 @@
 struct emit {
 	FILE *f;
 	bool json;
-	char path[128];              /* text: dotted prefix of the current object */
+	char path[128];		     /* text: dotted prefix of the current object */
 	size_t plen[EMIT_DEPTH + 1]; /* text: prefix length per depth */
 	bool first[EMIT_DEPTH + 1];  /* json: no comma needed yet at this depth */
 	int depth;

@@ -10,10 +10,14 @@
 
 /* Page sizes each array holds (bit n: enum tlb_size n); 0 for the page-walk caches. */
 static const uint8_t array_sizes[TLB_NR_ARRAYS] = {
-	[TLB_L1I_4K] = 1u << TLB_SIZE_4K, [TLB_L1I_2M] = 1u << TLB_SIZE_2M,
-	[TLB_L1I_1G] = 1u << TLB_SIZE_1G, [TLB_L1D_4K] = 1u << TLB_SIZE_4K,
-	[TLB_L1D_2M] = 1u << TLB_SIZE_2M, [TLB_L1D_1G] = 1u << TLB_SIZE_1G,
-	[TLB_L2] = (1u << TLB_SIZE_4K) | (1u << TLB_SIZE_2M), [TLB_L2_1G] = 1u << TLB_SIZE_1G,
+    [TLB_L1I_4K] = 1u << TLB_SIZE_4K,
+    [TLB_L1I_2M] = 1u << TLB_SIZE_2M,
+    [TLB_L1I_1G] = 1u << TLB_SIZE_1G,
+    [TLB_L1D_4K] = 1u << TLB_SIZE_4K,
+    [TLB_L1D_2M] = 1u << TLB_SIZE_2M,
+    [TLB_L1D_1G] = 1u << TLB_SIZE_1G,
+    [TLB_L2] = (1u << TLB_SIZE_4K) | (1u << TLB_SIZE_2M),
+    [TLB_L2_1G] = 1u << TLB_SIZE_1G,
 };
 
 int tlb_init(struct tlb *t, const struct tlb_config *cfg)
@@ -212,8 +216,8 @@ struct addr_sel {
 	bool count;
 };
 
-static void flush_addr_range(struct tlb *t, struct tlb_array *a, struct tlb_entry *e,
-			     uint32_t n, const struct addr_sel *s)
+static void flush_addr_range(struct tlb *t, struct tlb_array *a, struct tlb_entry *e, uint32_t n,
+			     const struct addr_sel *s)
 {
 	for (uint32_t i = 0; i < n; i++)
 		if ((e[i].flags & TLBE_VALID) && entry_covers(&e[i], s->la) &&

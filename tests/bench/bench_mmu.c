@@ -13,8 +13,8 @@
 #include "mmu/mmu.h"
 
 #define RAM (64u << 20)
-#define PAGES 16           /* working set: fits the L1 DTLB and the fast path */
-#define NADDR 4096         /* addresses per pass, precomputed */
+#define PAGES 16   /* working set: fits the L1 DTLB and the fast path */
+#define NADDR 4096 /* addresses per pass, precomputed */
 #define LA_BASE 0x00007f0000000000ULL
 #define PA_BASE 0x01000000ULL
 
@@ -182,9 +182,11 @@ int main(void)
 	printf("bench_mmu: 8-byte reads over %d pages, %d addresses per pass\n", PAGES, NADDR);
 	printf("  reference (host array read)          %6.2f ns/read\n", ref);
 	printf("  fast-path hit, exact statistics      %6.2f ns/read  %5.2fx reference  "
-	       "%.0f M/s\n", exact, exact / ref, 1e3 / exact);
+	       "%.0f M/s\n",
+	       exact, exact / ref, 1e3 / exact);
 	printf("  fast-path hit, statistics off        %6.2f ns/read  %5.2fx reference  "
-	       "%.0f M/s\n", approx, approx / ref, 1e3 / approx);
+	       "%.0f M/s\n",
+	       approx, approx / ref, 1e3 / approx);
 	printf("  exact statistics overhead            %+5.1f %%\n", (exact / approx - 1) * 100);
 	printf("  modelled L1 TLB hit (no fast path)   %6.2f ns/read  %5.2fx reference\n", tlb,
 	       tlb / ref);
