@@ -66,7 +66,7 @@ enum paging_mode_id {
 };
 
 /* Paging-structure levels, for statistics and walk traces. */
-enum pg_level { PG_PML5, PG_PML4, PG_PDPT, PG_PD, PG_PT, PG_NR_LEVELS };
+enum walk_level { PG_PML5, PG_PML4, PG_PDPT, PG_PD, PG_PT, PG_NR_LEVELS };
 
 /* Counters of translation outside the TLB arrays (which count themselves). */
 struct mmu_stats {
@@ -87,7 +87,7 @@ struct mmu_stats {
 
 /* One step of a walk, for viewers and debuggers (mmu_probe). */
 struct mmu_walk_step {
-	uint8_t level;	   /* enum pg_level */
+	uint8_t level;	   /* enum walk_level */
 	uint64_t entry_pa; /* physical address of the entry (~0 for PAE PDPTE registers) */
 	uint64_t entry;	   /* its value */
 };

@@ -16,7 +16,7 @@
 
 /* One level of a paging mode. */
 struct paging_level {
-	uint8_t level;	/* enum pg_level: for statistics and traces */
+	uint8_t level;	/* enum walk_level: for statistics and traces */
 	uint8_t shift;	/* lowest linear-address bit of this level's index */
 	uint8_t bits;	/* width of the index */
 	int8_t pwc;	/* page-walk cache (enum tlb_array_id) of this level's entries, or -1 */
