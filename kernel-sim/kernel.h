@@ -44,6 +44,7 @@
 
 struct slab_state;
 struct vmap_state;
+struct vm_state;
 
 struct kernel {
 	struct phys_bus *bus;                  /* guest RAM and MMIO */
@@ -75,6 +76,7 @@ struct kernel {
 	unsigned long direct_pages_count[3];   /* direct map entries: 4K, 2M, 1G pages */
 	struct slab_state *slab;               /* SLUB: caches and kmalloc classes */
 	struct vmap_state *vmap;               /* vmalloc areas and kernel page tables */
+	struct vm_state *vm;                   /* VMA/mm caches, zero page, mm sysctls (mm.h) */
 };
 
 /* Boots physical memory management on bus as p describes: memblock, mem_map, nodes and
