@@ -45,6 +45,7 @@
 
 struct slab_state;
 struct vmap_state;
+struct vm_state;
 
 struct kernel {
 	struct phys_bus *bus;                  /* guest RAM and MMIO */
@@ -78,6 +79,7 @@ struct kernel {
 	struct printk_log log;                 /* dmesg */
 	struct slab_state *slab;               /* SLUB: caches and kmalloc classes */
 	struct vmap_state *vmap;               /* vmalloc areas and kernel page tables */
+	struct vm_state *vm;                   /* VMA/mm caches, zero page, mm sysctls (mm.h) */
 };
 
 /* Boots physical memory management on bus as p describes: memblock, mem_map, nodes and

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel-sim/mm.h"
 #include "kernel-sim/page_alloc.h"
 #include "kernel-sim/slab.h"
 #include "kernel-sim/vmalloc.h"
@@ -393,6 +394,11 @@ int kernel_boot(struct kernel *k, struct phys_bus *bus, const struct boot_params
 		kernel_shutdown(k);
 		return -ENOMEM;
 	}
+	if (vm_init(k) < 0) {
+		snprintf(err, errlen, "too little memory to boot: no room for the mm caches");
+		kernel_shutdown(k);
+		return -ENOMEM;
+	}
 	/* The leak check compares against this: count pcp pages as free, as it will. */
 	drain_all_pages(k);
 	k->boot_free_pages = (unsigned long)global_zone_page_state(k, NR_FREE_PAGES);
@@ -406,11 +412,12 @@ out_nomem:
 
 void kernel_shutdown(struct kernel *k)
 {
-	printk_free(k);
+	vm_shutdown(k);
 	kmem_cache_teardown(k);
 	vmalloc_shutdown(k);
 	free(k->section_mem_map);
 	k->section_mem_map = NULL;
+	printk_free(k);
 }
 
 /* Nodes by distance from nid, nearest first; ties by node id (Linux's find_next_best_node
