@@ -202,7 +202,8 @@ uint64_t alu_shift(enum x86_shift_op op, unsigned size, uint64_t a, unsigned cou
 		unsigned c = count < bits ? count : bits - 1;
 
 		r = (uint64_t)(signed_value(size, a) >> c) & m;
-		cf = (uint64_t)(signed_value(size, a) >> (count <= bits ? count - 1 : bits - 1)) & 1;
+		cf =
+		    (uint64_t)(signed_value(size, a) >> (count <= bits ? count - 1 : bits - 1)) & 1;
 		of = 0;
 		break;
 	}
@@ -280,8 +281,8 @@ uint64_t alu_shrd(unsigned size, uint64_t a, uint64_t b, unsigned count, uint64_
 	pair = ((unsigned __int128)b << bits) | a;
 	r = (uint64_t)(pair >> count) & m;
 	cf = (uint64_t)(pair >> (count - 1)) & 1;
-	shift_double_flags(size, r, cf,
-			   !!(r & sign_bit(size)) != !!(r & (sign_bit(size) >> 1)), rflags);
+	shift_double_flags(size, r, cf, !!(r & sign_bit(size)) != !!(r & (sign_bit(size) >> 1)),
+			   rflags);
 	return r;
 }
 
@@ -331,8 +332,7 @@ static void div_flags(unsigned size, uint64_t q, uint64_t *rflags)
 {
 	(void)size;
 	(void)q;
-	set_flags(rflags, X86_FLAGS_SF | X86_FLAGS_ZF | X86_FLAGS_PF | X86_FLAGS_AF,
-		  X86_FLAGS_AF);
+	set_flags(rflags, X86_FLAGS_SF | X86_FLAGS_ZF | X86_FLAGS_PF | X86_FLAGS_AF, X86_FLAGS_AF);
 }
 
 int alu_div(unsigned size, uint64_t hi, uint64_t lo, uint64_t divisor, uint64_t *quot,
@@ -376,8 +376,7 @@ int alu_idiv(unsigned size, uint64_t hi, uint64_t lo, uint64_t divisor, uint64_t
 	return 0;
 }
 
-uint64_t alu_bit(enum x86_bit_op op, unsigned size, uint64_t a, uint64_t bitoff,
-		 uint64_t *rflags)
+uint64_t alu_bit(enum x86_bit_op op, unsigned size, uint64_t a, uint64_t bitoff, uint64_t *rflags)
 {
 	uint64_t bit = 1ull << (bitoff % (8 * size));
 	uint64_t m = size_mask(size);
@@ -404,8 +403,7 @@ uint64_t alu_bit(enum x86_bit_op op, unsigned size, uint64_t a, uint64_t bitoff,
 static void scan_flags(unsigned size, uint64_t src, uint64_t index, uint64_t *rflags)
 {
 	set_flags(rflags, X86_FLAGS_STATUS,
-		  flag_if(src == 0, X86_FLAGS_ZF) |
-		      (szp(size, src ? index : 0) & X86_FLAGS_PF));
+		  flag_if(src == 0, X86_FLAGS_ZF) | (szp(size, src ? index : 0) & X86_FLAGS_PF));
 }
 
 uint64_t alu_bsf(unsigned size, uint64_t dst, uint64_t src, uint64_t *rflags)
