@@ -290,10 +290,8 @@ uint64_t alu_shrd(unsigned size, uint64_t a, uint64_t b, unsigned count, uint64_
  * mul_flags - CF = OF = the product does not fit in the low half; SF, ZF, AF and PF are
  * undefined. host: unchanged.
  */
-static void mul_flags(unsigned size, int overflow, uint64_t lo, uint64_t *rflags)
+static void mul_flags(int overflow, uint64_t *rflags)
 {
-	(void)size;
-	(void)lo;
 	set_flags(rflags, X86_FLAGS_CF | X86_FLAGS_OF,
 		  flag_if(overflow, X86_FLAGS_CF | X86_FLAGS_OF));
 }
@@ -305,7 +303,7 @@ uint64_t alu_mul(unsigned size, uint64_t a, uint64_t b, uint64_t *hi, uint64_t *
 	uint64_t lo = (uint64_t)p & m;
 
 	*hi = (uint64_t)(p >> (8 * size)) & m;
-	mul_flags(size, *hi != 0, lo, rflags);
+	mul_flags(*hi != 0, rflags);
 	return lo;
 }
 
@@ -316,7 +314,7 @@ uint64_t alu_imul(unsigned size, uint64_t a, uint64_t b, uint64_t *hi, uint64_t 
 	uint64_t lo = (uint64_t)p & m;
 
 	*hi = (uint64_t)(p >> (8 * size)) & m;
-	mul_flags(size, p != signed_value(size, lo), lo, rflags);
+	mul_flags(p != signed_value(size, lo), rflags);
 	return lo;
 }
 
@@ -328,10 +326,8 @@ uint64_t alu_imul_trunc(unsigned size, uint64_t a, uint64_t b, uint64_t *rflags)
 }
 
 /* div_flags - all six are undefined. host: CF, OF unchanged, SF = ZF = PF = 0, AF = 1. */
-static void div_flags(unsigned size, uint64_t q, uint64_t *rflags)
+static void div_flags(uint64_t *rflags)
 {
-	(void)size;
-	(void)q;
 	set_flags(rflags, X86_FLAGS_SF | X86_FLAGS_ZF | X86_FLAGS_PF | X86_FLAGS_AF, X86_FLAGS_AF);
 }
 
@@ -350,7 +346,7 @@ int alu_div(unsigned size, uint64_t hi, uint64_t lo, uint64_t divisor, uint64_t 
 		return -1;
 	*quot = (uint64_t)q;
 	*rem = (uint64_t)(dividend % divisor);
-	div_flags(size, *quot, rflags);
+	div_flags(rflags);
 	return 0;
 }
 
@@ -372,7 +368,7 @@ int alu_idiv(unsigned size, uint64_t hi, uint64_t lo, uint64_t divisor, uint64_t
 		return -1;
 	*quot = (uint64_t)q & m;
 	*rem = (uint64_t)(dividend % d) & m;
-	div_flags(size, *quot, rflags);
+	div_flags(rflags);
 	return 0;
 }
 

@@ -43,7 +43,7 @@ enum x86_decode_status {
 	X86_DECODE_MORE,   /* the buffer ends inside the instruction: fetch more bytes */
 };
 
-/* Legacy prefixes seen, as a bit mask (x86_insn.prefixes). */
+/* Legacy prefixes seen, as a bit mask (x86_instr.prefixes). */
 #define X86_PFX_LOCK 0x01     /* F0 */
 #define X86_PFX_REPNE 0x02    /* F2, the last of F2/F3 */
 #define X86_PFX_REP 0x04      /* F3, the last of F2/F3 */
@@ -72,7 +72,7 @@ enum x86_seg {
 #define X86_REX_R 0x04
 #define X86_REX_W 0x08
 
-/* Flags of a decoded instruction (x86_insn.flags). */
+/* Flags of a decoded instruction (x86_instr.flags). */
 #define X86_INSN_MODRM 0x01  /* a ModRM byte is present */
 #define X86_INSN_SIB 0x02    /* a SIB byte is present */
 #define X86_INSN_MEM 0x04    /* ModRM names a memory operand (mod != 3) */

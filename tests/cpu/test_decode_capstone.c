@@ -1,7 +1,7 @@
 /*
  * tests/cpu/test_decode_capstone.c - the decoder checked against Capstone.
  *
- * Two oracles runs: a million and a half seeded random 15-byte strings (64-, 32- and
+ * Two oracle runs: a million and a half seeded random 15-byte strings (64-, 32- and
  * 16-bit code), and a linear sweep over the code sections of static binaries that gcc
  * builds here and now. For every string, mmemu's decoder and Capstone must agree on
  * whether there is an instruction, on its length and on its mnemonic.
