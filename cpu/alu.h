@@ -24,7 +24,7 @@
 #define X86_FLAGS_ZF 0x0040
 #define X86_FLAGS_SF 0x0080
 #define X86_FLAGS_OF 0x0800
-#define X86_FLAGS_STATUS                                                                   \
+#define X86_FLAGS_STATUS                                                                           \
 	(X86_FLAGS_CF | X86_FLAGS_PF | X86_FLAGS_AF | X86_FLAGS_ZF | X86_FLAGS_SF | X86_FLAGS_OF)
 
 /* The eight operations of group 1 (80-83 /r), in ModRM.reg order. */
@@ -36,7 +36,7 @@ enum x86_alu_op {
 	ALU_AND,
 	ALU_SUB,
 	ALU_XOR,
-	ALU_CMP, /* SUB without writing the result: the returned value is the difference */
+	ALU_CMP,  /* SUB without writing the result: the returned value is the difference */
 	ALU_TEST, /* AND without writing the result */
 };
 
@@ -109,8 +109,7 @@ int alu_idiv(unsigned size, uint64_t hi, uint64_t lo, uint64_t divisor, uint64_t
  * alu_bit - BT/BTS/BTR/BTC on a register: bit (bitoff mod width) of a goes to CF.
  * Returns the new value (a for BT).
  */
-uint64_t alu_bit(enum x86_bit_op op, unsigned size, uint64_t a, uint64_t bitoff,
-		 uint64_t *rflags);
+uint64_t alu_bit(enum x86_bit_op op, unsigned size, uint64_t a, uint64_t bitoff, uint64_t *rflags);
 
 /*
  * alu_bsf, alu_bsr - bit scans of src. If src is 0, ZF is set and the destination keeps
