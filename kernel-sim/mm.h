@@ -462,8 +462,11 @@ void vma_link(struct mm_struct *mm, struct vm_area_struct *vma);
 void vma_unlink(struct mm_struct *mm, struct vm_area_struct *vma);
 /* Drops vma's file and anon_vma references and frees it. */
 void remove_vma(struct kernel *k, struct vm_area_struct *vma);
-/* Splits vma at addr into two VMAs; the new one is below addr when new_below. 0 or -ENOMEM. */
+/* Splits vma at addr into two VMAs; the new one is below addr when new_below. 0, or
+ * -ENOMEM (also when the mm has max_map_count VMAs already). */
 int split_vma(struct kernel *k, struct vm_area_struct *vma, unsigned long addr, int new_below);
+/* The same without the map count check, for munmap (which checks the net count itself). */
+int __split_vma(struct kernel *k, struct vm_area_struct *vma, unsigned long addr, int new_below);
 /*
  * Gives [start, end) of vma (prev: the VMA before vma, or vma itself when start lies inside
  * it) the flags new_flags, merging with the neighbours when they become identical, else
