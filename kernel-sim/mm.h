@@ -327,7 +327,8 @@ long get_unmapped_area(struct kernel *k, struct mm_struct *mm, struct file *file
 		       unsigned long flags);
 /* Linux's do_mmap (pgoff in pages). *populate gets the bytes to prefault (MAP_POPULATE,
  * VM_LOCKED), else 0. The address, or -EINVAL, -ENOMEM, -EEXIST (MAP_FIXED_NOREPLACE over a
- * mapping), -EACCES (file mode forbids it), -EOVERFLOW, -EAGAIN (mlock limit). */
+ * mapping), -EACCES (file mode forbids it), -EPERM (MAP_FIXED below mmap_min_addr),
+ * -EOVERFLOW, -EAGAIN (mlock limit). */
 long do_mmap(struct kernel *k, struct mm_struct *mm, struct file *file, unsigned long addr,
 	     unsigned long len, unsigned long prot, unsigned long flags, unsigned long pgoff,
 	     unsigned long *populate);

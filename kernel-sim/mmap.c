@@ -224,7 +224,8 @@ long get_unmapped_area(struct kernel *k, struct mm_struct *mm, struct file *file
 			return -EINVAL;
 		if (addr > mm->task_size - len)
 			return -ENOMEM;
-		return (long)addr;
+		/* security_mmap_addr: below mmap_min_addr only with CAP_SYS_RAWIO. */
+		return addr < min ? -EPERM : (long)addr;
 	}
 	if (addr) {
 		addr = page_align(addr);

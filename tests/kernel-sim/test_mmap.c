@@ -237,6 +237,8 @@ static void test_mmap_hint_and_topdown_search(void **state)
 	assert_int_equal(anon_map(t, 0, TASK_SIZE_X86_64, RW, 0), -ENOMEM);
 	assert_int_equal(anon_map(t, 0, ~0UL - 100, RW, 0), -ENOMEM);
 	assert_int_equal(anon_map(t, BASE + 1, PG, RW, MAP_FIXED), -EINVAL);
+	assert_int_equal(anon_map(t, 0x1000, PG, RW, MAP_FIXED), -EPERM); /* mmap_min_addr */
+	assert_int_equal(anon_map(t, TASK_SIZE_X86_64 - PG, 2 * PG, RW, MAP_FIXED), -ENOMEM);
 }
 
 static void test_mmap_fixed_replaces_existing_mapping(void **state)
