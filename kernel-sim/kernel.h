@@ -21,6 +21,7 @@
 #include "kernel-sim/memblock.h"
 #include "kernel-sim/mm_types.h"
 #include "kernel-sim/mmzone.h"
+#include "kernel-sim/printk.h"
 #include "kernel-sim/vmstat.h"
 #include "mmu/bus.h"
 
@@ -74,6 +75,8 @@ struct kernel {
 	uint64_t vmalloc_total;                /* bytes of kernel virtual space for vmalloc */
 	unsigned long nr_vmalloc_pages;        /* pages backing vmalloc areas (VmallocUsed) */
 	unsigned long direct_pages_count[3];   /* direct map entries: 4K, 2M, 1G pages */
+	uint64_t now_ns;                       /* virtual time since boot (the log's clock) */
+	struct printk_log log;                 /* dmesg */
 	struct slab_state *slab;               /* SLUB: caches and kmalloc classes */
 	struct vmap_state *vmap;               /* vmalloc areas and kernel page tables */
 	struct vm_state *vm;                   /* VMA/mm caches, zero page, mm sysctls (mm.h) */

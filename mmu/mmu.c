@@ -1,0 +1,509 @@
+/*
+ * Translation through the TLB hierarchy, the control-register writes that steer it, the
+ * invalidation instructions, and the linear-address accessors' slow paths.
+ *
+ * The lookup order of one access (SDM 4.10.2, and the hierarchy in mmu/tlb.h):
+ *
+ *   L1 (ITLB for fetches, DTLB for data; all its page-size arrays)
+ *     hit  -> check rights on the cached entry; on a write to a clean entry, walk again
+ *             so the walk sets D ("dirty assist")
+ *     miss -> L2 (4K+2M array, 1G array): hit -> copy into L1
+ *             miss -> page walk (mmu/walk.c) -> fill L2 and L1
+ *
+ * A fault on a cached entry drops the entries for that address, as a #PF does on hardware
+ * (SDM 4.10.4.1), so the retry after the handler walks afresh.
+ */
+#include "mmu/mmu_internal.h"
+
+#include <errno.h>
+
+bool mmu_fault(struct x86_fault *f, uint8_t vec, uint32_t err)
+{
+	*f = (struct x86_fault){.vector = vec, .has_error_code = true, .error_code = err};
+	return false;
+}
+
+bool mmu_fault_gp(struct x86_fault *f, bool ss, uint32_t err)
+{
+	return mmu_fault(f, ss ? X86_VEC_SS : X86_VEC_GP, err);
+}
+
+/* Everything cached goes: all TLB entries (global too), all page-walk caches. */
+static void flush_everything(struct mmu *m)
+{
+	tlb_flush_all(&m->tlb, false);
+	tlb_flush_pwc_all(&m->tlb);
+	m->st.cr_flush++;
+}
+
+int mmu_init(struct mmu *m, struct phys_bus *bus, const struct tlb_config *cfg)
+{
+	struct tlb_config def;
+	memset(m, 0, sizeof(*m));
+	if (!cfg) {
+		tlb_config_default(&def);
+		cfg = &def;
+	}
+	int err = tlb_init(&m->tlb, cfg);
+	if (err)
+		return err;
+	m->bus = bus;
+	m->maxphyaddr = 46;
+	m->page_1g = true;
+	m->exact_stats = true;
+	m->fast_cur = m->tlb.fast[TLB_FAST_SUP_AC0];
+	seg_reset(m);
+	mmu_update_mode(m);
+	return 0;
+}
+
+void mmu_destroy(struct mmu *m)
+{
+	tlb_destroy(&m->tlb);
+}
+
+void mmu_set_features(struct mmu *m, unsigned maxphyaddr, bool page_1g)
+{
+	m->maxphyaddr = (uint8_t)(maxphyaddr < 32 ? 32 : maxphyaddr > 52 ? 52 : maxphyaddr);
+	m->page_1g = page_1g;
+	mmu_update_mode(m);
+	flush_everything(m);
+	tlb_fast_flush(&m->tlb);
+}
+
+bool mmu_canonical(const struct mmu *m, uint64_t la)
+{
+	if (m->mode == PG_MODE_4L)
+		return (uint64_t)((int64_t)(la << 16) >> 16) == la;
+	if (m->mode == PG_MODE_5L)
+		return (uint64_t)((int64_t)(la << 7) >> 7) == la;
+	return true;
+}
+
+/* Reads the four PAE PDPTEs at cr3 into the PDPTE registers; #GP(0) when a present one has
+ * reserved bits (SDM 4.4.1), leaving the registers unchanged. */
+static bool load_pdptes(struct mmu *m, uint64_t cr3, struct x86_fault *f)
+{
+	uint64_t rsvd = (~0ULL << m->maxphyaddr) | (0xfULL << 5) | (3ULL << 1);
+	uint64_t base = cr3 & 0xffffffe0ULL, pdpte[4];
+	for (int i = 0; i < 4; i++) {
+		pdpte[i] = bus_load(m->bus, base + 8 * (uint64_t)i, 8);
+		if ((pdpte[i] & PTE_P) && (pdpte[i] & rsvd))
+			return mmu_fault_gp(f, false, 0);
+	}
+	memcpy(m->pdpte, pdpte, sizeof(pdpte));
+	return true;
+}
+
+/* Would the given control values select PAE paging? */
+static bool pae_paging(uint64_t cr0, uint64_t cr4, uint64_t efer)
+{
+	return (cr0 & CR0_PG) && (cr4 & CR4_PAE) && !(efer & EFER_LME);
+}
+
+bool mmu_set_cr0(struct mmu *m, uint64_t cr0, struct x86_fault *f)
+{
+	if ((cr0 >> 32) || ((cr0 & CR0_PG) && !(cr0 & CR0_PE)))
+		return mmu_fault_gp(f, false, 0);
+	bool pg_on = (cr0 & CR0_PG) && !(m->cr0 & CR0_PG);
+	if (pg_on && (m->efer & EFER_LME) && !(m->cr4 & CR4_PAE))
+		return mmu_fault_gp(f, false, 0);
+	if (!(cr0 & CR0_PG) && (m->cr4 & CR4_PCIDE))
+		return mmu_fault_gp(f, false, 0);
+	if (pg_on && pae_paging(cr0, m->cr4, m->efer) && !load_pdptes(m, m->cr3, f))
+		return false;
+	uint64_t old = m->cr0;
+	m->cr0 = cr0;
+	m->efer = (m->efer & ~EFER_LMA) | (((cr0 & CR0_PG) && (m->efer & EFER_LME)) ? EFER_LMA : 0);
+	mmu_update_mode(m);
+	if ((old ^ cr0) & (CR0_PG | CR0_PE))
+		flush_everything(m);
+	tlb_fast_flush(&m->tlb); /* CR0.WP is part of every fast entry's permission check */
+	return true;
+}
+
+bool mmu_set_cr4(struct mmu *m, uint64_t cr4, struct x86_fault *f)
+{
+	uint64_t changed = cr4 ^ m->cr4;
+	bool lma = m->efer & EFER_LMA;
+	if ((cr4 & CR4_PCIDE) && !lma)
+		return mmu_fault_gp(f, false, 0);
+	if ((changed & cr4 & CR4_PCIDE) && (m->cr3 & CR3_PCID_MASK))
+		return mmu_fault_gp(f, false, 0);
+	if (lma && (!(cr4 & CR4_PAE) || (changed & CR4_LA57)))
+		return mmu_fault_gp(f, false, 0);
+	uint64_t paging_bits = CR4_PSE | CR4_PAE | CR4_PGE | CR4_SMEP | CR4_SMAP | CR4_LA57;
+	if ((changed & paging_bits) && pae_paging(m->cr0, cr4, m->efer) &&
+	    !load_pdptes(m, m->cr3, f))
+		return false;
+	m->cr4 = cr4;
+	mmu_update_mode(m);
+	/* SDM 4.10.4.1: a change of PGE, or PCIDE 1 -> 0, flushes everything, globals too; we
+	 * treat a change of any bit that alters how tables are read the same way. */
+	if ((changed & paging_bits) || (changed & ~cr4 & CR4_PCIDE))
+		flush_everything(m);
+	tlb_fast_flush(&m->tlb);
+	return true;
+}
+
+bool mmu_set_efer(struct mmu *m, uint64_t efer, struct x86_fault *f)
+{
+	uint64_t changed = (efer ^ m->efer) & ~EFER_LMA;
+	if ((changed & EFER_LME) && (m->cr0 & CR0_PG))
+		return mmu_fault_gp(f, false, 0);
+	efer &= ~EFER_LMA;
+	if ((m->cr0 & CR0_PG) && (efer & EFER_LME))
+		efer |= EFER_LMA;
+	m->efer = efer;
+	mmu_update_mode(m);
+	/* Cached XD rights were decided under the old NXE. */
+	if (changed & EFER_NXE)
+		flush_everything(m);
+	tlb_fast_flush(&m->tlb);
+	return true;
+}
+
+bool mmu_set_cr3(struct mmu *m, uint64_t val, struct x86_fault *f)
+{
+	bool pcide = m->cr4 & CR4_PCIDE;
+	bool noflush = pcide && (val & CR3_NOFLUSH);
+	if (pcide)
+		val &= ~CR3_NOFLUSH;
+	if (m->efer & EFER_LMA) {
+		if (val >> m->maxphyaddr)
+			return mmu_fault_gp(f, false, 0);
+	} else {
+		val &= 0xffffffffULL;
+	}
+	if (m->mode == PG_MODE_PAE && !load_pdptes(m, val, f))
+		return false;
+	m->cr3 = val;
+	mmu_update_mode(m);
+	if (noflush) {
+		m->st.cr3_noflush++;
+	} else if (pcide) {
+		tlb_flush_pcid(&m->tlb, m->pcid, true);
+		tlb_flush_pwc_pcid(&m->tlb, m->pcid);
+		m->st.cr3_flush++;
+	} else {
+		tlb_flush_all(&m->tlb, true);
+		tlb_flush_pwc_all(&m->tlb);
+		m->st.cr3_flush++;
+	}
+	tlb_fast_flush(&m->tlb);
+	return true;
+}
+
+/* The fast-path mode of the current CPL and AC. */
+static unsigned fast_mode(const struct mmu *m)
+{
+	return m->cpl == 3 ? TLB_FAST_USER : m->ac ? TLB_FAST_SUP_AC1 : TLB_FAST_SUP_AC0;
+}
+
+void mmu_set_cpl(struct mmu *m, unsigned cpl)
+{
+	m->cpl = (uint8_t)(cpl & 3);
+	m->fast_cur = m->tlb.fast[fast_mode(m)];
+}
+
+void mmu_set_ac(struct mmu *m, bool ac)
+{
+	m->ac = ac;
+	m->fast_cur = m->tlb.fast[fast_mode(m)];
+}
+
+/* The linear address the TLB sees: 32 bits outside long mode. */
+static uint64_t tlb_la(const struct mmu *m, uint64_t la)
+{
+	return m->mode >= PG_MODE_4L ? la : la & 0xffffffffULL;
+}
+
+void mmu_invlpg(struct mmu *m, uint64_t la)
+{
+	m->st.invlpg++;
+	if (!mmu_canonical(m, la))
+		return; /* INVLPG of a non-canonical address is a no-op */
+	tlb_flush_addr(&m->tlb, tlb_la(m, la), m->pcid, false, true);
+	tlb_flush_pwc_pcid(&m->tlb, m->pcid);
+}
+
+bool mmu_invpcid(struct mmu *m, uint64_t type, uint64_t pcid, uint64_t la, struct x86_fault *f)
+{
+	if (type > 3 || pcid > CR3_PCID_MASK)
+		return mmu_fault_gp(f, false, 0);
+	if (type == 0 && !mmu_canonical(m, la))
+		return mmu_fault_gp(f, false, 0);
+	if (type <= 1 && !(m->cr4 & CR4_PCIDE) && pcid != 0)
+		return mmu_fault_gp(f, false, 0);
+	m->st.invpcid[type]++;
+	switch (type) {
+	case 0: /* individual address, non-global */
+		tlb_flush_addr(&m->tlb, tlb_la(m, la), (uint16_t)pcid, true, true);
+		tlb_flush_pwc_pcid(&m->tlb, (uint16_t)pcid);
+		break;
+	case 1: /* single context, non-global */
+		tlb_flush_pcid(&m->tlb, (uint16_t)pcid, true);
+		tlb_flush_pwc_pcid(&m->tlb, (uint16_t)pcid);
+		break;
+	default: /* 2: all contexts with globals; 3: all contexts without */
+		tlb_flush_all(&m->tlb, type == 3);
+		tlb_flush_pwc_all(&m->tlb);
+		break;
+	}
+	return true;
+}
+
+/* The array of group [first, first+3) (or the L2 pair) that holds a page of page_shift:
+ * the largest size not above it. NULL when the group has no array small enough. */
+static struct tlb_array *group_array(struct mmu *m, int first, int count, unsigned page_shift)
+{
+	for (int n = (int)tlb_size_of_shift(page_shift); n >= 0; n--)
+		for (int i = first; i < first + count; i++) {
+			struct tlb_array *a = &m->tlb.a[i];
+			if (a->entries && (a->sizes & (1u << n)))
+				return a;
+		}
+	return NULL;
+}
+
+/* Builds the entry for la in an array of entry_shift, from a translation that maps
+ * base_pa over 2^base_shift bytes (itself part of a page of page_shift). */
+static struct tlb_entry make_entry(const struct mmu *m, uint64_t la, uint64_t base_pa,
+				   unsigned base_shift, unsigned page_shift, unsigned entry_shift,
+				   unsigned flags)
+{
+	uint64_t off = la & ((1ULL << base_shift) - 1) & ~((1ULL << entry_shift) - 1);
+	return (struct tlb_entry){.vpn = la >> entry_shift,
+				  .pa = base_pa + off,
+				  .pcid = m->pcid,
+				  .shift = (uint8_t)entry_shift,
+				  .page_shift = (uint8_t)page_shift,
+				  .flags = (uint8_t)(flags | TLBE_VALID)};
+}
+
+/* Fills a translation into the group [first, first+count); returns the entry, or a copy
+ * in *tmp when the group has no array for it. */
+static struct tlb_entry *group_fill(struct mmu *m, int first, int count, uint64_t la,
+				    const struct tlb_entry *src, struct tlb_array **ap,
+				    struct tlb_entry *tmp)
+{
+	struct tlb_array *a = group_array(m, first, count, src->shift);
+	unsigned shift = src->shift;
+	for (int n = (int)tlb_size_of_shift(src->shift); a && n >= 0; n--)
+		if (a->sizes & (1u << n)) {
+			shift = tlb_size_shift((unsigned)n);
+			break;
+		}
+	*tmp = make_entry(m, la, src->pa, src->shift, src->page_shift, shift, src->flags);
+	*ap = a;
+	return a ? tlb_array_fill(&m->tlb, a, tmp) : tmp;
+}
+
+static bool group_present(const struct mmu *m, int first, int count)
+{
+	for (int i = first; i < first + count; i++)
+		if (m->tlb.a[i].entries)
+			return true;
+	return false;
+}
+
+/* Looks la up in the arrays [first, first+count); counts the hit or the level's miss. */
+static struct tlb_entry *group_lookup(struct mmu *m, int first, int count, enum tlb_level lv,
+				      uint64_t la, struct tlb_array **ap)
+{
+	for (int i = first; i < first + count; i++) {
+		struct tlb_entry *e = tlb_array_find(&m->tlb.a[i], la, m->pcid);
+		if (e) {
+			tlb_touch(&m->tlb.a[i], e);
+			*ap = &m->tlb.a[i];
+			return e;
+		}
+	}
+	if (group_present(m, first, count))
+		m->tlb.lv[lv].misses++;
+	return NULL;
+}
+
+/* The translation of a walk result as an entry covering its whole page. */
+static struct tlb_entry walk_entry(const struct mmu *m, uint64_t la, const struct walk_result *r)
+{
+	unsigned fl = r->rights | (r->global ? TLBE_GLOBAL : 0) | (r->dirty ? TLBE_DIRTY : 0);
+	return make_entry(m, la, r->page_pa, r->page_shift, r->page_shift, r->page_shift, fl);
+}
+
+/* An L1 miss: L2, then the walk; fills what missed. Returns the L1 entry (or a copy in
+ * *tmp when L1 has no array for it), NULL with *f on a fault. */
+static struct tlb_entry *l1_miss(struct mmu *m, int l1, uint64_t la, unsigned flags,
+				 struct tlb_array **ap, struct tlb_entry *tmp, struct x86_fault *f)
+{
+	struct tlb_array *a2;
+	struct tlb_entry src, tmp2;
+	struct tlb_entry *e2 = group_lookup(m, TLB_L2, 2, TLB_LEVEL_L2, la, &a2);
+	if (e2) {
+		src = *e2;
+	} else {
+		struct walk_result r;
+		if (!mmu_walk(m, la, flags, &r, f))
+			return NULL;
+		src = walk_entry(m, la, &r);
+		e2 = group_fill(m, TLB_L2, 2, la, &src, &a2, &tmp2);
+		src.pa = e2->pa;
+		src.shift = e2->shift;
+	}
+	return group_fill(m, l1, 3, la, &src, ap, tmp);
+}
+
+/* A write through a clean entry: walk again so D gets set, then refill. */
+static struct tlb_entry *dirty_assist(struct mmu *m, int l1, uint64_t la, unsigned flags,
+				      struct tlb_array **ap, struct tlb_entry *tmp,
+				      struct x86_fault *f)
+{
+	struct walk_result r;
+	struct tlb_array *a2;
+	struct tlb_entry tmp2;
+	tlb_flush_addr(&m->tlb, la, m->pcid, false, false);
+	if (!mmu_walk(m, la, flags, &r, f))
+		return NULL;
+	struct tlb_entry src = walk_entry(m, la, &r);
+	struct tlb_entry *e2 = group_fill(m, TLB_L2, 2, la, &src, &a2, &tmp2);
+	src.pa = e2->pa;
+	src.shift = e2->shift;
+	return group_fill(m, l1, 3, la, &src, ap, tmp);
+}
+
+/* Installs the fast-path mirror of a translation just made through L1 entry te. */
+static void fast_fill(struct mmu *m, uint64_t la, unsigned flags, uint64_t pa, uint64_t *clock,
+		      struct tlb_entry *te)
+{
+	uint8_t *host = bus_ram_ptr(m->bus, pa & ~0xfffULL, 4096);
+	if (!host || (flags & MMU_IMPLICIT))
+		return;
+	tlb_fast_fill(&m->tlb, fast_mode(m), flags & MMU_KIND_MASK, la, host, clock, te);
+}
+
+bool mmu_translate(struct mmu *m, uint64_t la, unsigned flags, uint64_t *pa, struct x86_fault *f)
+{
+	unsigned kind = flags & MMU_KIND_MASK;
+	if (m->mode == PG_MODE_NONE) {
+		*pa = la & 0xffffffffULL;
+		m->st.unpaged++;
+		fast_fill(m, *pa, flags, *pa, &m->st.unpaged, &m->unpaged_te);
+		return true;
+	}
+	if (!mmu_canonical(m, la)) {
+		m->st.gp_canonical++;
+		return mmu_fault_gp(f, flags & MMU_STACK, 0);
+	}
+	la = tlb_la(m, la);
+	int l1 = kind == MMU_FETCH ? TLB_L1I_4K : TLB_L1D_4K;
+	enum tlb_level lv = kind == MMU_FETCH ? TLB_LEVEL_L1I : TLB_LEVEL_L1D;
+	struct tlb_array *a = NULL;
+	struct tlb_entry tmp;
+	struct tlb_entry *te = group_lookup(m, l1, 3, lv, la, &a);
+	if (!te && !(te = l1_miss(m, l1, la, flags, &a, &tmp, f)))
+		return false;
+	if (!mmu_rights_allow(m, te->flags, flags)) {
+		m->st.pf_protection++;
+		mmu_page_fault(m, la, flags, PF_ERR_P, f);
+		tlb_flush_addr(&m->tlb, la, m->pcid, false, false);
+		return false;
+	}
+	if (kind == MMU_WRITE && !(te->flags & TLBE_DIRTY) &&
+	    !(te = dirty_assist(m, l1, la, flags, &a, &tmp, f)))
+		return false;
+	*pa = te->pa | (la & ((1ULL << te->shift) - 1));
+	if (a)
+		fast_fill(m, la, flags, *pa, tlb_set_clock(a, te), te);
+	return true;
+}
+
+/* Reads size bytes at physical pa (RAM or MMIO) into buf. */
+static void phys_read(struct mmu *m, uint64_t pa, void *buf, unsigned size)
+{
+	const void *p = bus_ram_ptr(m->bus, pa, size);
+	if (p) {
+		memcpy(buf, p, size);
+		return;
+	}
+	uint64_t v = bus_load(m->bus, pa, size);
+	memcpy(buf, &v, size);
+}
+
+static void phys_write(struct mmu *m, uint64_t pa, const void *buf, unsigned size)
+{
+	void *p = bus_ram_ptr(m->bus, pa, size);
+	if (p) {
+		memcpy(p, buf, size);
+		return;
+	}
+	uint64_t v = 0;
+	memcpy(&v, buf, size);
+	bus_store(m->bus, pa, v, size);
+}
+
+/* Splits [la, la+size) at a page boundary: bytes on the first page, and the second page's
+ * linear address (wrapping at 4 GiB outside long mode). */
+static unsigned split_access(const struct mmu *m, uint64_t la, unsigned size, uint64_t *la2)
+{
+	unsigned first = 4096 - (unsigned)(la & 0xfff);
+	if (first >= size)
+		return size;
+	*la2 = la + first;
+	if (!(m->efer & EFER_LMA))
+		*la2 &= 0xffffffffULL;
+	return first;
+}
+
+/* The fast entry of an unaligned access that stays within its page, or NULL. */
+static struct tlb_fast_entry *fast_lookup_unaligned(struct mmu *m, uint64_t la, unsigned size,
+						    unsigned flags)
+{
+	struct tlb_fast_entry *fe =
+	    &m->fast_cur[flags & MMU_KIND_MASK][(la >> 12) & (TLB_FAST_SIZE - 1)];
+	if (fe->tag != (la & ~0xfffULL) || (la & 0xfff) > 4096u - size || (flags & MMU_IMPLICIT))
+		return NULL;
+	mmu_fast_count(m, fe);
+	return fe;
+}
+
+bool mmu_read_slow(struct mmu *m, uint64_t la, unsigned size, uint64_t *val, unsigned flags,
+		   struct x86_fault *f)
+{
+	uint64_t pa1, pa2, la2 = 0, v = 0;
+	struct tlb_fast_entry *fe = fast_lookup_unaligned(m, la, size, flags);
+	if (fe) {
+		memcpy(&v, (const void *)(uintptr_t)(la + fe->addend), size);
+		*val = v;
+		return true;
+	}
+	unsigned n1 = split_access(m, la, size, &la2);
+	if (!mmu_translate(m, la, flags, &pa1, f))
+		return false;
+	if (n1 < size && !mmu_translate(m, la2, flags, &pa2, f))
+		return false;
+	phys_read(m, pa1, &v, n1);
+	if (n1 < size)
+		phys_read(m, pa2, (uint8_t *)&v + n1, size - n1);
+	*val = v;
+	return true;
+}
+
+bool mmu_write_slow(struct mmu *m, uint64_t la, unsigned size, uint64_t val, unsigned flags,
+		    struct x86_fault *f)
+{
+	uint64_t pa1, pa2, la2 = 0;
+	struct tlb_fast_entry *fe = fast_lookup_unaligned(m, la, size, flags);
+	if (fe) {
+		memcpy((void *)(uintptr_t)(la + fe->addend), &val, size);
+		return true;
+	}
+	unsigned n1 = split_access(m, la, size, &la2);
+	if (!mmu_translate(m, la, flags, &pa1, f))
+		return false;
+	if (n1 < size && !mmu_translate(m, la2, flags, &pa2, f))
+		return false;
+	phys_write(m, pa1, &val, n1);
+	if (n1 < size)
+		phys_write(m, pa2, (uint8_t *)&val + n1, size - n1);
+	return true;
+}

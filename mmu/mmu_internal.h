@@ -1,0 +1,55 @@
+/*
+ * Private interfaces between the files of mmu/. Not for use outside mmu/.
+ */
+#ifndef MMU_MMU_INTERNAL_H
+#define MMU_MMU_INTERNAL_H
+
+#include "mmu/mmu.h"
+
+/* What a successful walk found. */
+struct walk_result {
+	uint64_t page_pa;   /* physical address of the page (aligned to its size) */
+	uint8_t page_shift; /* log2 of the page size: 12, 21, 22 or 30 */
+	uint8_t rights;	    /* TLBE_RW | TLBE_US | TLBE_XD, combined over the levels */
+	bool global;	    /* G set in the leaf and CR4.PGE set */
+	bool dirty;	    /* the leaf's D bit is set (now) */
+};
+
+/* Recomputes the paging mode and reserved-bit masks from CR0, CR4, EFER and MAXPHYADDR. */
+void mmu_update_mode(struct mmu *m);
+
+/* Walks the paging structures for la (canonical, truncated to 32 bits outside long mode)
+ * with page-walk caches, permission checks and A/D updates. false with a #PF in *f. */
+bool mmu_walk(struct mmu *m, uint64_t la, unsigned flags, struct walk_result *r,
+	      struct x86_fault *f);
+
+/* True when an access of flags at the current CPL/AC/CR0/CR4/EFER is allowed to a page
+ * with TLBE_RW/TLBE_US/TLBE_XD rights (SDM 4.6). */
+bool mmu_rights_allow(const struct mmu *m, unsigned rights, unsigned flags);
+
+/* Fills *f with a #PF for la with the given cause bits (PF_ERR_P, PF_ERR_RSVD). */
+void mmu_page_fault(const struct mmu *m, uint64_t la, unsigned flags, uint32_t cause,
+		    struct x86_fault *f);
+
+/* Sets *f to #GP(err) (or #SS(err) when ss) and returns false. */
+bool mmu_fault_gp(struct x86_fault *f, bool ss, uint32_t err);
+/* Sets *f to the exception vec with error code err and returns false. */
+bool mmu_fault(struct x86_fault *f, uint8_t vec, uint32_t err);
+
+/* Largest enum tlb_size whose shift is <= page_shift. */
+static inline unsigned tlb_size_of_shift(unsigned page_shift)
+{
+	return page_shift >= 30 ? TLB_SIZE_1G : page_shift >= 21 ? TLB_SIZE_2M : TLB_SIZE_4K;
+}
+
+/* Page-walk cache lookups with an explicit tag shift (the mode decides it). */
+struct tlb_entry *tlb_array_find_shift(struct tlb_array *a, uint64_t la, unsigned shift,
+				       uint16_t pcid);
+
+/* Hits of a TLB level: the sum of its arrays' hits (the fast path counts only those). */
+uint64_t tlb_level_hits(const struct tlb *t, enum tlb_level lv);
+
+/* Invalidates one entry (dropping its fast-path mirrors); counted if count. */
+void tlb_entry_invalidate(struct tlb *t, struct tlb_array *a, struct tlb_entry *e, bool count);
+
+#endif /* MMU_MMU_INTERNAL_H */

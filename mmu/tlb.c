@@ -1,0 +1,331 @@
+/*
+ * TLB arrays: lookup, fill with replacement, invalidation, and the host fast path that
+ * mirrors the L1 arrays. The policy of which array a translation goes to, and the order
+ * of lookups, is in mmu.c; this file knows sets, ways and tags. See mmu/tlb.h.
+ */
+#include "mmu/mmu_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+/* Page sizes each array holds (bit n: enum tlb_size n); 0 for the page-walk caches. */
+static const uint8_t array_sizes[TLB_NR_ARRAYS] = {
+    [TLB_L1I_4K] = 1u << TLB_SIZE_4K,
+    [TLB_L1I_2M] = 1u << TLB_SIZE_2M,
+    [TLB_L1I_1G] = 1u << TLB_SIZE_1G,
+    [TLB_L1D_4K] = 1u << TLB_SIZE_4K,
+    [TLB_L1D_2M] = 1u << TLB_SIZE_2M,
+    [TLB_L1D_1G] = 1u << TLB_SIZE_1G,
+    [TLB_L2] = (1u << TLB_SIZE_4K) | (1u << TLB_SIZE_2M),
+    [TLB_L2_1G] = 1u << TLB_SIZE_1G,
+};
+
+int tlb_init(struct tlb *t, const struct tlb_config *cfg)
+{
+	memset(t, 0, sizeof(*t));
+	for (int i = 0; i < TLB_NR_ARRAYS; i++) {
+		const struct tlb_geom *g = &cfg->geom[i];
+		struct tlb_array *a = &t->a[i];
+		a->name = tlb_array_name(i);
+		a->sizes = array_sizes[i];
+		if (!g->entries)
+			continue;
+		if (!g->ways || g->ways > g->entries || g->entries % g->ways)
+			goto out_inval;
+		a->entries = g->entries;
+		a->ways = g->ways;
+		a->sets = g->entries / g->ways;
+		a->set_mask = (a->sets & (a->sets - 1)) ? 0 : a->sets - 1;
+		a->repl = g->repl;
+		a->e = calloc(a->entries, sizeof(*a->e));
+		a->set_clock = calloc(a->sets, sizeof(*a->set_clock));
+		if (!a->e || !a->set_clock)
+			goto out_nomem;
+	}
+	t->rng = cfg->seed ? cfg->seed : 0x9e3779b97f4a7c15ULL;
+	tlb_fast_flush(t);
+	return 0;
+
+out_inval:
+	tlb_destroy(t);
+	return -EINVAL;
+out_nomem:
+	tlb_destroy(t);
+	return -ENOMEM;
+}
+
+void tlb_destroy(struct tlb *t)
+{
+	for (int i = 0; i < TLB_NR_ARRAYS; i++) {
+		free(t->a[i].e);
+		free(t->a[i].set_clock);
+		t->a[i].e = NULL;
+		t->a[i].set_clock = NULL;
+		t->a[i].entries = 0;
+	}
+}
+
+static struct tlb_entry *set_of(struct tlb_array *a, uint64_t vpn)
+{
+	/* A division only for set counts that are not powers of two. */
+	uint64_t set = (a->set_mask || a->sets == 1) ? (vpn & a->set_mask) : vpn % a->sets;
+	return &a->e[set * a->ways];
+}
+
+/* Does e match the current context: its PCID, or global. */
+static bool entry_in_context(const struct tlb_entry *e, uint16_t pcid)
+{
+	return (e->flags & TLBE_GLOBAL) || e->pcid == pcid;
+}
+
+struct tlb_entry *tlb_array_find_shift(struct tlb_array *a, uint64_t la, unsigned shift,
+				       uint16_t pcid)
+{
+	uint64_t vpn = la >> shift;
+	struct tlb_entry *set = set_of(a, vpn);
+	for (uint32_t w = 0; w < a->ways; w++) {
+		struct tlb_entry *e = &set[w];
+		if ((e->flags & TLBE_VALID) && e->vpn == vpn && e->shift == shift &&
+		    entry_in_context(e, pcid))
+			return e;
+	}
+	return NULL;
+}
+
+struct tlb_entry *tlb_array_find(struct tlb_array *a, uint64_t la, uint16_t pcid)
+{
+	if (!a->entries)
+		return NULL;
+	for (unsigned n = 0; n < TLB_NR_SIZES; n++) {
+		if (!(a->sizes & (1u << n)))
+			continue;
+		struct tlb_entry *e = tlb_array_find_shift(a, la, tlb_size_shift(n), pcid);
+		if (e)
+			return e;
+	}
+	return NULL;
+}
+
+static uint64_t xorshift64(uint64_t *s)
+{
+	uint64_t x = *s;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *s = x;
+}
+
+/* The order a policy evicts in: last use for LRU, fill time for FIFO. */
+static uint64_t age_key(const struct tlb_array *a, const struct tlb_entry *e)
+{
+	return a->repl == TLB_REPL_FIFO ? e->filled : e->stamp;
+}
+
+/* The way a fill of src replaces: a same-tag entry, else an invalid one, else the policy's. */
+static struct tlb_entry *choose_victim(struct tlb *t, struct tlb_array *a,
+				       const struct tlb_entry *src)
+{
+	struct tlb_entry *set = set_of(a, src->vpn), *invalid = NULL, *oldest = &set[0];
+	for (uint32_t w = 0; w < a->ways; w++) {
+		struct tlb_entry *e = &set[w];
+		if (!(e->flags & TLBE_VALID)) {
+			if (!invalid)
+				invalid = e;
+			continue;
+		}
+		if (e->vpn == src->vpn && e->shift == src->shift && e->pcid == src->pcid)
+			return e;
+		if (age_key(a, e) < age_key(a, oldest))
+			oldest = e;
+	}
+	if (invalid)
+		return invalid;
+	if (a->repl == TLB_REPL_RANDOM)
+		return &set[xorshift64(&t->rng) % a->ways];
+	return oldest;
+}
+
+static bool is_l1(const struct tlb *t, const struct tlb_array *a)
+{
+	return a < &t->a[TLB_L2];
+}
+
+/* Drops the fast-path entries that mirror L1 entry e. */
+static void fast_forget(struct tlb *t, const struct tlb_entry *e)
+{
+	if (e->shift == 12) {
+		unsigned idx = (unsigned)(e->vpn & (TLB_FAST_SIZE - 1));
+		for (int mode = 0; mode < TLB_NR_FAST_MODES; mode++)
+			for (int kind = 0; kind < 3; kind++)
+				if (t->fast[mode][kind][idx].te == e)
+					t->fast[mode][kind][idx].tag = TLB_FAST_EMPTY;
+		return;
+	}
+	/* A large entry backs up to 3 * 3 * TLB_FAST_SIZE fast entries: scan them all. */
+	struct tlb_fast_entry *fe = &t->fast[0][0][0];
+	for (size_t i = 0; i < sizeof(t->fast) / sizeof(*fe); i++)
+		if (fe[i].te == e)
+			fe[i].tag = TLB_FAST_EMPTY;
+}
+
+struct tlb_entry *tlb_array_fill(struct tlb *t, struct tlb_array *a, const struct tlb_entry *src)
+{
+	struct tlb_entry *v = choose_victim(t, a, src);
+	if (v->flags & TLBE_VALID) {
+		if (!(v->vpn == src->vpn && v->shift == src->shift && v->pcid == src->pcid))
+			a->st.evictions++;
+		if (is_l1(t, a))
+			fast_forget(t, v);
+	}
+	*v = *src;
+	v->stamp = v->filled = ++*tlb_set_clock(a, v);
+	if (v->page_shift > v->shift)
+		a->fractured = true;
+	a->st.fills++;
+	return v;
+}
+
+void tlb_entry_invalidate(struct tlb *t, struct tlb_array *a, struct tlb_entry *e, bool count)
+{
+	if (is_l1(t, a))
+		fast_forget(t, e);
+	e->flags = 0;
+	if (count)
+		a->st.invalidations++;
+}
+
+/* Does valid entry e translate (part of) the page that contains la? */
+static bool entry_covers(const struct tlb_entry *e, uint64_t la)
+{
+	return ((e->vpn << e->shift) >> e->page_shift) == (la >> e->page_shift);
+}
+
+/* Should an invalidation for pcid drop e? Global entries go unless keep_global. */
+static bool entry_selected(const struct tlb_entry *e, uint16_t pcid, bool keep_global)
+{
+	if (e->flags & TLBE_GLOBAL)
+		return !keep_global;
+	return e->pcid == pcid;
+}
+
+/* What one address invalidation selects. */
+struct addr_sel {
+	uint64_t la;
+	uint16_t pcid;
+	bool keep_global;
+	bool count;
+};
+
+static void flush_addr_range(struct tlb *t, struct tlb_array *a, struct tlb_entry *e, uint32_t n,
+			     const struct addr_sel *s)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if ((e[i].flags & TLBE_VALID) && entry_covers(&e[i], s->la) &&
+		    entry_selected(&e[i], s->pcid, s->keep_global))
+			tlb_entry_invalidate(t, a, &e[i], s->count);
+}
+
+void tlb_flush_addr(struct tlb *t, uint64_t la, uint16_t pcid, bool keep_global, bool count)
+{
+	const struct addr_sel s = {la, pcid, keep_global, count};
+
+	for (int i = 0; i < TLB_FIRST_PWC; i++) {
+		struct tlb_array *a = &t->a[i];
+		if (!a->entries)
+			continue;
+		if (a->fractured) { /* a fractured entry may sit in any set */
+			flush_addr_range(t, a, a->e, a->entries, &s);
+			continue;
+		}
+		for (unsigned n = 0; n < TLB_NR_SIZES; n++)
+			if (a->sizes & (1u << n))
+				flush_addr_range(t, a, set_of(a, la >> tlb_size_shift(n)), a->ways,
+						 &s);
+	}
+}
+
+/* Invalidates entries of arrays [first, last) that pcid/keep_global select; all_pcids
+ * selects every non-global entry. The fast path is dropped as a whole. */
+static void flush_arrays(struct tlb *t, int first, int last, bool all_pcids, uint16_t pcid,
+			 bool keep_global)
+{
+	for (int i = first; i < last; i++) {
+		struct tlb_array *a = &t->a[i];
+		for (uint32_t j = 0; j < a->entries; j++) {
+			struct tlb_entry *e = &a->e[j];
+			if (!(e->flags & TLBE_VALID))
+				continue;
+			bool global = e->flags & TLBE_GLOBAL;
+			if (global ? keep_global : (!all_pcids && e->pcid != pcid))
+				continue;
+			e->flags = 0;
+			a->st.invalidations++;
+		}
+	}
+	if (first < TLB_FIRST_PWC) /* fast entries mirror L1 entries only */
+		tlb_fast_flush(t);
+}
+
+void tlb_flush_pcid(struct tlb *t, uint16_t pcid, bool keep_global)
+{
+	flush_arrays(t, 0, TLB_FIRST_PWC, false, pcid, keep_global);
+}
+
+void tlb_flush_all(struct tlb *t, bool keep_global)
+{
+	flush_arrays(t, 0, TLB_FIRST_PWC, true, 0, keep_global);
+}
+
+void tlb_flush_pwc_pcid(struct tlb *t, uint16_t pcid)
+{
+	flush_arrays(t, TLB_FIRST_PWC, TLB_NR_ARRAYS, false, pcid, true);
+}
+
+void tlb_flush_pwc_all(struct tlb *t)
+{
+	flush_arrays(t, TLB_FIRST_PWC, TLB_NR_ARRAYS, true, 0, true);
+}
+
+void tlb_fast_flush(struct tlb *t)
+{
+	struct tlb_fast_entry *fe = &t->fast[0][0][0];
+	for (size_t i = 0; i < sizeof(t->fast) / sizeof(*fe); i++)
+		fe[i] = (struct tlb_fast_entry){.tag = TLB_FAST_EMPTY};
+}
+
+void tlb_fast_fill(struct tlb *t, unsigned mode, unsigned kind, uint64_t la, uint8_t *host,
+		   uint64_t *clock, struct tlb_entry *te)
+{
+	uint64_t page = la & ~0xfffULL;
+	struct tlb_fast_entry *fe = &t->fast[mode][kind][(la >> 12) & (TLB_FAST_SIZE - 1)];
+	fe->tag = page;
+	fe->addend = (uintptr_t)host - (uintptr_t)page;
+	fe->clock = clock;
+	fe->te = te;
+}
+
+uint32_t tlb_array_occupancy(const struct tlb_array *a)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < a->entries; i++)
+		n += (a->e[i].flags & TLBE_VALID) != 0;
+	return n;
+}
+
+uint64_t tlb_array_clock(const struct tlb_array *a)
+{
+	uint64_t n = 0;
+	for (uint32_t s = 0; s < a->sets; s++)
+		n += a->set_clock[s];
+	return n;
+}
+
+uint64_t tlb_level_hits(const struct tlb *t, enum tlb_level lv)
+{
+	static const int first[TLB_NR_LEVELS] = {TLB_L1I_4K, TLB_L1D_4K, TLB_L2};
+	static const int last[TLB_NR_LEVELS] = {TLB_L1D_4K, TLB_L2, TLB_FIRST_PWC};
+	uint64_t n = 0;
+	for (int i = first[lv]; i < last[lv]; i++)
+		n += tlb_array_hits(&t->a[i]);
+	return n;
+}
