@@ -139,7 +139,8 @@ static void test_proc_maps_exact_layout(void **state)
 		"00400000-00402000 r-xp 00000000 08:01 1234                               /usr/bin/prog\n"
 		"00402000-00403000 rw-p 00002000 08:01 1234                               /usr/bin/prog\n"
 		"00403000-00406000 rw-p 00000000 00:00 0                                  [heap]\n"
-		"7ffff7ffa000-7ffff7ffb000 rw-s 00000000 00:01 2                          /dev/zero (deleted)\n"
+		"7ffff7ffa000-7ffff7ffb000 rw-s 00000000 00:01 2                          "
+		"/dev/zero (deleted)\n"
 		"7ffff7ffb000-7ffff7fff000 rw-p 00000000 00:00 0 \n"
 		"7ffffffdf000-7ffffffff000 rw-p 00000000 00:00 0                          [stack]\n");
 	free(maps);
