@@ -45,6 +45,8 @@
 
 struct slab_state;
 struct vmap_state;
+struct task_struct;
+struct kmem_cache;
 struct vm_state;
 
 struct kernel {
@@ -77,6 +79,9 @@ struct kernel {
 	unsigned long direct_pages_count[3];   /* direct map entries: 4K, 2M, 1G pages */
 	uint64_t now_ns;                       /* virtual time since boot (the log's clock) */
 	struct printk_log log;                 /* dmesg */
+	struct task_struct *current;           /* the task running on this_cpu */
+	struct kmem_cache *task_cachep;        /* "task_struct" */
+	int next_pid;                          /* pid of the next task (0: none yet, 1 first) */
 	struct slab_state *slab;               /* SLUB: caches and kmalloc classes */
 	struct vmap_state *vmap;               /* vmalloc areas and kernel page tables */
 	struct vm_state *vm;                   /* VMA/mm caches, zero page, mm sysctls (mm.h) */

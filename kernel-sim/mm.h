@@ -302,6 +302,9 @@ void vm_shrink_caches(struct kernel *k);
  * mmap layout for x86-64 without randomization (mmap_base = TASK_SIZE - 128 MiB). NULL
  * when out of memory. mm_users = mm_count = 1. */
 struct mm_struct *mm_alloc(struct kernel *k);
+/* Sets the address space's size (TASK_SIZE: 2^47 - 4096, or 0xffffe000 for an i386 program)
+ * and the mmap layout that follows from it (Linux's arch_pick_mmap_layout, no randomization). */
+void arch_pick_mmap_layout(struct kernel *k, struct mm_struct *mm, unsigned long task_size);
 /* Drops a user; the last unmaps every VMA, frees every page and page table and the mm. */
 void mmput(struct kernel *k, struct mm_struct *mm);
 

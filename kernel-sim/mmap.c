@@ -114,6 +114,13 @@ static unsigned long mmap_base(const struct kernel *k, const struct mm_struct *m
 	return page_align(mm->task_size - gap);
 }
 
+void arch_pick_mmap_layout(struct kernel *k, struct mm_struct *mm, unsigned long task_size)
+{
+	mm->task_size = task_size;
+	mm->mmap_base = mmap_base(k, mm);
+	mm->mmap_legacy_base = page_align(mm->task_size / 3);
+}
+
 struct mm_struct *mm_alloc(struct kernel *k)
 {
 	struct mm_struct *mm = kmem_cache_zalloc(k, k->vm->mm_cachep, GFP_KERNEL);
@@ -127,10 +134,8 @@ struct mm_struct *mm_alloc(struct kernel *k)
 	mm->mm_users = 1;
 	mm->mm_count = 1;
 	mm->pid = k->vm->next_pid++;
-	mm->task_size = pgtable_layout(k)->user_top - PAGE_SIZE;
 	mm->rlim = (struct mm_rlimits){_STK_LIM, RLIM_INFINITY, RLIM_INFINITY, MLOCK_LIMIT};
-	mm->mmap_base = mmap_base(k, mm);
-	mm->mmap_legacy_base = page_align(mm->task_size / 3);
+	arch_pick_mmap_layout(k, mm, pgtable_layout(k)->user_top - PAGE_SIZE);
 	return mm;
 }
 
