@@ -172,9 +172,10 @@ static unsigned long skip_missing(struct kernel *k, struct mm_struct *mm, unsign
 {
 	enum pg_level level;
 	pte_t *pte = lookup_address_in_pgd(k, mm->pgd, addr, &level);
+	/* A missing pgd or p4d entry both report PG_LEVEL_512G: step by the smaller span. */
 	unsigned long size = level == PG_LEVEL_2M   ? PMD_SIZE
 			     : level == PG_LEVEL_1G ? PUD_SIZE
-						    : 1UL << pgtable_layout(k)->pgdir_shift;
+						    : 1UL << P4D_SHIFT;
 	BUG_ON(pte && level == PG_LEVEL_4K);
 	return (addr & ~(size - 1)) + size;
 }

@@ -229,7 +229,8 @@ long get_unmapped_area(struct kernel *k, struct mm_struct *mm, struct file *file
 			return -EINVAL;
 		if (addr > mm->task_size - len)
 			return -ENOMEM;
-		return (long)addr;
+		/* security_mmap_addr: below mmap_min_addr only with CAP_SYS_RAWIO. */
+		return addr < min ? -EPERM : (long)addr;
 	}
 	if (addr) {
 		addr = page_align(addr);
@@ -265,14 +266,12 @@ int do_vmi_munmap(struct kernel *k, struct mm_struct *mm, unsigned long start,
 	if (vma->vm_start < start && end < vma->vm_end &&
 	    mm->map_count >= k->vm->max_map_count)
 		return -ENOMEM;
-	if (vma->vm_start < start) {
-		if (split_vma(k, vma, start, 0) < 0)
-			return -ENOMEM;
-		vma = vma->vm_next;
-	}
-	struct vm_area_struct *last = find_vma(mm, end - 1);
-	if (last && last->vm_start < end && last->vm_end > end && split_vma(k, last, end, 1) < 0)
+	if (vma->vm_start < start && __split_vma(k, vma, start, 0) < 0)
 		return -ENOMEM;
+	struct vm_area_struct *last = find_vma(mm, end - 1);
+	if (last && last->vm_start < end && last->vm_end > end && __split_vma(k, last, end, 1) < 0)
+		return -ENOMEM;
+	vma = find_vma(mm, start);
 	if (mm->total_vm > mm->hiwater_vm)
 		mm->hiwater_vm = mm->total_vm;
 	if (get_mm_rss(mm) > mm->hiwater_rss)
