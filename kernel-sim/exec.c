@@ -18,6 +18,7 @@
 #include "kernel-sim/kernel.h"
 #include "kernel-sim/mm.h"
 #include "kernel-sim/slab.h"
+#include "kernel-sim/uaccess.h"
 
 #define ELF_PAGESTART(v) ((v) & ~(PAGE_SIZE - 1))
 #define ELF_PAGEOFFSET(v) ((v) & (PAGE_SIZE - 1))
@@ -55,36 +56,6 @@ static int read_file(const char *path, uint8_t **data, size_t *size)
 	return r;
 }
 
-/*
- * Writes len bytes at user address addr of mm, faulting the pages in as a write from the
- * kernel would (copy_to_user): the pages exec writes are counted as the program's faults,
- * as they are on Linux.
- */
-static int exec_copy_to_user(struct kernel *k, struct mm_struct *mm, uint64_t addr,
-			     const void *buf, size_t len)
-{
-	const uint8_t *src = buf;
-	while (len) {
-		struct vm_area_struct *vma = vma_lookup(mm, addr);
-		if (!vma)
-			return -EFAULT;
-		pte_t *pte = mm_find_pte(k, mm, addr);
-		if (!pte || !pte_present(*pte) || !pte_write(*pte)) {
-			if (handle_mm_fault(k, vma, addr, FAULT_FLAG_WRITE) & VM_FAULT_ERROR)
-				return -EFAULT;
-			pte = mm_find_pte(k, mm, addr);
-		}
-		size_t chunk = PAGE_SIZE - ELF_PAGEOFFSET(addr);
-		chunk = chunk < len ? chunk : len;
-		uint8_t *dst = (uint8_t *)__va(k, PFN_PHYS(pte_pfn(*pte))) + ELF_PAGEOFFSET(addr);
-		memcpy(dst, src, chunk);
-		addr += chunk;
-		src += chunk;
-		len -= chunk;
-	}
-	return 0;
-}
-
 static unsigned long elf_prot(uint32_t p_flags)
 {
 	return ((p_flags & ELF_PF_R) ? PROT_READ : 0) | ((p_flags & ELF_PF_W) ? PROT_WRITE : 0) |
@@ -106,9 +77,7 @@ static int map_segment(struct kernel *k, struct mm_struct *mm, struct file *file
 	}
 	if (seg->memsz > seg->filesz && ELF_PAGEOFFSET(file_end) && (seg->flags & ELF_PF_W)) {
 		/* padzero: the file's bytes past p_filesz on the last page must read as zero. */
-		static const uint8_t zeros[PAGE_SIZE];
-		size_t n = PAGE_SIZE - ELF_PAGEOFFSET(file_end);
-		if (exec_copy_to_user(k, mm, file_end, zeros, n) < 0)
+		if (clear_user(k, mm, file_end, PAGE_SIZE - ELF_PAGEOFFSET(file_end)))
 			return -EFAULT;
 	}
 	uint64_t bss = seg->filesz ? ELF_PAGEALIGN(file_end) : start;
@@ -201,7 +170,9 @@ static int setup_stack(struct kernel *k, struct task_struct *task, const struct 
 	uint64_t vm_start = ELF_PAGESTART(st.arg_start) - STACK_EXPAND;
 	r = setup_stack_vma(k, mm, a.stack_top, a.stack_top - vm_start);
 	if (!r)
-		r = exec_copy_to_user(k, mm, st.sp, st.bytes + (st.sp - st.base), a.stack_top - 8 - st.sp);
+		r = copy_to_user(k, mm, st.sp, st.bytes + (st.sp - st.base), a.stack_top - 8 - st.sp)
+			    ? -EFAULT
+			    : 0;
 	mm->arg_start = st.arg_start;
 	mm->arg_end = st.arg_end;
 	mm->env_start = st.env_start;
