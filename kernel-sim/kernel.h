@@ -46,6 +46,7 @@
 struct slab_state;
 struct vmap_state;
 struct task_struct;
+struct vdso_state;
 struct kmem_cache;
 struct vm_state;
 
@@ -81,6 +82,7 @@ struct kernel {
 	struct printk_log log;                 /* dmesg */
 	struct task_struct *current;           /* the task running on this_cpu */
 	struct kmem_cache *task_cachep;        /* "task_struct" */
+	struct vdso_state *vdso;               /* the vDSO pages, made at the first exec */
 	int next_pid;                          /* pid of the next task (0: none yet, 1 first) */
 	struct slab_state *slab;               /* SLUB: caches and kmalloc classes */
 	struct vmap_state *vmap;               /* vmalloc areas and kernel page tables */

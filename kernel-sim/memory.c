@@ -457,9 +457,22 @@ static vm_fault_t do_wp_page(struct kernel *k, struct vm_fault *vmf)
 	return wp_page_copy(k, vmf, page);
 }
 
+/* A kernel-installed mapping: its own page at this offset (Linux's special_mapping_fault). */
+static vm_fault_t do_special_fault(struct kernel *k, struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	unsigned long pgoff = (vmf->address - vma->vm_start) >> PAGE_SHIFT;
+	if (pgoff >= vma->vm_special->nr_pages)
+		return VM_FAULT_SIGBUS;
+	map_file_page(k, vma, vmf->pte, vma->vm_special->pages[pgoff], false);
+	return 0;
+}
+
 static vm_fault_t handle_pte_fault(struct kernel *k, struct vm_fault *vmf)
 {
 	vmf->orig_pte = *vmf->pte;
+	if (pte_none(vmf->orig_pte) && vmf->vma->vm_special)
+		return do_special_fault(k, vmf);
 	if (pte_none(vmf->orig_pte))
 		return vma_is_anonymous(vmf->vma) ? do_anonymous_page(k, vmf) : do_fault(k, vmf);
 	if (!(pte_val(vmf->orig_pte) & _PAGE_PRESENT))
