@@ -72,13 +72,15 @@ static bool exec_bsf_bsr(struct cpu *cpu, const struct x86_instr *in)
 	uint64_t v;
 	if (!rm_read(cpu, in, size, &v))
 		return false;
+	/* ZF is defined; the others are undefined and this host sets PF from the index (0
+	 * for a zero source) and clears CF, OF, SF and AF. */
 	if (v == 0) {
-		set_status(cpu, (cpu->rflags & RFLAGS_STATUS & ~RFLAGS_ZF) | RFLAGS_ZF);
+		set_status(cpu, RFLAGS_ZF | RFLAGS_PF);
 		return true;
 	}
 	unsigned idx = in->opcode == 0xbc ? (unsigned)__builtin_ctzll(v)
 					  : 63u - (unsigned)__builtin_clzll(v);
-	cpu->rflags &= ~RFLAGS_ZF;
+	set_status(cpu, flags_szp(idx, 1) & RFLAGS_PF);
 	gpr_write(cpu, in->reg, size, idx);
 	return true;
 }
@@ -92,7 +94,8 @@ static bool exec_lzcnt(struct cpu *cpu, const struct x86_instr *in)
 		return false;
 	r = v == 0 ? bits : (unsigned)__builtin_clzll(v) - (64 - bits);
 	gpr_write(cpu, in->reg, size, r);
-	set_flags_mask(cpu, RFLAGS_CF | RFLAGS_ZF,
+	/* SF, AF and PF are undefined: cleared on this host; OF is kept. */
+	set_flags_mask(cpu, RFLAGS_STATUS & ~RFLAGS_OF,
 		       (v == 0 ? RFLAGS_CF : 0) | (r == 0 ? RFLAGS_ZF : 0));
 	return true;
 }

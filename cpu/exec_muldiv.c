@@ -9,13 +9,20 @@
 #include "cpu/alu.h"
 #include "cpu/cpu_internal.h"
 
-/* Status flags after a multiplication with low result lo and overflow ovf. */
+/* Status flags after a multiplication with overflow ovf: CF = OF = ovf; SF, ZF, AF and PF
+ * (undefined) keep their values, as on this host. */
 static void mul_flags(struct cpu *cpu, uint64_t lo, bool ovf, unsigned size)
 {
-	uint64_t f = flags_szp(lo, size) & (RFLAGS_SF | RFLAGS_ZF | RFLAGS_PF);
-	if (ovf)
-		f |= RFLAGS_CF | RFLAGS_OF;
-	set_status(cpu, (cpu->rflags & RFLAGS_AF) | f);
+	(void)lo;
+	(void)size;
+	set_flags_mask(cpu, RFLAGS_CF | RFLAGS_OF, ovf ? RFLAGS_CF | RFLAGS_OF : 0);
+}
+
+/* Flags after a division (all undefined): this host clears SF, ZF and PF, sets AF and
+ * keeps CF and OF. */
+static void div_flags(struct cpu *cpu)
+{
+	set_flags_mask(cpu, RFLAGS_SF | RFLAGS_ZF | RFLAGS_PF | RFLAGS_AF, RFLAGS_AF);
 }
 
 /* Writes a double-size product: AX for bytes, rDX:rAX otherwise. */
@@ -79,6 +86,7 @@ static bool do_div(struct cpu *cpu, uint64_t b, unsigned size)
 	if (q > m)
 		return cpu_fault(cpu, X86_VEC_DE, false, 0);
 	write_wide(cpu, size, (uint64_t)q, (uint64_t)(n % b));
+	div_flags(cpu);
 	return true;
 }
 
@@ -98,6 +106,7 @@ static bool do_idiv(struct cpu *cpu, uint64_t b, unsigned size)
 	if (q > qmax || q < -qmax - 1)
 		return cpu_fault(cpu, X86_VEC_DE, false, 0);
 	write_wide(cpu, size, (uint64_t)q, (uint64_t)r);
+	div_flags(cpu);
 	return true;
 }
 

@@ -30,8 +30,9 @@ static uint64_t do_shift(struct cpu *cpu, unsigned op, uint64_t a, unsigned c, u
 	if (op == SH_SHR) {
 		r = c >= 64 ? 0 : a >> c;
 		cf = c - 1 < 64 ? (a >> (c - 1)) & 1 : 0;
-		of = (a ^ (r << 1)) & size_sign(size) ? 1 : 0; /* MSB(a) for c = 1 */
-		of = c == 1 ? (a & size_sign(size)) != 0 : of;
+		/* MSB(a) for c = 1 (defined); the host's rule, the top two result bits,
+		 * gives that and 0 for larger counts. */
+		of = ((r ^ (r << 1)) & size_sign(size)) != 0;
 	} else if (op == SH_SAR) {
 		int64_t s = sext(a, size);
 		r = (uint64_t)(s >> (c > 63 ? 63 : c)) & m;
@@ -115,36 +116,47 @@ static bool exec_grp2(struct cpu *cpu, const struct x86_instr *in)
 }
 
 /*
- * SHLD dst, src, c / SHRD: the bits shifted in come from src. For a 16-bit operand and a
- * count of 17..31 the SDM leaves the result undefined; this host shifts the 32-bit
- * concatenation of the operands through a 48-bit window (docs/cpu.md).
+ * SHLD dst, src, c / SHRD: the bits shifted in come from src. With a 16-bit operand and a
+ * count of 17..31 the SDM leaves result and flags undefined; this host (AMD) shifts
+ * through the 48-bit window dst:src:src (SHLD) or src:src:dst (SHRD), so the result is
+ * src rotated, and clears CF (and OF for SHLD). Defined counts: CF is the last bit shifted
+ * out; OF (defined for 1) is MSB(r) ^ CF for SHLD (CF alone at count 16) and the top two
+ * bits of the result differing for SHRD, for every count. AF is set.
  */
 static uint64_t do_shxd(struct cpu *cpu, bool left, uint64_t d, uint64_t s, unsigned c,
 			unsigned size)
 {
 	unsigned bits = size * 8;
-	uint64_t m = size_mask(size), r;
+	uint64_t m = size_mask(size), sign = size_sign(size), r;
 	bool cf, of;
 	d &= m;
 	s &= m;
 	if (left) {
-		unsigned __int128 w = ((unsigned __int128)d << bits | s);
-		if (size == 2)
-			w = w << 16 | d; /* d:s:d, 48 bits */
-		unsigned wbits = size == 2 ? 48 : 2 * bits;
-		unsigned __int128 sh = w << c;
-		r = (uint64_t)(sh >> (wbits - bits)) & m;
-		cf = (sh >> wbits) & 1;
+		if (size == 2) {
+			uint64_t w = d << 32 | s << 16 | s; /* d:s:s */
+			r = (w << c >> 32) & m;
+			cf = (w << c >> 48) & 1;
+		} else {
+			r = ((d << c) | (s >> (bits - c))) & m;
+			cf = (d >> (bits - c)) & 1;
+		}
+		of = ((r & sign) != 0) != cf;
+		if (size == 2 && c >= 16) {
+			cf = c == 16 && cf;
+			of = cf;
+		}
 	} else {
-		unsigned __int128 w = ((unsigned __int128)s << bits | d);
+		unsigned __int128 w = (unsigned __int128)s << bits | d;
 		if (size == 2)
-			w = (unsigned __int128)d << 32 | w; /* d:s:d, 48 bits */
+			w = (unsigned __int128)s << 32 | w; /* s:s:d */
 		r = (uint64_t)(w >> c) & m;
 		cf = (w >> (c - 1)) & 1;
+		if (size == 2 && c > 16)
+			cf = false;
+		of = ((r ^ (r << 1)) & sign) != 0;
 	}
-	of = ((r ^ d) & size_sign(size)) != 0;
-	set_status(cpu, flags_szp(r, size) | (cf ? RFLAGS_CF : 0) | (of ? RFLAGS_OF : 0) |
-				(cpu->rflags & RFLAGS_AF));
+	set_status(cpu, flags_szp(r, size) | RFLAGS_AF | (cf ? RFLAGS_CF : 0) |
+				(of ? RFLAGS_OF : 0));
 	return r;
 }
 
