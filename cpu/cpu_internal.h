@@ -316,6 +316,10 @@ static inline bool cpu_cond(uint64_t rf, unsigned cc)
  * the CS limit check of legacy modes (#GP(0)). */
 bool cpu_branch(struct cpu *cpu, uint64_t target, unsigned opsize);
 
+/* Delivers software interrupt vec (INT n, INT3, INTO, INT1) returning to rip; false with
+ * cpu->fault when delivery faulted (nothing changed: the fault is the INT's own). */
+bool cpu_deliver_soft(struct cpu *cpu, uint8_t vec, uint64_t rip, bool check_dpl);
+
 /* Loads CS with a flat descriptor cache for selector sel (SYSCALL/SYSRET and delivery
  * into flat kernel code use it) and recomputes the mode. */
 void cpu_load_flat_cs(struct cpu *cpu, uint16_t sel, unsigned dpl, bool l, bool db);

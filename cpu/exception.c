@@ -279,6 +279,11 @@ static bool deliver_once(struct cpu *cpu, uint8_t vec, bool has_err, uint32_t er
 	return true;
 }
 
+bool cpu_deliver_soft(struct cpu *cpu, uint8_t vec, uint64_t rip, bool check_dpl)
+{
+	return deliver_once(cpu, vec, false, 0, rip, check_dpl);
+}
+
 static bool contributory(uint8_t vec)
 {
 	return vec == X86_VEC_DE || vec == X86_VEC_TS || vec == X86_VEC_NP ||

@@ -395,8 +395,8 @@ static int run_cases(struct cpu_env *e, struct diff_case *cases, int n)
 	return bad;
 }
 
-#define DIRECTED_PER_TEMPLATE 64
-#define RANDOM_SEQUENCES 2000
+#define DIRECTED_PER_TEMPLATE 128
+#define RANDOM_SEQUENCES 5000
 #define SEQ_MAX 12
 
 static void test_diff_directed_every_form_matches_host(void **state)
