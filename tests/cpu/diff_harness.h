@@ -43,6 +43,7 @@ struct diff_case {
 	uint64_t rflags;
 	uint8_t data[DIFF_DATA_SIZE];
 	char name[64];               /* what the case is, for mismatch reports */
+	bool compat;                 /* run in compatibility mode (CS = __USER32_CS) */
 };
 
 struct diff_result {
@@ -76,11 +77,19 @@ static void diff_child_handler(int sig, siginfo_t *si, void *ucv)
 	siglongjmp(diff_child_jb, 1);
 }
 
-/* The trampoline: RSP = &ctrl.rflags; POPFQ; MOV each GPR from ctrl; MOV RSP; JMP [rip]. */
-static size_t diff_trampoline(uint8_t *p)
+/* The trampoline: RSP = &ctrl.rflags; POPFQ; MOV each GPR from ctrl; MOV RSP; JMP [rip]
+ * (compat: JMP FAR [m16:32] to __USER32_CS:code). */
+static size_t diff_trampoline(uint8_t *p, bool compat)
 {
 	size_t n = 0;
 	uint64_t flags_at = DIFF_CTRL + 0x80;
+	if (compat) {
+		/* A 64-bit Linux process runs with null DS/ES, which 32-bit code cannot use:
+		 * mov eax, __USER_DS; mov ds, eax; mov es, eax. */
+		static const uint8_t ds[] = {0xb8, __USER_DS, 0, 0, 0, 0x8e, 0xd8, 0x8e, 0xc0};
+		memcpy(p, ds, sizeof(ds));
+		n = sizeof(ds);
+	}
 	p[n++] = 0x48;
 	p[n++] = 0xbc;
 	memcpy(p + n, &flags_at, 8);
@@ -104,8 +113,10 @@ static size_t diff_trampoline(uint8_t *p)
 	p[n++] = 0x25;
 	memcpy(p + n, &a, 4);
 	n += 4;
+	if (compat)
+		j = (uint32_t)(DIFF_CTRL + 0x90);
 	p[n++] = 0xff;
-	p[n++] = 0x24;
+	p[n++] = compat ? 0x2c : 0x24;
 	p[n++] = 0x25;
 	memcpy(p + n, &j, 4);
 	n += 4;
@@ -137,7 +148,12 @@ static void diff_child(const struct diff_case *cases, struct diff_result *res, i
 	for (unsigned i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);
 	uint8_t *ctrl = (uint8_t *)(uintptr_t)DIFF_CTRL;
-	diff_trampoline(ctrl + 0x100);
+	diff_trampoline(ctrl + 0x100, false);
+	diff_trampoline(ctrl + 0x200, true);
+	uint32_t far_off = (uint32_t)ENV_CODE;
+	uint16_t far_sel = __USER32_CS;
+	memcpy(ctrl + 0x90, &far_off, 4);
+	memcpy(ctrl + 0x94, &far_sel, 2);
 	for (int i = 0; i < n; i++) {
 		const struct diff_case *c = &cases[i];
 		diff_child_res = &res[i];
@@ -148,7 +164,7 @@ static void diff_child(const struct diff_case *cases, struct diff_result *res, i
 		uint64_t target = ENV_CODE;
 		memcpy(ctrl + 0x88, &target, 8);
 		if (sigsetjmp(diff_child_jb, 1) == 0)
-			((void (*)(void))(uintptr_t)(DIFF_CTRL + 0x100))();
+			((void (*)(void))(uintptr_t)(DIFF_CTRL + (c->compat ? 0x200 : 0x100)))();
 	}
 	_exit(0);
 }
@@ -192,6 +208,10 @@ static void diff_run_mmemu(struct cpu_env *e, const struct diff_case *c, struct 
 	env_load_code(e, c->code, c->code_len);
 	memcpy(cpu->gpr, c->gpr, sizeof(c->gpr));
 	cpu_set_rflags(cpu, c->rflags);
+	if (c->compat)
+		cpu_enter_compat_mode_flat(cpu);
+	else
+		cpu_enter_long_mode_flat(cpu, 3);
 	enum cpu_exit x = cpu_run(cpu, 100000);
 	r->sig = x == CPU_EXIT_FAULT ? diff_signal_of(cpu->fault.vector) : -1;
 	r->rip = cpu->rip;
@@ -217,8 +237,10 @@ static bool diff_compare(const struct diff_case *c, const struct diff_result *n,
 		what = "rip";
 	else if ((n->rflags & DIFF_FLAGS_MASK) != (m->rflags & DIFF_FLAGS_MASK))
 		what = "rflags";
-	for (int i = 0; !what && i < 16; i++)
-		if (n->gpr[i] != m->gpr[i]) {
+	/* Compatibility mode: only the low halves are architecturally visible. */
+	uint64_t gmask = c->compat ? 0xffffffffULL : ~0ULL;
+	for (int i = 0; !what && i < (c->compat ? 8 : 16); i++)
+		if ((n->gpr[i] ^ m->gpr[i]) & gmask) {
 			what = "register";
 			reg = i;
 		}

@@ -16,6 +16,8 @@
 #define T_F3 0x10      /* mandatory F3 prefix */
 #define T_ALIGN16 0x20 /* memory operand 16-byte aligned */
 #define T_NOW 0x40     /* no REX.W for the 8-byte size (default 64-bit operand) */
+#define T_ONLY64 0x80  /* 64-bit mode only */
+#define T_ONLY32 0x100 /* compatibility mode only (legacy opcodes) */
 #define T_RM T_MEM | T_REG
 
 /* Operand sizes (bit mask). */
@@ -35,7 +37,7 @@ struct tmpl {
 	int8_t ext;      /* ModRM.reg digit, -1: a register operand */
 	uint8_t sizes;   /* S* */
 	uint8_t imm;     /* I* */
-	uint8_t flags;   /* T_* */
+	uint16_t flags;  /* T_* */
 	const char *pre; /* bytes emitted before (hex string), e.g. a count setup */
 };
 
@@ -102,7 +104,7 @@ static const struct tmpl tmpls[] = {
 	{"xadd Ev,Gv", OP2(0x0f, 0xc1), -1, SV, I0, T_RM, NULL},
 	{"cmpxchg8b", OP2(0x0f, 0xc7), 1, S4, I0, T_MEM, NULL},
 	{"cmpxchg8b eq", OP2(0x0f, 0xc7), 1, S4, I0, T_MEM | T_ALIGN16, "8b03 8b5304"},
-	{"cmpxchg16b", OP2(0x0f, 0xc7), 1, S8, I0, T_MEM | T_ALIGN16, NULL},
+	{"cmpxchg16b", OP2(0x0f, 0xc7), 1, S8, I0, T_MEM | T_ALIGN16 | T_ONLY64, NULL},
 	{"cmpxchg16b eq", OP2(0x0f, 0xc7), 1, S8, I0, T_MEM | T_ALIGN16, "488b03 488b5308"},
 	{"cbw/cwde/cdqe", OP1(0x98), 0, SV, I0, T_NOMODRM, NULL},
 	{"cwd/cdq/cqo", OP1(0x99), 0, SV, I0, T_NOMODRM, NULL},
@@ -161,6 +163,17 @@ static const struct tmpl tmpls[] = {
 	{"jcc rel32", OP2(0x0f, 0x80), 0, S8, I0, T_NOMODRM | T_NOW, NULL},
 	{"jrcxz/loop", OP1(0xe0), 0, S8, I0, T_NOMODRM | T_NOW, NULL},
 	{"call/ret", OP1(0xe8), 0, S8, I0, T_NOMODRM | T_NOW, NULL},
+	/* Legacy opcodes (compatibility mode). */
+	{"inc Zv", OP1(0x40), -1, S2 | S4, I0, T_PLUSR | T_ONLY32, NULL},
+	{"dec Zv", OP1(0x48), -1, S2 | S4, I0, T_PLUSR | T_ONLY32, NULL},
+	{"pusha;popa", OP1(0x60), 0, S2 | S4, I0, T_NOMODRM | T_ONLY32, NULL},
+	{"daa", OP1(0x27), 0, S4, I0, T_NOMODRM | T_ONLY32, NULL},
+	{"das", OP1(0x2f), 0, S4, I0, T_NOMODRM | T_ONLY32, NULL},
+	{"aaa", OP1(0x37), 0, S4, I0, T_NOMODRM | T_ONLY32, NULL},
+	{"aas", OP1(0x3f), 0, S4, I0, T_NOMODRM | T_ONLY32, NULL},
+	{"aam", OP1(0xd4), 0, S4, IB, T_NOMODRM | T_ONLY32, NULL},
+	{"aad", OP1(0xd5), 0, S4, IB, T_NOMODRM | T_ONLY32, NULL},
+	{"salc", OP1(0xd6), 0, S4, I0, T_NOMODRM | T_ONLY32, NULL},
 };
 
 /* ---- generation ---- */
@@ -213,14 +226,15 @@ static uint64_t rnd_value(struct rng *r)
 	return rnd(r);
 }
 
-/* A register operand: not RBX or RSP; for byte operands without REX, not BH (7). */
-static unsigned rnd_reg(struct rng *r, bool byte_no_rex)
+/* A register operand: not RBX or RSP; for byte operands without REX, not BH (7);
+ * only the first eight in compatibility mode. */
+static unsigned rnd_reg(struct rng *r, bool byte_no_rex, bool compat)
 {
 	static const uint8_t any[] = {0, 1, 2, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
 	static const uint8_t low[] = {0, 1, 2, 4, 5, 6};
 	if (byte_no_rex)
 		return low[rnd(r) % sizeof(low)];
-	return any[rnd(r) % sizeof(any)];
+	return any[rnd(r) % (compat ? 6 : sizeof(any))];
 }
 
 static unsigned hexbytes(const char *s, uint8_t *out)
@@ -240,12 +254,12 @@ static unsigned hexbytes(const char *s, uint8_t *out)
 }
 
 /* Appends one instance of t (operand size size) at p; returns the bytes written. */
-static unsigned emit(struct rng *r, const struct tmpl *t, unsigned size, uint8_t *p)
+static unsigned emit(struct rng *r, const struct tmpl *t, unsigned size, uint8_t *p, bool compat)
 {
 	unsigned n = hexbytes(t->pre, p);
-	bool byte_no_rex = size == 1 && (rnd(r) & 1);
+	bool byte_no_rex = size == 1 && (compat || (rnd(r) & 1));
 	bool mem = (t->flags & T_MEM) && (!(t->flags & T_REG) || (rnd(r) & 1));
-	unsigned reg = rnd_reg(r, byte_no_rex), rm = rnd_reg(r, byte_no_rex);
+	unsigned reg = rnd_reg(r, byte_no_rex, compat), rm = rnd_reg(r, byte_no_rex, compat);
 	uint8_t ext = (uint8_t)(t->ext >= 0 ? t->ext : 0);
 	uint8_t rex = 0;
 	/* Templates with a count or index prefix: fill the immediate of the "pre" bytes. */
@@ -287,7 +301,7 @@ static unsigned emit(struct rng *r, const struct tmpl *t, unsigned size, uint8_t
 	}
 	if (size == 1 && !byte_no_rex)
 		rex |= 0x40;
-	if (rex)
+	if (rex && !compat)
 		p[n++] = rex;
 	for (unsigned i = 0; i < t->oplen; i++)
 		p[n++] = t->op[i];
@@ -310,6 +324,10 @@ static unsigned emit(struct rng *r, const struct tmpl *t, unsigned size, uint8_t
 		}
 		p[n++] = 0x31; /* skipped or not: xor eax, eax */
 		p[n++] = 0xc0;
+		return n;
+	}
+	if (!strcmp(t->name, "pusha;popa")) {
+		p[n++] = 0x61;
 		return n;
 	}
 	if (!strcmp(t->name, "call/ret")) {
@@ -344,12 +362,27 @@ static unsigned emit(struct rng *r, const struct tmpl *t, unsigned size, uint8_t
 	return n;
 }
 
-static unsigned pick_size(struct rng *r, const struct tmpl *t)
+/* The operand sizes t has in a mode: no 8 in compatibility mode, where the default-64
+ * instructions are 32-bit; 0 when t does not exist in the mode. */
+static unsigned mode_sizes(const struct tmpl *t, bool compat)
+{
+	unsigned s = t->sizes;
+	if (t->flags & (compat ? T_ONLY64 : T_ONLY32))
+		return 0;
+	if (!compat)
+		return s;
+	if ((t->flags & T_NOW) && (s & S8))
+		s |= S4;
+	return s & ~(unsigned)S8;
+}
+
+static unsigned pick_size(struct rng *r, const struct tmpl *t, bool compat)
 {
 	static const uint8_t order[] = {1, 2, 4, 8};
+	unsigned sizes = mode_sizes(t, compat);
 	for (;;) {
 		unsigned s = order[rnd(r) % 4];
-		if (t->sizes & s)
+		if (sizes & s)
 			return s;
 	}
 }
@@ -399,49 +432,80 @@ static int run_cases(struct cpu_env *e, struct diff_case *cases, int n)
 #define RANDOM_SEQUENCES 5000
 #define SEQ_MAX 12
 
-static void test_diff_directed_every_form_matches_host(void **state)
+static int directed(struct cpu_env *e, bool compat)
 {
-	struct cpu_env *e = *state;
 	size_t nt = sizeof(tmpls) / sizeof(tmpls[0]);
-	int n = (int)(nt * DIRECTED_PER_TEMPLATE);
-	struct diff_case *cases = calloc((size_t)n, sizeof(*cases));
-	struct rng r = {0x9e3779b97f4a7c15ULL};
+	struct diff_case *cases = calloc(nt * DIRECTED_PER_TEMPLATE, sizeof(*cases));
+	struct rng r = {compat ? 0x51afd7ed558ccdULL : 0x9e3779b97f4a7c15ULL};
+	int n = 0;
 	assert_non_null(cases);
-	for (size_t t = 0; t < nt; t++)
+	for (size_t t = 0; t < nt; t++) {
+		if (!mode_sizes(&tmpls[t], compat))
+			continue;
 		for (int k = 0; k < DIRECTED_PER_TEMPLATE; k++) {
-			struct diff_case *c = &cases[t * DIRECTED_PER_TEMPLATE + (size_t)k];
+			struct diff_case *c = &cases[n++];
 			init_state(&r, c);
-			snprintf(c->name, sizeof(c->name), "%s", tmpls[t].name);
-			finish(c, emit(&r, &tmpls[t], pick_size(&r, &tmpls[t]), c->code));
+			c->compat = compat;
+			snprintf(c->name, sizeof(c->name), "%s%s", compat ? "compat " : "",
+				 tmpls[t].name);
+			finish(c, emit(&r, &tmpls[t], pick_size(&r, &tmpls[t], compat), c->code,
+				       compat));
 		}
+	}
 	int bad = run_cases(e, cases, n);
-	fprintf(stderr, "diff: %d directed cases, %d mismatches\n", n, bad);
+	fprintf(stderr, "diff: %d directed cases (%s), %d mismatches\n", n,
+		compat ? "compatibility mode" : "64-bit mode", bad);
 	free(cases);
-	assert_int_equal(bad, 0);
+	return bad;
 }
 
-static void test_diff_random_sequences_match_host(void **state)
+static int random_sequences(struct cpu_env *e, bool compat)
 {
-	struct cpu_env *e = *state;
 	size_t nt = sizeof(tmpls) / sizeof(tmpls[0]);
 	struct diff_case *cases = calloc(RANDOM_SEQUENCES, sizeof(*cases));
-	struct rng r = {0x2545f4914f6cdd1dULL};
+	struct rng r = {compat ? 0x3c6ef372fe94f82bULL : 0x2545f4914f6cdd1dULL};
 	assert_non_null(cases);
 	for (int i = 0; i < RANDOM_SEQUENCES; i++) {
 		struct diff_case *c = &cases[i];
 		unsigned len = 0, k = 2 + (unsigned)(rnd(&r) % (SEQ_MAX - 1));
 		init_state(&r, c);
-		snprintf(c->name, sizeof(c->name), "sequence %d", i);
+		c->compat = compat;
+		snprintf(c->name, sizeof(c->name), "%ssequence %d", compat ? "compat " : "", i);
 		for (unsigned j = 0; j < k; j++) {
 			const struct tmpl *t = &tmpls[rnd(&r) % nt];
-			len += emit(&r, t, pick_size(&r, t), c->code + len);
+			if (!mode_sizes(t, compat)) {
+				j--;
+				continue;
+			}
+			len += emit(&r, t, pick_size(&r, t, compat), c->code + len, compat);
 		}
 		finish(c, len);
 	}
 	int bad = run_cases(e, cases, RANDOM_SEQUENCES);
-	fprintf(stderr, "diff: %d random sequences, %d mismatches\n", RANDOM_SEQUENCES, bad);
+	fprintf(stderr, "diff: %d random sequences (%s), %d mismatches\n", RANDOM_SEQUENCES,
+		compat ? "compatibility mode" : "64-bit mode", bad);
 	free(cases);
-	assert_int_equal(bad, 0);
+	return bad;
+}
+
+static void test_diff_directed_every_form_matches_host(void **state)
+{
+	assert_int_equal(directed(*state, false), 0);
+}
+
+static void test_diff_random_sequences_match_host(void **state)
+{
+	assert_int_equal(random_sequences(*state, false), 0);
+}
+
+static void test_diff_compat_directed_every_form_matches_host(void **state)
+{
+	assert_int_equal(directed(*state, true), 0);
+}
+
+static void test_diff_compat_random_sequences_match_host(void **state)
+{
+	assert_int_equal(random_sequences(*state, true), 0);
 }
 
 static int setup(void **state)
@@ -464,6 +528,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_diff_directed_every_form_matches_host, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_diff_random_sequences_match_host, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_diff_compat_directed_every_form_matches_host,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_diff_compat_random_sequences_match_host, setup,
 						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
