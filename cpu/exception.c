@@ -302,10 +302,11 @@ static bool makes_double_fault(uint8_t first, uint8_t second)
 
 static bool shutdown(struct cpu *cpu, uint8_t vec)
 {
-	fprintf(stderr,
-		"mmemu: triple fault (vector %u while delivering #DF) at RIP %#llx: "
-		"the processor shuts down\n",
-		cpu->fault.vector, (unsigned long long)cpu->rip);
+	if (cpu->msg_out)
+		fprintf(cpu->msg_out,
+			"mmemu: triple fault (vector %u while delivering #DF) at RIP %#llx: "
+			"the processor shuts down\n",
+			cpu->fault.vector, (unsigned long long)cpu->rip);
 	(void)vec;
 	cpu->shutdown = true;
 	return false;

@@ -58,7 +58,7 @@ int cpu_init(struct cpu *cpu, struct mmu *mmu)
 	cpu->fpu.ftw = 0xffff;
 	cpu->xcr0 = 1;
 	cpu->pat = 0x0007040600070406ULL;
-	cpu->delivering = -1;
+	cpu->msg_out = stderr;
 	cpu_update_mode(cpu);
 	return 0;
 }
