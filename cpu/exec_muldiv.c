@@ -99,7 +99,8 @@ static bool do_idiv(struct cpu *cpu, uint64_t b, unsigned size)
 	unsigned __int128 u = read_wide(cpu, size);
 	/* Sign-extend the 2*bits-bit dividend to 128 bits. */
 	__int128 n = (__int128)(u << (128 - 2 * bits)) >> (128 - 2 * bits);
-	if (d == -1 && n == -(((__int128)1) << (2 * bits - 1)))
+	/* -2^127 / -1 does not fit even in 128 bits; smaller overflows are caught below. */
+	if (d == -1 && (unsigned __int128)n == (unsigned __int128)1 << 127)
 		return cpu_fault(cpu, X86_VEC_DE, false, 0);
 	__int128 q = n / d, r = n % d;
 	__int128 qmax = ((__int128)1 << (bits - 1)) - 1;

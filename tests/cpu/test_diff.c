@@ -327,6 +327,8 @@ static unsigned emit(struct rng *r, const struct tmpl *t, unsigned size, uint8_t
 		return n;
 	}
 	if (!strcmp(t->name, "pusha;popa")) {
+		if (size == 2)
+			p[n++] = 0x66; /* POPA of the same size, or RBX comes back changed */
 		p[n++] = 0x61;
 		return n;
 	}
