@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "cpu/alu.h"
+#include "cpu/alu_ref.h"
 
 #define ITERATIONS 100000
 
