@@ -49,6 +49,7 @@ struct task_struct;
 struct vdso_state;
 struct kmem_cache;
 struct vm_state;
+struct mmu;
 
 struct kernel {
 	struct phys_bus *bus;                  /* guest RAM and MMIO */
@@ -87,6 +88,7 @@ struct kernel {
 	struct slab_state *slab;               /* SLUB: caches and kmalloc classes */
 	struct vmap_state *vmap;               /* vmalloc areas and kernel page tables */
 	struct vm_state *vm;                   /* VMA/mm caches, zero page, mm sysctls (mm.h) */
+	struct mmu *cpu_mmu[NR_CPUS];          /* each CPU's MMU, for TLB shootdowns; NULL: none */
 };
 
 /* Boots physical memory management on bus as p describes: memblock, mem_map, nodes and

@@ -616,6 +616,15 @@ static inline unsigned long get_mm_rss(const struct mm_struct *mm)
 	       get_mm_counter(mm, MM_SHMEMPAGES);
 }
 
+/* ---- TLB shootdown (tlbflush.c) ---- */
+
+struct mmu;
+/* Lets the kernel reach CPU cpu's MMU for TLB shootdowns (the machine calls it). */
+void kernel_register_mmu(struct kernel *k, int cpu, struct mmu *mmu);
+/* Drops [start, end)'s translations of mm from every CPU that has mm's tables loaded. */
+void flush_tlb_mm_range(struct kernel *k, struct mm_struct *mm, unsigned long start,
+			unsigned long end);
+
 /* ---- /proc/PID ---- */
 
 void proc_pid_maps_show(struct seq_file *m, struct kernel *k, struct mm_struct *mm);
