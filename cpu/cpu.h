@@ -152,7 +152,7 @@ enum kentry_ret {
 
 typedef enum kentry_ret (*cpu_kentry_fn)(struct cpu *cpu, void *opaque);
 
-#define CPU_MAX_KENTRIES 64
+#define CPU_MAX_KENTRIES 512
 
 struct cpu_kentry {
 	uint64_t addr;    /* kernel text address (linear) */

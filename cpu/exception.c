@@ -18,7 +18,7 @@
  */
 #include <stdio.h>
 
-#include "cpu/alu.h"
+#include "cpu/alu_fast.h"
 #include "cpu/cpu_internal.h"
 
 #define GATE_INT 0xe  /* interrupt gate: clears IF */

@@ -8,7 +8,7 @@
  * (vCPUs interleave at instruction boundaries), so a locked read-modify-write is the
  * plain one.
  */
-#include "cpu/alu.h"
+#include "cpu/alu_fast.h"
 #include "cpu/cpu_internal.h"
 #include "cpu/opcode_table.h"
 
