@@ -46,6 +46,7 @@
 struct slab_state;
 struct vmap_state;
 struct vm_state;
+struct task_struct;
 
 struct kernel {
 	struct phys_bus *bus;                  /* guest RAM and MMIO */
@@ -80,6 +81,14 @@ struct kernel {
 	struct slab_state *slab;               /* SLUB: caches and kmalloc classes */
 	struct vmap_state *vmap;               /* vmalloc areas and kernel page tables */
 	struct vm_state *vm;                   /* VMA/mm caches, zero page, mm sysctls (mm.h) */
+	/* The system-call layer (kernel-sim/syscall.h). */
+	struct task_struct *current;           /* the task on the CPU; NULL: none yet */
+	struct seq_file *strace;               /* non-NULL: each system call is printed here */
+	const char *root;                      /* --root: host directory the guest sees as /;
+						* NULL: the host's /. Not owned. */
+	uint64_t getrandom_words;              /* 8-byte words drawn from the seeded stream */
+	unsigned long nr_unknown_syscalls;     /* calls answered -ENOSYS for want of a handler */
+	uint64_t unknown_syscall_seen[2][8];   /* numbers already reported: [0] x86-64, [1] i386 */
 };
 
 /* Boots physical memory management on bus as p describes: memblock, mem_map, nodes and
