@@ -16,6 +16,9 @@
 
 #include "cpu/decode.h"
 
+/* The tables are laid out by hand, one opcode per line or aligned rows as in the SDM. */
+/* clang-format off */
+
 /* Operands in the SDM's notation. */
 #define Ap OPND(A, OT_p)
 #define Cd OPND(C, OT_d)
@@ -935,3 +938,4 @@ const struct x86_opcode x86_map_0f3a[256] = {
     [0xcc] = PFX(I("sha1rnds4", 0, Vdq, Wx, Ib)),
     [0xdf] = S41I("aeskeygenassist", Vx, Wx),
 };
+/* clang-format on */

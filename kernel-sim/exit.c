@@ -1,7 +1,7 @@
 /*
  * The end of a task (Linux's kernel/exit.c: do_exit, do_group_exit, and wait4 for a task
  * that has no children). The task stays allocated: the machine reads exit_code and frees
- * it with task_free().
+ * it with release_task().
  */
 #include <errno.h>
 

@@ -45,8 +45,11 @@
 
 struct slab_state;
 struct vmap_state;
-struct vm_state;
 struct task_struct;
+struct vdso_state;
+struct kmem_cache;
+struct vm_state;
+struct mmu;
 
 struct kernel {
 	struct phys_bus *bus;                  /* guest RAM and MMIO */
@@ -78,17 +81,21 @@ struct kernel {
 	unsigned long direct_pages_count[3];   /* direct map entries: 4K, 2M, 1G pages */
 	uint64_t now_ns;                       /* virtual time since boot (the log's clock) */
 	struct printk_log log;                 /* dmesg */
+	struct task_struct *current;           /* the task running on this_cpu */
+	struct kmem_cache *task_cachep;        /* "task_struct" */
+	struct vdso_state *vdso;               /* the vDSO pages, made at the first exec */
+	int next_pid;                          /* pid of the next task (0: none yet, 1 first) */
 	struct slab_state *slab;               /* SLUB: caches and kmalloc classes */
 	struct vmap_state *vmap;               /* vmalloc areas and kernel page tables */
 	struct vm_state *vm;                   /* VMA/mm caches, zero page, mm sysctls (mm.h) */
 	/* The system-call layer (kernel-sim/syscall.h). */
-	struct task_struct *current;           /* the task on the CPU; NULL: none yet */
 	struct seq_file *strace;               /* non-NULL: each system call is printed here */
 	const char *root;                      /* --root: host directory the guest sees as /;
 						* NULL: the host's /. Not owned. */
 	uint64_t getrandom_words;              /* 8-byte words drawn from the seeded stream */
 	unsigned long nr_unknown_syscalls;     /* calls answered -ENOSYS for want of a handler */
 	uint64_t unknown_syscall_seen[2][8];   /* numbers already reported: [0] x86-64, [1] i386 */
+	struct mmu *cpu_mmu[NR_CPUS];          /* each CPU's MMU, for TLB shootdowns; NULL: none */
 };
 
 /* Boots physical memory management on bus as p describes: memblock, mem_map, nodes and

@@ -79,56 +79,192 @@ struct seq_file;
 /* Flags that never stop two VMAs from merging. */
 #define VM_IGNORE_MERGE VM_SOFTDIRTY
 
-/* ---- mmap/mprotect/madvise/mremap arguments (uapi/asm-generic/mman*.h) ---- */
+/* ---- mmap/mprotect/madvise/mremap arguments (uapi/asm-generic/mman*.h) ----
+ *
+ * The guest's ABI values. The host is Linux too and its <sys/mman.h> (which kernel-sim
+ * files using host mappings include) spells the same names with the same values; it is
+ * included first so that one definition wins, and the values are checked below. */
 
+#include <sys/mman.h>
+#include <sys/resource.h>
+
+#ifndef PROT_NONE
 #define PROT_NONE 0x0
+#endif
+#ifndef PROT_READ
 #define PROT_READ 0x1
+#endif
+#ifndef PROT_WRITE
 #define PROT_WRITE 0x2
+#endif
+#ifndef PROT_EXEC
 #define PROT_EXEC 0x4
+#endif
+#ifndef PROT_SEM
 #define PROT_SEM 0x8
+#endif
+#ifndef PROT_GROWSDOWN
 #define PROT_GROWSDOWN 0x01000000
+#endif
+#ifndef PROT_GROWSUP
 #define PROT_GROWSUP 0x02000000
+#endif
 
+#ifndef MAP_SHARED
 #define MAP_SHARED 0x01
+#endif
+#ifndef MAP_PRIVATE
 #define MAP_PRIVATE 0x02
+#endif
+#ifndef MAP_SHARED_VALIDATE
 #define MAP_SHARED_VALIDATE 0x03
+#endif
+#ifndef MAP_TYPE
 #define MAP_TYPE 0x0f
+#endif
+#ifndef MAP_FIXED
 #define MAP_FIXED 0x10
+#endif
+#ifndef MAP_ANONYMOUS
 #define MAP_ANONYMOUS 0x20
+#endif
+#ifndef MAP_GROWSDOWN
 #define MAP_GROWSDOWN 0x0100
+#endif
+#ifndef MAP_DENYWRITE
 #define MAP_DENYWRITE 0x0800
+#endif
+#ifndef MAP_EXECUTABLE
 #define MAP_EXECUTABLE 0x1000
+#endif
+#ifndef MAP_LOCKED
 #define MAP_LOCKED 0x2000
+#endif
+#ifndef MAP_NORESERVE
 #define MAP_NORESERVE 0x4000
+#endif
+#ifndef MAP_POPULATE
 #define MAP_POPULATE 0x8000
+#endif
+#ifndef MAP_NONBLOCK
 #define MAP_NONBLOCK 0x10000
+#endif
+#ifndef MAP_STACK
 #define MAP_STACK 0x20000
+#endif
+#ifndef MAP_HUGETLB
 #define MAP_HUGETLB 0x40000
+#endif
+#ifndef MAP_SYNC
 #define MAP_SYNC 0x80000
+#endif
+#ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
+#endif
 
+#ifndef MREMAP_MAYMOVE
 #define MREMAP_MAYMOVE 1
+#endif
+#ifndef MREMAP_FIXED
 #define MREMAP_FIXED 2
+#endif
+#ifndef MREMAP_DONTUNMAP
 #define MREMAP_DONTUNMAP 4
+#endif
 
+#ifndef MADV_NORMAL
 #define MADV_NORMAL 0
+#endif
+#ifndef MADV_RANDOM
 #define MADV_RANDOM 1
+#endif
+#ifndef MADV_SEQUENTIAL
 #define MADV_SEQUENTIAL 2
+#endif
+#ifndef MADV_WILLNEED
 #define MADV_WILLNEED 3
+#endif
+#ifndef MADV_DONTNEED
 #define MADV_DONTNEED 4
+#endif
+#ifndef MADV_DONTFORK
 #define MADV_DONTFORK 10
+#endif
+#ifndef MADV_DOFORK
 #define MADV_DOFORK 11
+#endif
+#ifndef MADV_HUGEPAGE
 #define MADV_HUGEPAGE 14
+#endif
+#ifndef MADV_NOHUGEPAGE
 #define MADV_NOHUGEPAGE 15
+#endif
+#ifndef MADV_DONTDUMP
 #define MADV_DONTDUMP 16
+#endif
+#ifndef MADV_DODUMP
 #define MADV_DODUMP 17
+#endif
 
+#ifndef MCL_CURRENT
 #define MCL_CURRENT 1
+#endif
+#ifndef MCL_FUTURE
 #define MCL_FUTURE 2
+#endif
+#ifndef MCL_ONFAULT
 #define MCL_ONFAULT 4
+#endif
+#ifndef MLOCK_ONFAULT
 #define MLOCK_ONFAULT 0x01
+#endif
 
+#ifndef RLIM_INFINITY
 #define RLIM_INFINITY (~0UL)
+#endif
+
+_Static_assert(PROT_NONE == 0x0, "host and guest disagree on PROT_NONE");
+_Static_assert(PROT_READ == 0x1, "host and guest disagree on PROT_READ");
+_Static_assert(PROT_WRITE == 0x2, "host and guest disagree on PROT_WRITE");
+_Static_assert(PROT_EXEC == 0x4, "host and guest disagree on PROT_EXEC");
+_Static_assert(PROT_SEM == 0x8, "host and guest disagree on PROT_SEM");
+_Static_assert(PROT_GROWSDOWN == 0x01000000, "host and guest disagree on PROT_GROWSDOWN");
+_Static_assert(PROT_GROWSUP == 0x02000000, "host and guest disagree on PROT_GROWSUP");
+_Static_assert(MAP_SHARED == 0x01, "host and guest disagree on MAP_SHARED");
+_Static_assert(MAP_PRIVATE == 0x02, "host and guest disagree on MAP_PRIVATE");
+_Static_assert(MAP_SHARED_VALIDATE == 0x03, "host and guest disagree on MAP_SHARED_VALIDATE");
+_Static_assert(MAP_TYPE == 0x0f, "host and guest disagree on MAP_TYPE");
+_Static_assert(MAP_FIXED == 0x10, "host and guest disagree on MAP_FIXED");
+_Static_assert(MAP_ANONYMOUS == 0x20, "host and guest disagree on MAP_ANONYMOUS");
+_Static_assert(MAP_GROWSDOWN == 0x0100, "host and guest disagree on MAP_GROWSDOWN");
+_Static_assert(MAP_DENYWRITE == 0x0800, "host and guest disagree on MAP_DENYWRITE");
+_Static_assert(MAP_EXECUTABLE == 0x1000, "host and guest disagree on MAP_EXECUTABLE");
+_Static_assert(MAP_LOCKED == 0x2000, "host and guest disagree on MAP_LOCKED");
+_Static_assert(MAP_NORESERVE == 0x4000, "host and guest disagree on MAP_NORESERVE");
+_Static_assert(MAP_POPULATE == 0x8000, "host and guest disagree on MAP_POPULATE");
+_Static_assert(MAP_NONBLOCK == 0x10000, "host and guest disagree on MAP_NONBLOCK");
+_Static_assert(MAP_STACK == 0x20000, "host and guest disagree on MAP_STACK");
+_Static_assert(MAP_HUGETLB == 0x40000, "host and guest disagree on MAP_HUGETLB");
+_Static_assert(MAP_SYNC == 0x80000, "host and guest disagree on MAP_SYNC");
+_Static_assert(MAP_FIXED_NOREPLACE == 0x100000, "host and guest disagree on MAP_FIXED_NOREPLACE");
+_Static_assert(MREMAP_MAYMOVE == 1, "host and guest disagree on MREMAP_MAYMOVE");
+_Static_assert(MREMAP_FIXED == 2, "host and guest disagree on MREMAP_FIXED");
+_Static_assert(MREMAP_DONTUNMAP == 4, "host and guest disagree on MREMAP_DONTUNMAP");
+_Static_assert(MADV_NORMAL == 0, "host and guest disagree on MADV_NORMAL");
+_Static_assert(MADV_RANDOM == 1, "host and guest disagree on MADV_RANDOM");
+_Static_assert(MADV_SEQUENTIAL == 2, "host and guest disagree on MADV_SEQUENTIAL");
+_Static_assert(MADV_WILLNEED == 3, "host and guest disagree on MADV_WILLNEED");
+_Static_assert(MADV_DONTNEED == 4, "host and guest disagree on MADV_DONTNEED");
+_Static_assert(MADV_DONTFORK == 10, "host and guest disagree on MADV_DONTFORK");
+_Static_assert(MADV_DOFORK == 11, "host and guest disagree on MADV_DOFORK");
+_Static_assert(MADV_HUGEPAGE == 14, "host and guest disagree on MADV_HUGEPAGE");
+_Static_assert(MADV_NOHUGEPAGE == 15, "host and guest disagree on MADV_NOHUGEPAGE");
+_Static_assert(MADV_DONTDUMP == 16, "host and guest disagree on MADV_DONTDUMP");
+_Static_assert(MADV_DODUMP == 17, "host and guest disagree on MADV_DODUMP");
+_Static_assert(MCL_CURRENT == 1, "host and guest disagree on MCL_CURRENT");
+_Static_assert(MCL_FUTURE == 2, "host and guest disagree on MCL_FUTURE");
+_Static_assert(MCL_ONFAULT == 4, "host and guest disagree on MCL_ONFAULT");
+_Static_assert(MLOCK_ONFAULT == 0x01, "host and guest disagree on MLOCK_ONFAULT");
 
 /* ---- files and the page cache (a small VFS: enough for mmap and the ELF loader) ---- */
 
@@ -227,6 +363,15 @@ struct anon_vma {
 	unsigned long nr_pages;         /* anonymous pages whose mapping is this */
 };
 
+/* A mapping the kernel installs itself, as Linux's struct vm_special_mapping: the vDSO and
+ * its data pages. Named in /proc/PID/maps, never merged, its pages given rather than read
+ * from a file; they fault in like file pages and count in RssFile, as on Linux. */
+struct vm_special_mapping {
+	const char *name;               /* "[vdso]", "[vvar]", ... */
+	struct page **pages;            /* nr_pages pages, mapped in order from vm_start */
+	unsigned long nr_pages;
+};
+
 struct vm_area_struct {
 	unsigned long vm_start;         /* first address */
 	unsigned long vm_end;           /* first address after the area */
@@ -239,6 +384,7 @@ struct vm_area_struct {
 	unsigned long vm_pgoff;         /* offset in vm_file in pages; anon: vm_start >> 12 */
 	struct file *vm_file;           /* mapped file (one reference), or NULL */
 	struct anon_vma *anon_vma;      /* anon pages' rmap anchor, made at the first one */
+	const struct vm_special_mapping *vm_special; /* a kernel-installed mapping, or NULL */
 };
 
 struct mm_struct {
@@ -302,6 +448,9 @@ void vm_shrink_caches(struct kernel *k);
  * mmap layout for x86-64 without randomization (mmap_base = TASK_SIZE - 128 MiB). NULL
  * when out of memory. mm_users = mm_count = 1. */
 struct mm_struct *mm_alloc(struct kernel *k);
+/* Sets the address space's size (TASK_SIZE: 2^47 - 4096, or 0xffffe000 for an i386 program)
+ * and the mmap layout that follows from it (Linux's arch_pick_mmap_layout, no randomization). */
+void arch_pick_mmap_layout(struct kernel *k, struct mm_struct *mm, unsigned long task_size);
 /* Drops a user; the last unmaps every VMA, frees every page and page table and the mm. */
 void mmput(struct kernel *k, struct mm_struct *mm);
 
@@ -327,7 +476,8 @@ long get_unmapped_area(struct kernel *k, struct mm_struct *mm, struct file *file
 		       unsigned long flags);
 /* Linux's do_mmap (pgoff in pages). *populate gets the bytes to prefault (MAP_POPULATE,
  * VM_LOCKED), else 0. The address, or -EINVAL, -ENOMEM, -EEXIST (MAP_FIXED_NOREPLACE over a
- * mapping), -EACCES (file mode forbids it), -EOVERFLOW, -EAGAIN (mlock limit). */
+ * mapping), -EACCES (file mode forbids it), -EPERM (MAP_FIXED below mmap_min_addr),
+ * -EOVERFLOW, -EAGAIN (mlock limit). */
 long do_mmap(struct kernel *k, struct mm_struct *mm, struct file *file, unsigned long addr,
 	     unsigned long len, unsigned long prot, unsigned long flags, unsigned long pgoff,
 	     unsigned long *populate);
@@ -363,6 +513,12 @@ int expand_stack(struct kernel *k, struct vm_area_struct *vma, unsigned long add
  * setup_arg_pages leaves). 0, -EINVAL or -ENOMEM. */
 int setup_stack_vma(struct kernel *k, struct mm_struct *mm, unsigned long top,
 		    unsigned long size);
+/* Maps spec's pages at [addr, addr + len) with vm_flags (_install_special_mapping): no
+ * merging, faults served from spec. The VMA, or NULL when out of memory. */
+struct vm_area_struct *install_special_mapping(struct kernel *k, struct mm_struct *mm,
+					       unsigned long addr, unsigned long len,
+					       unsigned long vm_flags,
+					       const struct vm_special_mapping *spec);
 /* The heap's start (set by the ELF loader after the bss): start_brk = brk = addr. */
 void mm_set_brk_base(struct mm_struct *mm, unsigned long addr);
 
@@ -400,12 +556,28 @@ typedef unsigned int vm_fault_t;
 #define X86_PF_INSTR 0x10u /* instruction fetch */
 #define X86_PF_PK 0x20u    /* protection key */
 
+/* Signals and si_codes, the guest's values; the host's <signal.h> agrees (checked). */
+#include <signal.h>
+#ifndef SIGBUS
 #define SIGBUS 7
+#endif
+#ifndef SIGKILL
 #define SIGKILL 9
+#endif
+#ifndef SIGSEGV
 #define SIGSEGV 11
+#endif
+#ifndef SEGV_MAPERR
 #define SEGV_MAPERR 1 /* no mapping at the address */
+#endif
+#ifndef SEGV_ACCERR
 #define SEGV_ACCERR 2 /* mapping forbids the access */
-#define BUS_ADRERR 2  /* beyond the end of the mapped file */
+#endif
+#ifndef BUS_ADRERR
+#define BUS_ADRERR 2 /* beyond the end of the mapped file */
+#endif
+_Static_assert(SIGBUS == 7 && SIGKILL == 9 && SIGSEGV == 11, "guest signal numbers");
+_Static_assert(SEGV_MAPERR == 1 && SEGV_ACCERR == 2 && BUS_ADRERR == 2, "guest si_codes");
 
 /* What do_user_addr_fault decided. */
 struct fault_result {
@@ -444,6 +616,15 @@ static inline unsigned long get_mm_rss(const struct mm_struct *mm)
 	       get_mm_counter(mm, MM_SHMEMPAGES);
 }
 
+/* ---- TLB shootdown (tlbflush.c) ---- */
+
+struct mmu;
+/* Lets the kernel reach CPU cpu's MMU for TLB shootdowns (the machine calls it). */
+void kernel_register_mmu(struct kernel *k, int cpu, struct mmu *mmu);
+/* Drops [start, end)'s translations of mm from every CPU that has mm's tables loaded. */
+void flush_tlb_mm_range(struct kernel *k, struct mm_struct *mm, unsigned long start,
+			unsigned long end);
+
 /* ---- /proc/PID ---- */
 
 void proc_pid_maps_show(struct seq_file *m, struct kernel *k, struct mm_struct *mm);
@@ -462,8 +643,11 @@ void vma_link(struct mm_struct *mm, struct vm_area_struct *vma);
 void vma_unlink(struct mm_struct *mm, struct vm_area_struct *vma);
 /* Drops vma's file and anon_vma references and frees it. */
 void remove_vma(struct kernel *k, struct vm_area_struct *vma);
-/* Splits vma at addr into two VMAs; the new one is below addr when new_below. 0 or -ENOMEM. */
+/* Splits vma at addr into two VMAs; the new one is below addr when new_below. 0, or
+ * -ENOMEM (also when the mm has max_map_count VMAs already). */
 int split_vma(struct kernel *k, struct vm_area_struct *vma, unsigned long addr, int new_below);
+/* The same without the map count check, for munmap (which checks the net count itself). */
+int __split_vma(struct kernel *k, struct vm_area_struct *vma, unsigned long addr, int new_below);
 /*
  * Gives [start, end) of vma (prev: the VMA before vma, or vma itself when start lies inside
  * it) the flags new_flags, merging with the neighbours when they become identical, else

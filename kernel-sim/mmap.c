@@ -114,6 +114,13 @@ static unsigned long mmap_base(const struct kernel *k, const struct mm_struct *m
 	return page_align(mm->task_size - gap);
 }
 
+void arch_pick_mmap_layout(struct kernel *k, struct mm_struct *mm, unsigned long task_size)
+{
+	mm->task_size = task_size;
+	mm->mmap_base = mmap_base(k, mm);
+	mm->mmap_legacy_base = page_align(mm->task_size / 3);
+}
+
 struct mm_struct *mm_alloc(struct kernel *k)
 {
 	struct mm_struct *mm = kmem_cache_zalloc(k, k->vm->mm_cachep, GFP_KERNEL);
@@ -127,10 +134,8 @@ struct mm_struct *mm_alloc(struct kernel *k)
 	mm->mm_users = 1;
 	mm->mm_count = 1;
 	mm->pid = k->vm->next_pid++;
-	mm->task_size = pgtable_layout(k)->user_top - PAGE_SIZE;
 	mm->rlim = (struct mm_rlimits){_STK_LIM, RLIM_INFINITY, RLIM_INFINITY, MLOCK_LIMIT};
-	mm->mmap_base = mmap_base(k, mm);
-	mm->mmap_legacy_base = page_align(mm->task_size / 3);
+	arch_pick_mmap_layout(k, mm, pgtable_layout(k)->user_top - PAGE_SIZE);
 	return mm;
 }
 
@@ -224,7 +229,8 @@ long get_unmapped_area(struct kernel *k, struct mm_struct *mm, struct file *file
 			return -EINVAL;
 		if (addr > mm->task_size - len)
 			return -ENOMEM;
-		return (long)addr;
+		/* security_mmap_addr: below mmap_min_addr only with CAP_SYS_RAWIO. */
+		return addr < min ? -EPERM : (long)addr;
 	}
 	if (addr) {
 		addr = page_align(addr);
@@ -260,14 +266,12 @@ int do_vmi_munmap(struct kernel *k, struct mm_struct *mm, unsigned long start,
 	if (vma->vm_start < start && end < vma->vm_end &&
 	    mm->map_count >= k->vm->max_map_count)
 		return -ENOMEM;
-	if (vma->vm_start < start) {
-		if (split_vma(k, vma, start, 0) < 0)
-			return -ENOMEM;
-		vma = vma->vm_next;
-	}
-	struct vm_area_struct *last = find_vma(mm, end - 1);
-	if (last && last->vm_start < end && last->vm_end > end && split_vma(k, last, end, 1) < 0)
+	if (vma->vm_start < start && __split_vma(k, vma, start, 0) < 0)
 		return -ENOMEM;
+	struct vm_area_struct *last = find_vma(mm, end - 1);
+	if (last && last->vm_start < end && last->vm_end > end && __split_vma(k, last, end, 1) < 0)
+		return -ENOMEM;
+	vma = find_vma(mm, start);
 	if (mm->total_vm > mm->hiwater_vm)
 		mm->hiwater_vm = mm->total_vm;
 	if (get_mm_rss(mm) > mm->hiwater_rss)
@@ -580,6 +584,22 @@ int expand_stack(struct kernel *k, struct vm_area_struct *vma, unsigned long add
 	vma->vm_start = addr;
 	vma->vm_pgoff -= grow;
 	return 0;
+}
+
+struct vm_area_struct *install_special_mapping(struct kernel *k, struct mm_struct *mm,
+					       unsigned long addr, unsigned long len,
+					       unsigned long vm_flags,
+					       const struct vm_special_mapping *spec)
+{
+	vm_flags |= mm->def_flags | VM_DONTEXPAND;
+	struct vm_area_struct *vma =
+		new_vma(k, mm, NULL, addr, len, vm_flags, addr >> PAGE_SHIFT);
+	if (!vma)
+		return NULL;
+	vma->vm_special = spec;
+	vma_link(mm, vma);
+	vm_stat_account(mm, vm_flags, (long)(len >> PAGE_SHIFT));
+	return vma;
 }
 
 int setup_stack_vma(struct kernel *k, struct mm_struct *mm, unsigned long top,

@@ -108,16 +108,21 @@ static long mremap_to(struct kernel *k, struct mm_struct *mm, unsigned long addr
 		return -EINVAL;
 	if (addr + old_len > new_addr && new_addr + new_len > addr)
 		return -EINVAL;
-	if (do_vmi_munmap(k, mm, new_addr, new_addr + new_len) < 0)
-		return -ENOMEM;
+	int r = do_munmap(k, mm, new_addr, new_len);
+	if (r < 0)
+		return r;
 	if (old_len > new_len) {
-		if (do_vmi_munmap(k, mm, addr + new_len, addr + old_len) < 0)
-			return -ENOMEM;
+		r = do_munmap(k, mm, addr + new_len, old_len - new_len);
+		if (r < 0)
+			return r;
 		old_len = new_len;
 	}
 	long err;
 	struct vm_area_struct *vma = vma_to_resize(mm, addr, old_len, new_len, &err);
 	if (!vma)
+		return err;
+	err = get_unmapped_area(k, mm, vma->vm_file, new_addr, new_len, 0, MAP_FIXED);
+	if (err < 0)
 		return err;
 	return move_vma(k, vma, addr, old_len, new_len, new_addr);
 }
@@ -141,9 +146,8 @@ long do_mremap(struct kernel *k, struct mm_struct *mm, unsigned long addr,
 	if (flags & MREMAP_FIXED)
 		return mremap_to(k, mm, addr, old_len, new_len, new_addr);
 	if (old_len >= new_len) {
-		if (do_vmi_munmap(k, mm, addr + new_len, addr + old_len) < 0)
-			return -ENOMEM;
-		return (long)addr;
+		int r = old_len > new_len ? do_munmap(k, mm, addr + new_len, old_len - new_len) : 0;
+		return r < 0 ? r : (long)addr;
 	}
 	long err;
 	struct vm_area_struct *vma = vma_to_resize(mm, addr, old_len, new_len, &err);

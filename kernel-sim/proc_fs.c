@@ -86,10 +86,10 @@ static void show_status(struct seq_file *m, struct kernel *k, struct task_struct
 {
 	const struct signal_state *s = t->signal;
 	uint64_t ign = 0, cgt = 0, cpus[NR_CPUS / 64] = {0}, mems[MAX_NUMNODES / 64] = {0};
-	for (int sig = 1; sig <= _NSIG; sig++) {
+	for (int sig = 1; sig <= KERNEL_NSIG; sig++) {
 		uint64_t h = s->action[sig - 1].handler;
-		ign |= h == SIG_IGN ? sigmask(sig) : 0;
-		cgt |= h != SIG_IGN && h != SIG_DFL ? sigmask(sig) : 0;
+		ign |= h == KSIG_IGN ? ksigmask(sig) : 0;
+		cgt |= h != KSIG_IGN && h != KSIG_DFL ? ksigmask(sig) : 0;
 	}
 	seq_printf(m, "Name:\t%s\nUmask:\t%04o\nState:\tR (running)\n", t->comm, t->fs->umask);
 	seq_printf(m, "Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n", t->tgid, t->pid,
@@ -157,7 +157,7 @@ static void show_user_range(struct seq_file *m, struct kernel *k, struct task_st
 	uint8_t buf[256];
 	while (t->mm && start < end) {
 		size_t n = end - start < sizeof(buf) ? (size_t)(end - start) : sizeof(buf);
-		size_t got = n - access_user_mm(k, t->mm, start, buf, n, false);
+		size_t got = n - copy_from_user_mm(k, t->mm, buf, start, n);
 		for (size_t i = 0; i < got; i++)
 			seq_putc(m, (char)buf[i]);
 		if (got < n)

@@ -28,12 +28,12 @@ struct signal_state;
 struct fs_struct;
 
 #define TASK_COMM_LEN 16
-#define RLIM_NLIMITS 16
+#define NR_RLIMITS 16
 /* Words of the auxiliary vector /proc/PID/auxv shows (pairs, AT_NULL included). */
 #define AT_VECTOR_WORDS 68
 
 /* One resource limit (getrlimit/prlimit64), RLIM_INFINITY for none. */
-struct rlimit64 {
+struct task_rlimit {
 	uint64_t rlim_cur;
 	uint64_t rlim_max;
 };
@@ -66,15 +66,15 @@ struct task_struct {
 	bool exited;               /* exit/exit_group ran or a fatal signal killed it */
 	int exit_code;             /* wait status: (status << 8) or the killing signal */
 	char *exe_path;            /* the executable's path as the guest sees it, what
-				    * readlink(/proc/self/exe) returns; kstrdup'd, kfree'd by
-				    * task_free (task_set_exe_path) */
+				    * readlink(/proc/self/exe) returns; host heap, freed by
+				    * release_task (task_set_exe_path) */
 	/* Added for the system-call layer. */
 	bool exit_core;            /* killed by a signal whose default action is "core" */
 	bool in_compat;            /* the system call in progress came through INT 0x80 */
 	struct fs_struct *fs;      /* root, working directory, umask (kernel-sim/fs.h) */
 	uint32_t uid, euid, suid;  /* credentials (the host's, read at task_create) */
 	uint32_t gid, egid, sgid;
-	struct rlimit64 rlim[RLIM_NLIMITS]; /* RLIMIT_*; STACK/DATA/AS/MEMLOCK mirror mm->rlim */
+	struct task_rlimit rlim[NR_RLIMITS]; /* RLIMIT_*; STACK/DATA/AS/MEMLOCK mirror mm->rlim */
 	uint64_t rseq;             /* registered struct rseq, 0: none */
 	uint32_t rseq_len;
 	uint32_t rseq_sig;

@@ -18,28 +18,28 @@
 #include "kernel-sim/uaccess.h"
 
 /* Default actions (Linux's sig_kernel_* sets). */
-#define SIG_KERNEL_ONLY_MASK (sigmask(SIGKILL) | sigmask(SIGSTOP))
+#define SIG_KERNEL_ONLY_MASK (ksigmask(SIGKILL) | ksigmask(SIGSTOP))
 #define SIG_KERNEL_COREDUMP_MASK                                                               \
-	(sigmask(SIGQUIT) | sigmask(SIGILL) | sigmask(SIGTRAP) | sigmask(SIGABRT) |            \
-	 sigmask(SIGFPE) | sigmask(SIGSEGV) | sigmask(SIGBUS) | sigmask(SIGSYS) |              \
-	 sigmask(SIGXCPU) | sigmask(SIGXFSZ))
+	(ksigmask(SIGQUIT) | ksigmask(SIGILL) | ksigmask(SIGTRAP) | ksigmask(SIGABRT) |            \
+	 ksigmask(SIGFPE) | ksigmask(SIGSEGV) | ksigmask(SIGBUS) | ksigmask(SIGSYS) |              \
+	 ksigmask(SIGXCPU) | ksigmask(SIGXFSZ))
 #define SIG_KERNEL_IGNORE_MASK                                                                 \
-	(sigmask(SIGCONT) | sigmask(SIGCHLD) | sigmask(SIGWINCH) | sigmask(SIGURG))
+	(ksigmask(SIGCONT) | ksigmask(SIGCHLD) | ksigmask(SIGWINCH) | ksigmask(SIGURG))
 #define SIG_KERNEL_STOP_MASK                                                                   \
-	(sigmask(SIGSTOP) | sigmask(SIGTSTP) | sigmask(SIGTTIN) | sigmask(SIGTTOU))
+	(ksigmask(SIGSTOP) | ksigmask(SIGTSTP) | ksigmask(SIGTTIN) | ksigmask(SIGTTOU))
 /* Delivered before the others (Linux's SYNCHRONOUS_MASK). */
 #define SYNCHRONOUS_MASK                                                                       \
-	(sigmask(SIGSEGV) | sigmask(SIGBUS) | sigmask(SIGILL) | sigmask(SIGTRAP) |             \
-	 sigmask(SIGFPE) | sigmask(SIGSYS))
+	(ksigmask(SIGSEGV) | ksigmask(SIGBUS) | ksigmask(SIGILL) | ksigmask(SIGTRAP) |             \
+	 ksigmask(SIGFPE) | ksigmask(SIGSYS))
 
 static bool valid_signal(int sig)
 {
-	return sig >= 1 && sig <= _NSIG;
+	return sig >= 1 && sig <= KERNEL_NSIG;
 }
 
 static bool sig_default_ignored(int sig)
 {
-	return sig <= 31 && (sigmask(sig) & (SIG_KERNEL_IGNORE_MASK | SIG_KERNEL_STOP_MASK));
+	return sig <= 31 && (ksigmask(sig) & (SIG_KERNEL_IGNORE_MASK | SIG_KERNEL_STOP_MASK));
 }
 
 struct signal_state *signal_alloc(struct kernel *k)
@@ -55,27 +55,27 @@ void signal_free(struct kernel *k, struct signal_state *s)
 /* Would t throw sig away at generation time? (sig_task_ignored) */
 static bool sig_ignored(const struct signal_state *s, int sig)
 {
-	if (s->blocked & sigmask(sig))
+	if (s->blocked & ksigmask(sig))
 		return false;
 	uint64_t h = s->action[sig - 1].handler;
-	return h == SIG_IGN || (h == SIG_DFL && sig_default_ignored(sig));
+	return h == KSIG_IGN || (h == KSIG_DFL && sig_default_ignored(sig));
 }
 
 void send_signal(struct kernel *k, struct task_struct *t, const struct kernel_siginfo *info)
 {
 	struct signal_state *s = t->signal;
-	int sig = info->si_signo;
+	int sig = info->signo;
 	if (!s || t->exited || !valid_signal(sig) || sig_ignored(s, sig))
 		return;
 	/* A standard signal already pending is not queued again. */
-	if (!(s->pending & sigmask(sig)))
+	if (!(s->pending & ksigmask(sig)))
 		s->info[sig - 1] = *info;
-	s->pending |= sigmask(sig);
+	s->pending |= ksigmask(sig);
 }
 
 void send_sig(struct kernel *k, int sig)
 {
-	struct kernel_siginfo info = {.si_signo = sig, .si_code = SI_KERNEL};
+	struct kernel_siginfo info = {.signo = sig, .code = SI_KERNEL};
 	if (k->current)
 		send_signal(k, k->current, &info);
 }
@@ -83,14 +83,14 @@ void send_sig(struct kernel *k, int sig)
 void force_sig_fault(struct kernel *k, int sig, int code, uint64_t addr)
 {
 	struct task_struct *t = k->current;
-	struct kernel_siginfo info = {.si_signo = sig, .si_code = code, .si_addr = addr};
+	struct kernel_siginfo info = {.signo = sig, .code = code, .addr = addr};
 	if (!t || !t->signal)
 		return;
 	struct signal_state *s = t->signal;
 	struct k_sigaction *ka = &s->action[sig - 1];
-	if ((s->blocked & sigmask(sig)) || ka->handler == SIG_IGN) {
-		ka->handler = SIG_DFL;
-		s->blocked &= ~sigmask(sig);
+	if ((s->blocked & ksigmask(sig)) || ka->handler == KSIG_IGN) {
+		ka->handler = KSIG_DFL;
+		s->blocked &= ~ksigmask(sig);
 	}
 	send_signal(k, t, &info);
 }
@@ -98,7 +98,7 @@ void force_sig_fault(struct kernel *k, int sig, int code, uint64_t addr)
 void force_sigsegv(struct kernel *k, int sig)
 {
 	if (sig == SIGSEGV && k->current && k->current->signal)
-		k->current->signal->action[SIGSEGV - 1].handler = SIG_DFL;
+		k->current->signal->action[SIGSEGV - 1].handler = KSIG_DFL;
 	force_sig_fault(k, SIGSEGV, SI_KERNEL, 0);
 }
 
@@ -135,7 +135,7 @@ static int do_sigaltstack(struct signal_state *s, uint64_t ss_sp, uint32_t ss_fl
 	if (mode == SS_DISABLE) {
 		ss_sp = 0;
 		ss_size = 0;
-	} else if (ss_size < MINSIGSTKSZ) {
+	} else if (ss_size < KERNEL_MINSIGSTKSZ) {
 		return -ENOMEM;
 	}
 	s->sas_ss_sp = ss_sp;
@@ -219,7 +219,7 @@ long sys_rt_sigaction(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 	struct k_sigaction new_ka;
 	if (a[3] != 8)
 		return -EINVAL;
-	if (!valid_signal(sig) || (a[1] && (sigmask(sig) & SIG_KERNEL_ONLY_MASK)))
+	if (!valid_signal(sig) || (a[1] && (ksigmask(sig) & SIG_KERNEL_ONLY_MASK)))
 		return -EINVAL;
 	if (a[1] && get_sigaction(k, a[1], &new_ka))
 		return -EFAULT;
@@ -229,8 +229,8 @@ long sys_rt_sigaction(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 		new_ka.flags &= ~(uint64_t)SA_UNSUPPORTED;
 		s->action[sig - 1] = new_ka;
 		/* Setting a pending signal to be ignored discards it (POSIX 3.3.1.3). */
-		if (sig_ignored(s, sig) || new_ka.handler == SIG_IGN)
-			s->pending &= ~sigmask(sig);
+		if (sig_ignored(s, sig) || new_ka.handler == KSIG_IGN)
+			s->pending &= ~ksigmask(sig);
 	}
 	if (a[2] && put_sigaction(k, a[2], &old_ka))
 		return -EFAULT;
@@ -282,7 +282,7 @@ static long kill_self(struct kernel *k, int sig, int code)
 		return -EINVAL;
 	if (sig) {
 		struct kernel_siginfo info = {
-			.si_signo = sig, .si_code = code, .si_pid = t->pid, .si_uid = t->uid};
+			.signo = sig, .code = code, .pid = t->pid, .uid = t->uid};
 		send_signal(k, t, &info);
 	}
 	return 0;
@@ -330,7 +330,7 @@ static int next_signal(const struct signal_state *s)
 static void trace_signal(struct kernel *k, const struct kernel_siginfo *info)
 {
 	if (k->strace)
-		strace_signal(k->strace, info->si_signo, info->si_code, info->si_addr);
+		strace_signal(k->strace, info->signo, info->code, info->addr);
 }
 
 /* Builds the frame and points regs at the handler (handle_signal). */
@@ -352,16 +352,16 @@ static void handle_signal(struct kernel *k, struct pt_regs *regs, int sig,
 	}
 	uint64_t blocked = oldmask | ka->mask;
 	if (!(ka->flags & SA_NODEFER))
-		blocked |= sigmask(sig);
+		blocked |= ksigmask(sig);
 	set_current_blocked(k, blocked);
 	if (ka->flags & SA_RESETHAND)
-		ka->handler = SIG_DFL;
+		ka->handler = KSIG_DFL;
 }
 
 /* The default action of a fatal signal: the whole process ends. */
 static void sig_fatal(struct kernel *k, int sig)
 {
-	bool core = sig <= 31 && (sigmask(sig) & SIG_KERNEL_COREDUMP_MASK);
+	bool core = sig <= 31 && (ksigmask(sig) & SIG_KERNEL_COREDUMP_MASK);
 	do_group_exit(k, sig, core);
 	if (k->strace)
 		strace_killed(k->strace, sig, core);
@@ -374,17 +374,17 @@ void exit_to_user_mode(struct kernel *k, struct pt_regs *regs)
 		return;
 	/* One signal per round, as Linux returns to the loop after each handle_signal; a
 	 * frame failing to build queues a SIGSEGV, so the bound keeps this finite. */
-	for (int round = 0; round < 2 * _NSIG && !t->exited; round++) {
+	for (int round = 0; round < 2 * KERNEL_NSIG && !t->exited; round++) {
 		struct signal_state *s = t->signal;
 		int sig = next_signal(s);
 		if (!sig)
 			break;
 		struct kernel_siginfo info = s->info[sig - 1];
-		s->pending &= ~sigmask(sig);
+		s->pending &= ~ksigmask(sig);
 		struct k_sigaction *ka = &s->action[sig - 1];
-		if (ka->handler == SIG_IGN)
+		if (ka->handler == KSIG_IGN)
 			continue;
-		if (ka->handler != SIG_DFL) {
+		if (ka->handler != KSIG_DFL) {
 			trace_signal(k, &info);
 			handle_signal(k, regs, sig, ka, &info);
 			continue;

@@ -11,8 +11,7 @@
  * continue are treated as ignore: there is no job control) or gets a signal frame on the
  * user stack (kernel-sim/signal_64.c, signal_32.c) and the registers point at the handler.
  *
- * Constants use the x86 guest ABI's numbers; they are defined here rather than taken from
- * the host's <signal.h> (which this file must never be mixed with).
+ * Constants use the x86 guest ABI's numbers (see below for how they live with the host's).
  */
 #ifndef KSIM_SIGNAL_H
 #define KSIM_SIGNAL_H
@@ -24,93 +23,225 @@ struct kernel;
 struct pt_regs;
 struct task_struct;
 
-#define _NSIG 64
+/* The host's <signal.h> comes first (kernel-sim/mm.h includes it too): the guest constants
+ * below are Linux's x86 values, which the host's agree with where it defines them (checked
+ * at the end); where its definitions differ in kind (SIG_DFL is a pointer, _NSIG is 65,
+ * MINSIGSTKSZ may be a sysconf call, sigmask() is a macro, si_addr a field path) the
+ * kernel's own names are used: KSIG_DFL, KERNEL_NSIG, KERNEL_MINSIGSTKSZ, ksigmask(). */
+#include <signal.h>
+
+#define KERNEL_NSIG 64
+#define KSIG_DFL 0ULL /* handler values as the guest passes them */
+#define KSIG_IGN 1ULL
+#define KERNEL_MINSIGSTKSZ 2048
+
+/* Signal numbers. */
+#ifndef SIGHUP
 #define SIGHUP 1
+#endif
+#ifndef SIGINT
 #define SIGINT 2
+#endif
+#ifndef SIGQUIT
 #define SIGQUIT 3
+#endif
+#ifndef SIGILL
 #define SIGILL 4
+#endif
+#ifndef SIGTRAP
 #define SIGTRAP 5
+#endif
+#ifndef SIGABRT
 #define SIGABRT 6
+#endif
 #ifndef SIGBUS
 #define SIGBUS 7
 #endif
+#ifndef SIGFPE
 #define SIGFPE 8
+#endif
 #ifndef SIGKILL
 #define SIGKILL 9
 #endif
+#ifndef SIGUSR1
 #define SIGUSR1 10
+#endif
 #ifndef SIGSEGV
 #define SIGSEGV 11
 #endif
+#ifndef SIGUSR2
 #define SIGUSR2 12
+#endif
+#ifndef SIGPIPE
 #define SIGPIPE 13
+#endif
+#ifndef SIGALRM
 #define SIGALRM 14
+#endif
+#ifndef SIGTERM
 #define SIGTERM 15
+#endif
+#ifndef SIGSTKFLT
 #define SIGSTKFLT 16
+#endif
+#ifndef SIGCHLD
 #define SIGCHLD 17
+#endif
+#ifndef SIGCONT
 #define SIGCONT 18
+#endif
+#ifndef SIGSTOP
 #define SIGSTOP 19
+#endif
+#ifndef SIGTSTP
 #define SIGTSTP 20
+#endif
+#ifndef SIGTTIN
 #define SIGTTIN 21
+#endif
+#ifndef SIGTTOU
 #define SIGTTOU 22
+#endif
+#ifndef SIGURG
 #define SIGURG 23
+#endif
+#ifndef SIGXCPU
 #define SIGXCPU 24
+#endif
+#ifndef SIGXFSZ
 #define SIGXFSZ 25
+#endif
+#ifndef SIGVTALRM
 #define SIGVTALRM 26
+#endif
+#ifndef SIGPROF
 #define SIGPROF 27
+#endif
+#ifndef SIGWINCH
 #define SIGWINCH 28
+#endif
+#ifndef SIGIO
 #define SIGIO 29
+#endif
+#ifndef SIGPWR
 #define SIGPWR 30
+#endif
+#ifndef SIGSYS
 #define SIGSYS 31
-#define SIGRTMIN 32
-
-#define SIG_DFL 0ULL
-#define SIG_IGN 1ULL
+#endif
 
 /* sa_flags */
-#define SA_NOCLDSTOP 0x00000001u
-#define SA_NOCLDWAIT 0x00000002u
-#define SA_SIGINFO 0x00000004u
-#define SA_UNSUPPORTED 0x00000400u
-#define SA_EXPOSE_TAGBITS 0x00000800u
-#define SA_RESTORER 0x04000000u
-#define SA_ONSTACK 0x08000000u
-#define SA_RESTART 0x10000000u
-#define SA_NODEFER 0x40000000u
-#define SA_RESETHAND 0x80000000u
+#ifndef SA_NOCLDSTOP
+#define SA_NOCLDSTOP 0x00000001
+#endif
+#ifndef SA_NOCLDWAIT
+#define SA_NOCLDWAIT 0x00000002
+#endif
+#ifndef SA_SIGINFO
+#define SA_SIGINFO 0x00000004
+#endif
+#ifndef SA_UNSUPPORTED
+#define SA_UNSUPPORTED 0x00000400
+#endif
+#ifndef SA_EXPOSE_TAGBITS
+#define SA_EXPOSE_TAGBITS 0x00000800
+#endif
+#ifndef SA_RESTORER
+#define SA_RESTORER 0x04000000
+#endif
+#ifndef SA_ONSTACK
+#define SA_ONSTACK 0x08000000
+#endif
+#ifndef SA_RESTART
+#define SA_RESTART 0x10000000
+#endif
+#ifndef SA_NODEFER
+#define SA_NODEFER 0x40000000
+#endif
+#ifndef SA_RESETHAND
+#define SA_RESETHAND 0x80000000
+#endif
 
-/* rt_sigprocmask how */
+/* rt_sigprocmask how, sigaltstack flags, si_code values */
+#ifndef SIG_BLOCK
 #define SIG_BLOCK 0
+#endif
+#ifndef SIG_UNBLOCK
 #define SIG_UNBLOCK 1
+#endif
+#ifndef SIG_SETMASK
 #define SIG_SETMASK 2
-
-/* sigaltstack */
+#endif
+#ifndef SS_ONSTACK
 #define SS_ONSTACK 1
+#endif
+#ifndef SS_DISABLE
 #define SS_DISABLE 2
+#endif
+#ifndef SS_AUTODISARM
 #define SS_AUTODISARM (1u << 31)
-#define MINSIGSTKSZ 2048
-
-/* si_code values */
+#endif
+#ifndef SI_USER
 #define SI_USER 0
+#endif
+#ifndef SI_KERNEL
 #define SI_KERNEL 0x80
+#endif
+#ifndef SI_TKILL
 #define SI_TKILL (-6)
+#endif
+#ifndef ILL_ILLOPN
 #define ILL_ILLOPN 2
+#endif
+#ifndef FPE_INTDIV
 #define FPE_INTDIV 1
+#endif
+#ifndef FPE_INTOVF
 #define FPE_INTOVF 2
+#endif
+#ifndef FPE_FLTDIV
 #define FPE_FLTDIV 3
+#endif
+#ifndef FPE_FLTOVF
 #define FPE_FLTOVF 4
+#endif
+#ifndef FPE_FLTUND
 #define FPE_FLTUND 5
+#endif
+#ifndef FPE_FLTRES
 #define FPE_FLTRES 6
+#endif
+#ifndef FPE_FLTINV
 #define FPE_FLTINV 7
+#endif
+#ifndef BUS_ADRALN
 #define BUS_ADRALN 1
+#endif
+#ifndef TRAP_BRKPT
 #define TRAP_BRKPT 1
+#endif
+#ifndef TRAP_TRACE
 #define TRAP_TRACE 2
+#endif
 #ifndef SEGV_MAPERR
 #define SEGV_MAPERR 1
+#endif
+#ifndef SEGV_ACCERR
 #define SEGV_ACCERR 2
 #endif
 
-static inline uint64_t sigmask(int sig)
+_Static_assert(SIGHUP == 1 && SIGBUS == 7 && SIGUSR1 == 10 && SIGSEGV == 11 && SIGCHLD == 17 &&
+		       SIGSTOP == 19 && SIGSYS == 31,
+	       "guest signal numbers");
+_Static_assert(SA_SIGINFO == 4 && SA_ONSTACK == 0x08000000 && SA_RESTART == 0x10000000 &&
+		       SA_NODEFER == 0x40000000 && (unsigned)SA_RESETHAND == 0x80000000u &&
+		       SA_RESTORER == 0x04000000,
+	       "guest sa_flags");
+_Static_assert(SI_USER == 0 && SI_KERNEL == 0x80 && SI_TKILL == -6 && SS_ONSTACK == 1 &&
+		       SS_DISABLE == 2 && SIG_SETMASK == 2 && FPE_FLTINV == 7 && TRAP_TRACE == 2,
+	       "guest si_codes");
+
+static inline uint64_t ksigmask(int sig)
 {
 	return 1ULL << (sig - 1);
 }
@@ -125,19 +256,19 @@ struct k_sigaction {
 
 /* A signal's details, ABI-neutral (written out as siginfo_t or compat_siginfo_t). */
 struct kernel_siginfo {
-	int si_signo;
-	int si_errno;
-	int si_code;
-	uint64_t si_addr;  /* SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP: the address */
-	int si_pid;        /* kill/tkill: the sender */
-	uint32_t si_uid;
+	int signo;         /* si_signo */
+	int err;           /* si_errno */
+	int code;          /* si_code */
+	uint64_t addr;     /* si_addr: SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP */
+	int pid;           /* si_pid: kill/tkill's sender */
+	uint32_t uid;      /* si_uid */
 };
 
 struct signal_state {
-	struct k_sigaction action[_NSIG];      /* [sig - 1] */
+	struct k_sigaction action[KERNEL_NSIG];      /* [sig - 1] */
 	uint64_t blocked;                      /* mask: bit sig - 1 */
 	uint64_t pending;                      /* generated, not yet delivered */
-	struct kernel_siginfo info[_NSIG];     /* [sig - 1]: the pending instance */
+	struct kernel_siginfo info[KERNEL_NSIG];     /* [sig - 1]: the pending instance */
 	uint64_t sas_ss_sp;                    /* alternate stack base, 0 size: none */
 	uint64_t sas_ss_size;
 	uint32_t sas_ss_flags;                 /* SS_AUTODISARM */

@@ -65,14 +65,14 @@ static uint32_t r32(const uint8_t *b, size_t off)
 
 static void fill_siginfo_32(uint8_t *b, const struct kernel_siginfo *info)
 {
-	w32(b, 0, (uint32_t)info->si_signo);
-	w32(b, 4, (uint32_t)info->si_errno);
-	w32(b, 8, (uint32_t)info->si_code);
-	if (info->si_code > 0 && info->si_code != SI_KERNEL) {
-		w32(b, 12, (uint32_t)info->si_addr);
+	w32(b, 0, (uint32_t)info->signo);
+	w32(b, 4, (uint32_t)info->err);
+	w32(b, 8, (uint32_t)info->code);
+	if (info->code > 0 && info->code != SI_KERNEL) {
+		w32(b, 12, (uint32_t)info->addr);
 	} else {
-		w32(b, 12, (uint32_t)info->si_pid);
-		w32(b, 16, info->si_uid);
+		w32(b, 12, (uint32_t)info->pid);
+		w32(b, 16, info->uid);
 	}
 }
 

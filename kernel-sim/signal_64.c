@@ -71,14 +71,14 @@ static uint64_t r64(const uint8_t *b, size_t off)
 /* siginfo_t: si_signo, si_errno, si_code, then the union at 16. */
 static void fill_siginfo_64(uint8_t *b, const struct kernel_siginfo *info)
 {
-	w32(b, 0, (uint32_t)info->si_signo);
-	w32(b, 4, (uint32_t)info->si_errno);
-	w32(b, 8, (uint32_t)info->si_code);
-	if (info->si_code > 0 && info->si_code != SI_KERNEL) {
-		w64(b, 16, info->si_addr); /* a fault: _sigfault.si_addr */
+	w32(b, 0, (uint32_t)info->signo);
+	w32(b, 4, (uint32_t)info->err);
+	w32(b, 8, (uint32_t)info->code);
+	if (info->code > 0 && info->code != SI_KERNEL) {
+		w64(b, 16, info->addr); /* a fault: _sigfault.addr */
 	} else {
-		w32(b, 16, (uint32_t)info->si_pid);
-		w32(b, 20, info->si_uid);
+		w32(b, 16, (uint32_t)info->pid);
+		w32(b, 20, info->uid);
 	}
 }
 

@@ -245,10 +245,10 @@ long sys_getcpu(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 
 /* ---- resource limits ---- */
 
-#define RLIMIT_DATA 2
-#define RLIMIT_STACK 3
-#define RLIMIT_MEMLOCK 8
-#define RLIMIT_AS 9
+#define G_RLIMIT_DATA 2
+#define G_RLIMIT_STACK 3
+#define G_RLIMIT_MEMLOCK 8
+#define G_RLIMIT_AS 9
 #define COMPAT_RLIM_INFINITY 0xffffffffULL
 #define COMPAT_RLIM_OLD_INFINITY 0x7fffffffULL
 
@@ -258,21 +258,21 @@ static void sync_mm_rlimit(struct task_struct *t, int resource)
 	unsigned long cur = (unsigned long)t->rlim[resource].rlim_cur;
 	if (!t->mm)
 		return;
-	if (resource == RLIMIT_DATA)
+	if (resource == G_RLIMIT_DATA)
 		t->mm->rlim.data = cur;
-	else if (resource == RLIMIT_STACK)
+	else if (resource == G_RLIMIT_STACK)
 		t->mm->rlim.stack = cur;
-	else if (resource == RLIMIT_MEMLOCK)
+	else if (resource == G_RLIMIT_MEMLOCK)
 		t->mm->rlim.memlock = cur;
-	else if (resource == RLIMIT_AS)
+	else if (resource == G_RLIMIT_AS)
 		t->mm->rlim.as = cur;
 }
 
-static long do_prlimit(struct kernel *k, unsigned int resource, const struct rlimit64 *new,
-		       struct rlimit64 *old)
+static long do_prlimit(struct kernel *k, unsigned int resource, const struct task_rlimit *new,
+		       struct task_rlimit *old)
 {
 	struct task_struct *t = k->current;
-	if (resource >= RLIM_NLIMITS)
+	if (resource >= NR_RLIMITS)
 		return -EINVAL;
 	if (old)
 		*old = t->rlim[resource];
@@ -291,7 +291,7 @@ static long do_prlimit(struct kernel *k, unsigned int resource, const struct rli
 
 long sys_prlimit64(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 {
-	struct rlimit64 new, old;
+	struct task_rlimit new, old;
 	int pid = (int)a[0];
 	if (pid != 0 && pid != k->current->pid)
 		return -ESRCH;
@@ -307,7 +307,7 @@ long sys_prlimit64(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 static long do_getrlimit(struct kernel *k, unsigned int resource, uint64_t uaddr,
 			 uint64_t compat_inf)
 {
-	struct rlimit64 r;
+	struct task_rlimit r;
 	long err = do_prlimit(k, resource, NULL, &r);
 	if (err)
 		return err;
@@ -330,7 +330,7 @@ long sys_old_getrlimit(struct kernel *k, struct pt_regs *regs, const uint64_t *a
 
 long sys_setrlimit(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 {
-	struct rlimit64 r;
+	struct task_rlimit r;
 	if (in_compat_syscall(k)) {
 		uint32_t v[2];
 		if (copy_from_user_ok(k, v, a[1], sizeof(v)))
@@ -345,18 +345,18 @@ long sys_setrlimit(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 
 /* ---- usage and system information ---- */
 
-#define RUSAGE_SELF 0
-#define RUSAGE_CHILDREN (-1)
-#define RUSAGE_THREAD 1
+#define G_RUSAGE_SELF 0
+#define G_RUSAGE_CHILDREN (-1)
+#define G_RUSAGE_THREAD 1
 
 long sys_getrusage(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 {
 	int who = (int)a[0];
 	uint64_t v[18] = {0}; /* utime{sec,usec}, stime{sec,usec}, then 14 longs */
 	struct mm_struct *mm = k->current->mm;
-	if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN && who != RUSAGE_THREAD)
+	if (who != G_RUSAGE_SELF && who != G_RUSAGE_CHILDREN && who != G_RUSAGE_THREAD)
 		return -EINVAL;
-	if (who != RUSAGE_CHILDREN && mm) {
+	if (who != G_RUSAGE_CHILDREN && mm) {
 		unsigned long rss = get_mm_rss(mm);
 		v[0] = k->now_ns / 1000000000ULL;
 		v[1] = k->now_ns % 1000000000ULL / 1000;

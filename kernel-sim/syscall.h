@@ -73,17 +73,31 @@ void exc_coprocessor_error(struct kernel *k, struct pt_regs *regs, uint16_t fcw,
 /* #XM (SSE): SIGFPE with the si_code Linux derives from MXCSR. */
 void exc_simd_coprocessor_error(struct kernel *k, struct pt_regs *regs, uint32_t mxcsr);
 
+/* Any other exception vector from user mode (#TS, #NM, #DF, #MC, ...): the signal Linux
+ * sends for it (SIGSEGV for most, SIGBUS for #NP/#SS, SIGFPE for #MF/#XM without their
+ * status words, SIGILL for #UD, SIGTRAP for #DB/#BP). */
+void exc_other(struct kernel *k, struct pt_regs *regs, int vector, unsigned long error_code);
+
 /* ---- tasks (kernel-sim/fork.c, exit.c) ---- */
 
-/* A task running mm (the task takes over the caller's reference): pid from mm->pid, fds
- * 0-2 dup'd from the host descriptors stdio (NULL: 0, 1, 2), root k->root, default
- * handlers, Linux's default resource limits, the host's credentials. NULL when out of
- * memory. */
+/* Gives t (made by exec_new_task) the system-call layer's state: fds 0, 1, 2 dup'd from the
+ * host's stdin, stdout and stderr, root (a host directory, or NULL for the host's /) and the
+ * working directory (the host's current one, or "/" under a root), default signal
+ * handlers, the host's credentials and Linux's default resource limits. 0 or -ENOMEM.
+ * release_task frees it all (exit_task_files). */
+int task_setup_files(struct kernel *k, struct task_struct *t, const char *root);
+/* The same with fds 0-2 dup'd from the host descriptors stdio[0..2] (-1: closed). */
+int task_setup_files_stdio(struct kernel *k, struct task_struct *t, const char *root,
+			   const int stdio[3]);
+/* Frees what task_setup_files made (called by release_task). */
+void exit_task_files(struct kernel *k, struct task_struct *t);
+/* A task running mm without an executable (tests, hand-built address spaces): pid from
+ * k->next_pid (also given to mm), the state of task_setup_files_stdio with root k->root.
+ * The task takes over the caller's mm reference; free it with release_task. NULL when out
+ * of memory. */
 struct task_struct *task_create(struct kernel *k, struct mm_struct *mm, bool abi32,
 				const int stdio[3]);
-/* Frees the task, its files, fs, signal state, exe_path and mm reference. */
-void task_free(struct kernel *k, struct task_struct *t);
-/* Sets task->exe_path (a kstrdup'd copy) and comm (its last component). 0 or -ENOMEM. */
+/* Sets task->exe_path (a strdup'd copy, what /proc/self/exe reads) and comm. 0 or -ENOMEM. */
 int task_set_exe_path(struct kernel *k, struct task_struct *t, const char *path);
 /* Ends the current task with a wait status: exit(2) passes (code & 0xff) << 8, a fatal
  * signal its number (core: its default action dumps core). */

@@ -3,8 +3,8 @@
  * gettimeofday, clock_gettime, clock_getres, nanosleep, clock_nanosleep, times).
  *
  * k->now_ns is the time since boot; the run loop advances it as instructions execute.
- * CLOCK_MONOTONIC, CLOCK_BOOTTIME and the CPU-time clocks read it directly (the task runs
- * all the time); CLOCK_REALTIME is MMEMU_EPOCH_SEC plus it, so a run sees the same dates
+ * G_CLOCK_MONOTONIC, G_CLOCK_BOOTTIME and the CPU-time clocks read it directly (the task runs
+ * all the time); G_CLOCK_REALTIME is MMEMU_EPOCH_SEC plus it, so a run sees the same dates
  * every time. Sleeping advances virtual time by the requested amount and returns at once.
  */
 #include <errno.h>
@@ -21,40 +21,40 @@
 #define CLOCK_COARSE_RES_NS 4000000 /* HZ = 250 */
 
 enum {
-	CLOCK_REALTIME = 0,
-	CLOCK_MONOTONIC = 1,
-	CLOCK_PROCESS_CPUTIME_ID = 2,
-	CLOCK_THREAD_CPUTIME_ID = 3,
-	CLOCK_MONOTONIC_RAW = 4,
-	CLOCK_REALTIME_COARSE = 5,
-	CLOCK_MONOTONIC_COARSE = 6,
-	CLOCK_BOOTTIME = 7,
-	CLOCK_REALTIME_ALARM = 8,
-	CLOCK_BOOTTIME_ALARM = 9,
-	CLOCK_TAI = 11,
+	G_CLOCK_REALTIME = 0,
+	G_CLOCK_MONOTONIC = 1,
+	G_CLOCK_PROCESS_CPUTIME_ID = 2,
+	G_CLOCK_THREAD_CPUTIME_ID = 3,
+	G_CLOCK_MONOTONIC_RAW = 4,
+	G_CLOCK_REALTIME_COARSE = 5,
+	G_CLOCK_MONOTONIC_COARSE = 6,
+	G_CLOCK_BOOTTIME = 7,
+	G_CLOCK_REALTIME_ALARM = 8,
+	G_CLOCK_BOOTTIME_ALARM = 9,
+	G_CLOCK_TAI = 11,
 };
-#define TIMER_ABSTIME 1
+#define G_TIMER_ABSTIME 1
 
 /* The value of clock id in nanoseconds: 0 or -EINVAL. */
 int clock_now_ns(const struct kernel *k, int id, int64_t *ns)
 {
 	int64_t now = (int64_t)k->now_ns;
 	switch (id) {
-	case CLOCK_REALTIME:
-	case CLOCK_REALTIME_COARSE:
-	case CLOCK_REALTIME_ALARM:
+	case G_CLOCK_REALTIME:
+	case G_CLOCK_REALTIME_COARSE:
+	case G_CLOCK_REALTIME_ALARM:
 		*ns = MMEMU_EPOCH_SEC * NSEC_PER_SEC + now;
 		return 0;
-	case CLOCK_TAI:
+	case G_CLOCK_TAI:
 		*ns = (MMEMU_EPOCH_SEC + TAI_OFFSET_SEC) * NSEC_PER_SEC + now;
 		return 0;
-	case CLOCK_MONOTONIC:
-	case CLOCK_PROCESS_CPUTIME_ID:
-	case CLOCK_THREAD_CPUTIME_ID:
-	case CLOCK_MONOTONIC_RAW:
-	case CLOCK_MONOTONIC_COARSE:
-	case CLOCK_BOOTTIME:
-	case CLOCK_BOOTTIME_ALARM:
+	case G_CLOCK_MONOTONIC:
+	case G_CLOCK_PROCESS_CPUTIME_ID:
+	case G_CLOCK_THREAD_CPUTIME_ID:
+	case G_CLOCK_MONOTONIC_RAW:
+	case G_CLOCK_MONOTONIC_COARSE:
+	case G_CLOCK_BOOTTIME:
+	case G_CLOCK_BOOTTIME_ALARM:
 		*ns = now;
 		return 0;
 	}
@@ -121,7 +121,7 @@ static long do_clock_getres(struct kernel *k, const uint64_t *a, bool time64)
 	int err = clock_now_ns(k, id, &ns);
 	if (err || !a[1])
 		return err;
-	bool coarse = id == CLOCK_REALTIME_COARSE || id == CLOCK_MONOTONIC_COARSE;
+	bool coarse = id == G_CLOCK_REALTIME_COARSE || id == G_CLOCK_MONOTONIC_COARSE;
 	return put_timespec(k, a[1], coarse ? CLOCK_COARSE_RES_NS : 1, time64);
 }
 
@@ -138,7 +138,7 @@ long sys_clock_getres_time64(struct kernel *k, struct pt_regs *regs, const uint6
 long sys_gettimeofday(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 {
 	int64_t ns;
-	clock_now_ns(k, CLOCK_REALTIME, &ns);
+	clock_now_ns(k, G_CLOCK_REALTIME, &ns);
 	if (a[0]) {
 		int64_t sec = ns / NSEC_PER_SEC, usec = ns % NSEC_PER_SEC / 1000;
 		if (in_compat_syscall(k)) {
@@ -162,7 +162,7 @@ long sys_gettimeofday(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 long sys_time(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 {
 	int64_t ns;
-	clock_now_ns(k, CLOCK_REALTIME, &ns);
+	clock_now_ns(k, G_CLOCK_REALTIME, &ns);
 	int64_t sec = ns / NSEC_PER_SEC;
 	if (a[0] && put_user_long(k, (uint64_t)sec, a[0]))
 		return -EFAULT;
@@ -195,12 +195,12 @@ static long do_clock_nanosleep(struct kernel *k, const uint64_t *a, bool time64)
 {
 	int id = (int)a[0];
 	int64_t now, ns;
-	if (id == CLOCK_THREAD_CPUTIME_ID || clock_now_ns(k, id, &now) < 0)
+	if (id == G_CLOCK_THREAD_CPUTIME_ID || clock_now_ns(k, id, &now) < 0)
 		return -EINVAL;
 	int err = get_timespec(k, a[2], time64, &ns);
 	if (err)
 		return err;
-	virtual_sleep(k, (a[1] & TIMER_ABSTIME) ? ns - now : ns);
+	virtual_sleep(k, (a[1] & G_TIMER_ABSTIME) ? ns - now : ns);
 	return 0;
 }
 

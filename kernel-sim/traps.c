@@ -38,8 +38,8 @@ enum {
 /* No handler will catch sig: the default action (or ignoring) applies. */
 static bool unhandled_signal(const struct task_struct *t, int sig)
 {
-	uint64_t h = t->signal ? t->signal->action[sig - 1].handler : SIG_DFL;
-	return h == SIG_DFL || h == SIG_IGN;
+	uint64_t h = t->signal ? t->signal->action[sig - 1].handler : KSIG_DFL;
+	return h == KSIG_DFL || h == KSIG_IGN;
 }
 
 /* " in name[start+size]" for the VMA holding ip (print_vma_addr), or "". */
@@ -185,4 +185,48 @@ void exc_simd_coprocessor_error(struct kernel *k, struct pt_regs *regs, uint32_t
 	if (!code)
 		return;
 	do_trap(k, regs, X86_TRAP_XF, "simd exception", 0, SIGFPE, code, regs->ip);
+}
+
+void exc_other(struct kernel *k, struct pt_regs *regs, int vector, unsigned long error_code)
+{
+	switch (vector) {
+	case X86_TRAP_DE:
+		exc_divide_error(k, regs);
+		return;
+	case X86_TRAP_DB:
+		exc_debug(k, regs);
+		return;
+	case X86_TRAP_BP:
+		exc_int3(k, regs);
+		return;
+	case X86_TRAP_OF:
+		exc_overflow(k, regs);
+		return;
+	case X86_TRAP_BR:
+		exc_bounds(k, regs);
+		return;
+	case X86_TRAP_UD:
+		exc_invalid_op(k, regs);
+		return;
+	case X86_TRAP_NP:
+		exc_segment_not_present(k, regs, error_code);
+		return;
+	case X86_TRAP_SS:
+		exc_stack_segment(k, regs, error_code);
+		return;
+	case X86_TRAP_GP:
+		exc_general_protection(k, regs, error_code);
+		return;
+	case X86_TRAP_AC:
+		exc_alignment_check(k, regs, error_code);
+		return;
+	case X86_TRAP_MF:
+	case X86_TRAP_XF:
+		/* Without the status words the cause is unknown: si_code 0, as Linux sends when
+		 * it finds no unmasked exception flag it can name. */
+		do_trap(k, regs, vector, vector == X86_TRAP_MF ? "coprocessor error" : "simd exception",
+			error_code, SIGFPE, 0, regs->ip);
+		return;
+	}
+	do_trap(k, regs, vector, "exception", error_code, SIGSEGV, SI_KERNEL, 0);
 }

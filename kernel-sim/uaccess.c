@@ -1,119 +1,125 @@
 /*
- * User-memory access for system calls (Linux's copy_from_user/copy_to_user and the #PF
- * fixup that makes them return short instead of oopsing). See kernel-sim/uaccess.h.
+ * User-memory access from the kernel (see kernel-sim/uaccess.h), a page at a time: look the
+ * leaf entry up in the process's tables, check it as the MMU would for a supervisor access
+ * with CR0.WP set (present, user page, writable for a write), set Accessed (and Dirty) as
+ * the walker would, else take the fault and look again.
  */
 #include "kernel-sim/uaccess.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include "kernel-sim/kernel.h"
 #include "kernel-sim/mm.h"
 #include "kernel-sim/sched.h"
 
-/* Linux's access_ok: [addr, addr + n) lies below the user half's end. */
-static bool access_ok(const struct mm_struct *mm, uint64_t addr, uint64_t n)
+int access_ok(const struct mm_struct *mm, unsigned long addr, unsigned long len)
 {
-	return addr <= mm->task_size && n <= mm->task_size - addr;
+	return mm && len <= mm->task_size && addr <= mm->task_size - len;
 }
 
-/* The leaf bits a kernel access of this kind needs in a user pte. */
-static uint64_t pte_needed(bool write)
+/* A host pointer to user address addr for this access, faulting it in; NULL when the
+ * process may not make it. */
+static void *user_page_ptr(struct kernel *k, struct mm_struct *mm, unsigned long addr,
+			   bool write)
 {
-	return _PAGE_PRESENT | _PAGE_USER | (write ? _PAGE_RW : 0);
-}
-
-/*
- * Host pointer to the byte at user address addr of mm, for a read or a write, faulting the
- * page in when the page tables do not allow the access (as the hardware would raise #PF
- * and the handler would resolve it). NULL when the fault cannot be resolved.
- */
-static uint8_t *user_byte(struct kernel *k, struct mm_struct *mm, uint64_t addr, bool write)
-{
-	for (int round = 0; round < 3; round++) {
-		pte_t *ptep = mm_find_pte(k, mm, addr);
-		uint64_t v = ptep ? pte_val(*ptep) : 0;
-		if ((v & pte_needed(write)) == pte_needed(write) && pfn_valid(k, pte_pfn(*ptep))) {
-			set_pte(ptep, __pte(v | _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0)));
-			return (uint8_t *)__va(k, PFN_PHYS(pte_pfn(*ptep))) + (addr & ~PAGE_MASK);
+	for (int round = 0; round < 2; round++) {
+		pte_t *pte = mm_find_pte(k, mm, addr);
+		uint64_t v = pte ? pte_val(*pte) : 0;
+		unsigned int ec = write ? X86_PF_WRITE : 0;
+		if ((v & _PAGE_PRESENT) && pfn_valid(k, pte_pfn(*pte))) {
+			if ((v & _PAGE_USER) && (!write || (v & _PAGE_RW))) {
+				set_pte(pte, __pte(v | _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0)));
+				return (uint8_t *)__va(k, PFN_PHYS(pte_pfn(*pte))) +
+				       (addr & ~PAGE_MASK);
+			}
+			ec |= X86_PF_PROT;
 		}
-		/* A kernel-mode access: no X86_PF_USER, as Linux's fault on a uaccess. */
-		unsigned ec = (write ? X86_PF_WRITE : 0) | (v & _PAGE_PRESENT ? X86_PF_PROT : 0);
 		if (do_user_addr_fault(k, mm, addr, ec).signo)
 			return NULL;
 	}
 	return NULL;
 }
 
-unsigned long access_user_mm(struct kernel *k, struct mm_struct *mm, uint64_t addr, void *buf,
-			     unsigned long n, bool write)
+/* Runs fn over [addr, addr + n) page by page; returns the bytes not reached. */
+static unsigned long user_walk(struct kernel *k, struct mm_struct *mm, unsigned long addr,
+			       unsigned long n, bool write,
+			       void (*fn)(void *user, unsigned long done, size_t len, void *arg),
+			       void *arg)
 {
-	uint8_t *p = buf;
-	if (!mm || !access_ok(mm, addr, n))
+	if (!access_ok(mm, addr, n))
 		return n;
-	while (n) {
-		unsigned long chunk = PAGE_SIZE - (addr & ~PAGE_MASK);
-		if (chunk > n)
-			chunk = n;
-		uint8_t *u = user_byte(k, mm, addr, write);
-		if (!u)
-			return n;
-		if (write)
-			memcpy(u, p, chunk);
-		else
-			memcpy(p, u, chunk);
-		p += chunk;
-		addr += chunk;
-		n -= chunk;
+	unsigned long done = 0;
+	while (done < n) {
+		unsigned long a = addr + done;
+		size_t chunk = PAGE_SIZE - (a & ~PAGE_MASK);
+		if (chunk > n - done)
+			chunk = n - done;
+		void *p = user_page_ptr(k, mm, a, write);
+		if (!p)
+			break;
+		fn(p, done, chunk, arg);
+		done += chunk;
 	}
-	return 0;
+	return n - done;
 }
 
-static struct mm_struct *current_mm(struct kernel *k)
+static void put_bytes(void *user, unsigned long done, size_t len, void *arg)
 {
-	return k->current ? k->current->mm : NULL;
+	memcpy(user, (const uint8_t *)arg + done, len);
 }
 
-unsigned long copy_from_user(struct kernel *k, void *to, uint64_t from, unsigned long n)
+static void get_bytes(void *user, unsigned long done, size_t len, void *arg)
 {
-	return access_user_mm(k, current_mm(k), from, to, n, false);
+	memcpy((uint8_t *)arg + done, user, len);
 }
 
-unsigned long copy_to_user(struct kernel *k, uint64_t to, const void *from, unsigned long n)
+static void zero_bytes(void *user, unsigned long done, size_t len, void *arg)
 {
-	return access_user_mm(k, current_mm(k), to, (void *)from, n, true);
+	memset(user, 0, len);
 }
 
-unsigned long clear_user(struct kernel *k, uint64_t to, unsigned long n)
+unsigned long copy_to_user_mm(struct kernel *k, struct mm_struct *mm, unsigned long to,
+			      const void *from, unsigned long n)
 {
-	static const uint8_t zeros[256];
-	while (n) {
-		unsigned long chunk = n < sizeof(zeros) ? n : sizeof(zeros);
-		unsigned long left = copy_to_user(k, to, zeros, chunk);
-		if (left)
-			return n - (chunk - left);
-		to += chunk;
-		n -= chunk;
-	}
-	return 0;
+	return user_walk(k, mm, to, n, true, put_bytes, (void *)from);
 }
 
-long strncpy_from_user(struct kernel *k, char *dst, uint64_t src, long count)
+unsigned long copy_from_user_mm(struct kernel *k, struct mm_struct *mm, void *to,
+				unsigned long from, unsigned long n)
 {
-	struct mm_struct *mm = current_mm(k);
-	long i = 0;
-	while (i < count) {
-		uint64_t addr = src + (uint64_t)i;
-		const uint8_t *u = mm && access_ok(mm, addr, 1) ? user_byte(k, mm, addr, false)
-								: NULL;
-		if (!u)
+	unsigned long left = user_walk(k, mm, from, n, false, get_bytes, to);
+	memset((uint8_t *)to + (n - left), 0, left); /* Linux zeroes what it could not copy */
+	return left;
+}
+
+unsigned long clear_user_mm(struct kernel *k, struct mm_struct *mm, unsigned long to,
+			    unsigned long n)
+{
+	return user_walk(k, mm, to, n, true, zero_bytes, NULL);
+}
+
+long strncpy_from_user_mm(struct kernel *k, struct mm_struct *mm, char *dst, unsigned long src,
+			  long count)
+{
+	if (count <= 0)
+		return 0;
+	for (long i = 0; i < count;) {
+		unsigned long a = src + (unsigned long)i;
+		if (!access_ok(mm, a, 1))
 			return -EFAULT;
-		/* The rest of this page in one go, up to the NUL. */
-		long room = (long)(PAGE_SIZE - (addr & ~PAGE_MASK));
-		for (long j = 0; j < room && i < count; j++, i++) {
-			dst[i] = (char)u[j];
-			if (!u[j])
-				return i;
-		}
+		const char *p = user_page_ptr(k, mm, a, false);
+		if (!p)
+			return -EFAULT;
+		long chunk = (long)(PAGE_SIZE - (a & ~PAGE_MASK));
+		if (chunk > count - i)
+			chunk = count - i;
+		const char *nul = memchr(p, '\0', (size_t)chunk);
+		long len = nul ? nul - p : chunk;
+		memcpy(dst + i, p, (size_t)len + (nul ? 1 : 0));
+		if (nul)
+			return i + len;
+		i += chunk;
 	}
 	return count;
 }
@@ -123,14 +129,14 @@ size_t copy_from_user_nofault_mm(struct kernel *k, struct mm_struct *mm, void *t
 {
 	uint8_t *p = to;
 	size_t done = 0;
-	if (!mm || !access_ok(mm, from, 1))
+	if (!access_ok(mm, from, 1))
 		return 0;
 	while (done < n && access_ok(mm, from, 1)) {
 		size_t chunk = PAGE_SIZE - (from & ~PAGE_MASK);
 		if (chunk > n - done)
 			chunk = n - done;
 		pte_t *ptep = mm_find_pte(k, mm, from);
-		if (!ptep || (pte_val(*ptep) & pte_needed(false)) != pte_needed(false) ||
+		if (!ptep || (pte_val(*ptep) & (_PAGE_PRESENT | _PAGE_USER)) != (_PAGE_PRESENT | _PAGE_USER) ||
 		    !pfn_valid(k, pte_pfn(*ptep)))
 			break;
 		memcpy(p + done, (uint8_t *)__va(k, PFN_PHYS(pte_pfn(*ptep))) + (from & ~PAGE_MASK),
@@ -139,6 +145,37 @@ size_t copy_from_user_nofault_mm(struct kernel *k, struct mm_struct *mm, void *t
 		from += chunk;
 	}
 	return done;
+}
+
+/* ---- the current task's mm ---- */
+
+static struct mm_struct *current_mm(struct kernel *k)
+{
+	return k->current ? k->current->mm : NULL;
+}
+
+unsigned long copy_to_user(struct kernel *k, uint64_t to, const void *from, unsigned long n)
+{
+	struct mm_struct *mm = current_mm(k);
+	return mm ? copy_to_user_mm(k, mm, to, from, n) : n;
+}
+
+unsigned long copy_from_user(struct kernel *k, void *to, uint64_t from, unsigned long n)
+{
+	struct mm_struct *mm = current_mm(k);
+	return mm ? copy_from_user_mm(k, mm, to, from, n) : n;
+}
+
+unsigned long clear_user(struct kernel *k, uint64_t to, unsigned long n)
+{
+	struct mm_struct *mm = current_mm(k);
+	return mm ? clear_user_mm(k, mm, to, n) : n;
+}
+
+long strncpy_from_user(struct kernel *k, char *dst, uint64_t src, long count)
+{
+	struct mm_struct *mm = current_mm(k);
+	return mm ? strncpy_from_user_mm(k, mm, dst, src, count) : -EFAULT;
 }
 
 int get_user_u32(struct kernel *k, uint32_t *val, uint64_t addr)

@@ -345,11 +345,9 @@ static struct vm_area_struct *vm_area_dup(struct kernel *k, struct vm_area_struc
 	return new;
 }
 
-int split_vma(struct kernel *k, struct vm_area_struct *vma, unsigned long addr, int new_below)
+int __split_vma(struct kernel *k, struct vm_area_struct *vma, unsigned long addr, int new_below)
 {
 	BUG_ON(addr <= vma->vm_start || addr >= vma->vm_end || (addr & ~PAGE_MASK));
-	if (vma->vm_mm->map_count >= k->vm->max_map_count)
-		return -ENOMEM;
 	struct vm_area_struct *new = vm_area_dup(k, vma);
 	if (!new)
 		return -ENOMEM;
@@ -365,6 +363,13 @@ int split_vma(struct kernel *k, struct vm_area_struct *vma, unsigned long addr, 
 	}
 	vma_link(vma->vm_mm, new);
 	return 0;
+}
+
+int split_vma(struct kernel *k, struct vm_area_struct *vma, unsigned long addr, int new_below)
+{
+	if (vma->vm_mm->map_count >= k->vm->max_map_count)
+		return -ENOMEM;
+	return __split_vma(k, vma, addr, new_below);
 }
 
 /* ---- merging (mm/vma.c) ---- */
@@ -384,7 +389,7 @@ static bool anon_vma_compatible(const struct anon_vma *a, const struct anon_vma 
 static bool attrs_match(const struct vm_area_struct *vma, const struct vma_attrs *a)
 {
 	return ((vma->vm_flags ^ a->flags) & ~VM_IGNORE_MERGE) == 0 && vma->vm_file == a->file &&
-	       anon_vma_compatible(vma->anon_vma, a->anon_vma);
+	       !vma->vm_special && anon_vma_compatible(vma->anon_vma, a->anon_vma);
 }
 
 /* prev can be extended up to a range starting at pgoff (can_vma_merge_after). */
@@ -492,12 +497,13 @@ struct vm_area_struct *vma_modify_flags(struct kernel *k, struct vm_area_struct 
 	}
 	if (merge_next) {
 		merge_anon_vma(next, vma);
-		next->vm_start = start;
-		next->vm_pgoff = pgoff;
+		/* vma leaves the tree before next takes its start: keys stay unique. */
 		if (start == vma->vm_start)
 			vma_remove_merged(k, vma);
 		else
 			vma->vm_end = start;
+		next->vm_start = start;
+		next->vm_pgoff = pgoff;
 		return next;
 	}
 	if (start > vma->vm_start && split_vma(k, vma, start, 1) < 0)

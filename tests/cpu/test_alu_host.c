@@ -15,143 +15,185 @@
 
 #include <cmocka.h>
 
-#include "cpu/alu.h"
+#include "cpu/alu_ref.h"
 
 #define ITERATIONS 100000
 
 /* Run `text` with RFLAGS loaded from %[f] and stored back; the red zone is stepped over. */
-#define WITH_FLAGS(text)                                                                   \
-	"sub $128, %%rsp\n\tpush %[f]\n\tpopfq\n\t" text "\n\tpushfq\n\tpop %[f]\n\tadd $128, %%rsp"
+#define WITH_FLAGS(text)                                                                           \
+	"sub $128, %%rsp\n\t"                                                                      \
+	"push %[f]\n\t"                                                                            \
+	"popfq\n\t" text "\n\t"                                                                    \
+	"pushfq\n\t"                                                                               \
+	"pop %[f]\n\t"                                                                             \
+	"add $128, %%rsp"
 
 /* Two-operand instruction `mn` in its four sizes: a = a OP b. */
-#define HOST_RR(mn, size, a, b, fv)                                                         \
-	do {                                                                               \
-		switch (size) {                                                            \
-		case 1:                                                                    \
-			__asm__ volatile(WITH_FLAGS(mn "b %b[y], %b[x]")                   \
-					 : [x] "+r"(a), [f] "+r"(fv) : [y] "r"(b) : "cc");  \
-			break;                                                             \
-		case 2:                                                                    \
-			__asm__ volatile(WITH_FLAGS(mn "w %w[y], %w[x]")                   \
-					 : [x] "+r"(a), [f] "+r"(fv) : [y] "r"(b) : "cc");  \
-			break;                                                             \
-		case 4:                                                                    \
-			__asm__ volatile(WITH_FLAGS(mn "l %k[y], %k[x]")                   \
-					 : [x] "+r"(a), [f] "+r"(fv) : [y] "r"(b) : "cc");  \
-			break;                                                             \
-		default:                                                                   \
-			__asm__ volatile(WITH_FLAGS(mn "q %q[y], %q[x]")                   \
-					 : [x] "+r"(a), [f] "+r"(fv) : [y] "r"(b) : "cc");  \
-		}                                                                          \
+#define HOST_RR(mn, size, a, b, fv)                                                                \
+	do {                                                                                       \
+		switch (size) {                                                                    \
+		case 1:                                                                            \
+			__asm__ volatile(WITH_FLAGS(mn "b %b[y], %b[x]")                           \
+					 : [x] "+r"(a), [f] "+r"(fv)                               \
+					 : [y] "r"(b)                                              \
+					 : "cc");                                                  \
+			break;                                                                     \
+		case 2:                                                                            \
+			__asm__ volatile(WITH_FLAGS(mn "w %w[y], %w[x]")                           \
+					 : [x] "+r"(a), [f] "+r"(fv)                               \
+					 : [y] "r"(b)                                              \
+					 : "cc");                                                  \
+			break;                                                                     \
+		case 4:                                                                            \
+			__asm__ volatile(WITH_FLAGS(mn "l %k[y], %k[x]")                           \
+					 : [x] "+r"(a), [f] "+r"(fv)                               \
+					 : [y] "r"(b)                                              \
+					 : "cc");                                                  \
+			break;                                                                     \
+		default:                                                                           \
+			__asm__ volatile(WITH_FLAGS(mn "q %q[y], %q[x]")                           \
+					 : [x] "+r"(a), [f] "+r"(fv)                               \
+					 : [y] "r"(b)                                              \
+					 : "cc");                                                  \
+		}                                                                                  \
 	} while (0)
 
 /* Two-operand instruction without a byte form (BT*, BSF/BSR, IMUL r, r/m). */
-#define HOST_RR_WIDE(mn, size, a, b, fv)                                                    \
-	do {                                                                               \
-		switch (size) {                                                            \
-		case 2:                                                                    \
-			__asm__ volatile(WITH_FLAGS(mn "w %w[y], %w[x]")                   \
-					 : [x] "+r"(a), [f] "+r"(fv) : [y] "r"(b) : "cc");  \
-			break;                                                             \
-		case 4:                                                                    \
-			__asm__ volatile(WITH_FLAGS(mn "l %k[y], %k[x]")                   \
-					 : [x] "+r"(a), [f] "+r"(fv) : [y] "r"(b) : "cc");  \
-			break;                                                             \
-		default:                                                                   \
-			__asm__ volatile(WITH_FLAGS(mn "q %q[y], %q[x]")                   \
-					 : [x] "+r"(a), [f] "+r"(fv) : [y] "r"(b) : "cc");  \
-		}                                                                          \
+#define HOST_RR_WIDE(mn, size, a, b, fv)                                                           \
+	do {                                                                                       \
+		switch (size) {                                                                    \
+		case 2:                                                                            \
+			__asm__ volatile(WITH_FLAGS(mn "w %w[y], %w[x]")                           \
+					 : [x] "+r"(a), [f] "+r"(fv)                               \
+					 : [y] "r"(b)                                              \
+					 : "cc");                                                  \
+			break;                                                                     \
+		case 4:                                                                            \
+			__asm__ volatile(WITH_FLAGS(mn "l %k[y], %k[x]")                           \
+					 : [x] "+r"(a), [f] "+r"(fv)                               \
+					 : [y] "r"(b)                                              \
+					 : "cc");                                                  \
+			break;                                                                     \
+		default:                                                                           \
+			__asm__ volatile(WITH_FLAGS(mn "q %q[y], %q[x]")                           \
+					 : [x] "+r"(a), [f] "+r"(fv)                               \
+					 : [y] "r"(b)                                              \
+					 : "cc");                                                  \
+		}                                                                                  \
 	} while (0)
 
 /* One-operand instruction on a register. */
-#define HOST_R(mn, size, a, fv)                                                             \
-	do {                                                                               \
-		switch (size) {                                                            \
-		case 1:                                                                    \
-			__asm__ volatile(WITH_FLAGS(mn "b %b[x]") : [x] "+r"(a), [f] "+r"(fv) \
-					 : : "cc");                                        \
-			break;                                                             \
-		case 2:                                                                    \
-			__asm__ volatile(WITH_FLAGS(mn "w %w[x]") : [x] "+r"(a), [f] "+r"(fv) \
-					 : : "cc");                                        \
-			break;                                                             \
-		case 4:                                                                    \
-			__asm__ volatile(WITH_FLAGS(mn "l %k[x]") : [x] "+r"(a), [f] "+r"(fv) \
-					 : : "cc");                                        \
-			break;                                                             \
-		default:                                                                   \
-			__asm__ volatile(WITH_FLAGS(mn "q %q[x]") : [x] "+r"(a), [f] "+r"(fv) \
-					 : : "cc");                                        \
-		}                                                                          \
+#define HOST_R(mn, size, a, fv)                                                                    \
+	do {                                                                                       \
+		switch (size) {                                                                    \
+		case 1:                                                                            \
+			__asm__ volatile(WITH_FLAGS(mn "b %b[x]")                                  \
+					 : [x] "+r"(a), [f] "+r"(fv)                               \
+					 :                                                         \
+					 : "cc");                                                  \
+			break;                                                                     \
+		case 2:                                                                            \
+			__asm__ volatile(WITH_FLAGS(mn "w %w[x]")                                  \
+					 : [x] "+r"(a), [f] "+r"(fv)                               \
+					 :                                                         \
+					 : "cc");                                                  \
+			break;                                                                     \
+		case 4:                                                                            \
+			__asm__ volatile(WITH_FLAGS(mn "l %k[x]")                                  \
+					 : [x] "+r"(a), [f] "+r"(fv)                               \
+					 :                                                         \
+					 : "cc");                                                  \
+			break;                                                                     \
+		default:                                                                           \
+			__asm__ volatile(WITH_FLAGS(mn "q %q[x]")                                  \
+					 : [x] "+r"(a), [f] "+r"(fv)                               \
+					 :                                                         \
+					 : "cc");                                                  \
+		}                                                                                  \
 	} while (0)
 
 /* Shift or rotate by CL. */
-#define HOST_CL(mn, size, a, c, fv)                                                         \
-	do {                                                                               \
-		switch (size) {                                                            \
-		case 1:                                                                    \
-			__asm__ volatile(WITH_FLAGS(mn "b %%cl, %b[x]")                    \
-					 : [x] "+r"(a), [f] "+r"(fv) : "c"(c) : "cc");      \
-			break;                                                             \
-		case 2:                                                                    \
-			__asm__ volatile(WITH_FLAGS(mn "w %%cl, %w[x]")                    \
-					 : [x] "+r"(a), [f] "+r"(fv) : "c"(c) : "cc");      \
-			break;                                                             \
-		case 4:                                                                    \
-			__asm__ volatile(WITH_FLAGS(mn "l %%cl, %k[x]")                    \
-					 : [x] "+r"(a), [f] "+r"(fv) : "c"(c) : "cc");      \
-			break;                                                             \
-		default:                                                                   \
-			__asm__ volatile(WITH_FLAGS(mn "q %%cl, %q[x]")                    \
-					 : [x] "+r"(a), [f] "+r"(fv) : "c"(c) : "cc");      \
-		}                                                                          \
+#define HOST_CL(mn, size, a, c, fv)                                                                \
+	do {                                                                                       \
+		switch (size) {                                                                    \
+		case 1:                                                                            \
+			__asm__ volatile(WITH_FLAGS(mn "b %%cl, %b[x]")                            \
+					 : [x] "+r"(a), [f] "+r"(fv)                               \
+					 : "c"(c)                                                  \
+					 : "cc");                                                  \
+			break;                                                                     \
+		case 2:                                                                            \
+			__asm__ volatile(WITH_FLAGS(mn "w %%cl, %w[x]")                            \
+					 : [x] "+r"(a), [f] "+r"(fv)                               \
+					 : "c"(c)                                                  \
+					 : "cc");                                                  \
+			break;                                                                     \
+		case 4:                                                                            \
+			__asm__ volatile(WITH_FLAGS(mn "l %%cl, %k[x]")                            \
+					 : [x] "+r"(a), [f] "+r"(fv)                               \
+					 : "c"(c)                                                  \
+					 : "cc");                                                  \
+			break;                                                                     \
+		default:                                                                           \
+			__asm__ volatile(WITH_FLAGS(mn "q %%cl, %q[x]")                            \
+					 : [x] "+r"(a), [f] "+r"(fv)                               \
+					 : "c"(c)                                                  \
+					 : "cc");                                                  \
+		}                                                                                  \
 	} while (0)
 
 /* SHLD/SHRD by CL (no byte form). */
-#define HOST_DOUBLE(mn, size, a, b, c, fv)                                                  \
-	do {                                                                               \
-		switch (size) {                                                            \
-		case 2:                                                                    \
-			__asm__ volatile(WITH_FLAGS(mn "w %%cl, %w[y], %w[x]")             \
-					 : [x] "+r"(a), [f] "+r"(fv) : [y] "r"(b), "c"(c)   \
-					 : "cc");                                          \
-			break;                                                             \
-		case 4:                                                                    \
-			__asm__ volatile(WITH_FLAGS(mn "l %%cl, %k[y], %k[x]")             \
-					 : [x] "+r"(a), [f] "+r"(fv) : [y] "r"(b), "c"(c)   \
-					 : "cc");                                          \
-			break;                                                             \
-		default:                                                                   \
-			__asm__ volatile(WITH_FLAGS(mn "q %%cl, %q[y], %q[x]")             \
-					 : [x] "+r"(a), [f] "+r"(fv) : [y] "r"(b), "c"(c)   \
-					 : "cc");                                          \
-		}                                                                          \
+#define HOST_DOUBLE(mn, size, a, b, c, fv)                                                         \
+	do {                                                                                       \
+		switch (size) {                                                                    \
+		case 2:                                                                            \
+			__asm__ volatile(WITH_FLAGS(mn "w %%cl, %w[y], %w[x]")                     \
+					 : [x] "+r"(a), [f] "+r"(fv)                               \
+					 : [y] "r"(b), "c"(c)                                      \
+					 : "cc");                                                  \
+			break;                                                                     \
+		case 4:                                                                            \
+			__asm__ volatile(WITH_FLAGS(mn "l %%cl, %k[y], %k[x]")                     \
+					 : [x] "+r"(a), [f] "+r"(fv)                               \
+					 : [y] "r"(b), "c"(c)                                      \
+					 : "cc");                                                  \
+			break;                                                                     \
+		default:                                                                           \
+			__asm__ volatile(WITH_FLAGS(mn "q %%cl, %q[y], %q[x]")                     \
+					 : [x] "+r"(a), [f] "+r"(fv)                               \
+					 : [y] "r"(b), "c"(c)                                      \
+					 : "cc");                                                  \
+		}                                                                                  \
 	} while (0)
 
 /* Widening multiply or divide on rDX:rAX (AX for bytes) by a register. */
-#define HOST_AXDX(mn, size, ax, dx, b, fv)                                                  \
-	do {                                                                               \
-		switch (size) {                                                            \
-		case 1:                                                                    \
-			__asm__ volatile(WITH_FLAGS(mn "b %b[y]")                          \
-					 : "+a"(ax), "+d"(dx), [f] "+r"(fv) : [y] "r"(b)    \
-					 : "cc");                                          \
-			break;                                                             \
-		case 2:                                                                    \
-			__asm__ volatile(WITH_FLAGS(mn "w %w[y]")                          \
-					 : "+a"(ax), "+d"(dx), [f] "+r"(fv) : [y] "r"(b)    \
-					 : "cc");                                          \
-			break;                                                             \
-		case 4:                                                                    \
-			__asm__ volatile(WITH_FLAGS(mn "l %k[y]")                          \
-					 : "+a"(ax), "+d"(dx), [f] "+r"(fv) : [y] "r"(b)    \
-					 : "cc");                                          \
-			break;                                                             \
-		default:                                                                   \
-			__asm__ volatile(WITH_FLAGS(mn "q %q[y]")                          \
-					 : "+a"(ax), "+d"(dx), [f] "+r"(fv) : [y] "r"(b)    \
-					 : "cc");                                          \
-		}                                                                          \
+#define HOST_AXDX(mn, size, ax, dx, b, fv)                                                         \
+	do {                                                                                       \
+		switch (size) {                                                                    \
+		case 1:                                                                            \
+			__asm__ volatile(WITH_FLAGS(mn "b %b[y]")                                  \
+					 : "+a"(ax), "+d"(dx), [f] "+r"(fv)                        \
+					 : [y] "r"(b)                                              \
+					 : "cc");                                                  \
+			break;                                                                     \
+		case 2:                                                                            \
+			__asm__ volatile(WITH_FLAGS(mn "w %w[y]")                                  \
+					 : "+a"(ax), "+d"(dx), [f] "+r"(fv)                        \
+					 : [y] "r"(b)                                              \
+					 : "cc");                                                  \
+			break;                                                                     \
+		case 4:                                                                            \
+			__asm__ volatile(WITH_FLAGS(mn "l %k[y]")                                  \
+					 : "+a"(ax), "+d"(dx), [f] "+r"(fv)                        \
+					 : [y] "r"(b)                                              \
+					 : "cc");                                                  \
+			break;                                                                     \
+		default:                                                                           \
+			__asm__ volatile(WITH_FLAGS(mn "q %q[y]")                                  \
+					 : "+a"(ax), "+d"(dx), [f] "+r"(fv)                        \
+					 : [y] "r"(b)                                              \
+					 : "cc");                                                  \
+		}                                                                                  \
 	} while (0)
 
 static const unsigned sizes[4] = {1, 2, 4, 8};
@@ -207,8 +249,8 @@ static void report(const char *op, unsigned size, uint64_t a, uint64_t b, uint64
 }
 
 /* check - compare, counting failures; prints the first few. */
-static int check(const char *op, unsigned size, uint64_t a, uint64_t b, uint64_t fin,
-		 uint64_t host, uint64_t hf, uint64_t mine, uint64_t mf, int *failures)
+static int check(const char *op, unsigned size, uint64_t a, uint64_t b, uint64_t fin, uint64_t host,
+		 uint64_t hf, uint64_t mine, uint64_t mf, int *failures)
 {
 	uint64_t m = mask_of(size);
 
@@ -219,8 +261,7 @@ static int check(const char *op, unsigned size, uint64_t a, uint64_t b, uint64_t
 	return 0;
 }
 
-static uint64_t host_binop(enum x86_alu_op op, unsigned size, uint64_t a, uint64_t b,
-			   uint64_t *f)
+static uint64_t host_binop(enum x86_alu_op op, unsigned size, uint64_t a, uint64_t b, uint64_t *f)
 {
 	uint64_t fl = *f;
 
@@ -261,8 +302,8 @@ static uint64_t host_binop(enum x86_alu_op op, unsigned size, uint64_t a, uint64
 
 static void test_alu_binop_matches_host(void **state)
 {
-	static const char *const names[] = {"add", "or", "adc", "sbb", "and",
-					     "sub", "xor", "cmp", "test"};
+	static const char *const names[] = {"add", "or",  "adc", "sbb", "and",
+					    "sub", "xor", "cmp", "test"};
 	uint64_t s = 0x1234567;
 	int failures = 0;
 
@@ -322,8 +363,7 @@ static void test_alu_unary_matches_host(void **state)
 	assert_int_equal(failures, 0);
 }
 
-static uint64_t host_shift(enum x86_shift_op op, unsigned size, uint64_t a, uint8_t c,
-			   uint64_t *f)
+static uint64_t host_shift(enum x86_shift_op op, unsigned size, uint64_t a, uint8_t c, uint64_t *f)
 {
 	uint64_t fl = *f;
 
@@ -429,7 +469,8 @@ static void test_alu_multiply_matches_host(void **state)
 				/* bytes: AX holds the whole product */
 				hlo = size == 1 ? ax & 0xff : ax;
 				hhi = size == 1 ? (ax >> 8) & 0xff : dx;
-				lo = sign ? alu_imul(size, a, b, &hi, &mf) : alu_mul(size, a, b, &hi, &mf);
+				lo = sign ? alu_imul(size, a, b, &hi, &mf)
+					  : alu_mul(size, a, b, &hi, &mf);
 				check(sign ? "imul" : "mul", size, a, b, fin, hlo, hf, lo, mf,
 				      &failures);
 				check(sign ? "imul high" : "mul high", size, a, b, fin, hhi, hf, hi,
@@ -478,8 +519,8 @@ static void test_alu_divide_matches_host(void **state)
 				hr = size == 1 ? (ax >> 8) & 0xff : dx;
 				check(sign ? "idiv" : "div", size, lo, d, fin, hq, hf, q, mf,
 				      &failures);
-				check(sign ? "idiv rem" : "div rem", size, lo, d, fin, hr, hf, r, mf,
-				      &failures);
+				check(sign ? "idiv rem" : "div rem", size, lo, d, fin, hr, hf, r,
+				      mf, &failures);
 			}
 	assert_int_equal(failures, 0);
 	assert_true(divided > ITERATIONS);

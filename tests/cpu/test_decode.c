@@ -319,11 +319,11 @@ static void test_decode_size_named_mnemonics(void **state)
 
 static void test_decode_groups_select_by_reg_field(void **state)
 {
-	expect("80f801", X86_MODE_64, 3, "cmp"); /* 80 /7 */
-	expect("c1e004", X86_MODE_64, 3, "shl"); /* C1 /4 */
-	expect("d1f8", X86_MODE_64, 2, "sar");	 /* D1 /7 */
-	expect("ff10", X86_MODE_64, 2, "call");	 /* FF /2 */
-	expect("ff18", X86_MODE_64, 2, "lcall"); /* FF /3 */
+	expect("80f801", X86_MODE_64, 3, "cmp");	   /* 80 /7 */
+	expect("c1e004", X86_MODE_64, 3, "shl");	   /* C1 /4 */
+	expect("d1f8", X86_MODE_64, 2, "sar");		   /* D1 /7 */
+	expect("ff10", X86_MODE_64, 2, "call");		   /* FF /2 */
+	expect("ff18", X86_MODE_64, 2, "lcall");	   /* FF /3 */
 	expect_status("ffd8", X86_MODE_64, X86_DECODE_UD); /* FF /3 needs memory */
 	expect_status("ff38", X86_MODE_64, X86_DECODE_UD); /* FF /7 */
 	expect("0fbae003", X86_MODE_64, 4, "bt");
@@ -352,8 +352,10 @@ static void test_decode_x87_memory_and_register_forms(void **state)
 static void test_decode_invalid_in_64bit_mode(void **state)
 {
 	static const char *const legacy_only[] = {
-	    "06", "07", "0e", "16", "17", "1e", "1f", "27", "2f", "37", "3f", "60", "61",
-	    "820000", "9a000000000000", "ce", "d40a", "d50a", "d6", "ea000000000000",
+	    "06", "07",	  "0e",	  "16",	    "17",
+	    "1e", "1f",	  "27",	  "2f",	    "37",
+	    "3f", "60",	  "61",	  "820000", "9a000000000000",
+	    "ce", "d40a", "d50a", "d6",	    "ea000000000000",
 	};
 
 	for (size_t i = 0; i < sizeof(legacy_only) / sizeof(legacy_only[0]); i++) {

@@ -1,7 +1,7 @@
 /*
  * tests/cpu/test_decode_capstone.c - the decoder checked against Capstone.
  *
- * Two oracles runs: a million and a half seeded random 15-byte strings (64-, 32- and
+ * Two oracle runs: a million and a half seeded random 15-byte strings (64-, 32- and
  * 16-bit code), and a linear sweep over the code sections of static binaries that gcc
  * builds here and now. For every string, mmemu's decoder and Capstone must agree on
  * whether there is an instruction, on its length and on its mnemonic.
@@ -35,20 +35,20 @@
 
 /* One Capstone handle and instruction buffer per code size. */
 struct oracle {
-	csh cs[3];	  /* 16, 32, 64-bit mode handles */
-	cs_insn *ci[3];	  /* instruction buffers for cs_disasm_iter */
-	int depth;	  /* nesting of classify(): a rule may ask about a changed string */
+	csh cs[3];	/* 16, 32, 64-bit mode handles */
+	cs_insn *ci[3]; /* instruction buffers for cs_disasm_iter */
+	int depth;	/* nesting of classify(): a rule may ask about a changed string */
 };
 
 /* What the two decoders said about one byte string. */
 struct verdict {
-	enum x86_decode_status st;   /* mmemu's status */
-	struct x86_instr insn;	     /* mmemu's instruction (valid for OK, or VEX length) */
+	enum x86_decode_status st;    /* mmemu's status */
+	struct x86_instr insn;	      /* mmemu's instruction (valid for OK, or VEX length) */
 	char mm_mn[X86_MNEMONIC_MAX]; /* mmemu's mnemonic when OK */
-	int cs_ok;		     /* Capstone decoded an instruction */
-	int cs_len;		     /* its length */
-	char cs_mn[32];		     /* its mnemonic without prefix words */
-	char cs_ops[160];	     /* its operand text (for messages and predicates) */
+	int cs_ok;		      /* Capstone decoded an instruction */
+	int cs_len;		      /* its length */
+	char cs_mn[32];		      /* its mnemonic without prefix words */
+	char cs_ops[160];	      /* its operand text (for messages and predicates) */
 };
 
 static int mode_index(enum x86_mode m)
@@ -83,8 +83,8 @@ static void oracle_close(struct oracle *o)
  */
 static const char *strip_prefix_words(const char *m)
 {
-	static const char *const words[] = {"lock ", "rep ", "repe ", "repne ", "bnd ",
-					    "xacquire ", "xrelease ", "notrack "};
+	static const char *const words[] = {"lock ", "rep ",	  "repe ",     "repne ",
+					    "bnd ",  "xacquire ", "xrelease ", "notrack "};
 	int again = 1;
 
 	while (again) {
@@ -117,8 +117,7 @@ static int judge(struct oracle *o, const uint8_t *b, size_t n, enum x86_mode mod
 	v->cs_ok = cs_disasm_iter(o->cs[mi], &p, &left, &addr, o->ci[mi]);
 	if (v->cs_ok) {
 		v->cs_len = o->ci[mi]->size;
-		snprintf(v->cs_mn, sizeof(v->cs_mn), "%s",
-			 strip_prefix_words(o->ci[mi]->mnemonic));
+		snprintf(v->cs_mn, sizeof(v->cs_mn), "%s", strip_prefix_words(o->ci[mi]->mnemonic));
 		snprintf(v->cs_ops, sizeof(v->cs_ops), "%s", o->ci[mi]->op_str);
 	}
 	if (v->st == X86_DECODE_OK)
@@ -132,20 +131,29 @@ static int judge(struct oracle *o, const uint8_t *b, size_t n, enum x86_mode mod
 
 /* Legacy prefixes and REX, read from the SDM's rules (Vol. 2, 2.1.1 and 2.2.1). */
 struct prefix_scan {
-	int count;	 /* prefix bytes before the opcode */
-	int pos66;	 /* index of the first 66, -1 if none */
-	int pos67;	 /* index of the first 67, -1 */
-	int posf0;	 /* index of the first F0, -1 */
-	int last_rep;	 /* index of the last F2/F3, -1 */
-	int live_rex;	 /* index of a REX that is the last prefix, -1 */
-	int dead_rex;	 /* index of a REX followed by a legacy prefix, -1 */
+	int count;    /* prefix bytes before the opcode */
+	int pos66;    /* index of the first 66, -1 if none */
+	int pos67;    /* index of the first 67, -1 */
+	int posf0;    /* index of the first F0, -1 */
+	int last_rep; /* index of the last F2/F3, -1 */
+	int live_rex; /* index of a REX that is the last prefix, -1 */
+	int dead_rex; /* index of a REX followed by a legacy prefix, -1 */
 };
 
 static int is_legacy_prefix(uint8_t b)
 {
 	switch (b) {
-	case 0xf0: case 0xf2: case 0xf3: case 0x2e: case 0x36: case 0x3e: case 0x26:
-	case 0x64: case 0x65: case 0x66: case 0x67:
+	case 0xf0:
+	case 0xf2:
+	case 0xf3:
+	case 0x2e:
+	case 0x36:
+	case 0x3e:
+	case 0x26:
+	case 0x64:
+	case 0x65:
+	case 0x66:
+	case 0x67:
 		return 1;
 	default:
 		return 0;
@@ -213,8 +221,8 @@ static int agrees_or_known(struct oracle *o, const uint8_t *b, size_t n, enum x8
  * LOCK page says #UD, the host raises SIGILL; Capstone decodes it (and sometimes drops
  * the "lock" word). Without the F0 the two agree (or differ by another known rule).
  */
-static int match_lock_not_lockable(struct oracle *o, const uint8_t *b, size_t n,
-				   enum x86_mode m, const struct verdict *v)
+static int match_lock_not_lockable(struct oracle *o, const uint8_t *b, size_t n, enum x86_mode m,
+				   const struct verdict *v)
 {
 	struct prefix_scan s;
 	uint8_t c[MAX_BYTES];
@@ -254,8 +262,8 @@ static int match_sreg_rex_r(struct oracle *o, const uint8_t *b, size_t n, enum x
 	struct prefix_scan s;
 
 	scan_prefixes(b, n, m, &s);
-	return v->st == X86_DECODE_OK && !v->cs_ok && s.live_rex >= 0 &&
-	       (b[s.live_rex] & 0x04) && (b[s.count] == 0x8c || b[s.count] == 0x8e);
+	return v->st == X86_DECODE_OK && !v->cs_ok && s.live_rex >= 0 && (b[s.live_rex] & 0x04) &&
+	       (b[s.count] == 0x8c || b[s.count] == 0x8e);
 }
 
 /*
@@ -263,12 +271,11 @@ static int match_sreg_rex_r(struct oracle *o, const uint8_t *b, size_t n, enum x
  * "NOP Ev" for 0F 19-1F, reserved-NOP for group 16 with mod = 11B): the host executes
  * them; Capstone rejects most register forms.
  */
-static int match_hint_nop_register(struct oracle *o, const uint8_t *b, size_t n,
-				   enum x86_mode m, const struct verdict *v)
+static int match_hint_nop_register(struct oracle *o, const uint8_t *b, size_t n, enum x86_mode m,
+				   const struct verdict *v)
 {
-	return v->st == X86_DECODE_OK && !v->cs_ok && v->insn.map == 1 &&
-	       v->insn.opcode >= 0x18 && v->insn.opcode <= 0x1f && v->insn.mod == 3 &&
-	       strcmp(v->mm_mn, "nop") == 0;
+	return v->st == X86_DECODE_OK && !v->cs_ok && v->insn.map == 1 && v->insn.opcode >= 0x18 &&
+	       v->insn.opcode <= 0x1f && v->insn.mod == 3 && strcmp(v->mm_mn, "nop") == 0;
 }
 
 /*
@@ -278,8 +285,8 @@ static int match_hint_nop_register(struct oracle *o, const uint8_t *b, size_t n,
 static int match_amd_prefetch(struct oracle *o, const uint8_t *b, size_t n, enum x86_mode m,
 			      const struct verdict *v)
 {
-	return v->st == X86_DECODE_OK && !v->cs_ok && v->insn.map == 1 &&
-	       v->insn.opcode == 0x0d && ((v->insn.modrm >> 3) & 7) != 1;
+	return v->st == X86_DECODE_OK && !v->cs_ok && v->insn.map == 1 && v->insn.opcode == 0x0d &&
+	       ((v->insn.modrm >> 3) & 7) != 1;
 }
 
 /*
@@ -302,15 +309,15 @@ static int match_ud_modrm(struct oracle *o, const uint8_t *b, size_t n, enum x86
  * 66 0F 12/13/16/17 with a register operand: MOVLPD/MOVHPD take only memory (SDM Vol. 2),
  * the host raises #UD; Capstone reads them as MOVHLPS/MOVLHPS.
  */
-static int match_movlpd_register(struct oracle *o, const uint8_t *b, size_t n,
-				 enum x86_mode m, const struct verdict *v)
+static int match_movlpd_register(struct oracle *o, const uint8_t *b, size_t n, enum x86_mode m,
+				 const struct verdict *v)
 {
 	struct prefix_scan s;
 
 	scan_prefixes(b, n, m, &s);
 	return v->st == X86_DECODE_UD && v->cs_ok && s.pos66 >= 0 && s.last_rep < 0 &&
-	       (size_t)s.count + 2 < n && b[s.count] == 0x0f &&
-	       (b[s.count + 1] & 0xfa) == 0x12 && b[s.count + 2] >= 0xc0;
+	       (size_t)s.count + 2 < n && b[s.count] == 0x0f && (b[s.count + 1] & 0xfa) == 0x12 &&
+	       b[s.count + 2] >= 0xc0;
 }
 
 /*
@@ -358,7 +365,8 @@ static int match_66_before_rep(struct oracle *o, const uint8_t *b, size_t n, enu
 	c[s.pos66] = b[s.last_rep];
 	c[s.last_rep] = 0x66;
 	for (int i = 0; i < s.count; i++)
-		if (i != s.pos66 && i != s.last_rep && (c[i] == 0x66 || c[i] == 0xf2 || c[i] == 0xf3))
+		if (i != s.pos66 && i != s.last_rep &&
+		    (c[i] == 0x66 || c[i] == 0xf2 || c[i] == 0xf3))
 			return 0;
 	return judge(o, c, n, m, &w) && w.st == v->st;
 }
@@ -408,9 +416,8 @@ static int match_pause_with_size_prefix(struct oracle *o, const uint8_t *b, size
 static int match_fence_rm(struct oracle *o, const uint8_t *b, size_t n, enum x86_mode m,
 			  const struct verdict *v)
 {
-	return v->st == X86_DECODE_OK && !v->cs_ok && v->insn.map == 1 &&
-	       v->insn.opcode == 0xae && v->insn.mod == 3 && (v->insn.modrm & 7) != 0 &&
-	       strstr(v->mm_mn, "fence") != NULL;
+	return v->st == X86_DECODE_OK && !v->cs_ok && v->insn.map == 1 && v->insn.opcode == 0xae &&
+	       v->insn.mod == 3 && (v->insn.modrm & 7) != 0 && strstr(v->mm_mn, "fence") != NULL;
 }
 
 /*
@@ -452,8 +459,8 @@ static int move_prefix_last(const uint8_t *b, size_t n, const struct prefix_scan
  * ignores a 66/67 followed by another prefix on some opcodes (CALL/JMP rel, JCXZ) and a
  * mandatory F2/F3 followed by a segment prefix. With the prefix moved last, it agrees.
  */
-static int match_prefix_not_last(struct oracle *o, const uint8_t *b, size_t n,
-				      enum x86_mode m, const struct verdict *v)
+static int match_prefix_not_last(struct oracle *o, const uint8_t *b, size_t n, enum x86_mode m,
+				 const struct verdict *v)
 {
 	struct prefix_scan s;
 	uint8_t c[MAX_BYTES];
@@ -489,8 +496,8 @@ static int match_mmx_movq(struct oracle *o, const uint8_t *b, size_t n, enum x86
 static int match_cbw_cwd_16bit(struct oracle *o, const uint8_t *b, size_t n, enum x86_mode m,
 			       const struct verdict *v)
 {
-	return m == X86_MODE_16 && v->st == X86_DECODE_OK && v->cs_ok &&
-	       v->cs_len == v->insn.len && v->insn.map == 0 &&
+	return m == X86_MODE_16 && v->st == X86_DECODE_OK && v->cs_ok && v->cs_len == v->insn.len &&
+	       v->insn.map == 0 &&
 	       ((strcmp(v->mm_mn, "cbw") == 0 && strcmp(v->cs_mn, "cwde") == 0) ||
 		(strcmp(v->mm_mn, "cwd") == 0 && strcmp(v->cs_mn, "cdq") == 0));
 }
@@ -500,8 +507,8 @@ static int match_cbw_cwd_16bit(struct oracle *o, const uint8_t *b, size_t n, enu
  * ADDPD in every mode, SDM Vol. 2 ADDPD). Checked by decoding the same instruction as
  * 32-bit code with a 67, which keeps the 16-bit addressing: there Capstone agrees.
  */
-static int match_sse_prefix_16bit(struct oracle *o, const uint8_t *b, size_t n,
-				  enum x86_mode m, const struct verdict *v)
+static int match_sse_prefix_16bit(struct oracle *o, const uint8_t *b, size_t n, enum x86_mode m,
+				  const struct verdict *v)
 {
 	uint8_t c[MAX_BYTES];
 	struct verdict w;
@@ -538,8 +545,8 @@ static int match_moffs_66_67(struct oracle *o, const uint8_t *b, size_t n, enum 
  * 3DNow! has no operation with suffix 0E (AMD 3DNow! manual, Table 8); Capstone calls
  * 0F 0F /r 0E "femms" (which is 0F 0E). The host has no 3DNow! at all (#UD).
  */
-static int match_3dnow_suffix_0e(struct oracle *o, const uint8_t *b, size_t n,
-				 enum x86_mode m, const struct verdict *v)
+static int match_3dnow_suffix_0e(struct oracle *o, const uint8_t *b, size_t n, enum x86_mode m,
+				 const struct verdict *v)
 {
 	return v->st == X86_DECODE_UD && v->cs_ok && strcmp(v->cs_mn, "femms") == 0 &&
 	       v->cs_len > 2 && b[v->cs_len - 1] == 0x0e;
@@ -550,8 +557,8 @@ static int match_3dnow_suffix_0e(struct oracle *o, const uint8_t *b, size_t n,
  * instruction ends after ModRM (the host executes 62 B1 6C 48 5E D5 as six bytes);
  * Capstone reads one byte more.
  */
-static int match_evex_rounding_length(struct oracle *o, const uint8_t *b, size_t n,
-				      enum x86_mode m, const struct verdict *v)
+static int match_evex_rounding_length(struct oracle *o, const uint8_t *b, size_t n, enum x86_mode m,
+				      const struct verdict *v)
 {
 	struct prefix_scan s;
 
@@ -583,8 +590,8 @@ static int match_extrq_memory(struct oracle *o, const uint8_t *b, size_t n, enum
  * EXTRQ with immediates is 66 0F 78 /0 (AMD APM Vol. 4); another ModRM.reg is #UD on the
  * host (66 0F 78 FF ...). Capstone ignores the reg field.
  */
-static int match_extrq_reg_field(struct oracle *o, const uint8_t *b, size_t n,
-				 enum x86_mode m, const struct verdict *v)
+static int match_extrq_reg_field(struct oracle *o, const uint8_t *b, size_t n, enum x86_mode m,
+				 const struct verdict *v)
 {
 	struct prefix_scan s;
 
@@ -627,9 +634,9 @@ static int match_swapgs_legacy(struct oracle *o, const uint8_t *b, size_t n, enu
 }
 
 struct known_difference {
-	const char *name;	 /* the rule, as in docs/cpu.md */
-	enum x86_mode mode;	 /* mode of the example */
-	const char *example;	 /* hex bytes showing it */
+	const char *name;    /* the rule, as in docs/cpu.md */
+	enum x86_mode mode;  /* mode of the example */
+	const char *example; /* hex bytes showing it */
 	int (*match)(struct oracle *o, const uint8_t *b, size_t n, enum x86_mode m,
 		     const struct verdict *v);
 };
@@ -697,9 +704,8 @@ static void print_difference(const char *what, const uint8_t *b, size_t n, enum 
 	printf("  %s (%d-bit): ", what, (int)m);
 	for (size_t i = 0; i < n; i++)
 		printf("%02x", b[i]);
-	printf("\n    mmemu: status %d len %d %s | capstone: %s len %d %s %s\n", v->st,
-	       v->insn.len, v->mm_mn, v->cs_ok ? "ok" : "invalid", v->cs_len, v->cs_mn,
-	       v->cs_ops);
+	printf("\n    mmemu: status %d len %d %s | capstone: %s len %d %s %s\n", v->st, v->insn.len,
+	       v->mm_mn, v->cs_ok ? "ok" : "invalid", v->cs_len, v->cs_mn, v->cs_ops);
 }
 
 /* ------------------------------------------------------------------ tests */
@@ -744,11 +750,11 @@ static uint64_t seed_from_env(void)
 
 /* Tallies of one oracle run. */
 struct tally {
-	long strings;		/* byte strings tried */
-	long both;		/* both decoded an instruction */
-	long agree;		/* agreement */
-	long known[N_KNOWN];	/* differences by known class */
-	long unknown;		/* differences outside the list */
+	long strings;	     /* byte strings tried */
+	long both;	     /* both decoded an instruction */
+	long agree;	     /* agreement */
+	long known[N_KNOWN]; /* differences by known class */
+	long unknown;	     /* differences outside the list */
 };
 
 static void check_string(struct oracle *o, const uint8_t *b, size_t n, enum x86_mode m,
@@ -769,14 +775,14 @@ static void check_string(struct oracle *o, const uint8_t *b, size_t n, enum x86_
 		return;
 	}
 	if (t->unknown++ < 4000)
-		print_difference("unexplained difference", b, v.cs_ok ? (size_t)v.cs_len + 2 : n,
-				 m, &v);
+		print_difference("unexplained difference", b, v.cs_ok ? (size_t)v.cs_len + 2 : n, m,
+				 &v);
 }
 
 static void print_tally(const char *what, const struct tally *t, double seconds)
 {
-	printf("%s: %ld strings, %ld decoded by both, %ld agree, %ld unexplained, %.2f s\n",
-	       what, t->strings, t->both, t->agree, t->unknown, seconds);
+	printf("%s: %ld strings, %ld decoded by both, %ld agree, %ld unexplained, %.2f s\n", what,
+	       t->strings, t->both, t->agree, t->unknown, seconds);
 	for (size_t i = 0; i < N_KNOWN; i++)
 		if (t->known[i])
 			printf("  known difference %-20s %ld\n", known_differences[i].name,
@@ -810,8 +816,7 @@ static void random_run(enum x86_mode m, long count, uint64_t seed)
 		}
 		check_string(&o, b, MAX_BYTES, m, &t);
 	}
-	snprintf(what, sizeof(what), "random %d-bit, seed %#llx", (int)m,
-		 (unsigned long long)seed);
+	snprintf(what, sizeof(what), "random %d-bit, seed %#llx", (int)m, (unsigned long long)seed);
 	print_tally(what, &t, now_seconds() - t0);
 	oracle_close(&o);
 	assert_int_equal(t.unknown, 0);

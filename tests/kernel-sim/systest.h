@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kernel-sim/exec.h"
 #include "kernel-sim/fs.h"
 #include "kernel-sim/ptrace.h"
 #include "kernel-sim/sched.h"
@@ -77,7 +78,7 @@ static inline int st_rm(const char *path, const struct stat *sb, int flag, struc
 static inline void st_free(struct st *s)
 {
 	nftw(s->dir, st_rm, 16, FTW_DEPTH | FTW_PHYS);
-	task_free(s->k, s->task);
+	release_task(s->k, s->task);
 	mmt_free(s->t);
 	free(s);
 }

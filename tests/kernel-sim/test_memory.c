@@ -5,12 +5,15 @@
  * expected outcomes are Linux's (mm/memory.c, arch/x86/mm/fault.c), and the PTE bits are
  * checked against the SDM's bit positions.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -389,6 +392,42 @@ static void test_fault_shared_file_write_dirties_page_cache(void **state)
 	free(buf);
 }
 
+static void test_fault_host_file_pages_read_with_pread(void **state)
+{
+	struct mmt *t = *state;
+	char path[] = "/tmp/mmemu-test-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	uint8_t page[PG];
+	for (unsigned i = 0; i < 3; i++) {
+		memset(page, (int)(0x30 + i), sizeof(page));
+		assert_int_equal(write(fd, page, i < 2 ? PG : 10), i < 2 ? (ssize_t)PG : 10);
+	}
+	struct stat st;
+	assert_int_equal(fstat(fd, &st), 0);
+	close(fd);
+	int err = 0;
+	struct file *f = file_open_host(t->k, path, FMODE_READ, &err);
+	unlink(path);
+	assert_non_null(f);
+	assert_int_equal(err, 0);
+	assert_int_equal(f->f_inode->i_size, 2 * PG + 10);
+	assert_int_equal(f->f_inode->i_ino, st.st_ino);
+	assert_int_equal(vm_mmap(t->k, t->mm, f, BASE, 3 * PG, PROT_READ, MAP_PRIVATE | MAP_FIXED,
+				 0),
+			 BASE);
+	assert_int_equal(uread8(t->k, t->mm, BASE + PG + 7), 0x31);
+	assert_int_equal(uread8(t->k, t->mm, BASE + 2 * PG + 9), 0x32);
+	assert_int_equal(uread8(t->k, t->mm, BASE + 2 * PG + 10), 0);
+	mmput(t->k, t->mm);
+	t->mm = NULL;
+	fput(t->k, f);
+	assert_null(file_open_host(t->k, "/nonexistent/mmemu", FMODE_READ, &err));
+	assert_int_equal(err, -ENOENT);
+	assert_null(file_open_host(t->k, "/tmp", FMODE_READ, &err));
+	assert_int_equal(err, -EACCES);
+}
+
 static void test_fault_file_beyond_eof_sigbus(void **state)
 {
 	struct mmt *t = *state;
@@ -575,6 +614,7 @@ int main(void)
 		T(test_fault_file_random_advice_reads_one_page),
 		T(test_fault_private_file_write_copies_and_keeps_file_page),
 		T(test_fault_shared_file_write_dirties_page_cache),
+		T(test_fault_host_file_pages_read_with_pread),
 		T(test_fault_file_beyond_eof_sigbus),
 		T(test_fault_shared_anonymous_visible_through_both_mappings),
 		T(test_fault_populate_maps_every_page_writable),

@@ -51,12 +51,12 @@ static void test_signal_frame_64_has_linux_layout(void **state)
 {
 	struct st *s = st_new();
 	struct pt_regs r, before;
-	sigaction64(s, SIGSEGV, HANDLER, SA_SIGINFO | SA_RESTORER, sigmask(SIGUSR2));
+	sigaction64(s, SIGSEGV, HANDLER, SA_SIGINFO | SA_RESTORER, ksigmask(SIGUSR2));
 	distinct_regs(s, &r);
 	before = r;
 	/* A user write to the unmapped page at 0x10. */
 	exc_page_fault(s->k, &r, X86_PF_USER | X86_PF_WRITE, 0x10);
-	assert_true(s->task->signal->pending & sigmask(SIGSEGV));
+	assert_true(s->task->signal->pending & ksigmask(SIGSEGV));
 	exit_to_user_mode(s->k, &r);
 	assert_false(s->task->exited);
 	uint64_t f = r.sp;
@@ -86,7 +86,7 @@ static void test_signal_frame_64_has_linux_layout(void **state)
 	assert_int_equal(uget32(s, f + 312 + 8), SEGV_MAPERR);
 	assert_int_equal(uget64(s, f + 312 + 16), 0x10);
 	/* While the handler runs: SIGSEGV and sa_mask are blocked. */
-	assert_int_equal(s->task->signal->blocked, sigmask(SIGSEGV) | sigmask(SIGUSR2));
+	assert_int_equal(s->task->signal->blocked, ksigmask(SIGSEGV) | ksigmask(SIGUSR2));
 	st_free(s);
 }
 
@@ -227,7 +227,7 @@ static void test_signal_masks_defer_and_flags_apply(void **state)
 {
 	struct st *s = st_new();
 	struct pt_regs r;
-	uint64_t set = sigmask(SIGUSR1);
+	uint64_t set = ksigmask(SIGUSR1);
 	uint64_t p = uput(s, 1024, &set, 8);
 	sigaction64(s, SIGUSR1, HANDLER, SA_RESTORER | SA_RESETHAND | SA_NODEFER, 0);
 	assert_int_equal(sys64(s, __NR_rt_sigprocmask, SIG_BLOCK, p, 0, 8, 0, 0), 0);
@@ -238,14 +238,14 @@ static void test_signal_masks_defer_and_flags_apply(void **state)
 	exit_to_user_mode(s->k, &r);
 	assert_int_equal(r.ip, 0x401234); /* blocked: not delivered */
 	assert_int_equal(sys64(s, __NR_rt_sigpending, s->scratch + 2048, 8, 0, 0, 0, 0), 0);
-	assert_int_equal(uget64(s, s->scratch + 2048), sigmask(SIGUSR1));
+	assert_int_equal(uget64(s, s->scratch + 2048), ksigmask(SIGUSR1));
 	assert_int_equal(sys64(s, __NR_rt_sigprocmask, SIG_UNBLOCK, p, s->scratch + 2048, 8, 0, 0), 0);
-	assert_int_equal(uget64(s, s->scratch + 2048), sigmask(SIGUSR1)); /* the old mask */
+	assert_int_equal(uget64(s, s->scratch + 2048), ksigmask(SIGUSR1)); /* the old mask */
 	exit_to_user_mode(s->k, &r);
 	assert_int_equal(r.ip, HANDLER);
-	/* SA_NODEFER: not blocked in the handler; SA_RESETHAND: back to SIG_DFL. */
+	/* SA_NODEFER: not blocked in the handler; SA_RESETHAND: back to KSIG_DFL. */
 	assert_int_equal(s->task->signal->blocked, 0);
-	assert_int_equal(s->task->signal->action[SIGUSR1 - 1].handler, SIG_DFL);
+	assert_int_equal(s->task->signal->action[SIGUSR1 - 1].handler, KSIG_DFL);
 	/* SIGKILL cannot be caught; SIGCHLD's default is to ignore. */
 	assert_int_equal(sys64(s, __NR_rt_sigaction, SIGKILL, p, 0, 8, 0, 0), -EINVAL);
 	assert_int_equal(sys64(s, __NR_kill, (uint64_t)s->task->pid, SIGCHLD, 0, 0, 0, 0), 0);
@@ -266,15 +266,15 @@ static void test_signal_rt_sigaction_returns_old_action(void **state)
 {
 	struct st *s = st_new();
 	uint64_t old[4];
-	sigaction64(s, SIGINT, HANDLER, SA_RESTORER | SA_RESTART, sigmask(SIGHUP));
-	const uint64_t ign[4] = {SIG_IGN, 0, 0, 0};
+	sigaction64(s, SIGINT, HANDLER, SA_RESTORER | SA_RESTART, ksigmask(SIGHUP));
+	const uint64_t ign[4] = {KSIG_IGN, 0, 0, 0};
 	uint64_t p = uput(s, 1024, ign, sizeof(ign));
 	assert_int_equal(sys64(s, __NR_rt_sigaction, SIGINT, p, s->scratch + 2048, 8, 0, 0), 0);
 	uget(s, s->scratch + 2048, old, sizeof(old));
 	assert_int_equal(old[0], HANDLER);
 	assert_int_equal(old[1], SA_RESTORER | SA_RESTART);
 	assert_int_equal(old[2], RESTORER);
-	assert_int_equal(old[3], sigmask(SIGHUP));
+	assert_int_equal(old[3], ksigmask(SIGHUP));
 	/* An ignored signal is dropped. */
 	assert_int_equal(sys64(s, __NR_kill, 0, SIGINT, 0, 0, 0, 0), 0);
 	assert_int_equal(s->task->signal->pending, 0);

@@ -236,7 +236,7 @@ static void test_syscall_pipe_carries_bytes_and_reports_eof_and_epipe(void **sta
 	uget(s, s->scratch, fds, sizeof(fds));
 	assert_int_equal(sys64(s, __NR_close, (uint64_t)fds[0], 0, 0, 0, 0, 0), 0);
 	assert_int_equal(sys64(s, __NR_write, (uint64_t)fds[1], msg, 3, 0, 0, 0), -EPIPE);
-	assert_true(s->task->signal->pending & sigmask(SIGPIPE));
+	assert_true(s->task->signal->pending & ksigmask(SIGPIPE));
 	st_free(s);
 }
 

@@ -7,7 +7,7 @@
  * calls "undefined" get the values of the reference processor (AMD Zen); each such choice
  * is marked "host:" below and listed in docs/cpu.md.
  */
-#include "cpu/alu.h"
+#include "cpu/alu_ref.h"
 
 static uint64_t size_mask(unsigned size)
 {
@@ -202,7 +202,8 @@ uint64_t alu_shift(enum x86_shift_op op, unsigned size, uint64_t a, unsigned cou
 		unsigned c = count < bits ? count : bits - 1;
 
 		r = (uint64_t)(signed_value(size, a) >> c) & m;
-		cf = (uint64_t)(signed_value(size, a) >> (count <= bits ? count - 1 : bits - 1)) & 1;
+		cf =
+		    (uint64_t)(signed_value(size, a) >> (count <= bits ? count - 1 : bits - 1)) & 1;
 		of = 0;
 		break;
 	}
@@ -280,8 +281,8 @@ uint64_t alu_shrd(unsigned size, uint64_t a, uint64_t b, unsigned count, uint64_
 	pair = ((unsigned __int128)b << bits) | a;
 	r = (uint64_t)(pair >> count) & m;
 	cf = (uint64_t)(pair >> (count - 1)) & 1;
-	shift_double_flags(size, r, cf,
-			   !!(r & sign_bit(size)) != !!(r & (sign_bit(size) >> 1)), rflags);
+	shift_double_flags(size, r, cf, !!(r & sign_bit(size)) != !!(r & (sign_bit(size) >> 1)),
+			   rflags);
 	return r;
 }
 
@@ -289,10 +290,8 @@ uint64_t alu_shrd(unsigned size, uint64_t a, uint64_t b, unsigned count, uint64_
  * mul_flags - CF = OF = the product does not fit in the low half; SF, ZF, AF and PF are
  * undefined. host: unchanged.
  */
-static void mul_flags(unsigned size, int overflow, uint64_t lo, uint64_t *rflags)
+static void mul_flags(int overflow, uint64_t *rflags)
 {
-	(void)size;
-	(void)lo;
 	set_flags(rflags, X86_FLAGS_CF | X86_FLAGS_OF,
 		  flag_if(overflow, X86_FLAGS_CF | X86_FLAGS_OF));
 }
@@ -304,7 +303,7 @@ uint64_t alu_mul(unsigned size, uint64_t a, uint64_t b, uint64_t *hi, uint64_t *
 	uint64_t lo = (uint64_t)p & m;
 
 	*hi = (uint64_t)(p >> (8 * size)) & m;
-	mul_flags(size, *hi != 0, lo, rflags);
+	mul_flags(*hi != 0, rflags);
 	return lo;
 }
 
@@ -315,7 +314,7 @@ uint64_t alu_imul(unsigned size, uint64_t a, uint64_t b, uint64_t *hi, uint64_t 
 	uint64_t lo = (uint64_t)p & m;
 
 	*hi = (uint64_t)(p >> (8 * size)) & m;
-	mul_flags(size, p != signed_value(size, lo), lo, rflags);
+	mul_flags(p != signed_value(size, lo), rflags);
 	return lo;
 }
 
@@ -327,12 +326,9 @@ uint64_t alu_imul_trunc(unsigned size, uint64_t a, uint64_t b, uint64_t *rflags)
 }
 
 /* div_flags - all six are undefined. host: CF, OF unchanged, SF = ZF = PF = 0, AF = 1. */
-static void div_flags(unsigned size, uint64_t q, uint64_t *rflags)
+static void div_flags(uint64_t *rflags)
 {
-	(void)size;
-	(void)q;
-	set_flags(rflags, X86_FLAGS_SF | X86_FLAGS_ZF | X86_FLAGS_PF | X86_FLAGS_AF,
-		  X86_FLAGS_AF);
+	set_flags(rflags, X86_FLAGS_SF | X86_FLAGS_ZF | X86_FLAGS_PF | X86_FLAGS_AF, X86_FLAGS_AF);
 }
 
 int alu_div(unsigned size, uint64_t hi, uint64_t lo, uint64_t divisor, uint64_t *quot,
@@ -350,7 +346,7 @@ int alu_div(unsigned size, uint64_t hi, uint64_t lo, uint64_t divisor, uint64_t 
 		return -1;
 	*quot = (uint64_t)q;
 	*rem = (uint64_t)(dividend % divisor);
-	div_flags(size, *quot, rflags);
+	div_flags(rflags);
 	return 0;
 }
 
@@ -372,12 +368,11 @@ int alu_idiv(unsigned size, uint64_t hi, uint64_t lo, uint64_t divisor, uint64_t
 		return -1;
 	*quot = (uint64_t)q & m;
 	*rem = (uint64_t)(dividend % d) & m;
-	div_flags(size, *quot, rflags);
+	div_flags(rflags);
 	return 0;
 }
 
-uint64_t alu_bit(enum x86_bit_op op, unsigned size, uint64_t a, uint64_t bitoff,
-		 uint64_t *rflags)
+uint64_t alu_bit(enum x86_bit_op op, unsigned size, uint64_t a, uint64_t bitoff, uint64_t *rflags)
 {
 	uint64_t bit = 1ull << (bitoff % (8 * size));
 	uint64_t m = size_mask(size);
@@ -404,8 +399,7 @@ uint64_t alu_bit(enum x86_bit_op op, unsigned size, uint64_t a, uint64_t bitoff,
 static void scan_flags(unsigned size, uint64_t src, uint64_t index, uint64_t *rflags)
 {
 	set_flags(rflags, X86_FLAGS_STATUS,
-		  flag_if(src == 0, X86_FLAGS_ZF) |
-		      (szp(size, src ? index : 0) & X86_FLAGS_PF));
+		  flag_if(src == 0, X86_FLAGS_ZF) | (szp(size, src ? index : 0) & X86_FLAGS_PF));
 }
 
 uint64_t alu_bsf(unsigned size, uint64_t dst, uint64_t src, uint64_t *rflags)

@@ -1,0 +1,332 @@
+/*
+ * cpu/cpu_internal.h - what the interpreter's files share: operand access, guest memory
+ * through the MMU, the fault helpers and the dispatch registration. Not for use outside
+ * cpu/.
+ *
+ * Operand conventions: sizes are in bytes (1, 2, 4, 8). A register write of 4 bytes
+ * zero-extends to 64 bits, 1 and 2 bytes merge (SDM Vol. 1, 3.4.1.1). The byte registers
+ * 4-7 are AH, CH, DH, BH unless the instruction has a REX prefix.
+ */
+#ifndef MMEMU_CPU_CPU_INTERNAL_H
+#define MMEMU_CPU_CPU_INTERNAL_H
+
+#include <string.h>
+
+#include "cpu/cpu.h"
+#include "cpu/decode.h"
+#include "cpu/icache.h"
+#include "mmu/mmu.h"
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+/* Wildcards of cpu_ops_set. */
+#define CPU_ANY (-1)
+
+/*
+ * Sets the handler of (map, opcode, mandatory-prefix column, ModRM.reg); col and reg may
+ * be CPU_ANY. A later registration overrides an earlier one.
+ */
+void cpu_ops_set(struct cpu_ops *ops, unsigned map, unsigned opcode, int col, int reg,
+		 cpu_exec_fn fn);
+
+/* Registration functions of the instruction families (one per exec_*.c file). */
+void exec_int_register(struct cpu_ops *ops, struct cpu_features *feat);
+void exec_shift_register(struct cpu_ops *ops, struct cpu_features *feat);
+void exec_muldiv_register(struct cpu_ops *ops, struct cpu_features *feat);
+void exec_bit_register(struct cpu_ops *ops, struct cpu_features *feat);
+void exec_string_register(struct cpu_ops *ops, struct cpu_features *feat);
+void exec_ctrl_register(struct cpu_ops *ops, struct cpu_features *feat);
+void exec_stack_register(struct cpu_ops *ops, struct cpu_features *feat);
+void exec_system_register(struct cpu_ops *ops, struct cpu_features *feat);
+void exec_seg_register(struct cpu_ops *ops, struct cpu_features *feat);
+
+/* -d in_asm: logs the instruction of len bytes at linear la (cpu/disas.c). */
+void cpu_log_insn(struct cpu *cpu, uint64_t la, const uint8_t *bytes, unsigned len);
+/* Releases the Capstone handles. */
+void cpu_disas_close(struct cpu *cpu);
+
+/* ---- faults ---- */
+
+/* Sets cpu->fault to vec with error code err (has_err) and returns false. */
+static inline bool cpu_fault(struct cpu *cpu, uint8_t vec, bool has_err, uint32_t err)
+{
+	cpu->fault = (struct x86_fault){.vector = vec, .has_error_code = has_err,
+					.error_code = err};
+	return false;
+}
+
+static inline bool cpu_ud(struct cpu *cpu)
+{
+	return cpu_fault(cpu, X86_VEC_UD, false, 0);
+}
+
+static inline bool cpu_gp(struct cpu *cpu, uint32_t err)
+{
+	return cpu_fault(cpu, X86_VEC_GP, true, err);
+}
+
+static inline unsigned cpu_cpl(const struct cpu *cpu)
+{
+	return cpu->mmu->cpl;
+}
+
+/* ---- sizes ---- */
+
+static inline uint64_t size_mask(unsigned size)
+{
+	return size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
+}
+
+static inline uint64_t size_sign(unsigned size)
+{
+	return 1ULL << (size * 8 - 1);
+}
+
+/* v sign-extended from size bytes to 64 bits. */
+static inline int64_t sext(uint64_t v, unsigned size)
+{
+	unsigned sh = 64 - 8 * size;
+	return (int64_t)(v << sh) >> sh;
+}
+
+/* ---- registers ---- */
+
+static inline bool byte_reg_is_high(const struct x86_instr *in, unsigned r)
+{
+	return r >= 4 && r < 8 && !(in->flags & X86_INSN_REX);
+}
+
+static inline uint64_t reg_read(const struct cpu *cpu, const struct x86_instr *in, unsigned r,
+				unsigned size)
+{
+	if (size == 1) {
+		if (byte_reg_is_high(in, r))
+			return (cpu->gpr[r - 4] >> 8) & 0xff;
+		return cpu->gpr[r] & 0xff;
+	}
+	return cpu->gpr[r] & size_mask(size);
+}
+
+static inline void reg_write(struct cpu *cpu, const struct x86_instr *in, unsigned r,
+			     unsigned size, uint64_t v)
+{
+	switch (size) {
+	case 1:
+		if (byte_reg_is_high(in, r))
+			cpu->gpr[r - 4] = (cpu->gpr[r - 4] & ~0xff00ULL) | ((v & 0xff) << 8);
+		else
+			cpu->gpr[r] = (cpu->gpr[r] & ~0xffULL) | (v & 0xff);
+		break;
+	case 2:
+		cpu->gpr[r] = (cpu->gpr[r] & ~0xffffULL) | (v & 0xffff);
+		break;
+	case 4:
+		cpu->gpr[r] = (uint32_t)v;
+		break;
+	default:
+		cpu->gpr[r] = v;
+	}
+}
+
+/* A register by full number without byte-register aliasing (for sizes 2, 4, 8). */
+static inline void gpr_write(struct cpu *cpu, unsigned r, unsigned size, uint64_t v)
+{
+	reg_write(cpu, NULL, r, size < 2 ? 2 : size, v);
+}
+
+/* ---- addresses ---- */
+
+/* The effective address of in's memory operand (offset in its segment), truncated to the
+ * address size. RIP-relative addresses are relative to the next instruction. */
+static inline uint64_t cpu_ea(const struct cpu *cpu, const struct x86_instr *in)
+{
+	uint64_t ea = (uint64_t)in->disp;
+	if (in->base != X86_GPR_NONE)
+		ea += in->base == X86_GPR_RIP ? cpu->next_rip : cpu->gpr[in->base];
+	if (in->index != X86_GPR_NONE)
+		ea += cpu->gpr[in->index] * in->scale;
+	return ea & size_mask(in->addrsize);
+}
+
+/* The segment of in's memory operand: the override, else SS for rSP/rBP-based forms. */
+static inline unsigned insn_seg(const struct x86_instr *in)
+{
+	if (in->seg != X86_SEG_NONE)
+		return in->seg;
+	return (in->base == RSP || in->base == RBP) ? SEG_SS : SEG_DS;
+}
+
+/* Linear address of off in segment seg for an access of size bytes of kind (MMU_READ,
+ * MMU_WRITE). 64-bit mode: FS/GS add their base, the MMU checks canonicality; otherwise
+ * the segmentation unit checks type and limit. */
+static inline bool cpu_linear(struct cpu *cpu, unsigned seg, uint64_t off, unsigned size,
+			      unsigned kind, uint64_t *la)
+{
+	if (likely(cpu->mode == X86_MODE_64)) {
+		*la = off + (seg >= SEG_FS ? cpu->mmu->seg.sreg[seg].base : 0);
+		return true;
+	}
+	return seg_linear(cpu->mmu, (enum seg_reg)seg, off, size, kind, la, &cpu->fault);
+}
+
+/* ---- guest memory (linear) ---- */
+
+bool cpu_write_la_slow(struct cpu *cpu, uint64_t la, unsigned size, uint64_t val,
+		       unsigned flags);
+
+/* Writes size bytes at la; a write into a page holding cached decodings drops them
+ * (self-modifying code). */
+static inline bool cpu_write_la(struct cpu *cpu, uint64_t la, unsigned size, uint64_t val,
+				unsigned flags)
+{
+	struct mmu *m = cpu->mmu;
+	struct tlb_fast_entry *fe = mmu_fast_lookup(m, la, size, flags | MMU_WRITE);
+	if (likely(fe != NULL)) {
+		uint8_t *host = (uint8_t *)(uintptr_t)(la + fe->addend);
+		icache_note_write(cpu->icache, m->bus, host);
+		memcpy(host, &val, size);
+		return true;
+	}
+	return cpu_write_la_slow(cpu, la, size, val, flags);
+}
+
+static inline bool cpu_read_la(struct cpu *cpu, uint64_t la, unsigned size, uint64_t *v,
+			       unsigned flags)
+{
+	return mmu_read(cpu->mmu, la, size, v, flags, &cpu->fault);
+}
+
+/* ---- guest memory (segment:offset) ---- */
+
+static inline unsigned seg_flags(unsigned seg)
+{
+	return seg == SEG_SS ? MMU_STACK : 0;
+}
+
+static inline bool cpu_read_mem(struct cpu *cpu, unsigned seg, uint64_t off, unsigned size,
+				uint64_t *v)
+{
+	uint64_t la;
+	if (!cpu_linear(cpu, seg, off, size, MMU_READ, &la))
+		return false;
+	return cpu_read_la(cpu, la, size, v, seg_flags(seg));
+}
+
+static inline bool cpu_write_mem(struct cpu *cpu, unsigned seg, uint64_t off, unsigned size,
+				 uint64_t v)
+{
+	uint64_t la;
+	if (!cpu_linear(cpu, seg, off, size, MMU_WRITE, &la))
+		return false;
+	return cpu_write_la(cpu, la, size, v, seg_flags(seg));
+}
+
+/* Checks that [off, off+size) of seg is writable without writing (for instructions that
+ * must not change anything before a later access faults). */
+bool cpu_probe_write(struct cpu *cpu, unsigned seg, uint64_t off, unsigned size);
+
+/* ---- ModRM r/m operands ---- */
+
+static inline bool rm_read(struct cpu *cpu, const struct x86_instr *in, unsigned size,
+			   uint64_t *v)
+{
+	if (in->mod == 3) {
+		*v = reg_read(cpu, in, in->rm, size);
+		return true;
+	}
+	return cpu_read_mem(cpu, insn_seg(in), cpu_ea(cpu, in), size, v);
+}
+
+static inline bool rm_write(struct cpu *cpu, const struct x86_instr *in, unsigned size,
+			    uint64_t v)
+{
+	if (in->mod == 3) {
+		reg_write(cpu, in, in->rm, size, v);
+		return true;
+	}
+	return cpu_write_mem(cpu, insn_seg(in), cpu_ea(cpu, in), size, v);
+}
+
+/* ---- stack ---- */
+
+/* The stack's address size: 8 in 64-bit mode, else 4 or 2 by SS.B. */
+static inline unsigned stack_asize(const struct cpu *cpu)
+{
+	if (cpu->mode == X86_MODE_64)
+		return 8;
+	return cpu->mmu->seg.sreg[SEG_SS].db ? 4 : 2;
+}
+
+/* Pushes size bytes; RSP changes only when the write succeeded. */
+static inline bool cpu_push(struct cpu *cpu, unsigned size, uint64_t v)
+{
+	unsigned as = stack_asize(cpu);
+	uint64_t sp = (cpu->gpr[RSP] - size) & size_mask(as);
+	if (!cpu_write_mem(cpu, SEG_SS, sp, size, v))
+		return false;
+	gpr_write(cpu, RSP, as, sp);
+	return true;
+}
+
+/* Reads the value size bytes at RSP + off without popping. */
+static inline bool cpu_stack_peek(struct cpu *cpu, unsigned off, unsigned size, uint64_t *v)
+{
+	unsigned as = stack_asize(cpu);
+	return cpu_read_mem(cpu, SEG_SS, (cpu->gpr[RSP] + off) & size_mask(as), size, v);
+}
+
+static inline void cpu_stack_adjust(struct cpu *cpu, int64_t delta)
+{
+	unsigned as = stack_asize(cpu);
+	gpr_write(cpu, RSP, as, (cpu->gpr[RSP] + (uint64_t)delta) & size_mask(as));
+}
+
+static inline bool cpu_pop(struct cpu *cpu, unsigned size, uint64_t *v)
+{
+	if (!cpu_stack_peek(cpu, 0, size, v))
+		return false;
+	cpu_stack_adjust(cpu, size);
+	return true;
+}
+
+/* ---- condition codes ---- */
+
+/* The condition cc (the low four bits of Jcc/SETcc/CMOVcc) under rflags (SDM Vol. 1,
+ * Table B-1). */
+static inline bool cpu_cond(uint64_t rf, unsigned cc)
+{
+	bool r;
+	switch (cc >> 1) {
+	case 0: r = rf & RFLAGS_OF; break;
+	case 1: r = rf & RFLAGS_CF; break;
+	case 2: r = rf & RFLAGS_ZF; break;
+	case 3: r = rf & (RFLAGS_CF | RFLAGS_ZF); break;
+	case 4: r = rf & RFLAGS_SF; break;
+	case 5: r = rf & RFLAGS_PF; break;
+	case 6: r = !(rf & RFLAGS_SF) != !(rf & RFLAGS_OF); break;
+	default: r = (rf & RFLAGS_ZF) || (!(rf & RFLAGS_SF) != !(rf & RFLAGS_OF)); break;
+	}
+	return r != (cc & 1);
+}
+
+/* ---- control transfers ---- */
+
+/* Sets the next RIP to target, truncated to the operand size outside 64-bit mode, with
+ * the CS limit check of legacy modes (#GP(0)). */
+bool cpu_branch(struct cpu *cpu, uint64_t target, unsigned opsize);
+
+/* Delivers software interrupt vec (INT n, INT3, INTO, INT1) returning to rip; false with
+ * cpu->fault when delivery faulted (nothing changed: the fault is the INT's own). */
+bool cpu_deliver_soft(struct cpu *cpu, uint8_t vec, uint64_t rip, bool check_dpl);
+
+/* Loads CS with a flat descriptor cache for selector sel (SYSCALL/SYSRET and delivery
+ * into flat kernel code use it) and recomputes the mode. */
+void cpu_load_flat_cs(struct cpu *cpu, uint16_t sel, unsigned dpl, bool l, bool db);
+void cpu_load_flat_ss(struct cpu *cpu, uint16_t sel, unsigned dpl);
+
+/* Reads the 8-byte descriptor (16 with wide) of sel from the GDT/LDT into *d; #GP(sel)
+ * beyond the table limit, #PF from the table read. */
+bool cpu_read_descriptor(struct cpu *cpu, uint16_t sel, bool wide, struct seg_cache *d);
+
+#endif /* MMEMU_CPU_CPU_INTERNAL_H */

@@ -1,0 +1,518 @@
+/*
+ * cpu/exec.c - the fetch-decode-execute loop and the dispatch table.
+ *
+ * One step: translate RIP (the MMU's fetch fast path), look the physical address up in the
+ * decoded-instruction cache (decode on a miss), call the handler the dispatch table names
+ * for the instruction's (map, opcode, mandatory prefix, ModRM.reg), and retire it: RIP
+ * takes the handler's next_rip and the virtual clock ticks. A handler that faults leaves
+ * RIP at the instruction and the loop delivers the fault through the IDT (cpu/exception.c),
+ * so exceptions are precise.
+ *
+ * Dispatch is a table, filled by one registration function per instruction family
+ * (exec_int.c, exec_shift.c, ...). A new family (x87, SSE) adds its handlers with one
+ * line in the registrars[] list below; nothing else here changes.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu/alu.h"
+#include "cpu/cpu_internal.h"
+#include "cpu/icache.h"
+#include "cpu/opcode_table.h"
+
+/* The instruction families, in registration order (a later one may override). */
+static void (*const registrars[])(struct cpu_ops *, struct cpu_features *) = {
+	exec_int_register,    exec_shift_register,  exec_muldiv_register,
+	exec_bit_register,    exec_string_register, exec_ctrl_register,
+	exec_stack_register,  exec_system_register, exec_seg_register,
+};
+
+void cpu_ops_set(struct cpu_ops *ops, unsigned map, unsigned opcode, int col, int reg,
+		 cpu_exec_fn fn)
+{
+	for (int c = 0; c < 4; c++) {
+		if (col != CPU_ANY && c != col)
+			continue;
+		for (int r = 0; r < 8; r++)
+			if (reg == CPU_ANY || r == reg)
+				ops->fn[map][opcode][c][r] = fn;
+	}
+}
+
+int cpu_init(struct cpu *cpu, struct mmu *mmu)
+{
+	memset(cpu, 0, sizeof(*cpu));
+	cpu->mmu = mmu;
+	cpu->ops = calloc(1, sizeof(*cpu->ops));
+	cpu->icache = icache_create(mmu->bus);
+	if (!cpu->ops || !cpu->icache) {
+		cpu_destroy(cpu);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < sizeof(registrars) / sizeof(registrars[0]); i++)
+		registrars[i](cpu->ops, &cpu->features);
+	cpu->rflags = RFLAGS_FIXED1;
+	cpu->mxcsr = 0x1f80;
+	cpu->fpu.fcw = 0x037f;
+	cpu->fpu.ftw = 0xffff;
+	cpu->xcr0 = 1;
+	cpu->pat = 0x0007040600070406ULL;
+	cpu->msg_out = stderr;
+	cpu_update_mode(cpu);
+	return 0;
+}
+
+void cpu_destroy(struct cpu *cpu)
+{
+	free(cpu->ops);
+	icache_destroy(cpu->icache);
+	cpu_disas_close(cpu);
+	cpu->ops = NULL;
+	cpu->icache = NULL;
+}
+
+void cpu_update_mode(struct cpu *cpu)
+{
+	const struct seg_cache *cs = &cpu->mmu->seg.sreg[SEG_CS];
+	if ((cpu->mmu->efer & EFER_LMA) && cs->l)
+		cpu->mode = X86_MODE_64;
+	else
+		cpu->mode = cs->db ? X86_MODE_32 : X86_MODE_16;
+}
+
+void cpu_set_rflags(struct cpu *cpu, uint64_t rflags)
+{
+	cpu->rflags = (rflags & 0x3f7fd5ULL) | RFLAGS_FIXED1;
+	mmu_set_ac(cpu->mmu, (cpu->rflags & RFLAGS_AC) != 0);
+}
+
+void cpu_request_stop(struct cpu *cpu)
+{
+	cpu->stop_requested = true;
+}
+
+/* ---- flat segments ---- */
+
+static struct seg_cache flat_cache(uint16_t sel, uint8_t type, unsigned dpl, bool l, bool db)
+{
+	return (struct seg_cache){.selector = sel, .base = 0, .limit = 0xffffffffu,
+				  .type = type, .dpl = (uint8_t)dpl, .s = true, .p = true,
+				  .l = l, .db = db, .g = true, .usable = true};
+}
+
+void cpu_load_flat_cs(struct cpu *cpu, uint16_t sel, unsigned dpl, bool l, bool db)
+{
+	struct seg_cache c = flat_cache(sel, SEG_TYPE_CODE | SEG_TYPE_R | SEG_TYPE_A, dpl, l, db);
+	seg_set_cache(cpu->mmu, SEG_CS, &c);
+	cpu_update_mode(cpu);
+}
+
+void cpu_load_flat_ss(struct cpu *cpu, uint16_t sel, unsigned dpl)
+{
+	struct seg_cache c = flat_cache(sel, SEG_TYPE_W | SEG_TYPE_A, dpl, false, true);
+	seg_set_cache(cpu->mmu, SEG_SS, &c);
+}
+
+static void load_flat_data(struct cpu *cpu, uint16_t sel, unsigned dpl)
+{
+	static const enum seg_reg regs[] = {SEG_DS, SEG_ES, SEG_SS, SEG_FS, SEG_GS};
+	for (size_t i = 0; i < sizeof(regs) / sizeof(regs[0]); i++) {
+		struct seg_cache c = flat_cache(sel, SEG_TYPE_W | SEG_TYPE_A, dpl, false, true);
+		if (regs[i] == SEG_FS || regs[i] == SEG_GS)
+			c.base = cpu->mmu->seg.sreg[regs[i]].base;
+		seg_set_cache(cpu->mmu, regs[i], &c);
+	}
+}
+
+void cpu_enter_long_mode_flat(struct cpu *cpu, unsigned cpl)
+{
+	mmu_set_cpl(cpu->mmu, cpl);
+	load_flat_data(cpu, cpl == 3 ? __USER_DS : __KERNEL_DS, cpl);
+	cpu_load_flat_cs(cpu, cpl == 3 ? __USER_CS : __KERNEL_CS, cpl, true, false);
+}
+
+void cpu_enter_compat_mode_flat(struct cpu *cpu)
+{
+	mmu_set_cpl(cpu->mmu, 3);
+	load_flat_data(cpu, __USER_DS, 3);
+	cpu_load_flat_cs(cpu, __USER32_CS, 3, false, true);
+}
+
+void cpu_enter_protected_mode_flat(struct cpu *cpu, unsigned cpl)
+{
+	uint16_t cs = cpl == 3 ? GDT32_ENTRY_DEFAULT_USER_CS * 8 + 3 : GDT32_ENTRY_KERNEL_CS * 8;
+	uint16_t ds = cpl == 3 ? GDT32_ENTRY_DEFAULT_USER_DS * 8 + 3 : GDT32_ENTRY_KERNEL_DS * 8;
+	mmu_set_cpl(cpu->mmu, cpl);
+	load_flat_data(cpu, ds, cpl);
+	cpu_load_flat_cs(cpu, cs, cpl, false, true);
+}
+
+/* ---- memory helpers shared by the handlers ---- */
+
+/* Writes through the physical address the translation gave, with the code-page check. */
+static void write_phys(struct cpu *cpu, uint64_t pa, const void *buf, unsigned n)
+{
+	struct phys_bus *bus = cpu->mmu->bus;
+	uint8_t *p = bus_ram_ptr(bus, pa, n);
+	if (!p) {
+		uint64_t v = 0;
+		memcpy(&v, buf, n);
+		bus_store(bus, pa, v, n);
+		return;
+	}
+	icache_note_write(cpu->icache, bus, p);
+	memcpy(p, buf, n);
+}
+
+bool cpu_write_la_slow(struct cpu *cpu, uint64_t la, unsigned size, uint64_t val,
+		       unsigned flags)
+{
+	struct mmu *m = cpu->mmu;
+	uint64_t pa1, pa2 = 0, la2 = la;
+	unsigned n1 = 4096 - (unsigned)(la & 0xfff);
+	flags |= MMU_WRITE;
+	if (n1 >= size) {
+		n1 = size;
+	} else {
+		la2 = la + n1;
+		if (!(m->efer & EFER_LMA))
+			la2 &= 0xffffffffULL;
+	}
+	if (!mmu_translate(m, la, flags, &pa1, &cpu->fault))
+		return false;
+	if (n1 < size && !mmu_translate(m, la2, flags, &pa2, &cpu->fault))
+		return false;
+	write_phys(cpu, pa1, &val, n1);
+	if (n1 < size)
+		write_phys(cpu, pa2, (uint8_t *)&val + n1, size - n1);
+	return true;
+}
+
+bool cpu_probe_write(struct cpu *cpu, unsigned seg, uint64_t off, unsigned size)
+{
+	uint64_t la, pa;
+	if (!cpu_linear(cpu, seg, off, size, MMU_WRITE, &la))
+		return false;
+	unsigned flags = seg_flags(seg) | MMU_WRITE;
+	if (!mmu_translate(cpu->mmu, la, flags, &pa, &cpu->fault))
+		return false;
+	uint64_t last = la + size - 1;
+	if ((last ^ la) >> 12)
+		return mmu_translate(cpu->mmu, last, flags, &pa, &cpu->fault);
+	return true;
+}
+
+bool cpu_branch(struct cpu *cpu, uint64_t target, unsigned opsize)
+{
+	if (cpu->mode != X86_MODE_64) {
+		target &= size_mask(opsize);
+		if (target > cpu->mmu->seg.sreg[SEG_CS].limit)
+			return cpu_gp(cpu, 0);
+	} else {
+		if (opsize == 2)
+			target &= 0xffff;
+		else if (opsize == 4)
+			target &= 0xffffffffULL;
+		if (!mmu_canonical(cpu->mmu, target))
+			return cpu_gp(cpu, 0);
+	}
+	cpu->next_rip = target;
+	return true;
+}
+
+/* ---- fetch and decode ---- */
+
+/* Translates the fetch address la. *host is NULL when the code is not in RAM. */
+static inline bool fetch_translate(struct cpu *cpu, uint64_t la, uint64_t *pa,
+				   const uint8_t **host)
+{
+	struct mmu *m = cpu->mmu;
+	struct tlb_fast_entry *fe = mmu_fast_lookup(m, la, 1, MMU_FETCH);
+	if (likely(fe != NULL)) {
+		*host = (const uint8_t *)(uintptr_t)(la + fe->addend);
+		*pa = (uint64_t)(*host - m->bus->ram);
+		return true;
+	}
+	if (!mmu_translate(m, la, MMU_FETCH, pa, &cpu->fault))
+		return false;
+	*host = bus_ram_ptr(m->bus, *pa, 1);
+	return true;
+}
+
+/*
+ * The mandatory-prefix column the decoder chose (0 none, 1 66, 2 F3, 3 F2): 66 counts when
+ * it did not set the operand size; an F2/F3 the decoder consumed is absent from the REP
+ * bits, so the raw prefix bytes tell which it was.
+ */
+static unsigned prefix_column(const struct x86_instr *in, const uint8_t *bytes)
+{
+	uint8_t last_rep = 0;
+	for (unsigned i = 0; i < in->len; i++) {
+		uint8_t b = bytes[i];
+		if (b == 0xf2 || b == 0xf3)
+			last_rep = b;
+		else if (!(b == 0xf0 || b == 0x66 || b == 0x67 || b == 0x26 || b == 0x2e ||
+			   b == 0x36 || b == 0x3e || b == 0x64 || b == 0x65 ||
+			   (in->mode == X86_MODE_64 && (b & 0xf0) == 0x40)))
+			break;
+	}
+	if (last_rep && !(in->prefixes & (X86_PFX_REP | X86_PFX_REPNE)))
+		return last_rep == 0xf3 ? 2 : 3;
+	if ((in->prefixes & X86_PFX_66) && !(in->prefixes & X86_PFX_OPSIZE))
+		return 1;
+	return 0;
+}
+
+static cpu_exec_fn lookup_handler(const struct cpu *cpu, const struct x86_instr *in,
+				  const uint8_t *bytes)
+{
+	if (in->map >= CPU_OPS_MAPS || (in->flags & X86_INSN_VEX))
+		return NULL;
+	unsigned reg = (in->flags & X86_INSN_MODRM) ? (in->modrm >> 3) & 7 : 0;
+	return cpu->ops->fn[in->map][in->opcode][prefix_column(in, bytes)][reg];
+}
+
+/* Reads n instruction bytes at la through the MMU (page-crossing and non-RAM code). */
+static bool fetch_bytes(struct cpu *cpu, uint64_t la, uint8_t *buf, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t v, a = la + i;
+		if (cpu->mode != X86_MODE_64)
+			a &= 0xffffffffULL;
+		if (!mmu_fetch(cpu->mmu, a, 1, &v, &cpu->fault))
+			return false;
+		buf[i] = (uint8_t)v;
+	}
+	return true;
+}
+
+static bool decode_fault(struct cpu *cpu, enum x86_decode_status st)
+{
+	if (st == X86_DECODE_GP)
+		return cpu_gp(cpu, 0);
+	return cpu_ud(cpu);
+}
+
+/*
+ * Decodes the instruction at la whose first byte is at host (NULL: not in RAM) into *in.
+ * A decoding that needs bytes of the next page fetches them one at a time, so a #PF on
+ * that page is raised only when the instruction really extends into it.
+ */
+static bool decode_at(struct cpu *cpu, uint64_t la, const uint8_t *host, struct x86_instr *in,
+		      uint8_t *bytes, bool *cacheable)
+{
+	unsigned avail = host ? 4096 - (unsigned)(la & 0xfff) : 0;
+	if (avail > X86_MAX_INSN_LEN)
+		avail = X86_MAX_INSN_LEN;
+	if (avail)
+		memcpy(bytes, host, avail);
+	*cacheable = avail > 0;
+	for (;;) {
+		enum x86_decode_status st = x86_decode(in, bytes, avail, (enum x86_mode)cpu->mode);
+		if (st == X86_DECODE_OK)
+			return true;
+		if (st != X86_DECODE_MORE)
+			return decode_fault(cpu, st);
+		*cacheable = false;
+		if (!fetch_bytes(cpu, la + avail, bytes + avail, 1))
+			return false;
+		avail++;
+	}
+}
+
+/* The linear fetch address of RIP, with the CS limit check outside 64-bit mode. */
+static inline bool rip_linear(struct cpu *cpu, uint64_t *la)
+{
+	if (likely(cpu->mode == X86_MODE_64)) {
+		*la = cpu->rip;
+		return true;
+	}
+	const struct seg_cache *cs = &cpu->mmu->seg.sreg[SEG_CS];
+	if (cpu->rip > cs->limit)
+		return cpu_gp(cpu, 0);
+	*la = (cs->base + cpu->rip) & 0xffffffffULL;
+	return true;
+}
+
+/* The decoded instruction at RIP and its handler, from the cache or freshly decoded
+ * into *tmp. */
+static inline bool fetch_insn(struct cpu *cpu, const struct x86_instr **in, cpu_exec_fn *fn,
+			      struct x86_instr *tmp)
+{
+	uint64_t la, pa;
+	const uint8_t *host;
+	uint8_t bytes[X86_MAX_INSN_LEN];
+	bool cacheable;
+	if (!rip_linear(cpu, &la) || !fetch_translate(cpu, la, &pa, &host))
+		return false;
+	struct icache_entry *e = icache_lookup(cpu->icache, pa, cpu->mode);
+	if (likely(e != NULL)) {
+		*in = &e->in;
+		*fn = e->fn;
+		return true;
+	}
+	if (!decode_at(cpu, la, host, tmp, bytes, &cacheable))
+		return false;
+	*fn = lookup_handler(cpu, tmp, bytes);
+	*in = tmp;
+	if (unlikely(cpu->log_in_asm != NULL))
+		cpu_log_insn(cpu, la, bytes, tmp->len);
+	if (cacheable)
+		*in = &icache_fill(cpu->icache, pa, cpu->mode, tmp, *fn)->in;
+	return true;
+}
+
+/* ---- kernel entry points ---- */
+
+int cpu_register_kentry(struct cpu *cpu, uint64_t addr, cpu_kentry_fn fn, void *opaque,
+			const char *name)
+{
+	int i;
+	if (cpu->nr_kentries >= CPU_MAX_KENTRIES)
+		return -ENOSPC;
+	for (i = 0; i < cpu->nr_kentries; i++)
+		if (cpu->kentry[i].addr == addr)
+			return -EEXIST;
+	cpu->kentry[cpu->nr_kentries++] = (struct cpu_kentry){addr, fn, opaque, name};
+	if (cpu->nr_kentries == 1 || addr < cpu->kentry_lo)
+		cpu->kentry_lo = addr;
+	if (cpu->nr_kentries == 1 || addr > cpu->kentry_hi)
+		cpu->kentry_hi = addr;
+	return 0;
+}
+
+static const struct cpu_kentry *find_kentry(const struct cpu *cpu, uint64_t rip)
+{
+	for (int i = 0; i < cpu->nr_kentries; i++)
+		if (cpu->kentry[i].addr == rip)
+			return &cpu->kentry[i];
+	return NULL;
+}
+
+/* The exit of the loop for a step; -1 means "go on". */
+#define STEP_CONTINUE (-1)
+
+static int deliver_fault(struct cpu *cpu);
+
+/* Runs a kernel entry's C function and leaves the kernel the way it asks. */
+static int run_kentry(struct cpu *cpu, const struct cpu_kentry *ke)
+{
+	bool ok = true;
+	switch (ke->fn(cpu, ke->opaque)) {
+	case KENTRY_IRET:
+		ok = cpu_iret(cpu, cpu->mode == X86_MODE_64 ? 8 : 4);
+		break;
+	case KENTRY_SYSRET:
+		ok = cpu_sysret(cpu, true);
+		break;
+	case KENTRY_SYSRET32:
+		ok = cpu_sysret(cpu, false);
+		break;
+	case KENTRY_STOP:
+		return CPU_EXIT_STOP;
+	case KENTRY_CONTINUE:
+		return STEP_CONTINUE;
+	}
+	if (!ok)
+		return deliver_fault(cpu);
+	cpu->rip = cpu->next_rip;
+	return STEP_CONTINUE;
+}
+
+/* ---- the loop ---- */
+
+/* Delivers cpu->fault for the instruction at RIP (or stops, with stop_on_fault). */
+static int deliver_fault(struct cpu *cpu)
+{
+	struct x86_fault f = cpu->fault;
+	if (cpu->stop_on_fault)
+		return CPU_EXIT_FAULT;
+	if (f.vector == X86_VEC_PF)
+		cpu->cr2 = f.cr2;
+	if (!cpu_deliver(cpu, f.vector, f.has_error_code, f.error_code, cpu->rip, false))
+		return CPU_EXIT_SHUTDOWN;
+	return STEP_CONTINUE;
+}
+
+static inline int step(struct cpu *cpu)
+{
+	const struct x86_instr *in;
+	struct x86_instr tmp;
+	cpu_exec_fn fn;
+	if (unlikely(cpu->mmu->cpl == 0) && cpu->nr_kentries && cpu->rip >= cpu->kentry_lo &&
+	    cpu->rip <= cpu->kentry_hi) {
+		const struct cpu_kentry *ke = find_kentry(cpu, cpu->rip);
+		if (ke)
+			return run_kentry(cpu, ke);
+	}
+	if (unlikely(!fetch_insn(cpu, &in, &fn, &tmp)))
+		return deliver_fault(cpu);
+	cpu->next_rip = cpu->rip + in->len;
+	if (cpu->mode != X86_MODE_64)
+		cpu->next_rip &= cpu->mode == X86_MODE_32 ? 0xffffffffULL : 0xffffULL;
+	if (unlikely(fn == NULL)) {
+		cpu_ud(cpu);
+		return deliver_fault(cpu);
+	}
+	if (unlikely(!fn(cpu, in)))
+		return deliver_fault(cpu);
+	cpu->rip = cpu->next_rip;
+	cpu->icount++;
+	return STEP_CONTINUE;
+}
+
+enum cpu_exit cpu_step(struct cpu *cpu)
+{
+	int r = step(cpu);
+	if (cpu->shutdown)
+		return CPU_EXIT_SHUTDOWN;
+	if (r != STEP_CONTINUE)
+		return (enum cpu_exit)r;
+	if (cpu->halted)
+		return CPU_EXIT_HLT;
+	return CPU_EXIT_LIMIT;
+}
+
+enum cpu_exit cpu_run(struct cpu *cpu, uint64_t max_insns)
+{
+	cpu->halted = false;
+	cpu->stop_requested = false;
+	for (uint64_t n = 0; max_insns == 0 || n < max_insns; n++) {
+		int r = step(cpu);
+		if (unlikely(r != STEP_CONTINUE || cpu->halted || cpu->stop_requested ||
+			     cpu->shutdown)) {
+			if (cpu->shutdown)
+				return CPU_EXIT_SHUTDOWN;
+			if (r != STEP_CONTINUE)
+				return (enum cpu_exit)r;
+			return cpu->halted ? CPU_EXIT_HLT : CPU_EXIT_STOP;
+		}
+	}
+	return CPU_EXIT_LIMIT;
+}
+
+void cpu_icache_invalidate_phys(struct cpu *cpu, uint64_t pa, uint64_t len)
+{
+	for (uint64_t p = pa & ~0xfffULL; p < pa + len && p >> 12 < cpu->icache->nr_pages;
+	     p += 4096)
+		icache_drop_page(cpu->icache, p);
+}
+
+void cpu_icache_flush(struct cpu *cpu)
+{
+	icache_drop_all(cpu->icache);
+}
+
+void cpu_dump(const struct cpu *cpu, FILE *out)
+{
+	static const char *const names[16] = {"RAX", "RCX", "RDX", "RBX", "RSP", "RBP",
+					      "RSI", "RDI", "R8 ", "R9 ", "R10", "R11",
+					      "R12", "R13", "R14", "R15"};
+	for (int i = 0; i < 16; i++)
+		fprintf(out, "%s=%016llx%s", names[i], (unsigned long long)cpu->gpr[i],
+			i % 4 == 3 ? "\n" : " ");
+	fprintf(out, "RIP=%016llx RFL=%08llx CPL=%u CS=%04x mode=%u\n",
+		(unsigned long long)cpu->rip, (unsigned long long)cpu->rflags, cpu->mmu->cpl,
+		cpu->mmu->seg.sreg[SEG_CS].selector, cpu->mode);
+}

@@ -1,0 +1,112 @@
+/*
+ * cpu/exec_string.c - string instructions (SDM Vol. 2: MOVS, CMPS, STOS, LODS, SCAS and
+ * the REP/REPE/REPNE prefixes).
+ *
+ * A repeated instruction runs its iterations one by one; each iteration commits rSI, rDI
+ * and rCX before the next starts. A fault in iteration k therefore leaves the registers
+ * as after k-1 iterations with RIP at the instruction: restarting it (after the kernel
+ * has handled the fault) continues where it stopped, as on hardware (SDM Vol. 1, 7.3.9.1).
+ * Long repetitions are cut into chunks of STRING_CHUNK iterations, each a retired
+ * instruction for the virtual clock, so that a huge REP cannot stall the machine.
+ */
+#include "cpu/alu.h"
+#include "cpu/cpu_internal.h"
+
+#define STRING_CHUNK 65536
+
+enum str_op { STR_MOVS, STR_CMPS, STR_STOS, STR_LODS, STR_SCAS };
+
+/* rSI/rDI/rCX as the address size sees them, and their updates. */
+static inline uint64_t areg(const struct cpu *cpu, unsigned r, unsigned as)
+{
+	return cpu->gpr[r] & size_mask(as);
+}
+
+static inline void areg_add(struct cpu *cpu, unsigned r, unsigned as, int64_t d)
+{
+	gpr_write(cpu, r, as, (cpu->gpr[r] + (uint64_t)d) & size_mask(as));
+}
+
+/* One iteration; false with cpu->fault when an access faulted (nothing committed). */
+static bool string_once(struct cpu *cpu, const struct x86_instr *in, unsigned op, unsigned size)
+{
+	unsigned as = in->addrsize;
+	unsigned sseg = in->seg != X86_SEG_NONE ? in->seg : SEG_DS;
+	int64_t d = (cpu->rflags & RFLAGS_DF) ? -(int64_t)size : (int64_t)size;
+	uint64_t a, b;
+	switch (op) {
+	case STR_MOVS:
+		if (!cpu_read_mem(cpu, sseg, areg(cpu, RSI, as), size, &a) ||
+		    !cpu_write_mem(cpu, SEG_ES, areg(cpu, RDI, as), size, a))
+			return false;
+		areg_add(cpu, RSI, as, d);
+		areg_add(cpu, RDI, as, d);
+		return true;
+	case STR_CMPS:
+		if (!cpu_read_mem(cpu, sseg, areg(cpu, RSI, as), size, &a) ||
+		    !cpu_read_mem(cpu, SEG_ES, areg(cpu, RDI, as), size, &b))
+			return false;
+		alu_sub(cpu, a, b, 0, size);
+		areg_add(cpu, RSI, as, d);
+		areg_add(cpu, RDI, as, d);
+		return true;
+	case STR_STOS:
+		if (!cpu_write_mem(cpu, SEG_ES, areg(cpu, RDI, as), size, cpu->gpr[RAX]))
+			return false;
+		areg_add(cpu, RDI, as, d);
+		return true;
+	case STR_LODS:
+		if (!cpu_read_mem(cpu, sseg, areg(cpu, RSI, as), size, &a))
+			return false;
+		reg_write(cpu, in, RAX, size, a);
+		areg_add(cpu, RSI, as, d);
+		return true;
+	default: /* SCAS */
+		if (!cpu_read_mem(cpu, SEG_ES, areg(cpu, RDI, as), size, &b))
+			return false;
+		alu_sub(cpu, cpu->gpr[RAX], b, 0, size);
+		areg_add(cpu, RDI, as, d);
+		return true;
+	}
+}
+
+static unsigned string_op(uint8_t opcode)
+{
+	switch (opcode & ~1u) {
+	case 0xa4: return STR_MOVS;
+	case 0xa6: return STR_CMPS;
+	case 0xaa: return STR_STOS;
+	case 0xac: return STR_LODS;
+	default: return STR_SCAS;
+	}
+}
+
+static bool exec_string(struct cpu *cpu, const struct x86_instr *in)
+{
+	unsigned op = string_op(in->opcode), size = (in->opcode & 1) ? in->opsize : 1;
+	unsigned as = in->addrsize;
+	bool rep = in->prefixes & (X86_PFX_REP | X86_PFX_REPNE);
+	if (!rep)
+		return string_once(cpu, in, op, size);
+	bool cond = op == STR_CMPS || op == STR_SCAS;
+	bool want_zf = in->prefixes & X86_PFX_REP; /* REPE: go on while equal */
+	for (unsigned n = 0; areg(cpu, RCX, as) != 0; n++) {
+		if (n == STRING_CHUNK) {
+			cpu->next_rip = cpu->rip; /* resume at the next step */
+			return true;
+		}
+		if (!string_once(cpu, in, op, size))
+			return false;
+		areg_add(cpu, RCX, as, -1);
+		if (cond && ((cpu->rflags & RFLAGS_ZF) != 0) != want_zf)
+			break;
+	}
+	return true;
+}
+
+void exec_string_register(struct cpu_ops *ops, struct cpu_features *feat)
+{
+	for (unsigned o = 0xa4; o <= 0xaf; o++)
+		if (o != 0xa8 && o != 0xa9)
+			cpu_ops_set(ops, 0, o, CPU_ANY, CPU_ANY, exec_string);
+}
