@@ -325,6 +325,8 @@ bool fxrstor_load(struct cpu *cpu, bool rexw, const struct fxsave_image *img)
 	if (rexw) {
 		memcpy(&f->fip, img->b + FX_FIP, 8);
 		memcpy(&f->fdp, img->b + FX_FDP, 8);
+		f->fcs = 0; /* the 64-bit layout has no selectors */
+		f->fds = 0;
 	} else {
 		f->fip = get32(img->b + FX_FIP);
 		f->fcs = get16(img->b + FX_FCS);
