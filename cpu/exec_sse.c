@@ -24,10 +24,11 @@ enum sse_kind { K_PS, K_SS, K_PD, K_SD, K_PS2, K_NOUF, K_FLAGS, K_TOGPR, K_FROMG
 struct sse_stub_info {
 	uint8_t kind;  /* enum sse_kind */
 	uint8_t msize; /* memory operand bytes */
+	uint8_t op;    /* opcode (0F map) */
 };
 
-#define INFO_X(n, c, o, k, m) {K_##k, m},
-#define INFO_XB(n, c, o, k, m, b) {K_##k, m},
+#define INFO_X(n, c, o, k, m) {K_##k, m, o},
+#define INFO_XB(n, c, o, k, m, b) {K_##k, m, o},
 static const struct sse_stub_info stub_info[SSE_NR_STUBS] = {
 	SSE_STUB_LIST(INFO_X, INFO_XB, INFO_XB)};
 #undef INFO_X
@@ -53,10 +54,23 @@ static bool sse_check(struct cpu *cpu)
 	return true;
 }
 
-/* Reads the r/m operand: the register, or size bytes of memory zero-extended (16-byte
- * operands must be aligned when align). */
+/*
+ * Alignment of 16-byte operands: the explicitly aligned moves (MOVAPS/PD, MOVDQA, MOVNT*)
+ * always require it (ALIGN_ALWAYS); the other legacy-SSE operands (ALIGN_SSE) only while
+ * MXCSR.MM, AMD's misaligned SSE mode, is clear.
+ */
+enum { ALIGN_NONE, ALIGN_SSE, ALIGN_ALWAYS };
+
+static bool misaligned(const struct cpu *cpu, uint64_t ea, int align)
+{
+	if (!(ea & 15) || align == ALIGN_NONE)
+		return false;
+	return align == ALIGN_ALWAYS || !(cpu->mxcsr & MXCSR_MM);
+}
+
+/* Reads the r/m operand: the register, or size bytes of memory zero-extended. */
 static bool xmm_rm_read(struct cpu *cpu, const struct x86_instr *in, unsigned size,
-			bool align, union xmm_reg *v)
+			int align, union xmm_reg *v)
 {
 	if (in->mod == 3) {
 		*v = cpu->xmm[in->rm];
@@ -64,17 +78,17 @@ static bool xmm_rm_read(struct cpu *cpu, const struct x86_instr *in, unsigned si
 	}
 	uint64_t ea = cpu_ea(cpu, in);
 	memset(v, 0, sizeof(*v));
-	if (align && (ea & 15))
+	if (misaligned(cpu, ea, align))
 		return cpu_gp(cpu, 0);
 	return fpu_read_block(cpu, insn_seg(in), ea, in->addrsize, v->b, size);
 }
 
 /* Writes size bytes of v to the memory operand. */
 static bool xmm_mem_write(struct cpu *cpu, const struct x86_instr *in, unsigned size,
-			  bool align, const union xmm_reg *v)
+			  int align, const union xmm_reg *v)
 {
 	uint64_t ea = cpu_ea(cpu, in);
-	if (align && (ea & 15))
+	if (misaligned(cpu, ea, align))
 		return cpu_gp(cpu, 0);
 	return fpu_write_block(cpu, insn_seg(in), ea, in->addrsize, v->b, size);
 }
@@ -148,6 +162,84 @@ static uint32_t exact_underflow(unsigned idx, const struct sse_host_args *in,
 	return 0;
 }
 
+/* a op b rounded once to pc (0: 24 bits, 2: 53 bits) under rc with the x87's wide
+ * exponent range: whether that is inexact. op: 0F 58 add, 5C sub, 59 mul, 5E div, 5A
+ * conversion (b = 1). */
+static bool wide_inexact(unsigned op, long double a, long double b, unsigned pc, unsigned rc)
+{
+	uint16_t cw = (uint16_t)(0x7f | pc << 8 | rc << 10), old, sw;
+	long double r;
+#define WIDE_OP(bytes)                                                                       \
+	__asm__ volatile("fnstcw %[old]\n\tfnclex\n\tfldcw %[cw]\n\tfldt %[a]\n\tfldt %[b]\n\t" \
+			 ".byte " bytes "\n\tfstpt %[r]\n\tfnstsw %[sw]\n\tfnclex\n\t"       \
+			 "fldcw %[old]"                                                      \
+			 : [old] "=m"(old), [r] "=m"(r), [sw] "=m"(sw)                       \
+			 : [cw] "m"(cw), [a] "m"(a), [b] "m"(b))
+	switch (op) {
+	case 0x58: WIDE_OP("0xde, 0xc1"); break; /* faddp: a + b */
+	case 0x5c: WIDE_OP("0xde, 0xe9"); break; /* fsubp: a - b */
+	case 0x5e: WIDE_OP("0xde, 0xf9"); break; /* fdivp: a / b */
+	default: WIDE_OP("0xde, 0xc9"); break;   /* fmulp: a * b */
+	}
+#undef WIDE_OP
+	(void)r;
+	return sw & FSW_PE;
+}
+
+static long double lane_value(const union xmm_reg *v, unsigned lane, unsigned bits)
+{
+	if (bits == 32) {
+		float f;
+		memcpy(&f, &v->d[lane], 4);
+		return f;
+	}
+	double d;
+	memcpy(&d, &v->q[lane], 8);
+	return d;
+}
+
+/*
+ * The flags of one lane whose overflow or underflow is unmasked: no result is delivered, and PE tells
+ * whether the result rounded to the destination precision with an unbounded exponent is
+ * inexact (what the host reports), not whether the masked response (infinity or the
+ * largest finite number) is.
+ */
+static uint32_t lane_overflow_flags(unsigned idx, const struct sse_host_args *a, unsigned lane,
+				    uint32_t f, uint32_t masks)
+{
+	unsigned bits, op = stub_info[idx].op;
+	result_lanes(stub_info[idx].kind, &bits);
+	if (!(f & (MXCSR_OE | MXCSR_UE) & ~masks))
+		return f;
+	unsigned src_bits = op == 0x5a ? (bits == 32 ? 64 : 32) : bits;
+	long double x = lane_value(op == 0x5a ? &a->s : &a->d, lane, src_bits);
+	long double y = op == 0x5a ? 1.0L : lane_value(&a->s, lane, src_bits);
+	unsigned rc = (a->mxcsr_in >> 13) & 3;
+	f &= ~MXCSR_PE;
+	if (wide_inexact(op, x, y, bits == 32 ? 0 : 2, rc))
+		f |= MXCSR_PE;
+	return f;
+}
+
+/* The flags an unmasked overflow or underflow leaves, lane by lane for packed operations. */
+static uint32_t overflow_flags(unsigned idx, const struct sse_host_args *in, uint32_t raised,
+			       uint32_t masks)
+{
+	unsigned bits, lanes = result_lanes(stub_info[idx].kind, &bits);
+	unsigned src_bits = stub_info[idx].kind == K_PS2 ? 64 : bits;
+	uint32_t flags = 0;
+	if (lanes <= 1)
+		return lane_overflow_flags(idx, in, 0, raised, masks);
+	for (unsigned i = 0; i < lanes; i++) {
+		struct sse_host_args one = *in;
+		isolate_lane(&one.d, i, src_bits);
+		isolate_lane(&one.s, i, src_bits);
+		fpu_host_sse(idx, &one);
+		flags |= lane_overflow_flags(idx, &one, i, one.mxcsr_out & MXCSR_FLAGS, masks);
+	}
+	return flags | (raised & ~MXCSR_PE);
+}
+
 static bool simd_fault(struct cpu *cpu)
 {
 	if (!(cpu->mmu->cr4 & CR4_OSXMMEXCPT))
@@ -158,8 +250,8 @@ static bool simd_fault(struct cpu *cpu)
 /*
  * Runs stub idx with the guest's MXCSR and applies the masks (SDM Vol. 1, 11.5.2): an
  * unmasked pre-computation exception (IE, DE, ZE) in any lane sets the pre-computation
- * flags and faults; otherwise an unmasked post-computation one (OE, UE, PE) sets all
- * flags and faults; otherwise the flags are set and the result stands. Returns false
+ * flags and faults; otherwise an unmasked post-computation one (OE, UE, PE) sets the
+ * flags (PE as the result with an unbounded exponent would be, as the host does) and faults; otherwise the flags are set and the result stands. Returns false
  * with the fault set.
  */
 static bool sse_run_fp(struct cpu *cpu, unsigned idx, struct sse_host_args *a)
@@ -177,6 +269,10 @@ static bool sse_run_fp(struct cpu *cpu, unsigned idx, struct sse_host_args *a)
 	uint32_t unmasked = raised & ~masks, pre = raised & (MXCSR_IE | MXCSR_DE | MXCSR_ZE);
 	if (unmasked & pre) {
 		cpu->mxcsr |= pre;
+		return simd_fault(cpu);
+	}
+	if (unmasked & (MXCSR_OE | MXCSR_UE)) {
+		cpu->mxcsr |= overflow_flags(idx, &in, raised, masks);
 		return simd_fault(cpu);
 	}
 	cpu->mxcsr |= raised;
@@ -221,7 +317,7 @@ static bool sse_host_op(struct cpu *cpu, const struct x86_instr *in, unsigned co
 	if (si->kind == K_FROMGPR) {
 		if (!gpr_source(cpu, in, &a.gpr))
 			return false;
-	} else if (!xmm_rm_read(cpu, in, si->msize, si->msize == 16, &a.s)) {
+	} else if (!xmm_rm_read(cpu, in, si->msize, si->msize == 16 ? ALIGN_SSE : ALIGN_NONE, &a.s)) {
 		return false;
 	}
 	if (si->kind == K_INT) {
@@ -267,7 +363,7 @@ static bool exec_host_c3(struct cpu *cpu, const struct x86_instr *in)
 
 /* Full 128-bit moves: 0F 10/11 (ups/upd), 28/29 (aps/apd), 66/F3 0F 6F/7F (dqa/dqu),
  * 0F 2B and 66 0F E7 (non-temporal stores). */
-static bool mov128(struct cpu *cpu, const struct x86_instr *in, bool align, bool store)
+static bool mov128(struct cpu *cpu, const struct x86_instr *in, int align, bool store)
 {
 	union xmm_reg v;
 	if (!sse_check(cpu))
@@ -292,13 +388,13 @@ static bool mov_scalar(struct cpu *cpu, const struct x86_instr *in, unsigned siz
 	if (!sse_check(cpu))
 		return false;
 	if (store && in->mod != 3)
-		return xmm_mem_write(cpu, in, size, false, &cpu->xmm[in->reg]);
+		return xmm_mem_write(cpu, in, size, ALIGN_NONE, &cpu->xmm[in->reg]);
 	unsigned dst = store ? in->rm : in->reg, src = store ? in->reg : in->rm;
 	if (in->mod == 3) {
 		memcpy(cpu->xmm[dst].b, cpu->xmm[src].b, size);
 		return true;
 	}
-	if (!xmm_rm_read(cpu, in, size, false, &v))
+	if (!xmm_rm_read(cpu, in, size, ALIGN_NONE, &v))
 		return false;
 	cpu->xmm[dst] = v;
 	return true;
@@ -309,7 +405,7 @@ static bool exec_mov_10(struct cpu *cpu, const struct x86_instr *in, unsigned co
 	bool store = in->opcode == 0x11;
 	if (col >= 2)
 		return mov_scalar(cpu, in, col == 2 ? 4 : 8, store);
-	return mov128(cpu, in, false, store);
+	return mov128(cpu, in, ALIGN_NONE, store);
 }
 
 static bool exec_mov_10_c0(struct cpu *cpu, const struct x86_instr *in)
@@ -337,13 +433,13 @@ static bool exec_mov_aligned(struct cpu *cpu, const struct x86_instr *in)
 {
 	bool store = in->opcode == 0x29 || in->opcode == 0x7f || in->opcode == 0x2b ||
 		     in->opcode == 0xe7;
-	return mov128(cpu, in, true, store);
+	return mov128(cpu, in, ALIGN_ALWAYS, store);
 }
 
 /* F3 0F 6F/7F MOVDQU. */
 static bool exec_movdqu(struct cpu *cpu, const struct x86_instr *in)
 {
-	return mov128(cpu, in, false, in->opcode == 0x7f);
+	return mov128(cpu, in, ALIGN_NONE, in->opcode == 0x7f);
 }
 
 /* 0F 12/13/16/17: MOVLPS/MOVLPD/MOVHPS/MOVHPD and the register forms MOVHLPS/MOVLHPS. */
@@ -355,7 +451,7 @@ static bool exec_mov_half(struct cpu *cpu, const struct x86_instr *in)
 		return false;
 	if (in->opcode & 1) { /* 13/17: store */
 		union xmm_reg v = {.q = {x->q[half], 0}};
-		return xmm_mem_write(cpu, in, 8, false, &v);
+		return xmm_mem_write(cpu, in, 8, ALIGN_NONE, &v);
 	}
 	if (in->mod == 3) { /* 12: MOVHLPS, 16: MOVLHPS */
 		x->q[half] = cpu->xmm[in->rm].q[half ^ 1];
@@ -425,12 +521,12 @@ static bool exec_movq(struct cpu *cpu, const struct x86_instr *in)
 	if (!sse_check(cpu))
 		return false;
 	if (store && in->mod != 3)
-		return xmm_mem_write(cpu, in, 8, false, &cpu->xmm[in->reg]);
+		return xmm_mem_write(cpu, in, 8, ALIGN_NONE, &cpu->xmm[in->reg]);
 	if (store) {
 		cpu->xmm[in->rm] = (union xmm_reg){.q = {cpu->xmm[in->reg].q[0], 0}};
 		return true;
 	}
-	if (!xmm_rm_read(cpu, in, 8, false, &v))
+	if (!xmm_rm_read(cpu, in, 8, ALIGN_NONE, &v))
 		return false;
 	cpu->xmm[in->reg] = (union xmm_reg){.q = {v.q[0], 0}};
 	return true;
@@ -469,7 +565,7 @@ static bool pshuf(struct cpu *cpu, const struct x86_instr *in, unsigned col)
 {
 	union xmm_reg s, r;
 	unsigned imm = in->imm & 0xff;
-	if (!sse_check(cpu) || !xmm_rm_read(cpu, in, 16, true, &s))
+	if (!sse_check(cpu) || !xmm_rm_read(cpu, in, 16, ALIGN_SSE, &s))
 		return false;
 	r = s;
 	for (unsigned i = 0; i < 4; i++) {
@@ -505,7 +601,7 @@ static bool shufp(struct cpu *cpu, const struct x86_instr *in, bool pd)
 {
 	union xmm_reg s, d = cpu->xmm[in->reg], r;
 	unsigned imm = in->imm & 0xff;
-	if (!sse_check(cpu) || !xmm_rm_read(cpu, in, 16, true, &s))
+	if (!sse_check(cpu) || !xmm_rm_read(cpu, in, 16, ALIGN_SSE, &s))
 		return false;
 	if (pd) {
 		r.q[0] = d.q[imm & 1];
@@ -679,4 +775,6 @@ void exec_sse_register(struct cpu_ops *ops, struct cpu_features *feat)
 	cpu_ops_set(ops, 1, 0xae, 0, 2, exec_ldst_mxcsr);
 	cpu_ops_set(ops, 1, 0xae, 0, 3, exec_ldst_mxcsr);
 	feat->leaf1_edx |= 1u << 24 | 1u << 25 | 1u << 26; /* FXSR, SSE, SSE2 */
+	feat->ext1_edx |= 1u << 24;                         /* FXSR (AMD leaf) */
+	feat->ext1_ecx |= 1u << 7;                          /* MisAlignSse (MXCSR.MM) */
 }

@@ -62,8 +62,10 @@
 #define MXCSR_MASKS 0x1f80 /* IM DM ZM OM UM PM, bits 7..12 */
 #define MXCSR_UM 0x0800
 #define MXCSR_FTZ 0x8000
-/* The bits LDMXCSR/FXRSTOR accept (MXCSR_MASK): flags, DAZ, masks, RC, FTZ. */
-#define MXCSR_MASK_MODEL 0x0000ffffu
+#define MXCSR_MM 0x20000 /* AMD misaligned SSE mode (CPUID 80000001h:ECX.MisAlignSse) */
+/* The bits LDMXCSR/FXRSTOR accept (MXCSR_MASK): flags, DAZ, masks, RC, FTZ and MM, the
+ * value the reference host (AMD family 17h) reports. */
+#define MXCSR_MASK_MODEL 0x0002ffffu
 
 /*
  * The 512-byte FXSAVE area (SDM Vol. 1, Table 10-2), 64-bit layout:

@@ -282,8 +282,8 @@ void x87_init(struct x87_state *f)
 
 /*
  * The FXSAVE image of the guest state. rexw selects the 64-bit FIP/FDP layout; outside
- * 64-bit mode only XMM0-7 are part of the image. Bytes 464-511 are left alone by the
- * hardware; the caller writes only the bytes this function reports in *len.
+ * 64-bit mode only XMM0-7 are part of the image. The reserved bytes after the last XMM
+ * register are left alone, as the host leaves them: the caller writes only *len bytes.
  */
 void fxsave_fill(const struct cpu *cpu, bool rexw, struct fxsave_image *img, unsigned *len)
 {
@@ -307,7 +307,7 @@ void fxsave_fill(const struct cpu *cpu, bool rexw, struct fxsave_image *img, uns
 	put32(img->b + FX_MXCSR_MASK, MXCSR_MASK_MODEL);
 	if (cpu->mmu->cr4 & CR4_OSFXSR)
 		memcpy(img->b + FX_XMM, cpu->xmm, 16 * nxmm);
-	*len = 464;
+	*len = FX_XMM + 16 * nxmm; /* the reserved bytes after the registers stay untouched */
 }
 
 /* Loads an FXSAVE image; false when MXCSR has reserved bits set (the caller's #GP). */
