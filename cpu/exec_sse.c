@@ -231,11 +231,12 @@ static uint32_t overflow_flags(unsigned idx, const struct sse_host_args *in, uin
 	if (lanes <= 1)
 		return lane_overflow_flags(idx, in, 0, raised, masks);
 	for (unsigned i = 0; i < lanes; i++) {
-		struct sse_host_args one = *in;
+		struct sse_host_args one = *in, ops;
 		isolate_lane(&one.d, i, src_bits);
 		isolate_lane(&one.s, i, src_bits);
+		ops = one;
 		fpu_host_sse(idx, &one);
-		flags |= lane_overflow_flags(idx, &one, i, one.mxcsr_out & MXCSR_FLAGS, masks);
+		flags |= lane_overflow_flags(idx, &ops, i, one.mxcsr_out & MXCSR_FLAGS, masks);
 	}
 	return flags | (raised & ~MXCSR_PE);
 }

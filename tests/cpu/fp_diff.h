@@ -304,6 +304,17 @@ static bool fpd_compare(const struct fpd_case *c, const struct fpd_result *n,
 			fprintf(stderr, "  gpr%d: native %#llx mmemu %#llx\n", i,
 				(unsigned long long)n->gpr[i], (unsigned long long)m->gpr[i]);
 	fpd_report_fx(n, m);
+	if (getenv("FPD_VERBOSE")) {
+		char h[40];
+		for (unsigned i = 0; i < 16; i++) {
+			fpd_hex(c->fx.b + FX_XMM + 16 * i, 16, h);
+			fprintf(stderr, "  initial xmm%u %s\n", i, h);
+		}
+		fpd_hex(c->data + 0x40, 16, h);
+		fprintf(stderr, "  initial [rbx+0x40] %s\n", h);
+		fpd_hex(c->fx.b + FX_MXCSR, 4, h);
+		fprintf(stderr, "  initial mxcsr %s\n", h);
+	}
 	for (int i = 0; i < FPD_DATA_SIZE; i++)
 		if (n->data[i] != m->data[i]) {
 			fprintf(stderr, "  data[%#x]: native %02x mmemu %02x\n", i, n->data[i],
@@ -336,6 +347,15 @@ static int fpd_run_all(const struct fpd_case *cases, int n)
 }
 
 /* ---- case building ---- */
+
+/* FPD_SCALE=n in the environment multiplies the random case counts (deeper runs by hand;
+ * CI runs the default of 1). */
+static inline int fpd_scale(void)
+{
+	const char *e = getenv("FPD_SCALE");
+	int n = e ? atoi(e) : 1;
+	return n < 1 ? 1 : n > 1000 ? 1000 : n;
+}
 
 /* A small deterministic generator (xorshift64*). */
 static inline uint64_t fpd_rand(uint64_t *s)

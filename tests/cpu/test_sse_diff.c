@@ -221,8 +221,8 @@ static int run_and_free(struct fpd_case *cases, int n)
 /* Every form, 24 random states and encodings each. */
 static void test_sse_diff_every_form_matches_host(void **state)
 {
-	enum { PER = 24 };
-	struct fpd_case *cases = calloc(NFORMS * PER, sizeof(*cases));
+	const int PER = 24 * fpd_scale();
+	struct fpd_case *cases = calloc(NFORMS * (size_t)PER, sizeof(*cases));
 	uint64_t s = 0x0123456789abcdefULL;
 	int n = 0;
 	assert_non_null(cases);
@@ -243,8 +243,8 @@ static void test_sse_diff_every_form_matches_host(void **state)
 /* FXSAVE/FXRSTOR (both layouts) over random x87 and SSE state. */
 static void test_sse_diff_fxsave_fxrstor_match_host(void **state)
 {
-	enum { N = 64 };
-	struct fpd_case *cases = calloc(N, sizeof(*cases));
+	const int N = 64 * fpd_scale();
+	struct fpd_case *cases = calloc((size_t)N, sizeof(*cases));
 	uint64_t s = 0x5555aaaa3333ccccULL;
 	assert_non_null(cases);
 	for (int i = 0; i < N; i++) {
@@ -278,8 +278,8 @@ static void test_sse_diff_fxsave_fxrstor_match_host(void **state)
 /* Random sequences of two to six forms. */
 static void test_sse_diff_random_sequences_match_host(void **state)
 {
-	enum { N = 1500 };
-	struct fpd_case *cases = calloc(N, sizeof(*cases));
+	const int N = 1500 * fpd_scale();
+	struct fpd_case *cases = calloc((size_t)N, sizeof(*cases));
 	uint64_t s = 0xfeedfacef00dbabeULL;
 	assert_non_null(cases);
 	for (int i = 0; i < N; i++) {

@@ -165,8 +165,8 @@ static int run_and_free(struct fpd_case *cases, int n)
 /* All 512 register forms (undefined ones must #UD on both), six random states each. */
 static void test_x87_diff_register_forms_match_host(void **state)
 {
-	enum { PER = 6 };
-	struct fpd_case *cases = calloc(512 * PER, sizeof(*cases));
+	const int PER = 6 * fpd_scale();
+	struct fpd_case *cases = calloc(512 * (size_t)PER, sizeof(*cases));
 	uint64_t s = 0x9e3779b97f4a7c15ULL;
 	int n = 0;
 	assert_non_null(cases);
@@ -187,8 +187,8 @@ static void test_x87_diff_register_forms_match_host(void **state)
 /* All memory forms (and the 16-bit environment formats), twelve states each. */
 static void test_x87_diff_memory_forms_match_host(void **state)
 {
-	enum { PER = 12 };
-	struct fpd_case *cases = calloc(8 * 8 * 2 * PER, sizeof(*cases));
+	const int PER = 12 * fpd_scale();
+	struct fpd_case *cases = calloc(8 * 8 * 2 * (size_t)PER, sizeof(*cases));
 	uint64_t s = 0x1234567887654321ULL;
 	int n = 0;
 	assert_non_null(cases);
@@ -249,8 +249,8 @@ static void rand_insn(struct fpd_case *c, uint64_t *s)
 /* Random sequences of two to six instructions, some ending in FWAIT (#MF delivery). */
 static void test_x87_diff_random_sequences_match_host(void **state)
 {
-	enum { N = 1500 };
-	struct fpd_case *cases = calloc(N, sizeof(*cases));
+	const int N = 1500 * fpd_scale();
+	struct fpd_case *cases = calloc((size_t)N, sizeof(*cases));
 	uint64_t s = 0xdeadbeefcafef00dULL;
 	assert_non_null(cases);
 	for (int i = 0; i < N; i++) {
