@@ -152,7 +152,7 @@ enum kentry_ret {
 
 typedef enum kentry_ret (*cpu_kentry_fn)(struct cpu *cpu, void *opaque);
 
-#define CPU_MAX_KENTRIES 64
+#define CPU_MAX_KENTRIES 512
 
 struct cpu_kentry {
 	uint64_t addr;    /* kernel text address (linear) */
@@ -214,12 +214,10 @@ struct cpu {
 	bool halted;           /* HLT executed; cleared by the next cpu_run */
 	bool shutdown;         /* triple fault: the processor stopped (cpu_run returns SHUTDOWN) */
 	bool interrupt_shadow; /* STI/MOV SS: no interrupt before the next instruction */
+	FILE *msg_out;         /* machine messages (the shutdown notice): stderr, NULL: silent */
 	FILE *log_in_asm;      /* -d in_asm: each instruction at its first decoding, or NULL */
 	uint64_t log_next;     /* linear address after the last logged instruction */
 	struct disas *disas;   /* Capstone handles (cpu/disas.c), opened on first use */
-
-	/* Nested delivery, for #DF and shutdown. */
-	int delivering;        /* vector being delivered, -1 when none */
 
 	/* Decoding and dispatch. */
 	struct cpu_ops *ops;   /* handler table (built by cpu_init) */

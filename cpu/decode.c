@@ -80,7 +80,10 @@ static enum x86_decode_status decode_prefixes(struct cursor *c, struct x86_instr
 					      struct prefix_state *ps)
 {
 	static const uint8_t seg_of[8] = {
-	    [0] = X86_SEG_ES, [1] = X86_SEG_CS, [2] = X86_SEG_SS, [3] = X86_SEG_DS,
+	    [0] = X86_SEG_ES,
+	    [1] = X86_SEG_CS,
+	    [2] = X86_SEG_SS,
+	    [3] = X86_SEG_DS,
 	};
 
 	for (;;) {
@@ -230,8 +233,7 @@ static void set_address_size(struct x86_instr *insn, const struct prefix_state *
  * else 66 toggles between 16 and the default (32, or 64 for the F_D64 instructions of
  * 64-bit mode). A 66 used as a mandatory SSE prefix does not count.
  */
-static void set_operand_size(struct x86_instr *insn, const struct prefix_state *ps,
-			     uint16_t flags)
+static void set_operand_size(struct x86_instr *insn, const struct prefix_state *ps, uint16_t flags)
 {
 	int size66 = ps->has66 && (!ps->mandatory66 || (flags & F_66SIZE));
 
@@ -302,8 +304,8 @@ static unsigned decode_mem16(struct x86_instr *insn)
 {
 	/* r/m -> base, index: BX+SI, BX+DI, BP+SI, BP+DI, SI, DI, BP, BX. */
 	static const uint8_t base16[8] = {3, 3, 5, 5, 6, 7, 5, 3};
-	static const uint8_t index16[8] = {6, 7, 6, 7, X86_GPR_NONE, X86_GPR_NONE,
-					   X86_GPR_NONE, X86_GPR_NONE};
+	static const uint8_t index16[8] = {
+	    6, 7, 6, 7, X86_GPR_NONE, X86_GPR_NONE, X86_GPR_NONE, X86_GPR_NONE};
 	unsigned rm = insn->modrm & 7;
 
 	if (insn->mod == 0 && rm == 6) {

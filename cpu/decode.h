@@ -37,19 +37,19 @@ enum x86_mode {
 };
 
 enum x86_decode_status {
-	X86_DECODE_OK = 0,	/* insn is filled in */
-	X86_DECODE_UD,		/* invalid opcode: the CPU raises #UD */
-	X86_DECODE_GP,		/* longer than 15 bytes: the CPU raises #GP(0) */
-	X86_DECODE_MORE,	/* the buffer ends inside the instruction: fetch more bytes */
+	X86_DECODE_OK = 0, /* insn is filled in */
+	X86_DECODE_UD,	   /* invalid opcode: the CPU raises #UD */
+	X86_DECODE_GP,	   /* longer than 15 bytes: the CPU raises #GP(0) */
+	X86_DECODE_MORE,   /* the buffer ends inside the instruction: fetch more bytes */
 };
 
-/* Legacy prefixes seen, as a bit mask (x86_insn.prefixes). */
-#define X86_PFX_LOCK 0x01   /* F0 */
-#define X86_PFX_REPNE 0x02  /* F2, the last of F2/F3 */
-#define X86_PFX_REP 0x04    /* F3, the last of F2/F3 */
-#define X86_PFX_OPSIZE 0x08 /* 66, when it is an operand-size prefix (not a mandatory one) */
+/* Legacy prefixes seen, as a bit mask (x86_instr.prefixes). */
+#define X86_PFX_LOCK 0x01     /* F0 */
+#define X86_PFX_REPNE 0x02    /* F2, the last of F2/F3 */
+#define X86_PFX_REP 0x04      /* F3, the last of F2/F3 */
+#define X86_PFX_OPSIZE 0x08   /* 66, when it is an operand-size prefix (not a mandatory one) */
 #define X86_PFX_ADDRSIZE 0x10 /* 67 */
-#define X86_PFX_66 0x20	    /* 66 present at all (also when used as a mandatory prefix) */
+#define X86_PFX_66 0x20	      /* 66 present at all (also when used as a mandatory prefix) */
 
 /* Segment registers in the SDM's Sreg order (ModRM.reg of MOV Sreg). */
 enum x86_seg {
@@ -72,13 +72,13 @@ enum x86_seg {
 #define X86_REX_R 0x04
 #define X86_REX_W 0x08
 
-/* Flags of a decoded instruction (x86_insn.flags). */
-#define X86_INSN_MODRM 0x01   /* a ModRM byte is present */
-#define X86_INSN_SIB 0x02     /* a SIB byte is present */
-#define X86_INSN_MEM 0x04     /* ModRM names a memory operand (mod != 3) */
-#define X86_INSN_RIPREL 0x08  /* the memory operand is RIP/EIP-relative */
-#define X86_INSN_REX 0x10     /* a REX prefix is in effect (even 0x40) */
-#define X86_INSN_VEX 0x20     /* VEX/EVEX/XOP encoded (not implemented: #UD, len valid) */
+/* Flags of a decoded instruction (x86_instr.flags). */
+#define X86_INSN_MODRM 0x01  /* a ModRM byte is present */
+#define X86_INSN_SIB 0x02    /* a SIB byte is present */
+#define X86_INSN_MEM 0x04    /* ModRM names a memory operand (mod != 3) */
+#define X86_INSN_RIPREL 0x08 /* the memory operand is RIP/EIP-relative */
+#define X86_INSN_REX 0x10    /* a REX prefix is in effect (even 0x40) */
+#define X86_INSN_VEX 0x20    /* VEX/EVEX/XOP encoded (not implemented: #UD, len valid) */
 
 struct x86_opcode;
 

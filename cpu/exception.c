@@ -18,7 +18,7 @@
  */
 #include <stdio.h>
 
-#include "cpu/alu.h"
+#include "cpu/alu_fast.h"
 #include "cpu/cpu_internal.h"
 
 #define GATE_INT 0xe  /* interrupt gate: clears IF */
@@ -279,6 +279,11 @@ static bool deliver_once(struct cpu *cpu, uint8_t vec, bool has_err, uint32_t er
 	return true;
 }
 
+bool cpu_deliver_soft(struct cpu *cpu, uint8_t vec, uint64_t rip, bool check_dpl)
+{
+	return deliver_once(cpu, vec, false, 0, rip, check_dpl);
+}
+
 static bool contributory(uint8_t vec)
 {
 	return vec == X86_VEC_DE || vec == X86_VEC_TS || vec == X86_VEC_NP ||
@@ -297,10 +302,11 @@ static bool makes_double_fault(uint8_t first, uint8_t second)
 
 static bool shutdown(struct cpu *cpu, uint8_t vec)
 {
-	fprintf(stderr,
-		"mmemu: triple fault (vector %u while delivering #DF) at RIP %#llx: "
-		"the processor shuts down\n",
-		cpu->fault.vector, (unsigned long long)cpu->rip);
+	if (cpu->msg_out)
+		fprintf(cpu->msg_out,
+			"mmemu: triple fault (vector %u while delivering #DF) at RIP %#llx: "
+			"the processor shuts down\n",
+			cpu->fault.vector, (unsigned long long)cpu->rip);
 	(void)vec;
 	cpu->shutdown = true;
 	return false;

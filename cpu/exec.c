@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpu/alu.h"
+#include "cpu/alu_fast.h"
 #include "cpu/cpu_internal.h"
 #include "cpu/fpu.h"
 #include "cpu/icache.h"
@@ -60,7 +60,7 @@ int cpu_init(struct cpu *cpu, struct mmu *mmu)
 	cpu->fpu.ftw = 0xffff;
 	cpu->xcr0 = 1;
 	cpu->pat = 0x0007040600070406ULL;
-	cpu->delivering = -1;
+	cpu->msg_out = stderr;
 	cpu_update_mode(cpu);
 	return 0;
 }
@@ -367,29 +367,37 @@ static inline bool fetch_insn(struct cpu *cpu, const struct x86_instr **in, cpu_
 
 /* ---- kernel entry points ---- */
 
+/* Binary search of the entry table, sorted by address. */
+static const struct cpu_kentry *find_kentry(const struct cpu *cpu, uint64_t rip)
+{
+	int lo = 0, hi = cpu->nr_kentries - 1;
+	while (lo <= hi) {
+		int mid = (lo + hi) / 2;
+		if (cpu->kentry[mid].addr == rip)
+			return &cpu->kentry[mid];
+		if (cpu->kentry[mid].addr < rip)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return NULL;
+}
+
 int cpu_register_kentry(struct cpu *cpu, uint64_t addr, cpu_kentry_fn fn, void *opaque,
 			const char *name)
 {
-	int i;
-	if (cpu->nr_kentries >= CPU_MAX_KENTRIES)
+	int i = cpu->nr_kentries;
+	if (i >= CPU_MAX_KENTRIES)
 		return -ENOSPC;
-	for (i = 0; i < cpu->nr_kentries; i++)
-		if (cpu->kentry[i].addr == addr)
-			return -EEXIST;
-	cpu->kentry[cpu->nr_kentries++] = (struct cpu_kentry){addr, fn, opaque, name};
-	if (cpu->nr_kentries == 1 || addr < cpu->kentry_lo)
-		cpu->kentry_lo = addr;
-	if (cpu->nr_kentries == 1 || addr > cpu->kentry_hi)
-		cpu->kentry_hi = addr;
+	if (find_kentry(cpu, addr))
+		return -EEXIST;
+	for (; i > 0 && cpu->kentry[i - 1].addr > addr; i--)
+		cpu->kentry[i] = cpu->kentry[i - 1];
+	cpu->kentry[i] = (struct cpu_kentry){addr, fn, opaque, name};
+	cpu->nr_kentries++;
+	cpu->kentry_lo = cpu->kentry[0].addr;
+	cpu->kentry_hi = cpu->kentry[cpu->nr_kentries - 1].addr;
 	return 0;
-}
-
-static const struct cpu_kentry *find_kentry(const struct cpu *cpu, uint64_t rip)
-{
-	for (int i = 0; i < cpu->nr_kentries; i++)
-		if (cpu->kentry[i].addr == rip)
-			return &cpu->kentry[i];
-	return NULL;
 }
 
 /* The exit of the loop for a step; -1 means "go on". */

@@ -8,7 +8,7 @@
  * through the segmentation unit (mmu/seg.h), which applies the privilege rules; call gates
  * and task switches are not modelled and raise #GP(selector).
  */
-#include "cpu/alu.h"
+#include "cpu/alu_fast.h"
 #include "cpu/cpu_internal.h"
 
 static inline uint64_t rel_target(const struct cpu *cpu, const struct x86_instr *in)
@@ -230,9 +230,9 @@ static bool soft_int(struct cpu *cpu, uint8_t vec, bool check_dpl)
 {
 	if (cpu->stop_on_fault)
 		return cpu_fault(cpu, vec, false, 0);
-	if (!cpu_deliver(cpu, vec, false, 0, cpu->next_rip, check_dpl))
-		cpu->shutdown = true;
-	return true;
+	/* A fault while delivering (gate DPL, not present, ...) belongs to the INT
+	 * instruction: it is reported with RIP at the INT. */
+	return cpu_deliver_soft(cpu, vec, cpu->next_rip, check_dpl);
 }
 
 /* CD INT n (INT 0x80 is the i386 system call). */

@@ -8,7 +8,7 @@
  * (vCPUs interleave at instruction boundaries), so a locked read-modify-write is the
  * plain one.
  */
-#include "cpu/alu.h"
+#include "cpu/alu_fast.h"
 #include "cpu/cpu_internal.h"
 #include "cpu/opcode_table.h"
 
@@ -92,7 +92,7 @@ static bool exec_test(struct cpu *cpu, const struct x86_instr *in)
 	uint64_t a, b;
 	if (in->opcode >= 0xa8) {
 		a = reg_read(cpu, in, RAX, size);
-		b = in->imm;
+		b = imm_sext(in);
 	} else {
 		if (!rm_read(cpu, in, size, &a))
 			return false;
@@ -376,7 +376,8 @@ static bool exec_sahf_lahf(struct cpu *cpu, const struct x86_instr *in)
 	if (in->opcode == 0x9e)
 		set_flags_mask(cpu, m, (cpu->gpr[RAX] >> 8) & m);
 	else
-		reg_write(cpu, in, 4 /* AH */, 1, (cpu->rflags & 0xff) | RFLAGS_FIXED1);
+		cpu->gpr[RAX] = (cpu->gpr[RAX] & ~0xff00ULL) |
+				((cpu->rflags & 0xff) | RFLAGS_FIXED1) << 8; /* AH, even with REX */
 	return true;
 }
 

@@ -14,12 +14,12 @@
 
 /* 3DNow! operations by their imm8 suffix (AMD 3DNow! Technology Manual, Table 8). */
 static const char *const amd3dnow_ops[256] = {
-    [0x0c] = "pi2fw",	 [0x0d] = "pi2fd",    [0x1c] = "pf2iw",	  [0x1d] = "pf2id",
-    [0x8a] = "pfnacc",	 [0x8e] = "pfpnacc",  [0x90] = "pfcmpge", [0x94] = "pfmin",
-    [0x96] = "pfrcp",	 [0x97] = "pfrsqrt",  [0x9a] = "pfsub",	  [0x9e] = "pfadd",
-    [0xa0] = "pfcmpgt",	 [0xa4] = "pfmax",    [0xa6] = "pfrcpit1", [0xa7] = "pfrsqit1",
-    [0xaa] = "pfsubr",	 [0xae] = "pfacc",    [0xb0] = "pfcmpeq", [0xb4] = "pfmul",
-    [0xb6] = "pfrcpit2", [0xb7] = "pmulhrw",  [0xbb] = "pswapd",  [0xbf] = "pavgusb",
+    [0x0c] = "pi2fw",	 [0x0d] = "pi2fd",   [0x1c] = "pf2iw",	  [0x1d] = "pf2id",
+    [0x8a] = "pfnacc",	 [0x8e] = "pfpnacc", [0x90] = "pfcmpge",  [0x94] = "pfmin",
+    [0x96] = "pfrcp",	 [0x97] = "pfrsqrt", [0x9a] = "pfsub",	  [0x9e] = "pfadd",
+    [0xa0] = "pfcmpgt",	 [0xa4] = "pfmax",   [0xa6] = "pfrcpit1", [0xa7] = "pfrsqit1",
+    [0xaa] = "pfsubr",	 [0xae] = "pfacc",   [0xb0] = "pfcmpeq",  [0xb4] = "pfmul",
+    [0xb6] = "pfrcpit2", [0xb7] = "pmulhrw", [0xbb] = "pswapd",	  [0xbf] = "pavgusb",
 };
 
 const char *x86_3dnow_name(uint8_t suffix)
@@ -71,7 +71,7 @@ const char *x86_insn_mnemonic(const struct x86_instr *insn, char buf[X86_MNEMONI
 		snprintf(buf, X86_MNEMONIC_MAX, "movabs");
 		return buf;
 	}
-	pick_alternative(e->mnemonic,
-			 size_index(e->flags & F_ASZ ? insn->addrsize : insn->opsize), buf);
+	pick_alternative(e->mnemonic, size_index(e->flags & F_ASZ ? insn->addrsize : insn->opsize),
+			 buf);
 	return buf;
 }

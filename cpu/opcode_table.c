@@ -16,6 +16,9 @@
 
 #include "cpu/decode.h"
 
+/* The tables are laid out by hand, one opcode per line or aligned rows as in the SDM. */
+/* clang-format off */
+
 /* Operands in the SDM's notation. */
 #define Ap OPND(A, OT_p)
 #define Cd OPND(C, OT_d)
@@ -577,6 +580,7 @@ static const struct x86_opcode grp9[2] = {BY_REG(grp9_mem), BY_REG(grp9_reg)};
 
 /* 3DNow! (0F 0F /r ib): the trailing imm8 names the operation. Decoded in decode.c. */
 
+#define NOP_EV I("nop", 0, Ev)
 #define MOV_CR(dst, src) I("mov", F_F64 | F_MODREG, dst, src)
 
 const struct x86_opcode x86_map_0f[256] = {
@@ -606,7 +610,13 @@ const struct x86_opcode x86_map_0f[256] = {
 		 I("movhpd", 0, Vdq, Mq), I("movshdup", 0, Vx, Wx)),
     [0x17] = PFX(I("movhps", 0, Mq, Vq), I("movhpd", 0, Mq, Vq)),
     [0x18] = MOD(BY_REG(grp16_mem), I("nop", 0, Ev)),
-    [0x19 ... 0x1e] = I("nop", 0, Ev),
+    [0x19 ... 0x1d] = I("nop", 0, Ev),
+    /* F3 0F 1E FA/FB: CET's ENDBR64/ENDBR32, hint NOPs to processors without CET. */
+    [0x1e] = PFX(NOP_EV, NOP_EV,
+		 MOD(NOP_EV, REG(NOP_EV, NOP_EV, NOP_EV, NOP_EV, NOP_EV, NOP_EV, NOP_EV,
+				 RM(NOP_EV, NOP_EV, I("endbr64", 0), I("endbr32", 0), NOP_EV,
+				    NOP_EV, NOP_EV, NOP_EV))),
+		 NOP_EV),
     [0x1f] = I("nop", 0, Ev),
     [0x20] = MOV_CR(Rd, Cd),
     [0x21] = MOV_CR(Rd, Dd),
@@ -928,3 +938,4 @@ const struct x86_opcode x86_map_0f3a[256] = {
     [0xcc] = PFX(I("sha1rnds4", 0, Vdq, Wx, Ib)),
     [0xdf] = S41I("aeskeygenassist", Vx, Wx),
 };
+/* clang-format on */

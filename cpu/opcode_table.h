@@ -51,26 +51,26 @@ enum x86_operand_method {
 /* Operand types (SDM Vol. 2, A.2.2), in the low byte of an operand code. */
 enum x86_operand_type {
 	OT_NONE = 0,
-	OT_a,  /* two words or doublewords in memory (BOUND) */
-	OT_b,  /* byte */
-	OT_d,  /* doubleword */
-	OT_dq, /* double quadword */
-	OT_p,  /* far pointer: 32 or 48 bits (80 with REX.W) */
-	OT_pd, /* packed double */
-	OT_pi, /* quadword MMX */
-	OT_ps, /* packed single */
-	OT_q,  /* quadword */
-	OT_s,  /* 6 or 10 byte pseudo-descriptor */
-	OT_sd, /* scalar double */
-	OT_ss, /* scalar single */
-	OT_t,  /* 80-bit x87 value */
-	OT_v,  /* word, doubleword or quadword: the operand size */
-	OT_w,  /* word */
-	OT_x,  /* dq (the 128-bit form; 256 only under VEX) */
-	OT_y,  /* doubleword, or quadword in 64-bit mode with REX.W */
-	OT_z,  /* word for 16-bit operand size, else doubleword */
-	OT_e,  /* x87 environment (14/28 bytes) */
-	OT_st, /* x87 state (94/108 bytes) or FXSAVE/XSAVE area */
+	OT_a,		   /* two words or doublewords in memory (BOUND) */
+	OT_b,		   /* byte */
+	OT_d,		   /* doubleword */
+	OT_dq,		   /* double quadword */
+	OT_p,		   /* far pointer: 32 or 48 bits (80 with REX.W) */
+	OT_pd,		   /* packed double */
+	OT_pi,		   /* quadword MMX */
+	OT_ps,		   /* packed single */
+	OT_q,		   /* quadword */
+	OT_s,		   /* 6 or 10 byte pseudo-descriptor */
+	OT_sd,		   /* scalar double */
+	OT_ss,		   /* scalar single */
+	OT_t,		   /* 80-bit x87 value */
+	OT_v,		   /* word, doubleword or quadword: the operand size */
+	OT_w,		   /* word */
+	OT_x,		   /* dq (the 128-bit form; 256 only under VEX) */
+	OT_y,		   /* doubleword, or quadword in 64-bit mode with REX.W */
+	OT_z,		   /* word for 16-bit operand size, else doubleword */
+	OT_e,		   /* x87 environment (14/28 bytes) */
+	OT_st,		   /* x87 state (94/108 bytes) or FXSAVE/XSAVE area */
 	OT_bytereg = 0x40, /* OM_REG: the byte register (AL, CL) rather than the v-sized one */
 };
 
@@ -93,17 +93,17 @@ enum x86_opcode_kind {
 };
 
 /* Attributes of an instruction entry (x86_opcode.flags). */
-#define F_LOCK 0x0001	/* LOCK is allowed (with a memory destination) */
-#define F_I64 0x0002	/* invalid in 64-bit mode */
-#define F_O64 0x0004	/* valid only in 64-bit mode */
-#define F_D64 0x0008	/* 64-bit mode: default operand size 64, 66 selects 16 */
-#define F_F64 0x0010	/* 64-bit mode: operand size 64 whatever the prefixes */
-#define F_ASZ 0x0020	/* mnemonic alternatives follow the address size, not operand size */
-#define F_MODREG 0x0040 /* ModRM.mod is ignored: the r/m operand is always a register */
+#define F_LOCK 0x0001	 /* LOCK is allowed (with a memory destination) */
+#define F_I64 0x0002	 /* invalid in 64-bit mode */
+#define F_O64 0x0004	 /* valid only in 64-bit mode */
+#define F_D64 0x0008	 /* 64-bit mode: default operand size 64, 66 selects 16 */
+#define F_F64 0x0010	 /* 64-bit mode: operand size 64 whatever the prefixes */
+#define F_ASZ 0x0020	 /* mnemonic alternatives follow the address size, not operand size */
+#define F_MODREG 0x0040	 /* ModRM.mod is ignored: the r/m operand is always a register */
 #define F_CMPPRED 0x0080 /* CMPPS family: the imm8 predicate names the mnemonic */
-#define F_66SIZE 0x0100	/* selected with a mandatory 66 that still sets operand size 16 */
-#define F_MOFFS 0x0200	/* MOV moffs: Capstone says "movabs" for 64-bit addresses */
-#define F_NOREX 0x0400	/* an opcode-embedded register: REX.B extends OM_Z */
+#define F_66SIZE 0x0100	 /* selected with a mandatory 66 that still sets operand size 16 */
+#define F_MOFFS 0x0200	 /* MOV moffs: Capstone says "movabs" for 64-bit addresses */
+#define F_NOREX 0x0400	 /* an opcode-embedded register: REX.B extends OM_Z */
 
 /*
  * One entry of an opcode map. A leaf has mnemonic and operands; a selector has next.
@@ -111,11 +111,11 @@ enum x86_opcode_kind {
  * (16/32/64; the last one repeats), e.g. "cbw/cwde/cdqe".
  */
 struct x86_opcode {
-	uint8_t kind;			/* enum x86_opcode_kind */
-	uint16_t flags;			/* F_* */
-	const char *mnemonic;		/* leaf: Capstone's Intel-syntax spelling */
-	uint16_t operand[4];		/* leaf: OPND() codes, first is the destination */
-	const struct x86_opcode *next;	/* selector: the child table */
+	uint8_t kind;		       /* enum x86_opcode_kind */
+	uint16_t flags;		       /* F_* */
+	const char *mnemonic;	       /* leaf: Capstone's Intel-syntax spelling */
+	uint16_t operand[4];	       /* leaf: OPND() codes, first is the destination */
+	const struct x86_opcode *next; /* selector: the child table */
 };
 
 extern const struct x86_opcode x86_map_onebyte[256];

@@ -14,17 +14,34 @@
 
 struct proc_file {
 	const char *name;
-	void (*show)(struct seq_file *m, struct kernel *k);
+	void (*show)(struct seq_file *m, struct kernel *k);          /* a kernel /proc file */
+	void (*show_machine)(struct seq_file *m, struct machine *mc); /* or a machine view */
 };
 
+/* The TLB geometry in --tlb syntax, then one line per array. */
+static void tlb_show(struct seq_file *m, struct machine *mc)
+{
+	char spec[1024];
+	tlb_config_format(&mc->tlb, spec, sizeof(spec));
+	seq_printf(m, "--tlb %s\n", spec);
+	seq_printf(m, "%-8s %8s %6s %6s\n", "array", "entries", "ways", "sets");
+	for (int i = 0; i < TLB_NR_ARRAYS; i++) {
+		const struct tlb_array *a = &mc->mmu.tlb.a[i];
+		if (a->entries)
+			seq_printf(m, "%-8s %8u %6u %6u\n", a->name, a->entries, a->ways, a->sets);
+	}
+}
+
 static const struct proc_file proc_files[] = {
-	{"buddyinfo", buddyinfo_show},
-	{"pagetypeinfo", pagetypeinfo_show},
-	{"zoneinfo", zoneinfo_show},
-	{"meminfo", meminfo_show},
-	{"vmstat", vmstat_show},
-	{"slabinfo", slabinfo_show},
-	{"vmallocinfo", vmallocinfo_show},
+	{"buddyinfo", buddyinfo_show, NULL},
+	{"pagetypeinfo", pagetypeinfo_show, NULL},
+	{"zoneinfo", zoneinfo_show, NULL},
+	{"meminfo", meminfo_show, NULL},
+	{"vmstat", vmstat_show, NULL},
+	{"slabinfo", slabinfo_show, NULL},
+	{"vmallocinfo", vmallocinfo_show, NULL},
+	{"dmesg", dmesg_show, NULL},
+	{"tlb", NULL, tlb_show},
 };
 
 #define NR_PROC_FILES (sizeof(proc_files) / sizeof(proc_files[0]))
@@ -46,13 +63,16 @@ static const struct proc_file *find_proc_file(const char *name)
 	return NULL;
 }
 
-static void print_proc_file(struct kernel *k, const struct proc_file *f, bool heading)
+static void print_proc_file(struct machine *mc, const struct proc_file *f, bool heading)
 {
 	struct seq_file m;
 	seq_init(&m);
-	f->show(&m, k);
+	if (f->show)
+		f->show(&m, &mc->kernel);
+	else
+		f->show_machine(&m, mc);
 	if (heading)
-		printf("==> /proc/%s <==\n", f->name);
+		printf("==> %s%s <==\n", f->show ? "/proc/" : "", f->name);
 	fputs(m.buf, stdout);
 	if (heading)
 		putchar('\n');
@@ -90,14 +110,14 @@ int cmd_info(int argc, char **argv)
 	if (machine_options_finish(&opts, err, sizeof(err)) < 0)
 		return usage_error("info: %s", err);
 	struct machine m;
-	if (machine_create(&m, &opts.params, err, sizeof(err)) < 0)
+	if (machine_create(&m, &opts.params, &opts.tlb, err, sizeof(err)) < 0)
 		return usage_error("info: %s", err);
 	if (nr_wanted == 0) {
 		for (size_t i = 0; i < NR_PROC_FILES; i++)
-			print_proc_file(&m.kernel, &proc_files[i], true);
+			print_proc_file(&m, &proc_files[i], true);
 	} else {
 		for (size_t i = 0; i < nr_wanted; i++)
-			print_proc_file(&m.kernel, wanted[i], nr_wanted > 1);
+			print_proc_file(&m, wanted[i], nr_wanted > 1);
 	}
 	machine_destroy(&m);
 	return 0;

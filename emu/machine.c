@@ -4,9 +4,14 @@
 #include <stdio.h>
 #include <string.h>
 
-int machine_create(struct machine *m, const struct boot_params *p, char *err, size_t errlen)
+int machine_create(struct machine *m, const struct boot_params *p, const struct tlb_config *tlb,
+		   char *err, size_t errlen)
 {
 	memset(m, 0, sizeof(*m));
+	if (tlb)
+		m->tlb = *tlb;
+	else
+		tlb_config_default(&m->tlb);
 	int r = bus_init(&m->bus, p->ram_size);
 	if (r < 0) {
 		snprintf(err, errlen, "cannot map %llu bytes of guest RAM: %s",
@@ -17,11 +22,19 @@ int machine_create(struct machine *m, const struct boot_params *p, char *err, si
 		bus_destroy(&m->bus);
 		return -1;
 	}
+	r = mmu_init(&m->mmu, &m->bus, &m->tlb);
+	if (r < 0) {
+		snprintf(err, errlen, "cannot build the MMU: %s", strerror(-r));
+		kernel_shutdown(&m->kernel);
+		bus_destroy(&m->bus);
+		return -1;
+	}
 	return 0;
 }
 
 void machine_destroy(struct machine *m)
 {
+	mmu_destroy(&m->mmu);
 	kernel_shutdown(&m->kernel);
 	bus_destroy(&m->bus);
 }

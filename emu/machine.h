@@ -10,14 +10,19 @@
 
 #include "kernel-sim/kernel.h"
 #include "mmu/bus.h"
+#include "mmu/mmu.h"
 
 struct machine {
-	struct phys_bus bus; /* guest RAM and MMIO */
-	struct kernel kernel; /* the simulated kernel */
+	struct phys_bus bus;   /* guest RAM and MMIO */
+	struct kernel kernel;  /* the simulated kernel */
+	struct tlb_config tlb; /* the TLB geometry every CPU's MMU is built with */
+	struct mmu mmu;        /* CPU 0's MMU */
 };
 
-/* Maps RAM and boots the kernel as p says. 0, or -1 with a one-line reason in err. */
-int machine_create(struct machine *m, const struct boot_params *p, char *err, size_t errlen);
+/* Maps RAM, boots the kernel as p says and builds CPU 0's MMU with TLB geometry tlb (NULL:
+ * the default). 0, or -1 with a one-line reason in err. */
+int machine_create(struct machine *m, const struct boot_params *p, const struct tlb_config *tlb,
+		   char *err, size_t errlen);
 void machine_destroy(struct machine *m);
 
 #endif /* EMU_MACHINE_H */

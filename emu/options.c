@@ -17,7 +17,8 @@ const char machine_options_help[] =
 	"  --arch x86_64|i386      kernel configuration: zone layout (default x86_64)\n"
 	"  --movablecore SIZE      memory for ZONE_MOVABLE (Linux's movablecore=)\n"
 	"  --min-free-kbytes N     vm.min_free_kbytes (default: derived as Linux does)\n"
-	"  --seed N                seed of the run's randomness (default 0)\n";
+	"  --seed N                seed of the run's randomness (default 0)\n"
+	"  --tlb SPEC              TLB geometry, e.g. skylake,l2=2048:16 (see docs/mmu.md)\n";
 
 int parse_size(const char *s, uint64_t *out)
 {
@@ -193,7 +194,7 @@ int machine_option(int argc, char **argv, int *i, struct machine_opts *o, char *
 	struct boot_params *p = &o->params;
 	const char *opt = argv[*i];
 	static const char *const with_arg[] = {"-m", "-smp", "-numa", "--arch", "--movablecore",
-					       "--min-free-kbytes", "--seed", NULL};
+					       "--min-free-kbytes", "--seed", "--tlb", NULL};
 	int known = 0;
 	for (int j = 0; with_arg[j]; j++)
 		known |= !strcmp(opt, with_arg[j]);
@@ -239,6 +240,12 @@ int machine_option(int argc, char **argv, int *i, struct machine_opts *o, char *
 		if (parse_int(arg, 1, 1L << 30, &v) < 0)
 			goto bad;
 		p->min_free_kbytes = (int)v;
+	} else if (!strcmp(opt, "--tlb")) {
+		char why[200];
+		if (tlb_config_parse(&o->tlb, arg, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "%s", why);
+			return -1;
+		}
 	} else if (!strcmp(opt, "--seed")) {
 		char *end;
 		errno = 0;
@@ -255,6 +262,7 @@ bad:
 void machine_opts_init(struct machine_opts *o)
 {
 	boot_params_default(&o->params);
+	tlb_config_default(&o->tlb);
 	o->ram_given = false;
 	o->numa_given = false;
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "kernel-sim/boot.h"
+#include "mmu/tlb.h"
 
 /* Parses "512M", "4G", "65536K", "1048576" (bytes). K/M/G/T are binary units, as QEMU's.
  * Returns 0, or -1 when s is not a size or overflows. */
@@ -19,6 +20,7 @@ struct machine_opts {
 	struct boot_params params; /* what boot will be given */
 	bool ram_given;            /* -m was given */
 	bool numa_given;           /* at least one -numa node was given */
+	struct tlb_config tlb;     /* TLB geometry (--tlb), Skylake by default */
 };
 
 void machine_opts_init(struct machine_opts *o);
@@ -35,6 +37,7 @@ void machine_opts_init(struct machine_opts *o);
  *   --movablecore SIZE                                 (Linux's movablecore=)
  *   --min-free-kbytes N                                (vm.min_free_kbytes)
  *   --seed N
+ *   --tlb SPEC                                         (TLB geometry, docs/mmu.md)
  */
 int machine_option(int argc, char **argv, int *i, struct machine_opts *o, char *err,
 		   unsigned errlen);

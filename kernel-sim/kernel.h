@@ -21,6 +21,7 @@
 #include "kernel-sim/memblock.h"
 #include "kernel-sim/mm_types.h"
 #include "kernel-sim/mmzone.h"
+#include "kernel-sim/printk.h"
 #include "kernel-sim/vmstat.h"
 #include "mmu/bus.h"
 
@@ -44,6 +45,9 @@
 
 struct slab_state;
 struct vmap_state;
+struct task_struct;
+struct kmem_cache;
+struct vm_state;
 
 struct kernel {
 	struct phys_bus *bus;                  /* guest RAM and MMIO */
@@ -73,8 +77,14 @@ struct kernel {
 	uint64_t vmalloc_total;                /* bytes of kernel virtual space for vmalloc */
 	unsigned long nr_vmalloc_pages;        /* pages backing vmalloc areas (VmallocUsed) */
 	unsigned long direct_pages_count[3];   /* direct map entries: 4K, 2M, 1G pages */
+	uint64_t now_ns;                       /* virtual time since boot (the log's clock) */
+	struct printk_log log;                 /* dmesg */
+	struct task_struct *current;           /* the task running on this_cpu */
+	struct kmem_cache *task_cachep;        /* "task_struct" */
+	int next_pid;                          /* pid of the next task (0: none yet, 1 first) */
 	struct slab_state *slab;               /* SLUB: caches and kmalloc classes */
 	struct vmap_state *vmap;               /* vmalloc areas and kernel page tables */
+	struct vm_state *vm;                   /* VMA/mm caches, zero page, mm sysctls (mm.h) */
 };
 
 /* Boots physical memory management on bus as p describes: memblock, mem_map, nodes and

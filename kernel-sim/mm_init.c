@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel-sim/mm.h"
 #include "kernel-sim/page_alloc.h"
 #include "kernel-sim/slab.h"
 #include "kernel-sim/vmalloc.h"
@@ -109,6 +110,63 @@ static void zone_range(const struct kernel *k, int nid, int z, const unsigned lo
 		*e = zmp;
 	if (*e <= *s)
 		*s = *e = 0;
+}
+
+/* The boot log lines Linux prints while it sets up memory (mm/mm_init.c). */
+static void print_memory_map(struct kernel *k, const unsigned long lo[], const unsigned long hi[])
+{
+	static const char *const arch_name[] = {"x86_64", "i386"};
+	printk(k, KERN_INFO, "mmemu kernel-sim (%s memory layout), %d node(s), %d CPU(s)",
+	       arch_name[k->params.arch], k->nr_node_ids, k->nr_cpu_ids);
+	printk(k, KERN_INFO, "BIOS-provided physical RAM map:");
+	for (int nid = 0; nid < k->nr_node_ids; nid++)
+		printk(k, KERN_INFO, "BIOS-e820: [mem 0x%016llx-0x%016llx] usable",
+		       (unsigned long long)PFN_PHYS(node_start_pfn_of(k, nid)),
+		       (unsigned long long)PFN_PHYS(node_end_pfn_of(k, nid)) - 1);
+	printk(k, KERN_INFO, "Zone ranges:");
+	for (int z = 0; z < MAX_NR_ZONES; z++) {
+		if (!zone_configured(k, z) || z == ZONE_MOVABLE)
+			continue;
+		if (hi[z] <= lo[z])
+			printk(k, KERN_INFO, "  %-8s empty", zone_names[z]);
+		else
+			printk(k, KERN_INFO, "  %-8s [mem 0x%016llx-0x%016llx]", zone_names[z],
+			       (unsigned long long)PFN_PHYS(lo[z]), (unsigned long long)PFN_PHYS(hi[z]) - 1);
+	}
+	printk(k, KERN_INFO, "Movable zone start for each node");
+	for (int nid = 0; nid < k->nr_node_ids; nid++)
+		if (k->zone_movable_pfn[nid])
+			printk(k, KERN_INFO, "  Node %d: 0x%016llx", nid,
+			       (unsigned long long)PFN_PHYS(k->zone_movable_pfn[nid]));
+	printk(k, KERN_INFO, "Early memory node ranges");
+	for (int nid = 0; nid < k->nr_node_ids; nid++)
+		printk(k, KERN_INFO, "  node %3d: [mem 0x%016llx-0x%016llx]", nid,
+		       (unsigned long long)PFN_PHYS(node_start_pfn_of(k, nid)),
+		       (unsigned long long)PFN_PHYS(node_end_pfn_of(k, nid)) - 1);
+}
+
+/* Linux's mem_init_print_info: what the buddy allocator got, and what boot kept. */
+static void print_memory_summary(struct kernel *k)
+{
+	unsigned long total = 0, highmem = 0;
+	for_each_online_node(k, nid) {
+		printk(k, KERN_INFO, "Initmem setup node %d [mem 0x%016llx-0x%016llx]", nid,
+		       (unsigned long long)PFN_PHYS(node_start_pfn_of(k, nid)),
+		       (unsigned long long)PFN_PHYS(node_end_pfn_of(k, nid)) - 1);
+		total += NODE_DATA(k, nid)->node_present_pages;
+		highmem += NODE_DATA(k, nid)->node_zones[ZONE_HIGHMEM].managed_pages;
+	}
+	printk(k, KERN_INFO, "Built %d zonelists, mobility grouping on.  Total pages: %lu",
+	       k->nr_node_ids, k->totalram_pages);
+	printk(k, KERN_INFO, "Policy zone: %s",
+	       zone_names[k->params.arch == KARCH_X86_64 && k->max_pfn > PFN_DOWN(4ULL << 30)
+				  ? ZONE_NORMAL
+				  : k->params.arch == KARCH_X86_64 ? ZONE_DMA32 : ZONE_NORMAL]);
+	printk(k, KERN_INFO, "Memory: %luK/%luK available (%lluK kernel image, %luK reserved, "
+	       "0K cma-reserved, %luK highmem)",
+	       k->totalram_pages << (PAGE_SHIFT - 10), total << (PAGE_SHIFT - 10),
+	       KERNEL_IMAGE_SIZE >> 10, (total - k->totalram_pages) << (PAGE_SHIFT - 10),
+	       highmem << (PAGE_SHIFT - 10));
 }
 
 static int sparse_init(struct kernel *k)
@@ -304,6 +362,7 @@ int kernel_boot(struct kernel *k, struct phys_bus *bus, const struct boot_params
 	unsigned long lo[MAX_NR_ZONES], hi[MAX_NR_ZONES];
 	arch_zone_limits(k, lo, hi);
 	find_zone_movable_pfns_for_nodes(k, lo, hi);
+	print_memory_map(k, lo, hi);
 	if (memblock_setup(k) < 0 || sparse_init(k) < 0)
 		goto out_nomem;
 	for (int nid = 0; nid < k->nr_node_ids; nid++)
@@ -320,6 +379,7 @@ int kernel_boot(struct kernel *k, struct phys_bus *bus, const struct boot_params
 	}
 	memblock_free_all(k);
 	build_all_zonelists(k);
+	print_memory_summary(k);
 	init_per_zone_wmark_min(k);
 	zone_pcp_update_all(k);
 	if (global_zone_page_state(k, NR_FREE_PAGES) <= (long)k->totalreserve_pages) {
@@ -331,6 +391,11 @@ int kernel_boot(struct kernel *k, struct phys_bus *bus, const struct boot_params
 	}
 	if (kmem_cache_init(k) < 0) {
 		snprintf(err, errlen, "too little memory to boot: the slab caches do not fit");
+		kernel_shutdown(k);
+		return -ENOMEM;
+	}
+	if (vm_init(k) < 0) {
+		snprintf(err, errlen, "too little memory to boot: no room for the mm caches");
 		kernel_shutdown(k);
 		return -ENOMEM;
 	}
@@ -347,10 +412,12 @@ out_nomem:
 
 void kernel_shutdown(struct kernel *k)
 {
+	vm_shutdown(k);
 	kmem_cache_teardown(k);
 	vmalloc_shutdown(k);
 	free(k->section_mem_map);
 	k->section_mem_map = NULL;
+	printk_free(k);
 }
 
 /* Nodes by distance from nid, nearest first; ties by node id (Linux's find_next_best_node

@@ -51,6 +51,7 @@ int mmu_init(struct mmu *m, struct phys_bus *bus, const struct tlb_config *cfg)
 	m->maxphyaddr = 46;
 	m->page_1g = true;
 	m->exact_stats = true;
+	m->fast_cur = m->tlb.fast[TLB_FAST_SUP_AC0];
 	seg_reset(m);
 	mmu_update_mode(m);
 	return 0;
@@ -193,14 +194,22 @@ bool mmu_set_cr3(struct mmu *m, uint64_t val, struct x86_fault *f)
 	return true;
 }
 
+/* The fast-path mode of the current CPL and AC. */
+static unsigned fast_mode(const struct mmu *m)
+{
+	return m->cpl == 3 ? TLB_FAST_USER : m->ac ? TLB_FAST_SUP_AC1 : TLB_FAST_SUP_AC0;
+}
+
 void mmu_set_cpl(struct mmu *m, unsigned cpl)
 {
 	m->cpl = (uint8_t)(cpl & 3);
+	m->fast_cur = m->tlb.fast[fast_mode(m)];
 }
 
 void mmu_set_ac(struct mmu *m, bool ac)
 {
 	m->ac = ac;
+	m->fast_cur = m->tlb.fast[fast_mode(m)];
 }
 
 /* The linear address the TLB sees: 32 bits outside long mode. */
@@ -260,12 +269,15 @@ static struct tlb_array *group_array(struct mmu *m, int first, int count, unsign
 /* Builds the entry for la in an array of entry_shift, from a translation that maps
  * base_pa over 2^base_shift bytes (itself part of a page of page_shift). */
 static struct tlb_entry make_entry(const struct mmu *m, uint64_t la, uint64_t base_pa,
-				   unsigned base_shift, unsigned page_shift,
-				   unsigned entry_shift, unsigned flags)
+				   unsigned base_shift, unsigned page_shift, unsigned entry_shift,
+				   unsigned flags)
 {
 	uint64_t off = la & ((1ULL << base_shift) - 1) & ~((1ULL << entry_shift) - 1);
-	return (struct tlb_entry){.vpn = la >> entry_shift, .pa = base_pa + off, .pcid = m->pcid,
-				  .shift = (uint8_t)entry_shift, .page_shift = (uint8_t)page_shift,
+	return (struct tlb_entry){.vpn = la >> entry_shift,
+				  .pa = base_pa + off,
+				  .pcid = m->pcid,
+				  .shift = (uint8_t)entry_shift,
+				  .page_shift = (uint8_t)page_shift,
 				  .flags = (uint8_t)(flags | TLBE_VALID)};
 }
 
@@ -302,8 +314,7 @@ static struct tlb_entry *group_lookup(struct mmu *m, int first, int count, enum 
 	for (int i = first; i < first + count; i++) {
 		struct tlb_entry *e = tlb_array_find(&m->tlb.a[i], la, m->pcid);
 		if (e) {
-			m->tlb.a[i].st.hits++;
-			tlb_touch(&m->tlb, e);
+			tlb_touch(&m->tlb.a[i], e);
 			*ap = &m->tlb.a[i];
 			return e;
 		}
@@ -361,18 +372,16 @@ static struct tlb_entry *dirty_assist(struct mmu *m, int l1, uint64_t la, unsign
 }
 
 /* Installs the fast-path mirror of a translation just made through L1 entry te. */
-static void fast_fill(struct mmu *m, uint64_t la, unsigned flags, uint64_t pa,
-		      uint64_t *hits, struct tlb_entry *te)
+static void fast_fill(struct mmu *m, uint64_t la, unsigned flags, uint64_t pa, uint64_t *clock,
+		      struct tlb_entry *te)
 {
 	uint8_t *host = bus_ram_ptr(m->bus, pa & ~0xfffULL, 4096);
 	if (!host || (flags & MMU_IMPLICIT))
 		return;
-	unsigned mode = m->cpl == 3 ? TLB_FAST_USER : m->ac ? TLB_FAST_SUP_AC1 : TLB_FAST_SUP_AC0;
-	tlb_fast_fill(&m->tlb, mode, flags & MMU_KIND_MASK, la, host, hits, te);
+	tlb_fast_fill(&m->tlb, fast_mode(m), flags & MMU_KIND_MASK, la, host, clock, te);
 }
 
-bool mmu_translate(struct mmu *m, uint64_t la, unsigned flags, uint64_t *pa,
-		   struct x86_fault *f)
+bool mmu_translate(struct mmu *m, uint64_t la, unsigned flags, uint64_t *pa, struct x86_fault *f)
 {
 	unsigned kind = flags & MMU_KIND_MASK;
 	if (m->mode == PG_MODE_NONE) {
@@ -404,7 +413,7 @@ bool mmu_translate(struct mmu *m, uint64_t la, unsigned flags, uint64_t *pa,
 		return false;
 	*pa = te->pa | (la & ((1ULL << te->shift) - 1));
 	if (a)
-		fast_fill(m, la, flags, *pa, &a->st.hits, te);
+		fast_fill(m, la, flags, *pa, tlb_set_clock(a, te), te);
 	return true;
 }
 
@@ -445,10 +454,28 @@ static unsigned split_access(const struct mmu *m, uint64_t la, unsigned size, ui
 	return first;
 }
 
+/* The fast entry of an unaligned access that stays within its page, or NULL. */
+static struct tlb_fast_entry *fast_lookup_unaligned(struct mmu *m, uint64_t la, unsigned size,
+						    unsigned flags)
+{
+	struct tlb_fast_entry *fe =
+	    &m->fast_cur[flags & MMU_KIND_MASK][(la >> 12) & (TLB_FAST_SIZE - 1)];
+	if (fe->tag != (la & ~0xfffULL) || (la & 0xfff) > 4096u - size || (flags & MMU_IMPLICIT))
+		return NULL;
+	mmu_fast_count(m, fe);
+	return fe;
+}
+
 bool mmu_read_slow(struct mmu *m, uint64_t la, unsigned size, uint64_t *val, unsigned flags,
 		   struct x86_fault *f)
 {
 	uint64_t pa1, pa2, la2 = 0, v = 0;
+	struct tlb_fast_entry *fe = fast_lookup_unaligned(m, la, size, flags);
+	if (fe) {
+		memcpy(&v, (const void *)(uintptr_t)(la + fe->addend), size);
+		*val = v;
+		return true;
+	}
 	unsigned n1 = split_access(m, la, size, &la2);
 	if (!mmu_translate(m, la, flags, &pa1, f))
 		return false;
@@ -465,6 +492,11 @@ bool mmu_write_slow(struct mmu *m, uint64_t la, unsigned size, uint64_t val, uns
 		    struct x86_fault *f)
 {
 	uint64_t pa1, pa2, la2 = 0;
+	struct tlb_fast_entry *fe = fast_lookup_unaligned(m, la, size, flags);
+	if (fe) {
+		memcpy((void *)(uintptr_t)(la + fe->addend), &val, size);
+		return true;
+	}
 	unsigned n1 = split_access(m, la, size, &la2);
 	if (!mmu_translate(m, la, flags, &pa1, f))
 		return false;

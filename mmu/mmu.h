@@ -40,10 +40,10 @@
 
 /* A hardware fault, as the CPU must deliver it. */
 struct x86_fault {
-	uint8_t vector;        /* X86_VEC_* */
-	bool has_error_code;   /* push error_code on delivery */
-	uint32_t error_code;   /* #PF: PF_ERR_*; #GP/#SS/#NP/#TS: selector error code */
-	uint64_t cr2;          /* #PF only: the faulting linear address, to load into CR2 */
+	uint8_t vector;	     /* X86_VEC_* */
+	bool has_error_code; /* push error_code on delivery */
+	uint32_t error_code; /* #PF: PF_ERR_*; #GP/#SS/#NP/#TS: selector error code */
+	uint64_t cr2;	     /* #PF only: the faulting linear address, to load into CR2 */
 };
 
 /* Access kinds (the low two bits of an access's flags). */
@@ -66,58 +66,61 @@ enum paging_mode_id {
 };
 
 /* Paging-structure levels, for statistics and walk traces. */
-enum pg_level { PG_PML5, PG_PML4, PG_PDPT, PG_PD, PG_PT, PG_NR_LEVELS };
+enum walk_level { PG_PML5, PG_PML4, PG_PDPT, PG_PD, PG_PT, PG_NR_LEVELS };
 
 /* Counters of translation outside the TLB arrays (which count themselves). */
 struct mmu_stats {
-	uint64_t walks;                    /* page walks started */
+	uint64_t walks;			   /* page walks started */
 	uint64_t walk_refs[PG_NR_LEVELS];  /* paging-structure entries read, per level */
 	uint64_t ad_updates[PG_NR_LEVELS]; /* entries written to set A and/or D, per level */
-	uint64_t pf_not_present;           /* #PF with P=0 */
-	uint64_t pf_protection;            /* #PF for access rights */
-	uint64_t pf_rsvd;                  /* #PF for reserved bits */
-	uint64_t gp_canonical;             /* #GP/#SS for non-canonical addresses */
-	uint64_t unpaged;                  /* accesses with CR0.PG=0 (no TLB involved) */
-	uint64_t invlpg;                   /* INVLPG executed */
-	uint64_t invpcid[4];               /* INVPCID executed, per type */
-	uint64_t cr3_flush;                /* MOV to CR3 that flushed */
-	uint64_t cr3_noflush;              /* MOV to CR3 with bit 63 (PCIDE=1) */
-	uint64_t cr_flush;                 /* CR0/CR4/EFER writes that flushed everything */
+	uint64_t pf_not_present;	   /* #PF with P=0 */
+	uint64_t pf_protection;		   /* #PF for access rights */
+	uint64_t pf_rsvd;		   /* #PF for reserved bits */
+	uint64_t gp_canonical;		   /* #GP/#SS for non-canonical addresses */
+	uint64_t unpaged;		   /* accesses with CR0.PG=0 (no TLB involved) */
+	uint64_t invlpg;		   /* INVLPG executed */
+	uint64_t invpcid[4];		   /* INVPCID executed, per type */
+	uint64_t cr3_flush;		   /* MOV to CR3 that flushed */
+	uint64_t cr3_noflush;		   /* MOV to CR3 with bit 63 (PCIDE=1) */
+	uint64_t cr_flush;		   /* CR0/CR4/EFER writes that flushed everything */
 };
 
 /* One step of a walk, for viewers and debuggers (mmu_probe). */
 struct mmu_walk_step {
-	uint8_t level;       /* enum pg_level */
-	uint64_t entry_pa;   /* physical address of the entry (~0 for PAE PDPTE registers) */
-	uint64_t entry;      /* its value */
+	uint8_t level;	   /* enum walk_level */
+	uint64_t entry_pa; /* physical address of the entry (~0 for PAE PDPTE registers) */
+	uint64_t entry;	   /* its value */
 };
 
 struct mmu_walk_trace {
-	int nr_steps;                          /* steps filled */
+	int nr_steps; /* steps filled */
 	struct mmu_walk_step step[PG_NR_LEVELS];
-	uint64_t pa;                           /* translated physical address, if no fault */
-	uint8_t page_shift;                    /* log2 of the page size, if no fault */
+	uint64_t pa;	    /* translated physical address, if no fault */
+	uint8_t page_shift; /* log2 of the page size, if no fault */
 };
 
 struct mmu {
-	struct phys_bus *bus;  /* physical memory: the only way to it */
-	uint64_t cr0;          /* CR0 */
-	uint64_t cr3;          /* CR3 as stored (bit 63 of a MOV source never is) */
-	uint64_t cr4;          /* CR4 */
-	uint64_t efer;         /* IA32_EFER */
-	uint8_t cpl;           /* current privilege level 0..3 */
-	bool ac;               /* RFLAGS.AC */
-	uint8_t maxphyaddr;    /* physical-address width in bits (CPUID 80000008H), 32..52 */
-	bool page_1g;          /* 1-GByte pages supported (CPUID 80000001H:EDX[26]) */
-	bool exact_stats;      /* fast-path hits are counted and update LRU state */
+	struct phys_bus *bus;	  /* physical memory: the only way to it */
+	uint64_t cr0;		  /* CR0 */
+	uint64_t cr3;		  /* CR3 as stored (bit 63 of a MOV source never is) */
+	uint64_t cr4;		  /* CR4 */
+	uint64_t efer;		  /* IA32_EFER */
+	uint8_t cpl;		  /* current privilege level 0..3 */
+	bool ac;		  /* RFLAGS.AC */
+	uint8_t maxphyaddr;	  /* physical-address width in bits (CPUID 80000008H), 32..52 */
+	bool page_1g;		  /* 1-GByte pages supported (CPUID 80000001H:EDX[26]) */
+	bool exact_stats;	  /* fast-path hits are counted and update LRU state */
 	enum paging_mode_id mode; /* derived from the control registers */
-	uint16_t pcid;         /* current PCID (0 unless CR4.PCIDE) */
-	uint64_t pdpte[4];     /* PAE paging: the PDPTE registers, loaded with CR3 */
+	uint16_t pcid;		  /* current PCID (0 unless CR4.PCIDE) */
+	uint64_t pdpte[4];	  /* PAE paging: the PDPTE registers, loaded with CR3 */
 	uint64_t rsvd[PG_NR_LEVELS][2]; /* reserved-bit masks per walk step: [table][leaf] */
-	struct tlb tlb;        /* the TLB hierarchy and its fast path */
-	struct seg_unit seg;   /* segment registers, descriptor tables (mmu/seg.h) */
-	struct mmu_stats st;   /* statistics */
-	struct tlb_entry unpaged_te; /* stand-in L1 entry of fast entries made with CR0.PG=0 */
+	struct tlb tlb;			/* the TLB hierarchy and its fast path */
+	struct seg_unit seg;		/* segment registers, descriptor tables (mmu/seg.h) */
+	struct mmu_stats st;		/* statistics */
+	struct tlb_entry unpaged_te;	/* stand-in L1 entry of fast entries made with CR0.PG=0 */
+	/* The fast-path tables of the current CPL and AC: &tlb.fast[mode]. (A struct mmu
+	 * points into itself, so it is not copyable.) */
+	struct tlb_fast_entry (*fast_cur)[TLB_FAST_SIZE];
 };
 
 /*
@@ -151,16 +154,14 @@ void mmu_set_ac(struct mmu *m, bool ac);
 void mmu_invlpg(struct mmu *m, uint64_t la);
 /* INVPCID type (0 individual address, 1 single context, 2 all incl. global, 3 all but
  * global) with descriptor (pcid, la). false and #GP(0) for a bad type or descriptor. */
-bool mmu_invpcid(struct mmu *m, uint64_t type, uint64_t pcid, uint64_t la,
-		 struct x86_fault *f);
+bool mmu_invpcid(struct mmu *m, uint64_t type, uint64_t pcid, uint64_t la, struct x86_fault *f);
 
 /*
  * Translates linear address la for an access of kind/flags (MMU_READ|MMU_IMPLICIT...)
  * at the current CPL. Goes through the TLBs and walks on a miss, setting A/D bits and
  * filling TLBs and page-walk caches; counts everything. *pa on success, else *f.
  */
-bool mmu_translate(struct mmu *m, uint64_t la, unsigned flags, uint64_t *pa,
-		   struct x86_fault *f);
+bool mmu_translate(struct mmu *m, uint64_t la, unsigned flags, uint64_t *pa, struct x86_fault *f);
 
 /*
  * Walks the tables for la without TLBs, statistics, A/D updates or permission checks (a
@@ -178,33 +179,41 @@ bool mmu_read_slow(struct mmu *m, uint64_t la, unsigned size, uint64_t *val, uns
 bool mmu_write_slow(struct mmu *m, uint64_t la, unsigned size, uint64_t val, unsigned flags,
 		    struct x86_fault *f);
 
-/* The fast-path table of an access kind under the current CPL and RFLAGS.AC. */
-static inline struct tlb_fast_entry *mmu_fast_table(struct mmu *m, unsigned kind)
+/* Counts a fast-path hit as the L1 hit it stands for (when statistics are exact). */
+static inline void mmu_fast_count(struct mmu *m, struct tlb_fast_entry *fe)
 {
-	unsigned mode = m->cpl == 3 ? TLB_FAST_USER : m->ac ? TLB_FAST_SUP_AC1 : TLB_FAST_SUP_AC0;
-	return m->tlb.fast[mode][kind];
+	if (m->exact_stats)
+		fe->te->stamp = ++*fe->clock;
 }
 
-/* The fast entry that maps [la, la+size) for kind, or NULL (also when the access
- * crosses a page or is implicit). Counts the hit when statistics are exact. */
-static inline struct tlb_fast_entry *mmu_fast_lookup(struct mmu *m, uint64_t la,
-						     unsigned size, unsigned flags)
+/* Low address bits an access of size (1..8) bytes must have clear to be naturally
+ * aligned (for sizes that are not powers of two: of the next power of two), so that an
+ * access passing the check cannot cross a page. */
+static inline uint64_t mmu_align_mask(unsigned size)
 {
-	unsigned kind = flags & MMU_KIND_MASK;
-	struct tlb_fast_entry *fe = &mmu_fast_table(m, kind)[(la >> 12) & (TLB_FAST_SIZE - 1)];
-	if (__builtin_expect(fe->tag != (la & ~0xfffULL) || (la & 0xfff) > 4096 - size ||
-				     (flags & MMU_IMPLICIT),
-			     0))
+	return size <= 1 ? 0 : size <= 2 ? 1 : size <= 4 ? 3 : 7;
+}
+
+/*
+ * The fast entry that maps [la, la+size) for an access of flags, or NULL. Index, compare,
+ * and that is all: the tag compare includes the low address bits an aligned access has
+ * clear, so an unaligned access misses here (the slow path retries it without the
+ * alignment condition, and handles page crossings).
+ */
+static inline struct tlb_fast_entry *mmu_fast_lookup(struct mmu *m, uint64_t la, unsigned size,
+						     unsigned flags)
+{
+	struct tlb_fast_entry *fe =
+	    &m->fast_cur[flags & MMU_KIND_MASK][(la >> 12) & (TLB_FAST_SIZE - 1)];
+	if (__builtin_expect(
+		fe->tag != (la & (~0xfffULL | mmu_align_mask(size))) || (flags & MMU_IMPLICIT), 0))
 		return NULL;
-	if (m->exact_stats) {
-		(*fe->hits)++;
-		fe->te->stamp = ++m->tlb.tick;
-	}
+	mmu_fast_count(m, fe);
 	return fe;
 }
 
 /*
- * Reads size (1, 2, 4 or 8) bytes at linear address la, little-endian, into *val. An
+ * Reads size (1..8) bytes at linear address la, little-endian, into *val. An
  * access that crosses a page translates both pages before reading. flags: MMU_STACK,
  * MMU_IMPLICIT (the kind bits must be 0). false with *f on a fault.
  */
@@ -236,7 +245,7 @@ static inline bool mmu_fetch(struct mmu *m, uint64_t la, unsigned size, uint64_t
 }
 
 /*
- * Writes the low size (1, 2, 4 or 8) bytes of val at la. A page-crossing write checks
+ * Writes the low size (1..8) bytes of val at la. A page-crossing write checks
  * both pages before it writes anything: on a fault no byte has changed.
  */
 static inline bool mmu_write(struct mmu *m, uint64_t la, unsigned size, uint64_t val,

@@ -10,9 +10,9 @@
 struct walk_result {
 	uint64_t page_pa;   /* physical address of the page (aligned to its size) */
 	uint8_t page_shift; /* log2 of the page size: 12, 21, 22 or 30 */
-	uint8_t rights;     /* TLBE_RW | TLBE_US | TLBE_XD, combined over the levels */
-	bool global;        /* G set in the leaf and CR4.PGE set */
-	bool dirty;         /* the leaf's D bit is set (now) */
+	uint8_t rights;	    /* TLBE_RW | TLBE_US | TLBE_XD, combined over the levels */
+	bool global;	    /* G set in the leaf and CR4.PGE set */
+	bool dirty;	    /* the leaf's D bit is set (now) */
 };
 
 /* Recomputes the paging mode and reserved-bit masks from CR0, CR4, EFER and MAXPHYADDR. */

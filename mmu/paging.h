@@ -19,17 +19,17 @@
 #include <stdint.h>
 
 /* Paging-structure entry bits. */
-#define PTE_P (1ULL << 0)    /* present */
-#define PTE_RW (1ULL << 1)   /* writable */
-#define PTE_US (1ULL << 2)   /* user-mode accessible */
-#define PTE_PWT (1ULL << 3)  /* page-level write-through */
-#define PTE_PCD (1ULL << 4)  /* page-level cache disable */
-#define PTE_A (1ULL << 5)    /* accessed */
-#define PTE_D (1ULL << 6)    /* dirty (leaf only) */
-#define PTE_PS (1ULL << 7)   /* page size: this entry maps a large page */
-#define PTE_G (1ULL << 8)    /* global (leaf only, with CR4.PGE) */
+#define PTE_P (1ULL << 0)	   /* present */
+#define PTE_RW (1ULL << 1)	   /* writable */
+#define PTE_US (1ULL << 2)	   /* user-mode accessible */
+#define PTE_PWT (1ULL << 3)	   /* page-level write-through */
+#define PTE_PCD (1ULL << 4)	   /* page-level cache disable */
+#define PTE_A (1ULL << 5)	   /* accessed */
+#define PTE_D (1ULL << 6)	   /* dirty (leaf only) */
+#define PTE_PS (1ULL << 7)	   /* page size: this entry maps a large page */
+#define PTE_G (1ULL << 8)	   /* global (leaf only, with CR4.PGE) */
 #define PTE_PAT_LARGE (1ULL << 12) /* PAT bit of a large-page leaf */
-#define PTE_NX (1ULL << 63)  /* execute-disable (XD), with EFER.NXE */
+#define PTE_NX (1ULL << 63)	   /* execute-disable (XD), with EFER.NXE */
 
 /* #PF error code bits (SDM 4.7). */
 #define PF_ERR_P (1u << 0)    /* 0: not-present page; 1: protection violation */
@@ -48,13 +48,13 @@
 #define CR3_NOFLUSH (1ULL << 63) /* MOV to CR3 source bit: keep the PCID's TLB entries */
 
 /* CR4. */
-#define CR4_PSE (1ULL << 4)     /* 4-MByte pages in 32-bit paging */
-#define CR4_PAE (1ULL << 5)     /* physical address extension */
-#define CR4_PGE (1ULL << 7)     /* global pages */
-#define CR4_LA57 (1ULL << 12)   /* 57-bit linear addresses: 5-level paging */
-#define CR4_PCIDE (1ULL << 17)  /* process-context identifiers */
-#define CR4_SMEP (1ULL << 20)   /* supervisor-mode execution prevention */
-#define CR4_SMAP (1ULL << 21)   /* supervisor-mode access prevention */
+#define CR4_PSE (1ULL << 4)    /* 4-MByte pages in 32-bit paging */
+#define CR4_PAE (1ULL << 5)    /* physical address extension */
+#define CR4_PGE (1ULL << 7)    /* global pages */
+#define CR4_LA57 (1ULL << 12)  /* 57-bit linear addresses: 5-level paging */
+#define CR4_PCIDE (1ULL << 17) /* process-context identifiers */
+#define CR4_SMEP (1ULL << 20)  /* supervisor-mode execution prevention */
+#define CR4_SMAP (1ULL << 21)  /* supervisor-mode access prevention */
 
 /* IA32_EFER. */
 #define EFER_SCE (1ULL << 0)  /* SYSCALL enable */

@@ -44,10 +44,10 @@ uint64_t seg_encode(uint32_t base, uint32_t limit, uint8_t type, bool s, uint8_t
 		    bool avl, bool l, bool db, bool g)
 {
 	uint64_t w0 = (limit & 0xffff) | ((uint64_t)(base & 0xffff) << 16);
-	uint64_t w1 = ((base >> 16) & 0xff) | ((uint64_t)(type & 0xf) << 8) |
-		      ((uint64_t)s << 12) | ((uint64_t)(dpl & 3) << 13) | ((uint64_t)p << 15) |
-		      (limit & 0xf0000) | ((uint64_t)avl << 20) | ((uint64_t)l << 21) |
-		      ((uint64_t)db << 22) | ((uint64_t)g << 23) | (base & 0xff000000u);
+	uint64_t w1 = ((base >> 16) & 0xff) | ((uint64_t)(type & 0xf) << 8) | ((uint64_t)s << 12) |
+		      ((uint64_t)(dpl & 3) << 13) | ((uint64_t)p << 15) | (limit & 0xf0000) |
+		      ((uint64_t)avl << 20) | ((uint64_t)l << 21) | ((uint64_t)db << 22) |
+		      ((uint64_t)g << 23) | (base & 0xff000000u);
 	return w0 | (w1 << 32);
 }
 
@@ -63,8 +63,8 @@ bool seg_in_compat_mode(const struct mmu *m)
 
 static void flat_real(struct seg_cache *c, uint8_t type)
 {
-	*c = (struct seg_cache){.limit = 0xffff, .type = type, .s = true, .p = true,
-				.usable = true};
+	*c =
+	    (struct seg_cache){.limit = 0xffff, .type = type, .s = true, .p = true, .usable = true};
 }
 
 void seg_reset(struct mmu *m)
@@ -90,8 +90,8 @@ static uint64_t table_la(const struct mmu *m, uint64_t base, uint64_t off)
  * Reads the descriptor sel selects (16 bytes when wide) into *d, with the table limit
  * check (#GP(sel)) and the table read (#PF). *la receives the descriptor's address.
  */
-static bool read_desc(struct mmu *m, uint16_t sel, bool wide, struct seg_cache *d,
-		      uint64_t *la, struct x86_fault *f)
+static bool read_desc(struct mmu *m, uint16_t sel, bool wide, struct seg_cache *d, uint64_t *la,
+		      struct x86_fault *f)
 {
 	uint64_t base = m->seg.gdtr.base, limit = m->seg.gdtr.limit, lo, hi = 0;
 	if (sel & SEL_TI) {
@@ -382,11 +382,11 @@ static int write_table(struct phys_bus *bus, uint64_t pa, const uint64_t *desc, 
 
 /* Flat 4 GiB code/data descriptors with the Accessed bit preset, as Linux's GDT_ENTRY_INIT
  * values (arch/x86/kernel/cpu/common.c, gdt_page). */
-#define DESC_FLAT(type, dpl, l, db) seg_encode(0, 0xfffff, (type) | SEG_TYPE_A, true, dpl, true, false, l, db, true)
+#define DESC_FLAT(type, dpl, l, db)                                                                \
+	seg_encode(0, 0xfffff, (type) | SEG_TYPE_A, true, dpl, true, false, l, db, true)
 #define CODE_RX (SEG_TYPE_CODE | SEG_TYPE_R)
 
-int seg_write_linux_gdt64(struct phys_bus *bus, uint64_t pa, uint64_t tss_base,
-			  uint32_t tss_limit)
+int seg_write_linux_gdt64(struct phys_bus *bus, uint64_t pa, uint64_t tss_base, uint32_t tss_limit)
 {
 	uint64_t gdt[GDT_ENTRIES] = {0};
 	gdt[GDT_ENTRY_KERNEL32_CS] = DESC_FLAT(CODE_RX, 0, false, true);
@@ -395,17 +395,16 @@ int seg_write_linux_gdt64(struct phys_bus *bus, uint64_t pa, uint64_t tss_base,
 	gdt[GDT_ENTRY_DEFAULT_USER32_CS] = DESC_FLAT(CODE_RX, 3, false, true);
 	gdt[GDT_ENTRY_DEFAULT_USER_DS] = DESC_FLAT(SEG_TYPE_W, 3, false, true);
 	gdt[GDT_ENTRY_DEFAULT_USER_CS] = DESC_FLAT(CODE_RX, 3, true, false);
-	gdt[GDT_ENTRY_TSS] = seg_encode((uint32_t)tss_base, tss_limit, SEG_SYS_TSS_AVAIL, false,
-					0, true, false, false, false, false);
+	gdt[GDT_ENTRY_TSS] = seg_encode((uint32_t)tss_base, tss_limit, SEG_SYS_TSS_AVAIL, false, 0,
+					true, false, false, false, false);
 	gdt[GDT_ENTRY_TSS + 1] = tss_base >> 32;
 	/* setup_getcpu(): read-only expand-down data, DPL 3, limit = cpu | node << 12. */
-	gdt[GDT_ENTRY_CPUNODE] = seg_encode(0, 0, SEG_TYPE_E | SEG_TYPE_A, true, 3, true, false,
-					    false, true, false);
+	gdt[GDT_ENTRY_CPUNODE] =
+	    seg_encode(0, 0, SEG_TYPE_E | SEG_TYPE_A, true, 3, true, false, false, true, false);
 	return write_table(bus, pa, gdt, GDT_ENTRIES);
 }
 
-int seg_write_linux_gdt32(struct phys_bus *bus, uint64_t pa, uint32_t tss_base,
-			  uint32_t tss_limit)
+int seg_write_linux_gdt32(struct phys_bus *bus, uint64_t pa, uint32_t tss_base, uint32_t tss_limit)
 {
 	uint64_t gdt[GDT32_ENTRIES] = {0};
 	gdt[GDT32_ENTRY_KERNEL_CS] = DESC_FLAT(CODE_RX, 0, false, true);

@@ -38,11 +38,11 @@ enum seg_reg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_NR };
 #define SEL_INDEX(sel) ((sel) >> 3)
 
 /* Descriptor type field (bits 11:8 of the high dword) for code/data (S=1). */
-#define SEG_TYPE_A 1u    /* accessed */
-#define SEG_TYPE_W 2u    /* data: writable */
-#define SEG_TYPE_E 4u    /* data: expand-down */
-#define SEG_TYPE_R 2u    /* code: readable */
-#define SEG_TYPE_C 4u    /* code: conforming */
+#define SEG_TYPE_A 1u	 /* accessed */
+#define SEG_TYPE_W 2u	 /* data: writable */
+#define SEG_TYPE_E 4u	 /* data: expand-down */
+#define SEG_TYPE_R 2u	 /* code: readable */
+#define SEG_TYPE_C 4u	 /* code: conforming */
 #define SEG_TYPE_CODE 8u /* 1: code segment, 0: data segment */
 
 /* System descriptor types (S=0). */
@@ -55,31 +55,31 @@ enum seg_reg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_NR };
 /* A decoded descriptor; also the hidden part of a segment register. */
 struct seg_cache {
 	uint16_t selector; /* visible part */
-	uint64_t base;     /* linear base (64 bits for system descriptors in long mode) */
-	uint32_t limit;    /* byte-granular limit: G already applied */
-	uint8_t type;      /* type field, 4 bits */
-	uint8_t dpl;       /* descriptor privilege level */
-	bool s;            /* 1: code or data, 0: system */
-	bool p;            /* present */
-	bool avl;          /* available to software */
-	bool l;            /* 64-bit code segment */
-	bool db;           /* D/B: default operand size / stack size / upper bound 32-bit */
-	bool g;            /* granularity: limit in 4K units */
-	bool usable;       /* false after loading a null selector */
+	uint64_t base;	   /* linear base (64 bits for system descriptors in long mode) */
+	uint32_t limit;	   /* byte-granular limit: G already applied */
+	uint8_t type;	   /* type field, 4 bits */
+	uint8_t dpl;	   /* descriptor privilege level */
+	bool s;		   /* 1: code or data, 0: system */
+	bool p;		   /* present */
+	bool avl;	   /* available to software */
+	bool l;		   /* 64-bit code segment */
+	bool db;	   /* D/B: default operand size / stack size / upper bound 32-bit */
+	bool g;		   /* granularity: limit in 4K units */
+	bool usable;	   /* false after loading a null selector */
 };
 
 /* A descriptor-table register. */
 struct dtr {
-	uint64_t base;  /* linear address */
+	uint64_t base;	/* linear address */
 	uint16_t limit; /* last valid byte offset */
 };
 
 struct seg_unit {
 	struct seg_cache sreg[SEG_NR]; /* ES, CS, SS, DS, FS, GS */
-	struct seg_cache ldtr;         /* LDT register */
-	struct seg_cache tr;           /* task register */
-	struct dtr gdtr;               /* GDT register */
-	struct dtr idtr;               /* IDT register */
+	struct seg_cache ldtr;	       /* LDT register */
+	struct seg_cache tr;	       /* task register */
+	struct dtr gdtr;	       /* GDT register */
+	struct dtr idtr;	       /* IDT register */
 };
 
 /* Decodes an 8-byte descriptor (hi: the next 8 bytes, used for system descriptors in long
@@ -146,7 +146,7 @@ bool seg_linear(struct mmu *m, enum seg_reg reg, uint64_t off, unsigned size, un
 #define GDT_ENTRY_DEFAULT_USER32_CS 4
 #define GDT_ENTRY_DEFAULT_USER_DS 5
 #define GDT_ENTRY_DEFAULT_USER_CS 6
-#define GDT_ENTRY_TSS 8 /* 16 bytes: entries 8 and 9 */
+#define GDT_ENTRY_TSS 8	 /* 16 bytes: entries 8 and 9 */
 #define GDT_ENTRY_LDT 10 /* 16 bytes: entries 10 and 11 */
 #define GDT_ENTRY_TLS_MIN 12
 #define GDT_ENTRY_TLS_MAX 14
@@ -176,10 +176,8 @@ bool seg_linear(struct mmu *m, enum seg_reg reg, uint64_t off, unsigned size, un
  * the TSS descriptor pointing at tss_base/tss_limit; returns the GDTR limit, or -1 when
  * the table does not fit in RAM.
  */
-int seg_write_linux_gdt64(struct phys_bus *bus, uint64_t pa, uint64_t tss_base,
-			  uint32_t tss_limit);
+int seg_write_linux_gdt64(struct phys_bus *bus, uint64_t pa, uint64_t tss_base, uint32_t tss_limit);
 /* The same for the i386 layout (GDT32_ENTRIES descriptors, TSS at entry 16). */
-int seg_write_linux_gdt32(struct phys_bus *bus, uint64_t pa, uint32_t tss_base,
-			  uint32_t tss_limit);
+int seg_write_linux_gdt32(struct phys_bus *bus, uint64_t pa, uint32_t tss_base, uint32_t tss_limit);
 
 #endif /* MMU_SEG_H */

@@ -15,7 +15,7 @@
 struct emit {
 	FILE *f;
 	bool json;
-	char path[128];              /* text: dotted prefix of the current object */
+	char path[128];		     /* text: dotted prefix of the current object */
 	size_t plen[EMIT_DEPTH + 1]; /* text: prefix length per depth */
 	bool first[EMIT_DEPTH + 1];  /* json: no comma needed yet at this depth */
 	int depth;
@@ -92,10 +92,10 @@ static void emit_array(struct emit *e, const struct tlb_array *a, bool pwc)
 	emit_str(e, "policy", repl_names[a->repl]);
 	emit_u64(e, "occupancy", tlb_array_occupancy(a));
 	if (pwc) {
-		emit_u64(e, "lookups", a->st.hits + a->st.misses);
+		emit_u64(e, "lookups", tlb_array_hits(a) + a->st.misses);
 		emit_u64(e, "misses", a->st.misses);
 	}
-	emit_u64(e, "hits", a->st.hits);
+	emit_u64(e, "hits", tlb_array_hits(a));
 	emit_u64(e, "fills", a->st.fills);
 	emit_u64(e, "evictions", a->st.evictions);
 	emit_u64(e, "invalidations", a->st.invalidations);
@@ -188,8 +188,10 @@ void mmu_stats_reset(struct mmu *m)
 {
 	memset(&m->st, 0, sizeof(m->st));
 	memset(m->tlb.lv, 0, sizeof(m->tlb.lv));
-	for (int i = 0; i < TLB_NR_ARRAYS; i++)
+	for (int i = 0; i < TLB_NR_ARRAYS; i++) {
 		memset(&m->tlb.a[i].st, 0, sizeof(m->tlb.a[i].st));
+		m->tlb.a[i].clock_base = tlb_array_clock(&m->tlb.a[i]);
+	}
 }
 
 uint64_t mmu_tlb_level_hits(const struct mmu *m, enum tlb_level lv)

@@ -10,10 +10,14 @@
 
 /* Page sizes each array holds (bit n: enum tlb_size n); 0 for the page-walk caches. */
 static const uint8_t array_sizes[TLB_NR_ARRAYS] = {
-	[TLB_L1I_4K] = 1u << TLB_SIZE_4K, [TLB_L1I_2M] = 1u << TLB_SIZE_2M,
-	[TLB_L1I_1G] = 1u << TLB_SIZE_1G, [TLB_L1D_4K] = 1u << TLB_SIZE_4K,
-	[TLB_L1D_2M] = 1u << TLB_SIZE_2M, [TLB_L1D_1G] = 1u << TLB_SIZE_1G,
-	[TLB_L2] = (1u << TLB_SIZE_4K) | (1u << TLB_SIZE_2M), [TLB_L2_1G] = 1u << TLB_SIZE_1G,
+    [TLB_L1I_4K] = 1u << TLB_SIZE_4K,
+    [TLB_L1I_2M] = 1u << TLB_SIZE_2M,
+    [TLB_L1I_1G] = 1u << TLB_SIZE_1G,
+    [TLB_L1D_4K] = 1u << TLB_SIZE_4K,
+    [TLB_L1D_2M] = 1u << TLB_SIZE_2M,
+    [TLB_L1D_1G] = 1u << TLB_SIZE_1G,
+    [TLB_L2] = (1u << TLB_SIZE_4K) | (1u << TLB_SIZE_2M),
+    [TLB_L2_1G] = 1u << TLB_SIZE_1G,
 };
 
 int tlb_init(struct tlb *t, const struct tlb_config *cfg)
@@ -31,9 +35,11 @@ int tlb_init(struct tlb *t, const struct tlb_config *cfg)
 		a->entries = g->entries;
 		a->ways = g->ways;
 		a->sets = g->entries / g->ways;
+		a->set_mask = (a->sets & (a->sets - 1)) ? 0 : a->sets - 1;
 		a->repl = g->repl;
 		a->e = calloc(a->entries, sizeof(*a->e));
-		if (!a->e)
+		a->set_clock = calloc(a->sets, sizeof(*a->set_clock));
+		if (!a->e || !a->set_clock)
 			goto out_nomem;
 	}
 	t->rng = cfg->seed ? cfg->seed : 0x9e3779b97f4a7c15ULL;
@@ -52,14 +58,18 @@ void tlb_destroy(struct tlb *t)
 {
 	for (int i = 0; i < TLB_NR_ARRAYS; i++) {
 		free(t->a[i].e);
+		free(t->a[i].set_clock);
 		t->a[i].e = NULL;
+		t->a[i].set_clock = NULL;
 		t->a[i].entries = 0;
 	}
 }
 
 static struct tlb_entry *set_of(struct tlb_array *a, uint64_t vpn)
 {
-	return &a->e[(vpn % a->sets) * a->ways];
+	/* A division only for set counts that are not powers of two. */
+	uint64_t set = (a->set_mask || a->sets == 1) ? (vpn & a->set_mask) : vpn % a->sets;
+	return &a->e[set * a->ways];
 }
 
 /* Does e match the current context: its PCID, or global. */
@@ -168,7 +178,7 @@ struct tlb_entry *tlb_array_fill(struct tlb *t, struct tlb_array *a, const struc
 			fast_forget(t, v);
 	}
 	*v = *src;
-	v->stamp = v->filled = ++t->tick;
+	v->stamp = v->filled = ++*tlb_set_clock(a, v);
 	if (v->page_shift > v->shift)
 		a->fractured = true;
 	a->st.fills++;
@@ -206,8 +216,8 @@ struct addr_sel {
 	bool count;
 };
 
-static void flush_addr_range(struct tlb *t, struct tlb_array *a, struct tlb_entry *e,
-			     uint32_t n, const struct addr_sel *s)
+static void flush_addr_range(struct tlb *t, struct tlb_array *a, struct tlb_entry *e, uint32_t n,
+			     const struct addr_sel *s)
 {
 	for (uint32_t i = 0; i < n; i++)
 		if ((e[i].flags & TLBE_VALID) && entry_covers(&e[i], s->la) &&
@@ -284,13 +294,13 @@ void tlb_fast_flush(struct tlb *t)
 }
 
 void tlb_fast_fill(struct tlb *t, unsigned mode, unsigned kind, uint64_t la, uint8_t *host,
-		   uint64_t *hits, struct tlb_entry *te)
+		   uint64_t *clock, struct tlb_entry *te)
 {
 	uint64_t page = la & ~0xfffULL;
 	struct tlb_fast_entry *fe = &t->fast[mode][kind][(la >> 12) & (TLB_FAST_SIZE - 1)];
 	fe->tag = page;
 	fe->addend = (uintptr_t)host - (uintptr_t)page;
-	fe->hits = hits;
+	fe->clock = clock;
 	fe->te = te;
 }
 
@@ -302,12 +312,20 @@ uint32_t tlb_array_occupancy(const struct tlb_array *a)
 	return n;
 }
 
+uint64_t tlb_array_clock(const struct tlb_array *a)
+{
+	uint64_t n = 0;
+	for (uint32_t s = 0; s < a->sets; s++)
+		n += a->set_clock[s];
+	return n;
+}
+
 uint64_t tlb_level_hits(const struct tlb *t, enum tlb_level lv)
 {
 	static const int first[TLB_NR_LEVELS] = {TLB_L1I_4K, TLB_L1D_4K, TLB_L2};
 	static const int last[TLB_NR_LEVELS] = {TLB_L1D_4K, TLB_L2, TLB_FIRST_PWC};
 	uint64_t n = 0;
 	for (int i = first[lv]; i < last[lv]; i++)
-		n += t->a[i].st.hits;
+		n += tlb_array_hits(&t->a[i]);
 	return n;
 }

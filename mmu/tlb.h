@@ -39,8 +39,8 @@ enum tlb_array_id {
 	TLB_L1D_4K,
 	TLB_L1D_2M,
 	TLB_L1D_1G,
-	TLB_L2,    /* unified second level: 4K and 2M pages */
-	TLB_L2_1G, /* unified second level: 1G pages */
+	TLB_L2,	       /* unified second level: 4K and 2M pages */
+	TLB_L2_1G,     /* unified second level: 1G pages */
 	TLB_PWC_PDE,   /* page-walk cache of PDEs that point to page tables */
 	TLB_PWC_PDPTE, /* ... of PDPTEs that point to page directories */
 	TLB_PWC_PML4E, /* ... of PML4Es that point to PDPTs */
@@ -54,22 +54,22 @@ enum tlb_array_id {
 enum tlb_level { TLB_LEVEL_L1I, TLB_LEVEL_L1D, TLB_LEVEL_L2, TLB_NR_LEVELS };
 
 enum tlb_repl {
-	TLB_REPL_LRU,    /* evict the least recently used way */
-	TLB_REPL_FIFO,   /* evict the way filled longest ago */
+	TLB_REPL_LRU,	 /* evict the least recently used way */
+	TLB_REPL_FIFO,	 /* evict the way filled longest ago */
 	TLB_REPL_RANDOM, /* evict a way chosen by the seeded generator */
 };
 
 /* Geometry of one array. entries == 0 means the array does not exist. */
 struct tlb_geom {
-	uint32_t entries;  /* total entries; a multiple of ways */
-	uint32_t ways;     /* associativity; == entries for fully associative */
+	uint32_t entries;   /* total entries; a multiple of ways */
+	uint32_t ways;	    /* associativity; == entries for fully associative */
 	enum tlb_repl repl; /* replacement policy */
 };
 
 /* Geometry of the whole hierarchy (what --tlb sets). */
 struct tlb_config {
 	struct tlb_geom geom[TLB_NR_ARRAYS]; /* per array */
-	uint64_t seed;                       /* seed of TLB_REPL_RANDOM's generator */
+	uint64_t seed;			     /* seed of TLB_REPL_RANDOM's generator */
 };
 
 /* Entry flags. */
@@ -81,33 +81,39 @@ struct tlb_config {
 #define TLBE_DIRTY (1u << 5)  /* the leaf's D bit was set when this entry was filled */
 
 struct tlb_entry {
-	uint64_t vpn;      /* linear address >> shift (sign bits included) */
-	uint64_t pa;       /* physical address of the page (fractured part) or next table */
-	uint64_t stamp;    /* tick of the last use: LRU's order */
-	uint64_t filled;   /* tick of the fill: FIFO's order */
-	uint16_t pcid;     /* PCID the entry was made under */
-	uint8_t shift;     /* log2 of the bytes this entry covers */
+	uint64_t vpn;	    /* linear address >> shift (sign bits included) */
+	uint64_t pa;	    /* physical address of the page (fractured part) or next table */
+	uint64_t stamp;	    /* tick of the last use: LRU's order */
+	uint64_t filled;    /* tick of the fill: FIFO's order */
+	uint16_t pcid;	    /* PCID the entry was made under */
+	uint8_t shift;	    /* log2 of the bytes this entry covers */
 	uint8_t page_shift; /* log2 of the original page size (> shift when fractured) */
-	uint8_t flags;     /* TLBE_* */
+	uint8_t flags;	    /* TLBE_* */
 };
 
+/* An array's hits are not counted apart: each set has a clock that advances on every hit
+ * and fill in the set and stamps the entry used; hits are the clocks' sum minus the fills
+ * (tlb_array_hits). A hit thus costs one counter update, which also keeps exact LRU
+ * order, and hits in different sets do not wait on each other's counter. */
 struct tlb_array_stats {
-	uint64_t hits;          /* lookups this array answered */
-	uint64_t misses;        /* page-walk caches only: lookups it did not answer */
-	uint64_t fills;         /* entries written */
-	uint64_t evictions;     /* valid entries replaced by a fill */
+	uint64_t misses;	/* page-walk caches only: lookups it did not answer */
+	uint64_t fills;		/* entries written */
+	uint64_t evictions;	/* valid entries replaced by a fill */
 	uint64_t invalidations; /* valid entries removed by INVLPG, INVPCID, CR3/CR4 writes */
 };
 
 struct tlb_array {
-	const char *name;       /* --tlb name: "l1d4k", "l2", "pde", ... */
-	uint32_t entries;       /* 0: absent */
-	uint32_t ways;          /* associativity */
-	uint32_t sets;          /* entries / ways */
-	enum tlb_repl repl;     /* replacement policy */
-	uint8_t sizes;          /* bit n set: holds pages of shift tlb_size_shift[n] */
-	bool fractured;         /* may hold fractured entries: INVLPG must scan it */
-	struct tlb_entry *e;    /* sets * ways entries, set-major */
+	const char *name;	   /* --tlb name: "l1d4k", "l2", "pde", ... */
+	uint32_t entries;	   /* 0: absent */
+	uint32_t ways;		   /* associativity */
+	uint32_t sets;		   /* entries / ways */
+	uint32_t set_mask;	   /* sets - 1 when sets is a power of two, else 0 */
+	enum tlb_repl repl;	   /* replacement policy */
+	uint8_t sizes;		   /* bit n set: holds pages of shift tlb_size_shift[n] */
+	bool fractured;		   /* may hold fractured entries: INVLPG must scan it */
+	uint64_t *set_clock;	   /* per set: hits + fills since creation; the entries' stamps */
+	uint64_t clock_base;	   /* sum of set_clock when the statistics were last reset */
+	struct tlb_entry *e;	   /* sets * ways entries, set-major */
 	struct tlb_array_stats st; /* statistics */
 };
 
@@ -127,19 +133,18 @@ enum tlb_fast_mode { TLB_FAST_SUP_AC0, TLB_FAST_SUP_AC1, TLB_FAST_USER, TLB_NR_F
 #define TLB_FAST_SIZE (1u << TLB_FAST_BITS)
 
 struct tlb_fast_entry {
-	uint64_t tag;           /* linear address of the 4K page; TLB_FAST_EMPTY when unused */
-	uintptr_t addend;       /* host address = linear address + addend */
-	uint64_t *hits;         /* hit counter of the L1 array of the mirrored entry */
-	struct tlb_entry *te;   /* the mirrored L1 entry (its replacement stamp) */
+	uint64_t tag;	      /* linear address of the 4K page; TLB_FAST_EMPTY when unused */
+	uintptr_t addend;     /* host address = linear address + addend */
+	uint64_t *clock;      /* set clock of the mirrored L1 entry */
+	struct tlb_entry *te; /* the mirrored L1 entry (its replacement stamp) */
 };
 
 #define TLB_FAST_EMPTY 1ULL /* never equal to a page-aligned linear address */
 
 struct tlb {
-	struct tlb_array a[TLB_NR_ARRAYS]; /* the arrays, by enum tlb_array_id */
+	struct tlb_array a[TLB_NR_ARRAYS];	  /* the arrays, by enum tlb_array_id */
 	struct tlb_level_stats lv[TLB_NR_LEVELS]; /* per level */
-	uint64_t tick;          /* access counter: LRU and FIFO stamps */
-	uint64_t rng;           /* xorshift state for TLB_REPL_RANDOM */
+	uint64_t rng;				  /* xorshift state for TLB_REPL_RANDOM */
 	/* [mode][kind][index]: kind is MMU_READ, MMU_WRITE or MMU_FETCH. */
 	struct tlb_fast_entry fast[TLB_NR_FAST_MODES][3][TLB_FAST_SIZE];
 };
@@ -177,10 +182,25 @@ struct tlb_entry *tlb_array_find(struct tlb_array *a, uint64_t la, uint16_t pcid
 /* Writes a translation into array a (evicting by its policy); returns the new entry. */
 struct tlb_entry *tlb_array_fill(struct tlb *t, struct tlb_array *a, const struct tlb_entry *src);
 
-/* Marks an entry used now (for LRU). */
-static inline void tlb_touch(struct tlb *t, struct tlb_entry *e)
+/* The clock of the set entry e of array a lies in. */
+static inline uint64_t *tlb_set_clock(struct tlb_array *a, const struct tlb_entry *e)
 {
-	e->stamp = ++t->tick;
+	return &a->set_clock[(uint32_t)(e - a->e) / a->ways];
+}
+
+/* Counts a hit of entry e of array a and marks it used now (for LRU). */
+static inline void tlb_touch(struct tlb_array *a, struct tlb_entry *e)
+{
+	e->stamp = ++*tlb_set_clock(a, e);
+}
+
+/* Sum of an array's set clocks. */
+uint64_t tlb_array_clock(const struct tlb_array *a);
+
+/* Hits of an array since the last statistics reset. */
+static inline uint64_t tlb_array_hits(const struct tlb_array *a)
+{
+	return tlb_array_clock(a) - a->clock_base - a->st.fills;
 }
 
 /* Invalidations. keep_global: global entries survive. count: add to the arrays'
@@ -195,9 +215,9 @@ void tlb_flush_pwc_all(struct tlb *t);
 /* Drops every fast-path entry (after a change of PCID, control register or mode). */
 void tlb_fast_flush(struct tlb *t);
 /* Installs a fast entry for (mode, kind, 4K page of la) -> host (the host address of that
- * page's first byte), mirroring L1 entry te whose hits are counted in *hits. */
+ * page's first byte), mirroring L1 entry te whose hits advance *clock. */
 void tlb_fast_fill(struct tlb *t, unsigned mode, unsigned kind, uint64_t la, uint8_t *host,
-		   uint64_t *hits, struct tlb_entry *te);
+		   uint64_t *clock, struct tlb_entry *te);
 
 /* Number of valid entries of an array (for occupancy displays and tests). */
 uint32_t tlb_array_occupancy(const struct tlb_array *a);

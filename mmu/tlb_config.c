@@ -22,8 +22,8 @@
 #define TLB_MAX_ENTRIES (1u << 20)
 
 static const char *const array_names[TLB_NR_ARRAYS] = {
-	"l1i4k", "l1i2m", "l1i1g", "l1d4k", "l1d2m", "l1d1g",
-	"l2",    "l21g",  "pde",   "pdpte", "pml4e", "pml5e",
+    "l1i4k", "l1i2m", "l1i1g", "l1d4k", "l1d2m", "l1d1g",
+    "l2",    "l21g",  "pde",   "pdpte", "pml4e", "pml5e",
 };
 
 static const char *const repl_names[] = {"lru", "fifo", "random"};
@@ -40,6 +40,7 @@ const char *tlb_array_name(enum tlb_array_id id)
  */
 void tlb_config_default(struct tlb_config *cfg)
 {
+	/* clang-format off */
 	static const struct tlb_geom skylake[TLB_NR_ARRAYS] = {
 		[TLB_L1I_4K] = {128, 8, TLB_REPL_LRU},   [TLB_L1I_2M] = {8, 8, TLB_REPL_LRU},
 		[TLB_L1I_1G] = {0, 0, TLB_REPL_LRU},     [TLB_L1D_4K] = {64, 4, TLB_REPL_LRU},
@@ -48,6 +49,7 @@ void tlb_config_default(struct tlb_config *cfg)
 		[TLB_PWC_PDE] = {32, 4, TLB_REPL_LRU},   [TLB_PWC_PDPTE] = {4, 4, TLB_REPL_LRU},
 		[TLB_PWC_PML4E] = {2, 2, TLB_REPL_LRU},  [TLB_PWC_PML5E] = {2, 2, TLB_REPL_LRU},
 	};
+	/* clang-format on */
 	memcpy(cfg->geom, skylake, sizeof(skylake));
 	cfg->seed = 1;
 }
@@ -113,7 +115,8 @@ static int parse_geom(const char *item, char *g, struct tlb_geom *out, char *err
 			if (!strcmp(policy, repl_names[i]))
 				k = i;
 		if (k < 0)
-			return fail(err, errlen, "\"%s\": policy must be lru, fifo or random", item);
+			return fail(err, errlen, "\"%s\": policy must be lru, fifo or random",
+				    item);
 		r = (enum tlb_repl)k;
 	}
 	*out = (struct tlb_geom){n, w, r};
@@ -136,8 +139,10 @@ static int parse_item(struct tlb_config *cfg, const char *item, char *err, size_
 	}
 	char *eq = strchr(buf, '=');
 	if (!eq)
-		return fail(err, errlen, "\"%s\": expected name=entries[:ways[:policy]] or a preset "
-			    "(skylake, none)", item);
+		return fail(err, errlen,
+			    "\"%s\": expected name=entries[:ways[:policy]] or a preset "
+			    "(skylake, none)",
+			    item);
 	*eq = 0;
 	if (!strcmp(buf, "seed")) {
 		char *end;
@@ -148,8 +153,10 @@ static int parse_item(struct tlb_config *cfg, const char *item, char *err, size_
 	}
 	int id = find_array(buf);
 	if (id < 0)
-		return fail(err, errlen, "unknown array \"%s\" (known: l1i4k l1i2m l1i1g l1d4k "
-			    "l1d2m l1d1g l2 l21g pde pdpte pml4e pml5e)", buf);
+		return fail(err, errlen,
+			    "unknown array \"%s\" (known: l1i4k l1i2m l1i1g l1d4k "
+			    "l1d2m l1d1g l2 l21g pde pdpte pml4e pml5e)",
+			    buf);
 	return parse_geom(item, eq + 1, &cfg->geom[id], err, errlen);
 }
 

@@ -16,21 +16,22 @@
 
 /* One level of a paging mode. */
 struct paging_level {
-	uint8_t level;  /* enum pg_level: for statistics and traces */
-	uint8_t shift;  /* lowest linear-address bit of this level's index */
-	uint8_t bits;   /* width of the index */
-	int8_t pwc;     /* page-walk cache (enum tlb_array_id) of this level's entries, or -1 */
-	bool large_ok;  /* PS=1 here maps a page */
+	uint8_t level;	/* enum walk_level: for statistics and traces */
+	uint8_t shift;	/* lowest linear-address bit of this level's index */
+	uint8_t bits;	/* width of the index */
+	int8_t pwc;	/* page-walk cache (enum tlb_array_id) of this level's entries, or -1 */
+	bool large_ok;	/* PS=1 here maps a page */
 	bool from_regs; /* the entry comes from the PAE PDPTE registers, not memory */
 };
 
 struct paging_mode_desc {
 	const char *name;
-	uint8_t nr_levels;  /* walk steps */
-	uint8_t entry_size; /* bytes per entry: 4 or 8 */
+	uint8_t nr_levels;		      /* walk steps */
+	uint8_t entry_size;		      /* bytes per entry: 4 or 8 */
 	struct paging_level lv[PG_NR_LEVELS]; /* top to bottom */
 };
 
+/* clang-format off */
 static const struct paging_mode_desc paging_modes[PG_NR_MODES] = {
 	[PG_MODE_32] = {"32-bit", 2, 4,
 			{{PG_PD, 22, 10, TLB_PWC_PDE, true, false},
@@ -51,6 +52,7 @@ static const struct paging_mode_desc paging_modes[PG_NR_MODES] = {
 			 {PG_PD, 21, 9, TLB_PWC_PDE, true, false},
 			 {PG_PT, 12, 9, -1, false, false}}},
 };
+/* clang-format on */
 
 /* Bits lo..hi set. */
 static uint64_t bits(unsigned lo, unsigned hi)
@@ -142,19 +144,23 @@ void mmu_page_fault(const struct mmu *m, uint64_t la, unsigned flags, uint32_t c
 	if (kind == MMU_FETCH &&
 	    ((m->cr4 & CR4_SMEP) || (m->mode >= PG_MODE_PAE && (m->efer & EFER_NXE))))
 		ec |= PF_ERR_I;
-	*f = (struct x86_fault){.vector = X86_VEC_PF, .has_error_code = true, .error_code = ec,
-				.cr2 = la};
+	*f = (struct x86_fault){
+	    .vector = X86_VEC_PF, .has_error_code = true, .error_code = ec, .cr2 = la};
 }
 
 /* Reads a paging-structure entry of size bytes at pa through the bus. */
 static uint64_t read_entry(struct mmu *m, uint64_t pa, unsigned size)
 {
 	const void *p = bus_ram_ptr(m->bus, pa, size);
-	uint64_t e = 0;
-	if (p)
-		memcpy(&e, p, size);
-	else
-		e = bus_load(m->bus, pa, size);
+	if (!p)
+		return bus_load(m->bus, pa, size);
+	if (size == 8) { /* constant sizes: plain loads, not a memcpy call */
+		uint64_t e;
+		memcpy(&e, p, 8);
+		return e;
+	}
+	uint32_t e;
+	memcpy(&e, p, 4);
 	return e;
 }
 
@@ -217,13 +223,13 @@ static bool is_leaf(const struct mmu *m, const struct paging_mode_desc *pm, int 
 
 /* State of one walk in progress. */
 struct walk_state {
-	int start;                      /* first level read from memory */
-	uint64_t table;                 /* physical address of the current table */
-	unsigned rights;                /* combined rights so far */
-	uint64_t epa[PG_NR_LEVELS];     /* entry addresses, per step */
-	uint64_t ent[PG_NR_LEVELS];     /* entry values, per step */
-	uint64_t next[PG_NR_LEVELS];    /* table each non-leaf step points to */
-	unsigned acc[PG_NR_LEVELS];     /* combined rights through each step */
+	int start;		     /* first level read from memory */
+	uint64_t table;		     /* physical address of the current table */
+	unsigned rights;	     /* combined rights so far */
+	uint64_t epa[PG_NR_LEVELS];  /* entry addresses, per step */
+	uint64_t ent[PG_NR_LEVELS];  /* entry values, per step */
+	uint64_t next[PG_NR_LEVELS]; /* table each non-leaf step points to */
+	unsigned acc[PG_NR_LEVELS];  /* combined rights through each step */
 };
 
 /* Starts the walk at the deepest level a page-walk cache can skip to. */
@@ -243,8 +249,7 @@ static void walk_start(struct mmu *m, const struct paging_mode_desc *pm, uint64_
 			a->st.misses++;
 			continue;
 		}
-		a->st.hits++;
-		tlb_touch(&m->tlb, e);
+		tlb_touch(a, e);
 		ws->start = i + 1;
 		ws->table = e->pa;
 		ws->rights = e->flags & (TLBE_RW | TLBE_US | TLBE_XD);
@@ -279,8 +284,10 @@ static void walk_fill_pwc(struct mmu *m, const struct paging_mode_desc *pm, uint
 		const struct paging_level *lv = &pm->lv[i];
 		if (lv->pwc < 0 || !m->tlb.a[lv->pwc].entries)
 			continue;
-		struct tlb_entry src = {.vpn = la >> lv->shift, .pa = ws->next[i],
-					.pcid = m->pcid, .shift = lv->shift,
+		struct tlb_entry src = {.vpn = la >> lv->shift,
+					.pa = ws->next[i],
+					.pcid = m->pcid,
+					.shift = lv->shift,
 					.page_shift = lv->shift,
 					.flags = (uint8_t)(TLBE_VALID | ws->acc[i])};
 		tlb_array_fill(&m->tlb, &m->tlb.a[lv->pwc], &src);
@@ -362,7 +369,8 @@ bool mmu_probe(struct mmu *m, uint64_t la, struct mmu_walk_trace *tr)
 		struct mmu_walk_step *s = &tr->step[tr->nr_steps++];
 		s->level = lv->level;
 		s->entry_pa = lv->from_regs ? ~0ULL : table + (uint64_t)idx * pm->entry_size;
-		s->entry = lv->from_regs ? m->pdpte[idx] : read_entry(m, s->entry_pa, pm->entry_size);
+		s->entry =
+		    lv->from_regs ? m->pdpte[idx] : read_entry(m, s->entry_pa, pm->entry_size);
 		if (!(s->entry & PTE_P))
 			return false;
 		bool leaf = is_leaf(m, pm, i, s->entry);

@@ -72,7 +72,7 @@ int main(void)
 	struct machine m;
 	char err[256];
 	boot_params_default(&p);
-	if (boot_params_finish(&p, err, sizeof(err)) < 0 || machine_create(&m, &p, err, sizeof(err)) < 0) {
+	if (boot_params_finish(&p, err, sizeof(err)) < 0 || machine_create(&m, &p, NULL, err, sizeof(err)) < 0) {
 		fprintf(stderr, "bench_page_alloc: %s\n", err);
 		return 1;
 	}

@@ -37,6 +37,10 @@ echo "$out" | grep -q '^Node 0, zone  HighMem' || { echo "FAIL: no HighMem zone"
 check "movablecore" 0 "$mmemu" info -m 6G --movablecore 1G --file buddyinfo
 echo "$out" | grep -q 'zone  Movable' || { echo "FAIL: no Movable zone"; fails=$((fails+1)); }
 check "help" 0 "$mmemu" info --help
+check "tlb geometry" 0 "$mmemu" info --tlb l2=1536:12 --file tlb
+echo "$out" | grep -q '^l2 *1536 *12 *128$' || { echo "FAIL: --tlb l2=1536:12 not applied: $out"; fails=$((fails+1)); }
+check "dmesg" 0 "$mmemu" info --file dmesg
+echo "$out" | grep -q 'Zone ranges:' || { echo "FAIL: no boot log"; fails=$((fails+1)); }
 
 check_error "unknown command" "$mmemu" frobnicate
 check_error "unknown option" "$mmemu" info --bogus
@@ -50,6 +54,8 @@ check_error "bad distance" "$mmemu" info -numa node,mem=512M -numa node,mem=512M
 check_error "missing argument" "$mmemu" info -m
 check_error "unknown proc file" "$mmemu" info --file nosuchfile
 check_error "bad arch" "$mmemu" info --arch sparc
+check_error "bad tlb array" "$mmemu" info --tlb l3=64
+check_error "bad tlb ways" "$mmemu" info --tlb l2=1536:7
 
 rm -f /tmp/mmemu-cli-err.$$
 echo "$pass passed, $fails failed"

@@ -20,7 +20,7 @@ static inline struct machine *ktest_boot_params(const struct boot_params *p)
 	char err[256];
 	struct boot_params q = *p;
 	assert_non_null(m);
-	if (boot_params_finish(&q, err, sizeof(err)) < 0 || machine_create(m, &q, err, sizeof(err)) < 0)
+	if (boot_params_finish(&q, err, sizeof(err)) < 0 || machine_create(m, &q, NULL, err, sizeof(err)) < 0)
 		fail_msg("boot failed: %s", err);
 	return m;
 }

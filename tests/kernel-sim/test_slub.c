@@ -890,6 +890,51 @@ static void test_slabinfo_has_linux_header_and_column_layout(void **state)
 	kmem_cache_destroy(k, s);
 }
 
+/* Every kmalloc-N line of the stored Linux 6.18 host's /proc/slabinfo (2 CPUs) has its
+ * counterpart in ours with the same objsize, objperslab and pagesperslab, and with the
+ * separators at the same columns. */
+static void test_slabinfo_kmalloc_lines_match_stored_linux_host(void **state)
+{
+	struct kernel *k = K(state);
+	const char *src = getenv("MMEMU_SRC");
+	char path[512], host[512], ours[256];
+	struct seq_file m;
+	int matched = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/tests/kernel-sim/data/linux-6.18-slabinfo.txt",
+		 src ? src : ".");
+	f = fopen(path, "r");
+	if (!f)
+		fail_msg("cannot open %s", path);
+	seq_init(&m);
+	slabinfo_show(&m, k);
+	while (fgets(host, sizeof(host), f)) {
+		char name[64];
+		unsigned int hsize, hper, hpages, size, per, pages;
+		unsigned long a, n;
+
+		host[strcspn(host, "\n")] = '\0';
+		if (strncmp(host, "kmalloc-", 8) || host[8] < '0' || host[8] > '9')
+			continue;
+		assert_int_equal(sscanf(host, "%63s %lu %lu %u %u %u", name, &a, &n, &hsize, &hper,
+					&hpages), 6);
+		if (!find_line(m.buf, name, ours, sizeof(ours)))
+			fail_msg("no %s in our slabinfo", name);
+		assert_int_equal(sscanf(ours, "%*s %lu %lu %u %u %u", &a, &n, &size, &per, &pages), 5);
+		assert_int_equal(size, hsize);
+		assert_int_equal(per, hper);
+		assert_int_equal(pages, hpages);
+		assert_int_equal(strlen(ours), strlen(host));
+		for (size_t i = 0; i < strlen(host); i++)
+			assert_int_equal(host[i] == ':', ours[i] == ':');
+		matched++;
+	}
+	fclose(f);
+	seq_release(&m);
+	assert_int_equal(matched, 13);
+}
+
 /* ---- bad input and kernel bugs ---- */
 
 static void test_kmem_cache_create_absurd_arguments_return_null(void **state)
@@ -1022,6 +1067,7 @@ int main(void)
 		T(test_slab_random_stress_matches_reference_model, setup_4cpu),
 		T(test_slab_order_matches_linux_host_2cpu, setup_2cpu_2node),
 		T(test_kmem_cache_alloc_node_places_objects_on_that_node, setup_2cpu_2node),
+		T(test_slabinfo_kmalloc_lines_match_stored_linux_host, setup_2cpu_2node),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

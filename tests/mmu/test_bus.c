@@ -90,19 +90,16 @@ static void test_bus_mmio_registration_refuses_overlaps(void **state)
 	struct phys_bus bus;
 	struct dev d = {0};
 	assert_int_equal(bus_init(&bus, 1 << 20), 0);
-	assert_int_equal(bus_register_mmio(&bus, 0x80000, 0x1000, &dev_ops, &d, "in-ram"),
-			 -EINVAL);
+	assert_int_equal(bus_register_mmio(&bus, 0x80000, 0x1000, &dev_ops, &d, "in-ram"), -EINVAL);
 	assert_int_equal(bus_register_mmio(&bus, 0x200000, 0x2000, &dev_ops, &d, "a"), 0);
 	assert_int_equal(bus_register_mmio(&bus, 0x201000, 0x2000, &dev_ops, &d, "b"), -EINVAL);
 	assert_int_equal(bus_register_mmio(&bus, 0x300000, 0, &dev_ops, &d, "empty"), -EINVAL);
-	assert_int_equal(bus_register_mmio(&bus, ~0ULL - 10, 0x100, &dev_ops, &d, "wrap"),
-			 -EINVAL);
+	assert_int_equal(bus_register_mmio(&bus, ~0ULL - 10, 0x100, &dev_ops, &d, "wrap"), -EINVAL);
 	for (int i = 1; i < BUS_MAX_MMIO; i++)
-		assert_int_equal(bus_register_mmio(&bus, 0x1000000 + i * 0x1000ULL, 0x1000, &dev_ops,
-						   &d, "n"),
-				 0);
-	assert_int_equal(bus_register_mmio(&bus, 0x9000000, 0x1000, &dev_ops, &d, "full"),
-			 -ENOSPC);
+		assert_int_equal(
+		    bus_register_mmio(&bus, 0x1000000 + i * 0x1000ULL, 0x1000, &dev_ops, &d, "n"),
+		    0);
+	assert_int_equal(bus_register_mmio(&bus, 0x9000000, 0x1000, &dev_ops, &d, "full"), -ENOSPC);
 	bus_destroy(&bus);
 }
 
@@ -119,12 +116,12 @@ static void test_bus_ram_ptr_refuses_ranges_past_ram(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bus_init_refuses_bad_sizes),
-		cmocka_unit_test(test_bus_ram_reads_back_writes_little_endian),
-		cmocka_unit_test(test_bus_unclaimed_addresses_read_all_ones),
-		cmocka_unit_test(test_bus_mmio_callbacks_see_offset_and_size),
-		cmocka_unit_test(test_bus_mmio_registration_refuses_overlaps),
-		cmocka_unit_test(test_bus_ram_ptr_refuses_ranges_past_ram),
+	    cmocka_unit_test(test_bus_init_refuses_bad_sizes),
+	    cmocka_unit_test(test_bus_ram_reads_back_writes_little_endian),
+	    cmocka_unit_test(test_bus_unclaimed_addresses_read_all_ones),
+	    cmocka_unit_test(test_bus_mmio_callbacks_see_offset_and_size),
+	    cmocka_unit_test(test_bus_mmio_registration_refuses_overlaps),
+	    cmocka_unit_test(test_bus_ram_ptr_refuses_ranges_past_ram),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

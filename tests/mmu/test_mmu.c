@@ -62,6 +62,35 @@ static void test_mmu_page_crossing_write_faults_before_writing(void **state)
 	env_destroy(&e);
 }
 
+static void test_mmu_odd_sizes_never_cross_pages_on_the_fast_path(void **state)
+{
+	struct env e;
+	struct x86_fault f;
+	uint64_t v;
+	uint64_t root = setup(&e);
+	map(&e, root, LA, 0x200000, ENV_ALL);
+	map(&e, root, LA + 0x1000, 0x300000, ENV_ALL);
+	assert_true(mmu_read(&e.m, LA + 0x10, 8, &v, 0, &f)); /* fill the fast path */
+	assert_true(mmu_read(&e.m, LA + 0x1000, 8, &v, 0, &f));
+	for (unsigned size = 1; size <= 8; size++)
+		for (unsigned off = 0xff0; off < 0x1000; off++) {
+			memset(e.bus.ram + 0x200ff0, 0x11, 16);
+			memset(e.bus.ram + 0x300000, 0x22, 16);
+			assert_true(mmu_write(&e.m, LA + off, size, 0x3333333333333333ULL, 0, &f));
+			unsigned first = 0x1000 - off < size ? 0x1000 - off : size;
+			for (unsigned i = 0; i < 16; i++) {
+				uint8_t want =
+				    (0xff0 + i >= off && 0xff0 + i < off + first) ? 0x33 : 0x11;
+				assert_int_equal(e.bus.ram[0x200ff0 + i], want);
+				want = i < size - first ? 0x33 : 0x22;
+				assert_int_equal(e.bus.ram[0x300000 + i], want);
+			}
+			assert_true(mmu_read(&e.m, LA + off, size, &v, 0, &f));
+			assert_int_equal(v, 0x3333333333333333ULL >> (64 - 8 * size));
+		}
+	env_destroy(&e);
+}
+
 static void test_mmu_crossing_into_noncanonical_raises_gp(void **state)
 {
 	struct env e;
@@ -134,8 +163,8 @@ static void test_mmu_control_register_rules_raise_gp(void **state)
 	env_ok(mmu_set_cr3(&e.m, 0x100000, &f));
 	env_ok(mmu_set_cr0(&e.m, CR0_PE | CR0_PG, &f));
 	assert_true(e.m.efer & EFER_LMA);
-	assert_false(mmu_set_efer(&e.m, 0, &f)); /* LME change with paging on */
-	assert_false(mmu_set_cr4(&e.m, 0, &f));  /* PAE off in IA-32e mode */
+	assert_false(mmu_set_efer(&e.m, 0, &f));		 /* LME change with paging on */
+	assert_false(mmu_set_cr4(&e.m, 0, &f));			 /* PAE off in IA-32e mode */
 	assert_false(mmu_set_cr4(&e.m, CR4_PAE | CR4_LA57, &f)); /* LA57 change in IA-32e */
 	env_destroy(&e);
 }
@@ -195,14 +224,15 @@ static void test_mmu_stats_print_text_and_json(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_mmu_page_crossing_read_joins_both_frames),
-		cmocka_unit_test(test_mmu_page_crossing_write_faults_before_writing),
-		cmocka_unit_test(test_mmu_crossing_into_noncanonical_raises_gp),
-		cmocka_unit_test(test_mmu_access_to_mmio_page_reaches_device),
-		cmocka_unit_test(test_mmu_paging_off_maps_identity),
-		cmocka_unit_test(test_mmu_control_register_rules_raise_gp),
-		cmocka_unit_test(test_mmu_one_access_counts_once_per_level),
-		cmocka_unit_test(test_mmu_stats_print_text_and_json),
+	    cmocka_unit_test(test_mmu_page_crossing_read_joins_both_frames),
+	    cmocka_unit_test(test_mmu_page_crossing_write_faults_before_writing),
+	    cmocka_unit_test(test_mmu_odd_sizes_never_cross_pages_on_the_fast_path),
+	    cmocka_unit_test(test_mmu_crossing_into_noncanonical_raises_gp),
+	    cmocka_unit_test(test_mmu_access_to_mmio_page_reaches_device),
+	    cmocka_unit_test(test_mmu_paging_off_maps_identity),
+	    cmocka_unit_test(test_mmu_control_register_rules_raise_gp),
+	    cmocka_unit_test(test_mmu_one_access_counts_once_per_level),
+	    cmocka_unit_test(test_mmu_stats_print_text_and_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

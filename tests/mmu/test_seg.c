@@ -71,26 +71,26 @@ struct load_row {
 
 /* MOV DS/SS pseudo-code, SDM volume 2 "MOV—Move" (protected mode). */
 static const struct load_row load_rows[] = {
-	{SEG_DS, DATA_RW, true, 3, true, 3, 3, OK},
-	{SEG_DS, DATA_RO, true, 3, true, 3, 3, OK},
-	{SEG_DS, DATA_RW, true, 0, true, 0, 3, GP_SEL},     /* CPL > DPL */
-	{SEG_DS, DATA_RW, true, 0, true, 3, 0, GP_SEL},     /* RPL > DPL */
-	{SEG_DS, DATA_RW, true, 2, true, 1, 2, OK},         /* RPL, CPL <= DPL */
-	{SEG_DS, DATA_RW, true, 3, false, 3, 3, NP_SEL},    /* not present */
-	{SEG_DS, CODE_X, true, 3, true, 3, 3, GP_SEL},      /* execute-only code */
-	{SEG_DS, CODE_RX, true, 3, true, 3, 3, OK},         /* readable code */
-	{SEG_DS, CODE_RX, true, 0, true, 3, 3, GP_SEL},     /* non-conforming: DPL checked */
-	{SEG_DS, CODE_CONF, true, 0, true, 3, 3, OK},       /* conforming: not checked */
-	{SEG_DS, SEG_SYS_LDT, false, 3, true, 3, 3, GP_SEL}, /* system descriptor */
-	{SEG_FS, SEG_SYS_TSS_AVAIL, false, 3, true, 3, 3, GP_SEL},
-	{SEG_SS, DATA_RW, true, 3, true, 3, 3, OK},
-	{SEG_SS, DATA_RW, true, 0, true, 0, 0, OK},
-	{SEG_SS, DATA_RO, true, 3, true, 3, 3, GP_SEL},     /* not writable */
-	{SEG_SS, CODE_RX, true, 3, true, 3, 3, GP_SEL},     /* code */
-	{SEG_SS, DATA_RW, true, 3, true, 0, 3, GP_SEL},     /* RPL != CPL */
-	{SEG_SS, DATA_RW, true, 0, true, 3, 3, GP_SEL},     /* DPL != CPL */
-	{SEG_SS, DATA_RW, true, 3, true, 3, 0, GP_SEL},     /* RPL, DPL != CPL */
-	{SEG_SS, DATA_RW, true, 3, false, 3, 3, SS_SEL},    /* not present: #SS */
+    {SEG_DS, DATA_RW, true, 3, true, 3, 3, OK},
+    {SEG_DS, DATA_RO, true, 3, true, 3, 3, OK},
+    {SEG_DS, DATA_RW, true, 0, true, 0, 3, GP_SEL},	 /* CPL > DPL */
+    {SEG_DS, DATA_RW, true, 0, true, 3, 0, GP_SEL},	 /* RPL > DPL */
+    {SEG_DS, DATA_RW, true, 2, true, 1, 2, OK},		 /* RPL, CPL <= DPL */
+    {SEG_DS, DATA_RW, true, 3, false, 3, 3, NP_SEL},	 /* not present */
+    {SEG_DS, CODE_X, true, 3, true, 3, 3, GP_SEL},	 /* execute-only code */
+    {SEG_DS, CODE_RX, true, 3, true, 3, 3, OK},		 /* readable code */
+    {SEG_DS, CODE_RX, true, 0, true, 3, 3, GP_SEL},	 /* non-conforming: DPL checked */
+    {SEG_DS, CODE_CONF, true, 0, true, 3, 3, OK},	 /* conforming: not checked */
+    {SEG_DS, SEG_SYS_LDT, false, 3, true, 3, 3, GP_SEL}, /* system descriptor */
+    {SEG_FS, SEG_SYS_TSS_AVAIL, false, 3, true, 3, 3, GP_SEL},
+    {SEG_SS, DATA_RW, true, 3, true, 3, 3, OK},
+    {SEG_SS, DATA_RW, true, 0, true, 0, 0, OK},
+    {SEG_SS, DATA_RO, true, 3, true, 3, 3, GP_SEL},  /* not writable */
+    {SEG_SS, CODE_RX, true, 3, true, 3, 3, GP_SEL},  /* code */
+    {SEG_SS, DATA_RW, true, 3, true, 0, 3, GP_SEL},  /* RPL != CPL */
+    {SEG_SS, DATA_RW, true, 0, true, 3, 3, GP_SEL},  /* DPL != CPL */
+    {SEG_SS, DATA_RW, true, 3, true, 3, 0, GP_SEL},  /* RPL, DPL != CPL */
+    {SEG_SS, DATA_RW, true, 3, false, 3, 3, SS_SEL}, /* not present: #SS */
 };
 
 static void check_fault(const struct x86_fault *f, enum expect want, uint16_t sel)
@@ -216,26 +216,26 @@ struct access_row {
 
 /* SDM 5.3 (limit checking, expand-down) and 5.4 (type checking). */
 static const struct access_row access_rows[] = {
-	{DATA_RW, 0xfff, false, true, SEG_DS, 0xffc, 4, MMU_READ, true},
-	{DATA_RW, 0xfff, false, true, SEG_DS, 0xffd, 4, MMU_READ, false},
-	{DATA_RW, 0xfff, false, true, SEG_SS, 0xffd, 4, MMU_WRITE, false}, /* #SS(0) */
-	{DATA_RW, 0xfff, false, true, SEG_DS, 0x1000, 1, MMU_READ, false},
-	{DATA_RW, 0x1, true, true, SEG_DS, 0x1fff, 1, MMU_READ, true},     /* G: 0x1fff */
-	{DATA_RW, 0x1, true, true, SEG_DS, 0x2000, 1, MMU_READ, false},
-	{DATA_RW, 0xfffff, true, true, SEG_DS, 0xfffffffc, 4, MMU_WRITE, true},
-	{DATA_RW | SEG_TYPE_E, 0xfff, false, true, SEG_DS, 0xfff, 1, MMU_READ, false},
-	{DATA_RW | SEG_TYPE_E, 0xfff, false, true, SEG_DS, 0x1000, 4, MMU_READ, true},
-	{DATA_RW | SEG_TYPE_E, 0xfff, false, true, SEG_DS, 0xfffffffc, 4, MMU_READ, true},
-	{DATA_RW | SEG_TYPE_E, 0xfff, false, false, SEG_DS, 0xfffe, 2, MMU_READ, true},
-	{DATA_RW | SEG_TYPE_E, 0xfff, false, false, SEG_DS, 0xffff, 2, MMU_READ, false},
-	{DATA_RW | SEG_TYPE_E, 0xfff, false, true, SEG_SS, 0x800, 4, MMU_WRITE, false},
-	{DATA_RO, 0xfffff, true, true, SEG_DS, 0x100, 4, MMU_READ, true},
-	{DATA_RO, 0xfffff, true, true, SEG_DS, 0x100, 4, MMU_WRITE, false},
-	{CODE_RX, 0xfffff, true, true, SEG_DS, 0x100, 4, MMU_READ, true},
-	{CODE_RX, 0xfffff, true, true, SEG_DS, 0x100, 4, MMU_WRITE, false},
-	{CODE_X, 0xfffff, true, true, SEG_DS, 0x100, 4, MMU_READ, false},
-	{CODE_X, 0xfff, false, true, SEG_CS, 0xffe, 2, MMU_FETCH, true},
-	{CODE_X, 0xfff, false, true, SEG_CS, 0xfff, 2, MMU_FETCH, false},
+    {DATA_RW, 0xfff, false, true, SEG_DS, 0xffc, 4, MMU_READ, true},
+    {DATA_RW, 0xfff, false, true, SEG_DS, 0xffd, 4, MMU_READ, false},
+    {DATA_RW, 0xfff, false, true, SEG_SS, 0xffd, 4, MMU_WRITE, false}, /* #SS(0) */
+    {DATA_RW, 0xfff, false, true, SEG_DS, 0x1000, 1, MMU_READ, false},
+    {DATA_RW, 0x1, true, true, SEG_DS, 0x1fff, 1, MMU_READ, true}, /* G: 0x1fff */
+    {DATA_RW, 0x1, true, true, SEG_DS, 0x2000, 1, MMU_READ, false},
+    {DATA_RW, 0xfffff, true, true, SEG_DS, 0xfffffffc, 4, MMU_WRITE, true},
+    {DATA_RW | SEG_TYPE_E, 0xfff, false, true, SEG_DS, 0xfff, 1, MMU_READ, false},
+    {DATA_RW | SEG_TYPE_E, 0xfff, false, true, SEG_DS, 0x1000, 4, MMU_READ, true},
+    {DATA_RW | SEG_TYPE_E, 0xfff, false, true, SEG_DS, 0xfffffffc, 4, MMU_READ, true},
+    {DATA_RW | SEG_TYPE_E, 0xfff, false, false, SEG_DS, 0xfffe, 2, MMU_READ, true},
+    {DATA_RW | SEG_TYPE_E, 0xfff, false, false, SEG_DS, 0xffff, 2, MMU_READ, false},
+    {DATA_RW | SEG_TYPE_E, 0xfff, false, true, SEG_SS, 0x800, 4, MMU_WRITE, false},
+    {DATA_RO, 0xfffff, true, true, SEG_DS, 0x100, 4, MMU_READ, true},
+    {DATA_RO, 0xfffff, true, true, SEG_DS, 0x100, 4, MMU_WRITE, false},
+    {CODE_RX, 0xfffff, true, true, SEG_DS, 0x100, 4, MMU_READ, true},
+    {CODE_RX, 0xfffff, true, true, SEG_DS, 0x100, 4, MMU_WRITE, false},
+    {CODE_X, 0xfffff, true, true, SEG_DS, 0x100, 4, MMU_READ, false},
+    {CODE_X, 0xfff, false, true, SEG_CS, 0xffe, 2, MMU_FETCH, true},
+    {CODE_X, 0xfff, false, true, SEG_CS, 0xfff, 2, MMU_FETCH, false},
 };
 
 static void test_seg_access_limit_and_type_checks(void **state)
@@ -247,8 +247,8 @@ static void test_seg_access_limit_and_type_checks(void **state)
 		struct seg_cache c;
 		uint64_t la;
 		setup_pm(&e, 0);
-		seg_decode(seg_encode(0x10000, r->limit, r->type, true, 0, true, false, false, r->db,
-				      r->g),
+		seg_decode(seg_encode(0x10000, r->limit, r->type, true, 0, true, false, false,
+				      r->db, r->g),
 			   0, false, &c);
 		seg_set_cache(&e.m, r->reg, &c);
 		bool ok = seg_linear(&e.m, r->reg, r->off, r->size, r->kind, &la, &f);
@@ -300,9 +300,9 @@ static void test_seg_compat_mode_checks_limits_and_wraps(void **state)
 		   false, &c);
 	seg_set_cache(&e.m, SEG_DS, &c);
 	assert_false(seg_linear(&e.m, SEG_DS, 0x1000, 1, MMU_READ, &la, &f));
-	seg_decode(seg_encode(0xfffff000, 0xfffff, DATA_RW, true, 3, true, false, false, true,
-			      true),
-		   0, false, &c);
+	seg_decode(
+	    seg_encode(0xfffff000, 0xfffff, DATA_RW, true, 3, true, false, false, true, true), 0,
+	    false, &c);
 	seg_set_cache(&e.m, SEG_DS, &c);
 	assert_true(seg_linear(&e.m, SEG_DS, 0x2000, 4, MMU_READ, &la, &f));
 	assert_int_equal(la, 0x1000); /* 32-bit wrap-around */
@@ -319,18 +319,18 @@ struct far_row {
 
 /* JMP far to a code segment, SDM volume 2 "JMP" (no gates), in IA-32e mode. */
 static const struct far_row far_rows[] = {
-	{CODE_RX, 0, true, true, false, 0, 0, OK},
-	{CODE_RX, 3, true, true, false, 3, 3, OK},
-	{CODE_RX, 0, true, true, false, 0, 3, GP_SEL},  /* non-conforming DPL != CPL */
-	{CODE_RX, 3, true, true, false, 3, 0, GP_SEL},
-	{CODE_RX, 3, true, true, false, 0, 3, OK},      /* RPL < CPL is fine */
-	{CODE_RX, 0, true, true, false, 3, 0, GP_SEL},  /* RPL > CPL */
-	{CODE_CONF, 0, true, true, false, 3, 3, OK},    /* conforming DPL <= CPL */
-	{CODE_CONF, 3, true, true, false, 0, 0, GP_SEL}, /* conforming DPL > CPL */
-	{DATA_RW, 0, true, false, false, 0, 0, GP_SEL},
-	{CODE_RX, 0, false, true, false, 0, 0, NP_SEL},
-	{CODE_RX, 0, true, true, true, 0, 0, GP_SEL},   /* L = 1 and D = 1 */
-	{CODE_RX, 0, true, false, true, 0, 0, OK},      /* compatibility-mode code */
+    {CODE_RX, 0, true, true, false, 0, 0, OK},
+    {CODE_RX, 3, true, true, false, 3, 3, OK},
+    {CODE_RX, 0, true, true, false, 0, 3, GP_SEL}, /* non-conforming DPL != CPL */
+    {CODE_RX, 3, true, true, false, 3, 0, GP_SEL},
+    {CODE_RX, 3, true, true, false, 0, 3, OK},	     /* RPL < CPL is fine */
+    {CODE_RX, 0, true, true, false, 3, 0, GP_SEL},   /* RPL > CPL */
+    {CODE_CONF, 0, true, true, false, 3, 3, OK},     /* conforming DPL <= CPL */
+    {CODE_CONF, 3, true, true, false, 0, 0, GP_SEL}, /* conforming DPL > CPL */
+    {DATA_RW, 0, true, false, false, 0, 0, GP_SEL},
+    {CODE_RX, 0, false, true, false, 0, 0, NP_SEL},
+    {CODE_RX, 0, true, true, true, 0, 0, GP_SEL}, /* L = 1 and D = 1 */
+    {CODE_RX, 0, true, false, true, 0, 0, OK},	  /* compatibility-mode code */
 };
 
 static void test_seg_far_jump_cs_rules(void **state)
@@ -341,8 +341,9 @@ static void test_seg_far_jump_cs_rules(void **state)
 		struct x86_fault f;
 		setup_long(&e, false);
 		mmu_set_cpl(&e.m, r->cpl);
-		put_desc(&e, FIRST_FREE,
-			 seg_encode(0, 0xfffff, r->type, true, r->dpl, r->p, false, r->l, r->d, true));
+		put_desc(
+		    &e, FIRST_FREE,
+		    seg_encode(0, 0xfffff, r->type, true, r->dpl, r->p, false, r->l, r->d, true));
 		uint16_t sel = (uint16_t)(FIRST_FREE * 8 + r->rpl);
 		bool ok = seg_load_cs_far(&e.m, sel, &f);
 		if (ok != (r->want == OK))
@@ -430,16 +431,17 @@ static void test_seg_lldt_then_ti_selectors_read_the_ldt(void **state)
 	struct x86_fault f;
 	setup_pm(&e, 3);
 	uint64_t ldt = 0x5000;
-	wr64(&e, ldt + 8, seg_encode(0x7000, 0xff, DATA_RW, true, 3, true, false, false, true,
-				     false));
-	put_desc(&e, FIRST_FREE, seg_encode((uint32_t)ldt, 15, SEG_SYS_LDT, false, 0, true, false,
-					    false, false, false));
+	wr64(&e, ldt + 8,
+	     seg_encode(0x7000, 0xff, DATA_RW, true, 3, true, false, false, true, false));
+	put_desc(
+	    &e, FIRST_FREE,
+	    seg_encode((uint32_t)ldt, 15, SEG_SYS_LDT, false, 0, true, false, false, false, false));
 	assert_true(seg_lldt(&e.m, FIRST_FREE * 8, &f));
 	assert_true(seg_load(&e.m, SEG_DS, 0x000f, &f)); /* index 1, TI, RPL 3 */
 	assert_int_equal(e.m.seg.sreg[SEG_DS].base, 0x7000);
 	assert_false(seg_load(&e.m, SEG_DS, 0x0017, &f)); /* index 2: past the LDT limit */
 	check_fault(&f, GP_SEL, 0x0017);
-	assert_false(seg_lldt(&e.m, __KERNEL_DS, &f));    /* not an LDT descriptor */
+	assert_false(seg_lldt(&e.m, __KERNEL_DS, &f)); /* not an LDT descriptor */
 	check_fault(&f, GP_SEL, __KERNEL_DS);
 	env_destroy(&e);
 }
@@ -475,21 +477,21 @@ static void test_seg_decode_encode_round_trip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_seg_load_rules_follow_mov_pseudocode),
-		cmocka_unit_test(test_seg_load_null_selector_rules),
-		cmocka_unit_test(test_seg_selector_past_table_limit_raises_gp),
-		cmocka_unit_test(test_seg_load_sets_accessed_bit_in_descriptor),
-		cmocka_unit_test(test_seg_accessed_bit_write_to_read_only_gdt_page_faults),
-		cmocka_unit_test(test_seg_access_limit_and_type_checks),
-		cmocka_unit_test(test_seg_64bit_mode_ignores_bases_and_limits_except_fs_gs),
-		cmocka_unit_test(test_seg_compat_mode_checks_limits_and_wraps),
-		cmocka_unit_test(test_seg_far_jump_cs_rules),
-		cmocka_unit_test(test_seg_return_to_user_sets_cpl_and_nulls_kernel_data),
-		cmocka_unit_test(test_seg_linux_gdt_decodes_as_linux_defines_it),
-		cmocka_unit_test(test_seg_ltr_marks_tss_busy_and_refuses_busy),
-		cmocka_unit_test(test_seg_lldt_then_ti_selectors_read_the_ldt),
-		cmocka_unit_test(test_seg_real_mode_base_is_selector_times_16),
-		cmocka_unit_test(test_seg_decode_encode_round_trip),
+	    cmocka_unit_test(test_seg_load_rules_follow_mov_pseudocode),
+	    cmocka_unit_test(test_seg_load_null_selector_rules),
+	    cmocka_unit_test(test_seg_selector_past_table_limit_raises_gp),
+	    cmocka_unit_test(test_seg_load_sets_accessed_bit_in_descriptor),
+	    cmocka_unit_test(test_seg_accessed_bit_write_to_read_only_gdt_page_faults),
+	    cmocka_unit_test(test_seg_access_limit_and_type_checks),
+	    cmocka_unit_test(test_seg_64bit_mode_ignores_bases_and_limits_except_fs_gs),
+	    cmocka_unit_test(test_seg_compat_mode_checks_limits_and_wraps),
+	    cmocka_unit_test(test_seg_far_jump_cs_rules),
+	    cmocka_unit_test(test_seg_return_to_user_sets_cpl_and_nulls_kernel_data),
+	    cmocka_unit_test(test_seg_linux_gdt_decodes_as_linux_defines_it),
+	    cmocka_unit_test(test_seg_ltr_marks_tss_busy_and_refuses_busy),
+	    cmocka_unit_test(test_seg_lldt_then_ti_selectors_read_the_ldt),
+	    cmocka_unit_test(test_seg_real_mode_base_is_selector_times_16),
+	    cmocka_unit_test(test_seg_decode_encode_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -86,9 +86,9 @@ static void test_tlb_cr3_reload_keeps_only_global_entries(void **state)
 	wr64(&e, g, 0x30000 | ENV_ALL | PTE_G);
 	wr64(&e, ng, 0x31000 | ENV_ALL);
 	env_ok(mmu_set_cr3(&e.m, root, &f));
-	assert_int_equal(xlate(&e, LA), 0x10000);         /* global survives */
+	assert_int_equal(xlate(&e, LA), 0x10000);	   /* global survives */
 	assert_int_equal(xlate(&e, LA + 0x1000), 0x31000); /* non-global flushed */
-	mmu_invlpg(&e.m, LA); /* INVLPG removes global entries too */
+	mmu_invlpg(&e.m, LA);				   /* INVLPG removes global entries too */
 	assert_int_equal(xlate(&e, LA), 0x30000);
 	/* A CR4.PGE toggle flushes globals. */
 	wr64(&e, g, 0x40000 | ENV_ALL | PTE_G);
@@ -179,9 +179,8 @@ static void test_tlb_invpcid_types_follow_sdm(void **state)
 	assert_true(faults(&e, LA + 0x1000, MMU_READ));
 	env_ok(mmu_set_cr3(&e.m, r2 | 2 | CR3_NOFLUSH, &f));
 	assert_int_equal(xlate(&e, LA + 0x1000), 0x61000);
-	assert_int_equal(e.m.st.invpcid[0] + e.m.st.invpcid[1] + e.m.st.invpcid[2] +
-				 e.m.st.invpcid[3],
-			 4);
+	assert_int_equal(
+	    e.m.st.invpcid[0] + e.m.st.invpcid[1] + e.m.st.invpcid[2] + e.m.st.invpcid[3], 4);
 	env_destroy(&e);
 }
 
@@ -195,7 +194,7 @@ static void test_tlb_invpcid_bad_operands_raise_gp(void **state)
 	assert_false(mmu_invpcid(&e.m, 0, 0, 0x0000800000000000ULL, &f));
 	assert_int_equal(f.vector, X86_VEC_GP);
 	assert_false(mmu_invpcid(&e.m, 1, 1, 0, &f)); /* PCIDE = 0 and PCID != 0 */
-	assert_true(mmu_invpcid(&e.m, 2, 1, 0, &f));   /* types 2 and 3 ignore the PCID */
+	assert_true(mmu_invpcid(&e.m, 2, 1, 0, &f));  /* types 2 and 3 ignore the PCID */
 	env_ok(mmu_set_cr4(&e.m, e.m.cr4 | CR4_PCIDE, &f));
 	assert_false(mmu_invpcid(&e.m, 1, 4096, 0, &f));
 	assert_true(mmu_invpcid(&e.m, 1, 4095, 0, &f));
@@ -207,7 +206,7 @@ static void test_tlb_cr4_pcide_rules(void **state)
 	struct env e;
 	struct x86_fault f;
 	uint64_t root = setup(&e, NULL, 0);
-	env_ok(mmu_set_cr3(&e.m, root | 5, &f)); /* PWT/PCD bits with PCIDE = 0 */
+	env_ok(mmu_set_cr3(&e.m, root | 5, &f));		  /* PWT/PCD bits with PCIDE = 0 */
 	assert_false(mmu_set_cr4(&e.m, e.m.cr4 | CR4_PCIDE, &f)); /* CR3[11:0] != 0 */
 	assert_int_equal(f.vector, X86_VEC_GP);
 	env_ok(mmu_set_cr3(&e.m, root, &f));
@@ -319,7 +318,7 @@ static void test_tlb_l2_hit_refills_l1(void **state)
 	uint64_t walks = e.m.st.walks;
 	touch(&e, 0);
 	assert_int_equal(e.m.st.walks, walks);
-	assert_int_equal(e.m.tlb.a[TLB_L2].st.hits, 1);
+	assert_int_equal(tlb_array_hits(&e.m.tlb.a[TLB_L2]), 1);
 	assert_int_equal(e.m.tlb.lv[TLB_LEVEL_L2].misses, 2);
 	assert_int_equal(l1d_misses(&e), 3);
 	env_destroy(&e);
@@ -334,10 +333,10 @@ static void test_tlb_fetch_uses_itlb_and_data_uses_dtlb(void **state)
 	map_pages(&e, root, 1);
 	assert_true(mmu_fetch(&e.m, LA, 4, &v, &f));
 	assert_true(mmu_fetch(&e.m, LA, 4, &v, &f));
-	assert_int_equal(e.m.tlb.a[TLB_L1I_4K].st.hits, 1);
-	assert_int_equal(e.m.tlb.a[TLB_L1D_4K].st.hits, 0);
+	assert_int_equal(tlb_array_hits(&e.m.tlb.a[TLB_L1I_4K]), 1);
+	assert_int_equal(tlb_array_hits(&e.m.tlb.a[TLB_L1D_4K]), 0);
 	touch(&e, 0); /* the DTLB misses, the L2 filled by the fetch's walk hits */
-	assert_int_equal(e.m.tlb.a[TLB_L2].st.hits, 1);
+	assert_int_equal(tlb_array_hits(&e.m.tlb.a[TLB_L2]), 1);
 	assert_int_equal(e.m.st.walks, 1);
 	env_destroy(&e);
 }
@@ -428,25 +427,25 @@ static void test_tlb_smap_ac_toggle_uses_separate_fast_entries(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_tlb_changed_pte_is_stale_until_invlpg),
-		cmocka_unit_test(test_tlb_fault_on_stale_entry_drops_it),
-		cmocka_unit_test(test_tlb_cr3_reload_keeps_only_global_entries),
-		cmocka_unit_test(test_tlb_global_bit_needs_cr4_pge),
-		cmocka_unit_test(test_tlb_pcid_entries_survive_noflush_switch),
-		cmocka_unit_test(test_tlb_invpcid_types_follow_sdm),
-		cmocka_unit_test(test_tlb_invpcid_bad_operands_raise_gp),
-		cmocka_unit_test(test_tlb_cr4_pcide_rules),
-		cmocka_unit_test(test_tlb_lru_evicts_least_recently_used),
-		cmocka_unit_test(test_tlb_fifo_evicts_oldest_fill),
-		cmocka_unit_test(test_tlb_non_power_of_two_sets_index_by_modulo),
-		cmocka_unit_test(test_tlb_random_replacement_is_seeded),
-		cmocka_unit_test(test_tlb_l2_hit_refills_l1),
-		cmocka_unit_test(test_tlb_fetch_uses_itlb_and_data_uses_dtlb),
-		cmocka_unit_test(test_tlb_1g_page_fractures_into_itlb_2m_entries),
-		cmocka_unit_test(test_tlb_fast_path_counts_every_hit_exactly),
-		cmocka_unit_test(test_tlb_eviction_drops_fast_path_entry),
-		cmocka_unit_test(test_tlb_invlpg_drops_fast_path_entry_of_large_page),
-		cmocka_unit_test(test_tlb_smap_ac_toggle_uses_separate_fast_entries),
+	    cmocka_unit_test(test_tlb_changed_pte_is_stale_until_invlpg),
+	    cmocka_unit_test(test_tlb_fault_on_stale_entry_drops_it),
+	    cmocka_unit_test(test_tlb_cr3_reload_keeps_only_global_entries),
+	    cmocka_unit_test(test_tlb_global_bit_needs_cr4_pge),
+	    cmocka_unit_test(test_tlb_pcid_entries_survive_noflush_switch),
+	    cmocka_unit_test(test_tlb_invpcid_types_follow_sdm),
+	    cmocka_unit_test(test_tlb_invpcid_bad_operands_raise_gp),
+	    cmocka_unit_test(test_tlb_cr4_pcide_rules),
+	    cmocka_unit_test(test_tlb_lru_evicts_least_recently_used),
+	    cmocka_unit_test(test_tlb_fifo_evicts_oldest_fill),
+	    cmocka_unit_test(test_tlb_non_power_of_two_sets_index_by_modulo),
+	    cmocka_unit_test(test_tlb_random_replacement_is_seeded),
+	    cmocka_unit_test(test_tlb_l2_hit_refills_l1),
+	    cmocka_unit_test(test_tlb_fetch_uses_itlb_and_data_uses_dtlb),
+	    cmocka_unit_test(test_tlb_1g_page_fractures_into_itlb_2m_entries),
+	    cmocka_unit_test(test_tlb_fast_path_counts_every_hit_exactly),
+	    cmocka_unit_test(test_tlb_eviction_drops_fast_path_entry),
+	    cmocka_unit_test(test_tlb_invlpg_drops_fast_path_entry_of_large_page),
+	    cmocka_unit_test(test_tlb_smap_ac_toggle_uses_separate_fast_entries),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

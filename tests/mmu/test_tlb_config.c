@@ -28,9 +28,8 @@ static void test_tlb_config_parse_overrides_named_arrays(void **state)
 	struct tlb_config c;
 	char err[200];
 	tlb_config_default(&c);
-	assert_int_equal(tlb_config_parse(&c, "l2=2048:16:fifo,l1d1g=off,pde=8,seed=7", err,
-					  sizeof(err)),
-			 0);
+	assert_int_equal(
+	    tlb_config_parse(&c, "l2=2048:16:fifo,l1d1g=off,pde=8,seed=7", err, sizeof(err)), 0);
 	assert_int_equal(c.geom[TLB_L2].entries, 2048);
 	assert_int_equal(c.geom[TLB_L2].ways, 16);
 	assert_int_equal(c.geom[TLB_L2].repl, TLB_REPL_FIFO);
@@ -63,17 +62,17 @@ static void test_tlb_config_bad_strings_are_refused_with_message(void **state)
 		const char *s;
 		const char *msg;
 	} bad[] = {
-		{"", "empty"},
-		{"l2=1536:7", "not a multiple of 7 ways"},
-		{"l3=64:4", "unknown array \"l3\""},
-		{"l2=64:128", "ways must be"},
-		{"l2=abc", "entries must be"},
-		{"l2=64:4:mru", "policy must be"},
-		{"l2", "expected name="},
-		{"l2=64:4,,l1d4k=4", "empty item"},
-		{"l2=99999999", "entries must be"},
-		{"seed=x", "seed must be"},
-		{"l2=-4:4", "entries must be"},
+	    {"", "empty"},
+	    {"l2=1536:7", "not a multiple of 7 ways"},
+	    {"l3=64:4", "unknown array \"l3\""},
+	    {"l2=64:128", "ways must be"},
+	    {"l2=abc", "entries must be"},
+	    {"l2=64:4:mru", "policy must be"},
+	    {"l2", "expected name="},
+	    {"l2=64:4,,l1d4k=4", "empty item"},
+	    {"l2=99999999", "entries must be"},
+	    {"seed=x", "seed must be"},
+	    {"l2=-4:4", "entries must be"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct tlb_config c, before;
@@ -102,11 +101,11 @@ static void test_tlb_config_mmu_init_refuses_inconsistent_geometry(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_tlb_config_default_is_skylake),
-		cmocka_unit_test(test_tlb_config_parse_overrides_named_arrays),
-		cmocka_unit_test(test_tlb_config_format_round_trips),
-		cmocka_unit_test(test_tlb_config_bad_strings_are_refused_with_message),
-		cmocka_unit_test(test_tlb_config_mmu_init_refuses_inconsistent_geometry),
+	    cmocka_unit_test(test_tlb_config_default_is_skylake),
+	    cmocka_unit_test(test_tlb_config_parse_overrides_named_arrays),
+	    cmocka_unit_test(test_tlb_config_format_round_trips),
+	    cmocka_unit_test(test_tlb_config_bad_strings_are_refused_with_message),
+	    cmocka_unit_test(test_tlb_config_mmu_init_refuses_inconsistent_geometry),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

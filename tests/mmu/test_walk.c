@@ -10,8 +10,8 @@
 
 /* One access of the matrix. */
 struct acase {
-	unsigned kind;   /* MMU_READ, MMU_WRITE, MMU_FETCH */
-	bool implicit;   /* implicit supervisor access */
+	unsigned kind; /* MMU_READ, MMU_WRITE, MMU_FETCH */
+	bool implicit; /* implicit supervisor access */
 	unsigned cpl;
 	bool wp, smep, smap, ac, nxe;
 };
@@ -19,9 +19,9 @@ struct acase {
 /* What the paging-structure entries of one translation say, summed over the levels. */
 struct rights {
 	int first_absent; /* first level (top = 0) with P=0, or -1 */
-	bool all_us;      /* U/S = 1 at every level: a user-mode address */
-	bool all_rw;      /* R/W = 1 at every level */
-	bool any_xd;      /* XD = 1 at some level */
+	bool all_us;	  /* U/S = 1 at every level: a user-mode address */
+	bool all_rw;	  /* R/W = 1 at every level */
+	bool any_xd;	  /* XD = 1 at some level */
 };
 
 /*
@@ -72,14 +72,14 @@ static uint32_t sdm_error_code(const struct acase *c, uint32_t cause, bool pae_o
 
 /* The entries of one translation under test. */
 struct layout {
-	int n;                 /* levels, top first */
-	uint64_t epa[5];       /* physical address of each entry */
-	uint64_t base[5];      /* each entry without P, R/W, U/S, XD, A, D */
-	unsigned width;        /* entry bytes: 4 or 8 */
-	bool pdpte_regs;       /* level 0 is a PAE PDPTE: only P is defined; reload CR3 */
-	uint64_t la;           /* linear address tested */
-	uint64_t pa;           /* its physical address */
-	bool pae_or_long;      /* CR4.PAE = 1 */
+	int n;		  /* levels, top first */
+	uint64_t epa[5];  /* physical address of each entry */
+	uint64_t base[5]; /* each entry without P, R/W, U/S, XD, A, D */
+	unsigned width;	  /* entry bytes: 4 or 8 */
+	bool pdpte_regs;  /* level 0 is a PAE PDPTE: only P is defined; reload CR3 */
+	uint64_t la;	  /* linear address tested */
+	uint64_t pa;	  /* its physical address */
+	bool pae_or_long; /* CR4.PAE = 1 */
 };
 
 static uint64_t rd_entry(struct env *e, const struct layout *l, int i)
@@ -135,8 +135,8 @@ static void report(const char *what, const struct acase *c, unsigned combo, unsi
 }
 
 /* Checks one case against the SDM predicate; primed: cache the translation first. */
-static void check_case(struct env *e, const struct layout *l, const struct acase *c,
-		       unsigned combo, unsigned xd, bool primed)
+static void check_case(struct env *e, const struct layout *l, const struct acase *c, unsigned combo,
+		       unsigned xd, bool primed)
 {
 	struct rights r;
 	struct x86_fault f;
@@ -188,16 +188,16 @@ static void set_controls(struct env *e, const struct acase *c)
 
 /* Options of one matrix run. */
 struct matrix {
-	unsigned combos;  /* P/RW/US combinations to run (1 << 3 * levels) */
-	unsigned xds;     /* XD combinations (1: none) */
-	unsigned pinned;  /* fixed P/RW/US bits when combos == 1 */
+	unsigned combos;   /* P/RW/US combinations to run (1 << 3 * levels) */
+	unsigned xds;	   /* XD combinations (1: none) */
+	unsigned pinned;   /* fixed P/RW/US bits when combos == 1 */
 	bool all_controls; /* every WP/SMEP/SMAP/AC; else WP=SMEP=SMAP=1, AC=0 only */
-	bool both_nxe;    /* NXE 0 and 1; else 1 */
-	bool primed;      /* also run each case with the translation cached */
+	bool both_nxe;	   /* NXE 0 and 1; else 1 */
+	bool primed;	   /* also run each case with the translation cached */
 };
 
-static const unsigned kinds[5][2] = {{MMU_READ, 0}, {MMU_WRITE, 0}, {MMU_FETCH, 0},
-				     {MMU_READ, 1}, {MMU_WRITE, 1}};
+static const unsigned kinds[5][2] = {
+    {MMU_READ, 0}, {MMU_WRITE, 0}, {MMU_FETCH, 0}, {MMU_READ, 1}, {MMU_WRITE, 1}};
 
 static void run_matrix(struct env *e, const struct layout *l, const struct matrix *mx)
 {
@@ -213,13 +213,16 @@ static void run_matrix(struct env *e, const struct layout *l, const struct matri
 			for (unsigned k = 0; k < 5; k++)
 				for (unsigned cpl = 0; cpl < 4; cpl += 3)
 					for (unsigned p = 0; p < (mx->primed ? 2u : 1u); p++)
-						for (unsigned combo = 0; combo < mx->combos; combo++)
+						for (unsigned combo = 0; combo < mx->combos;
+						     combo++)
 							for (unsigned xd = 0; xd < mx->xds; xd++) {
 								c.kind = kinds[k][0];
 								c.implicit = kinds[k][1];
 								c.cpl = cpl;
 								check_case(e, l, &c,
-									   mx->combos == 1 ? mx->pinned : combo,
+									   mx->combos == 1
+									       ? mx->pinned
+									       : combo,
 									   xd, p);
 							}
 		}
@@ -254,8 +257,9 @@ static void test_walk_4level_4k_matrix_matches_sdm(void **state)
 	env_init(&e);
 	layout64(&e, &l, false, 12);
 	mismatches = 0;
-	run_matrix(&e, &l, &(struct matrix){.combos = 1u << 12, .xds = 1, .all_controls = true,
-					    .primed = true});
+	run_matrix(
+	    &e, &l,
+	    &(struct matrix){.combos = 1u << 12, .xds = 1, .all_controls = true, .primed = true});
 	assert_int_equal(mismatches, 0);
 	env_destroy(&e);
 }
@@ -268,8 +272,10 @@ static void test_walk_4level_large_pages_matrix_matches_sdm(void **state)
 		env_init(&e);
 		layout64(&e, &l, false, shift);
 		mismatches = 0;
-		run_matrix(&e, &l, &(struct matrix){.combos = 1u << (3 * l.n), .xds = 1,
-						    .all_controls = true, .primed = true});
+		run_matrix(
+		    &e, &l,
+		    &(struct matrix){
+			.combos = 1u << (3 * l.n), .xds = 1, .all_controls = true, .primed = true});
 		assert_int_equal(mismatches, 0);
 		env_destroy(&e);
 	}
@@ -287,8 +293,12 @@ static void test_walk_4level_xd_matrix_matches_sdm(void **state)
 		unsigned combo = 0;
 		for (int i = 0; i < 4; i++)
 			combo |= (3u | (((us >> i) & 1) << 2)) << (3 * i);
-		run_matrix(&e, &l, &(struct matrix){.combos = 1, .pinned = combo, .xds = 16,
-						    .all_controls = true, .both_nxe = true});
+		run_matrix(&e, &l,
+			   &(struct matrix){.combos = 1,
+					    .pinned = combo,
+					    .xds = 16,
+					    .all_controls = true,
+					    .both_nxe = true});
 	}
 	assert_int_equal(mismatches, 0);
 	env_destroy(&e);
@@ -345,12 +355,19 @@ static void test_walk_pae_matrix_matches_sdm(void **state)
 		env_init(&e);
 		layout_pae(&e, &l, shift);
 		mismatches = 0;
-		run_matrix(&e, &l, &(struct matrix){.combos = 1u << (3 * l.n), .xds = 1,
-						    .all_controls = true, .both_nxe = true,
-						    .primed = true});
+		run_matrix(&e, &l,
+			   &(struct matrix){.combos = 1u << (3 * l.n),
+					    .xds = 1,
+					    .all_controls = true,
+					    .both_nxe = true,
+					    .primed = true});
 		/* XD at the PD and PT levels (bit 0, the PDPTE, has no XD). */
-		run_matrix(&e, &l, &(struct matrix){.combos = 1, .pinned = 0777, .xds = 1u << l.n,
-						    .all_controls = true, .both_nxe = true});
+		run_matrix(&e, &l,
+			   &(struct matrix){.combos = 1,
+					    .pinned = 0777,
+					    .xds = 1u << l.n,
+					    .all_controls = true,
+					    .both_nxe = true});
 		assert_int_equal(mismatches, 0);
 		env_destroy(&e);
 	}
@@ -387,22 +404,23 @@ static void test_walk_32bit_matrix_matches_sdm(void **state)
 		layout_32(&e, &l, shift);
 		mismatches = 0;
 		/* NXE has no effect on 32-bit paging; both values must give the same answers. */
-		run_matrix(&e, &l, &(struct matrix){.combos = 1u << (3 * l.n), .xds = 1,
-						    .all_controls = true, .primed = true});
+		run_matrix(
+		    &e, &l,
+		    &(struct matrix){
+			.combos = 1u << (3 * l.n), .xds = 1, .all_controls = true, .primed = true});
 		assert_int_equal(mismatches, 0);
 		env_destroy(&e);
 	}
 }
 
-
 /* One row of the reserved-bit table: set bit in the entry at level of a layout. */
 struct rsvd_row {
-	char mode;       /* '4': 4-level, 'p': PAE, '3': 32-bit */
-	unsigned shift;  /* page size of the layout */
-	int level;       /* entry index, top = 0 */
-	unsigned bit;    /* bit set on top of a valid entry */
-	bool nxe;        /* EFER.NXE */
-	bool rsvd;       /* expected: #PF with RSVD (else the translation succeeds) */
+	char mode;	/* '4': 4-level, 'p': PAE, '3': 32-bit */
+	unsigned shift; /* page size of the layout */
+	int level;	/* entry index, top = 0 */
+	unsigned bit;	/* bit set on top of a valid entry */
+	bool nxe;	/* EFER.NXE */
+	bool rsvd;	/* expected: #PF with RSVD (else the translation succeeds) */
 };
 
 /*
@@ -410,39 +428,39 @@ struct rsvd_row {
  * 4-level entries and 62:46 of PAE entries reserved).
  */
 static const struct rsvd_row rsvd_rows[] = {
-	{'4', 12, 0, 7, true, true},    /* PML4E.PS is reserved */
-	{'4', 12, 0, 46, true, true},   /* above MAXPHYADDR */
-	{'4', 12, 0, 51, true, true},
-	{'4', 12, 0, 52, true, false},  /* 62:52 ignored in 4-level entries */
-	{'4', 12, 0, 62, true, false},
-	{'4', 12, 0, 63, false, true},  /* XD with NXE = 0 */
-	{'4', 12, 0, 63, true, false},
-	{'4', 12, 1, 46, true, true},
-	{'4', 12, 2, 50, true, true},
-	{'4', 12, 3, 46, true, true},
-	{'4', 12, 3, 63, false, true},
-	{'4', 12, 3, 7, true, false},   /* PAT in a PTE */
-	{'4', 12, 3, 8, true, false},   /* G */
-	{'4', 12, 3, 11, true, false},  /* ignored */
-	{'4', 21, 2, 13, true, true},   /* 2M leaf: 20:13 reserved */
-	{'4', 21, 2, 20, true, true},
-	{'4', 21, 2, 12, true, false},  /* PAT */
-	{'4', 21, 2, 46, true, true},
-	{'4', 30, 1, 13, true, true},   /* 1G leaf: 29:13 reserved */
-	{'4', 30, 1, 29, true, true},
-	{'4', 30, 1, 12, true, false},  /* PAT */
-	{'p', 12, 1, 46, true, true},   /* PAE: 62:M reserved */
-	{'p', 12, 1, 52, true, true},
-	{'p', 12, 1, 62, true, true},
-	{'p', 12, 2, 63, false, true},
-	{'p', 12, 2, 63, true, false},
-	{'p', 21, 1, 13, true, true},
-	{'p', 21, 1, 20, true, true},
-	{'p', 21, 1, 12, true, false},
-	{'3', 22, 0, 21, false, true},  /* 4M PDE: bit 21 reserved */
-	{'3', 22, 0, 13, false, false}, /* PSE-36 address bits (MAXPHYADDR >= 40) */
-	{'3', 12, 0, 7, false, false},  /* PS is ignored without CR4.PSE */
-	{'3', 12, 1, 7, false, false},  /* PAT in a 32-bit PTE */
+    {'4', 12, 0, 7, true, true},  /* PML4E.PS is reserved */
+    {'4', 12, 0, 46, true, true}, /* above MAXPHYADDR */
+    {'4', 12, 0, 51, true, true},
+    {'4', 12, 0, 52, true, false}, /* 62:52 ignored in 4-level entries */
+    {'4', 12, 0, 62, true, false},
+    {'4', 12, 0, 63, false, true}, /* XD with NXE = 0 */
+    {'4', 12, 0, 63, true, false},
+    {'4', 12, 1, 46, true, true},
+    {'4', 12, 2, 50, true, true},
+    {'4', 12, 3, 46, true, true},
+    {'4', 12, 3, 63, false, true},
+    {'4', 12, 3, 7, true, false},  /* PAT in a PTE */
+    {'4', 12, 3, 8, true, false},  /* G */
+    {'4', 12, 3, 11, true, false}, /* ignored */
+    {'4', 21, 2, 13, true, true},  /* 2M leaf: 20:13 reserved */
+    {'4', 21, 2, 20, true, true},
+    {'4', 21, 2, 12, true, false}, /* PAT */
+    {'4', 21, 2, 46, true, true},
+    {'4', 30, 1, 13, true, true}, /* 1G leaf: 29:13 reserved */
+    {'4', 30, 1, 29, true, true},
+    {'4', 30, 1, 12, true, false}, /* PAT */
+    {'p', 12, 1, 46, true, true},  /* PAE: 62:M reserved */
+    {'p', 12, 1, 52, true, true},
+    {'p', 12, 1, 62, true, true},
+    {'p', 12, 2, 63, false, true},
+    {'p', 12, 2, 63, true, false},
+    {'p', 21, 1, 13, true, true},
+    {'p', 21, 1, 20, true, true},
+    {'p', 21, 1, 12, true, false},
+    {'3', 22, 0, 21, false, true},  /* 4M PDE: bit 21 reserved */
+    {'3', 22, 0, 13, false, false}, /* PSE-36 address bits (MAXPHYADDR >= 40) */
+    {'3', 12, 0, 7, false, false},  /* PS is ignored without CR4.PSE */
+    {'3', 12, 1, 7, false, false},  /* PAT in a 32-bit PTE */
 };
 
 static void build_layout(struct env *e, struct layout *l, char mode, unsigned shift)
@@ -477,7 +495,8 @@ static void test_walk_reserved_bits_fault_with_rsvd(void **state)
 		assert_int_equal(ok, !row->rsvd);
 		if (!ok) {
 			assert_int_equal(f.vector, X86_VEC_PF);
-			assert_int_equal(f.error_code, PF_ERR_P | PF_ERR_RSVD | PF_ERR_W | PF_ERR_U);
+			assert_int_equal(f.error_code,
+					 PF_ERR_P | PF_ERR_RSVD | PF_ERR_W | PF_ERR_U);
 			assert_int_equal(f.cr2, l.la);
 			/* No A or D bit is set by a faulting walk. */
 			for (int i = l.pdpte_regs ? 1 : 0; i < l.n; i++)
@@ -593,9 +612,8 @@ static void test_walk_5level_widens_canonical_range(void **state)
 	/* A page high in the 57-bit space walks all five levels. */
 	uint64_t la = 0x00ab000000001000ULL;
 	uint64_t epa[5];
-	assert_int_equal(env_map64(&e, e.m.cr3 & ~0xfffULL, 5, la, 0x5000, 12, ENV_ALL, ENV_ALL,
-				   epa),
-			 5);
+	assert_int_equal(
+	    env_map64(&e, e.m.cr3 & ~0xfffULL, 5, la, 0x5000, 12, ENV_ALL, ENV_ALL, epa), 5);
 	mmu_stats_reset(&e.m);
 	assert_true(mmu_translate(&e.m, la + 0x10, MMU_READ, &pa, &f));
 	assert_int_equal(pa, 0x5010);
@@ -653,19 +671,19 @@ static void test_walk_page_walk_caches_skip_upper_levels(void **state)
 	mmu_stats_reset(&e.m);
 	assert_true(mmu_translate(&e.m, l.la, MMU_READ, &pa, &f));
 	assert_int_equal(e.m.st.walk_refs[PG_PML4] + e.m.st.walk_refs[PG_PDPT] +
-				 e.m.st.walk_refs[PG_PD] + e.m.st.walk_refs[PG_PT],
+			     e.m.st.walk_refs[PG_PD] + e.m.st.walk_refs[PG_PT],
 			 4);
 	assert_true(mmu_translate(&e.m, same_pt, MMU_READ, &pa, &f));
 	assert_int_equal(pa, 0x7000);
-	assert_int_equal(e.m.tlb.a[TLB_PWC_PDE].st.hits, 1);
+	assert_int_equal(tlb_array_hits(&e.m.tlb.a[TLB_PWC_PDE]), 1);
 	assert_int_equal(e.m.st.walk_refs[PG_PT], 2);
 	assert_int_equal(e.m.st.walk_refs[PG_PD], 1);
 	assert_true(mmu_translate(&e.m, same_pd, MMU_READ, &pa, &f));
-	assert_int_equal(e.m.tlb.a[TLB_PWC_PDPTE].st.hits, 1);
+	assert_int_equal(tlb_array_hits(&e.m.tlb.a[TLB_PWC_PDPTE]), 1);
 	assert_int_equal(e.m.st.walk_refs[PG_PD], 2);
 	assert_int_equal(e.m.st.walk_refs[PG_PDPT], 1);
 	assert_true(mmu_translate(&e.m, same_pdpt, MMU_READ, &pa, &f));
-	assert_int_equal(e.m.tlb.a[TLB_PWC_PML4E].st.hits, 1);
+	assert_int_equal(tlb_array_hits(&e.m.tlb.a[TLB_PWC_PML4E]), 1);
 	assert_int_equal(e.m.st.walk_refs[PG_PDPT], 2);
 	assert_int_equal(e.m.st.walk_refs[PG_PML4], 1);
 	assert_int_equal(e.m.st.walks, 4);
@@ -725,23 +743,23 @@ static void test_walk_probe_reports_every_step(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_walk_4level_4k_matrix_matches_sdm),
-		cmocka_unit_test(test_walk_4level_large_pages_matrix_matches_sdm),
-		cmocka_unit_test(test_walk_4level_xd_matrix_matches_sdm),
-		cmocka_unit_test(test_walk_5level_matrix_matches_sdm),
-		cmocka_unit_test(test_walk_pae_matrix_matches_sdm),
-		cmocka_unit_test(test_walk_32bit_matrix_matches_sdm),
-		cmocka_unit_test(test_walk_reserved_bits_fault_with_rsvd),
-		cmocka_unit_test(test_walk_reserved_bit_in_absent_entry_is_not_present_fault),
-		cmocka_unit_test(test_walk_pse36_narrow_maxphyaddr_reserves_high_bits),
-		cmocka_unit_test(test_walk_no_1g_pages_makes_pdpte_ps_reserved),
-		cmocka_unit_test(test_walk_pae_pdpte_reserved_bits_refuse_cr3_load),
-		cmocka_unit_test(test_walk_noncanonical_address_raises_gp_or_ss),
-		cmocka_unit_test(test_walk_5level_widens_canonical_range),
-		cmocka_unit_test(test_walk_accessed_and_dirty_follow_sdm),
-		cmocka_unit_test(test_walk_page_walk_caches_skip_upper_levels),
-		cmocka_unit_test(test_walk_table_outside_ram_reads_open_bus),
-		cmocka_unit_test(test_walk_probe_reports_every_step),
+	    cmocka_unit_test(test_walk_4level_4k_matrix_matches_sdm),
+	    cmocka_unit_test(test_walk_4level_large_pages_matrix_matches_sdm),
+	    cmocka_unit_test(test_walk_4level_xd_matrix_matches_sdm),
+	    cmocka_unit_test(test_walk_5level_matrix_matches_sdm),
+	    cmocka_unit_test(test_walk_pae_matrix_matches_sdm),
+	    cmocka_unit_test(test_walk_32bit_matrix_matches_sdm),
+	    cmocka_unit_test(test_walk_reserved_bits_fault_with_rsvd),
+	    cmocka_unit_test(test_walk_reserved_bit_in_absent_entry_is_not_present_fault),
+	    cmocka_unit_test(test_walk_pse36_narrow_maxphyaddr_reserves_high_bits),
+	    cmocka_unit_test(test_walk_no_1g_pages_makes_pdpte_ps_reserved),
+	    cmocka_unit_test(test_walk_pae_pdpte_reserved_bits_refuse_cr3_load),
+	    cmocka_unit_test(test_walk_noncanonical_address_raises_gp_or_ss),
+	    cmocka_unit_test(test_walk_5level_widens_canonical_range),
+	    cmocka_unit_test(test_walk_accessed_and_dirty_follow_sdm),
+	    cmocka_unit_test(test_walk_page_walk_caches_skip_upper_levels),
+	    cmocka_unit_test(test_walk_table_outside_ram_reads_open_bus),
+	    cmocka_unit_test(test_walk_probe_reports_every_step),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,120 @@
+/*
+ * mlock/munlock, as Linux's mm/mlock.c: the range's VMAs get (or lose) VM_LOCKED through
+ * the same split-and-merge as mprotect, locked_vm follows, and a newly locked range is
+ * populated at once (mm_populate) unless MLOCK_ONFAULT asked for VM_LOCKONFAULT.
+ *
+ * Locked pages are not put on an unevictable LRU yet: there is no reclaim to keep them from.
+ */
+#include <errno.h>
+
+#include "kernel-sim/kernel.h"
+#include "kernel-sim/mm.h"
+
+static int mlock_fixup(struct kernel *k, struct vm_area_struct *vma,
+		       struct vm_area_struct **pprev, unsigned long start, unsigned long end,
+		       unsigned long newflags)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	unsigned long oldflags = vma->vm_flags;
+	long nr = (long)((end - start) >> PAGE_SHIFT);
+	if (newflags == oldflags) {
+		*pprev = vma;
+		return 0;
+	}
+	vma = vma_modify_flags(k, *pprev, vma, start, end, newflags);
+	if (!vma)
+		return -ENOMEM;
+	*pprev = vma;
+	if ((newflags & VM_LOCKED) && !(oldflags & VM_LOCKED))
+		mm->locked_vm += (unsigned long)nr;
+	else if (!(newflags & VM_LOCKED) && (oldflags & VM_LOCKED))
+		mm->locked_vm -= (unsigned long)nr;
+	return 0;
+}
+
+/* Sets (on) or clears the lock bits on [start, end). -ENOMEM at a hole. */
+static int apply_vma_lock_flags(struct kernel *k, struct mm_struct *mm, unsigned long start,
+				unsigned long end, unsigned long lock_bits)
+{
+	struct vm_area_struct *vma = find_vma(mm, start);
+	if (!vma || vma->vm_start > start)
+		return -ENOMEM;
+	struct vm_area_struct *prev = start > vma->vm_start ? vma : vma->vm_prev;
+	for (unsigned long nstart = start;;) {
+		unsigned long newflags = (vma->vm_flags & ~(VM_LOCKED | VM_LOCKONFAULT)) | lock_bits;
+		unsigned long tmp = vma->vm_end < end ? vma->vm_end : end;
+		int err = mlock_fixup(k, vma, &prev, nstart, tmp, newflags);
+		if (err)
+			return err;
+		nstart = tmp;
+		if (prev->vm_end > nstart) /* merged with the next VMA: it is done too */
+			nstart = prev->vm_end < end ? prev->vm_end : end;
+		if (nstart >= end)
+			return 0;
+		vma = prev->vm_next;
+		if (!vma || vma->vm_start != nstart)
+			return -ENOMEM;
+	}
+}
+
+/* Pages of [start, end) already locked (count_mm_mlocked_page_nr). */
+static unsigned long count_locked(struct mm_struct *mm, unsigned long start, unsigned long end)
+{
+	unsigned long n = 0;
+	for (struct vm_area_struct *v = find_vma(mm, start); v && v->vm_start < end;
+	     v = v->vm_next) {
+		if (!(v->vm_flags & VM_LOCKED))
+			continue;
+		unsigned long s = v->vm_start > start ? v->vm_start : start;
+		unsigned long e = v->vm_end < end ? v->vm_end : end;
+		n += (e - s) >> PAGE_SHIFT;
+	}
+	return n;
+}
+
+/* The page-aligned range mlock/munlock act on: start rounded down, length rounded up. */
+static int lock_range(struct mm_struct *mm, unsigned long *start, unsigned long len,
+		      unsigned long *end)
+{
+	len = (len + (*start & ~PAGE_MASK) + PAGE_SIZE - 1) & PAGE_MASK;
+	*start &= PAGE_MASK;
+	*end = *start + len;
+	if (*end < *start || *end > mm->task_size + PAGE_SIZE)
+		return -ENOMEM;
+	return 0;
+}
+
+int do_mlock(struct kernel *k, struct mm_struct *mm, unsigned long start, unsigned long len,
+	     unsigned int flags)
+{
+	unsigned long end;
+	if (flags & ~MLOCK_ONFAULT)
+		return -EINVAL;
+	if (lock_range(mm, &start, len, &end) < 0)
+		return -ENOMEM;
+	if (end == start)
+		return 0;
+	unsigned long locked = ((end - start) >> PAGE_SHIFT) + mm->locked_vm -
+			       count_locked(mm, start, end);
+	if (mm->rlim.memlock != RLIM_INFINITY && locked > mm->rlim.memlock >> PAGE_SHIFT)
+		return -ENOMEM;
+	unsigned long bits = VM_LOCKED | (flags & MLOCK_ONFAULT ? VM_LOCKONFAULT : 0);
+	int err = apply_vma_lock_flags(k, mm, start, end, bits);
+	if (err)
+		return err;
+	/* __mlock_posix_error_return: POSIX wants EAGAIN for "no memory now". */
+	err = mm_populate(k, mm, start, end - start);
+	if (err == -ENOMEM)
+		return -EAGAIN;
+	return err == -EFAULT ? -ENOMEM : err;
+}
+
+int do_munlock(struct kernel *k, struct mm_struct *mm, unsigned long start, unsigned long len)
+{
+	unsigned long end;
+	if (lock_range(mm, &start, len, &end) < 0)
+		return -ENOMEM;
+	if (end == start)
+		return 0;
+	return apply_vma_lock_flags(k, mm, start, end, 0);
+}

@@ -1,0 +1,35 @@
+/*
+ * The 32-bit vDSO for i386 programs, as Linux's vdso32.so: __kernel_vsyscall (AT_SYSINFO,
+ * the way glibc makes every system call) and the time functions, all entering the kernel
+ * with INT 0x80. The cdecl functions move their stack arguments into the system call's
+ * registers.
+ */
+	.text
+	.globl __kernel_vsyscall
+	.type __kernel_vsyscall, @function
+__kernel_vsyscall:
+	int	$0x80
+	ret
+	.size __kernel_vsyscall, . - __kernel_vsyscall
+
+	.macro vdso_syscall2 name, nr
+	.globl \name
+	.type \name, @function
+\name:
+	push	%ebx
+	mov	8(%esp), %ebx
+	mov	12(%esp), %ecx
+	mov	$\nr, %eax
+	int	$0x80
+	pop	%ebx
+	ret
+	.size \name, . - \name
+	.endm
+
+	vdso_syscall2 __vdso_clock_gettime, 265
+	vdso_syscall2 __vdso_gettimeofday, 78
+	vdso_syscall2 __vdso_time, 13
+	vdso_syscall2 __vdso_clock_getres, 266
+	vdso_syscall2 __vdso_clock_gettime64, 403
+
+	.section .note.GNU-stack,"",@progbits
