@@ -343,6 +343,7 @@ static int fpd_run_all(const struct fpd_case *cases, int n)
 	env_destroy(&env);
 	free(nat);
 	free(mm);
+	printf("  %d cases compared with the host, %d mismatches\n", n, bad);
 	return bad;
 }
 
