@@ -174,6 +174,31 @@ static void test_x87_fnstenv_layout_and_masking(void **state)
 	assert_int_equal(e->cpu.fpu.fcw, 0x027f);
 }
 
+/* Compatibility mode, 66 FNSTENV: the 14-byte 16-bit protected-mode format (SDM Figure
+ * 8-10): FCW, FSW, FTW, FIP[15:0], FCS, FDP[15:0], FDS. */
+static void test_x87_fnstenv_16bit_format_in_compat_mode(void **state)
+{
+	struct cpu_env *e = *state;
+	/* fld dword [ebx+4]; fnstenv16 [ebx+0x40]; int3 */
+	static const uint8_t code[] = {0xd9, 0x43, 0x04, 0x66, 0xd9, 0x73, 0x40, 0xcc};
+	uint32_t one = 0x3f800000;
+	uint16_t env[8];
+	memset(e->bus.ram + ENV_DATA_PA + 0x40, 0xee, 16);
+	memcpy(e->bus.ram + ENV_DATA_PA + 4, &one, 4);
+	cpu_enter_compat_mode_flat(&e->cpu);
+	e->cpu.gpr[RBX] = ENV_DATA;
+	env_run_to_int3(e, code, sizeof(code));
+	memcpy(env, e->bus.ram + ENV_DATA_PA + 0x40, sizeof(env));
+	assert_int_equal(env[0], 0x037f);
+	assert_int_equal(env[1], 0x3800);
+	assert_int_equal(env[2], 0x3fff);
+	assert_int_equal(env[3], (uint16_t)ENV_CODE);
+	assert_int_equal(env[4], __USER32_CS);
+	assert_int_equal(env[5], (uint16_t)(ENV_DATA + 4));
+	assert_int_equal(env[6], __USER_DS);
+	assert_int_equal(env[7], 0xeeee); /* 14 bytes only */
+}
+
 /* CPUID.1:EDX advertises FPU, FXSR, SSE and SSE2, not MMX; ECX no SSE3/SSSE3/SSE4. */
 static void test_x87_cpuid_advertises_what_is_implemented(void **state)
 {
@@ -202,6 +227,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_x87_fstp_page_fault_leaves_stack, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_x87_fnstenv_layout_and_masking, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_x87_fnstenv_16bit_format_in_compat_mode, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_x87_cpuid_advertises_what_is_implemented,
 						setup, teardown),
