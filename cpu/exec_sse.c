@@ -1,7 +1,8 @@
 /*
- * cpu/exec_sse.c - SSE and SSE2 (SDM Vol. 1, chapters 10 and 11; Vol. 2 instruction
+ * cpu/exec_sse.c - SSE, SSE2 and SSE3 (SDM Vol. 1, chapters 10 to 12; Vol. 2 instruction
  * pages): the 128-bit XMM forms of the 0F map, MXCSR, FXSAVE/FXRSTOR. MMX forms are not
- * implemented (#UD) and CPUID does not advertise MMX.
+ * implemented (#UD) and CPUID does not advertise MMX. SSE3's FISTTP is in exec_x87.c;
+ * MONITOR/MWAIT (a CPUID bit of their own) are not part of it here.
  *
  * Arithmetic, comparisons, conversions and the integer operations run on the host (one
  * stub per operation, cpu/sse_ops.h) with every exception masked and the guest's rounding,
@@ -122,17 +123,61 @@ static bool lane_denormal(const union xmm_reg *r, unsigned lane, unsigned bits)
 	return bits == 32 ? is_denormal32(r->d[lane]) : is_denormal64(r->q[lane]);
 }
 
-/* Replaces every lane but keep of a packed operand by 1.0 (an operand that raises
- * nothing), so that one run shows the flags of one lane. */
-static void isolate_lane(union xmm_reg *v, unsigned keep, unsigned bits)
+/* The lanes of a floating-point operand of width bits. */
+static uint64_t lane_get(const union xmm_reg *v, unsigned lane, unsigned bits)
 {
-	for (unsigned i = 0; i < 128 / bits; i++)
-		if (i != keep) {
-			if (bits == 32)
-				v->d[i] = 0x3f800000u;
-			else
-				v->q[i] = 0x3ff0000000000000ULL;
-		}
+	return bits == 32 ? v->d[lane] : v->q[lane];
+}
+
+static void lane_put(union xmm_reg *v, unsigned lane, unsigned bits, uint64_t x)
+{
+	if (bits == 32)
+		v->d[lane] = (uint32_t)x;
+	else
+		v->q[lane] = x;
+}
+
+/*
+ * Result lane lane of packed stub idx as a scalar operation: fills *out (operands in lane
+ * 0, the same MXCSR) and returns the scalar stub. Vertical operations use their SS/SD
+ * form (the list orders PS, PD, SS, SD), ADDSUB alternates SUB and ADD, the horizontal
+ * operations add or subtract adjacent pairs of the destination, then of the source.
+ */
+static unsigned lane_scalar(unsigned idx, const struct sse_host_args *in, unsigned lane,
+			    struct sse_host_args *out)
+{
+	unsigned bits, lanes = result_lanes(stub_info[idx].kind, &bits), sc;
+	const union xmm_reg *xs = &in->d, *ys = &in->s;
+	unsigned xl = lane, yl = lane;
+	bool ps = bits == 32;
+	*out = *in;
+	switch (idx) {
+	case SSE_STUB_CVTPD2PS:
+		out->s.q[0] = in->s.q[lane];
+		return SSE_STUB_CVTSD2SS;
+	case SSE_STUB_ADDSUBPS:
+	case SSE_STUB_ADDSUBPD:
+		sc = lane % 2 ? (ps ? SSE_STUB_ADDSS : SSE_STUB_ADDSD)
+			      : (ps ? SSE_STUB_SUBSS : SSE_STUB_SUBSD);
+		break;
+	case SSE_STUB_HADDPS:
+	case SSE_STUB_HADDPD:
+	case SSE_STUB_HSUBPS:
+	case SSE_STUB_HSUBPD: {
+		bool add = idx == SSE_STUB_HADDPS || idx == SSE_STUB_HADDPD;
+		sc = add ? (ps ? SSE_STUB_ADDSS : SSE_STUB_ADDSD)
+			 : (ps ? SSE_STUB_SUBSS : SSE_STUB_SUBSD);
+		xs = ys = lane < lanes / 2 ? &in->d : &in->s;
+		xl = (lane % (lanes / 2)) * 2;
+		yl = xl + 1;
+		break;
+	}
+	default:
+		sc = idx + 2;
+	}
+	lane_put(&out->d, 0, bits, lane_get(xs, xl, bits));
+	lane_put(&out->s, 0, bits, lane_get(ys, yl, bits));
+	return sc;
 }
 
 /*
@@ -144,18 +189,14 @@ static uint32_t exact_underflow(unsigned idx, const struct sse_host_args *in,
 				const struct sse_host_args *out)
 {
 	unsigned bits, lanes = result_lanes(stub_info[idx].kind, &bits);
-	unsigned src_bits = stub_info[idx].kind == K_PS2 ? 64 : bits;
 	for (unsigned i = 0; i < lanes; i++) {
 		if (!lane_denormal(&out->d, i, bits))
 			continue;
 		if (!(out->mxcsr_out & MXCSR_PE))
 			return MXCSR_UE;
 		struct sse_host_args one = *in;
-		if (lanes > 1) {
-			isolate_lane(&one.d, i, src_bits);
-			isolate_lane(&one.s, i, src_bits);
-		}
-		fpu_host_sse(idx, &one);
+		unsigned sc = lanes > 1 ? lane_scalar(idx, in, i, &one) : idx;
+		fpu_host_sse(sc, &one);
 		if (!(one.mxcsr_out & MXCSR_PE))
 			return MXCSR_UE;
 	}
@@ -226,17 +267,15 @@ static uint32_t overflow_flags(unsigned idx, const struct sse_host_args *in, uin
 			       uint32_t masks)
 {
 	unsigned bits, lanes = result_lanes(stub_info[idx].kind, &bits);
-	unsigned src_bits = stub_info[idx].kind == K_PS2 ? 64 : bits;
 	uint32_t flags = 0;
 	if (lanes <= 1)
 		return lane_overflow_flags(idx, in, 0, raised, masks);
 	for (unsigned i = 0; i < lanes; i++) {
-		struct sse_host_args one = *in, ops;
-		isolate_lane(&one.d, i, src_bits);
-		isolate_lane(&one.s, i, src_bits);
+		struct sse_host_args one, ops;
+		unsigned sc = lane_scalar(idx, in, i, &one);
 		ops = one;
-		fpu_host_sse(idx, &one);
-		flags |= lane_overflow_flags(idx, &ops, i, one.mxcsr_out & MXCSR_FLAGS, masks);
+		fpu_host_sse(sc, &one);
+		flags |= lane_overflow_flags(sc, &ops, 0, one.mxcsr_out & MXCSR_FLAGS, masks);
 	}
 	return flags | (raised & ~MXCSR_PE);
 }
@@ -559,6 +598,41 @@ static bool exec_maskmovdqu(struct cpu *cpu, const struct x86_instr *in)
 	return true;
 }
 
+/* ---- SSE3 moves ---- */
+
+/* F3 0F 12 MOVSLDUP, F3 0F 16 MOVSHDUP: even or odd singles duplicated. */
+static bool exec_movsxdup(struct cpu *cpu, const struct x86_instr *in)
+{
+	union xmm_reg s, r;
+	unsigned odd = in->opcode == 0x16;
+	if (!sse_check(cpu) || !xmm_rm_read(cpu, in, 16, ALIGN_SSE, &s))
+		return false;
+	for (unsigned i = 0; i < 4; i++)
+		r.d[i] = s.d[(i & ~1u) + odd];
+	cpu->xmm[in->reg] = r;
+	return true;
+}
+
+/* F2 0F 12 MOVDDUP xmm, xmm/m64. */
+static bool exec_movddup(struct cpu *cpu, const struct x86_instr *in)
+{
+	union xmm_reg s;
+	if (!sse_check(cpu) || !xmm_rm_read(cpu, in, 8, ALIGN_NONE, &s))
+		return false;
+	cpu->xmm[in->reg] = (union xmm_reg){.q = {s.q[0], s.q[0]}};
+	return true;
+}
+
+/* F2 0F F0 LDDQU: an unaligned 16-byte load. */
+static bool exec_lddqu(struct cpu *cpu, const struct x86_instr *in)
+{
+	union xmm_reg v;
+	if (!sse_check(cpu) || !xmm_rm_read(cpu, in, 16, ALIGN_NONE, &v))
+		return false;
+	cpu->xmm[in->reg] = v;
+	return true;
+}
+
 /* ---- shuffles and shifts with an immediate ---- */
 
 /* 66 0F 70 PSHUFD, F3 0F 70 PSHUFHW, F2 0F 70 PSHUFLW. */
@@ -771,11 +845,16 @@ void exec_sse_register(struct cpu_ops *ops, struct cpu_features *feat)
 		cpu_ops_set(ops, 1, op, 1, CPU_ANY, exec_shift_imm);
 	cpu_ops_set(ops, 1, 0xc4, 1, CPU_ANY, exec_pinsrw);
 	cpu_ops_set(ops, 1, 0xc5, 1, CPU_ANY, exec_pextrw);
+	cpu_ops_set(ops, 1, 0x12, 2, CPU_ANY, exec_movsxdup);
+	cpu_ops_set(ops, 1, 0x16, 2, CPU_ANY, exec_movsxdup);
+	cpu_ops_set(ops, 1, 0x12, 3, CPU_ANY, exec_movddup);
+	cpu_ops_set(ops, 1, 0xf0, 3, CPU_ANY, exec_lddqu);
 	for (int reg = 0; reg < 2; reg++)
 		cpu_ops_set(ops, 1, 0xae, 0, reg, exec_fxsave);
 	cpu_ops_set(ops, 1, 0xae, 0, 2, exec_ldst_mxcsr);
 	cpu_ops_set(ops, 1, 0xae, 0, 3, exec_ldst_mxcsr);
 	feat->leaf1_edx |= 1u << 24 | 1u << 25 | 1u << 26; /* FXSR, SSE, SSE2 */
+	feat->leaf1_ecx |= 1u << 0;                         /* SSE3 (FISTTP: exec_x87.c) */
 	feat->ext1_edx |= 1u << 24;                         /* FXSR (AMD leaf) */
 	feat->ext1_ecx |= 1u << 7;                          /* MisAlignSse (MXCSR.MM) */
 }

@@ -59,6 +59,9 @@
 	SSE_ARITH4N(X, 0x5d, MIN)                                                             \
 	SSE_ARITH4(X, 0x5e, DIV)                                                             \
 	SSE_ARITH4N(X, 0x5f, MAX)                                                             \
+	X(ADDSUBPD, 1, 0xd0, PD, 16) X(ADDSUBPS, 3, 0xd0, PS, 16)                          \
+	X(HADDPD, 1, 0x7c, PD, 16) X(HADDPS, 3, 0x7c, PS, 16)                              \
+	X(HSUBPD, 1, 0x7d, PD, 16) X(HSUBPS, 3, 0x7d, PS, 16)                              \
 	X(RSQRTPS, 0, 0x52, NOUF, 16) X(RSQRTSS, 2, 0x52, NOUF, 4)                          \
 	X(RCPPS, 0, 0x53, NOUF, 16) X(RCPSS, 2, 0x53, NOUF, 4)                              \
 	X(CVTPS2PD, 0, 0x5a, NOUF, 8) X(CVTPD2PS, 1, 0x5a, PS2, 16)                         \

@@ -1,5 +1,5 @@
 /*
- * Differential tests of the SSE/SSE2 model against the host CPU (tests/cpu/fp_diff.h):
+ * Differential tests of the SSE/SSE2/SSE3 model against the host CPU (tests/cpu/fp_diff.h):
  * every implemented instruction form in register and memory forms (aligned and, for the
  * 16-byte operands, misaligned), XMM lanes drawn from special values (zeros, denormals,
  * infinities, QNaN/SNaN, extremes, integer edges), MXCSR over every rounding mode, FTZ,
@@ -76,6 +76,11 @@ static const struct form forms[] = {
 	{0x66, 0x73, 2, F_IMM | F_NOMEM}, {0x66, 0x73, 3, F_IMM | F_NOMEM},
 	{0x66, 0x73, 6, F_IMM | F_NOMEM}, {0x66, 0x73, 7, F_IMM | F_NOMEM},
 	{0x66, 0xc4, -1, F_IMM | F_GPRRM}, {0x66, 0xc5, -1, F_IMM | F_NOMEM | F_GPRREG},
+	/* SSE3 */
+	{0x66, 0xd0, -1, F_AL16}, {0xf2, 0xd0, -1, F_AL16}, {0x66, 0x7c, -1, F_AL16},
+	{0xf2, 0x7c, -1, F_AL16}, {0x66, 0x7d, -1, F_AL16}, {0xf2, 0x7d, -1, F_AL16},
+	{0xf3, 0x12, -1, F_AL16}, {0xf3, 0x16, -1, F_AL16}, {0xf2, 0x12, -1, 0},
+	{0xf2, 0xf0, -1, F_MEMONLY},
 	/* MXCSR */
 	{0, 0xae, 2, F_MEMONLY}, {0, 0xae, 3, F_MEMONLY},
 };

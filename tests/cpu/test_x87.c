@@ -199,7 +199,8 @@ static void test_x87_fnstenv_16bit_format_in_compat_mode(void **state)
 	assert_int_equal(env[7], 0xeeee); /* 14 bytes only */
 }
 
-/* CPUID.1:EDX advertises FPU, FXSR, SSE and SSE2, not MMX; ECX no SSE3/SSSE3/SSE4. */
+/* CPUID.1:EDX advertises FPU, FXSR, SSE and SSE2, not MMX; ECX SSE3 but not SSSE3 or
+ * SSE4.1/4.2. */
 static void test_x87_cpuid_advertises_what_is_implemented(void **state)
 {
 	struct cpu_env *e = *state;
@@ -210,7 +211,8 @@ static void test_x87_cpuid_advertises_what_is_implemented(void **state)
 	assert_true(r[3] & 1u << 25);
 	assert_true(r[3] & 1u << 26);
 	assert_false(r[3] & 1u << 23);
-	assert_int_equal(r[2] & (1u << 0 | 1u << 9 | 1u << 19 | 1u << 20), 0);
+	assert_true(r[2] & 1u << 0);
+	assert_int_equal(r[2] & (1u << 9 | 1u << 19 | 1u << 20), 0);
 }
 
 int main(void)
