@@ -19,6 +19,7 @@
 #include "kernel-sim/mm.h"
 #include "kernel-sim/slab.h"
 #include "kernel-sim/uaccess.h"
+#include "kernel-sim/vdso.h"
 
 #define ELF_PAGESTART(v) ((v) & ~(PAGE_SIZE - 1))
 #define ELF_PAGEOFFSET(v) ((v) & (PAGE_SIZE - 1))
@@ -162,9 +163,12 @@ static int setup_stack(struct kernel *k, struct task_struct *task, const struct 
 		.entry = img->entry + bias, .hwcap = req->hwcap, .hwcap2 = req->hwcap2,
 		.minsigstksz = task->abi32 ? 1024 : 2048,
 	};
+	int r = arch_setup_additional_pages(k, mm, task->abi32, &info.vdso, &info.vsyscall);
+	if (r < 0)
+		return r;
 	elf_fill_auxv(&a, &info);
 	struct exec_stack st;
-	int r = create_elf_tables(&a, &st);
+	r = create_elf_tables(&a, &st);
 	if (r < 0)
 		return r;
 	uint64_t vm_start = ELF_PAGESTART(st.arg_start) - STACK_EXPAND;

@@ -46,8 +46,10 @@
 struct slab_state;
 struct vmap_state;
 struct task_struct;
+struct vdso_state;
 struct kmem_cache;
 struct vm_state;
+struct mmu;
 
 struct kernel {
 	struct phys_bus *bus;                  /* guest RAM and MMIO */
@@ -81,10 +83,12 @@ struct kernel {
 	struct printk_log log;                 /* dmesg */
 	struct task_struct *current;           /* the task running on this_cpu */
 	struct kmem_cache *task_cachep;        /* "task_struct" */
+	struct vdso_state *vdso;               /* the vDSO pages, made at the first exec */
 	int next_pid;                          /* pid of the next task (0: none yet, 1 first) */
 	struct slab_state *slab;               /* SLUB: caches and kmalloc classes */
 	struct vmap_state *vmap;               /* vmalloc areas and kernel page tables */
 	struct vm_state *vm;                   /* VMA/mm caches, zero page, mm sysctls (mm.h) */
+	struct mmu *cpu_mmu[NR_CPUS];          /* each CPU's MMU, for TLB shootdowns; NULL: none */
 };
 
 /* Boots physical memory management on bus as p describes: memblock, mem_map, nodes and

@@ -221,6 +221,7 @@ void zap_page_range(struct kernel *k, struct vm_area_struct *vma, unsigned long 
 		    unsigned long end)
 {
 	walk_ptes(k, vma->vm_mm, start, end, zap_one, vma, NULL);
+	flush_tlb_mm_range(k, vma->vm_mm, start, end);
 }
 
 /* ---- mprotect's pte update ---- */
@@ -258,6 +259,7 @@ void change_protection(struct kernel *k, struct vm_area_struct *vma, unsigned lo
 		       unsigned long end)
 {
 	walk_ptes(k, vma->vm_mm, start, end, change_one, vma, NULL);
+	flush_tlb_mm_range(k, vma->vm_mm, start, end);
 }
 
 /* ---- mremap's pte move ---- */
@@ -279,10 +281,19 @@ unsigned long move_page_tables(struct kernel *k, struct vm_area_struct *vma,
 		set_pte(new, *old);
 		pte_clear(old);
 	}
+	flush_tlb_mm_range(k, mm, old_addr, old_addr + len);
 	return done;
 }
 
 /* ---- the fault handlers ---- */
+
+/* Sets the fault's pte over a present one and drops the old translation (Linux's
+ * ptep_clear_flush / ptep_set_access_flags). */
+static void set_pte_flush(struct kernel *k, struct vm_fault *vmf, pte_t pte)
+{
+	set_pte(vmf->pte, pte);
+	flush_tlb_mm_range(k, vmf->vma->vm_mm, vmf->address, vmf->address + PAGE_SIZE);
+}
 
 /* The entry mapping page in vma; writable and dirty for a write (maybe_mkwrite). */
 static pte_t mk_fault_pte(struct kernel *k, struct vm_area_struct *vma, struct page *page,
@@ -426,7 +437,7 @@ static vm_fault_t wp_page_copy(struct kernel *k, struct vm_fault *vmf, struct pa
 		memcpy(page_address(k, page), page_address(k, old), PAGE_SIZE);
 	page_add_new_anon_rmap(k, page, vma, vmf->address);
 	add_mm_counter(vma->vm_mm, MM_ANONPAGES, 1);
-	set_pte(vmf->pte, mk_fault_pte(k, vma, page, true));
+	set_pte_flush(k, vmf, mk_fault_pte(k, vma, page, true));
 	if (old) {
 		add_mm_counter(vma->vm_mm, mm_counter(old), -1);
 		page_remove_rmap(k, old);
@@ -445,21 +456,34 @@ static vm_fault_t do_wp_page(struct kernel *k, struct vm_fault *vmf)
 		/* wp_page_shared: the first write to a tracked shared page dirties it. */
 		if (page)
 			set_page_dirty(k, page);
-		set_pte(vmf->pte, __pte(pte_val(vmf->orig_pte) | mkwrite));
+		set_pte_flush(k, vmf, __pte(pte_val(vmf->orig_pte) | mkwrite));
 		return 0;
 	}
 	if (page && PageAnon(page) && page_mapcount(page) == 1 && page_count(page) == 1) {
 		/* wp_page_reuse: nobody else sees this page, no copy needed. */
 		count_vm_event(k, PGREUSE);
-		set_pte(vmf->pte, __pte(pte_val(vmf->orig_pte) | mkwrite));
+		set_pte_flush(k, vmf, __pte(pte_val(vmf->orig_pte) | mkwrite));
 		return 0;
 	}
 	return wp_page_copy(k, vmf, page);
 }
 
+/* A kernel-installed mapping: its own page at this offset (Linux's special_mapping_fault). */
+static vm_fault_t do_special_fault(struct kernel *k, struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	unsigned long pgoff = (vmf->address - vma->vm_start) >> PAGE_SHIFT;
+	if (pgoff >= vma->vm_special->nr_pages)
+		return VM_FAULT_SIGBUS;
+	map_file_page(k, vma, vmf->pte, vma->vm_special->pages[pgoff], false);
+	return 0;
+}
+
 static vm_fault_t handle_pte_fault(struct kernel *k, struct vm_fault *vmf)
 {
 	vmf->orig_pte = *vmf->pte;
+	if (pte_none(vmf->orig_pte) && vmf->vma->vm_special)
+		return do_special_fault(k, vmf);
 	if (pte_none(vmf->orig_pte))
 		return vma_is_anonymous(vmf->vma) ? do_anonymous_page(k, vmf) : do_fault(k, vmf);
 	if (!(pte_val(vmf->orig_pte) & _PAGE_PRESENT))
@@ -470,7 +494,7 @@ static vm_fault_t handle_pte_fault(struct kernel *k, struct vm_fault *vmf)
 	uint64_t v = pte_val(vmf->orig_pte) | _PAGE_ACCESSED;
 	if (vmf->flags & FAULT_FLAG_WRITE)
 		v |= _PAGE_DIRTY;
-	set_pte(vmf->pte, __pte(v));
+	set_pte_flush(k, vmf, __pte(v));
 	return 0;
 }
 

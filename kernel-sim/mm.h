@@ -363,6 +363,15 @@ struct anon_vma {
 	unsigned long nr_pages;         /* anonymous pages whose mapping is this */
 };
 
+/* A mapping the kernel installs itself, as Linux's struct vm_special_mapping: the vDSO and
+ * its data pages. Named in /proc/PID/maps, never merged, its pages given rather than read
+ * from a file; they fault in like file pages and count in RssFile, as on Linux. */
+struct vm_special_mapping {
+	const char *name;               /* "[vdso]", "[vvar]", ... */
+	struct page **pages;            /* nr_pages pages, mapped in order from vm_start */
+	unsigned long nr_pages;
+};
+
 struct vm_area_struct {
 	unsigned long vm_start;         /* first address */
 	unsigned long vm_end;           /* first address after the area */
@@ -375,6 +384,7 @@ struct vm_area_struct {
 	unsigned long vm_pgoff;         /* offset in vm_file in pages; anon: vm_start >> 12 */
 	struct file *vm_file;           /* mapped file (one reference), or NULL */
 	struct anon_vma *anon_vma;      /* anon pages' rmap anchor, made at the first one */
+	const struct vm_special_mapping *vm_special; /* a kernel-installed mapping, or NULL */
 };
 
 struct mm_struct {
@@ -503,6 +513,12 @@ int expand_stack(struct kernel *k, struct vm_area_struct *vma, unsigned long add
  * setup_arg_pages leaves). 0, -EINVAL or -ENOMEM. */
 int setup_stack_vma(struct kernel *k, struct mm_struct *mm, unsigned long top,
 		    unsigned long size);
+/* Maps spec's pages at [addr, addr + len) with vm_flags (_install_special_mapping): no
+ * merging, faults served from spec. The VMA, or NULL when out of memory. */
+struct vm_area_struct *install_special_mapping(struct kernel *k, struct mm_struct *mm,
+					       unsigned long addr, unsigned long len,
+					       unsigned long vm_flags,
+					       const struct vm_special_mapping *spec);
 /* The heap's start (set by the ELF loader after the bss): start_brk = brk = addr. */
 void mm_set_brk_base(struct mm_struct *mm, unsigned long addr);
 
@@ -599,6 +615,15 @@ static inline unsigned long get_mm_rss(const struct mm_struct *mm)
 	return get_mm_counter(mm, MM_FILEPAGES) + get_mm_counter(mm, MM_ANONPAGES) +
 	       get_mm_counter(mm, MM_SHMEMPAGES);
 }
+
+/* ---- TLB shootdown (tlbflush.c) ---- */
+
+struct mmu;
+/* Lets the kernel reach CPU cpu's MMU for TLB shootdowns (the machine calls it). */
+void kernel_register_mmu(struct kernel *k, int cpu, struct mmu *mmu);
+/* Drops [start, end)'s translations of mm from every CPU that has mm's tables loaded. */
+void flush_tlb_mm_range(struct kernel *k, struct mm_struct *mm, unsigned long start,
+			unsigned long end);
 
 /* ---- /proc/PID ---- */
 

@@ -17,6 +17,7 @@
 #include "kernel-sim/mm.h"
 #include "kernel-sim/page_alloc.h"
 #include "kernel-sim/slab.h"
+#include "kernel-sim/vdso.h"
 #include "kernel-sim/vmalloc.h"
 
 static const char *const zone_names[MAX_NR_ZONES] = {
@@ -412,6 +413,7 @@ out_nomem:
 
 void kernel_shutdown(struct kernel *k)
 {
+	vdso_shutdown(k);
 	vm_shutdown(k);
 	kmem_cache_teardown(k);
 	vmalloc_shutdown(k);

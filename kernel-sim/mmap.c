@@ -586,6 +586,22 @@ int expand_stack(struct kernel *k, struct vm_area_struct *vma, unsigned long add
 	return 0;
 }
 
+struct vm_area_struct *install_special_mapping(struct kernel *k, struct mm_struct *mm,
+					       unsigned long addr, unsigned long len,
+					       unsigned long vm_flags,
+					       const struct vm_special_mapping *spec)
+{
+	vm_flags |= mm->def_flags | VM_DONTEXPAND;
+	struct vm_area_struct *vma =
+		new_vma(k, mm, NULL, addr, len, vm_flags, addr >> PAGE_SHIFT);
+	if (!vma)
+		return NULL;
+	vma->vm_special = spec;
+	vma_link(mm, vma);
+	vm_stat_account(mm, vm_flags, (long)(len >> PAGE_SHIFT));
+	return vma;
+}
+
 int setup_stack_vma(struct kernel *k, struct mm_struct *mm, unsigned long top,
 		    unsigned long size)
 {

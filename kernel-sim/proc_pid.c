@@ -26,6 +26,8 @@ static const char *vma_name(const struct vm_area_struct *vma)
 {
 	if (vma->vm_file)
 		return vma->vm_file->f_path;
+	if (vma->vm_special)
+		return vma->vm_special->name;
 	if (vma_is_initial_heap(vma))
 		return "[heap]";
 	if (vma_is_initial_stack(vma))
@@ -54,10 +56,22 @@ static void show_map_vma(struct seq_file *m, const struct vm_area_struct *vma)
 	seq_putc(m, '\n');
 }
 
+/* x86-64's gate area (Linux's get_gate_vma): the legacy vsyscall page, in every 64-bit
+ * process's maps after its VMAs, though no mm owns it. */
+static const struct vm_special_mapping vsyscall_mapping = {"[vsyscall]", NULL, 0};
+static const struct vm_area_struct gate_vma = {
+	.vm_start = 0xffffffffff600000UL,
+	.vm_end = 0xffffffffff601000UL,
+	.vm_flags = VM_EXEC,
+	.vm_special = &vsyscall_mapping,
+};
+
 void proc_pid_maps_show(struct seq_file *m, struct kernel *k, struct mm_struct *mm)
 {
 	for (const struct vm_area_struct *v = mm->mmap; v; v = v->vm_next)
 		show_map_vma(m, v);
+	if (mm->task_size > 0xffffffffUL)
+		show_map_vma(m, &gate_vma);
 }
 
 /* ---- smaps ---- */

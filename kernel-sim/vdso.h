@@ -11,4 +11,22 @@ extern const unsigned long vdso64_image_size;
 extern const unsigned char vdso32_image[];
 extern const unsigned long vdso32_image_size;
 
+
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct kernel;
+struct mm_struct;
+
+/*
+ * Maps the [vvar] (4 pages), [vvar_vclock] (2 pages) and [vdso] (2 pages) mappings at the
+ * top of mm's mmap area, as Linux's arch_setup_additional_pages does after the program is
+ * mapped. *vdso gets the vDSO's address (AT_SYSINFO_EHDR); for i386 programs *vsyscall
+ * gets __kernel_vsyscall's (AT_SYSINFO). 0 or -ENOMEM.
+ */
+int arch_setup_additional_pages(struct kernel *k, struct mm_struct *mm, bool abi32,
+				uint64_t *vdso, uint64_t *vsyscall);
+/* Frees the host-side vDSO state (kernel_shutdown). */
+void vdso_shutdown(struct kernel *k);
 #endif /* KSIM_VDSO_H */

@@ -389,7 +389,7 @@ static bool anon_vma_compatible(const struct anon_vma *a, const struct anon_vma 
 static bool attrs_match(const struct vm_area_struct *vma, const struct vma_attrs *a)
 {
 	return ((vma->vm_flags ^ a->flags) & ~VM_IGNORE_MERGE) == 0 && vma->vm_file == a->file &&
-	       anon_vma_compatible(vma->anon_vma, a->anon_vma);
+	       !vma->vm_special && anon_vma_compatible(vma->anon_vma, a->anon_vma);
 }
 
 /* prev can be extended up to a range starting at pgoff (can_vma_merge_after). */

@@ -139,7 +139,9 @@ struct tlb_fast_entry {
 	struct tlb_entry *te; /* the mirrored L1 entry (its replacement stamp) */
 };
 
-#define TLB_FAST_EMPTY 1ULL /* never equal to a page-aligned linear address */
+/* Never equal to a lookup key: keys are a page address plus at most the low 3 bits of a
+ * misaligned access (mmu_fast_lookup), so bits 3..11 of a key are always clear. */
+#define TLB_FAST_EMPTY 0x8ULL
 
 struct tlb {
 	struct tlb_array a[TLB_NR_ARRAYS];	  /* the arrays, by enum tlb_array_id */

@@ -4,8 +4,8 @@
  * mmemu's /proc/PID/maps for the same executable must list the same segments, bss and
  * stack, at the same addresses, with the same permissions, offsets, device and inode.
  * What the program itself changes before it prints (glibc's RELRO mprotect splits the
- * data segment; malloc makes [heap]) and what mmemu does not model yet (the vDSO) are
- * folded out of the native side first.
+ * data segment; malloc makes [heap] or an anonymous map) is folded out of the native side
+ * first. The vDSO, its data pages and [vsyscall] are compared as they are.
  */
 #include <errno.h>
 #include <limits.h>
@@ -45,14 +45,13 @@ static int parse_maps(const char *text, struct maps_line *out, int max)
 	return n;
 }
 
-/* Drops what the program or the vDSO added (the heap, anonymous maps malloc made away
- * from the executable), and joins RELRO splits back. */
+/* Drops what the program added (the heap, anonymous maps malloc made away from the
+ * executable), and joins RELRO splits back. */
 static int fold_native(struct maps_line *l, int n)
 {
 	int m = 0;
 	for (int i = 0; i < n; i++) {
-		if (strstr(l[i].rest, "[heap]") || strstr(l[i].rest, "[vvar") ||
-		    strstr(l[i].rest, "[vdso]") || strstr(l[i].rest, "[vsyscall]"))
+		if (strstr(l[i].rest, "[heap]"))
 			continue;
 		bool anon = !strchr(l[i].rest, '/') && !strchr(l[i].rest, '[');
 		if (anon && !(m && l[m - 1].end == l[i].start && strchr(l[m - 1].rest, '/')))

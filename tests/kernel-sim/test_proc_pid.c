@@ -142,7 +142,8 @@ static void test_proc_maps_exact_layout(void **state)
 		"7ffff7ffa000-7ffff7ffb000 rw-s 00000000 00:01 2                          "
 		"/dev/zero (deleted)\n"
 		"7ffff7ffb000-7ffff7fff000 rw-p 00000000 00:00 0 \n"
-		"7ffffffdf000-7ffffffff000 rw-p 00000000 00:00 0                          [stack]\n");
+		"7ffffffdf000-7ffffffff000 rw-p 00000000 00:00 0                          [stack]\n"
+		"ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0                  [vsyscall]\n");
 	free(maps);
 }
 
