@@ -97,8 +97,8 @@ static inline uint64_t alu_logic(struct cpu *cpu, uint64_t r, unsigned size)
 
 /* One of the eight ALU operations (enum x86_alu_op, the order of opcode bits 5:3 and of
  * group 1's ModRM.reg); CMP returns a (the destination is not written). */
-static inline uint64_t alu_op(struct cpu *cpu, unsigned op, uint64_t a, uint64_t b,
-			      unsigned size)
+static inline __attribute__((always_inline)) uint64_t alu_op(struct cpu *cpu, unsigned op,
+							     uint64_t a, uint64_t b, unsigned size)
 {
 	switch (op) {
 	case ALU_ADD: return alu_add(cpu, a, b, 0, size);

@@ -328,9 +328,20 @@ static inline bool cpu_cond(uint64_t rf, unsigned cc)
 
 /* ---- control transfers ---- */
 
-/* Sets the next RIP to target, truncated to the operand size outside 64-bit mode, with
- * the CS limit check of legacy modes (#GP(0)). */
-bool cpu_branch(struct cpu *cpu, uint64_t target, unsigned opsize);
+bool cpu_branch_slow(struct cpu *cpu, uint64_t target, unsigned opsize);
+
+/* Sets the next RIP to target: in 64-bit mode a canonical address (#GP(0) otherwise),
+ * truncated to a 16/32-bit operand size; outside 64-bit mode truncated to the operand
+ * size and checked against the CS limit (#GP(0)). */
+static inline bool cpu_branch(struct cpu *cpu, uint64_t target, unsigned opsize)
+{
+	uint64_t top = target >> 47;
+	if (likely(cpu->mode == X86_MODE_64 && opsize == 8 && (top == 0 || top == 0x1ffff))) {
+		cpu->next_rip = target;
+		return true;
+	}
+	return cpu_branch_slow(cpu, target, opsize);
+}
 
 /* Delivers software interrupt vec (INT n, INT3, INTO, INT1) returning to rip; false with
  * cpu->fault when delivery faulted (nothing changed: the fault is the INT's own). */

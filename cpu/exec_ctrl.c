@@ -273,6 +273,7 @@ static bool exec_hlt(struct cpu *cpu, const struct x86_instr *in)
 	if (cpu_cpl(cpu) != 0)
 		return cpu_gp(cpu, 0);
 	cpu->halted = true;
+	cpu->exit_request = CPU_EXIT_HLT + 1;
 	return true;
 }
 
