@@ -1,6 +1,7 @@
 #!/bin/sh
-# Every guest program runs under mmemu and natively (ASLR off, the same empty environment
-# and arguments): standard output and exit status must be the same.
+# Every guest program runs under mmemu and natively (ASLR off, the same environment and
+# arguments): standard output and exit status must be the same. self_maps prints its own
+# /proc/self/maps, so for it the whole address-space layout must be the same.
 mmemu=${1:-$MMEMU}
 guests=${MMEMU_BUILD:-build}/guests
 pass=0
@@ -36,6 +37,8 @@ for flavour in "" -musl -i386; do
 	compare touch_pages$flavour 16
 done
 compare hello-pie x
+compare self_maps
+compare self_maps-i386
 
 echo "$pass passed, $fails failed"
 [ "$fails" = 0 ]
