@@ -5,6 +5,7 @@
 #include "emu/viewer_session.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "emu/machine.h"
@@ -280,12 +281,28 @@ static void session_at_end(void *ctx, struct machine *m, enum run_result r)
 		wait_event(vs);
 }
 
+/* True when SDL fell back to a driver that shows nothing (offscreen, dummy) without being
+ * asked to by SDL_VIDEODRIVER: there is no display, and a window nobody sees would wait
+ * for input forever. */
+static bool invisible_driver(void)
+{
+	const char *d = SDL_GetCurrentVideoDriver();
+	const char *asked = getenv("SDL_VIDEODRIVER");
+	return d && (!strcmp(d, "offscreen") || !strcmp(d, "dummy")) && !(asked && *asked);
+}
+
 /* SDL's video system and the window; -1 with a reason when there is no display. */
 static int open_window(struct viewer_session *vs, char *err, size_t errlen)
 {
 	if (SDL_InitSubSystem(SDL_INIT_VIDEO) < 0) {
 		snprintf(err, errlen, "--view: no display (%s); --screenshot works without one",
 			 SDL_GetError());
+		return -1;
+	}
+	if (invisible_driver()) {
+		snprintf(err, errlen, "--view: no display (SDL found only its %s driver); "
+			 "--screenshot works without one", SDL_GetCurrentVideoDriver());
+		SDL_QuitSubSystem(SDL_INIT_VIDEO);
 		return -1;
 	}
 	vs->win = SDL_CreateWindow("mmemu", SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED,
