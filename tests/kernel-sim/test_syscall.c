@@ -409,6 +409,64 @@ static void test_syscall_chdir_relative_paths_and_unlink(void **state)
 	st_free(s);
 }
 
+/* A task made by exec_new_task from a real static program, given its files by
+ * task_setup_files: /proc/self/auxv is the auxiliary vector on its stack, /proc/self/cmdline
+ * its argv strings. */
+static void test_syscall_exec_task_proc_auxv_and_cmdline(void **state)
+{
+	char path[4096], rel[4096];
+	const char *build = getenv("MMEMU_BUILD");
+	snprintf(rel, sizeof(rel), "%s/guests/hello", build ? build : "build");
+	assert_non_null(realpath(rel, path));
+	struct machine *m = ktest_boot(128);
+	struct kernel *k = &m->kernel;
+	const char *argv[] = {path, "two"};
+	struct exec_request req = {path, path, 2, argv, 0, NULL, 0, 0};
+	struct pt_regs regs, r;
+	char err[256];
+	int e = 0;
+	struct task_struct *t = exec_new_task(k, &req, &regs, &e, err, sizeof(err));
+	if (!t)
+		fail_msg("exec: %s", err);
+	assert_int_equal(task_setup_files(k, t, NULL), 0);
+	assert_ptr_equal(k->current, t);
+	long buf = vm_mmap(k, t->mm, NULL, 0, 65536, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, 0);
+	assert_true(buf > 0);
+	const char *files[] = {"/proc/self/auxv", "/proc/self/cmdline"};
+	uint8_t text[2][4096];
+	long len[2];
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(copy_to_user(k, (uint64_t)buf, files[i], strlen(files[i]) + 1), 0);
+		memset(&r, 0, sizeof(r));
+		r.orig_ax = __NR_open, r.di = (uint64_t)buf;
+		do_syscall_64(k, &r);
+		long fd = (long)r.ax;
+		assert_true(fd >= 3);
+		memset(&r, 0, sizeof(r));
+		r.orig_ax = __NR_read, r.di = (uint64_t)fd, r.si = (uint64_t)buf + 4096, r.dx = 4096;
+		do_syscall_64(k, &r);
+		len[i] = (long)r.ax;
+		assert_true(len[i] > 0);
+		assert_int_equal(copy_from_user(k, text[i], (uint64_t)buf + 4096, (size_t)len[i]), 0);
+	}
+	/* The stack: argc, argv[2], NULL, envp NULL, then the auxv pairs up to AT_NULL. */
+	uint64_t auxv = regs.sp + 8 * 5, pair[2];
+	long off = 0;
+	do {
+		assert_int_equal(copy_from_user(k, pair, auxv + (uint64_t)off, 16), 0);
+		assert_true(off + 16 <= len[0]);
+		assert_memory_equal(text[0] + off, pair, 16);
+		off += 16;
+	} while (pair[0]);
+	assert_int_equal(off, len[0]);
+	assert_int_equal(len[1], (long)strlen(path) + 5);
+	assert_memory_equal(text[1], path, strlen(path) + 1);
+	assert_memory_equal(text[1] + strlen(path) + 1, "two", 4);
+	release_task(k, t);
+	ktest_shutdown(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -424,6 +482,7 @@ int main(void)
 		cmocka_unit_test(test_syscall_proc_self_maps_is_proc_pid_maps_show),
 		cmocka_unit_test(test_syscall_proc_status_exe_and_lseek),
 		cmocka_unit_test(test_syscall_chdir_relative_paths_and_unlink),
+		cmocka_unit_test(test_syscall_exec_task_proc_auxv_and_cmdline),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
