@@ -152,7 +152,7 @@ enum kentry_ret {
 
 typedef enum kentry_ret (*cpu_kentry_fn)(struct cpu *cpu, void *opaque);
 
-#define CPU_MAX_KENTRIES 64
+#define CPU_MAX_KENTRIES 512
 
 struct cpu_kentry {
 	uint64_t addr;    /* kernel text address (linear) */
@@ -178,6 +178,7 @@ struct cpu {
 	uint64_t rip;          /* address of the next instruction to execute */
 	uint64_t rflags;       /* RFLAGS; bit 1 always set; AC mirrored in mmu->ac */
 	struct mmu *mmu;       /* translation, control registers, segments (not owned) */
+	const uint8_t *ram;    /* mmu->bus->ram: turns a fast-path host pointer into physical */
 	uint8_t mode;          /* enum x86_mode of the code segment: 16, 32 or 64 */
 	uint64_t next_rip;     /* during execution: the fall-through address */
 	struct x86_fault fault; /* the fault an instruction handler reported */
@@ -210,7 +211,8 @@ struct cpu {
 
 	/* Behaviour. */
 	bool stop_on_fault;    /* return CPU_EXIT_FAULT instead of delivering through the IDT */
-	bool stop_requested;   /* cpu_request_stop: leave cpu_run after this instruction */
+	uint8_t exit_request;  /* nonzero: leave cpu_run after this instruction with
+				* exit_request - 1 (HLT, cpu_request_stop, shutdown) */
 	bool halted;           /* HLT executed; cleared by the next cpu_run */
 	bool shutdown;         /* triple fault: the processor stopped (cpu_run returns SHUTDOWN) */
 	bool interrupt_shadow; /* STI/MOV SS: no interrupt before the next instruction */

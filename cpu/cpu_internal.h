@@ -175,13 +175,27 @@ static inline bool cpu_linear(struct cpu *cpu, unsigned seg, uint64_t off, unsig
 bool cpu_write_la_slow(struct cpu *cpu, uint64_t la, unsigned size, uint64_t val,
 		       unsigned flags);
 
+/*
+ * The MMU's fast-path tag compare includes the low address bits of a misaligned access,
+ * and an empty entry's tag is TLB_FAST_EMPTY (1): a misaligned access in linear page 0
+ * (la = 1, 5, 0x55...) would match an empty entry and use its stale addend. Until mmu/
+ * chooses an empty tag no access can produce, accesses to page 0 take the slow path.
+ */
+static inline bool fast_path_safe(uint64_t la)
+{
+	return la >= 4096;
+}
+
 /* Writes size bytes at la; a write into a page holding cached decodings drops them
  * (self-modifying code). */
 static inline bool cpu_write_la(struct cpu *cpu, uint64_t la, unsigned size, uint64_t val,
 				unsigned flags)
 {
 	struct mmu *m = cpu->mmu;
-	struct tlb_fast_entry *fe = mmu_fast_lookup(m, la, size, flags | MMU_WRITE);
+	struct tlb_fast_entry *fe;
+	if (unlikely(!fast_path_safe(la)))
+		return cpu_write_la_slow(cpu, la, size, val, flags);
+	fe = mmu_fast_lookup(m, la, size, flags | MMU_WRITE);
 	if (likely(fe != NULL)) {
 		uint8_t *host = (uint8_t *)(uintptr_t)(la + fe->addend);
 		icache_note_write(cpu->icache, m->bus, host);
@@ -194,6 +208,8 @@ static inline bool cpu_write_la(struct cpu *cpu, uint64_t la, unsigned size, uin
 static inline bool cpu_read_la(struct cpu *cpu, uint64_t la, unsigned size, uint64_t *v,
 			       unsigned flags)
 {
+	if (unlikely(!fast_path_safe(la)))
+		return mmu_read_slow(cpu->mmu, la, size, v, flags | MMU_READ, &cpu->fault);
 	return mmu_read(cpu->mmu, la, size, v, flags, &cpu->fault);
 }
 
@@ -312,9 +328,20 @@ static inline bool cpu_cond(uint64_t rf, unsigned cc)
 
 /* ---- control transfers ---- */
 
-/* Sets the next RIP to target, truncated to the operand size outside 64-bit mode, with
- * the CS limit check of legacy modes (#GP(0)). */
-bool cpu_branch(struct cpu *cpu, uint64_t target, unsigned opsize);
+bool cpu_branch_slow(struct cpu *cpu, uint64_t target, unsigned opsize);
+
+/* Sets the next RIP to target: in 64-bit mode a canonical address (#GP(0) otherwise),
+ * truncated to a 16/32-bit operand size; outside 64-bit mode truncated to the operand
+ * size and checked against the CS limit (#GP(0)). */
+static inline bool cpu_branch(struct cpu *cpu, uint64_t target, unsigned opsize)
+{
+	uint64_t top = target >> 47;
+	if (likely(cpu->mode == X86_MODE_64 && opsize == 8 && (top == 0 || top == 0x1ffff))) {
+		cpu->next_rip = target;
+		return true;
+	}
+	return cpu_branch_slow(cpu, target, opsize);
+}
 
 /* Delivers software interrupt vec (INT n, INT3, INTO, INT1) returning to rip; false with
  * cpu->fault when delivery faulted (nothing changed: the fault is the INT's own). */

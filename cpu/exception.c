@@ -18,7 +18,7 @@
  */
 #include <stdio.h>
 
-#include "cpu/alu.h"
+#include "cpu/alu_fast.h"
 #include "cpu/cpu_internal.h"
 
 #define GATE_INT 0xe  /* interrupt gate: clears IF */
@@ -309,6 +309,7 @@ static bool shutdown(struct cpu *cpu, uint8_t vec)
 			cpu->fault.vector, (unsigned long long)cpu->rip);
 	(void)vec;
 	cpu->shutdown = true;
+	cpu->exit_request = CPU_EXIT_SHUTDOWN + 1;
 	return false;
 }
 

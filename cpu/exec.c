@@ -16,8 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpu/alu.h"
+#include "cpu/alu_fast.h"
 #include "cpu/cpu_internal.h"
+#include "cpu/fpu.h"
 #include "cpu/icache.h"
 #include "cpu/opcode_table.h"
 
@@ -26,6 +27,7 @@ static void (*const registrars[])(struct cpu_ops *, struct cpu_features *) = {
 	exec_int_register,    exec_shift_register,  exec_muldiv_register,
 	exec_bit_register,    exec_string_register, exec_ctrl_register,
 	exec_stack_register,  exec_system_register, exec_seg_register,
+	exec_x87_register,    exec_sse_register,
 };
 
 void cpu_ops_set(struct cpu_ops *ops, unsigned map, unsigned opcode, int col, int reg,
@@ -44,6 +46,7 @@ int cpu_init(struct cpu *cpu, struct mmu *mmu)
 {
 	memset(cpu, 0, sizeof(*cpu));
 	cpu->mmu = mmu;
+	cpu->ram = mmu->bus->ram;
 	cpu->ops = calloc(1, sizeof(*cpu->ops));
 	cpu->icache = icache_create(mmu->bus);
 	if (!cpu->ops || !cpu->icache) {
@@ -89,7 +92,8 @@ void cpu_set_rflags(struct cpu *cpu, uint64_t rflags)
 
 void cpu_request_stop(struct cpu *cpu)
 {
-	cpu->stop_requested = true;
+	if (!cpu->exit_request)
+		cpu->exit_request = CPU_EXIT_STOP + 1;
 }
 
 /* ---- flat segments ---- */
@@ -203,7 +207,7 @@ bool cpu_probe_write(struct cpu *cpu, unsigned seg, uint64_t off, unsigned size)
 	return true;
 }
 
-bool cpu_branch(struct cpu *cpu, uint64_t target, unsigned opsize)
+bool cpu_branch_slow(struct cpu *cpu, uint64_t target, unsigned opsize)
 {
 	if (cpu->mode != X86_MODE_64) {
 		target &= size_mask(opsize);
@@ -222,23 +226,6 @@ bool cpu_branch(struct cpu *cpu, uint64_t target, unsigned opsize)
 }
 
 /* ---- fetch and decode ---- */
-
-/* Translates the fetch address la. *host is NULL when the code is not in RAM. */
-static inline bool fetch_translate(struct cpu *cpu, uint64_t la, uint64_t *pa,
-				   const uint8_t **host)
-{
-	struct mmu *m = cpu->mmu;
-	struct tlb_fast_entry *fe = mmu_fast_lookup(m, la, 1, MMU_FETCH);
-	if (likely(fe != NULL)) {
-		*host = (const uint8_t *)(uintptr_t)(la + fe->addend);
-		*pa = (uint64_t)(*host - m->bus->ram);
-		return true;
-	}
-	if (!mmu_translate(m, la, MMU_FETCH, pa, &cpu->fault))
-		return false;
-	*host = bus_ram_ptr(m->bus, *pa, 1);
-	return true;
-}
 
 /*
  * The mandatory-prefix column the decoder chose (0 none, 1 66, 2 F3, 3 F2): 66 counts when
@@ -264,13 +251,21 @@ static unsigned prefix_column(const struct x86_instr *in, const uint8_t *bytes)
 	return 0;
 }
 
+/* The handler of opcodes no family implements: #UD. */
+static bool exec_undefined(struct cpu *cpu, const struct x86_instr *in)
+{
+	return cpu_ud(cpu);
+}
+
 static cpu_exec_fn lookup_handler(const struct cpu *cpu, const struct x86_instr *in,
 				  const uint8_t *bytes)
 {
-	if (in->map >= CPU_OPS_MAPS || (in->flags & X86_INSN_VEX))
-		return NULL;
-	unsigned reg = (in->flags & X86_INSN_MODRM) ? (in->modrm >> 3) & 7 : 0;
-	return cpu->ops->fn[in->map][in->opcode][prefix_column(in, bytes)][reg];
+	cpu_exec_fn fn = NULL;
+	if (in->map < CPU_OPS_MAPS && !(in->flags & X86_INSN_VEX)) {
+		unsigned reg = (in->flags & X86_INSN_MODRM) ? (in->modrm >> 3) & 7 : 0;
+		fn = cpu->ops->fn[in->map][in->opcode][prefix_column(in, bytes)][reg];
+	}
+	return fn ? fn : exec_undefined;
 }
 
 /* Reads n instruction bytes at la through the MMU (page-crossing and non-RAM code). */
@@ -321,13 +316,9 @@ static bool decode_at(struct cpu *cpu, uint64_t la, const uint8_t *host, struct 
 	}
 }
 
-/* The linear fetch address of RIP, with the CS limit check outside 64-bit mode. */
-static inline bool rip_linear(struct cpu *cpu, uint64_t *la)
+/* The linear fetch address of RIP outside 64-bit mode, with the CS limit check. */
+static bool rip_linear_legacy(struct cpu *cpu, uint64_t *la)
 {
-	if (likely(cpu->mode == X86_MODE_64)) {
-		*la = cpu->rip;
-		return true;
-	}
 	const struct seg_cache *cs = &cpu->mmu->seg.sreg[SEG_CS];
 	if (cpu->rip > cs->limit)
 		return cpu_gp(cpu, 0);
@@ -335,59 +326,87 @@ static inline bool rip_linear(struct cpu *cpu, uint64_t *la)
 	return true;
 }
 
-/* The decoded instruction at RIP and its handler, from the cache or freshly decoded
- * into *tmp. */
-static inline bool fetch_insn(struct cpu *cpu, const struct x86_instr **in, cpu_exec_fn *fn,
-			      struct x86_instr *tmp)
+/*
+ * The slow half of fetch_insn: the fetch translation missed the fast path, or the
+ * decoded-instruction cache missed. Out of line, so that the decoder's buffers stay off
+ * the hot path's stack frame. Returns the entry to execute (a cache entry, or the
+ * icache's spare entry for an instruction that cannot be cached), NULL with cpu->fault.
+ */
+static __attribute__((noinline)) struct icache_entry *
+fetch_insn_slow(struct cpu *cpu, uint64_t la, bool translated, uint64_t pa)
 {
-	uint64_t la, pa;
-	const uint8_t *host;
+	struct icache *ic = cpu->icache;
 	uint8_t bytes[X86_MAX_INSN_LEN];
+	struct x86_instr in;
 	bool cacheable;
-	if (!rip_linear(cpu, &la) || !fetch_translate(cpu, la, &pa, &host))
-		return false;
-	struct icache_entry *e = icache_lookup(cpu->icache, pa, cpu->mode);
-	if (likely(e != NULL)) {
-		*in = &e->in;
-		*fn = e->fn;
-		return true;
+	if (!translated) {
+		if (!mmu_translate(cpu->mmu, la, MMU_FETCH, &pa, &cpu->fault))
+			return NULL;
+		struct icache_entry *e = icache_lookup(ic, pa, cpu->mode);
+		if (e)
+			return e;
 	}
-	if (!decode_at(cpu, la, host, tmp, bytes, &cacheable))
-		return false;
-	*fn = lookup_handler(cpu, tmp, bytes);
-	*in = tmp;
+	if (!decode_at(cpu, la, bus_ram_ptr(cpu->mmu->bus, pa, 1), &in, bytes, &cacheable))
+		return NULL;
+	cpu_exec_fn fn = lookup_handler(cpu, &in, bytes);
 	if (unlikely(cpu->log_in_asm != NULL))
-		cpu_log_insn(cpu, la, bytes, tmp->len);
+		cpu_log_insn(cpu, la, bytes, in.len);
 	if (cacheable)
-		*in = &icache_fill(cpu->icache, pa, cpu->mode, tmp, *fn)->in;
-	return true;
+		return icache_fill(ic, pa, cpu->mode, &in, fn);
+	ic->uncached = (struct icache_entry){.tag = 0, .fn = fn, .in = in};
+	return &ic->uncached;
+}
+
+/* The decoded instruction at RIP with its handler: fetch translation through the MMU's
+ * fast path (counted as an ITLB hit), then the decoded-instruction cache. */
+static inline struct icache_entry *fetch_insn(struct cpu *cpu)
+{
+	uint64_t la = cpu->rip;
+	if (unlikely(cpu->mode != X86_MODE_64) && !rip_linear_legacy(cpu, &la))
+		return NULL;
+	struct tlb_fast_entry *fe = mmu_fast_lookup(cpu->mmu, la, 1, MMU_FETCH);
+	if (unlikely(fe == NULL))
+		return fetch_insn_slow(cpu, la, false, 0);
+	uint64_t pa = la + fe->addend - (uintptr_t)cpu->ram;
+	struct icache_entry *e = icache_lookup(cpu->icache, pa, cpu->mode);
+	if (likely(e != NULL))
+		return e;
+	return fetch_insn_slow(cpu, la, true, pa);
 }
 
 /* ---- kernel entry points ---- */
 
+/* Binary search of the entry table, sorted by address. */
+static const struct cpu_kentry *find_kentry(const struct cpu *cpu, uint64_t rip)
+{
+	int lo = 0, hi = cpu->nr_kentries - 1;
+	while (lo <= hi) {
+		int mid = (lo + hi) / 2;
+		if (cpu->kentry[mid].addr == rip)
+			return &cpu->kentry[mid];
+		if (cpu->kentry[mid].addr < rip)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return NULL;
+}
+
 int cpu_register_kentry(struct cpu *cpu, uint64_t addr, cpu_kentry_fn fn, void *opaque,
 			const char *name)
 {
-	int i;
-	if (cpu->nr_kentries >= CPU_MAX_KENTRIES)
+	int i = cpu->nr_kentries;
+	if (i >= CPU_MAX_KENTRIES)
 		return -ENOSPC;
-	for (i = 0; i < cpu->nr_kentries; i++)
-		if (cpu->kentry[i].addr == addr)
-			return -EEXIST;
-	cpu->kentry[cpu->nr_kentries++] = (struct cpu_kentry){addr, fn, opaque, name};
-	if (cpu->nr_kentries == 1 || addr < cpu->kentry_lo)
-		cpu->kentry_lo = addr;
-	if (cpu->nr_kentries == 1 || addr > cpu->kentry_hi)
-		cpu->kentry_hi = addr;
+	if (find_kentry(cpu, addr))
+		return -EEXIST;
+	for (; i > 0 && cpu->kentry[i - 1].addr > addr; i--)
+		cpu->kentry[i] = cpu->kentry[i - 1];
+	cpu->kentry[i] = (struct cpu_kentry){addr, fn, opaque, name};
+	cpu->nr_kentries++;
+	cpu->kentry_lo = cpu->kentry[0].addr;
+	cpu->kentry_hi = cpu->kentry[cpu->nr_kentries - 1].addr;
 	return 0;
-}
-
-static const struct cpu_kentry *find_kentry(const struct cpu *cpu, uint64_t rip)
-{
-	for (int i = 0; i < cpu->nr_kentries; i++)
-		if (cpu->kentry[i].addr == rip)
-			return &cpu->kentry[i];
-	return NULL;
 }
 
 /* The exit of the loop for a step; -1 means "go on". */
@@ -423,7 +442,7 @@ static int run_kentry(struct cpu *cpu, const struct cpu_kentry *ke)
 /* ---- the loop ---- */
 
 /* Delivers cpu->fault for the instruction at RIP (or stops, with stop_on_fault). */
-static int deliver_fault(struct cpu *cpu)
+static __attribute__((noinline)) int deliver_fault(struct cpu *cpu)
 {
 	struct x86_fault f = cpu->fault;
 	if (cpu->stop_on_fault)
@@ -435,27 +454,31 @@ static int deliver_fault(struct cpu *cpu)
 	return STEP_CONTINUE;
 }
 
-static inline int step(struct cpu *cpu)
+/* A registered kernel entry at RIP (CPL 0): runs it. STEP_NONE when there is none. */
+#define STEP_NONE (-2)
+static __attribute__((noinline)) int kentry_check(struct cpu *cpu)
 {
-	const struct x86_instr *in;
-	struct x86_instr tmp;
-	cpu_exec_fn fn;
-	if (unlikely(cpu->mmu->cpl == 0) && cpu->nr_kentries && cpu->rip >= cpu->kentry_lo &&
-	    cpu->rip <= cpu->kentry_hi) {
-		const struct cpu_kentry *ke = find_kentry(cpu, cpu->rip);
-		if (ke)
-			return run_kentry(cpu, ke);
+	if (cpu->rip < cpu->kentry_lo || cpu->rip > cpu->kentry_hi)
+		return STEP_NONE;
+	const struct cpu_kentry *ke = find_kentry(cpu, cpu->rip);
+	return ke ? run_kentry(cpu, ke) : STEP_NONE;
+}
+
+static inline __attribute__((always_inline)) int step(struct cpu *cpu)
+{
+	if (unlikely(cpu->mmu->cpl == 0) && cpu->nr_kentries) {
+		int r = kentry_check(cpu);
+		if (r != STEP_NONE)
+			return r;
 	}
-	if (unlikely(!fetch_insn(cpu, &in, &fn, &tmp)))
+	struct icache_entry *e = fetch_insn(cpu);
+	if (unlikely(e == NULL))
 		return deliver_fault(cpu);
-	cpu->next_rip = cpu->rip + in->len;
-	if (cpu->mode != X86_MODE_64)
-		cpu->next_rip &= cpu->mode == X86_MODE_32 ? 0xffffffffULL : 0xffffULL;
-	if (unlikely(fn == NULL)) {
-		cpu_ud(cpu);
-		return deliver_fault(cpu);
-	}
-	if (unlikely(!fn(cpu, in)))
+	uint64_t next = cpu->rip + e->in.len;
+	if (unlikely(cpu->mode != X86_MODE_64))
+		next &= cpu->mode == X86_MODE_32 ? 0xffffffffULL : 0xffffULL;
+	cpu->next_rip = next;
+	if (unlikely(!e->fn(cpu, &e->in)))
 		return deliver_fault(cpu);
 	cpu->rip = cpu->next_rip;
 	cpu->icount++;
@@ -476,17 +499,18 @@ enum cpu_exit cpu_step(struct cpu *cpu)
 
 enum cpu_exit cpu_run(struct cpu *cpu, uint64_t max_insns)
 {
+	if (cpu->shutdown)
+		return CPU_EXIT_SHUTDOWN; /* only a reset brings it back */
 	cpu->halted = false;
-	cpu->stop_requested = false;
+	cpu->exit_request = 0;
 	for (uint64_t n = 0; max_insns == 0 || n < max_insns; n++) {
 		int r = step(cpu);
-		if (unlikely(r != STEP_CONTINUE || cpu->halted || cpu->stop_requested ||
-			     cpu->shutdown)) {
+		if (unlikely(r != STEP_CONTINUE || cpu->exit_request)) {
 			if (cpu->shutdown)
 				return CPU_EXIT_SHUTDOWN;
 			if (r != STEP_CONTINUE)
 				return (enum cpu_exit)r;
-			return cpu->halted ? CPU_EXIT_HLT : CPU_EXIT_STOP;
+			return (enum cpu_exit)(cpu->exit_request - 1);
 		}
 	}
 	return CPU_EXIT_LIMIT;

@@ -6,38 +6,21 @@
  * BT* with a register bit offset and a memory operand address a bit string: the offset
  * is signed and may reach outside the operand (SDM BT, "Bit Base and Bit Offset").
  */
-#include "cpu/alu.h"
+#include "cpu/alu_fast.h"
 #include "cpu/cpu_internal.h"
 
-enum bt_op { BT_TEST, BT_SET, BT_RESET, BT_COMPLEMENT };
-
 /* The bit operation by opcode: A3 BT, AB BTS, B3 BTR, BB BTC; BA /4../7. */
-static unsigned bt_kind(const struct x86_instr *in)
+static enum x86_bit_op bt_kind(const struct x86_instr *in)
 {
 	if (in->opcode == 0xba)
-		return ((in->modrm >> 3) & 7) - 4;
-	return (in->opcode >> 3) & 3;
-}
-
-static uint64_t bt_apply(unsigned op, uint64_t v, unsigned bit)
-{
-	uint64_t b = 1ULL << bit;
-	switch (op) {
-	case BT_SET: return v | b;
-	case BT_RESET: return v & ~b;
-	case BT_COMPLEMENT: return v ^ b;
-	default: return v;
-	}
-}
-
-static void bt_flags(struct cpu *cpu, bool bit)
-{
-	cpu->rflags = (cpu->rflags & ~RFLAGS_CF) | (bit ? RFLAGS_CF : 0);
+		return (enum x86_bit_op)(((in->modrm >> 3) & 7) - 4);
+	return (enum x86_bit_op)((in->opcode >> 3) & 3);
 }
 
 static bool exec_bt(struct cpu *cpu, const struct x86_instr *in)
 {
-	unsigned size = in->opsize, bits = size * 8, op = bt_kind(in);
+	unsigned size = in->opsize, bits = size * 8;
+	enum x86_bit_op op = bt_kind(in);
 	int64_t off;
 	uint64_t v;
 	if (in->opcode == 0xba)
@@ -45,11 +28,9 @@ static bool exec_bt(struct cpu *cpu, const struct x86_instr *in)
 	else
 		off = sext(reg_read(cpu, in, in->reg, size), size);
 	if (in->mod == 3) {
-		unsigned bit = (unsigned)off & (bits - 1);
-		v = reg_read(cpu, in, in->rm, size);
-		bt_flags(cpu, (v >> bit) & 1);
-		if (op != BT_TEST)
-			reg_write(cpu, in, in->rm, size, bt_apply(op, v, bit));
+		v = alu_bit(op, size, reg_read(cpu, in, in->rm, size), (uint64_t)off, &cpu->rflags);
+		if (op != BIT_BT)
+			reg_write(cpu, in, in->rm, size, v);
 		return true;
 	}
 	/* Memory: the operand-sized word that holds the bit. */
@@ -57,31 +38,29 @@ static bool exec_bt(struct cpu *cpu, const struct x86_instr *in)
 	unsigned bit = (unsigned)(off & (bits - 1));
 	uint64_t ea = (cpu_ea(cpu, in) + (uint64_t)(word * (int64_t)size)) & size_mask(in->addrsize);
 	unsigned seg = insn_seg(in);
+	uint64_t old = cpu->rflags;
 	if (!cpu_read_mem(cpu, seg, ea, size, &v))
 		return false;
-	if (op != BT_TEST && !cpu_write_mem(cpu, seg, ea, size, bt_apply(op, v, bit)))
+	v = alu_bit(op, size, v, bit, &cpu->rflags);
+	if (op != BIT_BT && !cpu_write_mem(cpu, seg, ea, size, v)) {
+		cpu->rflags = old;
 		return false;
-	bt_flags(cpu, (v >> bit) & 1);
+	}
 	return true;
 }
 
-/* 0F BC BSF, 0F BD BSR: a zero source sets ZF and leaves the destination unchanged. */
+/* 0F BC BSF, 0F BD BSR (cpu/alu.c): a zero source sets ZF and leaves the destination
+ * untouched, upper half included. */
 static bool exec_bsf_bsr(struct cpu *cpu, const struct x86_instr *in)
 {
 	unsigned size = in->opsize;
-	uint64_t v;
+	uint64_t v, d = cpu->gpr[in->reg] & size_mask(size);
 	if (!rm_read(cpu, in, size, &v))
 		return false;
-	/* ZF is defined; the others are undefined and this host sets PF from the index (0
-	 * for a zero source) and clears CF, OF, SF and AF. */
-	if (v == 0) {
-		set_status(cpu, RFLAGS_ZF | RFLAGS_PF);
-		return true;
-	}
-	unsigned idx = in->opcode == 0xbc ? (unsigned)__builtin_ctzll(v)
-					  : 63u - (unsigned)__builtin_clzll(v);
-	set_status(cpu, flags_szp(idx, 1) & RFLAGS_PF);
-	gpr_write(cpu, in->reg, size, idx);
+	d = in->opcode == 0xbc ? alu_bsf(size, d, v, &cpu->rflags)
+			       : alu_bsr(size, d, v, &cpu->rflags);
+	if (v != 0)
+		gpr_write(cpu, in->reg, size, d);
 	return true;
 }
 

@@ -8,7 +8,7 @@
  * through the segmentation unit (mmu/seg.h), which applies the privilege rules; call gates
  * and task switches are not modelled and raise #GP(selector).
  */
-#include "cpu/alu.h"
+#include "cpu/alu_fast.h"
 #include "cpu/cpu_internal.h"
 
 static inline uint64_t rel_target(const struct cpu *cpu, const struct x86_instr *in)
@@ -273,6 +273,7 @@ static bool exec_hlt(struct cpu *cpu, const struct x86_instr *in)
 	if (cpu_cpl(cpu) != 0)
 		return cpu_gp(cpu, 0);
 	cpu->halted = true;
+	cpu->exit_request = CPU_EXIT_HLT + 1;
 	return true;
 }
 

@@ -8,7 +8,7 @@
  * (vCPUs interleave at instruction boundaries), so a locked read-modify-write is the
  * plain one.
  */
-#include "cpu/alu.h"
+#include "cpu/alu_fast.h"
 #include "cpu/cpu_internal.h"
 #include "cpu/opcode_table.h"
 
@@ -37,39 +37,51 @@ static bool rmw_commit(struct cpu *cpu, const struct x86_instr *in, unsigned siz
 	return false;
 }
 
-/* 00-3D: the eight ALU operations in six forms each. */
-static bool exec_alu(struct cpu *cpu, const struct x86_instr *in)
+/* 00-3D: the eight ALU operations (opcode bits 5:3) in six forms (bits 2:0), one handler
+ * per pair of forms so that the hot register forms take no form switch. */
+
+/* Forms 0/1: r/m OP= reg. */
+static bool exec_alu_rm_reg(struct cpu *cpu, const struct x86_instr *in)
 {
-	unsigned op = (in->opcode >> 3) & 7, form = in->opcode & 7, size = opnd_size(in);
-	uint64_t a, b, r, old;
-	switch (form) {
-	case 0:
-	case 1: /* Eb,Gb / Ev,Gv */
-		if (!rm_read(cpu, in, size, &a))
-			return false;
-		b = reg_read(cpu, in, in->reg, size);
-		old = cpu->rflags;
-		r = alu_op(cpu, op, a, b, size);
-		if (op == ALU_CMP)
-			return true;
-		return rmw_commit(cpu, in, size, r, old);
-	case 2:
-	case 3: /* Gb,Eb / Gv,Ev */
-		if (!rm_read(cpu, in, size, &b))
-			return false;
-		a = reg_read(cpu, in, in->reg, size);
+	unsigned op = (in->opcode >> 3) & 7, size = opnd_size(in);
+	uint64_t a, b = reg_read(cpu, in, in->reg, size), old, r;
+	if (in->mod == 3) {
+		a = reg_read(cpu, in, in->rm, size);
 		r = alu_op(cpu, op, a, b, size);
 		if (op != ALU_CMP)
-			reg_write(cpu, in, in->reg, size, r);
-		return true;
-	default: /* AL,Ib / rAX,Iz */
-		size = form == 4 ? 1 : in->opsize;
-		a = reg_read(cpu, in, RAX, size);
-		r = alu_op(cpu, op, a, imm_sext(in), size);
-		if (op != ALU_CMP)
-			reg_write(cpu, in, RAX, size, r);
+			reg_write(cpu, in, in->rm, size, r);
 		return true;
 	}
+	if (!rm_read(cpu, in, size, &a))
+		return false;
+	old = cpu->rflags;
+	r = alu_op(cpu, op, a, b, size);
+	if (op == ALU_CMP)
+		return true;
+	return rmw_commit(cpu, in, size, r, old);
+}
+
+/* Forms 2/3: reg OP= r/m. */
+static bool exec_alu_reg_rm(struct cpu *cpu, const struct x86_instr *in)
+{
+	unsigned op = (in->opcode >> 3) & 7, size = opnd_size(in);
+	uint64_t b;
+	if (!rm_read(cpu, in, size, &b))
+		return false;
+	uint64_t r = alu_op(cpu, op, reg_read(cpu, in, in->reg, size), b, size);
+	if (op != ALU_CMP)
+		reg_write(cpu, in, in->reg, size, r);
+	return true;
+}
+
+/* Forms 4/5: AL OP= imm8, rAX OP= imm (sign-extended). */
+static bool exec_alu_acc_imm(struct cpu *cpu, const struct x86_instr *in)
+{
+	unsigned op = (in->opcode >> 3) & 7, size = (in->opcode & 1) ? in->opsize : 1;
+	uint64_t r = alu_op(cpu, op, reg_read(cpu, in, RAX, size), imm_sext(in), size);
+	if (op != ALU_CMP)
+		reg_write(cpu, in, RAX, size, r);
+	return true;
 }
 
 /* 80-83: group 1, r/m op immediate. */
@@ -131,6 +143,11 @@ static bool exec_incdec_rm(struct cpu *cpu, const struct x86_instr *in)
 {
 	unsigned size = opnd_size(in);
 	uint64_t a, old = cpu->rflags;
+	if (in->mod == 3) {
+		a = reg_read(cpu, in, in->rm, size);
+		reg_write(cpu, in, in->rm, size, alu_incdec(cpu, a, in->modrm & 8, size));
+		return true;
+	}
 	if (!rm_read(cpu, in, size, &a))
 		return false;
 	uint64_t r = alu_incdec(cpu, a, ((in->modrm >> 3) & 7) == 1, size);
@@ -151,6 +168,12 @@ static bool exec_mov(struct cpu *cpu, const struct x86_instr *in)
 {
 	unsigned size = opnd_size(in);
 	uint64_t v;
+	if (in->mod == 3 && size >= 4) { /* the commonest form: a full register copy */
+		unsigned dst = (in->opcode & 2) ? in->reg : in->rm;
+		unsigned src = (in->opcode & 2) ? in->rm : in->reg;
+		cpu->gpr[dst] = size == 8 ? cpu->gpr[src] : (uint32_t)cpu->gpr[src];
+		return true;
+	}
 	if (in->opcode & 2) {
 		if (!rm_read(cpu, in, size, &v))
 			return false;
@@ -475,9 +498,13 @@ static bool exec_aam_aad(struct cpu *cpu, const struct x86_instr *in)
 
 void exec_int_register(struct cpu_ops *ops, struct cpu_features *feat)
 {
-	for (unsigned op = 0; op < 8; op++)
-		for (unsigned form = 0; form < 6; form++)
-			cpu_ops_set(ops, 0, op * 8 + form, CPU_ANY, CPU_ANY, exec_alu);
+	for (unsigned op = 0; op < 8; op++) {
+		for (unsigned form = 0; form < 2; form++) {
+			cpu_ops_set(ops, 0, op * 8 + form, CPU_ANY, CPU_ANY, exec_alu_rm_reg);
+			cpu_ops_set(ops, 0, op * 8 + 2 + form, CPU_ANY, CPU_ANY, exec_alu_reg_rm);
+			cpu_ops_set(ops, 0, op * 8 + 4 + form, CPU_ANY, CPU_ANY, exec_alu_acc_imm);
+		}
+	}
 	for (unsigned o = 0x80; o <= 0x83; o++)
 		cpu_ops_set(ops, 0, o, CPU_ANY, CPU_ANY, exec_grp1);
 	for (unsigned o = 0x40; o <= 0x4f; o++)

@@ -6,7 +6,7 @@
  * descriptor, applies the checks of MOV Sreg and fills the hidden cache; a fault leaves the
  * register as it was.
  */
-#include "cpu/alu.h"
+#include "cpu/alu_fast.h"
 #include "cpu/cpu_internal.h"
 
 static bool load_sreg(struct cpu *cpu, unsigned reg, uint16_t sel)

@@ -4,7 +4,7 @@
  *
  * rSP changes only after the memory access succeeded, so a fault leaves it as before.
  */
-#include "cpu/alu.h"
+#include "cpu/alu_fast.h"
 #include "cpu/cpu_internal.h"
 
 /* 50-57 PUSH r. */

@@ -9,7 +9,7 @@
  * Long repetitions are cut into chunks of STRING_CHUNK iterations, each a retired
  * instruction for the virtual clock, so that a huge REP cannot stall the machine.
  */
-#include "cpu/alu.h"
+#include "cpu/alu_fast.h"
 #include "cpu/cpu_internal.h"
 
 #define STRING_CHUNK 65536

@@ -8,7 +8,7 @@
  * allowed when CPL <= IOPL (the TSS I/O permission bitmap is not modelled, so above IOPL
  * they fault); no I/O device exists, so IN reads all ones and OUT is dropped.
  */
-#include "cpu/alu.h"
+#include "cpu/alu_fast.h"
 #include "cpu/cpu_internal.h"
 
 static inline bool privileged(struct cpu *cpu)

@@ -53,7 +53,7 @@ void icache_drop_page(struct icache *ic, uint64_t pa)
 	unsigned first = (unsigned)((page << 12) & (ICACHE_SIZE - 1));
 	for (unsigned i = 0; i < 4096; i++) {
 		struct icache_entry *e = &ic->e[first + i];
-		if (e->tag && (e->tag >> 14) == page)
+		if (e->tag && icache_tag_page(e->tag) == page)
 			e->tag = 0;
 	}
 	ic->code_pages[page >> 3] &= (uint8_t)~(1u << (page & 7));

@@ -17,7 +17,7 @@
  *   +--------------------------------+--------------+
  *   |          page number           | offset 11:0  |   index = pa mod ICACHE_SIZE
  *   +--------------------------------+--------------+
- *   tag = pa << 2 | mode code (1: 16-bit, 2: 32-bit, 3: 64-bit); 0 = empty
+ *   tag = pa << 3 | mode / 16 (1: 16-bit, 2: 32-bit, 4: 64-bit); 0 = empty
  */
 #ifndef MMEMU_CPU_ICACHE_H
 #define MMEMU_CPU_ICACHE_H
@@ -33,17 +33,17 @@
 #define ICACHE_SIZE (1u << ICACHE_BITS) /* entries; >= 4096 so a page is one index run */
 
 struct icache_entry {
-	uint64_t tag;          /* pa << 2 | mode code; 0 when empty */
+	uint64_t tag;          /* pa << 3 | mode / 16; 0 when empty */
 	cpu_exec_fn fn;        /* the handler, NULL: #UD */
 	struct x86_instr in;   /* the decoded instruction */
 };
 
 struct icache {
 	struct icache_entry e[ICACHE_SIZE]; /* direct-mapped by physical address */
+	struct icache_entry uncached; /* the last decoding that could not be cached */
 	uint8_t *code_pages;   /* bit per 4K page of guest RAM: has cached decodings */
 	uint64_t nr_pages;     /* pages the bitmap covers */
 	const uint8_t *ram;    /* guest RAM base, to turn host pointers into physical */
-	uint64_t hits;         /* lookups answered */
 	uint64_t misses;       /* decodings made */
 	uint64_t invalidations; /* pages dropped because of writes */
 };
@@ -54,18 +54,20 @@ void icache_destroy(struct icache *ic);
 
 static inline uint64_t icache_tag(uint64_t pa, unsigned mode)
 {
-	return pa << 2 | (mode == X86_MODE_64 ? 3u : mode == X86_MODE_32 ? 2u : 1u);
+	return pa << 3 | mode >> 4;
+}
+
+/* The page number a tag names. */
+static inline uint64_t icache_tag_page(uint64_t tag)
+{
+	return tag >> 15;
 }
 
 /* The entry for (pa, mode), or NULL. */
 static inline struct icache_entry *icache_lookup(struct icache *ic, uint64_t pa, unsigned mode)
 {
 	struct icache_entry *e = &ic->e[pa & (ICACHE_SIZE - 1)];
-	if (__builtin_expect(e->tag == icache_tag(pa, mode), 1)) {
-		ic->hits++;
-		return e;
-	}
-	return NULL;
+	return __builtin_expect(e->tag == icache_tag(pa, mode), 1) ? e : NULL;
 }
 
 /* Stores a decoding of an instruction wholly inside the page of pa; marks the page. */

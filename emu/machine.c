@@ -1,6 +1,8 @@
 /* Building and tearing down a machine; see emu/machine.h. */
 #include "emu/machine.h"
 
+#include "kernel-sim/mm.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -23,17 +25,22 @@ int machine_create(struct machine *m, const struct boot_params *p, const struct 
 		return -1;
 	}
 	r = mmu_init(&m->mmu, &m->bus, &m->tlb);
+	if (r == 0 && (r = cpu_init(&m->cpu, &m->mmu)) < 0)
+		mmu_destroy(&m->mmu);
 	if (r < 0) {
-		snprintf(err, errlen, "cannot build the MMU: %s", strerror(-r));
+		snprintf(err, errlen, "cannot build the CPU: %s", strerror(-r));
 		kernel_shutdown(&m->kernel);
 		bus_destroy(&m->bus);
 		return -1;
 	}
+	/* The kernel's TLB shootdowns (munmap, mprotect, COW) must reach this CPU's TLB. */
+	kernel_register_mmu(&m->kernel, 0, &m->mmu);
 	return 0;
 }
 
 void machine_destroy(struct machine *m)
 {
+	cpu_destroy(&m->cpu);
 	mmu_destroy(&m->mmu);
 	kernel_shutdown(&m->kernel);
 	bus_destroy(&m->bus);

@@ -7,16 +7,32 @@
 #define EMU_MACHINE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "kernel-sim/kernel.h"
 #include "mmu/bus.h"
+#include "cpu/cpu.h"
+#include "kernel-sim/seq_file.h"
+#include "kernel-sim/x86_tables.h"
 #include "mmu/mmu.h"
+
+/* An IDT vector's entry point: which machine, which vector (emu/entry.c). */
+struct vector_entry {
+	struct machine *m;
+	int vec;
+};
 
 struct machine {
 	struct phys_bus bus;   /* guest RAM and MMIO */
 	struct kernel kernel;  /* the simulated kernel */
 	struct tlb_config tlb; /* the TLB geometry every CPU's MMU is built with */
 	struct mmu mmu;        /* CPU 0's MMU */
+	struct cpu cpu;        /* CPU 0 */
+	struct x86_cpu_tables tables;     /* CPU 0's GDT, IDT, TSS and kernel stack */
+	struct vector_entry vectors[33];  /* entry points: vectors 0-31 and INT 0x80 */
+	char stop_reason[256];            /* why a run stopped, for the user */
+	struct seq_file strace_buf;       /* --strace: lines not yet written out */
+	FILE *strace_out;                 /* --strace: where they go */
 };
 
 /* Maps RAM, boots the kernel as p says and builds CPU 0's MMU with TLB geometry tlb (NULL:

@@ -34,7 +34,7 @@
 #define DIFF_CODE_MAX 512
 #define DIFF_DATA_SIZE 4096
 #define DIFF_CTRL 0x10300000ULL /* control block and trampoline (native side only) */
-#define DIFF_FLAGS_MASK (STATUS_FLAGS | RFLAGS_DF)
+#define DIFF_FLAGS_MASK (STATUS_FLAGS | RFLAGS_DF | RFLAGS_NT | RFLAGS_ID | RFLAGS_IF | RFLAGS_IOPL)
 
 struct diff_case {
 	uint8_t code[DIFF_CODE_MAX]; /* ends with 0xcc */

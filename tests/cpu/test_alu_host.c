@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "cpu/alu_ref.h"
+#include "cpu/alu.h"
 
 #define ITERATIONS 100000
 

@@ -110,7 +110,7 @@ static const struct tmpl tmpls[] = {
 	{"cwd/cdq/cqo", OP1(0x99), 0, SV, I0, T_NOMODRM, NULL},
 	{"setcc", OP2(0x0f, 0x90), 0, S1, I0, T_RM, NULL},
 	{"cmovcc", OP2(0x0f, 0x40), -1, SV, I0, T_RM, NULL},
-	{"bswap", OP2(0x0f, 0xc8), -1, S4 | S8, I0, T_PLUSR, NULL},
+	{"bswap", OP2(0x0f, 0xc8), -1, SV, I0, T_PLUSR, NULL},
 	{"sahf", OP1(0x9e), 0, S4, I0, T_NOMODRM, NULL},
 	{"lahf", OP1(0x9f), 0, S4, I0, T_NOMODRM, NULL},
 	{"cmc", OP1(0xf5), 0, S4, I0, T_NOMODRM, NULL},
@@ -146,6 +146,7 @@ static const struct tmpl tmpls[] = {
 	{"push Ev", OP1(0xff), 6, S8 | S2, I0, T_RM | T_NOW, NULL},
 	{"pop Ev", OP1(0x8f), 0, S8 | S2, I0, T_MEM | T_NOW, NULL},
 	{"pushf", OP1(0x9c), 0, S8, I0, T_NOMODRM | T_NOW, NULL},
+	{"push imm; popf", OP1(0x68), 0, S8, I0, T_NOMODRM | T_NOW, NULL},
 	{"leave", OP1(0xc9), 0, S8, I0, T_NOMODRM | T_NOW, "4889e5 6a07"},
 	{"enter", OP1(0xc8), 0, S8, IW, T_NOMODRM | T_NOW, NULL},
 	{"movs", OP1(0xa4), 0, S1, I0, T_NOMODRM, "488d7340 488d7b80 b9"},
@@ -325,6 +326,13 @@ static unsigned emit(struct rng *r, const struct tmpl *t, unsigned size, uint8_t
 		p[n++] = 0x31; /* skipped or not: xor eax, eax */
 		p[n++] = 0xc0;
 		return n;
+	}
+	if (!strcmp(t->name, "push imm; popf")) {
+		/* Status flags, DF, NT, ID and IF/IOPL (ignored at CPL 3); never TF or AC. */
+		uint32_t fl = (uint32_t)(rnd(r) & 0x207ed5) | 0x202;
+		memcpy(p + n, &fl, 4);
+		p[n + 4] = 0x9d;
+		return n + 5;
 	}
 	if (!strcmp(t->name, "pusha;popa")) {
 		if (size == 2)

@@ -214,7 +214,7 @@ static void test_uaccess_nofault_reader_changes_nothing(void **state)
 	assert_int_equal(s->task->mm->min_flt, 0);
 	/* A mapped page reads up to the unmapped one; Accessed stays as it was. */
 	assert_int_equal(copy_to_user(s->k, (uint64_t)a + PG - 4, "wxyz", 4), 0);
-	uint64_t slot;
+	uint64_t slot = 0;
 	uint64_t leaf = sdm_leaf(s->k, s->task->mm, (uint64_t)a, &slot);
 	bus_store(s->k->bus, slot, leaf & ~SDM_A, 8);
 	assert_int_equal(copy_from_user_nofault_mm(s->k, s->task->mm, buf, (uint64_t)a + PG - 4, 16), 4);

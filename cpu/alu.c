@@ -7,7 +7,7 @@
  * calls "undefined" get the values of the reference processor (AMD Zen); each such choice
  * is marked "host:" below and listed in docs/cpu.md.
  */
-#include "cpu/alu_ref.h"
+#include "cpu/alu.h"
 
 static uint64_t size_mask(unsigned size)
 {
