@@ -23,8 +23,8 @@ static void test_syscall_mmap_mprotect_munmap_change_vmas(void **state)
 {
 	struct st *s = st_new();
 	struct mm_struct *mm = s->task->mm;
-	long a = sys64(s, __NR_mmap, 0, 3 * PG, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, (uint64_t)-1, 0);
+	long a = sys64(s, __NR_mmap, 0, 3 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       (uint64_t)-1, 0);
 	assert_true(a > 0 && !(a & 0xfff));
 	struct vm_area_struct *vma = vma_lookup(mm, (unsigned long)a);
 	assert_non_null(vma);
@@ -36,12 +36,13 @@ static void test_syscall_mmap_mprotect_munmap_change_vmas(void **state)
 	assert_int_equal(sys64(s, __NR_munmap, (uint64_t)a, 3 * PG, 0, 0, 0, 0), 0);
 	assert_null(find_vma_intersection(mm, (unsigned long)a, (unsigned long)a + 3 * PG));
 	/* Linux's argument checks. */
-	assert_int_equal(sys64(s, __NR_mmap, 0, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
-			       (uint64_t)-1, 123), -EINVAL);
+	assert_int_equal(
+	    sys64(s, __NR_mmap, 0, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, (uint64_t)-1, 123),
+	    -EINVAL);
 	assert_int_equal(sys64(s, __NR_munmap, (uint64_t)a + 1, PG, 0, 0, 0, 0), -EINVAL);
 	/* mincore: one byte per page, resident after a touch. */
-	long b = sys64(s, __NR_mmap, 0, 2 * PG, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, (uint64_t)-1, 0);
+	long b = sys64(s, __NR_mmap, 0, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       (uint64_t)-1, 0);
 	assert_int_equal(copy_to_user(s->k, (uint64_t)b + PG, "x", 1), 0);
 	assert_int_equal(sys64(s, __NR_mincore, (uint64_t)b, 2 * PG, s->scratch, 0, 0, 0), 0);
 	uint8_t vec[2];
@@ -107,7 +108,8 @@ static void test_syscall_clocks_read_virtual_time_and_sleep_advances_it(void **s
 {
 	struct st *s = st_new();
 	s->k->now_ns = 1500000007ULL;
-	assert_int_equal(sys64(s, __NR_clock_gettime, 1 /* MONOTONIC */, s->scratch, 0, 0, 0, 0), 0);
+	assert_int_equal(sys64(s, __NR_clock_gettime, 1 /* MONOTONIC */, s->scratch, 0, 0, 0, 0),
+			 0);
 	assert_int_equal(uget64(s, s->scratch), 1);
 	assert_int_equal(uget64(s, s->scratch + 8), 500000007);
 	assert_int_equal(sys64(s, __NR_clock_gettime, 0 /* REALTIME */, s->scratch, 0, 0, 0, 0), 0);
@@ -189,11 +191,13 @@ static void test_syscall_prlimit64_reaches_the_mm(void **state)
 static void test_syscall_arch_prctl_and_rseq(void **state)
 {
 	struct st *s = st_new();
-	assert_int_equal(sys64(s, __NR_arch_prctl, 0x1002 /* SET_FS */, 0x7f0000001000, 0, 0, 0, 0), 0);
+	assert_int_equal(sys64(s, __NR_arch_prctl, 0x1002 /* SET_FS */, 0x7f0000001000, 0, 0, 0, 0),
+			 0);
 	assert_int_equal(s->task->thread.fsbase, 0x7f0000001000);
 	assert_int_equal(sys64(s, __NR_arch_prctl, 0x1003 /* GET_FS */, s->scratch, 0, 0, 0, 0), 0);
 	assert_int_equal(uget64(s, s->scratch), 0x7f0000001000);
-	assert_int_equal(sys64(s, __NR_arch_prctl, 0x1001, 0xffff800000000000ULL, 0, 0, 0, 0), -EPERM);
+	assert_int_equal(sys64(s, __NR_arch_prctl, 0x1001, 0xffff800000000000ULL, 0, 0, 0, 0),
+			 -EPERM);
 	assert_int_equal(sys64(s, __NR_arch_prctl, 0x9999, 0, 0, 0, 0, 0), -EINVAL);
 	/* rseq: cpu_id_start and cpu_id become 0 (CPU 0) at registration. */
 	const uint32_t unset[2] = {0xffffffff, 0xffffffff};
@@ -283,7 +287,8 @@ static void test_syscall32_int80_uses_i386_numbers_and_layouts(void **state)
 	assert_int_equal(sys32(s, __NR_ia32_clock_gettime, 1, (uint32_t)s->scratch, 0, 0, 0, 0), 0);
 	assert_int_equal(uget32(s, s->scratch), 5);
 	assert_int_equal(uget32(s, s->scratch + 4), 123);
-	assert_int_equal(sys32(s, __NR_ia32_clock_gettime64, 1, (uint32_t)s->scratch, 0, 0, 0, 0), 0);
+	assert_int_equal(sys32(s, __NR_ia32_clock_gettime64, 1, (uint32_t)s->scratch, 0, 0, 0, 0),
+			 0);
 	assert_int_equal(uget64(s, s->scratch), 5);
 	assert_int_equal(uget64(s, s->scratch + 8), 123);
 	/* A file written and stat'ed through fstat64: st_size at 44, st_ino at 88 (packed). */
@@ -292,14 +297,16 @@ static void test_syscall32_int80_uses_i386_numbers_and_layouts(void **state)
 	assert_int_equal(fd, 3);
 	uint64_t msg = uput(s, 512, "twelve bytes", 12);
 	assert_int_equal(sys32(s, __NR_ia32_write, 3, (uint32_t)msg, 12, 0, 0, 0), 12);
-	assert_int_equal(sys32(s, __NR_ia32_fstat64, 3, (uint32_t)s->scratch + 1024, 0, 0, 0, 0), 0);
+	assert_int_equal(sys32(s, __NR_ia32_fstat64, 3, (uint32_t)s->scratch + 1024, 0, 0, 0, 0),
+			 0);
 	struct stat hst;
 	assert_int_equal(stat(st_path(s, "f32"), &hst), 0);
 	assert_int_equal(uget64(s, s->scratch + 1024 + 44), 12);
 	assert_int_equal(uget64(s, s->scratch + 1024 + 88), hst.st_ino);
 	assert_int_equal(uget32(s, s->scratch + 1024 + 16), hst.st_mode);
 	/* _llseek writes a 64-bit result. */
-	assert_int_equal(sys32(s, __NR_ia32__llseek, 3, 0, 5, (uint32_t)s->scratch + 2048, 0, 0), 0);
+	assert_int_equal(sys32(s, __NR_ia32__llseek, 3, 0, 5, (uint32_t)s->scratch + 2048, 0, 0),
+			 0);
 	assert_int_equal(uget64(s, s->scratch + 2048), 5);
 	/* An x86-64 number means something else here: 60 is umask on i386, not exit. */
 	assert_int_equal(sys32(s, __NR_ia32_umask, 077, 0, 0, 0, 0, 0), 022);
@@ -315,9 +322,8 @@ static void test_syscall32_set_thread_area_fills_gdt_descriptor(void **state)
 {
 	struct st *s = st_new_abi(true);
 	const uint64_t want = 0x0000ffffULL | (0x5678ULL << 16) | (0x34ULL << 32) |
-			      (0xf3ULL << 40) /* P=1 DPL=3 S=1 type=0011 */ |
-			      (0xfULL << 48) | (0xdULL << 52) /* G=1 D=1 L=0 AVL=1 */ |
-			      (0x12ULL << 56);
+			      (0xf3ULL << 40) /* P=1 DPL=3 S=1 type=0011 */ | (0xfULL << 48) |
+			      (0xdULL << 52) /* G=1 D=1 L=0 AVL=1 */ | (0x12ULL << 56);
 	/* entry -1: the kernel picks the first free TLS slot, 12. flags: seg_32bit (bit 0),
 	 * limit_in_pages (bit 4), useable (bit 6). */
 	const uint32_t ud[4] = {0xffffffff, 0x12345678, 0xfffff, 0x1 | 0x10 | 0x40};
@@ -356,17 +362,17 @@ static void test_syscall32_set_thread_area_fills_gdt_descriptor(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_syscall_mmap_mprotect_munmap_change_vmas),
-		cmocka_unit_test(test_syscall_brk_moves_the_heap),
-		cmocka_unit_test(test_syscall_getrandom_follows_the_seed),
-		cmocka_unit_test(test_syscall_clocks_read_virtual_time_and_sleep_advances_it),
-		cmocka_unit_test(test_syscall_uname_and_ids),
-		cmocka_unit_test(test_syscall_prlimit64_reaches_the_mm),
-		cmocka_unit_test(test_syscall_arch_prctl_and_rseq),
-		cmocka_unit_test(test_syscall_strace_prints_each_call),
-		cmocka_unit_test(test_syscall_strace_prints_open_and_write_lines),
-		cmocka_unit_test(test_syscall32_int80_uses_i386_numbers_and_layouts),
-		cmocka_unit_test(test_syscall32_set_thread_area_fills_gdt_descriptor),
+	    cmocka_unit_test(test_syscall_mmap_mprotect_munmap_change_vmas),
+	    cmocka_unit_test(test_syscall_brk_moves_the_heap),
+	    cmocka_unit_test(test_syscall_getrandom_follows_the_seed),
+	    cmocka_unit_test(test_syscall_clocks_read_virtual_time_and_sleep_advances_it),
+	    cmocka_unit_test(test_syscall_uname_and_ids),
+	    cmocka_unit_test(test_syscall_prlimit64_reaches_the_mm),
+	    cmocka_unit_test(test_syscall_arch_prctl_and_rseq),
+	    cmocka_unit_test(test_syscall_strace_prints_each_call),
+	    cmocka_unit_test(test_syscall_strace_prints_open_and_write_lines),
+	    cmocka_unit_test(test_syscall32_int80_uses_i386_numbers_and_layouts),
+	    cmocka_unit_test(test_syscall32_set_thread_area_fills_gdt_descriptor),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
