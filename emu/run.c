@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "cpu/cpu.h"
+#include "cpu/fpu.h"
 #include "emu/entry.h"
 #include "emu/machine.h"
 #include "kernel-sim/exec.h"
@@ -36,16 +37,18 @@ static bool setup_syscall_msrs(struct cpu *cpu)
 	       cpu_wrmsr(cpu, MSR_CSTAR, ENTRY_SYSCALL_COMPAT) && cpu_wrmsr(cpu, MSR_SFMASK, sfmask);
 }
 
-/* Long mode with 4-level paging on the task's page tables, and the descriptor tables. */
+/* Long mode with 4-level paging on the task's page tables, the descriptor tables, and the
+ * x87/SSE setup Linux's fpu__init_cpu does (MP and NE in CR0; OSFXSR and OSXMMEXCPT in CR4,
+ * without which every SSE instruction is #UD). */
 static bool setup_cpu(struct machine *m, uint64_t pgd_pa)
 {
 	struct mmu *mmu = &m->mmu;
 	struct x86_fault f;
 	mmu->seg.gdtr = (struct dtr){m->tables.gdt_va, m->tables.gdt_limit};
 	mmu->seg.idtr = (struct dtr){m->tables.idt_va, m->tables.idt_limit};
-	return mmu_set_cr4(mmu, CR4_PAE | CR4_PGE, &f) &&
-	       mmu_set_efer(mmu, EFER_LME | EFER_NXE | EFER_SCE, &f) &&
-	       mmu_set_cr3(mmu, pgd_pa, &f) && mmu_set_cr0(mmu, CR0_PE | CR0_PG | CR0_WP, &f) &&
+	return mmu_set_cr4(mmu, CR4_PAE | CR4_PGE | CR4_OSFXSR | CR4_OSXMMEXCPT, &f) &&
+	       mmu_set_efer(mmu, EFER_LME | EFER_NXE | EFER_SCE, &f) && mmu_set_cr3(mmu, pgd_pa, &f) &&
+	       mmu_set_cr0(mmu, CR0_PE | CR0_MP | CR0_NE | CR0_PG | CR0_WP, &f) &&
 	       seg_ltr(mmu, __TSS_SEL, &f) && setup_syscall_msrs(&m->cpu);
 }
 
