@@ -47,7 +47,7 @@ static ssize_t host_read(struct kernel *k, struct open_file *of, void *buf, size
 static long host_read_to_user(struct kernel *k, struct open_file *of, uint64_t ubuf, size_t count,
 			      int64_t pos)
 {
-	uint8_t *bounce = malloc(RW_CHUNK);
+	uint8_t *bounce = malloc(count < RW_CHUNK ? count : RW_CHUNK);
 	size_t total = 0;
 	long ret = 0;
 	if (!bounce)
@@ -90,7 +90,7 @@ static ssize_t host_write(struct kernel *k, struct open_file *of, const void *bu
 static long host_write_from_user(struct kernel *k, struct open_file *of, uint64_t ubuf,
 				 size_t count, int64_t pos)
 {
-	uint8_t *bounce = malloc(RW_CHUNK);
+	uint8_t *bounce = malloc(count < RW_CHUNK ? count : RW_CHUNK);
 	size_t total = 0;
 	long ret = 0;
 	if (!bounce)
