@@ -107,7 +107,8 @@ struct open_file {
 	bool pipe_writer;	      /* OFT_PIPE: this is the write end */
 	char *text;		      /* OFT_PROC: the snapshot (host heap) */
 	size_t text_len;
-	uint64_t f_pos; /* OFT_PROC: read position */
+	uint64_t f_pos;	    /* OFT_PROC: read position */
+	uint64_t dir_index; /* OFT_HOST directory: entries handed out (i386 d_off) */
 };
 
 struct files_struct {
@@ -185,6 +186,9 @@ int path_lookup(struct kernel *k, int dirfd, const char *name, unsigned int flag
 /* Copies a path argument from user memory: 0, -EFAULT or -ENAMETOOLONG (-ENOENT when
  * empty and empty_ok is false). */
 int getname(struct kernel *k, uint64_t uaddr, char *buf, bool empty_ok);
+/* Positions a host directory read through INT 0x80 calls after its first index entries
+ * (the d_off cookies getdents64 gives i386 tasks). The index, or -errno. */
+int64_t dir_seek_index(struct open_file *of, uint64_t index);
 /* Host open() flags for guest flags. */
 int host_open_flags(unsigned int gflags);
 

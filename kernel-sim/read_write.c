@@ -320,6 +320,9 @@ int64_t vfs_llseek(struct kernel *k, struct open_file *of, int64_t off, unsigned
 		return -ESPIPE;
 	if (of->type == OFT_PROC)
 		return proc_llseek(of, off, whence);
+	/* i386 callers hold entry indexes as directory positions (kernel-sim/readdir.c). */
+	if (of->is_dir && in_compat_syscall(k) && whence == G_SEEK_SET)
+		return off < 0 ? -EINVAL : dir_seek_index(of, (uint64_t)off);
 	off_t r = lseek(of->host_fd, off, host_whence[whence]);
 	return r < 0 ? -errno : r;
 }
