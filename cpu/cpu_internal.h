@@ -175,27 +175,13 @@ static inline bool cpu_linear(struct cpu *cpu, unsigned seg, uint64_t off, unsig
 bool cpu_write_la_slow(struct cpu *cpu, uint64_t la, unsigned size, uint64_t val,
 		       unsigned flags);
 
-/*
- * The MMU's fast-path tag compare includes the low address bits of a misaligned access,
- * and an empty entry's tag is TLB_FAST_EMPTY (1): a misaligned access in linear page 0
- * (la = 1, 5, 0x55...) would match an empty entry and use its stale addend. Until mmu/
- * chooses an empty tag no access can produce, accesses to page 0 take the slow path.
- */
-static inline bool fast_path_safe(uint64_t la)
-{
-	return la >= 4096;
-}
-
 /* Writes size bytes at la; a write into a page holding cached decodings drops them
  * (self-modifying code). */
 static inline bool cpu_write_la(struct cpu *cpu, uint64_t la, unsigned size, uint64_t val,
 				unsigned flags)
 {
 	struct mmu *m = cpu->mmu;
-	struct tlb_fast_entry *fe;
-	if (unlikely(!fast_path_safe(la)))
-		return cpu_write_la_slow(cpu, la, size, val, flags);
-	fe = mmu_fast_lookup(m, la, size, flags | MMU_WRITE);
+	struct tlb_fast_entry *fe = mmu_fast_lookup(m, la, size, flags | MMU_WRITE);
 	if (likely(fe != NULL)) {
 		uint8_t *host = (uint8_t *)(uintptr_t)(la + fe->addend);
 		icache_note_write(cpu->icache, m->bus, host);
@@ -208,8 +194,6 @@ static inline bool cpu_write_la(struct cpu *cpu, uint64_t la, unsigned size, uin
 static inline bool cpu_read_la(struct cpu *cpu, uint64_t la, unsigned size, uint64_t *v,
 			       unsigned flags)
 {
-	if (unlikely(!fast_path_safe(la)))
-		return mmu_read_slow(cpu->mmu, la, size, v, flags | MMU_READ, &cpu->fault);
 	return mmu_read(cpu->mmu, la, size, v, flags, &cpu->fault);
 }
 
