@@ -149,6 +149,7 @@ static const struct tmpl tmpls[] = {
 	{"push imm; popf", OP1(0x68), 0, S8, I0, T_NOMODRM | T_NOW, NULL},
 	{"leave", OP1(0xc9), 0, S8, I0, T_NOMODRM | T_NOW, "4889e5 6a07"},
 	{"enter", OP1(0xc8), 0, S8, IW, T_NOMODRM | T_NOW, NULL},
+	{"enter nested", OP1(0xc8), 0, S8, IW, T_NOMODRM | T_NOW, "89dd"},
 	{"movs", OP1(0xa4), 0, S1, I0, T_NOMODRM, "488d7340 488d7b80 b9"},
 	{"movs v", OP1(0xa5), 0, SV, I0, T_NOMODRM, "488d7340 488d7b80 b9"},
 	{"cmps", OP1(0xa6), 0, S1, I0, T_NOMODRM, "488d7340 488d7b80 b9"},
@@ -285,6 +286,12 @@ static unsigned emit(struct rng *r, const struct tmpl *t, unsigned size, uint8_t
 		ext = (uint8_t)(rnd(r) % 8); /* the ALU operation */
 	if (!strncmp(t->name, "grp1", 4))
 		ext = (uint8_t)(rnd(r) % 8);
+	if (!compat && mem && rnd(r) % 4 == 0)
+		p[n++] = 0x67; /* 32-bit address size: [ebx + disp8] is still in the page */
+	if (!compat && mem && rnd(r) % 8 == 0) {
+		static const uint8_t ignored[] = {0x26, 0x2e, 0x36, 0x3e}; /* ES CS SS DS */
+		p[n++] = ignored[rnd(r) % 4];
+	}
 	if (t->flags & T_F3)
 		p[n++] = 0xf3;
 	if (size == 2)
@@ -359,10 +366,11 @@ static unsigned emit(struct rng *r, const struct tmpl *t, unsigned size, uint8_t
 	}
 	unsigned isz = t->imm == IB ? 1 : t->imm == IW ? 2 : t->imm == IZ ? (size == 2 ? 2 : 4)
 				 : t->imm == IV ? size : 0;
-	if (!strcmp(t->name, "enter")) {
+	if (!strncmp(t->name, "enter", 5)) {
 		uint16_t frame = (uint16_t)(rnd(r) % 64);
 		memcpy(p + n, &frame, 2);
-		p[n + 2] = 0; /* nesting level 0: no reads through a random RBP */
+		/* Nesting levels read through RBP: only when the template set RBP = RBX. */
+		p[n + 2] = t->pre ? (uint8_t)(rnd(r) % 8) : 0;
 		return n + 3;
 	}
 	for (unsigned i = 0; i < isz; i++) {
