@@ -176,6 +176,7 @@ static const struct tmpl tmpls[] = {
 	{"aam", OP1(0xd4), 0, S4, IB, T_NOMODRM | T_ONLY32, NULL},
 	{"aad", OP1(0xd5), 0, S4, IB, T_NOMODRM | T_ONLY32, NULL},
 	{"salc", OP1(0xd6), 0, S4, I0, T_NOMODRM | T_ONLY32, NULL},
+	{"bound", OP1(0x62), -1, S2 | S4, I0, T_MEM | T_ONLY32, NULL},
 };
 
 /* ---- generation ---- */
@@ -446,8 +447,14 @@ static int run_cases(struct cpu_env *e, struct diff_case *cases, int n)
 	return bad;
 }
 
+/* The sanitizer build runs a quarter of the cases: its point there is memory safety. */
+#ifdef MMEMU_SANITIZE
+#define DIRECTED_PER_TEMPLATE 32
+#define RANDOM_SEQUENCES 1250
+#else
 #define DIRECTED_PER_TEMPLATE 128
 #define RANDOM_SEQUENCES 5000
+#endif
 #define SEQ_MAX 12
 
 static int directed(struct cpu_env *e, bool compat)
