@@ -18,6 +18,7 @@
 
 #include "cpu/alu_fast.h"
 #include "cpu/cpu_internal.h"
+#include "cpu/fpu.h"
 #include "cpu/icache.h"
 #include "cpu/opcode_table.h"
 
@@ -26,6 +27,7 @@ static void (*const registrars[])(struct cpu_ops *, struct cpu_features *) = {
 	exec_int_register,    exec_shift_register,  exec_muldiv_register,
 	exec_bit_register,    exec_string_register, exec_ctrl_register,
 	exec_stack_register,  exec_system_register, exec_seg_register,
+	exec_x87_register,    exec_sse_register,
 };
 
 void cpu_ops_set(struct cpu_ops *ops, unsigned map, unsigned opcode, int col, int reg,

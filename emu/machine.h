@@ -7,10 +7,12 @@
 #define EMU_MACHINE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "kernel-sim/kernel.h"
 #include "mmu/bus.h"
 #include "cpu/cpu.h"
+#include "kernel-sim/seq_file.h"
 #include "kernel-sim/x86_tables.h"
 #include "mmu/mmu.h"
 
@@ -29,6 +31,8 @@ struct machine {
 	struct x86_cpu_tables tables;     /* CPU 0's GDT, IDT, TSS and kernel stack */
 	struct vector_entry vectors[33];  /* entry points: vectors 0-31 and INT 0x80 */
 	char stop_reason[256];            /* why a run stopped, for the user */
+	struct seq_file strace_buf;       /* --strace: lines not yet written out */
+	FILE *strace_out;                 /* --strace: where they go */
 };
 
 /* Maps RAM, boots the kernel as p says and builds CPU 0's MMU with TLB geometry tlb (NULL:

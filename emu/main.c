@@ -12,6 +12,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{"run", cmd_run, "run a static ELF program on the machine"},
 	{"info", cmd_info, "boot the machine's memory and print its /proc files"},
 };
 

@@ -18,6 +18,7 @@
 #include "kernel-sim/kernel.h"
 #include "kernel-sim/mm.h"
 #include "kernel-sim/slab.h"
+#include "kernel-sim/syscall.h"
 #include "kernel-sim/uaccess.h"
 #include "kernel-sim/vdso.h"
 
@@ -78,7 +79,7 @@ static int map_segment(struct kernel *k, struct mm_struct *mm, struct file *file
 	}
 	if (seg->memsz > seg->filesz && ELF_PAGEOFFSET(file_end) && (seg->flags & ELF_PF_W)) {
 		/* padzero: the file's bytes past p_filesz on the last page must read as zero. */
-		if (clear_user(k, mm, file_end, PAGE_SIZE - ELF_PAGEOFFSET(file_end)))
+		if (clear_user_mm(k, mm, file_end, PAGE_SIZE - ELF_PAGEOFFSET(file_end)))
 			return -EFAULT;
 	}
 	uint64_t bss = seg->filesz ? ELF_PAGEALIGN(file_end) : start;
@@ -174,7 +175,7 @@ static int setup_stack(struct kernel *k, struct task_struct *task, const struct 
 	uint64_t vm_start = ELF_PAGESTART(st.arg_start) - STACK_EXPAND;
 	r = setup_stack_vma(k, mm, a.stack_top, a.stack_top - vm_start);
 	if (!r)
-		r = copy_to_user(k, mm, st.sp, st.bytes + (st.sp - st.base), a.stack_top - 8 - st.sp)
+		r = copy_to_user_mm(k, mm, st.sp, st.bytes + (st.sp - st.base), a.stack_top - 8 - st.sp)
 			    ? -EFAULT
 			    : 0;
 	mm->arg_start = st.arg_start;
@@ -288,6 +289,7 @@ struct task_struct *exec_new_task(struct kernel *k, const struct exec_request *r
 
 void release_task(struct kernel *k, struct task_struct *task)
 {
+	exit_task_files(k, task);
 	if (task->mm)
 		mmput(k, task->mm);
 	free(task->exe_path);

@@ -88,6 +88,13 @@ struct kernel {
 	struct slab_state *slab;               /* SLUB: caches and kmalloc classes */
 	struct vmap_state *vmap;               /* vmalloc areas and kernel page tables */
 	struct vm_state *vm;                   /* VMA/mm caches, zero page, mm sysctls (mm.h) */
+	/* The system-call layer (kernel-sim/syscall.h). */
+	struct seq_file *strace;               /* non-NULL: each system call is printed here */
+	const char *root;                      /* --root: host directory the guest sees as /;
+						* NULL: the host's /. Not owned. */
+	uint64_t getrandom_words;              /* 8-byte words drawn from the seeded stream */
+	unsigned long nr_unknown_syscalls;     /* calls answered -ENOSYS for want of a handler */
+	uint64_t unknown_syscall_seen[2][8];   /* numbers already reported: [0] x86-64, [1] i386 */
 	struct mmu *cpu_mmu[NR_CPUS];          /* each CPU's MMU, for TLB shootdowns; NULL: none */
 };
 

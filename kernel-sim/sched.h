@@ -3,6 +3,15 @@
  * address space, its thread state (TLS bases and descriptors the CPU must see on return to
  * user mode), and what the system-call layer keeps for it. Allocated from the
  * "task_struct" slab cache; k->current is the task running on the CPU.
+ *
+ * What the entry glue must do around every trap (kernel-sim/syscall.h has the calls):
+ *   - load the CPU's FS and GS bases from thread.fsbase / thread.gsbase (arch_prctl
+ *     ARCH_SET_FS/ARCH_SET_GS change them; 64-bit tasks);
+ *   - when thread.tls_dirty is set, write thread.tls_array[0..2] into GDT entries 12..14
+ *     (GDT_ENTRY_TLS_MIN), reload any segment register holding one of those selectors,
+ *     and clear tls_dirty (set_thread_area on i386 tasks);
+ *   - stop running the task once exited is set.
+ * tls_array holds 8-byte descriptors exactly as the GDT stores them (Linux's fill_ldt).
  */
 #ifndef KSIM_SCHED_H
 #define KSIM_SCHED_H
@@ -16,8 +25,18 @@ struct kernel;
 struct mm_struct;
 struct files_struct;
 struct signal_state;
+struct fs_struct;
 
 #define TASK_COMM_LEN 16
+#define NR_RLIMITS 16
+/* Words of the auxiliary vector /proc/PID/auxv shows (pairs, AT_NULL included). */
+#define AT_VECTOR_WORDS 68
+
+/* One resource limit (getrlimit/prlimit64), RLIM_INFINITY for none. */
+struct task_rlimit {
+	uint64_t rlim_cur;
+	uint64_t rlim_max;
+};
 
 /* Per-thread CPU state the kernel owns and the entry glue loads into the CPU. */
 struct thread_struct {
@@ -25,6 +44,9 @@ struct thread_struct {
 	uint64_t gsbase;           /* GS base (ARCH_SET_GS) */
 	uint64_t tls_array[GDT_ENTRY_TLS_ENTRIES]; /* GDT entries 12-14 (set_thread_area) */
 	bool tls_dirty;            /* tls_array changed: the GDT must be rewritten */
+	uint64_t cr2;              /* address of the last page fault (sigcontext's cr2) */
+	uint64_t trap_nr;          /* vector of the last exception (sigcontext's trapno) */
+	uint64_t error_code;       /* its error code (sigcontext's err) */
 };
 
 struct task_struct {
@@ -43,7 +65,20 @@ struct task_struct {
 	uint64_t robust_list_len;
 	bool exited;               /* exit/exit_group ran or a fatal signal killed it */
 	int exit_code;             /* wait status: (status << 8) or the killing signal */
-	char *exe_path;            /* host path of the executable (/proc/self/exe) */
+	char *exe_path;            /* the executable's path as the guest sees it, what
+				    * readlink(/proc/self/exe) returns; host heap, freed by
+				    * release_task (task_set_exe_path) */
+	/* Added for the system-call layer. */
+	bool exit_core;            /* killed by a signal whose default action is "core" */
+	bool in_compat;            /* the system call in progress came through INT 0x80 */
+	struct fs_struct *fs;      /* root, working directory, umask (kernel-sim/fs.h) */
+	uint32_t uid, euid, suid;  /* credentials (the host's, read at task_create) */
+	uint32_t gid, egid, sgid;
+	struct task_rlimit rlim[NR_RLIMITS]; /* RLIMIT_*; STACK/DATA/AS/MEMLOCK mirror mm->rlim */
+	uint64_t rseq;             /* registered struct rseq, 0: none */
+	uint32_t rseq_len;
+	uint32_t rseq_sig;
+	uint64_t saved_auxv[AT_VECTOR_WORDS]; /* auxv pairs as exec wrote them (/proc/PID/auxv) */
 };
 
 #endif /* KSIM_SCHED_H */

@@ -38,7 +38,7 @@ void strace_exit(struct seq_file *m, int status);
 /* "+++ killed by SIGSEGV +++" (with " (core dumped)" when core is true) */
 void strace_killed(struct seq_file *m, int sig, bool core);
 /* "--- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=0x10} ---" */
-void strace_signal(struct seq_file *m, int sig, int si_code, uint64_t si_addr);
+void strace_signal(struct seq_file *m, int sig, int code, uint64_t addr);
 
 /* Linux's signal name (SIGSEGV) for a number, or NULL. */
 const char *signal_name(int sig);

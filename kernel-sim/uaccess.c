@@ -11,10 +11,11 @@
 
 #include "kernel-sim/kernel.h"
 #include "kernel-sim/mm.h"
+#include "kernel-sim/sched.h"
 
 int access_ok(const struct mm_struct *mm, unsigned long addr, unsigned long len)
 {
-	return len <= mm->task_size && addr <= mm->task_size - len;
+	return mm && len <= mm->task_size && addr <= mm->task_size - len;
 }
 
 /* A host pointer to user address addr for this access, faulting it in; NULL when the
@@ -26,7 +27,7 @@ static void *user_page_ptr(struct kernel *k, struct mm_struct *mm, unsigned long
 		pte_t *pte = mm_find_pte(k, mm, addr);
 		uint64_t v = pte ? pte_val(*pte) : 0;
 		unsigned int ec = write ? X86_PF_WRITE : 0;
-		if (v & _PAGE_PRESENT) {
+		if ((v & _PAGE_PRESENT) && pfn_valid(k, pte_pfn(*pte))) {
 			if ((v & _PAGE_USER) && (!write || (v & _PAGE_RW))) {
 				set_pte(pte, __pte(v | _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0)));
 				return (uint8_t *)__va(k, PFN_PHYS(pte_pfn(*pte))) +
@@ -78,28 +79,28 @@ static void zero_bytes(void *user, unsigned long done, size_t len, void *arg)
 	memset(user, 0, len);
 }
 
-unsigned long copy_to_user(struct kernel *k, struct mm_struct *mm, unsigned long to,
-			   const void *from, unsigned long n)
+unsigned long copy_to_user_mm(struct kernel *k, struct mm_struct *mm, unsigned long to,
+			      const void *from, unsigned long n)
 {
 	return user_walk(k, mm, to, n, true, put_bytes, (void *)from);
 }
 
-unsigned long copy_from_user(struct kernel *k, struct mm_struct *mm, void *to,
-			     unsigned long from, unsigned long n)
+unsigned long copy_from_user_mm(struct kernel *k, struct mm_struct *mm, void *to,
+				unsigned long from, unsigned long n)
 {
 	unsigned long left = user_walk(k, mm, from, n, false, get_bytes, to);
 	memset((uint8_t *)to + (n - left), 0, left); /* Linux zeroes what it could not copy */
 	return left;
 }
 
-unsigned long clear_user(struct kernel *k, struct mm_struct *mm, unsigned long to,
-			 unsigned long n)
+unsigned long clear_user_mm(struct kernel *k, struct mm_struct *mm, unsigned long to,
+			    unsigned long n)
 {
 	return user_walk(k, mm, to, n, true, zero_bytes, NULL);
 }
 
-long strncpy_from_user(struct kernel *k, struct mm_struct *mm, char *dst, unsigned long src,
-		       long count)
+long strncpy_from_user_mm(struct kernel *k, struct mm_struct *mm, char *dst, unsigned long src,
+			  long count)
 {
 	if (count <= 0)
 		return 0;
@@ -121,4 +122,100 @@ long strncpy_from_user(struct kernel *k, struct mm_struct *mm, char *dst, unsign
 		i += chunk;
 	}
 	return count;
+}
+
+size_t copy_from_user_nofault_mm(struct kernel *k, struct mm_struct *mm, void *to,
+				 uint64_t from, size_t n)
+{
+	uint8_t *p = to;
+	size_t done = 0;
+	if (!access_ok(mm, from, 1))
+		return 0;
+	while (done < n && access_ok(mm, from, 1)) {
+		size_t chunk = PAGE_SIZE - (from & ~PAGE_MASK);
+		if (chunk > n - done)
+			chunk = n - done;
+		pte_t *ptep = mm_find_pte(k, mm, from);
+		if (!ptep || (pte_val(*ptep) & (_PAGE_PRESENT | _PAGE_USER)) != (_PAGE_PRESENT | _PAGE_USER) ||
+		    !pfn_valid(k, pte_pfn(*ptep)))
+			break;
+		memcpy(p + done, (uint8_t *)__va(k, PFN_PHYS(pte_pfn(*ptep))) + (from & ~PAGE_MASK),
+		       chunk);
+		done += chunk;
+		from += chunk;
+	}
+	return done;
+}
+
+/* ---- the current task's mm ---- */
+
+static struct mm_struct *current_mm(struct kernel *k)
+{
+	return k->current ? k->current->mm : NULL;
+}
+
+unsigned long copy_to_user(struct kernel *k, uint64_t to, const void *from, unsigned long n)
+{
+	struct mm_struct *mm = current_mm(k);
+	return mm ? copy_to_user_mm(k, mm, to, from, n) : n;
+}
+
+unsigned long copy_from_user(struct kernel *k, void *to, uint64_t from, unsigned long n)
+{
+	struct mm_struct *mm = current_mm(k);
+	return mm ? copy_from_user_mm(k, mm, to, from, n) : n;
+}
+
+unsigned long clear_user(struct kernel *k, uint64_t to, unsigned long n)
+{
+	struct mm_struct *mm = current_mm(k);
+	return mm ? clear_user_mm(k, mm, to, n) : n;
+}
+
+long strncpy_from_user(struct kernel *k, char *dst, uint64_t src, long count)
+{
+	struct mm_struct *mm = current_mm(k);
+	return mm ? strncpy_from_user_mm(k, mm, dst, src, count) : -EFAULT;
+}
+
+int get_user_u32(struct kernel *k, uint32_t *val, uint64_t addr)
+{
+	return copy_from_user_ok(k, val, addr, sizeof(*val));
+}
+
+int get_user_u64(struct kernel *k, uint64_t *val, uint64_t addr)
+{
+	return copy_from_user_ok(k, val, addr, sizeof(*val));
+}
+
+int put_user_u32(struct kernel *k, uint32_t val, uint64_t addr)
+{
+	return copy_to_user_ok(k, addr, &val, sizeof(val));
+}
+
+int put_user_u64(struct kernel *k, uint64_t val, uint64_t addr)
+{
+	return copy_to_user_ok(k, addr, &val, sizeof(val));
+}
+
+static bool current_abi32(const struct kernel *k)
+{
+	return k->current && k->current->in_compat;
+}
+
+int get_user_long(struct kernel *k, uint64_t *val, uint64_t addr)
+{
+	uint32_t v32;
+	if (!current_abi32(k))
+		return get_user_u64(k, val, addr);
+	int err = get_user_u32(k, &v32, addr);
+	*val = v32;
+	return err;
+}
+
+int put_user_long(struct kernel *k, uint64_t val, uint64_t addr)
+{
+	if (current_abi32(k))
+		return put_user_u32(k, (uint32_t)val, addr);
+	return put_user_u64(k, val, addr);
 }

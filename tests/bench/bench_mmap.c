@@ -83,7 +83,7 @@ static double sim_faults(struct kernel *k)
 				k, mm, (unsigned long)a + i * PAGE_SIZE, X86_PF_USER | X86_PF_WRITE);
 			use(&f);
 		}
-		copy_to_user(k, mm, (unsigned long)a, &one, 1);
+		copy_to_user_mm(k, mm, (unsigned long)a, &one, 1);
 		do_munmap(k, mm, (unsigned long)a, FAULT_PAGES * PAGE_SIZE);
 	}
 	double ns = (now_ns() - t) / (FAULT_ROUNDS * FAULT_PAGES);

@@ -1,0 +1,159 @@
+/*
+ * mmemu run [machine options] [run options] PROG [ARGS...]: runs a static x86-64 or i386
+ * ELF program on the machine. Its stdin, stdout and stderr are mmemu's; mmemu exits with
+ * the program's status, or 128 + the signal that killed it, as a shell reports it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "emu/commands.h"
+#include "emu/machine.h"
+#include "emu/options.h"
+#include "emu/run.h"
+#include "emu/stats.h"
+
+extern char **environ;
+
+static void run_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: mmemu run [machine options] [options] PROG [ARGS...]\n"
+		"Runs a static ELF program (x86-64 or i386) on the modelled machine.\n\n"
+		"options:\n"
+		"  --strace                log every system call to stderr, as strace(1) does\n"
+		"  --stats[=text|json]     print fault, TLB and memory counters at exit (stderr)\n"
+		"  --root DIR              the program sees only DIR as its file system\n"
+		"  --max-insns N           stop after N instructions\n"
+		"  --timeout SECONDS       stop after SECONDS of host time\n"
+		"  -d in_asm               log each new block of guest code, disassembled (stderr)\n\n%s",
+		machine_options_help);
+}
+
+/* PROG as given, or found in $PATH when it has no slash, as a shell finds it. */
+static const char *find_program(const char *prog, char *buf, size_t len)
+{
+	if (strchr(prog, '/'))
+		return prog;
+	const char *path = getenv("PATH");
+	while (path && *path) {
+		const char *colon = strchr(path, ':');
+		size_t n = colon ? (size_t)(colon - path) : strlen(path);
+		snprintf(buf, len, "%.*s/%s", (int)n, path, prog);
+		if (access(buf, X_OK) == 0)
+			return buf;
+		path = colon ? colon + 1 : NULL;
+	}
+	return prog;
+}
+
+struct run_cli {
+	struct machine_opts mopts;
+	struct run_options run;
+	enum stats_format stats;
+};
+
+/* Parses one run option at argv[*i]; 1 consumed, 0 not one, -1 error (message printed). */
+static int run_option(int argc, char **argv, int *i, struct run_cli *c)
+{
+	const char *opt = argv[*i];
+	const char *val = *i + 1 < argc ? argv[*i + 1] : NULL;
+	if (!strcmp(opt, "--strace")) {
+		c->run.strace = stderr;
+	} else if (!strcmp(opt, "--stats") || !strcmp(opt, "--stats=text")) {
+		c->stats = STATS_TEXT;
+	} else if (!strcmp(opt, "--stats=json")) {
+		c->stats = STATS_JSON;
+	} else if (!strcmp(opt, "-d") && val && !strcmp(val, "in_asm")) {
+		c->run.in_asm = stderr;
+		(*i)++;
+	} else if (!strcmp(opt, "--root") && val) {
+		c->run.root = val;
+		(*i)++;
+	} else if (!strcmp(opt, "--max-insns") && val) {
+		char *end;
+		c->run.max_insns = strtoull(val, &end, 0);
+		if (*end || !*val || !c->run.max_insns)
+			return usage_error("run: --max-insns: invalid value '%s'", val), -1;
+		(*i)++;
+	} else if (!strcmp(opt, "--timeout") && val) {
+		char *end;
+		c->run.timeout = strtod(val, &end);
+		if (*end || !*val || c->run.timeout <= 0)
+			return usage_error("run: --timeout: invalid value '%s'", val), -1;
+		(*i)++;
+	} else {
+		return 0;
+	}
+	(*i)++;
+	return 1;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_cli c = {.stats = STATS_NONE};
+	char err[256], pathbuf[4096];
+	machine_opts_init(&c.mopts);
+	int i = 0;
+	while (i < argc && argv[i][0] == '-') {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			run_usage(stdout);
+			return 0;
+		}
+		int r = machine_option(argc, argv, &i, &c.mopts, err, sizeof(err));
+		if (r < 0)
+			return usage_error("run: %s", err);
+		if (r > 0)
+			continue;
+		r = run_option(argc, argv, &i, &c);
+		if (r < 0)
+			return 2;
+		if (r == 0)
+			return usage_error("run: unknown option '%s' (try mmemu run --help)", argv[i]);
+	}
+	if (i >= argc)
+		return usage_error("run: no program given (try mmemu run --help)");
+	if (machine_options_finish(&c.mopts, err, sizeof(err)) < 0)
+		return usage_error("run: %s", err);
+	c.run.filename = argv[i];
+	c.run.host_path = find_program(argv[i], pathbuf, sizeof(pathbuf));
+	c.run.argc = argc - i;
+	c.run.argv = (const char *const *)argv + i;
+	int envc = 0;
+	while (environ[envc])
+		envc++;
+	c.run.envc = envc;
+	c.run.envp = (const char *const *)environ;
+
+	struct machine *m = calloc(1, sizeof(*m));
+	if (!m || machine_create(m, &c.mopts.params, &c.mopts.tlb, err, sizeof(err)) < 0) {
+		free(m);
+		return usage_error("run: %s", m ? err : "out of memory");
+	}
+	int status = 0;
+	enum run_result r = machine_run_program(m, &c.run, &status);
+	fflush(stdout);
+	int code;
+	switch (r) {
+	case RUN_EXITED: code = status; break;
+	case RUN_KILLED: code = 128 + status; break;
+	case RUN_EXEC_FAILED:
+		fprintf(stderr, "mmemu: %s\n", m->stop_reason);
+		code = 2;
+		break;
+	case RUN_LIMIT:
+		fprintf(stderr, "mmemu: %s\n", m->stop_reason);
+		code = 124;
+		break;
+	default:
+		fprintf(stderr, "mmemu: %s\n", m->stop_reason);
+		code = 125;
+		break;
+	}
+	if (c.stats != STATS_NONE)
+		print_run_stats(stderr, m, c.stats);
+	machine_destroy(m);
+	free(m);
+	return code;
+}

@@ -1,0 +1,167 @@
+/*
+ * The memory system calls (Linux's arch/x86/kernel/sys_x86_64.c sys_mmap, mm/mmap.c
+ * ksys_mmap_pgoff and old_mmap, mm/mprotect.c, mm/mremap.c, mm/madvise.c, mm/mlock.c,
+ * mm/msync.c, mm/mincore.c, brk): argument decoding and the fd lookup in front of
+ * kernel-sim's address-space operations (kernel-sim/mm.h), which do the work.
+ */
+#include <errno.h>
+
+#include "kernel-sim/fs.h"
+#include "kernel-sim/kernel.h"
+#include "kernel-sim/mm.h"
+#include "kernel-sim/sched.h"
+#include "kernel-sim/syscalls.h"
+#include "kernel-sim/uaccess.h"
+
+#define MS_ASYNC 1
+#define MS_INVALIDATE 2
+#define MS_SYNC 4
+
+/* A user address or length argument: 32 bits for i386 tasks. */
+static unsigned long uarg(struct kernel *k, uint64_t v)
+{
+	return in_compat_syscall(k) ? (uint32_t)v : (unsigned long)v;
+}
+
+/* ksys_mmap_pgoff with the offset in bytes. */
+static long do_mmap_fd(struct kernel *k, unsigned long addr, unsigned long len,
+		       unsigned long prot, unsigned long flags, int fd, uint64_t off)
+{
+	struct mm_struct *mm = k->current->mm;
+	struct file *file = NULL;
+	int err = 0;
+	if (!(flags & MAP_ANONYMOUS)) {
+		struct open_file *of = fget(k, fd);
+		if (!of)
+			return -EBADF;
+		file = open_file_filp(k, of, &err);
+		if (!file)
+			return err;
+	}
+	return vm_mmap(k, mm, file, addr, len, prot, flags, (unsigned long)off);
+}
+
+long sys_mmap(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
+{
+	if (a[5] & ~PAGE_MASK)
+		return -EINVAL;
+	return do_mmap_fd(k, a[0], a[1], a[2], (unsigned)a[3], (int)a[4], a[5]);
+}
+
+/* i386 mmap2: the offset in 4096-byte units. */
+long sys_mmap2(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
+{
+	return do_mmap_fd(k, (uint32_t)a[0], (uint32_t)a[1], (uint32_t)a[2], (uint32_t)a[3],
+			  (int)a[4], (uint64_t)(uint32_t)a[5] << PAGE_SHIFT);
+}
+
+/* i386 old mmap: one pointer to {addr, len, prot, flags, fd, offset}, 32-bit each. */
+long sys_old_mmap(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
+{
+	uint32_t v[6];
+	if (copy_from_user_ok(k, v, a[0], sizeof(v)))
+		return -EFAULT;
+	if (v[5] & ~PAGE_MASK)
+		return -EINVAL;
+	return do_mmap_fd(k, v[0], v[1], v[2], v[3], (int)v[4], v[5]);
+}
+
+long sys_munmap(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
+{
+	return do_munmap(k, k->current->mm, uarg(k, a[0]), uarg(k, a[1]));
+}
+
+long sys_mprotect(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
+{
+	return do_mprotect(k, k->current->mm, uarg(k, a[0]), uarg(k, a[1]), uarg(k, a[2]));
+}
+
+long sys_mremap(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
+{
+	return do_mremap(k, k->current->mm, uarg(k, a[0]), uarg(k, a[1]), uarg(k, a[2]),
+			 uarg(k, a[3]), uarg(k, a[4]));
+}
+
+long sys_madvise(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
+{
+	return do_madvise(k, k->current->mm, uarg(k, a[0]), uarg(k, a[1]), (int)a[2]);
+}
+
+long sys_mlock(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
+{
+	return do_mlock(k, k->current->mm, uarg(k, a[0]), uarg(k, a[1]), 0);
+}
+
+long sys_mlock2(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
+{
+	if (a[2] & ~(uint64_t)MLOCK_ONFAULT)
+		return -EINVAL;
+	return do_mlock(k, k->current->mm, uarg(k, a[0]), uarg(k, a[1]), (unsigned)a[2]);
+}
+
+long sys_munlock(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
+{
+	return do_munlock(k, k->current->mm, uarg(k, a[0]), uarg(k, a[1]));
+}
+
+long sys_brk(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
+{
+	return (long)do_brk(k, k->current->mm, uarg(k, a[0]));
+}
+
+/* Every page of [start, end) mapped? (msync and mincore answer -ENOMEM otherwise) */
+static bool range_mapped(struct mm_struct *mm, unsigned long start, unsigned long end)
+{
+	while (start < end) {
+		struct vm_area_struct *vma = find_vma(mm, start);
+		if (!vma || vma->vm_start > start)
+			return false;
+		start = vma->vm_end;
+	}
+	return true;
+}
+
+/* msync: checks as Linux does; nothing is written back (dirty shared pages stay in the
+ * page cache, see docs/kernel-sim.md). */
+long sys_msync(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
+{
+	unsigned long start = uarg(k, a[0]), len = uarg(k, a[1]);
+	int flags = (int)a[2];
+	if (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC))
+		return -EINVAL;
+	if (start & ~PAGE_MASK)
+		return -EINVAL;
+	if ((flags & MS_ASYNC) && (flags & MS_SYNC))
+		return -EINVAL;
+	unsigned long end = start + ((len + PAGE_SIZE - 1) & PAGE_MASK);
+	if (end < start)
+		return -ENOMEM;
+	return range_mapped(k->current->mm, start, end) ? 0 : -ENOMEM;
+}
+
+/* mincore: one byte per page, bit 0 set when the page is resident (its pte present). */
+long sys_mincore(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
+{
+	struct mm_struct *mm = k->current->mm;
+	unsigned long start = uarg(k, a[0]), len = uarg(k, a[1]);
+	uint64_t vec = a[2];
+	uint8_t buf[256];
+	if (start & ~PAGE_MASK)
+		return -EINVAL;
+	unsigned long pages = (len + PAGE_SIZE - 1) >> PAGE_SHIFT;
+	if (start + (pages << PAGE_SHIFT) < start || start + (pages << PAGE_SHIFT) > mm->task_size)
+		return -ENOMEM;
+	if (!range_mapped(mm, start, start + (pages << PAGE_SHIFT)))
+		return -ENOMEM;
+	for (unsigned long done = 0; done < pages;) {
+		unsigned long n = pages - done < sizeof(buf) ? pages - done : sizeof(buf);
+		for (unsigned long i = 0; i < n; i++) {
+			pte_t *pte = mm_find_pte(k, mm, start + ((done + i) << PAGE_SHIFT));
+			buf[i] = pte && pte_present(*pte);
+		}
+		if (copy_to_user_ok(k, vec + done, buf, n))
+			return -EFAULT;
+		done += n;
+	}
+	return 0;
+}

@@ -1,0 +1,41 @@
+#!/bin/sh
+# Every guest program runs under mmemu and natively (ASLR off, the same empty environment
+# and arguments): standard output and exit status must be the same.
+mmemu=${1:-$MMEMU}
+guests=${MMEMU_BUILD:-build}/guests
+pass=0
+fails=0
+out_native=$(mktemp) out_mmemu=$(mktemp) err_mmemu=$(mktemp)
+trap 'rm -f "$out_native" "$out_mmemu" "$err_mmemu"' EXIT
+
+compare() { # name, then arguments
+	name=$1; shift
+	prog=$guests/$name
+	[ -x "$prog" ] || { echo "FAIL: $prog missing"; fails=$((fails + 1)); return; }
+	setarch -R env -i A=1 "$prog" "$@" > "$out_native" 2>/dev/null; want=$?
+	env -i A=1 "$mmemu" run --timeout 60 "$prog" "$@" > "$out_mmemu" 2>"$err_mmemu"; got=$?
+	if [ "$got" != "$want" ] || ! cmp -s "$out_native" "$out_mmemu"; then
+		echo "FAIL: $name $*: exit $got (native $want)"
+		diff "$out_native" "$out_mmemu" | head -10
+		head -5 "$err_mmemu"
+		fails=$((fails + 1))
+	else
+		pass=$((pass + 1))
+	fi
+}
+
+compare hello_asm64
+compare hello_asm32
+for flavour in "" -musl -i386; do
+	compare hello$flavour one two
+	compare brk_malloc$flavour
+	compare mmap_patterns$flavour
+	compare guard_segv$flavour
+	compare tls$flavour
+	compare stack_grow$flavour
+	compare touch_pages$flavour 16
+done
+compare hello-pie x
+
+echo "$pass passed, $fails failed"
+[ "$fails" = 0 ]

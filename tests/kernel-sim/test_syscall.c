@@ -1,0 +1,429 @@
+/*
+ * The x86-64 system calls on files, driven without a CPU: arguments are written into
+ * guest memory, a struct pt_regs is filled as the SYSCALL entry fills it, do_syscall_64
+ * runs, and the test checks rax and the effects on the host's files and in guest memory.
+ * Expected values come from Linux's documented behaviour and structure layouts
+ * (man 2 pages, include/uapi), never from the code under test.
+ */
+#define _GNU_SOURCE /* nftw */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <sys/stat.h>
+
+#include "kernel-sim/proc.h"
+#include "tests/kernel-sim/systest.h"
+
+#define O_RDWR_CREAT (G_O_RDWR | G_O_CREAT)
+
+static long open_at(struct st *s, const char *path, unsigned flags, unsigned mode)
+{
+	uint64_t p = ustr(s, 0, path);
+	return sys64(s, __NR_openat, (uint64_t)(int64_t)G_AT_FDCWD, p, flags, mode, 0, 0);
+}
+
+static void test_syscall_write_then_read_roundtrip_through_host_file(void **state)
+{
+	struct st *s = st_new();
+	char host[256];
+	snprintf(host, sizeof(host), "%s", st_path(s, "a.txt"));
+	long fd = open_at(s, host, O_RDWR_CREAT, 0644);
+	assert_int_equal(fd, 3); /* 0-2 are taken */
+	uint64_t msg = uput(s, 4096, "hello, host", 11);
+	assert_int_equal(sys64(s, __NR_write, (uint64_t)fd, msg, 11, 0, 0, 0), 11);
+	/* The host sees the bytes. */
+	char buf[32] = {0};
+	int hfd = open(host, O_RDONLY);
+	assert_int_equal(read(hfd, buf, sizeof(buf)), 11);
+	close(hfd);
+	assert_string_equal(buf, "hello, host");
+	/* lseek back and read them into another user buffer. */
+	assert_int_equal(sys64(s, __NR_lseek, (uint64_t)fd, 7, 0 /* SEEK_SET */, 0, 0, 0), 7);
+	assert_int_equal(sys64(s, __NR_read, (uint64_t)fd, s->scratch + 8192, 100, 0, 0, 0), 4);
+	uget(s, s->scratch + 8192, buf, 4);
+	assert_memory_equal(buf, "host", 4);
+	/* pread does not move the offset. */
+	assert_int_equal(sys64(s, __NR_pread64, (uint64_t)fd, s->scratch + 8192, 5, 0, 0, 0), 5);
+	uget(s, s->scratch + 8192, buf, 5);
+	assert_memory_equal(buf, "hello", 5);
+	assert_int_equal(sys64(s, __NR_lseek, (uint64_t)fd, 0, 1 /* SEEK_CUR */, 0, 0, 0), 11);
+	assert_int_equal(sys64(s, __NR_close, (uint64_t)fd, 0, 0, 0, 0, 0), 0);
+	assert_int_equal(sys64(s, __NR_close, (uint64_t)fd, 0, 0, 0, 0, 0), -EBADF);
+	st_free(s);
+}
+
+static void test_syscall_bad_pointers_give_efault(void **state)
+{
+	struct st *s = st_new();
+	const uint64_t hole = 0x1000; /* below mmap_min_addr: never mapped */
+	long fd = open_at(s, st_path(s, "f"), O_RDWR_CREAT, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(sys64(s, __NR_write, (uint64_t)fd, hole, 10, 0, 0, 0), -EFAULT);
+	assert_int_equal(sys64(s, __NR_write, (uint64_t)fd, s->scratch, 3, 0, 0, 0), 3);
+	assert_int_equal(sys64(s, __NR_lseek, (uint64_t)fd, 0, 0, 0, 0, 0), 0);
+	assert_int_equal(sys64(s, __NR_read, (uint64_t)fd, hole, 3, 0, 0, 0), -EFAULT);
+	/* The failed read gave the bytes back: the offset did not move. */
+	assert_int_equal(sys64(s, __NR_lseek, (uint64_t)fd, 0, 1, 0, 0, 0), 0);
+	assert_int_equal(sys64(s, __NR_openat, (uint64_t)(int64_t)G_AT_FDCWD, hole, 0, 0, 0, 0),
+			 -EFAULT);
+	assert_int_equal(sys64(s, __NR_uname, hole, 0, 0, 0, 0, 0), -EFAULT);
+	assert_int_equal(sys64(s, __NR_clock_gettime, 1, 0xffff800000000000ULL, 0, 0, 0, 0),
+			 -EFAULT);
+	/* A kernel address is refused without a fault. */
+	assert_int_equal(sys64(s, __NR_fstat, (uint64_t)fd, 0xffff888000000000ULL, 0, 0, 0, 0),
+			 -EFAULT);
+	st_free(s);
+}
+
+static void test_syscall_unknown_number_enosys_reported_once(void **state)
+{
+	struct st *s = st_new();
+	assert_int_equal(sys64(s, __NR_io_setup, 0, 0, 0, 0, 0, 0), -ENOSYS);
+	assert_int_equal(sys64(s, __NR_io_setup, 0, 0, 0, 0, 0, 0), -ENOSYS);
+	assert_int_equal(sys64(s, 100000, 0, 0, 0, 0, 0, 0), -ENOSYS);
+	assert_int_equal(s->k->nr_unknown_syscalls, 3);
+	struct seq_file m;
+	seq_init(&m);
+	dmesg_show(&m, s->k);
+	const char *first = strstr(m.buf, "mmemu: unknown system call io_setup (206)");
+	assert_non_null(first);
+	assert_null(strstr(first + strlen("mmemu: unknown system call io_setup"), "io_setup"));
+	seq_release(&m);
+	st_free(s);
+}
+
+static void test_syscall_root_confines_dotdot_and_symlinks(void **state)
+{
+	struct st *s = st_new();
+	char root[256], buf[64];
+	snprintf(root, sizeof(root), "%s/root", s->dir);
+	assert_int_equal(mkdir(root, 0755), 0);
+	host_write_file(st_path(s, "secret.txt"), "secret", 6);
+	host_write_file(st_path(s, "root/inside.txt"), "inside", 6);
+	assert_int_equal(symlink("../secret.txt", st_path(s, "root/up")), 0);
+	assert_int_equal(symlink("/inside.txt", st_path(s, "root/abs")), 0);
+	assert_int_equal(symlink("/../../../secret.txt", st_path(s, "root/esc")), 0);
+	assert_int_equal(symlink("..", st_path(s, "root/dotdot")), 0);
+	/* A task whose root is DIR. */
+	struct fs_struct *fs = fs_alloc(s->k, root, NULL);
+	fs_free(s->k, s->task->fs);
+	s->task->fs = fs;
+	assert_int_equal(open_at(s, "/../secret.txt", 0, 0), -ENOENT);
+	assert_int_equal(open_at(s, "../../secret.txt", 0, 0), -ENOENT);
+	assert_int_equal(open_at(s, "up", 0, 0), -ENOENT);
+	assert_int_equal(open_at(s, "esc", 0, 0), -ENOENT);
+	assert_int_equal(open_at(s, "dotdot/secret.txt", 0, 0), -ENOENT);
+	assert_int_equal(open_at(s, "dotdot/dotdot/inside.txt", 0, 0) >= 0, 1);
+	long fd = open_at(s, "abs", 0, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(sys64(s, __NR_read, (uint64_t)fd, s->scratch + 8192, 64, 0, 0, 0), 6);
+	uget(s, s->scratch + 8192, buf, 6);
+	assert_memory_equal(buf, "inside", 6);
+	/* getcwd shows the guest's path; readlink returns the target as stored. */
+	assert_int_equal(sys64(s, __NR_getcwd, s->scratch + 8192, 64, 0, 0, 0, 0), 2);
+	uget(s, s->scratch + 8192, buf, 2);
+	assert_string_equal(buf, "/");
+	uint64_t p = ustr(s, 0, "abs");
+	assert_int_equal(sys64(s, __NR_readlink, p, s->scratch + 8192, 64, 0, 0, 0), 11);
+	uget(s, s->scratch + 8192, buf, 11);
+	assert_memory_equal(buf, "/inside.txt", 11);
+	st_free(s);
+}
+
+static void test_syscall_newfstatat_and_statx_fill_linux_layout(void **state)
+{
+	struct st *s = st_new();
+	char data[1234];
+	struct stat hst;
+	memset(data, 'x', sizeof(data));
+	host_write_file(st_path(s, "sized"), data, sizeof(data));
+	assert_int_equal(stat(st_path(s, "sized"), &hst), 0);
+	uint64_t p = ustr(s, 0, st_path(s, "sized"));
+	uint64_t buf = s->scratch + 8192;
+	assert_int_equal(sys64(s, __NR_newfstatat, (uint64_t)(int64_t)G_AT_FDCWD, p, buf, 0, 0, 0), 0);
+	/* struct stat (x86-64): st_ino at 8, st_nlink at 16, st_mode at 24, st_size at 48,
+	 * st_mtime at 88. */
+	assert_int_equal(uget64(s, buf + 8), hst.st_ino);
+	assert_int_equal(uget64(s, buf + 16), 1);
+	assert_int_equal(uget32(s, buf + 24), hst.st_mode);
+	assert_true(S_ISREG(uget32(s, buf + 24)));
+	assert_int_equal(uget64(s, buf + 48), 1234);
+	assert_int_equal(uget64(s, buf + 88), (uint64_t)hst.st_mtim.tv_sec);
+	/* statx: stx_mask at 0, stx_mode at 28, stx_ino at 32, stx_size at 40. */
+	assert_int_equal(sys64(s, __NR_statx, (uint64_t)(int64_t)G_AT_FDCWD, p, 0, 0x7ff, buf, 0), 0);
+	assert_int_equal(uget32(s, buf) & 0x7ff, 0x7ff);
+	uint16_t mode;
+	uget(s, buf + 28, &mode, 2);
+	assert_int_equal(mode, hst.st_mode);
+	assert_int_equal(uget64(s, buf + 32), hst.st_ino);
+	assert_int_equal(uget64(s, buf + 40), 1234);
+	/* fstat through an fd, and AT_EMPTY_PATH on it. */
+	long fd = open_at(s, st_path(s, "sized"), 0, 0);
+	assert_int_equal(sys64(s, __NR_fstat, (uint64_t)fd, buf, 0, 0, 0, 0), 0);
+	assert_int_equal(uget64(s, buf + 48), 1234);
+	uint64_t empty = ustr(s, 100, "");
+	assert_int_equal(sys64(s, __NR_newfstatat, (uint64_t)fd, empty, buf, G_AT_EMPTY_PATH, 0, 0), 0);
+	assert_int_equal(uget64(s, buf + 8), hst.st_ino);
+	assert_int_equal(sys64(s, __NR_newfstatat, (uint64_t)fd, empty, buf, 0, 0, 0), -ENOENT);
+	uint64_t missing = ustr(s, 200, st_path(s, "missing"));
+	assert_int_equal(sys64(s, __NR_stat, missing, buf, 0, 0, 0, 0), -ENOENT);
+	st_free(s);
+}
+
+/* Names in a getdents64 buffer (struct linux_dirent64: d_reclen at 16, d_name at 19). */
+static int dirent_has(const uint8_t *b, long n, const char *name)
+{
+	for (long off = 0; off < n;) {
+		uint16_t reclen;
+		memcpy(&reclen, b + off + 16, 2);
+		if (!strcmp((const char *)b + off + 19, name))
+			return 1;
+		off += reclen;
+	}
+	return 0;
+}
+
+static void test_syscall_getdents64_lists_directory(void **state)
+{
+	struct st *s = st_new();
+	uint8_t buf[4096];
+	host_write_file(st_path(s, "one"), "1", 1);
+	host_write_file(st_path(s, "two"), "2", 1);
+	long fd = open_at(s, s->dir, G_O_DIRECTORY, 0);
+	assert_true(fd >= 0);
+	long n = sys64(s, __NR_getdents64, (uint64_t)fd, s->scratch + 8192, sizeof(buf), 0, 0, 0);
+	assert_true(n > 0);
+	uget(s, s->scratch + 8192, buf, (size_t)n);
+	assert_true(dirent_has(buf, n, "one"));
+	assert_true(dirent_has(buf, n, "two"));
+	assert_true(dirent_has(buf, n, ".."));
+	assert_int_equal(sys64(s, __NR_getdents64, (uint64_t)fd, s->scratch + 8192, sizeof(buf), 0, 0, 0), 0);
+	/* openat relative to the directory fd. */
+	uint64_t p = ustr(s, 0, "one");
+	assert_true(sys64(s, __NR_openat, (uint64_t)fd, p, 0, 0, 0, 0) >= 0);
+	long file = open_at(s, st_path(s, "one"), 0, 0);
+	assert_int_equal(sys64(s, __NR_getdents64, (uint64_t)file, s->scratch, 4096, 0, 0, 0), -ENOTDIR);
+	st_free(s);
+}
+
+static void test_syscall_pipe_carries_bytes_and_reports_eof_and_epipe(void **state)
+{
+	struct st *s = st_new();
+	int fds[2];
+	assert_int_equal(sys64(s, __NR_pipe2, s->scratch, G_O_CLOEXEC, 0, 0, 0, 0), 0);
+	uget(s, s->scratch, fds, sizeof(fds));
+	assert_int_equal(fds[0], 3);
+	assert_int_equal(fds[1], 4);
+	uint64_t msg = uput(s, 100, "abc", 3);
+	assert_int_equal(sys64(s, __NR_write, (uint64_t)fds[1], msg, 3, 0, 0, 0), 3);
+	assert_int_equal(sys64(s, __NR_read, (uint64_t)fds[0], s->scratch + 200, 10, 0, 0, 0), 3);
+	char got[3];
+	uget(s, s->scratch + 200, got, 3);
+	assert_memory_equal(got, "abc", 3);
+	/* Empty with a writer: a single task would wait forever; it gets -EAGAIN. */
+	assert_int_equal(sys64(s, __NR_read, (uint64_t)fds[0], s->scratch + 200, 10, 0, 0, 0), -EAGAIN);
+	assert_int_equal(sys64(s, __NR_fcntl, (uint64_t)fds[0], 1 /* F_GETFD */, 0, 0, 0, 0), 1);
+	assert_int_equal(sys64(s, __NR_lseek, (uint64_t)fds[0], 0, 0, 0, 0, 0), -ESPIPE);
+	assert_int_equal(sys64(s, __NR_close, (uint64_t)fds[1], 0, 0, 0, 0, 0), 0);
+	assert_int_equal(sys64(s, __NR_read, (uint64_t)fds[0], s->scratch + 200, 10, 0, 0, 0), 0);
+	/* Writing with no reader: -EPIPE and SIGPIPE. */
+	assert_int_equal(sys64(s, __NR_pipe, s->scratch, 0, 0, 0, 0, 0), 0);
+	uget(s, s->scratch, fds, sizeof(fds));
+	assert_int_equal(sys64(s, __NR_close, (uint64_t)fds[0], 0, 0, 0, 0, 0), 0);
+	assert_int_equal(sys64(s, __NR_write, (uint64_t)fds[1], msg, 3, 0, 0, 0), -EPIPE);
+	assert_true(s->task->signal->pending & ksigmask(SIGPIPE));
+	st_free(s);
+}
+
+static void test_syscall_dup_and_fcntl_share_the_description(void **state)
+{
+	struct st *s = st_new();
+	long fd = open_at(s, st_path(s, "d"), O_RDWR_CREAT | G_O_CLOEXEC, 0600);
+	assert_int_equal(sys64(s, __NR_fcntl, (uint64_t)fd, 1 /* F_GETFD */, 0, 0, 0, 0), 1);
+	/* x86-64 reports O_LARGEFILE in F_GETFL. */
+	assert_int_equal(sys64(s, __NR_fcntl, (uint64_t)fd, 3 /* F_GETFL */, 0, 0, 0, 0),
+			 G_O_RDWR | G_O_LARGEFILE);
+	long d = sys64(s, __NR_dup, (uint64_t)fd, 0, 0, 0, 0, 0);
+	assert_int_equal(d, fd + 1);
+	assert_int_equal(sys64(s, __NR_fcntl, (uint64_t)d, 1, 0, 0, 0, 0), 0);
+	assert_int_equal(sys64(s, __NR_dup2, (uint64_t)fd, 10, 0, 0, 0, 0), 10);
+	assert_int_equal(sys64(s, __NR_dup3, (uint64_t)fd, (uint64_t)fd, 0, 0, 0, 0), -EINVAL);
+	assert_int_equal(sys64(s, __NR_dup3, (uint64_t)fd, 11, G_O_CLOEXEC, 0, 0, 0), 11);
+	assert_int_equal(sys64(s, __NR_fcntl, 11, 1, 0, 0, 0, 0), 1);
+	assert_int_equal(sys64(s, __NR_fcntl, (uint64_t)fd, 1030 /* F_DUPFD_CLOEXEC */, 20, 0, 0, 0), 20);
+	assert_int_equal(sys64(s, __NR_fcntl, 20, 1, 0, 0, 0, 0), 1);
+	/* A write through one fd moves the offset seen through the others. */
+	uint64_t msg = uput(s, 100, "xyz", 3);
+	assert_int_equal(sys64(s, __NR_write, 10, msg, 3, 0, 0, 0), 3);
+	assert_int_equal(sys64(s, __NR_lseek, (uint64_t)d, 0, 1, 0, 0, 0), 3);
+	/* ioctl on a regular file: not a terminal. */
+	assert_int_equal(sys64(s, __NR_ioctl, (uint64_t)fd, 0x5401 /* TCGETS */, s->scratch, 0, 0, 0),
+			 -ENOTTY);
+	assert_int_equal(sys64(s, __NR_ioctl, (uint64_t)fd, 0x5413 /* TIOCGWINSZ */, s->scratch, 0, 0, 0),
+			 -ENOTTY);
+	assert_int_equal(sys64(s, __NR_dup, 99, 0, 0, 0, 0, 0), -EBADF);
+	st_free(s);
+}
+
+static void test_syscall_file_mmap_shares_cache_with_write(void **state)
+{
+	struct st *s = st_new();
+	static char data[8192];
+	char got[4];
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (char)('a' + i % 26);
+	host_write_file(st_path(s, "m"), data, sizeof(data));
+	long fd = open_at(s, st_path(s, "m"), G_O_RDWR, 0);
+	long addr = sys64(s, __NR_mmap, 0, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, (uint64_t)fd, 0);
+	assert_true(addr > 0 && !(addr & 0xfff));
+	struct vm_area_struct *vma = find_vma(s->task->mm, (unsigned long)addr);
+	assert_non_null(vma);
+	assert_int_equal(vma->vm_start, addr);
+	assert_non_null(vma->vm_file);
+	assert_string_equal(vma->vm_file->f_path, st_path(s, "m"));
+	uget(s, (uint64_t)addr + 27, got, 3);
+	assert_memory_equal(got, "bcd", 3);
+	/* pwrite reaches the mapped page; a store through the mapping reaches read(). */
+	uint64_t msg = uput(s, 100, "XYZ", 3);
+	assert_int_equal(sys64(s, __NR_pwrite64, (uint64_t)fd, msg, 3, 27, 0, 0), 3);
+	uget(s, (uint64_t)addr + 27, got, 3);
+	assert_memory_equal(got, "XYZ", 3);
+	assert_int_equal(copy_to_user(s->k, (uint64_t)addr + 4096, "QQ", 2), 0);
+	assert_int_equal(sys64(s, __NR_pread64, (uint64_t)fd, s->scratch + 200, 2, 4096, 0, 0), 2);
+	uget(s, s->scratch + 200, got, 2);
+	assert_memory_equal(got, "QQ", 2);
+	/* Mapping a pipe: no such device. */
+	assert_int_equal(sys64(s, __NR_pipe, s->scratch, 0, 0, 0, 0, 0), 0);
+	assert_int_equal(sys64(s, __NR_mmap, 0, 4096, PROT_READ, MAP_PRIVATE, uget32(s, s->scratch), 0),
+			 -ENODEV);
+	assert_int_equal(sys64(s, __NR_mmap, 0, 4096, PROT_READ, MAP_PRIVATE, 77, 0), -EBADF);
+	assert_int_equal(sys64(s, __NR_munmap, (uint64_t)addr, 8192, 0, 0, 0, 0), 0);
+	assert_null(find_vma_intersection(s->task->mm, (unsigned long)addr, (unsigned long)addr + 8192));
+	st_free(s);
+}
+
+/* Reads a whole /proc file through open/read/close into a host string. */
+static char *read_proc(struct st *s, const char *path)
+{
+	long fd = open_at(s, path, 0, 0);
+	assert_true(fd >= 0);
+	size_t cap = 1 << 16, len = 0;
+	char *out = calloc(1, cap + 1);
+	long n;
+	while ((n = sys64(s, __NR_read, (uint64_t)fd, s->scratch + 65536, 4000, 0, 0, 0)) > 0) {
+		assert_true(len + (size_t)n <= cap);
+		uget(s, s->scratch + 65536, out + len, (size_t)n);
+		len += (size_t)n;
+	}
+	assert_int_equal(n, 0);
+	assert_int_equal(sys64(s, __NR_close, (uint64_t)fd, 0, 0, 0, 0, 0), 0);
+	return out;
+}
+
+static void test_syscall_proc_self_maps_is_proc_pid_maps_show(void **state)
+{
+	struct st *s = st_new();
+	struct seq_file m;
+	assert_true(sys64(s, __NR_mmap, 0, 3 * 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+			  (uint64_t)-1, 0) > 0);
+	char *text = read_proc(s, "/proc/self/maps");
+	seq_init(&m);
+	proc_pid_maps_show(&m, s->k, s->task->mm);
+	assert_string_equal(text, m.buf);
+	free(text);
+	seq_release(&m);
+	/* The same file by pid. */
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/maps", s->task->pid);
+	text = read_proc(s, path);
+	assert_true(strlen(text) > 0);
+	free(text);
+	assert_int_equal(open_at(s, "/proc/99999/maps", 0, 0), -ENOENT);
+	assert_int_equal(open_at(s, "/proc/self/maps", G_O_RDWR, 0), -EACCES);
+	/* meminfo is meminfo_show's text. */
+	text = read_proc(s, "/proc/meminfo");
+	assert_non_null(strstr(text, "MemTotal:"));
+	free(text);
+	st_free(s);
+}
+
+static void test_syscall_proc_status_exe_and_lseek(void **state)
+{
+	struct st *s = st_new();
+	char buf[128], want[64];
+	assert_int_equal(task_set_exe_path(s->k, s->task, "/bin/prog"), 0);
+	char *status = read_proc(s, "/proc/self/status");
+	snprintf(want, sizeof(want), "\nPid:\t%d\n", s->task->pid);
+	assert_true(!strncmp(status, "Name:\tprog\nUmask:\t0022\nState:\tR (running)\n", 42));
+	assert_non_null(strstr(status, want));
+	assert_non_null(strstr(status, "\nVmRSS:\t"));
+	assert_non_null(strstr(status, "\nThreads:\t1\n"));
+	free(status);
+	uint64_t p = ustr(s, 0, "/proc/self/exe");
+	assert_int_equal(sys64(s, __NR_readlink, p, s->scratch + 4096, sizeof(buf), 0, 0, 0), 9);
+	uget(s, s->scratch + 4096, buf, 9);
+	assert_memory_equal(buf, "/bin/prog", 9);
+	/* A snapshot can be seeked and pread. */
+	long fd = open_at(s, "/proc/self/status", 0, 0);
+	assert_int_equal(sys64(s, __NR_lseek, (uint64_t)fd, 6, 0, 0, 0, 0), 6);
+	assert_int_equal(sys64(s, __NR_read, (uint64_t)fd, s->scratch + 4096, 4, 0, 0, 0), 4);
+	uget(s, s->scratch + 4096, buf, 4);
+	assert_memory_equal(buf, "prog", 4);
+	assert_int_equal(sys64(s, __NR_pread64, (uint64_t)fd, s->scratch + 4096, 5, 0, 0, 0), 5);
+	uget(s, s->scratch + 4096, buf, 5);
+	assert_memory_equal(buf, "Name:", 5);
+	st_free(s);
+}
+
+static void test_syscall_chdir_relative_paths_and_unlink(void **state)
+{
+	struct st *s = st_new();
+	char buf[256];
+	uint64_t d = ustr(s, 0, s->dir);
+	assert_int_equal(sys64(s, __NR_chdir, d, 0, 0, 0, 0, 0), 0);
+	long n = sys64(s, __NR_getcwd, s->scratch + 4096, sizeof(buf), 0, 0, 0, 0);
+	assert_int_equal(n, (long)strlen(s->dir) + 1);
+	uget(s, s->scratch + 4096, buf, (size_t)n);
+	assert_string_equal(buf, s->dir);
+	assert_int_equal(sys64(s, __NR_getcwd, s->scratch + 4096, 3, 0, 0, 0, 0), -ERANGE);
+	uint64_t sub = ustr(s, 400, "sub");
+	assert_int_equal(sys64(s, __NR_mkdir, sub, 0755, 0, 0, 0, 0), 0);
+	assert_int_equal(sys64(s, __NR_mkdir, sub, 0755, 0, 0, 0, 0), -EEXIST);
+	assert_true(open_at(s, "sub/../sub/f", O_RDWR_CREAT, 0600) >= 0);
+	assert_int_equal(access(st_path(s, "sub/f"), F_OK), 0);
+	uint64_t f = ustr(s, 200, "sub/f");
+	uint64_t g = ustr(s, 300, "g");
+	assert_int_equal(sys64(s, __NR_access, f, 4 /* R_OK */, 0, 0, 0, 0), 0);
+	assert_int_equal(sys64(s, __NR_rename, f, g, 0, 0, 0, 0), 0);
+	assert_int_equal(access(st_path(s, "g"), F_OK), 0);
+	assert_int_equal(sys64(s, __NR_unlink, g, 0, 0, 0, 0, 0), 0);
+	assert_int_equal(sys64(s, __NR_access, g, 0, 0, 0, 0, 0), -ENOENT);
+	assert_int_equal(sys64(s, __NR_rmdir, sub, 0, 0, 0, 0, 0), 0);
+	uint64_t file_as_dir = ustr(s, 0, "nonexistent/x");
+	assert_int_equal(sys64(s, __NR_chdir, file_as_dir, 0, 0, 0, 0, 0), -ENOENT);
+	st_free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_syscall_write_then_read_roundtrip_through_host_file),
+		cmocka_unit_test(test_syscall_bad_pointers_give_efault),
+		cmocka_unit_test(test_syscall_unknown_number_enosys_reported_once),
+		cmocka_unit_test(test_syscall_root_confines_dotdot_and_symlinks),
+		cmocka_unit_test(test_syscall_newfstatat_and_statx_fill_linux_layout),
+		cmocka_unit_test(test_syscall_getdents64_lists_directory),
+		cmocka_unit_test(test_syscall_pipe_carries_bytes_and_reports_eof_and_epipe),
+		cmocka_unit_test(test_syscall_dup_and_fcntl_share_the_description),
+		cmocka_unit_test(test_syscall_file_mmap_shares_cache_with_write),
+		cmocka_unit_test(test_syscall_proc_self_maps_is_proc_pid_maps_show),
+		cmocka_unit_test(test_syscall_proc_status_exe_and_lseek),
+		cmocka_unit_test(test_syscall_chdir_relative_paths_and_unlink),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
