@@ -4,8 +4,8 @@
  * IRET, HLT).
  *
  * Near transfers check the target before anything is written: the CS limit outside
- * 64-bit mode, canonicality in 64-bit mode (#GP(0) at the branch, RIP unchanged). Far transfers load CS
- * through the segmentation unit (mmu/seg.h), which applies the privilege rules; call gates
+ * 64-bit mode, canonicality in 64-bit mode (#GP(0) at the branch, RIP unchanged). Far transfers
+ * load CS through the segmentation unit (mmu/seg.h), which applies the privilege rules; call gates
  * and task switches are not modelled and raise #GP(selector).
  */
 #include "cpu/alu_fast.h"
@@ -137,8 +137,7 @@ static bool far_load(struct cpu *cpu, uint16_t sel, uint64_t target, unsigned op
 }
 
 /* The far pointer of EA/9A (ptr16:16/32) or of a memory m16:16/32/64 operand. */
-static bool far_pointer(struct cpu *cpu, const struct x86_instr *in, uint16_t *sel,
-			uint64_t *off)
+static bool far_pointer(struct cpu *cpu, const struct x86_instr *in, uint16_t *sel, uint64_t *off)
 {
 	uint64_t s;
 	if (in->mod != 3 && (in->flags & X86_INSN_MODRM)) {

@@ -33,18 +33,18 @@
 #define ICACHE_SIZE (1u << ICACHE_BITS) /* entries; >= 4096 so a page is one index run */
 
 struct icache_entry {
-	uint64_t tag;          /* pa << 3 | mode / 16; 0 when empty */
-	cpu_exec_fn fn;        /* the handler, NULL: #UD */
-	struct x86_instr in;   /* the decoded instruction */
+	uint64_t tag;	     /* pa << 3 | mode / 16; 0 when empty */
+	cpu_exec_fn fn;	     /* the handler, NULL: #UD */
+	struct x86_instr in; /* the decoded instruction */
 };
 
 struct icache {
 	struct icache_entry e[ICACHE_SIZE]; /* direct-mapped by physical address */
-	struct icache_entry uncached; /* the last decoding that could not be cached */
-	uint8_t *code_pages;   /* bit per 4K page of guest RAM: has cached decodings */
-	uint64_t nr_pages;     /* pages the bitmap covers */
-	const uint8_t *ram;    /* guest RAM base, to turn host pointers into physical */
-	uint64_t misses;       /* decodings made */
+	struct icache_entry uncached;	    /* the last decoding that could not be cached */
+	uint8_t *code_pages;		    /* bit per 4K page of guest RAM: has cached decodings */
+	uint64_t nr_pages;		    /* pages the bitmap covers */
+	const uint8_t *ram;	/* guest RAM base, to turn host pointers into physical */
+	uint64_t misses;	/* decodings made */
 	uint64_t invalidations; /* pages dropped because of writes */
 };
 

@@ -24,9 +24,21 @@ static uint64_t rnd(uint64_t *s)
 static bool architectural(uint8_t v)
 {
 	switch (v) {
-	case X86_VEC_DE: case X86_VEC_DB: case X86_VEC_BP: case X86_VEC_OF: case X86_VEC_BR:
-	case X86_VEC_UD: case X86_VEC_NM: case X86_VEC_TS: case X86_VEC_NP: case X86_VEC_SS:
-	case X86_VEC_GP: case X86_VEC_PF: case X86_VEC_MF: case X86_VEC_AC: case X86_VEC_XM:
+	case X86_VEC_DE:
+	case X86_VEC_DB:
+	case X86_VEC_BP:
+	case X86_VEC_OF:
+	case X86_VEC_BR:
+	case X86_VEC_UD:
+	case X86_VEC_NM:
+	case X86_VEC_TS:
+	case X86_VEC_NP:
+	case X86_VEC_SS:
+	case X86_VEC_GP:
+	case X86_VEC_PF:
+	case X86_VEC_MF:
+	case X86_VEC_AC:
+	case X86_VEC_XM:
 		return true;
 	default:
 		return v >= 32; /* INT n */
@@ -85,8 +97,8 @@ static void run_user(bool compat, uint64_t seed)
 		check_outcome(&e, cpu_run(&e.cpu, BUDGET), stats);
 		assert_int_equal(e.m.cpl, 3); /* nothing a user program runs raises its privilege */
 	}
-	fprintf(stderr, "robust %s: %u faults, %u budget, %u other\n",
-		compat ? "compat" : "64-bit", stats[CPU_EXIT_FAULT], stats[CPU_EXIT_LIMIT],
+	fprintf(stderr, "robust %s: %u faults, %u budget, %u other\n", compat ? "compat" : "64-bit",
+		stats[CPU_EXIT_FAULT], stats[CPU_EXIT_LIMIT],
 		CASES_USER - stats[CPU_EXIT_FAULT] - stats[CPU_EXIT_LIMIT]);
 	env_destroy(&e);
 }
@@ -126,9 +138,9 @@ static void test_robust_random_code_kernel_only_architectural_outcomes(void **st
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_robust_random_code_user_64_only_architectural_faults),
-		cmocka_unit_test(test_robust_random_code_user_compat_only_architectural_faults),
-		cmocka_unit_test(test_robust_random_code_kernel_only_architectural_outcomes),
+	    cmocka_unit_test(test_robust_random_code_user_64_only_architectural_faults),
+	    cmocka_unit_test(test_robust_random_code_user_compat_only_architectural_faults),
+	    cmocka_unit_test(test_robust_random_code_kernel_only_architectural_outcomes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
