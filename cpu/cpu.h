@@ -312,8 +312,11 @@ static inline uint64_t cpu_tsc(const struct cpu *cpu)
 	return cpu->icount + (uint64_t)cpu->tsc_offset;
 }
 
-/* Drops cached decodings of instructions in guest physical [pa, pa+len): the kernel calls
- * this after writing code pages behind the CPU's back (bus writes, DMA). */
+/* Drops cached decodings of instructions in guest physical [pa, pa+len). Writes the CPU
+ * does itself need no call; writes behind its back (the kernel filling or reusing a frame
+ * through the bus or a host pointer, DMA) do, or a reused frame may run stale decodings.
+ * A page without cached code costs one bit test, so the kernel can call it for every
+ * frame it frees or fills. */
 void cpu_icache_invalidate_phys(struct cpu *cpu, uint64_t pa, uint64_t len);
 /* Drops every cached decoding. */
 void cpu_icache_flush(struct cpu *cpu);

@@ -524,9 +524,15 @@ enum cpu_exit cpu_run(struct cpu *cpu, uint64_t max_insns)
 
 void cpu_icache_invalidate_phys(struct cpu *cpu, uint64_t pa, uint64_t len)
 {
-	for (uint64_t p = pa & ~0xfffULL; p < pa + len && p >> 12 < cpu->icache->nr_pages;
-	     p += 4096)
-		icache_drop_page(cpu->icache, p);
+	struct icache *ic = cpu->icache;
+	uint64_t first = pa >> 12, last = (pa + len - 1) >> 12;
+	if (len == 0)
+		return;
+	/* Cheap for pages without cached code: the kernel may call this on every frame it
+	 * frees or fills. */
+	for (uint64_t p = first; p <= last && p < ic->nr_pages; p++)
+		if (icache_page_has_code(ic, p))
+			icache_drop_page(ic, p << 12);
 }
 
 void cpu_icache_flush(struct cpu *cpu)

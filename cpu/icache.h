@@ -78,13 +78,19 @@ struct icache_entry *icache_fill(struct icache *ic, uint64_t pa, unsigned mode,
 void icache_drop_page(struct icache *ic, uint64_t pa);
 void icache_drop_all(struct icache *ic);
 
+/* True when 4K page number page holds cached decodings. */
+static inline bool icache_page_has_code(const struct icache *ic, uint64_t page)
+{
+	return (ic->code_pages[page >> 3] >> (page & 7)) & 1;
+}
+
 /* The write hook: host points into guest RAM where a write is about to go. */
 static inline void icache_note_write(struct icache *ic, const struct phys_bus *bus,
 				     const uint8_t *host)
 {
 	uint64_t page = (uint64_t)(host - ic->ram) >> 12;
 	(void)bus;
-	if (__builtin_expect((ic->code_pages[page >> 3] >> (page & 7)) & 1, 0))
+	if (__builtin_expect(icache_page_has_code(ic, page), 0))
 		icache_drop_page(ic, page << 12);
 }
 
