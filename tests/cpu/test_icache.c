@@ -81,8 +81,8 @@ static void test_icache_store_through_alias_invalidates(void **state)
 	assert_int_equal(run_at(e, alias), 10); /* same physical code: no new decoding */
 	assert_int_equal(e->cpu.icache->misses, misses);
 	/* mov dword [alias + 1], 99; int3 -- run from the data page */
-	static const uint8_t store[] = {0xc7, 0x04, 0x25, 0x01, 0x00, 0x00, 0x30,
-					99,   0,    0,    0,    0xcc};
+	static const uint8_t store[] = {0xc7, 0x04, 0x25, 0x01, 0x00, 0x00,
+					0x30, 99,   0,	  0,	0,    0xcc};
 	memcpy(e->bus.ram + ENV_DATA_PA, store, sizeof(store));
 	cpu_icache_invalidate_phys(&e->cpu, ENV_DATA_PA, sizeof(store));
 	run_at(e, ENV_DATA);
@@ -122,11 +122,11 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_icache_second_run_hits),
-		T(test_icache_bus_write_needs_invalidate),
-		T(test_icache_store_through_alias_invalidates),
-		T(test_icache_page_crossing_instruction_not_cached),
-		T(test_icache_mode_is_part_of_key),
+	    T(test_icache_second_run_hits),
+	    T(test_icache_bus_write_needs_invalidate),
+	    T(test_icache_store_through_alias_invalidates),
+	    T(test_icache_page_crossing_instruction_not_cached),
+	    T(test_icache_mode_is_part_of_key),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
