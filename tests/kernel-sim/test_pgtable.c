@@ -108,7 +108,7 @@ static void test_pgtable_indexes_split_va_as_sdm_4level(void **state)
 
 static void check_direct_map(struct fixture *f, uint64_t pa)
 {
-	struct walk w;
+	struct walk w = {0};
 	uint64_t cr3 = cr3_of(&f->k, init_pgd(&f->k));
 	assert_true(sdm_walk(&f->bus, cr3, 0xffff888000000000ULL + pa, &w));
 	assert_int_equal(w.pa, pa);
@@ -127,7 +127,7 @@ static void test_pgtable_direct_map_translates_every_sampled_address(void **stat
 		check_direct_map(f, pa);
 	check_direct_map(f, ram - 1);
 	check_direct_map(f, 0);
-	struct walk w;
+	struct walk w = {0};
 	uint64_t cr3 = cr3_of(&f->k, init_pgd(&f->k));
 	assert_false(sdm_walk(&f->bus, cr3, 0xffff888000000000ULL + ram, &w));
 	assert_false(sdm_walk(&f->bus, cr3, 0xffff888000000000ULL - 4096, &w));
@@ -139,7 +139,7 @@ static void test_pgtable_direct_map_of_64m_uses_2m_pages(void **state)
 	struct fixture *f = *state;
 	uint64_t cr3 = cr3_of(&f->k, init_pgd(&f->k));
 	for (uint64_t pa = 0; pa < f->bus.ram_size; pa += 2 * MiB) {
-		struct walk w;
+		struct walk w = {0};
 		assert_true(sdm_walk(&f->bus, cr3, 0xffff888000000000ULL + pa, &w));
 		assert_int_equal(w.level, 2);
 	}
@@ -162,7 +162,7 @@ static void test_pgtable_direct_map_mixes_1g_2m_4k_pages(void **state)
 	uint64_t ram = GiB + 2 * MiB + 8192;
 	struct fixture *f = boot_machine(ram);
 	uint64_t cr3 = cr3_of(&f->k, init_pgd(&f->k));
-	struct walk w;
+	struct walk w = {0};
 	const struct {
 		uint64_t pa;
 		int level;
@@ -190,7 +190,7 @@ static void test_pgtable_lookup_address_agrees_with_sdm_walk(void **state)
 	pte_t *pte = lookup_address(&f->k, va, &level);
 	assert_non_null(pte);
 	assert_int_equal(level, PG_LEVEL_2M);
-	struct walk w;
+	struct walk w = {0};
 	assert_true(sdm_walk(&f->bus, cr3, va, &w));
 	assert_int_equal(pte_val(*pte), w.leaf);
 	/* an unmapped user address: the deepest entry reached is not present */
@@ -217,7 +217,7 @@ static void test_pgtable_pgd_alloc_copies_kernel_half_only(void **state)
 	assert_true(pgd_present(pgd[273]));
 	assert_true(pgd_present(pgd[402]));
 	/* the direct map translates through the new pgd as through init_pgd */
-	struct walk w;
+	struct walk w = {0};
 	assert_true(sdm_walk(&f->bus, cr3_of(&f->k, pgd), 0xffff888000000000ULL + 12345, &w));
 	assert_int_equal(w.pa, 12345);
 	pgd_free(&f->k, pgd);
@@ -249,7 +249,7 @@ static void test_pgtable_alloc_helpers_build_walkable_user_tables(void **state)
 	struct page *page = map_user_page(f, pgd, va);
 	/* a PDPT, a PD and a PT were needed */
 	assert_int_equal(global_node_page_state(k, NR_PAGETABLE), before + 3);
-	struct walk w;
+	struct walk w = {0};
 	assert_true(sdm_walk(&f->bus, cr3_of(k, pgd), va + 0x10, &w));
 	assert_int_equal(w.pa, page_to_phys(k, page) + 0x10);
 	assert_int_equal(w.level, 1);
@@ -287,7 +287,7 @@ static void test_pgtable_free_pgd_range_keeps_tables_reaching_outside(void **sta
 	/* [4 MiB, 6 MiB) covers the first PT wholly and nothing else */
 	free_pgd_range(k, pgd, 0x400000, 0x600000);
 	assert_int_equal(global_node_page_state(k, NR_PAGETABLE), before + 3);
-	struct walk w;
+	struct walk w = {0};
 	assert_false(sdm_walk(&f->bus, cr3_of(k, pgd), 0x400000, &w));
 	assert_true(sdm_walk(&f->bus, cr3_of(k, pgd), 0x600000, &w));
 	assert_int_equal(w.pa, page_to_phys(k, b));
@@ -324,7 +324,7 @@ static void test_pgtable_five_level_layout_builds_real_p4d(void **state)
 	struct page *page = map_user_page(f, pgd, va);
 	/* a PML4, a PDPT, a PD and a PT under the PML5 */
 	assert_int_equal(global_node_page_state(k, NR_PAGETABLE), before + 4);
-	struct walk w;
+	struct walk w = {0};
 	assert_true(sdm_walk_levels(&f->bus, cr3_of(k, pgd), va + 0x42, 5, &w));
 	assert_int_equal(w.pa, page_to_phys(k, page) + 0x42);
 	/* PML5 index is bits 56:48 */

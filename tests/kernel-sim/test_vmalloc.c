@@ -204,7 +204,7 @@ static void test_vmalloc_every_pte_present_with_page_kernel_flags(void **state)
 	assert_non_null(p);
 	uint64_t kva = vmalloc_kva(k, p);
 	for (int i = 0; i < PAGES; i++) {
-		struct walk w;
+		struct walk w = {0};
 		assert_true(sdm_walk(&f->bus, kernel_cr3(f), kva + i * PAGE_SIZE + 7, &w));
 		assert_int_equal(w.level, 1);
 		assert_int_equal(w.pa, page_to_phys(k, vmalloc_to_page(k, p + i * PAGE_SIZE)) + 7);
@@ -212,7 +212,7 @@ static void test_vmalloc_every_pte_present_with_page_kernel_flags(void **state)
 		assert_int_equal(w.leaf & ~E_ADDR, E_P | E_RW | E_A | E_D | E_G | E_XD);
 	}
 	/* the guard page after the area is not mapped, in the guest nor in the host */
-	struct walk w;
+	struct walk w = {0};
 	assert_false(sdm_walk(&f->bus, kernel_cr3(f), kva + PAGES * PAGE_SIZE, &w));
 	assert_null(vmalloc_to_page(k, p + PAGES * PAGE_SIZE));
 	assert_true(host_readable(p + PAGES * PAGE_SIZE - 1));
@@ -242,12 +242,12 @@ static void test_vmalloc_writes_through_pointer_land_in_guest_frames(void **stat
 		memcpy(&via_page, (uint8_t *)page_address(k, page) + (off & (PAGE_SIZE - 1)), 4);
 		assert_int_equal(via_page, (uint32_t)(i * 2654435761u));
 		/* through a hardware-style walk of the guest-visible address */
-		struct walk w;
+		struct walk w = {0};
 		assert_true(sdm_walk(&f->bus, kernel_cr3(f), kva + off, &w));
 		assert_int_equal(bus_load(&f->bus, w.pa, 4), (uint32_t)(i * 2654435761u));
 	}
 	/* a store through the physical frame is seen through the pointer */
-	struct walk w;
+	struct walk w = {0};
 	assert_true(sdm_walk(&f->bus, kernel_cr3(f), kva + PAGE_SIZE + 8, &w));
 	bus_store(&f->bus, w.pa, 0xfeedfaceu, 4);
 	assert_int_equal(p[PAGE_SIZE / 4 + 2], 0xfeedfaceu);
@@ -270,7 +270,7 @@ static void test_vfree_unmaps_and_frees_every_page(void **state)
 	assert_int_equal(vmalloc_nr_pages(k), PAGES);
 	vfree(k, p);
 	for (int i = 0; i < PAGES; i++) {
-		struct walk w;
+		struct walk w = {0};
 		assert_false(sdm_walk(&f->bus, kernel_cr3(f), kva + i * PAGE_SIZE, &w));
 		assert_false(PageVmalloc(pages[i]));
 		assert_int_equal(page_count(pages[i]), 0);
@@ -340,7 +340,7 @@ static void test_vmalloc_visible_from_pgd_made_before_it(void **state)
 	assert_non_null(pgd);
 	uint8_t *p = vmalloc(k, 2 * PAGE_SIZE);
 	assert_non_null(p);
-	struct walk w;
+	struct walk w = {0};
 	assert_true(sdm_walk(&f->bus, __pa(k, pgd), vmalloc_kva(k, p) + PAGE_SIZE, &w));
 	assert_int_equal(w.pa, page_to_phys(k, vmalloc_to_page(k, p + PAGE_SIZE)));
 	vfree(k, p);
