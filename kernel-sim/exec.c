@@ -10,6 +10,7 @@
 #include "kernel-sim/exec.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,7 +234,11 @@ static int load_elf_binary(struct kernel *k, struct task_struct *task,
 			   struct pt_regs *regs, char *err, size_t errlen)
 {
 	int r;
-	struct file *file = file_open_host(k, req->host_path, FMODE_READ | FMODE_EXEC, &r);
+	/* The file's name in maps is its canonical path, as Linux's d_path gives. */
+	char path[PATH_MAX];
+	if (!realpath(req->host_path, path))
+		snprintf(path, sizeof(path), "%s", req->host_path);
+	struct file *file = file_open_host(k, path, FMODE_READ | FMODE_EXEC, &r);
 	if (!file)
 		return fail(err, errlen, r, "%s: cannot open", req->filename);
 	task->abi32 = img->elf_class == 32;

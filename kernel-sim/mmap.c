@@ -500,7 +500,13 @@ static int do_brk_flags(struct kernel *k, struct mm_struct *mm, unsigned long ad
 	unsigned long npages = len >> PAGE_SHIFT;
 	if (!may_expand_vm(mm, flags, npages) || mm->map_count > k->vm->max_map_count)
 		return -ENOMEM;
-	if (!vma_merge_new(k, mm, addr, addr + len, flags, NULL, addr >> PAGE_SHIFT, NULL)) {
+	/* The heap grows its own VMA: Linux 6.x keeps it apart from the ELF bss below
+	 * start_brk (/proc/PID/maps shows both), so only a VMA of the heap itself extends. */
+	struct vm_area_struct *prev = NULL;
+	find_vma_prev(mm, addr, &prev);
+	bool may_merge = !prev || prev->vm_end != addr || prev->vm_start >= mm->start_brk;
+	if (!may_merge ||
+	    !vma_merge_new(k, mm, addr, addr + len, flags, NULL, addr >> PAGE_SHIFT, NULL)) {
 		struct vm_area_struct *vma =
 			new_vma(k, mm, NULL, addr, len, flags, addr >> PAGE_SHIFT);
 		if (!vma)
