@@ -480,6 +480,35 @@ static void test_syscall_exec_task_proc_auxv_and_cmdline(void **state)
 	ktest_shutdown(m);
 }
 
+/* /proc text is made when it is read, not when it is opened (Linux's seq_file), and a read
+ * at offset 0 makes it again. */
+static void test_syscall_proc_text_is_printed_at_read_time(void **state)
+{
+	struct st *s = st_new();
+	char text[8192], want[64];
+	long fd = open_at(s, "/proc/self/maps", 0, 0);
+	assert_true(fd >= 0);
+	long a = sys64(s, __NR_mmap, 0x500000000ULL, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+		       (uint64_t)-1, 0);
+	assert_int_equal(a, 0x500000000L);
+	snprintf(want, sizeof(want), "%lx-%lx r--p", a, a + (long)PG);
+	long n = sys64(s, __NR_read, (uint64_t)fd, s->scratch + 8192, sizeof(text) - 1, 0, 0, 0);
+	assert_true(n > 0);
+	uget(s, s->scratch + 8192, text, (size_t)n);
+	text[n] = '\0';
+	assert_non_null(strstr(text, want));
+	/* Unmapped after the first read: a read further on keeps the snapshot... */
+	assert_int_equal(sys64(s, __NR_munmap, (uint64_t)a, PG, 0, 0, 0, 0), 0);
+	assert_int_equal(sys64(s, __NR_pread64, (uint64_t)fd, s->scratch + 8192, 16, 1, 0, 0), 16);
+	/* ...and a read from offset 0 prints the file again. */
+	assert_int_equal(sys64(s, __NR_lseek, (uint64_t)fd, 0, 0, 0, 0, 0), 0);
+	n = sys64(s, __NR_read, (uint64_t)fd, s->scratch + 8192, sizeof(text) - 1, 0, 0, 0);
+	uget(s, s->scratch + 8192, text, (size_t)n);
+	text[n] = '\0';
+	assert_null(strstr(text, want));
+	st_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -494,6 +523,7 @@ int main(void)
 	    cmocka_unit_test(test_syscall_file_mmap_shares_cache_with_write),
 	    cmocka_unit_test(test_syscall_proc_self_maps_is_proc_pid_maps_show),
 	    cmocka_unit_test(test_syscall_proc_status_exe_and_lseek),
+	    cmocka_unit_test(test_syscall_proc_text_is_printed_at_read_time),
 	    cmocka_unit_test(test_syscall_chdir_relative_paths_and_unlink),
 	    cmocka_unit_test(test_syscall_exec_task_proc_auxv_and_cmdline),
 	};
