@@ -509,6 +509,76 @@ static void test_syscall_proc_text_is_printed_at_read_time(void **state)
 	st_free(s);
 }
 
+/* poll: pipes answer from their state, a bad fd is POLLNVAL, a timeout with nothing ready
+ * is spent on the virtual clock. struct pollfd: fd +0, events +4, revents +6. */
+static void test_syscall_poll_pipes_and_timeouts(void **state)
+{
+	struct st *s = st_new();
+	int fds[2];
+	assert_int_equal(sys64(s, __NR_pipe, s->scratch, 0, 0, 0, 0, 0), 0);
+	uget(s, s->scratch, fds, sizeof(fds));
+	const int16_t in = 0x001, out = 0x004, nval = 0x020;
+	int32_t pfd[6] = {fds[0], in, fds[1], out, 77, in};
+	uint64_t p = uput(s, 256, pfd, sizeof(pfd));
+	s->k->now_ns = 0;
+	/* Nothing to read yet: the write end is ready, fd 77 is invalid. */
+	assert_int_equal(sys64(s, __NR_poll, p, 3, 1000, 0, 0, 0), 2);
+	uget(s, p, pfd, sizeof(pfd));
+	assert_int_equal(pfd[1] >> 16, 0);
+	assert_int_equal(pfd[3] >> 16, out);
+	assert_int_equal(pfd[5] >> 16, nval);
+	/* Only the empty read end: the 1.5 s timeout runs on the virtual clock. */
+	assert_int_equal(sys64(s, __NR_poll, p, 1, 1500, 0, 0, 0), 0);
+	assert_int_equal(s->k->now_ns, 1500000000ULL);
+	/* Nothing could ever wake it: -EINTR instead of hanging. */
+	assert_int_equal(sys64(s, __NR_poll, p, 1, (uint64_t)-1, 0, 0, 0), -EINTR);
+	uint64_t msg = uput(s, 512, "x", 1);
+	assert_int_equal(sys64(s, __NR_write, (uint64_t)fds[1], msg, 1, 0, 0, 0), 1);
+	assert_int_equal(sys64(s, __NR_poll, p, 1, 0, 0, 0, 0), 1);
+	uget(s, p, pfd, 8);
+	assert_int_equal(pfd[1] >> 16, in);
+	/* ppoll with a zero timespec does not wait. */
+	const int64_t zero[2] = {0, 0};
+	uint64_t tsp = uput(s, 1024, zero, sizeof(zero));
+	assert_int_equal(sys64(s, __NR_ppoll, p, 1, tsp, 0, 8, 0), 1);
+	st_free(s);
+}
+
+/* link, chown to the task's own ids, truncate, and utimensat with "now" = virtual time. */
+static void test_syscall_link_truncate_chown_utimensat(void **state)
+{
+	struct st *s = st_new();
+	struct stat hst;
+	host_write_file(st_path(s, "orig"), "0123456789", 10);
+	uint64_t orig = ustr(s, 0, st_path(s, "orig"));
+	uint64_t alias = ustr(s, 512, st_path(s, "alias"));
+	assert_int_equal(sys64(s, __NR_link, orig, alias, 0, 0, 0, 0), 0);
+	assert_int_equal(stat(st_path(s, "orig"), &hst), 0);
+	assert_int_equal(hst.st_nlink, 2);
+	assert_int_equal(sys64(s, __NR_truncate, alias, 4, 0, 0, 0, 0), 0);
+	assert_int_equal(stat(st_path(s, "orig"), &hst), 0);
+	assert_int_equal(hst.st_size, 4);
+	assert_int_equal(sys64(s, __NR_chown, orig, (uint32_t)-1, (uint32_t)-1, 0, 0, 0), 0);
+	s->k->now_ns = 5ULL * 1000000000ULL;
+	assert_int_equal(sys64(s, __NR_utimensat, (uint64_t)(int64_t)G_AT_FDCWD, orig, 0, 0, 0, 0),
+			 0);
+	assert_int_equal(stat(st_path(s, "orig"), &hst), 0);
+	assert_int_equal(hst.st_mtim.tv_sec, 1704067200 + 5);
+	/* Explicit times, with UTIME_OMIT keeping the modification time. */
+	const int64_t times[4] = {1000, 0, 0, (1L << 30) - 2};
+	uint64_t tp = uput(s, 1024, times, sizeof(times));
+	assert_int_equal(sys64(s, __NR_utimensat, (uint64_t)(int64_t)G_AT_FDCWD, orig, tp, 0, 0, 0),
+			 0);
+	assert_int_equal(stat(st_path(s, "orig"), &hst), 0);
+	assert_int_equal(hst.st_atim.tv_sec, 1000);
+	assert_int_equal(hst.st_mtim.tv_sec, 1704067200 + 5);
+	const int64_t bad[4] = {0, -5, 0, 0};
+	tp = uput(s, 1024, bad, sizeof(bad));
+	assert_int_equal(sys64(s, __NR_utimensat, (uint64_t)(int64_t)G_AT_FDCWD, orig, tp, 0, 0, 0),
+			 -EINVAL);
+	st_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -524,6 +594,8 @@ int main(void)
 	    cmocka_unit_test(test_syscall_proc_self_maps_is_proc_pid_maps_show),
 	    cmocka_unit_test(test_syscall_proc_status_exe_and_lseek),
 	    cmocka_unit_test(test_syscall_proc_text_is_printed_at_read_time),
+	    cmocka_unit_test(test_syscall_poll_pipes_and_timeouts),
+	    cmocka_unit_test(test_syscall_link_truncate_chown_utimensat),
 	    cmocka_unit_test(test_syscall_chdir_relative_paths_and_unlink),
 	    cmocka_unit_test(test_syscall_exec_task_proc_auxv_and_cmdline),
 	};
