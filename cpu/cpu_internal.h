@@ -41,8 +41,8 @@ void exec_stack_register(struct cpu_ops *ops, struct cpu_features *feat);
 void exec_system_register(struct cpu_ops *ops, struct cpu_features *feat);
 void exec_seg_register(struct cpu_ops *ops, struct cpu_features *feat);
 
-/* -d in_asm: logs the instruction of len bytes at linear la (cpu/disas.c). */
-void cpu_log_insn(struct cpu *cpu, uint64_t la, const uint8_t *bytes, unsigned len);
+/* -d in_asm: logs the decoded instruction in (bytes at linear la) (cpu/disas.c). */
+void cpu_log_insn(struct cpu *cpu, uint64_t la, const uint8_t *bytes, const struct x86_instr *in);
 /* Releases the Capstone handles. */
 void cpu_disas_close(struct cpu *cpu);
 
