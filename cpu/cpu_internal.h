@@ -182,9 +182,7 @@ static inline bool cpu_write_la(struct cpu *cpu, uint64_t la, unsigned size, uin
 	struct mmu *m = cpu->mmu;
 	struct tlb_fast_entry *fe = mmu_fast_lookup(m, la, size, flags | MMU_WRITE);
 	if (likely(fe != NULL)) {
-		uint8_t *host = (uint8_t *)(uintptr_t)(la + fe->addend);
-		icache_note_write(cpu->icache, m->bus, host);
-		memcpy(host, &val, size);
+		memcpy((void *)(uintptr_t)(la + fe->addend), &val, size);
 		return true;
 	}
 	return cpu_write_la_slow(cpu, la, size, val, flags);
