@@ -270,13 +270,35 @@ static void test_syscall_strace_prints_open_and_write_lines(void **state)
 
 /* ---- i386 ---- */
 
+/* Linux's uname reports the kernel's machine, x86_64, to i386 programs too; only the
+ * PER_LINUX32 persona (0x0008, setarch i686) says i686. personality(0xffffffff) asks. */
+static void test_syscall32_uname_machine_follows_personality(void **state)
+{
+	struct st *s = st_new_abi(true);
+	char u[6][65];
+	assert_int_equal(sys32(s, __NR_ia32_personality, 0xffffffff, 0, 0, 0, 0, 0), 0);
+	assert_int_equal(sys32(s, __NR_ia32_uname, (uint32_t)s->scratch, 0, 0, 0, 0, 0), 0);
+	uget(s, s->scratch, u, sizeof(u));
+	assert_string_equal(u[4], "x86_64");
+	assert_int_equal(sys32(s, __NR_ia32_personality, 0x0040008, 0, 0, 0, 0, 0), 0);
+	assert_int_equal(sys32(s, __NR_ia32_personality, 0xffffffff, 0, 0, 0, 0, 0), 0x0040008);
+	assert_int_equal(sys32(s, __NR_ia32_uname, (uint32_t)s->scratch, 0, 0, 0, 0, 0), 0);
+	uget(s, s->scratch, u, sizeof(u));
+	assert_string_equal(u[4], "i686");
+	assert_int_equal(sys32(s, __NR_ia32_personality, 0, 0, 0, 0, 0, 0), 0x0040008);
+	assert_int_equal(sys32(s, __NR_ia32_uname, (uint32_t)s->scratch, 0, 0, 0, 0, 0), 0);
+	uget(s, s->scratch, u, sizeof(u));
+	assert_string_equal(u[4], "x86_64");
+	st_free(s);
+}
+
 static void test_syscall32_int80_uses_i386_numbers_and_layouts(void **state)
 {
 	struct st *s = st_new_abi(true);
 	char u[6][65];
 	assert_int_equal(sys32(s, __NR_ia32_uname, (uint32_t)s->scratch, 0, 0, 0, 0, 0), 0);
 	uget(s, s->scratch, u, sizeof(u));
-	assert_string_equal(u[4], "i686");
+	assert_string_equal(u[4], "x86_64"); /* an i386 program on x86-64 Linux: see below */
 	assert_int_equal(sys32(s, __NR_ia32_getpid, 0, 0, 0, 0, 0, 0), s->task->pid);
 	/* mmap2's offset counts pages; the result is below 4 GiB (the fixed scratch is). */
 	long a = sys32(s, __NR_ia32_mmap2, SCRATCH32 + 0x200000, 2 * PG, PROT_READ | PROT_WRITE,
@@ -409,6 +431,7 @@ int main(void)
 	    cmocka_unit_test(test_syscall_getrandom_follows_the_seed),
 	    cmocka_unit_test(test_syscall_clocks_read_virtual_time_and_sleep_advances_it),
 	    cmocka_unit_test(test_syscall_uname_and_ids),
+	    cmocka_unit_test(test_syscall32_uname_machine_follows_personality),
 	    cmocka_unit_test(test_syscall_prlimit64_reaches_the_mm),
 	    cmocka_unit_test(test_syscall_arch_prctl_and_rseq),
 	    cmocka_unit_test(test_syscall_strace_prints_each_call),
