@@ -46,5 +46,27 @@ compare hello-pie x
 compare self_maps
 compare self_maps-i386
 
+# Page faults: the guest's own getrusage counts, natively and under mmemu, must agree within
+# 10 % (or 3 faults): the faults of the touch loop, and all of the process's faults.
+within() { # a b: |a - b| <= max(3, b / 10)
+	d=$(( $1 > $2 ? $1 - $2 : $2 - $1 )); tol=$(( $2 / 10 > 3 ? $2 / 10 : 3 ))
+	[ "$d" -le "$tol" ]
+}
+for flavour in "" -musl -i386; do
+	prog=$guests/touch_pages$flavour
+	setarch -R env -i A=1 "$prog" 16 2>"$out_native" >/dev/null
+	env -i A=1 "$mmemu" run "$prog" 16 2>"$out_mmemu" >/dev/null
+	for what in minflt total; do
+		n=$(grep "^$what" "$out_native" | grep -o '[0-9]*' | head -1)
+		m=$(grep "^$what" "$out_mmemu" | grep -o '[0-9]*' | head -1)
+		if [ -n "$n" ] && [ -n "$m" ] && within "$m" "$n"; then
+			pass=$((pass + 1))
+		else
+			echo "FAIL: touch_pages$flavour $what faults: mmemu '$m', native '$n'"
+			fails=$((fails + 1))
+		fi
+	done
+done
+
 echo "$pass passed, $fails failed"
 [ "$fails" = 0 ]
