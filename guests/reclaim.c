@@ -5,8 +5,8 @@
  *   reclaim filescan PATH HOTMIB keeps HOTMIB MiB of anonymous memory hot while it reads
  *                                the file PATH through a mapping, twice
  *   reclaim workingset HOTMIB STREAMMIB
- *                                keeps HOTMIB MiB hot while it streams through STREAMMIB
- *                                MiB of fresh anonymous memory
+ *                                keeps HOTMIB MiB hot while it writes once through a
+ *                                mapping of STREAMMIB MiB (which must go to swap)
  *
  * stdout gets the verdicts; stderr the kernel's counters (from /proc/vmstat and
  * /proc/self/status) that the tests compare. */
@@ -20,9 +20,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Word i's value: equal for runs of 16 words, so pages compress (zswap) yet every page's
+ * contents are its own. */
 static uint64_t pattern(uint64_t i)
 {
-	uint64_t x = i * 0x9e3779b97f4a7c15ULL;
+	uint64_t x = (i >> 4) * 0x9e3779b97f4a7c15ULL;
 	return x ^ (x >> 29);
 }
 
@@ -60,8 +62,10 @@ static void show_counters(void)
 					 "pgscan_kswapd ", "pgscan_direct ", "pgmajfault ",
 					 "pgactivate ", "pgdeactivate ", "oom_kill ", NULL};
 	static const char *const st[] = {"VmSwap:", "RssAnon:", NULL};
+	static const char *const mi[] = {"Zswapped:", NULL};
 	show_proc("/proc/vmstat", vm);
 	show_proc("/proc/self/status", st);
+	show_proc("/proc/meminfo", mi);
 }
 
 static long majflt(void)
@@ -134,11 +138,10 @@ static int mode_workingset(long hot_mib, long stream_mib)
 	size_t hot_len = (size_t)hot_mib << 20, chunk = 1 << 20;
 	uint8_t *hot = map_anon(hot_len);
 	memset(hot, 1, hot_len);
+	uint8_t *stream = map_anon((size_t)stream_mib << 20);
 	long hot_majflt = 0;
 	for (long c = 0; c < stream_mib; c++) {
-		uint8_t *s = map_anon(chunk);
-		memset(s, (int)c, chunk);
-		munmap(s, chunk);
+		memset(stream + c * chunk, (int)c, chunk); /* each stream page is used once */
 		long before = majflt();
 		touch(hot, hot_len);
 		hot_majflt += majflt() - before;

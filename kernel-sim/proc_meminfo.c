@@ -6,6 +6,7 @@
 #include "kernel-sim/page_alloc.h"
 #include "kernel-sim/proc.h"
 #include "kernel-sim/swap.h"
+#include "kernel-sim/zswap.h"
 
 static void show_val_kb(struct seq_file *m, const char *name, unsigned long pages)
 {
@@ -76,8 +77,8 @@ void meminfo_show(struct seq_file *m, struct kernel *k)
 		highmem_show(m, k);
 	show_val_kb(m, "SwapTotal:      ", total_swap_pages(k));
 	show_val_kb(m, "SwapFree:       ", nr_free_swap_pages(k));
-	show_val_kb(m, "Zswap:          ", 0);
-	show_val_kb(m, "Zswapped:       ", 0);
+	show_val_kb(m, "Zswap:          ", zswap_get_stats(k).pool_pages);
+	show_val_kb(m, "Zswapped:       ", zswap_get_stats(k).stored_pages);
 	show_val_kb(m, "Dirty:          ", node_pages(k, NR_FILE_DIRTY));
 	show_val_kb(m, "Writeback:      ", node_pages(k, NR_WRITEBACK));
 	show_val_kb(m, "AnonPages:      ", node_pages(k, NR_ANON_MAPPED));

@@ -61,7 +61,6 @@ void delete_from_swap_cache(struct kernel *k, struct page *page)
 	page->private = 0;
 	__mod_node_page_state(page_pgdat(k, page), NR_SWAPCACHE, -1);
 	__mod_node_page_state(page_pgdat(k, page), NR_FILE_PAGES, -1);
-	zswap_invalidate(k, entry);
 	swapcache_clear(k, entry);
 	__free_page(k, page); /* the cache's reference */
 }

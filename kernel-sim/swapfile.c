@@ -27,6 +27,7 @@
 #include "kernel-sim/seq_file.h"
 #include "kernel-sim/slab.h"
 #include "kernel-sim/vmalloc.h"
+#include "kernel-sim/zswap.h"
 
 #define MAX_SWAP_BYTES (1ULL << 40) /* 1 TiB: more is surely a typo */
 
@@ -57,6 +58,7 @@ void swap_shutdown(struct kernel *k)
 	struct swap_state *ss = k->swap;
 	if (!ss)
 		return;
+	zswap_shutdown(k);
 	for (int i = 0; i < ss->nr_swapfiles; i++)
 		swap_area_free(k, ss->info[i]);
 	kfree(k, ss);
@@ -180,6 +182,7 @@ swp_entry_t get_swap_page(struct kernel *k)
 /* The slot's count reached 0: it is free again. */
 static void swap_slot_free(struct kernel *k, struct swap_info_struct *si, uint64_t off)
 {
+	zswap_invalidate(k, swp_entry((unsigned)si->type, off));
 	si->inuse_pages--;
 	k->swap->nr_swap_pages++;
 	if (si->mem)
@@ -223,6 +226,7 @@ int swap_write_slot(struct kernel *k, swp_entry_t entry, const void *src)
 {
 	struct swap_info_struct *si = swap_info_get(k, entry);
 	uint64_t pos = swp_offset(entry) * PAGE_SIZE;
+	zswap_invalidate(k, entry); /* the area's copy is the current one now */
 	if (si->mem) {
 		memcpy(si->mem + pos, src, PAGE_SIZE);
 		return 0;
