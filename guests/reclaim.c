@@ -58,9 +58,17 @@ static void show_proc(const char *path, const char *const *keys)
 
 static void show_counters(void)
 {
-	static const char *const vm[] = {"pswpin ", "pswpout ", "pgsteal_anon ", "pgsteal_file ",
-					 "pgscan_kswapd ", "pgscan_direct ", "pgmajfault ",
-					 "pgactivate ", "pgdeactivate ", "oom_kill ", NULL};
+	static const char *const vm[] = {"pswpin ",
+					 "pswpout ",
+					 "pgsteal_anon ",
+					 "pgsteal_file ",
+					 "pgscan_kswapd ",
+					 "pgscan_direct ",
+					 "pgmajfault ",
+					 "pgactivate ",
+					 "pgdeactivate ",
+					 "oom_kill ",
+					 NULL};
 	static const char *const st[] = {"VmSwap:", "RssAnon:", NULL};
 	static const char *const mi[] = {"Zswapped:", NULL};
 	show_proc("/proc/vmstat", vm);

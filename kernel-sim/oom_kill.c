@@ -39,14 +39,14 @@ static void format_gfp(gfp_t gfp, char *buf, size_t len)
 		gfp_t mask;
 		const char *name;
 	} names[] = {
-		{GFP_HIGHUSER_MOVABLE, "GFP_HIGHUSER_MOVABLE"},
-		{GFP_KERNEL_ACCOUNT, "GFP_KERNEL_ACCOUNT"},
-		{GFP_KERNEL, "GFP_KERNEL"},
-		{__GFP_ZERO, "__GFP_ZERO"},
-		{__GFP_COMP, "__GFP_COMP"},
-		{__GFP_NOWARN, "__GFP_NOWARN"},
-		{__GFP_HIGHMEM, "__GFP_HIGHMEM"},
-		{__GFP_MOVABLE, "__GFP_MOVABLE"},
+	    {GFP_HIGHUSER_MOVABLE, "GFP_HIGHUSER_MOVABLE"},
+	    {GFP_KERNEL_ACCOUNT, "GFP_KERNEL_ACCOUNT"},
+	    {GFP_KERNEL, "GFP_KERNEL"},
+	    {__GFP_ZERO, "__GFP_ZERO"},
+	    {__GFP_COMP, "__GFP_COMP"},
+	    {__GFP_NOWARN, "__GFP_NOWARN"},
+	    {__GFP_HIGHMEM, "__GFP_HIGHMEM"},
+	    {__GFP_MOVABLE, "__GFP_MOVABLE"},
 	};
 	size_t used = 0;
 	buf[0] = '\0';
@@ -74,8 +74,8 @@ static void oom_kill_process(struct kernel *k, struct task_struct *victim)
 		 mm_pgtables_bytes(k, mm) >> 10, 0);
 	printk(k, KERN_INFO,
 	       "oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,"
-	       "global_oom,task_memcg=/,task=%s,pid=%d,uid=%u", victim->comm, victim->pid,
-	       victim->uid);
+	       "global_oom,task_memcg=/,task=%s,pid=%d,uid=%u",
+	       victim->comm, victim->pid, victim->uid);
 	printk(k, KERN_ERR, "%s", msg);
 	k->swap->oom_victim_pid = victim->pid;
 	count_vm_event(k, OOM_KILL);
@@ -91,8 +91,10 @@ bool out_of_memory(struct kernel *k, gfp_t gfp, unsigned order)
 		return true; /* already dying: its exit frees the memory */
 	char flags[160];
 	format_gfp(gfp, flags, sizeof(flags));
-	printk(k, KERN_WARNING, "%s invoked oom-killer: gfp_mask=%#x(%s), order=%u, "
-	       "oom_score_adj=0", t->comm, gfp, flags, order);
+	printk(k, KERN_WARNING,
+	       "%s invoked oom-killer: gfp_mask=%#x(%s), order=%u, "
+	       "oom_score_adj=0",
+	       t->comm, gfp, flags, order);
 	oom_kill_process(k, t);
 	return true;
 }

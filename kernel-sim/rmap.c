@@ -74,9 +74,7 @@ static void rmap_walk_file(struct kernel *k, struct page *page, rmap_one_fn fn, 
 	struct vm_area_struct *vma;
 	if (!as)
 		return;
-	list_for_each_entry(vma, &as->i_mmap, shared)
-		if (!rmap_one(k, page, vma, fn, arg))
-			return;
+	list_for_each_entry(vma, &as->i_mmap, shared) if (!rmap_one(k, page, vma, fn, arg)) return;
 }
 
 void rmap_walk(struct kernel *k, struct page *page, rmap_one_fn fn, void *arg)
@@ -92,9 +90,9 @@ void rmap_walk(struct kernel *k, struct page *page, rmap_one_fn fn, void *arg)
 /* ---- page_referenced ---- */
 
 struct referenced_arg {
-	int mapcount;             /* mappings not yet visited */
-	int referenced;           /* young ptes found */
-	unsigned long vm_flags;   /* flags of the VMAs that had them */
+	int mapcount;		/* mappings not yet visited */
+	int referenced;		/* young ptes found */
+	unsigned long vm_flags; /* flags of the VMAs that had them */
 };
 
 /* Linux's folio_referenced_one: test and clear the Accessed bit; the TLB may hold the

@@ -21,9 +21,8 @@ static struct lruvec *page_lruvec(const struct kernel *k, const struct page *pag
 
 void lru_init(struct kernel *k)
 {
-	for_each_online_node(k, nid)
-		for (int lru = 0; lru < NR_LRU_LISTS; lru++)
-			INIT_LIST_HEAD(&NODE_DATA(k, nid)->__lruvec.lists[lru]);
+	for_each_online_node(k, nid) for (int lru = 0; lru < NR_LRU_LISTS; lru++)
+	    INIT_LIST_HEAD(&NODE_DATA(k, nid)->__lruvec.lists[lru]);
 }
 
 static void update_lru_size(struct kernel *k, struct page *page, enum lru_list lru, long nr)
@@ -114,11 +113,10 @@ unsigned long lruvec_lru_size(const struct kernel *k, int nid, enum lru_list lru
 unsigned long lru_count_pages(struct kernel *k)
 {
 	unsigned long n = 0;
-	for_each_online_node(k, nid)
-		for (int lru = 0; lru < NR_LRU_LISTS; lru++) {
-			struct list_head *pos;
-			list_for_each(pos, &NODE_DATA(k, nid)->__lruvec.lists[lru])
-				n++;
-		}
+	for_each_online_node(k, nid) for (int lru = 0; lru < NR_LRU_LISTS; lru++)
+	{
+		struct list_head *pos;
+		list_for_each(pos, &NODE_DATA(k, nid)->__lruvec.lists[lru]) n++;
+	}
 	return n;
 }

@@ -44,7 +44,7 @@ struct task_struct;
 /* ---- the LRU lists (swap.c) ---- */
 
 #define SWAP_CLUSTER_MAX 32UL /* pages reclaim isolates at a time */
-#define DEF_PRIORITY 12       /* reclaim scans list >> priority pages per pass */
+#define DEF_PRIORITY 12	      /* reclaim scans list >> priority pages per pass */
 
 static inline bool page_is_file_lru(const struct page *page)
 {
@@ -188,34 +188,34 @@ static inline bool is_swap_pte(pte_t pte)
 
 /* One swap area, as Linux's swap_info_struct. */
 struct swap_info_struct {
-	int type;                       /* index in k->swap->info */
-	int prio;                       /* priority shown in /proc/swaps: -2 for the first */
-	unsigned long max;              /* slots, the header slot 0 included */
-	unsigned long pages;            /* usable slots: max - 1 */
-	unsigned long inuse_pages;      /* slots with a nonzero swap_map */
-	unsigned long cluster_next;     /* where the next slot search starts */
-	uint8_t *swap_map;              /* per-slot counts (vzalloc'd, as Linux vmallocs it) */
-	struct page **cache;            /* swap cache: the page of each slot or NULL (vzalloc'd) */
-	uint8_t *mem;                   /* in-memory area: max * 4096 host bytes, or NULL */
-	int fd;                         /* file area: the host file, or -1 */
-	char path[256];                 /* name in /proc/swaps */
-	bool is_file;                   /* "file" rather than "partition" in /proc/swaps */
+	int type;		    /* index in k->swap->info */
+	int prio;		    /* priority shown in /proc/swaps: -2 for the first */
+	unsigned long max;	    /* slots, the header slot 0 included */
+	unsigned long pages;	    /* usable slots: max - 1 */
+	unsigned long inuse_pages;  /* slots with a nonzero swap_map */
+	unsigned long cluster_next; /* where the next slot search starts */
+	uint8_t *swap_map;	    /* per-slot counts (vzalloc'd, as Linux vmallocs it) */
+	struct page **cache;	    /* swap cache: the page of each slot or NULL (vzalloc'd) */
+	uint8_t *mem;		    /* in-memory area: max * 4096 host bytes, or NULL */
+	int fd;			    /* file area: the host file, or -1 */
+	char path[256];		    /* name in /proc/swaps */
+	bool is_file;		    /* "file" rather than "partition" in /proc/swaps */
 };
 
 struct zswap_pool;
 
 /* Per-machine swap state (k->swap). */
 struct swap_state {
-	int nr_swapfiles;               /* areas set up */
+	int nr_swapfiles; /* areas set up */
 	struct swap_info_struct *info[MAX_SWAPFILES];
 	unsigned long total_swap_pages; /* usable slots of all areas */
-	unsigned long nr_swap_pages;    /* free slots of all areas */
-	int page_cluster;               /* vm.page-cluster: readahead of 2^3 slots */
-	int swappiness;                 /* vm.swappiness: 60 */
-	struct zswap_pool *zswap;       /* --zswap: the compressed cache, or NULL */
-	bool in_reclaim;                /* reclaim is running: allocations do not recurse */
-	int oom_victim_pid;             /* last task the OOM killer chose, 0: none */
-	char oom_message[256];          /* its "Out of memory: Killed process ..." line */
+	unsigned long nr_swap_pages;	/* free slots of all areas */
+	int page_cluster;		/* vm.page-cluster: readahead of 2^3 slots */
+	int swappiness;			/* vm.swappiness: 60 */
+	struct zswap_pool *zswap;	/* --zswap: the compressed cache, or NULL */
+	bool in_reclaim;		/* reclaim is running: allocations do not recurse */
+	int oom_victim_pid;		/* last task the OOM killer chose, 0: none */
+	char oom_message[256];		/* its "Out of memory: Killed process ..." line */
 };
 
 /* Sets up k->swap (no area yet). 0 or -ENOMEM. */
@@ -281,8 +281,7 @@ int swap_writepage(struct kernel *k, struct page *page);
 
 /* Reclaims from the zonelist's nodes for an allocation that failed (direct reclaim). The
  * number of pages freed. */
-unsigned long try_to_free_pages(struct kernel *k, gfp_t gfp, unsigned order,
-				int highest_zoneidx);
+unsigned long try_to_free_pages(struct kernel *k, gfp_t gfp, unsigned order, int highest_zoneidx);
 /* The allocator found zone's node short of free pages: kswapd will balance it. */
 void wakeup_kswapd(struct kernel *k, struct zone *zone, unsigned order, int highest_zoneidx);
 /* Runs kswapd on every node that was woken (a safe point: no kernel path is halfway

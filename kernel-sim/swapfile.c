@@ -70,8 +70,8 @@ static int swap_open_backing(struct swap_info_struct *si, uint64_t size, const c
 			     char *err, size_t errlen)
 {
 	if (!path) {
-		void *mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS |
-				 MAP_NORESERVE, -1, 0);
+		void *mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 		if (mem == MAP_FAILED) {
 			snprintf(err, errlen, "cannot reserve %llu bytes of host memory for swap",
 				 (unsigned long long)size);
@@ -120,9 +120,9 @@ int swapon(struct kernel *k, uint64_t size, const char *path, char *err, size_t 
 	si->prio = -2 - si->type; /* Linux numbers areas without a priority -2, -3, ... */
 	si->swap_map = vzalloc(k, si->max);
 	si->cache = vzalloc(k, si->max * sizeof(struct page *));
-	int r = si->swap_map && si->cache ? swap_open_backing(si, si->max * PAGE_SIZE, path,
-							      err, errlen)
-					  : -ENOMEM;
+	int r = si->swap_map && si->cache
+		    ? swap_open_backing(si, si->max * PAGE_SIZE, path, err, errlen)
+		    : -ENOMEM;
 	if (r < 0) {
 		if (r == -ENOMEM && (!si->swap_map || !si->cache))
 			snprintf(err, errlen, "out of memory for the swap map");
@@ -279,7 +279,8 @@ void proc_swaps_show(struct seq_file *m, struct kernel *k)
 		unsigned long bytes = si->pages << 2, inuse = si->inuse_pages << 2;
 		int len = (int)strlen(si->path);
 		seq_printf(m, "%s%*s%s\t%lu\t%s%lu\t%s%d\n", si->path, len < 40 ? 40 - len : 1, " ",
-			   si->is_file ? "file\t" : "partition", bytes, bytes < 10000000 ? "\t" : "",
-			   inuse, inuse < 10000000 ? "\t" : "", si->prio);
+			   si->is_file ? "file\t" : "partition", bytes,
+			   bytes < 10000000 ? "\t" : "", inuse, inuse < 10000000 ? "\t" : "",
+			   si->prio);
 	}
 }

@@ -24,18 +24,18 @@
 #include "kernel-sim/page_alloc.h"
 
 struct scan_control {
-	unsigned long nr_to_reclaim;   /* stop once this many pages were freed */
-	unsigned long nr_scanned;      /* inactive pages looked at */
-	unsigned long nr_reclaimed;    /* pages freed */
-	int priority;                  /* lists are scanned size >> priority pages per pass */
-	bool kswapd;                   /* kswapd's reclaim (counted as such) */
+	unsigned long nr_to_reclaim; /* stop once this many pages were freed */
+	unsigned long nr_scanned;    /* inactive pages looked at */
+	unsigned long nr_reclaimed;  /* pages freed */
+	int priority;		     /* lists are scanned size >> priority pages per pass */
+	bool kswapd;		     /* kswapd's reclaim (counted as such) */
 };
 
 enum page_references {
 	PAGEREF_RECLAIM,
 	PAGEREF_KEEP,
 	PAGEREF_ACTIVATE,
-	PAGEREF_CULL,                  /* mlocked: to the unevictable list */
+	PAGEREF_CULL, /* mlocked: to the unevictable list */
 };
 
 static bool can_reclaim_anon(const struct kernel *k)
@@ -218,7 +218,8 @@ static void shrink_active_list(struct kernel *k, pg_data_t *pgdat, unsigned long
 	unsigned long deactivated = 0;
 	struct page *page, *next;
 	(void)sc;
-	list_for_each_entry_safe(page, next, &list, lru) {
+	list_for_each_entry_safe(page, next, &list, lru)
+	{
 		unsigned long vm_flags;
 		if (PageFlag(page, PG_locked))
 			continue;
@@ -260,9 +261,9 @@ static void get_scan_count(struct kernel *k, int nid, const struct scan_control 
 	unsigned long ap = (unsigned long)k->swap->swappiness;
 	unsigned long fp = 200 - ap;
 	unsigned long inactive_file = lruvec_lru_size(k, nid, LRU_INACTIVE_FILE);
-	bool scan_file_only = !can_reclaim_anon(k) || ap == 0 ||
-			      ((inactive_file >> sc->priority) &&
-			       !inactive_is_low(k, nid, LRU_INACTIVE_FILE));
+	bool scan_file_only =
+	    !can_reclaim_anon(k) || ap == 0 ||
+	    ((inactive_file >> sc->priority) && !inactive_is_low(k, nid, LRU_INACTIVE_FILE));
 	for (int lru = 0; lru < LRU_UNEVICTABLE; lru++) {
 		bool file = page_is_file_lru_idx((enum lru_list)lru);
 		unsigned long size = lruvec_lru_size(k, nid, (enum lru_list)lru);
@@ -311,16 +312,15 @@ static void shrink_node(struct kernel *k, pg_data_t *pgdat, struct scan_control 
 unsigned long shrink_node_pages(struct kernel *k, int nid, unsigned long nr_to_reclaim,
 				int priority, bool kswapd)
 {
-	struct scan_control sc = {.nr_to_reclaim = nr_to_reclaim, .priority = priority,
-				  .kswapd = kswapd};
+	struct scan_control sc = {
+	    .nr_to_reclaim = nr_to_reclaim, .priority = priority, .kswapd = kswapd};
 	k->swap->in_reclaim = true;
 	shrink_node(k, NODE_DATA(k, nid), &sc);
 	k->swap->in_reclaim = false;
 	return sc.nr_reclaimed;
 }
 
-unsigned long try_to_free_pages(struct kernel *k, gfp_t gfp, unsigned order,
-				int highest_zoneidx)
+unsigned long try_to_free_pages(struct kernel *k, gfp_t gfp, unsigned order, int highest_zoneidx)
 {
 	struct swap_state *ss = k->swap;
 	struct scan_control sc = {.nr_to_reclaim = SWAP_CLUSTER_MAX};
@@ -339,8 +339,7 @@ unsigned long try_to_free_pages(struct kernel *k, gfp_t gfp, unsigned order,
 	}
 	ss->in_reclaim = false;
 	if (sc.nr_reclaimed)
-		for_each_online_node(k, nid)
-			NODE_DATA(k, nid)->kswapd_failures = 0;
+		for_each_online_node(k, nid) NODE_DATA(k, nid)->kswapd_failures = 0;
 	return sc.nr_reclaimed;
 }
 
@@ -414,7 +413,8 @@ void kswapd_run_pending(struct kernel *k)
 {
 	if (!k->swap || k->swap->in_reclaim)
 		return;
-	for_each_online_node(k, nid) {
+	for_each_online_node(k, nid)
+	{
 		pg_data_t *pgdat = NODE_DATA(k, nid);
 		if (!pgdat->kswapd_pending)
 			continue;

@@ -34,16 +34,16 @@
 #define UNBUDDIED_SCAN 64   /* pool pages looked at for room before a new one is taken */
 
 struct zswap_entry {
-	struct page *page;      /* pool page holding the object, NULL: none */
-	uint16_t offset;        /* byte offset of the object in the page */
-	uint16_t length;        /* compressed bytes */
+	struct page *page; /* pool page holding the object, NULL: none */
+	uint16_t offset;   /* byte offset of the object in the page */
+	uint16_t length;   /* compressed bytes */
 };
 
 struct zswap_pool {
-	struct zswap_entry *entries;    /* [max] of swap area 0, vzalloc'd */
-	unsigned long nr_entries;       /* slots of the area */
-	unsigned long max_pool_pages;   /* limit: max_pool_percent of RAM */
-	struct list_head unbuddied;     /* pool pages holding one object */
+	struct zswap_entry *entries;  /* [max] of swap area 0, vzalloc'd */
+	unsigned long nr_entries;     /* slots of the area */
+	unsigned long max_pool_pages; /* limit: max_pool_percent of RAM */
+	struct list_head unbuddied;   /* pool pages holding one object */
 	struct zswap_stats stats;
 };
 
@@ -90,7 +90,8 @@ static struct page *zbud_find_page(struct kernel *k, struct zswap_pool *pool, un
 {
 	struct page *p;
 	int scanned = 0;
-	list_for_each_entry(p, &pool->unbuddied, lru) {
+	list_for_each_entry(p, &pool->unbuddied, lru)
+	{
 		if (PAGE_SIZE - first_len(p) - last_len(p) >= len)
 			return p;
 		if (++scanned == UNBUDDIED_SCAN)
@@ -161,8 +162,7 @@ bool zswap_store(struct kernel *k, swp_entry_t entry, const void *src)
 	zswap_invalidate(k, entry);
 	uint8_t buf[PAGE_SIZE + 128];
 	uLongf len = sizeof(buf);
-	if (compress2(buf, &len, src, PAGE_SIZE, 1) != Z_OK ||
-	    len > PAGE_SIZE - ZSWAP_MIN_SAVING) {
+	if (compress2(buf, &len, src, PAGE_SIZE, 1) != Z_OK || len > PAGE_SIZE - ZSWAP_MIN_SAVING) {
 		pool->stats.reject_compress_poor++;
 		return false;
 	}

@@ -29,13 +29,13 @@ void zswap_invalidate(struct kernel *k, swp_entry_t entry);
 
 /* Counters for /sys/kernel/debug/zswap-like reporting and the benchmark. */
 struct zswap_stats {
-	unsigned long stored_pages;     /* pages held compressed */
-	unsigned long pool_pages;       /* guest pages the pool occupies */
-	uint64_t compressed_bytes;      /* bytes of compressed data held */
+	unsigned long stored_pages;	    /* pages held compressed */
+	unsigned long pool_pages;	    /* guest pages the pool occupies */
+	uint64_t compressed_bytes;	    /* bytes of compressed data held */
 	unsigned long reject_compress_poor; /* pages that did not compress well enough */
-	unsigned long pool_limit_hit;   /* stores refused because the pool was full */
-	unsigned long zswpout;          /* stores */
-	unsigned long zswpin;           /* loads */
+	unsigned long pool_limit_hit;	    /* stores refused because the pool was full */
+	unsigned long zswpout;		    /* stores */
+	unsigned long zswpin;		    /* loads */
 };
 /* Zeros when zswap is off. */
 struct zswap_stats zswap_get_stats(const struct kernel *k);
