@@ -29,6 +29,7 @@
 #include "kernel-sim/seq_file.h"
 #include "kernel-sim/signal.h"
 #include "kernel-sim/slab.h"
+#include "kernel-sim/swap.h"
 #include "kernel-sim/syscalls.h"
 #include "kernel-sim/uaccess.h"
 #include "kernel-sim/vmalloc.h"
@@ -205,6 +206,12 @@ GLOBAL_SHOW(slabinfo)
 GLOBAL_SHOW(pagetypeinfo)
 GLOBAL_SHOW(vmallocinfo)
 
+static void show_swaps(struct seq_file *m, struct kernel *k, struct task_struct *t)
+{
+	(void)t;
+	proc_swaps_show(m, k);
+}
+
 struct proc_entry {
 	const char *name;
 	proc_show_fn show;
@@ -222,7 +229,7 @@ static const struct proc_entry root_entries[] = {
     {"zoneinfo", show_zoneinfo, 0444},	     {"vmstat", show_vmstat, 0444},
     {"slabinfo", show_slabinfo, 0400},	     {"pagetypeinfo", show_pagetypeinfo, 0400},
     {"vmallocinfo", show_vmallocinfo, 0400}, {"version", show_version, 0444},
-    {"uptime", show_uptime, 0444},
+    {"uptime", show_uptime, 0444},	     {"swaps", show_swaps, 0444},
 };
 
 static const struct proc_entry *find_entry(const struct proc_entry *t, size_t n, const char *name)

@@ -13,6 +13,7 @@
 #include "kernel-sim/sched.h"
 #include "kernel-sim/slab.h"
 #include "kernel-sim/strace.h"
+#include "kernel-sim/swap.h"
 #include "kernel-sim/syscall.h"
 #include "kernel-sim/syscalls.h"
 #include "kernel-sim/uaccess.h"
@@ -374,6 +375,8 @@ static void sig_fatal(struct kernel *k, int sig)
 void exit_to_user_mode(struct kernel *k, struct pt_regs *regs)
 {
 	struct task_struct *t = k->current;
+	/* A safe point: no kernel path holds a page halfway, so kswapd gets to run. */
+	kswapd_run_pending(k);
 	if (!t || !t->signal)
 		return;
 	/* One signal per round, as Linux returns to the loop after each handle_signal; a
