@@ -24,10 +24,9 @@
 
 /* The instruction families, in registration order (a later one may override). */
 static void (*const registrars[])(struct cpu_ops *, struct cpu_features *) = {
-	exec_int_register,    exec_shift_register,  exec_muldiv_register,
-	exec_bit_register,    exec_string_register, exec_ctrl_register,
-	exec_stack_register,  exec_system_register, exec_seg_register,
-	exec_x87_register,    exec_sse_register,
+    exec_int_register,	  exec_shift_register, exec_muldiv_register, exec_bit_register,
+    exec_string_register, exec_ctrl_register,  exec_stack_register,  exec_system_register,
+    exec_seg_register,	  exec_x87_register,   exec_sse_register,
 };
 
 void cpu_ops_set(struct cpu_ops *ops, unsigned map, unsigned opcode, int col, int reg,
@@ -100,9 +99,17 @@ void cpu_request_stop(struct cpu *cpu)
 
 static struct seg_cache flat_cache(uint16_t sel, uint8_t type, unsigned dpl, bool l, bool db)
 {
-	return (struct seg_cache){.selector = sel, .base = 0, .limit = 0xffffffffu,
-				  .type = type, .dpl = (uint8_t)dpl, .s = true, .p = true,
-				  .l = l, .db = db, .g = true, .usable = true};
+	return (struct seg_cache){.selector = sel,
+				  .base = 0,
+				  .limit = 0xffffffffu,
+				  .type = type,
+				  .dpl = (uint8_t)dpl,
+				  .s = true,
+				  .p = true,
+				  .l = l,
+				  .db = db,
+				  .g = true,
+				  .usable = true};
 }
 
 void cpu_load_flat_cs(struct cpu *cpu, uint16_t sel, unsigned dpl, bool l, bool db)
@@ -165,12 +172,10 @@ static void write_phys(struct cpu *cpu, uint64_t pa, const void *buf, unsigned n
 		bus_store(bus, pa, v, n);
 		return;
 	}
-	icache_note_write(cpu->icache, bus, p);
 	memcpy(p, buf, n);
 }
 
-bool cpu_write_la_slow(struct cpu *cpu, uint64_t la, unsigned size, uint64_t val,
-		       unsigned flags)
+bool cpu_write_la_slow(struct cpu *cpu, uint64_t la, unsigned size, uint64_t val, unsigned flags)
 {
 	struct mmu *m = cpu->mmu;
 	uint64_t pa1, pa2 = 0, la2 = la;
@@ -332,34 +337,35 @@ static bool rip_linear_legacy(struct cpu *cpu, uint64_t *la)
  * the hot path's stack frame. Returns the entry to execute (a cache entry, or the
  * icache's spare entry for an instruction that cannot be cached), NULL with cpu->fault.
  */
-static __attribute__((noinline)) struct icache_entry *
-fetch_insn_slow(struct cpu *cpu, uint64_t la, bool translated, uint64_t pa)
+static __attribute__((noinline)) struct icache_entry *fetch_insn_slow(struct cpu *cpu, uint64_t la,
+								      bool translated, uint64_t pa)
 {
 	struct icache *ic = cpu->icache;
 	uint8_t bytes[X86_MAX_INSN_LEN];
 	struct x86_instr in;
 	bool cacheable;
-	if (!translated) {
-		if (!mmu_translate(cpu->mmu, la, MMU_FETCH, &pa, &cpu->fault))
-			return NULL;
-		struct icache_entry *e = icache_lookup(ic, pa, cpu->mode);
+	if (!translated && !mmu_translate(cpu->mmu, la, MMU_FETCH, &pa, &cpu->fault))
+		return NULL;
+	const uint8_t *host = bus_ram_ptr(cpu->mmu->bus, pa, 1);
+	if (!translated && host) {
+		struct icache_entry *e = icache_lookup(ic, pa, cpu->mode, host);
 		if (e)
 			return e;
 	}
-	if (!decode_at(cpu, la, bus_ram_ptr(cpu->mmu->bus, pa, 1), &in, bytes, &cacheable))
+	if (!decode_at(cpu, la, host, &in, bytes, &cacheable))
 		return NULL;
 	cpu_exec_fn fn = lookup_handler(cpu, &in, bytes);
 	if (unlikely(cpu->log_in_asm != NULL))
-		cpu_log_insn(cpu, la, bytes, in.len);
+		cpu_log_insn(cpu, la, bytes, &in);
 	if (cacheable)
-		return icache_fill(ic, pa, cpu->mode, &in, fn);
+		return icache_fill(ic, pa, cpu->mode, &in, bytes, fn);
 	ic->uncached = (struct icache_entry){.tag = 0, .fn = fn, .in = in};
 	return &ic->uncached;
 }
 
 /* The decoded instruction at RIP with its handler: fetch translation through the MMU's
  * fast path (counted as an ITLB hit), then the decoded-instruction cache. */
-static inline struct icache_entry *fetch_insn(struct cpu *cpu)
+static inline __attribute__((always_inline)) struct icache_entry *fetch_insn(struct cpu *cpu)
 {
 	uint64_t la = cpu->rip;
 	if (unlikely(cpu->mode != X86_MODE_64) && !rip_linear_legacy(cpu, &la))
@@ -367,8 +373,9 @@ static inline struct icache_entry *fetch_insn(struct cpu *cpu)
 	struct tlb_fast_entry *fe = mmu_fast_lookup(cpu->mmu, la, 1, MMU_FETCH);
 	if (unlikely(fe == NULL))
 		return fetch_insn_slow(cpu, la, false, 0);
-	uint64_t pa = la + fe->addend - (uintptr_t)cpu->ram;
-	struct icache_entry *e = icache_lookup(cpu->icache, pa, cpu->mode);
+	const uint8_t *host = (const uint8_t *)(uintptr_t)(la + fe->addend);
+	uint64_t pa = (uint64_t)(host - cpu->ram);
+	struct icache_entry *e = icache_lookup(cpu->icache, pa, cpu->mode, host);
 	if (likely(e != NULL))
 		return e;
 	return fetch_insn_slow(cpu, la, true, pa);
@@ -518,9 +525,15 @@ enum cpu_exit cpu_run(struct cpu *cpu, uint64_t max_insns)
 
 void cpu_icache_invalidate_phys(struct cpu *cpu, uint64_t pa, uint64_t len)
 {
-	for (uint64_t p = pa & ~0xfffULL; p < pa + len && p >> 12 < cpu->icache->nr_pages;
-	     p += 4096)
-		icache_drop_page(cpu->icache, p);
+	struct icache *ic = cpu->icache;
+	uint64_t first = pa >> 12, last = (pa + len - 1) >> 12;
+	if (len == 0)
+		return;
+	/* Cheap for pages without cached code: the kernel may call this on every frame it
+	 * frees or fills. */
+	for (uint64_t p = first; p <= last && p < ic->nr_pages; p++)
+		if (icache_page_has_code(ic, p))
+			icache_drop_page(ic, p << 12);
 }
 
 void cpu_icache_flush(struct cpu *cpu)

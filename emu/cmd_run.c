@@ -14,6 +14,7 @@
 #include "emu/run.h"
 #include "emu/stats.h"
 #include "emu/viewer_session.h"
+#include "kernel-sim/swap.h"
 
 extern char **environ;
 
@@ -172,7 +173,11 @@ int cmd_run(int argc, char **argv)
 	int code;
 	switch (r) {
 	case RUN_EXITED: code = status; break;
-	case RUN_KILLED: code = 128 + status; break;
+	case RUN_KILLED:
+		code = 128 + status;
+		if (m->kernel.swap && m->kernel.swap->oom_message[0])
+			fprintf(stderr, "mmemu: %s\n", m->kernel.swap->oom_message);
+		break;
 	case RUN_EXEC_FAILED:
 		fprintf(stderr, "mmemu: %s\n", m->stop_reason);
 		code = 2;

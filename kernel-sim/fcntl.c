@@ -116,13 +116,14 @@ static long fcntl_dupfd(struct kernel *k, struct open_file *of, uint64_t minfd, 
 /* F_SETFL: O_APPEND and O_NONBLOCK change (O_APPEND on the host descriptor too). */
 static long fcntl_setfl(struct open_file *of, unsigned int arg)
 {
-	const unsigned int settable = G_O_APPEND | G_O_NONBLOCK | G_O_ASYNC | G_O_DIRECT |
-				      G_O_NOATIME;
+	const unsigned int settable =
+	    G_O_APPEND | G_O_NONBLOCK | G_O_ASYNC | G_O_DIRECT | G_O_NOATIME;
 	of->f_flags = (of->f_flags & ~settable) | (arg & settable);
 	if (of->type == OFT_HOST && !of->is_tty) {
 		int fl = fcntl(of->host_fd, F_GETFL);
 		if (fl >= 0)
-			fcntl(of->host_fd, F_SETFL, (fl & ~O_APPEND) | (arg & G_O_APPEND ? O_APPEND : 0));
+			fcntl(of->host_fd, F_SETFL,
+			      (fl & ~O_APPEND) | (arg & G_O_APPEND ? O_APPEND : 0));
 	}
 	return 0;
 }
@@ -184,8 +185,10 @@ static long fionread(struct kernel *k, struct open_file *of, uint64_t arg)
 	int n = 0;
 	if (of->type == OFT_PIPE)
 		n = (int)of->pipe->len;
-	else if (of->type == OFT_PROC)
+	else if (of->type == OFT_PROC && of->text_valid)
 		n = of->f_pos < of->text_len ? (int)(of->text_len - of->f_pos) : 0;
+	else if (of->type == OFT_PROC)
+		n = 0;
 	else if (ioctl(of->host_fd, FIONREAD, &n) < 0)
 		return -errno;
 	return put_user_u32(k, (uint32_t)n, arg);
@@ -207,7 +210,8 @@ long sys_ioctl(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 		uint32_t on;
 		if (get_user_u32(k, &on, a[2]))
 			return -EFAULT;
-		of->f_flags = on ? of->f_flags | G_O_NONBLOCK : of->f_flags & ~(unsigned)G_O_NONBLOCK;
+		of->f_flags =
+		    on ? of->f_flags | G_O_NONBLOCK : of->f_flags & ~(unsigned)G_O_NONBLOCK;
 		return 0;
 	}
 	case G_FIONREAD:
@@ -217,7 +221,10 @@ long sys_ioctl(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 	case G_TCSETS:
 	case G_TCSETSW:
 	case G_TCSETSF:
-		return tty_ioctl(k, of, req == G_TCSETS ? TCSETS : req == G_TCSETSW ? TCSETSW : TCSETSF,
+		return tty_ioctl(k, of,
+				 req == G_TCSETS    ? TCSETS
+				 : req == G_TCSETSW ? TCSETSW
+						    : TCSETSF,
 				 a[2], KERNEL_TERMIOS_SIZE, false);
 	case G_TIOCGWINSZ:
 		return tty_ioctl(k, of, TIOCGWINSZ, a[2], WINSIZE_SIZE, true);

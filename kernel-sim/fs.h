@@ -39,9 +39,10 @@
 struct kernel;
 struct task_struct;
 struct file;
+struct proc_entry;
 
-#define G_PATH_MAX 4096   /* bytes of a path, NUL included */
-#define G_MAXSYMLINKS 40  /* links followed in one lookup */
+#define G_PATH_MAX 4096	 /* bytes of a path, NUL included */
+#define G_MAXSYMLINKS 40 /* links followed in one lookup */
 #define G_AT_FDCWD (-100)
 #define PIPE_BUF_SIZE 65536 /* bytes a pipe holds (Linux: 16 pages) */
 
@@ -85,40 +86,43 @@ enum open_file_type {
 
 /* An in-kernel pipe: a ring of PIPE_BUF_SIZE bytes. */
 struct pipe_inode_info {
-	uint8_t *buf;     /* the ring, kmalloc'd */
-	size_t head;      /* offset of the oldest byte */
-	size_t len;       /* bytes held */
-	int readers;      /* open read ends */
-	int writers;      /* open write ends */
+	uint8_t *buf; /* the ring, kmalloc'd */
+	size_t head;  /* offset of the oldest byte */
+	size_t len;   /* bytes held */
+	int readers;  /* open read ends */
+	int writers;  /* open write ends */
 };
 
 /* An open file description (the fd side of Linux's struct file). */
 struct open_file {
-	int f_count;                  /* fd slots referring to it */
+	int f_count; /* fd slots referring to it */
 	enum open_file_type type;
-	unsigned int f_flags;         /* G_O_* access mode and status flags (no O_CLOEXEC) */
-	int host_fd;                  /* OFT_HOST: the host descriptor (owned), else -1 */
-	bool is_dir;                  /* OFT_HOST on a directory */
-	bool is_tty;                  /* OFT_HOST on a terminal */
-	char *path;                   /* guest path it was opened by (kstrdup'd) */
-	char *host_path;              /* OFT_HOST: host path, for mmap (kstrdup'd), or NULL */
-	struct file *filp;            /* the struct file mmap() maps (one reference), or NULL */
-	struct pipe_inode_info *pipe; /* OFT_PIPE */
-	bool pipe_writer;             /* OFT_PIPE: this is the write end */
-	char *text;                   /* OFT_PROC: the snapshot (host heap) */
+	unsigned int f_flags;	       /* G_O_* access mode and status flags (no O_CLOEXEC) */
+	int host_fd;		       /* OFT_HOST: the host descriptor (owned), else -1 */
+	bool is_dir;		       /* OFT_HOST on a directory */
+	bool is_tty;		       /* OFT_HOST on a terminal */
+	char *path;		       /* guest path it was opened by (kstrdup'd) */
+	char *host_path;	       /* OFT_HOST: host path, for mmap (kstrdup'd), or NULL */
+	struct file *filp;	       /* the struct file mmap() maps (one reference), or NULL */
+	struct pipe_inode_info *pipe;  /* OFT_PIPE */
+	bool pipe_writer;	       /* OFT_PIPE: this is the write end */
+	const struct proc_entry *proc; /* OFT_PROC: the file's show function (proc_fs.c) */
+	bool text_valid;	       /* OFT_PROC: text holds a snapshot */
+	char *text;		       /* OFT_PROC: the snapshot (host heap) */
 	size_t text_len;
-	uint64_t f_pos;               /* OFT_PROC: read position */
+	uint64_t f_pos;	    /* OFT_PROC: read position */
+	uint64_t dir_index; /* OFT_HOST directory: entries handed out (i386 d_off) */
 };
 
 struct files_struct {
-	int max_fds;                  /* slots in fd[] */
-	struct open_file **fd;        /* kmalloc'd, NULL slots are free */
-	bool *close_on_exec;          /* FD_CLOEXEC per slot */
+	int max_fds;	       /* slots in fd[] */
+	struct open_file **fd; /* kmalloc'd, NULL slots are free */
+	bool *close_on_exec;   /* FD_CLOEXEC per slot */
 };
 
 struct fs_struct {
-	char *root;                   /* host directory that is the guest's "/", "" for the host's / */
-	char *pwd;                    /* working directory, an absolute normalized guest path */
+	char *root; /* host directory that is the guest's "/", "" for the host's / */
+	char *pwd;  /* working directory, an absolute normalized guest path */
 	unsigned int umask;
 };
 
@@ -136,8 +140,8 @@ void fs_free(struct kernel *k, struct fs_struct *fs);
 /* ---- open file descriptions ---- */
 
 /* A new description of type with f_count 1 (not installed). NULL when out of memory. */
-struct open_file *open_file_alloc(struct kernel *k, enum open_file_type type,
-				  unsigned int flags, const char *path);
+struct open_file *open_file_alloc(struct kernel *k, enum open_file_type type, unsigned int flags,
+				  const char *path);
 /* Drops one reference; the last closes the host fd, the pipe end, the snapshot, the filp. */
 void open_file_put(struct kernel *k, struct open_file *of);
 /* The description behind fd of the current task, or NULL (-EBADF). */
@@ -152,8 +156,8 @@ int close_fd(struct kernel *k, int fd);
 struct file *open_file_filp(struct kernel *k, struct open_file *of, int *err);
 /* Writes the bytes [pos, pos + len) just written to a host file into the pages of of's
  * page cache that cover them (write() coherence with mmap). */
-void open_file_sync_cache(struct kernel *k, struct open_file *of, uint64_t pos,
-			  const void *buf, size_t len);
+void open_file_sync_cache(struct kernel *k, struct open_file *of, uint64_t pos, const void *buf,
+			  size_t len);
 /* Overwrites buf, the bytes [pos, pos + len) just read from a host file, with the pages of
  * of's page cache that cover them (so read() sees stores made through MAP_SHARED). */
 void open_file_read_cache(struct kernel *k, struct open_file *of, uint64_t pos, void *buf,
@@ -161,7 +165,7 @@ void open_file_read_cache(struct kernel *k, struct open_file *of, uint64_t pos, 
 
 /* File attributes, whichever ABI's struct stat they go to (Linux's struct kstat). */
 struct kstat {
-	uint64_t dev, ino, rdev;      /* device numbers as the host encodes them (makedev) */
+	uint64_t dev, ino, rdev; /* device numbers as the host encodes them (makedev) */
 	uint32_t mode, nlink, uid, gid;
 	int64_t size, blksize, blocks; /* blocks of 512 bytes */
 	int64_t atime_sec, mtime_sec, ctime_sec;
@@ -173,9 +177,9 @@ struct kstat {
 #define LOOKUP_FOLLOW 0x1 /* follow a symbolic link in the last component */
 
 struct nameidata {
-	char guest[G_PATH_MAX]; /* the resolved absolute guest path ("/" for the root) */
-	char host[2 * G_PATH_MAX];  /* the host path it names */
-	bool proc;            /* under /proc: served by proc_fs.c, host is unset */
+	char guest[G_PATH_MAX];	   /* the resolved absolute guest path ("/" for the root) */
+	char host[2 * G_PATH_MAX]; /* the host path it names */
+	bool proc;		   /* under /proc: served by proc_fs.c, host is unset */
 };
 
 /* Resolves name relative to dirfd (G_AT_FDCWD: the working directory) for the current task.
@@ -185,6 +189,9 @@ int path_lookup(struct kernel *k, int dirfd, const char *name, unsigned int flag
 /* Copies a path argument from user memory: 0, -EFAULT or -ENAMETOOLONG (-ENOENT when
  * empty and empty_ok is false). */
 int getname(struct kernel *k, uint64_t uaddr, char *buf, bool empty_ok);
+/* Positions a host directory read through INT 0x80 calls after its first index entries
+ * (the d_off cookies getdents64 gives i386 tasks). The index, or -errno. */
+int64_t dir_seek_index(struct open_file *of, uint64_t index);
 /* Host open() flags for guest flags. */
 int host_open_flags(unsigned int gflags);
 
@@ -194,6 +201,10 @@ int host_open_flags(unsigned int gflags);
  * set, or -ENOENT (no such file), -EACCES (opened for writing), -ENOMEM. */
 int proc_open(struct kernel *k, const struct nameidata *nd, unsigned int flags,
 	      struct open_file **ofp);
+/* (Re)prints of's /proc file into its snapshot, as a read at offset 0 does: Linux's
+ * seq_file runs the show at read time, so a file opened early shows the state when it is
+ * read. */
+void proc_fill(struct kernel *k, struct open_file *of);
 /* Reads the /proc symbolic link at guest path (self, exe, fd/N) into buf (not
  * terminated). Its length, or -EINVAL (not a link), -ENOENT. */
 long proc_readlink(struct kernel *k, const char *guest, char *buf, size_t size);

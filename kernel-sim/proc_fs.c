@@ -8,11 +8,11 @@
  *   /proc/self -> PID
  *   /proc/meminfo buddyinfo zoneinfo vmstat slabinfo pagetypeinfo vmallocinfo version uptime
  *
- * Opening a file prints its whole text with kernel-sim's show functions into a snapshot
- * (Linux's seq_file reads restart the show at each read; a snapshot at open time gives
- * the same bytes for a program that opens, reads to the end and closes), which read(),
- * pread() and lseek() then serve. Other /proc paths, other PIDs and directory listings do
- * not exist here (-ENOENT).
+ * A read at offset 0 (the first read, or one after lseek to 0 or a pread at 0) prints the
+ * whole text with kernel-sim's show functions into a snapshot, which later reads, pread()
+ * and lseek() serve: as with Linux's seq_file, a file opened early shows the state when it
+ * is read, and a program reading it to the end in pieces sees one consistent text. Other /proc
+ * paths, other PIDs and directory listings do not exist here (-ENOENT).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -29,6 +29,7 @@
 #include "kernel-sim/seq_file.h"
 #include "kernel-sim/signal.h"
 #include "kernel-sim/slab.h"
+#include "kernel-sim/swap.h"
 #include "kernel-sim/syscalls.h"
 #include "kernel-sim/uaccess.h"
 #include "kernel-sim/vmalloc.h"
@@ -192,10 +193,10 @@ static void show_uptime(struct seq_file *m, struct kernel *k, struct task_struct
 		   (unsigned long long)(cs % 100));
 }
 
-#define GLOBAL_SHOW(fn)                                                                        \
-	static void show_##fn(struct seq_file *m, struct kernel *k, struct task_struct *t)    \
-	{                                                                                      \
-		fn##_show(m, k);                                                               \
+#define GLOBAL_SHOW(fn)                                                                            \
+	static void show_##fn(struct seq_file *m, struct kernel *k, struct task_struct *t)         \
+	{                                                                                          \
+		fn##_show(m, k);                                                                   \
 	}
 GLOBAL_SHOW(meminfo)
 GLOBAL_SHOW(buddyinfo)
@@ -205,6 +206,12 @@ GLOBAL_SHOW(slabinfo)
 GLOBAL_SHOW(pagetypeinfo)
 GLOBAL_SHOW(vmallocinfo)
 
+static void show_swaps(struct seq_file *m, struct kernel *k, struct task_struct *t)
+{
+	(void)t;
+	proc_swaps_show(m, k);
+}
+
 struct proc_entry {
 	const char *name;
 	proc_show_fn show;
@@ -212,22 +219,20 @@ struct proc_entry {
 };
 
 static const struct proc_entry pid_entries[] = {
-	{"maps", show_maps, 0444},       {"smaps", show_smaps, 0444},
-	{"status", show_status, 0444},   {"statm", show_statm, 0444},
-	{"auxv", show_auxv, 0400},       {"cmdline", show_cmdline, 0444},
-	{"environ", show_environ, 0400}, {"comm", show_comm, 0644},
+    {"maps", show_maps, 0444},	     {"smaps", show_smaps, 0444}, {"status", show_status, 0444},
+    {"statm", show_statm, 0444},     {"auxv", show_auxv, 0400},	  {"cmdline", show_cmdline, 0444},
+    {"environ", show_environ, 0400}, {"comm", show_comm, 0644},
 };
 
 static const struct proc_entry root_entries[] = {
-	{"meminfo", show_meminfo, 0444},   {"buddyinfo", show_buddyinfo, 0444},
-	{"zoneinfo", show_zoneinfo, 0444}, {"vmstat", show_vmstat, 0444},
-	{"slabinfo", show_slabinfo, 0400}, {"pagetypeinfo", show_pagetypeinfo, 0400},
-	{"vmallocinfo", show_vmallocinfo, 0400}, {"version", show_version, 0444},
-	{"uptime", show_uptime, 0444},
+    {"meminfo", show_meminfo, 0444},	     {"buddyinfo", show_buddyinfo, 0444},
+    {"zoneinfo", show_zoneinfo, 0444},	     {"vmstat", show_vmstat, 0444},
+    {"slabinfo", show_slabinfo, 0400},	     {"pagetypeinfo", show_pagetypeinfo, 0400},
+    {"vmallocinfo", show_vmallocinfo, 0400}, {"version", show_version, 0444},
+    {"uptime", show_uptime, 0444},	     {"swaps", show_swaps, 0444},
 };
 
-static const struct proc_entry *find_entry(const struct proc_entry *t, size_t n,
-					   const char *name)
+static const struct proc_entry *find_entry(const struct proc_entry *t, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(t[i].name, name))
@@ -238,20 +243,20 @@ static const struct proc_entry *find_entry(const struct proc_entry *t, size_t n,
 /* ---- parsing a /proc path ---- */
 
 enum proc_kind {
-	PK_NONE,     /* no such file */
-	PK_ROOT,     /* /proc */
-	PK_SELF,     /* /proc/self (a link) */
-	PK_PID_DIR,  /* /proc/PID */
-	PK_FD_DIR,   /* /proc/PID/fd */
-	PK_EXE,      /* /proc/PID/exe (a link) */
-	PK_FD_LINK,  /* /proc/PID/fd/N (a link) */
-	PK_FILE,     /* a file with a show function */
+	PK_NONE,    /* no such file */
+	PK_ROOT,    /* /proc */
+	PK_SELF,    /* /proc/self (a link) */
+	PK_PID_DIR, /* /proc/PID */
+	PK_FD_DIR,  /* /proc/PID/fd */
+	PK_EXE,	    /* /proc/PID/exe (a link) */
+	PK_FD_LINK, /* /proc/PID/fd/N (a link) */
+	PK_FILE,    /* a file with a show function */
 };
 
 struct proc_path {
 	enum proc_kind kind;
 	const struct proc_entry *entry; /* PK_FILE */
-	int fd;                         /* PK_FD_LINK */
+	int fd;				/* PK_FD_LINK */
 };
 
 /* "self" or the current pid: the rest of the path after it, else NULL. */
@@ -301,7 +306,8 @@ static struct proc_path parse_proc_path(struct kernel *k, const char *guest)
 	const char *rest = match_pid(k, p);
 	if (rest)
 		return parse_pid_path(k, rest, !strncmp(p, "self", 4));
-	if ((pp.entry = find_entry(root_entries, sizeof(root_entries) / sizeof(root_entries[0]), p)))
+	if ((pp.entry =
+		 find_entry(root_entries, sizeof(root_entries) / sizeof(root_entries[0]), p)))
 		pp.kind = PK_FILE;
 	return pp;
 }
@@ -356,9 +362,8 @@ int proc_getattr(struct kernel *k, const char *guest, struct kstat *st)
 {
 	struct proc_path pp = parse_proc_path(k, guest);
 	static const unsigned int modes[] = {
-		[PK_ROOT] = S_IFDIR | 0555,    [PK_SELF] = S_IFLNK | 0777,
-		[PK_PID_DIR] = S_IFDIR | 0555, [PK_FD_DIR] = S_IFDIR | 0500,
-		[PK_EXE] = S_IFLNK | 0777,     [PK_FD_LINK] = S_IFLNK | 0700,
+	    [PK_ROOT] = S_IFDIR | 0555,	  [PK_SELF] = S_IFLNK | 0777, [PK_PID_DIR] = S_IFDIR | 0555,
+	    [PK_FD_DIR] = S_IFDIR | 0500, [PK_EXE] = S_IFLNK | 0777,  [PK_FD_LINK] = S_IFLNK | 0700,
 	};
 	if (pp.kind == PK_NONE)
 		return -ENOENT;
@@ -393,7 +398,6 @@ int proc_open(struct kernel *k, const struct nameidata *nd, unsigned int flags,
 	      struct open_file **ofp)
 {
 	struct proc_path pp = parse_proc_path(k, nd->guest);
-	struct seq_file m;
 	if (pp.kind == PK_EXE)
 		return proc_open_exe(k, flags, ofp);
 	if (pp.kind == PK_FD_LINK || pp.kind == PK_SELF) /* no reopening through the link */
@@ -405,10 +409,18 @@ int proc_open(struct kernel *k, const struct nameidata *nd, unsigned int flags,
 	struct open_file *of = open_file_alloc(k, OFT_PROC, flags, nd->guest);
 	if (!of)
 		return -ENOMEM;
-	seq_init(&m);
-	pp.entry->show(&m, k, k->current);
-	of->text = m.buf; /* the snapshot keeps the seq_file's buffer */
-	of->text_len = m.count;
+	of->proc = pp.entry; /* printed at the first read */
 	*ofp = of;
 	return 0;
+}
+
+void proc_fill(struct kernel *k, struct open_file *of)
+{
+	struct seq_file m;
+	seq_init(&m);
+	of->proc->show(&m, k, k->current);
+	free(of->text);
+	of->text = m.buf; /* the snapshot keeps the seq_file's buffer */
+	of->text_len = m.count;
+	of->text_valid = true;
 }

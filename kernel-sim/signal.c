@@ -13,22 +13,23 @@
 #include "kernel-sim/sched.h"
 #include "kernel-sim/slab.h"
 #include "kernel-sim/strace.h"
+#include "kernel-sim/swap.h"
 #include "kernel-sim/syscall.h"
 #include "kernel-sim/syscalls.h"
 #include "kernel-sim/uaccess.h"
 
 /* Default actions (Linux's sig_kernel_* sets). */
 #define SIG_KERNEL_ONLY_MASK (ksigmask(SIGKILL) | ksigmask(SIGSTOP))
-#define SIG_KERNEL_COREDUMP_MASK                                                               \
+#define SIG_KERNEL_COREDUMP_MASK                                                                   \
 	(ksigmask(SIGQUIT) | ksigmask(SIGILL) | ksigmask(SIGTRAP) | ksigmask(SIGABRT) |            \
 	 ksigmask(SIGFPE) | ksigmask(SIGSEGV) | ksigmask(SIGBUS) | ksigmask(SIGSYS) |              \
 	 ksigmask(SIGXCPU) | ksigmask(SIGXFSZ))
-#define SIG_KERNEL_IGNORE_MASK                                                                 \
+#define SIG_KERNEL_IGNORE_MASK                                                                     \
 	(ksigmask(SIGCONT) | ksigmask(SIGCHLD) | ksigmask(SIGWINCH) | ksigmask(SIGURG))
-#define SIG_KERNEL_STOP_MASK                                                                   \
+#define SIG_KERNEL_STOP_MASK                                                                       \
 	(ksigmask(SIGSTOP) | ksigmask(SIGTSTP) | ksigmask(SIGTTIN) | ksigmask(SIGTTOU))
 /* Delivered before the others (Linux's SYNCHRONOUS_MASK). */
-#define SYNCHRONOUS_MASK                                                                       \
+#define SYNCHRONOUS_MASK                                                                           \
 	(ksigmask(SIGSEGV) | ksigmask(SIGBUS) | ksigmask(SIGILL) | ksigmask(SIGTRAP) |             \
 	 ksigmask(SIGFPE) | ksigmask(SIGSYS))
 
@@ -84,8 +85,12 @@ void force_sig_fault(struct kernel *k, int sig, int code, uint64_t addr)
 {
 	struct task_struct *t = k->current;
 	struct kernel_siginfo info = {.signo = sig, .code = code, .addr = addr};
-	if (!t || !t->signal)
+	if (!t)
 		return;
+	if (task_ensure_files(k, t) < 0) { /* no memory for signal state: the task dies */
+		do_group_exit(k, SIGKILL, false);
+		return;
+	}
 	struct signal_state *s = t->signal;
 	struct k_sigaction *ka = &s->action[sig - 1];
 	if ((s->blocked & ksigmask(sig)) || ka->handler == KSIG_IGN) {
@@ -282,7 +287,7 @@ static long kill_self(struct kernel *k, int sig, int code)
 		return -EINVAL;
 	if (sig) {
 		struct kernel_siginfo info = {
-			.signo = sig, .code = code, .pid = t->pid, .uid = t->uid};
+		    .signo = sig, .code = code, .pid = t->pid, .uid = t->uid};
 		send_signal(k, t, &info);
 	}
 	return 0;
@@ -334,8 +339,8 @@ static void trace_signal(struct kernel *k, const struct kernel_siginfo *info)
 }
 
 /* Builds the frame and points regs at the handler (handle_signal). */
-static void handle_signal(struct kernel *k, struct pt_regs *regs, int sig,
-			  struct k_sigaction *ka, const struct kernel_siginfo *info)
+static void handle_signal(struct kernel *k, struct pt_regs *regs, int sig, struct k_sigaction *ka,
+			  const struct kernel_siginfo *info)
 {
 	struct signal_state *s = k->current->signal;
 	uint64_t oldmask = s->blocked;
@@ -370,6 +375,8 @@ static void sig_fatal(struct kernel *k, int sig)
 void exit_to_user_mode(struct kernel *k, struct pt_regs *regs)
 {
 	struct task_struct *t = k->current;
+	/* A safe point: no kernel path holds a page halfway, so kswapd gets to run. */
+	kswapd_run_pending(k);
 	if (!t || !t->signal)
 		return;
 	/* One signal per round, as Linux returns to the loop after each handle_signal; a

@@ -22,6 +22,7 @@ static long sys_ia32_ftruncate64(struct kernel *k, struct pt_regs *regs, const u
 	return do_ftruncate(k, (int)a[0], (int64_t)((a[1] & 0xffffffffu) | (a[2] << 32)));
 }
 
+/* clang-format off */
 static const syscall_fn ia32_sys_call_table[NR_SYSCALLS_32] = {
 	[__NR_ia32_exit] = sys_exit,
 	[__NR_ia32_read] = sys_read,
@@ -158,7 +159,20 @@ static const syscall_fn ia32_sys_call_table[NR_SYSCALLS_32] = {
 	[__NR_ia32_clock_nanosleep_time64] = sys_clock_nanosleep_time64,
 	[__NR_ia32_futex_time64] = sys_futex_time64,
 	[__NR_ia32_faccessat2] = sys_faccessat2,
+	[__NR_ia32_poll] = sys_poll,
+	[__NR_ia32_link] = sys_link,
+	[__NR_ia32_lchown32] = sys_lchown,
+	[__NR_ia32_fchown32] = sys_fchown,
+	[__NR_ia32_chown32] = sys_chown,
+	[__NR_ia32_truncate] = sys_truncate,
+	[__NR_ia32_fchownat] = sys_fchownat,
+	[__NR_ia32_linkat] = sys_linkat,
+	[__NR_ia32_ppoll] = sys_ppoll,
+	[__NR_ia32_ppoll_time64] = sys_ppoll_time64,
+	[__NR_ia32_utimensat] = sys_utimensat,
+	[__NR_ia32_utimensat_time64] = sys_utimensat_time64,
 };
+/* clang-format on */
 
 void do_int80_syscall_32(struct kernel *k, struct pt_regs *regs)
 {

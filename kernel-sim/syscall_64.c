@@ -13,6 +13,7 @@
 #include "kernel-sim/syscalls.h"
 #include "kernel-sim/unistd.h"
 
+/* clang-format off */
 static const syscall_fn sys_call_table[NR_SYSCALLS_64] = {
 	[__NR_read] = sys_read,
 	[__NR_write] = sys_write,
@@ -130,7 +131,18 @@ static const syscall_fn sys_call_table[NR_SYSCALLS_64] = {
 	[__NR_statx] = sys_statx,
 	[__NR_rseq] = sys_rseq,
 	[__NR_faccessat2] = sys_faccessat2,
+	[__NR_poll] = sys_poll,
+	[__NR_link] = sys_link,
+	[__NR_chown] = sys_chown,
+	[__NR_fchown] = sys_fchown,
+	[__NR_lchown] = sys_lchown,
+	[__NR_truncate] = sys_truncate,
+	[__NR_fchownat] = sys_fchownat,
+	[__NR_linkat] = sys_linkat,
+	[__NR_ppoll] = sys_ppoll,
+	[__NR_utimensat] = sys_utimensat,
 };
+/* clang-format on */
 
 void do_syscall_64(struct kernel *k, struct pt_regs *regs)
 {
