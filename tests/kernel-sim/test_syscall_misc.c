@@ -381,6 +381,48 @@ static void test_syscall32_set_thread_area_fills_gdt_descriptor(void **state)
 	st_free(s);
 }
 
+/* getdents64 through INT 0x80: d_off counts entries (1, 2, 3, ...) so that 32-bit C
+ * libraries can hold it, and lseek to such a value resumes after that many entries. */
+static void test_syscall32_getdents64_numbers_entries(void **state)
+{
+	struct st *s = st_new_abi(true);
+	uint8_t buf[4096];
+	for (int i = 0; i < 5; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "f%d", i);
+		host_write_file(st_path(s, name), "x", 1);
+	}
+	uint64_t path = ustr(s, 0, s->dir);
+	long fd = sys32(s, __NR_ia32_open, (uint32_t)path, G_O_DIRECTORY, 0, 0, 0, 0);
+	assert_true(fd >= 0);
+	long n = sys32(s, __NR_ia32_getdents64, (uint32_t)fd, (uint32_t)s->scratch + 4096,
+		       sizeof(buf), 0, 0, 0);
+	assert_true(n > 0);
+	uget(s, s->scratch + 4096, buf, (size_t)n);
+	int entries = 0;
+	char third[64] = "";
+	for (long off = 0; off < n; entries++) {
+		uint64_t d_off;
+		uint16_t reclen;
+		memcpy(&d_off, buf + off + 8, 8);
+		memcpy(&reclen, buf + off + 16, 2);
+		assert_int_equal(d_off, entries + 1);
+		if (entries == 2)
+			snprintf(third, sizeof(third), "%s", (const char *)buf + off + 19);
+		off += reclen;
+	}
+	assert_int_equal(entries, 7); /* ".", ".." and five files */
+	assert_int_equal(sys32(s, __NR_ia32_lseek, (uint32_t)fd, 2, 0, 0, 0, 0), 2);
+	n = sys32(s, __NR_ia32_getdents64, (uint32_t)fd, (uint32_t)s->scratch + 4096, sizeof(buf),
+		  0, 0, 0);
+	uget(s, s->scratch + 4096, buf, (size_t)n);
+	uint64_t d_off;
+	memcpy(&d_off, buf + 8, 8);
+	assert_int_equal(d_off, 3);
+	assert_string_equal((const char *)buf + 19, third);
+	st_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -396,6 +438,7 @@ int main(void)
 	    cmocka_unit_test(test_syscall_strace_prints_open_and_write_lines),
 	    cmocka_unit_test(test_syscall32_int80_uses_i386_numbers_and_layouts),
 	    cmocka_unit_test(test_syscall32_set_thread_area_fills_gdt_descriptor),
+	    cmocka_unit_test(test_syscall32_getdents64_numbers_entries),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
