@@ -45,6 +45,7 @@ done
 compare hello-pie x
 compare self_maps
 compare self_maps-i386
+compare self_maps-musl
 
 # Page faults: the guest's own getrusage counts, natively and under mmemu, must agree within
 # 10 % (or 3 faults): the faults of the touch loop, and all of the process's faults.
