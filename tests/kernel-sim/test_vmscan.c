@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "kernel-sim/seq_file.h"
 #include "kernel-sim/swap.h"
 #include "kernel-sim/zswap.h"
 #include "tests/kernel-sim/mmtest.h"
@@ -165,6 +166,16 @@ static void test_reclaim_mapped_anon_page_pte_becomes_swap_entry(void **state)
 	assert_int_equal(get_mm_counter(t->mm, MM_SWAPENTS), n);
 	assert_int_equal(get_mm_counter(t->mm, MM_ANONPAGES), 0);
 	assert_int_equal(nr_free_swap_pages(t->k), total_swap_pages(t->k) - n);
+	/* /proc/PID/smaps and status show it: Swap and SwapPss of the VMA, VmSwap. */
+	struct seq_file m;
+	seq_init(&m);
+	proc_pid_smaps_show(&m, t->k, t->mm);
+	assert_non_null(strstr(m.buf, "\nSwap:                256 kB\nSwapPss:             256 kB\n"));
+	seq_release(&m);
+	seq_init(&m);
+	proc_pid_status_mem_show(&m, t->k, t->mm);
+	assert_non_null(strstr(m.buf, "VmSwap:\t     256 kB\n"));
+	seq_release(&m);
 }
 
 static void test_swapin_restores_contents_and_frees_the_slot(void **state)
