@@ -8,11 +8,11 @@
  *   /proc/self -> PID
  *   /proc/meminfo buddyinfo zoneinfo vmstat slabinfo pagetypeinfo vmallocinfo version uptime
  *
- * Opening a file prints its whole text with kernel-sim's show functions into a snapshot
- * (Linux's seq_file reads restart the show at each read; a snapshot at open time gives
- * the same bytes for a program that opens, reads to the end and closes), which read(),
- * pread() and lseek() then serve. Other /proc paths, other PIDs and directory listings do
- * not exist here (-ENOENT).
+ * A read at offset 0 (the first read, or one after lseek to 0 or a pread at 0) prints the
+ * whole text with kernel-sim's show functions into a snapshot, which later reads, pread()
+ * and lseek() serve: as with Linux's seq_file, a file opened early shows the state when it
+ * is read, and a program reading it to the end in pieces sees one consistent text. Other /proc
+ * paths, other PIDs and directory listings do not exist here (-ENOENT).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -398,7 +398,6 @@ int proc_open(struct kernel *k, const struct nameidata *nd, unsigned int flags,
 	      struct open_file **ofp)
 {
 	struct proc_path pp = parse_proc_path(k, nd->guest);
-	struct seq_file m;
 	if (pp.kind == PK_EXE)
 		return proc_open_exe(k, flags, ofp);
 	if (pp.kind == PK_FD_LINK || pp.kind == PK_SELF) /* no reopening through the link */
@@ -410,10 +409,18 @@ int proc_open(struct kernel *k, const struct nameidata *nd, unsigned int flags,
 	struct open_file *of = open_file_alloc(k, OFT_PROC, flags, nd->guest);
 	if (!of)
 		return -ENOMEM;
-	seq_init(&m);
-	pp.entry->show(&m, k, k->current);
-	of->text = m.buf; /* the snapshot keeps the seq_file's buffer */
-	of->text_len = m.count;
+	of->proc = pp.entry; /* printed at the first read */
 	*ofp = of;
 	return 0;
+}
+
+void proc_fill(struct kernel *k, struct open_file *of)
+{
+	struct seq_file m;
+	seq_init(&m);
+	of->proc->show(&m, k, k->current);
+	free(of->text);
+	of->text = m.buf; /* the snapshot keeps the seq_file's buffer */
+	of->text_len = m.count;
+	of->text_valid = true;
 }

@@ -85,8 +85,12 @@ void force_sig_fault(struct kernel *k, int sig, int code, uint64_t addr)
 {
 	struct task_struct *t = k->current;
 	struct kernel_siginfo info = {.signo = sig, .code = code, .addr = addr};
-	if (!t || !t->signal)
+	if (!t)
 		return;
+	if (task_ensure_files(k, t) < 0) { /* no memory for signal state: the task dies */
+		do_group_exit(k, SIGKILL, false);
+		return;
+	}
 	struct signal_state *s = t->signal;
 	struct k_sigaction *ka = &s->action[sig - 1];
 	if ((s->blocked & ksigmask(sig)) || ka->handler == KSIG_IGN) {
