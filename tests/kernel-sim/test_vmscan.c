@@ -125,6 +125,11 @@ static unsigned long reclaim_all(struct mmt *t)
 	return total;
 }
 
+static long node_page_state_sum(struct mmt *t, enum node_stat_item item)
+{
+	return NODE_DATA(t->k, 0)->vm_stat[item];
+}
+
 /* ---- the swap pte ---- */
 
 static void test_swap_pte_encoding_is_linux_x86_64(void **state)
@@ -170,7 +175,8 @@ static void test_reclaim_mapped_anon_page_pte_becomes_swap_entry(void **state)
 	struct seq_file m;
 	seq_init(&m);
 	proc_pid_smaps_show(&m, t->k, t->mm);
-	assert_non_null(strstr(m.buf, "\nSwap:                256 kB\nSwapPss:             256 kB\n"));
+	assert_non_null(
+	    strstr(m.buf, "\nSwap:                256 kB\nSwapPss:             256 kB\n"));
 	seq_release(&m);
 	seq_init(&m);
 	proc_pid_status_mem_show(&m, t->k, t->mm);
@@ -223,6 +229,19 @@ static void test_munmap_of_swapped_range_frees_slots(void **state)
 	assert_int_equal(do_munmap(t->k, t->mm, BASE, 32 * PG), 0);
 	assert_int_equal(nr_free_swap_pages(t->k), total_swap_pages(t->k));
 	assert_int_equal(get_mm_counter(t->mm, MM_SWAPENTS), 0);
+}
+
+static void test_munmap_of_mapped_swap_cache_page_frees_page_and_slot(void **state)
+{
+	struct mmt *t = *state;
+	fill(t, 1);
+	struct page *page = leaf_page(t, BASE);
+	assert_true(add_to_swap(t->k, page)); /* in the swap cache, still mapped */
+	assert_int_equal(page_count(page), 2);
+	assert_int_equal(nr_free_swap_pages(t->k), total_swap_pages(t->k) - 1);
+	assert_int_equal(do_munmap(t->k, t->mm, BASE, PG), 0);
+	assert_int_equal(nr_free_swap_pages(t->k), total_swap_pages(t->k));
+	assert_int_equal(node_page_state_sum(t, NR_SWAPCACHE), 0);
 }
 
 static void test_no_swap_anon_pages_stay(void **state)
@@ -383,6 +402,7 @@ int main(void)
 	    T(test_swapin_restores_contents_and_frees_the_slot),
 	    T(test_referenced_anon_pages_are_activated_not_swapped),
 	    T(test_munmap_of_swapped_range_frees_slots),
+	    T(test_munmap_of_mapped_swap_cache_page_frees_page_and_slot),
 	    T(test_no_swap_anon_pages_stay),
 	    T(test_clean_file_page_dropped_then_read_again),
 	    T(test_dirty_shared_file_page_is_kept),
