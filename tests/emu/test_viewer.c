@@ -240,6 +240,16 @@ static void check_vma_rows(struct machine *m)
 		assert_int_equal(rows[i].perms[1], vma->vm_flags & VM_WRITE ? 'w' : '-');
 		assert_int_equal(rows[i].perms[2], vma->vm_flags & VM_EXEC ? 'x' : '-');
 		assert_int_equal(rows[i].resident, count_resident(m, vma->vm_start, vma->vm_end));
+		/* A file's VMA is named by its path; any other has its special name, or is the
+		 * heap or the stack, or has no name at all. */
+		if (vma->vm_file)
+			assert_string_equal(rows[i].name, vma->vm_file->f_path);
+		else if (vma->vm_special)
+			assert_string_equal(rows[i].name, vma->vm_special->name);
+		else if (rows[i].name[0])
+			assert_true((!strcmp(rows[i].name, "[heap]") &&
+				     vma->vm_start < mm->brk && vma->vm_end > mm->start_brk) ||
+				    (!strcmp(rows[i].name, "[stack]") && (vma->vm_flags & VM_GROWSDOWN)));
 		stack |= !strcmp(rows[i].name, "[stack]") && rows[i].resident > 0;
 		vdso |= !strcmp(rows[i].name, "[vdso]");
 		exe |= strstr(rows[i].name, "/guests/hello") != NULL;
