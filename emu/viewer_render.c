@@ -149,16 +149,17 @@ static void cell_borders(const struct viewer *v, SDL_Surface *s, unsigned long p
 {
 	unsigned key = zone_key(v, pfn);
 	unsigned long row = (unsigned long)viewer_cols(v) * v->per_cell;
+	int t = v->cell >= 4 ? 2 : 1; /* line width: visible without hiding small cells */
 	if (left) {
 		unsigned k2 = zone_key(v, pfn - v->per_cell);
 		if (k2 != key)
-			fill(s, r.x, r.y, 1, r.h,
+			fill(s, r.x, r.y, t, r.h,
 			     k2 / 8 != key / 8 ? VIEWER_NODE_BORDER : VIEWER_ZONE_BORDER);
 	}
 	if (up && pfn >= row) {
 		unsigned k2 = zone_key(v, pfn - row);
 		if (k2 != key)
-			fill(s, r.x, r.y, r.w, 1,
+			fill(s, r.x, r.y, r.w, t,
 			     k2 / 8 != key / 8 ? VIEWER_NODE_BORDER : VIEWER_ZONE_BORDER);
 	}
 }
