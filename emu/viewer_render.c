@@ -465,7 +465,6 @@ static const char *const help_lines[] = {
 	"arrows, PgUp/PgDn, drag   pan",
 	"0 / Home   zoom to fit",
 	"click      frame details; click a VMA: walk it",
-	"w          walk the selected frame's first mapping (if any)",
 	"?          this help",
 	"q / Esc    quit",
 };

@@ -89,7 +89,9 @@ static void set_mode(struct viewer_session *vs, enum live_mode mode)
 	vs->mark = vs->v.m->kernel.vm_events[PGFAULT];
 }
 
-/* Keys (see the help overlay in emu/viewer_render.c). */
+/* Keys (see the help overlay in emu/viewer_render.c). A key arrives as a KEYDOWN with its
+ * unshifted symbol ('?' is shift and '/', '+' is shift and '=') and again as text input;
+ * only the KEYDOWN is used, so that each press acts once. */
 static void on_key(struct viewer_session *vs, SDL_Keycode key)
 {
 	struct viewer *v = &vs->v;
@@ -149,10 +151,6 @@ void viewer_session_event(struct viewer_session *vs, const SDL_Event *e)
 	switch (e->type) {
 	case SDL_QUIT: vs->quit = true; break;
 	case SDL_KEYDOWN: on_key(vs, e->key.keysym.sym); break;
-	case SDL_TEXTINPUT:
-		if (e->text.text[0] == '?' || e->text.text[0] == '+')
-			on_key(vs, e->text.text[0] == '?' ? SDLK_QUESTION : SDLK_PLUS);
-		break;
 	case SDL_MOUSEBUTTONDOWN:
 		if (e->button.button == SDL_BUTTON_LEFT)
 			on_click(vs, e->button.x, e->button.y);
