@@ -292,6 +292,9 @@ static bool invisible_driver(void)
 /* SDL's video system and the window; -1 with a reason when there is no display. */
 static int open_window(struct viewer_session *vs, char *err, size_t errlen)
 {
+	/* The picture is drawn in software: the window's surface needs no GPU renderer (which
+	 * would load and unload the GL libraries for nothing). */
+	SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
 	if (SDL_InitSubSystem(SDL_INIT_VIDEO) < 0) {
 		snprintf(err, errlen, "--view: no display (%s); --screenshot works without one",
 			 SDL_GetError());

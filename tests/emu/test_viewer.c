@@ -572,6 +572,7 @@ static struct viewer_session *live_session(struct machine *m)
 {
 	char err[256];
 	struct viewer_session *vs = calloc(1, sizeof(*vs));
+
 	setenv("SDL_VIDEODRIVER", "offscreen", 1);
 	if (viewer_session_start(vs, m, NULL, 0, true, err, sizeof(err)) < 0)
 		fail_msg("%s", err);
