@@ -5,6 +5,7 @@
 #ifndef EMU_RUN_H
 #define EMU_RUN_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@ struct run_options {
 	FILE *strace;              /* --strace output, or NULL */
 	FILE *in_asm;              /* -d in_asm output, or NULL */
 	const char *root;          /* --root DIR, or NULL: the host's files */
+	volatile sig_atomic_t *interrupted; /* set (by a signal handler) to stop the run, or NULL */
 };
 
 enum run_result {
@@ -31,6 +33,7 @@ enum run_result {
 	RUN_LIMIT,        /* --max-insns or --timeout stopped it */
 	RUN_EXEC_FAILED,  /* the file could not be run; reason in m->stop_reason */
 	RUN_MACHINE_STOP, /* the machine stopped (triple fault, mmemu bug); reason in stop_reason */
+	RUN_INTERRUPTED,  /* *interrupted was set (Ctrl-C) */
 };
 
 /* Runs the program to its end or a stop condition. */
