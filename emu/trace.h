@@ -140,6 +140,7 @@ struct trace_reader {
 	struct trace_delta delta;	/* delta state of the current chunk */
 	uint64_t nevents;		/* events read */
 	uint64_t nchunks;		/* chunks read */
+	bool foreign;			/* the file does not start with TRACE_MAGIC */
 	bool closed;			/* the index and trailer were found */
 	bool done;			/* no more events */
 	struct trace_chunk_info *index; /* the index (closed traces), else NULL */

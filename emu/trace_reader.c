@@ -38,8 +38,10 @@ static bool read_exact(struct trace_reader *r, void *buf, size_t n)
 
 static int read_header(struct trace_reader *r)
 {
-	uint8_t fh[TRACE_FILE_HEADER_LEN], crc[4];
-	if (!read_exact(r, fh, sizeof(fh)) || memcmp(fh, TRACE_MAGIC, 8))
+	uint8_t fh[TRACE_FILE_HEADER_LEN] = {0}, crc[4];
+	size_t got = fread(fh, 1, sizeof(fh), r->f);
+	r->foreign = memcmp(fh, TRACE_MAGIC, got < 8 ? got : 8) || got == 0;
+	if (got != sizeof(fh) || memcmp(fh, TRACE_MAGIC, 8))
 		return fail(r, "not an mmemu trace (no %lld-byte MMEMUTRC header)",
 			    TRACE_FILE_HEADER_LEN);
 	r->major = (uint16_t)get_le(fh + 8, 2);
