@@ -79,7 +79,8 @@ static int load_index(struct trace_reader *r, long data_start)
 	uint64_t at = get_le(t, 8);
 	if (at < (uint64_t)data_start || at + TRACE_CHUNK_HEADER_LEN > (uint64_t)size ||
 	    fseek(r->f, (long)at, SEEK_SET) || !read_exact(r, h, sizeof(h)) ||
-	    get_le(h, 4) != TRACE_INDEX_MAGIC)
+	    get_le(h, 4) != TRACE_INDEX_MAGIC || get_le(h + 12, 4) || get_le(h + 16, 8) ||
+	    get_le(h + 24, 8))
 		return fail(r, "trace index damaged (trailer points at %lld)", (long long)at);
 	uint64_t n = get_le(h + 4, 4);
 	if (n * TRACE_INDEX_ENTRY_LEN + at + TRACE_CHUNK_HEADER_LEN + TRACE_TRAILER_LEN !=
@@ -101,7 +102,8 @@ static int load_index(struct trace_reader *r, long data_start)
 						(uint32_t)get_le(e + 16, 4),
 						(uint32_t)get_le(e + 20, 4),
 						(uint32_t)get_le(e + 24, 4)};
-		ok = ci->offset == next && ci->first_event == events;
+		ok = ci->offset == next && ci->first_event == events && get_le(e + 28, 4) == 0 &&
+		     ci->nevents && ci->raw_len <= TRACE_CHUNK_MAX && ci->comp_len <= TRACE_CHUNK_MAX;
 		next = ci->offset + TRACE_CHUNK_HEADER_LEN + ci->comp_len;
 		events += ci->nevents;
 	}
@@ -163,8 +165,13 @@ static int next_block(struct trace_reader *r)
 	uint32_t clen = (uint32_t)get_le(h + 4, 4), rlen = (uint32_t)get_le(h + 8, 4);
 	if (get_le(h, 4) != TRACE_CHUNK_MAGIC)
 		return fail(r, "trace damaged: no chunk at offset %lld", at);
-	if (clen > TRACE_CHUNK_MAX || rlen > TRACE_CHUNK_MAX || get_le(h + 16, 8) != r->nevents)
+	if (clen > TRACE_CHUNK_MAX || rlen > TRACE_CHUNK_MAX || get_le(h + 16, 8) != r->nevents ||
+	    get_le(h + 28, 4) != 0)
 		return fail(r, "trace damaged: bad chunk header at offset %lld", at);
+	if (r->index && (r->nchunks >= r->index_len || r->index[r->nchunks].offset != (uint64_t)at ||
+			 r->index[r->nchunks].comp_len != clen || r->index[r->nchunks].raw_len != rlen ||
+			 r->index[r->nchunks].nevents != get_le(h + 12, 4)))
+		return fail(r, "trace index does not match the chunk at offset %lld", at);
 	if (!read_exact(r, r->comp, clen))
 		return fail(r, "trace truncated in the chunk at offset %lld", at);
 	uLongf out = rlen;
