@@ -122,6 +122,7 @@ static int access_page(struct lackey_replay *lr, uint64_t la, unsigned kind)
 		return -1;
 	}
 	lr->page_faults++;
+	r->faults++;
 	if (map_page(lr, la) < 0)
 		return -1;
 	return mmu_translate(&r->mmu, la, kind, &pa, &f) ? 0 : -1;
