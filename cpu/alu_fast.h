@@ -101,14 +101,23 @@ static inline __attribute__((always_inline)) uint64_t alu_op(struct cpu *cpu, un
 							     uint64_t a, uint64_t b, unsigned size)
 {
 	switch (op) {
-	case ALU_ADD: return alu_add(cpu, a, b, 0, size);
-	case ALU_OR: return alu_logic(cpu, a | b, size);
-	case ALU_ADC: return alu_add(cpu, a, b, (cpu->rflags & RFLAGS_CF) != 0, size);
-	case ALU_SBB: return alu_sub(cpu, a, b, (cpu->rflags & RFLAGS_CF) != 0, size);
-	case ALU_AND: return alu_logic(cpu, a & b, size);
-	case ALU_SUB: return alu_sub(cpu, a, b, 0, size);
-	case ALU_XOR: return alu_logic(cpu, a ^ b, size);
-	default: alu_sub(cpu, a, b, 0, size); return a & size_mask(size);
+	case ALU_ADD:
+		return alu_add(cpu, a, b, 0, size);
+	case ALU_OR:
+		return alu_logic(cpu, a | b, size);
+	case ALU_ADC:
+		return alu_add(cpu, a, b, (cpu->rflags & RFLAGS_CF) != 0, size);
+	case ALU_SBB:
+		return alu_sub(cpu, a, b, (cpu->rflags & RFLAGS_CF) != 0, size);
+	case ALU_AND:
+		return alu_logic(cpu, a & b, size);
+	case ALU_SUB:
+		return alu_sub(cpu, a, b, 0, size);
+	case ALU_XOR:
+		return alu_logic(cpu, a ^ b, size);
+	default:
+		alu_sub(cpu, a, b, 0, size);
+		return a & size_mask(size);
 	}
 }
 

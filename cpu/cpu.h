@@ -29,8 +29,22 @@
 
 /* General registers in encoding order. */
 enum cpu_gpr {
-	RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI,
-	R8, R9, R10, R11, R12, R13, R14, R15,
+	RAX,
+	RCX,
+	RDX,
+	RBX,
+	RSP,
+	RBP,
+	RSI,
+	RDI,
+	R8,
+	R9,
+	R10,
+	R11,
+	R12,
+	R13,
+	R14,
+	R15,
 };
 
 /* RFLAGS (SDM Vol. 1, 3.4.3). */
@@ -95,14 +109,14 @@ struct x87_reg {
 /* The x87 FPU state (SDM Vol. 1, chapter 8). Physical registers, not stack order. */
 struct x87_state {
 	struct x87_reg st[8]; /* R0..R7; ST(i) is R[(TOP + i) & 7] */
-	uint16_t fcw;         /* control word; 0x037f after FNINIT */
-	uint16_t fsw;         /* status word, TOP in bits 13:11 */
-	uint16_t ftw;         /* full tag word: 2 bits per register, 11 = empty */
-	uint16_t fop;         /* last non-control opcode, 11 bits */
-	uint64_t fip;         /* last instruction pointer */
-	uint64_t fdp;         /* last data pointer */
-	uint16_t fcs;         /* last instruction's CS (legacy formats) */
-	uint16_t fds;         /* last data's DS (legacy formats) */
+	uint16_t fcw;	      /* control word; 0x037f after FNINIT */
+	uint16_t fsw;	      /* status word, TOP in bits 13:11 */
+	uint16_t ftw;	      /* full tag word: 2 bits per register, 11 = empty */
+	uint16_t fop;	      /* last non-control opcode, 11 bits */
+	uint64_t fip;	      /* last instruction pointer */
+	uint64_t fdp;	      /* last data pointer */
+	uint16_t fcs;	      /* last instruction's CS (legacy formats) */
+	uint16_t fds;	      /* last data's DS (legacy formats) */
 };
 
 /* One 128-bit XMM register. */
@@ -116,11 +130,11 @@ union xmm_reg {
 /* Features the instruction families report to CPUID (cpu/cpuid.c reads them). A family's
  * registration function sets its bits: CPUID advertises only what is implemented. */
 struct cpu_features {
-	uint32_t leaf1_edx;  /* CPUID.01H:EDX bits */
-	uint32_t leaf1_ecx;  /* CPUID.01H:ECX bits */
-	uint32_t leaf7_ebx;  /* CPUID.(07H,0):EBX bits */
-	uint32_t ext1_edx;   /* CPUID.80000001H:EDX bits */
-	uint32_t ext1_ecx;   /* CPUID.80000001H:ECX bits */
+	uint32_t leaf1_edx; /* CPUID.01H:EDX bits */
+	uint32_t leaf1_ecx; /* CPUID.01H:ECX bits */
+	uint32_t leaf7_ebx; /* CPUID.(07H,0):EBX bits */
+	uint32_t ext1_edx;  /* CPUID.80000001H:EDX bits */
+	uint32_t ext1_ecx;  /* CPUID.80000001H:ECX bits */
 };
 
 struct cpu;
@@ -143,10 +157,10 @@ struct cpu_ops {
 
 /* What a kernel entry function asks the CPU to do when it returns. */
 enum kentry_ret {
-	KENTRY_IRET,   /* execute IRET (64-bit: IRETQ) with the current RSP */
-	KENTRY_SYSRET, /* execute SYSRET to 64-bit mode (RCX, R11) */
+	KENTRY_IRET,	 /* execute IRET (64-bit: IRETQ) with the current RSP */
+	KENTRY_SYSRET,	 /* execute SYSRET to 64-bit mode (RCX, R11) */
 	KENTRY_SYSRET32, /* execute SYSRET to compatibility mode */
-	KENTRY_STOP,   /* stop cpu_run with CPU_EXIT_STOP; RIP stays at the entry */
+	KENTRY_STOP,	 /* stop cpu_run with CPU_EXIT_STOP; RIP stays at the entry */
 	KENTRY_CONTINUE, /* the function set RIP/CS itself: continue there */
 };
 
@@ -155,18 +169,18 @@ typedef enum kentry_ret (*cpu_kentry_fn)(struct cpu *cpu, void *opaque);
 #define CPU_MAX_KENTRIES 512
 
 struct cpu_kentry {
-	uint64_t addr;    /* kernel text address (linear) */
+	uint64_t addr;	  /* kernel text address (linear) */
 	cpu_kentry_fn fn; /* called at CPL 0 when RIP == addr */
-	void *opaque;     /* passed back */
+	void *opaque;	  /* passed back */
 	const char *name; /* for logs */
 };
 
 /* Why cpu_run returned. */
 enum cpu_exit {
-	CPU_EXIT_LIMIT,    /* the instruction budget is spent */
-	CPU_EXIT_HLT,      /* HLT executed (RIP after it) */
-	CPU_EXIT_STOP,     /* a kernel entry asked to stop, or cpu_request_stop */
-	CPU_EXIT_FAULT,    /* stop_on_fault: cpu->fault holds the fault, state precise */
+	CPU_EXIT_LIMIT,	   /* the instruction budget is spent */
+	CPU_EXIT_HLT,	   /* HLT executed (RIP after it) */
+	CPU_EXIT_STOP,	   /* a kernel entry asked to stop, or cpu_request_stop */
+	CPU_EXIT_FAULT,	   /* stop_on_fault: cpu->fault holds the fault, state precise */
 	CPU_EXIT_SHUTDOWN, /* triple fault: the machine shuts down */
 };
 
@@ -174,63 +188,63 @@ struct icache;
 struct disas;
 
 struct cpu {
-	uint64_t gpr[16];      /* RAX..R15 */
-	uint64_t rip;          /* address of the next instruction to execute */
-	uint64_t rflags;       /* RFLAGS; bit 1 always set; AC mirrored in mmu->ac */
-	struct mmu *mmu;       /* translation, control registers, segments (not owned) */
-	const uint8_t *ram;    /* mmu->bus->ram: turns a fast-path host pointer into physical */
-	uint8_t mode;          /* enum x86_mode of the code segment: 16, 32 or 64 */
-	uint64_t next_rip;     /* during execution: the fall-through address */
+	uint64_t gpr[16];	/* RAX..R15 */
+	uint64_t rip;		/* address of the next instruction to execute */
+	uint64_t rflags;	/* RFLAGS; bit 1 always set; AC mirrored in mmu->ac */
+	struct mmu *mmu;	/* translation, control registers, segments (not owned) */
+	const uint8_t *ram;	/* mmu->bus->ram: turns a fast-path host pointer into physical */
+	uint8_t mode;		/* enum x86_mode of the code segment: 16, 32 or 64 */
+	uint64_t next_rip;	/* during execution: the fall-through address */
 	struct x86_fault fault; /* the fault an instruction handler reported */
 
-	uint64_t cr2;          /* page-fault linear address */
-	uint64_t cr8;          /* task priority */
-	uint64_t xcr0;         /* XCR0 (x87 | SSE) */
+	uint64_t cr2;  /* page-fault linear address */
+	uint64_t cr8;  /* task priority */
+	uint64_t xcr0; /* XCR0 (x87 | SSE) */
 
 	/* MSRs. */
-	uint64_t star;         /* SYSCALL/SYSRET selectors (63:48 ret, 47:32 call), EIP */
-	uint64_t lstar;        /* SYSCALL target in 64-bit mode */
-	uint64_t cstar;        /* SYSCALL target from compatibility mode */
-	uint64_t sfmask;       /* RFLAGS bits SYSCALL clears */
+	uint64_t star;		 /* SYSCALL/SYSRET selectors (63:48 ret, 47:32 call), EIP */
+	uint64_t lstar;		 /* SYSCALL target in 64-bit mode */
+	uint64_t cstar;		 /* SYSCALL target from compatibility mode */
+	uint64_t sfmask;	 /* RFLAGS bits SYSCALL clears */
 	uint64_t kernel_gs_base; /* swapped with GS.base by SWAPGS */
-	uint64_t sysenter_cs;  /* IA32_SYSENTER_CS */
-	uint64_t sysenter_esp; /* IA32_SYSENTER_ESP */
-	uint64_t sysenter_eip; /* IA32_SYSENTER_EIP */
-	uint64_t pat;          /* IA32_PAT */
-	uint64_t tsc_aux;      /* IA32_TSC_AUX (RDTSCP's ECX) */
-	int64_t tsc_offset;    /* TSC = icount + tsc_offset (a write to IA32_TSC moves it) */
+	uint64_t sysenter_cs;	 /* IA32_SYSENTER_CS */
+	uint64_t sysenter_esp;	 /* IA32_SYSENTER_ESP */
+	uint64_t sysenter_eip;	 /* IA32_SYSENTER_EIP */
+	uint64_t pat;		 /* IA32_PAT */
+	uint64_t tsc_aux;	 /* IA32_TSC_AUX (RDTSCP's ECX) */
+	int64_t tsc_offset;	 /* TSC = icount + tsc_offset (a write to IA32_TSC moves it) */
 
 	/* x87 / SSE (executed by cpu/exec_x87.c and cpu/exec_sse.c). */
 	struct x87_state fpu;  /* x87 registers */
 	union xmm_reg xmm[16]; /* XMM0..XMM15 */
-	uint32_t mxcsr;        /* SSE control/status; 0x1f80 at reset */
+	uint32_t mxcsr;	       /* SSE control/status; 0x1f80 at reset */
 
 	/* Virtual time and statistics. */
-	uint64_t icount;       /* instructions retired: the machine's virtual clock */
-	uint64_t nr_faults;    /* exceptions delivered */
+	uint64_t icount;    /* instructions retired: the machine's virtual clock */
+	uint64_t nr_faults; /* exceptions delivered */
 
 	/* Behaviour. */
 	bool stop_on_fault;    /* return CPU_EXIT_FAULT instead of delivering through the IDT */
 	uint8_t exit_request;  /* nonzero: leave cpu_run after this instruction with
 				* exit_request - 1 (HLT, cpu_request_stop, shutdown) */
-	bool halted;           /* HLT executed; cleared by the next cpu_run */
-	bool shutdown;         /* triple fault: the processor stopped (cpu_run returns SHUTDOWN) */
+	bool halted;	       /* HLT executed; cleared by the next cpu_run */
+	bool shutdown;	       /* triple fault: the processor stopped (cpu_run returns SHUTDOWN) */
 	bool interrupt_shadow; /* STI/MOV SS: no interrupt before the next instruction */
-	FILE *msg_out;         /* machine messages (the shutdown notice): stderr, NULL: silent */
+	FILE *msg_out;	       /* machine messages (the shutdown notice): stderr, NULL: silent */
 	FILE *log_in_asm;      /* -d in_asm: each instruction at its first decoding, or NULL */
 	uint64_t log_next;     /* linear address after the last logged instruction */
 	struct disas *disas;   /* Capstone handles (cpu/disas.c), opened on first use */
 
 	/* Decoding and dispatch. */
-	struct cpu_ops *ops;   /* handler table (built by cpu_init) */
+	struct cpu_ops *ops;	      /* handler table (built by cpu_init) */
 	struct cpu_features features; /* what CPUID advertises */
-	struct icache *icache; /* decoded-instruction cache */
+	struct icache *icache;	      /* decoded-instruction cache */
 
 	/* Kernel entry points. */
 	struct cpu_kentry kentry[CPU_MAX_KENTRIES]; /* registered, sorted by addr */
-	int nr_kentries;       /* used entries */
-	uint64_t kentry_lo;    /* lowest registered address (quick reject) */
-	uint64_t kentry_hi;    /* highest registered address */
+	int nr_kentries;			    /* used entries */
+	uint64_t kentry_lo;			    /* lowest registered address (quick reject) */
+	uint64_t kentry_hi;			    /* highest registered address */
 };
 
 /*
@@ -298,8 +312,11 @@ static inline uint64_t cpu_tsc(const struct cpu *cpu)
 	return cpu->icount + (uint64_t)cpu->tsc_offset;
 }
 
-/* Drops cached decodings of instructions in guest physical [pa, pa+len): the kernel calls
- * this after writing code pages behind the CPU's back (bus writes, DMA). */
+/* Drops cached decodings of instructions in guest physical [pa, pa+len). Writes the CPU
+ * does itself need no call; writes behind its back (the kernel filling or reusing a frame
+ * through the bus or a host pointer, DMA) do, or a reused frame may run stale decodings.
+ * A page without cached code costs one bit test, so the kernel can call it for every
+ * frame it frees or fills. */
 void cpu_icache_invalidate_phys(struct cpu *cpu, uint64_t pa, uint64_t len);
 /* Drops every cached decoding. */
 void cpu_icache_flush(struct cpu *cpu);

@@ -51,8 +51,8 @@ void cpu_disas_close(struct cpu *cpu);
 /* Sets cpu->fault to vec with error code err (has_err) and returns false. */
 static inline bool cpu_fault(struct cpu *cpu, uint8_t vec, bool has_err, uint32_t err)
 {
-	cpu->fault = (struct x86_fault){.vector = vec, .has_error_code = has_err,
-					.error_code = err};
+	cpu->fault =
+	    (struct x86_fault){.vector = vec, .has_error_code = has_err, .error_code = err};
 	return false;
 }
 
@@ -108,8 +108,8 @@ static inline uint64_t reg_read(const struct cpu *cpu, const struct x86_instr *i
 	return cpu->gpr[r] & size_mask(size);
 }
 
-static inline void reg_write(struct cpu *cpu, const struct x86_instr *in, unsigned r,
-			     unsigned size, uint64_t v)
+static inline void reg_write(struct cpu *cpu, const struct x86_instr *in, unsigned r, unsigned size,
+			     uint64_t v)
 {
 	switch (size) {
 	case 1:
@@ -172,19 +172,7 @@ static inline bool cpu_linear(struct cpu *cpu, unsigned seg, uint64_t off, unsig
 
 /* ---- guest memory (linear) ---- */
 
-bool cpu_write_la_slow(struct cpu *cpu, uint64_t la, unsigned size, uint64_t val,
-		       unsigned flags);
-
-/*
- * The MMU's fast-path tag compare includes the low address bits of a misaligned access,
- * and an empty entry's tag is TLB_FAST_EMPTY (1): a misaligned access in linear page 0
- * (la = 1, 5, 0x55...) would match an empty entry and use its stale addend. Until mmu/
- * chooses an empty tag no access can produce, accesses to page 0 take the slow path.
- */
-static inline bool fast_path_safe(uint64_t la)
-{
-	return la >= 4096;
-}
+bool cpu_write_la_slow(struct cpu *cpu, uint64_t la, unsigned size, uint64_t val, unsigned flags);
 
 /* Writes size bytes at la; a write into a page holding cached decodings drops them
  * (self-modifying code). */
@@ -192,10 +180,7 @@ static inline bool cpu_write_la(struct cpu *cpu, uint64_t la, unsigned size, uin
 				unsigned flags)
 {
 	struct mmu *m = cpu->mmu;
-	struct tlb_fast_entry *fe;
-	if (unlikely(!fast_path_safe(la)))
-		return cpu_write_la_slow(cpu, la, size, val, flags);
-	fe = mmu_fast_lookup(m, la, size, flags | MMU_WRITE);
+	struct tlb_fast_entry *fe = mmu_fast_lookup(m, la, size, flags | MMU_WRITE);
 	if (likely(fe != NULL)) {
 		uint8_t *host = (uint8_t *)(uintptr_t)(la + fe->addend);
 		icache_note_write(cpu->icache, m->bus, host);
@@ -208,8 +193,6 @@ static inline bool cpu_write_la(struct cpu *cpu, uint64_t la, unsigned size, uin
 static inline bool cpu_read_la(struct cpu *cpu, uint64_t la, unsigned size, uint64_t *v,
 			       unsigned flags)
 {
-	if (unlikely(!fast_path_safe(la)))
-		return mmu_read_slow(cpu->mmu, la, size, v, flags | MMU_READ, &cpu->fault);
 	return mmu_read(cpu->mmu, la, size, v, flags, &cpu->fault);
 }
 
@@ -244,8 +227,7 @@ bool cpu_probe_write(struct cpu *cpu, unsigned seg, uint64_t off, unsigned size)
 
 /* ---- ModRM r/m operands ---- */
 
-static inline bool rm_read(struct cpu *cpu, const struct x86_instr *in, unsigned size,
-			   uint64_t *v)
+static inline bool rm_read(struct cpu *cpu, const struct x86_instr *in, unsigned size, uint64_t *v)
 {
 	if (in->mod == 3) {
 		*v = reg_read(cpu, in, in->rm, size);
@@ -254,8 +236,7 @@ static inline bool rm_read(struct cpu *cpu, const struct x86_instr *in, unsigned
 	return cpu_read_mem(cpu, insn_seg(in), cpu_ea(cpu, in), size, v);
 }
 
-static inline bool rm_write(struct cpu *cpu, const struct x86_instr *in, unsigned size,
-			    uint64_t v)
+static inline bool rm_write(struct cpu *cpu, const struct x86_instr *in, unsigned size, uint64_t v)
 {
 	if (in->mod == 3) {
 		reg_write(cpu, in, in->rm, size, v);
@@ -314,14 +295,30 @@ static inline bool cpu_cond(uint64_t rf, unsigned cc)
 {
 	bool r;
 	switch (cc >> 1) {
-	case 0: r = rf & RFLAGS_OF; break;
-	case 1: r = rf & RFLAGS_CF; break;
-	case 2: r = rf & RFLAGS_ZF; break;
-	case 3: r = rf & (RFLAGS_CF | RFLAGS_ZF); break;
-	case 4: r = rf & RFLAGS_SF; break;
-	case 5: r = rf & RFLAGS_PF; break;
-	case 6: r = !(rf & RFLAGS_SF) != !(rf & RFLAGS_OF); break;
-	default: r = (rf & RFLAGS_ZF) || (!(rf & RFLAGS_SF) != !(rf & RFLAGS_OF)); break;
+	case 0:
+		r = rf & RFLAGS_OF;
+		break;
+	case 1:
+		r = rf & RFLAGS_CF;
+		break;
+	case 2:
+		r = rf & RFLAGS_ZF;
+		break;
+	case 3:
+		r = rf & (RFLAGS_CF | RFLAGS_ZF);
+		break;
+	case 4:
+		r = rf & RFLAGS_SF;
+		break;
+	case 5:
+		r = rf & RFLAGS_PF;
+		break;
+	case 6:
+		r = !(rf & RFLAGS_SF) != !(rf & RFLAGS_OF);
+		break;
+	default:
+		r = (rf & RFLAGS_ZF) || (!(rf & RFLAGS_SF) != !(rf & RFLAGS_OF));
+		break;
 	}
 	return r != (cc & 1);
 }

@@ -58,8 +58,8 @@ void cpu_disas_close(struct cpu *cpu)
 }
 
 /* Formats one instruction of bytes (n available) at address la; returns its length or 0. */
-static int format_insn(struct cpu *cpu, unsigned mode, uint64_t la, const uint8_t *bytes,
-		       size_t n, char *buf, size_t len)
+static int format_insn(struct cpu *cpu, unsigned mode, uint64_t la, const uint8_t *bytes, size_t n,
+		       char *buf, size_t len)
 {
 	csh *h = handle_for(cpu, mode);
 	cs_insn *insn;

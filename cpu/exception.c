@@ -26,12 +26,12 @@
 
 /* An IDT gate, decoded. */
 struct gate {
-	uint16_t sel;    /* target code segment */
+	uint16_t sel;	 /* target code segment */
 	uint64_t offset; /* entry point */
-	uint8_t type;    /* GATE_INT / GATE_TRAP (the 32-bit forms in legacy mode) */
-	uint8_t dpl;     /* highest CPL allowed for INT n */
-	uint8_t ist;     /* interrupt stack table index (IA-32e), 0 = none */
-	bool p;          /* present */
+	uint8_t type;	 /* GATE_INT / GATE_TRAP (the 32-bit forms in legacy mode) */
+	uint8_t dpl;	 /* highest CPL allowed for INT n */
+	uint8_t ist;	 /* interrupt stack table index (IA-32e), 0 = none */
+	bool p;		 /* present */
 };
 
 bool cpu_read_descriptor(struct cpu *cpu, uint16_t sel, bool wide, struct seg_cache *d)
@@ -87,8 +87,7 @@ static bool read_gate(struct cpu *cpu, uint8_t vec, bool ext, struct gate *g)
 }
 
 /* The code segment of a gate: present code, DPL <= CPL; 64-bit in IA-32e mode. */
-static bool gate_code_segment(struct cpu *cpu, const struct gate *g, bool ext,
-			      struct seg_cache *cs)
+static bool gate_code_segment(struct cpu *cpu, const struct gate *g, bool ext, struct seg_cache *cs)
 {
 	if ((g->sel & 0xfffc) == 0)
 		return cpu_gp(cpu, ext);
@@ -173,7 +172,7 @@ static bool deliver_long(struct cpu *cpu, const struct gate *g, const struct seg
 	sp &= ~15ULL;
 	mmu_set_cpl(cpu->mmu, new_cpl);
 	uint64_t frame[6] = {old_ss, old_rsp, cpu->rflags, cpu->mmu->seg.sreg[SEG_CS].selector,
-			     rip, err};
+			     rip,    err};
 	for (unsigned i = 0; i < (has_err ? 6u : 5u); i++)
 		if (!push_frame(cpu, &sp, 8, frame[i], true))
 			return false;
@@ -210,7 +209,7 @@ static bool deliver_legacy(struct cpu *cpu, const struct gate *g, const struct s
 	if (!cpu->mmu->seg.sreg[SEG_SS].db)
 		sp &= 0xffff;
 	uint64_t frame[6] = {old_ss, old_esp, cpu->rflags, cpu->mmu->seg.sreg[SEG_CS].selector,
-			     rip, err};
+			     rip,    err};
 	for (unsigned i = outer ? 0 : 2; i < (has_err ? 6u : 5u); i++)
 		if (!push_frame(cpu, &sp, 4, frame[i], false))
 			return false;
@@ -248,8 +247,8 @@ static bool deliver_real(struct cpu *cpu, uint8_t vec, uint64_t rip)
 }
 
 /* One delivery attempt; false with cpu->fault when it faulted (state restored). */
-static bool deliver_once(struct cpu *cpu, uint8_t vec, bool has_err, uint32_t err,
-			 uint64_t rip, bool soft)
+static bool deliver_once(struct cpu *cpu, uint8_t vec, bool has_err, uint32_t err, uint64_t rip,
+			 bool soft)
 {
 	struct gate g;
 	struct seg_cache cs;
@@ -286,8 +285,8 @@ bool cpu_deliver_soft(struct cpu *cpu, uint8_t vec, uint64_t rip, bool check_dpl
 
 static bool contributory(uint8_t vec)
 {
-	return vec == X86_VEC_DE || vec == X86_VEC_TS || vec == X86_VEC_NP ||
-	       vec == X86_VEC_SS || vec == X86_VEC_GP;
+	return vec == X86_VEC_DE || vec == X86_VEC_TS || vec == X86_VEC_NP || vec == X86_VEC_SS ||
+	       vec == X86_VEC_GP;
 }
 
 /* SDM Table 6-5: does a second fault while delivering the first make a #DF? */
@@ -384,8 +383,8 @@ bool cpu_iret(struct cpu *cpu, unsigned os)
 		return false;
 	unsigned old_cpl = cpu_cpl(cpu);
 	bool outer = (cs & 3) > old_cpl, from64 = cpu->mode == X86_MODE_64;
-	if ((outer || from64) && (!cpu_stack_peek(cpu, 3 * os, os, &sp) ||
-				  !cpu_stack_peek(cpu, 4 * os, os, &ss)))
+	if ((outer || from64) &&
+	    (!cpu_stack_peek(cpu, 3 * os, os, &sp) || !cpu_stack_peek(cpu, 4 * os, os, &ss)))
 		return false;
 	struct deliver_save s;
 	save_state(cpu, &s);

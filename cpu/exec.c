@@ -24,10 +24,9 @@
 
 /* The instruction families, in registration order (a later one may override). */
 static void (*const registrars[])(struct cpu_ops *, struct cpu_features *) = {
-	exec_int_register,    exec_shift_register,  exec_muldiv_register,
-	exec_bit_register,    exec_string_register, exec_ctrl_register,
-	exec_stack_register,  exec_system_register, exec_seg_register,
-	exec_x87_register,    exec_sse_register,
+    exec_int_register,	  exec_shift_register, exec_muldiv_register, exec_bit_register,
+    exec_string_register, exec_ctrl_register,  exec_stack_register,  exec_system_register,
+    exec_seg_register,	  exec_x87_register,   exec_sse_register,
 };
 
 void cpu_ops_set(struct cpu_ops *ops, unsigned map, unsigned opcode, int col, int reg,
@@ -100,9 +99,17 @@ void cpu_request_stop(struct cpu *cpu)
 
 static struct seg_cache flat_cache(uint16_t sel, uint8_t type, unsigned dpl, bool l, bool db)
 {
-	return (struct seg_cache){.selector = sel, .base = 0, .limit = 0xffffffffu,
-				  .type = type, .dpl = (uint8_t)dpl, .s = true, .p = true,
-				  .l = l, .db = db, .g = true, .usable = true};
+	return (struct seg_cache){.selector = sel,
+				  .base = 0,
+				  .limit = 0xffffffffu,
+				  .type = type,
+				  .dpl = (uint8_t)dpl,
+				  .s = true,
+				  .p = true,
+				  .l = l,
+				  .db = db,
+				  .g = true,
+				  .usable = true};
 }
 
 void cpu_load_flat_cs(struct cpu *cpu, uint16_t sel, unsigned dpl, bool l, bool db)
@@ -169,8 +176,7 @@ static void write_phys(struct cpu *cpu, uint64_t pa, const void *buf, unsigned n
 	memcpy(p, buf, n);
 }
 
-bool cpu_write_la_slow(struct cpu *cpu, uint64_t la, unsigned size, uint64_t val,
-		       unsigned flags)
+bool cpu_write_la_slow(struct cpu *cpu, uint64_t la, unsigned size, uint64_t val, unsigned flags)
 {
 	struct mmu *m = cpu->mmu;
 	uint64_t pa1, pa2 = 0, la2 = la;
@@ -332,8 +338,8 @@ static bool rip_linear_legacy(struct cpu *cpu, uint64_t *la)
  * the hot path's stack frame. Returns the entry to execute (a cache entry, or the
  * icache's spare entry for an instruction that cannot be cached), NULL with cpu->fault.
  */
-static __attribute__((noinline)) struct icache_entry *
-fetch_insn_slow(struct cpu *cpu, uint64_t la, bool translated, uint64_t pa)
+static __attribute__((noinline)) struct icache_entry *fetch_insn_slow(struct cpu *cpu, uint64_t la,
+								      bool translated, uint64_t pa)
 {
 	struct icache *ic = cpu->icache;
 	uint8_t bytes[X86_MAX_INSN_LEN];
@@ -518,9 +524,15 @@ enum cpu_exit cpu_run(struct cpu *cpu, uint64_t max_insns)
 
 void cpu_icache_invalidate_phys(struct cpu *cpu, uint64_t pa, uint64_t len)
 {
-	for (uint64_t p = pa & ~0xfffULL; p < pa + len && p >> 12 < cpu->icache->nr_pages;
-	     p += 4096)
-		icache_drop_page(cpu->icache, p);
+	struct icache *ic = cpu->icache;
+	uint64_t first = pa >> 12, last = (pa + len - 1) >> 12;
+	if (len == 0)
+		return;
+	/* Cheap for pages without cached code: the kernel may call this on every frame it
+	 * frees or fills. */
+	for (uint64_t p = first; p <= last && p < ic->nr_pages; p++)
+		if (icache_page_has_code(ic, p))
+			icache_drop_page(ic, p << 12);
 }
 
 void cpu_icache_flush(struct cpu *cpu)

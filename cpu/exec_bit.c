@@ -36,7 +36,8 @@ static bool exec_bt(struct cpu *cpu, const struct x86_instr *in)
 	/* Memory: the operand-sized word that holds the bit. */
 	int64_t word = off >> (size == 2 ? 4 : size == 4 ? 5 : 6);
 	unsigned bit = (unsigned)(off & (bits - 1));
-	uint64_t ea = (cpu_ea(cpu, in) + (uint64_t)(word * (int64_t)size)) & size_mask(in->addrsize);
+	uint64_t ea =
+	    (cpu_ea(cpu, in) + (uint64_t)(word * (int64_t)size)) & size_mask(in->addrsize);
 	unsigned seg = insn_seg(in);
 	uint64_t old = cpu->rflags;
 	if (!cpu_read_mem(cpu, seg, ea, size, &v))

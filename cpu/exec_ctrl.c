@@ -4,8 +4,8 @@
  * IRET, HLT).
  *
  * Near transfers check the target before anything is written: the CS limit outside
- * 64-bit mode, canonicality in 64-bit mode (#GP(0) at the branch, RIP unchanged). Far transfers load CS
- * through the segmentation unit (mmu/seg.h), which applies the privilege rules; call gates
+ * 64-bit mode, canonicality in 64-bit mode (#GP(0) at the branch, RIP unchanged). Far transfers
+ * load CS through the segmentation unit (mmu/seg.h), which applies the privilege rules; call gates
  * and task switches are not modelled and raise #GP(selector).
  */
 #include "cpu/alu_fast.h"
@@ -137,8 +137,7 @@ static bool far_load(struct cpu *cpu, uint16_t sel, uint64_t target, unsigned op
 }
 
 /* The far pointer of EA/9A (ptr16:16/32) or of a memory m16:16/32/64 operand. */
-static bool far_pointer(struct cpu *cpu, const struct x86_instr *in, uint16_t *sel,
-			uint64_t *off)
+static bool far_pointer(struct cpu *cpu, const struct x86_instr *in, uint16_t *sel, uint64_t *off)
 {
 	uint64_t s;
 	if (in->mod != 3 && (in->flags & X86_INSN_MODRM)) {
@@ -261,6 +260,21 @@ static bool exec_int1(struct cpu *cpu, const struct x86_instr *in)
 	return soft_int(cpu, X86_VEC_DB, false);
 }
 
+/* 62 BOUND r, m16&16/m32&32 (legacy modes): #BR when the signed index is below the lower
+ * or above the upper bound; a fault, RIP stays at the BOUND. */
+static bool exec_bound(struct cpu *cpu, const struct x86_instr *in)
+{
+	unsigned size = in->opsize, seg = insn_seg(in);
+	uint64_t ea = cpu_ea(cpu, in), lo, hi;
+	if (!cpu_read_mem(cpu, seg, ea, size, &lo) ||
+	    !cpu_read_mem(cpu, seg, (ea + size) & size_mask(in->addrsize), size, &hi))
+		return false;
+	int64_t idx = sext(cpu->gpr[in->reg], size);
+	if (idx < sext(lo, size) || idx > sext(hi, size))
+		return cpu_fault(cpu, X86_VEC_BR, false, 0);
+	return true;
+}
+
 /* CF IRET/IRETD/IRETQ. */
 static bool exec_iret(struct cpu *cpu, const struct x86_instr *in)
 {
@@ -303,5 +317,6 @@ void exec_ctrl_register(struct cpu_ops *ops, struct cpu_features *feat)
 	cpu_ops_set(ops, 0, 0xce, CPU_ANY, CPU_ANY, exec_into);
 	cpu_ops_set(ops, 0, 0xf1, CPU_ANY, CPU_ANY, exec_int1);
 	cpu_ops_set(ops, 0, 0xcf, CPU_ANY, CPU_ANY, exec_iret);
+	cpu_ops_set(ops, 0, 0x62, CPU_ANY, CPU_ANY, exec_bound);
 	cpu_ops_set(ops, 0, 0xf4, CPU_ANY, CPU_ANY, exec_hlt);
 }

@@ -408,11 +408,21 @@ static bool exec_sahf_lahf(struct cpu *cpu, const struct x86_instr *in)
 static bool exec_flagop(struct cpu *cpu, const struct x86_instr *in)
 {
 	switch (in->opcode) {
-	case 0xf5: cpu->rflags ^= RFLAGS_CF; break;
-	case 0xf8: cpu->rflags &= ~RFLAGS_CF; break;
-	case 0xf9: cpu->rflags |= RFLAGS_CF; break;
-	case 0xfc: cpu->rflags &= ~RFLAGS_DF; break;
-	default: cpu->rflags |= RFLAGS_DF; break;
+	case 0xf5:
+		cpu->rflags ^= RFLAGS_CF;
+		break;
+	case 0xf8:
+		cpu->rflags &= ~RFLAGS_CF;
+		break;
+	case 0xf9:
+		cpu->rflags |= RFLAGS_CF;
+		break;
+	case 0xfc:
+		cpu->rflags &= ~RFLAGS_DF;
+		break;
+	default:
+		cpu->rflags |= RFLAGS_DF;
+		break;
 	}
 	return true;
 }

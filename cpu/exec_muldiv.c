@@ -57,10 +57,14 @@ static bool exec_grp3_muldiv(struct cpu *cpu, const struct x86_instr *in)
 	if (!rm_read(cpu, in, size, &b))
 		return false;
 	switch ((in->modrm >> 3) & 7) {
-	case 4: return do_mul(cpu, b, size, false);
-	case 5: return do_mul(cpu, b, size, true);
-	case 6: return do_div(cpu, b, size, false);
-	default: return do_div(cpu, b, size, true);
+	case 4:
+		return do_mul(cpu, b, size, false);
+	case 5:
+		return do_mul(cpu, b, size, true);
+	case 6:
+		return do_div(cpu, b, size, false);
+	default:
+		return do_div(cpu, b, size, true);
 	}
 }
 

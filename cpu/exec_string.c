@@ -73,11 +73,16 @@ static bool string_once(struct cpu *cpu, const struct x86_instr *in, unsigned op
 static unsigned string_op(uint8_t opcode)
 {
 	switch (opcode & ~1u) {
-	case 0xa4: return STR_MOVS;
-	case 0xa6: return STR_CMPS;
-	case 0xaa: return STR_STOS;
-	case 0xac: return STR_LODS;
-	default: return STR_SCAS;
+	case 0xa4:
+		return STR_MOVS;
+	case 0xa6:
+		return STR_CMPS;
+	case 0xaa:
+		return STR_STOS;
+	case 0xac:
+		return STR_LODS;
+	default:
+		return STR_SCAS;
 	}
 }
 

@@ -56,22 +56,53 @@ bool cpu_rdmsr(struct cpu *cpu, uint32_t msr, uint64_t *val)
 {
 	const struct mmu *m = cpu->mmu;
 	switch (msr) {
-	case MSR_IA32_TSC: *val = cpu_tsc(cpu); return true;
-	case MSR_IA32_APIC_BASE: *val = 0xfee00900ULL; return true;
-	case MSR_IA32_SYSENTER_CS: *val = cpu->sysenter_cs; return true;
-	case MSR_IA32_SYSENTER_ESP: *val = cpu->sysenter_esp; return true;
-	case MSR_IA32_SYSENTER_EIP: *val = cpu->sysenter_eip; return true;
-	case MSR_IA32_PAT: *val = cpu->pat; return true;
-	case MSR_EFER: *val = m->efer; return true;
-	case MSR_STAR: *val = cpu->star; return true;
-	case MSR_LSTAR: *val = cpu->lstar; return true;
-	case MSR_CSTAR: *val = cpu->cstar; return true;
-	case MSR_SFMASK: *val = cpu->sfmask; return true;
-	case MSR_FS_BASE: *val = m->seg.sreg[SEG_FS].base; return true;
-	case MSR_GS_BASE: *val = m->seg.sreg[SEG_GS].base; return true;
-	case MSR_KERNEL_GS_BASE: *val = cpu->kernel_gs_base; return true;
-	case MSR_TSC_AUX: *val = cpu->tsc_aux; return true;
-	default: return cpu_gp(cpu, 0);
+	case MSR_IA32_TSC:
+		*val = cpu_tsc(cpu);
+		return true;
+	case MSR_IA32_APIC_BASE:
+		*val = 0xfee00900ULL;
+		return true;
+	case MSR_IA32_SYSENTER_CS:
+		*val = cpu->sysenter_cs;
+		return true;
+	case MSR_IA32_SYSENTER_ESP:
+		*val = cpu->sysenter_esp;
+		return true;
+	case MSR_IA32_SYSENTER_EIP:
+		*val = cpu->sysenter_eip;
+		return true;
+	case MSR_IA32_PAT:
+		*val = cpu->pat;
+		return true;
+	case MSR_EFER:
+		*val = m->efer;
+		return true;
+	case MSR_STAR:
+		*val = cpu->star;
+		return true;
+	case MSR_LSTAR:
+		*val = cpu->lstar;
+		return true;
+	case MSR_CSTAR:
+		*val = cpu->cstar;
+		return true;
+	case MSR_SFMASK:
+		*val = cpu->sfmask;
+		return true;
+	case MSR_FS_BASE:
+		*val = m->seg.sreg[SEG_FS].base;
+		return true;
+	case MSR_GS_BASE:
+		*val = m->seg.sreg[SEG_GS].base;
+		return true;
+	case MSR_KERNEL_GS_BASE:
+		*val = cpu->kernel_gs_base;
+		return true;
+	case MSR_TSC_AUX:
+		*val = cpu->tsc_aux;
+		return true;
+	default:
+		return cpu_gp(cpu, 0);
 	}
 }
 
@@ -86,12 +117,23 @@ bool cpu_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val)
 {
 	struct mmu *m = cpu->mmu;
 	switch (msr) {
-	case MSR_IA32_TSC: cpu->tsc_offset = (int64_t)(val - cpu->icount); return true;
-	case MSR_IA32_APIC_BASE: return true;
-	case MSR_IA32_SYSENTER_CS: cpu->sysenter_cs = val & 0xffff; return true;
-	case MSR_IA32_SYSENTER_ESP: cpu->sysenter_esp = val; return canonical_msr(cpu, val);
-	case MSR_IA32_SYSENTER_EIP: cpu->sysenter_eip = val; return canonical_msr(cpu, val);
-	case MSR_IA32_PAT: cpu->pat = val; return true;
+	case MSR_IA32_TSC:
+		cpu->tsc_offset = (int64_t)(val - cpu->icount);
+		return true;
+	case MSR_IA32_APIC_BASE:
+		return true;
+	case MSR_IA32_SYSENTER_CS:
+		cpu->sysenter_cs = val & 0xffff;
+		return true;
+	case MSR_IA32_SYSENTER_ESP:
+		cpu->sysenter_esp = val;
+		return canonical_msr(cpu, val);
+	case MSR_IA32_SYSENTER_EIP:
+		cpu->sysenter_eip = val;
+		return canonical_msr(cpu, val);
+	case MSR_IA32_PAT:
+		cpu->pat = val;
+		return true;
 	case MSR_EFER: {
 		uint64_t allowed = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE;
 		if (val & ~allowed)
@@ -101,7 +143,9 @@ bool cpu_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val)
 		cpu_update_mode(cpu);
 		return true;
 	}
-	case MSR_STAR: cpu->star = val; return true;
+	case MSR_STAR:
+		cpu->star = val;
+		return true;
 	case MSR_LSTAR:
 		if (!canonical_msr(cpu, val))
 			return false;
@@ -112,7 +156,9 @@ bool cpu_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val)
 			return false;
 		cpu->cstar = val;
 		return true;
-	case MSR_SFMASK: cpu->sfmask = val & 0xffffffffULL; return true;
+	case MSR_SFMASK:
+		cpu->sfmask = val & 0xffffffffULL;
+		return true;
 	case MSR_FS_BASE:
 	case MSR_GS_BASE:
 		if (!canonical_msr(cpu, val))
@@ -124,8 +170,11 @@ bool cpu_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t val)
 			return false;
 		cpu->kernel_gs_base = val;
 		return true;
-	case MSR_TSC_AUX: cpu->tsc_aux = val & 0xffffffffULL; return true;
-	default: return cpu_gp(cpu, 0);
+	case MSR_TSC_AUX:
+		cpu->tsc_aux = val & 0xffffffffULL;
+		return true;
+	default:
+		return cpu_gp(cpu, 0);
 	}
 }
 
@@ -150,12 +199,23 @@ static bool exec_msr(struct cpu *cpu, const struct x86_instr *in)
 static bool read_cr(struct cpu *cpu, unsigned n, uint64_t *v)
 {
 	switch (n) {
-	case 0: *v = cpu->mmu->cr0; return true;
-	case 2: *v = cpu->cr2; return true;
-	case 3: *v = cpu->mmu->cr3; return true;
-	case 4: *v = cpu->mmu->cr4; return true;
-	case 8: *v = cpu->cr8; return true;
-	default: return cpu_ud(cpu);
+	case 0:
+		*v = cpu->mmu->cr0;
+		return true;
+	case 2:
+		*v = cpu->cr2;
+		return true;
+	case 3:
+		*v = cpu->mmu->cr3;
+		return true;
+	case 4:
+		*v = cpu->mmu->cr4;
+		return true;
+	case 8:
+		*v = cpu->cr8;
+		return true;
+	default:
+		return cpu_ud(cpu);
 	}
 }
 
@@ -164,16 +224,25 @@ static bool write_cr(struct cpu *cpu, unsigned n, uint64_t v)
 	struct mmu *m = cpu->mmu;
 	bool ok;
 	switch (n) {
-	case 0: ok = mmu_set_cr0(m, v, &cpu->fault); break;
-	case 2: cpu->cr2 = v; return true;
-	case 3: ok = mmu_set_cr3(m, v, &cpu->fault); break;
-	case 4: ok = mmu_set_cr4(m, v, &cpu->fault); break;
+	case 0:
+		ok = mmu_set_cr0(m, v, &cpu->fault);
+		break;
+	case 2:
+		cpu->cr2 = v;
+		return true;
+	case 3:
+		ok = mmu_set_cr3(m, v, &cpu->fault);
+		break;
+	case 4:
+		ok = mmu_set_cr4(m, v, &cpu->fault);
+		break;
 	case 8:
 		if (v & ~0xfULL)
 			return cpu_gp(cpu, 0);
 		cpu->cr8 = v;
 		return true;
-	default: return cpu_ud(cpu);
+	default:
+		return cpu_ud(cpu);
 	}
 	if (ok)
 		cpu_update_mode(cpu);
@@ -328,11 +397,16 @@ static bool exec_grp7(struct cpu *cpu, const struct x86_instr *in)
 	if (in->mod == 3)
 		return grp7_register_forms(cpu, in);
 	switch ((in->modrm >> 3) & 7) {
-	case 0: return store_dtr(cpu, in, &s->gdtr);
-	case 1: return store_dtr(cpu, in, &s->idtr);
-	case 2: return load_dtr(cpu, in, &s->gdtr);
-	case 3: return load_dtr(cpu, in, &s->idtr);
-	case 4: return rm_write(cpu, in, 2, cpu->mmu->cr0);
+	case 0:
+		return store_dtr(cpu, in, &s->gdtr);
+	case 1:
+		return store_dtr(cpu, in, &s->idtr);
+	case 2:
+		return load_dtr(cpu, in, &s->gdtr);
+	case 3:
+		return load_dtr(cpu, in, &s->idtr);
+	case 4:
+		return rm_write(cpu, in, 2, cpu->mmu->cr0);
 	case 6: /* LMSW: PE, MP, EM, TS; PE cannot be cleared */
 		if (!privileged(cpu) || !rm_read(cpu, in, 2, &v))
 			return false;
@@ -346,7 +420,8 @@ static bool exec_grp7(struct cpu *cpu, const struct x86_instr *in)
 		mmu_invlpg(cpu->mmu, la);
 		return true;
 	}
-	default: return cpu_ud(cpu);
+	default:
+		return cpu_ud(cpu);
 	}
 }
 
@@ -402,8 +477,8 @@ static bool exec_io(struct cpu *cpu, const struct x86_instr *in)
 {
 	if ((cpu->mmu->cr0 & CR0_PE) && cpu_cpl(cpu) > iopl(cpu))
 		return cpu_gp(cpu, 0);
-	bool is_in = in->opcode == 0xe4 || in->opcode == 0xe5 || in->opcode == 0xec ||
-		     in->opcode == 0xed;
+	bool is_in =
+	    in->opcode == 0xe4 || in->opcode == 0xe5 || in->opcode == 0xec || in->opcode == 0xed;
 	unsigned size = (in->opcode & 1) ? (in->opsize == 2 ? 2 : 4) : 1;
 	if (is_in)
 		reg_write(cpu, in, RAX, size, ~0ULL);
@@ -449,8 +524,8 @@ void exec_system_register(struct cpu_ops *ops, struct cpu_features *feat)
 	cpu_ops_set(ops, 1, 0x00, CPU_ANY, CPU_ANY, exec_grp6);
 	cpu_ops_set(ops, 0, 0xfa, CPU_ANY, CPU_ANY, exec_cli_sti);
 	cpu_ops_set(ops, 0, 0xfb, CPU_ANY, CPU_ANY, exec_cli_sti);
-	static const uint8_t io[] = {0x6c, 0x6d, 0x6e, 0x6f, 0xe4, 0xe5, 0xe6, 0xe7,
-				     0xec, 0xed, 0xee, 0xef};
+	static const uint8_t io[] = {0x6c, 0x6d, 0x6e, 0x6f, 0xe4, 0xe5,
+				     0xe6, 0xe7, 0xec, 0xed, 0xee, 0xef};
 	for (unsigned i = 0; i < sizeof(io); i++)
 		cpu_ops_set(ops, 0, io[i], CPU_ANY, CPU_ANY, exec_io);
 	for (int reg = 5; reg < 8; reg++)

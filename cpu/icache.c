@@ -56,7 +56,7 @@ void icache_drop_page(struct icache *ic, uint64_t pa)
 		if (e->tag && icache_tag_page(e->tag) == page)
 			e->tag = 0;
 	}
-	ic->code_pages[page >> 3] &= (uint8_t)~(1u << (page & 7));
+	ic->code_pages[page >> 3] &= (uint8_t) ~(1u << (page & 7));
 	ic->invalidations++;
 }
 

@@ -33,18 +33,18 @@
 #define ICACHE_SIZE (1u << ICACHE_BITS) /* entries; >= 4096 so a page is one index run */
 
 struct icache_entry {
-	uint64_t tag;          /* pa << 3 | mode / 16; 0 when empty */
-	cpu_exec_fn fn;        /* the handler, NULL: #UD */
-	struct x86_instr in;   /* the decoded instruction */
+	uint64_t tag;	     /* pa << 3 | mode / 16; 0 when empty */
+	cpu_exec_fn fn;	     /* the handler, NULL: #UD */
+	struct x86_instr in; /* the decoded instruction */
 };
 
 struct icache {
 	struct icache_entry e[ICACHE_SIZE]; /* direct-mapped by physical address */
-	struct icache_entry uncached; /* the last decoding that could not be cached */
-	uint8_t *code_pages;   /* bit per 4K page of guest RAM: has cached decodings */
-	uint64_t nr_pages;     /* pages the bitmap covers */
-	const uint8_t *ram;    /* guest RAM base, to turn host pointers into physical */
-	uint64_t misses;       /* decodings made */
+	struct icache_entry uncached;	    /* the last decoding that could not be cached */
+	uint8_t *code_pages;		    /* bit per 4K page of guest RAM: has cached decodings */
+	uint64_t nr_pages;		    /* pages the bitmap covers */
+	const uint8_t *ram;	/* guest RAM base, to turn host pointers into physical */
+	uint64_t misses;	/* decodings made */
 	uint64_t invalidations; /* pages dropped because of writes */
 };
 
@@ -78,13 +78,19 @@ struct icache_entry *icache_fill(struct icache *ic, uint64_t pa, unsigned mode,
 void icache_drop_page(struct icache *ic, uint64_t pa);
 void icache_drop_all(struct icache *ic);
 
+/* True when 4K page number page holds cached decodings. */
+static inline bool icache_page_has_code(const struct icache *ic, uint64_t page)
+{
+	return (ic->code_pages[page >> 3] >> (page & 7)) & 1;
+}
+
 /* The write hook: host points into guest RAM where a write is about to go. */
 static inline void icache_note_write(struct icache *ic, const struct phys_bus *bus,
 				     const uint8_t *host)
 {
 	uint64_t page = (uint64_t)(host - ic->ram) >> 12;
 	(void)bus;
-	if (__builtin_expect((ic->code_pages[page >> 3] >> (page & 7)) & 1, 0))
+	if (__builtin_expect(icache_page_has_code(ic, page), 0))
 		icache_drop_page(ic, page << 12);
 }
 

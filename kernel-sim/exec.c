@@ -173,6 +173,18 @@ static int setup_stack(struct kernel *k, struct task_struct *task, const struct 
 	r = create_elf_tables(&a, &st);
 	if (r < 0)
 		return r;
+	/* /proc/PID/auxv shows the vector as written (Linux's mm->saved_auxv): read it back
+	 * from the stack image, after argc, argv[], NULL, envp[], NULL. */
+	size_t word = task->abi32 ? 4 : 8;
+	const uint8_t *auxv = st.bytes + (st.sp - st.base) +
+			      word * (size_t)(1 + a.argc + 1 + a.envc + 1);
+	for (int i = 0; i < a.nr_auxv && 2 * i + 3 < AT_VECTOR_WORDS; i++) {
+		for (int j = 0; j < 2; j++) {
+			uint64_t v = 0;
+			memcpy(&v, auxv + word * (size_t)(2 * i + j), word);
+			task->saved_auxv[2 * i + j] = v;
+		}
+	}
 	uint64_t vm_start = ELF_PAGESTART(st.arg_start) - STACK_EXPAND;
 	r = setup_stack_vma(k, mm, a.stack_top, a.stack_top - vm_start);
 	if (!r)

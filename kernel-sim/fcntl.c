@@ -116,13 +116,14 @@ static long fcntl_dupfd(struct kernel *k, struct open_file *of, uint64_t minfd, 
 /* F_SETFL: O_APPEND and O_NONBLOCK change (O_APPEND on the host descriptor too). */
 static long fcntl_setfl(struct open_file *of, unsigned int arg)
 {
-	const unsigned int settable = G_O_APPEND | G_O_NONBLOCK | G_O_ASYNC | G_O_DIRECT |
-				      G_O_NOATIME;
+	const unsigned int settable =
+	    G_O_APPEND | G_O_NONBLOCK | G_O_ASYNC | G_O_DIRECT | G_O_NOATIME;
 	of->f_flags = (of->f_flags & ~settable) | (arg & settable);
 	if (of->type == OFT_HOST && !of->is_tty) {
 		int fl = fcntl(of->host_fd, F_GETFL);
 		if (fl >= 0)
-			fcntl(of->host_fd, F_SETFL, (fl & ~O_APPEND) | (arg & G_O_APPEND ? O_APPEND : 0));
+			fcntl(of->host_fd, F_SETFL,
+			      (fl & ~O_APPEND) | (arg & G_O_APPEND ? O_APPEND : 0));
 	}
 	return 0;
 }
@@ -207,7 +208,8 @@ long sys_ioctl(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 		uint32_t on;
 		if (get_user_u32(k, &on, a[2]))
 			return -EFAULT;
-		of->f_flags = on ? of->f_flags | G_O_NONBLOCK : of->f_flags & ~(unsigned)G_O_NONBLOCK;
+		of->f_flags =
+		    on ? of->f_flags | G_O_NONBLOCK : of->f_flags & ~(unsigned)G_O_NONBLOCK;
 		return 0;
 	}
 	case G_FIONREAD:
@@ -217,7 +219,10 @@ long sys_ioctl(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 	case G_TCSETS:
 	case G_TCSETSW:
 	case G_TCSETSF:
-		return tty_ioctl(k, of, req == G_TCSETS ? TCSETS : req == G_TCSETSW ? TCSETSW : TCSETSF,
+		return tty_ioctl(k, of,
+				 req == G_TCSETS    ? TCSETS
+				 : req == G_TCSETSW ? TCSETSW
+						    : TCSETSF,
 				 a[2], KERNEL_TERMIOS_SIZE, false);
 	case G_TIOCGWINSZ:
 		return tty_ioctl(k, of, TIOCGWINSZ, a[2], WINSIZE_SIZE, true);

@@ -25,22 +25,22 @@
 static void init_rlimits(struct task_struct *t)
 {
 	static const struct task_rlimit defaults[NR_RLIMITS] = {
-		[0] = {RLIM_INF, RLIM_INF},  /* CPU */
-		[1] = {RLIM_INF, RLIM_INF},  /* FSIZE */
-		[2] = {RLIM_INF, RLIM_INF},  /* DATA */
-		[3] = {8 << 20, RLIM_INF},   /* STACK */
-		[4] = {0, RLIM_INF},         /* CORE */
-		[5] = {RLIM_INF, RLIM_INF},  /* RSS */
-		[6] = {63304, 63304},        /* NPROC */
-		[7] = {1024, 1048576},       /* NOFILE */
-		[8] = {8 << 20, 8 << 20},    /* MEMLOCK */
-		[9] = {RLIM_INF, RLIM_INF},  /* AS */
-		[10] = {RLIM_INF, RLIM_INF}, /* LOCKS */
-		[11] = {63304, 63304},       /* SIGPENDING */
-		[12] = {819200, 819200},     /* MSGQUEUE */
-		[13] = {0, 0},               /* NICE */
-		[14] = {0, 0},               /* RTPRIO */
-		[15] = {RLIM_INF, RLIM_INF}, /* RTTIME */
+	    [0] = {RLIM_INF, RLIM_INF},	 /* CPU */
+	    [1] = {RLIM_INF, RLIM_INF},	 /* FSIZE */
+	    [2] = {RLIM_INF, RLIM_INF},	 /* DATA */
+	    [3] = {8 << 20, RLIM_INF},	 /* STACK */
+	    [4] = {0, RLIM_INF},	 /* CORE */
+	    [5] = {RLIM_INF, RLIM_INF},	 /* RSS */
+	    [6] = {63304, 63304},	 /* NPROC */
+	    [7] = {1024, 1048576},	 /* NOFILE */
+	    [8] = {8 << 20, 8 << 20},	 /* MEMLOCK */
+	    [9] = {RLIM_INF, RLIM_INF},	 /* AS */
+	    [10] = {RLIM_INF, RLIM_INF}, /* LOCKS */
+	    [11] = {63304, 63304},	 /* SIGPENDING */
+	    [12] = {819200, 819200},	 /* MSGQUEUE */
+	    [13] = {0, 0},		 /* NICE */
+	    [14] = {0, 0},		 /* RTPRIO */
+	    [15] = {RLIM_INF, RLIM_INF}, /* RTTIME */
 	};
 	memcpy(t->rlim, defaults, sizeof(defaults));
 	if (!t->mm)
@@ -87,10 +87,10 @@ struct task_struct *task_create(struct kernel *k, struct mm_struct *mm, bool abi
 				const int stdio[3])
 {
 	if (!k->task_cachep)
-		k->task_cachep = kmem_cache_create(k, "task_struct", sizeof(struct task_struct),
-						   64, 0, NULL);
-	struct task_struct *t = k->task_cachep ? kmem_cache_zalloc(k, k->task_cachep, GFP_KERNEL)
-					       : NULL;
+		k->task_cachep =
+		    kmem_cache_create(k, "task_struct", sizeof(struct task_struct), 64, 0, NULL);
+	struct task_struct *t =
+	    k->task_cachep ? kmem_cache_zalloc(k, k->task_cachep, GFP_KERNEL) : NULL;
 	if (!t)
 		return NULL;
 	t->pid = t->tgid = k->next_pid ? k->next_pid : 1;

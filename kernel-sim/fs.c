@@ -22,8 +22,8 @@
 
 /* ---- open file descriptions ---- */
 
-struct open_file *open_file_alloc(struct kernel *k, enum open_file_type type,
-				  unsigned int flags, const char *path)
+struct open_file *open_file_alloc(struct kernel *k, enum open_file_type type, unsigned int flags,
+				  const char *path)
 {
 	struct open_file *of = kzalloc(k, sizeof(*of), GFP_KERNEL);
 	if (!of)
@@ -246,8 +246,8 @@ struct file *open_file_filp(struct kernel *k, struct open_file *of, int *err)
 		return NULL;
 	}
 	unsigned int acc = of->f_flags & G_O_ACCMODE;
-	unsigned int mode = (acc != G_O_WRONLY ? FMODE_READ : 0) |
-			    (acc != G_O_RDONLY ? FMODE_WRITE : 0);
+	unsigned int mode =
+	    (acc != G_O_WRONLY ? FMODE_READ : 0) | (acc != G_O_RDONLY ? FMODE_WRITE : 0);
 	struct file *f = file_open_host(k, of->host_path, mode, err);
 	if (!f)
 		return NULL;
@@ -261,8 +261,8 @@ struct file *open_file_filp(struct kernel *k, struct open_file *of, int *err)
 	return f;
 }
 
-void open_file_sync_cache(struct kernel *k, struct open_file *of, uint64_t pos,
-			  const void *buf, size_t len)
+void open_file_sync_cache(struct kernel *k, struct open_file *of, uint64_t pos, const void *buf,
+			  size_t len)
 {
 	const uint8_t *src = buf;
 	if (!of->filp)

@@ -40,8 +40,8 @@ struct kernel;
 struct task_struct;
 struct file;
 
-#define G_PATH_MAX 4096   /* bytes of a path, NUL included */
-#define G_MAXSYMLINKS 40  /* links followed in one lookup */
+#define G_PATH_MAX 4096	 /* bytes of a path, NUL included */
+#define G_MAXSYMLINKS 40 /* links followed in one lookup */
 #define G_AT_FDCWD (-100)
 #define PIPE_BUF_SIZE 65536 /* bytes a pipe holds (Linux: 16 pages) */
 
@@ -85,40 +85,40 @@ enum open_file_type {
 
 /* An in-kernel pipe: a ring of PIPE_BUF_SIZE bytes. */
 struct pipe_inode_info {
-	uint8_t *buf;     /* the ring, kmalloc'd */
-	size_t head;      /* offset of the oldest byte */
-	size_t len;       /* bytes held */
-	int readers;      /* open read ends */
-	int writers;      /* open write ends */
+	uint8_t *buf; /* the ring, kmalloc'd */
+	size_t head;  /* offset of the oldest byte */
+	size_t len;   /* bytes held */
+	int readers;  /* open read ends */
+	int writers;  /* open write ends */
 };
 
 /* An open file description (the fd side of Linux's struct file). */
 struct open_file {
-	int f_count;                  /* fd slots referring to it */
+	int f_count; /* fd slots referring to it */
 	enum open_file_type type;
-	unsigned int f_flags;         /* G_O_* access mode and status flags (no O_CLOEXEC) */
-	int host_fd;                  /* OFT_HOST: the host descriptor (owned), else -1 */
-	bool is_dir;                  /* OFT_HOST on a directory */
-	bool is_tty;                  /* OFT_HOST on a terminal */
-	char *path;                   /* guest path it was opened by (kstrdup'd) */
-	char *host_path;              /* OFT_HOST: host path, for mmap (kstrdup'd), or NULL */
-	struct file *filp;            /* the struct file mmap() maps (one reference), or NULL */
+	unsigned int f_flags;	      /* G_O_* access mode and status flags (no O_CLOEXEC) */
+	int host_fd;		      /* OFT_HOST: the host descriptor (owned), else -1 */
+	bool is_dir;		      /* OFT_HOST on a directory */
+	bool is_tty;		      /* OFT_HOST on a terminal */
+	char *path;		      /* guest path it was opened by (kstrdup'd) */
+	char *host_path;	      /* OFT_HOST: host path, for mmap (kstrdup'd), or NULL */
+	struct file *filp;	      /* the struct file mmap() maps (one reference), or NULL */
 	struct pipe_inode_info *pipe; /* OFT_PIPE */
-	bool pipe_writer;             /* OFT_PIPE: this is the write end */
-	char *text;                   /* OFT_PROC: the snapshot (host heap) */
+	bool pipe_writer;	      /* OFT_PIPE: this is the write end */
+	char *text;		      /* OFT_PROC: the snapshot (host heap) */
 	size_t text_len;
-	uint64_t f_pos;               /* OFT_PROC: read position */
+	uint64_t f_pos; /* OFT_PROC: read position */
 };
 
 struct files_struct {
-	int max_fds;                  /* slots in fd[] */
-	struct open_file **fd;        /* kmalloc'd, NULL slots are free */
-	bool *close_on_exec;          /* FD_CLOEXEC per slot */
+	int max_fds;	       /* slots in fd[] */
+	struct open_file **fd; /* kmalloc'd, NULL slots are free */
+	bool *close_on_exec;   /* FD_CLOEXEC per slot */
 };
 
 struct fs_struct {
-	char *root;                   /* host directory that is the guest's "/", "" for the host's / */
-	char *pwd;                    /* working directory, an absolute normalized guest path */
+	char *root; /* host directory that is the guest's "/", "" for the host's / */
+	char *pwd;  /* working directory, an absolute normalized guest path */
 	unsigned int umask;
 };
 
@@ -136,8 +136,8 @@ void fs_free(struct kernel *k, struct fs_struct *fs);
 /* ---- open file descriptions ---- */
 
 /* A new description of type with f_count 1 (not installed). NULL when out of memory. */
-struct open_file *open_file_alloc(struct kernel *k, enum open_file_type type,
-				  unsigned int flags, const char *path);
+struct open_file *open_file_alloc(struct kernel *k, enum open_file_type type, unsigned int flags,
+				  const char *path);
 /* Drops one reference; the last closes the host fd, the pipe end, the snapshot, the filp. */
 void open_file_put(struct kernel *k, struct open_file *of);
 /* The description behind fd of the current task, or NULL (-EBADF). */
@@ -152,8 +152,8 @@ int close_fd(struct kernel *k, int fd);
 struct file *open_file_filp(struct kernel *k, struct open_file *of, int *err);
 /* Writes the bytes [pos, pos + len) just written to a host file into the pages of of's
  * page cache that cover them (write() coherence with mmap). */
-void open_file_sync_cache(struct kernel *k, struct open_file *of, uint64_t pos,
-			  const void *buf, size_t len);
+void open_file_sync_cache(struct kernel *k, struct open_file *of, uint64_t pos, const void *buf,
+			  size_t len);
 /* Overwrites buf, the bytes [pos, pos + len) just read from a host file, with the pages of
  * of's page cache that cover them (so read() sees stores made through MAP_SHARED). */
 void open_file_read_cache(struct kernel *k, struct open_file *of, uint64_t pos, void *buf,
@@ -161,7 +161,7 @@ void open_file_read_cache(struct kernel *k, struct open_file *of, uint64_t pos, 
 
 /* File attributes, whichever ABI's struct stat they go to (Linux's struct kstat). */
 struct kstat {
-	uint64_t dev, ino, rdev;      /* device numbers as the host encodes them (makedev) */
+	uint64_t dev, ino, rdev; /* device numbers as the host encodes them (makedev) */
 	uint32_t mode, nlink, uid, gid;
 	int64_t size, blksize, blocks; /* blocks of 512 bytes */
 	int64_t atime_sec, mtime_sec, ctime_sec;
@@ -173,9 +173,9 @@ struct kstat {
 #define LOOKUP_FOLLOW 0x1 /* follow a symbolic link in the last component */
 
 struct nameidata {
-	char guest[G_PATH_MAX]; /* the resolved absolute guest path ("/" for the root) */
-	char host[2 * G_PATH_MAX];  /* the host path it names */
-	bool proc;            /* under /proc: served by proc_fs.c, host is unset */
+	char guest[G_PATH_MAX];	   /* the resolved absolute guest path ("/" for the root) */
+	char host[2 * G_PATH_MAX]; /* the host path it names */
+	bool proc;		   /* under /proc: served by proc_fs.c, host is unset */
 };
 
 /* Resolves name relative to dirfd (G_AT_FDCWD: the working directory) for the current task.

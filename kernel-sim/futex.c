@@ -37,7 +37,8 @@ static long futex_wait(struct kernel *k, const uint64_t *a, int cmd, bool time64
 	if (val != (uint32_t)a[2])
 		return -EAGAIN;
 	if (!a[3]) {
-		printk(k, KERN_WARNING, "mmemu: %s[%d] waits on futex %#llx with no thread to wake it",
+		printk(k, KERN_WARNING,
+		       "mmemu: %s[%d] waits on futex %#llx with no thread to wake it",
 		       k->current->comm, k->current->pid, (unsigned long long)a[0]);
 		return -EINTR;
 	}
@@ -67,12 +68,23 @@ static long futex_wake_op(struct kernel *k, uint64_t uaddr2, uint32_t encoded)
 	if (get_user_u32(k, &old, uaddr2))
 		return -EFAULT;
 	switch (op) {
-	case 0: new = (uint32_t)oparg; break;
-	case 1: new = old + (uint32_t)oparg; break;
-	case 2: new = old | (uint32_t)oparg; break;
-	case 3: new = old & ~(uint32_t)oparg; break;
-	case 4: new = old ^ (uint32_t)oparg; break;
-	default: return -ENOSYS;
+	case 0:
+		new = (uint32_t)oparg;
+		break;
+	case 1:
+		new = old + (uint32_t)oparg;
+		break;
+	case 2:
+		new = old | (uint32_t)oparg;
+		break;
+	case 3:
+		new = old & ~(uint32_t)oparg;
+		break;
+	case 4:
+		new = old ^ (uint32_t)oparg;
+		break;
+	default:
+		return -ENOSYS;
 	}
 	return put_user_u32(k, new, uaddr2);
 }

@@ -185,7 +185,8 @@ int path_lookup(struct kernel *k, int dirfd, const char *name, unsigned int flag
 	nd->proc = is_proc_path(nd->guest);
 	host_path_of(k->current->fs, nd->guest, nd->host, sizeof(nd->host));
 	/* A trailing slash asks for a directory: let the host check it. */
-	if (name[len - 1] == '/' && strcmp(nd->guest, "/") && strlen(nd->host) + 1 < sizeof(nd->host))
+	if (name[len - 1] == '/' && strcmp(nd->guest, "/") &&
+	    strlen(nd->host) + 1 < sizeof(nd->host))
 		strcat(nd->host, "/");
 	return 0;
 }
@@ -208,14 +209,14 @@ int host_open_flags(unsigned int g)
 		unsigned int guest;
 		int host;
 	} bits[] = {
-		{G_O_CREAT, O_CREAT},       {G_O_EXCL, O_EXCL},         {G_O_NOCTTY, O_NOCTTY},
-		{G_O_TRUNC, O_TRUNC},       {G_O_APPEND, O_APPEND},     {G_O_NONBLOCK, O_NONBLOCK},
-		{G_O_DSYNC, O_DSYNC},       {G_O_DIRECTORY, O_DIRECTORY}, {G_O_NOFOLLOW, O_NOFOLLOW},
-		{G_O_SYNC, O_SYNC},         {G_O_PATH, O_PATH},
+	    {G_O_CREAT, O_CREAT}, {G_O_EXCL, O_EXCL},		{G_O_NOCTTY, O_NOCTTY},
+	    {G_O_TRUNC, O_TRUNC}, {G_O_APPEND, O_APPEND},	{G_O_NONBLOCK, O_NONBLOCK},
+	    {G_O_DSYNC, O_DSYNC}, {G_O_DIRECTORY, O_DIRECTORY}, {G_O_NOFOLLOW, O_NOFOLLOW},
+	    {G_O_SYNC, O_SYNC},	  {G_O_PATH, O_PATH},
 	};
 	int h = (g & G_O_ACCMODE) == G_O_WRONLY ? O_WRONLY
 		: (g & G_O_ACCMODE) == G_O_RDWR ? O_RDWR
-						 : O_RDONLY;
+						: O_RDONLY;
 	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
 		if ((g & bits[i].guest) == bits[i].guest)
 			h |= bits[i].host;

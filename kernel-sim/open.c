@@ -20,8 +20,8 @@
 #define OPEN_ONLY_FLAGS (G_O_CREAT | G_O_EXCL | G_O_NOCTTY | G_O_TRUNC | G_O_CLOEXEC)
 
 /* Opens nd's host path; the new description, or NULL with *err set. */
-struct open_file *open_host_file(struct kernel *k, const struct nameidata *nd,
-				 unsigned int flags, unsigned int mode, int *err)
+struct open_file *open_host_file(struct kernel *k, const struct nameidata *nd, unsigned int flags,
+				 unsigned int mode, int *err)
 {
 	struct stat st;
 	int hfd = open(nd->host, host_open_flags(flags), mode & ~k->current->fs->umask & 07777);
@@ -57,8 +57,7 @@ long do_sys_openat(struct kernel *k, int dirfd, uint64_t upath, unsigned int fla
 	/* x86-64 forces O_LARGEFILE (force_o_largefile). */
 	if (!in_compat_syscall(k))
 		flags |= G_O_LARGEFILE;
-	bool nofollow = (flags & G_O_NOFOLLOW) ||
-			((flags & G_O_CREAT) && (flags & G_O_EXCL));
+	bool nofollow = (flags & G_O_NOFOLLOW) || ((flags & G_O_CREAT) && (flags & G_O_EXCL));
 	err = path_lookup(k, dirfd, name, nofollow ? 0 : LOOKUP_FOLLOW, &nd);
 	if (err)
 		return err;
@@ -124,12 +123,12 @@ static long do_faccessat(struct kernel *k, int dirfd, uint64_t upath, unsigned i
 		err = proc_getattr(k, nd.guest, &st);
 		return err ? err : (mode & (G_W_OK | G_X_OK)) ? -EACCES : 0;
 	}
-	int hmode = (mode & G_R_OK ? R_OK : 0) | (mode & G_W_OK ? W_OK : 0) |
-		    (mode & G_X_OK ? X_OK : 0);
+	int hmode =
+	    (mode & G_R_OK ? R_OK : 0) | (mode & G_W_OK ? W_OK : 0) | (mode & G_X_OK ? X_OK : 0);
 	return faccessat(AT_FDCWD, nd.host, hmode ? hmode : F_OK,
 			 flags & G_AT_SYMLINK_NOFOLLOW ? AT_SYMLINK_NOFOLLOW : 0) < 0
-		       ? -errno
-		       : 0;
+		   ? -errno
+		   : 0;
 }
 
 long sys_access(struct kernel *k, struct pt_regs *regs, const uint64_t *a)

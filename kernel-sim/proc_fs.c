@@ -192,10 +192,10 @@ static void show_uptime(struct seq_file *m, struct kernel *k, struct task_struct
 		   (unsigned long long)(cs % 100));
 }
 
-#define GLOBAL_SHOW(fn)                                                                        \
-	static void show_##fn(struct seq_file *m, struct kernel *k, struct task_struct *t)    \
-	{                                                                                      \
-		fn##_show(m, k);                                                               \
+#define GLOBAL_SHOW(fn)                                                                            \
+	static void show_##fn(struct seq_file *m, struct kernel *k, struct task_struct *t)         \
+	{                                                                                          \
+		fn##_show(m, k);                                                                   \
 	}
 GLOBAL_SHOW(meminfo)
 GLOBAL_SHOW(buddyinfo)
@@ -212,22 +212,20 @@ struct proc_entry {
 };
 
 static const struct proc_entry pid_entries[] = {
-	{"maps", show_maps, 0444},       {"smaps", show_smaps, 0444},
-	{"status", show_status, 0444},   {"statm", show_statm, 0444},
-	{"auxv", show_auxv, 0400},       {"cmdline", show_cmdline, 0444},
-	{"environ", show_environ, 0400}, {"comm", show_comm, 0644},
+    {"maps", show_maps, 0444},	     {"smaps", show_smaps, 0444}, {"status", show_status, 0444},
+    {"statm", show_statm, 0444},     {"auxv", show_auxv, 0400},	  {"cmdline", show_cmdline, 0444},
+    {"environ", show_environ, 0400}, {"comm", show_comm, 0644},
 };
 
 static const struct proc_entry root_entries[] = {
-	{"meminfo", show_meminfo, 0444},   {"buddyinfo", show_buddyinfo, 0444},
-	{"zoneinfo", show_zoneinfo, 0444}, {"vmstat", show_vmstat, 0444},
-	{"slabinfo", show_slabinfo, 0400}, {"pagetypeinfo", show_pagetypeinfo, 0400},
-	{"vmallocinfo", show_vmallocinfo, 0400}, {"version", show_version, 0444},
-	{"uptime", show_uptime, 0444},
+    {"meminfo", show_meminfo, 0444},	     {"buddyinfo", show_buddyinfo, 0444},
+    {"zoneinfo", show_zoneinfo, 0444},	     {"vmstat", show_vmstat, 0444},
+    {"slabinfo", show_slabinfo, 0400},	     {"pagetypeinfo", show_pagetypeinfo, 0400},
+    {"vmallocinfo", show_vmallocinfo, 0400}, {"version", show_version, 0444},
+    {"uptime", show_uptime, 0444},
 };
 
-static const struct proc_entry *find_entry(const struct proc_entry *t, size_t n,
-					   const char *name)
+static const struct proc_entry *find_entry(const struct proc_entry *t, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(t[i].name, name))
@@ -238,20 +236,20 @@ static const struct proc_entry *find_entry(const struct proc_entry *t, size_t n,
 /* ---- parsing a /proc path ---- */
 
 enum proc_kind {
-	PK_NONE,     /* no such file */
-	PK_ROOT,     /* /proc */
-	PK_SELF,     /* /proc/self (a link) */
-	PK_PID_DIR,  /* /proc/PID */
-	PK_FD_DIR,   /* /proc/PID/fd */
-	PK_EXE,      /* /proc/PID/exe (a link) */
-	PK_FD_LINK,  /* /proc/PID/fd/N (a link) */
-	PK_FILE,     /* a file with a show function */
+	PK_NONE,    /* no such file */
+	PK_ROOT,    /* /proc */
+	PK_SELF,    /* /proc/self (a link) */
+	PK_PID_DIR, /* /proc/PID */
+	PK_FD_DIR,  /* /proc/PID/fd */
+	PK_EXE,	    /* /proc/PID/exe (a link) */
+	PK_FD_LINK, /* /proc/PID/fd/N (a link) */
+	PK_FILE,    /* a file with a show function */
 };
 
 struct proc_path {
 	enum proc_kind kind;
 	const struct proc_entry *entry; /* PK_FILE */
-	int fd;                         /* PK_FD_LINK */
+	int fd;				/* PK_FD_LINK */
 };
 
 /* "self" or the current pid: the rest of the path after it, else NULL. */
@@ -301,7 +299,8 @@ static struct proc_path parse_proc_path(struct kernel *k, const char *guest)
 	const char *rest = match_pid(k, p);
 	if (rest)
 		return parse_pid_path(k, rest, !strncmp(p, "self", 4));
-	if ((pp.entry = find_entry(root_entries, sizeof(root_entries) / sizeof(root_entries[0]), p)))
+	if ((pp.entry =
+		 find_entry(root_entries, sizeof(root_entries) / sizeof(root_entries[0]), p)))
 		pp.kind = PK_FILE;
 	return pp;
 }
@@ -356,9 +355,8 @@ int proc_getattr(struct kernel *k, const char *guest, struct kstat *st)
 {
 	struct proc_path pp = parse_proc_path(k, guest);
 	static const unsigned int modes[] = {
-		[PK_ROOT] = S_IFDIR | 0555,    [PK_SELF] = S_IFLNK | 0777,
-		[PK_PID_DIR] = S_IFDIR | 0555, [PK_FD_DIR] = S_IFDIR | 0500,
-		[PK_EXE] = S_IFLNK | 0777,     [PK_FD_LINK] = S_IFLNK | 0700,
+	    [PK_ROOT] = S_IFDIR | 0555,	  [PK_SELF] = S_IFLNK | 0777, [PK_PID_DIR] = S_IFDIR | 0555,
+	    [PK_FD_DIR] = S_IFDIR | 0500, [PK_EXE] = S_IFLNK | 0777,  [PK_FD_LINK] = S_IFLNK | 0700,
 	};
 	if (pp.kind == PK_NONE)
 		return -ENOENT;

@@ -35,8 +35,7 @@ static bool file_writable(const struct open_file *of)
 }
 
 /* One host read of up to len bytes at pos (-1: the file position). */
-static ssize_t host_read(struct kernel *k, struct open_file *of, void *buf, size_t len,
-			 int64_t pos)
+static ssize_t host_read(struct kernel *k, struct open_file *of, void *buf, size_t len, int64_t pos)
 {
 	int64_t at = pos >= 0 ? pos : (of->filp ? lseek(of->host_fd, 0, SEEK_CUR) : -1);
 	ssize_t n = pos >= 0 ? pread(of->host_fd, buf, len, pos) : read(of->host_fd, buf, len);
@@ -45,8 +44,8 @@ static ssize_t host_read(struct kernel *k, struct open_file *of, void *buf, size
 	return n;
 }
 
-static long host_read_to_user(struct kernel *k, struct open_file *of, uint64_t ubuf,
-			      size_t count, int64_t pos)
+static long host_read_to_user(struct kernel *k, struct open_file *of, uint64_t ubuf, size_t count,
+			      int64_t pos)
 {
 	uint8_t *bounce = malloc(RW_CHUNK);
 	size_t total = 0;
@@ -99,8 +98,8 @@ static long host_write_from_user(struct kernel *k, struct open_file *of, uint64_
 	while (total < count) {
 		size_t chunk = count - total < RW_CHUNK ? count - total : RW_CHUNK;
 		size_t got = chunk - copy_from_user(k, bounce, ubuf + total, chunk);
-		ssize_t n = got ? host_write(k, of, bounce, got, pos < 0 ? -1 : pos + (int64_t)total)
-				: 0;
+		ssize_t n =
+		    got ? host_write(k, of, bounce, got, pos < 0 ? -1 : pos + (int64_t)total) : 0;
 		if (n < 0) {
 			ret = -errno;
 			break;
@@ -121,8 +120,8 @@ static long host_write_from_user(struct kernel *k, struct open_file *of, uint64_
 
 /* ---- /proc snapshots ---- */
 
-static long proc_read_to_user(struct kernel *k, struct open_file *of, uint64_t ubuf,
-			      size_t count, int64_t pos)
+static long proc_read_to_user(struct kernel *k, struct open_file *of, uint64_t ubuf, size_t count,
+			      int64_t pos)
 {
 	uint64_t at = pos >= 0 ? (uint64_t)pos : of->f_pos;
 	if (at >= of->text_len)
@@ -301,7 +300,7 @@ long sys_pwritev(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 
 static int64_t proc_llseek(struct open_file *of, int64_t off, unsigned int whence)
 {
-	int64_t base = whence == G_SEEK_SET ? 0
+	int64_t base = whence == G_SEEK_SET   ? 0
 		       : whence == G_SEEK_CUR ? (int64_t)of->f_pos
 					      : (int64_t)of->text_len;
 	if (whence > G_SEEK_END)

@@ -19,16 +19,16 @@
 
 /* Default actions (Linux's sig_kernel_* sets). */
 #define SIG_KERNEL_ONLY_MASK (ksigmask(SIGKILL) | ksigmask(SIGSTOP))
-#define SIG_KERNEL_COREDUMP_MASK                                                               \
+#define SIG_KERNEL_COREDUMP_MASK                                                                   \
 	(ksigmask(SIGQUIT) | ksigmask(SIGILL) | ksigmask(SIGTRAP) | ksigmask(SIGABRT) |            \
 	 ksigmask(SIGFPE) | ksigmask(SIGSEGV) | ksigmask(SIGBUS) | ksigmask(SIGSYS) |              \
 	 ksigmask(SIGXCPU) | ksigmask(SIGXFSZ))
-#define SIG_KERNEL_IGNORE_MASK                                                                 \
+#define SIG_KERNEL_IGNORE_MASK                                                                     \
 	(ksigmask(SIGCONT) | ksigmask(SIGCHLD) | ksigmask(SIGWINCH) | ksigmask(SIGURG))
-#define SIG_KERNEL_STOP_MASK                                                                   \
+#define SIG_KERNEL_STOP_MASK                                                                       \
 	(ksigmask(SIGSTOP) | ksigmask(SIGTSTP) | ksigmask(SIGTTIN) | ksigmask(SIGTTOU))
 /* Delivered before the others (Linux's SYNCHRONOUS_MASK). */
-#define SYNCHRONOUS_MASK                                                                       \
+#define SYNCHRONOUS_MASK                                                                           \
 	(ksigmask(SIGSEGV) | ksigmask(SIGBUS) | ksigmask(SIGILL) | ksigmask(SIGTRAP) |             \
 	 ksigmask(SIGFPE) | ksigmask(SIGSYS))
 
@@ -282,7 +282,7 @@ static long kill_self(struct kernel *k, int sig, int code)
 		return -EINVAL;
 	if (sig) {
 		struct kernel_siginfo info = {
-			.signo = sig, .code = code, .pid = t->pid, .uid = t->uid};
+		    .signo = sig, .code = code, .pid = t->pid, .uid = t->uid};
 		send_signal(k, t, &info);
 	}
 	return 0;
@@ -334,8 +334,8 @@ static void trace_signal(struct kernel *k, const struct kernel_siginfo *info)
 }
 
 /* Builds the frame and points regs at the handler (handle_signal). */
-static void handle_signal(struct kernel *k, struct pt_regs *regs, int sig,
-			  struct k_sigaction *ka, const struct kernel_siginfo *info)
+static void handle_signal(struct kernel *k, struct pt_regs *regs, int sig, struct k_sigaction *ka,
+			  const struct kernel_siginfo *info)
 {
 	struct signal_state *s = k->current->signal;
 	uint64_t oldmask = s->blocked;

@@ -231,14 +231,14 @@ struct task_struct;
 #endif
 
 _Static_assert(SIGHUP == 1 && SIGBUS == 7 && SIGUSR1 == 10 && SIGSEGV == 11 && SIGCHLD == 17 &&
-		       SIGSTOP == 19 && SIGSYS == 31,
+		   SIGSTOP == 19 && SIGSYS == 31,
 	       "guest signal numbers");
 _Static_assert(SA_SIGINFO == 4 && SA_ONSTACK == 0x08000000 && SA_RESTART == 0x10000000 &&
-		       SA_NODEFER == 0x40000000 && (unsigned)SA_RESETHAND == 0x80000000u &&
-		       SA_RESTORER == 0x04000000,
+		   SA_NODEFER == 0x40000000 && (unsigned)SA_RESETHAND == 0x80000000u &&
+		   SA_RESTORER == 0x04000000,
 	       "guest sa_flags");
 _Static_assert(SI_USER == 0 && SI_KERNEL == 0x80 && SI_TKILL == -6 && SS_ONSTACK == 1 &&
-		       SS_DISABLE == 2 && SIG_SETMASK == 2 && FPE_FLTINV == 7 && TRAP_TRACE == 2,
+		   SS_DISABLE == 2 && SIG_SETMASK == 2 && FPE_FLTINV == 7 && TRAP_TRACE == 2,
 	       "guest si_codes");
 
 static inline uint64_t ksigmask(int sig)
@@ -249,29 +249,29 @@ static inline uint64_t ksigmask(int sig)
 /* What a handler was installed with (the kernel's struct k_sigaction, 64-bit fields). */
 struct k_sigaction {
 	uint64_t handler;  /* SIG_DFL, SIG_IGN or the handler's address */
-	uint64_t flags;    /* SA_* */
+	uint64_t flags;	   /* SA_* */
 	uint64_t restorer; /* sa_restorer: where the handler returns (SA_RESTORER) */
-	uint64_t mask;     /* signals blocked while it runs */
+	uint64_t mask;	   /* signals blocked while it runs */
 };
 
 /* A signal's details, ABI-neutral (written out as siginfo_t or compat_siginfo_t). */
 struct kernel_siginfo {
-	int signo;         /* si_signo */
-	int err;           /* si_errno */
-	int code;          /* si_code */
-	uint64_t addr;     /* si_addr: SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP */
-	int pid;           /* si_pid: kill/tkill's sender */
-	uint32_t uid;      /* si_uid */
+	int signo;     /* si_signo */
+	int err;       /* si_errno */
+	int code;      /* si_code */
+	uint64_t addr; /* si_addr: SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP */
+	int pid;       /* si_pid: kill/tkill's sender */
+	uint32_t uid;  /* si_uid */
 };
 
 struct signal_state {
-	struct k_sigaction action[KERNEL_NSIG];      /* [sig - 1] */
-	uint64_t blocked;                      /* mask: bit sig - 1 */
-	uint64_t pending;                      /* generated, not yet delivered */
-	struct kernel_siginfo info[KERNEL_NSIG];     /* [sig - 1]: the pending instance */
-	uint64_t sas_ss_sp;                    /* alternate stack base, 0 size: none */
+	struct k_sigaction action[KERNEL_NSIG];	 /* [sig - 1] */
+	uint64_t blocked;			 /* mask: bit sig - 1 */
+	uint64_t pending;			 /* generated, not yet delivered */
+	struct kernel_siginfo info[KERNEL_NSIG]; /* [sig - 1]: the pending instance */
+	uint64_t sas_ss_sp;			 /* alternate stack base, 0 size: none */
 	uint64_t sas_ss_size;
-	uint32_t sas_ss_flags;                 /* SS_AUTODISARM */
+	uint32_t sas_ss_flags; /* SS_AUTODISARM */
 };
 
 struct signal_state *signal_alloc(struct kernel *k);
@@ -300,15 +300,13 @@ void set_current_blocked(struct kernel *k, uint64_t set);
 
 /* The frame writers (signal_64.c, signal_32.c): 0, or -EFAULT when the stack cannot take
  * the frame. They point regs at the handler. */
-int setup_rt_frame_64(struct kernel *k, struct pt_regs *regs, int sig,
-		      const struct k_sigaction *ka, const struct kernel_siginfo *info,
-		      uint64_t oldmask);
-int setup_frame_ia32(struct kernel *k, struct pt_regs *regs, int sig,
-		     const struct k_sigaction *ka, const struct kernel_siginfo *info,
-		     uint64_t oldmask);
+int setup_rt_frame_64(struct kernel *k, struct pt_regs *regs, int sig, const struct k_sigaction *ka,
+		      const struct kernel_siginfo *info, uint64_t oldmask);
+int setup_frame_ia32(struct kernel *k, struct pt_regs *regs, int sig, const struct k_sigaction *ka,
+		     const struct kernel_siginfo *info, uint64_t oldmask);
 /* Where a frame of size bytes goes (get_sigframe): below the red zone or on the alternate
  * stack, aligned for the ABI. */
-uint64_t get_sigframe(struct kernel *k, const struct pt_regs *regs,
-		      const struct k_sigaction *ka, uint64_t size, bool ia32);
+uint64_t get_sigframe(struct kernel *k, const struct pt_regs *regs, const struct k_sigaction *ka,
+		      uint64_t size, bool ia32);
 
 #endif /* KSIM_SIGNAL_H */

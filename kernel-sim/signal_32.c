@@ -115,7 +115,8 @@ static int setup_rt_frame_ia32(struct kernel *k, struct pt_regs *regs, int sig,
 	uint8_t f[RT_FRAME32_SIZE];
 	uint64_t frame = get_sigframe(k, regs, ka, sizeof(f), true);
 	memset(f, 0, sizeof(f));
-	w32(f, 0, ka->flags & SA_RESTORER ? (uint32_t)ka->restorer : (uint32_t)(frame + RT32_RETCODE));
+	w32(f, 0,
+	    ka->flags & SA_RESTORER ? (uint32_t)ka->restorer : (uint32_t)(frame + RT32_RETCODE));
 	w32(f, 4, (uint32_t)sig);
 	w32(f, 8, (uint32_t)(frame + RT32_INFO));
 	w32(f, 12, (uint32_t)(frame + RT32_UC));
@@ -145,7 +146,8 @@ static int setup_sigframe_ia32(struct kernel *k, struct pt_regs *regs, int sig,
 	uint8_t f[FRAME32_SIZE];
 	uint64_t frame = get_sigframe(k, regs, ka, FRAME32_SIZE, true);
 	memset(f, 0, FRAME32_SIZE);
-	w32(f, 0, ka->flags & SA_RESTORER ? (uint32_t)ka->restorer : (uint32_t)(frame + F32_RETCODE));
+	w32(f, 0,
+	    ka->flags & SA_RESTORER ? (uint32_t)ka->restorer : (uint32_t)(frame + F32_RETCODE));
 	w32(f, 4, (uint32_t)sig);
 	fill_sigcontext_32(k, f + F32_SC, regs, oldmask);
 	w32(f, F32_EXTRAMASK, (uint32_t)(oldmask >> 32));
@@ -159,9 +161,8 @@ static int setup_sigframe_ia32(struct kernel *k, struct pt_regs *regs, int sig,
 	return 0;
 }
 
-int setup_frame_ia32(struct kernel *k, struct pt_regs *regs, int sig,
-		     const struct k_sigaction *ka, const struct kernel_siginfo *info,
-		     uint64_t oldmask)
+int setup_frame_ia32(struct kernel *k, struct pt_regs *regs, int sig, const struct k_sigaction *ka,
+		     const struct kernel_siginfo *info, uint64_t oldmask)
 {
 	if (ka->flags & SA_SIGINFO)
 		return setup_rt_frame_ia32(k, regs, sig, ka, info, oldmask);

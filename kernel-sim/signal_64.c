@@ -87,10 +87,10 @@ static void fill_sigcontext_64(struct kernel *k, uint8_t *sc, const struct pt_re
 			       uint64_t oldmask)
 {
 	const struct thread_struct *th = &k->current->thread;
-	const uint64_t gpr[18] = {regs->r8,  regs->r9,  regs->r10, regs->r11, regs->r12,
-				  regs->r13, regs->r14, regs->r15, regs->di,  regs->si,
-				  regs->bp,  regs->bx,  regs->dx,  regs->ax,  regs->cx,
-				  regs->sp,  regs->ip,  regs->flags};
+	const uint64_t gpr[18] = {regs->r8,  regs->r9,	regs->r10,  regs->r11, regs->r12,
+				  regs->r13, regs->r14, regs->r15,  regs->di,  regs->si,
+				  regs->bp,  regs->bx,	regs->dx,   regs->ax,  regs->cx,
+				  regs->sp,  regs->ip,	regs->flags};
 	for (int i = 0; i < 18; i++)
 		w64(sc, (size_t)i * 8, gpr[i]);
 	w16(sc, 144, (uint16_t)regs->cs);
@@ -102,8 +102,8 @@ static void fill_sigcontext_64(struct kernel *k, uint8_t *sc, const struct pt_re
 	w64(sc, 184, 0); /* fpstate: none saved */
 }
 
-uint64_t get_sigframe(struct kernel *k, const struct pt_regs *regs,
-		      const struct k_sigaction *ka, uint64_t size, bool ia32)
+uint64_t get_sigframe(struct kernel *k, const struct pt_regs *regs, const struct k_sigaction *ka,
+		      uint64_t size, bool ia32)
 {
 	const struct signal_state *s = k->current->signal;
 	uint64_t sp = ia32 ? (uint32_t)regs->sp : regs->sp - 128; /* the red zone */
@@ -115,9 +115,8 @@ uint64_t get_sigframe(struct kernel *k, const struct pt_regs *regs,
 	return (sp & ~15ULL) - 8;
 }
 
-int setup_rt_frame_64(struct kernel *k, struct pt_regs *regs, int sig,
-		      const struct k_sigaction *ka, const struct kernel_siginfo *info,
-		      uint64_t oldmask)
+int setup_rt_frame_64(struct kernel *k, struct pt_regs *regs, int sig, const struct k_sigaction *ka,
+		      const struct kernel_siginfo *info, uint64_t oldmask)
 {
 	const struct signal_state *s = k->current->signal;
 	uint8_t f[RT_SIGFRAME_SIZE];

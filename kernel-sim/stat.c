@@ -74,8 +74,7 @@ int vfs_fstat(struct kernel *k, struct open_file *of, struct kstat *ks)
 	return 0;
 }
 
-int vfs_fstatat(struct kernel *k, int dirfd, uint64_t upath, unsigned int flags,
-		struct kstat *ks)
+int vfs_fstatat(struct kernel *k, int dirfd, uint64_t upath, unsigned int flags, struct kstat *ks)
 {
 	char name[G_PATH_MAX];
 	struct nameidata nd;
@@ -309,8 +308,7 @@ long sys_statx(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 
 /* ---- readlink ---- */
 
-static long do_readlinkat(struct kernel *k, int dirfd, uint64_t upath, uint64_t ubuf,
-			  int64_t size)
+static long do_readlinkat(struct kernel *k, int dirfd, uint64_t upath, uint64_t ubuf, int64_t size)
 {
 	char name[G_PATH_MAX], target[G_PATH_MAX];
 	struct nameidata nd;

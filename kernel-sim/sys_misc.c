@@ -23,9 +23,9 @@
 long sys_uname(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 {
 	char u[6][UTS_LEN];
-	const char *const fields[6] = {"Linux",  "mmemu",
-				       UTS_RELEASE, UTS_VERSION,
-				       in_compat_syscall(k) ? "i686" : "x86_64", "(none)"};
+	const char *const fields[6] = {
+	    "Linux", "mmemu", UTS_RELEASE, UTS_VERSION, in_compat_syscall(k) ? "i686" : "x86_64",
+	    "(none)"};
 	memset(u, 0, sizeof(u));
 	for (int i = 0; i < 6; i++)
 		strncpy(u[i], fields[i], UTS_LEN - 1);
@@ -385,8 +385,8 @@ long sys_sysinfo(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 	}
 	uint8_t b[112] = {0};
 	size_t w = ia32 ? 4 : 8;
-	const uint64_t longs[10] = {k->now_ns / 1000000000ULL, 0, 0, 0, total, freeram, shared,
-				    0, 0, 0};
+	const uint64_t longs[10] = {
+	    k->now_ns / 1000000000ULL, 0, 0, 0, total, freeram, shared, 0, 0, 0};
 	for (size_t i = 0; i < 10; i++)
 		memcpy(b + i * w, &longs[i], w);
 	uint16_t procs = 1;

@@ -24,8 +24,8 @@ static unsigned long uarg(struct kernel *k, uint64_t v)
 }
 
 /* ksys_mmap_pgoff with the offset in bytes. */
-static long do_mmap_fd(struct kernel *k, unsigned long addr, unsigned long len,
-		       unsigned long prot, unsigned long flags, int fd, uint64_t off)
+static long do_mmap_fd(struct kernel *k, unsigned long addr, unsigned long len, unsigned long prot,
+		       unsigned long flags, int fd, uint64_t off)
 {
 	struct mm_struct *mm = k->current->mm;
 	struct file *file = NULL;

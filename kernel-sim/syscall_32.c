@@ -22,6 +22,7 @@ static long sys_ia32_ftruncate64(struct kernel *k, struct pt_regs *regs, const u
 	return do_ftruncate(k, (int)a[0], (int64_t)((a[1] & 0xffffffffu) | (a[2] << 32)));
 }
 
+/* clang-format off */
 static const syscall_fn ia32_sys_call_table[NR_SYSCALLS_32] = {
 	[__NR_ia32_exit] = sys_exit,
 	[__NR_ia32_read] = sys_read,
@@ -159,6 +160,7 @@ static const syscall_fn ia32_sys_call_table[NR_SYSCALLS_32] = {
 	[__NR_ia32_futex_time64] = sys_futex_time64,
 	[__NR_ia32_faccessat2] = sys_faccessat2,
 };
+/* clang-format on */
 
 void do_int80_syscall_32(struct kernel *k, struct pt_regs *regs)
 {

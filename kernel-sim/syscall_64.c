@@ -13,6 +13,7 @@
 #include "kernel-sim/syscalls.h"
 #include "kernel-sim/unistd.h"
 
+/* clang-format off */
 static const syscall_fn sys_call_table[NR_SYSCALLS_64] = {
 	[__NR_read] = sys_read,
 	[__NR_write] = sys_write,
@@ -131,6 +132,7 @@ static const syscall_fn sys_call_table[NR_SYSCALLS_64] = {
 	[__NR_rseq] = sys_rseq,
 	[__NR_faccessat2] = sys_faccessat2,
 };
+/* clang-format on */
 
 void do_syscall_64(struct kernel *k, struct pt_regs *regs)
 {

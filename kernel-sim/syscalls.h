@@ -37,8 +37,8 @@ long invoke_syscall(struct kernel *k, struct pt_regs *regs, const syscall_fn *ta
 /* Shared helpers. */
 long do_sys_openat(struct kernel *k, int dirfd, uint64_t upath, unsigned int flags,
 		   unsigned int mode);
-struct open_file *open_host_file(struct kernel *k, const struct nameidata *nd,
-				 unsigned int flags, unsigned int mode, int *err);
+struct open_file *open_host_file(struct kernel *k, const struct nameidata *nd, unsigned int flags,
+				 unsigned int mode, int *err);
 int fd_host(struct kernel *k, int fd, int not_host_err);
 long do_ftruncate(struct kernel *k, int fd, int64_t len);
 long vfs_read(struct kernel *k, struct open_file *of, uint64_t ubuf, size_t count, int64_t pos);
@@ -47,11 +47,9 @@ int64_t vfs_llseek(struct kernel *k, struct open_file *of, int64_t off, unsigned
 long pipe_read(struct kernel *k, struct open_file *of, uint64_t ubuf, size_t count);
 long pipe_write(struct kernel *k, struct open_file *of, uint64_t ubuf, size_t count);
 int vfs_fstat(struct kernel *k, struct open_file *of, struct kstat *ks);
-int vfs_fstatat(struct kernel *k, int dirfd, uint64_t upath, unsigned int flags,
-		struct kstat *ks);
+int vfs_fstatat(struct kernel *k, int dirfd, uint64_t upath, unsigned int flags, struct kstat *ks);
 int clock_now_ns(const struct kernel *k, int id, int64_t *ns);
 int get_timespec(struct kernel *k, uint64_t uaddr, bool time64, int64_t *ns);
-
 
 /* exit.c */
 long sys_exit(struct kernel *k, struct pt_regs *regs, const uint64_t *a);

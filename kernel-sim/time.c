@@ -222,7 +222,8 @@ long sys_times(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 	if (a[0]) {
 		const uint64_t v[4] = {ticks, 0, 0, 0};
 		for (int i = 0; i < 4; i++)
-			if (put_user_long(k, v[i], a[0] + (uint64_t)i * (in_compat_syscall(k) ? 4 : 8)))
+			if (put_user_long(k, v[i],
+					  a[0] + (uint64_t)i * (in_compat_syscall(k) ? 4 : 8)))
 				return -EFAULT;
 	}
 	return in_compat_syscall(k) ? (long)(int32_t)ticks : (long)ticks;

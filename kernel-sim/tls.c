@@ -146,11 +146,10 @@ long sys_get_thread_area(struct kernel *k, struct pt_regs *regs, const uint64_t 
 	if (idx < GDT_ENTRY_TLS_MIN || idx > GDT_ENTRY_TLS_MAX)
 		return -EINVAL;
 	uint64_t d = k->current->thread.tls_array[idx - GDT_ENTRY_TLS_MIN];
-	uint32_t raw[4] = {idx,
-			   (uint32_t)(((d >> 16) & 0xffffff) | (((d >> 56) & 0xff) << 24)),
+	uint32_t raw[4] = {idx, (uint32_t)(((d >> 16) & 0xffffff) | (((d >> 56) & 0xff) << 24)),
 			   (uint32_t)((d & 0xffff) | (((d >> 48) & 0xf) << 16)), 0};
-	raw[3] = (uint32_t)(((d >> 54) & 1) | (((d >> 42) & 3) << 1) | ((((d >> 41) & 1) ^ 1) << 3) |
-			    (((d >> 55) & 1) << 4) | ((((d >> 47) & 1) ^ 1) << 5) |
-			    (((d >> 52) & 1) << 6));
+	raw[3] = (uint32_t)(((d >> 54) & 1) | (((d >> 42) & 3) << 1) |
+			    ((((d >> 41) & 1) ^ 1) << 3) | (((d >> 55) & 1) << 4) |
+			    ((((d >> 47) & 1) ^ 1) << 5) | (((d >> 52) & 1) << 6));
 	return copy_to_user_ok(k, a[0], raw, sizeof(raw));
 }

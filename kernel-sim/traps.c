@@ -105,7 +105,8 @@ void exc_page_fault(struct kernel *k, struct pt_regs *regs, unsigned long error_
 
 void exc_general_protection(struct kernel *k, struct pt_regs *regs, unsigned long error_code)
 {
-	do_trap(k, regs, X86_TRAP_GP, "general protection fault", error_code, SIGSEGV, SI_KERNEL, 0);
+	do_trap(k, regs, X86_TRAP_GP, "general protection fault", error_code, SIGSEGV, SI_KERNEL,
+		0);
 }
 
 void exc_invalid_op(struct kernel *k, struct pt_regs *regs)
@@ -224,8 +225,9 @@ void exc_other(struct kernel *k, struct pt_regs *regs, int vector, unsigned long
 	case X86_TRAP_XF:
 		/* Without the status words the cause is unknown: si_code 0, as Linux sends when
 		 * it finds no unmasked exception flag it can name. */
-		do_trap(k, regs, vector, vector == X86_TRAP_MF ? "coprocessor error" : "simd exception",
-			error_code, SIGFPE, 0, regs->ip);
+		do_trap(k, regs, vector,
+			vector == X86_TRAP_MF ? "coprocessor error" : "simd exception", error_code,
+			SIGFPE, 0, regs->ip);
 		return;
 	}
 	do_trap(k, regs, vector, "exception", error_code, SIGSEGV, SI_KERNEL, 0);

@@ -20,8 +20,7 @@ int access_ok(const struct mm_struct *mm, unsigned long addr, unsigned long len)
 
 /* A host pointer to user address addr for this access, faulting it in; NULL when the
  * process may not make it. */
-static void *user_page_ptr(struct kernel *k, struct mm_struct *mm, unsigned long addr,
-			   bool write)
+static void *user_page_ptr(struct kernel *k, struct mm_struct *mm, unsigned long addr, bool write)
 {
 	for (int round = 0; round < 2; round++) {
 		pte_t *pte = mm_find_pte(k, mm, addr);
@@ -124,8 +123,8 @@ long strncpy_from_user_mm(struct kernel *k, struct mm_struct *mm, char *dst, uns
 	return count;
 }
 
-size_t copy_from_user_nofault_mm(struct kernel *k, struct mm_struct *mm, void *to,
-				 uint64_t from, size_t n)
+size_t copy_from_user_nofault_mm(struct kernel *k, struct mm_struct *mm, void *to, uint64_t from,
+				 size_t n)
 {
 	uint8_t *p = to;
 	size_t done = 0;
@@ -136,7 +135,9 @@ size_t copy_from_user_nofault_mm(struct kernel *k, struct mm_struct *mm, void *t
 		if (chunk > n - done)
 			chunk = n - done;
 		pte_t *ptep = mm_find_pte(k, mm, from);
-		if (!ptep || (pte_val(*ptep) & (_PAGE_PRESENT | _PAGE_USER)) != (_PAGE_PRESENT | _PAGE_USER) ||
+		if (!ptep ||
+		    (pte_val(*ptep) & (_PAGE_PRESENT | _PAGE_USER)) !=
+			(_PAGE_PRESENT | _PAGE_USER) ||
 		    !pfn_valid(k, pte_pfn(*ptep)))
 			break;
 		memcpy(p + done, (uint8_t *)__va(k, PFN_PHYS(pte_pfn(*ptep))) + (from & ~PAGE_MASK),

@@ -43,8 +43,8 @@ long strncpy_from_user_mm(struct kernel *k, struct mm_struct *mm, char *dst, uns
 			  long count);
 /* Copies what is mapped and user-readable of [from, from + n) without faulting and without
  * setting Accessed bits; returns the bytes copied (a prefix). */
-size_t copy_from_user_nofault_mm(struct kernel *k, struct mm_struct *mm, void *to,
-				 uint64_t from, size_t n);
+size_t copy_from_user_nofault_mm(struct kernel *k, struct mm_struct *mm, void *to, uint64_t from,
+				 size_t n);
 
 /* ---- on the current task's mm ---- */
 
@@ -67,8 +67,7 @@ static inline int copy_from_user_ok(struct kernel *k, void *to, uint64_t from, u
 {
 	return copy_from_user(k, to, from, n) ? -EFAULT : 0;
 }
-static inline int copy_to_user_ok(struct kernel *k, uint64_t to, const void *from,
-				  unsigned long n)
+static inline int copy_to_user_ok(struct kernel *k, uint64_t to, const void *from, unsigned long n)
 {
 	return copy_to_user(k, to, from, n) ? -EFAULT : 0;
 }

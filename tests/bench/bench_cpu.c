@@ -31,15 +31,17 @@ static double now(void)
 /* mov ecx, N; mov rdx, seed; xor eax, eax;
  * l: mov r8, rdx; shl r8, 13; xor rdx, r8; mov r8, rdx; shr r8, 7; xor rdx, r8;
  *    mov r8, rdx; shl r8, 17; xor rdx, r8; add rax, rdx; dec rcx; jnz l; ret/int3 */
-static const uint8_t xorshift[] = {
-	0xb9, 0, 0, 0, 0,                         /* mov ecx, N (patched) */
-	0x48, 0xba, 0x15, 0x7c, 0x4a, 0x7f, 0xb9, 0x79, 0x37, 0x9e, /* mov rdx, seed */
-	0x31, 0xc0,                               /* xor eax, eax */
-	0x49, 0x89, 0xd0, 0x49, 0xc1, 0xe0, 0x0d, 0x4c, 0x31, 0xc2, /* l: */
-	0x49, 0x89, 0xd0, 0x49, 0xc1, 0xe8, 0x07, 0x4c, 0x31, 0xc2,
-	0x49, 0x89, 0xd0, 0x49, 0xc1, 0xe0, 0x11, 0x4c, 0x31, 0xc2,
-	0x48, 0x01, 0xd0, 0x48, 0xff, 0xc9, 0x75, 0xda,
-	0xc3, /* ret natively, int3 in the guest */
+static const uint8_t
+    xorshift[] =
+	{
+	    0xb9, 0,	0,    0,    0,					/* mov ecx, N (patched) */
+	    0x48, 0xba, 0x15, 0x7c, 0x4a, 0x7f, 0xb9, 0x79, 0x37, 0x9e, /* mov rdx, seed */
+	    0x31, 0xc0,							/* xor eax, eax */
+	    0x49, 0x89, 0xd0, 0x49, 0xc1, 0xe0, 0x0d, 0x4c, 0x31, 0xc2, /* l: */
+	    0x49, 0x89, 0xd0, 0x49, 0xc1, 0xe8, 0x07, 0x4c, 0x31, 0xc2,
+	    0x49, 0x89, 0xd0, 0x49, 0xc1, 0xe0, 0x11, 0x4c, 0x31, 0xc2,
+	    0x48, 0x01, 0xd0, 0x48, 0xff, 0xc9, 0x75, 0xda, 0xc3, /* ret natively, int3 in the guest
+								   */
 };
 #define XORSHIFT_PROLOGUE 3
 #define XORSHIFT_BODY 12
@@ -48,15 +50,15 @@ static const uint8_t xorshift[] = {
  * l: mov edx, ecx; and edx, 511; add rax, [rsi + rdx*8]; mov [rsi + rdx*8], rax;
  *    dec rcx; jnz l */
 static const uint8_t memloop[] = {
-	0xb9, 0, 0, 0, 0,                         /* mov ecx, N (patched) */
-	0x31, 0xc0,                               /* xor eax, eax */
-	0x48, 0xbe, 0, 0, 0, 0, 0, 0, 0, 0,       /* mov rsi, data (patched) */
-	0x89, 0xca,                               /* l: mov edx, ecx */
-	0x81, 0xe2, 0xff, 0x01, 0, 0,             /* and edx, 511 */
-	0x48, 0x03, 0x04, 0xd6,                   /* add rax, [rsi+rdx*8] */
-	0x48, 0x89, 0x04, 0xd6,                   /* mov [rsi+rdx*8], rax */
-	0x48, 0xff, 0xc9, 0x75, 0xeb,             /* dec rcx; jnz l */
-	0xc3,
+    0xb9, 0,	0,    0,    0,			 /* mov ecx, N (patched) */
+    0x31, 0xc0,					 /* xor eax, eax */
+    0x48, 0xbe, 0,    0,    0,	  0, 0, 0, 0, 0, /* mov rsi, data (patched) */
+    0x89, 0xca,					 /* l: mov edx, ecx */
+    0x81, 0xe2, 0xff, 0x01, 0,	  0,		 /* and edx, 511 */
+    0x48, 0x03, 0x04, 0xd6,			 /* add rax, [rsi+rdx*8] */
+    0x48, 0x89, 0x04, 0xd6,			 /* mov [rsi+rdx*8], rax */
+    0x48, 0xff, 0xc9, 0x75, 0xeb,		 /* dec rcx; jnz l */
+    0xc3,
 };
 #define MEMLOOP_PROLOGUE 3
 #define MEMLOOP_BODY 6
@@ -178,13 +180,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	printf("bench_cpu: 64-bit mode, CPL 3, 4-level paging, exact TLB statistics\n");
-	bench(&mc, "xorshift", xorshift, sizeof(xorshift), iters, XORSHIFT_PROLOGUE,
-	      XORSHIFT_BODY);
+	bench(&mc, "xorshift", xorshift, sizeof(xorshift), iters, XORSHIFT_PROLOGUE, XORSHIFT_BODY);
 	bench(&mc, "memory", memloop, sizeof(memloop), 2 * iters, MEMLOOP_PROLOGUE, MEMLOOP_BODY);
 	printf("the same without exact TLB statistics (fast-path hits not counted):\n");
 	mc.m.exact_stats = false;
-	bench(&mc, "xorshift", xorshift, sizeof(xorshift), iters, XORSHIFT_PROLOGUE,
-	      XORSHIFT_BODY);
+	bench(&mc, "xorshift", xorshift, sizeof(xorshift), iters, XORSHIFT_PROLOGUE, XORSHIFT_BODY);
 	bench(&mc, "memory", memloop, sizeof(memloop), 2 * iters, MEMLOOP_PROLOGUE, MEMLOOP_BODY);
 	cpu_destroy(&mc.cpu);
 	mmu_destroy(&mc.m);

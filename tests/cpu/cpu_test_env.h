@@ -45,8 +45,8 @@ struct cpu_env {
 	struct phys_bus bus;
 	struct mmu m;
 	struct cpu cpu;
-	uint64_t pml4;        /* physical address of the root table */
-	uint64_t next_table;  /* next free page-table frame */
+	uint64_t pml4;	     /* physical address of the root table */
+	uint64_t next_table; /* next free page-table frame */
 };
 
 static inline uint64_t env_rd64(struct cpu_env *e, uint64_t pa)

@@ -42,13 +42,13 @@ struct diff_case {
 	uint64_t gpr[16];
 	uint64_t rflags;
 	uint8_t data[DIFF_DATA_SIZE];
-	char name[64];               /* what the case is, for mismatch reports */
-	bool compat;                 /* run in compatibility mode (CS = __USER32_CS) */
+	char name[64]; /* what the case is, for mismatch reports */
+	bool compat;   /* run in compatibility mode (CS = __USER32_CS) */
 };
 
 struct diff_result {
-	int sig;          /* SIGTRAP for the final INT3, else the signal of a fault */
-	uint64_t rip;     /* for SIGTRAP: the INT3's address (normalised) */
+	int sig;      /* SIGTRAP for the final INT3, else the signal of a fault */
+	uint64_t rip; /* for SIGTRAP: the INT3's address (normalised) */
 	uint64_t gpr[16];
 	uint64_t rflags;
 	uint8_t data[DIFF_DATA_SIZE];
@@ -64,7 +64,7 @@ static void diff_child_handler(int sig, siginfo_t *si, void *ucv)
 	ucontext_t *uc = ucv;
 	greg_t *g = uc->uc_mcontext.gregs;
 	static const int map[16] = {REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP,
-				    REG_RSI, REG_RDI, REG_R8,  REG_R9,  REG_R10, REG_R11,
+				    REG_RSI, REG_RDI, REG_R8,  REG_R9,	REG_R10, REG_R11,
 				    REG_R12, REG_R13, REG_R14, REG_R15};
 	struct diff_result *r = diff_child_res;
 	(void)si;
@@ -173,8 +173,8 @@ static void diff_child(const struct diff_case *cases, struct diff_result *res, i
 static int diff_run_native(const struct diff_case *cases, struct diff_result *res, int n)
 {
 	size_t len = sizeof(*res) * (size_t)n;
-	struct diff_result *shared = mmap(NULL, len, PROT_READ | PROT_WRITE,
-					  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct diff_result *shared =
+	    mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (shared == MAP_FAILED)
 		return -1;
 	pid_t pid = fork();
@@ -193,11 +193,16 @@ static int diff_run_native(const struct diff_case *cases, struct diff_result *re
 static int diff_signal_of(uint8_t vec)
 {
 	switch (vec) {
-	case X86_VEC_DE: return SIGFPE;
-	case X86_VEC_BP: return SIGTRAP;
-	case X86_VEC_UD: return SIGILL;
-	case X86_VEC_AC: return SIGBUS;
-	default: return SIGSEGV;
+	case X86_VEC_DE:
+		return SIGFPE;
+	case X86_VEC_BP:
+		return SIGTRAP;
+	case X86_VEC_UD:
+		return SIGILL;
+	case X86_VEC_AC:
+		return SIGBUS;
+	default:
+		return SIGSEGV;
 	}
 }
 
@@ -256,7 +261,8 @@ static bool diff_compare(const struct diff_case *c, const struct diff_result *n,
 	for (uint32_t i = 0; i < c->code_len; i++)
 		sprintf(hex + 3 * i, "%02x ", c->code[i]);
 	fprintf(stderr, "MISMATCH %s (%s): %s\n  code: %s\n", what, c->name, what, hex);
-	fprintf(stderr, "  native sig %d rip %#llx flags %#llx | mmemu sig %d rip %#llx flags %#llx\n",
+	fprintf(stderr,
+		"  native sig %d rip %#llx flags %#llx | mmemu sig %d rip %#llx flags %#llx\n",
 		n->sig, (unsigned long long)n->rip, (unsigned long long)n->rflags, m->sig,
 		(unsigned long long)m->rip, (unsigned long long)m->rflags);
 	fprintf(stderr, "  initial flags %#llx\n", (unsigned long long)c->rflags);

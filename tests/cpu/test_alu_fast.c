@@ -109,9 +109,9 @@ static void test_alu_fast_incdec_agree_with_alu_c(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_alu_fast_binop_edges_agree_with_alu_c),
-		cmocka_unit_test(test_alu_fast_binop_random_agree_with_alu_c),
-		cmocka_unit_test(test_alu_fast_incdec_agree_with_alu_c),
+	    cmocka_unit_test(test_alu_fast_binop_edges_agree_with_alu_c),
+	    cmocka_unit_test(test_alu_fast_binop_random_agree_with_alu_c),
+	    cmocka_unit_test(test_alu_fast_incdec_agree_with_alu_c),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -32,150 +32,154 @@ enum { I0, IB, IW, IZ, IV };
 
 struct tmpl {
 	const char *name;
-	uint8_t op[3];   /* opcode bytes */
+	uint8_t op[3]; /* opcode bytes */
 	uint8_t oplen;
-	int8_t ext;      /* ModRM.reg digit, -1: a register operand */
-	uint8_t sizes;   /* S* */
-	uint8_t imm;     /* I* */
-	uint16_t flags;  /* T_* */
+	int8_t ext;	 /* ModRM.reg digit, -1: a register operand */
+	uint8_t sizes;	 /* S* */
+	uint8_t imm;	 /* I* */
+	uint16_t flags;	 /* T_* */
 	const char *pre; /* bytes emitted before (hex string), e.g. a count setup */
 };
 
 #define OP1(a) {a}, 1
 #define OP2(a, b) {a, b}, 2
 
+/* clang-format off: one template per line */
 static const struct tmpl tmpls[] = {
-	/* ALU, six forms each (rows generated below for all eight operations). */
-	{"alu Eb,Gb", OP1(0x00), -1, S1, I0, T_RM, NULL},
-	{"alu Ev,Gv", OP1(0x01), -1, SV, I0, T_RM, NULL},
-	{"alu Gb,Eb", OP1(0x02), -1, S1, I0, T_RM, NULL},
-	{"alu Gv,Ev", OP1(0x03), -1, SV, I0, T_RM, NULL},
-	{"alu AL,Ib", OP1(0x04), 0, S1, IB, T_NOMODRM, NULL},
-	{"alu rAX,Iz", OP1(0x05), 0, SV, IZ, T_NOMODRM, NULL},
-	{"grp1 Eb,Ib", OP1(0x80), 0, S1, IB, T_RM, NULL},
-	{"grp1 Ev,Iz", OP1(0x81), 0, SV, IZ, T_RM, NULL},
-	{"grp1 Ev,Ib", OP1(0x83), 0, SV, IB, T_RM, NULL},
-	{"test Eb,Gb", OP1(0x84), -1, S1, I0, T_RM, NULL},
-	{"test Ev,Gv", OP1(0x85), -1, SV, I0, T_RM, NULL},
-	{"test AL,Ib", OP1(0xa8), 0, S1, IB, T_NOMODRM, NULL},
-	{"test rAX,Iz", OP1(0xa9), 0, SV, IZ, T_NOMODRM, NULL},
-	{"test Eb,Ib", OP1(0xf6), 0, S1, IB, T_RM, NULL},
-	{"test Ev,Iz", OP1(0xf7), 0, SV, IZ, T_RM, NULL},
-	{"not Eb", OP1(0xf6), 2, S1, I0, T_RM, NULL},
-	{"not Ev", OP1(0xf7), 2, SV, I0, T_RM, NULL},
-	{"neg Eb", OP1(0xf6), 3, S1, I0, T_RM, NULL},
-	{"neg Ev", OP1(0xf7), 3, SV, I0, T_RM, NULL},
-	{"mul Eb", OP1(0xf6), 4, S1, I0, T_RM, NULL},
-	{"mul Ev", OP1(0xf7), 4, SV, I0, T_RM, NULL},
-	{"imul Eb", OP1(0xf6), 5, S1, I0, T_RM, NULL},
-	{"imul Ev", OP1(0xf7), 5, SV, I0, T_RM, NULL},
-	{"div Eb", OP1(0xf6), 6, S1, I0, T_RM, NULL},
-	{"div Ev", OP1(0xf7), 6, SV, I0, T_RM, NULL},
-	{"div Ev rdx=0", OP1(0xf7), 6, SV, I0, T_RM, "31d2"},
-	{"idiv Eb", OP1(0xf6), 7, S1, I0, T_RM, NULL},
-	{"idiv Ev", OP1(0xf7), 7, SV, I0, T_RM, NULL},
-	{"idiv Ev cqo", OP1(0xf7), 7, S8, I0, T_RM, "4899"},
-	{"idiv Ev cdq", OP1(0xf7), 7, S4, I0, T_RM, "99"},
-	{"inc Eb", OP1(0xfe), 0, S1, I0, T_RM, NULL},
-	{"dec Eb", OP1(0xfe), 1, S1, I0, T_RM, NULL},
-	{"inc Ev", OP1(0xff), 0, SV, I0, T_RM, NULL},
-	{"dec Ev", OP1(0xff), 1, SV, I0, T_RM, NULL},
-	{"mov Eb,Gb", OP1(0x88), -1, S1, I0, T_RM, NULL},
-	{"mov Ev,Gv", OP1(0x89), -1, SV, I0, T_RM, NULL},
-	{"mov Gb,Eb", OP1(0x8a), -1, S1, I0, T_RM, NULL},
-	{"mov Gv,Ev", OP1(0x8b), -1, SV, I0, T_RM, NULL},
-	{"mov Eb,Ib", OP1(0xc6), 0, S1, IB, T_RM, NULL},
-	{"mov Ev,Iz", OP1(0xc7), 0, SV, IZ, T_RM, NULL},
-	{"mov Zb,Ib", OP1(0xb0), -1, S1, IB, T_PLUSR, NULL},
-	{"mov Zv,Iv", OP1(0xb8), -1, SV, IV, T_PLUSR, NULL},
-	{"lea Gv,M", OP1(0x8d), -1, SV, I0, T_MEM, NULL},
-	{"movzx Gv,Eb", OP2(0x0f, 0xb6), -1, SV, I0, T_RM, NULL},
-	{"movzx Gv,Ew", OP2(0x0f, 0xb7), -1, S4 | S8, I0, T_RM, NULL},
-	{"movsx Gv,Eb", OP2(0x0f, 0xbe), -1, SV, I0, T_RM, NULL},
-	{"movsx Gv,Ew", OP2(0x0f, 0xbf), -1, S4 | S8, I0, T_RM, NULL},
-	{"movsxd Gv,Ed", OP1(0x63), -1, S4 | S8, I0, T_RM, NULL},
-	{"xchg Eb,Gb", OP1(0x86), -1, S1, I0, T_RM, NULL},
-	{"xchg Ev,Gv", OP1(0x87), -1, SV, I0, T_RM, NULL},
-	{"xchg Zv,rAX", OP1(0x90), -1, SV, I0, T_PLUSR, NULL},
-	{"cmpxchg Eb,Gb", OP2(0x0f, 0xb0), -1, S1, I0, T_RM, NULL},
-	{"cmpxchg Ev,Gv", OP2(0x0f, 0xb1), -1, SV, I0, T_RM, NULL},
-	{"cmpxchg Ev,Gv eq", OP2(0x0f, 0xb1), -1, S8, I0, T_MEM, "488b03"},
-	{"xadd Eb,Gb", OP2(0x0f, 0xc0), -1, S1, I0, T_RM, NULL},
-	{"xadd Ev,Gv", OP2(0x0f, 0xc1), -1, SV, I0, T_RM, NULL},
-	{"cmpxchg8b", OP2(0x0f, 0xc7), 1, S4, I0, T_MEM, NULL},
-	{"cmpxchg8b eq", OP2(0x0f, 0xc7), 1, S4, I0, T_MEM | T_ALIGN16, "8b03 8b5304"},
-	{"cmpxchg16b", OP2(0x0f, 0xc7), 1, S8, I0, T_MEM | T_ALIGN16 | T_ONLY64, NULL},
-	{"cmpxchg16b eq", OP2(0x0f, 0xc7), 1, S8, I0, T_MEM | T_ALIGN16, "488b03 488b5308"},
-	{"cbw/cwde/cdqe", OP1(0x98), 0, SV, I0, T_NOMODRM, NULL},
-	{"cwd/cdq/cqo", OP1(0x99), 0, SV, I0, T_NOMODRM, NULL},
-	{"setcc", OP2(0x0f, 0x90), 0, S1, I0, T_RM, NULL},
-	{"cmovcc", OP2(0x0f, 0x40), -1, SV, I0, T_RM, NULL},
-	{"bswap", OP2(0x0f, 0xc8), -1, SV, I0, T_PLUSR, NULL},
-	{"sahf", OP1(0x9e), 0, S4, I0, T_NOMODRM, NULL},
-	{"lahf", OP1(0x9f), 0, S4, I0, T_NOMODRM, NULL},
-	{"cmc", OP1(0xf5), 0, S4, I0, T_NOMODRM, NULL},
-	{"clc", OP1(0xf8), 0, S4, I0, T_NOMODRM, NULL},
-	{"stc", OP1(0xf9), 0, S4, I0, T_NOMODRM, NULL},
-	{"shift Eb,1", OP1(0xd0), 0, S1, I0, T_RM, NULL},
-	{"shift Ev,1", OP1(0xd1), 0, SV, I0, T_RM, NULL},
-	{"shift Eb,CL", OP1(0xd2), 0, S1, I0, T_RM, NULL},
-	{"shift Ev,CL", OP1(0xd3), 0, SV, I0, T_RM, NULL},
-	{"shift Eb,Ib", OP1(0xc0), 0, S1, IB, T_RM, NULL},
-	{"shift Ev,Ib", OP1(0xc1), 0, SV, IB, T_RM, NULL},
-	{"shld Ev,Gv,Ib", OP2(0x0f, 0xa4), -1, SV, IB, T_RM, NULL},
-	{"shld Ev,Gv,CL", OP2(0x0f, 0xa5), -1, SV, I0, T_RM, NULL},
-	{"shrd Ev,Gv,Ib", OP2(0x0f, 0xac), -1, SV, IB, T_RM, NULL},
-	{"shrd Ev,Gv,CL", OP2(0x0f, 0xad), -1, SV, I0, T_RM, NULL},
-	{"bt Ev,Gv", OP2(0x0f, 0xa3), -1, SV, I0, T_REG, NULL},
-	{"bts Ev,Gv", OP2(0x0f, 0xab), -1, SV, I0, T_REG, NULL},
-	{"btr Ev,Gv", OP2(0x0f, 0xb3), -1, SV, I0, T_REG, NULL},
-	{"btc Ev,Gv", OP2(0x0f, 0xbb), -1, SV, I0, T_REG, NULL},
-	{"bt* m,Gv small", OP2(0x0f, 0xab), -1, SV, I0, T_MEM, "48c7c6"},
-	{"bt* Ev,Ib", OP2(0x0f, 0xba), 4, SV, IB, T_RM, NULL},
-	{"bsf", OP2(0x0f, 0xbc), -1, SV, I0, T_RM, NULL},
-	{"bsr", OP2(0x0f, 0xbd), -1, SV, I0, T_RM, NULL},
-	{"lzcnt", OP2(0x0f, 0xbd), -1, SV, I0, T_RM | T_F3, NULL},
-	{"popcnt", OP2(0x0f, 0xb8), -1, SV, I0, T_RM | T_F3, NULL},
-	{"imul Gv,Ev", OP2(0x0f, 0xaf), -1, SV, I0, T_RM, NULL},
-	{"imul Gv,Ev,Iz", OP1(0x69), -1, SV, IZ, T_RM, NULL},
-	{"imul Gv,Ev,Ib", OP1(0x6b), -1, SV, IB, T_RM, NULL},
-	{"push Zv; pop", OP1(0x50), -1, S8 | S2, I0, T_PLUSR | T_NOW, NULL},
-	{"pop Zv", OP1(0x58), -1, S8 | S2, I0, T_PLUSR | T_NOW, NULL},
-	{"push Ib", OP1(0x6a), 0, S8, IB, T_NOMODRM | T_NOW, NULL},
-	{"push Iz", OP1(0x68), 0, S8, IZ, T_NOMODRM | T_NOW, NULL},
-	{"push Ev", OP1(0xff), 6, S8 | S2, I0, T_RM | T_NOW, NULL},
-	{"pop Ev", OP1(0x8f), 0, S8 | S2, I0, T_MEM | T_NOW, NULL},
-	{"pushf", OP1(0x9c), 0, S8, I0, T_NOMODRM | T_NOW, NULL},
-	{"push imm; popf", OP1(0x68), 0, S8, I0, T_NOMODRM | T_NOW, NULL},
-	{"leave", OP1(0xc9), 0, S8, I0, T_NOMODRM | T_NOW, "4889e5 6a07"},
-	{"enter", OP1(0xc8), 0, S8, IW, T_NOMODRM | T_NOW, NULL},
-	{"movs", OP1(0xa4), 0, S1, I0, T_NOMODRM, "488d7340 488d7b80 b9"},
-	{"movs v", OP1(0xa5), 0, SV, I0, T_NOMODRM, "488d7340 488d7b80 b9"},
-	{"cmps", OP1(0xa6), 0, S1, I0, T_NOMODRM, "488d7340 488d7b80 b9"},
-	{"cmps v", OP1(0xa7), 0, SV, I0, T_NOMODRM, "488d7340 488d7b80 b9"},
-	{"stos", OP1(0xaa), 0, S1, I0, T_NOMODRM, "488d7340 488d7b80 b9"},
-	{"stos v", OP1(0xab), 0, SV, I0, T_NOMODRM, "488d7340 488d7b80 b9"},
-	{"lods", OP1(0xac), 0, S1, I0, T_NOMODRM, "488d7340 488d7b80 b9"},
-	{"lods v", OP1(0xad), 0, SV, I0, T_NOMODRM, "488d7340 488d7b80 b9"},
-	{"scas", OP1(0xae), 0, S1, I0, T_NOMODRM, "488d7340 488d7b80 b9"},
-	{"scas v", OP1(0xaf), 0, SV, I0, T_NOMODRM, "488d7340 488d7b80 b9"},
-	{"xlat", OP1(0xd7), 0, S8, I0, T_NOMODRM | T_NOW, NULL},
-	{"jcc rel8", OP1(0x70), 0, S8, I0, T_NOMODRM | T_NOW, NULL},
-	{"jcc rel32", OP2(0x0f, 0x80), 0, S8, I0, T_NOMODRM | T_NOW, NULL},
-	{"jrcxz/loop", OP1(0xe0), 0, S8, I0, T_NOMODRM | T_NOW, NULL},
-	{"call/ret", OP1(0xe8), 0, S8, I0, T_NOMODRM | T_NOW, NULL},
-	/* Legacy opcodes (compatibility mode). */
-	{"inc Zv", OP1(0x40), -1, S2 | S4, I0, T_PLUSR | T_ONLY32, NULL},
-	{"dec Zv", OP1(0x48), -1, S2 | S4, I0, T_PLUSR | T_ONLY32, NULL},
-	{"pusha;popa", OP1(0x60), 0, S2 | S4, I0, T_NOMODRM | T_ONLY32, NULL},
-	{"daa", OP1(0x27), 0, S4, I0, T_NOMODRM | T_ONLY32, NULL},
-	{"das", OP1(0x2f), 0, S4, I0, T_NOMODRM | T_ONLY32, NULL},
-	{"aaa", OP1(0x37), 0, S4, I0, T_NOMODRM | T_ONLY32, NULL},
-	{"aas", OP1(0x3f), 0, S4, I0, T_NOMODRM | T_ONLY32, NULL},
-	{"aam", OP1(0xd4), 0, S4, IB, T_NOMODRM | T_ONLY32, NULL},
-	{"aad", OP1(0xd5), 0, S4, IB, T_NOMODRM | T_ONLY32, NULL},
-	{"salc", OP1(0xd6), 0, S4, I0, T_NOMODRM | T_ONLY32, NULL},
+    /* ALU, six forms each (rows generated below for all eight operations). */
+    {"alu Eb,Gb", OP1(0x00), -1, S1, I0, T_RM, NULL},
+    {"alu Ev,Gv", OP1(0x01), -1, SV, I0, T_RM, NULL},
+    {"alu Gb,Eb", OP1(0x02), -1, S1, I0, T_RM, NULL},
+    {"alu Gv,Ev", OP1(0x03), -1, SV, I0, T_RM, NULL},
+    {"alu AL,Ib", OP1(0x04), 0, S1, IB, T_NOMODRM, NULL},
+    {"alu rAX,Iz", OP1(0x05), 0, SV, IZ, T_NOMODRM, NULL},
+    {"grp1 Eb,Ib", OP1(0x80), 0, S1, IB, T_RM, NULL},
+    {"grp1 Ev,Iz", OP1(0x81), 0, SV, IZ, T_RM, NULL},
+    {"grp1 Ev,Ib", OP1(0x83), 0, SV, IB, T_RM, NULL},
+    {"test Eb,Gb", OP1(0x84), -1, S1, I0, T_RM, NULL},
+    {"test Ev,Gv", OP1(0x85), -1, SV, I0, T_RM, NULL},
+    {"test AL,Ib", OP1(0xa8), 0, S1, IB, T_NOMODRM, NULL},
+    {"test rAX,Iz", OP1(0xa9), 0, SV, IZ, T_NOMODRM, NULL},
+    {"test Eb,Ib", OP1(0xf6), 0, S1, IB, T_RM, NULL},
+    {"test Ev,Iz", OP1(0xf7), 0, SV, IZ, T_RM, NULL},
+    {"not Eb", OP1(0xf6), 2, S1, I0, T_RM, NULL},
+    {"not Ev", OP1(0xf7), 2, SV, I0, T_RM, NULL},
+    {"neg Eb", OP1(0xf6), 3, S1, I0, T_RM, NULL},
+    {"neg Ev", OP1(0xf7), 3, SV, I0, T_RM, NULL},
+    {"mul Eb", OP1(0xf6), 4, S1, I0, T_RM, NULL},
+    {"mul Ev", OP1(0xf7), 4, SV, I0, T_RM, NULL},
+    {"imul Eb", OP1(0xf6), 5, S1, I0, T_RM, NULL},
+    {"imul Ev", OP1(0xf7), 5, SV, I0, T_RM, NULL},
+    {"div Eb", OP1(0xf6), 6, S1, I0, T_RM, NULL},
+    {"div Ev", OP1(0xf7), 6, SV, I0, T_RM, NULL},
+    {"div Ev rdx=0", OP1(0xf7), 6, SV, I0, T_RM, "31d2"},
+    {"idiv Eb", OP1(0xf6), 7, S1, I0, T_RM, NULL},
+    {"idiv Ev", OP1(0xf7), 7, SV, I0, T_RM, NULL},
+    {"idiv Ev cqo", OP1(0xf7), 7, S8, I0, T_RM, "4899"},
+    {"idiv Ev cdq", OP1(0xf7), 7, S4, I0, T_RM, "99"},
+    {"inc Eb", OP1(0xfe), 0, S1, I0, T_RM, NULL},
+    {"dec Eb", OP1(0xfe), 1, S1, I0, T_RM, NULL},
+    {"inc Ev", OP1(0xff), 0, SV, I0, T_RM, NULL},
+    {"dec Ev", OP1(0xff), 1, SV, I0, T_RM, NULL},
+    {"mov Eb,Gb", OP1(0x88), -1, S1, I0, T_RM, NULL},
+    {"mov Ev,Gv", OP1(0x89), -1, SV, I0, T_RM, NULL},
+    {"mov Gb,Eb", OP1(0x8a), -1, S1, I0, T_RM, NULL},
+    {"mov Gv,Ev", OP1(0x8b), -1, SV, I0, T_RM, NULL},
+    {"mov Eb,Ib", OP1(0xc6), 0, S1, IB, T_RM, NULL},
+    {"mov Ev,Iz", OP1(0xc7), 0, SV, IZ, T_RM, NULL},
+    {"mov Zb,Ib", OP1(0xb0), -1, S1, IB, T_PLUSR, NULL},
+    {"mov Zv,Iv", OP1(0xb8), -1, SV, IV, T_PLUSR, NULL},
+    {"lea Gv,M", OP1(0x8d), -1, SV, I0, T_MEM, NULL},
+    {"movzx Gv,Eb", OP2(0x0f, 0xb6), -1, SV, I0, T_RM, NULL},
+    {"movzx Gv,Ew", OP2(0x0f, 0xb7), -1, S4 | S8, I0, T_RM, NULL},
+    {"movsx Gv,Eb", OP2(0x0f, 0xbe), -1, SV, I0, T_RM, NULL},
+    {"movsx Gv,Ew", OP2(0x0f, 0xbf), -1, S4 | S8, I0, T_RM, NULL},
+    {"movsxd Gv,Ed", OP1(0x63), -1, S4 | S8, I0, T_RM, NULL},
+    {"xchg Eb,Gb", OP1(0x86), -1, S1, I0, T_RM, NULL},
+    {"xchg Ev,Gv", OP1(0x87), -1, SV, I0, T_RM, NULL},
+    {"xchg Zv,rAX", OP1(0x90), -1, SV, I0, T_PLUSR, NULL},
+    {"cmpxchg Eb,Gb", OP2(0x0f, 0xb0), -1, S1, I0, T_RM, NULL},
+    {"cmpxchg Ev,Gv", OP2(0x0f, 0xb1), -1, SV, I0, T_RM, NULL},
+    {"cmpxchg Ev,Gv eq", OP2(0x0f, 0xb1), -1, S8, I0, T_MEM, "488b03"},
+    {"xadd Eb,Gb", OP2(0x0f, 0xc0), -1, S1, I0, T_RM, NULL},
+    {"xadd Ev,Gv", OP2(0x0f, 0xc1), -1, SV, I0, T_RM, NULL},
+    {"cmpxchg8b", OP2(0x0f, 0xc7), 1, S4, I0, T_MEM, NULL},
+    {"cmpxchg8b eq", OP2(0x0f, 0xc7), 1, S4, I0, T_MEM | T_ALIGN16, "8b03 8b5304"},
+    {"cmpxchg16b", OP2(0x0f, 0xc7), 1, S8, I0, T_MEM | T_ALIGN16 | T_ONLY64, NULL},
+    {"cmpxchg16b eq", OP2(0x0f, 0xc7), 1, S8, I0, T_MEM | T_ALIGN16, "488b03 488b5308"},
+    {"cbw/cwde/cdqe", OP1(0x98), 0, SV, I0, T_NOMODRM, NULL},
+    {"cwd/cdq/cqo", OP1(0x99), 0, SV, I0, T_NOMODRM, NULL},
+    {"setcc", OP2(0x0f, 0x90), 0, S1, I0, T_RM, NULL},
+    {"cmovcc", OP2(0x0f, 0x40), -1, SV, I0, T_RM, NULL},
+    {"bswap", OP2(0x0f, 0xc8), -1, SV, I0, T_PLUSR, NULL},
+    {"sahf", OP1(0x9e), 0, S4, I0, T_NOMODRM, NULL},
+    {"lahf", OP1(0x9f), 0, S4, I0, T_NOMODRM, NULL},
+    {"cmc", OP1(0xf5), 0, S4, I0, T_NOMODRM, NULL},
+    {"clc", OP1(0xf8), 0, S4, I0, T_NOMODRM, NULL},
+    {"stc", OP1(0xf9), 0, S4, I0, T_NOMODRM, NULL},
+    {"shift Eb,1", OP1(0xd0), 0, S1, I0, T_RM, NULL},
+    {"shift Ev,1", OP1(0xd1), 0, SV, I0, T_RM, NULL},
+    {"shift Eb,CL", OP1(0xd2), 0, S1, I0, T_RM, NULL},
+    {"shift Ev,CL", OP1(0xd3), 0, SV, I0, T_RM, NULL},
+    {"shift Eb,Ib", OP1(0xc0), 0, S1, IB, T_RM, NULL},
+    {"shift Ev,Ib", OP1(0xc1), 0, SV, IB, T_RM, NULL},
+    {"shld Ev,Gv,Ib", OP2(0x0f, 0xa4), -1, SV, IB, T_RM, NULL},
+    {"shld Ev,Gv,CL", OP2(0x0f, 0xa5), -1, SV, I0, T_RM, NULL},
+    {"shrd Ev,Gv,Ib", OP2(0x0f, 0xac), -1, SV, IB, T_RM, NULL},
+    {"shrd Ev,Gv,CL", OP2(0x0f, 0xad), -1, SV, I0, T_RM, NULL},
+    {"bt Ev,Gv", OP2(0x0f, 0xa3), -1, SV, I0, T_REG, NULL},
+    {"bts Ev,Gv", OP2(0x0f, 0xab), -1, SV, I0, T_REG, NULL},
+    {"btr Ev,Gv", OP2(0x0f, 0xb3), -1, SV, I0, T_REG, NULL},
+    {"btc Ev,Gv", OP2(0x0f, 0xbb), -1, SV, I0, T_REG, NULL},
+    {"bt* m,Gv small", OP2(0x0f, 0xab), -1, SV, I0, T_MEM, "48c7c6"},
+    {"bt* Ev,Ib", OP2(0x0f, 0xba), 4, SV, IB, T_RM, NULL},
+    {"bsf", OP2(0x0f, 0xbc), -1, SV, I0, T_RM, NULL},
+    {"bsr", OP2(0x0f, 0xbd), -1, SV, I0, T_RM, NULL},
+    {"lzcnt", OP2(0x0f, 0xbd), -1, SV, I0, T_RM | T_F3, NULL},
+    {"popcnt", OP2(0x0f, 0xb8), -1, SV, I0, T_RM | T_F3, NULL},
+    {"imul Gv,Ev", OP2(0x0f, 0xaf), -1, SV, I0, T_RM, NULL},
+    {"imul Gv,Ev,Iz", OP1(0x69), -1, SV, IZ, T_RM, NULL},
+    {"imul Gv,Ev,Ib", OP1(0x6b), -1, SV, IB, T_RM, NULL},
+    {"push Zv; pop", OP1(0x50), -1, S8 | S2, I0, T_PLUSR | T_NOW, NULL},
+    {"pop Zv", OP1(0x58), -1, S8 | S2, I0, T_PLUSR | T_NOW, NULL},
+    {"push Ib", OP1(0x6a), 0, S8, IB, T_NOMODRM | T_NOW, NULL},
+    {"push Iz", OP1(0x68), 0, S8, IZ, T_NOMODRM | T_NOW, NULL},
+    {"push Ev", OP1(0xff), 6, S8 | S2, I0, T_RM | T_NOW, NULL},
+    {"pop Ev", OP1(0x8f), 0, S8 | S2, I0, T_MEM | T_NOW, NULL},
+    {"pushf", OP1(0x9c), 0, S8, I0, T_NOMODRM | T_NOW, NULL},
+    {"push imm; popf", OP1(0x68), 0, S8, I0, T_NOMODRM | T_NOW, NULL},
+    {"leave", OP1(0xc9), 0, S8, I0, T_NOMODRM | T_NOW, "4889e5 6a07"},
+    {"enter", OP1(0xc8), 0, S8, IW, T_NOMODRM | T_NOW, NULL},
+    {"enter nested", OP1(0xc8), 0, S8, IW, T_NOMODRM | T_NOW, "89dd"},
+    {"movs", OP1(0xa4), 0, S1, I0, T_NOMODRM, "488d7340 488d7b80 b9"},
+    {"movs v", OP1(0xa5), 0, SV, I0, T_NOMODRM, "488d7340 488d7b80 b9"},
+    {"cmps", OP1(0xa6), 0, S1, I0, T_NOMODRM, "488d7340 488d7b80 b9"},
+    {"cmps v", OP1(0xa7), 0, SV, I0, T_NOMODRM, "488d7340 488d7b80 b9"},
+    {"stos", OP1(0xaa), 0, S1, I0, T_NOMODRM, "488d7340 488d7b80 b9"},
+    {"stos v", OP1(0xab), 0, SV, I0, T_NOMODRM, "488d7340 488d7b80 b9"},
+    {"lods", OP1(0xac), 0, S1, I0, T_NOMODRM, "488d7340 488d7b80 b9"},
+    {"lods v", OP1(0xad), 0, SV, I0, T_NOMODRM, "488d7340 488d7b80 b9"},
+    {"scas", OP1(0xae), 0, S1, I0, T_NOMODRM, "488d7340 488d7b80 b9"},
+    {"scas v", OP1(0xaf), 0, SV, I0, T_NOMODRM, "488d7340 488d7b80 b9"},
+    {"xlat", OP1(0xd7), 0, S8, I0, T_NOMODRM | T_NOW, NULL},
+    {"jcc rel8", OP1(0x70), 0, S8, I0, T_NOMODRM | T_NOW, NULL},
+    {"jcc rel32", OP2(0x0f, 0x80), 0, S8, I0, T_NOMODRM | T_NOW, NULL},
+    {"jrcxz/loop", OP1(0xe0), 0, S8, I0, T_NOMODRM | T_NOW, NULL},
+    {"call/ret", OP1(0xe8), 0, S8, I0, T_NOMODRM | T_NOW, NULL},
+    /* Legacy opcodes (compatibility mode). */
+    {"inc Zv", OP1(0x40), -1, S2 | S4, I0, T_PLUSR | T_ONLY32, NULL},
+    {"dec Zv", OP1(0x48), -1, S2 | S4, I0, T_PLUSR | T_ONLY32, NULL},
+    {"pusha;popa", OP1(0x60), 0, S2 | S4, I0, T_NOMODRM | T_ONLY32, NULL},
+    {"daa", OP1(0x27), 0, S4, I0, T_NOMODRM | T_ONLY32, NULL},
+    {"das", OP1(0x2f), 0, S4, I0, T_NOMODRM | T_ONLY32, NULL},
+    {"aaa", OP1(0x37), 0, S4, I0, T_NOMODRM | T_ONLY32, NULL},
+    {"aas", OP1(0x3f), 0, S4, I0, T_NOMODRM | T_ONLY32, NULL},
+    {"aam", OP1(0xd4), 0, S4, IB, T_NOMODRM | T_ONLY32, NULL},
+    {"aad", OP1(0xd5), 0, S4, IB, T_NOMODRM | T_ONLY32, NULL},
+    {"salc", OP1(0xd6), 0, S4, I0, T_NOMODRM | T_ONLY32, NULL},
+    {"bound", OP1(0x62), -1, S2 | S4, I0, T_MEM | T_ONLY32, NULL},
 };
+/* clang-format on */
 
 /* ---- generation ---- */
 
@@ -285,6 +289,12 @@ static unsigned emit(struct rng *r, const struct tmpl *t, unsigned size, uint8_t
 		ext = (uint8_t)(rnd(r) % 8); /* the ALU operation */
 	if (!strncmp(t->name, "grp1", 4))
 		ext = (uint8_t)(rnd(r) % 8);
+	if (!compat && mem && rnd(r) % 4 == 0)
+		p[n++] = 0x67; /* 32-bit address size: [ebx + disp8] is still in the page */
+	if (!compat && mem && rnd(r) % 8 == 0) {
+		static const uint8_t ignored[] = {0x26, 0x2e, 0x36, 0x3e}; /* ES CS SS DS */
+		p[n++] = ignored[rnd(r) % 4];
+	}
 	if (t->flags & T_F3)
 		p[n++] = 0xf3;
 	if (size == 2)
@@ -308,8 +318,7 @@ static unsigned emit(struct rng *r, const struct tmpl *t, unsigned size, uint8_t
 		p[n++] = t->op[i];
 	if (t->op[0] < 0x40 && t->oplen == 1)
 		p[n - 1] = (uint8_t)(ext * 8 + (t->op[0] & 7));
-	if (!strcmp(t->name, "setcc") || !strcmp(t->name, "cmovcc") ||
-	    !strncmp(t->name, "jcc", 3))
+	if (!strcmp(t->name, "setcc") || !strcmp(t->name, "cmovcc") || !strncmp(t->name, "jcc", 3))
 		p[n - 1] = (uint8_t)(p[n - 1] + rnd(r) % 16);
 	if (!strcmp(t->name, "jrcxz/loop"))
 		p[n - 1] = (uint8_t)(0xe0 + rnd(r) % 4);
@@ -357,12 +366,16 @@ static unsigned emit(struct rng *r, const struct tmpl *t, unsigned size, uint8_t
 			p[n++] = (uint8_t)(0xc0 | regf << 3 | (rm & 7));
 		}
 	}
-	unsigned isz = t->imm == IB ? 1 : t->imm == IW ? 2 : t->imm == IZ ? (size == 2 ? 2 : 4)
-				 : t->imm == IV ? size : 0;
-	if (!strcmp(t->name, "enter")) {
+	unsigned isz = t->imm == IB   ? 1
+		       : t->imm == IW ? 2
+		       : t->imm == IZ ? (size == 2 ? 2 : 4)
+		       : t->imm == IV ? size
+				      : 0;
+	if (!strncmp(t->name, "enter", 5)) {
 		uint16_t frame = (uint16_t)(rnd(r) % 64);
 		memcpy(p + n, &frame, 2);
-		p[n + 2] = 0; /* nesting level 0: no reads through a random RBP */
+		/* Nesting levels read through RBP: only when the template set RBP = RBX. */
+		p[n + 2] = t->pre ? (uint8_t)(rnd(r) % 8) : 0;
 		return n + 3;
 	}
 	for (unsigned i = 0; i < isz; i++) {
@@ -438,8 +451,14 @@ static int run_cases(struct cpu_env *e, struct diff_case *cases, int n)
 	return bad;
 }
 
+/* The sanitizer build runs a quarter of the cases: its point there is memory safety. */
+#ifdef MMEMU_SANITIZE
+#define DIRECTED_PER_TEMPLATE 32
+#define RANDOM_SEQUENCES 1250
+#else
 #define DIRECTED_PER_TEMPLATE 128
 #define RANDOM_SEQUENCES 5000
+#endif
 #define SEQ_MAX 12
 
 static int directed(struct cpu_env *e, bool compat)
@@ -535,14 +554,13 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_diff_directed_every_form_matches_host, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_diff_random_sequences_match_host, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_diff_compat_directed_every_form_matches_host,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_diff_compat_random_sequences_match_host, setup,
-						teardown),
+	    cmocka_unit_test_setup_teardown(test_diff_directed_every_form_matches_host, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_diff_random_sequences_match_host, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_diff_compat_directed_every_form_matches_host,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_diff_compat_random_sequences_match_host, setup,
+					    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -122,13 +122,13 @@ static void test_exception_page_fault_frame_and_restart(void **state)
 	struct fixture *fx = *state;
 	struct cpu *cpu = &fx->e.cpu;
 	/* mov rax, 0x20000000; mov dword [rax], 0x1234; int3 */
-	static const uint8_t code[] = {0x48, 0xc7, 0xc0, 0, 0, 0, 0x20, 0xc7,
-				       0x00, 0x34, 0x12, 0, 0, 0xcc};
+	static const uint8_t code[] = {0x48, 0xc7, 0xc0, 0,    0, 0, 0x20,
+				       0xc7, 0x00, 0x34, 0x12, 0, 0, 0xcc};
 	uint64_t user_rsp = cpu->gpr[RSP];
 	fx->s.map_la = 0x20000000;
 	cpu_set_rflags(cpu, RFLAGS_IF | RFLAGS_CF);
 	run(fx, code, sizeof(code), CPU_EXIT_STOP); /* stops in the #BP entry */
-	assert_int_equal(fx->s.calls, 2);          /* #PF, then #BP */
+	assert_int_equal(fx->s.calls, 2);	    /* #PF, then #BP */
 	/* The #BP frame: RIP after INT3, user CS/SS, user RSP. */
 	assert_int_equal(fx->s.frame[0], ENV_CODE + sizeof(code));
 	assert_int_equal(fx->s.frame[1], __USER_CS);
@@ -149,9 +149,8 @@ static void test_exception_page_fault_error_code_and_rip(void **state)
 {
 	struct fixture *fx = *state;
 	static const uint8_t code[] = {0x48, 0xc7, 0xc0, 0, 0, 0, 0x20, 0x89, 0x08, 0xcc};
-	assert_int_equal(cpu_register_kentry(&fx->e.cpu, ENV_KTEXT + 16 * 14 + 1, stop_entry, fx,
-					     "x"),
-			 0);
+	assert_int_equal(
+	    cpu_register_kentry(&fx->e.cpu, ENV_KTEXT + 16 * 14 + 1, stop_entry, fx, "x"), 0);
 	env_set_gate(&fx->e, 14, ENV_KTEXT + 16 * 14 + 1, 0, 0);
 	cpu_set_rflags(&fx->e.cpu, RFLAGS_IF);
 	run(fx, code, sizeof(code), CPU_EXIT_STOP);
@@ -191,8 +190,8 @@ static void test_exception_fault_during_pf_delivery_is_double_fault(void **state
 {
 	struct fixture *fx = *state;
 	static const uint8_t code[] = {0x48, 0xc7, 0xc0, 0, 0, 0, 0x20, 0x89, 0x08};
-	env_wr64(&fx->e, ENV_IDT_PA + 14 * 16, env_rd64(&fx->e, ENV_IDT_PA + 14 * 16) &
-						       ~(1ULL << 47));
+	env_wr64(&fx->e, ENV_IDT_PA + 14 * 16,
+		 env_rd64(&fx->e, ENV_IDT_PA + 14 * 16) & ~(1ULL << 47));
 	env_set_gate(&fx->e, X86_VEC_DF, ENV_KTEXT + 16 * X86_VEC_DF, 0, 1);
 	run(fx, code, sizeof(code), CPU_EXIT_STOP);
 	assert_int_equal(fx->e.cpu.rip, ENV_KTEXT + 16 * X86_VEC_DF);
@@ -218,8 +217,8 @@ static void test_exception_syscall_sysret_round_trip(void **state)
 	struct cpu *cpu = &fx->e.cpu;
 	/* mov eax, 39; syscall; int3 */
 	static const uint8_t code[] = {0xb8, 39, 0, 0, 0, 0x0f, 0x05, 0xcc};
-	assert_true(cpu_wrmsr(cpu, MSR_STAR, ((uint64_t)(__USER32_CS - 3) << 48) |
-						     ((uint64_t)__KERNEL_CS << 32)));
+	assert_true(cpu_wrmsr(cpu, MSR_STAR,
+			      ((uint64_t)(__USER32_CS - 3) << 48) | ((uint64_t)__KERNEL_CS << 32)));
 	assert_true(cpu_wrmsr(cpu, MSR_LSTAR, ENV_KTEXT + 0x1000));
 	assert_true(cpu_wrmsr(cpu, MSR_SFMASK, RFLAGS_IF | RFLAGS_DF | RFLAGS_TF));
 	assert_int_equal(cpu_register_kentry(cpu, ENV_KTEXT + 0x1000, syscall_entry, fx, "sys"), 0);
@@ -304,9 +303,9 @@ static void test_exception_self_modifying_code_takes_effect(void **state)
 	 * 15: jnz 5
 	 * 17: int3
 	 */
-	static const uint8_t code[] = {0xb9, 2, 0, 0, 0, 0xb8, 1, 0, 0, 0, 0x01, 0xc2,
-				       0xc6, 0x05, 0xf3, 0xff, 0xff, 0xff, 5, 0xff, 0xc9,
-				       0x75, 0xee, 0xcc};
+	static const uint8_t code[] = {0xb9, 2,	   0,	 0,    0,    0xb8, 1,	 0,
+				       0,    0,	   0x01, 0xc2, 0xc6, 0x05, 0xf3, 0xff,
+				       0xff, 0xff, 5,	 0xff, 0xc9, 0x75, 0xee, 0xcc};
 	cpu->gpr[RDX] = 0;
 	run(fx, code, sizeof(code), CPU_EXIT_STOP);
 	assert_int_equal(fx->s.calls, 1);
@@ -339,9 +338,9 @@ static void test_exception_cpuid_advertises_only_implemented(void **state)
 	memcpy(vendor + 8, &r[2], 4);
 	assert_string_equal(vendor, "AuthenticAMD");
 	cpu_cpuid(&fx->e.cpu, 1, 0, r);
-	assert_true(r[3] & (1u << 15)); /* CMOV */
-	assert_true(r[3] & (1u << 8));  /* CX8 */
-	assert_true(r[3] & (1u << 4));  /* TSC */
+	assert_true(r[3] & (1u << 15));	 /* CMOV */
+	assert_true(r[3] & (1u << 8));	 /* CX8 */
+	assert_true(r[3] & (1u << 4));	 /* TSC */
 	assert_false(r[2] & (1u << 28)); /* AVX */
 	assert_false(r[2] & (1u << 30)); /* RDRAND */
 	cpu_cpuid(&fx->e.cpu, 7, 0, r);
@@ -353,12 +352,12 @@ static void test_exception_privileged_at_cpl3_is_gp(void **state)
 {
 	struct fixture *fx = *state;
 	static const uint8_t insns[][3] = {
-		{0x0f, 0x22, 0xd8}, /* mov cr3, rax */
-		{0x0f, 0x20, 0xc0}, /* mov rax, cr0 */
-		{0x0f, 0x32, 0x90}, /* rdmsr */
-		{0x0f, 0x01, 0xf8}, /* swapgs */
-		{0xfa, 0x90, 0x90}, /* cli */
-		{0xe4, 0x60, 0x90}, /* in al, 0x60 */
+	    {0x0f, 0x22, 0xd8}, /* mov cr3, rax */
+	    {0x0f, 0x20, 0xc0}, /* mov rax, cr0 */
+	    {0x0f, 0x32, 0x90}, /* rdmsr */
+	    {0x0f, 0x01, 0xf8}, /* swapgs */
+	    {0xfa, 0x90, 0x90}, /* cli */
+	    {0xe4, 0x60, 0x90}, /* in al, 0x60 */
 	};
 	for (size_t i = 0; i < sizeof(insns) / sizeof(insns[0]); i++) {
 		fx->s.calls = 0;
@@ -375,20 +374,20 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_exception_page_fault_frame_and_restart),
-		T(test_exception_page_fault_error_code_and_rip),
-		T(test_exception_int_to_dpl0_gate_is_gp),
-		T(test_exception_divide_error_no_error_code),
-		T(test_exception_fault_during_pf_delivery_is_double_fault),
-		T(test_exception_triple_fault_shuts_down),
-		T(test_exception_syscall_sysret_round_trip),
-		T(test_exception_syscall_without_sce_is_ud),
-		T(test_exception_int80_from_compat_mode_returns),
-		T(test_exception_rep_movs_restarts_after_fault),
-		T(test_exception_self_modifying_code_takes_effect),
-		T(test_exception_rdtsc_counts_instructions),
-		T(test_exception_cpuid_advertises_only_implemented),
-		T(test_exception_privileged_at_cpl3_is_gp),
+	    T(test_exception_page_fault_frame_and_restart),
+	    T(test_exception_page_fault_error_code_and_rip),
+	    T(test_exception_int_to_dpl0_gate_is_gp),
+	    T(test_exception_divide_error_no_error_code),
+	    T(test_exception_fault_during_pf_delivery_is_double_fault),
+	    T(test_exception_triple_fault_shuts_down),
+	    T(test_exception_syscall_sysret_round_trip),
+	    T(test_exception_syscall_without_sce_is_ud),
+	    T(test_exception_int80_from_compat_mode_returns),
+	    T(test_exception_rep_movs_restarts_after_fault),
+	    T(test_exception_self_modifying_code_takes_effect),
+	    T(test_exception_rdtsc_counts_instructions),
+	    T(test_exception_cpuid_advertises_only_implemented),
+	    T(test_exception_privileged_at_cpl3_is_gp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

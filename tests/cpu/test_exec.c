@@ -45,8 +45,7 @@ static void test_exec_add_byte_signed_overflow_sets_of(void **state)
 static void test_exec_push_pop_restore_rsp(void **state)
 {
 	struct cpu_env *e = *state;
-	static const uint8_t code[] = {0x6a, 0x05, 0x6a, 0x07, 0x58, 0x59,
-				       0x48, 0x29, 0xc8, 0xcc};
+	static const uint8_t code[] = {0x6a, 0x05, 0x6a, 0x07, 0x58, 0x59, 0x48, 0x29, 0xc8, 0xcc};
 	uint64_t sp = e->cpu.gpr[RSP];
 	env_run_to_int3(e, code, sizeof(code));
 	assert_int_equal(e->cpu.gpr[RAX], 2);
@@ -58,8 +57,8 @@ static void test_exec_push_pop_restore_rsp(void **state)
 static void test_exec_loop_sums_to_55(void **state)
 {
 	struct cpu_env *e = *state;
-	static const uint8_t code[] = {0xb9, 0x0a, 0, 0, 0, 0x31, 0xc0, 0x01, 0xc8,
-				       0xff, 0xc9, 0x75, 0xfa, 0xcc};
+	static const uint8_t code[] = {0xb9, 0x0a, 0,	 0,    0,    0x31, 0xc0,
+				       0x01, 0xc8, 0xff, 0xc9, 0x75, 0xfa, 0xcc};
 	env_run_to_int3(e, code, sizeof(code));
 	assert_int_equal(e->cpu.gpr[RAX], 55);
 	assert_int_equal(e->cpu.icount, 2 + 3 * 10);
@@ -109,16 +108,15 @@ static void test_exec_ud2_and_hlt_fault_at_cpl3(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_exec_add_wraps_sets_cf_zf_af_pf, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_exec_add_byte_signed_overflow_sets_of, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_exec_push_pop_restore_rsp, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_exec_loop_sums_to_55, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_exec_call_ret_returns_after_call, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_exec_store_unmapped_page_faults_precisely,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_exec_ud2_and_hlt_fault_at_cpl3, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_exec_add_wraps_sets_cf_zf_af_pf, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_exec_add_byte_signed_overflow_sets_of, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_exec_push_pop_restore_rsp, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_exec_loop_sums_to_55, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_exec_call_ret_returns_after_call, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_exec_store_unmapped_page_faults_precisely, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_exec_ud2_and_hlt_fault_at_cpl3, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

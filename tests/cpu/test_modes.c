@@ -268,15 +268,14 @@ static void test_modes_disas_one_reads_guest_code(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_modes_protected_mode_fault_and_int80),
-		cmocka_unit_test_setup_teardown(test_modes_far_jumps_switch_64_and_compat, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_modes_mov_sreg_checks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_modes_fs_base_addressing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_modes_in_asm_log_lists_new_code_once, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_modes_disas_one_reads_guest_code, setup,
-						teardown),
+	    cmocka_unit_test(test_modes_protected_mode_fault_and_int80),
+	    cmocka_unit_test_setup_teardown(test_modes_far_jumps_switch_64_and_compat, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_modes_mov_sreg_checks, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_modes_fs_base_addressing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_modes_in_asm_log_lists_new_code_once, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_modes_disas_one_reads_guest_code, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

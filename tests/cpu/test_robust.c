@@ -24,9 +24,21 @@ static uint64_t rnd(uint64_t *s)
 static bool architectural(uint8_t v)
 {
 	switch (v) {
-	case X86_VEC_DE: case X86_VEC_DB: case X86_VEC_BP: case X86_VEC_OF: case X86_VEC_BR:
-	case X86_VEC_UD: case X86_VEC_NM: case X86_VEC_TS: case X86_VEC_NP: case X86_VEC_SS:
-	case X86_VEC_GP: case X86_VEC_PF: case X86_VEC_MF: case X86_VEC_AC: case X86_VEC_XM:
+	case X86_VEC_DE:
+	case X86_VEC_DB:
+	case X86_VEC_BP:
+	case X86_VEC_OF:
+	case X86_VEC_BR:
+	case X86_VEC_UD:
+	case X86_VEC_NM:
+	case X86_VEC_TS:
+	case X86_VEC_NP:
+	case X86_VEC_SS:
+	case X86_VEC_GP:
+	case X86_VEC_PF:
+	case X86_VEC_MF:
+	case X86_VEC_AC:
+	case X86_VEC_XM:
 		return true;
 	default:
 		return v >= 32; /* INT n */
@@ -85,8 +97,8 @@ static void run_user(bool compat, uint64_t seed)
 		check_outcome(&e, cpu_run(&e.cpu, BUDGET), stats);
 		assert_int_equal(e.m.cpl, 3); /* nothing a user program runs raises its privilege */
 	}
-	fprintf(stderr, "robust %s: %u faults, %u budget, %u other\n",
-		compat ? "compat" : "64-bit", stats[CPU_EXIT_FAULT], stats[CPU_EXIT_LIMIT],
+	fprintf(stderr, "robust %s: %u faults, %u budget, %u other\n", compat ? "compat" : "64-bit",
+		stats[CPU_EXIT_FAULT], stats[CPU_EXIT_LIMIT],
 		CASES_USER - stats[CPU_EXIT_FAULT] - stats[CPU_EXIT_LIMIT]);
 	env_destroy(&e);
 }
@@ -123,12 +135,91 @@ static void test_robust_random_code_kernel_only_architectural_outcomes(void **st
 		stats[CPU_EXIT_SHUTDOWN]);
 }
 
+/* A kernel that survives anything: skips the faulting byte and returns with IRET (or
+ * SYSRET for system calls). */
+static bool has_error_code(unsigned vec)
+{
+	return vec == 8 || (vec >= 10 && vec <= 14) || vec == 17 || vec == 21 || vec == 29 ||
+	       vec == 30;
+}
+
+static enum kentry_ret skip_byte_entry(struct cpu *cpu, void *opaque)
+{
+	unsigned vec = (unsigned)(uintptr_t)opaque;
+	struct x86_fault f;
+	uint64_t rip;
+	if (has_error_code(vec))
+		cpu->gpr[RSP] += 8;
+	if (!mmu_read(cpu->mmu, cpu->gpr[RSP], 8, &rip, 0, &f) ||
+	    !mmu_write(cpu->mmu, cpu->gpr[RSP], 8, rip + 1, 0, &f))
+		return KENTRY_STOP;
+	return KENTRY_IRET;
+}
+
+static enum kentry_ret syscall_entry(struct cpu *cpu, void *opaque)
+{
+	return KENTRY_SYSRET;
+}
+
+/* Random code at CPL 3 with exceptions delivered through the IDT to entries that skip a
+ * byte and IRET: thousands of deliveries and returns from arbitrary user states (null
+ * data segments, odd stacks, flags) must stay architectural, and the CPU is only ever in
+ * user code or at a kernel entry. */
+static void test_robust_random_code_with_delivery_and_iret(void **state)
+{
+	static struct cpu_env e;
+	unsigned stats[8] = {0};
+	uint64_t s = 0x5eed5eed5eed5eedULL;
+	env_init(&e);
+	e.cpu.stop_on_fault = false;
+	e.cpu.msg_out = NULL;
+	for (unsigned v = 0; v < 256; v++)
+		assert_int_equal(cpu_register_kentry(&e.cpu, ENV_KTEXT + 16 * v, skip_byte_entry,
+						     (void *)(uintptr_t)v, "skip"),
+				 0);
+	assert_true(cpu_wrmsr(&e.cpu, MSR_STAR,
+			      ((uint64_t)(__USER32_CS - 3) << 48) | ((uint64_t)__KERNEL_CS << 32)));
+	assert_true(cpu_wrmsr(&e.cpu, MSR_LSTAR, ENV_KTEXT + 0x1000));
+	assert_true(cpu_wrmsr(&e.cpu, MSR_CSTAR, ENV_KTEXT + 0x1000));
+	assert_int_equal(
+	    cpu_register_kentry(&e.cpu, ENV_KTEXT + 0x1000, syscall_entry, NULL, "sys"), 0);
+	for (int i = 0; i < CASES_USER / 4; i++) {
+		if (i & 1)
+			cpu_enter_compat_mode_flat(&e.cpu);
+		else
+			cpu_enter_long_mode_flat(&e.cpu, 3);
+		e.m.seg.sreg[SEG_FS].base = 0;
+		e.m.seg.sreg[SEG_GS].base = 0;
+		fill_random(&e, &s);
+		e.cpu.gpr[RSP] = ENV_DATA + 0x800 + (rnd(&s) & 0x7f8);
+		cpu_set_rflags(&e.cpu, rnd(&s) & (RFLAGS_STATUS | RFLAGS_DF));
+		enum cpu_exit x = cpu_run(&e.cpu, BUDGET);
+		stats[x]++;
+		assert_true(x == CPU_EXIT_LIMIT || x == CPU_EXIT_STOP || x == CPU_EXIT_SHUTDOWN);
+		/* The budget ends in user code, or at a kernel entry about to run. */
+		bool at_entry =
+		    e.m.cpl == 0 && e.cpu.rip >= ENV_KTEXT && e.cpu.rip <= ENV_KTEXT + 0x1000;
+		if (x == CPU_EXIT_LIMIT && e.m.cpl != 3 && !at_entry)
+			fail_msg("budget ran out at CPL %u, RIP %#llx", e.m.cpl,
+				 (unsigned long long)e.cpu.rip);
+		if (x == CPU_EXIT_SHUTDOWN) { /* a fresh machine for the next case */
+			env_destroy(&e);
+			env_init(&e);
+		}
+	}
+	fprintf(stderr, "robust delivery: %u budget, %u stops, %u shutdowns, %llu deliveries\n",
+		stats[CPU_EXIT_LIMIT], stats[CPU_EXIT_STOP], stats[CPU_EXIT_SHUTDOWN],
+		(unsigned long long)e.cpu.nr_faults);
+	env_destroy(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_robust_random_code_user_64_only_architectural_faults),
-		cmocka_unit_test(test_robust_random_code_user_compat_only_architectural_faults),
-		cmocka_unit_test(test_robust_random_code_kernel_only_architectural_outcomes),
+	    cmocka_unit_test(test_robust_random_code_user_64_only_architectural_faults),
+	    cmocka_unit_test(test_robust_random_code_user_compat_only_architectural_faults),
+	    cmocka_unit_test(test_robust_random_code_kernel_only_architectural_outcomes),
+	    cmocka_unit_test(test_robust_random_code_with_delivery_and_iret),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,12 +29,12 @@
 #define SCRATCH32 0x10000000UL /* where i386 tasks get their scratch area */
 
 struct st {
-	struct mmt *t;            /* machine and mm */
+	struct mmt *t; /* machine and mm */
 	struct kernel *k;
 	struct task_struct *task; /* k->current */
-	uint64_t scratch;         /* SCRATCH_SIZE bytes of anonymous read-write user memory */
-	char dir[64];             /* a fresh host directory, removed at the end */
-	struct pt_regs regs;      /* the registers of the last call */
+	uint64_t scratch;	  /* SCRATCH_SIZE bytes of anonymous read-write user memory */
+	char dir[64];		  /* a fresh host directory, removed at the end */
+	struct pt_regs regs;	  /* the registers of the last call */
 };
 
 static inline struct st *st_new_abi(bool abi32)

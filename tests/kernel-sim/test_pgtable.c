@@ -19,56 +19,10 @@
 #include "kernel-sim/pgtable.h"
 #include "kernel-sim/vmalloc.h"
 #include "mmu/bus.h"
+#include "tests/kernel-sim/sdm_walk.h"
 
 #define MiB (1ULL << 20)
 #define GiB (1ULL << 30)
-
-/* SDM bit positions, written out here rather than taken from pgtable.h. */
-#define E_P 0x1ULL
-#define E_RW 0x2ULL
-#define E_US 0x4ULL
-#define E_PWT 0x8ULL
-#define E_PCD 0x10ULL
-#define E_A 0x20ULL
-#define E_D 0x40ULL
-#define E_PS 0x80ULL
-#define E_G 0x100ULL
-#define E_XD (1ULL << 63)
-#define E_ADDR 0x000ffffffffff000ULL
-
-struct walk {
-	uint64_t pa;   /* translated physical address */
-	int level;     /* level of the leaf: 1 = 4 KiB PTE, 2 = 2 MiB PDE, 3 = 1 GiB PDPTE */
-	uint64_t leaf; /* the leaf entry */
-};
-
-/* levels-level walk (4, or 5 with CR4.LA57) from CR3 = cr3. False when an entry on the
- * way is not present. */
-static bool sdm_walk_levels(struct phys_bus *bus, uint64_t cr3, uint64_t va, int levels,
-			    struct walk *w)
-{
-	uint64_t table = cr3 & E_ADDR;
-	for (int level = levels; level >= 1; level--) {
-		unsigned shift = 12 + 9 * (unsigned)(level - 1);
-		uint64_t e = bus_load(bus, table + ((va >> shift) & 0x1ff) * 8, 8);
-		if (!(e & E_P))
-			return false;
-		if (level == 1 || ((level == 2 || level == 3) && (e & E_PS))) {
-			uint64_t offset_mask = (1ULL << shift) - 1;
-			w->pa = (e & E_ADDR & ~offset_mask) | (va & offset_mask);
-			w->level = level;
-			w->leaf = e;
-			return true;
-		}
-		table = e & E_ADDR;
-	}
-	return false;
-}
-
-static bool sdm_walk(struct phys_bus *bus, uint64_t cr3, uint64_t va, struct walk *w)
-{
-	return sdm_walk_levels(bus, cr3, va, 4, w);
-}
 
 struct fixture {
 	struct phys_bus bus;
@@ -154,7 +108,7 @@ static void test_pgtable_indexes_split_va_as_sdm_4level(void **state)
 
 static void check_direct_map(struct fixture *f, uint64_t pa)
 {
-	struct walk w;
+	struct walk w = {0};
 	uint64_t cr3 = cr3_of(&f->k, init_pgd(&f->k));
 	assert_true(sdm_walk(&f->bus, cr3, 0xffff888000000000ULL + pa, &w));
 	assert_int_equal(w.pa, pa);
@@ -173,7 +127,7 @@ static void test_pgtable_direct_map_translates_every_sampled_address(void **stat
 		check_direct_map(f, pa);
 	check_direct_map(f, ram - 1);
 	check_direct_map(f, 0);
-	struct walk w;
+	struct walk w = {0};
 	uint64_t cr3 = cr3_of(&f->k, init_pgd(&f->k));
 	assert_false(sdm_walk(&f->bus, cr3, 0xffff888000000000ULL + ram, &w));
 	assert_false(sdm_walk(&f->bus, cr3, 0xffff888000000000ULL - 4096, &w));
@@ -185,7 +139,7 @@ static void test_pgtable_direct_map_of_64m_uses_2m_pages(void **state)
 	struct fixture *f = *state;
 	uint64_t cr3 = cr3_of(&f->k, init_pgd(&f->k));
 	for (uint64_t pa = 0; pa < f->bus.ram_size; pa += 2 * MiB) {
-		struct walk w;
+		struct walk w = {0};
 		assert_true(sdm_walk(&f->bus, cr3, 0xffff888000000000ULL + pa, &w));
 		assert_int_equal(w.level, 2);
 	}
@@ -208,7 +162,7 @@ static void test_pgtable_direct_map_mixes_1g_2m_4k_pages(void **state)
 	uint64_t ram = GiB + 2 * MiB + 8192;
 	struct fixture *f = boot_machine(ram);
 	uint64_t cr3 = cr3_of(&f->k, init_pgd(&f->k));
-	struct walk w;
+	struct walk w = {0};
 	const struct {
 		uint64_t pa;
 		int level;
@@ -236,7 +190,7 @@ static void test_pgtable_lookup_address_agrees_with_sdm_walk(void **state)
 	pte_t *pte = lookup_address(&f->k, va, &level);
 	assert_non_null(pte);
 	assert_int_equal(level, PG_LEVEL_2M);
-	struct walk w;
+	struct walk w = {0};
 	assert_true(sdm_walk(&f->bus, cr3, va, &w));
 	assert_int_equal(pte_val(*pte), w.leaf);
 	/* an unmapped user address: the deepest entry reached is not present */
@@ -263,7 +217,7 @@ static void test_pgtable_pgd_alloc_copies_kernel_half_only(void **state)
 	assert_true(pgd_present(pgd[273]));
 	assert_true(pgd_present(pgd[402]));
 	/* the direct map translates through the new pgd as through init_pgd */
-	struct walk w;
+	struct walk w = {0};
 	assert_true(sdm_walk(&f->bus, cr3_of(&f->k, pgd), 0xffff888000000000ULL + 12345, &w));
 	assert_int_equal(w.pa, 12345);
 	pgd_free(&f->k, pgd);
@@ -295,7 +249,7 @@ static void test_pgtable_alloc_helpers_build_walkable_user_tables(void **state)
 	struct page *page = map_user_page(f, pgd, va);
 	/* a PDPT, a PD and a PT were needed */
 	assert_int_equal(global_node_page_state(k, NR_PAGETABLE), before + 3);
-	struct walk w;
+	struct walk w = {0};
 	assert_true(sdm_walk(&f->bus, cr3_of(k, pgd), va + 0x10, &w));
 	assert_int_equal(w.pa, page_to_phys(k, page) + 0x10);
 	assert_int_equal(w.level, 1);
@@ -333,7 +287,7 @@ static void test_pgtable_free_pgd_range_keeps_tables_reaching_outside(void **sta
 	/* [4 MiB, 6 MiB) covers the first PT wholly and nothing else */
 	free_pgd_range(k, pgd, 0x400000, 0x600000);
 	assert_int_equal(global_node_page_state(k, NR_PAGETABLE), before + 3);
-	struct walk w;
+	struct walk w = {0};
 	assert_false(sdm_walk(&f->bus, cr3_of(k, pgd), 0x400000, &w));
 	assert_true(sdm_walk(&f->bus, cr3_of(k, pgd), 0x600000, &w));
 	assert_int_equal(w.pa, page_to_phys(k, b));
@@ -370,7 +324,7 @@ static void test_pgtable_five_level_layout_builds_real_p4d(void **state)
 	struct page *page = map_user_page(f, pgd, va);
 	/* a PML4, a PDPT, a PD and a PT under the PML5 */
 	assert_int_equal(global_node_page_state(k, NR_PAGETABLE), before + 4);
-	struct walk w;
+	struct walk w = {0};
 	assert_true(sdm_walk_levels(&f->bus, cr3_of(k, pgd), va + 0x42, 5, &w));
 	assert_int_equal(w.pa, page_to_phys(k, page) + 0x42);
 	/* PML5 index is bits 56:48 */

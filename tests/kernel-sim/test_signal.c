@@ -60,8 +60,8 @@ static void test_signal_frame_64_has_linux_layout(void **state)
 	exit_to_user_mode(s->k, &r);
 	assert_false(s->task->exited);
 	uint64_t f = r.sp;
-	assert_int_equal((f + 8) % 16, 0);         /* as just after a call */
-	assert_true(f + 440 <= before.sp - 128);    /* below the red zone */
+	assert_int_equal((f + 8) % 16, 0);	 /* as just after a call */
+	assert_true(f + 440 <= before.sp - 128); /* below the red zone */
 	assert_int_equal(r.ip, HANDLER);
 	assert_int_equal(r.di, SIGSEGV);
 	assert_int_equal(r.si, f + 312);
@@ -206,7 +206,8 @@ static void test_signal_page_fault_accerr_on_protected_page(void **state)
 {
 	struct st *s = st_new();
 	struct pt_regs r;
-	long addr = sys64(s, __NR_mmap, 0, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, (uint64_t)-1, 0);
+	long addr =
+	    sys64(s, __NR_mmap, 0, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, (uint64_t)-1, 0);
 	assert_true(addr > 0);
 	sigaction64(s, SIGSEGV, HANDLER, SA_SIGINFO | SA_RESTORER, 0);
 	distinct_regs(s, &r);
@@ -239,7 +240,8 @@ static void test_signal_masks_defer_and_flags_apply(void **state)
 	assert_int_equal(r.ip, 0x401234); /* blocked: not delivered */
 	assert_int_equal(sys64(s, __NR_rt_sigpending, s->scratch + 2048, 8, 0, 0, 0, 0), 0);
 	assert_int_equal(uget64(s, s->scratch + 2048), ksigmask(SIGUSR1));
-	assert_int_equal(sys64(s, __NR_rt_sigprocmask, SIG_UNBLOCK, p, s->scratch + 2048, 8, 0, 0), 0);
+	assert_int_equal(sys64(s, __NR_rt_sigprocmask, SIG_UNBLOCK, p, s->scratch + 2048, 8, 0, 0),
+			 0);
 	assert_int_equal(uget64(s, s->scratch + 2048), ksigmask(SIGUSR1)); /* the old mask */
 	exit_to_user_mode(s->k, &r);
 	assert_int_equal(r.ip, HANDLER);
@@ -253,8 +255,9 @@ static void test_signal_masks_defer_and_flags_apply(void **state)
 	assert_false(s->task->exited);
 	assert_int_equal(sys64(s, __NR_kill, 4242, SIGUSR1, 0, 0, 0, 0), -ESRCH);
 	/* SIGTERM by default terminates, without core. */
-	assert_int_equal(sys64(s, __NR_tgkill, (uint64_t)s->task->pid, (uint64_t)s->task->pid,
-			       SIGTERM, 0, 0, 0), 0);
+	assert_int_equal(
+	    sys64(s, __NR_tgkill, (uint64_t)s->task->pid, (uint64_t)s->task->pid, SIGTERM, 0, 0, 0),
+	    0);
 	exit_to_user_mode(s->k, &r);
 	assert_true(s->task->exited);
 	assert_int_equal(s->task->exit_code, SIGTERM);
@@ -401,17 +404,17 @@ static void test_signal_frames_32_and_sigreturn(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_signal_frame_64_has_linux_layout),
-		cmocka_unit_test(test_signal_rt_sigreturn_restores_every_register),
-		cmocka_unit_test(test_signal_sigreturn_forces_user_selectors),
-		cmocka_unit_test(test_signal_sa_onstack_uses_alternate_stack),
-		cmocka_unit_test(test_signal_default_sigsegv_kills_with_core),
-		cmocka_unit_test(test_signal_page_fault_accerr_on_protected_page),
-		cmocka_unit_test(test_signal_masks_defer_and_flags_apply),
-		cmocka_unit_test(test_signal_rt_sigaction_returns_old_action),
-		cmocka_unit_test(test_signal_missing_restorer_kills_with_sigsegv),
-		cmocka_unit_test(test_signal_traps_give_linux_codes),
-		cmocka_unit_test(test_signal_frames_32_and_sigreturn),
+	    cmocka_unit_test(test_signal_frame_64_has_linux_layout),
+	    cmocka_unit_test(test_signal_rt_sigreturn_restores_every_register),
+	    cmocka_unit_test(test_signal_sigreturn_forces_user_selectors),
+	    cmocka_unit_test(test_signal_sa_onstack_uses_alternate_stack),
+	    cmocka_unit_test(test_signal_default_sigsegv_kills_with_core),
+	    cmocka_unit_test(test_signal_page_fault_accerr_on_protected_page),
+	    cmocka_unit_test(test_signal_masks_defer_and_flags_apply),
+	    cmocka_unit_test(test_signal_rt_sigaction_returns_old_action),
+	    cmocka_unit_test(test_signal_missing_restorer_kills_with_sigsegv),
+	    cmocka_unit_test(test_signal_traps_give_linux_codes),
+	    cmocka_unit_test(test_signal_frames_32_and_sigreturn),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -145,7 +145,8 @@ static void test_syscall_newfstatat_and_statx_fill_linux_layout(void **state)
 	assert_int_equal(stat(st_path(s, "sized"), &hst), 0);
 	uint64_t p = ustr(s, 0, st_path(s, "sized"));
 	uint64_t buf = s->scratch + 8192;
-	assert_int_equal(sys64(s, __NR_newfstatat, (uint64_t)(int64_t)G_AT_FDCWD, p, buf, 0, 0, 0), 0);
+	assert_int_equal(sys64(s, __NR_newfstatat, (uint64_t)(int64_t)G_AT_FDCWD, p, buf, 0, 0, 0),
+			 0);
 	/* struct stat (x86-64): st_ino at 8, st_nlink at 16, st_mode at 24, st_size at 48,
 	 * st_mtime at 88. */
 	assert_int_equal(uget64(s, buf + 8), hst.st_ino);
@@ -155,7 +156,8 @@ static void test_syscall_newfstatat_and_statx_fill_linux_layout(void **state)
 	assert_int_equal(uget64(s, buf + 48), 1234);
 	assert_int_equal(uget64(s, buf + 88), (uint64_t)hst.st_mtim.tv_sec);
 	/* statx: stx_mask at 0, stx_mode at 28, stx_ino at 32, stx_size at 40. */
-	assert_int_equal(sys64(s, __NR_statx, (uint64_t)(int64_t)G_AT_FDCWD, p, 0, 0x7ff, buf, 0), 0);
+	assert_int_equal(sys64(s, __NR_statx, (uint64_t)(int64_t)G_AT_FDCWD, p, 0, 0x7ff, buf, 0),
+			 0);
 	assert_int_equal(uget32(s, buf) & 0x7ff, 0x7ff);
 	uint16_t mode;
 	uget(s, buf + 28, &mode, 2);
@@ -167,7 +169,8 @@ static void test_syscall_newfstatat_and_statx_fill_linux_layout(void **state)
 	assert_int_equal(sys64(s, __NR_fstat, (uint64_t)fd, buf, 0, 0, 0, 0), 0);
 	assert_int_equal(uget64(s, buf + 48), 1234);
 	uint64_t empty = ustr(s, 100, "");
-	assert_int_equal(sys64(s, __NR_newfstatat, (uint64_t)fd, empty, buf, G_AT_EMPTY_PATH, 0, 0), 0);
+	assert_int_equal(sys64(s, __NR_newfstatat, (uint64_t)fd, empty, buf, G_AT_EMPTY_PATH, 0, 0),
+			 0);
 	assert_int_equal(uget64(s, buf + 8), hst.st_ino);
 	assert_int_equal(sys64(s, __NR_newfstatat, (uint64_t)fd, empty, buf, 0, 0, 0), -ENOENT);
 	uint64_t missing = ustr(s, 200, st_path(s, "missing"));
@@ -202,12 +205,14 @@ static void test_syscall_getdents64_lists_directory(void **state)
 	assert_true(dirent_has(buf, n, "one"));
 	assert_true(dirent_has(buf, n, "two"));
 	assert_true(dirent_has(buf, n, ".."));
-	assert_int_equal(sys64(s, __NR_getdents64, (uint64_t)fd, s->scratch + 8192, sizeof(buf), 0, 0, 0), 0);
+	assert_int_equal(
+	    sys64(s, __NR_getdents64, (uint64_t)fd, s->scratch + 8192, sizeof(buf), 0, 0, 0), 0);
 	/* openat relative to the directory fd. */
 	uint64_t p = ustr(s, 0, "one");
 	assert_true(sys64(s, __NR_openat, (uint64_t)fd, p, 0, 0, 0, 0) >= 0);
 	long file = open_at(s, st_path(s, "one"), 0, 0);
-	assert_int_equal(sys64(s, __NR_getdents64, (uint64_t)file, s->scratch, 4096, 0, 0, 0), -ENOTDIR);
+	assert_int_equal(sys64(s, __NR_getdents64, (uint64_t)file, s->scratch, 4096, 0, 0, 0),
+			 -ENOTDIR);
 	st_free(s);
 }
 
@@ -226,7 +231,8 @@ static void test_syscall_pipe_carries_bytes_and_reports_eof_and_epipe(void **sta
 	uget(s, s->scratch + 200, got, 3);
 	assert_memory_equal(got, "abc", 3);
 	/* Empty with a writer: a single task would wait forever; it gets -EAGAIN. */
-	assert_int_equal(sys64(s, __NR_read, (uint64_t)fds[0], s->scratch + 200, 10, 0, 0, 0), -EAGAIN);
+	assert_int_equal(sys64(s, __NR_read, (uint64_t)fds[0], s->scratch + 200, 10, 0, 0, 0),
+			 -EAGAIN);
 	assert_int_equal(sys64(s, __NR_fcntl, (uint64_t)fds[0], 1 /* F_GETFD */, 0, 0, 0, 0), 1);
 	assert_int_equal(sys64(s, __NR_lseek, (uint64_t)fds[0], 0, 0, 0, 0, 0), -ESPIPE);
 	assert_int_equal(sys64(s, __NR_close, (uint64_t)fds[1], 0, 0, 0, 0, 0), 0);
@@ -255,17 +261,19 @@ static void test_syscall_dup_and_fcntl_share_the_description(void **state)
 	assert_int_equal(sys64(s, __NR_dup3, (uint64_t)fd, (uint64_t)fd, 0, 0, 0, 0), -EINVAL);
 	assert_int_equal(sys64(s, __NR_dup3, (uint64_t)fd, 11, G_O_CLOEXEC, 0, 0, 0), 11);
 	assert_int_equal(sys64(s, __NR_fcntl, 11, 1, 0, 0, 0, 0), 1);
-	assert_int_equal(sys64(s, __NR_fcntl, (uint64_t)fd, 1030 /* F_DUPFD_CLOEXEC */, 20, 0, 0, 0), 20);
+	assert_int_equal(
+	    sys64(s, __NR_fcntl, (uint64_t)fd, 1030 /* F_DUPFD_CLOEXEC */, 20, 0, 0, 0), 20);
 	assert_int_equal(sys64(s, __NR_fcntl, 20, 1, 0, 0, 0, 0), 1);
 	/* A write through one fd moves the offset seen through the others. */
 	uint64_t msg = uput(s, 100, "xyz", 3);
 	assert_int_equal(sys64(s, __NR_write, 10, msg, 3, 0, 0, 0), 3);
 	assert_int_equal(sys64(s, __NR_lseek, (uint64_t)d, 0, 1, 0, 0, 0), 3);
 	/* ioctl on a regular file: not a terminal. */
-	assert_int_equal(sys64(s, __NR_ioctl, (uint64_t)fd, 0x5401 /* TCGETS */, s->scratch, 0, 0, 0),
-			 -ENOTTY);
-	assert_int_equal(sys64(s, __NR_ioctl, (uint64_t)fd, 0x5413 /* TIOCGWINSZ */, s->scratch, 0, 0, 0),
-			 -ENOTTY);
+	assert_int_equal(
+	    sys64(s, __NR_ioctl, (uint64_t)fd, 0x5401 /* TCGETS */, s->scratch, 0, 0, 0), -ENOTTY);
+	assert_int_equal(
+	    sys64(s, __NR_ioctl, (uint64_t)fd, 0x5413 /* TIOCGWINSZ */, s->scratch, 0, 0, 0),
+	    -ENOTTY);
 	assert_int_equal(sys64(s, __NR_dup, 99, 0, 0, 0, 0, 0), -EBADF);
 	st_free(s);
 }
@@ -279,7 +287,8 @@ static void test_syscall_file_mmap_shares_cache_with_write(void **state)
 		data[i] = (char)('a' + i % 26);
 	host_write_file(st_path(s, "m"), data, sizeof(data));
 	long fd = open_at(s, st_path(s, "m"), G_O_RDWR, 0);
-	long addr = sys64(s, __NR_mmap, 0, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, (uint64_t)fd, 0);
+	long addr =
+	    sys64(s, __NR_mmap, 0, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, (uint64_t)fd, 0);
 	assert_true(addr > 0 && !(addr & 0xfff));
 	struct vm_area_struct *vma = find_vma(s->task->mm, (unsigned long)addr);
 	assert_non_null(vma);
@@ -299,11 +308,13 @@ static void test_syscall_file_mmap_shares_cache_with_write(void **state)
 	assert_memory_equal(got, "QQ", 2);
 	/* Mapping a pipe: no such device. */
 	assert_int_equal(sys64(s, __NR_pipe, s->scratch, 0, 0, 0, 0, 0), 0);
-	assert_int_equal(sys64(s, __NR_mmap, 0, 4096, PROT_READ, MAP_PRIVATE, uget32(s, s->scratch), 0),
-			 -ENODEV);
+	assert_int_equal(
+	    sys64(s, __NR_mmap, 0, 4096, PROT_READ, MAP_PRIVATE, uget32(s, s->scratch), 0),
+	    -ENODEV);
 	assert_int_equal(sys64(s, __NR_mmap, 0, 4096, PROT_READ, MAP_PRIVATE, 77, 0), -EBADF);
 	assert_int_equal(sys64(s, __NR_munmap, (uint64_t)addr, 8192, 0, 0, 0, 0), 0);
-	assert_null(find_vma_intersection(s->task->mm, (unsigned long)addr, (unsigned long)addr + 8192));
+	assert_null(
+	    find_vma_intersection(s->task->mm, (unsigned long)addr, (unsigned long)addr + 8192));
 	st_free(s);
 }
 
@@ -409,21 +420,82 @@ static void test_syscall_chdir_relative_paths_and_unlink(void **state)
 	st_free(s);
 }
 
+/* A task made by exec_new_task from a real static program, given its files by
+ * task_setup_files: /proc/self/auxv is the auxiliary vector on its stack, /proc/self/cmdline
+ * its argv strings. */
+static void test_syscall_exec_task_proc_auxv_and_cmdline(void **state)
+{
+	char path[4096], rel[4096];
+	const char *build = getenv("MMEMU_BUILD");
+	snprintf(rel, sizeof(rel), "%s/guests/hello", build ? build : "build");
+	assert_non_null(realpath(rel, path));
+	struct machine *m = ktest_boot(128);
+	struct kernel *k = &m->kernel;
+	const char *argv[] = {path, "two"};
+	struct exec_request req = {path, path, 2, argv, 0, NULL, 0, 0};
+	struct pt_regs regs, r;
+	char err[256];
+	int e = 0;
+	struct task_struct *t = exec_new_task(k, &req, &regs, &e, err, sizeof(err));
+	if (!t)
+		fail_msg("exec: %s", err);
+	assert_int_equal(task_setup_files(k, t, NULL), 0);
+	assert_ptr_equal(k->current, t);
+	long buf = vm_mmap(k, t->mm, NULL, 0, 65536, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, 0);
+	assert_true(buf > 0);
+	const char *files[] = {"/proc/self/auxv", "/proc/self/cmdline"};
+	uint8_t text[2][4096];
+	long len[2];
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(copy_to_user(k, (uint64_t)buf, files[i], strlen(files[i]) + 1), 0);
+		memset(&r, 0, sizeof(r));
+		r.orig_ax = __NR_open, r.di = (uint64_t)buf;
+		do_syscall_64(k, &r);
+		long fd = (long)r.ax;
+		assert_true(fd >= 3);
+		memset(&r, 0, sizeof(r));
+		r.orig_ax = __NR_read, r.di = (uint64_t)fd, r.si = (uint64_t)buf + 4096,
+		r.dx = 4096;
+		do_syscall_64(k, &r);
+		len[i] = (long)r.ax;
+		assert_true(len[i] > 0);
+		assert_int_equal(copy_from_user(k, text[i], (uint64_t)buf + 4096, (size_t)len[i]),
+				 0);
+	}
+	/* The stack: argc, argv[2], NULL, envp NULL, then the auxv pairs up to AT_NULL. */
+	uint64_t auxv = regs.sp + 8 * 5, pair[2];
+	long off = 0;
+	do {
+		assert_int_equal(copy_from_user(k, pair, auxv + (uint64_t)off, 16), 0);
+		assert_true(off + 16 <= len[0]);
+		assert_memory_equal(text[0] + off, pair, 16);
+		off += 16;
+	} while (pair[0]);
+	assert_int_equal(off, len[0]);
+	assert_int_equal(len[1], (long)strlen(path) + 5);
+	assert_memory_equal(text[1], path, strlen(path) + 1);
+	assert_memory_equal(text[1] + strlen(path) + 1, "two", 4);
+	release_task(k, t);
+	ktest_shutdown(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_syscall_write_then_read_roundtrip_through_host_file),
-		cmocka_unit_test(test_syscall_bad_pointers_give_efault),
-		cmocka_unit_test(test_syscall_unknown_number_enosys_reported_once),
-		cmocka_unit_test(test_syscall_root_confines_dotdot_and_symlinks),
-		cmocka_unit_test(test_syscall_newfstatat_and_statx_fill_linux_layout),
-		cmocka_unit_test(test_syscall_getdents64_lists_directory),
-		cmocka_unit_test(test_syscall_pipe_carries_bytes_and_reports_eof_and_epipe),
-		cmocka_unit_test(test_syscall_dup_and_fcntl_share_the_description),
-		cmocka_unit_test(test_syscall_file_mmap_shares_cache_with_write),
-		cmocka_unit_test(test_syscall_proc_self_maps_is_proc_pid_maps_show),
-		cmocka_unit_test(test_syscall_proc_status_exe_and_lseek),
-		cmocka_unit_test(test_syscall_chdir_relative_paths_and_unlink),
+	    cmocka_unit_test(test_syscall_write_then_read_roundtrip_through_host_file),
+	    cmocka_unit_test(test_syscall_bad_pointers_give_efault),
+	    cmocka_unit_test(test_syscall_unknown_number_enosys_reported_once),
+	    cmocka_unit_test(test_syscall_root_confines_dotdot_and_symlinks),
+	    cmocka_unit_test(test_syscall_newfstatat_and_statx_fill_linux_layout),
+	    cmocka_unit_test(test_syscall_getdents64_lists_directory),
+	    cmocka_unit_test(test_syscall_pipe_carries_bytes_and_reports_eof_and_epipe),
+	    cmocka_unit_test(test_syscall_dup_and_fcntl_share_the_description),
+	    cmocka_unit_test(test_syscall_file_mmap_shares_cache_with_write),
+	    cmocka_unit_test(test_syscall_proc_self_maps_is_proc_pid_maps_show),
+	    cmocka_unit_test(test_syscall_proc_status_exe_and_lseek),
+	    cmocka_unit_test(test_syscall_chdir_relative_paths_and_unlink),
+	    cmocka_unit_test(test_syscall_exec_task_proc_auxv_and_cmdline),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

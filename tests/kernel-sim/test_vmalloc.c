@@ -26,50 +26,11 @@
 #include "kernel-sim/seq_file.h"
 #include "kernel-sim/vmalloc.h"
 #include "mmu/bus.h"
+#include "tests/kernel-sim/sdm_walk.h"
 
 #define MiB (1ULL << 20)
 #define GiB (1ULL << 30)
 #define VSTART 0xffffc90000000000ULL
-
-/* SDM entry bits, written out here rather than taken from pgtable.h. */
-#define E_P 0x1ULL
-#define E_RW 0x2ULL
-#define E_US 0x4ULL
-#define E_PWT 0x8ULL
-#define E_PCD 0x10ULL
-#define E_A 0x20ULL
-#define E_D 0x40ULL
-#define E_PS 0x80ULL
-#define E_G 0x100ULL
-#define E_XD (1ULL << 63)
-#define E_ADDR 0x000ffffffffff000ULL
-
-struct walk {
-	uint64_t pa;   /* translated physical address */
-	int level;     /* level of the leaf: 1 = 4 KiB, 2 = 2 MiB, 3 = 1 GiB */
-	uint64_t leaf; /* the leaf entry */
-};
-
-/* 4-level walk from CR3 = cr3. False when an entry on the way is not present. */
-static bool sdm_walk(struct phys_bus *bus, uint64_t cr3, uint64_t va, struct walk *w)
-{
-	uint64_t table = cr3 & E_ADDR;
-	for (int level = 4; level >= 1; level--) {
-		unsigned shift = 12 + 9 * (unsigned)(level - 1);
-		uint64_t e = bus_load(bus, table + ((va >> shift) & 0x1ff) * 8, 8);
-		if (!(e & E_P))
-			return false;
-		if (level == 1 || ((level == 2 || level == 3) && (e & E_PS))) {
-			uint64_t offset_mask = (1ULL << shift) - 1;
-			w->pa = (e & E_ADDR & ~offset_mask) | (va & offset_mask);
-			w->level = level;
-			w->leaf = e;
-			return true;
-		}
-		table = e & E_ADDR;
-	}
-	return false;
-}
 
 struct fixture {
 	struct phys_bus bus;
@@ -243,7 +204,7 @@ static void test_vmalloc_every_pte_present_with_page_kernel_flags(void **state)
 	assert_non_null(p);
 	uint64_t kva = vmalloc_kva(k, p);
 	for (int i = 0; i < PAGES; i++) {
-		struct walk w;
+		struct walk w = {0};
 		assert_true(sdm_walk(&f->bus, kernel_cr3(f), kva + i * PAGE_SIZE + 7, &w));
 		assert_int_equal(w.level, 1);
 		assert_int_equal(w.pa, page_to_phys(k, vmalloc_to_page(k, p + i * PAGE_SIZE)) + 7);
@@ -251,7 +212,7 @@ static void test_vmalloc_every_pte_present_with_page_kernel_flags(void **state)
 		assert_int_equal(w.leaf & ~E_ADDR, E_P | E_RW | E_A | E_D | E_G | E_XD);
 	}
 	/* the guard page after the area is not mapped, in the guest nor in the host */
-	struct walk w;
+	struct walk w = {0};
 	assert_false(sdm_walk(&f->bus, kernel_cr3(f), kva + PAGES * PAGE_SIZE, &w));
 	assert_null(vmalloc_to_page(k, p + PAGES * PAGE_SIZE));
 	assert_true(host_readable(p + PAGES * PAGE_SIZE - 1));
@@ -281,12 +242,12 @@ static void test_vmalloc_writes_through_pointer_land_in_guest_frames(void **stat
 		memcpy(&via_page, (uint8_t *)page_address(k, page) + (off & (PAGE_SIZE - 1)), 4);
 		assert_int_equal(via_page, (uint32_t)(i * 2654435761u));
 		/* through a hardware-style walk of the guest-visible address */
-		struct walk w;
+		struct walk w = {0};
 		assert_true(sdm_walk(&f->bus, kernel_cr3(f), kva + off, &w));
 		assert_int_equal(bus_load(&f->bus, w.pa, 4), (uint32_t)(i * 2654435761u));
 	}
 	/* a store through the physical frame is seen through the pointer */
-	struct walk w;
+	struct walk w = {0};
 	assert_true(sdm_walk(&f->bus, kernel_cr3(f), kva + PAGE_SIZE + 8, &w));
 	bus_store(&f->bus, w.pa, 0xfeedfaceu, 4);
 	assert_int_equal(p[PAGE_SIZE / 4 + 2], 0xfeedfaceu);
@@ -309,7 +270,7 @@ static void test_vfree_unmaps_and_frees_every_page(void **state)
 	assert_int_equal(vmalloc_nr_pages(k), PAGES);
 	vfree(k, p);
 	for (int i = 0; i < PAGES; i++) {
-		struct walk w;
+		struct walk w = {0};
 		assert_false(sdm_walk(&f->bus, kernel_cr3(f), kva + i * PAGE_SIZE, &w));
 		assert_false(PageVmalloc(pages[i]));
 		assert_int_equal(page_count(pages[i]), 0);
@@ -379,7 +340,7 @@ static void test_vmalloc_visible_from_pgd_made_before_it(void **state)
 	assert_non_null(pgd);
 	uint8_t *p = vmalloc(k, 2 * PAGE_SIZE);
 	assert_non_null(p);
-	struct walk w;
+	struct walk w = {0};
 	assert_true(sdm_walk(&f->bus, __pa(k, pgd), vmalloc_kva(k, p) + PAGE_SIZE, &w));
 	assert_int_equal(w.pa, page_to_phys(k, vmalloc_to_page(k, p + PAGE_SIZE)));
 	vfree(k, p);

@@ -1,0 +1,132 @@
+/*
+ * The decoded-instruction cache (cpu/icache.c): hits, physical keys shared by linear
+ * aliases, invalidation by CPU writes (also through another alias), by
+ * cpu_icache_invalidate_phys for writes behind the CPU's back, page-crossing
+ * instructions, and the mode being part of the key.
+ */
+#include "cpu/icache.h"
+#include "tests/cpu/cpu_test_env.h"
+
+static int setup(void **state)
+{
+	static struct cpu_env env;
+	env_init(&env);
+	*state = &env;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	env_destroy(*state);
+	return 0;
+}
+
+/* mov eax, imm32; int3 */
+static void put_mov_eax(struct cpu_env *e, uint64_t pa, uint32_t imm)
+{
+	uint8_t code[] = {0xb8, 0, 0, 0, 0, 0xcc};
+	memcpy(code + 1, &imm, 4);
+	memcpy(e->bus.ram + pa, code, sizeof(code));
+}
+
+static uint64_t run_at(struct cpu_env *e, uint64_t la)
+{
+	e->cpu.rip = la;
+	assert_int_equal(cpu_run(&e->cpu, 100), CPU_EXIT_FAULT);
+	assert_int_equal(e->cpu.fault.vector, X86_VEC_BP);
+	return e->cpu.gpr[RAX];
+}
+
+/* A second run decodes nothing: both instructions come from the cache. */
+static void test_icache_second_run_hits(void **state)
+{
+	struct cpu_env *e = *state;
+	put_mov_eax(e, ENV_CODE_PA, 7);
+	cpu_icache_invalidate_phys(&e->cpu, ENV_CODE_PA, 4096);
+	assert_int_equal(run_at(e, ENV_CODE), 7);
+	uint64_t misses = e->cpu.icache->misses;
+	assert_int_equal(run_at(e, ENV_CODE), 7);
+	assert_int_equal(e->cpu.icache->misses, misses);
+}
+
+/* Writes behind the CPU's back are not seen until cpu_icache_invalidate_phys (this is the
+ * contract), and then they are; invalidating a page without code drops nothing. */
+static void test_icache_bus_write_needs_invalidate(void **state)
+{
+	struct cpu_env *e = *state;
+	put_mov_eax(e, ENV_CODE_PA, 1);
+	cpu_icache_invalidate_phys(&e->cpu, ENV_CODE_PA, 4096);
+	assert_int_equal(run_at(e, ENV_CODE), 1);
+	put_mov_eax(e, ENV_CODE_PA, 2); /* a bus write: the cache still has mov eax, 1 */
+	assert_int_equal(run_at(e, ENV_CODE), 1);
+	uint64_t inval = e->cpu.icache->invalidations;
+	cpu_icache_invalidate_phys(&e->cpu, ENV_DATA_PA, 4096); /* no code there */
+	assert_int_equal(e->cpu.icache->invalidations, inval);
+	cpu_icache_invalidate_phys(&e->cpu, ENV_CODE_PA + 2, 1);
+	assert_int_equal(e->cpu.icache->invalidations, inval + 1);
+	assert_int_equal(run_at(e, ENV_CODE), 2);
+}
+
+/* Two linear aliases of one frame share decodings; a CPU store through one alias is seen
+ * when the code runs through the other. */
+static void test_icache_store_through_alias_invalidates(void **state)
+{
+	struct cpu_env *e = *state;
+	const uint64_t alias = 0x30000000;
+	env_map(e, alias, ENV_CODE_PA + 4096, PTE_P | PTE_RW | PTE_US);
+	put_mov_eax(e, ENV_CODE_PA + 4096, 10);
+	cpu_icache_invalidate_phys(&e->cpu, ENV_CODE_PA + 4096, 4096);
+	assert_int_equal(run_at(e, ENV_CODE + 4096), 10);
+	uint64_t misses = e->cpu.icache->misses;
+	assert_int_equal(run_at(e, alias), 10); /* same physical code: no new decoding */
+	assert_int_equal(e->cpu.icache->misses, misses);
+	/* mov dword [alias + 1], 99; int3 -- run from the data page */
+	static const uint8_t store[] = {0xc7, 0x04, 0x25, 0x01, 0x00, 0x00,
+					0x30, 99,   0,	  0,	0,    0xcc};
+	memcpy(e->bus.ram + ENV_DATA_PA, store, sizeof(store));
+	cpu_icache_invalidate_phys(&e->cpu, ENV_DATA_PA, sizeof(store));
+	run_at(e, ENV_DATA);
+	assert_int_equal(run_at(e, ENV_CODE + 4096), 99);
+}
+
+/* An instruction crossing into the next page is decoded each time (never cached), and a
+ * change of its second half is seen without any invalidation. */
+static void test_icache_page_crossing_instruction_not_cached(void **state)
+{
+	struct cpu_env *e = *state;
+	uint64_t pa = ENV_CODE_PA + 2 * 4096 - 3; /* mov eax, imm32 straddles the boundary */
+	put_mov_eax(e, pa, 0x11223344);
+	assert_int_equal(run_at(e, ENV_CODE + 2 * 4096 - 3), 0x11223344);
+	e->bus.ram[ENV_CODE_PA + 2 * 4096 + 1] = 0x55; /* byte 4 of the immediate */
+	assert_int_equal(run_at(e, ENV_CODE + 2 * 4096 - 3), 0x55223344);
+}
+
+/* The same bytes in compatibility mode are a different instruction: 48 is DEC EAX there,
+ * REX.W in 64-bit mode. The cache keys on the mode. */
+static void test_icache_mode_is_part_of_key(void **state)
+{
+	struct cpu_env *e = *state;
+	/* 64-bit: 48 ff c0 = inc rax; 32-bit: 48 = dec eax, ff c0 = inc eax */
+	static const uint8_t code[] = {0x48, 0xff, 0xc0, 0xcc};
+	memcpy(e->bus.ram + ENV_CODE_PA + 3 * 4096, code, sizeof(code));
+	cpu_icache_invalidate_phys(&e->cpu, ENV_CODE_PA + 3 * 4096, 4096);
+	e->cpu.gpr[RAX] = 5;
+	assert_int_equal(run_at(e, ENV_CODE + 3 * 4096), 6);
+	cpu_enter_compat_mode_flat(&e->cpu);
+	e->cpu.gpr[RSP] = ENV_DATA + 0x1000;
+	e->cpu.gpr[RAX] = 5;
+	assert_int_equal(run_at(e, ENV_CODE + 3 * 4096), 5); /* dec, then inc */
+}
+
+int main(void)
+{
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+	const struct CMUnitTest tests[] = {
+	    T(test_icache_second_run_hits),
+	    T(test_icache_bus_write_needs_invalidate),
+	    T(test_icache_store_through_alias_invalidates),
+	    T(test_icache_page_crossing_instruction_not_cached),
+	    T(test_icache_mode_is_part_of_key),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
