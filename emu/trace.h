@@ -49,7 +49,8 @@ enum trace_type {
 /* TEV_PF_DONE outcomes. */
 enum trace_pf_outcome { TRACE_PF_FIXED, TRACE_PF_SIGNAL };
 
-/* A decoded event; which fields mean something depends on the type. */
+/* A decoded event; which fields mean something depends on the type. The small fields come
+ * first: the decoder clears only those (up to `fill`), the others are written before use. */
 struct trace_event {
 	uint8_t type;	    /* enum trace_type */
 	uint8_t flags;	    /* ACCESS/FAULT: MMU_READ/WRITE/FETCH | MMU_IMPLICIT | MMU_STACK */
@@ -60,17 +61,17 @@ struct trace_event {
 	uint8_t nsteps;	    /* WALK: entries in step[] */
 	bool evicted;	    /* TLB_FILL: a valid entry was replaced */
 	uint32_t error;	    /* FAULT, PF_DONE: error code */
+	uint32_t text_len;  /* STATS: its length */
 	uint64_t la;	    /* ACCESS, FAULT, WALK, INVLPG, INVPCID, PF_DONE */
 	uint64_t pa;	    /* ACCESS */
 	uint64_t a, b, c, d; /* CR: reg, value. INVPCID: type, pcid. FEATURES: maxphyaddr,
 			       page_1g. KEYFRAME: cr0, cr3, cr4, efer. PF_DONE: outcome.
 			       SYSCALL: nr, result. END: how (enum run_result), status */
+	const char *text;	    /* STATS: the text (valid until the next event) */
 	struct tlb_entry fill;	    /* TLB_FILL: the entry written (vpn, pcid, shift,
 				       page_shift, flags; pa) */
 	struct tlb_entry victim;    /* TLB_FILL: the entry replaced, when evicted */
 	struct mmu_walk_step step[PG_NR_LEVELS]; /* WALK */
-	const char *text;	    /* STATS: the text (valid until the next event) */
-	uint32_t text_len;	    /* STATS: its length */
 };
 
 /* The per-chunk delta state (both sides keep one; reset at each chunk). */
@@ -84,6 +85,10 @@ struct trace_delta {
  * bytes written. */
 #define TRACE_EVENT_MAX 160
 size_t trace_encode(struct trace_delta *d, const struct trace_event *ev, uint8_t *p);
+/* Encodes an ACCESS (type TEV_ACCESS) or FAULT (TEV_FAULT, pa = vector << 32 | error code)
+ * without building a struct trace_event: the recorder's hot path. */
+size_t trace_encode_translation(struct trace_delta *d, unsigned type, unsigned flags,
+				uint64_t la, uint64_t pa, uint8_t *p);
 /* Decodes one event from [*p, end); advances *p. 0, or -1 when the bytes are not an event
  * (bad type, field out of range, running past end). */
 int trace_decode(struct trace_delta *d, const uint8_t **p, const uint8_t *end,
@@ -123,6 +128,9 @@ int trace_writer_open(struct trace_writer *w, const char *path, const char *head
 /* Appends an event. After a chunk is flushed, chunk_fresh is set: the caller writes a
  * TEV_KEYFRAME first, so each chunk starts with the state a reader needs. */
 void trace_writer_event(struct trace_writer *w, const struct trace_event *ev);
+/* Appends an ACCESS or FAULT, as trace_encode_translation codes it. */
+void trace_writer_translation(struct trace_writer *w, unsigned type, unsigned flags, uint64_t la,
+			      uint64_t pa);
 /* Compresses and writes the chunk being built (a no-op when it is empty). */
 void trace_writer_flush(struct trace_writer *w);
 /* Flushes, writes the index and trailer, closes. 0, or -errno of the first failure. */

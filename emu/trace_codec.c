@@ -5,6 +5,7 @@
  * is coded as the change of (pa - la), which stays 0 while a stream stays in one page: a
  * sequential stream costs about three bytes an access before compression.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "emu/trace.h"
@@ -49,28 +50,30 @@ static uint8_t *put_entry(uint8_t *p, const struct tlb_entry *e)
 	return p;
 }
 
-/* ACCESS and FAULT share the address coding; kind indexes the delta state. */
-static uint8_t *put_access(struct trace_delta *d, const struct trace_event *ev, uint8_t *p)
+size_t trace_encode_translation(struct trace_delta *d, unsigned type, unsigned flags,
+				uint64_t la, uint64_t pa, uint8_t *p)
 {
-	unsigned kind = ev->flags & MMU_KIND_MASK;
-	p = put_sv(p, ev->la - d->la[kind]);
-	d->la[kind] = ev->la;
-	if (ev->type == TEV_ACCESS) {
-		uint64_t off = ev->pa - ev->la;
+	uint8_t *start = p;
+	unsigned kind = flags & MMU_KIND_MASK;
+	*p++ = (uint8_t)(type | (flags & 0xf) << 4);
+	p = put_sv(p, la - d->la[kind]);
+	d->la[kind] = la;
+	if (type == TEV_ACCESS) {
+		uint64_t off = pa - la;
 		p = put_sv(p, off - d->off[kind]);
 		d->off[kind] = off;
 	} else {
-		*p++ = ev->vector;
-		p = put_uv(p, ev->error);
+		*p++ = (uint8_t)(pa >> 32);
+		p = put_uv(p, (uint32_t)pa);
 	}
-	return p;
+	return (size_t)(p - start);
 }
 
 static uint8_t *put_body(struct trace_delta *d, const struct trace_event *ev, uint8_t *p)
 {
 	switch (ev->type) {
 	case TEV_ACCESS:
-	case TEV_FAULT: return put_access(d, ev, p);
+	case TEV_FAULT: return p; /* trace_encode_translation */
 	case TEV_WALK:
 		p = put_sv(p, ev->la - d->walk_la);
 		d->walk_la = ev->la;
@@ -130,6 +133,11 @@ static uint8_t tag_bits(const struct trace_event *ev)
 size_t trace_encode(struct trace_delta *d, const struct trace_event *ev, uint8_t *p)
 {
 	uint8_t *start = p;
+	if (ev->type == TEV_ACCESS)
+		return trace_encode_translation(d, ev->type, ev->flags, ev->la, ev->pa, p);
+	if (ev->type == TEV_FAULT)
+		return trace_encode_translation(d, ev->type, ev->flags, ev->la,
+						(uint64_t)ev->vector << 32 | ev->error, p);
 	if (ev->type == TEV_KEYFRAME)
 		memset(d, 0, sizeof(*d));
 	*p++ = (uint8_t)(ev->type | tag_bits(ev) << 4);
@@ -316,7 +324,7 @@ int trace_decode(struct trace_delta *d, const uint8_t **p, const uint8_t *end,
 		 struct trace_event *ev)
 {
 	struct cursor c = {*p, end, false};
-	*ev = (struct trace_event){0};
+	memset(ev, 0, offsetof(struct trace_event, fill));
 	uint8_t tag = get_u8(&c);
 	ev->type = tag & 0xf;
 	if (c.bad || ev->type >= TEV_NR_TYPES || !set_tag_bits(ev, tag >> 4))

@@ -118,11 +118,15 @@ static void on_event(void *ctx, const struct mmu *m, const struct mmu_event *e)
 	struct trace_recorder *rec = ctx;
 	switch (e->type) {
 	case MMU_EV_ACCESS:
+		sync_mode(rec, m);
+		trace_writer_translation(&rec->w, TEV_ACCESS, e->flags, e->la, e->pa);
+		rec->counts[TEV_ACCESS]++;
+		break;
 	case MMU_EV_FAULT:
 		sync_mode(rec, m);
-		put(rec, &(struct trace_event){.type = e->type == MMU_EV_ACCESS ? TEV_ACCESS : TEV_FAULT,
-					       .flags = e->flags & 0xf, .la = e->la, .pa = e->pa,
-					       .vector = e->vector, .error = e->error_code});
+		trace_writer_translation(&rec->w, TEV_FAULT, e->flags, e->la,
+					 (uint64_t)e->vector << 32 | e->error_code);
+		rec->counts[TEV_FAULT]++;
 		break;
 	case MMU_EV_WALK: on_walk(rec, e); break;
 	case MMU_EV_TLB_FILL: on_fill(rec, e); break;

@@ -118,6 +118,18 @@ void trace_writer_event(struct trace_writer *w, const struct trace_event *ev)
 		trace_writer_flush(w);
 }
 
+void trace_writer_translation(struct trace_writer *w, unsigned type, unsigned flags, uint64_t la,
+			      uint64_t pa)
+{
+	if (!w->f)
+		return;
+	w->chunk_fresh = false;
+	w->raw_len += trace_encode_translation(&w->delta, type, flags, la, pa, w->raw + w->raw_len);
+	w->nevents++;
+	if (w->raw_len >= TRACE_CHUNK_RAW)
+		trace_writer_flush(w);
+}
+
 /* The index block and the trailer that points at it. */
 static void write_index(struct trace_writer *w)
 {

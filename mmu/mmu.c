@@ -42,12 +42,33 @@ static void trace_op(const struct mmu *m, uint8_t type, uint64_t la, uint64_t a,
 		trace_event(m, &(struct mmu_event){.type = type, .la = la, .a = a, .b = b});
 }
 
+/* The fast-path mode of the current CPL and AC. */
+static unsigned fast_mode(const struct mmu *m)
+{
+	return m->cpl == 3 ? TLB_FAST_USER : m->ac ? TLB_FAST_SUP_AC1 : TLB_FAST_SUP_AC0;
+}
+
+/* What the inline accessors see while a tracer is attached: fast tables that are always
+ * empty, so every access misses them and reaches mmu_translate, which consults the real
+ * ones (translate_traced). Nothing ever writes a fast entry through fast_cur, and being
+ * const this table sits in read-only memory, so a stray write would stop loudly. */
+static const struct tlb_fast_entry no_fast[3][TLB_FAST_SIZE] = {
+	[0 ... 2][0 ... TLB_FAST_SIZE - 1] = {.tag = TLB_FAST_EMPTY},
+};
+
+/* The fast tables the inline accessors use: the current mode's, or none while tracing. */
+static void set_fast_cur(struct mmu *m)
+{
+	m->fast_cur = m->tracer ? (struct tlb_fast_entry(*)[TLB_FAST_SIZE])no_fast
+				: m->tlb.fast[fast_mode(m)];
+}
+
 void mmu_set_tracer(struct mmu *m, const struct mmu_tracer *t)
 {
 	m->tracer = t;
 	m->tlb.tracer = t;
 	m->tlb.trace_mmu = m;
-	tlb_fast_flush(&m->tlb);
+	set_fast_cur(m);
 }
 
 /* Everything cached goes: all TLB entries (global too), all page-walk caches. */
@@ -222,22 +243,16 @@ bool mmu_set_cr3(struct mmu *m, uint64_t val, struct x86_fault *f)
 	return true;
 }
 
-/* The fast-path mode of the current CPL and AC. */
-static unsigned fast_mode(const struct mmu *m)
-{
-	return m->cpl == 3 ? TLB_FAST_USER : m->ac ? TLB_FAST_SUP_AC1 : TLB_FAST_SUP_AC0;
-}
-
 void mmu_set_cpl(struct mmu *m, unsigned cpl)
 {
 	m->cpl = (uint8_t)(cpl & 3);
-	m->fast_cur = m->tlb.fast[fast_mode(m)];
+	set_fast_cur(m);
 }
 
 void mmu_set_ac(struct mmu *m, bool ac)
 {
 	m->ac = ac;
-	m->fast_cur = m->tlb.fast[fast_mode(m)];
+	set_fast_cur(m);
 }
 
 /* The linear address the TLB sees: 32 bits outside long mode. */
@@ -420,7 +435,7 @@ static void fast_fill(struct mmu *m, uint64_t la, unsigned flags, uint64_t pa, u
 		      struct tlb_entry *te)
 {
 	uint8_t *host = bus_ram_ptr(m->bus, pa & ~0xfffULL, 4096);
-	if (!host || (flags & MMU_IMPLICIT) || m->tracer)
+	if (!host || (flags & MMU_IMPLICIT))
 		return;
 	tlb_fast_fill(&m->tlb, fast_mode(m), flags & MMU_KIND_MASK, la, host, clock, te);
 }
@@ -477,12 +492,29 @@ static void trace_translation(struct mmu *m, uint64_t la, unsigned flags, bool o
 	trace_event(m, &ev);
 }
 
+/* A translation while tracing: the real fast tables first (a hit there is the L1 hit it
+ * stands for, counted the same way), then the TLBs; either way the tracer sees it. */
+static bool translate_traced(struct mmu *m, uint64_t la, unsigned flags, uint64_t *pa,
+			     struct x86_fault *f)
+{
+	struct tlb_fast_entry *fe =
+	    &m->tlb.fast[fast_mode(m)][flags & MMU_KIND_MASK][(la >> 12) & (TLB_FAST_SIZE - 1)];
+	bool ok = true;
+	if (fe->tag == (la & ~0xfffULL) && !(flags & MMU_IMPLICIT)) {
+		mmu_fast_count(m, fe);
+		*pa = (uint64_t)((uintptr_t)(la + fe->addend) - (uintptr_t)m->bus->ram);
+	} else {
+		ok = translate(m, la, flags, pa, f);
+	}
+	trace_translation(m, la, flags, ok, ok ? *pa : 0, f);
+	return ok;
+}
+
 bool mmu_translate(struct mmu *m, uint64_t la, unsigned flags, uint64_t *pa, struct x86_fault *f)
 {
-	bool ok = translate(m, la, flags, pa, f);
 	if (__builtin_expect(m->tracer != NULL, 0))
-		trace_translation(m, la, flags, ok, ok ? *pa : 0, f);
-	return ok;
+		return translate_traced(m, la, flags, pa, f);
+	return translate(m, la, flags, pa, f);
 }
 
 /* Reads size bytes at physical pa (RAM or MMIO) into buf. */
