@@ -177,6 +177,11 @@ static int replay_trace(struct trace_reader *tr, const struct replay_cli *c)
 	struct replay *r = calloc(1, sizeof(*r));
 	char buf[64];
 	uint64_t ram = 512ULL << 20;
+	if (c->ram) {
+		free(r);
+		return usage_error("replay: -m: replay does not drive the kernel yet, so RAM size "
+				   "applies to lackey traces only");
+	}
 	if (trace_header_get(tr, "ram", buf, sizeof(buf)))
 		ram = strtoull(buf, NULL, 10);
 	if (!r || replay_geometry(tr, c, &cfg) || replay_init(r, ram, &cfg, c->verify) < 0) {

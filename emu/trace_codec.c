@@ -151,7 +151,7 @@ struct cursor {
 	bool bad; /* ran past end or read a malformed varint */
 };
 
-static uint64_t get_uv(struct cursor *c)
+static uint64_t get_uv_long(struct cursor *c)
 {
 	uint64_t v = 0;
 	for (unsigned shift = 0; shift < 64; shift += 7) {
@@ -166,6 +166,14 @@ static uint64_t get_uv(struct cursor *c)
 	}
 	c->bad = true; /* more than ten bytes */
 	return 0;
+}
+
+/* Most varints of a trace are one byte: that case inline, the rest out of line. */
+static inline uint64_t get_uv(struct cursor *c)
+{
+	if (__builtin_expect(c->p < c->end && *c->p < 0x80, 1))
+		return *c->p++;
+	return get_uv_long(c);
 }
 
 static uint64_t get_sv(struct cursor *c)
@@ -320,12 +328,36 @@ static bool set_tag_bits(struct trace_event *ev, unsigned bits)
 	}
 }
 
+/* The commonest event, without clearing the rest of *ev: the fields ACCESS has, and the
+ * few others a reader might look at whatever the type, are set. */
+static int decode_access(struct trace_delta *d, struct cursor *c, uint8_t tag,
+			 const uint8_t **p, struct trace_event *ev)
+{
+	unsigned kind = (tag >> 4) & MMU_KIND_MASK;
+	if (kind > MMU_FETCH)
+		return -1;
+	ev->type = TEV_ACCESS;
+	ev->flags = tag >> 4;
+	ev->cpl = ev->ac = ev->vector = 0;
+	ev->error = 0;
+	ev->a = ev->b = 0;
+	ev->la = d->la[kind] += get_sv(c);
+	d->off[kind] += get_sv(c);
+	ev->pa = ev->la + d->off[kind];
+	if (c->bad)
+		return -1;
+	*p = c->p;
+	return 0;
+}
+
 int trace_decode(struct trace_delta *d, const uint8_t **p, const uint8_t *end,
 		 struct trace_event *ev)
 {
 	struct cursor c = {*p, end, false};
-	memset(ev, 0, offsetof(struct trace_event, fill));
 	uint8_t tag = get_u8(&c);
+	if ((tag & 0xf) == TEV_ACCESS && !c.bad)
+		return decode_access(d, &c, tag, p, ev);
+	memset(ev, 0, offsetof(struct trace_event, fill));
 	ev->type = tag & 0xf;
 	if (c.bad || ev->type >= TEV_NR_TYPES || !set_tag_bits(ev, tag >> 4))
 		return -1;
