@@ -23,10 +23,11 @@
 
 #define TRACE_PATH "/tmp/mmemu-bench-trace.trc"
 
+/* Process CPU time: the machine is shared, and a guest run does no waiting of its own. */
 static double now_s(void)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -100,7 +101,7 @@ static double pass(struct replay *r, uint64_t *acc)
 	return t;
 }
 
-static double replay_pass(bool verify, uint64_t *acc)
+static double replay_once(bool verify, uint64_t *acc)
 {
 	struct replay *r = calloc(1, sizeof(*r));
 	if (replay_init(r, 512ULL << 20, NULL, verify) < 0)
@@ -113,6 +114,17 @@ static double replay_pass(bool verify, uint64_t *acc)
 	replay_destroy(r);
 	free(r);
 	return t;
+}
+
+/* Best of three: decode only (verify ignored) when replay is false. */
+static double best_pass(bool replay, bool verify, uint64_t *acc)
+{
+	double best = 1e9;
+	for (int i = 0; i < 3; i++) {
+		double t = replay ? replay_once(verify, acc) : pass(NULL, acc);
+		best = t < best ? t : best;
+	}
+	return best;
 }
 
 static int stdout_fd = -1;
@@ -140,13 +152,13 @@ static void bench_guest(const char *dir, const char *name, const char *arg)
 	uint64_t insns, acc;
 	struct stat st;
 	quiet(true);
-	double plain = best_of(3, prog, argc, argv, false, &insns);
-	double traced = best_of(3, prog, argc, argv, true, &insns);
+	double plain = best_of(5, prog, argc, argv, false, &insns);
+	double traced = best_of(5, prog, argc, argv, true, &insns);
 	quiet(false);
 	stat(TRACE_PATH, &st);
-	double decode = pass(NULL, &acc);
-	double whatif = replay_pass(false, &acc);
-	double verify = replay_pass(true, &acc);
+	double decode = best_pass(false, false, &acc);
+	double whatif = best_pass(true, false, &acc);
+	double verify = best_pass(true, true, &acc);
 	printf("%-16s %8.1f M insns %8.1f M transl | run %6.3f s, traced %6.3f s: %5.2fx | "
 	       "%5.2f B/transl | decode %5.1f, what-if %5.1f (%4.2fx), verify %5.1f (%4.2fx) M transl/s\n",
 	       arg ? arg : name, insns / 1e6, acc / 1e6, plain, traced, traced / plain,
@@ -164,7 +176,8 @@ int main(int argc, char **argv)
 		snprintf(dir, sizeof(dir), "%s/guests", env);
 	else
 		snprintf(dir, sizeof(dir), "%s", access("../guests/hello", X_OK) == 0 ? "../guests" : "guests");
-	printf("trace: recording overhead (best of 3), bytes per translation, replay speed\n");
+	printf("trace: recording overhead (process CPU time, best of 5), bytes per translation,\n"
+	       "replay speed (best of 3)\n");
 	printf("(ratios: traced/plain run; replay time / decode-only time of the same trace)\n");
 	bench_guest(dir, "stack_grow", NULL);
 	bench_guest(dir, "brk_malloc", NULL);
