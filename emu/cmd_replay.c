@@ -89,11 +89,13 @@ static int replay_geometry(const struct trace_reader *tr, const struct replay_cl
 
 static void print_counters(FILE *out, const struct replay *r, enum stats_format fmt)
 {
-	const char *names[] = {"accesses", "faults", "pgfault_recorded", "syscalls_recorded"};
-	unsigned long long v[] = {r->accesses, r->faults, r->pf_done, r->syscalls};
+	const char *names[] = {"accesses",	   "faults",	      "pgfault_recorded",
+			       "syscalls_recorded", "pgalloc_recorded", "pgfree_recorded"};
+	unsigned long long v[] = {r->accesses, r->faults,      r->pf_done,
+				  r->syscalls, r->page_allocs, r->page_frees};
 	if (fmt == STATS_JSON) {
 		fprintf(out, "{\"replay\": {");
-		for (int i = 0; i < 4; i++)
+		for (int i = 0; i < 6; i++)
 			fprintf(out, "%s\"%s\": %llu", i ? ", " : "", names[i], v[i]);
 		fprintf(out, "}, \"mmu\": ");
 		mmu_stats_json(&r->mmu, out);
@@ -101,7 +103,7 @@ static void print_counters(FILE *out, const struct replay *r, enum stats_format 
 		return;
 	}
 	fprintf(out, "--- mmemu replay statistics ---\n");
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 6; i++)
 		fprintf(out, "%-24s %llu\n", names[i], v[i]);
 	mmu_stats_print(&r->mmu, out);
 }

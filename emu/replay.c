@@ -271,6 +271,10 @@ int replay_event(struct replay *r, const struct trace_event *ev)
 	case TEV_STATS: return keep_stats(r, ev);
 	case TEV_PF_DONE: r->pf_done++; return 0;
 	case TEV_SYSCALL: r->syscalls++; return 0;
+	case TEV_PAGE:
+		r->page_allocs += !ev->evicted;
+		r->page_frees += ev->evicted;
+		return 0;
 	case TEV_END: r->ended = true; return 0;
 	default: return 0; /* KEYFRAME: a reader's starting point; the replay began earlier */
 	}

@@ -49,6 +49,8 @@ struct replay {
 	uint64_t faults;	   /* of which faulted */
 	uint64_t pf_done;	   /* page faults the recorded kernel handled */
 	uint64_t syscalls;	   /* system calls recorded */
+	uint64_t page_allocs;	   /* buddy blocks allocated, recorded */
+	uint64_t page_frees;	   /* buddy blocks freed, recorded */
 	char *recorded_stats;	   /* the recording's STATS text (malloc), or NULL */
 	bool ended;		   /* the END event was seen */
 	char err[512];		   /* why replay_event failed: the first mismatch or a bad trace */

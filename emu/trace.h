@@ -43,7 +43,8 @@ enum trace_type {
 	TEV_PF_DONE = 11,  /* the kernel handled a #PF: la, error code, outcome */
 	TEV_SYSCALL = 12,  /* a system call returned: number, result */
 	TEV_END = 13,	   /* the run ended: how, status */
-	TEV_NR_TYPES = 14, /* (types 14 and 15 are reserved) */
+	TEV_PAGE = 14,	   /* buddy allocator: a block allocated or freed (tag bit 0: freed) */
+	TEV_NR_TYPES = 15, /* (type 15 is reserved) */
 };
 
 /* TEV_PF_DONE outcomes. */
@@ -59,14 +60,16 @@ struct trace_event {
 	uint8_t ac;	    /* MODE, KEYFRAME: RFLAGS.AC */
 	uint8_t array;	    /* TLB_FILL: enum tlb_array_id */
 	uint8_t nsteps;	    /* WALK: entries in step[] */
-	bool evicted;	    /* TLB_FILL: a valid entry was replaced */
+	bool evicted;	    /* TLB_FILL: a valid entry was replaced. PAGE: the block was freed */
 	uint32_t error;	    /* FAULT, PF_DONE: error code */
 	uint32_t text_len;  /* STATS: its length */
 	uint64_t la;	    /* ACCESS, FAULT, WALK, INVLPG, INVPCID, PF_DONE */
 	uint64_t pa;	    /* ACCESS */
 	uint64_t a, b, c, d; /* CR: reg, value. INVPCID: type, pcid. FEATURES: maxphyaddr,
 			       page_1g. KEYFRAME: cr0, cr3, cr4, efer. PF_DONE: outcome.
-			       SYSCALL: nr, result. END: how (enum run_result), status */
+			       SYSCALL: nr, result. END: how (enum run_result), status.
+			       PAGE: pfn, order, gfp (alloc), owner pid (alloc); then
+			       cpl = migratetype, ac = zone index, vector = node */
 	const char *text;	    /* STATS: the text (valid until the next event) */
 	struct tlb_entry fill;	    /* TLB_FILL: the entry written (vpn, pcid, shift,
 				       page_shift, flags; pa) */

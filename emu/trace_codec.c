@@ -12,7 +12,7 @@
 
 static const char *const type_names[TEV_NR_TYPES] = {
 	"access", "fault",    "walk",  "tlb_fill", "cr",      "invlpg",  "invpcid",
-	"features", "mode", "keyframe", "stats", "pf_done", "syscall", "end",
+	"features", "mode", "keyframe", "stats", "pf_done", "syscall", "end", "page",
 };
 
 const char *trace_type_name(unsigned type)
@@ -113,6 +113,17 @@ static uint8_t *put_body(struct trace_delta *d, const struct trace_event *ev, ui
 		return put_uv(p, ev->a);
 	case TEV_SYSCALL: p = put_uv(p, ev->a); return put_sv(p, ev->b);
 	case TEV_END: p = put_uv(p, ev->a); return put_sv(p, ev->b);
+	case TEV_PAGE:
+		p = put_uv(p, ev->a);
+		*p++ = (uint8_t)ev->b;
+		if (ev->evicted)
+			return p;
+		p = put_uv(p, ev->c);
+		p = put_uv(p, ev->d);
+		*p++ = ev->cpl;
+		*p++ = ev->ac;
+		*p++ = ev->vector;
+		return p;
 	}
 	return p;
 }
@@ -125,7 +136,8 @@ static uint8_t tag_bits(const struct trace_event *ev)
 	case TEV_ACCESS:
 	case TEV_FAULT: return ev->flags & 0xf;
 	case TEV_MODE: return (uint8_t)((ev->cpl & 3) | (ev->ac ? 4 : 0));
-	case TEV_TLB_FILL: return ev->evicted ? 1 : 0;
+	case TEV_TLB_FILL:
+	case TEV_PAGE: return ev->evicted ? 1 : 0;
 	default: return 0;
 	}
 }
@@ -254,6 +266,20 @@ static void get_text(struct cursor *c, struct trace_event *ev)
 	c->p += n;
 }
 
+static void get_page(struct cursor *c, struct trace_event *ev)
+{
+	ev->a = get_uv(c);
+	ev->b = get_u8(c);
+	c->bad |= ev->b >= 32;
+	if (ev->evicted)
+		return;
+	ev->c = get_uv(c);
+	ev->d = get_uv(c);
+	ev->cpl = get_u8(c);
+	ev->ac = get_u8(c);
+	ev->vector = get_u8(c);
+}
+
 static void get_body(struct trace_delta *d, struct cursor *c, struct trace_event *ev)
 {
 	switch (ev->type) {
@@ -309,6 +335,7 @@ static void get_body(struct trace_delta *d, struct cursor *c, struct trace_event
 		ev->a = get_uv(c);
 		ev->b = get_sv(c);
 		break;
+	case TEV_PAGE: get_page(c, ev); break;
 	default: c->bad = true;
 	}
 }
@@ -323,7 +350,8 @@ static bool set_tag_bits(struct trace_event *ev, unsigned bits)
 		ev->cpl = bits & 3;
 		ev->ac = (bits >> 2) & 1;
 		return bits < 8;
-	case TEV_TLB_FILL: ev->evicted = bits & 1; return bits < 2;
+	case TEV_TLB_FILL:
+	case TEV_PAGE: ev->evicted = bits & 1; return bits < 2;
 	default: return bits == 0;
 	}
 }

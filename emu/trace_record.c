@@ -141,6 +141,19 @@ static void on_event(void *ctx, const struct mmu *m, const struct mmu_event *e)
 	}
 }
 
+static void on_page_alloc(void *ctx, unsigned long pfn, unsigned order, gfp_t gfp,
+			  int migratetype, int nid, int zone, int owner)
+{
+	put(ctx, &(struct trace_event){.type = TEV_PAGE, .a = pfn, .b = order, .c = gfp,
+				       .d = (uint64_t)owner, .cpl = (uint8_t)migratetype,
+				       .ac = (uint8_t)zone, .vector = (uint8_t)nid});
+}
+
+static void on_page_free(void *ctx, unsigned long pfn, unsigned order)
+{
+	put(ctx, &(struct trace_event){.type = TEV_PAGE, .a = pfn, .b = order, .evicted = true});
+}
+
 int trace_record_start(struct trace_recorder *rec, struct machine *m, const char *path,
 		       const char *header, char *err, size_t errlen)
 {
@@ -152,6 +165,9 @@ int trace_record_start(struct trace_recorder *rec, struct machine *m, const char
 	put(rec, &(struct trace_event){.type = TEV_FEATURES, .a = m->mmu.maxphyaddr,
 				       .b = m->mmu.page_1g});
 	mmu_set_tracer(&m->mmu, &rec->tracer);
+	rec->kmem = (struct kmem_tracer){on_page_alloc, on_page_free, rec};
+	rec->kernel = &m->kernel;
+	m->kernel.kmem_tracer = &rec->kmem;
 	return 0;
 }
 
@@ -184,6 +200,7 @@ static void record_stats(struct trace_recorder *rec)
 int trace_record_finish(struct trace_recorder *rec, int how, int status)
 {
 	mmu_set_tracer(rec->mmu, NULL);
+	rec->kernel->kmem_tracer = NULL;
 	record_stats(rec);
 	put(rec, &(struct trace_event){.type = TEV_END, .a = (uint64_t)how, .b = (uint64_t)(int64_t)status});
 	return trace_writer_close(&rec->w);

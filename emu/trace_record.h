@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "emu/trace.h"
+#include "kernel-sim/trace_kmem.h"
 #include "mmu/trace.h"
 
 struct machine;
@@ -20,6 +21,8 @@ struct trace_recorder {
 	struct trace_writer w;	   /* the file */
 	struct mmu_tracer tracer;  /* attached to the machine's MMU while recording */
 	struct mmu *mmu;	   /* that MMU */
+	struct kmem_tracer kmem;   /* attached to the machine's kernel while recording */
+	struct kernel *kernel;	   /* that kernel */
 	uint8_t cpl;		   /* CPL of the last MODE event */
 	bool ac;		   /* RFLAGS.AC of the last MODE event */
 	bool mode_known;	   /* a MODE event was written in this chunk */

@@ -55,6 +55,9 @@ static int sample_events(struct trace_event *ev)
 				       .a = TRACE_PF_SIGNAL};
 	ev[n++] = (struct trace_event){.type = TEV_SYSCALL, .a = 231, .b = (uint64_t)-14};
 	ev[n++] = (struct trace_event){.type = TEV_END, .a = 1, .b = 11};
+	ev[n++] = (struct trace_event){.type = TEV_PAGE, .a = 0x3fffff, .b = 10, .c = 0x400dc0,
+				       .d = 42, .cpl = 1, .ac = 2, .vector = 3};
+	ev[n++] = (struct trace_event){.type = TEV_PAGE, .a = 0x1234, .b = 0, .evicted = true};
 	return n;
 }
 
@@ -107,6 +110,14 @@ static void assert_event_equal(const struct trace_event *a, const struct trace_e
 		assert_memory_equal(a->text, b->text, a->text_len);
 		break;
 	case TEV_PF_DONE: assert_int_equal(a->error, b->error); break;
+	case TEV_PAGE:
+		assert_int_equal(a->evicted, b->evicted);
+		if (!a->evicted) {
+			assert_int_equal(a->c, b->c);
+			assert_int_equal(a->d, b->d);
+			assert_int_equal(a->vector, b->vector);
+		}
+		break;
 	default: break;
 	}
 }
@@ -171,7 +182,8 @@ static void test_trace_codec_bad_fields_are_refused(void **state)
 	struct trace_delta d = {0};
 	struct trace_event got;
 	const uint8_t bad[][4] = {
-	    {14},			  /* reserved type */
+	    {TEV_PAGE, 1, 40, 0},	  /* a block of order 40 */
+	    {TEV_PAGE | 0x20, 1, 0},	  /* PAGE with tag bit 1 */
 	    {15},			  /* reserved type */
 	    {TEV_CR | 0x10, 0, 0},	  /* stray tag bits on a CR */
 	    {TEV_CR, 5, 0},		  /* CR5 does not exist */
