@@ -49,6 +49,13 @@ if [ "$wb" -lt "$wm" ]; then ok; else fail "walks: big L2 $wb, small L2 $wm"; fi
 "$mmemu" replay --stats=json $tmp/touch.trc | grep -q '^{"replay": {"accesses": [0-9]' && ok ||
 	fail "replay --stats=json"
 
+# Page allocator events: touching 8 MiB of fresh anonymous memory needs a frame for each
+# of its 2048 pages, and the program's exit gives them back.
+"$mmemu" replay --stats $tmp/t8.trc >$tmp/t8stats
+pa=$(value pgalloc_recorded $tmp/t8stats); pf=$(value pgfree_recorded $tmp/t8stats)
+if [ "${pa:-0}" -ge 2048 ] && [ "${pf:-0}" -ge 2048 ]; then ok; else
+	fail "page events: $pa allocations, $pf frees for 2048 pages touched"; fi
+
 # trace info: header, counts, index.
 "$mmemu" trace info $tmp/touch.trc >$tmp/info 2>&1 && grep -q '^program=.*touch_pages' $tmp/info &&
 	grep -q '^  access ' $tmp/info && grep -q '^index: 1\?[0-9]* chunks' $tmp/info && ok ||
