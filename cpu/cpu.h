@@ -312,11 +312,10 @@ static inline uint64_t cpu_tsc(const struct cpu *cpu)
 	return cpu->icount + (uint64_t)cpu->tsc_offset;
 }
 
-/* Drops cached decodings of instructions in guest physical [pa, pa+len). Writes the CPU
- * does itself need no call; writes behind its back (the kernel filling or reusing a frame
- * through the bus or a host pointer, DMA) do, or a reused frame may run stale decodings.
- * A page without cached code costs one bit test, so the kernel can call it for every
- * frame it frees or fills. */
+/* Drops cached decodings of instructions in guest physical [pa, pa+len). Never needed for
+ * correctness (a cached decoding is used only while its bytes are unchanged, whoever
+ * writes them); it frees the entries early. A page without cached code costs one bit
+ * test. */
 void cpu_icache_invalidate_phys(struct cpu *cpu, uint64_t pa, uint64_t len);
 /* Drops every cached decoding. */
 void cpu_icache_flush(struct cpu *cpu);

@@ -41,8 +41,8 @@ void exec_stack_register(struct cpu_ops *ops, struct cpu_features *feat);
 void exec_system_register(struct cpu_ops *ops, struct cpu_features *feat);
 void exec_seg_register(struct cpu_ops *ops, struct cpu_features *feat);
 
-/* -d in_asm: logs the instruction of len bytes at linear la (cpu/disas.c). */
-void cpu_log_insn(struct cpu *cpu, uint64_t la, const uint8_t *bytes, unsigned len);
+/* -d in_asm: logs the decoded instruction in (bytes at linear la) (cpu/disas.c). */
+void cpu_log_insn(struct cpu *cpu, uint64_t la, const uint8_t *bytes, const struct x86_instr *in);
 /* Releases the Capstone handles. */
 void cpu_disas_close(struct cpu *cpu);
 
@@ -182,9 +182,7 @@ static inline bool cpu_write_la(struct cpu *cpu, uint64_t la, unsigned size, uin
 	struct mmu *m = cpu->mmu;
 	struct tlb_fast_entry *fe = mmu_fast_lookup(m, la, size, flags | MMU_WRITE);
 	if (likely(fe != NULL)) {
-		uint8_t *host = (uint8_t *)(uintptr_t)(la + fe->addend);
-		icache_note_write(cpu->icache, m->bus, host);
-		memcpy(host, &val, size);
+		memcpy((void *)(uintptr_t)(la + fe->addend), &val, size);
 		return true;
 	}
 	return cpu_write_la_slow(cpu, la, size, val, flags);

@@ -4,7 +4,7 @@
  *
  * The log follows QEMU's in_asm: code is logged when it is first decoded (here: at a miss
  * of the decoded-instruction cache, QEMU: at translation), and a run of consecutive
- * instructions forms a block under a "IN:" header:
+ * instructions up to a control transfer forms a block under an "IN:" header:
  *
  *     ----------------
  *     IN:
@@ -76,14 +76,35 @@ static int format_insn(struct cpu *cpu, unsigned mode, uint64_t la, const uint8_
 	return size;
 }
 
-void cpu_log_insn(struct cpu *cpu, uint64_t la, const uint8_t *bytes, unsigned len)
+/*
+ * Does in end a block, as a control transfer ends a QEMU translation block? Jcc, JMP,
+ * CALL, RET, LOOP/JrCXZ, INT n/INT3/INTO/INT1, IRET, HLT, UD2, SYSCALL/SYSRET,
+ * SYSENTER/SYSEXIT and the indirect and far forms of group 5.
+ */
+static bool ends_block(const struct x86_instr *in)
+{
+	uint8_t op = in->opcode;
+	if (in->map == 1)
+		return (op >= 0x80 && op <= 0x8f) || op == 0x05 || op == 0x07 || op == 0x0b ||
+		       op == 0x34 || op == 0x35;
+	if (in->map != 0)
+		return false;
+	if ((op >= 0x70 && op <= 0x7f) || (op >= 0xe0 && op <= 0xe3) || (op >= 0xe8 && op <= 0xeb))
+		return true;
+	if (op == 0xff)
+		return ((in->modrm >> 3) & 7) >= 2 && ((in->modrm >> 3) & 7) <= 5;
+	return op == 0xc2 || op == 0xc3 || op == 0xca || op == 0xcb || (op >= 0xcc && op <= 0xcf) ||
+	       op == 0x9a || op == 0xf1 || op == 0xf4;
+}
+
+void cpu_log_insn(struct cpu *cpu, uint64_t la, const uint8_t *bytes, const struct x86_instr *in)
 {
 	char text[160];
-	format_insn(cpu, cpu->mode, la, bytes, len, text, sizeof(text));
+	format_insn(cpu, cpu->mode, la, bytes, in->len, text, sizeof(text));
 	if (la != cpu->log_next)
 		fprintf(cpu->log_in_asm, "----------------\nIN: \n");
 	fprintf(cpu->log_in_asm, "0x%016" PRIx64 ":  %s\n", la, text);
-	cpu->log_next = la + len;
+	cpu->log_next = ends_block(in) ? ~0ULL : la + in->len;
 }
 
 void cpu_set_log_in_asm(struct cpu *cpu, FILE *out)

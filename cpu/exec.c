@@ -172,7 +172,6 @@ static void write_phys(struct cpu *cpu, uint64_t pa, const void *buf, unsigned n
 		bus_store(bus, pa, v, n);
 		return;
 	}
-	icache_note_write(cpu->icache, bus, p);
 	memcpy(p, buf, n);
 }
 
@@ -345,27 +344,28 @@ static __attribute__((noinline)) struct icache_entry *fetch_insn_slow(struct cpu
 	uint8_t bytes[X86_MAX_INSN_LEN];
 	struct x86_instr in;
 	bool cacheable;
-	if (!translated) {
-		if (!mmu_translate(cpu->mmu, la, MMU_FETCH, &pa, &cpu->fault))
-			return NULL;
-		struct icache_entry *e = icache_lookup(ic, pa, cpu->mode);
+	if (!translated && !mmu_translate(cpu->mmu, la, MMU_FETCH, &pa, &cpu->fault))
+		return NULL;
+	const uint8_t *host = bus_ram_ptr(cpu->mmu->bus, pa, 1);
+	if (!translated && host) {
+		struct icache_entry *e = icache_lookup(ic, pa, cpu->mode, host);
 		if (e)
 			return e;
 	}
-	if (!decode_at(cpu, la, bus_ram_ptr(cpu->mmu->bus, pa, 1), &in, bytes, &cacheable))
+	if (!decode_at(cpu, la, host, &in, bytes, &cacheable))
 		return NULL;
 	cpu_exec_fn fn = lookup_handler(cpu, &in, bytes);
 	if (unlikely(cpu->log_in_asm != NULL))
-		cpu_log_insn(cpu, la, bytes, in.len);
+		cpu_log_insn(cpu, la, bytes, &in);
 	if (cacheable)
-		return icache_fill(ic, pa, cpu->mode, &in, fn);
+		return icache_fill(ic, pa, cpu->mode, &in, bytes, fn);
 	ic->uncached = (struct icache_entry){.tag = 0, .fn = fn, .in = in};
 	return &ic->uncached;
 }
 
 /* The decoded instruction at RIP with its handler: fetch translation through the MMU's
  * fast path (counted as an ITLB hit), then the decoded-instruction cache. */
-static inline struct icache_entry *fetch_insn(struct cpu *cpu)
+static inline __attribute__((always_inline)) struct icache_entry *fetch_insn(struct cpu *cpu)
 {
 	uint64_t la = cpu->rip;
 	if (unlikely(cpu->mode != X86_MODE_64) && !rip_linear_legacy(cpu, &la))
@@ -373,8 +373,9 @@ static inline struct icache_entry *fetch_insn(struct cpu *cpu)
 	struct tlb_fast_entry *fe = mmu_fast_lookup(cpu->mmu, la, 1, MMU_FETCH);
 	if (unlikely(fe == NULL))
 		return fetch_insn_slow(cpu, la, false, 0);
-	uint64_t pa = la + fe->addend - (uintptr_t)cpu->ram;
-	struct icache_entry *e = icache_lookup(cpu->icache, pa, cpu->mode);
+	const uint8_t *host = (const uint8_t *)(uintptr_t)(la + fe->addend);
+	uint64_t pa = (uint64_t)(host - cpu->ram);
+	struct icache_entry *e = icache_lookup(cpu->icache, pa, cpu->mode, host);
 	if (likely(e != NULL))
 		return e;
 	return fetch_insn_slow(cpu, la, true, pa);

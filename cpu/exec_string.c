@@ -1,6 +1,6 @@
 /*
- * cpu/exec_string.c - string instructions (SDM Vol. 2: MOVS, CMPS, STOS, LODS, SCAS and
- * the REP/REPE/REPNE prefixes).
+ * cpu/exec_string.c - string instructions (SDM Vol. 2: MOVS, CMPS, STOS, LODS, SCAS,
+ * INS/OUTS with no device behind any port, and the REP/REPE/REPNE prefixes).
  *
  * A repeated instruction runs its iterations one by one; each iteration commits rSI, rDI
  * and rCX before the next starts. A fault in iteration k therefore leaves the registers
@@ -14,7 +14,7 @@
 
 #define STRING_CHUNK 65536
 
-enum str_op { STR_MOVS, STR_CMPS, STR_STOS, STR_LODS, STR_SCAS };
+enum str_op { STR_MOVS, STR_CMPS, STR_STOS, STR_LODS, STR_SCAS, STR_INS, STR_OUTS };
 
 /* rSI/rDI/rCX as the address size sees them, and their updates. */
 static inline uint64_t areg(const struct cpu *cpu, unsigned r, unsigned as)
@@ -61,11 +61,21 @@ static bool string_once(struct cpu *cpu, const struct x86_instr *in, unsigned op
 		reg_write(cpu, in, RAX, size, a);
 		areg_add(cpu, RSI, as, d);
 		return true;
-	default: /* SCAS */
+	case STR_SCAS:
 		if (!cpu_read_mem(cpu, SEG_ES, areg(cpu, RDI, as), size, &b))
 			return false;
 		alu_sub(cpu, cpu->gpr[RAX], b, 0, size);
 		areg_add(cpu, RDI, as, d);
+		return true;
+	case STR_INS: /* no device answers: all ones */
+		if (!cpu_write_mem(cpu, SEG_ES, areg(cpu, RDI, as), size, ~0ULL))
+			return false;
+		areg_add(cpu, RDI, as, d);
+		return true;
+	default: /* OUTS: the read happens, the write goes nowhere */
+		if (!cpu_read_mem(cpu, sseg, areg(cpu, RSI, as), size, &a))
+			return false;
+		areg_add(cpu, RSI, as, d);
 		return true;
 	}
 }
@@ -73,6 +83,10 @@ static bool string_once(struct cpu *cpu, const struct x86_instr *in, unsigned op
 static unsigned string_op(uint8_t opcode)
 {
 	switch (opcode & ~1u) {
+	case 0x6c:
+		return STR_INS;
+	case 0x6e:
+		return STR_OUTS;
 	case 0xa4:
 		return STR_MOVS;
 	case 0xa6:
@@ -90,6 +104,14 @@ static bool exec_string(struct cpu *cpu, const struct x86_instr *in)
 {
 	unsigned op = string_op(in->opcode), size = (in->opcode & 1) ? in->opsize : 1;
 	unsigned as = in->addrsize;
+	if (op >= STR_INS) {
+		/* I/O: CPL <= IOPL (the TSS permission bitmap is not modelled); 16 or 32 bits. */
+		unsigned iopl = (unsigned)((cpu->rflags & RFLAGS_IOPL) >> 12);
+		if ((cpu->mmu->cr0 & CR0_PE) && cpu_cpl(cpu) > iopl)
+			return cpu_gp(cpu, 0);
+		if (size == 8)
+			size = 4;
+	}
 	bool rep = in->prefixes & (X86_PFX_REP | X86_PFX_REPNE);
 	if (!rep)
 		return string_once(cpu, in, op, size);
@@ -114,4 +136,6 @@ void exec_string_register(struct cpu_ops *ops, struct cpu_features *feat)
 	for (unsigned o = 0xa4; o <= 0xaf; o++)
 		if (o != 0xa8 && o != 0xa9)
 			cpu_ops_set(ops, 0, o, CPU_ANY, CPU_ANY, exec_string);
+	for (unsigned o = 0x6c; o <= 0x6f; o++)
+		cpu_ops_set(ops, 0, o, CPU_ANY, CPU_ANY, exec_string);
 }

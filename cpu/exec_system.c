@@ -472,7 +472,7 @@ static bool exec_cli_sti(struct cpu *cpu, const struct x86_instr *in)
 	return true;
 }
 
-/* E4-E7, EC-EF IN/OUT; 6C-6F INS/OUTS. */
+/* E4-E7, EC-EF IN/OUT (INS/OUTS are string instructions: cpu/exec_string.c). */
 static bool exec_io(struct cpu *cpu, const struct x86_instr *in)
 {
 	if ((cpu->mmu->cr0 & CR0_PE) && cpu_cpl(cpu) > iopl(cpu))
@@ -482,8 +482,6 @@ static bool exec_io(struct cpu *cpu, const struct x86_instr *in)
 	unsigned size = (in->opcode & 1) ? (in->opsize == 2 ? 2 : 4) : 1;
 	if (is_in)
 		reg_write(cpu, in, RAX, size, ~0ULL);
-	if (in->opcode >= 0x6c && in->opcode <= 0x6f) /* INS/OUTS: one element, no device */
-		return cpu_gp(cpu, 0);
 	return true;
 }
 
@@ -524,8 +522,7 @@ void exec_system_register(struct cpu_ops *ops, struct cpu_features *feat)
 	cpu_ops_set(ops, 1, 0x00, CPU_ANY, CPU_ANY, exec_grp6);
 	cpu_ops_set(ops, 0, 0xfa, CPU_ANY, CPU_ANY, exec_cli_sti);
 	cpu_ops_set(ops, 0, 0xfb, CPU_ANY, CPU_ANY, exec_cli_sti);
-	static const uint8_t io[] = {0x6c, 0x6d, 0x6e, 0x6f, 0xe4, 0xe5,
-				     0xe6, 0xe7, 0xec, 0xed, 0xee, 0xef};
+	static const uint8_t io[] = {0xe4, 0xe5, 0xe6, 0xe7, 0xec, 0xed, 0xee, 0xef};
 	for (unsigned i = 0; i < sizeof(io); i++)
 		cpu_ops_set(ops, 0, io[i], CPU_ANY, CPU_ANY, exec_io);
 	for (int reg = 5; reg < 8; reg++)

@@ -30,13 +30,18 @@ void icache_destroy(struct icache *ic)
 }
 
 struct icache_entry *icache_fill(struct icache *ic, uint64_t pa, unsigned mode,
-				 const struct x86_instr *in, cpu_exec_fn fn)
+				 const struct x86_instr *in, const uint8_t *bytes, cpu_exec_fn fn)
 {
 	struct icache_entry *e = &ic->e[pa & (ICACHE_SIZE - 1)];
 	uint64_t page = pa >> 12;
+	unsigned len = in->len;
 	e->tag = icache_tag(pa, mode);
 	e->fn = fn;
 	e->in = *in;
+	e->bytes[0] = e->bytes[1] = 0;
+	memcpy(e->bytes, bytes, len);
+	e->mask[0] = len >= 8 ? ~0ULL : (1ULL << (8 * len)) - 1;
+	e->mask[1] = len <= 8 ? 0 : len >= 16 ? ~0ULL : (1ULL << (8 * (len - 8))) - 1;
 	ic->code_pages[page >> 3] |= (uint8_t)(1u << (page & 7));
 	ic->misses++;
 	return e;
@@ -58,6 +63,14 @@ void icache_drop_page(struct icache *ic, uint64_t pa)
 	}
 	ic->code_pages[page >> 3] &= (uint8_t) ~(1u << (page & 7));
 	ic->invalidations++;
+}
+
+bool icache_bytes_match_slow(struct icache *ic, const struct icache_entry *e, const uint8_t *host)
+{
+	if (memcmp(host, e->bytes, e->in.len) == 0)
+		return true;
+	ic->stale++;
+	return false;
 }
 
 void icache_drop_all(struct icache *ic)

@@ -7,11 +7,17 @@
  * CR3 switches and of aliases: two linear mappings of one code frame share entries, and a
  * change of a page-table entry cannot make an entry stale (the fetch translates RIP first).
  *
- * Self-modifying code: every physical page that holds a cached decoding has its bit set in
- * a bitmap over guest RAM. Every CPU write checks that bit (cpu_write_la) and, when set,
- * drops the page's entries and clears the bit, so the next fetch decodes the new bytes.
- * Instructions that cross a page boundary are never cached (a write to the second page
- * could not find them).
+ * Self-modifying code, and every other writer of guest memory: an entry keeps the
+ * instruction's bytes, and a hit is a hit only when the bytes in memory are still those
+ * (one or two masked 8-byte compares). Whoever changed them -- a store of this CPU, the
+ * simulated kernel copying through a host pointer or the bus, a frame freed and reused,
+ * another alias such as the kernel's vmalloc mirror -- the next fetch decodes the new
+ * bytes. No write needs a hook. Instructions that cross a page boundary are never cached
+ * (their second page could be remapped).
+ *
+ * A bitmap over guest RAM marks the pages that hold entries, so that
+ * cpu_icache_invalidate_phys (dropping entries early, e.g. when the kernel frees a frame)
+ * costs one bit test for a page without code.
  *
  *   physical address of the instruction
  *   +--------------------------------+--------------+
@@ -24,6 +30,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "cpu/cpu.h"
 #include "cpu/decode.h"
@@ -34,7 +41,9 @@
 
 struct icache_entry {
 	uint64_t tag;	     /* pa << 3 | mode / 16; 0 when empty */
-	cpu_exec_fn fn;	     /* the handler, NULL: #UD */
+	cpu_exec_fn fn;	     /* the handler */
+	uint64_t bytes[2];   /* the instruction's bytes (len of them), then zeros */
+	uint64_t mask[2];    /* which bits of bytes[] are the instruction's */
 	struct x86_instr in; /* the decoded instruction */
 };
 
@@ -45,7 +54,8 @@ struct icache {
 	uint64_t nr_pages;		    /* pages the bitmap covers */
 	const uint8_t *ram;	/* guest RAM base, to turn host pointers into physical */
 	uint64_t misses;	/* decodings made */
-	uint64_t invalidations; /* pages dropped because of writes */
+	uint64_t stale;		/* hits refused because the bytes had changed */
+	uint64_t invalidations; /* pages dropped by cpu_icache_invalidate_phys */
 };
 
 /* Allocates the cache for bus's RAM; NULL when out of memory. */
@@ -63,16 +73,42 @@ static inline uint64_t icache_tag_page(uint64_t tag)
 	return tag >> 15;
 }
 
-/* The entry for (pa, mode), or NULL. */
-static inline struct icache_entry *icache_lookup(struct icache *ic, uint64_t pa, unsigned mode)
+bool icache_bytes_match_slow(struct icache *ic, const struct icache_entry *e, const uint8_t *host);
+
+/* True when the bytes at host (guest RAM, in the page of the entry) are still the
+ * entry's. Near the end of a page, where an 8-byte load could leave it, byte by byte. */
+static inline bool icache_bytes_match(struct icache *ic, const struct icache_entry *e,
+				      const uint8_t *host)
 {
-	struct icache_entry *e = &ic->e[pa & (ICACHE_SIZE - 1)];
-	return __builtin_expect(e->tag == icache_tag(pa, mode), 1) ? e : NULL;
+	uint64_t w;
+	if (__builtin_expect(((uintptr_t)host & 0xfff) > 4096 - 16, 0))
+		return icache_bytes_match_slow(ic, e, host);
+	memcpy(&w, host, 8);
+	if ((w ^ e->bytes[0]) & e->mask[0])
+		return icache_bytes_match_slow(ic, e, host);
+	if (e->mask[1]) {
+		memcpy(&w, host + 8, 8);
+		if ((w ^ e->bytes[1]) & e->mask[1])
+			return icache_bytes_match_slow(ic, e, host);
+	}
+	return true;
 }
 
-/* Stores a decoding of an instruction wholly inside the page of pa; marks the page. */
+/* The entry for (pa, mode) whose bytes are still those at host (guest RAM), or NULL. */
+static inline struct icache_entry *icache_lookup(struct icache *ic, uint64_t pa, unsigned mode,
+						 const uint8_t *host)
+{
+	struct icache_entry *e = &ic->e[pa & (ICACHE_SIZE - 1)];
+	if (__builtin_expect(e->tag == icache_tag(pa, mode), 1) &&
+	    __builtin_expect(icache_bytes_match(ic, e, host), 1))
+		return e;
+	return NULL;
+}
+
+/* Stores a decoding of the instruction (its bytes, wholly inside the page of pa); marks
+ * the page. */
 struct icache_entry *icache_fill(struct icache *ic, uint64_t pa, unsigned mode,
-				 const struct x86_instr *in, cpu_exec_fn fn);
+				 const struct x86_instr *in, const uint8_t *bytes, cpu_exec_fn fn);
 
 /* Drops every entry of the 4K page of pa and clears its bit. */
 void icache_drop_page(struct icache *ic, uint64_t pa);
@@ -82,16 +118,6 @@ void icache_drop_all(struct icache *ic);
 static inline bool icache_page_has_code(const struct icache *ic, uint64_t page)
 {
 	return (ic->code_pages[page >> 3] >> (page & 7)) & 1;
-}
-
-/* The write hook: host points into guest RAM where a write is about to go. */
-static inline void icache_note_write(struct icache *ic, const struct phys_bus *bus,
-				     const uint8_t *host)
-{
-	uint64_t page = (uint64_t)(host - ic->ram) >> 12;
-	(void)bus;
-	if (__builtin_expect(icache_page_has_code(ic, page), 0))
-		icache_drop_page(ic, page << 12);
 }
 
 #endif /* MMEMU_CPU_ICACHE_H */

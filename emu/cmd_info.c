@@ -10,6 +10,7 @@
 #include "emu/options.h"
 #include "kernel-sim/proc.h"
 #include "kernel-sim/slab.h"
+#include "kernel-sim/swap.h"
 #include "kernel-sim/vmalloc.h"
 
 struct proc_file {
@@ -40,6 +41,7 @@ static const struct proc_file proc_files[] = {
 	{"vmstat", vmstat_show, NULL},
 	{"slabinfo", slabinfo_show, NULL},
 	{"vmallocinfo", vmallocinfo_show, NULL},
+	{"swaps", proc_swaps_show, NULL},
 	{"dmesg", dmesg_show, NULL},
 	{"tlb", NULL, tlb_show},
 };

@@ -15,6 +15,8 @@
 #include "emu/run.h"
 #include "emu/stats.h"
 #include "emu/trace_record.h"
+#include "emu/viewer_session.h"
+#include "kernel-sim/swap.h"
 
 extern char **environ;
 
@@ -30,7 +32,10 @@ static void run_usage(FILE *f)
 		"  --max-insns N           stop after N instructions\n"
 		"  --timeout SECONDS       stop after SECONDS of host time\n"
 		"  --trace FILE            record the run's memory events into FILE (mmemu trace info)\n"
-		"  -d in_asm               log each new block of guest code, disassembled (stderr)\n\n%s",
+		"  -d in_asm               log each new block of guest code, disassembled (stderr)\n"
+		"  --screenshot OUT.png    draw the memory-map viewer at the end of the run into a PNG\n"
+		"  --screenshot-at N       ... after N instructions instead\n"
+		"  --view                  open the memory-map viewer's window on the run\n\n%s",
 		machine_options_help);
 }
 
@@ -55,7 +60,10 @@ struct run_cli {
 	struct machine_opts mopts;
 	struct run_options run;
 	enum stats_format stats;
-	const char *trace; /* --trace FILE, or NULL */
+	const char *trace;       /* --trace FILE, or NULL */
+	const char *screenshot;  /* --screenshot OUT.png */
+	uint64_t screenshot_at;  /* --screenshot-at N */
+	bool view;               /* --view */
 };
 
 /* Set by SIGINT during a traced run, polled by the run loop between slices. A signal
@@ -94,6 +102,17 @@ static int run_option(int argc, char **argv, int *i, struct run_cli *c)
 		if (*end || !*val || !c->run.max_insns)
 			return usage_error("run: --max-insns: invalid value '%s'", val), -1;
 		(*i)++;
+	} else if (!strcmp(opt, "--screenshot") && val) {
+		c->screenshot = val;
+		(*i)++;
+	} else if (!strcmp(opt, "--screenshot-at") && val) {
+		char *end;
+		c->screenshot_at = strtoull(val, &end, 0);
+		if (*end || !*val || !c->screenshot_at)
+			return usage_error("run: --screenshot-at: invalid value '%s'", val), -1;
+		(*i)++;
+	} else if (!strcmp(opt, "--view")) {
+		c->view = true;
 	} else if (!strcmp(opt, "--timeout") && val) {
 		char *end;
 		c->run.timeout = strtod(val, &end);
@@ -191,13 +210,32 @@ int cmd_run(int argc, char **argv)
 		free(m);
 		return usage_error("run: %s", m ? err : "out of memory");
 	}
-	int status = 0;
+	struct viewer_session *vs = NULL;
+	if (c.screenshot_at && !c.screenshot) {
+		machine_destroy(m);
+		free(m);
+		return usage_error("run: --screenshot-at needs --screenshot OUT.png");
+	}
 	struct trace_recorder *rec = NULL;
 	if (c.trace && !(rec = start_trace(m, &c, err, sizeof(err)))) {
 		machine_destroy(m);
 		free(m);
 		return usage_error("run: --trace: %s", err);
 	}
+	if (c.screenshot || c.view) {
+		vs = calloc(1, sizeof(*vs));
+		if (!vs || viewer_session_start(vs, m, c.screenshot, c.screenshot_at, c.view, err,
+						sizeof(err)) < 0) {
+			if (rec)
+				finish_trace(m, rec, RUN_MACHINE_STOP, 0);
+			free(vs);
+			machine_destroy(m);
+			free(m);
+			return usage_error("run: %s", vs ? err : "out of memory");
+		}
+		c.run.observer = &vs->obs;
+	}
+	int status = 0;
 	enum run_result r = machine_run_program(m, &c.run, &status);
 	fflush(stdout);
 	if (rec && finish_trace(m, rec, r, status) < 0)
@@ -205,7 +243,11 @@ int cmd_run(int argc, char **argv)
 	int code;
 	switch (r) {
 	case RUN_EXITED: code = status; break;
-	case RUN_KILLED: code = 128 + status; break;
+	case RUN_KILLED:
+		code = 128 + status;
+		if (m->kernel.swap && m->kernel.swap->oom_message[0])
+			fprintf(stderr, "mmemu: %s\n", m->kernel.swap->oom_message);
+		break;
 	case RUN_EXEC_FAILED:
 		fprintf(stderr, "mmemu: %s\n", m->stop_reason);
 		code = 2;
@@ -225,6 +267,14 @@ int cmd_run(int argc, char **argv)
 	}
 	if (c.stats != STATS_NONE)
 		print_run_stats(stderr, m, c.stats);
+	if (vs) {
+		if (vs->shot_path && vs->shot_result < 0) {
+			fprintf(stderr, "mmemu: --screenshot: %s\n", vs->err);
+			code = code ? code : 2;
+		}
+		viewer_session_end(vs);
+		free(vs);
+	}
 	machine_destroy(m);
 	free(m);
 	return code;

@@ -2,6 +2,8 @@
 #include "emu/machine.h"
 
 #include "kernel-sim/mm.h"
+#include "kernel-sim/swap.h"
+#include "kernel-sim/zswap.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -31,6 +33,17 @@ int machine_create(struct machine *m, const struct boot_params *p, const struct 
 		snprintf(err, errlen, "cannot build the CPU: %s", strerror(-r));
 		kernel_shutdown(&m->kernel);
 		bus_destroy(&m->bus);
+		return -1;
+	}
+	if (p->swap_size && swapon(&m->kernel, p->swap_size, p->swap_path[0] ? p->swap_path : NULL,
+				   err, errlen) < 0) {
+		machine_destroy(m);
+		return -1;
+	}
+	if (p->zswap && (!p->swap_size || zswap_init(&m->kernel, 20) < 0)) {
+		snprintf(err, errlen, "--zswap: %s", p->swap_size ? "cannot set up the pool"
+								  : "needs a swap area (--swap)");
+		machine_destroy(m);
 		return -1;
 	}
 	/* The kernel's TLB shootdowns (munmap, mprotect, COW) must reach this CPU's TLB. */

@@ -18,7 +18,9 @@ const char machine_options_help[] =
 	"  --movablecore SIZE      memory for ZONE_MOVABLE (Linux's movablecore=)\n"
 	"  --min-free-kbytes N     vm.min_free_kbytes (default: derived as Linux does)\n"
 	"  --seed N                seed of the run's randomness (default 0)\n"
-	"  --tlb SPEC              TLB geometry, e.g. skylake,l2=2048:16 (see docs/mmu.md)\n";
+	"  --tlb SPEC              TLB geometry, e.g. skylake,l2=2048:16 (see docs/mmu.md)\n"
+	"  --swap SIZE[,file=PATH] a swap area of SIZE bytes, in host memory or in PATH\n"
+	"  --zswap                 compress swapped pages into a pool in guest RAM first\n";
 
 int parse_size(const char *s, uint64_t *out)
 {
@@ -188,14 +190,43 @@ static int numa_dist_option(const char *arg, struct boot_params *p, char *err, u
 	return 0;
 }
 
+/* --swap SIZE[,file=PATH]. 1, or -1 with err. */
+static int swap_option(const char *arg, struct boot_params *p, char *err, unsigned errlen)
+{
+	char size[64];
+	const char *comma = strchr(arg, ',');
+	size_t n = comma ? (size_t)(comma - arg) : strlen(arg);
+	p->swap_path[0] = '\0';
+	if (n >= sizeof(size) || (snprintf(size, sizeof(size), "%.*s", (int)n, arg),
+				  parse_size(size, &p->swap_size) < 0) || p->swap_size == 0) {
+		snprintf(err, errlen, "--swap: invalid size in '%s' (e.g. 64M)", arg);
+		return -1;
+	}
+	if (!comma)
+		return 1;
+	if (strncmp(comma + 1, "file=", 5) || !comma[6] ||
+	    strlen(comma + 6) >= sizeof(p->swap_path)) {
+		snprintf(err, errlen, "--swap: expected SIZE[,file=PATH] but got '%s'", arg);
+		return -1;
+	}
+	snprintf(p->swap_path, sizeof(p->swap_path), "%s", comma + 6);
+	return 1;
+}
+
 int machine_option(int argc, char **argv, int *i, struct machine_opts *o, char *err,
 		   unsigned errlen)
 {
 	struct boot_params *p = &o->params;
 	const char *opt = argv[*i];
 	static const char *const with_arg[] = {"-m", "-smp", "-numa", "--arch", "--movablecore",
-					       "--min-free-kbytes", "--seed", "--tlb", NULL};
+					       "--min-free-kbytes", "--seed", "--tlb", "--swap",
+					       NULL};
 	int known = 0;
+	if (!strcmp(opt, "--zswap")) {
+		p->zswap = true;
+		(*i)++;
+		return 1;
+	}
 	for (int j = 0; with_arg[j]; j++)
 		known |= !strcmp(opt, with_arg[j]);
 	if (!known)
@@ -246,6 +277,8 @@ int machine_option(int argc, char **argv, int *i, struct machine_opts *o, char *
 			snprintf(err, errlen, "%s", why);
 			return -1;
 		}
+	} else if (!strcmp(opt, "--swap")) {
+		return swap_option(arg, p, err, errlen);
 	} else if (!strcmp(opt, "--seed")) {
 		char *end;
 		errno = 0;

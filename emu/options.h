@@ -38,6 +38,8 @@ void machine_opts_init(struct machine_opts *o);
  *   --min-free-kbytes N                                (vm.min_free_kbytes)
  *   --seed N
  *   --tlb SPEC                                         (TLB geometry, docs/mmu.md)
+ *   --swap SIZE[,file=PATH]                            (a swap area; memory or host file)
+ *   --zswap                                            (compressed cache before swap)
  */
 int machine_option(int argc, char **argv, int *i, struct machine_opts *o, char *err,
 		   unsigned errlen);

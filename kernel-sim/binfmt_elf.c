@@ -154,6 +154,11 @@ int elf_parse(const void *data, size_t size, struct elf_image *img, char *err, s
 	memset(img, 0, sizeof(*img));
 	if (size < EI_NIDENT || memcmp(data, ELFMAG, SELFMAG))
 		return refuse(err, errlen, -ENOEXEC, "not an ELF executable");
+	/* Said before libelf, whose message for a short file names no cause. */
+	uint8_t cls = ((const uint8_t *)data)[EI_CLASS];
+	size_t ehsize = cls == ELFCLASS64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
+	if (size < ehsize)
+		return refuse(err, errlen, -ENOEXEC, "truncated ELF header (%zu bytes)", size);
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return refuse(err, errlen, -ENOEXEC, "libelf: %s", elf_errmsg(-1));
 	/* libelf wants a writable image pointer but never writes to it in read mode. */

@@ -7,6 +7,7 @@
 #ifndef KSIM_BOOT_H
 #define KSIM_BOOT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define MAX_NUMNODES 64
@@ -35,6 +36,9 @@ struct boot_params {
 	int min_free_kbytes;                    /* 0: derive from lowmem as Linux does */
 	uint64_t vmalloc_size;                  /* bytes of vmalloc space; 0: default */
 	uint64_t seed;                          /* the run's random seed */
+	uint64_t swap_size;                     /* --swap: bytes of swap area, 0: none */
+	char swap_path[256];                    /* --swap ...,file=PATH: host file, "": memory */
+	bool zswap;                             /* --zswap: compressed cache before swap */
 };
 
 /* Fills p with the defaults: one node, 512 MiB, one CPU, x86-64 layout. */

@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "kernel-sim/mm.h"
 #include "kernel-sim/page_alloc.h"
+#include "kernel-sim/swap.h"
 
 static int fail(char *msg, size_t len, const char *fmt, ...)
 {
@@ -66,7 +68,8 @@ static int check_free_area(struct kernel *k, const struct zone *zone, uint8_t *s
 			}
 		}
 		if (n != zone->free_area[o].nr_free)
-			return fail(msg, len, "%s: order %u lists hold %lu blocks, nr_free says %lu",
+			return fail(msg, len,
+				    "%s: order %u lists hold %lu blocks, nr_free says %lu",
 				    zone->name, o, n, zone->free_area[o].nr_free);
 		*free_pages += (long)(n << o);
 	}
@@ -84,8 +87,8 @@ static int check_pcp(struct kernel *k, const struct zone *zone, uint8_t *seen, c
 			for (const struct list_head *p = head->next; p != head; p = p->next) {
 				const struct page *page = list_entry(p, struct page, lru);
 				unsigned long pfn = page_to_pfn(k, page);
-				if (!zone_spans_pfn(zone, pfn) || !PagePcp(page) || PageBuddy(page) ||
-				    page_count(page) != 0)
+				if (!zone_spans_pfn(zone, pfn) || !PagePcp(page) ||
+				    PageBuddy(page) || page_count(page) != 0)
 					return fail(msg, len, "%s: cpu %d pcp page pfn %#lx is bad",
 						    zone->name, cpu, pfn);
 				if (mark_block(seen, zone, pfn, 0, msg, len))
@@ -126,7 +129,8 @@ out:
 
 int debug_vm_check(struct kernel *k, char *msg, size_t len)
 {
-	for_each_online_node(k, nid) {
+	for_each_online_node(k, nid)
+	{
 		pg_data_t *pgdat = NODE_DATA(k, nid);
 		for (int z = 0; z < MAX_NR_ZONES; z++) {
 			const struct zone *zone = &pgdat->node_zones[z];
@@ -141,4 +145,149 @@ long debug_vm_leaked_pages(struct kernel *k)
 {
 	drain_all_pages(k);
 	return (long)k->boot_free_pages - global_zone_page_state(k, NR_FREE_PAGES);
+}
+
+/* ---- LRU lists and reverse map ---- */
+
+static int check_lru_list(struct kernel *k, int nid, enum lru_list lru, unsigned long *n, char *msg,
+			  size_t len)
+{
+	struct page *page;
+	*n = 0;
+	list_for_each_entry(page, &NODE_DATA(k, nid)->__lruvec.lists[lru], lru)
+	{
+		if (!PageLru(page) || page_lru(page) != lru || page_to_nid(page) != nid)
+			return fail(msg, len, "pfn %#lx on node %d list %d: flags %#llx",
+				    page_to_pfn(k, page), nid, lru,
+				    (unsigned long long)page->flags);
+		if (++*n > k->max_pfn)
+			return fail(msg, len, "node %d list %d loops", nid, lru);
+	}
+	long zsum = 0;
+	for (int z = 0; z < MAX_NR_ZONES; z++)
+		zsum += NODE_DATA(k, nid)->node_zones[z].vm_stat[NR_ZONE_INACTIVE_ANON + lru];
+	if ((long)*n != NODE_DATA(k, nid)->vm_stat[NR_INACTIVE_ANON + lru] || (long)*n != zsum)
+		return fail(msg, len, "node %d list %d holds %lu pages, counters say %ld / %ld",
+			    nid, lru, *n, NODE_DATA(k, nid)->vm_stat[NR_INACTIVE_ANON + lru], zsum);
+	return 0;
+}
+
+int debug_vm_check_lru(struct kernel *k, char *msg, size_t len)
+{
+	unsigned long on_lists = 0, flagged = 0, n;
+	for_each_online_node(k, nid) for (int lru = 0; lru < NR_LRU_LISTS; lru++)
+	{
+		if (check_lru_list(k, nid, (enum lru_list)lru, &n, msg, len) < 0)
+			return -1;
+		on_lists += n;
+	}
+	for (unsigned long pfn = 0; pfn < k->max_pfn; pfn++)
+		if (k->section_mem_map[pfn >> PFN_SECTION_SHIFT] && PageLru(pfn_to_page(k, pfn)))
+			flagged++;
+	if (flagged != on_lists)
+		return fail(msg, len, "%lu frames have PG_lru, the lists hold %lu", flagged,
+			    on_lists);
+	return 0;
+}
+
+/* Per-frame and per-slot tallies of what the page tables hold. */
+struct rmap_tally {
+	int32_t *maps;	     /* [max_pfn]: ptes mapping the frame */
+	uint16_t *swap_refs; /* [slots of area 0]: swap ptes naming the slot */
+	unsigned long slots;
+	int rmap_found; /* ptes rmap_walk found for the page being checked */
+};
+
+static void tally_pte(struct kernel *k, struct rmap_tally *t, pte_t pte)
+{
+	if (is_swap_pte(pte)) {
+		swp_entry_t e = pte_to_swp_entry(pte);
+		if (swp_type(e) == 0 && swp_offset(e) < t->slots)
+			t->swap_refs[swp_offset(e)]++;
+		return;
+	}
+	unsigned long pfn = pte_pfn(pte);
+	if ((pte_val(pte) & (_PAGE_PRESENT | _PAGE_GLOBAL)) && pfn < k->max_pfn &&
+	    pfn != page_to_pfn(k, k->vm->zero_page))
+		t->maps[pfn]++;
+}
+
+static void tally_mm(struct kernel *k, struct rmap_tally *t, struct mm_struct *mm)
+{
+	for (struct vm_area_struct *vma = mm->mmap; vma; vma = vma->vm_next)
+		for (unsigned long a = vma->vm_start; a < vma->vm_end; a += PAGE_SIZE) {
+			pte_t *pte = mm_find_pte(k, mm, a);
+			if (pte && !pte_none(*pte))
+				tally_pte(k, t, *pte);
+		}
+}
+
+static bool count_rmap_one(struct kernel *k, struct page *page, struct vm_area_struct *vma,
+			   unsigned long address, pte_t *pte, void *arg)
+{
+	(void)k, (void)page, (void)vma, (void)address, (void)pte;
+	((struct rmap_tally *)arg)->rmap_found++;
+	return true;
+}
+
+static int check_mapped_page(struct kernel *k, struct rmap_tally *t, unsigned long pfn, char *msg,
+			     size_t len)
+{
+	struct page *page = pfn_to_page(k, pfn);
+	if (page_mapcount(page) != t->maps[pfn])
+		return fail(msg, len, "pfn %#lx: mapcount %d, ptes %d", pfn, page_mapcount(page),
+			    t->maps[pfn]);
+	if (!page->mapping)
+		return 0; /* special mappings (vDSO) have no rmap and no LRU */
+	t->rmap_found = 0;
+	rmap_walk(k, page, count_rmap_one, t);
+	if (t->rmap_found != t->maps[pfn])
+		return fail(msg, len, "pfn %#lx: rmap finds %d ptes of %d", pfn, t->rmap_found,
+			    t->maps[pfn]);
+	if (!PageLru(page) && !PageFlag(page, PG_locked))
+		return fail(msg, len, "pfn %#lx: mapped but on no LRU list", pfn);
+	return 0;
+}
+
+static int check_swap_slots(struct kernel *k, struct rmap_tally *t, char *msg, size_t len)
+{
+	struct swap_info_struct *si = k->swap->nr_swapfiles ? k->swap->info[0] : NULL;
+	for (unsigned long off = 1; si && off < si->max; off++) {
+		uint8_t c = si->swap_map[off];
+		if ((c & ~SWAP_HAS_CACHE) != t->swap_refs[off])
+			return fail(msg, len, "swap slot %lu: count %d, swap ptes %d", off,
+				    c & ~SWAP_HAS_CACHE, t->swap_refs[off]);
+		if (!!(c & SWAP_HAS_CACHE) != (si->cache[off] != NULL))
+			return fail(msg, len, "swap slot %lu: HAS_CACHE %d, cache page %p", off,
+				    !!(c & SWAP_HAS_CACHE), (void *)si->cache[off]);
+		if (si->cache[off] &&
+		    (!PageSwapCache(si->cache[off]) ||
+		     page_swap_entry(si->cache[off]).val != swp_entry(0, off).val))
+			return fail(msg, len, "swap slot %lu: cache page not marked", off);
+	}
+	return 0;
+}
+
+int debug_vm_check_rmap(struct kernel *k, struct mm_struct *const *mms, int n, char *msg,
+			size_t len)
+{
+	struct swap_info_struct *si = k->swap->nr_swapfiles ? k->swap->info[0] : NULL;
+	struct rmap_tally t = {calloc(k->max_pfn, sizeof(int32_t)), NULL, si ? si->max : 0, 0};
+	t.swap_refs = calloc(t.slots + 1, sizeof(uint16_t));
+	int r = 0;
+	if (!t.maps || !t.swap_refs) {
+		r = fail(msg, len, "out of host memory");
+		goto out;
+	}
+	for (int i = 0; i < n; i++)
+		tally_mm(k, &t, mms[i]);
+	for (unsigned long pfn = 0; pfn < k->max_pfn && r == 0; pfn++)
+		if (t.maps[pfn])
+			r = check_mapped_page(k, &t, pfn, msg, len);
+	if (r == 0)
+		r = check_swap_slots(k, &t, msg, len);
+out:
+	free(t.maps);
+	free(t.swap_refs);
+	return r;
 }

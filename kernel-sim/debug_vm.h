@@ -20,4 +20,19 @@ int debug_vm_check(struct kernel *k, char *msg, size_t len);
  * boot, also a bug). */
 long debug_vm_leaked_pages(struct kernel *k);
 
+struct mm_struct;
+
+/* Verifies the LRU lists: every page on a list has PG_lru, sits on the list its flags name
+ * and on its own node; every frame with PG_lru is on a list; each list's length equals its
+ * node counter (NR_INACTIVE_ANON + lru) and the sum of its zone counters. 0, or -1 with
+ * the first inconsistency in msg. */
+int debug_vm_check_lru(struct kernel *k, char *msg, size_t len);
+
+/* Verifies the reverse map of the address spaces mms[0..n) (all there are): each mapped
+ * page's _mapcount equals the ptes mapping it, rmap_walk finds exactly those ptes, every
+ * user page mapped is on an LRU list; each swap slot's count equals the swap ptes naming
+ * it, and SWAP_HAS_CACHE is set exactly for slots with a swap-cache page. */
+int debug_vm_check_rmap(struct kernel *k, struct mm_struct *const *mms, int n, char *msg,
+			size_t len);
+
 #endif /* KSIM_DEBUG_VM_H */

@@ -185,8 +185,10 @@ static long fionread(struct kernel *k, struct open_file *of, uint64_t arg)
 	int n = 0;
 	if (of->type == OFT_PIPE)
 		n = (int)of->pipe->len;
-	else if (of->type == OFT_PROC)
+	else if (of->type == OFT_PROC && of->text_valid)
 		n = of->f_pos < of->text_len ? (int)(of->text_len - of->f_pos) : 0;
+	else if (of->type == OFT_PROC)
+		n = 0;
 	else if (ioctl(of->host_fd, FIONREAD, &n) < 0)
 		return -errno;
 	return put_user_u32(k, (uint32_t)n, arg);

@@ -21,6 +21,7 @@
 #include "kernel-sim/kernel.h"
 #include "kernel-sim/mm.h"
 #include "kernel-sim/slab.h"
+#include "kernel-sim/swap.h"
 
 /* ---- inodes and files ---- */
 
@@ -38,6 +39,7 @@ static struct inode *inode_alloc(struct kernel *k, uint64_t size, enum inode_bac
 		}
 	}
 	inode->i_data.host = inode;
+	INIT_LIST_HEAD(&inode->i_data.i_mmap);
 	inode->i_data.nr_slots = slots;
 	inode->i_size = size;
 	inode->i_count = 1;
@@ -59,9 +61,17 @@ static void delete_from_page_cache(struct kernel *k, struct page *page)
 	__mod_node_page_state(page_pgdat(k, page), NR_FILE_PAGES, -1);
 	if (shmem)
 		__mod_node_page_state(page_pgdat(k, page), NR_SHMEM, -1);
-	ClearPageFlag(page, PG_swapbacked);
 	ClearPageFlag(page, PG_uptodate);
 	__free_page(k, page);
+}
+
+void filemap_remove_page(struct kernel *k, struct page *page)
+{
+	struct address_space *as = page->mapping;
+	BUG_ON(PageAnon(page) || !as || as->i_pages[page->index] != page);
+	as->i_pages[page->index] = NULL;
+	as->nrpages--;
+	delete_from_page_cache(k, page);
 }
 
 static void iput(struct kernel *k, struct inode *inode)
@@ -212,6 +222,7 @@ static struct page *add_to_page_cache(struct kernel *k, struct inode *inode,
 	}
 	inode->i_data.i_pages[index] = page;
 	inode->i_data.nrpages++;
+	lru_cache_add(k, page);
 	return page;
 }
 
@@ -258,7 +269,12 @@ struct page *filemap_get_page(struct kernel *k, struct file *file, unsigned long
 	*major = true;
 	count_vm_event(k, PGMAJFAULT);
 	page = add_to_page_cache(k, inode, index, owner);
-	if (page)
+	if (page) {
+		/* Reclaim inside read-ahead's allocations must leave the page we return. */
+		bool locked = trylock_page(page);
 		mmap_readahead(k, file, index, vma);
+		if (locked)
+			unlock_page(page);
+	}
 	return page;
 }

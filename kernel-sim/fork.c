@@ -73,6 +73,14 @@ int task_setup_files(struct kernel *k, struct task_struct *t, const char *root)
 	return task_setup_files_stdio(k, t, root, NULL);
 }
 
+int task_ensure_files(struct kernel *k, struct task_struct *t)
+{
+	if (t->files && t->fs && t->signal)
+		return 0;
+	exit_task_files(k, t);
+	return task_setup_files(k, t, k->root);
+}
+
 void exit_task_files(struct kernel *k, struct task_struct *t)
 {
 	files_free(k, t->files);

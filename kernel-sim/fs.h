@@ -39,6 +39,7 @@
 struct kernel;
 struct task_struct;
 struct file;
+struct proc_entry;
 
 #define G_PATH_MAX 4096	 /* bytes of a path, NUL included */
 #define G_MAXSYMLINKS 40 /* links followed in one lookup */
@@ -96,18 +97,21 @@ struct pipe_inode_info {
 struct open_file {
 	int f_count; /* fd slots referring to it */
 	enum open_file_type type;
-	unsigned int f_flags;	      /* G_O_* access mode and status flags (no O_CLOEXEC) */
-	int host_fd;		      /* OFT_HOST: the host descriptor (owned), else -1 */
-	bool is_dir;		      /* OFT_HOST on a directory */
-	bool is_tty;		      /* OFT_HOST on a terminal */
-	char *path;		      /* guest path it was opened by (kstrdup'd) */
-	char *host_path;	      /* OFT_HOST: host path, for mmap (kstrdup'd), or NULL */
-	struct file *filp;	      /* the struct file mmap() maps (one reference), or NULL */
-	struct pipe_inode_info *pipe; /* OFT_PIPE */
-	bool pipe_writer;	      /* OFT_PIPE: this is the write end */
-	char *text;		      /* OFT_PROC: the snapshot (host heap) */
+	unsigned int f_flags;	       /* G_O_* access mode and status flags (no O_CLOEXEC) */
+	int host_fd;		       /* OFT_HOST: the host descriptor (owned), else -1 */
+	bool is_dir;		       /* OFT_HOST on a directory */
+	bool is_tty;		       /* OFT_HOST on a terminal */
+	char *path;		       /* guest path it was opened by (kstrdup'd) */
+	char *host_path;	       /* OFT_HOST: host path, for mmap (kstrdup'd), or NULL */
+	struct file *filp;	       /* the struct file mmap() maps (one reference), or NULL */
+	struct pipe_inode_info *pipe;  /* OFT_PIPE */
+	bool pipe_writer;	       /* OFT_PIPE: this is the write end */
+	const struct proc_entry *proc; /* OFT_PROC: the file's show function (proc_fs.c) */
+	bool text_valid;	       /* OFT_PROC: text holds a snapshot */
+	char *text;		       /* OFT_PROC: the snapshot (host heap) */
 	size_t text_len;
-	uint64_t f_pos; /* OFT_PROC: read position */
+	uint64_t f_pos;	    /* OFT_PROC: read position */
+	uint64_t dir_index; /* OFT_HOST directory: entries handed out (i386 d_off) */
 };
 
 struct files_struct {
@@ -185,6 +189,9 @@ int path_lookup(struct kernel *k, int dirfd, const char *name, unsigned int flag
 /* Copies a path argument from user memory: 0, -EFAULT or -ENAMETOOLONG (-ENOENT when
  * empty and empty_ok is false). */
 int getname(struct kernel *k, uint64_t uaddr, char *buf, bool empty_ok);
+/* Positions a host directory read through INT 0x80 calls after its first index entries
+ * (the d_off cookies getdents64 gives i386 tasks). The index, or -errno. */
+int64_t dir_seek_index(struct open_file *of, uint64_t index);
 /* Host open() flags for guest flags. */
 int host_open_flags(unsigned int gflags);
 
@@ -194,6 +201,10 @@ int host_open_flags(unsigned int gflags);
  * set, or -ENOENT (no such file), -EACCES (opened for writing), -ENOMEM. */
 int proc_open(struct kernel *k, const struct nameidata *nd, unsigned int flags,
 	      struct open_file **ofp);
+/* (Re)prints of's /proc file into its snapshot, as a read at offset 0 does: Linux's
+ * seq_file runs the show at read time, so a file opened early shows the state when it is
+ * read. */
+void proc_fill(struct kernel *k, struct open_file *of);
 /* Reads the /proc symbolic link at guest path (self, exe, fd/N) into buf (not
  * terminated). Its length, or -EINVAL (not a link), -ENOENT. */
 long proc_readlink(struct kernel *k, const char *guest, char *buf, size_t size);

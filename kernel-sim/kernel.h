@@ -49,6 +49,7 @@ struct task_struct;
 struct vdso_state;
 struct kmem_cache;
 struct vm_state;
+struct swap_state;
 struct mmu;
 
 struct kmem_tracer;
@@ -90,6 +91,7 @@ struct kernel {
 	struct slab_state *slab;               /* SLUB: caches and kmalloc classes */
 	struct vmap_state *vmap;               /* vmalloc areas and kernel page tables */
 	struct vm_state *vm;                   /* VMA/mm caches, zero page, mm sysctls (mm.h) */
+	struct swap_state *swap;               /* swap areas, reclaim state (swap.h) */
 	/* The system-call layer (kernel-sim/syscall.h). */
 	struct seq_file *strace;               /* non-NULL: each system call is printed here */
 	const char *root;                      /* --root: host directory the guest sees as /;

@@ -16,6 +16,7 @@ struct list_head {
 
 #define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 #define LIST_HEAD_INIT(name) {&(name), &(name)}
+#define LIST_HEAD(name) struct list_head name = LIST_HEAD_INIT(name)
 
 static inline void INIT_LIST_HEAD(struct list_head *list)
 {
@@ -79,6 +80,19 @@ static inline void list_move_tail(struct list_head *entry, struct list_head *hea
 static inline bool list_empty(const struct list_head *head)
 {
 	return head->next == head;
+}
+
+/* Moves every entry of list to the end of head; list is left empty. */
+static inline void list_splice_tail(struct list_head *list, struct list_head *head)
+{
+	if (list_empty(list))
+		return;
+	struct list_head *first = list->next, *last = list->prev;
+	first->prev = head->prev;
+	head->prev->next = first;
+	last->next = head;
+	head->prev = last;
+	INIT_LIST_HEAD(list);
 }
 
 #define list_entry(ptr, type, member) container_of(ptr, type, member)

@@ -12,6 +12,7 @@
  *         pte none, anonymous VMA  -> do_anonymous_page (zero page, or a new zeroed page)
  *         pte none, file VMA       -> do_fault: do_read_fault (with fault-around),
  *                                     do_cow_fault (private write), do_shared_fault
+ *         pte holds a swap entry   -> do_swap_page (the swap cache, or read it in)
  *         pte present, write, RO   -> do_wp_page (reuse an exclusive anon page, or copy)
  *
  * A mapped page's refcount holds one reference per mapping, plus the page cache's for file
@@ -25,6 +26,7 @@
 #include "kernel-sim/kernel.h"
 #include "kernel-sim/mm.h"
 #include "kernel-sim/slab.h"
+#include "kernel-sim/swap.h"
 
 /* What one fault works on (Linux's struct vm_fault). */
 struct vm_fault {
@@ -87,6 +89,7 @@ static int anon_vma_prepare(struct kernel *k, struct vm_area_struct *vma)
 	if (!av)
 		return -ENOMEM;
 	av->refcount = 1;
+	av->mm = vma->vm_mm;
 	vma->anon_vma = av;
 	return 0;
 }
@@ -110,7 +113,7 @@ static void page_add_file_rmap(struct kernel *k, struct page *page)
 		__mod_node_page_state(page_pgdat(k, page), NR_FILE_MAPPED, 1);
 }
 
-static void page_remove_rmap(struct kernel *k, struct page *page)
+void page_remove_rmap(struct kernel *k, struct page *page)
 {
 	BUG_ON(page->_mapcount < 0);
 	if (--page->_mapcount >= 0)
@@ -125,7 +128,7 @@ static void page_remove_rmap(struct kernel *k, struct page *page)
 
 /* Marks a file page dirty (Linux's folio_mark_dirty with its accounting; shmem pages have
  * no writeback and are not counted as dirty). */
-static void set_page_dirty(struct kernel *k, struct page *page)
+void set_page_dirty(struct kernel *k, struct page *page)
 {
 	if (PageFlag(page, PG_dirty))
 		return;
@@ -137,11 +140,10 @@ static void set_page_dirty(struct kernel *k, struct page *page)
 	__mod_zone_page_state(page_zone(k, page), NR_ZONE_WRITE_PENDING, 1);
 }
 
-/* Drops a mapping's page reference; the last one frees the page. */
+/* Drops a mapping's page reference; the last one frees the page (and takes it off its LRU
+ * list). */
 static void put_user_page(struct kernel *k, struct page *page)
 {
-	if (page_count(page) == 1)
-		ClearPageFlag(page, PG_swapbacked);
 	__free_page(k, page);
 }
 
@@ -207,6 +209,11 @@ static void zap_one(struct kernel *k, struct vm_area_struct *vma, unsigned long 
 {
 	pte_t pte = *ptep;
 	pte_clear(ptep);
+	if (is_swap_pte(pte)) {
+		add_mm_counter(vma->vm_mm, MM_SWAPENTS, -1);
+		free_swap_and_cache(k, pte_to_swp_entry(pte));
+		return;
+	}
 	struct page *page = pte_mapped(pte) ? vm_normal_page(k, pte) : NULL;
 	if (!page)
 		return;
@@ -320,6 +327,7 @@ static vm_fault_t do_anonymous_page(struct kernel *k, struct vm_fault *vmf)
 	if (!page)
 		return VM_FAULT_OOM;
 	page_add_new_anon_rmap(k, page, vma, vmf->address);
+	lru_cache_add_vma(k, page, vma);
 	add_mm_counter(vma->vm_mm, MM_ANONPAGES, 1);
 	set_pte(vmf->pte, mk_fault_pte(k, vma, page, true));
 	return 0;
@@ -391,11 +399,16 @@ static vm_fault_t do_cow_fault(struct kernel *k, struct vm_fault *vmf)
 	struct page *src = filemap_get_page(k, vma->vm_file, vmf->pgoff, vma, &major);
 	if (!src)
 		return VM_FAULT_OOM;
+	/* Reclaim inside the allocation must not drop the page we copy from. */
+	bool locked = trylock_page(src);
 	struct page *page = alloc_page(k, GFP_HIGHUSER_MOVABLE);
+	if (locked)
+		unlock_page(src);
 	if (!page)
 		return VM_FAULT_OOM;
 	memcpy(page_address(k, page), page_address(k, src), PAGE_SIZE);
 	page_add_new_anon_rmap(k, page, vma, vmf->address);
+	lru_cache_add_vma(k, page, vma);
 	add_mm_counter(vma->vm_mm, MM_ANONPAGES, 1);
 	set_pte(vmf->pte, mk_fault_pte(k, vma, page, true));
 	return major ? VM_FAULT_MAJOR : 0;
@@ -430,12 +443,21 @@ static vm_fault_t wp_page_copy(struct kernel *k, struct vm_fault *vmf, struct pa
 	if (anon_vma_prepare(k, vma) < 0)
 		return VM_FAULT_OOM;
 	gfp_t gfp = GFP_HIGHUSER_MOVABLE | (old ? 0 : __GFP_ZERO);
+	bool locked = old && trylock_page(old);
 	struct page *page = alloc_page(k, gfp);
+	if (locked)
+		unlock_page(old);
 	if (!page)
 		return VM_FAULT_OOM;
+	if (pte_val(*vmf->pte) != pte_val(vmf->orig_pte)) {
+		/* Reclaim inside the allocation unmapped the page: retry the access. */
+		__free_page(k, page);
+		return 0;
+	}
 	if (old)
 		memcpy(page_address(k, page), page_address(k, old), PAGE_SIZE);
 	page_add_new_anon_rmap(k, page, vma, vmf->address);
+	lru_cache_add_vma(k, page, vma);
 	add_mm_counter(vma->vm_mm, MM_ANONPAGES, 1);
 	set_pte_flush(k, vmf, mk_fault_pte(k, vma, page, true));
 	if (old) {
@@ -459,6 +481,8 @@ static vm_fault_t do_wp_page(struct kernel *k, struct vm_fault *vmf)
 		set_pte_flush(k, vmf, __pte(pte_val(vmf->orig_pte) | mkwrite));
 		return 0;
 	}
+	if (page && PageAnon(page) && PageSwapCache(page) && page_mapcount(page) == 1)
+		try_to_free_swap(k, page); /* the copy in swap is about to be stale */
 	if (page && PageAnon(page) && page_mapcount(page) == 1 && page_count(page) == 1) {
 		/* wp_page_reuse: nobody else sees this page, no copy needed. */
 		count_vm_event(k, PGREUSE);
@@ -466,6 +490,46 @@ static vm_fault_t do_wp_page(struct kernel *k, struct vm_fault *vmf)
 		return 0;
 	}
 	return wp_page_copy(k, vmf, page);
+}
+
+/*
+ * The pte holds a swap entry (Linux's do_swap_page): the page comes from the swap cache,
+ * or is read from the swap area with readahead (a major fault). It becomes the VMA's
+ * anonymous page again; when no other pte holds the slot, the slot is freed and the page
+ * leaves the swap cache, so its only copy is in RAM (reclaim will write it again).
+ */
+static vm_fault_t do_swap_page(struct kernel *k, struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	swp_entry_t entry = pte_to_swp_entry(vmf->orig_pte);
+	vm_fault_t ret = 0;
+	if (!swp_swap_info(k, entry) || swap_count(k, entry) == 0)
+		return VM_FAULT_SIGBUS; /* Linux: "Bad swap entry" */
+	if (anon_vma_prepare(k, vma) < 0)
+		return VM_FAULT_OOM;
+	struct page *page = lookup_swap_cache(k, entry);
+	if (page && PageFlag(page, PG_reclaim)) {
+		ClearPageFlag(page, PG_reclaim); /* PG_readahead: readahead guessed right */
+		count_vm_event(k, SWAP_RA_HIT);
+	}
+	if (!page) {
+		page = swapin_readahead(k, entry);
+		if (!page)
+			return VM_FAULT_OOM;
+		ret = VM_FAULT_MAJOR;
+		count_vm_event(k, PGMAJFAULT);
+	}
+	if (pte_val(*vmf->pte) != pte_val(vmf->orig_pte))
+		return ret; /* changed under us: retry the access */
+	get_page(page);
+	page_add_new_anon_rmap(k, page, vma, vmf->address);
+	add_mm_counter(vma->vm_mm, MM_ANONPAGES, 1);
+	add_mm_counter(vma->vm_mm, MM_SWAPENTS, -1);
+	bool write = vmf->flags & FAULT_FLAG_WRITE;
+	set_pte(vmf->pte, mk_fault_pte(k, vma, page, write));
+	swap_free(k, entry);
+	try_to_free_swap(k, page);
+	return ret;
 }
 
 /* A kernel-installed mapping: its own page at this offset (Linux's special_mapping_fault). */
@@ -486,6 +550,8 @@ static vm_fault_t handle_pte_fault(struct kernel *k, struct vm_fault *vmf)
 		return do_special_fault(k, vmf);
 	if (pte_none(vmf->orig_pte))
 		return vma_is_anonymous(vmf->vma) ? do_anonymous_page(k, vmf) : do_fault(k, vmf);
+	if (is_swap_pte(vmf->orig_pte))
+		return do_swap_page(k, vmf);
 	if (!(pte_val(vmf->orig_pte) & _PAGE_PRESENT))
 		return 0; /* PROT_NONE pte of an accessible VMA: nothing to do (no NUMA hinting) */
 	if ((vmf->flags & FAULT_FLAG_WRITE) && !pte_write(vmf->orig_pte))

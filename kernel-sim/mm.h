@@ -282,6 +282,7 @@ struct address_space {
 	struct page **i_pages;          /* nr_slots slots, kmalloc'd; NULL when nr_slots is 0 */
 	unsigned long nr_slots;         /* pages the file spans */
 	unsigned long nrpages;          /* slots holding a page */
+	struct list_head i_mmap;        /* VMAs mapping the file, through vma->shared (rmap) */
 };
 
 /* Where an inode's bytes come from when a page is not cached (its "disk"). */
@@ -359,6 +360,7 @@ struct vma_rb_node {
 /* Reverse-map anchor of a VMA's anonymous pages (Linux's anon_vma, minimal: no chains, one
  * per VMA family that split or merged from one VMA). */
 struct anon_vma {
+	struct mm_struct *mm;           /* the address space of every VMA pointing at it */
 	int refcount;                   /* VMAs pointing at it */
 	unsigned long nr_pages;         /* anonymous pages whose mapping is this */
 };
@@ -385,6 +387,8 @@ struct vm_area_struct {
 	struct file *vm_file;           /* mapped file (one reference), or NULL */
 	struct anon_vma *anon_vma;      /* anon pages' rmap anchor, made at the first one */
 	const struct vm_special_mapping *vm_special; /* a kernel-installed mapping, or NULL */
+	struct list_head shared;        /* on vm_file's i_mmap list while linked (next NULL:
+					 * on none) */
 };
 
 struct mm_struct {
@@ -629,6 +633,8 @@ void flush_tlb_mm_range(struct kernel *k, struct mm_struct *mm, unsigned long st
 
 void proc_pid_maps_show(struct seq_file *m, struct kernel *k, struct mm_struct *mm);
 void proc_pid_smaps_show(struct seq_file *m, struct kernel *k, struct mm_struct *mm);
+/* Bytes of page tables under mm's pgd (VmPTE), the pgd itself not counted. */
+unsigned long mm_pgtables_bytes(struct kernel *k, const struct mm_struct *mm);
 /* The memory lines of /proc/PID/status (VmPeak .. VmSwap). */
 void proc_pid_status_mem_show(struct seq_file *m, struct kernel *k, struct mm_struct *mm);
 void proc_pid_statm_show(struct seq_file *m, struct kernel *k, struct mm_struct *mm);
@@ -691,6 +697,12 @@ unsigned long move_page_tables(struct kernel *k, struct vm_area_struct *vma,
  * NULL when out of memory or past the end of the file. */
 struct page *filemap_get_page(struct kernel *k, struct file *file, unsigned long index,
 			      struct vm_area_struct *vma, bool *major);
+/* Takes an unmapped, clean page out of its file's page cache and frees it (reclaim). */
+void filemap_remove_page(struct kernel *k, struct page *page);
+/* Drops a mapping of page from the rmap counts (the pte is already gone). */
+void page_remove_rmap(struct kernel *k, struct page *page);
+/* Marks a page dirty with Linux's accounting (file pages count in NR_FILE_DIRTY). */
+void set_page_dirty(struct kernel *k, struct page *page);
 /* The cached page at index, or NULL (no read). */
 struct page *find_get_page(struct file *file, unsigned long index);
 /* Reads in [index, index + nr) that is not cached yet (madvise WILLNEED, read-ahead). */

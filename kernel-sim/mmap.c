@@ -19,6 +19,7 @@
 #include "kernel-sim/kernel.h"
 #include "kernel-sim/mm.h"
 #include "kernel-sim/slab.h"
+#include "kernel-sim/swap.h"
 
 #define SIZE_128M (128UL << 20)
 #define STACK_GUARD_GAP_PAGES 256UL
@@ -64,6 +65,11 @@ int vm_init(struct kernel *k)
 	vs->ra_pages = 32;
 	vs->next_pid = 1;
 	vs->next_ino = 1;
+	lru_init(k);
+	if (swap_init(k) < 0) {
+		vm_shutdown(k);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -72,6 +78,7 @@ void vm_shutdown(struct kernel *k)
 	struct vm_state *vs = k->vm;
 	if (!vs)
 		return;
+	swap_shutdown(k);
 	if (vs->zero_page) {
 		__ClearPageReserved(vs->zero_page);
 		__free_page(k, vs->zero_page);

@@ -9,6 +9,7 @@
 #ifndef KSIM_MMZONE_H
 #define KSIM_MMZONE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "kernel-sim/boot.h"
@@ -62,6 +63,28 @@ struct per_cpu_pages {
 
 struct pglist_data;
 
+/* The LRU lists, in the order of the NR_*_ANON/FILE counters (Linux's enum lru_list): a
+ * list's node counter is NR_INACTIVE_ANON + lru, its zone counter NR_ZONE_INACTIVE_ANON +
+ * lru. */
+enum lru_list {
+	LRU_INACTIVE_ANON,
+	LRU_ACTIVE_ANON,
+	LRU_INACTIVE_FILE,
+	LRU_ACTIVE_FILE,
+	LRU_UNEVICTABLE,
+	NR_LRU_LISTS,
+};
+#define LRU_BASE_FILE LRU_INACTIVE_FILE
+#define LRU_ACTIVE 1
+
+/* A node's LRU lists (Linux's lruvec without memory cgroups): every page that user space
+ * maps or the page cache holds sits on exactly one, newest at the head. */
+struct lruvec {
+	struct list_head lists[NR_LRU_LISTS];      /* pages, linked through page->lru */
+	unsigned long anon_cost;                   /* pages of anon reclaimed/refaulted lately */
+	unsigned long file_cost;                   /* the same for file pages */
+};
+
 struct zone {
 	unsigned long _watermark[NR_WMARK];        /* free pages: min, low, high, promo */
 	unsigned long watermark_boost;             /* extra pages added to the marks, 0 here */
@@ -108,6 +131,11 @@ typedef struct pglist_data {
 	unsigned long node_spanned_pages;          /* pfns spanned, holes included */
 	unsigned long totalreserve_pages;          /* pages no user allocation may take */
 	long vm_stat[NR_VM_NODE_STAT_ITEMS];       /* node counters */
+	struct lruvec __lruvec;                    /* the node's LRU lists (kernel-sim/swap.h) */
+	bool kswapd_pending;                       /* woken: kswapd runs at the next safe point */
+	int kswapd_order;                          /* largest order a waker wanted */
+	enum zone_type kswapd_highest_zoneidx;     /* highest zone a waker could use */
+	int kswapd_failures;                       /* balance_pgdat runs that reclaimed nothing */
 } pg_data_t;
 
 static inline int zone_idx(const struct zone *zone)

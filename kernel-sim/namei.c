@@ -342,3 +342,103 @@ long sys_symlinkat(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 {
 	return do_symlinkat(k, a[0], (int)a[1], a[2]);
 }
+
+/* link(old, new) / linkat(olddfd, old, newdfd, new, flags): a hard link on the host. */
+static long do_linkat(struct kernel *k, int olddfd, uint64_t oldpath, int newdfd, uint64_t newpath,
+		      unsigned int flags)
+{
+	char name[G_PATH_MAX];
+	if (flags & ~(unsigned)(G_AT_SYMLINK_FOLLOW | G_AT_EMPTY_PATH))
+		return -EINVAL;
+	struct nameidata *from = malloc(2 * sizeof(*from));
+	if (!from)
+		return -ENOMEM;
+	struct nameidata *to = from + 1;
+	long err = getname(k, oldpath, name, false);
+	if (!err)
+		err = path_lookup(k, olddfd, name, flags & G_AT_SYMLINK_FOLLOW ? LOOKUP_FOLLOW : 0,
+				  from);
+	if (!err && from->proc)
+		err = -EXDEV;
+	if (!err)
+		err = lookup_for_change(k, newdfd, newpath, to);
+	if (!err)
+		err = host_result(link(from->host, to->host));
+	free(from);
+	return err;
+}
+
+long sys_link(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
+{
+	return do_linkat(k, G_AT_FDCWD, a[0], G_AT_FDCWD, a[1], 0);
+}
+
+long sys_linkat(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
+{
+	return do_linkat(k, (int)a[0], a[1], (int)a[2], a[3], (unsigned)a[4]);
+}
+
+/* chown family: passed to the host, which decides (an unprivileged host process may only
+ * "change" to its own ids). -1 leaves an id unchanged, as on Linux. */
+static long do_fchownat(struct kernel *k, int dirfd, uint64_t upath, uint32_t uid, uint32_t gid,
+			unsigned int flags)
+{
+	char name[G_PATH_MAX];
+	struct nameidata nd;
+	if (flags & ~(unsigned)(G_AT_SYMLINK_NOFOLLOW | G_AT_EMPTY_PATH))
+		return -EINVAL;
+	int err = getname(k, upath, name, flags & G_AT_EMPTY_PATH);
+	if (err)
+		return err;
+	if (!name[0]) {
+		int hfd = fd_host(k, dirfd, -EPERM);
+		return hfd < 0 ? hfd : host_result(fchown(hfd, uid, gid));
+	}
+	err = path_lookup(k, dirfd, name, flags & G_AT_SYMLINK_NOFOLLOW ? 0 : LOOKUP_FOLLOW, &nd);
+	if (err)
+		return err;
+	if (nd.proc)
+		return -EPERM;
+	return host_result(flags & G_AT_SYMLINK_NOFOLLOW ? lchown(nd.host, uid, gid)
+							 : chown(nd.host, uid, gid));
+}
+
+long sys_chown(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
+{
+	return do_fchownat(k, G_AT_FDCWD, a[0], (uint32_t)a[1], (uint32_t)a[2], 0);
+}
+
+long sys_lchown(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
+{
+	return do_fchownat(k, G_AT_FDCWD, a[0], (uint32_t)a[1], (uint32_t)a[2],
+			   G_AT_SYMLINK_NOFOLLOW);
+}
+
+long sys_fchownat(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
+{
+	return do_fchownat(k, (int)a[0], a[1], (uint32_t)a[2], (uint32_t)a[3], (unsigned)a[4]);
+}
+
+long sys_fchown(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
+{
+	int hfd = fd_host(k, (int)a[0], -EPERM);
+	return hfd < 0 ? hfd : host_result(fchown(hfd, (uint32_t)a[1], (uint32_t)a[2]));
+}
+
+/* truncate(path, length) */
+long sys_truncate(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
+{
+	char name[G_PATH_MAX];
+	struct nameidata nd;
+	int64_t len = in_compat_syscall(k) ? (int32_t)a[1] : (int64_t)a[1];
+	int err = getname(k, a[0], name, false);
+	if (!err)
+		err = path_lookup(k, G_AT_FDCWD, name, LOOKUP_FOLLOW, &nd);
+	if (err)
+		return err;
+	if (nd.proc)
+		return -EACCES;
+	if (len < 0)
+		return -EINVAL;
+	return host_result(truncate(nd.host, len));
+}

@@ -21,6 +21,7 @@
 #include "kernel-sim/page_alloc.h"
 #include "kernel-sim/sched.h"
 #include "kernel-sim/trace_kmem.h"
+#include "kernel-sim/swap.h"
 
 const char *const migratetype_names[MIGRATE_TYPES] = {
 	"Unmovable", "Movable", "Reclaimable", "HighAtomic", "Isolate",
@@ -491,15 +492,46 @@ static unsigned gfp_to_alloc_flags(gfp_t gfp)
 	return flags;
 }
 
-/* The slow path: below the low watermark. Reclaim and kswapd will join here; for now the
- * allocation may go down to the min watermark (half of it for __GFP_HIGH). */
+static void wake_all_kswapds(struct kernel *k, unsigned order, const struct alloc_context *ac)
+{
+	for (struct zoneref *z = ac->zonelist->_zonerefs; z->zone; z++)
+		if (z->zone_idx <= ac->highest_zoneidx)
+			wakeup_kswapd(k, z->zone, order, ac->highest_zoneidx);
+}
+
+#define MAX_RECLAIM_RETRIES 16
+
+/*
+ * The slow path: below the low watermark. kswapd is woken (it runs at the next safe
+ * point) and the allocation may go down to the min watermark (half of it for __GFP_HIGH).
+ * Below that, an allocation that may reclaim does so itself (direct reclaim), retrying
+ * while reclaim makes progress; when it makes none, the OOM killer picks a victim.
+ */
 static struct page *__alloc_pages_slowpath(struct kernel *k, gfp_t gfp, unsigned order,
 					   const struct alloc_context *ac)
 {
-	struct page *page = get_page_from_freelist(k, gfp, order, gfp_to_alloc_flags(gfp), ac);
-	if (!page)
-		k->alloc_failures++;
-	return page;
+	unsigned alloc_flags = gfp_to_alloc_flags(gfp);
+	if (alloc_flags & ALLOC_KSWAPD)
+		wake_all_kswapds(k, order, ac);
+	struct page *page = get_page_from_freelist(k, gfp, order, alloc_flags, ac);
+	if (page)
+		return page;
+	if (!(gfp & __GFP_DIRECT_RECLAIM) || !k->swap || k->swap->in_reclaim)
+		goto fail;
+	for (int tries = 0; tries < MAX_RECLAIM_RETRIES; tries++) {
+		unsigned long progress = try_to_free_pages(k, gfp, order, ac->highest_zoneidx);
+		drain_all_pages(k);
+		page = get_page_from_freelist(k, gfp, order, alloc_flags, ac);
+		if (page)
+			return page;
+		if (!progress)
+			break;
+	}
+	if (!(gfp & __GFP_NORETRY) && order <= PAGE_ALLOC_COSTLY_ORDER)
+		out_of_memory(k, gfp, order);
+fail:
+	k->alloc_failures++;
+	return NULL;
 }
 
 static bool prepare_alloc_pages(struct kernel *k, gfp_t gfp, int preferred_nid,
@@ -621,6 +653,9 @@ static void free_the_page(struct kernel *k, struct page *page, unsigned order)
 void __free_pages(struct kernel *k, struct page *page, unsigned order)
 {
 	if (put_page_testzero(page)) {
+		/* A user or cache page's last reference: off its LRU list first (__folio_put). */
+		if (PageLru(page) || PageFlag(page, PG_mlocked) || PageFlag(page, PG_swapbacked))
+			__page_cache_release(k, page);
 		free_the_page(k, page, order);
 		return;
 	}

@@ -8,11 +8,11 @@
  *   /proc/self -> PID
  *   /proc/meminfo buddyinfo zoneinfo vmstat slabinfo pagetypeinfo vmallocinfo version uptime
  *
- * Opening a file prints its whole text with kernel-sim's show functions into a snapshot
- * (Linux's seq_file reads restart the show at each read; a snapshot at open time gives
- * the same bytes for a program that opens, reads to the end and closes), which read(),
- * pread() and lseek() then serve. Other /proc paths, other PIDs and directory listings do
- * not exist here (-ENOENT).
+ * A read at offset 0 (the first read, or one after lseek to 0 or a pread at 0) prints the
+ * whole text with kernel-sim's show functions into a snapshot, which later reads, pread()
+ * and lseek() serve: as with Linux's seq_file, a file opened early shows the state when it
+ * is read, and a program reading it to the end in pieces sees one consistent text. Other /proc
+ * paths, other PIDs and directory listings do not exist here (-ENOENT).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -29,6 +29,7 @@
 #include "kernel-sim/seq_file.h"
 #include "kernel-sim/signal.h"
 #include "kernel-sim/slab.h"
+#include "kernel-sim/swap.h"
 #include "kernel-sim/syscalls.h"
 #include "kernel-sim/uaccess.h"
 #include "kernel-sim/vmalloc.h"
@@ -205,6 +206,12 @@ GLOBAL_SHOW(slabinfo)
 GLOBAL_SHOW(pagetypeinfo)
 GLOBAL_SHOW(vmallocinfo)
 
+static void show_swaps(struct seq_file *m, struct kernel *k, struct task_struct *t)
+{
+	(void)t;
+	proc_swaps_show(m, k);
+}
+
 struct proc_entry {
 	const char *name;
 	proc_show_fn show;
@@ -222,7 +229,7 @@ static const struct proc_entry root_entries[] = {
     {"zoneinfo", show_zoneinfo, 0444},	     {"vmstat", show_vmstat, 0444},
     {"slabinfo", show_slabinfo, 0400},	     {"pagetypeinfo", show_pagetypeinfo, 0400},
     {"vmallocinfo", show_vmallocinfo, 0400}, {"version", show_version, 0444},
-    {"uptime", show_uptime, 0444},
+    {"uptime", show_uptime, 0444},	     {"swaps", show_swaps, 0444},
 };
 
 static const struct proc_entry *find_entry(const struct proc_entry *t, size_t n, const char *name)
@@ -391,7 +398,6 @@ int proc_open(struct kernel *k, const struct nameidata *nd, unsigned int flags,
 	      struct open_file **ofp)
 {
 	struct proc_path pp = parse_proc_path(k, nd->guest);
-	struct seq_file m;
 	if (pp.kind == PK_EXE)
 		return proc_open_exe(k, flags, ofp);
 	if (pp.kind == PK_FD_LINK || pp.kind == PK_SELF) /* no reopening through the link */
@@ -403,10 +409,18 @@ int proc_open(struct kernel *k, const struct nameidata *nd, unsigned int flags,
 	struct open_file *of = open_file_alloc(k, OFT_PROC, flags, nd->guest);
 	if (!of)
 		return -ENOMEM;
-	seq_init(&m);
-	pp.entry->show(&m, k, k->current);
-	of->text = m.buf; /* the snapshot keeps the seq_file's buffer */
-	of->text_len = m.count;
+	of->proc = pp.entry; /* printed at the first read */
 	*ofp = of;
 	return 0;
+}
+
+void proc_fill(struct kernel *k, struct open_file *of)
+{
+	struct seq_file m;
+	seq_init(&m);
+	of->proc->show(&m, k, k->current);
+	free(of->text);
+	of->text = m.buf; /* the snapshot keeps the seq_file's buffer */
+	of->text_len = m.count;
+	of->text_valid = true;
 }

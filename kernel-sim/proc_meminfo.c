@@ -5,6 +5,8 @@
  */
 #include "kernel-sim/page_alloc.h"
 #include "kernel-sim/proc.h"
+#include "kernel-sim/swap.h"
+#include "kernel-sim/zswap.h"
 
 static void show_val_kb(struct seq_file *m, const char *name, unsigned long pages)
 {
@@ -73,10 +75,10 @@ void meminfo_show(struct seq_file *m, struct kernel *k)
 	show_val_kb(m, "Mlocked:        ", (unsigned long)global_zone_page_state(k, NR_MLOCK));
 	if (k->params.arch == KARCH_I386)
 		highmem_show(m, k);
-	show_val_kb(m, "SwapTotal:      ", 0);
-	show_val_kb(m, "SwapFree:       ", 0);
-	show_val_kb(m, "Zswap:          ", 0);
-	show_val_kb(m, "Zswapped:       ", 0);
+	show_val_kb(m, "SwapTotal:      ", total_swap_pages(k));
+	show_val_kb(m, "SwapFree:       ", nr_free_swap_pages(k));
+	show_val_kb(m, "Zswap:          ", zswap_get_stats(k).pool_pages);
+	show_val_kb(m, "Zswapped:       ", zswap_get_stats(k).stored_pages);
 	show_val_kb(m, "Dirty:          ", node_pages(k, NR_FILE_DIRTY));
 	show_val_kb(m, "Writeback:      ", node_pages(k, NR_WRITEBACK));
 	show_val_kb(m, "AnonPages:      ", node_pages(k, NR_ANON_MAPPED));

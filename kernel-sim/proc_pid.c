@@ -215,7 +215,7 @@ static unsigned long count_tables(struct kernel *k, const uint64_t *table, int l
 	return n;
 }
 
-static unsigned long mm_pgtables_bytes(struct kernel *k, const struct mm_struct *mm)
+unsigned long mm_pgtables_bytes(struct kernel *k, const struct mm_struct *mm)
 {
 	int levels = pgtable_layout(k)->levels;
 	return count_tables(k, (const uint64_t *)mm->pgd, 0, levels, kernel_pgd_boundary(k)) *

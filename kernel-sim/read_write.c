@@ -47,7 +47,7 @@ static ssize_t host_read(struct kernel *k, struct open_file *of, void *buf, size
 static long host_read_to_user(struct kernel *k, struct open_file *of, uint64_t ubuf, size_t count,
 			      int64_t pos)
 {
-	uint8_t *bounce = malloc(RW_CHUNK);
+	uint8_t *bounce = malloc(count < RW_CHUNK ? count : RW_CHUNK);
 	size_t total = 0;
 	long ret = 0;
 	if (!bounce)
@@ -90,7 +90,7 @@ static ssize_t host_write(struct kernel *k, struct open_file *of, const void *bu
 static long host_write_from_user(struct kernel *k, struct open_file *of, uint64_t ubuf,
 				 size_t count, int64_t pos)
 {
-	uint8_t *bounce = malloc(RW_CHUNK);
+	uint8_t *bounce = malloc(count < RW_CHUNK ? count : RW_CHUNK);
 	size_t total = 0;
 	long ret = 0;
 	if (!bounce)
@@ -124,6 +124,8 @@ static long proc_read_to_user(struct kernel *k, struct open_file *of, uint64_t u
 			      int64_t pos)
 {
 	uint64_t at = pos >= 0 ? (uint64_t)pos : of->f_pos;
+	if (at == 0 || !of->text_valid)
+		proc_fill(k, of);
 	if (at >= of->text_len)
 		return 0;
 	size_t n = of->text_len - at < count ? of->text_len - (size_t)at : count;
@@ -298,8 +300,10 @@ long sys_pwritev(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 #define G_SEEK_DATA 3
 #define G_SEEK_HOLE 4
 
-static int64_t proc_llseek(struct open_file *of, int64_t off, unsigned int whence)
+static int64_t proc_llseek(struct kernel *k, struct open_file *of, int64_t off, unsigned int whence)
 {
+	if (whence == G_SEEK_END && !of->text_valid)
+		proc_fill(k, of);
 	int64_t base = whence == G_SEEK_SET   ? 0
 		       : whence == G_SEEK_CUR ? (int64_t)of->f_pos
 					      : (int64_t)of->text_len;
@@ -319,7 +323,10 @@ int64_t vfs_llseek(struct kernel *k, struct open_file *of, int64_t off, unsigned
 	if (of->type == OFT_PIPE || of->is_tty)
 		return -ESPIPE;
 	if (of->type == OFT_PROC)
-		return proc_llseek(of, off, whence);
+		return proc_llseek(k, of, off, whence);
+	/* i386 callers hold entry indexes as directory positions (kernel-sim/readdir.c). */
+	if (of->is_dir && in_compat_syscall(k) && whence == G_SEEK_SET)
+		return off < 0 ? -EINVAL : dir_seek_index(of, (uint64_t)off);
 	off_t r = lseek(of->host_fd, off, host_whence[whence]);
 	return r < 0 ? -errno : r;
 }

@@ -78,6 +78,7 @@ struct task_struct {
 	uint64_t rseq;             /* registered struct rseq, 0: none */
 	uint32_t rseq_len;
 	uint32_t rseq_sig;
+	uint32_t personality;      /* personality(2): PER_LINUX (0) or PER_LINUX32 plus flags */
 	uint64_t saved_auxv[AT_VECTOR_WORDS]; /* auxv pairs as exec wrote them (/proc/PID/auxv) */
 };
 

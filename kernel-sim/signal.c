@@ -13,6 +13,7 @@
 #include "kernel-sim/sched.h"
 #include "kernel-sim/slab.h"
 #include "kernel-sim/strace.h"
+#include "kernel-sim/swap.h"
 #include "kernel-sim/syscall.h"
 #include "kernel-sim/syscalls.h"
 #include "kernel-sim/uaccess.h"
@@ -84,8 +85,12 @@ void force_sig_fault(struct kernel *k, int sig, int code, uint64_t addr)
 {
 	struct task_struct *t = k->current;
 	struct kernel_siginfo info = {.signo = sig, .code = code, .addr = addr};
-	if (!t || !t->signal)
+	if (!t)
 		return;
+	if (task_ensure_files(k, t) < 0) { /* no memory for signal state: the task dies */
+		do_group_exit(k, SIGKILL, false);
+		return;
+	}
 	struct signal_state *s = t->signal;
 	struct k_sigaction *ka = &s->action[sig - 1];
 	if ((s->blocked & ksigmask(sig)) || ka->handler == KSIG_IGN) {
@@ -370,6 +375,8 @@ static void sig_fatal(struct kernel *k, int sig)
 void exit_to_user_mode(struct kernel *k, struct pt_regs *regs)
 {
 	struct task_struct *t = k->current;
+	/* A safe point: no kernel path holds a page halfway, so kswapd gets to run. */
+	kswapd_run_pending(k);
 	if (!t || !t->signal)
 		return;
 	/* One signal per round, as Linux returns to the loop after each handle_signal; a

@@ -20,12 +20,17 @@
 #define UTS_VERSION "#1 SMP PREEMPT_DYNAMIC mmemu"
 #define OVERFLOW_ID 65534 /* what 16-bit id calls report for ids above 65535 */
 
+#define PER_MASK 0xff       /* the persona; the bits above are flags (ADDR_NO_RANDOMIZE...) */
+#define PER_LINUX32 0x0008  /* what setarch i386/linux32 selects: uname says i686 */
+
+/* The machine is x86_64 for i386 programs too, as Linux's override_architecture() says:
+ * only the PER_LINUX32 persona (setarch i686) reports i686. */
 long sys_uname(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 {
 	char u[6][UTS_LEN];
+	bool linux32 = (k->current->personality & PER_MASK) == PER_LINUX32;
 	const char *const fields[6] = {
-	    "Linux", "mmemu", UTS_RELEASE, UTS_VERSION, in_compat_syscall(k) ? "i686" : "x86_64",
-	    "(none)"};
+	    "Linux", "mmemu", UTS_RELEASE, UTS_VERSION, linux32 ? "i686" : "x86_64", "(none)"};
 	memset(u, 0, sizeof(u));
 	for (int i = 0; i < 6; i++)
 		strncpy(u[i], fields[i], UTS_LEN - 1);
@@ -420,9 +425,13 @@ long sys_prctl(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 	return -EINVAL;
 }
 
+/* Returns the old persona; 0xffffffff only asks (Linux's ksys_personality). */
 long sys_personality(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 {
-	return 0; /* PER_LINUX, whatever was asked */
+	uint32_t old = k->current->personality;
+	if ((uint32_t)a[0] != 0xffffffffu)
+		k->current->personality = (uint32_t)a[0];
+	return old;
 }
 
 /* ---- thread bookkeeping ---- */

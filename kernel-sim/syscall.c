@@ -55,7 +55,9 @@ long invoke_syscall(struct kernel *k, struct pt_regs *regs, const syscall_fn *ta
 		    unsigned long nr_entries, unsigned long nr, const uint64_t args[6], bool abi32)
 {
 	long ret;
-	if (nr < nr_entries && table[nr]) {
+	if (task_ensure_files(k, k->current) < 0) {
+		ret = -ENOMEM;
+	} else if (nr < nr_entries && table[nr]) {
 		ret = table[nr](k, regs, args);
 	} else {
 		report_unknown(k, abi32, nr);

@@ -89,6 +89,9 @@ int task_setup_files(struct kernel *k, struct task_struct *t, const char *root);
 /* The same with fds 0-2 dup'd from the host descriptors stdio[0..2] (-1: closed). */
 int task_setup_files_stdio(struct kernel *k, struct task_struct *t, const char *root,
 			   const int stdio[3]);
+/* task_setup_files(k, t, k->root) for a task that has not had it yet (the trap entries
+ * call this, so a task made without it still gets fds 0-2 and signals). 0 or -ENOMEM. */
+int task_ensure_files(struct kernel *k, struct task_struct *t);
 /* Frees what task_setup_files made (called by release_task). */
 void exit_task_files(struct kernel *k, struct task_struct *t);
 /* A task running mm without an executable (tests, hand-built address spaces): pid from

@@ -159,6 +159,18 @@ static const syscall_fn ia32_sys_call_table[NR_SYSCALLS_32] = {
 	[__NR_ia32_clock_nanosleep_time64] = sys_clock_nanosleep_time64,
 	[__NR_ia32_futex_time64] = sys_futex_time64,
 	[__NR_ia32_faccessat2] = sys_faccessat2,
+	[__NR_ia32_poll] = sys_poll,
+	[__NR_ia32_link] = sys_link,
+	[__NR_ia32_lchown32] = sys_lchown,
+	[__NR_ia32_fchown32] = sys_fchown,
+	[__NR_ia32_chown32] = sys_chown,
+	[__NR_ia32_truncate] = sys_truncate,
+	[__NR_ia32_fchownat] = sys_fchownat,
+	[__NR_ia32_linkat] = sys_linkat,
+	[__NR_ia32_ppoll] = sys_ppoll,
+	[__NR_ia32_ppoll_time64] = sys_ppoll_time64,
+	[__NR_ia32_utimensat] = sys_utimensat,
+	[__NR_ia32_utimensat_time64] = sys_utimensat_time64,
 };
 /* clang-format on */
 

@@ -131,6 +131,16 @@ static const syscall_fn sys_call_table[NR_SYSCALLS_64] = {
 	[__NR_statx] = sys_statx,
 	[__NR_rseq] = sys_rseq,
 	[__NR_faccessat2] = sys_faccessat2,
+	[__NR_poll] = sys_poll,
+	[__NR_link] = sys_link,
+	[__NR_chown] = sys_chown,
+	[__NR_fchown] = sys_fchown,
+	[__NR_lchown] = sys_lchown,
+	[__NR_truncate] = sys_truncate,
+	[__NR_fchownat] = sys_fchownat,
+	[__NR_linkat] = sys_linkat,
+	[__NR_ppoll] = sys_ppoll,
+	[__NR_utimensat] = sys_utimensat,
 };
 /* clang-format on */
 

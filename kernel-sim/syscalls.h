@@ -68,6 +68,13 @@ long sys_futex(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
 long sys_futex_time64(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
 
 /* namei.c */
+long sys_link(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
+long sys_linkat(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
+long sys_chown(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
+long sys_lchown(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
+long sys_fchownat(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
+long sys_fchown(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
+long sys_truncate(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
 long sys_unlink(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
 long sys_unlinkat(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
 long sys_rmdir(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
@@ -216,5 +223,14 @@ long sys_times(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
 long sys_arch_prctl(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
 long sys_set_thread_area(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
 long sys_get_thread_area(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
+
+/* select.c */
+long sys_poll(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
+long sys_ppoll(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
+long sys_ppoll_time64(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
+
+/* utimes.c */
+long sys_utimensat(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
+long sys_utimensat_time64(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
 
 #endif /* KSIM_SYSCALLS_H */

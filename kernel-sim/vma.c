@@ -13,6 +13,7 @@
 #include "kernel-sim/kernel.h"
 #include "kernel-sim/mm.h"
 #include "kernel-sim/slab.h"
+#include "kernel-sim/swap.h"
 
 /* ---- protection_map (arch/x86/mm/pgprot.c) ---- */
 
@@ -278,10 +279,12 @@ void vma_link(struct mm_struct *mm, struct vm_area_struct *vma)
 	vma->vm_rb = (struct vma_rb_node){NULL, NULL, 1};
 	mm->mm_rb = rb_insert(mm->mm_rb, vma);
 	mm->map_count++;
+	i_mmap_insert(vma);
 }
 
 void vma_unlink(struct mm_struct *mm, struct vm_area_struct *vma)
 {
+	i_mmap_remove(vma);
 	mm->mm_rb = rb_erase(mm->mm_rb, vma);
 	if (vma->vm_prev)
 		vma->vm_prev->vm_next = vma->vm_next;

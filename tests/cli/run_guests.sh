@@ -35,10 +35,17 @@ for flavour in "" -musl -i386; do
 	compare tls$flavour
 	compare stack_grow$flavour
 	compare touch_pages$flavour 16
+	compare touch_pages$flavour 4 3
+	# The benchmark guests at small sizes (tests/bench/run_benchmarks.sh runs them full size).
+	compare bench_sha256$flavour 64
+	compare bench_qsort$flavour 2000
+	compare bench_fp$flavour sse 1
+	compare bench_fp$flavour x87 100
 done
 compare hello-pie x
 compare self_maps
 compare self_maps-i386
+compare self_maps-musl
 
 # Page faults: the guest's own getrusage counts, natively and under mmemu, must agree within
 # 10 % (or 3 faults): the faults of the touch loop, and all of the process's faults.

@@ -2,6 +2,8 @@
  * Tests of the execution loop and basic instructions in 64-bit mode, with expected values
  * worked out by hand from the SDM's instruction pages.
  */
+#include <errno.h>
+
 #include "tests/cpu/cpu_test_env.h"
 
 static int setup(void **state)
@@ -105,6 +107,53 @@ static void test_exec_ud2_and_hlt_fault_at_cpl3(void **state)
 	assert_int_equal(e->cpu.fault.error_code, 0);
 }
 
+/* cpu_step executes exactly one instruction; cpu_run(n) at most n. */
+static void test_exec_step_and_budget(void **state)
+{
+	struct cpu_env *e = *state;
+	static const uint8_t code[] = {0x90, 0x90, 0x90, 0x90, 0xcc};
+	env_load_code(e, code, sizeof(code));
+	assert_int_equal(cpu_step(&e->cpu), CPU_EXIT_LIMIT);
+	assert_int_equal(e->cpu.rip, ENV_CODE + 1);
+	assert_int_equal(cpu_run(&e->cpu, 2), CPU_EXIT_LIMIT);
+	assert_int_equal(e->cpu.rip, ENV_CODE + 3);
+	assert_int_equal(e->cpu.icount, 3);
+}
+
+/* HLT at CPL 0 leaves cpu_run with CPU_EXIT_HLT, RIP after the HLT. */
+static void test_exec_hlt_at_cpl0_exits(void **state)
+{
+	struct cpu_env *e = *state;
+	static const uint8_t code[] = {0x90, 0xf4, 0x90};
+	cpu_enter_long_mode_flat(&e->cpu, 0);
+	env_load_code(e, code, sizeof(code));
+	assert_int_equal(cpu_run(&e->cpu, 100), CPU_EXIT_HLT);
+	assert_int_equal(e->cpu.rip, ENV_CODE + 2);
+	assert_true(e->cpu.halted);
+}
+
+static enum kentry_ret jump_entry(struct cpu *cpu, void *opaque)
+{
+	cpu->rip = *(uint64_t *)opaque;
+	cpu_request_stop(cpu);
+	return KENTRY_CONTINUE;
+}
+
+/* A kernel entry that sets RIP itself (KENTRY_CONTINUE) and asks to stop: cpu_run returns
+ * CPU_EXIT_STOP with RIP where the entry put it. */
+static void test_exec_kentry_continue_and_request_stop(void **state)
+{
+	struct cpu_env *e = *state;
+	static uint64_t target = ENV_CODE + 1;
+	static const uint8_t code[] = {0x90, 0x90};
+	assert_int_equal(cpu_register_kentry(&e->cpu, ENV_CODE, jump_entry, &target, "j"), 0);
+	assert_int_equal(cpu_register_kentry(&e->cpu, ENV_CODE, jump_entry, &target, "j"), -EEXIST);
+	cpu_enter_long_mode_flat(&e->cpu, 0);
+	env_load_code(e, code, sizeof(code));
+	assert_int_equal(cpu_run(&e->cpu, 100), CPU_EXIT_STOP);
+	assert_int_equal(e->cpu.rip, ENV_CODE + 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -117,6 +166,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_exec_store_unmapped_page_faults_precisely, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_exec_ud2_and_hlt_fault_at_cpl3, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_exec_step_and_budget, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_exec_hlt_at_cpl0_exits, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_exec_kentry_continue_and_request_stop, setup,
+					    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,8 +1,8 @@
 /*
  * The decoded-instruction cache (cpu/icache.c): hits, physical keys shared by linear
- * aliases, invalidation by CPU writes (also through another alias), by
- * cpu_icache_invalidate_phys for writes behind the CPU's back, page-crossing
- * instructions, and the mode being part of the key.
+ * aliases, entries refused when their bytes changed (CPU stores through any alias, bus
+ * writes, long instructions, the end of a page), cpu_icache_invalidate_phys,
+ * page-crossing instructions, and the mode being part of the key.
  */
 #include "cpu/icache.h"
 #include "tests/cpu/cpu_test_env.h"
@@ -49,22 +49,44 @@ static void test_icache_second_run_hits(void **state)
 	assert_int_equal(e->cpu.icache->misses, misses);
 }
 
-/* Writes behind the CPU's back are not seen until cpu_icache_invalidate_phys (this is the
- * contract), and then they are; invalidating a page without code drops nothing. */
-static void test_icache_bus_write_needs_invalidate(void **state)
+/* Writes behind the CPU's back (the kernel's bus writes, a reused frame) are seen at the
+ * next fetch without any call: the entry's bytes no longer match. Invalidating a page
+ * without code drops nothing; a page with code, its entries. */
+static void test_icache_bus_write_seen_without_invalidate(void **state)
 {
 	struct cpu_env *e = *state;
 	put_mov_eax(e, ENV_CODE_PA, 1);
-	cpu_icache_invalidate_phys(&e->cpu, ENV_CODE_PA, 4096);
 	assert_int_equal(run_at(e, ENV_CODE), 1);
-	put_mov_eax(e, ENV_CODE_PA, 2); /* a bus write: the cache still has mov eax, 1 */
-	assert_int_equal(run_at(e, ENV_CODE), 1);
+	uint64_t stale = e->cpu.icache->stale;
+	put_mov_eax(e, ENV_CODE_PA, 2); /* a bus write */
+	assert_int_equal(run_at(e, ENV_CODE), 2);
+	assert_int_equal(e->cpu.icache->stale, stale + 1);
 	uint64_t inval = e->cpu.icache->invalidations;
 	cpu_icache_invalidate_phys(&e->cpu, ENV_DATA_PA, 4096); /* no code there */
 	assert_int_equal(e->cpu.icache->invalidations, inval);
 	cpu_icache_invalidate_phys(&e->cpu, ENV_CODE_PA + 2, 1);
 	assert_int_equal(e->cpu.icache->invalidations, inval + 1);
+	uint64_t misses = e->cpu.icache->misses;
 	assert_int_equal(run_at(e, ENV_CODE), 2);
+	assert_int_equal(e->cpu.icache->misses, misses + 2); /* decoded again */
+}
+
+/* A change in the second 8 bytes of a long instruction, and near the end of a page
+ * (where the check goes byte by byte), is seen too. */
+static void test_icache_long_instruction_and_page_end_checked(void **state)
+{
+	struct cpu_env *e = *state;
+	/* mov rax, imm64 (10 bytes); int3 -- at offset 4090 of a page */
+	uint8_t code[] = {0x48, 0xb8, 1, 2, 3, 4, 5, 6, 7, 8, 0xcc};
+	uint64_t pa = ENV_CODE_PA + 5 * 4096 - 11, la = ENV_CODE + 5 * 4096 - 11;
+	memcpy(e->bus.ram + pa, code, sizeof(code));
+	assert_int_equal(run_at(e, la), 0x0807060504030201ULL);
+	e->bus.ram[pa + 9] = 0x80;
+	assert_int_equal(run_at(e, la), 0x8007060504030201ULL);
+	memcpy(e->bus.ram + ENV_CODE_PA + 6 * 4096, code, sizeof(code));
+	assert_int_equal(run_at(e, ENV_CODE + 6 * 4096), 0x0807060504030201ULL);
+	e->bus.ram[ENV_CODE_PA + 6 * 4096 + 9] = 0x70; /* byte 9: in the second word */
+	assert_int_equal(run_at(e, ENV_CODE + 6 * 4096), 0x7007060504030201ULL);
 }
 
 /* Two linear aliases of one frame share decodings; a CPU store through one alias is seen
@@ -123,7 +145,8 @@ int main(void)
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 	const struct CMUnitTest tests[] = {
 	    T(test_icache_second_run_hits),
-	    T(test_icache_bus_write_needs_invalidate),
+	    T(test_icache_bus_write_seen_without_invalidate),
+	    T(test_icache_long_instruction_and_page_end_checked),
 	    T(test_icache_store_through_alias_invalidates),
 	    T(test_icache_page_crossing_instruction_not_cached),
 	    T(test_icache_mode_is_part_of_key),

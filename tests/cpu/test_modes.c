@@ -228,7 +228,8 @@ static void test_modes_fs_base_addressing(void **state)
 	assert_int_equal(e->cpu.gpr[RAX], v);
 }
 
-/* -d in_asm: each instruction at its first decoding, blocks under "IN:", QEMU's layout. */
+/* -d in_asm: each instruction at its first decoding, blocks (ended by a control transfer
+ * or a jump elsewhere) under "IN:", QEMU's layout. */
 static void test_modes_in_asm_log_lists_new_code_once(void **state)
 {
 	struct cpu_env *e = *state;
@@ -247,6 +248,8 @@ static void test_modes_in_asm_log_lists_new_code_once(void **state)
 				 "0x0000000010000000:  mov ecx, 2\n"
 				 "0x0000000010000005:  dec ecx\n"
 				 "0x0000000010000007:  jne 0x10000005\n"
+				 "----------------\n"
+				 "IN: \n"
 				 "0x0000000010000009:  int3\n");
 	free(buf);
 }

@@ -119,6 +119,7 @@ static Elf64_Phdr *first_phdr(struct blob *b, uint32_t type)
 }
 
 static void m_truncate(struct blob *b) { b->size = 100; }
+static void m_truncate_header(struct blob *b) { b->size = 40; }
 static void m_magic(struct blob *b) { b->data[1] = 'X'; }
 static void m_machine(struct blob *b) { ((Elf64_Ehdr *)b->data)->e_machine = EM_AARCH64; }
 static void m_class_machine(struct blob *b) { ((Elf64_Ehdr *)b->data)->e_machine = EM_386; }
@@ -167,6 +168,7 @@ static void test_elf_parse_refuses_lying_files(void **state)
 		const char *says;
 	} cases[] = {
 		{"truncated", m_truncate, -ENOEXEC, ""},
+		{"truncated header", m_truncate_header, -ENOEXEC, "truncated ELF header (40 bytes)"},
 		{"bad magic", m_magic, -ENOEXEC, "not an ELF"},
 		{"arm64", m_machine, -ENOEXEC, "wrong architecture"},
 		{"ELF64 for i386", m_class_machine, -ENOEXEC, "wrong architecture"},

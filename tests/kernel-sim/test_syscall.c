@@ -439,11 +439,18 @@ static void test_syscall_exec_task_proc_auxv_and_cmdline(void **state)
 	struct task_struct *t = exec_new_task(k, &req, &regs, &e, err, sizeof(err));
 	if (!t)
 		fail_msg("exec: %s", err);
-	assert_int_equal(task_setup_files(k, t, NULL), 0);
+	/* No task_setup_files: the first trap gives the task its files and signal state. */
+	assert_null(t->files);
 	assert_ptr_equal(k->current, t);
 	long buf = vm_mmap(k, t->mm, NULL, 0, 65536, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS, 0);
 	assert_true(buf > 0);
+	memset(&r, 0, sizeof(r));
+	r.orig_ax = __NR_dup, r.di = 0;
+	do_syscall_64(k, &r);
+	assert_int_equal(r.ax, 3);
+	assert_non_null(t->files);
+	assert_non_null(t->signal);
 	const char *files[] = {"/proc/self/auxv", "/proc/self/cmdline"};
 	uint8_t text[2][4096];
 	long len[2];
@@ -453,7 +460,7 @@ static void test_syscall_exec_task_proc_auxv_and_cmdline(void **state)
 		r.orig_ax = __NR_open, r.di = (uint64_t)buf;
 		do_syscall_64(k, &r);
 		long fd = (long)r.ax;
-		assert_true(fd >= 3);
+		assert_true(fd >= 4);
 		memset(&r, 0, sizeof(r));
 		r.orig_ax = __NR_read, r.di = (uint64_t)fd, r.si = (uint64_t)buf + 4096,
 		r.dx = 4096;
@@ -480,6 +487,105 @@ static void test_syscall_exec_task_proc_auxv_and_cmdline(void **state)
 	ktest_shutdown(m);
 }
 
+/* /proc text is made when it is read, not when it is opened (Linux's seq_file), and a read
+ * at offset 0 makes it again. */
+static void test_syscall_proc_text_is_printed_at_read_time(void **state)
+{
+	struct st *s = st_new();
+	char text[8192], want[64];
+	long fd = open_at(s, "/proc/self/maps", 0, 0);
+	assert_true(fd >= 0);
+	long a = sys64(s, __NR_mmap, 0x500000000ULL, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+		       (uint64_t)-1, 0);
+	assert_int_equal(a, 0x500000000L);
+	snprintf(want, sizeof(want), "%lx-%lx r--p", a, a + (long)PG);
+	long n = sys64(s, __NR_read, (uint64_t)fd, s->scratch + 8192, sizeof(text) - 1, 0, 0, 0);
+	assert_true(n > 0);
+	uget(s, s->scratch + 8192, text, (size_t)n);
+	text[n] = '\0';
+	assert_non_null(strstr(text, want));
+	/* Unmapped after the first read: a read further on keeps the snapshot... */
+	assert_int_equal(sys64(s, __NR_munmap, (uint64_t)a, PG, 0, 0, 0, 0), 0);
+	assert_int_equal(sys64(s, __NR_pread64, (uint64_t)fd, s->scratch + 8192, 16, 1, 0, 0), 16);
+	/* ...and a read from offset 0 prints the file again. */
+	assert_int_equal(sys64(s, __NR_lseek, (uint64_t)fd, 0, 0, 0, 0, 0), 0);
+	n = sys64(s, __NR_read, (uint64_t)fd, s->scratch + 8192, sizeof(text) - 1, 0, 0, 0);
+	uget(s, s->scratch + 8192, text, (size_t)n);
+	text[n] = '\0';
+	assert_null(strstr(text, want));
+	st_free(s);
+}
+
+/* poll: pipes answer from their state, a bad fd is POLLNVAL, a timeout with nothing ready
+ * is spent on the virtual clock. struct pollfd: fd +0, events +4, revents +6. */
+static void test_syscall_poll_pipes_and_timeouts(void **state)
+{
+	struct st *s = st_new();
+	int fds[2];
+	assert_int_equal(sys64(s, __NR_pipe, s->scratch, 0, 0, 0, 0, 0), 0);
+	uget(s, s->scratch, fds, sizeof(fds));
+	const int16_t in = 0x001, out = 0x004, nval = 0x020;
+	int32_t pfd[6] = {fds[0], in, fds[1], out, 77, in};
+	uint64_t p = uput(s, 256, pfd, sizeof(pfd));
+	s->k->now_ns = 0;
+	/* Nothing to read yet: the write end is ready, fd 77 is invalid. */
+	assert_int_equal(sys64(s, __NR_poll, p, 3, 1000, 0, 0, 0), 2);
+	uget(s, p, pfd, sizeof(pfd));
+	assert_int_equal(pfd[1] >> 16, 0);
+	assert_int_equal(pfd[3] >> 16, out);
+	assert_int_equal(pfd[5] >> 16, nval);
+	/* Only the empty read end: the 1.5 s timeout runs on the virtual clock. */
+	assert_int_equal(sys64(s, __NR_poll, p, 1, 1500, 0, 0, 0), 0);
+	assert_int_equal(s->k->now_ns, 1500000000ULL);
+	/* Nothing could ever wake it: -EINTR instead of hanging. */
+	assert_int_equal(sys64(s, __NR_poll, p, 1, (uint64_t)-1, 0, 0, 0), -EINTR);
+	uint64_t msg = uput(s, 512, "x", 1);
+	assert_int_equal(sys64(s, __NR_write, (uint64_t)fds[1], msg, 1, 0, 0, 0), 1);
+	assert_int_equal(sys64(s, __NR_poll, p, 1, 0, 0, 0, 0), 1);
+	uget(s, p, pfd, 8);
+	assert_int_equal(pfd[1] >> 16, in);
+	/* ppoll with a zero timespec does not wait. */
+	const int64_t zero[2] = {0, 0};
+	uint64_t tsp = uput(s, 1024, zero, sizeof(zero));
+	assert_int_equal(sys64(s, __NR_ppoll, p, 1, tsp, 0, 8, 0), 1);
+	st_free(s);
+}
+
+/* link, chown to the task's own ids, truncate, and utimensat with "now" = virtual time. */
+static void test_syscall_link_truncate_chown_utimensat(void **state)
+{
+	struct st *s = st_new();
+	struct stat hst;
+	host_write_file(st_path(s, "orig"), "0123456789", 10);
+	uint64_t orig = ustr(s, 0, st_path(s, "orig"));
+	uint64_t alias = ustr(s, 512, st_path(s, "alias"));
+	assert_int_equal(sys64(s, __NR_link, orig, alias, 0, 0, 0, 0), 0);
+	assert_int_equal(stat(st_path(s, "orig"), &hst), 0);
+	assert_int_equal(hst.st_nlink, 2);
+	assert_int_equal(sys64(s, __NR_truncate, alias, 4, 0, 0, 0, 0), 0);
+	assert_int_equal(stat(st_path(s, "orig"), &hst), 0);
+	assert_int_equal(hst.st_size, 4);
+	assert_int_equal(sys64(s, __NR_chown, orig, (uint32_t)-1, (uint32_t)-1, 0, 0, 0), 0);
+	s->k->now_ns = 5ULL * 1000000000ULL;
+	assert_int_equal(sys64(s, __NR_utimensat, (uint64_t)(int64_t)G_AT_FDCWD, orig, 0, 0, 0, 0),
+			 0);
+	assert_int_equal(stat(st_path(s, "orig"), &hst), 0);
+	assert_int_equal(hst.st_mtim.tv_sec, 1704067200 + 5);
+	/* Explicit times, with UTIME_OMIT keeping the modification time. */
+	const int64_t times[4] = {1000, 0, 0, (1L << 30) - 2};
+	uint64_t tp = uput(s, 1024, times, sizeof(times));
+	assert_int_equal(sys64(s, __NR_utimensat, (uint64_t)(int64_t)G_AT_FDCWD, orig, tp, 0, 0, 0),
+			 0);
+	assert_int_equal(stat(st_path(s, "orig"), &hst), 0);
+	assert_int_equal(hst.st_atim.tv_sec, 1000);
+	assert_int_equal(hst.st_mtim.tv_sec, 1704067200 + 5);
+	const int64_t bad[4] = {0, -5, 0, 0};
+	tp = uput(s, 1024, bad, sizeof(bad));
+	assert_int_equal(sys64(s, __NR_utimensat, (uint64_t)(int64_t)G_AT_FDCWD, orig, tp, 0, 0, 0),
+			 -EINVAL);
+	st_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -494,6 +600,9 @@ int main(void)
 	    cmocka_unit_test(test_syscall_file_mmap_shares_cache_with_write),
 	    cmocka_unit_test(test_syscall_proc_self_maps_is_proc_pid_maps_show),
 	    cmocka_unit_test(test_syscall_proc_status_exe_and_lseek),
+	    cmocka_unit_test(test_syscall_proc_text_is_printed_at_read_time),
+	    cmocka_unit_test(test_syscall_poll_pipes_and_timeouts),
+	    cmocka_unit_test(test_syscall_link_truncate_chown_utimensat),
 	    cmocka_unit_test(test_syscall_chdir_relative_paths_and_unlink),
 	    cmocka_unit_test(test_syscall_exec_task_proc_auxv_and_cmdline),
 	};

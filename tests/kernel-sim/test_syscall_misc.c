@@ -270,13 +270,35 @@ static void test_syscall_strace_prints_open_and_write_lines(void **state)
 
 /* ---- i386 ---- */
 
+/* Linux's uname reports the kernel's machine, x86_64, to i386 programs too; only the
+ * PER_LINUX32 persona (0x0008, setarch i686) says i686. personality(0xffffffff) asks. */
+static void test_syscall32_uname_machine_follows_personality(void **state)
+{
+	struct st *s = st_new_abi(true);
+	char u[6][65];
+	assert_int_equal(sys32(s, __NR_ia32_personality, 0xffffffff, 0, 0, 0, 0, 0), 0);
+	assert_int_equal(sys32(s, __NR_ia32_uname, (uint32_t)s->scratch, 0, 0, 0, 0, 0), 0);
+	uget(s, s->scratch, u, sizeof(u));
+	assert_string_equal(u[4], "x86_64");
+	assert_int_equal(sys32(s, __NR_ia32_personality, 0x0040008, 0, 0, 0, 0, 0), 0);
+	assert_int_equal(sys32(s, __NR_ia32_personality, 0xffffffff, 0, 0, 0, 0, 0), 0x0040008);
+	assert_int_equal(sys32(s, __NR_ia32_uname, (uint32_t)s->scratch, 0, 0, 0, 0, 0), 0);
+	uget(s, s->scratch, u, sizeof(u));
+	assert_string_equal(u[4], "i686");
+	assert_int_equal(sys32(s, __NR_ia32_personality, 0, 0, 0, 0, 0, 0), 0x0040008);
+	assert_int_equal(sys32(s, __NR_ia32_uname, (uint32_t)s->scratch, 0, 0, 0, 0, 0), 0);
+	uget(s, s->scratch, u, sizeof(u));
+	assert_string_equal(u[4], "x86_64");
+	st_free(s);
+}
+
 static void test_syscall32_int80_uses_i386_numbers_and_layouts(void **state)
 {
 	struct st *s = st_new_abi(true);
 	char u[6][65];
 	assert_int_equal(sys32(s, __NR_ia32_uname, (uint32_t)s->scratch, 0, 0, 0, 0, 0), 0);
 	uget(s, s->scratch, u, sizeof(u));
-	assert_string_equal(u[4], "i686");
+	assert_string_equal(u[4], "x86_64"); /* an i386 program on x86-64 Linux: see below */
 	assert_int_equal(sys32(s, __NR_ia32_getpid, 0, 0, 0, 0, 0, 0), s->task->pid);
 	/* mmap2's offset counts pages; the result is below 4 GiB (the fixed scratch is). */
 	long a = sys32(s, __NR_ia32_mmap2, SCRATCH32 + 0x200000, 2 * PG, PROT_READ | PROT_WRITE,
@@ -359,6 +381,48 @@ static void test_syscall32_set_thread_area_fills_gdt_descriptor(void **state)
 	st_free(s);
 }
 
+/* getdents64 through INT 0x80: d_off counts entries (1, 2, 3, ...) so that 32-bit C
+ * libraries can hold it, and lseek to such a value resumes after that many entries. */
+static void test_syscall32_getdents64_numbers_entries(void **state)
+{
+	struct st *s = st_new_abi(true);
+	uint8_t buf[4096];
+	for (int i = 0; i < 5; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "f%d", i);
+		host_write_file(st_path(s, name), "x", 1);
+	}
+	uint64_t path = ustr(s, 0, s->dir);
+	long fd = sys32(s, __NR_ia32_open, (uint32_t)path, G_O_DIRECTORY, 0, 0, 0, 0);
+	assert_true(fd >= 0);
+	long n = sys32(s, __NR_ia32_getdents64, (uint32_t)fd, (uint32_t)s->scratch + 4096,
+		       sizeof(buf), 0, 0, 0);
+	assert_true(n > 0);
+	uget(s, s->scratch + 4096, buf, (size_t)n);
+	int entries = 0;
+	char third[64] = "";
+	for (long off = 0; off < n; entries++) {
+		uint64_t d_off;
+		uint16_t reclen;
+		memcpy(&d_off, buf + off + 8, 8);
+		memcpy(&reclen, buf + off + 16, 2);
+		assert_int_equal(d_off, entries + 1);
+		if (entries == 2)
+			snprintf(third, sizeof(third), "%s", (const char *)buf + off + 19);
+		off += reclen;
+	}
+	assert_int_equal(entries, 7); /* ".", ".." and five files */
+	assert_int_equal(sys32(s, __NR_ia32_lseek, (uint32_t)fd, 2, 0, 0, 0, 0), 2);
+	n = sys32(s, __NR_ia32_getdents64, (uint32_t)fd, (uint32_t)s->scratch + 4096, sizeof(buf),
+		  0, 0, 0);
+	uget(s, s->scratch + 4096, buf, (size_t)n);
+	uint64_t d_off;
+	memcpy(&d_off, buf + 8, 8);
+	assert_int_equal(d_off, 3);
+	assert_string_equal((const char *)buf + 19, third);
+	st_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -367,12 +431,14 @@ int main(void)
 	    cmocka_unit_test(test_syscall_getrandom_follows_the_seed),
 	    cmocka_unit_test(test_syscall_clocks_read_virtual_time_and_sleep_advances_it),
 	    cmocka_unit_test(test_syscall_uname_and_ids),
+	    cmocka_unit_test(test_syscall32_uname_machine_follows_personality),
 	    cmocka_unit_test(test_syscall_prlimit64_reaches_the_mm),
 	    cmocka_unit_test(test_syscall_arch_prctl_and_rseq),
 	    cmocka_unit_test(test_syscall_strace_prints_each_call),
 	    cmocka_unit_test(test_syscall_strace_prints_open_and_write_lines),
 	    cmocka_unit_test(test_syscall32_int80_uses_i386_numbers_and_layouts),
 	    cmocka_unit_test(test_syscall32_set_thread_area_fills_gdt_descriptor),
+	    cmocka_unit_test(test_syscall32_getdents64_numbers_entries),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
