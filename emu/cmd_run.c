@@ -3,6 +3,7 @@
  * ELF program on the machine. Its stdin, stdout and stderr are mmemu's; mmemu exits with
  * the program's status, or 128 + the signal that killed it, as a shell reports it.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "emu/options.h"
 #include "emu/run.h"
 #include "emu/stats.h"
+#include "emu/trace_record.h"
 #include "emu/viewer_session.h"
 #include "kernel-sim/swap.h"
 
@@ -29,6 +31,7 @@ static void run_usage(FILE *f)
 		"  --root DIR              the program sees only DIR as its file system\n"
 		"  --max-insns N           stop after N instructions\n"
 		"  --timeout SECONDS       stop after SECONDS of host time\n"
+		"  --trace FILE            record the run's memory events into FILE (mmemu trace info)\n"
 		"  -d in_asm               log each new block of guest code, disassembled (stderr)\n"
 		"  --screenshot OUT.png    draw the memory-map viewer at the end of the run into a PNG\n"
 		"  --screenshot-at N       ... after N instructions instead\n"
@@ -57,10 +60,21 @@ struct run_cli {
 	struct machine_opts mopts;
 	struct run_options run;
 	enum stats_format stats;
+	const char *trace;       /* --trace FILE, or NULL */
 	const char *screenshot;  /* --screenshot OUT.png */
 	uint64_t screenshot_at;  /* --screenshot-at N */
 	bool view;               /* --view */
 };
+
+/* Set by SIGINT during a traced run, polled by the run loop between slices. A signal
+ * handler can reach nothing else, which is why this one piece of state is global. */
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
 
 /* Parses one run option at argv[*i]; 1 consumed, 0 not one, -1 error (message printed). */
 static int run_option(int argc, char **argv, int *i, struct run_cli *c)
@@ -75,6 +89,9 @@ static int run_option(int argc, char **argv, int *i, struct run_cli *c)
 		c->stats = STATS_JSON;
 	} else if (!strcmp(opt, "-d") && val && !strcmp(val, "in_asm")) {
 		c->run.in_asm = stderr;
+		(*i)++;
+	} else if (!strcmp(opt, "--trace") && val) {
+		c->trace = val;
 		(*i)++;
 	} else if (!strcmp(opt, "--root") && val) {
 		c->run.root = val;
@@ -107,6 +124,49 @@ static int run_option(int argc, char **argv, int *i, struct run_cli *c)
 	}
 	(*i)++;
 	return 1;
+}
+
+/* Starts recording into c->trace; Ctrl-C then ends the run cleanly, so the trace is
+ * closed with its index. NULL with err on failure. */
+static struct trace_recorder *start_trace(struct machine *m, struct run_cli *c, char *err,
+					  size_t errlen)
+{
+	struct trace_recorder *rec = calloc(1, sizeof(*rec));
+	char *header = malloc(TRACE_HEADER_MAX);
+	int r = -1;
+	if (rec && header) {
+		trace_header_format(header, TRACE_HEADER_MAX, m, &c->run);
+		r = trace_record_start(rec, m, c->trace, header, err, errlen);
+	} else {
+		snprintf(err, errlen, "out of memory");
+	}
+	free(header);
+	if (r < 0) {
+		free(rec);
+		return NULL;
+	}
+	m->trace = rec;
+	interrupted = 0;
+	c->run.interrupted = &interrupted;
+	struct sigaction sa = {.sa_handler = on_sigint};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	return rec;
+}
+
+/* Closes the trace; -1 (message printed) when it could not be written completely. */
+static int finish_trace(struct machine *m, struct trace_recorder *rec, enum run_result r,
+			int status)
+{
+	int err = trace_record_finish(rec, (int)r, status);
+	m->trace = NULL;
+	free(rec);
+	signal(SIGINT, SIG_DFL);
+	if (err < 0) {
+		snprintf(m->stop_reason, sizeof(m->stop_reason), "--trace: %s", strerror(-err));
+		return -1;
+	}
+	return 0;
 }
 
 int cmd_run(int argc, char **argv)
@@ -156,10 +216,18 @@ int cmd_run(int argc, char **argv)
 		free(m);
 		return usage_error("run: --screenshot-at needs --screenshot OUT.png");
 	}
+	struct trace_recorder *rec = NULL;
+	if (c.trace && !(rec = start_trace(m, &c, err, sizeof(err)))) {
+		machine_destroy(m);
+		free(m);
+		return usage_error("run: --trace: %s", err);
+	}
 	if (c.screenshot || c.view) {
 		vs = calloc(1, sizeof(*vs));
 		if (!vs || viewer_session_start(vs, m, c.screenshot, c.screenshot_at, c.view, err,
 						sizeof(err)) < 0) {
+			if (rec)
+				finish_trace(m, rec, RUN_MACHINE_STOP, 0);
 			free(vs);
 			machine_destroy(m);
 			free(m);
@@ -170,6 +238,8 @@ int cmd_run(int argc, char **argv)
 	int status = 0;
 	enum run_result r = machine_run_program(m, &c.run, &status);
 	fflush(stdout);
+	if (rec && finish_trace(m, rec, r, status) < 0)
+		r = RUN_MACHINE_STOP;
 	int code;
 	switch (r) {
 	case RUN_EXITED: code = status; break;
@@ -185,6 +255,10 @@ int cmd_run(int argc, char **argv)
 	case RUN_LIMIT:
 		fprintf(stderr, "mmemu: %s\n", m->stop_reason);
 		code = 124;
+		break;
+	case RUN_INTERRUPTED:
+		fprintf(stderr, "mmemu: %s\n", m->stop_reason);
+		code = 128 + SIGINT;
 		break;
 	default:
 		fprintf(stderr, "mmemu: %s\n", m->stop_reason);

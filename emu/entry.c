@@ -26,7 +26,9 @@
 
 #include "cpu/cpu.h"
 #include "emu/machine.h"
+#include "emu/trace_record.h"
 #include "kernel-sim/sched.h"
+#include "kernel-sim/signal.h"
 #include "kernel-sim/syscall.h"
 #include "kernel-sim/x86_tables.h"
 
@@ -133,6 +135,8 @@ static enum kentry_ret entry_syscall_64(struct cpu *cpu, void *opaque)
 	r.orig_ax = r.ax;
 	m->kernel.now_ns = cpu->icount;
 	do_syscall_64(&m->kernel, &r);
+	if (m->trace)
+		trace_record_syscall(m->trace, r.orig_ax, r.ax);
 	return exit_to_user(m, cpu, &r, true);
 }
 
@@ -140,6 +144,21 @@ static bool vector_has_error_code(int vec)
 {
 	return vec == 8 || vec == 10 || vec == 11 || vec == 12 || vec == 13 || vec == 14 ||
 	       vec == 17 || vec == 21 || vec == 29 || vec == 30;
+}
+
+/* A #PF into the kernel; with a trace, how it ended (fixed, or a signal for the task). */
+static void page_fault(struct machine *m, struct cpu *cpu, struct pt_regs *r, uint64_t error)
+{
+	struct kernel *k = &m->kernel;
+	struct task_struct *t = k->current;
+	uint64_t pending = t && t->signal ? t->signal->pending : 0;
+	exc_page_fault(k, r, error, cpu->cr2);
+	if (!m->trace)
+		return;
+	t = k->current;
+	bool signalled = t && t->signal && t->signal->pending != pending;
+	trace_record_pf_done(m->trace, cpu->cr2, (uint32_t)error,
+			     signalled ? TRACE_PF_SIGNAL : TRACE_PF_FIXED);
 }
 
 /* Dispatches an exception or INT 0x80 that came from user mode to the kernel's handler
@@ -152,6 +171,8 @@ static bool handle_vector(struct machine *m, struct cpu *cpu, int vec, uint64_t 
 	case IA32_SYSCALL_VECTOR:
 		r->orig_ax = r->ax & 0xffffffffULL;
 		do_int80_syscall_32(k, r);
+		if (m->trace)
+			trace_record_syscall(m->trace, r->orig_ax, r->ax);
 		return true;
 	case 0: exc_divide_error(k, r); return true;
 	case 1: exc_debug(k, r); return true;
@@ -162,7 +183,7 @@ static bool handle_vector(struct machine *m, struct cpu *cpu, int vec, uint64_t 
 	case 11: exc_segment_not_present(k, r, error); return true;
 	case 12: exc_stack_segment(k, r, error); return true;
 	case 13: exc_general_protection(k, r, error); return true;
-	case 14: exc_page_fault(k, r, error, cpu->cr2); return true;
+	case 14: page_fault(m, cpu, r, error); return true;
 	case 16: exc_coprocessor_error(k, r, cpu->fpu.fcw, cpu->fpu.fsw); return true;
 	case 17: exc_alignment_check(k, r, error); return true;
 	case 19: exc_simd_coprocessor_error(k, r, cpu->mxcsr); return true;

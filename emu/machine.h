@@ -17,6 +17,8 @@
 #include "mmu/mmu.h"
 
 /* An IDT vector's entry point: which machine, which vector (emu/entry.c). */
+struct trace_recorder;
+
 struct vector_entry {
 	struct machine *m;
 	int vec;
@@ -33,6 +35,7 @@ struct machine {
 	char stop_reason[256];            /* why a run stopped, for the user */
 	struct seq_file strace_buf;       /* --strace: lines not yet written out */
 	FILE *strace_out;                 /* --strace: where they go */
+	struct trace_recorder *trace;     /* --trace: the recorder, or NULL */
 };
 
 /* Maps RAM, boots the kernel as p says and builds CPU 0's MMU with TLB geometry tlb (NULL:

@@ -14,6 +14,8 @@ struct command {
 static const struct command commands[] = {
 	{"run", cmd_run, "run a static ELF program on the machine"},
 	{"info", cmd_info, "boot the machine's memory and print its /proc files"},
+	{"trace", cmd_trace, "describe a recorded trace (trace info FILE)"},
+	{"replay", cmd_replay, "replay a trace, exactly (--verify) or under other settings"},
 };
 
 int usage_error(const char *fmt, ...)

@@ -105,6 +105,11 @@ static enum run_result run_loop(struct machine *m, const struct run_options *o, 
 					 (unsigned long long)cpu->rip);
 			return RUN_MACHINE_STOP;
 		}
+		if (o->interrupted && *o->interrupted) {
+			snprintf(m->stop_reason, sizeof(m->stop_reason),
+				 "interrupted after %llu instructions", (unsigned long long)cpu->icount);
+			return RUN_INTERRUPTED;
+		}
 		if (deadline && host_seconds() > deadline) {
 			snprintf(m->stop_reason, sizeof(m->stop_reason),
 				 "stopped after %.1f s (--timeout), %llu instructions", o->timeout,

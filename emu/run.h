@@ -5,6 +5,7 @@
 #ifndef EMU_RUN_H
 #define EMU_RUN_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@ struct run_options {
 	FILE *strace;              /* --strace output, or NULL */
 	FILE *in_asm;              /* -d in_asm output, or NULL */
 	const char *root;          /* --root DIR, or NULL: the host's files */
+	volatile sig_atomic_t *interrupted; /* set (by a signal handler) to stop the run, or NULL */
 	const struct run_observer *observer; /* the viewer, or NULL */
 };
 
@@ -33,6 +35,7 @@ enum run_result {
 	RUN_LIMIT,        /* --max-insns or --timeout stopped it */
 	RUN_EXEC_FAILED,  /* the file could not be run; reason in m->stop_reason */
 	RUN_MACHINE_STOP, /* the machine stopped (triple fault, mmemu bug); reason in stop_reason */
+	RUN_INTERRUPTED,  /* *interrupted was set (Ctrl-C) */
 };
 
 /* Something that watches a run (the viewer): called between slices of instructions. */

@@ -52,6 +52,8 @@ struct vm_state;
 struct swap_state;
 struct mmu;
 
+struct kmem_tracer;
+
 struct kernel {
 	struct phys_bus *bus;                  /* guest RAM and MMIO */
 	struct boot_params params;             /* the machine as boot saw it */
@@ -98,6 +100,7 @@ struct kernel {
 	unsigned long nr_unknown_syscalls;     /* calls answered -ENOSYS for want of a handler */
 	uint64_t unknown_syscall_seen[2][8];   /* numbers already reported: [0] x86-64, [1] i386 */
 	struct mmu *cpu_mmu[NR_CPUS];          /* each CPU's MMU, for TLB shootdowns; NULL: none */
+	const struct kmem_tracer *kmem_tracer; /* page allocator tracepoints (trace_kmem.h), or NULL */
 };
 
 /* Boots physical memory management on bus as p describes: memblock, mem_map, nodes and

@@ -19,6 +19,8 @@
 #include <string.h>
 
 #include "kernel-sim/page_alloc.h"
+#include "kernel-sim/sched.h"
+#include "kernel-sim/trace_kmem.h"
 #include "kernel-sim/swap.h"
 
 const char *const migratetype_names[MIGRATE_TYPES] = {
@@ -552,6 +554,18 @@ static bool prepare_alloc_pages(struct kernel *k, gfp_t gfp, int preferred_nid,
 	return false;
 }
 
+void trace_mm_page_alloc_slow(struct kernel *k, struct page *page, unsigned order, gfp_t gfp)
+{
+	const struct kmem_tracer *t = k->kmem_tracer;
+	t->page_alloc(t->ctx, page_to_pfn(k, page), order, gfp, gfp_migratetype(gfp),
+		      page_to_nid(page), page_zonenum(page), k->current ? k->current->pid : 0);
+}
+
+void trace_mm_page_free_slow(struct kernel *k, struct page *page, unsigned order)
+{
+	k->kmem_tracer->page_free(k->kmem_tracer->ctx, page_to_pfn(k, page), order);
+}
+
 struct page *__alloc_pages(struct kernel *k, gfp_t gfp, unsigned order, int preferred_nid)
 {
 	struct alloc_context ac;
@@ -564,9 +578,11 @@ struct page *__alloc_pages(struct kernel *k, gfp_t gfp, unsigned order, int pref
 		return NULL;
 	}
 	struct page *page = get_page_from_freelist(k, gfp, order, ALLOC_WMARK_LOW, &ac);
-	if (likely(page))
-		return page;
-	return __alloc_pages_slowpath(k, gfp, order, &ac);
+	if (unlikely(!page))
+		page = __alloc_pages_slowpath(k, gfp, order, &ac);
+	if (unlikely(k->kmem_tracer) && page)
+		trace_mm_page_alloc_slow(k, page, order, gfp);
+	return page;
 }
 
 struct page *alloc_pages_node(struct kernel *k, int nid, gfp_t gfp, unsigned order)
@@ -627,6 +643,8 @@ static void free_the_page(struct kernel *k, struct page *page, unsigned order)
 {
 	if (!free_pages_prepare(k, page, order))
 		return;
+	if (unlikely(k->kmem_tracer))
+		trace_mm_page_free_slow(k, page, order);
 	struct zone *zone = page_zone(k, page);
 	if (order == 0) {
 		free_unref_page(k, page, zone);

@@ -14,6 +14,7 @@
  * (SDM 4.10.4.1), so the retry after the handler walks afresh.
  */
 #include "mmu/mmu_internal.h"
+#include "mmu/trace.h"
 
 #include <errno.h>
 
@@ -26,6 +27,48 @@ bool mmu_fault(struct x86_fault *f, uint8_t vec, uint32_t err)
 bool mmu_fault_gp(struct x86_fault *f, bool ss, uint32_t err)
 {
 	return mmu_fault(f, ss ? X86_VEC_SS : X86_VEC_GP, err);
+}
+
+/* Hands ev to the tracer (callers test m->tracer first: off, tracing costs that test). */
+static void trace_event(const struct mmu *m, const struct mmu_event *ev)
+{
+	m->tracer->event(m->tracer->ctx, m, ev);
+}
+
+/* A control operation, for the tracer. */
+static void trace_op(const struct mmu *m, uint8_t type, uint64_t la, uint64_t a, uint64_t b)
+{
+	if (__builtin_expect(m->tracer != NULL, 0))
+		trace_event(m, &(struct mmu_event){.type = type, .la = la, .a = a, .b = b});
+}
+
+/* The fast-path mode of the current CPL and AC. */
+static unsigned fast_mode(const struct mmu *m)
+{
+	return m->cpl == 3 ? TLB_FAST_USER : m->ac ? TLB_FAST_SUP_AC1 : TLB_FAST_SUP_AC0;
+}
+
+/* What the inline accessors see while a tracer is attached: fast tables that are always
+ * empty, so every access misses them and reaches mmu_translate, which consults the real
+ * ones (translate_traced). Nothing ever writes a fast entry through fast_cur, and being
+ * const this table sits in read-only memory, so a stray write would stop loudly. */
+static const struct tlb_fast_entry no_fast[3][TLB_FAST_SIZE] = {
+	[0 ... 2][0 ... TLB_FAST_SIZE - 1] = {.tag = TLB_FAST_EMPTY},
+};
+
+/* The fast tables the inline accessors use: the current mode's, or none while tracing. */
+static void set_fast_cur(struct mmu *m)
+{
+	m->fast_cur = m->tracer ? (struct tlb_fast_entry(*)[TLB_FAST_SIZE])no_fast
+				: m->tlb.fast[fast_mode(m)];
+}
+
+void mmu_set_tracer(struct mmu *m, const struct mmu_tracer *t)
+{
+	m->tracer = t;
+	m->tlb.tracer = t;
+	m->tlb.trace_mmu = m;
+	set_fast_cur(m);
 }
 
 /* Everything cached goes: all TLB entries (global too), all page-walk caches. */
@@ -69,6 +112,7 @@ void mmu_set_features(struct mmu *m, unsigned maxphyaddr, bool page_1g)
 	mmu_update_mode(m);
 	flush_everything(m);
 	tlb_fast_flush(&m->tlb);
+	trace_op(m, MMU_EV_FEATURES, 0, m->maxphyaddr, page_1g);
 }
 
 bool mmu_canonical(const struct mmu *m, uint64_t la)
@@ -119,6 +163,7 @@ bool mmu_set_cr0(struct mmu *m, uint64_t cr0, struct x86_fault *f)
 	if ((old ^ cr0) & (CR0_PG | CR0_PE))
 		flush_everything(m);
 	tlb_fast_flush(&m->tlb); /* CR0.WP is part of every fast entry's permission check */
+	trace_op(m, MMU_EV_CR, 0, 0, cr0);
 	return true;
 }
 
@@ -143,6 +188,7 @@ bool mmu_set_cr4(struct mmu *m, uint64_t cr4, struct x86_fault *f)
 	if ((changed & paging_bits) || (changed & ~cr4 & CR4_PCIDE))
 		flush_everything(m);
 	tlb_fast_flush(&m->tlb);
+	trace_op(m, MMU_EV_CR, 0, 4, cr4);
 	return true;
 }
 
@@ -160,11 +206,13 @@ bool mmu_set_efer(struct mmu *m, uint64_t efer, struct x86_fault *f)
 	if (changed & EFER_NXE)
 		flush_everything(m);
 	tlb_fast_flush(&m->tlb);
+	trace_op(m, MMU_EV_CR, 0, 8, efer);
 	return true;
 }
 
 bool mmu_set_cr3(struct mmu *m, uint64_t val, struct x86_fault *f)
 {
+	uint64_t src = val;
 	bool pcide = m->cr4 & CR4_PCIDE;
 	bool noflush = pcide && (val & CR3_NOFLUSH);
 	if (pcide)
@@ -191,25 +239,20 @@ bool mmu_set_cr3(struct mmu *m, uint64_t val, struct x86_fault *f)
 		m->st.cr3_flush++;
 	}
 	tlb_fast_flush(&m->tlb);
+	trace_op(m, MMU_EV_CR, 0, 3, src);
 	return true;
-}
-
-/* The fast-path mode of the current CPL and AC. */
-static unsigned fast_mode(const struct mmu *m)
-{
-	return m->cpl == 3 ? TLB_FAST_USER : m->ac ? TLB_FAST_SUP_AC1 : TLB_FAST_SUP_AC0;
 }
 
 void mmu_set_cpl(struct mmu *m, unsigned cpl)
 {
 	m->cpl = (uint8_t)(cpl & 3);
-	m->fast_cur = m->tlb.fast[fast_mode(m)];
+	set_fast_cur(m);
 }
 
 void mmu_set_ac(struct mmu *m, bool ac)
 {
 	m->ac = ac;
-	m->fast_cur = m->tlb.fast[fast_mode(m)];
+	set_fast_cur(m);
 }
 
 /* The linear address the TLB sees: 32 bits outside long mode. */
@@ -221,6 +264,7 @@ static uint64_t tlb_la(const struct mmu *m, uint64_t la)
 void mmu_invlpg(struct mmu *m, uint64_t la)
 {
 	m->st.invlpg++;
+	trace_op(m, MMU_EV_INVLPG, la, 0, 0);
 	if (!mmu_canonical(m, la))
 		return; /* INVLPG of a non-canonical address is a no-op */
 	tlb_flush_addr(&m->tlb, tlb_la(m, la), m->pcid, false, true);
@@ -236,6 +280,7 @@ bool mmu_invpcid(struct mmu *m, uint64_t type, uint64_t pcid, uint64_t la, struc
 	if (type <= 1 && !(m->cr4 & CR4_PCIDE) && pcid != 0)
 		return mmu_fault_gp(f, false, 0);
 	m->st.invpcid[type]++;
+	trace_op(m, MMU_EV_INVPCID, la, type, pcid);
 	switch (type) {
 	case 0: /* individual address, non-global */
 		tlb_flush_addr(&m->tlb, tlb_la(m, la), (uint16_t)pcid, true, true);
@@ -324,6 +369,20 @@ static struct tlb_entry *group_lookup(struct mmu *m, int first, int count, enum 
 	return NULL;
 }
 
+/* The walk of la, told to the tracer with the entries it ended on (read back without side
+ * effects: the values after the walk's A/D updates, which is all a replay needs). */
+static bool walk(struct mmu *m, uint64_t la, unsigned flags, struct walk_result *r,
+		 struct x86_fault *f)
+{
+	bool ok = mmu_walk(m, la, flags, r, f);
+	if (__builtin_expect(m->tracer != NULL, 0)) {
+		struct mmu_walk_trace tr;
+		mmu_probe(m, la, &tr);
+		trace_event(m, &(struct mmu_event){.type = MMU_EV_WALK, .la = la, .walk = &tr});
+	}
+	return ok;
+}
+
 /* The translation of a walk result as an entry covering its whole page. */
 static struct tlb_entry walk_entry(const struct mmu *m, uint64_t la, const struct walk_result *r)
 {
@@ -343,7 +402,7 @@ static struct tlb_entry *l1_miss(struct mmu *m, int l1, uint64_t la, unsigned fl
 		src = *e2;
 	} else {
 		struct walk_result r;
-		if (!mmu_walk(m, la, flags, &r, f))
+		if (!walk(m, la, flags, &r, f))
 			return NULL;
 		src = walk_entry(m, la, &r);
 		e2 = group_fill(m, TLB_L2, 2, la, &src, &a2, &tmp2);
@@ -362,7 +421,7 @@ static struct tlb_entry *dirty_assist(struct mmu *m, int l1, uint64_t la, unsign
 	struct tlb_array *a2;
 	struct tlb_entry tmp2;
 	tlb_flush_addr(&m->tlb, la, m->pcid, false, false);
-	if (!mmu_walk(m, la, flags, &r, f))
+	if (!walk(m, la, flags, &r, f))
 		return NULL;
 	struct tlb_entry src = walk_entry(m, la, &r);
 	struct tlb_entry *e2 = group_fill(m, TLB_L2, 2, la, &src, &a2, &tmp2);
@@ -381,7 +440,8 @@ static void fast_fill(struct mmu *m, uint64_t la, unsigned flags, uint64_t pa, u
 	tlb_fast_fill(&m->tlb, fast_mode(m), flags & MMU_KIND_MASK, la, host, clock, te);
 }
 
-bool mmu_translate(struct mmu *m, uint64_t la, unsigned flags, uint64_t *pa, struct x86_fault *f)
+static bool translate(struct mmu *m, uint64_t la, unsigned flags, uint64_t *pa,
+		      struct x86_fault *f)
 {
 	unsigned kind = flags & MMU_KIND_MASK;
 	if (m->mode == PG_MODE_NONE) {
@@ -415,6 +475,46 @@ bool mmu_translate(struct mmu *m, uint64_t la, unsigned flags, uint64_t *pa, str
 	if (a)
 		fast_fill(m, la, flags, *pa, tlb_set_clock(a, te), te);
 	return true;
+}
+
+/* A translation, for the tracer: its result or its fault. */
+static void trace_translation(struct mmu *m, uint64_t la, unsigned flags, bool ok, uint64_t pa,
+			      const struct x86_fault *f)
+{
+	struct mmu_event ev = {.type = ok ? MMU_EV_ACCESS : MMU_EV_FAULT,
+			       .flags = (uint8_t)flags,
+			       .la = la,
+			       .pa = ok ? pa : 0};
+	if (!ok) {
+		ev.vector = f->vector;
+		ev.error_code = f->error_code;
+	}
+	trace_event(m, &ev);
+}
+
+/* A translation while tracing: the real fast tables first (a hit there is the L1 hit it
+ * stands for, counted the same way), then the TLBs; either way the tracer sees it. */
+static bool translate_traced(struct mmu *m, uint64_t la, unsigned flags, uint64_t *pa,
+			     struct x86_fault *f)
+{
+	struct tlb_fast_entry *fe =
+	    &m->tlb.fast[fast_mode(m)][flags & MMU_KIND_MASK][(la >> 12) & (TLB_FAST_SIZE - 1)];
+	bool ok = true;
+	if (fe->tag == (la & ~0xfffULL) && !(flags & MMU_IMPLICIT)) {
+		mmu_fast_count(m, fe);
+		*pa = (uint64_t)((uintptr_t)(la + fe->addend) - (uintptr_t)m->bus->ram);
+	} else {
+		ok = translate(m, la, flags, pa, f);
+	}
+	trace_translation(m, la, flags, ok, ok ? *pa : 0, f);
+	return ok;
+}
+
+bool mmu_translate(struct mmu *m, uint64_t la, unsigned flags, uint64_t *pa, struct x86_fault *f)
+{
+	if (__builtin_expect(m->tracer != NULL, 0))
+		return translate_traced(m, la, flags, pa, f);
+	return translate(m, la, flags, pa, f);
 }
 
 /* Reads size bytes at physical pa (RAM or MMIO) into buf. */

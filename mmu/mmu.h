@@ -121,6 +121,7 @@ struct mmu {
 	/* The fast-path tables of the current CPL and AC: &tlb.fast[mode]. (A struct mmu
 	 * points into itself, so it is not copyable.) */
 	struct tlb_fast_entry (*fast_cur)[TLB_FAST_SIZE];
+	const struct mmu_tracer *tracer; /* mmu/trace.h: sees every translation, or NULL */
 };
 
 /*

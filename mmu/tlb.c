@@ -4,6 +4,7 @@
  * of lookups, is in mmu.c; this file knows sets, ways and tags. See mmu/tlb.h.
  */
 #include "mmu/mmu_internal.h"
+#include "mmu/trace.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -168,9 +169,22 @@ static void fast_forget(struct tlb *t, const struct tlb_entry *e)
 			fe[i].tag = TLB_FAST_EMPTY;
 }
 
+/* Tells the tracer that src goes into a in place of victim v (before it does). */
+static void trace_fill(struct tlb *t, struct tlb_array *a, const struct tlb_entry *src,
+		       const struct tlb_entry *v)
+{
+	struct mmu_event ev = {.type = MMU_EV_TLB_FILL,
+			       .array = (uint8_t)(a - t->a),
+			       .entry = src,
+			       .evicted = (v->flags & TLBE_VALID) ? v : NULL};
+	t->tracer->event(t->tracer->ctx, t->trace_mmu, &ev);
+}
+
 struct tlb_entry *tlb_array_fill(struct tlb *t, struct tlb_array *a, const struct tlb_entry *src)
 {
 	struct tlb_entry *v = choose_victim(t, a, src);
+	if (__builtin_expect(t->tracer != NULL, 0))
+		trace_fill(t, a, src, v);
 	if (v->flags & TLBE_VALID) {
 		if (!(v->vpn == src->vpn && v->shift == src->shift && v->pcid == src->pcid))
 			a->st.evictions++;

@@ -31,6 +31,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct mmu;
+struct mmu_tracer;
+
 /* The arrays of the hierarchy; the index is also the order of the --tlb names. */
 enum tlb_array_id {
 	TLB_L1I_4K,
@@ -149,6 +152,8 @@ struct tlb {
 	uint64_t rng;				  /* xorshift state for TLB_REPL_RANDOM */
 	/* [mode][kind][index]: kind is MMU_READ, MMU_WRITE or MMU_FETCH. */
 	struct tlb_fast_entry fast[TLB_NR_FAST_MODES][3][TLB_FAST_SIZE];
+	const struct mmu_tracer *tracer; /* sees every fill (mmu/trace.h), or NULL */
+	const struct mmu *trace_mmu;	 /* the MMU this TLB belongs to, for the tracer */
 };
 
 /* Log2 of the page size enum tlb_size n stands for. */

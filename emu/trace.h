@@ -1,0 +1,174 @@
+/*
+ * mmemu traces (docs/trace-format.md): a file header with the machine's settings as
+ * key=value text, then chunks of zlib-compressed, delta-encoded events, then an index of
+ * the chunks and a trailer. Every chunk starts from a fresh delta state with a keyframe,
+ * so a reader can start decoding at any chunk; a trace whose writer was stopped before it
+ * wrote the index is still read, chunk by chunk, up to the last complete chunk.
+ *
+ * trace_writer writes one, trace_reader reads one (every length, count, checksum and field
+ * checked: a damaged file is an error message, never a crash).
+ */
+#ifndef EMU_TRACE_H
+#define EMU_TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "mmu/mmu.h"
+
+#define TRACE_MAGIC "MMEMUTRC"	  /* first 8 bytes of a trace */
+#define TRACE_END_MAGIC "MMTRCEND" /* last 8 bytes of a closed trace */
+#define TRACE_VERSION_MAJOR 1	  /* readers refuse other majors */
+#define TRACE_VERSION_MINOR 0	  /* additions a version-1 reader may skip */
+#define TRACE_CHUNK_RAW 262144u	  /* a chunk is flushed once its events pass this */
+#define TRACE_CHUNK_MAX (4u << 20) /* largest chunk (either form) a reader accepts */
+#define TRACE_HEADER_MAX 65536u	  /* largest header text */
+#define TRACE_TEXT_MAX 65536u	  /* largest STATS text */
+
+/* Event types: the low 4 bits of an event's first byte. */
+enum trace_type {
+	TEV_ACCESS = 0,	   /* translation: la, pa, access flags */
+	TEV_FAULT = 1,	   /* translation that faulted: la, flags, vector, error code */
+	TEV_WALK = 2,	   /* page walk: la and the entries it ended on */
+	TEV_TLB_FILL = 3,  /* TLB fill: array, entry, evicted entry */
+	TEV_CR = 4,	   /* control register write: reg (0, 3, 4, 8 = EFER), value */
+	TEV_INVLPG = 5,	   /* INVLPG la */
+	TEV_INVPCID = 6,   /* INVPCID type, pcid, la */
+	TEV_FEATURES = 7,  /* maxphyaddr, page_1g */
+	TEV_MODE = 8,	   /* CPL and RFLAGS.AC from now on */
+	TEV_KEYFRAME = 9,  /* chunk start: CR0, CR3, CR4, EFER, CPL, AC */
+	TEV_STATS = 10,	   /* the MMU statistics (mmu_stats_print text) */
+	TEV_PF_DONE = 11,  /* the kernel handled a #PF: la, error code, outcome */
+	TEV_SYSCALL = 12,  /* a system call returned: number, result */
+	TEV_END = 13,	   /* the run ended: how, status */
+	TEV_PAGE = 14,	   /* buddy allocator: a block allocated or freed (tag bit 0: freed) */
+	TEV_NR_TYPES = 15, /* (type 15 is reserved) */
+};
+
+/* TEV_PF_DONE outcomes. */
+enum trace_pf_outcome { TRACE_PF_FIXED, TRACE_PF_SIGNAL };
+
+/* A decoded event; which fields mean something depends on the type. The small fields come
+ * first: the decoder clears only those (up to `fill`), the others are written before use. */
+struct trace_event {
+	uint8_t type;	    /* enum trace_type */
+	uint8_t flags;	    /* ACCESS/FAULT: MMU_READ/WRITE/FETCH | MMU_IMPLICIT | MMU_STACK */
+	uint8_t vector;	    /* FAULT: vector */
+	uint8_t cpl;	    /* MODE, KEYFRAME: CPL 0..3 */
+	uint8_t ac;	    /* MODE, KEYFRAME: RFLAGS.AC */
+	uint8_t array;	    /* TLB_FILL: enum tlb_array_id */
+	uint8_t nsteps;	    /* WALK: entries in step[] */
+	bool evicted;	    /* TLB_FILL: a valid entry was replaced. PAGE: the block was freed */
+	uint32_t error;	    /* FAULT, PF_DONE: error code */
+	uint32_t text_len;  /* STATS: its length */
+	uint64_t la;	    /* ACCESS, FAULT, WALK, INVLPG, INVPCID, PF_DONE */
+	uint64_t pa;	    /* ACCESS */
+	uint64_t a, b, c, d; /* CR: reg, value. INVPCID: type, pcid. FEATURES: maxphyaddr,
+			       page_1g. KEYFRAME: cr0, cr3, cr4, efer. PF_DONE: outcome.
+			       SYSCALL: nr, result. END: how (enum run_result), status.
+			       PAGE: pfn, order, gfp (alloc), owner pid (alloc); then
+			       cpl = migratetype, ac = zone index, vector = node */
+	const char *text;	    /* STATS: the text (valid until the next event) */
+	struct tlb_entry fill;	    /* TLB_FILL: the entry written (vpn, pcid, shift,
+				       page_shift, flags; pa) */
+	struct tlb_entry victim;    /* TLB_FILL: the entry replaced, when evicted */
+	struct mmu_walk_step step[PG_NR_LEVELS]; /* WALK */
+};
+
+/* The per-chunk delta state (both sides keep one; reset at each chunk). */
+struct trace_delta {
+	uint64_t la[3];	 /* last ACCESS/FAULT la, per access kind */
+	uint64_t off[3]; /* last pa - la, per access kind */
+	uint64_t walk_la; /* last WALK la */
+};
+
+/* Encodes ev at p (room for TRACE_EVENT_MAX bytes, STATS: plus its text); returns the
+ * bytes written. */
+#define TRACE_EVENT_MAX 160
+size_t trace_encode(struct trace_delta *d, const struct trace_event *ev, uint8_t *p);
+/* Encodes an ACCESS (type TEV_ACCESS) or FAULT (TEV_FAULT, pa = vector << 32 | error code)
+ * without building a struct trace_event: the recorder's hot path. */
+size_t trace_encode_translation(struct trace_delta *d, unsigned type, unsigned flags,
+				uint64_t la, uint64_t pa, uint8_t *p);
+/* Decodes one event from [*p, end); advances *p. 0, or -1 when the bytes are not an event
+ * (bad type, field out of range, running past end). */
+int trace_decode(struct trace_delta *d, const uint8_t **p, const uint8_t *end,
+		 struct trace_event *ev);
+
+/* Name of an event type ("access", "tlb_fill", ...). */
+const char *trace_type_name(unsigned type);
+
+/* ---- writer ---- */
+
+struct trace_chunk_info {
+	uint64_t offset;      /* file offset of the chunk's header */
+	uint64_t first_event; /* number of the chunk's first event in the trace */
+	uint32_t nevents;     /* events in the chunk */
+	uint32_t raw_len;     /* bytes before compression */
+	uint32_t comp_len;    /* bytes after */
+};
+
+struct trace_writer {
+	FILE *f;			/* the file, or NULL when closed */
+	uint8_t *raw;			/* the chunk being built */
+	size_t raw_len;			/* its bytes */
+	uint8_t *comp;			/* compression buffer */
+	uint32_t nevents;		/* events in the chunk being built */
+	uint64_t total;			/* events written before it */
+	uint64_t offset;		/* file offset where the next chunk goes */
+	struct trace_delta delta;	/* delta state of the chunk being built */
+	bool chunk_fresh;		/* no event yet in this chunk: a keyframe is due */
+	struct trace_chunk_info *index; /* every chunk written */
+	size_t nchunks, index_cap;	/* index entries used and allocated */
+	int error;			/* first write error (errno), or 0 */
+};
+
+/* Creates path and writes the file header with text (key=value lines). 0 or -1 with err. */
+int trace_writer_open(struct trace_writer *w, const char *path, const char *header, char *err,
+		      size_t errlen);
+/* Appends an event. After a chunk is flushed, chunk_fresh is set: the caller writes a
+ * TEV_KEYFRAME first, so each chunk starts with the state a reader needs. */
+void trace_writer_event(struct trace_writer *w, const struct trace_event *ev);
+/* Appends an ACCESS or FAULT, as trace_encode_translation codes it. */
+void trace_writer_translation(struct trace_writer *w, unsigned type, unsigned flags, uint64_t la,
+			      uint64_t pa);
+/* Compresses and writes the chunk being built (a no-op when it is empty). */
+void trace_writer_flush(struct trace_writer *w);
+/* Flushes, writes the index and trailer, closes. 0, or -errno of the first failure. */
+int trace_writer_close(struct trace_writer *w);
+
+/* ---- reader ---- */
+
+struct trace_reader {
+	FILE *f;			/* the file */
+	char *header;			/* the header text, NUL-terminated */
+	uint16_t major, minor;		/* format version */
+	uint8_t *comp, *raw;		/* chunk buffers */
+	const uint8_t *pos, *end;	/* undecoded bytes of the current chunk */
+	uint32_t left;			/* events the current chunk still holds */
+	struct trace_delta delta;	/* delta state of the current chunk */
+	uint64_t nevents;		/* events read */
+	uint64_t nchunks;		/* chunks read */
+	bool foreign;			/* the file does not start with TRACE_MAGIC */
+	bool closed;			/* the index and trailer were found */
+	bool done;			/* no more events */
+	struct trace_chunk_info *index; /* the index (closed traces), else NULL */
+	size_t index_len;		/* its entries */
+	char err[256];			/* the error when a call returned -1 */
+};
+
+/* Opens path and reads its header (and the index of a closed trace). 0, or -1 with
+ * r->err. trace_reader_close is needed either way. */
+int trace_reader_open(struct trace_reader *r, const char *path);
+/* The next event: 1, 0 at the end of the trace, -1 with r->err. */
+int trace_reader_next(struct trace_reader *r, struct trace_event *ev);
+/* Positions the reader at the start of chunk i of the index (closed traces). 0 or -1. */
+int trace_reader_seek_chunk(struct trace_reader *r, size_t i);
+/* The value of key in the header (copied to buf), or NULL. */
+const char *trace_header_get(const struct trace_reader *r, const char *key, char *buf,
+			     size_t len);
+void trace_reader_close(struct trace_reader *r);
+
+#endif /* EMU_TRACE_H */

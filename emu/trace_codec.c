@@ -1,0 +1,399 @@
+/*
+ * One trace event as bytes (docs/trace-format.md, "Events"): a tag byte (type in the low
+ * four bits, a few type-specific bits in the high four), then LEB128 varints. Addresses of
+ * accesses are deltas from the previous access of the same kind, and the physical address
+ * is coded as the change of (pa - la), which stays 0 while a stream stays in one page: a
+ * sequential stream costs about three bytes an access before compression.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "emu/trace.h"
+
+static const char *const type_names[TEV_NR_TYPES] = {
+	"access", "fault",    "walk",  "tlb_fill", "cr",      "invlpg",  "invpcid",
+	"features", "mode", "keyframe", "stats", "pf_done", "syscall", "end", "page",
+};
+
+const char *trace_type_name(unsigned type)
+{
+	return type < TEV_NR_TYPES ? type_names[type] : "?";
+}
+
+/* ---- encoding ---- */
+
+static uint8_t *put_uv(uint8_t *p, uint64_t v)
+{
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	return p;
+}
+
+/* Signed values as zigzag: small magnitudes of either sign stay short. */
+static uint8_t *put_sv(uint8_t *p, uint64_t v)
+{
+	int64_t s = (int64_t)v;
+	return put_uv(p, ((uint64_t)s << 1) ^ (uint64_t)(s >> 63));
+}
+
+static uint8_t *put_entry(uint8_t *p, const struct tlb_entry *e)
+{
+	p = put_uv(p, e->vpn);
+	p = put_uv(p, e->pa);
+	p = put_uv(p, e->pcid);
+	*p++ = e->shift;
+	*p++ = e->page_shift;
+	*p++ = e->flags;
+	return p;
+}
+
+size_t trace_encode_translation(struct trace_delta *d, unsigned type, unsigned flags,
+				uint64_t la, uint64_t pa, uint8_t *p)
+{
+	uint8_t *start = p;
+	unsigned kind = flags & MMU_KIND_MASK;
+	*p++ = (uint8_t)(type | (flags & 0xf) << 4);
+	p = put_sv(p, la - d->la[kind]);
+	d->la[kind] = la;
+	if (type == TEV_ACCESS) {
+		uint64_t off = pa - la;
+		p = put_sv(p, off - d->off[kind]);
+		d->off[kind] = off;
+	} else {
+		*p++ = (uint8_t)(pa >> 32);
+		p = put_uv(p, (uint32_t)pa);
+	}
+	return (size_t)(p - start);
+}
+
+static uint8_t *put_body(struct trace_delta *d, const struct trace_event *ev, uint8_t *p)
+{
+	switch (ev->type) {
+	case TEV_ACCESS:
+	case TEV_FAULT: return p; /* trace_encode_translation */
+	case TEV_WALK:
+		p = put_sv(p, ev->la - d->walk_la);
+		d->walk_la = ev->la;
+		*p++ = ev->nsteps;
+		for (unsigned i = 0; i < ev->nsteps; i++) {
+			*p++ = ev->step[i].level;
+			p = put_uv(p, ev->step[i].entry_pa);
+			p = put_uv(p, ev->step[i].entry);
+		}
+		return p;
+	case TEV_TLB_FILL:
+		*p++ = ev->array;
+		p = put_entry(p, &ev->fill);
+		return ev->evicted ? put_entry(p, &ev->victim) : p;
+	case TEV_CR: *p++ = (uint8_t)ev->a; return put_uv(p, ev->b);
+	case TEV_INVLPG: return put_uv(p, ev->la);
+	case TEV_INVPCID:
+		p = put_uv(p, ev->a);
+		p = put_uv(p, ev->b);
+		return put_uv(p, ev->la);
+	case TEV_FEATURES: *p++ = (uint8_t)ev->a; *p++ = (uint8_t)ev->b; return p;
+	case TEV_MODE: return p;
+	case TEV_KEYFRAME:
+		p = put_uv(p, ev->a);
+		p = put_uv(p, ev->b);
+		p = put_uv(p, ev->c);
+		p = put_uv(p, ev->d);
+		*p++ = (uint8_t)(ev->cpl | ev->ac << 2);
+		return p;
+	case TEV_STATS:
+		p = put_uv(p, ev->text_len);
+		memcpy(p, ev->text, ev->text_len);
+		return p + ev->text_len;
+	case TEV_PF_DONE:
+		p = put_uv(p, ev->la);
+		p = put_uv(p, ev->error);
+		return put_uv(p, ev->a);
+	case TEV_SYSCALL: p = put_uv(p, ev->a); return put_sv(p, ev->b);
+	case TEV_END: p = put_uv(p, ev->a); return put_sv(p, ev->b);
+	case TEV_PAGE:
+		p = put_uv(p, ev->a);
+		*p++ = (uint8_t)ev->b;
+		if (ev->evicted)
+			return p;
+		p = put_uv(p, ev->c);
+		p = put_uv(p, ev->d);
+		*p++ = ev->cpl;
+		*p++ = ev->ac;
+		*p++ = ev->vector;
+		return p;
+	}
+	return p;
+}
+
+/* The high nibble of the tag byte: access flags, or CPL and AC for MODE, evicted for
+ * TLB_FILL. */
+static uint8_t tag_bits(const struct trace_event *ev)
+{
+	switch (ev->type) {
+	case TEV_ACCESS:
+	case TEV_FAULT: return ev->flags & 0xf;
+	case TEV_MODE: return (uint8_t)((ev->cpl & 3) | (ev->ac ? 4 : 0));
+	case TEV_TLB_FILL:
+	case TEV_PAGE: return ev->evicted ? 1 : 0;
+	default: return 0;
+	}
+}
+
+size_t trace_encode(struct trace_delta *d, const struct trace_event *ev, uint8_t *p)
+{
+	uint8_t *start = p;
+	if (ev->type == TEV_ACCESS)
+		return trace_encode_translation(d, ev->type, ev->flags, ev->la, ev->pa, p);
+	if (ev->type == TEV_FAULT)
+		return trace_encode_translation(d, ev->type, ev->flags, ev->la,
+						(uint64_t)ev->vector << 32 | ev->error, p);
+	if (ev->type == TEV_KEYFRAME)
+		memset(d, 0, sizeof(*d));
+	*p++ = (uint8_t)(ev->type | tag_bits(ev) << 4);
+	return (size_t)(put_body(d, ev, p) - start);
+}
+
+/* ---- decoding: every read checked against end ---- */
+
+struct cursor {
+	const uint8_t *p, *end;
+	bool bad; /* ran past end or read a malformed varint */
+};
+
+static uint64_t get_uv_long(struct cursor *c)
+{
+	uint64_t v = 0;
+	for (unsigned shift = 0; shift < 64; shift += 7) {
+		if (c->p >= c->end) {
+			c->bad = true;
+			return 0;
+		}
+		uint8_t b = *c->p++;
+		v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			return v;
+	}
+	c->bad = true; /* more than ten bytes */
+	return 0;
+}
+
+/* Most varints of a trace are one byte: that case inline, the rest out of line. */
+static inline uint64_t get_uv(struct cursor *c)
+{
+	if (__builtin_expect(c->p < c->end && *c->p < 0x80, 1))
+		return *c->p++;
+	return get_uv_long(c);
+}
+
+static uint64_t get_sv(struct cursor *c)
+{
+	uint64_t z = get_uv(c);
+	return (z >> 1) ^ (0 - (z & 1));
+}
+
+static uint8_t get_u8(struct cursor *c)
+{
+	if (c->p >= c->end) {
+		c->bad = true;
+		return 0;
+	}
+	return *c->p++;
+}
+
+static void get_entry(struct cursor *c, struct tlb_entry *e)
+{
+	*e = (struct tlb_entry){0};
+	e->vpn = get_uv(c);
+	e->pa = get_uv(c);
+	uint64_t pcid = get_uv(c);
+	e->shift = get_u8(c);
+	e->page_shift = get_u8(c);
+	e->flags = get_u8(c);
+	if (pcid > 4095 || e->shift > 63 || e->page_shift > 63)
+		c->bad = true;
+	e->pcid = (uint16_t)pcid;
+}
+
+static void get_access(struct trace_delta *d, struct cursor *c, struct trace_event *ev)
+{
+	unsigned kind = ev->flags & MMU_KIND_MASK;
+	if (kind > MMU_FETCH) {
+		c->bad = true;
+		return;
+	}
+	ev->la = d->la[kind] += get_sv(c);
+	if (ev->type == TEV_ACCESS) {
+		d->off[kind] += get_sv(c);
+		ev->pa = ev->la + d->off[kind];
+	} else {
+		ev->vector = get_u8(c);
+		uint64_t e = get_uv(c);
+		if (e > UINT32_MAX || ev->vector > 31)
+			c->bad = true;
+		ev->error = (uint32_t)e;
+	}
+}
+
+static void get_walk(struct trace_delta *d, struct cursor *c, struct trace_event *ev)
+{
+	ev->la = d->walk_la += get_sv(c);
+	ev->nsteps = get_u8(c);
+	if (ev->nsteps > PG_NR_LEVELS) {
+		c->bad = true;
+		return;
+	}
+	for (unsigned i = 0; i < ev->nsteps; i++) {
+		ev->step[i].level = get_u8(c);
+		ev->step[i].entry_pa = get_uv(c);
+		ev->step[i].entry = get_uv(c);
+		if (ev->step[i].level >= PG_NR_LEVELS)
+			c->bad = true;
+	}
+}
+
+static void get_text(struct cursor *c, struct trace_event *ev)
+{
+	uint64_t n = get_uv(c);
+	if (c->bad || n > TRACE_TEXT_MAX || n > (uint64_t)(c->end - c->p)) {
+		c->bad = true;
+		return;
+	}
+	ev->text = (const char *)c->p;
+	ev->text_len = (uint32_t)n;
+	c->p += n;
+}
+
+static void get_page(struct cursor *c, struct trace_event *ev)
+{
+	ev->a = get_uv(c);
+	ev->b = get_u8(c);
+	c->bad |= ev->b >= 32;
+	if (ev->evicted)
+		return;
+	ev->c = get_uv(c);
+	ev->d = get_uv(c);
+	ev->cpl = get_u8(c);
+	ev->ac = get_u8(c);
+	ev->vector = get_u8(c);
+}
+
+static void get_body(struct trace_delta *d, struct cursor *c, struct trace_event *ev)
+{
+	switch (ev->type) {
+	case TEV_ACCESS:
+	case TEV_FAULT: get_access(d, c, ev); break;
+	case TEV_WALK: get_walk(d, c, ev); break;
+	case TEV_TLB_FILL:
+		ev->array = get_u8(c);
+		get_entry(c, &ev->fill);
+		if (ev->evicted)
+			get_entry(c, &ev->victim);
+		c->bad |= ev->array >= TLB_NR_ARRAYS;
+		break;
+	case TEV_CR:
+		ev->a = get_u8(c);
+		ev->b = get_uv(c);
+		c->bad |= !(ev->a == 0 || ev->a == 3 || ev->a == 4 || ev->a == 8);
+		break;
+	case TEV_INVLPG: ev->la = get_uv(c); break;
+	case TEV_INVPCID:
+		ev->a = get_uv(c);
+		ev->b = get_uv(c);
+		ev->la = get_uv(c);
+		break;
+	case TEV_FEATURES:
+		ev->a = get_u8(c);
+		ev->b = get_u8(c);
+		c->bad |= ev->a < 32 || ev->a > 52 || ev->b > 1;
+		break;
+	case TEV_MODE: break;
+	case TEV_KEYFRAME: {
+		ev->a = get_uv(c);
+		ev->b = get_uv(c);
+		ev->c = get_uv(c);
+		ev->d = get_uv(c);
+		uint8_t m = get_u8(c);
+		ev->cpl = m & 3;
+		ev->ac = (m >> 2) & 1;
+		c->bad |= m > 7;
+		break;
+	}
+	case TEV_STATS: get_text(c, ev); break;
+	case TEV_PF_DONE: {
+		ev->la = get_uv(c);
+		uint64_t e = get_uv(c);
+		ev->error = (uint32_t)e;
+		ev->a = get_uv(c);
+		c->bad |= e > UINT32_MAX || ev->a > TRACE_PF_SIGNAL;
+		break;
+	}
+	case TEV_SYSCALL:
+	case TEV_END:
+		ev->a = get_uv(c);
+		ev->b = get_sv(c);
+		break;
+	case TEV_PAGE: get_page(c, ev); break;
+	default: c->bad = true;
+	}
+}
+
+/* Unpacks the tag byte's high nibble; false when it has bits the type does not use. */
+static bool set_tag_bits(struct trace_event *ev, unsigned bits)
+{
+	switch (ev->type) {
+	case TEV_ACCESS:
+	case TEV_FAULT: ev->flags = (uint8_t)bits; return true;
+	case TEV_MODE:
+		ev->cpl = bits & 3;
+		ev->ac = (bits >> 2) & 1;
+		return bits < 8;
+	case TEV_TLB_FILL:
+	case TEV_PAGE: ev->evicted = bits & 1; return bits < 2;
+	default: return bits == 0;
+	}
+}
+
+/* The commonest event, without clearing the rest of *ev: the fields ACCESS has, and the
+ * few others a reader might look at whatever the type, are set. */
+static int decode_access(struct trace_delta *d, struct cursor *c, uint8_t tag,
+			 const uint8_t **p, struct trace_event *ev)
+{
+	unsigned kind = (tag >> 4) & MMU_KIND_MASK;
+	if (kind > MMU_FETCH)
+		return -1;
+	ev->type = TEV_ACCESS;
+	ev->flags = tag >> 4;
+	ev->cpl = ev->ac = ev->vector = 0;
+	ev->error = 0;
+	ev->a = ev->b = 0;
+	ev->la = d->la[kind] += get_sv(c);
+	d->off[kind] += get_sv(c);
+	ev->pa = ev->la + d->off[kind];
+	if (c->bad)
+		return -1;
+	*p = c->p;
+	return 0;
+}
+
+int trace_decode(struct trace_delta *d, const uint8_t **p, const uint8_t *end,
+		 struct trace_event *ev)
+{
+	struct cursor c = {*p, end, false};
+	uint8_t tag = get_u8(&c);
+	if ((tag & 0xf) == TEV_ACCESS && !c.bad)
+		return decode_access(d, &c, tag, p, ev);
+	memset(ev, 0, offsetof(struct trace_event, fill));
+	ev->type = tag & 0xf;
+	if (c.bad || ev->type >= TEV_NR_TYPES || !set_tag_bits(ev, tag >> 4))
+		return -1;
+	if (ev->type == TEV_KEYFRAME)
+		memset(d, 0, sizeof(*d));
+	get_body(d, &c, ev);
+	if (c.bad)
+		return -1;
+	*p = c.p;
+	return 0;
+}

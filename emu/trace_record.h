@@ -1,0 +1,49 @@
+/*
+ * Recording a run into a trace (`mmemu run --trace FILE`): the MMU's tracer callback
+ * (mmu/trace.h) turned into trace events, plus the kernel-side events the entry code
+ * reports (page faults handled, system calls), the final MMU statistics and the end.
+ */
+#ifndef EMU_TRACE_RECORD_H
+#define EMU_TRACE_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "emu/trace.h"
+#include "kernel-sim/trace_kmem.h"
+#include "mmu/trace.h"
+
+struct machine;
+struct run_options;
+
+struct trace_recorder {
+	struct trace_writer w;	   /* the file */
+	struct mmu_tracer tracer;  /* attached to the machine's MMU while recording */
+	struct mmu *mmu;	   /* that MMU */
+	struct kmem_tracer kmem;   /* attached to the machine's kernel while recording */
+	struct kernel *kernel;	   /* that kernel */
+	uint8_t cpl;		   /* CPL of the last MODE event */
+	bool ac;		   /* RFLAGS.AC of the last MODE event */
+	bool mode_known;	   /* a MODE event was written in this chunk */
+	uint64_t counts[TEV_NR_TYPES]; /* events written, per type */
+};
+
+/* Writes the header (the machine's settings, the program and its arguments) into buf:
+ * key=value lines, docs/trace-format.md. */
+void trace_header_format(char *buf, size_t len, const struct machine *m,
+			 const struct run_options *o);
+
+/* Creates path with header text and attaches to m's MMU. 0 or -1 with err. */
+int trace_record_start(struct trace_recorder *rec, struct machine *m, const char *path,
+		       const char *header, char *err, size_t errlen);
+/* The kernel's handling of a #PF at la with error, and its outcome (enum trace_pf_outcome). */
+void trace_record_pf_done(struct trace_recorder *rec, uint64_t la, uint32_t error,
+			  unsigned outcome);
+/* A system call nr returned ret. */
+void trace_record_syscall(struct trace_recorder *rec, uint64_t nr, uint64_t ret);
+/* Writes the statistics and the END event (how: enum run_result, status), detaches, closes.
+ * 0 or -errno of the first write error. */
+int trace_record_finish(struct trace_recorder *rec, int how, int status);
+
+#endif /* EMU_TRACE_RECORD_H */

@@ -1,0 +1,180 @@
+/*
+ * Writing a trace (docs/trace-format.md): the file header, then events gathered into
+ * chunks of about TRACE_CHUNK_RAW bytes, each compressed with zlib on its own and written
+ * as soon as it is full, then at close the index of the chunks and the trailer. A writer
+ * stopped before close leaves every full chunk behind, which a reader accepts.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "emu/trace.h"
+#include "emu/trace_file.h"
+
+static void put_le(uint8_t *p, uint64_t v, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void write_bytes(struct trace_writer *w, const void *buf, size_t n)
+{
+	if (w->error)
+		return;
+	if (fwrite(buf, 1, n, w->f) != n)
+		w->error = errno ? errno : EIO;
+	w->offset += n;
+}
+
+int trace_writer_open(struct trace_writer *w, const char *path, const char *header, char *err,
+		      size_t errlen)
+{
+	size_t hlen = strlen(header);
+	memset(w, 0, sizeof(*w));
+	if (hlen > TRACE_HEADER_MAX) {
+		snprintf(err, errlen, "%s: trace header too long", path);
+		return -1;
+	}
+	w->raw = malloc(TRACE_CHUNK_RAW + TRACE_EVENT_MAX + TRACE_TEXT_MAX);
+	w->comp = malloc(compressBound(TRACE_CHUNK_RAW + TRACE_EVENT_MAX + TRACE_TEXT_MAX));
+	w->f = fopen(path, "wb");
+	if (!w->raw || !w->comp || !w->f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(w->f ? ENOMEM : errno));
+		if (w->f)
+			fclose(w->f);
+		free(w->raw);
+		free(w->comp);
+		return -1;
+	}
+	uint8_t fh[TRACE_FILE_HEADER_LEN];
+	memcpy(fh, TRACE_MAGIC, 8);
+	put_le(fh + 8, TRACE_VERSION_MAJOR, 2);
+	put_le(fh + 10, TRACE_VERSION_MINOR, 2);
+	put_le(fh + 12, hlen, 4);
+	write_bytes(w, fh, sizeof(fh));
+	write_bytes(w, header, hlen);
+	uint8_t crc[4];
+	put_le(crc, crc32(0, (const Bytef *)header, (uInt)hlen), 4);
+	write_bytes(w, crc, 4);
+	w->chunk_fresh = true;
+	return 0;
+}
+
+static void index_add(struct trace_writer *w, const struct trace_chunk_info *ci)
+{
+	if (w->nchunks == w->index_cap) {
+		size_t cap = w->index_cap ? 2 * w->index_cap : 64;
+		struct trace_chunk_info *n = realloc(w->index, cap * sizeof(*n));
+		if (!n) {
+			w->error = ENOMEM;
+			return;
+		}
+		w->index = n;
+		w->index_cap = cap;
+	}
+	w->index[w->nchunks++] = *ci;
+}
+
+void trace_writer_flush(struct trace_writer *w)
+{
+	if (!w->f || w->nevents == 0)
+		return;
+	uLongf clen = compressBound((uLong)w->raw_len);
+	if (compress2(w->comp, &clen, w->raw, (uLong)w->raw_len, 1) != Z_OK) {
+		w->error = ENOMEM;
+		return;
+	}
+	struct trace_chunk_info ci = {w->offset, w->total, w->nevents, (uint32_t)w->raw_len,
+				      (uint32_t)clen};
+	uint8_t h[TRACE_CHUNK_HEADER_LEN] = {0};
+	put_le(h, TRACE_CHUNK_MAGIC, 4);
+	put_le(h + 4, clen, 4);
+	put_le(h + 8, w->raw_len, 4);
+	put_le(h + 12, w->nevents, 4);
+	put_le(h + 16, w->total, 8);
+	put_le(h + 24, crc32(0, w->comp, (uInt)clen), 4);
+	write_bytes(w, h, sizeof(h));
+	write_bytes(w, w->comp, clen);
+	/* A chunk on disk is a chunk a reader gets, whatever happens to this process next. */
+	if (!w->error && fflush(w->f))
+		w->error = errno;
+	index_add(w, &ci);
+	w->total += w->nevents;
+	w->nevents = 0;
+	w->raw_len = 0;
+	memset(&w->delta, 0, sizeof(w->delta));
+	w->chunk_fresh = true;
+}
+
+void trace_writer_event(struct trace_writer *w, const struct trace_event *ev)
+{
+	if (!w->f)
+		return;
+	w->chunk_fresh = false;
+	w->raw_len += trace_encode(&w->delta, ev, w->raw + w->raw_len);
+	w->nevents++;
+	if (w->raw_len >= TRACE_CHUNK_RAW)
+		trace_writer_flush(w);
+}
+
+void trace_writer_translation(struct trace_writer *w, unsigned type, unsigned flags, uint64_t la,
+			      uint64_t pa)
+{
+	if (!w->f)
+		return;
+	w->chunk_fresh = false;
+	w->raw_len += trace_encode_translation(&w->delta, type, flags, la, pa, w->raw + w->raw_len);
+	w->nevents++;
+	if (w->raw_len >= TRACE_CHUNK_RAW)
+		trace_writer_flush(w);
+}
+
+/* The index block and the trailer that points at it. */
+static void write_index(struct trace_writer *w)
+{
+	uint64_t at = w->offset;
+	size_t n = w->nchunks * TRACE_INDEX_ENTRY_LEN;
+	uint8_t *buf = calloc(1, n + 1);
+	if (!buf) {
+		w->error = ENOMEM;
+		return;
+	}
+	for (size_t i = 0; i < w->nchunks; i++) {
+		uint8_t *e = buf + i * TRACE_INDEX_ENTRY_LEN;
+		put_le(e, w->index[i].offset, 8);
+		put_le(e + 8, w->index[i].first_event, 8);
+		put_le(e + 16, w->index[i].nevents, 4);
+		put_le(e + 20, w->index[i].raw_len, 4);
+		put_le(e + 24, w->index[i].comp_len, 4);
+	}
+	uint8_t h[TRACE_CHUNK_HEADER_LEN] = {0};
+	put_le(h, TRACE_INDEX_MAGIC, 4);
+	put_le(h + 4, w->nchunks, 4);
+	put_le(h + 8, crc32(0, buf, (uInt)n), 4);
+	write_bytes(w, h, sizeof(h));
+	write_bytes(w, buf, n);
+	free(buf);
+	uint8_t t[TRACE_TRAILER_LEN];
+	put_le(t, at, 8);
+	put_le(t + 8, w->total, 8);
+	memcpy(t + 16, TRACE_END_MAGIC, 8);
+	write_bytes(w, t, sizeof(t));
+}
+
+int trace_writer_close(struct trace_writer *w)
+{
+	if (!w->f)
+		return 0;
+	trace_writer_flush(w);
+	write_index(w);
+	if (fclose(w->f) && !w->error)
+		w->error = errno;
+	w->f = NULL;
+	free(w->raw);
+	free(w->comp);
+	free(w->index);
+	w->raw = w->comp = NULL;
+	w->index = NULL;
+	return -w->error;
+}

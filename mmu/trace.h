@@ -1,0 +1,61 @@
+/*
+ * The MMU's tracing interface: a callback that sees, in order, every translation the MMU
+ * makes (and every one that faults), every page walk with the paging-structure entries it
+ * ended on, every TLB fill with the entry it evicted, and every control operation that
+ * changes what the TLBs may hold (MOV to CR0/CR3/CR4, WRMSR EFER, INVLPG, INVPCID).
+ *
+ * The MMU knows nothing of files: whoever wants a trace (emu/trace_record.c writes one to
+ * disk, emu/replay.c compares a replay against one) implements the callback.
+ *
+ * Cost: with no tracer attached, nothing on the fast path changes and the slow paths test
+ * one pointer. With a tracer attached, the fast path is never filled, so that every access
+ * reaches mmu_translate and is seen; the statistics stay exactly those of the modelled
+ * TLBs, since a fast hit counts as the L1 hit it stands for (docs/mmu.md).
+ */
+#ifndef MMU_TRACE_H
+#define MMU_TRACE_H
+
+#include <stdint.h>
+
+struct mmu;
+struct mmu_walk_trace;
+
+enum mmu_event_type {
+	MMU_EV_ACCESS,	 /* a translation that succeeded: la, pa, flags */
+	MMU_EV_FAULT,	 /* a translation that faulted: la, flags, vector, error code */
+	MMU_EV_WALK,	 /* a page walk ended: la and the entries it read (walk) */
+	MMU_EV_TLB_FILL, /* an entry written into array `array`; evicted one if any */
+	MMU_EV_CR,	 /* control register written: which (0, 3, 4 or 8 for EFER), value */
+	MMU_EV_INVLPG,	 /* INVLPG la */
+	MMU_EV_INVPCID,	 /* INVPCID type (a), pcid (b), la */
+	MMU_EV_FEATURES, /* mmu_set_features: maxphyaddr (a), page_1g (b) */
+};
+
+/* One MMU event. Which fields mean something depends on the type (see above). */
+struct mmu_event {
+	uint8_t type;			   /* enum mmu_event_type */
+	uint8_t flags;			   /* ACCESS/FAULT: MMU_READ/WRITE/FETCH | MMU_IMPLICIT... */
+	uint8_t vector;			   /* FAULT: exception vector */
+	uint8_t array;			   /* TLB_FILL: enum tlb_array_id */
+	uint32_t error_code;		   /* FAULT: error code */
+	uint64_t la;			   /* linear address (ACCESS, FAULT, WALK, INVLPG, INVPCID) */
+	uint64_t pa;			   /* ACCESS: physical address */
+	uint64_t a, b;			   /* CR: register number, value; INVPCID: type, pcid */
+	const struct tlb_entry *entry;	   /* TLB_FILL: the entry written */
+	const struct tlb_entry *evicted;   /* TLB_FILL: the valid entry replaced, or NULL */
+	const struct mmu_walk_trace *walk; /* WALK: the entries, as mmu_probe reads them */
+};
+
+struct mmu_tracer {
+	/* Called for each event, in the order they happen; m is the MMU they happen in. */
+	void (*event)(void *ctx, const struct mmu *m, const struct mmu_event *ev);
+	void *ctx; /* the implementer's state */
+};
+
+/*
+ * Attaches tracer t to m (NULL detaches). Drops the fast path so that every following
+ * access is seen; while a tracer is attached the fast path stays empty.
+ */
+void mmu_set_tracer(struct mmu *m, const struct mmu_tracer *t);
+
+#endif /* MMU_TRACE_H */

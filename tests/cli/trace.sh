@@ -1,0 +1,107 @@
+#!/bin/sh
+# Traces end to end: every guest's run recorded and replayed with --verify; a what-if
+# replay under the recorded settings equals the recording; a larger TLB misses less and a
+# smaller one more; Ctrl-C and --max-insns still leave a closed, verifiable trace; damaged
+# traces give one error line and status 1.
+mmemu=${1:-$MMEMU}
+guests=${MMEMU_BUILD:-$(dirname "$mmemu")}/guests
+tmp=/tmp/mmemu-trace-cli.$$
+mkdir -p $tmp
+fails=0
+pass=0
+
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+ok() { pass=$((pass + 1)); }
+
+# Every guest: record, then replay exactly.
+for g in "$guests"/*; do
+	[ -f "$g" ] && [ -x "$g" ] || continue
+	name=$(basename "$g")
+	# The benchmark guests run at their test sizes (run_guests.sh uses the same).
+	case $name in
+	bench_sha256*) args=16 ;;
+	bench_qsort*) args=2000 ;;
+	bench_fp*) args="sse 2 24" ;;
+	*) args= ;;
+	esac
+	"$mmemu" run --trace $tmp/$name.trc "$g" $args >/dev/null 2>&1 </dev/null
+	if "$mmemu" replay --verify $tmp/$name.trc >$tmp/out 2>&1; then ok; else
+		fail "$name: replay --verify: $(cat $tmp/out)"; fi
+done
+
+# The statistics of a what-if replay under the recorded settings are the recorded ones.
+"$mmemu" run --trace $tmp/touch.trc "$guests/touch_pages" 32 >/dev/null 2>&1
+"$mmemu" replay --compare $tmp/touch.trc >$tmp/cmp 2>&1 || fail "replay --compare failed"
+lines=$(grep -c '^tlb\.\|^walk\.' $tmp/cmp)
+differ=$(awk 'NR > 1 && $4 != "1.000" && $4 != "=" {print}' $tmp/cmp)
+if [ "$lines" -gt 40 ] && [ -z "$differ" ]; then ok; else
+	fail "what-if replay under the recorded settings differs: $differ"; fi
+
+# run --stats with and without --trace: recording changes nothing the model counts.
+"$mmemu" run --stats "$guests/touch_pages" 8 >/dev/null 2>$tmp/plain
+"$mmemu" run --stats --trace $tmp/t8.trc "$guests/touch_pages" 8 >/dev/null 2>$tmp/traced
+if cmp -s $tmp/plain $tmp/traced; then ok; else fail "run --stats differs with --trace"; fi
+
+# A larger L2 TLB misses no more, a smaller one no less (and strictly more than the larger).
+value() { awk -v k="$1" '$1 == k {print $2}' "$2"; }
+"$mmemu" replay --tlb l2=16384:16 --stats $tmp/touch.trc >$tmp/big
+"$mmemu" replay --stats $tmp/touch.trc >$tmp/same
+"$mmemu" replay --tlb l2=64:4 --stats $tmp/touch.trc >$tmp/small
+b=$(value tlb.levels.l2.misses $tmp/big); s=$(value tlb.levels.l2.misses $tmp/same)
+m=$(value tlb.levels.l2.misses $tmp/small)
+if [ -n "$b" ] && [ "$b" -le "$s" ] && [ "$s" -le "$m" ] && [ "$b" -lt "$m" ]; then ok; else
+	fail "l2 misses not monotonic in L2 size: big $b, recorded $s, small $m"; fi
+wb=$(value walk.walks $tmp/big); wm=$(value walk.walks $tmp/small)
+if [ "$wb" -lt "$wm" ]; then ok; else fail "walks: big L2 $wb, small L2 $wm"; fi
+"$mmemu" replay --stats=json $tmp/touch.trc | grep -q '^{"replay": {"accesses": [0-9]' && ok ||
+	fail "replay --stats=json"
+
+# Page allocator events: touching 8 MiB of fresh anonymous memory needs a frame for each
+# of its 2048 pages, and the program's exit gives them back.
+"$mmemu" replay --stats $tmp/t8.trc >$tmp/t8stats
+pa=$(value pgalloc_recorded $tmp/t8stats); pf=$(value pgfree_recorded $tmp/t8stats)
+if [ "${pa:-0}" -ge 2048 ] && [ "${pf:-0}" -ge 2048 ]; then ok; else
+	fail "page events: $pa allocations, $pf frees for 2048 pages touched"; fi
+
+# trace info: header, counts, index.
+"$mmemu" trace info $tmp/touch.trc >$tmp/info 2>&1 && grep -q '^program=.*touch_pages' $tmp/info &&
+	grep -q '^  access ' $tmp/info && grep -q '^index: 1\?[0-9]* chunks' $tmp/info && ok ||
+	fail "trace info: $(cat $tmp/info)"
+
+# Stopped runs leave closed traces: --max-insns, and Ctrl-C.
+"$mmemu" run --max-insns 200000 --trace $tmp/limit.trc "$guests/touch_pages" 64 >/dev/null 2>&1
+[ $? = 124 ] && "$mmemu" replay --verify $tmp/limit.trc >/dev/null 2>&1 && ok ||
+	fail "--max-insns trace"
+"$mmemu" run --trace $tmp/int.trc "$guests/touch_pages" 100000 >/dev/null 2>&1 &
+pid=$!
+# Interrupt only once recording is under way (the first chunk is on disk), however slow the
+# machine is.
+n=0
+while [ ! -s $tmp/int.trc ] && [ $n -lt 300 ]; do sleep 0.1; n=$((n + 1)); done
+sleep 0.5
+kill -INT $pid
+wait $pid
+st=$?
+if [ $st = 130 ] && "$mmemu" trace info $tmp/int.trc | grep -q '^index: ' &&
+	"$mmemu" replay --verify $tmp/int.trc >/dev/null 2>&1; then ok; else
+	fail "Ctrl-C: status $st, trace not closed or not verifiable"; fi
+
+# Damaged traces: one "mmemu:" line, status 1.
+size=$(wc -c <$tmp/touch.trc)
+head -c $((size / 2)) $tmp/touch.trc >$tmp/cut.trc
+"$mmemu" replay $tmp/cut.trc >/dev/null 2>$tmp/err
+if [ $? = 1 ] && [ "$(wc -l <$tmp/err)" = 1 ] && grep -q '^mmemu: replay: .*truncated' $tmp/err; then
+	ok; else fail "truncated trace: $(cat $tmp/err)"; fi
+"$mmemu" trace info $tmp/cut.trc >/dev/null 2>&1
+[ $? = 1 ] && ok || fail "trace info of a truncated trace"
+cp $tmp/touch.trc $tmp/bad.trc
+printf 'XXXX' | dd of=$tmp/bad.trc bs=1 seek=2000 conv=notrunc 2>/dev/null
+"$mmemu" replay --verify $tmp/bad.trc >/dev/null 2>$tmp/err
+if [ $? = 1 ] && grep -q '^mmemu: replay: .*damaged' $tmp/err; then ok; else
+	fail "damaged trace: $(cat $tmp/err)"; fi
+"$mmemu" replay --verify --tlb l2=64:4 $tmp/touch.trc >/dev/null 2>&1
+[ $? = 2 ] && ok || fail "--verify with --tlb must be refused"
+
+rm -rf $tmp
+echo "trace: $pass passed, $fails failed"
+[ $fails = 0 ]

@@ -1,0 +1,217 @@
+/*
+ * One trace event as bytes: every type survives encode -> decode with all its fields;
+ * malformed bytes (unknown types, stray tag bits, fields out of range, cut short) are
+ * refused without reading past the end.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "emu/trace.h"
+
+/* A sample of each type, with values chosen by hand to use the full width of fields. */
+static int sample_events(struct trace_event *ev)
+{
+	int n = 0;
+	ev[n++] = (struct trace_event){.type = TEV_KEYFRAME, .a = 0x80050033, .b = 0x1234000,
+				       .c = 0x6a0, .d = 0xd01, .cpl = 3, .ac = 1};
+	ev[n++] = (struct trace_event){.type = TEV_MODE, .cpl = 3, .ac = 0};
+	ev[n++] = (struct trace_event){.type = TEV_ACCESS, .flags = MMU_FETCH, .la = 0x401000,
+				       .pa = 0x7654321};
+	ev[n++] = (struct trace_event){.type = TEV_ACCESS, .flags = MMU_FETCH, .la = 0x401003,
+				       .pa = 0x7654324};
+	ev[n++] = (struct trace_event){.type = TEV_ACCESS, .flags = MMU_WRITE | MMU_STACK,
+				       .la = 0x7fffffffe000, .pa = 0x1000};
+	ev[n++] = (struct trace_event){.type = TEV_ACCESS, .flags = MMU_READ | MMU_IMPLICIT,
+				       .la = 0xffffffffff5fe000ULL, .pa = 0x3000};
+	ev[n++] = (struct trace_event){.type = TEV_FAULT, .flags = MMU_WRITE, .la = 0x600000,
+				       .vector = 14, .error = 0x6};
+	struct trace_event w = {.type = TEV_WALK, .la = 0x600000, .nsteps = 4};
+	for (int i = 0; i < 4; i++)
+		w.step[i] = (struct mmu_walk_step){.level = (uint8_t)(PG_PML4 + i),
+						   .entry_pa = 0x100000 + 8 * (uint64_t)i,
+						   .entry = 0x8000000000000067ULL + ((uint64_t)i << 12)};
+	ev[n++] = w;
+	struct trace_event fill = {.type = TEV_TLB_FILL, .array = TLB_L2, .evicted = true};
+	fill.fill = (struct tlb_entry){.vpn = 0x600, .pa = 0x9000, .pcid = 4095, .shift = 12,
+				       .page_shift = 21, .flags = 0x3f};
+	fill.victim = (struct tlb_entry){.vpn = 0xfffffffff, .pa = 0, .pcid = 1, .shift = 30,
+					 .page_shift = 30, .flags = 1};
+	ev[n++] = fill;
+	ev[n++] = (struct trace_event){.type = TEV_TLB_FILL, .array = TLB_PWC_PDE,
+				       .fill = {.vpn = 3, .pa = 0x5000, .shift = 21, .page_shift = 21,
+						.flags = 1}};
+	ev[n++] = (struct trace_event){.type = TEV_CR, .a = 3, .b = 0x8000000000001005ULL};
+	ev[n++] = (struct trace_event){.type = TEV_INVLPG, .la = 0x7f0000001000};
+	ev[n++] = (struct trace_event){.type = TEV_INVPCID, .a = 1, .b = 17, .la = 0};
+	ev[n++] = (struct trace_event){.type = TEV_FEATURES, .a = 46, .b = 1};
+	ev[n++] = (struct trace_event){.type = TEV_STATS, .text = "walks 3\n", .text_len = 8};
+	ev[n++] = (struct trace_event){.type = TEV_PF_DONE, .la = 0x600000, .error = 6,
+				       .a = TRACE_PF_SIGNAL};
+	ev[n++] = (struct trace_event){.type = TEV_SYSCALL, .a = 231, .b = (uint64_t)-14};
+	ev[n++] = (struct trace_event){.type = TEV_END, .a = 1, .b = 11};
+	ev[n++] = (struct trace_event){.type = TEV_PAGE, .a = 0x3fffff, .b = 10, .c = 0x400dc0,
+				       .d = 42, .cpl = 1, .ac = 2, .vector = 3};
+	ev[n++] = (struct trace_event){.type = TEV_PAGE, .a = 0x1234, .b = 0, .evicted = true};
+	return n;
+}
+
+static void assert_entry_equal(const struct tlb_entry *a, const struct tlb_entry *b)
+{
+	assert_int_equal(a->vpn, b->vpn);
+	assert_int_equal(a->pa, b->pa);
+	assert_int_equal(a->pcid, b->pcid);
+	assert_int_equal(a->shift, b->shift);
+	assert_int_equal(a->page_shift, b->page_shift);
+	assert_int_equal(a->flags, b->flags);
+}
+
+static void assert_event_equal(const struct trace_event *a, const struct trace_event *b)
+{
+	assert_int_equal(a->type, b->type);
+	assert_int_equal(a->flags, b->flags);
+	assert_int_equal(a->la, b->la);
+	assert_int_equal(a->cpl, b->cpl);
+	assert_int_equal(a->ac, b->ac);
+	assert_int_equal(a->a, b->a);
+	assert_int_equal(a->b, b->b);
+	switch (a->type) {
+	case TEV_ACCESS: assert_int_equal(a->pa, b->pa); break;
+	case TEV_FAULT:
+		assert_int_equal(a->vector, b->vector);
+		assert_int_equal(a->error, b->error);
+		break;
+	case TEV_KEYFRAME:
+		assert_int_equal(a->c, b->c);
+		assert_int_equal(a->d, b->d);
+		break;
+	case TEV_WALK:
+		assert_int_equal(a->nsteps, b->nsteps);
+		for (int i = 0; i < a->nsteps; i++) {
+			assert_int_equal(a->step[i].level, b->step[i].level);
+			assert_int_equal(a->step[i].entry_pa, b->step[i].entry_pa);
+			assert_int_equal(a->step[i].entry, b->step[i].entry);
+		}
+		break;
+	case TEV_TLB_FILL:
+		assert_int_equal(a->array, b->array);
+		assert_int_equal(a->evicted, b->evicted);
+		assert_entry_equal(&a->fill, &b->fill);
+		if (a->evicted)
+			assert_entry_equal(&a->victim, &b->victim);
+		break;
+	case TEV_STATS:
+		assert_int_equal(a->text_len, b->text_len);
+		assert_memory_equal(a->text, b->text, a->text_len);
+		break;
+	case TEV_PF_DONE: assert_int_equal(a->error, b->error); break;
+	case TEV_PAGE:
+		assert_int_equal(a->evicted, b->evicted);
+		if (!a->evicted) {
+			assert_int_equal(a->c, b->c);
+			assert_int_equal(a->d, b->d);
+			assert_int_equal(a->vector, b->vector);
+		}
+		break;
+	default: break;
+	}
+}
+
+static void test_trace_codec_every_type_round_trips(void **state)
+{
+	(void)state;
+	struct trace_event ev[32], got;
+	uint8_t buf[32 * (TRACE_EVENT_MAX + 16)];
+	struct trace_delta wd = {0}, rd = {0};
+	int n = sample_events(ev);
+	size_t len = 0;
+	for (int i = 0; i < n; i++)
+		len += trace_encode(&wd, &ev[i], buf + len);
+	const uint8_t *p = buf, *end = buf + len;
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(trace_decode(&rd, &p, end, &got), 0);
+		assert_event_equal(&ev[i], &got);
+	}
+	assert_ptr_equal(p, end);
+}
+
+static void test_trace_codec_sequential_access_is_small(void **state)
+{
+	(void)state;
+	struct trace_delta d = {0};
+	uint8_t buf[TRACE_EVENT_MAX];
+	struct trace_event ev = {.type = TEV_ACCESS, .flags = MMU_READ, .la = 0x7ffff000,
+				 .pa = 0x123000};
+	trace_encode(&d, &ev, buf);
+	ev.la += 8;
+	ev.pa += 8;
+	/* tag, delta la (+8: one byte), delta of pa - la (0: one byte) */
+	assert_int_equal(trace_encode(&d, &ev, buf), 3);
+}
+
+static void test_trace_codec_truncated_event_is_refused(void **state)
+{
+	(void)state;
+	struct trace_event ev[32], got;
+	uint8_t buf[TRACE_EVENT_MAX + 16];
+	int n = sample_events(ev);
+	for (int i = 0; i < n; i++) {
+		struct trace_delta wd = {0};
+		size_t len = trace_encode(&wd, &ev[i], buf);
+		for (size_t cut = 0; cut < len; cut++) {
+			struct trace_delta rd = {0};
+			const uint8_t *p = buf;
+			/* Copy to an exact-size heap block so a read past the end is caught by ASan. */
+			uint8_t *exact = malloc(cut ? cut : 1);
+			memcpy(exact, buf, cut);
+			p = exact;
+			assert_int_equal(trace_decode(&rd, &p, exact + cut, &got), -1);
+			free(exact);
+		}
+	}
+}
+
+static void test_trace_codec_bad_fields_are_refused(void **state)
+{
+	(void)state;
+	struct trace_delta d = {0};
+	struct trace_event got;
+	const uint8_t bad[][4] = {
+	    {TEV_PAGE, 1, 40, 0},	  /* a block of order 40 */
+	    {TEV_PAGE | 0x20, 1, 0},	  /* PAGE with tag bit 1 */
+	    {15},			  /* reserved type */
+	    {TEV_CR | 0x10, 0, 0},	  /* stray tag bits on a CR */
+	    {TEV_CR, 5, 0},		  /* CR5 does not exist */
+	    {TEV_FEATURES, 99, 1},	  /* MAXPHYADDR 99 */
+	    {TEV_ACCESS | 0x30, 0, 0},	  /* access kind 3 */
+	    {TEV_TLB_FILL, 12, 0, 0},	  /* array 12 does not exist */
+	    {TEV_MODE | 0x80},		  /* MODE bit 3 */
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const uint8_t *p = bad[i];
+		assert_int_equal(trace_decode(&d, &p, bad[i] + 4, &got), -1);
+	}
+	uint8_t walk[] = {TEV_WALK, 0, 6}; /* six steps: more levels than paging has */
+	const uint8_t *p = walk;
+	assert_int_equal(trace_decode(&d, &p, walk + sizeof(walk), &got), -1);
+	uint8_t varint[16] = {TEV_INVLPG};
+	memset(varint + 1, 0xff, 15); /* a varint longer than ten bytes */
+	p = varint;
+	assert_int_equal(trace_decode(&d, &p, varint + sizeof(varint), &got), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_trace_codec_every_type_round_trips),
+	    cmocka_unit_test(test_trace_codec_sequential_access_is_small),
+	    cmocka_unit_test(test_trace_codec_truncated_event_is_refused),
+	    cmocka_unit_test(test_trace_codec_bad_fields_are_refused),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
