@@ -228,6 +228,9 @@ long sys_get_thread_area(struct kernel *k, struct pt_regs *regs, const uint64_t 
 long sys_poll(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
 long sys_ppoll(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
 long sys_ppoll_time64(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
+long sys_select(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
+long sys_pselect6(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
+long sys_pselect6_time64(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
 
 /* utimes.c */
 long sys_utimensat(struct kernel *k, struct pt_regs *regs, const uint64_t *a);

@@ -586,6 +586,38 @@ static void test_syscall_link_truncate_chown_utimensat(void **state)
 	st_free(s);
 }
 
+/* select: fd_set bitmaps in and out, a timeval timeout on the virtual clock, -EBADF for a
+ * closed fd in a set. */
+static void test_syscall_select_sets_and_timeout(void **state)
+{
+	struct st *s = st_new();
+	int fds[2];
+	assert_int_equal(sys64(s, __NR_pipe, s->scratch, 0, 0, 0, 0, 0), 0);
+	uget(s, s->scratch, fds, sizeof(fds));
+	uint64_t rset = (1ULL << fds[0]), wset = (1ULL << fds[1]);
+	uint64_t r = uput(s, 256, &rset, 8), w = uput(s, 264, &wset, 8);
+	const int64_t tv[2] = {0, 250000};
+	uint64_t t = uput(s, 512, tv, sizeof(tv));
+	s->k->now_ns = 0;
+	/* The write end is ready, the read end is not. */
+	assert_int_equal(sys64(s, __NR_select, (uint64_t)fds[1] + 1, r, w, 0, t, 0), 1);
+	assert_int_equal(uget64(s, r), 0);
+	assert_int_equal(uget64(s, w), 1ULL << fds[1]);
+	/* Only the empty read end: the 250 ms timeout is spent on the virtual clock. */
+	uput(s, 256, &rset, 8);
+	assert_int_equal(sys64(s, __NR_select, (uint64_t)fds[0] + 1, r, 0, 0, t, 0), 0);
+	assert_int_equal(s->k->now_ns, 250000000ULL);
+	uint64_t msg = uput(s, 1024, "y", 1);
+	assert_int_equal(sys64(s, __NR_write, (uint64_t)fds[1], msg, 1, 0, 0, 0), 1);
+	uput(s, 256, &rset, 8);
+	assert_int_equal(sys64(s, __NR_select, (uint64_t)fds[0] + 1, r, 0, 0, t, 0), 1);
+	assert_int_equal(uget64(s, r), 1ULL << fds[0]);
+	uint64_t bad = 1ULL << 40;
+	uint64_t b = uput(s, 272, &bad, 8);
+	assert_int_equal(sys64(s, __NR_select, 41, b, 0, 0, t, 0), -EBADF);
+	st_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -602,6 +634,7 @@ int main(void)
 	    cmocka_unit_test(test_syscall_proc_status_exe_and_lseek),
 	    cmocka_unit_test(test_syscall_proc_text_is_printed_at_read_time),
 	    cmocka_unit_test(test_syscall_poll_pipes_and_timeouts),
+	    cmocka_unit_test(test_syscall_select_sets_and_timeout),
 	    cmocka_unit_test(test_syscall_link_truncate_chown_utimensat),
 	    cmocka_unit_test(test_syscall_chdir_relative_paths_and_unlink),
 	    cmocka_unit_test(test_syscall_exec_task_proc_auxv_and_cmdline),
