@@ -13,6 +13,7 @@
 #include "emu/options.h"
 #include "emu/run.h"
 #include "emu/stats.h"
+#include "emu/viewer_session.h"
 #include "kernel-sim/swap.h"
 
 extern char **environ;
@@ -28,7 +29,10 @@ static void run_usage(FILE *f)
 		"  --root DIR              the program sees only DIR as its file system\n"
 		"  --max-insns N           stop after N instructions\n"
 		"  --timeout SECONDS       stop after SECONDS of host time\n"
-		"  -d in_asm               log each new block of guest code, disassembled (stderr)\n\n%s",
+		"  -d in_asm               log each new block of guest code, disassembled (stderr)\n"
+		"  --screenshot OUT.png    draw the memory-map viewer at the end of the run into a PNG\n"
+		"  --screenshot-at N       ... after N instructions instead\n"
+		"  --view                  open the memory-map viewer's window on the run\n\n%s",
 		machine_options_help);
 }
 
@@ -53,6 +57,9 @@ struct run_cli {
 	struct machine_opts mopts;
 	struct run_options run;
 	enum stats_format stats;
+	const char *screenshot;  /* --screenshot OUT.png */
+	uint64_t screenshot_at;  /* --screenshot-at N */
+	bool view;               /* --view */
 };
 
 /* Parses one run option at argv[*i]; 1 consumed, 0 not one, -1 error (message printed). */
@@ -78,6 +85,17 @@ static int run_option(int argc, char **argv, int *i, struct run_cli *c)
 		if (*end || !*val || !c->run.max_insns)
 			return usage_error("run: --max-insns: invalid value '%s'", val), -1;
 		(*i)++;
+	} else if (!strcmp(opt, "--screenshot") && val) {
+		c->screenshot = val;
+		(*i)++;
+	} else if (!strcmp(opt, "--screenshot-at") && val) {
+		char *end;
+		c->screenshot_at = strtoull(val, &end, 0);
+		if (*end || !*val || !c->screenshot_at)
+			return usage_error("run: --screenshot-at: invalid value '%s'", val), -1;
+		(*i)++;
+	} else if (!strcmp(opt, "--view")) {
+		c->view = true;
 	} else if (!strcmp(opt, "--timeout") && val) {
 		char *end;
 		c->run.timeout = strtod(val, &end);
@@ -132,6 +150,23 @@ int cmd_run(int argc, char **argv)
 		free(m);
 		return usage_error("run: %s", m ? err : "out of memory");
 	}
+	struct viewer_session *vs = NULL;
+	if (c.screenshot_at && !c.screenshot) {
+		machine_destroy(m);
+		free(m);
+		return usage_error("run: --screenshot-at needs --screenshot OUT.png");
+	}
+	if (c.screenshot || c.view) {
+		vs = calloc(1, sizeof(*vs));
+		if (!vs || viewer_session_start(vs, m, c.screenshot, c.screenshot_at, c.view, err,
+						sizeof(err)) < 0) {
+			free(vs);
+			machine_destroy(m);
+			free(m);
+			return usage_error("run: %s", vs ? err : "out of memory");
+		}
+		c.run.observer = &vs->obs;
+	}
 	int status = 0;
 	enum run_result r = machine_run_program(m, &c.run, &status);
 	fflush(stdout);
@@ -158,6 +193,14 @@ int cmd_run(int argc, char **argv)
 	}
 	if (c.stats != STATS_NONE)
 		print_run_stats(stderr, m, c.stats);
+	if (vs) {
+		if (vs->shot_path && vs->shot_result < 0) {
+			fprintf(stderr, "mmemu: --screenshot: %s\n", vs->err);
+			code = code ? code : 2;
+		}
+		viewer_session_end(vs);
+		free(vs);
+	}
 	machine_destroy(m);
 	free(m);
 	return code;

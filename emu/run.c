@@ -86,6 +86,8 @@ static enum run_result run_loop(struct machine *m, const struct run_options *o, 
 			if (o->max_insns - cpu->icount < slice)
 				slice = o->max_insns - cpu->icount;
 		}
+		if (o->observer && !o->observer->before_slice(o->observer->ctx, m, &slice))
+			return RUN_LIMIT;
 		enum cpu_exit e = cpu_run(cpu, slice);
 		m->kernel.now_ns = cpu->icount;
 		struct task_struct *t = m->kernel.current;
@@ -162,6 +164,8 @@ enum run_result machine_run_program(struct machine *m, const struct run_options 
 	}
 	entry_start_user(m, &regs);
 	enum run_result r = run_loop(m, o, status);
+	if (o->observer)
+		o->observer->at_end(o->observer->ctx, m, r);
 	end_program(m);
 	return r;
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 struct machine;
+struct run_observer;
 
 struct run_options {
 	const char *host_path;     /* the executable on the host */
@@ -23,6 +24,7 @@ struct run_options {
 	FILE *strace;              /* --strace output, or NULL */
 	FILE *in_asm;              /* -d in_asm output, or NULL */
 	const char *root;          /* --root DIR, or NULL: the host's files */
+	const struct run_observer *observer; /* the viewer, or NULL */
 };
 
 enum run_result {
@@ -31,6 +33,17 @@ enum run_result {
 	RUN_LIMIT,        /* --max-insns or --timeout stopped it */
 	RUN_EXEC_FAILED,  /* the file could not be run; reason in m->stop_reason */
 	RUN_MACHINE_STOP, /* the machine stopped (triple fault, mmemu bug); reason in stop_reason */
+};
+
+/* Something that watches a run (the viewer): called between slices of instructions. */
+struct run_observer {
+	/* Before each slice of *slice instructions (>= 1): may lower *slice, to stop at an
+	 * instruction count or to step, and may wait (a paused window). false ends the run
+	 * with RUN_LIMIT and the reason it wrote into the machine's stop_reason. */
+	bool (*before_slice)(void *ctx, struct machine *m, uint64_t *slice);
+	/* The run has ended with r; the task and its address space still exist. */
+	void (*at_end)(void *ctx, struct machine *m, enum run_result r);
+	void *ctx;
 };
 
 /* Runs the program to its end or a stop condition. */

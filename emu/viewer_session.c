@@ -1,0 +1,346 @@
+/*
+ * The viewer attached to a run (see emu/viewer_session.h): the run observer, the
+ * screenshot, and the live window's loop and input.
+ */
+#include "emu/viewer_session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emu/machine.h"
+#include "kernel-sim/vmstat.h"
+#include "mmu/mmu.h"
+
+#define RUN_CHUNK 200000   /* instructions between redraws and input while running */
+#define POLL_EVERY 4096    /* single steps between looks at the input queue */
+#define FRAME_MS 33        /* redraw interval while running (about 30 per second) */
+
+/* ---- screenshot ---- */
+
+static void take_shot(struct viewer_session *vs)
+{
+	vs->shot_done = true;
+	vs->shot_result = viewer_screenshot(&vs->v, vs->shot_path, vs->err, sizeof(vs->err));
+}
+
+/* Lowers *slice to end at the screenshot's instruction count; takes it when reached. */
+static void shot_before_slice(struct viewer_session *vs, struct machine *m, uint64_t *slice)
+{
+	if (!vs->shot_path || vs->shot_done || !vs->shot_at)
+		return;
+	if (m->cpu.icount >= vs->shot_at) {
+		take_shot(vs);
+		return;
+	}
+	if (vs->shot_at - m->cpu.icount < *slice)
+		*slice = vs->shot_at - m->cpu.icount;
+}
+
+/* ---- the window ---- */
+
+static void redraw(struct viewer_session *vs)
+{
+	if (!vs->win)
+		return;
+	SDL_Surface *ws = SDL_GetWindowSurface(vs->win);
+	if (!ws)
+		return;
+	if (!vs->canvas || vs->canvas->w != ws->w || vs->canvas->h != ws->h) {
+		SDL_FreeSurface(vs->canvas);
+		vs->canvas = SDL_CreateRGBSurfaceWithFormat(0, ws->w, ws->h, 32,
+							    SDL_PIXELFORMAT_XRGB8888);
+		if (!vs->canvas)
+			return;
+		if (ws->w != vs->v.width || ws->h != vs->v.height)
+			viewer_resize(&vs->v, ws->w, ws->h);
+	}
+	static const char *const mode_names[] = {"paused", "running", "stepping",
+						 "to next fault", "to next syscall"};
+	if (!vs->ended)
+		snprintf(vs->status, sizeof(vs->status), "%s at rip %#llx", mode_names[vs->mode],
+			 (unsigned long long)vs->v.m->cpu.rip);
+	vs->v.status = vs->status;
+	viewer_update(&vs->v);
+	viewer_render(&vs->v, vs->canvas);
+	SDL_BlitSurface(vs->canvas, NULL, ws, NULL);
+	SDL_UpdateWindowSurface(vs->win);
+	vs->last_draw = SDL_GetTicks();
+}
+
+bool viewer_at_syscall(struct machine *m)
+{
+	struct mmu_walk_trace tr;
+	uint8_t b[2];
+	for (int i = 0; i < 2; i++) {
+		if (!mmu_probe(&m->mmu, m->cpu.rip + (uint64_t)i, &tr) || tr.pa >= m->bus.ram_size)
+			return false;
+		b[i] = m->bus.ram[tr.pa];
+	}
+	return (b[0] == 0x0f && (b[1] == 0x05 || b[1] == 0x34)) || (b[0] == 0xcd && b[1] == 0x80);
+}
+
+static void set_mode(struct viewer_session *vs, enum live_mode mode)
+{
+	if (vs->ended && mode != LIVE_PAUSED)
+		return;
+	vs->mode = mode;
+	vs->armed = false;
+	vs->mark = vs->v.m->kernel.vm_events[PGFAULT];
+}
+
+/* Keys (see the help overlay in emu/viewer_render.c). A key arrives as a KEYDOWN with its
+ * unshifted symbol ('?' is shift and '/', '+' is shift and '=') and again as text input;
+ * only the KEYDOWN is used, so that each press acts once. */
+static void on_key(struct viewer_session *vs, SDL_Keycode key)
+{
+	struct viewer *v = &vs->v;
+	int cx = v->phys.x + v->phys.w / 2, cy = v->phys.y + v->phys.h / 2;
+	switch (key) {
+	case SDLK_SPACE: set_mode(vs, vs->mode == LIVE_PAUSED ? LIVE_RUNNING : LIVE_PAUSED); break;
+	case SDLK_s: case SDLK_PERIOD: set_mode(vs, LIVE_STEP); break;
+	case SDLK_f: set_mode(vs, LIVE_TO_FAULT); break;
+	case SDLK_c: set_mode(vs, LIVE_TO_SYSCALL); break;
+	case SDLK_PLUS: case SDLK_EQUALS: case SDLK_KP_PLUS: viewer_zoom(v, 1, cx, cy); break;
+	case SDLK_MINUS: case SDLK_KP_MINUS: viewer_zoom(v, -1, cx, cy); break;
+	case SDLK_0: case SDLK_HOME: viewer_fit(v); break;
+	case SDLK_UP: viewer_pan_rows(v, -1); break;
+	case SDLK_DOWN: viewer_pan_rows(v, 1); break;
+	case SDLK_PAGEUP: viewer_pan_rows(v, -(long)viewer_rows(v) / 2); break;
+	case SDLK_PAGEDOWN: viewer_pan_rows(v, (long)viewer_rows(v) / 2); break;
+	case SDLK_QUESTION: case SDLK_SLASH: case SDLK_F1: v->show_help = !v->show_help; break;
+	case SDLK_q: case SDLK_ESCAPE: vs->quit = true; break;
+	default: break;
+	}
+}
+
+/* A click: a frame of the grid becomes the selected frame; a VMA row's first resident
+ * page (or its start) becomes the address whose walk is shown. */
+static void on_click(struct viewer_session *vs, int x, int y)
+{
+	struct viewer *v = &vs->v;
+	unsigned long pfn;
+	if (viewer_pfn_at(v, x, y, &pfn)) {
+		v->selected_pfn = (long)pfn;
+		vs->dragging = true;
+		vs->drag_y = y;
+		vs->drag_rows = 0;
+		return;
+	}
+	SDL_Point p = {x, y};
+	if (!SDL_PointInRect(&p, &v->vmas))
+		return;
+	int row = (y - (v->vmas.y + v->line_h + 4)) / v->line_h;
+	if (row >= 0 && row < v->nr_vmas && row < VIEWER_MAX_VMAS)
+		v->selected_la = v->rows[row].start, v->la_chosen = true;
+}
+
+/* Dragging on the grid pans it by whole rows of cells. */
+static void on_drag(struct viewer_session *vs, int y)
+{
+	struct viewer *v = &vs->v;
+	int rows = (vs->drag_y - y) / (int)v->cell;
+	if (rows != vs->drag_rows) {
+		viewer_pan_rows(v, rows - vs->drag_rows);
+		vs->drag_rows = rows;
+	}
+}
+
+void viewer_session_event(struct viewer_session *vs, const SDL_Event *e)
+{
+	switch (e->type) {
+	case SDL_QUIT: vs->quit = true; break;
+	case SDL_KEYDOWN: on_key(vs, e->key.keysym.sym); break;
+	case SDL_MOUSEBUTTONDOWN:
+		if (e->button.button == SDL_BUTTON_LEFT)
+			on_click(vs, e->button.x, e->button.y);
+		break;
+	case SDL_MOUSEBUTTONUP: vs->dragging = false; break;
+	case SDL_MOUSEMOTION:
+		if (vs->dragging)
+			on_drag(vs, e->motion.y);
+		break;
+	case SDL_MOUSEWHEEL: {
+		int mx = vs->v.phys.x + vs->v.phys.w / 2, my = vs->v.phys.y + vs->v.phys.h / 2;
+		SDL_GetMouseState(&mx, &my);
+		viewer_zoom(&vs->v, e->wheel.y, mx, my);
+		break;
+	}
+	default: break;
+	}
+}
+
+/* Handles everything queued; true when something was. */
+static bool drain_events(struct viewer_session *vs)
+{
+	SDL_Event e;
+	bool any = false;
+	while (!vs->quit && SDL_PollEvent(&e)) {
+		viewer_session_event(vs, &e);
+		any = true;
+	}
+	return any;
+}
+
+/* Waits for one event while paused and handles it (one at a time, so that a queued "step,
+ * step, quit" steps twice before quitting). */
+static void wait_event(struct viewer_session *vs)
+{
+	SDL_Event e;
+	if (SDL_WaitEventTimeout(&e, 100)) {
+		viewer_session_event(vs, &e);
+		redraw(vs);
+	}
+}
+
+/* TO_FAULT / TO_SYSCALL: has the awaited kernel work been done and user mode resumed?
+ * (Before that, TO_SYSCALL arms itself on reaching a system-call instruction.) */
+static bool reached(struct viewer_session *vs, struct machine *m)
+{
+	if (m->mmu.cpl != 3)
+		return false;
+	if (vs->mode == LIVE_TO_FAULT)
+		return m->kernel.vm_events[PGFAULT] != vs->mark;
+	if (vs->armed)
+		return m->cpu.icount > vs->armed_at;
+	if (viewer_at_syscall(m)) {
+		vs->armed = true;
+		vs->armed_at = m->cpu.icount;
+	}
+	return false;
+}
+
+/* Runs the next slice in the current mode; waits for input while paused. */
+static bool live_before_slice(struct viewer_session *vs, struct machine *m, uint64_t *slice)
+{
+	for (;;) {
+		if (vs->quit) {
+			snprintf(m->stop_reason, sizeof(m->stop_reason),
+				 "quit in the viewer after %llu instructions",
+				 (unsigned long long)m->cpu.icount);
+			return false;
+		}
+		switch (vs->mode) {
+		case LIVE_PAUSED:
+			wait_event(vs);
+			continue;
+		case LIVE_STEP:
+			vs->mode = LIVE_PAUSED;
+			*slice = 1;
+			return true;
+		case LIVE_TO_FAULT:
+		case LIVE_TO_SYSCALL:
+			if (reached(vs, m)) {
+				set_mode(vs, LIVE_PAUSED);
+				redraw(vs);
+				continue;
+			}
+			if (++vs->polls % POLL_EVERY == 0 && drain_events(vs))
+				continue;
+			*slice = 1;
+			return true;
+		case LIVE_RUNNING:
+			if (*slice > RUN_CHUNK)
+				*slice = RUN_CHUNK;
+			drain_events(vs);
+			if (vs->quit || vs->mode != LIVE_RUNNING)
+				continue;
+			if (SDL_GetTicks() - vs->last_draw >= FRAME_MS)
+				redraw(vs);
+			return true;
+		}
+	}
+}
+
+/* ---- the observer ---- */
+
+static bool session_before_slice(void *ctx, struct machine *m, uint64_t *slice)
+{
+	struct viewer_session *vs = ctx;
+	shot_before_slice(vs, m, slice);
+	return vs->win ? live_before_slice(vs, m, slice) : true;
+}
+
+/* The end of the run: the screenshot if it is still due, and in the window the final state
+ * until the user quits. */
+static void session_at_end(void *ctx, struct machine *m, enum run_result r)
+{
+	struct viewer_session *vs = ctx;
+	if (vs->shot_path && !vs->shot_done)
+		take_shot(vs);
+	if (!vs->win)
+		return;
+	vs->ended = true;
+	vs->mode = LIVE_PAUSED;
+	snprintf(vs->status, sizeof(vs->status), "ended after %llu instructions (q to quit)",
+		 (unsigned long long)m->cpu.icount);
+	redraw(vs);
+	while (!vs->quit)
+		wait_event(vs);
+}
+
+/* True when SDL fell back to a driver that shows nothing (offscreen, dummy) without being
+ * asked to by SDL_VIDEODRIVER: there is no display, and a window nobody sees would wait
+ * for input forever. */
+static bool invisible_driver(void)
+{
+	const char *d = SDL_GetCurrentVideoDriver();
+	const char *asked = getenv("SDL_VIDEODRIVER");
+	return d && (!strcmp(d, "offscreen") || !strcmp(d, "dummy")) && !(asked && *asked);
+}
+
+/* SDL's video system and the window; -1 with a reason when there is no display. */
+static int open_window(struct viewer_session *vs, char *err, size_t errlen)
+{
+	/* The picture is drawn in software: the window's surface needs no GPU renderer (which
+	 * would load and unload the GL libraries for nothing). */
+	SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
+	if (SDL_InitSubSystem(SDL_INIT_VIDEO) < 0) {
+		snprintf(err, errlen, "--view: no display (%s); --screenshot works without one",
+			 SDL_GetError());
+		return -1;
+	}
+	if (invisible_driver()) {
+		snprintf(err, errlen, "--view: no display (SDL found only its %s driver); "
+			 "--screenshot works without one", SDL_GetCurrentVideoDriver());
+		SDL_QuitSubSystem(SDL_INIT_VIDEO);
+		return -1;
+	}
+	vs->win = SDL_CreateWindow("mmemu", SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED,
+				   VIEWER_WIDTH, VIEWER_HEIGHT, SDL_WINDOW_RESIZABLE);
+	if (!vs->win) {
+		snprintf(err, errlen, "--view: cannot open a window (%s)", SDL_GetError());
+		SDL_QuitSubSystem(SDL_INIT_VIDEO);
+		return -1;
+	}
+	return 0;
+}
+
+int viewer_session_start(struct viewer_session *vs, struct machine *m, const char *shot_path,
+			 uint64_t shot_at, bool live, char *err, size_t errlen)
+{
+	memset(vs, 0, sizeof(*vs));
+	vs->shot_path = shot_path;
+	vs->shot_at = shot_at;
+	vs->obs = (struct run_observer){session_before_slice, session_at_end, vs};
+	if (viewer_init(&vs->v, m, VIEWER_WIDTH, VIEWER_HEIGHT, err, errlen) < 0)
+		return -1;
+	if (live && open_window(vs, err, errlen) < 0) {
+		viewer_destroy(&vs->v);
+		return -1;
+	}
+	vs->mode = LIVE_PAUSED;
+	return 0;
+}
+
+void viewer_session_end(struct viewer_session *vs)
+{
+	SDL_FreeSurface(vs->canvas);
+	vs->canvas = NULL;
+	if (vs->win) {
+		SDL_DestroyWindow(vs->win);
+		SDL_QuitSubSystem(SDL_INIT_VIDEO);
+		vs->win = NULL;
+	}
+	viewer_destroy(&vs->v);
+}
