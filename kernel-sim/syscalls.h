@@ -119,6 +119,8 @@ long sys_preadv(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
 long sys_pwritev(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
 long sys_lseek(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
 long sys_llseek(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
+long sys_sendfile(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
+long sys_sendfile64(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
 
 /* readdir.c */
 long sys_getdents64(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
