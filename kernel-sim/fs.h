@@ -99,7 +99,7 @@ struct open_file {
 	enum open_file_type type;
 	unsigned int f_flags;	       /* G_O_* access mode and status flags (no O_CLOEXEC) */
 	int host_fd;		       /* OFT_HOST: the host descriptor (owned), else -1 */
-	bool is_dir;		       /* OFT_HOST on a directory */
+	bool is_dir;		       /* a directory: OFT_HOST, or a /proc listing */
 	bool is_tty;		       /* OFT_HOST on a terminal */
 	char *path;		       /* guest path it was opened by (kstrdup'd) */
 	char *host_path;	       /* OFT_HOST: host path, for mmap (kstrdup'd), or NULL */

@@ -50,7 +50,7 @@ static int lookup_base(struct kernel *k, int dirfd, const char *name, char *gues
 		struct open_file *of = fget(k, dirfd);
 		if (!of)
 			return -EBADF;
-		if (of->type != OFT_HOST || !of->is_dir)
+		if (!of->is_dir)
 			return -ENOTDIR;
 		base = of->path;
 	}

@@ -3,7 +3,7 @@
  * buddyinfo, zoneinfo, vmstat, slabinfo, pagetypeinfo, vmallocinfo files), for the
  * current task only:
  *
- *   /proc/{self,PID}/maps smaps status statm auxv cmdline environ comm
+ *   /proc/{self,PID}/maps smaps status statm stat auxv cmdline environ comm
  *   /proc/{self,PID}/exe -> the executable, /proc/{self,PID}/fd/N -> the open file
  *   /proc/self -> PID
  *   /proc/meminfo buddyinfo zoneinfo vmstat slabinfo pagetypeinfo vmallocinfo version uptime
@@ -11,8 +11,10 @@
  * A read at offset 0 (the first read, or one after lseek to 0 or a pread at 0) prints the
  * whole text with kernel-sim's show functions into a snapshot, which later reads, pread()
  * and lseek() serve: as with Linux's seq_file, a file opened early shows the state when it
- * is read, and a program reading it to the end in pieces sees one consistent text. Other /proc
- * paths, other PIDs and directory listings do not exist here (-ENOENT).
+ * is read, and a program reading it to the end in pieces sees one consistent text. The
+ * directories /proc, /proc/PID and /proc/PID/fd list their entries the same way: the
+ * snapshot is a run of struct linux_dirent64 records that getdents64 hands out. Other
+ * /proc paths and other PIDs do not exist here (-ENOENT).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -218,10 +220,36 @@ struct proc_entry {
 	unsigned int mode;
 };
 
+/* /proc/PID/stat (Linux's do_task_stat): 52 fields, times in USER_HZ ticks. */
+static void show_stat(struct seq_file *m, struct kernel *k, struct task_struct *t)
+{
+	const struct mm_struct *mm = t->mm;
+	const struct signal_state *s = t->signal;
+	uint64_t ign = 0, cgt = 0;
+	for (int sig = 1; sig <= KERNEL_NSIG; sig++) {
+		uint64_t h = s->action[sig - 1].handler;
+		ign |= h == KSIG_IGN ? ksigmask(sig) : 0;
+		cgt |= h != KSIG_IGN && h != KSIG_DFL ? ksigmask(sig) : 0;
+	}
+	unsigned long long ticks = k->now_ns / 10000000ULL;
+	seq_printf(m, "%d (%s) R %d %d %d 0 -1 4194304 %lu 0 %lu 0 %llu 0 0 0 20 0 1 0 0 ", t->pid,
+		   t->comm, t->ppid, t->pid, t->pid, mm ? mm->min_flt : 0, mm ? mm->maj_flt : 0,
+		   ticks);
+	seq_printf(m, "%lu %lu %llu %lu %lu %lu 0 0 ", mm ? mm->total_vm << PAGE_SHIFT : 0,
+		   mm ? get_mm_rss(mm) : 0, (unsigned long long)t->rlim[5].rlim_cur,
+		   mm ? mm->start_code : 0, mm ? mm->end_code : 0, mm ? mm->start_stack : 0);
+	seq_printf(m, "%llu %llu %llu %llu 0 0 0 17 %d 0 0 0 0 0 ", (unsigned long long)s->pending,
+		   (unsigned long long)s->blocked, (unsigned long long)ign, (unsigned long long)cgt,
+		   k->this_cpu);
+	seq_printf(m, "%lu %lu %lu %lu %lu %lu %lu 0\n", mm ? mm->start_data : 0,
+		   mm ? mm->end_data : 0, mm ? mm->start_brk : 0, mm ? mm->arg_start : 0,
+		   mm ? mm->arg_end : 0, mm ? mm->env_start : 0, mm ? mm->env_end : 0);
+}
+
 static const struct proc_entry pid_entries[] = {
     {"maps", show_maps, 0444},	     {"smaps", show_smaps, 0444}, {"status", show_status, 0444},
     {"statm", show_statm, 0444},     {"auxv", show_auxv, 0400},	  {"cmdline", show_cmdline, 0444},
-    {"environ", show_environ, 0400}, {"comm", show_comm, 0644},
+    {"environ", show_environ, 0400}, {"comm", show_comm, 0644},	  {"stat", show_stat, 0444},
 };
 
 static const struct proc_entry root_entries[] = {
@@ -231,6 +259,73 @@ static const struct proc_entry root_entries[] = {
     {"vmallocinfo", show_vmallocinfo, 0400}, {"version", show_version, 0444},
     {"uptime", show_uptime, 0444},	     {"swaps", show_swaps, 0444},
 };
+
+/* ---- directory listings: struct linux_dirent64 records ---- */
+
+#define DT_DIR_ 4
+#define DT_REG_ 8
+#define DT_LNK_ 10
+
+static uint64_t proc_ino(const char *guest);
+
+/* One record; d_off is where the next one starts in the listing. */
+static void seq_dirent(struct seq_file *m, const char *dir, const char *name, uint8_t type)
+{
+	char path[G_PATH_MAX];
+	size_t namelen = strlen(name), reclen = (19 + namelen + 1 + 7) & ~(size_t)7;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	uint64_t ino = proc_ino(path), next = m->count + reclen;
+	uint16_t r16 = (uint16_t)reclen;
+	uint8_t head[19];
+	memcpy(head, &ino, 8);
+	memcpy(head + 8, &next, 8);
+	memcpy(head + 16, &r16, 2);
+	head[18] = type;
+	for (size_t i = 0; i < reclen; i++)
+		seq_putc(m, (char)(i < 19 ? head[i] : i - 19 < namelen ? name[i - 19] : 0));
+}
+
+static void show_dir_root(struct seq_file *m, struct kernel *k, struct task_struct *t)
+{
+	char pid[16];
+	snprintf(pid, sizeof(pid), "%d", t->pid);
+	seq_dirent(m, "/proc", ".", DT_DIR_);
+	seq_dirent(m, "/proc", "..", DT_DIR_);
+	seq_dirent(m, "/proc", pid, DT_DIR_);
+	seq_dirent(m, "/proc", "self", DT_LNK_);
+	for (size_t i = 0; i < sizeof(root_entries) / sizeof(root_entries[0]); i++)
+		seq_dirent(m, "/proc", root_entries[i].name, DT_REG_);
+}
+
+static void show_dir_pid(struct seq_file *m, struct kernel *k, struct task_struct *t)
+{
+	char dir[32];
+	snprintf(dir, sizeof(dir), "/proc/%d", t->pid);
+	seq_dirent(m, dir, ".", DT_DIR_);
+	seq_dirent(m, dir, "..", DT_DIR_);
+	seq_dirent(m, dir, "exe", DT_LNK_);
+	seq_dirent(m, dir, "fd", DT_DIR_);
+	for (size_t i = 0; i < sizeof(pid_entries) / sizeof(pid_entries[0]); i++)
+		seq_dirent(m, dir, pid_entries[i].name, DT_REG_);
+}
+
+static void show_dir_fd(struct seq_file *m, struct kernel *k, struct task_struct *t)
+{
+	char dir[32], name[16];
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", t->pid);
+	seq_dirent(m, dir, ".", DT_DIR_);
+	seq_dirent(m, dir, "..", DT_DIR_);
+	for (int fd = 0; fd < t->files->max_fds; fd++) {
+		if (!t->files->fd[fd])
+			continue;
+		snprintf(name, sizeof(name), "%d", fd);
+		seq_dirent(m, dir, name, DT_LNK_);
+	}
+}
+
+static const struct proc_entry dir_root = {"", show_dir_root, 0555};
+static const struct proc_entry dir_pid = {"", show_dir_pid, 0555};
+static const struct proc_entry dir_fd = {"", show_dir_fd, 0500};
 
 static const struct proc_entry *find_entry(const struct proc_entry *t, size_t n, const char *name)
 {
@@ -400,16 +495,21 @@ int proc_open(struct kernel *k, const struct nameidata *nd, unsigned int flags,
 	struct proc_path pp = parse_proc_path(k, nd->guest);
 	if (pp.kind == PK_EXE)
 		return proc_open_exe(k, flags, ofp);
-	if (pp.kind == PK_FD_LINK || pp.kind == PK_SELF) /* no reopening through the link */
+	if (pp.kind == PK_FD_LINK || pp.kind == PK_NONE)
 		return -ENOENT;
-	if (pp.kind != PK_FILE)
-		return pp.kind == PK_NONE ? -ENOENT : -EISDIR;
+	const struct proc_entry *dir = pp.kind == PK_ROOT			     ? &dir_root
+				       : pp.kind == PK_PID_DIR || pp.kind == PK_SELF ? &dir_pid
+				       : pp.kind == PK_FD_DIR			     ? &dir_fd
+										     : NULL;
 	if ((flags & G_O_ACCMODE) != G_O_RDONLY)
-		return -EACCES;
+		return dir ? -EISDIR : -EACCES;
+	if ((flags & G_O_DIRECTORY) && !dir)
+		return -ENOTDIR;
 	struct open_file *of = open_file_alloc(k, OFT_PROC, flags, nd->guest);
 	if (!of)
 		return -ENOMEM;
-	of->proc = pp.entry; /* printed at the first read */
+	of->proc = dir ? dir : pp.entry; /* printed at the first read */
+	of->is_dir = dir != NULL;
 	*ofp = of;
 	return 0;
 }

@@ -153,7 +153,7 @@ long vfs_read(struct kernel *k, struct open_file *of, uint64_t ubuf, size_t coun
 	case OFT_PIPE:
 		return pos >= 0 ? -ESPIPE : pipe_read(k, of, ubuf, count);
 	case OFT_PROC:
-		return proc_read_to_user(k, of, ubuf, count, pos);
+		return of->is_dir ? -EISDIR : proc_read_to_user(k, of, ubuf, count, pos);
 	}
 	return -EINVAL;
 }
@@ -358,4 +358,70 @@ long sys_llseek(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 	if (r < 0)
 		return r;
 	return put_user_u64(k, (uint64_t)r, a[3]);
+}
+
+/* ---- sendfile ---- */
+
+/*
+ * sendfile(out_fd, in_fd, offset or NULL, count) between host descriptors, through a
+ * bounce buffer (Linux's do_sendfile through a pipe). Anything else is -EINVAL, which
+ * tells a C library to fall back to read and write, as on Linux for unsupported files.
+ * i386's sendfile takes a 32-bit offset, sendfile64 a 64-bit one.
+ */
+static long do_sendfile(struct kernel *k, const uint64_t *a, bool off64)
+{
+	struct open_file *out = fget(k, (int)a[0]), *in = fget(k, (int)a[1]);
+	uint64_t pos = 0;
+	size_t count = a[3] > MAX_RW_COUNT ? MAX_RW_COUNT : (size_t)a[3], total = 0;
+	if (!in || !out || !file_readable(in) || !file_writable(out))
+		return -EBADF;
+	if (in->type != OFT_HOST || in->is_dir || out->type != OFT_HOST || out->is_dir)
+		return -EINVAL;
+	if (a[2]) {
+		uint32_t p32;
+		int err = off64 ? get_user_u64(k, &pos, a[2]) : get_user_u32(k, &p32, a[2]);
+		if (err)
+			return err;
+		pos = off64 ? pos : p32;
+	}
+	uint8_t *bounce = malloc(count < RW_CHUNK ? count + 1 : RW_CHUNK);
+	long ret = 0;
+	if (!bounce)
+		return -ENOMEM;
+	while (total < count) {
+		size_t chunk = count - total < RW_CHUNK ? count - total : RW_CHUNK;
+		ssize_t n = host_read(k, in, bounce, chunk, a[2] ? (int64_t)(pos + total) : -1);
+		if (n <= 0) {
+			ret = n < 0 ? -errno : 0;
+			break;
+		}
+		ssize_t m = host_write(k, out, bounce, (size_t)n, -1);
+		if (m < 0) {
+			ret = -errno;
+			m = 0;
+		}
+		if (m < n && !a[2]) /* give back what was not sent */
+			lseek(in->host_fd, -(off_t)(n - m), SEEK_CUR);
+		total += (size_t)m;
+		if (m < n || (size_t)n < chunk)
+			break;
+	}
+	free(bounce);
+	if (a[2] && total) {
+		int err = off64 ? put_user_u64(k, pos + total, a[2])
+				: put_user_u32(k, (uint32_t)(pos + total), a[2]);
+		if (err)
+			return err;
+	}
+	return total ? (long)total : ret;
+}
+
+long sys_sendfile(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
+{
+	return do_sendfile(k, a, !in_compat_syscall(k));
+}
+
+long sys_sendfile64(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
+{
+	return do_sendfile(k, a, true);
 }

@@ -69,14 +69,36 @@ int64_t dir_seek_index(struct open_file *of, uint64_t index)
 	return (int64_t)index;
 }
 
+/* A /proc directory: whole records from its snapshot (made at position 0). */
+static long proc_getdents(struct kernel *k, struct open_file *of, uint64_t ubuf, size_t count)
+{
+	if (of->f_pos == 0 || !of->text_valid)
+		proc_fill(k, of);
+	size_t n = 0;
+	while (of->f_pos + n + D_RECLEN + 2 <= of->text_len) {
+		uint16_t reclen = dirent_reclen((const uint8_t *)of->text + of->f_pos + n);
+		if (!reclen || n + reclen > count)
+			break;
+		n += reclen;
+	}
+	if (!n)
+		return of->f_pos < of->text_len ? -EINVAL : 0; /* the next record does not fit */
+	if (copy_to_user_ok(k, ubuf, of->text + of->f_pos, n))
+		return -EFAULT;
+	of->f_pos += n;
+	return (long)n;
+}
+
 long sys_getdents64(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 {
 	struct open_file *of = fget(k, (int)a[0]);
 	size_t count = (size_t)(in_compat_syscall(k) ? (uint32_t)a[2] : a[2]);
 	if (!of)
 		return -EBADF;
-	if (of->type != OFT_HOST || !of->is_dir)
+	if (!of->is_dir)
 		return -ENOTDIR;
+	if (of->type == OFT_PROC)
+		return proc_getdents(k, of, a[1], count);
 	if (count > GETDENTS_MAX)
 		count = GETDENTS_MAX;
 	uint8_t *bounce = malloc(count ? count : 1);

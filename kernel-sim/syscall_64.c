@@ -140,6 +140,9 @@ static const syscall_fn sys_call_table[NR_SYSCALLS_64] = {
 	[__NR_fchownat] = sys_fchownat,
 	[__NR_linkat] = sys_linkat,
 	[__NR_ppoll] = sys_ppoll,
+	[__NR_sendfile] = sys_sendfile,
+	[__NR_select] = sys_select,
+	[__NR_pselect6] = sys_pselect6,
 	[__NR_utimensat] = sys_utimensat,
 };
 /* clang-format on */

@@ -119,6 +119,8 @@ long sys_preadv(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
 long sys_pwritev(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
 long sys_lseek(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
 long sys_llseek(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
+long sys_sendfile(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
+long sys_sendfile64(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
 
 /* readdir.c */
 long sys_getdents64(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
@@ -228,6 +230,9 @@ long sys_get_thread_area(struct kernel *k, struct pt_regs *regs, const uint64_t 
 long sys_poll(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
 long sys_ppoll(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
 long sys_ppoll_time64(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
+long sys_select(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
+long sys_pselect6(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
+long sys_pselect6_time64(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
 
 /* utimes.c */
 long sys_utimensat(struct kernel *k, struct pt_regs *regs, const uint64_t *a);

@@ -586,6 +586,110 @@ static void test_syscall_link_truncate_chown_utimensat(void **state)
 	st_free(s);
 }
 
+/* select: fd_set bitmaps in and out, a timeval timeout on the virtual clock, -EBADF for a
+ * closed fd in a set. */
+static void test_syscall_select_sets_and_timeout(void **state)
+{
+	struct st *s = st_new();
+	int fds[2];
+	assert_int_equal(sys64(s, __NR_pipe, s->scratch, 0, 0, 0, 0, 0), 0);
+	uget(s, s->scratch, fds, sizeof(fds));
+	uint64_t rset = (1ULL << fds[0]), wset = (1ULL << fds[1]);
+	uint64_t r = uput(s, 256, &rset, 8), w = uput(s, 264, &wset, 8);
+	const int64_t tv[2] = {0, 250000};
+	uint64_t t = uput(s, 512, tv, sizeof(tv));
+	s->k->now_ns = 0;
+	/* The write end is ready, the read end is not. */
+	assert_int_equal(sys64(s, __NR_select, (uint64_t)fds[1] + 1, r, w, 0, t, 0), 1);
+	assert_int_equal(uget64(s, r), 0);
+	assert_int_equal(uget64(s, w), 1ULL << fds[1]);
+	/* Only the empty read end: the 250 ms timeout is spent on the virtual clock. */
+	uput(s, 256, &rset, 8);
+	assert_int_equal(sys64(s, __NR_select, (uint64_t)fds[0] + 1, r, 0, 0, t, 0), 0);
+	assert_int_equal(s->k->now_ns, 250000000ULL);
+	uint64_t msg = uput(s, 1024, "y", 1);
+	assert_int_equal(sys64(s, __NR_write, (uint64_t)fds[1], msg, 1, 0, 0, 0), 1);
+	uput(s, 256, &rset, 8);
+	assert_int_equal(sys64(s, __NR_select, (uint64_t)fds[0] + 1, r, 0, 0, t, 0), 1);
+	assert_int_equal(uget64(s, r), 1ULL << fds[0]);
+	uint64_t bad = 1ULL << 40;
+	uint64_t b = uput(s, 272, &bad, 8);
+	assert_int_equal(sys64(s, __NR_select, 41, b, 0, 0, t, 0), -EBADF);
+	st_free(s);
+}
+
+/* /proc lists its entries through getdents64 (linux_dirent64 records: d_reclen at 16,
+ * d_name at 19) and /proc/PID/stat has Linux's 52 fields starting "PID (comm) R". */
+static void test_syscall_proc_directories_and_stat(void **state)
+{
+	struct st *s = st_new();
+	uint8_t buf[4096];
+	char pid[16], want[64];
+	snprintf(pid, sizeof(pid), "%d", s->task->pid);
+	long fd = open_at(s, "/proc", G_O_DIRECTORY, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(sys64(s, __NR_read, (uint64_t)fd, s->scratch + 8192, 16, 0, 0, 0),
+			 -EISDIR);
+	long n = sys64(s, __NR_getdents64, (uint64_t)fd, s->scratch + 8192, sizeof(buf), 0, 0, 0);
+	assert_true(n > 0);
+	uget(s, s->scratch + 8192, buf, (size_t)n);
+	assert_true(dirent_has(buf, n, pid));
+	assert_true(dirent_has(buf, n, "self"));
+	assert_true(dirent_has(buf, n, "meminfo"));
+	assert_int_equal(
+	    sys64(s, __NR_getdents64, (uint64_t)fd, s->scratch + 8192, sizeof(buf), 0, 0, 0), 0);
+	/* openat relative to /proc/self, and a too-small buffer. */
+	long self = open_at(s, "/proc/self", G_O_DIRECTORY, 0);
+	assert_int_equal(sys64(s, __NR_getdents64, (uint64_t)self, s->scratch + 8192, 8, 0, 0, 0),
+			 -EINVAL);
+	n = sys64(s, __NR_getdents64, (uint64_t)self, s->scratch + 8192, sizeof(buf), 0, 0, 0);
+	uget(s, s->scratch + 8192, buf, (size_t)n);
+	assert_true(dirent_has(buf, n, "maps"));
+	assert_true(dirent_has(buf, n, "stat"));
+	assert_true(dirent_has(buf, n, "fd"));
+	uint64_t rel = ustr(s, 512, "stat");
+	long st = sys64(s, __NR_openat, (uint64_t)self, rel, 0, 0, 0, 0);
+	assert_true(st >= 0);
+	n = sys64(s, __NR_read, (uint64_t)st, s->scratch + 8192, sizeof(buf) - 1, 0, 0, 0);
+	assert_true(n > 0);
+	uget(s, s->scratch + 8192, buf, (size_t)n);
+	buf[n] = '\0';
+	snprintf(want, sizeof(want), "%s (%s) R ", pid, s->task->comm);
+	assert_true(!strncmp((char *)buf, want, strlen(want)));
+	int fields = 1;
+	for (long i = 0; i < n; i++)
+		fields += buf[i] == ' ';
+	assert_int_equal(fields, 52);
+	assert_int_equal(open_at(s, "/proc/meminfo", G_O_DIRECTORY, 0), -ENOTDIR);
+	st_free(s);
+}
+
+/* sendfile between host files, with and without an offset. */
+static void test_syscall_sendfile_copies_host_files(void **state)
+{
+	struct st *s = st_new();
+	char buf[16] = {0};
+	host_write_file(st_path(s, "src"), "abcdefghij", 10);
+	long in = open_at(s, st_path(s, "src"), 0, 0);
+	long out = open_at(s, st_path(s, "dst"), G_O_RDWR | G_O_CREAT, 0600);
+	assert_int_equal(sys64(s, __NR_sendfile, (uint64_t)out, (uint64_t)in, 0, 4, 0, 0), 4);
+	const uint64_t off = 8;
+	uint64_t p = uput(s, 512, &off, 8);
+	assert_int_equal(sys64(s, __NR_sendfile, (uint64_t)out, (uint64_t)in, p, 100, 0, 0), 2);
+	assert_int_equal(uget64(s, p), 10);
+	/* The offset form left the file position where the first call put it. */
+	assert_int_equal(sys64(s, __NR_lseek, (uint64_t)in, 0, 1, 0, 0, 0), 4);
+	int hfd = open(st_path(s, "dst"), O_RDONLY);
+	assert_int_equal(read(hfd, buf, sizeof(buf)), 6);
+	close(hfd);
+	assert_string_equal(buf, "abcdij");
+	/* A pipe is not a host file: -EINVAL, the caller falls back to read and write. */
+	assert_int_equal(sys64(s, __NR_pipe, s->scratch, 0, 0, 0, 0, 0), 0);
+	assert_int_equal(
+	    sys64(s, __NR_sendfile, uget32(s, s->scratch + 4), (uint64_t)in, 0, 4, 0, 0), -EINVAL);
+	st_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -602,6 +706,9 @@ int main(void)
 	    cmocka_unit_test(test_syscall_proc_status_exe_and_lseek),
 	    cmocka_unit_test(test_syscall_proc_text_is_printed_at_read_time),
 	    cmocka_unit_test(test_syscall_poll_pipes_and_timeouts),
+	    cmocka_unit_test(test_syscall_select_sets_and_timeout),
+	    cmocka_unit_test(test_syscall_proc_directories_and_stat),
+	    cmocka_unit_test(test_syscall_sendfile_copies_host_files),
 	    cmocka_unit_test(test_syscall_link_truncate_chown_utimensat),
 	    cmocka_unit_test(test_syscall_chdir_relative_paths_and_unlink),
 	    cmocka_unit_test(test_syscall_exec_task_proc_auxv_and_cmdline),
