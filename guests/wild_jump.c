@@ -49,7 +49,8 @@ int main(int argc, char **argv)
 	else if (!strcmp(how, "nx"))
 		jump((uintptr_t)data_bytes);
 	else if (!strcmp(how, "kernel"))
-		jump(sizeof(void *) == 8 ? (uintptr_t)0xffffffff81000000ULL : (uintptr_t)0xc1000000u);
+		jump(sizeof(void *) == 8 ? (uintptr_t)0xffffffff81000000ULL
+					 : (uintptr_t)0xc1000000u);
 	else if (!strcmp(how, "noncanon") && sizeof(void *) == 8)
 		jump((uintptr_t)0x0000800000000000ULL);
 	else if (!strcmp(how, "ud2"))

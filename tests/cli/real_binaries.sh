@@ -44,12 +44,13 @@ mkdir -p d/sub
 printf 'banana\napple\ncherry\napple\n' > d/fruit.txt
 printf 'a b c\n1 2 3\n\tindented line\n' > d/sub/t.txt
 i=1
-while [ $i -le 300 ]; do
+while [ $i -le 100 ]; do
 	echo "$(((i * 7919) % 1000)) line$i"
 	i=$((i + 1))
 done > d/nums.txt
 printf 'never read\n' > d/stat-me
-touch -d '2001-02-03 04:05:06' d/fruit.txt d/sub/t.txt d/nums.txt d/stat-me d/sub d
+printf '3 x\n14 y\n15 z\n92 w\n65 v\n' > d/small.txt
+touch -d '2001-02-03 04:05:06' d/fruit.txt d/sub/t.txt d/nums.txt d/small.txt d/stat-me d/sub d
 
 bb=/bin/busybox
 bb32=$build/debian-i386/bin/busybox
@@ -123,7 +124,7 @@ applets() { # busybox binary, label
 
 # Shell scripts that fork nothing: builtins only.
 SH_LOOPS='i=0; s=0
-while [ $i -lt 100 ]; do i=$((i+1)); s=$((s+i*i)); done
+while [ $i -lt 40 ]; do i=$((i+1)); s=$((s+i*i)); done
 echo "sum=$s"
 k=5; until [ $k -eq 0 ]; do k=$((k-1)); [ $k -eq 2 ] && continue; echo k$k; done
 for j in 1 2 3 4 5; do [ $j -gt 3 ] && break; echo j$j; done
@@ -150,7 +151,7 @@ read a b <<X
 one two three
 X
 echo "a=$a b=$b"
-n=0; while read -r v w; do n=$((n+v)); done < d/nums.txt; echo "total=$n"'
+n=0; while read -r v w; do n=$((n+v)); done < d/small.txt; echo "total=$n"'
 
 shell_scripts() { # shell command..., label prefix from $l
 	compare "$l loops" "$@" -c "$SH_LOOPS"
@@ -177,7 +178,7 @@ fi
 MKSH_SCRIPT='set -A arr zero one two three
 echo "${#arr[*]} ${arr[2]} ${arr[*]}"
 typeset -i n=0 s=0
-while (( n < 100 )); do (( s += n * n )); (( n++ )); done
+while (( n < 40 )); do (( s += n * n )); (( n++ )); done
 print -r -- "s=$s"
 typeset -u up="shout"; typeset -l lo="QUIET"; print "$up $lo"
 str="The Quick Brown Fox"; print "${str#The } ${str%Fox} ${#str} ${str/Quick/Slow} ${str:4:5}"
