@@ -29,7 +29,7 @@
 struct machine;
 
 #define VIEWER_FONT_PATH "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
-#define VIEWER_WIDTH 1360  /* default size of a screenshot or window */
+#define VIEWER_WIDTH 1360 /* default size of a screenshot or window */
 #define VIEWER_HEIGHT 860
 #define VIEWER_MAX_CELL 32 /* pixels per cell side at the deepest zoom */
 #define VIEWER_MAX_VMAS 64 /* VMA rows kept */
@@ -40,25 +40,25 @@ struct machine;
 #define VIEWER_NODE_BORDER 0xff4040u
 
 struct viewer {
-	struct machine *m;         /* what is shown */
-	TTF_Font *font;            /* DejaVu Sans Mono */
-	int line_h;                /* pixels per text line */
-	int width, height;         /* the surface drawn into */
+	struct machine *m; /* what is shown */
+	TTF_Font *font;	   /* DejaVu Sans Mono */
+	int line_h;	   /* pixels per text line */
+	int width, height; /* the surface drawn into */
 	/* View state of the physical panel. */
-	unsigned cell;             /* pixels per cell side, 1..VIEWER_MAX_CELL */
-	unsigned long per_cell;    /* frames per cell, >= 1 (more than one when zoomed out) */
-	unsigned long first_pfn;   /* frame of the top-left cell (a multiple of per_cell) */
-	long selected_pfn;         /* frame whose details are shown, -1: none */
-	uint64_t selected_la;      /* address whose page walk is shown */
-	bool la_chosen;            /* selected_la was chosen; else the stack's top page */
-	bool show_help;            /* the key help overlay */
-	const char *status;        /* a line for the title bar (run state), or NULL */
+	unsigned cell;		 /* pixels per cell side, 1..VIEWER_MAX_CELL */
+	unsigned long per_cell;	 /* frames per cell, >= 1 (more than one when zoomed out) */
+	unsigned long first_pfn; /* frame of the top-left cell (a multiple of per_cell) */
+	long selected_pfn;	 /* frame whose details are shown, -1: none */
+	uint64_t selected_la;	 /* address whose page walk is shown */
+	bool la_chosen;		 /* selected_la was chosen; else the stack's top page */
+	bool show_help;		 /* the key help overlay */
+	const char *status;	 /* a line for the title bar (run state), or NULL */
 	/* Layout, recomputed from width and height. */
 	SDL_Rect phys, info, vmas, walk, tlb, counters;
 	/* Models of the last render. */
-	unsigned long nr_frames;   /* frames classified */
-	struct frame_class *cls;   /* [nr_frames] */
-	int nr_vmas;               /* VMAs of the current task (rows holds the first 64) */
+	unsigned long nr_frames; /* frames classified */
+	struct frame_class *cls; /* [nr_frames] */
+	int nr_vmas;		 /* VMAs of the current task (rows holds the first 64) */
 	struct vma_row rows[VIEWER_MAX_VMAS];
 };
 
@@ -66,7 +66,8 @@ struct viewer {
 uint32_t viewer_class_colour(struct frame_class c);
 
 /* Loads the font and sizes the view to width x height, zoomed to show all frames, with the
- * top page of the current task's stack as the selected address until one is chosen. 0, or -1 with a reason in err. */
+ * top page of the current task's stack as the selected address until one is chosen. 0, or -1 with a
+ * reason in err. */
 int viewer_init(struct viewer *v, struct machine *m, int width, int height, char *err,
 		size_t errlen);
 void viewer_destroy(struct viewer *v);

@@ -15,10 +15,12 @@
 #include "mmu/paging.h"
 
 static const char *const kind_names[FK_NR] = {
-	[FK_FREE] = "free",       [FK_PCP] = "pcp free",   [FK_ANON] = "anon",
-	[FK_FILE] = "file",       [FK_PGTABLE] = "page table", [FK_SLAB] = "slab",
-	[FK_VMALLOC] = "vmalloc", [FK_KERNEL] = "kernel",  [FK_ZERO] = "zero page",
-	[FK_SWAPCACHE] = "swap cache", [FK_OTHER] = "other kernel",
+    [FK_FREE] = "free",		 [FK_PCP] = "pcp free",
+    [FK_ANON] = "anon",		 [FK_FILE] = "file",
+    [FK_PGTABLE] = "page table", [FK_SLAB] = "slab",
+    [FK_VMALLOC] = "vmalloc",	 [FK_KERNEL] = "kernel",
+    [FK_ZERO] = "zero page",	 [FK_SWAPCACHE] = "swap cache",
+    [FK_OTHER] = "other kernel",
 };
 
 const char *frame_kind_name(enum frame_kind kind)
@@ -74,14 +76,30 @@ void viewer_classify(const struct kernel *k, unsigned long n, struct frame_class
 
 /* Names of the page flags worth showing, in bit order. */
 static const char *const flag_names[NR_PAGEFLAGS] = {
-	[PG_locked] = "locked",	  [PG_referenced] = "referenced", [PG_uptodate] = "uptodate",
-	[PG_dirty] = "dirty",	  [PG_lru] = "lru",		  [PG_active] = "active",
-	[PG_workingset] = "workingset", [PG_slab] = "slab",	  [PG_reserved] = "reserved",
-	[PG_private] = "private", [PG_writeback] = "writeback",   [PG_head] = "head",
-	[PG_tail] = "tail",	  [PG_swapcache] = "swapcache",	  [PG_mappedtodisk] = "mappedtodisk",
-	[PG_reclaim] = "reclaim", [PG_swapbacked] = "swapbacked", [PG_unevictable] = "unevictable",
-	[PG_mlocked] = "mlocked", [PG_buddy] = "buddy",		  [PG_pcp] = "pcp",
-	[PG_pgtable] = "pgtable", [PG_vmalloc] = "vmalloc",	  [PG_kernel] = "kernel",
+    [PG_locked] = "locked",
+    [PG_referenced] = "referenced",
+    [PG_uptodate] = "uptodate",
+    [PG_dirty] = "dirty",
+    [PG_lru] = "lru",
+    [PG_active] = "active",
+    [PG_workingset] = "workingset",
+    [PG_slab] = "slab",
+    [PG_reserved] = "reserved",
+    [PG_private] = "private",
+    [PG_writeback] = "writeback",
+    [PG_head] = "head",
+    [PG_tail] = "tail",
+    [PG_swapcache] = "swapcache",
+    [PG_mappedtodisk] = "mappedtodisk",
+    [PG_reclaim] = "reclaim",
+    [PG_swapbacked] = "swapbacked",
+    [PG_unevictable] = "unevictable",
+    [PG_mlocked] = "mlocked",
+    [PG_buddy] = "buddy",
+    [PG_pcp] = "pcp",
+    [PG_pgtable] = "pgtable",
+    [PG_vmalloc] = "vmalloc",
+    [PG_kernel] = "kernel",
 };
 
 void viewer_frame_info(const struct kernel *k, const struct frame_class *cls, unsigned long pfn,
@@ -169,7 +187,8 @@ static bool parse_maps_line(const char *line, struct vma_row *r)
 	/* No white space after %n: a line without a name ends there, and a blank in the
 	 * format would run on into the next line. */
 	if (sscanf(line, "%llx-%llx %4s %llx %*x:%*x %*u%n", &start, &end, r->perms, &off,
-		   &name_at) < 4 || !name_at || end <= start)
+		   &name_at) < 4 ||
+	    !name_at || end <= start)
 		return false;
 	while (line[name_at] == ' ')
 		name_at++;
@@ -225,8 +244,7 @@ void pte_flags_text(uint64_t e, char *buf, size_t len)
 }
 
 /* The first array of ids[] (n of them) holding la for the current PCID, or NULL. */
-static const char *find_in_arrays(struct mmu *mmu, const enum tlb_array_id *ids, int n,
-				  uint64_t la)
+static const char *find_in_arrays(struct mmu *mmu, const enum tlb_array_id *ids, int n, uint64_t la)
 {
 	for (int i = 0; i < n; i++) {
 		struct tlb_array *a = &mmu->tlb.a[ids[i]];
@@ -239,7 +257,7 @@ static const char *find_in_arrays(struct mmu *mmu, const enum tlb_array_id *ids,
 void viewer_walk_model(struct machine *m, uint64_t la, struct walk_model *w)
 {
 	static const enum tlb_array_id tlbs[] = {TLB_L1D_4K, TLB_L1D_2M, TLB_L1D_1G, TLB_L1I_4K,
-						 TLB_L1I_2M, TLB_L1I_1G, TLB_L2, TLB_L2_1G};
+						 TLB_L1I_2M, TLB_L1I_1G, TLB_L2,     TLB_L2_1G};
 	static const enum tlb_array_id pwcs[] = {TLB_PWC_PDE, TLB_PWC_PDPTE, TLB_PWC_PML4E,
 						 TLB_PWC_PML5E};
 	struct mmu_walk_trace tr;
@@ -270,8 +288,9 @@ void viewer_tlb_model(struct machine *m, struct tlb_model *t)
 		const struct tlb_array *a = &m->mmu.tlb.a[id];
 		if (!a->entries)
 			continue;
-		t->row[t->nr++] = (struct tlb_row){a->name, a->entries, tlb_array_occupancy(a),
-						   tlb_array_hits(a), a->st.fills, a->st.misses};
+		t->row[t->nr++] =
+		    (struct tlb_row){a->name,		a->entries,  tlb_array_occupancy(a),
+				     tlb_array_hits(a), a->st.fills, a->st.misses};
 	}
 	for (int lv = 0; lv < TLB_NR_LEVELS; lv++) {
 		t->level_hits[lv] = mmu_tlb_level_hits(&m->mmu, lv);
@@ -290,10 +309,16 @@ void viewer_counter_model(struct machine *m, struct counter_model *c)
 			const struct zone *z = &pgdat->node_zones[zi];
 			if (!populated_zone(z))
 				continue;
-			c->zone[c->nr_zones++] = (struct zone_row){
-				nid, z->name, z->zone_start_pfn, z->spanned_pages, z->managed_pages,
-				(unsigned long)z->vm_stat[NR_FREE_PAGES], min_wmark_pages(z),
-				low_wmark_pages(z), high_wmark_pages(z)};
+			c->zone[c->nr_zones++] =
+			    (struct zone_row){nid,
+					      z->name,
+					      z->zone_start_pfn,
+					      z->spanned_pages,
+					      z->managed_pages,
+					      (unsigned long)z->vm_stat[NR_FREE_PAGES],
+					      min_wmark_pages(z),
+					      low_wmark_pages(z),
+					      high_wmark_pages(z)};
 		}
 	}
 	c->instructions = m->cpu.icount;

@@ -20,7 +20,7 @@ struct machine;
 /* Who holds a frame, in the order of the legend. */
 enum frame_kind {
 	FK_FREE,      /* in a buddy free block (order in frame_class.order) */
-	FK_PCP,       /* free on a per-cpu page list */
+	FK_PCP,	      /* free on a per-cpu page list */
 	FK_ANON,      /* anonymous memory of a process */
 	FK_FILE,      /* page cache */
 	FK_PGTABLE,   /* a page table */
@@ -55,13 +55,13 @@ void viewer_frame_info(const struct kernel *k, const struct frame_class *cls, un
 
 /* A row of the VMA panel: one line of /proc/PID/maps and the VMA's resident pages. */
 struct vma_row {
-	uint64_t start, end;            /* [start, end) */
-	char perms[5];                  /* "r-xp" */
-	uint64_t offset;                /* file offset */
-	char name[VMA_NAME_LEN];        /* path, [heap], [stack], [vdso]..., or "" */
-	unsigned long pages;            /* (end - start) / 4096 */
-	unsigned long resident;         /* pages mapped in the page tables */
-	uint8_t bar[VMA_BAR_BUCKETS];   /* resident share of each 1/64 of the range, 0..255 */
+	uint64_t start, end;	      /* [start, end) */
+	char perms[5];		      /* "r-xp" */
+	uint64_t offset;	      /* file offset */
+	char name[VMA_NAME_LEN];      /* path, [heap], [stack], [vdso]..., or "" */
+	unsigned long pages;	      /* (end - start) / 4096 */
+	unsigned long resident;	      /* pages mapped in the page tables */
+	uint8_t bar[VMA_BAR_BUCKETS]; /* resident share of each 1/64 of the range, 0..255 */
 };
 
 /* Fills rows (at most max) with the current task's maps, in address order; returns the
@@ -71,19 +71,19 @@ int viewer_vma_rows(struct machine *m, struct vma_row *rows, int max);
 
 /* The page walk of one linear address, as the MMU would do it now. */
 struct walk_model {
-	uint64_t la;          /* the address */
-	uint64_t cr3;         /* CR3 the walk starts from */
-	int nr_steps;         /* entries read */
+	uint64_t la;  /* the address */
+	uint64_t cr3; /* CR3 the walk starts from */
+	int nr_steps; /* entries read */
 	struct {
-		uint8_t level;      /* enum walk_level */
-		uint64_t entry_pa;  /* where the entry is */
-		uint64_t entry;     /* its value */
+		uint8_t level;	   /* enum walk_level */
+		uint64_t entry_pa; /* where the entry is */
+		uint64_t entry;	   /* its value */
 	} step[5];
-	bool mapped;          /* the walk reached a page */
-	uint64_t pa;          /* its physical address (mapped) */
-	unsigned page_shift;  /* 12, 21 or 30 (mapped) */
-	const char *tlb;      /* name of the first TLB array holding la now, or NULL */
-	const char *pwc;      /* name of the first page-walk cache holding a step, or NULL */
+	bool mapped;	     /* the walk reached a page */
+	uint64_t pa;	     /* its physical address (mapped) */
+	unsigned page_shift; /* 12, 21 or 30 (mapped) */
+	const char *tlb;     /* name of the first TLB array holding la now, or NULL */
+	const char *pwc;     /* name of the first page-walk cache holding a step, or NULL */
 };
 
 void viewer_walk_model(struct machine *m, uint64_t la, struct walk_model *w);
@@ -95,45 +95,45 @@ const char *walk_level_name(unsigned level);
 void pte_flags_text(uint64_t entry, char *buf, size_t len);
 
 struct tlb_row {
-	const char *name;      /* --tlb name */
-	uint32_t entries;      /* capacity (0: absent) */
-	uint32_t valid;        /* entries holding a translation */
-	uint64_t hits;         /* since the statistics were reset */
+	const char *name; /* --tlb name */
+	uint32_t entries; /* capacity (0: absent) */
+	uint32_t valid;	  /* entries holding a translation */
+	uint64_t hits;	  /* since the statistics were reset */
 	uint64_t fills;
-	uint64_t misses;       /* page-walk caches only */
+	uint64_t misses; /* page-walk caches only */
 };
 
 struct tlb_model {
-	int nr;                    /* rows filled */
-	struct tlb_row row[16];    /* the arrays that exist */
-	uint64_t level_hits[3];    /* enum tlb_level: L1I, L1D, L2 */
+	int nr;			/* rows filled */
+	struct tlb_row row[16]; /* the arrays that exist */
+	uint64_t level_hits[3]; /* enum tlb_level: L1I, L1D, L2 */
 	uint64_t level_misses[3];
-	uint64_t walks;            /* page walks */
+	uint64_t walks; /* page walks */
 };
 
 void viewer_tlb_model(struct machine *m, struct tlb_model *t);
 
 struct zone_row {
 	int node;
-	const char *name;          /* zone name */
-	unsigned long start_pfn;   /* first pfn spanned */
-	unsigned long spanned;     /* pfns spanned */
-	unsigned long managed;     /* pages given to the buddy allocator */
-	unsigned long free;        /* NR_FREE_PAGES */
+	const char *name;	      /* zone name */
+	unsigned long start_pfn;      /* first pfn spanned */
+	unsigned long spanned;	      /* pfns spanned */
+	unsigned long managed;	      /* pages given to the buddy allocator */
+	unsigned long free;	      /* NR_FREE_PAGES */
 	unsigned long min, low, high; /* watermarks */
 };
 
 struct counter_model {
-	int nr_zones;                /* rows filled */
-	struct zone_row zone[40];    /* populated zones, by node then zone */
-	uint64_t instructions;       /* executed so far */
-	uint64_t exceptions;         /* delivered */
-	unsigned long pgfault;       /* vm_events */
+	int nr_zones;		  /* rows filled */
+	struct zone_row zone[40]; /* populated zones, by node then zone */
+	uint64_t instructions;	  /* executed so far */
+	uint64_t exceptions;	  /* delivered */
+	unsigned long pgfault;	  /* vm_events */
 	unsigned long pgmajfault;
-	unsigned long pgalloc;       /* all zones */
+	unsigned long pgalloc; /* all zones */
 	unsigned long pgfree;
-	unsigned long pagetables;    /* NR_PAGETABLE */
-	int pid;                     /* current task, 0: none */
+	unsigned long pagetables; /* NR_PAGETABLE */
+	int pid;		  /* current task, 0: none */
 	char comm[16];
 };
 

@@ -21,10 +21,10 @@
 /* ---- colours ---- */
 
 static const uint32_t kind_colour[FK_NR] = {
-	[FK_FREE] = 0x1e5a3c,	 [FK_PCP] = 0x6e8c3c,	  [FK_ANON] = 0xf07828,
-	[FK_FILE] = 0x4682e6,	 [FK_PGTABLE] = 0xe632d2, [FK_SLAB] = 0xe6d23c,
-	[FK_VMALLOC] = 0x965adc, [FK_KERNEL] = 0x787878,  [FK_ZERO] = 0xffffff,
-	[FK_SWAPCACHE] = 0xc83c3c, [FK_OTHER] = 0xaa785a,
+    [FK_FREE] = 0x1e5a3c,      [FK_PCP] = 0x6e8c3c,	[FK_ANON] = 0xf07828,
+    [FK_FILE] = 0x4682e6,      [FK_PGTABLE] = 0xe632d2, [FK_SLAB] = 0xe6d23c,
+    [FK_VMALLOC] = 0x965adc,   [FK_KERNEL] = 0x787878,	[FK_ZERO] = 0xffffff,
+    [FK_SWAPCACHE] = 0xc83c3c, [FK_OTHER] = 0xaa785a,
 };
 
 /* Free frames: darker green for small blocks, brighter for large ones, the head of each
@@ -50,8 +50,8 @@ static SDL_Color sdl_colour(uint32_t rgb)
 static void fill(SDL_Surface *s, int x, int y, int w, int h, uint32_t rgb)
 {
 	SDL_Rect r = {x, y, w, h};
-	SDL_FillRect(s, &r, SDL_MapRGB(s->format, (uint8_t)(rgb >> 16), (uint8_t)(rgb >> 8),
-				       (uint8_t)rgb));
+	SDL_FillRect(
+	    s, &r, SDL_MapRGB(s->format, (uint8_t)(rgb >> 16), (uint8_t)(rgb >> 8), (uint8_t)rgb));
 }
 
 static void outline(SDL_Surface *s, SDL_Rect r, uint32_t rgb)
@@ -119,9 +119,9 @@ static int panel(struct viewer *v, SDL_Surface *s, SDL_Rect r, const char *title
 static int kind_rank(struct frame_class c)
 {
 	static const int rank[FK_NR] = {
-		[FK_FREE] = 0,	  [FK_PCP] = 1,	    [FK_KERNEL] = 2, [FK_OTHER] = 3,
-		[FK_SLAB] = 4,	  [FK_VMALLOC] = 5, [FK_FILE] = 6,   [FK_ANON] = 7,
-		[FK_SWAPCACHE] = 8, [FK_ZERO] = 9,   [FK_PGTABLE] = 10,
+	    [FK_FREE] = 0,	[FK_PCP] = 1,	  [FK_KERNEL] = 2,   [FK_OTHER] = 3,
+	    [FK_SLAB] = 4,	[FK_VMALLOC] = 5, [FK_FILE] = 6,     [FK_ANON] = 7,
+	    [FK_SWAPCACHE] = 8, [FK_ZERO] = 9,	  [FK_PGTABLE] = 10,
 	};
 	return c.kind < FK_NR ? rank[c.kind] * 16 + (c.kind == FK_FREE ? c.order : 0) : 0;
 }
@@ -139,7 +139,7 @@ static struct frame_class cell_class(const struct viewer *v, unsigned long pfn)
  * pass over the whole mem_map per picture). */
 struct zone_span {
 	unsigned long start, end; /* [start, end) */
-	uint32_t key;             /* node * 8 + zone index */
+	uint32_t key;		  /* node * 8 + zone index */
 };
 
 struct zone_spans {
@@ -157,8 +157,8 @@ static void zone_spans(const struct kernel *k, struct zone_spans *zs)
 			const struct zone *z = &k->node_data[nid]->node_zones[zi];
 			if (populated_zone(z))
 				zs->span[zs->nr++] = (struct zone_span){
-					z->zone_start_pfn, z->zone_start_pfn + z->spanned_pages,
-					(uint32_t)nid * 8 + (uint32_t)zi};
+				    z->zone_start_pfn, z->zone_start_pfn + z->spanned_pages,
+				    (uint32_t)nid * 8 + (uint32_t)zi};
 		}
 }
 
@@ -186,11 +186,12 @@ static uint32_t map_rgb(const SDL_Surface *s, uint32_t rgb)
 static void grid_palette(const SDL_Surface *s, struct grid_palette *pal)
 {
 	for (int k = 0; k < FK_NR; k++)
-		pal->kind[k] = map_rgb(s, viewer_class_colour((struct frame_class){(uint8_t)k, 0, 0}));
+		pal->kind[k] =
+		    map_rgb(s, viewer_class_colour((struct frame_class){(uint8_t)k, 0, 0}));
 	for (int o = 0; o < MAX_ORDER; o++)
 		for (int h = 0; h < 2; h++)
-			pal->free[o][h] = map_rgb(
-				s, viewer_class_colour((struct frame_class){FK_FREE, (uint8_t)o, (uint8_t)h}));
+			pal->free[o][h] = map_rgb(s, viewer_class_colour((struct frame_class){
+							 FK_FREE, (uint8_t)o, (uint8_t)h}));
 	pal->zone = map_rgb(s, VIEWER_ZONE_BORDER);
 	pal->node = map_rgb(s, VIEWER_NODE_BORDER);
 }
@@ -206,7 +207,8 @@ static uint32_t grid_colour(const struct grid_palette *pal, struct frame_class c
 static void put_block(SDL_Surface *s, int x, int y, int w, int h, uint32_t px)
 {
 	for (int j = 0; j < h; j++) {
-		uint32_t *row = (uint32_t *)((uint8_t *)s->pixels + (size_t)(y + j) * (size_t)s->pitch) + x;
+		uint32_t *row =
+		    (uint32_t *)((uint8_t *)s->pixels + (size_t)(y + j) * (size_t)s->pitch) + x;
 		for (int i = 0; i < w; i++)
 			row[i] = px;
 	}
@@ -277,7 +279,8 @@ static void draw_marks(struct viewer *v, SDL_Surface *s, const struct walk_model
 {
 	SDL_Rect r;
 	for (int i = 0; i < w->nr_steps; i++)
-		if (w->step[i].entry_pa != ~0ULL && viewer_cell_rect(v, w->step[i].entry_pa >> 12, &r))
+		if (w->step[i].entry_pa != ~0ULL &&
+		    viewer_cell_rect(v, w->step[i].entry_pa >> 12, &r))
 			outline(s, r, 0x40e0ff);
 	if (w->mapped && viewer_cell_rect(v, w->pa >> 12, &r))
 		outline(s, r, 0x40ff40);
@@ -297,19 +300,22 @@ static void draw_info(struct viewer *v, SDL_Surface *s)
 		if (x + w > a.x + a.w)
 			x = a.x, y += v->line_h;
 		fill(s, x, y + 2, sw, sw, viewer_class_colour(c));
-		x += sw + 4 + text(v, s, x + sw + 4, y, 0, 0xd0d0d0, frame_kind_name(k)) + char_w(v);
+		x +=
+		    sw + 4 + text(v, s, x + sw + 4, y, 0, 0xd0d0d0, frame_kind_name(k)) + char_w(v);
 	}
 	y += v->line_h;
 	x = a.x + text(v, s, a.x, y, 0, 0xd0d0d0, "free by order 0..10: ");
 	for (int o = 0; o < MAX_ORDER; o++)
-		fill(s, x + o * sw, y + 2, sw, sw, viewer_class_colour((struct frame_class){FK_FREE, (uint8_t)o, 1}));
+		fill(s, x + o * sw, y + 2, sw, sw,
+		     viewer_class_colour((struct frame_class){FK_FREE, (uint8_t)o, 1}));
 	x += MAX_ORDER * sw + char_w(v);
 	x += text(v, s, x, y, 0, VIEWER_ZONE_BORDER, "| zone border ");
 	text(v, s, x, y, 0, VIEWER_NODE_BORDER, "| node border");
 	y += v->line_h;
 	char buf[512];
 	if (v->selected_pfn >= 0 && (unsigned long)v->selected_pfn < v->nr_frames)
-		viewer_frame_info(&v->m->kernel, v->cls, (unsigned long)v->selected_pfn, buf, sizeof(buf));
+		viewer_frame_info(&v->m->kernel, v->cls, (unsigned long)v->selected_pfn, buf,
+				  sizeof(buf));
 	else
 		snprintf(buf, sizeof(buf), "click a frame for its details");
 	int per_line = a.w / char_w(v);
@@ -345,7 +351,8 @@ static void draw_vmas(struct viewer *v, SDL_Surface *s)
 		int n = snprintf(line, sizeof(line), "%012llx-%012llx %s %5lu/%-5lu ",
 				 (unsigned long long)r->start, (unsigned long long)r->end, r->perms,
 				 r->resident, r->pages);
-		snprintf(line + n, sizeof(line) - (size_t)n, "%s", name_tail(r->name, text_w / cw - n));
+		snprintf(line + n, sizeof(line) - (size_t)n, "%s",
+			 name_tail(r->name, text_w / cw - n));
 		bool sel = v->selected_la >= r->start && v->selected_la < r->end;
 		text(v, s, v->vmas.x + 4, y, text_w, sel ? 0xffff80 : 0xd0d0d0, line);
 		int bx = v->vmas.x + v->vmas.w - bar_w - 4;
@@ -363,8 +370,8 @@ static void draw_vmas(struct viewer *v, SDL_Surface *s)
 static void draw_walk(struct viewer *v, SDL_Surface *s, const struct walk_model *w)
 {
 	char title[96];
-	snprintf(title, sizeof(title), "page walk of %#llx  (CR3 %#llx)",
-		 (unsigned long long)w->la, (unsigned long long)w->cr3);
+	snprintf(title, sizeof(title), "page walk of %#llx  (CR3 %#llx)", (unsigned long long)w->la,
+		 (unsigned long long)w->cr3);
 	int y = panel(v, s, v->walk, title), x = v->walk.x + 4, mw = v->walk.w - 8;
 	for (int i = 0; i < w->nr_steps; i++, y += v->line_h) {
 		char flags[64];
@@ -377,7 +384,9 @@ static void draw_walk(struct viewer *v, SDL_Surface *s, const struct walk_model 
 		textf(v, s, x, y, mw, 0x80ff80, "-> frame %#llx (pfn %#llx, %s page)",
 		      (unsigned long long)(w->pa & ~((1ULL << w->page_shift) - 1)),
 		      (unsigned long long)(w->pa >> 12),
-		      w->page_shift == 30 ? "1G" : w->page_shift == 21 ? "2M" : "4K");
+		      w->page_shift == 30   ? "1G"
+		      : w->page_shift == 21 ? "2M"
+					    : "4K");
 	else
 		text(v, s, x, y, mw, 0xff8080, "-> not mapped: the last entry is not present");
 	y += v->line_h;
@@ -400,10 +409,11 @@ static void draw_tlb(struct viewer *v, SDL_Surface *s)
 	int bar_w = 100, bx = v->tlb.x + v->tlb.w - bar_w - 4;
 	for (int i = 0; i < t.nr && y + v->line_h <= v->tlb.y + v->tlb.h - v->line_h; i++) {
 		const struct tlb_row *r = &t.row[i];
-		textf(v, s, x, y, bx - x, 0xd0d0d0, "%-6s %5u/%-5u %10llu %8llu", r->name,
-		      r->valid, r->entries, (unsigned long long)r->hits, (unsigned long long)r->fills);
+		textf(v, s, x, y, bx - x, 0xd0d0d0, "%-6s %5u/%-5u %10llu %8llu", r->name, r->valid,
+		      r->entries, (unsigned long long)r->hits, (unsigned long long)r->fills);
 		fill(s, bx, y + 3, bar_w, v->line_h - 6, 0x303040);
-		fill(s, bx, y + 3, (int)((uint64_t)bar_w * r->valid / (r->entries ? r->entries : 1)),
+		fill(s, bx, y + 3,
+		     (int)((uint64_t)bar_w * r->valid / (r->entries ? r->entries : 1)),
 		     v->line_h - 6, 0x40a0ff);
 		y += v->line_h;
 	}
@@ -439,7 +449,9 @@ static void draw_counters(struct viewer *v, SDL_Surface *s)
 	int y = panel(v, s, v->counters, "zones: free vs min/low/high; counters"),
 	    x = v->counters.x + 4, mw = v->counters.w - 8;
 	int bar_w = 100, bx = v->counters.x + v->counters.w - bar_w - 4;
-	for (int i = 0; i < c.nr_zones && y + v->line_h <= v->counters.y + v->counters.h - 2 * v->line_h; i++) {
+	for (int i = 0;
+	     i < c.nr_zones && y + v->line_h <= v->counters.y + v->counters.h - 2 * v->line_h;
+	     i++) {
 		const struct zone_row *z = &c.zone[i];
 		textf(v, s, x, y, bx - x, 0xd0d0d0, "N%d %-7s free %7lu  min %lu low %lu high %lu",
 		      z->node, z->name, z->free, z->min, z->low, z->high);
@@ -457,16 +469,16 @@ static void draw_counters(struct viewer *v, SDL_Surface *s)
 /* ---- the whole picture ---- */
 
 static const char *const help_lines[] = {
-	"space      run / pause",
-	"s or .     step one instruction",
-	"f          run to the next page fault",
-	"c          run to the next system call",
-	"+ - wheel  zoom (around the pointer)",
-	"arrows, PgUp/PgDn, drag   pan",
-	"0 / Home   zoom to fit",
-	"click      frame details; click a VMA: walk it",
-	"?          this help",
-	"q / Esc    quit",
+    "space      run / pause",
+    "s or .     step one instruction",
+    "f          run to the next page fault",
+    "c          run to the next system call",
+    "+ - wheel  zoom (around the pointer)",
+    "arrows, PgUp/PgDn, drag   pan",
+    "0 / Home   zoom to fit",
+    "click      frame details; click a VMA: walk it",
+    "?          this help",
+    "q / Esc    quit",
 };
 
 static void draw_help(struct viewer *v, SDL_Surface *s)
@@ -503,8 +515,8 @@ void viewer_render(struct viewer *v, SDL_Surface *s)
 
 int viewer_screenshot(struct viewer *v, const char *path, char *err, size_t errlen)
 {
-	SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, v->width, v->height, 32,
-							SDL_PIXELFORMAT_XRGB8888);
+	SDL_Surface *s =
+	    SDL_CreateRGBSurfaceWithFormat(0, v->width, v->height, 32, SDL_PIXELFORMAT_XRGB8888);
 	if (!s) {
 		snprintf(err, errlen, "cannot make a %dx%d image: %s", v->width, v->height,
 			 SDL_GetError());

@@ -12,9 +12,9 @@
 #include "kernel-sim/vmstat.h"
 #include "mmu/mmu.h"
 
-#define RUN_CHUNK 200000   /* instructions between redraws and input while running */
-#define POLL_EVERY 4096    /* single steps between looks at the input queue */
-#define FRAME_MS 33        /* redraw interval while running (about 30 per second) */
+#define RUN_CHUNK 200000 /* instructions between redraws and input while running */
+#define POLL_EVERY 4096	 /* single steps between looks at the input queue */
+#define FRAME_MS 33	 /* redraw interval while running (about 30 per second) */
 
 /* ---- screenshot ---- */
 
@@ -48,15 +48,15 @@ static void redraw(struct viewer_session *vs)
 		return;
 	if (!vs->canvas || vs->canvas->w != ws->w || vs->canvas->h != ws->h) {
 		SDL_FreeSurface(vs->canvas);
-		vs->canvas = SDL_CreateRGBSurfaceWithFormat(0, ws->w, ws->h, 32,
-							    SDL_PIXELFORMAT_XRGB8888);
+		vs->canvas =
+		    SDL_CreateRGBSurfaceWithFormat(0, ws->w, ws->h, 32, SDL_PIXELFORMAT_XRGB8888);
 		if (!vs->canvas)
 			return;
 		if (ws->w != vs->v.width || ws->h != vs->v.height)
 			viewer_resize(&vs->v, ws->w, ws->h);
 	}
-	static const char *const mode_names[] = {"paused", "running", "stepping",
-						 "to next fault", "to next syscall"};
+	static const char *const mode_names[] = {"paused", "running", "stepping", "to next fault",
+						 "to next syscall"};
 	if (!vs->ended)
 		snprintf(vs->status, sizeof(vs->status), "%s at rip %#llx", mode_names[vs->mode],
 			 (unsigned long long)vs->v.m->cpu.rip);
@@ -97,20 +97,55 @@ static void on_key(struct viewer_session *vs, SDL_Keycode key)
 	struct viewer *v = &vs->v;
 	int cx = v->phys.x + v->phys.w / 2, cy = v->phys.y + v->phys.h / 2;
 	switch (key) {
-	case SDLK_SPACE: set_mode(vs, vs->mode == LIVE_PAUSED ? LIVE_RUNNING : LIVE_PAUSED); break;
-	case SDLK_s: case SDLK_PERIOD: set_mode(vs, LIVE_STEP); break;
-	case SDLK_f: set_mode(vs, LIVE_TO_FAULT); break;
-	case SDLK_c: set_mode(vs, LIVE_TO_SYSCALL); break;
-	case SDLK_PLUS: case SDLK_EQUALS: case SDLK_KP_PLUS: viewer_zoom(v, 1, cx, cy); break;
-	case SDLK_MINUS: case SDLK_KP_MINUS: viewer_zoom(v, -1, cx, cy); break;
-	case SDLK_0: case SDLK_HOME: viewer_fit(v); break;
-	case SDLK_UP: viewer_pan_rows(v, -1); break;
-	case SDLK_DOWN: viewer_pan_rows(v, 1); break;
-	case SDLK_PAGEUP: viewer_pan_rows(v, -(long)viewer_rows(v) / 2); break;
-	case SDLK_PAGEDOWN: viewer_pan_rows(v, (long)viewer_rows(v) / 2); break;
-	case SDLK_QUESTION: case SDLK_SLASH: case SDLK_F1: v->show_help = !v->show_help; break;
-	case SDLK_q: case SDLK_ESCAPE: vs->quit = true; break;
-	default: break;
+	case SDLK_SPACE:
+		set_mode(vs, vs->mode == LIVE_PAUSED ? LIVE_RUNNING : LIVE_PAUSED);
+		break;
+	case SDLK_s:
+	case SDLK_PERIOD:
+		set_mode(vs, LIVE_STEP);
+		break;
+	case SDLK_f:
+		set_mode(vs, LIVE_TO_FAULT);
+		break;
+	case SDLK_c:
+		set_mode(vs, LIVE_TO_SYSCALL);
+		break;
+	case SDLK_PLUS:
+	case SDLK_EQUALS:
+	case SDLK_KP_PLUS:
+		viewer_zoom(v, 1, cx, cy);
+		break;
+	case SDLK_MINUS:
+	case SDLK_KP_MINUS:
+		viewer_zoom(v, -1, cx, cy);
+		break;
+	case SDLK_0:
+	case SDLK_HOME:
+		viewer_fit(v);
+		break;
+	case SDLK_UP:
+		viewer_pan_rows(v, -1);
+		break;
+	case SDLK_DOWN:
+		viewer_pan_rows(v, 1);
+		break;
+	case SDLK_PAGEUP:
+		viewer_pan_rows(v, -(long)viewer_rows(v) / 2);
+		break;
+	case SDLK_PAGEDOWN:
+		viewer_pan_rows(v, (long)viewer_rows(v) / 2);
+		break;
+	case SDLK_QUESTION:
+	case SDLK_SLASH:
+	case SDLK_F1:
+		v->show_help = !v->show_help;
+		break;
+	case SDLK_q:
+	case SDLK_ESCAPE:
+		vs->quit = true;
+		break;
+	default:
+		break;
 	}
 }
 
@@ -149,13 +184,19 @@ static void on_drag(struct viewer_session *vs, int y)
 void viewer_session_event(struct viewer_session *vs, const SDL_Event *e)
 {
 	switch (e->type) {
-	case SDL_QUIT: vs->quit = true; break;
-	case SDL_KEYDOWN: on_key(vs, e->key.keysym.sym); break;
+	case SDL_QUIT:
+		vs->quit = true;
+		break;
+	case SDL_KEYDOWN:
+		on_key(vs, e->key.keysym.sym);
+		break;
 	case SDL_MOUSEBUTTONDOWN:
 		if (e->button.button == SDL_BUTTON_LEFT)
 			on_click(vs, e->button.x, e->button.y);
 		break;
-	case SDL_MOUSEBUTTONUP: vs->dragging = false; break;
+	case SDL_MOUSEBUTTONUP:
+		vs->dragging = false;
+		break;
 	case SDL_MOUSEMOTION:
 		if (vs->dragging)
 			on_drag(vs, e->motion.y);
@@ -166,7 +207,8 @@ void viewer_session_event(struct viewer_session *vs, const SDL_Event *e)
 		viewer_zoom(&vs->v, e->wheel.y, mx, my);
 		break;
 	}
-	default: break;
+	default:
+		break;
 	}
 }
 
@@ -301,8 +343,10 @@ static int open_window(struct viewer_session *vs, char *err, size_t errlen)
 		return -1;
 	}
 	if (invisible_driver()) {
-		snprintf(err, errlen, "--view: no display (SDL found only its %s driver); "
-			 "--screenshot works without one", SDL_GetCurrentVideoDriver());
+		snprintf(err, errlen,
+			 "--view: no display (SDL found only its %s driver); "
+			 "--screenshot works without one",
+			 SDL_GetCurrentVideoDriver());
 		SDL_QuitSubSystem(SDL_INIT_VIDEO);
 		return -1;
 	}

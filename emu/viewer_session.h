@@ -18,37 +18,37 @@
 #include "emu/viewer.h"
 
 enum live_mode {
-	LIVE_PAUSED,     /* waiting for input */
-	LIVE_RUNNING,    /* running, the window redrawn about 30 times a second */
-	LIVE_STEP,       /* one instruction, then paused */
-	LIVE_TO_FAULT,   /* until a page fault has been handled and user mode resumes */
+	LIVE_PAUSED,	 /* waiting for input */
+	LIVE_RUNNING,	 /* running, the window redrawn about 30 times a second */
+	LIVE_STEP,	 /* one instruction, then paused */
+	LIVE_TO_FAULT,	 /* until a page fault has been handled and user mode resumes */
 	LIVE_TO_SYSCALL, /* until a system call has run and user mode resumes */
 };
 
 struct viewer_session {
-	struct viewer v;           /* the panels */
-	struct run_observer obs;   /* what the run calls */
+	struct viewer v;	 /* the panels */
+	struct run_observer obs; /* what the run calls */
 	/* --screenshot */
-	const char *shot_path;     /* where to write the PNG, or NULL */
-	uint64_t shot_at;          /* at this instruction count; 0: at the end of the run */
-	bool shot_done;            /* written (or failed) */
-	int shot_result;           /* 0, or -1 with the reason in err */
-	char err[256];             /* why the last screenshot failed */
+	const char *shot_path; /* where to write the PNG, or NULL */
+	uint64_t shot_at;      /* at this instruction count; 0: at the end of the run */
+	bool shot_done;	       /* written (or failed) */
+	int shot_result;       /* 0, or -1 with the reason in err */
+	char err[256];	       /* why the last screenshot failed */
 	/* --view */
-	SDL_Window *win;           /* the window, or NULL without --view */
-	SDL_Surface *canvas;       /* what is drawn, then copied to the window */
-	enum live_mode mode;       /* what the run does next */
-	bool quit;                 /* the user asked to quit */
-	bool ended;                /* the program has ended: only viewing is left */
-	bool armed;                /* TO_SYSCALL: the system call instruction was reached */
-	uint64_t armed_at;         /* ... at this instruction count */
-	uint64_t mark;             /* TO_FAULT: pgfault count when it started */
-	uint32_t polls;            /* single steps taken, to look at input now and then */
-	bool dragging;             /* the left button is held on the frame grid */
-	int drag_y;                /* where the drag is, in pixels */
-	int drag_rows;             /* rows the drag has panned so far */
-	uint32_t last_draw;        /* SDL_GetTicks of the last redraw while running */
-	char status[160];          /* the title bar's run-state text */
+	SDL_Window *win;     /* the window, or NULL without --view */
+	SDL_Surface *canvas; /* what is drawn, then copied to the window */
+	enum live_mode mode; /* what the run does next */
+	bool quit;	     /* the user asked to quit */
+	bool ended;	     /* the program has ended: only viewing is left */
+	bool armed;	     /* TO_SYSCALL: the system call instruction was reached */
+	uint64_t armed_at;   /* ... at this instruction count */
+	uint64_t mark;	     /* TO_FAULT: pgfault count when it started */
+	uint32_t polls;	     /* single steps taken, to look at input now and then */
+	bool dragging;	     /* the left button is held on the frame grid */
+	int drag_y;	     /* where the drag is, in pixels */
+	int drag_rows;	     /* rows the drag has panned so far */
+	uint32_t last_draw;  /* SDL_GetTicks of the last redraw while running */
+	char status[160];    /* the title bar's run-state text */
 };
 
 /*

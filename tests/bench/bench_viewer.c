@@ -55,8 +55,8 @@ static double bench_render(struct viewer *v, SDL_Surface *s)
 static double bench_png(SDL_Surface *s, char *err, size_t errlen)
 {
 	double t0 = now_ms();
-	if (png_write_xrgb("/tmp/mmemu-bench-viewer.png", s->pixels, (unsigned)s->w,
-			   (unsigned)s->h, (size_t)s->pitch, err, errlen) < 0)
+	if (png_write_xrgb("/tmp/mmemu-bench-viewer.png", s->pixels, (unsigned)s->w, (unsigned)s->h,
+			   (size_t)s->pitch, err, errlen) < 0)
 		return -1;
 	double t = now_ms() - t0;
 	remove("/tmp/mmemu-bench-viewer.png");
@@ -79,16 +79,16 @@ int main(void)
 		fprintf(stderr, "bench_viewer: %s\n", err);
 		return 1;
 	}
-	SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, v.width, v.height, 32,
-							SDL_PIXELFORMAT_XRGB8888);
+	SDL_Surface *s =
+	    SDL_CreateRGBSurfaceWithFormat(0, v.width, v.height, 32, SDL_PIXELFORMAT_XRGB8888);
 	double ref = bench_flags_pass(&m->kernel), cls = bench_classify(&v);
 	double draw = bench_render(&v, s), png = bench_png(s, err, sizeof(err));
 	struct frame_class *classes = v.cls;
 	v.cls = NULL; /* the text panels alone */
 	double text = bench_render(&v, s);
 	v.cls = classes;
-	printf("viewer, 4 GiB machine (%lu frames, %lu per cell), %dx%d, %d rounds:\n",
-	       v.nr_frames, v.per_cell, v.width, v.height, ROUNDS);
+	printf("viewer, 4 GiB machine (%lu frames, %lu per cell), %dx%d, %d rounds:\n", v.nr_frames,
+	       v.per_cell, v.width, v.height, ROUNDS);
 	printf("  %-36s %8.2f ms\n", "reference: read every page's flags", ref);
 	printf("  %-36s %8.2f ms  (%.1fx the reference)\n", "classify every frame + VMA rows", cls,
 	       cls / ref);

@@ -72,8 +72,13 @@ static enum run_result run_guest(struct machine *m, const char *name,
 	const char *path = guest_path(name);
 	const char *argv[] = {path, NULL};
 	const char *envp[] = {"A=1", NULL};
-	struct run_options o = {.host_path = path, .filename = path, .argc = 1, .argv = argv,
-				.envc = 1, .envp = envp, .observer = obs};
+	struct run_options o = {.host_path = path,
+				.filename = path,
+				.argc = 1,
+				.argv = argv,
+				.envc = 1,
+				.envp = envp,
+				.observer = obs};
 	return machine_run_program(m, &o, status);
 }
 
@@ -117,8 +122,8 @@ static uint32_t cell_pixel(const struct viewer *v, SDL_Surface *s, unsigned long
 
 static SDL_Surface *render(struct viewer *v)
 {
-	SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, v->width, v->height, 32,
-							SDL_PIXELFORMAT_XRGB8888);
+	SDL_Surface *s =
+	    SDL_CreateRGBSurfaceWithFormat(0, v->width, v->height, 32, SDL_PIXELFORMAT_XRGB8888);
 	assert_non_null(s);
 	viewer_render(v, s);
 	return s;
@@ -138,10 +143,12 @@ static unsigned long first_free_block(struct kernel *k, unsigned *order)
 	for (int zi = MAX_NR_ZONES - 1; zi >= 0; zi--)
 		for (int o = MAX_ORDER - 1; o >= 1; o--)
 			for (int mt = 0; mt < MIGRATE_TYPES; mt++) {
-				struct list_head *l = &pgdat->node_zones[zi].free_area[o].free_list[mt];
+				struct list_head *l =
+				    &pgdat->node_zones[zi].free_area[o].free_list[mt];
 				if (!list_empty(l)) {
 					*order = (unsigned)o;
-					return page_to_pfn(k, list_first_entry(l, struct page, lru));
+					return page_to_pfn(k,
+							   list_first_entry(l, struct page, lru));
 				}
 			}
 	fail_msg("no free block of order >= 1");
@@ -205,11 +212,13 @@ static void check_known_frames(struct machine *m)
 	for (size_t i = 0; i < sizeof(frames) / sizeof(frames[0]); i++) {
 		v.first_pfn = frames[i] / viewer_cols(&v) * viewer_cols(&v);
 		SDL_Surface *s = render(&v);
-		assert_int_equal(cell_pixel(&v, s, frames[i]), viewer_class_colour(v.cls[frames[i]]));
+		assert_int_equal(cell_pixel(&v, s, frames[i]),
+				 viewer_class_colour(v.cls[frames[i]]));
 		SDL_FreeSurface(s);
 	}
 	/* The palette tells the owners apart. */
-	assert_int_not_equal(viewer_class_colour(v.cls[pgd]), viewer_class_colour(v.cls[free_head]));
+	assert_int_not_equal(viewer_class_colour(v.cls[pgd]),
+			     viewer_class_colour(v.cls[free_head]));
 	assert_int_not_equal(viewer_class_colour(v.cls[stack]), viewer_class_colour(v.cls[text]));
 	viewer_destroy(&v);
 }
@@ -284,9 +293,10 @@ static void check_vma_rows(struct machine *m)
 		else if (vma->vm_special)
 			assert_string_equal(rows[i].name, vma->vm_special->name);
 		else if (rows[i].name[0])
-			assert_true((!strcmp(rows[i].name, "[heap]") &&
-				     vma->vm_start < mm->brk && vma->vm_end > mm->start_brk) ||
-				    (!strcmp(rows[i].name, "[stack]") && (vma->vm_flags & VM_GROWSDOWN)));
+			assert_true(
+			    (!strcmp(rows[i].name, "[heap]") && vma->vm_start < mm->brk &&
+			     vma->vm_end > mm->start_brk) ||
+			    (!strcmp(rows[i].name, "[stack]") && (vma->vm_flags & VM_GROWSDOWN)));
 		stack |= !strcmp(rows[i].name, "[stack]") && rows[i].resident > 0;
 		vdso |= !strcmp(rows[i].name, "[vdso]");
 		exe |= strstr(rows[i].name, "/guests/hello") != NULL;
@@ -392,8 +402,8 @@ static uint32_t *png_read(const char *path, unsigned *w, unsigned *h)
 		const uint8_t *r = raw + y * (1 + *w * 3);
 		assert_int_equal(r[0], 0);
 		for (unsigned x = 0; x < *w; x++)
-			px[y * *w + x] = (uint32_t)r[1 + 3 * x] << 16 | (uint32_t)r[2 + 3 * x] << 8 |
-					 r[3 + 3 * x];
+			px[y * *w + x] = (uint32_t)r[1 + 3 * x] << 16 |
+					 (uint32_t)r[2 + 3 * x] << 8 | r[3 + 3 * x];
 	}
 	free(raw);
 	free(idat);
@@ -406,7 +416,8 @@ static void test_png_write_reads_back_the_same_pixels(void **state)
 	static uint8_t img[H * PITCH];
 	for (unsigned y = 0; y < H; y++)
 		for (unsigned x = 0; x < W; x++)
-			((uint32_t *)(img + y * PITCH))[x] = (x * 7u) << 16 | (y * 11u) << 8 | (x ^ y);
+			((uint32_t *)(img + y * PITCH))[x] =
+			    (x * 7u) << 16 | (y * 11u) << 8 | (x ^ y);
 	char path[] = "/tmp/mmemu-png-XXXXXX", err[256];
 	int fd = mkstemp(path);
 	assert_true(fd >= 0);
@@ -418,7 +429,8 @@ static void test_png_write_reads_back_the_same_pixels(void **state)
 	assert_int_equal(h, H);
 	for (unsigned y = 0; y < H; y++)
 		for (unsigned x = 0; x < W; x++)
-			assert_int_equal(px[y * W + x], ((uint32_t *)(img + y * PITCH))[x] & 0xffffff);
+			assert_int_equal(px[y * W + x],
+					 ((uint32_t *)(img + y * PITCH))[x] & 0xffffff);
 	free(px);
 	unlink(path);
 }
@@ -427,7 +439,8 @@ static void test_png_write_bad_path_fails_cleanly(void **state)
 {
 	uint32_t px = 0;
 	char err[256] = "";
-	assert_int_equal(png_write_xrgb("/nonexistent-dir/x.png", &px, 1, 1, 4, err, sizeof(err)), -1);
+	assert_int_equal(png_write_xrgb("/nonexistent-dir/x.png", &px, 1, 1, 4, err, sizeof(err)),
+			 -1);
 	assert_non_null(strstr(err, "/nonexistent-dir/x.png"));
 }
 
@@ -522,7 +535,6 @@ static void test_viewer_zoom_and_pan_keep_cells_and_frames_in_step(void **state)
 	run_with_end_check("hello", check_view_geometry);
 }
 
-
 /* ---- the live window, on SDL's offscreen video driver ---- */
 
 struct call {
@@ -536,16 +548,16 @@ struct recorder {
 	struct viewer_session *vs;
 	int n;
 	struct call calls[1 << 16];
-	int prev_bytes[2];     /* at the end: the two bytes before RIP, -1: unmapped */
-	unsigned end_cpl;      /* at the end: CPL */
+	int prev_bytes[2]; /* at the end: the two bytes before RIP, -1: unmapped */
+	unsigned end_cpl;  /* at the end: CPL */
 };
 
 static bool record_slice(void *ctx, struct machine *m, uint64_t *slice)
 {
 	struct recorder *r = ctx;
 	if (r->n < (int)(sizeof(r->calls) / sizeof(r->calls[0])))
-		r->calls[r->n++] = (struct call){m->cpu.icount, m->kernel.vm_events[PGFAULT],
-						 m->mmu.cpl};
+		r->calls[r->n++] =
+		    (struct call){m->cpu.icount, m->kernel.vm_events[PGFAULT], m->mmu.cpl};
 	return r->vs->obs.before_slice(r->vs->obs.ctx, m, slice);
 }
 
@@ -554,9 +566,8 @@ static void record_end(void *ctx, struct machine *m, enum run_result res)
 	struct recorder *r = ctx;
 	struct mmu_walk_trace tr;
 	for (int i = 0; i < 2; i++)
-		r->prev_bytes[i] = mmu_probe(&m->mmu, m->cpu.rip - 2 + (uint64_t)i, &tr)
-					   ? m->bus.ram[tr.pa]
-					   : -1;
+		r->prev_bytes[i] =
+		    mmu_probe(&m->mmu, m->cpu.rip - 2 + (uint64_t)i, &tr) ? m->bus.ram[tr.pa] : -1;
 	r->end_cpl = m->mmu.cpl;
 	r->vs->obs.at_end(r->vs->obs.ctx, m, res);
 }
@@ -696,17 +707,17 @@ static void test_viewer_live_mouse_and_keys_select_zoom_and_pan(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_viewer_frames_known_owners_have_their_class_and_colour),
-		cmocka_unit_test(test_viewer_borders_mark_zone_and_node_starts),
-		cmocka_unit_test(test_viewer_vma_rows_list_the_tasks_vmas_with_resident_pages),
-		cmocka_unit_test(test_viewer_walk_matches_a_walk_by_hand),
-		cmocka_unit_test(test_png_write_reads_back_the_same_pixels),
-		cmocka_unit_test(test_png_write_bad_path_fails_cleanly),
-		cmocka_unit_test(test_viewer_screenshots_leave_the_run_unchanged),
-		cmocka_unit_test(test_viewer_zoom_and_pan_keep_cells_and_frames_in_step),
-		cmocka_unit_test(test_viewer_live_keys_step_run_to_a_fault_and_quit),
-		cmocka_unit_test(test_viewer_live_syscall_key_stops_after_the_call),
-		cmocka_unit_test(test_viewer_live_mouse_and_keys_select_zoom_and_pan),
+	    cmocka_unit_test(test_viewer_frames_known_owners_have_their_class_and_colour),
+	    cmocka_unit_test(test_viewer_borders_mark_zone_and_node_starts),
+	    cmocka_unit_test(test_viewer_vma_rows_list_the_tasks_vmas_with_resident_pages),
+	    cmocka_unit_test(test_viewer_walk_matches_a_walk_by_hand),
+	    cmocka_unit_test(test_png_write_reads_back_the_same_pixels),
+	    cmocka_unit_test(test_png_write_bad_path_fails_cleanly),
+	    cmocka_unit_test(test_viewer_screenshots_leave_the_run_unchanged),
+	    cmocka_unit_test(test_viewer_zoom_and_pan_keep_cells_and_frames_in_step),
+	    cmocka_unit_test(test_viewer_live_keys_step_run_to_a_fault_and_quit),
+	    cmocka_unit_test(test_viewer_live_syscall_key_stops_after_the_call),
+	    cmocka_unit_test(test_viewer_live_mouse_and_keys_select_zoom_and_pan),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
