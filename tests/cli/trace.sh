@@ -13,10 +13,12 @@ pass=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 ok() { pass=$((pass + 1)); }
 
-# Every guest: record, then replay exactly.
+# Every guest: record, then replay exactly. (The bench_* guests are benchmark workloads of
+# billions of accesses: bench_trace measures traces of that kind.)
 for g in "$guests"/*; do
 	[ -f "$g" ] && [ -x "$g" ] || continue
 	name=$(basename "$g")
+	case $name in bench_*) continue ;; esac
 	"$mmemu" run --trace $tmp/$name.trc "$g" >/dev/null 2>&1 </dev/null
 	if "$mmemu" replay --verify $tmp/$name.trc >$tmp/out 2>&1; then ok; else
 		fail "$name: replay --verify: $(cat $tmp/out)"; fi
