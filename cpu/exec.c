@@ -357,8 +357,9 @@ static __attribute__((noinline)) struct icache_entry *fetch_insn_slow(struct cpu
 	cpu_exec_fn fn = lookup_handler(cpu, &in, bytes);
 	if (unlikely(cpu->log_in_asm != NULL))
 		cpu_log_insn(cpu, la, bytes, &in);
-	if (cacheable)
-		return icache_fill(ic, pa, cpu->mode, &in, bytes, fn);
+	struct icache_entry *e = cacheable ? icache_fill(ic, pa, cpu->mode, &in, bytes, fn) : NULL;
+	if (e)
+		return e;
 	ic->uncached = (struct icache_entry){.tag = 0, .fn = fn, .in = in};
 	return &ic->uncached;
 }

@@ -75,14 +75,13 @@ static inline uint64_t icache_tag_page(uint64_t tag)
 
 bool icache_bytes_match_slow(struct icache *ic, const struct icache_entry *e, const uint8_t *host);
 
-/* True when the bytes at host (guest RAM, in the page of the entry) are still the
- * entry's. Near the end of a page, where an 8-byte load could leave it, byte by byte. */
+/* True when the bytes at host (guest RAM) are still the entry's. The two 8-byte loads
+ * may read past the instruction, even into the next page (the masks ignore those bytes),
+ * but never past the end of RAM: icache_fill refuses the last 16 bytes of RAM. */
 static inline bool icache_bytes_match(struct icache *ic, const struct icache_entry *e,
 				      const uint8_t *host)
 {
 	uint64_t w;
-	if (__builtin_expect(((uintptr_t)host & 0xfff) > 4096 - 16, 0))
-		return icache_bytes_match_slow(ic, e, host);
 	memcpy(&w, host, 8);
 	if ((w ^ e->bytes[0]) & e->mask[0])
 		return icache_bytes_match_slow(ic, e, host);
@@ -106,7 +105,8 @@ static inline struct icache_entry *icache_lookup(struct icache *ic, uint64_t pa,
 }
 
 /* Stores a decoding of the instruction (its bytes, wholly inside the page of pa); marks
- * the page. */
+ * the page. Returns NULL (nothing stored) for an instruction in the last 16 bytes of
+ * RAM, whose check could not load 16 bytes. */
 struct icache_entry *icache_fill(struct icache *ic, uint64_t pa, unsigned mode,
 				 const struct x86_instr *in, const uint8_t *bytes, cpu_exec_fn fn);
 

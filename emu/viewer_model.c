@@ -166,9 +166,13 @@ static bool parse_maps_line(const char *line, struct vma_row *r)
 	unsigned long long start, end, off;
 	int name_at = 0;
 	memset(r, 0, sizeof(*r));
-	if (sscanf(line, "%llx-%llx %4s %llx %*x:%*x %*u %n", &start, &end, r->perms, &off,
-		   &name_at) < 4 || end <= start)
+	/* No white space after %n: a line without a name ends there, and a blank in the
+	 * format would run on into the next line. */
+	if (sscanf(line, "%llx-%llx %4s %llx %*x:%*x %*u%n", &start, &end, r->perms, &off,
+		   &name_at) < 4 || !name_at || end <= start)
 		return false;
+	while (line[name_at] == ' ')
+		name_at++;
 	r->start = start;
 	r->end = end;
 	r->offset = off;

@@ -135,31 +135,112 @@ static struct frame_class cell_class(const struct viewer *v, unsigned long pfn)
 	return best;
 }
 
-/* Node and zone of a frame as one number, to find borders. */
-static unsigned zone_key(const struct viewer *v, unsigned long pfn)
+/* A zone's frames, for finding borders without reading struct pages (which would cost a
+ * pass over the whole mem_map per picture). */
+struct zone_span {
+	unsigned long start, end; /* [start, end) */
+	uint32_t key;             /* node * 8 + zone index */
+};
+
+struct zone_spans {
+	int nr;
+	struct zone_span span[MAX_NUMNODES * MAX_NR_ZONES];
+};
+
+/* Populated zones, highest index first within a node, so that ZONE_MOVABLE wins where its
+ * span lies inside another zone's. */
+static void zone_spans(const struct kernel *k, struct zone_spans *zs)
 {
-	const struct page *p = pfn_to_page(&v->m->kernel, pfn);
-	return (unsigned)page_to_nid(p) * 8 + page_zonenum(p);
+	zs->nr = 0;
+	for (int nid = 0; nid < k->nr_node_ids; nid++)
+		for (int zi = MAX_NR_ZONES - 1; zi >= 0; zi--) {
+			const struct zone *z = &k->node_data[nid]->node_zones[zi];
+			if (populated_zone(z))
+				zs->span[zs->nr++] = (struct zone_span){
+					z->zone_start_pfn, z->zone_start_pfn + z->spanned_pages,
+					(uint32_t)nid * 8 + (uint32_t)zi};
+		}
 }
 
-/* A border on the top and left of a cell wherever the zone (or node) changes from the
- * cell above or to the left. */
-static void cell_borders(const struct viewer *v, SDL_Surface *s, unsigned long pfn,
-			 SDL_Rect r, bool left, bool up)
+/* Node and zone of a frame as one number (0xffff outside every zone). */
+static uint32_t zone_key(const struct zone_spans *zs, unsigned long pfn)
 {
-	unsigned key = zone_key(v, pfn);
-	unsigned long row = (unsigned long)viewer_cols(v) * v->per_cell;
-	if (left) {
-		unsigned k2 = zone_key(v, pfn - v->per_cell);
-		if (k2 != key)
-			fill(s, r.x, r.y, 1, r.h,
-			     k2 / 8 != key / 8 ? VIEWER_NODE_BORDER : VIEWER_ZONE_BORDER);
+	for (int i = 0; i < zs->nr; i++)
+		if (pfn >= zs->span[i].start && pfn < zs->span[i].end)
+			return zs->span[i].key;
+	return 0xffff;
+}
+
+/* The frame grid's colours in the surface's pixel format, mapped once per picture. */
+struct grid_palette {
+	uint32_t kind[FK_NR];
+	uint32_t free[MAX_ORDER][2]; /* [order][head] */
+	uint32_t zone, node;
+};
+
+static uint32_t map_rgb(const SDL_Surface *s, uint32_t rgb)
+{
+	return SDL_MapRGB(s->format, (uint8_t)(rgb >> 16), (uint8_t)(rgb >> 8), (uint8_t)rgb);
+}
+
+static void grid_palette(const SDL_Surface *s, struct grid_palette *pal)
+{
+	for (int k = 0; k < FK_NR; k++)
+		pal->kind[k] = map_rgb(s, viewer_class_colour((struct frame_class){(uint8_t)k, 0, 0}));
+	for (int o = 0; o < MAX_ORDER; o++)
+		for (int h = 0; h < 2; h++)
+			pal->free[o][h] = map_rgb(
+				s, viewer_class_colour((struct frame_class){FK_FREE, (uint8_t)o, (uint8_t)h}));
+	pal->zone = map_rgb(s, VIEWER_ZONE_BORDER);
+	pal->node = map_rgb(s, VIEWER_NODE_BORDER);
+}
+
+static uint32_t grid_colour(const struct grid_palette *pal, struct frame_class c)
+{
+	if (c.kind == FK_FREE)
+		return pal->free[c.order < MAX_ORDER ? c.order : MAX_ORDER - 1][c.head ? 1 : 0];
+	return pal->kind[c.kind < FK_NR ? c.kind : FK_OTHER];
+}
+
+/* Fills a w x h block at (x, y) of a locked 32-bit surface. */
+static void put_block(SDL_Surface *s, int x, int y, int w, int h, uint32_t px)
+{
+	for (int j = 0; j < h; j++) {
+		uint32_t *row = (uint32_t *)((uint8_t *)s->pixels + (size_t)(y + j) * (size_t)s->pitch) + x;
+		for (int i = 0; i < w; i++)
+			row[i] = px;
 	}
-	if (up && pfn >= row) {
-		unsigned k2 = zone_key(v, pfn - row);
-		if (k2 != key)
-			fill(s, r.x, r.y, r.w, 1,
-			     k2 / 8 != key / 8 ? VIEWER_NODE_BORDER : VIEWER_ZONE_BORDER);
+}
+
+/* The border on the top and left of a cell wherever the zone (or node) changes from the
+ * cell above (key_up, ~0: none) or to the left (key_left). */
+static void cell_borders(const struct viewer *v, SDL_Surface *s, const struct grid_palette *pal,
+			 SDL_Rect r, uint32_t key, uint32_t key_left, uint32_t key_up)
+{
+	int t = v->cell >= 4 ? 2 : 1; /* line width: visible without hiding small cells */
+	if (key_left != ~0u && key_left != key)
+		put_block(s, r.x, r.y, t, r.h, key_left / 8 != key / 8 ? pal->node : pal->zone);
+	if (key_up != ~0u && key_up != key)
+		put_block(s, r.x, r.y, r.w, t, key_up / 8 != key / 8 ? pal->node : pal->zone);
+}
+
+/* One row of cells; keys[] holds the row above's zone keys on entry, this row's on exit. */
+static void draw_row(const struct viewer *v, SDL_Surface *s, const struct grid_palette *pal,
+		     const struct zone_spans *zs, unsigned cy, uint32_t *keys)
+{
+	unsigned cols = viewer_cols(v);
+	int gap = v->cell >= 4 ? 1 : 0;
+	uint32_t left = ~0u;
+	for (unsigned cx = 0; cx < cols; cx++) {
+		unsigned long pfn = v->first_pfn + ((unsigned long)cy * cols + cx) * v->per_cell;
+		if (pfn >= v->nr_frames)
+			return;
+		SDL_Rect r = {v->phys.x + (int)(cx * v->cell), v->phys.y + (int)(cy * v->cell),
+			      (int)v->cell, (int)v->cell};
+		put_block(s, r.x, r.y, r.w - gap, r.h - gap, grid_colour(pal, cell_class(v, pfn)));
+		uint32_t key = zone_key(zs, pfn);
+		cell_borders(v, s, pal, r, key, left, keys[cx]);
+		keys[cx] = left = key;
 	}
 }
 
@@ -167,19 +248,27 @@ static void draw_frames(struct viewer *v, SDL_Surface *s)
 {
 	fill(s, v->phys.x, v->phys.y, v->phys.w, v->phys.h, VIEWER_BG);
 	unsigned cols = viewer_cols(v), rows = viewer_rows(v);
-	int gap = v->cell >= 4 ? 1 : 0;
-	for (unsigned cy = 0; cy < rows; cy++) {
-		for (unsigned cx = 0; cx < cols; cx++) {
-			unsigned long pfn =
-				v->first_pfn + ((unsigned long)cy * cols + cx) * v->per_cell;
-			if (pfn >= v->nr_frames)
-				return;
-			SDL_Rect r = {v->phys.x + (int)(cx * v->cell), v->phys.y + (int)(cy * v->cell),
-				      (int)v->cell, (int)v->cell};
-			fill(s, r.x, r.y, r.w - gap, r.h - gap, viewer_class_colour(cell_class(v, pfn)));
-			cell_borders(v, s, pfn, r, cx > 0, cy > 0 || v->first_pfn > 0);
-		}
+	uint32_t *keys = malloc(sizeof(*keys) * (cols ? cols : 1));
+	if (!keys || s->format->BytesPerPixel != 4) {
+		free(keys);
+		return;
 	}
+	struct zone_spans zs;
+	zone_spans(&v->m->kernel, &zs);
+	/* The row above the first one shown, for its borders. */
+	unsigned long row = (unsigned long)cols * v->per_cell;
+	for (unsigned cx = 0; cx < cols; cx++) {
+		unsigned long above = v->first_pfn + cx * v->per_cell - row;
+		keys[cx] = v->first_pfn >= row && above < v->nr_frames ? zone_key(&zs, above) : ~0u;
+	}
+	struct grid_palette pal;
+	grid_palette(s, &pal);
+	if (SDL_LockSurface(s) == 0) {
+		for (unsigned cy = 0; cy < rows; cy++)
+			draw_row(v, s, &pal, &zs, cy, keys);
+		SDL_UnlockSurface(s);
+	}
+	free(keys);
 }
 
 /* Outlines the selected frame, and the frames the selected address's walk reads (its
@@ -376,7 +465,6 @@ static const char *const help_lines[] = {
 	"arrows, PgUp/PgDn, drag   pan",
 	"0 / Home   zoom to fit",
 	"click      frame details; click a VMA: walk it",
-	"w          walk the selected frame's first mapping (if any)",
 	"?          this help",
 	"q / Esc    quit",
 };

@@ -89,7 +89,9 @@ static void set_mode(struct viewer_session *vs, enum live_mode mode)
 	vs->mark = vs->v.m->kernel.vm_events[PGFAULT];
 }
 
-/* Keys (see the help overlay in emu/viewer_render.c). */
+/* Keys (see the help overlay in emu/viewer_render.c). A key arrives as a KEYDOWN with its
+ * unshifted symbol ('?' is shift and '/', '+' is shift and '=') and again as text input;
+ * only the KEYDOWN is used, so that each press acts once. */
 static void on_key(struct viewer_session *vs, SDL_Keycode key)
 {
 	struct viewer *v = &vs->v;
@@ -149,10 +151,6 @@ void viewer_session_event(struct viewer_session *vs, const SDL_Event *e)
 	switch (e->type) {
 	case SDL_QUIT: vs->quit = true; break;
 	case SDL_KEYDOWN: on_key(vs, e->key.keysym.sym); break;
-	case SDL_TEXTINPUT:
-		if (e->text.text[0] == '?' || e->text.text[0] == '+')
-			on_key(vs, e->text.text[0] == '?' ? SDLK_QUESTION : SDLK_PLUS);
-		break;
 	case SDL_MOUSEBUTTONDOWN:
 		if (e->button.button == SDL_BUTTON_LEFT)
 			on_click(vs, e->button.x, e->button.y);
@@ -294,6 +292,9 @@ static bool invisible_driver(void)
 /* SDL's video system and the window; -1 with a reason when there is no display. */
 static int open_window(struct viewer_session *vs, char *err, size_t errlen)
 {
+	/* The picture is drawn in software: the window's surface needs no GPU renderer (which
+	 * would load and unload the GL libraries for nothing). */
+	SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
 	if (SDL_InitSubSystem(SDL_INIT_VIDEO) < 0) {
 		snprintf(err, errlen, "--view: no display (%s); --screenshot works without one",
 			 SDL_GetError());

@@ -1,7 +1,7 @@
 /* A floating-point guest with two kernels:
  *
- *   bench_fp sse [N]  N products of two 64x64 double matrices (default 40): SSE2 scalar or
- *                     packed arithmetic on x86-64, x87 in the i386 build
+ *   bench_fp sse [N [D]]  N products of two DxD double matrices (default 40, D 64, at most
+ *                     64): SSE2 scalar or packed arithmetic on x86-64, x87 in the i386 build
  *   bench_fp x87 [N]  N steps (default 20000) of a five-body gravity simulation in long
  *                     double: x87 arithmetic and FSQRT in every build
  *   bench_fp          both, with their default sizes
@@ -16,15 +16,16 @@
 #define DIM 64
 #define BODIES 5
 
-/* C = A x B, row by row (the inner loop runs along a row of B). */
-static void matmul(double c[DIM][DIM], const double a[DIM][DIM], const double b[DIM][DIM])
+/* C = A x B for the top-left n x n corners, row by row (the inner loop runs along a row
+ * of B). */
+static void matmul(double c[DIM][DIM], const double a[DIM][DIM], const double b[DIM][DIM], int n)
 {
-	for (int i = 0; i < DIM; i++) {
-		for (int j = 0; j < DIM; j++)
+	for (int i = 0; i < n; i++) {
+		for (int j = 0; j < n; j++)
 			c[i][j] = 0;
-		for (int k = 0; k < DIM; k++) {
+		for (int k = 0; k < n; k++) {
 			double aik = a[i][k];
-			for (int j = 0; j < DIM; j++)
+			for (int j = 0; j < n; j++)
 				c[i][j] += aik * b[k][j];
 		}
 	}
@@ -32,41 +33,41 @@ static void matmul(double c[DIM][DIM], const double a[DIM][DIM], const double b[
 
 /* Rows of positive weights that sum to one (up to rounding): a product of such matrices
  * is one too, so repeated products neither overflow nor vanish. */
-static void stochastic_fill(double m[DIM][DIM], uint32_t seed)
+static void stochastic_fill(double m[DIM][DIM], uint32_t seed, int n)
 {
-	for (int i = 0; i < DIM; i++) {
+	for (int i = 0; i < n; i++) {
 		double sum = 0;
-		for (int j = 0; j < DIM; j++) {
+		for (int j = 0; j < n; j++) {
 			seed = seed * 1103515245u + 12345u;
 			m[i][j] = 1.0 + (double)(seed >> 16) / 65536.0;
 			sum += m[i][j];
 		}
-		for (int j = 0; j < DIM; j++)
+		for (int j = 0; j < n; j++)
 			m[i][j] /= sum;
 	}
 }
 
-static int run_sse(long n)
+static int run_sse(long n, int dim)
 {
 	static double a[DIM][DIM], b[DIM][DIM], c[DIM][DIM];
-	stochastic_fill(a, 1);
-	stochastic_fill(b, 2);
+	stochastic_fill(a, 1, dim);
+	stochastic_fill(b, 2, dim);
 	for (long r = 0; r < n; r++) {
-		matmul(c, a, b);
+		matmul(c, a, b, dim);
 		memcpy(a, c, sizeof(a));
 	}
 	double trace = 0, sum = 0;
 	uint64_t hash = 0;
-	for (int i = 0; i < DIM; i++) {
+	for (int i = 0; i < dim; i++) {
 		trace += a[i][i];
-		for (int j = 0; j < DIM; j++) {
+		for (int j = 0; j < dim; j++) {
 			uint64_t bits;
 			memcpy(&bits, &a[i][j], 8);
 			hash = (hash ^ bits) * 0x100000001b3ULL;
 			sum += a[i][j];
 		}
 	}
-	printf("matmul %dx%d x %ld: trace %a sum %a hash %016llx\n", DIM, DIM, n, trace, sum,
+	printf("matmul %dx%d x %ld: trace %a sum %a hash %016llx\n", dim, dim, n, trace, sum,
 	       (unsigned long long)hash);
 	return 0;
 }
@@ -126,11 +127,9 @@ static int run_x87(long n)
 {
 	/* A heavy central body and four light ones on roughly circular orbits. */
 	struct body b[BODIES] = {
-		{{0, 0, 0}, {0, 0, 0}, 1000.0L},
-		{{10, 0, 0}, {0, 10, 0.1L}, 1.0L},
-		{{0, 20, 1}, {-7.07L, 0, 0}, 2.0L},
-		{{-30, 0, 0}, {0, -5.77L, 0.2L}, 0.5L},
-		{{0, -40, -2}, {5, 0, 0}, 3.0L},
+	    {{0, 0, 0}, {0, 0, 0}, 1000.0L},	{{10, 0, 0}, {0, 10, 0.1L}, 1.0L},
+	    {{0, 20, 1}, {-7.07L, 0, 0}, 2.0L}, {{-30, 0, 0}, {0, -5.77L, 0.2L}, 0.5L},
+	    {{0, -40, -2}, {5, 0, 0}, 3.0L},
 	};
 	long double e0 = energy(b);
 	for (long s = 0; s < n; s++)
@@ -144,12 +143,15 @@ int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "all";
 	long n = argc > 2 ? atol(argv[2]) : 0;
+	int dim = argc > 3 ? atoi(argv[3]) : DIM;
+	if (dim < 1 || dim > DIM)
+		dim = DIM;
 	if (!strcmp(mode, "sse"))
-		return run_sse(n ? n : 40);
+		return run_sse(n ? n : 40, dim);
 	if (!strcmp(mode, "x87"))
 		return run_x87(n ? n : 20000);
 	if (!strcmp(mode, "all"))
-		return run_sse(40) | run_x87(20000);
-	fprintf(stderr, "usage: bench_fp [sse|x87|all] [N]\n");
+		return run_sse(40, DIM) | run_x87(20000);
+	fprintf(stderr, "usage: bench_fp [sse|x87|all] [N [D]]\n");
 	return 2;
 }

@@ -221,6 +221,9 @@ static void zap_one(struct kernel *k, struct vm_area_struct *vma, unsigned long 
 	if (!PageAnon(page) && (pte_val(pte) & _PAGE_DIRTY))
 		set_page_dirty(k, page);
 	page_remove_rmap(k, page);
+	/* Its last mapping gone, a page's swap copy is of no use (free_swap_cache). */
+	if (PageSwapCache(page) && !page_mapped(page) && !PageFlag(page, PG_locked))
+		try_to_free_swap(k, page);
 	put_user_page(k, page);
 }
 

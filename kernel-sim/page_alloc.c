@@ -518,13 +518,17 @@ static struct page *__alloc_pages_slowpath(struct kernel *k, gfp_t gfp, unsigned
 		return page;
 	if (!(gfp & __GFP_DIRECT_RECLAIM) || !k->swap || k->swap->in_reclaim)
 		goto fail;
-	for (int tries = 0; tries < MAX_RECLAIM_RETRIES; tries++) {
+	/* Linux's should_reclaim_retry: a pass may only age pages (clear their Accessed bits)
+	 * without freeing any, so give up after MAX_RECLAIM_RETRIES passes in a row without
+	 * progress; the total is bounded too, for orders that progress cannot satisfy. */
+	for (int tries = 0, no_progress = 0; tries < 16 * MAX_RECLAIM_RETRIES; tries++) {
 		unsigned long progress = try_to_free_pages(k, gfp, order, ac->highest_zoneidx);
 		drain_all_pages(k);
 		page = get_page_from_freelist(k, gfp, order, alloc_flags, ac);
 		if (page)
 			return page;
-		if (!progress)
+		no_progress = progress ? 0 : no_progress + 1;
+		if (no_progress >= MAX_RECLAIM_RETRIES)
 			break;
 	}
 	if (!(gfp & __GFP_NORETRY) && order <= PAGE_ALLOC_COSTLY_ORDER)

@@ -6,6 +6,7 @@
 #include "kernel-sim/kernel.h"
 #include "kernel-sim/mm.h"
 #include "kernel-sim/seq_file.h"
+#include "kernel-sim/swap.h"
 
 /* show_vma_header_prefix pads the line to this column before the name. */
 #define MAPS_NAME_COLUMN (25 + 8 * 6 - 1)
@@ -80,7 +81,17 @@ struct mem_size_stats {
 	unsigned long resident, shared_clean, shared_dirty, private_clean, private_dirty;
 	unsigned long referenced, anonymous, lazyfree;
 	unsigned long long pss, pss_dirty, pss_locked; /* bytes << PSS_SHIFT */
+	unsigned long swap;                             /* bytes in swap */
+	unsigned long long swap_pss;                    /* bytes << PSS_SHIFT */
 };
+
+/* A swap pte: the page's share of its slot (Linux's smaps_pte_entry for swap entries). */
+static void smaps_swap(struct kernel *k, struct mem_size_stats *mss, pte_t pte)
+{
+	int count = swap_count(k, pte_to_swp_entry(pte));
+	mss->swap += PAGE_SIZE;
+	mss->swap_pss += ((unsigned long long)PAGE_SIZE << PSS_SHIFT) / (count >= 2 ? count : 1);
+}
 
 /* Linux's smaps_page_accumulate. */
 static void smaps_page_accumulate(struct mem_size_stats *mss, const struct page *page,
@@ -130,6 +141,8 @@ static void smaps_vma(struct kernel *k, const struct vm_area_struct *vma,
 	unsigned long zero = page_to_pfn(k, k->vm->zero_page);
 	for (unsigned long a = vma->vm_start; a < vma->vm_end; a += PAGE_SIZE) {
 		pte_t *pte = mm_find_pte(k, vma->vm_mm, a);
+		if (pte && is_swap_pte(*pte) && swp_swap_info(k, pte_to_swp_entry(*pte)))
+			smaps_swap(k, mss, *pte);
 		if (!pte || !(pte_val(*pte) & (_PAGE_PRESENT | _PAGE_GLOBAL)))
 			continue;
 		unsigned long pfn = pte_pfn(*pte);
@@ -183,8 +196,8 @@ static void show_smap(struct seq_file *m, struct kernel *k, const struct vm_area
 	seq_kb(m, "FilePmdMapped:  ", 0, 8);
 	seq_kb(m, "Shared_Hugetlb: ", 0, 8);
 	seq_kb(m, "Private_Hugetlb: ", 0, 7);
-	seq_kb(m, "Swap:           ", 0, 8);
-	seq_kb(m, "SwapPss:        ", 0, 8);
+	seq_kb(m, "Swap:           ", mss.swap, 8);
+	seq_kb(m, "SwapPss:        ", (unsigned long)(mss.swap_pss >> PSS_SHIFT), 8);
 	seq_kb(m, "Locked:         ", (unsigned long)(mss.pss_locked >> PSS_SHIFT), 8);
 	seq_printf(m, "THPeligible:    %8u\n", 0u); /* no transparent huge pages yet */
 	show_smap_vma_flags(m, vma->vm_flags);

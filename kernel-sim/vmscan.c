@@ -406,6 +406,8 @@ unsigned long balance_pgdat(struct kernel *k, int nid, int order, int highest_zo
 	}
 	if (!sc.nr_reclaimed)
 		pgdat->kswapd_failures++;
+	else
+		pgdat->kswapd_failures = 0;
 	return sc.nr_reclaimed;
 }
 
@@ -420,7 +422,14 @@ void kswapd_run_pending(struct kernel *k)
 			continue;
 		pgdat->kswapd_pending = false;
 		k->swap->in_reclaim = true;
-		balance_pgdat(k, nid, pgdat->kswapd_order, (int)pgdat->kswapd_highest_zoneidx);
+		/* kswapd's loop: it does not sleep while the node is unbalanced, until too many
+		 * runs in a row freed nothing (kswapd_try_to_sleep, kswapd_failures). */
+		do
+			balance_pgdat(k, nid, pgdat->kswapd_order,
+				      (int)pgdat->kswapd_highest_zoneidx);
+		while (!pgdat_balanced(pgdat, pgdat->kswapd_order,
+				       (int)pgdat->kswapd_highest_zoneidx) &&
+		       pgdat->kswapd_failures < MAX_RECLAIM_RETRIES);
 		k->swap->in_reclaim = false;
 	}
 }

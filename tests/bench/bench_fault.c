@@ -66,8 +66,8 @@ static int sim_round(struct kernel *k, struct mm_struct *mm, struct round_times 
 		return -1;
 	double t1 = now_ns();
 	for (unsigned long i = 0; i < FAULT_PAGES; i++) {
-		struct fault_result f = do_user_addr_fault(
-			k, mm, (unsigned long)a + i * PAGE_SIZE, X86_PF_USER | X86_PF_WRITE);
+		struct fault_result f = do_user_addr_fault(k, mm, (unsigned long)a + i * PAGE_SIZE,
+							   X86_PF_USER | X86_PF_WRITE);
 		if (f.signo)
 			return -1;
 	}
@@ -134,9 +134,10 @@ int main(int argc, char **argv)
 		}
 	}
 	printf("anonymous write faults, %d pages x %d rounds (ns per fault; steady = median of "
-	       "the last half)\n", FAULT_PAGES, rounds);
-	printf("%-28s %10s %10s %8s %10s %8s\n", "path", "round 1", "steady", "M/s",
-	       "mmap+unmap", "x host");
+	       "the last half)\n",
+	       FAULT_PAGES, rounds);
+	printf("%-28s %10s %10s %8s %10s %8s\n", "path", "round 1", "steady", "M/s", "mmap+unmap",
+	       "x host");
 	double ref = median(&host, rounds / 2, rounds);
 	print_row("host kernel (reference)", &host, rounds, ref);
 	print_row("mmemu do_user_addr_fault", &sim, rounds, ref);

@@ -8,6 +8,7 @@
 #  - a hot set that fits in RAM while a stream three times its size passes: the hot set
 #    stays resident (few major faults) while the stream goes to swap;
 #  - the same with --zswap: the pattern intact, pages stored compressed;
+#  - a swap area in a host file;
 #  - swap settings that cannot work: a clear error and exit status 2.
 mmemu=${1:-$MMEMU}
 guests=${MMEMU_BUILD:-build}/guests
@@ -61,6 +62,13 @@ grep -qx "pattern: 48 MiB intact" "$out" || fail "zswap: data not intact"
 [ "$(kb Zswapped "$err")" -gt 0 ] 2>/dev/null || fail "zswap: nothing stored compressed"
 [ "$(counter pswpout "$err")" -lt "$(counter pgsteal_anon "$err")" ] 2>/dev/null ||
 	fail "zswap: every reclaimed page still went to the swap area"
+
+# A swap file on the host.
+"$mmemu" run -m 16M --swap "64M,file=$scan" "$prog" pattern 32 > "$out" 2> "$err"; st=$?
+[ $st = 0 ] || fail "swap file: exit $st"
+grep -qx "pattern: 32 MiB intact" "$out" || fail "swap file: data not intact"
+[ "$(counter pswpin "$err")" -gt 0 ] 2>/dev/null || fail "swap file: pswpin not > 0"
+[ "$(stat -c %s "$scan")" = 67108864 ] || fail "swap file: not 64 MiB"
 
 # Swap settings that cannot work.
 for bad in "--swap 0" "--swap 64Q" "--swap 64M,file=/nonexistent-dir/swap" "--zswap" \

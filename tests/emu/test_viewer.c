@@ -30,19 +30,25 @@
 
 /* ---- a machine running a guest ---- */
 
-static struct machine *new_machine(void)
+static struct machine *new_machine_with(int argc, char **argv)
 {
 	struct machine_opts o;
 	char err[256];
-	char *argv[] = {"-m", "64M"};
 	int i = 0;
 	machine_opts_init(&o);
-	assert_int_equal(machine_option(2, argv, &i, &o, err, sizeof(err)), 1);
+	while (i < argc)
+		assert_int_equal(machine_option(argc, argv, &i, &o, err, sizeof(err)), 1);
 	assert_int_equal(machine_options_finish(&o, err, sizeof(err)), 0);
 	struct machine *m = calloc(1, sizeof(*m));
 	assert_non_null(m);
 	assert_int_equal(machine_create(m, &o.params, &o.tlb, err, sizeof(err)), 0);
 	return m;
+}
+
+static struct machine *new_machine(void)
+{
+	char *argv[] = {"-m", "64M"};
+	return new_machine_with(2, argv);
 }
 
 static void free_machine(struct machine *m)
@@ -213,6 +219,37 @@ static void test_viewer_frames_known_owners_have_their_class_and_colour(void **s
 	run_with_end_check("hello", check_known_frames);
 }
 
+/* The pixel at (x, y) of s. */
+static uint32_t pixel(SDL_Surface *s, int x, int y)
+{
+	return ((const uint32_t *)((const uint8_t *)s->pixels + y * s->pitch))[x] & 0xffffff;
+}
+
+/* Two nodes of 64 MiB, no program: node 1 starts at pfn 16384, ZONE_DMA32 at 16 MiB (pfn
+ * 4096). The cell of each first frame has the border colour on its top edge. */
+static void test_viewer_borders_mark_zone_and_node_starts(void **state)
+{
+	char *argv[] = {"-numa", "node,mem=64M", "-numa", "node,mem=64M"};
+	struct machine *m = new_machine_with(4, argv);
+	struct viewer v;
+	start_viewer(&v, m);
+	assert_int_equal(v.nr_vmas, 0);
+	SDL_Surface *s = render(&v);
+	SDL_Rect r;
+	unsigned long cols = viewer_cols(&v) * v.per_cell;
+	assert_true(viewer_cell_rect(&v, 16384, &r));
+	assert_int_equal(pixel(s, r.x + r.w / 2, r.y), VIEWER_NODE_BORDER);
+	assert_true(viewer_cell_rect(&v, 4096, &r));
+	assert_int_equal(pixel(s, r.x + r.w / 2, r.y), VIEWER_ZONE_BORDER);
+	/* Inside a zone, a row below another of the same zone has no border. */
+	assert_true(viewer_cell_rect(&v, 8192 + 2 * cols, &r));
+	assert_int_not_equal(pixel(s, r.x + r.w / 2, r.y), VIEWER_ZONE_BORDER);
+	assert_int_not_equal(pixel(s, r.x + r.w / 2, r.y), VIEWER_NODE_BORDER);
+	SDL_FreeSurface(s);
+	viewer_destroy(&v);
+	free_machine(m);
+}
+
 /* ---- VMA rows ---- */
 
 static unsigned long count_resident(struct machine *m, uint64_t start, uint64_t end)
@@ -240,6 +277,16 @@ static void check_vma_rows(struct machine *m)
 		assert_int_equal(rows[i].perms[1], vma->vm_flags & VM_WRITE ? 'w' : '-');
 		assert_int_equal(rows[i].perms[2], vma->vm_flags & VM_EXEC ? 'x' : '-');
 		assert_int_equal(rows[i].resident, count_resident(m, vma->vm_start, vma->vm_end));
+		/* A file's VMA is named by its path; any other has its special name, or is the
+		 * heap or the stack, or has no name at all. */
+		if (vma->vm_file)
+			assert_string_equal(rows[i].name, vma->vm_file->f_path);
+		else if (vma->vm_special)
+			assert_string_equal(rows[i].name, vma->vm_special->name);
+		else if (rows[i].name[0])
+			assert_true((!strcmp(rows[i].name, "[heap]") &&
+				     vma->vm_start < mm->brk && vma->vm_end > mm->start_brk) ||
+				    (!strcmp(rows[i].name, "[stack]") && (vma->vm_flags & VM_GROWSDOWN)));
 		stack |= !strcmp(rows[i].name, "[stack]") && rows[i].resident > 0;
 		vdso |= !strcmp(rows[i].name, "[vdso]");
 		exe |= strstr(rows[i].name, "/guests/hello") != NULL;
@@ -525,6 +572,7 @@ static struct viewer_session *live_session(struct machine *m)
 {
 	char err[256];
 	struct viewer_session *vs = calloc(1, sizeof(*vs));
+
 	setenv("SDL_VIDEODRIVER", "offscreen", 1);
 	if (viewer_session_start(vs, m, NULL, 0, true, err, sizeof(err)) < 0)
 		fail_msg("%s", err);
@@ -649,6 +697,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_viewer_frames_known_owners_have_their_class_and_colour),
+		cmocka_unit_test(test_viewer_borders_mark_zone_and_node_starts),
 		cmocka_unit_test(test_viewer_vma_rows_list_the_tasks_vmas_with_resident_pages),
 		cmocka_unit_test(test_viewer_walk_matches_a_walk_by_hand),
 		cmocka_unit_test(test_png_write_reads_back_the_same_pixels),
