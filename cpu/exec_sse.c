@@ -31,7 +31,7 @@ struct sse_stub_info {
 #define INFO_X(n, c, o, k, m) {K_##k, m, o},
 #define INFO_XB(n, c, o, k, m, b) {K_##k, m, o},
 static const struct sse_stub_info stub_info[SSE_NR_STUBS] = {
-	SSE_STUB_LIST(INFO_X, INFO_XB, INFO_XB)};
+    SSE_STUB_LIST(INFO_X, INFO_XB, INFO_XB)};
 #undef INFO_X
 #undef INFO_XB
 
@@ -70,8 +70,8 @@ static bool misaligned(const struct cpu *cpu, uint64_t ea, int align)
 }
 
 /* Reads the r/m operand: the register, or size bytes of memory zero-extended. */
-static bool xmm_rm_read(struct cpu *cpu, const struct x86_instr *in, unsigned size,
-			int align, union xmm_reg *v)
+static bool xmm_rm_read(struct cpu *cpu, const struct x86_instr *in, unsigned size, int align,
+			union xmm_reg *v)
 {
 	if (in->mod == 3) {
 		*v = cpu->xmm[in->rm];
@@ -85,8 +85,8 @@ static bool xmm_rm_read(struct cpu *cpu, const struct x86_instr *in, unsigned si
 }
 
 /* Writes size bytes of v to the memory operand. */
-static bool xmm_mem_write(struct cpu *cpu, const struct x86_instr *in, unsigned size,
-			  int align, const union xmm_reg *v)
+static bool xmm_mem_write(struct cpu *cpu, const struct x86_instr *in, unsigned size, int align,
+			  const union xmm_reg *v)
 {
 	uint64_t ea = cpu_ea(cpu, in);
 	if (misaligned(cpu, ea, align))
@@ -111,10 +111,16 @@ static unsigned result_lanes(unsigned kind, unsigned *bits)
 {
 	*bits = kind == K_PD || kind == K_SD ? 64 : 32;
 	switch (kind) {
-	case K_PS: return 4;
-	case K_PD: case K_PS2: return 2;
-	case K_SS: case K_SD: return 1;
-	default: return 0;
+	case K_PS:
+		return 4;
+	case K_PD:
+	case K_PS2:
+		return 2;
+	case K_SS:
+	case K_SD:
+		return 1;
+	default:
+		return 0;
 	}
 }
 
@@ -210,17 +216,25 @@ static bool wide_inexact(unsigned op, long double a, long double b, unsigned pc,
 {
 	uint16_t cw = (uint16_t)(0x7f | pc << 8 | rc << 10), old, sw;
 	long double r;
-#define WIDE_OP(bytes)                                                                       \
-	__asm__ volatile("fnstcw %[old]\n\tfnclex\n\tfldcw %[cw]\n\tfldt %[a]\n\tfldt %[b]\n\t" \
-			 ".byte " bytes "\n\tfstpt %[r]\n\tfnstsw %[sw]\n\tfnclex\n\t"       \
-			 "fldcw %[old]"                                                      \
-			 : [old] "=m"(old), [r] "=m"(r), [sw] "=m"(sw)                       \
+#define WIDE_OP(bytes)                                                                             \
+	__asm__ volatile("fnstcw %[old]\n\tfnclex\n\tfldcw %[cw]\n\tfldt %[a]\n\tfldt %[b]\n\t"    \
+			 ".byte " bytes "\n\tfstpt %[r]\n\tfnstsw %[sw]\n\tfnclex\n\t"             \
+			 "fldcw %[old]"                                                            \
+			 : [old] "=m"(old), [r] "=m"(r), [sw] "=m"(sw)                             \
 			 : [cw] "m"(cw), [a] "m"(a), [b] "m"(b))
 	switch (op) {
-	case 0x58: WIDE_OP("0xde, 0xc1"); break; /* faddp: a + b */
-	case 0x5c: WIDE_OP("0xde, 0xe9"); break; /* fsubp: a - b */
-	case 0x5e: WIDE_OP("0xde, 0xf9"); break; /* fdivp: a / b */
-	default: WIDE_OP("0xde, 0xc9"); break;   /* fmulp: a * b */
+	case 0x58:
+		WIDE_OP("0xde, 0xc1");
+		break; /* faddp: a + b */
+	case 0x5c:
+		WIDE_OP("0xde, 0xe9");
+		break; /* fsubp: a - b */
+	case 0x5e:
+		WIDE_OP("0xde, 0xf9");
+		break; /* fdivp: a / b */
+	default:
+		WIDE_OP("0xde, 0xc9");
+		break; /* fmulp: a * b */
 	}
 #undef WIDE_OP
 	(void)r;
@@ -240,8 +254,8 @@ static long double lane_value(const union xmm_reg *v, unsigned lane, unsigned bi
 }
 
 /*
- * The flags of one lane whose overflow or underflow is unmasked: no result is delivered, and PE tells
- * whether the result rounded to the destination precision with an unbounded exponent is
+ * The flags of one lane whose overflow or underflow is unmasked: no result is delivered, and PE
+ * tells whether the result rounded to the destination precision with an unbounded exponent is
  * inexact (what the host reports), not whether the masked response (infinity or the
  * largest finite number) is.
  */
@@ -291,8 +305,8 @@ static bool simd_fault(struct cpu *cpu)
  * Runs stub idx with the guest's MXCSR and applies the masks (SDM Vol. 1, 11.5.2): an
  * unmasked pre-computation exception (IE, DE, ZE) in any lane sets the pre-computation
  * flags and faults; otherwise an unmasked post-computation one (OE, UE, PE) sets the
- * flags (PE as the result with an unbounded exponent would be, as the host does) and faults; otherwise the flags are set and the result stands. Returns false
- * with the fault set.
+ * flags (PE as the result with an unbounded exponent would be, as the host does) and faults;
+ * otherwise the flags are set and the result stands. Returns false with the fault set.
  */
 static bool sse_run_fp(struct cpu *cpu, unsigned idx, struct sse_host_args *a)
 {
@@ -357,7 +371,8 @@ static bool sse_host_op(struct cpu *cpu, const struct x86_instr *in, unsigned co
 	if (si->kind == K_FROMGPR) {
 		if (!gpr_source(cpu, in, &a.gpr))
 			return false;
-	} else if (!xmm_rm_read(cpu, in, si->msize, si->msize == 16 ? ALIGN_SSE : ALIGN_NONE, &a.s)) {
+	} else if (!xmm_rm_read(cpu, in, si->msize, si->msize == 16 ? ALIGN_SSE : ALIGN_NONE,
+				&a.s)) {
 		return false;
 	}
 	if (si->kind == K_INT) {
@@ -471,8 +486,8 @@ static bool exec_mov_10_c3(struct cpu *cpu, const struct x86_instr *in)
 /* 0F 28/29 MOVAPS/MOVAPD, 66 0F 6F/7F MOVDQA, 0F 2B MOVNTPS/PD, 66 0F E7 MOVNTDQ. */
 static bool exec_mov_aligned(struct cpu *cpu, const struct x86_instr *in)
 {
-	bool store = in->opcode == 0x29 || in->opcode == 0x7f || in->opcode == 0x2b ||
-		     in->opcode == 0xe7;
+	bool store =
+	    in->opcode == 0x29 || in->opcode == 0x7f || in->opcode == 0x2b || in->opcode == 0xe7;
 	return mov128(cpu, in, ALIGN_ALWAYS, store);
 }
 
@@ -589,7 +604,8 @@ static bool exec_maskmovdqu(struct cpu *cpu, const struct x86_instr *in)
 	if (!sse_check(cpu))
 		return false;
 	for (unsigned i = 0; i < 16; i++)
-		if ((m->b[i] & 0x80) && !cpu_probe_write(cpu, seg, (base + i) & size_mask(in->addrsize), 1))
+		if ((m->b[i] & 0x80) &&
+		    !cpu_probe_write(cpu, seg, (base + i) & size_mask(in->addrsize), 1))
 			return false;
 	for (unsigned i = 0; i < 16; i++)
 		if ((m->b[i] & 0x80) &&
@@ -802,8 +818,7 @@ static bool exec_fxsave(struct cpu *cpu, const struct x86_instr *in)
 
 void exec_sse_register(struct cpu_ops *ops, struct cpu_features *feat)
 {
-	static const cpu_exec_fn host[4] = {exec_host_c0, exec_host_c1, exec_host_c2,
-					    exec_host_c3};
+	static const cpu_exec_fn host[4] = {exec_host_c0, exec_host_c1, exec_host_c2, exec_host_c3};
 	static const cpu_exec_fn mov10[4] = {exec_mov_10_c0, exec_mov_10_c1, exec_mov_10_c2,
 					     exec_mov_10_c3};
 	for (unsigned col = 0; col < 4; col++) {
@@ -854,7 +869,7 @@ void exec_sse_register(struct cpu_ops *ops, struct cpu_features *feat)
 	cpu_ops_set(ops, 1, 0xae, 0, 2, exec_ldst_mxcsr);
 	cpu_ops_set(ops, 1, 0xae, 0, 3, exec_ldst_mxcsr);
 	feat->leaf1_edx |= 1u << 24 | 1u << 25 | 1u << 26; /* FXSR, SSE, SSE2 */
-	feat->leaf1_ecx |= 1u << 0;                         /* SSE3 (FISTTP: exec_x87.c) */
-	feat->ext1_edx |= 1u << 24;                         /* FXSR (AMD leaf) */
-	feat->ext1_ecx |= 1u << 7;                          /* MisAlignSse (MXCSR.MM) */
+	feat->leaf1_ecx |= 1u << 0;			   /* SSE3 (FISTTP: exec_x87.c) */
+	feat->ext1_edx |= 1u << 24;			   /* FXSR (AMD leaf) */
+	feat->ext1_ecx |= 1u << 7;			   /* MisAlignSse (MXCSR.MM) */
 }

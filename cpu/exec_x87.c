@@ -24,8 +24,8 @@
 /* Memory forms, by escape byte and ModRM.reg. */
 enum x87_mem_kind {
 	XM_BAD = 0, /* undefined (the decoder rejects it) */
-	XM_LD,      /* non-control, reads its operand */
-	XM_ST,      /* non-control, writes its operand */
+	XM_LD,	    /* non-control, reads its operand */
+	XM_ST,	    /* non-control, writes its operand */
 	XM_LDCW,    /* FLDCW */
 	XM_STCW,    /* FNSTCW */
 	XM_STSW,    /* FNSTSW m16 */
@@ -40,6 +40,7 @@ struct x87_mem_form {
 	uint8_t size; /* operand bytes for XM_LD/XM_ST */
 };
 
+/* clang-format off */
 #define LD(n) {XM_LD, n}
 #define ST(n) {XM_ST, n}
 static const struct x87_mem_form mem_forms[8][8] = {
@@ -56,6 +57,7 @@ static const struct x87_mem_form mem_forms[8][8] = {
 };
 #undef LD
 #undef ST
+/* clang-format on */
 
 static bool x87_nm(struct cpu *cpu)
 {
@@ -85,8 +87,8 @@ static void x87_note_insn(struct cpu *cpu, const struct x86_instr *in)
 }
 
 /* Runs the instruction on the host over a copy of the guest state in img. */
-static void host_run(const struct cpu *cpu, const struct x86_instr *in,
-		     struct fxsave_image *img, void *mem)
+static void host_run(const struct cpu *cpu, const struct x86_instr *in, struct fxsave_image *img,
+		     void *mem)
 {
 	uint32_t mx = fpu_host_mxcsr();
 	fx_put_x87(&cpu->fpu, img);
@@ -166,8 +168,7 @@ static bool store_form(struct cpu *cpu, const struct x86_instr *in, unsigned siz
 		host_run(cpu, in, &again, buf2);
 		stored = memcmp(buf, buf2, size) == 0;
 	}
-	if (stored && !fpu_write_block(cpu, insn_seg(in), cpu_ea(cpu, in), in->addrsize, buf,
-				       size))
+	if (stored && !fpu_write_block(cpu, insn_seg(in), cpu_ea(cpu, in), in->addrsize, buf, size))
 		return false;
 	commit(cpu, &img);
 	x87_note_insn(cpu, in);
@@ -197,9 +198,8 @@ static bool restore_form(struct cpu *cpu, const struct x86_instr *in, bool regs)
 {
 	uint8_t buf[28 + 80];
 	unsigned os = env_opsize(in), n = x87_env_size(os);
-	if (!x87_wait_check(cpu) ||
-	    !fpu_read_block(cpu, insn_seg(in), cpu_ea(cpu, in), in->addrsize, buf,
-			    n + (regs ? 80 : 0)))
+	if (!x87_wait_check(cpu) || !fpu_read_block(cpu, insn_seg(in), cpu_ea(cpu, in),
+						    in->addrsize, buf, n + (regs ? 80 : 0)))
 		return false;
 	x87_env_load(cpu, os, buf);
 	if (regs)

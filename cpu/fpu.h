@@ -27,11 +27,11 @@
 #include "cpu/cpu.h"
 
 /* CR0 and CR4 bits that gate the FPU (SDM Vol. 3, 2.5). */
-#define CR0_MP (1ULL << 1) /* monitor coprocessor: WAIT honours TS */
-#define CR0_EM (1ULL << 2) /* emulation: x87 raises #NM, SSE raises #UD */
-#define CR0_TS (1ULL << 3) /* task switched: FPU/SSE use raises #NM */
-#define CR0_NE (1ULL << 5) /* native x87 error reporting (#MF) */
-#define CR4_OSFXSR (1ULL << 9)      /* the OS supports FXSAVE/FXRSTOR and SSE */
+#define CR0_MP (1ULL << 1)	    /* monitor coprocessor: WAIT honours TS */
+#define CR0_EM (1ULL << 2)	    /* emulation: x87 raises #NM, SSE raises #UD */
+#define CR0_TS (1ULL << 3)	    /* task switched: FPU/SSE use raises #NM */
+#define CR0_NE (1ULL << 5)	    /* native x87 error reporting (#MF) */
+#define CR4_OSFXSR (1ULL << 9)	    /* the OS supports FXSAVE/FXRSTOR and SSE */
 #define CR4_OSXMMEXCPT (1ULL << 10) /* the OS handles #XM (else SSE exceptions are #UD) */
 
 /* x87 status word (SDM Vol. 1, 8.1.3). */
@@ -133,8 +133,8 @@ bool fxrstor_load(struct cpu *cpu, bool rexw, const struct fxsave_image *img);
  * asz). The write probes the whole range first, so a fault leaves memory unchanged. */
 bool fpu_read_block(struct cpu *cpu, unsigned seg, uint64_t off, unsigned asz, void *buf,
 		    unsigned n);
-bool fpu_write_block(struct cpu *cpu, unsigned seg, uint64_t off, unsigned asz,
-		     const void *buf, unsigned n);
+bool fpu_write_block(struct cpu *cpu, unsigned seg, uint64_t off, unsigned asz, const void *buf,
+		     unsigned n);
 
 /* Registration of the x87 (cpu/exec_x87.c) and SSE (cpu/exec_sse.c) families. */
 struct cpu_ops;
@@ -156,7 +156,7 @@ void fpu_host_x87(struct fxsave_image *img, uint8_t esc, uint8_t modrm, void *me
 struct sse_host_args {
 	union xmm_reg d;     /* in: destination (xmm0); out: result */
 	union xmm_reg s;     /* in: source (xmm1) */
-	uint64_t gpr;        /* in/out: rax (integer conversions) */
+	uint64_t gpr;	     /* in/out: rax (integer conversions) */
 	uint32_t mxcsr_in;   /* MXCSR loaded for the operation */
 	uint32_t mxcsr_out;  /* MXCSR after it (the flags raised) */
 	uint64_t rflags;     /* RFLAGS after it (COMISS/UCOMISS) */

@@ -124,8 +124,8 @@ __asm__(".text\n"
 	".hidden mmemu_sse_stubs\n"
 	".type mmemu_sse_stubs, @function\n"
 	".balign 64\n"
-	"mmemu_sse_stubs:\n" SSE_STUB_LIST(SSE_ASM_X, SSE_ASM_XB, SSE_ASM_XB)
-	".purgem mmemu_sse_stub\n");
+	"mmemu_sse_stubs:\n" SSE_STUB_LIST(SSE_ASM_X, SSE_ASM_XB,
+					   SSE_ASM_XB) ".purgem mmemu_sse_stub\n");
 
 typedef void (*x87_stub_fn)(struct fxsave_image *img, void *mem);
 typedef void (*sse_stub_fn)(struct sse_host_args *a);

@@ -9,9 +9,10 @@
  *   4  FSW                    2  FSW                 4  FSW                   2  FSW
  *   8  FTW                    4  FTW                 8  FTW                   4  FTW
  *   12 FIP[31:0]              6  FIP[15:0]           12 FIP[15:0]             6  FIP[15:0]
- *   16 FCS, FOP in 26:16      8  FCS                 16 FOP | FIP[31:16]<<12  8  FOP | FIP[19:16]<<12
- *   20 FDP[31:0]              10 FDP[15:0]           20 FDP[15:0]             10 FDP[15:0]
- *   24 FDS                    12 FDS                 24 FDP[31:16] << 12      12 FDP[19:16] << 12
+ *   16 FCS, FOP in 26:16      8  FCS                 16 FOP | FIP[31:16]<<12  8  FOP |
+ * FIP[19:16]<<12 20 FDP[31:0]              10 FDP[15:0]           20 FDP[15:0]             10
+ * FDP[15:0] 24 FDS                    12 FDS                 24 FDP[31:16] << 12      12 FDP[19:16]
+ * << 12
  *
  * The unused upper halves of the 32-bit slots (reserved in the SDM) are written as FFFFh,
  * as the reference host (AMD family 17h) writes them. FNSAVE/FRSTOR add the eight
@@ -119,8 +120,8 @@ bool fpu_read_block(struct cpu *cpu, unsigned seg, uint64_t off, unsigned asz, v
 }
 
 /* Writes n bytes; the whole range is probed first so that a fault leaves memory as it was. */
-bool fpu_write_block(struct cpu *cpu, unsigned seg, uint64_t off, unsigned asz,
-		     const void *buf, unsigned n)
+bool fpu_write_block(struct cpu *cpu, unsigned seg, uint64_t off, unsigned asz, const void *buf,
+		     unsigned n)
 {
 	const uint8_t *p = buf;
 	for (unsigned i = 0; i < n; i += 8) {

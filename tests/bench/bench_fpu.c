@@ -42,7 +42,7 @@ static size_t guest_loop(uint8_t *p, const uint8_t *body, size_t n)
 	p[k++] = 0x66;
 	p[k++] = 0x49;
 	p[k++] = 0x75;
-	p[k++] = (uint8_t)-(int)(n + 4);
+	p[k++] = (uint8_t) - (int)(n + 4);
 	p[k++] = 0xf4;
 	return k;
 }

@@ -66,7 +66,7 @@ static void fpd_child_handler(int sig, siginfo_t *si, void *ucv)
 	ucontext_t *uc = ucv;
 	greg_t *g = uc->uc_mcontext.gregs;
 	static const int map[16] = {REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP,
-				    REG_RSI, REG_RDI, REG_R8,  REG_R9,  REG_R10, REG_R11,
+				    REG_RSI, REG_RDI, REG_R8,  REG_R9,	REG_R10, REG_R11,
 				    REG_R12, REG_R13, REG_R14, REG_R15};
 	struct fpd_result *r = fpd_child_res;
 	(void)si;
@@ -164,8 +164,8 @@ static void fpd_child(const struct fpd_case *cases, struct fpd_result *res, int 
 static int fpd_run_native(const struct fpd_case *cases, struct fpd_result *res, int n)
 {
 	size_t len = sizeof(*res) * (size_t)n;
-	struct fpd_result *shared = mmap(NULL, len, PROT_READ | PROT_WRITE,
-					 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct fpd_result *shared =
+	    mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (shared == MAP_FAILED)
 		return -1;
 	pid_t pid = fork();
@@ -194,11 +194,16 @@ static int fpd_signal_of(uint8_t vec)
 	switch (vec) {
 	case X86_VEC_DE:
 	case X86_VEC_MF:
-	case X86_VEC_XM: return SIGFPE;
-	case X86_VEC_BP: return SIGTRAP;
-	case X86_VEC_UD: return SIGILL;
-	case X86_VEC_AC: return SIGBUS;
-	default: return SIGSEGV;
+	case X86_VEC_XM:
+		return SIGFPE;
+	case X86_VEC_BP:
+		return SIGTRAP;
+	case X86_VEC_UD:
+		return SIGILL;
+	case X86_VEC_AC:
+		return SIGBUS;
+	default:
+		return SIGSEGV;
 	}
 }
 
@@ -296,7 +301,8 @@ static bool fpd_compare(const struct fpd_case *c, const struct fpd_result *n,
 	for (uint32_t i = 0; i < c->code_len; i++)
 		sprintf(hex + 3 * i, "%02x ", c->code[i]);
 	fprintf(stderr, "MISMATCH %s (%s)\n  code: %s\n", what, c->name, hex);
-	fprintf(stderr, "  native sig %d rip %#llx flags %#llx | mmemu sig %d rip %#llx flags %#llx\n",
+	fprintf(stderr,
+		"  native sig %d rip %#llx flags %#llx | mmemu sig %d rip %#llx flags %#llx\n",
 		n->sig, (unsigned long long)n->rip, (unsigned long long)n->rflags, m->sig,
 		(unsigned long long)m->rip, (unsigned long long)m->rflags);
 	for (int i = 0; i < 16; i++)

@@ -174,17 +174,17 @@ static void test_sse_fxsave_layout(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_sse_addsd_adds_low_lane, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sse_cvtsi2sd_rexw_rounds_and_sets_pe, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_sse_ucomisd_unordered_sets_zf_pf_cf, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_sse_unmasked_divide_by_zero_raises_xm_or_ud,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sse_gating_by_cr0_cr4, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sse_misaligned_operands, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sse_ldmxcsr_reserved_bit_gp, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sse_fxsave_layout, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sse_addsd_adds_low_lane, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sse_cvtsi2sd_rexw_rounds_and_sets_pe, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_sse_ucomisd_unordered_sets_zf_pf_cf, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_sse_unmasked_divide_by_zero_raises_xm_or_ud, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_sse_gating_by_cr0_cr4, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sse_misaligned_operands, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sse_ldmxcsr_reserved_bit_gp, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sse_fxsave_layout, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

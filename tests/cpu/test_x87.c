@@ -79,8 +79,7 @@ static void test_x87_divide_by_zero_masked_and_unmasked(void **state)
 	assert_int_equal(e->cpu.fpu.fsw & (FSW_ZE | FSW_ES), FSW_ZE);
 
 	/* fldcw [rbx] (ZM clear); fldz; fld1; fdiv st, st(1); fwait; int3 */
-	static const uint8_t code2[] = {0xd9, 0x2b, 0xd9, 0xee, 0xd9, 0xe8,
-					0xd8, 0xf1, 0x9b, 0xcc};
+	static const uint8_t code2[] = {0xd9, 0x2b, 0xd9, 0xee, 0xd9, 0xe8, 0xd8, 0xf1, 0x9b, 0xcc};
 	uint16_t cw = 0x037b;
 	memcpy(e->bus.ram + ENV_DATA_PA, &cw, 2);
 	e->cpu.gpr[RBX] = ENV_DATA;
@@ -141,8 +140,8 @@ static void test_x87_fstp_page_fault_leaves_stack(void **state)
 {
 	struct cpu_env *e = *state;
 	/* fld1; mov rax, 0x20000000; fstp qword [rax]; int3 */
-	static const uint8_t code[] = {0xd9, 0xe8, 0x48, 0xc7, 0xc0, 0x00, 0x00, 0x00, 0x20,
-				       0xdd, 0x18, 0xcc};
+	static const uint8_t code[] = {0xd9, 0xe8, 0x48, 0xc7, 0xc0, 0x00,
+				       0x00, 0x00, 0x20, 0xdd, 0x18, 0xcc};
 	env_load_code(e, code, sizeof(code));
 	assert_int_equal(cpu_run(&e->cpu, 100), CPU_EXIT_FAULT);
 	assert_int_equal(e->cpu.fault.vector, X86_VEC_PF);
@@ -218,22 +217,20 @@ static void test_x87_cpuid_advertises_what_is_implemented(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_x87_fld1_faddp_gives_two, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_x87_fldpi_follows_rounding_control, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_x87_divide_by_zero_masked_and_unmasked, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_x87_stack_overflow_loads_indefinite, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_x87_ts_em_raise_nm, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_x87_fstp_page_fault_leaves_stack, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_x87_fnstenv_layout_and_masking, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_x87_fnstenv_16bit_format_in_compat_mode, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_x87_cpuid_advertises_what_is_implemented,
-						setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_x87_fld1_faddp_gives_two, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_x87_fldpi_follows_rounding_control, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_x87_divide_by_zero_masked_and_unmasked, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_x87_stack_overflow_loads_indefinite, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_x87_ts_em_raise_nm, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_x87_fstp_page_fault_leaves_stack, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_x87_fnstenv_layout_and_masking, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_x87_fnstenv_16bit_format_in_compat_mode, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_x87_cpuid_advertises_what_is_implemented, setup,
+					    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
