@@ -68,10 +68,16 @@ static int format_insn(struct cpu *cpu, unsigned mode, uint64_t la, const uint8_
 		return 0;
 	}
 	int size = (int)insn->size;
-	if (insn->op_str[0])
-		snprintf(buf, len, "%s %s", insn->mnemonic, insn->op_str);
-	else
-		snprintf(buf, len, "%s", insn->mnemonic);
+	/* The whole text first, then as much as the caller's buffer holds (a log line may be
+	 * cut; the compiler cannot prove a direct snprintf never truncates). */
+	char text[sizeof(insn->mnemonic) + sizeof(insn->op_str) + 2];
+	snprintf(text, sizeof(text), insn->op_str[0] ? "%s %s" : "%s", insn->mnemonic, insn->op_str);
+	size_t tlen = strlen(text);
+	if (len) {
+		tlen = tlen < len - 1 ? tlen : len - 1;
+		memcpy(buf, text, tlen);
+		buf[tlen] = '\0';
+	}
 	cs_free(insn, 1);
 	return size;
 }

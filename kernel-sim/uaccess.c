@@ -88,7 +88,8 @@ unsigned long copy_from_user_mm(struct kernel *k, struct mm_struct *mm, void *to
 				unsigned long from, unsigned long n)
 {
 	unsigned long left = user_walk(k, mm, from, n, false, get_bytes, to);
-	memset((uint8_t *)to + (n - left), 0, left); /* Linux zeroes what it could not copy */
+	if (left && left <= n)
+		memset((uint8_t *)to + (n - left), 0, left); /* Linux zeroes what it could not copy */
 	return left;
 }
 
@@ -206,7 +207,7 @@ static bool current_abi32(const struct kernel *k)
 
 int get_user_long(struct kernel *k, uint64_t *val, uint64_t addr)
 {
-	uint32_t v32;
+	uint32_t v32 = 0;
 	if (!current_abi32(k))
 		return get_user_u64(k, val, addr);
 	int err = get_user_u32(k, &v32, addr);

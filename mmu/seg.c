@@ -131,7 +131,7 @@ static bool mark_desc(struct mmu *m, uint64_t la, struct seg_cache *d, uint8_t s
 static bool check_ss(struct mmu *m, uint16_t sel, unsigned cpl, struct seg_cache *d,
 		     struct x86_fault *f)
 {
-	uint64_t la;
+	uint64_t la = 0;
 	if (is_null(sel)) {
 		/* 64-bit mode allows a null SS below CPL 3 with RPL = CPL. */
 		if (seg_in_64bit_mode(m) && cpl != 3 && SEL_RPL(sel) == cpl) {
@@ -206,7 +206,7 @@ static bool read_code_desc(struct mmu *m, uint16_t sel, struct seg_cache *d, uin
 bool seg_load_cs_far(struct mmu *m, uint16_t sel, struct x86_fault *f)
 {
 	struct seg_cache d;
-	uint64_t la;
+	uint64_t la = 0;
 	if (!read_code_desc(m, sel, &d, &la, f))
 		return false;
 	bool conforming = d.type & SEG_TYPE_C;

@@ -144,7 +144,7 @@ static void fpd_child(const struct fpd_case *cases, struct fpd_result *res, int 
 		sigaction(sigs[i], &sa, NULL);
 	uint8_t *ctrl = (uint8_t *)(uintptr_t)FPD_CTRL;
 	fpd_trampoline(ctrl + 0x400);
-	for (int i = 0; i < n; i++) {
+	for (volatile int i = 0; i < n; i++) {
 		const struct fpd_case *c = &cases[i];
 		fpd_child_res = &res[i];
 		memcpy((void *)(uintptr_t)ENV_CODE, c->code, c->code_len);
