@@ -197,30 +197,34 @@ static int64_t pos_arg(struct kernel *k, const uint64_t *a, int i)
 	return (int64_t)a[i];
 }
 
+/* The checks pread64 and pwrite64 share: an open file that can seek, a position >= 0. */
+static long positioned(struct kernel *k, const uint64_t *a, struct open_file **of, int64_t *pos)
+{
+	*of = fget(k, (int)a[0]);
+	*pos = pos_arg(k, a, 3);
+	if (!*of)
+		return -EBADF;
+	if (*pos < 0)
+		return -EINVAL;
+	if ((*of)->type == OFT_PIPE || (*of)->is_tty)
+		return -ESPIPE;
+	return 0;
+}
+
 long sys_pread64(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 {
-	struct open_file *of = fget(k, (int)a[0]);
-	int64_t pos = pos_arg(k, a, 3);
-	if (!of)
-		return -EBADF;
-	if (pos < 0)
-		return -EINVAL;
-	if (of->type == OFT_PIPE || of->is_tty)
-		return -ESPIPE;
-	return vfs_read(k, of, a[1], a[2], pos);
+	struct open_file *of;
+	int64_t pos;
+	long err = positioned(k, a, &of, &pos);
+	return err ? err : vfs_read(k, of, a[1], a[2], pos);
 }
 
 long sys_pwrite64(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 {
-	struct open_file *of = fget(k, (int)a[0]);
-	int64_t pos = pos_arg(k, a, 3);
-	if (!of)
-		return -EBADF;
-	if (pos < 0)
-		return -EINVAL;
-	if (of->type == OFT_PIPE || of->is_tty)
-		return -ESPIPE;
-	return vfs_write(k, of, a[1], a[2], pos);
+	struct open_file *of;
+	int64_t pos;
+	long err = positioned(k, a, &of, &pos);
+	return err ? err : vfs_write(k, of, a[1], a[2], pos);
 }
 
 /* Reads iovec i of the array at uiov (struct iovec or compat_iovec). */
