@@ -212,16 +212,6 @@ static void start_thread(struct pt_regs *regs, bool abi32, uint64_t ip, uint64_t
 	regs->orig_ax = (uint64_t)-1;
 }
 
-static struct task_struct *alloc_task(struct kernel *k)
-{
-	if (!k->task_cachep)
-		k->task_cachep = kmem_cache_create(k, "task_struct", sizeof(struct task_struct),
-						   64, 0, NULL);
-	if (!k->task_cachep)
-		return NULL;
-	return kmem_cache_zalloc(k, k->task_cachep, GFP_KERNEL);
-}
-
 static void set_comm(struct task_struct *task, const char *filename)
 {
 	const char *base = strrchr(filename, '/');
@@ -284,15 +274,12 @@ struct task_struct *exec_new_task(struct kernel *k, const struct exec_request *r
 		*errp = r;
 		return NULL;
 	}
-	struct task_struct *task = alloc_task(k);
+	struct task_struct *task = alloc_task_struct(k);
 	if (!task) {
 		snprintf(err, errlen, "%s: out of memory", req->filename);
 		*errp = -ENOMEM;
 		return NULL;
 	}
-	task->pid = task->tgid = k->next_pid ? k->next_pid : 1;
-	k->next_pid = task->pid + 1;
-	task->ppid = 0;
 	set_comm(task, req->filename);
 	r = load_elf_binary(k, task, req, &img, regs, err, errlen);
 	if (r < 0) {

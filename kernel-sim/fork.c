@@ -91,8 +91,7 @@ void exit_task_files(struct kernel *k, struct task_struct *t)
 	t->signal = NULL;
 }
 
-struct task_struct *task_create(struct kernel *k, struct mm_struct *mm, bool abi32,
-				const int stdio[3])
+struct task_struct *alloc_task_struct(struct kernel *k)
 {
 	if (!k->task_cachep)
 		k->task_cachep =
@@ -103,6 +102,15 @@ struct task_struct *task_create(struct kernel *k, struct mm_struct *mm, bool abi
 		return NULL;
 	t->pid = t->tgid = k->next_pid ? k->next_pid : 1;
 	k->next_pid = t->pid + 1;
+	return t;
+}
+
+struct task_struct *task_create(struct kernel *k, struct mm_struct *mm, bool abi32,
+				const int stdio[3])
+{
+	struct task_struct *t = alloc_task_struct(k);
+	if (!t)
+		return NULL;
 	t->abi32 = abi32;
 	if (task_setup_files_stdio(k, t, k->root, stdio) < 0) {
 		kmem_cache_free(k, k->task_cachep, t);

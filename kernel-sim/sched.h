@@ -82,4 +82,8 @@ struct task_struct {
 	uint64_t saved_auxv[AT_VECTOR_WORDS]; /* auxv pairs as exec wrote them (/proc/PID/auxv) */
 };
 
+/* A zeroed task_struct from the "task_struct" cache with the next pid (kernel-sim/fork.c);
+ * exec and task_create fill in the rest. NULL when out of memory. */
+struct task_struct *alloc_task_struct(struct kernel *k);
+
 #endif /* KSIM_SCHED_H */
