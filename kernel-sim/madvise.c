@@ -59,8 +59,9 @@ static long madvise_new_flags(unsigned long flags, int behavior)
 /* Applies behavior to [start, end) of vma. *pprev becomes the VMA now covering it. */
 static int madvise_vma(struct kernel *k, struct vm_area_struct *vma,
 		       struct vm_area_struct **pprev, unsigned long start, unsigned long end,
-		       int behavior)
+		       void *arg)
 {
+	int behavior = *(int *)arg;
 	if (behavior == MADV_DONTNEED) {
 		if (vma->vm_flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB))
 			return -EINVAL;
@@ -103,26 +104,5 @@ int do_madvise(struct kernel *k, struct mm_struct *mm, unsigned long start, unsi
 	struct vm_area_struct *vma = find_vma(mm, start);
 	if (!vma)
 		return -ENOMEM;
-	int unmapped_error = 0;
-	struct vm_area_struct *prev = start > vma->vm_start ? vma : vma->vm_prev;
-	for (;;) {
-		if (start < vma->vm_start) {
-			unmapped_error = -ENOMEM;
-			start = vma->vm_start;
-			if (start >= end)
-				return unmapped_error;
-		}
-		unsigned long tmp = vma->vm_end < end ? vma->vm_end : end;
-		int err = madvise_vma(k, vma, &prev, start, tmp, behavior);
-		if (err)
-			return err;
-		start = tmp;
-		if (prev->vm_end > start) /* merged with the next VMA: it is done too */
-			start = prev->vm_end < end ? prev->vm_end : end;
-		if (start >= end)
-			return unmapped_error;
-		vma = prev->vm_next;
-		if (!vma)
-			return -ENOMEM;
-	}
+	return walk_vma_range(k, vma, start, end, VMA_HOLE_SKIPPED, madvise_vma, &behavior);
 }

@@ -32,29 +32,23 @@ static int mlock_fixup(struct kernel *k, struct vm_area_struct *vma,
 	return 0;
 }
 
+/* walk_vma_range's step: the piece gets the lock bits in arg (none to unlock). */
+static int mlock_vma(struct kernel *k, struct vm_area_struct *vma, struct vm_area_struct **pprev,
+		     unsigned long start, unsigned long end, void *arg)
+{
+	unsigned long newflags =
+		(vma->vm_flags & ~(VM_LOCKED | VM_LOCKONFAULT)) | *(unsigned long *)arg;
+	return mlock_fixup(k, vma, pprev, start, end, newflags);
+}
+
 /* Sets (on) or clears the lock bits on [start, end). -ENOMEM at a hole. */
 static int apply_vma_lock_flags(struct kernel *k, struct mm_struct *mm, unsigned long start,
 				unsigned long end, unsigned long lock_bits)
 {
 	struct vm_area_struct *vma = find_vma(mm, start);
-	if (!vma || vma->vm_start > start)
+	if (!vma)
 		return -ENOMEM;
-	struct vm_area_struct *prev = start > vma->vm_start ? vma : vma->vm_prev;
-	for (unsigned long nstart = start;;) {
-		unsigned long newflags = (vma->vm_flags & ~(VM_LOCKED | VM_LOCKONFAULT)) | lock_bits;
-		unsigned long tmp = vma->vm_end < end ? vma->vm_end : end;
-		int err = mlock_fixup(k, vma, &prev, nstart, tmp, newflags);
-		if (err)
-			return err;
-		nstart = tmp;
-		if (prev->vm_end > nstart) /* merged with the next VMA: it is done too */
-			nstart = prev->vm_end < end ? prev->vm_end : end;
-		if (nstart >= end)
-			return 0;
-		vma = prev->vm_next;
-		if (!vma || vma->vm_start != nstart)
-			return -ENOMEM;
-	}
+	return walk_vma_range(k, vma, start, end, VMA_HOLE_FAILS, mlock_vma, &lock_bits);
 }
 
 /* Pages of [start, end) already locked (count_mm_mlocked_page_nr). */

@@ -663,6 +663,22 @@ int __split_vma(struct kernel *k, struct vm_area_struct *vma, unsigned long addr
 struct vm_area_struct *vma_modify_flags(struct kernel *k, struct vm_area_struct *prev,
 					struct vm_area_struct *vma, unsigned long start,
 					unsigned long end, unsigned long new_flags);
+/* What walk_vma_range does at an address of the range no VMA covers. */
+enum vma_hole_policy {
+	VMA_HOLE_FAILS,	  /* stop with -ENOMEM (mprotect, mlock) */
+	VMA_HOLE_SKIPPED, /* go on past it, and return -ENOMEM at the end (madvise) */
+};
+/* Acts on [start, end) of vma. *pprev is the VMA before vma (or vma itself when start lies
+ * inside it) and becomes the VMA now covering [start, end). 0 or -errno (which stops the
+ * walk). */
+typedef int (*vma_range_fn)(struct kernel *k, struct vm_area_struct *vma,
+			    struct vm_area_struct **pprev, unsigned long start, unsigned long end,
+			    void *arg);
+/* Calls fn on each piece of [start, end) that one VMA covers, in address order; vma is the
+ * first VMA ending above start (find_vma). 0, fn's error, or -ENOMEM for a hole
+ * (including one at the end of the range) as holes says. */
+int walk_vma_range(struct kernel *k, struct vm_area_struct *vma, unsigned long start,
+		   unsigned long end, enum vma_hole_policy holes, vma_range_fn fn, void *arg);
 /* Tries to merge a new range [addr, end) with flags/file/pgoff (and, for a moved range,
  * the anon_vma its pages point at) into its neighbours (Linux's vma_merge_new_range). The
  * VMA that now covers it, or NULL when nothing merged. */

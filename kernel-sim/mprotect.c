@@ -35,6 +35,18 @@ static int mprotect_fixup(struct kernel *k, struct vm_area_struct *vma,
 	return 0;
 }
 
+/* walk_vma_range's step: the piece gets the new access bits if the VMA's VM_MAY* allow. */
+static int mprotect_vma(struct kernel *k, struct vm_area_struct *vma,
+			struct vm_area_struct **pprev, unsigned long start, unsigned long end,
+			void *arg)
+{
+	unsigned long newflags = *(unsigned long *)arg | (vma->vm_flags & ~VM_ACCESS_FLAGS);
+	/* Each VM_MAY* bit sits four above the bit it allows. */
+	if ((newflags & ~(newflags >> 4)) & VM_ACCESS_FLAGS)
+		return -EACCES;
+	return mprotect_fixup(k, vma, pprev, start, end, newflags);
+}
+
 int do_mprotect(struct kernel *k, struct mm_struct *mm, unsigned long start, unsigned long len,
 		unsigned long prot)
 {
@@ -61,25 +73,7 @@ int do_mprotect(struct kernel *k, struct mm_struct *mm, unsigned long start, uns
 	} else if (vma->vm_start > start) {
 		return -ENOMEM;
 	}
-	struct vm_area_struct *prev = start > vma->vm_start ? vma : vma->vm_prev;
 	unsigned long vm_prot = (prot & PROT_READ ? VM_READ : 0) |
 				(prot & PROT_WRITE ? VM_WRITE : 0) | (prot & PROT_EXEC ? VM_EXEC : 0);
-	for (unsigned long nstart = start;;) {
-		unsigned long newflags = vm_prot | (vma->vm_flags & ~VM_ACCESS_FLAGS);
-		/* Each VM_MAY* bit sits four above the bit it allows. */
-		if ((newflags & ~(newflags >> 4)) & VM_ACCESS_FLAGS)
-			return -EACCES;
-		unsigned long tmp = vma->vm_end < end ? vma->vm_end : end;
-		int err = mprotect_fixup(k, vma, &prev, nstart, tmp, newflags);
-		if (err)
-			return err;
-		nstart = tmp;
-		if (prev->vm_end > nstart) /* merged with the next VMA: it is done too */
-			nstart = prev->vm_end < end ? prev->vm_end : end;
-		if (nstart >= end)
-			return 0;
-		vma = prev->vm_next;
-		if (!vma || vma->vm_start != nstart)
-			return -ENOMEM;
-	}
+	return walk_vma_range(k, vma, start, end, VMA_HOLE_FAILS, mprotect_vma, &vm_prot);
 }

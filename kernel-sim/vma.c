@@ -535,3 +535,37 @@ struct vm_area_struct *copy_vma(struct kernel *k, struct vm_area_struct *vma,
 	vma_link(vma->vm_mm, new);
 	return new;
 }
+
+/*
+ * The loop that mprotect, mlock and madvise share (Linux repeats it in each): the pieces of
+ * [start, end) go to fn one VMA at a time. After fn, *prev is the VMA covering the piece,
+ * which may have merged with the next VMA and so covers part of the range already done.
+ */
+int walk_vma_range(struct kernel *k, struct vm_area_struct *vma, unsigned long start,
+		   unsigned long end, enum vma_hole_policy holes, vma_range_fn fn, void *arg)
+{
+	struct vm_area_struct *prev = start > vma->vm_start ? vma : vma->vm_prev;
+	int unmapped_error = 0;
+	for (;;) {
+		if (start < vma->vm_start) {
+			if (holes == VMA_HOLE_FAILS)
+				return -ENOMEM;
+			unmapped_error = -ENOMEM;
+			start = vma->vm_start;
+			if (start >= end)
+				return unmapped_error;
+		}
+		unsigned long tmp = vma->vm_end < end ? vma->vm_end : end;
+		int err = fn(k, vma, &prev, start, tmp, arg);
+		if (err)
+			return err;
+		start = tmp;
+		if (prev->vm_end > start)
+			start = prev->vm_end < end ? prev->vm_end : end;
+		if (start >= end)
+			return unmapped_error;
+		vma = prev->vm_next;
+		if (!vma)
+			return -ENOMEM;
+	}
+}
