@@ -221,6 +221,8 @@ static void zap_one(struct kernel *k, struct vm_area_struct *vma, unsigned long 
 	if (!PageAnon(page) && (pte_val(pte) & _PAGE_DIRTY))
 		set_page_dirty(k, page);
 	page_remove_rmap(k, page);
+	if (vma->vm_flags & VM_LOCKED)
+		munlock_page(k, page); /* stays mlocked while another locked VMA maps it */
 	/* Its last mapping gone, a page's swap copy is of no use (free_swap_cache). */
 	if (PageSwapCache(page) && !page_mapped(page) && !PageFlag(page, PG_locked))
 		try_to_free_swap(k, page);
@@ -232,6 +234,27 @@ void zap_page_range(struct kernel *k, struct vm_area_struct *vma, unsigned long 
 {
 	walk_ptes(k, vma->vm_mm, start, end, zap_one, vma, NULL);
 	flush_tlb_mm_range(k, vma->vm_mm, start, end);
+}
+
+/* ---- mlock's pte walk ---- */
+
+static void mlock_one(struct kernel *k, struct vm_area_struct *vma, unsigned long addr,
+		      pte_t *ptep, void *arg)
+{
+	(void)vma, (void)addr;
+	struct page *page = pte_mapped(*ptep) ? vm_normal_page(k, *ptep) : NULL;
+	if (!page)
+		return;
+	if (*(bool *)arg)
+		mlock_page(k, page);
+	else
+		munlock_page(k, page);
+}
+
+void mlock_vma_pages_range(struct kernel *k, struct vm_area_struct *vma, unsigned long start,
+			   unsigned long end, bool lock)
+{
+	walk_ptes(k, vma->vm_mm, start, end, mlock_one, vma, &lock);
 }
 
 /* ---- mprotect's pte update ---- */
@@ -345,6 +368,8 @@ static void map_file_page(struct kernel *k, struct vm_area_struct *vma, pte_t *p
 	add_mm_counter(vma->vm_mm, mm_counter_file(page), 1);
 	if (write)
 		set_page_dirty(k, page);
+	if (vma->vm_flags & VM_LOCKED)
+		mlock_page(k, page); /* already cached, so not placed by lru_cache_add_vma */
 	set_pte(pte, mk_fault_pte(k, vma, page, write));
 }
 

@@ -3,7 +3,10 @@
  * the same split-and-merge as mprotect, locked_vm follows, and a newly locked range is
  * populated at once (mm_populate) unless MLOCK_ONFAULT asked for VM_LOCKONFAULT.
  *
- * Locked pages are not put on an unevictable LRU yet: there is no reclaim to keep them from.
+ * Pages already resident move to the unevictable LRU when their range is locked, and back
+ * to an evictable list when it is unlocked, unless another locked VMA still maps them
+ * (mlock_page, munlock_page in swap.c). Pages faulted in later join the unevictable list
+ * directly (lru_cache_add_vma).
  */
 #include <errno.h>
 
@@ -25,10 +28,13 @@ static int mlock_fixup(struct kernel *k, struct vm_area_struct *vma,
 	if (!vma)
 		return -ENOMEM;
 	*pprev = vma;
-	if ((newflags & VM_LOCKED) && !(oldflags & VM_LOCKED))
+	if ((newflags & VM_LOCKED) && !(oldflags & VM_LOCKED)) {
 		mm->locked_vm += (unsigned long)nr;
-	else if (!(newflags & VM_LOCKED) && (oldflags & VM_LOCKED))
+		mlock_vma_pages_range(k, vma, start, end, true);
+	} else if (!(newflags & VM_LOCKED) && (oldflags & VM_LOCKED)) {
 		mm->locked_vm -= (unsigned long)nr;
+		mlock_vma_pages_range(k, vma, start, end, false);
+	}
 	return 0;
 }
 

@@ -609,6 +609,11 @@ pte_t *mm_find_pte(struct kernel *k, struct mm_struct *mm, unsigned long addr);
 void zap_page_range(struct kernel *k, struct vm_area_struct *vma, unsigned long start,
 		    unsigned long end);
 
+/* The resident pages of [start, end) inside vma become mlocked (lock) or are munlocked,
+ * after vma's VM_LOCKED changed (Linux's mlock_vma_pages_range). */
+void mlock_vma_pages_range(struct kernel *k, struct vm_area_struct *vma, unsigned long start,
+			   unsigned long end, bool lock);
+
 static inline unsigned long get_mm_counter(const struct mm_struct *mm, int member)
 {
 	long v = mm->rss_stat[member];

@@ -126,6 +126,25 @@ int page_referenced(struct kernel *k, struct page *page, unsigned long *vm_flags
 	return ra.referenced;
 }
 
+/* ---- mlock ---- */
+
+static bool locked_one(struct kernel *k, struct page *page, struct vm_area_struct *vma,
+		       unsigned long address, pte_t *pte, void *arg)
+{
+	(void)k, (void)page, (void)address, (void)pte;
+	if (!(vma->vm_flags & VM_LOCKED))
+		return true;
+	*(bool *)arg = true;
+	return false;
+}
+
+bool page_mapped_in_locked_vma(struct kernel *k, struct page *page)
+{
+	bool locked = false;
+	rmap_walk(k, page, locked_one, &locked);
+	return locked;
+}
+
 /* ---- try_to_unmap ---- */
 
 /* Linux's try_to_unmap_one: the pte goes (a swap entry in its place for an anonymous

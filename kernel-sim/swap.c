@@ -50,15 +50,57 @@ void del_page_from_lru_list(struct kernel *k, struct page *page)
 	update_lru_size(k, page, page_lru(page), -1);
 }
 
+static void set_page_mlocked(struct kernel *k, struct page *page)
+{
+	SetPageFlag(page, PG_mlocked);
+	__mod_zone_page_state(page_zone(k, page), NR_MLOCK, 1);
+	count_vm_event(k, UNEVICTABLE_PGMLOCKED);
+}
+
 void lru_cache_add_vma(struct kernel *k, struct page *page, const struct vm_area_struct *vma)
 {
 	if (vma && (vma->vm_flags & VM_LOCKED) && !PageFlag(page, PG_unevictable)) {
 		SetPageFlag(page, PG_unevictable);
-		SetPageFlag(page, PG_mlocked);
-		__mod_zone_page_state(page_zone(k, page), NR_MLOCK, 1);
-		count_vm_event(k, UNEVICTABLE_PGMLOCKED);
+		set_page_mlocked(k, page);
 	}
 	add_page_to_lru_list(k, page);
+}
+
+/* A page off its LRU (isolated by reclaim) only changes flags: its list is chosen when it
+ * goes back. */
+void mlock_page(struct kernel *k, struct page *page)
+{
+	if (PageFlag(page, PG_mlocked))
+		return;
+	set_page_mlocked(k, page);
+	if (PageFlag(page, PG_unevictable))
+		return;
+	bool on_lru = PageLru(page);
+	if (on_lru)
+		del_page_from_lru_list(k, page);
+	SetPageFlag(page, PG_unevictable);
+	ClearPageFlag(page, PG_active);
+	if (on_lru)
+		add_page_to_lru_list(k, page);
+}
+
+void munlock_page(struct kernel *k, struct page *page)
+{
+	if (!PageFlag(page, PG_mlocked) || page_mapped_in_locked_vma(k, page))
+		return;
+	ClearPageFlag(page, PG_mlocked);
+	__mod_zone_page_state(page_zone(k, page), NR_MLOCK, -1);
+	count_vm_event(k, UNEVICTABLE_PGMUNLOCKED);
+	if (!PageFlag(page, PG_unevictable))
+		return;
+	bool on_lru = PageLru(page);
+	if (on_lru)
+		del_page_from_lru_list(k, page);
+	ClearPageFlag(page, PG_unevictable);
+	if (on_lru) {
+		add_page_to_lru_list(k, page);
+		count_vm_event(k, UNEVICTABLE_PGRESCUED);
+	}
 }
 
 /* Moves an inactive page to the head of its active list (Linux's folio_activate). */

@@ -78,6 +78,11 @@ void del_page_from_lru_list(struct kernel *k, struct page *page);
 void mark_page_accessed(struct kernel *k, struct page *page);
 /* A page whose last reference went: off its LRU (Linux's __page_cache_release). */
 void __page_cache_release(struct kernel *k, struct page *page);
+/* A page of a VM_LOCKED VMA: PG_mlocked and onto the unevictable list (mlock_folio). */
+void mlock_page(struct kernel *k, struct page *page);
+/* The opposite once no VM_LOCKED VMA maps the page any more: back on an evictable list
+ * (munlock_folio). The caller has already taken the VMA out of VM_LOCKED or unmapped it. */
+void munlock_page(struct kernel *k, struct page *page);
 /* Pages on list lru of node nid. */
 unsigned long lruvec_lru_size(const struct kernel *k, int nid, enum lru_list lru);
 /* Number of pages on every LRU of every node, from walking the lists (for the checker). */
@@ -103,6 +108,8 @@ int page_referenced(struct kernel *k, struct page *page, unsigned long *vm_flags
 /* Unmaps page from every pte: an anonymous page's ptes become its swap entry (the page must
  * be in the swap cache), a file page's become none. True when no mapping is left. */
 bool try_to_unmap(struct kernel *k, struct page *page);
+/* True when some VM_LOCKED VMA maps page (what munlock asks before rescuing it). */
+bool page_mapped_in_locked_vma(struct kernel *k, struct page *page);
 static inline bool page_mapped(const struct page *page)
 {
 	return page->_mapcount >= 0;
