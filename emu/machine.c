@@ -1,12 +1,30 @@
 /* Building and tearing down a machine; see emu/machine.h. */
 #include "emu/machine.h"
 
+#include "cpu/fpu.h"
 #include "kernel-sim/mm.h"
 #include "kernel-sim/swap.h"
 #include "kernel-sim/zswap.h"
 
 #include <stdio.h>
 #include <string.h>
+
+/* The user FPU state is the CPU's own: the kernel enters through gates that leave it as
+ * user code left it. */
+static void machine_fpu_save(void *ctx, uint8_t fx[FXSAVE_SIZE])
+{
+	struct fxsave_image img;
+	unsigned len;
+	fxsave_fill(ctx, true, &img, &len);
+	memcpy(fx, img.b, FXSAVE_SIZE);
+}
+
+static bool machine_fpu_restore(void *ctx, const uint8_t fx[FXSAVE_SIZE])
+{
+	struct fxsave_image img;
+	memcpy(img.b, fx, FXSAVE_SIZE);
+	return fxrstor_load(ctx, true, &img);
+}
 
 int machine_create(struct machine *m, const struct boot_params *p, const struct tlb_config *tlb,
 		   char *err, size_t errlen)
@@ -48,6 +66,8 @@ int machine_create(struct machine *m, const struct boot_params *p, const struct 
 	}
 	/* The kernel's TLB shootdowns (munmap, mprotect, COW) must reach this CPU's TLB. */
 	kernel_register_mmu(&m->kernel, 0, &m->mmu);
+	m->fpu_ops = (struct fpu_ops){machine_fpu_save, machine_fpu_restore, &m->cpu};
+	m->kernel.fpu_ops = &m->fpu_ops;
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "kernel-sim/fpu_signal.h"
 #include "kernel-sim/kernel.h"
 #include "mmu/bus.h"
 #include "cpu/cpu.h"
@@ -36,6 +37,7 @@ struct machine {
 	struct seq_file strace_buf;       /* --strace: lines not yet written out */
 	FILE *strace_out;                 /* --strace: where they go */
 	struct trace_recorder *trace;     /* --trace: the recorder, or NULL */
+	struct fpu_ops fpu_ops;           /* the kernel's access to CPU 0's FPU state */
 };
 
 /* Maps RAM, boots the kernel as p says and builds CPU 0's MMU with TLB geometry tlb (NULL:

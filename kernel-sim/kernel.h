@@ -53,6 +53,7 @@ struct swap_state;
 struct mmu;
 
 struct kmem_tracer;
+struct fpu_ops;
 
 struct kernel {
 	struct phys_bus *bus;                  /* guest RAM and MMIO */
@@ -101,6 +102,7 @@ struct kernel {
 	uint64_t unknown_syscall_seen[2][8];   /* numbers already reported: [0] x86-64, [1] i386 */
 	struct mmu *cpu_mmu[NR_CPUS];          /* each CPU's MMU, for TLB shootdowns; NULL: none */
 	const struct kmem_tracer *kmem_tracer; /* page allocator tracepoints (trace_kmem.h), or NULL */
+	const struct fpu_ops *fpu_ops;         /* the CPU's user FPU state (fpu_signal.h), or NULL */
 };
 
 /* Boots physical memory management on bus as p describes: memblock, mem_map, nodes and

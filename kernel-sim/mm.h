@@ -403,6 +403,7 @@ struct mm_struct {
 	unsigned long task_size;        /* one past the highest user address: 2^47 - 4096 */
 	unsigned long mmap_base;        /* top of the top-down mmap area */
 	unsigned long mmap_legacy_base; /* bottom-up fallback start (TASK_UNMAPPED_BASE) */
+	uint64_t vdso;                  /* the [vdso] mapping's address, 0: none (context.vdso) */
 	unsigned long hiwater_rss;      /* peak RSS in pages, updated before RSS drops */
 	unsigned long hiwater_vm;       /* peak total_vm in pages, updated before it drops */
 	unsigned long total_vm;         /* mapped pages */

@@ -305,8 +305,10 @@ int setup_rt_frame_64(struct kernel *k, struct pt_regs *regs, int sig, const str
 int setup_frame_ia32(struct kernel *k, struct pt_regs *regs, int sig, const struct k_sigaction *ka,
 		     const struct kernel_siginfo *info, uint64_t oldmask);
 /* Where a frame of size bytes goes (get_sigframe): below the red zone or on the alternate
- * stack, aligned for the ABI. */
+ * stack, under the FPU state, aligned for the ABI. Writes the FPU state there and gives the
+ * task a clean FPU (fpu_signal.h); *fpstate gets what sigcontext.fpstate holds (0 when the
+ * kernel has no FPU access). 0 when the FPU state could not be written. */
 uint64_t get_sigframe(struct kernel *k, const struct pt_regs *regs, const struct k_sigaction *ka,
-		      uint64_t size, bool ia32);
+		      uint64_t size, bool ia32, uint64_t *fpstate);
 
 #endif /* KSIM_SIGNAL_H */

@@ -6,7 +6,8 @@
  *     +0   pretcode                                 +0   pretcode
  *     +4   sig                                      +4   sig
  *     +8   pinfo -> +16                             +8   struct sigcontext_32 sc (88)
- *     +12  puc   -> +144                            +96  struct _fpstate_32 (624, unused)
+ *     +12  puc   -> +144                            +96  struct _fpstate_32 (624, unused: the
+ *                                                             real one lies above the frame)
  *     +16  compat_siginfo (128)                     +720 extramask (signals 33..64)
  *     +144 ucontext_ia32: flags, link, stack{sp,    +724 retcode[8]
  *          flags, size}, sigcontext_32 (+164),
@@ -18,13 +19,15 @@
  *
  * The frame's stack pointer is aligned so that (sp + 4) is 16-byte aligned, as after a
  * call. The data segment registers are not part of pt_regs: the frame records the user
- * data selector for ds/es and 0 for fs/gs, and sigreturn leaves them alone. As on x86-64,
- * no FPU state is saved (fpstate 0). Without SA_RESTORER pretcode points at retcode (the
- * vDSO's __kernel_rt_sigreturn in Linux; there is no vDSO here), which only works when
- * the stack is executable: the C libraries always pass a restorer.
+ * data selector for ds/es and 0 for fs/gs, and sigreturn leaves them alone. The FPU state,
+ * a struct _fpstate_32 with its FXSAVE image, lies above the frame (fpu_signal.c), and
+ * sigcontext.fpstate points at it. Without SA_RESTORER (i386 glibc passes none) pretcode
+ * points at the vDSO's __kernel_rt_sigreturn or __kernel_sigreturn, as on Linux; retcode
+ * is kept for debuggers that recognise frames by it.
  */
 #include <string.h>
 
+#include "kernel-sim/fpu_signal.h"
 #include "kernel-sim/kernel.h"
 #include "kernel-sim/ptrace.h"
 #include "kernel-sim/sched.h"
@@ -32,6 +35,7 @@
 #include "kernel-sim/syscalls.h"
 #include "kernel-sim/uaccess.h"
 #include "kernel-sim/unistd.h"
+#include "kernel-sim/vdso.h"
 
 #define RT_FRAME32_SIZE 268
 #define RT32_INFO 16
@@ -77,7 +81,7 @@ static void fill_siginfo_32(uint8_t *b, const struct kernel_siginfo *info)
 }
 
 static void fill_sigcontext_32(struct kernel *k, uint8_t *sc, const struct pt_regs *regs,
-			       uint64_t oldmask)
+			       uint64_t oldmask, uint64_t fpstate)
 {
 	const struct thread_struct *th = &k->current->thread;
 	const uint64_t gpr[8] = {regs->di, regs->si, regs->bp, regs->sp,
@@ -93,9 +97,20 @@ static void fill_sigcontext_32(struct kernel *k, uint8_t *sc, const struct pt_re
 	w32(sc, 64, (uint32_t)regs->flags);
 	w32(sc, 68, (uint32_t)regs->sp);
 	w32(sc, 72, (uint32_t)(regs->ss & 0xffff));
-	w32(sc, 76, 0); /* fpstate */
+	w32(sc, 76, (uint32_t)fpstate);
 	w32(sc, 80, (uint32_t)oldmask);
 	w32(sc, 84, (uint32_t)th->cr2);
+}
+
+/* Where the handler returns: sigaction's restorer, else the vDSO's trampoline, else (no
+ * vDSO) the frame's retcode, which needs an executable stack. */
+static uint64_t restorer_ia32(struct kernel *k, const struct k_sigaction *ka, uint64_t retcode,
+			      bool rt)
+{
+	if (ka->flags & SA_RESTORER)
+		return ka->restorer;
+	uint64_t vdso = vdso32_sigreturn(k, k->current->mm, rt);
+	return vdso ? vdso : retcode;
 }
 
 static void point_at_handler(struct pt_regs *regs, const struct k_sigaction *ka, uint64_t frame)
@@ -113,10 +128,12 @@ static int setup_rt_frame_ia32(struct kernel *k, struct pt_regs *regs, int sig,
 	static const uint8_t rt_retcode[8] = {0xb8, __NR_ia32_rt_sigreturn, 0, 0, 0, 0xcd, 0x80, 0};
 	const struct signal_state *s = k->current->signal;
 	uint8_t f[RT_FRAME32_SIZE];
-	uint64_t frame = get_sigframe(k, regs, ka, sizeof(f), true);
+	uint64_t fpstate;
+	uint64_t frame = get_sigframe(k, regs, ka, sizeof(f), true, &fpstate);
+	if (!frame)
+		return -EFAULT;
 	memset(f, 0, sizeof(f));
-	w32(f, 0,
-	    ka->flags & SA_RESTORER ? (uint32_t)ka->restorer : (uint32_t)(frame + RT32_RETCODE));
+	w32(f, 0, (uint32_t)restorer_ia32(k, ka, frame + RT32_RETCODE, true));
 	w32(f, 4, (uint32_t)sig);
 	w32(f, 8, (uint32_t)(frame + RT32_INFO));
 	w32(f, 12, (uint32_t)(frame + RT32_UC));
@@ -125,7 +142,7 @@ static int setup_rt_frame_ia32(struct kernel *k, struct pt_regs *regs, int sig,
 	w32(f, RT32_UC + UC32_STACK, (uint32_t)s->sas_ss_sp);
 	w32(f, RT32_UC + UC32_STACK + 4, sas_ss_flags(s, (uint32_t)regs->sp) | s->sas_ss_flags);
 	w32(f, RT32_UC + UC32_STACK + 8, (uint32_t)s->sas_ss_size);
-	fill_sigcontext_32(k, f + RT32_UC + UC32_MCONTEXT, regs, oldmask);
+	fill_sigcontext_32(k, f + RT32_UC + UC32_MCONTEXT, regs, oldmask, fpstate);
 	w32(f, RT32_UC + UC32_SIGMASK, (uint32_t)oldmask);
 	w32(f, RT32_UC + UC32_SIGMASK + 4, (uint32_t)(oldmask >> 32));
 	memcpy(f + RT32_RETCODE, rt_retcode, sizeof(rt_retcode));
@@ -144,12 +161,14 @@ static int setup_sigframe_ia32(struct kernel *k, struct pt_regs *regs, int sig,
 	/* popl %eax; movl $__NR_ia32_sigreturn, %eax; int $0x80 */
 	static const uint8_t retcode[8] = {0x58, 0xb8, __NR_ia32_sigreturn, 0, 0, 0, 0xcd, 0x80};
 	uint8_t f[FRAME32_SIZE];
-	uint64_t frame = get_sigframe(k, regs, ka, FRAME32_SIZE, true);
+	uint64_t fpstate;
+	uint64_t frame = get_sigframe(k, regs, ka, FRAME32_SIZE, true, &fpstate);
+	if (!frame)
+		return -EFAULT;
 	memset(f, 0, FRAME32_SIZE);
-	w32(f, 0,
-	    ka->flags & SA_RESTORER ? (uint32_t)ka->restorer : (uint32_t)(frame + F32_RETCODE));
+	w32(f, 0, (uint32_t)restorer_ia32(k, ka, frame + F32_RETCODE, false));
 	w32(f, 4, (uint32_t)sig);
-	fill_sigcontext_32(k, f + F32_SC, regs, oldmask);
+	fill_sigcontext_32(k, f + F32_SC, regs, oldmask, fpstate);
 	w32(f, F32_EXTRAMASK, (uint32_t)(oldmask >> 32));
 	memcpy(f + F32_RETCODE, retcode, sizeof(retcode));
 	if (copy_to_user(k, frame, f, FRAME32_SIZE))
@@ -202,6 +221,10 @@ long sys_sigreturn(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 	}
 	set_current_blocked(k, r32(sc, 80) | ((uint64_t)extramask << 32));
 	restore_sigcontext_32(regs, sc);
+	if (!fpu_restore_sig(k, r32(sc, 76), true)) {
+		force_sig_fault(k, SIGSEGV, SI_KERNEL, 0);
+		return 0;
+	}
 	return (long)regs->ax;
 }
 
@@ -216,6 +239,10 @@ long sys_rt_sigreturn_ia32(struct kernel *k, struct pt_regs *regs, const uint64_
 	}
 	set_current_blocked(k, r32(uc, UC32_SIGMASK) | ((uint64_t)r32(uc, UC32_SIGMASK + 4) << 32));
 	restore_sigcontext_32(regs, uc + UC32_MCONTEXT);
+	if (!fpu_restore_sig(k, r32(uc, UC32_MCONTEXT + 76), true)) {
+		force_sig_fault(k, SIGSEGV, SI_KERNEL, 0);
+		return 0;
+	}
 	restore_altstack(k->current->signal, r32(uc, UC32_STACK), r32(uc, UC32_STACK + 4),
 			 r32(uc, UC32_STACK + 8), (uint32_t)regs->sp);
 	return (long)regs->ax;

@@ -16,13 +16,12 @@
  *                                                           +296 uc_sigmask
  *                                                   +312  siginfo (128 bytes)
  *
- * No FPU/SSE state is saved: fpstate is NULL and uc_flags lacks UC_FP_XSTATE, which
- * rt_sigreturn reads as "no extended state" (Linux then resets the FPU; here the CPU's FPU
- * registers are left as the handler leaves them). Handlers that use floating point and
- * return to code that relied on its registers are therefore not isolated.
+ * Above the frame lies the FPU/SSE state, a 512-byte FXSAVE image that sigcontext.fpstate
+ * points at (fpu_signal.c); uc_flags lacks UC_FP_XSTATE, as on a CPU without XSAVE.
  */
 #include <string.h>
 
+#include "kernel-sim/fpu_signal.h"
 #include "kernel-sim/kernel.h"
 #include "kernel-sim/ptrace.h"
 #include "kernel-sim/sched.h"
@@ -84,7 +83,7 @@ static void fill_siginfo_64(uint8_t *b, const struct kernel_siginfo *info)
 
 /* struct sigcontext_64 from regs (the order of the struct, not of pt_regs). */
 static void fill_sigcontext_64(struct kernel *k, uint8_t *sc, const struct pt_regs *regs,
-			       uint64_t oldmask)
+			       uint64_t oldmask, uint64_t fpstate)
 {
 	const struct thread_struct *th = &k->current->thread;
 	const uint64_t gpr[18] = {regs->r8,  regs->r9,	regs->r10,  regs->r11, regs->r12,
@@ -99,16 +98,22 @@ static void fill_sigcontext_64(struct kernel *k, uint8_t *sc, const struct pt_re
 	w64(sc, 160, th->trap_nr);
 	w64(sc, 168, oldmask);
 	w64(sc, 176, th->cr2);
-	w64(sc, 184, 0); /* fpstate: none saved */
+	w64(sc, 184, fpstate);
 }
 
 uint64_t get_sigframe(struct kernel *k, const struct pt_regs *regs, const struct k_sigaction *ka,
-		      uint64_t size, bool ia32)
+		      uint64_t size, bool ia32, uint64_t *fpstate)
 {
 	const struct signal_state *s = k->current->signal;
 	uint64_t sp = ia32 ? (uint32_t)regs->sp : regs->sp - 128; /* the red zone */
+	uint64_t buf_fx;
 	if ((ka->flags & SA_ONSTACK) && sas_ss_flags(s, sp) == 0)
 		sp = s->sas_ss_sp + s->sas_ss_size;
+	sp = fpu_alloc_mathframe(sp, ia32, fpstate, &buf_fx);
+	if (!copy_fpstate_to_sigframe(k, regs, *fpstate, buf_fx, ia32))
+		return 0;
+	if (!k->fpu_ops)
+		*fpstate = 0;
 	sp -= size;
 	if (ia32)
 		return ((sp + 4) & ~15ULL) - 4;
@@ -123,14 +128,17 @@ int setup_rt_frame_64(struct kernel *k, struct pt_regs *regs, int sig, const str
 	/* x86-64 has no vDSO fallback for the return path: SA_RESTORER is required. */
 	if (!(ka->flags & SA_RESTORER))
 		return -EFAULT;
-	uint64_t frame = get_sigframe(k, regs, ka, sizeof(f), false);
+	uint64_t fpstate;
+	uint64_t frame = get_sigframe(k, regs, ka, sizeof(f), false, &fpstate);
+	if (!frame)
+		return -EFAULT;
 	memset(f, 0, sizeof(f));
 	w64(f, 0, ka->restorer);
 	w64(f, F_UC, UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS);
 	w64(f, F_UC + UC_STACK, s->sas_ss_sp);
 	w32(f, F_UC + UC_STACK + 8, sas_ss_flags(s, regs->sp) | s->sas_ss_flags);
 	w64(f, F_UC + UC_STACK + 16, s->sas_ss_size);
-	fill_sigcontext_64(k, f + F_UC + UC_MCONTEXT, regs, oldmask);
+	fill_sigcontext_64(k, f + F_UC + UC_MCONTEXT, regs, oldmask, fpstate);
 	w64(f, F_UC + UC_SIGMASK, oldmask);
 	fill_siginfo_64(f + F_INFO, info);
 	if (copy_to_user(k, frame, f, sizeof(f)))
@@ -182,6 +190,10 @@ long sys_rt_sigreturn(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 	}
 	set_current_blocked(k, r64(uc, UC_SIGMASK));
 	restore_sigcontext_64(regs, uc + UC_MCONTEXT);
+	if (!fpu_restore_sig(k, r64(uc, UC_MCONTEXT + 184), false)) {
+		force_sig_fault(k, SIGSEGV, SI_KERNEL, 0);
+		return 0;
+	}
 	uint32_t ss_flags;
 	memcpy(&ss_flags, uc + UC_STACK + 8, 4);
 	restore_altstack(s, r64(uc, UC_STACK), ss_flags, r64(uc, UC_STACK + 16), regs->sp);

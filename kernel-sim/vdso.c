@@ -21,7 +21,9 @@ struct vdso_state {
 	struct page *vvar[VVAR_PAGES + VCLOCK_PAGES]; /* zeroed data pages */
 	struct page *image[2][VDSO_PAGES];            /* [0]: 64-bit, [1]: i386 */
 	struct vm_special_mapping vvar_map, vclock_map, vdso_map[2];
-	uint64_t kernel_vsyscall;                     /* offset in the i386 image */
+	uint64_t kernel_vsyscall;                     /* offsets in the i386 image */
+	uint64_t kernel_sigreturn;
+	uint64_t kernel_rt_sigreturn;
 };
 
 /* The offset of a dynamic symbol in an image, or 0. */
@@ -88,6 +90,9 @@ static int vdso_init(struct kernel *k)
 	v->vdso_map[0] = (struct vm_special_mapping){"[vdso]", v->image[0], VDSO_PAGES};
 	v->vdso_map[1] = (struct vm_special_mapping){"[vdso]", v->image[1], VDSO_PAGES};
 	v->kernel_vsyscall = image_symbol(vdso32_image, vdso32_image_size, "__kernel_vsyscall");
+	v->kernel_sigreturn = image_symbol(vdso32_image, vdso32_image_size, "__kernel_sigreturn");
+	v->kernel_rt_sigreturn =
+	    image_symbol(vdso32_image, vdso32_image_size, "__kernel_rt_sigreturn");
 	return 0;
 }
 
@@ -112,7 +117,16 @@ int arch_setup_additional_pages(struct kernel *k, struct mm_struct *mm, bool abi
 		return -ENOMEM;
 	*vdso = a + (VVAR_PAGES + VCLOCK_PAGES) * PAGE_SIZE;
 	*vsyscall = abi32 ? *vdso + v->kernel_vsyscall : 0;
+	mm->vdso = *vdso;
 	return 0;
+}
+
+uint64_t vdso32_sigreturn(const struct kernel *k, const struct mm_struct *mm, bool rt)
+{
+	const struct vdso_state *v = k->vdso;
+	if (!v || !mm->vdso)
+		return 0;
+	return mm->vdso + (rt ? v->kernel_rt_sigreturn : v->kernel_sigreturn);
 }
 
 void vdso_shutdown(struct kernel *k)

@@ -27,6 +27,9 @@ struct mm_struct;
  */
 int arch_setup_additional_pages(struct kernel *k, struct mm_struct *mm, bool abi32,
 				uint64_t *vdso, uint64_t *vsyscall);
+/* The address of the i386 vDSO's __kernel_rt_sigreturn (rt) or __kernel_sigreturn in mm,
+ * where a handler returns when sigaction gave no restorer; 0 when mm has no vDSO. */
+uint64_t vdso32_sigreturn(const struct kernel *k, const struct mm_struct *mm, bool rt);
 /* Frees the host-side vDSO state (kernel_shutdown). */
 void vdso_shutdown(struct kernel *k);
 #endif /* KSIM_VDSO_H */

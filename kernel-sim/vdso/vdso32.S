@@ -32,4 +32,21 @@ __kernel_vsyscall:
 	vdso_syscall2 __vdso_clock_getres, 266
 	vdso_syscall2 __vdso_clock_gettime64, 403
 
+/* Signal return trampolines (Linux's vdso32/sigreturn.S): the kernel points a handler's
+ * return address here when sigaction gave no SA_RESTORER, as i386 glibc does. */
+	.globl __kernel_sigreturn
+	.type __kernel_sigreturn, @function
+__kernel_sigreturn:
+	popl	%eax
+	movl	$119, %eax		/* __NR_sigreturn */
+	int	$0x80
+	.size __kernel_sigreturn, . - __kernel_sigreturn
+
+	.globl __kernel_rt_sigreturn
+	.type __kernel_rt_sigreturn, @function
+__kernel_rt_sigreturn:
+	movl	$173, %eax		/* __NR_rt_sigreturn */
+	int	$0x80
+	.size __kernel_rt_sigreturn, . - __kernel_rt_sigreturn
+
 	.section .note.GNU-stack,"",@progbits

@@ -33,6 +33,10 @@ for flavour in "" -musl -i386; do
 	compare mmap_patterns$flavour
 	compare guard_segv$flavour
 	compare tls$flavour
+	# FPU/SSE state saved in the signal frame and restored by sigreturn; a frame with a bad
+	# MXCSR ends in SIGSEGV.
+	compare sig_fpu$flavour
+	compare sig_fpu$flavour bad
 	compare stack_grow$flavour
 	compare touch_pages$flavour 16
 	compare touch_pages$flavour 4 3

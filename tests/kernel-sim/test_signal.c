@@ -19,6 +19,7 @@
 
 #include <errno.h>
 
+#include "kernel-sim/fpu_signal.h"
 #include "tests/kernel-sim/systest.h"
 
 #define HANDLER 0x401000ULL
@@ -284,6 +285,173 @@ static void test_signal_rt_sigaction_returns_old_action(void **state)
 	st_free(s);
 }
 
+/* ---- FPU state in frames ---- */
+
+/* A CPU's FPU as the kernel sees it through fpu_ops: an FXSAVE image, and FXRSTOR's #GP for
+ * an MXCSR with bits outside 0xffff (the mask this fake advertises). */
+struct fake_fpu {
+	uint8_t fx[FXSAVE_SIZE];
+	int restores;
+};
+
+static void fake_save(void *ctx, uint8_t fx[FXSAVE_SIZE])
+{
+	memcpy(fx, ((struct fake_fpu *)ctx)->fx, FXSAVE_SIZE);
+}
+
+static bool fake_restore(void *ctx, const uint8_t fx[FXSAVE_SIZE])
+{
+	struct fake_fpu *f = ctx;
+	uint32_t mxcsr;
+	memcpy(&mxcsr, fx + 24, 4);
+	if (mxcsr & ~0xffffu)
+		return false;
+	memcpy(f->fx, fx, FXSAVE_SIZE);
+	f->restores++;
+	return true;
+}
+
+/* The image FNINIT plus MXCSR's reset value give (Intel SDM Vol. 1, 8.1.10 and 10.2.3.1). */
+static void assert_clean_fpu(const struct fake_fpu *f)
+{
+	uint8_t want[FXSAVE_SIZE] = {0};
+	want[0] = 0x7f, want[1] = 0x03; /* FCW 0x037f */
+	want[24] = 0x80, want[25] = 0x1f; /* MXCSR 0x1f80 */
+	assert_memory_equal(f->fx, want, FXSAVE_SIZE);
+}
+
+/* Raises SIGUSR1 on a task whose FPU holds a recognisable image; returns the regs at the
+ * handler. */
+static struct pt_regs deliver_with_fpu(struct st *s, struct fake_fpu *f, struct fpu_ops *ops,
+				       struct pt_regs *before)
+{
+	struct pt_regs r;
+	for (unsigned i = 0; i < FXSAVE_SIZE; i++)
+		f->fx[i] = (uint8_t)(i * 7 + 1);
+	memset(f->fx + 24, 0, 4); /* a valid MXCSR: 0 */
+	*ops = (struct fpu_ops){fake_save, fake_restore, f};
+	s->k->fpu_ops = ops;
+	sigaction64(s, SIGUSR1, HANDLER, SA_RESTORER, 0);
+	distinct_regs(s, &r);
+	*before = r;
+	assert_int_equal(sys64(s, __NR_kill, (uint64_t)s->task->pid, SIGUSR1, 0, 0, 0, 0), 0);
+	exit_to_user_mode(s->k, &r);
+	assert_int_equal(r.ip, HANDLER);
+	return r;
+}
+
+/* Writes a word of user memory at addr, as a handler editing its frame does. */
+static void uset64(struct st *s, uint64_t addr, uint64_t v)
+{
+	assert_int_equal(copy_to_user(s->k, addr, &v, 8), 0);
+}
+
+static void uset32(struct st *s, uint64_t addr, uint32_t v)
+{
+	assert_int_equal(copy_to_user(s->k, addr, &v, 4), 0);
+}
+
+/* The handler returns: rt_sigreturn with the frame 8 bytes below rsp. */
+static void sigreturn64(struct st *s, const struct pt_regs *at_handler, struct pt_regs *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->sp = at_handler->sp + 8;
+	h->orig_ax = h->ax = __NR_rt_sigreturn;
+	h->cs = __USER_CS;
+	do_syscall_64(s->k, h);
+}
+
+static void test_signal_frame_64_saves_fpu_and_handler_starts_clean(void **state)
+{
+	struct st *s = st_new();
+	struct fake_fpu f, saved;
+	struct fpu_ops ops;
+	struct pt_regs before;
+	struct pt_regs r = deliver_with_fpu(s, &f, &ops, &before);
+	uint8_t fx[FXSAVE_SIZE];
+	/* fpstate: 64-byte aligned, between the frame and the red zone. */
+	uint64_t fp = uget64(s, r.sp + MC + 184);
+	assert_int_equal(fp % 64, 0);
+	assert_true(fp >= r.sp + 440 && fp + FXSAVE_SIZE <= before.sp - 128);
+	assert_int_equal(uget64(s, r.sp + 8) & 1, 0); /* uc_flags: no UC_FP_XSTATE */
+	for (unsigned i = 0; i < FXSAVE_SIZE; i++)
+		saved.fx[i] = (uint8_t)(i * 7 + 1);
+	memset(saved.fx + 24, 0, 4);
+	uget(s, fp, fx, sizeof(fx));
+	assert_memory_equal(fx, saved.fx, FXSAVE_SIZE);
+	assert_clean_fpu(&f);
+	/* sigreturn loads the frame's image back. */
+	struct pt_regs h;
+	sigreturn64(s, &r, &h);
+	assert_false(s->task->signal->pending & ksigmask(SIGSEGV));
+	assert_memory_equal(f.fx, saved.fx, FXSAVE_SIZE);
+	assert_int_equal(h.ip, before.ip);
+	s->k->fpu_ops = NULL;
+	st_free(s);
+}
+
+static void test_signal_sigreturn_fpstate_null_gives_clean_fpu(void **state)
+{
+	struct st *s = st_new();
+	struct fake_fpu f;
+	struct fpu_ops ops;
+	struct pt_regs before, h;
+	struct pt_regs r = deliver_with_fpu(s, &f, &ops, &before);
+	memset(f.fx, 0xee, 8); /* the handler's own FPU work */
+	memset(f.fx + 24, 0, 4);
+	uset64(s, r.sp + MC + 184, 0);
+	sigreturn64(s, &r, &h);
+	assert_false(s->task->signal->pending & ksigmask(SIGSEGV));
+	assert_clean_fpu(&f);
+	s->k->fpu_ops = NULL;
+	st_free(s);
+}
+
+static void test_signal_sigreturn_bad_mxcsr_or_misaligned_fpstate_is_sigsegv(void **state)
+{
+	struct st *s = st_new();
+	struct fake_fpu f;
+	struct fpu_ops ops;
+	struct pt_regs before, h;
+	struct pt_regs r = deliver_with_fpu(s, &f, &ops, &before);
+	uint64_t fp = uget64(s, r.sp + MC + 184);
+	uset32(s, fp + 24, 0xffffffff);
+	sigreturn64(s, &r, &h);
+	assert_true(s->task->signal->pending & ksigmask(SIGSEGV));
+	s->k->fpu_ops = NULL;
+	st_free(s);
+
+	s = st_new();
+	r = deliver_with_fpu(s, &f, &ops, &before);
+	uset64(s, r.sp + MC + 184, uget64(s, r.sp + MC + 184) + 8); /* FXRSTOR needs 16 */
+	sigreturn64(s, &r, &h);
+	assert_true(s->task->signal->pending & ksigmask(SIGSEGV));
+	s->k->fpu_ops = NULL;
+	st_free(s);
+}
+
+/* The full tag word from FXSAVE's abridged one (SDM Vol. 1, 10.5.1.1): 00 valid, 01 zero,
+ * 10 special (NaN, infinity, denormal, unnormal), 11 empty, by physical register. */
+static void test_signal_fpu_tag_word_conversions_follow_sdm(void **state)
+{
+	uint8_t fx[FXSAVE_SIZE] = {0};
+	(void)state;
+	/* TOP = 5: ST(0) is physical register 5, ST(1) 6, ST(2) 7, ST(3) 0. */
+	fx[3] = 5 << 3;		       /* FSW.TOP, bits 13..11 */
+	fx[4] = 1 << 5 | 1 << 6 | 1 << 7 | 1 << 0; /* registers 5, 6, 7, 0 in use */
+	uint8_t *st0 = fx + 32, *st2 = fx + 64, *st3 = fx + 80; /* ST(1) at fx + 48 stays 0 */
+	st0[7] = 0x80, st0[8] = 0xff, st0[9] = 0x3f; /* 1.0: valid */
+	/* st1 all zero: zero */
+	st2[8] = 0xff, st2[9] = 0x7f; /* exponent all ones: special */
+	st3[0] = 1;		      /* denormal: special */
+	uint32_t twd = twd_fxsr_to_i387(fx);
+	/* reg: 7=10 6=01 5=00 4..1=11 0=10 */
+	assert_int_equal(twd, 0xffff0000u | 2u << 14 | 1u << 12 | 0u << 10 | 0xffu << 2 | 2u);
+	assert_int_equal(twd_i387_to_fxsr(twd), fx[4]);
+	assert_int_equal(twd_i387_to_fxsr(0xffff), 0);
+	assert_int_equal(twd_i387_to_fxsr(0), 0xff);
+}
+
 static void test_signal_missing_restorer_kills_with_sigsegv(void **state)
 {
 	struct st *s = st_new();
@@ -412,6 +580,10 @@ int main(void)
 	    cmocka_unit_test(test_signal_page_fault_accerr_on_protected_page),
 	    cmocka_unit_test(test_signal_masks_defer_and_flags_apply),
 	    cmocka_unit_test(test_signal_rt_sigaction_returns_old_action),
+	    cmocka_unit_test(test_signal_frame_64_saves_fpu_and_handler_starts_clean),
+	    cmocka_unit_test(test_signal_sigreturn_fpstate_null_gives_clean_fpu),
+	    cmocka_unit_test(test_signal_sigreturn_bad_mxcsr_or_misaligned_fpstate_is_sigsegv),
+	    cmocka_unit_test(test_signal_fpu_tag_word_conversions_follow_sdm),
 	    cmocka_unit_test(test_signal_missing_restorer_kills_with_sigsegv),
 	    cmocka_unit_test(test_signal_traps_give_linux_codes),
 	    cmocka_unit_test(test_signal_frames_32_and_sigreturn),
