@@ -2,12 +2,14 @@
  * The differential harness: the host CPU is the oracle.
  *
  * A case is a code sequence ending in INT3, an initial register state (the sixteen GPRs
- * and RFLAGS) and a data page. The native side runs a batch of cases in a forked child:
- * the code and data are mapped at the same fixed linear addresses the guest uses
- * (ENV_CODE, ENV_DATA), a trampoline written as raw bytes loads the registers (POPFQ, then
- * MOVs from an absolute control block, RSP last) and jumps to the code; the final INT3
- * (or a fault) raises a signal whose handler reads the registers from the ucontext, copies
- * the data page into shared memory and siglongjmps to the next case. The mmemu side runs
+ * and RFLAGS, and optionally a 512-byte FXSAVE image of the x87/SSE state) and a data
+ * page. The native side runs a batch of cases in a forked child: the code and data are
+ * mapped at the same fixed linear addresses the guest uses (ENV_CODE, ENV_DATA), a
+ * trampoline written as raw bytes loads the registers (FXRSTOR64 when the case has an
+ * image, POPFQ, then MOVs from an absolute control block, RSP last) and jumps to the code;
+ * the final INT3 (or a fault) raises a signal whose handler reads the registers and the
+ * FXSAVE-format FPU state from the ucontext, copies the data page into shared memory and
+ * siglongjmps to the next case. The mmemu side runs
  * the same bytes from the same state on a cpu_env machine with stop_on_fault. The results
  * are compared: the signal/exception, RIP, every GPR, the status flags and DF, and every
  * byte of the data page.
@@ -29,6 +31,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "cpu/fpu.h"
 #include "tests/cpu/cpu_test_env.h"
 
 #define DIFF_CODE_MAX 512
@@ -42,8 +45,10 @@ struct diff_case {
 	uint64_t gpr[16];
 	uint64_t rflags;
 	uint8_t data[DIFF_DATA_SIZE];
-	char name[64]; /* what the case is, for mismatch reports */
+	char name[80]; /* what the case is, for mismatch reports */
 	bool compat;   /* run in compatibility mode (CS = __USER32_CS) */
+	bool load_fx;  /* start from fx (64-bit mode only); else the FPU is as it comes */
+	struct fxsave_image fx;
 };
 
 struct diff_result {
@@ -51,6 +56,7 @@ struct diff_result {
 	uint64_t rip; /* for SIGTRAP: the INT3's address (normalised) */
 	uint64_t gpr[16];
 	uint64_t rflags;
+	struct fxsave_image fx; /* the FPU/SSE state at the end */
 	uint8_t data[DIFF_DATA_SIZE];
 };
 
@@ -73,22 +79,38 @@ static void diff_child_handler(int sig, siginfo_t *si, void *ucv)
 	for (int i = 0; i < 16; i++)
 		r->gpr[i] = (uint64_t)g[map[i]];
 	r->rflags = (uint64_t)g[REG_EFL];
+	memcpy(r->fx.b, uc->uc_mcontext.fpregs, sizeof(r->fx.b));
 	memcpy(r->data, (void *)(uintptr_t)ENV_DATA, DIFF_DATA_SIZE);
 	siglongjmp(diff_child_jb, 1);
 }
 
-/* The trampoline: RSP = &ctrl.rflags; POPFQ; MOV each GPR from ctrl; MOV RSP; JMP [rip]
- * (compat: JMP FAR [m16:32] to __USER32_CS:code). */
-static size_t diff_trampoline(uint8_t *p, bool compat)
+/* The control block: GPRs at +0, RFLAGS +0x80, the jump target +0x88, the far pointer for
+ * compatibility mode +0x90, trampolines at +0x100 (64-bit), +0x200 (compat), +0x300
+ * (64-bit with FXRSTOR), the FXSAVE image at +0x400. */
+#define DIFF_TRAMP_64 0x100
+#define DIFF_TRAMP_COMPAT 0x200
+#define DIFF_TRAMP_FX 0x300
+#define DIFF_CTRL_FX 0x400
+
+/* The trampoline: [FXRSTOR64 [ctrl.fx];] RSP = &ctrl.rflags; POPFQ; MOV each GPR from
+ * ctrl; MOV RSP; JMP [rip] (compat: JMP FAR [m16:32] to __USER32_CS:code). */
+static size_t diff_trampoline(uint8_t *p, bool compat, bool fx)
 {
 	size_t n = 0;
 	uint64_t flags_at = DIFF_CTRL + 0x80;
+	if (fx) {
+		uint32_t a = (uint32_t)(DIFF_CTRL + DIFF_CTRL_FX);
+		static const uint8_t fxrstor64[] = {0x48, 0x0f, 0xae, 0x0c, 0x25};
+		memcpy(p, fxrstor64, sizeof(fxrstor64));
+		memcpy(p + sizeof(fxrstor64), &a, 4);
+		n = sizeof(fxrstor64) + 4;
+	}
 	if (compat) {
 		/* A 64-bit Linux process runs with null DS/ES, which 32-bit code cannot use:
 		 * mov eax, __USER_DS; mov ds, eax; mov es, eax. */
 		static const uint8_t ds[] = {0xb8, __USER_DS, 0, 0, 0, 0x8e, 0xd8, 0x8e, 0xc0};
-		memcpy(p, ds, sizeof(ds));
-		n = sizeof(ds);
+		memcpy(p + n, ds, sizeof(ds));
+		n += sizeof(ds);
 	}
 	p[n++] = 0x48;
 	p[n++] = 0xbc;
@@ -148,14 +170,16 @@ static void diff_child(const struct diff_case *cases, struct diff_result *res, i
 	for (unsigned i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);
 	uint8_t *ctrl = (uint8_t *)(uintptr_t)DIFF_CTRL;
-	diff_trampoline(ctrl + 0x100, false);
-	diff_trampoline(ctrl + 0x200, true);
+	diff_trampoline(ctrl + DIFF_TRAMP_64, false, false);
+	diff_trampoline(ctrl + DIFF_TRAMP_COMPAT, true, false);
+	diff_trampoline(ctrl + DIFF_TRAMP_FX, false, true);
 	uint32_t far_off = (uint32_t)ENV_CODE;
 	uint16_t far_sel = __USER32_CS;
 	memcpy(ctrl + 0x90, &far_off, 4);
 	memcpy(ctrl + 0x94, &far_sel, 2);
-	for (int i = 0; i < n; i++) {
+	for (volatile int i = 0; i < n; i++) {
 		const struct diff_case *c = &cases[i];
+		unsigned tramp = c->load_fx ? DIFF_TRAMP_FX : c->compat ? DIFF_TRAMP_COMPAT : DIFF_TRAMP_64;
 		diff_child_res = &res[i];
 		memcpy((void *)(uintptr_t)ENV_CODE, c->code, c->code_len);
 		memcpy((void *)(uintptr_t)ENV_DATA, c->data, DIFF_DATA_SIZE);
@@ -163,8 +187,9 @@ static void diff_child(const struct diff_case *cases, struct diff_result *res, i
 		memcpy(ctrl + 0x80, &c->rflags, 8);
 		uint64_t target = ENV_CODE;
 		memcpy(ctrl + 0x88, &target, 8);
+		memcpy(ctrl + DIFF_CTRL_FX, c->fx.b, sizeof(c->fx.b));
 		if (sigsetjmp(diff_child_jb, 1) == 0)
-			((void (*)(void))(uintptr_t)(DIFF_CTRL + (c->compat ? 0x200 : 0x100)))();
+			((void (*)(void))(uintptr_t)(DIFF_CTRL + tramp))();
 	}
 	_exit(0);
 }
@@ -194,6 +219,8 @@ static int diff_signal_of(uint8_t vec)
 {
 	switch (vec) {
 	case X86_VEC_DE:
+	case X86_VEC_MF:
+	case X86_VEC_XM:
 		return SIGFPE;
 	case X86_VEC_BP:
 		return SIGTRAP;
@@ -206,7 +233,7 @@ static int diff_signal_of(uint8_t vec)
 	}
 }
 
-static void diff_run_mmemu(struct cpu_env *e, const struct diff_case *c, struct diff_result *r)
+static inline void diff_run_mmemu(struct cpu_env *e, const struct diff_case *c, struct diff_result *r)
 {
 	struct cpu *cpu = &e->cpu;
 	memcpy(e->bus.ram + ENV_DATA_PA, c->data, DIFF_DATA_SIZE);
@@ -230,7 +257,7 @@ static const char *const diff_reg_names[16] = {"rax", "rcx", "rdx", "rbx", "rsp"
 					       "r12", "r13", "r14", "r15"};
 
 /* Compares; prints the first difference and returns false on a mismatch. */
-static bool diff_compare(const struct diff_case *c, const struct diff_result *n,
+static inline bool diff_compare(const struct diff_case *c, const struct diff_result *n,
 			 const struct diff_result *m, bool quiet)
 {
 	char hex[3 * DIFF_CODE_MAX + 1];

@@ -150,7 +150,7 @@ static uint32_t rand_mxcsr(uint64_t *s)
 	return mx;
 }
 
-static void rand_sse_state(struct fpd_case *c, uint64_t *s)
+static void rand_sse_state(struct diff_case *c, uint64_t *s)
 {
 	uint32_t mx = rand_mxcsr(s);
 	memcpy(c->fx.b + FX_MXCSR, &mx, 4);
@@ -179,7 +179,7 @@ static unsigned rand_gpr(uint64_t *s)
 }
 
 /* Encodes form f: register form (mem false) or [rbx + disp8]; disp 0x40 or misaligned. */
-static void encode(struct fpd_case *c, const struct form *f, bool mem, bool w, uint64_t *s)
+static void encode(struct diff_case *c, const struct form *f, bool mem, bool w, uint64_t *s)
 {
 	uint8_t b[16];
 	unsigned n = 0, reg, rm = 0;
@@ -209,14 +209,14 @@ static void encode(struct fpd_case *c, const struct form *f, bool mem, bool w, u
 	fpd_code(c, b, n);
 }
 
-static void rand_form_insn(struct fpd_case *c, const struct form *f, uint64_t *s)
+static void rand_form_insn(struct diff_case *c, const struct form *f, uint64_t *s)
 {
 	bool mem = (f->flags & F_MEMONLY) || (!(f->flags & F_NOMEM) && fpd_rand(s) % 2);
 	bool w = (f->flags & F_W) && fpd_rand(s) % 2;
 	encode(c, f, mem, w, s);
 }
 
-static int run_and_free(struct fpd_case *cases, int n)
+static int run_and_free(struct diff_case *cases, int n)
 {
 	int bad = fpd_run_all(cases, n);
 	free(cases);
@@ -227,13 +227,13 @@ static int run_and_free(struct fpd_case *cases, int n)
 static void test_sse_diff_every_form_matches_host(void **state)
 {
 	const int PER = 24 * fpd_scale();
-	struct fpd_case *cases = calloc(NFORMS * (size_t)PER, sizeof(*cases));
+	struct diff_case *cases = calloc(NFORMS * (size_t)PER, sizeof(*cases));
 	uint64_t s = 0x0123456789abcdefULL;
 	int n = 0;
 	assert_non_null(cases);
 	for (unsigned i = 0; i < NFORMS; i++)
 		for (int k = 0; k < PER; k++) {
-			struct fpd_case *c = &cases[n++];
+			struct diff_case *c = &cases[n++];
 			char name[48];
 			snprintf(name, sizeof(name), "form %02x 0f %02x /%d #%d", forms[i].pfx,
 				 forms[i].op, forms[i].digit, k);
@@ -249,11 +249,11 @@ static void test_sse_diff_every_form_matches_host(void **state)
 static void test_sse_diff_fxsave_fxrstor_match_host(void **state)
 {
 	const int N = 64 * fpd_scale();
-	struct fpd_case *cases = calloc((size_t)N, sizeof(*cases));
+	struct diff_case *cases = calloc((size_t)N, sizeof(*cases));
 	uint64_t s = 0x5555aaaa3333ccccULL;
 	assert_non_null(cases);
 	for (int i = 0; i < N; i++) {
-		struct fpd_case *c = &cases[i];
+		struct diff_case *c = &cases[i];
 		char name[32];
 		snprintf(name, sizeof(name), "fxsave #%d", i);
 		fpd_case_init(c, name);
@@ -284,11 +284,11 @@ static void test_sse_diff_fxsave_fxrstor_match_host(void **state)
 static void test_sse_diff_random_sequences_match_host(void **state)
 {
 	const int N = 1500 * fpd_scale();
-	struct fpd_case *cases = calloc((size_t)N, sizeof(*cases));
+	struct diff_case *cases = calloc((size_t)N, sizeof(*cases));
 	uint64_t s = 0xfeedfacef00dbabeULL;
 	assert_non_null(cases);
 	for (int i = 0; i < N; i++) {
-		struct fpd_case *c = &cases[i];
+		struct diff_case *c = &cases[i];
 		char name[32];
 		snprintf(name, sizeof(name), "sse seq #%d", i);
 		fpd_case_init(c, name);

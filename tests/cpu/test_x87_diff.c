@@ -91,7 +91,7 @@ static uint16_t rand_fcw(uint64_t *s)
 
 /* A random x87 state: control word, TOP, condition codes, some masked sticky flags
  * (rarely an unmasked one, so the next waiting instruction takes #MF), tags, registers. */
-static void rand_x87_state(struct fpd_case *c, uint64_t *s)
+static void rand_x87_state(struct diff_case *c, uint64_t *s)
 {
 	uint64_t r = fpd_rand(s);
 	uint16_t fcw = rand_fcw(s);
@@ -115,7 +115,7 @@ static void rand_x87_state(struct fpd_case *c, uint64_t *s)
 }
 
 /* The memory operand at [rbx+0x40], filled by the instruction's format. */
-static void fill_operand(struct fpd_case *c, uint8_t esc, unsigned reg, uint64_t *s)
+static void fill_operand(struct diff_case *c, uint8_t esc, unsigned reg, uint64_t *s)
 {
 	uint8_t *p = c->data + 0x40;
 	uint64_t r = fpd_rand(s), v;
@@ -143,19 +143,19 @@ static void fill_operand(struct fpd_case *c, uint8_t esc, unsigned reg, uint64_t
 	}
 }
 
-static void x87_reg_insn(struct fpd_case *c, uint8_t esc, uint8_t modrm)
+static void x87_reg_insn(struct diff_case *c, uint8_t esc, uint8_t modrm)
 {
 	uint8_t b[2] = {esc, modrm};
 	fpd_code(c, b, 2);
 }
 
-static void x87_mem_insn(struct fpd_case *c, uint8_t esc, unsigned reg, bool p66)
+static void x87_mem_insn(struct diff_case *c, uint8_t esc, unsigned reg, bool p66)
 {
 	uint8_t b[4] = {0x66, esc, (uint8_t)(0x43 | reg << 3), 0x40};
 	fpd_code(c, p66 ? b : b + 1, p66 ? 4 : 3);
 }
 
-static int run_and_free(struct fpd_case *cases, int n)
+static int run_and_free(struct diff_case *cases, int n)
 {
 	int bad = fpd_run_all(cases, n);
 	free(cases);
@@ -166,14 +166,14 @@ static int run_and_free(struct fpd_case *cases, int n)
 static void test_x87_diff_register_forms_match_host(void **state)
 {
 	const int PER = 6 * fpd_scale();
-	struct fpd_case *cases = calloc(512 * (size_t)PER, sizeof(*cases));
+	struct diff_case *cases = calloc(512 * (size_t)PER, sizeof(*cases));
 	uint64_t s = 0x9e3779b97f4a7c15ULL;
 	int n = 0;
 	assert_non_null(cases);
 	for (unsigned esc = 0xd8; esc <= 0xdf; esc++)
 		for (unsigned m = 0xc0; m <= 0xff; m++)
 			for (int k = 0; k < PER; k++) {
-				struct fpd_case *c = &cases[n++];
+				struct diff_case *c = &cases[n++];
 				char name[40];
 				snprintf(name, sizeof(name), "reg %02x %02x #%d", esc, m, k);
 				fpd_case_init(c, name);
@@ -188,7 +188,7 @@ static void test_x87_diff_register_forms_match_host(void **state)
 static void test_x87_diff_memory_forms_match_host(void **state)
 {
 	const int PER = 12 * fpd_scale();
-	struct fpd_case *cases = calloc(8 * 8 * 2 * (size_t)PER, sizeof(*cases));
+	struct diff_case *cases = calloc(8 * 8 * 2 * (size_t)PER, sizeof(*cases));
 	uint64_t s = 0x1234567887654321ULL;
 	int n = 0;
 	assert_non_null(cases);
@@ -200,7 +200,7 @@ static void test_x87_diff_memory_forms_match_host(void **state)
 				if (p66 && !env)
 					continue;
 				for (int k = 0; k < PER; k++) {
-					struct fpd_case *c = &cases[n++];
+					struct diff_case *c = &cases[n++];
 					char name[40];
 					snprintf(name, sizeof(name), "mem %s%02x /%u #%d",
 						 p66 ? "66 " : "", esc, reg, k);
@@ -216,7 +216,7 @@ static void test_x87_diff_memory_forms_match_host(void **state)
 
 /* A random valid instruction (register or memory form), by the host's own verdict on
  * validity: undefined encodings are left out so that sequences run on. */
-static void rand_insn(struct fpd_case *c, uint64_t *s)
+static void rand_insn(struct diff_case *c, uint64_t *s)
 {
 	static const uint8_t bad_mem[][2] = {{0xd9, 1}, {0xdb, 4}, {0xdb, 6}, {0xdd, 5}};
 	for (;;) {
@@ -250,11 +250,11 @@ static void rand_insn(struct fpd_case *c, uint64_t *s)
 static void test_x87_diff_random_sequences_match_host(void **state)
 {
 	const int N = 1500 * fpd_scale();
-	struct fpd_case *cases = calloc((size_t)N, sizeof(*cases));
+	struct diff_case *cases = calloc((size_t)N, sizeof(*cases));
 	uint64_t s = 0xdeadbeefcafef00dULL;
 	assert_non_null(cases);
 	for (int i = 0; i < N; i++) {
-		struct fpd_case *c = &cases[i];
+		struct diff_case *c = &cases[i];
 		char name[40];
 		snprintf(name, sizeof(name), "seq #%d", i);
 		fpd_case_init(c, name);
