@@ -1,5 +1,6 @@
 /* Anonymous mappings: mmap, writes, munmap of a middle page (splits the VMA), mprotect
- * (splits and merges), mremap growth, MAP_FIXED_NOREPLACE. Prints what each step did. */
+ * (splits and merges), mremap growth, MAP_FIXED_NOREPLACE, mlockall(MCL_FUTURE) populating
+ * a new mapping at once. Prints what each step did. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
@@ -31,5 +32,15 @@ int main(void)
 	printf("fixed_noreplace over a mapping: %s\n",
 	       r == MAP_FAILED && errno == EEXIST ? "EEXIST" : "mapped");
 	printf("munmap all: %d %d\n", munmap(q, 6 * PG), munmap(p + 4 * PG, 4 * PG));
+
+	unsigned char resident[4];
+	printf("mlockall(MCL_FUTURE): %d\n", mlockall(MCL_FUTURE));
+	char *l = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	printf("locked mapping resident before any touch: %d",
+	       l != MAP_FAILED && mincore(l, 4 * PG, resident) == 0);
+	for (int i = 0; i < 4; i++)
+		printf(" %d", resident[i] & 1);
+	printf("\nmunlockall: %d, munmap: %d\n", munlockall(), munmap(l, 4 * PG));
+	printf("mlockall bad flags: %d\n", mlockall(MCL_ONFAULT) == -1 && errno == EINVAL);
 	return 0;
 }

@@ -3,6 +3,9 @@
  * the same split-and-merge as mprotect, locked_vm follows, and a newly locked range is
  * populated at once (mm_populate) unless MLOCK_ONFAULT asked for VM_LOCKONFAULT.
  *
+ * mlockall locks every VMA (MCL_CURRENT) and/or sets mm->def_flags so that new VMAs are
+ * locked (MCL_FUTURE). Special mappings (the vDSO's data pages) are never locked.
+ *
  * Pages already resident move to the unevictable LRU when their range is locked, and back
  * to an evictable list when it is unlocked, unless another locked VMA still maps them
  * (mlock_page, munlock_page in swap.c). Pages faulted in later join the unevictable list
@@ -20,7 +23,8 @@ static int mlock_fixup(struct kernel *k, struct vm_area_struct *vma,
 	struct mm_struct *mm = vma->vm_mm;
 	unsigned long oldflags = vma->vm_flags;
 	long nr = (long)((end - start) >> PAGE_SHIFT);
-	if (newflags == oldflags) {
+	/* The vDSO's data pages and other special mappings are never locked or counted. */
+	if (newflags == oldflags || (oldflags & VM_SPECIAL)) {
 		*pprev = vma;
 		return 0;
 	}
@@ -117,4 +121,45 @@ int do_munlock(struct kernel *k, struct mm_struct *mm, unsigned long start, unsi
 	if (end == start)
 		return 0;
 	return apply_vma_lock_flags(k, mm, start, end, 0);
+}
+
+/* Linux's apply_mlockall_flags: MCL_FUTURE goes into def_flags for the VMAs to come;
+ * MCL_CURRENT locks every VMA there is (errors ignored, as Linux does). */
+static void apply_mlockall_flags(struct kernel *k, struct mm_struct *mm, unsigned int flags)
+{
+	mm->def_flags &= ~(VM_LOCKED | VM_LOCKONFAULT);
+	if (flags & MCL_FUTURE)
+		mm->def_flags |= VM_LOCKED | (flags & MCL_ONFAULT ? VM_LOCKONFAULT : 0);
+	if ((flags & MCL_FUTURE) && !(flags & MCL_CURRENT))
+		return;
+	unsigned long to_add = 0;
+	if (flags & MCL_CURRENT)
+		to_add = VM_LOCKED | (flags & MCL_ONFAULT ? VM_LOCKONFAULT : 0);
+	struct vm_area_struct *prev = NULL, *next;
+	for (struct vm_area_struct *vma = mm->mmap; vma; vma = next) {
+		unsigned long newflags = (vma->vm_flags & ~(VM_LOCKED | VM_LOCKONFAULT)) | to_add;
+		if (mlock_fixup(k, vma, &prev, vma->vm_start, vma->vm_end, newflags) < 0)
+			prev = vma;
+		next = prev->vm_next;
+	}
+}
+
+int do_mlockall(struct kernel *k, struct mm_struct *mm, unsigned int flags)
+{
+	if (!flags || (flags & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) || flags == MCL_ONFAULT)
+		return -EINVAL;
+	if ((flags & MCL_CURRENT) && mm->rlim.memlock != RLIM_INFINITY &&
+	    mm->total_vm > mm->rlim.memlock >> PAGE_SHIFT)
+		return -ENOMEM;
+	apply_mlockall_flags(k, mm, flags);
+	/* Linux populates ignoring errors: what cannot be faulted in now faults in later. */
+	if (flags & MCL_CURRENT)
+		mm_populate(k, mm, 0, mm->task_size);
+	return 0;
+}
+
+int do_munlockall(struct kernel *k, struct mm_struct *mm)
+{
+	apply_mlockall_flags(k, mm, 0);
+	return 0;
 }

@@ -66,6 +66,8 @@ struct seq_file;
 #define VM_DONTDUMP 0x04000000UL
 #define VM_SOFTDIRTY 0x08000000UL
 #define VM_MIXEDMAP 0x10000000UL
+/* Mappings of pages that are not ordinary memory: mlock leaves them alone. */
+#define VM_SPECIAL (VM_IO | VM_DONTEXPAND | VM_PFNMAP | VM_MIXEDMAP)
 #define VM_HUGEPAGE 0x20000000UL  /* MADV_HUGEPAGE */
 #define VM_NOHUGEPAGE 0x40000000UL /* MADV_NOHUGEPAGE */
 #define VM_MERGEABLE 0x80000000UL
@@ -510,6 +512,10 @@ int do_madvise(struct kernel *k, struct mm_struct *mm, unsigned long start, unsi
 int do_mlock(struct kernel *k, struct mm_struct *mm, unsigned long start, unsigned long len,
 	     unsigned int flags);
 int do_munlock(struct kernel *k, struct mm_struct *mm, unsigned long start, unsigned long len);
+/* mlockall (MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT) / munlockall. 0, -EINVAL, or -ENOMEM (the
+ * mapped size is above RLIMIT_MEMLOCK). */
+int do_mlockall(struct kernel *k, struct mm_struct *mm, unsigned int flags);
+int do_munlockall(struct kernel *k, struct mm_struct *mm);
 
 /* Grows the VM_GROWSDOWN vma down to cover addr, keeping stack_guard_gap above the VMA
  * below and RLIMIT_STACK. 0 or -ENOMEM / -EPERM. */

@@ -604,7 +604,8 @@ struct vm_area_struct *install_special_mapping(struct kernel *k, struct mm_struc
 					       unsigned long vm_flags,
 					       const struct vm_special_mapping *spec)
 {
-	vm_flags |= mm->def_flags | VM_DONTEXPAND;
+	/* Special mappings are never locked, whatever mlockall asked for. */
+	vm_flags = (vm_flags | mm->def_flags | VM_DONTEXPAND) & ~(VM_LOCKED | VM_LOCKONFAULT);
 	struct vm_area_struct *vma =
 		new_vma(k, mm, NULL, addr, len, vm_flags, addr >> PAGE_SHIFT);
 	if (!vma)

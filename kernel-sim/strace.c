@@ -31,6 +31,8 @@ enum arg_type {
 	A_MAPFLAGS, /* MAP_* */
 	A_MREMAP,   /* MREMAP_* */
 	A_MADV,     /* MADV_* */
+	A_MCL,      /* MCL_* (mlockall) */
+	A_MINCORE_VEC, /* mincore's vector: one byte per page of the previous length */
 	A_WHENCE,   /* SEEK_* */
 	A_ATFLAGS,  /* AT_* */
 	A_AMODE,    /* F_OK, R_OK|W_OK, ... */
@@ -100,12 +102,15 @@ static const struct syscall_sig sigs[] = {
 	{"lseek", 3, {A_FD, A_INT, A_WHENCE}, 0},
 	{"lstat", 2, {A_PATH, A_STAT_OUT}, 0},
 	{"madvise", 3, {A_PTR, A_UINT, A_MADV}, 0},
+	{"mincore", 3, {A_PTR, A_UINT, A_MINCORE_VEC}, 0},
 	{"mlock", 2, {A_PTR, A_UINT}, 0},
+	{"mlockall", 1, {A_MCL}, 0},
 	{"mmap", 6, {A_PTR, A_UINT, A_PROT, A_MAPFLAGS, A_FD, A_OFF}, 1},
 	{"mmap2", 6, {A_PTR, A_UINT, A_PROT, A_MAPFLAGS, A_FD, A_OFF}, 1},
 	{"mprotect", 3, {A_PTR, A_UINT, A_PROT}, 0},
 	{"mremap", 4, {A_PTR, A_UINT, A_UINT, A_MREMAP}, 1},
 	{"munlock", 2, {A_PTR, A_UINT}, 0},
+	{"munlockall", 0, {0}, 0},
 	{"munmap", 2, {A_PTR, A_UINT}, 0},
 	{"nanosleep", 2, {A_PTR, A_PTR}, 0},
 	{"newfstatat", 4, {A_FD, A_PATH, A_STAT_OUT, A_ATFLAGS}, 0},
@@ -154,6 +159,9 @@ static const struct flag_name oflag_names[] = {
 static const struct flag_name prot_names[] = {
 	{1, "PROT_READ"}, {2, "PROT_WRITE"}, {4, "PROT_EXEC"}, {8, "PROT_SEM"},
 	{0x01000000, "PROT_GROWSDOWN"}, {0x02000000, "PROT_GROWSUP"}, END,
+};
+static const struct flag_name mcl_names[] = {
+	{1, "MCL_CURRENT"}, {2, "MCL_FUTURE"}, {4, "MCL_ONFAULT"}, END,
 };
 static const struct flag_name map_names[] = {
 	{0x10, "MAP_FIXED"},         {0x20, "MAP_ANONYMOUS"},   {0x40, "MAP_32BIT"},
@@ -354,6 +362,23 @@ static void print_buffer(struct seq_file *m, const struct strace_user *u, uint64
 	print_quoted(m, buf, want, len > STRACE_STRLEN);
 }
 
+/* mincore's vector for len bytes: each page's residency bit, at most STRACE_STRLEN shown. */
+static void print_mincore_vec(struct seq_file *m, const struct strace_user *u, uint64_t addr,
+			      uint64_t len)
+{
+	uint8_t buf[STRACE_STRLEN];
+	uint64_t pages = len / 4096 + (len % 4096 != 0);
+	size_t want = pages < STRACE_STRLEN ? (size_t)pages : STRACE_STRLEN;
+	if (!addr || u->read(u->ctx, addr, buf, want) != want) {
+		print_ptr(m, addr);
+		return;
+	}
+	seq_puts(m, "[");
+	for (size_t i = 0; i < want; i++)
+		seq_printf(m, "%s%u", i ? ", " : "", buf[i] & 1);
+	seq_puts(m, pages > want ? ", ...]" : "]");
+}
+
 /* A NUL-terminated string at addr, at most max bytes shown. */
 static void print_string(struct seq_file *m, const struct strace_user *u, uint64_t addr,
 			 size_t max)
@@ -517,6 +542,13 @@ static void print_arg(struct seq_file *m, const struct call *c, int i)
 	}
 	case A_MREMAP: print_flags(m, mremap_names, v, "0"); break;
 	case A_MADV: print_enum(m, madv_names, v); break;
+	case A_MCL: print_flags(m, mcl_names, v, "0"); break;
+	case A_MINCORE_VEC:
+		if (ok)
+			print_mincore_vec(m, c->u, v, c->a[i - 1]);
+		else
+			print_ptr(m, v);
+		break;
 	case A_WHENCE: print_enum(m, whence_names, v); break;
 	case A_ATFLAGS: print_flags(m, atflag_names, v, "0"); break;
 	case A_AMODE: print_flags(m, amode_names, v, "F_OK"); break;

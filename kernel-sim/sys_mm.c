@@ -104,6 +104,16 @@ long sys_munlock(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 	return do_munlock(k, k->current->mm, uarg(k, a[0]), uarg(k, a[1]));
 }
 
+long sys_mlockall(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
+{
+	return do_mlockall(k, k->current->mm, (unsigned)a[0]);
+}
+
+long sys_munlockall(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
+{
+	return do_munlockall(k, k->current->mm);
+}
+
 long sys_brk(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 {
 	return (long)do_brk(k, k->current->mm, uarg(k, a[0]));

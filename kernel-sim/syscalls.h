@@ -204,6 +204,8 @@ long sys_mremap(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
 long sys_madvise(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
 long sys_mlock(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
 long sys_mlock2(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
+long sys_mlockall(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
+long sys_munlockall(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
 long sys_munlock(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
 long sys_brk(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
 long sys_msync(struct kernel *k, struct pt_regs *regs, const uint64_t *a);

@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include <errno.h>
+
 #include "kernel-sim/proc.h"
 #include "kernel-sim/seq_file.h"
 #include "kernel-sim/swap.h"
@@ -204,6 +206,93 @@ static void test_munmap_of_locked_range_frees_its_pages(void **state)
 	assert_int_equal(t->mm->locked_vm, 0);
 }
 
+/* ---- mlockall ---- */
+
+static bool vma_locked(struct mmt *t, uint64_t va)
+{
+	struct vm_area_struct *vma = find_vma(t->mm, va);
+	assert_non_null(vma);
+	return vma->vm_flags & VM_LOCKED;
+}
+
+static void test_mlockall_current_locks_and_populates_every_vma(void **state)
+{
+	struct mmt *t = *state;
+	const uint64_t other = BASE + 0x1000000;
+	fill(t);
+	assert_int_equal(anon_map(t, other, 8 * PG, PROT_READ | PROT_WRITE, MAP_FIXED), other);
+	assert_int_equal(sdm_leaf(t->k, t->mm, other, NULL) & SDM_P, 0); /* never touched */
+	assert_int_equal(do_mlockall(t->k, t->mm, MCL_CURRENT), 0);
+	assert_true(vma_locked(t, BASE) && vma_locked(t, other));
+	assert_int_equal(t->mm->locked_vm, NPAGES + 8);
+	for (unsigned long i = 0; i < 8; i++)
+		assert_true(sdm_leaf(t->k, t->mm, other + i * PG, NULL) & SDM_P);
+	assert_int_equal(global_zone_page_state(t->k, NR_MLOCK), NPAGES + 8);
+	/* Not for the future: a new mapping is not locked. */
+	assert_int_equal(anon_map(t, other + 0x100000, PG, PROT_READ | PROT_WRITE, MAP_FIXED),
+			 other + 0x100000);
+	assert_false(vma_locked(t, other + 0x100000));
+	assert_int_equal(do_munlockall(t->k, t->mm), 0);
+	assert_false(vma_locked(t, BASE) || vma_locked(t, other));
+	assert_int_equal(t->mm->locked_vm, 0);
+	assert_int_equal(global_zone_page_state(t->k, NR_MLOCK), 0);
+	assert_int_equal(lruvec_lru_size(t->k, 0, LRU_UNEVICTABLE), 0);
+}
+
+static void test_mlockall_future_locks_new_mappings_only(void **state)
+{
+	struct mmt *t = *state;
+	const uint64_t later = BASE + 0x1000000;
+	fill(t);
+	assert_int_equal(do_mlockall(t->k, t->mm, MCL_FUTURE), 0);
+	assert_false(vma_locked(t, BASE));
+	assert_int_equal(anon_map(t, later, 4 * PG, PROT_READ | PROT_WRITE, MAP_FIXED), later);
+	assert_true(vma_locked(t, later));
+	for (unsigned long i = 0; i < 4; i++) /* populated at mmap, as Linux does */
+		assert_true(sdm_leaf(t->k, t->mm, later + i * PG, NULL) & SDM_P);
+	assert_int_equal(global_zone_page_state(t->k, NR_MLOCK), 4);
+	/* MCL_FUTURE | MCL_ONFAULT: locked, but left to fault in. */
+	assert_int_equal(do_mlockall(t->k, t->mm, MCL_FUTURE | MCL_ONFAULT), 0);
+	assert_int_equal(anon_map(t, later + 0x100000, 4 * PG, PROT_READ | PROT_WRITE, MAP_FIXED),
+			 later + 0x100000);
+	assert_true(find_vma(t->mm, later + 0x100000)->vm_flags & VM_LOCKONFAULT);
+	assert_int_equal(sdm_leaf(t->k, t->mm, later + 0x100000, NULL) & SDM_P, 0);
+	assert_int_equal(do_munlockall(t->k, t->mm), 0);
+	assert_int_equal(t->mm->def_flags & (VM_LOCKED | VM_LOCKONFAULT), 0);
+	assert_int_equal(global_zone_page_state(t->k, NR_MLOCK), 0);
+}
+
+static void test_mlockall_refuses_bad_flags_and_the_limit(void **state)
+{
+	struct mmt *t = *state;
+	fill(t);
+	assert_int_equal(do_mlockall(t->k, t->mm, 0), -EINVAL);
+	assert_int_equal(do_mlockall(t->k, t->mm, MCL_ONFAULT), -EINVAL);
+	assert_int_equal(do_mlockall(t->k, t->mm, 8), -EINVAL);
+	t->mm->rlim.memlock = (NPAGES - 1) * PG;
+	assert_int_equal(do_mlockall(t->k, t->mm, MCL_CURRENT), -ENOMEM);
+	assert_false(vma_locked(t, BASE));
+	/* MCL_FUTURE alone is not held to the limit of what is mapped now. */
+	assert_int_equal(do_mlockall(t->k, t->mm, MCL_FUTURE), 0);
+	assert_int_equal(do_munlockall(t->k, t->mm), 0);
+}
+
+static void test_mlockall_leaves_special_mappings_alone(void **state)
+{
+	struct mmt *t = *state;
+	static const struct vm_special_mapping spec = {"[test]", NULL, 0};
+	fill(t);
+	/* Like the vDSO's: pages the kernel supplies, VM_DONTEXPAND. */
+	assert_non_null(install_special_mapping(t->k, t->mm, BASE + 0x1000000, 2 * PG,
+						VM_READ | VM_MAYREAD, &spec));
+	assert_int_equal(do_mlockall(t->k, t->mm, MCL_CURRENT | MCL_FUTURE), 0);
+	assert_non_null(install_special_mapping(t->k, t->mm, BASE + 0x2000000, PG,
+						VM_READ | VM_MAYREAD, &spec));
+	for (struct vm_area_struct *v = t->mm->mmap; v; v = v->vm_next)
+		assert_int_equal(!!(v->vm_flags & VM_LOCKED), !v->vm_special);
+	assert_int_equal(t->mm->locked_vm, NPAGES);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -213,6 +302,10 @@ int main(void)
 	    T(test_munlock_rescues_pages_and_reclaim_swaps_them),
 	    T(test_shared_file_page_stays_locked_until_last_locked_mapping_goes),
 	    T(test_munmap_of_locked_range_frees_its_pages),
+	    T(test_mlockall_current_locks_and_populates_every_vma),
+	    T(test_mlockall_future_locks_new_mappings_only),
+	    T(test_mlockall_refuses_bad_flags_and_the_limit),
+	    T(test_mlockall_leaves_special_mappings_alone),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
