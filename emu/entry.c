@@ -133,7 +133,7 @@ static enum kentry_ret entry_syscall_64(struct cpu *cpu, void *opaque)
 	r.cs = __USER_CS;
 	r.ss = __USER_DS;
 	r.orig_ax = r.ax;
-	m->kernel.now_ns = cpu->icount;
+	kernel_clock_update(&m->kernel, cpu->icount);
 	do_syscall_64(&m->kernel, &r);
 	if (m->trace)
 		trace_record_syscall(m->trace, r.orig_ax, r.ax);
@@ -208,7 +208,7 @@ static enum kentry_ret entry_vector(struct cpu *cpu, void *opaque)
 	r.sp = *kstack_word(m, sp + 24);
 	r.ss = *kstack_word(m, sp + 32);
 	r.orig_ax = (uint64_t)-1;
-	m->kernel.now_ns = cpu->icount;
+	kernel_clock_update(&m->kernel, cpu->icount);
 	if ((r.cs & 3) != 3) {
 		/* Nothing in kernel mode executes guest instructions: a fault there is ours. */
 		snprintf(m->stop_reason, sizeof(m->stop_reason),

@@ -89,7 +89,7 @@ static enum run_result run_loop(struct machine *m, const struct run_options *o, 
 		if (o->observer && !o->observer->before_slice(o->observer->ctx, m, &slice))
 			return RUN_LIMIT;
 		enum cpu_exit e = cpu_run(cpu, slice);
-		m->kernel.now_ns = cpu->icount;
+		kernel_clock_update(&m->kernel, cpu->icount);
 		struct task_struct *t = m->kernel.current;
 		if (t && t->exited)
 			return finish(m, t, status);

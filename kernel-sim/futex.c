@@ -52,8 +52,7 @@ static long futex_wait(struct kernel *k, const uint64_t *a, int cmd, bool time64
 		clock_now_ns(k, (a[1] & 256) ? 0 : 1, &now);
 		ns -= now;
 	}
-	if (ns > 0)
-		k->now_ns += (uint64_t)ns;
+	kernel_sleep_ns(k, ns);
 	return -ETIMEDOUT;
 }
 

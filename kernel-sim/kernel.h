@@ -84,6 +84,7 @@ struct kernel {
 	unsigned long nr_vmalloc_pages;        /* pages backing vmalloc areas (VmallocUsed) */
 	unsigned long direct_pages_count[3];   /* direct map entries: 4K, 2M, 1G pages */
 	uint64_t now_ns;                       /* virtual time since boot (the log's clock) */
+	uint64_t slept_ns;                     /* of which spent sleeping (nanosleep) */
 	struct printk_log log;                 /* dmesg */
 	struct task_struct *current;           /* the task running on this_cpu */
 	struct kmem_cache *task_cachep;        /* "task_struct" */
@@ -104,6 +105,28 @@ struct kernel {
 	const struct kmem_tracer *kmem_tracer; /* page allocator tracepoints (trace_kmem.h), or NULL */
 	const struct fpu_ops *fpu_ops;         /* the CPU's user FPU state (fpu_signal.h), or NULL */
 };
+
+/* Virtual time after insns instructions: one nanosecond each, plus the time slept. The
+ * machine calls this whenever the CPU has run, before the kernel reads the clock. */
+static inline void kernel_clock_update(struct kernel *k, uint64_t insns)
+{
+	k->now_ns = insns + k->slept_ns;
+}
+
+/* The task sleeps (or waits out a timeout) for ns: the clock moves on at once. */
+static inline void kernel_sleep_ns(struct kernel *k, int64_t ns)
+{
+	if (ns > 0) {
+		k->now_ns += (uint64_t)ns;
+		k->slept_ns += (uint64_t)ns;
+	}
+}
+
+/* Time the task has spent running: its CPU time (the clock less what it slept). */
+static inline uint64_t kernel_cpu_time_ns(const struct kernel *k)
+{
+	return k->now_ns - k->slept_ns;
+}
 
 /* Boots physical memory management on bus as p describes: memblock, mem_map, nodes and
  * zones, the buddy allocator, watermarks, slab, vmalloc. 0, or -EINVAL/-ENOMEM with a

@@ -231,7 +231,7 @@ static void show_stat(struct seq_file *m, struct kernel *k, struct task_struct *
 		ign |= h == KSIG_IGN ? ksigmask(sig) : 0;
 		cgt |= h != KSIG_IGN && h != KSIG_DFL ? ksigmask(sig) : 0;
 	}
-	unsigned long long ticks = k->now_ns / 10000000ULL;
+	unsigned long long ticks = kernel_cpu_time_ns(k) / 10000000ULL; /* utime */
 	seq_printf(m, "%d (%s) R %d %d %d 0 -1 4194304 %lu 0 %lu 0 %llu 0 0 0 20 0 1 0 0 ", t->pid,
 		   t->comm, t->ppid, t->pid, t->pid, mm ? mm->min_flt : 0, mm ? mm->maj_flt : 0,
 		   ticks);

@@ -120,8 +120,8 @@ static long poll_kernel(struct kernel *k, struct guest_pollfd *pfd, struct pollf
 		    timeout_ns < 0 ? -1 : (int)((timeout_ns + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC);
 		ret = poll_once(k, pfd, hfd, nfds, ms, &nh);
 	}
-	if (!ret && timeout_ns > 0)
-		k->now_ns += (uint64_t)timeout_ns;
+	if (!ret)
+		kernel_sleep_ns(k, timeout_ns);
 	if (!ret && timeout_ns < 0 && !nh) {
 		printk(k, KERN_WARNING, "mmemu: %s[%d] polls with nothing that can become ready",
 		       k->current->comm, k->current->pid);

@@ -363,8 +363,8 @@ long sys_getrusage(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 		return -EINVAL;
 	if (who != G_RUSAGE_CHILDREN && mm) {
 		unsigned long rss = get_mm_rss(mm);
-		v[0] = k->now_ns / 1000000000ULL;
-		v[1] = k->now_ns % 1000000000ULL / 1000;
+		v[0] = kernel_cpu_time_ns(k) / 1000000000ULL;
+		v[1] = kernel_cpu_time_ns(k) % 1000000000ULL / 1000;
 		v[4] = (rss > mm->hiwater_rss ? rss : mm->hiwater_rss) * (PAGE_SIZE / 1024);
 		v[8] = mm->min_flt;
 		v[9] = mm->maj_flt;

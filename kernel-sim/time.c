@@ -2,9 +2,11 @@
  * Clocks and sleeping on the machine's virtual time (Linux's kernel/time/: time,
  * gettimeofday, clock_gettime, clock_getres, nanosleep, clock_nanosleep, times).
  *
- * k->now_ns is the time since boot; the run loop advances it as instructions execute.
- * G_CLOCK_MONOTONIC, G_CLOCK_BOOTTIME and the CPU-time clocks read it directly (the task runs
- * all the time); G_CLOCK_REALTIME is MMEMU_EPOCH_SEC plus it, so a run sees the same dates
+ * k->now_ns is the time since boot: the instructions executed (one nanosecond each) plus
+ * the time slept (k->slept_ns); the machine updates it (kernel_clock_update) whenever the
+ * CPU has run.
+ * G_CLOCK_MONOTONIC and G_CLOCK_BOOTTIME read it directly, the CPU-time clocks without the
+ * time slept; G_CLOCK_REALTIME is MMEMU_EPOCH_SEC plus it, so a run sees the same dates
  * every time. Sleeping advances virtual time by the requested amount and returns at once.
  */
 #include <errno.h>
@@ -48,9 +50,11 @@ int clock_now_ns(const struct kernel *k, int id, int64_t *ns)
 	case G_CLOCK_TAI:
 		*ns = (MMEMU_EPOCH_SEC + TAI_OFFSET_SEC) * NSEC_PER_SEC + now;
 		return 0;
-	case G_CLOCK_MONOTONIC:
 	case G_CLOCK_PROCESS_CPUTIME_ID:
 	case G_CLOCK_THREAD_CPUTIME_ID:
+		*ns = (int64_t)kernel_cpu_time_ns(k);
+		return 0;
+	case G_CLOCK_MONOTONIC:
 	case G_CLOCK_MONOTONIC_RAW:
 	case G_CLOCK_MONOTONIC_COARSE:
 	case G_CLOCK_BOOTTIME:
@@ -169,20 +173,13 @@ long sys_time(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 	return (long)sec;
 }
 
-/* Sleeping: the clock moves on by ns and the call returns at once. */
-static void virtual_sleep(struct kernel *k, int64_t ns)
-{
-	if (ns > 0)
-		k->now_ns += (uint64_t)ns;
-}
-
 static long do_nanosleep(struct kernel *k, uint64_t ureq, bool time64)
 {
 	int64_t ns;
 	int err = get_timespec(k, ureq, time64, &ns);
 	if (err)
 		return err;
-	virtual_sleep(k, ns);
+	kernel_sleep_ns(k, ns);
 	return 0;
 }
 
@@ -200,7 +197,7 @@ static long do_clock_nanosleep(struct kernel *k, const uint64_t *a, bool time64)
 	int err = get_timespec(k, a[2], time64, &ns);
 	if (err)
 		return err;
-	virtual_sleep(k, (a[1] & G_TIMER_ABSTIME) ? ns - now : ns);
+	kernel_sleep_ns(k, (a[1] & G_TIMER_ABSTIME) ? ns - now : ns);
 	return 0;
 }
 
@@ -214,13 +211,13 @@ long sys_clock_nanosleep_time64(struct kernel *k, struct pt_regs *regs, const ui
 	return do_clock_nanosleep(k, a, true);
 }
 
-/* times: user time is all the virtual time, in USER_HZ ticks; the result is the ticks
+/* times: user time is the time the task ran, in USER_HZ ticks; the result is the ticks
  * since boot. */
 long sys_times(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 {
 	uint64_t ticks = k->now_ns / (NSEC_PER_SEC / USER_HZ);
 	if (a[0]) {
-		const uint64_t v[4] = {ticks, 0, 0, 0};
+		const uint64_t v[4] = {kernel_cpu_time_ns(k) / (NSEC_PER_SEC / USER_HZ), 0, 0, 0};
 		for (int i = 0; i < 4; i++)
 			if (put_user_long(k, v[i],
 					  a[0] + (uint64_t)i * (in_compat_syscall(k) ? 4 : 8)))

@@ -37,6 +37,7 @@ for flavour in "" -musl -i386; do
 	# MXCSR ends in SIGSEGV.
 	compare sig_fpu$flavour
 	compare sig_fpu$flavour bad
+	compare sleep_clock$flavour
 	compare stack_grow$flavour
 	compare touch_pages$flavour 16
 	compare touch_pages$flavour 4 3
