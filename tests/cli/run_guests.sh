@@ -38,6 +38,7 @@ for flavour in "" -musl -i386; do
 	compare sig_fpu$flavour
 	compare sig_fpu$flavour bad
 	compare sleep_clock$flavour
+	compare statfs_info$flavour
 	compare stack_grow$flavour
 	compare touch_pages$flavour 16
 	compare touch_pages$flavour 4 3

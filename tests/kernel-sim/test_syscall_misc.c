@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <sys/vfs.h>
 
 #include "kernel-sim/strace.h"
 #include "tests/kernel-sim/systest.h"
@@ -292,6 +293,56 @@ static void test_syscall32_uname_machine_follows_personality(void **state)
 	st_free(s);
 }
 
+/* statfs in the three layouts, against the host's own statfs of the same directory:
+ * struct statfs (x86-64: 8-byte fields, fsid at 56, namelen 64, frsize 72, flags 80),
+ * compat_statfs (i386: 4-byte fields, fsid at 28, namelen 36, frsize 40, flags 44) and
+ * compat_statfs64 (i386, 84 bytes: counts 8-byte from offset 8, fsid 48, namelen 56,
+ * frsize 60, flags 64), from arch/x86/include/uapi/asm/statfs.h and asm-generic/statfs.h. */
+static void test_syscall_statfs_layouts_match_the_host(void **state)
+{
+	struct statfs host;
+	assert_int_equal(statfs("/", &host), 0);
+	struct st *s = st_new();
+	uint64_t path = ustr(s, 0, "/");
+	uint64_t buf = s->scratch + 256;
+	assert_int_equal(sys64(s, __NR_statfs, path, buf, 0, 0, 0, 0), 0);
+	assert_int_equal(uget64(s, buf + 0), (uint64_t)host.f_type);
+	assert_int_equal(uget64(s, buf + 8), (uint64_t)host.f_bsize);
+	assert_int_equal(uget64(s, buf + 16), host.f_blocks);
+	assert_int_equal(uget64(s, buf + 64), (uint64_t)host.f_namelen);
+	assert_int_equal(uget64(s, buf + 72), (uint64_t)host.f_frsize);
+	assert_int_equal(uget64(s, buf + 80), (uint64_t)host.f_flags);
+	assert_int_equal(sys64(s, __NR_statfs, path, 16, 0, 0, 0, 0), -EFAULT);
+	assert_int_equal(sys64(s, __NR_fstatfs, 999, buf, 0, 0, 0, 0), -EBADF);
+	st_free(s);
+
+	s = st_new_abi(true);
+	path = ustr(s, 0, "/");
+	buf = s->scratch + 256;
+	long r = sys32(s, __NR_ia32_statfs, (uint32_t)path, (uint32_t)buf, 0, 0, 0, 0);
+	if (host.f_blocks >> 32)
+		assert_int_equal(r, -EOVERFLOW);
+	else {
+		assert_int_equal(r, 0);
+		assert_int_equal(uget32(s, buf + 0), (uint32_t)host.f_type);
+		assert_int_equal(uget32(s, buf + 8), (uint32_t)host.f_blocks);
+		assert_int_equal(uget32(s, buf + 36), (uint32_t)host.f_namelen);
+		assert_int_equal(uget32(s, buf + 44), (uint32_t)host.f_flags);
+	}
+	assert_int_equal(sys32(s, __NR_ia32_statfs64, (uint32_t)path, 84, (uint32_t)buf, 0, 0, 0),
+			 0);
+	assert_int_equal(uget32(s, buf + 0), (uint32_t)host.f_type);
+	assert_int_equal(uget32(s, buf + 4), (uint32_t)host.f_bsize);
+	assert_int_equal(uget64(s, buf + 8), host.f_blocks);
+	assert_int_equal(uget32(s, buf + 56), (uint32_t)host.f_namelen);
+	assert_int_equal(uget32(s, buf + 60), (uint32_t)host.f_frsize);
+	assert_int_equal(uget32(s, buf + 64), (uint32_t)host.f_flags);
+	/* The size argument must be compat_statfs64's. */
+	assert_int_equal(sys32(s, __NR_ia32_statfs64, (uint32_t)path, 88, (uint32_t)buf, 0, 0, 0),
+			 -EINVAL);
+	st_free(s);
+}
+
 static void test_syscall32_int80_uses_i386_numbers_and_layouts(void **state)
 {
 	struct st *s = st_new_abi(true);
@@ -436,6 +487,7 @@ int main(void)
 	    cmocka_unit_test(test_syscall_arch_prctl_and_rseq),
 	    cmocka_unit_test(test_syscall_strace_prints_each_call),
 	    cmocka_unit_test(test_syscall_strace_prints_open_and_write_lines),
+	    cmocka_unit_test(test_syscall_statfs_layouts_match_the_host),
 	    cmocka_unit_test(test_syscall32_int80_uses_i386_numbers_and_layouts),
 	    cmocka_unit_test(test_syscall32_set_thread_area_fills_gdt_descriptor),
 	    cmocka_unit_test(test_syscall32_getdents64_numbers_entries),
