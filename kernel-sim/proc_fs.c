@@ -3,10 +3,11 @@
  * buddyinfo, zoneinfo, vmstat, slabinfo, pagetypeinfo, vmallocinfo files), for the
  * current task only:
  *
- *   /proc/{self,PID}/maps smaps status statm stat auxv cmdline environ comm
+ *   /proc/{self,PID}/maps smaps status statm stat auxv cmdline environ comm mounts
  *   /proc/{self,PID}/exe -> the executable, /proc/{self,PID}/fd/N -> the open file
  *   /proc/self -> PID
  *   /proc/meminfo buddyinfo zoneinfo vmstat slabinfo pagetypeinfo vmallocinfo version uptime
+ *   swaps mounts
  *
  * A read at offset 0 (the first read, or one after lseek to 0 or a pread at 0) prints the
  * whole text with kernel-sim's show functions into a snapshot, which later reads, pread()
@@ -214,6 +215,38 @@ static void show_swaps(struct seq_file *m, struct kernel *k, struct task_struct 
 	proc_swaps_show(m, k);
 }
 
+/*
+ * /proc/PID/mounts (and /proc/mounts): the host's mount table as the guest's root sees it.
+ * With the host's / as root every host mount is the guest's; under --root DIR only the
+ * mounts at or below DIR remain, their mount points made relative to it, and the
+ * machine's own /proc is added.
+ */
+static void show_mounts(struct seq_file *m, struct kernel *k, struct task_struct *t)
+{
+	const char *root = t->fs && t->fs->root ? t->fs->root : "";
+	size_t rlen = strlen(root);
+	char line[4096], dev[1024], dir[1024];
+	FILE *f = fopen("/proc/self/mounts", "r");
+	(void)k;
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		int rest = 0;
+		if (!rlen) {
+			seq_puts(m, line);
+			continue;
+		}
+		if (sscanf(line, "%1023s %1023s %n", dev, dir, &rest) < 2 || !rest)
+			continue;
+		if (strncmp(dir, root, rlen) != 0 || (dir[rlen] && dir[rlen] != '/'))
+			continue;
+		seq_printf(m, "%s %s %s", dev, dir[rlen] ? dir + rlen : "/", line + rest);
+	}
+	fclose(f);
+	if (rlen)
+		seq_puts(m, "proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\n");
+}
+
 struct proc_entry {
 	const char *name;
 	proc_show_fn show;
@@ -250,6 +283,7 @@ static const struct proc_entry pid_entries[] = {
     {"maps", show_maps, 0444},	     {"smaps", show_smaps, 0444}, {"status", show_status, 0444},
     {"statm", show_statm, 0444},     {"auxv", show_auxv, 0400},	  {"cmdline", show_cmdline, 0444},
     {"environ", show_environ, 0400}, {"comm", show_comm, 0644},	  {"stat", show_stat, 0444},
+    {"mounts", show_mounts, 0444},
 };
 
 static const struct proc_entry root_entries[] = {
@@ -258,6 +292,7 @@ static const struct proc_entry root_entries[] = {
     {"slabinfo", show_slabinfo, 0400},	     {"pagetypeinfo", show_pagetypeinfo, 0400},
     {"vmallocinfo", show_vmallocinfo, 0400}, {"version", show_version, 0444},
     {"uptime", show_uptime, 0444},	     {"swaps", show_swaps, 0444},
+    {"mounts", show_mounts, 0444}, /* a symbolic link to self/mounts on Linux */
 };
 
 /* ---- directory listings: struct linux_dirent64 records ---- */

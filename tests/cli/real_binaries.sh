@@ -109,6 +109,8 @@ applets() { # busybox binary, label
 	compare "$l stat" $b stat d/stat-me
 	compare "$l stat -c" $b stat -c '%n %s %a %F %h %u %g %Y' d/fruit.txt d/sub
 	compare "$l du" $b du -a d
+	compare "$l mount" $b mount
+	compare "$l df /proc" $b df -P /proc
 	compare "$l tar" $b tar -cf - d
 	compare "$l tar -t" $b tar -tvf dir.tar
 	compare "$l gzip" $b gzip -c d/nums.txt

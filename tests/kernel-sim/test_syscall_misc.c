@@ -343,6 +343,62 @@ static void test_syscall_statfs_layouts_match_the_host(void **state)
 	st_free(s);
 }
 
+/* Reads a whole guest file through open/read into buf (NUL-terminated); its length. */
+static long read_guest_file(struct st *s, const char *path, char *buf, size_t size)
+{
+	uint64_t p = ustr(s, 0, path), dst = s->scratch + 4096;
+	long fd = sys64(s, __NR_openat, (uint64_t)(int64_t)G_AT_FDCWD, p, 0, 0, 0, 0);
+	long n, total = 0;
+	assert_true(fd >= 0);
+	while ((n = sys64(s, __NR_read, (uint64_t)fd, dst, 4096, 0, 0, 0)) > 0) {
+		assert_true((size_t)(total + n) < size);
+		uget(s, dst, buf + total, (size_t)n);
+		total += n;
+	}
+	buf[total] = '\0';
+	sys64(s, __NR_close, (uint64_t)fd, 0, 0, 0, 0, 0);
+	return total;
+}
+
+/* /proc/mounts is the host's mount table seen from the guest's root: all of it under the
+ * host's /; under another root only the mounts inside it, re-rooted, and the machine's
+ * /proc (as Linux shows a chroot's mounts). */
+static void test_syscall_proc_mounts_follow_the_root(void **state)
+{
+	static char got[65536], want[65536], line[4096];
+	struct st *s = st_new();
+	FILE *f = fopen("/proc/self/mounts", "r");
+	assert_non_null(f);
+	size_t n = fread(want, 1, sizeof(want) - 1, f);
+	want[n] = '\0';
+	fclose(f);
+	read_guest_file(s, "/proc/mounts", got, sizeof(got));
+	assert_string_equal(got, want);
+	read_guest_file(s, "/proc/self/mounts", got, sizeof(got));
+	assert_string_equal(got, want);
+
+	/* The same machine with /dev as the root directory. */
+	fs_free(s->k, s->task->fs);
+	s->task->fs = fs_alloc(s->k, "/dev", "/");
+	assert_non_null(s->task->fs);
+	want[0] = '\0';
+	f = fopen("/proc/self/mounts", "r");
+	while (fgets(line, sizeof(line), f)) {
+		char *dir = strchr(line, ' ') + 1, *after = strchr(dir, ' ');
+		if (strncmp(dir, "/dev", 4) != 0 || (dir[4] != ' ' && dir[4] != '/'))
+			continue;
+		strncat(want, line, (size_t)(dir - line));
+		strcat(want, dir[4] == ' ' ? "/" : "");
+		strncat(want, dir + 4, (size_t)(after - dir - 4));
+		strcat(want, after);
+	}
+	fclose(f);
+	strcat(want, "proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\n");
+	read_guest_file(s, "/proc/mounts", got, sizeof(got));
+	assert_string_equal(got, want);
+	st_free(s);
+}
+
 static void test_syscall32_int80_uses_i386_numbers_and_layouts(void **state)
 {
 	struct st *s = st_new_abi(true);
@@ -488,6 +544,7 @@ int main(void)
 	    cmocka_unit_test(test_syscall_strace_prints_each_call),
 	    cmocka_unit_test(test_syscall_strace_prints_open_and_write_lines),
 	    cmocka_unit_test(test_syscall_statfs_layouts_match_the_host),
+	    cmocka_unit_test(test_syscall_proc_mounts_follow_the_root),
 	    cmocka_unit_test(test_syscall32_int80_uses_i386_numbers_and_layouts),
 	    cmocka_unit_test(test_syscall32_set_thread_area_fills_gdt_descriptor),
 	    cmocka_unit_test(test_syscall32_getdents64_numbers_entries),
