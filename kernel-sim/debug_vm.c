@@ -187,6 +187,85 @@ int debug_vm_check_lru(struct kernel *k, char *msg, size_t len)
 	if (flagged != on_lists)
 		return fail(msg, len, "%lu frames have PG_lru, the lists hold %lu", flagged,
 			    on_lists);
+	return debug_vm_check_workingset(k, msg, len);
+}
+
+/* ---- workingset shadow entries ---- */
+
+#define SHADOW_CHUNK 64 /* slots per xarray node */
+
+/* Checks one shadow entry: an online node, a clock value the node's clock has passed. */
+static int check_shadow(struct kernel *k, const void *shadow, unsigned long index, char *msg,
+			size_t len)
+{
+	int nid;
+	unsigned long eviction;
+	bool workingset;
+	workingset_unpack_shadow(k, shadow, &nid, &eviction, &workingset);
+	if (nid >= k->nr_node_ids)
+		return fail(msg, len, "slot %lu: shadow names node %d", index, nid);
+	if (eviction > NODE_DATA(k, nid)->__lruvec.nonresident_age)
+		return fail(msg, len, "slot %lu: shadow clock %lu ahead of node %d's %lu", index,
+			    eviction, nid, NODE_DATA(k, nid)->__lruvec.nonresident_age);
+	return 0;
+}
+
+/* Recounts a mapping's shadow entries and shadow-only chunks against its counts and its
+ * place on the shadow list; adds its shadow-only chunks to *nodes. */
+static int check_mapping_shadows(struct kernel *k, const struct address_space *as,
+				 unsigned long *nodes, char *msg, size_t len)
+{
+	unsigned long shadows = 0, shadow_nodes = 0;
+	for (unsigned long base = 0; base < as->nr_slots; base += SHADOW_CHUNK) {
+		unsigned long pages = 0, values = 0;
+		for (unsigned long i = base; i < base + SHADOW_CHUNK && i < as->nr_slots; i++) {
+			if (!as->i_pages[i])
+				continue;
+			if (!xa_is_value(as->i_pages[i])) {
+				pages++;
+				continue;
+			}
+			if (check_shadow(k, as->i_pages[i], i, msg, len) < 0)
+				return -1;
+			values++;
+		}
+		shadows += values;
+		shadow_nodes += values && !pages;
+	}
+	if (shadows != as->nrshadows || shadow_nodes != as->nr_shadow_nodes)
+		return fail(msg, len, "mapping %p: %lu shadows in %lu shadow nodes, counted %lu in %lu",
+			    (const void *)as, shadows, shadow_nodes, as->nrshadows,
+			    as->nr_shadow_nodes);
+	if (list_empty(&as->shadow_link) != (shadows == 0))
+		return fail(msg, len, "mapping %p: %lu shadows, %s the shadow list", (const void *)as,
+			    shadows, shadows ? "not on" : "on");
+	*nodes += shadow_nodes;
+	return 0;
+}
+
+int debug_vm_check_workingset(struct kernel *k, char *msg, size_t len)
+{
+	unsigned long nodes = 0, listed = 0;
+	struct address_space *as;
+	if (!k->swap)
+		return 0;
+	list_for_each_entry(as, &k->swap->shadow_mappings, shadow_link)
+	{
+		if (check_mapping_shadows(k, as, &nodes, msg, len) < 0)
+			return -1;
+		if (++listed > k->max_pfn)
+			return fail(msg, len, "the shadow list loops");
+	}
+	for (int t = 0; t < k->swap->nr_swapfiles; t++) {
+		unsigned long unlisted = 0;
+		as = &k->swap->info[t]->swap_space;
+		if (list_empty(&as->shadow_link) &&
+		    check_mapping_shadows(k, as, &unlisted, msg, len) < 0)
+			return -1;
+	}
+	if ((long)nodes != global_node_page_state(k, WORKINGSET_NODES))
+		return fail(msg, len, "%lu shadow nodes, WORKINGSET_NODES %ld", nodes,
+			    global_node_page_state(k, WORKINGSET_NODES));
 	return 0;
 }
 
@@ -257,10 +336,12 @@ static int check_swap_slots(struct kernel *k, struct rmap_tally *t, char *msg, s
 		if ((c & ~SWAP_HAS_CACHE) != t->swap_refs[off])
 			return fail(msg, len, "swap slot %lu: count %d, swap ptes %d", off,
 				    c & ~SWAP_HAS_CACHE, t->swap_refs[off]);
-		if (!!(c & SWAP_HAS_CACHE) != (si->cache[off] != NULL))
+		if (!!(c & SWAP_HAS_CACHE) != (xa_page(si->cache[off]) != NULL))
 			return fail(msg, len, "swap slot %lu: HAS_CACHE %d, cache page %p", off,
 				    !!(c & SWAP_HAS_CACHE), (void *)si->cache[off]);
-		if (si->cache[off] &&
+		if (xa_is_value(si->cache[off]) && !c)
+			return fail(msg, len, "swap slot %lu: free but holds a shadow entry", off);
+		if (xa_page(si->cache[off]) &&
 		    (!PageSwapCache(si->cache[off]) ||
 		     page_swap_entry(si->cache[off]).val != swp_entry(0, off).val))
 			return fail(msg, len, "swap slot %lu: cache page not marked", off);

@@ -24,9 +24,15 @@ struct mm_struct;
 
 /* Verifies the LRU lists: every page on a list has PG_lru, sits on the list its flags name
  * and on its own node; every frame with PG_lru is on a list; each list's length equals its
- * node counter (NR_INACTIVE_ANON + lru) and the sum of its zone counters. 0, or -1 with
- * the first inconsistency in msg. */
+ * node counter (NR_INACTIVE_ANON + lru) and the sum of its zone counters. Then
+ * debug_vm_check_workingset. 0, or -1 with the first inconsistency in msg. */
 int debug_vm_check_lru(struct kernel *k, char *msg, size_t len);
+
+/* Verifies the workingset shadow entries: every mapping holding shadows (and only those)
+ * is on the shadow list, its shadow and shadow-node counts match its slots, each shadow
+ * names an online node and a clock value that node's eviction clock has reached, and
+ * WORKINGSET_NODES equals the shadow-only chunks. 0, or -1 with the first inconsistency. */
+int debug_vm_check_workingset(struct kernel *k, char *msg, size_t len);
 
 /* Verifies the reverse map of the address spaces mms[0..n) (all there are): each mapped
  * page's _mapcount equals the ptes mapping it, rmap_walk finds exactly those ptes, every

@@ -40,6 +40,7 @@ static struct inode *inode_alloc(struct kernel *k, uint64_t size, enum inode_bac
 	}
 	inode->i_data.host = inode;
 	INIT_LIST_HEAD(&inode->i_data.i_mmap);
+	mapping_init_shadows(&inode->i_data);
 	inode->i_data.nr_slots = slots;
 	inode->i_size = size;
 	inode->i_count = 1;
@@ -65,11 +66,11 @@ static void delete_from_page_cache(struct kernel *k, struct page *page)
 	__free_page(k, page);
 }
 
-void filemap_remove_page(struct kernel *k, struct page *page)
+void __filemap_remove_page(struct kernel *k, struct page *page, void *shadow)
 {
 	struct address_space *as = page->mapping;
 	BUG_ON(PageAnon(page) || !as || as->i_pages[page->index] != page);
-	as->i_pages[page->index] = NULL;
+	mapping_set_entry(k, as, page->index, shadow);
 	as->nrpages--;
 	delete_from_page_cache(k, page);
 }
@@ -79,9 +80,13 @@ static void iput(struct kernel *k, struct inode *inode)
 	if (--inode->i_count)
 		return;
 	struct address_space *as = &inode->i_data;
-	for (unsigned long i = 0; i < as->nr_slots; i++)
-		if (as->i_pages[i])
-			delete_from_page_cache(k, as->i_pages[i]);
+	for (unsigned long i = 0; i < as->nr_slots; i++) {
+		struct page *entry = as->i_pages[i];
+		if (entry)
+			mapping_set_entry(k, as, i, NULL); /* shadows go with the inode */
+		if (xa_page(entry))
+			delete_from_page_cache(k, entry);
+	}
 	kfree(k, as->i_pages);
 	if (inode->host_fd >= 0)
 		close(inode->host_fd);
@@ -177,7 +182,7 @@ void fput(struct kernel *k, struct file *f)
 struct page *find_get_page(struct file *file, unsigned long index)
 {
 	struct address_space *as = &file->f_inode->i_data;
-	return index < as->nr_slots ? as->i_pages[index] : NULL;
+	return index < as->nr_slots ? xa_page(as->i_pages[index]) : NULL;
 }
 
 /* Fills dst with page index of inode from its backing; bytes past EOF are zero. */
@@ -200,7 +205,9 @@ static void read_page(const struct inode *inode, unsigned long index, uint8_t *d
 	memset(dst + got, 0, PAGE_SIZE - got);
 }
 
-/* Reads page index into a new cache page. NULL when out of memory. */
+/* Reads page index into a new cache page: on the inactive list, or on the active list
+ * when the slot's shadow entry shows a refault of the workingset (Linux's
+ * filemap_add_folio). NULL when out of memory. */
 static struct page *add_to_page_cache(struct kernel *k, struct inode *inode,
 				      unsigned long index, uint32_t owner)
 {
@@ -220,8 +227,12 @@ static struct page *add_to_page_cache(struct kernel *k, struct inode *inode,
 	} else {
 		k->vm_events[PGPGIN] += PAGE_SIZE >> 10;
 	}
-	inode->i_data.i_pages[index] = page;
+	/* The allocation may have reclaimed: the slot's shadow is read after it. */
+	struct page *shadow = mapping_set_entry(k, &inode->i_data, index, page);
+	BUG_ON(xa_page(shadow));
 	inode->i_data.nrpages++;
+	if (shadow)
+		workingset_refault(k, page, shadow);
 	lru_cache_add(k, page);
 	return page;
 }
@@ -234,7 +245,7 @@ void page_cache_readahead(struct kernel *k, struct file *file, unsigned long ind
 	if (end > inode->i_data.nr_slots || end < index)
 		end = inode->i_data.nr_slots;
 	for (unsigned long i = index; i < end; i++)
-		if (!inode->i_data.i_pages[i] && !add_to_page_cache(k, inode, i, 0))
+		if (!xa_page(inode->i_data.i_pages[i]) && !add_to_page_cache(k, inode, i, 0))
 			return;
 }
 
@@ -260,7 +271,7 @@ struct page *filemap_get_page(struct kernel *k, struct file *file, unsigned long
 	struct inode *inode = file->f_inode;
 	if (index >= inode->i_data.nr_slots)
 		return NULL;
-	struct page *page = inode->i_data.i_pages[index];
+	struct page *page = xa_page(inode->i_data.i_pages[index]);
 	if (page)
 		return page;
 	uint32_t owner = vma ? (uint32_t)vma->vm_mm->pid : 0;

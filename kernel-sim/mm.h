@@ -276,16 +276,43 @@ _Static_assert(MLOCK_ONFAULT == 0x01, "host and guest disagree on MLOCK_ONFAULT"
 
 /*
  * The pages of one file in memory, as Linux's struct address_space: i_pages[index] is the
- * page caching bytes [index * 4096, index * 4096 + 4096) of the file, or NULL. The index is
- * a kmalloc'd array (Linux uses an xarray), one slot per page of the file.
+ * page caching bytes [index * 4096, index * 4096 + 4096) of the file, NULL, or the shadow
+ * entry reclaim left when it evicted that page (kernel-sim/workingset.c). The index is a
+ * kmalloc'd array (Linux uses an xarray), one slot per page of the file; runs of
+ * XA_CHUNK_SIZE slots stand for the xarray's nodes when shadow nodes are counted.
  */
 struct address_space {
-	struct inode *host;             /* the inode this caches */
+	struct inode *host;             /* the inode this caches; NULL for a swap area's cache */
 	struct page **i_pages;          /* nr_slots slots, kmalloc'd; NULL when nr_slots is 0 */
 	unsigned long nr_slots;         /* pages the file spans */
 	unsigned long nrpages;          /* slots holding a page */
+	unsigned long nrshadows;        /* slots holding a shadow entry */
+	unsigned long nr_shadow_nodes;  /* chunks holding shadows and no page (WORKINGSET_NODES) */
+	struct list_head shadow_link;   /* on k->swap->shadow_mappings while nrshadows > 0 */
 	struct list_head i_mmap;        /* VMAs mapping the file, through vma->shared (rmap) */
 };
+
+/*
+ * A cache slot's entry is a struct page pointer or an xarray "value": an integer shifted
+ * left with bit 0 set, which no pointer to a struct page has. Shadow entries are values.
+ */
+static inline bool xa_is_value(const void *entry)
+{
+	return ((uintptr_t)entry & 1) != 0;
+}
+static inline void *xa_mk_value(unsigned long v)
+{
+	return (void *)((v << 1) | 1);
+}
+static inline unsigned long xa_to_value(const void *entry)
+{
+	return (uintptr_t)entry >> 1;
+}
+/* The page a cache slot holds, NULL for an empty slot or a shadow entry. */
+static inline struct page *xa_page(struct page *entry)
+{
+	return xa_is_value(entry) ? NULL : entry;
+}
 
 /* Where an inode's bytes come from when a page is not cached (its "disk"). */
 enum inode_backing {
@@ -725,8 +752,10 @@ unsigned long move_page_tables(struct kernel *k, struct vm_area_struct *vma,
  * NULL when out of memory or past the end of the file. */
 struct page *filemap_get_page(struct kernel *k, struct file *file, unsigned long index,
 			      struct vm_area_struct *vma, bool *major);
-/* Takes an unmapped, clean page out of its file's page cache and frees it (reclaim). */
-void filemap_remove_page(struct kernel *k, struct page *page);
+/* Takes an unmapped, clean page out of its file's page cache and frees it, leaving shadow
+ * (a workingset shadow entry or NULL) in its slot (reclaim's eviction). */
+void __filemap_remove_page(struct kernel *k, struct page *page, void *shadow);
+#define filemap_remove_page(k, page) __filemap_remove_page(k, page, NULL)
 /* Drops a mapping of page from the rmap counts (the pte is already gone). */
 void page_remove_rmap(struct kernel *k, struct page *page);
 /* Marks a page dirty with Linux's accounting (file pages count in NR_FILE_DIRTY). */

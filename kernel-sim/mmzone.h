@@ -83,6 +83,7 @@ struct lruvec {
 	struct list_head lists[NR_LRU_LISTS];      /* pages, linked through page->lru */
 	unsigned long anon_cost;                   /* pages of anon reclaimed/refaulted lately */
 	unsigned long file_cost;                   /* the same for file pages */
+	unsigned long nonresident_age;             /* eviction clock: evictions + activations */
 };
 
 struct zone {

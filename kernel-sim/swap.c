@@ -103,7 +103,8 @@ void munlock_page(struct kernel *k, struct page *page)
 	}
 }
 
-/* Moves an inactive page to the head of its active list (Linux's folio_activate). */
+/* Moves an inactive page to the head of its active list (Linux's folio_activate); the
+ * activation advances the node's eviction clock (workingset_activation). */
 static void activate_page(struct kernel *k, struct page *page)
 {
 	if (!PageLru(page) || PageActive(page) || PageFlag(page, PG_unevictable))
@@ -112,6 +113,7 @@ static void activate_page(struct kernel *k, struct page *page)
 	SetPageActive(page);
 	add_page_to_lru_list(k, page);
 	count_vm_event(k, PGACTIVATE);
+	workingset_activation(k, page);
 }
 
 /*

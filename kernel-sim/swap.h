@@ -202,7 +202,8 @@ struct swap_info_struct {
 	unsigned long inuse_pages;  /* slots with a nonzero swap_map */
 	unsigned long cluster_next; /* where the next slot search starts */
 	uint8_t *swap_map;	    /* per-slot counts (vzalloc'd, as Linux vmallocs it) */
-	struct page **cache;	    /* swap cache: the page of each slot or NULL (vzalloc'd) */
+	struct page **cache;	    /* swap cache: page, shadow entry or NULL per slot (vzalloc'd) */
+	struct address_space swap_space; /* the cache as a mapping: i_pages == cache */
 	uint8_t *mem;		    /* in-memory area: max * 4096 host bytes, or NULL */
 	int fd;			    /* file area: the host file, or -1 */
 	char path[256];		    /* name in /proc/swaps */
@@ -221,6 +222,8 @@ struct swap_state {
 	int swappiness;			/* vm.swappiness: 60 */
 	struct zswap_pool *zswap;	/* --zswap: the compressed cache, or NULL */
 	bool in_reclaim;		/* reclaim is running: allocations do not recurse */
+	struct list_head shadow_mappings; /* mappings holding shadow entries (workingset.c) */
+	unsigned int bucket_order;	/* eviction clock bits dropped to fit a shadow entry */
 	int oom_victim_pid;		/* last task the OOM killer chose, 0: none */
 	char oom_message[256];		/* its "Out of memory: Killed process ..." line */
 };
@@ -269,7 +272,10 @@ static inline bool PageSwapCache(const struct page *page)
 bool add_to_swap(struct kernel *k, struct page *page);
 /* Takes page out of the swap cache, dropping the cache's reference (which may free it). */
 void delete_from_swap_cache(struct kernel *k, struct page *page);
-/* The cached page of entry, or NULL. */
+/* The same, leaving shadow (a workingset shadow entry, or NULL) in the slot: reclaim's
+ * eviction. */
+void __delete_from_swap_cache(struct kernel *k, struct page *page, void *shadow);
+/* The cached page of entry, or NULL (also when the slot holds a shadow entry). */
 struct page *lookup_swap_cache(struct kernel *k, swp_entry_t entry);
 /* Reads entry's page in (and, around it, the page_cluster window's slots in use that are not
  * cached: swap readahead), all into the swap cache and the inactive anon list. The page, or
@@ -300,6 +306,37 @@ unsigned long balance_pgdat(struct kernel *k, int nid, int order, int highest_zo
 /* Shrinks the node's lists once at priority for up to nr_to_reclaim pages (tests). */
 unsigned long shrink_node_pages(struct kernel *k, int nid, unsigned long nr_to_reclaim,
 				int priority, bool kswapd);
+
+/* ---- workingset detection (workingset.c) ---- */
+
+/* Sets up the eviction clock's granularity for the machine's RAM (swap_init). */
+void workingset_init(struct kernel *k);
+/* The shadow entry to leave in the cache slot of page, which reclaim is evicting (off the
+ * LRU, unmapped, only the cache's reference left); advances the node's eviction clock. */
+void *workingset_eviction(struct kernel *k, struct page *page);
+/* page was just read back into the slot whose shadow entry was shadow, and is not on an
+ * LRU yet: counts the refault and, when its refault distance fits in the memory it
+ * competes for, marks it PG_active (and PG_workingset when it was active before). */
+void workingset_refault(struct kernel *k, struct page *page, void *shadow);
+/* An inactive page was activated by an access: advances its node's eviction clock. */
+void workingset_activation(struct kernel *k, struct page *page);
+/* Advances node pgdat's eviction clock by nr pages (evictions and activations). */
+void workingset_age_nonresident(pg_data_t *pgdat, unsigned long nr);
+/* Stores entry (a page, a shadow entry or NULL) in slot index of mapping, keeping the
+ * shadow counts, the shadow_mappings list and WORKINGSET_NODES right. Returns the old
+ * entry. */
+struct page *mapping_set_entry(struct kernel *k, struct address_space *mapping,
+			       unsigned long index, struct page *entry);
+/* Initialises the shadow bookkeeping of a new mapping. */
+void mapping_init_shadows(struct address_space *mapping);
+/* Linux's shadow-node shrinker (count_shadow_nodes, scan_shadow_nodes): when more chunks
+ * hold only shadows than 1/8 of the RAM's pages over the chunk size, half the excess is
+ * emptied (WORKINGSET_NODERECLAIM). Called after each shrink_node. Chunks freed. */
+unsigned long workingset_shrink_shadow_nodes(struct kernel *k);
+/* Decodes a shadow entry (for the checker and tests): node, eviction clock value
+ * (bucket_order applied back) and whether the page was in the workingset. */
+void workingset_unpack_shadow(const struct kernel *k, const void *shadow, int *nid,
+			      unsigned long *eviction, bool *workingset);
 
 /* ---- the OOM killer (oom_kill.c) ---- */
 

@@ -13,24 +13,25 @@
 #include "kernel-sim/kernel.h"
 #include "kernel-sim/zswap.h"
 
-static struct page **swap_cache_slot(struct kernel *k, swp_entry_t entry)
+static struct swap_info_struct *swap_cache_area(struct kernel *k, swp_entry_t entry)
 {
 	struct swap_info_struct *si = swp_swap_info(k, entry);
 	BUG_ON(!si);
-	return &si->cache[swp_offset(entry)];
+	return si;
 }
 
 struct page *lookup_swap_cache(struct kernel *k, swp_entry_t entry)
 {
-	return *swap_cache_slot(k, entry);
+	return xa_page(swap_cache_area(k, entry)->cache[swp_offset(entry)]);
 }
 
-/* page joins the cache for entry, whose SWAP_HAS_CACHE the caller has set. */
-static void add_to_swap_cache(struct kernel *k, struct page *page, swp_entry_t entry)
+/* page joins the cache for entry, whose SWAP_HAS_CACHE the caller has set. Returns the
+ * shadow entry the slot held (NULL when none). */
+static void *add_to_swap_cache(struct kernel *k, struct page *page, swp_entry_t entry)
 {
-	struct page **slot = swap_cache_slot(k, entry);
-	BUG_ON(*slot || PageSwapCache(page));
-	*slot = page;
+	struct swap_info_struct *si = swap_cache_area(k, entry);
+	BUG_ON(xa_page(si->cache[swp_offset(entry)]) || PageSwapCache(page));
+	struct page *shadow = mapping_set_entry(k, &si->swap_space, swp_offset(entry), page);
 	get_page(page);
 	SetPageFlag(page, PG_swapcache);
 	SetPageFlag(page, PG_swapbacked);
@@ -38,6 +39,7 @@ static void add_to_swap_cache(struct kernel *k, struct page *page, swp_entry_t e
 	/* Linux counts swap-cache pages in NR_FILE_PAGES too (Cached subtracts them). */
 	__mod_node_page_state(page_pgdat(k, page), NR_SWAPCACHE, 1);
 	__mod_node_page_state(page_pgdat(k, page), NR_FILE_PAGES, 1);
+	return shadow;
 }
 
 bool add_to_swap(struct kernel *k, struct page *page)
@@ -45,24 +47,30 @@ bool add_to_swap(struct kernel *k, struct page *page)
 	swp_entry_t entry = get_swap_page(k);
 	if (!entry.val)
 		return false;
-	add_to_swap_cache(k, page, entry);
+	void *shadow = add_to_swap_cache(k, page, entry);
+	BUG_ON(shadow); /* a free slot holds no shadow: swap_slot_free cleared it */
 	/* The slot holds nothing yet: the page must be written before it can go. */
 	SetPageFlag(page, PG_dirty);
 	return true;
 }
 
-void delete_from_swap_cache(struct kernel *k, struct page *page)
+void __delete_from_swap_cache(struct kernel *k, struct page *page, void *shadow)
 {
 	swp_entry_t entry = page_swap_entry(page);
-	struct page **slot = swap_cache_slot(k, entry);
-	BUG_ON(*slot != page);
-	*slot = NULL;
+	struct swap_info_struct *si = swap_cache_area(k, entry);
+	BUG_ON(si->cache[swp_offset(entry)] != page);
+	mapping_set_entry(k, &si->swap_space, swp_offset(entry), shadow);
 	ClearPageFlag(page, PG_swapcache);
 	page->private = 0;
 	__mod_node_page_state(page_pgdat(k, page), NR_SWAPCACHE, -1);
 	__mod_node_page_state(page_pgdat(k, page), NR_FILE_PAGES, -1);
 	swapcache_clear(k, entry);
 	__free_page(k, page); /* the cache's reference */
+}
+
+void delete_from_swap_cache(struct kernel *k, struct page *page)
+{
+	__delete_from_swap_cache(k, page, NULL);
 }
 
 bool try_to_free_swap(struct kernel *k, struct page *page)
@@ -129,7 +137,9 @@ static struct page *read_swap_cache_async(struct kernel *k, swp_entry_t entry)
 		return NULL;
 	}
 	si->swap_map[swp_offset(entry)] |= SWAP_HAS_CACHE;
-	add_to_swap_cache(k, page, entry);
+	void *shadow = add_to_swap_cache(k, page, entry);
+	if (shadow)
+		workingset_refault(k, page, shadow);
 	lru_cache_add(k, page);
 	__free_page(k, page); /* the allocation's reference: the cache holds it now */
 	return page;

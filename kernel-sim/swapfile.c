@@ -39,11 +39,15 @@ int swap_init(struct kernel *k)
 	ss->page_cluster = 3;
 	ss->swappiness = 60;
 	k->swap = ss;
+	workingset_init(k);
 	return 0;
 }
 
 static void swap_area_free(struct kernel *k, struct swap_info_struct *si)
 {
+	for (unsigned long off = 0; si->cache && si->swap_space.nrshadows && off < si->max; off++)
+		if (xa_is_value(si->cache[off]))
+			mapping_set_entry(k, &si->swap_space, off, NULL);
 	if (si->mem)
 		munmap(si->mem, si->max * PAGE_SIZE);
 	if (si->fd >= 0)
@@ -120,6 +124,10 @@ int swapon(struct kernel *k, uint64_t size, const char *path, char *err, size_t 
 	si->prio = -2 - si->type; /* Linux numbers areas without a priority -2, -3, ... */
 	si->swap_map = vzalloc(k, si->max);
 	si->cache = vzalloc(k, si->max * sizeof(struct page *));
+	si->swap_space.i_pages = si->cache;
+	si->swap_space.nr_slots = si->max;
+	mapping_init_shadows(&si->swap_space);
+	INIT_LIST_HEAD(&si->swap_space.i_mmap);
 	int r = si->swap_map && si->cache
 		    ? swap_open_backing(si, si->max * PAGE_SIZE, path, err, errlen)
 		    : -ENOMEM;
@@ -183,6 +191,8 @@ swp_entry_t get_swap_page(struct kernel *k)
 static void swap_slot_free(struct kernel *k, struct swap_info_struct *si, uint64_t off)
 {
 	zswap_invalidate(k, swp_entry((unsigned)si->type, off));
+	if (xa_is_value(si->cache[off]))
+		mapping_set_entry(k, &si->swap_space, off, NULL); /* clear_shadow_from_swap_cache */
 	si->inuse_pages--;
 	k->swap->nr_swap_pages++;
 	if (si->mem)
@@ -262,7 +272,7 @@ unsigned long swap_check_orphans(struct kernel *k)
 		struct swap_info_struct *si = k->swap->info[t];
 		for (unsigned long off = 1; off < si->max; off++) {
 			uint8_t c = si->swap_map[off];
-			bool cached = si->cache[off] != NULL;
+			bool cached = xa_page(si->cache[off]) != NULL;
 			if (cached != ((c & SWAP_HAS_CACHE) != 0))
 				bad++;
 		}

@@ -63,20 +63,17 @@ static unsigned long isolate_lru_pages(struct kernel *k, pg_data_t *pgdat, enum 
 	return taken;
 }
 
-/* Puts the pages of list back on their LRU lists (putback_lru_folios). */
-static void putback_lru_pages(struct kernel *k, pg_data_t *pgdat, enum lru_list lru,
-			      struct list_head *list)
+/* Puts the pages of list back on their LRU lists (move_folios_to_lru). Active pages
+ * advance the eviction clock: they take room that evicted pages could have had. */
+static void putback_lru_pages(struct kernel *k, pg_data_t *pgdat, struct list_head *list)
 {
-	unsigned long n = 0;
 	while (!list_empty(list)) {
 		struct page *page = list_first_entry(list, struct page, lru);
 		list_del(&page->lru);
 		add_page_to_lru_list(k, page);
-		n++;
+		if (PageActive(page))
+			workingset_age_nonresident(pgdat, 1);
 	}
-	(void)n;
-	(void)pgdat;
-	(void)lru;
 }
 
 static void mlock_cull(struct kernel *k, struct page *page)
@@ -138,11 +135,15 @@ static enum page_references prepare_reclaim(struct kernel *k, struct page *page)
 	return PAGEREF_RECLAIM;
 }
 
-/* Frees a page prepare_reclaim cleared: out of the swap cache or the page cache. */
+/* Frees a page prepare_reclaim cleared: out of the swap cache or the page cache, leaving a
+ * shadow entry in its slot (Linux's __remove_mapping; shmem pages leave none in the page
+ * cache). */
 static void free_reclaimed_page(struct kernel *k, struct page *page)
 {
 	if (PageSwapCache(page))
-		delete_from_swap_cache(k, page);
+		__delete_from_swap_cache(k, page, workingset_eviction(k, page));
+	else if (page_is_file_lru(page))
+		__filemap_remove_page(k, page, workingset_eviction(k, page));
 	else
 		filemap_remove_page(k, page);
 }
@@ -198,7 +199,7 @@ static unsigned long shrink_inactive_list(struct kernel *k, pg_data_t *pgdat,
 	unsigned long reclaimed = shrink_page_list(k, &list, sc);
 	bool file = page_is_file_lru_idx(lru);
 	__mod_node_page_state(pgdat, file ? NR_ISOLATED_FILE : NR_ISOLATED_ANON, -(long)taken);
-	putback_lru_pages(k, pgdat, lru, &list);
+	putback_lru_pages(k, pgdat, &list);
 	count_scan(k, sc, file, taken, reclaimed);
 	if (file)
 		pgdat->__lruvec.file_cost += taken;
@@ -227,10 +228,11 @@ static void shrink_active_list(struct kernel *k, pg_data_t *pgdat, unsigned long
 			continue;
 		__ClearPageActive(page);
 		ClearPageFlag(page, PG_referenced);
+		SetPageFlag(page, PG_workingset); /* it was active: its refault is a restore */
 		deactivated++;
 	}
 	__mod_node_page_state(pgdat, file ? NR_ISOLATED_FILE : NR_ISOLATED_ANON, -(long)taken);
-	putback_lru_pages(k, pgdat, lru, &list);
+	putback_lru_pages(k, pgdat, &list);
 	k->vm_events[PGREFILL] += taken;
 	k->vm_events[PGDEACTIVATE] += deactivated;
 }
@@ -307,6 +309,8 @@ static void shrink_node(struct kernel *k, pg_data_t *pgdat, struct scan_control 
 	/* Keep aging the anon lists even when only file pages were scanned. */
 	if (can_reclaim_anon(k) && inactive_is_low(k, pgdat->node_id, LRU_INACTIVE_ANON))
 		shrink_active_list(k, pgdat, SWAP_CLUSTER_MAX, sc, LRU_ACTIVE_ANON);
+	/* shrink_slab: the only shrinker modelled is the shadow-node one. */
+	workingset_shrink_shadow_nodes(k);
 }
 
 unsigned long shrink_node_pages(struct kernel *k, int nid, unsigned long nr_to_reclaim,
