@@ -7,6 +7,11 @@
  *   reclaim workingset HOTMIB STREAMMIB
  *                                keeps HOTMIB MiB hot while it writes once through a
  *                                mapping of STREAMMIB MiB (which must go to swap)
+ *   reclaim fileswitch OLD NEW STREAM ROUNDS
+ *                                reads the file OLD through a mapping ROUNDS times while
+ *                                a stream (the file STREAM, read once in 2 x ROUNDS
+ *                                chunks) passes, then does the same with the file NEW:
+ *                                the page cache's workingset moves from OLD to NEW
  *
  * stdout gets the verdicts; stderr the kernel's counters (from /proc/vmstat and
  * /proc/self/status) that the tests compare. */
@@ -68,9 +73,10 @@ static void show_counters(void)
 					 "pgactivate ",
 					 "pgdeactivate ",
 					 "oom_kill ",
+					 "workingset_",
 					 NULL};
 	static const char *const st[] = {"VmSwap:", "RssAnon:", NULL};
-	static const char *const mi[] = {"Zswapped:", NULL};
+	static const char *const mi[] = {"Zswapped:", "Active(file):", "Inactive(file):", NULL};
 	show_proc("/proc/vmstat", vm);
 	show_proc("/proc/self/status", st);
 	show_proc("/proc/meminfo", mi);
@@ -141,6 +147,60 @@ static int mode_filescan(const char *path, long hot_mib)
 	return 0;
 }
 
+static const uint8_t *map_file(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		perror(path);
+		exit(1);
+	}
+	const uint8_t *f = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (f == MAP_FAILED) {
+		perror("mmap file");
+		exit(1);
+	}
+	close(fd);
+	*len = (size_t)st.st_size;
+	return f;
+}
+
+/* Reads one byte of every page of [f, f + len): the major faults it took. */
+static long read_pages(const volatile uint8_t *f, size_t len, unsigned long *sum)
+{
+	long before = majflt();
+	for (size_t off = 0; off < len; off += 4096)
+		*sum += f[off];
+	return majflt() - before;
+}
+
+static int mode_fileswitch(const char *old_path, const char *new_path, const char *stream_path,
+			   long rounds)
+{
+	size_t len[3];
+	const uint8_t *f[3] = {map_file(old_path, &len[0]), map_file(new_path, &len[1]),
+			       map_file(stream_path, &len[2])};
+	size_t chunk = (len[2] / (size_t)(2 * rounds)) & ~(size_t)4095;
+	unsigned long sum = 0;
+	for (int set = 0; set < 2; set++) {
+		long first = 0, last = 0, later = 0;
+		for (long r = 0; r < rounds; r++) {
+			long faults = read_pages(f[set], len[set], &sum);
+			if (r == 0)
+				first = faults;
+			last = faults;
+			later += r ? faults : 0;
+			read_pages(f[2] + (size_t)(set * rounds + r) * chunk, chunk, &sum);
+		}
+		printf("fileswitch: %s set %zu pages, major faults first round %ld, later rounds "
+		       "%ld, last round %ld\n",
+		       set ? "new" : "old", len[set] >> 12, first, later, last);
+	}
+	printf("fileswitch: sum %lu\n", sum & 0xff);
+	show_counters();
+	return 0;
+}
+
 static int mode_workingset(long hot_mib, long stream_mib)
 {
 	size_t hot_len = (size_t)hot_mib << 20, chunk = 1 << 20;
@@ -168,7 +228,9 @@ int main(int argc, char **argv)
 		return mode_filescan(argv[2], atol(argv[3]));
 	if (argc >= 4 && !strcmp(argv[1], "workingset"))
 		return mode_workingset(atol(argv[2]), atol(argv[3]));
+	if (argc >= 6 && !strcmp(argv[1], "fileswitch") && atol(argv[5]) > 0)
+		return mode_fileswitch(argv[2], argv[3], argv[4], atol(argv[5]));
 	fprintf(stderr, "usage: reclaim pattern MIB | filescan PATH HOTMIB | "
-			"workingset HOTMIB STREAMMIB\n");
+			"workingset HOTMIB STREAMMIB | fileswitch OLD NEW STREAM ROUNDS\n");
 	return 2;
 }
