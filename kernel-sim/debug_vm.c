@@ -187,7 +187,53 @@ int debug_vm_check_lru(struct kernel *k, char *msg, size_t len)
 	if (flagged != on_lists)
 		return fail(msg, len, "%lu frames have PG_lru, the lists hold %lu", flagged,
 			    on_lists);
+	if (debug_vm_check_writeback(k, msg, len) < 0)
+		return -1;
 	return debug_vm_check_workingset(k, msg, len);
+}
+
+/* ---- dirty and writeback file pages ---- */
+
+/* A page of a file's page cache (not anon, not shmem, not the swap cache, not slab). */
+static bool is_file_cache_page(const struct page *page)
+{
+	return !PageSlab(page) && !PageBuddy(page) && page->mapping && !PageAnon(page) &&
+	       !PageFlag(page, PG_swapbacked);
+}
+
+int debug_vm_check_writeback(struct kernel *k, char *msg, size_t len)
+{
+	long dirty[MAX_NUMNODES] = {0}, wb[MAX_NUMNODES] = {0};
+	long pending[MAX_NUMNODES][MAX_NR_ZONES] = {{0}};
+	for (unsigned long pfn = 0; pfn < k->max_pfn; pfn++) {
+		if (!k->section_mem_map[pfn >> PFN_SECTION_SHIFT])
+			continue;
+		struct page *page = pfn_to_page(k, pfn);
+		bool d = PageFlag(page, PG_dirty) && is_file_cache_page(page);
+		bool w = PageFlag(page, PG_writeback);
+		if (w && !is_file_cache_page(page))
+			return fail(msg, len, "pfn %#lx: under writeback but no file page", pfn);
+		if (d && w)
+			return fail(msg, len, "pfn %#lx: dirty while under writeback", pfn);
+		dirty[page_to_nid(page)] += d;
+		wb[page_to_nid(page)] += w;
+		pending[page_to_nid(page)][page_zonenum(page)] += d + w;
+	}
+	for_each_online_node(k, nid)
+	{
+		pg_data_t *pgdat = NODE_DATA(k, nid);
+		if (dirty[nid] != pgdat->vm_stat[NR_FILE_DIRTY] ||
+		    wb[nid] != pgdat->vm_stat[NR_WRITEBACK])
+			return fail(msg, len, "node %d: %ld dirty / %ld writeback file pages, "
+					      "counters %ld / %ld", nid, dirty[nid], wb[nid],
+				    pgdat->vm_stat[NR_FILE_DIRTY], pgdat->vm_stat[NR_WRITEBACK]);
+		for (int z = 0; z < MAX_NR_ZONES; z++)
+			if (pending[nid][z] != pgdat->node_zones[z].vm_stat[NR_ZONE_WRITE_PENDING])
+				return fail(msg, len, "node %d zone %d: %ld pages write pending, "
+						      "counter %ld", nid, z, pending[nid][z],
+					    pgdat->node_zones[z].vm_stat[NR_ZONE_WRITE_PENDING]);
+	}
+	return 0;
 }
 
 /* ---- workingset shadow entries ---- */

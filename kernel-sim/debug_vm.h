@@ -25,8 +25,14 @@ struct mm_struct;
 /* Verifies the LRU lists: every page on a list has PG_lru, sits on the list its flags name
  * and on its own node; every frame with PG_lru is on a list; each list's length equals its
  * node counter (NR_INACTIVE_ANON + lru) and the sum of its zone counters. Then
- * debug_vm_check_workingset. 0, or -1 with the first inconsistency in msg. */
+ * debug_vm_check_writeback and debug_vm_check_workingset. 0, or -1 with the first
+ * inconsistency in msg. */
 int debug_vm_check_lru(struct kernel *k, char *msg, size_t len);
+
+/* Verifies the dirty and writeback file pages against NR_FILE_DIRTY, NR_WRITEBACK (per
+ * node) and NR_ZONE_WRITE_PENDING (per zone), and that only file pages are under writeback
+ * and none of them dirty meanwhile. 0, or -1 with the first inconsistency in msg. */
+int debug_vm_check_writeback(struct kernel *k, char *msg, size_t len);
 
 /* Verifies the workingset shadow entries: every mapping holding shadows (and only those)
  * is on the shadow list, its shadow and shadow-node counts match its slots, each shadow

@@ -80,6 +80,8 @@ static void iput(struct kernel *k, struct inode *inode)
 	if (--inode->i_count)
 		return;
 	struct address_space *as = &inode->i_data;
+	/* The file outlives the machine: what was written through mappings goes to it. */
+	filemap_write_and_wait_range(k, as, 0, as->nr_slots);
 	for (unsigned long i = 0; i < as->nr_slots; i++) {
 		struct page *entry = as->i_pages[i];
 		if (entry)
@@ -126,7 +128,7 @@ struct file *file_open_host(struct kernel *k, const char *host_path, unsigned in
 			    int *err)
 {
 	struct stat st;
-	int fd = open(host_path, O_RDONLY | O_CLOEXEC);
+	int fd = open(host_path, ((mode & FMODE_WRITE) ? O_RDWR : O_RDONLY) | O_CLOEXEC);
 	if (fd < 0) {
 		*err = -errno;
 		return NULL;
@@ -143,6 +145,7 @@ struct file *file_open_host(struct kernel *k, const char *host_path, unsigned in
 		return NULL;
 	}
 	inode->host_fd = fd;
+	inode->writable = (mode & FMODE_WRITE) != 0;
 	inode->i_ino = (unsigned long)st.st_ino;
 	inode->i_dev_major = major(st.st_dev);
 	inode->i_dev_minor = minor(st.st_dev);
@@ -203,6 +206,25 @@ static void read_page(const struct inode *inode, unsigned long index, uint8_t *d
 		}
 	}
 	memset(dst + got, 0, PAGE_SIZE - got);
+}
+
+int filemap_writepage(struct kernel *k, struct page *page)
+{
+	const struct address_space *as = page->mapping;
+	const struct inode *inode = as->host;
+	uint64_t pos = (uint64_t)page->index << PAGE_SHIFT;
+	BUG_ON(!mapping_can_writeback(as));
+	if (pos >= inode->i_size)
+		return 0; /* wholly past the end: nothing of the file to write */
+	size_t n = inode->i_size - pos < PAGE_SIZE ? (size_t)(inode->i_size - pos) : PAGE_SIZE;
+	const uint8_t *src = page_address(k, page);
+	for (size_t done = 0; done < n;) {
+		ssize_t w = pwrite(inode->host_fd, src + done, n - done, (off_t)(pos + done));
+		if (w <= 0)
+			return -EIO;
+		done += (size_t)w;
+	}
+	return 0;
 }
 
 /* Reads page index into a new cache page: on the inactive list, or on the active list

@@ -330,6 +330,7 @@ struct inode {
 	enum inode_backing backing;     /* see above */
 	const void *buf;                /* INODE_BACKING_BUFFER: the bytes */
 	int host_fd;                    /* INODE_BACKING_HOSTFD: owned, closed at eviction */
+	bool writable;                  /* host_fd is open for writing: dirty pages go back */
 	struct address_space i_data;    /* the page cache */
 };
 
@@ -756,6 +757,27 @@ struct page *filemap_get_page(struct kernel *k, struct file *file, unsigned long
  * (a workingset shadow entry or NULL) in its slot (reclaim's eviction). */
 void __filemap_remove_page(struct kernel *k, struct page *page, void *shadow);
 #define filemap_remove_page(k, page) __filemap_remove_page(k, page, NULL)
+/* ---- writeback (page_writeback.c) ---- */
+
+/* Can mapping's dirty pages be written to its backing (a host file opened for writing)? */
+bool mapping_can_writeback(const struct address_space *mapping);
+/* Writes the bytes of page (a page-cache page of a file that can take writes) to the file,
+ * up to its end (the address_space's writepage). 0 or -EIO. */
+int filemap_writepage(struct kernel *k, struct page *page);
+/* Moves the Dirty bits of page's ptes to the page, write-protecting them, then clears
+ * PG_dirty with its accounting. True when the page was dirty (it must be written). */
+bool clear_page_dirty_for_io(struct kernel *k, struct page *page);
+/* PG_writeback on / off with NR_WRITEBACK; the end counts NR_WRITTEN and moves a page
+ * reclaim is waiting for (PG_reclaim) to the tail of its inactive list. */
+void set_page_writeback(struct kernel *k, struct page *page);
+void end_page_writeback(struct kernel *k, struct page *page);
+/* Writes page back if it is dirty, synchronously. 0 or -EIO (the page stays dirty). */
+int write_one_page(struct kernel *k, struct page *page);
+/* Writes back the dirty pages of mapping with index first..last (msync, the last iput).
+ * 0 or the first error. Nothing to do for mappings that cannot take writes. */
+int filemap_write_and_wait_range(struct kernel *k, struct address_space *mapping,
+				 unsigned long first, unsigned long last);
+
 /* Drops a mapping of page from the rmap counts (the pte is already gone). */
 void page_remove_rmap(struct kernel *k, struct page *page);
 /* Marks a page dirty with Linux's accounting (file pages count in NR_FILE_DIRTY). */

@@ -181,3 +181,30 @@ bool try_to_unmap(struct kernel *k, struct page *page)
 	rmap_walk(k, page, unmap_one, NULL);
 	return !page_mapped(page);
 }
+
+/* ---- page_mkclean ---- */
+
+/* Linux's page_mkclean_one: a writable or dirty pte becomes read-only and clean, so the
+ * next store faults (wp_page_shared) and dirties the page again; the old translation must
+ * leave the TLBs, or stores through it would go on without setting Dirty. */
+static bool mkclean_one(struct kernel *k, struct page *page, struct vm_area_struct *vma,
+			unsigned long address, pte_t *pte, void *arg)
+{
+	bool *dirty = arg;
+	(void)page;
+	if (!(pte_val(*pte) & (_PAGE_RW | _PAGE_DIRTY)))
+		return true;
+	if (pte_val(*pte) & _PAGE_DIRTY)
+		*dirty = true;
+	pte_val(*pte) &= ~(uint64_t)(_PAGE_RW | _PAGE_DIRTY);
+	flush_tlb_mm_range(k, vma->vm_mm, address, address + PAGE_SIZE);
+	return true;
+}
+
+bool page_mkclean(struct kernel *k, struct page *page)
+{
+	bool dirty = false;
+	BUG_ON(PageAnon(page));
+	rmap_walk(k, page, mkclean_one, &dirty);
+	return dirty;
+}

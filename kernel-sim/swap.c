@@ -42,6 +42,15 @@ void add_page_to_lru_list(struct kernel *k, struct page *page)
 	update_lru_size(k, page, lru, 1);
 }
 
+void add_page_to_lru_list_tail(struct kernel *k, struct page *page)
+{
+	enum lru_list lru = page_lru(page);
+	BUG_ON(PageLru(page));
+	SetPageLru(page);
+	list_add_tail(&page->lru, &page_lruvec(k, page)->lists[lru]);
+	update_lru_size(k, page, lru, 1);
+}
+
 void del_page_from_lru_list(struct kernel *k, struct page *page)
 {
 	BUG_ON(!PageLru(page));

@@ -73,6 +73,8 @@ void lru_cache_add_vma(struct kernel *k, struct page *page, const struct vm_area
 #define lru_cache_add(k, page) lru_cache_add_vma(k, page, NULL)
 /* Links / unlinks a page on the list page_lru() names, keeping the counters right. */
 void add_page_to_lru_list(struct kernel *k, struct page *page);
+/* The same at the list's tail, where reclaim looks first. */
+void add_page_to_lru_list_tail(struct kernel *k, struct page *page);
 void del_page_from_lru_list(struct kernel *k, struct page *page);
 /* An access by the kernel (read(), a fault on an unmapped page): referenced, then active. */
 void mark_page_accessed(struct kernel *k, struct page *page);
@@ -105,6 +107,9 @@ unsigned long vma_address(const struct page *page, const struct vm_area_struct *
  * translation from the TLBs, so the MMU sets it again on the next access). *vm_flags gets
  * the union of those VMAs' flags. */
 int page_referenced(struct kernel *k, struct page *page, unsigned long *vm_flags);
+/* Write-protects and cleans every pte mapping the file page (Linux's folio_mkclean). True
+ * when one of them was dirty. */
+bool page_mkclean(struct kernel *k, struct page *page);
 /* Unmaps page from every pte: an anonymous page's ptes become its swap entry (the page must
  * be in the swap cache), a file page's become none. True when no mapping is left. */
 bool try_to_unmap(struct kernel *k, struct page *page);

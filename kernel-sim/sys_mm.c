@@ -131,8 +131,29 @@ static bool range_mapped(struct mm_struct *mm, unsigned long start, unsigned lon
 	return true;
 }
 
-/* msync: checks as Linux does; nothing is written back (dirty shared pages stay in the
- * page cache, see docs/kernel-sim.md). */
+/* MS_SYNC's work: the shared file mappings of [start, end) are written back (Linux's
+ * vfs_fsync_range on each VMA's part). 0 or the first error (-EIO). */
+static int msync_range(struct kernel *k, struct mm_struct *mm, unsigned long start,
+		       unsigned long end)
+{
+	int err = 0;
+	for (struct vm_area_struct *vma = find_vma(mm, start); vma && vma->vm_start < end;
+	     vma = vma->vm_next) {
+		if (!vma->vm_file || !(vma->vm_flags & VM_SHARED))
+			continue;
+		unsigned long s = vma->vm_start > start ? vma->vm_start : start;
+		unsigned long e = vma->vm_end < end ? vma->vm_end : end;
+		unsigned long first = vma->vm_pgoff + ((s - vma->vm_start) >> PAGE_SHIFT);
+		unsigned long last = first + ((e - s) >> PAGE_SHIFT) - 1;
+		int r = filemap_write_and_wait_range(k, &vma->vm_file->f_inode->i_data, first, last);
+		if (r < 0 && !err)
+			err = r;
+	}
+	return err;
+}
+
+/* msync: checks as Linux does; MS_SYNC writes the range's dirty shared file pages back to
+ * their files (MS_ASYNC has nothing to start: dirty pages are already tracked). */
 long sys_msync(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 {
 	unsigned long start = uarg(k, a[0]), len = uarg(k, a[1]);
@@ -146,7 +167,9 @@ long sys_msync(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 	unsigned long end = start + ((len + PAGE_SIZE - 1) & PAGE_MASK);
 	if (end < start)
 		return -ENOMEM;
-	return range_mapped(k->current->mm, start, end) ? 0 : -ENOMEM;
+	if (!range_mapped(k->current->mm, start, end))
+		return -ENOMEM;
+	return (flags & MS_SYNC) ? msync_range(k, k->current->mm, start, end) : 0;
 }
 
 /* mincore: one byte per page, bit 0 set when the page is resident (its pte present). */

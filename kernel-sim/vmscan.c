@@ -29,6 +29,8 @@ struct scan_control {
 	unsigned long nr_reclaimed;  /* pages freed */
 	int priority;		     /* lists are scanned size >> priority pages per pass */
 	bool kswapd;		     /* kswapd's reclaim (counted as such) */
+	unsigned nr_writeback;	     /* pages of this batch whose writeback was started */
+	struct page *writeback[SWAP_CLUSTER_MAX]; /* they end when the batch goes back */
 };
 
 enum page_references {
@@ -108,11 +110,46 @@ static enum page_references page_check_references(struct kernel *k, struct page 
 }
 
 /*
+ * Linux's pageout for a dirty, unmapped file page: its writeback starts, and the page is
+ * kept, flagged PG_reclaim, until the batch ends its writeback; a later pass frees it
+ * clean. Files that cannot take writes keep their dirty pages (activated). Linux leaves
+ * most of this to the flusher threads and lets only kswapd write from reclaim; with no
+ * flushers here, every reclaimer writes.
+ */
+static enum page_references pageout(struct kernel *k, struct page *page, struct scan_control *sc)
+{
+	if (!mapping_can_writeback(page->mapping) || !clear_page_dirty_for_io(k, page))
+		return PAGEREF_ACTIVATE;
+	set_page_writeback(k, page);
+	if (filemap_writepage(k, page) < 0) {
+		end_page_writeback(k, page);
+		set_page_dirty(k, page);
+		return PAGEREF_ACTIVATE;
+	}
+	SetPageFlag(page, PG_reclaim);
+	__mod_node_page_state(page_pgdat(k, page), NR_VMSCAN_WRITE, 1);
+	BUG_ON(sc->nr_writeback >= SWAP_CLUSTER_MAX);
+	sc->writeback[sc->nr_writeback++] = page;
+	return PAGEREF_KEEP;
+}
+
+/* The I/O of the batch's writeback is done (folio_end_writeback for each page). */
+static void end_batch_writeback(struct kernel *k, struct scan_control *sc)
+{
+	for (unsigned i = 0; i < sc->nr_writeback; i++)
+		end_page_writeback(k, sc->writeback[i]);
+	sc->nr_writeback = 0;
+}
+
+/*
  * Tries to make page free-able: returns the references verdict, or PAGEREF_RECLAIM when
  * the page is unmapped, written and clean with only the cache's reference left.
  */
-static enum page_references prepare_reclaim(struct kernel *k, struct page *page)
+static enum page_references prepare_reclaim(struct kernel *k, struct page *page,
+					    struct scan_control *sc)
 {
+	if (PageFlag(page, PG_writeback))
+		return PAGEREF_KEEP; /* its I/O is still running */
 	enum page_references ref = page_check_references(k, page);
 	if (ref != PAGEREF_RECLAIM)
 		return ref;
@@ -125,8 +162,9 @@ static enum page_references prepare_reclaim(struct kernel *k, struct page *page)
 	if (page_mapped(page) && !try_to_unmap(k, page))
 		return PAGEREF_ACTIVATE;
 	if (PageFlag(page, PG_dirty)) {
-		/* A dirty file page would need writeback, which files here do not have. */
-		if (!PageSwapCache(page) || swap_writepage(k, page) < 0)
+		if (!PageSwapCache(page))
+			return pageout(k, page, sc);
+		if (swap_writepage(k, page) < 0)
 			return PAGEREF_ACTIVATE;
 		ClearPageFlag(page, PG_dirty);
 	}
@@ -161,7 +199,7 @@ static unsigned long shrink_page_list(struct kernel *k, struct list_head *list,
 		sc->nr_scanned++;
 		enum page_references ref = PAGEREF_KEEP;
 		if (!PageFlag(page, PG_unevictable) && trylock_page(page)) {
-			ref = prepare_reclaim(k, page);
+			ref = prepare_reclaim(k, page, sc);
 			unlock_page(page);
 		}
 		if (ref == PAGEREF_RECLAIM) {
@@ -200,6 +238,7 @@ static unsigned long shrink_inactive_list(struct kernel *k, pg_data_t *pgdat,
 	bool file = page_is_file_lru_idx(lru);
 	__mod_node_page_state(pgdat, file ? NR_ISOLATED_FILE : NR_ISOLATED_ANON, -(long)taken);
 	putback_lru_pages(k, pgdat, &list);
+	end_batch_writeback(k, sc);
 	count_scan(k, sc, file, taken, reclaimed);
 	if (file)
 		pgdat->__lruvec.file_cost += taken;
