@@ -12,6 +12,11 @@
  *                                a stream (the file STREAM, read once in 2 x ROUNDS
  *                                chunks) passes, then does the same with the file NEW:
  *                                the page cache's workingset moves from OLD to NEW
+ *   reclaim sharedwrite PATH     writes every 8-byte word of the file PATH through a
+ *                                MAP_SHARED mapping (the word at offset o becomes o + 1),
+ *                                then reads the mapping back and reports whether it holds
+ *                                what was written
+ *   reclaim fileverify PATH      checks the same pattern with read()
  *
  * stdout gets the verdicts; stderr the kernel's counters (from /proc/vmstat and
  * /proc/self/status) that the tests compare. */
@@ -74,9 +79,14 @@ static void show_counters(void)
 					 "pgdeactivate ",
 					 "oom_kill ",
 					 "workingset_",
+					 "nr_dirty ",
+					 "nr_writeback ",
+					 "nr_vmscan_write ",
+					 "nr_written ",
 					 NULL};
 	static const char *const st[] = {"VmSwap:", "RssAnon:", NULL};
-	static const char *const mi[] = {"Zswapped:", "Active(file):", "Inactive(file):", NULL};
+	static const char *const mi[] = {"Zswapped:",	"Active(file):", "Inactive(file):",
+					 "Dirty:",	"Writeback:",	 NULL};
 	show_proc("/proc/vmstat", vm);
 	show_proc("/proc/self/status", st);
 	show_proc("/proc/meminfo", mi);
@@ -201,6 +211,50 @@ static int mode_fileswitch(const char *old_path, const char *new_path, const cha
 	return 0;
 }
 
+static int mode_sharedwrite(const char *path)
+{
+	int fd = open(path, O_RDWR);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		perror(path);
+		return 1;
+	}
+	size_t words = (size_t)st.st_size / 8;
+	uint64_t *p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		perror("mmap shared");
+		return 1;
+	}
+	close(fd);
+	for (size_t i = 0; i < words; i++)
+		p[i] = i * 8 + 1;
+	size_t bad = 0;
+	for (size_t i = 0; i < words; i++)
+		bad += p[i] != i * 8 + 1;
+	printf("sharedwrite: %lld MiB written, %zu words wrong\n", (long long)(st.st_size >> 20),
+	       bad);
+	show_counters();
+	return bad != 0;
+}
+
+static int mode_fileverify(const char *path)
+{
+	static uint64_t buf[8192];
+	int fd = open(path, O_RDONLY);
+	if (fd < 0) {
+		perror(path);
+		return 1;
+	}
+	size_t bad = 0, word = 0;
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		for (size_t i = 0; i < (size_t)n / 8; i++, word++)
+			bad += buf[i] != word * 8 + 1;
+	close(fd);
+	printf("fileverify: %zu words, %zu wrong\n", word, bad);
+	return bad != 0;
+}
+
 static int mode_workingset(long hot_mib, long stream_mib)
 {
 	size_t hot_len = (size_t)hot_mib << 20, chunk = 1 << 20;
@@ -228,9 +282,14 @@ int main(int argc, char **argv)
 		return mode_filescan(argv[2], atol(argv[3]));
 	if (argc >= 4 && !strcmp(argv[1], "workingset"))
 		return mode_workingset(atol(argv[2]), atol(argv[3]));
+	if (argc >= 3 && !strcmp(argv[1], "sharedwrite"))
+		return mode_sharedwrite(argv[2]);
+	if (argc >= 3 && !strcmp(argv[1], "fileverify"))
+		return mode_fileverify(argv[2]);
 	if (argc >= 6 && !strcmp(argv[1], "fileswitch") && atol(argv[5]) > 0)
 		return mode_fileswitch(argv[2], argv[3], argv[4], atol(argv[5]));
 	fprintf(stderr, "usage: reclaim pattern MIB | filescan PATH HOTMIB | "
-			"workingset HOTMIB STREAMMIB | fileswitch OLD NEW STREAM ROUNDS\n");
+			"workingset HOTMIB STREAMMIB | fileswitch OLD NEW STREAM ROUNDS | "
+			"sharedwrite PATH | fileverify PATH\n");
 	return 2;
 }

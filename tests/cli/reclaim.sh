@@ -11,6 +11,9 @@
 #    than the inactive list (but fitting in RAM) is read over and over while a file
 #    stream passes: its refaults are activated and it becomes resident; without the
 #    detection it would be read from the file in every round;
+#  - a file of 1.5x RAM written through a MAP_SHARED mapping, without swap: reclaim writes
+#    the dirty pages back to the file and frees them, the guest reads back what it wrote,
+#    and after it exits the file holds it (checked by the host and by read() in a guest);
 #  - the same with --zswap: the pattern intact, pages stored compressed;
 #  - a swap area in a host file;
 #  - swap settings that cannot work: a clear error and exit status 2.
@@ -84,6 +87,26 @@ first=$(echo "$line" | sed -n 's/.*first round \([0-9]*\),.*/\1/p')
 	fail "fileswitch: no refault activated"
 [ "$(counter workingset_nodes "$err")" -gt 0 ] 2>/dev/null ||
 	fail "fileswitch: no shadow node counted"
+
+# Dirty shared file pages are written back (no swap: it is the only way to free them).
+head -c 24M /dev/zero > "$wsdir/shared"
+"$mmemu" run -m 16M "$prog" sharedwrite "$wsdir/shared" > "$out" 2> "$err"; st=$?
+[ $st = 0 ] || fail "sharedwrite: exit $st"
+grep -qx "sharedwrite: 24 MiB written, 0 words wrong" "$out" || fail "sharedwrite: data wrong"
+[ "$(counter nr_vmscan_write "$err")" -gt 1000 ] 2>/dev/null ||
+	fail "sharedwrite: reclaim wrote no dirty page back"
+[ "$(counter nr_written "$err")" -ge "$(counter nr_vmscan_write "$err")" ] 2>/dev/null ||
+	fail "sharedwrite: nr_written below nr_vmscan_write"
+[ -n "$(kb Dirty "$err")" ] && [ -n "$(kb Writeback "$err")" ] ||
+	fail "sharedwrite: no Dirty:/Writeback: lines"
+# The word at offset o holds o + 1: look at the first, one in the middle, the last.
+for off in 0 12582912 25165816; do
+	v=$(od -A n -t u8 -j "$off" -N 8 "$wsdir/shared" | tr -d ' ')
+	[ "$v" = $((off + 1)) ] || fail "sharedwrite: file word at $off is '$v', not $((off + 1))"
+done
+"$mmemu" run -m 16M "$prog" fileverify "$wsdir/shared" > "$out" 2> "$err"; st=$?
+[ $st = 0 ] && grep -qx "fileverify: 3145728 words, 0 wrong" "$out" ||
+	fail "sharedwrite: the file does not hold what the guest wrote"
 
 # zswap in front of the swap area.
 "$mmemu" run -m 16M --swap 64M --zswap "$prog" pattern 32 > "$out" 2> "$err"; st=$?
