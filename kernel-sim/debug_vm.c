@@ -347,6 +347,31 @@ static void tally_mm(struct kernel *k, struct rmap_tally *t, struct mm_struct *m
 		}
 }
 
+/* Swap entries held by the page caches of the shmem files mapped in mm (each counted once:
+ * seen[] remembers the mappings already tallied). */
+static void tally_shmem(struct rmap_tally *t, struct mm_struct *mm,
+			const struct address_space **seen, int *nseen, int max_seen)
+{
+	for (struct vm_area_struct *vma = mm->mmap; vma; vma = vma->vm_next) {
+		if (!vma->vm_file || !shmem_mapping(&vma->vm_file->f_inode->i_data))
+			continue;
+		const struct address_space *as = &vma->vm_file->f_inode->i_data;
+		bool done = false;
+		for (int i = 0; i < *nseen; i++)
+			done |= seen[i] == as;
+		if (done || *nseen == max_seen)
+			continue;
+		seen[(*nseen)++] = as;
+		for (unsigned long i = 0; i < as->nr_slots; i++) {
+			if (!xa_is_value(as->i_pages[i]))
+				continue;
+			swp_entry_t e = radix_to_swp_entry(as->i_pages[i]);
+			if (swp_type(e) == 0 && swp_offset(e) < t->slots)
+				t->swap_refs[swp_offset(e)]++;
+		}
+	}
+}
+
 static bool count_rmap_one(struct kernel *k, struct page *page, struct vm_area_struct *vma,
 			   unsigned long address, pte_t *pte, void *arg)
 {
@@ -380,7 +405,7 @@ static int check_swap_slots(struct kernel *k, struct rmap_tally *t, char *msg, s
 	for (unsigned long off = 1; si && off < si->max; off++) {
 		uint8_t c = si->swap_map[off];
 		if ((c & ~SWAP_HAS_CACHE) != t->swap_refs[off])
-			return fail(msg, len, "swap slot %lu: count %d, swap ptes %d", off,
+			return fail(msg, len, "swap slot %lu: count %d, swap ptes + shmem entries %d", off,
 				    c & ~SWAP_HAS_CACHE, t->swap_refs[off]);
 		if (!!(c & SWAP_HAS_CACHE) != (xa_page(si->cache[off]) != NULL))
 			return fail(msg, len, "swap slot %lu: HAS_CACHE %d, cache page %p", off,
@@ -406,8 +431,12 @@ int debug_vm_check_rmap(struct kernel *k, struct mm_struct *const *mms, int n, c
 		r = fail(msg, len, "out of host memory");
 		goto out;
 	}
-	for (int i = 0; i < n; i++)
+	const struct address_space *seen[64];
+	int nseen = 0;
+	for (int i = 0; i < n; i++) {
 		tally_mm(k, &t, mms[i]);
+		tally_shmem(&t, mms[i], seen, &nseen, 64);
+	}
 	for (unsigned long pfn = 0; pfn < k->max_pfn && r == 0; pfn++)
 		if (t.maps[pfn])
 			r = check_mapped_page(k, &t, pfn, msg, len);

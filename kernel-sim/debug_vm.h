@@ -43,7 +43,8 @@ int debug_vm_check_workingset(struct kernel *k, char *msg, size_t len);
 /* Verifies the reverse map of the address spaces mms[0..n) (all there are): each mapped
  * page's _mapcount equals the ptes mapping it, rmap_walk finds exactly those ptes, every
  * user page mapped is on an LRU list; each swap slot's count equals the swap ptes naming
- * it, and SWAP_HAS_CACHE is set exactly for slots with a swap-cache page. */
+ * it plus the swap entries of the mapped shmem files' page caches, SWAP_HAS_CACHE is set
+ * exactly for slots with a swap-cache page, and a slot holding a shadow entry is in use. */
 int debug_vm_check_rmap(struct kernel *k, struct mm_struct *const *mms, int n, char *msg,
 			size_t len);
 

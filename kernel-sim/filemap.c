@@ -88,6 +88,8 @@ static void iput(struct kernel *k, struct inode *inode)
 			mapping_set_entry(k, as, i, NULL); /* shadows go with the inode */
 		if (xa_page(entry))
 			delete_from_page_cache(k, entry);
+		else if (entry && shmem_mapping(as)) /* a swapped-out shmem page */
+			free_swap_and_cache(k, radix_to_swp_entry(entry));
 	}
 	kfree(k, as->i_pages);
 	if (inode->host_fd >= 0)
@@ -251,7 +253,7 @@ static struct page *add_to_page_cache(struct kernel *k, struct inode *inode,
 	}
 	/* The allocation may have reclaimed: the slot's shadow is read after it. */
 	struct page *shadow = mapping_set_entry(k, &inode->i_data, index, page);
-	BUG_ON(xa_page(shadow));
+	BUG_ON(xa_page(shadow) || (shadow && shmem));
 	inode->i_data.nrpages++;
 	if (shadow)
 		workingset_refault(k, page, shadow);
@@ -266,9 +268,13 @@ void page_cache_readahead(struct kernel *k, struct file *file, unsigned long ind
 	unsigned long end = index + nr;
 	if (end > inode->i_data.nr_slots || end < index)
 		end = inode->i_data.nr_slots;
-	for (unsigned long i = index; i < end; i++)
-		if (!xa_page(inode->i_data.i_pages[i]) && !add_to_page_cache(k, inode, i, 0))
+	for (unsigned long i = index; i < end; i++) {
+		struct page *entry = inode->i_data.i_pages[i];
+		/* Empty, or a shadow; a shmem swap entry is read back only by a fault. */
+		bool absent = !entry || (xa_is_value(entry) && !shmem_mapping(&inode->i_data));
+		if (absent && !add_to_page_cache(k, inode, i, 0))
 			return;
+	}
 }
 
 /* The pages filemap_fault reads on a miss at index: one for VM_RAND_READ, a window from
@@ -293,10 +299,13 @@ struct page *filemap_get_page(struct kernel *k, struct file *file, unsigned long
 	struct inode *inode = file->f_inode;
 	if (index >= inode->i_data.nr_slots)
 		return NULL;
-	struct page *page = xa_page(inode->i_data.i_pages[index]);
+	struct page *entry = inode->i_data.i_pages[index];
+	struct page *page = xa_page(entry);
 	if (page)
 		return page;
 	uint32_t owner = vma ? (uint32_t)vma->vm_mm->pid : 0;
+	if (inode->backing == INODE_BACKING_SHMEM && entry) /* swapped out */
+		return shmem_swapin_page(k, &inode->i_data, index, major);
 	if (inode->backing == INODE_BACKING_SHMEM) /* a new zeroed page: no I/O, minor */
 		return add_to_page_cache(k, inode, index, owner);
 	*major = true;

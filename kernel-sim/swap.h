@@ -312,6 +312,23 @@ unsigned long balance_pgdat(struct kernel *k, int nid, int order, int highest_zo
 unsigned long shrink_node_pages(struct kernel *k, int nid, unsigned long nr_to_reclaim,
 				int priority, bool kswapd);
 
+/* ---- shmem swap (shmem.c) ---- */
+
+/* A swap entry as a page-cache value entry and back (Linux's swp_to_radix_entry). */
+struct page *swp_to_radix_entry(swp_entry_t entry);
+swp_entry_t radix_to_swp_entry(const struct page *value);
+/* Is mapping a shmem file's page cache (where value entries are swap entries)? */
+bool shmem_mapping(const struct address_space *mapping);
+/* Reclaim's shmem_writepage for an unmapped shmem page: it moves to the swap cache (with a
+ * new slot, dirty) and its page-cache slot gets the swap entry. 0, or -ENOMEM when swap
+ * is full (nothing changed). */
+int shmem_writepage(struct kernel *k, struct page *page);
+/* The page of a shmem page-cache slot that holds a swap entry: from the swap cache or read
+ * with readahead (*major set); it returns to the page cache, dirty, and the slot is freed.
+ * NULL when out of memory. */
+struct page *shmem_swapin_page(struct kernel *k, struct address_space *mapping,
+			       unsigned long index, bool *major);
+
 /* ---- workingset detection (workingset.c) ---- */
 
 /* Sets up the eviction clock's granularity for the machine's RAM (swap_init). */

@@ -12,8 +12,10 @@
  *   shrink_inactive_list -> shrink_page_list: a page whose ptes were referenced goes back
  *     to the active list (anon, or file referenced twice), others are reclaimed: anon pages
  *     get a swap slot (add_to_swap), are unmapped (their ptes become swap entries),
- *     written (pageout) and freed; clean file pages are unmapped and dropped from the page
- *     cache.
+ *     written (pageout) and freed; shmem pages are unmapped and move to the swap cache
+ *     (shmem_writepage), then go the same way; clean file pages are unmapped and dropped
+ *     from the page cache, dirty ones are written to their file first (pageout) and freed
+ *     clean by a later pass. Evicted pages leave shadow entries (workingset.c).
  *
  * Everything runs synchronously in the allocating context (see kernel-sim/swap.h), so
  * k->swap->in_reclaim keeps reclaim from recursing through an allocation it makes.
@@ -153,13 +155,16 @@ static enum page_references prepare_reclaim(struct kernel *k, struct page *page,
 	enum page_references ref = page_check_references(k, page);
 	if (ref != PAGEREF_RECLAIM)
 		return ref;
-	if (PageFlag(page, PG_swapbacked) && !PageSwapCache(page)) {
-		if (!PageAnon(page))
-			return PAGEREF_ACTIVATE; /* shmem: not swapped (yet) */
-		if (!add_to_swap(k, page))
-			return PAGEREF_ACTIVATE; /* swap full */
-	}
+	bool shmem = PageFlag(page, PG_swapbacked) && !PageAnon(page) && !PageSwapCache(page);
+	if (shmem && !can_reclaim_anon(k))
+		return PAGEREF_ACTIVATE; /* no slot to put it in */
+	if (PageAnon(page) && !PageSwapCache(page) && !add_to_swap(k, page))
+		return PAGEREF_ACTIVATE; /* swap full */
 	if (page_mapped(page) && !try_to_unmap(k, page))
+		return PAGEREF_ACTIVATE;
+	/* shmem's writepage: from the page cache into the swap cache, its slot keeping the
+	 * swap entry; from here on it is written and freed like an anonymous page. */
+	if (shmem && shmem_writepage(k, page) < 0)
 		return PAGEREF_ACTIVATE;
 	if (PageFlag(page, PG_dirty)) {
 		if (!PageSwapCache(page))

@@ -176,6 +176,10 @@ struct page *mapping_set_entry(struct kernel *k, struct address_space *mapping,
 {
 	BUG_ON(index >= mapping->nr_slots);
 	struct page *old = mapping->i_pages[index];
+	if (shmem_mapping(mapping)) { /* its values are swap entries, not shadows */
+		mapping->i_pages[index] = entry;
+		return old;
+	}
 	bool was_node = is_shadow_node(mapping, index);
 	mapping->i_pages[index] = entry;
 	if (xa_is_value(entry) && !xa_is_value(old)) {
