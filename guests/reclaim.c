@@ -1,7 +1,9 @@
-/* Memory-pressure guest for reclaim and swap, three modes:
+/* Memory-pressure guest for reclaim and swap, in several modes:
  *
  *   reclaim pattern MIB          writes a pattern into MIB MiB of anonymous memory, reads
  *                                it all back and reports whether every byte is intact
+ *   reclaim shmpattern MIB       the same in shared anonymous memory (MAP_SHARED |
+ *                                MAP_ANONYMOUS: shmem)
  *   reclaim filescan PATH HOTMIB keeps HOTMIB MiB of anonymous memory hot while it reads
  *                                the file PATH through a mapping, twice
  *   reclaim workingset HOTMIB STREAMMIB
@@ -38,14 +40,19 @@ static uint64_t pattern(uint64_t i)
 	return x ^ (x >> 29);
 }
 
-static void *map_anon(size_t len)
+static void *map_anon_flags(size_t len, int flags)
 {
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED) {
 		perror("mmap");
 		exit(1);
 	}
 	return p;
+}
+
+static void *map_anon(size_t len)
+{
+	return map_anon_flags(len, MAP_PRIVATE);
 }
 
 /* Prints the named lines of a /proc file to stderr. */
@@ -85,8 +92,9 @@ static void show_counters(void)
 					 "nr_written ",
 					 NULL};
 	static const char *const st[] = {"VmSwap:", "RssAnon:", NULL};
-	static const char *const mi[] = {"Zswapped:",	"Active(file):", "Inactive(file):",
-					 "Dirty:",	"Writeback:",	 NULL};
+	static const char *const mi[] = {"Zswapped:", "Active(file):", "Inactive(file):",
+					 "Dirty:",    "Writeback:",    "Shmem:",
+					 NULL};
 	show_proc("/proc/vmstat", vm);
 	show_proc("/proc/self/status", st);
 	show_proc("/proc/meminfo", mi);
@@ -99,10 +107,10 @@ static long majflt(void)
 	return ru.ru_majflt;
 }
 
-static int mode_pattern(long mib)
+static int mode_pattern(long mib, int flags)
 {
 	size_t words = ((size_t)mib << 20) / 8;
-	uint64_t *p = map_anon(words * 8);
+	uint64_t *p = map_anon_flags(words * 8, flags);
 	for (size_t i = 0; i < words; i++)
 		p[i] = pattern(i);
 	size_t bad = 0;
@@ -277,7 +285,9 @@ static int mode_workingset(long hot_mib, long stream_mib)
 int main(int argc, char **argv)
 {
 	if (argc >= 3 && !strcmp(argv[1], "pattern"))
-		return mode_pattern(atol(argv[2]));
+		return mode_pattern(atol(argv[2]), MAP_PRIVATE);
+	if (argc >= 3 && !strcmp(argv[1], "shmpattern"))
+		return mode_pattern(atol(argv[2]), MAP_SHARED);
 	if (argc >= 4 && !strcmp(argv[1], "filescan"))
 		return mode_filescan(argv[2], atol(argv[3]));
 	if (argc >= 4 && !strcmp(argv[1], "workingset"))
@@ -288,7 +298,7 @@ int main(int argc, char **argv)
 		return mode_fileverify(argv[2]);
 	if (argc >= 6 && !strcmp(argv[1], "fileswitch") && atol(argv[5]) > 0)
 		return mode_fileswitch(argv[2], argv[3], argv[4], atol(argv[5]));
-	fprintf(stderr, "usage: reclaim pattern MIB | filescan PATH HOTMIB | "
+	fprintf(stderr, "usage: reclaim pattern MIB | shmpattern MIB | filescan PATH HOTMIB | "
 			"workingset HOTMIB STREAMMIB | fileswitch OLD NEW STREAM ROUNDS | "
 			"sharedwrite PATH | fileverify PATH\n");
 	return 2;

@@ -3,6 +3,7 @@
 #  - 3x RAM written and read back with swap: every byte intact, pages went out to swap
 #    and came back, and a second run gives the same counters (determinism);
 #  - the same without swap: the OOM killer's message and exit status 137 (SIGKILL);
+#  - 2x RAM of shared anonymous memory (shmem) written and read back through swap;
 #  - a file read through a mapping while anonymous memory stays hot: file pages are
 #    reclaimed, no anonymous page is swapped;
 #  - a hot set that fits in RAM while a stream three times its size passes: the hot set
@@ -45,6 +46,13 @@ cmp -s "$err" "$err2" || { fail "pattern with swap: counters differ between two 
 [ $st = 137 ] || fail "pattern without swap: exit $st, not 137"
 grep -Eq "^mmemu: Out of memory: Killed process 1 \(reclaim\) total-vm:[0-9]+kB, anon-rss:[0-9]+kB, file-rss:[0-9]+kB, shmem-rss:0kB, UID:[0-9]+ pgtables:[0-9]+kB oom_score_adj:0$" "$err" ||
 	fail "pattern without swap: no OOM message"
+
+# Shared anonymous memory goes to swap too.
+"$mmemu" run -m 16M --swap 64M "$prog" shmpattern 32 > "$out" 2> "$err"; st=$?
+[ $st = 0 ] || fail "shmpattern: exit $st"
+grep -qx "pattern: 32 MiB intact" "$out" || fail "shmpattern: data not intact"
+[ "$(counter pswpout "$err")" -gt 4096 ] 2>/dev/null || fail "shmpattern: shmem not swapped out"
+[ "$(counter pswpin "$err")" -gt 0 ] 2>/dev/null || fail "shmpattern: pswpin not > 0"
 
 # File pages go before hot anonymous pages.
 head -c 32M /dev/zero | tr '\0' 'x' > "$scan"
