@@ -7,6 +7,12 @@
  *     pool page and report the page written; else the caller writes to the swap area.
  *   swap_readpage -> zswap_load: inflate it back.
  *   swap slot freed (or rewritten in the area) -> zswap_invalidate: drop the copy.
+ *   pool full -> the store is refused (the page goes to the area), and the shrink worker
+ *     writes objects back to their slots in the swap area (zswap_writeback_entry) until
+ *     the pool is under zswap's accept threshold (90 % of the limit); stores are refused
+ *     until then. Linux's worker runs asynchronously and evicts zbud's least recently
+ *     used pool pages; here it runs at once and takes objects in slot order from where
+ *     it last stopped, which is their order of age since slots are handed out next-fit.
  *
  * zbud: every pool page (an order-0 kernel page of guest RAM) holds at most two objects,
  * the "first" from offset 0 up and the "last" from the end down:
@@ -32,6 +38,7 @@
 
 #define ZSWAP_MIN_SAVING 64 /* objects must save at least this many bytes to be kept */
 #define UNBUDDIED_SCAN 64   /* pool pages looked at for room before a new one is taken */
+#define ZSWAP_ACCEPT_THR_PERCENT 90 /* after filling up, stores resume below this */
 
 struct zswap_entry {
 	struct page *page; /* pool page holding the object, NULL: none */
@@ -44,6 +51,8 @@ struct zswap_pool {
 	unsigned long nr_entries;     /* slots of the area */
 	unsigned long max_pool_pages; /* limit: max_pool_percent of RAM */
 	struct list_head unbuddied;   /* pool pages holding one object */
+	unsigned long writeback_cursor; /* slot the next writeback looks at first */
+	bool reached_full;	      /* filled up: refuse stores until under the threshold */
 	struct zswap_stats stats;
 };
 
@@ -62,6 +71,7 @@ int zswap_init(struct kernel *k, int max_pool_percent)
 		return -ENOMEM;
 	}
 	pool->max_pool_pages = k->totalram_pages * (unsigned long)max_pool_percent / 100;
+	pool->writeback_cursor = 1;
 	INIT_LIST_HEAD(&pool->unbuddied);
 	ss->zswap = pool;
 	return 0;
@@ -153,6 +163,52 @@ void zswap_invalidate(struct kernel *k, swp_entry_t entry)
 	}
 }
 
+static bool zswap_is_full(const struct zswap_pool *pool)
+{
+	return pool->stats.pool_pages >= pool->max_pool_pages;
+}
+
+static bool zswap_can_accept(const struct zswap_pool *pool)
+{
+	return pool->stats.pool_pages < pool->max_pool_pages * ZSWAP_ACCEPT_THR_PERCENT / 100;
+}
+
+/* Decompresses the object e describes into dst. */
+static void zswap_decompress(struct kernel *k, const struct zswap_entry *e, void *dst)
+{
+	uLongf len = PAGE_SIZE;
+	const uint8_t *obj = (const uint8_t *)page_address(k, e->page) + e->offset;
+	BUG_ON(uncompress(dst, &len, obj, e->length) != Z_OK || len != PAGE_SIZE);
+}
+
+/* Linux's zswap_writeback_entry: the object goes, decompressed, to its slot in the swap
+ * area (which drops it from the pool). 0 or -EIO. */
+static int zswap_writeback_entry(struct kernel *k, struct zswap_pool *pool, unsigned long off)
+{
+	uint8_t buf[PAGE_SIZE];
+	zswap_decompress(k, &pool->entries[off], buf);
+	int r = swap_write_slot(k, swp_entry(0, off), buf);
+	if (r < 0)
+		return r;
+	pool->stats.written_back_pages++;
+	count_vm_event(k, PSWPOUT);
+	k->vm_events[PGPGOUT] += PAGE_SIZE >> 10;
+	return 0;
+}
+
+/* Linux's shrink_worker: writes objects back until the pool can accept stores again. */
+static void zswap_shrink(struct kernel *k, struct zswap_pool *pool)
+{
+	for (unsigned long n = 0; n < pool->nr_entries && !zswap_can_accept(pool); n++) {
+		unsigned long off = pool->writeback_cursor;
+		pool->writeback_cursor = off + 1 < pool->nr_entries ? off + 1 : 1;
+		if (pool->entries[off].page && zswap_writeback_entry(k, pool, off) < 0) {
+			pool->stats.reject_reclaim_fail++;
+			return;
+		}
+	}
+}
+
 bool zswap_store(struct kernel *k, swp_entry_t entry, const void *src)
 {
 	struct zswap_entry *e = zswap_entry_of(k, entry);
@@ -160,6 +216,17 @@ bool zswap_store(struct kernel *k, swp_entry_t entry, const void *src)
 		return false;
 	struct zswap_pool *pool = k->swap->zswap;
 	zswap_invalidate(k, entry);
+	if (zswap_is_full(pool)) {
+		pool->stats.pool_limit_hit++;
+		pool->reached_full = true;
+		zswap_shrink(k, pool);
+		return false;
+	}
+	if (pool->reached_full) {
+		if (!zswap_can_accept(pool))
+			return false;
+		pool->reached_full = false;
+	}
 	uint8_t buf[PAGE_SIZE + 128];
 	uLongf len = sizeof(buf);
 	if (compress2(buf, &len, src, PAGE_SIZE, 1) != Z_OK || len > PAGE_SIZE - ZSWAP_MIN_SAVING) {
@@ -183,9 +250,7 @@ bool zswap_load(struct kernel *k, swp_entry_t entry, void *dst)
 	struct zswap_entry *e = zswap_entry_of(k, entry);
 	if (!e || !e->page)
 		return false;
-	uLongf len = PAGE_SIZE;
-	const uint8_t *obj = (const uint8_t *)page_address(k, e->page) + e->offset;
-	BUG_ON(uncompress(dst, &len, obj, e->length) != Z_OK || len != PAGE_SIZE);
+	zswap_decompress(k, e, dst);
 	k->swap->zswap->stats.zswpin++;
 	return true;
 }

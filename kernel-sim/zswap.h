@@ -2,7 +2,8 @@
  * zswap: a compressed cache in front of the swap area, as Linux's mm/zswap.c. A page being
  * swapped out is compressed (zlib) into a pool of guest RAM pages; only what does not fit
  * (or does not compress) reaches the swap area. Loads decompress; the entry is dropped when
- * its slot is freed.
+ * its slot is freed. When the pool fills, its oldest objects are written back to the swap
+ * area until it is under 90 % of its limit again.
  */
 #ifndef KSIM_ZSWAP_H
 #define KSIM_ZSWAP_H
@@ -34,6 +35,8 @@ struct zswap_stats {
 	uint64_t compressed_bytes;	    /* bytes of compressed data held */
 	unsigned long reject_compress_poor; /* pages that did not compress well enough */
 	unsigned long pool_limit_hit;	    /* stores refused because the pool was full */
+	unsigned long written_back_pages;   /* objects written back to the swap area */
+	unsigned long reject_reclaim_fail;  /* writebacks that failed (area I/O error) */
 	unsigned long zswpout;		    /* stores */
 	unsigned long zswpin;		    /* loads */
 };

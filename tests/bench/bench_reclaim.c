@@ -129,12 +129,12 @@ static int bench(bool zswap, double ref)
 	       in.scanned / in.seconds);
 	if (zswap)
 		printf("zswap: %lu pages stored in %lu pool pages, compression ratio %.1f:1, "
-		       "%lu rejected, pool limit hit %lu times\n",
+		       "%lu rejected, pool limit hit %lu times, %lu written back to the area\n",
 		       zs.stored_pages, zs.pool_pages,
 		       zs.compressed_bytes
 			   ? (double)zs.stored_pages * PAGE_SIZE / zs.compressed_bytes
 			   : 0,
-		       zs.reject_compress_poor, zs.pool_limit_hit);
+		       zs.reject_compress_poor, zs.pool_limit_hit, zs.written_back_pages);
 	mmput(&k, mm);
 	kernel_shutdown(&k);
 	bus_destroy(&bus);

@@ -393,6 +393,23 @@ static void test_zswap_round_trip_keeps_data_in_pool(void **state)
 	assert_int_equal(s.pool_pages, 0);
 }
 
+static void test_zswap_full_pool_writes_oldest_objects_back_to_area(void **state)
+{
+	struct mmt *t = replace_machine(state, 16, 64, true);
+	const unsigned long n = (24UL << 20) / PG; /* far more than a 20 % pool holds */
+	fill(t, n);
+	struct zswap_stats s = zswap_get_stats(t->k);
+	assert_true(s.pool_limit_hit > 0);
+	assert_true(s.written_back_pages > 0);
+	assert_int_equal(s.reject_reclaim_fail, 0);
+	/* Written back: in the area now (counted as swap-outs), no longer in the pool. */
+	assert_true(t->k->vm_events[PSWPOUT] >= s.written_back_pages);
+	assert_true(s.pool_pages <= t->k->totalram_pages / 5);
+	for (unsigned long i = 0; i < n; i++)
+		assert_int_equal(uread8(t->k, t->mm, BASE + i * PG + 100), value_at(i));
+	assert_true(t->k->vm_events[PSWPIN] > 0); /* some came back from the area */
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -411,6 +428,7 @@ int main(void)
 	    T(test_oom_without_swap_fault_gets_sigkill),
 	    T(test_pressure_run_is_deterministic),
 	    T(test_zswap_round_trip_keeps_data_in_pool),
+	    T(test_zswap_full_pool_writes_oldest_objects_back_to_area),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
