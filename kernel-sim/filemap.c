@@ -7,8 +7,11 @@
  * An inode's bytes come from its backing: a host buffer (tests, embedded images), a host
  * file descriptor (the ELF loader mapping a program from the host's disk) or nothing
  * (shmem: pages start zeroed). A page-cache miss reads the page from the backing into a
- * new frame of guest RAM: that is a major fault's I/O. Pages stay cached until the inode's
- * last file is released. Nothing is written back: dirty shared pages live in the cache.
+ * new frame of guest RAM: that is a major fault's I/O. Pages stay cached until reclaim
+ * evicts them (leaving shadow entries, kernel-sim/workingset.c) or the inode's last file is
+ * released. Dirty pages of a host file opened for writing are written back to it
+ * (kernel-sim/page_writeback.c: filemap_writepage is the write side of read_page); a shmem
+ * file's slots hold swap entries for its pages in swap (kernel-sim/shmem.c).
  */
 #include <errno.h>
 #include <fcntl.h>
