@@ -3,7 +3,7 @@
 #  - 3x RAM written and read back with swap: every byte intact, pages went out to swap
 #    and came back, and a second run gives the same counters (determinism);
 #  - the same without swap: the OOM killer's message and exit status 137 (SIGKILL);
-#  - 2x RAM of shared anonymous memory (shmem) written and read back through swap;
+#  - 1.25x RAM of shared anonymous memory (shmem) written and read back through swap;
 #  - a file read through a mapping while anonymous memory stays hot: file pages are
 #    reclaimed, no anonymous page is swapped;
 #  - a hot set that fits in RAM while a stream three times its size passes: the hot set
@@ -12,7 +12,7 @@
 #    than the inactive list (but fitting in RAM) is read over and over while a file
 #    stream passes: its refaults are activated and it becomes resident; without the
 #    detection it would be read from the file in every round;
-#  - a file of 1.5x RAM written through a MAP_SHARED mapping, without swap: reclaim writes
+#  - a file of 1.25x RAM written through a MAP_SHARED mapping, without swap: reclaim writes
 #    the dirty pages back to the file and frees them, the guest reads back what it wrote,
 #    and after it exits the file holds it (checked by the host and by read() in a guest);
 #  - the same with --zswap: the pattern intact, pages stored compressed;
@@ -48,10 +48,10 @@ grep -Eq "^mmemu: Out of memory: Killed process 1 \(reclaim\) total-vm:[0-9]+kB,
 	fail "pattern without swap: no OOM message"
 
 # Shared anonymous memory goes to swap too.
-"$mmemu" run -m 16M --swap 64M "$prog" shmpattern 32 > "$out" 2> "$err"; st=$?
+"$mmemu" run -m 16M --swap 64M "$prog" shmpattern 20 > "$out" 2> "$err"; st=$?
 [ $st = 0 ] || fail "shmpattern: exit $st"
-grep -qx "pattern: 32 MiB intact" "$out" || fail "shmpattern: data not intact"
-[ "$(counter pswpout "$err")" -gt 4096 ] 2>/dev/null || fail "shmpattern: shmem not swapped out"
+grep -qx "pattern: 20 MiB intact" "$out" || fail "shmpattern: data not intact"
+[ "$(counter pswpout "$err")" -gt 1024 ] 2>/dev/null || fail "shmpattern: shmem not swapped out"
 [ "$(counter pswpin "$err")" -gt 0 ] 2>/dev/null || fail "shmpattern: pswpin not > 0"
 
 # File pages go before hot anonymous pages.
@@ -97,10 +97,10 @@ first=$(echo "$line" | sed -n 's/.*first round \([0-9]*\),.*/\1/p')
 	fail "fileswitch: no shadow node counted"
 
 # Dirty shared file pages are written back (no swap: it is the only way to free them).
-head -c 24M /dev/zero > "$wsdir/shared"
+head -c 20M /dev/zero > "$wsdir/shared"
 "$mmemu" run -m 16M "$prog" sharedwrite "$wsdir/shared" > "$out" 2> "$err"; st=$?
 [ $st = 0 ] || fail "sharedwrite: exit $st"
-grep -qx "sharedwrite: 24 MiB written, 0 words wrong" "$out" || fail "sharedwrite: data wrong"
+grep -qx "sharedwrite: 20 MiB written, 0 words wrong" "$out" || fail "sharedwrite: data wrong"
 [ "$(counter nr_vmscan_write "$err")" -gt 1000 ] 2>/dev/null ||
 	fail "sharedwrite: reclaim wrote no dirty page back"
 [ "$(counter nr_written "$err")" -ge "$(counter nr_vmscan_write "$err")" ] 2>/dev/null ||
@@ -108,12 +108,12 @@ grep -qx "sharedwrite: 24 MiB written, 0 words wrong" "$out" || fail "sharedwrit
 [ -n "$(kb Dirty "$err")" ] && [ -n "$(kb Writeback "$err")" ] ||
 	fail "sharedwrite: no Dirty:/Writeback: lines"
 # The word at offset o holds o + 1: look at the first, one in the middle, the last.
-for off in 0 12582912 25165816; do
+for off in 0 10485760 20971512; do
 	v=$(od -A n -t u8 -j "$off" -N 8 "$wsdir/shared" | tr -d ' ')
 	[ "$v" = $((off + 1)) ] || fail "sharedwrite: file word at $off is '$v', not $((off + 1))"
 done
 "$mmemu" run -m 16M "$prog" fileverify "$wsdir/shared" > "$out" 2> "$err"; st=$?
-[ $st = 0 ] && grep -qx "fileverify: 3145728 words, 0 wrong" "$out" ||
+[ $st = 0 ] && grep -qx "fileverify: 2621440 words, 0 wrong" "$out" ||
 	fail "sharedwrite: the file does not hold what the guest wrote"
 
 # zswap in front of the swap area.
