@@ -16,6 +16,7 @@ static const struct command commands[] = {
 	{"info", cmd_info, "boot the machine's memory and print its /proc files"},
 	{"trace", cmd_trace, "describe a recorded trace (trace info FILE)"},
 	{"replay", cmd_replay, "replay a trace, exactly (--verify) or under other settings"},
+	{"view", cmd_view, "show a trace in the memory-map viewer, with a timeline"},
 };
 
 int usage_error(const char *fmt, ...)

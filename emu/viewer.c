@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "emu/machine.h"
+#include "emu/viewer_trace.h"
 #include "kernel-sim/mm.h"
 #include "kernel-sim/sched.h"
 
@@ -34,7 +35,21 @@ void viewer_resize(struct viewer *v, int width, int height)
 	v->walk = (SDL_Rect){right_x, v->vmas.y + vma_h + PAD, right_w, walk_h};
 	v->tlb = (SDL_Rect){right_x, v->walk.y + walk_h + PAD, right_w, tlb_h};
 	v->counters = (SDL_Rect){right_x, v->tlb.y + tlb_h + PAD, right_w, cnt_h};
+	/* A trace: timeline, the last walk, counters over time. */
+	int tl_h = 14 * v->line_h;
+	v->timeline = (SDL_Rect){right_x, TITLE_H, right_w, tl_h};
+	if (v->tv) {
+		v->walk.y = v->timeline.y + tl_h + PAD;
+		int gy = v->walk.y + walk_h + PAD;
+		v->graph = (SDL_Rect){right_x, gy, right_w, height - gy - PAD};
+	}
 	viewer_fit(v);
+}
+
+SDL_Rect viewer_timeline_bar(const struct viewer *v)
+{
+	return (SDL_Rect){v->timeline.x + 4, v->timeline.y + v->line_h + 6, v->timeline.w - 8,
+			  v->line_h};
 }
 
 unsigned viewer_cols(const struct viewer *v)
@@ -157,6 +172,8 @@ int viewer_init(struct viewer *v, struct machine *m, int width, int height, char
 	memset(v, 0, sizeof(*v));
 	v->m = m;
 	v->selected_pfn = -1;
+	v->hover_pfn = -1;
+	v->show_heat = true;
 	if (!TTF_WasInit() && TTF_Init() < 0) {
 		snprintf(err, errlen, "cannot start SDL2_ttf: %s", TTF_GetError());
 		return -1;
@@ -179,13 +196,33 @@ void viewer_destroy(struct viewer *v)
 {
 	if (v->font)
 		TTF_CloseFont(v->font);
-	free(v->cls);
+	if (!v->tv)
+		free(v->cls);
 	v->font = NULL;
 	v->cls = NULL;
 }
 
+int viewer_init_trace(struct viewer *v, struct trace_view *tv, int width, int height, char *err,
+		      size_t errlen)
+{
+	if (viewer_init(v, tv->m, width, height, err, errlen) < 0)
+		return -1;
+	v->tv = tv;
+	v->mark_type = TEV_PAGE;
+	v->mark_freed = 0;
+	viewer_resize(v, width, height);
+	v->la_chosen = true;
+	return 0;
+}
+
 void viewer_update(struct viewer *v)
 {
+	if (v->tv) { /* the trace's state is kept up to date by its cursor */
+		v->cls = v->tv->cls;
+		v->nr_frames = v->tv->nr_frames;
+		v->nr_vmas = 0;
+		return;
+	}
 	unsigned long n = nr_frames(v);
 	if (n != v->nr_frames) {
 		free(v->cls);

@@ -27,10 +27,13 @@
 #include "emu/viewer_model.h"
 
 struct machine;
+struct trace_view;
 
 #define VIEWER_FONT_PATH "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
 #define VIEWER_WIDTH 1360 /* default size of a screenshot or window */
 #define VIEWER_HEIGHT 860
+#define VIEWER_MIN_WIDTH 900 /* smallest window */
+#define VIEWER_MIN_HEIGHT 600
 #define VIEWER_MAX_CELL 32 /* pixels per cell side at the deepest zoom */
 #define VIEWER_MAX_VMAS 64 /* VMA rows kept */
 
@@ -49,12 +52,19 @@ struct viewer {
 	unsigned long per_cell;	 /* frames per cell, >= 1 (more than one when zoomed out) */
 	unsigned long first_pfn; /* frame of the top-left cell (a multiple of per_cell) */
 	long selected_pfn;	 /* frame whose details are shown, -1: none */
+	long hover_pfn;		 /* frame under the pointer (its details win), -1: none */
+	bool show_heat;		 /* a trace's heat overlay is drawn */
 	uint64_t selected_la;	 /* address whose page walk is shown */
 	bool la_chosen;		 /* selected_la was chosen; else the stack's top page */
 	bool show_help;		 /* the key help overlay */
 	const char *status;	 /* a line for the title bar (run state), or NULL */
 	/* Layout, recomputed from width and height. */
 	SDL_Rect phys, info, vmas, walk, tlb, counters;
+	SDL_Rect timeline, graph; /* a trace's timeline and counters over time */
+	/* A recorded trace instead of a running machine (then m is the machine it booted). */
+	struct trace_view *tv;
+	int mark_type;	/* the event type the timeline marks and jumps to (enum trace_type) */
+	int mark_freed; /* with TEV_PAGE: 0 allocations, 1 frees */
 	/* Models of the last render. */
 	unsigned long nr_frames; /* frames classified */
 	struct frame_class *cls; /* [nr_frames] */
@@ -71,6 +81,10 @@ uint32_t viewer_class_colour(struct frame_class c);
 int viewer_init(struct viewer *v, struct machine *m, int width, int height, char *err,
 		size_t errlen);
 void viewer_destroy(struct viewer *v);
+/* viewer_init on a recorded trace (emu/viewer_trace.h): the frame grid is the trace's
+ * state at its cursor, the right column its timeline, last page walk and counters. */
+int viewer_init_trace(struct viewer *v, struct trace_view *tv, int width, int height, char *err,
+		      size_t errlen);
 
 /* Recomputes the layout for a new size and zooms to fit. */
 void viewer_resize(struct viewer *v, int width, int height);
@@ -90,6 +104,10 @@ unsigned viewer_rows(const struct viewer *v);
 bool viewer_pfn_at(const struct viewer *v, int x, int y, unsigned long *pfn);
 /* The cell of frame pfn on the surface; false when it is scrolled out of view. */
 bool viewer_cell_rect(const struct viewer *v, unsigned long pfn, SDL_Rect *r);
+
+/* The timeline's bar (a trace): a click at x on it goes to event
+ * (x - bar.x) * events / bar.w. */
+SDL_Rect viewer_timeline_bar(const struct viewer *v);
 
 /* Rebuilds the models from the machine (classification, VMA rows). */
 void viewer_update(struct viewer *v);

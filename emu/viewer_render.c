@@ -4,6 +4,8 @@
  * needs a window or a display.
  */
 #include "emu/viewer.h"
+#include "emu/viewer_draw.h"
+#include "emu/viewer_trace.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -47,24 +49,24 @@ static SDL_Color sdl_colour(uint32_t rgb)
 
 /* ---- pixels ---- */
 
-static void fill(SDL_Surface *s, int x, int y, int w, int h, uint32_t rgb)
+void viewer_fill(SDL_Surface *s, int x, int y, int w, int h, uint32_t rgb)
 {
 	SDL_Rect r = {x, y, w, h};
 	SDL_FillRect(
 	    s, &r, SDL_MapRGB(s->format, (uint8_t)(rgb >> 16), (uint8_t)(rgb >> 8), (uint8_t)rgb));
 }
 
-static void outline(SDL_Surface *s, SDL_Rect r, uint32_t rgb)
+void viewer_outline(SDL_Surface *s, SDL_Rect r, uint32_t rgb)
 {
-	fill(s, r.x - 1, r.y - 1, r.w + 2, 1, rgb);
-	fill(s, r.x - 1, r.y + r.h, r.w + 2, 1, rgb);
-	fill(s, r.x - 1, r.y, 1, r.h, rgb);
-	fill(s, r.x + r.w, r.y, 1, r.h, rgb);
+	viewer_fill(s, r.x - 1, r.y - 1, r.w + 2, 1, rgb);
+	viewer_fill(s, r.x - 1, r.y + r.h, r.w + 2, 1, rgb);
+	viewer_fill(s, r.x - 1, r.y, 1, r.h, rgb);
+	viewer_fill(s, r.x + r.w, r.y, 1, r.h, rgb);
 }
 
 /* ---- text ---- */
 
-static int char_w(const struct viewer *v)
+int viewer_char_w(const struct viewer *v)
 {
 	int w = 7;
 	TTF_SizeUTF8(v->font, "M", &w, NULL);
@@ -72,11 +74,11 @@ static int char_w(const struct viewer *v)
 }
 
 /* Draws text at (x, y), cut to max_w pixels (0: no limit). Returns the width drawn. */
-static int text(struct viewer *v, SDL_Surface *s, int x, int y, int max_w, uint32_t rgb,
+int viewer_text(struct viewer *v, SDL_Surface *s, int x, int y, int max_w, uint32_t rgb,
 		const char *str)
 {
 	char buf[512];
-	int max_chars = max_w > 0 ? max_w / char_w(v) : (int)sizeof(buf) - 1;
+	int max_chars = max_w > 0 ? max_w / viewer_char_w(v) : (int)sizeof(buf) - 1;
 	snprintf(buf, sizeof(buf), "%.*s", max_chars < 0 ? 0 : max_chars, str);
 	if (!buf[0])
 		return 0;
@@ -90,9 +92,7 @@ static int text(struct viewer *v, SDL_Surface *s, int x, int y, int max_w, uint3
 	return w;
 }
 
-static int textf(struct viewer *v, SDL_Surface *s, int x, int y, int max_w, uint32_t rgb,
-		 const char *fmt, ...) __attribute__((format(printf, 7, 8)));
-static int textf(struct viewer *v, SDL_Surface *s, int x, int y, int max_w, uint32_t rgb,
+int viewer_textf(struct viewer *v, SDL_Surface *s, int x, int y, int max_w, uint32_t rgb,
 		 const char *fmt, ...)
 {
 	char buf[512];
@@ -100,177 +100,16 @@ static int textf(struct viewer *v, SDL_Surface *s, int x, int y, int max_w, uint
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	return text(v, s, x, y, max_w, rgb, buf);
+	return viewer_text(v, s, x, y, max_w, rgb, buf);
 }
 
 /* A panel's frame and title; returns the y of its first content line. */
-static int panel(struct viewer *v, SDL_Surface *s, SDL_Rect r, const char *title)
+int viewer_panel(struct viewer *v, SDL_Surface *s, SDL_Rect r, const char *title)
 {
-	fill(s, r.x, r.y, r.w, r.h, 0x18181e);
-	fill(s, r.x, r.y, r.w, v->line_h + 2, 0x2a2a36);
-	text(v, s, r.x + 4, r.y + 1, r.w - 8, 0xffffff, title);
+	viewer_fill(s, r.x, r.y, r.w, r.h, 0x18181e);
+	viewer_fill(s, r.x, r.y, r.w, v->line_h + 2, 0x2a2a36);
+	viewer_text(v, s, r.x + 4, r.y + 1, r.w - 8, 0xffffff, title);
 	return r.y + v->line_h + 4;
-}
-
-/* ---- physical memory ---- */
-
-/* Which kind a cell of several frames shows: the rarer, more telling owners win over
- * free memory and generic kernel use. Larger free blocks win among free frames. */
-static int kind_rank(struct frame_class c)
-{
-	static const int rank[FK_NR] = {
-	    [FK_FREE] = 0,	[FK_PCP] = 1,	  [FK_KERNEL] = 2,   [FK_OTHER] = 3,
-	    [FK_SLAB] = 4,	[FK_VMALLOC] = 5, [FK_FILE] = 6,     [FK_ANON] = 7,
-	    [FK_SWAPCACHE] = 8, [FK_ZERO] = 9,	  [FK_PGTABLE] = 10,
-	};
-	return c.kind < FK_NR ? rank[c.kind] * 16 + (c.kind == FK_FREE ? c.order : 0) : 0;
-}
-
-static struct frame_class cell_class(const struct viewer *v, unsigned long pfn)
-{
-	struct frame_class best = v->cls[pfn];
-	for (unsigned long i = 1; i < v->per_cell && pfn + i < v->nr_frames; i++)
-		if (kind_rank(v->cls[pfn + i]) > kind_rank(best))
-			best = v->cls[pfn + i];
-	return best;
-}
-
-/* A zone's frames, for finding borders without reading struct pages (which would cost a
- * pass over the whole mem_map per picture). */
-struct zone_span {
-	unsigned long start, end; /* [start, end) */
-	uint32_t key;		  /* node * 8 + zone index */
-};
-
-struct zone_spans {
-	int nr;
-	struct zone_span span[MAX_NUMNODES * MAX_NR_ZONES];
-};
-
-/* Populated zones, highest index first within a node, so that ZONE_MOVABLE wins where its
- * span lies inside another zone's. */
-static void zone_spans(const struct kernel *k, struct zone_spans *zs)
-{
-	zs->nr = 0;
-	for (int nid = 0; nid < k->nr_node_ids; nid++)
-		for (int zi = MAX_NR_ZONES - 1; zi >= 0; zi--) {
-			const struct zone *z = &k->node_data[nid]->node_zones[zi];
-			if (populated_zone(z))
-				zs->span[zs->nr++] = (struct zone_span){
-				    z->zone_start_pfn, z->zone_start_pfn + z->spanned_pages,
-				    (uint32_t)nid * 8 + (uint32_t)zi};
-		}
-}
-
-/* Node and zone of a frame as one number (0xffff outside every zone). */
-static uint32_t zone_key(const struct zone_spans *zs, unsigned long pfn)
-{
-	for (int i = 0; i < zs->nr; i++)
-		if (pfn >= zs->span[i].start && pfn < zs->span[i].end)
-			return zs->span[i].key;
-	return 0xffff;
-}
-
-/* The frame grid's colours in the surface's pixel format, mapped once per picture. */
-struct grid_palette {
-	uint32_t kind[FK_NR];
-	uint32_t free[MAX_ORDER][2]; /* [order][head] */
-	uint32_t zone, node;
-};
-
-static uint32_t map_rgb(const SDL_Surface *s, uint32_t rgb)
-{
-	return SDL_MapRGB(s->format, (uint8_t)(rgb >> 16), (uint8_t)(rgb >> 8), (uint8_t)rgb);
-}
-
-static void grid_palette(const SDL_Surface *s, struct grid_palette *pal)
-{
-	for (int k = 0; k < FK_NR; k++)
-		pal->kind[k] =
-		    map_rgb(s, viewer_class_colour((struct frame_class){(uint8_t)k, 0, 0}));
-	for (int o = 0; o < MAX_ORDER; o++)
-		for (int h = 0; h < 2; h++)
-			pal->free[o][h] = map_rgb(s, viewer_class_colour((struct frame_class){
-							 FK_FREE, (uint8_t)o, (uint8_t)h}));
-	pal->zone = map_rgb(s, VIEWER_ZONE_BORDER);
-	pal->node = map_rgb(s, VIEWER_NODE_BORDER);
-}
-
-static uint32_t grid_colour(const struct grid_palette *pal, struct frame_class c)
-{
-	if (c.kind == FK_FREE)
-		return pal->free[c.order < MAX_ORDER ? c.order : MAX_ORDER - 1][c.head ? 1 : 0];
-	return pal->kind[c.kind < FK_NR ? c.kind : FK_OTHER];
-}
-
-/* Fills a w x h block at (x, y) of a locked 32-bit surface. */
-static void put_block(SDL_Surface *s, int x, int y, int w, int h, uint32_t px)
-{
-	for (int j = 0; j < h; j++) {
-		uint32_t *row =
-		    (uint32_t *)((uint8_t *)s->pixels + (size_t)(y + j) * (size_t)s->pitch) + x;
-		for (int i = 0; i < w; i++)
-			row[i] = px;
-	}
-}
-
-/* The border on the top and left of a cell wherever the zone (or node) changes from the
- * cell above (key_up, ~0: none) or to the left (key_left). */
-static void cell_borders(const struct viewer *v, SDL_Surface *s, const struct grid_palette *pal,
-			 SDL_Rect r, uint32_t key, uint32_t key_left, uint32_t key_up)
-{
-	int t = v->cell >= 4 ? 2 : 1; /* line width: visible without hiding small cells */
-	if (key_left != ~0u && key_left != key)
-		put_block(s, r.x, r.y, t, r.h, key_left / 8 != key / 8 ? pal->node : pal->zone);
-	if (key_up != ~0u && key_up != key)
-		put_block(s, r.x, r.y, r.w, t, key_up / 8 != key / 8 ? pal->node : pal->zone);
-}
-
-/* One row of cells; keys[] holds the row above's zone keys on entry, this row's on exit. */
-static void draw_row(const struct viewer *v, SDL_Surface *s, const struct grid_palette *pal,
-		     const struct zone_spans *zs, unsigned cy, uint32_t *keys)
-{
-	unsigned cols = viewer_cols(v);
-	int gap = v->cell >= 4 ? 1 : 0;
-	uint32_t left = ~0u;
-	for (unsigned cx = 0; cx < cols; cx++) {
-		unsigned long pfn = v->first_pfn + ((unsigned long)cy * cols + cx) * v->per_cell;
-		if (pfn >= v->nr_frames)
-			return;
-		SDL_Rect r = {v->phys.x + (int)(cx * v->cell), v->phys.y + (int)(cy * v->cell),
-			      (int)v->cell, (int)v->cell};
-		put_block(s, r.x, r.y, r.w - gap, r.h - gap, grid_colour(pal, cell_class(v, pfn)));
-		uint32_t key = zone_key(zs, pfn);
-		cell_borders(v, s, pal, r, key, left, keys[cx]);
-		keys[cx] = left = key;
-	}
-}
-
-static void draw_frames(struct viewer *v, SDL_Surface *s)
-{
-	fill(s, v->phys.x, v->phys.y, v->phys.w, v->phys.h, VIEWER_BG);
-	unsigned cols = viewer_cols(v), rows = viewer_rows(v);
-	uint32_t *keys = malloc(sizeof(*keys) * (cols ? cols : 1));
-	if (!keys || s->format->BytesPerPixel != 4) {
-		free(keys);
-		return;
-	}
-	struct zone_spans zs;
-	zone_spans(&v->m->kernel, &zs);
-	/* The row above the first one shown, for its borders. */
-	unsigned long row = (unsigned long)cols * v->per_cell;
-	for (unsigned cx = 0; cx < cols; cx++) {
-		unsigned long above = v->first_pfn + cx * v->per_cell - row;
-		keys[cx] = v->first_pfn >= row && above < v->nr_frames ? zone_key(&zs, above) : ~0u;
-	}
-	struct grid_palette pal;
-	grid_palette(s, &pal);
-	if (SDL_LockSurface(s) == 0) {
-		for (unsigned cy = 0; cy < rows; cy++)
-			draw_row(v, s, &pal, &zs, cy, keys);
-		SDL_UnlockSurface(s);
-	}
-	free(keys);
 }
 
 /* Outlines the selected frame, and the frames the selected address's walk reads (its
@@ -281,47 +120,49 @@ static void draw_marks(struct viewer *v, SDL_Surface *s, const struct walk_model
 	for (int i = 0; i < w->nr_steps; i++)
 		if (w->step[i].entry_pa != ~0ULL &&
 		    viewer_cell_rect(v, w->step[i].entry_pa >> 12, &r))
-			outline(s, r, 0x40e0ff);
+			viewer_outline(s, r, 0x40e0ff);
 	if (w->mapped && viewer_cell_rect(v, w->pa >> 12, &r))
-		outline(s, r, 0x40ff40);
+		viewer_outline(s, r, 0x40ff40);
 	if (v->selected_pfn >= 0 && viewer_cell_rect(v, (unsigned long)v->selected_pfn, &r))
-		outline(s, r, 0xffff00);
+		viewer_outline(s, r, 0xffff00);
 }
 
 /* The legend and the selected frame's details, under the frame grid. */
 static void draw_info(struct viewer *v, SDL_Surface *s)
 {
 	SDL_Rect a = v->info;
-	fill(s, a.x, a.y, a.w, a.h, VIEWER_BG);
+	viewer_fill(s, a.x, a.y, a.w, a.h, VIEWER_BG);
 	int x = a.x, y = a.y, sw = v->line_h - 4;
 	for (int k = 0; k < FK_NR; k++) {
 		struct frame_class c = {(uint8_t)k, k == FK_FREE ? 4 : 0, 1};
-		int w = char_w(v) * ((int)strlen(frame_kind_name(k)) + 1) + sw + 4;
+		int w = viewer_char_w(v) * ((int)strlen(frame_kind_name(k)) + 1) + sw + 4;
 		if (x + w > a.x + a.w)
 			x = a.x, y += v->line_h;
-		fill(s, x, y + 2, sw, sw, viewer_class_colour(c));
+		viewer_fill(s, x, y + 2, sw, sw, viewer_class_colour(c));
 		x +=
-		    sw + 4 + text(v, s, x + sw + 4, y, 0, 0xd0d0d0, frame_kind_name(k)) + char_w(v);
+		    sw + 4 + viewer_text(v, s, x + sw + 4, y, 0, 0xd0d0d0, frame_kind_name(k)) + viewer_char_w(v);
 	}
 	y += v->line_h;
-	x = a.x + text(v, s, a.x, y, 0, 0xd0d0d0, "free by order 0..10: ");
+	x = a.x + viewer_text(v, s, a.x, y, 0, 0xd0d0d0, "free by order 0..10: ");
 	for (int o = 0; o < MAX_ORDER; o++)
-		fill(s, x + o * sw, y + 2, sw, sw,
+		viewer_fill(s, x + o * sw, y + 2, sw, sw,
 		     viewer_class_colour((struct frame_class){FK_FREE, (uint8_t)o, 1}));
-	x += MAX_ORDER * sw + char_w(v);
-	x += text(v, s, x, y, 0, VIEWER_ZONE_BORDER, "| zone border ");
-	text(v, s, x, y, 0, VIEWER_NODE_BORDER, "| node border");
+	x += MAX_ORDER * sw + viewer_char_w(v);
+	x += viewer_text(v, s, x, y, 0, VIEWER_ZONE_BORDER, "| zone border ");
+	viewer_text(v, s, x, y, 0, VIEWER_NODE_BORDER, "| node border");
 	y += v->line_h;
 	char buf[512];
-	if (v->selected_pfn >= 0 && (unsigned long)v->selected_pfn < v->nr_frames)
-		viewer_frame_info(&v->m->kernel, v->cls, (unsigned long)v->selected_pfn, buf,
-				  sizeof(buf));
+	long pfn = v->hover_pfn >= 0 ? v->hover_pfn : v->selected_pfn;
+	if (pfn >= 0 && (unsigned long)pfn < v->nr_frames && v->tv)
+		tv_frame_info(v->tv, (unsigned long)pfn, buf, sizeof(buf));
+	else if (pfn >= 0 && (unsigned long)pfn < v->nr_frames)
+		viewer_frame_info(&v->m->kernel, v->cls, (unsigned long)pfn, buf, sizeof(buf));
 	else
-		snprintf(buf, sizeof(buf), "click a frame for its details");
-	int per_line = a.w / char_w(v);
-	text(v, s, a.x, y, a.w, 0xffff80, buf);
+		snprintf(buf, sizeof(buf), "point at or click a frame for its details");
+	int per_line = a.w / viewer_char_w(v);
+	viewer_text(v, s, a.x, y, a.w, 0xffff80, buf);
 	if ((int)strlen(buf) > per_line)
-		text(v, s, a.x + 2 * char_w(v), y + v->line_h, a.w, 0xffff80, buf + per_line);
+		viewer_text(v, s, a.x + 2 * viewer_char_w(v), y + v->line_h, a.w, 0xffff80, buf + per_line);
 }
 
 /* ---- VMAs ---- */
@@ -340,8 +181,8 @@ static void draw_vmas(struct viewer *v, SDL_Surface *s)
 	viewer_counter_model(v->m, &c);
 	snprintf(title, sizeof(title), "VMAs of pid %d (%s): %d, resident/pages", c.pid, c.comm,
 		 v->nr_vmas);
-	int y = panel(v, s, v->vmas, title);
-	int bar_w = VMA_BAR_BUCKETS, cw = char_w(v);
+	int y = viewer_panel(v, s, v->vmas, title);
+	int bar_w = VMA_BAR_BUCKETS, cw = viewer_char_w(v);
 	int text_w = v->vmas.w - bar_w - 12;
 	for (int i = 0; i < v->nr_vmas && i < VIEWER_MAX_VMAS; i++) {
 		if (y + v->line_h > v->vmas.y + v->vmas.h)
@@ -354,12 +195,12 @@ static void draw_vmas(struct viewer *v, SDL_Surface *s)
 		snprintf(line + n, sizeof(line) - (size_t)n, "%s",
 			 name_tail(r->name, text_w / cw - n));
 		bool sel = v->selected_la >= r->start && v->selected_la < r->end;
-		text(v, s, v->vmas.x + 4, y, text_w, sel ? 0xffff80 : 0xd0d0d0, line);
+		viewer_text(v, s, v->vmas.x + 4, y, text_w, sel ? 0xffff80 : 0xd0d0d0, line);
 		int bx = v->vmas.x + v->vmas.w - bar_w - 4;
-		fill(s, bx, y + 3, bar_w, v->line_h - 6, 0x303040);
+		viewer_fill(s, bx, y + 3, bar_w, v->line_h - 6, 0x303040);
 		for (int b = 0; b < VMA_BAR_BUCKETS; b++)
 			if (r->bar[b])
-				fill(s, bx + b, y + 3, 1, v->line_h - 6,
+				viewer_fill(s, bx + b, y + 3, 1, v->line_h - 6,
 				     r->bar[b] > 127 ? kind_colour[FK_ANON] : 0x905020);
 		y += v->line_h;
 	}
@@ -372,25 +213,25 @@ static void draw_walk(struct viewer *v, SDL_Surface *s, const struct walk_model 
 	char title[96];
 	snprintf(title, sizeof(title), "page walk of %#llx  (CR3 %#llx)", (unsigned long long)w->la,
 		 (unsigned long long)w->cr3);
-	int y = panel(v, s, v->walk, title), x = v->walk.x + 4, mw = v->walk.w - 8;
+	int y = viewer_panel(v, s, v->walk, title), x = v->walk.x + 4, mw = v->walk.w - 8;
 	for (int i = 0; i < w->nr_steps; i++, y += v->line_h) {
 		char flags[64];
 		pte_flags_text(w->step[i].entry, flags, sizeof(flags));
-		textf(v, s, x, y, mw, 0xd0d0d0, "%-5s @%010llx = %016llx  %s",
+		viewer_textf(v, s, x, y, mw, 0xd0d0d0, "%-5s @%010llx = %016llx  %s",
 		      walk_level_name(w->step[i].level), (unsigned long long)w->step[i].entry_pa,
 		      (unsigned long long)w->step[i].entry, flags);
 	}
 	if (w->mapped)
-		textf(v, s, x, y, mw, 0x80ff80, "-> frame %#llx (pfn %#llx, %s page)",
+		viewer_textf(v, s, x, y, mw, 0x80ff80, "-> frame %#llx (pfn %#llx, %s page)",
 		      (unsigned long long)(w->pa & ~((1ULL << w->page_shift) - 1)),
 		      (unsigned long long)(w->pa >> 12),
 		      w->page_shift == 30   ? "1G"
 		      : w->page_shift == 21 ? "2M"
 					    : "4K");
 	else
-		text(v, s, x, y, mw, 0xff8080, "-> not mapped: the last entry is not present");
+		viewer_text(v, s, x, y, mw, 0xff8080, "-> not mapped: the last entry is not present");
 	y += v->line_h;
-	textf(v, s, x, y, mw, 0xd0d0d0, "TLB: %s   page-walk cache: %s",
+	viewer_textf(v, s, x, y, mw, 0xd0d0d0, "TLB: %s   page-walk cache: %s",
 	      w->tlb ? w->tlb : "not held", w->pwc ? w->pwc : "not held");
 }
 
@@ -405,14 +246,14 @@ static void draw_tlb(struct viewer *v, SDL_Surface *s)
 {
 	struct tlb_model t;
 	viewer_tlb_model(v->m, &t);
-	int y = panel(v, s, v->tlb, "TLB arrays: valid/entries, hits, fills"), x = v->tlb.x + 4;
+	int y = viewer_panel(v, s, v->tlb, "TLB arrays: valid/entries, hits, fills"), x = v->tlb.x + 4;
 	int bar_w = 100, bx = v->tlb.x + v->tlb.w - bar_w - 4;
 	for (int i = 0; i < t.nr && y + v->line_h <= v->tlb.y + v->tlb.h - v->line_h; i++) {
 		const struct tlb_row *r = &t.row[i];
-		textf(v, s, x, y, bx - x, 0xd0d0d0, "%-6s %5u/%-5u %10llu %8llu", r->name, r->valid,
+		viewer_textf(v, s, x, y, bx - x, 0xd0d0d0, "%-6s %5u/%-5u %10llu %8llu", r->name, r->valid,
 		      r->entries, (unsigned long long)r->hits, (unsigned long long)r->fills);
-		fill(s, bx, y + 3, bar_w, v->line_h - 6, 0x303040);
-		fill(s, bx, y + 3,
+		viewer_fill(s, bx, y + 3, bar_w, v->line_h - 6, 0x303040);
+		viewer_fill(s, bx, y + 3,
 		     (int)((uint64_t)bar_w * r->valid / (r->entries ? r->entries : 1)),
 		     v->line_h - 6, 0x40a0ff);
 		y += v->line_h;
@@ -424,7 +265,7 @@ static void draw_tlb(struct viewer *v, SDL_Surface *s)
 		n += snprintf(line + n, sizeof(line) - (size_t)n, "%s %.1f%%  ", lv[i],
 			      percent(t.level_hits[i], t.level_hits[i] + t.level_misses[i]));
 	snprintf(line + n, sizeof(line) - (size_t)n, "walks %llu", (unsigned long long)t.walks);
-	text(v, s, x, y, v->tlb.w - 8, 0xffffff, line);
+	viewer_text(v, s, x, y, v->tlb.w - 8, 0xffffff, line);
 }
 
 /* ---- counters ---- */
@@ -433,12 +274,12 @@ static void draw_tlb(struct viewer *v, SDL_Surface *s)
 static void zone_bar(SDL_Surface *s, int x, int y, int w, int h, const struct zone_row *z)
 {
 	unsigned long m = z->managed ? z->managed : 1;
-	fill(s, x, y, w, h, 0x303040);
-	fill(s, x, y, (int)((uint64_t)w * (z->free < m ? z->free : m) / m), h, 0x3cb46e);
+	viewer_fill(s, x, y, w, h, 0x303040);
+	viewer_fill(s, x, y, (int)((uint64_t)w * (z->free < m ? z->free : m) / m), h, 0x3cb46e);
 	const unsigned long marks[3] = {z->min, z->low, z->high};
 	const uint32_t colour[3] = {0xff4040, 0xffa040, 0xffff40};
 	for (int i = 0; i < 3; i++)
-		fill(s, x + (int)((uint64_t)w * (marks[i] < m ? marks[i] : m) / m), y - 1, 1, h + 2,
+		viewer_fill(s, x + (int)((uint64_t)w * (marks[i] < m ? marks[i] : m) / m), y - 1, 1, h + 2,
 		     colour[i]);
 }
 
@@ -446,29 +287,29 @@ static void draw_counters(struct viewer *v, SDL_Surface *s)
 {
 	struct counter_model c;
 	viewer_counter_model(v->m, &c);
-	int y = panel(v, s, v->counters, "zones: free vs min/low/high; counters"),
+	int y = viewer_panel(v, s, v->counters, "zones: free vs min/low/high; counters"),
 	    x = v->counters.x + 4, mw = v->counters.w - 8;
 	int bar_w = 100, bx = v->counters.x + v->counters.w - bar_w - 4;
 	for (int i = 0;
 	     i < c.nr_zones && y + v->line_h <= v->counters.y + v->counters.h - 2 * v->line_h;
 	     i++) {
 		const struct zone_row *z = &c.zone[i];
-		textf(v, s, x, y, bx - x, 0xd0d0d0, "N%d %-7s free %7lu  min %lu low %lu high %lu",
+		viewer_textf(v, s, x, y, bx - x, 0xd0d0d0, "N%d %-7s free %7lu  min %lu low %lu high %lu",
 		      z->node, z->name, z->free, z->min, z->low, z->high);
 		zone_bar(s, bx, y + 3, bar_w, v->line_h - 6, z);
 		y += v->line_h;
 	}
-	textf(v, s, x, y, mw, 0xffffff, "insns %llu  exceptions %llu  pgfault %lu  pgmajfault %lu",
+	viewer_textf(v, s, x, y, mw, 0xffffff, "insns %llu  exceptions %llu  pgfault %lu  pgmajfault %lu",
 	      (unsigned long long)c.instructions, (unsigned long long)c.exceptions, c.pgfault,
 	      c.pgmajfault);
 	y += v->line_h;
-	textf(v, s, x, y, mw, 0xffffff, "pgalloc %lu  pgfree %lu  page tables %lu", c.pgalloc,
+	viewer_textf(v, s, x, y, mw, 0xffffff, "pgalloc %lu  pgfree %lu  page tables %lu", c.pgalloc,
 	      c.pgfree, c.pagetables);
 }
 
 /* ---- the whole picture ---- */
 
-static const char *const help_lines[] = {
+static const char *const live_help[] = {
     "space      run / pause",
     "s or .     step one instruction",
     "f          run to the next page fault",
@@ -476,39 +317,100 @@ static const char *const help_lines[] = {
     "+ - wheel  zoom (around the pointer)",
     "arrows, PgUp/PgDn, drag   pan",
     "0 / Home   zoom to fit",
-    "click      frame details; click a VMA: walk it",
+    "pointer    frame details; click: keep them",
+    "click a VMA   walk its first address",
     "?          this help",
     "q / Esc    quit",
+    NULL,
+};
+
+static const char *const trace_help[] = {
+    "space      play / pause",
+    "right . / left ,   one event forward / back",
+    "] / [      play faster / slower (x2)",
+    "n / b      next / previous marked event",
+    "k          mark the next kind of event",
+    "g / e      the first / the last event",
+    "click or drag the timeline   go there",
+    "h          heat of recent accesses on / off",
+    "+ - wheel  zoom (around the pointer)",
+    "up down, PgUp/PgDn, drag   pan",
+    "0 / Home   zoom to fit",
+    "pointer    frame details; click: keep them",
+    "?          this help",
+    "q / Esc    quit",
+    NULL,
 };
 
 static void draw_help(struct viewer *v, SDL_Surface *s)
 {
-	int n = (int)(sizeof(help_lines) / sizeof(help_lines[0]));
-	SDL_Rect r = {v->width / 2 - 260, v->height / 2 - (n + 2) * v->line_h / 2, 520,
+	const char *const *lines = v->tv ? trace_help : live_help;
+	int n = 0;
+	while (lines[n])
+		n++;
+	SDL_Rect r = {v->width / 2 - 280, v->height / 2 - (n + 2) * v->line_h / 2, 560,
 		      (n + 2) * v->line_h};
-	fill(s, r.x, r.y, r.w, r.h, 0x202030);
-	outline(s, r, 0xffffff);
-	int y = panel(v, s, r, "keys and mouse");
+	viewer_fill(s, r.x, r.y, r.w, r.h, 0x202030);
+	viewer_outline(s, r, 0xffffff);
+	int y = viewer_panel(v, s, r, "keys and mouse");
 	for (int i = 0; i < n; i++, y += v->line_h)
-		text(v, s, r.x + 8, y, r.w - 16, 0xffffff, help_lines[i]);
+		viewer_text(v, s, r.x + 8, y, r.w - 16, 0xffffff, lines[i]);
+}
+
+/* The last page walk of a trace before its cursor, as a walk model: the trace holds the
+ * entries the walk ended on, and a walk means the TLBs had missed. */
+static void trace_walk_model(const struct trace_view *tv, struct walk_model *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->cr3 = tv->cr3;
+	w->tlb = "missed (the walk is the last one before the cursor)";
+	w->pwc = "-";
+	if (!tv->have_walk)
+		return;
+	const struct trace_event *e = &tv->walk;
+	w->la = e->la;
+	w->nr_steps = e->nsteps < 5 ? e->nsteps : 5;
+	for (int i = 0; i < w->nr_steps; i++) {
+		w->step[i].level = e->step[i].level;
+		w->step[i].entry_pa = e->step[i].entry_pa;
+		w->step[i].entry = e->step[i].entry;
+	}
+	if (!w->nr_steps)
+		return;
+	uint64_t last = w->step[w->nr_steps - 1].entry;
+	unsigned level = w->step[w->nr_steps - 1].level;
+	if (!(last & PTE_P) || (level != PG_PT && !(last & PTE_PS)))
+		return;
+	w->mapped = true;
+	w->page_shift = 12 + 9 * (PG_PT - level);
+	uint64_t off = (1ULL << w->page_shift) - 1;
+	w->pa = (last & 0x000ffffffffff000ULL & ~off) | (w->la & off);
 }
 
 void viewer_render(struct viewer *v, SDL_Surface *s)
 {
 	struct walk_model w;
-	viewer_walk_model(v->m, v->selected_la, &w);
-	fill(s, 0, 0, v->width, v->height, VIEWER_BG);
-	textf(v, s, PAD, 2, v->width - 2 * PAD, 0xffffff,
-	      "mmemu  %lu frames (%lu MiB), %lu per cell, %u px   %s   ? for help", v->nr_frames,
-	      v->nr_frames >> 8, v->per_cell, v->cell, v->status ? v->status : "");
+	if (v->tv)
+		trace_walk_model(v->tv, &w);
+	else
+		viewer_walk_model(v->m, v->selected_la, &w);
+	viewer_fill(s, 0, 0, v->width, v->height, VIEWER_BG);
+	viewer_textf(v, s, PAD, 2, v->width - 2 * PAD, 0xffffff,
+		     "mmemu%s%s  %lu frames (%lu MiB), %lu per cell, %u px   %s   ? for help",
+		     v->tv ? " view " : "", v->tv ? v->tv->path : "", v->nr_frames,
+		     v->nr_frames >> 8, v->per_cell, v->cell, v->tv ? "" : v->status ? v->status : "");
 	if (v->cls)
-		draw_frames(v, s);
+		viewer_draw_frames(v, s);
 	draw_marks(v, s, &w);
 	draw_info(v, s);
-	draw_vmas(v, s);
 	draw_walk(v, s, &w);
-	draw_tlb(v, s);
-	draw_counters(v, s);
+	if (v->tv) {
+		viewer_render_trace(v, s);
+	} else {
+		draw_vmas(v, s);
+		draw_tlb(v, s);
+		draw_counters(v, s);
+	}
 	if (v->show_help)
 		draw_help(v, s);
 }

@@ -39,33 +39,40 @@ static void shot_before_slice(struct viewer_session *vs, struct machine *m, uint
 
 /* ---- the window ---- */
 
+void viewer_present(struct viewer *v, SDL_Window *win, SDL_Surface **canvas)
+{
+	SDL_Surface *ws = SDL_GetWindowSurface(win);
+	if (!ws)
+		return;
+	if (!*canvas || (*canvas)->w != ws->w || (*canvas)->h != ws->h) {
+		SDL_FreeSurface(*canvas);
+		*canvas =
+		    SDL_CreateRGBSurfaceWithFormat(0, ws->w, ws->h, 32, SDL_PIXELFORMAT_XRGB8888);
+		if (!*canvas)
+			return;
+		if (ws->w != v->width || ws->h != v->height)
+			viewer_resize(v, ws->w, ws->h);
+	}
+	viewer_update(v);
+	viewer_render(v, *canvas);
+	SDL_BlitSurface(*canvas, NULL, ws, NULL);
+	SDL_UpdateWindowSurface(win);
+}
+
 static void redraw(struct viewer_session *vs)
 {
 	if (!vs->win)
 		return;
-	SDL_Surface *ws = SDL_GetWindowSurface(vs->win);
-	if (!ws)
-		return;
-	if (!vs->canvas || vs->canvas->w != ws->w || vs->canvas->h != ws->h) {
-		SDL_FreeSurface(vs->canvas);
-		vs->canvas =
-		    SDL_CreateRGBSurfaceWithFormat(0, ws->w, ws->h, 32, SDL_PIXELFORMAT_XRGB8888);
-		if (!vs->canvas)
-			return;
-		if (ws->w != vs->v.width || ws->h != vs->v.height)
-			viewer_resize(&vs->v, ws->w, ws->h);
-	}
 	static const char *const mode_names[] = {"paused", "running", "stepping", "to next fault",
 						 "to next syscall"};
 	if (!vs->ended)
 		snprintf(vs->status, sizeof(vs->status), "%s at rip %#llx", mode_names[vs->mode],
 			 (unsigned long long)vs->v.m->cpu.rip);
 	vs->v.status = vs->status;
-	viewer_update(&vs->v);
-	viewer_render(&vs->v, vs->canvas);
-	SDL_BlitSurface(vs->canvas, NULL, ws, NULL);
-	SDL_UpdateWindowSurface(vs->win);
+	uint32_t t0 = SDL_GetTicks();
+	viewer_present(&vs->v, vs->win, &vs->canvas);
 	vs->last_draw = SDL_GetTicks();
+	vs->draw_ms = vs->last_draw - t0;
 }
 
 bool viewer_at_syscall(struct machine *m)
@@ -89,13 +96,52 @@ static void set_mode(struct viewer_session *vs, enum live_mode mode)
 	vs->mark = vs->v.m->kernel.vm_events[PGFAULT];
 }
 
+bool viewer_view_key(struct viewer *v, SDL_Keycode key)
+{
+	int cx = v->phys.x + v->phys.w / 2, cy = v->phys.y + v->phys.h / 2;
+	switch (key) {
+	case SDLK_PLUS:
+	case SDLK_EQUALS:
+	case SDLK_KP_PLUS:
+		viewer_zoom(v, 1, cx, cy);
+		return true;
+	case SDLK_MINUS:
+	case SDLK_KP_MINUS:
+		viewer_zoom(v, -1, cx, cy);
+		return true;
+	case SDLK_0:
+	case SDLK_HOME:
+		viewer_fit(v);
+		return true;
+	case SDLK_UP:
+		viewer_pan_rows(v, -1);
+		return true;
+	case SDLK_DOWN:
+		viewer_pan_rows(v, 1);
+		return true;
+	case SDLK_PAGEUP:
+		viewer_pan_rows(v, -(long)viewer_rows(v) / 2);
+		return true;
+	case SDLK_PAGEDOWN:
+		viewer_pan_rows(v, (long)viewer_rows(v) / 2);
+		return true;
+	case SDLK_QUESTION:
+	case SDLK_SLASH:
+	case SDLK_F1:
+		v->show_help = !v->show_help;
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Keys (see the help overlay in emu/viewer_render.c). A key arrives as a KEYDOWN with its
  * unshifted symbol ('?' is shift and '/', '+' is shift and '=') and again as text input;
  * only the KEYDOWN is used, so that each press acts once. */
 static void on_key(struct viewer_session *vs, SDL_Keycode key)
 {
-	struct viewer *v = &vs->v;
-	int cx = v->phys.x + v->phys.w / 2, cy = v->phys.y + v->phys.h / 2;
+	if (viewer_view_key(&vs->v, key))
+		return;
 	switch (key) {
 	case SDLK_SPACE:
 		set_mode(vs, vs->mode == LIVE_PAUSED ? LIVE_RUNNING : LIVE_PAUSED);
@@ -110,36 +156,6 @@ static void on_key(struct viewer_session *vs, SDL_Keycode key)
 	case SDLK_c:
 		set_mode(vs, LIVE_TO_SYSCALL);
 		break;
-	case SDLK_PLUS:
-	case SDLK_EQUALS:
-	case SDLK_KP_PLUS:
-		viewer_zoom(v, 1, cx, cy);
-		break;
-	case SDLK_MINUS:
-	case SDLK_KP_MINUS:
-		viewer_zoom(v, -1, cx, cy);
-		break;
-	case SDLK_0:
-	case SDLK_HOME:
-		viewer_fit(v);
-		break;
-	case SDLK_UP:
-		viewer_pan_rows(v, -1);
-		break;
-	case SDLK_DOWN:
-		viewer_pan_rows(v, 1);
-		break;
-	case SDLK_PAGEUP:
-		viewer_pan_rows(v, -(long)viewer_rows(v) / 2);
-		break;
-	case SDLK_PAGEDOWN:
-		viewer_pan_rows(v, (long)viewer_rows(v) / 2);
-		break;
-	case SDLK_QUESTION:
-	case SDLK_SLASH:
-	case SDLK_F1:
-		v->show_help = !v->show_help;
-		break;
 	case SDLK_q:
 	case SDLK_ESCAPE:
 		vs->quit = true;
@@ -149,19 +165,49 @@ static void on_key(struct viewer_session *vs, SDL_Keycode key)
 	}
 }
 
-/* A click: a frame of the grid becomes the selected frame; a VMA row's first resident
- * page (or its start) becomes the address whose walk is shown. */
+bool viewer_view_mouse(struct viewer *v, struct viewer_drag *d, const SDL_Event *e)
+{
+	unsigned long pfn;
+	switch (e->type) {
+	case SDL_MOUSEBUTTONDOWN:
+		if (e->button.button != SDL_BUTTON_LEFT ||
+		    !viewer_pfn_at(v, e->button.x, e->button.y, &pfn))
+			return false;
+		v->selected_pfn = (long)pfn;
+		*d = (struct viewer_drag){true, e->button.y, 0};
+		return true;
+	case SDL_MOUSEBUTTONUP:
+		d->active = false;
+		return false;
+	case SDL_MOUSEMOTION:
+		v->hover_pfn = viewer_pfn_at(v, e->motion.x, e->motion.y, &pfn) ? (long)pfn : -1;
+		if (d->active) { /* dragging on the grid pans it by whole rows of cells */
+			int rows = (d->y - e->motion.y) / (int)v->cell;
+			if (rows != d->rows) {
+				viewer_pan_rows(v, rows - d->rows);
+				d->rows = rows;
+			}
+		}
+		return true;
+	case SDL_MOUSEWHEEL: {
+		int mx = v->phys.x + v->phys.w / 2, my = v->phys.y + v->phys.h / 2;
+		SDL_GetMouseState(&mx, &my);
+		viewer_zoom(v, e->wheel.y, mx, my);
+		return true;
+	}
+	case SDL_WINDOWEVENT:
+		if (e->window.event == SDL_WINDOWEVENT_LEAVE)
+			v->hover_pfn = -1;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* A click on a VMA row: its first address becomes the one whose walk is shown. */
 static void on_click(struct viewer_session *vs, int x, int y)
 {
 	struct viewer *v = &vs->v;
-	unsigned long pfn;
-	if (viewer_pfn_at(v, x, y, &pfn)) {
-		v->selected_pfn = (long)pfn;
-		vs->dragging = true;
-		vs->drag_y = y;
-		vs->drag_rows = 0;
-		return;
-	}
 	SDL_Point p = {x, y};
 	if (!SDL_PointInRect(&p, &v->vmas))
 		return;
@@ -170,19 +216,10 @@ static void on_click(struct viewer_session *vs, int x, int y)
 		v->selected_la = v->rows[row].start, v->la_chosen = true;
 }
 
-/* Dragging on the grid pans it by whole rows of cells. */
-static void on_drag(struct viewer_session *vs, int y)
-{
-	struct viewer *v = &vs->v;
-	int rows = (vs->drag_y - y) / (int)v->cell;
-	if (rows != vs->drag_rows) {
-		viewer_pan_rows(v, rows - vs->drag_rows);
-		vs->drag_rows = rows;
-	}
-}
-
 void viewer_session_event(struct viewer_session *vs, const SDL_Event *e)
 {
+	if (viewer_view_mouse(&vs->v, &vs->drag, e))
+		return;
 	switch (e->type) {
 	case SDL_QUIT:
 		vs->quit = true;
@@ -194,19 +231,6 @@ void viewer_session_event(struct viewer_session *vs, const SDL_Event *e)
 		if (e->button.button == SDL_BUTTON_LEFT)
 			on_click(vs, e->button.x, e->button.y);
 		break;
-	case SDL_MOUSEBUTTONUP:
-		vs->dragging = false;
-		break;
-	case SDL_MOUSEMOTION:
-		if (vs->dragging)
-			on_drag(vs, e->motion.y);
-		break;
-	case SDL_MOUSEWHEEL: {
-		int mx = vs->v.phys.x + vs->v.phys.w / 2, my = vs->v.phys.y + vs->v.phys.h / 2;
-		SDL_GetMouseState(&mx, &my);
-		viewer_zoom(&vs->v, e->wheel.y, mx, my);
-		break;
-	}
 	default:
 		break;
 	}
@@ -252,6 +276,15 @@ static bool reached(struct viewer_session *vs, struct machine *m)
 	return false;
 }
 
+/* Milliseconds between redraws while running: about 30 a second, but never more than a
+ * tenth of the time, so that a large machine's slower pictures do not slow its guest by
+ * more than that (the guest runs nine times as long as a picture takes). */
+static uint32_t redraw_interval(const struct viewer_session *vs)
+{
+	uint32_t share = vs->draw_ms * 9;
+	return share > FRAME_MS ? share : FRAME_MS;
+}
+
 /* Runs the next slice in the current mode; waits for input while paused. */
 static bool live_before_slice(struct viewer_session *vs, struct machine *m, uint64_t *slice)
 {
@@ -287,7 +320,7 @@ static bool live_before_slice(struct viewer_session *vs, struct machine *m, uint
 			drain_events(vs);
 			if (vs->quit || vs->mode != LIVE_RUNNING)
 				continue;
-			if (SDL_GetTicks() - vs->last_draw >= FRAME_MS)
+			if (SDL_GetTicks() - vs->last_draw >= redraw_interval(vs))
 				redraw(vs);
 			return true;
 		}
@@ -331,32 +364,33 @@ static bool invisible_driver(void)
 	return d && (!strcmp(d, "offscreen") || !strcmp(d, "dummy")) && !(asked && *asked);
 }
 
-/* SDL's video system and the window; -1 with a reason when there is no display. */
-static int open_window(struct viewer_session *vs, char *err, size_t errlen)
+int viewer_open_window(SDL_Window **win, const char *what, char *err, size_t errlen)
 {
 	/* The picture is drawn in software: the window's surface needs no GPU renderer (which
 	 * would load and unload the GL libraries for nothing). */
 	SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
 	if (SDL_InitSubSystem(SDL_INIT_VIDEO) < 0) {
-		snprintf(err, errlen, "--view: no display (%s); --screenshot works without one",
+		snprintf(err, errlen, "%s: no display (%s); --screenshot works without one", what,
 			 SDL_GetError());
 		return -1;
 	}
 	if (invisible_driver()) {
 		snprintf(err, errlen,
-			 "--view: no display (SDL found only its %s driver); "
+			 "%s: no display (SDL found only its %s driver); "
 			 "--screenshot works without one",
-			 SDL_GetCurrentVideoDriver());
+			 what, SDL_GetCurrentVideoDriver());
 		SDL_QuitSubSystem(SDL_INIT_VIDEO);
 		return -1;
 	}
-	vs->win = SDL_CreateWindow("mmemu", SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED,
-				   VIEWER_WIDTH, VIEWER_HEIGHT, SDL_WINDOW_RESIZABLE);
-	if (!vs->win) {
-		snprintf(err, errlen, "--view: cannot open a window (%s)", SDL_GetError());
+	*win = SDL_CreateWindow("mmemu", SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED,
+				VIEWER_WIDTH, VIEWER_HEIGHT, SDL_WINDOW_RESIZABLE);
+	if (!*win) {
+		snprintf(err, errlen, "%s: cannot open a window (%s)", what, SDL_GetError());
 		SDL_QuitSubSystem(SDL_INIT_VIDEO);
 		return -1;
 	}
+	/* Below this the panels have no room for their text. */
+	SDL_SetWindowMinimumSize(*win, VIEWER_MIN_WIDTH, VIEWER_MIN_HEIGHT);
 	return 0;
 }
 
@@ -369,7 +403,7 @@ int viewer_session_start(struct viewer_session *vs, struct machine *m, const cha
 	vs->obs = (struct run_observer){session_before_slice, session_at_end, vs};
 	if (viewer_init(&vs->v, m, VIEWER_WIDTH, VIEWER_HEIGHT, err, errlen) < 0)
 		return -1;
-	if (live && open_window(vs, err, errlen) < 0) {
+	if (live && viewer_open_window(&vs->win, "--view", err, errlen) < 0) {
 		viewer_destroy(&vs->v);
 		return -1;
 	}

@@ -17,6 +17,26 @@
 #include "emu/run.h"
 #include "emu/viewer.h"
 
+/* A drag with the left button on the frame grid. */
+struct viewer_drag {
+	bool active; /* the button is held */
+	int y;	     /* where the drag started, in pixels */
+	int rows;    /* rows it has panned so far */
+};
+
+/* Keys that change only the view (zoom, pan, fit, help), for the live window and a
+ * trace's alike. true when key was one of them. */
+bool viewer_view_key(struct viewer *v, SDL_Keycode key);
+/* Mouse input on the view: pointing (hover details), selecting a frame, dragging the grid,
+ * the wheel. true when the event was used up. */
+bool viewer_view_mouse(struct viewer *v, struct viewer_drag *d, const SDL_Event *e);
+
+/* Opens the window (SDL video, a resizable window of the default size) for what (the
+ * option or command named in messages). 0, or -1 with a reason when there is no display. */
+int viewer_open_window(SDL_Window **win, const char *what, char *err, size_t errlen);
+/* Draws v into canvas (re-made at the window's size, v resized to it) and shows it. */
+void viewer_present(struct viewer *v, SDL_Window *win, SDL_Surface **canvas);
+
 enum live_mode {
 	LIVE_PAUSED,	 /* waiting for input */
 	LIVE_RUNNING,	 /* running, the window redrawn about 30 times a second */
@@ -44,10 +64,9 @@ struct viewer_session {
 	uint64_t armed_at;   /* ... at this instruction count */
 	uint64_t mark;	     /* TO_FAULT: pgfault count when it started */
 	uint32_t polls;	     /* single steps taken, to look at input now and then */
-	bool dragging;	     /* the left button is held on the frame grid */
-	int drag_y;	     /* where the drag is, in pixels */
-	int drag_rows;	     /* rows the drag has panned so far */
+	struct viewer_drag drag; /* a drag on the frame grid */
 	uint32_t last_draw;  /* SDL_GetTicks of the last redraw while running */
+	uint32_t draw_ms;    /* how long that redraw took */
 	char status[160];    /* the title bar's run-state text */
 };
 

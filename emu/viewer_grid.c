@@ -1,0 +1,237 @@
+/*
+ * The physical panel's frame grid (see emu/viewer.h): one cell per frame, or per group of
+ * frames when zoomed out, coloured by owner, with node and zone borders and, on a trace,
+ * the heat of recent accesses blended in.
+ *
+ * A picture of a 4 GiB machine has about 600 000 cells, so the loop is kept flat: a frame
+ * class indexes a palette of pixels mapped once per picture, the zone of a frame is looked
+ * up only where a zone may begin or end, and cells of one pixel are single stores.
+ */
+#include <stdlib.h>
+
+#include "emu/machine.h"
+#include "emu/viewer.h"
+#include "emu/viewer_draw.h"
+#include "emu/viewer_trace.h"
+#include "kernel-sim/mm.h"
+
+/* A frame class as a palette index: kind, order, head. */
+#define CLASS_INDEXES 512
+static unsigned class_index(struct frame_class c)
+{
+	return ((c.kind & 15u) << 5) | ((c.order & 15u) << 1) | (c.head & 1u);
+}
+
+/* Which kind a cell of several frames shows: the rarer, more telling owners win over
+ * free memory and generic kernel use. Larger free blocks win among free frames. */
+static int kind_rank(struct frame_class c)
+{
+	static const int rank[FK_NR] = {
+	    [FK_FREE] = 0,	[FK_PCP] = 1,	  [FK_KERNEL] = 2,   [FK_OTHER] = 3,
+	    [FK_SLAB] = 4,	[FK_VMALLOC] = 5, [FK_FILE] = 6,     [FK_ANON] = 7,
+	    [FK_SWAPCACHE] = 8, [FK_ZERO] = 9,	  [FK_PGTABLE] = 10,
+	};
+	return c.kind < FK_NR ? rank[c.kind] * 16 + (c.kind == FK_FREE ? c.order : 0) : 0;
+}
+
+/* A zone's frames, for finding borders without reading struct pages. */
+struct zone_span {
+	unsigned long start, end; /* [start, end) */
+	uint32_t key;		  /* node * 8 + zone index */
+};
+
+/* What one picture of the grid needs, computed once. */
+struct grid {
+	const struct viewer *v;
+	SDL_Surface *s;
+	const struct trace_view *tv;	/* heat source, or NULL */
+	unsigned cols;			/* cells per row */
+	int gap;			/* pixels left dark between cells */
+	int border;			/* border line width */
+	uint32_t px[CLASS_INDEXES];	/* pixel of each class */
+	int16_t rank[CLASS_INDEXES];	/* kind_rank of each class */
+	uint32_t zone_px, node_px;	/* border pixels */
+	int nr_spans;
+	struct zone_span span[MAX_NUMNODES * MAX_NR_ZONES];
+};
+
+/* Populated zones, highest index first within a node, so that ZONE_MOVABLE wins where its
+ * span lies inside another zone's. */
+static void grid_spans(const struct kernel *k, struct grid *g)
+{
+	g->nr_spans = 0;
+	for (int nid = 0; nid < k->nr_node_ids; nid++)
+		for (int zi = MAX_NR_ZONES - 1; zi >= 0; zi--) {
+			const struct zone *z = &k->node_data[nid]->node_zones[zi];
+			if (populated_zone(z))
+				g->span[g->nr_spans++] = (struct zone_span){
+				    z->zone_start_pfn, z->zone_start_pfn + z->spanned_pages,
+				    (uint32_t)nid * 8 + (uint32_t)zi};
+		}
+}
+
+/* Node and zone of a frame as one number (0xffff outside every zone), and in *until the
+ * first frame after pfn where that may change (the nearest span start or end). */
+static uint32_t zone_key(const struct grid *g, unsigned long pfn, unsigned long *until)
+{
+	uint32_t key = 0xffff;
+	bool found = false;
+	*until = ~0UL;
+	for (int i = 0; i < g->nr_spans; i++) {
+		const struct zone_span *z = &g->span[i];
+		if (!found && pfn >= z->start && pfn < z->end) {
+			key = z->key;
+			found = true;
+		}
+		if (z->start > pfn && z->start < *until)
+			*until = z->start;
+		if (z->end > pfn && z->end < *until)
+			*until = z->end;
+	}
+	return key;
+}
+
+static uint32_t map_rgb(const SDL_Surface *s, uint32_t rgb)
+{
+	return SDL_MapRGB(s->format, (uint8_t)(rgb >> 16), (uint8_t)(rgb >> 8), (uint8_t)rgb);
+}
+
+static void grid_init(struct grid *g, const struct viewer *v, SDL_Surface *s)
+{
+	g->v = v;
+	g->s = s;
+	g->tv = v->tv && v->show_heat ? v->tv : NULL;
+	g->cols = viewer_cols(v);
+	g->gap = v->cell >= 4 ? 1 : 0;
+	g->border = v->cell >= 4 ? 2 : 1;
+	for (unsigned i = 0; i < CLASS_INDEXES; i++) {
+		struct frame_class c = {(uint8_t)(i >> 5), (uint8_t)((i >> 1) & 15), (uint8_t)(i & 1)};
+		g->px[i] = map_rgb(s, viewer_class_colour(c));
+		g->rank[i] = (int16_t)kind_rank(c);
+	}
+	g->zone_px = map_rgb(s, VIEWER_ZONE_BORDER);
+	g->node_px = map_rgb(s, VIEWER_NODE_BORDER);
+	grid_spans(&v->m->kernel, g);
+}
+
+/* The palette index a cell of frames [pfn, pfn + per_cell) shows. */
+static unsigned cell_index(const struct grid *g, unsigned long pfn)
+{
+	const struct viewer *v = g->v;
+	unsigned best = class_index(v->cls[pfn]);
+	unsigned long end = pfn + v->per_cell < v->nr_frames ? pfn + v->per_cell : v->nr_frames;
+	for (unsigned long p = pfn + 1; p < end; p++) {
+		unsigned i = class_index(v->cls[p]);
+		if (g->rank[i] > g->rank[best])
+			best = i;
+	}
+	return best;
+}
+
+static uint32_t blend(uint32_t a, uint32_t b, unsigned t)
+{
+	uint32_t out = 0;
+	for (int sh = 0; sh < 24; sh += 8) {
+		unsigned x = (a >> sh) & 255, y = (b >> sh) & 255;
+		out |= ((x * (255 - t) + y * t) / 255) << sh;
+	}
+	return out;
+}
+
+/* The hottest recent access of the cell's frames: its pixel (the access kind's colour over
+ * the owner's, by how recent it is), or false when none is recent. */
+static bool heat_pixel(const struct grid *g, unsigned long pfn, unsigned idx, uint32_t *px)
+{
+	static const uint32_t colour[3] = {VIEWER_HEAT_READ, VIEWER_HEAT_WRITE, VIEWER_HEAT_FETCH};
+	const struct viewer *v = g->v;
+	unsigned best = 0;
+	int kind = 0;
+	unsigned long end = pfn + v->per_cell < v->nr_frames ? pfn + v->per_cell : v->nr_frames;
+	for (unsigned long p = pfn; p < end; p++)
+		for (int k = 0; k < 3; k++) {
+			unsigned h = tv_heat(g->tv, p, k);
+			if (h > best)
+				best = h, kind = k;
+		}
+	if (!best)
+		return false;
+	struct frame_class c = {(uint8_t)(idx >> 5), (uint8_t)((idx >> 1) & 15), (uint8_t)(idx & 1)};
+	/* At least a quarter of the way, so that an old access still shows. */
+	*px = map_rgb(g->s, blend(viewer_class_colour(c), colour[kind], 64 + best * 191 / 255));
+	return true;
+}
+
+static uint32_t *pixel_row(SDL_Surface *s, int y)
+{
+	return (uint32_t *)((uint8_t *)s->pixels + (size_t)y * (size_t)s->pitch);
+}
+
+static void put_block(SDL_Surface *s, int x, int y, int w, int h, uint32_t px)
+{
+	for (int j = 0; j < h; j++) {
+		uint32_t *row = pixel_row(s, y + j) + x;
+		for (int i = 0; i < w; i++)
+			row[i] = px;
+	}
+}
+
+/* One row of cells; keys[] holds the row above's zone keys on entry, this row's on exit. */
+static void draw_row(const struct grid *g, unsigned cy, uint32_t *keys)
+{
+	const struct viewer *v = g->v;
+	int cell = (int)v->cell, y = v->phys.y + (int)cy * cell;
+	uint32_t left = ~0u, key = 0;
+	unsigned long until = 0;
+	unsigned long pfn = v->first_pfn + (unsigned long)cy * g->cols * v->per_cell;
+	for (unsigned cx = 0; cx < g->cols && pfn < v->nr_frames; cx++, pfn += v->per_cell) {
+		int x = v->phys.x + (int)cx * cell;
+		unsigned idx = cell_index(g, pfn);
+		uint32_t heat = 0;
+		bool hot = g->tv && heat_pixel(g, pfn, idx, &heat);
+		if (cell == 1) {
+			pixel_row(g->s, y)[x] = hot ? heat : g->px[idx];
+		} else {
+			int in = cell - g->gap;
+			put_block(g->s, x, y, in, in, g->px[idx]);
+			/* Large cells keep the owner's colour round the heat. */
+			if (hot && cell >= 4)
+				put_block(g->s, x + in / 4, y + in / 4, in - in / 2, in - in / 2, heat);
+			else if (hot)
+				put_block(g->s, x, y, in, in, heat);
+		}
+		if (pfn >= until || pfn + v->per_cell > until)
+			key = zone_key(g, pfn, &until);
+		if (left != ~0u && left != key)
+			put_block(g->s, x, y, g->border, cell, left / 8 != key / 8 ? g->node_px : g->zone_px);
+		if (keys[cx] != ~0u && keys[cx] != key)
+			put_block(g->s, x, y, cell, g->border,
+				  keys[cx] / 8 != key / 8 ? g->node_px : g->zone_px);
+		keys[cx] = left = key;
+	}
+}
+
+void viewer_draw_frames(struct viewer *v, SDL_Surface *s)
+{
+	viewer_fill(s, v->phys.x, v->phys.y, v->phys.w, v->phys.h, VIEWER_BG);
+	struct grid *g = malloc(sizeof(*g));
+	unsigned cols = viewer_cols(v), rows = viewer_rows(v);
+	uint32_t *keys = malloc(sizeof(*keys) * (cols ? cols : 1));
+	if (!g || !keys || s->format->BytesPerPixel != 4 || !v->cls)
+		goto out;
+	grid_init(g, v, s);
+	/* The row above the first one shown, for its borders. */
+	unsigned long row = (unsigned long)cols * v->per_cell, until;
+	for (unsigned cx = 0; cx < cols; cx++) {
+		unsigned long above = v->first_pfn + cx * v->per_cell - row;
+		keys[cx] = v->first_pfn >= row && above < v->nr_frames ? zone_key(g, above, &until)
+								       : ~0u;
+	}
+	if (SDL_LockSurface(s) == 0) {
+		for (unsigned cy = 0; cy < rows; cy++)
+			draw_row(g, cy, keys);
+		SDL_UnlockSurface(s);
+	}
+out:
+	free(keys);
+	free(g);
+}
