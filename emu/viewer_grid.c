@@ -14,6 +14,7 @@
 #include "emu/viewer_draw.h"
 #include "emu/viewer_trace.h"
 #include "kernel-sim/mm.h"
+#include "mmu/mmu.h"
 
 /* A frame class as a palette index: kind, order, head. */
 #define CLASS_INDEXES 512
@@ -147,11 +148,13 @@ static bool heat_pixel(const struct grid *g, unsigned long pfn, unsigned idx, ui
 	unsigned best = 0;
 	int kind = 0;
 	unsigned long end = pfn + v->per_cell < v->nr_frames ? pfn + v->per_cell : v->nr_frames;
+	/* The most recent access wins; between equally recent ones, a write, then a fetch. */
+	static const int order[3] = {MMU_WRITE, MMU_FETCH, MMU_READ};
 	for (unsigned long p = pfn; p < end; p++)
-		for (int k = 0; k < 3; k++) {
-			unsigned h = tv_heat(g->tv, p, k);
+		for (int i = 0; i < 3; i++) {
+			unsigned h = tv_heat(g->tv, p, order[i]);
 			if (h > best)
-				best = h, kind = k;
+				best = h, kind = order[i];
 		}
 	if (!best)
 		return false;

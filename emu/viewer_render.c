@@ -365,9 +365,9 @@ static void trace_walk_model(const struct trace_view *tv, struct walk_model *w)
 	w->cr3 = tv->cr3;
 	w->tlb = "missed (the walk is the last one before the cursor)";
 	w->pwc = "-";
-	if (!tv->have_walk)
+	const struct trace_event *e = tv_last_walk(tv);
+	if (!e)
 		return;
-	const struct trace_event *e = &tv->walk;
 	w->la = e->la;
 	w->nr_steps = e->nsteps < 5 ? e->nsteps : 5;
 	for (int i = 0; i < w->nr_steps; i++) {

@@ -604,6 +604,7 @@ static int rewind_cursor(struct trace_view *tv, uint64_t ev, char *err, size_t e
 	for (int i = 0; i < 3; i++)
 		memset(tv->last[i], 0, tv->nr_frames * sizeof(uint64_t));
 	tv->have_walk = false;
+	memset(&tv->cur, 0, sizeof(tv->cur));
 	tv->cpl = 0;
 	size_t c = 0;
 	for (size_t i = 0; i < tv->r.index_len && tv->r.index[i].first_event <= ev; i++)
@@ -711,6 +712,13 @@ unsigned tv_heat(const struct trace_view *tv, unsigned long pfn, int kind)
 	if (!l || l > tv->at || tv->at - l >= tv->heat_window)
 		return 0;
 	return (unsigned)(255 - (tv->at - l) * 255 / tv->heat_window);
+}
+
+const struct trace_event *tv_last_walk(const struct trace_view *tv)
+{
+	if (!tv->have_walk || tv->walk_ev + tv->heat_window < tv->at)
+		return NULL;
+	return &tv->walk;
 }
 
 const struct tv_sample *tv_sample_at(const struct trace_view *tv, uint64_t ev)

@@ -158,6 +158,10 @@ uint64_t tv_find_mark(const struct trace_view *tv, uint64_t at, int dir, int typ
  * 0..255 (255: the last event). */
 unsigned tv_heat(const struct trace_view *tv, unsigned long pfn, int kind);
 
+/* The last page walk before the cursor, if one lies within the heat window (which both a
+ * forward move and a seek decode), else NULL. */
+const struct trace_event *tv_last_walk(const struct trace_view *tv);
+
 /* The sample at or before event ev. */
 const struct tv_sample *tv_sample_at(const struct trace_view *tv, uint64_t ev);
 
