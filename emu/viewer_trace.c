@@ -18,6 +18,16 @@
 #define CKPT_FIRST_EVERY 64	/* page events between checkpoints, before thinning */
 #define SAMPLES_MAX 4096	/* counter samples kept at most */
 
+/* "path: reason" from a reader's error (which names the path itself when it could not
+ * open the file). */
+static void reader_error(const char *path, const char *why, char *err, size_t errlen)
+{
+	if (!strncmp(why, path, strlen(path)))
+		snprintf(err, errlen, "%s", why);
+	else
+		snprintf(err, errlen, "%s: %s", path, why);
+}
+
 /* ---- the machine the header describes ---- */
 
 /* Adds "opt value" to argv when the header has key (and, with skip_zero, it is not "0"). */
@@ -461,7 +471,7 @@ static int read_pass(struct trace_view *tv, char *err, size_t errlen)
 	trace_reader_close(&r);
 	return 0;
 out_err:
-	snprintf(err, errlen, "%s: %s", tv->path, r.err);
+	reader_error(tv->path, r.err, err, errlen);
 	trace_reader_close(&r);
 	return -1;
 }
@@ -490,7 +500,7 @@ static int boot(struct trace_view *tv, char *err, size_t errlen)
 	struct trace_reader r;
 	struct machine_opts o;
 	if (trace_reader_open(&r, tv->path) < 0) {
-		snprintf(err, errlen, "%s: %s", tv->path, r.err);
+		reader_error(tv->path, r.err, err, errlen);
 		trace_reader_close(&r);
 		return -1;
 	}
@@ -541,7 +551,7 @@ int tv_open(struct trace_view *tv, const char *path, char *err, size_t errlen)
 		fix_kinds(tv, tv->ckpt[i].cls, tv->ckpt[i].owner);
 	restore_ckpt(tv, &tv->ckpt[0]);
 	if (trace_reader_open(&tv->r, tv->path) < 0) {
-		snprintf(err, errlen, "%s: %s", tv->path, tv->r.err);
+		reader_error(tv->path, tv->r.err, err, errlen);
 		return -1;
 	}
 	return tv_seek(tv, 0, err, errlen);
@@ -617,7 +627,7 @@ static int rewind_cursor(struct trace_view *tv, uint64_t ev, char *err, size_t e
 		rc = trace_reader_open(&tv->r, tv->path);
 	}
 	if (rc < 0) {
-		snprintf(err, errlen, "%s: %s", tv->path, tv->r.err);
+		reader_error(tv->path, tv->r.err, err, errlen);
 		return -1;
 	}
 	tv->cursor = tv->r.nevents;

@@ -1,7 +1,8 @@
 #!/bin/sh
-# mmemu run --screenshot / --view from the command line: the run's output and counters are
-# the same with a screenshot as without, the file is a PNG of the viewer's size, and bad
-# requests (no display for --view, an unwritable path, --screenshot-at alone) fail cleanly.
+# mmemu run --screenshot / --view and mmemu view from the command line: the run's output,
+# counters and trace are the same with a screenshot as without, the file is a PNG of the
+# viewer's size, and bad requests (no display, an unwritable path, --screenshot-at alone,
+# unreadable traces) fail cleanly with one line.
 mmemu=${1:-$MMEMU}
 guests=${MMEMU_BUILD:-build}/guests
 pass=0
@@ -39,6 +40,44 @@ check "--screenshot-at alone: status 2" [ "$s" = 2 ]
 env -i A=1 "$mmemu" run --view "$guests/hello" >/dev/null 2>"$dir/err"; s=$?
 check "--view without a display: status 2 (got $s)" [ "$s" = 2 ]
 check "--view without a display: says so" grep -q "no display" "$dir/err"
+
+# The trace of a run is byte for byte the same with a screenshot as without.
+env -i A=1 "$mmemu" run --trace "$dir/t1.trc" "$guests/touch_pages" 2 >/dev/null 2>&1
+env -i A=1 "$mmemu" run --trace "$dir/t2.trc" --screenshot "$dir/t2.png" --screenshot-at 20000 \
+	"$guests/touch_pages" 2 >/dev/null 2>&1
+check "trace with --screenshot = without" cmp -s "$dir/t1.trc" "$dir/t2.trc"
+
+# mmemu view: a PNG at the end and at an event, headless.
+env -i "$mmemu" view --screenshot "$dir/v-end.png" "$dir/t1.trc" 2>"$dir/err"; s=$?
+check "view --screenshot: status 0 (got $s)" [ "$s" = 0 ]
+check "view --screenshot is 1360x860" sh -c "od -An -tu1 -j16 -N8 '$dir/v-end.png' | tr -s ' ' | grep -q '^ 0 0 5 80 0 0 3 92$'"
+env -i "$mmemu" view --screenshot "$dir/v-mid.png" --at 5000 "$dir/t1.trc" 2>"$dir/err"; s=$?
+check "view --at 5000: status 0 (got $s)" [ "$s" = 0 ]
+check "view: a picture at 5000 differs from the end" sh -c "! cmp -s '$dir/v-mid.png' '$dir/v-end.png'"
+env -i "$mmemu" view --screenshot "$dir/x.png" --at 999999999 "$dir/t1.trc" 2>"$dir/err"; s=$?
+check "view --at beyond the trace: status 2 (got $s)" [ "$s" = 2 ]
+check "view --at beyond the trace: says how many events" grep -q "^mmemu: view: --at 999999999: the trace has [0-9]* events$" "$dir/err"
+"$mmemu" view --at 5 "$dir/t1.trc" 2>"$dir/err"; s=$?
+check "view --at without --screenshot: status 2 (got $s)" [ "$s" = 2 ]
+
+# Unreadable traces: one line naming the file and the reason, status 1, no picture.
+echo "not a trace" >"$dir/text.trc"
+env -i "$mmemu" view --screenshot "$dir/bad.png" "$dir/text.trc" 2>"$dir/err"; s=$?
+check "view of a text file: status 1 (got $s)" [ "$s" = 1 ]
+check "view of a text file: says it is not a trace" grep -q "^mmemu: view: $dir/text.trc: not an mmemu trace" "$dir/err"
+env -i "$mmemu" view --screenshot "$dir/bad.png" "$dir/missing.trc" 2>"$dir/err"; s=$?
+check "view of a missing file: status 1 (got $s)" [ "$s" = 1 ]
+check "view of a missing file: says so" grep -q "^mmemu: view: $dir/missing.trc: No such file" "$dir/err"
+head -c 3000 "$dir/t1.trc" >"$dir/cut.trc"
+env -i "$mmemu" view --screenshot "$dir/bad.png" "$dir/cut.trc" 2>"$dir/err"; s=$?
+check "view of a cut trace: status 1 (got $s)" [ "$s" = 1 ]
+check "view of a cut trace: says truncated" grep -q "^mmemu: view: $dir/cut.trc: trace truncated" "$dir/err"
+check "view of bad traces: no picture" test ! -e "$dir/bad.png"
+check "view errors: one line each" [ "$(wc -l <"$dir/err")" = 1 ]
+
+env -i "$mmemu" view "$dir/t1.trc" >/dev/null 2>"$dir/err"; s=$?
+check "view without a display: status 2 (got $s)" [ "$s" = 2 ]
+check "view without a display: says so" grep -q "no display" "$dir/err"
 
 echo "viewer: $pass passed, $fails failed"
 [ "$fails" = 0 ]
