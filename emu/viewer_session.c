@@ -73,6 +73,8 @@ static void redraw(struct viewer_session *vs)
 	viewer_present(&vs->v, vs->win, &vs->canvas);
 	vs->last_draw = SDL_GetTicks();
 	vs->draw_ms = vs->last_draw - t0;
+	vs->redraws++;
+	vs->draw_total_ms += vs->draw_ms;
 }
 
 bool viewer_at_syscall(struct machine *m)

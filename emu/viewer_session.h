@@ -67,6 +67,8 @@ struct viewer_session {
 	struct viewer_drag drag; /* a drag on the frame grid */
 	uint32_t last_draw;  /* SDL_GetTicks of the last redraw while running */
 	uint32_t draw_ms;    /* how long that redraw took */
+	uint32_t redraws;    /* pictures drawn in the window */
+	uint64_t draw_total_ms; /* time spent drawing them */
 	char status[160];    /* the title bar's run-state text */
 };
 
