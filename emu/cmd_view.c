@@ -96,9 +96,10 @@ int cmd_view(int argc, char **argv)
 		/* no display is a usage matter, like run --view; a bad trace is status 1 */
 		return strstr(err, "no display") || strstr(err, "font") ? 2 : 1;
 	}
-	if (c.heat)
-		ts->tv.heat_window = c.heat;
-	if (c.shot) {
+	if (c.heat && tv_set_heat_window(&ts->tv, c.heat, err, sizeof(err)) < 0) {
+		fprintf(stderr, "mmemu: view: --heat: %s\n", err);
+		code = 1;
+	} else if (c.shot) {
 		uint64_t at = c.at_given ? c.at : ts->tv.nr_events;
 		if (at > ts->tv.nr_events) {
 			fprintf(stderr, "mmemu: view: --at %llu: the trace has %llu events\n",

@@ -139,29 +139,18 @@ static uint32_t blend(uint32_t a, uint32_t b, unsigned t)
 	return out;
 }
 
-/* The hottest recent access of the cell's frames: its pixel (the access kind's colour over
- * the owner's, by how recent it is), or false when none is recent. */
-static bool heat_pixel(const struct grid *g, unsigned long pfn, unsigned idx, uint32_t *px)
+/* The heat of frame pfn's most recent access and its kind; 0 when none is recent. */
+static unsigned frame_heat(const struct trace_view *tv, unsigned long pfn, int *kind)
 {
-	static const uint32_t colour[3] = {VIEWER_HEAT_READ, VIEWER_HEAT_WRITE, VIEWER_HEAT_FETCH};
-	const struct viewer *v = g->v;
-	unsigned best = 0;
-	int kind = 0;
-	unsigned long end = pfn + v->per_cell < v->nr_frames ? pfn + v->per_cell : v->nr_frames;
-	/* The most recent access wins; between equally recent ones, a write, then a fetch. */
+	/* Between equally recent accesses, a write, then a fetch. */
 	static const int order[3] = {MMU_WRITE, MMU_FETCH, MMU_READ};
-	for (unsigned long p = pfn; p < end; p++)
-		for (int i = 0; i < 3; i++) {
-			unsigned h = tv_heat(g->tv, p, order[i]);
-			if (h > best)
-				best = h, kind = order[i];
-		}
-	if (!best)
-		return false;
-	struct frame_class c = {(uint8_t)(idx >> 5), (uint8_t)((idx >> 1) & 15), (uint8_t)(idx & 1)};
-	/* At least a quarter of the way, so that an old access still shows. */
-	*px = map_rgb(g->s, blend(viewer_class_colour(c), colour[kind], 64 + best * 191 / 255));
-	return true;
+	unsigned best = 0;
+	for (int i = 0; i < 3; i++) {
+		unsigned h = tv_heat(tv, pfn, order[i]);
+		if (h > best)
+			best = h, *kind = order[i];
+	}
+	return best;
 }
 
 static uint32_t *pixel_row(SDL_Surface *s, int y)
@@ -189,19 +178,10 @@ static void draw_row(const struct grid *g, unsigned cy, uint32_t *keys)
 	for (unsigned cx = 0; cx < g->cols && pfn < v->nr_frames; cx++, pfn += v->per_cell) {
 		int x = v->phys.x + (int)cx * cell;
 		unsigned idx = cell_index(g, pfn);
-		uint32_t heat = 0;
-		bool hot = g->tv && heat_pixel(g, pfn, idx, &heat);
-		if (cell == 1) {
-			pixel_row(g->s, y)[x] = hot ? heat : g->px[idx];
-		} else {
-			int in = cell - g->gap;
-			put_block(g->s, x, y, in, in, g->px[idx]);
-			/* Large cells keep the owner's colour round the heat. */
-			if (hot && cell >= 4)
-				put_block(g->s, x + in / 4, y + in / 4, in - in / 2, in - in / 2, heat);
-			else if (hot)
-				put_block(g->s, x, y, in, in, heat);
-		}
+		if (cell == 1)
+			pixel_row(g->s, y)[x] = g->px[idx];
+		else
+			put_block(g->s, x, y, cell - g->gap, cell - g->gap, g->px[idx]);
 		if (pfn >= until || pfn + v->per_cell > until)
 			key = zone_key(g, pfn, &until);
 		if (left != ~0u && left != key)
@@ -210,6 +190,40 @@ static void draw_row(const struct grid *g, unsigned cy, uint32_t *keys)
 			put_block(g->s, x, y, cell, g->border,
 				  keys[cx] / 8 != key / 8 ? g->node_px : g->zone_px);
 		keys[cx] = left = key;
+	}
+}
+
+/*
+ * The heat overlay: the cells of the frames the last accesses touched, oldest access first,
+ * so that where several frames share a cell the most recent access shows. Only those cells
+ * are visited, not every frame. The kind's colour goes over the owner's by how recent the
+ * access is (at least a quarter of the way, so that an old access still shows); large
+ * cells keep the owner's colour round it.
+ */
+static void draw_heat(const struct grid *g)
+{
+	static const uint32_t colour[3] = {VIEWER_HEAT_READ, VIEWER_HEAT_WRITE, VIEWER_HEAT_FETCH};
+	const struct trace_view *tv = g->tv;
+	const struct viewer *v = g->v;
+	int in = (int)v->cell - g->gap;
+	for (size_t i = 0; i < tv->ring_count; i++) {
+		unsigned long pfn =
+		    tv->ring[(tv->ring_pos + tv->ring_size - tv->ring_count + i) % tv->ring_size];
+		int kind = 0;
+		unsigned h = frame_heat(tv, pfn, &kind);
+		SDL_Rect r;
+		if (!h || !viewer_cell_rect(v, pfn, &r))
+			continue;
+		unsigned long first = v->first_pfn + (pfn - v->first_pfn) / v->per_cell * v->per_cell;
+		unsigned idx = cell_index(g, first);
+		struct frame_class c = {(uint8_t)(idx >> 5), (uint8_t)((idx >> 1) & 15),
+					(uint8_t)(idx & 1)};
+		uint32_t px =
+		    map_rgb(g->s, blend(viewer_class_colour(c), colour[kind], 64 + h * 191 / 255));
+		if (in >= 4)
+			put_block(g->s, r.x + in / 4, r.y + in / 4, in - in / 2, in - in / 2, px);
+		else
+			put_block(g->s, r.x, r.y, in, in, px);
 	}
 }
 
@@ -232,6 +246,8 @@ void viewer_draw_frames(struct viewer *v, SDL_Surface *s)
 	if (SDL_LockSurface(s) == 0) {
 		for (unsigned cy = 0; cy < rows; cy++)
 			draw_row(g, cy, keys);
+		if (g->tv)
+			draw_heat(g);
 		SDL_UnlockSurface(s);
 	}
 out:

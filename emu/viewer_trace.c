@@ -487,9 +487,11 @@ static int alloc_state(struct trace_view *tv)
 	for (int i = 0; i < 3; i++)
 		tv->last[i] = calloc(n, sizeof(uint64_t));
 	tv->ckpt = calloc(ckpt_max(tv) + 1, sizeof(*tv->ckpt));
+	tv->ring_size = (size_t)tv->heat_window;
+	tv->ring = calloc(tv->ring_size, sizeof(*tv->ring));
 	tv->samples = calloc(SAMPLES_MAX + 1, sizeof(*tv->samples));
 	return tv->cls && tv->owner && tv->dirty && tv->last[0] && tv->last[1] && tv->last[2] &&
-		       tv->ckpt && tv->samples
+		       tv->ckpt && tv->samples && tv->ring
 		   ? 0
 		   : -1;
 }
@@ -573,6 +575,7 @@ void tv_close(struct trace_view *tv)
 	free(tv->cls);
 	free(tv->owner);
 	free(tv->dirty);
+	free(tv->ring);
 	for (int i = 0; i < 3; i++)
 		free(tv->last[i]);
 	memset(tv, 0, sizeof(*tv));
@@ -614,6 +617,7 @@ static int rewind_cursor(struct trace_view *tv, uint64_t ev, char *err, size_t e
 	for (int i = 0; i < 3; i++)
 		memset(tv->last[i], 0, tv->nr_frames * sizeof(uint64_t));
 	tv->have_walk = false;
+	tv->ring_pos = tv->ring_count = 0;
 	memset(&tv->cur, 0, sizeof(tv->cur));
 	tv->cpl = 0;
 	size_t c = 0;
@@ -640,8 +644,13 @@ static void cursor_event(struct trace_view *tv, const struct trace_event *ev)
 	case TEV_ACCESS: {
 		unsigned long pfn = (unsigned long)(ev->pa >> 12);
 		unsigned kind = ev->flags & MMU_KIND_MASK;
-		if (pfn < tv->nr_frames && kind < 3)
-			tv->last[kind][pfn] = tv->cursor + 1;
+		if (pfn >= tv->nr_frames || kind >= 3)
+			break;
+		tv->last[kind][pfn] = tv->cursor + 1;
+		tv->ring[tv->ring_pos] = (uint32_t)pfn;
+		tv->ring_pos = (tv->ring_pos + 1) % tv->ring_size;
+		if (tv->ring_count < tv->ring_size)
+			tv->ring_count++;
 		break;
 	}
 	case TEV_WALK:
@@ -689,6 +698,22 @@ int tv_seek(struct trace_view *tv, uint64_t at, char *err, size_t errlen)
 	}
 	tv->at = at;
 	return 0;
+}
+
+int tv_set_heat_window(struct trace_view *tv, uint64_t events, char *err, size_t errlen)
+{
+	uint32_t *ring = calloc(events ? events : 1, sizeof(*ring));
+	if (!ring || !events) {
+		free(ring);
+		snprintf(err, errlen, "cannot keep the heat of %llu events", (unsigned long long)events);
+		return -1;
+	}
+	free(tv->ring);
+	tv->ring = ring;
+	tv->ring_size = (size_t)events;
+	tv->heat_window = events;
+	tv->cursor = 0; /* decode the new window */
+	return tv_seek(tv, tv->at, err, errlen);
 }
 
 /* ---- questions about the cursor ---- */

@@ -126,6 +126,9 @@ struct trace_view {
 	/* Heat: the last access of each kind (read, write, fetch) to each frame. */
 	uint64_t heat_window;	   /* events over which heat fades */
 	uint64_t *last[3];	   /* [nr_frames]: event number + 1 of the last access, 0: none */
+	uint32_t *ring;		   /* frames of the last ring_size accesses decoded, oldest first
+				      from ring_pos - ring_count: what the heat overlay draws */
+	size_t ring_size, ring_pos, ring_count;
 	uint64_t cursor;	   /* events the cursor's reader has decoded */
 	struct trace_event cur;	   /* the last event decoded (the one before `at`) */
 	bool have_walk;		   /* walk holds the last page walk before `at` */
@@ -148,9 +151,13 @@ void tv_close(struct trace_view *tv);
  * (the file changed or became unreadable since it was opened). */
 int tv_seek(struct trace_view *tv, uint64_t at, char *err, size_t errlen);
 
-/* The event number of the next (dir > 0) or previous (dir < 0) mark of type (and, for
- * PAGE, freed == want_freed unless want_freed < 0) strictly after / before at; at itself
- * when there is none. */
+/* Sets the events over which heat fades, and recomputes the heat at the cursor. 0 or -1
+ * with err. */
+int tv_set_heat_window(struct trace_view *tv, uint64_t events, char *err, size_t errlen);
+
+/* The event number of the first mark of type (and, for PAGE, freed == want_freed unless
+ * want_freed < 0) at or after event at (dir > 0), or the last one before at (dir < 0);
+ * UINT64_MAX when there is none. */
 uint64_t tv_find_mark(const struct trace_view *tv, uint64_t at, int dir, int type,
 		      int want_freed);
 
