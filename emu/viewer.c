@@ -29,7 +29,7 @@ void viewer_resize(struct viewer *v, int width, int height)
 	int body_h = height - TITLE_H - PAD;
 	v->phys = (SDL_Rect){PAD, TITLE_H, left_w - 2 * PAD, body_h - info_h - PAD};
 	v->info = (SDL_Rect){PAD, v->phys.y + v->phys.h + PAD, left_w - 2 * PAD, info_h};
-	int walk_h = 8 * v->line_h, tlb_h = 16 * v->line_h, cnt_h = 9 * v->line_h;
+	int walk_h = 8 * v->line_h, tlb_h = 15 * v->line_h, cnt_h = 17 * v->line_h;
 	int vma_h = body_h - walk_h - tlb_h - cnt_h - 3 * PAD;
 	v->vmas = (SDL_Rect){right_x, TITLE_H, right_w, vma_h};
 	v->walk = (SDL_Rect){right_x, v->vmas.y + vma_h + PAD, right_w, walk_h};
@@ -232,6 +232,14 @@ void viewer_update(struct viewer *v)
 	if (v->cls)
 		viewer_classify(&v->m->kernel, v->nr_frames, v->cls);
 	v->nr_vmas = viewer_vma_rows(v->m, v->rows, VIEWER_MAX_VMAS);
+	const struct counter_sample *last =
+	    v->nr_hist ? &v->hist[(v->hist_pos + VIEWER_HISTORY - 1) % VIEWER_HISTORY] : NULL;
+	if (!last || last->icount != v->m->cpu.icount) {
+		viewer_counter_sample(v->m, &v->hist[v->hist_pos]);
+		v->hist_pos = (v->hist_pos + 1) % VIEWER_HISTORY;
+		if (v->nr_hist < VIEWER_HISTORY)
+			v->nr_hist++;
+	}
 	if (!v->la_chosen)
 		v->selected_la = default_la(v);
 }

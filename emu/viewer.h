@@ -36,6 +36,7 @@ struct trace_view;
 #define VIEWER_MIN_HEIGHT 600
 #define VIEWER_MAX_CELL 32 /* pixels per cell side at the deepest zoom */
 #define VIEWER_MAX_VMAS 64 /* VMA rows kept */
+#define VIEWER_HISTORY 240 /* counter samples the live window plots */
 
 /* Background and border colours, 0xRRGGBB. */
 #define VIEWER_BG 0x101014u
@@ -69,6 +70,10 @@ struct viewer {
 	unsigned long nr_frames; /* frames classified */
 	struct frame_class *cls; /* [nr_frames] */
 	int nr_vmas;		 /* VMAs of the current task (rows holds the first 64) */
+	/* Counters over time (live): one sample per update that found the machine moved on,
+	 * the last VIEWER_HISTORY of them in a ring ending before hist_pos. */
+	struct counter_sample hist[VIEWER_HISTORY];
+	int nr_hist, hist_pos;
 	struct vma_row rows[VIEWER_MAX_VMAS];
 };
 

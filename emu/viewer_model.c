@@ -11,6 +11,8 @@
 #include "kernel-sim/mm.h"
 #include "kernel-sim/sched.h"
 #include "kernel-sim/seq_file.h"
+#include "kernel-sim/swap.h"
+#include "kernel-sim/vmstat.h"
 #include "mmu/mmu.h"
 #include "mmu/paging.h"
 
@@ -333,4 +335,30 @@ void viewer_counter_model(struct machine *m, struct counter_model *c)
 		c->pid = k->current->pid;
 		snprintf(c->comm, sizeof(c->comm), "%s", k->current->comm);
 	}
+}
+
+void viewer_counter_sample(struct machine *m, struct counter_sample *s)
+{
+	struct kernel *k = &m->kernel;
+	struct counter_model c;
+	viewer_counter_model(m, &c);
+	memset(s, 0, sizeof(*s));
+	s->icount = c.instructions;
+	for (int i = 0; i < c.nr_zones; i++) {
+		s->free += c.zone[i].free;
+		s->min += c.zone[i].min;
+		s->low += c.zone[i].low;
+		s->high += c.zone[i].high;
+	}
+	static const enum node_stat_item lru[4] = {NR_INACTIVE_ANON, NR_ACTIVE_ANON,
+						   NR_INACTIVE_FILE, NR_ACTIVE_FILE};
+	for (int i = 0; i < 4; i++)
+		s->lru[i] = (unsigned long)global_node_page_state(k, lru[i]);
+	if (k->swap) {
+		s->swap_total = k->swap->total_swap_pages;
+		s->swap_used = k->swap->total_swap_pages - k->swap->nr_swap_pages;
+	}
+	s->pgfault = c.pgfault;
+	s->pageoutrun = k->vm_events[PAGEOUTRUN];
+	s->pgscan_kswapd = k->vm_events[PGSCAN_KSWAPD];
 }

@@ -139,4 +139,19 @@ struct counter_model {
 
 void viewer_counter_model(struct machine *m, struct counter_model *c);
 
+/* The counters the live window plots over time, read at one picture. */
+struct counter_sample {
+	uint64_t icount;	     /* instructions executed */
+	unsigned long free;	     /* NR_FREE_PAGES of all zones */
+	unsigned long min, low, high; /* the zones' watermarks, summed */
+	unsigned long lru[4];	     /* inactive anon, active anon, inactive file, active file */
+	unsigned long swap_used;     /* swap slots in use */
+	unsigned long swap_total;    /* swap slots */
+	unsigned long pgfault;	     /* page faults so far */
+	unsigned long pageoutrun;    /* kswapd runs so far */
+	unsigned long pgscan_kswapd; /* pages kswapd scanned so far */
+};
+
+void viewer_counter_sample(struct machine *m, struct counter_sample *s);
+
 #endif /* EMU_VIEWER_MODEL_H */

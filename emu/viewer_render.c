@@ -283,28 +283,120 @@ static void zone_bar(SDL_Surface *s, int x, int y, int w, int h, const struct zo
 		     colour[i]);
 }
 
+/* The i-th oldest sample of the history. */
+static const struct counter_sample *hist_at(const struct viewer *v, int i)
+{
+	return &v->hist[(v->hist_pos + VIEWER_HISTORY - v->nr_hist + i) % VIEWER_HISTORY];
+}
+
+/* A value of a sample, for a graph: what (0..3: LRU list; 4 free; 5 swap used; 6 faults,
+ * 7 kswapd runs, 8 pages kswapd scanned, since the sample before). */
+static unsigned long sample_value(const struct viewer *v, int i, int what)
+{
+	const struct counter_sample *s = hist_at(v, i), *p = i ? hist_at(v, i - 1) : s;
+	switch (what) {
+	case 4: return s->free;
+	case 5: return s->swap_used;
+	case 6: return s->pgfault - p->pgfault;
+	case 7: return s->pageoutrun - p->pageoutrun;
+	case 8: return s->pgscan_kswapd - p->pgscan_kswapd;
+	default: return s->lru[what & 3];
+	}
+}
+
+/* Lines (or bars) of the values `what[0..n)` over the history in r, scaled to top (0: the
+ * largest value shown), with horizontal marks at marks[0..nm). */
+static void history_graph(const struct viewer *v, SDL_Surface *s, SDL_Rect r, const int *what,
+			  const uint32_t *colour, int n, bool bars, unsigned long top,
+			  const unsigned long *marks, int nm)
+{
+	viewer_fill(s, r.x, r.y, r.w, r.h, 0x22222c);
+	for (int i = 0; i < v->nr_hist && !top; i++)
+		for (int j = 0; j < n; j++)
+			if (sample_value(v, i, what[j]) > top)
+				top = sample_value(v, i, what[j]);
+	top = top ? top : 1;
+	static const uint32_t mark_colour[3] = {0xff4040, 0xffa040, 0xffff40};
+	for (int m = 0; m < nm; m++)
+		viewer_fill(s, r.x, r.y + r.h - 1 - (int)((uint64_t)(r.h - 1) * marks[m] / top), r.w, 1,
+			    mark_colour[m % 3]);
+	int cols = v->nr_hist < r.w ? v->nr_hist : r.w;
+	for (int c = 0; c < cols; c++) {
+		int i = v->nr_hist - cols + c, x = r.x + r.w - cols + c;
+		for (int j = 0; j < n; j++) {
+			unsigned long val = sample_value(v, i, what[j]);
+			int h = (int)((uint64_t)(r.h - 1) * (val < top ? val : top) / top);
+			if (bars && val)
+				viewer_fill(s, x, r.y + r.h - 1 - h, 1, h + 1, colour[j]);
+			else if (!bars)
+				viewer_fill(s, x, r.y + r.h - 1 - h, 1, 1, colour[j]);
+		}
+	}
+}
+
+/* Zones now (free against the watermarks), totals, and the counters over the last
+ * pictures: free pages against the summed watermarks, the LRU lists, faults, swap and
+ * kswapd per picture. */
 static void draw_counters(struct viewer *v, SDL_Surface *s)
 {
 	struct counter_model c;
 	viewer_counter_model(v->m, &c);
-	int y = viewer_panel(v, s, v->counters, "zones: free vs min/low/high; counters"),
-	    x = v->counters.x + 4, mw = v->counters.w - 8;
+	int y = viewer_panel(v, s, v->counters, "zones now; counters over the last pictures"),
+	    x = v->counters.x + 4, mw = v->counters.w - 8, lh = v->line_h;
 	int bar_w = 100, bx = v->counters.x + v->counters.w - bar_w - 4;
-	for (int i = 0;
-	     i < c.nr_zones && y + v->line_h <= v->counters.y + v->counters.h - 2 * v->line_h;
-	     i++) {
+	int bottom = v->counters.y + v->counters.h;
+	for (int i = 0; i < c.nr_zones && i < 3; i++, y += lh) {
 		const struct zone_row *z = &c.zone[i];
-		viewer_textf(v, s, x, y, bx - x, 0xd0d0d0, "N%d %-7s free %7lu  min %lu low %lu high %lu",
-		      z->node, z->name, z->free, z->min, z->low, z->high);
-		zone_bar(s, bx, y + 3, bar_w, v->line_h - 6, z);
-		y += v->line_h;
+		viewer_textf(v, s, x, y, bx - x, 0xd0d0d0,
+			     "N%d %-7s free %7lu  min %lu low %lu high %lu", z->node, z->name,
+			     z->free, z->min, z->low, z->high);
+		zone_bar(s, bx, y + 3, bar_w, lh - 6, z);
 	}
-	viewer_textf(v, s, x, y, mw, 0xffffff, "insns %llu  exceptions %llu  pgfault %lu  pgmajfault %lu",
-	      (unsigned long long)c.instructions, (unsigned long long)c.exceptions, c.pgfault,
-	      c.pgmajfault);
-	y += v->line_h;
-	viewer_textf(v, s, x, y, mw, 0xffffff, "pgalloc %lu  pgfree %lu  page tables %lu", c.pgalloc,
-	      c.pgfree, c.pagetables);
+	viewer_textf(v, s, x, y, mw, 0xffffff,
+		     "insns %llu  exc %llu  pgfault %lu  major %lu  pgalloc %lu  pgfree %lu",
+		     (unsigned long long)c.instructions, (unsigned long long)c.exceptions, c.pgfault,
+		     c.pgmajfault, c.pgalloc, c.pgfree);
+	y += lh;
+	if (!v->nr_hist)
+		return;
+	const struct counter_sample *now = hist_at(v, v->nr_hist - 1);
+	static const uint32_t lru_colour[4] = {0xf0a070, 0xf07828, 0x80b0f0, 0x4682e6};
+	const int free_w[1] = {4}, lru_w[4] = {0, 1, 2, 3}, fault_w[1] = {6}, swap_w[1] = {5},
+		  kswapd_w[2] = {8, 7};
+	const unsigned long wm[3] = {now->min, now->low, now->high};
+	const uint32_t green = 0x3cb46e, pink = 0xe632d2, red = 0xc83c3c;
+	const uint32_t kswapd_colour[2] = {0x808080, 0xffff40};
+	struct {
+		char label[128];
+		const int *what;
+		const uint32_t *colour;
+		int n;
+		bool bars;
+		unsigned long top;
+		const unsigned long *marks;
+		int nm;
+	} g[5] = {
+	    {"", free_w, &green, 1, false, 0, wm, 3},
+	    {"", lru_w, lru_colour, 4, false, 0, NULL, 0},
+	    {"", fault_w, &pink, 1, true, 0, NULL, 0},
+	    {"", swap_w, &red, 1, false, now->swap_total, NULL, 0},
+	    {"", kswapd_w, kswapd_colour, 2, true, 0, NULL, 0},
+	};
+	snprintf(g[0].label, sizeof(g[0].label), "free pages %lu (min/low/high %lu/%lu/%lu)",
+		 now->free, now->min, now->low, now->high);
+	snprintf(g[1].label, sizeof(g[1].label), "LRU inactive/active anon %lu/%lu, file %lu/%lu",
+		 now->lru[0], now->lru[1], now->lru[2], now->lru[3]);
+	snprintf(g[2].label, sizeof(g[2].label), "page faults per picture (%lu in all)",
+		 now->pgfault);
+	snprintf(g[3].label, sizeof(g[3].label), "swap used %lu of %lu slots", now->swap_used,
+		 now->swap_total);
+	snprintf(g[4].label, sizeof(g[4].label), "kswapd runs %lu (yellow), pages scanned %lu",
+		 now->pageoutrun, now->pgscan_kswapd);
+	for (int i = 0; i < 5 && y + 2 * lh <= bottom; i++, y += 2 * lh) {
+		viewer_text(v, s, x, y, mw, 0xd0d0d0, g[i].label);
+		history_graph(v, s, (SDL_Rect){x, y + lh, mw, lh - 3}, g[i].what, g[i].colour,
+			      g[i].n, g[i].bars, g[i].top, g[i].marks, g[i].nm);
+	}
 }
 
 /* ---- the whole picture ---- */

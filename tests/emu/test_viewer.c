@@ -704,6 +704,69 @@ static void test_viewer_live_mouse_and_keys_select_zoom_and_pan(void **state)
 	run_with_end_check("hello", check_view_input);
 }
 
+/* ---- counters over time ---- */
+
+struct history_run {
+	struct viewer v;
+	int updates;
+};
+
+/* An update every slice of 5000 instructions, as the running window does per picture. */
+static bool history_slice(void *ctx, struct machine *m, uint64_t *slice)
+{
+	struct history_run *h = ctx;
+	if (*slice > 5000)
+		*slice = 5000;
+	viewer_update(&h->v);
+	viewer_update(&h->v); /* the machine has not moved: no new sample */
+	h->updates++;
+	return true;
+}
+
+static void history_end(void *ctx, struct machine *m, enum run_result r)
+{
+	struct history_run *h = ctx;
+	struct viewer *v = &h->v;
+	viewer_update(v);
+	assert_int_equal(v->nr_hist, h->updates + 1 < VIEWER_HISTORY ? h->updates + 1 : VIEWER_HISTORY);
+	const struct counter_sample *now = &v->hist[(v->hist_pos + VIEWER_HISTORY - 1) % VIEWER_HISTORY];
+	struct kernel *k = &m->kernel;
+	assert_int_equal(now->icount, m->cpu.icount);
+	assert_int_equal(now->pgfault, k->vm_events[PGFAULT]);
+	assert_int_equal(now->free, (unsigned long)global_zone_page_state(k, NR_FREE_PAGES));
+	assert_int_equal(now->lru[1], (unsigned long)global_node_page_state(k, NR_ACTIVE_ANON));
+	assert_int_equal(now->lru[0] + now->lru[1],
+			 (unsigned long)(global_node_page_state(k, NR_INACTIVE_ANON) +
+					 global_node_page_state(k, NR_ACTIVE_ANON)));
+	assert_true(now->lru[0] + now->lru[1] > 0); /* the heap's and stack's pages */
+	assert_int_equal(now->swap_total, 0);	     /* no --swap */
+	/* Samples in order of time, faults never going back. */
+	for (int i = 1; i < v->nr_hist; i++) {
+		const struct counter_sample *a = &v->hist[(v->hist_pos + VIEWER_HISTORY - v->nr_hist + i - 1) % VIEWER_HISTORY];
+		const struct counter_sample *b = &v->hist[(v->hist_pos + VIEWER_HISTORY - v->nr_hist + i) % VIEWER_HISTORY];
+		assert_true(a->icount < b->icount);
+		assert_true(a->pgfault <= b->pgfault);
+	}
+	SDL_Surface *s = render(v);
+	SDL_FreeSurface(s);
+}
+
+static void test_viewer_history_samples_the_counters_once_per_move(void **state)
+{
+	struct machine *m = new_machine();
+	struct history_run *h = calloc(1, sizeof(*h));
+	start_viewer(&h->v, m);
+	h->v.nr_hist = 0; /* start_viewer's update took one */
+	h->v.hist_pos = 0;
+	struct run_observer obs = {history_slice, history_end, h};
+	int status;
+	assert_int_equal(run_guest(m, "brk_malloc", &obs, &status), RUN_EXITED);
+	assert_true(h->updates > 3);
+	viewer_destroy(&h->v);
+	free(h);
+	free_machine(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -718,6 +781,7 @@ int main(void)
 	    cmocka_unit_test(test_viewer_live_keys_step_run_to_a_fault_and_quit),
 	    cmocka_unit_test(test_viewer_live_syscall_key_stops_after_the_call),
 	    cmocka_unit_test(test_viewer_live_mouse_and_keys_select_zoom_and_pan),
+	    cmocka_unit_test(test_viewer_history_samples_the_counters_once_per_move),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
