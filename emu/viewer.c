@@ -12,6 +12,7 @@
 #include "emu/machine.h"
 #include "emu/viewer_trace.h"
 #include "kernel-sim/mm.h"
+#include "kernel-sim/vmstat.h"
 #include "kernel-sim/sched.h"
 
 #define FONT_PT 12 /* text size in points */
@@ -223,18 +224,27 @@ void viewer_update(struct viewer *v)
 		v->nr_vmas = 0;
 		return;
 	}
+	/* Memory changes only by executing instructions, handling exceptions or allocating
+	 * and freeing (exec does that before the first instruction): while the machine has
+	 * done none of these (paused), the last classification still holds. */
+	const struct kernel *k = &v->m->kernel;
+	uint64_t key[4] = {v->m->cpu.icount, v->m->cpu.nr_faults, 0, k->vm_events[PGFREE]};
+	for (int i = PGALLOC_DMA; i <= PGALLOC_MOVABLE; i++)
+		key[2] += k->vm_events[i];
+	bool moved = !v->classified || memcmp(key, v->moved_key, sizeof(key));
 	unsigned long n = nr_frames(v);
 	if (n != v->nr_frames) {
 		free(v->cls);
 		v->cls = calloc(n ? n : 1, sizeof(*v->cls));
 		v->nr_frames = v->cls ? n : 0;
+		v->classified = false;
 	}
-	if (v->cls)
+	if (v->cls && (moved || !v->classified))
 		viewer_classify(&v->m->kernel, v->nr_frames, v->cls);
+	v->classified = v->cls != NULL;
+	memcpy(v->moved_key, key, sizeof(key));
 	v->nr_vmas = viewer_vma_rows(v->m, v->rows, VIEWER_MAX_VMAS);
-	const struct counter_sample *last =
-	    v->nr_hist ? &v->hist[(v->hist_pos + VIEWER_HISTORY - 1) % VIEWER_HISTORY] : NULL;
-	if (!last || last->icount != v->m->cpu.icount) {
+	if (moved || !v->nr_hist) {
 		viewer_counter_sample(v->m, &v->hist[v->hist_pos]);
 		v->hist_pos = (v->hist_pos + 1) % VIEWER_HISTORY;
 		if (v->nr_hist < VIEWER_HISTORY)

@@ -68,6 +68,8 @@ struct viewer {
 	int mark_freed; /* with TEV_PAGE: 0 allocations, 1 frees */
 	/* Models of the last render. */
 	unsigned long nr_frames; /* frames classified */
+	uint64_t moved_key[4];	 /* instructions, exceptions, allocations, frees then */
+	bool classified;	 /* cls holds the machine at moved_key */
 	struct frame_class *cls; /* [nr_frames] */
 	int nr_vmas;		 /* VMAs of the current task (rows holds the first 64) */
 	/* Counters over time (live): one sample per update that found the machine moved on,

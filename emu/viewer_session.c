@@ -278,12 +278,12 @@ static bool reached(struct viewer_session *vs, struct machine *m)
 	return false;
 }
 
-/* Milliseconds between redraws while running: about 30 a second, but never more than a
- * tenth of the time, so that a large machine's slower pictures do not slow its guest by
- * more than that (the guest runs nine times as long as a picture takes). */
+/* Milliseconds between redraws while running: about 30 a second, but the guest runs at
+ * least twelve times as long as a picture takes, so that a large machine's slower pictures
+ * slow it by less than a tenth. */
 static uint32_t redraw_interval(const struct viewer_session *vs)
 {
-	uint32_t share = vs->draw_ms * 9;
+	uint32_t share = vs->draw_ms * 12;
 	return share > FRAME_MS ? share : FRAME_MS;
 }
 
