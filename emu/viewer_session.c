@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "emu/machine.h"
 #include "kernel-sim/vmstat.h"
@@ -59,6 +60,14 @@ void viewer_present(struct viewer *v, SDL_Window *win, SDL_Surface **canvas)
 	SDL_UpdateWindowSurface(win);
 }
 
+/* CPU time of this thread in ms: what the guest and the pictures share. */
+static double thread_cpu_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
 static void redraw(struct viewer_session *vs)
 {
 	if (!vs->win)
@@ -70,7 +79,10 @@ static void redraw(struct viewer_session *vs)
 			 (unsigned long long)vs->v.m->cpu.rip);
 	vs->v.status = vs->status;
 	uint32_t t0 = SDL_GetTicks();
+	double c0 = thread_cpu_ms();
 	viewer_present(&vs->v, vs->win, &vs->canvas);
+	vs->draw_cpu_at = thread_cpu_ms();
+	vs->draw_cpu = vs->draw_cpu_at - c0;
 	vs->last_draw = SDL_GetTicks();
 	vs->draw_ms = vs->last_draw - t0;
 	vs->redraws++;
@@ -257,7 +269,9 @@ static void wait_event(struct viewer_session *vs)
 	SDL_Event e;
 	if (SDL_WaitEventTimeout(&e, 100)) {
 		viewer_session_event(vs, &e);
-		redraw(vs);
+		/* Once the run goes on (or ends), its own redraws show it. */
+		if (!vs->quit && vs->mode == LIVE_PAUSED)
+			redraw(vs);
 	}
 }
 
@@ -278,13 +292,15 @@ static bool reached(struct viewer_session *vs, struct machine *m)
 	return false;
 }
 
-/* Milliseconds between redraws while running: about 30 a second, but the guest runs at
- * least twelve times as long as a picture takes, so that a large machine's slower pictures
- * slow it by less than a tenth. */
-static uint32_t redraw_interval(const struct viewer_session *vs)
+/* While running, is a redraw due? About 30 a second, but only once the guest has had
+ * 24 times the CPU time the last picture took, so that a large machine's slower
+ * pictures (the VMA rows of a large mapping add to the frames) slow it by less than a
+ * tenth, the first and last pictures included. CPU time rather than the clock, so that
+ * the share holds on a loaded host too. */
+static bool redraw_due(const struct viewer_session *vs)
 {
-	uint32_t share = vs->draw_ms * 12;
-	return share > FRAME_MS ? share : FRAME_MS;
+	return SDL_GetTicks() - vs->last_draw >= FRAME_MS &&
+	       thread_cpu_ms() - vs->draw_cpu_at >= 24 * vs->draw_cpu;
 }
 
 /* Runs the next slice in the current mode; waits for input while paused. */
@@ -322,7 +338,7 @@ static bool live_before_slice(struct viewer_session *vs, struct machine *m, uint
 			drain_events(vs);
 			if (vs->quit || vs->mode != LIVE_RUNNING)
 				continue;
-			if (SDL_GetTicks() - vs->last_draw >= redraw_interval(vs))
+			if (redraw_due(vs))
 				redraw(vs);
 			return true;
 		}

@@ -66,7 +66,9 @@ struct viewer_session {
 	uint32_t polls;	     /* single steps taken, to look at input now and then */
 	struct viewer_drag drag; /* a drag on the frame grid */
 	uint32_t last_draw;  /* SDL_GetTicks of the last redraw while running */
-	uint32_t draw_ms;    /* how long that redraw took */
+	double draw_cpu_at;  /* this thread's CPU time (ms) when it ended */
+	double draw_cpu;     /* CPU time (ms) that redraw took */
+	uint32_t draw_ms;    /* how long that redraw took (wall) */
 	uint32_t redraws;    /* pictures drawn in the window */
 	uint64_t draw_total_ms; /* time spent drawing them */
 	char status[160];    /* the title bar's run-state text */
