@@ -14,23 +14,25 @@
 #include "emu/viewer_trace_session.h"
 
 struct view_cli {
-	const char *file;	/* the trace */
-	const char *shot;	/* --screenshot OUT.png */
-	uint64_t at;		/* --at EVENT */
+	const char *file; /* the trace */
+	const char *shot; /* --screenshot OUT.png */
+	uint64_t at;	  /* --at EVENT */
 	bool at_given;
-	uint64_t heat;		/* --heat EVENTS, 0: the default */
+	uint64_t heat; /* --heat EVENTS, 0: the default */
 };
 
 static void view_usage(FILE *f)
 {
-	fprintf(f, "usage: mmemu view [options] FILE\n"
-		   "Shows a trace (mmemu run --trace) in the memory-map viewer, with a timeline.\n\n"
-		   "options:\n"
-		   "  --screenshot OUT.png    write the picture at --at into a PNG (no display needed)\n"
-		   "  --at EVENT              the event number to show (default: the end)\n"
-		   "  --heat EVENTS           events over which an access's heat fades (default %d)\n"
-		   "\nKeys in the window: ? shows them (docs/user-guide.md).\n",
-		TV_HEAT_DEFAULT);
+	fprintf(
+	    f,
+	    "usage: mmemu view [options] FILE\n"
+	    "Shows a trace (mmemu run --trace) in the memory-map viewer, with a timeline.\n\n"
+	    "options:\n"
+	    "  --screenshot OUT.png    write the picture at --at into a PNG (no display needed)\n"
+	    "  --at EVENT              the event number to show (default: the end)\n"
+	    "  --heat EVENTS           events over which an access's heat fades (default %d)\n"
+	    "\nKeys in the window: ? shows them (docs/user-guide.md).\n",
+	    TV_HEAT_DEFAULT);
 }
 
 static int parse_count(const char *opt, const char *s, uint64_t *out)
@@ -62,8 +64,10 @@ static int parse_args(int argc, char **argv, struct view_cli *c)
 			if (parse_count(a, argv[++i], &c->heat) || !c->heat)
 				return c->heat ? 2 : usage_error("view: --heat must be at least 1");
 		} else if (a[0] == '-' && a[1]) {
-			return usage_error("view: unknown or incomplete option '%s' (try mmemu view "
-					   "--help)", a);
+			return usage_error(
+			    "view: unknown or incomplete option '%s' (try mmemu view "
+			    "--help)",
+			    a);
 		} else if (c->file) {
 			return usage_error("view: more than one trace given");
 		} else {
@@ -73,7 +77,8 @@ static int parse_args(int argc, char **argv, struct view_cli *c)
 	if (!c->file)
 		return usage_error("view: no trace given (try mmemu view --help)");
 	if (c->at_given && !c->shot)
-		return usage_error("view: --at needs --screenshot OUT.png (the window starts at 0)");
+		return usage_error(
+		    "view: --at needs --screenshot OUT.png (the window starts at 0)");
 	return 0;
 }
 

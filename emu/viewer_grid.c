@@ -45,13 +45,13 @@ struct zone_span {
 struct grid {
 	const struct viewer *v;
 	SDL_Surface *s;
-	const struct trace_view *tv;	/* heat source, or NULL */
-	unsigned cols;			/* cells per row */
-	int gap;			/* pixels left dark between cells */
-	int border;			/* border line width */
-	uint32_t px[CLASS_INDEXES];	/* pixel of each class */
-	int16_t rank[CLASS_INDEXES];	/* kind_rank of each class */
-	uint32_t zone_px, node_px;	/* border pixels */
+	const struct trace_view *tv; /* heat source, or NULL */
+	unsigned cols;		     /* cells per row */
+	int gap;		     /* pixels left dark between cells */
+	int border;		     /* border line width */
+	uint32_t px[CLASS_INDEXES];  /* pixel of each class */
+	int16_t rank[CLASS_INDEXES]; /* kind_rank of each class */
+	uint32_t zone_px, node_px;   /* border pixels */
 	int nr_spans;
 	struct zone_span span[MAX_NUMNODES * MAX_NR_ZONES];
 };
@@ -106,7 +106,8 @@ static void grid_init(struct grid *g, const struct viewer *v, SDL_Surface *s)
 	g->gap = v->cell >= 4 ? 1 : 0;
 	g->border = v->cell >= 4 ? 2 : 1;
 	for (unsigned i = 0; i < CLASS_INDEXES; i++) {
-		struct frame_class c = {(uint8_t)(i >> 5), (uint8_t)((i >> 1) & 15), (uint8_t)(i & 1)};
+		struct frame_class c = {(uint8_t)(i >> 5), (uint8_t)((i >> 1) & 15),
+					(uint8_t)(i & 1)};
 		g->px[i] = map_rgb(s, viewer_class_colour(c));
 		g->rank[i] = (int16_t)kind_rank(c);
 	}
@@ -185,7 +186,8 @@ static void draw_row(const struct grid *g, unsigned cy, uint32_t *keys)
 		if (pfn >= until || pfn + v->per_cell > until)
 			key = zone_key(g, pfn, &until);
 		if (left != ~0u && left != key)
-			put_block(g->s, x, y, g->border, cell, left / 8 != key / 8 ? g->node_px : g->zone_px);
+			put_block(g->s, x, y, g->border, cell,
+				  left / 8 != key / 8 ? g->node_px : g->zone_px);
 		if (keys[cx] != ~0u && keys[cx] != key)
 			put_block(g->s, x, y, cell, g->border,
 				  keys[cx] / 8 != key / 8 ? g->node_px : g->zone_px);
@@ -214,7 +216,8 @@ static void draw_heat(const struct grid *g)
 		SDL_Rect r;
 		if (!h || !viewer_cell_rect(v, pfn, &r))
 			continue;
-		unsigned long first = v->first_pfn + (pfn - v->first_pfn) / v->per_cell * v->per_cell;
+		unsigned long first =
+		    v->first_pfn + (pfn - v->first_pfn) / v->per_cell * v->per_cell;
 		unsigned idx = cell_index(g, first);
 		struct frame_class c = {(uint8_t)(idx >> 5), (uint8_t)((idx >> 1) & 15),
 					(uint8_t)(idx & 1)};
@@ -240,8 +243,8 @@ void viewer_draw_frames(struct viewer *v, SDL_Surface *s)
 	unsigned long row = (unsigned long)cols * v->per_cell, until;
 	for (unsigned cx = 0; cx < cols; cx++) {
 		unsigned long above = v->first_pfn + cx * v->per_cell - row;
-		keys[cx] = v->first_pfn >= row && above < v->nr_frames ? zone_key(g, above, &until)
-								       : ~0u;
+		keys[cx] =
+		    v->first_pfn >= row && above < v->nr_frames ? zone_key(g, above, &until) : ~0u;
 	}
 	if (SDL_LockSurface(s) == 0) {
 		for (unsigned cy = 0; cy < rows; cy++)

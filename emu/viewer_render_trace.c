@@ -70,7 +70,10 @@ static int draw_recent(struct viewer *v, SDL_Surface *s, int y, int max_lines)
 		const struct tv_mark *m = &tv->marks[i];
 		const char *name = m->type == TEV_PAGE ? (m->freed ? "page free" : "page alloc")
 						       : trace_type_name(m->type);
-		viewer_textf(v, s, x, y, w, i == lo ? 0x808080 : is_mark(v, m) ? 0xffffff : TEXT,
+		viewer_textf(v, s, x, y, w,
+			     i == lo	     ? 0x808080
+			     : is_mark(v, m) ? 0xffffff
+					     : TEXT,
 			     "%s #%llu %s", i == lo ? "next" : "    ", (unsigned long long)m->ev,
 			     name);
 	}
@@ -81,8 +84,8 @@ static void draw_timeline(struct viewer *v, SDL_Surface *s)
 {
 	const struct trace_view *tv = v->tv;
 	char title[160], name[32], line[512];
-	snprintf(title, sizeof(title), "timeline: event %llu of %llu%s",
-		 (unsigned long long)tv->at, (unsigned long long)tv->nr_events,
+	snprintf(title, sizeof(title), "timeline: event %llu of %llu%s", (unsigned long long)tv->at,
+		 (unsigned long long)tv->nr_events,
 		 tv->indexed ? "" : " (no index: seeks decode from the start)");
 	viewer_panel(v, s, v->timeline, title);
 	draw_bar(v, s);
@@ -92,7 +95,8 @@ static void draw_timeline(struct viewer *v, SDL_Surface *s)
 	y += v->line_h;
 	viewer_textf(v, s, x, y, w, TEXT, "marked: %s (%llu)  heat: %s over %llu events",
 		     mark_name(v, name, sizeof(name)),
-		     (unsigned long long)(v->mark_type == TEV_PAGE ? tv->nr_page_events[v->mark_freed]
+		     (unsigned long long)(v->mark_type == TEV_PAGE
+					      ? tv->nr_page_events[v->mark_freed]
 					  : v->mark_type < TV_KINDS ? tv->count[v->mark_type]
 								    : 0),
 		     v->show_heat ? "on" : "off", (unsigned long long)tv->heat_window);
@@ -158,12 +162,13 @@ static void draw_graph(struct viewer *v, SDL_Surface *s)
 {
 	const struct trace_view *tv = v->tv;
 	int y = viewer_panel(v, s, v->graph, "counters over time (cursor in yellow)");
-	int x = v->graph.x + 4, w = v->graph.w - 8, lh = v->line_h, bottom = v->graph.y + v->graph.h;
+	int x = v->graph.x + 4, w = v->graph.w - 8, lh = v->line_h,
+	    bottom = v->graph.y + v->graph.h;
 	SDL_Rect area = {x, y, w, 0};
 	for (int zi = 0; zi < tv->nr_zones && y + 3 * lh <= bottom; zi++) {
 		const struct tv_zone *z = &tv->zone[zi];
-		viewer_textf(v, s, x, y, w, TEXT, "N%d %s free %u (min %lu low %lu high %lu)", z->node,
-			     z->name, tv->free[zi], z->min, z->low, z->high);
+		viewer_textf(v, s, x, y, w, TEXT, "N%d %s free %u (min %lu low %lu high %lu)",
+			     z->node, z->name, tv->free[zi], z->min, z->low, z->high);
 		zone_graph(v, s, (SDL_Rect){x, y + lh, w, 2 * lh - 4}, zi);
 		y += 3 * lh;
 	}

@@ -92,15 +92,15 @@ static void boot_zones(struct trace_view *tv)
 			const struct zone *z = &NODE_DATA(k, nid)->node_zones[zi];
 			if (!populated_zone(z))
 				continue;
-			tv->zone[tv->nr_zones++] = (struct tv_zone){
-			    nid,
-			    z->name,
-			    z->zone_start_pfn,
-			    z->zone_start_pfn + z->spanned_pages,
-			    min_wmark_pages(z),
-			    low_wmark_pages(z),
-			    high_wmark_pages(z),
-			    z->managed_pages};
+			tv->zone[tv->nr_zones++] =
+			    (struct tv_zone){nid,
+					     z->name,
+					     z->zone_start_pfn,
+					     z->zone_start_pfn + z->spanned_pages,
+					     min_wmark_pages(z),
+					     low_wmark_pages(z),
+					     high_wmark_pages(z),
+					     z->managed_pages};
 		}
 }
 
@@ -688,7 +688,8 @@ int tv_seek(struct trace_view *tv, uint64_t at, char *err, size_t errlen)
 		int rc = trace_reader_next(&tv->r, &ev);
 		if (rc <= 0) {
 			snprintf(err, errlen, "%s: %s", tv->path,
-				 rc < 0 ? tv->r.err : "the trace ended early (changed since it was read?)");
+				 rc < 0 ? tv->r.err
+					: "the trace ended early (changed since it was read?)");
 			return -1;
 		}
 		cursor_event(tv, &ev);
@@ -705,7 +706,8 @@ int tv_set_heat_window(struct trace_view *tv, uint64_t events, char *err, size_t
 	uint32_t *ring = calloc(events ? events : 1, sizeof(*ring));
 	if (!ring || !events) {
 		free(ring);
-		snprintf(err, errlen, "cannot keep the heat of %llu events", (unsigned long long)events);
+		snprintf(err, errlen, "cannot keep the heat of %llu events",
+			 (unsigned long long)events);
 		return -1;
 	}
 	free(tv->ring);
@@ -718,8 +720,7 @@ int tv_set_heat_window(struct trace_view *tv, uint64_t events, char *err, size_t
 
 /* ---- questions about the cursor ---- */
 
-uint64_t tv_find_mark(const struct trace_view *tv, uint64_t at, int dir, int type,
-		      int want_freed)
+uint64_t tv_find_mark(const struct trace_view *tv, uint64_t at, int dir, int type, int want_freed)
 {
 	/* marks[lo..] are those at or after event at */
 	size_t lo = 0, hi = tv->nr_marks;
@@ -791,11 +792,12 @@ void tv_frame_info(const struct trace_view *tv, unsigned long pfn, char *buf, si
 			      c.head ? " (head)" : "");
 	const struct tv_block *b = tv_block_of(tv, pfn);
 	if (b) {
-		n += snprintf(buf + n, len - (size_t)n,
-			      "  block %#x order %u  owner pid %d  gfp %#x  %s  allocated at event %llu",
-			      b->pfn, b->order, b->owner, b->gfp,
-			      b->migratetype < MIGRATE_TYPES ? migratetype_names[b->migratetype] : "?",
-			      (unsigned long long)b->ev);
+		n += snprintf(
+		    buf + n, len - (size_t)n,
+		    "  block %#x order %u  owner pid %d  gfp %#x  %s  allocated at event %llu",
+		    b->pfn, b->order, b->owner, b->gfp,
+		    b->migratetype < MIGRATE_TYPES ? migratetype_names[b->migratetype] : "?",
+		    (unsigned long long)b->ev);
 		if (b->la)
 			n += snprintf(buf + n, len - (size_t)n, "  mapped at %#llx",
 				      (unsigned long long)(b->la + ((pfn - b->pfn) << 12)));

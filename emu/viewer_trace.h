@@ -38,8 +38,8 @@
 
 struct machine;
 
-#define TV_KINDS 32	     /* event kinds counted (types at or above are ignored) */
-#define TV_ZONES 16	     /* zones whose free frames are sampled */
+#define TV_KINDS 32	      /* event kinds counted (types at or above are ignored) */
+#define TV_ZONES 16	      /* zones whose free frames are sampled */
 #define TV_HEAT_DEFAULT 50000 /* events over which an access's heat fades */
 
 /* What a block was used for while allocated (tv_block.used). */
@@ -64,9 +64,9 @@ struct tv_block {
 
 /* Counters at one point of the trace. */
 struct tv_sample {
-	uint64_t ev;		     /* event number */
-	uint32_t free[TV_ZONES];     /* free frames per zone row (tv_zone) */
-	uint64_t count[TV_KINDS];    /* events of each kind so far */
+	uint64_t ev;		  /* event number */
+	uint32_t free[TV_ZONES];  /* free frames per zone row (tv_zone) */
+	uint64_t count[TV_KINDS]; /* events of each kind so far */
 };
 
 /* A zone as the timeline's counters show it (from the booted machine). */
@@ -94,16 +94,16 @@ struct tv_mark {
 };
 
 struct trace_view {
-	char path[512];		  /* the file */
-	struct trace_reader r;	  /* the cursor's reader */
-	struct machine *m;	  /* the machine as it booted */
-	unsigned long nr_frames;  /* frames of RAM */
-	uint64_t nr_events;	  /* events in the trace */
-	bool indexed;		  /* the trace has an index (seeks decode from a chunk) */
+	char path[512];		 /* the file */
+	struct trace_reader r;	 /* the cursor's reader */
+	struct machine *m;	 /* the machine as it booted */
+	unsigned long nr_frames; /* frames of RAM */
+	uint64_t nr_events;	 /* events in the trace */
+	bool indexed;		 /* the trace has an index (seeks decode from a chunk) */
 	/* Read once at open. */
-	struct tv_block *blocks;  /* page events in order */
+	struct tv_block *blocks; /* page events in order */
 	size_t nr_blocks;
-	struct tv_mark *marks;	  /* noteworthy events in order */
+	struct tv_mark *marks; /* noteworthy events in order */
 	size_t nr_marks;
 	struct tv_sample *samples; /* counters, every sample_every events */
 	size_t nr_samples;
@@ -113,29 +113,29 @@ struct trace_view {
 	size_t ckpt_every;
 	struct tv_zone zone[TV_ZONES];
 	int nr_zones;
-	uint64_t count[TV_KINDS]; /* events of each kind in the whole trace */
+	uint64_t count[TV_KINDS];   /* events of each kind in the whole trace */
 	uint64_t nr_page_events[2]; /* allocations, frees */
 	/* The state at event `at` (page events before it applied). */
-	uint64_t at;		   /* the cursor: events [0, at) have happened */
-	size_t applied;		   /* page events applied */
-	struct frame_class *cls;   /* [nr_frames] */
-	uint32_t *owner;	   /* [nr_frames]: allocating block + 1, 0: from boot */
-	uint32_t free[TV_ZONES];   /* free frames per zone now */
-	uint8_t *dirty;		   /* [nr_frames / 8]: frames changed since tv_clear_dirty */
-	bool all_dirty;		   /* every frame changed (a restore) */
+	uint64_t at;		 /* the cursor: events [0, at) have happened */
+	size_t applied;		 /* page events applied */
+	struct frame_class *cls; /* [nr_frames] */
+	uint32_t *owner;	 /* [nr_frames]: allocating block + 1, 0: from boot */
+	uint32_t free[TV_ZONES]; /* free frames per zone now */
+	uint8_t *dirty;		 /* [nr_frames / 8]: frames changed since tv_clear_dirty */
+	bool all_dirty;		 /* every frame changed (a restore) */
 	/* Heat: the last access of each kind (read, write, fetch) to each frame. */
-	uint64_t heat_window;	   /* events over which heat fades */
-	uint64_t *last[3];	   /* [nr_frames]: event number + 1 of the last access, 0: none */
-	uint32_t *ring;		   /* frames of the last ring_size accesses decoded, oldest first
-				      from ring_pos - ring_count: what the heat overlay draws */
+	uint64_t heat_window; /* events over which heat fades */
+	uint64_t *last[3];    /* [nr_frames]: event number + 1 of the last access, 0: none */
+	uint32_t *ring;	      /* frames of the last ring_size accesses decoded, oldest first
+				 from ring_pos - ring_count: what the heat overlay draws */
 	size_t ring_size, ring_pos, ring_count;
-	uint64_t cursor;	   /* events the cursor's reader has decoded */
-	struct trace_event cur;	   /* the last event decoded (the one before `at`) */
-	bool have_walk;		   /* walk holds the last page walk before `at` */
+	uint64_t cursor;	/* events the cursor's reader has decoded */
+	struct trace_event cur; /* the last event decoded (the one before `at`) */
+	bool have_walk;		/* walk holds the last page walk before `at` */
 	struct trace_event walk;
-	uint64_t walk_ev;	   /* its event number */
-	uint8_t cpl;		   /* CPL at the cursor */
-	uint64_t cr3;		   /* CR3 at the cursor (keyframes and CR writes) */
+	uint64_t walk_ev; /* its event number */
+	uint8_t cpl;	  /* CPL at the cursor */
+	uint64_t cr3;	  /* CR3 at the cursor (keyframes and CR writes) */
 };
 
 /*
@@ -158,8 +158,7 @@ int tv_set_heat_window(struct trace_view *tv, uint64_t events, char *err, size_t
 /* The event number of the first mark of type (and, for PAGE, freed == want_freed unless
  * want_freed < 0) at or after event at (dir > 0), or the last one before at (dir < 0);
  * UINT64_MAX when there is none. */
-uint64_t tv_find_mark(const struct trace_view *tv, uint64_t at, int dir, int type,
-		      int want_freed);
+uint64_t tv_find_mark(const struct trace_view *tv, uint64_t at, int dir, int type, int want_freed);
 
 /* The heat of frame pfn's accesses of kind (0 read, 1 write, 2 fetch) at the cursor,
  * 0..255 (255: the last event). */

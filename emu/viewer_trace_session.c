@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define PLAY_WAIT_MS 16	 /* input wait while playing: about 60 pictures a second */
+#define PLAY_WAIT_MS 16	  /* input wait while playing: about 60 pictures a second */
 #define PAUSE_WAIT_MS 100 /* input wait while paused */
 
 static void set_status(struct trace_session *ts)
@@ -259,8 +259,7 @@ void trace_session_end(struct trace_session *ts)
 	tv_close(&ts->tv);
 }
 
-int trace_session_screenshot(struct trace_session *ts, const char *path, char *err,
-			     size_t errlen)
+int trace_session_screenshot(struct trace_session *ts, const char *path, char *err, size_t errlen)
 {
 	return viewer_screenshot(&ts->v, path, err, errlen);
 }

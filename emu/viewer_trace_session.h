@@ -20,19 +20,19 @@
 #define TRACE_SPEED_MAX 1e9
 
 struct trace_session {
-	struct trace_view tv;	  /* the trace and its cursor */
-	struct viewer v;	  /* the panels */
-	SDL_Window *win;	  /* the window, or NULL headless */
-	SDL_Surface *canvas;	  /* what is drawn, then copied to the window */
-	bool playing;		  /* the cursor moves on by itself */
-	double speed;		  /* events per second while playing */
-	double carry;		  /* events due but not yet a whole one */
-	uint32_t last_tick;	  /* SDL_GetTicks when playing last moved the cursor */
-	bool scrubbing;		  /* the left button is held on the timeline */
-	struct viewer_drag drag;  /* a drag on the frame grid */
-	bool quit;		  /* the user asked to quit */
-	int error;		  /* a seek failed: the trace became unreadable (err says why) */
-	char status[160];	  /* the timeline's state line */
+	struct trace_view tv;	 /* the trace and its cursor */
+	struct viewer v;	 /* the panels */
+	SDL_Window *win;	 /* the window, or NULL headless */
+	SDL_Surface *canvas;	 /* what is drawn, then copied to the window */
+	bool playing;		 /* the cursor moves on by itself */
+	double speed;		 /* events per second while playing */
+	double carry;		 /* events due but not yet a whole one */
+	uint32_t last_tick;	 /* SDL_GetTicks when playing last moved the cursor */
+	bool scrubbing;		 /* the left button is held on the timeline */
+	struct viewer_drag drag; /* a drag on the frame grid */
+	bool quit;		 /* the user asked to quit */
+	int error;		 /* a seek failed: the trace became unreadable (err says why) */
+	char status[160];	 /* the timeline's state line */
 	char err[512];
 };
 
@@ -57,7 +57,6 @@ void trace_session_play(struct trace_session *ts, uint32_t now_ms);
 int trace_session_loop(struct trace_session *ts);
 
 /* The picture at the cursor into a PNG at path. 0 or -1 with err. */
-int trace_session_screenshot(struct trace_session *ts, const char *path, char *err,
-			     size_t errlen);
+int trace_session_screenshot(struct trace_session *ts, const char *path, char *err, size_t errlen);
 
 #endif /* EMU_VIEWER_TRACE_SESSION_H */

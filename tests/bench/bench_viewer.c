@@ -160,8 +160,13 @@ static double run_ms(struct machine *m, const char *guest, const char *arg,
 {
 	const char *prog = guest_path(guest);
 	const char *argv[] = {prog, arg, NULL}, *envp[] = {"A=1", NULL};
-	struct run_options o = {.host_path = prog, .filename = prog, .argc = 2, .argv = argv,
-				.envc = 1, .envp = envp, .observer = obs};
+	struct run_options o = {.host_path = prog,
+				.filename = prog,
+				.argc = 2,
+				.argv = argv,
+				.envc = 1,
+				.envp = envp,
+				.observer = obs};
 	int status;
 	fflush(stdout);
 	double t0 = cpu_ms();
@@ -317,10 +322,11 @@ static int bench_attached(const char *guest, const char *arg, char *err, size_t 
 		plain = a < plain ? a : plain;
 		viewed = b < viewed ? b : viewed;
 	}
-	printf("  %s %-8s best of 5: %6.0f ms plain, %6.0f ms with the window running (CPU): %+.1f%% "
-	       "(aim: at most +10%%); %u pictures took %llu ms\n",
-	       guest, arg, plain, viewed, 100.0 * (viewed - plain) / plain, pictures,
-	       (unsigned long long)picture_ms);
+	printf(
+	    "  %s %-8s best of 5: %6.0f ms plain, %6.0f ms with the window running (CPU): %+.1f%% "
+	    "(aim: at most +10%%); %u pictures took %llu ms\n",
+	    guest, arg, plain, viewed, 100.0 * (viewed - plain) / plain, pictures,
+	    (unsigned long long)picture_ms);
 	return 0;
 }
 

@@ -146,8 +146,13 @@ static void run(bool live, const char *path, struct figures *f, struct driver *d
 	const char *prog = guest_path("brk_malloc");
 	const char *argv[] = {prog, NULL}, *envp[] = {"A=1", NULL};
 	struct run_observer obs = {drive_slice, drive_end, d};
-	struct run_options o = {.host_path = prog, .filename = prog, .argc = 1, .argv = argv,
-				.envc = 1, .envp = envp, .observer = live ? &obs : NULL};
+	struct run_options o = {.host_path = prog,
+				.filename = prog,
+				.argc = 1,
+				.argv = argv,
+				.envc = 1,
+				.envp = envp,
+				.observer = live ? &obs : NULL};
 	char header[4096], err[256];
 	struct trace_recorder rec;
 	trace_header_format(header, sizeof(header), m, &o);

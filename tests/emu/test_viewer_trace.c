@@ -32,7 +32,7 @@
 #define SNAPS 4
 
 struct snapshot {
-	uint64_t events;	 /* events recorded when it was taken */
+	uint64_t events; /* events recorded when it was taken */
 	unsigned long nr_frames;
 	struct frame_class *cls; /* the machine's own classification then */
 	unsigned long nr_free;	 /* NR_FREE_PAGES */
@@ -111,8 +111,14 @@ static int setup(void **state)
 	const char *argv[] = {prog, "16", NULL}, *envp[] = {"A=1", NULL};
 	rc->every = 15000;
 	struct run_observer obs = {snap_slice, snap_end, rc};
-	struct run_options o = {.host_path = prog, .filename = prog, .argc = 2, .argv = argv,
-				.envc = 1, .envp = envp, .max_insns = 60000, .observer = &obs};
+	struct run_options o = {.host_path = prog,
+				.filename = prog,
+				.argc = 2,
+				.argv = argv,
+				.envc = 1,
+				.envp = envp,
+				.max_insns = 60000,
+				.observer = &obs};
 	trace_header_format(header, sizeof(header), m, &o);
 	if (trace_record_start(&rc->rec, m, rc->path, header, err, sizeof(err)) < 0)
 		return -1;
@@ -394,8 +400,8 @@ static void test_tv_render_known_frames_have_their_owners_colours(void **state)
 	SDL_FreeSurface(s);
 	if (!(((hot >> 16) & 255) > 200 && ((hot >> 8) & 255) < 100 && (hot & 255) < 100))
 		fail_msg("pixel %#x at pfn %#lx, heat %u %u %u, class %s", hot, write_pfn,
-			 tv_heat(tv, write_pfn, 0), tv_heat(tv, write_pfn, 1), tv_heat(tv, write_pfn, 2),
-			 frame_kind_name(tv->cls[write_pfn].kind));
+			 tv_heat(tv, write_pfn, 0), tv_heat(tv, write_pfn, 1),
+			 tv_heat(tv, write_pfn, 2), frame_kind_name(tv->cls[write_pfn].kind));
 	assert_true(((hot >> 16) & 255) > 200 && ((hot >> 8) & 255) < 100 && (hot & 255) < 100);
 	/* Later than the heat window with no access since: the owner's colour again. */
 	uint64_t later = write_at + tv->heat_window + 1;
@@ -478,7 +484,8 @@ static void test_tv_session_keys_and_mouse_step_jump_play_scrub_zoom(void **stat
 	/* A click in the middle of the timeline's bar: the middle of the trace. */
 	SDL_Rect bar = viewer_timeline_bar(v);
 	click(ts, bar.x + (bar.w - 1) / 2, bar.y + bar.h / 2);
-	assert_int_equal(tv->at, tv->nr_events * (uint64_t)((bar.w - 1) / 2) / (uint64_t)(bar.w - 1));
+	assert_int_equal(tv->at,
+			 tv->nr_events * (uint64_t)((bar.w - 1) / 2) / (uint64_t)(bar.w - 1));
 	key(ts, SDLK_e);
 	assert_int_equal(tv->at, tv->nr_events);
 	key(ts, SDLK_g);
