@@ -232,7 +232,6 @@ static void draw_heat(const struct grid *g)
 
 void viewer_draw_frames(struct viewer *v, SDL_Surface *s)
 {
-	viewer_fill(s, v->phys.x, v->phys.y, v->phys.w, v->phys.h, VIEWER_BG);
 	struct grid *g = malloc(sizeof(*g));
 	unsigned cols = viewer_cols(v), rows = viewer_rows(v);
 	uint32_t *keys = malloc(sizeof(*keys) * (cols ? cols : 1));
