@@ -226,7 +226,7 @@ void viewer_update(struct viewer *v)
 	}
 	/* Memory changes only by executing instructions, handling exceptions or allocating
 	 * and freeing (exec does that before the first instruction): while the machine has
-	 * done none of these (paused), the last classification still holds. */
+	 * done none of these (paused), the last classification and VMA rows still hold. */
 	const struct kernel *k = &v->m->kernel;
 	uint64_t key[4] = {v->m->cpu.icount, v->m->cpu.nr_faults, 0, k->vm_events[PGFREE]};
 	for (int i = PGALLOC_DMA; i <= PGALLOC_MOVABLE; i++)
@@ -243,7 +243,8 @@ void viewer_update(struct viewer *v)
 		viewer_classify(&v->m->kernel, v->nr_frames, v->cls);
 	v->classified = v->cls != NULL;
 	memcpy(v->moved_key, key, sizeof(key));
-	v->nr_vmas = viewer_vma_rows(v->m, v->rows, VIEWER_MAX_VMAS);
+	if (moved) /* a large mapping's resident bars cost a probe per page */
+		v->nr_vmas = viewer_vma_rows(v->m, v->rows, VIEWER_MAX_VMAS);
 	if (moved || !v->nr_hist) {
 		viewer_counter_sample(v->m, &v->hist[v->hist_pos]);
 		v->hist_pos = (v->hist_pos + 1) % VIEWER_HISTORY;
