@@ -27,6 +27,14 @@
 
 static pid_t xvfb;
 
+/* SDL's X11 video driver starts D-Bus, whose library keeps a buffer until the process
+ * ends: not ours to free, so the leak checker of the sanitizer build is told to pass it. */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+	return "leak:libdbus-1.so\n";
+}
+
 /* Starts Xvfb on a free display (it names the display on a pipe: -displayfd). */
 static int start_xvfb(void **state)
 {
@@ -66,6 +74,7 @@ static int start_xvfb(void **state)
 
 static int stop_xvfb(void **state)
 {
+	SDL_Quit();
 	if (xvfb > 0) {
 		kill(xvfb, SIGTERM);
 		waitpid(xvfb, NULL, 0);
