@@ -61,8 +61,10 @@ static int parse_args(int argc, char **argv, struct view_cli *c)
 				return 2;
 			c->at_given = true;
 		} else if (!strcmp(a, "--heat") && val) {
-			if (parse_count(a, argv[++i], &c->heat) || !c->heat)
-				return c->heat ? 2 : usage_error("view: --heat must be at least 1");
+			if (parse_count(a, argv[++i], &c->heat))
+				return 2;
+			if (!c->heat)
+				return usage_error("view: --heat must be at least 1");
 		} else if (a[0] == '-' && a[1]) {
 			return usage_error(
 			    "view: unknown or incomplete option '%s' (try mmemu view "

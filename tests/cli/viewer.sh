@@ -60,6 +60,16 @@ check "view --at beyond the trace: says how many events" grep -q "^mmemu: view: 
 "$mmemu" view --at 5 "$dir/t1.trc" 2>"$dir/err"; s=$?
 check "view --at without --screenshot: status 2 (got $s)" [ "$s" = 2 ]
 
+env -i "$mmemu" view --screenshot "$dir/x.png" --heat 0 "$dir/t1.trc" 2>"$dir/err"; s=$?
+check "view --heat 0: status 2 (got $s)" [ "$s" = 2 ]
+check "view --heat 0: one line" [ "$(wc -l <"$dir/err")" = 1 ]
+env -i "$mmemu" view --screenshot "$dir/x.png" --heat x "$dir/t1.trc" 2>"$dir/err"; s=$?
+check "view --heat x: status 2 (got $s)" [ "$s" = 2 ]
+check "view --heat x: one line" [ "$(wc -l <"$dir/err")" = 1 ]
+env -i "$mmemu" view --screenshot "$dir/v-heat.png" --heat 100 --at 5000 "$dir/t1.trc" 2>"$dir/err"; s=$?
+check "view --heat 100: status 0 (got $s)" [ "$s" = 0 ]
+check "view: a shorter heat window changes the picture" sh -c "! cmp -s '$dir/v-heat.png' '$dir/v-mid.png'"
+
 # Unreadable traces: one line naming the file and the reason, status 1, no picture.
 echo "not a trace" >"$dir/text.trc"
 env -i "$mmemu" view --screenshot "$dir/bad.png" "$dir/text.trc" 2>"$dir/err"; s=$?
