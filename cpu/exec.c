@@ -295,30 +295,41 @@ static bool decode_fault(struct cpu *cpu, enum x86_decode_status st)
 }
 
 /*
- * Decodes the instruction at la whose first byte is at host (NULL: not in RAM) into *in.
- * A decoding that needs bytes of the next page fetches them one at a time, so a #PF on
- * that page is raised only when the instruction really extends into it.
+ * Decodes the instruction at la whose first n bytes are in bytes[] into *in, fetching
+ * further bytes through the MMU one at a time while the decoder asks for them, so a #PF
+ * on the next page is raised only when the instruction really extends into it.
  */
-static bool decode_at(struct cpu *cpu, uint64_t la, const uint8_t *host, struct x86_instr *in,
-		      uint8_t *bytes, bool *cacheable)
+static bool decode_more(struct cpu *cpu, uint64_t la, uint8_t *bytes, unsigned n,
+			struct x86_instr *in)
 {
-	unsigned avail = host ? 4096 - (unsigned)(la & 0xfff) : 0;
-	if (avail > X86_MAX_INSN_LEN)
-		avail = X86_MAX_INSN_LEN;
-	if (avail)
-		memcpy(bytes, host, avail);
-	*cacheable = avail > 0;
 	for (;;) {
-		enum x86_decode_status st = x86_decode(in, bytes, avail, (enum x86_mode)cpu->mode);
+		enum x86_decode_status st = x86_decode(in, bytes, n, (enum x86_mode)cpu->mode);
 		if (st == X86_DECODE_OK)
 			return true;
 		if (st != X86_DECODE_MORE)
 			return decode_fault(cpu, st);
-		*cacheable = false;
-		if (!fetch_bytes(cpu, la + avail, bytes + avail, 1))
+		if (!fetch_bytes(cpu, la + n, bytes + n, 1))
 			return false;
-		avail++;
+		n++;
 	}
+}
+
+/* The bytes of the instruction at la that lie in its first page (at most 15). */
+static unsigned first_page_bytes(uint64_t la)
+{
+	unsigned avail = 4096 - (unsigned)(la & 0xfff);
+	return avail < X86_MAX_INSN_LEN ? avail : X86_MAX_INSN_LEN;
+}
+
+/* Decodes the instruction at la whose first byte is at host (NULL: not in RAM) into *in
+ * and bytes[]. */
+static bool decode_at(struct cpu *cpu, uint64_t la, const uint8_t *host, struct x86_instr *in,
+		      uint8_t *bytes)
+{
+	unsigned avail = host ? first_page_bytes(la) : 0;
+	if (avail)
+		memcpy(bytes, host, avail);
+	return decode_more(cpu, la, bytes, avail, in);
 }
 
 /* The linear fetch address of RIP outside 64-bit mode, with the CS limit check. */
@@ -332,54 +343,218 @@ static bool rip_linear_legacy(struct cpu *cpu, uint64_t *la)
 }
 
 /*
- * The slow half of fetch_insn: the fetch translation missed the fast path, or the
- * decoded-instruction cache missed. Out of line, so that the decoder's buffers stay off
- * the hot path's stack frame. Returns the entry to execute (a cache entry, or the
- * icache's spare entry for an instruction that cannot be cached), NULL with cpu->fault.
+ * Where the fetch loop is in the decoded blocks: the instruction at host address expect
+ * has its decoding in blk->e[i] (if i < blk->n and the mode is the block's). A cursor
+ * never needs resetting: it is used only when the next fetch lands exactly there, and
+ * the entry's bytes are checked against memory as for any other hit.
  */
-static __attribute__((noinline)) struct icache_entry *fetch_insn_slow(struct cpu *cpu, uint64_t la,
-								      bool translated, uint64_t pa)
+struct fetch_cursor {
+	struct icache_block *blk; /* the block being run; NULL with expect NULL */
+	unsigned i;		  /* index of the next entry */
+	const uint8_t *expect;	  /* host address of that entry's instruction */
+};
+
+/* Makes blk->e[i] (at host) the instruction to run and moves the cursor past it. */
+static inline struct icache_entry *cursor_take(struct fetch_cursor *cur, struct icache_block *blk,
+					       unsigned i, const uint8_t *host)
+{
+	struct icache_entry *e = &blk->e[i];
+	cur->blk = blk;
+	cur->i = i + 1;
+	cur->expect = host + e->in.len;
+	return e;
+}
+
+/* The cursor's next entry if the instruction at host is it, with its bytes unchanged. */
+static inline struct icache_entry *cursor_next(struct cpu *cpu, struct fetch_cursor *cur,
+					       const uint8_t *host)
+{
+	struct icache_block *blk = cur->blk;
+	if (host != cur->expect || cur->i >= blk->n || blk->mode != cpu->mode)
+		return NULL;
+	struct icache_entry *e = &blk->e[cur->i];
+	if (!icache_bytes_match(cpu->icache, e, host))
+		return NULL;
+	return cursor_take(cur, blk, cur->i, host);
+}
+
+/*
+ * True when the decoding of the instructions after in should wait until in has run: a
+ * control transfer (the next instruction is elsewhere), HLT, and the system instructions
+ * that change how code is fetched or run (descriptor tables, control registers, MSRs,
+ * POPF, STI, MOV/POP SS). This only keeps blocks from holding decodings that are rarely
+ * used: the fetch loop never trusts a block beyond what it checks at every instruction.
+ */
+static bool ends_block(const struct x86_instr *in)
+{
+	uint8_t op = in->opcode, reg = (in->modrm >> 3) & 7;
+	if (in->map == 0) {
+		if ((op >= 0x70 && op <= 0x7f) || (op >= 0xe0 && op <= 0xe3) ||
+		    (op >= 0xe8 && op <= 0xeb) || (op >= 0xc2 && op <= 0xc3) ||
+		    (op >= 0xca && op <= 0xcf))
+			return true;
+		return op == 0x9a || op == 0x9d || op == 0xf4 || op == 0xfa || op == 0xfb ||
+		       op == 0x8e || op == 0x17 || (op == 0xff && reg >= 2 && reg <= 5);
+	}
+	if (in->map == 1)
+		return (op >= 0x80 && op <= 0x8f) || op <= 0x0b || (op >= 0x20 && op <= 0x23) ||
+		       (op >= 0x30 && op <= 0x37) || op == 0xa1 || op == 0xa9 || op == 0xff ||
+		       op == 0xb9 || op == 0xaa;
+	return false;
+}
+
+/*
+ * Decodes a block starting at the instruction at la (physical pa, host pointer host into
+ * RAM) and returns its first entry with the cursor on it; NULL (nothing cached) when the
+ * first instruction cannot be cached: it crosses the page, does not decode, or lies in
+ * the last 16 bytes of RAM. With -d in_asm a block holds one instruction, so that each
+ * is logged when it is first run, as before blocks.
+ */
+static struct icache_entry *build_block(struct cpu *cpu, struct fetch_cursor *cur, uint64_t la,
+					uint64_t pa, const uint8_t *host)
+{
+	struct icache *ic = cpu->icache;
+	struct icache_block *blk = NULL;
+	unsigned off = 0;
+	for (;;) {
+		struct x86_instr in;
+		unsigned avail = 4096 - (unsigned)((pa + off) & 0xfff);
+		if (pa + off + 16 > ic->nr_pages << 12)
+			break;
+		if (x86_decode(&in, host + off, avail < X86_MAX_INSN_LEN ? avail : X86_MAX_INSN_LEN,
+			       (enum x86_mode)cpu->mode) != X86_DECODE_OK)
+			break;
+		cpu_exec_fn fn = lookup_handler(cpu, &in, host + off);
+		if (!blk)
+			blk = icache_block_new(ic, pa, cpu->mode);
+		icache_block_add(ic, blk, pa + off, &in, host + off, fn);
+		if (unlikely(cpu->log_in_asm != NULL)) {
+			cpu_log_insn(cpu, la, host, &in);
+			break;
+		}
+		off += in.len;
+		if (blk->n == ICACHE_BLOCK_MAX || ends_block(&in))
+			break;
+	}
+	if (!blk)
+		return NULL;
+	return cursor_take(cur, blk, 0, host);
+}
+
+/*
+ * A cached instruction that crosses into the next page (a block of its own, blk->cross
+ * bytes in the first page, which the entry's masks checked): the rest is fetched through
+ * the MMU byte by byte, exactly as decoding it fetches them (so the fetch statistics are
+ * those of a decoding: the same accesses in the same order), and compared with the
+ * entry's. At the first difference the bytes fetched so far start a new decoding, which
+ * fetches on while the decoder asks for more. NULL with cpu->fault on a fault.
+ */
+static struct icache_entry *crossing_fetch(struct cpu *cpu, struct fetch_cursor *cur,
+					   struct icache_block *blk, uint64_t la, uint64_t pa,
+					   const uint8_t *host)
+{
+	struct icache_entry *e = &blk->e[0];
+	const uint8_t *cached = (const uint8_t *)e->bytes;
+	uint8_t bytes[X86_MAX_INSN_LEN];
+	unsigned n = blk->cross;
+	memcpy(bytes, host, n);
+	for (; n < e->in.len; n++) {
+		if (!fetch_bytes(cpu, la + n, bytes + n, 1))
+			return NULL;
+		if (bytes[n] != cached[n])
+			break;
+	}
+	if (n == e->in.len)
+		return cursor_take(cur, blk, 0, host);
+	unsigned first = blk->cross;
+	cpu->icache->stale++;
+	struct x86_instr in;
+	if (!decode_more(cpu, la, bytes, n + 1, &in))
+		return NULL;
+	/* The first bytes are unchanged and did not make an instruction: it still crosses. */
+	cpu_exec_fn fn = lookup_handler(cpu, &in, bytes);
+	if (unlikely(cpu->log_in_asm != NULL))
+		cpu_log_insn(cpu, la, bytes, &in);
+	blk = icache_block_new(cpu->icache, pa, cpu->mode);
+	icache_block_add(cpu->icache, blk, pa, &in, bytes, fn);
+	icache_block_set_crossing(blk, first);
+	return cursor_take(cur, blk, 0, host);
+}
+
+/*
+ * The slow half of fetch_insn: the fetch translation missed the fast path, the block
+ * starting here is not cached (or is a page-crossing instruction), or its bytes changed.
+ * Out of line, so that the decoder's buffers stay off the hot path's stack frame.
+ * translated: la was translated to pa through the fast path, and the cursor and (for
+ * blocks that are not page-crossing instructions) the cache were looked at already.
+ * Returns the entry to execute (a block's entry, or the icache's spare entry for an
+ * instruction that cannot be cached), NULL with cpu->fault.
+ */
+static __attribute__((noinline)) struct icache_entry *
+fetch_insn_slow(struct cpu *cpu, struct fetch_cursor *cur, uint64_t la, bool translated, uint64_t pa)
 {
 	struct icache *ic = cpu->icache;
 	uint8_t bytes[X86_MAX_INSN_LEN];
 	struct x86_instr in;
-	bool cacheable;
+	struct icache_entry *e;
 	if (!translated && !mmu_translate(cpu->mmu, la, MMU_FETCH, &pa, &cpu->fault))
 		return NULL;
 	const uint8_t *host = bus_ram_ptr(cpu->mmu->bus, pa, 1);
-	if (!translated && host) {
-		struct icache_entry *e = icache_lookup(ic, pa, cpu->mode, host);
+	if (host) {
+		e = translated ? NULL : cursor_next(cpu, cur, host);
+		if (e)
+			return e;
+		struct icache_block *blk = icache_lookup(ic, pa, cpu->mode);
+		if (blk && (blk->cross || !translated) && icache_bytes_match(ic, &blk->e[0], host))
+			return blk->cross ? crossing_fetch(cpu, cur, blk, la, pa, host)
+					  : cursor_take(cur, blk, 0, host);
+	}
+	cur->blk = NULL;
+	cur->expect = NULL;
+	if (host) {
+		e = build_block(cpu, cur, la, pa, host);
 		if (e)
 			return e;
 	}
-	if (!decode_at(cpu, la, host, &in, bytes, &cacheable))
+	if (!decode_at(cpu, la, host, &in, bytes))
 		return NULL;
 	cpu_exec_fn fn = lookup_handler(cpu, &in, bytes);
 	if (unlikely(cpu->log_in_asm != NULL))
 		cpu_log_insn(cpu, la, bytes, &in);
-	struct icache_entry *e = cacheable ? icache_fill(ic, pa, cpu->mode, &in, bytes, fn) : NULL;
-	if (e)
-		return e;
-	ic->uncached = (struct icache_entry){.tag = 0, .fn = fn, .in = in};
+	unsigned first = first_page_bytes(la);
+	if (host && in.len > first && pa + 16 <= ic->nr_pages << 12) {
+		/* crosses the page: cached with its second part checked at every fetch */
+		struct icache_block *blk = icache_block_new(ic, pa, cpu->mode);
+		icache_block_add(ic, blk, pa, &in, bytes, fn);
+		icache_block_set_crossing(blk, first);
+		return cursor_take(cur, blk, 0, host);
+	}
+	ic->uncached = (struct icache_entry){.fn = fn, .in = in};
 	return &ic->uncached;
 }
 
 /* The decoded instruction at RIP with its handler: fetch translation through the MMU's
- * fast path (counted as an ITLB hit), then the decoded-instruction cache. */
-static inline __attribute__((always_inline)) struct icache_entry *fetch_insn(struct cpu *cpu)
+ * fast path (counted as an ITLB hit), then the block the loop is in, then the
+ * decoded-instruction cache. */
+static inline __attribute__((always_inline)) struct icache_entry *
+fetch_insn(struct cpu *cpu, struct fetch_cursor *cur)
 {
 	uint64_t la = cpu->rip;
 	if (unlikely(cpu->mode != X86_MODE_64) && !rip_linear_legacy(cpu, &la))
 		return NULL;
 	struct tlb_fast_entry *fe = mmu_fast_lookup(cpu->mmu, la, 1, MMU_FETCH);
 	if (unlikely(fe == NULL))
-		return fetch_insn_slow(cpu, la, false, 0);
+		return fetch_insn_slow(cpu, cur, la, false, 0);
 	const uint8_t *host = (const uint8_t *)(uintptr_t)(la + fe->addend);
-	uint64_t pa = (uint64_t)(host - cpu->ram);
-	struct icache_entry *e = icache_lookup(cpu->icache, pa, cpu->mode, host);
+	struct icache_entry *e = cursor_next(cpu, cur, host);
 	if (likely(e != NULL))
 		return e;
-	return fetch_insn_slow(cpu, la, true, pa);
+	uint64_t pa = (uint64_t)(host - cpu->ram);
+	struct icache_block *blk = icache_lookup(cpu->icache, pa, cpu->mode);
+	if (likely(blk != NULL) && likely(!blk->cross) &&
+	    likely(icache_bytes_match(cpu->icache, &blk->e[0], host)))
+		return cursor_take(cur, blk, 0, host);
+	return fetch_insn_slow(cpu, cur, la, true, pa);
 }
 
 /* ---- kernel entry points ---- */
@@ -472,14 +647,14 @@ static __attribute__((noinline)) int kentry_check(struct cpu *cpu)
 	return ke ? run_kentry(cpu, ke) : STEP_NONE;
 }
 
-static inline __attribute__((always_inline)) int step(struct cpu *cpu)
+static inline __attribute__((always_inline)) int step(struct cpu *cpu, struct fetch_cursor *cur)
 {
 	if (unlikely(cpu->mmu->cpl == 0) && cpu->nr_kentries) {
 		int r = kentry_check(cpu);
 		if (r != STEP_NONE)
 			return r;
 	}
-	struct icache_entry *e = fetch_insn(cpu);
+	struct icache_entry *e = fetch_insn(cpu, cur);
 	if (unlikely(e == NULL))
 		return deliver_fault(cpu);
 	uint64_t next = cpu->rip + e->in.len;
@@ -495,7 +670,8 @@ static inline __attribute__((always_inline)) int step(struct cpu *cpu)
 
 enum cpu_exit cpu_step(struct cpu *cpu)
 {
-	int r = step(cpu);
+	struct fetch_cursor cur = {NULL, 0, NULL};
+	int r = step(cpu, &cur);
 	if (cpu->shutdown)
 		return CPU_EXIT_SHUTDOWN;
 	if (r != STEP_CONTINUE)
@@ -511,8 +687,9 @@ enum cpu_exit cpu_run(struct cpu *cpu, uint64_t max_insns)
 		return CPU_EXIT_SHUTDOWN; /* only a reset brings it back */
 	cpu->halted = false;
 	cpu->exit_request = 0;
+	struct fetch_cursor cur = {NULL, 0, NULL};
 	for (uint64_t n = 0; max_insns == 0 || n < max_insns; n++) {
-		int r = step(cpu);
+		int r = step(cpu, &cur);
 		if (unlikely(r != STEP_CONTINUE || cpu->exit_request)) {
 			if (cpu->shutdown)
 				return CPU_EXIT_SHUTDOWN;

@@ -13,8 +13,9 @@ struct icache *icache_create(const struct phys_bus *bus)
 		return NULL;
 	ic->nr_pages = bus->ram_size >> 12;
 	ic->code_pages = calloc((ic->nr_pages + 7) / 8 + 1, 1);
-	if (!ic->code_pages) {
-		free(ic);
+	ic->block = calloc(ICACHE_BLOCKS, sizeof(*ic->block));
+	if (!ic->code_pages || !ic->block) {
+		icache_destroy(ic);
 		return NULL;
 	}
 	ic->ram = bus->ram;
@@ -26,48 +27,63 @@ void icache_destroy(struct icache *ic)
 	if (!ic)
 		return;
 	free(ic->code_pages);
+	free(ic->block);
 	free(ic);
 }
 
-struct icache_entry *icache_fill(struct icache *ic, uint64_t pa, unsigned mode,
-				 const struct x86_instr *in, const uint8_t *bytes, cpu_exec_fn fn)
+struct icache_block *icache_block_new(struct icache *ic, uint64_t pa, unsigned mode)
 {
-	struct icache_entry *e = &ic->e[pa & (ICACHE_SIZE - 1)];
+	unsigned s = icache_slot(pa);
 	uint64_t page = pa >> 12;
+	struct icache_block *blk = &ic->block[s];
+	ic->tag[s] = icache_tag(pa, mode);
+	blk->mode = (uint8_t)mode;
+	blk->n = 0;
+	blk->cross = 0;
+	ic->code_pages[page >> 3] |= (uint8_t)(1u << (page & 7));
+	ic->blocks++;
+	return blk;
+}
+
+struct icache_entry *icache_block_add(struct icache *ic, struct icache_block *blk, uint64_t pa,
+				      const struct x86_instr *in, const uint8_t *bytes,
+				      cpu_exec_fn fn)
+{
 	unsigned len = in->len;
-	if (pa + 16 > ic->nr_pages << 12)
+	if (blk->n >= ICACHE_BLOCK_MAX || pa + 16 > ic->nr_pages << 12)
 		return NULL;
-	e->tag = icache_tag(pa, mode);
+	struct icache_entry *e = &blk->e[blk->n];
 	e->fn = fn;
 	e->in = *in;
 	e->bytes[0] = e->bytes[1] = 0;
 	memcpy(e->bytes, bytes, len);
 	e->mask[0] = len >= 8 ? ~0ULL : (1ULL << (8 * len)) - 1;
 	e->mask[1] = len <= 8 ? 0 : len >= 16 ? ~0ULL : (1ULL << (8 * (len - 8))) - 1;
-	ic->code_pages[page >> 3] |= (uint8_t)(1u << (page & 7));
+	blk->n++;
 	ic->misses++;
 	return e;
 }
 
-/*
- * The entries of one page sit at 4096 consecutive indices (ICACHE_SIZE >= 4096), but an
- * index run is shared by the pages that alias it: only entries whose tag names this page
- * are dropped.
- */
+void icache_block_set_crossing(struct icache_block *blk, unsigned first)
+{
+	struct icache_entry *e = &blk->e[0];
+	blk->cross = (uint8_t)first;
+	e->mask[0] = first >= 8 ? ~0ULL : (1ULL << (8 * first)) - 1;
+	e->mask[1] = first <= 8 ? 0 : (1ULL << (8 * (first - 8))) - 1;
+}
+
+/* The blocks of one page are spread over all slots by the hash: the tags say which. */
 void icache_drop_page(struct icache *ic, uint64_t pa)
 {
 	uint64_t page = pa >> 12;
-	unsigned first = (unsigned)((page << 12) & (ICACHE_SIZE - 1));
-	for (unsigned i = 0; i < 4096; i++) {
-		struct icache_entry *e = &ic->e[first + i];
-		if (e->tag && icache_tag_page(e->tag) == page)
-			e->tag = 0;
-	}
+	for (unsigned s = 0; s < ICACHE_BLOCKS; s++)
+		if (ic->tag[s] && icache_tag_page(ic->tag[s]) == page)
+			ic->tag[s] = 0;
 	ic->code_pages[page >> 3] &= (uint8_t) ~(1u << (page & 7));
 	ic->invalidations++;
 }
 
-/* A mismatch: counted (the caller decodes the new bytes into the entry). */
+/* A mismatch: counted (the caller decodes the new bytes into a new block). */
 bool icache_bytes_match_slow(struct icache *ic, const struct icache_entry *e, const uint8_t *host)
 {
 	ic->stale++;
@@ -76,7 +92,6 @@ bool icache_bytes_match_slow(struct icache *ic, const struct icache_entry *e, co
 
 void icache_drop_all(struct icache *ic)
 {
-	for (unsigned i = 0; i < ICACHE_SIZE; i++)
-		ic->e[i].tag = 0;
+	memset(ic->tag, 0, sizeof(ic->tag));
 	memset(ic->code_pages, 0, (ic->nr_pages + 7) / 8 + 1);
 }

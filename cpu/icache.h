@@ -1,27 +1,38 @@
 /*
  * cpu/icache.h - the decoded-instruction cache.
  *
- * Decoding costs far more than executing a simple instruction, so each decoded instruction
- * is kept with its handler, keyed by the guest physical address of its first byte and the
- * code-segment size it was decoded in. The physical key makes the cache independent of
- * CR3 switches and of aliases: two linear mappings of one code frame share entries, and a
- * change of a page-table entry cannot make an entry stale (the fetch translates RIP first).
+ * Decoding costs far more than executing a simple instruction, so decoded instructions are
+ * kept with their handlers in blocks: a block is a run of consecutive instructions of one
+ * page, decoded together, keyed by the guest physical address of its first byte and the
+ * code-segment size it was decoded in. It ends after a control transfer (or an
+ * instruction that changes how the next one is fetched), before an instruction that
+ * crosses the page or does not decode, or when it is full. The physical key makes the
+ * cache independent of CR3 switches and of aliases: two linear mappings of one code frame
+ * share blocks, and a change of a page-table entry cannot make a block stale (every
+ * instruction's fetch is translated first).
+ *
+ * The fetch loop (cpu/exec.c) keeps a cursor in the block it runs: when the next
+ * instruction's physical address is the one after the instruction just executed, its
+ * decoding is the block's next entry, with no lookup; the entries of a block sit next to
+ * each other in host memory, so a loop's decodings stay in the host's caches.
  *
  * Self-modifying code, and every other writer of guest memory: an entry keeps the
- * instruction's bytes, and a hit is a hit only when the bytes in memory are still those
- * (one or two masked 8-byte compares). Whoever changed them -- a store of this CPU, the
- * simulated kernel copying through a host pointer or the bus, a frame freed and reused,
- * another alias such as the kernel's vmalloc mirror -- the next fetch decodes the new
- * bytes. No write needs a hook. Instructions that cross a page boundary are never cached
- * (their second page could be remapped).
+ * instruction's bytes, and it is used only while the bytes in memory are still those (one
+ * or two masked 8-byte compares at every execution). Whoever changed them -- a store of
+ * this CPU (even one of the same block, to the next instruction), the simulated kernel
+ * copying through a host pointer or the bus, a frame freed and reused, another alias
+ * such as the kernel's vmalloc mirror -- the next fetch decodes the new bytes into a new
+ * block starting there. No write needs a hook. An instruction that crosses a page boundary
+ * is a block of its own: its first part is checked as above, its second part is fetched
+ * through the MMU at every execution (the next page could be remapped) and compared.
  *
- * A bitmap over guest RAM marks the pages that hold entries, so that
- * cpu_icache_invalidate_phys (dropping entries early, e.g. when the kernel frees a frame)
+ * A bitmap over guest RAM marks the pages that hold blocks, so that
+ * cpu_icache_invalidate_phys (dropping blocks early, e.g. when the kernel frees a frame)
  * costs one bit test for a page without code.
  *
- *   physical address of the instruction
+ *   physical address of the block's first instruction
  *   +--------------------------------+--------------+
- *   |          page number           | offset 11:0  |   index = pa mod ICACHE_SIZE
+ *   |          page number           | offset 11:0  |   slot = hash(pa) mod ICACHE_BLOCKS
  *   +--------------------------------+--------------+
  *   tag = pa << 3 | mode / 16 (1: 16-bit, 2: 32-bit, 4: 64-bit); 0 = empty
  */
@@ -36,26 +47,37 @@
 #include "cpu/decode.h"
 #include "mmu/bus.h"
 
-#define ICACHE_BITS 14
-#define ICACHE_SIZE (1u << ICACHE_BITS) /* entries; >= 4096 so a page is one index run */
+#define ICACHE_BLOCK_BITS 12
+#define ICACHE_BLOCKS (1u << ICACHE_BLOCK_BITS) /* block slots */
+#define ICACHE_BLOCK_MAX 16			/* instructions per block at most */
 
+/* One decoded instruction. */
 struct icache_entry {
-	uint64_t tag;	     /* pa << 3 | mode / 16; 0 when empty */
 	cpu_exec_fn fn;	     /* the handler */
 	uint64_t bytes[2];   /* the instruction's bytes (len of them), then zeros */
 	uint64_t mask[2];    /* which bits of bytes[] are the instruction's */
 	struct x86_instr in; /* the decoded instruction */
 };
 
+/* Consecutive instructions of one page; entry i + 1 starts where entry i ends. */
+struct icache_block {
+	uint8_t mode; /* enum x86_mode the block was decoded in */
+	uint8_t n;    /* entries filled, 1..ICACHE_BLOCK_MAX (0 while being built) */
+	uint8_t cross; /* 0, or: one instruction crossing the page, this many bytes in the first */
+	struct icache_entry e[ICACHE_BLOCK_MAX];
+};
+
 struct icache {
-	struct icache_entry e[ICACHE_SIZE]; /* direct-mapped by physical address */
-	struct icache_entry uncached;	    /* the last decoding that could not be cached */
-	uint8_t *code_pages;		    /* bit per 4K page of guest RAM: has cached decodings */
-	uint64_t nr_pages;		    /* pages the bitmap covers */
-	const uint8_t *ram;	/* guest RAM base, to turn host pointers into physical */
-	uint64_t misses;	/* decodings made */
-	uint64_t stale;		/* hits refused because the bytes had changed */
-	uint64_t invalidations; /* pages dropped by cpu_icache_invalidate_phys */
+	uint64_t tag[ICACHE_BLOCKS];	 /* per slot: pa << 3 | mode / 16 of its block; 0 empty */
+	struct icache_block *block;	 /* ICACHE_BLOCKS blocks, by slot */
+	struct icache_entry uncached;	 /* the last decoding that could not be cached */
+	uint8_t *code_pages;		 /* bit per 4K page of guest RAM: has cached blocks */
+	uint64_t nr_pages;		 /* pages the bitmap covers */
+	const uint8_t *ram;		 /* guest RAM base, to turn host pointers into physical */
+	uint64_t misses;		 /* instructions decoded into blocks */
+	uint64_t blocks;		 /* blocks built */
+	uint64_t stale;			 /* entries refused because the bytes had changed */
+	uint64_t invalidations;		 /* pages dropped by cpu_icache_invalidate_phys */
 };
 
 /* Allocates the cache for bus's RAM; NULL when out of memory. */
@@ -93,28 +115,44 @@ static inline bool icache_bytes_match(struct icache *ic, const struct icache_ent
 	return true;
 }
 
-/* The entry for (pa, mode) whose bytes are still those at host (guest RAM), or NULL. */
-static inline struct icache_entry *icache_lookup(struct icache *ic, uint64_t pa, unsigned mode,
-						 const uint8_t *host)
+/* The slot of a block starting at pa (a multiplicative hash: code at the same offset
+ * of different pages, e.g. aligned function entries, spreads over the slots). */
+static inline unsigned icache_slot(uint64_t pa)
 {
-	struct icache_entry *e = &ic->e[pa & (ICACHE_SIZE - 1)];
-	if (__builtin_expect(e->tag == icache_tag(pa, mode), 1) &&
-	    __builtin_expect(icache_bytes_match(ic, e, host), 1))
-		return e;
+	return (unsigned)((pa * 0x9e3779b97f4a7c15ULL) >> (64 - ICACHE_BLOCK_BITS));
+}
+
+/* The block starting at (pa, mode), or NULL. Its entries' bytes are not checked here. */
+static inline struct icache_block *icache_lookup(struct icache *ic, uint64_t pa, unsigned mode)
+{
+	unsigned s = icache_slot(pa);
+	if (__builtin_expect(ic->tag[s] == icache_tag(pa, mode), 1))
+		return &ic->block[s];
 	return NULL;
 }
 
-/* Stores a decoding of the instruction (its bytes, wholly inside the page of pa); marks
- * the page. Returns NULL (nothing stored) for an instruction in the last 16 bytes of
- * RAM, whose check could not load 16 bytes. */
-struct icache_entry *icache_fill(struct icache *ic, uint64_t pa, unsigned mode,
-				 const struct x86_instr *in, const uint8_t *bytes, cpu_exec_fn fn);
+/* An empty block for (pa, mode), replacing what its slot held; marks the page. */
+struct icache_block *icache_block_new(struct icache *ic, uint64_t pa, unsigned mode);
 
-/* Drops every entry of the 4K page of pa and clears its bit. */
+/*
+ * Appends the decoding of the instruction at pa + (its offset in the block) to blk: in
+ * with its bytes (wholly inside the page) and handler. Returns the entry, or NULL (nothing
+ * stored) when the block is full or the instruction lies in the last 16 bytes of RAM,
+ * whose check could not load 16 bytes.
+ */
+struct icache_entry *icache_block_add(struct icache *ic, struct icache_block *blk, uint64_t pa,
+				      const struct x86_instr *in, const uint8_t *bytes,
+				      cpu_exec_fn fn);
+
+/* Makes blk (one instruction) a page-crossing one with first bytes in its first page:
+ * only those are compared by icache_bytes_match; the fetch compares the rest. */
+void icache_block_set_crossing(struct icache_block *blk, unsigned first);
+
+/* Drops every block of the 4K page of pa and clears its bit. */
 void icache_drop_page(struct icache *ic, uint64_t pa);
 void icache_drop_all(struct icache *ic);
 
-/* True when 4K page number page holds cached decodings. */
+/* True when 4K page number page holds cached blocks. */
 static inline bool icache_page_has_code(const struct icache *ic, uint64_t page)
 {
 	return (ic->code_pages[page >> 3] >> (page & 7)) & 1;

@@ -289,22 +289,24 @@ static void test_exception_rep_movs_restarts_after_fault(void **state)
 }
 
 /* Self-modifying code: a store rewrites the immediate of an instruction that already ran
- * (and is cached); the loop's second pass executes the new bytes. */
+ * (and is cached, at the start of a decoded block); the loop's second pass executes the
+ * new bytes. */
 static void test_exception_self_modifying_code_takes_effect(void **state)
 {
 	struct fixture *fx = *state;
 	struct cpu *cpu = &fx->e.cpu;
 	/*
 	 * 0: mov ecx, 2
-	 * 5: mov eax, 1          <- the store rewrites its immediate (offset 6)
-	 * a: add edx, eax
-	 * c: mov byte [rip - 8], 5   (c6 05 f8 ff ff ff 05 -> offset 6)
-	 * 13: dec ecx
-	 * 15: jnz 5
-	 * 17: int3
+	 * 5: jmp 7               (so that the loop body is a block of its own from pass 1)
+	 * 7: mov eax, 1          <- the store rewrites its immediate (offset 8)
+	 * c: add edx, eax
+	 * e: mov byte [rip - 13], 5   (c6 05 f3 ff ff ff 05 -> offset 8)
+	 * 15: dec ecx
+	 * 17: jnz 7
+	 * 19: int3
 	 */
-	static const uint8_t code[] = {0xb9, 2,	   0,	 0,    0,    0xb8, 1,	 0,
-				       0,    0,	   0x01, 0xc2, 0xc6, 0x05, 0xf3, 0xff,
+	static const uint8_t code[] = {0xb9, 2,	   0,	 0,    0,    0xeb, 0,	 0xb8, 1,
+				       0,    0,	   0,	 0x01, 0xc2, 0xc6, 0x05, 0xf3, 0xff,
 				       0xff, 0xff, 5,	 0xff, 0xc9, 0x75, 0xee, 0xcc};
 	cpu->gpr[RDX] = 0;
 	run(fx, code, sizeof(code), CPU_EXIT_STOP);

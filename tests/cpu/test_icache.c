@@ -1,8 +1,9 @@
 /*
  * The decoded-instruction cache (cpu/icache.c): hits, physical keys shared by linear
  * aliases, entries refused when their bytes changed (CPU stores through any alias, bus
- * writes, long instructions, the end of a page), cpu_icache_invalidate_phys,
- * page-crossing instructions, and the mode being part of the key.
+ * writes, long instructions, the end of a page, a store into the block being run),
+ * cpu_icache_invalidate_phys, page-crossing instructions (cached, second half checked,
+ * counted like a decoding), and the mode being part of the key.
  */
 #include "cpu/icache.h"
 #include "tests/cpu/cpu_test_env.h"
@@ -111,16 +112,69 @@ static void test_icache_store_through_alias_invalidates(void **state)
 	assert_int_equal(run_at(e, ENV_CODE + 4096), 99);
 }
 
-/* An instruction crossing into the next page is decoded each time (never cached), and a
- * change of its second half is seen without any invalidation. */
-static void test_icache_page_crossing_instruction_not_cached(void **state)
+/* An instruction crossing into the next page is cached, and a change of its second half
+ * is seen without any invalidation: that half is fetched and compared at every run. */
+static void test_icache_page_crossing_instruction_second_half_checked(void **state)
 {
 	struct cpu_env *e = *state;
 	uint64_t pa = ENV_CODE_PA + 2 * 4096 - 3; /* mov eax, imm32 straddles the boundary */
 	put_mov_eax(e, pa, 0x11223344);
 	assert_int_equal(run_at(e, ENV_CODE + 2 * 4096 - 3), 0x11223344);
+	uint64_t misses = e->cpu.icache->misses;
+	assert_int_equal(run_at(e, ENV_CODE + 2 * 4096 - 3), 0x11223344);
+	assert_int_equal(e->cpu.icache->misses, misses); /* cached */
 	e->bus.ram[ENV_CODE_PA + 2 * 4096 + 1] = 0x55; /* byte 4 of the immediate */
 	assert_int_equal(run_at(e, ENV_CODE + 2 * 4096 - 3), 0x55223344);
+	e->bus.ram[ENV_CODE_PA + 2 * 4096 + 1] = 0x66;
+	e->bus.ram[ENV_CODE_PA + 2 * 4096 - 1] = 0x77; /* byte 2: in the first page */
+	assert_int_equal(run_at(e, ENV_CODE + 2 * 4096 - 3), 0x66227744);
+}
+
+/* The ITLB and STLB accesses a run makes, by level. */
+static void tlb_hits(struct cpu_env *e, uint64_t out[TLB_NR_LEVELS])
+{
+	for (unsigned lv = 0; lv < TLB_NR_LEVELS; lv++)
+		out[lv] = mmu_tlb_level_hits(&e->m, (enum tlb_level)lv);
+}
+
+/* A cached page-crossing instruction makes the same fetch accesses as its decoding did
+ * (the statistics do not depend on what the decoded-instruction cache holds). */
+static void test_icache_page_crossing_cached_counts_like_decoding(void **state)
+{
+	struct cpu_env *e = *state;
+	uint64_t la = ENV_CODE + 4 * 4096 - 2, before[TLB_NR_LEVELS], mid[TLB_NR_LEVELS],
+		 after[TLB_NR_LEVELS];
+	put_mov_eax(e, ENV_CODE_PA + 4 * 4096 - 2, 0x01020304);
+	assert_int_equal(run_at(e, la), 0x01020304); /* fills the TLBs */
+	cpu_icache_flush(&e->cpu);
+	tlb_hits(e, before);
+	uint64_t misses = e->cpu.icache->misses;
+	assert_int_equal(run_at(e, la), 0x01020304); /* decodes */
+	assert_int_not_equal(e->cpu.icache->misses, misses);
+	tlb_hits(e, mid);
+	misses = e->cpu.icache->misses;
+	assert_int_equal(run_at(e, la), 0x01020304); /* from the cache */
+	assert_int_equal(e->cpu.icache->misses, misses);
+	tlb_hits(e, after);
+	for (unsigned lv = 0; lv < TLB_NR_LEVELS; lv++)
+		assert_int_equal(after[lv] - mid[lv], mid[lv] - before[lv]);
+	assert_true(mid[TLB_LEVEL_L1I] - before[TLB_LEVEL_L1I] >= 2); /* both pages fetched */
+}
+
+/* A store of a block's instruction into the next instruction of the same block (decoded
+ * with it, before the store) is seen: that instruction runs with its new bytes. */
+static void test_icache_store_into_same_block_seen(void **state)
+{
+	struct cpu_env *e = *state;
+	/* 0: mov byte [rip + 1], 0x22 (the immediate of the next instruction)
+	 * 7: mov eax, 1
+	 * c: int3 */
+	static const uint8_t code[] = {0xc6, 0x05, 1, 0, 0, 0, 0x22, 0xb8, 1, 0, 0, 0, 0xcc};
+	memcpy(e->bus.ram + ENV_CODE_PA + 7 * 4096, code, sizeof(code));
+	cpu_icache_invalidate_phys(&e->cpu, ENV_CODE_PA + 7 * 4096, 4096);
+	uint64_t stale = e->cpu.icache->stale;
+	assert_int_equal(run_at(e, ENV_CODE + 7 * 4096), 0x22);
+	assert_int_equal(e->cpu.icache->stale, stale + 1); /* the block's decoding refused */
 }
 
 /* The same bytes in compatibility mode are a different instruction: 48 is DEC EAX there,
@@ -148,7 +202,9 @@ int main(void)
 	    T(test_icache_bus_write_seen_without_invalidate),
 	    T(test_icache_long_instruction_and_page_end_checked),
 	    T(test_icache_store_through_alias_invalidates),
-	    T(test_icache_page_crossing_instruction_not_cached),
+	    T(test_icache_page_crossing_instruction_second_half_checked),
+	    T(test_icache_page_crossing_cached_counts_like_decoding),
+	    T(test_icache_store_into_same_block_seen),
 	    T(test_icache_mode_is_part_of_key),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
