@@ -681,6 +681,68 @@ enum cpu_exit cpu_step(struct cpu *cpu)
 	return CPU_EXIT_LIMIT;
 }
 
+/*
+ * Runs on in the block the cursor is in, after the instruction just executed: as long as
+ * the next instruction's fetch (translated through the MMU's fast path and counted, as
+ * fetch_insn does) lands on the block's next entry, with its bytes unchanged and the mode
+ * the block was decoded in, it runs without a lookup. The state lives in locals here, so
+ * the loop keeps it in registers across the handlers' calls. Stops at anything else --
+ * the block's end, a branch, a fast-path miss, changed bytes, CPL 0 with kernel entries,
+ * an exit request, the instruction limit -- before counting that instruction's fetch, so
+ * that step() then fetches it the ordinary way. Returns a step's result; *n counts the
+ * steps taken.
+ */
+static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
+							   struct fetch_cursor *cur, uint64_t *n,
+							   uint64_t limit)
+{
+	struct icache_block *blk = cur->blk;
+	const uint8_t *host = cur->expect;
+	unsigned i = cur->i;
+	uint64_t count = *n;
+	int r = STEP_CONTINUE;
+	if (!host)
+		return r;
+	struct mmu *m = cpu->mmu;
+	while (i < blk->n && count < limit && !cpu->exit_request) {
+		uint64_t la = cpu->rip;
+		if (unlikely(cpu->mode != blk->mode) || unlikely(m->cpl == 0 && cpu->nr_kentries))
+			break;
+		if (unlikely(cpu->mode != X86_MODE_64)) {
+			const struct seg_cache *cs = &m->seg.sreg[SEG_CS];
+			if (la > cs->limit)
+				break;
+			la = (cs->base + la) & 0xffffffffULL;
+		}
+		struct tlb_fast_entry *fe =
+		    &m->fast_cur[MMU_FETCH & MMU_KIND_MASK][(la >> 12) & (TLB_FAST_SIZE - 1)];
+		struct icache_entry *e = &blk->e[i];
+		if (unlikely(fe->tag != (la & ~0xfffULL)) ||
+		    unlikely((const uint8_t *)(uintptr_t)(la + fe->addend) != host) ||
+		    unlikely(!icache_bytes_equal(e, host)))
+			break;
+		mmu_fast_count(m, fe);
+		uint64_t next = cpu->rip + e->in.len;
+		if (unlikely(cpu->mode != X86_MODE_64))
+			next &= cpu->mode == X86_MODE_32 ? 0xffffffffULL : 0xffffULL;
+		cpu->next_rip = next;
+		count++;
+		if (unlikely(!e->fn(cpu, &e->in))) {
+			r = deliver_fault(cpu);
+			host = NULL;
+			break;
+		}
+		cpu->rip = cpu->next_rip;
+		cpu->icount++;
+		host += e->in.len;
+		i++;
+	}
+	cur->i = i;
+	cur->expect = host;
+	*n = count;
+	return r;
+}
+
 enum cpu_exit cpu_run(struct cpu *cpu, uint64_t max_insns)
 {
 	if (cpu->shutdown)
@@ -688,8 +750,12 @@ enum cpu_exit cpu_run(struct cpu *cpu, uint64_t max_insns)
 	cpu->halted = false;
 	cpu->exit_request = 0;
 	struct fetch_cursor cur = {NULL, 0, NULL};
-	for (uint64_t n = 0; max_insns == 0 || n < max_insns; n++) {
+	uint64_t limit = max_insns ? max_insns : UINT64_MAX;
+	for (uint64_t n = 0; n < limit;) {
 		int r = step(cpu, &cur);
+		n++;
+		if (likely(r == STEP_CONTINUE) && likely(!cpu->exit_request))
+			r = run_block(cpu, &cur, &n, limit);
 		if (unlikely(r != STEP_CONTINUE || cpu->exit_request)) {
 			if (cpu->shutdown)
 				return CPU_EXIT_SHUTDOWN;

@@ -99,20 +99,22 @@ bool icache_bytes_match_slow(struct icache *ic, const struct icache_entry *e, co
 
 /* True when the bytes at host (guest RAM) are still the entry's. The two 8-byte loads
  * may read past the instruction, even into the next page (the masks ignore those bytes),
- * but never past the end of RAM: icache_fill refuses the last 16 bytes of RAM. */
+ * but never past the end of RAM: blocks never hold the last 16 bytes of RAM. */
+static inline bool icache_bytes_equal(const struct icache_entry *e, const uint8_t *host)
+{
+	uint64_t w0, w1;
+	memcpy(&w0, host, 8);
+	memcpy(&w1, host + 8, 8);
+	return !(((w0 ^ e->bytes[0]) & e->mask[0]) | ((w1 ^ e->bytes[1]) & e->mask[1]));
+}
+
+/* As icache_bytes_equal, counting a mismatch as a stale entry. */
 static inline bool icache_bytes_match(struct icache *ic, const struct icache_entry *e,
 				      const uint8_t *host)
 {
-	uint64_t w;
-	memcpy(&w, host, 8);
-	if ((w ^ e->bytes[0]) & e->mask[0])
-		return icache_bytes_match_slow(ic, e, host);
-	if (e->mask[1]) {
-		memcpy(&w, host + 8, 8);
-		if ((w ^ e->bytes[1]) & e->mask[1])
-			return icache_bytes_match_slow(ic, e, host);
-	}
-	return true;
+	if (__builtin_expect(icache_bytes_equal(e, host), 1))
+		return true;
+	return icache_bytes_match_slow(ic, e, host);
 }
 
 /* The slot of a block starting at pa (a multiplicative hash: code at the same offset
