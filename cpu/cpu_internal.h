@@ -41,6 +41,10 @@ void exec_stack_register(struct cpu_ops *ops, struct cpu_features *feat);
 void exec_system_register(struct cpu_ops *ops, struct cpu_features *feat);
 void exec_seg_register(struct cpu_ops *ops, struct cpu_features *feat);
 
+/* A handler specialised for in's form (cpu/exec_special.c), or NULL: the table's stands.
+ * Called for instructions whose table handler is the generic one of their opcode. */
+cpu_exec_fn cpu_specialise(const struct x86_instr *in);
+
 /* -d in_asm: logs the decoded instruction in (bytes at linear la) (cpu/disas.c). */
 void cpu_log_insn(struct cpu *cpu, uint64_t la, const uint8_t *bytes, const struct x86_instr *in);
 /* Releases the Capstone handles. */

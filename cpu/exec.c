@@ -270,7 +270,10 @@ static cpu_exec_fn lookup_handler(const struct cpu *cpu, const struct x86_instr 
 		unsigned reg = (in->flags & X86_INSN_MODRM) ? (in->modrm >> 3) & 7 : 0;
 		fn = cpu->ops->fn[in->map][in->opcode][prefix_column(in, bytes)][reg];
 	}
-	return fn ? fn : exec_undefined;
+	if (!fn)
+		return exec_undefined;
+	cpu_exec_fn special = cpu_specialise(in);
+	return special ? special : fn;
 }
 
 /* Reads n instruction bytes at la through the MMU (page-crossing and non-RAM code). */

@@ -1,0 +1,245 @@
+/*
+ * cpu/exec_special.c - handlers specialised at decode time for the commonest integer
+ * forms (SDM Vol. 2: ADD..CMP, TEST, the rotates and shifts by an immediate, MOV).
+ *
+ * The generic handlers (exec_int.c, exec_shift.c) take the operation, the operand size
+ * and the operand kinds from struct x86_instr at every execution and switch on them. When
+ * an instruction is decoded into the decoded-instruction cache, cpu_specialise picks a
+ * handler made for its form instead: the operation and the size are constants of the
+ * handler (each is an instance of one inline function with constant arguments), the
+ * operands are full 32- or 64-bit registers (no byte-register aliasing, a 32-bit result
+ * zero-extends), or a memory operand read or written whole. The results and flags are the
+ * generic handlers' rules, written out for these sizes: alu_fast.h's for the ALU
+ * operations, cpu/alu.c's alu_shift for the rotates and shifts (AF = 1 and OF for counts
+ * above 1 as this host, an AMD EPYC, leaves them; see docs/cpu.md). The host differential
+ * tests (tests/cpu/test_diff.c) run every one of these forms.
+ */
+#include "cpu/alu_fast.h"
+#include "cpu/cpu_internal.h"
+
+/* A 4- or 8-byte result into a full register (4 bytes zero-extend). */
+static inline __attribute__((always_inline)) void put_gpr(struct cpu *cpu, unsigned r,
+							  unsigned size, uint64_t v)
+{
+	cpu->gpr[r] = size == 4 ? (uint32_t)v : v;
+}
+
+/* ---- ALU: 01/03 (r/m, reg and reg, r/m), 81/83 (r/m, imm), 85 (TEST) ---- */
+
+/* Forms 01 (to_reg false: r/m OP= reg) and 03 (reg OP= r/m), both operands registers. */
+static inline __attribute__((always_inline)) bool alu_rr(struct cpu *cpu, const struct x86_instr *in,
+							 unsigned op, unsigned size, bool to_reg)
+{
+	unsigned d = to_reg ? in->reg : in->rm, s = to_reg ? in->rm : in->reg;
+	uint64_t r = alu_op(cpu, op, cpu->gpr[d], cpu->gpr[s], size);
+	if (op != ALU_CMP)
+		put_gpr(cpu, d, size, r);
+	return true;
+}
+
+/* Form 03 with a memory source: reg OP= [mem]. */
+static inline __attribute__((always_inline)) bool alu_rm(struct cpu *cpu, const struct x86_instr *in,
+							 unsigned op, unsigned size)
+{
+	uint64_t b;
+	if (!cpu_read_mem(cpu, insn_seg(in), cpu_ea(cpu, in), size, &b))
+		return false;
+	uint64_t r = alu_op(cpu, op, cpu->gpr[in->reg], b, size);
+	if (op != ALU_CMP)
+		put_gpr(cpu, in->reg, size, r);
+	return true;
+}
+
+/* 81/83 with a register: r/m OP= imm (sign-extended from its encoded size). */
+static inline __attribute__((always_inline)) bool alu_ri(struct cpu *cpu, const struct x86_instr *in,
+							 unsigned op, unsigned size)
+{
+	uint64_t r = alu_op(cpu, op, cpu->gpr[in->rm], (uint64_t)sext(in->imm, in->imm_size), size);
+	if (op != ALU_CMP)
+		put_gpr(cpu, in->rm, size, r);
+	return true;
+}
+
+#define ALU_FNS(op, size)                                                                    \
+	static bool alu_rr_##op##_##size(struct cpu *cpu, const struct x86_instr *in)        \
+	{                                                                                    \
+		return alu_rr(cpu, in, op, size, false);                                     \
+	}                                                                                    \
+	static bool alu_gr_##op##_##size(struct cpu *cpu, const struct x86_instr *in)        \
+	{                                                                                    \
+		return alu_rr(cpu, in, op, size, true);                                      \
+	}                                                                                    \
+	static bool alu_rm_##op##_##size(struct cpu *cpu, const struct x86_instr *in)        \
+	{                                                                                    \
+		return alu_rm(cpu, in, op, size);                                            \
+	}                                                                                    \
+	static bool alu_ri_##op##_##size(struct cpu *cpu, const struct x86_instr *in)        \
+	{                                                                                    \
+		return alu_ri(cpu, in, op, size);                                            \
+	}
+#define ALU_SIZES(op) ALU_FNS(op, 4) ALU_FNS(op, 8)
+ALU_SIZES(0)
+ALU_SIZES(1)
+ALU_SIZES(2)
+ALU_SIZES(3)
+ALU_SIZES(4)
+ALU_SIZES(5)
+ALU_SIZES(6)
+ALU_SIZES(7)
+
+/* [kind][op][size == 8]; kinds: 0 r/m,reg  1 reg,r/m  2 reg,[mem]  3 r/m,imm. */
+#define ALU_ROW(op)                                                                          \
+	{{alu_rr_##op##_4, alu_rr_##op##_8},                                                 \
+	 {alu_gr_##op##_4, alu_gr_##op##_8},                                                 \
+	 {alu_rm_##op##_4, alu_rm_##op##_8},                                                 \
+	 {alu_ri_##op##_4, alu_ri_##op##_8}},
+static const cpu_exec_fn alu_fns[8][4][2] = {ALU_ROW(0) ALU_ROW(1) ALU_ROW(2) ALU_ROW(3)
+						 ALU_ROW(4) ALU_ROW(5) ALU_ROW(6) ALU_ROW(7)};
+
+static bool test_rr_4(struct cpu *cpu, const struct x86_instr *in)
+{
+	alu_logic(cpu, cpu->gpr[in->rm] & cpu->gpr[in->reg], 4);
+	return true;
+}
+
+static bool test_rr_8(struct cpu *cpu, const struct x86_instr *in)
+{
+	alu_logic(cpu, cpu->gpr[in->rm] & cpu->gpr[in->reg], 8);
+	return true;
+}
+
+/* ---- C1 /k and D1 /k with a register: rotates and shifts by a constant ---- */
+
+/*
+ * ROL (0), ROR (1), SHL/SAL (4, 6), SHR (5), SAR (7) of a 4- or 8-byte register by the
+ * count c (already masked, nonzero). The rotates change only CF and OF; the shifts set
+ * the six status flags, AF = 1.
+ */
+static inline __attribute__((always_inline)) bool shift_ri(struct cpu *cpu,
+							   const struct x86_instr *in,
+							   unsigned kind, unsigned size, bool one)
+{
+	const unsigned bits = 8 * size;
+	const uint64_t m = size_mask(size), top = size_sign(size);
+	unsigned c = (one ? 1 : (unsigned)in->imm) & (bits - 1);
+	uint64_t a = cpu->gpr[in->rm] & m, r, cf, of, f;
+	if (c == 0) { /* no flags; a 32-bit register is still written (zero-extended) */
+		put_gpr(cpu, in->rm, size, a);
+		return true;
+	}
+	switch (kind) {
+	case 0:
+		r = ((a << c) | (a >> (bits - c))) & m;
+		cf = r & 1;
+		of = !!(r & top) != cf;
+		break;
+	case 1:
+		r = ((a >> c) | (a << (bits - c))) & m;
+		cf = !!(r & top);
+		of = !!(r & top) != !!(r & (top >> 1));
+		break;
+	case 5:
+		r = a >> c;
+		cf = (a >> (c - 1)) & 1;
+		of = !!(r & top) != !!(r & (top >> 1));
+		break;
+	case 7:
+		r = (uint64_t)(sext(a, size) >> c) & m;
+		cf = (uint64_t)(sext(a, size) >> (c - 1)) & 1;
+		of = 0;
+		break;
+	default: /* 4, 6 */
+		r = (a << c) & m;
+		cf = (a >> (bits - c)) & 1;
+		of = !!(r & top) != cf;
+		break;
+	}
+	f = (cf ? RFLAGS_CF : 0) | (of ? RFLAGS_OF : 0);
+	if (kind <= 1)
+		set_flags_mask(cpu, RFLAGS_CF | RFLAGS_OF, f);
+	else
+		set_status(cpu, f | flags_szp(r, size) | RFLAGS_AF);
+	put_gpr(cpu, in->rm, size, r);
+	return true;
+}
+
+#define SHIFT_FNS(kind, size)                                                                \
+	static bool shift_ri_##kind##_##size(struct cpu *cpu, const struct x86_instr *in)    \
+	{                                                                                    \
+		return shift_ri(cpu, in, kind, size, false);                                 \
+	}                                                                                    \
+	static bool shift_r1_##kind##_##size(struct cpu *cpu, const struct x86_instr *in)    \
+	{                                                                                    \
+		return shift_ri(cpu, in, kind, size, true);                                  \
+	}
+#define SHIFT_SIZES(kind) SHIFT_FNS(kind, 4) SHIFT_FNS(kind, 8)
+SHIFT_SIZES(0)
+SHIFT_SIZES(1)
+SHIFT_SIZES(4)
+SHIFT_SIZES(5)
+SHIFT_SIZES(7)
+
+#define SHIFT_ROW(kind)                                                                      \
+	[kind] = {{shift_ri_##kind##_4, shift_ri_##kind##_8},                                \
+		  {shift_r1_##kind##_4, shift_r1_##kind##_8}},
+/* [ModRM.reg][one: D1][size == 8]; RCL/RCR (2, 3) stay generic. */
+static const cpu_exec_fn shift_fns[8][2][2] = {SHIFT_ROW(0) SHIFT_ROW(1) SHIFT_ROW(4)
+						   SHIFT_ROW(5) [6] = {{shift_ri_4_4, shift_ri_4_8},
+								       {shift_r1_4_4, shift_r1_4_8}},
+						   SHIFT_ROW(7)};
+
+/* ---- 89/8B MOV with memory ---- */
+
+static bool mov_load_4(struct cpu *cpu, const struct x86_instr *in)
+{
+	uint64_t v;
+	if (!cpu_read_mem(cpu, insn_seg(in), cpu_ea(cpu, in), 4, &v))
+		return false;
+	cpu->gpr[in->reg] = (uint32_t)v;
+	return true;
+}
+
+static bool mov_load_8(struct cpu *cpu, const struct x86_instr *in)
+{
+	uint64_t v;
+	if (!cpu_read_mem(cpu, insn_seg(in), cpu_ea(cpu, in), 8, &v))
+		return false;
+	cpu->gpr[in->reg] = v;
+	return true;
+}
+
+static bool mov_store_4(struct cpu *cpu, const struct x86_instr *in)
+{
+	return cpu_write_mem(cpu, insn_seg(in), cpu_ea(cpu, in), 4, cpu->gpr[in->reg]);
+}
+
+static bool mov_store_8(struct cpu *cpu, const struct x86_instr *in)
+{
+	return cpu_write_mem(cpu, insn_seg(in), cpu_ea(cpu, in), 8, cpu->gpr[in->reg]);
+}
+
+/* ---- the choice ---- */
+
+cpu_exec_fn cpu_specialise(const struct x86_instr *in)
+{
+	unsigned op = in->opcode, wide = in->opsize == 8, reg = (in->modrm >> 3) & 7;
+	bool regs = in->mod == 3;
+	if (in->map != 0 || (in->opsize != 4 && in->opsize != 8) ||
+	    (in->prefixes & (X86_PFX_LOCK | X86_PFX_REP | X86_PFX_REPNE)))
+		return NULL;
+	if (op < 0x40 && (op & 7) == 1 && regs)
+		return alu_fns[op >> 3][0][wide];
+	if (op < 0x40 && (op & 7) == 3)
+		return alu_fns[op >> 3][regs ? 1 : 2][wide];
+	if ((op == 0x81 || op == 0x83) && regs)
+		return alu_fns[reg][3][wide];
+	if (op == 0x85 && regs)
+		return wide ? test_rr_8 : test_rr_4;
+	if ((op == 0xc1 || op == 0xd1) && regs)
+		return shift_fns[reg][op == 0xd1][wide];
+	if (op == 0x8b && !regs)
+		return wide ? mov_load_8 : mov_load_4;
+	if (op == 0x89 && !regs)
+		return wide ? mov_store_8 : mov_store_4;
+	return NULL;
+}
