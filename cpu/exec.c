@@ -385,8 +385,8 @@ static inline struct icache_entry *cursor_next(struct cpu *cpu, struct fetch_cur
  * True when the decoding of the instructions after in should wait until in has run: a
  * control transfer (the next instruction is elsewhere), HLT, and the system instructions
  * that change how code is fetched or run (descriptor tables, control registers, MSRs,
- * POPF, STI, MOV/POP SS). This only keeps blocks from holding decodings that are rarely
- * used: the fetch loop never trusts a block beyond what it checks at every instruction.
+ * POPF, STI, MOV/POP SS). Every instruction that can load CS or change EFER or CR0 --
+ * and so the mode or the CPL -- must be among them: run_block checks those once per block.
  */
 static bool ends_block(const struct x86_instr *in)
 {
@@ -687,62 +687,65 @@ enum cpu_exit cpu_step(struct cpu *cpu)
 /*
  * Runs on in the block the cursor is in, after the instruction just executed: as long as
  * the next instruction's fetch (translated through the MMU's fast path and counted, as
- * fetch_insn does) lands on the block's next entry, with its bytes unchanged and the mode
- * the block was decoded in, it runs without a lookup. The state lives in locals here, so
- * the loop keeps it in registers across the handlers' calls. Stops at anything else --
- * the block's end, a branch, a fast-path miss, changed bytes, CPL 0 with kernel entries,
- * an exit request, the instruction limit -- before counting that instruction's fetch, so
- * that step() then fetches it the ordinary way. Returns a step's result; *n counts the
- * steps taken.
+ * fetch_insn does) lands on the block's next entry with its bytes unchanged, it runs
+ * without a lookup. The state lives in locals here, so the loop keeps it in registers
+ * across the handlers' calls. Stops at anything else -- the block's end, a branch, a
+ * fast-path miss, changed bytes, an exit request, the instruction limit -- before counting
+ * that instruction's fetch, so that step() then fetches it the ordinary way. Returns a
+ * step's result; *n counts the steps taken.
+ *
+ * The mode and the CPL are checked once, on entry: within a block they cannot change,
+ * since only instructions that end a block (ends_block: far transfers, interrupts and
+ * their returns, SYSCALL/SYSRET/SYSENTER/SYSEXIT, MOV to CR0, WRMSR) load CS or EFER, and
+ * a fault leaves the loop. So no kernel entry point (CPL 0) can be reached inside one.
  */
 static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 							   struct fetch_cursor *cur, uint64_t *n,
 							   uint64_t limit)
 {
-	struct icache_block *blk = cur->blk;
 	const uint8_t *host = cur->expect;
-	unsigned i = cur->i;
-	uint64_t count = *n;
 	int r = STEP_CONTINUE;
 	if (!host)
 		return r;
-	struct mmu *m = cpu->mmu;
-	while (i < blk->n && count < limit && !cpu->exit_request) {
-		uint64_t la = cpu->rip;
-		if (unlikely(cpu->mode != blk->mode) || unlikely(m->cpl == 0 && cpu->nr_kentries))
-			break;
-		if (unlikely(cpu->mode != X86_MODE_64)) {
+	struct icache_block *blk = cur->blk;
+	struct icache_entry *e = &blk->e[cur->i], *end = &blk->e[blk->n];
+	const unsigned mode = blk->mode;
+	uint64_t left = limit - *n, rip = cpu->rip;
+	if (cpu->mode != mode || (cpu->mmu->cpl == 0 && cpu->nr_kentries))
+		return r;
+	while (e < end && left && !cpu->exit_request) {
+		struct mmu *m = cpu->mmu;
+		uint64_t la = rip, next = rip + e->in.len;
+		if (unlikely(mode != X86_MODE_64)) {
 			const struct seg_cache *cs = &m->seg.sreg[SEG_CS];
-			if (la > cs->limit)
+			if (rip > cs->limit)
 				break;
-			la = (cs->base + la) & 0xffffffffULL;
+			la = (cs->base + rip) & 0xffffffffULL;
+			next &= mode == X86_MODE_32 ? 0xffffffffULL : 0xffffULL;
 		}
 		struct tlb_fast_entry *fe =
 		    &m->fast_cur[MMU_FETCH & MMU_KIND_MASK][(la >> 12) & (TLB_FAST_SIZE - 1)];
-		struct icache_entry *e = &blk->e[i];
 		if (unlikely(fe->tag != (la & ~0xfffULL)) ||
 		    unlikely((const uint8_t *)(uintptr_t)(la + fe->addend) != host) ||
 		    unlikely(!icache_bytes_equal(e, host)))
 			break;
 		mmu_fast_count(m, fe);
-		uint64_t next = cpu->rip + e->in.len;
-		if (unlikely(cpu->mode != X86_MODE_64))
-			next &= cpu->mode == X86_MODE_32 ? 0xffffffffULL : 0xffffULL;
 		cpu->next_rip = next;
-		count++;
+		left--;
 		if (unlikely(!e->fn(cpu, &e->in))) {
 			r = deliver_fault(cpu);
 			host = NULL;
 			break;
 		}
-		cpu->rip = cpu->next_rip;
+		rip = cpu->next_rip;
+		cpu->rip = rip;
 		cpu->icount++;
 		host += e->in.len;
-		i++;
+		e++;
 	}
-	cur->i = i;
+	cur->i = (unsigned)(e - blk->e);
 	cur->expect = host;
-	*n = count;
+	*n = limit - left;
 	return r;
 }
 
