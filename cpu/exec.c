@@ -198,12 +198,16 @@ bool cpu_write_la_slow(struct cpu *cpu, uint64_t la, unsigned size, uint64_t val
 	return true;
 }
 
+/* The probe is a write access of the MMU's: through its fast path when that holds the
+ * page (counted as the L1 hit it stands for, as mmu_translate would count it). */
 bool cpu_probe_write(struct cpu *cpu, unsigned seg, uint64_t off, unsigned size)
 {
 	uint64_t la, pa;
 	if (!cpu_linear(cpu, seg, off, size, MMU_WRITE, &la))
 		return false;
 	unsigned flags = seg_flags(seg) | MMU_WRITE;
+	if (likely(mmu_fast_lookup(cpu->mmu, la, size, flags) != NULL))
+		return true;
 	if (!mmu_translate(cpu->mmu, la, flags, &pa, &cpu->fault))
 		return false;
 	uint64_t last = la + size - 1;

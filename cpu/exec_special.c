@@ -188,7 +188,33 @@ static const cpu_exec_fn shift_fns[8][2][2] = {SHIFT_ROW(0) SHIFT_ROW(1) SHIFT_R
 								       {shift_r1_4_4, shift_r1_4_8}},
 						   SHIFT_ROW(7)};
 
-/* ---- 89/8B MOV with memory ---- */
+/* ---- 89/8B MOV ---- */
+
+/* 89 (to_reg false: r/m = reg) and 8B (reg = r/m) between registers. */
+static bool mov_rr_4(struct cpu *cpu, const struct x86_instr *in)
+{
+	cpu->gpr[in->rm] = (uint32_t)cpu->gpr[in->reg];
+	return true;
+}
+
+static bool mov_rr_8(struct cpu *cpu, const struct x86_instr *in)
+{
+	cpu->gpr[in->rm] = cpu->gpr[in->reg];
+	return true;
+}
+
+static bool mov_gr_4(struct cpu *cpu, const struct x86_instr *in)
+{
+	cpu->gpr[in->reg] = (uint32_t)cpu->gpr[in->rm];
+	return true;
+}
+
+static bool mov_gr_8(struct cpu *cpu, const struct x86_instr *in)
+{
+	cpu->gpr[in->reg] = cpu->gpr[in->rm];
+	return true;
+}
+
 
 static bool mov_load_4(struct cpu *cpu, const struct x86_instr *in)
 {
@@ -237,9 +263,9 @@ cpu_exec_fn cpu_specialise(const struct x86_instr *in)
 		return wide ? test_rr_8 : test_rr_4;
 	if ((op == 0xc1 || op == 0xd1) && regs)
 		return shift_fns[reg][op == 0xd1][wide];
-	if (op == 0x8b && !regs)
-		return wide ? mov_load_8 : mov_load_4;
-	if (op == 0x89 && !regs)
-		return wide ? mov_store_8 : mov_store_4;
+	if (op == 0x8b)
+		return regs ? (wide ? mov_gr_8 : mov_gr_4) : (wide ? mov_load_8 : mov_load_4);
+	if (op == 0x89)
+		return regs ? (wide ? mov_rr_8 : mov_rr_4) : (wide ? mov_store_8 : mov_store_4);
 	return NULL;
 }
