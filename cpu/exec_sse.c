@@ -78,9 +78,16 @@ static bool xmm_rm_read(struct cpu *cpu, const struct x86_instr *in, unsigned si
 		return true;
 	}
 	uint64_t ea = cpu_ea(cpu, in);
-	memset(v, 0, sizeof(*v));
 	if (misaligned(cpu, ea, align))
 		return cpu_gp(cpu, 0);
+	if (size <= 8) { /* one access, as fpu_read_block makes it */
+		uint64_t q;
+		if (!cpu_read_mem(cpu, insn_seg(in), ea, size, &q))
+			return false;
+		*v = (union xmm_reg){.q = {q, 0}};
+		return true;
+	}
+	memset(v, 0, sizeof(*v));
 	return fpu_read_block(cpu, insn_seg(in), ea, in->addrsize, v->b, size);
 }
 
@@ -91,6 +98,11 @@ static bool xmm_mem_write(struct cpu *cpu, const struct x86_instr *in, unsigned 
 	uint64_t ea = cpu_ea(cpu, in);
 	if (misaligned(cpu, ea, align))
 		return cpu_gp(cpu, 0);
+	if (size <= 8) { /* the probe and the access fpu_write_block makes for one chunk */
+		unsigned seg = insn_seg(in);
+		return cpu_probe_write(cpu, seg, ea, size) &&
+		       cpu_write_mem(cpu, seg, ea, size, v->q[0]);
+	}
 	return fpu_write_block(cpu, insn_seg(in), ea, in->addrsize, v->b, size);
 }
 
