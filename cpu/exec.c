@@ -689,52 +689,70 @@ enum cpu_exit cpu_step(struct cpu *cpu)
 }
 
 /*
- * Runs on in the block the cursor is in, after the instruction just executed: as long as
- * the next instruction's fetch (translated through the MMU's fast path and counted, as
- * fetch_insn does) lands on the block's next entry with its bytes unchanged, it runs
- * without a lookup. The state lives in locals here, so the loop keeps it in registers
- * across the handlers' calls. Stops at anything else -- the block's end, a branch, a
- * fast-path miss, changed bytes, an exit request, the instruction limit -- before counting
- * that instruction's fetch, so that step() then fetches it the ordinary way. Returns a
- * step's result; *n counts the steps taken.
+ * Runs on from the block the cursor is in, after the instruction just executed: as long
+ * as the next instruction's fetch (translated through the MMU's fast path and counted, as
+ * fetch_insn does) lands on the block's next entry, or on the start of a cached block,
+ * with its bytes unchanged, it runs without going through step(). The state lives in
+ * locals here, so the loop keeps it in registers across the handlers' calls. Stops at
+ * anything else -- a fast-path miss, a block not cached, changed bytes, a page-crossing
+ * instruction, CPL 0 with kernel entry points, an exit request, the instruction limit --
+ * before counting that instruction's fetch, so that step() then fetches it the ordinary
+ * way (and counts what it finds). Returns a step's result; *n counts the steps taken.
  *
- * The mode and the CPL are checked once, on entry: within a block they cannot change,
- * since only instructions that end a block (ends_block: far transfers, interrupts and
- * their returns, SYSCALL/SYSRET/SYSENTER/SYSEXIT, MOV to CR0, WRMSR) load CS or EFER, and
- * a fault leaves the loop. So no kernel entry point (CPL 0) can be reached inside one.
+ * The mode and the CPL are read when a block is entered: within a block they cannot
+ * change, since only instructions that end a block (ends_block: far transfers, interrupts
+ * and their returns, SYSCALL/SYSRET/SYSENTER/SYSEXIT, MOV to CR0, WRMSR) load CS or EFER,
+ * and a fault leaves the loop.
  */
 static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 							   struct fetch_cursor *cur, uint64_t *n,
 							   uint64_t limit)
 {
-	const uint8_t *host = cur->expect;
-	int r = STEP_CONTINUE;
-	if (!host)
-		return r;
 	struct icache_block *blk = cur->blk;
-	struct icache_entry *e = &blk->e[cur->i], *end = &blk->e[blk->n];
-	const unsigned mode = blk->mode;
+	const uint8_t *host = cur->expect;
+	struct icache_entry *e = NULL, *end = NULL;
+	unsigned mode = cpu->mode;
 	uint64_t left = limit - *n, rip = cpu->rip;
-	if (cpu->mode != mode || (cpu->mmu->cpl == 0 && cpu->nr_kentries))
-		return r;
-	while (e < end && left && !cpu->exit_request) {
+	int r = STEP_CONTINUE;
+	if (host) {
+		e = &blk->e[cur->i];
+		end = &blk->e[blk->n];
+	}
+	while (left && !cpu->exit_request) {
 		struct mmu *m = cpu->mmu;
-		uint64_t la = rip, next = rip + e->in.len;
+		if (e >= end) { /* a new block: the mode and CPL may have changed */
+			mode = cpu->mode;
+			if (unlikely(m->cpl == 0 && cpu->nr_kentries))
+				break;
+		}
+		uint64_t la = rip;
 		if (unlikely(mode != X86_MODE_64)) {
 			const struct seg_cache *cs = &m->seg.sreg[SEG_CS];
 			if (rip > cs->limit)
 				break;
 			la = (cs->base + rip) & 0xffffffffULL;
-			next &= mode == X86_MODE_32 ? 0xffffffffULL : 0xffffULL;
 		}
 		struct tlb_fast_entry *fe =
 		    &m->fast_cur[MMU_FETCH & MMU_KIND_MASK][(la >> 12) & (TLB_FAST_SIZE - 1)];
-		if (unlikely(fe->tag != (la & ~0xfffULL)) ||
-		    unlikely((const uint8_t *)(uintptr_t)(la + fe->addend) != host) ||
-		    unlikely(!icache_bytes_equal(e, host)))
+		if (unlikely(fe->tag != (la & ~0xfffULL)))
+			break;
+		const uint8_t *at = (const uint8_t *)(uintptr_t)(la + fe->addend);
+		if (at != host || e >= end) {
+			struct icache_block *next = icache_lookup(cpu->icache, (uint64_t)(at - cpu->ram), mode);
+			if (!next || next->cross)
+				break;
+			blk = next;
+			e = blk->e;
+			end = &blk->e[blk->n];
+			host = at;
+		}
+		if (unlikely(!icache_bytes_equal(e, host)))
 			break;
 		mmu_fast_count(m, fe);
-		cpu->next_rip = next;
+		uint64_t next_rip = rip + e->in.len;
+		if (unlikely(mode != X86_MODE_64))
+			next_rip &= mode == X86_MODE_32 ? 0xffffffffULL : 0xffffULL;
+		cpu->next_rip = next_rip;
 		left--;
 		if (unlikely(!e->fn(cpu, &e->in))) {
 			r = deliver_fault(cpu);
@@ -747,7 +765,10 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 		host += e->in.len;
 		e++;
 	}
-	cur->i = (unsigned)(e - blk->e);
+	if (host) {
+		cur->blk = blk;
+		cur->i = (unsigned)(e - blk->e);
+	}
 	cur->expect = host;
 	*n = limit - left;
 	return r;
