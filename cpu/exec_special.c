@@ -1,6 +1,7 @@
 /*
  * cpu/exec_special.c - handlers specialised at decode time for the commonest integer
- * forms (SDM Vol. 2: ADD..CMP, TEST, the rotates and shifts by an immediate, MOV).
+ * forms (SDM Vol. 2: ADD..CMP, TEST, the rotates and shifts by an immediate, MOV) and, in
+ * 64-bit mode, Jcc, PUSH/POP of a register and RET.
  *
  * The generic handlers (exec_int.c, exec_shift.c) take the operation, the operand size
  * and the operand kinds from struct x86_instr at every execution and switch on them. When
@@ -244,14 +245,100 @@ static bool mov_store_8(struct cpu *cpu, const struct x86_instr *in)
 	return cpu_write_mem(cpu, insn_seg(in), cpu_ea(cpu, in), 8, cpu->gpr[in->reg]);
 }
 
+/* ---- 64-bit mode: Jcc, PUSH/POP r64, RET (operand size 8, SS base 0) ---- */
+
+/* Jcc with the condition cc: the target is relative to the next instruction. */
+static inline __attribute__((always_inline)) bool jcc64(struct cpu *cpu, const struct x86_instr *in,
+							unsigned cc)
+{
+	if (!cpu_cond(cpu->rflags, cc))
+		return true;
+	return cpu_branch(cpu, cpu->next_rip + (uint64_t)sext(in->imm, in->imm_size), 8);
+}
+
+#define JCC_FN(cc)                                                                           	static bool jcc64_##cc(struct cpu *cpu, const struct x86_instr *in)                  	{                                                                                    		return jcc64(cpu, in, cc);                                                   	}
+JCC_FN(0)
+JCC_FN(1)
+JCC_FN(2)
+JCC_FN(3)
+JCC_FN(4)
+JCC_FN(5)
+JCC_FN(6)
+JCC_FN(7)
+JCC_FN(8)
+JCC_FN(9)
+JCC_FN(10)
+JCC_FN(11)
+JCC_FN(12)
+JCC_FN(13)
+JCC_FN(14)
+JCC_FN(15)
+static const cpu_exec_fn jcc64_fns[16] = {jcc64_0,  jcc64_1,  jcc64_2,	jcc64_3,
+					  jcc64_4,  jcc64_5,  jcc64_6,	jcc64_7,
+					  jcc64_8,  jcc64_9,  jcc64_10, jcc64_11,
+					  jcc64_12, jcc64_13, jcc64_14, jcc64_15};
+
+/* 50+r PUSH r64: RSP changes only once the write is done. */
+static bool push64(struct cpu *cpu, const struct x86_instr *in)
+{
+	uint64_t sp = cpu->gpr[RSP] - 8;
+	if (!cpu_write_la(cpu, sp, 8, cpu->gpr[in->reg], MMU_STACK))
+		return false;
+	cpu->gpr[RSP] = sp;
+	return true;
+}
+
+/* 58+r POP r64 (POP RSP loads the value read). */
+static bool pop64(struct cpu *cpu, const struct x86_instr *in)
+{
+	uint64_t v;
+	if (!cpu_read_la(cpu, cpu->gpr[RSP], 8, &v, MMU_STACK))
+		return false;
+	cpu->gpr[RSP] += 8;
+	cpu->gpr[in->reg] = v;
+	return true;
+}
+
+/* C3 RET: the return address must be canonical before RSP moves. */
+static bool ret64(struct cpu *cpu, const struct x86_instr *in)
+{
+	uint64_t t;
+	if (!cpu_read_la(cpu, cpu->gpr[RSP], 8, &t, MMU_STACK) || !cpu_branch(cpu, t, 8))
+		return false;
+	cpu->gpr[RSP] += 8;
+	return true;
+}
+
+static cpu_exec_fn specialise_flow64(const struct x86_instr *in)
+{
+	unsigned op = in->opcode;
+	if (in->mode != X86_MODE_64 || in->opsize != 8)
+		return NULL;
+	if ((in->map == 0 && op >= 0x70 && op <= 0x7f) || (in->map == 1 && op >= 0x80 && op <= 0x8f))
+		return jcc64_fns[op & 15];
+	if (in->map != 0)
+		return NULL;
+	if (op >= 0x50 && op <= 0x57)
+		return push64;
+	if (op >= 0x58 && op <= 0x5f)
+		return pop64;
+	if (op == 0xc3)
+		return ret64;
+	return NULL;
+}
+
 /* ---- the choice ---- */
 
 cpu_exec_fn cpu_specialise(const struct x86_instr *in)
 {
 	unsigned op = in->opcode, wide = in->opsize == 8, reg = (in->modrm >> 3) & 7;
 	bool regs = in->mod == 3;
-	if (in->map != 0 || (in->opsize != 4 && in->opsize != 8) ||
-	    (in->prefixes & (X86_PFX_LOCK | X86_PFX_REP | X86_PFX_REPNE)))
+	if (in->prefixes & (X86_PFX_LOCK | X86_PFX_REP | X86_PFX_REPNE))
+		return NULL;
+	cpu_exec_fn flow = specialise_flow64(in);
+	if (flow)
+		return flow;
+	if (in->map != 0 || (in->opsize != 4 && in->opsize != 8))
 		return NULL;
 	if (op < 0x40 && (op & 7) == 1 && regs)
 		return alu_fns[op >> 3][0][wide];
