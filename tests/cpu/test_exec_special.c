@@ -1,0 +1,223 @@
+/*
+ * The handlers specialised at decode time (cpu/exec_special.c) against the generic
+ * handlers of the dispatch table, which the host differential tests check against the
+ * CPU: for every specialised form, from many random register, flag and memory states, both
+ * must leave the same registers, flags, next RIP, memory and fault. (test_diff.c runs the
+ * same forms against the host through cpu_run, where the specialised handlers are the ones
+ * used.)
+ */
+#include "cpu/cpu_internal.h"
+#include "tests/cpu/cpu_test_env.h"
+
+static int setup(void **state)
+{
+	static struct cpu_env env;
+	env_init(&env);
+	*state = &env;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	env_destroy(*state);
+	return 0;
+}
+
+static uint64_t rnd(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* What a handler leaves behind. */
+struct outcome {
+	bool ok;
+	uint8_t vector;
+	uint64_t gpr[16];
+	uint64_t rflags;
+	uint64_t next_rip;
+	uint8_t data[256];
+};
+
+#define DATA_OFF 0x100 /* RBX points here in the data page; [rbx + disp8] stays in it */
+
+static void run_one(struct cpu_env *e, cpu_exec_fn fn, const struct x86_instr *in,
+		    struct outcome *o)
+{
+	e->cpu.fault.vector = 0;
+	o->ok = fn(&e->cpu, in);
+	o->vector = o->ok ? 0 : e->cpu.fault.vector;
+	memcpy(o->gpr, e->cpu.gpr, sizeof(o->gpr));
+	o->rflags = e->cpu.rflags;
+	o->next_rip = e->cpu.next_rip;
+	memcpy(o->data, e->bus.ram + ENV_DATA_PA + DATA_OFF - 128, sizeof(o->data));
+}
+
+/* Random registers (RBX the data pointer, RSP inside the data page), status flags and
+ * memory around the pointer. Counts and operands hit the edges often. */
+static void random_state(struct cpu_env *e, uint64_t *seed)
+{
+	static const uint64_t edge[] = {0, 1, 0x7fffffff, 0x80000000, 0xffffffff,
+					0x7fffffffffffffffULL, 0x8000000000000000ULL, ~0ULL};
+	for (unsigned r = 0; r < 16; r++) {
+		uint64_t v = rnd(seed);
+		e->cpu.gpr[r] = v % 4 == 0 ? edge[(v >> 8) % 8] : rnd(seed);
+	}
+	e->cpu.gpr[RBX] = ENV_DATA + DATA_OFF;
+	e->cpu.gpr[RSP] = ENV_DATA + DATA_OFF + 8 * (rnd(seed) % 8);
+	e->cpu.rflags = RFLAGS_FIXED1 | (rnd(seed) & RFLAGS_STATUS);
+	for (unsigned i = 0; i < 256; i += 8) {
+		uint64_t v = rnd(seed);
+		if (i == 128 + 0x10) /* a canonical return address at RSP sometimes */
+			v = rnd(seed) % 2 ? ENV_CODE + (v & 0xfff) : v;
+		memcpy(e->bus.ram + ENV_DATA_PA + DATA_OFF - 128 + i, &v, 8);
+	}
+}
+
+/* Decodes bytes (64-bit mode), checks that a specialised handler exists for them, and
+ * compares it with the table's from 300 random states. */
+static void check_form(struct cpu_env *e, const uint8_t *bytes, size_t len, uint64_t seed)
+{
+	struct x86_instr in;
+	assert_int_equal(x86_decode(&in, bytes, len, X86_MODE_64), X86_DECODE_OK);
+	cpu_exec_fn special = cpu_specialise(&in);
+	assert_non_null(special);
+	unsigned reg = (in.flags & X86_INSN_MODRM) ? (in.modrm >> 3) & 7 : 0;
+	cpu_exec_fn generic = e->cpu.ops->fn[in.map][in.opcode][0][reg];
+	assert_non_null(generic);
+	assert_ptr_not_equal(special, generic);
+	for (unsigned round = 0; round < 300; round++) {
+		struct outcome a, b;
+		uint64_t s = seed + round * 7919;
+		random_state(e, &s);
+		uint64_t saved = s;
+		e->cpu.rip = ENV_CODE + 0x100;
+		e->cpu.next_rip = e->cpu.rip + in.len;
+		run_one(e, generic, &in, &a);
+		s = seed + round * 7919;
+		random_state(e, &s);
+		assert_int_equal(s, saved);
+		e->cpu.rip = ENV_CODE + 0x100;
+		e->cpu.next_rip = e->cpu.rip + in.len;
+		run_one(e, special, &in, &b);
+		assert_int_equal(a.ok, b.ok);
+		assert_int_equal(a.vector, b.vector);
+		for (unsigned r = 0; r < 16; r++)
+			assert_int_equal(a.gpr[r], b.gpr[r]);
+		assert_int_equal(a.rflags, b.rflags);
+		assert_int_equal(a.next_rip, b.next_rip);
+		assert_memory_equal(a.data, b.data, sizeof(a.data));
+	}
+}
+
+/* ModRM with two registers from {RAX, RCX, RDX, RSI, RDI} (never RBX or RSP). */
+static uint8_t modrm_rr(unsigned i)
+{
+	static const uint8_t regs[] = {0, 1, 2, 6, 7};
+	return (uint8_t)(0xc0 | regs[i % 5] << 3 | regs[(i / 5) % 5]);
+}
+
+/* ADD..CMP in the r/m,reg and reg,r/m register forms and reg,[rbx+disp8]; 4 and 8 bytes. */
+static void test_exec_special_alu_forms_match_generic(void **state)
+{
+	struct cpu_env *e = *state;
+	for (unsigned op = 0; op < 8; op++)
+		for (unsigned w = 0; w < 2; w++) {
+			uint8_t rr[] = {0x48, (uint8_t)(op << 3 | 1), modrm_rr(op * 3 + w)};
+			uint8_t gr[] = {0x48, (uint8_t)(op << 3 | 3), modrm_rr(op * 7 + w)};
+			uint8_t gm[] = {0x48, (uint8_t)(op << 3 | 3), 0x43 | (uint8_t)(op % 3) << 3,
+					(uint8_t)(8 * op)};
+			check_form(e, rr + !w, sizeof(rr) - !w, 1000 + op * 2 + w);
+			check_form(e, gr + !w, sizeof(gr) - !w, 2000 + op * 2 + w);
+			check_form(e, gm + !w, sizeof(gm) - !w, 3000 + op * 2 + w);
+		}
+}
+
+/* 81 /op imm32, 83 /op imm8, 85 TEST with registers. */
+static void test_exec_special_imm_and_test_forms_match_generic(void **state)
+{
+	struct cpu_env *e = *state;
+	for (unsigned op = 0; op < 8; op++)
+		for (unsigned w = 0; w < 2; w++) {
+			uint8_t m = (uint8_t)(0xc0 | op << 3 | (op % 2 ? 1 : 7));
+			uint8_t i32[] = {0x48, 0x81, m, 0x78, 0x56, 0x34, (uint8_t)(op * 0x21)};
+			uint8_t i8[] = {0x48, 0x83, m, (uint8_t)(0x7f + op * 0x11)};
+			check_form(e, i32 + !w, sizeof(i32) - !w, 4000 + op * 2 + w);
+			check_form(e, i8 + !w, sizeof(i8) - !w, 5000 + op * 2 + w);
+		}
+	for (unsigned w = 0; w < 2; w++) {
+		uint8_t t[] = {0x48, 0x85, modrm_rr(4 + w)};
+		check_form(e, t + !w, sizeof(t) - !w, 6000 + w);
+	}
+}
+
+/* C1 /k imm8 and D1 /k for ROL, ROR, SHL, SHR, SAL, SAR, counts 0..70. */
+static void test_exec_special_shift_forms_match_generic(void **state)
+{
+	static const uint8_t kinds[] = {0, 1, 4, 5, 6, 7};
+	struct cpu_env *e = *state;
+	for (unsigned k = 0; k < sizeof(kinds); k++)
+		for (unsigned w = 0; w < 2; w++) {
+			uint8_t m = (uint8_t)(0xc0 | kinds[k] << 3 | 2);
+			uint8_t one[] = {0x48, 0xd1, m};
+			check_form(e, one + !w, sizeof(one) - !w, 7000 + k * 2 + w);
+			for (unsigned c = 0; c <= 70; c += 3) {
+				uint8_t imm[] = {0x48, 0xc1, m, (uint8_t)c};
+				check_form(e, imm + !w, sizeof(imm) - !w, 8000 + c * 16 + k * 2 + w);
+			}
+		}
+}
+
+/* MOV between registers and to and from [rbx + disp8]. */
+static void test_exec_special_mov_forms_match_generic(void **state)
+{
+	struct cpu_env *e = *state;
+	for (unsigned w = 0; w < 2; w++) {
+		uint8_t f89[] = {0x48, 0x89, modrm_rr(8 + w)};
+		uint8_t f8b[] = {0x48, 0x8b, modrm_rr(11 + w)};
+		uint8_t st[] = {0x48, 0x89, 0x4b, 0x10};
+		uint8_t ld[] = {0x48, 0x8b, 0x53, 0xf8};
+		check_form(e, f89 + !w, sizeof(f89) - !w, 9000 + w);
+		check_form(e, f8b + !w, sizeof(f8b) - !w, 9100 + w);
+		check_form(e, st + !w, sizeof(st) - !w, 9200 + w);
+		check_form(e, ld + !w, sizeof(ld) - !w, 9300 + w);
+	}
+}
+
+/* 64-bit mode: Jcc rel8/rel32 for all 16 conditions, PUSH/POP r64 (RSP included), RET. */
+static void test_exec_special_flow_forms_match_generic(void **state)
+{
+	struct cpu_env *e = *state;
+	for (unsigned cc = 0; cc < 16; cc++) {
+		uint8_t j8[] = {(uint8_t)(0x70 + cc), 0x80};
+		uint8_t j32[] = {0x0f, (uint8_t)(0x80 + cc), 0x10, 0x20, 0, 0};
+		check_form(e, j8, sizeof(j8), 10000 + cc);
+		check_form(e, j32, sizeof(j32), 10100 + cc);
+	}
+	for (unsigned r = 0; r < 16; r++) {
+		if (r == RBX)
+			continue;
+		uint8_t push[] = {0x41, (uint8_t)(0x50 + (r & 7))};
+		uint8_t pop[] = {0x41, (uint8_t)(0x58 + (r & 7))};
+		check_form(e, push + (r < 8), sizeof(push) - (r < 8), 11000 + r);
+		check_form(e, pop + (r < 8), sizeof(pop) - (r < 8), 11100 + r);
+	}
+	static const uint8_t ret[] = {0xc3};
+	check_form(e, ret, sizeof(ret), 12000);
+}
+
+int main(void)
+{
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+	const struct CMUnitTest tests[] = {
+	    T(test_exec_special_alu_forms_match_generic),
+	    T(test_exec_special_imm_and_test_forms_match_generic),
+	    T(test_exec_special_shift_forms_match_generic),
+	    T(test_exec_special_mov_forms_match_generic),
+	    T(test_exec_special_flow_forms_match_generic),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+#undef T
+}
