@@ -51,6 +51,22 @@ static inline __attribute__((always_inline)) bool alu_rm(struct cpu *cpu, const 
 	return true;
 }
 
+/* Form 01 with a memory destination: [mem] OP= reg (CMP only reads). The flags change
+ * only once the write is done, so a faulting write leaves RFLAGS as before. */
+static inline __attribute__((always_inline)) bool alu_mr(struct cpu *cpu, const struct x86_instr *in,
+							 unsigned op, unsigned size)
+{
+	unsigned seg = insn_seg(in);
+	uint64_t a, ea = cpu_ea(cpu, in), old = cpu->rflags;
+	if (!cpu_read_mem(cpu, seg, ea, size, &a))
+		return false;
+	uint64_t r = alu_op(cpu, op, a, cpu->gpr[in->reg], size);
+	if (op == ALU_CMP || cpu_write_mem(cpu, seg, ea, size, r))
+		return true;
+	cpu->rflags = old;
+	return false;
+}
+
 /* 81/83 with a register: r/m OP= imm (sign-extended from its encoded size). */
 static inline __attribute__((always_inline)) bool alu_ri(struct cpu *cpu, const struct x86_instr *in,
 							 unsigned op, unsigned size)
@@ -77,6 +93,10 @@ static inline __attribute__((always_inline)) bool alu_ri(struct cpu *cpu, const 
 	static bool alu_ri_##op##_##size(struct cpu *cpu, const struct x86_instr *in)        \
 	{                                                                                    \
 		return alu_ri(cpu, in, op, size);                                            \
+	}                                                                                    \
+	static bool alu_mr_##op##_##size(struct cpu *cpu, const struct x86_instr *in)        \
+	{                                                                                    \
+		return alu_mr(cpu, in, op, size);                                            \
 	}
 #define ALU_SIZES(op) ALU_FNS(op, 4) ALU_FNS(op, 8)
 ALU_SIZES(0)
@@ -88,13 +108,14 @@ ALU_SIZES(5)
 ALU_SIZES(6)
 ALU_SIZES(7)
 
-/* [kind][op][size == 8]; kinds: 0 r/m,reg  1 reg,r/m  2 reg,[mem]  3 r/m,imm. */
+/* [op][kind][size == 8]; kinds: 0 r/m,reg  1 reg,r/m  2 reg,[mem]  3 r/m,imm  4 [mem],reg. */
 #define ALU_ROW(op)                                                                          \
 	{{alu_rr_##op##_4, alu_rr_##op##_8},                                                 \
 	 {alu_gr_##op##_4, alu_gr_##op##_8},                                                 \
 	 {alu_rm_##op##_4, alu_rm_##op##_8},                                                 \
-	 {alu_ri_##op##_4, alu_ri_##op##_8}},
-static const cpu_exec_fn alu_fns[8][4][2] = {ALU_ROW(0) ALU_ROW(1) ALU_ROW(2) ALU_ROW(3)
+	 {alu_ri_##op##_4, alu_ri_##op##_8},                                                 \
+	 {alu_mr_##op##_4, alu_mr_##op##_8}},
+static const cpu_exec_fn alu_fns[8][5][2] = {ALU_ROW(0) ALU_ROW(1) ALU_ROW(2) ALU_ROW(3)
 						 ALU_ROW(4) ALU_ROW(5) ALU_ROW(6) ALU_ROW(7)};
 
 static bool test_rr_4(struct cpu *cpu, const struct x86_instr *in)
@@ -340,8 +361,8 @@ cpu_exec_fn cpu_specialise(const struct x86_instr *in)
 		return flow;
 	if (in->map != 0 || (in->opsize != 4 && in->opsize != 8))
 		return NULL;
-	if (op < 0x40 && (op & 7) == 1 && regs)
-		return alu_fns[op >> 3][0][wide];
+	if (op < 0x40 && (op & 7) == 1)
+		return alu_fns[op >> 3][regs ? 0 : 4][wide];
 	if (op < 0x40 && (op & 7) == 3)
 		return alu_fns[op >> 3][regs ? 1 : 2][wide];
 	if ((op == 0x81 || op == 0x83) && regs)

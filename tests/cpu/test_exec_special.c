@@ -119,7 +119,8 @@ static uint8_t modrm_rr(unsigned i)
 	return (uint8_t)(0xc0 | regs[i % 5] << 3 | regs[(i / 5) % 5]);
 }
 
-/* ADD..CMP in the r/m,reg and reg,r/m register forms and reg,[rbx+disp8]; 4 and 8 bytes. */
+/* ADD..CMP in the r/m,reg and reg,r/m register forms, reg,[rbx+disp8] and
+ * [rbx+disp8],reg; 4 and 8 bytes. */
 static void test_exec_special_alu_forms_match_generic(void **state)
 {
 	struct cpu_env *e = *state;
@@ -131,7 +132,10 @@ static void test_exec_special_alu_forms_match_generic(void **state)
 					(uint8_t)(8 * op)};
 			check_form(e, rr + !w, sizeof(rr) - !w, 1000 + op * 2 + w);
 			check_form(e, gr + !w, sizeof(gr) - !w, 2000 + op * 2 + w);
+			uint8_t mr[] = {0x48, (uint8_t)(op << 3 | 1), 0x4b | (uint8_t)(op % 4) << 3,
+					(uint8_t)(0xf0 + op)};
 			check_form(e, gm + !w, sizeof(gm) - !w, 3000 + op * 2 + w);
+			check_form(e, mr + !w, sizeof(mr) - !w, 3500 + op * 2 + w);
 		}
 }
 
