@@ -87,6 +87,15 @@ static bool xmm_rm_read(struct cpu *cpu, const struct x86_instr *in, unsigned si
 		*v = (union xmm_reg){.q = {q, 0}};
 		return true;
 	}
+	if (size == 16) { /* the two accesses of fpu_read_block, unrolled */
+		unsigned seg = insn_seg(in);
+		uint64_t lo, hi, m = size_mask(in->addrsize);
+		if (!cpu_read_mem(cpu, seg, ea, 8, &lo) ||
+		    !cpu_read_mem(cpu, seg, (ea + 8) & m, 8, &hi))
+			return false;
+		*v = (union xmm_reg){.q = {lo, hi}};
+		return true;
+	}
 	memset(v, 0, sizeof(*v));
 	return fpu_read_block(cpu, insn_seg(in), ea, in->addrsize, v->b, size);
 }
@@ -102,6 +111,13 @@ static bool xmm_mem_write(struct cpu *cpu, const struct x86_instr *in, unsigned 
 		unsigned seg = insn_seg(in);
 		return cpu_probe_write(cpu, seg, ea, size) &&
 		       cpu_write_mem(cpu, seg, ea, size, v->q[0]);
+	}
+	if (size == 16) { /* fpu_write_block's probes and writes, unrolled */
+		unsigned seg = insn_seg(in);
+		uint64_t hi = (ea + 8) & size_mask(in->addrsize);
+		return cpu_probe_write(cpu, seg, ea, 8) && cpu_probe_write(cpu, seg, hi, 8) &&
+		       cpu_write_mem(cpu, seg, ea, 8, v->q[0]) &&
+		       cpu_write_mem(cpu, seg, hi, 8, v->q[1]);
 	}
 	return fpu_write_block(cpu, insn_seg(in), ea, in->addrsize, v->b, size);
 }
