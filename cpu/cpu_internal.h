@@ -161,6 +161,10 @@ static inline unsigned insn_seg(const struct x86_instr *in)
 	return (in->base == RSP || in->base == RBP) ? SEG_SS : SEG_DS;
 }
 
+/* cpu_linear outside 64-bit mode (cpu/exec.c). */
+bool cpu_linear_legacy(struct cpu *cpu, unsigned seg, uint64_t off, unsigned size, unsigned kind,
+		       uint64_t *la);
+
 /* Linear address of off in segment seg for an access of size bytes of kind (MMU_READ,
  * MMU_WRITE). 64-bit mode: FS/GS add their base, the MMU checks canonicality; otherwise
  * the segmentation unit checks type and limit. */
@@ -171,7 +175,7 @@ static inline bool cpu_linear(struct cpu *cpu, unsigned seg, uint64_t off, unsig
 		*la = off + (seg >= SEG_FS ? cpu->mmu->seg.sreg[seg].base : 0);
 		return true;
 	}
-	return seg_linear(cpu->mmu, (enum seg_reg)seg, off, size, kind, la, &cpu->fault);
+	return cpu_linear_legacy(cpu, seg, off, size, kind, la);
 }
 
 /* ---- guest memory (linear) ---- */
