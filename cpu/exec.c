@@ -735,6 +735,9 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 		e = &blk->e[cur->i];
 		end = &blk->e[blk->n];
 	}
+	/* step() may have run a kernel entry point, which can leave CPL 0 and RIP anywhere */
+	if (cpu->mmu->cpl == 0 && cpu->nr_kentries)
+		return r;
 	while (left && !cpu->exit_request) {
 		struct mmu *m = cpu->mmu;
 		if (e >= end) { /* a new block: the mode and CPL may have changed */
