@@ -1,11 +1,16 @@
 /*
- * mmemu replay [--verify] [--tlb SPEC] [--stats[=json]] [--compare] FILE
+ * mmemu replay [--verify] [--kernel] [machine options] [--stats[=json]] [--compare] FILE
  *
  * Replays a trace recorded with `mmemu run --trace` through the MMU model (emu/replay.h):
  * under the recorded TLB geometry, or with --tlb items applied over it (a what-if study),
  * printing the same MMU statistics as `mmemu run --stats`. --verify checks that the replay
  * reproduces every recorded TLB fill, eviction, physical address and fault, and the final
  * statistics; the first difference is reported and the exit status is 1.
+ *
+ * With --kernel, or any machine option other than --tlb (-m, -numa, --swap, --zswap, ...),
+ * the recorded process is replayed through the simulated kernel instead
+ * (emu/replay_kernel.h) on the recorded machine with those options applied over it, and
+ * the statistics are those of `mmemu run --stats`.
  *
  * A FILE that is not an mmemu trace is read as a Valgrind lackey trace (text or gzip).
  */
@@ -17,12 +22,21 @@
 #include "emu/commands.h"
 #include "emu/options.h"
 #include "emu/replay.h"
+#include "emu/replay_kernel.h"
 #include "emu/stats.h"
 #include "emu/trace.h"
 #include "emu/trace_lackey.h"
 
+#define MAX_MACHINE_ARGS 64 /* machine option words a replay command line may hold */
+
 struct replay_cli {
 	bool verify;		 /* --verify */
+	bool kernel;		 /* replay through the kernel (--kernel or a machine option) */
+	bool ram_given;		 /* -m given: the recorded RAM and nodes are not used */
+	bool numa_given;	 /* -numa given: likewise */
+	bool swap_given;	 /* --swap given: the recorded swap size is not used */
+	int nmargs;		 /* words of margs */
+	char *margs[MAX_MACHINE_ARGS]; /* the machine options, to apply over the recorded ones */
 	bool compare;		 /* --compare */
 	enum stats_format stats; /* --stats[=json] */
 	const char *tlb;	 /* --tlb SPEC, applied over the recorded geometry */
@@ -37,30 +51,66 @@ static void replay_usage(FILE *f)
 		   "options:\n"
 		   "  --verify                check that the replay reproduces every recorded event\n"
 		   "  --tlb SPEC              TLB geometry items applied over the recorded one\n"
-		   "  -m SIZE                 RAM of the machine a lackey trace runs on (default 512M)\n"
+		   "  --kernel                replay the process through the simulated kernel\n"
 		   "  --stats[=text|json]     print the replay's statistics (stdout)\n"
-		   "  --compare               print recorded and replayed figures side by side\n");
+		   "  --compare               print recorded and replayed figures side by side\n\n"
+		   "Machine options (-m, -numa, --swap, --zswap, ... as for mmemu run) replay the\n"
+		   "process through the kernel on the recorded machine with them applied over it;\n"
+		   "for a lackey trace, -m is the RAM of the machine it runs on (default 512M).\n");
+}
+
+/* A machine option at argv[*i]: checked, kept for later, noted. 1, 0 (not one), -1. */
+static int machine_arg(int argc, char **argv, int *i, struct replay_cli *c)
+{
+	struct machine_opts scratch;
+	char err[256];
+	int start = *i;
+	machine_opts_init(&scratch);
+	int r = machine_option(argc, argv, i, &scratch, err, sizeof(err));
+	if (r < 0)
+		return usage_error("replay: %s", err);
+	if (r == 0)
+		return 0;
+	const char *opt = argv[start];
+	if (!strcmp(opt, "--tlb"))
+		c->tlb = argv[start + 1];
+	else
+		c->kernel = true;
+	if (!strcmp(opt, "-m"))
+		c->ram = argv[start + 1];
+	c->ram_given |= !strcmp(opt, "-m");
+	c->numa_given |= !strcmp(opt, "-numa") && !strncmp(argv[start + 1], "node,", 5);
+	c->swap_given |= !strcmp(opt, "--swap");
+	for (int j = start; j < *i; j++) {
+		if (c->nmargs == MAX_MACHINE_ARGS)
+			return usage_error("replay: too many machine options");
+		c->margs[c->nmargs++] = argv[j];
+	}
+	return 1;
 }
 
 static int parse_args(int argc, char **argv, struct replay_cli *c)
 {
-	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+	for (int i = 0; i < argc;) {
+		const char *a = argv[i];
+		int r = machine_arg(argc, argv, &i, c);
+		if (r < 0)
+			return -1;
+		if (r > 0)
+			continue;
+		i++;
 		if (!strcmp(a, "--verify"))
 			c->verify = true;
+		else if (!strcmp(a, "--kernel"))
+			c->kernel = true;
 		else if (!strcmp(a, "--compare"))
 			c->compare = true;
 		else if (!strcmp(a, "--stats") || !strcmp(a, "--stats=text"))
 			c->stats = STATS_TEXT;
 		else if (!strcmp(a, "--stats=json"))
 			c->stats = STATS_JSON;
-		else if (!strcmp(a, "--tlb") && val)
-			c->tlb = argv[++i];
-		else if (!strcmp(a, "-m") && val)
-			c->ram = argv[++i];
 		else if (a[0] == '-' && a[1])
-			return usage_error("replay: unknown or incomplete option '%s' (replay models "
-					   "the MMU: -m applies to lackey imports, --tlb to all)", a);
+			return usage_error("replay: unknown or incomplete option '%s'", a);
 		else if (c->file)
 			return usage_error("replay: more than one trace given");
 		else
@@ -68,8 +118,9 @@ static int parse_args(int argc, char **argv, struct replay_cli *c)
 	}
 	if (!c->file)
 		return usage_error("replay: no trace given (try mmemu replay --help)");
-	if (c->verify && c->tlb)
-		return usage_error("replay: --verify replays under the recorded settings; drop --tlb");
+	if (c->verify && (c->tlb || c->kernel))
+		return usage_error("replay: --verify replays under the recorded settings; drop the "
+				   "machine options");
 	return 0;
 }
 
@@ -123,21 +174,15 @@ static bool stat_value(const char *text, const char *name, size_t nlen, double *
 	return false;
 }
 
-/* --compare: every numeric statistic, recorded and replayed, with replayed/recorded. */
-static void print_compare(const struct replay *r)
+/* --compare: every numeric statistic of the replayed text that the recorded one also has,
+ * side by side, with replayed/recorded. */
+static void print_compare_texts(const char *recorded, const char *replayed)
 {
-	char *text = NULL;
-	size_t n = 0;
-	FILE *f = open_memstream(&text, &n);
-	if (!f)
-		return;
-	mmu_stats_print(&r->mmu, f);
-	fclose(f);
 	printf("%-40s %14s %14s %8s\n", "statistic", "recorded", "replayed", "ratio");
-	for (const char *l = text; l && *l;) {
+	for (const char *l = replayed; l && *l;) {
 		size_t nlen = strcspn(l, " \n");
 		double rec, rep;
-		if (stat_value(l, l, nlen, &rep) && stat_value(r->recorded_stats, l, nlen, &rec)) {
+		if (stat_value(l, l, nlen, &rep) && stat_value(recorded, l, nlen, &rec)) {
 			printf("%-40.*s %14.0f %14.0f ", (int)nlen, l, rec, rep);
 			if (rec != 0)
 				printf("%8.3f\n", rep / rec);
@@ -147,6 +192,18 @@ static void print_compare(const struct replay *r)
 		l = strchr(l, '\n');
 		l = l ? l + 1 : NULL;
 	}
+}
+
+static void print_compare(const struct replay *r)
+{
+	char *text = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&text, &n);
+	if (!f)
+		return;
+	mmu_stats_print(&r->mmu, f);
+	fclose(f);
+	print_compare_texts(r->recorded_stats, text);
 	free(text);
 }
 
@@ -173,17 +230,236 @@ static int replay_all(struct trace_reader *tr, struct replay *r)
 	return 0;
 }
 
+/* ---- replay through the kernel ---- */
+
+/* Header values and the option words made of them, alive while the options are parsed. */
+struct recorded_opts {
+	char *words[MAX_MACHINE_ARGS]; /* option words (malloc) */
+	int n;			       /* words used */
+};
+
+static void add_word(struct recorded_opts *ro, const char *fmt, const char *val)
+{
+	if (ro->n == MAX_MACHINE_ARGS)
+		return;
+	size_t len = strlen(fmt) + strlen(val) + 1;
+	char *w = malloc(len);
+	if (!w)
+		return;
+	snprintf(w, len, fmt, val);
+	ro->words[ro->n++] = w;
+}
+
+/* The recorded value of key as the argument of opt (skipped when absent, or "0" and
+ * skip_zero). */
+static void add_recorded(struct recorded_opts *ro, const struct trace_reader *tr, const char *key,
+			 const char *opt, bool skip_zero)
+{
+	char buf[1024];
+	if (!trace_header_get(tr, key, buf, sizeof(buf)) || (skip_zero && !strcmp(buf, "0")))
+		return;
+	add_word(ro, "%s", opt);
+	add_word(ro, "%s", buf);
+}
+
+/* The recorded machine as option words, leaving out what the command line replaces. */
+static void recorded_machine(const struct trace_reader *tr, const struct replay_cli *c,
+			     struct recorded_opts *ro)
+{
+	char buf[64];
+	if (!c->ram_given && !c->numa_given) {
+		add_recorded(ro, tr, "ram", "-m", false);
+		int nodes = trace_header_get(tr, "nodes", buf, sizeof(buf)) ? atoi(buf) : 1;
+		for (int i = 0; nodes > 1 && i < nodes && i < MAX_NUMNODES; i++) {
+			char key[32], mem[64];
+			snprintf(key, sizeof(key), "node%d.mem", i);
+			if (!trace_header_get(tr, key, mem, sizeof(mem)))
+				continue;
+			add_word(ro, "%s", "-numa");
+			add_word(ro, "node,mem=%s", mem);
+		}
+	}
+	add_recorded(ro, tr, "smp", "-smp", false);
+	add_recorded(ro, tr, "arch", "--arch", false);
+	add_recorded(ro, tr, "movablecore", "--movablecore", true);
+	add_recorded(ro, tr, "min_free_kbytes", "--min-free-kbytes", true);
+	add_recorded(ro, tr, "seed", "--seed", false);
+	add_recorded(ro, tr, "tlb", "--tlb", false);
+	if (!c->swap_given)
+		add_recorded(ro, tr, "swap", "--swap", true);
+	if (trace_header_get(tr, "zswap", buf, sizeof(buf)) && !strcmp(buf, "1"))
+		add_word(ro, "%s", "--zswap");
+}
+
+/* The machine a replay through the kernel runs on: the recorded one with the command
+ * line's machine options over it. 0, or 2 with a message printed. */
+static int kernel_machine(const struct trace_reader *tr, const struct replay_cli *c,
+			  struct machine_opts *o)
+{
+	struct recorded_opts ro = {{0}, 0};
+	char err[256];
+	int status = 0;
+	machine_opts_init(o);
+	recorded_machine(tr, c, &ro);
+	for (int i = 0; i < ro.n && !status;)
+		if (machine_option(ro.n, ro.words, &i, o, err, sizeof(err)) <= 0)
+			status = usage_error("replay: the trace's machine settings: %s", err);
+	for (int i = 0; i < c->nmargs && !status;)
+		if (machine_option(c->nmargs, (char **)c->margs, &i, o, err, sizeof(err)) <= 0)
+			status = usage_error("replay: %s", err);
+	if (!status && machine_options_finish(o, err, sizeof(err)) < 0)
+		status = usage_error("replay: %s", err);
+	for (int i = 0; i < ro.n; i++)
+		free(ro.words[i]);
+	return status ? 2 : 0;
+}
+
+/* The recorded program, arguments and environment (header strings, malloc'd). */
+struct recorded_program {
+	struct kreplay_program prog;
+	char *strings[2 + 2 * 256]; /* every string allocated */
+	int nstrings;
+	const char *argv[256], *envp[256];
+};
+
+static char *header_string(const struct trace_reader *tr, struct recorded_program *rp,
+			   const char *key)
+{
+	char buf[4096];
+	if (!trace_header_get(tr, key, buf, sizeof(buf)) ||
+	    rp->nstrings == (int)(sizeof(rp->strings) / sizeof(rp->strings[0])))
+		return NULL;
+	char *s = strdup(buf);
+	if (s)
+		rp->strings[rp->nstrings++] = s;
+	return s;
+}
+
+/* -1 when the header lacks what an exec needs. */
+static int recorded_program(const struct trace_reader *tr, struct recorded_program *rp)
+{
+	char buf[32], key[32];
+	rp->prog.host_path = header_string(tr, rp, "program");
+	rp->prog.filename = header_string(tr, rp, "filename");
+	int argc = trace_header_get(tr, "argc", buf, sizeof(buf)) ? atoi(buf) : -1;
+	int envc = trace_header_get(tr, "envc", buf, sizeof(buf)) ? atoi(buf) : -1;
+	if (!rp->prog.host_path || !rp->prog.filename || argc < 1 || argc > 64 || envc < 0 ||
+	    envc > 256)
+		return -1;
+	for (int i = 0; i < argc; i++) {
+		snprintf(key, sizeof(key), "arg%d", i);
+		if (!(rp->argv[i] = header_string(tr, rp, key)))
+			return -1;
+	}
+	for (int i = 0; i < envc; i++) {
+		snprintf(key, sizeof(key), "env%d", i);
+		rp->envp[i] = header_string(tr, rp, key);
+		if (!rp->envp[i])
+			rp->envp[i] = ""; /* an empty value */
+	}
+	rp->prog.argc = argc;
+	rp->prog.envc = envc;
+	rp->prog.argv = rp->argv;
+	rp->prog.envp = rp->envp;
+	return 0;
+}
+
+static void free_program(struct recorded_program *rp)
+{
+	for (int i = 0; i < rp->nstrings; i++)
+		free(rp->strings[i]);
+}
+
+/* Every event through the kernel replay; a progress line on a terminal. */
+static int kernel_replay_all(struct trace_reader *tr, struct kreplay *r)
+{
+	struct trace_event ev;
+	int n, k = 0;
+	bool tty = isatty(2);
+	while (k == 0 && (n = trace_reader_next(tr, &ev)) > 0) {
+		k = kreplay_event(r, &ev);
+		if (tty && !(r->event_no & 0xfffff))
+			fprintf(stderr, "\rreplay: %llu M events", (unsigned long long)(r->event_no >> 20));
+	}
+	if (tty && r->event_no > 0xfffff)
+		fprintf(stderr, "\n");
+	if (k < 0) {
+		fprintf(stderr, "mmemu: replay: %s\n", r->err);
+		return 1;
+	}
+	if (k == 0 && n < 0) {
+		fprintf(stderr, "mmemu: replay: %s\n", tr->err);
+		return 1;
+	}
+	if (!r->started) {
+		fprintf(stderr, "mmemu: replay: the trace holds no exec event (format %u.%u, or the "
+				"exec failed): nothing to replay through the kernel\n",
+			tr->major, tr->minor);
+		return 1;
+	}
+	if (r->killed)
+		fprintf(stderr, "mmemu: replay: the process was killed (out of memory) after %llu "
+				"of its accesses\n",
+			(unsigned long long)r->accesses);
+	return 0;
+}
+
+static void print_kernel_results(struct kreplay *r, const struct replay_cli *c)
+{
+	if (c->stats != STATS_NONE)
+		print_run_stats(stdout, &r->m, c->stats);
+	if (!c->compare)
+		return;
+	if (!r->recorded_kstats) {
+		fprintf(stderr, "mmemu: replay: the trace holds no run statistics to compare with\n");
+		return;
+	}
+	char *text = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&text, &n);
+	if (!f)
+		return;
+	print_run_stats(f, &r->m, STATS_TEXT);
+	fclose(f);
+	print_compare_texts(r->recorded_kstats, text);
+	free(text);
+}
+
+static int replay_kernel(struct trace_reader *tr, const struct replay_cli *c)
+{
+	struct machine_opts o;
+	struct recorded_program rp = {0};
+	if (kernel_machine(tr, c, &o))
+		return 2;
+	if (recorded_program(tr, &rp) < 0) {
+		free_program(&rp);
+		fprintf(stderr, "mmemu: replay: the trace's header does not name the program, its "
+				"arguments and environment (recorded by format 1.0?)\n");
+		return 1;
+	}
+	struct kreplay *r = calloc(1, sizeof(*r));
+	int status = 1;
+	if (!r)
+		fprintf(stderr, "mmemu: replay: out of memory\n");
+	else if (kreplay_init(r, &o.params, &o.tlb, &rp.prog) < 0)
+		fprintf(stderr, "mmemu: replay: %s\n", r->err);
+	else if (!(status = kernel_replay_all(tr, r))) {
+		kreplay_finish(r);
+		print_kernel_results(r, c);
+	}
+	if (r)
+		kreplay_destroy(r);
+	free(r);
+	free_program(&rp);
+	return status;
+}
+
 static int replay_trace(struct trace_reader *tr, const struct replay_cli *c)
 {
 	struct tlb_config cfg;
 	struct replay *r = calloc(1, sizeof(*r));
 	char buf[64];
 	uint64_t ram = 512ULL << 20;
-	if (c->ram) {
-		free(r);
-		return usage_error("replay: -m: replay does not drive the kernel yet, so RAM size "
-				   "applies to lackey traces only");
-	}
 	if (trace_header_get(tr, "ram", buf, sizeof(buf)))
 		ram = strtoull(buf, NULL, 10);
 	if (!r || replay_geometry(tr, c, &cfg) || replay_init(r, ram, &cfg, c->verify) < 0) {
@@ -258,7 +534,7 @@ int cmd_replay(int argc, char **argv)
 		fprintf(stderr, "mmemu: replay: %s: %s\n", c.file, tr.err);
 		return 1;
 	}
-	int status = replay_trace(&tr, &c);
+	int status = c.kernel ? replay_kernel(&tr, &c) : replay_trace(&tr, &c);
 	trace_reader_close(&tr);
 	return status;
 }

@@ -38,7 +38,7 @@ static int trace_info(const char *path)
 {
 	struct trace_reader r;
 	struct trace_event ev;
-	uint64_t counts[TEV_NR_TYPES] = {0};
+	uint64_t counts[TEV_NR_TYPES] = {0}, ext[256] = {0};
 	int status = 0, n;
 	if (trace_reader_open(&r, path) < 0) {
 		fprintf(stderr, "mmemu: %s: %s\n", path, r.err);
@@ -46,13 +46,19 @@ static int trace_info(const char *path)
 		return 1;
 	}
 	printf("format version %u.%u\n%s", r.major, r.minor, r.header);
-	while ((n = trace_reader_next(&r, &ev)) > 0)
+	while ((n = trace_reader_next(&r, &ev)) > 0) {
 		counts[ev.type]++;
+		if (ev.type == TEV_EXT)
+			ext[ev.sub]++;
+	}
 	printf("events: %llu in %llu chunks\n", (unsigned long long)r.nevents,
 	       (unsigned long long)r.nchunks);
-	for (unsigned t = 0; t < TEV_NR_TYPES; t++)
+	for (unsigned t = 0; t < TEV_EXT; t++)
 		if (counts[t])
 			printf("  %-10s %llu\n", trace_type_name(t), (unsigned long long)counts[t]);
+	for (unsigned t = 0; t < 256; t++) /* EXT events by subtype */
+		if (ext[t])
+			printf("  %-10s %llu\n", trace_ext_name(t), (unsigned long long)ext[t]);
 	struct stat st;
 	if (counts[TEV_ACCESS] && stat(path, &st) == 0)
 		printf("bytes per access: %.2f\n", (double)st.st_size / (double)counts[TEV_ACCESS]);

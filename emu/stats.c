@@ -27,6 +27,14 @@ static int collect(struct machine *m, struct counter *c)
 	c[n++] = (struct counter){"nr_page_table_pages",
 				  (unsigned long long)global_node_page_state(k, NR_PAGETABLE)};
 	c[n++] = (struct counter){"mem_total_kb", (unsigned long long)k->totalram_pages * 4};
+	/* Reclaim and swap: what a smaller machine (a what-if replay) changes first. */
+	c[n++] = (struct counter){"pgscan_kswapd", k->vm_events[PGSCAN_KSWAPD]};
+	c[n++] = (struct counter){"pgscan_direct", k->vm_events[PGSCAN_DIRECT]};
+	c[n++] = (struct counter){"pgsteal_kswapd", k->vm_events[PGSTEAL_KSWAPD]};
+	c[n++] = (struct counter){"pgsteal_direct", k->vm_events[PGSTEAL_DIRECT]};
+	c[n++] = (struct counter){"pswpin", k->vm_events[PSWPIN]};
+	c[n++] = (struct counter){"pswpout", k->vm_events[PSWPOUT]};
+	c[n++] = (struct counter){"oom_kill", k->vm_events[OOM_KILL]};
 	return n;
 }
 

@@ -21,11 +21,13 @@
 #define TRACE_MAGIC "MMEMUTRC"	  /* first 8 bytes of a trace */
 #define TRACE_END_MAGIC "MMTRCEND" /* last 8 bytes of a closed trace */
 #define TRACE_VERSION_MAJOR 1	  /* readers refuse other majors */
-#define TRACE_VERSION_MINOR 0	  /* additions a version-1 reader may skip */
+#define TRACE_VERSION_MINOR 1	  /* additions a version-1 reader may skip */
 #define TRACE_CHUNK_RAW 262144u	  /* a chunk is flushed once its events pass this */
 #define TRACE_CHUNK_MAX (4u << 20) /* largest chunk (either form) a reader accepts */
 #define TRACE_HEADER_MAX 65536u	  /* largest header text */
 #define TRACE_TEXT_MAX 65536u	  /* largest STATS text */
+#define TRACE_EXT_MAX 16383u	  /* largest EXT payload (a two-byte varint) */
+#define TRACE_NAME_MAX 1024u	  /* longest file name an EXT file event keeps */
 
 /* Event types: the low 4 bits of an event's first byte. */
 enum trace_type {
@@ -44,8 +46,34 @@ enum trace_type {
 	TEV_SYSCALL = 12,  /* a system call returned: number, result */
 	TEV_END = 13,	   /* the run ended: how, status */
 	TEV_PAGE = 14,	   /* buddy allocator: a block allocated or freed (tag bit 0: freed) */
-	TEV_NR_TYPES = 15, /* (type 15 is reserved) */
+	TEV_EXT = 15,	   /* (1.1) a subtype byte and a sized payload: enum trace_ext */
+	TEV_NR_TYPES = 16,
 };
+
+/* Subtypes of TEV_EXT (format 1.1). A reader skips subtypes it does not know, so later
+ * minor versions may add some. Fields, in struct trace_event terms: */
+enum trace_ext {
+	TEXT_EXEC = 0,	  /* exec done: a start_code, b start_brk, c start_stack, d mmap_base,
+			     la map_count */
+	TEXT_MM_OP = 1,	  /* an address-space system call: a op (enum mm_op_kind), b result,
+			     c file id (0: none), arg[] its arguments (nargs of them) */
+	TEXT_FILE = 2,	  /* a file a later MM_OP maps: a id, b size, c kind (enum
+			     trace_file_kind), text its name */
+	TEXT_UACCESS = 3, /* the kernel reached a user page: la, flags MMU_READ/MMU_WRITE */
+	TEXT_LRU = 4,	  /* a frame moved between LRU lists: a pfn, b from, c to (enum
+			     lru_list; 5 = on no list) */
+	TEXT_RECLAIM = 5, /* a reclaim run ended: a kind (0 kswapd, 1 direct), b node,
+			     c scanned, d reclaimed */
+	TEXT_SWAP = 6,	  /* swap: a pfn, b swap entry, evicted = swapped in (else out) */
+	TEXT_SCHED = 7,	  /* context switch: a prev pid, b next pid */
+	TEXT_KSTATS = 8,  /* the run's statistics (print_run_stats text) */
+	TEXT_NR = 9,
+};
+
+/* TEXT_FILE kinds: where a replay gets the file's pages. */
+enum trace_file_kind { TRACE_FILE_REGULAR, TRACE_FILE_SHMEM };
+
+#define TRACE_MAX_ARGS 5 /* TEXT_MM_OP arguments */
 
 /* TEV_PF_DONE outcomes. */
 enum trace_pf_outcome { TRACE_PF_FIXED, TRACE_PF_SIGNAL };
@@ -59,7 +87,8 @@ struct trace_event {
 	uint8_t cpl;	    /* MODE, KEYFRAME: CPL 0..3 */
 	uint8_t ac;	    /* MODE, KEYFRAME: RFLAGS.AC */
 	uint8_t array;	    /* TLB_FILL: enum tlb_array_id */
-	uint8_t nsteps;	    /* WALK: entries in step[] */
+	uint8_t nsteps;	    /* WALK: entries in step[]. EXT MM_OP: entries in arg[] */
+	uint8_t sub;	    /* EXT: enum trace_ext (or a later one this reader skips) */
 	bool evicted;	    /* TLB_FILL: a valid entry was replaced. PAGE: the block was freed */
 	uint32_t error;	    /* FAULT, PF_DONE: error code */
 	uint32_t text_len;  /* STATS: its length */
@@ -75,6 +104,7 @@ struct trace_event {
 				       page_shift, flags; pa) */
 	struct tlb_entry victim;    /* TLB_FILL: the entry replaced, when evicted */
 	struct mmu_walk_step step[PG_NR_LEVELS]; /* WALK */
+	uint64_t arg[TRACE_MAX_ARGS];		 /* EXT MM_OP: the arguments */
 };
 
 /* The per-chunk delta state (both sides keep one; reset at each chunk). */
@@ -99,6 +129,8 @@ int trace_decode(struct trace_delta *d, const uint8_t **p, const uint8_t *end,
 
 /* Name of an event type ("access", "tlb_fill", ...). */
 const char *trace_type_name(unsigned type);
+/* Name of an EXT subtype ("mm_op", "uaccess", ...). */
+const char *trace_ext_name(unsigned sub);
 
 /* ---- writer ---- */
 

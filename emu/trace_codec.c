@@ -12,8 +12,17 @@
 
 static const char *const type_names[TEV_NR_TYPES] = {
 	"access", "fault",    "walk",  "tlb_fill", "cr",      "invlpg",  "invpcid",
-	"features", "mode", "keyframe", "stats", "pf_done", "syscall", "end", "page",
+	"features", "mode", "keyframe", "stats", "pf_done", "syscall", "end", "page", "ext",
 };
+
+static const char *const ext_names[TEXT_NR] = {
+	"exec", "mm_op", "file", "uaccess", "lru", "reclaim", "swap", "sched_switch", "kstats",
+};
+
+const char *trace_ext_name(unsigned sub)
+{
+	return sub < TEXT_NR ? ext_names[sub] : "ext?";
+}
 
 const char *trace_type_name(unsigned type)
 {
@@ -69,9 +78,66 @@ size_t trace_encode_translation(struct trace_delta *d, unsigned type, unsigned f
 	return (size_t)(p - start);
 }
 
+/* An EXT event's payload (after the subtype and length). */
+static uint8_t *put_ext(const struct trace_event *ev, uint8_t *p)
+{
+	switch (ev->sub) {
+	case TEXT_EXEC:
+		p = put_uv(p, ev->a);
+		p = put_uv(p, ev->b);
+		p = put_uv(p, ev->c);
+		p = put_uv(p, ev->d);
+		return put_uv(p, ev->la);
+	case TEXT_MM_OP:
+		*p++ = (uint8_t)ev->a;
+		p = put_sv(p, ev->b);
+		p = put_uv(p, ev->c);
+		*p++ = ev->nsteps;
+		for (unsigned i = 0; i < ev->nsteps && i < TRACE_MAX_ARGS; i++)
+			p = put_uv(p, ev->arg[i]);
+		return p;
+	case TEXT_FILE:
+		p = put_uv(p, ev->a);
+		p = put_uv(p, ev->b);
+		*p++ = (uint8_t)ev->c;
+		__attribute__((fallthrough)); /* the name, as a text */
+	case TEXT_KSTATS:
+		p = put_uv(p, ev->text_len);
+		memcpy(p, ev->text, ev->text_len);
+		return p + ev->text_len;
+	case TEXT_UACCESS: *p++ = ev->flags; return put_uv(p, ev->la);
+	case TEXT_LRU:
+		p = put_uv(p, ev->a);
+		*p++ = (uint8_t)ev->b;
+		*p++ = (uint8_t)ev->c;
+		return p;
+	case TEXT_RECLAIM:
+		*p++ = (uint8_t)ev->a;
+		*p++ = (uint8_t)ev->b;
+		p = put_uv(p, ev->c);
+		return put_uv(p, ev->d);
+	case TEXT_SWAP:
+		*p++ = ev->evicted;
+		p = put_uv(p, ev->a);
+		return put_uv(p, ev->b);
+	case TEXT_SCHED: p = put_uv(p, ev->a); return put_uv(p, ev->b);
+	}
+	return p;
+}
+
 static uint8_t *put_body(struct trace_delta *d, const struct trace_event *ev, uint8_t *p)
 {
 	switch (ev->type) {
+	case TEV_EXT: {
+		/* The length always takes two varint bytes, so it is written after the payload. */
+		*p++ = ev->sub;
+		uint8_t *len = p;
+		uint8_t *end = put_ext(ev, p + 2);
+		size_t n = (size_t)(end - len - 2);
+		len[0] = (uint8_t)(n | 0x80);
+		len[1] = (uint8_t)(n >> 7);
+		return end;
+	}
 	case TEV_ACCESS:
 	case TEV_FAULT: return p; /* trace_encode_translation */
 	case TEV_WALK:
@@ -280,9 +346,86 @@ static void get_page(struct cursor *c, struct trace_event *ev)
 	ev->vector = get_u8(c);
 }
 
+/* An EXT payload of a known subtype; fields past the ones this version knows are
+ * skipped by the caller, so a later minor version may append some. */
+static void get_ext_payload(struct cursor *c, struct trace_event *ev)
+{
+	switch (ev->sub) {
+	case TEXT_EXEC:
+		ev->a = get_uv(c);
+		ev->b = get_uv(c);
+		ev->c = get_uv(c);
+		ev->d = get_uv(c);
+		ev->la = get_uv(c);
+		break;
+	case TEXT_MM_OP:
+		ev->a = get_u8(c);
+		ev->b = get_sv(c);
+		ev->c = get_uv(c);
+		ev->nsteps = get_u8(c);
+		c->bad |= ev->a >= 8 || ev->nsteps > TRACE_MAX_ARGS;
+		for (unsigned i = 0; i < ev->nsteps && !c->bad; i++)
+			ev->arg[i] = get_uv(c);
+		break;
+	case TEXT_FILE:
+		ev->a = get_uv(c);
+		ev->b = get_uv(c);
+		ev->c = get_u8(c);
+		get_text(c, ev);
+		c->bad |= ev->a == 0 || ev->c > TRACE_FILE_SHMEM || ev->text_len > TRACE_NAME_MAX;
+		break;
+	case TEXT_KSTATS: get_text(c, ev); break;
+	case TEXT_UACCESS:
+		ev->flags = get_u8(c);
+		ev->la = get_uv(c);
+		c->bad |= ev->flags > MMU_WRITE;
+		break;
+	case TEXT_LRU:
+		ev->a = get_uv(c);
+		ev->b = get_u8(c);
+		ev->c = get_u8(c);
+		c->bad |= ev->b > 5 || ev->c > 5;
+		break;
+	case TEXT_RECLAIM:
+		ev->a = get_u8(c);
+		ev->b = get_u8(c);
+		ev->c = get_uv(c);
+		ev->d = get_uv(c);
+		c->bad |= ev->a > 1;
+		break;
+	case TEXT_SWAP: {
+		uint8_t in = get_u8(c);
+		ev->evicted = in;
+		ev->a = get_uv(c);
+		ev->b = get_uv(c);
+		c->bad |= in > 1;
+		break;
+	}
+	case TEXT_SCHED:
+		ev->a = get_uv(c);
+		ev->b = get_uv(c);
+		break;
+	}
+}
+
+static void get_ext(struct cursor *c, struct trace_event *ev)
+{
+	ev->sub = get_u8(c);
+	uint64_t n = get_uv(c);
+	if (c->bad || n > TRACE_EXT_MAX || n > (uint64_t)(c->end - c->p)) {
+		c->bad = true;
+		return;
+	}
+	struct cursor pc = {c->p, c->p + n, false};
+	get_ext_payload(&pc, ev);
+	c->bad |= pc.bad;
+	c->p += n;
+}
+
 static void get_body(struct trace_delta *d, struct cursor *c, struct trace_event *ev)
 {
 	switch (ev->type) {
+	case TEV_EXT: get_ext(c, ev); break;
 	case TEV_ACCESS:
 	case TEV_FAULT: get_access(d, c, ev); break;
 	case TEV_WALK: get_walk(d, c, ev); break;

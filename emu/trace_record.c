@@ -12,6 +12,9 @@
 
 #include "emu/machine.h"
 #include "emu/run.h"
+#include "emu/stats.h"
+#include "kernel-sim/mm.h"
+#include "kernel-sim/sched.h"
 
 /* Appends "key=value\n" to buf at *pos (which may pass len: the text is then cut). */
 static void __attribute__((format(printf, 5, 6)))
@@ -51,13 +54,25 @@ void trace_header_format(char *buf, size_t len, const struct machine *m,
 	add(buf, len, &pos, "min_free_kbytes", "%d", p->min_free_kbytes);
 	add(buf, len, &pos, "seed", "%llu", (unsigned long long)p->seed);
 	add(buf, len, &pos, "tlb", "%s", tlb);
+	add(buf, len, &pos, "swap", "%llu", (unsigned long long)p->swap_size);
+	add(buf, len, &pos, "zswap", "%d", p->zswap ? 1 : 0);
 	add(buf, len, &pos, "program", "%s", o->host_path);
+	add(buf, len, &pos, "filename", "%.*s", (int)strcspn(o->filename, "\n"), o->filename);
 	add(buf, len, &pos, "argc", "%d", o->argc);
 	for (int i = 0; i < o->argc && i < 64; i++) {
 		char key[32];
 		snprintf(key, sizeof(key), "arg%d", i);
 		/* One line per argument: a newline inside one would start a new key. */
 		add(buf, len, &pos, key, "%.*s", (int)strcspn(o->argv[i], "\n"), o->argv[i]);
+	}
+	/* The environment shapes the initial stack (its size, so its pages): a replay through
+	 * the kernel execs the program with the same one. */
+	int envc = o->envc < 256 ? o->envc : 256;
+	add(buf, len, &pos, "envc", "%d", envc);
+	for (int i = 0; i < envc; i++) {
+		char key[32];
+		snprintf(key, sizeof(key), "env%d", i);
+		add(buf, len, &pos, key, "%.*s", (int)strcspn(o->envp[i], "\n"), o->envp[i]);
 	}
 	if (pos >= len)
 		buf[len - 1] = '\0';
@@ -154,6 +169,95 @@ static void on_page_free(void *ctx, unsigned long pfn, unsigned order)
 	put(ctx, &(struct trace_event){.type = TEV_PAGE, .a = pfn, .b = order, .evicted = true});
 }
 
+/* ---- address-space events (kernel-sim/trace_mm.h) ---- */
+
+static void on_exec(void *ctx, const struct task_struct *t)
+{
+	struct trace_recorder *rec = ctx;
+	const struct mm_struct *mm = t->mm;
+	rec->user_started = true;
+	put(rec, &(struct trace_event){.type = TEV_EXT, .sub = TEXT_EXEC, .a = mm->start_code,
+				       .b = mm->start_brk, .c = mm->start_stack,
+				       .d = mm->mmap_base, .la = (uint64_t)mm->map_count});
+}
+
+/* The id of file's inode, describing it in a FILE event the first time. 0 when out of
+ * memory (the MM_OP then names no file). */
+static uint64_t file_id(struct trace_recorder *rec, const struct file *file)
+{
+	const struct inode *inode = file->f_inode;
+	for (size_t i = 0; i < rec->nfiles; i++)
+		if (rec->files[i] == inode)
+			return i + 1;
+	if (rec->nfiles == rec->files_cap) {
+		size_t cap = rec->files_cap ? rec->files_cap * 2 : 16;
+		const void **f = realloc(rec->files, cap * sizeof(*f));
+		if (!f)
+			return 0;
+		rec->files = f;
+		rec->files_cap = cap;
+	}
+	rec->files[rec->nfiles++] = inode;
+	const char *name = file->f_path ? file->f_path : "";
+	size_t n = strlen(name);
+	put(rec, &(struct trace_event){.type = TEV_EXT, .sub = TEXT_FILE, .a = rec->nfiles,
+				       .b = inode->i_size,
+				       .c = file_is_shmem(file) ? TRACE_FILE_SHMEM : TRACE_FILE_REGULAR,
+				       .text = name,
+				       .text_len = (uint32_t)(n < TRACE_NAME_MAX ? n : TRACE_NAME_MAX)});
+	return rec->nfiles;
+}
+
+static const uint8_t mm_op_nargs[MM_OP_NR] = {
+	[MM_OP_MMAP] = 5,    [MM_OP_MUNMAP] = 2, [MM_OP_MPROTECT] = 3, [MM_OP_MREMAP] = 5,
+	[MM_OP_MADVISE] = 3, [MM_OP_MLOCK] = 3,	 [MM_OP_MUNLOCK] = 2,  [MM_OP_BRK] = 1,
+};
+
+static void on_mm_op(void *ctx, unsigned op, const uint64_t *args, const struct file *file,
+		     int64_t ret)
+{
+	struct trace_recorder *rec = ctx;
+	if (!rec->user_started || op >= MM_OP_NR)
+		return;
+	struct trace_event ev = {.type = TEV_EXT, .sub = TEXT_MM_OP, .a = op, .b = (uint64_t)ret,
+				 .c = file ? file_id(rec, file) : 0, .nsteps = mm_op_nargs[op]};
+	memcpy(ev.arg, args, sizeof(ev.arg[0]) * ev.nsteps);
+	put(rec, &ev);
+}
+
+static void on_uaccess(void *ctx, const struct mm_struct *mm, uint64_t addr, bool write)
+{
+	struct trace_recorder *rec = ctx;
+	(void)mm;
+	if (rec->user_started)
+		put(rec, &(struct trace_event){.type = TEV_EXT, .sub = TEXT_UACCESS, .la = addr,
+					       .flags = write ? MMU_WRITE : MMU_READ});
+}
+
+static void on_lru_move(void *ctx, unsigned long pfn, unsigned from, unsigned to)
+{
+	put(ctx, &(struct trace_event){.type = TEV_EXT, .sub = TEXT_LRU, .a = pfn, .b = from, .c = to});
+}
+
+static void on_reclaim(void *ctx, unsigned kind, int nid, unsigned long scanned,
+		       unsigned long reclaimed)
+{
+	put(ctx, &(struct trace_event){.type = TEV_EXT, .sub = TEXT_RECLAIM, .a = kind,
+				       .b = (uint64_t)nid, .c = scanned, .d = reclaimed});
+}
+
+static void on_swap(void *ctx, bool in, unsigned long pfn, uint64_t entry)
+{
+	put(ctx, &(struct trace_event){.type = TEV_EXT, .sub = TEXT_SWAP, .a = pfn, .b = entry,
+				       .evicted = in});
+}
+
+static void on_sched_switch(void *ctx, int prev, int next)
+{
+	put(ctx, &(struct trace_event){.type = TEV_EXT, .sub = TEXT_SCHED, .a = (uint64_t)prev,
+				       .b = (uint64_t)next});
+}
+
 int trace_record_start(struct trace_recorder *rec, struct machine *m, const char *path,
 		       const char *header, char *err, size_t errlen)
 {
@@ -167,7 +271,11 @@ int trace_record_start(struct trace_recorder *rec, struct machine *m, const char
 	mmu_set_tracer(&m->mmu, &rec->tracer);
 	rec->kmem = (struct kmem_tracer){on_page_alloc, on_page_free, rec};
 	rec->kernel = &m->kernel;
+	rec->machine = m;
 	m->kernel.kmem_tracer = &rec->kmem;
+	rec->mm = (struct mm_tracer){on_exec, on_mm_op, on_uaccess, on_lru_move, on_reclaim,
+				     on_swap, on_sched_switch, rec};
+	m->kernel.mm_tracer = &rec->mm;
 	return 0;
 }
 
@@ -197,11 +305,32 @@ static void record_stats(struct trace_recorder *rec)
 	free(text);
 }
 
+/* The run's statistics in print_run_stats's text, as an EXT KSTATS event: what --compare
+ * sets a replay through the kernel against. */
+static void record_kstats(struct trace_recorder *rec)
+{
+	char *text = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&text, &n);
+	if (!f)
+		return;
+	print_run_stats(f, rec->machine, STATS_TEXT);
+	fclose(f);
+	if (n <= TRACE_EXT_MAX - 8)
+		put(rec, &(struct trace_event){.type = TEV_EXT, .sub = TEXT_KSTATS, .text = text,
+					       .text_len = (uint32_t)n});
+	free(text);
+}
+
 int trace_record_finish(struct trace_recorder *rec, int how, int status)
 {
 	mmu_set_tracer(rec->mmu, NULL);
 	rec->kernel->kmem_tracer = NULL;
+	rec->kernel->mm_tracer = NULL;
 	record_stats(rec);
+	record_kstats(rec);
+	free(rec->files);
+	rec->files = NULL;
 	put(rec, &(struct trace_event){.type = TEV_END, .a = (uint64_t)how, .b = (uint64_t)(int64_t)status});
 	return trace_writer_close(&rec->w);
 }

@@ -12,6 +12,7 @@
 
 #include "emu/trace.h"
 #include "kernel-sim/trace_kmem.h"
+#include "kernel-sim/trace_mm.h"
 #include "mmu/trace.h"
 
 struct machine;
@@ -23,6 +24,11 @@ struct trace_recorder {
 	struct mmu *mmu;	   /* that MMU */
 	struct kmem_tracer kmem;   /* attached to the machine's kernel while recording */
 	struct kernel *kernel;	   /* that kernel */
+	struct machine *machine;   /* the machine (its statistics at the end) */
+	struct mm_tracer mm;	   /* address-space tracepoints, attached with kmem */
+	bool user_started;	   /* the program's exec is done (its EXEC event written) */
+	const void **files;	   /* inodes already described by a FILE event; id = index + 1 */
+	size_t nfiles, files_cap;  /* entries used and allocated */
 	uint8_t cpl;		   /* CPL of the last MODE event */
 	bool ac;		   /* RFLAGS.AC of the last MODE event */
 	bool mode_known;	   /* a MODE event was written in this chunk */

@@ -20,6 +20,7 @@
 #include "kernel-sim/mm.h"
 #include "kernel-sim/slab.h"
 #include "kernel-sim/syscall.h"
+#include "kernel-sim/trace_mm.h"
 #include "kernel-sim/uaccess.h"
 #include "kernel-sim/vdso.h"
 
@@ -288,6 +289,7 @@ struct task_struct *exec_new_task(struct kernel *k, const struct exec_request *r
 		return NULL;
 	}
 	k->current = task;
+	trace_sched_process_exec(k, task);
 	return task;
 }
 

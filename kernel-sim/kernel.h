@@ -54,6 +54,7 @@ struct mmu;
 
 struct kmem_tracer;
 struct fpu_ops;
+struct mm_tracer;
 
 struct kernel {
 	struct phys_bus *bus;                  /* guest RAM and MMIO */
@@ -104,6 +105,7 @@ struct kernel {
 	struct mmu *cpu_mmu[NR_CPUS];          /* each CPU's MMU, for TLB shootdowns; NULL: none */
 	const struct kmem_tracer *kmem_tracer; /* page allocator tracepoints (trace_kmem.h), or NULL */
 	const struct fpu_ops *fpu_ops;         /* the CPU's user FPU state (fpu_signal.h), or NULL */
+	const struct mm_tracer *mm_tracer;     /* address-space tracepoints (trace_mm.h), or NULL */
 };
 
 /* Virtual time after insns instructions: one nanosecond each, plus the time slept. The

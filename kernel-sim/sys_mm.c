@@ -11,6 +11,7 @@
 #include "kernel-sim/mm.h"
 #include "kernel-sim/sched.h"
 #include "kernel-sim/syscalls.h"
+#include "kernel-sim/trace_mm.h"
 #include "kernel-sim/uaccess.h"
 
 #define MS_ASYNC 1
@@ -38,7 +39,18 @@ static long do_mmap_fd(struct kernel *k, unsigned long addr, unsigned long len, 
 		if (!file)
 			return err;
 	}
-	return vm_mmap(k, mm, file, addr, len, prot, flags, (unsigned long)off);
+	long ret = vm_mmap(k, mm, file, addr, len, prot, flags, (unsigned long)off);
+	if (unlikely(k->mm_tracer))
+		trace_mm_op(k, MM_OP_MMAP, (uint64_t[]){addr, len, prot, flags, off}, file, ret);
+	return ret;
+}
+
+/* The tracepoint after an address-space operation of the current task: its result. */
+static long traced(struct kernel *k, unsigned op, const uint64_t *args, long ret)
+{
+	if (unlikely(k->mm_tracer))
+		trace_mm_op(k, op, args, NULL, ret);
+	return ret;
 }
 
 long sys_mmap(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
@@ -68,40 +80,52 @@ long sys_old_mmap(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 
 long sys_munmap(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 {
-	return do_munmap(k, k->current->mm, uarg(k, a[0]), uarg(k, a[1]));
+	unsigned long addr = uarg(k, a[0]), len = uarg(k, a[1]);
+	return traced(k, MM_OP_MUNMAP, (uint64_t[]){addr, len},
+		      do_munmap(k, k->current->mm, addr, len));
 }
 
 long sys_mprotect(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 {
-	return do_mprotect(k, k->current->mm, uarg(k, a[0]), uarg(k, a[1]), uarg(k, a[2]));
+	unsigned long addr = uarg(k, a[0]), len = uarg(k, a[1]), prot = uarg(k, a[2]);
+	return traced(k, MM_OP_MPROTECT, (uint64_t[]){addr, len, prot},
+		      do_mprotect(k, k->current->mm, addr, len, prot));
 }
 
 long sys_mremap(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 {
-	return do_mremap(k, k->current->mm, uarg(k, a[0]), uarg(k, a[1]), uarg(k, a[2]),
-			 uarg(k, a[3]), uarg(k, a[4]));
+	uint64_t v[5] = {uarg(k, a[0]), uarg(k, a[1]), uarg(k, a[2]), uarg(k, a[3]), uarg(k, a[4])};
+	return traced(k, MM_OP_MREMAP, v, do_mremap(k, k->current->mm, v[0], v[1], v[2], v[3], v[4]));
 }
 
 long sys_madvise(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 {
-	return do_madvise(k, k->current->mm, uarg(k, a[0]), uarg(k, a[1]), (int)a[2]);
+	unsigned long addr = uarg(k, a[0]), len = uarg(k, a[1]);
+	return traced(k, MM_OP_MADVISE, (uint64_t[]){addr, len, (uint64_t)(int)a[2]},
+		      do_madvise(k, k->current->mm, addr, len, (int)a[2]));
 }
 
 long sys_mlock(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 {
-	return do_mlock(k, k->current->mm, uarg(k, a[0]), uarg(k, a[1]), 0);
+	unsigned long addr = uarg(k, a[0]), len = uarg(k, a[1]);
+	return traced(k, MM_OP_MLOCK, (uint64_t[]){addr, len, 0},
+		      do_mlock(k, k->current->mm, addr, len, 0));
 }
 
 long sys_mlock2(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 {
 	if (a[2] & ~(uint64_t)MLOCK_ONFAULT)
 		return -EINVAL;
-	return do_mlock(k, k->current->mm, uarg(k, a[0]), uarg(k, a[1]), (unsigned)a[2]);
+	unsigned long addr = uarg(k, a[0]), len = uarg(k, a[1]);
+	return traced(k, MM_OP_MLOCK, (uint64_t[]){addr, len, (unsigned)a[2]},
+		      do_mlock(k, k->current->mm, addr, len, (unsigned)a[2]));
 }
 
 long sys_munlock(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 {
-	return do_munlock(k, k->current->mm, uarg(k, a[0]), uarg(k, a[1]));
+	unsigned long addr = uarg(k, a[0]), len = uarg(k, a[1]);
+	return traced(k, MM_OP_MUNLOCK, (uint64_t[]){addr, len},
+		      do_munlock(k, k->current->mm, addr, len));
 }
 
 long sys_mlockall(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
@@ -116,7 +140,8 @@ long sys_munlockall(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 
 long sys_brk(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 {
-	return (long)do_brk(k, k->current->mm, uarg(k, a[0]));
+	unsigned long brk = uarg(k, a[0]);
+	return traced(k, MM_OP_BRK, (uint64_t[]){brk}, (long)do_brk(k, k->current->mm, brk));
 }
 
 /* Every page of [start, end) mapped? (msync and mincore answer -ENOMEM otherwise) */

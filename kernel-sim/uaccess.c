@@ -12,6 +12,7 @@
 #include "kernel-sim/kernel.h"
 #include "kernel-sim/mm.h"
 #include "kernel-sim/sched.h"
+#include "kernel-sim/trace_mm.h"
 
 int access_ok(const struct mm_struct *mm, unsigned long addr, unsigned long len)
 {
@@ -22,6 +23,8 @@ int access_ok(const struct mm_struct *mm, unsigned long addr, unsigned long len)
  * process may not make it. */
 static void *user_page_ptr(struct kernel *k, struct mm_struct *mm, unsigned long addr, bool write)
 {
+	if (unlikely(k->mm_tracer))
+		trace_uaccess_slow(k, mm, addr, write);
 	for (int round = 0; round < 2; round++) {
 		pte_t *pte = mm_find_pte(k, mm, addr);
 		uint64_t v = pte ? pte_val(*pte) : 0;
