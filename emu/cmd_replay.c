@@ -26,6 +26,7 @@
 #include "emu/stats.h"
 #include "emu/trace.h"
 #include "emu/trace_lackey.h"
+#include "emu/trace_record.h"
 
 #define MAX_MACHINE_ARGS 64 /* machine option words a replay command line may hold */
 
@@ -52,6 +53,7 @@ static void replay_usage(FILE *f)
 		   "  --verify                check that the replay reproduces every recorded event\n"
 		   "  --tlb SPEC              TLB geometry items applied over the recorded one\n"
 		   "  --kernel                replay the process through the simulated kernel\n"
+		   "  --swap off              (through the kernel) no swap area, whatever was recorded\n"
 		   "  --stats[=text|json]     print the replay's statistics (stdout)\n"
 		   "  --compare               print recorded and replayed figures side by side\n\n"
 		   "Machine options (-m, -numa, --swap, --zswap, ... as for mmemu run) replay the\n"
@@ -66,9 +68,18 @@ static int machine_arg(int argc, char **argv, int *i, struct replay_cli *c)
 	char err[256];
 	int start = *i;
 	machine_opts_init(&scratch);
-	int r = machine_option(argc, argv, i, &scratch, err, sizeof(err));
-	if (r < 0)
-		return usage_error("replay: %s", err);
+	int r;
+	if (!strcmp(argv[*i], "--swap") && *i + 1 < argc && !strcmp(argv[*i + 1], "off")) {
+		/* No swap area, whatever the recording had. */
+		c->kernel = c->swap_given = true;
+		*i += 2;
+		return 1;
+	}
+	r = machine_option(argc, argv, i, &scratch, err, sizeof(err));
+	if (r < 0) {
+		usage_error("replay: %s", err);
+		return -1;
+	}
 	if (r == 0)
 		return 0;
 	const char *opt = argv[start];
@@ -82,8 +93,10 @@ static int machine_arg(int argc, char **argv, int *i, struct replay_cli *c)
 	c->numa_given |= !strcmp(opt, "-numa") && !strncmp(argv[start + 1], "node,", 5);
 	c->swap_given |= !strcmp(opt, "--swap");
 	for (int j = start; j < *i; j++) {
-		if (c->nmargs == MAX_MACHINE_ARGS)
-			return usage_error("replay: too many machine options");
+		if (c->nmargs == MAX_MACHINE_ARGS) {
+			usage_error("replay: too many machine options");
+			return -1;
+		}
 		c->margs[c->nmargs++] = argv[j];
 	}
 	return 1;
@@ -297,7 +310,7 @@ static int kernel_machine(const struct trace_reader *tr, const struct replay_cli
 			  struct machine_opts *o)
 {
 	struct recorded_opts ro = {{0}, 0};
-	char err[256];
+	char err[256] = "";
 	int status = 0;
 	machine_opts_init(o);
 	recorded_machine(tr, c, &ro);
@@ -425,6 +438,29 @@ static void print_kernel_results(struct kreplay *r, const struct replay_cli *c)
 	free(text);
 }
 
+/* The program at the recorded path must be the recorded one (size and CRC-32), else its
+ * exec would lay out another address space. -1 with a message printed. */
+static int check_program(const struct trace_reader *tr, const char *path)
+{
+	char want[64], got[64];
+	uint64_t size;
+	uint32_t crc;
+	if (!trace_header_get(tr, "program_id", want, sizeof(want)))
+		return 0; /* not recorded: the exec event's check remains */
+	if (trace_file_identity(path, &size, &crc) < 0) {
+		fprintf(stderr, "mmemu: replay: cannot exec the recorded program: %s cannot be read\n",
+			path);
+		return -1;
+	}
+	snprintf(got, sizeof(got), "%llu %08x", (unsigned long long)size, crc);
+	if (strcmp(want, got)) {
+		fprintf(stderr, "mmemu: replay: the program at %s is not the one recorded (size and "
+				"CRC-32 %s recorded, %s now)\n", path, want, got);
+		return -1;
+	}
+	return 0;
+}
+
 static int replay_kernel(struct trace_reader *tr, const struct replay_cli *c)
 {
 	struct machine_opts o;
@@ -435,6 +471,10 @@ static int replay_kernel(struct trace_reader *tr, const struct replay_cli *c)
 		free_program(&rp);
 		fprintf(stderr, "mmemu: replay: the trace's header does not name the program, its "
 				"arguments and environment (recorded by format 1.0?)\n");
+		return 1;
+	}
+	if (check_program(tr, rp.prog.host_path) < 0) {
+		free_program(&rp);
 		return 1;
 	}
 	struct kreplay *r = calloc(1, sizeof(*r));

@@ -211,8 +211,10 @@ static int translate(struct kreplay *r, const struct trace_event *ev)
 			return 0;
 		/* Only a user page's #PF is the kernel's to resolve; a fault on a kernel address
 		 * (the recorded kernel's own stacks and tables) has no counterpart here. */
-		if (f.vector != 14 || ev->la >= r->task->mm->task_size)
+		if (f.vector != 14 || ev->la >= r->task->mm->task_size) {
+			r->m.cpu.nr_faults += ev->type == TEV_FAULT; /* delivered in the run too */
 			return 0;
+		}
 		struct pt_regs regs = {0};
 		r->m.cpu.nr_faults++;
 		r->user_faults++;
@@ -281,6 +283,8 @@ int kreplay_event(struct kreplay *r, const struct trace_event *ev)
 	case TEV_KEYFRAME: mmu_set_cpl(&r->m.mmu, ev->cpl); mmu_set_ac(&r->m.mmu, ev->ac); return 0;
 	case TEV_CR: return check_cr3(r, ev);
 	case TEV_SYSCALL:
+		/* An i386 program enters through INT 0x80, an exception the CPU counts. */
+		r->m.cpu.nr_faults += r->task->abi32;
 		/* The recorded kernel returned to user mode here: kswapd's safe point. */
 		kswapd_run_pending(&r->m.kernel);
 		return 0;

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "emu/machine.h"
 #include "emu/run.h"
@@ -31,6 +32,25 @@ add(char *buf, size_t len, size_t *pos, const char *key, const char *fmt, ...)
 	va_end(ap);
 	if (*pos < len)
 		*pos += (size_t)snprintf(buf + *pos, len - *pos, "\n");
+}
+
+int trace_file_identity(const char *path, uint64_t *size, uint32_t *crc)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return -1;
+	uint8_t buf[65536];
+	size_t n;
+	uLong c = crc32(0L, Z_NULL, 0);
+	*size = 0;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		c = crc32(c, buf, (uInt)n);
+		*size += n;
+	}
+	int err = ferror(f);
+	fclose(f);
+	*crc = (uint32_t)c;
+	return err ? -1 : 0;
 }
 
 void trace_header_format(char *buf, size_t len, const struct machine *m,
@@ -57,6 +77,10 @@ void trace_header_format(char *buf, size_t len, const struct machine *m,
 	add(buf, len, &pos, "swap", "%llu", (unsigned long long)p->swap_size);
 	add(buf, len, &pos, "zswap", "%d", p->zswap ? 1 : 0);
 	add(buf, len, &pos, "program", "%s", o->host_path);
+	uint64_t size;
+	uint32_t crc;
+	if (trace_file_identity(o->host_path, &size, &crc) == 0)
+		add(buf, len, &pos, "program_id", "%llu %08x", (unsigned long long)size, crc);
 	add(buf, len, &pos, "filename", "%.*s", (int)strcspn(o->filename, "\n"), o->filename);
 	add(buf, len, &pos, "argc", "%d", o->argc);
 	for (int i = 0; i < o->argc && i < 64; i++) {

@@ -35,6 +35,10 @@ struct trace_recorder {
 	uint64_t counts[TEV_NR_TYPES]; /* events written, per type */
 };
 
+/* The identity of a file a replay needs again: its size and the CRC-32 of its bytes.
+ * 0, or -1 when it cannot be read. */
+int trace_file_identity(const char *path, uint64_t *size, uint32_t *crc);
+
 /* Writes the header (the machine's settings, the program and its arguments) into buf:
  * key=value lines, docs/trace-format.md. */
 void trace_header_format(char *buf, size_t len, const struct machine *m,
