@@ -568,11 +568,10 @@ int cmd_replay(int argc, char **argv)
 	struct trace_reader tr;
 	if (trace_reader_open(&tr, c.file) < 0) {
 		bool not_trace = tr.foreign;
-		trace_reader_close(&tr);
-		if (not_trace)
-			return replay_lackey(&c);
-		fprintf(stderr, "mmemu: replay: %s: %s\n", c.file, tr.err);
-		return 1;
+		if (!not_trace)
+			fprintf(stderr, "mmemu: replay: %s: %s\n", c.file, tr.err);
+		trace_reader_close(&tr); /* (clears tr.err) */
+		return not_trace ? replay_lackey(&c) : 1;
 	}
 	int status = c.kernel ? replay_kernel(&tr, &c) : replay_trace(&tr, &c);
 	trace_reader_close(&tr);

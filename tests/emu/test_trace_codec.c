@@ -1,7 +1,8 @@
 /*
  * One trace event as bytes: every type survives encode -> decode with all its fields;
  * malformed bytes (unknown types, stray tag bits, fields out of range, cut short) are
- * refused without reading past the end.
+ * refused without reading past the end; format 1.1's sized EXT events are skipped when
+ * their subtype is unknown and read when they carry more fields than this version knows.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -58,6 +59,28 @@ static int sample_events(struct trace_event *ev)
 	ev[n++] = (struct trace_event){.type = TEV_PAGE, .a = 0x3fffff, .b = 10, .c = 0x400dc0,
 				       .d = 42, .cpl = 1, .ac = 2, .vector = 3};
 	ev[n++] = (struct trace_event){.type = TEV_PAGE, .a = 0x1234, .b = 0, .evicted = true};
+	ev[n++] = (struct trace_event){.type = TEV_EXT, .sub = TEXT_EXEC, .a = 0x401000,
+				       .b = 0x4c7000, .c = 0x7fffffffe000, .d = 0x7ffff7fff000,
+				       .la = 11};
+	ev[n++] = (struct trace_event){.type = TEV_EXT, .sub = TEXT_FILE, .a = 3, .b = 1ULL << 33,
+				       .c = TRACE_FILE_SHMEM, .text = "/dev/zero (deleted)",
+				       .text_len = 19};
+	ev[n++] = (struct trace_event){.type = TEV_EXT, .sub = TEXT_MM_OP, .a = 0 /* mmap */,
+				       .b = 0x7ffff7ff0000, .c = 3, .nsteps = 5,
+				       .arg = {0, 65536, 3, 0x22, 1ULL << 40}};
+	ev[n++] = (struct trace_event){.type = TEV_EXT, .sub = TEXT_MM_OP, .a = 7 /* brk */,
+				       .b = (uint64_t)-12, .nsteps = 1, .arg = {0x4c8000}};
+	ev[n++] = (struct trace_event){.type = TEV_EXT, .sub = TEXT_UACCESS,
+				       .la = 0x7fffffffd000, .flags = MMU_WRITE};
+	ev[n++] = (struct trace_event){.type = TEV_EXT, .sub = TEXT_LRU, .a = 0x3ffff, .b = 0,
+				       .c = 5};
+	ev[n++] = (struct trace_event){.type = TEV_EXT, .sub = TEXT_RECLAIM, .a = 1, .b = 3,
+				       .c = 1ULL << 35, .d = 12345};
+	ev[n++] = (struct trace_event){.type = TEV_EXT, .sub = TEXT_SWAP, .a = 0x1000,
+				       .b = 0x7c00000000000123ULL, .evicted = true};
+	ev[n++] = (struct trace_event){.type = TEV_EXT, .sub = TEXT_SCHED, .a = 1, .b = 32768};
+	ev[n++] = (struct trace_event){.type = TEV_EXT, .sub = TEXT_KSTATS,
+				       .text = "pgfault 12\npswpout 0\n", .text_len = 21};
 	return n;
 }
 
@@ -110,6 +133,18 @@ static void assert_event_equal(const struct trace_event *a, const struct trace_e
 		assert_memory_equal(a->text, b->text, a->text_len);
 		break;
 	case TEV_PF_DONE: assert_int_equal(a->error, b->error); break;
+	case TEV_EXT:
+		assert_int_equal(a->sub, b->sub);
+		assert_int_equal(a->c, b->c);
+		assert_int_equal(a->d, b->d);
+		assert_int_equal(a->evicted, b->evicted);
+		assert_int_equal(a->nsteps, b->nsteps);
+		for (int i = 0; i < a->nsteps; i++)
+			assert_int_equal(a->arg[i], b->arg[i]);
+		assert_int_equal(a->text_len, b->text_len);
+		if (a->text_len)
+			assert_memory_equal(a->text, b->text, a->text_len);
+		break;
 	case TEV_PAGE:
 		assert_int_equal(a->evicted, b->evicted);
 		if (!a->evicted) {
@@ -184,7 +219,7 @@ static void test_trace_codec_bad_fields_are_refused(void **state)
 	const uint8_t bad[][4] = {
 	    {TEV_PAGE, 1, 40, 0},	  /* a block of order 40 */
 	    {TEV_PAGE | 0x20, 1, 0},	  /* PAGE with tag bit 1 */
-	    {15},			  /* reserved type */
+	    {TEV_EXT | 0x10, 0, 0},	  /* EXT with tag bits */
 	    {TEV_CR | 0x10, 0, 0},	  /* stray tag bits on a CR */
 	    {TEV_CR, 5, 0},		  /* CR5 does not exist */
 	    {TEV_FEATURES, 99, 1},	  /* MAXPHYADDR 99 */
@@ -199,10 +234,61 @@ static void test_trace_codec_bad_fields_are_refused(void **state)
 	uint8_t walk[] = {TEV_WALK, 0, 6}; /* six steps: more levels than paging has */
 	const uint8_t *p = walk;
 	assert_int_equal(trace_decode(&d, &p, walk + sizeof(walk), &got), -1);
+	/* EXT payloads out of range, each a minimal varint length then the payload. */
+	const uint8_t bad_ext[][8] = {
+	    {TEV_EXT, TEXT_MM_OP, 4, 8, 0, 0, 0},	   /* operation 8 does not exist */
+	    {TEV_EXT, TEXT_MM_OP, 4, 0, 0, 0, 6},	   /* six arguments */
+	    {TEV_EXT, TEXT_FILE, 4, 1, 0, 2, 0},	   /* file kind 2 */
+	    {TEV_EXT, TEXT_FILE, 4, 0, 0, 0, 0},	   /* file id 0 */
+	    {TEV_EXT, TEXT_UACCESS, 2, 2, 0},	   /* a uaccess that fetches */
+	    {TEV_EXT, TEXT_LRU, 3, 1, 6, 0},	   /* LRU list 6 */
+	    {TEV_EXT, TEXT_RECLAIM, 4, 2, 0, 0, 0},   /* reclaim kind 2 */
+	    {TEV_EXT, TEXT_SWAP, 3, 2, 0, 0},	   /* swap direction 2 */
+	    {TEV_EXT, TEXT_EXEC, 3, 0, 0, 0},	   /* an exec cut short inside its payload */
+	    {TEV_EXT, 200, 9, 0, 0},		   /* a payload longer than the bytes left */
+	    {TEV_EXT, 200, 0x80, 0x80, 0x01},	   /* a payload over TRACE_EXT_MAX (16384) */
+	};
+	for (size_t i = 0; i < sizeof(bad_ext) / sizeof(bad_ext[0]); i++) {
+		p = bad_ext[i];
+		assert_int_equal(trace_decode(&d, &p, bad_ext[i] + 8, &got), -1);
+	}
 	uint8_t varint[16] = {TEV_INVLPG};
 	memset(varint + 1, 0xff, 15); /* a varint longer than ten bytes */
 	p = varint;
 	assert_int_equal(trace_decode(&d, &p, varint + sizeof(varint), &got), -1);
+}
+
+static void test_trace_codec_unknown_ext_subtype_is_skipped(void **state)
+{
+	(void)state;
+	struct trace_delta d = {0};
+	struct trace_event got;
+	/* A subtype from a later minor version, then an INVLPG of 0x55. */
+	const uint8_t b[] = {TEV_EXT, 200, 3, 0xaa, 0xbb, 0xcc, TEV_INVLPG, 0x55};
+	const uint8_t *p = b;
+	assert_int_equal(trace_decode(&d, &p, b + sizeof(b), &got), 0);
+	assert_int_equal(got.type, TEV_EXT);
+	assert_int_equal(got.sub, 200);
+	assert_ptr_equal(p, b + 6);
+	assert_int_equal(trace_decode(&d, &p, b + sizeof(b), &got), 0);
+	assert_int_equal(got.type, TEV_INVLPG);
+	assert_int_equal(got.la, 0x55);
+}
+
+static void test_trace_codec_ext_with_more_fields_reads_the_known_ones(void **state)
+{
+	(void)state;
+	struct trace_delta d = {0};
+	struct trace_event got;
+	/* A uaccess (write, la 0x1000 as a two-byte varint) with two more bytes a later
+	 * version appended. */
+	const uint8_t b[] = {TEV_EXT, TEXT_UACCESS, 5, MMU_WRITE, 0x80, 0x20, 7, 7, TEV_MODE};
+	const uint8_t *p = b;
+	assert_int_equal(trace_decode(&d, &p, b + sizeof(b), &got), 0);
+	assert_int_equal(got.sub, TEXT_UACCESS);
+	assert_int_equal(got.flags, MMU_WRITE);
+	assert_int_equal(got.la, 0x1000);
+	assert_ptr_equal(p, b + 8);
 }
 
 int main(void)
@@ -212,6 +298,8 @@ int main(void)
 	    cmocka_unit_test(test_trace_codec_sequential_access_is_small),
 	    cmocka_unit_test(test_trace_codec_truncated_event_is_refused),
 	    cmocka_unit_test(test_trace_codec_bad_fields_are_refused),
+	    cmocka_unit_test(test_trace_codec_unknown_ext_subtype_is_skipped),
+	    cmocka_unit_test(test_trace_codec_ext_with_more_fields_reads_the_known_ones),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

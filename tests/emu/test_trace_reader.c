@@ -47,6 +47,32 @@ static struct trace_event nth_event(uint64_t i)
 		ev.step[0] = (struct mmu_walk_step){.level = PG_PT, .entry_pa = i, .entry = x};
 	} else if (i % 89 == 7) {
 		ev = (struct trace_event){.type = TEV_SYSCALL, .a = i & 511, .b = (uint64_t)-(int64_t)(i & 7)};
+	} else if (i % 83 == 11) {
+		/* Format 1.1's sized events, so that the mutations below reach their decoder. */
+		static const char name[] = "/lib/data.bin";
+		switch (i % 5) {
+		case 0:
+			ev = (struct trace_event){.type = TEV_EXT, .sub = TEXT_MM_OP, .a = i % 8,
+						  .b = (uint64_t)-(int64_t)(i & 3), .nsteps = 5,
+						  .arg = {i, x, 3, 0x22, 4096}};
+			break;
+		case 1:
+			ev = (struct trace_event){.type = TEV_EXT, .sub = TEXT_FILE, .a = 1 + (i & 7),
+						  .b = x >> 40, .text = name,
+						  .text_len = sizeof(name) - 1};
+			break;
+		case 2:
+			ev = (struct trace_event){.type = TEV_EXT, .sub = TEXT_UACCESS, .la = ev.la,
+						  .flags = i & 1};
+			break;
+		case 3:
+			ev = (struct trace_event){.type = TEV_EXT, .sub = TEXT_SWAP, .a = i, .b = x >> 8,
+						  .evicted = i & 1};
+			break;
+		default:
+			ev = (struct trace_event){.type = TEV_EXT, .sub = TEXT_RECLAIM, .a = i & 1,
+						  .b = 0, .c = i, .d = i / 2};
+		}
 	}
 	return ev;
 }
@@ -90,6 +116,10 @@ static int64_t read_all(bool *closed, bool check)
 			assert_int_equal(ev.la, want.la);
 			assert_int_equal(ev.pa, want.pa);
 			assert_int_equal(ev.b, want.b);
+			if (ev.type == TEV_EXT) {
+				assert_int_equal(ev.sub, want.sub);
+				assert_int_equal(ev.a, want.a);
+			}
 		}
 	}
 	if (n < 0)
