@@ -13,6 +13,7 @@
 #include "kernel-sim/swap.h"
 
 #include "kernel-sim/kernel.h"
+#include "kernel-sim/trace_mm.h"
 
 static struct lruvec *page_lruvec(const struct kernel *k, const struct page *page)
 {
@@ -40,6 +41,8 @@ void add_page_to_lru_list(struct kernel *k, struct page *page)
 	SetPageLru(page);
 	list_add(&page->lru, &page_lruvec(k, page)->lists[lru]);
 	update_lru_size(k, page, lru, 1);
+	if (unlikely(k->mm_tracer))
+		trace_mm_lru_move(k, page, NR_LRU_LISTS, lru);
 }
 
 void add_page_to_lru_list_tail(struct kernel *k, struct page *page)
@@ -57,6 +60,8 @@ void del_page_from_lru_list(struct kernel *k, struct page *page)
 	list_del(&page->lru);
 	__ClearPageLru(page);
 	update_lru_size(k, page, page_lru(page), -1);
+	if (unlikely(k->mm_tracer))
+		trace_mm_lru_move(k, page, page_lru(page), NR_LRU_LISTS);
 }
 
 static void set_page_mlocked(struct kernel *k, struct page *page)

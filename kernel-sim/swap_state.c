@@ -11,6 +11,7 @@
 #include "kernel-sim/swap.h"
 
 #include "kernel-sim/kernel.h"
+#include "kernel-sim/trace_mm.h"
 #include "kernel-sim/zswap.h"
 
 static struct swap_info_struct *swap_cache_area(struct kernel *k, swp_entry_t entry)
@@ -94,10 +95,13 @@ void free_swap_and_cache(struct kernel *k, swp_entry_t entry)
 int swap_writepage(struct kernel *k, struct page *page)
 {
 	swp_entry_t entry = page_swap_entry(page);
-	if (zswap_store(k, entry, page_address(k, page)))
+	if (zswap_store(k, entry, page_address(k, page))) {
+		trace_mm_swap(k, false, page, entry.val);
 		return 0;
+	}
 	int r = swap_write_slot(k, entry, page_address(k, page));
 	if (r == 0) {
+		trace_mm_swap(k, false, page, entry.val);
 		count_vm_event(k, PSWPOUT);
 		k->vm_events[PGPGOUT] += PAGE_SIZE >> 10;
 	}
@@ -107,10 +111,13 @@ int swap_writepage(struct kernel *k, struct page *page)
 /* Fills page from entry: the zswap pool when it holds it, else the swap area. */
 static int swap_readpage(struct kernel *k, swp_entry_t entry, struct page *page)
 {
-	if (zswap_load(k, entry, page_address(k, page)))
+	if (zswap_load(k, entry, page_address(k, page))) {
+		trace_mm_swap(k, true, page, entry.val);
 		return 0;
+	}
 	int r = swap_read_slot(k, entry, page_address(k, page));
 	if (r == 0) {
+		trace_mm_swap(k, true, page, entry.val);
 		count_vm_event(k, PSWPIN);
 		k->vm_events[PGPGIN] += PAGE_SIZE >> 10;
 	}

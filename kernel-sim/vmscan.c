@@ -23,6 +23,7 @@
 #include "kernel-sim/swap.h"
 
 #include "kernel-sim/kernel.h"
+#include "kernel-sim/trace_mm.h"
 #include "kernel-sim/page_alloc.h"
 
 struct scan_control {
@@ -386,6 +387,7 @@ unsigned long try_to_free_pages(struct kernel *k, gfp_t gfp, unsigned order, int
 			break;
 	}
 	ss->in_reclaim = false;
+	trace_mm_vmscan_end(k, RECLAIM_DIRECT, first, sc.nr_scanned, sc.nr_reclaimed);
 	if (sc.nr_reclaimed)
 		for_each_online_node(k, nid) NODE_DATA(k, nid)->kswapd_failures = 0;
 	return sc.nr_reclaimed;
@@ -452,6 +454,7 @@ unsigned long balance_pgdat(struct kernel *k, int nid, int order, int highest_zo
 		if (sc.nr_reclaimed == before)
 			sc.priority--;
 	}
+	trace_mm_vmscan_end(k, RECLAIM_KSWAPD, nid, sc.nr_scanned, sc.nr_reclaimed);
 	if (!sc.nr_reclaimed)
 		pgdat->kswapd_failures++;
 	else
