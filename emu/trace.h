@@ -89,6 +89,7 @@ struct trace_event {
 	uint8_t array;	    /* TLB_FILL: enum tlb_array_id */
 	uint8_t nsteps;	    /* WALK: entries in step[]. EXT MM_OP: entries in arg[] */
 	uint8_t sub;	    /* EXT: enum trace_ext (or a later one this reader skips) */
+	uint8_t size;	    /* ACCESS: bytes on this page, 0 when not known (or format 1.0) */
 	bool evicted;	    /* TLB_FILL: a valid entry was replaced. PAGE: the block was freed */
 	uint32_t error;	    /* FAULT, PF_DONE: error code */
 	uint32_t text_len;  /* STATS: its length */
@@ -112,7 +113,11 @@ struct trace_delta {
 	uint64_t la[3];	 /* last ACCESS/FAULT la, per access kind */
 	uint64_t off[3]; /* last pa - la, per access kind */
 	uint64_t walk_la; /* last WALK la */
+	bool sized;	  /* the stream codes ACCESS sizes (format 1.1): kept across resets */
 };
+
+/* Resets d for a new chunk or a keyframe; keeps d->sized. */
+void trace_delta_reset(struct trace_delta *d);
 
 /* Encodes ev at p (room for TRACE_EVENT_MAX bytes, STATS: plus its text); returns the
  * bytes written. */
@@ -121,7 +126,7 @@ size_t trace_encode(struct trace_delta *d, const struct trace_event *ev, uint8_t
 /* Encodes an ACCESS (type TEV_ACCESS) or FAULT (TEV_FAULT, pa = vector << 32 | error code)
  * without building a struct trace_event: the recorder's hot path. */
 size_t trace_encode_translation(struct trace_delta *d, unsigned type, unsigned flags,
-				uint64_t la, uint64_t pa, uint8_t *p);
+				unsigned size, uint64_t la, uint64_t pa, uint8_t *p);
 /* Decodes one event from [*p, end); advances *p. 0, or -1 when the bytes are not an event
  * (bad type, field out of range, running past end). */
 int trace_decode(struct trace_delta *d, const uint8_t **p, const uint8_t *end,
@@ -164,8 +169,8 @@ int trace_writer_open(struct trace_writer *w, const char *path, const char *head
  * TEV_KEYFRAME first, so each chunk starts with the state a reader needs. */
 void trace_writer_event(struct trace_writer *w, const struct trace_event *ev);
 /* Appends an ACCESS or FAULT, as trace_encode_translation codes it. */
-void trace_writer_translation(struct trace_writer *w, unsigned type, unsigned flags, uint64_t la,
-			      uint64_t pa);
+void trace_writer_translation(struct trace_writer *w, unsigned type, unsigned flags,
+			      unsigned size, uint64_t la, uint64_t pa);
 /* Compresses and writes the chunk being built (a no-op when it is empty). */
 void trace_writer_flush(struct trace_writer *w);
 /* Flushes, writes the index and trailer, closes. 0, or -errno of the first failure. */

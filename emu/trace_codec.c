@@ -42,10 +42,20 @@ static uint8_t *put_uv(uint8_t *p, uint64_t v)
 }
 
 /* Signed values as zigzag: small magnitudes of either sign stay short. */
-static uint8_t *put_sv(uint8_t *p, uint64_t v)
+static uint64_t zigzag(uint64_t v)
 {
 	int64_t s = (int64_t)v;
-	return put_uv(p, ((uint64_t)s << 1) ^ (uint64_t)(s >> 63));
+	return ((uint64_t)s << 1) ^ (uint64_t)(s >> 63);
+}
+
+static uint64_t unzigzag(uint64_t z)
+{
+	return (z >> 1) ^ (0 - (z & 1));
+}
+
+static uint8_t *put_sv(uint8_t *p, uint64_t v)
+{
+	return put_uv(p, zigzag(v));
 }
 
 static uint8_t *put_entry(uint8_t *p, const struct tlb_entry *e)
@@ -59,8 +69,43 @@ static uint8_t *put_entry(uint8_t *p, const struct tlb_entry *e)
 	return p;
 }
 
+void trace_delta_reset(struct trace_delta *d)
+{
+	bool sized = d->sized;
+	memset(d, 0, sizeof(*d));
+	d->sized = sized;
+}
+
+/*
+ * Format 1.1 codes an access's size with its pa delta, in the low three bits of one
+ * varint: (zigzag(delta) << 3) | code, code 0..6 one of the common sizes below. Code 7
+ * (also used when the shifted delta would not fit) is followed by the size and the delta
+ * as two varints of their own. A stream inside one page costs no byte more than 1.0's.
+ */
+#define SIZE_ESCAPE 7
+static const uint8_t size_of_code[SIZE_ESCAPE] = {0, 1, 2, 4, 8, 16, 10};
+
+static unsigned size_code(unsigned size)
+{
+	for (unsigned c = 0; c < SIZE_ESCAPE; c++)
+		if (size_of_code[c] == size)
+			return c;
+	return SIZE_ESCAPE;
+}
+
+static uint8_t *put_sized_delta(uint8_t *p, uint64_t delta, unsigned size)
+{
+	uint64_t z = zigzag(delta);
+	unsigned c = size_code(size);
+	if (c != SIZE_ESCAPE && z < (1ULL << 61))
+		return put_uv(p, z << 3 | c);
+	p = put_uv(p, SIZE_ESCAPE);
+	p = put_uv(p, size);
+	return put_uv(p, z);
+}
+
 size_t trace_encode_translation(struct trace_delta *d, unsigned type, unsigned flags,
-				uint64_t la, uint64_t pa, uint8_t *p)
+				unsigned size, uint64_t la, uint64_t pa, uint8_t *p)
 {
 	uint8_t *start = p;
 	unsigned kind = flags & MMU_KIND_MASK;
@@ -69,7 +114,8 @@ size_t trace_encode_translation(struct trace_delta *d, unsigned type, unsigned f
 	d->la[kind] = la;
 	if (type == TEV_ACCESS) {
 		uint64_t off = pa - la;
-		p = put_sv(p, off - d->off[kind]);
+		p = d->sized ? put_sized_delta(p, off - d->off[kind], size)
+			     : put_sv(p, off - d->off[kind]);
 		d->off[kind] = off;
 	} else {
 		*p++ = (uint8_t)(pa >> 32);
@@ -212,12 +258,12 @@ size_t trace_encode(struct trace_delta *d, const struct trace_event *ev, uint8_t
 {
 	uint8_t *start = p;
 	if (ev->type == TEV_ACCESS)
-		return trace_encode_translation(d, ev->type, ev->flags, ev->la, ev->pa, p);
+		return trace_encode_translation(d, ev->type, ev->flags, ev->size, ev->la, ev->pa, p);
 	if (ev->type == TEV_FAULT)
-		return trace_encode_translation(d, ev->type, ev->flags, ev->la,
+		return trace_encode_translation(d, ev->type, ev->flags, 0, ev->la,
 						(uint64_t)ev->vector << 32 | ev->error, p);
 	if (ev->type == TEV_KEYFRAME)
-		memset(d, 0, sizeof(*d));
+		trace_delta_reset(d);
 	*p++ = (uint8_t)(ev->type | tag_bits(ev) << 4);
 	return (size_t)(put_body(d, ev, p) - start);
 }
@@ -256,8 +302,25 @@ static inline uint64_t get_uv(struct cursor *c)
 
 static uint64_t get_sv(struct cursor *c)
 {
+	return unzigzag(get_uv(c));
+}
+
+/* The pa delta of an ACCESS and, in format 1.1, its size (put_sized_delta). */
+static inline uint64_t get_off(const struct trace_delta *d, struct cursor *c,
+			       struct trace_event *ev)
+{
+	ev->size = 0;
+	if (!d->sized)
+		return get_sv(c);
 	uint64_t z = get_uv(c);
-	return (z >> 1) ^ (0 - (z & 1));
+	if ((z & 7) != SIZE_ESCAPE) {
+		ev->size = size_of_code[z & 7];
+		return unzigzag(z >> 3);
+	}
+	uint64_t size = get_uv(c);
+	c->bad |= z != SIZE_ESCAPE || size > 255;
+	ev->size = (uint8_t)size;
+	return get_sv(c);
 }
 
 static uint8_t get_u8(struct cursor *c)
@@ -292,7 +355,7 @@ static void get_access(struct trace_delta *d, struct cursor *c, struct trace_eve
 	}
 	ev->la = d->la[kind] += get_sv(c);
 	if (ev->type == TEV_ACCESS) {
-		d->off[kind] += get_sv(c);
+		d->off[kind] += get_off(d, c, ev);
 		ev->pa = ev->la + d->off[kind];
 	} else {
 		ev->vector = get_u8(c);
@@ -513,7 +576,7 @@ static int decode_access(struct trace_delta *d, struct cursor *c, uint8_t tag,
 	ev->error = 0;
 	ev->a = ev->b = 0;
 	ev->la = d->la[kind] += get_sv(c);
-	d->off[kind] += get_sv(c);
+	d->off[kind] += get_off(d, c, ev);
 	ev->pa = ev->la + d->off[kind];
 	if (c->bad)
 		return -1;
@@ -533,7 +596,7 @@ int trace_decode(struct trace_delta *d, const uint8_t **p, const uint8_t *end,
 	if (c.bad || ev->type >= TEV_NR_TYPES || !set_tag_bits(ev, tag >> 4))
 		return -1;
 	if (ev->type == TEV_KEYFRAME)
-		memset(d, 0, sizeof(*d));
+		trace_delta_reset(d);
 	get_body(d, &c, ev);
 	if (c.bad)
 		return -1;

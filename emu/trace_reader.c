@@ -46,6 +46,7 @@ static int read_header(struct trace_reader *r)
 			    TRACE_FILE_HEADER_LEN);
 	r->major = (uint16_t)get_le(fh + 8, 2);
 	r->minor = (uint16_t)get_le(fh + 10, 2);
+	r->delta.sized = r->minor >= 1; /* 1.1 added the access size */
 	uint32_t hlen = (uint32_t)get_le(fh + 12, 4);
 	if (r->major != TRACE_VERSION_MAJOR)
 		return fail(r, "trace format version %lld is not supported (this mmemu reads 1)",
@@ -181,7 +182,7 @@ static int next_block(struct trace_reader *r)
 	r->pos = r->raw;
 	r->end = r->raw + rlen;
 	r->left = (uint32_t)get_le(h + 12, 4);
-	memset(&r->delta, 0, sizeof(r->delta));
+	trace_delta_reset(&r->delta);
 	r->nchunks++;
 	if (r->left == 0 || rlen == 0)
 		return fail(r, "trace damaged: empty chunk at offset %lld", at);

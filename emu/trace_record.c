@@ -158,12 +158,12 @@ static void on_event(void *ctx, const struct mmu *m, const struct mmu_event *e)
 	switch (e->type) {
 	case MMU_EV_ACCESS:
 		sync_mode(rec, m);
-		trace_writer_translation(&rec->w, TEV_ACCESS, e->flags, e->la, e->pa);
+		trace_writer_translation(&rec->w, TEV_ACCESS, e->flags, e->size, e->la, e->pa);
 		rec->counts[TEV_ACCESS]++;
 		break;
 	case MMU_EV_FAULT:
 		sync_mode(rec, m);
-		trace_writer_translation(&rec->w, TEV_FAULT, e->flags, e->la,
+		trace_writer_translation(&rec->w, TEV_FAULT, e->flags, 0, e->la,
 					 (uint64_t)e->vector << 32 | e->error_code);
 		rec->counts[TEV_FAULT]++;
 		break;

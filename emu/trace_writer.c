@@ -32,6 +32,7 @@ int trace_writer_open(struct trace_writer *w, const char *path, const char *head
 {
 	size_t hlen = strlen(header);
 	memset(w, 0, sizeof(*w));
+	w->delta.sized = true; /* this writer writes format 1.1 */
 	if (hlen > TRACE_HEADER_MAX) {
 		snprintf(err, errlen, "%s: trace header too long", path);
 		return -1;
@@ -103,7 +104,7 @@ void trace_writer_flush(struct trace_writer *w)
 	w->total += w->nevents;
 	w->nevents = 0;
 	w->raw_len = 0;
-	memset(&w->delta, 0, sizeof(w->delta));
+	trace_delta_reset(&w->delta);
 	w->chunk_fresh = true;
 }
 
@@ -118,13 +119,14 @@ void trace_writer_event(struct trace_writer *w, const struct trace_event *ev)
 		trace_writer_flush(w);
 }
 
-void trace_writer_translation(struct trace_writer *w, unsigned type, unsigned flags, uint64_t la,
-			      uint64_t pa)
+void trace_writer_translation(struct trace_writer *w, unsigned type, unsigned flags,
+			      unsigned size, uint64_t la, uint64_t pa)
 {
 	if (!w->f)
 		return;
 	w->chunk_fresh = false;
-	w->raw_len += trace_encode_translation(&w->delta, type, flags, la, pa, w->raw + w->raw_len);
+	w->raw_len += trace_encode_translation(&w->delta, type, flags, size, la, pa,
+						 w->raw + w->raw_len);
 	w->nevents++;
 	if (w->raw_len >= TRACE_CHUNK_RAW)
 		trace_writer_flush(w);

@@ -478,11 +478,12 @@ static bool translate(struct mmu *m, uint64_t la, unsigned flags, uint64_t *pa,
 }
 
 /* A translation, for the tracer: its result or its fault. */
-static void trace_translation(struct mmu *m, uint64_t la, unsigned flags, bool ok, uint64_t pa,
-			      const struct x86_fault *f)
+static void trace_translation(struct mmu *m, uint64_t la, unsigned size, unsigned flags, bool ok,
+			      uint64_t pa, const struct x86_fault *f)
 {
 	struct mmu_event ev = {.type = ok ? MMU_EV_ACCESS : MMU_EV_FAULT,
 			       .flags = (uint8_t)flags,
+			       .size = (uint8_t)(size < 256 ? size : 0),
 			       .la = la,
 			       .pa = ok ? pa : 0};
 	if (!ok) {
@@ -494,8 +495,8 @@ static void trace_translation(struct mmu *m, uint64_t la, unsigned flags, bool o
 
 /* A translation while tracing: the real fast tables first (a hit there is the L1 hit it
  * stands for, counted the same way), then the TLBs; either way the tracer sees it. */
-static bool translate_traced(struct mmu *m, uint64_t la, unsigned flags, uint64_t *pa,
-			     struct x86_fault *f)
+static bool translate_traced(struct mmu *m, uint64_t la, unsigned size, unsigned flags,
+			     uint64_t *pa, struct x86_fault *f)
 {
 	struct tlb_fast_entry *fe =
 	    &m->tlb.fast[fast_mode(m)][flags & MMU_KIND_MASK][(la >> 12) & (TLB_FAST_SIZE - 1)];
@@ -506,15 +507,23 @@ static bool translate_traced(struct mmu *m, uint64_t la, unsigned flags, uint64_
 	} else {
 		ok = translate(m, la, flags, pa, f);
 	}
-	trace_translation(m, la, flags, ok, ok ? *pa : 0, f);
+	trace_translation(m, la, size, flags, ok, ok ? *pa : 0, f);
 	return ok;
+}
+
+/* mmu_translate for an access of size bytes on la's page (0: not known), which only a
+ * tracer sees. */
+static bool translate_sized(struct mmu *m, uint64_t la, unsigned size, unsigned flags,
+			    uint64_t *pa, struct x86_fault *f)
+{
+	if (__builtin_expect(m->tracer != NULL, 0))
+		return translate_traced(m, la, size, flags, pa, f);
+	return translate(m, la, flags, pa, f);
 }
 
 bool mmu_translate(struct mmu *m, uint64_t la, unsigned flags, uint64_t *pa, struct x86_fault *f)
 {
-	if (__builtin_expect(m->tracer != NULL, 0))
-		return translate_traced(m, la, flags, pa, f);
-	return translate(m, la, flags, pa, f);
+	return translate_sized(m, la, 0, flags, pa, f);
 }
 
 /* Reads size bytes at physical pa (RAM or MMIO) into buf. */
@@ -577,9 +586,9 @@ bool mmu_read_slow(struct mmu *m, uint64_t la, unsigned size, uint64_t *val, uns
 		return true;
 	}
 	unsigned n1 = split_access(m, la, size, &la2);
-	if (!mmu_translate(m, la, flags, &pa1, f))
+	if (!translate_sized(m, la, n1, flags, &pa1, f))
 		return false;
-	if (n1 < size && !mmu_translate(m, la2, flags, &pa2, f))
+	if (n1 < size && !translate_sized(m, la2, size - n1, flags, &pa2, f))
 		return false;
 	phys_read(m, pa1, &v, n1);
 	if (n1 < size)
@@ -598,9 +607,9 @@ bool mmu_write_slow(struct mmu *m, uint64_t la, unsigned size, uint64_t val, uns
 		return true;
 	}
 	unsigned n1 = split_access(m, la, size, &la2);
-	if (!mmu_translate(m, la, flags, &pa1, f))
+	if (!translate_sized(m, la, n1, flags, &pa1, f))
 		return false;
-	if (n1 < size && !mmu_translate(m, la2, flags, &pa2, f))
+	if (n1 < size && !translate_sized(m, la2, size - n1, flags, &pa2, f))
 		return false;
 	phys_write(m, pa1, &val, n1);
 	if (n1 < size)

@@ -37,6 +37,8 @@ struct mmu_event {
 	uint8_t flags;			   /* ACCESS/FAULT: MMU_READ/WRITE/FETCH | MMU_IMPLICIT... */
 	uint8_t vector;			   /* FAULT: exception vector */
 	uint8_t array;			   /* TLB_FILL: enum tlb_array_id */
+	uint8_t size;			   /* ACCESS/FAULT: bytes on this page (a data access
+					      through mmu_read/mmu_write), 0 when not known */
 	uint32_t error_code;		   /* FAULT: error code */
 	uint64_t la;			   /* linear address (ACCESS, FAULT, WALK, INVLPG, INVPCID) */
 	uint64_t pa;			   /* ACCESS: physical address */

@@ -175,6 +175,50 @@ static void test_trace_codec_every_type_round_trips(void **state)
 	assert_ptr_equal(p, end);
 }
 
+/* Format 1.1: an access's size travels with it; common sizes cost nothing inside a page,
+ * others (a page-crossing part, an x87 10-byte load) and large pa jumps take an escape. */
+static void test_trace_codec_sized_accesses_round_trip(void **state)
+{
+	(void)state;
+	static const struct {
+		uint8_t size;
+		uint64_t la, pa;
+	} acc[] = {
+	    {8, 0x7fffffffe000, 0x1000},	  {8, 0x7fffffffe008, 0x1008},
+	    {1, 0x7fffffffe010, 0x1010},	  {2, 0x7fffffffe012, 0x1012},
+	    {4, 0x7fffffffe014, 0x1014},	  {16, 0x7fffffffe020, 0x1020},
+	    {10, 0x7fffffffe040, 0x1040},	  {3, 0x7fffffffeffd, 0x1ffd},
+	    {0, 0x401000, 0x5000},		  {255, 0x401100, 0x5100},
+	    {8, 0xffff888000001000ULL, 0x1000}, {8, 0x10, 0xfffffffff000ULL},
+	};
+	uint8_t buf[64 * 32];
+	struct trace_delta wd = {.sized = true}, rd = {.sized = true};
+	size_t len = 0, n = sizeof(acc) / sizeof(acc[0]);
+	for (size_t i = 0; i < n; i++) {
+		struct trace_event ev = {.type = TEV_ACCESS, .flags = MMU_WRITE, .size = acc[i].size,
+					 .la = acc[i].la, .pa = acc[i].pa};
+		size_t one = trace_encode(&wd, &ev, buf + len);
+		if (i == 1)
+			assert_int_equal(one, 3); /* tag, +8, (delta 0, size 8) in one byte */
+		len += one;
+	}
+	const uint8_t *p = buf;
+	for (size_t i = 0; i < n; i++) {
+		struct trace_event got;
+		assert_int_equal(trace_decode(&rd, &p, buf + len, &got), 0);
+		assert_int_equal(got.type, TEV_ACCESS);
+		assert_int_equal(got.size, acc[i].size);
+		assert_int_equal(got.la, acc[i].la);
+		assert_int_equal(got.pa, acc[i].pa);
+	}
+	assert_ptr_equal(p, buf + len);
+	/* An escape whose code varint carries delta bits is malformed. */
+	const uint8_t bad[] = {TEV_ACCESS, 0, 0x0f, 8, 0};
+	struct trace_event got;
+	p = bad;
+	assert_int_equal(trace_decode(&rd, &p, bad + sizeof(bad), &got), -1);
+}
+
 static void test_trace_codec_sequential_access_is_small(void **state)
 {
 	(void)state;
@@ -296,6 +340,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_trace_codec_every_type_round_trips),
 	    cmocka_unit_test(test_trace_codec_sequential_access_is_small),
+	    cmocka_unit_test(test_trace_codec_sized_accesses_round_trip),
 	    cmocka_unit_test(test_trace_codec_truncated_event_is_refused),
 	    cmocka_unit_test(test_trace_codec_bad_fields_are_refused),
 	    cmocka_unit_test(test_trace_codec_unknown_ext_subtype_is_skipped),

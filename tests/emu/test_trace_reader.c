@@ -41,7 +41,8 @@ static struct trace_event nth_event(uint64_t i)
 	uint64_t x = i * 0x9e3779b97f4a7c15ULL;
 	struct trace_event ev = {.type = TEV_ACCESS, .flags = (uint8_t)(x >> 62 ? x >> 62 : 0) % 3,
 				 .la = 0x400000 + ((x >> 20) & 0xffff) * 8,
-				 .pa = 0x10000000 + ((x >> 20) & 0xffff) * 8};
+				 .pa = 0x10000000 + ((x >> 20) & 0xffff) * 8,
+				 .size = (uint8_t)((const uint8_t[]){8, 4, 1, 2, 16, 3, 10})[i % 7]};
 	if (i % 97 == 5) {
 		ev = (struct trace_event){.type = TEV_WALK, .la = ev.la, .nsteps = 1};
 		ev.step[0] = (struct mmu_walk_step){.level = PG_PT, .entry_pa = i, .entry = x};
@@ -77,11 +78,19 @@ static struct trace_event nth_event(uint64_t i)
 	return ev;
 }
 
-static void write_trace(uint64_t n, bool close)
+/* Writes n events; minor0: as format 1.0 wrote them (no access sizes, minor version 0). */
+static void write_trace_as(uint64_t n, bool close, bool minor0)
 {
 	struct trace_writer w;
 	char err[256];
 	assert_int_equal(trace_writer_open(&w, path, "format=test\nram=1\n", err, sizeof(err)), 0);
+	if (minor0) {
+		w.delta.sized = false;
+		uint8_t zero[2] = {0, 0};
+		assert_int_equal(fseek(w.f, 10, SEEK_SET), 0);
+		assert_int_equal(fwrite(zero, 1, 2, w.f), 2);
+		assert_int_equal(fseek(w.f, 0, SEEK_END), 0);
+	}
 	for (uint64_t i = 0; i < n; i++) {
 		struct trace_event ev = nth_event(i);
 		trace_writer_event(&w, &ev);
@@ -98,7 +107,14 @@ static void write_trace(uint64_t n, bool close)
 	free(w.index);
 }
 
+static void write_trace(uint64_t n, bool close)
+{
+	write_trace_as(n, close, false);
+}
+
 /* Reads the whole file at path; returns the events read, -1 on an error. */
+static bool reading_minor0; /* read_all expects sizes 0 (a format 1.0 file) */
+
 static int64_t read_all(bool *closed, bool check)
 {
 	struct trace_reader r;
@@ -116,6 +132,8 @@ static int64_t read_all(bool *closed, bool check)
 			assert_int_equal(ev.la, want.la);
 			assert_int_equal(ev.pa, want.pa);
 			assert_int_equal(ev.b, want.b);
+			if (ev.type == TEV_ACCESS)
+				assert_int_equal(ev.size, reading_minor0 ? 0 : want.size);
 			if (ev.type == TEV_EXT) {
 				assert_int_equal(ev.sub, want.sub);
 				assert_int_equal(ev.a, want.a);
@@ -287,11 +305,27 @@ static void test_trace_reader_foreign_and_missing_files_are_refused(void **state
 	trace_reader_close(&r);
 }
 
+static void test_trace_reader_minor_0_trace_reads_without_sizes(void **state)
+{
+	(void)state;
+	bool closed = false;
+	write_trace_as(150000, true, true);
+	reading_minor0 = true;
+	assert_int_equal(read_all(&closed, true), 150000);
+	reading_minor0 = false;
+	assert_true(closed);
+	struct trace_reader r;
+	assert_int_equal(trace_reader_open(&r, path), 0);
+	assert_int_equal(r.minor, 0);
+	trace_reader_close(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_trace_reader_many_chunks_round_trip_with_index),
 	    cmocka_unit_test(test_trace_reader_unclosed_trace_reads_complete_chunks),
+	    cmocka_unit_test(test_trace_reader_minor_0_trace_reads_without_sizes),
 	    cmocka_unit_test(test_trace_reader_every_cut_is_refused_or_a_chunk_prefix),
 	    cmocka_unit_test(test_trace_reader_every_changed_byte_is_refused),
 	    cmocka_unit_test(test_trace_reader_random_mutations_never_crash),
