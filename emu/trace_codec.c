@@ -85,12 +85,11 @@ void trace_delta_reset(struct trace_delta *d)
 #define SIZE_ESCAPE 7
 static const uint8_t size_of_code[SIZE_ESCAPE] = {0, 1, 2, 4, 8, 16, 10};
 
+static const uint8_t code_of_size[17] = {0, 1, 2, 7, 3, 7, 7, 7, 4, 7, 6, 7, 7, 7, 7, 7, 5};
+
 static unsigned size_code(unsigned size)
 {
-	for (unsigned c = 0; c < SIZE_ESCAPE; c++)
-		if (size_of_code[c] == size)
-			return c;
-	return SIZE_ESCAPE;
+	return size <= 16 ? code_of_size[size] : SIZE_ESCAPE;
 }
 
 static uint8_t *put_sized_delta(uint8_t *p, uint64_t delta, unsigned size)
