@@ -216,6 +216,8 @@ static int translate(struct kreplay *r, const struct trace_event *ev)
 			return 0;
 		}
 		struct pt_regs regs = {0};
+		const struct task_struct *t = r->task;
+		uint64_t pending = t->signal ? t->signal->pending : 0;
 		r->m.cpu.nr_faults++;
 		r->user_faults++;
 		exc_page_fault(&r->m.kernel, &regs, f.error_code, ev->la);
@@ -223,6 +225,10 @@ static int translate(struct kreplay *r, const struct trace_event *ev)
 		if (being_killed(r)) {
 			r->killed = true;
 			return 1;
+		}
+		if (t->signal && t->signal->pending != pending) {
+			r->signals++; /* SIGSEGV or SIGBUS: the access does not restart */
+			return 0;
 		}
 		if (ev->type == TEV_FAULT)
 			return 0; /* the recording holds the restarted access */
