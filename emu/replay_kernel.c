@@ -64,7 +64,7 @@ int kreplay_init(struct kreplay *r, const struct boot_params *p, const struct tl
 		return -1;
 	}
 	struct exec_request req = {prog->host_path, prog->filename, prog->argc, prog->argv,
-				   prog->envc, prog->envp, 0, 0};
+				   prog->envc,	    prog->envp,	    0,		0};
 	struct pt_regs regs;
 	int e = 0;
 	r->task = exec_new_task(k, &req, &regs, &e, err, sizeof(err));
@@ -90,11 +90,13 @@ static int check_exec(struct kreplay *r, const struct trace_event *ev)
 	r->started = true;
 	if (ev->a != mm->start_code || ev->b != mm->start_brk || ev->c != mm->start_stack ||
 	    ev->d != mm->mmap_base || ev->la != (uint64_t)mm->map_count)
-		return fail(r, "the program at its recorded path is not the one recorded: its exec "
-			       "lays the address space out differently (text %#llx, brk %#llx, stack "
-			       "%#llx recorded; %#lx, %#lx, %#lx here)",
+		return fail(r,
+			    "the program at its recorded path is not the one recorded: its exec "
+			    "lays the address space out differently (text %#llx, brk %#llx, stack "
+			    "%#llx recorded; %#lx, %#lx, %#lx here)",
 			    (unsigned long long)ev->a, (unsigned long long)ev->b,
-			    (unsigned long long)ev->c, mm->start_code, mm->start_brk, mm->start_stack);
+			    (unsigned long long)ev->c, mm->start_code, mm->start_brk,
+			    mm->start_stack);
 	return 0;
 }
 
@@ -120,13 +122,14 @@ static int add_file(struct kreplay *r, const struct trace_event *ev)
 		f->file = shmem_file_setup(k, name, ev->b);
 	} else {
 		if (ev->b) {
-			f->buf = mmap(NULL, ev->b, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-				      -1, 0);
+			f->buf = mmap(NULL, ev->b, PROT_READ,
+				      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 			if (f->buf == MAP_FAILED)
 				f->buf = NULL;
 		}
 		if (f->buf || !ev->b)
-			f->file = file_from_buffer(k, name, f->buf, ev->b, FMODE_READ | FMODE_WRITE);
+			f->file =
+			    file_from_buffer(k, name, f->buf, ev->b, FMODE_READ | FMODE_WRITE);
 	}
 	if (!f->file) {
 		if (f->buf)
@@ -150,7 +153,8 @@ static int apply_mm_op(struct kreplay *r, const struct trace_event *ev)
 	struct mm_struct *mm = r->task->mm;
 	const uint64_t *a = ev->arg;
 	int64_t want = (int64_t)ev->b, got;
-	if (ev->nsteps < 1 || ev->c > r->nfiles)
+	static const uint8_t nargs[MM_OP_NR] = {5, 2, 3, 5, 3, 3, 2, 1}; /* enum mm_op_kind */
+	if (ev->a >= MM_OP_NR || ev->nsteps != nargs[ev->a] || ev->c > r->nfiles)
 		return fail(r, "malformed address-space operation");
 	if (is_error(want) && ev->a != MM_OP_BRK)
 		return 0; /* it failed and changed nothing */
@@ -160,18 +164,34 @@ static int apply_mm_op(struct kreplay *r, const struct trace_event *ev)
 		got = vm_mmap(k, mm, ev->c ? r->files[ev->c - 1].file : NULL, a[0], a[1], a[2],
 			      a[3], a[4]);
 		break;
-	case MM_OP_MUNMAP: got = do_munmap(k, mm, a[0], a[1]); break;
-	case MM_OP_MPROTECT: got = do_mprotect(k, mm, a[0], a[1], a[2]); break;
-	case MM_OP_MREMAP: got = do_mremap(k, mm, a[0], a[1], a[2], a[3], a[4]); break;
-	case MM_OP_MADVISE: got = do_madvise(k, mm, a[0], a[1], (int)a[2]); break;
-	case MM_OP_MLOCK: got = do_mlock(k, mm, a[0], a[1], (unsigned)a[2]); break;
-	case MM_OP_MUNLOCK: got = do_munlock(k, mm, a[0], a[1]); break;
-	case MM_OP_BRK: got = (int64_t)do_brk(k, mm, a[0]); break;
-	default: return fail(r, "unknown address-space operation %llu", (unsigned long long)ev->a);
+	case MM_OP_MUNMAP:
+		got = do_munmap(k, mm, a[0], a[1]);
+		break;
+	case MM_OP_MPROTECT:
+		got = do_mprotect(k, mm, a[0], a[1], a[2]);
+		break;
+	case MM_OP_MREMAP:
+		got = do_mremap(k, mm, a[0], a[1], a[2], a[3], a[4]);
+		break;
+	case MM_OP_MADVISE:
+		got = do_madvise(k, mm, a[0], a[1], (int)a[2]);
+		break;
+	case MM_OP_MLOCK:
+		got = do_mlock(k, mm, a[0], a[1], (unsigned)a[2]);
+		break;
+	case MM_OP_MUNLOCK:
+		got = do_munlock(k, mm, a[0], a[1]);
+		break;
+	case MM_OP_BRK:
+		got = (int64_t)do_brk(k, mm, a[0]);
+		break;
+	default:
+		return fail(r, "unknown address-space operation %llu", (unsigned long long)ev->a);
 	}
 	if (got != want)
-		return fail(r, "address-space operation %llu returned %#llx in the recording and "
-			       "%#llx here",
+		return fail(r,
+			    "address-space operation %llu returned %#llx in the recording and "
+			    "%#llx here",
 			    (unsigned long long)ev->a, (unsigned long long)want,
 			    (unsigned long long)got);
 	return 0;
@@ -251,15 +271,20 @@ static int keep_kstats(struct kreplay *r, const struct trace_event *ev)
 static int apply_ext(struct kreplay *r, const struct trace_event *ev)
 {
 	switch (ev->sub) {
-	case TEXT_EXEC: return check_exec(r, ev);
-	case TEXT_FILE: return add_file(r, ev);
-	case TEXT_MM_OP: return r->started ? apply_mm_op(r, ev) : 0;
+	case TEXT_EXEC:
+		return check_exec(r, ev);
+	case TEXT_FILE:
+		return add_file(r, ev);
+	case TEXT_MM_OP:
+		return r->started ? apply_mm_op(r, ev) : 0;
 	case TEXT_UACCESS:
 		if (r->started)
 			apply_uaccess(r, ev);
 		return 0;
-	case TEXT_KSTATS: return keep_kstats(r, ev);
-	default: return 0; /* the recorded kernel's own activity: this one has its own */
+	case TEXT_KSTATS:
+		return keep_kstats(r, ev);
+	default:
+		return 0; /* the recorded kernel's own activity: this one has its own */
 	}
 }
 
@@ -284,18 +309,25 @@ int kreplay_event(struct kreplay *r, const struct trace_event *ev)
 		return 1;
 	switch (ev->type) {
 	case TEV_ACCESS:
-	case TEV_FAULT: return r->started ? translate(r, ev) : 0;
+	case TEV_FAULT:
+		return r->started ? translate(r, ev) : 0;
 	case TEV_MODE:
-	case TEV_KEYFRAME: mmu_set_cpl(&r->m.mmu, ev->cpl); mmu_set_ac(&r->m.mmu, ev->ac); return 0;
-	case TEV_CR: return check_cr3(r, ev);
+	case TEV_KEYFRAME:
+		mmu_set_cpl(&r->m.mmu, ev->cpl);
+		mmu_set_ac(&r->m.mmu, ev->ac);
+		return 0;
+	case TEV_CR:
+		return check_cr3(r, ev);
 	case TEV_SYSCALL:
 		/* An i386 program enters through INT 0x80, an exception the CPU counts. */
 		r->m.cpu.nr_faults += r->task->abi32;
 		/* The recorded kernel returned to user mode here: kswapd's safe point. */
 		kswapd_run_pending(&r->m.kernel);
 		return 0;
-	case TEV_EXT: return apply_ext(r, ev);
-	default: return 0;
+	case TEV_EXT:
+		return apply_ext(r, ev);
+	default:
+		return 0;
 	}
 }
 

@@ -35,9 +35,9 @@ struct file;
 
 /* What the replayed program runs as (from the trace's header). */
 struct kreplay_program {
-	const char *host_path;	  /* the ELF file, opened again */
-	const char *filename;	  /* the name the program was run by */
-	int argc, envc;		  /* arguments and environment strings */
+	const char *host_path; /* the ELF file, opened again */
+	const char *filename;  /* the name the program was run by */
+	int argc, envc;	       /* arguments and environment strings */
 	const char *const *argv;
 	const char *const *envp;
 };
@@ -49,22 +49,22 @@ struct kreplay_file {
 };
 
 struct kreplay {
-	struct machine m;	       /* the what-if machine */
-	struct task_struct *task;      /* the replayed process, or NULL once it is gone */
-	struct kreplay_file *files;    /* recorded file id - 1 -> the replay's file */
-	size_t nfiles;		       /* entries */
-	uint64_t event_no;	       /* events consumed */
-	uint64_t accesses;	       /* translations replayed */
-	uint64_t user_faults;	       /* #PF delivered to the kernel */
-	uint64_t retries;	       /* recorded accesses that faulted here and were retried */
-	uint64_t signals;	       /* faults the kernel answered with a signal */
-	uint64_t uaccesses;	       /* user pages the kernel touched */
-	uint64_t mm_ops;	       /* address-space system calls applied */
-	uint64_t cr3;		       /* the process's recorded CR3 (0: not seen yet) */
-	bool started;		       /* the recorded EXEC event was reached */
-	bool killed;		       /* the process was killed here (OOM, SIGBUS...) */
-	char *recorded_kstats;	       /* the recording's EXT kstats text (malloc), or NULL */
-	char err[512];		       /* why kreplay_event failed */
+	struct machine m;	    /* the what-if machine */
+	struct task_struct *task;   /* the replayed process, or NULL once it is gone */
+	struct kreplay_file *files; /* recorded file id - 1 -> the replay's file */
+	size_t nfiles;		    /* entries */
+	uint64_t event_no;	    /* events consumed */
+	uint64_t accesses;	    /* translations replayed */
+	uint64_t user_faults;	    /* #PF delivered to the kernel */
+	uint64_t retries;	    /* recorded accesses that faulted here and were retried */
+	uint64_t signals;	    /* faults the kernel answered with a signal */
+	uint64_t uaccesses;	    /* user pages the kernel touched */
+	uint64_t mm_ops;	    /* address-space system calls applied */
+	uint64_t cr3;		    /* the process's recorded CR3 (0: not seen yet) */
+	bool started;		    /* the recorded EXEC event was reached */
+	bool killed;		    /* the process was killed here (OOM, SIGBUS...) */
+	char *recorded_kstats;	    /* the recording's EXT kstats text (malloc), or NULL */
+	char err[512];		    /* why kreplay_event failed */
 };
 
 /* Builds the machine of boot params p and TLB geometry tlb, and execs the program. 0, or

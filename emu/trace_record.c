@@ -81,7 +81,8 @@ void trace_header_format(char *buf, size_t len, const struct machine *m,
 	uint32_t crc;
 	if (trace_file_identity(o->host_path, &size, &crc) == 0)
 		add(buf, len, &pos, "program_id", "%llu %08x", (unsigned long long)size, crc);
-	add(buf, len, &pos, "filename", "%.*s", (int)strcspn(o->filename, "\n"), o->filename);
+	const char *name = o->filename ? o->filename : o->host_path;
+	add(buf, len, &pos, "filename", "%.*s", (int)strcspn(name, "\n"), name);
 	add(buf, len, &pos, "argc", "%d", o->argc);
 	for (int i = 0; i < o->argc && i < 64; i++) {
 		char key[32];

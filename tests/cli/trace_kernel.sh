@@ -39,15 +39,15 @@ for g in "$guests"/*; do
 		fail "$name: replay through the kernel differs from the run: $(differing $tmp/cmp) $(cat $tmp/err)"; fi
 done
 
-# Under memory pressure: 48 MiB through a 16 MiB machine with swap, replayed exactly.
-"$mmemu" run -m 16M --swap 64M --trace $tmp/press.trc "$guests/reclaim" pattern 48 >/dev/null 2>&1
+# Under memory pressure: 32 MiB through a 16 MiB machine with swap, replayed exactly.
+"$mmemu" run -m 16M --swap 64M --trace $tmp/press.trc "$guests/reclaim" pattern 32 >/dev/null 2>&1
 "$mmemu" replay --kernel --compare $tmp/press.trc >$tmp/cmp 2>$tmp/err
 sw=$(awk '$1 == "pswpout" {print $2}' $tmp/cmp)
 if [ "${sw:-0}" -gt 0 ] && [ -z "$(differing $tmp/cmp)" ]; then ok; else
 	fail "reclaim under pressure replays differently (pswpout $sw): $(differing $tmp/cmp) $(cat $tmp/err)"; fi
 
-# 24 MiB on a 64 MiB machine with swap: nothing swapped in the run.
-"$mmemu" run -m 64M --swap 64M --stats --trace $tmp/r.trc "$guests/reclaim" pattern 24 \
+# 16 MiB on a 64 MiB machine with swap: nothing swapped in the run.
+"$mmemu" run -m 64M --swap 64M --stats --trace $tmp/r.trc "$guests/reclaim" pattern 16 \
 	>/dev/null 2>$tmp/run
 "$mmemu" replay --stats $tmp/r.trc >/dev/null 2>&1 # the MMU-only replay still reads it
 "$mmemu" replay --kernel --stats $tmp/r.trc >$tmp/same

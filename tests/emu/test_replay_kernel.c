@@ -66,8 +66,12 @@ static uint64_t pgfault(struct kreplay *r)
 static int mm_op(struct kreplay *r, unsigned op, int64_t ret, uint64_t file, unsigned n,
 		 const uint64_t *args)
 {
-	struct trace_event ev = {.type = TEV_EXT, .sub = TEXT_MM_OP, .a = op, .b = (uint64_t)ret,
-				 .c = file, .nsteps = (uint8_t)n};
+	struct trace_event ev = {.type = TEV_EXT,
+				 .sub = TEXT_MM_OP,
+				 .a = op,
+				 .b = (uint64_t)ret,
+				 .c = file,
+				 .nsteps = (uint8_t)n};
 	memcpy(ev.arg, args, n * sizeof(args[0]));
 	return kreplay_event(r, &ev);
 }
@@ -87,7 +91,8 @@ static void test_kreplay_anonymous_mapping_faults_once_per_page(void **state)
 	uint64_t before = pgfault(r);
 	for (int round = 0; round < 3; round++)
 		for (uint64_t i = 0; i < 16; i++)
-			assert_int_equal(access(r, BASE + i * 4096 + 8 * (uint64_t)round, MMU_WRITE), 0);
+			assert_int_equal(
+			    access(r, BASE + i * 4096 + 8 * (uint64_t)round, MMU_WRITE), 0);
 	assert_int_equal(pgfault(r) - before, 16);
 	assert_int_equal(r->retries, 16); /* each first write faulted here and was retried */
 }
@@ -125,8 +130,8 @@ static void test_kreplay_kernel_write_faults_the_page_in(void **state)
 			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0};
 	assert_int_equal(mm_op(r, MM_OP_MMAP, BASE, 0, 5, args), 0);
 	uint64_t before = pgfault(r);
-	struct trace_event ev = {.type = TEV_EXT, .sub = TEXT_UACCESS, .la = BASE + 4096,
-				 .flags = MMU_WRITE};
+	struct trace_event ev = {
+	    .type = TEV_EXT, .sub = TEXT_UACCESS, .la = BASE + 4096, .flags = MMU_WRITE};
 	assert_int_equal(kreplay_event(r, &ev), 0);
 	assert_int_equal(pgfault(r) - before, 1); /* read() into a fresh buffer page */
 	uint64_t faults = r->user_faults;
@@ -139,8 +144,13 @@ static void test_kreplay_kernel_write_faults_the_page_in(void **state)
 static void test_kreplay_file_mapping_uses_a_file_of_the_recorded_size(void **state)
 {
 	struct kreplay *r = *state;
-	struct trace_event file = {.type = TEV_EXT, .sub = TEXT_FILE, .a = 1, .b = 3 * 4096,
-				   .c = TRACE_FILE_REGULAR, .text = "/data/x", .text_len = 7};
+	struct trace_event file = {.type = TEV_EXT,
+				   .sub = TEXT_FILE,
+				   .a = 1,
+				   .b = 3 * 4096,
+				   .c = TRACE_FILE_REGULAR,
+				   .text = "/data/x",
+				   .text_len = 7};
 	assert_int_equal(kreplay_event(r, &file), 0);
 	uint64_t args[] = {BASE, 3 * 4096, PROT_READ, MAP_PRIVATE | MAP_FIXED, 0};
 	assert_int_equal(mm_op(r, MM_OP_MMAP, BASE, 1, 5, args), 0);
