@@ -153,7 +153,7 @@ static int apply_mm_op(struct kreplay *r, const struct trace_event *ev)
 	struct mm_struct *mm = r->task->mm;
 	const uint64_t *a = ev->arg;
 	int64_t want = (int64_t)ev->b, got;
-	static const uint8_t nargs[MM_OP_NR] = {5, 2, 3, 5, 3, 3, 2, 1}; /* enum mm_op_kind */
+	static const uint8_t nargs[MM_OP_NR] = {5, 2, 3, 5, 3, 3, 2, 1, 1, 0}; /* mm_op_kind */
 	if (ev->a >= MM_OP_NR || ev->nsteps != nargs[ev->a] || ev->c > r->nfiles)
 		return fail(r, "malformed address-space operation");
 	if (is_error(want) && ev->a != MM_OP_BRK)
@@ -181,6 +181,12 @@ static int apply_mm_op(struct kreplay *r, const struct trace_event *ev)
 		break;
 	case MM_OP_MUNLOCK:
 		got = do_munlock(k, mm, a[0], a[1]);
+		break;
+	case MM_OP_MLOCKALL:
+		got = do_mlockall(k, mm, (unsigned)a[0]);
+		break;
+	case MM_OP_MUNLOCKALL:
+		got = do_munlockall(k, mm);
 		break;
 	case MM_OP_BRK:
 		got = (int64_t)do_brk(k, mm, a[0]);

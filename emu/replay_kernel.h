@@ -9,7 +9,7 @@
  *
  *   - every address-space system call (EXT mm_op) through the kernel's own functions
  *     (vm_mmap, do_munmap, do_mprotect, do_mremap, do_madvise, do_mlock, do_munlock,
- *     do_brk), with the recorded arguments; a file mapping maps a replay file standing for
+ *     do_brk, do_mlockall, do_munlockall), with the recorded arguments; a file mapping maps a replay file standing for
  *     the recorded one (EXT file): same size, zero bytes, page cache or shmem as recorded;
  *   - every user page the kernel touched (EXT uaccess) through its uaccess path;
  *   - every translation (ACCESS, FAULT) through the MMU at the recorded CPL, a #PF on a

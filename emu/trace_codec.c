@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "emu/trace.h"
+#include "kernel-sim/trace_mm.h"
 
 static const char *const type_names[TEV_NR_TYPES] = {
 	"access", "fault",    "walk",  "tlb_fill", "cr",      "invlpg",  "invpcid",
@@ -425,7 +426,7 @@ static void get_ext_payload(struct cursor *c, struct trace_event *ev)
 		ev->b = get_sv(c);
 		ev->c = get_uv(c);
 		ev->nsteps = get_u8(c);
-		c->bad |= ev->a >= 8 || ev->nsteps > TRACE_MAX_ARGS;
+		c->bad |= ev->a >= MM_OP_NR || ev->nsteps > TRACE_MAX_ARGS;
 		for (unsigned i = 0; i < ev->nsteps && !c->bad; i++)
 			ev->arg[i] = get_uv(c);
 		break;

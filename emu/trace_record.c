@@ -236,6 +236,7 @@ static uint64_t file_id(struct trace_recorder *rec, const struct file *file)
 static const uint8_t mm_op_nargs[MM_OP_NR] = {
 	[MM_OP_MMAP] = 5,    [MM_OP_MUNMAP] = 2, [MM_OP_MPROTECT] = 3, [MM_OP_MREMAP] = 5,
 	[MM_OP_MADVISE] = 3, [MM_OP_MLOCK] = 3,	 [MM_OP_MUNLOCK] = 2,  [MM_OP_BRK] = 1,
+	[MM_OP_MLOCKALL] = 1, [MM_OP_MUNLOCKALL] = 0,
 };
 
 static void on_mm_op(void *ctx, unsigned op, const uint64_t *args, const struct file *file,
@@ -246,7 +247,8 @@ static void on_mm_op(void *ctx, unsigned op, const uint64_t *args, const struct 
 		return;
 	struct trace_event ev = {.type = TEV_EXT, .sub = TEXT_MM_OP, .a = op, .b = (uint64_t)ret,
 				 .c = file ? file_id(rec, file) : 0, .nsteps = mm_op_nargs[op]};
-	memcpy(ev.arg, args, sizeof(ev.arg[0]) * ev.nsteps);
+	if (ev.nsteps)
+		memcpy(ev.arg, args, sizeof(ev.arg[0]) * ev.nsteps);
 	put(rec, &ev);
 }
 

@@ -130,12 +130,13 @@ long sys_munlock(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 
 long sys_mlockall(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 {
-	return do_mlockall(k, k->current->mm, (unsigned)a[0]);
+	return traced(k, MM_OP_MLOCKALL, (uint64_t[]){(unsigned)a[0]},
+		      do_mlockall(k, k->current->mm, (unsigned)a[0]));
 }
 
 long sys_munlockall(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 {
-	return do_munlockall(k, k->current->mm);
+	return traced(k, MM_OP_MUNLOCKALL, NULL, do_munlockall(k, k->current->mm));
 }
 
 long sys_brk(struct kernel *k, struct pt_regs *regs, const uint64_t *a)

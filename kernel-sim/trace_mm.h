@@ -3,7 +3,7 @@
  * calls' entry/exit events: whoever records a run (emu/trace_record.c) attaches a struct
  * mm_tracer to the kernel and sees what it needs to rebuild a process's address space
  * somewhere else: the end of an exec, every address-space operation a system call made
- * (mmap, munmap, mprotect, mremap, madvise, mlock, munlock, brk) with its arguments and
+ * (mmap, munmap, mprotect, mremap, madvise, mlock, munlock, brk, mlockall, munlockall) with its arguments and
  * result, and every user page the kernel itself touched (uaccess), which is how a read()
  * or a signal frame faults pages in without the MMU seeing an access. Also the memory
  * manager's own activity: LRU moves, reclaim runs, swap-out and swap-in, task switches.
@@ -32,6 +32,8 @@ enum mm_op_kind {
 	MM_OP_MLOCK,	/* addr, len, flags */
 	MM_OP_MUNLOCK,	/* addr, len */
 	MM_OP_BRK,	/* brk */
+	MM_OP_MLOCKALL,	  /* flags */
+	MM_OP_MUNLOCKALL, /* (none) */
 	MM_OP_NR,
 };
 

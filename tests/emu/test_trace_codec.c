@@ -280,7 +280,7 @@ static void test_trace_codec_bad_fields_are_refused(void **state)
 	assert_int_equal(trace_decode(&d, &p, walk + sizeof(walk), &got), -1);
 	/* EXT payloads out of range, each a minimal varint length then the payload. */
 	const uint8_t bad_ext[][8] = {
-	    {TEV_EXT, TEXT_MM_OP, 4, 8, 0, 0, 0},	   /* operation 8 does not exist */
+	    {TEV_EXT, TEXT_MM_OP, 4, 10, 0, 0, 0},	   /* operation 10 does not exist */
 	    {TEV_EXT, TEXT_MM_OP, 4, 0, 0, 0, 6},	   /* six arguments */
 	    {TEV_EXT, TEXT_FILE, 4, 1, 0, 2, 0},	   /* file kind 2 */
 	    {TEV_EXT, TEXT_FILE, 4, 0, 0, 0, 0},	   /* file id 0 */
