@@ -3,7 +3,8 @@
 #  - every guest, replayed on the recorded machine, gives the recording's `run --stats`
 #    figures exactly (faults, allocations, reclaim, swap, TLB counters): the kernel model
 #    is deterministic, so equality is the expectation, not closeness;
-#  - a recording under memory pressure (reclaim and swap) replays exactly too;
+#  - a recording under memory pressure (reclaim and swap) replays exactly too, and so does
+#    one whose file pages are reclaimed (the replay's stand-in file of the recorded size);
 #  - a smaller -m gives more faults and swap, a larger -m no more faults than recorded;
 #    a smaller -m without swap ends in the OOM killer;
 #  - a larger TLB misses less than a smaller one, through the kernel too;
@@ -45,6 +46,18 @@ done
 sw=$(awk '$1 == "pswpout" {print $2}' $tmp/cmp)
 if [ "${sw:-0}" -gt 0 ] && [ -z "$(differing $tmp/cmp)" ]; then ok; else
 	fail "reclaim under pressure replays differently (pswpout $sw): $(differing $tmp/cmp) $(cat $tmp/err)"; fi
+
+# File pages: a 12 MiB file read twice through a mapping on a 16 MiB machine, reclaimed by
+# kswapd; the replay maps a file of the recorded size in its place.
+head -c 12582912 /dev/zero | tr '\0' 'x' >$tmp/scan
+"$mmemu" run -m 16M --swap 64M --trace $tmp/file.trc "$guests/reclaim" filescan $tmp/scan 4 \
+	>/dev/null 2>&1
+rm -f $tmp/scan
+"$mmemu" replay --kernel --compare $tmp/file.trc >$tmp/cmp 2>$tmp/err
+steal=$(awk '$1 == "pgsteal_kswapd" {print $2}' $tmp/cmp)
+if "$mmemu" trace info $tmp/file.trc | grep -q '^  file ' && [ "${steal:-0}" -gt 0 ] &&
+	[ -z "$(differing $tmp/cmp)" ]; then ok; else
+	fail "file mapping replayed differently (pgsteal_kswapd $steal): $(differing $tmp/cmp) $(cat $tmp/err)"; fi
 
 # 16 MiB on a 64 MiB machine with swap: nothing swapped in the run.
 "$mmemu" run -m 64M --swap 64M --stats --trace $tmp/r.trc "$guests/reclaim" pattern 16 \
