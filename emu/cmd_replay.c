@@ -48,12 +48,14 @@ struct replay_cli {
 static void replay_usage(FILE *f)
 {
 	fprintf(f, "usage: mmemu replay [options] FILE\n"
-		   "Replays a trace (mmemu run --trace, or a Valgrind lackey trace) through the MMU.\n\n"
+		   "Replays a trace (mmemu run --trace, or a Valgrind lackey trace) through the MMU,\n"
+		   "or a recorded process through the simulated kernel (--kernel, machine options).\n\n"
 		   "options:\n"
 		   "  --verify                check that the replay reproduces every recorded event\n"
 		   "  --tlb SPEC              TLB geometry items applied over the recorded one\n"
 		   "  --kernel                replay the process through the simulated kernel\n"
-		   "  --swap off              (through the kernel) no swap area, whatever was recorded\n"
+		   "  --swap off              (through the kernel) no swap area (--swap replaces the\n"
+		   "                          recorded swap size and --zswap)\n"
 		   "  --stats[=text|json]     print the replay's statistics (stdout)\n"
 		   "  --compare               print recorded and replayed figures side by side\n\n"
 		   "Machine options (-m, -numa, --swap, --zswap, ... as for mmemu run) replay the\n"
@@ -300,7 +302,8 @@ static void recorded_machine(const struct trace_reader *tr, const struct replay_
 	add_recorded(ro, tr, "tlb", "--tlb", false);
 	if (!c->swap_given)
 		add_recorded(ro, tr, "swap", "--swap", true);
-	if (trace_header_get(tr, "zswap", buf, sizeof(buf)) && !strcmp(buf, "1"))
+	/* --swap replaces the recorded swap settings, zswap included. */
+	if (!c->swap_given && trace_header_get(tr, "zswap", buf, sizeof(buf)) && !strcmp(buf, "1"))
 		add_word(ro, "%s", "--zswap");
 }
 
