@@ -175,6 +175,68 @@ static void test_kreplay_file_mapping_uses_a_file_of_the_recorded_size(void **st
 	assert_int_equal(kreplay_event(r, &file), -1);
 }
 
+/* A trace is user input: random address-space calls, kernel touches, files and accesses,
+ * with values from the edges of every range, give errors or results, never a crash (the
+ * test runs under ASan and UBSan in the sanitizer build). */
+static void test_kreplay_random_events_never_crash(void **state)
+{
+	struct kreplay *r = *state;
+	static const uint64_t vals[] = {0,
+					1,
+					4096,
+					BASE,
+					BASE + 4096,
+					0x7ffffffff000,
+					0x800000000000,
+					~0ULL,
+					1ULL << 40,
+					PROT_READ | PROT_WRITE | PROT_EXEC,
+					MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+					MAP_SHARED | MAP_ANONYMOUS,
+					65536,
+					3};
+	const unsigned nv = sizeof(vals) / sizeof(vals[0]);
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	for (int i = 0; i < 3000 && !r->killed; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		struct trace_event ev = {.type = TEV_EXT};
+		switch (x % 5) {
+		case 0:
+		case 1:
+			ev.sub = TEXT_MM_OP;
+			ev.a = (x >> 8) % MM_OP_NR;
+			ev.b = vals[(x >> 16) % nv];
+			ev.c = (x >> 24) % 3 ? 0 : (x >> 28) % (r->nfiles + 2);
+			ev.nsteps = (uint8_t)((x >> 32) % 6);
+			for (int j = 0; j < 5; j++)
+				ev.arg[j] = vals[(x >> (36 + 5 * j)) % nv];
+			break;
+		case 2:
+			ev.sub = TEXT_UACCESS;
+			ev.la = vals[(x >> 8) % nv] + (x >> 40) % 8192;
+			ev.flags = (x >> 20) & 1;
+			break;
+		case 3:
+			ev.sub = TEXT_FILE;
+			ev.a = r->nfiles + 1 + ((x >> 8) % 8 == 0);
+			ev.b = (x >> 12) % 65536;
+			ev.c = (x >> 30) & 1;
+			ev.text = "f";
+			ev.text_len = 1;
+			break;
+		default:
+			ev = (struct trace_event){.type = (x >> 8) & 1 ? TEV_ACCESS : TEV_FAULT,
+						  .flags = (uint8_t)((x >> 9) % 3),
+						  .la = vals[(x >> 12) % nv] + (x >> 40) % 16384};
+		}
+		int ret = kreplay_event(r, &ev);
+		assert_true(ret >= -1 && ret <= 1);
+	}
+	kreplay_finish(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -188,6 +250,8 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_kreplay_file_mapping_uses_a_file_of_the_recorded_size, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_kreplay_random_events_never_crash, setup,
+					    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
