@@ -351,6 +351,30 @@ static char *header_string(const struct trace_reader *tr, struct recorded_progra
 	return s;
 }
 
+/* An environment of strings of the recorded lengths ("12,40,7"), the recorded one's stand-in
+ * (the strings' bytes are not recorded; their sizes shape the stack). The number of
+ * strings, or -1 when the list is malformed. */
+static int stand_in_environment(struct recorded_program *rp, const char *lens)
+{
+	int n = 0;
+	for (const char *p = lens; *p && n < 256;) {
+		char *end;
+		unsigned long len = strtoul(p, &end, 10);
+		if (end == p || len > 131072 || (*end && *end != ',') ||
+		    rp->nstrings == (int)(sizeof(rp->strings) / sizeof(rp->strings[0])))
+			return -1;
+		char *s = malloc(len + 1);
+		if (!s)
+			return -1;
+		memset(s, 'x', len);
+		s[len] = '\0';
+		rp->strings[rp->nstrings++] = s;
+		rp->envp[n++] = s;
+		p = *end ? end + 1 : end;
+	}
+	return n;
+}
+
 /* -1 when the header lacks what an exec needs. */
 static int recorded_program(const struct trace_reader *tr, struct recorded_program *rp)
 {
@@ -358,21 +382,17 @@ static int recorded_program(const struct trace_reader *tr, struct recorded_progr
 	rp->prog.host_path = header_string(tr, rp, "program");
 	rp->prog.filename = header_string(tr, rp, "filename");
 	int argc = trace_header_get(tr, "argc", buf, sizeof(buf)) ? atoi(buf) : -1;
-	int envc = trace_header_get(tr, "envc", buf, sizeof(buf)) ? atoi(buf) : -1;
-	if (!rp->prog.host_path || !rp->prog.filename || argc < 1 || argc > 64 || envc < 0 ||
-	    envc > 256)
+	char *lens = header_string(tr, rp, "env_lengths");
+	if (!rp->prog.host_path || !rp->prog.filename || argc < 1 || argc > 64 || !lens)
 		return -1;
 	for (int i = 0; i < argc; i++) {
 		snprintf(key, sizeof(key), "arg%d", i);
 		if (!(rp->argv[i] = header_string(tr, rp, key)))
 			return -1;
 	}
-	for (int i = 0; i < envc; i++) {
-		snprintf(key, sizeof(key), "env%d", i);
-		rp->envp[i] = header_string(tr, rp, key);
-		if (!rp->envp[i])
-			rp->envp[i] = ""; /* an empty value */
-	}
+	int envc = stand_in_environment(rp, lens);
+	if (envc < 0)
+		return -1;
 	rp->prog.argc = argc;
 	rp->prog.envc = envc;
 	rp->prog.argv = rp->argv;

@@ -90,15 +90,16 @@ void trace_header_format(char *buf, size_t len, const struct machine *m,
 		/* One line per argument: a newline inside one would start a new key. */
 		add(buf, len, &pos, key, "%.*s", (int)strcspn(o->argv[i], "\n"), o->argv[i]);
 	}
-	/* The environment shapes the initial stack (its size, so its pages): a replay through
-	 * the kernel execs the program with the same one. */
+	/* The environment shapes the initial stack by its size alone: a replay through the
+	 * kernel execs the program with strings of the same lengths. Only the lengths are
+	 * kept, so that a trace does not carry the user's environment (tokens, paths). */
+	char lens[256 * 8] = "";
+	size_t lpos = 0;
 	int envc = o->envc < 256 ? o->envc : 256;
-	add(buf, len, &pos, "envc", "%d", envc);
-	for (int i = 0; i < envc; i++) {
-		char key[32];
-		snprintf(key, sizeof(key), "env%d", i);
-		add(buf, len, &pos, key, "%.*s", (int)strcspn(o->envp[i], "\n"), o->envp[i]);
-	}
+	for (int i = 0; i < envc && lpos < sizeof(lens); i++)
+		lpos += (size_t)snprintf(lens + lpos, sizeof(lens) - lpos, "%s%zu", i ? "," : "",
+					 strlen(o->envp[i]));
+	add(buf, len, &pos, "env_lengths", "%s", lens);
 	if (pos >= len)
 		buf[len - 1] = '\0';
 }
