@@ -290,9 +290,12 @@ void viewer_tlb_model(struct machine *m, struct tlb_model *t)
 		const struct tlb_array *a = &m->mmu.tlb.a[id];
 		if (!a->entries)
 			continue;
-		t->row[t->nr++] =
-		    (struct tlb_row){a->name,		a->entries,  tlb_array_occupancy(a),
-				     tlb_array_hits(a), a->st.fills, a->st.misses};
+		t->row[t->nr++] = (struct tlb_row){a->name,
+						   a->entries,
+						   tlb_array_occupancy(a),
+						   tlb_array_hits(&m->mmu.tlb, a),
+						   a->st.fills,
+						   a->st.misses};
 	}
 	for (int lv = 0; lv < TLB_NR_LEVELS; lv++) {
 		t->level_hits[lv] = mmu_tlb_level_hits(&m->mmu, lv);

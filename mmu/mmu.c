@@ -53,7 +53,7 @@ static unsigned fast_mode(const struct mmu *m)
  * ones (translate_traced). Nothing ever writes a fast entry through fast_cur, and being
  * const this table sits in read-only memory, so a stray write would stop loudly. */
 static const struct tlb_fast_entry no_fast[3][TLB_FAST_SIZE] = {
-	[0 ... 2][0 ... TLB_FAST_SIZE - 1] = {.tag = TLB_FAST_EMPTY},
+    [0 ... 2][0 ... TLB_FAST_SIZE - 1] = {.tag = TLB_FAST_EMPTY},
 };
 
 /* The fast tables the inline accessors use: the current mode's, or none while tracing. */
@@ -359,7 +359,7 @@ static struct tlb_entry *group_lookup(struct mmu *m, int first, int count, enum 
 	for (int i = first; i < first + count; i++) {
 		struct tlb_entry *e = tlb_array_find(&m->tlb.a[i], la, m->pcid);
 		if (e) {
-			tlb_touch(&m->tlb.a[i], e);
+			tlb_touch(&m->tlb, &m->tlb.a[i], e);
 			*ap = &m->tlb.a[i];
 			return e;
 		}
@@ -431,23 +431,22 @@ static struct tlb_entry *dirty_assist(struct mmu *m, int l1, uint64_t la, unsign
 }
 
 /* Installs the fast-path mirror of a translation just made through L1 entry te. */
-static void fast_fill(struct mmu *m, uint64_t la, unsigned flags, uint64_t pa, uint64_t *clock,
+static void fast_fill(struct mmu *m, uint64_t la, unsigned flags, uint64_t pa, struct tlb_array *a,
 		      struct tlb_entry *te)
 {
 	uint8_t *host = bus_ram_ptr(m->bus, pa & ~0xfffULL, 4096);
 	if (!host || (flags & MMU_IMPLICIT))
 		return;
-	tlb_fast_fill(&m->tlb, fast_mode(m), flags & MMU_KIND_MASK, la, host, clock, te);
+	tlb_fast_fill(&m->tlb, fast_mode(m), flags & MMU_KIND_MASK, la, host, a, te);
 }
 
-static bool translate(struct mmu *m, uint64_t la, unsigned flags, uint64_t *pa,
-		      struct x86_fault *f)
+static bool translate(struct mmu *m, uint64_t la, unsigned flags, uint64_t *pa, struct x86_fault *f)
 {
 	unsigned kind = flags & MMU_KIND_MASK;
 	if (m->mode == PG_MODE_NONE) {
 		*pa = la & 0xffffffffULL;
 		m->st.unpaged++;
-		fast_fill(m, *pa, flags, *pa, &m->st.unpaged, &m->unpaged_te);
+		fast_fill(m, *pa, flags, *pa, NULL, &m->tlb.unpaged_te);
 		return true;
 	}
 	if (!mmu_canonical(m, la)) {
@@ -473,7 +472,7 @@ static bool translate(struct mmu *m, uint64_t la, unsigned flags, uint64_t *pa,
 		return false;
 	*pa = te->pa | (la & ((1ULL << te->shift) - 1));
 	if (a)
-		fast_fill(m, la, flags, *pa, tlb_set_clock(a, te), te);
+		fast_fill(m, la, flags, *pa, a, te);
 	return true;
 }
 
@@ -493,20 +492,35 @@ static void trace_translation(struct mmu *m, uint64_t la, unsigned size, unsigne
 	trace_event(m, &ev);
 }
 
-/* A translation while tracing: the real fast tables first (a hit there is the L1 hit it
- * stands for, counted the same way), then the TLBs; either way the tracer sees it. */
+/* Looks la up in the real fast tables of the current mode: the out-of-line mirrors
+ * (TLB_FAST_SLOW), and the inline ones too if all. A hit is the L1 hit it stands for,
+ * counted as the inline path counts it; *pa is its physical address. */
+static inline bool fast_probe(struct mmu *m, uint64_t la, unsigned flags, bool all, uint64_t *pa)
+{
+	unsigned kind = flags & MMU_KIND_MASK;
+	struct tlb_fast_entry *fe =
+	    &m->tlb.fast[fast_mode(m)][kind][(la >> 12) & (TLB_FAST_SIZE - 1)];
+	uint64_t page = la & ~0xfffULL;
+	if (flags & MMU_IMPLICIT)
+		return false;
+	if (fe->tag == (page | TLB_FAST_SLOW)) {
+		if (m->exact_stats)
+			tlb_fast_hit_slow(&m->tlb, fe, kind);
+	} else if (all && fe->tag == page) {
+		mmu_fast_count(m, fe, kind);
+	} else {
+		return false;
+	}
+	*pa = (uint64_t)((uintptr_t)(la + fe->addend) - (uintptr_t)m->bus->ram);
+	return true;
+}
+
+/* A translation while tracing: the real fast tables first, then the TLBs; either way the
+ * tracer sees it. */
 static bool translate_traced(struct mmu *m, uint64_t la, unsigned size, unsigned flags,
 			     uint64_t *pa, struct x86_fault *f)
 {
-	struct tlb_fast_entry *fe =
-	    &m->tlb.fast[fast_mode(m)][flags & MMU_KIND_MASK][(la >> 12) & (TLB_FAST_SIZE - 1)];
-	bool ok = true;
-	if (fe->tag == (la & ~0xfffULL) && !(flags & MMU_IMPLICIT)) {
-		mmu_fast_count(m, fe);
-		*pa = (uint64_t)((uintptr_t)(la + fe->addend) - (uintptr_t)m->bus->ram);
-	} else {
-		ok = translate(m, la, flags, pa, f);
-	}
+	bool ok = fast_probe(m, la, flags, true, pa) || translate(m, la, flags, pa, f);
 	trace_translation(m, la, size, flags, ok, ok ? *pa : 0, f);
 	return ok;
 }
@@ -518,7 +532,9 @@ static bool translate_sized(struct mmu *m, uint64_t la, unsigned size, unsigned 
 {
 	if (__builtin_expect(m->tracer != NULL, 0))
 		return translate_traced(m, la, size, flags, pa, f);
-	return translate(m, la, flags, pa, f);
+	/* Callers come here after the inline lookup missed (or to measure the modelled TLB):
+	 * only the mirrors it cannot use are worth a look. */
+	return fast_probe(m, la, flags, false, pa) || translate(m, la, flags, pa, f);
 }
 
 bool mmu_translate(struct mmu *m, uint64_t la, unsigned flags, uint64_t *pa, struct x86_fault *f)
@@ -567,12 +583,63 @@ static unsigned split_access(const struct mmu *m, uint64_t la, unsigned size, ui
 static struct tlb_fast_entry *fast_lookup_unaligned(struct mmu *m, uint64_t la, unsigned size,
 						    unsigned flags)
 {
-	struct tlb_fast_entry *fe =
-	    &m->fast_cur[flags & MMU_KIND_MASK][(la >> 12) & (TLB_FAST_SIZE - 1)];
-	if (fe->tag != (la & ~0xfffULL) || (la & 0xfff) > 4096u - size || (flags & MMU_IMPLICIT))
+	unsigned kind = flags & MMU_KIND_MASK;
+	struct tlb_fast_entry *fe = &m->fast_cur[kind][(la >> 12) & (TLB_FAST_SIZE - 1)];
+	uint64_t page = la & ~0xfffULL;
+	if ((fe->tag != page && fe->tag != (page | TLB_FAST_SLOW)) || (la & 0xfff) > 4096u - size ||
+	    (flags & MMU_IMPLICIT))
 		return NULL;
-	mmu_fast_count(m, fe);
+	if (!(fe->tag & TLB_FAST_SLOW))
+		mmu_fast_count(m, fe, kind);
+	else if (m->exact_stats)
+		tlb_fast_hit_slow(&m->tlb, fe, kind);
 	return fe;
+}
+
+/* Little-endian load of size (1..8) bytes at host address p. The sizes accesses have are
+ * constant copies (no library call): this is the hit path of out-of-line fast entries. */
+static uint64_t host_load(const void *p, unsigned size)
+{
+	uint64_t v = 0;
+	switch (size) {
+	case 1:
+		memcpy(&v, p, 1);
+		break;
+	case 2:
+		memcpy(&v, p, 2);
+		break;
+	case 4:
+		memcpy(&v, p, 4);
+		break;
+	case 8:
+		memcpy(&v, p, 8);
+		break;
+	default:
+		memcpy(&v, p, size);
+		break;
+	}
+	return v;
+}
+
+static void host_store(void *p, uint64_t v, unsigned size)
+{
+	switch (size) {
+	case 1:
+		memcpy(p, &v, 1);
+		break;
+	case 2:
+		memcpy(p, &v, 2);
+		break;
+	case 4:
+		memcpy(p, &v, 4);
+		break;
+	case 8:
+		memcpy(p, &v, 8);
+		break;
+	default:
+		memcpy(p, &v, size);
+		break;
+	}
 }
 
 bool mmu_read_slow(struct mmu *m, uint64_t la, unsigned size, uint64_t *val, unsigned flags,
@@ -581,8 +648,7 @@ bool mmu_read_slow(struct mmu *m, uint64_t la, unsigned size, uint64_t *val, uns
 	uint64_t pa1, pa2, la2 = 0, v = 0;
 	struct tlb_fast_entry *fe = fast_lookup_unaligned(m, la, size, flags);
 	if (fe) {
-		memcpy(&v, (const void *)(uintptr_t)(la + fe->addend), size);
-		*val = v;
+		*val = host_load((const void *)(uintptr_t)(la + fe->addend), size);
 		return true;
 	}
 	unsigned n1 = split_access(m, la, size, &la2);
@@ -603,7 +669,7 @@ bool mmu_write_slow(struct mmu *m, uint64_t la, unsigned size, uint64_t val, uns
 	uint64_t pa1, pa2, la2 = 0;
 	struct tlb_fast_entry *fe = fast_lookup_unaligned(m, la, size, flags);
 	if (fe) {
-		memcpy((void *)(uintptr_t)(la + fe->addend), &val, size);
+		host_store((void *)(uintptr_t)(la + fe->addend), val, size);
 		return true;
 	}
 	unsigned n1 = split_access(m, la, size, &la2);

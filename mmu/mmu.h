@@ -117,7 +117,6 @@ struct mmu {
 	struct tlb tlb;			/* the TLB hierarchy and its fast path */
 	struct seg_unit seg;		/* segment registers, descriptor tables (mmu/seg.h) */
 	struct mmu_stats st;		/* statistics */
-	struct tlb_entry unpaged_te;	/* stand-in L1 entry of fast entries made with CR0.PG=0 */
 	/* The fast-path tables of the current CPL and AC: &tlb.fast[mode]. (A struct mmu
 	 * points into itself, so it is not copyable.) */
 	struct tlb_fast_entry (*fast_cur)[TLB_FAST_SIZE];
@@ -180,11 +179,15 @@ bool mmu_read_slow(struct mmu *m, uint64_t la, unsigned size, uint64_t *val, uns
 bool mmu_write_slow(struct mmu *m, uint64_t la, unsigned size, uint64_t val, unsigned flags,
 		    struct x86_fault *f);
 
-/* Counts a fast-path hit as the L1 hit it stands for (when statistics are exact). */
-static inline void mmu_fast_count(struct mmu *m, struct tlb_fast_entry *fe)
+/* Counts an inline fast-path hit (access kind MMU_READ/WRITE/FETCH) as the L1 hit it
+ * stands for and stamps the use for LRU, when statistics are exact: one advance of the
+ * level's tick, whose new value goes into the fast entry, the cache line the lookup has
+ * just read. The TLB derives hits from the tick and carries the stamp over to the L1
+ * entry when it needs it (mmu/tlb.h). */
+static inline void mmu_fast_count(struct mmu *m, struct tlb_fast_entry *fe, unsigned kind)
 {
 	if (m->exact_stats)
-		fe->te->stamp = ++*fe->clock;
+		fe->stamp = ++m->tlb.tick[kind == MMU_FETCH ? TLB_LEVEL_L1I : TLB_LEVEL_L1D];
 }
 
 /* Low address bits an access of size (1..8) bytes must have clear to be naturally
@@ -209,7 +212,7 @@ static inline struct tlb_fast_entry *mmu_fast_lookup(struct mmu *m, uint64_t la,
 	if (__builtin_expect(
 		fe->tag != (la & (~0xfffULL | mmu_align_mask(size))) || (flags & MMU_IMPLICIT), 0))
 		return NULL;
-	mmu_fast_count(m, fe);
+	mmu_fast_count(m, fe, flags & MMU_KIND_MASK);
 	return fe;
 }
 
@@ -268,6 +271,8 @@ void mmu_stats_json(const struct mmu *m, FILE *out);
 int mmu_stats_json_buf(const struct mmu *m, char *buf, size_t len);
 /* Hits of a TLB level (the sum of its arrays' hits). */
 uint64_t mmu_tlb_level_hits(const struct mmu *m, enum tlb_level lv);
+/* Accesses made with paging off (CR0.PG=0), fast-path hits included. */
+uint64_t mmu_unpaged_accesses(const struct mmu *m);
 /* Zeroes every counter (TLB contents stay). */
 void mmu_stats_reset(struct mmu *m);
 

@@ -84,7 +84,7 @@ static void emit_levels(struct emit *e, const struct tlb *t)
 	emit_end(e);
 }
 
-static void emit_array(struct emit *e, const struct tlb_array *a, bool pwc)
+static void emit_array(struct emit *e, const struct tlb *t, const struct tlb_array *a, bool pwc)
 {
 	emit_begin(e, a->name);
 	emit_u64(e, "entries", a->entries);
@@ -92,10 +92,10 @@ static void emit_array(struct emit *e, const struct tlb_array *a, bool pwc)
 	emit_str(e, "policy", repl_names[a->repl]);
 	emit_u64(e, "occupancy", tlb_array_occupancy(a));
 	if (pwc) {
-		emit_u64(e, "lookups", tlb_array_hits(a) + a->st.misses);
+		emit_u64(e, "lookups", tlb_array_hits(t, a) + a->st.misses);
 		emit_u64(e, "misses", a->st.misses);
 	}
-	emit_u64(e, "hits", tlb_array_hits(a));
+	emit_u64(e, "hits", tlb_array_hits(t, a));
 	emit_u64(e, "fills", a->st.fills);
 	emit_u64(e, "evictions", a->st.evictions);
 	emit_u64(e, "invalidations", a->st.invalidations);
@@ -117,8 +117,9 @@ static void emit_walks(struct emit *e, const struct mmu_stats *st)
 	emit_end(e);
 }
 
-static void emit_events(struct emit *e, const struct mmu_stats *st)
+static void emit_events(struct emit *e, const struct mmu *m)
 {
+	const struct mmu_stats *st = &m->st;
 	emit_begin(e, "faults");
 	emit_u64(e, "pf_not_present", st->pf_not_present);
 	emit_u64(e, "pf_protection", st->pf_protection);
@@ -126,7 +127,7 @@ static void emit_events(struct emit *e, const struct mmu_stats *st)
 	emit_u64(e, "gp_canonical", st->gp_canonical);
 	emit_end(e);
 	emit_begin(e, "ops");
-	emit_u64(e, "unpaged", st->unpaged);
+	emit_u64(e, "unpaged", mmu_unpaged_accesses(m));
 	emit_u64(e, "invlpg", st->invlpg);
 	emit_u64(e, "invpcid0", st->invpcid[0]);
 	emit_u64(e, "invpcid1", st->invpcid[1]);
@@ -147,11 +148,11 @@ static void emit_all(const struct mmu *m, FILE *f, bool json)
 	emit_levels(&e, &m->tlb);
 	emit_begin(&e, "arrays");
 	for (int i = 0; i < TLB_NR_ARRAYS; i++)
-		emit_array(&e, &m->tlb.a[i], i >= TLB_FIRST_PWC);
+		emit_array(&e, &m->tlb, &m->tlb.a[i], i >= TLB_FIRST_PWC);
 	emit_end(&e);
 	emit_end(&e);
 	emit_walks(&e, &m->st);
-	emit_events(&e, &m->st);
+	emit_events(&e, m);
 	if (json)
 		fputs("}\n", f);
 }
@@ -187,14 +188,15 @@ int mmu_stats_json_buf(const struct mmu *m, char *buf, size_t len)
 void mmu_stats_reset(struct mmu *m)
 {
 	memset(&m->st, 0, sizeof(m->st));
-	memset(m->tlb.lv, 0, sizeof(m->tlb.lv));
-	for (int i = 0; i < TLB_NR_ARRAYS; i++) {
-		memset(&m->tlb.a[i].st, 0, sizeof(m->tlb.a[i].st));
-		m->tlb.a[i].clock_base = tlb_array_clock(&m->tlb.a[i]);
-	}
+	tlb_stats_reset(&m->tlb);
 }
 
 uint64_t mmu_tlb_level_hits(const struct mmu *m, enum tlb_level lv)
 {
 	return tlb_level_hits(&m->tlb, lv);
+}
+
+uint64_t mmu_unpaged_accesses(const struct mmu *m)
+{
+	return m->st.unpaged + tlb_unpaged_hits(&m->tlb);
 }

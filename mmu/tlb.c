@@ -29,6 +29,9 @@ int tlb_init(struct tlb *t, const struct tlb_config *cfg)
 		struct tlb_array *a = &t->a[i];
 		a->name = tlb_array_name(i);
 		a->sizes = array_sizes[i];
+		a->level = i < TLB_L1D_4K ? TLB_LEVEL_L1I
+			   : i < TLB_L2	  ? TLB_LEVEL_L1D
+					  : TLB_LEVEL_L2;
 		if (!g->entries)
 			continue;
 		if (!g->ways || g->ways > g->entries || g->entries % g->ways)
@@ -39,11 +42,14 @@ int tlb_init(struct tlb *t, const struct tlb_config *cfg)
 		a->set_mask = (a->sets & (a->sets - 1)) ? 0 : a->sets - 1;
 		a->repl = g->repl;
 		a->e = calloc(a->entries, sizeof(*a->e));
-		a->set_clock = calloc(a->sets, sizeof(*a->set_clock));
-		if (!a->e || !a->set_clock)
+		if (!a->e)
 			goto out_nomem;
 	}
 	t->rng = cfg->seed ? cfg->seed : 0x9e3779b97f4a7c15ULL;
+	t->inline_array[TLB_LEVEL_L1I] = TLB_L1I_4K;
+	t->inline_array[TLB_LEVEL_L1D] = TLB_L1D_4K;
+	t->unpaged_te = (struct tlb_entry){
+	    .shift = 12, .page_shift = 12, .flags = TLBE_VALID, .array = TLB_NR_ARRAYS};
 	tlb_fast_flush(t);
 	return 0;
 
@@ -59,9 +65,7 @@ void tlb_destroy(struct tlb *t)
 {
 	for (int i = 0; i < TLB_NR_ARRAYS; i++) {
 		free(t->a[i].e);
-		free(t->a[i].set_clock);
 		t->a[i].e = NULL;
-		t->a[i].set_clock = NULL;
 		t->a[i].entries = 0;
 	}
 }
@@ -151,22 +155,93 @@ static bool is_l1(const struct tlb *t, const struct tlb_array *a)
 	return a < &t->a[TLB_L2];
 }
 
-/* Drops the fast-path entries that mirror L1 entry e. */
-static void fast_forget(struct tlb *t, const struct tlb_entry *e)
+/* The L1 array entry e lies in, or NULL (the unpaged stand-in). */
+static struct tlb_array *l1_array_of(struct tlb *t, const struct tlb_entry *e)
 {
+	return e->array < TLB_L2 ? &t->a[e->array] : NULL;
+}
+
+/* The slot of fast entry fe in the parallel table of mirrored entries. */
+static struct tlb_entry **fast_te_of(struct tlb *t, const struct tlb_fast_entry *fe)
+{
+	return &t->fast_te[0][0][0] + (fe - &t->fast[0][0][0]);
+}
+
+/* Carries the last fast use of entry e (a fast entry's stamp) over to its LRU stamp. */
+static void stamp_max(struct tlb_entry *e, uint64_t stamp)
+{
+	if (stamp > e->stamp)
+		e->stamp = stamp;
+}
+
+/* Drops fast entry fe, carrying its hits over to the mirrored entry's array and its last
+ * use over to the entry's stamp (the entry may stay valid: a CR3 write keeps globals). */
+static void fast_drop(struct tlb *t, struct tlb_fast_entry *fe)
+{
+	struct tlb_entry **tep = fast_te_of(t, fe);
+	struct tlb_entry *te = *tep;
+	if (te) {
+		if (fe->hits) { /* only TLB_FAST_SLOW mirrors count in the entry */
+			struct tlb_array *a = l1_array_of(t, te);
+			if (a)
+				a->st.hits += fe->hits;
+			else
+				t->unpaged_hits += fe->hits;
+		}
+		stamp_max(te, fe->stamp);
+		te->nfast--;
+	}
+	*fe = (struct tlb_fast_entry){.tag = TLB_FAST_EMPTY};
+	*tep = NULL;
+}
+
+/* Calls fn on every fast entry that mirrors L1 entry e. A 4K entry's mirrors share one
+ * index; a large entry backs up to 3 * 3 * TLB_FAST_SIZE of them: scan them all. */
+static void fast_for_each_mirror(struct tlb *t, struct tlb_entry *e,
+				 void (*fn)(struct tlb *, struct tlb_fast_entry *,
+					    struct tlb_entry *))
+{
+	if (!e->nfast)
+		return;
 	if (e->shift == 12) {
 		unsigned idx = (unsigned)(e->vpn & (TLB_FAST_SIZE - 1));
 		for (int mode = 0; mode < TLB_NR_FAST_MODES; mode++)
 			for (int kind = 0; kind < 3; kind++)
-				if (t->fast[mode][kind][idx].te == e)
-					t->fast[mode][kind][idx].tag = TLB_FAST_EMPTY;
+				if (t->fast_te[mode][kind][idx] == e)
+					fn(t, &t->fast[mode][kind][idx], e);
 		return;
 	}
-	/* A large entry backs up to 3 * 3 * TLB_FAST_SIZE fast entries: scan them all. */
-	struct tlb_fast_entry *fe = &t->fast[0][0][0];
-	for (size_t i = 0; i < sizeof(t->fast) / sizeof(*fe); i++)
-		if (fe[i].te == e)
-			fe[i].tag = TLB_FAST_EMPTY;
+	struct tlb_entry **te = &t->fast_te[0][0][0];
+	for (size_t i = 0; i < sizeof(t->fast_te) / sizeof(*te); i++)
+		if (te[i] == e)
+			fn(t, &t->fast[0][0][0] + i, e);
+}
+
+static void mirror_drop(struct tlb *t, struct tlb_fast_entry *fe, struct tlb_entry *e)
+{
+	fast_drop(t, fe);
+}
+
+static void mirror_stamp(struct tlb *t, struct tlb_fast_entry *fe, struct tlb_entry *e)
+{
+	stamp_max(e, fe->stamp);
+}
+
+/* Drops the fast-path entries that mirror L1 entry e. */
+static void fast_forget(struct tlb *t, struct tlb_entry *e)
+{
+	fast_for_each_mirror(t, e, mirror_drop);
+}
+
+/* Before a replacement decision in an L1 LRU set: the stamps of the set's entries take in
+ * the fast hits of their mirrors, so that the decision is the modelled TLB's. */
+static void sync_set_stamps(struct tlb *t, struct tlb_array *a, struct tlb_entry *set)
+{
+	if (!is_l1(t, a) || a->repl != TLB_REPL_LRU)
+		return;
+	for (uint32_t w = 0; w < a->ways; w++)
+		if (set[w].flags & TLBE_VALID)
+			fast_for_each_mirror(t, &set[w], mirror_stamp);
 }
 
 /* Tells the tracer that src goes into a in place of victim v (before it does). */
@@ -182,6 +257,7 @@ static void trace_fill(struct tlb *t, struct tlb_array *a, const struct tlb_entr
 
 struct tlb_entry *tlb_array_fill(struct tlb *t, struct tlb_array *a, const struct tlb_entry *src)
 {
+	sync_set_stamps(t, a, set_of(a, src->vpn));
 	struct tlb_entry *v = choose_victim(t, a, src);
 	if (__builtin_expect(t->tracer != NULL, 0))
 		trace_fill(t, a, src, v);
@@ -192,7 +268,9 @@ struct tlb_entry *tlb_array_fill(struct tlb *t, struct tlb_array *a, const struc
 			fast_forget(t, v);
 	}
 	*v = *src;
-	v->stamp = v->filled = ++*tlb_set_clock(a, v);
+	v->stamp = v->filled = tlb_tick(t, a);
+	v->nfast = 0;
+	v->array = (uint8_t)(a - t->a);
 	if (v->page_shift > v->shift)
 		a->fractured = true;
 	a->st.fills++;
@@ -304,18 +382,25 @@ void tlb_fast_flush(struct tlb *t)
 {
 	struct tlb_fast_entry *fe = &t->fast[0][0][0];
 	for (size_t i = 0; i < sizeof(t->fast) / sizeof(*fe); i++)
-		fe[i] = (struct tlb_fast_entry){.tag = TLB_FAST_EMPTY};
+		fast_drop(t, &fe[i]);
 }
 
 void tlb_fast_fill(struct tlb *t, unsigned mode, unsigned kind, uint64_t la, uint8_t *host,
-		   uint64_t *clock, struct tlb_entry *te)
+		   struct tlb_array *a, struct tlb_entry *te)
 {
 	uint64_t page = la & ~0xfffULL;
 	struct tlb_fast_entry *fe = &t->fast[mode][kind][(la >> 12) & (TLB_FAST_SIZE - 1)];
-	fe->tag = page;
-	fe->addend = (uintptr_t)host - (uintptr_t)page;
-	fe->clock = clock;
-	fe->te = te;
+	/* Only hits on entries of the level's inline array are counted by its tick. */
+	bool inline_hits = a && a == &t->a[t->inline_array[a->level]];
+	uint64_t tag = page | (inline_hits ? 0 : TLB_FAST_SLOW);
+	uintptr_t addend = (uintptr_t)host - (uintptr_t)page;
+	struct tlb_entry **tep = fast_te_of(t, fe);
+	if (*tep == te && fe->tag == tag && fe->addend == addend)
+		return; /* already there (the modelled TLB was asked directly) */
+	fast_drop(t, fe);
+	*fe = (struct tlb_fast_entry){.tag = tag, .addend = addend};
+	*tep = te;
+	te->nfast++;
 }
 
 uint32_t tlb_array_occupancy(const struct tlb_array *a)
@@ -326,12 +411,98 @@ uint32_t tlb_array_occupancy(const struct tlb_array *a)
 	return n;
 }
 
-uint64_t tlb_array_clock(const struct tlb_array *a)
+/* Sum of the counters of the live fast entries that mirror an entry in [lo, hi). */
+static uint64_t fast_hits_in(const struct tlb *t, const struct tlb_entry *lo,
+			     const struct tlb_entry *hi)
 {
+	const struct tlb_fast_entry *fe = &t->fast[0][0][0];
+	struct tlb_entry *const *te = &t->fast_te[0][0][0];
 	uint64_t n = 0;
-	for (uint32_t s = 0; s < a->sets; s++)
-		n += a->set_clock[s];
+	for (size_t i = 0; i < sizeof(t->fast) / sizeof(*fe); i++)
+		if ((uintptr_t)te[i] >= (uintptr_t)lo && (uintptr_t)te[i] < (uintptr_t)hi)
+			n += fe[i].hits;
 	return n;
+}
+
+/* Inline fast hits of level lv since the last statistics reset or change of its inline
+ * array: the advances of its tick that nothing else made. */
+static uint64_t inline_hits(const struct tlb *t, enum tlb_level lv)
+{
+	return t->tick[lv] - t->tick_other[lv] - t->inline_mark[lv];
+}
+
+/* The fast tables (of every mode) of the access kinds that use level lv's arrays. */
+static bool kind_uses_level(unsigned kind, enum tlb_level lv)
+{
+	return (kind == 2) == (lv == TLB_LEVEL_L1I); /* 2: MMU_FETCH */
+}
+
+void tlb_fast_rebalance(struct tlb *t, enum tlb_level lv)
+{
+	int first = lv == TLB_LEVEL_L1I ? TLB_L1I_4K : TLB_L1D_4K, cur = t->inline_array[lv];
+	uint64_t seen = inline_hits(t, lv), best_hits = seen - t->inline_seen[lv];
+	int best = cur;
+	/* The array whose fast entries had the most hits since the last look: inline hits
+	 * for the inline array, out-of-line ones for the others. */
+	for (int n = first; n < first + 3; n++) {
+		if (n != cur && t->slow_hits[n] > best_hits) {
+			best = n;
+			best_hits = t->slow_hits[n];
+		}
+		t->slow_hits[n] = 0;
+	}
+	t->slow_run[lv] = 0;
+	t->inline_seen[lv] = seen;
+	if (best == cur)
+		return;
+	/* Hand over: the inline hits so far are cur's; cur's mirrors count in place from now
+	 * on, best's have their counters added to best's hits and count in the tick. */
+	t->a[cur].st.hits += seen;
+	t->inline_mark[lv] = t->tick[lv] - t->tick_other[lv];
+	t->inline_seen[lv] = 0;
+	t->inline_array[lv] = (uint8_t)best;
+	for (int mode = 0; mode < TLB_NR_FAST_MODES; mode++)
+		for (unsigned kind = 0; kind < 3; kind++)
+			for (unsigned i = 0; kind_uses_level(kind, lv) && i < TLB_FAST_SIZE; i++) {
+				struct tlb_fast_entry *fe = &t->fast[mode][kind][i];
+				struct tlb_entry *te = t->fast_te[mode][kind][i];
+				struct tlb_array *a = te ? l1_array_of(t, te) : NULL;
+				if (a == &t->a[cur]) {
+					fe->tag |= TLB_FAST_SLOW;
+				} else if (a == &t->a[best]) {
+					a->st.hits += fe->hits;
+					fe->hits = 0;
+					fe->tag &= ~TLB_FAST_SLOW;
+				}
+			}
+}
+
+uint64_t tlb_array_hits(const struct tlb *t, const struct tlb_array *a)
+{
+	if (!is_l1(t, a) || !a->entries)
+		return a->st.hits;
+	if (a == &t->a[t->inline_array[a->level]])
+		return a->st.hits + inline_hits(t, a->level);
+	return a->st.hits + fast_hits_in(t, a->e, a->e + a->entries);
+}
+
+uint64_t tlb_unpaged_hits(const struct tlb *t)
+{
+	return t->unpaged_hits + fast_hits_in(t, &t->unpaged_te, &t->unpaged_te + 1);
+}
+
+void tlb_stats_reset(struct tlb *t)
+{
+	memset(t->lv, 0, sizeof(t->lv));
+	memcpy(t->inline_mark, t->tick, sizeof(t->tick));
+	memset(t->tick_other, 0, sizeof(t->tick_other));
+	memset(t->inline_seen, 0, sizeof(t->inline_seen));
+	for (int i = 0; i < TLB_NR_ARRAYS; i++)
+		memset(&t->a[i].st, 0, sizeof(t->a[i].st));
+	t->unpaged_hits = 0;
+	struct tlb_fast_entry *fe = &t->fast[0][0][0];
+	for (size_t i = 0; i < sizeof(t->fast) / sizeof(*fe); i++)
+		fe[i].hits = 0;
 }
 
 uint64_t tlb_level_hits(const struct tlb *t, enum tlb_level lv)
@@ -340,6 +511,6 @@ uint64_t tlb_level_hits(const struct tlb *t, enum tlb_level lv)
 	static const int last[TLB_NR_LEVELS] = {TLB_L1D_4K, TLB_L2, TLB_FIRST_PWC};
 	uint64_t n = 0;
 	for (int i = first[lv]; i < last[lv]; i++)
-		n += tlb_array_hits(&t->a[i]);
+		n += tlb_array_hits(t, &t->a[i]);
 	return n;
 }

@@ -23,6 +23,18 @@
  * linear page, access kind and privilege to a host pointer, so that a hit costs an index,
  * a compare and an add. Each fast entry mirrors one L1 entry; it is dropped whenever that
  * entry is evicted or invalidated, and a fast hit counts as the L1 hit it stands for.
+ *
+ * A fast hit on a mirror of an entry of its level's inline array (the 4K one, unless
+ * another has been hit more: tlb_fast_rebalance) advances the level's tick, which also
+ * stamps every modelled hit and fill of the level's arrays, and writes the new value into
+ * the fast entry as the stamp of the use. That single counter is the hit count too: the
+ * inline array's fast hits are the tick's advances minus those of everything else
+ * (tlb_array_hits). Mirrors of the level's other arrays and of paging-off accesses are
+ * tagged TLB_FAST_SLOW: the inline lookup misses them and the out-of-line one
+ * (tlb_fast_hit_slow) counts their hits in the fast entry. Stamps are carried over to the
+ * mirrored entries lazily: before each replacement decision in their set, and when a fast
+ * entry is dropped. So statistics and LRU order are those of the modelled TLB alone
+ * (docs/mmu.md, "Exact statistics on the fast path").
  */
 #ifndef MMU_TLB_H
 #define MMU_TLB_H
@@ -92,13 +104,14 @@ struct tlb_entry {
 	uint8_t shift;	    /* log2 of the bytes this entry covers */
 	uint8_t page_shift; /* log2 of the original page size (> shift when fractured) */
 	uint8_t flags;	    /* TLBE_* */
+	uint8_t array;	    /* enum tlb_array_id of the array it is in (TLB_NR_ARRAYS: none) */
+	uint16_t nfast;	    /* L1: live fast entries that mirror this one */
 };
 
-/* An array's hits are not counted apart: each set has a clock that advances on every hit
- * and fill in the set and stamps the entry used; hits are the clocks' sum minus the fills
- * (tlb_array_hits). A hit thus costs one counter update, which also keeps exact LRU
- * order, and hits in different sets do not wait on each other's counter. */
+/* An array's hits are hits (the modelled lookups' hits and the fast hits of dropped
+ * mirrors) plus the counters of its live mirrors: tlb_array_hits. */
 struct tlb_array_stats {
+	uint64_t hits;		/* hits, without those still counted in fast entries */
 	uint64_t misses;	/* page-walk caches only: lookups it did not answer */
 	uint64_t fills;		/* entries written */
 	uint64_t evictions;	/* valid entries replaced by a fill */
@@ -114,8 +127,7 @@ struct tlb_array {
 	enum tlb_repl repl;	   /* replacement policy */
 	uint8_t sizes;		   /* bit n set: holds pages of shift tlb_size_shift[n] */
 	bool fractured;		   /* may hold fractured entries: INVLPG must scan it */
-	uint64_t *set_clock;	   /* per set: hits + fills since creation; the entries' stamps */
-	uint64_t clock_base;	   /* sum of set_clock when the statistics were last reset */
+	uint8_t level;		   /* enum tlb_level whose tick stamps its entries (PWC: L2) */
 	struct tlb_entry *e;	   /* sets * ways entries, set-major */
 	struct tlb_array_stats st; /* statistics */
 };
@@ -135,25 +147,48 @@ enum tlb_fast_mode { TLB_FAST_SUP_AC0, TLB_FAST_SUP_AC1, TLB_FAST_USER, TLB_NR_F
 #define TLB_FAST_BITS 8
 #define TLB_FAST_SIZE (1u << TLB_FAST_BITS)
 
+/* What a fast hit reads and writes; one cache line holds two. The mirrored entry is in the
+ * parallel table tlb.fast_te, which only the slow paths read. */
 struct tlb_fast_entry {
-	uint64_t tag;	      /* linear address of the 4K page; TLB_FAST_EMPTY when unused */
-	uintptr_t addend;     /* host address = linear address + addend */
-	uint64_t *clock;      /* set clock of the mirrored L1 entry */
-	struct tlb_entry *te; /* the mirrored L1 entry (its replacement stamp) */
+	uint64_t tag;	  /* linear address of the 4K page; TLB_FAST_EMPTY when unused */
+	uintptr_t addend; /* host address = linear address + addend */
+	uint64_t hits;	  /* TLB_FAST_SLOW mirrors: hits not yet added to the array's */
+	uint64_t stamp;	  /* tick of the last fast hit (0: none since the fill) */
 };
 
 /* Never equal to a lookup key: keys are a page address plus at most the low 3 bits of a
  * misaligned access (mmu_fast_lookup), so bits 3..11 of a key are always clear. */
 #define TLB_FAST_EMPTY 0x8ULL
+/* Tag bit of a mirror whose hits are counted out of line: never in a key either. */
+#define TLB_FAST_SLOW 0x10ULL
 
 struct tlb {
 	struct tlb_array a[TLB_NR_ARRAYS];	  /* the arrays, by enum tlb_array_id */
 	struct tlb_level_stats lv[TLB_NR_LEVELS]; /* per level */
 	uint64_t rng;				  /* xorshift state for TLB_REPL_RANDOM */
+	/* Per level, advances on every hit and fill in its arrays, fast hits included: the
+	 * LRU stamps. tick_other counts the advances that were not inline fast hits, so the
+	 * inline fast hits of the level's inline array since inline_mark (the value of
+	 * tick - tick_other at the last statistics reset or change of inline array) are
+	 * tick - tick_other - inline_mark. (PWC arrays use the L2 tick.) */
+	uint64_t tick[TLB_NR_LEVELS];
+	uint64_t tick_other[TLB_NR_LEVELS];
+	uint64_t inline_mark[TLB_NR_LEVELS];
+	/* L1 levels: the array whose mirrors are inline (its 4K one at first), the inline
+	 * fast hits at the last look at whether another array deserves it, and the
+	 * out-of-line fast hits since, per level and per L1 array (tlb_fast_rebalance). */
+	uint8_t inline_array[TLB_NR_LEVELS];
+	uint64_t inline_seen[TLB_NR_LEVELS];
+	uint32_t slow_run[TLB_NR_LEVELS];
+	uint32_t slow_hits[TLB_L2];
 	/* [mode][kind][index]: kind is MMU_READ, MMU_WRITE or MMU_FETCH. */
 	struct tlb_fast_entry fast[TLB_NR_FAST_MODES][3][TLB_FAST_SIZE];
+	/* The L1 entry each fast entry mirrors (or &unpaged_te); NULL when it is empty. */
+	struct tlb_entry *fast_te[TLB_NR_FAST_MODES][3][TLB_FAST_SIZE];
 	const struct mmu_tracer *tracer; /* sees every fill (mmu/trace.h), or NULL */
 	const struct mmu *trace_mmu;	 /* the MMU this TLB belongs to, for the tracer */
+	struct tlb_entry unpaged_te;	 /* stand-in L1 entry of fast entries made with CR0.PG=0 */
+	uint64_t unpaged_hits;		 /* fast hits of dropped mirrors of unpaged_te */
 };
 
 /* Log2 of the page size enum tlb_size n stands for. */
@@ -189,26 +224,29 @@ struct tlb_entry *tlb_array_find(struct tlb_array *a, uint64_t la, uint16_t pcid
 /* Writes a translation into array a (evicting by its policy); returns the new entry. */
 struct tlb_entry *tlb_array_fill(struct tlb *t, struct tlb_array *a, const struct tlb_entry *src);
 
-/* The clock of the set entry e of array a lies in. */
-static inline uint64_t *tlb_set_clock(struct tlb_array *a, const struct tlb_entry *e)
+/* Advances the tick of a's level for anything but an inline fast hit; the new value. */
+static inline uint64_t tlb_tick(struct tlb *t, const struct tlb_array *a)
 {
-	return &a->set_clock[(uint32_t)(e - a->e) / a->ways];
+	t->tick_other[a->level]++;
+	return ++t->tick[a->level];
 }
 
-/* Counts a hit of entry e of array a and marks it used now (for LRU). */
-static inline void tlb_touch(struct tlb_array *a, struct tlb_entry *e)
+/* Counts a hit of entry e of array a of t and marks it used now (for LRU). */
+static inline void tlb_touch(struct tlb *t, struct tlb_array *a, struct tlb_entry *e)
 {
-	e->stamp = ++*tlb_set_clock(a, e);
+	a->st.hits++;
+	e->stamp = tlb_tick(t, a);
 }
 
-/* Sum of an array's set clocks. */
-uint64_t tlb_array_clock(const struct tlb_array *a);
+/* Hits of array a of t since the last statistics reset, fast hits included. */
+uint64_t tlb_array_hits(const struct tlb *t, const struct tlb_array *a);
 
-/* Hits of an array since the last statistics reset. */
-static inline uint64_t tlb_array_hits(const struct tlb_array *a)
-{
-	return tlb_array_clock(a) - a->clock_base - a->st.fills;
-}
+/* Fast hits made with paging off since the last statistics reset (mmu.c adds them to the
+ * unpaged accesses it counts itself). */
+uint64_t tlb_unpaged_hits(const struct tlb *t);
+
+/* Zeroes the TLB's counters: the arrays', the levels' and the fast entries'. */
+void tlb_stats_reset(struct tlb *t);
 
 /* Invalidations. keep_global: global entries survive. count: add to the arrays'
  * invalidation counters (instructions do; the implicit drop of a #PF does not). */
@@ -222,9 +260,38 @@ void tlb_flush_pwc_all(struct tlb *t);
 /* Drops every fast-path entry (after a change of PCID, control register or mode). */
 void tlb_fast_flush(struct tlb *t);
 /* Installs a fast entry for (mode, kind, 4K page of la) -> host (the host address of that
- * page's first byte), mirroring L1 entry te whose hits advance *clock. */
+ * page's first byte), mirroring te: an entry of L1 array a, or &t->unpaged_te (a NULL). */
 void tlb_fast_fill(struct tlb *t, unsigned mode, unsigned kind, uint64_t la, uint8_t *host,
-		   uint64_t *clock, struct tlb_entry *te);
+		   struct tlb_array *a, struct tlb_entry *te);
+
+/* Out-of-line fast hits of a level between two looks at which of its arrays should have
+ * the inline mirrors. */
+#define TLB_FAST_REBALANCE 4096
+
+/* Gives the inline mirrors of L1 level lv to the array whose mirrors were hit most since
+ * the last look (a level whose hits go to 2M pages keeps them inline too). */
+void tlb_fast_rebalance(struct tlb *t, enum tlb_level lv);
+
+/* The entry fast entry fe mirrors. */
+static inline struct tlb_entry *tlb_fast_te(struct tlb *t, const struct tlb_fast_entry *fe)
+{
+	return (&t->fast_te[0][0][0])[fe - &t->fast[0][0][0]];
+}
+
+/* A hit on fast entry fe of access kind kind whose tag has TLB_FAST_SLOW: counted in the
+ * entry, and stamped with its level's tick (the L1 level of kind). */
+static inline void tlb_fast_hit_slow(struct tlb *t, struct tlb_fast_entry *fe, unsigned kind)
+{
+	enum tlb_level lv = kind == 2 /* MMU_FETCH */ ? TLB_LEVEL_L1I : TLB_LEVEL_L1D;
+	struct tlb_entry *te = tlb_fast_te(t, fe);
+	fe->hits++;
+	t->tick_other[lv]++;
+	fe->stamp = ++t->tick[lv];
+	if (te->array < TLB_L2)
+		t->slow_hits[te->array]++;
+	if (__builtin_expect(++t->slow_run[lv] >= TLB_FAST_REBALANCE, 0))
+		tlb_fast_rebalance(t, lv);
+}
 
 /* Number of valid entries of an array (for occupancy displays and tests). */
 uint32_t tlb_array_occupancy(const struct tlb_array *a);

@@ -249,7 +249,7 @@ static void walk_start(struct mmu *m, const struct paging_mode_desc *pm, uint64_
 			a->st.misses++;
 			continue;
 		}
-		tlb_touch(a, e);
+		tlb_touch(&m->tlb, a, e);
 		ws->start = i + 1;
 		ws->table = e->pa;
 		ws->rights = e->flags & (TLBE_RW | TLBE_US | TLBE_XD);

@@ -3,6 +3,11 @@
  * the low bits of a misaligned access, so no key may ever equal the marker of an empty
  * entry, whatever the address. (A marker of 1 once matched every read at an address
  * ending in binary 01 and used a stale host pointer.)
+ *
+ * A fast hit stands for the L1 hit it bypasses: the statistics and the LRU decisions of a
+ * run with the fast path must be those of the same run with every access through the
+ * modelled TLB. The twin tests run one operation sequence on two machines, one of which
+ * drops its fast path after every operation, and compare everything both can print.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -48,10 +53,379 @@ static void test_fast_path_empty_entries_never_match_misaligned_keys(void **stat
 	env_destroy(&e);
 }
 
+#define LA4K 0x00007f0000000000ULL /* 4K pages */
+#define LA2M 0x00007f4000000000ULL /* 2M pages */
+#define LA1G 0x00007f8000000000ULL /* 1G pages (PDPT entries 0..) */
+#define DATA 0x800000ULL	   /* physical data area: 8 MiB up (tables are below) */
+#define N4K 96			   /* 6 pages per set of the 16-set L1 DTLB: evictions */
+#define N2M 40			   /* 5 per set of the 8-set 2M L1 DTLB */
+#define N1G 6			   /* more than the 4-entry 1G L1 DTLB */
+
+/* Two machines with the same page tables; slow drops its fast path after each step. */
+struct twin {
+	struct env fast, slow;
+	uint64_t root;
+	uint64_t l1d_hits;    /* fast machine: L1 DTLB hits before the last statistics reset */
+	uint64_t inline_hits; /* ... of them through inline fast entries (counted in place) */
+};
+
+/* The fast machine's L1 DTLB hits, and those of them counted in place by the inline path
+ * (the 4K array's hits minus those added to its counters). */
+static void twin_fast_hits(struct twin *tw, uint64_t *l1d, uint64_t *inl)
+{
+	const struct tlb *t = &tw->fast.m.tlb;
+	*l1d = mmu_tlb_level_hits(&tw->fast.m, TLB_LEVEL_L1D);
+	const struct tlb_array *a = &t->a[t->inline_array[TLB_LEVEL_L1D]];
+	*inl = tlb_array_hits(t, a) - a->st.hits;
+}
+
+static void twin_map(struct env *e, uint64_t *root, uint64_t cr4_extra)
+{
+	*root = env_table(e);
+	for (unsigned i = 0; i < N4K; i++)
+		env_map64(e, *root, 4, LA4K + i * 0x1000ULL, DATA + (i % 512) * 0x1000ULL, 12,
+			  ENV_ALL, ENV_ALL, NULL);
+	for (unsigned i = 0; i < N2M; i++)
+		env_map64(e, *root, 4, LA2M + i * 0x200000ULL, DATA + (i % 4) * 0x200000ULL, 21,
+			  ENV_ALL, ENV_ALL, NULL);
+	/* 1G pages start at physical 0: only offsets in the data area are accessed. */
+	for (unsigned i = 0; i < N1G; i++)
+		env_map64(e, *root, 4, LA1G + i * 0x40000000ULL, 0, 30, ENV_ALL, ENV_ALL, NULL);
+	/* CR4.PCIDE needs long mode first. */
+	env_long_mode(e, false, *root, cr4_extra & ~CR4_PCIDE);
+	if (cr4_extra & CR4_PCIDE) {
+		struct x86_fault f;
+		assert_true(mmu_set_cr4(&e->m, e->m.cr4 | CR4_PCIDE, &f));
+	}
+}
+
+static void twin_init(struct twin *tw, const char *tlb, uint64_t cr4_extra)
+{
+	uint64_t root2;
+	env_init_cfg(&tw->fast, tlb);
+	env_init_cfg(&tw->slow, tlb);
+	twin_map(&tw->fast, &tw->root, cr4_extra);
+	twin_map(&tw->slow, &root2, cr4_extra);
+	assert_int_equal(tw->root, root2);
+}
+
+static void twin_destroy(struct twin *tw)
+{
+	env_destroy(&tw->fast);
+	env_destroy(&tw->slow);
+}
+
+/* After each step: the slow machine's fast path goes, so its next access takes the TLB. */
+static void twin_step_done(struct twin *tw)
+{
+	tlb_fast_flush(&tw->slow.m.tlb);
+}
+
+/* Both machines print the same statistics (every counter, as JSON). */
+static void twin_compare_stats(struct twin *tw, int step)
+{
+	static char a[16384], b[16384];
+	assert_true(mmu_stats_json_buf(&tw->fast.m, a, sizeof(a)) < (int)sizeof(a));
+	mmu_stats_json_buf(&tw->slow.m, b, sizeof(b));
+	if (strcmp(a, b))
+		fail_msg("step %d: statistics differ\nfast path: %s\nTLB only:  %s", step, a, b);
+}
+
+/* Both machines' TLB arrays hold the same entries in the same ways. */
+static void twin_compare_tlbs(struct twin *tw)
+{
+	for (int i = 0; i < TLB_NR_ARRAYS; i++) {
+		const struct tlb_array *x = &tw->fast.m.tlb.a[i], *y = &tw->slow.m.tlb.a[i];
+		for (uint32_t j = 0; j < x->entries; j++) {
+			const struct tlb_entry *p = &x->e[j], *q = &y->e[j];
+			bool pv = p->flags & TLBE_VALID, qv = q->flags & TLBE_VALID;
+			if (pv != qv || (pv && (p->vpn != q->vpn || p->pcid != q->pcid)))
+				fail_msg("array %s way %u differs", x->name, j);
+		}
+	}
+}
+
+static uint64_t xorshift(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* A linear address in one of the mapped pages (4K pages most often) whose physical byte
+ * is in the data area, and the access size; sometimes unaligned, sometimes crossing into
+ * the next 4K page. */
+static uint64_t pick_address(uint64_t r, unsigned *size, bool large_heavy)
+{
+	static const unsigned sizes[] = {1, 2, 4, 8};
+	uint64_t off = (r >> 20) & 0xfff, la;
+	unsigned kind = (unsigned)(r >> 40) % 8;
+	*size = sizes[(r >> 34) & 3];
+	if ((r >> 36) & 7)
+		off &= ~(uint64_t)(*size - 1);
+	if (large_heavy)
+		kind = kind < 1 ? 0 : kind < 7 ? 5 : 7;
+	if (kind < 5) /* page i+1 exists for a crossing: i < N4K - 1 */
+		la = LA4K + ((r >> 8) % (N4K - 1)) * 0x1000ULL + off;
+	else if (kind < 7 && large_heavy) /* a working set the fast path holds */
+		la = LA2M + ((r >> 8) % 8) * 0x200000ULL + ((r >> 44) % 4) * 0x1000ULL + off;
+	else if (kind < 7)
+		la = LA2M + ((r >> 8) % N2M) * 0x200000ULL + ((r >> 44) % 16) * 0x1000ULL + off;
+	else
+		la = LA1G + ((r >> 8) % N1G) * 0x40000000ULL + DATA + ((r >> 44) % 16) * 0x1000ULL +
+		     off;
+	return la;
+}
+
+/* One access of either kind on machine e; a fault is no error here (both must agree). */
+static bool access(struct env *e, uint64_t la, unsigned size, unsigned kind, uint64_t *v)
+{
+	struct x86_fault f;
+	if (kind == MMU_WRITE)
+		return mmu_write(&e->m, la, size, *v, 0, &f);
+	if (kind == MMU_FETCH)
+		return mmu_fetch(&e->m, la, size, v, &f);
+	return mmu_read(&e->m, la, size, v, 0, &f);
+}
+
+/* One random operation on both machines: mostly accesses, and the operations that change
+ * what the TLBs and the fast path hold (CPL, INVLPG, INVPCID, MOV to CR3 between two
+ * PCIDs with and without the no-flush bit), statistics read or reset in between. */
+static void twin_random_step(struct twin *tw, uint64_t *rng, int step, bool pcid, bool large_heavy)
+{
+	uint64_t r = xorshift(rng);
+	unsigned op = (unsigned)(r % 100), size;
+	struct x86_fault f;
+	struct env *m[2] = {&tw->fast, &tw->slow};
+	for (int i = 0; i < 2; i++) {
+		struct mmu *mm = &m[i]->m;
+		if (op < 90) {
+			uint64_t la = pick_address(r, &size, large_heavy), v1 = r, v2 = r;
+			unsigned kind =
+			    (unsigned)(r >> 60) % 4 == 3 ? MMU_FETCH : (r >> 60) % 4 == 2;
+			bool ok1 = access(&tw->fast, la, size, kind, &v1);
+			bool ok2 = access(&tw->slow, la, size, kind, &v2);
+			assert_int_equal(ok1, ok2);
+			assert_int_equal(v1, v2);
+			break; /* both done */
+		} else if (op < 93) {
+			mmu_set_cpl(mm, (r >> 10) & 1 ? 3 : 0);
+		} else if (op < 95) {
+			unsigned size2;
+			mmu_invlpg(mm, pick_address(r, &size2, large_heavy));
+		} else if (op < 97 && pcid) {
+			uint64_t noflush = (r >> 12) & 1 ? CR3_NOFLUSH : 0;
+			assert_true(mmu_set_cr3(mm, tw->root | ((r >> 14) & 1) | noflush, &f));
+		} else if (op < 98 && pcid) {
+			unsigned size2;
+			uint64_t la = pick_address(r, &size2, large_heavy);
+			assert_true(mmu_invpcid(mm, (r >> 16) % 4, (r >> 18) & 1, la, &f));
+		} else if (op < 99) {
+			if (i == 0)
+				twin_compare_stats(tw, step);
+		} else if ((r >> 20) % 8 == 0) {
+			if (i == 0) {
+				uint64_t l1d, inl;
+				twin_fast_hits(tw, &l1d, &inl);
+				tw->l1d_hits += l1d;
+				tw->inline_hits += inl;
+			}
+			mmu_stats_reset(mm);
+		}
+	}
+	twin_step_done(tw);
+}
+
+/* Twin runs of random operations with the given TLB geometry and CR4 bits: statistics
+ * equal throughout, and the TLBs hold the same entries at the end. */
+static void twin_random_run(const char *tlb, uint64_t cr4_extra, uint64_t seed, bool large_heavy)
+{
+	struct twin tw;
+	uint64_t rng = seed;
+	memset(&tw, 0, sizeof(tw));
+	twin_init(&tw, tlb, cr4_extra);
+	bool moved = false; /* the inline fast entries went to another array at some point */
+	for (int step = 0; step < (large_heavy ? 120000 : 30000); step++) {
+		twin_random_step(&tw, &rng, step, cr4_extra & CR4_PCIDE, large_heavy);
+		moved |= tw.fast.m.tlb.inline_array[TLB_LEVEL_L1D] != TLB_L1D_4K;
+	}
+	assert_int_equal(moved, large_heavy);
+	twin_compare_stats(&tw, -1);
+	twin_compare_tlbs(&tw);
+	/* The fast machine did take hits, many of them on inline fast entries. */
+	uint64_t l1d, inl;
+	twin_fast_hits(&tw, &l1d, &inl);
+	assert_true(tw.l1d_hits + l1d > 2000);
+	assert_true(tw.inline_hits + inl > 400);
+	twin_destroy(&tw);
+}
+
+static void test_fast_path_twin_lru_statistics_equal_tlb_only(void **state)
+{
+	twin_random_run(NULL, 0, 0x1234567, false);
+}
+
+/* Mostly 2M pages: the inline fast entries move to the 2M array and back. */
+static void test_fast_path_twin_large_pages_statistics_equal_tlb_only(void **state)
+{
+	twin_random_run(NULL, 0, 0x5151, true);
+}
+
+static void test_fast_path_twin_pcid_switches_statistics_equal_tlb_only(void **state)
+{
+	twin_random_run(NULL, CR4_PCIDE | CR4_PGE, 0xabcdef, false);
+}
+
+static void test_fast_path_twin_fifo_and_random_statistics_equal_tlb_only(void **state)
+{
+	twin_random_run("l1d4k=64:4:fifo,l1d2m=32:4:random,l1i4k=128:8:fifo,seed=3", 0, 0x777,
+			false);
+}
+
+/* Small arrays: most accesses evict, so most evictions fall on entries with fast hits. */
+static void test_fast_path_twin_small_tlb_statistics_equal_tlb_only(void **state)
+{
+	twin_random_run("l1d4k=8:4,l1d2m=4:2,l1d1g=2:2,l1i4k=8:2,l2=32:4", 0, 0x99, false);
+}
+
+/* LRU with a fast hit as the only use: l1d4k is one set of 4 ways; pages 0..3 are filled
+ * in order, then page 0 is read again through the fast path (the only entry used since),
+ * so page 4 must replace page 1, the least recently used, and page 0 must still hit. */
+static void test_fast_path_hit_refreshes_lru_before_eviction(void **state)
+{
+	struct twin tw;
+	struct x86_fault f;
+	uint64_t v;
+	twin_init(&tw, "none,l1d4k=4:4", 0);
+	struct env *e = &tw.fast;
+	for (unsigned i = 0; i < 4; i++)
+		assert_true(mmu_read(&e->m, LA4K + i * 0x1000ULL, 8, &v, 0, &f));
+	assert_true(mmu_read(&e->m, LA4K, 8, &v, 0, &f)); /* fast hit */
+	assert_int_equal(mmu_tlb_level_hits(&e->m, TLB_LEVEL_L1D), 1);
+	assert_true(mmu_read(&e->m, LA4K + 4 * 0x1000ULL, 8, &v, 0, &f));
+	uint64_t misses = e->m.tlb.lv[TLB_LEVEL_L1D].misses;
+	assert_int_equal(misses, 5);
+	assert_true(mmu_read(&e->m, LA4K, 8, &v, 0, &f));
+	assert_int_equal(e->m.tlb.lv[TLB_LEVEL_L1D].misses, misses); /* 0 stayed */
+	assert_true(mmu_read(&e->m, LA4K + 0x1000ULL, 8, &v, 0, &f));
+	assert_int_equal(e->m.tlb.lv[TLB_LEVEL_L1D].misses, misses + 1); /* 1 went */
+	twin_destroy(&tw);
+}
+
+/* The same with global pages and a MOV to CR3 between the fast hit and the eviction: the
+ * CR3 write drops the fast path, the global entries stay, and the use made through the
+ * dropped fast entry still counts for LRU (and as a hit). */
+static void test_fast_path_hit_before_cr3_write_still_orders_lru(void **state)
+{
+	struct env e;
+	struct x86_fault f;
+	uint64_t v;
+	env_init_cfg(&e, "none,l1d4k=2:2");
+	uint64_t root = env_table(&e);
+	for (unsigned i = 0; i < 3; i++)
+		env_map64(&e, root, 4, LA4K + i * 0x1000ULL, DATA + i * 0x1000ULL, 12,
+			  ENV_ALL | PTE_G, ENV_ALL, NULL);
+	env_long_mode(&e, false, root, CR4_PGE);
+	assert_true(mmu_read(&e.m, LA4K, 8, &v, 0, &f));
+	assert_true(mmu_read(&e.m, LA4K + 0x1000, 8, &v, 0, &f));
+	assert_true(mmu_read(&e.m, LA4K, 8, &v, 0, &f)); /* fast hit: 0 is now the newer */
+	assert_true(mmu_set_cr3(&e.m, root, &f));	 /* globals survive, fast path goes */
+	assert_int_equal(mmu_tlb_level_hits(&e.m, TLB_LEVEL_L1D), 1);
+	assert_true(mmu_read(&e.m, LA4K + 0x2000, 8, &v, 0, &f)); /* evicts page 1 */
+	uint64_t misses = e.m.tlb.lv[TLB_LEVEL_L1D].misses;
+	assert_true(mmu_read(&e.m, LA4K, 8, &v, 0, &f));
+	assert_int_equal(e.m.tlb.lv[TLB_LEVEL_L1D].misses, misses);
+	assert_int_equal(mmu_tlb_level_hits(&e.m, TLB_LEVEL_L1D), 2);
+	env_destroy(&e);
+}
+
+/* Fast hits on a 2M page are hits of the 2M array, visible before anything drops them,
+ * gone after a statistics reset, and counted again from zero after it. */
+static void test_fast_path_large_page_hits_counted_in_their_array(void **state)
+{
+	struct env e;
+	struct x86_fault f;
+	uint64_t v;
+	env_init(&e);
+	uint64_t root = env_table(&e);
+	env_map64(&e, root, 4, LA2M, DATA, 21, ENV_ALL, ENV_ALL, NULL);
+	env_long_mode(&e, false, root, 0);
+	for (int i = 0; i < 10; i++)
+		assert_true(mmu_read(&e.m, LA2M + (i % 3) * 0x1000ULL, 8, &v, 0, &f));
+	/* Three 4K parts of one 2M entry: 1 miss, then 9 hits, 2 of them through new fast
+	 * entries made on the first use of a part (those are modelled hits). */
+	assert_int_equal(tlb_array_hits(&e.m.tlb, &e.m.tlb.a[TLB_L1D_2M]), 9);
+	assert_int_equal(tlb_array_hits(&e.m.tlb, &e.m.tlb.a[TLB_L1D_4K]), 0);
+	assert_int_equal(mmu_tlb_level_hits(&e.m, TLB_LEVEL_L1D), 9);
+	mmu_stats_reset(&e.m);
+	assert_int_equal(tlb_array_hits(&e.m.tlb, &e.m.tlb.a[TLB_L1D_2M]), 0);
+	assert_true(mmu_read(&e.m, LA2M, 8, &v, 0, &f));
+	assert_int_equal(tlb_array_hits(&e.m.tlb, &e.m.tlb.a[TLB_L1D_2M]), 1);
+	mmu_invlpg(&e.m, LA2M); /* drops the entry and its fast entries: the hit stays */
+	assert_int_equal(tlb_array_hits(&e.m.tlb, &e.m.tlb.a[TLB_L1D_2M]), 1);
+	env_destroy(&e);
+}
+
+/* A run of 2M-page reads gives the inline fast entries to the 2M array (its hits are then
+ * counted by the tick) and a run of 4K-page reads gives them back; every read after the
+ * first of each page is one hit of its array throughout. */
+static void test_fast_path_inline_entries_follow_the_busy_array(void **state)
+{
+	struct env e;
+	struct x86_fault f;
+	uint64_t v;
+	env_init(&e);
+	uint64_t root = env_table(&e);
+	env_map64(&e, root, 4, LA2M, DATA, 21, ENV_ALL, ENV_ALL, NULL);
+	env_map64(&e, root, 4, LA4K, DATA, 12, ENV_ALL, ENV_ALL, NULL);
+	env_long_mode(&e, false, root, 0);
+	const struct tlb *t = &e.m.tlb;
+	assert_int_equal(t->inline_array[TLB_LEVEL_L1D], TLB_L1D_4K);
+	for (int i = 0; i < 3 * TLB_FAST_REBALANCE; i++)
+		assert_true(mmu_read(&e.m, LA2M + (i % 4) * 0x1000ULL, 8, &v, 0, &f));
+	assert_int_equal(t->inline_array[TLB_LEVEL_L1D], TLB_L1D_2M);
+	assert_int_equal(tlb_array_hits(t, &t->a[TLB_L1D_2M]), 3 * TLB_FAST_REBALANCE - 1);
+	for (int i = 0; i < 3 * TLB_FAST_REBALANCE; i++)
+		assert_true(mmu_read(&e.m, LA4K, 8, &v, 0, &f));
+	assert_int_equal(t->inline_array[TLB_LEVEL_L1D], TLB_L1D_4K);
+	assert_int_equal(tlb_array_hits(t, &t->a[TLB_L1D_4K]), 3 * TLB_FAST_REBALANCE - 1);
+	assert_int_equal(tlb_array_hits(t, &t->a[TLB_L1D_2M]), 3 * TLB_FAST_REBALANCE - 1);
+	assert_int_equal(mmu_tlb_level_hits(&e.m, TLB_LEVEL_L1D), 6 * TLB_FAST_REBALANCE - 2);
+	env_destroy(&e);
+}
+
+/* With paging off, every access counts as one unpaged access, fast or not. */
+static void test_fast_path_paging_off_accesses_counted_once(void **state)
+{
+	struct env e;
+	struct x86_fault f;
+	uint64_t v;
+	env_init(&e);
+	for (int i = 0; i < 50; i++)
+		assert_true(mmu_read(&e.m, DATA + (i % 5) * 0x1000ULL, 4, &v, 0, &f));
+	assert_int_equal(mmu_unpaged_accesses(&e.m), 50);
+	assert_int_equal(mmu_tlb_level_hits(&e.m, TLB_LEVEL_L1D), 0);
+	mmu_stats_reset(&e.m);
+	assert_true(mmu_read(&e.m, DATA, 4, &v, 0, &f));
+	assert_int_equal(mmu_unpaged_accesses(&e.m), 1);
+	env_destroy(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fast_path_empty_entries_never_match_misaligned_keys),
+	    cmocka_unit_test(test_fast_path_empty_entries_never_match_misaligned_keys),
+	    cmocka_unit_test(test_fast_path_twin_lru_statistics_equal_tlb_only),
+	    cmocka_unit_test(test_fast_path_twin_large_pages_statistics_equal_tlb_only),
+	    cmocka_unit_test(test_fast_path_twin_pcid_switches_statistics_equal_tlb_only),
+	    cmocka_unit_test(test_fast_path_twin_fifo_and_random_statistics_equal_tlb_only),
+	    cmocka_unit_test(test_fast_path_twin_small_tlb_statistics_equal_tlb_only),
+	    cmocka_unit_test(test_fast_path_hit_refreshes_lru_before_eviction),
+	    cmocka_unit_test(test_fast_path_hit_before_cr3_write_still_orders_lru),
+	    cmocka_unit_test(test_fast_path_large_page_hits_counted_in_their_array),
+	    cmocka_unit_test(test_fast_path_inline_entries_follow_the_busy_array),
+	    cmocka_unit_test(test_fast_path_paging_off_accesses_counted_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -318,7 +318,7 @@ static void test_tlb_l2_hit_refills_l1(void **state)
 	uint64_t walks = e.m.st.walks;
 	touch(&e, 0);
 	assert_int_equal(e.m.st.walks, walks);
-	assert_int_equal(tlb_array_hits(&e.m.tlb.a[TLB_L2]), 1);
+	assert_int_equal(tlb_array_hits(&e.m.tlb, &e.m.tlb.a[TLB_L2]), 1);
 	assert_int_equal(e.m.tlb.lv[TLB_LEVEL_L2].misses, 2);
 	assert_int_equal(l1d_misses(&e), 3);
 	env_destroy(&e);
@@ -333,10 +333,10 @@ static void test_tlb_fetch_uses_itlb_and_data_uses_dtlb(void **state)
 	map_pages(&e, root, 1);
 	assert_true(mmu_fetch(&e.m, LA, 4, &v, &f));
 	assert_true(mmu_fetch(&e.m, LA, 4, &v, &f));
-	assert_int_equal(tlb_array_hits(&e.m.tlb.a[TLB_L1I_4K]), 1);
-	assert_int_equal(tlb_array_hits(&e.m.tlb.a[TLB_L1D_4K]), 0);
+	assert_int_equal(tlb_array_hits(&e.m.tlb, &e.m.tlb.a[TLB_L1I_4K]), 1);
+	assert_int_equal(tlb_array_hits(&e.m.tlb, &e.m.tlb.a[TLB_L1D_4K]), 0);
 	touch(&e, 0); /* the DTLB misses, the L2 filled by the fetch's walk hits */
-	assert_int_equal(tlb_array_hits(&e.m.tlb.a[TLB_L2]), 1);
+	assert_int_equal(tlb_array_hits(&e.m.tlb, &e.m.tlb.a[TLB_L2]), 1);
 	assert_int_equal(e.m.st.walks, 1);
 	env_destroy(&e);
 }

@@ -675,15 +675,15 @@ static void test_walk_page_walk_caches_skip_upper_levels(void **state)
 			 4);
 	assert_true(mmu_translate(&e.m, same_pt, MMU_READ, &pa, &f));
 	assert_int_equal(pa, 0x7000);
-	assert_int_equal(tlb_array_hits(&e.m.tlb.a[TLB_PWC_PDE]), 1);
+	assert_int_equal(tlb_array_hits(&e.m.tlb, &e.m.tlb.a[TLB_PWC_PDE]), 1);
 	assert_int_equal(e.m.st.walk_refs[PG_PT], 2);
 	assert_int_equal(e.m.st.walk_refs[PG_PD], 1);
 	assert_true(mmu_translate(&e.m, same_pd, MMU_READ, &pa, &f));
-	assert_int_equal(tlb_array_hits(&e.m.tlb.a[TLB_PWC_PDPTE]), 1);
+	assert_int_equal(tlb_array_hits(&e.m.tlb, &e.m.tlb.a[TLB_PWC_PDPTE]), 1);
 	assert_int_equal(e.m.st.walk_refs[PG_PD], 2);
 	assert_int_equal(e.m.st.walk_refs[PG_PDPT], 1);
 	assert_true(mmu_translate(&e.m, same_pdpt, MMU_READ, &pa, &f));
-	assert_int_equal(tlb_array_hits(&e.m.tlb.a[TLB_PWC_PML4E]), 1);
+	assert_int_equal(tlb_array_hits(&e.m.tlb, &e.m.tlb.a[TLB_PWC_PML4E]), 1);
 	assert_int_equal(e.m.st.walk_refs[PG_PDPT], 2);
 	assert_int_equal(e.m.st.walk_refs[PG_PML4], 1);
 	assert_int_equal(e.m.st.walks, 4);
