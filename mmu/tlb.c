@@ -434,7 +434,32 @@ static uint64_t inline_hits(const struct tlb *t, enum tlb_level lv)
 /* The fast tables (of every mode) of the access kinds that use level lv's arrays. */
 static bool kind_uses_level(unsigned kind, enum tlb_level lv)
 {
-	return (kind == 2) == (lv == TLB_LEVEL_L1I); /* 2: MMU_FETCH */
+	return (kind == MMU_FETCH) == (lv == TLB_LEVEL_L1I);
+}
+
+/* Makes array best the inline one of level lv instead of cur: the inline hits so far are
+ * cur's; cur's mirrors count in place from now on, best's have their counters added to
+ * best's hits and count in the tick. */
+static void inline_hand_over(struct tlb *t, enum tlb_level lv, int cur, int best)
+{
+	t->a[cur].st.hits += inline_hits(t, lv);
+	t->inline_mark[lv] = t->tick[lv] - t->tick_other[lv];
+	t->inline_seen[lv] = 0;
+	t->inline_array[lv] = (uint8_t)best;
+	for (int mode = 0; mode < TLB_NR_FAST_MODES; mode++)
+		for (unsigned kind = 0; kind < 3; kind++)
+			for (unsigned i = 0; kind_uses_level(kind, lv) && i < TLB_FAST_SIZE; i++) {
+				struct tlb_fast_entry *fe = &t->fast[mode][kind][i];
+				struct tlb_entry *te = t->fast_te[mode][kind][i];
+				struct tlb_array *a = te ? l1_array_of(t, te) : NULL;
+				if (a == &t->a[cur]) {
+					fe->tag |= TLB_FAST_SLOW;
+				} else if (a == &t->a[best]) {
+					a->st.hits += fe->hits;
+					fe->hits = 0;
+					fe->tag &= ~TLB_FAST_SLOW;
+				}
+			}
 }
 
 void tlb_fast_rebalance(struct tlb *t, enum tlb_level lv)
@@ -453,28 +478,8 @@ void tlb_fast_rebalance(struct tlb *t, enum tlb_level lv)
 	}
 	t->slow_run[lv] = 0;
 	t->inline_seen[lv] = seen;
-	if (best == cur)
-		return;
-	/* Hand over: the inline hits so far are cur's; cur's mirrors count in place from now
-	 * on, best's have their counters added to best's hits and count in the tick. */
-	t->a[cur].st.hits += seen;
-	t->inline_mark[lv] = t->tick[lv] - t->tick_other[lv];
-	t->inline_seen[lv] = 0;
-	t->inline_array[lv] = (uint8_t)best;
-	for (int mode = 0; mode < TLB_NR_FAST_MODES; mode++)
-		for (unsigned kind = 0; kind < 3; kind++)
-			for (unsigned i = 0; kind_uses_level(kind, lv) && i < TLB_FAST_SIZE; i++) {
-				struct tlb_fast_entry *fe = &t->fast[mode][kind][i];
-				struct tlb_entry *te = t->fast_te[mode][kind][i];
-				struct tlb_array *a = te ? l1_array_of(t, te) : NULL;
-				if (a == &t->a[cur]) {
-					fe->tag |= TLB_FAST_SLOW;
-				} else if (a == &t->a[best]) {
-					a->st.hits += fe->hits;
-					fe->hits = 0;
-					fe->tag &= ~TLB_FAST_SLOW;
-				}
-			}
+	if (best != cur)
+		inline_hand_over(t, lv, cur, best);
 }
 
 uint64_t tlb_array_hits(const struct tlb *t, const struct tlb_array *a)
