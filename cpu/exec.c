@@ -768,7 +768,7 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 		}
 		if (unlikely(!icache_bytes_equal(e, host)))
 			break;
-		mmu_fast_count(m, fe);
+		mmu_fast_count(m, fe, MMU_FETCH);
 		uint64_t next_rip = rip + e->in.len;
 		if (unlikely(mode != X86_MODE_64))
 			next_rip &= mode == X86_MODE_32 ? 0xffffffffULL : 0xffffULL;
