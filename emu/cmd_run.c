@@ -35,7 +35,9 @@ static void run_usage(FILE *f)
 		"  -d in_asm               log each new block of guest code, disassembled (stderr)\n"
 		"  --screenshot OUT.png    draw the memory-map viewer at the end of the run into a PNG\n"
 		"  --screenshot-at N       ... after N instructions instead\n"
-		"  --view                  open the memory-map viewer's window on the run\n\n%s",
+		"  --view                  open the memory-map viewer's window on the run\n"
+		"  --check                 after the program, verify the kernel's memory state and\n"
+		"                          that every frame and swap slot came back (exit 125 if not)\n\n%s",
 		machine_options_help);
 }
 
@@ -113,6 +115,8 @@ static int run_option(int argc, char **argv, int *i, struct run_cli *c)
 		(*i)++;
 	} else if (!strcmp(opt, "--view")) {
 		c->view = true;
+	} else if (!strcmp(opt, "--check")) {
+		c->run.check = true;
 	} else if (!strcmp(opt, "--timeout") && val) {
 		char *end;
 		c->run.timeout = strtod(val, &end);
@@ -267,6 +271,10 @@ int cmd_run(int argc, char **argv)
 	}
 	if (c.stats != STATS_NONE)
 		print_run_stats(stderr, m, c.stats);
+	if (m->check_failure[0]) {
+		fprintf(stderr, "mmemu: --check: %s\n", m->check_failure);
+		code = 125;
+	}
 	if (vs) {
 		if (vs->shot_path && vs->shot_result < 0) {
 			fprintf(stderr, "mmemu: --screenshot: %s\n", vs->err);

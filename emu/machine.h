@@ -38,6 +38,7 @@ struct machine {
 	FILE *strace_out;                 /* --strace: where they go */
 	struct trace_recorder *trace;     /* --trace: the recorder, or NULL */
 	struct fpu_ops fpu_ops;           /* the kernel's access to CPU 0's FPU state */
+	char check_failure[256];          /* --check: what was wrong after the program, or "" */
 };
 
 /* Maps RAM, boots the kernel as p says and builds CPU 0's MMU with TLB geometry tlb (NULL:

@@ -17,10 +17,13 @@
 #include "cpu/fpu.h"
 #include "emu/entry.h"
 #include "emu/machine.h"
+#include "kernel-sim/debug_vm.h"
 #include "kernel-sim/exec.h"
 #include "kernel-sim/mm.h"
 #include "kernel-sim/seq_file.h"
+#include "kernel-sim/swap.h"
 #include "kernel-sim/syscall.h"
+#include "kernel-sim/vdso.h"
 #include "kernel-sim/x86_tables.h"
 #include "mmu/paging.h"
 
@@ -134,14 +137,57 @@ static void end_program(struct machine *m)
 	x86_cpu_tables_free(k, &m->tables);
 }
 
+/* What --check compares after the program: the pages and swap slots in use before it. */
+struct check_base {
+	long pages_in_use;
+	unsigned long free_swap;
+};
+
+/* The kernel's memory before the program: the lazily made vDSO pages are made first and
+ * empty slabs returned, so that what the program leaves behind is all that differs. */
+static int check_begin(struct kernel *k, struct check_base *b)
+{
+	if (vdso_prepare(k) < 0)
+		return -1;
+	vm_shrink_caches(k);
+	b->pages_in_use = debug_vm_leaked_pages(k);
+	b->free_swap = nr_free_swap_pages(k);
+	return 0;
+}
+
+/* Linux's DEBUG_VM checks once the program is gone: free lists, LRU lists, writeback and
+ * workingset state, swap counts, and every frame and swap slot back. */
+static void check_end(struct machine *m, const struct check_base *b)
+{
+	struct kernel *k = &m->kernel;
+	char *msg = m->check_failure;
+	size_t len = sizeof(m->check_failure);
+	vm_shrink_caches(k);
+	long leaked = debug_vm_leaked_pages(k) - b->pages_in_use;
+	if (debug_vm_check(k, msg, len) < 0 || debug_vm_check_lru(k, msg, len) < 0 ||
+	    debug_vm_check_rmap(k, NULL, 0, msg, len) < 0)
+		return;
+	if (leaked)
+		snprintf(msg, len, "%ld pages not given back after the program", leaked);
+	else if (nr_free_swap_pages(k) != b->free_swap)
+		snprintf(msg, len, "%lu swap slots not given back after the program",
+			 b->free_swap - nr_free_swap_pages(k));
+}
+
 enum run_result machine_run_program(struct machine *m, const struct run_options *o, int *status)
 {
+	struct check_base base = {0, 0};
 	struct kernel *k = &m->kernel;
 	struct exec_request req = {o->host_path, o->filename, o->argc, o->argv, o->envc, o->envp,
 				   0, 0};
 	struct pt_regs regs;
 	int err = 0;
 	m->stop_reason[0] = '\0';
+	m->check_failure[0] = '\0';
+	if (o->check && check_begin(k, &base) < 0) {
+		snprintf(m->stop_reason, sizeof(m->stop_reason), "out of memory for the vDSO");
+		return RUN_MACHINE_STOP;
+	}
 	if (x86_cpu_tables_init(k, 0, &m->tables) < 0 || entry_register_all(m) < 0) {
 		snprintf(m->stop_reason, sizeof(m->stop_reason), "out of memory for the CPU tables");
 		return RUN_MACHINE_STOP;
@@ -172,5 +218,7 @@ enum run_result machine_run_program(struct machine *m, const struct run_options 
 	if (o->observer)
 		o->observer->at_end(o->observer->ctx, m, r);
 	end_program(m);
+	if (o->check)
+		check_end(m, &base);
 	return r;
 }

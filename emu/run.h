@@ -27,6 +27,7 @@ struct run_options {
 	const char *root;          /* --root DIR, or NULL: the host's files */
 	volatile sig_atomic_t *interrupted; /* set (by a signal handler) to stop the run, or NULL */
 	const struct run_observer *observer; /* the viewer, or NULL */
+	bool check;                /* --check: verify the kernel's state after the program */
 };
 
 enum run_result {

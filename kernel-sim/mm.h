@@ -476,7 +476,7 @@ struct vm_state {
 int vm_init(struct kernel *k);
 /* Frees what vm_init made (kernel_shutdown). */
 void vm_shutdown(struct kernel *k);
-/* Returns the empty slabs of this layer's caches to the buddy allocator (for leak checks). */
+/* Returns the empty slabs of every slab cache to the buddy allocator (for leak checks). */
 void vm_shrink_caches(struct kernel *k);
 
 /* A new empty address space with a fresh pgd, its own pid, Linux's default limits and

@@ -94,14 +94,9 @@ void vm_shutdown(struct kernel *k)
 
 void vm_shrink_caches(struct kernel *k)
 {
-	struct vm_state *vs = k->vm;
-	kmem_cache_shrink(k, vs->mm_cachep);
-	kmem_cache_shrink(k, vs->vm_area_cachep);
-	kmem_cache_shrink(k, vs->anon_vma_cachep);
-	kmem_cache_shrink(k, vs->filp_cachep);
-	kmem_cache_shrink(k, vs->inode_cachep);
-	for (size_t i = 1; i <= KMALLOC_MAX_CACHE_SIZE; i *= 2)
-		kmem_cache_shrink(k, kmalloc_slab(k, i));
+	struct kmem_cache *s;
+	/* Every cache, including those made after boot (task_struct at the first exec). */
+	list_for_each_entry(s, &k->slab->slab_caches, list) kmem_cache_shrink(k, s);
 }
 
 /* ---- address spaces ---- */

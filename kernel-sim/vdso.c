@@ -73,8 +73,10 @@ static int load_image(struct kernel *k, struct page **pages, const unsigned char
 	return 0;
 }
 
-static int vdso_init(struct kernel *k)
+int vdso_prepare(struct kernel *k)
 {
+	if (k->vdso)
+		return 0;
 	struct vdso_state *v = calloc(1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
@@ -99,7 +101,7 @@ static int vdso_init(struct kernel *k)
 int arch_setup_additional_pages(struct kernel *k, struct mm_struct *mm, bool abi32,
 				uint64_t *vdso, uint64_t *vsyscall)
 {
-	if (!k->vdso && vdso_init(k) < 0)
+	if (vdso_prepare(k) < 0)
 		return -ENOMEM;
 	struct vdso_state *v = k->vdso;
 	unsigned long len = (VVAR_PAGES + VCLOCK_PAGES + VDSO_PAGES) * PAGE_SIZE;

@@ -30,6 +30,8 @@ int arch_setup_additional_pages(struct kernel *k, struct mm_struct *mm, bool abi
 /* The address of the i386 vDSO's __kernel_rt_sigreturn (rt) or __kernel_sigreturn in mm,
  * where a handler returns when sigaction gave no restorer; 0 when mm has no vDSO. */
 uint64_t vdso32_sigreturn(const struct kernel *k, const struct mm_struct *mm, bool rt);
+/* Makes the vDSO pages (the first exec does it otherwise). 0 or -ENOMEM. */
+int vdso_prepare(struct kernel *k);
 /* Frees the host-side vDSO state (kernel_shutdown). */
 void vdso_shutdown(struct kernel *k);
 #endif /* KSIM_VDSO_H */

@@ -25,7 +25,7 @@ compare() {
 	[ -x "$1" ] || { echo "FAIL: $label: $1 missing (run .ci/install-deps)"; fails=$((fails + 1)); return; }
 	setarch -R $ENV "$@" < "${stdin:-/dev/null}" > "$tmp/native" 2>/dev/null
 	want=$?
-	$ENV "$mmemu" run --timeout 120 "$@" < "${stdin:-/dev/null}" > "$tmp/out" 2> "$tmp/err"
+	$ENV "$mmemu" run --check --timeout 120 "$@" < "${stdin:-/dev/null}" > "$tmp/out" 2> "$tmp/err"
 	got=$?
 	if [ "$got" != "$want" ] || ! cmp -s "$tmp/native" "$tmp/out"; then
 		echo "FAIL: $label: exit $got (native $want)"

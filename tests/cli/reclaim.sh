@@ -18,6 +18,8 @@
 #  - the same with --zswap: the pattern intact, pages stored compressed;
 #  - a swap area in a host file;
 #  - swap settings that cannot work: a clear error and exit status 2.
+# Every run uses --check: after the guest, the kernel's free lists, LRU lists, rmap and swap
+# counts are consistent and every frame and swap slot is back (else exit status 125).
 mmemu=${1:-$MMEMU}
 guests=${MMEMU_BUILD:-build}/guests
 prog=$guests/reclaim
@@ -32,23 +34,23 @@ kb() { sed -n "s/^$1:[[:space:]]*\([0-9]*\) kB/\1/p" "$2"; }
 [ -x "$prog" ] || { echo "FAIL: $prog missing"; exit 1; }
 
 # 3x RAM with swap.
-"$mmemu" run -m 16M --swap 64M "$prog" pattern 48 > "$out" 2> "$err"; st=$?
+"$mmemu" run --check -m 16M --swap 64M "$prog" pattern 48 > "$out" 2> "$err"; st=$?
 [ $st = 0 ] || fail "pattern with swap: exit $st"
 grep -qx "pattern: 48 MiB intact" "$out" || fail "pattern with swap: data not intact"
 [ "$(counter pswpout "$err")" -gt 0 ] 2>/dev/null || fail "pattern with swap: pswpout not > 0"
 [ "$(counter pswpin "$err")" -gt 0 ] 2>/dev/null || fail "pattern with swap: pswpin not > 0"
-"$mmemu" run -m 16M --swap 64M "$prog" pattern 48 > /dev/null 2> "$err2"
+"$mmemu" run --check -m 16M --swap 64M "$prog" pattern 48 > /dev/null 2> "$err2"
 cmp -s "$err" "$err2" || { fail "pattern with swap: counters differ between two runs";
 			   diff "$err" "$err2"; }
 
 # The same without swap: OOM-killed.
-"$mmemu" run -m 16M "$prog" pattern 48 > "$out" 2> "$err"; st=$?
+"$mmemu" run --check -m 16M "$prog" pattern 48 > "$out" 2> "$err"; st=$?
 [ $st = 137 ] || fail "pattern without swap: exit $st, not 137"
 grep -Eq "^mmemu: Out of memory: Killed process 1 \(reclaim\) total-vm:[0-9]+kB, anon-rss:[0-9]+kB, file-rss:[0-9]+kB, shmem-rss:0kB, UID:[0-9]+ pgtables:[0-9]+kB oom_score_adj:0$" "$err" ||
 	fail "pattern without swap: no OOM message"
 
 # Shared anonymous memory goes to swap too.
-"$mmemu" run -m 16M --swap 64M "$prog" shmpattern 20 > "$out" 2> "$err"; st=$?
+"$mmemu" run --check -m 16M --swap 64M "$prog" shmpattern 20 > "$out" 2> "$err"; st=$?
 [ $st = 0 ] || fail "shmpattern: exit $st"
 grep -qx "pattern: 20 MiB intact" "$out" || fail "shmpattern: data not intact"
 [ "$(counter pswpout "$err")" -gt 1024 ] 2>/dev/null || fail "shmpattern: shmem not swapped out"
@@ -56,14 +58,14 @@ grep -qx "pattern: 20 MiB intact" "$out" || fail "shmpattern: data not intact"
 
 # File pages go before hot anonymous pages.
 head -c 32M /dev/zero | tr '\0' 'x' > "$scan"
-"$mmemu" run -m 16M --swap 64M "$prog" filescan "$scan" 4 > "$out" 2> "$err"; st=$?
+"$mmemu" run --check -m 16M --swap 64M "$prog" filescan "$scan" 4 > "$out" 2> "$err"; st=$?
 [ $st = 0 ] || fail "filescan: exit $st"
 grep -q "^filescan: read 32 MiB twice, hot set faults 0," "$out" || fail "filescan: hot set faulted"
 [ "$(counter pgsteal_file "$err")" -gt 5000 ] 2>/dev/null || fail "filescan: file pages not reclaimed"
 [ "$(counter pswpout "$err")" = 0 ] || fail "filescan: anonymous pages were swapped"
 
 # A hot set that fits stays while a stream passes.
-"$mmemu" run -m 16M --swap 64M "$prog" workingset 4 32 > "$out" 2> "$err"; st=$?
+"$mmemu" run --check -m 16M --swap 64M "$prog" workingset 4 32 > "$out" 2> "$err"; st=$?
 [ $st = 0 ] || fail "workingset: exit $st"
 hot=$(sed -n 's/.*hot set major faults \([0-9]*\)$/\1/p' "$out")
 # 1024 hot pages touched 32 times: fewer than 2 % of those touches may fault.
@@ -76,7 +78,7 @@ hot=$(sed -n 's/.*hot set major faults \([0-9]*\)$/\1/p' "$out")
 head -c 5M /dev/zero > "$wsdir/old"
 head -c 9M /dev/zero > "$wsdir/new"
 head -c 64M /dev/zero > "$wsdir/stream"
-"$mmemu" run -m 16M --swap 32M "$prog" fileswitch "$wsdir/old" "$wsdir/new" "$wsdir/stream" 24 \
+"$mmemu" run --check -m 16M --swap 32M "$prog" fileswitch "$wsdir/old" "$wsdir/new" "$wsdir/stream" 24 \
 	> "$out" 2> "$err"; st=$?
 [ $st = 0 ] || fail "fileswitch: exit $st"
 line=$(grep "^fileswitch: new set 2304 pages," "$out")
@@ -98,7 +100,7 @@ first=$(echo "$line" | sed -n 's/.*first round \([0-9]*\),.*/\1/p')
 
 # Dirty shared file pages are written back (no swap: it is the only way to free them).
 head -c 20M /dev/zero > "$wsdir/shared"
-"$mmemu" run -m 16M "$prog" sharedwrite "$wsdir/shared" > "$out" 2> "$err"; st=$?
+"$mmemu" run --check -m 16M "$prog" sharedwrite "$wsdir/shared" > "$out" 2> "$err"; st=$?
 [ $st = 0 ] || fail "sharedwrite: exit $st"
 grep -qx "sharedwrite: 20 MiB written, 0 words wrong" "$out" || fail "sharedwrite: data wrong"
 [ "$(counter nr_vmscan_write "$err")" -gt 1000 ] 2>/dev/null ||
@@ -112,12 +114,12 @@ for off in 0 10485760 20971512; do
 	v=$(od -A n -t u8 -j "$off" -N 8 "$wsdir/shared" | tr -d ' ')
 	[ "$v" = $((off + 1)) ] || fail "sharedwrite: file word at $off is '$v', not $((off + 1))"
 done
-"$mmemu" run -m 16M "$prog" fileverify "$wsdir/shared" > "$out" 2> "$err"; st=$?
+"$mmemu" run --check -m 16M "$prog" fileverify "$wsdir/shared" > "$out" 2> "$err"; st=$?
 [ $st = 0 ] && grep -qx "fileverify: 2621440 words, 0 wrong" "$out" ||
 	fail "sharedwrite: the file does not hold what the guest wrote"
 
 # zswap in front of the swap area.
-"$mmemu" run -m 16M --swap 64M --zswap "$prog" pattern 32 > "$out" 2> "$err"; st=$?
+"$mmemu" run --check -m 16M --swap 64M --zswap "$prog" pattern 32 > "$out" 2> "$err"; st=$?
 [ $st = 0 ] || fail "zswap: exit $st"
 grep -qx "pattern: 32 MiB intact" "$out" || fail "zswap: data not intact"
 [ "$(kb Zswapped "$err")" -gt 0 ] 2>/dev/null || fail "zswap: nothing stored compressed"
@@ -125,7 +127,7 @@ grep -qx "pattern: 32 MiB intact" "$out" || fail "zswap: data not intact"
 	fail "zswap: every reclaimed page still went to the swap area"
 
 # A swap file on the host.
-"$mmemu" run -m 16M --swap "64M,file=$scan" "$prog" pattern 24 > "$out" 2> "$err"; st=$?
+"$mmemu" run --check -m 16M --swap "64M,file=$scan" "$prog" pattern 24 > "$out" 2> "$err"; st=$?
 [ $st = 0 ] || fail "swap file: exit $st"
 grep -qx "pattern: 24 MiB intact" "$out" || fail "swap file: data not intact"
 [ "$(counter pswpin "$err")" -gt 0 ] 2>/dev/null || fail "swap file: pswpin not > 0"
@@ -135,7 +137,7 @@ grep -qx "pattern: 24 MiB intact" "$out" || fail "swap file: data not intact"
 for bad in "--swap 0" "--swap 64Q" "--swap 64M,file=/nonexistent-dir/swap" "--zswap" \
 	   "--swap 64M,fil=x"; do
 	# shellcheck disable=SC2086
-	"$mmemu" run -m 16M $bad "$guests/hello" > "$out" 2> "$err"; st=$?
+	"$mmemu" run --check -m 16M $bad "$guests/hello" > "$out" 2> "$err"; st=$?
 	[ $st = 2 ] || fail "'$bad': exit $st, not 2"
 	grep -q . "$err" || fail "'$bad': no error message"
 done

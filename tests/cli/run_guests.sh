@@ -1,7 +1,8 @@
 #!/bin/sh
 # Every guest program runs under mmemu and natively (ASLR off, the same environment and
 # arguments): standard output and exit status must be the same. self_maps prints its own
-# /proc/self/maps, so for it the whole address-space layout must be the same.
+# /proc/self/maps, so for it the whole address-space layout must be the same. mmemu runs
+# with --check: after each guest every frame must be back and the kernel's lists consistent.
 mmemu=${1:-$MMEMU}
 guests=${MMEMU_BUILD:-build}/guests
 pass=0
@@ -14,7 +15,7 @@ compare() { # name, then arguments
 	prog=$guests/$name
 	[ -x "$prog" ] || { echo "FAIL: $prog missing"; fails=$((fails + 1)); return; }
 	setarch -R env -i A=1 "$prog" "$@" > "$out_native" 2>/dev/null; want=$?
-	env -i A=1 "$mmemu" run --timeout 60 "$prog" "$@" > "$out_mmemu" 2>"$err_mmemu"; got=$?
+	env -i A=1 "$mmemu" run --check --timeout 60 "$prog" "$@" > "$out_mmemu" 2>"$err_mmemu"; got=$?
 	if [ "$got" != "$want" ] || ! cmp -s "$out_native" "$out_mmemu"; then
 		echo "FAIL: $name $*: exit $got (native $want)"
 		diff "$out_native" "$out_mmemu" | head -10
