@@ -15,6 +15,7 @@
 
 #include "kernel-sim/mm.h"
 #include "kernel-sim/slab.h"
+#include "kernel-sim/swap.h"
 #include "tests/kernel-sim/ktest.h"
 
 /* SDM entry bits, spelled out here rather than taken from pgtable.h. */
@@ -169,6 +170,49 @@ static inline long mmt_leaked_pages(struct kernel *k)
 {
 	vm_shrink_caches(k);
 	return debug_vm_leaked_pages(k);
+}
+
+/* A machine of ram_mb MiB on one node with a swap area of swap_mb MiB (0: none), zswap in
+ * front of it when asked, and one mm: the reclaim tests' fixture. */
+static inline struct mmt *mmt_new_swap(uint64_t ram_mb, uint64_t swap_mb, bool zswap)
+{
+	struct boot_params p;
+	boot_params_default(&p);
+	p.ram_size = ram_mb << 20;
+	p.node[0].mem = p.ram_size;
+	p.swap_size = swap_mb << 20;
+	p.zswap = zswap;
+	struct mmt *t = calloc(1, sizeof(*t));
+	assert_non_null(t);
+	t->m = ktest_boot_params(&p);
+	t->k = &t->m->kernel;
+	t->baseline_leak = mmt_leaked_pages(t->k);
+	t->mm = mm_alloc(t->k);
+	assert_non_null(t->mm);
+	return t;
+}
+
+/* The DEBUG_VM checks of reclaim's state: free lists, the LRU lists (with writeback and
+ * workingset state), and the rmap and swap counts of the fixture's mm when it has one. */
+static inline void mmt_assert_consistent(struct mmt *t)
+{
+	char msg[256];
+	ktest_assert_consistent(t->k);
+	if (debug_vm_check_lru(t->k, msg, sizeof(msg)) != 0)
+		fail_msg("debug_vm_check_lru: %s", msg);
+	if (debug_vm_check_rmap(t->k, &t->mm, t->mm ? 1 : 0, msg, sizeof(msg)) != 0)
+		fail_msg("debug_vm_check_rmap: %s", msg);
+}
+
+/* Reclaims from node 0 until nothing more goes (priority 0: whole lists), then drains the
+ * pcp lists; the pages reclaimed. */
+static inline unsigned long mmt_reclaim_all(struct mmt *t)
+{
+	unsigned long total = 0, got;
+	while ((got = shrink_node_pages(t->k, 0, ~0UL, 0, false)) != 0)
+		total += got;
+	drain_all_pages(t->k);
+	return total;
 }
 
 #endif /* TESTS_MMTEST_H */

@@ -28,36 +28,14 @@
 
 static int setup(void **state)
 {
-	struct boot_params p;
-	boot_params_default(&p);
-	p.ram_size = 64ULL << 20;
-	p.node[0].mem = p.ram_size;
-	p.swap_size = 32ULL << 20;
-	struct mmt *t = calloc(1, sizeof(*t));
-	assert_non_null(t);
-	t->m = ktest_boot_params(&p);
-	t->k = &t->m->kernel;
-	t->baseline_leak = mmt_leaked_pages(t->k);
-	t->mm = mm_alloc(t->k);
-	assert_non_null(t->mm);
-	*state = t;
+	*state = mmt_new_swap(64, 32, false);
 	return 0;
-}
-
-static void assert_all_consistent(struct mmt *t)
-{
-	char msg[256];
-	ktest_assert_consistent(t->k);
-	if (debug_vm_check_lru(t->k, msg, sizeof(msg)) != 0)
-		fail_msg("debug_vm_check_lru: %s", msg);
-	if (debug_vm_check_rmap(t->k, &t->mm, 1, msg, sizeof(msg)) != 0)
-		fail_msg("debug_vm_check_rmap: %s", msg);
 }
 
 static int teardown(void **state)
 {
 	struct mmt *t = *state;
-	assert_all_consistent(t);
+	mmt_assert_consistent(t);
 	mmput(t->k, t->mm);
 	t->mm = NULL;
 	assert_int_equal(global_zone_page_state(t->k, NR_MLOCK), 0);
@@ -80,15 +58,6 @@ static void age(struct mmt *t, uint64_t va, unsigned long n)
 	unsigned long flags;
 	for (unsigned long i = 0; i < n; i++)
 		page_referenced(t->k, page_at(t, va + i * PG), &flags);
-}
-
-static unsigned long reclaim_all(struct mmt *t)
-{
-	unsigned long total = 0, got;
-	while ((got = shrink_node_pages(t->k, 0, ~0UL, 0, false)) != 0)
-		total += got;
-	drain_all_pages(t->k);
-	return total;
 }
 
 /* A line of /proc/meminfo, e.g. "Mlocked:", as a number of kB. */
@@ -130,7 +99,7 @@ static void test_mlock_of_resident_pages_makes_them_unevictable(void **state)
 	/* Reclaim finds nothing to take. */
 	unsigned long out = t->k->vm_events[PSWPOUT];
 	age(t, BASE, NPAGES);
-	reclaim_all(t);
+	mmt_reclaim_all(t);
 	assert_int_equal(t->k->vm_events[PSWPOUT], out);
 	for (unsigned long i = 0; i < NPAGES; i++)
 		assert_true(sdm_leaf(t->k, t->mm, BASE + i * PG, NULL) & SDM_P);
@@ -151,7 +120,7 @@ static void test_munlock_rescues_pages_and_reclaim_swaps_them(void **state)
 	assert_int_equal(t->k->vm_events[UNEVICTABLE_PGMUNLOCKED] - munlocked, NPAGES / 2);
 	unsigned long out = t->k->vm_events[PSWPOUT];
 	age(t, BASE, NPAGES);
-	reclaim_all(t);
+	mmt_reclaim_all(t);
 	assert_int_equal(t->k->vm_events[PSWPOUT] - out, NPAGES / 2);
 	for (unsigned long i = 0; i < NPAGES; i++) {
 		bool present = sdm_leaf(t->k, t->mm, BASE + i * PG, NULL) & SDM_P;

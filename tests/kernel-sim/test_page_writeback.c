@@ -42,27 +42,17 @@ static int setup(void **state)
 	return 0;
 }
 
-static void assert_all_consistent(struct mmt *t)
-{
-	char msg[256];
-	ktest_assert_consistent(t->k);
-	if (debug_vm_check_lru(t->k, msg, sizeof(msg)) != 0)
-		fail_msg("debug_vm_check_lru: %s", msg);
-	if (debug_vm_check_rmap(t->k, &t->mm, t->mm ? 1 : 0, msg, sizeof(msg)) != 0)
-		fail_msg("debug_vm_check_rmap: %s", msg);
-}
-
 static int teardown(void **state)
 {
 	struct wbt *w = *state;
 	struct mmt *t = w->t;
-	assert_all_consistent(t);
+	mmt_assert_consistent(t);
 	mmput(t->k, t->mm);
 	t->mm = NULL;
 	assert_int_equal(mmt_leaked_pages(t->k), t->baseline_leak);
 	assert_int_equal(global_node_page_state(t->k, NR_FILE_DIRTY), 0);
 	assert_int_equal(global_node_page_state(t->k, NR_WRITEBACK), 0);
-	assert_all_consistent(t);
+	mmt_assert_consistent(t);
 	mmt_free(t);
 	close(w->fd);
 	unlink(w->path);
@@ -130,7 +120,7 @@ static void test_reclaim_writes_dirty_shared_page_then_frees_it_clean(void **sta
 		assert_int_equal(host_byte(w, i * PG + 5), i * 3 + 1);
 		assert_int_equal(sdm_leaf(t->k, t->mm, BASE + i * PG, NULL), 0);
 	}
-	assert_all_consistent(t);
+	mmt_assert_consistent(t);
 	/* The next pass finds them clean at the tail: freed. */
 	assert_int_equal(shrink_node_pages(t->k, 0, ~0UL, 0, false), NPAGES);
 	assert_int_equal(f->f_inode->i_data.nrpages, 0);
@@ -162,7 +152,7 @@ static void test_writeback_cleans_ptes_and_next_store_dirties_again(void **state
 	assert_int_equal(node_stat(t, NR_FILE_DIRTY), 1);
 	assert_true(sdm_leaf(t->k, t->mm, BASE + 3 * PG, NULL) & SDM_D);
 	assert_int_equal(host_byte(w, 3 * PG + 5), 3 * 3 + 2);
-	assert_all_consistent(t);
+	mmt_assert_consistent(t);
 	assert_int_equal(do_munmap(t->k, t->mm, BASE, NPAGES * PG), 0);
 	fput(t->k, f);
 	assert_int_equal(host_byte(w, 3 * PG + 5), 99); /* the last fput wrote it */

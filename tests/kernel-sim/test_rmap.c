@@ -26,24 +26,14 @@ static int setup(void **state)
 	return 0;
 }
 
-static void assert_all_consistent(struct mmt *t)
-{
-	char msg[256];
-	ktest_assert_consistent(t->k);
-	if (debug_vm_check_lru(t->k, msg, sizeof(msg)) != 0)
-		fail_msg("debug_vm_check_lru: %s", msg);
-	if (t->mm && debug_vm_check_rmap(t->k, &t->mm, 1, msg, sizeof(msg)) != 0)
-		fail_msg("debug_vm_check_rmap: %s", msg);
-}
-
 static int teardown(void **state)
 {
 	struct mmt *t = *state;
-	assert_all_consistent(t);
+	mmt_assert_consistent(t);
 	mmput(t->k, t->mm);
 	t->mm = NULL;
 	assert_int_equal(mmt_leaked_pages(t->k), t->baseline_leak);
-	assert_all_consistent(t);
+	mmt_assert_consistent(t);
 	mmt_free(t);
 	return 0;
 }

@@ -21,49 +21,22 @@
 #define BASE 0x10000000UL
 #define NPAGES 16
 
-static struct mmt *mmt_new_swap(uint64_t ram_mb, uint64_t swap_mb)
-{
-	struct boot_params p;
-	boot_params_default(&p);
-	p.ram_size = ram_mb << 20;
-	p.node[0].mem = p.ram_size;
-	p.swap_size = swap_mb << 20;
-	struct mmt *t = calloc(1, sizeof(*t));
-	assert_non_null(t);
-	t->m = ktest_boot_params(&p);
-	t->k = &t->m->kernel;
-	t->baseline_leak = mmt_leaked_pages(t->k);
-	t->mm = mm_alloc(t->k);
-	assert_non_null(t->mm);
-	return t;
-}
-
 static int setup(void **state)
 {
-	*state = mmt_new_swap(64, 32);
+	*state = mmt_new_swap(64, 32, false);
 	return 0;
-}
-
-static void assert_all_consistent(struct mmt *t)
-{
-	char msg[256];
-	ktest_assert_consistent(t->k);
-	if (debug_vm_check_lru(t->k, msg, sizeof(msg)) != 0)
-		fail_msg("debug_vm_check_lru: %s", msg);
-	if (debug_vm_check_rmap(t->k, &t->mm, t->mm ? 1 : 0, msg, sizeof(msg)) != 0)
-		fail_msg("debug_vm_check_rmap: %s", msg);
 }
 
 static int teardown(void **state)
 {
 	struct mmt *t = *state;
-	assert_all_consistent(t);
+	mmt_assert_consistent(t);
 	mmput(t->k, t->mm);
 	t->mm = NULL;
 	assert_int_equal(nr_free_swap_pages(t->k), total_swap_pages(t->k));
 	assert_int_equal(mmt_leaked_pages(t->k), t->baseline_leak);
 	assert_int_equal(global_node_page_state(t->k, NR_SHMEM), 0);
-	assert_all_consistent(t);
+	mmt_assert_consistent(t);
 	mmt_free(t);
 	return 0;
 }
@@ -93,13 +66,6 @@ static void age(struct mmt *t)
 	}
 }
 
-static void reclaim_all(struct mmt *t)
-{
-	while (shrink_node_pages(t->k, 0, ~0UL, 0, false) != 0)
-		;
-	drain_all_pages(t->k);
-}
-
 static void test_shmem_pages_swap_out_through_their_page_cache(void **state)
 {
 	struct mmt *t = *state;
@@ -108,7 +74,7 @@ static void test_shmem_pages_swap_out_through_their_page_cache(void **state)
 	assert_int_equal(get_mm_counter(t->mm, MM_SHMEMPAGES), NPAGES);
 	unsigned long out = t->k->vm_events[PSWPOUT];
 	age(t);
-	reclaim_all(t);
+	mmt_reclaim_all(t);
 	assert_int_equal(t->k->vm_events[PSWPOUT] - out, NPAGES);
 	assert_int_equal(as->nrpages, 0);
 	assert_int_equal(global_node_page_state(t->k, NR_SHMEM), 0);
@@ -122,7 +88,7 @@ static void test_shmem_pages_swap_out_through_their_page_cache(void **state)
 	}
 	/* Not shadows: no shadow list entry, no shadow node for the shmem file. */
 	assert_int_equal(as->nrshadows, 0);
-	assert_all_consistent(t);
+	mmt_assert_consistent(t);
 }
 
 static void test_shmem_fault_reads_back_and_frees_the_slot(void **state)
@@ -130,7 +96,7 @@ static void test_shmem_fault_reads_back_and_frees_the_slot(void **state)
 	struct mmt *t = *state;
 	struct address_space *as = fill_shared(t);
 	age(t);
-	reclaim_all(t);
+	mmt_reclaim_all(t);
 	unsigned long in = t->k->vm_events[PSWPIN], maj = t->mm->maj_flt;
 	long refaults = global_node_page_state(t->k, WORKINGSET_REFAULT_ANON);
 	for (unsigned i = 0; i < NPAGES; i++)
@@ -146,9 +112,9 @@ static void test_shmem_fault_reads_back_and_frees_the_slot(void **state)
 	/* A store after swap-in stays in the shared page, and the page can go out again. */
 	uwrite8(t->k, t->mm, BASE + 9, 0x77);
 	age(t);
-	reclaim_all(t);
+	mmt_reclaim_all(t);
 	assert_int_equal(uread8(t->k, t->mm, BASE + 9), 0x77);
-	assert_all_consistent(t);
+	mmt_assert_consistent(t);
 }
 
 static void test_shmem_swapped_out_then_unmapped_frees_slots(void **state)
@@ -156,7 +122,7 @@ static void test_shmem_swapped_out_then_unmapped_frees_slots(void **state)
 	struct mmt *t = *state;
 	fill_shared(t);
 	age(t);
-	reclaim_all(t);
+	mmt_reclaim_all(t);
 	assert_true(nr_free_swap_pages(t->k) < total_swap_pages(t->k));
 	/* The mapping held the only reference to the shmem file: its slots go with it. */
 	assert_int_equal(do_munmap(t->k, t->mm, BASE, NPAGES * PG), 0);
@@ -166,10 +132,10 @@ static void test_shmem_swapped_out_then_unmapped_frees_slots(void **state)
 static void test_shmem_without_swap_stays_resident(void **state)
 {
 	mmt_free(*state);
-	struct mmt *t = *state = mmt_new_swap(64, 0);
+	struct mmt *t = *state = mmt_new_swap(64, 0, false);
 	fill_shared(t);
 	age(t);
-	reclaim_all(t);
+	mmt_reclaim_all(t);
 	for (unsigned i = 0; i < NPAGES; i++)
 		assert_true(sdm_leaf(t->k, t->mm, BASE + i * PG, NULL) & SDM_P);
 }

@@ -23,25 +23,6 @@
 
 #define BASE 0x10000000UL
 
-/* A machine of ram_mb MiB with a swap area of swap_mb MiB (0: none) and one mm. */
-static struct mmt *mmt_new_swap(uint64_t ram_mb, uint64_t swap_mb, bool zswap)
-{
-	struct boot_params p;
-	boot_params_default(&p);
-	p.ram_size = ram_mb << 20;
-	p.node[0].mem = p.ram_size;
-	p.swap_size = swap_mb << 20;
-	p.zswap = zswap;
-	struct mmt *t = calloc(1, sizeof(*t));
-	assert_non_null(t);
-	t->m = ktest_boot_params(&p);
-	t->k = &t->m->kernel;
-	t->baseline_leak = mmt_leaked_pages(t->k);
-	t->mm = mm_alloc(t->k);
-	assert_non_null(t->mm);
-	return t;
-}
-
 /* Swaps the fixture's machine for another one. */
 static struct mmt *replace_machine(void **state, uint64_t ram_mb, uint64_t swap_mb, bool zswap)
 {
@@ -56,26 +37,16 @@ static int setup(void **state)
 	return 0;
 }
 
-static void assert_all_consistent(struct mmt *t)
-{
-	char msg[256];
-	ktest_assert_consistent(t->k);
-	if (debug_vm_check_lru(t->k, msg, sizeof(msg)) != 0)
-		fail_msg("debug_vm_check_lru: %s", msg);
-	if (debug_vm_check_rmap(t->k, &t->mm, t->mm ? 1 : 0, msg, sizeof(msg)) != 0)
-		fail_msg("debug_vm_check_rmap: %s", msg);
-}
-
 static int teardown(void **state)
 {
 	struct mmt *t = *state;
-	assert_all_consistent(t);
+	mmt_assert_consistent(t);
 	mmput(t->k, t->mm);
 	t->mm = NULL;
 	/* Every frame and every swap slot back. */
 	assert_int_equal(nr_free_swap_pages(t->k), total_swap_pages(t->k));
 	assert_int_equal(mmt_leaked_pages(t->k), t->baseline_leak);
-	assert_all_consistent(t);
+	mmt_assert_consistent(t);
 	mmt_free(t);
 	return 0;
 }
@@ -115,16 +86,6 @@ static void age(struct mmt *t, unsigned long n)
 			page_referenced(t->k, leaf_page(t, BASE + i * PG), &flags);
 }
 
-/* Reclaims until nothing more goes (priority 0: whole lists). */
-static unsigned long reclaim_all(struct mmt *t)
-{
-	unsigned long total = 0, got;
-	while ((got = shrink_node_pages(t->k, 0, ~0UL, 0, false)) != 0)
-		total += got;
-	drain_all_pages(t->k);
-	return total;
-}
-
 static long node_page_state_sum(struct mmt *t, enum node_stat_item item)
 {
 	return NODE_DATA(t->k, 0)->vm_stat[item];
@@ -158,7 +119,7 @@ static void test_reclaim_mapped_anon_page_pte_becomes_swap_entry(void **state)
 	fill(t, n);
 	unsigned long out = t->k->vm_events[PSWPOUT];
 	age(t, n);
-	assert_true(reclaim_all(t) >= n);
+	assert_true(mmt_reclaim_all(t) >= n);
 	for (unsigned long i = 0; i < n; i++) {
 		uint64_t leaf = leaf_of(t, BASE + i * PG);
 		assert_false(leaf & SDM_P);
@@ -190,7 +151,7 @@ static void test_swapin_restores_contents_and_frees_the_slot(void **state)
 	const unsigned long n = 64;
 	fill(t, n);
 	age(t, n);
-	reclaim_all(t);
+	mmt_reclaim_all(t);
 	unsigned long in = t->k->vm_events[PSWPIN], maj = t->mm->maj_flt;
 	for (unsigned long i = 0; i < n; i++)
 		assert_int_equal(uread8(t->k, t->mm, BASE + i * PG + 100), value_at(i));
@@ -224,7 +185,7 @@ static void test_munmap_of_swapped_range_frees_slots(void **state)
 	struct mmt *t = *state;
 	fill(t, 32);
 	age(t, 32);
-	reclaim_all(t);
+	mmt_reclaim_all(t);
 	assert_true(nr_free_swap_pages(t->k) < total_swap_pages(t->k));
 	assert_int_equal(do_munmap(t->k, t->mm, BASE, 32 * PG), 0);
 	assert_int_equal(nr_free_swap_pages(t->k), total_swap_pages(t->k));
@@ -249,7 +210,7 @@ static void test_no_swap_anon_pages_stay(void **state)
 	struct mmt *t = replace_machine(state, 64, 0, false);
 	fill(t, 16);
 	age(t, 16);
-	reclaim_all(t);
+	mmt_reclaim_all(t);
 	for (unsigned long i = 0; i < 16; i++)
 		assert_true(leaf_of(t, BASE + i * PG) & SDM_P);
 }
@@ -272,7 +233,7 @@ static void test_clean_file_page_dropped_then_read_again(void **state)
 	unsigned long steal = t->k->vm_events[PGSTEAL_FILE];
 	/* A file page needs two references to be kept: age once and it goes. */
 	age(t, 8);
-	reclaim_all(t);
+	mmt_reclaim_all(t);
 	assert_int_equal(t->k->vm_events[PGSTEAL_FILE] - steal, 8);
 	assert_int_equal(f->f_inode->i_data.nrpages, 0);
 	for (unsigned i = 0; i < 8; i++)
@@ -295,7 +256,7 @@ static void test_dirty_shared_file_page_is_kept(void **state)
 	    (long)BASE);
 	uwrite8(t->k, t->mm, BASE, 42);
 	age(t, 1);
-	reclaim_all(t);
+	mmt_reclaim_all(t);
 	assert_int_equal(uread8(t->k, t->mm, BASE), 42); /* no writeback: not dropped */
 	fput(t->k, f);
 }
@@ -318,7 +279,7 @@ static void test_pressure_twice_ram_fits_through_swap(void **state)
 	assert_true(t->k->vm_events[PSWPOUT] > 0);
 	assert_true(t->k->vm_events[PSWPIN] > 0);
 	assert_true(t->k->vm_events[PGSCAN_DIRECT] + t->k->vm_events[PGSCAN_KSWAPD] > 0);
-	assert_all_consistent(t);
+	mmt_assert_consistent(t);
 }
 
 static void test_kswapd_balances_node_to_high_watermark(void **state)
@@ -381,7 +342,7 @@ static void test_zswap_round_trip_keeps_data_in_pool(void **state)
 	fill(t, n); /* one byte per page: compresses well */
 	age(t, n);
 	unsigned long out = t->k->vm_events[PSWPOUT];
-	reclaim_all(t);
+	mmt_reclaim_all(t);
 	struct zswap_stats s = zswap_get_stats(t->k);
 	assert_int_equal(s.stored_pages, n);
 	assert_int_equal(t->k->vm_events[PSWPOUT], out); /* nothing reached the area */

@@ -28,50 +28,23 @@
 #define L_MEMCG_BIT 8
 #define L_EVICTION_BIT 24
 
-static struct mmt *mmt_new_swap(uint64_t ram_mb, uint64_t swap_mb)
-{
-	struct boot_params p;
-	boot_params_default(&p);
-	p.ram_size = ram_mb << 20;
-	p.node[0].mem = p.ram_size;
-	p.swap_size = swap_mb << 20;
-	struct mmt *t = calloc(1, sizeof(*t));
-	assert_non_null(t);
-	t->m = ktest_boot_params(&p);
-	t->k = &t->m->kernel;
-	t->baseline_leak = mmt_leaked_pages(t->k);
-	t->mm = mm_alloc(t->k);
-	assert_non_null(t->mm);
-	return t;
-}
-
 static int setup(void **state)
 {
-	*state = mmt_new_swap(64, 32);
+	*state = mmt_new_swap(64, 32, false);
 	return 0;
 }
 
 static struct mmt *replace_machine(void **state, uint64_t ram_mb, uint64_t swap_mb)
 {
 	mmt_free(*state);
-	*state = mmt_new_swap(ram_mb, swap_mb);
+	*state = mmt_new_swap(ram_mb, swap_mb, false);
 	return *state;
-}
-
-static void assert_all_consistent(struct mmt *t)
-{
-	char msg[256];
-	ktest_assert_consistent(t->k);
-	if (debug_vm_check_lru(t->k, msg, sizeof(msg)) != 0)
-		fail_msg("debug_vm_check_lru: %s", msg);
-	if (debug_vm_check_rmap(t->k, &t->mm, t->mm ? 1 : 0, msg, sizeof(msg)) != 0)
-		fail_msg("debug_vm_check_rmap: %s", msg);
 }
 
 static int teardown(void **state)
 {
 	struct mmt *t = *state;
-	assert_all_consistent(t);
+	mmt_assert_consistent(t);
 	mmput(t->k, t->mm);
 	t->mm = NULL;
 	assert_int_equal(nr_free_swap_pages(t->k), total_swap_pages(t->k));
@@ -79,7 +52,7 @@ static int teardown(void **state)
 	/* No shadow outlives its inode or its swap slot. */
 	assert_true(list_empty(&t->k->swap->shadow_mappings));
 	assert_int_equal(global_node_page_state(t->k, WORKINGSET_NODES), 0);
-	assert_all_consistent(t);
+	mmt_assert_consistent(t);
 	mmt_free(t);
 	return 0;
 }
@@ -103,15 +76,6 @@ static void age(struct mmt *t, unsigned long n)
 		if (leaf & SDM_P)
 			page_referenced(t->k, pfn_to_page(t->k, (leaf & SDM_ADDR) >> 12), &flags);
 	}
-}
-
-static unsigned long reclaim_all(struct mmt *t)
-{
-	unsigned long total = 0, got;
-	while ((got = shrink_node_pages(t->k, 0, ~0UL, 0, false)) != 0)
-		total += got;
-	drain_all_pages(t->k);
-	return total;
 }
 
 /* A file of n pages over a static buffer, page i filled with i + 1, mapped at BASE. */
@@ -138,7 +102,7 @@ static void test_evicted_file_page_leaves_shadow_in_linux_layout(void **state)
 		assert_int_equal(uread8(t->k, t->mm, BASE + i * PG), i + 1);
 	unsigned long c0 = clock_of(t);
 	age(t, 8);
-	reclaim_all(t);
+	mmt_reclaim_all(t);
 	struct address_space *as = &f->f_inode->i_data;
 	assert_int_equal(as->nrpages, 0);
 	assert_int_equal(as->nrshadows, 8);
@@ -269,7 +233,7 @@ static void test_file_refault_through_fault_path_reads_back_and_counts(void **st
 	for (unsigned i = 0; i < 8; i++)
 		uread8(t->k, t->mm, BASE + i * PG);
 	age(t, 8);
-	reclaim_all(t);
+	mmt_reclaim_all(t);
 	long refaults = ws(t, WORKINGSET_REFAULT_FILE);
 	for (unsigned i = 0; i < 8; i++)
 		assert_int_equal(uread8(t->k, t->mm, BASE + i * PG), i + 1);
@@ -290,7 +254,7 @@ static void test_swapped_page_leaves_shadow_in_swap_cache_until_slot_freed(void 
 	for (unsigned long i = 0; i < n; i++)
 		uwrite8(t->k, t->mm, BASE + i * PG, (uint8_t)(i + 7));
 	age(t, n);
-	reclaim_all(t);
+	mmt_reclaim_all(t);
 	struct swap_info_struct *si = t->k->swap->info[0];
 	assert_int_equal(si->swap_space.nrshadows, n);
 	assert_int_equal(si->swap_space.nrpages, 0);
@@ -302,9 +266,9 @@ static void test_swapped_page_leaves_shadow_in_swap_cache_until_slot_freed(void 
 	assert_int_equal(si->swap_space.nrshadows, 0);
 	/* Out again, then unmapped while swapped: the freed slots drop their shadows. */
 	age(t, n);
-	reclaim_all(t);
+	mmt_reclaim_all(t);
 	assert_int_equal(si->swap_space.nrshadows, n);
-	assert_all_consistent(t);
+	mmt_assert_consistent(t);
 	assert_int_equal(do_munmap(t->k, t->mm, BASE, n * PG), 0);
 	assert_int_equal(si->swap_space.nrshadows, 0);
 }
@@ -317,7 +281,7 @@ static void test_inode_release_drops_its_shadows(void **state)
 	for (unsigned i = 0; i < 4; i++)
 		uread8(t->k, t->mm, BASE + i * PG);
 	age(t, 4);
-	reclaim_all(t);
+	mmt_reclaim_all(t);
 	assert_int_equal(f->f_inode->i_data.nrshadows, 4);
 	assert_false(list_empty(&t->k->swap->shadow_mappings));
 	assert_int_equal(do_munmap(t->k, t->mm, BASE, 4 * PG), 0);
@@ -348,7 +312,7 @@ static void test_shadow_nodes_beyond_eighth_of_ram_are_reclaimed(void **state)
 	 * shrinker, some 37,000 shadows would be left. */
 	assert_true((unsigned long)ws(t, WORKINGSET_NODES) <= max_nodes + 4);
 	assert_true(f->f_inode->i_data.nrshadows <= (max_nodes + 6) * 64);
-	assert_all_consistent(t);
+	mmt_assert_consistent(t);
 	fput(t->k, f);
 	free(buf);
 }
