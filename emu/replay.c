@@ -238,12 +238,8 @@ static int expect_fill(struct replay *r, const struct trace_event *ev)
 static int keep_stats(struct replay *r, const struct trace_event *ev)
 {
 	free(r->recorded_stats);
-	r->recorded_stats = malloc(ev->text_len + 1);
-	if (!r->recorded_stats)
-		return mismatch(r, "out of memory");
-	memcpy(r->recorded_stats, ev->text, ev->text_len);
-	r->recorded_stats[ev->text_len] = '\0';
-	return 0;
+	r->recorded_stats = trace_event_text_dup(ev);
+	return r->recorded_stats ? 0 : mismatch(r, "out of memory");
 }
 
 int replay_event(struct replay *r, const struct trace_event *ev)

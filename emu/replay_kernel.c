@@ -266,12 +266,8 @@ static int translate(struct kreplay *r, const struct trace_event *ev)
 static int keep_kstats(struct kreplay *r, const struct trace_event *ev)
 {
 	free(r->recorded_kstats);
-	r->recorded_kstats = malloc(ev->text_len + 1);
-	if (!r->recorded_kstats)
-		return fail(r, "out of memory");
-	memcpy(r->recorded_kstats, ev->text, ev->text_len);
-	r->recorded_kstats[ev->text_len] = '\0';
-	return 0;
+	r->recorded_kstats = trace_event_text_dup(ev);
+	return r->recorded_kstats ? 0 : fail(r, "out of memory");
 }
 
 static int apply_ext(struct kreplay *r, const struct trace_event *ev)

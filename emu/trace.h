@@ -136,6 +136,9 @@ int trace_decode(struct trace_delta *d, const uint8_t **p, const uint8_t *end,
 const char *trace_type_name(unsigned type);
 /* Name of an EXT subtype ("mm_op", "uaccess", ...). */
 const char *trace_ext_name(unsigned sub);
+/* A NUL-terminated copy of a STATS/KSTATS event's text (malloc), or NULL when out of memory;
+ * the event's own text lasts only until the next event. */
+char *trace_event_text_dup(const struct trace_event *ev);
 
 /* ---- writer ---- */
 

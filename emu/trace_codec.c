@@ -6,6 +6,7 @@
  * sequential stream costs about three bytes an access before compression.
  */
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "emu/trace.h"
@@ -602,4 +603,14 @@ int trace_decode(struct trace_delta *d, const uint8_t **p, const uint8_t *end,
 		return -1;
 	*p = c.p;
 	return 0;
+}
+
+char *trace_event_text_dup(const struct trace_event *ev)
+{
+	char *copy = malloc(ev->text_len + 1);
+	if (copy) {
+		memcpy(copy, ev->text, ev->text_len);
+		copy[ev->text_len] = '\0';
+	}
+	return copy;
 }
