@@ -204,6 +204,19 @@ static inline void mmt_assert_consistent(struct mmt *t)
 		fail_msg("debug_vm_check_rmap: %s", msg);
 }
 
+/* The end of a reclaim test: the state consistent, the mm gone, every frame and swap slot
+ * back, the state consistent again. The machine stays for the caller's own end checks;
+ * mmt_free it afterwards. */
+static inline void mmt_drop_mm_checked(struct mmt *t)
+{
+	mmt_assert_consistent(t);
+	mmput(t->k, t->mm);
+	t->mm = NULL;
+	assert_int_equal(nr_free_swap_pages(t->k), total_swap_pages(t->k));
+	assert_int_equal(mmt_leaked_pages(t->k), t->baseline_leak);
+	mmt_assert_consistent(t);
+}
+
 /* Reclaims from node 0 until nothing more goes (priority 0: whole lists), then drains the
  * pcp lists; the pages reclaimed. */
 static inline unsigned long mmt_reclaim_all(struct mmt *t)

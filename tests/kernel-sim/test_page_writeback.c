@@ -46,13 +46,9 @@ static int teardown(void **state)
 {
 	struct wbt *w = *state;
 	struct mmt *t = w->t;
-	mmt_assert_consistent(t);
-	mmput(t->k, t->mm);
-	t->mm = NULL;
-	assert_int_equal(mmt_leaked_pages(t->k), t->baseline_leak);
+	mmt_drop_mm_checked(t);
 	assert_int_equal(global_node_page_state(t->k, NR_FILE_DIRTY), 0);
 	assert_int_equal(global_node_page_state(t->k, NR_WRITEBACK), 0);
-	mmt_assert_consistent(t);
 	mmt_free(t);
 	close(w->fd);
 	unlink(w->path);

@@ -29,11 +29,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct mmt *t = *state;
-	mmt_assert_consistent(t);
-	mmput(t->k, t->mm);
-	t->mm = NULL;
-	assert_int_equal(mmt_leaked_pages(t->k), t->baseline_leak);
-	mmt_assert_consistent(t);
+	mmt_drop_mm_checked(t);
 	mmt_free(t);
 	return 0;
 }

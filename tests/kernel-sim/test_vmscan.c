@@ -40,13 +40,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct mmt *t = *state;
-	mmt_assert_consistent(t);
-	mmput(t->k, t->mm);
-	t->mm = NULL;
-	/* Every frame and every swap slot back. */
-	assert_int_equal(nr_free_swap_pages(t->k), total_swap_pages(t->k));
-	assert_int_equal(mmt_leaked_pages(t->k), t->baseline_leak);
-	mmt_assert_consistent(t);
+	mmt_drop_mm_checked(t);
 	mmt_free(t);
 	return 0;
 }

@@ -44,15 +44,10 @@ static struct mmt *replace_machine(void **state, uint64_t ram_mb, uint64_t swap_
 static int teardown(void **state)
 {
 	struct mmt *t = *state;
-	mmt_assert_consistent(t);
-	mmput(t->k, t->mm);
-	t->mm = NULL;
-	assert_int_equal(nr_free_swap_pages(t->k), total_swap_pages(t->k));
-	assert_int_equal(mmt_leaked_pages(t->k), t->baseline_leak);
+	mmt_drop_mm_checked(t);
 	/* No shadow outlives its inode or its swap slot. */
 	assert_true(list_empty(&t->k->swap->shadow_mappings));
 	assert_int_equal(global_node_page_state(t->k, WORKINGSET_NODES), 0);
-	mmt_assert_consistent(t);
 	mmt_free(t);
 	return 0;
 }
