@@ -535,18 +535,12 @@ static vm_fault_t do_swap_page(struct kernel *k, struct vm_fault *vmf)
 		return VM_FAULT_SIGBUS; /* Linux: "Bad swap entry" */
 	if (anon_vma_prepare(k, vma) < 0)
 		return VM_FAULT_OOM;
-	struct page *page = lookup_swap_cache(k, entry);
-	if (page && PageFlag(page, PG_reclaim)) {
-		ClearPageFlag(page, PG_reclaim); /* PG_readahead: readahead guessed right */
-		count_vm_event(k, SWAP_RA_HIT);
-	}
-	if (!page) {
-		page = swapin_readahead(k, entry);
-		if (!page)
-			return VM_FAULT_OOM;
+	bool major = false;
+	struct page *page = swapin_fault_page(k, entry, &major);
+	if (!page)
+		return VM_FAULT_OOM;
+	if (major)
 		ret = VM_FAULT_MAJOR;
-		count_vm_event(k, PGMAJFAULT);
-	}
 	if (pte_val(*vmf->pte) != pte_val(vmf->orig_pte))
 		return ret; /* changed under us: retry the access */
 	get_page(page);

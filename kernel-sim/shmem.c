@@ -68,18 +68,9 @@ struct page *shmem_swapin_page(struct kernel *k, struct address_space *mapping,
 	swp_entry_t entry = radix_to_swp_entry(mapping->i_pages[index]);
 	if (!swp_swap_info(k, entry) || swap_count(k, entry) == 0)
 		return NULL; /* not a slot this page cache holds: cannot happen */
-	struct page *page = lookup_swap_cache(k, entry);
-	if (page && PageFlag(page, PG_reclaim)) {
-		ClearPageFlag(page, PG_reclaim); /* PG_readahead: readahead guessed right */
-		count_vm_event(k, SWAP_RA_HIT);
-	}
-	if (!page) {
-		page = swapin_readahead(k, entry);
-		if (!page)
-			return NULL;
-		*major = true;
-		count_vm_event(k, PGMAJFAULT);
-	}
+	struct page *page = swapin_fault_page(k, entry, major);
+	if (!page)
+		return NULL;
 	if (mapping->i_pages[index] != swp_to_radix_entry(entry))
 		return xa_page(mapping->i_pages[index]); /* readahead's reclaim moved it */
 	BUG_ON(page_mapped(page));

@@ -286,6 +286,10 @@ struct page *lookup_swap_cache(struct kernel *k, swp_entry_t entry);
  * cached: swap readahead), all into the swap cache and the inactive anon list. The page, or
  * NULL when out of memory or the slot cannot be read. */
 struct page *swapin_readahead(struct kernel *k, swp_entry_t entry);
+/* The page a fault on entry needs (do_swap_page, shmem): from the swap cache, counting a
+ * readahead hit (Linux's swap_cache_get_folio), else read with readahead, setting *major and
+ * counting PGMAJFAULT. NULL when out of memory or the slot cannot be read. */
+struct page *swapin_fault_page(struct kernel *k, swp_entry_t entry, bool *major);
 /* A swap pte went away (zap): drops its slot reference, and the cached page when nothing
  * else holds the slot. */
 void free_swap_and_cache(struct kernel *k, swp_entry_t entry);

@@ -182,3 +182,20 @@ struct page *swapin_readahead(struct kernel *k, swp_entry_t entry)
 		unlock_page(page);
 	return page;
 }
+
+struct page *swapin_fault_page(struct kernel *k, swp_entry_t entry, bool *major)
+{
+	struct page *page = lookup_swap_cache(k, entry);
+	if (page && PageFlag(page, PG_reclaim)) {
+		ClearPageFlag(page, PG_reclaim); /* PG_readahead: readahead guessed right */
+		count_vm_event(k, SWAP_RA_HIT);
+	}
+	if (page)
+		return page;
+	page = swapin_readahead(k, entry);
+	if (page) {
+		*major = true;
+		count_vm_event(k, PGMAJFAULT);
+	}
+	return page;
+}
