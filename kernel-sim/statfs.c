@@ -102,17 +102,25 @@ static void put64(uint8_t *b, size_t off, uint64_t v)
 	memcpy(b + off, &v, 8);
 }
 
+/* struct statfs and compat_statfs are the same fields in 8- or 4-byte words: seven counts
+ * and sizes, the 8-byte fsid, then namelen, frsize and flags. */
+static void put_statfs_words(uint8_t *b, const struct kstatfs *ks, size_t w)
+{
+	const uint64_t head[7] = {ks->type,   ks->bsize, ks->blocks, ks->bfree,
+				  ks->bavail, ks->files, ks->ffree};
+	const uint64_t tail[3] = {ks->namelen, ks->frsize, ks->flags};
+	void (*put)(uint8_t *, size_t, uint64_t) = w == 8 ? put64 : put32;
+	for (size_t i = 0; i < 7; i++)
+		put(b, i * w, head[i]);
+	memcpy(b + 7 * w, ks->fsid, 8);
+	for (size_t i = 0; i < 3; i++)
+		put(b, 7 * w + 8 + i * w, tail[i]);
+}
+
 static int cp_statfs(struct kernel *k, const struct kstatfs *ks, uint64_t ubuf)
 {
 	uint8_t b[STATFS_SIZE] = {0};
-	const uint64_t words[7] = {ks->type,  ks->bsize, ks->blocks, ks->bfree,
-				   ks->bavail, ks->files, ks->ffree};
-	for (int i = 0; i < 7; i++)
-		put64(b, (size_t)i * 8, words[i]);
-	memcpy(b + 56, ks->fsid, 8);
-	put64(b, 64, ks->namelen);
-	put64(b, 72, ks->frsize);
-	put64(b, 80, ks->flags);
+	put_statfs_words(b, ks, 8);
 	return copy_to_user(k, ubuf, b, sizeof(b)) ? -EFAULT : 0;
 }
 
@@ -126,14 +134,7 @@ static int cp_compat_statfs(struct kernel *k, const struct kstatfs *ks, uint64_t
 	if ((ks->files != ~0ULL && (ks->files & hi)) || (ks->ffree != ~0ULL && (ks->ffree & hi)))
 		return -EOVERFLOW;
 	uint8_t b[COMPAT_STATFS_SIZE] = {0};
-	const uint64_t words[7] = {ks->type,  ks->bsize, ks->blocks, ks->bfree,
-				   ks->bavail, ks->files, ks->ffree};
-	for (int i = 0; i < 7; i++)
-		put32(b, (size_t)i * 4, words[i]);
-	memcpy(b + 28, ks->fsid, 8);
-	put32(b, 36, ks->namelen);
-	put32(b, 40, ks->frsize);
-	put32(b, 44, ks->flags);
+	put_statfs_words(b, ks, 4);
 	return copy_to_user(k, ubuf, b, sizeof(b)) ? -EFAULT : 0;
 }
 
