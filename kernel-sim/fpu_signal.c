@@ -10,6 +10,7 @@
 #include "kernel-sim/kernel.h"
 #include "kernel-sim/ptrace.h"
 #include "kernel-sim/uaccess.h"
+#include "kernel-sim/uapi_bytes.h"
 
 /* FXSAVE image offsets (Intel SDM Vol. 1, Table 10-2, 64-bit format). */
 #define FX_FCW 0
@@ -41,42 +42,6 @@
 
 #define MXCSR_DEFAULT 0x1f80
 #define FCW_DEFAULT 0x037f
-
-static uint16_t get16(const uint8_t *b, size_t off)
-{
-	uint16_t v;
-	memcpy(&v, b + off, 2);
-	return v;
-}
-
-static uint32_t get32(const uint8_t *b, size_t off)
-{
-	uint32_t v;
-	memcpy(&v, b + off, 4);
-	return v;
-}
-
-static uint64_t get64(const uint8_t *b, size_t off)
-{
-	uint64_t v;
-	memcpy(&v, b + off, 8);
-	return v;
-}
-
-static void put16(uint8_t *b, size_t off, uint16_t v)
-{
-	memcpy(b + off, &v, 2);
-}
-
-static void put32(uint8_t *b, size_t off, uint32_t v)
-{
-	memcpy(b + off, &v, 4);
-}
-
-static void put64(uint8_t *b, size_t off, uint64_t v)
-{
-	memcpy(b + off, &v, 8);
-}
 
 uint64_t fpu_alloc_mathframe(uint64_t sp, bool ia32, uint64_t *fpstate, uint64_t *buf_fx)
 {

@@ -36,6 +36,7 @@
 #include "kernel-sim/uaccess.h"
 #include "kernel-sim/unistd.h"
 #include "kernel-sim/vdso.h"
+#include "kernel-sim/uapi_bytes.h"
 
 #define RT_FRAME32_SIZE 268
 #define RT32_INFO 16
@@ -55,28 +56,16 @@
 #define UC_SIGCONTEXT_SS 0x2
 #define UC_STRICT_RESTORE_SS 0x4
 
-static void w32(uint8_t *b, size_t off, uint32_t v)
-{
-	memcpy(b + off, &v, 4);
-}
-
-static uint32_t r32(const uint8_t *b, size_t off)
-{
-	uint32_t v;
-	memcpy(&v, b + off, 4);
-	return v;
-}
-
 static void fill_siginfo_32(uint8_t *b, const struct kernel_siginfo *info)
 {
-	w32(b, 0, (uint32_t)info->signo);
-	w32(b, 4, (uint32_t)info->err);
-	w32(b, 8, (uint32_t)info->code);
+	put32(b, 0, (uint32_t)info->signo);
+	put32(b, 4, (uint32_t)info->err);
+	put32(b, 8, (uint32_t)info->code);
 	if (info->code > 0 && info->code != SI_KERNEL) {
-		w32(b, 12, (uint32_t)info->addr);
+		put32(b, 12, (uint32_t)info->addr);
 	} else {
-		w32(b, 12, (uint32_t)info->pid);
-		w32(b, 16, info->uid);
+		put32(b, 12, (uint32_t)info->pid);
+		put32(b, 16, info->uid);
 	}
 }
 
@@ -86,20 +75,20 @@ static void fill_sigcontext_32(struct kernel *k, uint8_t *sc, const struct pt_re
 	const struct thread_struct *th = &k->current->thread;
 	const uint64_t gpr[8] = {regs->di, regs->si, regs->bp, regs->sp,
 				 regs->bx, regs->dx, regs->cx, regs->ax};
-	w32(sc, 8, __USER32_DS);  /* es */
-	w32(sc, 12, __USER32_DS); /* ds */
+	put32(sc, 8, __USER32_DS);  /* es */
+	put32(sc, 12, __USER32_DS); /* ds */
 	for (int i = 0; i < 8; i++)
-		w32(sc, 16 + (size_t)i * 4, (uint32_t)gpr[i]);
-	w32(sc, 48, (uint32_t)th->trap_nr);
-	w32(sc, 52, (uint32_t)th->error_code);
-	w32(sc, 56, (uint32_t)regs->ip);
-	w32(sc, 60, (uint32_t)(regs->cs & 0xffff));
-	w32(sc, 64, (uint32_t)regs->flags);
-	w32(sc, 68, (uint32_t)regs->sp);
-	w32(sc, 72, (uint32_t)(regs->ss & 0xffff));
-	w32(sc, 76, (uint32_t)fpstate);
-	w32(sc, 80, (uint32_t)oldmask);
-	w32(sc, 84, (uint32_t)th->cr2);
+		put32(sc, 16 + (size_t)i * 4, (uint32_t)gpr[i]);
+	put32(sc, 48, (uint32_t)th->trap_nr);
+	put32(sc, 52, (uint32_t)th->error_code);
+	put32(sc, 56, (uint32_t)regs->ip);
+	put32(sc, 60, (uint32_t)(regs->cs & 0xffff));
+	put32(sc, 64, (uint32_t)regs->flags);
+	put32(sc, 68, (uint32_t)regs->sp);
+	put32(sc, 72, (uint32_t)(regs->ss & 0xffff));
+	put32(sc, 76, (uint32_t)fpstate);
+	put32(sc, 80, (uint32_t)oldmask);
+	put32(sc, 84, (uint32_t)th->cr2);
 }
 
 /* Where the handler returns: sigaction's restorer, else the vDSO's trampoline, else (no
@@ -133,18 +122,18 @@ static int setup_rt_frame_ia32(struct kernel *k, struct pt_regs *regs, int sig,
 	if (!frame)
 		return -EFAULT;
 	memset(f, 0, sizeof(f));
-	w32(f, 0, (uint32_t)restorer_ia32(k, ka, frame + RT32_RETCODE, true));
-	w32(f, 4, (uint32_t)sig);
-	w32(f, 8, (uint32_t)(frame + RT32_INFO));
-	w32(f, 12, (uint32_t)(frame + RT32_UC));
+	put32(f, 0, (uint32_t)restorer_ia32(k, ka, frame + RT32_RETCODE, true));
+	put32(f, 4, (uint32_t)sig);
+	put32(f, 8, (uint32_t)(frame + RT32_INFO));
+	put32(f, 12, (uint32_t)(frame + RT32_UC));
 	fill_siginfo_32(f + RT32_INFO, info);
-	w32(f, RT32_UC, UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS);
-	w32(f, RT32_UC + UC32_STACK, (uint32_t)s->sas_ss_sp);
-	w32(f, RT32_UC + UC32_STACK + 4, sas_ss_flags(s, (uint32_t)regs->sp) | s->sas_ss_flags);
-	w32(f, RT32_UC + UC32_STACK + 8, (uint32_t)s->sas_ss_size);
+	put32(f, RT32_UC, UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS);
+	put32(f, RT32_UC + UC32_STACK, (uint32_t)s->sas_ss_sp);
+	put32(f, RT32_UC + UC32_STACK + 4, sas_ss_flags(s, (uint32_t)regs->sp) | s->sas_ss_flags);
+	put32(f, RT32_UC + UC32_STACK + 8, (uint32_t)s->sas_ss_size);
 	fill_sigcontext_32(k, f + RT32_UC + UC32_MCONTEXT, regs, oldmask, fpstate);
-	w32(f, RT32_UC + UC32_SIGMASK, (uint32_t)oldmask);
-	w32(f, RT32_UC + UC32_SIGMASK + 4, (uint32_t)(oldmask >> 32));
+	put32(f, RT32_UC + UC32_SIGMASK, (uint32_t)oldmask);
+	put32(f, RT32_UC + UC32_SIGMASK + 4, (uint32_t)(oldmask >> 32));
 	memcpy(f + RT32_RETCODE, rt_retcode, sizeof(rt_retcode));
 	if (copy_to_user(k, frame, f, sizeof(f)))
 		return -EFAULT;
@@ -166,10 +155,10 @@ static int setup_sigframe_ia32(struct kernel *k, struct pt_regs *regs, int sig,
 	if (!frame)
 		return -EFAULT;
 	memset(f, 0, FRAME32_SIZE);
-	w32(f, 0, (uint32_t)restorer_ia32(k, ka, frame + F32_RETCODE, false));
-	w32(f, 4, (uint32_t)sig);
+	put32(f, 0, (uint32_t)restorer_ia32(k, ka, frame + F32_RETCODE, false));
+	put32(f, 4, (uint32_t)sig);
 	fill_sigcontext_32(k, f + F32_SC, regs, oldmask, fpstate);
-	w32(f, F32_EXTRAMASK, (uint32_t)(oldmask >> 32));
+	put32(f, F32_EXTRAMASK, (uint32_t)(oldmask >> 32));
 	memcpy(f + F32_RETCODE, retcode, sizeof(retcode));
 	if (copy_to_user(k, frame, f, FRAME32_SIZE))
 		return -EFAULT;
@@ -200,10 +189,10 @@ static void restore_sigcontext_32(struct pt_regs *regs, const uint8_t *sc)
 	uint64_t *const gpr[8] = {&regs->di, &regs->si, &regs->bp, &regs->sp,
 				  &regs->bx, &regs->dx, &regs->cx, &regs->ax};
 	for (int i = 0; i < 8; i++)
-		*gpr[i] = r32(sc, 16 + (size_t)i * 4);
-	regs->ip = r32(sc, 56);
-	regs->cs = valid_user_cs32(r32(sc, 60) & 0xffff);
-	regs->flags = (regs->flags & ~FIX_EFLAGS) | (r32(sc, 64) & FIX_EFLAGS);
+		*gpr[i] = get32(sc, 16 + (size_t)i * 4);
+	regs->ip = get32(sc, 56);
+	regs->cs = valid_user_cs32(get32(sc, 60) & 0xffff);
+	regs->flags = (regs->flags & ~FIX_EFLAGS) | (get32(sc, 64) & FIX_EFLAGS);
 	regs->ss = __USER32_DS;
 	regs->orig_ax = (uint64_t)-1;
 }
@@ -219,9 +208,9 @@ long sys_sigreturn(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 		force_sig_fault(k, SIGSEGV, SI_KERNEL, 0);
 		return 0;
 	}
-	set_current_blocked(k, r32(sc, 80) | ((uint64_t)extramask << 32));
+	set_current_blocked(k, get32(sc, 80) | ((uint64_t)extramask << 32));
 	restore_sigcontext_32(regs, sc);
-	if (!fpu_restore_sig(k, r32(sc, 76), true)) {
+	if (!fpu_restore_sig(k, get32(sc, 76), true)) {
 		force_sig_fault(k, SIGSEGV, SI_KERNEL, 0);
 		return 0;
 	}
@@ -237,13 +226,13 @@ long sys_rt_sigreturn_ia32(struct kernel *k, struct pt_regs *regs, const uint64_
 		force_sig_fault(k, SIGSEGV, SI_KERNEL, 0);
 		return 0;
 	}
-	set_current_blocked(k, r32(uc, UC32_SIGMASK) | ((uint64_t)r32(uc, UC32_SIGMASK + 4) << 32));
+	set_current_blocked(k, get32(uc, UC32_SIGMASK) | ((uint64_t)get32(uc, UC32_SIGMASK + 4) << 32));
 	restore_sigcontext_32(regs, uc + UC32_MCONTEXT);
-	if (!fpu_restore_sig(k, r32(uc, UC32_MCONTEXT + 76), true)) {
+	if (!fpu_restore_sig(k, get32(uc, UC32_MCONTEXT + 76), true)) {
 		force_sig_fault(k, SIGSEGV, SI_KERNEL, 0);
 		return 0;
 	}
-	restore_altstack(k->current->signal, r32(uc, UC32_STACK), r32(uc, UC32_STACK + 4),
-			 r32(uc, UC32_STACK + 8), (uint32_t)regs->sp);
+	restore_altstack(k->current->signal, get32(uc, UC32_STACK), get32(uc, UC32_STACK + 4),
+			 get32(uc, UC32_STACK + 8), (uint32_t)regs->sp);
 	return (long)regs->ax;
 }

@@ -28,6 +28,7 @@
 #include "kernel-sim/signal.h"
 #include "kernel-sim/syscalls.h"
 #include "kernel-sim/uaccess.h"
+#include "kernel-sim/uapi_bytes.h"
 
 #define RT_SIGFRAME_SIZE 440
 #define F_UC 8
@@ -45,39 +46,17 @@
 /* RFLAGS bits sigreturn takes from the frame (Linux's FIX_EFLAGS). */
 #define FIX_EFLAGS 0x50dd5ULL
 
-static void w64(uint8_t *b, size_t off, uint64_t v)
-{
-	memcpy(b + off, &v, 8);
-}
-
-static void w32(uint8_t *b, size_t off, uint32_t v)
-{
-	memcpy(b + off, &v, 4);
-}
-
-static void w16(uint8_t *b, size_t off, uint16_t v)
-{
-	memcpy(b + off, &v, 2);
-}
-
-static uint64_t r64(const uint8_t *b, size_t off)
-{
-	uint64_t v;
-	memcpy(&v, b + off, 8);
-	return v;
-}
-
 /* siginfo_t: si_signo, si_errno, si_code, then the union at 16. */
 static void fill_siginfo_64(uint8_t *b, const struct kernel_siginfo *info)
 {
-	w32(b, 0, (uint32_t)info->signo);
-	w32(b, 4, (uint32_t)info->err);
-	w32(b, 8, (uint32_t)info->code);
+	put32(b, 0, (uint32_t)info->signo);
+	put32(b, 4, (uint32_t)info->err);
+	put32(b, 8, (uint32_t)info->code);
 	if (info->code > 0 && info->code != SI_KERNEL) {
-		w64(b, 16, info->addr); /* a fault: _sigfault.addr */
+		put64(b, 16, info->addr); /* a fault: _sigfault.addr */
 	} else {
-		w32(b, 16, (uint32_t)info->pid);
-		w32(b, 20, info->uid);
+		put32(b, 16, (uint32_t)info->pid);
+		put32(b, 20, info->uid);
 	}
 }
 
@@ -91,14 +70,14 @@ static void fill_sigcontext_64(struct kernel *k, uint8_t *sc, const struct pt_re
 				  regs->bp,  regs->bx,	regs->dx,   regs->ax,  regs->cx,
 				  regs->sp,  regs->ip,	regs->flags};
 	for (int i = 0; i < 18; i++)
-		w64(sc, (size_t)i * 8, gpr[i]);
-	w16(sc, 144, (uint16_t)regs->cs);
-	w16(sc, 150, (uint16_t)regs->ss);
-	w64(sc, 152, th->error_code);
-	w64(sc, 160, th->trap_nr);
-	w64(sc, 168, oldmask);
-	w64(sc, 176, th->cr2);
-	w64(sc, 184, fpstate);
+		put64(sc, (size_t)i * 8, gpr[i]);
+	put16(sc, 144, (uint16_t)regs->cs);
+	put16(sc, 150, (uint16_t)regs->ss);
+	put64(sc, 152, th->error_code);
+	put64(sc, 160, th->trap_nr);
+	put64(sc, 168, oldmask);
+	put64(sc, 176, th->cr2);
+	put64(sc, 184, fpstate);
 }
 
 uint64_t get_sigframe(struct kernel *k, const struct pt_regs *regs, const struct k_sigaction *ka,
@@ -133,13 +112,13 @@ int setup_rt_frame_64(struct kernel *k, struct pt_regs *regs, int sig, const str
 	if (!frame)
 		return -EFAULT;
 	memset(f, 0, sizeof(f));
-	w64(f, 0, ka->restorer);
-	w64(f, F_UC, UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS);
-	w64(f, F_UC + UC_STACK, s->sas_ss_sp);
-	w32(f, F_UC + UC_STACK + 8, sas_ss_flags(s, regs->sp) | s->sas_ss_flags);
-	w64(f, F_UC + UC_STACK + 16, s->sas_ss_size);
+	put64(f, 0, ka->restorer);
+	put64(f, F_UC, UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS);
+	put64(f, F_UC + UC_STACK, s->sas_ss_sp);
+	put32(f, F_UC + UC_STACK + 8, sas_ss_flags(s, regs->sp) | s->sas_ss_flags);
+	put64(f, F_UC + UC_STACK + 16, s->sas_ss_size);
 	fill_sigcontext_64(k, f + F_UC + UC_MCONTEXT, regs, oldmask, fpstate);
-	w64(f, F_UC + UC_SIGMASK, oldmask);
+	put64(f, F_UC + UC_SIGMASK, oldmask);
 	fill_siginfo_64(f + F_INFO, info);
 	if (copy_to_user(k, frame, f, sizeof(f)))
 		return -EFAULT;
@@ -169,9 +148,9 @@ static void restore_sigcontext_64(struct pt_regs *regs, const uint8_t *sc)
 				   &regs->di,  &regs->si,  &regs->bp,  &regs->bx,
 				   &regs->dx,  &regs->ax,  &regs->cx,  &regs->sp};
 	for (int i = 0; i < 16; i++)
-		*gpr[i] = r64(sc, (size_t)i * 8);
-	regs->ip = r64(sc, 128);
-	regs->flags = (regs->flags & ~FIX_EFLAGS) | (r64(sc, 136) & FIX_EFLAGS);
+		*gpr[i] = get64(sc, (size_t)i * 8);
+	regs->ip = get64(sc, 128);
+	regs->flags = (regs->flags & ~FIX_EFLAGS) | (get64(sc, 136) & FIX_EFLAGS);
 	uint16_t cs;
 	memcpy(&cs, sc + 144, 2);
 	regs->cs = valid_user_cs(cs);
@@ -188,14 +167,14 @@ long sys_rt_sigreturn(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 		force_sig_fault(k, SIGSEGV, SI_KERNEL, 0);
 		return 0;
 	}
-	set_current_blocked(k, r64(uc, UC_SIGMASK));
+	set_current_blocked(k, get64(uc, UC_SIGMASK));
 	restore_sigcontext_64(regs, uc + UC_MCONTEXT);
-	if (!fpu_restore_sig(k, r64(uc, UC_MCONTEXT + 184), false)) {
+	if (!fpu_restore_sig(k, get64(uc, UC_MCONTEXT + 184), false)) {
 		force_sig_fault(k, SIGSEGV, SI_KERNEL, 0);
 		return 0;
 	}
 	uint32_t ss_flags;
 	memcpy(&ss_flags, uc + UC_STACK + 8, 4);
-	restore_altstack(s, r64(uc, UC_STACK), ss_flags, r64(uc, UC_STACK + 16), regs->sp);
+	restore_altstack(s, get64(uc, UC_STACK), ss_flags, get64(uc, UC_STACK + 16), regs->sp);
 	return (long)regs->ax;
 }

@@ -22,6 +22,7 @@
 #include "kernel-sim/sched.h"
 #include "kernel-sim/syscalls.h"
 #include "kernel-sim/uaccess.h"
+#include "kernel-sim/uapi_bytes.h"
 
 #define STATX_BASIC_STATS 0x07ffU
 #define STATX_ATTR_MASK_ALL 0
@@ -110,23 +111,6 @@ static uint64_t new_encode_dev(uint64_t dev)
 {
 	uint64_t ma = major(dev), mi = minor(dev);
 	return (mi & 0xff) | (ma << 8) | ((mi & ~0xffULL) << 12);
-}
-
-static void put32(uint8_t *b, size_t off, uint64_t v)
-{
-	uint32_t x = (uint32_t)v;
-	memcpy(b + off, &x, 4);
-}
-
-static void put64(uint8_t *b, size_t off, uint64_t v)
-{
-	memcpy(b + off, &v, 8);
-}
-
-static void put16(uint8_t *b, size_t off, uint64_t v)
-{
-	uint16_t x = (uint16_t)v;
-	memcpy(b + off, &x, 2);
 }
 
 /* x86-64 struct stat. */

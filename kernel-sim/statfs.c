@@ -19,6 +19,7 @@
 #include "kernel-sim/kernel.h"
 #include "kernel-sim/syscalls.h"
 #include "kernel-sim/uaccess.h"
+#include "kernel-sim/uapi_bytes.h"
 
 #define COMPAT_STATFS_SIZE 64
 #define COMPAT_STATFS64_SIZE 84
@@ -89,17 +90,6 @@ static int vfs_statfs_path(struct kernel *k, uint64_t upath, struct kstatfs *ks)
 		return -errno;
 	fill_kstatfs(&st, ks);
 	return 0;
-}
-
-static void put32(uint8_t *b, size_t off, uint64_t v)
-{
-	uint32_t w = (uint32_t)v;
-	memcpy(b + off, &w, 4);
-}
-
-static void put64(uint8_t *b, size_t off, uint64_t v)
-{
-	memcpy(b + off, &v, 8);
 }
 
 /* struct statfs and compat_statfs are the same fields in 8- or 4-byte words: seven counts
