@@ -79,9 +79,13 @@ enum cpu_gpr {
 #define X86_VEC_NM 7
 #define X86_VEC_DF 8
 #define X86_VEC_MF 16
-#define X86_VEC_AC 17
 #define X86_VEC_MC 18
 #define X86_VEC_XM 19
+
+/* DR6 and DR7 (SDM Vol. 3, 18.2): the bits that read as 1, and DR6's single-step bit. */
+#define DR6_RESERVED 0xffff0ff0ULL
+#define DR6_BS (1ULL << 14)
+#define DR7_RESERVED 0x400ULL
 
 /* Model-specific registers the CPU implements (SDM Vol. 4). */
 #define MSR_IA32_TSC 0x10
@@ -200,6 +204,9 @@ struct cpu {
 	uint64_t cr2;  /* page-fault linear address */
 	uint64_t cr8;  /* task priority */
 	uint64_t xcr0; /* XCR0 (x87 | SSE) */
+	uint64_t dr[4]; /* DR0-DR3: breakpoint addresses (stored; breakpoints are not armed) */
+	uint64_t dr6;	/* DR6: debug status (BS set by a single-step trap) */
+	uint64_t dr7;	/* DR7: debug control (stored) */
 
 	/* MSRs. */
 	uint64_t star;		 /* SYSCALL/SYSRET selectors (63:48 ret, 47:32 call), EIP */

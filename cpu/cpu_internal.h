@@ -227,6 +227,18 @@ static inline bool cpu_write_mem(struct cpu *cpu, unsigned seg, uint64_t off, un
 	return cpu_write_la(cpu, la, size, v, seg_flags(seg));
 }
 
+/* #AC for an operand wider than the accesses it is made of (a 16-byte SSE operand is two
+ * 8-byte accesses, each checked for 8): the operand's own alignment, before them. */
+static inline bool cpu_operand_aligned(struct cpu *cpu, unsigned seg, uint64_t off,
+				       unsigned align)
+{
+	struct mmu *m = cpu->mmu;
+	if (likely(!m->ac_check))
+		return true;
+	uint64_t base = (cpu->mode != X86_MODE_64 || seg >= SEG_FS) ? m->seg.sreg[seg].base : 0;
+	return !mmu_alignment_fault(m, off + base, align, MMU_READ, &cpu->fault);
+}
+
 /* Checks that [off, off+size) of seg is writable without writing (for instructions that
  * must not change anything before a later access faults). */
 bool cpu_probe_write(struct cpu *cpu, unsigned seg, uint64_t off, unsigned size);

@@ -59,6 +59,8 @@ int cpu_init(struct cpu *cpu, struct mmu *mmu)
 	cpu->fpu.fcw = 0x037f;
 	cpu->fpu.ftw = 0xffff;
 	cpu->xcr0 = 1;
+	cpu->dr6 = DR6_RESERVED;
+	cpu->dr7 = DR7_RESERVED;
 	cpu->pat = 0x0007040600070406ULL;
 	cpu->msg_out = stderr;
 	cpu_update_mode(cpu);
@@ -198,6 +200,9 @@ bool cpu_write_la_slow(struct cpu *cpu, uint64_t la, unsigned size, uint64_t val
 	uint64_t pa1, pa2 = 0, la2 = la;
 	unsigned n1 = 4096 - (unsigned)(la & 0xfff);
 	flags |= MMU_WRITE;
+	if (unlikely(m->ac_check) &&
+	    mmu_alignment_fault(m, la, (unsigned)mmu_align_mask(size) + 1, flags, &cpu->fault))
+		return false;
 	if (n1 >= size) {
 		n1 = size;
 	} else {
@@ -225,6 +230,10 @@ bool cpu_probe_write(struct cpu *cpu, unsigned seg, uint64_t off, unsigned size)
 	unsigned flags = seg_flags(seg) | MMU_WRITE;
 	if (likely(mmu_fast_lookup(cpu->mmu, la, size, flags) != NULL))
 		return true;
+	if (unlikely(cpu->mmu->ac_check) &&
+	    mmu_alignment_fault(cpu->mmu, la, (unsigned)mmu_align_mask(size) + 1, flags,
+				&cpu->fault))
+		return false;
 	if (!mmu_translate(cpu->mmu, la, flags, &pa, &cpu->fault))
 		return false;
 	uint64_t last = la + size - 1;
@@ -671,6 +680,23 @@ static __attribute__((noinline)) int kentry_check(struct cpu *cpu)
 	return ke ? run_kentry(cpu, ke) : STEP_NONE;
 }
 
+/*
+ * The single-step trap (SDM Vol. 3, 18.3.1.4) after an instruction that began with
+ * EFLAGS.TF set and completed: #DB with DR6.BS, returning to the next instruction. An
+ * instruction that entered the kernel (SYSCALL, INT n, INT3, INTO: a change of CPL, their
+ * delivery having cleared TF) gives none, which is also what Linux shows a program: the
+ * next trap comes after the first instruction the kernel returns to. A fault gives none
+ * either: the instruction did not complete.
+ */
+static __attribute__((noinline)) int single_step_trap(struct cpu *cpu, unsigned cpl_before)
+{
+	if (cpu->mmu->cpl != cpl_before)
+		return STEP_CONTINUE;
+	cpu->dr6 |= DR6_BS;
+	cpu->fault = (struct x86_fault){.vector = X86_VEC_DB};
+	return deliver_fault(cpu);
+}
+
 static inline __attribute__((always_inline)) int step(struct cpu *cpu, struct fetch_cursor *cur)
 {
 	if (unlikely(cpu->mmu->cpl == 0) && cpu->nr_kentries) {
@@ -685,10 +711,14 @@ static inline __attribute__((always_inline)) int step(struct cpu *cpu, struct fe
 	if (unlikely(cpu->mode != X86_MODE_64))
 		next &= cpu->mode == X86_MODE_32 ? 0xffffffffULL : 0xffffULL;
 	cpu->next_rip = next;
+	uint64_t tf = cpu->rflags & RFLAGS_TF;
+	unsigned cpl = cpu->mmu->cpl;
 	if (unlikely(!e->fn(cpu, &e->in)))
 		return deliver_fault(cpu);
 	cpu->rip = cpu->next_rip;
 	cpu->icount++;
+	if (unlikely(tf))
+		return single_step_trap(cpu, cpl);
 	return STEP_CONTINUE;
 }
 
@@ -719,7 +749,9 @@ enum cpu_exit cpu_step(struct cpu *cpu)
  * The mode and the CPL are read when a block is entered: within a block they cannot
  * change, since only instructions that end a block (ends_block: far transfers, interrupts
  * and their returns, SYSCALL/SYSRET/SYSENTER/SYSEXIT, MOV to CR0, WRMSR) load CS or EFER,
- * and a fault leaves the loop.
+ * and a fault leaves the loop. EFLAGS.TF is read there too, for the same reason (only
+ * POPF, IRET and SYSRET, which end blocks, set it in user code): under TF every
+ * instruction goes through step(), which delivers the single-step traps.
  */
 static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 							   struct fetch_cursor *cur, uint64_t *n,
@@ -736,13 +768,13 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 		end = &blk->e[blk->n];
 	}
 	/* step() may have run a kernel entry point, which can leave CPL 0 and RIP anywhere */
-	if (cpu->mmu->cpl == 0 && cpu->nr_kentries)
+	if ((cpu->mmu->cpl == 0 && cpu->nr_kentries) || (cpu->rflags & RFLAGS_TF))
 		return r;
 	while (left && !cpu->exit_request) {
 		struct mmu *m = cpu->mmu;
 		if (e >= end) { /* a new block: the mode and CPL may have changed */
 			mode = cpu->mode;
-			if (unlikely(m->cpl == 0 && cpu->nr_kentries))
+			if (unlikely((m->cpl == 0 && cpu->nr_kentries) || (cpu->rflags & RFLAGS_TF)))
 				break;
 		}
 		uint64_t la = rip;

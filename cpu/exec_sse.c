@@ -90,7 +90,7 @@ static bool xmm_rm_read(struct cpu *cpu, const struct x86_instr *in, unsigned si
 	if (size == 16) { /* the two accesses of fpu_read_block, unrolled */
 		unsigned seg = insn_seg(in);
 		uint64_t lo, hi, m = size_mask(in->addrsize);
-		if (!cpu_read_mem(cpu, seg, ea, 8, &lo) ||
+		if (!cpu_operand_aligned(cpu, seg, ea, 16) || !cpu_read_mem(cpu, seg, ea, 8, &lo) ||
 		    !cpu_read_mem(cpu, seg, (ea + 8) & m, 8, &hi))
 			return false;
 		*v = (union xmm_reg){.q = {lo, hi}};
@@ -115,7 +115,7 @@ static bool xmm_mem_write(struct cpu *cpu, const struct x86_instr *in, unsigned 
 	if (size == 16) { /* fpu_write_block's probes and writes, unrolled */
 		unsigned seg = insn_seg(in);
 		uint64_t hi = (ea + 8) & size_mask(in->addrsize);
-		return cpu_probe_write(cpu, seg, ea, 8) && cpu_probe_write(cpu, seg, hi, 8) &&
+		return cpu_operand_aligned(cpu, seg, ea, 16) && cpu_probe_write(cpu, seg, ea, 8) && cpu_probe_write(cpu, seg, hi, 8) &&
 		       cpu_write_mem(cpu, seg, ea, 8, v->q[0]) &&
 		       cpu_write_mem(cpu, seg, hi, 8, v->q[1]);
 	}

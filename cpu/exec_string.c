@@ -7,7 +7,9 @@
  * as after k-1 iterations with RIP at the instruction: restarting it (after the kernel
  * has handled the fault) continues where it stopped, as on hardware (SDM Vol. 1, 7.3.9.1).
  * Long repetitions are cut into chunks of STRING_CHUNK iterations, each a retired
- * instruction for the virtual clock, so that a huge REP cannot stall the machine.
+ * instruction for the virtual clock, so that a huge REP cannot stall the machine. Under
+ * EFLAGS.TF a chunk is one iteration: the single-step trap comes after every iteration
+ * (SDM Vol. 3, 18.3.1.4), with RIP still at the instruction until the last.
  */
 #include "cpu/alu_fast.h"
 #include "cpu/cpu_internal.h"
@@ -117,8 +119,9 @@ static bool exec_string(struct cpu *cpu, const struct x86_instr *in)
 		return string_once(cpu, in, op, size);
 	bool cond = op == STR_CMPS || op == STR_SCAS;
 	bool want_zf = in->prefixes & X86_PFX_REP; /* REPE: go on while equal */
+	unsigned chunk = (cpu->rflags & RFLAGS_TF) ? 1 : STRING_CHUNK;
 	for (unsigned n = 0; areg(cpu, RCX, as) != 0; n++) {
-		if (n == STRING_CHUNK) {
+		if (n == chunk) {
 			cpu->next_rip = cpu->rip; /* resume at the next step */
 			return true;
 		}

@@ -264,6 +264,36 @@ static bool exec_mov_cr(struct cpu *cpu, const struct x86_instr *in)
 	return true;
 }
 
+/*
+ * 0F 21 MOV r, DRn; 0F 23 MOV DRn, r. DR4 and DR5 are DR6 and DR7 unless CR4.DE makes them
+ * #UD; there is no DR8 and up. Only the bits DR6 and DR7 define are kept, the others read
+ * as the SDM gives them; in 64-bit mode DR6/DR7's upper half must be written as 0.
+ */
+static bool exec_mov_dr(struct cpu *cpu, const struct x86_instr *in)
+{
+	unsigned size = cpu->mode == X86_MODE_64 ? 8 : 4, n = in->reg;
+	if (!privileged(cpu))
+		return false;
+	if (n >= 8 || ((n == 4 || n == 5) && (cpu->mmu->cr4 & CR4_DE)))
+		return cpu_ud(cpu);
+	if (n == 4 || n == 5)
+		n += 2;
+	uint64_t *dr = n < 4 ? &cpu->dr[n] : n == 6 ? &cpu->dr6 : &cpu->dr7;
+	if (in->opcode == 0x21) {
+		gpr_write(cpu, in->rm, size, *dr);
+		return true;
+	}
+	uint64_t v = cpu->gpr[in->rm] & size_mask(size);
+	if (n >= 6 && (v >> 32))
+		return cpu_gp(cpu, 0);
+	if (n == 6)
+		v = (v & 0xe00fULL) | DR6_RESERVED; /* B0-B3, BD, BS, BT */
+	else if (n == 7)
+		v = (v & ~0xd800ULL) | DR7_RESERVED; /* bits 11, 12, 14 and 15 read as 0 */
+	*dr = v;
+	return true;
+}
+
 /* 0F 06 CLTS. */
 static bool exec_clts(struct cpu *cpu, const struct x86_instr *in)
 {
@@ -515,6 +545,8 @@ void exec_system_register(struct cpu_ops *ops, struct cpu_features *feat)
 	cpu_ops_set(ops, 1, 0x32, CPU_ANY, CPU_ANY, exec_msr);
 	cpu_ops_set(ops, 1, 0x20, CPU_ANY, CPU_ANY, exec_mov_cr);
 	cpu_ops_set(ops, 1, 0x22, CPU_ANY, CPU_ANY, exec_mov_cr);
+	cpu_ops_set(ops, 1, 0x21, CPU_ANY, CPU_ANY, exec_mov_dr);
+	cpu_ops_set(ops, 1, 0x23, CPU_ANY, CPU_ANY, exec_mov_dr);
 	cpu_ops_set(ops, 1, 0x06, CPU_ANY, CPU_ANY, exec_clts);
 	cpu_ops_set(ops, 1, 0x05, CPU_ANY, CPU_ANY, exec_syscall);
 	cpu_ops_set(ops, 1, 0x07, CPU_ANY, CPU_ANY, exec_sysret);

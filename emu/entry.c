@@ -161,6 +161,15 @@ static void page_fault(struct machine *m, struct cpu *cpu, struct pt_regs *r, ui
 			     signalled ? TRACE_PF_SIGNAL : TRACE_PF_FIXED);
 }
 
+/* DR6's status bits, active high, and DR6 back to its reset value (what Linux's
+ * debug_read_clear_dr6 does, so that the next #DB's cause is its own). */
+static unsigned long read_clear_dr6(struct cpu *cpu)
+{
+	unsigned long dr6 = (unsigned long)(cpu->dr6 ^ DR6_RESERVED);
+	cpu->dr6 = DR6_RESERVED;
+	return dr6;
+}
+
 /* Dispatches an exception or INT 0x80 that came from user mode to the kernel's handler
  * (arch/x86/kernel/traps.c). false for vectors a user program cannot raise. */
 static bool handle_vector(struct machine *m, struct cpu *cpu, int vec, uint64_t error,
@@ -175,7 +184,7 @@ static bool handle_vector(struct machine *m, struct cpu *cpu, int vec, uint64_t 
 			trace_record_syscall(m->trace, r->orig_ax, r->ax);
 		return true;
 	case 0: exc_divide_error(k, r); return true;
-	case 1: exc_debug(k, r); return true;
+	case 1: exc_debug(k, r, read_clear_dr6(cpu)); return true;
 	case 3: exc_int3(k, r); return true;
 	case 4: exc_overflow(k, r); return true;
 	case 5: exc_bounds(k, r); return true;

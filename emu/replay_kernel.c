@@ -44,7 +44,7 @@ static bool setup_paging(struct kreplay *r)
 	return mmu_set_cr4(mmu, CR4_PAE | CR4_PGE | CR4_OSFXSR | CR4_OSXMMEXCPT, &f) &&
 	       mmu_set_efer(mmu, EFER_LME | EFER_NXE | EFER_SCE, &f) &&
 	       mmu_set_cr3(mmu, __pa(&r->m.kernel, r->task->mm->pgd), &f) &&
-	       mmu_set_cr0(mmu, CR0_PE | CR0_MP | CR0_NE | CR0_PG | CR0_WP, &f);
+	       mmu_set_cr0(mmu, CR0_PE | CR0_MP | CR0_NE | CR0_PG | CR0_WP | CR0_AM, &f);
 }
 
 int kreplay_init(struct kreplay *r, const struct boot_params *p, const struct tlb_config *tlb,

@@ -51,7 +51,7 @@ static bool setup_cpu(struct machine *m, uint64_t pgd_pa)
 	mmu->seg.idtr = (struct dtr){m->tables.idt_va, m->tables.idt_limit};
 	return mmu_set_cr4(mmu, CR4_PAE | CR4_PGE | CR4_OSFXSR | CR4_OSXMMEXCPT, &f) &&
 	       mmu_set_efer(mmu, EFER_LME | EFER_NXE | EFER_SCE, &f) && mmu_set_cr3(mmu, pgd_pa, &f) &&
-	       mmu_set_cr0(mmu, CR0_PE | CR0_MP | CR0_NE | CR0_PG | CR0_WP, &f) &&
+	       mmu_set_cr0(mmu, CR0_PE | CR0_MP | CR0_NE | CR0_PG | CR0_WP | CR0_AM, &f) &&
 	       seg_ltr(mmu, __TSS_SEL, &f) && setup_syscall_msrs(&m->cpu);
 }
 

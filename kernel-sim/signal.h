@@ -223,6 +223,9 @@ struct task_struct;
 #ifndef TRAP_TRACE
 #define TRAP_TRACE 2
 #endif
+#ifndef TRAP_HWBKPT
+#define TRAP_HWBKPT 4
+#endif
 #ifndef SEGV_MAPERR
 #define SEGV_MAPERR 1
 #endif

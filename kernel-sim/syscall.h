@@ -58,8 +58,12 @@ void exc_invalid_op(struct kernel *k, struct pt_regs *regs);
 void exc_divide_error(struct kernel *k, struct pt_regs *regs);
 /* #BP (INT3): SIGTRAP, SI_KERNEL. */
 void exc_int3(struct kernel *k, struct pt_regs *regs);
-/* #DB from user mode (single step, TF): SIGTRAP, TRAP_TRACE at ip. */
-void exc_debug(struct kernel *k, struct pt_regs *regs);
+/* #DB from user mode, with the DR6 bits that are set (Linux's dr6 after
+ * debug_read_clear_dr6): SIGTRAP at ip, TRAP_TRACE for a single step (DR_STEP), TRAP_HWBKPT
+ * for a breakpoint (DR_TRAP0-3), TRAP_BRKPT for INT1 (no bit). */
+#define DR_TRAP_BITS 0xfu
+#define DR_STEP 0x4000u
+void exc_debug(struct kernel *k, struct pt_regs *regs, unsigned long dr6);
 /* #OF (INTO) and #BR (BOUND): SIGSEGV, SI_KERNEL. */
 void exc_overflow(struct kernel *k, struct pt_regs *regs);
 void exc_bounds(struct kernel *k, struct pt_regs *regs);
@@ -72,11 +76,6 @@ void exc_alignment_check(struct kernel *k, struct pt_regs *regs, unsigned long e
 void exc_coprocessor_error(struct kernel *k, struct pt_regs *regs, uint16_t fcw, uint16_t fsw);
 /* #XM (SSE): SIGFPE with the si_code Linux derives from MXCSR. */
 void exc_simd_coprocessor_error(struct kernel *k, struct pt_regs *regs, uint32_t mxcsr);
-
-/* Any other exception vector from user mode (#TS, #NM, #DF, #MC, ...): the signal Linux
- * sends for it (SIGSEGV for most, SIGBUS for #NP/#SS, SIGFPE for #MF/#XM without their
- * status words, SIGILL for #UD, SIGTRAP for #DB/#BP). */
-void exc_other(struct kernel *k, struct pt_regs *regs, int vector, unsigned long error_code);
 
 /* ---- tasks (kernel-sim/fork.c, exit.c) ---- */
 

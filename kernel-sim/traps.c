@@ -124,9 +124,19 @@ void exc_int3(struct kernel *k, struct pt_regs *regs)
 	do_trap(k, regs, X86_TRAP_BP, "int3", 0, SIGTRAP, SI_KERNEL, 0);
 }
 
-void exc_debug(struct kernel *k, struct pt_regs *regs)
+/* get_si_code() of arch/x86/kernel/traps.c */
+static int debug_si_code(unsigned long dr6)
 {
-	do_trap(k, regs, X86_TRAP_DB, "debug", 0, SIGTRAP, TRAP_TRACE, regs->ip);
+	if (dr6 & DR_STEP)
+		return TRAP_TRACE;
+	if (dr6 & DR_TRAP_BITS)
+		return TRAP_HWBKPT;
+	return TRAP_BRKPT;
+}
+
+void exc_debug(struct kernel *k, struct pt_regs *regs, unsigned long dr6)
+{
+	do_trap(k, regs, X86_TRAP_DB, "debug", 0, SIGTRAP, debug_si_code(dr6), regs->ip);
 }
 
 void exc_overflow(struct kernel *k, struct pt_regs *regs)
@@ -186,49 +196,4 @@ void exc_simd_coprocessor_error(struct kernel *k, struct pt_regs *regs, uint32_t
 	if (!code)
 		return;
 	do_trap(k, regs, X86_TRAP_XF, "simd exception", 0, SIGFPE, code, regs->ip);
-}
-
-void exc_other(struct kernel *k, struct pt_regs *regs, int vector, unsigned long error_code)
-{
-	switch (vector) {
-	case X86_TRAP_DE:
-		exc_divide_error(k, regs);
-		return;
-	case X86_TRAP_DB:
-		exc_debug(k, regs);
-		return;
-	case X86_TRAP_BP:
-		exc_int3(k, regs);
-		return;
-	case X86_TRAP_OF:
-		exc_overflow(k, regs);
-		return;
-	case X86_TRAP_BR:
-		exc_bounds(k, regs);
-		return;
-	case X86_TRAP_UD:
-		exc_invalid_op(k, regs);
-		return;
-	case X86_TRAP_NP:
-		exc_segment_not_present(k, regs, error_code);
-		return;
-	case X86_TRAP_SS:
-		exc_stack_segment(k, regs, error_code);
-		return;
-	case X86_TRAP_GP:
-		exc_general_protection(k, regs, error_code);
-		return;
-	case X86_TRAP_AC:
-		exc_alignment_check(k, regs, error_code);
-		return;
-	case X86_TRAP_MF:
-	case X86_TRAP_XF:
-		/* Without the status words the cause is unknown: si_code 0, as Linux sends when
-		 * it finds no unmasked exception flag it can name. */
-		do_trap(k, regs, vector,
-			vector == X86_TRAP_MF ? "coprocessor error" : "simd exception", error_code,
-			SIGFPE, 0, regs->ip);
-		return;
-	}
-	do_trap(k, regs, vector, "exception", error_code, SIGSEGV, SI_KERNEL, 0);
 }

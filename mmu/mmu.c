@@ -56,9 +56,11 @@ static const struct tlb_fast_entry no_fast[3][TLB_FAST_SIZE] = {
     [0 ... 2][0 ... TLB_FAST_SIZE - 1] = {.tag = TLB_FAST_EMPTY},
 };
 
-/* The fast tables the inline accessors use: the current mode's, or none while tracing. */
+/* The fast tables the inline accessors use: the current mode's, or none while tracing.
+ * Called whenever CPL, AC or CR0 change, so it also keeps ac_check up to date. */
 static void set_fast_cur(struct mmu *m)
 {
+	m->ac_check = m->cpl == 3 && m->ac && (m->cr0 & CR0_AM);
 	m->fast_cur = m->tracer ? (struct tlb_fast_entry(*)[TLB_FAST_SIZE])no_fast
 				: m->tlb.fast[fast_mode(m)];
 }
@@ -163,6 +165,7 @@ bool mmu_set_cr0(struct mmu *m, uint64_t cr0, struct x86_fault *f)
 	if ((old ^ cr0) & (CR0_PG | CR0_PE))
 		flush_everything(m);
 	tlb_fast_flush(&m->tlb); /* CR0.WP is part of every fast entry's permission check */
+	set_fast_cur(m);	 /* CR0.AM */
 	trace_op(m, MMU_EV_CR, 0, 0, cr0);
 	return true;
 }
@@ -642,10 +645,23 @@ static void host_store(void *p, uint64_t v, unsigned size)
 	}
 }
 
+bool mmu_alignment_fault(const struct mmu *m, uint64_t la, unsigned align, unsigned flags,
+			 struct x86_fault *f)
+{
+	if (!m->ac_check || !(la & (align - 1)) || (flags & MMU_IMPLICIT) ||
+	    (flags & MMU_KIND_MASK) == MMU_FETCH)
+		return false;
+	*f = (struct x86_fault){.vector = X86_VEC_AC, .has_error_code = true, .error_code = 0};
+	return true;
+}
+
 bool mmu_read_slow(struct mmu *m, uint64_t la, unsigned size, uint64_t *val, unsigned flags,
 		   struct x86_fault *f)
 {
 	uint64_t pa1, pa2, la2 = 0, v = 0;
+	if (__builtin_expect(m->ac_check, 0) &&
+	    mmu_alignment_fault(m, la, (unsigned)mmu_align_mask(size) + 1, flags, f))
+		return false;
 	struct tlb_fast_entry *fe = fast_lookup_unaligned(m, la, size, flags);
 	if (fe) {
 		*val = host_load((const void *)(uintptr_t)(la + fe->addend), size);
@@ -667,6 +683,9 @@ bool mmu_write_slow(struct mmu *m, uint64_t la, unsigned size, uint64_t val, uns
 		    struct x86_fault *f)
 {
 	uint64_t pa1, pa2, la2 = 0;
+	if (__builtin_expect(m->ac_check, 0) &&
+	    mmu_alignment_fault(m, la, (unsigned)mmu_align_mask(size) + 1, flags, f))
+		return false;
 	struct tlb_fast_entry *fe = fast_lookup_unaligned(m, la, size, flags);
 	if (fe) {
 		host_store((void *)(uintptr_t)(la + fe->addend), val, size);

@@ -37,6 +37,7 @@
 #define X86_VEC_SS 12
 #define X86_VEC_GP 13
 #define X86_VEC_PF 14
+#define X86_VEC_AC 17
 
 /* A hardware fault, as the CPU must deliver it. */
 struct x86_fault {
@@ -107,6 +108,7 @@ struct mmu {
 	uint64_t efer;		  /* IA32_EFER */
 	uint8_t cpl;		  /* current privilege level 0..3 */
 	bool ac;		  /* RFLAGS.AC */
+	bool ac_check;		  /* CPL 3, CR0.AM and RFLAGS.AC: misaligned data raise #AC */
 	uint8_t maxphyaddr;	  /* physical-address width in bits (CPUID 80000008H), 32..52 */
 	bool page_1g;		  /* 1-GByte pages supported (CPUID 80000001H:EDX[26]) */
 	bool exact_stats;	  /* fast-path hits are counted and update LRU state */
@@ -174,6 +176,17 @@ bool mmu_probe(struct mmu *m, uint64_t la, struct mmu_walk_trace *tr);
 bool mmu_canonical(const struct mmu *m, uint64_t la);
 
 /* Slow paths of the accessors below; use the accessors. */
+/*
+ * Alignment checking (SDM Vol. 3, 6.15 "#AC"): true, with *f set to #AC(0), when ac_check
+ * is on and a data access of flags at la is not aligned to align bytes (a power of two).
+ * Fetches and implicit supervisor accesses are never checked. The inline accessors hit
+ * only naturally aligned accesses, so the slow paths are where the check is made; an
+ * operand wider than its accesses (16-byte SSE, split in two) is checked by its
+ * instruction. On the reference AMD CPU #AC comes before #PF for the same access.
+ */
+bool mmu_alignment_fault(const struct mmu *m, uint64_t la, unsigned align, unsigned flags,
+			 struct x86_fault *f);
+
 bool mmu_read_slow(struct mmu *m, uint64_t la, unsigned size, uint64_t *val, unsigned flags,
 		   struct x86_fault *f);
 bool mmu_write_slow(struct mmu *m, uint64_t la, unsigned size, uint64_t val, unsigned flags,

@@ -41,6 +41,7 @@
 /* CR0. */
 #define CR0_PE (1ULL << 0)  /* protection enable */
 #define CR0_WP (1ULL << 16) /* write protect: supervisor writes honour R/W */
+#define CR0_AM (1ULL << 18) /* alignment mask: with RFLAGS.AC, #AC at CPL 3 */
 #define CR0_PG (1ULL << 31) /* paging */
 
 /* CR3 (the PWT/PCD bits when CR4.PCIDE=0, the PCID when CR4.PCIDE=1). */
@@ -48,6 +49,7 @@
 #define CR3_NOFLUSH (1ULL << 63) /* MOV to CR3 source bit: keep the PCID's TLB entries */
 
 /* CR4. */
+#define CR4_DE (1ULL << 3)     /* debugging extensions: DR4/DR5 are #UD */
 #define CR4_PSE (1ULL << 4)    /* 4-MByte pages in 32-bit paging */
 #define CR4_PAE (1ULL << 5)    /* physical address extension */
 #define CR4_PGE (1ULL << 7)    /* global pages */

@@ -39,6 +39,8 @@ for flavour in "" -musl -i386; do
 	compare sig_fpu$flavour
 	compare sig_fpu$flavour bad
 	compare sleep_clock$flavour
+	# Single-step traps (TF), alignment checks (AC) and MOV DR at CPL 3, signal by signal.
+	compare debug_traps$flavour
 	compare statfs_info$flavour
 	compare stack_grow$flavour
 	compare touch_pages$flavour 16
