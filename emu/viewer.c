@@ -209,6 +209,7 @@ int viewer_init_trace(struct viewer *v, struct trace_view *tv, int width, int he
 	if (viewer_init(v, tv->m, width, height, err, errlen) < 0)
 		return -1;
 	v->tv = tv;
+	v->heat = &tv->heat;
 	v->mark_type = TEV_PAGE;
 	v->mark_freed = 0;
 	viewer_resize(v, width, height);

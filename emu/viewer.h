@@ -28,6 +28,7 @@
 
 struct machine;
 struct trace_view;
+struct heat_map;
 
 #define VIEWER_FONT_PATH "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
 #define VIEWER_WIDTH 1360 /* default size of a screenshot or window */
@@ -54,7 +55,9 @@ struct viewer {
 	unsigned long first_pfn; /* frame of the top-left cell (a multiple of per_cell) */
 	long selected_pfn;	 /* frame whose details are shown, -1: none */
 	long hover_pfn;		 /* frame under the pointer (its details win), -1: none */
-	bool show_heat;		 /* a trace's heat overlay is drawn */
+	bool show_heat;		 /* the heat overlay is drawn (when there is heat) */
+	const struct heat_map *heat; /* heat of recent accesses (a trace's, or a live
+					sampler's), or NULL */
 	uint64_t selected_la;	 /* address whose page walk is shown */
 	bool la_chosen;		 /* selected_la was chosen; else the stack's top page */
 	bool show_help;		 /* the key help overlay */

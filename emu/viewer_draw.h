@@ -25,8 +25,8 @@ int viewer_textf(struct viewer *v, SDL_Surface *s, int x, int y, int max_w, uint
 /* A panel's frame and title; returns the y of its first content line. */
 int viewer_panel(struct viewer *v, SDL_Surface *s, SDL_Rect r, const char *title);
 
-/* The frame grid of the physical panel, with zone and node borders and, on a trace with
- * the heat overlay on, the heat of recent accesses; over a surface already cleared to
+/* The frame grid of the physical panel, with zone and node borders and, with the heat
+ * overlay on and a heat source (v->heat), the heat of recent accesses; over a surface already cleared to
  * VIEWER_BG (cells leave gaps, and the panel's last row may be short). */
 void viewer_draw_frames(struct viewer *v, SDL_Surface *s);
 

@@ -1,7 +1,7 @@
 /*
  * The physical panel's frame grid (see emu/viewer.h): one cell per frame, or per group of
  * frames when zoomed out, coloured by owner, with node and zone borders and, on a trace,
- * the heat of recent accesses blended in.
+ * the heat of recent accesses (emu/viewer_heat.h) blended in.
  *
  * A picture of a 4 GiB machine has about 600 000 cells, so the loop is kept flat: a frame
  * class indexes a palette of pixels mapped once per picture, the zone of a frame is looked
@@ -12,7 +12,7 @@
 #include "emu/machine.h"
 #include "emu/viewer.h"
 #include "emu/viewer_draw.h"
-#include "emu/viewer_trace.h"
+#include "emu/viewer_heat.h"
 #include "kernel-sim/mm.h"
 #include "mmu/mmu.h"
 
@@ -45,7 +45,7 @@ struct zone_span {
 struct grid {
 	const struct viewer *v;
 	SDL_Surface *s;
-	const struct trace_view *tv; /* heat source, or NULL */
+	const struct heat_map *heat; /* heat to draw, or NULL */
 	unsigned cols;		     /* cells per row */
 	int gap;		     /* pixels left dark between cells */
 	int border;		     /* border line width */
@@ -101,7 +101,7 @@ static void grid_init(struct grid *g, const struct viewer *v, SDL_Surface *s)
 {
 	g->v = v;
 	g->s = s;
-	g->tv = v->tv && v->show_heat ? v->tv : NULL;
+	g->heat = v->show_heat ? v->heat : NULL;
 	g->cols = viewer_cols(v);
 	g->gap = v->cell >= 4 ? 1 : 0;
 	g->border = v->cell >= 4 ? 2 : 1;
@@ -141,13 +141,13 @@ static uint32_t blend(uint32_t a, uint32_t b, unsigned t)
 }
 
 /* The heat of frame pfn's most recent access and its kind; 0 when none is recent. */
-static unsigned frame_heat(const struct trace_view *tv, unsigned long pfn, int *kind)
+static unsigned frame_heat(const struct heat_map *heat, unsigned long pfn, int *kind)
 {
 	/* Between equally recent accesses, a write, then a fetch. */
 	static const int order[3] = {MMU_WRITE, MMU_FETCH, MMU_READ};
 	unsigned best = 0;
 	for (int i = 0; i < 3; i++) {
-		unsigned h = tv_heat(tv, pfn, order[i]);
+		unsigned h = heat_map_heat(heat, pfn, order[i]);
 		if (h > best)
 			best = h, *kind = order[i];
 	}
@@ -205,14 +205,13 @@ static void draw_row(const struct grid *g, unsigned cy, uint32_t *keys)
 static void draw_heat(const struct grid *g)
 {
 	static const uint32_t colour[3] = {VIEWER_HEAT_READ, VIEWER_HEAT_WRITE, VIEWER_HEAT_FETCH};
-	const struct trace_view *tv = g->tv;
+	const struct heat_map *heat = g->heat;
 	const struct viewer *v = g->v;
 	int in = (int)v->cell - g->gap;
-	for (size_t i = 0; i < tv->ring_count; i++) {
-		unsigned long pfn =
-		    tv->ring[(tv->ring_pos + tv->ring_size - tv->ring_count + i) % tv->ring_size];
+	for (size_t i = 0; i < heat->ring_count; i++) {
+		unsigned long pfn = heat_map_ring_at(heat, i);
 		int kind = 0;
-		unsigned h = frame_heat(tv, pfn, &kind);
+		unsigned h = frame_heat(heat, pfn, &kind);
 		SDL_Rect r;
 		if (!h || !viewer_cell_rect(v, pfn, &r))
 			continue;
@@ -248,7 +247,7 @@ void viewer_draw_frames(struct viewer *v, SDL_Surface *s)
 	if (SDL_LockSurface(s) == 0) {
 		for (unsigned cy = 0; cy < rows; cy++)
 			draw_row(g, cy, keys);
-		if (g->tv)
+		if (g->heat)
 			draw_heat(g);
 		SDL_UnlockSurface(s);
 	}

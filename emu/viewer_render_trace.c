@@ -99,7 +99,7 @@ static void draw_timeline(struct viewer *v, SDL_Surface *s)
 					      ? tv->nr_page_events[v->mark_freed]
 					  : v->mark_type < TV_KINDS ? tv->count[v->mark_type]
 								    : 0),
-		     v->show_heat ? "on" : "off", (unsigned long long)tv->heat_window);
+		     v->show_heat ? "on" : "off", (unsigned long long)tv->heat.window);
 	y += v->line_h;
 	tv_event_text(tv, line, sizeof(line));
 	viewer_text(v, s, x, y, w, CURSOR, line);

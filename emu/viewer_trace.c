@@ -484,16 +484,10 @@ static int alloc_state(struct trace_view *tv)
 	tv->cls = calloc(n, sizeof(*tv->cls));
 	tv->owner = calloc(n, sizeof(*tv->owner));
 	tv->dirty = calloc((n + 7) / 8, 1);
-	for (int i = 0; i < 3; i++)
-		tv->last[i] = calloc(n, sizeof(uint64_t));
+	int heat = heat_map_init(&tv->heat, n, TV_HEAT_DEFAULT, TV_HEAT_DEFAULT);
 	tv->ckpt = calloc(ckpt_max(tv) + 1, sizeof(*tv->ckpt));
-	tv->ring_size = (size_t)tv->heat_window;
-	tv->ring = calloc(tv->ring_size, sizeof(*tv->ring));
 	tv->samples = calloc(SAMPLES_MAX + 1, sizeof(*tv->samples));
-	return tv->cls && tv->owner && tv->dirty && tv->last[0] && tv->last[1] && tv->last[2] &&
-		       tv->ckpt && tv->samples && tv->ring
-		   ? 0
-		   : -1;
+	return tv->cls && tv->owner && tv->dirty && heat == 0 && tv->ckpt && tv->samples ? 0 : -1;
 }
 
 /* The machine as it booted: frames, zones, and the frame state at event 0. */
@@ -540,7 +534,6 @@ int tv_open(struct trace_view *tv, const char *path, char *err, size_t errlen)
 	if (errlen)
 		err[0] = '\0';
 	snprintf(tv->path, sizeof(tv->path), "%s", path);
-	tv->heat_window = TV_HEAT_DEFAULT;
 	tv->ckpt_every = CKPT_FIRST_EVERY;
 	if (boot(tv, err, errlen) < 0)
 		return -1;
@@ -575,9 +568,7 @@ void tv_close(struct trace_view *tv)
 	free(tv->cls);
 	free(tv->owner);
 	free(tv->dirty);
-	free(tv->ring);
-	for (int i = 0; i < 3; i++)
-		free(tv->last[i]);
+	heat_map_destroy(&tv->heat);
 	memset(tv, 0, sizeof(*tv));
 }
 
@@ -614,10 +605,8 @@ static void seek_frames(struct trace_view *tv, uint64_t at)
  * the heat. */
 static int rewind_cursor(struct trace_view *tv, uint64_t ev, char *err, size_t errlen)
 {
-	for (int i = 0; i < 3; i++)
-		memset(tv->last[i], 0, tv->nr_frames * sizeof(uint64_t));
+	heat_map_clear(&tv->heat);
 	tv->have_walk = false;
-	tv->ring_pos = tv->ring_count = 0;
 	memset(&tv->cur, 0, sizeof(tv->cur));
 	tv->cpl = 0;
 	size_t c = 0;
@@ -642,15 +631,8 @@ static void cursor_event(struct trace_view *tv, const struct trace_event *ev)
 {
 	switch (ev->type) {
 	case TEV_ACCESS: {
-		unsigned long pfn = (unsigned long)(ev->pa >> 12);
-		unsigned kind = ev->flags & MMU_KIND_MASK;
-		if (pfn >= tv->nr_frames || kind >= 3)
-			break;
-		tv->last[kind][pfn] = tv->cursor + 1;
-		tv->ring[tv->ring_pos] = (uint32_t)pfn;
-		tv->ring_pos = (tv->ring_pos + 1) % tv->ring_size;
-		if (tv->ring_count < tv->ring_size)
-			tv->ring_count++;
+		heat_map_note(&tv->heat, (unsigned long)(ev->pa >> 12), ev->flags & MMU_KIND_MASK,
+			      tv->cursor);
 		break;
 	}
 	case TEV_WALK:
@@ -679,7 +661,7 @@ int tv_seek(struct trace_view *tv, uint64_t at, char *err, size_t errlen)
 	if (at > tv->nr_events)
 		at = tv->nr_events;
 	seek_frames(tv, at);
-	uint64_t from = at > tv->heat_window ? at - tv->heat_window : 0;
+	uint64_t window = tv->heat.window, from = at > window ? at - window : 0;
 	if (at < tv->cursor || from > tv->cursor + TRACE_CHUNK_RAW || tv->cursor == 0)
 		if (rewind_cursor(tv, from, err, errlen) < 0)
 			return -1;
@@ -698,22 +680,18 @@ int tv_seek(struct trace_view *tv, uint64_t at, char *err, size_t errlen)
 		tv->cursor++;
 	}
 	tv->at = at;
+	tv->heat.now = at;
 	return 0;
 }
 
 int tv_set_heat_window(struct trace_view *tv, uint64_t events, char *err, size_t errlen)
 {
-	uint32_t *ring = calloc(events ? events : 1, sizeof(*ring));
-	if (!ring || !events) {
-		free(ring);
+	if (!events || events > SIZE_MAX / sizeof(uint32_t) ||
+	    heat_map_resize(&tv->heat, (size_t)events, events) < 0) {
 		snprintf(err, errlen, "cannot keep the heat of %llu events",
 			 (unsigned long long)events);
 		return -1;
 	}
-	free(tv->ring);
-	tv->ring = ring;
-	tv->ring_size = (size_t)events;
-	tv->heat_window = events;
 	tv->cursor = 0; /* decode the new window */
 	return tv_seek(tv, tv->at, err, errlen);
 }
@@ -744,15 +722,12 @@ uint64_t tv_find_mark(const struct trace_view *tv, uint64_t at, int dir, int typ
 
 unsigned tv_heat(const struct trace_view *tv, unsigned long pfn, int kind)
 {
-	uint64_t l = tv->last[kind][pfn];
-	if (!l || l > tv->at || tv->at - l >= tv->heat_window)
-		return 0;
-	return (unsigned)(255 - (tv->at - l) * 255 / tv->heat_window);
+	return heat_map_heat(&tv->heat, pfn, kind);
 }
 
 const struct trace_event *tv_last_walk(const struct trace_view *tv)
 {
-	if (!tv->have_walk || tv->walk_ev + tv->heat_window < tv->at)
+	if (!tv->have_walk || tv->walk_ev + tv->heat.window < tv->at)
 		return NULL;
 	return &tv->walk;
 }
@@ -806,9 +781,9 @@ void tv_frame_info(const struct trace_view *tv, unsigned long pfn, char *buf, si
 	}
 	static const char *const kinds[3] = {"read", "write", "fetch"};
 	for (int k = 0; k < 3 && (size_t)n < len; k++)
-		if (tv->last[k][pfn] && tv->last[k][pfn] <= tv->at)
+		if (tv->heat.last[k][pfn] && tv->heat.last[k][pfn] <= tv->at)
 			n += snprintf(buf + n, len - (size_t)n, "  last %s at %llu", kinds[k],
-				      (unsigned long long)tv->last[k][pfn] - 1);
+				      (unsigned long long)tv->heat.last[k][pfn] - 1);
 }
 
 void tv_event_text(const struct trace_view *tv, char *buf, size_t len)

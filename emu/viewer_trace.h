@@ -34,6 +34,7 @@
 #include <stdint.h>
 
 #include "emu/trace.h"
+#include "emu/viewer_heat.h"
 #include "emu/viewer_model.h"
 
 struct machine;
@@ -123,12 +124,9 @@ struct trace_view {
 	uint32_t free[TV_ZONES]; /* free frames per zone now */
 	uint8_t *dirty;		 /* [nr_frames / 8]: frames changed since tv_clear_dirty */
 	bool all_dirty;		 /* every frame changed (a restore) */
-	/* Heat: the last access of each kind (read, write, fetch) to each frame. */
-	uint64_t heat_window; /* events over which heat fades */
-	uint64_t *last[3];    /* [nr_frames]: event number + 1 of the last access, 0: none */
-	uint32_t *ring;	      /* frames of the last ring_size accesses decoded, oldest first
-				 from ring_pos - ring_count: what the heat overlay draws */
-	size_t ring_size, ring_pos, ring_count;
+	/* Heat: the last access of each kind (read, write, fetch) to each frame, in event
+	 * numbers, and the frames of the last accesses decoded (what the overlay draws). */
+	struct heat_map heat;
 	uint64_t cursor;	/* events the cursor's reader has decoded */
 	struct trace_event cur; /* the last event decoded (the one before `at`) */
 	bool have_walk;		/* walk holds the last page walk before `at` */

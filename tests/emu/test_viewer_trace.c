@@ -404,14 +404,14 @@ static void test_tv_render_known_frames_have_their_owners_colours(void **state)
 			 tv_heat(tv, write_pfn, 2), frame_kind_name(tv->cls[write_pfn].kind));
 	assert_true(((hot >> 16) & 255) > 200 && ((hot >> 8) & 255) < 100 && (hot & 255) < 100);
 	/* Later than the heat window with no access since: the owner's colour again. */
-	uint64_t later = write_at + tv->heat_window + 1;
+	uint64_t later = write_at + tv->heat.window + 1;
 	if (later <= tv->nr_events) {
 		seek(tv, later);
-		if (!tv->last[1][write_pfn] || tv->last[1][write_pfn] <= write_at) {
+		if (!tv->heat.last[1][write_pfn] || tv->heat.last[1][write_pfn] <= write_at) {
 			s = render_at(&v, write_pfn);
 			uint32_t cold = cell_pixel(&v, s, write_pfn);
 			SDL_FreeSurface(s);
-			if (!tv->last[0][write_pfn] && !tv->last[2][write_pfn])
+			if (!tv->heat.last[0][write_pfn] && !tv->heat.last[2][write_pfn])
 				assert_int_equal(cold, viewer_class_colour(tv->cls[write_pfn]));
 		}
 	}
