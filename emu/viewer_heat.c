@@ -4,6 +4,7 @@
  */
 #include "emu/viewer_heat.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,6 +65,21 @@ unsigned heat_map_heat(const struct heat_map *h, unsigned long pfn, int kind)
 	if (!l || l > h->now || h->now - l >= h->window)
 		return 0;
 	return (unsigned)(255 - (h->now - l) * 255 / h->window);
+}
+
+void heat_map_describe(const struct heat_map *h, unsigned long pfn, const char *unit, char *buf,
+		       size_t len)
+{
+	static const char *const kinds[HEAT_KINDS] = {"read", "write", "fetch"};
+	size_t n = strlen(buf);
+	for (int k = 0; k < HEAT_KINDS && pfn < h->nr_frames && n + 1 < len; k++) {
+		uint64_t l = h->last[k][pfn];
+		if (!l || l > h->now || h->now - l >= h->window)
+			continue;
+		int w = snprintf(buf + n, len - n, "  last %s %llu %s ago", kinds[k],
+				 (unsigned long long)(h->now - l), unit);
+		n = w < 0 ? n : n + (size_t)w < len ? n + (size_t)w : len - 1;
+	}
 }
 
 /* ---- a running guest ---- */

@@ -69,6 +69,11 @@ static inline void heat_map_note(struct heat_map *h, unsigned long pfn, unsigned
  * none, or older than the window). */
 unsigned heat_map_heat(const struct heat_map *h, unsigned long pfn, int kind);
 
+/* Appends to buf (len bytes in all, NUL-terminated) the age of frame pfn's last access of
+ * each kind within the window: "  last read 1200 insns ago" (unit names the time). */
+void heat_map_describe(const struct heat_map *h, unsigned long pfn, const char *unit, char *buf,
+		       size_t len);
+
 /* The i-th oldest frame of the ring (i < ring_count). */
 static inline uint32_t heat_map_ring_at(const struct heat_map *h, size_t i)
 {

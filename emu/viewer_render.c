@@ -5,6 +5,7 @@
  */
 #include "emu/viewer.h"
 #include "emu/viewer_draw.h"
+#include "emu/viewer_heat.h"
 #include "emu/viewer_trace.h"
 
 #include <stdarg.h>
@@ -155,8 +156,11 @@ static void draw_info(struct viewer *v, SDL_Surface *s)
 	long pfn = v->hover_pfn >= 0 ? v->hover_pfn : v->selected_pfn;
 	if (pfn >= 0 && (unsigned long)pfn < v->nr_frames && v->tv)
 		tv_frame_info(v->tv, (unsigned long)pfn, buf, sizeof(buf));
-	else if (pfn >= 0 && (unsigned long)pfn < v->nr_frames)
+	else if (pfn >= 0 && (unsigned long)pfn < v->nr_frames) {
 		viewer_frame_info(&v->m->kernel, v->cls, (unsigned long)pfn, buf, sizeof(buf));
+		if (v->heat)
+			heat_map_describe(v->heat, (unsigned long)pfn, "insns", buf, sizeof(buf));
+	}
 	else
 		snprintf(buf, sizeof(buf), "point at or click a frame for its details");
 	int per_line = a.w / viewer_char_w(v);
@@ -411,6 +415,7 @@ static const char *const live_help[] = {
     "0 / Home   zoom to fit",
     "pointer    frame details; click: keep them",
     "click a VMA   walk its first address",
+    "h          heat of recent accesses on / off",
     "?          this help",
     "q / Esc    quit",
     NULL,

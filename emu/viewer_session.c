@@ -1,6 +1,7 @@
 /*
  * The viewer attached to a run (see emu/viewer_session.h): the run observer, the
- * screenshot, and the live window's loop and input.
+ * screenshot, the live window's loop and input, and the sampling of recent accesses for
+ * the heat overlay (emu/viewer_heat.h) between slices.
  */
 #include "emu/viewer_session.h"
 
@@ -13,7 +14,7 @@
 #include "kernel-sim/vmstat.h"
 #include "mmu/mmu.h"
 
-#define RUN_CHUNK 200000 /* instructions between redraws and input while running */
+#define RUN_CHUNK 200000 /* instructions between looks at input and redraws while running */
 #define POLL_EVERY 4096	 /* single steps between looks at the input queue */
 #define FRAME_MS 33	 /* redraw interval while running (about 30 per second) */
 
@@ -21,6 +22,7 @@
 
 static void take_shot(struct viewer_session *vs)
 {
+	live_heat_sample(&vs->heat, vs->v.m);
 	vs->shot_done = true;
 	vs->shot_result = viewer_screenshot(&vs->v, vs->shot_path, vs->err, sizeof(vs->err));
 }
@@ -80,6 +82,7 @@ static void redraw(struct viewer_session *vs)
 	vs->v.status = vs->status;
 	uint32_t t0 = SDL_GetTicks();
 	double c0 = thread_cpu_ms();
+	live_heat_sample(&vs->heat, vs->v.m);
 	viewer_present(&vs->v, vs->win, &vs->canvas);
 	vs->draw_cpu_at = thread_cpu_ms();
 	vs->draw_cpu = vs->draw_cpu_at - c0;
@@ -169,6 +172,9 @@ static void on_key(struct viewer_session *vs, SDL_Keycode key)
 		break;
 	case SDLK_c:
 		set_mode(vs, LIVE_TO_SYSCALL);
+		break;
+	case SDLK_h:
+		vs->v.show_heat = !vs->v.show_heat;
 		break;
 	case SDLK_q:
 	case SDLK_ESCAPE:
@@ -333,13 +339,16 @@ static bool live_before_slice(struct viewer_session *vs, struct machine *m, uint
 			*slice = 1;
 			return true;
 		case LIVE_RUNNING:
-			if (*slice > RUN_CHUNK)
-				*slice = RUN_CHUNK;
-			drain_events(vs);
-			if (vs->quit || vs->mode != LIVE_RUNNING)
-				continue;
-			if (redraw_due(vs))
-				redraw(vs);
+			/* Slices are short for the heat's samples; input and pictures keep to
+			 * their own pace. */
+			if (m->cpu.icount - vs->polled_at >= RUN_CHUNK) {
+				vs->polled_at = m->cpu.icount;
+				drain_events(vs);
+				if (vs->quit || vs->mode != LIVE_RUNNING)
+					continue;
+				if (redraw_due(vs))
+					redraw(vs);
+			}
 			return true;
 		}
 	}
@@ -347,9 +356,15 @@ static bool live_before_slice(struct viewer_session *vs, struct machine *m, uint
 
 /* ---- the observer ---- */
 
+/* Samples the heat every LIVE_HEAT_EVERY instructions: slices are cut to that length,
+ * which changes nothing in what the run executes. */
 static bool session_before_slice(void *ctx, struct machine *m, uint64_t *slice)
 {
 	struct viewer_session *vs = ctx;
+	if (m->cpu.icount - vs->heat.sampled_at >= LIVE_HEAT_EVERY)
+		live_heat_sample(&vs->heat, m);
+	if (*slice > LIVE_HEAT_EVERY)
+		*slice = LIVE_HEAT_EVERY;
 	shot_before_slice(vs, m, slice);
 	return vs->win ? live_before_slice(vs, m, slice) : true;
 }
@@ -421,12 +436,20 @@ int viewer_session_start(struct viewer_session *vs, struct machine *m, const cha
 	vs->obs = (struct run_observer){session_before_slice, session_at_end, vs};
 	if (viewer_init(&vs->v, m, VIEWER_WIDTH, VIEWER_HEIGHT, err, errlen) < 0)
 		return -1;
-	if (live && viewer_open_window(&vs->win, "--view", err, errlen) < 0) {
-		viewer_destroy(&vs->v);
-		return -1;
+	if (live_heat_init(&vs->heat, m) < 0) {
+		snprintf(err, errlen, "out of memory for the heat of %lu frames",
+			 (unsigned long)m->kernel.max_pfn);
+		goto out_viewer;
 	}
+	vs->v.heat = &vs->heat.map;
+	if (live && viewer_open_window(&vs->win, "--view", err, errlen) < 0)
+		goto out_viewer;
 	vs->mode = LIVE_PAUSED;
 	return 0;
+out_viewer:
+	live_heat_destroy(&vs->heat);
+	viewer_destroy(&vs->v);
+	return -1;
 }
 
 void viewer_session_end(struct viewer_session *vs)
@@ -438,5 +461,6 @@ void viewer_session_end(struct viewer_session *vs)
 		SDL_QuitSubSystem(SDL_INIT_VIDEO);
 		vs->win = NULL;
 	}
+	live_heat_destroy(&vs->heat);
 	viewer_destroy(&vs->v);
 }

@@ -16,6 +16,7 @@
 
 #include "emu/run.h"
 #include "emu/viewer.h"
+#include "emu/viewer_heat.h"
 
 /* A drag with the left button on the frame grid. */
 struct viewer_drag {
@@ -47,6 +48,7 @@ enum live_mode {
 
 struct viewer_session {
 	struct viewer v;	 /* the panels */
+	struct live_heat heat;	 /* recent accesses, sampled between slices */
 	struct run_observer obs; /* what the run calls */
 	/* --screenshot */
 	const char *shot_path; /* where to write the PNG, or NULL */
@@ -65,6 +67,7 @@ struct viewer_session {
 	uint64_t mark;	     /* TO_FAULT: pgfault count when it started */
 	uint32_t polls;	     /* single steps taken, to look at input now and then */
 	struct viewer_drag drag; /* a drag on the frame grid */
+	uint64_t polled_at;  /* instruction count at the last look at input while running */
 	uint32_t last_draw;  /* SDL_GetTicks of the last redraw while running */
 	double draw_cpu_at;  /* this thread's CPU time (ms) when it ended */
 	double draw_cpu;     /* CPU time (ms) that redraw took */

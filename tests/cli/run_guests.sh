@@ -45,6 +45,7 @@ for flavour in "" -musl -i386; do
 	compare stack_grow$flavour
 	compare touch_pages$flavour 16
 	compare touch_pages$flavour 4 3
+	compare hot_pages$flavour 100
 	# The benchmark guests at small sizes (tests/bench/run_benchmarks.sh runs them full size).
 	compare bench_sha256$flavour 16
 	compare bench_qsort$flavour 2000
