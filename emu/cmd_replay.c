@@ -23,6 +23,7 @@
 #include "emu/options.h"
 #include "emu/replay.h"
 #include "emu/replay_kernel.h"
+#include "emu/replay_program.h"
 #include "emu/stats.h"
 #include "emu/trace.h"
 #include "emu/trace_lackey.h"
@@ -330,82 +331,6 @@ static int kernel_machine(const struct trace_reader *tr, const struct replay_cli
 	return status ? 2 : 0;
 }
 
-/* The recorded program, arguments and environment (header strings, malloc'd). */
-struct recorded_program {
-	struct kreplay_program prog;
-	char *strings[2 + 2 * 256]; /* every string allocated */
-	int nstrings;
-	const char *argv[256], *envp[256];
-};
-
-static char *header_string(const struct trace_reader *tr, struct recorded_program *rp,
-			   const char *key)
-{
-	char buf[4096];
-	if (!trace_header_get(tr, key, buf, sizeof(buf)) ||
-	    rp->nstrings == (int)(sizeof(rp->strings) / sizeof(rp->strings[0])))
-		return NULL;
-	char *s = strdup(buf);
-	if (s)
-		rp->strings[rp->nstrings++] = s;
-	return s;
-}
-
-/* An environment of strings of the recorded lengths ("12,40,7"), the recorded one's stand-in
- * (the strings' bytes are not recorded; their sizes shape the stack). The number of
- * strings, or -1 when the list is malformed. */
-static int stand_in_environment(struct recorded_program *rp, const char *lens)
-{
-	int n = 0;
-	for (const char *p = lens; *p && n < 256;) {
-		char *end;
-		unsigned long len = strtoul(p, &end, 10);
-		if (end == p || len > 131072 || (*end && *end != ',') ||
-		    rp->nstrings == (int)(sizeof(rp->strings) / sizeof(rp->strings[0])))
-			return -1;
-		char *s = malloc(len + 1);
-		if (!s)
-			return -1;
-		memset(s, 'x', len);
-		s[len] = '\0';
-		rp->strings[rp->nstrings++] = s;
-		rp->envp[n++] = s;
-		p = *end ? end + 1 : end;
-	}
-	return n;
-}
-
-/* -1 when the header lacks what an exec needs. */
-static int recorded_program(const struct trace_reader *tr, struct recorded_program *rp)
-{
-	char buf[32], key[32];
-	rp->prog.host_path = header_string(tr, rp, "program");
-	rp->prog.filename = header_string(tr, rp, "filename");
-	int argc = trace_header_get(tr, "argc", buf, sizeof(buf)) ? atoi(buf) : -1;
-	char *lens = header_string(tr, rp, "env_lengths");
-	if (!rp->prog.host_path || !rp->prog.filename || argc < 1 || argc > 64 || !lens)
-		return -1;
-	for (int i = 0; i < argc; i++) {
-		snprintf(key, sizeof(key), "arg%d", i);
-		if (!(rp->argv[i] = header_string(tr, rp, key)))
-			return -1;
-	}
-	int envc = stand_in_environment(rp, lens);
-	if (envc < 0)
-		return -1;
-	rp->prog.argc = argc;
-	rp->prog.envc = envc;
-	rp->prog.argv = rp->argv;
-	rp->prog.envp = rp->envp;
-	return 0;
-}
-
-static void free_program(struct recorded_program *rp)
-{
-	for (int i = 0; i < rp->nstrings; i++)
-		free(rp->strings[i]);
-}
-
 /* Every event through the kernel replay; a progress line on a terminal. */
 static int kernel_replay_all(struct trace_reader *tr, struct kreplay *r)
 {
@@ -461,43 +386,22 @@ static void print_kernel_results(struct kreplay *r, const struct replay_cli *c)
 	free(text);
 }
 
-/* The program at the recorded path must be the recorded one (size and CRC-32), else its
- * exec would lay out another address space. -1 with a message printed. */
-static int check_program(const struct trace_reader *tr, const char *path)
-{
-	char want[64], got[64];
-	uint64_t size;
-	uint32_t crc;
-	if (!trace_header_get(tr, "program_id", want, sizeof(want)))
-		return 0; /* not recorded: the exec event's check remains */
-	if (trace_file_identity(path, &size, &crc) < 0) {
-		fprintf(stderr, "mmemu: replay: cannot exec the recorded program: %s cannot be read\n",
-			path);
-		return -1;
-	}
-	snprintf(got, sizeof(got), "%llu %08x", (unsigned long long)size, crc);
-	if (strcmp(want, got)) {
-		fprintf(stderr, "mmemu: replay: the program at %s is not the one recorded (size and "
-				"CRC-32 %s recorded, %s now)\n", path, want, got);
-		return -1;
-	}
-	return 0;
-}
-
 static int replay_kernel(struct trace_reader *tr, const struct replay_cli *c)
 {
 	struct machine_opts o;
 	struct recorded_program rp = {0};
 	if (kernel_machine(tr, c, &o))
 		return 2;
-	if (recorded_program(tr, &rp) < 0) {
-		free_program(&rp);
+	char why[512];
+	if (recorded_program_load(tr, &rp) < 0) {
+		recorded_program_free(&rp);
 		fprintf(stderr, "mmemu: replay: the trace's header does not name the program, its "
 				"arguments and environment (recorded by format 1.0?)\n");
 		return 1;
 	}
-	if (check_program(tr, rp.prog.host_path) < 0) {
-		free_program(&rp);
+	if (recorded_program_check(tr, rp.prog.host_path, why, sizeof(why)) < 0) {
+		fprintf(stderr, "mmemu: replay: %s\n", why);
+		recorded_program_free(&rp);
 		return 1;
 	}
 	struct kreplay *r = calloc(1, sizeof(*r));
@@ -513,7 +417,7 @@ static int replay_kernel(struct trace_reader *tr, const struct replay_cli *c)
 	if (r)
 		kreplay_destroy(r);
 	free(r);
-	free_program(&rp);
+	recorded_program_free(&rp);
 	return status;
 }
 

@@ -36,12 +36,13 @@ void viewer_resize(struct viewer *v, int width, int height)
 	v->walk = (SDL_Rect){right_x, v->vmas.y + vma_h + PAD, right_w, walk_h};
 	v->tlb = (SDL_Rect){right_x, v->walk.y + walk_h + PAD, right_w, tlb_h};
 	v->counters = (SDL_Rect){right_x, v->tlb.y + tlb_h + PAD, right_w, cnt_h};
-	/* A trace: timeline, the last walk, counters over time. */
-	int tl_h = 14 * v->line_h;
+	/* A trace: timeline, the last walk, the VMAs, counters over time. */
+	int tl_h = 14 * v->line_h, tvma_h = 15 * v->line_h;
 	v->timeline = (SDL_Rect){right_x, TITLE_H, right_w, tl_h};
 	if (v->tv) {
 		v->walk.y = v->timeline.y + tl_h + PAD;
-		int gy = v->walk.y + walk_h + PAD;
+		v->vmas = (SDL_Rect){right_x, v->walk.y + walk_h + PAD, right_w, tvma_h};
+		int gy = v->vmas.y + tvma_h + PAD;
 		v->graph = (SDL_Rect){right_x, gy, right_w, height - gy - PAD};
 	}
 	viewer_fit(v);
@@ -222,7 +223,10 @@ void viewer_update(struct viewer *v)
 	if (v->tv) { /* the trace's state is kept up to date by its cursor */
 		v->cls = v->tv->cls;
 		v->nr_frames = v->tv->nr_frames;
-		v->nr_vmas = 0;
+		if (v->rows_at != v->tv->at + 1) {
+			v->nr_vmas = tv_vma_rows(v->tv, v->rows, VIEWER_MAX_VMAS);
+			v->rows_at = v->tv->at + 1;
+		}
 		return;
 	}
 	/* Memory changes only by executing instructions, handling exceptions or allocating

@@ -75,6 +75,7 @@ struct viewer {
 	bool classified;	 /* cls holds the machine at moved_key */
 	struct frame_class *cls; /* [nr_frames] */
 	int nr_vmas;		 /* VMAs of the current task (rows holds the first 64) */
+	uint64_t rows_at;	 /* a trace: the cursor + 1 the rows were made at, 0: none */
 	/* Counters over time (live): one sample per update that found the machine moved on,
 	 * the last VIEWER_HISTORY of them in a ring ending before hist_pos. */
 	struct counter_sample hist[VIEWER_HISTORY];

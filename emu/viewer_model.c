@@ -141,9 +141,7 @@ static unsigned long bucket_pages(unsigned long pages, int i)
 	return hi - lo;
 }
 
-/* The bar from per-bucket counts: each bucket's resident share, 0..255; a bucket no page
- * falls into (a VMA of fewer than 64 pages) repeats the one before it. */
-static void fill_bar(struct vma_row *r, const unsigned long *counts)
+void viewer_fill_bar(struct vma_row *r, const unsigned long *counts)
 {
 	for (int i = 0; i < VMA_BAR_BUCKETS; i++) {
 		unsigned long cap = bucket_pages(r->pages, i);
@@ -177,7 +175,7 @@ static void scan_resident(struct mmu *mmu, struct vma_row *r)
 			break; /* wrapped at the top of the address space */
 		la = next;
 	}
-	fill_bar(r, counts);
+	viewer_fill_bar(r, counts);
 }
 
 /* Parses one /proc/PID/maps line into r. false when it is not one. */
@@ -204,28 +202,34 @@ static bool parse_maps_line(const char *line, struct vma_row *r)
 	return true;
 }
 
-int viewer_vma_rows(struct machine *m, struct vma_row *rows, int max)
+int viewer_maps_rows(struct kernel *k, struct mm_struct *mm, struct vma_row *rows, int max)
 {
-	struct kernel *k = &m->kernel;
-	if (!k->current || !k->current->mm)
-		return 0;
 	struct seq_file sf;
 	seq_init(&sf);
-	proc_pid_maps_show(&sf, k, k->current->mm);
+	proc_pid_maps_show(&sf, k, mm);
 	int n = 0;
 	for (const char *line = sf.buf; line && *line;) {
 		struct vma_row r;
 		if (parse_maps_line(line, &r)) {
-			if (n < max) {
-				scan_resident(&m->mmu, &r);
+			if (n < max)
 				rows[n] = r;
-			}
 			n++;
 		}
 		const char *nl = strchr(line, '\n');
 		line = nl ? nl + 1 : NULL;
 	}
 	seq_release(&sf);
+	return n;
+}
+
+int viewer_vma_rows(struct machine *m, struct vma_row *rows, int max)
+{
+	struct kernel *k = &m->kernel;
+	if (!k->current || !k->current->mm)
+		return 0;
+	int n = viewer_maps_rows(k, k->current->mm, rows, max);
+	for (int i = 0; i < n && i < max; i++)
+		scan_resident(&m->mmu, &rows[i]);
 	return n;
 }
 

@@ -16,6 +16,7 @@
 
 struct kernel;
 struct machine;
+struct mm_struct;
 
 /* Who holds a frame, in the order of the legend. */
 enum frame_kind {
@@ -63,6 +64,16 @@ struct vma_row {
 	unsigned long resident;	      /* pages mapped in the page tables */
 	uint8_t bar[VMA_BAR_BUCKETS]; /* resident share of each 1/64 of the range, 0..255 */
 };
+
+/* r->bar from the resident pages counted in each 1/VMA_BAR_BUCKETS of r's range (page p
+ * of the VMA counts in bucket p * VMA_BAR_BUCKETS / pages): each bucket's resident share,
+ * 0..255; a bucket no page falls into (a VMA of fewer than 64 pages) repeats the one
+ * before it. */
+void viewer_fill_bar(struct vma_row *r, const unsigned long *counts);
+
+/* Fills rows (at most max) with the maps of mm (the lines of its /proc/PID/maps), without
+ * resident pages; returns the number of VMAs (which may exceed max). */
+int viewer_maps_rows(struct kernel *k, struct mm_struct *mm, struct vma_row *rows, int max);
 
 /* Fills rows (at most max) with the current task's maps, in address order; returns the
  * number of VMAs (which may exceed max), 0 when there is no task. Resident pages are those

@@ -180,11 +180,14 @@ static const char *name_tail(const char *name, int chars)
 
 static void draw_vmas(struct viewer *v, SDL_Surface *s)
 {
-	char title[96];
+	char title[768];
 	struct counter_model c;
 	viewer_counter_model(v->m, &c);
-	snprintf(title, sizeof(title), "VMAs of pid %d (%s): %d, resident/pages", c.pid, c.comm,
-		 v->nr_vmas);
+	if (v->tv)
+		tv_vma_title(v->tv, title, sizeof(title));
+	else
+		snprintf(title, sizeof(title), "VMAs of pid %d (%s): %d, resident/pages", c.pid,
+			 c.comm, v->nr_vmas);
 	int y = viewer_panel(v, s, v->vmas, title);
 	int bar_w = VMA_BAR_BUCKETS, cw = viewer_char_w(v);
 	int text_w = v->vmas.w - bar_w - 12;
@@ -503,6 +506,7 @@ void viewer_render(struct viewer *v, SDL_Surface *s)
 	draw_walk(v, s, &w);
 	if (v->tv) {
 		viewer_render_trace(v, s);
+		draw_vmas(v, s);
 	} else {
 		draw_vmas(v, s);
 		draw_tlb(v, s);

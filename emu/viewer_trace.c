@@ -419,6 +419,8 @@ static int pass_event(struct trace_view *tv, struct pass *ps, const struct trace
 	take_sample(tv, n);
 	if (ev->type < TV_KINDS)
 		tv->count[ev->type]++;
+	if (ev->type == TEV_EXT && tvv_event(&tv->vmas, ev, n) < 0)
+		return -1;
 	switch (ev->type) {
 	case TEV_ACCESS:
 		note_access(tv, ev, ps->cpl);
@@ -501,6 +503,8 @@ static int boot(struct trace_view *tv, char *err, size_t errlen)
 		return -1;
 	}
 	int rc = header_machine(&r, &o, err, errlen);
+	if (rc == 0)
+		tvv_start(&tv->vmas, &r, &o.params, &o.tlb);
 	trace_reader_close(&r);
 	if (rc < 0)
 		return -1;
@@ -537,7 +541,9 @@ int tv_open(struct trace_view *tv, const char *path, char *err, size_t errlen)
 	tv->ckpt_every = CKPT_FIRST_EVERY;
 	if (boot(tv, err, errlen) < 0)
 		return -1;
-	if (take_ckpt(tv) < 0 || read_pass(tv, err, errlen) < 0) {
+	int rc = take_ckpt(tv) < 0 ? -1 : read_pass(tv, err, errlen);
+	tvv_finish(&tv->vmas); /* the replaying machine is needed only while reading */
+	if (rc < 0) {
 		if (!*err)
 			snprintf(err, errlen, "out of memory");
 		return -1;
@@ -555,6 +561,7 @@ int tv_open(struct trace_view *tv, const char *path, char *err, size_t errlen)
 void tv_close(struct trace_view *tv)
 {
 	trace_reader_close(&tv->r);
+	tvv_destroy(&tv->vmas);
 	if (tv->m) {
 		machine_destroy(tv->m);
 		free(tv->m);
@@ -784,6 +791,63 @@ void tv_frame_info(const struct trace_view *tv, unsigned long pfn, char *buf, si
 		if (tv->heat.last[k][pfn] && tv->heat.last[k][pfn] <= tv->at)
 			n += snprintf(buf + n, len - (size_t)n, "  last %s at %llu", kinds[k],
 				      (unsigned long long)tv->heat.last[k][pfn] - 1);
+}
+
+/* The row of rows[0..n) (in address order) holding la, or -1. */
+static int row_of(const struct vma_row *rows, int n, uint64_t la)
+{
+	int lo = 0, hi = n;
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+		if (rows[mid].end <= la)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && la >= rows[lo].start ? lo : -1;
+}
+
+int tv_vma_rows(const struct trace_view *tv, struct vma_row *rows, int max)
+{
+	const struct tv_vma_set *set = tvv_set_at(&tv->vmas, tv->at);
+	if (!set)
+		return 0;
+	int total = tvv_rows(&tv->vmas, set, rows, max), n = total < max ? total : max;
+	unsigned long(*counts)[VMA_BAR_BUCKETS] = calloc((size_t)(n ? n : 1), sizeof(*counts));
+	if (!counts)
+		return total;
+	for (unsigned long p = 0; p < tv->nr_frames; p++) {
+		const struct tv_block *b = tv->owner[p] ? &tv->blocks[tv->owner[p] - 1] : NULL;
+		if (!b || !b->la)
+			continue;
+		uint64_t la = b->la + ((uint64_t)(p - b->pfn) << 12);
+		int i = row_of(rows, n, la);
+		if (i < 0)
+			continue;
+		rows[i].resident++;
+		counts[i][((la - rows[i].start) >> 12) * VMA_BAR_BUCKETS / rows[i].pages]++;
+	}
+	for (int i = 0; i < n; i++)
+		viewer_fill_bar(&rows[i], counts[i]);
+	free(counts);
+	return total;
+}
+
+void tv_vma_title(const struct trace_view *tv, char *buf, size_t len)
+{
+	const struct tv_vmas *tvv = &tv->vmas;
+	const struct tv_vma_set *set = tvv_set_at(tvv, tv->at);
+	bool last = set && set == &tvv->sets[tvv->nr_sets - 1];
+	if (set)
+		snprintf(buf, len, "VMAs as of event %llu: %u, resident/pages%s%s",
+			 (unsigned long long)set->ev, set->count,
+			 last && tvv->stopped ? "; later ones " : "",
+			 last && tvv->stopped ? tvv->why : "");
+	else if (tvv->nr_sets)
+		snprintf(buf, len, "VMAs: none yet (the exec ends at event %llu)",
+			 (unsigned long long)tvv->exec_ev);
+	else
+		snprintf(buf, len, "VMAs unknown: %s", tvv->why[0] ? tvv->why : "no exec seen");
 }
 
 void tv_event_text(const struct trace_view *tv, char *buf, size_t len)

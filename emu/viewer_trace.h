@@ -36,6 +36,7 @@
 #include "emu/trace.h"
 #include "emu/viewer_heat.h"
 #include "emu/viewer_model.h"
+#include "emu/viewer_trace_vmas.h"
 
 struct machine;
 
@@ -116,6 +117,7 @@ struct trace_view {
 	int nr_zones;
 	uint64_t count[TV_KINDS];   /* events of each kind in the whole trace */
 	uint64_t nr_page_events[2]; /* allocations, frees */
+	struct tv_vmas vmas;	    /* the process's maps over time */
 	/* The state at event `at` (page events before it applied). */
 	uint64_t at;		 /* the cursor: events [0, at) have happened */
 	size_t applied;		 /* page events applied */
@@ -176,6 +178,13 @@ const struct tv_block *tv_block_of(const struct trace_view *tv, unsigned long pf
 /* One line about frame pfn at the cursor: node, zone, kind, order, owner, gfp, migratetype,
  * where it was allocated and its linear address, and its last accesses. */
 void tv_frame_info(const struct trace_view *tv, unsigned long pfn, char *buf, size_t len);
+
+/* The rows of the VMA panel at the cursor (at most max): the maps in force then, each
+ * with the frames allocated during the trace that user code reached inside it as its
+ * resident pages. Returns the number of VMAs (0 before the exec or when unknown). */
+int tv_vma_rows(const struct trace_view *tv, struct vma_row *rows, int max);
+/* The VMA panel's title at the cursor: where its maps come from, or why there are none. */
+void tv_vma_title(const struct trace_view *tv, char *buf, size_t len);
 
 /* One line about the event just before the cursor. */
 void tv_event_text(const struct trace_view *tv, char *buf, size_t len);
