@@ -759,6 +759,22 @@ const struct tv_block *tv_block_of(const struct trace_view *tv, unsigned long pf
 	return &tv->blocks[tv->owner[pfn] - 1];
 }
 
+/* "  in VMA start-end perms name" for the VMA holding la at the cursor, if known; the
+ * length written. */
+static int vma_text(const struct trace_view *tv, uint64_t la, char *buf, size_t len)
+{
+	const struct tv_vmas *tvv = &tv->vmas;
+	const struct tv_vma_set *set = tvv_set_at(tvv, tv->at);
+	for (uint32_t i = 0; set && i < set->count; i++) {
+		const struct tv_vma *a = &tvv->vmas[set->first + i];
+		if (la >= a->start && la < a->end)
+			return snprintf(buf, len, "  in VMA %llx-%llx %s %s",
+					(unsigned long long)a->start, (unsigned long long)a->end,
+					a->perms, tvv->names + a->name);
+	}
+	return 0;
+}
+
 void tv_frame_info(const struct trace_view *tv, unsigned long pfn, char *buf, size_t len)
 {
 	if (pfn >= tv->nr_frames) {
@@ -780,9 +796,13 @@ void tv_frame_info(const struct trace_view *tv, unsigned long pfn, char *buf, si
 		    b->pfn, b->order, b->owner, b->gfp,
 		    b->migratetype < MIGRATE_TYPES ? migratetype_names[b->migratetype] : "?",
 		    (unsigned long long)b->ev);
-		if (b->la)
+		if (b->la) {
+			uint64_t la = b->la + ((pfn - b->pfn) << 12);
 			n += snprintf(buf + n, len - (size_t)n, "  mapped at %#llx",
-				      (unsigned long long)(b->la + ((pfn - b->pfn) << 12)));
+				      (unsigned long long)la);
+			if ((size_t)n < len)
+				n += vma_text(tv, la, buf + n, len - (size_t)n);
+		}
 	} else if (!is_free(c)) {
 		n += snprintf(buf + n, len - (size_t)n, "  allocated before the trace began");
 	}

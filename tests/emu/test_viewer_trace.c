@@ -36,6 +36,8 @@ struct snapshot {
 	unsigned long nr_frames;
 	struct frame_class *cls; /* the machine's own classification then */
 	unsigned long nr_free;	 /* NR_FREE_PAGES */
+	int nr_vmas;		 /* the process's VMAs then, with resident pages */
+	struct vma_row vmas[VIEWER_MAX_VMAS];
 };
 
 struct recording {
@@ -61,6 +63,7 @@ static void snap(struct recording *rc, struct machine *m)
 	s->cls = calloc(s->nr_frames, sizeof(*s->cls));
 	viewer_classify(&m->kernel, s->nr_frames, s->cls);
 	s->nr_free = (unsigned long)global_zone_page_state(&m->kernel, NR_FREE_PAGES);
+	s->nr_vmas = viewer_vma_rows(m, s->vmas, VIEWER_MAX_VMAS);
 }
 
 /* Snapshots every `every` instructions (the slices cut there), the last at the end. */
@@ -547,6 +550,163 @@ static void write_damaged(const char *to, long len, long at)
 	fclose(out);
 }
 
+/* ---- the VMA panel ---- */
+
+/* The mapping touch_pages writes: the process's largest anonymous VMA (16 MiB). */
+static int largest_anon(const struct vma_row *rows, int n)
+{
+	int best = -1;
+	for (int i = 0; i < n; i++)
+		if (!rows[i].name[0] && (best < 0 || rows[i].pages > rows[best].pages))
+			best = i;
+	assert_true(best >= 0);
+	return best;
+}
+
+/*
+ * At each snapshot, the rebuilt maps are the machine's own /proc/PID/maps lines (range,
+ * permissions, offset, name); every resident page the trace counts is one the tables map
+ * (the trace counts only frames user code reached), and in the mapping the program wrote
+ * page by page (at a snapshot while it is mapped), exactly those. Its bar in the rendered panel has the anonymous colour
+ * where the mapping is resident.
+ */
+static void test_tv_vma_rows_are_the_machines_maps_at_every_snapshot(void **state)
+{
+	struct trace_view *tv = open_view();
+	struct vma_row rows[VIEWER_MAX_VMAS];
+	int mapped = -1;
+	for (int i = 0; i < recording->n; i++) {
+		const struct snapshot *s = &recording->snap[i];
+		seek(tv, s->events);
+		int n = tv_vma_rows(tv, rows, VIEWER_MAX_VMAS);
+		if (n != s->nr_vmas) {
+			char title[768];
+			tv_vma_title(tv, title, sizeof(title));
+			fail_msg("at event %llu: %d VMAs rebuilt, %d in the machine (%s)",
+				 (unsigned long long)s->events, n, s->nr_vmas, title);
+		}
+		for (int j = 0; j < n && j < VIEWER_MAX_VMAS; j++) {
+			assert_int_equal(rows[j].start, s->vmas[j].start);
+			assert_int_equal(rows[j].end, s->vmas[j].end);
+			assert_int_equal(rows[j].offset, s->vmas[j].offset);
+			assert_string_equal(rows[j].perms, s->vmas[j].perms);
+			assert_string_equal(rows[j].name, s->vmas[j].name);
+			assert_true(rows[j].resident <= s->vmas[j].resident);
+		}
+		int a = largest_anon(rows, n);
+		if (rows[a].pages == 16 * 256) { /* while the program has it mapped */
+			assert_int_equal(rows[a].resident, s->vmas[a].resident);
+			mapped = i;
+		}
+	}
+	/* A snapshot with the mapping, drawn: its bar has the anonymous colour where it is
+	 * resident. */
+	assert_true(mapped >= 0);
+	const struct snapshot *s = &recording->snap[mapped];
+	seek(tv, s->events);
+	struct viewer v;
+	char err[256];
+	assert_int_equal(viewer_init_trace(&v, tv, VIEWER_WIDTH, VIEWER_HEIGHT, err, sizeof(err)),
+			 0);
+	viewer_update(&v);
+	assert_int_equal(v.nr_vmas, s->nr_vmas);
+	int a = largest_anon(v.rows, v.nr_vmas), bucket = -1;
+	for (int b = 0; b < VMA_BAR_BUCKETS && bucket < 0; b++)
+		if (v.rows[a].bar[b] == 255)
+			bucket = b;
+	assert_true(bucket >= 0);
+	SDL_Surface *surf =
+	    SDL_CreateRGBSurfaceWithFormat(0, v.width, v.height, 32, SDL_PIXELFORMAT_XRGB8888);
+	viewer_render(&v, surf);
+	int x = v.vmas.x + v.vmas.w - VMA_BAR_BUCKETS - 4 + bucket;
+	int y = v.vmas.y + v.line_h + 4 + a * v.line_h + v.line_h / 2;
+	assert_true(y < v.vmas.y + v.vmas.h);
+	uint32_t px = ((const uint32_t *)((const uint8_t *)surf->pixels + y * surf->pitch))[x];
+	assert_int_equal(px & 0xffffff, viewer_class_colour((struct frame_class){FK_ANON, 0, 0}));
+	SDL_FreeSurface(surf);
+	viewer_destroy(&v);
+	/* Pointing at a frame of the mapping names its VMA. */
+	char info[512], want[96];
+	unsigned long in_map = 0;
+	for (unsigned long p = 0; p < tv->nr_frames && !in_map; p++) {
+		const struct tv_block *b = tv_block_of(tv, p);
+		if (b && b->la >= v.rows[a].start && b->la < v.rows[a].end)
+			in_map = p;
+	}
+	assert_true(in_map);
+	tv_frame_info(tv, in_map, info, sizeof(info));
+	snprintf(want, sizeof(want), "in VMA %llx-%llx rw-p", (unsigned long long)v.rows[a].start,
+		 (unsigned long long)v.rows[a].end);
+	if (!strstr(info, want))
+		fail_msg("'%s' lacks '%s'", info, want);
+	/* Before the exec, no maps yet. */
+	seek(tv, 0);
+	assert_int_equal(tv_vma_rows(tv, rows, VIEWER_MAX_VMAS), 0);
+	close_view(tv);
+}
+
+/* A trace whose program is no longer at its recorded path: the frames as before, and the
+ * VMA panel says why it has no rows. */
+static void test_tv_vmas_of_a_missing_program_say_why(void **state)
+{
+	char prog[64], path[64], err[512], header[4096];
+	snprintf(prog, sizeof(prog), "/tmp/mmemu-test-vprog.%d", (int)getpid());
+	snprintf(path, sizeof(path), "/tmp/mmemu-test-vtrace-prog.%d", (int)getpid());
+	FILE *in = fopen(guest_path("hello"), "rb"), *out = fopen(prog, "wb");
+	assert_true(in && out);
+	int c;
+	while ((c = fgetc(in)) != EOF)
+		fputc(c, out);
+	fclose(in);
+	fclose(out);
+	struct machine_opts mo;
+	machine_opts_init(&mo);
+	char *margv[] = {"-m", "64M"};
+	int i = 0;
+	assert_int_equal(machine_option(2, margv, &i, &mo, err, sizeof(err)), 1);
+	assert_int_equal(machine_options_finish(&mo, err, sizeof(err)), 0);
+	struct machine *m = calloc(1, sizeof(*m));
+	assert_int_equal(machine_create(m, &mo.params, &mo.tlb, err, sizeof(err)), 0);
+	const char *argv[] = {prog, NULL}, *envp[] = {"A=1", NULL};
+	struct run_options o = {.host_path = prog,
+				.filename = prog,
+				.argc = 1,
+				.argv = argv,
+				.envc = 1,
+				.envp = envp};
+	struct trace_recorder rec;
+	trace_header_format(header, sizeof(header), m, &o);
+	assert_int_equal(trace_record_start(&rec, m, path, header, err, sizeof(err)), 0);
+	m->trace = &rec;
+	int status;
+	fflush(stdout);
+	enum run_result res = machine_run_program(m, &o, &status);
+	assert_int_equal(trace_record_finish(&rec, (int)res, status), 0);
+	machine_destroy(m);
+	free(m);
+	/* With the program there, its maps; without it, none and the reason. */
+	struct trace_view *tv = calloc(1, sizeof(*tv));
+	struct vma_row rows[VIEWER_MAX_VMAS];
+	if (tv_open(tv, path, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	seek(tv, tv->nr_events);
+	assert_true(tv_vma_rows(tv, rows, VIEWER_MAX_VMAS) > 3);
+	tv_close(tv);
+	unlink(prog);
+	if (tv_open(tv, path, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	seek(tv, tv->nr_events);
+	assert_int_equal(tv_vma_rows(tv, rows, VIEWER_MAX_VMAS), 0);
+	char title[768];
+	tv_vma_title(tv, title, sizeof(title));
+	assert_non_null(strstr(title, "VMAs unknown"));
+	assert_non_null(strstr(title, "cannot be read"));
+	assert_non_null(strstr(title, prog));
+	tv_close(tv);
+	free(tv);
+	unlink(path);
+}
+
 static void test_tv_unreadable_traces_give_a_clear_error(void **state)
 {
 	char path[64];
@@ -577,6 +737,8 @@ int main(void)
 	    cmocka_unit_test(test_tv_find_mark_finds_the_next_and_previous_of_a_kind),
 	    cmocka_unit_test(test_tv_render_known_frames_have_their_owners_colours),
 	    cmocka_unit_test(test_tv_session_keys_and_mouse_step_jump_play_scrub_zoom),
+	    cmocka_unit_test(test_tv_vma_rows_are_the_machines_maps_at_every_snapshot),
+	    cmocka_unit_test(test_tv_vmas_of_a_missing_program_say_why),
 	    cmocka_unit_test(test_tv_unreadable_traces_give_a_clear_error),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
