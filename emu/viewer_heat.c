@@ -87,8 +87,8 @@ void heat_map_describe(const struct heat_map *h, unsigned long pfn, const char *
 int live_heat_init(struct live_heat *lh, struct machine *m)
 {
 	memset(lh, 0, sizeof(*lh));
-	lh->seen[TLB_LEVEL_L1I] = m->mmu.tlb.tick[TLB_LEVEL_L1I];
-	lh->seen[TLB_LEVEL_L1D] = m->mmu.tlb.tick[TLB_LEVEL_L1D];
+	for (int lv = 0; lv < TLB_NR_LEVELS; lv++)
+		lh->seen[lv] = m->mmu.tlb.tick[lv];
 	lh->sampled_at = m->cpu.icount;
 	return heat_map_init(&lh->map, m->kernel.max_pfn, LIVE_HEAT_RING, LIVE_HEAT_WINDOW);
 }
@@ -118,6 +118,30 @@ static void sample_table(struct live_heat *lh, const struct phys_bus *bus,
 	}
 }
 
+/* The 4K entries of TLB array a (L1 or L2) used after tick `since` whose frames the fast
+ * tables did not name in this sample: fetches in the instruction arrays, else writes when
+ * dirty, reads when not. */
+static void sample_array(struct live_heat *lh, const struct tlb_array *a, uint64_t since,
+			 uint64_t ram_size, uint64_t now)
+{
+	for (uint32_t i = 0; i < a->entries; i++) {
+		const struct tlb_entry *e = &a->e[i];
+		if (e->stamp <= since || !(e->flags & TLBE_VALID) || e->shift != 12 ||
+		    e->pa >= ram_size)
+			continue;
+		unsigned long pfn = (unsigned long)(e->pa >> 12);
+		const struct heat_map *h = &lh->map;
+		if (h->last[MMU_READ][pfn] == now + 1 || h->last[MMU_WRITE][pfn] == now + 1 ||
+		    h->last[MMU_FETCH][pfn] == now + 1)
+			continue; /* a fast entry told its kind exactly */
+		unsigned kind = a->level == TLB_LEVEL_L1I ? MMU_FETCH
+				: e->flags & TLBE_DIRTY	  ? MMU_WRITE
+							  : MMU_READ;
+		heat_map_note(&lh->map, pfn, kind, now);
+		lh->noted++;
+	}
+}
+
 void live_heat_sample(struct live_heat *lh, struct machine *m)
 {
 	const struct tlb *t = &m->mmu.tlb;
@@ -127,8 +151,12 @@ void live_heat_sample(struct live_heat *lh, struct machine *m)
 		for (int mode = 0; mode < TLB_NR_FAST_MODES; mode++)
 			sample_table(lh, &m->bus, t->fast[mode][kind], kind, lh->seen[lv], now);
 	}
-	lh->seen[TLB_LEVEL_L1I] = t->tick[TLB_LEVEL_L1I];
-	lh->seen[TLB_LEVEL_L1D] = t->tick[TLB_LEVEL_L1D];
+	/* Then the pages the fast path did not see (its notes are exact: they stay). */
+	for (int id = 0; id < TLB_FIRST_PWC; id++)
+		if (t->a[id].entries)
+			sample_array(lh, &t->a[id], lh->seen[t->a[id].level], m->bus.ram_size, now);
+	for (int lv = 0; lv < TLB_NR_LEVELS; lv++)
+		lh->seen[lv] = t->tick[lv];
 	lh->sampled_at = now;
 	lh->map.now = now + 1; /* a note at `now` is stored as now + 1: the present */
 	lh->samples++;

@@ -13,10 +13,14 @@
  * hit already stamps its entry with its TLB level's tick (mmu_fast_count), so an entry
  * whose stamp is newer than the tick at the last sample was used since then: its kind
  * (read, write, fetch: one table each) and, through its host address, its frame are
- * known. Reading the tables changes nothing in the machine, so a viewed run stays exactly
- * the run without the viewer. What a sample can miss: an entry used and then replaced or
- * flushed between two samples, and accesses that only take the slow path (page-crossing,
- * descriptor-table) -- the overlay is a sampled picture of where the guest works, not a
+ * known. An access that misses the fast path (the first to a page, a sweep that touches
+ * each page once) hits or fills an entry of the TLB arrays, which stamps it with its
+ * level's tick too: the L1 and L2 arrays' entries stamped since the last sample add their
+ * frames, as fetches from the L1 instruction arrays, else as writes when the entry is
+ * dirty and reads when not (an approximation: the arrays do not keep the access kind).
+ * Reading all this changes nothing in the machine, so a viewed run stays exactly the run
+ * without the viewer. What a sample can miss: entries used and then replaced or flushed
+ * between two samples -- the overlay is a sampled picture of where the guest works, not a
  * count of its accesses.
  */
 #ifndef EMU_VIEWER_HEAT_H
@@ -88,7 +92,8 @@ static inline uint32_t heat_map_ring_at(const struct heat_map *h, size_t i)
 
 struct live_heat {
 	struct heat_map map;	/* time: instructions executed */
-	uint64_t seen[2];	/* the L1D and L1I ticks at the last sample */
+	uint64_t seen[3];	/* the ticks of the TLB levels (L1I, L1D, L2) at the last
+				   sample */
 	uint64_t sampled_at;	/* instructions executed at the last sample */
 	uint64_t samples;	/* samples taken */
 	uint64_t noted;		/* accesses noted (entries found used) */
@@ -101,7 +106,7 @@ void live_heat_destroy(struct live_heat *lh);
  * Notes the frames whose fast-path entries were used since the last sample, at the
  * current instruction count, and moves the map's present there. Reads the MMU and changes
  * nothing in the machine. Cheap enough to run every LIVE_HEAT_EVERY instructions (one
- * pass over the fast-path tables, a few microseconds).
+ * pass over the fast-path tables and the L1 and L2 TLB arrays, a few microseconds).
  */
 void live_heat_sample(struct live_heat *lh, struct machine *m);
 
