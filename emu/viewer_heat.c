@@ -146,10 +146,15 @@ void live_heat_sample(struct live_heat *lh, struct machine *m)
 {
 	const struct tlb *t = &m->mmu.tlb;
 	uint64_t now = m->cpu.icount;
+	/* User mode's tables, and the current mode's when it is another: the supervisor
+	 * tables are used little by a process (its kernel is C), and the arrays below see
+	 * their pages too. */
+	struct tlb_fast_entry(*user)[TLB_FAST_SIZE] = m->mmu.tlb.fast[TLB_FAST_USER];
 	for (unsigned kind = 0; kind < HEAT_KINDS; kind++) {
 		unsigned lv = kind == MMU_FETCH ? TLB_LEVEL_L1I : TLB_LEVEL_L1D;
-		for (int mode = 0; mode < TLB_NR_FAST_MODES; mode++)
-			sample_table(lh, &m->bus, t->fast[mode][kind], kind, lh->seen[lv], now);
+		sample_table(lh, &m->bus, user[kind], kind, lh->seen[lv], now);
+		if (m->mmu.fast_cur != user)
+			sample_table(lh, &m->bus, m->mmu.fast_cur[kind], kind, lh->seen[lv], now);
 	}
 	/* Then the pages the fast path did not see (its notes are exact: they stay). */
 	for (int id = 0; id < TLB_FIRST_PWC; id++)

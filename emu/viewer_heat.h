@@ -86,7 +86,7 @@ static inline uint32_t heat_map_ring_at(const struct heat_map *h, size_t i)
 
 /* ---- a running guest ---- */
 
-#define LIVE_HEAT_EVERY 16384	   /* instructions between samples */
+#define LIVE_HEAT_EVERY 65536	   /* instructions between samples */
 #define LIVE_HEAT_WINDOW 40000000  /* instructions over which heat fades */
 #define LIVE_HEAT_RING 65536	   /* accesses the overlay draws at most */
 
@@ -106,7 +106,8 @@ void live_heat_destroy(struct live_heat *lh);
  * Notes the frames whose fast-path entries were used since the last sample, at the
  * current instruction count, and moves the map's present there. Reads the MMU and changes
  * nothing in the machine. Cheap enough to run every LIVE_HEAT_EVERY instructions (one
- * pass over the fast-path tables and the L1 and L2 TLB arrays, a few microseconds).
+ * pass over the current paging mode's fast-path tables and the L1 and L2 TLB arrays, a
+ * few microseconds).
  */
 void live_heat_sample(struct live_heat *lh, struct machine *m);
 

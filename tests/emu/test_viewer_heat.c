@@ -283,7 +283,7 @@ static void test_live_heat_sampling_leaves_the_run_unchanged(void **state)
 	assert_int_equal(viewer_session_start(vs, m, NULL, 0, false, err, sizeof(err)), 0);
 	assert_int_equal(run_hot_pages(m, &vs->obs, &status), RUN_EXITED);
 	figures(m, &sampled, status);
-	assert_true(vs->heat.samples > 100);
+	assert_true(vs->heat.samples > 30);
 	assert_true(vs->heat.noted > 100);
 	assert_memory_equal(&plain, &sampled, sizeof(plain));
 	viewer_session_end(vs);
