@@ -368,7 +368,21 @@ void cpu_load_flat_cs(struct cpu *cpu, uint16_t sel, unsigned dpl, bool l, bool 
 void cpu_load_flat_ss(struct cpu *cpu, uint16_t sel, unsigned dpl);
 
 /* Reads the 8-byte descriptor (16 with wide) of sel from the GDT/LDT into *d; #GP(sel)
- * beyond the table limit, #PF from the table read. */
+ * for a null selector or beyond the table limit, #PF from the table read. The _raw form
+ * gives its two quadwords (*hi = 0 unless wide). */
 bool cpu_read_descriptor(struct cpu *cpu, uint16_t sel, bool wide, struct seg_cache *d);
+bool cpu_read_descriptor_raw(struct cpu *cpu, uint16_t sel, bool wide, uint64_t *lo,
+			     uint64_t *hi);
+
+/* Reads n bytes of the TSS at offset off (#TS(TR) beyond its limit). */
+bool cpu_tss_read(struct cpu *cpu, unsigned off, unsigned n, uint64_t *v);
+
+/*
+ * Far JMP (call false) or CALL through the system descriptor sel (cpu/call_gate.c): a call
+ * gate's transfer, with the stack switch of an inward CALL; #GP(sel) for anything else
+ * (task switches are not modelled). Leaves CS, SS, rSP and the CPL as they were on a
+ * fault. The return address pushed is cpu->next_rip.
+ */
+bool cpu_far_through_gate(struct cpu *cpu, uint16_t sel, bool call);
 
 #endif /* MMEMU_CPU_CPU_INTERNAL_H */

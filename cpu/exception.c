@@ -34,10 +34,11 @@ struct gate {
 	bool p;		 /* present */
 };
 
-bool cpu_read_descriptor(struct cpu *cpu, uint16_t sel, bool wide, struct seg_cache *d)
+bool cpu_read_descriptor_raw(struct cpu *cpu, uint16_t sel, bool wide, uint64_t *lo,
+			     uint64_t *hi)
 {
 	const struct seg_unit *s = &cpu->mmu->seg;
-	uint64_t base = s->gdtr.base, limit = s->gdtr.limit, lo, hi = 0;
+	uint64_t base = s->gdtr.base, limit = s->gdtr.limit;
 	if (sel & SEL_TI) {
 		if (!s->ldtr.usable)
 			return cpu_gp(cpu, sel & 0xfffc);
@@ -50,8 +51,15 @@ bool cpu_read_descriptor(struct cpu *cpu, uint16_t sel, bool wide, struct seg_ca
 	uint64_t la = base + off;
 	if (!(cpu->mmu->efer & EFER_LMA))
 		la &= 0xffffffffULL;
-	if (!cpu_read_la(cpu, la, 8, &lo, MMU_IMPLICIT) ||
-	    (wide && !cpu_read_la(cpu, la + 8, 8, &hi, MMU_IMPLICIT)))
+	*hi = 0;
+	return cpu_read_la(cpu, la, 8, lo, MMU_IMPLICIT) &&
+	       (!wide || cpu_read_la(cpu, la + 8, 8, hi, MMU_IMPLICIT));
+}
+
+bool cpu_read_descriptor(struct cpu *cpu, uint16_t sel, bool wide, struct seg_cache *d)
+{
+	uint64_t lo, hi;
+	if (!cpu_read_descriptor_raw(cpu, sel, wide, &lo, &hi))
 		return false;
 	seg_decode(lo, hi, wide, d);
 	d->selector = sel;
@@ -102,8 +110,7 @@ static bool gate_code_segment(struct cpu *cpu, const struct gate *g, bool ext, s
 	return true;
 }
 
-/* Reads n bytes of the TSS at offset off (#TS(TR) beyond its limit). */
-static bool tss_read(struct cpu *cpu, unsigned off, unsigned n, uint64_t *v)
+bool cpu_tss_read(struct cpu *cpu, unsigned off, unsigned n, uint64_t *v)
 {
 	const struct seg_cache *tr = &cpu->mmu->seg.tr;
 	if (off + n - 1 > tr->limit)
@@ -161,10 +168,10 @@ static bool deliver_long(struct cpu *cpu, const struct gate *g, const struct seg
 	uint64_t old_ss = cpu->mmu->seg.sreg[SEG_SS].selector, old_rsp = cpu->gpr[RSP];
 	uint64_t sp = old_rsp;
 	if (g->ist) {
-		if (!tss_read(cpu, 0x24 + 8 * (g->ist - 1u), 8, &sp))
+		if (!cpu_tss_read(cpu, 0x24 + 8 * (g->ist - 1u), 8, &sp))
 			return false;
 	} else if (new_cpl < old_cpl) {
-		if (!tss_read(cpu, 4 + 8 * new_cpl, 8, &sp))
+		if (!cpu_tss_read(cpu, 4 + 8 * new_cpl, 8, &sp))
 			return false;
 	}
 	if (!mmu_canonical(cpu->mmu, sp))
@@ -197,8 +204,8 @@ static bool deliver_legacy(struct cpu *cpu, const struct gate *g, const struct s
 	uint64_t sp = old_esp, ss_sel;
 	bool outer = new_cpl < old_cpl;
 	if (outer) {
-		if (!tss_read(cpu, 4 + 8 * new_cpl, 4, &sp) ||
-		    !tss_read(cpu, 8 + 8 * new_cpl, 2, &ss_sel))
+		if (!cpu_tss_read(cpu, 4 + 8 * new_cpl, 4, &sp) ||
+		    !cpu_tss_read(cpu, 8 + 8 * new_cpl, 2, &ss_sel))
 			return false;
 		mmu_set_cpl(cpu->mmu, new_cpl);
 		if (!seg_load(cpu->mmu, SEG_SS, (uint16_t)ss_sel, &cpu->fault)) {

@@ -5,8 +5,9 @@
  *
  * Near transfers check the target before anything is written: the CS limit outside
  * 64-bit mode, canonicality in 64-bit mode (#GP(0) at the branch, RIP unchanged). Far transfers
- * load CS through the segmentation unit (mmu/seg.h), which applies the privilege rules; call gates
- * and task switches are not modelled and raise #GP(selector).
+ * load CS through the segmentation unit (mmu/seg.h), which applies the privilege rules; a
+ * selector that names a system descriptor goes to cpu/call_gate.c (call gates; task
+ * switches are not modelled and raise #GP(selector)).
  */
 #include "cpu/alu_fast.h"
 #include "cpu/cpu_internal.h"
@@ -154,14 +155,32 @@ static bool far_pointer(struct cpu *cpu, const struct x86_instr *in, uint16_t *s
 	return true;
 }
 
+/* Does sel name a system descriptor (a gate or a TSS) in protected mode? false with a
+ * fault when the descriptor cannot be read (#GP(sel) beyond the table, as for a code
+ * segment). */
+static bool names_system_desc(struct cpu *cpu, uint16_t sel, bool *sys)
+{
+	uint64_t lo, hi;
+	*sys = false;
+	if (!(cpu->mmu->cr0 & CR0_PE) || (sel & 0xfffc) == 0)
+		return true;
+	if (!cpu_read_descriptor_raw(cpu, sel, false, &lo, &hi))
+		return false;
+	*sys = !((lo >> 44) & 1);
+	return true;
+}
+
 /* EA JMP ptr16:16/32, FF /5 JMP m16:16/32/64. */
 static bool exec_jmp_far(struct cpu *cpu, const struct x86_instr *in)
 {
 	uint16_t sel;
 	uint64_t off;
 	struct cs_save s;
-	if (!far_pointer(cpu, in, &sel, &off))
+	bool sys;
+	if (!far_pointer(cpu, in, &sel, &off) || !names_system_desc(cpu, sel, &sys))
 		return false;
+	if (sys)
+		return cpu_far_through_gate(cpu, sel, false);
 	cs_save(cpu, &s);
 	if (!far_load(cpu, sel, off, in->opsize))
 		return cs_restore(cpu, &s);
@@ -175,8 +194,11 @@ static bool exec_call_far(struct cpu *cpu, const struct x86_instr *in)
 	uint64_t off, ret = cpu->next_rip, sp = cpu->gpr[RSP];
 	unsigned os = in->opsize;
 	struct cs_save s;
-	if (!far_pointer(cpu, in, &sel, &off))
+	bool sys;
+	if (!far_pointer(cpu, in, &sel, &off) || !names_system_desc(cpu, sel, &sys))
 		return false;
+	if (sys)
+		return cpu_far_through_gate(cpu, sel, true);
 	cs_save(cpu, &s);
 	if (!far_load(cpu, sel, off, os))
 		return cs_restore(cpu, &s);

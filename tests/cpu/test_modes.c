@@ -140,6 +140,53 @@ static void test_modes_protected_mode_fault_and_int80(void **state)
 	pm_destroy(&p);
 }
 
+/* A 32-bit call gate with two parameters in legacy protected mode: CALL FAR from CPL 3 to
+ * the DPL 0 kernel code segment switches to SS0:ESP0 from the TSS, pushes the old SS and
+ * ESP, copies the parameters in their order, then CS and EIP; RETF 8 returns to CPL 3 and
+ * drops the parameters from the caller's stack. */
+static void test_modes_protected_mode_call_gate_copies_params(void **state)
+{
+	static struct pm p;
+	(void)state;
+	const unsigned gate_idx = 20, kernel_cs = GDT32_ENTRY_KERNEL_CS * 8;
+	const uint32_t target = PM_CODE + 0x100, user_esp = 0x500000;
+	static const uint8_t code[] = {0xff, 0x1d, 0x00, 0x01, 0x50, 0x00}; /* call far [0x500100] */
+	static const uint8_t retf8[] = {0xca, 0x08, 0x00};
+	pm_init(&p);
+	p.m.seg.gdtr.limit = GDT32_ENTRIES * 8 - 1;
+	/* the gate: 32-bit call gate (type 0xC), DPL 3, present, 2 parameters */
+	wr32(&p, PM_GDT + gate_idx * 8, (target & 0xffff) | kernel_cs << 16);
+	wr32(&p, PM_GDT + gate_idx * 8 + 4, (target & 0xffff0000u) | 0xec00u | 2);
+	wr32(&p, 0x500100, 0xdeadbeef); /* the pointer's offset: ignored for a gate */
+	wr32(&p, 0x500104, gate_idx * 8 | 3);
+	wr32(&p, user_esp, 0xaaaa0001);
+	wr32(&p, user_esp + 4, 0xbbbb0002);
+	memcpy(p.bus.ram + PM_CODE, code, sizeof(code));
+	memcpy(p.bus.ram + target, retf8, sizeof(retf8));
+	p.cpu.rip = PM_CODE;
+	p.cpu.gpr[RSP] = user_esp;
+	assert_int_equal(cpu_run(&p.cpu, 1), CPU_EXIT_LIMIT);
+	assert_int_equal(p.cpu.rip, target);
+	assert_int_equal(p.m.cpl, 0);
+	assert_int_equal(p.m.seg.sreg[SEG_CS].selector, kernel_cs);
+	assert_int_equal(p.m.seg.sreg[SEG_SS].selector, GDT32_ENTRY_KERNEL_DS * 8);
+	assert_int_equal(p.cpu.gpr[RSP], PM_KSTACK - 24);
+	const uint32_t want[6] = {PM_CODE + sizeof(code), GDT32_ENTRY_DEFAULT_USER_CS * 8 + 3,
+				  0xaaaa0001,		  0xbbbb0002,
+				  user_esp,		  GDT32_ENTRY_DEFAULT_USER_DS * 8 + 3};
+	for (unsigned i = 0; i < 6; i++) {
+		uint32_t v;
+		memcpy(&v, p.bus.ram + PM_KSTACK - 24 + 4 * i, 4);
+		assert_int_equal(v, want[i]);
+	}
+	assert_int_equal(cpu_run(&p.cpu, 1), CPU_EXIT_LIMIT);
+	assert_int_equal(p.cpu.rip, PM_CODE + sizeof(code));
+	assert_int_equal(p.m.cpl, 3);
+	assert_int_equal(p.m.seg.sreg[SEG_SS].selector, GDT32_ENTRY_DEFAULT_USER_DS * 8 + 3);
+	assert_int_equal(p.cpu.gpr[RSP], user_esp + 8);
+	pm_destroy(&p);
+}
+
 /* ---- 64-bit environment ---- */
 
 static int setup(void **state)
@@ -272,6 +319,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_modes_protected_mode_fault_and_int80),
+	    cmocka_unit_test(test_modes_protected_mode_call_gate_copies_params),
 	    cmocka_unit_test_setup_teardown(test_modes_far_jumps_switch_64_and_compat, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_modes_mov_sreg_checks, setup, teardown),
