@@ -20,8 +20,9 @@
  * a 64-bit target code segment, 8-byte entries whatever the caller's mode, RSPn of the
  * 64-bit TSS with a null SS (RPL = the new CPL), no parameters copied.
  *
- * Task gates and TSS descriptors (task switches) are not modelled: #GP(selector). The
- * return is RETF (cpu/exec_ctrl.c), which already handles returns to an outer level.
+ * TSS descriptors and task gates go to cpu/task.c in legacy mode (task switches) and are
+ * #GP(selector) in IA-32e mode. The return from a call gate is RETF (cpu/exec_ctrl.c),
+ * which handles returns to an outer level.
  */
 #include "cpu/cpu_internal.h"
 
@@ -82,7 +83,7 @@ static bool read_call_gate(struct cpu *cpu, uint16_t sel, struct call_gate *g)
 	unsigned type = (lo >> 40) & 0xf;
 	bool call = type == GATE_CALL || (!lm && type == GATE_CALL16);
 	if (!call || (lm && ((hi >> 40) & 0x1f) != 0))
-		return cpu_gp(cpu, sel_err(sel)); /* task gates and TSSs too: no task switches */
+		return cpu_gp(cpu, sel_err(sel)); /* IA-32e mode's task gates and TSSs too */
 	g->sel = sel;
 	g->dpl = (lo >> 45) & 3;
 	g->p = (lo >> 47) & 1;
@@ -197,11 +198,30 @@ static bool call_through(struct cpu *cpu, const struct call_gate *g, const struc
 	return cpu_push(cpu, g->size, old_cs) && cpu_push(cpu, g->size, ret);
 }
 
+/* A TSS descriptor (any kind) or a task gate: the target of a task switch in legacy mode. */
+static bool names_task(struct cpu *cpu, uint16_t sel, bool *task)
+{
+	uint64_t lo, hi;
+	*task = false;
+	if (cpu->mmu->efer & EFER_LMA)
+		return true;
+	if (!cpu_read_descriptor_raw(cpu, sel, false, &lo, &hi))
+		return false;
+	unsigned type = (lo >> 40) & 0xf;
+	*task = type == SEG_SYS_TASK_GATE || (type & 5u) == 1u; /* 1, 3, 9, 11: TSSs */
+	return true;
+}
+
 bool cpu_far_through_gate(struct cpu *cpu, uint16_t sel, bool call)
 {
 	struct call_gate g;
 	struct seg_cache cs;
 	struct gate_save s;
+	bool task;
+	if (!names_task(cpu, sel, &task))
+		return false;
+	if (task)
+		return cpu_far_to_task(cpu, sel, call);
 	if (!read_call_gate(cpu, sel, &g) || !gate_target(cpu, &g, call, &cs))
 		return false;
 	gate_save(cpu, &s);

@@ -385,4 +385,20 @@ bool cpu_tss_read(struct cpu *cpu, unsigned off, unsigned n, uint64_t *v);
  */
 bool cpu_far_through_gate(struct cpu *cpu, uint16_t sel, bool call);
 
+/* Why a task switch happens: it decides the busy bits, the link and NT (cpu/task.c). */
+enum task_reason { TASK_JMP, TASK_CALL, TASK_INT, TASK_IRET };
+
+/*
+ * Switches to the task whose TSS descriptor is sel (legacy protected mode, 32-bit TSSes),
+ * saving the current task with ret_eip as its EIP. false with cpu->fault: before the
+ * switch nothing has changed; after it (a segment of the new task, the TSS's T bit) the
+ * fault belongs to the new task, whose EIP cpu->rip then holds.
+ */
+bool cpu_task_switch(struct cpu *cpu, uint16_t sel, enum task_reason why, uint64_t ret_eip);
+/* Far JMP or CALL to the TSS descriptor or task gate sel: the descriptor's DPL checked
+ * against CPL and RPL (#GP(sel)), a task gate's presence (#NP(sel)), then the switch. */
+bool cpu_far_to_task(struct cpu *cpu, uint16_t sel, bool call);
+/* IRET with EFLAGS.NT: back to the task in the current TSS's previous-task link. */
+bool cpu_task_return(struct cpu *cpu);
+
 #endif /* MMEMU_CPU_CPU_INTERNAL_H */

@@ -10,7 +10,8 @@
  *     +40 SS | +32 RSP | +24 RFLAGS | +16 CS | +8 RIP | +0 error code (if any)
  *
  * Legacy protected mode: 8-byte 32-bit interrupt/trap gates; a privilege change loads
- * SS:ESP from the 32-bit TSS and pushes the old SS:ESP; task gates are not modelled.
+ * SS:ESP from the 32-bit TSS and pushes the old SS:ESP; a task gate switches tasks
+ * (cpu/task.c).
  *
  * A fault while delivering escalates as the SDM's Table 6-5 says: contributory (#DE, #TS,
  * #NP, #SS, #GP) or page faults on top of a contributory fault or a page fault become #DF;
@@ -21,6 +22,7 @@
 #include "cpu/alu_fast.h"
 #include "cpu/cpu_internal.h"
 
+#define GATE_TASK 0x5 /* task gate (legacy mode): a task switch */
 #define GATE_INT 0xe  /* interrupt gate: clears IF */
 #define GATE_TRAP 0xf /* trap gate */
 
@@ -87,8 +89,7 @@ static bool read_gate(struct cpu *cpu, uint8_t vec, bool ext, struct gate *g)
 	g->dpl = (lo >> 45) & 3;
 	g->p = (lo >> 47) & 1;
 	g->ist = lm ? (lo >> 32) & 7 : 0;
-	bool type_ok = lm ? (g->type == GATE_INT || g->type == GATE_TRAP)
-			  : (g->type == GATE_INT || g->type == GATE_TRAP);
+	bool type_ok = g->type == GATE_INT || g->type == GATE_TRAP || (!lm && g->type == GATE_TASK);
 	if (!type_ok)
 		return cpu_gp(cpu, err);
 	return true;
@@ -253,6 +254,19 @@ static bool deliver_real(struct cpu *cpu, uint8_t vec, uint64_t rip)
 	return true;
 }
 
+/* Delivery through a task gate: a switch to the gate's task, which gets the error code on
+ * its stack (SDM Vol. 3, 6.12.2). */
+static bool deliver_task(struct cpu *cpu, uint16_t tss_sel, bool has_err, uint32_t err,
+			 uint64_t rip)
+{
+	if (!cpu_task_switch(cpu, tss_sel, TASK_INT, rip))
+		return false;
+	if (has_err && !cpu_push(cpu, 4, err))
+		return false;
+	cpu->nr_faults++;
+	return true;
+}
+
 /* One delivery attempt; false with cpu->fault when it faulted (state restored). */
 static bool deliver_once(struct cpu *cpu, uint8_t vec, bool has_err, uint32_t err, uint64_t rip,
 			 bool soft)
@@ -269,6 +283,8 @@ static bool deliver_once(struct cpu *cpu, uint8_t vec, bool has_err, uint32_t er
 		return cpu_gp(cpu, (uint32_t)vec * 8 + 2);
 	if (!g.p)
 		return cpu_fault(cpu, X86_VEC_NP, true, (uint32_t)vec * 8 + 2 + ext);
+	if (g.type == GATE_TASK)
+		return deliver_task(cpu, g.sel, has_err, err, rip);
 	if (!gate_code_segment(cpu, &g, ext, &cs))
 		return false;
 	save_state(cpu, &s);
@@ -383,8 +399,8 @@ bool cpu_iret(struct cpu *cpu, unsigned os)
 	uint64_t rip, cs, fl, sp = 0, ss = 0;
 	if (!(m->cr0 & CR0_PE))
 		return iret_real(cpu, os);
-	if (!(m->efer & EFER_LMA) && (cpu->rflags & RFLAGS_NT))
-		return cpu_gp(cpu, 0); /* task return: not modelled */
+	if (cpu->rflags & RFLAGS_NT) /* a task return; none in IA-32e mode */
+		return (m->efer & EFER_LMA) ? cpu_gp(cpu, 0) : cpu_task_return(cpu);
 	if (!cpu_stack_peek(cpu, 0, os, &rip) || !cpu_stack_peek(cpu, os, os, &cs) ||
 	    !cpu_stack_peek(cpu, 2 * os, os, &fl))
 		return false;

@@ -6,8 +6,8 @@
  * Near transfers check the target before anything is written: the CS limit outside
  * 64-bit mode, canonicality in 64-bit mode (#GP(0) at the branch, RIP unchanged). Far transfers
  * load CS through the segmentation unit (mmu/seg.h), which applies the privilege rules; a
- * selector that names a system descriptor goes to cpu/call_gate.c (call gates; task
- * switches are not modelled and raise #GP(selector)).
+ * selector that names a system descriptor goes to cpu/call_gate.c (call gates) and from
+ * there to cpu/task.c (task switches, legacy mode only).
  */
 #include "cpu/alu_fast.h"
 #include "cpu/cpu_internal.h"

@@ -51,6 +51,7 @@ enum seg_reg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_NR };
 #define SEG_SYS_TSS16_BUSY 3u
 #define SEG_SYS_TSS_AVAIL 9u /* 32-bit TSS, or 64-bit TSS in long mode */
 #define SEG_SYS_TSS_BUSY 11u
+#define SEG_SYS_TASK_GATE 5u /* legacy mode only */
 
 /* A decoded descriptor; also the hidden part of a segment register. */
 struct seg_cache {

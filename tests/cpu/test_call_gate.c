@@ -2,8 +2,8 @@
  * Far CALL and JMP through call gates in IA-32e mode (SDM Vol. 2 CALL/JMP, "CALL-GATE";
  * Vol. 3, 5.8.3-5.8.6): the gate checks, the target checks, the inward stack switch from
  * TSS.RSP0 with a null SS, the 8-byte frame also from compatibility mode, RETF back, and
- * nothing changed when a step faults. (Legacy 32-bit gates with their parameter copy are
- * in test_modes.c.)
+ * nothing changed when a step faults; task switches refused in IA-32e mode. (Legacy 32-bit
+ * gates with their parameter copy, and task switches, are in test_modes.c.)
  */
 #include "tests/cpu/cpu_test_env.h"
 
@@ -200,6 +200,20 @@ static void test_call_gate_tss_target_is_gp(void **state)
 	assert_int_equal(e->cpu.fault.error_code, GDT_ENTRY_TSS * 8);
 }
 
+/* IRET with EFLAGS.NT would be a task return, which IA-32e mode does not have: #GP(0). */
+static void test_call_gate_iret_with_nt_in_ia32e_is_gp(void **state)
+{
+	struct cpu_env *e = *state;
+	/* pushfq; or qword [rsp], 0x4000; popfq; iretq */
+	static const uint8_t code[] = {0x9c, 0x48, 0x81, 0x0c, 0x24, 0x00, 0x40,
+				       0x00, 0x00, 0x9d, 0x48, 0xcf};
+	env_load_code(e, code, sizeof(code));
+	assert_int_equal(cpu_run(&e->cpu, 10), CPU_EXIT_FAULT);
+	assert_int_equal(e->cpu.fault.vector, X86_VEC_GP);
+	assert_int_equal(e->cpu.fault.error_code, 0);
+	assert_int_equal(e->cpu.rip, ENV_CODE + 10);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -211,6 +225,7 @@ int main(void)
 	    T(test_call_gate_from_compat_mode_pushes_quadwords),
 	    T(test_call_gate_fault_on_inner_stack_restores_state),
 	    T(test_call_gate_tss_target_is_gp),
+	    T(test_call_gate_iret_with_nt_in_ia32e_is_gp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

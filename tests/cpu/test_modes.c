@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "cpu/fpu.h"
 #include "tests/cpu/cpu_test_env.h"
 
 /* ---- 32-bit protected mode ---- */
@@ -187,6 +188,154 @@ static void test_modes_protected_mode_call_gate_copies_params(void **state)
 	pm_destroy(&p);
 }
 
+/* ---- task switches (legacy protected mode) ---- */
+
+#define TASK_B_IDX 21	     /* TSS descriptor of task B */
+#define TASK_GATE_IDX 22     /* a task gate to task B */
+#define TASK_B_TSS 0x2100    /* physical = linear */
+#define TASK_B_EIP (PM_CODE + 0x200)
+#define TSS_A_SEL (GDT32_ENTRY_TSS * 8)
+#define TSS_B_SEL (TASK_B_IDX * 8)
+
+static uint32_t rd32(struct pm *p, uint64_t pa)
+{
+	uint32_t v;
+	memcpy(&v, p->bus.ram + pa, 4);
+	return v;
+}
+
+static bool tss_busy(struct pm *p, unsigned idx)
+{
+	return (p->bus.ram[PM_GDT + idx * 8 + 5] & 2) != 0;
+}
+
+/* Task A is the one pm_init starts (at CPL 0 here); task B's TSS holds a kernel-mode state
+ * at TASK_B_EIP. The GDT gets B's TSS descriptor and a task gate to it. */
+static void task_init(struct pm *p, uint32_t b_limit)
+{
+	pm_init(p);
+	p->m.seg.gdtr.limit = GDT32_ENTRIES * 8 - 1;
+	cpu_enter_protected_mode_flat(&p->cpu, 0);
+	uint64_t d = seg_encode(TASK_B_TSS, b_limit, SEG_SYS_TSS_AVAIL, false, 0, true, false,
+				false, false, false);
+	memcpy(p->bus.ram + PM_GDT + TASK_B_IDX * 8, &d, 8);
+	wr32(p, PM_GDT + TASK_GATE_IDX * 8, (uint32_t)TSS_B_SEL << 16);
+	wr32(p, PM_GDT + TASK_GATE_IDX * 8 + 4, 0xe500); /* P, DPL 3, type 5 */
+	wr32(p, PM_TSS + 0x1c, PM_PD); /* CR3 is static: a switch never writes it */
+	memset(p->bus.ram + TASK_B_TSS, 0, 0x68);
+	wr32(p, TASK_B_TSS + 0x1c, PM_PD);	 /* CR3 */
+	wr32(p, TASK_B_TSS + 0x20, TASK_B_EIP); /* EIP */
+	wr32(p, TASK_B_TSS + 0x24, 0x2);	 /* EFLAGS */
+	wr32(p, TASK_B_TSS + 0x28, 0x1111);	 /* EAX */
+	wr32(p, TASK_B_TSS + 0x38, 0x600000);	 /* ESP */
+	for (unsigned s = 0; s < 6; s++)	 /* ES CS SS DS FS GS */
+		wr32(p, TASK_B_TSS + 0x48 + 4 * s,
+		     s == 1 ? GDT32_ENTRY_KERNEL_CS * 8 : GDT32_ENTRY_KERNEL_DS * 8);
+	p->cpu.rip = PM_CODE;
+	p->cpu.gpr[RAX] = 0xaaaa;
+	p->cpu.gpr[RSP] = 0x500000;
+}
+
+/* JMP FAR to B's TSS: A's state goes into A's TSS (EIP after the JMP), A is no longer busy
+ * and B is, TR and the registers are B's, CR0.TS is set, NT stays clear. */
+static void test_modes_task_switch_by_jmp(void **state)
+{
+	static struct pm p;
+	(void)state;
+	static const uint8_t code[] = {0xea, 0, 0, 0, 0, TSS_B_SEL, 0}; /* jmp TSS_B_SEL:0 */
+	task_init(&p, 0x67);
+	memcpy(p.bus.ram + PM_CODE, code, sizeof(code));
+	assert_int_equal(cpu_run(&p.cpu, 1), CPU_EXIT_LIMIT);
+	assert_int_equal(p.cpu.rip, TASK_B_EIP);
+	assert_int_equal(p.cpu.gpr[RAX], 0x1111);
+	assert_int_equal(p.cpu.gpr[RSP], 0x600000);
+	assert_int_equal(p.m.seg.tr.selector, TSS_B_SEL);
+	assert_true(p.m.cr0 & CR0_TS);
+	assert_false(p.cpu.rflags & RFLAGS_NT);
+	assert_false(tss_busy(&p, GDT32_ENTRY_TSS));
+	assert_true(tss_busy(&p, TASK_B_IDX));
+	assert_int_equal(rd32(&p, PM_TSS + 0x20), PM_CODE + sizeof(code)); /* A's EIP */
+	assert_int_equal(rd32(&p, PM_TSS + 0x28), 0xaaaa);		  /* A's EAX */
+	assert_int_equal(rd32(&p, PM_TSS + 0x38), 0x500000);		  /* A's ESP */
+	assert_int_equal(rd32(&p, PM_TSS + 0x4c), GDT32_ENTRY_KERNEL_CS * 8); /* A's CS */
+	pm_destroy(&p);
+}
+
+/* CALL FAR through a task gate nests: B runs with NT set and A's selector in its link, A
+ * stays busy; B's IRET returns to A after the CALL, saving B (EIP after the IRET, NT
+ * clear) and leaving B available again. */
+static void test_modes_task_switch_call_and_iret(void **state)
+{
+	static struct pm p;
+	(void)state;
+	static const uint8_t code[] = {0x9a, 0, 0, 0, 0, TASK_GATE_IDX * 8, 0}; /* call gate:0 */
+	task_init(&p, 0x67);
+	memcpy(p.bus.ram + PM_CODE, code, sizeof(code));
+	p.bus.ram[TASK_B_EIP] = 0xcf; /* iretd */
+	assert_int_equal(cpu_run(&p.cpu, 1), CPU_EXIT_LIMIT);
+	assert_int_equal(p.cpu.rip, TASK_B_EIP);
+	assert_true(p.cpu.rflags & RFLAGS_NT);
+	assert_int_equal(rd32(&p, TASK_B_TSS) & 0xffff, TSS_A_SEL);
+	assert_true(tss_busy(&p, GDT32_ENTRY_TSS));
+	assert_true(tss_busy(&p, TASK_B_IDX));
+	assert_int_equal(cpu_run(&p.cpu, 1), CPU_EXIT_LIMIT);
+	assert_int_equal(p.cpu.rip, PM_CODE + sizeof(code));
+	assert_int_equal(p.cpu.gpr[RAX], 0xaaaa);
+	assert_int_equal(p.cpu.gpr[RSP], 0x500000);
+	assert_int_equal(p.m.seg.tr.selector, TSS_A_SEL);
+	assert_false(tss_busy(&p, TASK_B_IDX));
+	assert_int_equal(rd32(&p, TASK_B_TSS + 0x20), TASK_B_EIP + 1);
+	assert_false(rd32(&p, TASK_B_TSS + 0x24) & RFLAGS_NT);
+	pm_destroy(&p);
+}
+
+/* An exception through a task gate in the IDT (how i386 Linux takes #DF): task B runs
+ * with the error code on its stack; A's TSS holds the faulting instruction's EIP. */
+static void test_modes_exception_through_task_gate(void **state)
+{
+	static struct pm p;
+	(void)state;
+	/* mov ax, 0x1238; mov ds, ax: #GP(0x1238) (beyond the GDT) */
+	static const uint8_t code[] = {0x66, 0xb8, 0x38, 0x12, 0x8e, 0xd8};
+	task_init(&p, 0x67);
+	wr32(&p, PM_IDT + 8 * X86_VEC_GP, (uint32_t)TSS_B_SEL << 16);
+	wr32(&p, PM_IDT + 8 * X86_VEC_GP + 4, 0x8500); /* P, DPL 0, task gate */
+	memcpy(p.bus.ram + PM_CODE, code, sizeof(code));
+	p.bus.ram[TASK_B_EIP] = 0xf4; /* hlt */
+	assert_int_equal(cpu_run(&p.cpu, 100), CPU_EXIT_HLT);
+	assert_int_equal(p.cpu.rip, TASK_B_EIP + 1);
+	assert_int_equal(p.cpu.gpr[RSP], 0x600000 - 4);
+	assert_int_equal(rd32(&p, 0x600000 - 4), 0x1238);
+	assert_true(p.cpu.rflags & RFLAGS_NT);
+	assert_int_equal(rd32(&p, PM_TSS + 0x20), PM_CODE + 4); /* the MOV DS */
+	pm_destroy(&p);
+}
+
+/* A busy TSS as a JMP target is #GP(sel); a TSS whose limit is below 0x67 is #TS(sel);
+ * neither changes anything. */
+static void test_modes_task_switch_checks(void **state)
+{
+	static struct pm p;
+	(void)state;
+	static const uint8_t to_a[] = {0xea, 0, 0, 0, 0, TSS_A_SEL, 0};
+	static const uint8_t to_b[] = {0xea, 0, 0, 0, 0, TSS_B_SEL, 0};
+	task_init(&p, 0x2b);
+	p.cpu.stop_on_fault = true;
+	memcpy(p.bus.ram + PM_CODE, to_a, sizeof(to_a));
+	assert_int_equal(cpu_run(&p.cpu, 1), CPU_EXIT_FAULT);
+	assert_int_equal(p.cpu.fault.vector, X86_VEC_GP);
+	assert_int_equal(p.cpu.fault.error_code, TSS_A_SEL);
+	memcpy(p.bus.ram + PM_CODE, to_b, sizeof(to_b));
+	cpu_icache_invalidate_phys(&p.cpu, PM_CODE, sizeof(to_b));
+	assert_int_equal(cpu_run(&p.cpu, 1), CPU_EXIT_FAULT);
+	assert_int_equal(p.cpu.fault.vector, X86_VEC_TS);
+	assert_int_equal(p.cpu.fault.error_code, TSS_B_SEL);
+	assert_int_equal(p.m.seg.tr.selector, TSS_A_SEL);
+	assert_int_equal(p.cpu.rip, PM_CODE);
+	assert_true(tss_busy(&p, GDT32_ENTRY_TSS));
+	pm_destroy(&p);
+}
+
 /* ---- 64-bit environment ---- */
 
 static int setup(void **state)
@@ -320,6 +469,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_modes_protected_mode_fault_and_int80),
 	    cmocka_unit_test(test_modes_protected_mode_call_gate_copies_params),
+	    cmocka_unit_test(test_modes_task_switch_by_jmp),
+	    cmocka_unit_test(test_modes_task_switch_call_and_iret),
+	    cmocka_unit_test(test_modes_exception_through_task_gate),
+	    cmocka_unit_test(test_modes_task_switch_checks),
 	    cmocka_unit_test_setup_teardown(test_modes_far_jumps_switch_64_and_compat, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_modes_mov_sreg_checks, setup, teardown),
