@@ -27,6 +27,7 @@
 #include "kernel-sim/mm.h"
 #include "kernel-sim/sched.h"
 #include "mmu/mmu.h"
+#include "tests/emu/guest_machine.h"
 
 /* ---- the map ---- */
 
@@ -70,43 +71,6 @@ static void test_heat_map_fades_over_its_window_and_rings_the_last_frames(void *
 }
 
 /* ---- a running guest ---- */
-
-static struct machine *new_machine(void)
-{
-	struct machine_opts o;
-	char err[256], *argv[] = {"-m", "64M"};
-	int i = 0;
-	machine_opts_init(&o);
-	assert_int_equal(machine_option(2, argv, &i, &o, err, sizeof(err)), 1);
-	assert_int_equal(machine_options_finish(&o, err, sizeof(err)), 0);
-	struct machine *m = calloc(1, sizeof(*m));
-	assert_non_null(m);
-	assert_int_equal(machine_create(m, &o.params, &o.tlb, err, sizeof(err)), 0);
-	return m;
-}
-
-static void free_machine(struct machine *m)
-{
-	machine_destroy(m);
-	free(m);
-}
-
-static enum run_result run_hot_pages(struct machine *m, const struct run_observer *obs,
-				     int *status)
-{
-	static char path[4096];
-	const char *build = getenv("MMEMU_BUILD");
-	snprintf(path, sizeof(path), "%s/guests/hot_pages", build ? build : "build");
-	const char *argv[] = {path, NULL}, *envp[] = {"A=1", NULL};
-	struct run_options o = {.host_path = path,
-				.filename = path,
-				.argc = 1,
-				.argv = argv,
-				.envc = 1,
-				.envp = envp,
-				.observer = obs};
-	return machine_run_program(m, &o, status);
-}
 
 /* The hammered mapping: the process's only anonymous VMA of 64 pages. */
 static uint64_t hot_mapping(struct mm_struct *mm)
@@ -231,7 +195,7 @@ static void test_live_heat_marks_the_pages_a_guest_hammers(void **state)
 	h.vs->heat.map.window = 1000000;
 	struct run_observer obs = {heat_slice, heat_end, &h};
 	int status;
-	assert_int_equal(run_hot_pages(m, &obs, &status), RUN_EXITED);
+	assert_int_equal(run_guest(m, "hot_pages", &obs, &status), RUN_EXITED);
 	assert_int_equal(status, 0);
 	assert_true(h.checked);
 	/* A sample every LIVE_HEAT_EVERY instructions or a little more (a slice that ends
@@ -273,7 +237,7 @@ static void test_live_heat_sampling_leaves_the_run_unchanged(void **state)
 	struct figures plain, sampled;
 	int status;
 	struct machine *m = new_machine();
-	assert_int_equal(run_hot_pages(m, NULL, &status), RUN_EXITED);
+	assert_int_equal(run_guest(m, "hot_pages", NULL, &status), RUN_EXITED);
 	figures(m, &plain, status);
 	free_machine(m);
 
@@ -281,7 +245,7 @@ static void test_live_heat_sampling_leaves_the_run_unchanged(void **state)
 	struct viewer_session *vs = calloc(1, sizeof(*vs));
 	char err[256];
 	assert_int_equal(viewer_session_start(vs, m, NULL, 0, false, err, sizeof(err)), 0);
-	assert_int_equal(run_hot_pages(m, &vs->obs, &status), RUN_EXITED);
+	assert_int_equal(run_guest(m, "hot_pages", &vs->obs, &status), RUN_EXITED);
 	figures(m, &sampled, status);
 	assert_true(vs->heat.samples > 30);
 	assert_true(vs->heat.noted > 100);

@@ -24,6 +24,7 @@
 #include "emu/viewer_session.h"
 #include "emu/viewer_trace_session.h"
 #include "kernel-sim/mm.h"
+#include "tests/emu/guest_machine.h"
 
 static pid_t xvfb;
 
@@ -80,28 +81,6 @@ static int stop_xvfb(void **state)
 		waitpid(xvfb, NULL, 0);
 	}
 	return 0;
-}
-
-static const char *guest_path(const char *name)
-{
-	static char path[4096];
-	const char *build = getenv("MMEMU_BUILD");
-	snprintf(path, sizeof(path), "%s/guests/%s", build ? build : "build", name);
-	return path;
-}
-
-static struct machine *new_machine(void)
-{
-	struct machine_opts o;
-	char err[256], *argv[] = {"-m", "64M"};
-	int i = 0;
-	machine_opts_init(&o);
-	assert_int_equal(machine_option(2, argv, &i, &o, err, sizeof(err)), 1);
-	assert_int_equal(machine_options_finish(&o, err, sizeof(err)), 0);
-	struct machine *m = calloc(1, sizeof(*m));
-	assert_non_null(m);
-	assert_int_equal(machine_create(m, &o.params, &o.tlb, err, sizeof(err)), 0);
-	return m;
 }
 
 /* What a run leaves that the viewer must not change. */

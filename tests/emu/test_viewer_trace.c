@@ -26,6 +26,7 @@
 #include "emu/viewer_trace_session.h"
 #include "kernel-sim/gfp.h"
 #include "kernel-sim/mm.h"
+#include "tests/emu/guest_machine.h"
 
 /* ---- a recorded run, with the machine's own view at a few points ---- */
 
@@ -83,14 +84,6 @@ static bool snap_slice(void *ctx, struct machine *m, uint64_t *slice)
 static void snap_end(void *ctx, struct machine *m, enum run_result r)
 {
 	snap(ctx, m);
-}
-
-static const char *guest_path(const char *name)
-{
-	static char path[4096];
-	const char *build = getenv("MMEMU_BUILD");
-	snprintf(path, sizeof(path), "%s/guests/%s", build ? build : "build", name);
-	return path;
 }
 
 /* touch_pages 16 on a 64 MiB machine, stopped after 60 000 instructions while its pages
