@@ -40,33 +40,6 @@ struct call_gate {
 	bool p;
 };
 
-/* Everything a far transfer through a gate changes, to undo it when a later step faults. */
-struct gate_save {
-	struct seg_cache cs, ss;
-	uint64_t rsp;
-	unsigned cpl;
-	uint8_t mode;
-};
-
-static void gate_save(const struct cpu *cpu, struct gate_save *s)
-{
-	s->cs = cpu->mmu->seg.sreg[SEG_CS];
-	s->ss = cpu->mmu->seg.sreg[SEG_SS];
-	s->rsp = cpu->gpr[RSP];
-	s->cpl = cpu->mmu->cpl;
-	s->mode = cpu->mode;
-}
-
-static bool gate_restore(struct cpu *cpu, const struct gate_save *s)
-{
-	cpu->mmu->seg.sreg[SEG_CS] = s->cs;
-	cpu->mmu->seg.sreg[SEG_SS] = s->ss;
-	cpu->gpr[RSP] = s->rsp;
-	mmu_set_cpl(cpu->mmu, s->cpl);
-	cpu->mode = s->mode;
-	return false;
-}
-
 static uint32_t sel_err(uint16_t sel)
 {
 	return sel & 0xfffcu;
@@ -216,7 +189,7 @@ bool cpu_far_through_gate(struct cpu *cpu, uint16_t sel, bool call)
 {
 	struct call_gate g;
 	struct seg_cache cs;
-	struct gate_save s;
+	struct xfer_save s;
 	bool task;
 	if (!names_task(cpu, sel, &task))
 		return false;
@@ -224,7 +197,7 @@ bool cpu_far_through_gate(struct cpu *cpu, uint16_t sel, bool call)
 		return cpu_far_to_task(cpu, sel, call);
 	if (!read_call_gate(cpu, sel, &g) || !gate_target(cpu, &g, call, &cs))
 		return false;
-	gate_save(cpu, &s);
+	xfer_save(cpu, &s);
 	bool ok = call ? call_through(cpu, &g, &cs) : enter_target(cpu, &g, &cs, cpu_cpl(cpu));
-	return ok || gate_restore(cpu, &s);
+	return ok || xfer_restore(cpu, &s);
 }

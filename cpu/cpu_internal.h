@@ -374,6 +374,35 @@ bool cpu_read_descriptor(struct cpu *cpu, uint16_t sel, bool wide, struct seg_ca
 bool cpu_read_descriptor_raw(struct cpu *cpu, uint16_t sel, bool wide, uint64_t *lo,
 			     uint64_t *hi);
 
+/* What a transfer through a gate changes (CS, SS, rSP, the CPL, the mode), kept to undo
+ * the transfer when a later step of it faults. xfer_restore returns false, for
+ * `return ok || xfer_restore(...)`. */
+struct xfer_save {
+	struct seg_cache cs, ss;
+	uint64_t rsp;
+	unsigned cpl;
+	uint8_t mode;
+};
+
+static inline void xfer_save(const struct cpu *cpu, struct xfer_save *s)
+{
+	s->cs = cpu->mmu->seg.sreg[SEG_CS];
+	s->ss = cpu->mmu->seg.sreg[SEG_SS];
+	s->rsp = cpu->gpr[RSP];
+	s->cpl = cpu->mmu->cpl;
+	s->mode = cpu->mode;
+}
+
+static inline bool xfer_restore(struct cpu *cpu, const struct xfer_save *s)
+{
+	cpu->mmu->seg.sreg[SEG_CS] = s->cs;
+	cpu->mmu->seg.sreg[SEG_SS] = s->ss;
+	cpu->gpr[RSP] = s->rsp;
+	mmu_set_cpl(cpu->mmu, s->cpl);
+	cpu->mode = s->mode;
+	return false;
+}
+
 /* Reads n bytes of the TSS at offset off (#TS(TR) beyond its limit). */
 bool cpu_tss_read(struct cpu *cpu, unsigned off, unsigned n, uint64_t *v);
 

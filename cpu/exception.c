@@ -122,33 +122,6 @@ bool cpu_tss_read(struct cpu *cpu, unsigned off, unsigned n, uint64_t *v)
 	return cpu_read_la(cpu, la, n, v, MMU_IMPLICIT);
 }
 
-/* Saved state to undo a delivery that faulted half-way. */
-struct deliver_save {
-	struct seg_cache cs, ss;
-	uint64_t rsp;
-	unsigned cpl;
-	uint8_t mode;
-};
-
-static void save_state(const struct cpu *cpu, struct deliver_save *s)
-{
-	s->cs = cpu->mmu->seg.sreg[SEG_CS];
-	s->ss = cpu->mmu->seg.sreg[SEG_SS];
-	s->rsp = cpu->gpr[RSP];
-	s->cpl = cpu->mmu->cpl;
-	s->mode = cpu->mode;
-}
-
-static bool restore_state(struct cpu *cpu, const struct deliver_save *s)
-{
-	cpu->mmu->seg.sreg[SEG_CS] = s->cs;
-	cpu->mmu->seg.sreg[SEG_SS] = s->ss;
-	cpu->gpr[RSP] = s->rsp;
-	mmu_set_cpl(cpu->mmu, s->cpl);
-	cpu->mode = s->mode;
-	return false;
-}
-
 /* Pushes v (size bytes) on the new stack at *sp (supervisor data write). */
 static bool push_frame(struct cpu *cpu, uint64_t *sp, unsigned size, uint64_t v, bool lm)
 {
@@ -273,7 +246,7 @@ static bool deliver_once(struct cpu *cpu, uint8_t vec, bool has_err, uint32_t er
 {
 	struct gate g;
 	struct seg_cache cs;
-	struct deliver_save s;
+	struct xfer_save s;
 	bool ext = !soft;
 	if (!(cpu->mmu->cr0 & CR0_PE))
 		return deliver_real(cpu, vec, rip);
@@ -287,12 +260,12 @@ static bool deliver_once(struct cpu *cpu, uint8_t vec, bool has_err, uint32_t er
 		return deliver_task(cpu, g.sel, has_err, err, rip);
 	if (!gate_code_segment(cpu, &g, ext, &cs))
 		return false;
-	save_state(cpu, &s);
+	xfer_save(cpu, &s);
 	bool lm = cpu->mmu->efer & EFER_LMA;
 	bool ok = lm ? deliver_long(cpu, &g, &cs, has_err, err, rip)
 		     : deliver_legacy(cpu, &g, &cs, has_err, err, rip);
 	if (!ok)
-		return restore_state(cpu, &s);
+		return xfer_restore(cpu, &s);
 	cpu->rflags &= ~(RFLAGS_TF | RFLAGS_NT | RFLAGS_RF | RFLAGS_VM);
 	if (g.type == GATE_INT)
 		cpu->rflags &= ~RFLAGS_IF;
@@ -409,15 +382,15 @@ bool cpu_iret(struct cpu *cpu, unsigned os)
 	if ((outer || from64) &&
 	    (!cpu_stack_peek(cpu, 3 * os, os, &sp) || !cpu_stack_peek(cpu, 4 * os, os, &ss)))
 		return false;
-	struct deliver_save s;
-	save_state(cpu, &s);
+	struct xfer_save s;
+	xfer_save(cpu, &s);
 	if (!seg_load_cs_ret(m, (uint16_t)cs, (uint16_t)ss, &cpu->fault))
-		return restore_state(cpu, &s);
+		return xfer_restore(cpu, &s);
 	cpu_update_mode(cpu);
 	if (from64 && !outer && !seg_load(m, SEG_SS, (uint16_t)ss, &cpu->fault))
-		return restore_state(cpu, &s);
+		return xfer_restore(cpu, &s);
 	if (!cpu_branch(cpu, rip, cpu->mode == X86_MODE_64 ? 8 : os))
-		return restore_state(cpu, &s);
+		return xfer_restore(cpu, &s);
 	uint64_t mask = iret_mask(cpu, old_cpl, os);
 	cpu_set_rflags(cpu, (cpu->rflags & ~mask) | (fl & mask));
 	if (outer || from64)
