@@ -152,8 +152,43 @@ void viewer_fill_bar(struct vma_row *r, const unsigned long *counts)
 	}
 }
 
-/* Counts the resident pages of [start, end) into r: one probe per page that the tables
- * could map, skipping whole ranges under an absent upper-level entry. */
+static void count_resident_page(struct vma_row *r, uint64_t a, unsigned long *counts)
+{
+	r->resident++;
+	counts[((a - r->start) >> 12) * VMA_BAR_BUCKETS / r->pages]++;
+}
+
+/*
+ * The rest of the page table whose entry (step s of a walk) maps the 4K page at la: each
+ * present entry without reserved bits is a resident page, which is what a probe of its
+ * address would find, since the upper levels are the same for the whole table. Reading
+ * the table once instead of walking again per page makes the rows of a large VMA cheap.
+ * Returns the first address past the table (or past the row).
+ */
+static uint64_t scan_table_tail(const struct mmu *mmu, struct vma_row *r, uint64_t la,
+				const struct mmu_walk_step *s, uint64_t rsvd, unsigned long *counts)
+{
+	unsigned esize = mmu->mode == PG_MODE_32 ? 4 : 8, entries = 4096 / esize;
+	uint64_t end = (la | ((uint64_t)entries * 4096 - 1)) + 1;
+	const uint8_t *table = bus_ram_ptr(mmu->bus, s->entry_pa & ~0xfffULL, 4096);
+	if (end > r->end || end < la)
+		end = r->end;
+	if (!table) { /* page tables outside RAM: the page probed, and no further */
+		count_resident_page(r, la, counts);
+		return la + 4096;
+	}
+	for (uint64_t a = la; a < end; a += 4096) {
+		uint64_t e = 0;
+		memcpy(&e, table + ((a >> 12) & (entries - 1)) * esize, esize);
+		if ((e & PTE_P) && !(e & rsvd))
+			count_resident_page(r, a, counts);
+	}
+	return end;
+}
+
+/* Counts the resident pages of [start, end) into r: a probe where a page table begins,
+ * skipping whole ranges under an absent upper-level entry, then the rest of that table
+ * read at once (scan_table_tail). */
 static void scan_resident(struct mmu *mmu, struct vma_row *r)
 {
 	unsigned long counts[VMA_BAR_BUCKETS] = {0};
@@ -162,10 +197,14 @@ static void scan_resident(struct mmu *mmu, struct vma_row *r)
 		struct mmu_walk_trace tr;
 		uint64_t next;
 		if (mmu_probe(mmu, la, &tr)) {
-			next = (la | ((1ULL << tr.page_shift) - 1)) + 1;
-			for (uint64_t a = la; a < next && a < r->end; a += 4096) {
-				r->resident++;
-				counts[((a - r->start) >> 12) * VMA_BAR_BUCKETS / r->pages]++;
+			const struct mmu_walk_step *leaf = &tr.step[tr.nr_steps - 1];
+			if (tr.page_shift == 12 && leaf->level == PG_PT && leaf->entry_pa != ~0ULL) {
+				next = scan_table_tail(mmu, r, la, leaf,
+						       mmu->rsvd[tr.nr_steps - 1][1], counts);
+			} else {
+				next = (la | ((1ULL << tr.page_shift) - 1)) + 1;
+				for (uint64_t a = la; a < next && a < r->end; a += 4096)
+					count_resident_page(r, a, counts);
 			}
 		} else {
 			unsigned lv = tr.nr_steps ? tr.step[tr.nr_steps - 1].level : PG_PT;
