@@ -232,8 +232,15 @@ struct cpu {
 
 	/* Behaviour. */
 	bool stop_on_fault;    /* return CPU_EXIT_FAULT instead of delivering through the IDT */
-	uint8_t exit_request;  /* nonzero: leave cpu_run after this instruction with
-				* exit_request - 1 (HLT, cpu_request_stop, shutdown) */
+	union {
+		struct {
+			uint8_t exit_request; /* nonzero: leave cpu_run after this instruction
+					       * with exit_request - 1 (HLT, cpu_request_stop,
+					       * shutdown) */
+			bool code_written;    /* see smc_lo below */
+		};
+		uint16_t loop_break; /* either: the fetch loop looks at both with one test */
+	};
 	bool halted;	       /* HLT executed; cleared by the next cpu_run */
 	bool shutdown;	       /* triple fault: the processor stopped (cpu_run returns SHUTDOWN) */
 	bool interrupt_shadow; /* STI/MOV SS: no interrupt before the next instruction */
@@ -241,6 +248,14 @@ struct cpu {
 	FILE *log_in_asm;      /* -d in_asm: each instruction at its first decoding, or NULL */
 	uint64_t log_next;     /* linear address after the last logged instruction */
 	struct disas *disas;   /* Capstone handles (cpu/disas.c), opened on first use */
+
+	/* Self-modifying code inside the block being run: run_block (cpu/exec.c) checks a
+	 * block's bytes once when it enters it, and every store of this CPU into the host
+	 * range [smc_lo, smc_lo + smc_len) -- the block's bytes and the 7 before them, where
+	 * an 8-byte store may start and still overlap -- sets code_written, after which the
+	 * rest of the block is checked instruction by instruction. */
+	uintptr_t smc_lo;
+	uintptr_t smc_len;
 
 	/* Decoding and dispatch. */
 	struct cpu_ops *ops;	      /* handler table (built by cpu_init) */

@@ -182,15 +182,25 @@ static inline bool cpu_linear(struct cpu *cpu, unsigned seg, uint64_t off, unsig
 
 bool cpu_write_la_slow(struct cpu *cpu, uint64_t la, unsigned size, uint64_t val, unsigned flags);
 
-/* Writes size bytes at la; a write into a page holding cached decodings drops them
- * (self-modifying code). */
+/* Notes a store of this CPU at host address p (guest RAM, at most 8 bytes) that may
+ * overlap the bytes of the block being run (struct cpu, smc_lo). */
+static inline void cpu_note_store(struct cpu *cpu, uintptr_t p)
+{
+	if (unlikely(p - cpu->smc_lo < cpu->smc_len))
+		cpu->code_written = true;
+}
+
+/* Writes size bytes at la. A store into the block being run is noted (self-modifying
+ * code: cpu_note_store); decodings elsewhere are checked when their block is entered. */
 static inline bool cpu_write_la(struct cpu *cpu, uint64_t la, unsigned size, uint64_t val,
 				unsigned flags)
 {
 	struct mmu *m = cpu->mmu;
 	struct tlb_fast_entry *fe = mmu_fast_lookup(m, la, size, flags | MMU_WRITE);
 	if (likely(fe != NULL)) {
-		memcpy((void *)(uintptr_t)(la + fe->addend), &val, size);
+		uintptr_t p = (uintptr_t)(la + fe->addend);
+		cpu_note_store(cpu, p);
+		memcpy((void *)p, &val, size);
 		return true;
 	}
 	return cpu_write_la_slow(cpu, la, size, val, flags);

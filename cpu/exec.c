@@ -180,7 +180,8 @@ bool cpu_linear_legacy(struct cpu *cpu, unsigned seg, uint64_t off, unsigned siz
 	return seg_linear(cpu->mmu, (enum seg_reg)seg, off, size, kind, la, &cpu->fault);
 }
 
-/* Writes through the physical address the translation gave, with the code-page check. */
+/* Writes through the physical address the translation gave, noting a store into the block
+ * being run. */
 static void write_phys(struct cpu *cpu, uint64_t pa, const void *buf, unsigned n)
 {
 	struct phys_bus *bus = cpu->mmu->bus;
@@ -191,6 +192,7 @@ static void write_phys(struct cpu *cpu, uint64_t pa, const void *buf, unsigned n
 		bus_store(bus, pa, v, n);
 		return;
 	}
+	cpu_note_store(cpu, (uintptr_t)p);
 	memcpy(p, buf, n);
 }
 
@@ -426,7 +428,7 @@ static bool ends_block(const struct x86_instr *in)
 		    (op >= 0xe8 && op <= 0xeb) || (op >= 0xc2 && op <= 0xc3) ||
 		    (op >= 0xca && op <= 0xcf))
 			return true;
-		return op == 0x9a || op == 0x9d || op == 0xf4 || op == 0xfa || op == 0xfb ||
+		return op == 0x9a || op == 0x9d || op == 0xf1 || op == 0xf4 || op == 0xfa || op == 0xfb ||
 		       op == 0x8e || op == 0x17 || (op == 0xff && reg >= 2 && reg <= 5);
 	}
 	if (in->map == 1)
@@ -434,6 +436,25 @@ static bool ends_block(const struct x86_instr *in)
 		       (op >= 0x30 && op <= 0x37) || op == 0xa1 || op == 0xa9 || op == 0xff ||
 		       op == 0xb9 || op == 0xaa;
 	return false;
+}
+
+/*
+ * True when in is a system instruction that ends its block (every one but the near
+ * branches): it may invalidate TLB entries (INVLPG, MOV to CR0/CR3/CR4, WRMSR, ...),
+ * switch the fast path's tables (CPL, RFLAGS.AC) or change the mode. Such an instruction
+ * is a block of its own (blk->sync), which run_block leaves to step(): so within
+ * run_block the mode, the CPL and the fetch translations of a block cannot change.
+ */
+static bool syncs_fetch(const struct x86_instr *in)
+{
+	uint8_t op = in->opcode, reg = (in->modrm >> 3) & 7;
+	if (!ends_block(in))
+		return false;
+	if (in->map == 0)
+		return !((op >= 0x70 && op <= 0x7f) || (op >= 0xe0 && op <= 0xe3) || op == 0xe8 ||
+			 op == 0xe9 || op == 0xeb || op == 0xc2 || op == 0xc3 ||
+			 (op == 0xff && (reg == 2 || reg == 4)));
+	return !(in->map == 1 && op >= 0x80 && op <= 0x8f);
 }
 
 /*
@@ -452,15 +473,21 @@ static struct icache_entry *build_block(struct cpu *cpu, struct fetch_cursor *cu
 	for (;;) {
 		struct x86_instr in;
 		unsigned avail = 4096 - (unsigned)((pa + off) & 0xfff);
+		if (off && avail == 4096)
+			break; /* the page ends: the next one may be any frame */
 		if (pa + off + 16 > ic->nr_pages << 12)
 			break;
 		if (x86_decode(&in, host + off, avail < X86_MAX_INSN_LEN ? avail : X86_MAX_INSN_LEN,
 			       (enum x86_mode)cpu->mode) != X86_DECODE_OK)
 			break;
+		bool sync = syncs_fetch(&in);
+		if (blk && sync)
+			break; /* a system instruction starts a block of its own */
 		cpu_exec_fn fn = lookup_handler(cpu, &in, host + off);
 		if (!blk)
 			blk = icache_block_new(ic, pa, cpu->mode);
 		icache_block_add(ic, blk, pa + off, &in, host + off, fn);
+		blk->sync = sync;
 		if (unlikely(cpu->log_in_asm != NULL)) {
 			cpu_log_insn(cpu, la, host, &in);
 			break;
@@ -737,78 +764,118 @@ enum cpu_exit cpu_step(struct cpu *cpu)
 
 /*
  * Runs on from the block the cursor is in, after the instruction just executed: as long
- * as the next instruction's fetch (translated through the MMU's fast path and counted, as
- * fetch_insn does) lands on the block's next entry, or on the start of a cached block,
- * with its bytes unchanged, it runs without going through step(). The state lives in
- * locals here, so the loop keeps it in registers across the handlers' calls. Stops at
- * anything else -- a fast-path miss, a block not cached, changed bytes, a page-crossing
- * instruction, CPL 0 with kernel entry points, an exit request, the instruction limit --
- * before counting that instruction's fetch, so that step() then fetches it the ordinary
- * way (and counts what it finds). Returns a step's result; *n counts the steps taken.
+ * as execution goes on inside the block, or reaches the start of a cached block whose
+ * bytes are unchanged, it runs without going through step(). The state lives in locals
+ * here, so the loop keeps it in registers across the handlers' calls. Stops at anything
+ * else -- a fast-path miss, a block not cached, changed bytes, a page-crossing
+ * instruction, a system instruction (blk->sync), CPL 0 with kernel entry points, an exit
+ * request, the instruction limit -- before counting that instruction's fetch, so that
+ * step() then fetches it the ordinary way (and counts what it finds). Returns a step's
+ * result; *n counts the steps taken. mode is cpu->mode (a constant in the 64-bit copy).
  *
- * The mode and the CPL are read when a block is entered: within a block they cannot
- * change, since only instructions that end a block (ends_block: far transfers, interrupts
- * and their returns, SYSCALL/SYSRET/SYSENTER/SYSEXIT, MOV to CR0, WRMSR) load CS or EFER,
- * and a fault leaves the loop. EFLAGS.TF is read there too, for the same reason (only
- * POPF, IRET and SYSRET, which end blocks, set it in user code): under TF every
- * instruction goes through step(), which delivers the single-step traps.
+ * What cannot change inside it. The instructions that change the mode, the CPL, RFLAGS.AC
+ * or TF, or the TLB's contents are the system instructions (POPF, IRET and SYSRET among
+ * them), and each is a block of its own that this loop does not run; a fault leaves the
+ * loop. So TF is read once, at the start: under TF every instruction goes through step(),
+ * which delivers the single-step traps. Data accesses fill and evict only the
+ * DTLB and the shared levels' entries, never the ITLB's, whose entries change only on an
+ * instruction fetch that misses (outside this loop). So the fetch translation of a block
+ * found at its entry holds for all its instructions.
+ *
+ * Fetch counts. A block's first instruction is looked up in the fast path as the MMU
+ * would (a miss leaves the loop). Every instruction run here is one fetch hit on the fast
+ * entry of its block's page: the hits are counted at once (mmu_fast_count_n), from the
+ * instruction count, when the entry changes and when the loop ends. Between those points
+ * only these hits advance the ITLB's tick, so the counts and LRU stamps are the ones an
+ * addition per instruction would leave.
+ *
+ * Bytes. A block entered at its start is compared with memory once, whole
+ * (icache_block_equal); its instructions then run without a check of their own unless a
+ * store of this CPU lands in it (cpu_note_store sets cpu->code_written), from which point
+ * on each remaining entry is compared before it runs, as is each entry of a block the loop
+ * starts in the middle of (after step()). Everything else that writes guest memory -- the
+ * kernel, the bus, other CPUs -- does it between blocks, where the entry check sees it.
  */
 static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 							   struct fetch_cursor *cur, uint64_t *n,
-							   uint64_t limit)
+							   uint64_t limit, unsigned mode)
 {
+	struct mmu *m = cpu->mmu;
 	struct icache_block *blk = cur->blk;
 	const uint8_t *host = cur->expect;
 	struct icache_entry *e = NULL, *end = NULL;
-	unsigned mode = cpu->mode;
-	uint64_t left = limit - *n, rip = cpu->rip;
+	struct tlb_fast_entry *cfe = NULL; /* the fast entry of the current block's page */
+	const uint64_t start = cpu->icount;
+	uint64_t counted = start;	   /* icount when cfe's hits were last counted */
+	uint64_t stop = start + (limit - *n), rip = cpu->rip;
+	bool checked = false; /* the rest of the block's bytes are known to be unchanged */
+	bool resume = host != NULL; /* the next instruction is the cursor's, in mid-block */
 	int r = STEP_CONTINUE;
+	if (stop < start)
+		stop = UINT64_MAX;
 	if (host) {
 		e = &blk->e[cur->i];
 		end = &blk->e[blk->n];
 	}
 	/* step() may have run a kernel entry point, which can leave CPL 0 and RIP anywhere */
-	if ((cpu->mmu->cpl == 0 && cpu->nr_kentries) || (cpu->rflags & RFLAGS_TF))
+	if ((m->cpl == 0 && cpu->nr_kentries) || (cpu->rflags & RFLAGS_TF))
 		return r;
-	while (left && !cpu->exit_request) {
-		struct mmu *m = cpu->mmu;
-		if (e >= end) { /* a new block: the mode and CPL may have changed */
-			mode = cpu->mode;
-			if (unlikely((m->cpl == 0 && cpu->nr_kentries) || (cpu->rflags & RFLAGS_TF)))
+	cpu->code_written = false;
+	for (;;) {
+		if (unlikely(cpu->loop_break)) {
+			if (cpu->exit_request)
 				break;
+			cpu->code_written = false;
+			checked = false;
 		}
-		uint64_t la = rip;
-		if (unlikely(mode != X86_MODE_64)) {
-			const struct seg_cache *cs = &m->seg.sreg[SEG_CS];
-			if (rip > cs->limit)
-				break;
-			la = (cs->base + rip) & 0xffffffffULL;
-		}
-		struct tlb_fast_entry *fe =
-		    &m->fast_cur[MMU_FETCH & MMU_KIND_MASK][(la >> 12) & (TLB_FAST_SIZE - 1)];
-		if (unlikely(fe->tag != (la & ~0xfffULL)))
+		if (unlikely(cpu->icount >= stop))
 			break;
-		const uint8_t *at = (const uint8_t *)(uintptr_t)(la + fe->addend);
-		if (at != host || e >= end) {
-			struct icache_block *next = icache_lookup(cpu->icache, (uint64_t)(at - cpu->ram), mode);
-			if (!next || next->cross)
-				break;
-			blk = next;
-			e = blk->e;
-			end = &blk->e[blk->n];
-			host = at;
-		}
-		if (unlikely(!icache_bytes_equal(e, host)))
+		if (mode != X86_MODE_64 && rip > m->seg.sreg[SEG_CS].limit)
 			break;
-		mmu_fast_count(m, fe, MMU_FETCH);
+		if (e >= end || resume) {
+			uint64_t la = rip;
+			if (mode != X86_MODE_64)
+				la = (m->seg.sreg[SEG_CS].base + rip) & 0xffffffffULL;
+			struct tlb_fast_entry *fe =
+			    &m->fast_cur[MMU_FETCH & MMU_KIND_MASK][(la >> 12) & (TLB_FAST_SIZE - 1)];
+			if (unlikely(fe->tag != (la & ~0xfffULL)))
+				break;
+			const uint8_t *at = (const uint8_t *)(uintptr_t)(la + fe->addend);
+			if (at != host || e >= end) {
+				struct icache_block *next =
+				    icache_lookup(cpu->icache, (uint64_t)(at - cpu->ram), mode);
+				if (!next || next->cross || next->sync || !icache_block_equal(next, at))
+					break;
+				blk = next;
+				e = blk->e;
+				end = &blk->e[blk->n];
+				host = at;
+				cpu->smc_lo = (uintptr_t)at - 7;
+				cpu->smc_len = blk->len + 7u;
+				cpu->code_written = false;
+				checked = true;
+			}
+			resume = false;
+			if (fe != cfe) {
+				if (cpu->icount != counted)
+					mmu_fast_count_n(m, cfe, MMU_FETCH, cpu->icount - counted);
+				cfe = fe;
+				counted = cpu->icount;
+			}
+		}
+		if (!checked && unlikely(!icache_bytes_equal(e, host)))
+			break;
 		uint64_t next_rip = rip + e->in.len;
-		if (unlikely(mode != X86_MODE_64))
+		if (mode != X86_MODE_64)
 			next_rip &= mode == X86_MODE_32 ? 0xffffffffULL : 0xffffULL;
 		cpu->next_rip = next_rip;
-		left--;
 		if (unlikely(!e->fn(cpu, &e->in))) {
+			/* the faulting instruction's fetch counts; it does not retire */
+			mmu_fast_count_n(m, cfe, MMU_FETCH, cpu->icount + 1 - counted);
+			cfe = NULL;
 			r = deliver_fault(cpu);
 			host = NULL;
+			(*n)++; /* a step that faulted */
 			break;
 		}
 		rip = cpu->next_rip;
@@ -817,12 +884,15 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 		host += e->in.len;
 		e++;
 	}
+	if (cfe && cpu->icount != counted)
+		mmu_fast_count_n(m, cfe, MMU_FETCH, cpu->icount - counted);
+	cpu->smc_len = 0;
 	if (host) {
 		cur->blk = blk;
 		cur->i = (unsigned)(e - blk->e);
 	}
 	cur->expect = host;
-	*n = limit - left;
+	*n += cpu->icount - start;
 	return r;
 }
 
@@ -837,8 +907,12 @@ enum cpu_exit cpu_run(struct cpu *cpu, uint64_t max_insns)
 	for (uint64_t n = 0; n < limit;) {
 		int r = step(cpu, &cur);
 		n++;
-		if (likely(r == STEP_CONTINUE) && likely(!cpu->exit_request))
-			r = run_block(cpu, &cur, &n, limit);
+		if (likely(r == STEP_CONTINUE) && likely(!cpu->exit_request)) {
+			if (likely(cpu->mode == X86_MODE_64))
+				r = run_block(cpu, &cur, &n, limit, X86_MODE_64);
+			else
+				r = run_block(cpu, &cur, &n, limit, cpu->mode);
+		}
 		if (unlikely(r != STEP_CONTINUE || cpu->exit_request)) {
 			if (cpu->shutdown)
 				return CPU_EXIT_SHUTDOWN;

@@ -40,6 +40,9 @@ struct icache_block *icache_block_new(struct icache *ic, uint64_t pa, unsigned m
 	blk->mode = (uint8_t)mode;
 	blk->n = 0;
 	blk->cross = 0;
+	blk->sync = 0;
+	blk->len = 0;
+	memset(blk->code, 0, sizeof(blk->code));
 	ic->code_pages[page >> 3] |= (uint8_t)(1u << (page & 7));
 	ic->blocks++;
 	return blk;
@@ -59,6 +62,8 @@ struct icache_entry *icache_block_add(struct icache *ic, struct icache_block *bl
 	memcpy(e->bytes, bytes, len);
 	e->mask[0] = len >= 8 ? ~0ULL : (1ULL << (8 * len)) - 1;
 	e->mask[1] = len <= 8 ? 0 : len >= 16 ? ~0ULL : (1ULL << (8 * (len - 8))) - 1;
+	memcpy((uint8_t *)blk->code + blk->len, bytes, len);
+	blk->len = (uint16_t)(blk->len + len);
 	blk->n++;
 	ic->misses++;
 	return e;
@@ -68,6 +73,8 @@ void icache_block_set_crossing(struct icache_block *blk, unsigned first)
 {
 	struct icache_entry *e = &blk->e[0];
 	blk->cross = (uint8_t)first;
+	blk->len = (uint16_t)first;
+	memset((uint8_t *)blk->code + first, 0, X86_MAX_INSN_LEN - first);
 	e->mask[0] = first >= 8 ? ~0ULL : (1ULL << (8 * first)) - 1;
 	e->mask[1] = first <= 8 ? 0 : (1ULL << (8 * (first - 8))) - 1;
 }

@@ -50,6 +50,8 @@
 #define ICACHE_BLOCK_BITS 12
 #define ICACHE_BLOCKS (1u << ICACHE_BLOCK_BITS) /* block slots */
 #define ICACHE_BLOCK_MAX 16			/* instructions per block at most */
+/* The bytes of a block at most: ICACHE_BLOCK_MAX instructions of 15 bytes, in 8-byte words. */
+#define ICACHE_BLOCK_WORDS ((ICACHE_BLOCK_MAX * X86_MAX_INSN_LEN + 7) / 8)
 
 /* One decoded instruction. */
 struct icache_entry {
@@ -64,6 +66,9 @@ struct icache_block {
 	uint8_t mode; /* enum x86_mode the block was decoded in */
 	uint8_t n;    /* entries filled, 1..ICACHE_BLOCK_MAX (0 while being built) */
 	uint8_t cross; /* 0, or: one instruction crossing the page, this many bytes in the first */
+	uint8_t sync;  /* one system instruction that the fetch loop leaves to step() (exec.c) */
+	uint16_t len;  /* bytes of the block's instructions (the crossing one's: in the first page) */
+	uint64_t code[ICACHE_BLOCK_WORDS]; /* those bytes, then zeros: icache_block_equal */
 	struct icache_entry e[ICACHE_BLOCK_MAX];
 };
 
@@ -115,6 +120,30 @@ static inline bool icache_bytes_match(struct icache *ic, const struct icache_ent
 	if (__builtin_expect(icache_bytes_equal(e, host), 1))
 		return true;
 	return icache_bytes_match_slow(ic, e, host);
+}
+
+/*
+ * True when all the bytes of blk (at host in guest RAM) are still its bytes: one compare
+ * per 8 bytes, the last 8 taken where the block ends (overlapping the word before), so
+ * that no load goes past the block's last byte. A block shorter than 8 bytes compares one
+ * masked word from its start (its first instruction lies before the last 16 bytes of RAM).
+ */
+static inline bool icache_block_equal(const struct icache_block *blk, const uint8_t *host)
+{
+	unsigned len = blk->len;
+	uint64_t w, t;
+	if (__builtin_expect(len < 8, 0)) {
+		memcpy(&w, host, 8);
+		return !((w ^ blk->code[0]) & ((1ULL << (8 * len)) - 1));
+	}
+	for (unsigned i = 0; i + 8 <= len; i += 8) {
+		memcpy(&w, host + i, 8);
+		if (w != blk->code[i / 8])
+			return false;
+	}
+	memcpy(&w, host + len - 8, 8);
+	memcpy(&t, (const uint8_t *)blk->code + len - 8, 8);
+	return w == t;
 }
 
 /* The slot of a block starting at pa (a multiplicative hash: code at the same offset

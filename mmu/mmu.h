@@ -203,6 +203,16 @@ static inline void mmu_fast_count(struct mmu *m, struct tlb_fast_entry *fe, unsi
 		fe->stamp = ++m->tlb.tick[kind == MMU_FETCH ? TLB_LEVEL_L1I : TLB_LEVEL_L1D];
 }
 
+/* n inline fast-path hits of kind on fe in a row, counted at once: the same ticks and
+ * final stamp as n calls of mmu_fast_count, provided nothing else advanced the level's tick
+ * or looked at fe's stamp in between (the fetch loop's promise; cpu/exec.c, run_block). */
+static inline void mmu_fast_count_n(struct mmu *m, struct tlb_fast_entry *fe, unsigned kind,
+				    uint64_t n)
+{
+	if (m->exact_stats)
+		fe->stamp = m->tlb.tick[kind == MMU_FETCH ? TLB_LEVEL_L1I : TLB_LEVEL_L1D] += n;
+}
+
 /* Low address bits an access of size (1..8) bytes must have clear to be naturally
  * aligned (for sizes that are not powers of two: of the next power of two), so that an
  * access passing the check cannot cross a page. */

@@ -177,6 +177,171 @@ static void test_icache_store_into_same_block_seen(void **state)
 	assert_int_equal(e->cpu.icache->stale, stale + 1); /* the block's decoding refused */
 }
 
+/*
+ * Block P (nop; jmp L) and block L (the store, then three nops, then mov eax, 0x11;
+ * int3) at page 8 of the code: the store writes BL into the mov's immediate byte. The
+ * store is mov byte [rip + d], bl (aligned: the MMU's fast path) or, with wide, mov word
+ * [rip + d], bx at the mov's opcode byte (an odd address: the slow path), so BH lands on
+ * the immediate.
+ */
+static void put_store_block(struct cpu_env *e, bool wide)
+{
+	static const uint8_t narrow[] = {0x90, 0xeb, 0x00,		     /* P: nop; jmp L */
+					 0x88, 0x1d, 0x04, 0, 0, 0,	     /* L: mov [rip+4], bl */
+					 0x90, 0x90, 0x90,		     /* nops */
+					 0xb8, 0x11, 0x00, 0x00, 0x00, 0xcc}; /* mov eax, 0x11 */
+	static const uint8_t word[] = {0x90, 0xeb, 0x00,		     /* P: nop; jmp L */
+				       0x66, 0x89, 0x1d, 0x03, 0, 0, 0,	     /* L: mov [rip+3], bx */
+				       0x90, 0x90, 0x90,		     /* nops */
+				       0xb8, 0x11, 0x00, 0x00, 0x00, 0xcc};  /* mov eax, 0x11 */
+	memset(e->bus.ram + ENV_CODE_PA + 8 * 4096, 0xcc, 4096);
+	if (wide)
+		memcpy(e->bus.ram + ENV_CODE_PA + 8 * 4096, word, sizeof(word));
+	else
+		memcpy(e->bus.ram + ENV_CODE_PA + 8 * 4096, narrow, sizeof(narrow));
+	cpu_icache_invalidate_phys(&e->cpu, ENV_CODE_PA + 8 * 4096, 4096);
+}
+
+/*
+ * A store into a later instruction of the block being run, when the loop entered that
+ * block from another one (so it compared the block's bytes once, at its entry): the
+ * changed instruction runs with its new bytes. A first run caches both blocks with a
+ * store that changes nothing (BL = the immediate's byte); the second stores 0x22.
+ */
+static void test_icache_store_into_block_entered_whole_seen(void **state)
+{
+	struct cpu_env *e = *state;
+	put_store_block(e, false);
+	e->cpu.gpr[RBX] = 0x11;
+	assert_int_equal(run_at(e, ENV_CODE + 8 * 4096), 0x11);
+	uint64_t misses = e->cpu.icache->misses;
+	assert_int_equal(run_at(e, ENV_CODE + 8 * 4096), 0x11); /* both blocks cached */
+	assert_int_equal(e->cpu.icache->misses, misses);
+	e->cpu.gpr[RBX] = 0x22;
+	assert_int_equal(run_at(e, ENV_CODE + 8 * 4096), 0x22);
+}
+
+/* As above with a misaligned 2-byte store (through the MMU's slow path, not its fast
+ * path), whose second byte is the immediate's first. */
+static void test_icache_misaligned_store_into_block_entered_whole_seen(void **state)
+{
+	struct cpu_env *e = *state;
+	put_store_block(e, true);
+	e->cpu.gpr[RBX] = 0x11b8; /* the bytes already there: b8 11 */
+	assert_int_equal(run_at(e, ENV_CODE + 8 * 4096), 0x11);
+	assert_int_equal(run_at(e, ENV_CODE + 8 * 4096), 0x11);
+	e->cpu.gpr[RBX] = 0x33b8;
+	assert_int_equal(run_at(e, ENV_CODE + 8 * 4096), 0x33);
+}
+
+/* cpu_run runs its first instruction through step() and goes on in the fetch loop from
+ * the middle of that instruction's block: a store of the first instruction into the
+ * second is seen there too (both cached, the translation in the fast path). */
+static void test_icache_store_before_loop_resumes_block_seen(void **state)
+{
+	struct cpu_env *e = *state;
+	/* mov [rip + 1], bl; mov eax, 0x11; int3 */
+	static const uint8_t code[] = {0x88, 0x1d, 0x01, 0, 0, 0, 0xb8, 0x11, 0, 0, 0, 0xcc};
+	memcpy(e->bus.ram + ENV_CODE_PA + 10 * 4096, code, sizeof(code));
+	cpu_icache_invalidate_phys(&e->cpu, ENV_CODE_PA + 10 * 4096, 4096);
+	e->cpu.gpr[RBX] = 0x11;
+	assert_int_equal(run_at(e, ENV_CODE + 10 * 4096), 0x11);
+	assert_int_equal(run_at(e, ENV_CODE + 10 * 4096), 0x11);
+	e->cpu.gpr[RBX] = 0x55;
+	assert_int_equal(run_at(e, ENV_CODE + 10 * 4096), 0x55);
+}
+
+/* A block ends with its page: when an instruction ends exactly at a page boundary, the
+ * next one is fetched from the frame the next linear page maps, not from the next frame.
+ * Linear 0x30010000 maps frame 11 of the code, 0x30011000 frame 13; frame 12 holds other
+ * code. The block at the end of frame 11 is entered by a jump, from the cache. */
+static void test_icache_block_ends_at_page_end(void **state)
+{
+	struct cpu_env *e = *state;
+	const uint64_t la = 0x30010000ULL, f11 = ENV_CODE_PA + 11 * 4096;
+	static const uint8_t jump[] = {0xe9, 0xf6, 0x0f, 0, 0};	       /* jmp 0xffb */
+	static const uint8_t mov1[] = {0xb8, 0x01, 0, 0, 0};	       /* mov eax, 1 */
+	static const uint8_t other[] = {0xb8, 0x66, 0, 0, 0, 0xcc};    /* mov eax, 0x66; int3 */
+	env_map(e, la, f11, PTE_P | PTE_RW | PTE_US);
+	env_map(e, la + 4096, f11 + 2 * 4096, PTE_P | PTE_RW | PTE_US);
+	memset(e->bus.ram + f11, 0xcc, 3 * 4096);
+	memcpy(e->bus.ram + f11, jump, sizeof(jump));
+	memcpy(e->bus.ram + f11 + 4096 - 5, mov1, sizeof(mov1));
+	memcpy(e->bus.ram + f11 + 4096, other, sizeof(other));
+	cpu_icache_invalidate_phys(&e->cpu, f11, 3 * 4096);
+	assert_int_equal(run_at(e, la), 1);
+	assert_int_equal(run_at(e, la), 1);
+	assert_int_equal(e->cpu.rip, la + 4096);
+}
+
+/* A store into another cached block (not the one being run) is seen when that block is
+ * entered: block A stores into block B's immediate, then jumps to B. */
+static void test_icache_store_into_other_block_seen_at_entry(void **state)
+{
+	struct cpu_env *e = *state;
+	/* A: mov [rip + 2], bl; jmp B (rel8 0)   B: mov eax, 0x11; int3 */
+	static const uint8_t code[] = {0x88, 0x1d, 0x03, 0, 0, 0, 0xeb, 0x00,
+				       0xb8, 0x11, 0x00, 0x00, 0x00, 0xcc};
+	memcpy(e->bus.ram + ENV_CODE_PA + 9 * 4096, code, sizeof(code));
+	cpu_icache_invalidate_phys(&e->cpu, ENV_CODE_PA + 9 * 4096, 4096);
+	e->cpu.gpr[RBX] = 0x11;
+	assert_int_equal(run_at(e, ENV_CODE + 9 * 4096), 0x11);
+	assert_int_equal(run_at(e, ENV_CODE + 9 * 4096), 0x11);
+	e->cpu.gpr[RBX] = 0x44;
+	assert_int_equal(run_at(e, ENV_CODE + 9 * 4096), 0x44);
+}
+
+/*
+ * The fetch loop counts a run of ITLB hits at once; the statistics must be those of one
+ * count per instruction, LRU order included. Ten code pages in one set of the 8-way L1
+ * ITLB (16 pages apart), each "nop; nop; ret", visited in the order the stack gives:
+ * 0..7 fill the set, 0 again (a hit that makes 1 the least recently used), 8 (evicts 1
+ * under LRU, 0 if the hit on 0 were not stamped), 0, 9, and the int3 after page 9's ret.
+ * cpu_run's statistics (every counter of every array) must equal those of the same run
+ * made of cpu_step calls, which count each fetch as it happens.
+ */
+static void put_page_ring(struct cpu_env *e)
+{
+	static const unsigned order[] = {1, 2, 3, 4, 5, 6, 7, 0, 8, 0, 9};
+	const uint64_t base = 0x20000000ULL, stack = ENV_DATA + 0x800;
+	for (unsigned i = 0; i < 10; i++) {
+		uint64_t pa = 0x700000ULL + i * 4096;
+		env_map(e, base + i * 0x10000, pa, PTE_P | PTE_RW | PTE_US);
+		memset(e->bus.ram + pa, 0xcc, 4096);
+		memcpy(e->bus.ram + pa, "\x90\x90\xc3", 3); /* nop; nop; ret */
+	}
+	for (unsigned k = 0; k < sizeof(order) / sizeof(order[0]); k++)
+		env_wr64(e, ENV_DATA_PA + 0x800 + 8 * k, base + order[k] * 0x10000);
+	env_wr64(e, ENV_DATA_PA + 0x800 + 8 * 11, base + 9 * 0x10000 + 3); /* the int3 */
+	e->cpu.gpr[RSP] = stack;
+	e->cpu.rip = base;
+}
+
+static void test_icache_fetch_counts_batched_equal_per_instruction(void **state)
+{
+	static struct cpu_env stepped;
+	struct cpu_env *e = *state;
+	char a[8192], b[8192];
+	env_init(&stepped);
+	put_page_ring(e);
+	put_page_ring(&stepped);
+	mmu_stats_reset(&e->m);
+	mmu_stats_reset(&stepped.m);
+	assert_int_equal(cpu_run(&e->cpu, 0), CPU_EXIT_FAULT);
+	while (cpu_step(&stepped.cpu) == CPU_EXIT_LIMIT)
+		;
+	assert_int_equal(e->cpu.fault.vector, X86_VEC_BP);
+	assert_int_equal(stepped.cpu.fault.vector, X86_VEC_BP);
+	assert_int_equal(e->cpu.icount, 12 * 3);
+	assert_int_equal(stepped.cpu.icount, e->cpu.icount);
+	assert_true(mmu_stats_json_buf(&e->m, a, sizeof(a)) < (int)sizeof(a));
+	assert_true(mmu_stats_json_buf(&stepped.m, b, sizeof(b)) < (int)sizeof(b));
+	assert_string_equal(a, b);
+	/* 10 pages, one eviction (page 1, never visited again): exactly 10 fill misses */
+	assert_int_equal(mmu_tlb_level_hits(&e->m, TLB_LEVEL_L1I), 12 * 3 + 1 - 10);
+	env_destroy(&stepped);
+}
+
 /* The same bytes in compatibility mode are a different instruction: 48 is DEC EAX there,
  * REX.W in 64-bit mode. The cache keys on the mode. */
 static void test_icache_mode_is_part_of_key(void **state)
@@ -206,6 +371,12 @@ int main(void)
 	    T(test_icache_page_crossing_cached_counts_like_decoding),
 	    T(test_icache_store_into_same_block_seen),
 	    T(test_icache_mode_is_part_of_key),
+	    T(test_icache_store_into_block_entered_whole_seen),
+	    T(test_icache_misaligned_store_into_block_entered_whole_seen),
+	    T(test_icache_store_before_loop_resumes_block_seen),
+	    T(test_icache_store_into_other_block_seen_at_entry),
+	    T(test_icache_block_ends_at_page_end),
+	    T(test_icache_fetch_counts_batched_equal_per_instruction),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
