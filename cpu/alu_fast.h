@@ -7,8 +7,9 @@
  * the same rules, and tests/cpu/test_alu_fast.c checks that they agree bit for bit. All
  * other flag rules (shifts, multiply, divide, bit scans) are cpu/alu.c's.
  *
- * Flags are computed eagerly: each operation returns its result and writes the six status
- * flags into RFLAGS. The flags follow from the operands and the result alone:
+ * ADD, SUB, CMP, the logic operations and INC/DEC record their operands and result
+ * (flags_set_lazy, cpu/flags.h) instead of computing the flags; ADC and SBB compute them
+ * eagerly. The flags follow from the operands and the result alone:
  *
  *   CF  carry out of (add) or borrow into (sub) the most significant bit
  *   PF  even number of set bits in the result's low byte
@@ -42,13 +43,14 @@ static inline uint64_t flags_szp(uint64_t r, unsigned size)
 /* Replaces the status flags by f. */
 static inline void set_status(struct cpu *cpu, uint64_t f)
 {
-	cpu->rflags = (cpu->rflags & ~RFLAGS_STATUS) | f;
+	flags_set_status(cpu, f);
 }
 
 /* Replaces the flags of mask by f (the others keep their value). */
 static inline void set_flags_mask(struct cpu *cpu, uint64_t mask, uint64_t f)
 {
-	cpu->rflags = (cpu->rflags & ~mask) | (f & mask);
+	uint64_t *rf = cpu_rflags_ptr(cpu);
+	*rf = (*rf & ~mask) | (f & mask);
 }
 
 static inline uint64_t alu_add(struct cpu *cpu, uint64_t a, uint64_t b, unsigned carry,
@@ -58,8 +60,12 @@ static inline uint64_t alu_add(struct cpu *cpu, uint64_t a, uint64_t b, unsigned
 	a &= m;
 	b &= m;
 	uint64_t r = (a + b + carry) & m;
+	if (!carry) {
+		flags_set_lazy(cpu, LF_ADD, size, a, b, r);
+		return r;
+	}
 	uint64_t f = flags_szp(r, size);
-	if (carry ? r <= a : r < a)
+	if (r <= a)
 		f |= RFLAGS_CF;
 	if ((a ^ b ^ r) & 0x10)
 		f |= RFLAGS_AF;
@@ -76,8 +82,12 @@ static inline uint64_t alu_sub(struct cpu *cpu, uint64_t a, uint64_t b, unsigned
 	a &= m;
 	b &= m;
 	uint64_t r = (a - b - borrow) & m;
+	if (!borrow) {
+		flags_set_lazy(cpu, LF_SUB, size, a, b, r);
+		return r;
+	}
 	uint64_t f = flags_szp(r, size);
-	if (borrow ? a <= b : a < b)
+	if (a <= b)
 		f |= RFLAGS_CF;
 	if ((a ^ b ^ r) & 0x10)
 		f |= RFLAGS_AF;
@@ -91,12 +101,38 @@ static inline uint64_t alu_sub(struct cpu *cpu, uint64_t a, uint64_t b, unsigned
 static inline uint64_t alu_logic(struct cpu *cpu, uint64_t r, unsigned size)
 {
 	r &= size_mask(size);
-	set_status(cpu, flags_szp(r, size));
+	flags_set_lazy(cpu, LF_LOGIC, size, 0, 0, r);
 	return r;
 }
 
-/* One of the eight ALU operations (enum x86_alu_op, the order of opcode bits 5:3 and of
- * group 1's ModRM.reg); CMP returns a (the destination is not written). */
+/* The result of one of the eight ALU operations (enum x86_alu_op, the order of opcode
+ * bits 5:3 and of group 1's ModRM.reg) without its flags; carry is CF for ADC/SBB; CMP
+ * returns a (the destination is not written). */
+static inline __attribute__((always_inline)) uint64_t
+alu_result(unsigned op, uint64_t a, uint64_t b, bool carry, unsigned size)
+{
+	uint64_t m = size_mask(size);
+	switch (op) {
+	case ALU_ADD:
+		return (a + b) & m;
+	case ALU_OR:
+		return (a | b) & m;
+	case ALU_ADC:
+		return (a + b + carry) & m;
+	case ALU_SBB:
+		return (a - b - carry) & m;
+	case ALU_AND:
+		return (a & b) & m;
+	case ALU_SUB:
+		return (a - b) & m;
+	case ALU_XOR:
+		return (a ^ b) & m;
+	default:
+		return a & m;
+	}
+}
+
+/* One of the eight ALU operations with its flags; CMP returns a. */
 static inline __attribute__((always_inline)) uint64_t alu_op(struct cpu *cpu, unsigned op,
 							     uint64_t a, uint64_t b, unsigned size)
 {
@@ -106,9 +142,9 @@ static inline __attribute__((always_inline)) uint64_t alu_op(struct cpu *cpu, un
 	case ALU_OR:
 		return alu_logic(cpu, a | b, size);
 	case ALU_ADC:
-		return alu_add(cpu, a, b, (cpu->rflags & RFLAGS_CF) != 0, size);
+		return alu_add(cpu, a, b, cpu_cf(cpu), size);
 	case ALU_SBB:
-		return alu_sub(cpu, a, b, (cpu->rflags & RFLAGS_CF) != 0, size);
+		return alu_sub(cpu, a, b, cpu_cf(cpu), size);
 	case ALU_AND:
 		return alu_logic(cpu, a & b, size);
 	case ALU_SUB:
@@ -124,9 +160,10 @@ static inline __attribute__((always_inline)) uint64_t alu_op(struct cpu *cpu, un
 /* INC/DEC: as ADD/SUB 1 but CF is kept. */
 static inline uint64_t alu_incdec(struct cpu *cpu, uint64_t a, bool dec, unsigned size)
 {
-	uint64_t cf = cpu->rflags & RFLAGS_CF;
-	uint64_t r = dec ? alu_sub(cpu, a, 1, 0, size) : alu_add(cpu, a, 1, 0, size);
-	cpu->rflags = (cpu->rflags & ~RFLAGS_CF) | cf;
+	uint64_t m = size_mask(size), cf = cpu_cf(cpu);
+	a &= m;
+	uint64_t r = (dec ? a - 1 : a + 1) & m;
+	flags_set_lazy(cpu, dec ? LF_DEC : LF_INC, size, a, cf, r);
 	return r;
 }
 

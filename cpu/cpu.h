@@ -157,6 +157,9 @@ typedef bool (*cpu_exec_fn)(struct cpu *cpu, const struct x86_instr *in);
 #define CPU_OPS_MAPS 4
 struct cpu_ops {
 	cpu_exec_fn fn[CPU_OPS_MAPS][256][4][8];
+	/* D8-DF's handlers, which use RFLAGS in place: fn[0][D8..DF] call them with the
+	 * lazy flags materialised (cpu/exec.c). */
+	cpu_exec_fn x87[8];
 };
 
 /* What a kernel entry function asks the CPU to do when it returns. */
@@ -194,7 +197,11 @@ struct disas;
 struct cpu {
 	uint64_t gpr[16];	/* RAX..R15 */
 	uint64_t rip;		/* address of the next instruction to execute */
-	uint64_t rflags;	/* RFLAGS; bit 1 always set; AC mirrored in mmu->ac */
+	uint64_t rflags;	/* RFLAGS; bit 1 always set; AC mirrored in mmu->ac; status
+				 * bits stale while lf_op != 0: read it with cpu_rflags() */
+	uint32_t lf_op;		/* lazy flags (cpu/flags.h): kind << 4 | size, or 0 */
+	uint64_t lf_a, lf_b, lf_r; /* their operands and result */
+	uint64_t lf_cfof;	   /* CF and OF of a later rotate (LF_CFOF) */
 	struct mmu *mmu;	/* translation, control registers, segments (not owned) */
 	const uint8_t *ram;	/* mmu->bus->ram: turns a fast-path host pointer into physical */
 	uint8_t mode;		/* enum x86_mode of the code segment: 16, 32 or 64 */
@@ -320,6 +327,8 @@ bool cpu_sysret(struct cpu *cpu, bool to64);
 
 /* RFLAGS writes that keep the MMU's copy of AC in step. */
 void cpu_set_rflags(struct cpu *cpu, uint64_t rflags);
+/* The architectural RFLAGS (cpu/flags.h: the status flags may be kept lazily). */
+uint64_t cpu_rflags(const struct cpu *cpu);
 
 /* Reads/writes an MSR; false with #GP(0) in cpu->fault for an unknown MSR or bad value. */
 bool cpu_rdmsr(struct cpu *cpu, uint32_t msr, uint64_t *val);

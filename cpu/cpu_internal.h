@@ -14,6 +14,7 @@
 
 #include "cpu/cpu.h"
 #include "cpu/decode.h"
+#include "cpu/flags.h"
 #include "cpu/icache.h"
 #include "mmu/mmu.h"
 
@@ -349,6 +350,18 @@ static inline bool cpu_cond(uint64_t rf, unsigned cc)
 		break;
 	}
 	return r != (cc & 1);
+}
+
+/* The condition cc under the current flags: from the lazy record when it decides it,
+ * else from the materialised RFLAGS. */
+static inline bool cpu_cond_now(struct cpu *cpu, unsigned cc)
+{
+	if (likely(cpu->lf_op != LF_NONE)) {
+		int v = lazy_cond(cpu->lf_op, cpu->lf_a, cpu->lf_b, cpu->lf_r, cpu->lf_cfof, cc);
+		if (v >= 0)
+			return v;
+	}
+	return cpu_cond(*cpu_rflags_ptr(cpu), cc);
 }
 
 /* ---- control transfers ---- */

@@ -152,8 +152,8 @@ static bool deliver_long(struct cpu *cpu, const struct gate *g, const struct seg
 		return cpu_fault(cpu, X86_VEC_SS, true, 0);
 	sp &= ~15ULL;
 	mmu_set_cpl(cpu->mmu, new_cpl);
-	uint64_t frame[6] = {old_ss, old_rsp, cpu->rflags, cpu->mmu->seg.sreg[SEG_CS].selector,
-			     rip,    err};
+	uint64_t frame[6] = {
+	    old_ss, old_rsp, (*cpu_rflags_ptr(cpu)), cpu->mmu->seg.sreg[SEG_CS].selector, rip, err};
 	for (unsigned i = 0; i < (has_err ? 6u : 5u); i++)
 		if (!push_frame(cpu, &sp, 8, frame[i], true))
 			return false;
@@ -189,8 +189,8 @@ static bool deliver_legacy(struct cpu *cpu, const struct gate *g, const struct s
 	}
 	if (!cpu->mmu->seg.sreg[SEG_SS].db)
 		sp &= 0xffff;
-	uint64_t frame[6] = {old_ss, old_esp, cpu->rflags, cpu->mmu->seg.sreg[SEG_CS].selector,
-			     rip,    err};
+	uint64_t frame[6] = {
+	    old_ss, old_esp, (*cpu_rflags_ptr(cpu)), cpu->mmu->seg.sreg[SEG_CS].selector, rip, err};
 	for (unsigned i = outer ? 0 : 2; i < (has_err ? 6u : 5u); i++)
 		if (!push_frame(cpu, &sp, 4, frame[i], false))
 			return false;
@@ -210,7 +210,8 @@ static bool deliver_real(struct cpu *cpu, uint8_t vec, uint64_t rip)
 		return cpu_gp(cpu, 0);
 	if (!cpu_read_la(cpu, cpu->mmu->seg.idtr.base + vec * 4u, 4, &v, MMU_IMPLICIT))
 		return false;
-	uint64_t frame[3] = {cpu->rflags & 0xffff, cpu->mmu->seg.sreg[SEG_CS].selector, rip};
+	uint64_t frame[3] = {(*cpu_rflags_ptr(cpu)) & 0xffff, cpu->mmu->seg.sreg[SEG_CS].selector,
+			     rip};
 	for (unsigned i = 0; i < 3; i++) {
 		sp = (sp - 2) & 0xffff;
 		if (!cpu_write_la(cpu, (cpu->mmu->seg.sreg[SEG_SS].base + sp) & 0xfffff, 2,
@@ -223,7 +224,7 @@ static bool deliver_real(struct cpu *cpu, uint8_t vec, uint64_t rip)
 	seg_set_cache(cpu->mmu, SEG_CS, &c);
 	gpr_write(cpu, RSP, 2, sp);
 	cpu->next_rip = cpu->rip = v & 0xffff;
-	cpu->rflags &= ~(RFLAGS_IF | RFLAGS_TF | RFLAGS_AC);
+	(*cpu_rflags_ptr(cpu)) &= ~(RFLAGS_IF | RFLAGS_TF | RFLAGS_AC);
 	return true;
 }
 
@@ -266,9 +267,9 @@ static bool deliver_once(struct cpu *cpu, uint8_t vec, bool has_err, uint32_t er
 		     : deliver_legacy(cpu, &g, &cs, has_err, err, rip);
 	if (!ok)
 		return xfer_restore(cpu, &s);
-	cpu->rflags &= ~(RFLAGS_TF | RFLAGS_NT | RFLAGS_RF | RFLAGS_VM);
+	(*cpu_rflags_ptr(cpu)) &= ~(RFLAGS_TF | RFLAGS_NT | RFLAGS_RF | RFLAGS_VM);
 	if (g.type == GATE_INT)
-		cpu->rflags &= ~RFLAGS_IF;
+		(*cpu_rflags_ptr(cpu)) &= ~RFLAGS_IF;
 	cpu_update_mode(cpu);
 	cpu->nr_faults++;
 	return true;
@@ -340,7 +341,7 @@ static uint64_t iret_mask(const struct cpu *cpu, unsigned cpl, unsigned opsize)
 {
 	uint64_t m = RFLAGS_STATUS | RFLAGS_TF | RFLAGS_DF | RFLAGS_NT | RFLAGS_RF | RFLAGS_AC |
 		     RFLAGS_ID | RFLAGS_VIF | RFLAGS_VIP;
-	unsigned iopl = (unsigned)((cpu->rflags & RFLAGS_IOPL) >> 12);
+	unsigned iopl = (unsigned)((cpu_rflags_control(cpu) & RFLAGS_IOPL) >> 12);
 	if (cpl == 0)
 		m |= RFLAGS_IOPL;
 	if (cpl <= iopl)
@@ -360,7 +361,7 @@ static bool iret_real(struct cpu *cpu, unsigned os)
 	c.base = (cs & 0xffff) << 4;
 	seg_set_cache(cpu->mmu, SEG_CS, &c);
 	uint64_t m = os == 2 ? 0xffffULL : 0x3f7fd5ULL;
-	cpu_set_rflags(cpu, (cpu->rflags & ~m) | (fl & m));
+	cpu_set_rflags(cpu, ((*cpu_rflags_ptr(cpu)) & ~m) | (fl & m));
 	cpu_stack_adjust(cpu, 3 * os);
 	cpu->next_rip = ip & size_mask(os);
 	return true;
@@ -372,7 +373,7 @@ bool cpu_iret(struct cpu *cpu, unsigned os)
 	uint64_t rip, cs, fl, sp = 0, ss = 0;
 	if (!(m->cr0 & CR0_PE))
 		return iret_real(cpu, os);
-	if (cpu->rflags & RFLAGS_NT) /* a task return; none in IA-32e mode */
+	if (cpu_rflags_control(cpu) & RFLAGS_NT) /* a task return; none in IA-32e mode */
 		return (m->efer & EFER_LMA) ? cpu_gp(cpu, 0) : cpu_task_return(cpu);
 	if (!cpu_stack_peek(cpu, 0, os, &rip) || !cpu_stack_peek(cpu, os, os, &cs) ||
 	    !cpu_stack_peek(cpu, 2 * os, os, &fl))
@@ -392,7 +393,7 @@ bool cpu_iret(struct cpu *cpu, unsigned os)
 	if (!cpu_branch(cpu, rip, cpu->mode == X86_MODE_64 ? 8 : os))
 		return xfer_restore(cpu, &s);
 	uint64_t mask = iret_mask(cpu, old_cpl, os);
-	cpu_set_rflags(cpu, (cpu->rflags & ~mask) | (fl & mask));
+	cpu_set_rflags(cpu, ((*cpu_rflags_ptr(cpu)) & ~mask) | (fl & mask));
 	if (outer || from64)
 		cpu->gpr[RSP] = cpu->mode == X86_MODE_64 ? sp : (sp & size_mask(os));
 	else

@@ -12,6 +12,7 @@
  * (exec_int.c, exec_shift.c, ...). A new family (x87, SSE) adds its handlers with one
  * line in the registrars[] list below; nothing else here changes.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,28 @@ void cpu_ops_set(struct cpu_ops *ops, unsigned map, unsigned opcode, int col, in
 	}
 }
 
+/* D8-DF: the x87 family (cpu/exec_x87.c) reads CF/PF/ZF (FCMOVcc) and writes them
+ * (FCOMI) in cpu->rflags itself, so its handlers run with the lazy flags materialised. */
+static bool exec_x87_synced(struct cpu *cpu, const struct x86_instr *in)
+{
+	cpu_flags_sync(cpu);
+	return cpu->ops->x87[in->opcode - 0xd8](cpu, in);
+}
+
+/* Puts exec_x87_synced in front of each D8-DF handler (one per escape opcode). */
+static void wrap_x87(struct cpu_ops *ops)
+{
+	for (unsigned op = 0xd8; op <= 0xdf; op++) {
+		cpu_exec_fn fn = ops->fn[0][op][0][0];
+		for (unsigned c = 0; c < 4; c++)
+			for (unsigned r = 0; r < 8; r++)
+				assert(ops->fn[0][op][c][r] == fn);
+		ops->x87[op - 0xd8] = fn;
+		if (fn)
+			cpu_ops_set(ops, 0, op, CPU_ANY, CPU_ANY, exec_x87_synced);
+	}
+}
+
 int cpu_init(struct cpu *cpu, struct mmu *mmu)
 {
 	memset(cpu, 0, sizeof(*cpu));
@@ -54,6 +77,7 @@ int cpu_init(struct cpu *cpu, struct mmu *mmu)
 	}
 	for (size_t i = 0; i < sizeof(registrars) / sizeof(registrars[0]); i++)
 		registrars[i](cpu->ops, &cpu->features);
+	wrap_x87(cpu->ops);
 	cpu->rflags = RFLAGS_FIXED1;
 	cpu->mxcsr = 0x1f80;
 	cpu->fpu.fcw = 0x037f;
@@ -87,6 +111,7 @@ void cpu_update_mode(struct cpu *cpu)
 
 void cpu_set_rflags(struct cpu *cpu, uint64_t rflags)
 {
+	cpu->lf_op = LF_NONE;
 	cpu->rflags = (rflags & 0x3f7fd5ULL) | RFLAGS_FIXED1;
 	mmu_set_ac(cpu->mmu, (cpu->rflags & RFLAGS_AC) != 0);
 }
@@ -661,6 +686,7 @@ static int deliver_fault(struct cpu *cpu);
 static int run_kentry(struct cpu *cpu, const struct cpu_kentry *ke)
 {
 	bool ok = true;
+	cpu_flags_sync(cpu); /* the kernel sees the architectural RFLAGS */
 	switch (ke->fn(cpu, ke->opaque)) {
 	case KENTRY_IRET:
 		ok = cpu_iret(cpu, cpu->mode == X86_MODE_64 ? 8 : 4);
@@ -753,6 +779,7 @@ enum cpu_exit cpu_step(struct cpu *cpu)
 {
 	struct fetch_cursor cur = {NULL, 0, NULL};
 	int r = step(cpu, &cur);
+	cpu_flags_sync(cpu);
 	if (cpu->shutdown)
 		return CPU_EXIT_SHUTDOWN;
 	if (r != STEP_CONTINUE)
@@ -796,6 +823,22 @@ enum cpu_exit cpu_step(struct cpu *cpu)
  * starts in the middle of (after step()). Everything else that writes guest memory -- the
  * kernel, the bus, other CPUs -- does it between blocks, where the entry check sees it.
  */
+/* The host address of the instruction at rip through the fetch fast path, with its fast
+ * entry in *fe; NULL on a miss. Nothing is counted here. */
+static inline __attribute__((always_inline)) const uint8_t *
+fetch_fast(struct mmu *m, uint64_t rip, unsigned mode, struct tlb_fast_entry **fe)
+{
+	uint64_t la = rip;
+	if (mode != X86_MODE_64)
+		la = (m->seg.sreg[SEG_CS].base + rip) & 0xffffffffULL;
+	struct tlb_fast_entry *f =
+	    &m->fast_cur[MMU_FETCH & MMU_KIND_MASK][(la >> 12) & (TLB_FAST_SIZE - 1)];
+	if (unlikely(f->tag != (la & ~0xfffULL)))
+		return NULL;
+	*fe = f;
+	return (const uint8_t *)(uintptr_t)(la + f->addend);
+}
+
 static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 							   struct fetch_cursor *cur, uint64_t *n,
 							   uint64_t limit, unsigned mode)
@@ -806,20 +849,27 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 	struct icache_entry *e = NULL, *end = NULL;
 	struct tlb_fast_entry *cfe = NULL; /* the fast entry of the current block's page */
 	const uint64_t start = cpu->icount;
+	uint64_t ic = start;		   /* cpu->icount, kept here as well */
 	uint64_t counted = start;	   /* icount when cfe's hits were last counted */
 	uint64_t stop = start + (limit - *n), rip = cpu->rip;
 	bool checked = false; /* the rest of the block's bytes are known to be unchanged */
-	bool resume = host != NULL; /* the next instruction is the cursor's, in mid-block */
 	int r = STEP_CONTINUE;
 	if (stop < start)
 		stop = UINT64_MAX;
-	if (host) {
-		e = &blk->e[cur->i];
-		end = &blk->e[blk->n];
-	}
 	/* step() may have run a kernel entry point, which can leave CPL 0 and RIP anywhere */
 	if ((m->cpl == 0 && cpu->nr_kentries) || (cpu->rflags & RFLAGS_TF))
 		return r;
+	if (host) { /* the cursor's entry, in mid-block, if the fetch lands on it */
+		struct tlb_fast_entry *fe;
+		const uint8_t *at = fetch_fast(m, rip, mode, &fe);
+		if (!at)
+			return r;
+		e = end = &blk->e[blk->n];
+		if (at == host) {
+			e = &blk->e[cur->i];
+			cfe = fe;
+		}
+	}
 	cpu->code_written = false;
 	for (;;) {
 		if (unlikely(cpu->loop_break)) {
@@ -828,50 +878,43 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 			cpu->code_written = false;
 			checked = false;
 		}
-		if (unlikely(cpu->icount >= stop))
+		if (unlikely(ic >= stop))
 			break;
 		if (mode != X86_MODE_64 && rip > m->seg.sreg[SEG_CS].limit)
 			break;
-		if (e >= end || resume) {
-			uint64_t la = rip;
-			if (mode != X86_MODE_64)
-				la = (m->seg.sreg[SEG_CS].base + rip) & 0xffffffffULL;
-			struct tlb_fast_entry *fe =
-			    &m->fast_cur[MMU_FETCH & MMU_KIND_MASK][(la >> 12) & (TLB_FAST_SIZE - 1)];
-			if (unlikely(fe->tag != (la & ~0xfffULL)))
+		if (e >= end) { /* the next block: found by its physical address */
+			struct tlb_fast_entry *fe;
+			const uint8_t *at = fetch_fast(m, rip, mode, &fe);
+			if (!at)
 				break;
-			const uint8_t *at = (const uint8_t *)(uintptr_t)(la + fe->addend);
-			if (at != host || e >= end) {
-				struct icache_block *next =
-				    icache_lookup(cpu->icache, (uint64_t)(at - cpu->ram), mode);
-				if (!next || next->cross || next->sync || !icache_block_equal(next, at))
-					break;
-				blk = next;
-				e = blk->e;
-				end = &blk->e[blk->n];
-				host = at;
-				cpu->smc_lo = (uintptr_t)at - 7;
-				cpu->smc_len = blk->len + 7u;
-				cpu->code_written = false;
-				checked = true;
-			}
-			resume = false;
+			struct icache_block *next =
+			    icache_lookup(cpu->icache, (uint64_t)(at - cpu->ram), mode);
+			if (!next || next->cross || next->sync || !icache_block_equal(next, at))
+				break;
+			blk = next;
+			e = blk->e;
+			end = &blk->e[blk->n];
+			host = at;
+			cpu->smc_lo = (uintptr_t)at - 7;
+			cpu->smc_len = blk->len + 7u;
+			cpu->code_written = false;
+			checked = true;
 			if (fe != cfe) {
-				if (cpu->icount != counted)
-					mmu_fast_count_n(m, cfe, MMU_FETCH, cpu->icount - counted);
+				if (ic != counted)
+					mmu_fast_count_n(m, cfe, MMU_FETCH, ic - counted);
 				cfe = fe;
-				counted = cpu->icount;
+				counted = ic;
 			}
-		}
-		if (!checked && unlikely(!icache_bytes_equal(e, host)))
+		} else if (!checked && unlikely(!icache_bytes_equal(e, host))) {
 			break;
+		}
 		uint64_t next_rip = rip + e->in.len;
 		if (mode != X86_MODE_64)
 			next_rip &= mode == X86_MODE_32 ? 0xffffffffULL : 0xffffULL;
 		cpu->next_rip = next_rip;
 		if (unlikely(!e->fn(cpu, &e->in))) {
 			/* the faulting instruction's fetch counts; it does not retire */
-			mmu_fast_count_n(m, cfe, MMU_FETCH, cpu->icount + 1 - counted);
+			mmu_fast_count_n(m, cfe, MMU_FETCH, ic + 1 - counted);
 			cfe = NULL;
 			r = deliver_fault(cpu);
 			host = NULL;
@@ -880,26 +923,24 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 		}
 		rip = cpu->next_rip;
 		cpu->rip = rip;
-		cpu->icount++;
+		cpu->icount = ++ic;
 		host += e->in.len;
 		e++;
 	}
-	if (cfe && cpu->icount != counted)
-		mmu_fast_count_n(m, cfe, MMU_FETCH, cpu->icount - counted);
+	if (cfe && ic != counted)
+		mmu_fast_count_n(m, cfe, MMU_FETCH, ic - counted);
 	cpu->smc_len = 0;
 	if (host) {
 		cur->blk = blk;
 		cur->i = (unsigned)(e - blk->e);
 	}
 	cur->expect = host;
-	*n += cpu->icount - start;
+	*n += ic - start;
 	return r;
 }
 
-enum cpu_exit cpu_run(struct cpu *cpu, uint64_t max_insns)
+static enum cpu_exit run_loop(struct cpu *cpu, uint64_t max_insns)
 {
-	if (cpu->shutdown)
-		return CPU_EXIT_SHUTDOWN; /* only a reset brings it back */
 	cpu->halted = false;
 	cpu->exit_request = 0;
 	struct fetch_cursor cur = {NULL, 0, NULL};
@@ -922,6 +963,16 @@ enum cpu_exit cpu_run(struct cpu *cpu, uint64_t max_insns)
 		}
 	}
 	return CPU_EXIT_LIMIT;
+}
+
+/* The loop, leaving RFLAGS architectural in cpu->rflags (cpu/flags.h). */
+enum cpu_exit cpu_run(struct cpu *cpu, uint64_t max_insns)
+{
+	if (cpu->shutdown)
+		return CPU_EXIT_SHUTDOWN; /* only a reset brings it back */
+	enum cpu_exit x = run_loop(cpu, max_insns);
+	cpu_flags_sync(cpu);
+	return x;
 }
 
 void cpu_icache_invalidate_phys(struct cpu *cpu, uint64_t pa, uint64_t len)
@@ -951,6 +1002,6 @@ void cpu_dump(const struct cpu *cpu, FILE *out)
 		fprintf(out, "%s=%016llx%s", names[i], (unsigned long long)cpu->gpr[i],
 			i % 4 == 3 ? "\n" : " ");
 	fprintf(out, "RIP=%016llx RFL=%08llx CPL=%u CS=%04x mode=%u\n",
-		(unsigned long long)cpu->rip, (unsigned long long)cpu->rflags, cpu->mmu->cpl,
+		(unsigned long long)cpu->rip, (unsigned long long)cpu_rflags(cpu), cpu->mmu->cpl,
 		cpu->mmu->seg.sreg[SEG_CS].selector, cpu->mode);
 }

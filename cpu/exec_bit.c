@@ -28,7 +28,8 @@ static bool exec_bt(struct cpu *cpu, const struct x86_instr *in)
 	else
 		off = sext(reg_read(cpu, in, in->reg, size), size);
 	if (in->mod == 3) {
-		v = alu_bit(op, size, reg_read(cpu, in, in->rm, size), (uint64_t)off, &cpu->rflags);
+		v = alu_bit(op, size, reg_read(cpu, in, in->rm, size), (uint64_t)off,
+			    cpu_rflags_ptr(cpu));
 		if (op != BIT_BT)
 			reg_write(cpu, in, in->rm, size, v);
 		return true;
@@ -39,12 +40,12 @@ static bool exec_bt(struct cpu *cpu, const struct x86_instr *in)
 	uint64_t ea =
 	    (cpu_ea(cpu, in) + (uint64_t)(word * (int64_t)size)) & size_mask(in->addrsize);
 	unsigned seg = insn_seg(in);
-	uint64_t old = cpu->rflags;
+	uint64_t old = (*cpu_rflags_ptr(cpu));
 	if (!cpu_read_mem(cpu, seg, ea, size, &v))
 		return false;
-	v = alu_bit(op, size, v, bit, &cpu->rflags);
+	v = alu_bit(op, size, v, bit, cpu_rflags_ptr(cpu));
 	if (op != BIT_BT && !cpu_write_mem(cpu, seg, ea, size, v)) {
-		cpu->rflags = old;
+		(*cpu_rflags_ptr(cpu)) = old;
 		return false;
 	}
 	return true;
@@ -58,8 +59,8 @@ static bool exec_bsf_bsr(struct cpu *cpu, const struct x86_instr *in)
 	uint64_t v, d = cpu->gpr[in->reg] & size_mask(size);
 	if (!rm_read(cpu, in, size, &v))
 		return false;
-	d = in->opcode == 0xbc ? alu_bsf(size, d, v, &cpu->rflags)
-			       : alu_bsr(size, d, v, &cpu->rflags);
+	d = in->opcode == 0xbc ? alu_bsf(size, d, v, cpu_rflags_ptr(cpu))
+			       : alu_bsr(size, d, v, cpu_rflags_ptr(cpu));
 	if (v != 0)
 		gpr_write(cpu, in->reg, size, d);
 	return true;

@@ -20,7 +20,7 @@ static inline uint64_t rel_target(const struct cpu *cpu, const struct x86_instr 
 /* 70-7F Jcc rel8, 0F 80-8F Jcc rel32. */
 static bool exec_jcc(struct cpu *cpu, const struct x86_instr *in)
 {
-	if (!cpu_cond(cpu->rflags, in->opcode & 15))
+	if (!cpu_cond_now(cpu, in->opcode & 15))
 		return true;
 	return cpu_branch(cpu, rel_target(cpu, in), in->opsize);
 }
@@ -86,9 +86,9 @@ static bool exec_loop(struct cpu *cpu, const struct x86_instr *in)
 		c = (c - 1) & size_mask(as);
 		take = c != 0;
 		if (in->opcode == 0xe0)
-			take = take && !(cpu->rflags & RFLAGS_ZF);
+			take = take && !cpu_cond_now(cpu, 4); /* ZF */
 		else if (in->opcode == 0xe1)
-			take = take && (cpu->rflags & RFLAGS_ZF);
+			take = take && cpu_cond_now(cpu, 4);
 	}
 	if (take) {
 		uint64_t saved = cpu->next_rip;
@@ -271,7 +271,7 @@ static bool exec_int3(struct cpu *cpu, const struct x86_instr *in)
 /* CE INTO (legacy modes): #OF when OF is set. */
 static bool exec_into(struct cpu *cpu, const struct x86_instr *in)
 {
-	if (!(cpu->rflags & RFLAGS_OF))
+	if (!cpu_cond_now(cpu, 0)) /* OF */
 		return true;
 	return soft_int(cpu, X86_VEC_OF, true);
 }

@@ -33,7 +33,7 @@ static bool rmw_commit(struct cpu *cpu, const struct x86_instr *in, unsigned siz
 {
 	if (rm_write(cpu, in, size, r))
 		return true;
-	cpu->rflags = old_flags;
+	(*cpu_rflags_ptr(cpu)) = old_flags;
 	return false;
 }
 
@@ -54,7 +54,7 @@ static bool exec_alu_rm_reg(struct cpu *cpu, const struct x86_instr *in)
 	}
 	if (!rm_read(cpu, in, size, &a))
 		return false;
-	old = cpu->rflags;
+	old = (*cpu_rflags_ptr(cpu));
 	r = alu_op(cpu, op, a, b, size);
 	if (op == ALU_CMP)
 		return true;
@@ -88,7 +88,7 @@ static bool exec_alu_acc_imm(struct cpu *cpu, const struct x86_instr *in)
 static bool exec_grp1(struct cpu *cpu, const struct x86_instr *in)
 {
 	unsigned op = (in->modrm >> 3) & 7, size = opnd_size(in);
-	uint64_t a, old = cpu->rflags;
+	uint64_t a, old = (*cpu_rflags_ptr(cpu));
 	if (!rm_read(cpu, in, size, &a))
 		return false;
 	uint64_t r = alu_op(cpu, op, a, imm_sext(in), size);
@@ -129,7 +129,7 @@ static bool exec_test_imm(struct cpu *cpu, const struct x86_instr *in)
 static bool exec_not_neg(struct cpu *cpu, const struct x86_instr *in)
 {
 	unsigned size = opnd_size(in);
-	uint64_t a, old = cpu->rflags;
+	uint64_t a, old = (*cpu_rflags_ptr(cpu));
 	if (!rm_read(cpu, in, size, &a))
 		return false;
 	if (((in->modrm >> 3) & 7) == 2)
@@ -142,7 +142,7 @@ static bool exec_not_neg(struct cpu *cpu, const struct x86_instr *in)
 static bool exec_incdec_rm(struct cpu *cpu, const struct x86_instr *in)
 {
 	unsigned size = opnd_size(in);
-	uint64_t a, old = cpu->rflags;
+	uint64_t a, old = (*cpu_rflags_ptr(cpu));
 	if (in->mod == 3) {
 		a = reg_read(cpu, in, in->rm, size);
 		reg_write(cpu, in, in->rm, size, alu_incdec(cpu, a, in->modrm & 8, size));
@@ -239,17 +239,17 @@ static bool exec_movx(struct cpu *cpu, const struct x86_instr *in)
 /* 63 ARPL r/m16, r16 (legacy protected mode): raise the destination's RPL. */
 static bool exec_arpl(struct cpu *cpu, const struct x86_instr *in)
 {
-	uint64_t d, old = cpu->rflags;
+	uint64_t d, old = (*cpu_rflags_ptr(cpu));
 	if (!(cpu->mmu->cr0 & CR0_PE))
 		return cpu_ud(cpu);
 	if (!rm_read(cpu, in, 2, &d))
 		return false;
 	uint64_t s = reg_read(cpu, in, in->reg, 2);
 	if ((d & 3) >= (s & 3)) {
-		cpu->rflags &= ~RFLAGS_ZF;
+		(*cpu_rflags_ptr(cpu)) &= ~RFLAGS_ZF;
 		return true;
 	}
-	cpu->rflags |= RFLAGS_ZF;
+	(*cpu_rflags_ptr(cpu)) |= RFLAGS_ZF;
 	return rmw_commit(cpu, in, 2, (d & ~3ULL) | (s & 3), old);
 }
 
@@ -280,7 +280,7 @@ static bool exec_xchg(struct cpu *cpu, const struct x86_instr *in)
 static bool exec_cmpxchg(struct cpu *cpu, const struct x86_instr *in)
 {
 	unsigned size = opnd_size(in);
-	uint64_t d, old = cpu->rflags;
+	uint64_t d, old = (*cpu_rflags_ptr(cpu));
 	if (!rm_read(cpu, in, size, &d))
 		return false;
 	uint64_t acc = reg_read(cpu, in, RAX, size);
@@ -288,7 +288,7 @@ static bool exec_cmpxchg(struct cpu *cpu, const struct x86_instr *in)
 	if (d == acc)
 		return rmw_commit(cpu, in, size, reg_read(cpu, in, in->reg, size), old);
 	if (in->mod != 3 && !rm_write(cpu, in, size, d)) {
-		cpu->rflags = old;
+		(*cpu_rflags_ptr(cpu)) = old;
 		return false;
 	}
 	reg_write(cpu, in, RAX, size, d);
@@ -299,7 +299,7 @@ static bool exec_cmpxchg(struct cpu *cpu, const struct x86_instr *in)
 static bool exec_xadd(struct cpu *cpu, const struct x86_instr *in)
 {
 	unsigned size = opnd_size(in);
-	uint64_t d, old = cpu->rflags;
+	uint64_t d, old = (*cpu_rflags_ptr(cpu));
 	if (!rm_read(cpu, in, size, &d))
 		return false;
 	uint64_t s = reg_read(cpu, in, in->reg, size);
@@ -334,7 +334,8 @@ static bool exec_cmpxchg8b16b(struct cpu *cpu, const struct x86_instr *in)
 	if (!cpu_write_mem(cpu, seg, off, half, wlo) ||
 	    !cpu_write_mem(cpu, seg, (off + half) & size_mask(in->addrsize), half, whi))
 		return false;
-	cpu->rflags = eq ? cpu->rflags | RFLAGS_ZF : cpu->rflags & ~RFLAGS_ZF;
+	uint64_t *rf = cpu_rflags_ptr(cpu);
+	*rf = eq ? *rf | RFLAGS_ZF : *rf & ~RFLAGS_ZF;
 	if (!eq) {
 		gpr_write(cpu, RAX, half, lo);
 		gpr_write(cpu, RDX, half, hi);
@@ -361,7 +362,7 @@ static bool exec_cwd(struct cpu *cpu, const struct x86_instr *in)
 /* 0F 90-9F SETcc r/m8. */
 static bool exec_setcc(struct cpu *cpu, const struct x86_instr *in)
 {
-	return rm_write(cpu, in, 1, cpu_cond(cpu->rflags, in->opcode & 15));
+	return rm_write(cpu, in, 1, cpu_cond_now(cpu, in->opcode & 15));
 }
 
 /* 0F 40-4F CMOVcc: the source is read whatever the condition (and may fault); a 32-bit
@@ -371,7 +372,7 @@ static bool exec_cmovcc(struct cpu *cpu, const struct x86_instr *in)
 	uint64_t v;
 	if (!rm_read(cpu, in, in->opsize, &v))
 		return false;
-	if (cpu_cond(cpu->rflags, in->opcode & 15))
+	if (cpu_cond_now(cpu, in->opcode & 15))
 		gpr_write(cpu, in->reg, in->opsize, v);
 	else if (in->opsize == 4)
 		gpr_write(cpu, in->reg, 4, cpu->gpr[in->reg]);
@@ -398,9 +399,9 @@ static bool exec_sahf_lahf(struct cpu *cpu, const struct x86_instr *in)
 	const uint64_t m = RFLAGS_SF | RFLAGS_ZF | RFLAGS_AF | RFLAGS_PF | RFLAGS_CF;
 	if (in->opcode == 0x9e)
 		set_flags_mask(cpu, m, (cpu->gpr[RAX] >> 8) & m);
-	else
+	else /* AH, even with REX */
 		cpu->gpr[RAX] = (cpu->gpr[RAX] & ~0xff00ULL) |
-				((cpu->rflags & 0xff) | RFLAGS_FIXED1) << 8; /* AH, even with REX */
+				((cpu_rflags(cpu) & 0xff) | RFLAGS_FIXED1) << 8;
 	return true;
 }
 
@@ -409,19 +410,19 @@ static bool exec_flagop(struct cpu *cpu, const struct x86_instr *in)
 {
 	switch (in->opcode) {
 	case 0xf5:
-		cpu->rflags ^= RFLAGS_CF;
+		(*cpu_rflags_ptr(cpu)) ^= RFLAGS_CF;
 		break;
 	case 0xf8:
-		cpu->rflags &= ~RFLAGS_CF;
+		(*cpu_rflags_ptr(cpu)) &= ~RFLAGS_CF;
 		break;
 	case 0xf9:
-		cpu->rflags |= RFLAGS_CF;
+		(*cpu_rflags_ptr(cpu)) |= RFLAGS_CF;
 		break;
 	case 0xfc:
-		cpu->rflags &= ~RFLAGS_DF;
+		(*cpu_rflags_ptr(cpu)) &= ~RFLAGS_DF;
 		break;
 	default:
-		cpu->rflags |= RFLAGS_DF;
+		(*cpu_rflags_ptr(cpu)) |= RFLAGS_DF;
 		break;
 	}
 	return true;
@@ -447,7 +448,7 @@ static bool exec_nop(struct cpu *cpu, const struct x86_instr *in)
 /* D6 SALC (legacy modes, undocumented but defined on every x86): AL = CF ? FF : 00. */
 static bool exec_salc(struct cpu *cpu, const struct x86_instr *in)
 {
-	reg_write(cpu, in, RAX, 1, (cpu->rflags & RFLAGS_CF) ? 0xff : 0);
+	reg_write(cpu, in, RAX, 1, ((*cpu_rflags_ptr(cpu)) & RFLAGS_CF) ? 0xff : 0);
 	return true;
 }
 
@@ -456,8 +457,8 @@ static bool exec_daa_das(struct cpu *cpu, const struct x86_instr *in)
 {
 	bool das = in->opcode == 0x2f;
 	uint64_t al = cpu->gpr[RAX] & 0xff, old_al = al, f = 0;
-	bool old_cf = cpu->rflags & RFLAGS_CF;
-	if ((al & 0xf) > 9 || (cpu->rflags & RFLAGS_AF)) {
+	bool old_cf = (*cpu_rflags_ptr(cpu)) & RFLAGS_CF;
+	if ((al & 0xf) > 9 || ((*cpu_rflags_ptr(cpu)) & RFLAGS_AF)) {
 		al = das ? al - 6 : al + 6;
 		f |= RFLAGS_AF;
 		if (old_cf || (das ? old_al < 6 : al > 0xff))
@@ -478,7 +479,7 @@ static bool exec_aaa_aas(struct cpu *cpu, const struct x86_instr *in)
 {
 	bool aas = in->opcode == 0x3f;
 	uint64_t ax = cpu->gpr[RAX] & 0xffff, f = 0;
-	if ((ax & 0xf) > 9 || (cpu->rflags & RFLAGS_AF)) {
+	if ((ax & 0xf) > 9 || ((*cpu_rflags_ptr(cpu)) & RFLAGS_AF)) {
 		ax = aas ? ((ax - 6) & 0xff) | (((ax >> 8) - 1) << 8) : ax + 0x106;
 		f = RFLAGS_AF | RFLAGS_CF;
 	}

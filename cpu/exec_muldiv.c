@@ -23,9 +23,9 @@ static bool do_mul(struct cpu *cpu, uint64_t b, unsigned size, bool sign)
 {
 	uint64_t hi, lo;
 	if (sign)
-		lo = alu_imul(size, cpu->gpr[RAX], b, &hi, &cpu->rflags);
+		lo = alu_imul(size, cpu->gpr[RAX], b, &hi, cpu_rflags_ptr(cpu));
 	else
-		lo = alu_mul(size, cpu->gpr[RAX], b, &hi, &cpu->rflags);
+		lo = alu_mul(size, cpu->gpr[RAX], b, &hi, cpu_rflags_ptr(cpu));
 	write_wide(cpu, size, lo, hi);
 	return true;
 }
@@ -41,8 +41,8 @@ static bool do_div(struct cpu *cpu, uint64_t b, unsigned size, bool sign)
 		hi = cpu->gpr[RDX] & m;
 		lo = cpu->gpr[RAX] & m;
 	}
-	int err = sign ? alu_idiv(size, hi, lo, b, &q, &r, &cpu->rflags)
-		       : alu_div(size, hi, lo, b, &q, &r, &cpu->rflags);
+	int err = sign ? alu_idiv(size, hi, lo, b, &q, &r, cpu_rflags_ptr(cpu))
+		       : alu_div(size, hi, lo, b, &q, &r, cpu_rflags_ptr(cpu));
 	if (err)
 		return cpu_fault(cpu, X86_VEC_DE, false, 0);
 	write_wide(cpu, size, q, r);
@@ -79,7 +79,7 @@ static bool exec_imul(struct cpu *cpu, const struct x86_instr *in)
 		b = reg_read(cpu, in, in->reg, size);
 	else
 		b = (uint64_t)sext(in->imm, in->imm_size);
-	gpr_write(cpu, in->reg, size, alu_imul_trunc(size, a, b, &cpu->rflags));
+	gpr_write(cpu, in->reg, size, alu_imul_trunc(size, a, b, cpu_rflags_ptr(cpu)));
 	return true;
 }
 

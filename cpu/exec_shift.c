@@ -26,15 +26,15 @@ static bool exec_grp2(struct cpu *cpu, const struct x86_instr *in)
 {
 	unsigned size = (in->opcode & 1) ? in->opsize : 1, op = (in->modrm >> 3) & 7;
 	unsigned c = shift_count(cpu, in) & (size == 8 ? 63 : 31);
-	uint64_t a, r, old = cpu->rflags;
+	uint64_t a, r, old = (*cpu_rflags_ptr(cpu));
 	if (!rm_read(cpu, in, size, &a))
 		return false;
 	if (c == 0) /* no flags; a 32-bit register is still written (zero-extended) */
 		return rm_write(cpu, in, size, a);
-	r = alu_shift((enum x86_shift_op)op, size, a, c, &cpu->rflags);
+	r = alu_shift((enum x86_shift_op)op, size, a, c, cpu_rflags_ptr(cpu));
 	if (rm_write(cpu, in, size, r))
 		return true;
-	cpu->rflags = old;
+	(*cpu_rflags_ptr(cpu)) = old;
 	return false;
 }
 
@@ -43,19 +43,19 @@ static bool exec_shxd(struct cpu *cpu, const struct x86_instr *in)
 {
 	unsigned size = in->opsize;
 	unsigned c = ((in->opcode & 1) ? cpu->gpr[RCX] : in->imm) & (size == 8 ? 63 : 31);
-	uint64_t d, r, old = cpu->rflags;
+	uint64_t d, r, old = (*cpu_rflags_ptr(cpu));
 	if (!rm_read(cpu, in, size, &d))
 		return false;
 	if (c == 0)
 		return rm_write(cpu, in, size, d);
 	uint64_t src = reg_read(cpu, in, in->reg, size);
 	if (in->opcode < 0xa8)
-		r = alu_shld(size, d, src, c, &cpu->rflags);
+		r = alu_shld(size, d, src, c, cpu_rflags_ptr(cpu));
 	else
-		r = alu_shrd(size, d, src, c, &cpu->rflags);
+		r = alu_shrd(size, d, src, c, cpu_rflags_ptr(cpu));
 	if (rm_write(cpu, in, size, r))
 		return true;
-	cpu->rflags = old;
+	(*cpu_rflags_ptr(cpu)) = old;
 	return false;
 }
 

@@ -51,20 +51,20 @@ static inline __attribute__((always_inline)) bool alu_rm(struct cpu *cpu, const 
 	return true;
 }
 
-/* Form 01 with a memory destination: [mem] OP= reg (CMP only reads). The flags change
+/* Form 01 with a memory destination: [mem] OP= reg (CMP only reads). The flags are set
  * only once the write is done, so a faulting write leaves RFLAGS as before. */
 static inline __attribute__((always_inline)) bool alu_mr(struct cpu *cpu, const struct x86_instr *in,
 							 unsigned op, unsigned size)
 {
 	unsigned seg = insn_seg(in);
-	uint64_t a, ea = cpu_ea(cpu, in), old = cpu->rflags;
+	uint64_t a, b = cpu->gpr[in->reg], ea = cpu_ea(cpu, in);
 	if (!cpu_read_mem(cpu, seg, ea, size, &a))
 		return false;
-	uint64_t r = alu_op(cpu, op, a, cpu->gpr[in->reg], size);
-	if (op == ALU_CMP || cpu_write_mem(cpu, seg, ea, size, r))
-		return true;
-	cpu->rflags = old;
-	return false;
+	if (op != ALU_CMP &&
+	    !cpu_write_mem(cpu, seg, ea, size, alu_result(op, a, b, cpu_cf(cpu), size)))
+		return false;
+	alu_op(cpu, op, a, b, size);
+	return true;
 }
 
 /* 81/83 with a register: r/m OP= imm (sign-extended from its encoded size). */
@@ -178,7 +178,7 @@ static inline __attribute__((always_inline)) bool shift_ri(struct cpu *cpu,
 	}
 	f = (cf ? RFLAGS_CF : 0) | (of ? RFLAGS_OF : 0);
 	if (kind <= 1)
-		set_flags_mask(cpu, RFLAGS_CF | RFLAGS_OF, f);
+		flags_set_cf_of(cpu, f);
 	else
 		set_status(cpu, f | flags_szp(r, size) | RFLAGS_AF);
 	put_gpr(cpu, in->rm, size, r);
@@ -272,7 +272,7 @@ static bool mov_store_8(struct cpu *cpu, const struct x86_instr *in)
 static inline __attribute__((always_inline)) bool jcc64(struct cpu *cpu, const struct x86_instr *in,
 							unsigned cc)
 {
-	if (!cpu_cond(cpu->rflags, cc))
+	if (!cpu_cond_now(cpu, cc))
 		return true;
 	return cpu_branch(cpu, cpu->next_rip + (uint64_t)sext(in->imm, in->imm_size), 8);
 }

@@ -490,7 +490,7 @@ static bool sse_host_op(struct cpu *cpu, const struct x86_instr *in, unsigned co
 	}
 	switch (si->kind) {
 	case K_FLAGS:
-		cpu->rflags = (cpu->rflags & ~RFLAGS_STATUS) | (a.rflags & RFLAGS_STATUS);
+		flags_set_status(cpu, a.rflags & RFLAGS_STATUS);
 		break;
 	case K_TOGPR:
 		gpr_write(cpu, in->reg, (in->rex & X86_REX_W) ? 8 : 4, a.gpr);

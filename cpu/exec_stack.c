@@ -55,7 +55,7 @@ static bool exec_pop_rm(struct cpu *cpu, const struct x86_instr *in)
 /* 9C PUSHF: VM and RF read as 0. */
 static bool exec_pushf(struct cpu *cpu, const struct x86_instr *in)
 {
-	return cpu_push(cpu, in->opsize, cpu->rflags & ~(RFLAGS_VM | RFLAGS_RF));
+	return cpu_push(cpu, in->opsize, (*cpu_rflags_ptr(cpu)) & ~(RFLAGS_VM | RFLAGS_RF));
 }
 
 /*
@@ -65,7 +65,8 @@ static bool exec_pushf(struct cpu *cpu, const struct x86_instr *in)
 static uint64_t popf_mask(const struct cpu *cpu, unsigned opsize)
 {
 	uint64_t m = RFLAGS_STATUS | RFLAGS_TF | RFLAGS_DF | RFLAGS_NT | RFLAGS_AC | RFLAGS_ID;
-	unsigned cpl = cpu_cpl(cpu), iopl = (unsigned)((cpu->rflags & RFLAGS_IOPL) >> 12);
+	unsigned cpl = cpu_cpl(cpu),
+		 iopl = (unsigned)((cpu_rflags_control(cpu) & RFLAGS_IOPL) >> 12);
 	if (cpl == 0 || !(cpu->mmu->cr0 & CR0_PE))
 		m |= RFLAGS_IOPL;
 	if (cpl <= iopl || !(cpu->mmu->cr0 & CR0_PE))
@@ -79,7 +80,7 @@ static bool exec_popf(struct cpu *cpu, const struct x86_instr *in)
 	uint64_t v, m = popf_mask(cpu, in->opsize);
 	if (!cpu_pop(cpu, in->opsize, &v))
 		return false;
-	cpu_set_rflags(cpu, (cpu->rflags & ~m) | (v & m));
+	cpu_set_rflags(cpu, ((*cpu_rflags_ptr(cpu)) & ~m) | (v & m));
 	return true;
 }
 

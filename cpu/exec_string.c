@@ -34,7 +34,7 @@ static bool string_once(struct cpu *cpu, const struct x86_instr *in, unsigned op
 {
 	unsigned as = in->addrsize;
 	unsigned sseg = in->seg != X86_SEG_NONE ? in->seg : SEG_DS;
-	int64_t d = (cpu->rflags & RFLAGS_DF) ? -(int64_t)size : (int64_t)size;
+	int64_t d = (cpu_rflags_control(cpu) & RFLAGS_DF) ? -(int64_t)size : (int64_t)size;
 	uint64_t a, b;
 	switch (op) {
 	case STR_MOVS:
@@ -108,7 +108,7 @@ static bool exec_string(struct cpu *cpu, const struct x86_instr *in)
 	unsigned as = in->addrsize;
 	if (op >= STR_INS) {
 		/* I/O: CPL <= IOPL (the TSS permission bitmap is not modelled); 16 or 32 bits. */
-		unsigned iopl = (unsigned)((cpu->rflags & RFLAGS_IOPL) >> 12);
+		unsigned iopl = (unsigned)((cpu_rflags_control(cpu) & RFLAGS_IOPL) >> 12);
 		if ((cpu->mmu->cr0 & CR0_PE) && cpu_cpl(cpu) > iopl)
 			return cpu_gp(cpu, 0);
 		if (size == 8)
@@ -128,7 +128,7 @@ static bool exec_string(struct cpu *cpu, const struct x86_instr *in)
 		if (!string_once(cpu, in, op, size))
 			return false;
 		areg_add(cpu, RCX, as, -1);
-		if (cond && ((cpu->rflags & RFLAGS_ZF) != 0) != want_zf)
+		if (cond && cpu_cond_now(cpu, 4) != want_zf) /* ZF */
 			break;
 	}
 	return true;

@@ -18,7 +18,7 @@ static inline bool privileged(struct cpu *cpu)
 
 static unsigned iopl(const struct cpu *cpu)
 {
-	return (unsigned)((cpu->rflags & RFLAGS_IOPL) >> 12);
+	return (unsigned)((cpu_rflags_control(cpu) & RFLAGS_IOPL) >> 12);
 }
 
 /* UD0 (0F FF), UD1 (0F B9), UD2 (0F 0B). */
@@ -314,7 +314,7 @@ static bool exec_syscall(struct cpu *cpu, const struct x86_instr *in)
 		return cpu_ud(cpu);
 	if (!(m->efer & EFER_LMA)) { /* legacy mode (AMD): EIP from STAR[31:0] */
 		gpr_write(cpu, RCX, 4, cpu->next_rip);
-		cpu_set_rflags(cpu, cpu->rflags & ~(RFLAGS_IF | RFLAGS_VM | RFLAGS_RF));
+		cpu_set_rflags(cpu, (*cpu_rflags_ptr(cpu)) & ~(RFLAGS_IF | RFLAGS_VM | RFLAGS_RF));
 		mmu_set_cpl(m, 0);
 		cpu_load_flat_cs(cpu, sel, 0, false, true);
 		cpu_load_flat_ss(cpu, sel + 8, 0);
@@ -323,8 +323,8 @@ static bool exec_syscall(struct cpu *cpu, const struct x86_instr *in)
 	}
 	uint64_t target = cpu->mode == X86_MODE_64 ? cpu->lstar : cpu->cstar;
 	cpu->gpr[RCX] = cpu->next_rip;
-	cpu->gpr[R11] = cpu->rflags & ~RFLAGS_RF;
-	cpu_set_rflags(cpu, cpu->rflags & ~(cpu->sfmask | RFLAGS_RF));
+	cpu->gpr[R11] = (*cpu_rflags_ptr(cpu)) & ~RFLAGS_RF;
+	cpu_set_rflags(cpu, (*cpu_rflags_ptr(cpu)) & ~(cpu->sfmask | RFLAGS_RF));
 	mmu_set_cpl(m, 0);
 	cpu_load_flat_cs(cpu, sel, 0, true, false);
 	cpu_load_flat_ss(cpu, sel + 8, 0);
@@ -493,11 +493,11 @@ static bool exec_cli_sti(struct cpu *cpu, const struct x86_instr *in)
 	if ((cpu->mmu->cr0 & CR0_PE) && cpu_cpl(cpu) > iopl(cpu))
 		return cpu_gp(cpu, 0);
 	if (in->opcode == 0xfa) {
-		cpu->rflags &= ~RFLAGS_IF;
+		(*cpu_rflags_ptr(cpu)) &= ~RFLAGS_IF;
 	} else {
-		if (!(cpu->rflags & RFLAGS_IF))
+		if (!(cpu_rflags_control(cpu) & RFLAGS_IF))
 			cpu->interrupt_shadow = true;
-		cpu->rflags |= RFLAGS_IF;
+		(*cpu_rflags_ptr(cpu)) |= RFLAGS_IF;
 	}
 	return true;
 }

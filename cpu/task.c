@@ -173,7 +173,7 @@ bool cpu_task_switch(struct cpu *cpu, uint16_t sel, enum task_reason why, uint64
 	if (!new_tss_desc(cpu, sel, why, &nd) || !read_tss(cpu, nd.base, img))
 		return false;
 	bool nests = why == TASK_CALL || why == TASK_INT;
-	uint64_t old_flags = cpu->rflags;
+	uint64_t old_flags = cpu_rflags(cpu);
 	if (why == TASK_IRET)
 		old_flags &= ~RFLAGS_NT;
 	uint16_t old_tr = m->seg.tr.selector;

@@ -44,7 +44,7 @@ static void fpd_run_mmemu(struct cpu_env *e, const struct diff_case *c, struct d
 	r->sig = x == CPU_EXIT_FAULT ? diff_signal_of(cpu->fault.vector) : -1;
 	r->rip = cpu->rip;
 	memcpy(r->gpr, cpu->gpr, sizeof(r->gpr));
-	r->rflags = cpu->rflags;
+	r->rflags = cpu_rflags(cpu);
 	fxsave_fill(cpu, true, &r->fx, &len);
 	memcpy(r->data, e->bus.ram + ENV_DATA_PA, DIFF_DATA_SIZE);
 }

@@ -51,12 +51,12 @@ static void check_binop(unsigned op, unsigned size, uint64_t a, uint64_t b, uint
 	uint64_t ref = alu_binop((enum x86_alu_op)op, size, a, b, &ref_fl);
 	if (op == ALU_CMP)
 		ref = a & size_mask(size); /* alu_op returns the unchanged destination */
-	if (r != ref || cpu.rflags != ref_fl)
+	if (r != ref || cpu_rflags(&cpu) != ref_fl)
 		fail_msg("op %u size %u a %#llx b %#llx fl %#llx: fast %#llx/%#llx, alu.c "
 			 "%#llx/%#llx",
 			 op, size, (unsigned long long)a, (unsigned long long)b,
 			 (unsigned long long)fl, (unsigned long long)r,
-			 (unsigned long long)cpu.rflags, (unsigned long long)ref,
+			 (unsigned long long)cpu_rflags(&cpu), (unsigned long long)ref,
 			 (unsigned long long)ref_fl);
 }
 
@@ -66,10 +66,10 @@ static void check_incdec(bool dec, unsigned size, uint64_t a, uint64_t fl)
 	uint64_t ref_fl = fl;
 	uint64_t r = alu_incdec(&cpu, a, dec, size);
 	uint64_t ref = alu_unary(dec ? UNARY_DEC : UNARY_INC, size, a, &ref_fl);
-	if (r != ref || cpu.rflags != ref_fl)
+	if (r != ref || cpu_rflags(&cpu) != ref_fl)
 		fail_msg("%s size %u a %#llx: fast %#llx/%#llx, alu.c %#llx/%#llx",
 			 dec ? "dec" : "inc", size, (unsigned long long)a, (unsigned long long)r,
-			 (unsigned long long)cpu.rflags, (unsigned long long)ref,
+			 (unsigned long long)cpu_rflags(&cpu), (unsigned long long)ref,
 			 (unsigned long long)ref_fl);
 }
 

@@ -159,7 +159,7 @@ static void test_exception_page_fault_error_code_and_rip(void **state)
 	assert_int_equal(fx->s.frame[2], __USER_CS);
 	assert_true(fx->s.frame[3] & RFLAGS_IF);
 	/* An interrupt gate clears IF in the handler. */
-	assert_false(fx->e.cpu.rflags & RFLAGS_IF);
+	assert_false(cpu_rflags(&fx->e.cpu) & RFLAGS_IF);
 }
 
 /* INT n to a DPL 0 gate from CPL 3: #GP with error code n*8+2. */

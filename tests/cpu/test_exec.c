@@ -28,7 +28,7 @@ static void test_exec_add_wraps_sets_cf_zf_af_pf(void **state)
 	e->cpu.gpr[RAX] = 0x1234567800000000ULL;
 	env_run_to_int3(e, code, sizeof(code));
 	assert_int_equal(e->cpu.gpr[RAX], 0); /* 32-bit writes zero-extend */
-	assert_int_equal(e->cpu.rflags & STATUS_FLAGS,
+	assert_int_equal(cpu_rflags(&e->cpu) & STATUS_FLAGS,
 			 RFLAGS_CF | RFLAGS_ZF | RFLAGS_AF | RFLAGS_PF);
 }
 
@@ -40,7 +40,7 @@ static void test_exec_add_byte_signed_overflow_sets_of(void **state)
 	e->cpu.gpr[RAX] = 0xaaaa;
 	env_run_to_int3(e, code, sizeof(code));
 	assert_int_equal(e->cpu.gpr[RAX], 0xaa80);
-	assert_int_equal(e->cpu.rflags & STATUS_FLAGS, RFLAGS_OF | RFLAGS_SF | RFLAGS_AF);
+	assert_int_equal(cpu_rflags(&e->cpu) & STATUS_FLAGS, RFLAGS_OF | RFLAGS_SF | RFLAGS_AF);
 }
 
 /* push 5; push 7; pop rax; pop rcx; sub rax, rcx -> 2, RSP back. */

@@ -50,7 +50,7 @@ static void run_one(struct cpu_env *e, cpu_exec_fn fn, const struct x86_instr *i
 	o->ok = fn(&e->cpu, in);
 	o->vector = o->ok ? 0 : e->cpu.fault.vector;
 	memcpy(o->gpr, e->cpu.gpr, sizeof(o->gpr));
-	o->rflags = e->cpu.rflags;
+	o->rflags = cpu_rflags(&e->cpu);
 	o->next_rip = e->cpu.next_rip;
 	memcpy(o->data, e->bus.ram + ENV_DATA_PA + DATA_OFF - 128, sizeof(o->data));
 }
@@ -67,7 +67,7 @@ static void random_state(struct cpu_env *e, uint64_t *seed)
 	}
 	e->cpu.gpr[RBX] = ENV_DATA + DATA_OFF;
 	e->cpu.gpr[RSP] = ENV_DATA + DATA_OFF + 8 * (rnd(seed) % 8);
-	e->cpu.rflags = RFLAGS_FIXED1 | (rnd(seed) & RFLAGS_STATUS);
+	cpu_set_rflags(&e->cpu, RFLAGS_FIXED1 | (rnd(seed) & RFLAGS_STATUS));
 	for (unsigned i = 0; i < 256; i += 8) {
 		uint64_t v = rnd(seed);
 		if (i == 128 + 0x10) /* a canonical return address at RSP sometimes */

@@ -1,0 +1,273 @@
+/*
+ * cpu/flags.h - lazy arithmetic flags (SDM Vol. 1, 3.4.3.1 and Appendix A "EFLAGS
+ * Cross-Reference").
+ *
+ * Most instructions that set CF, PF, AF, ZF, SF and OF are followed by another that sets
+ * them again before anything reads them. So the commonest ones (ADD, SUB, CMP, AND, OR,
+ * XOR, TEST, INC, DEC: cpu/alu_fast.h) do not compute the six flags: they record the
+ * operation, its size, its operands and its result in struct cpu (lf_op, lf_a, lf_b,
+ * lf_r), and the flags are derived when something reads them:
+ *
+ *   lf_op = kind << 4 | size       kind: LF_ADD, LF_SUB (also CMP), LF_LOGIC, LF_INC, LF_DEC
+ *   lf_a, lf_b: the operands (masked to size); for INC/DEC lf_b is the CF they keep
+ *   lf_r: the result (masked to size)
+ *   lf_op | LF_CFOF: a later rotate (ROL/ROR, which change CF and OF only) replaced CF and
+ *                    OF by lf_cfof's, so the record stays and the rotate needs no flags
+ *                    materialised
+ *
+ * While lf_op is nonzero the status bits of cpu->rflags are stale; every other bit of it
+ * is always current. The only ways to RFLAGS are:
+ *
+ *   cpu_rflags(cpu)       the architectural value (reads; no change to the CPU)
+ *   cpu_rflags_control(cpu)  the system and control bits alone (always current)
+ *   cpu_rflags_ptr(cpu)   materialises the flags into cpu->rflags and returns its address,
+ *                         for code that reads and writes RFLAGS in place
+ *   cpu_cond_now(cpu, cc) a Jcc/SETcc/CMOVcc condition, from the record when it can
+ *   cpu_cf(cpu)           CF (ADC, SBB, INC, DEC, RCL, ...)
+ *   cpu_set_rflags, flags_set_status, flags_set_lazy   writers
+ *
+ * The flags are materialised at every exit of cpu_run and cpu_step and before a kernel
+ * entry point's C function runs, so outside the interpreter's loop cpu->rflags is always
+ * the architectural value; exception delivery, SYSCALL (R11), PUSHF, LAHF and every other
+ * reader inside it go through the accessors. The x87 handlers (cpu/exec_x87.c), which use
+ * cpu->rflags in place for FCMOVcc and FCOMI, are called through a wrapper that
+ * materialises first (cpu/exec.c, cpu_init).
+ */
+#ifndef MMEMU_CPU_FLAGS_H
+#define MMEMU_CPU_FLAGS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cpu/cpu.h"
+
+enum lazy_flags_kind {
+	LF_NONE = 0,  /* the status bits of cpu->rflags are current */
+	LF_ADD = 1,   /* lf_r = lf_a + lf_b */
+	LF_SUB = 2,   /* lf_r = lf_a - lf_b (SUB, CMP, NEG as 0 - x) */
+	LF_LOGIC = 3, /* lf_r = AND/OR/XOR/TEST result; CF = OF = AF = 0 */
+	LF_INC = 4,   /* lf_r = lf_a + 1; CF = lf_b */
+	LF_DEC = 5,   /* lf_r = lf_a - 1; CF = lf_b */
+};
+
+/* lf_op bit: CF and OF are lf_cfof's (RFLAGS_CF | RFLAGS_OF bits), not the record's. */
+#define LF_CFOF 0x100u
+
+/* The six status flags the record (op, a, b, r, cfof) stands for. */
+uint64_t lazy_flags_status(uint32_t op, uint64_t a, uint64_t b, uint64_t r, uint64_t cfof);
+
+/* Writes the recorded flags into cpu->rflags and clears the record. */
+void cpu_flags_sync(struct cpu *cpu);
+
+static inline uint64_t *cpu_rflags_ptr(struct cpu *cpu)
+{
+	if (__builtin_expect(cpu->lf_op != LF_NONE, 0))
+		cpu_flags_sync(cpu);
+	return &cpu->rflags;
+}
+
+/* RFLAGS without the status flags: the system and control bits (DF, IF, IOPL, NT, VM,
+ * ...), which are always current in cpu->rflags. */
+static inline uint64_t cpu_rflags_control(const struct cpu *cpu)
+{
+	return cpu->rflags & ~RFLAGS_STATUS;
+}
+
+/* Records a flag-setting operation of kind on size bytes (operands and result masked). */
+static inline void flags_set_lazy(struct cpu *cpu, unsigned kind, unsigned size, uint64_t a,
+				  uint64_t b, uint64_t r)
+{
+	cpu->lf_op = kind << 4 | size;
+	cpu->lf_a = a;
+	cpu->lf_b = b;
+	cpu->lf_r = r;
+}
+
+/* Replaces all six status flags by f (computed eagerly). */
+static inline void flags_set_status(struct cpu *cpu, uint64_t f)
+{
+	cpu->lf_op = LF_NONE;
+	cpu->rflags = (cpu->rflags & ~RFLAGS_STATUS) | f;
+}
+
+/* Replaces CF and OF by f's (ROL, ROR), keeping the record of the other flags. */
+static inline void flags_set_cf_of(struct cpu *cpu, uint64_t f)
+{
+	if (cpu->lf_op == LF_NONE) {
+		cpu->rflags = (cpu->rflags & ~(RFLAGS_CF | RFLAGS_OF)) | f;
+		return;
+	}
+	cpu->lf_op |= LF_CFOF;
+	cpu->lf_cfof = f;
+}
+
+/* CF, without materialising the other flags. */
+static inline bool cpu_cf(const struct cpu *cpu)
+{
+	uint32_t op = cpu->lf_op;
+	uint64_t a = cpu->lf_a, b = cpu->lf_b, r = cpu->lf_r;
+	if (op & LF_CFOF)
+		return cpu->lf_cfof & RFLAGS_CF;
+	switch (op >> 4) {
+	case LF_NONE:
+		return cpu->rflags & RFLAGS_CF;
+	case LF_ADD:
+		return r < a;
+	case LF_SUB:
+		return a < b;
+	case LF_LOGIC:
+		return false;
+	default: /* INC, DEC */
+		return b != 0;
+	}
+}
+
+/* v's top bit at size bytes. */
+static inline bool lf_sign(uint64_t v, unsigned size)
+{
+	return (v >> (size * 8 - 1)) & 1;
+}
+
+/* v (masked to size bytes) sign-extended to 64 bits. */
+static inline int64_t lf_sext(uint64_t v, unsigned size)
+{
+	unsigned sh = 64 - 8 * size;
+	return (int64_t)(v << sh) >> sh;
+}
+
+/*
+ * Condition cc (SDM Vol. 1, Table B-1) straight from the record where that is a compare
+ * of the operands or a test of the result (CMP/SUB: below = a < b unsigned, less = a < b
+ * signed); -1 where it needs a flag the record does not give cheaply (OF, PF of ADD/SUB).
+ */
+static inline int lazy_cond(uint32_t op, uint64_t a, uint64_t b, uint64_t r, uint64_t cfof,
+			    unsigned cc)
+{
+	unsigned size = op & 15;
+	int v;
+	if (op & LF_CFOF) { /* ZF, SF from the result; CF, OF given */
+		bool cf = cfof & RFLAGS_CF, of = cfof & RFLAGS_OF, zf = r == 0,
+		     sf = lf_sign(r, size);
+		switch (cc >> 1) {
+		case 0:
+			v = of;
+			break;
+		case 1:
+			v = cf;
+			break;
+		case 2:
+			v = zf;
+			break;
+		case 3:
+			v = cf || zf;
+			break;
+		case 4:
+			v = sf;
+			break;
+		case 6:
+			v = sf != of;
+			break;
+		case 7:
+			v = zf || sf != of;
+			break;
+		default:
+			return -1;
+		}
+		return v ^ (int)(cc & 1);
+	}
+	switch (op >> 4) {
+	case LF_SUB:
+		switch (cc >> 1) {
+		case 1:
+			v = a < b;
+			break;
+		case 2:
+			v = r == 0;
+			break;
+		case 3:
+			v = a <= b;
+			break;
+		case 4:
+			v = lf_sign(r, size);
+			break;
+		case 6:
+			v = lf_sext(a, size) < lf_sext(b, size);
+			break;
+		case 7:
+			v = lf_sext(a, size) <= lf_sext(b, size);
+			break;
+		default:
+			return -1;
+		}
+		break;
+	case LF_LOGIC:
+		switch (cc >> 1) {
+		case 0:
+			v = 0;
+			break;
+		case 1:
+			v = 0;
+			break;
+		case 2:
+			v = r == 0;
+			break;
+		case 3:
+			v = r == 0;
+			break;
+		case 4:
+			v = lf_sign(r, size);
+			break;
+		case 6:
+			v = lf_sign(r, size);
+			break;
+		case 7:
+			v = r == 0 || lf_sign(r, size);
+			break;
+		default:
+			return -1;
+		}
+		break;
+	case LF_ADD:
+		switch (cc >> 1) {
+		case 1:
+			v = r < a;
+			break;
+		case 2:
+			v = r == 0;
+			break;
+		case 3:
+			v = r < a || r == 0;
+			break;
+		case 4:
+			v = lf_sign(r, size);
+			break;
+		default:
+			return -1;
+		}
+		break;
+	case LF_INC:
+	case LF_DEC:
+		switch (cc >> 1) {
+		case 1:
+			v = b != 0;
+			break;
+		case 2:
+			v = r == 0;
+			break;
+		case 3:
+			v = b != 0 || r == 0;
+			break;
+		case 4:
+			v = lf_sign(r, size);
+			break;
+		default:
+			return -1;
+		}
+		break;
+	default:
+		return -1;
+	}
+	return v ^ (int)(cc & 1);
+}
+
+#endif /* MMEMU_CPU_FLAGS_H */
