@@ -764,7 +764,7 @@ static inline __attribute__((always_inline)) int step(struct cpu *cpu, struct fe
 	if (unlikely(cpu->mode != X86_MODE_64))
 		next &= cpu->mode == X86_MODE_32 ? 0xffffffffULL : 0xffffULL;
 	cpu->next_rip = next;
-	uint64_t tf = cpu->rflags & RFLAGS_TF;
+	uint64_t tf = cpu_rflags_control(cpu) & RFLAGS_TF;
 	unsigned cpl = cpu->mmu->cpl;
 	if (unlikely(!e->fn(cpu, &e->in)))
 		return deliver_fault(cpu);
@@ -857,7 +857,7 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 	if (stop < start)
 		stop = UINT64_MAX;
 	/* step() may have run a kernel entry point, which can leave CPL 0 and RIP anywhere */
-	if ((m->cpl == 0 && cpu->nr_kentries) || (cpu->rflags & RFLAGS_TF))
+	if ((m->cpl == 0 && cpu->nr_kentries) || (cpu_rflags_control(cpu) & RFLAGS_TF))
 		return r;
 	if (host) { /* the cursor's entry, in mid-block, if the fetch lands on it */
 		struct tlb_fast_entry *fe;

@@ -119,7 +119,7 @@ static bool exec_string(struct cpu *cpu, const struct x86_instr *in)
 		return string_once(cpu, in, op, size);
 	bool cond = op == STR_CMPS || op == STR_SCAS;
 	bool want_zf = in->prefixes & X86_PFX_REP; /* REPE: go on while equal */
-	unsigned chunk = (cpu->rflags & RFLAGS_TF) ? 1 : STRING_CHUNK;
+	unsigned chunk = (cpu_rflags_control(cpu) & RFLAGS_TF) ? 1 : STRING_CHUNK;
 	for (unsigned n = 0; areg(cpu, RCX, as) != 0; n++) {
 		if (n == chunk) {
 			cpu->next_rip = cpu->rip; /* resume at the next step */

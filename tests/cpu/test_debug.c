@@ -23,7 +23,7 @@ static int teardown(void **state)
 
 static void set_flags(struct cpu_env *e, uint64_t set)
 {
-	cpu_set_rflags(&e->cpu, e->cpu.rflags | set);
+	cpu_set_rflags(&e->cpu, cpu_rflags(&e->cpu) | set);
 }
 
 /* Runs from RIP until the next stop, which must be a fault of vector vec. */
@@ -75,7 +75,7 @@ static void test_debug_popf_sets_tf_for_the_next_instruction(void **state)
 	assert_int_equal(e->cpu.rip, ENV_CODE + 12);
 	run_to_fault(e, X86_VEC_DB);
 	assert_int_equal(e->cpu.rip, ENV_CODE + 13);
-	assert_false(e->cpu.rflags & RFLAGS_TF);
+	assert_false(cpu_rflags(&e->cpu) & RFLAGS_TF);
 	run_to_fault(e, X86_VEC_BP);
 }
 
@@ -255,7 +255,7 @@ static void test_debug_ac_needs_cpl3_am_and_ac(void **state)
 	set_flags(e, RFLAGS_AC); /* CR0.AM clear */
 	env_run_to_int3(e, code, sizeof(code));
 	enable_ac(e);
-	cpu_set_rflags(&e->cpu, e->cpu.rflags & ~RFLAGS_AC);
+	cpu_set_rflags(&e->cpu, cpu_rflags(&e->cpu) & ~RFLAGS_AC);
 	env_run_to_int3(e, code, sizeof(code));
 	set_flags(e, RFLAGS_AC);
 	env_load_code(e, code, sizeof(code));
