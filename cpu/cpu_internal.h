@@ -162,9 +162,23 @@ static inline unsigned insn_seg(const struct x86_instr *in)
 	return (in->base == RSP || in->base == RBP) ? SEG_SS : SEG_DS;
 }
 
-/* cpu_linear outside 64-bit mode (cpu/exec.c). */
-bool cpu_linear_legacy(struct cpu *cpu, unsigned seg, uint64_t off, unsigned size, unsigned kind,
-		       uint64_t *la);
+/* cpu_linear outside 64-bit mode. The common case of 32-bit code first, inline: a usable
+ * expand-up data segment in protected mode (writable for a write), the access inside its
+ * limit -- seg_linear's checks for that case, without its mode tests. Everything else,
+ * faults included, is seg_linear's. */
+static inline bool cpu_linear_legacy(struct cpu *cpu, unsigned seg, uint64_t off, unsigned size,
+				     unsigned kind, uint64_t *la)
+{
+	const struct seg_cache *s = &cpu->mmu->seg.sreg[seg];
+	if (likely(!(s->type & (SEG_TYPE_CODE | SEG_TYPE_E)) && s->usable &&
+		   (cpu->mmu->cr0 & CR0_PE) &&
+		   ((kind & MMU_KIND_MASK) != MMU_WRITE || (s->type & SEG_TYPE_W)) &&
+		   off + size - 1 <= s->limit)) {
+		*la = (s->base + off) & 0xffffffffULL;
+		return true;
+	}
+	return seg_linear(cpu->mmu, (enum seg_reg)seg, off, size, kind, la, &cpu->fault);
+}
 
 /* Linear address of off in segment seg for an access of size bytes of kind (MMU_READ,
  * MMU_WRITE). 64-bit mode: FS/GS add their base, the MMU checks canonicality; otherwise

@@ -188,23 +188,6 @@ void cpu_enter_protected_mode_flat(struct cpu *cpu, unsigned cpl)
 
 /* ---- memory helpers shared by the handlers ---- */
 
-/* The common case of 32-bit code first: a usable expand-up data segment in protected mode
- * (writable for a write), the access inside its limit -- seg_linear's checks for that
- * case, without its mode tests. Everything else, faults included, is seg_linear's. */
-bool cpu_linear_legacy(struct cpu *cpu, unsigned seg, uint64_t off, unsigned size, unsigned kind,
-		       uint64_t *la)
-{
-	const struct seg_cache *s = &cpu->mmu->seg.sreg[seg];
-	if (likely(!(s->type & (SEG_TYPE_CODE | SEG_TYPE_E)) && s->usable &&
-		   (cpu->mmu->cr0 & CR0_PE) &&
-		   ((kind & MMU_KIND_MASK) != MMU_WRITE || (s->type & SEG_TYPE_W)) &&
-		   off + size - 1 <= s->limit)) {
-		*la = (s->base + off) & 0xffffffffULL;
-		return true;
-	}
-	return seg_linear(cpu->mmu, (enum seg_reg)seg, off, size, kind, la, &cpu->fault);
-}
-
 /* Writes through the physical address the translation gave, noting a store into the block
  * being run. */
 static void write_phys(struct cpu *cpu, uint64_t pa, const void *buf, unsigned n)
