@@ -526,11 +526,28 @@ static struct icache_entry *crossing_fetch(struct cpu *cpu, struct fetch_cursor 
 	uint8_t bytes[X86_MAX_INSN_LEN];
 	unsigned n = blk->cross;
 	memcpy(bytes, host, n);
-	for (; n < e->in.len; n++) {
-		if (!fetch_bytes(cpu, la + n, bytes + n, 1))
-			return NULL;
-		if (bytes[n] != cached[n])
-			break;
+	uint64_t la2 = cpu->mode == X86_MODE_64 ? la + n : (la + n) & 0xffffffffULL;
+	struct mmu *m = cpu->mmu;
+	struct tlb_fast_entry *fe =
+	    &m->fast_cur[MMU_FETCH & MMU_KIND_MASK][(la2 >> 12) & (TLB_FAST_SIZE - 1)];
+	if (likely(fe->tag == (la2 & ~0xfffULL))) {
+		/* The second page in the fast path: its bytes compared in place, and as many
+		 * one-byte fetch hits counted at once as the loop below would count. */
+		const uint8_t *p = (const uint8_t *)(uintptr_t)(la2 + fe->addend);
+		unsigned k = 0, rest = e->in.len - n;
+		while (k < rest && p[k] == cached[n + k])
+			k++;
+		unsigned fetched = k < rest ? k + 1 : k;
+		memcpy(bytes + n, p, fetched);
+		mmu_fast_count_n(m, fe, MMU_FETCH, fetched);
+		n += k;
+	} else {
+		for (; n < e->in.len; n++) {
+			if (!fetch_bytes(cpu, la + n, bytes + n, 1))
+				return NULL;
+			if (bytes[n] != cached[n])
+				break;
+		}
 	}
 	if (n == e->in.len)
 		return cursor_take(cur, blk, 0, host);

@@ -161,6 +161,30 @@ static void test_icache_page_crossing_cached_counts_like_decoding(void **state)
 	assert_true(mid[TLB_LEVEL_L1I] - before[TLB_LEVEL_L1I] >= 2); /* both pages fetched */
 }
 
+/* When the second half of a cached page-crossing instruction changed, the fetches made
+ * to find out (up to the first changed byte) and to decode the new bytes count as those
+ * of a decoding from scratch. */
+static void test_icache_page_crossing_changed_counts_like_decoding(void **state)
+{
+	struct cpu_env *e = *state;
+	uint64_t la = ENV_CODE + 5 * 4096 - 2, before[TLB_NR_LEVELS], mid[TLB_NR_LEVELS],
+		 after[TLB_NR_LEVELS];
+	uint8_t *second = e->bus.ram + ENV_CODE_PA + 5 * 4096;
+	put_mov_eax(e, ENV_CODE_PA + 5 * 4096 - 2, 0x01020304);
+	assert_int_equal(run_at(e, la), 0x01020304);
+	assert_int_equal(run_at(e, la), 0x01020304); /* cached */
+	second[1] = 0x55;			     /* byte 3 of the immediate */
+	tlb_hits(e, before);
+	assert_int_equal(run_at(e, la), 0x01550304); /* cached bytes differ: decoded */
+	tlb_hits(e, mid);
+	second[1] = 0x66;
+	cpu_icache_flush(&e->cpu);
+	assert_int_equal(run_at(e, la), 0x01660304); /* decoded from scratch */
+	tlb_hits(e, after);
+	for (unsigned lv = 0; lv < TLB_NR_LEVELS; lv++)
+		assert_int_equal(after[lv] - mid[lv], mid[lv] - before[lv]);
+}
+
 /* A store of a block's instruction into the next instruction of the same block (decoded
  * with it, before the store) is seen: that instruction runs with its new bytes. */
 static void test_icache_store_into_same_block_seen(void **state)
@@ -369,6 +393,7 @@ int main(void)
 	    T(test_icache_store_through_alias_invalidates),
 	    T(test_icache_page_crossing_instruction_second_half_checked),
 	    T(test_icache_page_crossing_cached_counts_like_decoding),
+	    T(test_icache_page_crossing_changed_counts_like_decoding),
 	    T(test_icache_store_into_same_block_seen),
 	    T(test_icache_mode_is_part_of_key),
 	    T(test_icache_store_into_block_entered_whole_seen),
