@@ -251,7 +251,7 @@ static void test_modes_task_switch_by_jmp(void **state)
 	assert_int_equal(p.cpu.gpr[RSP], 0x600000);
 	assert_int_equal(p.m.seg.tr.selector, TSS_B_SEL);
 	assert_true(p.m.cr0 & CR0_TS);
-	assert_false(p.cpu.rflags & RFLAGS_NT);
+	assert_false(cpu_rflags(&p.cpu) & RFLAGS_NT);
 	assert_false(tss_busy(&p, GDT32_ENTRY_TSS));
 	assert_true(tss_busy(&p, TASK_B_IDX));
 	assert_int_equal(rd32(&p, PM_TSS + 0x20), PM_CODE + sizeof(code)); /* A's EIP */
@@ -274,7 +274,7 @@ static void test_modes_task_switch_call_and_iret(void **state)
 	p.bus.ram[TASK_B_EIP] = 0xcf; /* iretd */
 	assert_int_equal(cpu_run(&p.cpu, 1), CPU_EXIT_LIMIT);
 	assert_int_equal(p.cpu.rip, TASK_B_EIP);
-	assert_true(p.cpu.rflags & RFLAGS_NT);
+	assert_true(cpu_rflags(&p.cpu) & RFLAGS_NT);
 	assert_int_equal(rd32(&p, TASK_B_TSS) & 0xffff, TSS_A_SEL);
 	assert_true(tss_busy(&p, GDT32_ENTRY_TSS));
 	assert_true(tss_busy(&p, TASK_B_IDX));
@@ -306,7 +306,7 @@ static void test_modes_exception_through_task_gate(void **state)
 	assert_int_equal(p.cpu.rip, TASK_B_EIP + 1);
 	assert_int_equal(p.cpu.gpr[RSP], 0x600000 - 4);
 	assert_int_equal(rd32(&p, 0x600000 - 4), 0x1238);
-	assert_true(p.cpu.rflags & RFLAGS_NT);
+	assert_true(cpu_rflags(&p.cpu) & RFLAGS_NT);
 	assert_int_equal(rd32(&p, PM_TSS + 0x20), PM_CODE + 4); /* the MOV DS */
 	pm_destroy(&p);
 }
