@@ -131,6 +131,10 @@ union xmm_reg {
 	uint64_t q[2];
 };
 
+/* What of the guest's FPU state the host FPU holds (struct cpu's fpu_held). */
+#define FPU_HELD_X87 1	 /* the x87 registers, tags, FCW and FSW */
+#define FPU_HELD_MXCSR 2 /* MXCSR (every exception masked), its flags accumulating */
+
 /* Features the instruction families report to CPUID (cpu/cpuid.c reads them). A family's
  * registration function sets its bits: CPUID advertises only what is implemented. */
 struct cpu_features {
@@ -228,10 +232,15 @@ struct cpu {
 	uint64_t tsc_aux;	 /* IA32_TSC_AUX (RDTSCP's ECX) */
 	int64_t tsc_offset;	 /* TSC = icount + tsc_offset (a write to IA32_TSC moves it) */
 
-	/* x87 / SSE (executed by cpu/exec_x87.c and cpu/exec_sse.c). */
+	/* x87 / SSE (executed by cpu/exec_x87.c and cpu/exec_sse.c). While the host FPU holds
+	 * the guest's state (fpu_held, cpu/fpu_owner.c), the x87 registers and tags and the
+	 * MXCSR flags here are stale: cpu_fpu_sync brings them back. */
 	struct x87_state fpu;  /* x87 registers */
 	union xmm_reg xmm[16]; /* XMM0..XMM15 */
 	uint32_t mxcsr;	       /* SSE control/status; 0x1f80 at reset */
+	uint8_t fpu_held;      /* FPU_HELD_X87 | FPU_HELD_MXCSR: loaded in the host FPU */
+	uint16_t host_fcw;     /* the host's x87 control word, while FPU_HELD_X87 */
+	uint32_t host_mxcsr;   /* the host's MXCSR, while FPU_HELD_MXCSR */
 
 	/* Virtual time and statistics. */
 	uint64_t icount;    /* instructions retired: the machine's virtual clock */
@@ -303,6 +312,13 @@ void cpu_update_mode(struct cpu *cpu);
 enum cpu_exit cpu_run(struct cpu *cpu, uint64_t max_insns);
 /* Executes one instruction (or delivers one pending exception). */
 enum cpu_exit cpu_step(struct cpu *cpu);
+/*
+ * Brings the guest's x87 state and MXCSR back from the host FPU into cpu->fpu and
+ * cpu->mxcsr and gives the host its own FPU state again (a no-op when the host holds
+ * nothing). cpu_run and cpu_step return synced, and a kernel entry runs synced; anyone else
+ * who reads or writes the FPU state while guest code runs calls it first.
+ */
+void cpu_fpu_sync(struct cpu *cpu);
 /* Makes cpu_run return CPU_EXIT_STOP after the current instruction. */
 void cpu_request_stop(struct cpu *cpu);
 

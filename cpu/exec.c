@@ -687,6 +687,7 @@ static int run_kentry(struct cpu *cpu, const struct cpu_kentry *ke)
 {
 	bool ok = true;
 	cpu_flags_sync(cpu); /* the kernel sees the architectural RFLAGS */
+	cpu_fpu_sync(cpu);   /* and the user FPU state in struct cpu */
 	switch (ke->fn(cpu, ke->opaque)) {
 	case KENTRY_IRET:
 		ok = cpu_iret(cpu, cpu->mode == X86_MODE_64 ? 8 : 4);
@@ -775,7 +776,7 @@ static inline __attribute__((always_inline)) int step(struct cpu *cpu, struct fe
 	return STEP_CONTINUE;
 }
 
-enum cpu_exit cpu_step(struct cpu *cpu)
+static enum cpu_exit step_one(struct cpu *cpu)
 {
 	struct fetch_cursor cur = {NULL, 0, NULL};
 	int r = step(cpu, &cur);
@@ -965,13 +966,22 @@ static enum cpu_exit run_loop(struct cpu *cpu, uint64_t max_insns)
 	return CPU_EXIT_LIMIT;
 }
 
-/* The loop, leaving RFLAGS architectural in cpu->rflags (cpu/flags.h). */
+/* The loop, leaving RFLAGS architectural in cpu->rflags (cpu/flags.h) and the guest's FPU
+ * state in struct cpu (the host FPU may hold it while guest code runs: cpu/fpu_owner.c). */
 enum cpu_exit cpu_run(struct cpu *cpu, uint64_t max_insns)
 {
 	if (cpu->shutdown)
 		return CPU_EXIT_SHUTDOWN; /* only a reset brings it back */
 	enum cpu_exit x = run_loop(cpu, max_insns);
 	cpu_flags_sync(cpu);
+	cpu_fpu_sync(cpu);
+	return x;
+}
+
+enum cpu_exit cpu_step(struct cpu *cpu)
+{
+	enum cpu_exit x = step_one(cpu);
+	cpu_fpu_sync(cpu);
 	return x;
 }
 

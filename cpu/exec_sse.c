@@ -340,6 +340,15 @@ static bool sse_run_fp(struct cpu *cpu, unsigned idx, struct sse_host_args *a)
 {
 	uint32_t mx = cpu->mxcsr, masks = (mx & MXCSR_MASKS) >> 7;
 	struct sse_host_args in;
+	if (likely((mx & MXCSR_MASKS) == MXCSR_MASKS)) {
+		/* Nothing can fault and the flags only accumulate: the host does it all under
+		 * the guest's MXCSR, which it keeps (cpu/fpu_owner.c). */
+		fpu_hold_mxcsr(cpu);
+		fpu_host_sse_live(idx, a);
+		return true;
+	}
+	/* The flags of this operation alone, and the host's x87 for wide_inexact. */
+	cpu_fpu_sync(cpu);
 	a->mxcsr_in = (mx & ~MXCSR_FLAGS) | MXCSR_MASKS;
 	if (!(mx & MXCSR_UM))
 		a->mxcsr_in &= ~MXCSR_FTZ; /* FTZ applies only with underflow masked */
@@ -483,8 +492,7 @@ static bool sse_host_op(struct cpu *cpu, const struct x86_instr *in, unsigned co
 	if (si->kind == K_INT && sse_int_op(col, in->opcode, &a.d, &a.s)) {
 		/* computed in C */
 	} else if (si->kind == K_INT) {
-		a.mxcsr_in = fpu_host_mxcsr();
-		fpu_host_sse(idx, &a);
+		fpu_host_sse_live(idx, &a); /* reads and writes no MXCSR */
 	} else if (!sse_run_fp(cpu, idx, &a)) {
 		return false;
 	}
@@ -916,6 +924,7 @@ static bool exec_ldst_mxcsr(struct cpu *cpu, const struct x86_instr *in)
 	uint64_t v;
 	if (!sse_check(cpu))
 		return false;
+	fpu_sync_mxcsr(cpu);
 	if (((in->modrm >> 3) & 7) == 3)
 		return cpu_write_mem(cpu, insn_seg(in), cpu_ea(cpu, in), 4, cpu->mxcsr);
 	if (!cpu_read_mem(cpu, insn_seg(in), cpu_ea(cpu, in), 4, &v))
@@ -937,6 +946,7 @@ static bool exec_fxsave(struct cpu *cpu, const struct x86_instr *in)
 		return cpu_fault(cpu, X86_VEC_NM, false, 0);
 	if (ea & 15)
 		return cpu_gp(cpu, 0);
+	cpu_fpu_sync(cpu);
 	if (((in->modrm >> 3) & 7) == 0) {
 		fxsave_fill(cpu, rexw, &img, &len);
 		return fpu_write_block(cpu, insn_seg(in), ea, in->addrsize, img.b, len);

@@ -11,9 +11,10 @@
  *     the no-wait forms FNINIT, FNCLEX, FNSTSW, FNSTCW, FNSTENV and FNSAVE skip the check.
  *     CR0.NE = 0 (FERR# to an external interrupt controller) is not modelled: #MF is
  *     raised either way;
- *   - guest memory operands: read before the host runs; stores are probed and written only
- *     after, so a #PF leaves the FPU as it was (precise exceptions). Whether a store with
- *     an unmasked exception writes memory is taken from the host too (see store_form);
+ *   - guest memory operands: read before the host runs; stores are probed before it and
+ *     written after, so a #PF leaves the FPU as it was (precise exceptions). Whether a
+ *     store with an unmasked exception writes memory is taken from the host too (see
+ *     store_form);
  *   - the last-instruction pointers: every non-control instruction sets FIP/FCS and FOP,
  *     one with a memory operand also FDP/FDS; the control instructions (FLDCW, FSTCW,
  *     FSTSW, FSTENV, FLDENV, FSAVE, FRSTOR, FINIT, FCLEX, WAIT) leave them.
@@ -86,11 +87,24 @@ static void x87_note_insn(struct cpu *cpu, const struct x86_instr *in)
 	}
 }
 
-/* Runs the instruction on the host over a copy of the guest state in img. */
+/*
+ * Runs the instruction on the guest's state, which the host FPU holds from then on (the
+ * usual way: cpu/fpu_owner.c). mem: the RFLAGS image of a register form, the operand
+ * buffer of a memory form.
+ */
+static void live_run(struct cpu *cpu, const struct x86_instr *in, void *mem)
+{
+	fpu_hold_x87(cpu);
+	cpu->fpu.fsw = fpu_host_x87_live(in->opcode, in->modrm, mem);
+}
+
+/* Runs the instruction on the host over a copy of the guest state in img, which must be
+ * in struct cpu (for the stores that are run twice). */
 static void host_run(const struct cpu *cpu, const struct x86_instr *in, struct fxsave_image *img,
 		     void *mem)
 {
 	uint32_t mx = fpu_host_mxcsr();
+	FPU_ASSERT_X87_SYNCED(cpu);
 	fx_put_x87(&cpu->fpu, img);
 	memcpy(img->b + FX_MXCSR, &mx, 4);
 	fpu_host_x87(img, in->opcode, in->modrm, mem);
@@ -105,7 +119,6 @@ static void commit(struct cpu *cpu, const struct fxsave_image *img)
 
 static bool reg_form(struct cpu *cpu, const struct x86_instr *in)
 {
-	struct fxsave_image img;
 	uint8_t esc = in->opcode, modrm = in->modrm;
 	if (esc == 0xdf && modrm == 0xe0) { /* FNSTSW AX */
 		gpr_write(cpu, RAX, 2, cpu->fpu.fsw);
@@ -113,11 +126,11 @@ static bool reg_form(struct cpu *cpu, const struct x86_instr *in)
 	}
 	if (esc == 0xdb && modrm >= 0xe0 && modrm <= 0xe4) {
 		if (modrm == 0xe3) { /* FNINIT */
+			fpu_sync_x87(cpu);
 			x87_init(&cpu->fpu);
 		} else if (modrm == 0xe2) { /* FNCLEX: the host says what C0-C3 become */
 			uint64_t fl = RFLAGS_FIXED1;
-			host_run(cpu, in, &img, &fl);
-			commit(cpu, &img);
+			live_run(cpu, in, &fl);
 		}
 		/* E0, E1, E4 (FENI, FDISI, FSETPM): no-ops since the 80387. */
 		return true;
@@ -125,8 +138,7 @@ static bool reg_form(struct cpu *cpu, const struct x86_instr *in)
 	if (!x87_wait_check(cpu))
 		return false;
 	uint64_t fl = (cpu->rflags & (RFLAGS_CF | RFLAGS_PF | RFLAGS_ZF)) | RFLAGS_FIXED1;
-	host_run(cpu, in, &img, &fl);
-	commit(cpu, &img);
+	live_run(cpu, in, &fl);
 	if ((esc == 0xdb || esc == 0xdf) && modrm >= 0xe8 && modrm <= 0xf7) /* FCOMI family */
 		cpu->rflags = (cpu->rflags & ~RFLAGS_STATUS) | (fl & RFLAGS_STATUS);
 	x87_note_insn(cpu, in);
@@ -137,22 +149,25 @@ static bool reg_form(struct cpu *cpu, const struct x86_instr *in)
 
 static bool load_form(struct cpu *cpu, const struct x86_instr *in, unsigned size)
 {
-	struct fxsave_image img;
 	uint8_t buf[16] = {0};
 	if (!x87_wait_check(cpu) ||
 	    !fpu_read_block(cpu, insn_seg(in), cpu_ea(cpu, in), in->addrsize, buf, size))
 		return false;
-	host_run(cpu, in, &img, buf);
-	commit(cpu, &img);
+	live_run(cpu, in, buf);
 	x87_note_insn(cpu, in);
 	return true;
 }
+
+/* The x87 exception masks (FCW bits 0-5): all set, no instruction can set ES. */
+#define FCW_MASKS 0x3f
 
 /*
  * A store. With an unmasked exception the hardware may leave the destination alone
  * (invalid operand, overflow, underflow) or write it (precision): the host run is
  * repeated over a differently filled buffer, and the store happens only if both runs
- * wrote the same bytes.
+ * wrote the same bytes. That needs the state before the store twice, so it runs on copies
+ * in struct cpu; with every exception masked the store always happens, and runs live
+ * between the probe of the destination and the write.
  */
 static bool store_form(struct cpu *cpu, const struct x86_instr *in, unsigned size)
 {
@@ -162,6 +177,18 @@ static bool store_form(struct cpu *cpu, const struct x86_instr *in, unsigned siz
 	if (!x87_wait_check(cpu))
 		return false;
 	memset(buf, 0, sizeof(buf));
+	if ((cpu->fpu.fcw & FCW_MASKS) == FCW_MASKS) {
+		unsigned seg = insn_seg(in);
+		uint64_t ea = cpu_ea(cpu, in);
+		if (!fpu_probe_block(cpu, seg, ea, in->addrsize, size))
+			return false;
+		live_run(cpu, in, buf);
+		if (!fpu_store_block(cpu, seg, ea, in->addrsize, buf, size))
+			return false;
+		x87_note_insn(cpu, in);
+		return true;
+	}
+	fpu_sync_x87(cpu);
 	host_run(cpu, in, &img, buf);
 	if (img.b[FX_FSW] & FSW_ES) {
 		memset(buf2, 0xff, sizeof(buf2));
@@ -175,16 +202,18 @@ static bool store_form(struct cpu *cpu, const struct x86_instr *in, unsigned siz
 	return true;
 }
 
-/* FLDCW: through the host, which sets ES when the new mask uncovers a pending flag. */
+/* FLDCW: through the host, which sets ES when the new mask uncovers a pending flag; the
+ * word as the host keeps it is kept beside the held state. */
 static bool ldcw_form(struct cpu *cpu, const struct x86_instr *in)
 {
-	struct fxsave_image img;
 	uint8_t buf[16] = {0};
+	uint16_t fcw;
 	if (!x87_wait_check(cpu) ||
 	    !fpu_read_block(cpu, insn_seg(in), cpu_ea(cpu, in), in->addrsize, buf, 2))
 		return false;
-	host_run(cpu, in, &img, buf);
-	commit(cpu, &img);
+	live_run(cpu, in, buf);
+	memcpy(&fcw, buf, 2);
+	cpu->fpu.fcw = x87_fcw_normalise(fcw);
 	return true;
 }
 
@@ -201,6 +230,7 @@ static bool restore_form(struct cpu *cpu, const struct x86_instr *in, bool regs)
 	if (!x87_wait_check(cpu) || !fpu_read_block(cpu, insn_seg(in), cpu_ea(cpu, in),
 						    in->addrsize, buf, n + (regs ? 80 : 0)))
 		return false;
+	fpu_sync_x87(cpu);
 	x87_env_load(cpu, os, buf);
 	if (regs)
 		x87_regs_load(&cpu->fpu, buf + n);
@@ -213,6 +243,7 @@ static bool save_form(struct cpu *cpu, const struct x86_instr *in, bool regs)
 	uint8_t buf[28 + 80];
 	unsigned os = env_opsize(in), n = x87_env_size(os);
 	struct x87_state *f = &cpu->fpu;
+	fpu_sync_x87(cpu);
 	x87_env_store(cpu, os, buf);
 	if (regs)
 		x87_regs_store(f, buf + n);

@@ -21,6 +21,7 @@
 #ifndef MMEMU_CPU_FPU_H
 #define MMEMU_CPU_FPU_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -135,6 +136,10 @@ bool fpu_read_block(struct cpu *cpu, unsigned seg, uint64_t off, unsigned asz, v
 		    unsigned n);
 bool fpu_write_block(struct cpu *cpu, unsigned seg, uint64_t off, unsigned asz, const void *buf,
 		     unsigned n);
+/* fpu_write_block's two halves: the probes of the whole range, then the writes. */
+bool fpu_probe_block(struct cpu *cpu, unsigned seg, uint64_t off, unsigned asz, unsigned n);
+bool fpu_store_block(struct cpu *cpu, unsigned seg, uint64_t off, unsigned asz, const void *buf,
+		     unsigned n);
 
 /* Registration of the x87 (cpu/exec_x87.c) and SSE (cpu/exec_sse.c) families. */
 struct cpu_ops;
@@ -167,7 +172,67 @@ struct sse_host_args {
 /* Runs SSE stub number idx (an SSE_STUB_* of cpu/exec_sse.c's list) on a. */
 void fpu_host_sse(unsigned idx, struct sse_host_args *a);
 
-/* The host's current MXCSR. */
+/* The host's current MXCSR, and a new one. */
 uint32_t fpu_host_mxcsr(void);
+void fpu_host_set_mxcsr(uint32_t mxcsr);
+
+/*
+ * The live stubs, for a guest state the host FPU holds. fpu_host_x87_live executes esc
+ * modrm like fpu_host_x87 (mem: the RFLAGS image of a register form, the operand of a
+ * memory form) and returns the FSW after it; fpu_host_sse_live runs SSE stub idx under
+ * the MXCSR the host has (a->mxcsr_* unused).
+ */
+uint16_t fpu_host_x87_live(uint8_t esc, uint8_t modrm, void *mem);
+void fpu_host_sse_live(unsigned idx, struct sse_host_args *a);
+/* FXRSTOR of img after storing the host's control word in *host_fcw; FXSAVE into img,
+ * then FNINIT and the control word *host_fcw back. */
+void fpu_host_x87_load(const struct fxsave_image *img, uint16_t *host_fcw);
+void fpu_host_x87_save(struct fxsave_image *img, const uint16_t *host_fcw);
+
+/* ---- the host FPU holding the guest's state (cpu/fpu_owner.c) ---- */
+
+/*
+ * While FPU_HELD_X87 is set, the host's x87 unit has the guest's registers, tags, FCW and
+ * FSW; cpu->fpu.fsw and cpu->fpu.fcw are kept current beside it (every live stub returns
+ * the FSW, FLDCW stores its word), and FIP/FCS/FOP/FDP/FDS are the model's own as always;
+ * cpu->fpu.st and ftw are stale. While FPU_HELD_MXCSR is set, the host runs with the
+ * guest's MXCSR (every exception masked), whose flags accumulate there: the control bits
+ * of cpu->mxcsr are current, its flags are not.
+ */
+void fpu_x87_take(struct cpu *cpu);
+void fpu_x87_give(struct cpu *cpu);
+void fpu_mxcsr_take(struct cpu *cpu);
+void fpu_mxcsr_give(struct cpu *cpu);
+
+/* Makes the host FPU hold the guest's x87 state (FXRSTOR once, then nothing). */
+static inline void fpu_hold_x87(struct cpu *cpu)
+{
+	if (!(cpu->fpu_held & FPU_HELD_X87))
+		fpu_x87_take(cpu);
+}
+
+/* Makes the host run with the guest's MXCSR, which must mask every exception. */
+static inline void fpu_hold_mxcsr(struct cpu *cpu)
+{
+	if (!(cpu->fpu_held & FPU_HELD_MXCSR))
+		fpu_mxcsr_take(cpu);
+}
+
+/* Brings the x87 state alone (the MXCSR alone) back into struct cpu. */
+static inline void fpu_sync_x87(struct cpu *cpu)
+{
+	if (cpu->fpu_held & FPU_HELD_X87)
+		fpu_x87_give(cpu);
+}
+
+static inline void fpu_sync_mxcsr(struct cpu *cpu)
+{
+	if (cpu->fpu_held & FPU_HELD_MXCSR)
+		fpu_mxcsr_give(cpu);
+}
+
+/* For code that reads or writes the whole state in struct cpu: nothing may be held. */
+#define FPU_ASSERT_SYNCED(cpu) assert((cpu)->fpu_held == 0)
+#define FPU_ASSERT_X87_SYNCED(cpu) assert(!((cpu)->fpu_held & FPU_HELD_X87))
 
 #endif /* MMEMU_CPU_FPU_H */

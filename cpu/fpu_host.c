@@ -18,6 +18,18 @@
  * The stubs are ordinary System V functions: they change only caller-saved state (XMM
  * registers, RAX, flags) and leave the x87 unit initialised with the caller's control
  * word, as the ABI expects at a call boundary.
+ *
+ * The live stubs run on the guest's state while the host FPU holds it (cpu/fpu_owner.c):
+ *
+ *   x87 register forms (512 slots of 16 bytes, same index):
+ *       [RFLAGS = *(%rdi)]; <esc modrm>; [*(%rdi) = RFLAGS]; fnstsw %ax; ret
+ *     (the RFLAGS image for escapes DA, DB and DF: FCMOVcc, FCOMI and their neighbours)
+ *   x87 memory forms (64 slots of 16 bytes): <esc modrm> on (%rdi); fnstsw %ax; ret
+ *   SSE (64-byte slots): the SSE stubs without the MXCSR loads and stores.
+ *
+ * They leave the x87 stack as the guest has it, which the ABI's "empty at calls" rule
+ * allows only because nothing mmemu runs while the host holds the state uses the x87
+ * (no long double: docs/cpu.md, "The host FPU holds the guest's state").
  */
 #include <stddef.h>
 
@@ -27,9 +39,15 @@
 void mmemu_x87_reg_stubs(void);
 void mmemu_x87_mem_stubs(void);
 void mmemu_sse_stubs(void);
+void mmemu_x87_live_reg_stubs(void);
+void mmemu_x87_live_mem_stubs(void);
+void mmemu_sse_live_stubs(void);
+void mmemu_x87_load(const struct fxsave_image *img, uint16_t *host_fcw);
+void mmemu_x87_save(struct fxsave_image *img, const uint16_t *host_fcw);
 
 #define X87_STUB_STRIDE 32
 #define SSE_STUB_STRIDE 64
+#define X87_LIVE_STRIDE 16
 
 __asm__(".text\n"
 	".macro mmemu_x87_stub b0, b1, flags\n"
@@ -83,6 +101,74 @@ __asm__(".text\n"
 	".endr\n"
 	".purgem mmemu_x87_stub\n");
 
+__asm__(".text\n"
+	".macro mmemu_x87_live b0, b1, flags\n"
+	".balign 16\n"
+	"0:\n"
+	".if \\flags\n"
+	"pushq (%rdi)\n"
+	"popfq\n"
+	".endif\n"
+	".byte \\b0, \\b1\n"
+	".if \\flags\n"
+	"pushfq\n"
+	"popq (%rdi)\n"
+	".endif\n"
+	"fnstsw %ax\n"
+	"ret\n"
+	".if . - 0b > 16\n"
+	".error \"x87 live stub too long\"\n"
+	".endif\n"
+	".endm\n"
+	".globl mmemu_x87_live_reg_stubs\n"
+	".hidden mmemu_x87_live_reg_stubs\n"
+	".type mmemu_x87_live_reg_stubs, @function\n"
+	".balign 64\n"
+	"mmemu_x87_live_reg_stubs:\n"
+	".set mmemu_esc, 0xd8\n"
+	".rept 8\n"
+	".set mmemu_fl, (mmemu_esc == 0xda) | (mmemu_esc == 0xdb) | (mmemu_esc == 0xdf)\n"
+	".set mmemu_modrm, 0xc0\n"
+	".rept 64\n"
+	"mmemu_x87_live mmemu_esc, mmemu_modrm, mmemu_fl\n"
+	".set mmemu_modrm, mmemu_modrm + 1\n"
+	".endr\n"
+	".set mmemu_esc, mmemu_esc + 1\n"
+	".endr\n"
+	".globl mmemu_x87_live_mem_stubs\n"
+	".hidden mmemu_x87_live_mem_stubs\n"
+	".type mmemu_x87_live_mem_stubs, @function\n"
+	".balign 64\n"
+	"mmemu_x87_live_mem_stubs:\n"
+	".set mmemu_esc, 0xd8\n"
+	".rept 8\n"
+	".set mmemu_modrm, 0x07\n"
+	".rept 8\n"
+	"mmemu_x87_live mmemu_esc, mmemu_modrm, 0\n"
+	".set mmemu_modrm, mmemu_modrm + 8\n"
+	".endr\n"
+	".set mmemu_esc, mmemu_esc + 1\n"
+	".endr\n"
+	".purgem mmemu_x87_live\n"
+	/* fpu_host_x87_load(img, host_fcw) and fpu_host_x87_save(img, host_fcw) */
+	".globl mmemu_x87_load\n"
+	".hidden mmemu_x87_load\n"
+	".type mmemu_x87_load, @function\n"
+	".balign 16\n"
+	"mmemu_x87_load:\n"
+	"fnstcw (%rsi)\n"
+	"fxrstor (%rdi)\n"
+	"ret\n"
+	".globl mmemu_x87_save\n"
+	".hidden mmemu_x87_save\n"
+	".type mmemu_x87_save, @function\n"
+	".balign 16\n"
+	"mmemu_x87_save:\n"
+	"fxsave (%rdi)\n"
+	"fninit\n"
+	"fldcw (%rsi)\n"
+	"ret\n");
+
 /* struct sse_host_args offsets, checked below. */
 #define SSE_D 0
 #define SSE_S 16
@@ -127,7 +213,34 @@ __asm__(".text\n"
 	"mmemu_sse_stubs:\n" SSE_STUB_LIST(SSE_ASM_X, SSE_ASM_XB,
 					   SSE_ASM_XB) ".purgem mmemu_sse_stub\n");
 
+#define SSE_ASM_LX(n, c, o, k, m) "mmemu_sse_live " SSE_PFX_##c "0x0f," #o ",0xc1\n"
+#define SSE_ASM_LXB(n, c, o, k, m, b) "mmemu_sse_live " b "\n"
+
+__asm__(".text\n"
+	".macro mmemu_sse_live b:vararg\n"
+	".balign 64\n"
+	"0: movdqu (%rdi), %xmm0\n"
+	"movdqu 16(%rdi), %xmm1\n"
+	"movq 32(%rdi), %rax\n"
+	".byte \\b\n"
+	"pushfq\n"
+	"popq 48(%rdi)\n"
+	"movdqu %xmm0, (%rdi)\n"
+	"movq %rax, 32(%rdi)\n"
+	"ret\n"
+	".if . - 0b > 64\n"
+	".error \"sse live stub too long\"\n"
+	".endif\n"
+	".endm\n"
+	".globl mmemu_sse_live_stubs\n"
+	".hidden mmemu_sse_live_stubs\n"
+	".type mmemu_sse_live_stubs, @function\n"
+	".balign 64\n"
+	"mmemu_sse_live_stubs:\n" SSE_STUB_LIST(SSE_ASM_LX, SSE_ASM_LXB,
+						SSE_ASM_LXB) ".purgem mmemu_sse_live\n");
+
 typedef void (*x87_stub_fn)(struct fxsave_image *img, void *mem);
+typedef uint16_t (*x87_live_fn)(void *mem);
 typedef void (*sse_stub_fn)(struct sse_host_args *a);
 
 void fpu_host_x87(struct fxsave_image *img, uint8_t esc, uint8_t modrm, void *mem)
@@ -151,4 +264,36 @@ void fpu_host_sse(unsigned idx, struct sse_host_args *a)
 uint32_t fpu_host_mxcsr(void)
 {
 	return __builtin_ia32_stmxcsr();
+}
+
+void fpu_host_set_mxcsr(uint32_t mxcsr)
+{
+	__builtin_ia32_ldmxcsr(mxcsr);
+}
+
+uint16_t fpu_host_x87_live(uint8_t esc, uint8_t modrm, void *mem)
+{
+	uintptr_t at;
+	if (modrm >= 0xc0)
+		at = (uintptr_t)mmemu_x87_live_reg_stubs +
+		     ((unsigned)(esc - 0xd8) * 64 + (modrm - 0xc0u)) * X87_LIVE_STRIDE;
+	else
+		at = (uintptr_t)mmemu_x87_live_mem_stubs +
+		     ((unsigned)(esc - 0xd8) * 8 + ((modrm >> 3) & 7)) * X87_LIVE_STRIDE;
+	return ((x87_live_fn)at)(mem);
+}
+
+void fpu_host_sse_live(unsigned idx, struct sse_host_args *a)
+{
+	((sse_stub_fn)((uintptr_t)mmemu_sse_live_stubs + idx * SSE_STUB_STRIDE))(a);
+}
+
+void fpu_host_x87_load(const struct fxsave_image *img, uint16_t *host_fcw)
+{
+	mmemu_x87_load(img, host_fcw);
+}
+
+void fpu_host_x87_save(struct fxsave_image *img, const uint16_t *host_fcw)
+{
+	mmemu_x87_save(img, host_fcw);
 }

@@ -119,16 +119,27 @@ bool fpu_read_block(struct cpu *cpu, unsigned seg, uint64_t off, unsigned asz, v
 	return true;
 }
 
-/* Writes n bytes; the whole range is probed first so that a fault leaves memory as it was. */
-bool fpu_write_block(struct cpu *cpu, unsigned seg, uint64_t off, unsigned asz, const void *buf,
-		     unsigned n)
+bool fpu_probe_block(struct cpu *cpu, unsigned seg, uint64_t off, unsigned asz, unsigned n)
 {
-	const uint8_t *p = buf;
 	for (unsigned i = 0; i < n; i += 8) {
 		unsigned k = n - i < 8 ? n - i : 8;
 		if (!cpu_probe_write(cpu, seg, (off + i) & size_mask(asz), k))
 			return false;
 	}
+	return true;
+}
+
+/* Writes n bytes; the whole range is probed first so that a fault leaves memory as it was. */
+bool fpu_write_block(struct cpu *cpu, unsigned seg, uint64_t off, unsigned asz, const void *buf,
+		     unsigned n)
+{
+	return fpu_probe_block(cpu, seg, off, asz, n) && fpu_store_block(cpu, seg, off, asz, buf, n);
+}
+
+bool fpu_store_block(struct cpu *cpu, unsigned seg, uint64_t off, unsigned asz, const void *buf,
+		     unsigned n)
+{
+	const uint8_t *p = buf;
 	for (unsigned i = 0; i < n; i += 8) {
 		unsigned k = n - i < 8 ? n - i : 8;
 		uint64_t v = 0;
@@ -177,6 +188,7 @@ unsigned x87_env_size(unsigned opsize)
 void x87_env_store(const struct cpu *cpu, unsigned opsize, uint8_t *p)
 {
 	const struct x87_state *f = &cpu->fpu;
+	FPU_ASSERT_X87_SYNCED(cpu);
 	memset(p, 0, x87_env_size(opsize));
 	if (opsize == 2) {
 		put16(p, f->fcw);
@@ -212,6 +224,7 @@ void x87_env_store(const struct cpu *cpu, unsigned opsize, uint8_t *p)
 void x87_env_load(struct cpu *cpu, unsigned opsize, const uint8_t *p)
 {
 	struct x87_state *f = &cpu->fpu;
+	FPU_ASSERT_X87_SYNCED(cpu);
 	if (opsize == 2) {
 		f->fcw = get16(p);
 		f->fsw = get16(p + 2);
@@ -290,6 +303,7 @@ void fxsave_fill(const struct cpu *cpu, bool rexw, struct fxsave_image *img, uns
 {
 	const struct x87_state *f = &cpu->fpu;
 	unsigned nxmm = cpu->mode == X86_MODE_64 ? 16 : 8;
+	FPU_ASSERT_SYNCED(cpu);
 	memset(img->b, 0, sizeof(img->b));
 	fx_put_x87(f, img);
 	if (!(f->fsw & FSW_ES)) {
@@ -317,6 +331,7 @@ bool fxrstor_load(struct cpu *cpu, bool rexw, const struct fxsave_image *img)
 	struct x87_state *f = &cpu->fpu;
 	unsigned nxmm = cpu->mode == X86_MODE_64 ? 16 : 8;
 	uint32_t mxcsr = get32(img->b + FX_MXCSR);
+	FPU_ASSERT_SYNCED(cpu);
 	if (mxcsr & ~MXCSR_MASK_MODEL)
 		return false;
 	fx_get_x87(f, img);

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "cpu/cpu.h"
+#include "cpu/fpu.h"
 #include "emu/machine.h"
 #include "emu/trace_record.h"
 #include "kernel-sim/sched.h"
@@ -193,9 +194,15 @@ static bool handle_vector(struct machine *m, struct cpu *cpu, int vec, uint64_t 
 	case 12: exc_stack_segment(k, r, error); return true;
 	case 13: exc_general_protection(k, r, error); return true;
 	case 14: page_fault(m, cpu, r, error); return true;
-	case 16: exc_coprocessor_error(k, r, cpu->fpu.fcw, cpu->fpu.fsw); return true;
+	case 16:
+		FPU_ASSERT_SYNCED(cpu); /* kernel entries run synced (cpu_fpu_sync) */
+		exc_coprocessor_error(k, r, cpu->fpu.fcw, cpu->fpu.fsw);
+		return true;
 	case 17: exc_alignment_check(k, r, error); return true;
-	case 19: exc_simd_coprocessor_error(k, r, cpu->mxcsr); return true;
+	case 19:
+		FPU_ASSERT_SYNCED(cpu);
+		exc_simd_coprocessor_error(k, r, cpu->mxcsr);
+		return true;
 	default: return false;
 	}
 }

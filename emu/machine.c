@@ -10,11 +10,13 @@
 #include <string.h>
 
 /* The user FPU state is the CPU's own: the kernel enters through gates that leave it as
- * user code left it. */
+ * user code left it (in struct cpu: a kernel entry runs with the state synced; the sync
+ * here keeps these accessors right for any other caller). */
 static void machine_fpu_save(void *ctx, uint8_t fx[FXSAVE_SIZE])
 {
 	struct fxsave_image img;
 	unsigned len;
+	cpu_fpu_sync(ctx);
 	fxsave_fill(ctx, true, &img, &len);
 	memcpy(fx, img.b, FXSAVE_SIZE);
 }
@@ -23,6 +25,7 @@ static bool machine_fpu_restore(void *ctx, const uint8_t fx[FXSAVE_SIZE])
 {
 	struct fxsave_image img;
 	memcpy(img.b, fx, FXSAVE_SIZE);
+	cpu_fpu_sync(ctx);
 	return fxrstor_load(ctx, true, &img);
 }
 
