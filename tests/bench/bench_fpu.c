@@ -5,8 +5,11 @@
  *   x87:  loop { fmul st, st(1); fadd st, st(2) }         2 flops per iteration
  *   SSE2: loop { mulpd xmm0, xmm1; addpd xmm0, xmm2 }      4 flops per iteration
  *
- * The guest runs in real mode (the reset state) at physical 0 with CR4.OSFXSR set; the
- * loop counter is ECX (operand-size prefix in 16-bit code).
+ * The guest runs in 32-bit protected mode with paging (one identity-mapped 4 MiB page) at
+ * CPL 0 with CR4.OSFXSR set, so that its fetches take the MMU's fast path as a program's
+ * do; the loop counter is ECX. Times are this thread's CPU
+ * time, the best of RUNS runs of each side (the machine is shared: CPU time moves far
+ * less than wall time under load).
  *
  *   cmake --build build --target bench_fpu && ./build/tests/bench_fpu
  */
@@ -18,31 +21,33 @@
 #include "cpu/cpu.h"
 #include "cpu/fpu.h"
 #include "mmu/mmu.h"
+#include "mmu/paging.h"
 
 #define ITERS 2000000L
+#define RUNS 3
+#define CODE_PA 0x1000 /* the loop */
+#define PD_PA 0x2000   /* the page directory */
 
 static double now_ns(void)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
-/* mov ecx, ITERS; <body>; dec ecx; jnz body; hlt (16-bit code). */
+/* mov ecx, ITERS; <body>; dec ecx; jnz body; hlt (32-bit code). */
 static size_t guest_loop(uint8_t *p, const uint8_t *body, size_t n)
 {
 	size_t k = 0;
 	uint32_t it = ITERS;
-	p[k++] = 0x66;
 	p[k++] = 0xb9;
 	memcpy(p + k, &it, 4);
 	k += 4;
 	memcpy(p + k, body, n);
 	k += n;
-	p[k++] = 0x66;
 	p[k++] = 0x49;
 	p[k++] = 0x75;
-	p[k++] = (uint8_t) - (int)(n + 4);
+	p[k++] = (uint8_t) - (int)(n + 3);
 	p[k++] = 0xf4;
 	return k;
 }
@@ -58,8 +63,16 @@ static double run_guest(const uint8_t *body, size_t n, void (*init)(struct cpu *
 	size_t len = guest_loop(code, body, n);
 	if (bus_init(&bus, 1u << 20) || mmu_init(&m, &bus, NULL) || cpu_init(&cpu, &m))
 		return -1;
-	memcpy(bus.ram, code, len);
-	mmu_set_cr4(&m, CR4_OSFXSR | CR4_OSXMMEXCPT, &f);
+	memcpy(bus.ram + CODE_PA, code, len);
+	/* 32-bit paging, one 4 MiB page mapping [0, 4 MiB) onto itself: the fetches go through
+	 * the MMU's fast path as a program's do (unpaged fetches never do). */
+	uint32_t pde = (uint32_t)(PTE_P | PTE_RW | PTE_PS);
+	memcpy(bus.ram + PD_PA, &pde, 4);
+	if (!mmu_set_cr4(&m, CR4_PSE | CR4_OSFXSR | CR4_OSXMMEXCPT, &f) ||
+	    !mmu_set_cr3(&m, PD_PA, &f) || !mmu_set_cr0(&m, m.cr0 | CR0_PE | CR0_PG, &f))
+		return -1;
+	cpu_enter_protected_mode_flat(&cpu, 0);
+	cpu.rip = CODE_PA;
 	init(&cpu);
 	double t = now_ns();
 	enum cpu_exit x = cpu_run(&cpu, 0);
@@ -127,25 +140,52 @@ static double native_sse(void)
 	return (now_ns() - t) / 1e9;
 }
 
+/* ns per guest iteration: the two FP instructions, DEC and JNZ. */
 static void report(const char *name, double guest, double native, double flops_per_iter)
 {
 	double mg = ITERS * flops_per_iter / guest / 1e6;
 	double mn = ITERS * flops_per_iter / native / 1e6;
-	printf("%-6s mmemu %8.2f MFLOPS   native %9.1f MFLOPS   native/mmemu %6.0fx\n", name, mg,
-	       mn, mn / mg);
+	printf("%-6s mmemu %8.2f MFLOPS (%6.1f ns/iteration)   native %9.1f MFLOPS   "
+	       "native/mmemu %6.0fx\n",
+	       name, mg, guest * 1e9 / ITERS, mn, mn / mg);
+}
+
+/* The best of RUNS guest runs; -1 if one did not reach HLT. */
+static double best_guest(const uint8_t *body, size_t n, void (*init)(struct cpu *))
+{
+	double best = 0;
+	for (int i = 0; i < RUNS; i++) {
+		double t = run_guest(body, n, init);
+		if (t <= 0)
+			return -1;
+		if (i == 0 || t < best)
+			best = t;
+	}
+	return best;
+}
+
+static double best_native(double (*run)(void))
+{
+	double best = run();
+	for (int i = 1; i < RUNS; i++) {
+		double t = run();
+		if (t < best)
+			best = t;
+	}
+	return best;
 }
 
 int main(void)
 {
 	static const uint8_t x87_body[] = {0xd8, 0xc9, 0xd8, 0xc2};
 	static const uint8_t sse_body[] = {0x66, 0x0f, 0x59, 0xc1, 0x66, 0x0f, 0x58, 0xc2};
-	double gx = run_guest(x87_body, sizeof(x87_body), init_x87);
-	double gs = run_guest(sse_body, sizeof(sse_body), init_sse);
+	double gx = best_guest(x87_body, sizeof(x87_body), init_x87);
+	double gs = best_guest(sse_body, sizeof(sse_body), init_sse);
 	if (gx <= 0 || gs <= 0) {
 		fprintf(stderr, "bench_fpu: the guest loop did not run to HLT\n");
 		return 1;
 	}
-	report("x87", gx, native_x87(), 2);
-	report("SSE2", gs, native_sse(), 4);
+	report("x87", gx, best_native(native_x87), 2);
+	report("SSE2", gs, best_native(native_sse), 4);
 	return 0;
 }
