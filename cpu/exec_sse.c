@@ -14,6 +14,8 @@
  * CR4.OSXMMEXCPT = 1, else #UD. Legacy-SSE 16-byte memory operands must be 16-byte
  * aligned (#GP(0)) except for the explicitly unaligned moves.
  */
+#include <emmintrin.h>
+
 #include "cpu/cpu_internal.h"
 #include "cpu/fpu.h"
 #include "cpu/sse_ops.h"
@@ -69,6 +71,16 @@ static bool misaligned(const struct cpu *cpu, uint64_t ea, int align)
 	return align == ALIGN_ALWAYS || !(cpu->mxcsr & MXCSR_MM);
 }
 
+/*
+ * Writes a whole register value with one 16-byte store. The host stubs load and store
+ * whole registers, and a 16-byte load of bytes that two 8-byte stores wrote cannot be
+ * forwarded from them: it waits until both have reached the cache (about 15 cycles).
+ */
+static inline void xmm_set(union xmm_reg *v, uint64_t lo, uint64_t hi)
+{
+	_mm_storeu_si128((__m128i *)(void *)v->b, _mm_set_epi64x((long long)hi, (long long)lo));
+}
+
 /* Reads the r/m operand: the register, or size bytes of memory zero-extended. */
 static bool xmm_rm_read(struct cpu *cpu, const struct x86_instr *in, unsigned size, int align,
 			union xmm_reg *v)
@@ -84,7 +96,7 @@ static bool xmm_rm_read(struct cpu *cpu, const struct x86_instr *in, unsigned si
 		uint64_t q;
 		if (!cpu_read_mem(cpu, insn_seg(in), ea, size, &q))
 			return false;
-		*v = (union xmm_reg){.q = {q, 0}};
+		xmm_set(v, q, 0);
 		return true;
 	}
 	if (size == 16) { /* the two accesses of fpu_read_block, unrolled */
@@ -93,7 +105,7 @@ static bool xmm_rm_read(struct cpu *cpu, const struct x86_instr *in, unsigned si
 		if (!cpu_operand_aligned(cpu, seg, ea, 16) || !cpu_read_mem(cpu, seg, ea, 8, &lo) ||
 		    !cpu_read_mem(cpu, seg, (ea + 8) & m, 8, &hi))
 			return false;
-		*v = (union xmm_reg){.q = {lo, hi}};
+		xmm_set(v, lo, hi);
 		return true;
 	}
 	memset(v, 0, sizeof(*v));
@@ -561,7 +573,10 @@ static bool mov_scalar(struct cpu *cpu, const struct x86_instr *in, unsigned siz
 		return xmm_mem_write(cpu, in, size, ALIGN_NONE, &cpu->xmm[in->reg]);
 	unsigned dst = store ? in->rm : in->reg, src = store ? in->reg : in->rm;
 	if (in->mod == 3) {
-		memcpy(cpu->xmm[dst].b, cpu->xmm[src].b, size);
+		union xmm_reg *d = &cpu->xmm[dst];
+		const union xmm_reg *sr = &cpu->xmm[src];
+		uint32_t lo32 = size == 4 ? sr->d[0] : d->d[0];
+		xmm_set(d, size == 8 ? sr->q[0] : ((d->q[0] & ~0xffffffffULL) | lo32), d->q[1]);
 		return true;
 	}
 	if (!xmm_rm_read(cpu, in, size, ALIGN_NONE, &v))
@@ -670,7 +685,7 @@ static bool exec_movd_to_xmm(struct cpu *cpu, const struct x86_instr *in)
 	uint64_t v;
 	if (!sse_check(cpu) || !rm_read(cpu, in, size, &v))
 		return false;
-	cpu->xmm[in->reg] = (union xmm_reg){.q = {v, 0}};
+	xmm_set(&cpu->xmm[in->reg], v, 0);
 	return true;
 }
 
@@ -693,12 +708,12 @@ static bool exec_movq(struct cpu *cpu, const struct x86_instr *in)
 	if (store && in->mod != 3)
 		return xmm_mem_write(cpu, in, 8, ALIGN_NONE, &cpu->xmm[in->reg]);
 	if (store) {
-		cpu->xmm[in->rm] = (union xmm_reg){.q = {cpu->xmm[in->reg].q[0], 0}};
+		xmm_set(&cpu->xmm[in->rm], cpu->xmm[in->reg].q[0], 0);
 		return true;
 	}
 	if (!xmm_rm_read(cpu, in, 8, ALIGN_NONE, &v))
 		return false;
-	cpu->xmm[in->reg] = (union xmm_reg){.q = {v.q[0], 0}};
+	xmm_set(&cpu->xmm[in->reg], v.q[0], 0);
 	return true;
 }
 
@@ -750,7 +765,7 @@ static bool exec_movddup(struct cpu *cpu, const struct x86_instr *in)
 	union xmm_reg s;
 	if (!sse_check(cpu) || !xmm_rm_read(cpu, in, 8, ALIGN_NONE, &s))
 		return false;
-	cpu->xmm[in->reg] = (union xmm_reg){.q = {s.q[0], s.q[0]}};
+	xmm_set(&cpu->xmm[in->reg], s.q[0], s.q[0]);
 	return true;
 }
 
