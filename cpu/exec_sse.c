@@ -94,7 +94,13 @@ static bool xmm_rm_read(struct cpu *cpu, const struct x86_instr *in, unsigned si
 		return cpu_gp(cpu, 0);
 	if (size <= 8) { /* one access, as fpu_read_block makes it */
 		uint64_t q;
-		if (!cpu_read_mem(cpu, insn_seg(in), ea, size, &q))
+		unsigned seg = insn_seg(in);
+		/* The common sizes as constants: the access is then one host load, not a
+		 * copy of a variable size that the load of q waits for. */
+		bool ok = size == 8   ? cpu_read_mem(cpu, seg, ea, 8, &q)
+			  : size == 4 ? cpu_read_mem(cpu, seg, ea, 4, &q)
+				      : cpu_read_mem(cpu, seg, ea, size, &q);
+		if (!ok)
 			return false;
 		xmm_set(v, q, 0);
 		return true;
@@ -121,6 +127,9 @@ static bool xmm_mem_write(struct cpu *cpu, const struct x86_instr *in, unsigned 
 		return cpu_gp(cpu, 0);
 	if (size <= 8) { /* the probe and the access fpu_write_block makes for one chunk */
 		unsigned seg = insn_seg(in);
+		if (size == 8) /* a constant size: one host store (see xmm_rm_read) */
+			return cpu_probe_write(cpu, seg, ea, 8) &&
+			       cpu_write_mem(cpu, seg, ea, 8, v->q[0]);
 		return cpu_probe_write(cpu, seg, ea, size) &&
 		       cpu_write_mem(cpu, seg, ea, size, v->q[0]);
 	}
