@@ -6,8 +6,10 @@
  *
  * Arithmetic, comparisons, conversions and the integer operations run on the host (one
  * stub per operation, cpu/sse_ops.h) with every exception masked and the guest's rounding,
- * FTZ and DAZ; the guest's exception masks are applied afterwards (sse_exceptions), so the
- * host never traps. Moves, shuffles with an immediate and MXCSR/FXSAVE are modelled in C.
+ * FTZ and DAZ: under the guest's own MXCSR, held by the host, while the guest masks every
+ * exception too (cpu/fpu_owner.c); otherwise with MXCSR loaded for the one operation and
+ * the guest's exception masks applied afterwards (sse_run_fp), so the host never traps.
+ * Moves, shuffles with an immediate and MXCSR/FXSAVE are modelled in C.
  *
  * Gating (SDM Vol. 3, 2.5 and 13.1): CR0.EM = 1 or CR4.OSFXSR = 0 makes an SSE
  * instruction #UD, CR0.TS = 1 makes it #NM. An unmasked SIMD exception raises #XM when

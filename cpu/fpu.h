@@ -6,13 +6,13 @@
  * and SSE units are the reference the model must match bit for bit (80-bit rounding under
  * every PC/RC, denormals, NaN propagation, the transcendental instructions' exact results,
  * the implementation-specific RCPPS/RSQRTPS approximations). So the arithmetic is done by
- * the host: a handler copies the guest's x87 state into an FXSAVE image, calls a tiny
- * assembly stub that loads the image (FXRSTOR), executes the very same x87 instruction on
- * it (with a host buffer standing in for the guest's memory operand), stores the state
- * back (FXSAVE) and reinitialises the host FPU. SSE arithmetic does the same with the
- * guest's MXCSR loaded around the host instruction. The guest's TOP, tags, condition
- * codes and exception flags therefore come out exactly as the hardware makes them. Guest
- * memory, faults, #NM/#MF/#XM, FIP/FDP/FOP and the environment formats are modelled in C.
+ * the host: the host's x87 unit holds the guest's x87 state while guest code runs
+ * (cpu/fpu_owner.c), and a tiny assembly stub executes the very same x87 instruction on
+ * it (with a host buffer standing in for the guest's memory operand). SSE arithmetic runs
+ * in a stub under the guest's MXCSR, which the host also keeps loaded while the guest
+ * masks every exception. The guest's TOP, tags, condition codes and exception flags
+ * therefore come out exactly as the hardware makes them. Guest memory, faults,
+ * #NM/#MF/#XM, FIP/FDP/FOP and the environment formats are modelled in C.
  *
  * The host never traps: a waiting x87 instruction is not run while the guest has an
  * unmasked exception pending (the guest takes #MF first), and SSE operations run with
