@@ -133,7 +133,8 @@ bool fpu_probe_block(struct cpu *cpu, unsigned seg, uint64_t off, unsigned asz, 
 bool fpu_write_block(struct cpu *cpu, unsigned seg, uint64_t off, unsigned asz, const void *buf,
 		     unsigned n)
 {
-	return fpu_probe_block(cpu, seg, off, asz, n) && fpu_store_block(cpu, seg, off, asz, buf, n);
+	return fpu_probe_block(cpu, seg, off, asz, n) &&
+	       fpu_store_block(cpu, seg, off, asz, buf, n);
 }
 
 bool fpu_store_block(struct cpu *cpu, unsigned seg, uint64_t off, unsigned asz, const void *buf,

@@ -23,14 +23,14 @@
 /* What a kernel entry saw of the FPU. */
 struct seen {
 	int calls;
-	uint8_t held;	      /* cpu->fpu_held on entry */
-	uint16_t fsw;	      /* the guest's FSW */
-	struct x87_reg st0;   /* ST(0) */
-	struct x87_reg st1;   /* ST(1) */
-	uint64_t error;	      /* #PF: the error code */
-	struct x87_reg put0;  /* written into ST(0) when put is set */
-	bool put;	      /* the entry changes ST(0) */
-	uint64_t map_la;      /* #PF: maps this page, then IRET */
+	uint8_t held;	     /* cpu->fpu_held on entry */
+	uint16_t fsw;	     /* the guest's FSW */
+	struct x87_reg st0;  /* ST(0) */
+	struct x87_reg st1;  /* ST(1) */
+	uint64_t error;	     /* #PF: the error code */
+	struct x87_reg put0; /* written into ST(0) when put is set */
+	bool put;	     /* the entry changes ST(0) */
+	uint64_t map_la;     /* #PF: maps this page, then IRET */
 };
 
 struct fixture {
@@ -204,11 +204,11 @@ static void test_fpu_owner_page_fault_in_store_is_precise_and_restarts(void **st
 {
 	struct fixture *fx = *state;
 	struct cpu *cpu = &fx->e.cpu;
-	static const uint8_t code[] = {0xd9, 0xe8, 0xd9, 0xeb, 0x48, 0xc7, 0xc0, 0x00,
-				       0x00, 0x00, 0x20, 0xdd, 0x18, 0xcc};
+	static const uint8_t code[] = {0xd9, 0xe8, 0xd9, 0xeb, 0x48, 0xc7, 0xc0,
+				       0x00, 0x00, 0x00, 0x20, 0xdd, 0x18, 0xcc};
 	cpu->stop_on_fault = false;
-	assert_int_equal(
-	    cpu_register_kentry(cpu, ENV_KTEXT + 16 * X86_VEC_PF, pf_entry, fx, "pf"), 0);
+	assert_int_equal(cpu_register_kentry(cpu, ENV_KTEXT + 16 * X86_VEC_PF, pf_entry, fx, "pf"),
+			 0);
 	assert_int_equal(
 	    cpu_register_kentry(cpu, ENV_KTEXT + 16 * X86_VEC_BP, stop_entry, fx, "bp"), 0);
 	fx->s.map_la = UNMAPPED;
@@ -311,8 +311,8 @@ static void test_fpu_owner_fldcw_uncovering_flag_makes_mf(void **state)
 {
 	struct fixture *fx = *state;
 	struct cpu *cpu = &fx->e.cpu;
-	static const uint8_t code[] = {0xd9, 0xe8, 0xd9, 0xee, 0xde, 0xf9, 0xd9,
-				       0x2b, 0xdf, 0xe0, 0xd9, 0xe8};
+	static const uint8_t code[] = {0xd9, 0xe8, 0xd9, 0xee, 0xde, 0xf9,
+				       0xd9, 0x2b, 0xdf, 0xe0, 0xd9, 0xe8};
 	uint16_t cw = 0x037f & ~FSW_ZE;
 	memcpy(fx->e.bus.ram + ENV_DATA_PA, &cw, 2);
 	env_load_code(&fx->e, code, sizeof(code));
@@ -334,8 +334,8 @@ static void test_fpu_owner_unmasked_store_underflow_leaves_memory(void **state)
 {
 	struct fixture *fx = *state;
 	struct cpu *cpu = &fx->e.cpu;
-	static const uint8_t code[] = {0xd9, 0xe8, 0xdd, 0x1b, 0xd9, 0x6b, 0x08,
-				       0xdd, 0x5b, 0x10, 0xd9, 0xe8};
+	static const uint8_t code[] = {0xd9, 0xe8, 0xdd, 0x1b, 0xd9, 0x6b,
+				       0x08, 0xdd, 0x5b, 0x10, 0xd9, 0xe8};
 	uint16_t cw = 0x037f & ~FSW_IE;
 	uint64_t pattern = 0x5555aaaa5555aaaaULL;
 	memcpy(fx->e.bus.ram + ENV_DATA_PA + 8, &cw, 2);
@@ -359,8 +359,8 @@ static void test_fpu_owner_sse_flags_accumulate_under_guest_rounding(void **stat
 {
 	struct fixture *fx = *state;
 	struct cpu *cpu = &fx->e.cpu;
-	static const uint8_t code[] = {0xf2, 0x0f, 0x58, 0xc1, 0x0f, 0xae, 0x1b,
-				       0xf2, 0x0f, 0x59, 0xc9, 0xcc};
+	static const uint8_t code[] = {0xf2, 0x0f, 0x58, 0xc1, 0x0f, 0xae,
+				       0x1b, 0xf2, 0x0f, 0x59, 0xc9, 0xcc};
 	uint32_t mx0 = fpu_host_mxcsr(), seen;
 	cpu->mxcsr = 0x1f80 | 0x4000;
 	cpu->xmm[0] = (union xmm_reg){.q = {DOUBLE_ONE, 0}};
@@ -422,8 +422,8 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_fpu_owner_unmasked_store_underflow_leaves_memory,
 					    setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_fpu_owner_sse_flags_accumulate_under_guest_rounding,
-					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_fpu_owner_sse_flags_accumulate_under_guest_rounding, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_fpu_owner_sse_unmasked_after_held_mxcsr_faults_precisely, setup, teardown),
 	};
