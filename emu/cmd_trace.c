@@ -38,7 +38,7 @@ static int trace_info(const char *path)
 {
 	struct trace_reader r;
 	struct trace_event ev;
-	uint64_t counts[TEV_NR_TYPES] = {0}, ext[256] = {0};
+	uint64_t counts[TEV_NR_TYPES] = {0}, ext[256] = {0}, run_fetches = 0;
 	int status = 0, n;
 	if (trace_reader_open(&r, path) < 0) {
 		fprintf(stderr, "mmemu: %s: %s\n", path, r.err);
@@ -50,6 +50,8 @@ static int trace_info(const char *path)
 		counts[ev.type]++;
 		if (ev.type == TEV_EXT)
 			ext[ev.sub]++;
+		if (ev.type == TEV_EXT && ev.sub == TEXT_FETCH_RUN)
+			run_fetches += ev.a;
 	}
 	printf("events: %llu in %llu chunks\n", (unsigned long long)r.nevents,
 	       (unsigned long long)r.nchunks);
@@ -59,9 +61,13 @@ static int trace_info(const char *path)
 	for (unsigned t = 0; t < 256; t++) /* EXT events by subtype */
 		if (ext[t])
 			printf("  %-10s %llu\n", trace_ext_name(t), (unsigned long long)ext[t]);
+	if (run_fetches)
+		printf("fetches in fetch runs: %llu\n", (unsigned long long)run_fetches);
+	/* Per translation: every ACCESS, and every fetch a FETCH_RUN stands for. */
+	uint64_t acc = counts[TEV_ACCESS] + run_fetches;
 	struct stat st;
-	if (counts[TEV_ACCESS] && stat(path, &st) == 0)
-		printf("bytes per access: %.2f\n", (double)st.st_size / (double)counts[TEV_ACCESS]);
+	if (acc && stat(path, &st) == 0)
+		printf("bytes per access: %.2f\n", (double)st.st_size / (double)acc);
 	if (n < 0) {
 		fprintf(stderr, "mmemu: %s: %s\n", path, r.err);
 		status = 1;

@@ -225,6 +225,19 @@ static int replay_translation(struct replay *r, const struct trace_event *ev)
 	return check_fills(r, ev->la);
 }
 
+/* A FETCH_RUN: its fetches of one page again, each an ITLB hit in the run (and with
+ * verify, checked as the ACCESS each stands for). */
+static int replay_fetch_run(struct replay *r, const struct trace_event *ev)
+{
+	struct trace_event one = {.type = TEV_ACCESS, .flags = MMU_FETCH, .la = ev->la, .pa = ev->pa};
+	for (uint64_t i = 0; i < ev->a; i++) {
+		int ret = replay_translation(r, &one);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
 static int expect_fill(struct replay *r, const struct trace_event *ev)
 {
 	if (!r->verify)
@@ -272,6 +285,7 @@ int replay_event(struct replay *r, const struct trace_event *ev)
 		r->page_frees += ev->evicted;
 		return 0;
 	case TEV_END: r->ended = true; return 0;
+	case TEV_EXT: return ev->sub == TEXT_FETCH_RUN ? replay_fetch_run(r, ev) : 0;
 	default: return 0; /* KEYFRAME: a reader's starting point; the replay began earlier */
 	}
 }

@@ -263,6 +263,16 @@ static int translate(struct kreplay *r, const struct trace_event *ev)
 	return 0;
 }
 
+/* A FETCH_RUN: its fetches of one page, each the translation of an ACCESS. */
+static int translate_run(struct kreplay *r, const struct trace_event *ev)
+{
+	struct trace_event one = {.type = TEV_ACCESS, .flags = MMU_FETCH, .la = ev->la, .pa = ev->pa};
+	for (uint64_t i = 0; i < ev->a; i++)
+		if (translate(r, &one))
+			return 1;
+	return 0;
+}
+
 static int keep_kstats(struct kreplay *r, const struct trace_event *ev)
 {
 	free(r->recorded_kstats);
@@ -285,6 +295,8 @@ static int apply_ext(struct kreplay *r, const struct trace_event *ev)
 		return 0;
 	case TEXT_KSTATS:
 		return keep_kstats(r, ev);
+	case TEXT_FETCH_RUN:
+		return r->started ? translate_run(r, ev) : 0;
 	default:
 		return 0; /* the recorded kernel's own activity: this one has its own */
 	}

@@ -21,7 +21,7 @@
 #define TRACE_MAGIC "MMEMUTRC"	  /* first 8 bytes of a trace */
 #define TRACE_END_MAGIC "MMTRCEND" /* last 8 bytes of a closed trace */
 #define TRACE_VERSION_MAJOR 1	  /* readers refuse other majors */
-#define TRACE_VERSION_MINOR 1	  /* additions a version-1 reader may skip */
+#define TRACE_VERSION_MINOR 2	  /* additions a version-1 reader may skip */
 #define TRACE_CHUNK_RAW 262144u	  /* a chunk is flushed once its events pass this */
 #define TRACE_CHUNK_MAX (4u << 20) /* largest chunk (either form) a reader accepts */
 #define TRACE_HEADER_MAX 65536u	  /* largest header text */
@@ -67,7 +67,9 @@ enum trace_ext {
 	TEXT_SWAP = 6,	  /* swap: a pfn, b swap entry, evicted = swapped in (else out) */
 	TEXT_SCHED = 7,	  /* context switch: a prev pid, b next pid */
 	TEXT_KSTATS = 8,  /* the run's statistics (print_run_stats text) */
-	TEXT_NR = 9,
+	TEXT_FETCH_RUN = 9, /* (1.2) a fetch translations of the 4K page la -> pa, each an L1
+			       ITLB hit; flags MMU_FETCH */
+	TEXT_NR = 10,
 };
 
 /* TEXT_FILE kinds: where a replay gets the file's pages. */

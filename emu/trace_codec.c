@@ -19,6 +19,7 @@ static const char *const type_names[TEV_NR_TYPES] = {
 
 static const char *const ext_names[TEXT_NR] = {
 	"exec", "mm_op", "file", "uaccess", "lru", "reclaim", "swap", "sched_switch", "kstats",
+	"fetch_run",
 };
 
 const char *trace_ext_name(unsigned sub)
@@ -168,6 +169,10 @@ static uint8_t *put_ext(const struct trace_event *ev, uint8_t *p)
 		p = put_uv(p, ev->a);
 		return put_uv(p, ev->b);
 	case TEXT_SCHED: p = put_uv(p, ev->a); return put_uv(p, ev->b);
+	case TEXT_FETCH_RUN:
+		p = put_uv(p, ev->la >> 12);
+		p = put_uv(p, ev->pa >> 12);
+		return put_uv(p, ev->a);
 	}
 	return p;
 }
@@ -469,6 +474,15 @@ static void get_ext_payload(struct cursor *c, struct trace_event *ev)
 		ev->a = get_uv(c);
 		ev->b = get_uv(c);
 		break;
+	case TEXT_FETCH_RUN: {
+		uint64_t page = get_uv(c), frame = get_uv(c);
+		ev->a = get_uv(c);
+		ev->flags = MMU_FETCH;
+		ev->la = page << 12;
+		ev->pa = frame << 12;
+		c->bad |= page >> 52 || frame >> 40 || ev->a == 0 || ev->a > UINT32_MAX;
+		break;
+	}
 	}
 }
 

@@ -117,6 +117,8 @@ static void keyframe(struct trace_recorder *rec)
 
 static void put(struct trace_recorder *rec, const struct trace_event *ev)
 {
+	/* The fetches the MMU has not told yet came first. */
+	mmu_trace_sync(rec->mmu);
 	if (rec->w.chunk_fresh)
 		keyframe(rec);
 	trace_writer_event(&rec->w, ev);
@@ -178,6 +180,11 @@ static void on_event(void *ctx, const struct mmu *m, const struct mmu_event *e)
 		break;
 	case MMU_EV_FEATURES:
 		put(rec, &(struct trace_event){.type = TEV_FEATURES, .a = e->a, .b = e->b});
+		break;
+	case MMU_EV_FETCH_RUN:
+		sync_mode(rec, m);
+		put(rec, &(struct trace_event){.type = TEV_EXT, .sub = TEXT_FETCH_RUN, .la = e->la,
+					       .pa = e->pa, .a = e->a, .flags = MMU_FETCH});
 		break;
 	}
 }
@@ -352,6 +359,7 @@ static void record_kstats(struct trace_recorder *rec)
 
 int trace_record_finish(struct trace_recorder *rec, int how, int status)
 {
+	mmu_trace_sync(rec->mmu);
 	mmu_set_tracer(rec->mmu, NULL);
 	rec->kernel->kmem_tracer = NULL;
 	rec->kernel->mm_tracer = NULL;

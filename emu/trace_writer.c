@@ -32,7 +32,7 @@ int trace_writer_open(struct trace_writer *w, const char *path, const char *head
 {
 	size_t hlen = strlen(header);
 	memset(w, 0, sizeof(*w));
-	w->delta.sized = true; /* this writer writes format 1.1 */
+	w->delta.sized = true; /* this writer writes format 1.1 and later */
 	if (hlen > TRACE_HEADER_MAX) {
 		snprintf(err, errlen, "%s: trace header too long", path);
 		return -1;

@@ -438,6 +438,11 @@ static int pass_event(struct trace_view *tv, struct pass *ps, const struct trace
 		if (add_mark(tv, ps, ev, n) < 0)
 			return -1;
 		return add_block(tv, ps, ev, n);
+	case TEV_EXT:
+		if (ev->sub != TEXT_FETCH_RUN)
+			return add_mark(tv, ps, ev, n);
+		note_access(tv, ev, ps->cpl); /* fetches of one page: as one of them */
+		return 0;
 	default: /* faults, system calls, control registers, kinds not known here */
 		return add_mark(tv, ps, ev, n);
 	}
@@ -634,14 +639,20 @@ static int rewind_cursor(struct trace_view *tv, uint64_t ev, char *err, size_t e
 	return 0;
 }
 
+/* An ACCESS, or a FETCH_RUN (its fetches of one page count as the last one). */
+static bool is_translation(const struct trace_event *ev)
+{
+	return ev->type == TEV_ACCESS || (ev->type == TEV_EXT && ev->sub == TEXT_FETCH_RUN);
+}
+
 static void cursor_event(struct trace_view *tv, const struct trace_event *ev)
 {
-	switch (ev->type) {
-	case TEV_ACCESS: {
+	if (is_translation(ev)) {
 		heat_map_note(&tv->heat, (unsigned long)(ev->pa >> 12), ev->flags & MMU_KIND_MASK,
 			      tv->cursor);
-		break;
+		return;
 	}
+	switch (ev->type) {
 	case TEV_WALK:
 		tv->walk = *ev;
 		tv->walk_ev = tv->cursor;

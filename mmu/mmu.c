@@ -35,11 +35,20 @@ static void trace_event(const struct mmu *m, const struct mmu_event *ev)
 	m->tracer->event(m->tracer->ctx, m, ev);
 }
 
-/* A control operation, for the tracer. */
-static void trace_op(const struct mmu *m, uint8_t type, uint64_t la, uint64_t a, uint64_t b)
+/* A control operation, for the tracer (a pending fetch run was told before any fast
+ * entry went: fast_drop). */
+static void trace_op(struct mmu *m, uint8_t type, uint64_t la, uint64_t a, uint64_t b)
 {
-	if (__builtin_expect(m->tracer != NULL, 0))
+	if (__builtin_expect(m->tracer != NULL, 0)) {
+		tlb_trace_sync(&m->tlb);
 		trace_event(m, &(struct mmu_event){.type = type, .la = la, .a = a, .b = b});
+	}
+}
+
+void mmu_trace_sync(struct mmu *m)
+{
+	if (m->tracer)
+		tlb_trace_sync(&m->tlb);
 }
 
 /* The fast-path mode of the current CPL and AC. */
@@ -48,28 +57,36 @@ static unsigned fast_mode(const struct mmu *m)
 	return m->cpl == 3 ? TLB_FAST_USER : m->ac ? TLB_FAST_SUP_AC1 : TLB_FAST_SUP_AC0;
 }
 
-/* What the inline accessors see while a tracer is attached: fast tables that are always
- * empty, so every access misses them and reaches mmu_translate, which consults the real
- * ones (translate_traced). Nothing ever writes a fast entry through fast_cur, and being
- * const this table sits in read-only memory, so a stray write would stop loudly. */
+/* What the inline accessors see while a tracer is attached and the traced tables could not
+ * be had: fast tables that are always empty, so every access misses them and reaches
+ * mmu_translate, which consults the real ones (translate_traced). Being const, this table
+ * sits in read-only memory, so a stray write would stop loudly. */
 static const struct tlb_fast_entry no_fast[3][TLB_FAST_SIZE] = {
     [0 ... 2][0 ... TLB_FAST_SIZE - 1] = {.tag = TLB_FAST_EMPTY},
 };
 
-/* The fast tables the inline accessors use: the current mode's, or none while tracing.
- * Called whenever CPL, AC or CR0 change, so it also keeps ac_check up to date. */
+/* The fast tables the inline accessors use: the current mode's, or while tracing the
+ * traced ones (mmu/tlb_trace.c). Called whenever CPL, AC or CR0 change, so it also keeps
+ * ac_check up to date. */
 static void set_fast_cur(struct mmu *m)
 {
 	m->ac_check = m->cpl == 3 && m->ac && (m->cr0 & CR0_AM);
-	m->fast_cur = m->tracer ? (struct tlb_fast_entry(*)[TLB_FAST_SIZE])no_fast
-				: m->tlb.fast[fast_mode(m)];
+	if (!m->tracer)
+		m->fast_cur = m->tlb.fast[fast_mode(m)];
+	else if (m->tlb.trace_fast)
+		m->fast_cur = m->tlb.trace_fast;
+	else
+		m->fast_cur = (struct tlb_fast_entry(*)[TLB_FAST_SIZE])no_fast;
 }
 
 void mmu_set_tracer(struct mmu *m, const struct mmu_tracer *t)
 {
+	if (m->tracer)
+		tlb_trace_sync(&m->tlb);
 	m->tracer = t;
 	m->tlb.tracer = t;
 	m->tlb.trace_mmu = m;
+	tlb_trace_start(&m->tlb, t != NULL);
 	set_fast_cur(m);
 }
 
@@ -248,12 +265,16 @@ bool mmu_set_cr3(struct mmu *m, uint64_t val, struct x86_fault *f)
 
 void mmu_set_cpl(struct mmu *m, unsigned cpl)
 {
+	if (__builtin_expect(m->tracer != NULL, 0))
+		tlb_trace_drop_copy(&m->tlb); /* the fetches so far were made at the old CPL */
 	m->cpl = (uint8_t)(cpl & 3);
 	set_fast_cur(m);
 }
 
 void mmu_set_ac(struct mmu *m, bool ac)
 {
+	if (__builtin_expect(m->tracer != NULL, 0))
+		tlb_trace_drop_copy(&m->tlb);
 	m->ac = ac;
 	set_fast_cur(m);
 }
@@ -523,7 +544,12 @@ static inline bool fast_probe(struct mmu *m, uint64_t la, unsigned flags, bool a
 static bool translate_traced(struct mmu *m, uint64_t la, unsigned size, unsigned flags,
 			     uint64_t *pa, struct x86_fault *f)
 {
+	tlb_trace_sync(&m->tlb);
 	bool ok = fast_probe(m, la, flags, true, pa) || translate(m, la, flags, pa, f);
+	/* An inline hit of fast_probe is this translation's, told as such below. */
+	tlb_trace_mark(&m->tlb);
+	if (ok && (flags & (MMU_KIND_MASK | MMU_IMPLICIT)) == MMU_FETCH)
+		tlb_trace_fetch(&m->tlb, fast_mode(m), tlb_la(m, la), *pa);
 	trace_translation(m, la, size, flags, ok, ok ? *pa : 0, f);
 	return ok;
 }

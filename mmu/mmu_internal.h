@@ -52,4 +52,21 @@ uint64_t tlb_level_hits(const struct tlb *t, enum tlb_level lv);
 /* Invalidates one entry (dropping its fast-path mirrors); counted if count. */
 void tlb_entry_invalidate(struct tlb *t, struct tlb_array *a, struct tlb_entry *e, bool count);
 
+/* ---- the fetch run while tracing (mmu/tlb_trace.c) ---- */
+
+/* Starts (with the tracer of t set) or ends (NULL) the traced fast tables: t->trace_fast,
+ * or NULL when out of memory (then no fast entry at all is seen inline). */
+void tlb_trace_start(struct tlb *t, bool on);
+/* The pending fetch run, told to the tracer, its last use carried over to the real entry. */
+void tlb_trace_sync(struct tlb *t);
+/* Syncs and forgets the copy (a CPL or AC change: the copy was made for the old one). */
+void tlb_trace_drop_copy(struct tlb *t);
+/* After a traced fetch translation of la -> pa in fast mode mode: the copy is now the real
+ * fast entry of that page if it is an inline one, else none. */
+void tlb_trace_fetch(struct tlb *t, unsigned mode, uint64_t la, uint64_t pa);
+/* The inline L1I fast hits so far are told (or belong to a translation told as such). */
+void tlb_trace_mark(struct tlb *t);
+/* fast_drop's hook: fe goes, so its copy does too (after the run on it is told). */
+void tlb_trace_forget(struct tlb *t, const struct tlb_fast_entry *fe);
+
 #endif /* MMU_MMU_INTERNAL_H */

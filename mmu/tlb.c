@@ -63,6 +63,7 @@ out_nomem:
 
 void tlb_destroy(struct tlb *t)
 {
+	tlb_trace_start(t, false);
 	for (int i = 0; i < TLB_NR_ARRAYS; i++) {
 		free(t->a[i].e);
 		t->a[i].e = NULL;
@@ -180,6 +181,8 @@ static void fast_drop(struct tlb *t, struct tlb_fast_entry *fe)
 {
 	struct tlb_entry **tep = fast_te_of(t, fe);
 	struct tlb_entry *te = *tep;
+	if (__builtin_expect(fe == t->trace_real, 0))
+		tlb_trace_forget(t, fe);
 	if (te) {
 		if (fe->hits) { /* only TLB_FAST_SLOW mirrors count in the entry */
 			struct tlb_array *a = l1_array_of(t, te);
@@ -478,7 +481,8 @@ void tlb_fast_rebalance(struct tlb *t, enum tlb_level lv)
 	}
 	t->slow_run[lv] = 0;
 	t->inline_seen[lv] = seen;
-	if (best != cur)
+	/* While tracing the copy of a fetch entry counts as the inline array's (tlb_trace.c). */
+	if (best != cur && !t->trace_fast)
 		inline_hand_over(t, lv, cur, best);
 }
 
@@ -498,6 +502,8 @@ uint64_t tlb_unpaged_hits(const struct tlb *t)
 
 void tlb_stats_reset(struct tlb *t)
 {
+	if (t->trace_fast)
+		tlb_trace_sync(t); /* the fetches before the reset are told before it */
 	memset(t->lv, 0, sizeof(t->lv));
 	memcpy(t->inline_mark, t->tick, sizeof(t->tick));
 	memset(t->tick_other, 0, sizeof(t->tick_other));
@@ -508,6 +514,8 @@ void tlb_stats_reset(struct tlb *t)
 	struct tlb_fast_entry *fe = &t->fast[0][0][0];
 	for (size_t i = 0; i < sizeof(t->fast) / sizeof(*fe); i++)
 		fe[i].hits = 0;
+	if (t->trace_fast)
+		tlb_trace_mark(t);
 }
 
 uint64_t tlb_level_hits(const struct tlb *t, enum tlb_level lv)

@@ -187,6 +187,15 @@ struct tlb {
 	struct tlb_entry *fast_te[TLB_NR_FAST_MODES][3][TLB_FAST_SIZE];
 	const struct mmu_tracer *tracer; /* sees every fill (mmu/trace.h), or NULL */
 	const struct mmu *trace_mmu;	 /* the MMU this TLB belongs to, for the tracer */
+	/* While a tracer is attached (mmu/tlb_trace.c): the fast tables the inline accessors
+	 * see instead of fast[mode], [kind][index], holding at most one live entry, a copy of
+	 * the inline fetch entry of the last fetch translation (trace_real); the physical
+	 * page it stands for; the inline L1I fast hits the tracer has been told of. */
+	struct tlb_fast_entry (*trace_fast)[TLB_FAST_SIZE];
+	struct tlb_fast_entry *trace_copy; /* the live entry of trace_fast, or NULL */
+	struct tlb_fast_entry *trace_real; /* the entry of fast[][][] it copies */
+	uint64_t trace_run_pa;		   /* physical address of its page */
+	uint64_t trace_mark;		   /* inline L1I fast hits already told */
 	struct tlb_entry unpaged_te;	 /* stand-in L1 entry of fast entries made with CR0.PG=0 */
 	uint64_t unpaged_hits;		 /* fast hits of dropped mirrors of unpaged_te */
 };

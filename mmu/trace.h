@@ -8,9 +8,13 @@
  * disk, emu/replay.c compares a replay against one) implements the callback.
  *
  * Cost: with no tracer attached, nothing on the fast path changes and the slow paths test
- * one pointer. With a tracer attached, the fast path is never filled, so that every access
- * reaches mmu_translate and is seen; the statistics stay exactly those of the modelled
- * TLBs, since a fast hit counts as the L1 hit it stands for (docs/mmu.md).
+ * one pointer. With a tracer attached, the inline accessors see fast tables of their own
+ * that hold no data entry, so that every data access reaches mmu_translate and is seen,
+ * and at most one fetch entry: the page of the last fetch translation. The fetches that
+ * hit it (a block's instructions, a loop) are told as one FETCH_RUN with their count,
+ * before the next event of any kind, so the order of events is the order of the run. The
+ * statistics stay exactly those of the modelled TLBs, since a fast hit counts as the L1
+ * hit it stands for (docs/mmu.md).
  */
 #ifndef MMU_TRACE_H
 #define MMU_TRACE_H
@@ -29,6 +33,8 @@ enum mmu_event_type {
 	MMU_EV_INVLPG,	 /* INVLPG la */
 	MMU_EV_INVPCID,	 /* INVPCID type (a), pcid (b), la */
 	MMU_EV_FEATURES, /* mmu_set_features: maxphyaddr (a), page_1g (b) */
+	MMU_EV_FETCH_RUN, /* a (>= 1) fetch translations of the 4K page at la -> pa, each an
+			     L1 ITLB hit, none told as an ACCESS (mmu/tlb_trace.c) */
 };
 
 /* One MMU event. Which fields mean something depends on the type (see above). */
@@ -59,5 +65,10 @@ struct mmu_tracer {
  * access is seen; while a tracer is attached the fast path stays empty.
  */
 void mmu_set_tracer(struct mmu *m, const struct mmu_tracer *t);
+
+/* Tells the tracer of m the fetches made since its last event that it has not seen (a
+ * FETCH_RUN), so that an event the tracer records next, from outside the MMU (a system
+ * call, a frame allocation), comes after them. Cheap; nothing without a tracer. */
+void mmu_trace_sync(struct mmu *m);
 
 #endif /* MMU_TRACE_H */

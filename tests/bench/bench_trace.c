@@ -82,6 +82,14 @@ static double best_of(int n, const char *prog, int argc, const char *const *argv
 	return best;
 }
 
+/* The translations an event stands for: an ACCESS or FAULT one, a FETCH_RUN its count. */
+static uint64_t translations(const struct trace_event *ev)
+{
+	if (ev->type == TEV_EXT && ev->sub == TEXT_FETCH_RUN)
+		return ev->a;
+	return ev->type == TEV_ACCESS || ev->type == TEV_FAULT;
+}
+
 /* Reads every event of TRACE_PATH; with r, replays them. Seconds; *acc translations. */
 static double pass(struct replay *r, uint64_t *acc)
 {
@@ -92,7 +100,7 @@ static double pass(struct replay *r, uint64_t *acc)
 	double t0 = now_s();
 	*acc = 0;
 	while (trace_reader_next(&tr, &ev) > 0) {
-		*acc += ev.type == TEV_ACCESS || ev.type == TEV_FAULT;
+		*acc += translations(&ev);
 		if (r && replay_event(r, &ev) < 0) {
 			fprintf(stderr, "replay: %s\n", r->err);
 			exit(1);
@@ -137,7 +145,7 @@ static double kernel_once(const char *prog, int argc, const char *const *argv, u
 	double t0 = now_s();
 	*acc = 0;
 	while (trace_reader_next(&tr, &ev) > 0) {
-		*acc += ev.type == TEV_ACCESS || ev.type == TEV_FAULT;
+		*acc += translations(&ev);
 		if (kreplay_event(r, &ev) < 0) {
 			fprintf(stderr, "kernel replay: %s\n", r->err);
 			exit(1);
