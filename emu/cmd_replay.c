@@ -156,13 +156,16 @@ static int replay_geometry(const struct trace_reader *tr, const struct replay_cl
 
 static void print_counters(FILE *out, const struct replay *r, enum stats_format fmt)
 {
-	const char *names[] = {"accesses",	   "faults",	      "pgfault_recorded",
-			       "syscalls_recorded", "pgalloc_recorded", "pgfree_recorded"};
-	unsigned long long v[] = {r->accesses, r->faults,      r->pf_done,
-				  r->syscalls, r->page_allocs, r->page_frees};
+	const char *names[] = {"accesses",	    "faults",		 "pgfault_recorded",
+			       "syscalls_recorded",  "pgalloc_recorded",	 "pgfree_recorded",
+			       "exceptions_recorded", "signals_recorded"};
+	unsigned long long v[] = {r->accesses,	 r->faults,	 r->pf_done,
+				  r->syscalls,	 r->page_allocs, r->page_frees,
+				  r->exceptions, r->signals};
+	enum { NR = sizeof(names) / sizeof(names[0]) };
 	if (fmt == STATS_JSON) {
 		fprintf(out, "{\"replay\": {");
-		for (int i = 0; i < 6; i++)
+		for (int i = 0; i < NR; i++)
 			fprintf(out, "%s\"%s\": %llu", i ? ", " : "", names[i], v[i]);
 		fprintf(out, "}, \"mmu\": ");
 		mmu_stats_json(&r->mmu, out);
@@ -170,7 +173,7 @@ static void print_counters(FILE *out, const struct replay *r, enum stats_format 
 		return;
 	}
 	fprintf(out, "--- mmemu replay statistics ---\n");
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < NR; i++)
 		fprintf(out, "%-24s %llu\n", names[i], v[i]);
 	mmu_stats_print(&r->mmu, out);
 }

@@ -207,6 +207,22 @@ static bool handle_vector(struct machine *m, struct cpu *cpu, int vec, uint64_t 
 	}
 }
 
+/* The signal the kernel queued for the current task since its pending set was before, or 0
+ * (the lowest, if several). */
+static int queued_signal(const struct kernel *k, uint64_t before)
+{
+	const struct task_struct *t = k->current;
+	uint64_t added = (t && t->signal ? t->signal->pending : 0) & ~before;
+	return added ? __builtin_ctzll(added) + 1 : 0;
+}
+
+/* The current task's pending signals (0 without a task). */
+static uint64_t pending_signals(const struct kernel *k)
+{
+	const struct task_struct *t = k->current;
+	return t && t->signal ? t->signal->pending : 0;
+}
+
 static enum kentry_ret entry_vector(struct cpu *cpu, void *opaque)
 {
 	struct vector_entry *ve = opaque;
@@ -232,12 +248,17 @@ static enum kentry_ret entry_vector(struct cpu *cpu, void *opaque)
 			 (unsigned long long)r.ip);
 		return KENTRY_STOP;
 	}
+	uint64_t pending = pending_signals(&m->kernel);
 	if (!handle_vector(m, cpu, ve->vec, error, &r)) {
 		snprintf(m->stop_reason, sizeof(m->stop_reason),
 			 "exception %d from user mode at %#llx, which no program can cause here",
 			 ve->vec, (unsigned long long)r.ip);
 		return KENTRY_STOP;
 	}
+	/* #PF has its pf_done, INT 0x80 its syscall. */
+	if (m->trace && ve->vec != 14 && ve->vec != IA32_SYSCALL_VECTOR)
+		trace_record_exception(m->trace, (unsigned)ve->vec, (uint32_t)error, r.ip,
+				       queued_signal(&m->kernel, pending));
 	cpu->gpr[RSP] = sp;
 	enum kentry_ret ret = exit_to_user(m, cpu, &r, false);
 	return ret;

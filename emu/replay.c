@@ -278,14 +278,22 @@ int replay_event(struct replay *r, const struct trace_event *ev)
 		mmu_set_ac(&r->mmu, ev->ac);
 		return 0;
 	case TEV_STATS: return keep_stats(r, ev);
-	case TEV_PF_DONE: r->pf_done++; return 0;
+	case TEV_PF_DONE:
+		r->pf_done++;
+		r->signals += ev->a == TRACE_PF_SIGNAL;
+		return 0;
 	case TEV_SYSCALL: r->syscalls++; return 0;
 	case TEV_PAGE:
 		r->page_allocs += !ev->evicted;
 		r->page_frees += ev->evicted;
 		return 0;
 	case TEV_END: r->ended = true; return 0;
-	case TEV_EXT: return ev->sub == TEXT_FETCH_RUN ? replay_fetch_run(r, ev) : 0;
+	case TEV_EXT:
+		if (ev->sub == TEXT_EXCEPTION) {
+			r->exceptions++;
+			r->signals += ev->a != 0;
+		}
+		return ev->sub == TEXT_FETCH_RUN ? replay_fetch_run(r, ev) : 0;
 	default: return 0; /* KEYFRAME: a reader's starting point; the replay began earlier */
 	}
 }

@@ -49,6 +49,9 @@ struct replay {
 	uint64_t faults;	   /* of which faulted */
 	uint64_t pf_done;	   /* page faults the recorded kernel handled */
 	uint64_t syscalls;	   /* system calls recorded */
+	uint64_t exceptions;	   /* exceptions other than #PF the recorded kernel handled */
+	uint64_t signals;	   /* signals the recorded kernel queued for faults and
+				      exceptions */
 	uint64_t page_allocs;	   /* buddy blocks allocated, recorded */
 	uint64_t page_frees;	   /* buddy blocks freed, recorded */
 	char *recorded_stats;	   /* the recording's STATS text (malloc), or NULL */

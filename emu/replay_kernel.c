@@ -238,7 +238,10 @@ static int translate(struct kreplay *r, const struct trace_event *ev)
 		/* Only a user page's #PF is the kernel's to resolve; a fault on a kernel address
 		 * (the recorded kernel's own stacks and tables) has no counterpart here. */
 		if (f.vector != 14 || ev->la >= r->task->mm->task_size) {
-			r->m.cpu.nr_faults += ev->type == TEV_FAULT; /* delivered in the run too */
+			if (ev->type == TEV_FAULT) { /* delivered in the run too */
+				r->m.cpu.nr_faults++;
+				r->fault_counted = f.vector;
+			}
 			return 0;
 		}
 		struct pt_regs regs = {0};
@@ -273,6 +276,18 @@ static int translate_run(struct kreplay *r, const struct trace_event *ev)
 	return 0;
 }
 
+/* An exception other than #PF: the CPU counted it in the run. The FAULT of a #GP the MMU
+ * raised (a non-canonical address) was counted already; format 1.1 traces have only it. */
+static void count_exception(struct kreplay *r, const struct trace_event *ev)
+{
+	r->exceptions++;
+	r->exc_signals += ev->a != 0;
+	if (r->fault_counted && r->fault_counted == ev->vector)
+		r->fault_counted = 0;
+	else
+		r->m.cpu.nr_faults++;
+}
+
 static int keep_kstats(struct kreplay *r, const struct trace_event *ev)
 {
 	free(r->recorded_kstats);
@@ -297,6 +312,10 @@ static int apply_ext(struct kreplay *r, const struct trace_event *ev)
 		return keep_kstats(r, ev);
 	case TEXT_FETCH_RUN:
 		return r->started ? translate_run(r, ev) : 0;
+	case TEXT_EXCEPTION:
+		if (r->started)
+			count_exception(r, ev);
+		return 0;
 	default:
 		return 0; /* the recorded kernel's own activity: this one has its own */
 	}

@@ -58,6 +58,10 @@ struct kreplay {
 	uint64_t user_faults;	    /* #PF delivered to the kernel */
 	uint64_t retries;	    /* recorded accesses that faulted here and were retried */
 	uint64_t signals;	    /* faults the kernel answered with a signal */
+	uint64_t exceptions;	    /* recorded exceptions other than #PF (EXT exception) */
+	uint64_t exc_signals;	    /* of which the recorded kernel answered with a signal */
+	uint8_t fault_counted;	    /* vector of a FAULT just counted as delivered (its
+				       EXT exception follows), or 0 */
 	uint64_t uaccesses;	    /* user pages the kernel touched */
 	uint64_t mm_ops;	    /* address-space system calls applied */
 	uint64_t cr3;		    /* the process's recorded CR3 (0: not seen yet) */

@@ -69,7 +69,9 @@ enum trace_ext {
 	TEXT_KSTATS = 8,  /* the run's statistics (print_run_stats text) */
 	TEXT_FETCH_RUN = 9, /* (1.2) a fetch translations of the 4K page la -> pa, each an L1
 			       ITLB hit; flags MMU_FETCH */
-	TEXT_NR = 10,
+	TEXT_EXCEPTION = 10, /* (1.2) an exception other than #PF reached the kernel: vector,
+				error, la its RIP, a the signal the kernel queued (0: none) */
+	TEXT_NR = 11,
 };
 
 /* TEXT_FILE kinds: where a replay gets the file's pages. */
@@ -115,6 +117,7 @@ struct trace_delta {
 	uint64_t la[3];	 /* last ACCESS/FAULT la, per access kind */
 	uint64_t off[3]; /* last pa - la, per access kind */
 	uint64_t walk_la; /* last WALK la */
+	uint64_t run_page, run_frame; /* last EXT FETCH_RUN la >> 12 and pa >> 12 (1.2) */
 	bool sized;	  /* the stream codes ACCESS sizes (format 1.1): kept across resets */
 };
 

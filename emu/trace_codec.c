@@ -19,7 +19,7 @@ static const char *const type_names[TEV_NR_TYPES] = {
 
 static const char *const ext_names[TEXT_NR] = {
 	"exec", "mm_op", "file", "uaccess", "lru", "reclaim", "swap", "sched_switch", "kstats",
-	"fetch_run",
+	"fetch_run", "exception",
 };
 
 const char *trace_ext_name(unsigned sub)
@@ -169,20 +169,39 @@ static uint8_t *put_ext(const struct trace_event *ev, uint8_t *p)
 		p = put_uv(p, ev->a);
 		return put_uv(p, ev->b);
 	case TEXT_SCHED: p = put_uv(p, ev->a); return put_uv(p, ev->b);
-	case TEXT_FETCH_RUN:
-		p = put_uv(p, ev->la >> 12);
-		p = put_uv(p, ev->pa >> 12);
-		return put_uv(p, ev->a);
+	case TEXT_EXCEPTION:
+		*p++ = ev->vector;
+		p = put_uv(p, ev->error);
+		p = put_uv(p, ev->la);
+		*p++ = (uint8_t)ev->a;
+		return p;
 	}
 	return p;
+}
+
+/* A FETCH_RUN, the commonest EXT event: its payload is a few bytes, so its length takes
+ * one; the page and frame are deltas from the previous run's. */
+static uint8_t *put_fetch_run(struct trace_delta *d, const struct trace_event *ev, uint8_t *p)
+{
+	uint8_t *len = p++;
+	uint64_t page = ev->la >> 12, frame = ev->pa >> 12;
+	uint8_t *end = put_sv(p, page - d->run_page);
+	end = put_sv(end, frame - d->run_frame);
+	end = put_uv(end, ev->a);
+	d->run_page = page;
+	d->run_frame = frame;
+	*len = (uint8_t)(end - p); /* at most 30 */
+	return end;
 }
 
 static uint8_t *put_body(struct trace_delta *d, const struct trace_event *ev, uint8_t *p)
 {
 	switch (ev->type) {
 	case TEV_EXT: {
-		/* The length always takes two varint bytes, so it is written after the payload. */
 		*p++ = ev->sub;
+		if (ev->sub == TEXT_FETCH_RUN)
+			return put_fetch_run(d, ev, p);
+		/* The length always takes two varint bytes, so it is written after the payload. */
 		uint8_t *len = p;
 		uint8_t *end = put_ext(ev, p + 2);
 		size_t n = (size_t)(end - len - 2);
@@ -474,19 +493,32 @@ static void get_ext_payload(struct cursor *c, struct trace_event *ev)
 		ev->a = get_uv(c);
 		ev->b = get_uv(c);
 		break;
-	case TEXT_FETCH_RUN: {
-		uint64_t page = get_uv(c), frame = get_uv(c);
-		ev->a = get_uv(c);
-		ev->flags = MMU_FETCH;
-		ev->la = page << 12;
-		ev->pa = frame << 12;
-		c->bad |= page >> 52 || frame >> 40 || ev->a == 0 || ev->a > UINT32_MAX;
+	case TEXT_EXCEPTION: {
+		ev->vector = get_u8(c);
+		uint64_t e = get_uv(c);
+		ev->error = (uint32_t)e;
+		ev->la = get_uv(c);
+		ev->a = get_u8(c);
+		c->bad |= ev->vector > 31 || e > UINT32_MAX || ev->a > 64;
 		break;
 	}
 	}
 }
 
-static void get_ext(struct cursor *c, struct trace_event *ev)
+/* A FETCH_RUN's payload (put_fetch_run). */
+static void get_fetch_run(struct trace_delta *d, struct cursor *c, struct trace_event *ev)
+{
+	uint64_t page = d->run_page + get_sv(c), frame = d->run_frame + get_sv(c);
+	ev->a = get_uv(c);
+	ev->flags = MMU_FETCH;
+	ev->la = page << 12;
+	ev->pa = frame << 12;
+	c->bad |= page >> 52 || frame >> 40 || ev->a == 0 || ev->a > UINT32_MAX;
+	d->run_page = page;
+	d->run_frame = frame;
+}
+
+static void get_ext(struct trace_delta *d, struct cursor *c, struct trace_event *ev)
 {
 	ev->sub = get_u8(c);
 	uint64_t n = get_uv(c);
@@ -495,7 +527,10 @@ static void get_ext(struct cursor *c, struct trace_event *ev)
 		return;
 	}
 	struct cursor pc = {c->p, c->p + n, false};
-	get_ext_payload(&pc, ev);
+	if (ev->sub == TEXT_FETCH_RUN)
+		get_fetch_run(d, &pc, ev);
+	else
+		get_ext_payload(&pc, ev);
 	c->bad |= pc.bad;
 	c->p += n;
 }
@@ -503,7 +538,7 @@ static void get_ext(struct cursor *c, struct trace_event *ev)
 static void get_body(struct trace_delta *d, struct cursor *c, struct trace_event *ev)
 {
 	switch (ev->type) {
-	case TEV_EXT: get_ext(c, ev); break;
+	case TEV_EXT: get_ext(d, c, ev); break;
 	case TEV_ACCESS:
 	case TEV_FAULT: get_access(d, c, ev); break;
 	case TEV_WALK: get_walk(d, c, ev); break;

@@ -320,6 +320,14 @@ void trace_record_pf_done(struct trace_recorder *rec, uint64_t la, uint32_t erro
 	put(rec, &(struct trace_event){.type = TEV_PF_DONE, .la = la, .error = error, .a = outcome});
 }
 
+void trace_record_exception(struct trace_recorder *rec, unsigned vector, uint32_t error,
+			    uint64_t rip, int sig)
+{
+	put(rec, &(struct trace_event){.type = TEV_EXT, .sub = TEXT_EXCEPTION,
+				       .vector = (uint8_t)vector, .error = error, .la = rip,
+				       .a = (uint64_t)sig});
+}
+
 void trace_record_syscall(struct trace_recorder *rec, uint64_t nr, uint64_t ret)
 {
 	put(rec, &(struct trace_event){.type = TEV_SYSCALL, .a = nr, .b = ret});

@@ -51,6 +51,11 @@ int trace_record_start(struct trace_recorder *rec, struct machine *m, const char
 void trace_record_pf_done(struct trace_recorder *rec, uint64_t la, uint32_t error,
 			  unsigned outcome);
 /* A system call nr returned ret. */
+/* An exception other than #PF (and INT 0x80) that the kernel handled: vector, error code
+ * (0 when it has none), the RIP of its frame (the instruction's, or the next one's for a
+ * trap such as #BP), and the signal the kernel queued (0). */
+void trace_record_exception(struct trace_recorder *rec, unsigned vector, uint32_t error,
+			    uint64_t rip, int sig);
 void trace_record_syscall(struct trace_recorder *rec, uint64_t nr, uint64_t ret);
 /* Writes the statistics and the END event (how: enum run_result, status), detaches, closes.
  * 0 or -errno of the first write error. */

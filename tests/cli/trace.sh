@@ -43,6 +43,25 @@ for g in "$guests"/*; do
 	rm -f $tmp/$name.trc
 done
 
+# Exceptions other than #PF (wild_jump: ud2 #UD, int3 #BP, hlt and a non-canonical jump
+# #GP): recorded with the signal the kernel sent (SIGILL, SIGTRAP, SIGSEGV: one each), the
+# trace verifies, the MMU replay counts them, and the replay through the kernel counts the
+# run's `exceptions`.
+for how in ud2 int3 hlt noncanon; do
+	"$mmemu" run --stats --trace $tmp/wj.trc "$guests/wild_jump" $how >/dev/null 2>$tmp/run </dev/null
+	"$mmemu" trace info $tmp/wj.trc >$tmp/info 2>&1
+	"$mmemu" replay --verify $tmp/wj.trc >$tmp/out 2>&1 || fail "wild_jump $how: replay --verify: $(cat $tmp/out)"
+	"$mmemu" replay --stats $tmp/wj.trc >$tmp/mmu 2>&1
+	"$mmemu" replay --kernel --stats $tmp/wj.trc >$tmp/kern 2>&1
+	exc_run=$(awk '$1 == "exceptions" {print $2}' $tmp/run)
+	exc_rep=$(awk '$1 == "exceptions" {print $2}' $tmp/kern)
+	if [ "$(awk '$1 == "exception" {print $2}' $tmp/info)" = 1 ] &&
+		[ "$(awk '$1 == "exceptions_recorded" {print $2}' $tmp/mmu)" = 1 ] &&
+		[ "$(awk '$1 == "signals_recorded" {print $2}' $tmp/mmu)" = 1 ] &&
+		[ -n "$exc_run" ] && [ "$exc_run" = "$exc_rep" ]; then ok; else
+		fail "wild_jump $how: exception events $(grep exception $tmp/info), replay: $(grep recorded $tmp/mmu), exceptions run $exc_run, kernel replay $exc_rep"; fi
+done
+
 # The statistics of a what-if replay under the recorded settings are the recorded ones.
 "$mmemu" run --trace $tmp/touch.trc "$guests/touch_pages" 32 >/dev/null 2>&1
 "$mmemu" replay --compare $tmp/touch.trc >$tmp/cmp 2>&1 || fail "replay --compare failed"

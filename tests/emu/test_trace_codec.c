@@ -79,6 +79,17 @@ static int sample_events(struct trace_event *ev)
 	ev[n++] = (struct trace_event){.type = TEV_EXT, .sub = TEXT_SWAP, .a = 0x1000,
 				       .b = 0x7c00000000000123ULL, .evicted = true};
 	ev[n++] = (struct trace_event){.type = TEV_EXT, .sub = TEXT_SCHED, .a = 1, .b = 32768};
+	/* Fetch runs: a first one, one on the same page, one on a lower page and frame. */
+	ev[n++] = (struct trace_event){.type = TEV_EXT, .sub = TEXT_FETCH_RUN, .flags = MMU_FETCH,
+				       .la = 0xffffffff81000000, .pa = 0x1234000, .a = 300};
+	ev[n++] = (struct trace_event){.type = TEV_EXT, .sub = TEXT_FETCH_RUN, .flags = MMU_FETCH,
+				       .la = 0xffffffff81000000, .pa = 0x1234000, .a = 1};
+	ev[n++] = (struct trace_event){.type = TEV_EXT, .sub = TEXT_FETCH_RUN, .flags = MMU_FETCH,
+				       .la = 0x401000, .pa = 0x5000, .a = UINT32_MAX};
+	ev[n++] = (struct trace_event){.type = TEV_EXT, .sub = TEXT_EXCEPTION, .vector = 13,
+				       .error = 0xfffc, .la = 0x401234, .a = 11};
+	ev[n++] = (struct trace_event){.type = TEV_EXT, .sub = TEXT_EXCEPTION, .vector = 6,
+				       .la = 0x7fffffffffff, .a = 0};
 	ev[n++] = (struct trace_event){.type = TEV_EXT, .sub = TEXT_KSTATS,
 				       .text = "pgfault 12\npswpout 0\n", .text_len = 21};
 	return n;
@@ -138,6 +149,9 @@ static void assert_event_equal(const struct trace_event *a, const struct trace_e
 		assert_int_equal(a->c, b->c);
 		assert_int_equal(a->d, b->d);
 		assert_int_equal(a->evicted, b->evicted);
+		assert_int_equal(a->vector, b->vector);
+		assert_int_equal(a->error, b->error);
+		assert_int_equal(a->pa, b->pa);
 		assert_int_equal(a->nsteps, b->nsteps);
 		for (int i = 0; i < a->nsteps; i++)
 			assert_int_equal(a->arg[i], b->arg[i]);
@@ -160,7 +174,7 @@ static void assert_event_equal(const struct trace_event *a, const struct trace_e
 static void test_trace_codec_every_type_round_trips(void **state)
 {
 	(void)state;
-	struct trace_event ev[32], got;
+	struct trace_event ev[48], got;
 	uint8_t buf[32 * (TRACE_EVENT_MAX + 16)];
 	struct trace_delta wd = {0}, rd = {0};
 	int n = sample_events(ev);
@@ -236,7 +250,7 @@ static void test_trace_codec_sequential_access_is_small(void **state)
 static void test_trace_codec_truncated_event_is_refused(void **state)
 {
 	(void)state;
-	struct trace_event ev[32], got;
+	struct trace_event ev[48], got;
 	uint8_t buf[TRACE_EVENT_MAX + 16];
 	int n = sample_events(ev);
 	for (int i = 0; i < n; i++) {
@@ -289,6 +303,10 @@ static void test_trace_codec_bad_fields_are_refused(void **state)
 	    {TEV_EXT, TEXT_RECLAIM, 4, 2, 0, 0, 0},   /* reclaim kind 2 */
 	    {TEV_EXT, TEXT_SWAP, 3, 2, 0, 0},	   /* swap direction 2 */
 	    {TEV_EXT, TEXT_EXEC, 3, 0, 0, 0},	   /* an exec cut short inside its payload */
+	    {TEV_EXT, TEXT_FETCH_RUN, 3, 0, 0, 0},  /* a fetch run of no fetch */
+	    {TEV_EXT, TEXT_FETCH_RUN, 2, 2, 2},	   /* a fetch run cut short (no count) */
+	    {TEV_EXT, TEXT_EXCEPTION, 4, 32, 0, 0, 0}, /* vector 32: not an exception */
+	    {TEV_EXT, TEXT_EXCEPTION, 4, 6, 0, 0, 65}, /* signal 65 */
 	    {TEV_EXT, 200, 9, 0, 0},		   /* a payload longer than the bytes left */
 	    {TEV_EXT, 200, 0x80, 0x80, 0x01},	   /* a payload over TRACE_EXT_MAX (16384) */
 	};
@@ -335,6 +353,26 @@ static void test_trace_codec_ext_with_more_fields_reads_the_known_ones(void **st
 	assert_ptr_equal(p, b + 8);
 }
 
+/* A fetch run's bytes, written out from the format: EXT, subtype 9, a one-byte length,
+ * then zigzag deltas of page and frame from the last run's (none yet: from 0) and the
+ * count. Page 0x401 -> zigzag 0x802 -> LEB128 82 10; frame 0x1234 -> 0x2468 -> e8 48. */
+static void test_trace_codec_fetch_run_has_the_documented_bytes(void **state)
+{
+	(void)state;
+	struct trace_delta d = {.sized = true};
+	struct trace_event ev = {.type = TEV_EXT, .sub = TEXT_FETCH_RUN, .flags = MMU_FETCH,
+				 .la = 0x401000, .pa = 0x1234000, .a = 5};
+	const uint8_t want[] = {0x0f, 9, 5, 0x82, 0x10, 0xe8, 0x48, 5};
+	uint8_t buf[TRACE_EVENT_MAX];
+	assert_int_equal(trace_encode(&d, &ev, buf), sizeof(want));
+	assert_memory_equal(buf, want, sizeof(want));
+	/* The next run on the same page costs its count alone: deltas 0, 0. */
+	ev.a = 7;
+	const uint8_t again[] = {0x0f, 9, 3, 0, 0, 7};
+	assert_int_equal(trace_encode(&d, &ev, buf), sizeof(again));
+	assert_memory_equal(buf, again, sizeof(again));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -345,6 +383,7 @@ int main(void)
 	    cmocka_unit_test(test_trace_codec_bad_fields_are_refused),
 	    cmocka_unit_test(test_trace_codec_unknown_ext_subtype_is_skipped),
 	    cmocka_unit_test(test_trace_codec_ext_with_more_fields_reads_the_known_ones),
+	    cmocka_unit_test(test_trace_codec_fetch_run_has_the_documented_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
