@@ -316,6 +316,9 @@ static int apply_ext(struct kreplay *r, const struct trace_event *ev)
 		if (r->started)
 			count_exception(r, ev);
 		return 0;
+	case TEXT_SYS_WORK:
+		r->sys_own = ev->a != 0;
+		return 0;
 	default:
 		return 0; /* the recorded kernel's own activity: this one has its own */
 	}
@@ -359,6 +362,9 @@ int kreplay_event(struct kreplay *r, const struct trace_event *ev)
 		return 0;
 	case TEV_EXT:
 		return apply_ext(r, ev);
+	case TEV_PAGE:
+		kreplay_page_event(r, ev);
+		return 0;
 	default:
 		return 0;
 	}
@@ -397,6 +403,7 @@ void kreplay_destroy(struct kreplay *r)
 		if (r->files[i].buf)
 			munmap(r->files[i].buf, r->files[i].size);
 	free(r->files);
+	kreplay_blocks_release(r);
 	free(r->recorded_kstats);
 	r->files = NULL;
 	r->recorded_kstats = NULL;

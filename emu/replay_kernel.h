@@ -48,6 +48,13 @@ struct kreplay_file {
 	uint64_t size;	   /* bytes */
 };
 
+/* A block this replay allocated for a recorded system call's own (the recorded pfn). */
+struct kreplay_block {
+	uint64_t pfn;	   /* the recorded block's first frame */
+	struct page *page; /* this machine's block */
+	unsigned order;	   /* its order */
+};
+
 struct kreplay {
 	struct machine m;	    /* the what-if machine */
 	struct task_struct *task;   /* the replayed process, or NULL once it is gone */
@@ -68,6 +75,11 @@ struct kreplay {
 	bool started;		    /* the recorded EXEC event was reached */
 	bool killed;		    /* the process was killed here (OOM, SIGBUS...) */
 	char *recorded_kstats;	    /* the recording's EXT kstats text (malloc), or NULL */
+	bool sys_own;		    /* recorded allocations are a system call's own work now */
+	struct kreplay_block *blocks; /* the blocks standing for those still allocated */
+	size_t nblocks, blocks_cap;   /* entries used and allocated */
+	uint64_t own_allocs;	    /* blocks allocated for a system call's own work */
+	uint64_t own_frees;	    /* of which freed again as recorded */
 	char err[512];		    /* why kreplay_event failed */
 };
 
@@ -82,5 +94,11 @@ int kreplay_event(struct kreplay *r, const struct trace_event *ev);
 /* At the end: the process exits as in the run (its memory freed) unless it was killed. */
 void kreplay_finish(struct kreplay *r);
 void kreplay_destroy(struct kreplay *r);
+
+/* A recorded PAGE event (emu/replay_kernel_blocks.c): an allocation marked as a system
+ * call's own work is made here too, and the free of such a block frees ours. */
+void kreplay_page_event(struct kreplay *r, const struct trace_event *ev);
+/* Forgets the blocks kept for recorded frees (the machine takes them with it). */
+void kreplay_blocks_release(struct kreplay *r);
 
 #endif /* EMU_REPLAY_KERNEL_H */

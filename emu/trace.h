@@ -71,7 +71,9 @@ enum trace_ext {
 			       ITLB hit; flags MMU_FETCH */
 	TEXT_EXCEPTION = 10, /* (1.2) an exception other than #PF reached the kernel: vector,
 				error, la its RIP, a the signal the kernel queued (0: none) */
-	TEXT_NR = 11,
+	TEXT_SYS_WORK = 11, /* (1.2) a 1: the PAGE allocations that follow are a system call's
+			       own work (its kernel buffers), up to one with a 0 */
+	TEXT_NR = 12,
 };
 
 /* TEXT_FILE kinds: where a replay gets the file's pages. */

@@ -19,7 +19,7 @@ static const char *const type_names[TEV_NR_TYPES] = {
 
 static const char *const ext_names[TEXT_NR] = {
 	"exec", "mm_op", "file", "uaccess", "lru", "reclaim", "swap", "sched_switch", "kstats",
-	"fetch_run", "exception",
+	"fetch_run", "exception", "sys_work",
 };
 
 const char *trace_ext_name(unsigned sub)
@@ -169,6 +169,7 @@ static uint8_t *put_ext(const struct trace_event *ev, uint8_t *p)
 		p = put_uv(p, ev->a);
 		return put_uv(p, ev->b);
 	case TEXT_SCHED: p = put_uv(p, ev->a); return put_uv(p, ev->b);
+	case TEXT_SYS_WORK: *p++ = (uint8_t)ev->a; return p;
 	case TEXT_EXCEPTION:
 		*p++ = ev->vector;
 		p = put_uv(p, ev->error);
@@ -492,6 +493,10 @@ static void get_ext_payload(struct cursor *c, struct trace_event *ev)
 	case TEXT_SCHED:
 		ev->a = get_uv(c);
 		ev->b = get_uv(c);
+		break;
+	case TEXT_SYS_WORK:
+		ev->a = get_u8(c);
+		c->bad |= ev->a > 1;
 		break;
 	case TEXT_EXCEPTION: {
 		ev->vector = get_u8(c);

@@ -189,9 +189,22 @@ static void on_event(void *ctx, const struct mmu *m, const struct mmu_event *e)
 	}
 }
 
+/* A SYS_WORK event when whether page events are a system call's own work changed since the
+ * last one: the blocks that call allocates for itself (a /proc file's text, a pipe's
+ * buffer, its slab pages), which a replay through the kernel repeats as blocks alone. */
+static void mark_own(struct trace_recorder *rec)
+{
+	bool own = rec->sys_own && rec->uaccess_depth == 0;
+	if (own == rec->own_marked)
+		return;
+	rec->own_marked = own;
+	put(rec, &(struct trace_event){.type = TEV_EXT, .sub = TEXT_SYS_WORK, .a = own});
+}
+
 static void on_page_alloc(void *ctx, unsigned long pfn, unsigned order, gfp_t gfp,
 			  int migratetype, int nid, int zone, int owner)
 {
+	mark_own(ctx);
 	put(ctx, &(struct trace_event){.type = TEV_PAGE, .a = pfn, .b = order, .c = gfp,
 				       .d = (uint64_t)owner, .cpl = (uint8_t)migratetype,
 				       .ac = (uint8_t)zone, .vector = (uint8_t)nid});
@@ -264,9 +277,29 @@ static void on_uaccess(void *ctx, const struct mm_struct *mm, uint64_t addr, boo
 {
 	struct trace_recorder *rec = ctx;
 	(void)mm;
+	rec->uaccess_depth++;
 	if (rec->user_started)
 		put(rec, &(struct trace_event){.type = TEV_EXT, .sub = TEXT_UACCESS, .la = addr,
 					       .flags = write ? MMU_WRITE : MMU_READ});
+}
+
+static void on_uaccess_done(void *ctx)
+{
+	struct trace_recorder *rec = ctx;
+	if (rec->uaccess_depth)
+		rec->uaccess_depth--;
+}
+
+static void on_sys_enter(void *ctx, bool mm_op)
+{
+	struct trace_recorder *rec = ctx;
+	rec->sys_own = rec->user_started && !mm_op;
+}
+
+static void on_sys_exit(void *ctx)
+{
+	struct trace_recorder *rec = ctx;
+	rec->sys_own = false;
 }
 
 static void on_lru_move(void *ctx, unsigned long pfn, unsigned from, unsigned to)
@@ -308,8 +341,17 @@ int trace_record_start(struct trace_recorder *rec, struct machine *m, const char
 	rec->kernel = &m->kernel;
 	rec->machine = m;
 	m->kernel.kmem_tracer = &rec->kmem;
-	rec->mm = (struct mm_tracer){on_exec, on_mm_op, on_uaccess, on_lru_move, on_reclaim,
-				     on_swap, on_sched_switch, rec};
+	rec->mm = (struct mm_tracer){.exec = on_exec,
+				     .mm_op = on_mm_op,
+				     .uaccess = on_uaccess,
+				     .lru_move = on_lru_move,
+				     .reclaim = on_reclaim,
+				     .swap = on_swap,
+				     .sched_switch = on_sched_switch,
+				     .sys_enter = on_sys_enter,
+				     .sys_exit = on_sys_exit,
+				     .uaccess_done = on_uaccess_done,
+				     .ctx = rec};
 	m->kernel.mm_tracer = &rec->mm;
 	return 0;
 }

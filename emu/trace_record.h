@@ -33,6 +33,10 @@ struct trace_recorder {
 	bool ac;		   /* RFLAGS.AC of the last MODE event */
 	bool mode_known;	   /* a MODE event was written in this chunk */
 	uint64_t counts[TEV_NR_TYPES]; /* events written, per type */
+	bool sys_own;		   /* in a system call whose work no other event describes
+				      (not an address-space call), after exec */
+	unsigned uaccess_depth;	   /* inside a uaccess's faults (a replay repeats those) */
+	bool own_marked;	   /* the last SYS_WORK event written said "begins" */
 };
 
 /* The identity of a file a replay needs again: its size and the CRC-32 of its bytes.

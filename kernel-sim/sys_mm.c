@@ -224,3 +224,15 @@ long sys_mincore(struct kernel *k, struct pt_regs *regs, const uint64_t *a)
 	}
 	return 0;
 }
+
+bool sys_is_mm_op(syscall_fn fn)
+{
+	static const syscall_fn mm_ops[] = {
+	    sys_mmap,	 sys_mmap2, sys_old_mmap, sys_munmap,  sys_mprotect, sys_mremap,	sys_madvise,
+	    sys_mlock, sys_mlock2, sys_munlock,	 sys_mlockall, sys_munlockall, sys_brk,
+	};
+	for (size_t i = 0; i < sizeof(mm_ops) / sizeof(mm_ops[0]); i++)
+		if (fn == mm_ops[i])
+			return true;
+	return false;
+}

@@ -11,6 +11,7 @@
 #include "kernel-sim/syscall.h"
 #include "kernel-sim/syscall_names.h"
 #include "kernel-sim/syscalls.h"
+#include "kernel-sim/trace_mm.h"
 #include "kernel-sim/uaccess.h"
 
 static size_t strace_read(void *ctx, uint64_t addr, void *buf, size_t len)
@@ -55,14 +56,19 @@ long invoke_syscall(struct kernel *k, struct pt_regs *regs, const syscall_fn *ta
 		    unsigned long nr_entries, unsigned long nr, const uint64_t args[6], bool abi32)
 {
 	long ret;
+	syscall_fn fn = nr < nr_entries ? table[nr] : NULL;
+	if (unlikely(k->mm_tracer))
+		trace_sys_enter(k, fn && sys_is_mm_op(fn));
 	if (task_ensure_files(k, k->current) < 0) {
 		ret = -ENOMEM;
-	} else if (nr < nr_entries && table[nr]) {
-		ret = table[nr](k, regs, args);
+	} else if (fn) {
+		ret = fn(k, regs, args);
 	} else {
 		report_unknown(k, abi32, nr);
 		ret = -ENOSYS;
 	}
+	if (unlikely(k->mm_tracer))
+		trace_sys_exit(k);
 	if (k->strace)
 		trace_syscall_exit(k, abi32, nr, args, ret);
 	return ret;

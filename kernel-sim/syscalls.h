@@ -212,6 +212,10 @@ long sys_fstatfs64(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
 long sys_munlockall(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
 long sys_munlock(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
 long sys_brk(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
+/* True when fn is one of the address-space system calls above, whose work the mm_op
+ * tracepoint describes (mmap in its three forms, munmap, mprotect, mremap, madvise, mlock,
+ * mlock2, munlock, mlockall, munlockall, brk). */
+bool sys_is_mm_op(syscall_fn fn);
 long sys_msync(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
 long sys_mincore(struct kernel *k, struct pt_regs *regs, const uint64_t *a);
 

@@ -57,3 +57,24 @@ void trace_sched_switch(struct kernel *k, int prev, int next)
 	if (tr && tr->sched_switch)
 		tr->sched_switch(tr->ctx, prev, next);
 }
+
+void trace_sys_enter(struct kernel *k, bool mm_op)
+{
+	const struct mm_tracer *tr = k->mm_tracer;
+	if (tr && tr->sys_enter)
+		tr->sys_enter(tr->ctx, mm_op);
+}
+
+void trace_sys_exit(struct kernel *k)
+{
+	const struct mm_tracer *tr = k->mm_tracer;
+	if (tr && tr->sys_exit)
+		tr->sys_exit(tr->ctx);
+}
+
+void trace_uaccess_done_slow(struct kernel *k)
+{
+	const struct mm_tracer *tr = k->mm_tracer;
+	if (tr->uaccess_done)
+		tr->uaccess_done(tr->ctx);
+}

@@ -61,6 +61,14 @@ struct mm_tracer {
 	void (*swap)(void *ctx, bool in, unsigned long pfn, uint64_t entry);
 	/* The CPU switched from task prev to task next (pids; 0: none). */
 	void (*sched_switch)(void *ctx, int prev, int next);
+	/* A system call begins; mm_op: it is one of the address-space calls, whose work the
+	 * mm_op tracepoint describes (sys_is_mm_op). Optional. */
+	void (*sys_enter)(void *ctx, bool mm_op);
+	/* The system call that began last has returned (before signals are delivered). */
+	void (*sys_exit)(void *ctx);
+	/* The user page of the last uaccess is reached, or found out of reach: the faults
+	 * it took are over. Optional. */
+	void (*uaccess_done)(void *ctx);
 	void *ctx; /* the implementer's state */
 };
 
@@ -73,5 +81,8 @@ void trace_mm_vmscan_end(struct kernel *k, unsigned kind, int nid, unsigned long
 			 unsigned long reclaimed);
 void trace_mm_swap(struct kernel *k, bool in, struct page *page, uint64_t entry);
 void trace_sched_switch(struct kernel *k, int prev, int next);
+void trace_sys_enter(struct kernel *k, bool mm_op);
+void trace_sys_exit(struct kernel *k);
+void trace_uaccess_done_slow(struct kernel *k);
 
 #endif /* KSIM_TRACE_MM_H */

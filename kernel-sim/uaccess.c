@@ -19,12 +19,10 @@ int access_ok(const struct mm_struct *mm, unsigned long addr, unsigned long len)
 	return mm && len <= mm->task_size && addr <= mm->task_size - len;
 }
 
-/* A host pointer to user address addr for this access, faulting it in; NULL when the
- * process may not make it. */
-static void *user_page_ptr(struct kernel *k, struct mm_struct *mm, unsigned long addr, bool write)
+/* user_page_ptr's look-up and faults. */
+static void *user_page_fault_in(struct kernel *k, struct mm_struct *mm, unsigned long addr,
+				bool write)
 {
-	if (unlikely(k->mm_tracer))
-		trace_uaccess_slow(k, mm, addr, write);
 	for (int round = 0; round < 2; round++) {
 		pte_t *pte = mm_find_pte(k, mm, addr);
 		uint64_t v = pte ? pte_val(*pte) : 0;
@@ -41,6 +39,19 @@ static void *user_page_ptr(struct kernel *k, struct mm_struct *mm, unsigned long
 			return NULL;
 	}
 	return NULL;
+}
+
+/* A host pointer to user address addr for this access, faulting it in; NULL when the
+ * process may not make it. A tracer sees the access begin and its faults end. */
+static void *user_page_ptr(struct kernel *k, struct mm_struct *mm, unsigned long addr, bool write)
+{
+	if (likely(!k->mm_tracer))
+		return user_page_fault_in(k, mm, addr, write);
+	trace_uaccess_slow(k, mm, addr, write);
+	void *p = user_page_fault_in(k, mm, addr, write);
+	if (k->mm_tracer)
+		trace_uaccess_done_slow(k);
+	return p;
 }
 
 /* Runs fn over [addr, addr + n) page by page; returns the bytes not reached. */

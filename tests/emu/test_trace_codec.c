@@ -90,6 +90,8 @@ static int sample_events(struct trace_event *ev)
 				       .error = 0xfffc, .la = 0x401234, .a = 11};
 	ev[n++] = (struct trace_event){.type = TEV_EXT, .sub = TEXT_EXCEPTION, .vector = 6,
 				       .la = 0x7fffffffffff, .a = 0};
+	ev[n++] = (struct trace_event){.type = TEV_EXT, .sub = TEXT_SYS_WORK, .a = 1};
+	ev[n++] = (struct trace_event){.type = TEV_EXT, .sub = TEXT_SYS_WORK, .a = 0};
 	ev[n++] = (struct trace_event){.type = TEV_EXT, .sub = TEXT_KSTATS,
 				       .text = "pgfault 12\npswpout 0\n", .text_len = 21};
 	return n;
@@ -307,6 +309,7 @@ static void test_trace_codec_bad_fields_are_refused(void **state)
 	    {TEV_EXT, TEXT_FETCH_RUN, 2, 2, 2},	   /* a fetch run cut short (no count) */
 	    {TEV_EXT, TEXT_EXCEPTION, 4, 32, 0, 0, 0}, /* vector 32: not an exception */
 	    {TEV_EXT, TEXT_EXCEPTION, 4, 6, 0, 0, 65}, /* signal 65 */
+	    {TEV_EXT, TEXT_SYS_WORK, 1, 2},		/* neither begins (1) nor ends (0) */
 	    {TEV_EXT, 200, 9, 0, 0},		   /* a payload longer than the bytes left */
 	    {TEV_EXT, 200, 0x80, 0x80, 0x01},	   /* a payload over TRACE_EXT_MAX (16384) */
 	};
