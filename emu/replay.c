@@ -68,7 +68,7 @@ int replay_init(struct replay *r, uint64_t ram, const struct tlb_config *cfg, bo
 	r->arena_end = ram + REPLAY_ARENA;
 	r->verify = verify;
 	if (verify) {
-		r->tracer = (struct mmu_tracer){collect, r};
+		r->tracer = (struct mmu_tracer){.event = collect, .ctx = r};
 		mmu_set_tracer(&r->mmu, &r->tracer);
 	}
 	return 0;

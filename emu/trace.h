@@ -120,6 +120,13 @@ struct trace_delta {
 	uint64_t off[3]; /* last pa - la, per access kind */
 	uint64_t walk_la; /* last WALK la */
 	uint64_t run_page, run_frame; /* last EXT FETCH_RUN la >> 12 and pa >> 12 (1.2) */
+	/* (1.2) What a repeated ACCESS of a kind repeats: the la delta, flags and size of
+	 * the last ACCESS of that kind, valid (bit kind of rep_valid) unless a FAULT of
+	 * that kind came since, or none yet in this chunk. */
+	uint64_t rep_delta[3];
+	uint8_t rep_flags[3];
+	uint8_t rep_size[3];
+	uint8_t rep_valid;
 	bool sized;	  /* the stream codes ACCESS sizes (format 1.1): kept across resets */
 };
 

@@ -106,22 +106,57 @@ static uint8_t *put_sized_delta(uint8_t *p, uint64_t delta, unsigned size)
 	return put_uv(p, z);
 }
 
+/* The tag of a repeated ACCESS of kind (1.2): access kind bits 3, the kind in bits 7..6. */
+#define REPEAT_TAG(kind) ((uint8_t)(TEV_ACCESS | ((kind) << 2 | 3) << 4))
+
+/* Is an ACCESS of kind with this la delta, pa - la, flags and size the last one's repeat? */
+static bool is_repeat(const struct trace_delta *d, unsigned kind, uint64_t delta, uint64_t off,
+		      unsigned flags, unsigned size)
+{
+	return (d->rep_valid >> kind & 1) && delta == d->rep_delta[kind] && off == d->off[kind] &&
+	       flags == d->rep_flags[kind] && size == d->rep_size[kind];
+}
+
+static void set_repeat(struct trace_delta *d, unsigned kind, uint64_t delta, unsigned flags,
+		       unsigned size)
+{
+	d->rep_delta[kind] = delta;
+	d->rep_flags[kind] = (uint8_t)flags;
+	d->rep_size[kind] = (uint8_t)size;
+	d->rep_valid |= (uint8_t)(1u << kind);
+}
+
 size_t trace_encode_translation(struct trace_delta *d, unsigned type, unsigned flags,
 				unsigned size, uint64_t la, uint64_t pa, uint8_t *p)
 {
 	uint8_t *start = p;
 	unsigned kind = flags & MMU_KIND_MASK;
-	*p++ = (uint8_t)(type | (flags & 0xf) << 4);
-	p = put_sv(p, la - d->la[kind]);
+	uint64_t delta = la - d->la[kind];
+	flags &= 0xf;
 	d->la[kind] = la;
-	if (type == TEV_ACCESS) {
+	if (type == TEV_ACCESS && d->sized) {
+		/* A stream that repeats itself (a loop's stores, a copy) costs a byte an access. */
 		uint64_t off = pa - la;
-		p = d->sized ? put_sized_delta(p, off - d->off[kind], size)
-			     : put_sv(p, off - d->off[kind]);
+		if (is_repeat(d, kind, delta, off, flags, size)) {
+			*p = REPEAT_TAG(kind);
+			return 1;
+		}
+		*p++ = (uint8_t)(type | flags << 4);
+		p = put_sv(p, delta);
+		p = put_sized_delta(p, off - d->off[kind], size);
 		d->off[kind] = off;
+		set_repeat(d, kind, delta, flags, size);
+		return (size_t)(p - start);
+	}
+	*p++ = (uint8_t)(type | flags << 4);
+	p = put_sv(p, delta);
+	if (type == TEV_ACCESS) { /* format 1.0 */
+		p = put_sv(p, pa - la - d->off[kind]);
+		d->off[kind] = pa - la;
 	} else {
 		*p++ = (uint8_t)(pa >> 32);
 		p = put_uv(p, (uint32_t)pa);
+		d->rep_valid &= (uint8_t)~(1u << kind);
 	}
 	return (size_t)(p - start);
 }
@@ -379,11 +414,14 @@ static void get_access(struct trace_delta *d, struct cursor *c, struct trace_eve
 		c->bad = true;
 		return;
 	}
-	ev->la = d->la[kind] += get_sv(c);
+	uint64_t delta = get_sv(c);
+	ev->la = d->la[kind] += delta;
 	if (ev->type == TEV_ACCESS) {
 		d->off[kind] += get_off(d, c, ev);
 		ev->pa = ev->la + d->off[kind];
+		set_repeat(d, kind, delta, ev->flags, ev->size);
 	} else {
+		d->rep_valid &= (uint8_t)~(1u << kind);
 		ev->vector = get_u8(c);
 		uint64_t e = get_uv(c);
 		if (e > UINT32_MAX || ev->vector > 31)
@@ -623,18 +661,30 @@ static int decode_access(struct trace_delta *d, struct cursor *c, uint8_t tag,
 			 const uint8_t **p, struct trace_event *ev)
 {
 	unsigned kind = (tag >> 4) & MMU_KIND_MASK;
-	if (kind > MMU_FETCH)
-		return -1;
 	ev->type = TEV_ACCESS;
-	ev->flags = tag >> 4;
 	ev->cpl = ev->ac = ev->vector = 0;
 	ev->error = 0;
 	ev->a = ev->b = 0;
-	ev->la = d->la[kind] += get_sv(c);
+	if (kind == 3) { /* a repeat (1.2): of the kind in bits 7..6 */
+		kind = tag >> 6;
+		if (kind > MMU_FETCH || !(d->rep_valid >> kind & 1))
+			return -1;
+		ev->flags = d->rep_flags[kind];
+		ev->size = d->rep_size[kind];
+		ev->la = d->la[kind] += d->rep_delta[kind];
+		ev->pa = ev->la + d->off[kind];
+		*p = c->p;
+		return 0;
+	}
+	ev->flags = tag >> 4;
+	uint64_t delta = get_sv(c);
+	ev->la = d->la[kind] += delta;
 	d->off[kind] += get_off(d, c, ev);
 	ev->pa = ev->la + d->off[kind];
 	if (c->bad)
 		return -1;
+	if (d->sized)
+		set_repeat(d, kind, delta, ev->flags, ev->size);
 	*p = c->p;
 	return 0;
 }

@@ -115,14 +115,20 @@ static void keyframe(struct trace_recorder *rec)
 	rec->counts[TEV_KEYFRAME]++;
 }
 
-static void put(struct trace_recorder *rec, const struct trace_event *ev)
+/* Writes ev, after a keyframe when it starts a chunk. */
+static void put_raw(struct trace_recorder *rec, const struct trace_event *ev)
 {
-	/* The fetches the MMU has not told yet came first. */
-	mmu_trace_sync(rec->mmu);
 	if (rec->w.chunk_fresh)
 		keyframe(rec);
 	trace_writer_event(&rec->w, ev);
 	rec->counts[ev->type]++;
+}
+
+/* Writes ev after the fetches and translations the MMU has not told yet: they came first. */
+static void put(struct trace_recorder *rec, const struct trace_event *ev)
+{
+	mmu_trace_sync(rec->mmu);
+	put_raw(rec, ev);
 }
 
 /* A MODE event when CPL or AC differ from the last one written. */
@@ -135,7 +141,7 @@ static void sync_mode(struct trace_recorder *rec, const struct mmu *m)
 	rec->cpl = m->cpl;
 	rec->ac = m->ac;
 	rec->mode_known = true;
-	put(rec, &(struct trace_event){.type = TEV_MODE, .cpl = m->cpl, .ac = m->ac});
+	put_raw(rec, &(struct trace_event){.type = TEV_MODE, .cpl = m->cpl, .ac = m->ac});
 }
 
 static void on_walk(struct trace_recorder *rec, const struct mmu_event *e)
@@ -183,9 +189,32 @@ static void on_event(void *ctx, const struct mmu *m, const struct mmu_event *e)
 		break;
 	case MMU_EV_FETCH_RUN:
 		sync_mode(rec, m);
-		put(rec, &(struct trace_event){.type = TEV_EXT, .sub = TEXT_FETCH_RUN, .la = e->la,
-					       .pa = e->pa, .a = e->a, .flags = MMU_FETCH});
+		put_raw(rec, &(struct trace_event){.type = TEV_EXT, .sub = TEXT_FETCH_RUN, .la = e->la,
+						   .pa = e->pa, .a = e->a, .flags = MMU_FETCH});
 		break;
+	}
+}
+
+/* The MMU's batches of translations and fetch runs (mmu/trace.h): the same events as
+ * on_event writes, without a call and a switch for each. The CPL and AC are the batch's:
+ * the MMU hands a batch over before they change. */
+static void on_batch(void *ctx, const struct mmu *m, const struct mmu_trace_access *a,
+		     unsigned n)
+{
+	struct trace_recorder *rec = ctx;
+	sync_mode(rec, m);
+	for (unsigned i = 0; i < n; i++) {
+		if (__builtin_expect(rec->w.chunk_fresh, 0)) /* a keyframe, then the mode again */
+			sync_mode(rec, m);
+		if (a[i].count == 0) {
+			trace_writer_translation(&rec->w, TEV_ACCESS, a[i].flags, a[i].size, a[i].la,
+						 a[i].pa);
+			rec->counts[TEV_ACCESS]++;
+			continue;
+		}
+		put_raw(rec, &(struct trace_event){.type = TEV_EXT, .sub = TEXT_FETCH_RUN,
+						   .la = a[i].la, .pa = a[i].pa, .a = a[i].count,
+						   .flags = MMU_FETCH});
 	}
 }
 
@@ -333,7 +362,7 @@ int trace_record_start(struct trace_recorder *rec, struct machine *m, const char
 	if (trace_writer_open(&rec->w, path, header, err, errlen) < 0)
 		return -1;
 	rec->mmu = &m->mmu;
-	rec->tracer = (struct mmu_tracer){on_event, rec};
+	rec->tracer = (struct mmu_tracer){.event = on_event, .batch = on_batch, .ctx = rec};
 	put(rec, &(struct trace_event){.type = TEV_FEATURES, .a = m->mmu.maxphyaddr,
 				       .b = m->mmu.page_1g});
 	mmu_set_tracer(&m->mmu, &rec->tracer);

@@ -29,14 +29,26 @@ bool mmu_fault_gp(struct x86_fault *f, bool ss, uint32_t err)
 	return mmu_fault(f, ss ? X86_VEC_SS : X86_VEC_GP, err);
 }
 
-/* Hands ev to the tracer (callers test m->tracer first: off, tracing costs that test). */
-static void trace_event(const struct mmu *m, const struct mmu_event *ev)
+/* Hands ev to the tracer, after the batch it holds (callers test m->tracer first: off,
+ * tracing costs that test). */
+static void trace_event(struct mmu *m, const struct mmu_event *ev)
 {
+	tlb_trace_flush(&m->tlb);
 	m->tracer->event(m->tracer->ctx, m, ev);
 }
 
-/* A control operation, for the tracer (a pending fetch run was told before any fast
- * entry went: fast_drop). */
+/* Before a control operation takes effect: the fetches and translations made so far are
+ * told first, under the state they were made in. */
+static void trace_before_op(struct mmu *m)
+{
+	if (__builtin_expect(m->tracer != NULL, 0)) {
+		tlb_trace_sync(&m->tlb);
+		tlb_trace_flush(&m->tlb);
+	}
+}
+
+/* A control operation, for the tracer, after it took effect (what came before it was told
+ * before: trace_before_op). */
 static void trace_op(struct mmu *m, uint8_t type, uint64_t la, uint64_t a, uint64_t b)
 {
 	if (__builtin_expect(m->tracer != NULL, 0)) {
@@ -47,8 +59,7 @@ static void trace_op(struct mmu *m, uint8_t type, uint64_t la, uint64_t a, uint6
 
 void mmu_trace_sync(struct mmu *m)
 {
-	if (m->tracer)
-		tlb_trace_sync(&m->tlb);
+	trace_before_op(m);
 }
 
 /* The fast-path mode of the current CPL and AC. */
@@ -81,8 +92,7 @@ static void set_fast_cur(struct mmu *m)
 
 void mmu_set_tracer(struct mmu *m, const struct mmu_tracer *t)
 {
-	if (m->tracer)
-		tlb_trace_sync(&m->tlb);
+	trace_before_op(m);
 	m->tracer = t;
 	m->tlb.tracer = t;
 	m->tlb.trace_mmu = m;
@@ -126,6 +136,7 @@ void mmu_destroy(struct mmu *m)
 
 void mmu_set_features(struct mmu *m, unsigned maxphyaddr, bool page_1g)
 {
+	trace_before_op(m);
 	m->maxphyaddr = (uint8_t)(maxphyaddr < 32 ? 32 : maxphyaddr > 52 ? 52 : maxphyaddr);
 	m->page_1g = page_1g;
 	mmu_update_mode(m);
@@ -166,6 +177,7 @@ static bool pae_paging(uint64_t cr0, uint64_t cr4, uint64_t efer)
 
 bool mmu_set_cr0(struct mmu *m, uint64_t cr0, struct x86_fault *f)
 {
+	trace_before_op(m);
 	if ((cr0 >> 32) || ((cr0 & CR0_PG) && !(cr0 & CR0_PE)))
 		return mmu_fault_gp(f, false, 0);
 	bool pg_on = (cr0 & CR0_PG) && !(m->cr0 & CR0_PG);
@@ -189,6 +201,7 @@ bool mmu_set_cr0(struct mmu *m, uint64_t cr0, struct x86_fault *f)
 
 bool mmu_set_cr4(struct mmu *m, uint64_t cr4, struct x86_fault *f)
 {
+	trace_before_op(m);
 	uint64_t changed = cr4 ^ m->cr4;
 	bool lma = m->efer & EFER_LMA;
 	if ((cr4 & CR4_PCIDE) && !lma)
@@ -214,6 +227,7 @@ bool mmu_set_cr4(struct mmu *m, uint64_t cr4, struct x86_fault *f)
 
 bool mmu_set_efer(struct mmu *m, uint64_t efer, struct x86_fault *f)
 {
+	trace_before_op(m);
 	uint64_t changed = (efer ^ m->efer) & ~EFER_LMA;
 	if ((changed & EFER_LME) && (m->cr0 & CR0_PG))
 		return mmu_fault_gp(f, false, 0);
@@ -232,6 +246,7 @@ bool mmu_set_efer(struct mmu *m, uint64_t efer, struct x86_fault *f)
 
 bool mmu_set_cr3(struct mmu *m, uint64_t val, struct x86_fault *f)
 {
+	trace_before_op(m);
 	uint64_t src = val;
 	bool pcide = m->cr4 & CR4_PCIDE;
 	bool noflush = pcide && (val & CR3_NOFLUSH);
@@ -265,16 +280,20 @@ bool mmu_set_cr3(struct mmu *m, uint64_t val, struct x86_fault *f)
 
 void mmu_set_cpl(struct mmu *m, unsigned cpl)
 {
-	if (__builtin_expect(m->tracer != NULL, 0))
+	if (__builtin_expect(m->tracer != NULL, 0)) {
 		tlb_trace_drop_copy(&m->tlb); /* the fetches so far were made at the old CPL */
+		tlb_trace_flush(&m->tlb);
+	}
 	m->cpl = (uint8_t)(cpl & 3);
 	set_fast_cur(m);
 }
 
 void mmu_set_ac(struct mmu *m, bool ac)
 {
-	if (__builtin_expect(m->tracer != NULL, 0))
+	if (__builtin_expect(m->tracer != NULL, 0)) {
 		tlb_trace_drop_copy(&m->tlb);
+		tlb_trace_flush(&m->tlb);
+	}
 	m->ac = ac;
 	set_fast_cur(m);
 }
@@ -287,6 +306,7 @@ static uint64_t tlb_la(const struct mmu *m, uint64_t la)
 
 void mmu_invlpg(struct mmu *m, uint64_t la)
 {
+	trace_before_op(m);
 	m->st.invlpg++;
 	trace_op(m, MMU_EV_INVLPG, la, 0, 0);
 	if (!mmu_canonical(m, la))
@@ -297,6 +317,7 @@ void mmu_invlpg(struct mmu *m, uint64_t la)
 
 bool mmu_invpcid(struct mmu *m, uint64_t type, uint64_t pcid, uint64_t la, struct x86_fault *f)
 {
+	trace_before_op(m);
 	if (type > 3 || pcid > CR3_PCID_MASK)
 		return mmu_fault_gp(f, false, 0);
 	if (type == 0 && !mmu_canonical(m, la))
@@ -550,7 +571,8 @@ static bool translate_traced(struct mmu *m, uint64_t la, unsigned size, unsigned
 	tlb_trace_mark(&m->tlb);
 	if (ok && (flags & (MMU_KIND_MASK | MMU_IMPLICIT)) == MMU_FETCH)
 		tlb_trace_fetch(&m->tlb, fast_mode(m), tlb_la(m, la), *pa);
-	trace_translation(m, la, size, flags, ok, ok ? *pa : 0, f);
+	if (!ok || !tlb_trace_access(&m->tlb, la, *pa, flags, size))
+		trace_translation(m, la, size, flags, ok, ok ? *pa : 0, f);
 	return ok;
 }
 

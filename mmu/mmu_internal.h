@@ -5,6 +5,7 @@
 #define MMU_MMU_INTERNAL_H
 
 #include "mmu/mmu.h"
+#include "mmu/trace.h"
 
 /* What a successful walk found. */
 struct walk_result {
@@ -57,15 +58,44 @@ void tlb_entry_invalidate(struct tlb *t, struct tlb_array *a, struct tlb_entry *
 /* Starts (with the tracer of t set) or ends (NULL) the traced fast tables: t->trace_fast,
  * or NULL when out of memory (then no fast entry at all is seen inline). */
 void tlb_trace_start(struct tlb *t, bool on);
+/* The inline L1I fast hits since the tick began: the advances nothing else made. */
+static inline uint64_t tlb_trace_inline_hits(const struct tlb *t)
+{
+	return t->tick[TLB_LEVEL_L1I] - t->tick_other[TLB_LEVEL_L1I];
+}
+
+void tlb_trace_sync_slow(struct tlb *t);
 /* The pending fetch run, told to the tracer, its last use carried over to the real entry. */
-void tlb_trace_sync(struct tlb *t);
+static inline void tlb_trace_sync(struct tlb *t)
+{
+	if (__builtin_expect(tlb_trace_inline_hits(t) != t->trace_mark, 0))
+		tlb_trace_sync_slow(t);
+}
 /* Syncs and forgets the copy (a CPL or AC change: the copy was made for the old one). */
 void tlb_trace_drop_copy(struct tlb *t);
 /* After a traced fetch translation of la -> pa in fast mode mode: the copy is now the real
  * fast entry of that page if it is an inline one, else none. */
 void tlb_trace_fetch(struct tlb *t, unsigned mode, uint64_t la, uint64_t pa);
 /* The inline L1I fast hits so far are told (or belong to a translation told as such). */
-void tlb_trace_mark(struct tlb *t);
+static inline void tlb_trace_mark(struct tlb *t)
+{
+	t->trace_mark = tlb_trace_inline_hits(t);
+}
+/* Hands a batching tracer the batch held (nothing without one). */
+void tlb_trace_flush(struct tlb *t);
+/* The successful translation la -> pa: into the batch, or false when the tracer does not
+ * batch (it is then told by an event). */
+static inline bool tlb_trace_access(struct tlb *t, uint64_t la, uint64_t pa, unsigned flags,
+				    unsigned size)
+{
+	if (!t->trace_buf)
+		return false;
+	if (__builtin_expect(t->trace_nbuf == MMU_TRACE_BATCH, 0))
+		tlb_trace_flush(t);
+	t->trace_buf[t->trace_nbuf++] = (struct mmu_trace_access){
+	    .la = la, .pa = pa, .flags = (uint8_t)flags, .size = (uint8_t)(size < 256 ? size : 0)};
+	return true;
+}
 /* fast_drop's hook: fe goes, so its copy does too (after the run on it is told). */
 void tlb_trace_forget(struct tlb *t, const struct tlb_fast_entry *fe);
 

@@ -251,6 +251,7 @@ static void sync_set_stamps(struct tlb *t, struct tlb_array *a, struct tlb_entry
 static void trace_fill(struct tlb *t, struct tlb_array *a, const struct tlb_entry *src,
 		       const struct tlb_entry *v)
 {
+	tlb_trace_flush(t); /* the translations before this one come first */
 	struct mmu_event ev = {.type = MMU_EV_TLB_FILL,
 			       .array = (uint8_t)(a - t->a),
 			       .entry = src,

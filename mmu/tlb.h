@@ -45,6 +45,7 @@
 
 struct mmu;
 struct mmu_tracer;
+struct mmu_trace_access;
 
 /* The arrays of the hierarchy; the index is also the order of the --tlb names. */
 enum tlb_array_id {
@@ -196,6 +197,9 @@ struct tlb {
 	struct tlb_fast_entry *trace_real; /* the entry of fast[][][] it copies */
 	uint64_t trace_run_pa;		   /* physical address of its page */
 	uint64_t trace_mark;		   /* inline L1I fast hits already told */
+	struct mmu_trace_access *trace_buf; /* a batching tracer's batch (MMU_TRACE_BATCH), or
+					       NULL */
+	uint32_t trace_nbuf;		    /* entries of trace_buf held */
 	struct tlb_entry unpaged_te;	 /* stand-in L1 entry of fast entries made with CR0.PG=0 */
 	uint64_t unpaged_hits;		 /* fast hits of dropped mirrors of unpaged_te */
 };

@@ -28,11 +28,6 @@
 #include "mmu/mmu_internal.h"
 #include "mmu/trace.h"
 
-/* Inline L1I fast hits since the tick began: the advances nothing else made. */
-static uint64_t inline_fetch_hits(const struct tlb *t)
-{
-	return t->tick[TLB_LEVEL_L1I] - t->tick_other[TLB_LEVEL_L1I];
-}
 
 static void clear_copy(struct tlb *t)
 {
@@ -45,27 +40,45 @@ static void clear_copy(struct tlb *t)
 void tlb_trace_start(struct tlb *t, bool on)
 {
 	free(t->trace_fast);
+	free(t->trace_buf);
 	t->trace_fast = NULL;
+	t->trace_buf = NULL;
+	t->trace_nbuf = 0;
 	t->trace_copy = t->trace_real = NULL;
 	if (!on)
 		return;
+	if (t->tracer->batch)
+		t->trace_buf = malloc(MMU_TRACE_BATCH * sizeof(*t->trace_buf)); /* else events */
 	t->trace_fast = malloc(3 * sizeof(*t->trace_fast));
 	if (!t->trace_fast)
 		return;
 	for (unsigned kind = 0; kind < 3; kind++)
 		for (unsigned i = 0; i < TLB_FAST_SIZE; i++)
 			t->trace_fast[kind][i] = (struct tlb_fast_entry){.tag = TLB_FAST_EMPTY};
-	t->trace_mark = inline_fetch_hits(t);
+	t->trace_mark = tlb_trace_inline_hits(t);
 }
 
-void tlb_trace_mark(struct tlb *t)
+/* A fetch run of n (< 2^32) fetches on the copy's page, into the batch or as an event. */
+static void tell_run(struct tlb *t, uint32_t n)
 {
-	t->trace_mark = inline_fetch_hits(t);
+	if (t->trace_buf) {
+		if (t->trace_nbuf == MMU_TRACE_BATCH)
+			tlb_trace_flush(t);
+		t->trace_buf[t->trace_nbuf++] = (struct mmu_trace_access){
+		    .la = t->trace_copy->tag, .pa = t->trace_run_pa, .count = n, .flags = MMU_FETCH};
+		return;
+	}
+	struct mmu_event ev = {.type = MMU_EV_FETCH_RUN,
+			       .flags = MMU_FETCH,
+			       .la = t->trace_copy->tag,
+			       .pa = t->trace_run_pa,
+			       .a = n};
+	t->tracer->event(t->tracer->ctx, t->trace_mmu, &ev);
 }
 
-void tlb_trace_sync(struct tlb *t)
+void tlb_trace_sync_slow(struct tlb *t)
 {
-	uint64_t n = inline_fetch_hits(t) - t->trace_mark;
+	uint64_t n = tlb_trace_inline_hits(t) - t->trace_mark;
 	if (!n || !t->tracer)
 		return;
 	t->trace_mark += n;
@@ -74,12 +87,9 @@ void tlb_trace_sync(struct tlb *t)
 		return;
 	if (t->trace_copy->stamp > t->trace_real->stamp)
 		t->trace_real->stamp = t->trace_copy->stamp;
-	struct mmu_event ev = {.type = MMU_EV_FETCH_RUN,
-			       .flags = MMU_FETCH,
-			       .la = t->trace_copy->tag,
-			       .pa = t->trace_run_pa,
-			       .a = n};
-	t->tracer->event(t->tracer->ctx, t->trace_mmu, &ev);
+	for (; n > UINT32_MAX; n -= UINT32_MAX) /* a loop that ran for ever, alone */
+		tell_run(t, UINT32_MAX);
+	tell_run(t, (uint32_t)n);
 }
 
 void tlb_trace_drop_copy(struct tlb *t)
@@ -105,4 +115,13 @@ void tlb_trace_fetch(struct tlb *t, unsigned mode, uint64_t la, uint64_t pa)
 	*t->trace_copy = *real;
 	t->trace_real = real;
 	t->trace_run_pa = pa & ~0xfffULL;
+}
+
+void tlb_trace_flush(struct tlb *t)
+{
+	uint32_t n = t->trace_nbuf;
+	if (!n)
+		return;
+	t->trace_nbuf = 0; /* what the tracer does next starts a new batch */
+	t->tracer->batch(t->tracer->ctx, t->trace_mmu, t->trace_buf, n);
 }

@@ -54,9 +54,27 @@ struct mmu_event {
 	const struct mmu_walk_trace *walk; /* WALK: the entries, as mmu_probe reads them */
 };
 
+/* A successful translation or a fetch run, as a batching tracer receives them. */
+struct mmu_trace_access {
+	uint64_t la;	/* linear address (a fetch run: of its page) */
+	uint64_t pa;	/* physical address (a fetch run: of its page) */
+	uint32_t count; /* 0: one translation (an MMU_EV_ACCESS); else a fetch run of count */
+	uint8_t flags;	/* MMU_READ/WRITE/FETCH | MMU_IMPLICIT | MMU_STACK */
+	uint8_t size;	/* bytes on this page, 0 when not known */
+};
+
+#define MMU_TRACE_BATCH 512 /* translations a batching tracer receives at most at once */
+
 struct mmu_tracer {
 	/* Called for each event, in the order they happen; m is the MMU they happen in. */
 	void (*event)(void *ctx, const struct mmu *m, const struct mmu_event *ev);
+	/* Optional: the successful translations and fetch runs, in order, in batches instead
+	 * of an event each (the per-translation cost of a call is then paid per batch). A
+	 * batch is handed over when it is full and before anything else reaches event(),
+	 * before a CPL or AC change and before a control operation takes effect, so that
+	 * events keep their order and the MMU's state is the batch's. */
+	void (*batch)(void *ctx, const struct mmu *m, const struct mmu_trace_access *a,
+		      unsigned n);
 	void *ctx; /* the implementer's state */
 };
 
