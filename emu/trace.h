@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "mmu/mmu.h"
+#include "mmu/trace.h"
 
 #define TRACE_MAGIC "MMEMUTRC"	  /* first 8 bytes of a trace */
 #define TRACE_END_MAGIC "MMTRCEND" /* last 8 bytes of a closed trace */
@@ -120,9 +121,11 @@ struct trace_delta {
 	uint64_t off[3]; /* last pa - la, per access kind */
 	uint64_t walk_la; /* last WALK la */
 	uint64_t run_page, run_frame; /* last EXT FETCH_RUN la >> 12 and pa >> 12 (1.2) */
-	/* (1.2) What a repeated ACCESS of a kind repeats: the la delta, flags and size of
-	 * the last ACCESS of that kind, valid (bit kind of rep_valid) unless a FAULT of
-	 * that kind came since, or none yet in this chunk. */
+	bool run_valid;		      /* there was one in this chunk */
+	/* (1.2) What a repeated ACCESS of a kind repeats (trace_codec.c): the la before the
+	 * last, and the la delta, flags and size of the last ACCESS, valid (bit kind of
+	 * rep_valid) unless a FAULT of that kind came since, or none yet in this chunk. */
+	uint64_t la2[3];
 	uint64_t rep_delta[3];
 	uint8_t rep_flags[3];
 	uint8_t rep_size[3];
@@ -141,6 +144,15 @@ size_t trace_encode(struct trace_delta *d, const struct trace_event *ev, uint8_t
  * without building a struct trace_event: the recorder's hot path. */
 size_t trace_encode_translation(struct trace_delta *d, unsigned type, unsigned flags,
 				unsigned size, uint64_t la, uint64_t pa, uint8_t *p);
+/* Encodes an EXT FETCH_RUN of count fetches of the page at la -> pa (the short form when
+ * it is on the last run's page and frame) without building a struct trace_event. */
+size_t trace_encode_fetch_run(struct trace_delta *d, uint64_t la, uint64_t pa, uint64_t count,
+			      uint8_t *p);
+/* Encodes the MMU's batch a[0..n) (ACCESSes and FETCH_RUNs) at p + *len, advancing *len,
+ * until *len reaches limit; returns the entries encoded and adds the FETCH_RUNs to *runs.
+ * Room for TRACE_EVENT_MAX bytes past limit is needed. */
+unsigned trace_encode_batch(struct trace_delta *d, const struct mmu_trace_access *a, unsigned n,
+			    uint8_t *p, size_t *len, size_t limit, unsigned *runs);
 /* Decodes one event from [*p, end); advances *p. 0, or -1 when the bytes are not an event
  * (bad type, field out of range, running past end). */
 int trace_decode(struct trace_delta *d, const uint8_t **p, const uint8_t *end,
@@ -188,6 +200,13 @@ void trace_writer_event(struct trace_writer *w, const struct trace_event *ev);
 /* Appends an ACCESS or FAULT, as trace_encode_translation codes it. */
 void trace_writer_translation(struct trace_writer *w, unsigned type, unsigned flags,
 			      unsigned size, uint64_t la, uint64_t pa);
+/* Appends events of the MMU's batch a[0..n) (trace_encode_batch) up to the end of the
+ * chunk; returns how many (the caller goes on after the keyframe a new chunk needs), and
+ * adds the FETCH_RUNs among them to *runs. */
+unsigned trace_writer_batch(struct trace_writer *w, const struct mmu_trace_access *a, unsigned n,
+			    unsigned *runs);
+/* Appends an EXT FETCH_RUN, as trace_encode_fetch_run codes it. */
+void trace_writer_fetch_run(struct trace_writer *w, uint64_t la, uint64_t pa, uint64_t count);
 /* Compresses and writes the chunk being built (a no-op when it is empty). */
 void trace_writer_flush(struct trace_writer *w);
 /* Flushes, writes the index and trailer, closes. 0, or -errno of the first failure. */

@@ -106,46 +106,68 @@ static uint8_t *put_sized_delta(uint8_t *p, uint64_t delta, unsigned size)
 	return put_uv(p, z);
 }
 
-/* The tag of a repeated ACCESS of kind (1.2): access kind bits 3, the kind in bits 7..6. */
-#define REPEAT_TAG(kind) ((uint8_t)(TEV_ACCESS | ((kind) << 2 | 3) << 4))
+/*
+ * Repeats (1.2). Accesses come in patterns: a loop's stores step by the same delta, and an
+ * access often comes twice (a write checked by a probe, then made). An ACCESS of a kind
+ * with the flags, size and pa - la of the last ACCESS of that kind is coded in its tag
+ * alone when its la is the last one's plus the last delta (tag type 0, kind bits 3, the
+ * kind in bits 7..6: REPEAT_DELTA) or the la before the last (type 1, same bits:
+ * REPEAT_BACK). Both sides keep, per kind, the last two la (any ACCESS or FAULT) and
+ * what the last ACCESS had; a FAULT of the kind makes a repeat wait for the next ACCESS.
+ */
+#define REPEAT_DELTA(kind) ((uint8_t)(TEV_ACCESS | ((kind) << 2 | 3) << 4))
+#define REPEAT_BACK(kind) ((uint8_t)(TEV_FAULT | ((kind) << 2 | 3) << 4))
 
-/* Is an ACCESS of kind with this la delta, pa - la, flags and size the last one's repeat? */
-static bool is_repeat(const struct trace_delta *d, unsigned kind, uint64_t delta, uint64_t off,
-		      unsigned flags, unsigned size)
+/* The tag of an ACCESS coded as a repeat, or 0. */
+static uint8_t repeat_tag(const struct trace_delta *d, unsigned kind, uint64_t la, uint64_t off,
+			  unsigned flags, unsigned size)
 {
-	return (d->rep_valid >> kind & 1) && delta == d->rep_delta[kind] && off == d->off[kind] &&
-	       flags == d->rep_flags[kind] && size == d->rep_size[kind];
+	if (!(d->rep_valid >> kind & 1) || off != d->off[kind] || flags != d->rep_flags[kind] ||
+	    size != d->rep_size[kind])
+		return 0;
+	if (la - d->la[kind] == d->rep_delta[kind])
+		return REPEAT_DELTA(kind);
+	return la == d->la2[kind] ? REPEAT_BACK(kind) : 0;
 }
 
-static void set_repeat(struct trace_delta *d, unsigned kind, uint64_t delta, unsigned flags,
-		       unsigned size)
+/* An ACCESS of kind at la (coded either way): what a repeat of it needs. */
+static void note_access(struct trace_delta *d, unsigned kind, uint64_t la, unsigned flags,
+			unsigned size)
 {
-	d->rep_delta[kind] = delta;
+	d->rep_delta[kind] = la - d->la[kind];
+	d->la2[kind] = d->la[kind];
+	d->la[kind] = la;
 	d->rep_flags[kind] = (uint8_t)flags;
 	d->rep_size[kind] = (uint8_t)size;
 	d->rep_valid |= (uint8_t)(1u << kind);
 }
 
-size_t trace_encode_translation(struct trace_delta *d, unsigned type, unsigned flags,
-				unsigned size, uint64_t la, uint64_t pa, uint8_t *p)
+static void note_fault(struct trace_delta *d, unsigned kind, uint64_t la)
+{
+	d->la2[kind] = d->la[kind];
+	d->la[kind] = la;
+	d->rep_valid &= (uint8_t)~(1u << kind);
+}
+
+static inline size_t encode_translation(struct trace_delta *d, unsigned type, unsigned flags,
+					unsigned size, uint64_t la, uint64_t pa, uint8_t *p)
 {
 	uint8_t *start = p;
 	unsigned kind = flags & MMU_KIND_MASK;
 	uint64_t delta = la - d->la[kind];
 	flags &= 0xf;
-	d->la[kind] = la;
 	if (type == TEV_ACCESS && d->sized) {
-		/* A stream that repeats itself (a loop's stores, a copy) costs a byte an access. */
 		uint64_t off = pa - la;
-		if (is_repeat(d, kind, delta, off, flags, size)) {
-			*p = REPEAT_TAG(kind);
-			return 1;
+		uint8_t tag = repeat_tag(d, kind, la, off, flags, size);
+		if (tag) {
+			*p++ = tag;
+		} else {
+			*p++ = (uint8_t)(type | flags << 4);
+			p = put_sv(p, delta);
+			p = put_sized_delta(p, off - d->off[kind], size);
+			d->off[kind] = off;
 		}
-		*p++ = (uint8_t)(type | flags << 4);
-		p = put_sv(p, delta);
-		p = put_sized_delta(p, off - d->off[kind], size);
-		d->off[kind] = off;
-		set_repeat(d, kind, delta, flags, size);
+		note_access(d, kind, la, flags, size);
 		return (size_t)(p - start);
 	}
 	*p++ = (uint8_t)(type | flags << 4);
@@ -153,12 +175,19 @@ size_t trace_encode_translation(struct trace_delta *d, unsigned type, unsigned f
 	if (type == TEV_ACCESS) { /* format 1.0 */
 		p = put_sv(p, pa - la - d->off[kind]);
 		d->off[kind] = pa - la;
+		note_access(d, kind, la, flags, size);
 	} else {
 		*p++ = (uint8_t)(pa >> 32);
 		p = put_uv(p, (uint32_t)pa);
-		d->rep_valid &= (uint8_t)~(1u << kind);
+		note_fault(d, kind, la);
 	}
 	return (size_t)(p - start);
+}
+
+size_t trace_encode_translation(struct trace_delta *d, unsigned type, unsigned flags,
+				unsigned size, uint64_t la, uint64_t pa, uint8_t *p)
+{
+	return encode_translation(d, type, flags, size, la, pa, p);
 }
 
 /* An EXT event's payload (after the subtype and length). */
@@ -217,17 +246,35 @@ static uint8_t *put_ext(const struct trace_event *ev, uint8_t *p)
 
 /* A FETCH_RUN, the commonest EXT event: its payload is a few bytes, so its length takes
  * one; the page and frame are deltas from the previous run's. */
-static uint8_t *put_fetch_run(struct trace_delta *d, const struct trace_event *ev, uint8_t *p)
+static uint8_t *put_fetch_run(struct trace_delta *d, uint64_t la, uint64_t pa, uint64_t count,
+			      uint8_t *p)
 {
 	uint8_t *len = p++;
-	uint64_t page = ev->la >> 12, frame = ev->pa >> 12;
+	uint64_t page = la >> 12, frame = pa >> 12;
 	uint8_t *end = put_sv(p, page - d->run_page);
 	end = put_sv(end, frame - d->run_frame);
-	end = put_uv(end, ev->a);
+	end = put_uv(end, count);
 	d->run_page = page;
 	d->run_frame = frame;
+	d->run_valid = true;
 	*len = (uint8_t)(end - p); /* at most 30 */
 	return end;
+}
+
+/* The tag of a fetch run on the last run's page and frame (1.2): followed by its count
+ * alone. (Tag type 0, access kind bits 3 and bits 7..6 3: no access kind.) */
+#define SHORT_RUN_TAG 0xf0
+
+size_t trace_encode_fetch_run(struct trace_delta *d, uint64_t la, uint64_t pa, uint64_t count,
+			      uint8_t *p)
+{
+	if (d->run_valid && la >> 12 == d->run_page && pa >> 12 == d->run_frame) {
+		*p = SHORT_RUN_TAG; /* on the last one's page: two bytes or so */
+		return (size_t)(put_uv(p + 1, count) - p);
+	}
+	p[0] = TEV_EXT;
+	p[1] = TEXT_FETCH_RUN;
+	return (size_t)(put_fetch_run(d, la, pa, count, p + 2) - p);
 }
 
 static uint8_t *put_body(struct trace_delta *d, const struct trace_event *ev, uint8_t *p)
@@ -235,8 +282,6 @@ static uint8_t *put_body(struct trace_delta *d, const struct trace_event *ev, ui
 	switch (ev->type) {
 	case TEV_EXT: {
 		*p++ = ev->sub;
-		if (ev->sub == TEXT_FETCH_RUN)
-			return put_fetch_run(d, ev, p);
 		/* The length always takes two varint bytes, so it is written after the payload. */
 		uint8_t *len = p;
 		uint8_t *end = put_ext(ev, p + 2);
@@ -325,8 +370,28 @@ size_t trace_encode(struct trace_delta *d, const struct trace_event *ev, uint8_t
 						(uint64_t)ev->vector << 32 | ev->error, p);
 	if (ev->type == TEV_KEYFRAME)
 		trace_delta_reset(d);
+	if (ev->type == TEV_EXT && ev->sub == TEXT_FETCH_RUN)
+		return trace_encode_fetch_run(d, ev->la, ev->pa, ev->a, p);
 	*p++ = (uint8_t)(ev->type | tag_bits(ev) << 4);
 	return (size_t)(put_body(d, ev, p) - start);
+}
+
+unsigned trace_encode_batch(struct trace_delta *d, const struct mmu_trace_access *a, unsigned n,
+			    uint8_t *p, size_t *len, size_t limit, unsigned *runs)
+{
+	size_t at = *len;
+	unsigned i;
+	for (i = 0; i < n && at < limit; i++) {
+		if (a[i].count) {
+			at += trace_encode_fetch_run(d, a[i].la, a[i].pa, a[i].count, p + at);
+			(*runs)++;
+		} else {
+			at += encode_translation(d, TEV_ACCESS, a[i].flags, a[i].size, a[i].la,
+						 a[i].pa, p + at);
+		}
+	}
+	*len = at;
+	return i;
 }
 
 /* ---- decoding: every read checked against end ---- */
@@ -407,21 +472,41 @@ static void get_entry(struct cursor *c, struct tlb_entry *e)
 	e->pcid = (uint16_t)pcid;
 }
 
+/* A repeated ACCESS of kind (repeat_tag): la its own, the rest the last one's. -1 when
+ * there is nothing to repeat. */
+static int get_repeat(struct trace_delta *d, unsigned kind, uint64_t la, struct trace_event *ev)
+{
+	if (kind > MMU_FETCH || !(d->rep_valid >> kind & 1))
+		return -1;
+	ev->type = TEV_ACCESS;
+	ev->flags = d->rep_flags[kind];
+	ev->size = d->rep_size[kind];
+	ev->la = la;
+	ev->pa = la + d->off[kind];
+	note_access(d, kind, la, ev->flags, ev->size);
+	return 0;
+}
+
 static void get_access(struct trace_delta *d, struct cursor *c, struct trace_event *ev)
 {
 	unsigned kind = ev->flags & MMU_KIND_MASK;
+	if (kind == 3 && ev->type == TEV_FAULT) { /* REPEAT_BACK */
+		kind = ev->flags >> 2;
+		c->bad |= kind > MMU_FETCH || get_repeat(d, kind, d->la2[kind], ev) < 0;
+		return;
+	}
 	if (kind > MMU_FETCH) {
 		c->bad = true;
 		return;
 	}
-	uint64_t delta = get_sv(c);
-	ev->la = d->la[kind] += delta;
+	uint64_t la = d->la[kind] + get_sv(c);
+	ev->la = la;
 	if (ev->type == TEV_ACCESS) {
 		d->off[kind] += get_off(d, c, ev);
-		ev->pa = ev->la + d->off[kind];
-		set_repeat(d, kind, delta, ev->flags, ev->size);
+		ev->pa = la + d->off[kind];
+		note_access(d, kind, la, ev->flags, ev->size);
 	} else {
-		d->rep_valid &= (uint8_t)~(1u << kind);
+		note_fault(d, kind, la);
 		ev->vector = get_u8(c);
 		uint64_t e = get_uv(c);
 		if (e > UINT32_MAX || ev->vector > 31)
@@ -559,6 +644,24 @@ static void get_fetch_run(struct trace_delta *d, struct cursor *c, struct trace_
 	c->bad |= page >> 52 || frame >> 40 || ev->a == 0 || ev->a > UINT32_MAX;
 	d->run_page = page;
 	d->run_frame = frame;
+	d->run_valid = true;
+}
+
+/* A SHORT_RUN_TAG's fetch run: the last run's page and frame, its count. */
+static int get_short_run(struct trace_delta *d, struct cursor *c, const uint8_t **p,
+			 struct trace_event *ev)
+{
+	memset(ev, 0, offsetof(struct trace_event, fill));
+	ev->type = TEV_EXT;
+	ev->sub = TEXT_FETCH_RUN;
+	ev->flags = MMU_FETCH;
+	ev->la = d->run_page << 12;
+	ev->pa = d->run_frame << 12;
+	ev->a = get_uv(c);
+	if (c->bad || !d->run_valid || ev->a == 0 || ev->a > UINT32_MAX)
+		return -1;
+	*p = c->p;
+	return 0;
 }
 
 static void get_ext(struct trace_delta *d, struct cursor *c, struct trace_event *ev)
@@ -661,30 +764,27 @@ static int decode_access(struct trace_delta *d, struct cursor *c, uint8_t tag,
 			 const uint8_t **p, struct trace_event *ev)
 {
 	unsigned kind = (tag >> 4) & MMU_KIND_MASK;
-	ev->type = TEV_ACCESS;
 	ev->cpl = ev->ac = ev->vector = 0;
 	ev->error = 0;
 	ev->a = ev->b = 0;
-	if (kind == 3) { /* a repeat (1.2): of the kind in bits 7..6 */
+	if (tag == SHORT_RUN_TAG)
+		return get_short_run(d, c, p, ev);
+	if (kind == 3) { /* REPEAT_DELTA */
 		kind = tag >> 6;
-		if (kind > MMU_FETCH || !(d->rep_valid >> kind & 1))
+		if (kind > MMU_FETCH || get_repeat(d, kind, d->la[kind] + d->rep_delta[kind], ev) < 0)
 			return -1;
-		ev->flags = d->rep_flags[kind];
-		ev->size = d->rep_size[kind];
-		ev->la = d->la[kind] += d->rep_delta[kind];
-		ev->pa = ev->la + d->off[kind];
 		*p = c->p;
 		return 0;
 	}
+	ev->type = TEV_ACCESS;
 	ev->flags = tag >> 4;
-	uint64_t delta = get_sv(c);
-	ev->la = d->la[kind] += delta;
+	uint64_t la = d->la[kind] + get_sv(c);
 	d->off[kind] += get_off(d, c, ev);
-	ev->pa = ev->la + d->off[kind];
+	ev->la = la;
+	ev->pa = la + d->off[kind];
 	if (c->bad)
 		return -1;
-	if (d->sized)
-		set_repeat(d, kind, delta, ev->flags, ev->size);
+	note_access(d, kind, la, ev->flags, ev->size);
 	*p = c->p;
 	return 0;
 }

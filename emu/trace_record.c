@@ -189,8 +189,8 @@ static void on_event(void *ctx, const struct mmu *m, const struct mmu_event *e)
 		break;
 	case MMU_EV_FETCH_RUN:
 		sync_mode(rec, m);
-		put_raw(rec, &(struct trace_event){.type = TEV_EXT, .sub = TEXT_FETCH_RUN, .la = e->la,
-						   .pa = e->pa, .a = e->a, .flags = MMU_FETCH});
+		trace_writer_fetch_run(&rec->w, e->la, e->pa, e->a);
+		rec->counts[TEV_EXT]++;
 		break;
 	}
 }
@@ -202,19 +202,12 @@ static void on_batch(void *ctx, const struct mmu *m, const struct mmu_trace_acce
 		     unsigned n)
 {
 	struct trace_recorder *rec = ctx;
-	sync_mode(rec, m);
-	for (unsigned i = 0; i < n; i++) {
-		if (__builtin_expect(rec->w.chunk_fresh, 0)) /* a keyframe, then the mode again */
-			sync_mode(rec, m);
-		if (a[i].count == 0) {
-			trace_writer_translation(&rec->w, TEV_ACCESS, a[i].flags, a[i].size, a[i].la,
-						 a[i].pa);
-			rec->counts[TEV_ACCESS]++;
-			continue;
-		}
-		put_raw(rec, &(struct trace_event){.type = TEV_EXT, .sub = TEXT_FETCH_RUN,
-						   .la = a[i].la, .pa = a[i].pa, .a = a[i].count,
-						   .flags = MMU_FETCH});
+	for (unsigned i = 0; i < n;) {
+		sync_mode(rec, m); /* the mode, and a keyframe first in a new chunk */
+		unsigned runs = 0, done = trace_writer_batch(&rec->w, a + i, n - i, &runs);
+		rec->counts[TEV_ACCESS] += done - runs;
+		rec->counts[TEV_EXT] += runs;
+		i += done;
 	}
 }
 

@@ -132,6 +132,31 @@ void trace_writer_translation(struct trace_writer *w, unsigned type, unsigned fl
 		trace_writer_flush(w);
 }
 
+unsigned trace_writer_batch(struct trace_writer *w, const struct mmu_trace_access *a, unsigned n,
+			    unsigned *runs)
+{
+	if (!w->f)
+		return n;
+	w->chunk_fresh = false;
+	unsigned done = trace_encode_batch(&w->delta, a, n, w->raw, &w->raw_len, TRACE_CHUNK_RAW,
+					   runs);
+	w->nevents += done;
+	if (w->raw_len >= TRACE_CHUNK_RAW)
+		trace_writer_flush(w);
+	return done;
+}
+
+void trace_writer_fetch_run(struct trace_writer *w, uint64_t la, uint64_t pa, uint64_t count)
+{
+	if (!w->f)
+		return;
+	w->chunk_fresh = false;
+	w->raw_len += trace_encode_fetch_run(&w->delta, la, pa, count, w->raw + w->raw_len);
+	w->nevents++;
+	if (w->raw_len >= TRACE_CHUNK_RAW)
+		trace_writer_flush(w);
+}
+
 /* The index block and the trailer that points at it. */
 static void write_index(struct trace_writer *w)
 {

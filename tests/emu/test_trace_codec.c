@@ -369,11 +369,60 @@ static void test_trace_codec_fetch_run_has_the_documented_bytes(void **state)
 	uint8_t buf[TRACE_EVENT_MAX];
 	assert_int_equal(trace_encode(&d, &ev, buf), sizeof(want));
 	assert_memory_equal(buf, want, sizeof(want));
-	/* The next run on the same page costs its count alone: deltas 0, 0. */
-	ev.a = 7;
-	const uint8_t again[] = {0x0f, 9, 3, 0, 0, 7};
+	/* The next run on the same page and frame is the short form: tag f0, the count. */
+	ev.a = 200;
+	const uint8_t again[] = {0xf0, 0xc8, 0x01};
 	assert_int_equal(trace_encode(&d, &ev, buf), sizeof(again));
 	assert_memory_equal(buf, again, sizeof(again));
+	/* Another frame for the same page (the page was remapped): the long form again. */
+	ev.pa = 0x1235000;
+	ev.a = 1;
+	const uint8_t remapped[] = {0x0f, 9, 3, 0, 2, 1};
+	assert_int_equal(trace_encode(&d, &ev, buf), sizeof(remapped));
+	assert_memory_equal(buf, remapped, sizeof(remapped));
+}
+
+/* Repeats, written out from the format: an ACCESS with the last one's flags, size and
+ * pa - la costs its tag alone when its la steps by the last delta (type 0, kind bits 3,
+ * kind in bits 7..6: write -> 0x70) or returns to the la before the last (type 1: 0x71);
+ * the decoder gives back every address. */
+static void test_trace_codec_repeated_accesses_cost_one_byte(void **state)
+{
+	(void)state;
+	struct trace_delta enc = {.sized = true}, dec = {.sized = true};
+	/* A probe then the write of each of two 8-byte halves, twice: 0, 8, 0, 8, 16, 24... */
+	static const uint64_t la[] = {0x1000, 0x1008, 0x1000, 0x1008, 0x1010, 0x1018, 0x1010, 0x1018};
+	/* The first: tag, la delta 0x1000 (zigzag 0x2000: two bytes), pa - la 0x5000 with size
+	 * code 4 (zigzag 0xa000 << 3 | 4: three bytes); the second steps by 8 inside the page. */
+	static const size_t want_len[] = {6, 3, 1, 1, 1, 1, 1, 1};
+	static const uint8_t want_tag[] = {0x10, 0x10, 0x71, 0x71, 0x70, 0x70, 0x71, 0x71};
+	uint8_t buf[16 * 8], *p = buf;
+	for (size_t i = 0; i < 8; i++) {
+		size_t n = trace_encode_translation(&enc, TEV_ACCESS, MMU_WRITE, 8, la[i],
+						    la[i] + 0x5000, p);
+		assert_int_equal(n, want_len[i]);
+		assert_int_equal(p[0], want_tag[i]);
+		p += n;
+	}
+	const uint8_t *q = buf;
+	for (size_t i = 0; i < 8; i++) {
+		struct trace_event ev;
+		assert_int_equal(trace_decode(&dec, &q, p, &ev), 0);
+		assert_int_equal(ev.type, TEV_ACCESS);
+		assert_int_equal(ev.flags, MMU_WRITE);
+		assert_int_equal(ev.size, 8);
+		assert_int_equal(ev.la, la[i]);
+		assert_int_equal(ev.pa, la[i] + 0x5000);
+	}
+	assert_ptr_equal(q, p);
+	/* With nothing to repeat (a fresh chunk), each form is refused. */
+	struct trace_delta fresh = {.sized = true};
+	const uint8_t lone[][2] = {{0x70, 0}, {0x71, 0}, {0xf0, 1}};
+	for (size_t i = 0; i < 3; i++) {
+		struct trace_event ev;
+		q = lone[i];
+		assert_int_equal(trace_decode(&fresh, &q, lone[i] + 2, &ev), -1);
+	}
 }
 
 int main(void)
@@ -387,6 +436,7 @@ int main(void)
 	    cmocka_unit_test(test_trace_codec_unknown_ext_subtype_is_skipped),
 	    cmocka_unit_test(test_trace_codec_ext_with_more_fields_reads_the_known_ones),
 	    cmocka_unit_test(test_trace_codec_fetch_run_has_the_documented_bytes),
+	    cmocka_unit_test(test_trace_codec_repeated_accesses_cost_one_byte),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
