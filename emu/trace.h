@@ -181,6 +181,7 @@ struct trace_writer {
 	uint8_t *raw;			/* the chunk being built */
 	size_t raw_len;			/* its bytes */
 	uint8_t *comp;			/* compression buffer */
+	void *zs;			/* the deflate stream (a z_stream), reset for each chunk */
 	uint32_t nevents;		/* events in the chunk being built */
 	uint64_t total;			/* events written before it */
 	uint64_t offset;		/* file offset where the next chunk goes */

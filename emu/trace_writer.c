@@ -27,6 +27,39 @@ static void write_bytes(struct trace_writer *w, const void *buf, size_t n)
 	w->offset += n;
 }
 
+/* A deflate stream at level 1 (fast: the delta coding has done most of the work), kept for
+ * the whole trace: made once rather than for each chunk, which compress2 would do (its
+ * quarter-megabyte state then comes and goes as fresh pages of memory every chunk). */
+static void *deflate_open(void)
+{
+	z_stream *zs = calloc(1, sizeof(*zs));
+	if (zs && deflateInit(zs, 1) != Z_OK) {
+		free(zs);
+		return NULL;
+	}
+	return zs;
+}
+
+static void deflate_close(void *p)
+{
+	if (p)
+		deflateEnd(p);
+	free(p);
+}
+
+/* One zlib stream (RFC 1950) of raw[0..n) into comp; its length, or 0 on failure. */
+static uLong deflate_chunk(void *p, const uint8_t *raw, size_t n, uint8_t *comp, uLong room)
+{
+	z_stream *zs = p;
+	if (deflateReset(zs) != Z_OK)
+		return 0;
+	zs->next_in = (Bytef *)(uintptr_t)raw;
+	zs->avail_in = (uInt)n;
+	zs->next_out = comp;
+	zs->avail_out = (uInt)room;
+	return deflate(zs, Z_FINISH) == Z_STREAM_END ? zs->total_out : 0;
+}
+
 int trace_writer_open(struct trace_writer *w, const char *path, const char *header, char *err,
 		      size_t errlen)
 {
@@ -39,13 +72,15 @@ int trace_writer_open(struct trace_writer *w, const char *path, const char *head
 	}
 	w->raw = malloc(TRACE_CHUNK_RAW + TRACE_EVENT_MAX + TRACE_TEXT_MAX);
 	w->comp = malloc(compressBound(TRACE_CHUNK_RAW + TRACE_EVENT_MAX + TRACE_TEXT_MAX));
+	w->zs = deflate_open();
 	w->f = fopen(path, "wb");
-	if (!w->raw || !w->comp || !w->f) {
+	if (!w->raw || !w->comp || !w->zs || !w->f) {
 		snprintf(err, errlen, "%s: %s", path, strerror(w->f ? ENOMEM : errno));
 		if (w->f)
 			fclose(w->f);
 		free(w->raw);
 		free(w->comp);
+		deflate_close(w->zs);
 		return -1;
 	}
 	uint8_t fh[TRACE_FILE_HEADER_LEN];
@@ -81,8 +116,9 @@ void trace_writer_flush(struct trace_writer *w)
 {
 	if (!w->f || w->nevents == 0)
 		return;
-	uLongf clen = compressBound((uLong)w->raw_len);
-	if (compress2(w->comp, &clen, w->raw, (uLong)w->raw_len, 1) != Z_OK) {
+	uLong clen = deflate_chunk(w->zs, w->raw, w->raw_len, w->comp,
+				   compressBound((uLong)w->raw_len));
+	if (!clen) {
 		w->error = ENOMEM;
 		return;
 	}
@@ -200,7 +236,9 @@ int trace_writer_close(struct trace_writer *w)
 	w->f = NULL;
 	free(w->raw);
 	free(w->comp);
+	deflate_close(w->zs);
 	free(w->index);
+	w->zs = NULL;
 	w->raw = w->comp = NULL;
 	w->index = NULL;
 	return -w->error;
