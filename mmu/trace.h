@@ -79,8 +79,9 @@ struct mmu_tracer {
 };
 
 /*
- * Attaches tracer t to m (NULL detaches). Drops the fast path so that every following
- * access is seen; while a tracer is attached the fast path stays empty.
+ * Attaches tracer t to m (NULL detaches, after handing over what it holds). While a tracer
+ * is attached the inline accessors see the traced tables (above), so that every following
+ * access is seen, as a translation or in a fetch run.
  */
 void mmu_set_tracer(struct mmu *m, const struct mmu_tracer *t);
 
