@@ -212,6 +212,9 @@ void trace_writer_fetch_run(struct trace_writer *w, uint64_t la, uint64_t pa, ui
 void trace_writer_flush(struct trace_writer *w);
 /* Flushes, writes the index and trailer, closes. 0, or -errno of the first failure. */
 int trace_writer_close(struct trace_writer *w);
+/* Closes the file as it is, without the chunk being built, the index or the trailer (what
+ * a writer that dies leaves behind), and frees the writer's memory. */
+void trace_writer_abandon(struct trace_writer *w);
 
 /* ---- reader ---- */
 

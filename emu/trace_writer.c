@@ -225,6 +225,18 @@ static void write_index(struct trace_writer *w)
 	write_bytes(w, t, sizeof(t));
 }
 
+/* Frees what the writer holds besides the file. */
+static void writer_free(struct trace_writer *w)
+{
+	free(w->raw);
+	free(w->comp);
+	deflate_close(w->zs);
+	free(w->index);
+	w->zs = NULL;
+	w->raw = w->comp = NULL;
+	w->index = NULL;
+}
+
 int trace_writer_close(struct trace_writer *w)
 {
 	if (!w->f)
@@ -234,12 +246,14 @@ int trace_writer_close(struct trace_writer *w)
 	if (fclose(w->f) && !w->error)
 		w->error = errno;
 	w->f = NULL;
-	free(w->raw);
-	free(w->comp);
-	deflate_close(w->zs);
-	free(w->index);
-	w->zs = NULL;
-	w->raw = w->comp = NULL;
-	w->index = NULL;
+	writer_free(w);
 	return -w->error;
+}
+
+void trace_writer_abandon(struct trace_writer *w)
+{
+	if (w->f)
+		fclose(w->f);
+	w->f = NULL;
+	writer_free(w);
 }

@@ -101,10 +101,7 @@ static void write_trace_as(uint64_t n, bool close, bool minor0)
 	}
 	/* A writer that dies: what was flushed stays, nothing else is written. */
 	trace_writer_flush(&w);
-	fclose(w.f);
-	free(w.raw);
-	free(w.comp);
-	free(w.index);
+	trace_writer_abandon(&w);
 }
 
 static void write_trace(uint64_t n, bool close)
