@@ -815,7 +815,9 @@ static enum cpu_exit step_one(struct cpu *cpu)
  * entry of its block's page: the hits are counted at once (mmu_fast_count_n), from the
  * instruction count, when the entry changes and when the loop ends. Between those points
  * only these hits advance the ITLB's tick, so the counts and LRU stamps are the ones an
- * addition per instruction would leave.
+ * addition per instruction would leave. While an MMU tracer is attached each fetch is
+ * counted before its instruction runs, so that a trace orders it before the instruction's
+ * own accesses wherever the loop stops.
  *
  * Bytes. A block entered at its start is compared with memory once, whole
  * (icache_block_equal); its instructions then run without a check of their own unless a
@@ -854,6 +856,7 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 	uint64_t counted = start;	   /* icount when cfe's hits were last counted */
 	uint64_t stop = start + (limit - *n), rip = cpu->rip;
 	bool checked = false; /* the rest of the block's bytes are known to be unchanged */
+	const bool traced = m->tracer != NULL;
 	int r = STEP_CONTINUE;
 	if (stop < start)
 		stop = UINT64_MAX;
@@ -913,6 +916,12 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 		if (mode != X86_MODE_64)
 			next_rip &= mode == X86_MODE_32 ? 0xffffffffULL : 0xffffULL;
 		cpu->next_rip = next_rip;
+		if (unlikely(traced)) {
+			/* a trace has each fetch before the accesses its instruction makes (the
+			 * tracer tells pending fetch hits as a run before its next event) */
+			mmu_fast_count_n(m, cfe, MMU_FETCH, ic + 1 - counted);
+			counted = ic + 1;
+		}
 		if (unlikely(!e->fn(cpu, &e->in))) {
 			/* the faulting instruction's fetch counts; it does not retire */
 			mmu_fast_count_n(m, cfe, MMU_FETCH, ic + 1 - counted);
