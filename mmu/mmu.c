@@ -703,26 +703,49 @@ bool mmu_alignment_fault(const struct mmu *m, uint64_t la, unsigned align, unsig
 	return true;
 }
 
-bool mmu_read_slow(struct mmu *m, uint64_t la, unsigned size, uint64_t *val, unsigned flags,
-		   struct x86_fault *f)
+/* Where an access of size bytes at la that missed the inline fast path goes: *host when
+ * one fast entry maps it whole; else its parts, n[0] bytes at pa[0] and n[1] at pa[1] (0
+ * when it stays on one page), both translated before either is touched. false with *f on
+ * #AC or a translation fault. */
+struct access_parts {
+	void *host;
+	uint64_t pa[2];
+	unsigned n[2];
+};
+
+static bool locate_access(struct mmu *m, uint64_t la, unsigned size, unsigned flags,
+			  struct access_parts *ap, struct x86_fault *f)
 {
-	uint64_t pa1, pa2, la2 = 0, v = 0;
+	uint64_t la2 = 0;
 	if (__builtin_expect(m->ac_check, 0) &&
 	    mmu_alignment_fault(m, la, (unsigned)mmu_align_mask(size) + 1, flags, f))
 		return false;
 	struct tlb_fast_entry *fe = fast_lookup_unaligned(m, la, size, flags);
 	if (fe) {
-		*val = host_load((const void *)(uintptr_t)(la + fe->addend), size);
+		ap->host = (void *)(uintptr_t)(la + fe->addend);
 		return true;
 	}
-	unsigned n1 = split_access(m, la, size, &la2);
-	if (!translate_sized(m, la, n1, flags, &pa1, f))
+	ap->host = NULL;
+	ap->n[0] = split_access(m, la, size, &la2);
+	ap->n[1] = size - ap->n[0];
+	return translate_sized(m, la, ap->n[0], flags, &ap->pa[0], f) &&
+	       (!ap->n[1] || translate_sized(m, la2, ap->n[1], flags, &ap->pa[1], f));
+}
+
+bool mmu_read_slow(struct mmu *m, uint64_t la, unsigned size, uint64_t *val, unsigned flags,
+		   struct x86_fault *f)
+{
+	struct access_parts ap;
+	uint64_t v = 0;
+	if (!locate_access(m, la, size, flags, &ap, f))
 		return false;
-	if (n1 < size && !translate_sized(m, la2, size - n1, flags, &pa2, f))
-		return false;
-	phys_read(m, pa1, &v, n1);
-	if (n1 < size)
-		phys_read(m, pa2, (uint8_t *)&v + n1, size - n1);
+	if (ap.host) {
+		*val = host_load(ap.host, size);
+		return true;
+	}
+	phys_read(m, ap.pa[0], &v, ap.n[0]);
+	if (ap.n[1])
+		phys_read(m, ap.pa[1], (uint8_t *)&v + ap.n[0], ap.n[1]);
 	*val = v;
 	return true;
 }
@@ -730,22 +753,15 @@ bool mmu_read_slow(struct mmu *m, uint64_t la, unsigned size, uint64_t *val, uns
 bool mmu_write_slow(struct mmu *m, uint64_t la, unsigned size, uint64_t val, unsigned flags,
 		    struct x86_fault *f)
 {
-	uint64_t pa1, pa2, la2 = 0;
-	if (__builtin_expect(m->ac_check, 0) &&
-	    mmu_alignment_fault(m, la, (unsigned)mmu_align_mask(size) + 1, flags, f))
+	struct access_parts ap;
+	if (!locate_access(m, la, size, flags, &ap, f))
 		return false;
-	struct tlb_fast_entry *fe = fast_lookup_unaligned(m, la, size, flags);
-	if (fe) {
-		host_store((void *)(uintptr_t)(la + fe->addend), val, size);
+	if (ap.host) {
+		host_store(ap.host, val, size);
 		return true;
 	}
-	unsigned n1 = split_access(m, la, size, &la2);
-	if (!translate_sized(m, la, n1, flags, &pa1, f))
-		return false;
-	if (n1 < size && !translate_sized(m, la2, size - n1, flags, &pa2, f))
-		return false;
-	phys_write(m, pa1, &val, n1);
-	if (n1 < size)
-		phys_write(m, pa2, (uint8_t *)&val + n1, size - n1);
+	phys_write(m, ap.pa[0], &val, ap.n[0]);
+	if (ap.n[1])
+		phys_write(m, ap.pa[1], (uint8_t *)&val + ap.n[0], ap.n[1]);
 	return true;
 }
