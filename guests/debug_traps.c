@@ -179,6 +179,29 @@ static void alignment_checks(void)
 	munmap(none, 8192);
 }
 
+/* IRET with EFLAGS.NT set would return to another task; under Linux (IA-32e mode, also for
+ * i386 programs) there are no task switches, so it is #GP(0): SIGSEGV (SI_KERNEL). */
+#ifdef __x86_64__
+#define IRET_FRAME "mov %%ss, %%eax\n push %%rax\n push %%rsp\n addq $8, (%%rsp)\n"
+#define IRET "iretq\n"
+#else
+#define IRET_FRAME ""
+#define IRET "iret\n"
+#endif
+
+static void iret_with_nt(void)
+{
+	ac_sig = ac_code = 0;
+	if (!sigsetjmp(jb, 1))
+		__asm__ volatile(IRET_FRAME "pushf\n mov %%cs, %%eax\n push " XR(ax) "\n"
+					    "call 1f\n jmp 2f\n"
+					    "1: pushf\n orl $0x4000, (" XR(sp) ")\n popf\n" IRET
+					    "2:\n" ::
+						: "eax", "memory", "cc");
+	__asm__ volatile("pushf\n andl $~0x4000, (" XR(sp) ")\n popf" ::: "memory", "cc");
+	printf("iret with NT set          sig %d code %d\n", ac_sig, ac_code);
+}
+
 int main(void)
 {
 	struct sigaction sa;
@@ -201,5 +224,6 @@ int main(void)
 	sigaction(SIGBUS, &sa, NULL);
 	sigaction(SIGSEGV, &sa, NULL);
 	alignment_checks();
+	iret_with_nt();
 	return 0;
 }
