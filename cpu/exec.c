@@ -42,18 +42,22 @@ void cpu_ops_set(struct cpu_ops *ops, unsigned map, unsigned opcode, int col, in
 	}
 }
 
-/* D8-DF: the x87 family (cpu/exec_x87.c) reads CF/PF/ZF (FCMOVcc) and writes them
- * (FCOMI) in cpu->rflags itself, so its handlers run with the lazy flags materialised. */
+/* The x87 instructions that read CF/PF/ZF (FCMOVcc: DA, DB) or write them (FCOMI, FUCOMI:
+ * DB; FCOMIP, FUCOMIP: DF) do it in cpu->rflags itself (cpu/exec_x87.c), so the handlers
+ * of those escape opcodes run with the lazy flags materialised; the other five never
+ * touch RFLAGS and run as they are. */
 static bool exec_x87_synced(struct cpu *cpu, const struct x86_instr *in)
 {
 	cpu_flags_sync(cpu);
 	return cpu->ops->x87[in->opcode - 0xd8](cpu, in);
 }
 
-/* Puts exec_x87_synced in front of each D8-DF handler (one per escape opcode). */
+/* Puts exec_x87_synced in front of the DA, DB and DF handlers (one per escape opcode). */
 static void wrap_x87(struct cpu_ops *ops)
 {
-	for (unsigned op = 0xd8; op <= 0xdf; op++) {
+	static const uint8_t uses_rflags[] = {0xda, 0xdb, 0xdf};
+	for (size_t i = 0; i < sizeof(uses_rflags); i++) {
+		unsigned op = uses_rflags[i];
 		cpu_exec_fn fn = ops->fn[0][op][0][0];
 		for (unsigned c = 0; c < 4; c++)
 			for (unsigned r = 0; r < 8; r++)

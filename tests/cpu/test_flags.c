@@ -215,7 +215,7 @@ static void test_flags_syscall_r11_after_cmp(void **state)
  *   fldz; fld1 (ST0 = 1, ST1 = 0); CMP_1_2 (CF = 1); fcmovb st0, st1 (ST0 = 0);
  *   fistp dword [ENV_DATA] (stores 0);
  *   CMP_1_2 (CF = 1); fld1; fldz; fxch (ST0 = 1, ST1 = 0); fcomi st0, st1 (1 > 0: CF = 0);
- *   setb bl (0); int3
+ *   setb bl (0); the same with fucomip (DF E9) and setb cl (0); int3
  */
 static void test_flags_x87_reads_and_writes_after_cmp(void **state)
 {
@@ -226,13 +226,18 @@ static void test_flags_x87_reads_and_writes_after_cmp(void **state)
 	    0xdb,    0x1c, 0x25, 0x00, 0x00, 0x10, 0x10, /* fistp dword [0x10100000] */
 	    CMP_1_2, 0xd9, 0xe8, 0xd9, 0xee, 0xd9, 0xc9, /* fld1; fldz; fxch */
 	    0xdb,    0xf1,				 /* fcomi st0, st1 */
-	    0x0f,    0x92, 0xc3, 0xcc};			 /* setb bl; int3 */
+	    0x0f,    0x92, 0xc3,			 /* setb bl */
+	    CMP_1_2, 0xd9, 0xe8, 0xd9, 0xee, 0xd9, 0xc9, /* fld1; fldz; fxch */
+	    0xdf,    0xe9,				 /* fucomip st0, st1 */
+	    0x0f,    0x92, 0xc1, 0xcc};			 /* setb cl; int3 */
 	e->cpu.gpr[RBX] = 0x55;
+	e->cpu.gpr[RCX] = 0x55;
 	env_wr64(e, ENV_DATA_PA, 0x77);
 	assert_int_equal(run_code(e, code, sizeof(code)), CPU_EXIT_FAULT);
 	assert_int_equal(e->cpu.fault.vector, X86_VEC_BP);
 	assert_int_equal(env_rd64(e, ENV_DATA_PA), 0); /* FCMOVB moved ST1 = 0 */
 	assert_int_equal(e->cpu.gpr[RBX] & 0xff, 0);   /* FCOMI: 1 > 0, CF = 0 */
+	assert_int_equal(e->cpu.gpr[RCX] & 0xff, 0);   /* FUCOMIP: the same through DF */
 }
 
 int main(void)
