@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "mmu/mmu.h"
 #include "mmu/trace.h"
@@ -247,5 +248,29 @@ int trace_reader_seek_chunk(struct trace_reader *r, size_t i);
 const char *trace_header_get(const struct trace_reader *r, const char *key, char *buf,
 			     size_t len);
 void trace_reader_close(struct trace_reader *r);
+
+/* ---- tables kept in event order ---- */
+
+/* Of n records of size bytes, ascending by the uint64_t event number at byte offset ev_off,
+ * the index of the first whose event number is at or after at (n when there is none). */
+static inline size_t trace_first_at_or_after(const void *base, size_t n, size_t size,
+					     size_t ev_off, uint64_t at)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		uint64_t ev;
+		memcpy(&ev, (const char *)base + mid * size + ev_off, sizeof(ev));
+		if (ev < at)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The same for an array of structs with a field `ev`. */
+#define TRACE_FIRST_AT_OR_AFTER(arr, n, at)                                                      \
+	trace_first_at_or_after((arr), (n), sizeof(*(arr)), offsetof(__typeof__(*(arr)), ev), (at))
 
 #endif /* EMU_TRACE_H */

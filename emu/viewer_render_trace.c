@@ -56,14 +56,8 @@ static void draw_bar(struct viewer *v, SDL_Surface *s)
 static int draw_recent(struct viewer *v, SDL_Surface *s, int y, int max_lines)
 {
 	const struct trace_view *tv = v->tv;
-	size_t lo = 0, hi = tv->nr_marks;
-	while (lo < hi) { /* first mark at or after the cursor */
-		size_t mid = (lo + hi) / 2;
-		if (tv->marks[mid].ev < tv->at)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	/* the first mark at or after the cursor */
+	size_t lo = TRACE_FIRST_AT_OR_AFTER(tv->marks, tv->nr_marks, tv->at);
 	size_t first = lo > (size_t)max_lines - 1 ? lo - (size_t)max_lines + 1 : 0;
 	int x = v->timeline.x + 4, w = v->timeline.w - 8;
 	for (size_t i = first; i <= lo && i < tv->nr_marks; i++, y += v->line_h) {

@@ -589,15 +589,7 @@ void tv_close(struct trace_view *tv)
 /* Page events before event number at. */
 static size_t blocks_before(const struct trace_view *tv, uint64_t at)
 {
-	size_t lo = 0, hi = tv->nr_blocks;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (tv->blocks[mid].ev < at)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return TRACE_FIRST_AT_OR_AFTER(tv->blocks, tv->nr_blocks, at);
 }
 
 static void seek_frames(struct trace_view *tv, uint64_t at)
@@ -719,14 +711,7 @@ int tv_set_heat_window(struct trace_view *tv, uint64_t events, char *err, size_t
 uint64_t tv_find_mark(const struct trace_view *tv, uint64_t at, int dir, int type, int want_freed)
 {
 	/* marks[lo..] are those at or after event at */
-	size_t lo = 0, hi = tv->nr_marks;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (tv->marks[mid].ev < at)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	size_t lo = TRACE_FIRST_AT_OR_AFTER(tv->marks, tv->nr_marks, at);
 	for (size_t i = lo; dir > 0 && i < tv->nr_marks; i++)
 		if (tv->marks[i].type == type &&
 		    (want_freed < 0 || tv->marks[i].freed == want_freed))

@@ -197,14 +197,7 @@ void tvv_destroy(struct tv_vmas *tvv)
 const struct tv_vma_set *tvv_set_at(const struct tv_vmas *tvv, uint64_t at)
 {
 	/* the last set whose event is before at */
-	size_t lo = 0, hi = tvv->nr_sets;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (tvv->sets[mid].ev < at)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	size_t lo = TRACE_FIRST_AT_OR_AFTER(tvv->sets, tvv->nr_sets, at);
 	return lo ? &tvv->sets[lo - 1] : NULL;
 }
 
