@@ -45,16 +45,16 @@ static uint32_t sel_err(uint16_t sel)
 	return sel & 0xfffcu;
 }
 
-/* Reads and checks the gate at sel: a call gate of this mode, DPL >= CPL and >= RPL,
- * present. */
-static bool read_call_gate(struct cpu *cpu, uint16_t sel, struct call_gate *g)
+/* Checks the gate at sel, whose first quadword is lo (IA-32e mode reads the second): a
+ * call gate of this mode, DPL >= CPL and >= RPL, present. */
+static bool read_call_gate(struct cpu *cpu, uint16_t sel, uint64_t lo, struct call_gate *g)
 {
 	bool lm = cpu->mmu->efer & EFER_LMA;
-	uint64_t lo, hi = 0;
-	if (!cpu_read_descriptor_raw(cpu, sel, lm, &lo, &hi))
-		return false;
+	uint64_t hi = 0;
 	unsigned type = (lo >> 40) & 0xf;
 	bool call = type == GATE_CALL || (!lm && type == GATE_CALL16);
+	if (call && lm && !cpu_read_descriptor_hi(cpu, sel, &hi))
+		return false;
 	if (!call || (lm && ((hi >> 40) & 0x1f) != 0))
 		return cpu_gp(cpu, sel_err(sel)); /* IA-32e mode's task gates and TSSs too */
 	g->sel = sel;
@@ -172,30 +172,21 @@ static bool call_through(struct cpu *cpu, const struct call_gate *g, const struc
 }
 
 /* A TSS descriptor (any kind) or a task gate: the target of a task switch in legacy mode. */
-static bool names_task(struct cpu *cpu, uint16_t sel, bool *task)
+static bool names_task(const struct cpu *cpu, uint64_t lo)
 {
-	uint64_t lo, hi;
-	*task = false;
-	if (cpu->mmu->efer & EFER_LMA)
-		return true;
-	if (!cpu_read_descriptor_raw(cpu, sel, false, &lo, &hi))
-		return false;
 	unsigned type = (lo >> 40) & 0xf;
-	*task = type == SEG_SYS_TASK_GATE || (type & 5u) == 1u; /* 1, 3, 9, 11: TSSs */
-	return true;
+	return !(cpu->mmu->efer & EFER_LMA) &&
+	       (type == SEG_SYS_TASK_GATE || (type & 5u) == 1u); /* 1, 3, 9, 11: TSSs */
 }
 
-bool cpu_far_through_gate(struct cpu *cpu, uint16_t sel, bool call)
+bool cpu_far_through_gate(struct cpu *cpu, uint16_t sel, uint64_t lo, bool call)
 {
 	struct call_gate g;
 	struct seg_cache cs;
 	struct xfer_save s;
-	bool task;
-	if (!names_task(cpu, sel, &task))
-		return false;
-	if (task)
-		return cpu_far_to_task(cpu, sel, call);
-	if (!read_call_gate(cpu, sel, &g) || !gate_target(cpu, &g, call, &cs))
+	if (names_task(cpu, lo))
+		return cpu_far_to_task(cpu, sel, lo, call);
+	if (!read_call_gate(cpu, sel, lo, &g) || !gate_target(cpu, &g, call, &cs))
 		return false;
 	xfer_save(cpu, &s);
 	bool ok = call ? call_through(cpu, &g, &cs) : enter_target(cpu, &g, &cs, cpu_cpl(cpu));

@@ -410,6 +410,9 @@ void cpu_load_flat_ss(struct cpu *cpu, uint16_t sel, unsigned dpl);
 bool cpu_read_descriptor(struct cpu *cpu, uint16_t sel, bool wide, struct seg_cache *d);
 bool cpu_read_descriptor_raw(struct cpu *cpu, uint16_t sel, bool wide, uint64_t *lo,
 			     uint64_t *hi);
+/* The upper quadword of sel's 16-byte descriptor (IA-32e system descriptors), when the
+ * lower one has been read already: #GP(sel) unless all 16 bytes are within the table. */
+bool cpu_read_descriptor_hi(struct cpu *cpu, uint16_t sel, uint64_t *hi);
 
 /* What a transfer through a gate changes (CS, SS, rSP, the CPL, the mode), kept to undo
  * the transfer when a later step of it faults. xfer_restore returns false, for
@@ -444,12 +447,13 @@ static inline bool xfer_restore(struct cpu *cpu, const struct xfer_save *s)
 bool cpu_tss_read(struct cpu *cpu, unsigned off, unsigned n, uint64_t *v);
 
 /*
- * Far JMP (call false) or CALL through the system descriptor sel (cpu/call_gate.c): a call
- * gate's transfer, with the stack switch of an inward CALL; #GP(sel) for anything else
- * (task switches are not modelled). Leaves CS, SS, rSP and the CPL as they were on a
- * fault. The return address pushed is cpu->next_rip.
+ * Far JMP (call false) or CALL through the system descriptor sel, whose first quadword lo
+ * the caller has read (cpu/call_gate.c): a call gate's transfer, with the stack switch of
+ * an inward CALL; a task switch for a TSS or task gate in legacy mode (cpu/task.c);
+ * #GP(sel) for anything else. Leaves CS, SS, rSP and the CPL as they were on a fault. The
+ * return address pushed is cpu->next_rip.
  */
-bool cpu_far_through_gate(struct cpu *cpu, uint16_t sel, bool call);
+bool cpu_far_through_gate(struct cpu *cpu, uint16_t sel, uint64_t lo, bool call);
 
 /* Why a task switch happens: it decides the busy bits, the link and NT (cpu/task.c). */
 enum task_reason { TASK_JMP, TASK_CALL, TASK_INT, TASK_IRET };
@@ -461,9 +465,10 @@ enum task_reason { TASK_JMP, TASK_CALL, TASK_INT, TASK_IRET };
  * fault belongs to the new task, whose EIP cpu->rip then holds.
  */
 bool cpu_task_switch(struct cpu *cpu, uint16_t sel, enum task_reason why, uint64_t ret_eip);
-/* Far JMP or CALL to the TSS descriptor or task gate sel: the descriptor's DPL checked
- * against CPL and RPL (#GP(sel)), a task gate's presence (#NP(sel)), then the switch. */
-bool cpu_far_to_task(struct cpu *cpu, uint16_t sel, bool call);
+/* Far JMP or CALL to the TSS descriptor or task gate sel (its 8 bytes: lo): the
+ * descriptor's DPL checked against CPL and RPL (#GP(sel)), a task gate's presence
+ * (#NP(sel)), then the switch. */
+bool cpu_far_to_task(struct cpu *cpu, uint16_t sel, uint64_t lo, bool call);
 /* IRET with EFLAGS.NT: back to the task in the current TSS's previous-task link. */
 bool cpu_task_return(struct cpu *cpu);
 

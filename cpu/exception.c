@@ -36,8 +36,8 @@ struct gate {
 	bool p;		 /* present */
 };
 
-bool cpu_read_descriptor_raw(struct cpu *cpu, uint16_t sel, bool wide, uint64_t *lo,
-			     uint64_t *hi)
+/* The linear address of sel's descriptor (16 bytes with wide), with the table checks. */
+static bool descriptor_la(struct cpu *cpu, uint16_t sel, bool wide, uint64_t *la)
 {
 	const struct seg_unit *s = &cpu->mmu->seg;
 	uint64_t base = s->gdtr.base, limit = s->gdtr.limit;
@@ -50,12 +50,26 @@ bool cpu_read_descriptor_raw(struct cpu *cpu, uint16_t sel, bool wide, uint64_t 
 	uint64_t off = sel & ~7u;
 	if ((sel & 0xfffc) == 0 || off + (wide ? 15 : 7) > limit)
 		return cpu_gp(cpu, sel & 0xfffc);
-	uint64_t la = base + off;
+	*la = base + off;
 	if (!(cpu->mmu->efer & EFER_LMA))
-		la &= 0xffffffffULL;
+		*la &= 0xffffffffULL;
+	return true;
+}
+
+bool cpu_read_descriptor_raw(struct cpu *cpu, uint16_t sel, bool wide, uint64_t *lo,
+			     uint64_t *hi)
+{
+	uint64_t la;
 	*hi = 0;
-	return cpu_read_la(cpu, la, 8, lo, MMU_IMPLICIT) &&
+	return descriptor_la(cpu, sel, wide, &la) && cpu_read_la(cpu, la, 8, lo, MMU_IMPLICIT) &&
 	       (!wide || cpu_read_la(cpu, la + 8, 8, hi, MMU_IMPLICIT));
+}
+
+bool cpu_read_descriptor_hi(struct cpu *cpu, uint16_t sel, uint64_t *hi)
+{
+	uint64_t la;
+	return descriptor_la(cpu, sel, true, &la) &&
+	       cpu_read_la(cpu, la + 8, 8, hi, MMU_IMPLICIT);
 }
 
 bool cpu_read_descriptor(struct cpu *cpu, uint16_t sel, bool wide, struct seg_cache *d)

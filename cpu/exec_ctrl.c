@@ -155,18 +155,18 @@ static bool far_pointer(struct cpu *cpu, const struct x86_instr *in, uint16_t *s
 	return true;
 }
 
-/* Does sel name a system descriptor (a gate or a TSS) in protected mode? false with a
- * fault when the descriptor cannot be read (#GP(sel) beyond the table, as for a code
- * segment). */
-static bool names_system_desc(struct cpu *cpu, uint16_t sel, bool *sys)
+/* Does sel name a system descriptor (a gate or a TSS) in protected mode? Its first
+ * quadword goes to *lo for cpu_far_through_gate. false with a fault when the descriptor
+ * cannot be read (#GP(sel) beyond the table, as for a code segment). */
+static bool names_system_desc(struct cpu *cpu, uint16_t sel, bool *sys, uint64_t *lo)
 {
-	uint64_t lo, hi;
+	uint64_t hi;
 	*sys = false;
 	if (!(cpu->mmu->cr0 & CR0_PE) || (sel & 0xfffc) == 0)
 		return true;
-	if (!cpu_read_descriptor_raw(cpu, sel, false, &lo, &hi))
+	if (!cpu_read_descriptor_raw(cpu, sel, false, lo, &hi))
 		return false;
-	*sys = !((lo >> 44) & 1);
+	*sys = !((*lo >> 44) & 1);
 	return true;
 }
 
@@ -174,13 +174,13 @@ static bool names_system_desc(struct cpu *cpu, uint16_t sel, bool *sys)
 static bool exec_jmp_far(struct cpu *cpu, const struct x86_instr *in)
 {
 	uint16_t sel;
-	uint64_t off;
+	uint64_t off, desc;
 	struct cs_save s;
 	bool sys;
-	if (!far_pointer(cpu, in, &sel, &off) || !names_system_desc(cpu, sel, &sys))
+	if (!far_pointer(cpu, in, &sel, &off) || !names_system_desc(cpu, sel, &sys, &desc))
 		return false;
 	if (sys)
-		return cpu_far_through_gate(cpu, sel, false);
+		return cpu_far_through_gate(cpu, sel, desc, false);
 	cs_save(cpu, &s);
 	if (!far_load(cpu, sel, off, in->opsize))
 		return cs_restore(cpu, &s);
@@ -191,14 +191,14 @@ static bool exec_jmp_far(struct cpu *cpu, const struct x86_instr *in)
 static bool exec_call_far(struct cpu *cpu, const struct x86_instr *in)
 {
 	uint16_t sel, old_cs = cpu->mmu->seg.sreg[SEG_CS].selector;
-	uint64_t off, ret = cpu->next_rip, sp = cpu->gpr[RSP];
+	uint64_t off, desc, ret = cpu->next_rip, sp = cpu->gpr[RSP];
 	unsigned os = in->opsize;
 	struct cs_save s;
 	bool sys;
-	if (!far_pointer(cpu, in, &sel, &off) || !names_system_desc(cpu, sel, &sys))
+	if (!far_pointer(cpu, in, &sel, &off) || !names_system_desc(cpu, sel, &sys, &desc))
 		return false;
 	if (sys)
-		return cpu_far_through_gate(cpu, sel, true);
+		return cpu_far_through_gate(cpu, sel, desc, true);
 	cs_save(cpu, &s);
 	if (!far_load(cpu, sel, off, os))
 		return cs_restore(cpu, &s);

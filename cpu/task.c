@@ -201,11 +201,8 @@ bool cpu_task_switch(struct cpu *cpu, uint16_t sel, enum task_reason why, uint64
 	return true;
 }
 
-bool cpu_far_to_task(struct cpu *cpu, uint16_t sel, bool call)
+bool cpu_far_to_task(struct cpu *cpu, uint16_t sel, uint64_t lo, bool call)
 {
-	uint64_t lo, hi;
-	if (!cpu_read_descriptor_raw(cpu, sel, false, &lo, &hi))
-		return false;
 	unsigned type = (lo >> 40) & 0xf, dpl = (lo >> 45) & 3;
 	if (dpl < cpu_cpl(cpu) || dpl < SEL_RPL(sel))
 		return fault_sel(cpu, X86_VEC_GP, sel);
