@@ -214,8 +214,7 @@ bool cpu_write_la_slow(struct cpu *cpu, uint64_t la, unsigned size, uint64_t val
 	uint64_t pa1, pa2 = 0, la2 = la;
 	unsigned n1 = 4096 - (unsigned)(la & 0xfff);
 	flags |= MMU_WRITE;
-	if (unlikely(m->ac_check) &&
-	    mmu_alignment_fault(m, la, (unsigned)mmu_align_mask(size) + 1, flags, &cpu->fault))
+	if (mmu_access_ac_fault(m, la, size, flags, &cpu->fault))
 		return false;
 	if (n1 >= size) {
 		n1 = size;
@@ -244,9 +243,7 @@ bool cpu_probe_write(struct cpu *cpu, unsigned seg, uint64_t off, unsigned size)
 	unsigned flags = seg_flags(seg) | MMU_WRITE;
 	if (likely(mmu_fast_lookup(cpu->mmu, la, size, flags) != NULL))
 		return true;
-	if (unlikely(cpu->mmu->ac_check) &&
-	    mmu_alignment_fault(cpu->mmu, la, (unsigned)mmu_align_mask(size) + 1, flags,
-				&cpu->fault))
+	if (mmu_access_ac_fault(cpu->mmu, la, size, flags, &cpu->fault))
 		return false;
 	if (!mmu_translate(cpu->mmu, la, flags, &pa, &cpu->fault))
 		return false;

@@ -717,8 +717,7 @@ static bool locate_access(struct mmu *m, uint64_t la, unsigned size, unsigned fl
 			  struct access_parts *ap, struct x86_fault *f)
 {
 	uint64_t la2 = 0;
-	if (__builtin_expect(m->ac_check, 0) &&
-	    mmu_alignment_fault(m, la, (unsigned)mmu_align_mask(size) + 1, flags, f))
+	if (mmu_access_ac_fault(m, la, size, flags, f))
 		return false;
 	struct tlb_fast_entry *fe = fast_lookup_unaligned(m, la, size, flags);
 	if (fe) {

@@ -221,6 +221,15 @@ static inline uint64_t mmu_align_mask(unsigned size)
 	return size <= 1 ? 0 : size <= 2 ? 1 : size <= 4 ? 3 : 7;
 }
 
+/* mmu_alignment_fault for an access of size (1..8) bytes at its natural alignment, with
+ * the test of ac_check inline: what every slow path of a data access asks first. */
+static inline bool mmu_access_ac_fault(const struct mmu *m, uint64_t la, unsigned size,
+				       unsigned flags, struct x86_fault *f)
+{
+	return __builtin_expect(m->ac_check, 0) &&
+	       mmu_alignment_fault(m, la, (unsigned)mmu_align_mask(size) + 1, flags, f);
+}
+
 /*
  * The fast entry that maps [la, la+size) for an access of flags, or NULL. Index, compare,
  * and that is all: the tag compare includes the low address bits an aligned access has
