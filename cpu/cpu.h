@@ -254,8 +254,11 @@ struct cpu {
 					       * with exit_request - 1 (HLT, cpu_request_stop,
 					       * shutdown) */
 			bool code_written;    /* see smc_lo below */
+			bool rip_redirect;    /* the instruction that just ran set next_rip
+					       * elsewhere than after itself without ending its
+					       * block (a REP instruction cut into chunks) */
 		};
-		uint16_t loop_break; /* either: the fetch loop looks at both with one test */
+		uint32_t loop_break; /* any: the fetch loop looks at all with one test */
 	};
 	bool halted;	       /* HLT executed; cleared by the next cpu_run */
 	bool shutdown;	       /* triple fault: the processor stopped (cpu_run returns SHUTDOWN) */

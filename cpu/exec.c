@@ -821,11 +821,19 @@ static enum cpu_exit step_one(struct cpu *cpu)
  * own accesses wherever the loop stops.
  *
  * Bytes. A block entered at its start is compared with memory once, whole
- * (icache_block_equal); its instructions then run without a check of their own unless a
- * store of this CPU lands in it (cpu_note_store sets cpu->code_written), from which point
- * on each remaining entry is compared before it runs, as is each entry of a block the loop
- * starts in the middle of (after step()). Everything else that writes guest memory -- the
- * kernel, the bus, other CPUs -- does it between blocks, where the entry check sees it.
+ * (icache_block_equal), and a block the loop starts in the middle of (after step()) from
+ * there to its end; its instructions then run without a check of their own unless a store
+ * of this CPU lands in it (cpu_note_store sets cpu->code_written), after which its
+ * remaining entries are compared again, and the loop leaves at the first that changed.
+ * Everything else that writes guest memory -- the kernel, the bus, other CPUs -- does it
+ * between blocks, where the entry check sees it.
+ *
+ * The per-instruction path. Everything that can end a block's run early -- an exit
+ * request, a store into the block, an instruction that sets RIP elsewhere without ending
+ * its block (a REP instruction cut into chunks sets cpu->rip_redirect) -- raises
+ * cpu->loop_break, so one test after each instruction covers them; the instruction limit
+ * is turned into the last entry to run when a block is entered. The copy of the loop for
+ * 64-bit code without a tracer tests neither the mode nor the tracer.
  */
 /* The host address of the instruction at rip through the fetch fast path, with its fast
  * entry in *fe; NULL on a miss. Nothing is counted here. */
@@ -845,7 +853,7 @@ fetch_fast(struct mmu *m, uint64_t rip, unsigned mode, struct tlb_fast_entry **f
 
 static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 							   struct fetch_cursor *cur, uint64_t *n,
-							   uint64_t limit, unsigned mode)
+							   uint64_t limit, unsigned mode, bool traced)
 {
 	struct mmu *m = cpu->mmu;
 	struct icache_block *blk = cur->blk;
@@ -856,8 +864,6 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 	uint64_t ic = start;		   /* cpu->icount, kept here as well */
 	uint64_t counted = start;	   /* icount when cfe's hits were last counted */
 	uint64_t stop = start + (limit - *n), rip = cpu->rip;
-	bool checked = false; /* the rest of the block's bytes are known to be unchanged */
-	const bool traced = m->tracer != NULL;
 	int r = STEP_CONTINUE;
 	if (stop < start)
 		stop = UINT64_MAX;
@@ -873,28 +879,34 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 		if (at == host) {
 			e = &blk->e[cur->i];
 			cfe = fe;
+			if (!icache_entries_equal(e, end, host))
+				return r; /* step() finds the changed one */
 		}
 	}
 	cpu->code_written = false;
+	cpu->rip_redirect = false;
 	for (;;) {
-		if (unlikely(cpu->loop_break)) {
-			if (cpu->exit_request)
-				break;
-			cpu->code_written = false;
-			checked = false;
-		}
-		if (unlikely(ic >= stop))
-			break;
-		if (mode != X86_MODE_64 && rip > m->seg.sreg[SEG_CS].limit)
-			break;
 		if (e >= end) { /* the next block: found by its physical address */
 			struct tlb_fast_entry *fe;
+			if (mode != X86_MODE_64 && rip > m->seg.sreg[SEG_CS].limit)
+				break;
 			const uint8_t *at = fetch_fast(m, rip, mode, &fe);
 			if (!at)
 				break;
-			struct icache_block *next =
-			    icache_lookup(cpu->icache, (uint64_t)(at - cpu->ram), mode);
-			if (!next || next->cross || next->sync || !icache_block_equal(next, at))
+			struct icache_block *next = NULL;
+			if (likely(blk != NULL)) {
+				next = icache_link_follow(&blk->link[0], at);
+				if (!next)
+					next = icache_link_follow(&blk->link[1], at);
+			}
+			if (!next) {
+				next = icache_lookup(cpu->icache, (uint64_t)(at - cpu->ram), mode);
+				if (!next || next->cross || next->sync)
+					break;
+				if (blk)
+					icache_link_add(blk, next, at);
+			}
+			if (!icache_block_equal(next, at))
 				break;
 			blk = next;
 			e = blk->e;
@@ -902,42 +914,66 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 			host = at;
 			cpu->smc_lo = (uintptr_t)at - 7;
 			cpu->smc_len = blk->len + 7u;
-			cpu->code_written = false;
-			checked = true;
 			if (fe != cfe) {
 				if (ic != counted)
 					mmu_fast_count_n(m, cfe, MMU_FETCH, ic - counted);
 				cfe = fe;
 				counted = ic;
 			}
-		} else if (!checked && unlikely(!icache_bytes_equal(e, host))) {
-			break;
 		}
-		uint64_t next_rip = rip + e->in.len;
-		if (mode != X86_MODE_64)
-			next_rip &= mode == X86_MODE_32 ? 0xffffffffULL : 0xffffULL;
-		cpu->next_rip = next_rip;
-		if (unlikely(traced)) {
-			/* a trace has each fetch before the accesses its instruction makes (the
-			 * tracer tells pending fetch hits as a run before its next event) */
-			mmu_fast_count_n(m, cfe, MMU_FETCH, ic + 1 - counted);
-			counted = ic + 1;
+		/* this block's instructions up to its end or the instruction limit */
+		struct icache_entry *lim = end;
+		if (unlikely(stop - ic < (uint64_t)(end - e))) {
+			lim = e + (stop - ic);
+			if (e == lim)
+				break;
 		}
-		if (unlikely(!e->fn(cpu, &e->in))) {
-			/* the faulting instruction's fetch counts; it does not retire */
-			mmu_fast_count_n(m, cfe, MMU_FETCH, ic + 1 - counted);
-			cfe = NULL;
-			r = deliver_fault(cpu);
-			host = NULL;
-			(*n)++; /* a step that faulted */
-			break;
-		}
-		rip = cpu->next_rip;
-		cpu->rip = rip;
-		cpu->icount = ++ic;
-		host += e->in.len;
-		e++;
+		do {
+			if (mode != X86_MODE_64 && rip > m->seg.sreg[SEG_CS].limit)
+				goto out;
+			uint64_t next_rip = rip + e->in.len;
+			if (mode != X86_MODE_64)
+				next_rip &= mode == X86_MODE_32 ? 0xffffffffULL : 0xffffULL;
+			cpu->next_rip = next_rip;
+			if (traced) {
+				/* a trace has each fetch before the accesses its instruction makes
+				 * (the tracer tells pending fetch hits as a run before its next
+				 * event) */
+				mmu_fast_count_n(m, cfe, MMU_FETCH, ic + 1 - counted);
+				counted = ic + 1;
+			}
+			if (unlikely(!e->fn(cpu, &e->in))) {
+				/* the faulting instruction's fetch counts; it does not retire */
+				mmu_fast_count_n(m, cfe, MMU_FETCH, ic + 1 - counted);
+				cfe = NULL;
+				r = deliver_fault(cpu);
+				host = NULL;
+				(*n)++; /* a step that faulted */
+				goto out;
+			}
+			rip = cpu->next_rip;
+			cpu->rip = rip;
+			cpu->icount = ++ic;
+			host += e->in.len;
+			e++;
+			if (unlikely(cpu->loop_break)) {
+				if (cpu->exit_request)
+					goto out;
+				if (cpu->rip_redirect) {
+					/* the instruction runs again: the cursor goes back to it */
+					cpu->rip_redirect = false;
+					e--;
+					host -= e->in.len;
+					goto out;
+				}
+				/* a store into this block: its remaining instructions compared */
+				cpu->code_written = false;
+				if (!icache_entries_equal(e, end, host))
+					goto out;
+			}
+		} while (e < lim);
 	}
+out:
 	if (cfe && ic != counted)
 		mmu_fast_count_n(m, cfe, MMU_FETCH, ic - counted);
 	cpu->smc_len = 0;
@@ -960,10 +996,13 @@ static enum cpu_exit run_loop(struct cpu *cpu, uint64_t max_insns)
 		int r = step(cpu, &cur);
 		n++;
 		if (likely(r == STEP_CONTINUE) && likely(!cpu->exit_request)) {
-			if (likely(cpu->mode == X86_MODE_64))
-				r = run_block(cpu, &cur, &n, limit, X86_MODE_64);
+			/* a copy of the loop for 64-bit code without a tracer, where both are
+			 * constants; one for everything else */
+			if (likely(cpu->mode == X86_MODE_64) && likely(cpu->mmu->tracer == NULL))
+				r = run_block(cpu, &cur, &n, limit, X86_MODE_64, false);
 			else
-				r = run_block(cpu, &cur, &n, limit, cpu->mode);
+				r = run_block(cpu, &cur, &n, limit, cpu->mode,
+					      cpu->mmu->tracer != NULL);
 		}
 		if (unlikely(r != STEP_CONTINUE || cpu->exit_request)) {
 			if (cpu->shutdown)

@@ -123,6 +123,7 @@ static bool exec_string(struct cpu *cpu, const struct x86_instr *in)
 	for (unsigned n = 0; areg(cpu, RCX, as) != 0; n++) {
 		if (n == chunk) {
 			cpu->next_rip = cpu->rip; /* resume at the next step */
+			cpu->rip_redirect = true; /* which is not the block's next entry */
 			return true;
 		}
 		if (!string_once(cpu, in, op, size))

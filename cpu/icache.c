@@ -37,6 +37,8 @@ struct icache_block *icache_block_new(struct icache *ic, uint64_t pa, unsigned m
 	uint64_t page = pa >> 12;
 	struct icache_block *blk = &ic->block[s];
 	ic->tag[s] = icache_tag(pa, mode);
+	blk->gen++;
+	blk->link[0] = blk->link[1] = (struct icache_link){0};
 	blk->mode = (uint8_t)mode;
 	blk->n = 0;
 	blk->cross = 0;
@@ -84,8 +86,10 @@ void icache_drop_page(struct icache *ic, uint64_t pa)
 {
 	uint64_t page = pa >> 12;
 	for (unsigned s = 0; s < ICACHE_BLOCKS; s++)
-		if (ic->tag[s] && icache_tag_page(ic->tag[s]) == page)
+		if (ic->tag[s] && icache_tag_page(ic->tag[s]) == page) {
 			ic->tag[s] = 0;
+			ic->block[s].gen++; /* links to it are void */
+		}
 	ic->code_pages[page >> 3] &= (uint8_t) ~(1u << (page & 7));
 	ic->invalidations++;
 }
@@ -100,5 +104,7 @@ bool icache_bytes_match_slow(struct icache *ic, const struct icache_entry *e, co
 void icache_drop_all(struct icache *ic)
 {
 	memset(ic->tag, 0, sizeof(ic->tag));
+	for (unsigned s = 0; s < ICACHE_BLOCKS; s++)
+		ic->block[s].gen++; /* links to it are void */
 	memset(ic->code_pages, 0, (ic->nr_pages + 7) / 8 + 1);
 }

@@ -61,6 +61,20 @@ struct icache_entry {
 	struct x86_instr in; /* the decoded instruction */
 };
 
+struct icache_block;
+
+/*
+ * A block the fetch loop went on to after this one: the host address of its first byte
+ * and the block, valid while the block's generation is still gen (the slot was not
+ * refilled or dropped since). It spares the loop the hash and the tag array on the way
+ * from a block to one of its usual successors; the successor's bytes are still compared.
+ */
+struct icache_link {
+	const uint8_t *at;
+	struct icache_block *to;
+	uint32_t gen;
+};
+
 /* Consecutive instructions of one page; entry i + 1 starts where entry i ends. */
 struct icache_block {
 	uint8_t mode; /* enum x86_mode the block was decoded in */
@@ -68,6 +82,8 @@ struct icache_block {
 	uint8_t cross; /* 0, or: one instruction crossing the page, this many bytes in the first */
 	uint8_t sync;  /* one system instruction that the fetch loop leaves to step() (exec.c) */
 	uint16_t len;  /* bytes of the block's instructions (the crossing one's: in the first page) */
+	uint32_t gen;  /* bumped whenever the slot gets another block or is dropped */
+	struct icache_link link[2]; /* the last two successors, the most recent first */
 	uint64_t code[ICACHE_BLOCK_WORDS]; /* those bytes, then zeros: icache_block_equal */
 	struct icache_entry e[ICACHE_BLOCK_MAX];
 };
@@ -146,6 +162,17 @@ static inline bool icache_block_equal(const struct icache_block *blk, const uint
 	return w == t;
 }
 
+/* True when the entries [e, end) of a block, the first of them at host, still have their
+ * bytes there. */
+static inline bool icache_entries_equal(const struct icache_entry *e,
+					const struct icache_entry *end, const uint8_t *host)
+{
+	for (; e < end; host += e->in.len, e++)
+		if (!icache_bytes_equal(e, host))
+			return false;
+	return true;
+}
+
 /* The slot of a block starting at pa (a multiplicative hash: code at the same offset
  * of different pages, e.g. aligned function entries, spreads over the slots). */
 static inline unsigned icache_slot(uint64_t pa)
@@ -160,6 +187,23 @@ static inline struct icache_block *icache_lookup(struct icache *ic, uint64_t pa,
 	if (__builtin_expect(ic->tag[s] == icache_tag(pa, mode), 1))
 		return &ic->block[s];
 	return NULL;
+}
+
+/* The block that the link names if it still stands for the code at host address at. */
+static inline struct icache_block *icache_link_follow(const struct icache_link *l,
+						      const uint8_t *at)
+{
+	if (l->at == at && l->to->gen == l->gen)
+		return l->to;
+	return NULL;
+}
+
+/* Records next (at host address at) as the most recent successor of blk. */
+static inline void icache_link_add(struct icache_block *blk, struct icache_block *next,
+				   const uint8_t *at)
+{
+	blk->link[1] = blk->link[0];
+	blk->link[0] = (struct icache_link){at, next, next->gen};
 }
 
 /* An empty block for (pa, mode), replacing what its slot held; marks the page. */

@@ -3,7 +3,8 @@
  * aliases, entries refused when their bytes changed (CPU stores through any alias, bus
  * writes, long instructions, the end of a page, a store into the block being run),
  * cpu_icache_invalidate_phys, page-crossing instructions (cached, second half checked,
- * counted like a decoding), and the mode being part of the key.
+ * counted like a decoding), the mode being part of the key, REP chunks in mid-block, and
+ * the links between blocks.
  */
 #include "cpu/icache.h"
 #include "tests/cpu/cpu_test_env.h"
@@ -383,6 +384,63 @@ static void test_icache_mode_is_part_of_key(void **state)
 	assert_int_equal(run_at(e, ENV_CODE + 3 * 4096), 5); /* dec, then inc */
 }
 
+/*
+ * A REP STOSB longer than one chunk in the middle of a block: the chunk ends with RIP
+ * still at the instruction (exec_string.c), so the next instruction the loop runs is the
+ * REP again, not the block's next entry. Block P (nop; jmp L) makes the second run enter
+ * L whole. L: mov ecx, 70000; rep stosb; mov eax, ecx; add eax, 3; int3 -- EAX is 3 only
+ * when every byte was stored before the mov ran.
+ */
+static void test_icache_rep_chunk_resumes_same_instruction(void **state)
+{
+	struct cpu_env *e = *state;
+	static const uint8_t code[] = {0x90, 0xeb, 0x00,		/* P: nop; jmp L */
+				       0xb9, 0x70, 0x11, 0x01, 0x00,	/* L: mov ecx, 70000 */
+				       0xf3, 0xaa,			/* rep stosb */
+				       0x89, 0xc8,			/* mov eax, ecx */
+				       0x83, 0xc0, 0x03, 0xcc};		/* add eax, 3; int3 */
+	for (unsigned i = ENV_PAGES; i < ENV_PAGES + 2; i++)
+		env_map(e, ENV_DATA + i * 4096, ENV_DATA_PA + i * 4096, PTE_P | PTE_RW | PTE_US);
+	memcpy(e->bus.ram + ENV_CODE_PA + 9 * 4096, code, sizeof(code));
+	cpu_icache_invalidate_phys(&e->cpu, ENV_CODE_PA + 9 * 4096, 4096);
+	for (int pass = 0; pass < 2; pass++) {
+		e->cpu.gpr[RDI] = ENV_DATA;
+		e->cpu.gpr[RAX] = 0x5a;
+		e->cpu.rip = ENV_CODE + 9 * 4096;
+		assert_int_equal(cpu_run(&e->cpu, 1000), CPU_EXIT_FAULT);
+		assert_int_equal(e->cpu.fault.vector, X86_VEC_BP);
+		assert_int_equal(e->cpu.gpr[RAX], 3);
+		assert_int_equal(e->cpu.gpr[RDI], ENV_DATA + 70000);
+		assert_int_equal(e->bus.ram[ENV_DATA_PA + 69999], 0x5a);
+	}
+}
+
+/* A link from one block to its successor stands only while the successor's slot holds the
+ * same block: refilling the slot (another block hashed there) or dropping its page voids
+ * it, even when the new block's bytes would compare equal. */
+static void test_icache_link_void_after_slot_refilled_or_dropped(void **state)
+{
+	struct cpu_env *e = *state;
+	struct icache *ic = e->cpu.icache;
+	const uint64_t pa = ENV_CODE_PA + 10 * 4096, pb = pa + 0x40;
+	const uint8_t *at = e->bus.ram + pb;
+	struct icache_block *a = icache_block_new(ic, pa, X86_MODE_64);
+	struct icache_block *b = icache_block_new(ic, pb, X86_MODE_64);
+	icache_link_add(a, b, at);
+	assert_ptr_equal(icache_link_follow(&a->link[0], at), b);
+	assert_null(icache_link_follow(&a->link[0], at + 1));
+	assert_ptr_equal(icache_block_new(ic, pb, X86_MODE_32), b); /* same slot, refilled */
+	assert_null(icache_link_follow(&a->link[0], at));
+	icache_link_add(a, b, at);
+	assert_ptr_equal(icache_link_follow(&a->link[0], at), b);
+	assert_null(icache_link_follow(&a->link[1], at)); /* the older link, to the old b */
+	cpu_icache_invalidate_phys(&e->cpu, pb, 1);
+	assert_null(icache_link_follow(&a->link[0], at));
+	icache_link_add(a, icache_block_new(ic, pb, X86_MODE_64), at);
+	cpu_icache_flush(&e->cpu);
+	assert_null(icache_link_follow(&a->link[0], at));
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -402,6 +460,8 @@ int main(void)
 	    T(test_icache_store_into_other_block_seen_at_entry),
 	    T(test_icache_block_ends_at_page_end),
 	    T(test_icache_fetch_counts_batched_equal_per_instruction),
+	    T(test_icache_rep_chunk_resumes_same_instruction),
+	    T(test_icache_link_void_after_slot_refilled_or_dropped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
