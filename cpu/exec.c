@@ -797,8 +797,9 @@ static enum cpu_exit step_one(struct cpu *cpu)
  * bytes are unchanged, it runs without going through step(). The state lives in locals
  * here, so the loop keeps it in registers across the handlers' calls. Stops at anything
  * else -- a fast-path miss, a block not cached, changed bytes, a page-crossing
- * instruction, a system instruction (blk->sync), CPL 0 with kernel entry points, an exit
- * request, the instruction limit -- before counting that instruction's fetch, so that
+ * instruction whose second page misses or changed (or any while traced), a system
+ * instruction (blk->sync), CPL 0 with kernel entry points, an exit request, the
+ * instruction limit -- before counting that instruction's fetch, so that
  * step() then fetches it the ordinary way (and counts what it finds). Returns a step's
  * result; *n counts the steps taken. mode is cpu->mode (a constant in the 64-bit copy).
  *
@@ -816,7 +817,9 @@ static enum cpu_exit step_one(struct cpu *cpu)
  * entry of its block's page: the hits are counted at once (mmu_fast_count_n), from the
  * instruction count, when the entry changes and when the loop ends. Between those points
  * only these hits advance the ITLB's tick, so the counts and LRU stamps are the ones an
- * addition per instruction would leave. While an MMU tracer is attached each fetch is
+ * addition per instruction would leave. A page-crossing instruction counts its first
+ * page's hit and then one hit per byte on the second page, as crossing_fetch does. While
+ * an MMU tracer is attached each fetch is
  * counted before its instruction runs, so that a trace orders it before the instruction's
  * own accesses wherever the loop stops.
  *
@@ -849,6 +852,27 @@ fetch_fast(struct mmu *m, uint64_t rip, unsigned mode, struct tlb_fast_entry **f
 		return NULL;
 	*fe = f;
 	return (const uint8_t *)(uintptr_t)(la + f->addend);
+}
+
+/* For a page-crossing instruction (a block of its own) that the loop reached: the fast
+ * entry of the fetch translation of its second page, if that hits and the instruction's
+ * bytes there are still the entry's; NULL otherwise (step() then fetches it the way
+ * crossing_fetch does). Nothing is counted here. */
+static inline __attribute__((always_inline)) struct tlb_fast_entry *
+crossing_second_page(struct mmu *m, const struct icache_block *blk, uint64_t rip, unsigned mode)
+{
+	const struct icache_entry *e = &blk->e[0];
+	uint64_t la2 = rip + blk->cross;
+	if (mode != X86_MODE_64)
+		la2 = (m->seg.sreg[SEG_CS].base + la2) & 0xffffffffULL;
+	struct tlb_fast_entry *f =
+	    &m->fast_cur[MMU_FETCH & MMU_KIND_MASK][(la2 >> 12) & (TLB_FAST_SIZE - 1)];
+	if (f->tag != (la2 & ~0xfffULL))
+		return NULL;
+	const uint8_t *p = (const uint8_t *)(uintptr_t)(la2 + f->addend);
+	if (memcmp(p, (const uint8_t *)e->bytes + blk->cross, e->in.len - blk->cross))
+		return NULL;
+	return f;
 }
 
 static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
@@ -901,12 +925,16 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 			}
 			if (!next) {
 				next = icache_lookup(cpu->icache, (uint64_t)(at - cpu->ram), mode);
-				if (!next || next->cross || next->sync)
+				if (!next || next->sync || (traced && next->cross))
 					break;
 				if (blk)
 					icache_link_add(blk, next, at);
 			}
 			if (!icache_block_equal(next, at))
+				break;
+			struct tlb_fast_entry *fe2 = NULL; /* a crossing instruction's second page */
+			if (unlikely(next->cross) &&
+			    !(fe2 = crossing_second_page(m, next, rip, mode)))
 				break;
 			blk = next;
 			e = blk->e;
@@ -919,6 +947,13 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 					mmu_fast_count_n(m, cfe, MMU_FETCH, ic - counted);
 				cfe = fe;
 				counted = ic;
+			}
+			if (unlikely(fe2 != NULL)) {
+				/* its fetches as a decoding makes them: the first page's, then
+				 * one per byte on the second */
+				mmu_fast_count_n(m, cfe, MMU_FETCH, ic + 1 - counted);
+				counted = ic + 1;
+				mmu_fast_count_n(m, fe2, MMU_FETCH, e->in.len - blk->cross);
 			}
 		}
 		/* this block's instructions up to its end or the instruction limit */
@@ -944,7 +979,8 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 			}
 			if (unlikely(!e->fn(cpu, &e->in))) {
 				/* the faulting instruction's fetch counts; it does not retire */
-				mmu_fast_count_n(m, cfe, MMU_FETCH, ic + 1 - counted);
+				if (ic + 1 != counted)
+					mmu_fast_count_n(m, cfe, MMU_FETCH, ic + 1 - counted);
 				cfe = NULL;
 				r = deliver_fault(cpu);
 				host = NULL;

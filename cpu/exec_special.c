@@ -1,7 +1,7 @@
 /*
  * cpu/exec_special.c - handlers specialised at decode time for the commonest integer
- * forms (SDM Vol. 2: ADD..CMP, TEST, the rotates and shifts by an immediate, MOV) and, in
- * 64-bit mode, Jcc, PUSH/POP of a register and RET.
+ * forms (SDM Vol. 2: ADD..CMP, TEST, the rotates and shifts by an immediate, MOV, SETcc,
+ * MOVZX/MOVSX/MOVSXD) and, in 64-bit mode, Jcc, PUSH/POP of a register, RET and CALL r/m64.
  *
  * The generic handlers (exec_int.c, exec_shift.c) take the operation, the operand size
  * and the operand kinds from struct x86_instr at every execution and switch on them. When
@@ -330,6 +330,19 @@ static bool ret64(struct cpu *cpu, const struct x86_instr *in)
 	return true;
 }
 
+/* FF /2 CALL r/m64: the target is read first (a register form may name RSP), then the
+ * branch checks it, then the return address is pushed; RSP changes only once all is done. */
+static bool call_ind64(struct cpu *cpu, const struct x86_instr *in)
+{
+	uint64_t t, ret = cpu->next_rip, sp = cpu->gpr[RSP] - 8;
+	if (!rm_read(cpu, in, 8, &t) || !cpu_branch(cpu, t, 8))
+		return false;
+	if (!cpu_write_la(cpu, sp, 8, ret, MMU_STACK))
+		return false;
+	cpu->gpr[RSP] = sp;
+	return true;
+}
+
 static cpu_exec_fn specialise_flow64(const struct x86_instr *in)
 {
 	unsigned op = in->opcode;
@@ -345,6 +358,90 @@ static cpu_exec_fn specialise_flow64(const struct x86_instr *in)
 		return pop64;
 	if (op == 0xc3)
 		return ret64;
+	if (op == 0xff && ((in->modrm >> 3) & 7) == 2)
+		return call_ind64;
+	return NULL;
+}
+
+/* ---- 0F 90-9F SETcc; 0F B6/B7 MOVZX, 0F BE/BF MOVSX, 63 MOVSXD (64-bit mode) ---- */
+
+/* SETcc r/m8 with the condition cc: a byte register (AH..BH without REX) or memory. */
+static inline __attribute__((always_inline)) bool setcc(struct cpu *cpu, const struct x86_instr *in,
+							unsigned cc)
+{
+	return rm_write(cpu, in, 1, cpu_cond_now(cpu, cc));
+}
+
+#define SETCC_FN(cc)                                                                         \
+	static bool setcc_##cc(struct cpu *cpu, const struct x86_instr *in)                  \
+	{                                                                                    \
+		return setcc(cpu, in, cc);                                                   \
+	}
+SETCC_FN(0)
+SETCC_FN(1)
+SETCC_FN(2)
+SETCC_FN(3)
+SETCC_FN(4)
+SETCC_FN(5)
+SETCC_FN(6)
+SETCC_FN(7)
+SETCC_FN(8)
+SETCC_FN(9)
+SETCC_FN(10)
+SETCC_FN(11)
+SETCC_FN(12)
+SETCC_FN(13)
+SETCC_FN(14)
+SETCC_FN(15)
+static const cpu_exec_fn setcc_fns[16] = {setcc_0,  setcc_1,  setcc_2,  setcc_3,
+					  setcc_4,  setcc_5,  setcc_6,  setcc_7,
+					  setcc_8,  setcc_9,  setcc_10, setcc_11,
+					  setcc_12, setcc_13, setcc_14, setcc_15};
+
+/* A 1-, 2- or 4-byte source (register or memory), zero- or sign-extended into a 4- or
+ * 8-byte register. */
+static inline __attribute__((always_inline)) bool movx(struct cpu *cpu, const struct x86_instr *in,
+						       unsigned src, bool sign, unsigned size)
+{
+	uint64_t v;
+	if (!rm_read(cpu, in, src, &v))
+		return false;
+	put_gpr(cpu, in->reg, size, sign ? (uint64_t)sext(v, src) : v);
+	return true;
+}
+
+#define MOVX_FNS(name, src, sign)                                                            \
+	static bool name##_4(struct cpu *cpu, const struct x86_instr *in)                    \
+	{                                                                                    \
+		return movx(cpu, in, src, sign, 4);                                          \
+	}                                                                                    \
+	static bool name##_8(struct cpu *cpu, const struct x86_instr *in)                    \
+	{                                                                                    \
+		return movx(cpu, in, src, sign, 8);                                          \
+	}
+MOVX_FNS(movzx8, 1, false)
+MOVX_FNS(movzx16, 2, false)
+MOVX_FNS(movsx8, 1, true)
+MOVX_FNS(movsx16, 2, true)
+MOVX_FNS(movsxd, 4, true)
+
+/* [0F B6/B7, or BE/BF][size == 8] */
+static const cpu_exec_fn movzx_fns[2][2] = {{movzx8_4, movzx8_8}, {movzx16_4, movzx16_8}};
+static const cpu_exec_fn movsx_fns[2][2] = {{movsx8_4, movsx8_8}, {movsx16_4, movsx16_8}};
+
+static cpu_exec_fn specialise_byte_forms(const struct x86_instr *in)
+{
+	unsigned op = in->opcode, wide = in->opsize == 8;
+	if (in->map == 1 && op >= 0x90 && op <= 0x9f)
+		return setcc_fns[op & 15];
+	if (in->opsize != 4 && in->opsize != 8)
+		return NULL;
+	if (in->map == 1 && (op == 0xb6 || op == 0xb7))
+		return movzx_fns[op - 0xb6][wide];
+	if (in->map == 1 && (op == 0xbe || op == 0xbf))
+		return movsx_fns[op - 0xbe][wide];
+	if (in->map == 0 && op == 0x63 && in->mode == X86_MODE_64)
+		return wide ? movsxd_8 : movsxd_4;
 	return NULL;
 }
 
@@ -359,6 +456,9 @@ cpu_exec_fn cpu_specialise(const struct x86_instr *in)
 	cpu_exec_fn flow = specialise_flow64(in);
 	if (flow)
 		return flow;
+	cpu_exec_fn byte = specialise_byte_forms(in);
+	if (byte)
+		return byte;
 	if (in->map != 0 || (in->opsize != 4 && in->opsize != 8))
 		return NULL;
 	if (op < 0x40 && (op & 7) == 1)

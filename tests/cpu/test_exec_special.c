@@ -212,11 +212,75 @@ static void test_exec_special_flow_forms_match_generic(void **state)
 	check_form(e, ret, sizeof(ret), 12000);
 }
 
+/* SETcc for all 16 conditions into a low byte register, a high one (AH..BH), one that
+ * needs REX (SIL) and [rbx + disp8]. */
+static void test_exec_special_setcc_forms_match_generic(void **state)
+{
+	struct cpu_env *e = *state;
+	for (unsigned cc = 0; cc < 16; cc++) {
+		uint8_t lo[] = {0x0f, (uint8_t)(0x90 + cc), 0xc1};	    /* setcc cl */
+		uint8_t hi[] = {0x0f, (uint8_t)(0x90 + cc), 0xc4};	    /* setcc ah */
+		uint8_t rex[] = {0x40, 0x0f, (uint8_t)(0x90 + cc), 0xc6}; /* setcc sil */
+		uint8_t mem[] = {0x0f, (uint8_t)(0x90 + cc), 0x43, 0x05}; /* setcc [rbx+5] */
+		check_form(e, lo, sizeof(lo), 13000 + cc);
+		check_form(e, hi, sizeof(hi), 13100 + cc);
+		check_form(e, rex, sizeof(rex), 13200 + cc);
+		check_form(e, mem, sizeof(mem), 13300 + cc);
+	}
+}
+
+/* MOVZX and MOVSX from byte (low, high, REX) and word registers and memory, MOVSXD from a
+ * register and memory; 4- and 8-byte destinations. */
+static void test_exec_special_movx_forms_match_generic(void **state)
+{
+	static const uint8_t ops[] = {0xb6, 0xb7, 0xbe, 0xbf};
+	struct cpu_env *e = *state;
+	for (unsigned o = 0; o < 4; o++)
+		for (unsigned w = 0; w < 2; w++) {
+			uint8_t rx = w ? 0x48 : 0x40, op = ops[o];
+			uint8_t lo[] = {0x0f, op, 0xd1};	    /* edx <- cl / cx */
+			uint8_t hi[] = {0x0f, op, 0xc7};	    /* eax <- bh / di */
+			uint8_t rex[] = {rx, 0x0f, op, 0xf6};	    /* esi <- sil / si */
+			uint8_t mem[] = {rx, 0x0f, op, 0x4b, 0xfd}; /* ecx <- [rbx-3] */
+			uint32_t seed = 14000 + o * 10 + w;
+			if (!w) {
+				check_form(e, lo, sizeof(lo), seed);
+				check_form(e, hi, sizeof(hi), seed + 100);
+			}
+			check_form(e, rex, sizeof(rex), seed + 200);
+			check_form(e, mem, sizeof(mem), seed + 300);
+		}
+	for (unsigned w = 0; w < 2; w++) {
+		uint8_t rr[] = {0x48, 0x63, 0xc7};	 /* movsxd rax, edi */
+		uint8_t rm[] = {0x48, 0x63, 0x53, 0x09}; /* movsxd rdx, [rbx+9] */
+		check_form(e, rr + !w, sizeof(rr) - !w, 14500 + w);
+		check_form(e, rm + !w, sizeof(rm) - !w, 14600 + w);
+	}
+}
+
+/* CALL r/m64 through a register (RSP included: read before the push) and through memory,
+ * with targets canonical or not (random states). */
+static void test_exec_special_call_indirect_forms_match_generic(void **state)
+{
+	struct cpu_env *e = *state;
+	for (unsigned r = 0; r < 8; r++) {
+		uint8_t call[] = {0xff, (uint8_t)(0xd0 | r)};
+		check_form(e, call, sizeof(call), 15000 + r);
+	}
+	static const uint8_t r9[] = {0x41, 0xff, 0xd1};
+	static const uint8_t mem[] = {0xff, 0x53, 0x10}; /* call [rbx+0x10] */
+	check_form(e, r9, sizeof(r9), 15100);
+	check_form(e, mem, sizeof(mem), 15200);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 	const struct CMUnitTest tests[] = {
 	    T(test_exec_special_alu_forms_match_generic),
+	    T(test_exec_special_setcc_forms_match_generic),
+	    T(test_exec_special_movx_forms_match_generic),
+	    T(test_exec_special_call_indirect_forms_match_generic),
 	    T(test_exec_special_imm_and_test_forms_match_generic),
 	    T(test_exec_special_shift_forms_match_generic),
 	    T(test_exec_special_mov_forms_match_generic),

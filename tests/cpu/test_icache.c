@@ -441,6 +441,54 @@ static void test_icache_link_void_after_slot_refilled_or_dropped(void **state)
 	assert_null(icache_link_follow(&a->link[0], at));
 }
 
+/* A loop whose first instruction crosses from code page 11 into page 12:
+ *   A+ffc: mov eax, 1 (4 bytes in A, 1 in B); B+1: add edx, eax; dec ecx; jnz A+ffc; int3 */
+static void put_crossing_loop(struct cpu_env *e)
+{
+	static const uint8_t a[] = {0xb8, 0x01, 0x00, 0x00};
+	static const uint8_t b[] = {0x00, 0x01, 0xc2, 0xff, 0xc9, 0x75, 0xf5, 0xcc};
+	memcpy(e->bus.ram + ENV_CODE_PA + 12 * 4096 - sizeof(a), a, sizeof(a));
+	memcpy(e->bus.ram + ENV_CODE_PA + 12 * 4096, b, sizeof(b));
+	cpu_icache_invalidate_phys(&e->cpu, ENV_CODE_PA + 11 * 4096, 2 * 4096);
+	e->cpu.rip = ENV_CODE + 12 * 4096 - sizeof(a);
+	e->cpu.gpr[RCX] = 10;
+	e->cpu.gpr[RDX] = 0;
+}
+
+/* The fetch loop runs the crossing instruction itself once both pages hit the fast path:
+ * the same statistics as single steps (its first page's hit, one per byte on the second),
+ * and a change of its second part is still seen. */
+static void test_icache_page_crossing_in_loop_counts_like_steps(void **state)
+{
+	static struct cpu_env stepped;
+	struct cpu_env *e = *state;
+	char a[8192], b[8192];
+	env_init(&stepped);
+	for (int pass = 0; pass < 2; pass++) {
+		put_crossing_loop(e);
+		put_crossing_loop(&stepped);
+		if (pass == 1) { /* the immediate's last byte, on the second page: 0x01000001 */
+			e->bus.ram[ENV_CODE_PA + 12 * 4096] = 1;
+			stepped.bus.ram[ENV_CODE_PA + 12 * 4096] = 1;
+		}
+		mmu_stats_reset(&e->m);
+		mmu_stats_reset(&stepped.m);
+		assert_int_equal(cpu_run(&e->cpu, 1000), CPU_EXIT_FAULT);
+		while (cpu_step(&stepped.cpu) == CPU_EXIT_LIMIT)
+			;
+		assert_int_equal(e->cpu.fault.vector, X86_VEC_BP);
+		assert_int_equal(e->cpu.gpr[RDX], pass ? 10 * 0x01000001ULL : 10);
+		assert_int_equal(stepped.cpu.gpr[RDX], e->cpu.gpr[RDX]);
+		assert_true(mmu_stats_json_buf(&e->m, a, sizeof(a)) < (int)sizeof(a));
+		assert_true(mmu_stats_json_buf(&stepped.m, b, sizeof(b)) < (int)sizeof(b));
+		assert_string_equal(a, b);
+	}
+	/* both pages in the ITLB since the first pass: 10 times 4 instructions, the crossing
+	 * one's fetch 1 + 1 hits, and the int3 */
+	assert_int_equal(mmu_tlb_level_hits(&e->m, TLB_LEVEL_L1I), 10 * 5 + 1);
+	env_destroy(&stepped);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -462,6 +510,7 @@ int main(void)
 	    T(test_icache_fetch_counts_batched_equal_per_instruction),
 	    T(test_icache_rep_chunk_resumes_same_instruction),
 	    T(test_icache_link_void_after_slot_refilled_or_dropped),
+	    T(test_icache_page_crossing_in_loop_counts_like_steps),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
