@@ -911,11 +911,13 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 	cpu->rip_redirect = false;
 	for (;;) {
 		if (e >= end) { /* the next block: found by its physical address */
-			struct tlb_fast_entry *fe;
+			struct tlb_fast_entry *fe = cfe;
+			const uint8_t *at;
 			if (mode != X86_MODE_64 && rip > m->seg.sreg[SEG_CS].limit)
 				break;
-			const uint8_t *at = fetch_fast(m, rip, mode, &fe);
-			if (!at)
+			if (mode == X86_MODE_64 && cfe && (rip & ~0xfffULL) == cfe->tag)
+				at = (const uint8_t *)(uintptr_t)(rip + cfe->addend); /* same page */
+			else if (!(at = fetch_fast(m, rip, mode, &fe)))
 				break;
 			struct icache_block *next = NULL;
 			if (likely(blk != NULL)) {

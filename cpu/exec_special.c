@@ -1,7 +1,8 @@
 /*
  * cpu/exec_special.c - handlers specialised at decode time for the commonest integer
- * forms (SDM Vol. 2: ADD..CMP, TEST, the rotates and shifts by an immediate, MOV, SETcc,
- * MOVZX/MOVSX/MOVSXD) and, in 64-bit mode, Jcc, PUSH/POP of a register, RET and CALL r/m64.
+ * forms (SDM Vol. 2: ADD..CMP, TEST, NOT, NEG, the rotates and shifts by an immediate,
+ * MOV, SETcc, MOVZX/MOVSX/MOVSXD) and, in 64-bit mode, Jcc, PUSH/POP of a register, RET
+ * and CALL r/m64.
  *
  * The generic handlers (exec_int.c, exec_shift.c) take the operation, the operand size
  * and the operand kinds from struct x86_instr at every execution and switch on them. When
@@ -25,6 +26,50 @@ static inline __attribute__((always_inline)) void put_gpr(struct cpu *cpu, unsig
 	cpu->gpr[r] = size == 4 ? (uint32_t)v : v;
 }
 
+/* ---- memory operands ---- */
+
+/*
+ * Most memory operands of 64-bit code are a register plus a displacement, or relative to
+ * RIP, with the default segment and a 64-bit address. Their linear address is the offset
+ * itself (DS and SS have base 0 in 64-bit mode): no index to scale, no address-size
+ * truncation, no segment to look at. Handlers for those forms (EA_BASE, EA_RIP) compute
+ * just that; the MMU checks canonicality as for any access (#SS rather than #GP through
+ * RSP or RBP, whose default segment is SS). EA_ANY is the general path.
+ */
+enum ea_form { EA_ANY, EA_BASE, EA_RIP };
+
+static enum ea_form ea_form(const struct x86_instr *in)
+{
+	if (in->mode != X86_MODE_64 || in->addrsize != 8 || in->seg != X86_SEG_NONE ||
+	    in->index != X86_GPR_NONE || in->base == X86_GPR_NONE)
+		return EA_ANY;
+	return in->base == X86_GPR_RIP ? EA_RIP : EA_BASE;
+}
+
+static inline __attribute__((always_inline)) bool mem_read(struct cpu *cpu,
+							   const struct x86_instr *in,
+							   unsigned form, unsigned size, uint64_t *v)
+{
+	if (form == EA_BASE)
+		return cpu_read_la(cpu, cpu->gpr[in->base] + (uint64_t)in->disp, size, v,
+				   seg_flags(insn_seg(in)));
+	if (form == EA_RIP)
+		return cpu_read_la(cpu, cpu->next_rip + (uint64_t)in->disp, size, v, 0);
+	return cpu_read_mem(cpu, insn_seg(in), cpu_ea(cpu, in), size, v);
+}
+
+static inline __attribute__((always_inline)) bool mem_write(struct cpu *cpu,
+							    const struct x86_instr *in,
+							    unsigned form, unsigned size, uint64_t v)
+{
+	if (form == EA_BASE)
+		return cpu_write_la(cpu, cpu->gpr[in->base] + (uint64_t)in->disp, size, v,
+				    seg_flags(insn_seg(in)));
+	if (form == EA_RIP)
+		return cpu_write_la(cpu, cpu->next_rip + (uint64_t)in->disp, size, v, 0);
+	return cpu_write_mem(cpu, insn_seg(in), cpu_ea(cpu, in), size, v);
+}
+
 /* ---- ALU: 01/03 (r/m, reg and reg, r/m), 81/83 (r/m, imm), 85 (TEST) ---- */
 
 /* Forms 01 (to_reg false: r/m OP= reg) and 03 (reg OP= r/m), both operands registers. */
@@ -40,10 +85,10 @@ static inline __attribute__((always_inline)) bool alu_rr(struct cpu *cpu, const 
 
 /* Form 03 with a memory source: reg OP= [mem]. */
 static inline __attribute__((always_inline)) bool alu_rm(struct cpu *cpu, const struct x86_instr *in,
-							 unsigned op, unsigned size)
+							 unsigned op, unsigned size, unsigned form)
 {
 	uint64_t b;
-	if (!cpu_read_mem(cpu, insn_seg(in), cpu_ea(cpu, in), size, &b))
+	if (!mem_read(cpu, in, form, size, &b))
 		return false;
 	uint64_t r = alu_op(cpu, op, cpu->gpr[in->reg], b, size);
 	if (op != ALU_CMP)
@@ -54,14 +99,12 @@ static inline __attribute__((always_inline)) bool alu_rm(struct cpu *cpu, const 
 /* Form 01 with a memory destination: [mem] OP= reg (CMP only reads). The flags are set
  * only once the write is done, so a faulting write leaves RFLAGS as before. */
 static inline __attribute__((always_inline)) bool alu_mr(struct cpu *cpu, const struct x86_instr *in,
-							 unsigned op, unsigned size)
+							 unsigned op, unsigned size, unsigned form)
 {
-	unsigned seg = insn_seg(in);
-	uint64_t a, b = cpu->gpr[in->reg], ea = cpu_ea(cpu, in);
-	if (!cpu_read_mem(cpu, seg, ea, size, &a))
+	uint64_t a, b = cpu->gpr[in->reg];
+	if (!mem_read(cpu, in, form, size, &a))
 		return false;
-	if (op != ALU_CMP &&
-	    !cpu_write_mem(cpu, seg, ea, size, alu_result(op, a, b, cpu_cf(cpu), size)))
+	if (op != ALU_CMP && !mem_write(cpu, in, form, size, alu_result(op, a, b, cpu_cf(cpu), size)))
 		return false;
 	alu_op(cpu, op, a, b, size);
 	return true;
@@ -88,7 +131,15 @@ static inline __attribute__((always_inline)) bool alu_ri(struct cpu *cpu, const 
 	}                                                                                    \
 	static bool alu_rm_##op##_##size(struct cpu *cpu, const struct x86_instr *in)        \
 	{                                                                                    \
-		return alu_rm(cpu, in, op, size);                                            \
+		return alu_rm(cpu, in, op, size, EA_ANY);                                    \
+	}                                                                                    \
+	static bool alu_rmb_##op##_##size(struct cpu *cpu, const struct x86_instr *in)       \
+	{                                                                                    \
+		return alu_rm(cpu, in, op, size, EA_BASE);                                   \
+	}                                                                                    \
+	static bool alu_rmr_##op##_##size(struct cpu *cpu, const struct x86_instr *in)       \
+	{                                                                                    \
+		return alu_rm(cpu, in, op, size, EA_RIP);                                    \
 	}                                                                                    \
 	static bool alu_ri_##op##_##size(struct cpu *cpu, const struct x86_instr *in)        \
 	{                                                                                    \
@@ -96,7 +147,15 @@ static inline __attribute__((always_inline)) bool alu_ri(struct cpu *cpu, const 
 	}                                                                                    \
 	static bool alu_mr_##op##_##size(struct cpu *cpu, const struct x86_instr *in)        \
 	{                                                                                    \
-		return alu_mr(cpu, in, op, size);                                            \
+		return alu_mr(cpu, in, op, size, EA_ANY);                                    \
+	}                                                                                    \
+	static bool alu_mrb_##op##_##size(struct cpu *cpu, const struct x86_instr *in)       \
+	{                                                                                    \
+		return alu_mr(cpu, in, op, size, EA_BASE);                                   \
+	}                                                                                    \
+	static bool alu_mrr_##op##_##size(struct cpu *cpu, const struct x86_instr *in)       \
+	{                                                                                    \
+		return alu_mr(cpu, in, op, size, EA_RIP);                                    \
 	}
 #define ALU_SIZES(op) ALU_FNS(op, 4) ALU_FNS(op, 8)
 ALU_SIZES(0)
@@ -108,14 +167,21 @@ ALU_SIZES(5)
 ALU_SIZES(6)
 ALU_SIZES(7)
 
-/* [op][kind][size == 8]; kinds: 0 r/m,reg  1 reg,r/m  2 reg,[mem]  3 r/m,imm  4 [mem],reg. */
+/* [op][kind][size == 8]; kinds: 0 r/m,reg  1 reg,r/m  2 reg,[mem]  3 r/m,imm  4 [mem],reg;
+ * 2 + 3 * form and 4 + 3 * form: the memory forms with operand form (enum ea_form). */
 #define ALU_ROW(op)                                                                          \
 	{{alu_rr_##op##_4, alu_rr_##op##_8},                                                 \
 	 {alu_gr_##op##_4, alu_gr_##op##_8},                                                 \
 	 {alu_rm_##op##_4, alu_rm_##op##_8},                                                 \
 	 {alu_ri_##op##_4, alu_ri_##op##_8},                                                 \
-	 {alu_mr_##op##_4, alu_mr_##op##_8}},
-static const cpu_exec_fn alu_fns[8][5][2] = {ALU_ROW(0) ALU_ROW(1) ALU_ROW(2) ALU_ROW(3)
+	 {alu_mr_##op##_4, alu_mr_##op##_8},                                                 \
+	 {alu_rmb_##op##_4, alu_rmb_##op##_8},                                               \
+	 {NULL, NULL},                                                                       \
+	 {alu_mrb_##op##_4, alu_mrb_##op##_8},                                               \
+	 {alu_rmr_##op##_4, alu_rmr_##op##_8},                                               \
+	 {NULL, NULL},                                                                       \
+	 {alu_mrr_##op##_4, alu_mrr_##op##_8}},
+static const cpu_exec_fn alu_fns[8][11][2] = {ALU_ROW(0) ALU_ROW(1) ALU_ROW(2) ALU_ROW(3)
 						 ALU_ROW(4) ALU_ROW(5) ALU_ROW(6) ALU_ROW(7)};
 
 static bool test_rr_4(struct cpu *cpu, const struct x86_instr *in)
@@ -128,6 +194,38 @@ static bool test_rr_8(struct cpu *cpu, const struct x86_instr *in)
 {
 	alu_logic(cpu, cpu->gpr[in->rm] & cpu->gpr[in->reg], 8);
 	return true;
+}
+
+/* ---- F7 /2 NOT and F7 /3 NEG of a register ---- */
+
+/* NEG sets the flags of 0 - a, the SUB it is; NOT changes none. */
+static inline __attribute__((always_inline)) bool not_neg_r(struct cpu *cpu,
+							    const struct x86_instr *in,
+							    bool neg, unsigned size)
+{
+	uint64_t a = cpu->gpr[in->rm];
+	put_gpr(cpu, in->rm, size, neg ? alu_op(cpu, ALU_SUB, 0, a, size) : ~a);
+	return true;
+}
+
+static bool not_r_4(struct cpu *cpu, const struct x86_instr *in)
+{
+	return not_neg_r(cpu, in, false, 4);
+}
+
+static bool not_r_8(struct cpu *cpu, const struct x86_instr *in)
+{
+	return not_neg_r(cpu, in, false, 8);
+}
+
+static bool neg_r_4(struct cpu *cpu, const struct x86_instr *in)
+{
+	return not_neg_r(cpu, in, true, 4);
+}
+
+static bool neg_r_8(struct cpu *cpu, const struct x86_instr *in)
+{
+	return not_neg_r(cpu, in, true, 8);
 }
 
 /* ---- C1 /k and D1 /k with a register: rotates and shifts by a constant ---- */
@@ -238,33 +336,44 @@ static bool mov_gr_8(struct cpu *cpu, const struct x86_instr *in)
 }
 
 
-static bool mov_load_4(struct cpu *cpu, const struct x86_instr *in)
+/* 8B reg = [mem] and 89 [mem] = reg, 4 or 8 bytes. */
+static inline __attribute__((always_inline)) bool mov_load(struct cpu *cpu,
+							   const struct x86_instr *in,
+							   unsigned size, unsigned form)
 {
 	uint64_t v;
-	if (!cpu_read_mem(cpu, insn_seg(in), cpu_ea(cpu, in), 4, &v))
+	if (!mem_read(cpu, in, form, size, &v))
 		return false;
-	cpu->gpr[in->reg] = (uint32_t)v;
+	put_gpr(cpu, in->reg, size, v);
 	return true;
 }
 
-static bool mov_load_8(struct cpu *cpu, const struct x86_instr *in)
-{
-	uint64_t v;
-	if (!cpu_read_mem(cpu, insn_seg(in), cpu_ea(cpu, in), 8, &v))
-		return false;
-	cpu->gpr[in->reg] = v;
-	return true;
-}
+#define MOV_MEM_FNS(suffix, form)                                                            \
+	static bool mov_load_4##suffix(struct cpu *cpu, const struct x86_instr *in)         \
+	{                                                                                    \
+		return mov_load(cpu, in, 4, form);                                           \
+	}                                                                                    \
+	static bool mov_load_8##suffix(struct cpu *cpu, const struct x86_instr *in)         \
+	{                                                                                    \
+		return mov_load(cpu, in, 8, form);                                           \
+	}                                                                                    \
+	static bool mov_store_4##suffix(struct cpu *cpu, const struct x86_instr *in)        \
+	{                                                                                    \
+		return mem_write(cpu, in, form, 4, cpu->gpr[in->reg]);                       \
+	}                                                                                    \
+	static bool mov_store_8##suffix(struct cpu *cpu, const struct x86_instr *in)        \
+	{                                                                                    \
+		return mem_write(cpu, in, form, 8, cpu->gpr[in->reg]);                       \
+	}
+MOV_MEM_FNS(, EA_ANY)
+MOV_MEM_FNS(b, EA_BASE)
+MOV_MEM_FNS(r, EA_RIP)
 
-static bool mov_store_4(struct cpu *cpu, const struct x86_instr *in)
-{
-	return cpu_write_mem(cpu, insn_seg(in), cpu_ea(cpu, in), 4, cpu->gpr[in->reg]);
-}
-
-static bool mov_store_8(struct cpu *cpu, const struct x86_instr *in)
-{
-	return cpu_write_mem(cpu, insn_seg(in), cpu_ea(cpu, in), 8, cpu->gpr[in->reg]);
-}
+/* [form][store][size == 8] */
+static const cpu_exec_fn mov_mem_fns[3][2][2] = {
+    {{mov_load_4, mov_load_8}, {mov_store_4, mov_store_8}},
+    {{mov_load_4b, mov_load_8b}, {mov_store_4b, mov_store_8b}},
+    {{mov_load_4r, mov_load_8r}, {mov_store_4r, mov_store_8r}}};
 
 /* ---- 64-bit mode: Jcc, PUSH/POP r64, RET (operand size 8, SS base 0) ---- */
 
@@ -461,19 +570,24 @@ cpu_exec_fn cpu_specialise(const struct x86_instr *in)
 		return byte;
 	if (in->map != 0 || (in->opsize != 4 && in->opsize != 8))
 		return NULL;
+	unsigned form = regs ? EA_ANY : ea_form(in);
 	if (op < 0x40 && (op & 7) == 1)
-		return alu_fns[op >> 3][regs ? 0 : 4][wide];
+		return alu_fns[op >> 3][regs ? 0 : 4 + 3 * form][wide];
 	if (op < 0x40 && (op & 7) == 3)
-		return alu_fns[op >> 3][regs ? 1 : 2][wide];
+		return alu_fns[op >> 3][regs ? 1 : 2 + 3 * form][wide];
 	if ((op == 0x81 || op == 0x83) && regs)
 		return alu_fns[reg][3][wide];
 	if (op == 0x85 && regs)
 		return wide ? test_rr_8 : test_rr_4;
+	if (op == 0xf7 && regs && reg == 2)
+		return wide ? not_r_8 : not_r_4;
+	if (op == 0xf7 && regs && reg == 3)
+		return wide ? neg_r_8 : neg_r_4;
 	if ((op == 0xc1 || op == 0xd1) && regs)
 		return shift_fns[reg][op == 0xd1][wide];
 	if (op == 0x8b)
-		return regs ? (wide ? mov_gr_8 : mov_gr_4) : (wide ? mov_load_8 : mov_load_4);
+		return regs ? (wide ? mov_gr_8 : mov_gr_4) : mov_mem_fns[form][0][wide];
 	if (op == 0x89)
-		return regs ? (wide ? mov_rr_8 : mov_rr_4) : (wide ? mov_store_8 : mov_store_4);
+		return regs ? (wide ? mov_rr_8 : mov_rr_4) : mov_mem_fns[form][1][wide];
 	return NULL;
 }

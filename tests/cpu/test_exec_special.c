@@ -139,7 +139,7 @@ static void test_exec_special_alu_forms_match_generic(void **state)
 		}
 }
 
-/* 81 /op imm32, 83 /op imm8, 85 TEST with registers. */
+/* 81 /op imm32, 83 /op imm8, 85 TEST, F7 NOT and NEG with registers. */
 static void test_exec_special_imm_and_test_forms_match_generic(void **state)
 {
 	struct cpu_env *e = *state;
@@ -155,6 +155,14 @@ static void test_exec_special_imm_and_test_forms_match_generic(void **state)
 		uint8_t t[] = {0x48, 0x85, modrm_rr(4 + w)};
 		check_form(e, t + !w, sizeof(t) - !w, 6000 + w);
 	}
+	for (unsigned r = 0; r < 16; r++) /* F7 /2 NOT, F7 /3 NEG of every register */
+		for (unsigned w = 0; w < 2; w++) {
+			uint8_t rex = (uint8_t)(0x40 | (w ? 8 : 0) | (r >> 3));
+			uint8_t not[] = {rex, 0xf7, (uint8_t)(0xd0 | (r & 7))};
+			uint8_t neg[] = {rex, 0xf7, (uint8_t)(0xd8 | (r & 7))};
+			check_form(e, not, sizeof(not), 6100 + r * 2 + w);
+			check_form(e, neg, sizeof(neg), 6200 + r * 2 + w);
+		}
 }
 
 /* C1 /k imm8 and D1 /k for ROL, ROR, SHL, SHR, SAL, SAR, counts 0..70. */
@@ -187,6 +195,39 @@ static void test_exec_special_mov_forms_match_generic(void **state)
 		check_form(e, f8b + !w, sizeof(f8b) - !w, 9100 + w);
 		check_form(e, st + !w, sizeof(st) - !w, 9200 + w);
 		check_form(e, ld + !w, sizeof(ld) - !w, 9300 + w);
+	}
+}
+
+/* The memory operand forms with their own handlers in 64-bit mode: [rip + disp32] (the
+ * displacement reaching the data around RBX from check_form's RIP), [rsp + disp8], and
+ * [rsi + disp8] and [rbp + disp8] with the register random (mostly faulting: #PF, or #GP
+ * when not canonical, #SS through RBP, whose default segment is SS);
+ * then an FS override and a 32-bit address, which take the general path. MOV loads and
+ * stores and the ALU's reg,[mem] and [mem],reg forms, 4 and 8 bytes. */
+static void test_exec_special_memory_operand_forms_match_generic(void **state)
+{
+	struct cpu_env *e = *state;
+	for (unsigned k = 0; k < 10; k++) {
+		uint8_t op = k < 8 ? (uint8_t)(k << 3 | (k % 2 ? 1 : 3)) : k == 8 ? 0x8b : 0x89;
+		for (unsigned w = 0; w < 2; w++) {
+			uint8_t rx = w ? 0x48 : 0x40;
+			/* check_form runs at ENV_CODE + 0x100; the instruction is 7 bytes */
+			int32_t d = (int32_t)(ENV_DATA + DATA_OFF + 8 * k - (ENV_CODE + 0x100 + 7));
+			uint8_t rip[] = {rx, op, 0x15, (uint8_t)d, (uint8_t)(d >> 8),
+					 (uint8_t)(d >> 16), (uint8_t)(d >> 24)};
+			uint8_t rsp[] = {rx, op, 0x4c, 0x24, (uint8_t)(8 * k)};
+			uint8_t rbp[] = {rx, op, 0x4d, (uint8_t)(8 * k)};
+			uint8_t rsi[] = {rx, op, 0x56, (uint8_t)(0x10 + k)};
+			uint8_t fs[] = {0x64, rx, op, 0x43, (uint8_t)k};
+			uint8_t a32[] = {0x67, rx, op, 0x43, (uint8_t)k};
+			uint32_t seed = 16000 + k * 10 + w;
+			check_form(e, rip, sizeof(rip), seed);
+			check_form(e, rsp, sizeof(rsp), seed + 200);
+			check_form(e, rsi, sizeof(rsi), seed + 400);
+			check_form(e, rbp, sizeof(rbp), seed + 500);
+			check_form(e, fs, sizeof(fs), seed + 600);
+			check_form(e, a32, sizeof(a32), seed + 800);
+		}
 	}
 }
 
@@ -281,6 +322,7 @@ int main(void)
 	    T(test_exec_special_setcc_forms_match_generic),
 	    T(test_exec_special_movx_forms_match_generic),
 	    T(test_exec_special_call_indirect_forms_match_generic),
+	    T(test_exec_special_memory_operand_forms_match_generic),
 	    T(test_exec_special_imm_and_test_forms_match_generic),
 	    T(test_exec_special_shift_forms_match_generic),
 	    T(test_exec_special_mov_forms_match_generic),
