@@ -38,6 +38,13 @@ static inline __attribute__((always_inline)) void put_gpr(struct cpu *cpu, unsig
  */
 enum ea_form { EA_ANY, EA_BASE, EA_RIP };
 
+/* The MMU flags of an EA_BASE access: its segment is the default one, SS through RSP or
+ * RBP. */
+static inline unsigned ea_base_flags(const struct x86_instr *in)
+{
+	return in->base == RSP || in->base == RBP ? MMU_STACK : 0;
+}
+
 static enum ea_form ea_form(const struct x86_instr *in)
 {
 	if (in->mode != X86_MODE_64 || in->addrsize != 8 || in->seg != X86_SEG_NONE ||
@@ -52,7 +59,7 @@ static inline __attribute__((always_inline)) bool mem_read(struct cpu *cpu,
 {
 	if (form == EA_BASE)
 		return cpu_read_la(cpu, cpu->gpr[in->base] + (uint64_t)in->disp, size, v,
-				   seg_flags(insn_seg(in)));
+				   ea_base_flags(in));
 	if (form == EA_RIP)
 		return cpu_read_la(cpu, cpu->next_rip + (uint64_t)in->disp, size, v, 0);
 	return cpu_read_mem(cpu, insn_seg(in), cpu_ea(cpu, in), size, v);
@@ -64,7 +71,7 @@ static inline __attribute__((always_inline)) bool mem_write(struct cpu *cpu,
 {
 	if (form == EA_BASE)
 		return cpu_write_la(cpu, cpu->gpr[in->base] + (uint64_t)in->disp, size, v,
-				    seg_flags(insn_seg(in)));
+				    ea_base_flags(in));
 	if (form == EA_RIP)
 		return cpu_write_la(cpu, cpu->next_rip + (uint64_t)in->disp, size, v, 0);
 	return cpu_write_mem(cpu, insn_seg(in), cpu_ea(cpu, in), size, v);

@@ -49,7 +49,7 @@
 
 #define ICACHE_BLOCK_BITS 12
 #define ICACHE_BLOCKS (1u << ICACHE_BLOCK_BITS) /* block slots */
-#define ICACHE_BLOCK_MAX 16			/* instructions per block at most */
+#define ICACHE_BLOCK_MAX 32			/* instructions per block at most */
 /* The bytes of a block at most: ICACHE_BLOCK_MAX instructions of 15 bytes, in 8-byte words. */
 #define ICACHE_BLOCK_WORDS ((ICACHE_BLOCK_MAX * X86_MAX_INSN_LEN + 7) / 8)
 
