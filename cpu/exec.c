@@ -43,12 +43,14 @@ void cpu_ops_set(struct cpu_ops *ops, unsigned map, unsigned opcode, int col, in
 }
 
 /* The x87 instructions that read CF/PF/ZF (FCMOVcc: DA, DB) or write them (FCOMI, FUCOMI:
- * DB; FCOMIP, FUCOMIP: DF) do it in cpu->rflags itself (cpu/exec_x87.c), so the handlers
- * of those escape opcodes run with the lazy flags materialised; the other five never
- * touch RFLAGS and run as they are. */
+ * DB; FCOMIP, FUCOMIP: DF) do it in cpu->rflags itself (cpu/exec_x87.c), so the register
+ * forms of those escape opcodes run with the lazy flags materialised; their memory forms
+ * (integer and 80-bit loads and stores) and the other five escapes never touch RFLAGS and
+ * run as they are. */
 static bool exec_x87_synced(struct cpu *cpu, const struct x86_instr *in)
 {
-	cpu_flags_sync(cpu);
+	if (in->mod == 3)
+		cpu_flags_sync(cpu);
 	return cpu->ops->x87[in->opcode - 0xd8](cpu, in);
 }
 

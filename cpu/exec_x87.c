@@ -74,7 +74,8 @@ static bool x87_wait_check(struct cpu *cpu)
 }
 
 /* Records the instruction (and its memory operand) in FIP/FCS/FOP/FDP/FDS. */
-static void x87_note_insn(struct cpu *cpu, const struct x86_instr *in)
+static inline __attribute__((always_inline)) void x87_note_insn(struct cpu *cpu,
+								 const struct x86_instr *in)
 {
 	struct x87_state *f = &cpu->fpu;
 	f->fip = cpu->rip;

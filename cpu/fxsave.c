@@ -104,23 +104,55 @@ static uint8_t abridged_tags(uint16_t ftw)
 
 /* ---- memory blocks ---- */
 
+/* One access of k bytes (1..8) at part i of a block; k a constant where it can be, so
+ * that the access is one host load or store rather than a copy of a variable size. */
+static inline __attribute__((always_inline)) bool read_part(struct cpu *cpu, unsigned seg,
+							    uint64_t off, unsigned asz,
+							    uint8_t *p, unsigned i, unsigned k)
+{
+	uint64_t v;
+	if (!cpu_read_mem(cpu, seg, (off + i) & size_mask(asz), k, &v))
+		return false;
+	memcpy(p + i, &v, k);
+	return true;
+}
+
+static inline __attribute__((always_inline)) bool store_part(struct cpu *cpu, unsigned seg,
+							     uint64_t off, unsigned asz,
+							     const uint8_t *p, unsigned i,
+							     unsigned k)
+{
+	uint64_t v = 0;
+	memcpy(&v, p + i, k);
+	return cpu_write_mem(cpu, seg, (off + i) & size_mask(asz), k, v);
+}
+
 /* Reads n bytes (n <= 512) of guest memory at seg:off into buf, 8 at a time. */
 bool fpu_read_block(struct cpu *cpu, unsigned seg, uint64_t off, unsigned asz, void *buf,
 		    unsigned n)
 {
 	uint8_t *p = buf;
-	for (unsigned i = 0; i < n; i += 8) {
-		unsigned k = n - i < 8 ? n - i : 8;
-		uint64_t v;
-		if (!cpu_read_mem(cpu, seg, (off + i) & size_mask(asz), k, &v))
-			return false;
-		memcpy(p + i, &v, k);
+	switch (n) { /* the x87 operands: the same accesses as the loop makes */
+	case 2:
+		return read_part(cpu, seg, off, asz, p, 0, 2);
+	case 4:
+		return read_part(cpu, seg, off, asz, p, 0, 4);
+	case 8:
+		return read_part(cpu, seg, off, asz, p, 0, 8);
+	case 10:
+		return read_part(cpu, seg, off, asz, p, 0, 8) &&
+		       read_part(cpu, seg, off, asz, p, 8, 2);
 	}
+	for (unsigned i = 0; i < n; i += 8)
+		if (!read_part(cpu, seg, off, asz, p, i, n - i < 8 ? n - i : 8))
+			return false;
 	return true;
 }
 
 bool fpu_probe_block(struct cpu *cpu, unsigned seg, uint64_t off, unsigned asz, unsigned n)
 {
+	if (n <= 8) /* one access */
+		return cpu_probe_write(cpu, seg, off & size_mask(asz), n);
 	for (unsigned i = 0; i < n; i += 8) {
 		unsigned k = n - i < 8 ? n - i : 8;
 		if (!cpu_probe_write(cpu, seg, (off + i) & size_mask(asz), k))
@@ -141,13 +173,20 @@ bool fpu_store_block(struct cpu *cpu, unsigned seg, uint64_t off, unsigned asz, 
 		     unsigned n)
 {
 	const uint8_t *p = buf;
-	for (unsigned i = 0; i < n; i += 8) {
-		unsigned k = n - i < 8 ? n - i : 8;
-		uint64_t v = 0;
-		memcpy(&v, p + i, k);
-		if (!cpu_write_mem(cpu, seg, (off + i) & size_mask(asz), k, v))
-			return false;
+	switch (n) { /* as in fpu_read_block */
+	case 2:
+		return store_part(cpu, seg, off, asz, p, 0, 2);
+	case 4:
+		return store_part(cpu, seg, off, asz, p, 0, 4);
+	case 8:
+		return store_part(cpu, seg, off, asz, p, 0, 8);
+	case 10:
+		return store_part(cpu, seg, off, asz, p, 0, 8) &&
+		       store_part(cpu, seg, off, asz, p, 8, 2);
 	}
+	for (unsigned i = 0; i < n; i += 8)
+		if (!store_part(cpu, seg, off, asz, p, i, n - i < 8 ? n - i : 8))
+			return false;
 	return true;
 }
 
