@@ -270,7 +270,9 @@ bool cpu_probe_write(struct cpu *cpu, unsigned seg, uint64_t off, unsigned size)
 
 /* ---- ModRM r/m operands ---- */
 
-static inline bool rm_read(struct cpu *cpu, const struct x86_instr *in, unsigned size, uint64_t *v)
+static inline __attribute__((always_inline)) bool rm_read(struct cpu *cpu,
+							   const struct x86_instr *in,
+							   unsigned size, uint64_t *v)
 {
 	if (in->mod == 3) {
 		*v = reg_read(cpu, in, in->rm, size);
@@ -279,7 +281,9 @@ static inline bool rm_read(struct cpu *cpu, const struct x86_instr *in, unsigned
 	return cpu_read_mem(cpu, insn_seg(in), cpu_ea(cpu, in), size, v);
 }
 
-static inline bool rm_write(struct cpu *cpu, const struct x86_instr *in, unsigned size, uint64_t v)
+static inline __attribute__((always_inline)) bool rm_write(struct cpu *cpu,
+							    const struct x86_instr *in,
+							    unsigned size, uint64_t v)
 {
 	if (in->mod == 3) {
 		reg_write(cpu, in, in->rm, size, v);
@@ -368,7 +372,7 @@ static inline bool cpu_cond(uint64_t rf, unsigned cc)
 
 /* The condition cc under the current flags: from the lazy record when it decides it,
  * else from the materialised RFLAGS. */
-static inline bool cpu_cond_now(struct cpu *cpu, unsigned cc)
+static inline __attribute__((always_inline)) bool cpu_cond_now(struct cpu *cpu, unsigned cc)
 {
 	if (likely(cpu->lf_op != LF_NONE)) {
 		int v = lazy_cond(cpu->lf_op, cpu->lf_a, cpu->lf_b, cpu->lf_r, cpu->lf_cfof, cc);
