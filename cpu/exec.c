@@ -960,9 +960,10 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 				mmu_fast_count_n(m, fe2, MMU_FETCH, e->in.len - blk->cross);
 			}
 		}
-		/* this block's instructions up to its end or the instruction limit */
+		/* this block's instructions up to its end or the instruction limit (which is
+		 * usually far: one compare, no division) */
 		struct icache_entry *lim = end;
-		if (unlikely(stop - ic < (uint64_t)(end - e))) {
+		if (unlikely(stop - ic < ICACHE_BLOCK_MAX) && stop - ic < (uint64_t)(end - e)) {
 			lim = e + (stop - ic);
 			if (e == lim)
 				break;

@@ -140,8 +140,8 @@ static inline int64_t lf_sext(uint64_t v, unsigned size)
  * of the operands or a test of the result (CMP/SUB: below = a < b unsigned, less = a < b
  * signed); -1 where it needs a flag the record does not give cheaply (OF, PF of ADD/SUB).
  */
-static inline int lazy_cond(uint32_t op, uint64_t a, uint64_t b, uint64_t r, uint64_t cfof,
-			    unsigned cc)
+static inline __attribute__((always_inline)) int lazy_cond(uint32_t op, uint64_t a, uint64_t b,
+							  uint64_t r, uint64_t cfof, unsigned cc)
 {
 	unsigned size = op & 15;
 	int v;

@@ -489,6 +489,30 @@ static void test_icache_page_crossing_in_loop_counts_like_steps(void **state)
 	env_destroy(&stepped);
 }
 
+/* The instruction limit of cpu_run ends a run in the middle of a cached block, entered
+ * from another one through its link: after k instructions RIP is at the k-th. Page 13:
+ * P: jmp L (2 bytes, L right after); L: 20 nops; int3. */
+static void test_icache_limit_stops_in_mid_block(void **state)
+{
+	struct cpu_env *e = *state;
+	const uint64_t la = ENV_CODE + 13 * 4096;
+	uint8_t code[23];
+	code[0] = 0xeb;
+	code[1] = 0x00;
+	memset(code + 2, 0x90, 20);
+	code[22] = 0xcc;
+	memcpy(e->bus.ram + ENV_CODE_PA + 13 * 4096, code, sizeof(code));
+	cpu_icache_invalidate_phys(&e->cpu, ENV_CODE_PA + 13 * 4096, 4096);
+	assert_int_equal(run_at(e, la), e->cpu.gpr[RAX]); /* caches both blocks, links them */
+	for (uint64_t k = 1; k <= 21; k++) {
+		uint64_t before = e->cpu.icount;
+		e->cpu.rip = la;
+		assert_int_equal(cpu_run(&e->cpu, k), CPU_EXIT_LIMIT);
+		assert_int_equal(e->cpu.icount - before, k);
+		assert_int_equal(e->cpu.rip, la + 2 + (k - 1));
+	}
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -511,6 +535,7 @@ int main(void)
 	    T(test_icache_rep_chunk_resumes_same_instruction),
 	    T(test_icache_link_void_after_slot_refilled_or_dropped),
 	    T(test_icache_page_crossing_in_loop_counts_like_steps),
+	    T(test_icache_limit_stops_in_mid_block),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
