@@ -200,7 +200,8 @@ struct disas;
 
 struct cpu {
 	uint64_t gpr[16];	/* RAX..R15 */
-	uint64_t rip;		/* address of the next instruction to execute */
+	uint64_t rip;		/* address of the next instruction to execute (while a
+				 * block runs, handlers use insn_rip: cpu/cpu_internal.h) */
 	uint64_t rflags;	/* RFLAGS; bit 1 always set; AC mirrored in mmu->ac; status
 				 * bits stale while lf_op != 0: read it with cpu_rflags() */
 	uint32_t lf_op;		/* lazy flags (cpu/flags.h): kind << 4 | size, or 0 */
@@ -243,7 +244,9 @@ struct cpu {
 	uint32_t host_mxcsr;   /* the host's MXCSR, while FPU_HELD_MXCSR */
 
 	/* Virtual time and statistics. */
-	uint64_t icount;    /* instructions retired: the machine's virtual clock */
+	uint64_t icount;    /* instructions retired: the machine's virtual clock (written
+			     * back when the fetch loop leaves a block: nothing a block runs
+			     * reads it; RDTSC and RDMSR are blocks of their own) */
 	uint64_t nr_faults; /* exceptions delivered */
 
 	/* Behaviour. */

@@ -155,6 +155,18 @@ static inline uint64_t cpu_ea(const struct cpu *cpu, const struct x86_instr *in)
 }
 
 /* The segment of in's memory operand: the override, else SS for rSP/rBP-based forms. */
+/* The address of the instruction being executed, from the next one's. Handlers must use
+ * this, not cpu->rip: the fetch loop keeps RIP in a register while it runs a block and
+ * writes cpu->rip back only when it leaves the block or before it delivers a fault
+ * (cpu/exec.c, run_block). */
+static inline uint64_t insn_rip(const struct cpu *cpu, const struct x86_instr *in)
+{
+	uint64_t rip = cpu->next_rip - in->len;
+	if (cpu->mode != X86_MODE_64)
+		rip &= cpu->mode == X86_MODE_32 ? 0xffffffffULL : 0xffffULL;
+	return rip;
+}
+
 static inline unsigned insn_seg(const struct x86_instr *in)
 {
 	if (in->seg != X86_SEG_NONE)

@@ -987,14 +987,15 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 				if (ic + 1 != counted)
 					mmu_fast_count_n(m, cfe, MMU_FETCH, ic + 1 - counted);
 				cfe = NULL;
+				cpu->rip = rip;
+				cpu->icount = ic;
 				r = deliver_fault(cpu);
 				host = NULL;
 				(*n)++; /* a step that faulted */
-				goto out;
+				goto delivered;
 			}
 			rip = cpu->next_rip;
-			cpu->rip = rip;
-			cpu->icount = ++ic;
+			ic++;
 			host += e->in.len;
 			e++;
 			if (unlikely(cpu->loop_break)) {
@@ -1015,6 +1016,9 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 		} while (e < lim);
 	}
 out:
+	cpu->rip = rip;
+	cpu->icount = ic;
+delivered:
 	if (cfe && ic != counted)
 		mmu_fast_count_n(m, cfe, MMU_FETCH, ic - counted);
 	cpu->smc_len = 0;

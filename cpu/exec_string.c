@@ -122,7 +122,7 @@ static bool exec_string(struct cpu *cpu, const struct x86_instr *in)
 	unsigned chunk = (cpu_rflags_control(cpu) & RFLAGS_TF) ? 1 : STRING_CHUNK;
 	for (unsigned n = 0; areg(cpu, RCX, as) != 0; n++) {
 		if (n == chunk) {
-			cpu->next_rip = cpu->rip; /* resume at the next step */
+			cpu->next_rip = insn_rip(cpu, in); /* resume at the next step */
 			cpu->rip_redirect = true; /* which is not the block's next entry */
 			return true;
 		}

@@ -78,7 +78,7 @@ static inline __attribute__((always_inline)) void x87_note_insn(struct cpu *cpu,
 								 const struct x86_instr *in)
 {
 	struct x87_state *f = &cpu->fpu;
-	f->fip = cpu->rip;
+	f->fip = insn_rip(cpu, in);
 	f->fcs = cpu->mmu->seg.sreg[SEG_CS].selector;
 	f->fop = (uint16_t)(((in->opcode & 7) << 8) | in->modrm);
 	if (in->mod != 3) {
