@@ -110,6 +110,8 @@ static enum kentry_ret exit_to_user(struct machine *m, struct cpu *cpu, struct p
 {
 	struct kernel *k = &m->kernel;
 	exit_to_user_mode(k, r);
+	if (m->trace)
+		trace_record_page_refs(m->trace);
 	entry_flush_strace(m);
 	if (!k->current || k->current->exited)
 		return KENTRY_STOP;

@@ -23,7 +23,7 @@
 #define TRACE_MAGIC "MMEMUTRC"	  /* first 8 bytes of a trace */
 #define TRACE_END_MAGIC "MMTRCEND" /* last 8 bytes of a closed trace */
 #define TRACE_VERSION_MAJOR 1	  /* readers refuse other majors */
-#define TRACE_VERSION_MINOR 2	  /* additions a version-1 reader may skip */
+#define TRACE_VERSION_MINOR 3	  /* additions a version-1 reader may skip */
 #define TRACE_CHUNK_RAW 262144u	  /* a chunk is flushed once its events pass this */
 #define TRACE_CHUNK_MAX (4u << 20) /* largest chunk (either form) a reader accepts */
 #define TRACE_HEADER_MAX 65536u	  /* largest header text */
@@ -75,8 +75,20 @@ enum trace_ext {
 				error, la its RIP, a the signal the kernel queued (0: none) */
 	TEXT_SYS_WORK = 11, /* (1.2) a 1: the PAGE allocations that follow are a system call's
 			       own work (its kernel buffers), up to one with a 0 */
-	TEXT_NR = 12,
+	TEXT_PAGE_REF = 12, /* (1.3) the counts of a frames whose _refcount or _mapcount
+			       changed: refs (writing); text/text_len the entries' bytes
+			       (reading: trace_page_refs_next) */
+	TEXT_NR = 13,
 };
+
+/* One frame's counts in an EXT PAGE_REF event. */
+struct trace_page_ref {
+	uint64_t pfn;	  /* the frame */
+	int32_t refcount; /* page_count(): its _refcount */
+	int32_t mapcount; /* page_mapcount(): its _mapcount + 1, the page-table mappings */
+};
+
+#define TRACE_PAGE_REF_MAX 1000u /* entries in one PAGE_REF event (its payload < 16 KiB) */
 
 /* TEXT_FILE kinds: where a replay gets the file's pages. */
 enum trace_file_kind { TRACE_FILE_REGULAR, TRACE_FILE_SHMEM };
@@ -108,7 +120,10 @@ struct trace_event {
 			       SYSCALL: nr, result. END: how (enum run_result), status.
 			       PAGE: pfn, order, gfp (alloc), owner pid (alloc); then
 			       cpl = migratetype, ac = zone index, vector = node */
-	const char *text;	    /* STATS: the text (valid until the next event) */
+	const char *text;	    /* STATS: the text (valid until the next event); EXT PAGE_REF:
+				       the entries' bytes */
+	const struct trace_page_ref *refs; /* EXT PAGE_REF, writing: the a entries, ascending
+					      by pfn */
 	struct tlb_entry fill;	    /* TLB_FILL: the entry written (vpn, pcid, shift,
 				       page_shift, flags; pa) */
 	struct tlb_entry victim;    /* TLB_FILL: the entry replaced, when evicted */
@@ -158,6 +173,16 @@ unsigned trace_encode_batch(struct trace_delta *d, const struct mmu_trace_access
  * (bad type, field out of range, running past end). */
 int trace_decode(struct trace_delta *d, const uint8_t **p, const uint8_t *end,
 		 struct trace_event *ev);
+
+/* The entries of a decoded EXT PAGE_REF event, one by one (the decoder has checked them). */
+struct trace_page_refs_iter {
+	const uint8_t *p, *end; /* the entries not read yet */
+	uint64_t pfn;		/* the last entry's frame */
+	bool first;		/* no entry read yet (the first pfn is absolute) */
+};
+void trace_page_refs_begin(struct trace_page_refs_iter *it, const struct trace_event *ev);
+/* The next entry into *out; false after the last. */
+bool trace_page_refs_next(struct trace_page_refs_iter *it, struct trace_page_ref *out);
 
 /* Name of an event type ("access", "tlb_fill", ...). */
 const char *trace_type_name(unsigned type);

@@ -19,7 +19,7 @@ static const char *const type_names[TEV_NR_TYPES] = {
 
 static const char *const ext_names[TEXT_NR] = {
 	"exec", "mm_op", "file", "uaccess", "lru", "reclaim", "swap", "sched_switch", "kstats",
-	"fetch_run", "exception", "sys_work",
+	"fetch_run", "exception", "sys_work", "page_ref",
 };
 
 const char *trace_ext_name(unsigned sub)
@@ -190,6 +190,22 @@ size_t trace_encode_translation(struct trace_delta *d, unsigned type, unsigned f
 	return encode_translation(d, type, flags, size, la, pa, p);
 }
 
+/* A PAGE_REF payload: the number of entries, then each entry's pfn (the first one's
+ * absolute, the others' the step from the last, at least 1), refcount and mapcount. */
+static uint8_t *put_page_refs(const struct trace_event *ev, uint8_t *p)
+{
+	uint64_t n = ev->a < TRACE_PAGE_REF_MAX ? ev->a : TRACE_PAGE_REF_MAX, last = 0;
+	p = put_uv(p, n);
+	for (uint64_t i = 0; i < n; i++) {
+		const struct trace_page_ref *e = &ev->refs[i];
+		p = put_uv(p, e->pfn - last);
+		p = put_sv(p, (uint64_t)(int64_t)e->refcount);
+		p = put_sv(p, (uint64_t)(int64_t)e->mapcount);
+		last = e->pfn;
+	}
+	return p;
+}
+
 /* An EXT event's payload (after the subtype and length). */
 static uint8_t *put_ext(const struct trace_event *ev, uint8_t *p)
 {
@@ -234,6 +250,7 @@ static uint8_t *put_ext(const struct trace_event *ev, uint8_t *p)
 		return put_uv(p, ev->b);
 	case TEXT_SCHED: p = put_uv(p, ev->a); return put_uv(p, ev->b);
 	case TEXT_SYS_WORK: *p++ = (uint8_t)ev->a; return p;
+	case TEXT_PAGE_REF: return put_page_refs(ev, p);
 	case TEXT_EXCEPTION:
 		*p++ = ev->vector;
 		p = put_uv(p, ev->error);
@@ -558,6 +575,53 @@ static void get_page(struct cursor *c, struct trace_event *ev)
 	ev->vector = get_u8(c);
 }
 
+/* One PAGE_REF entry (put_page_refs) after the one at frame last (first: none). */
+static void get_page_ref(struct cursor *c, uint64_t last, bool first, struct trace_page_ref *e)
+{
+	uint64_t step = get_uv(c);
+	int64_t ref = (int64_t)get_sv(c), map = (int64_t)get_sv(c);
+	e->pfn = last + step;
+	e->refcount = (int32_t)ref;
+	e->mapcount = (int32_t)map;
+	c->bad |= (!first && step == 0) || step >> 40 || e->pfn >> 40 || ref != e->refcount ||
+		  map != e->mapcount;
+}
+
+/* A PAGE_REF payload, every entry checked (pfns ascending, below 2^40; counts in int32);
+ * the entries stay in the buffer for trace_page_refs_next. */
+static void get_page_refs(struct cursor *c, struct trace_event *ev)
+{
+	ev->a = get_uv(c);
+	c->bad |= ev->a == 0 || ev->a > TRACE_PAGE_REF_MAX;
+	ev->text = (const char *)c->p;
+	struct trace_page_ref e = {0};
+	for (uint64_t i = 0; i < ev->a && !c->bad; i++)
+		get_page_ref(c, e.pfn, i == 0, &e);
+	ev->text_len = (uint32_t)((const char *)c->p - ev->text);
+}
+
+void trace_page_refs_begin(struct trace_page_refs_iter *it, const struct trace_event *ev)
+{
+	it->p = (const uint8_t *)ev->text;
+	it->end = it->p + ev->text_len;
+	it->pfn = 0;
+	it->first = true;
+}
+
+bool trace_page_refs_next(struct trace_page_refs_iter *it, struct trace_page_ref *out)
+{
+	if (it->p >= it->end)
+		return false;
+	struct cursor c = {it->p, it->end, false};
+	get_page_ref(&c, it->pfn, it->first, out);
+	if (c.bad) /* not a payload get_page_refs accepted */
+		return false;
+	it->p = c.p;
+	it->pfn = out->pfn;
+	it->first = false;
+	return true;
+}
+
 /* An EXT payload of a known subtype; fields past the ones this version knows are
  * skipped by the caller, so a later minor version may append some. */
 static void get_ext_payload(struct cursor *c, struct trace_event *ev)
@@ -621,6 +685,7 @@ static void get_ext_payload(struct cursor *c, struct trace_event *ev)
 		ev->a = get_u8(c);
 		c->bad |= ev->a > 1;
 		break;
+	case TEXT_PAGE_REF: get_page_refs(c, ev); break;
 	case TEXT_EXCEPTION: {
 		ev->vector = get_u8(c);
 		uint64_t e = get_uv(c);

@@ -237,6 +237,91 @@ static void on_page_free(void *ctx, unsigned long pfn, unsigned order)
 	put(ctx, &(struct trace_event){.type = TEV_PAGE, .a = pfn, .b = order, .evicted = true});
 }
 
+/* ---- reference counts (PAGE_REF) ---- */
+
+/* The page_ref tracepoint: pfn's counts changed; they are read and written, if they differ
+ * from the last ones written, at the next return to user mode. */
+static void on_page_ref(void *ctx, unsigned long pfn)
+{
+	struct trace_recorder *rec = ctx;
+	if (pfn >= rec->nr_frames || (rec->ref_dirty[pfn >> 3] >> (pfn & 7) & 1))
+		return;
+	rec->ref_dirty[pfn >> 3] |= (uint8_t)(1u << (pfn & 7));
+	rec->ref_list[rec->nref++] = (uint32_t)pfn;
+}
+
+/* The frames' counts as the recording starts: what the first PAGE_REF events change. */
+static int page_refs_start(struct trace_recorder *rec, const struct kernel *k)
+{
+	unsigned long n = k->max_pfn;
+	rec->nr_frames = n;
+	rec->ref_dirty = calloc(n / 8 + 1, 1);
+	rec->ref_list = malloc((n ? n : 1) * sizeof(*rec->ref_list));
+	rec->ref_last = malloc((n ? n : 1) * 2 * sizeof(*rec->ref_last));
+	rec->ref_out = malloc(TRACE_PAGE_REF_MAX * sizeof(*rec->ref_out));
+	if (!rec->ref_dirty || !rec->ref_list || !rec->ref_last || !rec->ref_out)
+		return -1;
+	for (unsigned long pfn = 0; pfn < n; pfn++) {
+		const struct page *page = pfn_to_page(k, pfn);
+		rec->ref_last[2 * pfn] = pfn_valid(k, pfn) ? page_count(page) : 0;
+		rec->ref_last[2 * pfn + 1] = pfn_valid(k, pfn) ? page_mapcount(page) : 0;
+	}
+	return 0;
+}
+
+static void page_refs_free(struct trace_recorder *rec)
+{
+	free(rec->ref_dirty);
+	free(rec->ref_list);
+	free(rec->ref_last);
+	free(rec->ref_out);
+	rec->ref_dirty = NULL;
+	rec->ref_list = NULL;
+	rec->ref_last = NULL;
+	rec->ref_out = NULL;
+}
+
+static int cmp_pfn(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
+static void put_page_refs(struct trace_recorder *rec, size_t n)
+{
+	if (n)
+		put(rec, &(struct trace_event){.type = TEV_EXT, .sub = TEXT_PAGE_REF, .a = n,
+					       .refs = rec->ref_out});
+	rec->page_ref_entries += n;
+}
+
+void trace_record_page_refs(struct trace_recorder *rec)
+{
+	if (!rec->nref)
+		return;
+	const struct kernel *k = rec->kernel;
+	size_t out = 0;
+	qsort(rec->ref_list, rec->nref, sizeof(*rec->ref_list), cmp_pfn);
+	for (size_t i = 0; i < rec->nref; i++) {
+		uint32_t pfn = rec->ref_list[i];
+		rec->ref_dirty[pfn >> 3] &= (uint8_t)~(1u << (pfn & 7));
+		const struct page *page = pfn_to_page(k, pfn);
+		int32_t ref = page_count(page), map = page_mapcount(page);
+		int32_t *last = &rec->ref_last[2 * (size_t)pfn];
+		if (ref == last[0] && map == last[1])
+			continue; /* back where it was (a get_page and a put_page) */
+		last[0] = ref;
+		last[1] = map;
+		rec->ref_out[out++] = (struct trace_page_ref){pfn, ref, map};
+		if (out == TRACE_PAGE_REF_MAX) {
+			put_page_refs(rec, out);
+			out = 0;
+		}
+	}
+	rec->nref = 0;
+	put_page_refs(rec, out);
+}
+
 /* ---- address-space events (kernel-sim/trace_mm.h) ---- */
 
 static void on_exec(void *ctx, const struct task_struct *t)
@@ -247,6 +332,7 @@ static void on_exec(void *ctx, const struct task_struct *t)
 	put(rec, &(struct trace_event){.type = TEV_EXT, .sub = TEXT_EXEC, .a = mm->start_code,
 				       .b = mm->start_brk, .c = mm->start_stack,
 				       .d = mm->mmap_base, .la = (uint64_t)mm->map_count});
+	trace_record_page_refs(rec); /* the exec's: it enters user mode next */
 }
 
 /* The id of file's inode, describing it in a FILE event the first time. 0 when out of
@@ -352,14 +438,24 @@ int trace_record_start(struct trace_recorder *rec, struct machine *m, const char
 		       const char *header, char *err, size_t errlen)
 {
 	memset(rec, 0, sizeof(*rec));
-	if (trace_writer_open(&rec->w, path, header, err, errlen) < 0)
+	if (page_refs_start(rec, &m->kernel) < 0) {
+		page_refs_free(rec);
+		snprintf(err, errlen, "%s: out of memory", path);
 		return -1;
+	}
+	if (trace_writer_open(&rec->w, path, header, err, errlen) < 0) {
+		page_refs_free(rec);
+		return -1;
+	}
 	rec->mmu = &m->mmu;
 	rec->tracer = (struct mmu_tracer){.event = on_event, .batch = on_batch, .ctx = rec};
 	put(rec, &(struct trace_event){.type = TEV_FEATURES, .a = m->mmu.maxphyaddr,
 				       .b = m->mmu.page_1g});
 	mmu_set_tracer(&m->mmu, &rec->tracer);
-	rec->kmem = (struct kmem_tracer){on_page_alloc, on_page_free, rec};
+	rec->kmem = (struct kmem_tracer){.page_alloc = on_page_alloc,
+					 .page_free = on_page_free,
+					 .page_ref = on_page_ref,
+					 .ctx = rec};
 	rec->kernel = &m->kernel;
 	rec->machine = m;
 	m->kernel.kmem_tracer = &rec->kmem;
@@ -431,6 +527,7 @@ static void record_kstats(struct trace_recorder *rec)
 
 int trace_record_finish(struct trace_recorder *rec, int how, int status)
 {
+	trace_record_page_refs(rec);
 	mmu_trace_sync(rec->mmu);
 	mmu_set_tracer(rec->mmu, NULL);
 	rec->kernel->kmem_tracer = NULL;
@@ -439,6 +536,7 @@ int trace_record_finish(struct trace_recorder *rec, int how, int status)
 	record_kstats(rec);
 	free(rec->files);
 	rec->files = NULL;
+	page_refs_free(rec);
 	put(rec, &(struct trace_event){.type = TEV_END, .a = (uint64_t)how, .b = (uint64_t)(int64_t)status});
 	return trace_writer_close(&rec->w);
 }

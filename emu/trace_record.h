@@ -37,6 +37,16 @@ struct trace_recorder {
 				      (not an address-space call), after exec */
 	unsigned uaccess_depth;	   /* inside a uaccess's faults (a replay repeats those) */
 	bool own_marked;	   /* the last SYS_WORK event written said "begins" */
+	/* Reference counts (PAGE_REF events): the frames whose counts the kernel touched
+	 * since the last return to user mode, and the counts last written for each frame. */
+	unsigned long nr_frames;   /* frames of RAM (max_pfn) */
+	uint8_t *ref_dirty;	   /* [nr_frames / 8]: frame is in ref_list */
+	uint32_t *ref_list;	   /* [nr_frames]: the frames touched, nref of them */
+	size_t nref;
+	int32_t *ref_last;	   /* [2 * nr_frames]: refcount, mapcount last written (at the
+				      start: the machine's) */
+	struct trace_page_ref *ref_out; /* [TRACE_PAGE_REF_MAX]: one event's entries */
+	uint64_t page_ref_entries; /* frames' counts written */
 };
 
 /* The identity of a file a replay needs again: its size and the CRC-32 of its bytes.
@@ -61,6 +71,10 @@ void trace_record_pf_done(struct trace_recorder *rec, uint64_t la, uint32_t erro
 void trace_record_exception(struct trace_recorder *rec, unsigned vector, uint32_t error,
 			    uint64_t rip, int sig);
 void trace_record_syscall(struct trace_recorder *rec, uint64_t nr, uint64_t ret);
+/* The kernel is about to return to user mode (after kswapd and signal delivery): the counts
+ * of the frames whose _refcount or _mapcount changed since the last call, as PAGE_REF
+ * events (none when nothing changed). */
+void trace_record_page_refs(struct trace_recorder *rec);
 /* Writes the statistics and the END event (how: enum run_result, status), detaches, closes.
  * 0 or -errno of the first write error. */
 int trace_record_finish(struct trace_recorder *rec, int how, int status);

@@ -22,6 +22,7 @@
 #include "kernel-sim/mm_types.h"
 #include "kernel-sim/mmzone.h"
 #include "kernel-sim/printk.h"
+#include "kernel-sim/trace_kmem.h"
 #include "kernel-sim/vmstat.h"
 #include "mmu/bus.h"
 
@@ -206,5 +207,13 @@ static inline pg_data_t *page_pgdat(const struct kernel *k, const struct page *p
 }
 
 #define for_each_online_node(k, nid) for (int nid = 0; nid < (k)->nr_node_ids; nid++)
+
+/* page's _refcount or _mapcount changed: the page_ref tracepoint (trace_kmem.h), one
+ * pointer test when no tracer is attached. */
+static inline void trace_page_ref(struct kernel *k, const struct page *page)
+{
+	if (unlikely(k->kmem_tracer))
+		trace_page_ref_slow(k, page);
+}
 
 #endif /* KSIM_KERNEL_H */

@@ -101,6 +101,7 @@ static void page_add_new_anon_rmap(struct kernel *k, struct page *page,
 	page->mapping = (void *)((uintptr_t)vma->anon_vma | PAGE_MAPPING_ANON);
 	page->index = linear_page_index(vma, address);
 	page->_mapcount = 0;
+	trace_page_ref(k, page);
 	page->owner = (uint32_t)vma->vm_mm->pid;
 	SetPageFlag(page, PG_swapbacked);
 	vma->anon_vma->nr_pages++;
@@ -109,6 +110,7 @@ static void page_add_new_anon_rmap(struct kernel *k, struct page *page,
 
 static void page_add_file_rmap(struct kernel *k, struct page *page)
 {
+	trace_page_ref(k, page);
 	if (++page->_mapcount == 0)
 		__mod_node_page_state(page_pgdat(k, page), NR_FILE_MAPPED, 1);
 }
@@ -116,6 +118,7 @@ static void page_add_file_rmap(struct kernel *k, struct page *page)
 void page_remove_rmap(struct kernel *k, struct page *page)
 {
 	BUG_ON(page->_mapcount < 0);
+	trace_page_ref(k, page);
 	if (--page->_mapcount >= 0)
 		return;
 	if (PageAnon(page)) {
@@ -363,7 +366,7 @@ static vm_fault_t do_anonymous_page(struct kernel *k, struct vm_fault *vmf)
 static void map_file_page(struct kernel *k, struct vm_area_struct *vma, pte_t *pte,
 			  struct page *page, bool write)
 {
-	get_page(page);
+	get_page(page); /* page_add_file_rmap traces both counts */
 	page_add_file_rmap(k, page);
 	add_mm_counter(vma->vm_mm, mm_counter_file(page), 1);
 	if (write)
@@ -543,7 +546,7 @@ static vm_fault_t do_swap_page(struct kernel *k, struct vm_fault *vmf)
 		ret = VM_FAULT_MAJOR;
 	if (pte_val(*vmf->pte) != pte_val(vmf->orig_pte))
 		return ret; /* changed under us: retry the access */
-	get_page(page);
+	get_page(page); /* page_add_new_anon_rmap traces both counts */
 	page_add_new_anon_rmap(k, page, vma, vmf->address);
 	add_mm_counter(vma->vm_mm, MM_ANONPAGES, 1);
 	add_mm_counter(vma->vm_mm, MM_SWAPENTS, -1);

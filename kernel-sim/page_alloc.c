@@ -566,6 +566,13 @@ void trace_mm_page_free_slow(struct kernel *k, struct page *page, unsigned order
 	k->kmem_tracer->page_free(k->kmem_tracer->ctx, page_to_pfn(k, page), order);
 }
 
+void trace_page_ref_slow(struct kernel *k, const struct page *page)
+{
+	const struct kmem_tracer *t = k->kmem_tracer;
+	if (t->page_ref)
+		t->page_ref(t->ctx, page_to_pfn(k, page));
+}
+
 struct page *__alloc_pages(struct kernel *k, gfp_t gfp, unsigned order, int preferred_nid)
 {
 	struct alloc_context ac;
@@ -580,8 +587,10 @@ struct page *__alloc_pages(struct kernel *k, gfp_t gfp, unsigned order, int pref
 	struct page *page = get_page_from_freelist(k, gfp, order, ALLOC_WMARK_LOW, &ac);
 	if (unlikely(!page))
 		page = __alloc_pages_slowpath(k, gfp, order, &ac);
-	if (unlikely(k->kmem_tracer) && page)
+	if (unlikely(k->kmem_tracer) && page) {
 		trace_mm_page_alloc_slow(k, page, order, gfp);
+		trace_page_ref_slow(k, page); /* prep_new_page's set_page_count(1) */
+	}
 	return page;
 }
 
@@ -656,6 +665,7 @@ static void free_the_page(struct kernel *k, struct page *page, unsigned order)
 
 void __free_pages(struct kernel *k, struct page *page, unsigned order)
 {
+	trace_page_ref(k, page);
 	if (put_page_testzero(page)) {
 		/* A user or cache page's last reference: off its LRU list first (__folio_put). */
 		if (PageLru(page) || PageFlag(page, PG_mlocked) || PageFlag(page, PG_swapbacked))

@@ -171,6 +171,7 @@ static bool unmap_one(struct kernel *k, struct page *page, struct vm_area_struct
 	flush_tlb_mm_range(k, mm, address, address + PAGE_SIZE);
 	page_remove_rmap(k, page);
 	page->_refcount--; /* the mapping's reference; the caller still holds one */
+	trace_page_ref(k, page);
 	BUG_ON(page->_refcount < 1);
 	return page_mapped(page);
 }

@@ -58,6 +58,7 @@ int shmem_writepage(struct kernel *k, struct page *page)
 	ClearPageFlag(page, PG_uptodate);
 	page->mapping = NULL;
 	page->index = 0;
+	trace_page_ref(k, page);
 	BUG_ON(put_page_testzero(page)); /* the page cache's reference */
 	return 0;
 }
@@ -75,6 +76,7 @@ struct page *shmem_swapin_page(struct kernel *k, struct address_space *mapping,
 		return xa_page(mapping->i_pages[index]); /* readahead's reclaim moved it */
 	BUG_ON(page_mapped(page));
 	get_page(page); /* the page cache's reference */
+	trace_page_ref(k, page);
 	page->mapping = mapping;
 	page->index = index;
 	SetPageFlag(page, PG_uptodate);

@@ -34,6 +34,7 @@ static void *add_to_swap_cache(struct kernel *k, struct page *page, swp_entry_t 
 	BUG_ON(xa_page(si->cache[swp_offset(entry)]) || PageSwapCache(page));
 	struct page *shadow = mapping_set_entry(k, &si->swap_space, swp_offset(entry), page);
 	get_page(page);
+	trace_page_ref(k, page);
 	SetPageFlag(page, PG_swapcache);
 	SetPageFlag(page, PG_swapbacked);
 	page->private = entry.val;
