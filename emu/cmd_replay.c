@@ -134,7 +134,7 @@ static int parse_args(int argc, char **argv, struct replay_cli *c)
 	}
 	if (!c->file)
 		return usage_error("replay: no trace given (try mmemu replay --help)");
-	if (c->verify && (c->tlb || c->kernel))
+	if (c->verify && (c->tlb || c->nmargs || c->swap_given))
 		return usage_error("replay: --verify replays under the recorded settings; drop the "
 				   "machine options");
 	return 0;
@@ -389,6 +389,17 @@ static void print_kernel_results(struct kreplay *r, const struct replay_cli *c)
 	free(text);
 }
 
+/* --kernel --verify: what was checked. */
+static void print_refs_verified(const struct trace_reader *tr, const struct kreplay *r)
+{
+	if (tr->minor < 3)
+		printf("verified: nothing (format %u.%u records no frame counts)\n", tr->major,
+		       tr->minor);
+	else
+		printf("verified: %llu frame counts in %llu page_ref events as recorded\n",
+		       (unsigned long long)r->refs_checked, (unsigned long long)r->refs_events);
+}
+
 static int replay_kernel(struct trace_reader *tr, const struct replay_cli *c)
 {
 	struct machine_opts o;
@@ -413,8 +424,10 @@ static int replay_kernel(struct trace_reader *tr, const struct replay_cli *c)
 		fprintf(stderr, "mmemu: replay: out of memory\n");
 	else if (kreplay_init(r, &o.params, &o.tlb, &rp.prog) < 0)
 		fprintf(stderr, "mmemu: replay: %s\n", r->err);
-	else if (!(status = kernel_replay_all(tr, r))) {
+	else if (r->verify_refs = c->verify, !(status = kernel_replay_all(tr, r))) {
 		kreplay_finish(r);
+		if (c->verify)
+			print_refs_verified(tr, r);
 		print_kernel_results(r, c);
 	}
 	if (r)

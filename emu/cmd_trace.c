@@ -38,7 +38,7 @@ static int trace_info(const char *path)
 {
 	struct trace_reader r;
 	struct trace_event ev;
-	uint64_t counts[TEV_NR_TYPES] = {0}, ext[256] = {0}, run_fetches = 0;
+	uint64_t counts[TEV_NR_TYPES] = {0}, ext[256] = {0}, run_fetches = 0, refs = 0;
 	int status = 0, n;
 	if (trace_reader_open(&r, path) < 0) {
 		fprintf(stderr, "mmemu: %s: %s\n", path, r.err);
@@ -52,6 +52,8 @@ static int trace_info(const char *path)
 			ext[ev.sub]++;
 		if (ev.type == TEV_EXT && ev.sub == TEXT_FETCH_RUN)
 			run_fetches += ev.a;
+		if (ev.type == TEV_EXT && ev.sub == TEXT_PAGE_REF)
+			refs += ev.a;
 	}
 	printf("events: %llu in %llu chunks\n", (unsigned long long)r.nevents,
 	       (unsigned long long)r.nchunks);
@@ -63,6 +65,10 @@ static int trace_info(const char *path)
 			printf("  %-10s %llu\n", trace_ext_name(t), (unsigned long long)ext[t]);
 	if (run_fetches)
 		printf("fetches in fetch runs: %llu\n", (unsigned long long)run_fetches);
+	if (refs)
+		printf("frame counts in page_ref events: %llu\n", (unsigned long long)refs);
+	else if (r.minor < 3 && !r.foreign)
+		printf("frame counts: not recorded (format 1.%u; 1.3 added page_ref)\n", r.minor);
 	/* Per translation: every ACCESS, and every fetch a FETCH_RUN stands for. */
 	uint64_t acc = counts[TEV_ACCESS] + run_fetches;
 	struct stat st;

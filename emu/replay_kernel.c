@@ -295,6 +295,35 @@ static int keep_kstats(struct kreplay *r, const struct trace_event *ev)
 	return r->recorded_kstats ? 0 : fail(r, "out of memory");
 }
 
+/* An EXT page_ref (format 1.3): with verify_refs, each frame it names must have the
+ * recorded counts here. The recorder writes them at each return to user mode, which is
+ * where this replay stands when it reads them (after the fault, kswapd and the uaccesses
+ * of a signal frame); a frame past this machine's RAM is a difference too. */
+static int check_page_refs(struct kreplay *r, const struct trace_event *ev)
+{
+	const struct kernel *k = &r->m.kernel;
+	struct trace_page_refs_iter it;
+	struct trace_page_ref e;
+	if (!r->verify_refs)
+		return 0;
+	r->refs_events++;
+	trace_page_refs_begin(&it, ev);
+	while (trace_page_refs_next(&it, &e)) {
+		if (e.pfn >= k->max_pfn || !pfn_valid(k, (unsigned long)e.pfn))
+			return fail(r, "page_ref: frame %#llx is not in this machine's RAM",
+				    (unsigned long long)e.pfn);
+		const struct page *page = pfn_to_page(k, (unsigned long)e.pfn);
+		if (page_count(page) != e.refcount || page_mapcount(page) != e.mapcount)
+			return fail(r,
+				    "page_ref: frame %#llx has refcount %d mapcount %d here, %d and "
+				    "%d in the recording",
+				    (unsigned long long)e.pfn, page_count(page), page_mapcount(page),
+				    e.refcount, e.mapcount);
+		r->refs_checked++;
+	}
+	return 0;
+}
+
 static int apply_ext(struct kreplay *r, const struct trace_event *ev)
 {
 	switch (ev->sub) {
@@ -319,6 +348,8 @@ static int apply_ext(struct kreplay *r, const struct trace_event *ev)
 	case TEXT_SYS_WORK:
 		r->sys_own = ev->a != 0;
 		return 0;
+	case TEXT_PAGE_REF:
+		return r->started ? check_page_refs(r, ev) : 0;
 	default:
 		return 0; /* the recorded kernel's own activity: this one has its own */
 	}
@@ -336,6 +367,21 @@ static int check_cr3(struct kreplay *r, const struct trace_event *ev)
 		return fail(r, "the trace switches to another address space; replay through the "
 			       "kernel follows one process");
 	return 0;
+}
+
+/* The program is over, as `mmemu run` ends it (end_program): its task and address space
+ * freed, the CPU tables with them. The recording writes its STATS after that, then the
+ * counts of the frames it changed. */
+static void end_program(struct kreplay *r)
+{
+	struct kernel *k = &r->m.kernel;
+	if (r->task) {
+		release_task(k, r->task);
+		r->task = NULL;
+	}
+	if (!r->ended)
+		x86_cpu_tables_free(k, &r->m.tables);
+	r->ended = true;
 }
 
 int kreplay_event(struct kreplay *r, const struct trace_event *ev)
@@ -365,6 +411,10 @@ int kreplay_event(struct kreplay *r, const struct trace_event *ev)
 	case TEV_PAGE:
 		kreplay_page_event(r, ev);
 		return 0;
+	case TEV_STATS: /* the recorded program is over */
+		if (r->started)
+			end_program(r);
+		return 0;
 	default:
 		return 0;
 	}
@@ -373,10 +423,7 @@ int kreplay_event(struct kreplay *r, const struct trace_event *ev)
 void kreplay_finish(struct kreplay *r)
 {
 	struct kernel *k = &r->m.kernel;
-	if (r->task) {
-		release_task(k, r->task);
-		r->task = NULL;
-	}
+	end_program(r);
 	/* The recorded guest's files went with its exit; the files standing for them go now,
 	 * their page cache with them. */
 	for (size_t i = 0; i < r->nfiles; i++) {
@@ -384,7 +431,6 @@ void kreplay_finish(struct kreplay *r)
 			fput(k, r->files[i].file);
 		r->files[i].file = NULL;
 	}
-	x86_cpu_tables_free(k, &r->m.tables);
 }
 
 void kreplay_destroy(struct kreplay *r)

@@ -74,12 +74,17 @@ struct kreplay {
 	uint64_t cr3;		    /* the process's recorded CR3 (0: not seen yet) */
 	bool started;		    /* the recorded EXEC event was reached */
 	bool killed;		    /* the process was killed here (OOM, SIGBUS...) */
+	bool ended;		    /* the program is over (the recorded STATS, or the end) */
 	char *recorded_kstats;	    /* the recording's EXT kstats text (malloc), or NULL */
 	bool sys_own;		    /* recorded allocations are a system call's own work now */
 	struct kreplay_block *blocks; /* the blocks standing for those still allocated */
 	size_t nblocks, blocks_cap;   /* entries used and allocated */
 	uint64_t own_allocs;	    /* blocks allocated for a system call's own work */
 	uint64_t own_frees;	    /* of which freed again as recorded */
+	bool verify_refs;	    /* check each EXT page_ref against this machine's frames
+				       (the recorded settings: the same frames) */
+	uint64_t refs_checked;	    /* frames' counts checked */
+	uint64_t refs_events;	    /* EXT page_ref events checked */
 	char err[512];		    /* why kreplay_event failed */
 };
 

@@ -527,12 +527,14 @@ static void record_kstats(struct trace_recorder *rec)
 
 int trace_record_finish(struct trace_recorder *rec, int how, int status)
 {
-	trace_record_page_refs(rec);
 	mmu_trace_sync(rec->mmu);
 	mmu_set_tracer(rec->mmu, NULL);
 	rec->kernel->kmem_tracer = NULL;
 	rec->kernel->mm_tracer = NULL;
 	record_stats(rec);
+	/* After STATS, which a replay through the kernel takes for the program's end: the
+	 * counts its release left, which that replay then has too. */
+	trace_record_page_refs(rec);
 	record_kstats(rec);
 	free(rec->files);
 	rec->files = NULL;

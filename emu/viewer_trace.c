@@ -323,7 +323,7 @@ static int grow(void **arr, size_t *cap, size_t n, size_t size)
 }
 
 struct pass {
-	size_t blocks_cap, marks_cap;
+	size_t blocks_cap, marks_cap, refs_cap;
 	uint8_t cpl;
 };
 
@@ -412,6 +412,31 @@ static int add_mark(struct trace_view *tv, struct pass *ps, const struct trace_e
 	return 0;
 }
 
+/* A PAGE_REF event's entries, kept (sorted by frame once the pass is over). */
+static int add_refs(struct trace_view *tv, struct pass *ps, const struct trace_event *ev,
+		    uint64_t n)
+{
+	struct trace_page_refs_iter it;
+	struct trace_page_ref e;
+	trace_page_refs_begin(&it, ev);
+	while (trace_page_refs_next(&it, &e)) {
+		if (e.pfn >= tv->nr_frames)
+			continue; /* beyond the booted machine's RAM: nothing shows it */
+		if (grow((void **)&tv->refs, &ps->refs_cap, tv->nr_refs, sizeof(*tv->refs)) < 0)
+			return -1;
+		tv->refs[tv->nr_refs++] = (struct tv_ref){n, (uint32_t)e.pfn, e.refcount, e.mapcount};
+	}
+	return 0;
+}
+
+static int cmp_ref(const void *a, const void *b)
+{
+	const struct tv_ref *x = a, *y = b;
+	if (x->pfn != y->pfn)
+		return x->pfn < y->pfn ? -1 : 1;
+	return (x->ev > y->ev) - (x->ev < y->ev);
+}
+
 /* One event of the pass: counters, marks, blocks and what the blocks are used for. */
 static int pass_event(struct trace_view *tv, struct pass *ps, const struct trace_event *ev,
 		      uint64_t n)
@@ -439,6 +464,8 @@ static int pass_event(struct trace_view *tv, struct pass *ps, const struct trace
 			return -1;
 		return add_block(tv, ps, ev, n);
 	case TEV_EXT:
+		if (ev->sub == TEXT_PAGE_REF && tv->refs_known && add_refs(tv, ps, ev, n) < 0)
+			return -1;
 		if (ev->sub != TEXT_FETCH_RUN)
 			return add_mark(tv, ps, ev, n);
 		note_access(tv, ev, ps->cpl); /* fetches of one page: as one of them */
@@ -455,6 +482,7 @@ static int read_pass(struct trace_view *tv, char *err, size_t errlen)
 	if (trace_reader_open(&r, tv->path) < 0)
 		goto out_err;
 	tv->indexed = r.index_len > 0;
+	tv->refs_known = r.minor >= 3; /* 1.3 added page_ref */
 	uint64_t total = 0;
 	if (tv->indexed)
 		total = r.index[r.index_len - 1].first_event + r.index[r.index_len - 1].nevents;
@@ -468,6 +496,8 @@ static int read_pass(struct trace_view *tv, char *err, size_t errlen)
 		}
 	if (rc < 0)
 		goto out_err;
+	if (tv->nr_refs)
+		qsort(tv->refs, tv->nr_refs, sizeof(*tv->refs), cmp_ref);
 	tv->nr_events = r.nevents;
 	take_sample(tv, tv->nr_events);
 	if (tv->samples[tv->nr_samples - 1].ev != tv->nr_events) {
@@ -576,6 +606,7 @@ void tv_close(struct trace_view *tv)
 	free(tv->ckpt);
 	free(tv->blocks);
 	free(tv->marks);
+	free(tv->refs);
 	free(tv->samples);
 	free(tv->cls);
 	free(tv->owner);
@@ -771,6 +802,52 @@ static int vma_text(const struct trace_view *tv, uint64_t la, char *buf, size_t 
 	return 0;
 }
 
+/* The index of the first of refs[0..n) at or after (pfn, ev): by frame, then event. */
+static size_t ref_lower_bound(const struct tv_ref *refs, size_t n, uint32_t pfn, uint64_t ev)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (refs[mid].pfn < pfn || (refs[mid].pfn == pfn && refs[mid].ev < ev))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+bool tv_frame_counts(const struct trace_view *tv, unsigned long pfn, int *refcount,
+		     int *mapcount, uint64_t *since)
+{
+	if (!tv->refs_known || pfn >= tv->nr_frames)
+		return false;
+	/* The last entry of pfn before the cursor: the one before the first at or after it. */
+	size_t i = ref_lower_bound(tv->refs, tv->nr_refs, (uint32_t)pfn, tv->at);
+	if (i > 0 && tv->refs[i - 1].pfn == pfn) {
+		*refcount = tv->refs[i - 1].refcount;
+		*mapcount = tv->refs[i - 1].mapcount;
+		*since = tv->refs[i - 1].ev;
+		return true;
+	}
+	const struct kernel *k = &tv->m->kernel; /* as booted: the recording's start */
+	const struct page *page = pfn_valid(k, pfn) ? pfn_to_page(k, pfn) : NULL;
+	*refcount = page ? page_count(page) : 0;
+	*mapcount = page ? page_mapcount(page) : 0;
+	*since = UINT64_MAX;
+	return true;
+}
+
+/* "  ref R map M" as the live viewer writes it, or why the counts are not known. */
+static int counts_text(const struct trace_view *tv, unsigned long pfn, char *buf, size_t len)
+{
+	int ref, map;
+	uint64_t since;
+	if (!tv_frame_counts(tv, pfn, &ref, &map, &since))
+		return snprintf(buf, len, "  ref/map unknown (format %u.%u records no counts)",
+				tv->r.major, tv->r.minor);
+	return snprintf(buf, len, "  ref %d map %d", ref, map);
+}
+
 void tv_frame_info(const struct trace_view *tv, unsigned long pfn, char *buf, size_t len)
 {
 	if (pfn >= tv->nr_frames) {
@@ -784,22 +861,24 @@ void tv_frame_info(const struct trace_view *tv, unsigned long pfn, char *buf, si
 	if (c.kind == FK_FREE)
 		n += snprintf(buf + n, len - (size_t)n, " order %u%s", c.order,
 			      c.head ? " (head)" : "");
+	if ((size_t)n < len)
+		n += counts_text(tv, pfn, buf + n, len - (size_t)n);
 	const struct tv_block *b = tv_block_of(tv, pfn);
-	if (b) {
+	if (b && (size_t)n < len) {
 		n += snprintf(
 		    buf + n, len - (size_t)n,
 		    "  block %#x order %u  owner pid %d  gfp %#x  %s  allocated at event %llu",
 		    b->pfn, b->order, b->owner, b->gfp,
 		    b->migratetype < MIGRATE_TYPES ? migratetype_names[b->migratetype] : "?",
 		    (unsigned long long)b->ev);
-		if (b->la) {
+		if (b->la && (size_t)n < len) {
 			uint64_t la = b->la + ((pfn - b->pfn) << 12);
 			n += snprintf(buf + n, len - (size_t)n, "  mapped at %#llx",
 				      (unsigned long long)la);
 			if ((size_t)n < len)
 				n += vma_text(tv, la, buf + n, len - (size_t)n);
 		}
-	} else if (!is_free(c)) {
+	} else if (!b && !is_free(c) && (size_t)n < len) {
 		n += snprintf(buf + n, len - (size_t)n, "  allocated before the trace began");
 	}
 	static const char *const kinds[3] = {"read", "write", "fetch"};

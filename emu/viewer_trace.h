@@ -13,6 +13,9 @@
  *     fill (faults, system calls, control registers, and kinds this version does not know),
  *     so the timeline can jump to the next one of a kind;
  *   - samples of the counters over time: free frames per zone, events per kind;
+ *   - (format 1.3) every frame's reference and mapping counts each time a `page_ref`
+ *     event wrote them, kept by frame, so the counts at any event are one binary search
+ *     away (before its first `page_ref`, a frame has the counts of the booted machine);
  *   - checkpoints of the frame state every so many page events.
  *
  * Seeking to an event restores the checkpoint before it and applies the page events up to
@@ -88,6 +91,14 @@ struct tv_checkpoint {
 	uint32_t free[TV_ZONES]; /* free frames per zone */
 };
 
+/* A frame's counts from one `page_ref` event. */
+struct tv_ref {
+	uint64_t ev;	  /* the event number */
+	uint32_t pfn;	  /* the frame */
+	int32_t refcount; /* page_count() from then on */
+	int32_t mapcount; /* page_mapcount() */
+};
+
 /* One noteworthy event (not a translation, walk or TLB fill), for jumps. */
 struct tv_mark {
 	uint64_t ev;
@@ -118,6 +129,10 @@ struct trace_view {
 	uint64_t count[TV_KINDS];   /* events of each kind in the whole trace */
 	uint64_t nr_page_events[2]; /* allocations, frees */
 	struct tv_vmas vmas;	    /* the process's maps over time */
+	bool refs_known;	    /* the trace records frames' counts (format 1.3 on) */
+	struct tv_ref *refs;	    /* every frame's counts from page_ref events, by frame
+				       and then event number */
+	size_t nr_refs;
 	/* The state at event `at` (page events before it applied). */
 	uint64_t at;		 /* the cursor: events [0, at) have happened */
 	size_t applied;		 /* page events applied */
@@ -175,8 +190,16 @@ const struct tv_sample *tv_sample_at(const struct trace_view *tv, uint64_t ev);
  * began). */
 const struct tv_block *tv_block_of(const struct trace_view *tv, unsigned long pfn);
 
-/* One line about frame pfn at the cursor: node, zone, kind, order, owner, gfp, migratetype,
- * where it was allocated and its linear address, and its last accesses. */
+/* Frame pfn's reference count (page_count) and mapping count (page_mapcount) at the
+ * cursor, as the kernel had them at the last return to user mode before it; *since is
+ * the event that wrote them (UINT64_MAX: the booted machine's). false when the trace
+ * does not record them (formats before 1.3) or pfn is beyond RAM. */
+bool tv_frame_counts(const struct trace_view *tv, unsigned long pfn, int *refcount,
+		     int *mapcount, uint64_t *since);
+
+/* One line about frame pfn at the cursor: node, zone, kind, order, its reference and
+ * mapping counts, owner, gfp, migratetype, where it was allocated and its linear address,
+ * and its last accesses. */
 void tv_frame_info(const struct trace_view *tv, unsigned long pfn, char *buf, size_t len);
 
 /* The rows of the VMA panel at the cursor (at most max): the maps in force then, each

@@ -425,6 +425,102 @@ static void test_trace_codec_repeated_accesses_cost_one_byte(void **state)
 	}
 }
 
+/* Format 1.3's page_ref, byte by byte from the format: EXT, subtype 12, the two-byte
+ * length, then the count and per frame the pfn step (the first absolute), zigzag
+ * refcount and zigzag mapcount. Frames 0x10 (1, 0), 0x12 (2, 1), 0x1000 (3, 2): the last
+ * step 0x1000 - 0x12 = 0xfee is LEB128 ee 1f. */
+static void test_trace_codec_page_ref_has_the_documented_bytes(void **state)
+{
+	(void)state;
+	const struct trace_page_ref refs[3] = {{0x10, 1, 0}, {0x12, 2, 1}, {0x1000, 3, 2}};
+	const uint8_t want[] = {TEV_EXT, TEXT_PAGE_REF, 0x8b, 0x00, 3,	  0x10, 2, 0,
+				2,	 4,		2,    0xee, 0x1f, 6, 4};
+	struct trace_event ev = {.type = TEV_EXT, .sub = TEXT_PAGE_REF, .a = 3, .refs = refs}, got;
+	struct trace_delta wd = {0}, rd = {0};
+	uint8_t buf[64];
+	size_t len = trace_encode(&wd, &ev, buf);
+	assert_int_equal(len, sizeof(want));
+	assert_memory_equal(buf, want, sizeof(want));
+	const uint8_t *p = buf;
+	assert_int_equal(trace_decode(&rd, &p, buf + len, &got), 0);
+	assert_ptr_equal(p, buf + len);
+	assert_int_equal(got.sub, TEXT_PAGE_REF);
+	assert_int_equal(got.a, 3);
+	struct trace_page_refs_iter it;
+	struct trace_page_ref e;
+	trace_page_refs_begin(&it, &got);
+	for (int i = 0; i < 3; i++) {
+		assert_true(trace_page_refs_next(&it, &e));
+		assert_int_equal(e.pfn, refs[i].pfn);
+		assert_int_equal(e.refcount, refs[i].refcount);
+		assert_int_equal(e.mapcount, refs[i].mapcount);
+	}
+	assert_false(trace_page_refs_next(&it, &e));
+}
+
+/* The largest page_ref the recorder writes: TRACE_PAGE_REF_MAX frames with the widest
+ * counts, still under the EXT payload limit, and every value back. */
+static void test_trace_codec_largest_page_ref_round_trips(void **state)
+{
+	(void)state;
+	static struct trace_page_ref refs[TRACE_PAGE_REF_MAX];
+	for (unsigned i = 0; i < TRACE_PAGE_REF_MAX; i++)
+		refs[i] = (struct trace_page_ref){(uint64_t)(i + 1) << 29,
+						  i % 2 ? INT32_MIN : INT32_MAX, i % 2 ? -1 : INT32_MIN};
+	struct trace_event ev = {.type = TEV_EXT, .sub = TEXT_PAGE_REF, .a = TRACE_PAGE_REF_MAX,
+				 .refs = refs},
+			   got;
+	struct trace_delta wd = {0}, rd = {0};
+	static uint8_t buf[TRACE_EXT_MAX + 8];
+	size_t len = trace_encode(&wd, &ev, buf);
+	assert_true(len <= 4 + TRACE_EXT_MAX);
+	const uint8_t *p = buf;
+	assert_int_equal(trace_decode(&rd, &p, buf + len, &got), 0);
+	struct trace_page_refs_iter it;
+	struct trace_page_ref e;
+	trace_page_refs_begin(&it, &got);
+	for (unsigned i = 0; i < TRACE_PAGE_REF_MAX; i++) {
+		assert_true(trace_page_refs_next(&it, &e));
+		assert_int_equal(e.pfn, refs[i].pfn);
+		assert_int_equal(e.refcount, refs[i].refcount);
+		assert_int_equal(e.mapcount, refs[i].mapcount);
+	}
+	assert_false(trace_page_refs_next(&it, &e));
+}
+
+/* page_ref payloads a recorder cannot write are refused; bytes after its entries (a later
+ * minor version's) are skipped. */
+static void test_trace_codec_bad_page_refs_are_refused(void **state)
+{
+	(void)state;
+	struct trace_delta d = {0};
+	struct trace_event got;
+	const uint8_t bad[][12] = {
+	    {TEV_EXT, TEXT_PAGE_REF, 1, 0},			   /* no frame */
+	    {TEV_EXT, TEXT_PAGE_REF, 7, 2, 5, 2, 0, 0, 2, 0},	   /* the same frame twice */
+	    {TEV_EXT, TEXT_PAGE_REF, 4, 2, 5, 2, 0},		   /* cut short: one of two */
+	    {TEV_EXT, TEXT_PAGE_REF, 3, 0xe9, 0x07, 0},	   /* 1001 frames */
+	    {TEV_EXT, TEXT_PAGE_REF, 9, 1, 0x80, 0x80, 0x80, 0x80, 0x80, 0x20, 0, 0}, /* 2^40 */
+	    {TEV_EXT, TEXT_PAGE_REF, 8, 1, 5, 0x80, 0x80, 0x80, 0x80, 0x10, 0}, /* ref 2^31 */
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const uint8_t *p = bad[i];
+		assert_int_equal(trace_decode(&d, &p, bad[i] + sizeof(bad[i]), &got), -1);
+	}
+	const uint8_t more[] = {TEV_EXT, TEXT_PAGE_REF, 5, 1, 5, 2, 0, 0x77, TEV_MODE};
+	const uint8_t *p = more;
+	assert_int_equal(trace_decode(&d, &p, more + sizeof(more), &got), 0);
+	assert_ptr_equal(p, more + 8);
+	struct trace_page_refs_iter it;
+	struct trace_page_ref e;
+	trace_page_refs_begin(&it, &got);
+	assert_true(trace_page_refs_next(&it, &e));
+	assert_int_equal(e.pfn, 5);
+	assert_int_equal(e.refcount, 1);
+	assert_int_equal(e.mapcount, 0);
+	assert_false(trace_page_refs_next(&it, &e));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -437,6 +533,9 @@ int main(void)
 	    cmocka_unit_test(test_trace_codec_ext_with_more_fields_reads_the_known_ones),
 	    cmocka_unit_test(test_trace_codec_fetch_run_has_the_documented_bytes),
 	    cmocka_unit_test(test_trace_codec_repeated_accesses_cost_one_byte),
+	    cmocka_unit_test(test_trace_codec_page_ref_has_the_documented_bytes),
+	    cmocka_unit_test(test_trace_codec_largest_page_ref_round_trips),
+	    cmocka_unit_test(test_trace_codec_bad_page_refs_are_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
