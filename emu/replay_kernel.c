@@ -379,6 +379,13 @@ static void end_program(struct kreplay *r)
 		release_task(k, r->task);
 		r->task = NULL;
 	}
+	/* The recorded guest's files went with its exit; the files standing for them go now,
+	 * their page cache with them. */
+	for (size_t i = 0; i < r->nfiles; i++) {
+		if (r->files[i].file)
+			fput(k, r->files[i].file);
+		r->files[i].file = NULL;
+	}
 	if (!r->ended)
 		x86_cpu_tables_free(k, &r->m.tables);
 	r->ended = true;
@@ -422,15 +429,7 @@ int kreplay_event(struct kreplay *r, const struct trace_event *ev)
 
 void kreplay_finish(struct kreplay *r)
 {
-	struct kernel *k = &r->m.kernel;
 	end_program(r);
-	/* The recorded guest's files went with its exit; the files standing for them go now,
-	 * their page cache with them. */
-	for (size_t i = 0; i < r->nfiles; i++) {
-		if (r->files[i].file)
-			fput(k, r->files[i].file);
-		r->files[i].file = NULL;
-	}
 }
 
 void kreplay_destroy(struct kreplay *r)

@@ -5,6 +5,7 @@
 #    exactly (faults, allocations, reclaim, swap, TLB counters: the kernel model is
 #    deterministic, so equality is the expectation, not closeness), and so does
 #    one whose file pages are reclaimed (the replay's stand-in file of the recorded size);
+#    with --verify, every frame's recorded reference and mapping counts are the replay's;
 #  - a smaller -m gives more faults and swap, a larger -m no more faults than recorded;
 #    a smaller -m without swap ends in the OOM killer;
 #  - a larger TLB misses less than a smaller one, through the kernel too;
@@ -21,7 +22,9 @@ ok() { pass=$((pass + 1)); }
 value() { awk -v k="$1" '$1 == k {v = $2} END {print v}' "$2"; }
 # The lines of a --compare table where recorded and replayed differ (instructions aside:
 # a replay executes none).
-differing() { awk 'NR > 1 && $1 != "instructions" && $2 != $3 {print $1 ": " $2 " recorded, " $3 " replayed"}' "$1"; }
+differing() { awk 'NR > 1 && $1 != "instructions" && $1 != "verified:" && $1 != "statistic" && $2 != $3 {print $1 ": " $2 " recorded, " $3 " replayed"}' "$1"; }
+# --verify's line: every recorded frame count (page_ref) was this replay's too.
+verified() { grep -q '^verified: [1-9][0-9]* frame counts in [1-9][0-9]* page_ref events as recorded' "$1"; }
 
 # (Every guest replayed through the kernel on the recorded machine: tests/cli/trace.sh.)
 
@@ -31,24 +34,24 @@ differing() { awk 'NR > 1 && $1 != "instructions" && $2 != $3 {print $1 ": " $2 
 # them as blocks of the same order, so every counter, pgalloc_* and pgfree included, is
 # the run's.
 "$mmemu" run --trace $tmp/statfs.trc "$guests/statfs_info" >/dev/null 2>&1
-"$mmemu" replay --kernel --compare $tmp/statfs.trc >$tmp/cmp 2>$tmp/err
+"$mmemu" replay --kernel --verify --compare $tmp/statfs.trc >$tmp/cmp 2>$tmp/err
 if "$mmemu" trace info $tmp/statfs.trc | grep -q '^  sys_work ' &&
-	grep -q '^pgalloc_dma32 ' $tmp/cmp && [ -z "$(differing $tmp/cmp)" ]; then ok; else
+	grep -q '^pgalloc_dma32 ' $tmp/cmp && verified $tmp/cmp && [ -z "$(differing $tmp/cmp)" ]; then ok; else
 	fail "statfs_info: $(differing $tmp/cmp) $(cat $tmp/err)"; fi
 if [ -x /bin/busybox ]; then
 	"$mmemu" run --trace $tmp/bb.trc /bin/busybox sh -c 'x=$(echo hi); cat /proc/meminfo >/dev/null; echo "$x" | cat' \
 		>/dev/null 2>&1
-	"$mmemu" replay --kernel --compare $tmp/bb.trc >$tmp/cmp 2>$tmp/err
-	if grep -q '^pgfree ' $tmp/cmp && [ -z "$(differing $tmp/cmp)" ]; then ok; else
+	"$mmemu" replay --kernel --verify --compare $tmp/bb.trc >$tmp/cmp 2>$tmp/err
+	if grep -q '^pgfree ' $tmp/cmp && verified $tmp/cmp && [ -z "$(differing $tmp/cmp)" ]; then ok; else
 		fail "busybox sh: $(differing $tmp/cmp) $(cat $tmp/err)"; fi
 fi
 "$mmemu" run --trace $tmp/touch_pages.trc "$guests/touch_pages" 64 >/dev/null 2>&1
 
 # Under memory pressure: 32 MiB through a 16 MiB machine with swap, replayed exactly.
 "$mmemu" run -m 16M --swap 64M --trace $tmp/press.trc "$guests/reclaim" pattern 32 >/dev/null 2>&1
-"$mmemu" replay --kernel --compare $tmp/press.trc >$tmp/cmp 2>$tmp/err
+"$mmemu" replay --kernel --verify --compare $tmp/press.trc >$tmp/cmp 2>$tmp/err
 sw=$(awk '$1 == "pswpout" {print $2}' $tmp/cmp)
-if [ "${sw:-0}" -gt 0 ] && [ -z "$(differing $tmp/cmp)" ]; then ok; else
+if [ "${sw:-0}" -gt 0 ] && verified $tmp/cmp && [ -z "$(differing $tmp/cmp)" ]; then ok; else
 	fail "reclaim under pressure replays differently (pswpout $sw): $(differing $tmp/cmp) $(cat $tmp/err)"; fi
 
 # File pages: a 12 MiB file read twice through a mapping on a 16 MiB machine, reclaimed by
@@ -57,10 +60,10 @@ head -c 12582912 /dev/zero | tr '\0' 'x' >$tmp/scan
 "$mmemu" run -m 16M --swap 64M --trace $tmp/file.trc "$guests/reclaim" filescan $tmp/scan 4 \
 	>/dev/null 2>&1
 rm -f $tmp/scan
-"$mmemu" replay --kernel --compare $tmp/file.trc >$tmp/cmp 2>$tmp/err
+"$mmemu" replay --kernel --verify --compare $tmp/file.trc >$tmp/cmp 2>$tmp/err
 steal=$(awk '$1 == "pgsteal_kswapd" {print $2}' $tmp/cmp)
 if "$mmemu" trace info $tmp/file.trc | grep -q '^  file ' && [ "${steal:-0}" -gt 0 ] &&
-	[ -z "$(differing $tmp/cmp)" ]; then ok; else
+	verified $tmp/cmp && [ -z "$(differing $tmp/cmp)" ]; then ok; else
 	fail "file mapping replayed differently (pgsteal_kswapd $steal): $(differing $tmp/cmp) $(cat $tmp/err)"; fi
 
 # 16 MiB on a 64 MiB machine with swap: nothing swapped in the run.
@@ -121,6 +124,8 @@ if [ $? = 1 ] && grep -q 'cannot exec the recorded program' $tmp/err; then ok; e
 [ $? = 2 ] && ok || fail "-m 16X must be refused"
 "$mmemu" replay --verify -m 16M $tmp/r.trc >/dev/null 2>&1
 [ $? = 2 ] && ok || fail "--verify with -m must be refused"
+"$mmemu" replay --kernel --verify --swap off $tmp/r.trc >/dev/null 2>&1
+[ $? = 2 ] && ok || fail "--verify with --swap off must be refused"
 
 rm -rf $tmp
 echo "trace_kernel: $pass passed, $fails failed"

@@ -3,7 +3,9 @@
  * against the machine itself at the same points of the run (its own classification of
  * every frame), seeking back and forth against a straight pass, the pixels of known
  * frames (owners told by the trace's own walks and gfp flags, heat after a write), the
- * timeline's input on SDL's offscreen driver, and damaged or missing traces.
+ * timeline's input on SDL's offscreen driver, every frame's reference and mapping counts
+ * against the machine's struct page (and "unknown" for a 1.2 trace), and damaged or
+ * missing traces.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +17,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <zlib.h>
 
 #include "emu/machine.h"
 #include "emu/options.h"
@@ -39,6 +42,7 @@ struct snapshot {
 	unsigned long nr_free;	 /* NR_FREE_PAGES */
 	int nr_vmas;		 /* the process's VMAs then, with resident pages */
 	struct vma_row vmas[VIEWER_MAX_VMAS];
+	int32_t *ref, *map; /* every frame's page_count and page_mapcount then */
 };
 
 struct recording {
@@ -65,6 +69,13 @@ static void snap(struct recording *rc, struct machine *m)
 	viewer_classify(&m->kernel, s->nr_frames, s->cls);
 	s->nr_free = (unsigned long)global_zone_page_state(&m->kernel, NR_FREE_PAGES);
 	s->nr_vmas = viewer_vma_rows(m, s->vmas, VIEWER_MAX_VMAS);
+	s->ref = calloc(s->nr_frames, sizeof(*s->ref));
+	s->map = calloc(s->nr_frames, sizeof(*s->map));
+	for (unsigned long p = 0; p < s->nr_frames; p++)
+		if (pfn_valid(&m->kernel, p)) {
+			s->ref[p] = page_count(pfn_to_page(&m->kernel, p));
+			s->map[p] = page_mapcount(pfn_to_page(&m->kernel, p));
+		}
 }
 
 /* Snapshots every `every` instructions (the slices cut there), the last at the end. */
@@ -136,8 +147,11 @@ static int teardown(void **state)
 	if (!recording)
 		return 0;
 	unlink(recording->path);
-	for (int i = 0; i < recording->n; i++)
+	for (int i = 0; i < recording->n; i++) {
 		free(recording->snap[i].cls);
+		free(recording->snap[i].ref);
+		free(recording->snap[i].map);
+	}
 	free(recording);
 	return 0;
 }
@@ -700,6 +714,169 @@ static void test_tv_vmas_of_a_missing_program_say_why(void **state)
 	unlink(path);
 }
 
+/* ---- reference and mapping counts (page_ref, format 1.3) ---- */
+
+/*
+ * At each snapshot (user mode, between two slices) every frame's counts in the trace are
+ * the machine's own struct page's: the recorder wrote each change at the return to user
+ * mode before it. Many frames changed since the boot, so this is not the boot state
+ * compared with itself.
+ */
+static void test_tv_frame_counts_match_the_machine_at_every_snapshot(void **state)
+{
+	struct trace_view *tv = open_view();
+	assert_true(tv->refs_known);
+	for (int i = 0; i < recording->n; i++) {
+		const struct snapshot *s = &recording->snap[i];
+		seek(tv, s->events);
+		unsigned long changed = 0;
+		for (unsigned long p = 0; p < s->nr_frames; p++) {
+			int ref, map;
+			uint64_t since;
+			assert_true(tv_frame_counts(tv, p, &ref, &map, &since));
+			if (ref != s->ref[p] || map != s->map[p])
+				fail_msg("pfn %#lx at event %llu: trace says ref %d map %d, machine %d %d",
+					 p, (unsigned long long)s->events, ref, map, s->ref[p],
+					 s->map[p]);
+			if (since != UINT64_MAX) {
+				assert_true(since < s->events);
+				changed++;
+			}
+		}
+		assert_true(changed > 100);
+	}
+	close_view(tv);
+}
+
+/* The first frame at the last snapshot that the trace saw allocated, is of kind, and is
+ * mapped (mapped) or not; -1 when there is none. */
+static long known_frame(struct trace_view *tv, const struct snapshot *s, uint8_t kind,
+			bool mapped)
+{
+	for (unsigned long p = 0; p < s->nr_frames; p++)
+		if (s->cls[p].kind == kind && tv_block_of(tv, p) && (s->map[p] > 0) == mapped)
+			return (long)p;
+	return -1;
+}
+
+/* The hover line of a frame holds "ref R map M" with the machine's counts, as the live
+ * viewer writes them. */
+static void expect_hover_counts(struct trace_view *tv, const struct snapshot *s, long pfn)
+{
+	char line[1024], want[64];
+	assert_true(pfn >= 0);
+	tv_frame_info(tv, (unsigned long)pfn, line, sizeof(line));
+	snprintf(want, sizeof(want), "  ref %d map %d", s->ref[pfn], s->map[pfn]);
+	if (!strstr(line, want))
+		fail_msg("pfn %#lx: \"%s\" lacks \"%s\"", (unsigned long)pfn, line, want);
+}
+
+/*
+ * Hover on three known frames at the last snapshot (touch_pages stopped while its pages
+ * are mapped), against the machine's struct page and Linux's rules: a private anonymous
+ * page the process wrote is mapped once and referenced by that mapping alone; a page
+ * cache page of the program mapped by the process holds the cache's reference and one per
+ * mapping; a page table is the allocation's one reference and is mapped nowhere.
+ */
+static void test_tv_hover_shows_the_counts_of_known_frames(void **state)
+{
+	struct trace_view *tv = open_view();
+	const struct snapshot *s = &recording->snap[recording->n - 1];
+	seek(tv, s->events);
+	long anon = known_frame(tv, s, FK_ANON, true);
+	long file = known_frame(tv, s, FK_FILE, true);
+	long table = known_frame(tv, s, FK_PGTABLE, false);
+	assert_true(anon >= 0 && file >= 0 && table >= 0);
+	expect_hover_counts(tv, s, anon);
+	expect_hover_counts(tv, s, file);
+	expect_hover_counts(tv, s, table);
+	assert_int_equal(s->ref[anon], 1);
+	assert_int_equal(s->map[anon], 1);
+	assert_int_equal(s->ref[file], s->map[file] + 1);
+	assert_int_equal(s->ref[table], 1);
+	assert_int_equal(s->map[table], 0);
+	/* Back at the start, before any page_ref: the booted machine's counts (a free frame's
+	 * are 0 and 0). */
+	seek(tv, 0);
+	char line[1024];
+	tv_frame_info(tv, (unsigned long)anon, line, sizeof(line));
+	assert_non_null(strstr(line, "  ref 0 map 0"));
+	close_view(tv);
+}
+
+/* Rewrites the trace at path as format 1.2: the file header's minor version and the
+ * header text's format line (its CRC-32 again). */
+static void make_format_1_2(const char *path)
+{
+	FILE *f = fopen(path, "r+b");
+	assert_non_null(f);
+	uint8_t fh[16];
+	assert_int_equal(fread(fh, 1, sizeof(fh), f), sizeof(fh));
+	uint32_t hlen = (uint32_t)fh[12] | (uint32_t)fh[13] << 8 | (uint32_t)fh[14] << 16 |
+			(uint32_t)fh[15] << 24;
+	char *text = malloc(hlen + 1);
+	assert_int_equal(fread(text, 1, hlen, f), hlen);
+	text[hlen] = '\0';
+	char *v = strstr(text, "format=mmemu-trace 1.3\n");
+	assert_non_null(v);
+	v[strlen("format=mmemu-trace 1.")] = '2';
+	uint32_t crc = (uint32_t)crc32(0, (const Bytef *)text, hlen);
+	uint8_t c[4] = {(uint8_t)crc, (uint8_t)(crc >> 8), (uint8_t)(crc >> 16), (uint8_t)(crc >> 24)};
+	fh[10] = 2;
+	fh[11] = 0;
+	fseek(f, 0, SEEK_SET);
+	fwrite(fh, 1, sizeof(fh), f);
+	fwrite(text, 1, hlen, f);
+	fwrite(c, 1, sizeof(c), f);
+	fclose(f);
+	free(text);
+}
+
+/* A trace of format 1.2 records no counts: the hover says they are unknown rather than
+ * showing the booted machine's. (Recorded without the page_ref tracepoint, which is what
+ * a 1.2 recorder wrote, then labelled 1.2.) */
+static void test_tv_older_format_says_counts_are_unknown(void **state)
+{
+	char path[64], err[512], header[4096];
+	snprintf(path, sizeof(path), "/tmp/mmemu-test-vtrace-12.%d", (int)getpid());
+	struct machine *m = new_machine();
+	const char *prog = guest_path("touch_pages");
+	const char *argv[] = {prog, "4", NULL}, *envp[] = {"A=1", NULL};
+	struct run_options o = {.host_path = prog, .filename = prog, .argc = 2, .argv = argv,
+				.envc = 1, .envp = envp, .max_insns = 20000};
+	struct trace_recorder rec;
+	trace_header_format(header, sizeof(header), m, &o);
+	assert_int_equal(trace_record_start(&rec, m, path, header, err, sizeof(err)), 0);
+	rec.kmem.page_ref = NULL;
+	m->trace = &rec;
+	int status;
+	fflush(stdout);
+	enum run_result res = machine_run_program(m, &o, &status);
+	assert_int_equal(trace_record_finish(&rec, (int)res, status), 0);
+	free_machine(m);
+	make_format_1_2(path);
+	struct trace_view *tv = calloc(1, sizeof(*tv));
+	if (tv_open(tv, path, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	assert_int_equal(tv->r.minor, 2);
+	assert_false(tv->refs_known);
+	seek(tv, tv->nr_events / 2);
+	int ref, map;
+	uint64_t since;
+	char line[1024];
+	unsigned long pfn = 0;
+	while (pfn < tv->nr_frames && !tv_block_of(tv, pfn))
+		pfn++;
+	assert_true(pfn < tv->nr_frames);
+	assert_false(tv_frame_counts(tv, pfn, &ref, &map, &since));
+	tv_frame_info(tv, pfn, line, sizeof(line));
+	assert_non_null(strstr(line, "ref/map unknown (format 1.2"));
+	assert_null(strstr(line, "  ref "));
+	tv_close(tv);
+	free(tv);
+	unlink(path);
+}
+
 static void test_tv_unreadable_traces_give_a_clear_error(void **state)
 {
 	char path[64];
@@ -732,6 +909,9 @@ int main(void)
 	    cmocka_unit_test(test_tv_session_keys_and_mouse_step_jump_play_scrub_zoom),
 	    cmocka_unit_test(test_tv_vma_rows_are_the_machines_maps_at_every_snapshot),
 	    cmocka_unit_test(test_tv_vmas_of_a_missing_program_say_why),
+	    cmocka_unit_test(test_tv_frame_counts_match_the_machine_at_every_snapshot),
+	    cmocka_unit_test(test_tv_hover_shows_the_counts_of_known_frames),
+	    cmocka_unit_test(test_tv_older_format_says_counts_are_unknown),
 	    cmocka_unit_test(test_tv_unreadable_traces_give_a_clear_error),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
