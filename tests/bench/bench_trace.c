@@ -1,6 +1,7 @@
 /*
  * Trace benchmarks: the cost of recording (a guest run with a trace against the same run
- * without, in the same process), the size of a trace per access, and replay speed in
+ * without, in the same process), the size of a trace per access (and what the page_ref
+ * events of format 1.3 add to it: the same run recorded without them), and replay speed in
  * translations per second, exact (--verify), what-if through the MMU, and what-if through
  * the simulated kernel (replay --kernel: exec, address-space calls, faults into the
  * kernel), against the reference of only reading and decoding the same trace.
@@ -33,10 +34,11 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Runs prog (argv) on a fresh default machine, recording into TRACE_PATH when trace;
- * returns host seconds, and the instructions executed in *insns. */
-static double run_once(const char *prog, int argc, const char *const *argv, bool trace,
-		       uint64_t *insns)
+/* Runs prog (argv) on a fresh default machine, recording into TRACE_PATH when trace (with
+ * page_ref events unless no_refs); returns host seconds, and the instructions executed in
+ * *insns. */
+static double run_traced(const char *prog, int argc, const char *const *argv, bool trace,
+			 bool no_refs, uint64_t *insns)
 {
 	struct machine_opts mo;
 	char err[256];
@@ -59,6 +61,8 @@ static double run_once(const char *prog, int argc, const char *const *argv, bool
 		trace_header_format(header, sizeof(header), m, &o);
 		if (trace_record_start(&rec, m, TRACE_PATH, header, err, sizeof(err)) < 0)
 			exit(1);
+		if (no_refs) /* what a 1.2 recorder wrote */
+			rec.kmem.page_ref = NULL;
 		m->trace = &rec;
 	}
 	enum run_result r = machine_run_program(m, &o, &status);
@@ -69,6 +73,12 @@ static double run_once(const char *prog, int argc, const char *const *argv, bool
 	machine_destroy(m);
 	free(m);
 	return t;
+}
+
+static double run_once(const char *prog, int argc, const char *const *argv, bool trace,
+		       uint64_t *insns)
+{
+	return run_traced(prog, argc, argv, trace, false, insns);
 }
 
 static double best_of(int n, const char *prog, int argc, const char *const *argv, bool trace,
@@ -199,6 +209,9 @@ static void bench_guest(const char *dir, const char *name, const char *arg)
 	uint64_t insns, acc;
 	struct stat st;
 	quiet(true);
+	run_traced(prog, argc, argv, true, true, &insns);
+	stat(TRACE_PATH, &st);
+	off_t no_refs = st.st_size;
 	double plain = best_of(5, prog, argc, argv, false, &insns);
 	double traced = best_of(5, prog, argc, argv, true, &insns);
 	quiet(false);
@@ -212,10 +225,12 @@ static void bench_guest(const char *dir, const char *name, const char *arg)
 		kernel = t < kernel ? t : kernel;
 	}
 	printf("%-16s %8.1f M insns %8.1f M transl | run %6.3f s, traced %6.3f s: %5.2fx | "
-	       "%5.2f B/transl | decode %5.1f, what-if %5.1f (%4.2fx), verify %5.1f (%4.2fx), "
-	       "kernel %5.1f (%4.2fx) M transl/s\n",
+	       "%5.2f B/transl (%5.2f without page_ref: %+.1f%%) | decode %5.1f, what-if %5.1f "
+	       "(%4.2fx), verify %5.1f (%4.2fx), kernel %5.1f (%4.2fx) M transl/s\n",
 	       arg ? arg : name, insns / 1e6, acc / 1e6, plain, traced, traced / plain,
-	       (double)st.st_size / (double)acc, acc / decode / 1e6, acc / whatif / 1e6,
+	       (double)st.st_size / (double)acc, (double)no_refs / (double)acc,
+	       100.0 * ((double)st.st_size - (double)no_refs) / (double)no_refs,
+	       acc / decode / 1e6, acc / whatif / 1e6,
 	       whatif / decode, acc / verify / 1e6, verify / decode, acc / kernel / 1e6,
 	       kernel / decode);
 }
