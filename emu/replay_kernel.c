@@ -391,11 +391,25 @@ static void end_program(struct kreplay *r)
 	r->ended = true;
 }
 
+/* An event after the recorded program's end (its STATS): the counts its release left and
+ * the run's statistics; anything else (which no recorder writes there) has no process to
+ * apply to and is left alone. */
+static int after_end(struct kreplay *r, const struct trace_event *ev)
+{
+	if (ev->type != TEV_EXT)
+		return 0;
+	if (ev->sub == TEXT_PAGE_REF)
+		return check_page_refs(r, ev);
+	return ev->sub == TEXT_KSTATS ? keep_kstats(r, ev) : 0;
+}
+
 int kreplay_event(struct kreplay *r, const struct trace_event *ev)
 {
 	r->event_no++;
 	if (r->killed)
 		return 1;
+	if (r->ended)
+		return after_end(r, ev);
 	switch (ev->type) {
 	case TEV_ACCESS:
 	case TEV_FAULT:

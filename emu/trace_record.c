@@ -262,9 +262,9 @@ static int page_refs_start(struct trace_recorder *rec, const struct kernel *k)
 	if (!rec->ref_dirty || !rec->ref_list || !rec->ref_last || !rec->ref_out)
 		return -1;
 	for (unsigned long pfn = 0; pfn < n; pfn++) {
-		const struct page *page = pfn_to_page(k, pfn);
-		rec->ref_last[2 * pfn] = pfn_valid(k, pfn) ? page_count(page) : 0;
-		rec->ref_last[2 * pfn + 1] = pfn_valid(k, pfn) ? page_mapcount(page) : 0;
+		const struct page *page = pfn_valid(k, pfn) ? pfn_to_page(k, pfn) : NULL;
+		rec->ref_last[2 * pfn] = page ? page_count(page) : 0;
+		rec->ref_last[2 * pfn + 1] = page ? page_mapcount(page) : 0;
 	}
 	return 0;
 }

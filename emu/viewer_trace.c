@@ -987,6 +987,13 @@ void tv_event_text(const struct trace_view *tv, char *buf, size_t len)
 		snprintf(buf + n, len - (size_t)n, " CR%llu = %#llx", (unsigned long long)e->a,
 			 (unsigned long long)e->b);
 		break;
+	case TEV_EXT:
+		if (e->sub == TEXT_PAGE_REF)
+			snprintf(buf + n, len - (size_t)n, " page_ref: counts of %llu frames",
+				 (unsigned long long)e->a);
+		else
+			snprintf(buf + n, len - (size_t)n, " %s", trace_ext_name(e->sub));
+		break;
 	default:
 		break;
 	}

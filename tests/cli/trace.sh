@@ -99,6 +99,12 @@ if [ "${pa:-0}" -ge 2048 ] && [ "${pf:-0}" -ge 2048 ]; then ok; else
 "$mmemu" trace info $tmp/touch.trc >$tmp/info 2>&1 && grep -q '^program=.*touch_pages' $tmp/info &&
 	grep -q '^  access ' $tmp/info && grep -q '^index: 1\?[0-9]* chunks' $tmp/info && ok ||
 	fail "trace info: $(cat $tmp/info)"
+# ... and the page_ref events (1.3): touch_pages 32 maps 8192 anonymous pages, each of
+# whose counts changes at least when it is mapped and when it is freed.
+refs=$(sed -n 's/^frame counts in page_ref events: //p' $tmp/info)
+if grep -q '^format version 1.3' $tmp/info && grep -q '^  page_ref ' $tmp/info &&
+	[ "${refs:-0}" -ge 16384 ]; then ok; else
+	fail "trace info: page_ref counts $refs: $(grep -e page_ref -e format $tmp/info)"; fi
 
 # Stopped runs leave closed traces: --max-insns, and Ctrl-C.
 "$mmemu" run --max-insns 200000 --trace $tmp/limit.trc "$guests/touch_pages" 64 >/dev/null 2>&1
