@@ -10,7 +10,8 @@
  * With --kernel, or any machine option other than --tlb (-m, -numa, --swap, --zswap, ...),
  * the recorded process is replayed through the simulated kernel instead
  * (emu/replay_kernel.h) on the recorded machine with those options applied over it, and
- * the statistics are those of `mmemu run --stats`.
+ * the statistics are those of `mmemu run --stats`. --kernel --verify (no other machine option)
+ * checks every frame's reference and mapping counts the trace recorded (format 1.3).
  *
  * A FILE that is not an mmemu trace is read as a Valgrind lackey trace (text or gzip).
  */
@@ -53,6 +54,7 @@ static void replay_usage(FILE *f)
 		   "or a recorded process through the simulated kernel (--kernel, machine options).\n\n"
 		   "options:\n"
 		   "  --verify                check that the replay reproduces every recorded event\n"
+		   "                          (with --kernel: every recorded frame count)\n"
 		   "  --tlb SPEC              TLB geometry items applied over the recorded one\n"
 		   "  --kernel                replay the process through the simulated kernel\n"
 		   "  --swap off              (through the kernel) no swap area (--swap replaces the\n"
@@ -400,6 +402,21 @@ static void print_refs_verified(const struct trace_reader *tr, const struct krep
 		       (unsigned long long)r->refs_checked, (unsigned long long)r->refs_events);
 }
 
+/* The replay through the kernel proper, on r as kreplay_init left it; its exit status. */
+static int replay_kernel_run(struct trace_reader *tr, const struct replay_cli *c,
+			     struct kreplay *r)
+{
+	r->verify_refs = c->verify && tr->minor >= 3; /* 1.3 added page_ref */
+	int status = kernel_replay_all(tr, r);
+	if (status)
+		return status;
+	kreplay_finish(r);
+	if (c->verify)
+		print_refs_verified(tr, r);
+	print_kernel_results(r, c);
+	return 0;
+}
+
 static int replay_kernel(struct trace_reader *tr, const struct replay_cli *c)
 {
 	struct machine_opts o;
@@ -424,12 +441,8 @@ static int replay_kernel(struct trace_reader *tr, const struct replay_cli *c)
 		fprintf(stderr, "mmemu: replay: out of memory\n");
 	else if (kreplay_init(r, &o.params, &o.tlb, &rp.prog) < 0)
 		fprintf(stderr, "mmemu: replay: %s\n", r->err);
-	else if (r->verify_refs = c->verify, !(status = kernel_replay_all(tr, r))) {
-		kreplay_finish(r);
-		if (c->verify)
-			print_refs_verified(tr, r);
-		print_kernel_results(r, c);
-	}
+	else
+		status = replay_kernel_run(tr, c, r);
 	if (r)
 		kreplay_destroy(r);
 	free(r);

@@ -65,10 +65,10 @@ static int trace_info(const char *path)
 			printf("  %-10s %llu\n", trace_ext_name(t), (unsigned long long)ext[t]);
 	if (run_fetches)
 		printf("fetches in fetch runs: %llu\n", (unsigned long long)run_fetches);
-	if (refs)
-		printf("frame counts in page_ref events: %llu\n", (unsigned long long)refs);
-	else if (r.minor < 3 && !r.foreign)
+	if (r.minor < 3) /* what the viewer and replay --kernel --verify go by */
 		printf("frame counts: not recorded (format 1.%u; 1.3 added page_ref)\n", r.minor);
+	else if (refs)
+		printf("frame counts in page_ref events: %llu\n", (unsigned long long)refs);
 	/* Per translation: every ACCESS, and every fetch a FETCH_RUN stands for. */
 	uint64_t acc = counts[TEV_ACCESS] + run_fetches;
 	struct stat st;

@@ -105,6 +105,13 @@ refs=$(sed -n 's/^frame counts in page_ref events: //p' $tmp/info)
 if grep -q '^format version 1.3' $tmp/info && grep -q '^  page_ref ' $tmp/info &&
 	[ "${refs:-0}" -ge 16384 ]; then ok; else
 	fail "trace info: page_ref counts $refs: $(grep -e page_ref -e format $tmp/info)"; fi
+# A trace labelled 1.2 (its minor version, bytes 10-11): counts not recorded, and
+# replay --kernel --verify has none to check (nor fails for want of them).
+cp $tmp/touch.trc $tmp/old.trc
+printf '\002' | dd of=$tmp/old.trc bs=1 seek=10 count=1 conv=notrunc 2>/dev/null
+if "$mmemu" trace info $tmp/old.trc | grep -q '^frame counts: not recorded (format 1.2' &&
+	"$mmemu" replay --kernel --verify $tmp/old.trc | grep -q '^verified: nothing (format 1.2'
+then ok; else fail "a 1.2 trace: $("$mmemu" trace info $tmp/old.trc | grep frame)"; fi
 
 # Stopped runs leave closed traces: --max-insns, and Ctrl-C.
 "$mmemu" run --max-insns 200000 --trace $tmp/limit.trc "$guests/touch_pages" 64 >/dev/null 2>&1
