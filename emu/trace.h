@@ -75,9 +75,9 @@ enum trace_ext {
 				error, la its RIP, a the signal the kernel queued (0: none) */
 	TEXT_SYS_WORK = 11, /* (1.2) a 1: the PAGE allocations that follow are a system call's
 			       own work (its kernel buffers), up to one with a 0 */
-	TEXT_PAGE_REF = 12, /* (1.3) the counts of a frames whose _refcount or _mapcount
-			       changed: refs (writing); text/text_len the entries' bytes
-			       (reading: trace_page_refs_next) */
+	TEXT_PAGE_REF = 12, /* (1.3) the counts of frames whose _refcount or _mapcount
+			       changed, a of them: refs[] (writing); text/text_len the
+			       entries' bytes (reading: trace_page_refs_next) */
 	TEXT_NR = 13,
 };
 
