@@ -424,7 +424,8 @@ static int add_refs(struct trace_view *tv, struct pass *ps, const struct trace_e
 			continue; /* beyond the booted machine's RAM: nothing shows it */
 		if (grow((void **)&tv->refs, &ps->refs_cap, tv->nr_refs, sizeof(*tv->refs)) < 0)
 			return -1;
-		tv->refs[tv->nr_refs++] = (struct tv_ref){n, (uint32_t)e.pfn, e.refcount, e.mapcount};
+		tv->refs[tv->nr_refs++] =
+		    (struct tv_ref){n, (uint32_t)e.pfn, e.refcount, e.mapcount};
 	}
 	return 0;
 }
@@ -816,8 +817,8 @@ static size_t ref_lower_bound(const struct tv_ref *refs, size_t n, uint32_t pfn,
 	return lo;
 }
 
-bool tv_frame_counts(const struct trace_view *tv, unsigned long pfn, int *refcount,
-		     int *mapcount, uint64_t *since)
+bool tv_frame_counts(const struct trace_view *tv, unsigned long pfn, int *refcount, int *mapcount,
+		     uint64_t *since)
 {
 	if (!tv->refs_known || pfn >= tv->nr_frames)
 		return false;

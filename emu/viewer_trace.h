@@ -194,8 +194,8 @@ const struct tv_block *tv_block_of(const struct trace_view *tv, unsigned long pf
  * cursor, as the kernel had them at the last return to user mode before it; *since is
  * the event that wrote them (UINT64_MAX: the booted machine's). false when the trace
  * does not record them (formats before 1.3) or pfn is beyond RAM. */
-bool tv_frame_counts(const struct trace_view *tv, unsigned long pfn, int *refcount,
-		     int *mapcount, uint64_t *since);
+bool tv_frame_counts(const struct trace_view *tv, unsigned long pfn, int *refcount, int *mapcount,
+		     uint64_t *since);
 
 /* One line about frame pfn at the cursor: node, zone, kind, order, its reference and
  * mapping counts, owner, gfp, migratetype, where it was allocated and its linear address,
