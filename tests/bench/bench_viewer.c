@@ -15,6 +15,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -140,11 +141,23 @@ static int bench_live(char *err, size_t errlen)
 
 /* ---- runs ---- */
 
+/* A guest of the build this benchmark belongs to: $MMEMU_BUILD/guests, else guests/ next
+ * to the directory of this executable (BUILD/tests/bench_viewer), wherever it is run from. */
 static const char *guest_path(const char *name)
 {
-	static char path[4096];
+	static char path[8192];
+	char exe[4096];
 	const char *build = getenv("MMEMU_BUILD");
-	snprintf(path, sizeof(path), "%s/guests/%s", build ? build : "build", name);
+	ssize_t n = build ? -1 : readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = 0;
+		char *slash = strrchr(exe, '/');
+		if (slash)
+			*slash = 0;
+		snprintf(path, sizeof(path), "%s/../guests/%s", exe, name);
+	} else {
+		snprintf(path, sizeof(path), "%s/guests/%s", build ? build : "build", name);
+	}
 	return path;
 }
 
