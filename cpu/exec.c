@@ -883,7 +883,9 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 {
 	struct mmu *m = cpu->mmu;
 	struct icache_block *blk = cur->blk;
-	const uint8_t *host = cur->expect;
+	/* the host address of blk's first byte, NULL when the cursor is to be dropped; the
+	 * address of an entry is computed from it only when the loop needs it */
+	const uint8_t *base = NULL;
 	struct icache_entry *e = NULL, *end = NULL;
 	struct tlb_fast_entry *cfe = NULL; /* the fast entry of the current block's page */
 	const uint64_t start = cpu->icount;
@@ -896,16 +898,17 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 	/* step() may have run a kernel entry point, which can leave CPL 0 and RIP anywhere */
 	if ((m->cpl == 0 && cpu->nr_kentries) || (cpu_rflags_control(cpu) & RFLAGS_TF))
 		return r;
-	if (host) { /* the cursor's entry, in mid-block, if the fetch lands on it */
+	if (cur->expect) { /* the cursor's entry, in mid-block, if the fetch lands on it */
 		struct tlb_fast_entry *fe;
 		const uint8_t *at = fetch_fast(m, rip, mode, &fe);
 		if (!at)
 			return r;
 		e = end = &blk->e[blk->n];
-		if (at == host) {
+		base = cur->expect - icache_block_offset(blk, cur->i);
+		if (at == cur->expect) {
 			e = &blk->e[cur->i];
 			cfe = fe;
-			if (!icache_entries_equal(e, end, host))
+			if (!icache_entries_equal(e, end, at))
 				return r; /* step() finds the changed one */
 		}
 	}
@@ -943,7 +946,7 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 			blk = next;
 			e = blk->e;
 			end = &blk->e[blk->n];
-			host = at;
+			base = at;
 			cpu->smc_lo = (uintptr_t)at - 7;
 			cpu->smc_len = blk->len + 7u;
 			if (fe != cfe) {
@@ -990,13 +993,12 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 				cpu->rip = rip;
 				cpu->icount = ic;
 				r = deliver_fault(cpu);
-				host = NULL;
+				base = NULL;
 				(*n)++; /* a step that faulted */
 				goto delivered;
 			}
 			rip = cpu->next_rip;
 			ic++;
-			host += e->in.len;
 			e++;
 			if (unlikely(cpu->loop_break)) {
 				if (cpu->exit_request)
@@ -1005,12 +1007,12 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 					/* the instruction runs again: the cursor goes back to it */
 					cpu->rip_redirect = false;
 					e--;
-					host -= e->in.len;
 					goto out;
 				}
 				/* a store into this block: its remaining instructions compared */
 				cpu->code_written = false;
-				if (!icache_entries_equal(e, end, host))
+				if (!icache_entries_equal(
+					e, end, base + icache_block_offset(blk, (unsigned)(e - blk->e))))
 					goto out;
 			}
 		} while (e < lim);
@@ -1022,11 +1024,12 @@ delivered:
 	if (cfe && ic != counted)
 		mmu_fast_count_n(m, cfe, MMU_FETCH, ic - counted);
 	cpu->smc_len = 0;
-	if (host) {
+	cur->expect = NULL;
+	if (base) {
 		cur->blk = blk;
 		cur->i = (unsigned)(e - blk->e);
+		cur->expect = base + icache_block_offset(blk, cur->i);
 	}
-	cur->expect = host;
 	*n += ic - start;
 	return r;
 }

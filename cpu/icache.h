@@ -162,6 +162,15 @@ static inline bool icache_block_equal(const struct icache_block *blk, const uint
 	return w == t;
 }
 
+/* The offset of entry i from the block's first byte. */
+static inline unsigned icache_block_offset(const struct icache_block *blk, unsigned i)
+{
+	unsigned off = 0;
+	for (unsigned j = 0; j < i; j++)
+		off += blk->e[j].in.len;
+	return off;
+}
+
 /* True when the entries [e, end) of a block, the first of them at host, still have their
  * bytes there. */
 static inline bool icache_entries_equal(const struct icache_entry *e,
