@@ -22,6 +22,7 @@
 #include "cpu/fpu.h"
 #include "cpu/icache.h"
 #include "cpu/opcode_table.h"
+#include "mmu/trace.h"
 
 /* The instruction families, in registration order (a later one may override). */
 static void (*const registrars[])(struct cpu_ops *, struct cpu_features *) = {
@@ -194,20 +195,18 @@ void cpu_enter_protected_mode_flat(struct cpu *cpu, unsigned cpl)
 
 /* ---- memory helpers shared by the handlers ---- */
 
-/* Writes through the physical address the translation gave, noting a store into the block
- * being run. */
-static void write_phys(struct cpu *cpu, uint64_t pa, const void *buf, unsigned n)
+/* Writes the low n (1..8) bytes of v through the physical address the translation gave,
+ * noting a store into the block being run. */
+static void write_phys(struct cpu *cpu, uint64_t pa, uint64_t v, unsigned n)
 {
 	struct phys_bus *bus = cpu->mmu->bus;
 	uint8_t *p = bus_ram_ptr(bus, pa, n);
 	if (!p) {
-		uint64_t v = 0;
-		memcpy(&v, buf, n);
-		bus_store(bus, pa, v, n);
+		bus_store(bus, pa, n < 8 ? v & ((1ULL << 8 * n) - 1) : v, n);
 		return;
 	}
 	cpu_note_store(cpu, (uintptr_t)p);
-	memcpy(p, buf, n);
+	bus_host_store(p, v, n);
 }
 
 bool cpu_write_la_slow(struct cpu *cpu, uint64_t la, unsigned size, uint64_t val, unsigned flags)
@@ -218,6 +217,14 @@ bool cpu_write_la_slow(struct cpu *cpu, uint64_t la, unsigned size, uint64_t val
 	flags |= MMU_WRITE;
 	if (mmu_access_ac_fault(m, la, size, flags, &cpu->fault))
 		return false;
+	if (unlikely(m->tracer != NULL)) {
+		void *p = mmu_trace_fast_access(m, la, size, flags);
+		if (p) {
+			cpu_note_store(cpu, (uintptr_t)p);
+			bus_host_store(p, val, size);
+			return true;
+		}
+	}
 	if (n1 >= size) {
 		n1 = size;
 	} else {
@@ -229,9 +236,9 @@ bool cpu_write_la_slow(struct cpu *cpu, uint64_t la, unsigned size, uint64_t val
 		return false;
 	if (n1 < size && !mmu_translate(m, la2, flags, &pa2, &cpu->fault))
 		return false;
-	write_phys(cpu, pa1, &val, n1);
+	write_phys(cpu, pa1, val, n1);
 	if (n1 < size)
-		write_phys(cpu, pa2, (uint8_t *)&val + n1, size - n1);
+		write_phys(cpu, pa2, val >> (8 * n1), size - n1);
 	return true;
 }
 
@@ -247,6 +254,8 @@ bool cpu_probe_write(struct cpu *cpu, unsigned seg, uint64_t off, unsigned size)
 		return true;
 	if (mmu_access_ac_fault(cpu->mmu, la, size, flags, &cpu->fault))
 		return false;
+	if (unlikely(cpu->mmu->tracer != NULL) && mmu_trace_fast_access(cpu->mmu, la, size, flags))
+		return true;
 	if (!mmu_translate(cpu->mmu, la, flags, &pa, &cpu->fault))
 		return false;
 	uint64_t last = la + size - 1;

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define BUS_MAX_MMIO 16
 
@@ -63,6 +64,34 @@ static inline void *bus_ram_ptr(const struct phys_bus *bus, uint64_t pa, uint64_
 	if (pa >= bus->ram_size || len > bus->ram_size - pa)
 		return NULL;
 	return bus->ram + pa;
+}
+
+/* Little-endian load of size (1..8) bytes at host address p (guest RAM). The sizes
+ * accesses have are constant copies, one host load each: a copy of a size known only at
+ * run time is a library call or a string instruction, several times slower. */
+static inline uint64_t bus_host_load(const void *p, unsigned size)
+{
+	uint64_t v = 0;
+	switch (size) {
+	case 1: memcpy(&v, p, 1); break;
+	case 2: memcpy(&v, p, 2); break;
+	case 4: memcpy(&v, p, 4); break;
+	case 8: memcpy(&v, p, 8); break;
+	default: memcpy(&v, p, size); break;
+	}
+	return v;
+}
+
+/* Stores the low size (1..8) bytes of v at host address p (guest RAM), as bus_host_load. */
+static inline void bus_host_store(void *p, uint64_t v, unsigned size)
+{
+	switch (size) {
+	case 1: memcpy(p, &v, 1); break;
+	case 2: memcpy(p, &v, 2); break;
+	case 4: memcpy(p, &v, 4); break;
+	case 8: memcpy(p, &v, 8); break;
+	default: memcpy(p, &v, size); break;
+	}
 }
 
 /* True when pa lies in guest RAM. */

@@ -82,6 +82,7 @@ static const struct tlb_fast_entry no_fast[3][TLB_FAST_SIZE] = {
 static void set_fast_cur(struct mmu *m)
 {
 	m->ac_check = m->cpl == 3 && m->ac && (m->cr0 & CR0_AM);
+	m->tlb.trace_mode_fast = m->tlb.fast[fast_mode(m)];
 	if (!m->tracer)
 		m->fast_cur = m->tlb.fast[fast_mode(m)];
 	else if (m->tlb.trace_fast)
@@ -124,6 +125,7 @@ int mmu_init(struct mmu *m, struct phys_bus *bus, const struct tlb_config *cfg)
 	m->page_1g = true;
 	m->exact_stats = true;
 	m->fast_cur = m->tlb.fast[TLB_FAST_SUP_AC0];
+	m->tlb.trace_mode_fast = m->fast_cur;
 	seg_reset(m);
 	mmu_update_mode(m);
 	return 0;
@@ -647,52 +649,6 @@ static struct tlb_fast_entry *fast_lookup_unaligned(struct mmu *m, uint64_t la, 
 	return fe;
 }
 
-/* Little-endian load of size (1..8) bytes at host address p. The sizes accesses have are
- * constant copies (no library call): this is the hit path of out-of-line fast entries. */
-static uint64_t host_load(const void *p, unsigned size)
-{
-	uint64_t v = 0;
-	switch (size) {
-	case 1:
-		memcpy(&v, p, 1);
-		break;
-	case 2:
-		memcpy(&v, p, 2);
-		break;
-	case 4:
-		memcpy(&v, p, 4);
-		break;
-	case 8:
-		memcpy(&v, p, 8);
-		break;
-	default:
-		memcpy(&v, p, size);
-		break;
-	}
-	return v;
-}
-
-static void host_store(void *p, uint64_t v, unsigned size)
-{
-	switch (size) {
-	case 1:
-		memcpy(p, &v, 1);
-		break;
-	case 2:
-		memcpy(p, &v, 2);
-		break;
-	case 4:
-		memcpy(p, &v, 4);
-		break;
-	case 8:
-		memcpy(p, &v, 8);
-		break;
-	default:
-		memcpy(p, &v, size);
-		break;
-	}
-}
-
 bool mmu_alignment_fault(const struct mmu *m, uint64_t la, unsigned align, unsigned flags,
 			 struct x86_fault *f)
 {
@@ -724,6 +680,9 @@ static bool locate_access(struct mmu *m, uint64_t la, unsigned size, unsigned fl
 		ap->host = (void *)(uintptr_t)(la + fe->addend);
 		return true;
 	}
+	if (__builtin_expect(m->tracer != NULL, 0) &&
+	    (ap->host = mmu_trace_fast_access(m, la, size, flags)))
+		return true;
 	ap->host = NULL;
 	ap->n[0] = split_access(m, la, size, &la2);
 	ap->n[1] = size - ap->n[0];
@@ -739,7 +698,7 @@ bool mmu_read_slow(struct mmu *m, uint64_t la, unsigned size, uint64_t *val, uns
 	if (!locate_access(m, la, size, flags, &ap, f))
 		return false;
 	if (ap.host) {
-		*val = host_load(ap.host, size);
+		*val = bus_host_load(ap.host, size);
 		return true;
 	}
 	phys_read(m, ap.pa[0], &v, ap.n[0]);
@@ -756,7 +715,7 @@ bool mmu_write_slow(struct mmu *m, uint64_t la, unsigned size, uint64_t val, uns
 	if (!locate_access(m, la, size, flags, &ap, f))
 		return false;
 	if (ap.host) {
-		host_store(ap.host, val, size);
+		bus_host_store(ap.host, val, size);
 		return true;
 	}
 	phys_write(m, ap.pa[0], &val, ap.n[0]);

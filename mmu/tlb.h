@@ -200,6 +200,9 @@ struct tlb {
 	struct mmu_trace_access *trace_buf; /* a batching tracer's batch (MMU_TRACE_BATCH), or
 					       NULL */
 	uint32_t trace_nbuf;		    /* entries of trace_buf held */
+	/* fast[mode] of the current CPL and AC: the real fast tables, which the slow paths
+	 * consult while tracing (mmu_trace_fast_access) */
+	struct tlb_fast_entry (*trace_mode_fast)[TLB_FAST_SIZE];
 	struct tlb_entry unpaged_te;	 /* stand-in L1 entry of fast entries made with CR0.PG=0 */
 	uint64_t unpaged_hits;		 /* fast hits of dropped mirrors of unpaged_te */
 };

@@ -125,3 +125,22 @@ void tlb_trace_flush(struct tlb *t)
 	t->trace_nbuf = 0; /* what the tracer does next starts a new batch */
 	t->tracer->batch(t->tracer->ctx, t->trace_mmu, t->trace_buf, n);
 }
+
+void *mmu_trace_fast_access(struct mmu *m, uint64_t la, unsigned size, unsigned flags)
+{
+	struct tlb *t = &m->tlb;
+	unsigned kind = flags & MMU_KIND_MASK;
+	struct tlb_fast_entry *fe = &t->trace_mode_fast[kind][(la >> 12) & (TLB_FAST_SIZE - 1)];
+	uint64_t page = la & ~0xfffULL;
+	if ((fe->tag != page && fe->tag != (page | TLB_FAST_SLOW)) || (la & 0xfff) > 4096u - size ||
+	    (flags & MMU_IMPLICIT) || kind == MMU_FETCH || !t->trace_buf)
+		return NULL;
+	tlb_trace_sync(t); /* the fetches so far came first */
+	if (!(fe->tag & TLB_FAST_SLOW))
+		mmu_fast_count(m, fe, kind);
+	else if (m->exact_stats)
+		tlb_fast_hit_slow(t, fe, kind);
+	void *host = (void *)(uintptr_t)(la + fe->addend);
+	tlb_trace_access(t, la, (uint64_t)((uint8_t *)host - m->bus->ram), flags, size);
+	return host;
+}

@@ -85,6 +85,18 @@ struct mmu_tracer {
  */
 void mmu_set_tracer(struct mmu *m, const struct mmu_tracer *t);
 
+/*
+ * A data access of flags (MMU_READ or MMU_WRITE, with MMU_STACK) of size bytes at la while
+ * a batching tracer is attached, made the cheap way when it can be: when the real fast
+ * entry of la's page (of the current CPL and AC) allows it and the access stays on that
+ * page, it is counted as the L1 hit it stands for, handed to the tracer as a translation
+ * (after the fetches before it), and its host address returned. Else NULL, with nothing
+ * done: the caller translates (mmu_translate), which tells the tracer. For the slow paths
+ * of the accessors, which the inline ones reach for every data access while tracing; the
+ * caller has checked #AC.
+ */
+void *mmu_trace_fast_access(struct mmu *m, uint64_t la, unsigned size, unsigned flags);
+
 /* Tells the tracer of m the fetches made since its last event that it has not seen (a
  * FETCH_RUN), so that an event the tracer records next, from outside the MMU (a system
  * call, a frame allocation), comes after them. Cheap; nothing without a tracer. */
