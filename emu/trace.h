@@ -131,22 +131,27 @@ struct trace_event {
 	uint64_t arg[TRACE_MAX_ARGS];		 /* EXT MM_OP: the arguments */
 };
 
+/* The delta state of one access kind (fetch, read, write). */
+struct trace_kind_delta {
+	uint64_t la;	    /* last ACCESS/FAULT la */
+	uint64_t la2;	    /* the one before it (1.2) */
+	uint64_t off;	    /* last ACCESS pa - la */
+	uint64_t rep_delta; /* (1.2) la delta of the last ACCESS */
+	/* (1.2) What a repeated ACCESS repeats besides its la (trace_codec.c): the last
+	 * ACCESS's flags | size << 8 | 1 << 16; 0 when a FAULT of the kind came since, or
+	 * none yet in this chunk: nothing to repeat. */
+	uint32_t rep_key;
+};
+
 /* The per-chunk delta state (both sides keep one; reset at each chunk). */
 struct trace_delta {
-	uint64_t la[3];	 /* last ACCESS/FAULT la, per access kind */
-	uint64_t off[3]; /* last pa - la, per access kind */
-	uint64_t walk_la; /* last WALK la */
+	struct trace_kind_delta k[3]; /* per access kind */
+	uint64_t walk_la;	      /* last WALK la */
 	uint64_t run_page, run_frame; /* last EXT FETCH_RUN la >> 12 and pa >> 12 (1.2) */
+	uint64_t run_count;	      /* and its count (1.3) */
 	bool run_valid;		      /* there was one in this chunk */
-	/* (1.2) What a repeated ACCESS of a kind repeats (trace_codec.c): the la before the
-	 * last, and the la delta, flags and size of the last ACCESS, valid (bit kind of
-	 * rep_valid) unless a FAULT of that kind came since, or none yet in this chunk. */
-	uint64_t la2[3];
-	uint64_t rep_delta[3];
-	uint8_t rep_flags[3];
-	uint8_t rep_size[3];
-	uint8_t rep_valid;
-	bool sized;	  /* the stream codes ACCESS sizes (format 1.1): kept across resets */
+	bool sized;		      /* the stream codes ACCESS sizes (format 1.1): kept across
+					 resets */
 };
 
 /* Resets d for a new chunk or a keyframe; keeps d->sized. */

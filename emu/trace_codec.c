@@ -118,76 +118,87 @@ static uint8_t *put_sized_delta(uint8_t *p, uint64_t delta, unsigned size)
 #define REPEAT_DELTA(kind) ((uint8_t)(TEV_ACCESS | ((kind) << 2 | 3) << 4))
 #define REPEAT_BACK(kind) ((uint8_t)(TEV_FAULT | ((kind) << 2 | 3) << 4))
 
+/* The rep_key of an ACCESS with flags (low four bits) and size. */
+static inline uint32_t rep_key(unsigned flags, unsigned size)
+{
+	return flags | size << 8 | 1u << 16;
+}
+
 /* The tag of an ACCESS coded as a repeat, or 0. */
-static uint8_t repeat_tag(const struct trace_delta *d, unsigned kind, uint64_t la, uint64_t off,
-			  unsigned flags, unsigned size)
+static inline uint8_t repeat_tag(const struct trace_kind_delta *k, unsigned kind, uint64_t la,
+				 uint64_t off, uint32_t key)
 {
-	if (!(d->rep_valid >> kind & 1) || off != d->off[kind] || flags != d->rep_flags[kind] ||
-	    size != d->rep_size[kind])
+	if (key != k->rep_key || off != k->off)
 		return 0;
-	if (la - d->la[kind] == d->rep_delta[kind])
+	if (la - k->la == k->rep_delta)
 		return REPEAT_DELTA(kind);
-	return la == d->la2[kind] ? REPEAT_BACK(kind) : 0;
+	return la == k->la2 ? REPEAT_BACK(kind) : 0;
 }
 
-/* An ACCESS of kind at la (coded either way): what a repeat of it needs. */
-static void note_access(struct trace_delta *d, unsigned kind, uint64_t la, unsigned flags,
-			unsigned size)
+/* An ACCESS at la (coded either way): what a repeat of it needs. */
+static inline void note_access(struct trace_kind_delta *k, uint64_t la, uint32_t key)
 {
-	d->rep_delta[kind] = la - d->la[kind];
-	d->la2[kind] = d->la[kind];
-	d->la[kind] = la;
-	d->rep_flags[kind] = (uint8_t)flags;
-	d->rep_size[kind] = (uint8_t)size;
-	d->rep_valid |= (uint8_t)(1u << kind);
+	k->rep_delta = la - k->la;
+	k->la2 = k->la;
+	k->la = la;
+	k->rep_key = key;
 }
 
-static void note_fault(struct trace_delta *d, unsigned kind, uint64_t la)
+static void note_fault(struct trace_kind_delta *k, uint64_t la)
 {
-	d->la2[kind] = d->la[kind];
-	d->la[kind] = la;
-	d->rep_valid &= (uint8_t)~(1u << kind);
+	k->la2 = k->la;
+	k->la = la;
+	k->rep_key = 0;
 }
 
-static inline size_t encode_translation(struct trace_delta *d, unsigned type, unsigned flags,
-					unsigned size, uint64_t la, uint64_t pa, uint8_t *p)
+/* An ACCESS or FAULT in full (not a repeat); returns the end. */
+static uint8_t *put_translation(struct trace_delta *d, unsigned type, unsigned flags,
+				unsigned size, uint64_t la, uint64_t pa, uint8_t *p)
 {
-	uint8_t *start = p;
-	unsigned kind = flags & MMU_KIND_MASK;
-	uint64_t delta = la - d->la[kind];
-	flags &= 0xf;
-	if (type == TEV_ACCESS && d->sized) {
-		uint64_t off = pa - la;
-		uint8_t tag = repeat_tag(d, kind, la, off, flags, size);
-		if (tag) {
-			*p++ = tag;
-		} else {
-			*p++ = (uint8_t)(type | flags << 4);
-			p = put_sv(p, delta);
-			p = put_sized_delta(p, off - d->off[kind], size);
-			d->off[kind] = off;
-		}
-		note_access(d, kind, la, flags, size);
-		return (size_t)(p - start);
-	}
+	struct trace_kind_delta *k = &d->k[flags & MMU_KIND_MASK];
 	*p++ = (uint8_t)(type | flags << 4);
-	p = put_sv(p, delta);
-	if (type == TEV_ACCESS) { /* format 1.0 */
-		p = put_sv(p, pa - la - d->off[kind]);
-		d->off[kind] = pa - la;
-		note_access(d, kind, la, flags, size);
-	} else {
+	p = put_sv(p, la - k->la);
+	if (type == TEV_FAULT) {
 		*p++ = (uint8_t)(pa >> 32);
 		p = put_uv(p, (uint32_t)pa);
-		note_fault(d, kind, la);
+		note_fault(k, la);
+		return p;
 	}
-	return (size_t)(p - start);
+	uint64_t off = pa - la;
+	if (d->sized)
+		p = put_sized_delta(p, off - k->off, size);
+	else /* format 1.0 */
+		p = put_sv(p, off - k->off);
+	k->off = off;
+	note_access(k, la, rep_key(flags, size));
+	return p;
+}
+
+/* An ACCESS or FAULT (pa: vector << 32 | error code) at p, as a repeat when it is one;
+ * returns the end. */
+static inline uint8_t *put_translation_or_repeat(struct trace_delta *d, unsigned type,
+						 unsigned flags, unsigned size, uint64_t la,
+						 uint64_t pa, uint8_t *p)
+{
+	unsigned kind = flags & MMU_KIND_MASK;
+	struct trace_kind_delta *k = &d->k[kind];
+	flags &= 0xf;
+	if (type == TEV_ACCESS && d->sized) {
+		uint32_t key = rep_key(flags, size);
+		uint8_t tag = repeat_tag(k, kind, la, pa - la, key);
+		if (tag) {
+			*p = tag;
+			note_access(k, la, key);
+			return p + 1;
+		}
+	}
+	return put_translation(d, type, flags, size, la, pa, p);
 }
 
 size_t trace_encode_translation(struct trace_delta *d, unsigned type, unsigned flags,
 				unsigned size, uint64_t la, uint64_t pa, uint8_t *p)
 {
-	return encode_translation(d, type, flags, size, la, pa, p);
+	return (size_t)(put_translation_or_repeat(d, type, flags, size, la, pa, p) - p);
 }
 
 /* A PAGE_REF payload: the number of entries, then each entry's pfn (the first one's
@@ -281,17 +292,34 @@ static uint8_t *put_fetch_run(struct trace_delta *d, uint64_t la, uint64_t pa, u
 /* The tag of a fetch run on the last run's page and frame (1.2): followed by its count
  * alone. (Tag type 0, access kind bits 3 and bits 7..6 3: no access kind.) */
 #define SHORT_RUN_TAG 0xf0
+/* The tag of a fetch run on the last run's page and frame with its count too (1.3): the
+ * run between two data accesses of a loop, one instruction or a few, over and over.
+ * (Tag type 1, access kind bits 3 and bits 7..6 3: no access kind.) */
+#define SAME_RUN_TAG 0xf1
+
+/* trace_encode_fetch_run, at p; returns the end. */
+static inline uint8_t *put_run(struct trace_delta *d, uint64_t la, uint64_t pa, uint64_t count,
+			       uint8_t *p)
+{
+	if (d->run_valid && la >> 12 == d->run_page && pa >> 12 == d->run_frame) {
+		if (count == d->run_count) {
+			*p = SAME_RUN_TAG;
+			return p + 1;
+		}
+		d->run_count = count;
+		*p = SHORT_RUN_TAG; /* on the last one's page: two bytes or so */
+		return put_uv(p + 1, count);
+	}
+	d->run_count = count;
+	p[0] = TEV_EXT;
+	p[1] = TEXT_FETCH_RUN;
+	return put_fetch_run(d, la, pa, count, p + 2);
+}
 
 size_t trace_encode_fetch_run(struct trace_delta *d, uint64_t la, uint64_t pa, uint64_t count,
 			      uint8_t *p)
 {
-	if (d->run_valid && la >> 12 == d->run_page && pa >> 12 == d->run_frame) {
-		*p = SHORT_RUN_TAG; /* on the last one's page: two bytes or so */
-		return (size_t)(put_uv(p + 1, count) - p);
-	}
-	p[0] = TEV_EXT;
-	p[1] = TEXT_FETCH_RUN;
-	return (size_t)(put_fetch_run(d, la, pa, count, p + 2) - p);
+	return (size_t)(put_run(d, la, pa, count, p) - p);
 }
 
 static uint8_t *put_body(struct trace_delta *d, const struct trace_event *ev, uint8_t *p)
@@ -393,22 +421,50 @@ size_t trace_encode(struct trace_delta *d, const struct trace_event *ev, uint8_t
 	return (size_t)(put_body(d, ev, p) - start);
 }
 
+/* The recorder's loop. It works on a copy of the delta state: the bytes it stores could
+ * alias *d, but not a local whose address does not escape, so the compiler keeps the state
+ * in registers and on the stack instead of reading it again after every byte. A repeat
+ * (put_translation_or_repeat) is spelled out: it leaves the key, and a REPEAT_DELTA the
+ * delta, as they were. */
 unsigned trace_encode_batch(struct trace_delta *d, const struct mmu_trace_access *a, unsigned n,
 			    uint8_t *p, size_t *len, size_t limit, unsigned *runs)
 {
-	size_t at = *len;
-	unsigned i;
-	for (i = 0; i < n && at < limit; i++) {
-		if (a[i].count) {
-			at += trace_encode_fetch_run(d, a[i].la, a[i].pa, a[i].count, p + at);
-			(*runs)++;
-		} else {
-			at += encode_translation(d, TEV_ACCESS, a[i].flags, a[i].size, a[i].la,
-						 a[i].pa, p + at);
+	struct trace_delta s = *d;
+	uint8_t *q = p + *len, *end = p + limit;
+	const struct mmu_trace_access *e = a, *last = a + n;
+	unsigned nruns = 0;
+	for (; e < last && q < end; e++) {
+		if (e->count) {
+			q = put_run(&s, e->la, e->pa, e->count, q);
+			nruns++;
+			continue;
 		}
+		unsigned kind = e->flags & MMU_KIND_MASK;
+		struct trace_kind_delta *k = &s.k[kind];
+		uint64_t la = e->la;
+		if (rep_key(e->flags & 0xf, e->size) == k->rep_key && e->pa - la == k->off &&
+		    s.sized) {
+			uint64_t delta = la - k->la;
+			if (delta == k->rep_delta) {
+				*q++ = REPEAT_DELTA(kind);
+				k->la2 = k->la;
+				k->la = la;
+				continue;
+			}
+			if (la == k->la2) {
+				*q++ = REPEAT_BACK(kind);
+				k->rep_delta = delta;
+				k->la2 = k->la;
+				k->la = la;
+				continue;
+			}
+		}
+		q = put_translation(&s, TEV_ACCESS, e->flags & 0xf, e->size, la, e->pa, q);
 	}
-	*len = at;
-	return i;
+	*d = s;
+	*len = (size_t)(q - p);
+	*runs += nruns;
+	return (unsigned)(e - a);
 }
 
 /* ---- decoding: every read checked against end ---- */
@@ -493,14 +549,15 @@ static void get_entry(struct cursor *c, struct tlb_entry *e)
  * there is nothing to repeat. */
 static int get_repeat(struct trace_delta *d, unsigned kind, uint64_t la, struct trace_event *ev)
 {
-	if (kind > MMU_FETCH || !(d->rep_valid >> kind & 1))
+	struct trace_kind_delta *k = &d->k[kind];
+	if (!k->rep_key)
 		return -1;
 	ev->type = TEV_ACCESS;
-	ev->flags = d->rep_flags[kind];
-	ev->size = d->rep_size[kind];
+	ev->flags = (uint8_t)k->rep_key;
+	ev->size = (uint8_t)(k->rep_key >> 8);
 	ev->la = la;
-	ev->pa = la + d->off[kind];
-	note_access(d, kind, la, ev->flags, ev->size);
+	ev->pa = la + k->off;
+	note_access(k, la, k->rep_key);
 	return 0;
 }
 
@@ -509,21 +566,22 @@ static void get_access(struct trace_delta *d, struct cursor *c, struct trace_eve
 	unsigned kind = ev->flags & MMU_KIND_MASK;
 	if (kind == 3 && ev->type == TEV_FAULT) { /* REPEAT_BACK */
 		kind = ev->flags >> 2;
-		c->bad |= kind > MMU_FETCH || get_repeat(d, kind, d->la2[kind], ev) < 0;
+		c->bad |= kind > MMU_FETCH || get_repeat(d, kind, d->k[kind].la2, ev) < 0;
 		return;
 	}
 	if (kind > MMU_FETCH) {
 		c->bad = true;
 		return;
 	}
-	uint64_t la = d->la[kind] + get_sv(c);
+	struct trace_kind_delta *k = &d->k[kind];
+	uint64_t la = k->la + get_sv(c);
 	ev->la = la;
 	if (ev->type == TEV_ACCESS) {
-		d->off[kind] += get_off(d, c, ev);
-		ev->pa = la + d->off[kind];
-		note_access(d, kind, la, ev->flags, ev->size);
+		k->off += get_off(d, c, ev);
+		ev->pa = la + k->off;
+		note_access(k, la, rep_key(ev->flags, ev->size));
 	} else {
-		note_fault(d, kind, la);
+		note_fault(k, la);
 		ev->vector = get_u8(c);
 		uint64_t e = get_uv(c);
 		if (e > UINT32_MAX || ev->vector > 31)
@@ -709,12 +767,14 @@ static void get_fetch_run(struct trace_delta *d, struct cursor *c, struct trace_
 	c->bad |= page >> 52 || frame >> 40 || ev->a == 0 || ev->a > UINT32_MAX;
 	d->run_page = page;
 	d->run_frame = frame;
+	d->run_count = ev->a;
 	d->run_valid = true;
 }
 
-/* A SHORT_RUN_TAG's fetch run: the last run's page and frame, its count. */
-static int get_short_run(struct trace_delta *d, struct cursor *c, const uint8_t **p,
-			 struct trace_event *ev)
+/* A SHORT_RUN_TAG's fetch run (the last run's page and frame, its count) or a
+ * SAME_RUN_TAG's (the last run's count too). */
+static int get_short_run(struct trace_delta *d, struct cursor *c, uint8_t tag,
+			 const uint8_t **p, struct trace_event *ev)
 {
 	memset(ev, 0, offsetof(struct trace_event, fill));
 	ev->type = TEV_EXT;
@@ -722,9 +782,10 @@ static int get_short_run(struct trace_delta *d, struct cursor *c, const uint8_t 
 	ev->flags = MMU_FETCH;
 	ev->la = d->run_page << 12;
 	ev->pa = d->run_frame << 12;
-	ev->a = get_uv(c);
+	ev->a = tag == SAME_RUN_TAG ? d->run_count : get_uv(c);
 	if (c->bad || !d->run_valid || ev->a == 0 || ev->a > UINT32_MAX)
 		return -1;
+	d->run_count = ev->a;
 	*p = c->p;
 	return 0;
 }
@@ -833,23 +894,25 @@ static int decode_access(struct trace_delta *d, struct cursor *c, uint8_t tag,
 	ev->error = 0;
 	ev->a = ev->b = 0;
 	if (tag == SHORT_RUN_TAG)
-		return get_short_run(d, c, p, ev);
+		return get_short_run(d, c, tag, p, ev);
 	if (kind == 3) { /* REPEAT_DELTA */
 		kind = tag >> 6;
-		if (kind > MMU_FETCH || get_repeat(d, kind, d->la[kind] + d->rep_delta[kind], ev) < 0)
+		if (kind > MMU_FETCH ||
+		    get_repeat(d, kind, d->k[kind].la + d->k[kind].rep_delta, ev) < 0)
 			return -1;
 		*p = c->p;
 		return 0;
 	}
+	struct trace_kind_delta *k = &d->k[kind];
 	ev->type = TEV_ACCESS;
 	ev->flags = tag >> 4;
-	uint64_t la = d->la[kind] + get_sv(c);
-	d->off[kind] += get_off(d, c, ev);
+	uint64_t la = k->la + get_sv(c);
+	k->off += get_off(d, c, ev);
 	ev->la = la;
-	ev->pa = la + d->off[kind];
+	ev->pa = la + k->off;
 	if (c->bad)
 		return -1;
-	note_access(d, kind, la, ev->flags, ev->size);
+	note_access(k, la, rep_key(ev->flags, ev->size));
 	*p = c->p;
 	return 0;
 }
@@ -861,6 +924,8 @@ int trace_decode(struct trace_delta *d, const uint8_t **p, const uint8_t *end,
 	uint8_t tag = get_u8(&c);
 	if ((tag & 0xf) == TEV_ACCESS && !c.bad)
 		return decode_access(d, &c, tag, p, ev);
+	if (tag == SAME_RUN_TAG)
+		return get_short_run(d, &c, tag, p, ev);
 	memset(ev, 0, offsetof(struct trace_event, fill));
 	ev->type = tag & 0xf;
 	if (c.bad || ev->type >= TEV_NR_TYPES || !set_tag_bits(ev, tag >> 4))

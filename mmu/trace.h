@@ -21,7 +21,8 @@
 
 #include <stdint.h>
 
-struct mmu;
+#include "mmu/mmu.h"
+
 struct mmu_walk_trace;
 
 enum mmu_event_type {
@@ -85,17 +86,55 @@ struct mmu_tracer {
  */
 void mmu_set_tracer(struct mmu *m, const struct mmu_tracer *t);
 
+/* mmu_trace_fast_access in full: every case (a mirror counted out of line, no copy of a
+ * fetch entry, a full batch, no batch, no fast entry). */
+void *mmu_trace_fast_access_slow(struct mmu *m, uint64_t la, unsigned size, unsigned flags);
+
 /*
- * A data access of flags (MMU_READ or MMU_WRITE, with MMU_STACK) of size bytes at la while
- * a batching tracer is attached, made the cheap way when it can be: when the real fast
- * entry of la's page (of the current CPL and AC) allows it and the access stays on that
- * page, it is counted as the L1 hit it stands for, handed to the tracer as a translation
- * (after the fetches before it), and its host address returned. Else NULL, with nothing
- * done: the caller translates (mmu_translate), which tells the tracer. For the slow paths
- * of the accessors, which the inline ones reach for every data access while tracing; the
- * caller has checked #AC.
+ * A data access of flags (MMU_READ or MMU_WRITE, with MMU_STACK) of size (1..8) bytes at
+ * la while a batching tracer is attached, made the cheap way when it can be: when the real
+ * fast entry of la's page (of the current CPL and AC) allows it and the access stays on
+ * that page, it is counted as the L1 hit it stands for, handed to the tracer as a
+ * translation (after the fetches before it), and its host address returned. Else NULL,
+ * with nothing done: the caller translates (mmu_translate), which tells the tracer. For
+ * the slow paths of the accessors, which the inline ones reach for every data access
+ * while tracing; the caller has checked #AC.
+ *
+ * Inline here is the commonest case: an inline mirror and room in the batch for the
+ * access and the fetch run before it, if any (the fetches on the copy's page since the
+ * last event, mmu/tlb_trace.c: a loop's data accesses come between a few instructions
+ * each). The run is told as tlb_trace_sync would tell it.
  */
-void *mmu_trace_fast_access(struct mmu *m, uint64_t la, unsigned size, unsigned flags);
+static inline void *mmu_trace_fast_access(struct mmu *m, uint64_t la, unsigned size,
+					  unsigned flags)
+{
+	struct tlb *t = &m->tlb;
+	unsigned kind = flags & MMU_KIND_MASK;
+	struct tlb_fast_entry *fe = &t->trace_mode_fast[kind][(la >> 12) & (TLB_FAST_SIZE - 1)];
+	uint64_t run = t->tick[TLB_LEVEL_L1I] - t->tick_other[TLB_LEVEL_L1I] - t->trace_mark;
+	if (__builtin_expect(fe->tag != (la & ~0xfffULL) || (la & 0xfff) > 4096u - size ||
+				 (flags & MMU_IMPLICIT) || kind == MMU_FETCH || !t->trace_buf ||
+				 t->trace_nbuf >= MMU_TRACE_BATCH - 1 || run > UINT32_MAX ||
+				 (run && !t->trace_copy),
+			     0))
+		return mmu_trace_fast_access_slow(m, la, size, flags);
+	uint32_t n = t->trace_nbuf;
+	if (run) {
+		t->trace_mark += run;
+		if (t->trace_copy->stamp > t->trace_real->stamp)
+			t->trace_real->stamp = t->trace_copy->stamp;
+		t->trace_buf[n++] = (struct mmu_trace_access){
+		    .la = t->trace_copy->tag, .pa = t->trace_run_pa, .count = (uint32_t)run,
+		    .flags = MMU_FETCH};
+	}
+	mmu_fast_count(m, fe, kind);
+	uint8_t *host = (uint8_t *)(uintptr_t)(la + fe->addend);
+	t->trace_buf[n++] = (struct mmu_trace_access){
+	    .la = la, .pa = (uint64_t)(host - m->bus->ram), .flags = (uint8_t)flags,
+	    .size = (uint8_t)size};
+	t->trace_nbuf = n;
+	return host;
+}
 
 /* Tells the tracer of m the fetches made since its last event that it has not seen (a
  * FETCH_RUN), so that an event the tracer records next, from outside the MMU (a system
