@@ -209,12 +209,15 @@ static void write_phys(struct cpu *cpu, uint64_t pa, uint64_t v, unsigned n)
 	bus_host_store(p, v, n);
 }
 
-bool cpu_write_la_slow(struct cpu *cpu, uint64_t la, unsigned size, uint64_t val, unsigned flags)
+/* cpu_write_la_slow past the traced look at the fast tables: #AC, the rest of that look,
+ * the translations. */
+static __attribute__((noinline)) bool write_la_translated(struct cpu *cpu, uint64_t la,
+							  unsigned size, uint64_t val,
+							  unsigned flags)
 {
 	struct mmu *m = cpu->mmu;
 	uint64_t pa1, pa2 = 0, la2 = la;
 	unsigned n1 = 4096 - (unsigned)(la & 0xfff);
-	flags |= MMU_WRITE;
 	if (mmu_access_ac_fault(m, la, size, flags, &cpu->fault))
 		return false;
 	if (unlikely(m->tracer != NULL)) {
@@ -242,16 +245,28 @@ bool cpu_write_la_slow(struct cpu *cpu, uint64_t la, unsigned size, uint64_t val
 	return true;
 }
 
-/* The probe is a write access of the MMU's: through its fast path when that holds the
- * page (counted as the L1 hit it stands for, as mmu_translate would count it). */
-bool cpu_probe_write(struct cpu *cpu, unsigned seg, uint64_t off, unsigned size)
+/* While tracing every write comes here (mmu/trace.h): its commonest case is made first,
+ * without a call, so that it needs no stack frame. */
+bool cpu_write_la_slow(struct cpu *cpu, uint64_t la, unsigned size, uint64_t val, unsigned flags)
 {
-	uint64_t la, pa;
-	if (!cpu_linear(cpu, seg, off, size, MMU_WRITE, &la))
-		return false;
-	unsigned flags = seg_flags(seg) | MMU_WRITE;
-	if (likely(mmu_fast_lookup(cpu->mmu, la, size, flags) != NULL))
-		return true;
+	struct mmu *m = cpu->mmu;
+	flags |= MMU_WRITE;
+	if (unlikely(m->tracer != NULL)) {
+		void *p = mmu_trace_fast_try(m, la, size, flags);
+		if (p) {
+			cpu_note_store(cpu, (uintptr_t)p);
+			bus_host_store(p, val, size);
+			return true;
+		}
+	}
+	return write_la_translated(cpu, la, size, val, flags);
+}
+
+/* cpu_probe_write past the inline look-ups: #AC, the traced look, the translations. */
+static __attribute__((noinline)) bool probe_translated(struct cpu *cpu, uint64_t la,
+						       unsigned size, unsigned flags)
+{
+	uint64_t pa;
 	if (mmu_access_ac_fault(cpu->mmu, la, size, flags, &cpu->fault))
 		return false;
 	if (unlikely(cpu->mmu->tracer != NULL) && mmu_trace_fast_access(cpu->mmu, la, size, flags))
@@ -262,6 +277,22 @@ bool cpu_probe_write(struct cpu *cpu, unsigned seg, uint64_t off, unsigned size)
 	if ((last ^ la) >> 12)
 		return mmu_translate(cpu->mmu, last, flags, &pa, &cpu->fault);
 	return true;
+}
+
+/* The probe is a write access of the MMU's: through its fast path when that holds the
+ * page (counted as the L1 hit it stands for, as mmu_translate would count it); while
+ * tracing, through the traced look at the fast tables (mmu_trace_fast_try). */
+bool cpu_probe_write(struct cpu *cpu, unsigned seg, uint64_t off, unsigned size)
+{
+	uint64_t la;
+	if (!cpu_linear(cpu, seg, off, size, MMU_WRITE, &la))
+		return false;
+	unsigned flags = seg_flags(seg) | MMU_WRITE;
+	if (likely(mmu_fast_lookup(cpu->mmu, la, size, flags) != NULL))
+		return true;
+	if (unlikely(cpu->mmu->tracer != NULL) && mmu_trace_fast_try(cpu->mmu, la, size, flags))
+		return true;
+	return probe_translated(cpu, la, size, flags);
 }
 
 bool cpu_branch_slow(struct cpu *cpu, uint64_t target, unsigned opsize)

@@ -126,7 +126,7 @@ void tlb_trace_flush(struct tlb *t)
 	t->tracer->batch(t->tracer->ctx, t->trace_mmu, t->trace_buf, n);
 }
 
-void *mmu_trace_fast_access_slow(struct mmu *m, uint64_t la, unsigned size, unsigned flags)
+void *mmu_trace_fast_access(struct mmu *m, uint64_t la, unsigned size, unsigned flags)
 {
 	struct tlb *t = &m->tlb;
 	unsigned kind = flags & MMU_KIND_MASK;

@@ -86,10 +86,6 @@ struct mmu_tracer {
  */
 void mmu_set_tracer(struct mmu *m, const struct mmu_tracer *t);
 
-/* mmu_trace_fast_access in full: every case (a mirror counted out of line, no copy of a
- * fetch entry, a full batch, no batch, no fast entry). */
-void *mmu_trace_fast_access_slow(struct mmu *m, uint64_t la, unsigned size, unsigned flags);
-
 /*
  * A data access of flags (MMU_READ or MMU_WRITE, with MMU_STACK) of size (1..8) bytes at
  * la while a batching tracer is attached, made the cheap way when it can be: when the real
@@ -99,25 +95,27 @@ void *mmu_trace_fast_access_slow(struct mmu *m, uint64_t la, unsigned size, unsi
  * with nothing done: the caller translates (mmu_translate), which tells the tracer. For
  * the slow paths of the accessors, which the inline ones reach for every data access
  * while tracing; the caller has checked #AC.
- *
- * Inline here is the commonest case: an inline mirror and room in the batch for the
- * access and the fetch run before it, if any (the fetches on the copy's page since the
- * last event, mmu/tlb_trace.c: a loop's data accesses come between a few instructions
- * each). The run is told as tlb_trace_sync would tell it.
  */
-static inline void *mmu_trace_fast_access(struct mmu *m, uint64_t la, unsigned size,
-					  unsigned flags)
+void *mmu_trace_fast_access(struct mmu *m, uint64_t la, unsigned size, unsigned flags);
+
+/*
+ * mmu_trace_fast_access's commonest case, inline and without a call, so that a slow path
+ * that tries it first needs no stack frame when it succeeds: an inline mirror, room in
+ * the batch for the access and the fetch run before it (the fetches on the copy's page
+ * since the last event, mmu/tlb_trace.c: a loop's data accesses come between a few
+ * instructions each), and no #AC check to make. NULL when it is not that case (then
+ * nothing is done), else as mmu_trace_fast_access.
+ */
+static inline void *mmu_trace_fast_try(struct mmu *m, uint64_t la, unsigned size, unsigned flags)
 {
 	struct tlb *t = &m->tlb;
 	unsigned kind = flags & MMU_KIND_MASK;
 	struct tlb_fast_entry *fe = &t->trace_mode_fast[kind][(la >> 12) & (TLB_FAST_SIZE - 1)];
 	uint64_t run = t->tick[TLB_LEVEL_L1I] - t->tick_other[TLB_LEVEL_L1I] - t->trace_mark;
-	if (__builtin_expect(fe->tag != (la & ~0xfffULL) || (la & 0xfff) > 4096u - size ||
-				 (flags & MMU_IMPLICIT) || kind == MMU_FETCH || !t->trace_buf ||
-				 t->trace_nbuf >= MMU_TRACE_BATCH - 1 || run > UINT32_MAX ||
-				 (run && !t->trace_copy),
-			     0))
-		return mmu_trace_fast_access_slow(m, la, size, flags);
+	if (fe->tag != (la & ~0xfffULL) || (la & 0xfff) > 4096u - size ||
+	    (flags & MMU_IMPLICIT) || kind == MMU_FETCH || m->ac_check || !t->trace_buf ||
+	    t->trace_nbuf >= MMU_TRACE_BATCH - 1 || run > UINT32_MAX || (run && !t->trace_copy))
+		return NULL;
 	uint32_t n = t->trace_nbuf;
 	if (run) {
 		t->trace_mark += run;
