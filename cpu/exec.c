@@ -262,7 +262,7 @@ bool cpu_write_la_slow(struct cpu *cpu, uint64_t la, unsigned size, uint64_t val
 	return write_la_translated(cpu, la, size, val, flags);
 }
 
-/* cpu_probe_write past the inline look-ups: #AC, the traced look, the translations. */
+/* cpu_probe_write past the inline look-up: #AC, the traced look, the translations. */
 static __attribute__((noinline)) bool probe_translated(struct cpu *cpu, uint64_t la,
 						       unsigned size, unsigned flags)
 {
@@ -279,9 +279,19 @@ static __attribute__((noinline)) bool probe_translated(struct cpu *cpu, uint64_t
 	return true;
 }
 
+/* A probe while tracing: each comes here (the inline look-up sees the traced tables), its
+ * commonest case first, without a call (mmu_trace_fast_try). */
+static __attribute__((noinline)) bool probe_traced(struct cpu *cpu, uint64_t la, unsigned size,
+						   unsigned flags)
+{
+	if (mmu_trace_fast_try(cpu->mmu, la, size, flags))
+		return true;
+	return probe_translated(cpu, la, size, flags);
+}
+
 /* The probe is a write access of the MMU's: through its fast path when that holds the
- * page (counted as the L1 hit it stands for, as mmu_translate would count it); while
- * tracing, through the traced look at the fast tables (mmu_trace_fast_try). */
+ * page (counted as the L1 hit it stands for, as mmu_translate would count it). The rest is
+ * out of line, so that this hit path stays as short as it can be. */
 bool cpu_probe_write(struct cpu *cpu, unsigned seg, uint64_t off, unsigned size)
 {
 	uint64_t la;
@@ -290,8 +300,8 @@ bool cpu_probe_write(struct cpu *cpu, unsigned seg, uint64_t off, unsigned size)
 	unsigned flags = seg_flags(seg) | MMU_WRITE;
 	if (likely(mmu_fast_lookup(cpu->mmu, la, size, flags) != NULL))
 		return true;
-	if (unlikely(cpu->mmu->tracer != NULL) && mmu_trace_fast_try(cpu->mmu, la, size, flags))
-		return true;
+	if (unlikely(cpu->mmu->tracer != NULL))
+		return probe_traced(cpu, la, size, flags);
 	return probe_translated(cpu, la, size, flags);
 }
 

@@ -152,6 +152,8 @@ struct trace_delta {
 	bool run_valid;		      /* there was one in this chunk */
 	bool sized;		      /* the stream codes ACCESS sizes (format 1.1): kept across
 					 resets */
+	uint8_t pair_next;	      /* (1.3) decoding: the repeat tag whose second event of a
+					 pair comes next, or 0 */
 };
 
 /* Resets d for a new chunk or a keyframe; keeps d->sized. */

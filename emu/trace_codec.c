@@ -118,6 +118,12 @@ static uint8_t *put_sized_delta(uint8_t *p, uint64_t delta, unsigned size)
 #define REPEAT_DELTA(kind) ((uint8_t)(TEV_ACCESS | ((kind) << 2 | 3) << 4))
 #define REPEAT_BACK(kind) ((uint8_t)(TEV_FAULT | ((kind) << 2 | 3) << 4))
 
+/* Two repeats of the same tag in a row (1.3), the probe and the store of a write or the
+ * two halves of a 16-byte one, are one byte: REPEAT_DELTA(kind) twice is tag type 15 with
+ * bits 7..4 kind << 2 | 3 (3f, 7f, bf), REPEAT_BACK(kind) twice the same with bits 5..4 2
+ * (2f, 6f, af). */
+#define PAIR_OF(tag) ((uint8_t)(((tag) & 0xc0) | ((tag) & 1 ? 0x2f : 0x3f)))
+
 /* The rep_key of an ACCESS with flags (low four bits) and size. */
 static inline uint32_t rep_key(unsigned flags, unsigned size)
 {
@@ -431,6 +437,7 @@ unsigned trace_encode_batch(struct trace_delta *d, const struct mmu_trace_access
 {
 	struct trace_delta s = *d;
 	uint8_t *q = p + *len, *end = p + limit;
+	uint8_t *single = NULL; /* just after a repeat's tag that a second one would pair */
 	const struct mmu_trace_access *e = a, *last = a + n;
 	unsigned nruns = 0;
 	for (; e < last && q < end; e++) {
@@ -445,20 +452,29 @@ unsigned trace_encode_batch(struct trace_delta *d, const struct mmu_trace_access
 		if (rep_key(e->flags & 0xf, e->size) == k->rep_key && e->pa - la == k->off &&
 		    s.sized) {
 			uint64_t delta = la - k->la;
+			uint8_t tag, pair;
 			if (delta == k->rep_delta) {
-				*q++ = REPEAT_DELTA(kind);
-				k->la2 = k->la;
-				k->la = la;
-				continue;
-			}
-			if (la == k->la2) {
-				*q++ = REPEAT_BACK(kind);
+				tag = REPEAT_DELTA(kind);
+				pair = PAIR_OF(REPEAT_DELTA(kind));
+			} else if (la == k->la2) {
+				tag = REPEAT_BACK(kind);
+				pair = PAIR_OF(REPEAT_BACK(kind));
 				k->rep_delta = delta;
-				k->la2 = k->la;
-				k->la = la;
-				continue;
+			} else {
+				goto full;
 			}
+			k->la2 = k->la;
+			k->la = la;
+			if (q == single && q[-1] == tag) {
+				q[-1] = pair;
+				single = NULL;
+			} else {
+				*q++ = tag;
+				single = q;
+			}
+			continue;
 		}
+full:
 		q = put_translation(&s, TEV_ACCESS, e->flags & 0xf, e->size, la, e->pa, q);
 	}
 	*d = s;
@@ -917,8 +933,9 @@ static int decode_access(struct trace_delta *d, struct cursor *c, uint8_t tag,
 	return 0;
 }
 
-int trace_decode(struct trace_delta *d, const uint8_t **p, const uint8_t *end,
-		 struct trace_event *ev)
+/* One event at *p: any but a pair (trace_decode). */
+static int decode_event(struct trace_delta *d, const uint8_t **p, const uint8_t *end,
+			struct trace_event *ev)
 {
 	struct cursor c = {*p, end, false};
 	uint8_t tag = get_u8(&c);
@@ -937,6 +954,33 @@ int trace_decode(struct trace_delta *d, const uint8_t **p, const uint8_t *end,
 		return -1;
 	*p = c.p;
 	return 0;
+}
+
+/* A repeat's tag decoded by itself (an event of a pair). */
+static int decode_repeat_tag(struct trace_delta *d, uint8_t tag, struct trace_event *ev)
+{
+	const uint8_t *p = &tag;
+	return decode_event(d, &p, p + 1, ev);
+}
+
+int trace_decode(struct trace_delta *d, const uint8_t **p, const uint8_t *end,
+		 struct trace_event *ev)
+{
+	if (d->pair_next) { /* the second event of a pair */
+		uint8_t tag = d->pair_next;
+		d->pair_next = 0;
+		return decode_repeat_tag(d, tag, ev);
+	}
+	uint8_t tag = *p < end ? **p : 0;
+	if ((tag & 0xf) == TEV_EXT && ((tag >> 4) & 3) >= 2 && tag >> 6 <= 2) {
+		uint8_t single = (uint8_t)((tag & 0xc0) | ((tag >> 4) & 1 ? 0x30 : 0x31));
+		if (decode_repeat_tag(d, single, ev) < 0)
+			return -1;
+		d->pair_next = single;
+		(*p)++;
+		return 0;
+	}
+	return decode_event(d, p, end, ev);
 }
 
 char *trace_event_text_dup(const struct trace_event *ev)

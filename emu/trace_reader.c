@@ -192,7 +192,7 @@ static int next_block(struct trace_reader *r)
 int trace_reader_next(struct trace_reader *r, struct trace_event *ev)
 {
 	while (r->left == 0) {
-		if (r->pos != r->end)
+		if (r->pos != r->end || r->delta.pair_next)
 			return fail(r, "trace damaged: chunk %lld has bytes after its events",
 				    (long long)r->nchunks - 1);
 		if (r->done)

@@ -111,26 +111,36 @@ static inline void *mmu_trace_fast_try(struct mmu *m, uint64_t la, unsigned size
 	struct tlb *t = &m->tlb;
 	unsigned kind = flags & MMU_KIND_MASK;
 	struct tlb_fast_entry *fe = &t->trace_mode_fast[kind][(la >> 12) & (TLB_FAST_SIZE - 1)];
-	uint64_t run = t->tick[TLB_LEVEL_L1I] - t->tick_other[TLB_LEVEL_L1I] - t->trace_mark;
 	if (fe->tag != (la & ~0xfffULL) || (la & 0xfff) > 4096u - size ||
 	    (flags & MMU_IMPLICIT) || kind == MMU_FETCH || m->ac_check || !t->trace_buf ||
-	    t->trace_nbuf >= MMU_TRACE_BATCH - 1 || run > UINT32_MAX || (run && !t->trace_copy))
+	    t->trace_nbuf >= MMU_TRACE_BATCH - 1)
 		return NULL;
 	uint32_t n = t->trace_nbuf;
+	struct mmu_trace_access *a = &t->trace_buf[n];
+	uint64_t run = t->tick[TLB_LEVEL_L1I] - t->tick_other[TLB_LEVEL_L1I] - t->trace_mark;
 	if (run) {
+		const struct tlb_fast_entry *copy = t->trace_copy;
+		if (run > UINT32_MAX || !copy)
+			return NULL;
 		t->trace_mark += run;
-		if (t->trace_copy->stamp > t->trace_real->stamp)
-			t->trace_real->stamp = t->trace_copy->stamp;
-		t->trace_buf[n++] = (struct mmu_trace_access){
-		    .la = t->trace_copy->tag, .pa = t->trace_run_pa, .count = (uint32_t)run,
-		    .flags = MMU_FETCH};
+		if (copy->stamp > t->trace_real->stamp)
+			t->trace_real->stamp = copy->stamp;
+		a->la = copy->tag;
+		a->pa = t->trace_run_pa;
+		a->count = (uint32_t)run;
+		a->flags = MMU_FETCH;
+		a->size = 0;
+		a++;
+		n++;
 	}
 	mmu_fast_count(m, fe, kind);
 	uint8_t *host = (uint8_t *)(uintptr_t)(la + fe->addend);
-	t->trace_buf[n++] = (struct mmu_trace_access){
-	    .la = la, .pa = (uint64_t)(host - m->bus->ram), .flags = (uint8_t)flags,
-	    .size = (uint8_t)size};
-	t->trace_nbuf = n;
+	a->la = la;
+	a->pa = (uint64_t)(host - m->bus->ram);
+	a->count = 0;
+	a->flags = (uint8_t)flags;
+	a->size = (uint8_t)size;
+	t->trace_nbuf = n + 1;
 	return host;
 }
 
