@@ -519,6 +519,96 @@ static void test_trace_codec_bad_page_refs_are_refused(void **state)
 	assert_int_equal(e.refcount, 1);
 	assert_int_equal(e.mapcount, 0);
 	assert_false(trace_page_refs_next(&it, &e));
+/* A fetch run on the last run's page and frame with the last run's count too is its tag
+ * alone, f1 (1.3); without a run before it in the chunk it is refused. */
+static void test_trace_codec_same_run_is_one_byte(void **state)
+{
+	(void)state;
+	struct trace_delta enc = {.sized = true}, dec = {.sized = true};
+	static const uint64_t count[] = {5, 1, 1, 1};
+	static const size_t want_len[] = {8, 2, 1, 1}; /* long form, f0 01, f1, f1 */
+	uint8_t buf[64], *p = buf;
+	for (size_t i = 0; i < 4; i++) {
+		size_t n = trace_encode_fetch_run(&enc, 0x401000, 0x1234000, count[i], p);
+		assert_int_equal(n, want_len[i]);
+		p += n;
+	}
+	assert_int_equal(buf[8], 0xf0);
+	assert_int_equal(buf[10], 0xf1);
+	assert_int_equal(buf[11], 0xf1);
+	const uint8_t *q = buf;
+	for (size_t i = 0; i < 4; i++) {
+		struct trace_event ev;
+		assert_int_equal(trace_decode(&dec, &q, p, &ev), 0);
+		assert_int_equal(ev.type, TEV_EXT);
+		assert_int_equal(ev.sub, TEXT_FETCH_RUN);
+		assert_int_equal(ev.la, 0x401000);
+		assert_int_equal(ev.pa, 0x1234000);
+		assert_int_equal(ev.a, count[i]);
+	}
+	assert_ptr_equal(q, p);
+	struct trace_delta fresh = {.sized = true};
+	const uint8_t lone[] = {0xf1};
+	struct trace_event ev;
+	q = lone;
+	assert_int_equal(trace_decode(&fresh, &q, lone + 1, &ev), -1);
+}
+
+/* A memset's 16-byte stores as the MMU batches them: a one-instruction fetch run, then the
+ * probe and the store of each 8-byte half (X, X+8, X, X+8). From the second store on, the
+ * format gives three bytes a store: f1 (the same run), 7f (0x70, the write that steps by
+ * the last delta, twice) and 6f (0x71, the write back at the la before the last, twice).
+ * The decoder gives back every event. */
+static void test_trace_codec_batch_pairs_repeats_of_one_tag(void **state)
+{
+	(void)state;
+	struct mmu_trace_access a[4 * 5];
+	unsigned n = 0;
+	for (uint64_t i = 0; i < 4; i++) {
+		uint64_t x = 0x7fff0000 + 16 * i;
+		a[n++] = (struct mmu_trace_access){.la = 0x401000, .pa = 0x5000, .count = 1,
+						   .flags = MMU_FETCH};
+		for (uint64_t j = 0; j < 4; j++) {
+			uint64_t la = x + 8 * (j & 1);
+			a[n++] = (struct mmu_trace_access){.la = la, .pa = la - 0x7fff0000 + 0x9000,
+							   .flags = MMU_WRITE, .size = 8};
+		}
+	}
+	struct trace_delta enc = {.sized = true}, dec = {.sized = true};
+	uint8_t buf[256 + TRACE_EVENT_MAX];
+	size_t len = 0, first;
+	unsigned runs = 0;
+	assert_int_equal(trace_encode_batch(&enc, a, 5, buf, &len, 256, &runs), 5);
+	first = len;
+	assert_int_equal(trace_encode_batch(&enc, a + 5, n - 5, buf, &len, 256, &runs), n - 5);
+	assert_int_equal(runs, 4);
+	static const uint8_t want[] = {0xf1, 0x7f, 0x6f, 0xf1, 0x7f, 0x6f, 0xf1, 0x7f, 0x6f};
+	assert_int_equal(len - first, sizeof(want));
+	assert_memory_equal(buf + first, want, sizeof(want));
+	const uint8_t *q = buf;
+	for (unsigned i = 0; i < n; i++) {
+		struct trace_event ev;
+		assert_int_equal(trace_decode(&dec, &q, buf + len, &ev), 0);
+		if (a[i].count) {
+			assert_int_equal(ev.type, TEV_EXT);
+			assert_int_equal(ev.sub, TEXT_FETCH_RUN);
+			assert_int_equal(ev.a, 1);
+			assert_int_equal(ev.la, 0x401000);
+			continue;
+		}
+		assert_int_equal(ev.type, TEV_ACCESS);
+		assert_int_equal(ev.flags, MMU_WRITE);
+		assert_int_equal(ev.size, 8);
+		assert_int_equal(ev.la, a[i].la);
+		assert_int_equal(ev.pa, a[i].pa);
+	}
+	assert_ptr_equal(q, buf + len);
+	/* A pair with nothing to repeat (a fresh chunk) is refused. */
+	struct trace_delta fresh = {.sized = true};
+	const uint8_t lone[] = {0x7f};
+	struct trace_event ev;
+	q = lone;
+	assert_int_equal(trace_decode(&fresh, &q, lone + 1, &ev), -1);
 }
 
 int main(void)
@@ -536,6 +626,8 @@ int main(void)
 	    cmocka_unit_test(test_trace_codec_page_ref_has_the_documented_bytes),
 	    cmocka_unit_test(test_trace_codec_largest_page_ref_round_trips),
 	    cmocka_unit_test(test_trace_codec_bad_page_refs_are_refused),
+	    cmocka_unit_test(test_trace_codec_same_run_is_one_byte),
+	    cmocka_unit_test(test_trace_codec_batch_pairs_repeats_of_one_tag),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
