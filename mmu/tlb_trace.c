@@ -7,7 +7,9 @@
  * running in, and telling each of them to the tracer costs far more than making it.
  * So while tracing, the inline accessors see tables of their own (trace_fast) that hold
  * at most one entry: a copy of the real inline fast entry of the page of the last fetch
- * translation. Data accesses always miss and reach mmu_translate; fetches on that page
+ * translation. Data accesses always miss and reach a slow path, which tells them to the
+ * tracer (mmu_trace_fast_access: from the real fast entry, without a translation, when
+ * there is one; else through mmu_translate); fetches on that page
  * hit the copy, and mmu_fast_count counts each as the L1 ITLB hit it stands for by
  * advancing the L1I tick, exactly as a hit on the real entry does.
  *

@@ -9,8 +9,10 @@
  *
  * Cost: with no tracer attached, nothing on the fast path changes and the slow paths test
  * one pointer. With a tracer attached, the inline accessors see fast tables of their own
- * that hold no data entry, so that every data access reaches mmu_translate and is seen,
- * and at most one fetch entry: the page of the last fetch translation. The fetches that
+ * that hold no data entry, so that every data access reaches a slow path and is seen (the
+ * slow path looks at the real fast tables first: mmu_trace_fast_access, a hit there costs
+ * no translation), and at most one fetch entry: the page of the last fetch translation.
+ * The fetches that
  * hit it (a block's instructions, a loop) are told as one FETCH_RUN with their count,
  * before the next event of any kind, so the order of events is the order of the run. The
  * statistics stay exactly those of the modelled TLBs, since a fast hit counts as the L1
