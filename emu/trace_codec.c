@@ -933,16 +933,51 @@ static int decode_access(struct trace_delta *d, struct cursor *c, uint8_t tag,
 	return 0;
 }
 
-/* One event at *p: any but a pair (trace_decode). */
-static int decode_event(struct trace_delta *d, const uint8_t **p, const uint8_t *end,
-			struct trace_event *ev)
+/* An event of a pair: the repeated ACCESS of tag single (REPEAT_DELTA or REPEAT_BACK of its
+ * kind), set up as decode_access sets one up. */
+static int decode_pair_event(struct trace_delta *d, uint8_t single, struct trace_event *ev)
 {
+	unsigned kind = single >> 6;
+	const struct trace_kind_delta *k = &d->k[kind];
+	ev->cpl = ev->ac = ev->vector = 0;
+	ev->error = 0;
+	ev->a = ev->b = 0;
+	return get_repeat(d, kind, single & 1 ? k->la2 : k->la + k->rep_delta, ev);
+}
+
+/* The first event of the pair tag at *p; the second is decoded next (pair_next). */
+static int decode_pair(struct trace_delta *d, const uint8_t **p, uint8_t tag,
+		       struct trace_event *ev)
+{
+	uint8_t single = (uint8_t)((tag & 0xc0) | ((tag >> 4) & 1 ? 0x30 : 0x31));
+	if (decode_pair_event(d, single, ev) < 0)
+		return -1;
+	d->pair_next = single;
+	(*p)++;
+	return 0;
+}
+
+/* The second event of a pair. */
+static int decode_pair_second(struct trace_delta *d, struct trace_event *ev)
+{
+	uint8_t single = d->pair_next;
+	d->pair_next = 0;
+	return decode_pair_event(d, single, ev);
+}
+
+int trace_decode(struct trace_delta *d, const uint8_t **p, const uint8_t *end,
+		 struct trace_event *ev)
+{
+	if (__builtin_expect(d->pair_next != 0, 0))
+		return decode_pair_second(d, ev);
 	struct cursor c = {*p, end, false};
 	uint8_t tag = get_u8(&c);
 	if ((tag & 0xf) == TEV_ACCESS && !c.bad)
 		return decode_access(d, &c, tag, p, ev);
 	if (tag == SAME_RUN_TAG)
 		return get_short_run(d, &c, tag, p, ev);
+	if ((tag & 0x2f) == 0x2f && tag < 0xc0) /* a pair (1.3) */
+		return decode_pair(d, p, tag, ev);
 	memset(ev, 0, offsetof(struct trace_event, fill));
 	ev->type = tag & 0xf;
 	if (c.bad || ev->type >= TEV_NR_TYPES || !set_tag_bits(ev, tag >> 4))
@@ -954,33 +989,6 @@ static int decode_event(struct trace_delta *d, const uint8_t **p, const uint8_t 
 		return -1;
 	*p = c.p;
 	return 0;
-}
-
-/* A repeat's tag decoded by itself (an event of a pair). */
-static int decode_repeat_tag(struct trace_delta *d, uint8_t tag, struct trace_event *ev)
-{
-	const uint8_t *p = &tag;
-	return decode_event(d, &p, p + 1, ev);
-}
-
-int trace_decode(struct trace_delta *d, const uint8_t **p, const uint8_t *end,
-		 struct trace_event *ev)
-{
-	if (d->pair_next) { /* the second event of a pair */
-		uint8_t tag = d->pair_next;
-		d->pair_next = 0;
-		return decode_repeat_tag(d, tag, ev);
-	}
-	uint8_t tag = *p < end ? **p : 0;
-	if ((tag & 0xf) == TEV_EXT && ((tag >> 4) & 3) >= 2 && tag >> 6 <= 2) {
-		uint8_t single = (uint8_t)((tag & 0xc0) | ((tag >> 4) & 1 ? 0x30 : 0x31));
-		if (decode_repeat_tag(d, single, ev) < 0)
-			return -1;
-		d->pair_next = single;
-		(*p)++;
-		return 0;
-	}
-	return decode_event(d, p, end, ev);
 }
 
 char *trace_event_text_dup(const struct trace_event *ev)
