@@ -197,7 +197,7 @@ void cpu_enter_protected_mode_flat(struct cpu *cpu, unsigned cpl)
 
 /* Writes the low n (1..8) bytes of v through the physical address the translation gave,
  * noting a store into the block being run. */
-static void write_phys(struct cpu *cpu, uint64_t pa, uint64_t v, unsigned n)
+static inline void write_phys(struct cpu *cpu, uint64_t pa, uint64_t v, unsigned n)
 {
 	struct phys_bus *bus = cpu->mmu->bus;
 	uint8_t *p = bus_ram_ptr(bus, pa, n);
@@ -211,9 +211,9 @@ static void write_phys(struct cpu *cpu, uint64_t pa, uint64_t v, unsigned n)
 
 /* cpu_write_la_slow past the traced look at the fast tables: #AC, the rest of that look,
  * the translations. */
-static __attribute__((noinline)) bool write_la_translated(struct cpu *cpu, uint64_t la,
-							  unsigned size, uint64_t val,
-							  unsigned flags)
+static inline __attribute__((always_inline)) bool write_la_translated(struct cpu *cpu,
+								      uint64_t la, unsigned size,
+								      uint64_t val, unsigned flags)
 {
 	struct mmu *m = cpu->mmu;
 	uint64_t pa1, pa2 = 0, la2 = la;
@@ -246,7 +246,7 @@ static __attribute__((noinline)) bool write_la_translated(struct cpu *cpu, uint6
 }
 
 /* While tracing every write comes here (mmu/trace.h): its commonest case is made first,
- * without a call, so that it needs no stack frame. */
+ * without a call. */
 bool cpu_write_la_slow(struct cpu *cpu, uint64_t la, unsigned size, uint64_t val, unsigned flags)
 {
 	struct mmu *m = cpu->mmu;

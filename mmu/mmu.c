@@ -82,10 +82,12 @@ static const struct tlb_fast_entry no_fast[3][TLB_FAST_SIZE] = {
 static void set_fast_cur(struct mmu *m)
 {
 	m->ac_check = m->cpl == 3 && m->ac && (m->cr0 & CR0_AM);
-	m->tlb.trace_mode_fast = m->tlb.fast[fast_mode(m)];
-	if (!m->tracer)
+	if (!m->tracer) {
 		m->fast_cur = m->tlb.fast[fast_mode(m)];
-	else if (m->tlb.trace_fast)
+		return;
+	}
+	m->tlb.trace_mode_fast = m->tlb.fast[fast_mode(m)];
+	if (m->tlb.trace_fast)
 		m->fast_cur = m->tlb.trace_fast;
 	else
 		m->fast_cur = (struct tlb_fast_entry(*)[TLB_FAST_SIZE])no_fast;
@@ -567,6 +569,11 @@ static inline bool fast_probe(struct mmu *m, uint64_t la, unsigned flags, bool a
 static bool translate_traced(struct mmu *m, uint64_t la, unsigned size, unsigned flags,
 			     uint64_t *pa, struct x86_fault *f)
 {
+	uint8_t *host = mmu_trace_fast_access(m, la, size, flags); /* a data hit, told */
+	if (host) {
+		*pa = (uint64_t)(host - m->bus->ram);
+		return true;
+	}
 	tlb_trace_sync(&m->tlb);
 	bool ok = fast_probe(m, la, flags, true, pa) || translate(m, la, flags, pa, f);
 	/* An inline hit of fast_probe is this translation's, told as such below. */
@@ -680,9 +687,6 @@ static bool locate_access(struct mmu *m, uint64_t la, unsigned size, unsigned fl
 		ap->host = (void *)(uintptr_t)(la + fe->addend);
 		return true;
 	}
-	if (__builtin_expect(m->tracer != NULL, 0) &&
-	    (ap->host = mmu_trace_fast_access(m, la, size, flags)))
-		return true;
 	ap->host = NULL;
 	ap->n[0] = split_access(m, la, size, &la2);
 	ap->n[1] = size - ap->n[0];
