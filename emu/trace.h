@@ -23,7 +23,7 @@
 #define TRACE_MAGIC "MMEMUTRC"	  /* first 8 bytes of a trace */
 #define TRACE_END_MAGIC "MMTRCEND" /* last 8 bytes of a closed trace */
 #define TRACE_VERSION_MAJOR 1	  /* readers refuse other majors */
-#define TRACE_VERSION_MINOR 3	  /* additions a version-1 reader may skip */
+#define TRACE_VERSION_MINOR 4	  /* additions a version-1 reader may skip */
 #define TRACE_CHUNK_RAW 262144u	  /* a chunk is flushed once its events pass this */
 #define TRACE_CHUNK_MAX (4u << 20) /* largest chunk (either form) a reader accepts */
 #define TRACE_HEADER_MAX 65536u	  /* largest header text */
@@ -148,11 +148,11 @@ struct trace_delta {
 	struct trace_kind_delta k[3]; /* per access kind */
 	uint64_t walk_la;	      /* last WALK la */
 	uint64_t run_page, run_frame; /* last EXT FETCH_RUN la >> 12 and pa >> 12 (1.2) */
-	uint64_t run_count;	      /* and its count (1.3) */
+	uint64_t run_count;	      /* and its count (1.4) */
 	bool run_valid;		      /* there was one in this chunk */
 	bool sized;		      /* the stream codes ACCESS sizes (format 1.1): kept across
 					 resets */
-	uint8_t pair_next;	      /* (1.3) decoding: the repeat tag whose second event of a
+	uint8_t pair_next;	      /* (1.4) decoding: the repeat tag whose second event of a
 					 pair comes next, or 0 */
 };
 

@@ -118,7 +118,7 @@ static uint8_t *put_sized_delta(uint8_t *p, uint64_t delta, unsigned size)
 #define REPEAT_DELTA(kind) ((uint8_t)(TEV_ACCESS | ((kind) << 2 | 3) << 4))
 #define REPEAT_BACK(kind) ((uint8_t)(TEV_FAULT | ((kind) << 2 | 3) << 4))
 
-/* Two repeats of the same tag in a row (1.3), the probe and the store of a write or the
+/* Two repeats of the same tag in a row (1.4), the probe and the store of a write or the
  * two halves of a 16-byte one, are one byte: REPEAT_DELTA(kind) twice is tag type 15 with
  * bits 7..4 kind << 2 | 3 (3f, 7f, bf), REPEAT_BACK(kind) twice the same with bits 5..4 2
  * (2f, 6f, af). */
@@ -298,7 +298,7 @@ static uint8_t *put_fetch_run(struct trace_delta *d, uint64_t la, uint64_t pa, u
 /* The tag of a fetch run on the last run's page and frame (1.2): followed by its count
  * alone. (Tag type 0, access kind bits 3 and bits 7..6 3: no access kind.) */
 #define SHORT_RUN_TAG 0xf0
-/* The tag of a fetch run on the last run's page and frame with its count too (1.3): the
+/* The tag of a fetch run on the last run's page and frame with its count too (1.4): the
  * run between two data accesses of a loop, one instruction or a few, over and over.
  * (Tag type 1, access kind bits 3 and bits 7..6 3: no access kind.) */
 #define SAME_RUN_TAG 0xf1
@@ -976,7 +976,7 @@ int trace_decode(struct trace_delta *d, const uint8_t **p, const uint8_t *end,
 		return decode_access(d, &c, tag, p, ev);
 	if (tag == SAME_RUN_TAG)
 		return get_short_run(d, &c, tag, p, ev);
-	if ((tag & 0x2f) == 0x2f && tag < 0xc0) /* a pair (1.3) */
+	if ((tag & 0x2f) == 0x2f && tag < 0xc0) /* a pair (1.4) */
 		return decode_pair(d, p, tag, ev);
 	memset(ev, 0, offsetof(struct trace_event, fill));
 	ev->type = tag & 0xf;

@@ -102,7 +102,7 @@ if [ "${pa:-0}" -ge 2048 ] && [ "${pf:-0}" -ge 2048 ]; then ok; else
 # ... and the page_ref events (1.3): touch_pages 32 maps 8192 anonymous pages, each of
 # whose counts changes at least when it is mapped and when it is freed.
 refs=$(sed -n 's/^frame counts in page_ref events: //p' $tmp/info)
-if grep -q '^format version 1.3' $tmp/info && grep -q '^  page_ref ' $tmp/info &&
+if grep -q '^format version 1.4' $tmp/info && grep -q '^  page_ref ' $tmp/info &&
 	[ "${refs:-0}" -ge 16384 ]; then ok; else
 	fail "trace info: page_ref counts $refs: $(grep -e page_ref -e format $tmp/info)"; fi
 # A trace labelled 1.2 (its minor version, bytes 10-11): counts not recorded, and

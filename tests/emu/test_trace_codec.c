@@ -519,8 +519,10 @@ static void test_trace_codec_bad_page_refs_are_refused(void **state)
 	assert_int_equal(e.refcount, 1);
 	assert_int_equal(e.mapcount, 0);
 	assert_false(trace_page_refs_next(&it, &e));
+}
+
 /* A fetch run on the last run's page and frame with the last run's count too is its tag
- * alone, f1 (1.3); without a run before it in the chunk it is refused. */
+ * alone, f1 (1.4); without a run before it in the chunk it is refused. */
 static void test_trace_codec_same_run_is_one_byte(void **state)
 {
 	(void)state;

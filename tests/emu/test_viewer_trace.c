@@ -817,7 +817,7 @@ static void make_format_1_2(const char *path)
 	char *text = malloc(hlen + 1);
 	assert_int_equal(fread(text, 1, hlen, f), hlen);
 	text[hlen] = '\0';
-	char *v = strstr(text, "format=mmemu-trace 1.3\n");
+	char *v = strstr(text, "format=mmemu-trace 1.4\n");
 	assert_non_null(v);
 	v[strlen("format=mmemu-trace 1.")] = '2';
 	uint32_t crc = (uint32_t)crc32(0, (const Bytef *)text, hlen);
