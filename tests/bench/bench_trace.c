@@ -237,11 +237,13 @@ static void bench_guest(const char *dir, const char *name, const char *arg)
 		double t = kernel_once(prog, argc, argv, &acc);
 		kernel = t < kernel ? t : kernel;
 	}
+	char label[64];
+	snprintf(label, sizeof(label), "%s%s%s", name, arg ? " " : "", arg ? arg : "");
 	printf("%-16s %8.1f M insns %8.1f M transl | run %6.3f s, traced %6.3f s: %5.2fx | "
 	       "without page_ref %6.3f s: %5.3fx | %5.2f B/transl (%5.2f without page_ref: "
 	       "%+.1f%%) | decode %5.1f, what-if %5.1f (%4.2fx), verify %5.1f (%4.2fx), "
 	       "kernel %5.1f (%4.2fx) M transl/s\n",
-	       arg ? arg : name, insns / 1e6, acc / 1e6, plain, traced, traced / plain,
+	       label, insns / 1e6, acc / 1e6, plain, traced, traced / plain,
 	       traced_norefs, traced / traced_norefs, (double)st.st_size / (double)acc,
 	       (double)no_refs / (double)acc,
 	       100.0 * ((double)st.st_size - (double)no_refs) / (double)no_refs,
@@ -265,7 +267,7 @@ int main(int argc, char **argv)
 	printf("(ratios: traced/plain run; replay time / decode-only time of the same trace)\n");
 	bench_guest(dir, "stack_grow", NULL);
 	bench_guest(dir, "brk_malloc", NULL);
-	bench_guest(dir, "touch_pages", "64"); /* arg shown as the name */
+	bench_guest(dir, "touch_pages", "64");
 	bench_guest(dir, "bench_sha256", "64");
 	unlink(TRACE_PATH);
 	return 0;
