@@ -43,8 +43,11 @@ void exec_system_register(struct cpu_ops *ops, struct cpu_features *feat);
 void exec_seg_register(struct cpu_ops *ops, struct cpu_features *feat);
 
 /* A handler specialised for in's form (cpu/exec_special.c), or NULL: the table's stands.
- * Called for instructions whose table handler is the generic one of their opcode. */
-cpu_exec_fn cpu_specialise(const struct x86_instr *in);
+ * col is the mandatory-prefix column the table was indexed with (0 none, 1 66, 2 F3,
+ * 3 F2). Called for instructions whose table has a handler for them. */
+cpu_exec_fn cpu_specialise(const struct x86_instr *in, unsigned col);
+/* The same for the SSE instructions of the 0F map (cpu/exec_sse_special.c). */
+cpu_exec_fn cpu_sse_specialise(const struct x86_instr *in, unsigned col);
 
 /* -d in_asm: logs the decoded instruction in (bytes at linear la) (cpu/disas.c). */
 void cpu_log_insn(struct cpu *cpu, uint64_t la, const uint8_t *bytes, const struct x86_instr *in);

@@ -359,13 +359,15 @@ static cpu_exec_fn lookup_handler(const struct cpu *cpu, const struct x86_instr 
 				  const uint8_t *bytes)
 {
 	cpu_exec_fn fn = NULL;
+	unsigned col = 0;
 	if (in->map < CPU_OPS_MAPS && !(in->flags & X86_INSN_VEX)) {
 		unsigned reg = (in->flags & X86_INSN_MODRM) ? (in->modrm >> 3) & 7 : 0;
-		fn = cpu->ops->fn[in->map][in->opcode][prefix_column(in, bytes)][reg];
+		col = prefix_column(in, bytes);
+		fn = cpu->ops->fn[in->map][in->opcode][col][reg];
 	}
 	if (!fn)
 		return exec_undefined;
-	cpu_exec_fn special = cpu_specialise(in);
+	cpu_exec_fn special = cpu_specialise(in, col);
 	return special ? special : fn;
 }
 

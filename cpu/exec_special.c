@@ -563,7 +563,7 @@ static cpu_exec_fn specialise_byte_forms(const struct x86_instr *in)
 
 /* ---- the choice ---- */
 
-cpu_exec_fn cpu_specialise(const struct x86_instr *in)
+cpu_exec_fn cpu_specialise(const struct x86_instr *in, unsigned col)
 {
 	unsigned op = in->opcode, wide = in->opsize == 8, reg = (in->modrm >> 3) & 7;
 	bool regs = in->mod == 3;
@@ -575,6 +575,8 @@ cpu_exec_fn cpu_specialise(const struct x86_instr *in)
 	cpu_exec_fn byte = specialise_byte_forms(in);
 	if (byte)
 		return byte;
+	if (in->map == 1)
+		return cpu_sse_specialise(in, col);
 	if (in->map != 0 || (in->opsize != 4 && in->opsize != 8))
 		return NULL;
 	unsigned form = regs ? EA_ANY : ea_form(in);

@@ -16,10 +16,7 @@
  * CR4.OSXMMEXCPT = 1, else #UD. Legacy-SSE 16-byte memory operands must be 16-byte
  * aligned (#GP(0)) except for the explicitly unaligned moves.
  */
-#include <emmintrin.h>
-
-#include "cpu/cpu_internal.h"
-#include "cpu/fpu.h"
+#include "cpu/sse_operand.h"
 #include "cpu/sse_ops.h"
 
 /* ---- the operation table ---- */
@@ -48,101 +45,15 @@ static const uint16_t stub_of[4][256] = {SSE_STUB_LIST(INDEX_X, INDEX_XB, INDEX_
 #undef INDEX_XV
 #undef INDEX_XB
 
-/* ---- gating and operands ---- */
+/* ---- gating ---- */
 
-static bool sse_check(struct cpu *cpu)
+bool sse_check_slow(struct cpu *cpu)
 {
 	if ((cpu->mmu->cr0 & CR0_EM) || !(cpu->mmu->cr4 & CR4_OSFXSR))
 		return cpu_ud(cpu);
 	if (cpu->mmu->cr0 & CR0_TS)
 		return cpu_fault(cpu, X86_VEC_NM, false, 0);
 	return true;
-}
-
-/*
- * Alignment of 16-byte operands: the explicitly aligned moves (MOVAPS/PD, MOVDQA, MOVNT*)
- * always require it (ALIGN_ALWAYS); the other legacy-SSE operands (ALIGN_SSE) only while
- * MXCSR.MM, AMD's misaligned SSE mode, is clear.
- */
-enum { ALIGN_NONE, ALIGN_SSE, ALIGN_ALWAYS };
-
-static bool misaligned(const struct cpu *cpu, uint64_t ea, int align)
-{
-	if (!(ea & 15) || align == ALIGN_NONE)
-		return false;
-	return align == ALIGN_ALWAYS || !(cpu->mxcsr & MXCSR_MM);
-}
-
-/*
- * Writes a whole register value with one 16-byte store. The host stubs load and store
- * whole registers, and a 16-byte load of bytes that two 8-byte stores wrote cannot be
- * forwarded from them: it waits until both have reached the cache (about 15 cycles).
- */
-static inline void xmm_set(union xmm_reg *v, uint64_t lo, uint64_t hi)
-{
-	_mm_storeu_si128((__m128i *)(void *)v->b, _mm_set_epi64x((long long)hi, (long long)lo));
-}
-
-/* Reads the r/m operand: the register, or size bytes of memory zero-extended. */
-static bool xmm_rm_read(struct cpu *cpu, const struct x86_instr *in, unsigned size, int align,
-			union xmm_reg *v)
-{
-	if (in->mod == 3) {
-		*v = cpu->xmm[in->rm];
-		return true;
-	}
-	uint64_t ea = cpu_ea(cpu, in);
-	if (misaligned(cpu, ea, align))
-		return cpu_gp(cpu, 0);
-	if (size <= 8) { /* one access, as fpu_read_block makes it */
-		uint64_t q;
-		unsigned seg = insn_seg(in);
-		/* The common sizes as constants: the access is then one host load, not a
-		 * copy of a variable size that the load of q waits for. */
-		bool ok = size == 8   ? cpu_read_mem(cpu, seg, ea, 8, &q)
-			  : size == 4 ? cpu_read_mem(cpu, seg, ea, 4, &q)
-				      : cpu_read_mem(cpu, seg, ea, size, &q);
-		if (!ok)
-			return false;
-		xmm_set(v, q, 0);
-		return true;
-	}
-	if (size == 16) { /* the two accesses of fpu_read_block, unrolled */
-		unsigned seg = insn_seg(in);
-		uint64_t lo, hi, m = size_mask(in->addrsize);
-		if (!cpu_operand_aligned(cpu, seg, ea, 16) || !cpu_read_mem(cpu, seg, ea, 8, &lo) ||
-		    !cpu_read_mem(cpu, seg, (ea + 8) & m, 8, &hi))
-			return false;
-		xmm_set(v, lo, hi);
-		return true;
-	}
-	memset(v, 0, sizeof(*v));
-	return fpu_read_block(cpu, insn_seg(in), ea, in->addrsize, v->b, size);
-}
-
-/* Writes size bytes of v to the memory operand. */
-static bool xmm_mem_write(struct cpu *cpu, const struct x86_instr *in, unsigned size, int align,
-			  const union xmm_reg *v)
-{
-	uint64_t ea = cpu_ea(cpu, in);
-	if (misaligned(cpu, ea, align))
-		return cpu_gp(cpu, 0);
-	if (size <= 8) { /* the probe and the access fpu_write_block makes for one chunk */
-		unsigned seg = insn_seg(in);
-		if (size == 8) /* a constant size: one host store (see xmm_rm_read) */
-			return cpu_probe_write(cpu, seg, ea, 8) &&
-			       cpu_write_mem(cpu, seg, ea, 8, v->q[0]);
-		return cpu_probe_write(cpu, seg, ea, size) &&
-		       cpu_write_mem(cpu, seg, ea, size, v->q[0]);
-	}
-	if (size == 16) { /* fpu_write_block's probes and writes, unrolled */
-		unsigned seg = insn_seg(in);
-		uint64_t hi = (ea + 8) & size_mask(in->addrsize);
-		return cpu_operand_aligned(cpu, seg, ea, 16) && cpu_probe_write(cpu, seg, ea, 8) && cpu_probe_write(cpu, seg, hi, 8) &&
-		       cpu_write_mem(cpu, seg, ea, 8, v->q[0]) &&
-		       cpu_write_mem(cpu, seg, hi, 8, v->q[1]);
-	}
-	return fpu_write_block(cpu, insn_seg(in), ea, in->addrsize, v->b, size);
 }
 
 /* ---- exceptions ---- */
@@ -417,84 +328,7 @@ static bool gpr_source(struct cpu *cpu, const struct x86_instr *in, uint64_t *v)
 	return cpu_read_mem(cpu, insn_seg(in), cpu_ea(cpu, in), size, v);
 }
 
-/*
- * The commonest integer and logic operations, computed in C: they raise no exception and
- * read no MXCSR, so the host stub's MXCSR loads and stores (tens of cycles each) buy
- * nothing for them. Writes d OP s into *d and returns true, or false for an operation
- * left to the host stub. col is the mandatory-prefix column (0 none, 1 66).
- */
-static bool sse_int_op(unsigned col, uint8_t opcode, union xmm_reg *d, const union xmm_reg *s)
-{
-	unsigned i;
-	switch (opcode) {
-	case 0x54: /* ANDPS/ANDPD */
-	case 0xdb: /* PAND */
-		for (i = 0; i < 2; i++)
-			d->q[i] &= s->q[i];
-		return true;
-	case 0x55: /* ANDNPS/ANDNPD */
-	case 0xdf: /* PANDN */
-		for (i = 0; i < 2; i++)
-			d->q[i] = ~d->q[i] & s->q[i];
-		return true;
-	case 0x56: /* ORPS/ORPD */
-	case 0xeb: /* POR */
-		for (i = 0; i < 2; i++)
-			d->q[i] |= s->q[i];
-		return true;
-	case 0x57: /* XORPS/XORPD */
-	case 0xef: /* PXOR */
-		for (i = 0; i < 2; i++)
-			d->q[i] ^= s->q[i];
-		return true;
-	}
-	if (col != 1)
-		return false;
-	switch (opcode) {
-	case 0xfe: /* PADDD */
-		for (i = 0; i < 4; i++)
-			d->d[i] += s->d[i];
-		return true;
-	case 0xfa: /* PSUBD */
-		for (i = 0; i < 4; i++)
-			d->d[i] -= s->d[i];
-		return true;
-	case 0xd4: /* PADDQ */
-		for (i = 0; i < 2; i++)
-			d->q[i] += s->q[i];
-		return true;
-	case 0xfb: /* PSUBQ */
-		for (i = 0; i < 2; i++)
-			d->q[i] -= s->q[i];
-		return true;
-	case 0xfc: /* PADDB */
-		for (i = 0; i < 16; i++)
-			d->b[i] = (uint8_t)(d->b[i] + s->b[i]);
-		return true;
-	case 0xf8: /* PSUBB */
-		for (i = 0; i < 16; i++)
-			d->b[i] = (uint8_t)(d->b[i] - s->b[i]);
-		return true;
-	case 0x74: /* PCMPEQB */
-		for (i = 0; i < 16; i++)
-			d->b[i] = d->b[i] == s->b[i] ? 0xff : 0;
-		return true;
-	case 0x76: /* PCMPEQD */
-		for (i = 0; i < 4; i++)
-			d->d[i] = d->d[i] == s->d[i] ? ~0u : 0;
-		return true;
-	case 0x6c: /* PUNPCKLQDQ */
-		d->q[1] = s->q[0];
-		return true;
-	case 0x6d: /* PUNPCKHQDQ */
-		d->q[0] = d->q[1];
-		d->q[1] = s->q[1];
-		return true;
-	}
-	return false;
-}
-
-static bool sse_host_op(struct cpu *cpu, const struct x86_instr *in, unsigned col)
+bool exec_sse_host(struct cpu *cpu, const struct x86_instr *in, unsigned col)
 {
 	unsigned base = stub_of[col][in->opcode];
 	if (!base)
@@ -512,9 +346,7 @@ static bool sse_host_op(struct cpu *cpu, const struct x86_instr *in, unsigned co
 				&a.s)) {
 		return false;
 	}
-	if (si->kind == K_INT && sse_int_op(col, in->opcode, &a.d, &a.s)) {
-		/* computed in C */
-	} else if (si->kind == K_INT) {
+	if (si->kind == K_INT) {
 		fpu_host_sse_live(idx, &a); /* reads and writes no MXCSR */
 	} else if (!sse_run_fp(cpu, idx, &a)) {
 		return false;
@@ -534,22 +366,22 @@ static bool sse_host_op(struct cpu *cpu, const struct x86_instr *in, unsigned co
 
 static bool exec_host_c0(struct cpu *cpu, const struct x86_instr *in)
 {
-	return sse_host_op(cpu, in, 0);
+	return exec_sse_host(cpu, in, 0);
 }
 
 static bool exec_host_c1(struct cpu *cpu, const struct x86_instr *in)
 {
-	return sse_host_op(cpu, in, 1);
+	return exec_sse_host(cpu, in, 1);
 }
 
 static bool exec_host_c2(struct cpu *cpu, const struct x86_instr *in)
 {
-	return sse_host_op(cpu, in, 2);
+	return exec_sse_host(cpu, in, 2);
 }
 
 static bool exec_host_c3(struct cpu *cpu, const struct x86_instr *in)
 {
-	return sse_host_op(cpu, in, 3);
+	return exec_sse_host(cpu, in, 3);
 }
 
 /* ---- moves ---- */

@@ -82,7 +82,7 @@ static void check_form(struct cpu_env *e, const uint8_t *bytes, size_t len, uint
 {
 	struct x86_instr in;
 	assert_int_equal(x86_decode(&in, bytes, len, X86_MODE_64), X86_DECODE_OK);
-	cpu_exec_fn special = cpu_specialise(&in);
+	cpu_exec_fn special = cpu_specialise(&in, 0);
 	assert_non_null(special);
 	unsigned reg = (in.flags & X86_INSN_MODRM) ? (in.modrm >> 3) & 7 : 0;
 	cpu_exec_fn generic = e->cpu.ops->fn[in.map][in.opcode][0][reg];

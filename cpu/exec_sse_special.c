@@ -1,0 +1,580 @@
+/*
+ * cpu/exec_sse_special.c - SSE handlers specialised at decode time (SDM Vol. 2 instruction
+ * pages; Vol. 1, chapters 10 and 11): the SSE2 integer operations, the commonest
+ * floating-point arithmetic and the XMM moves, one handler per operation and operand form.
+ *
+ * The generic handlers (cpu/exec_sse.c) take the operation, the operand sizes and the
+ * alignment rule from tables at every execution and copy both operands into an argument
+ * block for a host stub. When an instruction is decoded into the decoded-instruction cache,
+ * cpu_sse_specialise picks a handler made for its form instead: the operation, the operand
+ * size and whether r/m is a register or memory are constants of the handler (each an
+ * instance of one inline function with constant arguments), and it works on the XMM
+ * registers in struct cpu directly.
+ *
+ * - The integer operations (PADD*, PSUB*, PAND/PANDN/POR/PXOR and their PS/PD twins,
+ *   PCMPEQ*, PCMPGT*, PUNPCK*, the shifts by an XMM count or an immediate, PSHUFD) are
+ *   plain C on GNU vectors of typed lanes: no MXCSR, no exception but the operand's.
+ * - ADD/SUB/MUL/DIV/SQRT/MIN/MAX in their PS/PD/SS/SD forms run as the one host instruction
+ *   (an asm statement on registers) under the guest's MXCSR, which the host holds while
+ *   every guest exception is masked (cpu/fpu_owner.c): rounding, FTZ, DAZ, NaN results and
+ *   the sticky flags are the host's own for the same instruction. With an exception
+ *   unmasked the generic handler runs instead (its exact fault rules: cpu/exec_sse.c).
+ * - The moves (MOVUPS/MOVAPS/MOVDQA/MOVDQU, MOVSS/MOVSD, MOVQ, MOVD) in their register,
+ *   load and store forms.
+ *
+ * Every memory operand is read or written with the generic handlers' accesses, in the same
+ * order (cpu/sse_operand.h), so faults are precise and the MMU's statistics do not change.
+ * tests/cpu/test_exec_sse_special.c compares every handler here with the generic one of
+ * its form; tests/cpu/test_sse_diff.c runs them all against the host CPU.
+ */
+#include "cpu/sse_operand.h"
+
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+
+/* ---- the integer operations ---- */
+
+/* A lane shift by count (already known to be below the lane width). */
+#define SHIFT_LANES(vt, v, op, count) ((v2u64)((vt)(v)op(int)(count)))
+
+/*
+ * The result of 66 0F opcode (and, for the logic operations, 0F opcode: ANDPS..XORPS) on
+ * destination d and source s. The shifts take their count from the source's low quadword:
+ * a count of the lane width or more clears the lanes (fills them with the sign for PSRA).
+ */
+ALWAYS_INLINE v2u64 int_op(unsigned opcode, v2u64 d, v2u64 s)
+{
+	uint64_t n = s[0];
+	switch (opcode) {
+	case 0xfc: /* PADDB */
+		return (v2u64)((v16u8)d + (v16u8)s);
+	case 0xfd: /* PADDW */
+		return (v2u64)((v8u16)d + (v8u16)s);
+	case 0xfe: /* PADDD */
+		return (v2u64)((v4u32)d + (v4u32)s);
+	case 0xd4: /* PADDQ */
+		return d + s;
+	case 0xf8: /* PSUBB */
+		return (v2u64)((v16u8)d - (v16u8)s);
+	case 0xf9: /* PSUBW */
+		return (v2u64)((v8u16)d - (v8u16)s);
+	case 0xfa: /* PSUBD */
+		return (v2u64)((v4u32)d - (v4u32)s);
+	case 0xfb: /* PSUBQ */
+		return d - s;
+	case 0x54: /* ANDPS/ANDPD */
+	case 0xdb: /* PAND */
+		return d & s;
+	case 0x55: /* ANDNPS/ANDNPD */
+	case 0xdf: /* PANDN */
+		return ~d & s;
+	case 0x56: /* ORPS/ORPD */
+	case 0xeb: /* POR */
+		return d | s;
+	case 0x57: /* XORPS/XORPD */
+	case 0xef: /* PXOR */
+		return d ^ s;
+	case 0x74: /* PCMPEQB: all ones where equal */
+		return (v2u64)((v16u8)d == (v16u8)s);
+	case 0x75: /* PCMPEQW */
+		return (v2u64)((v8u16)d == (v8u16)s);
+	case 0x76: /* PCMPEQD */
+		return (v2u64)((v4u32)d == (v4u32)s);
+	case 0x64: /* PCMPGTB: signed */
+		return (v2u64)((v16i8)d > (v16i8)s);
+	case 0x65: /* PCMPGTW */
+		return (v2u64)((v8i16)d > (v8i16)s);
+	case 0x66: /* PCMPGTD */
+		return (v2u64)((v4i32)d > (v4i32)s);
+	case 0x60: /* PUNPCKLBW: the low halves' lanes interleaved, d's first */
+		return (v2u64)__builtin_shuffle((v16u8)d, (v16u8)s,
+						(v16u8){0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6,
+							22, 7, 23});
+	case 0x61: /* PUNPCKLWD */
+		return (v2u64)__builtin_shuffle((v8u16)d, (v8u16)s,
+						(v8u16){0, 8, 1, 9, 2, 10, 3, 11});
+	case 0x62: /* PUNPCKLDQ */
+		return (v2u64)__builtin_shuffle((v4u32)d, (v4u32)s, (v4u32){0, 4, 1, 5});
+	case 0x6c: /* PUNPCKLQDQ */
+		return __builtin_shuffle(d, s, (v2u64){0, 2});
+	case 0x68: /* PUNPCKHBW: the high halves' lanes interleaved */
+		return (v2u64)__builtin_shuffle((v16u8)d, (v16u8)s,
+						(v16u8){8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29,
+							14, 30, 15, 31});
+	case 0x69: /* PUNPCKHWD */
+		return (v2u64)__builtin_shuffle((v8u16)d, (v8u16)s,
+						(v8u16){4, 12, 5, 13, 6, 14, 7, 15});
+	case 0x6a: /* PUNPCKHDQ */
+		return (v2u64)__builtin_shuffle((v4u32)d, (v4u32)s, (v4u32){2, 6, 3, 7});
+	case 0x6d: /* PUNPCKHQDQ */
+		return __builtin_shuffle(d, s, (v2u64){1, 3});
+	case 0xd1: /* PSRLW */
+		return n > 15 ? (v2u64){0, 0} : SHIFT_LANES(v8u16, d, >>, n);
+	case 0xd2: /* PSRLD */
+		return n > 31 ? (v2u64){0, 0} : SHIFT_LANES(v4u32, d, >>, n);
+	case 0xd3: /* PSRLQ */
+		return n > 63 ? (v2u64){0, 0} : SHIFT_LANES(v2u64, d, >>, n);
+	case 0xe1: /* PSRAW */
+		return SHIFT_LANES(v8i16, d, >>, n > 15 ? 15 : n);
+	case 0xe2: /* PSRAD */
+		return SHIFT_LANES(v4i32, d, >>, n > 31 ? 31 : n);
+	case 0xf1: /* PSLLW */
+		return n > 15 ? (v2u64){0, 0} : SHIFT_LANES(v8u16, d, <<, n);
+	case 0xf2: /* PSLLD */
+		return n > 31 ? (v2u64){0, 0} : SHIFT_LANES(v4u32, d, <<, n);
+	default: /* 0xf3: PSLLQ */
+		return n > 63 ? (v2u64){0, 0} : SHIFT_LANES(v2u64, d, <<, n);
+	}
+}
+
+/* xmm(reg) = xmm(reg) OP xmm(rm). */
+ALWAYS_INLINE bool int_rr(struct cpu *cpu, const struct x86_instr *in, unsigned opcode)
+{
+	if (!sse_check(cpu))
+		return false;
+	union xmm_reg *d = &cpu->xmm[in->reg];
+	xmm_put_vec(d, int_op(opcode, xmm_vec(d), xmm_vec(&cpu->xmm[in->rm])));
+	return true;
+}
+
+/* xmm(reg) = xmm(reg) OP m128 (16-byte aligned unless MXCSR.MM). */
+ALWAYS_INLINE bool int_rm(struct cpu *cpu, const struct x86_instr *in, unsigned opcode)
+{
+	union xmm_reg m;
+	if (!sse_check(cpu) || !xmm_mem_read(cpu, in, 16, ALIGN_SSE, &m))
+		return false;
+	union xmm_reg *d = &cpu->xmm[in->reg];
+	xmm_put_vec(d, int_op(opcode, xmm_vec(d), xmm_vec(&m)));
+	return true;
+}
+
+#define INT_FNS(opc)                                                                         \
+	static bool int_rr_##opc(struct cpu *cpu, const struct x86_instr *in)                \
+	{                                                                                    \
+		return int_rr(cpu, in, opc);                                                 \
+	}                                                                                    \
+	static bool int_rm_##opc(struct cpu *cpu, const struct x86_instr *in)                \
+	{                                                                                    \
+		return int_rm(cpu, in, opc);                                                 \
+	}
+#define INT_ROW(opc) [opc] = {int_rr_##opc, int_rm_##opc},
+
+#define INT_OPS(X)                                                                           \
+	X(0x54) X(0x55) X(0x56) X(0x57) X(0x60) X(0x61) X(0x62) X(0x64) X(0x65) X(0x66)      \
+	X(0x68) X(0x69) X(0x6a) X(0x6c) X(0x6d) X(0x74) X(0x75) X(0x76) X(0xd1) X(0xd2)      \
+	X(0xd3) X(0xd4) X(0xdb) X(0xdf) X(0xe1) X(0xe2) X(0xeb) X(0xef) X(0xf1) X(0xf2)      \
+	X(0xf3) X(0xf8) X(0xf9) X(0xfa) X(0xfb) X(0xfc) X(0xfd) X(0xfe)
+INT_OPS(INT_FNS)
+/* [opcode][memory form]; only the 66 0F forms (and 0F 54..57) have them. */
+static const cpu_exec_fn int_fns[256][2] = {INT_OPS(INT_ROW)};
+
+/* ---- shifts by an immediate and PSHUFD ---- */
+
+/*
+ * 66 0F 71/72/73 with ModRM.reg kind (2 PSRL, 4 PSRA, 6 PSLL; 73: 3 PSRLDQ, 7 PSLLDQ) on
+ * lanes of width bits: xmm(rm) shifted by imm8.
+ */
+ALWAYS_INLINE bool shift_imm(struct cpu *cpu, const struct x86_instr *in, unsigned kind,
+			     unsigned bits)
+{
+	unsigned n = in->imm & 0xff;
+	union xmm_reg *x = &cpu->xmm[in->rm];
+	v2u64 v = xmm_vec(x), zero = {0, 0};
+	if (!sse_check(cpu))
+		return false;
+	if (bits == 128) { /* whole register, by bytes: a window into (0, v) or (v, 0) */
+		union xmm_reg w[2] = {{.q = {0, 0}}, {.q = {0, 0}}};
+		n = n > 16 ? 16 : n;
+		if (kind == 3) {
+			xmm_put_vec(&w[0], v);
+			memcpy(x->b, w[0].b + n, 16);
+		} else {
+			xmm_put_vec(&w[1], v);
+			memcpy(x->b, w[1].b - n, 16);
+		}
+		return true;
+	}
+	if (kind == 4) {
+		n = n > bits - 1 ? bits - 1 : n;
+		v = bits == 16 ? SHIFT_LANES(v8i16, v, >>, n) : SHIFT_LANES(v4i32, v, >>, n);
+	} else if (n > bits - 1) {
+		v = zero;
+	} else if (kind == 2) {
+		v = bits == 16 ? SHIFT_LANES(v8u16, v, >>, n)
+		    : bits == 32 ? SHIFT_LANES(v4u32, v, >>, n)
+				 : SHIFT_LANES(v2u64, v, >>, n);
+	} else {
+		v = bits == 16 ? SHIFT_LANES(v8u16, v, <<, n)
+		    : bits == 32 ? SHIFT_LANES(v4u32, v, <<, n)
+				 : SHIFT_LANES(v2u64, v, <<, n);
+	}
+	xmm_put_vec(x, v);
+	return true;
+}
+
+#define SHIFT_FN(kind, bits)                                                                 \
+	static bool shift_##kind##_##bits(struct cpu *cpu, const struct x86_instr *in)       \
+	{                                                                                    \
+		return shift_imm(cpu, in, kind, bits);                                       \
+	}
+SHIFT_FN(2, 16)
+SHIFT_FN(4, 16)
+SHIFT_FN(6, 16)
+SHIFT_FN(2, 32)
+SHIFT_FN(4, 32)
+SHIFT_FN(6, 32)
+SHIFT_FN(2, 64)
+SHIFT_FN(3, 128)
+SHIFT_FN(6, 64)
+SHIFT_FN(7, 128)
+
+/* [opcode - 0x71][ModRM.reg]: the forms the decoder accepts. */
+static const cpu_exec_fn shift_fns[3][8] = {
+    {[2] = shift_2_16, [4] = shift_4_16, [6] = shift_6_16},
+    {[2] = shift_2_32, [4] = shift_4_32, [6] = shift_6_32},
+    {[2] = shift_2_64, [3] = shift_3_128, [6] = shift_6_64, [7] = shift_7_128},
+};
+
+/* 66 0F 70 PSHUFD xmm, xmm/m128, imm8: lane i of the result is source lane imm[2i+1:2i]. */
+ALWAYS_INLINE bool pshufd(struct cpu *cpu, const struct x86_instr *in, bool mem)
+{
+	union xmm_reg s, r;
+	unsigned imm = in->imm & 0xff;
+	if (!sse_check(cpu))
+		return false;
+	if (mem && !xmm_mem_read(cpu, in, 16, ALIGN_SSE, &s))
+		return false;
+	if (!mem)
+		s = cpu->xmm[in->rm];
+	for (unsigned i = 0; i < 4; i++)
+		r.d[i] = s.d[(imm >> (2 * i)) & 3];
+	xmm_put_vec(&cpu->xmm[in->reg], xmm_vec(&r));
+	return true;
+}
+
+static bool pshufd_rr(struct cpu *cpu, const struct x86_instr *in)
+{
+	return pshufd(cpu, in, false);
+}
+
+static bool pshufd_rm(struct cpu *cpu, const struct x86_instr *in)
+{
+	return pshufd(cpu, in, true);
+}
+
+/* ---- floating-point arithmetic on the host, under the guest's MXCSR ---- */
+
+/* Whether the host may run the guest's SSE arithmetic under the guest's own MXCSR: every
+ * exception masked, so nothing can fault and the flags only accumulate. */
+static inline bool mxcsr_all_masked(const struct cpu *cpu)
+{
+	return (cpu->mxcsr & MXCSR_MASKS) == MXCSR_MASKS;
+}
+
+/* "op %s, %d" for the instruction string insn: the register form of the guest's
+ * instruction, on the host, under the MXCSR it holds. */
+#define FP_ASM(insn) __asm__ volatile(insn " %1, %0" : "+x"(d) : "x"(s))
+
+/* opcode (0F 51, 58, 59, 5C..5F) in column col (0 PS, 1 PD, 2 SS, 3 SD) on d and s. */
+ALWAYS_INLINE v2u64 fp_op(unsigned opcode, unsigned col, v2u64 d, v2u64 s)
+{
+#define FP_CASE(opc, name)                                                                   \
+	case opc * 4 + 0:                                                                    \
+		FP_ASM(name "ps");                                                           \
+		break;                                                                       \
+	case opc * 4 + 1:                                                                    \
+		FP_ASM(name "pd");                                                           \
+		break;                                                                       \
+	case opc * 4 + 2:                                                                    \
+		FP_ASM(name "ss");                                                           \
+		break;                                                                       \
+	case opc * 4 + 3:                                                                    \
+		FP_ASM(name "sd");                                                           \
+		break;
+	switch (opcode * 4 + col) {
+		FP_CASE(0x51, "sqrt")
+		FP_CASE(0x58, "add")
+		FP_CASE(0x59, "mul")
+		FP_CASE(0x5c, "sub")
+		FP_CASE(0x5d, "min")
+		FP_CASE(0x5e, "div")
+		FP_CASE(0x5f, "max")
+	}
+#undef FP_CASE
+	return d;
+}
+
+/* The memory operand's size of column col: 16 for PS/PD, 4 for SS, 8 for SD. */
+#define FP_MSIZE(col) ((col) < 2 ? 16u : (col) == 2 ? 4u : 8u)
+
+ALWAYS_INLINE bool fp_arith(struct cpu *cpu, const struct x86_instr *in, unsigned opcode,
+			    unsigned col, bool mem)
+{
+	union xmm_reg m;
+	if (unlikely(!mxcsr_all_masked(cpu)))
+		return exec_sse_host(cpu, in, col);
+	if (!sse_check(cpu))
+		return false;
+	if (mem && !xmm_mem_read(cpu, in, FP_MSIZE(col), col < 2 ? ALIGN_SSE : ALIGN_NONE, &m))
+		return false;
+	fpu_hold_mxcsr(cpu);
+	union xmm_reg *d = &cpu->xmm[in->reg];
+	xmm_put_vec(d, fp_op(opcode, col, xmm_vec(d), xmm_vec(mem ? &m : &cpu->xmm[in->rm])));
+	return true;
+}
+
+#define FP_FNS(opc, col)                                                                     \
+	static bool fp_rr_##opc##_##col(struct cpu *cpu, const struct x86_instr *in)         \
+	{                                                                                    \
+		return fp_arith(cpu, in, opc, col, false);                                   \
+	}                                                                                    \
+	static bool fp_rm_##opc##_##col(struct cpu *cpu, const struct x86_instr *in)         \
+	{                                                                                    \
+		return fp_arith(cpu, in, opc, col, true);                                    \
+	}
+#define FP_COLS(opc) FP_FNS(opc, 0) FP_FNS(opc, 1) FP_FNS(opc, 2) FP_FNS(opc, 3)
+#define FP_ROW(opc)                                                                          \
+	[opc - 0x50] = {{fp_rr_##opc##_0, fp_rm_##opc##_0},                                  \
+			{fp_rr_##opc##_1, fp_rm_##opc##_1},                                  \
+			{fp_rr_##opc##_2, fp_rm_##opc##_2},                                  \
+			{fp_rr_##opc##_3, fp_rm_##opc##_3}},
+FP_COLS(0x51)
+FP_COLS(0x58)
+FP_COLS(0x59)
+FP_COLS(0x5c)
+FP_COLS(0x5d)
+FP_COLS(0x5e)
+FP_COLS(0x5f)
+/* [opcode - 0x50][col][memory form] */
+static const cpu_exec_fn fp_fns[16][4][2] = {FP_ROW(0x51) FP_ROW(0x58) FP_ROW(0x59) FP_ROW(0x5c)
+						 FP_ROW(0x5d) FP_ROW(0x5e) FP_ROW(0x5f)};
+
+/* ---- moves ---- */
+
+/* A 128-bit move's three forms: xmm(reg) = xmm/m128 (load), m128 = xmm(reg) (store),
+ * and between registers (store false: reg = rm; true: rm = reg). */
+ALWAYS_INLINE bool mov128_load(struct cpu *cpu, const struct x86_instr *in, int align)
+{
+	union xmm_reg v;
+	if (!sse_check(cpu) || !xmm_mem_read(cpu, in, 16, align, &v))
+		return false;
+	xmm_put_vec(&cpu->xmm[in->reg], xmm_vec(&v));
+	return true;
+}
+
+ALWAYS_INLINE bool mov128_store(struct cpu *cpu, const struct x86_instr *in, int align)
+{
+	return sse_check(cpu) && xmm_mem_write(cpu, in, 16, align, &cpu->xmm[in->reg]);
+}
+
+static bool mov128_rr_load(struct cpu *cpu, const struct x86_instr *in)
+{
+	if (!sse_check(cpu))
+		return false;
+	xmm_put_vec(&cpu->xmm[in->reg], xmm_vec(&cpu->xmm[in->rm]));
+	return true;
+}
+
+static bool mov128_rr_store(struct cpu *cpu, const struct x86_instr *in)
+{
+	if (!sse_check(cpu))
+		return false;
+	xmm_put_vec(&cpu->xmm[in->rm], xmm_vec(&cpu->xmm[in->reg]));
+	return true;
+}
+
+static bool movu_load(struct cpu *cpu, const struct x86_instr *in)
+{
+	return mov128_load(cpu, in, ALIGN_NONE);
+}
+
+static bool mova_load(struct cpu *cpu, const struct x86_instr *in)
+{
+	return mov128_load(cpu, in, ALIGN_ALWAYS);
+}
+
+static bool movu_store(struct cpu *cpu, const struct x86_instr *in)
+{
+	return mov128_store(cpu, in, ALIGN_NONE);
+}
+
+static bool mova_store(struct cpu *cpu, const struct x86_instr *in)
+{
+	return mov128_store(cpu, in, ALIGN_ALWAYS);
+}
+
+/* F3/F2 0F 10 MOVSS/MOVSD xmm, m32/m64: zero-extended. */
+ALWAYS_INLINE bool movs_load(struct cpu *cpu, const struct x86_instr *in, unsigned size)
+{
+	union xmm_reg v;
+	if (!sse_check(cpu) || !xmm_mem_read(cpu, in, size, ALIGN_NONE, &v))
+		return false;
+	xmm_put_vec(&cpu->xmm[in->reg], xmm_vec(&v));
+	return true;
+}
+
+/* F3/F2 0F 11 MOVSS/MOVSD m32/m64, xmm. */
+ALWAYS_INLINE bool movs_store(struct cpu *cpu, const struct x86_instr *in, unsigned size)
+{
+	return sse_check(cpu) && xmm_mem_write(cpu, in, size, ALIGN_NONE, &cpu->xmm[in->reg]);
+}
+
+/* F3/F2 0F 10/11 between registers: the low lane of the source merges into the
+ * destination (10: reg = rm, 11: rm = reg). */
+ALWAYS_INLINE bool movs_rr(struct cpu *cpu, const struct x86_instr *in, unsigned size,
+			   bool store)
+{
+	if (!sse_check(cpu))
+		return false;
+	union xmm_reg *d = &cpu->xmm[store ? in->rm : in->reg];
+	v2u64 v = xmm_vec(d), s = xmm_vec(&cpu->xmm[store ? in->reg : in->rm]);
+	if (size == 8)
+		v[0] = s[0];
+	else
+		v = (v2u64)__builtin_shuffle((v4u32)v, (v4u32)s, (v4u32){4, 1, 2, 3});
+	xmm_put_vec(d, v);
+	return true;
+}
+
+#define MOVS_FNS(size)                                                                       \
+	static bool movs_load_##size(struct cpu *cpu, const struct x86_instr *in)            \
+	{                                                                                    \
+		return movs_load(cpu, in, size);                                             \
+	}                                                                                    \
+	static bool movs_store_##size(struct cpu *cpu, const struct x86_instr *in)           \
+	{                                                                                    \
+		return movs_store(cpu, in, size);                                            \
+	}                                                                                    \
+	static bool movs_rr_load_##size(struct cpu *cpu, const struct x86_instr *in)         \
+	{                                                                                    \
+		return movs_rr(cpu, in, size, false);                                        \
+	}                                                                                    \
+	static bool movs_rr_store_##size(struct cpu *cpu, const struct x86_instr *in)        \
+	{                                                                                    \
+		return movs_rr(cpu, in, size, true);                                         \
+	}
+MOVS_FNS(4)
+MOVS_FNS(8)
+
+/* [size == 8][0F 11: store][memory form] */
+static const cpu_exec_fn movs_fns[2][2][2] = {
+    {{movs_rr_load_4, movs_load_4}, {movs_rr_store_4, movs_store_4}},
+    {{movs_rr_load_8, movs_load_8}, {movs_rr_store_8, movs_store_8}},
+};
+
+/* F3 0F 7E MOVQ xmm, xmm/m64 and 66 0F D6 MOVQ xmm/m64, xmm: the upper half cleared. */
+static bool movq_load(struct cpu *cpu, const struct x86_instr *in)
+{
+	return movs_load(cpu, in, 8);
+}
+
+static bool movq_store(struct cpu *cpu, const struct x86_instr *in)
+{
+	return movs_store(cpu, in, 8);
+}
+
+static bool movq_rr_load(struct cpu *cpu, const struct x86_instr *in)
+{
+	if (!sse_check(cpu))
+		return false;
+	xmm_set(&cpu->xmm[in->reg], cpu->xmm[in->rm].q[0], 0);
+	return true;
+}
+
+static bool movq_rr_store(struct cpu *cpu, const struct x86_instr *in)
+{
+	if (!sse_check(cpu))
+		return false;
+	xmm_set(&cpu->xmm[in->rm], cpu->xmm[in->reg].q[0], 0);
+	return true;
+}
+
+/* 66 0F 6E MOVD/MOVQ xmm, r32/r64 and 66 0F 7E MOVD/MOVQ r32/r64, xmm (REX.W: 64). */
+ALWAYS_INLINE bool movd_rr(struct cpu *cpu, const struct x86_instr *in, unsigned size,
+			   bool to_gpr)
+{
+	if (!sse_check(cpu))
+		return false;
+	if (to_gpr)
+		cpu->gpr[in->rm] = cpu->xmm[in->reg].q[0] & size_mask(size);
+	else
+		xmm_set(&cpu->xmm[in->reg], cpu->gpr[in->rm] & size_mask(size), 0);
+	return true;
+}
+
+#define MOVD_FNS(size)                                                                       \
+	static bool movd_to_xmm_##size(struct cpu *cpu, const struct x86_instr *in)          \
+	{                                                                                    \
+		return movd_rr(cpu, in, size, false);                                        \
+	}                                                                                    \
+	static bool movd_to_gpr_##size(struct cpu *cpu, const struct x86_instr *in)          \
+	{                                                                                    \
+		return movd_rr(cpu, in, size, true);                                         \
+	}
+MOVD_FNS(4)
+MOVD_FNS(8)
+
+/* ---- the choice ---- */
+
+/* The moves of (col, opcode, memory form), or NULL. */
+static cpu_exec_fn specialise_mov(const struct x86_instr *in, unsigned col, bool mem)
+{
+	unsigned op = in->opcode;
+	bool wide = (in->rex & X86_REX_W) != 0;
+	switch (op) {
+	case 0x10: /* MOVUPS/MOVUPD, MOVSS/MOVSD */
+	case 0x11:
+		if (col >= 2)
+			return movs_fns[col == 3][op == 0x11][mem];
+		return mem ? (op == 0x11 ? movu_store : movu_load)
+			   : (op == 0x11 ? mov128_rr_store : mov128_rr_load);
+	case 0x28: /* MOVAPS/MOVAPD */
+	case 0x29:
+		if (col >= 2)
+			return NULL;
+		return mem ? (op == 0x29 ? mova_store : mova_load)
+			   : (op == 0x29 ? mov128_rr_store : mov128_rr_load);
+	case 0x6f: /* 66: MOVDQA, F3: MOVDQU */
+	case 0x7f:
+		if (col != 1 && col != 2)
+			return NULL;
+		if (!mem)
+			return op == 0x7f ? mov128_rr_store : mov128_rr_load;
+		if (col == 1)
+			return op == 0x7f ? mova_store : mova_load;
+		return op == 0x7f ? movu_store : movu_load;
+	case 0x7e: /* F3: MOVQ xmm, xmm/m64; 66: MOVD/MOVQ r/m, xmm */
+		if (col == 2)
+			return mem ? movq_load : movq_rr_load;
+		if (col == 1 && !mem)
+			return wide ? movd_to_gpr_8 : movd_to_gpr_4;
+		return NULL;
+	case 0xd6: /* 66: MOVQ xmm/m64, xmm */
+		if (col != 1)
+			return NULL;
+		return mem ? movq_store : movq_rr_store;
+	case 0x6e: /* 66: MOVD/MOVQ xmm, r/m */
+		if (col != 1 || mem)
+			return NULL;
+		return wide ? movd_to_xmm_8 : movd_to_xmm_4;
+	}
+	return NULL;
+}
+
+cpu_exec_fn cpu_sse_specialise(const struct x86_instr *in, unsigned col)
+{
+	unsigned op = in->opcode, reg = (in->modrm >> 3) & 7;
+	bool mem = in->mod != 3;
+	if (in->map != 1 || !(in->flags & X86_INSN_MODRM))
+		return NULL;
+	if (col == 1 && int_fns[op][0])
+		return int_fns[op][mem];
+	if (col == 0 && op >= 0x54 && op <= 0x57)
+		return int_fns[op][mem];
+	if (op >= 0x50 && op < 0x60 && fp_fns[op - 0x50][col][0])
+		return fp_fns[op - 0x50][col][mem];
+	if (col == 1 && op >= 0x71 && op <= 0x73 && !mem)
+		return shift_fns[op - 0x71][reg];
+	if (col == 1 && op == 0x70)
+		return mem ? pshufd_rm : pshufd_rr;
+	return specialise_mov(in, col, mem);
+}
