@@ -129,6 +129,23 @@ static inline __attribute__((always_inline)) bool xmm_rm_read(struct cpu *cpu,
 }
 
 /*
+ * cpu_probe_write of [off, off+size) in seg (size at most 8), with the linear address
+ * left in *la for the write that follows: the same MMU accesses, the fast path inline.
+ * A miss there is not counted, so cpu_probe_write can take the access over as if it were
+ * the first look.
+ */
+static inline __attribute__((always_inline)) bool xmm_probe(struct cpu *cpu, unsigned seg,
+							    uint64_t off, unsigned size,
+							    uint64_t *la)
+{
+	if (!cpu_linear(cpu, seg, off, size, MMU_WRITE, la))
+		return false;
+	if (likely(mmu_fast_lookup(cpu->mmu, *la, size, seg_flags(seg) | MMU_WRITE) != NULL))
+		return true;
+	return cpu_probe_write(cpu, seg, off, size);
+}
+
+/*
  * Writes size bytes of v to the memory operand: every page the store touches is probed
  * writable before the first byte is written (fpu_write_block's probes and writes), so a
  * faulting store changes nothing.
@@ -142,17 +159,20 @@ static inline __attribute__((always_inline)) bool xmm_mem_write(struct cpu *cpu,
 	unsigned seg = insn_seg(in);
 	if (misaligned(cpu, ea, align))
 		return cpu_gp(cpu, 0);
+	uint64_t la, la_hi;
 	if (size == 16) {
 		uint64_t hi = (ea + 8) & size_mask(in->addrsize);
-		return cpu_operand_aligned(cpu, seg, ea, 16) && cpu_probe_write(cpu, seg, ea, 8) &&
-		       cpu_probe_write(cpu, seg, hi, 8) && cpu_write_mem(cpu, seg, ea, 8, v->q[0]) &&
-		       cpu_write_mem(cpu, seg, hi, 8, v->q[1]);
+		return cpu_operand_aligned(cpu, seg, ea, 16) && xmm_probe(cpu, seg, ea, 8, &la) &&
+		       xmm_probe(cpu, seg, hi, 8, &la_hi) &&
+		       cpu_write_la(cpu, la, 8, v->q[0], seg_flags(seg)) &&
+		       cpu_write_la(cpu, la_hi, 8, v->q[1], seg_flags(seg));
 	}
 	if (size == 8) /* a constant size: one host store (see xmm_mem_read) */
-		return cpu_probe_write(cpu, seg, ea, 8) && cpu_write_mem(cpu, seg, ea, 8, v->q[0]);
+		return xmm_probe(cpu, seg, ea, 8, &la) &&
+		       cpu_write_la(cpu, la, 8, v->q[0], seg_flags(seg));
 	if (size <= 8)
-		return cpu_probe_write(cpu, seg, ea, size) &&
-		       cpu_write_mem(cpu, seg, ea, size, v->q[0]);
+		return xmm_probe(cpu, seg, ea, size, &la) &&
+		       cpu_write_la(cpu, la, size, v->q[0], seg_flags(seg));
 	return fpu_write_block(cpu, seg, ea, in->addrsize, v->b, size);
 }
 
