@@ -273,9 +273,11 @@ static __attribute__((noinline)) bool probe_translated(struct cpu *cpu, uint64_t
 		return true;
 	if (!mmu_translate(cpu->mmu, la, flags, &pa, &cpu->fault))
 		return false;
+	/* The second page from its first byte: a fault there reports that address in CR2,
+	 * as the write itself would (mmu_write_slow) and as the hardware's split access does. */
 	uint64_t last = la + size - 1;
 	if ((last ^ la) >> 12)
-		return mmu_translate(cpu->mmu, last, flags, &pa, &cpu->fault);
+		return mmu_translate(cpu->mmu, last & ~0xfffULL, flags, &pa, &cpu->fault);
 	return true;
 }
 
