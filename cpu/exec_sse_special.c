@@ -11,9 +11,11 @@
  * instance of one inline function with constant arguments), and it works on the XMM
  * registers in struct cpu directly.
  *
- * - The integer operations (PADD*, PSUB*, PAND/PANDN/POR/PXOR and their PS/PD twins,
- *   PCMPEQ*, PCMPGT*, PUNPCK*, the shifts by an XMM count or an immediate, PSHUFD) are
+ * - The integer operations (PADD*, PSUB* with and without saturation, PAND/PANDN/POR/
+ *   PXOR and their PS/PD twins, PCMPEQ*, PCMPGT*, PMIN/PMAX, PAVG, PMULLW, PMULUDQ,
+ *   PUNPCK* and UNPCK*PS/PD, the shifts by an XMM count or an immediate, PSHUFD) are
  *   plain C on GNU vectors of typed lanes: no MXCSR, no exception but the operand's.
+ *   The rest (PACK*, PMULH*, PMADDWD, PSADBW) stay with the generic handler.
  * - ADD/SUB/MUL/DIV/SQRT/MIN/MAX in their PS/PD/SS/SD forms run as the one host instruction
  *   (an asm statement on registers) under the guest's MXCSR, which the host holds while
  *   every guest exception is masked (cpu/fpu_owner.c): rounding, FTZ, DAZ, NaN results and
@@ -36,9 +38,21 @@
 /* A lane shift by count (already known to be below the lane width). */
 #define SHIFT_LANES(vt, v, op, count) ((v2u64)((vt)(v)op(int)(count)))
 
+/* Lane-wise a where mask m is all ones, else b (m's lanes are 0 or all ones). */
+#define SELECT(m, a, b) (((a) & (m)) | ((b) & ~(m)))
+
+/* Signed saturation of the wrapped sum (sub false) or difference r of signed lanes a and b
+ * of vector type vt: a lane overflowed when r's sign differs from a's while b's sign was
+ * r's (a sum) or not a's (a difference); it then takes the extreme value of a's sign
+ * (a >> (width - 1) is 0 or all ones; max is the largest positive lane value). */
+#define SAT_SIGNED(vt, a, b, r, sub, max)                                                    \
+	SELECT((vt)((((sub) ? (a) ^ (b) : (b) ^ (r)) & ((a) ^ (r))) < 0),                     \
+	       ((a) >> (8 * sizeof((a)[0]) - 1)) ^ (max), (r))
+
 /*
- * The result of 66 0F opcode (and, for the logic operations, 0F opcode: ANDPS..XORPS) on
- * destination d and source s. The shifts take their count from the source's low quadword:
+ * The result of 66 0F opcode (and, for the logic operations, 0F opcode: ANDPS..XORPS; for
+ * UNPCKLPS/UNPCKHPS 0F 14/15, for UNPCKLPD/UNPCKHPD 0x100 + 14/15) on destination d and
+ * source s. The shifts take their count from the source's low quadword:
  * a count of the lane width or more clears the lanes (fills them with the sign for PSRA).
  */
 ALWAYS_INLINE v2u64 int_op(unsigned opcode, v2u64 d, v2u64 s)
@@ -85,6 +99,52 @@ ALWAYS_INLINE v2u64 int_op(unsigned opcode, v2u64 d, v2u64 s)
 		return (v2u64)((v8i16)d > (v8i16)s);
 	case 0x66: /* PCMPGTD */
 		return (v2u64)((v4i32)d > (v4i32)s);
+	case 0xda: /* PMINUB */
+		return (v2u64)SELECT((v16u8)((v16u8)d < (v16u8)s), (v16u8)d, (v16u8)s);
+	case 0xde: /* PMAXUB */
+		return (v2u64)SELECT((v16u8)((v16u8)d > (v16u8)s), (v16u8)d, (v16u8)s);
+	case 0xea: /* PMINSW */
+		return (v2u64)SELECT((v8i16)((v8i16)d < (v8i16)s), (v8i16)d, (v8i16)s);
+	case 0xee: /* PMAXSW */
+		return (v2u64)SELECT((v8i16)((v8i16)d > (v8i16)s), (v8i16)d, (v8i16)s);
+	case 0xe0: /* PAVGB: (a + b + 1) >> 1 without the carry out */
+		return (v2u64)(((v16u8)d | (v16u8)s) - (((v16u8)d ^ (v16u8)s) >> 1));
+	case 0xe3: /* PAVGW */
+		return (v2u64)(((v8u16)d | (v8u16)s) - (((v8u16)d ^ (v8u16)s) >> 1));
+	case 0xdc: { /* PADDUSB: a carry out saturates to all ones */
+		v16u8 r = (v16u8)d + (v16u8)s;
+		return (v2u64)(r | (v16u8)(r < (v16u8)d));
+	}
+	case 0xdd: { /* PADDUSW */
+		v8u16 r = (v8u16)d + (v8u16)s;
+		return (v2u64)(r | (v8u16)(r < (v8u16)d));
+	}
+	case 0xd8: /* PSUBUSB: a borrow saturates to zero */
+		return (v2u64)(((v16u8)d - (v16u8)s) & (v16u8)((v16u8)d >= (v16u8)s));
+	case 0xd9: /* PSUBUSW */
+		return (v2u64)(((v8u16)d - (v8u16)s) & (v8u16)((v8u16)d >= (v8u16)s));
+	case 0xec: { /* PADDSB */
+		v16i8 a = (v16i8)d, b = (v16i8)s, r = (v16i8)((v16u8)d + (v16u8)s);
+		return (v2u64)SAT_SIGNED(v16i8, a, b, r, false, 0x7f);
+	}
+	case 0xed: { /* PADDSW */
+		v8i16 a = (v8i16)d, b = (v8i16)s, r = (v8i16)((v8u16)d + (v8u16)s);
+		return (v2u64)SAT_SIGNED(v8i16, a, b, r, false, 0x7fff);
+	}
+	case 0xe8: { /* PSUBSB */
+		v16i8 a = (v16i8)d, b = (v16i8)s, r = (v16i8)((v16u8)d - (v16u8)s);
+		return (v2u64)SAT_SIGNED(v16i8, a, b, r, true, 0x7f);
+	}
+	case 0xe9: { /* PSUBSW */
+		v8i16 a = (v8i16)d, b = (v8i16)s, r = (v8i16)((v8u16)d - (v8u16)s);
+		return (v2u64)SAT_SIGNED(v8i16, a, b, r, true, 0x7fff);
+	}
+	case 0xd5: /* PMULLW: the low words of the products */
+		return (v2u64)((v8u16)d * (v8u16)s);
+	case 0xf4: { /* PMULUDQ: the even doublewords' full products */
+		v2u64 lo = {0xffffffffu, 0xffffffffu};
+		return (d & lo) * (s & lo);
+	}
 	case 0x60: /* PUNPCKLBW: the low halves' lanes interleaved, d's first */
 		return (v2u64)__builtin_shuffle((v16u8)d, (v16u8)s,
 						(v16u8){0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6,
@@ -92,8 +152,10 @@ ALWAYS_INLINE v2u64 int_op(unsigned opcode, v2u64 d, v2u64 s)
 	case 0x61: /* PUNPCKLWD */
 		return (v2u64)__builtin_shuffle((v8u16)d, (v8u16)s,
 						(v8u16){0, 8, 1, 9, 2, 10, 3, 11});
+	case 0x14: /* UNPCKLPS (the same lanes as PUNPCKLDQ) */
 	case 0x62: /* PUNPCKLDQ */
 		return (v2u64)__builtin_shuffle((v4u32)d, (v4u32)s, (v4u32){0, 4, 1, 5});
+	case 0x114: /* UNPCKLPD */
 	case 0x6c: /* PUNPCKLQDQ */
 		return __builtin_shuffle(d, s, (v2u64){0, 2});
 	case 0x68: /* PUNPCKHBW: the high halves' lanes interleaved */
@@ -103,8 +165,10 @@ ALWAYS_INLINE v2u64 int_op(unsigned opcode, v2u64 d, v2u64 s)
 	case 0x69: /* PUNPCKHWD */
 		return (v2u64)__builtin_shuffle((v8u16)d, (v8u16)s,
 						(v8u16){4, 12, 5, 13, 6, 14, 7, 15});
+	case 0x15: /* UNPCKHPS */
 	case 0x6a: /* PUNPCKHDQ */
 		return (v2u64)__builtin_shuffle((v4u32)d, (v4u32)s, (v4u32){2, 6, 3, 7});
+	case 0x115: /* UNPCKHPD */
 	case 0x6d: /* PUNPCKHQDQ */
 		return __builtin_shuffle(d, s, (v2u64){1, 3});
 	case 0xd1: /* PSRLW */
@@ -162,10 +226,21 @@ ALWAYS_INLINE bool int_rm(struct cpu *cpu, const struct x86_instr *in, unsigned 
 	X(0x54) X(0x55) X(0x56) X(0x57) X(0x60) X(0x61) X(0x62) X(0x64) X(0x65) X(0x66)      \
 	X(0x68) X(0x69) X(0x6a) X(0x6c) X(0x6d) X(0x74) X(0x75) X(0x76) X(0xd1) X(0xd2)      \
 	X(0xd3) X(0xd4) X(0xdb) X(0xdf) X(0xe1) X(0xe2) X(0xeb) X(0xef) X(0xf1) X(0xf2)      \
-	X(0xf3) X(0xf8) X(0xf9) X(0xfa) X(0xfb) X(0xfc) X(0xfd) X(0xfe)
+	X(0xf3) X(0xf8) X(0xf9) X(0xfa) X(0xfb) X(0xfc) X(0xfd) X(0xfe) X(0xd5) X(0xd8)      \
+	X(0xd9) X(0xda) X(0xdc) X(0xdd) X(0xde) X(0xe0) X(0xe3) X(0xe8) X(0xe9) X(0xea)      \
+	X(0xec) X(0xed) X(0xee) X(0xf4)
 INT_OPS(INT_FNS)
+INT_FNS(0x14)
+INT_FNS(0x15)
+INT_FNS(0x114)
+INT_FNS(0x115)
 /* [opcode][memory form]; only the 66 0F forms (and 0F 54..57) have them. */
 static const cpu_exec_fn int_fns[256][2] = {INT_OPS(INT_ROW)};
+/* 0F 14/15 UNPCKLPS/UNPCKHPS and 66 0F 14/15 UNPCKLPD/UNPCKHPD: [col][opcode - 0x14][memory] */
+static const cpu_exec_fn unpck_fns[2][2][2] = {
+    {{int_rr_0x14, int_rm_0x14}, {int_rr_0x15, int_rm_0x15}},
+    {{int_rr_0x114, int_rm_0x114}, {int_rr_0x115, int_rm_0x115}},
+};
 
 /* ---- shifts by an immediate and PSHUFD ---- */
 
@@ -570,6 +645,8 @@ cpu_exec_fn cpu_sse_specialise(const struct x86_instr *in, unsigned col)
 		return int_fns[op][mem];
 	if (col == 0 && op >= 0x54 && op <= 0x57)
 		return int_fns[op][mem];
+	if (col < 2 && (op == 0x14 || op == 0x15))
+		return unpck_fns[col][op - 0x14][mem];
 	if (op >= 0x50 && op < 0x60 && fp_fns[op - 0x50][col][0])
 		return fp_fns[op - 0x50][col][mem];
 	if (col == 1 && op >= 0x71 && op <= 0x73 && !mem)

@@ -227,19 +227,24 @@ static void check_op(struct cpu_env *e, unsigned col, uint8_t opcode, int imm, b
 	}
 }
 
-/* The integer operations of 66 0F, and the logic operations of 0F and 66 0F 54..57. */
+/* The integer operations of 66 0F, the logic operations of 0F and 66 0F 54..57, and the
+ * unpacks of 0F and 66 0F 14/15. */
 static void test_exec_sse_special_integer_ops_match_generic(void **state)
 {
 	static const uint8_t ops[] = {0x60, 0x61, 0x62, 0x64, 0x65, 0x66, 0x68, 0x69, 0x6a, 0x6c,
 				      0x6d, 0x74, 0x75, 0x76, 0xd1, 0xd2, 0xd3, 0xd4, 0xdb, 0xdf,
 				      0xe1, 0xe2, 0xeb, 0xef, 0xf1, 0xf2, 0xf3, 0xf8, 0xf9, 0xfa,
-				      0xfb, 0xfc, 0xfd, 0xfe};
+				      0xfb, 0xfc, 0xfd, 0xfe, 0xd5, 0xd8, 0xd9, 0xda, 0xdc, 0xdd,
+				      0xde, 0xe0, 0xe3, 0xe8, 0xe9, 0xea, 0xec, 0xed, 0xee, 0xf4};
 	struct cpu_env *e = *state;
 	for (unsigned i = 0; i < sizeof(ops); i++)
 		check_op(e, 1, ops[i], -1, true, true, 100 + i);
 	for (unsigned op = 0x54; op <= 0x57; op++)
 		for (unsigned col = 0; col < 2; col++)
 			check_op(e, col, (uint8_t)op, -1, true, true, 200 + op * 2 + col);
+	for (unsigned op = 0x14; op <= 0x15; op++)
+		for (unsigned col = 0; col < 2; col++)
+			check_op(e, col, (uint8_t)op, -1, true, true, 300 + op * 2 + col);
 }
 
 /* SQRT, ADD, MUL, SUB, MIN, DIV, MAX in their PS, PD, SS and SD forms. */
@@ -361,6 +366,55 @@ static void test_exec_sse_special_integer_results(void **state)
 	env_wr64(e, ENV_DATA_PA + 8, 0x0001000100010001ULL);
 	run_code(e, psubw_mem, sizeof(psubw_mem));
 	assert_x(e, 0, 0xffff7fffffff7fffULL, 0x7fff7fff7fff7fffULL);
+}
+
+/* Saturation, minimum, average and the unsigned doubleword product, lane by lane. */
+static void test_exec_sse_special_saturating_results(void **state)
+{
+	struct cpu_env *e = *state;
+	static const uint8_t paddsb[] = {0x66, 0x0f, 0xec, 0xc1, 0xcc};
+	static const uint8_t psubusb[] = {0x66, 0x0f, 0xd8, 0xc1, 0xcc};
+	static const uint8_t paddusw[] = {0x66, 0x0f, 0xdd, 0xc1, 0xcc};
+	static const uint8_t psubsw[] = {0x66, 0x0f, 0xe9, 0xc1, 0xcc};
+	static const uint8_t pminsw[] = {0x66, 0x0f, 0xea, 0xc1, 0xcc};
+	static const uint8_t pavgb[] = {0x66, 0x0f, 0xe0, 0xc1, 0xcc};
+	static const uint8_t pmuludq[] = {0x66, 0x0f, 0xf4, 0xc1, 0xcc};
+	reset_sse(e);
+	/* bytes: 7F+01 = 7F, 80+FF = 80, 10+20 = 30, F0+F0 = E0 */
+	set_x(e, 0, 0xf010807fULL, 0);
+	set_x(e, 1, 0xf020ff01ULL, 0);
+	run_code(e, paddsb, sizeof(paddsb));
+	assert_x(e, 0, 0xe030807fULL, 0);
+	/* bytes: 01-02 = 0, FF-01 = FE, 00-FF = 0 */
+	set_x(e, 0, 0x00ff01ULL, 0);
+	set_x(e, 1, 0xff0102ULL, 0);
+	run_code(e, psubusb, sizeof(psubusb));
+	assert_x(e, 0, 0x00fe00ULL, 0);
+	/* words: FFFF+0001 = FFFF, 8000+7FFF = FFFF, 0001+0002 = 0003 */
+	set_x(e, 0, 0x00018000ffffULL, 0);
+	set_x(e, 1, 0x00027fff0001ULL, 0);
+	run_code(e, paddusw, sizeof(paddusw));
+	assert_x(e, 0, 0x0003ffffffffULL, 0);
+	/* words: 8000-0001 = 8000, 7FFF-FFFF = 7FFF, 0005-0007 = FFFE */
+	set_x(e, 0, 0x00057fff8000ULL, 0);
+	set_x(e, 1, 0x0007ffff0001ULL, 0);
+	run_code(e, psubsw, sizeof(psubsw));
+	assert_x(e, 0, 0xfffe7fff8000ULL, 0);
+	/* signed words: min(8000, 7FFF) = 8000, min(0001, FFFF) = FFFF */
+	set_x(e, 0, 0x00018000ULL, 0);
+	set_x(e, 1, 0xffff7fffULL, 0);
+	run_code(e, pminsw, sizeof(pminsw));
+	assert_x(e, 0, 0xffff8000ULL, 0);
+	/* bytes: (FF+00+1)/2 = 80, (FF+FF+1)/2 = FF, (02+03+1)/2 = 03 */
+	set_x(e, 0, 0x02ffffULL, 0);
+	set_x(e, 1, 0x03ff00ULL, 0);
+	run_code(e, pavgb, sizeof(pavgb));
+	assert_x(e, 0, 0x03ff80ULL, 0);
+	/* FFFFFFFFh * FFFFFFFFh; the odd doublewords are ignored */
+	set_x(e, 0, 0x12345678ffffffffULL, 0x0000000300000002ULL);
+	set_x(e, 1, 0x9abcdef0ffffffffULL, 0x0000000500000007ULL);
+	run_code(e, pmuludq, sizeof(pmuludq));
+	assert_x(e, 0, 0xfffffffe00000001ULL, 14);
 }
 
 /* The shifts: the count of the register forms is the source's whole low quadword (2^32
@@ -693,6 +747,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_exec_sse_special_moves_match_generic, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_exec_sse_special_integer_results, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_exec_sse_special_saturating_results, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_exec_sse_special_shift_counts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_exec_sse_special_shuffle_and_move_results, setup,
 					    teardown),
