@@ -21,6 +21,8 @@
  *   every guest exception is masked (cpu/fpu_owner.c): rounding, FTZ, DAZ, NaN results and
  *   the sticky flags are the host's own for the same instruction. With an exception
  *   unmasked the generic handler runs instead (its exact fault rules: cpu/exec_sse.c).
+ * - COMISS/COMISD/UCOMISS/UCOMISD and the conversions between the scalar lanes and the
+ *   general registers (CVTSI2SS/SD, CVT(T)SS2SI, CVT(T)SD2SI) likewise.
  * - The moves (MOVUPS/MOVAPS/MOVDQA/MOVDQU, MOVSS/MOVSD, MOVQ, MOVD) in their register,
  *   load and store forms.
  *
@@ -423,6 +425,183 @@ FP_COLS(0x5f)
 static const cpu_exec_fn fp_fns[16][4][2] = {FP_ROW(0x51) FP_ROW(0x58) FP_ROW(0x59) FP_ROW(0x5c)
 						 FP_ROW(0x5d) FP_ROW(0x5e) FP_ROW(0x5f)};
 
+/* ---- compares into RFLAGS and conversions between doubles and integers ---- */
+
+/*
+ * 0F 2E/2F UCOMISS/COMISS (col 0), 66 0F 2E/2F UCOMISD/COMISD (col 1): ZF, PF and CF from
+ * the host's compare of the low lanes (unordered: all three), OF, SF and AF cleared; the
+ * compare of a NaN sets IE (COMIS: any NaN; UCOMIS: an SNaN) in the MXCSR the host holds.
+ */
+ALWAYS_INLINE bool comis(struct cpu *cpu, const struct x86_instr *in, bool ordered,
+			 unsigned col, bool mem)
+{
+	union xmm_reg m;
+	bool zf, pf, cf;
+	if (unlikely(!mxcsr_all_masked(cpu)))
+		return exec_sse_host(cpu, in, col);
+	if (!sse_check(cpu))
+		return false;
+	if (mem && !xmm_mem_read(cpu, in, col ? 8 : 4, ALIGN_NONE, &m))
+		return false;
+	fpu_hold_mxcsr(cpu);
+	v2u64 d = xmm_vec(&cpu->xmm[in->reg]), s = xmm_vec(mem ? &m : &cpu->xmm[in->rm]);
+#define COMIS_ASM(insn)                                                                      \
+	__asm__ volatile(insn " %[s], %[d]"                                                  \
+			 : "=@ccz"(zf), "=@ccp"(pf), "=@ccc"(cf)                             \
+			 : [d] "x"(d), [s] "x"(s))
+	if (ordered && col)
+		COMIS_ASM("comisd");
+	else if (ordered)
+		COMIS_ASM("comiss");
+	else if (col)
+		COMIS_ASM("ucomisd");
+	else
+		COMIS_ASM("ucomiss");
+#undef COMIS_ASM
+	flags_set_status(cpu, (zf ? RFLAGS_ZF : 0) | (pf ? RFLAGS_PF : 0) | (cf ? RFLAGS_CF : 0));
+	return true;
+}
+
+#define COMIS_FNS(name, ordered, col)                                                        \
+	static bool name##_rr(struct cpu *cpu, const struct x86_instr *in)                   \
+	{                                                                                    \
+		return comis(cpu, in, ordered, col, false);                                  \
+	}                                                                                    \
+	static bool name##_rm(struct cpu *cpu, const struct x86_instr *in)                   \
+	{                                                                                    \
+		return comis(cpu, in, ordered, col, true);                                   \
+	}
+COMIS_FNS(ucomiss, false, 0)
+COMIS_FNS(ucomisd, false, 1)
+COMIS_FNS(comiss, true, 0)
+COMIS_FNS(comisd, true, 1)
+
+/* [opcode - 0x2e][col][memory form] */
+static const cpu_exec_fn comis_fns[2][2][2] = {
+    {{ucomiss_rr, ucomiss_rm}, {ucomisd_rr, ucomisd_rm}},
+    {{comiss_rr, comiss_rm}, {comisd_rr, comisd_rm}},
+};
+
+/*
+ * F3/F2 0F 2A CVTSI2SS/CVTSI2SD xmm, r/m32 (r/m64 with REX.W): the integer rounded under
+ * MXCSR.RC into the low lane, the rest of the destination kept; PE when inexact.
+ */
+ALWAYS_INLINE bool cvtsi2f(struct cpu *cpu, const struct x86_instr *in, bool sd, unsigned size,
+			   bool mem)
+{
+	uint64_t g;
+	if (unlikely(!mxcsr_all_masked(cpu)))
+		return exec_sse_host(cpu, in, sd ? 3 : 2);
+	if (!sse_check(cpu))
+		return false;
+	if (mem && !cpu_read_mem(cpu, insn_seg(in), cpu_ea(cpu, in), size, &g))
+		return false;
+	if (!mem)
+		g = cpu->gpr[in->rm];
+	fpu_hold_mxcsr(cpu);
+	union xmm_reg *x = &cpu->xmm[in->reg];
+	v2u64 d = xmm_vec(x);
+	if (size == 8 && sd)
+		__asm__ volatile("cvtsi2sdq %1, %0" : "+x"(d) : "r"(g));
+	else if (size == 8)
+		__asm__ volatile("cvtsi2ssq %1, %0" : "+x"(d) : "r"(g));
+	else if (sd)
+		__asm__ volatile("cvtsi2sdl %k1, %0" : "+x"(d) : "r"(g));
+	else
+		__asm__ volatile("cvtsi2ssl %k1, %0" : "+x"(d) : "r"(g));
+	xmm_put_vec(x, d);
+	return true;
+}
+
+/*
+ * F3/F2 0F 2C/2D CVTT*2SI/CVT*2SI r32 (r64 with REX.W), xmm/m32 or m64: the low lane
+ * truncated (2C) or rounded under MXCSR.RC (2D); out of range or NaN: the integer
+ * indefinite and IE. A 32-bit result zero-extends.
+ */
+ALWAYS_INLINE bool cvtf2si(struct cpu *cpu, const struct x86_instr *in, bool sd, bool trunc,
+			   unsigned size, bool mem)
+{
+	union xmm_reg m;
+	uint64_t g;
+	if (unlikely(!mxcsr_all_masked(cpu)))
+		return exec_sse_host(cpu, in, sd ? 3 : 2);
+	if (!sse_check(cpu))
+		return false;
+	if (mem && !xmm_mem_read(cpu, in, sd ? 8 : 4, ALIGN_NONE, &m))
+		return false;
+	fpu_hold_mxcsr(cpu);
+	v2u64 s = xmm_vec(mem ? &m : &cpu->xmm[in->rm]);
+#define CVT_ASM(insn, mod) __asm__ volatile(insn " %1, %" mod "0" : "=r"(g) : "x"(s))
+	switch ((sd ? 4 : 0) | (trunc ? 2 : 0) | (size == 8)) {
+	case 0:
+		CVT_ASM("cvtss2si", "k");
+		break;
+	case 1:
+		CVT_ASM("cvtss2si", "q");
+		break;
+	case 2:
+		CVT_ASM("cvttss2si", "k");
+		break;
+	case 3:
+		CVT_ASM("cvttss2si", "q");
+		break;
+	case 4:
+		CVT_ASM("cvtsd2si", "k");
+		break;
+	case 5:
+		CVT_ASM("cvtsd2si", "q");
+		break;
+	case 6:
+		CVT_ASM("cvttsd2si", "k");
+		break;
+	default:
+		CVT_ASM("cvttsd2si", "q");
+		break;
+	}
+#undef CVT_ASM
+	cpu->gpr[in->reg] = size == 8 ? g : (uint32_t)g;
+	return true;
+}
+
+#define CVT_FNS(sd, size)                                                                    \
+	static bool cvtsi2f_rr_##sd##_##size(struct cpu *cpu, const struct x86_instr *in)    \
+	{                                                                                    \
+		return cvtsi2f(cpu, in, sd, size, false);                                    \
+	}                                                                                    \
+	static bool cvtsi2f_rm_##sd##_##size(struct cpu *cpu, const struct x86_instr *in)    \
+	{                                                                                    \
+		return cvtsi2f(cpu, in, sd, size, true);                                     \
+	}                                                                                    \
+	static bool cvtf2si_rr_##sd##_##size(struct cpu *cpu, const struct x86_instr *in)    \
+	{                                                                                    \
+		return cvtf2si(cpu, in, sd, false, size, false);                             \
+	}                                                                                    \
+	static bool cvtf2si_rm_##sd##_##size(struct cpu *cpu, const struct x86_instr *in)    \
+	{                                                                                    \
+		return cvtf2si(cpu, in, sd, false, size, true);                              \
+	}                                                                                    \
+	static bool cvttf2si_rr_##sd##_##size(struct cpu *cpu, const struct x86_instr *in)   \
+	{                                                                                    \
+		return cvtf2si(cpu, in, sd, true, size, false);                              \
+	}                                                                                    \
+	static bool cvttf2si_rm_##sd##_##size(struct cpu *cpu, const struct x86_instr *in)   \
+	{                                                                                    \
+		return cvtf2si(cpu, in, sd, true, size, true);                               \
+	}
+CVT_FNS(0, 4)
+CVT_FNS(0, 8)
+CVT_FNS(1, 4)
+CVT_FNS(1, 8)
+
+#define CVT_ROW(sd)                                                                          \
+	{{{cvtsi2f_rr_##sd##_4, cvtsi2f_rm_##sd##_4}, {cvtsi2f_rr_##sd##_8, cvtsi2f_rm_##sd##_8}}, \
+	 {{0, 0}, {0, 0}},                                                                   \
+	 {{cvttf2si_rr_##sd##_4, cvttf2si_rm_##sd##_4},                                      \
+	  {cvttf2si_rr_##sd##_8, cvttf2si_rm_##sd##_8}},                                     \
+	 {{cvtf2si_rr_##sd##_4, cvtf2si_rm_##sd##_4}, {cvtf2si_rr_##sd##_8, cvtf2si_rm_##sd##_8}}}
+/* [col == 3: SD][opcode - 0x2a][REX.W][memory form] */
+static const cpu_exec_fn cvt_fns[2][4][2][2] = {CVT_ROW(0), CVT_ROW(1)};
+
 /* ---- moves ---- */
 
 /* A 128-bit move's three forms: xmm(reg) = xmm/m128 (load), m128 = xmm(reg) (store),
@@ -647,6 +826,10 @@ cpu_exec_fn cpu_sse_specialise(const struct x86_instr *in, unsigned col)
 		return int_fns[op][mem];
 	if (col < 2 && (op == 0x14 || op == 0x15))
 		return unpck_fns[col][op - 0x14][mem];
+	if (col < 2 && (op == 0x2e || op == 0x2f))
+		return comis_fns[op - 0x2e][col][mem];
+	if (col >= 2 && (op == 0x2a || op == 0x2c || op == 0x2d))
+		return cvt_fns[col == 3][op - 0x2a][(in->rex & X86_REX_W) != 0][mem];
 	if (op >= 0x50 && op < 0x60 && fp_fns[op - 0x50][col][0])
 		return fp_fns[op - 0x50][col][mem];
 	if (col == 1 && op >= 0x71 && op <= 0x73 && !mem)

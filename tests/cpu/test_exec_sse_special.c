@@ -198,8 +198,8 @@ static const uint8_t pfx_of[4] = {0, 0x66, 0xf3, 0xf2};
  * all sixteen (a REX prefix when one is above 7), xmm, [rbx+0x40] (aligned) and
  * xmm, [rbx+0x48] (misaligned). imm >= 0 appends an imm8. reg_form/mem_form choose.
  */
-static void check_op(struct cpu_env *e, unsigned col, uint8_t opcode, int imm, bool reg_form,
-		     bool mem_form, uint64_t seed)
+static void check_op_w(struct cpu_env *e, unsigned col, uint8_t opcode, int imm, bool reg_form,
+		       bool mem_form, bool w, uint64_t seed)
 {
 	uint8_t b[8];
 	unsigned n;
@@ -210,7 +210,8 @@ static void check_op(struct cpu_env *e, unsigned col, uint8_t opcode, int imm, b
 		n = 0;
 		if (col)
 			b[n++] = pfx_of[col];
-		uint8_t rex = (uint8_t)(0x40 | (r >= 8 ? 4 : 0) | (form == 0 && m >= 8 ? 1 : 0));
+		uint8_t rex = (uint8_t)(0x40 | (w ? 8 : 0) | (r >= 8 ? 4 : 0) |
+					(form == 0 && m >= 8 ? 1 : 0));
 		if (rex != 0x40)
 			b[n++] = rex;
 		b[n++] = 0x0f;
@@ -225,6 +226,12 @@ static void check_op(struct cpu_env *e, unsigned col, uint8_t opcode, int imm, b
 			b[n++] = (uint8_t)imm;
 		check_form(e, b, n, col, seed + form);
 	}
+}
+
+static void check_op(struct cpu_env *e, unsigned col, uint8_t opcode, int imm, bool reg_form,
+		     bool mem_form, uint64_t seed)
+{
+	check_op_w(e, col, opcode, imm, reg_form, mem_form, false, seed);
 }
 
 /* The integer operations of 66 0F, the logic operations of 0F and 66 0F 54..57, and the
@@ -255,6 +262,22 @@ static void test_exec_sse_special_fp_ops_match_generic(void **state)
 	for (unsigned i = 0; i < sizeof(ops); i++)
 		for (unsigned col = 0; col < 4; col++)
 			check_op(e, col, ops[i], -1, true, true, 300 + i * 4 + col);
+}
+
+/* COMISS/COMISD/UCOMISS/UCOMISD, and CVTSI2SS/SD, CVT(T)SS2SI, CVT(T)SD2SI with and
+ * without REX.W (general registers drawn from all sixteen). */
+static void test_exec_sse_special_compares_and_conversions_match_generic(void **state)
+{
+	struct cpu_env *e = *state;
+	for (unsigned op = 0x2e; op <= 0x2f; op++)
+		for (unsigned col = 0; col < 2; col++)
+			check_op(e, col, (uint8_t)op, -1, true, true, 350 + op * 2 + col);
+	for (unsigned op = 0x2a; op <= 0x2d; op++)
+		for (unsigned col = 2; col < 4; col++)
+			for (unsigned w = 0; w < 2; w++)
+				if (op != 0x2b)
+					check_op_w(e, col, (uint8_t)op, -1, true, true, w,
+						   380 + op * 4 + col * 2 + w);
 }
 
 /* 66 0F 71/72/73 by immediates around the lane widths, and PSHUFD. */
@@ -557,6 +580,11 @@ static const struct mem_form mem_forms[] = {
     MF(0xf2, 0x58, false, 0, 8),  /* addsd */
     MF(0xf3, 0x5e, false, 0, 4),  /* divss */
     MF(0xf2, 0x51, false, 0, 8),  /* sqrtsd */
+    MF(0x66, 0x2f, false, 0, 8),  /* comisd */
+    MF(0x00, 0x2e, false, 0, 4),  /* ucomiss */
+    MF(0xf2, 0x2a, false, 0, 4),  /* cvtsi2sd xmm0, m32 */
+    MF(0xf2, 0x2c, false, 0, 8),  /* cvttsd2si eax, m64 */
+    MF(0xf3, 0x2d, false, 0, 4),  /* cvtss2si eax, m32 */
     MF(0x00, 0x10, false, 0, 16), /* movups load */
     MF(0x00, 0x11, true, 0, 16),  /* movups store */
     MF(0x66, 0x28, false, 2, 16), /* movapd load */
@@ -742,6 +770,8 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_exec_sse_special_fp_ops_match_generic, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_exec_sse_special_compares_and_conversions_match_generic, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_exec_sse_special_shifts_and_pshufd_match_generic,
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_exec_sse_special_moves_match_generic, setup,
