@@ -9,7 +9,9 @@
  * FTZ and DAZ: under the guest's own MXCSR, held by the host, while the guest masks every
  * exception too (cpu/fpu_owner.c); otherwise with MXCSR loaded for the one operation and
  * the guest's exception masks applied afterwards (sse_run_fp), so the host never traps.
- * Moves, shuffles with an immediate and MXCSR/FXSAVE are modelled in C.
+ * Moves, shuffles with an immediate and MXCSR/FXSAVE are modelled in C. These are the
+ * generic handlers of the dispatch table; for the common forms, cpu/exec_sse_special.c
+ * has handlers chosen at decode time that compute the same results without the copies.
  *
  * Gating (SDM Vol. 3, 2.5 and 13.1): CR0.EM = 1 or CR4.OSFXSR = 0 makes an SSE
  * instruction #UD, CR0.TS = 1 makes it #NM. An unmasked SIMD exception raises #XM when
