@@ -14,8 +14,8 @@
  * - The integer operations (PADD*, PSUB* with and without saturation, PAND/PANDN/POR/
  *   PXOR and their PS/PD twins, PCMPEQ*, PCMPGT*, PMIN/PMAX, PAVG, PMULLW, PMULUDQ,
  *   PUNPCK* and UNPCK*PS/PD, the shifts by an XMM count or an immediate, PSHUFD) are
- *   plain C on GNU vectors of typed lanes: no MXCSR, no exception but the operand's.
- *   The rest (PACK*, PMULH*, PMADDWD, PSADBW) stay with the generic handler.
+ *   plain C on GNU vectors of typed lanes: no MXCSR, no exception but the operand's;
+ *   those whose lanes change width (PACK*, PMULH*, PMADDWD, PSADBW) are loops over them.
  * - ADD/SUB/MUL/DIV/SQRT/MIN/MAX in their PS/PD/SS/SD forms run as the one host instruction
  *   (an asm statement on registers) under the guest's MXCSR, which the host holds while
  *   every guest exception is masked (cpu/fpu_owner.c): rounding, FTZ, DAZ, NaN results and
@@ -50,6 +50,62 @@
 #define SAT_SIGNED(vt, a, b, r, sub, max)                                                    \
 	SELECT((vt)((((sub) ? (a) ^ (b) : (b) ^ (r)) & ((a) ^ (r))) < 0),                     \
 	       ((a) >> (8 * sizeof((a)[0]) - 1)) ^ (max), (r))
+
+static inline int64_t clamp(int64_t v, int64_t lo, int64_t hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+/*
+ * The operations whose lanes change width, lane by lane: the packs with saturation
+ * (PACKSSWB 63, PACKUSWB 67, PACKSSDW 6B: d's lanes, then s's), the high halves of the
+ * word products (PMULHUW E4, PMULHW E5), the sums of adjacent signed word products
+ * (PMADDWD F5: only 8000h * 8000h twice wraps, to 80000000h) and the sums of absolute
+ * byte differences of each quadword (PSADBW F6).
+ */
+static v2u64 int_op_lanes(unsigned opcode, v2u64 dv, v2u64 sv)
+{
+	union xmm_reg d, s, r = {.q = {0, 0}};
+	xmm_put_vec(&d, dv);
+	xmm_put_vec(&s, sv);
+	for (unsigned i = 0; i < 16; i++) {
+		const union xmm_reg *h = i < 8 ? &d : &s;
+		int16_t w = (int16_t)h->w[i % 8];
+		switch (opcode) {
+		case 0x63:
+			r.b[i] = (uint8_t)clamp(w, -128, 127);
+			break;
+		case 0x67:
+			r.b[i] = (uint8_t)clamp(w, 0, 255);
+			break;
+		case 0x6b:
+			if (i < 8)
+				r.w[i] = (uint16_t)clamp((int32_t)(i < 4 ? &d : &s)->d[i % 4],
+							 -32768, 32767);
+			break;
+		case 0xe4:
+			if (i < 8)
+				r.w[i] = (uint16_t)(((uint32_t)d.w[i] * s.w[i]) >> 16);
+			break;
+		case 0xe5:
+			if (i < 8)
+				r.w[i] = (uint16_t)(((int32_t)(int16_t)d.w[i] *
+						     (int16_t)s.w[i]) >> 16);
+			break;
+		case 0xf5:
+			if (i < 4)
+				r.d[i] = (uint32_t)((int64_t)(int16_t)d.w[2 * i] *
+							 (int16_t)s.w[2 * i] +
+						     (int64_t)(int16_t)d.w[2 * i + 1] *
+							 (int16_t)s.w[2 * i + 1]);
+			break;
+		default: /* 0xf6 */
+			r.q[i / 8] += (uint64_t)(d.b[i] > s.b[i] ? d.b[i] - s.b[i]
+								 : s.b[i] - d.b[i]);
+		}
+	}
+	return xmm_vec(&r);
+}
 
 /*
  * The result of 66 0F opcode (and, for the logic operations, 0F opcode: ANDPS..XORPS; for
@@ -147,6 +203,14 @@ ALWAYS_INLINE v2u64 int_op(unsigned opcode, v2u64 d, v2u64 s)
 		v2u64 lo = {0xffffffffu, 0xffffffffu};
 		return (d & lo) * (s & lo);
 	}
+	case 0x63: /* PACKSSWB */
+	case 0x67: /* PACKUSWB */
+	case 0x6b: /* PACKSSDW */
+	case 0xe4: /* PMULHUW */
+	case 0xe5: /* PMULHW */
+	case 0xf5: /* PMADDWD */
+	case 0xf6: /* PSADBW */
+		return int_op_lanes(opcode, d, s);
 	case 0x60: /* PUNPCKLBW: the low halves' lanes interleaved, d's first */
 		return (v2u64)__builtin_shuffle((v16u8)d, (v16u8)s,
 						(v16u8){0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6,
@@ -230,7 +294,8 @@ ALWAYS_INLINE bool int_rm(struct cpu *cpu, const struct x86_instr *in, unsigned 
 	X(0xd3) X(0xd4) X(0xdb) X(0xdf) X(0xe1) X(0xe2) X(0xeb) X(0xef) X(0xf1) X(0xf2)      \
 	X(0xf3) X(0xf8) X(0xf9) X(0xfa) X(0xfb) X(0xfc) X(0xfd) X(0xfe) X(0xd5) X(0xd8)      \
 	X(0xd9) X(0xda) X(0xdc) X(0xdd) X(0xde) X(0xe0) X(0xe3) X(0xe8) X(0xe9) X(0xea)      \
-	X(0xec) X(0xed) X(0xee) X(0xf4)
+	X(0xec) X(0xed) X(0xee) X(0xf4) X(0x63) X(0x67) X(0x6b) X(0xe4) X(0xe5) X(0xf5)      \
+	X(0xf6)
 INT_OPS(INT_FNS)
 INT_FNS(0x14)
 INT_FNS(0x15)
