@@ -35,6 +35,11 @@
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 
+/* A handler: everything it calls that has a body here (the operand and MMU fast paths of
+ * cpu/sse_operand.h and cpu/cpu_internal.h) is inlined into it, whatever the compiler's
+ * size limits for this file would decide; only the slow paths stay calls. */
+#define HANDLER static __attribute__((flatten)) bool
+
 /* ---- the integer operations ---- */
 
 /* A lane shift by count (already known to be below the lane width). */
@@ -278,11 +283,11 @@ ALWAYS_INLINE bool int_rm(struct cpu *cpu, const struct x86_instr *in, unsigned 
 }
 
 #define INT_FNS(opc)                                                                         \
-	static bool int_rr_##opc(struct cpu *cpu, const struct x86_instr *in)                \
+	HANDLER int_rr_##opc(struct cpu *cpu, const struct x86_instr *in)                \
 	{                                                                                    \
 		return int_rr(cpu, in, opc);                                                 \
 	}                                                                                    \
-	static bool int_rm_##opc(struct cpu *cpu, const struct x86_instr *in)                \
+	HANDLER int_rm_##opc(struct cpu *cpu, const struct x86_instr *in)                \
 	{                                                                                    \
 		return int_rm(cpu, in, opc);                                                 \
 	}
@@ -354,7 +359,7 @@ ALWAYS_INLINE bool shift_imm(struct cpu *cpu, const struct x86_instr *in, unsign
 }
 
 #define SHIFT_FN(kind, bits)                                                                 \
-	static bool shift_##kind##_##bits(struct cpu *cpu, const struct x86_instr *in)       \
+	HANDLER shift_##kind##_##bits(struct cpu *cpu, const struct x86_instr *in)       \
 	{                                                                                    \
 		return shift_imm(cpu, in, kind, bits);                                       \
 	}
@@ -393,12 +398,12 @@ ALWAYS_INLINE bool pshufd(struct cpu *cpu, const struct x86_instr *in, bool mem)
 	return true;
 }
 
-static bool pshufd_rr(struct cpu *cpu, const struct x86_instr *in)
+HANDLER pshufd_rr(struct cpu *cpu, const struct x86_instr *in)
 {
 	return pshufd(cpu, in, false);
 }
 
-static bool pshufd_rm(struct cpu *cpu, const struct x86_instr *in)
+HANDLER pshufd_rm(struct cpu *cpu, const struct x86_instr *in)
 {
 	return pshufd(cpu, in, true);
 }
@@ -465,11 +470,11 @@ ALWAYS_INLINE bool fp_arith(struct cpu *cpu, const struct x86_instr *in, unsigne
 }
 
 #define FP_FNS(opc, col)                                                                     \
-	static bool fp_rr_##opc##_##col(struct cpu *cpu, const struct x86_instr *in)         \
+	HANDLER fp_rr_##opc##_##col(struct cpu *cpu, const struct x86_instr *in)         \
 	{                                                                                    \
 		return fp_arith(cpu, in, opc, col, false);                                   \
 	}                                                                                    \
-	static bool fp_rm_##opc##_##col(struct cpu *cpu, const struct x86_instr *in)         \
+	HANDLER fp_rm_##opc##_##col(struct cpu *cpu, const struct x86_instr *in)         \
 	{                                                                                    \
 		return fp_arith(cpu, in, opc, col, true);                                    \
 	}
@@ -528,11 +533,11 @@ ALWAYS_INLINE bool comis(struct cpu *cpu, const struct x86_instr *in, bool order
 }
 
 #define COMIS_FNS(name, ordered, col)                                                        \
-	static bool name##_rr(struct cpu *cpu, const struct x86_instr *in)                   \
+	HANDLER name##_rr(struct cpu *cpu, const struct x86_instr *in)                   \
 	{                                                                                    \
 		return comis(cpu, in, ordered, col, false);                                  \
 	}                                                                                    \
-	static bool name##_rm(struct cpu *cpu, const struct x86_instr *in)                   \
+	HANDLER name##_rm(struct cpu *cpu, const struct x86_instr *in)                   \
 	{                                                                                    \
 		return comis(cpu, in, ordered, col, true);                                   \
 	}
@@ -629,27 +634,27 @@ ALWAYS_INLINE bool cvtf2si(struct cpu *cpu, const struct x86_instr *in, bool sd,
 }
 
 #define CVT_FNS(sd, size)                                                                    \
-	static bool cvtsi2f_rr_##sd##_##size(struct cpu *cpu, const struct x86_instr *in)    \
+	HANDLER cvtsi2f_rr_##sd##_##size(struct cpu *cpu, const struct x86_instr *in)    \
 	{                                                                                    \
 		return cvtsi2f(cpu, in, sd, size, false);                                    \
 	}                                                                                    \
-	static bool cvtsi2f_rm_##sd##_##size(struct cpu *cpu, const struct x86_instr *in)    \
+	HANDLER cvtsi2f_rm_##sd##_##size(struct cpu *cpu, const struct x86_instr *in)    \
 	{                                                                                    \
 		return cvtsi2f(cpu, in, sd, size, true);                                     \
 	}                                                                                    \
-	static bool cvtf2si_rr_##sd##_##size(struct cpu *cpu, const struct x86_instr *in)    \
+	HANDLER cvtf2si_rr_##sd##_##size(struct cpu *cpu, const struct x86_instr *in)    \
 	{                                                                                    \
 		return cvtf2si(cpu, in, sd, false, size, false);                             \
 	}                                                                                    \
-	static bool cvtf2si_rm_##sd##_##size(struct cpu *cpu, const struct x86_instr *in)    \
+	HANDLER cvtf2si_rm_##sd##_##size(struct cpu *cpu, const struct x86_instr *in)    \
 	{                                                                                    \
 		return cvtf2si(cpu, in, sd, false, size, true);                              \
 	}                                                                                    \
-	static bool cvttf2si_rr_##sd##_##size(struct cpu *cpu, const struct x86_instr *in)   \
+	HANDLER cvttf2si_rr_##sd##_##size(struct cpu *cpu, const struct x86_instr *in)   \
 	{                                                                                    \
 		return cvtf2si(cpu, in, sd, true, size, false);                              \
 	}                                                                                    \
-	static bool cvttf2si_rm_##sd##_##size(struct cpu *cpu, const struct x86_instr *in)   \
+	HANDLER cvttf2si_rm_##sd##_##size(struct cpu *cpu, const struct x86_instr *in)   \
 	{                                                                                    \
 		return cvtf2si(cpu, in, sd, true, size, true);                               \
 	}
@@ -685,7 +690,7 @@ ALWAYS_INLINE bool mov128_store(struct cpu *cpu, const struct x86_instr *in, int
 	return sse_check(cpu) && xmm_mem_write(cpu, in, 16, align, &cpu->xmm[in->reg]);
 }
 
-static bool mov128_rr_load(struct cpu *cpu, const struct x86_instr *in)
+HANDLER mov128_rr_load(struct cpu *cpu, const struct x86_instr *in)
 {
 	if (!sse_check(cpu))
 		return false;
@@ -693,7 +698,7 @@ static bool mov128_rr_load(struct cpu *cpu, const struct x86_instr *in)
 	return true;
 }
 
-static bool mov128_rr_store(struct cpu *cpu, const struct x86_instr *in)
+HANDLER mov128_rr_store(struct cpu *cpu, const struct x86_instr *in)
 {
 	if (!sse_check(cpu))
 		return false;
@@ -701,22 +706,22 @@ static bool mov128_rr_store(struct cpu *cpu, const struct x86_instr *in)
 	return true;
 }
 
-static bool movu_load(struct cpu *cpu, const struct x86_instr *in)
+HANDLER movu_load(struct cpu *cpu, const struct x86_instr *in)
 {
 	return mov128_load(cpu, in, ALIGN_NONE);
 }
 
-static bool mova_load(struct cpu *cpu, const struct x86_instr *in)
+HANDLER mova_load(struct cpu *cpu, const struct x86_instr *in)
 {
 	return mov128_load(cpu, in, ALIGN_ALWAYS);
 }
 
-static bool movu_store(struct cpu *cpu, const struct x86_instr *in)
+HANDLER movu_store(struct cpu *cpu, const struct x86_instr *in)
 {
 	return mov128_store(cpu, in, ALIGN_NONE);
 }
 
-static bool mova_store(struct cpu *cpu, const struct x86_instr *in)
+HANDLER mova_store(struct cpu *cpu, const struct x86_instr *in)
 {
 	return mov128_store(cpu, in, ALIGN_ALWAYS);
 }
@@ -755,19 +760,19 @@ ALWAYS_INLINE bool movs_rr(struct cpu *cpu, const struct x86_instr *in, unsigned
 }
 
 #define MOVS_FNS(size)                                                                       \
-	static bool movs_load_##size(struct cpu *cpu, const struct x86_instr *in)            \
+	HANDLER movs_load_##size(struct cpu *cpu, const struct x86_instr *in)            \
 	{                                                                                    \
 		return movs_load(cpu, in, size);                                             \
 	}                                                                                    \
-	static bool movs_store_##size(struct cpu *cpu, const struct x86_instr *in)           \
+	HANDLER movs_store_##size(struct cpu *cpu, const struct x86_instr *in)           \
 	{                                                                                    \
 		return movs_store(cpu, in, size);                                            \
 	}                                                                                    \
-	static bool movs_rr_load_##size(struct cpu *cpu, const struct x86_instr *in)         \
+	HANDLER movs_rr_load_##size(struct cpu *cpu, const struct x86_instr *in)         \
 	{                                                                                    \
 		return movs_rr(cpu, in, size, false);                                        \
 	}                                                                                    \
-	static bool movs_rr_store_##size(struct cpu *cpu, const struct x86_instr *in)        \
+	HANDLER movs_rr_store_##size(struct cpu *cpu, const struct x86_instr *in)        \
 	{                                                                                    \
 		return movs_rr(cpu, in, size, true);                                         \
 	}
@@ -781,17 +786,17 @@ static const cpu_exec_fn movs_fns[2][2][2] = {
 };
 
 /* F3 0F 7E MOVQ xmm, xmm/m64 and 66 0F D6 MOVQ xmm/m64, xmm: the upper half cleared. */
-static bool movq_load(struct cpu *cpu, const struct x86_instr *in)
+HANDLER movq_load(struct cpu *cpu, const struct x86_instr *in)
 {
 	return movs_load(cpu, in, 8);
 }
 
-static bool movq_store(struct cpu *cpu, const struct x86_instr *in)
+HANDLER movq_store(struct cpu *cpu, const struct x86_instr *in)
 {
 	return movs_store(cpu, in, 8);
 }
 
-static bool movq_rr_load(struct cpu *cpu, const struct x86_instr *in)
+HANDLER movq_rr_load(struct cpu *cpu, const struct x86_instr *in)
 {
 	if (!sse_check(cpu))
 		return false;
@@ -799,7 +804,7 @@ static bool movq_rr_load(struct cpu *cpu, const struct x86_instr *in)
 	return true;
 }
 
-static bool movq_rr_store(struct cpu *cpu, const struct x86_instr *in)
+HANDLER movq_rr_store(struct cpu *cpu, const struct x86_instr *in)
 {
 	if (!sse_check(cpu))
 		return false;
@@ -821,11 +826,11 @@ ALWAYS_INLINE bool movd_rr(struct cpu *cpu, const struct x86_instr *in, unsigned
 }
 
 #define MOVD_FNS(size)                                                                       \
-	static bool movd_to_xmm_##size(struct cpu *cpu, const struct x86_instr *in)          \
+	HANDLER movd_to_xmm_##size(struct cpu *cpu, const struct x86_instr *in)          \
 	{                                                                                    \
 		return movd_rr(cpu, in, size, false);                                        \
 	}                                                                                    \
-	static bool movd_to_gpr_##size(struct cpu *cpu, const struct x86_instr *in)          \
+	HANDLER movd_to_gpr_##size(struct cpu *cpu, const struct x86_instr *in)          \
 	{                                                                                    \
 		return movd_rr(cpu, in, size, true);                                         \
 	}
