@@ -400,7 +400,7 @@ static bool mov128(struct cpu *cpu, const struct x86_instr *in, int align, bool 
 			cpu->xmm[in->rm] = cpu->xmm[in->reg];
 			return true;
 		}
-		return xmm_mem_write(cpu, in, 16, align, &cpu->xmm[in->reg]);
+		return xmm_mem_write(cpu, in, 16, align, &cpu->xmm[in->reg], false);
 	}
 	if (!xmm_rm_read(cpu, in, 16, align, &v))
 		return false;
@@ -415,7 +415,7 @@ static bool mov_scalar(struct cpu *cpu, const struct x86_instr *in, unsigned siz
 	if (!sse_check(cpu))
 		return false;
 	if (store && in->mod != 3)
-		return xmm_mem_write(cpu, in, size, ALIGN_NONE, &cpu->xmm[in->reg]);
+		return xmm_mem_write(cpu, in, size, ALIGN_NONE, &cpu->xmm[in->reg], false);
 	unsigned dst = store ? in->rm : in->reg, src = store ? in->reg : in->rm;
 	if (in->mod == 3) {
 		union xmm_reg *d = &cpu->xmm[dst];
@@ -481,7 +481,7 @@ static bool exec_mov_half(struct cpu *cpu, const struct x86_instr *in)
 		return false;
 	if (in->opcode & 1) { /* 13/17: store */
 		union xmm_reg v = {.q = {x->q[half], 0}};
-		return xmm_mem_write(cpu, in, 8, ALIGN_NONE, &v);
+		return xmm_mem_write(cpu, in, 8, ALIGN_NONE, &v, false);
 	}
 	if (in->mod == 3) { /* 12: MOVHLPS, 16: MOVLHPS */
 		x->q[half] = cpu->xmm[in->rm].q[half ^ 1];
@@ -551,7 +551,7 @@ static bool exec_movq(struct cpu *cpu, const struct x86_instr *in)
 	if (!sse_check(cpu))
 		return false;
 	if (store && in->mod != 3)
-		return xmm_mem_write(cpu, in, 8, ALIGN_NONE, &cpu->xmm[in->reg]);
+		return xmm_mem_write(cpu, in, 8, ALIGN_NONE, &cpu->xmm[in->reg], false);
 	if (store) {
 		xmm_set(&cpu->xmm[in->rm], cpu->xmm[in->reg].q[0], 0);
 		return true;

@@ -40,6 +40,11 @@
  * size limits for this file would decide; only the slow paths stay calls. */
 #define HANDLER static __attribute__((flatten)) bool
 
+/* The operand forms a handler is made for: both operands registers, r/m in memory through
+ * its segment, r/m in flat memory (insn_flat64: its effective address is its linear
+ * address). The choice tables are indexed by them. */
+enum { FORM_REG, FORM_MEM, FORM_FLAT, NR_FORMS };
+
 /* ---- the integer operations ---- */
 
 /* A lane shift by count (already known to be below the lane width). */
@@ -272,10 +277,11 @@ ALWAYS_INLINE bool int_rr(struct cpu *cpu, const struct x86_instr *in, unsigned 
 }
 
 /* xmm(reg) = xmm(reg) OP m128 (16-byte aligned unless MXCSR.MM). */
-ALWAYS_INLINE bool int_rm(struct cpu *cpu, const struct x86_instr *in, unsigned opcode)
+ALWAYS_INLINE bool int_rm(struct cpu *cpu, const struct x86_instr *in, unsigned opcode,
+			  bool flat)
 {
 	union xmm_reg m;
-	if (!sse_check(cpu) || !xmm_mem_read(cpu, in, 16, ALIGN_SSE, &m))
+	if (!sse_check(cpu) || !xmm_mem_read(cpu, in, 16, ALIGN_SSE, &m, flat))
 		return false;
 	union xmm_reg *d = &cpu->xmm[in->reg];
 	xmm_put_vec(d, int_op(opcode, xmm_vec(d), xmm_vec(&m)));
@@ -289,9 +295,13 @@ ALWAYS_INLINE bool int_rm(struct cpu *cpu, const struct x86_instr *in, unsigned 
 	}                                                                                    \
 	HANDLER int_rm_##opc(struct cpu *cpu, const struct x86_instr *in)                \
 	{                                                                                    \
-		return int_rm(cpu, in, opc);                                                 \
+		return int_rm(cpu, in, opc, false);                                          \
+	}                                                                                    \
+	HANDLER int_rf_##opc(struct cpu *cpu, const struct x86_instr *in)                \
+	{                                                                                    \
+		return int_rm(cpu, in, opc, true);                                           \
 	}
-#define INT_ROW(opc) [opc] = {int_rr_##opc, int_rm_##opc},
+#define INT_ROW(opc) [opc] = {int_rr_##opc, int_rm_##opc, int_rf_##opc},
 
 #define INT_OPS(X)                                                                           \
 	X(0x54) X(0x55) X(0x56) X(0x57) X(0x60) X(0x61) X(0x62) X(0x64) X(0x65) X(0x66)      \
@@ -306,12 +316,12 @@ INT_FNS(0x14)
 INT_FNS(0x15)
 INT_FNS(0x114)
 INT_FNS(0x115)
-/* [opcode][memory form]; only the 66 0F forms (and 0F 54..57) have them. */
-static const cpu_exec_fn int_fns[256][2] = {INT_OPS(INT_ROW)};
-/* 0F 14/15 UNPCKLPS/UNPCKHPS and 66 0F 14/15 UNPCKLPD/UNPCKHPD: [col][opcode - 0x14][memory] */
-static const cpu_exec_fn unpck_fns[2][2][2] = {
-    {{int_rr_0x14, int_rm_0x14}, {int_rr_0x15, int_rm_0x15}},
-    {{int_rr_0x114, int_rm_0x114}, {int_rr_0x115, int_rm_0x115}},
+/* [opcode][form]; only the 66 0F forms (and 0F 54..57) have them. */
+static const cpu_exec_fn int_fns[256][NR_FORMS] = {INT_OPS(INT_ROW)};
+/* 0F 14/15 UNPCKLPS/UNPCKHPS and 66 0F 14/15 UNPCKLPD/UNPCKHPD: [col][opcode - 0x14][form] */
+static const cpu_exec_fn unpck_fns[2][2][NR_FORMS] = {
+    {{int_rr_0x14, int_rm_0x14, int_rf_0x14}, {int_rr_0x15, int_rm_0x15, int_rf_0x15}},
+    {{int_rr_0x114, int_rm_0x114, int_rf_0x114}, {int_rr_0x115, int_rm_0x115, int_rf_0x115}},
 };
 
 /* ---- shifts by an immediate and PSHUFD ---- */
@@ -382,13 +392,14 @@ static const cpu_exec_fn shift_fns[3][8] = {
 };
 
 /* 66 0F 70 PSHUFD xmm, xmm/m128, imm8: lane i of the result is source lane imm[2i+1:2i]. */
-ALWAYS_INLINE bool pshufd(struct cpu *cpu, const struct x86_instr *in, bool mem)
+ALWAYS_INLINE bool pshufd(struct cpu *cpu, const struct x86_instr *in, unsigned form)
 {
 	union xmm_reg s, r;
 	unsigned imm = in->imm & 0xff;
+	bool mem = form != FORM_REG;
 	if (!sse_check(cpu))
 		return false;
-	if (mem && !xmm_mem_read(cpu, in, 16, ALIGN_SSE, &s))
+	if (mem && !xmm_mem_read(cpu, in, 16, ALIGN_SSE, &s, form == FORM_FLAT))
 		return false;
 	if (!mem)
 		s = cpu->xmm[in->rm];
@@ -400,13 +411,20 @@ ALWAYS_INLINE bool pshufd(struct cpu *cpu, const struct x86_instr *in, bool mem)
 
 HANDLER pshufd_rr(struct cpu *cpu, const struct x86_instr *in)
 {
-	return pshufd(cpu, in, false);
+	return pshufd(cpu, in, FORM_REG);
 }
 
 HANDLER pshufd_rm(struct cpu *cpu, const struct x86_instr *in)
 {
-	return pshufd(cpu, in, true);
+	return pshufd(cpu, in, FORM_MEM);
 }
+
+HANDLER pshufd_rf(struct cpu *cpu, const struct x86_instr *in)
+{
+	return pshufd(cpu, in, FORM_FLAT);
+}
+
+static const cpu_exec_fn pshufd_fns[NR_FORMS] = {pshufd_rr, pshufd_rm, pshufd_rf};
 
 /* ---- floating-point arithmetic on the host, under the guest's MXCSR ---- */
 
@@ -454,14 +472,16 @@ ALWAYS_INLINE v2u64 fp_op(unsigned opcode, unsigned col, v2u64 d, v2u64 s)
 #define FP_MSIZE(col) ((col) < 2 ? 16u : (col) == 2 ? 4u : 8u)
 
 ALWAYS_INLINE bool fp_arith(struct cpu *cpu, const struct x86_instr *in, unsigned opcode,
-			    unsigned col, bool mem)
+			    unsigned col, unsigned form)
 {
 	union xmm_reg m;
+	bool mem = form != FORM_REG;
 	if (unlikely(!mxcsr_all_masked(cpu)))
 		return exec_sse_host(cpu, in, col);
 	if (!sse_check(cpu))
 		return false;
-	if (mem && !xmm_mem_read(cpu, in, FP_MSIZE(col), col < 2 ? ALIGN_SSE : ALIGN_NONE, &m))
+	if (mem && !xmm_mem_read(cpu, in, FP_MSIZE(col), col < 2 ? ALIGN_SSE : ALIGN_NONE, &m,
+				 form == FORM_FLAT))
 		return false;
 	fpu_hold_mxcsr(cpu);
 	union xmm_reg *d = &cpu->xmm[in->reg];
@@ -472,18 +492,22 @@ ALWAYS_INLINE bool fp_arith(struct cpu *cpu, const struct x86_instr *in, unsigne
 #define FP_FNS(opc, col)                                                                     \
 	HANDLER fp_rr_##opc##_##col(struct cpu *cpu, const struct x86_instr *in)         \
 	{                                                                                    \
-		return fp_arith(cpu, in, opc, col, false);                                   \
+		return fp_arith(cpu, in, opc, col, FORM_REG);                                \
 	}                                                                                    \
 	HANDLER fp_rm_##opc##_##col(struct cpu *cpu, const struct x86_instr *in)         \
 	{                                                                                    \
-		return fp_arith(cpu, in, opc, col, true);                                    \
+		return fp_arith(cpu, in, opc, col, FORM_MEM);                                \
+	}                                                                                    \
+	HANDLER fp_rf_##opc##_##col(struct cpu *cpu, const struct x86_instr *in)         \
+	{                                                                                    \
+		return fp_arith(cpu, in, opc, col, FORM_FLAT);                               \
 	}
 #define FP_COLS(opc) FP_FNS(opc, 0) FP_FNS(opc, 1) FP_FNS(opc, 2) FP_FNS(opc, 3)
 #define FP_ROW(opc)                                                                          \
-	[opc - 0x50] = {{fp_rr_##opc##_0, fp_rm_##opc##_0},                                  \
-			{fp_rr_##opc##_1, fp_rm_##opc##_1},                                  \
-			{fp_rr_##opc##_2, fp_rm_##opc##_2},                                  \
-			{fp_rr_##opc##_3, fp_rm_##opc##_3}},
+	[opc - 0x50] = {{fp_rr_##opc##_0, fp_rm_##opc##_0, fp_rf_##opc##_0},                 \
+			{fp_rr_##opc##_1, fp_rm_##opc##_1, fp_rf_##opc##_1},                 \
+			{fp_rr_##opc##_2, fp_rm_##opc##_2, fp_rf_##opc##_2},                 \
+			{fp_rr_##opc##_3, fp_rm_##opc##_3, fp_rf_##opc##_3}},
 FP_COLS(0x51)
 FP_COLS(0x58)
 FP_COLS(0x59)
@@ -491,8 +515,8 @@ FP_COLS(0x5c)
 FP_COLS(0x5d)
 FP_COLS(0x5e)
 FP_COLS(0x5f)
-/* [opcode - 0x50][col][memory form] */
-static const cpu_exec_fn fp_fns[16][4][2] = {FP_ROW(0x51) FP_ROW(0x58) FP_ROW(0x59) FP_ROW(0x5c)
+/* [opcode - 0x50][col][form] */
+static const cpu_exec_fn fp_fns[16][4][NR_FORMS] = {FP_ROW(0x51) FP_ROW(0x58) FP_ROW(0x59) FP_ROW(0x5c)
 						 FP_ROW(0x5d) FP_ROW(0x5e) FP_ROW(0x5f)};
 
 /* ---- compares into RFLAGS and conversions between doubles and integers ---- */
@@ -511,7 +535,7 @@ ALWAYS_INLINE bool comis(struct cpu *cpu, const struct x86_instr *in, bool order
 		return exec_sse_host(cpu, in, col);
 	if (!sse_check(cpu))
 		return false;
-	if (mem && !xmm_mem_read(cpu, in, col ? 8 : 4, ALIGN_NONE, &m))
+	if (mem && !xmm_mem_read(cpu, in, col ? 8 : 4, ALIGN_NONE, &m, false))
 		return false;
 	fpu_hold_mxcsr(cpu);
 	v2u64 d = xmm_vec(&cpu->xmm[in->reg]), s = xmm_vec(mem ? &m : &cpu->xmm[in->rm]);
@@ -597,7 +621,7 @@ ALWAYS_INLINE bool cvtf2si(struct cpu *cpu, const struct x86_instr *in, bool sd,
 		return exec_sse_host(cpu, in, sd ? 3 : 2);
 	if (!sse_check(cpu))
 		return false;
-	if (mem && !xmm_mem_read(cpu, in, sd ? 8 : 4, ALIGN_NONE, &m))
+	if (mem && !xmm_mem_read(cpu, in, sd ? 8 : 4, ALIGN_NONE, &m, false))
 		return false;
 	fpu_hold_mxcsr(cpu);
 	v2u64 s = xmm_vec(mem ? &m : &cpu->xmm[in->rm]);
@@ -676,18 +700,20 @@ static const cpu_exec_fn cvt_fns[2][4][2][2] = {CVT_ROW(0), CVT_ROW(1)};
 
 /* A 128-bit move's three forms: xmm(reg) = xmm/m128 (load), m128 = xmm(reg) (store),
  * and between registers (store false: reg = rm; true: rm = reg). */
-ALWAYS_INLINE bool mov128_load(struct cpu *cpu, const struct x86_instr *in, int align)
+ALWAYS_INLINE bool mov128_load(struct cpu *cpu, const struct x86_instr *in, int align,
+				bool flat)
 {
 	union xmm_reg v;
-	if (!sse_check(cpu) || !xmm_mem_read(cpu, in, 16, align, &v))
+	if (!sse_check(cpu) || !xmm_mem_read(cpu, in, 16, align, &v, flat))
 		return false;
 	xmm_put_vec(&cpu->xmm[in->reg], xmm_vec(&v));
 	return true;
 }
 
-ALWAYS_INLINE bool mov128_store(struct cpu *cpu, const struct x86_instr *in, int align)
+ALWAYS_INLINE bool mov128_store(struct cpu *cpu, const struct x86_instr *in, int align,
+				 bool flat)
 {
-	return sse_check(cpu) && xmm_mem_write(cpu, in, 16, align, &cpu->xmm[in->reg]);
+	return sse_check(cpu) && xmm_mem_write(cpu, in, 16, align, &cpu->xmm[in->reg], flat);
 }
 
 HANDLER mov128_rr_load(struct cpu *cpu, const struct x86_instr *in)
@@ -706,40 +732,49 @@ HANDLER mov128_rr_store(struct cpu *cpu, const struct x86_instr *in)
 	return true;
 }
 
-HANDLER movu_load(struct cpu *cpu, const struct x86_instr *in)
-{
-	return mov128_load(cpu, in, ALIGN_NONE);
-}
+#define MOV128_FNS(name, align)                                                              \
+	HANDLER name##_load(struct cpu *cpu, const struct x86_instr *in)                     \
+	{                                                                                    \
+		return mov128_load(cpu, in, align, false);                                   \
+	}                                                                                    \
+	HANDLER name##_load_f(struct cpu *cpu, const struct x86_instr *in)                   \
+	{                                                                                    \
+		return mov128_load(cpu, in, align, true);                                    \
+	}                                                                                    \
+	HANDLER name##_store(struct cpu *cpu, const struct x86_instr *in)                    \
+	{                                                                                    \
+		return mov128_store(cpu, in, align, false);                                  \
+	}                                                                                    \
+	HANDLER name##_store_f(struct cpu *cpu, const struct x86_instr *in)                  \
+	{                                                                                    \
+		return mov128_store(cpu, in, align, true);                                   \
+	}
+MOV128_FNS(movu, ALIGN_NONE)
+MOV128_FNS(mova, ALIGN_ALWAYS)
 
-HANDLER mova_load(struct cpu *cpu, const struct x86_instr *in)
-{
-	return mov128_load(cpu, in, ALIGN_ALWAYS);
-}
-
-HANDLER movu_store(struct cpu *cpu, const struct x86_instr *in)
-{
-	return mov128_store(cpu, in, ALIGN_NONE);
-}
-
-HANDLER mova_store(struct cpu *cpu, const struct x86_instr *in)
-{
-	return mov128_store(cpu, in, ALIGN_ALWAYS);
-}
+/* [aligned][store][form] */
+static const cpu_exec_fn mov128_fns[2][2][NR_FORMS] = {
+    {{mov128_rr_load, movu_load, movu_load_f}, {mov128_rr_store, movu_store, movu_store_f}},
+    {{mov128_rr_load, mova_load, mova_load_f}, {mov128_rr_store, mova_store, mova_store_f}},
+};
 
 /* F3/F2 0F 10 MOVSS/MOVSD xmm, m32/m64: zero-extended. */
-ALWAYS_INLINE bool movs_load(struct cpu *cpu, const struct x86_instr *in, unsigned size)
+ALWAYS_INLINE bool movs_load(struct cpu *cpu, const struct x86_instr *in, unsigned size,
+			      bool flat)
 {
 	union xmm_reg v;
-	if (!sse_check(cpu) || !xmm_mem_read(cpu, in, size, ALIGN_NONE, &v))
+	if (!sse_check(cpu) || !xmm_mem_read(cpu, in, size, ALIGN_NONE, &v, flat))
 		return false;
 	xmm_put_vec(&cpu->xmm[in->reg], xmm_vec(&v));
 	return true;
 }
 
 /* F3/F2 0F 11 MOVSS/MOVSD m32/m64, xmm. */
-ALWAYS_INLINE bool movs_store(struct cpu *cpu, const struct x86_instr *in, unsigned size)
+ALWAYS_INLINE bool movs_store(struct cpu *cpu, const struct x86_instr *in, unsigned size,
+			       bool flat)
 {
-	return sse_check(cpu) && xmm_mem_write(cpu, in, size, ALIGN_NONE, &cpu->xmm[in->reg]);
+	return sse_check(cpu) &&
+	       xmm_mem_write(cpu, in, size, ALIGN_NONE, &cpu->xmm[in->reg], flat);
 }
 
 /* F3/F2 0F 10/11 between registers: the low lane of the source merges into the
@@ -762,11 +797,19 @@ ALWAYS_INLINE bool movs_rr(struct cpu *cpu, const struct x86_instr *in, unsigned
 #define MOVS_FNS(size)                                                                       \
 	HANDLER movs_load_##size(struct cpu *cpu, const struct x86_instr *in)            \
 	{                                                                                    \
-		return movs_load(cpu, in, size);                                             \
+		return movs_load(cpu, in, size, false);                                      \
+	}                                                                                    \
+	HANDLER movs_load_f_##size(struct cpu *cpu, const struct x86_instr *in)          \
+	{                                                                                    \
+		return movs_load(cpu, in, size, true);                                       \
 	}                                                                                    \
 	HANDLER movs_store_##size(struct cpu *cpu, const struct x86_instr *in)           \
 	{                                                                                    \
-		return movs_store(cpu, in, size);                                            \
+		return movs_store(cpu, in, size, false);                                     \
+	}                                                                                    \
+	HANDLER movs_store_f_##size(struct cpu *cpu, const struct x86_instr *in)         \
+	{                                                                                    \
+		return movs_store(cpu, in, size, true);                                      \
 	}                                                                                    \
 	HANDLER movs_rr_load_##size(struct cpu *cpu, const struct x86_instr *in)         \
 	{                                                                                    \
@@ -779,22 +822,15 @@ ALWAYS_INLINE bool movs_rr(struct cpu *cpu, const struct x86_instr *in, unsigned
 MOVS_FNS(4)
 MOVS_FNS(8)
 
-/* [size == 8][0F 11: store][memory form] */
-static const cpu_exec_fn movs_fns[2][2][2] = {
-    {{movs_rr_load_4, movs_load_4}, {movs_rr_store_4, movs_store_4}},
-    {{movs_rr_load_8, movs_load_8}, {movs_rr_store_8, movs_store_8}},
+/* [size == 8][0F 11: store][form] */
+static const cpu_exec_fn movs_fns[2][2][NR_FORMS] = {
+    {{movs_rr_load_4, movs_load_4, movs_load_f_4},
+     {movs_rr_store_4, movs_store_4, movs_store_f_4}},
+    {{movs_rr_load_8, movs_load_8, movs_load_f_8},
+     {movs_rr_store_8, movs_store_8, movs_store_f_8}},
 };
 
 /* F3 0F 7E MOVQ xmm, xmm/m64 and 66 0F D6 MOVQ xmm/m64, xmm: the upper half cleared. */
-HANDLER movq_load(struct cpu *cpu, const struct x86_instr *in)
-{
-	return movs_load(cpu, in, 8);
-}
-
-HANDLER movq_store(struct cpu *cpu, const struct x86_instr *in)
-{
-	return movs_store(cpu, in, 8);
-}
 
 HANDLER movq_rr_load(struct cpu *cpu, const struct x86_instr *in)
 {
@@ -811,6 +847,12 @@ HANDLER movq_rr_store(struct cpu *cpu, const struct x86_instr *in)
 	xmm_set(&cpu->xmm[in->rm], cpu->xmm[in->reg].q[0], 0);
 	return true;
 }
+
+/* [66 0F D6: store][form]: the memory forms are MOVSD's. */
+static const cpu_exec_fn movq_fns[2][NR_FORMS] = {
+    {movq_rr_load, movs_load_8, movs_load_f_8},
+    {movq_rr_store, movs_store_8, movs_store_f_8},
+};
 
 /* 66 0F 6E MOVD/MOVQ xmm, r32/r64 and 66 0F 7E MOVD/MOVQ r32/r64, xmm (REX.W: 64). */
 ALWAYS_INLINE bool movd_rr(struct cpu *cpu, const struct x86_instr *in, unsigned size,
@@ -839,8 +881,8 @@ MOVD_FNS(8)
 
 /* ---- the choice ---- */
 
-/* The moves of (col, opcode, memory form), or NULL. */
-static cpu_exec_fn specialise_mov(const struct x86_instr *in, unsigned col, bool mem)
+/* The moves of (col, opcode, form), or NULL. */
+static cpu_exec_fn specialise_mov(const struct x86_instr *in, unsigned col, unsigned form)
 {
 	unsigned op = in->opcode;
 	bool wide = (in->rex & X86_REX_W) != 0;
@@ -848,36 +890,26 @@ static cpu_exec_fn specialise_mov(const struct x86_instr *in, unsigned col, bool
 	case 0x10: /* MOVUPS/MOVUPD, MOVSS/MOVSD */
 	case 0x11:
 		if (col >= 2)
-			return movs_fns[col == 3][op == 0x11][mem];
-		return mem ? (op == 0x11 ? movu_store : movu_load)
-			   : (op == 0x11 ? mov128_rr_store : mov128_rr_load);
+			return movs_fns[col == 3][op == 0x11][form];
+		return mov128_fns[0][op == 0x11][form];
 	case 0x28: /* MOVAPS/MOVAPD */
 	case 0x29:
-		if (col >= 2)
-			return NULL;
-		return mem ? (op == 0x29 ? mova_store : mova_load)
-			   : (op == 0x29 ? mov128_rr_store : mov128_rr_load);
+		return col < 2 ? mov128_fns[1][op == 0x29][form] : NULL;
 	case 0x6f: /* 66: MOVDQA, F3: MOVDQU */
 	case 0x7f:
 		if (col != 1 && col != 2)
 			return NULL;
-		if (!mem)
-			return op == 0x7f ? mov128_rr_store : mov128_rr_load;
-		if (col == 1)
-			return op == 0x7f ? mova_store : mova_load;
-		return op == 0x7f ? movu_store : movu_load;
+		return mov128_fns[col == 1][op == 0x7f][form];
 	case 0x7e: /* F3: MOVQ xmm, xmm/m64; 66: MOVD/MOVQ r/m, xmm */
 		if (col == 2)
-			return mem ? movq_load : movq_rr_load;
-		if (col == 1 && !mem)
+			return movq_fns[0][form];
+		if (col == 1 && form == FORM_REG)
 			return wide ? movd_to_gpr_8 : movd_to_gpr_4;
 		return NULL;
 	case 0xd6: /* 66: MOVQ xmm/m64, xmm */
-		if (col != 1)
-			return NULL;
-		return mem ? movq_store : movq_rr_store;
+		return col == 1 ? movq_fns[1][form] : NULL;
 	case 0x6e: /* 66: MOVD/MOVQ xmm, r/m */
-		if (col != 1 || mem)
+		if (col != 1 || form != FORM_REG)
 			return NULL;
 		return wide ? movd_to_xmm_8 : movd_to_xmm_4;
 	}
@@ -888,23 +920,24 @@ cpu_exec_fn cpu_sse_specialise(const struct x86_instr *in, unsigned col)
 {
 	unsigned op = in->opcode, reg = (in->modrm >> 3) & 7;
 	bool mem = in->mod != 3;
+	unsigned form = !mem ? FORM_REG : insn_flat64(in) ? FORM_FLAT : FORM_MEM;
 	if (in->map != 1 || !(in->flags & X86_INSN_MODRM))
 		return NULL;
 	if (col == 1 && int_fns[op][0])
-		return int_fns[op][mem];
+		return int_fns[op][form];
 	if (col == 0 && op >= 0x54 && op <= 0x57)
-		return int_fns[op][mem];
+		return int_fns[op][form];
 	if (col < 2 && (op == 0x14 || op == 0x15))
-		return unpck_fns[col][op - 0x14][mem];
-	if (col < 2 && (op == 0x2e || op == 0x2f))
+		return unpck_fns[col][op - 0x14][form];
+	if (col < 2 && (op == 0x2e || op == 0x2f)) /* (no flat forms: rarely hot) */
 		return comis_fns[op - 0x2e][col][mem];
 	if (col >= 2 && (op == 0x2a || op == 0x2c || op == 0x2d))
 		return cvt_fns[col == 3][op - 0x2a][(in->rex & X86_REX_W) != 0][mem];
 	if (op >= 0x50 && op < 0x60 && fp_fns[op - 0x50][col][0])
-		return fp_fns[op - 0x50][col][mem];
+		return fp_fns[op - 0x50][col][form];
 	if (col == 1 && op >= 0x71 && op <= 0x73 && !mem)
 		return shift_fns[op - 0x71][reg];
 	if (col == 1 && op == 0x70)
-		return mem ? pshufd_rm : pshufd_rr;
-	return specialise_mov(in, col, mem);
+		return pshufd_fns[form];
+	return specialise_mov(in, col, form);
 }

@@ -75,6 +75,44 @@ static inline void xmm_set(union xmm_reg *v, uint64_t lo, uint64_t hi)
 }
 
 /*
+ * Whether in's memory operand is flat: 64-bit mode, 64-bit addresses and no FS/GS base,
+ * so that its effective address is its linear address and its segment checks nothing. A
+ * decoded instruction runs only in the mode it was decoded in (the decoded-instruction
+ * cache tags its blocks with the mode), so a handler chosen at decode time may take it
+ * as a constant.
+ */
+static inline bool insn_flat64(const struct x86_instr *in)
+{
+	return in->mode == X86_MODE_64 && in->addrsize == 8 && insn_seg(in) < SEG_FS;
+}
+
+/* The effective address of a memory operand (cpu_ea), of a flat one when flat: then the
+ * truncation to the address size has nothing to do. */
+static inline __attribute__((always_inline)) uint64_t xmm_ea(const struct cpu *cpu,
+							     const struct x86_instr *in, bool flat)
+{
+	if (!flat)
+		return cpu_ea(cpu, in);
+	uint64_t ea = (uint64_t)in->disp;
+	if (in->base != X86_GPR_NONE)
+		ea += in->base == X86_GPR_RIP ? cpu->next_rip : cpu->gpr[in->base];
+	if (in->index != X86_GPR_NONE)
+		ea += cpu->gpr[in->index] * in->scale;
+	return ea;
+}
+
+/* cpu_read_mem of size (at most 8) bytes at off in seg; for a flat operand, off is the
+ * linear address already. */
+static inline __attribute__((always_inline)) bool xmm_read_chunk(struct cpu *cpu, unsigned seg,
+								 uint64_t off, unsigned size,
+								 uint64_t *v, bool flat)
+{
+	if (flat)
+		return cpu_read_la(cpu, off, size, v, seg_flags(seg));
+	return cpu_read_mem(cpu, seg, off, size, v);
+}
+
+/*
  * Reads the memory operand of in: size bytes, zero-extended into *v. A 16-byte operand
  * is two 8-byte accesses (fpu_read_block's), after the #GP of a misaligned one (align)
  * and the #AC check of the whole operand. Returns false with the fault set; *v is then
@@ -84,16 +122,17 @@ static inline void xmm_set(union xmm_reg *v, uint64_t lo, uint64_t hi)
 static inline __attribute__((always_inline)) bool xmm_mem_read(struct cpu *cpu,
 							       const struct x86_instr *in,
 							       unsigned size, int align,
-							       union xmm_reg *v)
+							       union xmm_reg *v, bool flat)
 {
-	uint64_t ea = cpu_ea(cpu, in);
+	uint64_t ea = xmm_ea(cpu, in, flat);
 	unsigned seg = insn_seg(in);
 	if (misaligned(cpu, ea, align))
 		return cpu_gp(cpu, 0);
 	if (size == 16) {
-		uint64_t lo, hi;
-		if (!cpu_operand_aligned(cpu, seg, ea, 16) || !cpu_read_mem(cpu, seg, ea, 8, &lo) ||
-		    !cpu_read_mem(cpu, seg, (ea + 8) & size_mask(in->addrsize), 8, &hi))
+		uint64_t lo, hi, ea_hi = flat ? ea + 8 : (ea + 8) & size_mask(in->addrsize);
+		if (!cpu_operand_aligned(cpu, seg, ea, 16) ||
+		    !xmm_read_chunk(cpu, seg, ea, 8, &lo, flat) ||
+		    !xmm_read_chunk(cpu, seg, ea_hi, 8, &hi, flat))
 			return false;
 		xmm_set(v, lo, hi);
 		return true;
@@ -103,9 +142,9 @@ static inline __attribute__((always_inline)) bool xmm_mem_read(struct cpu *cpu,
 		/* The common sizes as constants, for a caller whose size is not one: the
 		 * access is then one host load, not a copy of a variable size that the
 		 * load of q waits for. */
-		bool ok = size == 8   ? cpu_read_mem(cpu, seg, ea, 8, &q)
-			  : size == 4 ? cpu_read_mem(cpu, seg, ea, 4, &q)
-				      : cpu_read_mem(cpu, seg, ea, size, &q);
+		bool ok = size == 8   ? xmm_read_chunk(cpu, seg, ea, 8, &q, flat)
+			  : size == 4 ? xmm_read_chunk(cpu, seg, ea, 4, &q, flat)
+				      : xmm_read_chunk(cpu, seg, ea, size, &q, flat);
 		if (!ok)
 			return false;
 		xmm_set(v, q, 0);
@@ -113,6 +152,15 @@ static inline __attribute__((always_inline)) bool xmm_mem_read(struct cpu *cpu,
 	}
 	memset(v, 0, sizeof(*v));
 	return fpu_read_block(cpu, seg, ea, in->addrsize, v->b, size);
+}
+
+/* xmm_mem_read of the generic handlers: whatever the operand, through the segment. */
+static inline __attribute__((always_inline)) bool xmm_mem_read_seg(struct cpu *cpu,
+								   const struct x86_instr *in,
+								   unsigned size, int align,
+								   union xmm_reg *v)
+{
+	return xmm_mem_read(cpu, in, size, align, v, false);
 }
 
 /* Reads the r/m operand: the register, or size bytes of memory zero-extended. */
@@ -125,7 +173,7 @@ static inline __attribute__((always_inline)) bool xmm_rm_read(struct cpu *cpu,
 		*v = cpu->xmm[in->rm];
 		return true;
 	}
-	return xmm_mem_read(cpu, in, size, align, v);
+	return xmm_mem_read_seg(cpu, in, size, align, v);
 }
 
 /*
@@ -136,9 +184,11 @@ static inline __attribute__((always_inline)) bool xmm_rm_read(struct cpu *cpu,
  */
 static inline __attribute__((always_inline)) bool xmm_probe(struct cpu *cpu, unsigned seg,
 							    uint64_t off, unsigned size,
-							    uint64_t *la)
+							    uint64_t *la, bool flat)
 {
-	if (!cpu_linear(cpu, seg, off, size, MMU_WRITE, la))
+	if (flat)
+		*la = off;
+	else if (!cpu_linear(cpu, seg, off, size, MMU_WRITE, la))
 		return false;
 	if (likely(mmu_fast_lookup(cpu->mmu, *la, size, seg_flags(seg) | MMU_WRITE) != NULL))
 		return true;
@@ -153,25 +203,26 @@ static inline __attribute__((always_inline)) bool xmm_probe(struct cpu *cpu, uns
 static inline __attribute__((always_inline)) bool xmm_mem_write(struct cpu *cpu,
 								const struct x86_instr *in,
 								unsigned size, int align,
-								const union xmm_reg *v)
+								const union xmm_reg *v, bool flat)
 {
-	uint64_t ea = cpu_ea(cpu, in);
+	uint64_t ea = xmm_ea(cpu, in, flat);
 	unsigned seg = insn_seg(in);
 	if (misaligned(cpu, ea, align))
 		return cpu_gp(cpu, 0);
 	uint64_t la, la_hi;
 	if (size == 16) {
-		uint64_t hi = (ea + 8) & size_mask(in->addrsize);
-		return cpu_operand_aligned(cpu, seg, ea, 16) && xmm_probe(cpu, seg, ea, 8, &la) &&
-		       xmm_probe(cpu, seg, hi, 8, &la_hi) &&
+		uint64_t hi = flat ? ea + 8 : (ea + 8) & size_mask(in->addrsize);
+		return cpu_operand_aligned(cpu, seg, ea, 16) &&
+		       xmm_probe(cpu, seg, ea, 8, &la, flat) &&
+		       xmm_probe(cpu, seg, hi, 8, &la_hi, flat) &&
 		       cpu_write_la(cpu, la, 8, v->q[0], seg_flags(seg)) &&
 		       cpu_write_la(cpu, la_hi, 8, v->q[1], seg_flags(seg));
 	}
 	if (size == 8) /* a constant size: one host store (see xmm_mem_read) */
-		return xmm_probe(cpu, seg, ea, 8, &la) &&
+		return xmm_probe(cpu, seg, ea, 8, &la, flat) &&
 		       cpu_write_la(cpu, la, 8, v->q[0], seg_flags(seg));
 	if (size <= 8)
-		return xmm_probe(cpu, seg, ea, size, &la) &&
+		return xmm_probe(cpu, seg, ea, size, &la, flat) &&
 		       cpu_write_la(cpu, la, size, v->q[0], seg_flags(seg));
 	return fpu_write_block(cpu, seg, ea, in->addrsize, v->b, size);
 }

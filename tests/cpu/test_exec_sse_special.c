@@ -194,20 +194,25 @@ static void check_form(struct cpu_env *e, const uint8_t *bytes, size_t len, unsi
 static const uint8_t pfx_of[4] = {0, 0x66, 0xf3, 0xf2};
 
 /*
- * Checks opcode (0F map) in column col in three forms: xmm, xmm with registers drawn from
+ * Checks opcode (0F map) in column col in five forms: xmm, xmm with registers drawn from
  * all sixteen (a REX prefix when one is above 7), xmm, [rbx+0x40] (aligned) and
- * xmm, [rbx+0x48] (misaligned). imm >= 0 appends an imm8. reg_form/mem_form choose.
+ * xmm, [rbx+0x48] (misaligned), both flat (64-bit addresses: the handlers that take the
+ * effective address as the linear one), and the same with a 67 prefix (32-bit addresses
+ * [ebx+disp8]: the handlers that go through the segment). imm >= 0 appends an imm8.
+ * reg_form/mem_form choose.
  */
 static void check_op_w(struct cpu_env *e, unsigned col, uint8_t opcode, int imm, bool reg_form,
 		       bool mem_form, bool w, uint64_t seed)
 {
-	uint8_t b[8];
+	uint8_t b[9];
 	unsigned n;
-	for (unsigned form = 0; form < 3; form++) {
+	for (unsigned form = 0; form < 5; form++) {
 		if ((form == 0 && !reg_form) || (form > 0 && !mem_form))
 			continue;
 		unsigned r = (unsigned)(rnd(&seed) % 16), m = (unsigned)(rnd(&seed) % 16);
 		n = 0;
+		if (form >= 3)
+			b[n++] = 0x67;
 		if (col)
 			b[n++] = pfx_of[col];
 		uint8_t rex = (uint8_t)(0x40 | (w ? 8 : 0) | (r >= 8 ? 4 : 0) |
@@ -220,7 +225,7 @@ static void check_op_w(struct cpu_env *e, unsigned col, uint8_t opcode, int imm,
 			b[n++] = (uint8_t)(0xc0 | (r & 7) << 3 | (m & 7));
 		} else {
 			b[n++] = (uint8_t)(0x43 | (r & 7) << 3);
-			b[n++] = form == 1 ? 0x40 : 0x48;
+			b[n++] = form % 2 ? 0x40 : 0x48;
 		}
 		if (imm >= 0)
 			b[n++] = (uint8_t)imm;
@@ -331,6 +336,25 @@ static void test_exec_sse_special_moves_match_generic(void **state)
 			check_form(e, to_xmm, sizeof(to_xmm), 1, 670 + w * 4 + k);
 			check_form(e, to_gpr, sizeof(to_gpr), 1, 680 + w * 4 + k);
 		}
+}
+
+/* A memory form gets a handler of its own when its operand is flat (64-bit addresses, no
+ * FS/GS) and another one when it goes through a segment (a 67 prefix, an FS override). */
+static void test_exec_sse_special_flat_and_segment_forms_differ(void **state)
+{
+	static const uint8_t flat[] = {0xf2, 0x0f, 0x58, 0x03};		/* addsd xmm0, [rbx] */
+	static const uint8_t a32[] = {0x67, 0xf2, 0x0f, 0x58, 0x03};	/* addsd xmm0, [ebx] */
+	static const uint8_t fs[] = {0x64, 0xf2, 0x0f, 0x58, 0x03};	/* addsd xmm0, fs:[rbx] */
+	struct x86_instr a, b, c;
+	(void)state;
+	assert_int_equal(x86_decode(&a, flat, sizeof(flat), X86_MODE_64), X86_DECODE_OK);
+	assert_int_equal(x86_decode(&b, a32, sizeof(a32), X86_MODE_64), X86_DECODE_OK);
+	assert_int_equal(x86_decode(&c, fs, sizeof(fs), X86_MODE_64), X86_DECODE_OK);
+	cpu_exec_fn fa = cpu_specialise(&a, 3), fb = cpu_specialise(&b, 3), fc = cpu_specialise(&c, 3);
+	assert_non_null(fa);
+	assert_non_null(fb);
+	assert_ptr_not_equal(fa, fb);
+	assert_ptr_equal(fb, fc);
 }
 
 /* ---- directed cases: results worked out from the SDM's instruction pages ---- */
@@ -777,6 +801,7 @@ int main(void)
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_exec_sse_special_moves_match_generic, setup,
 					    teardown),
+	    cmocka_unit_test(test_exec_sse_special_flat_and_segment_forms_differ),
 	    cmocka_unit_test_setup_teardown(test_exec_sse_special_integer_results, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_exec_sse_special_saturating_results, setup,
 					    teardown),
