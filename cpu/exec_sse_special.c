@@ -26,8 +26,11 @@
  * - The moves (MOVUPS/MOVAPS/MOVDQA/MOVDQU, MOVSS/MOVSD, MOVQ, MOVD) in their register,
  *   load and store forms.
  *
- * Every memory operand is read or written with the generic handlers' accesses, in the same
- * order (cpu/sse_operand.h), so faults are precise and the MMU's statistics do not change.
+ * A memory form has two handlers: one for a flat operand (insn_flat64: 64-bit mode and
+ * addresses, no FS/GS base), whose effective address is its linear address, and one
+ * through the segment. Every memory operand is read or written with the generic handlers'
+ * accesses, in the same order (cpu/sse_operand.h), so faults are precise and the MMU's
+ * statistics do not change.
  * tests/cpu/test_exec_sse_special.c compares every handler here with the generic one of
  * its form; tests/cpu/test_sse_diff.c runs them all against the host CPU.
  */
