@@ -215,6 +215,7 @@ int trace_reader_seek_chunk(struct trace_reader *r, size_t i)
 		return fail(r, "cannot seek to chunk %lld", (long long)i);
 	r->pos = r->end = r->raw;
 	r->left = 0;
+	r->delta.pair_next = 0; /* a pair half read before the seek is not the new chunk's */
 	r->done = false;
 	r->nchunks = i;
 	r->nevents = r->index[i].first_event;

@@ -317,10 +317,46 @@ static void test_trace_reader_minor_0_trace_reads_without_sizes(void **state)
 	trace_reader_close(&r);
 }
 
+/* A seek taken between the two events of a pair (1.4: two equal repeats in one byte)
+ * reads the new chunk from its start: the half-read pair is forgotten. The batch repeats
+ * one 8-byte read 64 times: pairs of REPEAT_DELTA. */
+static void test_trace_reader_seek_inside_a_pair_forgets_it(void **state)
+{
+	(void)state;
+	struct trace_writer w;
+	char err[256];
+	struct mmu_trace_access a[64];
+	unsigned runs = 0;
+	assert_int_equal(trace_writer_open(&w, path, "format=test\nram=1\n", err, sizeof(err)), 0);
+	for (unsigned i = 0; i < 64; i++)
+		a[i] = (struct mmu_trace_access){.la = 0x400000 + 8 * i, .pa = 0x9000000 + 8 * i,
+						 .flags = MMU_READ, .size = 8};
+	assert_int_equal(trace_writer_batch(&w, a, 64, &runs), 64);
+	assert_int_equal(trace_writer_close(&w), 0);
+
+	struct trace_reader r;
+	struct trace_event ev;
+	assert_int_equal(trace_reader_open(&r, path), 0);
+	assert_true(r.index_len >= 1);
+	uint64_t n = 0;
+	while (!r.delta.pair_next) { /* into the first pair */
+		assert_int_equal(trace_reader_next(&r, &ev), 1);
+		n++;
+	}
+	assert_true(n < 64);
+	assert_int_equal(trace_reader_seek_chunk(&r, 0), 0);
+	for (n = 0; trace_reader_next(&r, &ev) > 0; n++)
+		assert_int_equal(ev.la, 0x400000 + 8 * n);
+	assert_int_equal(r.err[0], 0);
+	assert_int_equal(n, 64);
+	trace_reader_close(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_trace_reader_many_chunks_round_trip_with_index),
+	    cmocka_unit_test(test_trace_reader_seek_inside_a_pair_forgets_it),
 	    cmocka_unit_test(test_trace_reader_unclosed_trace_reads_complete_chunks),
 	    cmocka_unit_test(test_trace_reader_minor_0_trace_reads_without_sizes),
 	    cmocka_unit_test(test_trace_reader_every_cut_is_refused_or_a_chunk_prefix),
