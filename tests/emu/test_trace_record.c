@@ -32,21 +32,28 @@ struct seen {
 	uint64_t runs;		   /* fetch_run events */
 };
 
-/* Records guests/wild_jump how (or hello when how is NULL) and reads the trace back. */
-static void record(const char *guest, const char *how, struct seen *s)
+/* A freshly booted machine with the default options. */
+static struct machine *boot(void)
 {
-	const char *build = getenv("MMEMU_BUILD");
-	char prog[512], path[64], err[256], header[4096];
-	snprintf(prog, sizeof(prog), "%s/guests/%s", build ? build : ".", guest);
-	snprintf(path, sizeof(path), "/tmp/mmemu-test-record.%d", (int)getpid());
+	char err[256];
 	struct machine_opts mo;
 	machine_opts_init(&mo);
 	assert_int_equal(machine_options_finish(&mo, err, sizeof(err)), 0);
 	struct machine *m = calloc(1, sizeof(*m));
 	assert_non_null(m);
 	assert_int_equal(machine_create(m, &mo.params, &mo.tlb, err, sizeof(err)), 0);
-	const char *argv[] = {prog, how, NULL}, *envp[] = {NULL};
-	struct run_options o = {.host_path = prog, .filename = prog, .argc = how ? 2 : 1,
+	return m;
+}
+
+/* Runs guests/GUEST [ARG] on m with a trace recorded into path. */
+static void run_recorded(struct machine *m, const char *guest, const char *arg,
+			 const char *path)
+{
+	const char *build = getenv("MMEMU_BUILD");
+	char prog[512], err[256], header[4096];
+	snprintf(prog, sizeof(prog), "%s/guests/%s", build ? build : ".", guest);
+	const char *argv[] = {prog, arg, NULL}, *envp[] = {NULL};
+	struct run_options o = {.host_path = prog, .filename = prog, .argc = arg ? 2 : 1,
 				.argv = argv, .envc = 0, .envp = envp};
 	struct trace_recorder r;
 	int status;
@@ -56,6 +63,15 @@ static void record(const char *guest, const char *how, struct seen *s)
 	fflush(stdout);
 	enum run_result res = machine_run_program(m, &o, &status);
 	assert_int_equal(trace_record_finish(&r, (int)res, status), 0);
+}
+
+/* Records guests/wild_jump how (or hello when how is NULL) and reads the trace back. */
+static void record(const char *guest, const char *how, struct seen *s)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/tmp/mmemu-test-record.%d", (int)getpid());
+	struct machine *m = boot();
+	run_recorded(m, guest, how, path);
 	machine_destroy(m);
 	free(m);
 
@@ -147,29 +163,12 @@ static int32_t *all_counts(const struct machine *m)
  */
 static uint64_t check_page_refs(const char *guest, const char *arg)
 {
-	const char *build = getenv("MMEMU_BUILD");
-	char prog[512], path[64], err[256], header[4096];
-	snprintf(prog, sizeof(prog), "%s/guests/%s", build ? build : ".", guest);
+	char path[64];
 	snprintf(path, sizeof(path), "/tmp/mmemu-test-record-refs.%d", (int)getpid());
-	struct machine_opts mo;
-	machine_opts_init(&mo);
-	assert_int_equal(machine_options_finish(&mo, err, sizeof(err)), 0);
-	struct machine *m = calloc(1, sizeof(*m));
-	assert_non_null(m);
-	assert_int_equal(machine_create(m, &mo.params, &mo.tlb, err, sizeof(err)), 0);
+	struct machine *m = boot();
 	unsigned long nr = m->kernel.max_pfn;
 	int32_t *counts = all_counts(m);
-	const char *argv[] = {prog, arg, NULL}, *envp[] = {NULL};
-	struct run_options o = {.host_path = prog, .filename = prog, .argc = arg ? 2 : 1,
-				.argv = argv, .envc = 0, .envp = envp};
-	struct trace_recorder r;
-	int status;
-	trace_header_format(header, sizeof(header), m, &o);
-	assert_int_equal(trace_record_start(&r, m, path, header, err, sizeof(err)), 0);
-	m->trace = &r;
-	fflush(stdout);
-	enum run_result res = machine_run_program(m, &o, &status);
-	assert_int_equal(trace_record_finish(&r, (int)res, status), 0);
+	run_recorded(m, guest, arg, path);
 	int32_t *final = all_counts(m);
 	machine_destroy(m);
 	free(m);
