@@ -49,6 +49,15 @@ struct cpu_env {
 	uint64_t next_table; /* next free page-table frame */
 };
 
+/* xorshift64: the tests' small, seeded, deterministic generator (advances *s). */
+static inline uint64_t env_rnd(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
 static inline uint64_t env_rd64(struct cpu_env *e, uint64_t pa)
 {
 	uint64_t v;

@@ -23,14 +23,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static uint64_t rnd(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
 /* What a handler leaves behind. */
 struct outcome {
 	bool ok;
@@ -62,16 +54,16 @@ static void random_state(struct cpu_env *e, uint64_t *seed)
 	static const uint64_t edge[] = {0, 1, 0x7fffffff, 0x80000000, 0xffffffff,
 					0x7fffffffffffffffULL, 0x8000000000000000ULL, ~0ULL};
 	for (unsigned r = 0; r < 16; r++) {
-		uint64_t v = rnd(seed);
-		e->cpu.gpr[r] = v % 4 == 0 ? edge[(v >> 8) % 8] : rnd(seed);
+		uint64_t v = env_rnd(seed);
+		e->cpu.gpr[r] = v % 4 == 0 ? edge[(v >> 8) % 8] : env_rnd(seed);
 	}
 	e->cpu.gpr[RBX] = ENV_DATA + DATA_OFF;
-	e->cpu.gpr[RSP] = ENV_DATA + DATA_OFF + 8 * (rnd(seed) % 8);
-	cpu_set_rflags(&e->cpu, RFLAGS_FIXED1 | (rnd(seed) & RFLAGS_STATUS));
+	e->cpu.gpr[RSP] = ENV_DATA + DATA_OFF + 8 * (env_rnd(seed) % 8);
+	cpu_set_rflags(&e->cpu, RFLAGS_FIXED1 | (env_rnd(seed) & RFLAGS_STATUS));
 	for (unsigned i = 0; i < 256; i += 8) {
-		uint64_t v = rnd(seed);
+		uint64_t v = env_rnd(seed);
 		if (i == 128 + 0x10) /* a canonical return address at RSP sometimes */
-			v = rnd(seed) % 2 ? ENV_CODE + (v & 0xfff) : v;
+			v = env_rnd(seed) % 2 ? ENV_CODE + (v & 0xfff) : v;
 		memcpy(e->bus.ram + ENV_DATA_PA + DATA_OFF - 128 + i, &v, 8);
 	}
 }

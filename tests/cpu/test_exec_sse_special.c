@@ -30,14 +30,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static uint64_t rnd(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
 /* What a handler leaves behind. */
 struct outcome {
 	bool ok;
@@ -90,9 +82,9 @@ static const uint64_t lane64[] = {0,
 
 static void random_xmm(union xmm_reg *x, uint64_t *s)
 {
-	uint64_t kind = rnd(s) % 4;
+	uint64_t kind = env_rnd(s) % 4;
 	for (unsigned i = 0; i < 4; i++) {
-		uint64_t r = rnd(s);
+		uint64_t r = env_rnd(s);
 		if (kind == 0)
 			x->d[i] = lane32[r % (sizeof(lane32) / 4)];
 		else if (kind == 1)
@@ -108,10 +100,10 @@ static void random_xmm(union xmm_reg *x, uint64_t *s)
  * FTZ, DAZ and MM; some sticky flags. */
 static uint32_t random_mxcsr(uint64_t *s)
 {
-	uint64_t r = rnd(s);
+	uint64_t r = env_rnd(s);
 	uint32_t mx = MXCSR_MASKS | (uint32_t)(r & 3) << 13 | (uint32_t)(r & 0x3c);
 	if (r % 3 == 0)
-		mx &= ~(uint32_t)((rnd(s) & 0x3f) << 7);
+		mx &= ~(uint32_t)((env_rnd(s) & 0x3f) << 7);
 	if (r % 5 == 0)
 		mx |= MXCSR_FTZ;
 	if (r % 7 == 0)
@@ -125,15 +117,15 @@ static void random_state(struct cpu_env *e, uint64_t *s)
 {
 	cpu_fpu_sync(&e->cpu);
 	for (unsigned r = 0; r < 16; r++)
-		e->cpu.gpr[r] = rnd(s) % 4 ? rnd(s) : rnd(s) % 70; /* shift counts near the widths */
+		e->cpu.gpr[r] = env_rnd(s) % 4 ? env_rnd(s) : env_rnd(s) % 70; /* shift counts near the widths */
 	e->cpu.gpr[RBX] = ENV_DATA + DATA_OFF;
 	e->cpu.gpr[RSP] = ENV_DATA + DATA_OFF + 0x800;
 	for (unsigned i = 0; i < 16; i++)
 		random_xmm(&e->cpu.xmm[i], s);
-	if (rnd(s) % 3 == 0) /* shift counts of the register forms */
-		e->cpu.xmm[rnd(s) % 16].q[0] = rnd(s) % 2 ? rnd(s) % 70 : 1ULL << 32;
+	if (env_rnd(s) % 3 == 0) /* shift counts of the register forms */
+		e->cpu.xmm[env_rnd(s) % 16].q[0] = env_rnd(s) % 2 ? env_rnd(s) % 70 : 1ULL << 32;
 	e->cpu.mxcsr = random_mxcsr(s);
-	cpu_set_rflags(&e->cpu, RFLAGS_FIXED1 | (rnd(s) & RFLAGS_STATUS));
+	cpu_set_rflags(&e->cpu, RFLAGS_FIXED1 | (env_rnd(s) & RFLAGS_STATUS));
 	for (unsigned i = 0; i < 256; i += 16) {
 		union xmm_reg v;
 		random_xmm(&v, s);
@@ -209,7 +201,7 @@ static void check_op_w(struct cpu_env *e, unsigned col, uint8_t opcode, int imm,
 	for (unsigned form = 0; form < 5; form++) {
 		if ((form == 0 && !reg_form) || (form > 0 && !mem_form))
 			continue;
-		unsigned r = (unsigned)(rnd(&seed) % 16), m = (unsigned)(rnd(&seed) % 16);
+		unsigned r = (unsigned)(env_rnd(&seed) % 16), m = (unsigned)(env_rnd(&seed) % 16);
 		n = 0;
 		if (form >= 3)
 			b[n++] = 0x67;

@@ -15,14 +15,6 @@
 #include "cpu/alu_fast.h"
 #include "tests/cpu/cpu_test_env.h"
 
-static uint64_t rnd(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
 /* An operand: edge values half of the time. */
 static uint64_t operand(uint64_t *s)
 {
@@ -40,10 +32,10 @@ static uint64_t operand(uint64_t *s)
 					 0x7fffffffffffffffULL,
 					 0x8000000000000000ULL,
 					 ~0ULL};
-	uint64_t r = rnd(s);
+	uint64_t r = env_rnd(s);
 	if (r & 1)
 		return edges[(r >> 1) % (sizeof(edges) / sizeof(edges[0]))];
-	return rnd(s);
+	return env_rnd(s);
 }
 
 /* Every reader of a CPU whose flags may be recorded against the eager value want. */
@@ -75,8 +67,8 @@ static void test_flags_recorded_operations_read_as_eager(void **state)
 	static const unsigned binops[] = {ALU_ADD, ALU_OR, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP};
 	uint64_t s = 0x2545f4914f6cdd1dULL;
 	for (int n = 0; n < 100000; n++) {
-		unsigned size = sizes[rnd(&s) % 4], kind = (unsigned)(rnd(&s) % 8);
-		uint64_t a = operand(&s), b = operand(&s), fl = 0x202 | (rnd(&s) & 0x8d5);
+		unsigned size = sizes[env_rnd(&s) % 4], kind = (unsigned)(env_rnd(&s) % 8);
+		uint64_t a = operand(&s), b = operand(&s), fl = 0x202 | (env_rnd(&s) & 0x8d5);
 		struct cpu cpu = {.rflags = fl};
 		uint64_t eager = fl;
 		if (kind < 6) {
@@ -87,17 +79,17 @@ static void test_flags_recorded_operations_read_as_eager(void **state)
 			alu_unary(kind == 7 ? UNARY_DEC : UNARY_INC, size, a, &eager);
 		}
 		check_readers(&cpu, eager, "recorded");
-		if (rnd(&s) & 1) { /* a rotate by a count 1..width-1 replaces CF and OF */
-			unsigned count = 1 + (unsigned)(rnd(&s) % (8 * size - 1));
-			bool ror = rnd(&s) & 1;
+		if (env_rnd(&s) & 1) { /* a rotate by a count 1..width-1 replaces CF and OF */
+			unsigned count = 1 + (unsigned)(env_rnd(&s) % (8 * size - 1));
+			bool ror = env_rnd(&s) & 1;
 			uint64_t rf = eager;
 			alu_shift(ror ? SHIFT_ROR : SHIFT_ROL, size, b, count, &rf);
 			flags_set_cf_of(&cpu, rf & (RFLAGS_CF | RFLAGS_OF));
 			eager = rf;
 			check_readers(&cpu, eager, "rotated");
 		}
-		if (rnd(&s) & 1) { /* ADC or SBB takes CF from the record */
-			bool sbb = rnd(&s) & 1;
+		if (env_rnd(&s) & 1) { /* ADC or SBB takes CF from the record */
+			bool sbb = env_rnd(&s) & 1;
 			uint64_t c = operand(&s), d = operand(&s);
 			uint64_t r = alu_op(&cpu, sbb ? ALU_SBB : ALU_ADC, c, d, size);
 			uint64_t ref = alu_binop(sbb ? ALU_SBB : ALU_ADC, size, c, d, &eager);

@@ -12,14 +12,6 @@
 #define CODE_BYTES 256
 #define BUDGET 400
 
-static uint64_t rnd(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
 /* Vectors an instruction can raise by itself (no NMI, no #MC, no interrupts). */
 static bool architectural(uint8_t v)
 {
@@ -49,10 +41,10 @@ static void fill_random(struct cpu_env *e, uint64_t *s)
 {
 	uint8_t code[CODE_BYTES];
 	for (int i = 0; i < CODE_BYTES; i++)
-		code[i] = (uint8_t)rnd(s);
+		code[i] = (uint8_t)env_rnd(s);
 	env_load_code(e, code, sizeof(code));
 	for (int i = 0; i < 16; i++)
-		e->cpu.gpr[i] = rnd(s) % 4 ? ENV_DATA + (rnd(s) & 0xfff) : rnd(s);
+		e->cpu.gpr[i] = env_rnd(s) % 4 ? ENV_DATA + (env_rnd(s) & 0xfff) : env_rnd(s);
 }
 
 /* True when the instruction at RIP is INT imm8 with imm8 == vec (which may name any
@@ -93,7 +85,7 @@ static void run_user(bool compat, uint64_t seed)
 		e.m.seg.sreg[SEG_FS].base = 0;
 		e.m.seg.sreg[SEG_GS].base = 0;
 		fill_random(&e, &s);
-		cpu_set_rflags(&e.cpu, rnd(&s) & (RFLAGS_STATUS | RFLAGS_DF));
+		cpu_set_rflags(&e.cpu, env_rnd(&s) & (RFLAGS_STATUS | RFLAGS_DF));
 		check_outcome(&e, cpu_run(&e.cpu, BUDGET), stats);
 		assert_int_equal(e.m.cpl, 3); /* nothing a user program runs raises its privilege */
 	}
@@ -191,8 +183,8 @@ static void test_robust_random_code_with_delivery_and_iret(void **state)
 		e.m.seg.sreg[SEG_FS].base = 0;
 		e.m.seg.sreg[SEG_GS].base = 0;
 		fill_random(&e, &s);
-		e.cpu.gpr[RSP] = ENV_DATA + 0x800 + (rnd(&s) & 0x7f8);
-		cpu_set_rflags(&e.cpu, rnd(&s) & (RFLAGS_STATUS | RFLAGS_DF));
+		e.cpu.gpr[RSP] = ENV_DATA + 0x800 + (env_rnd(&s) & 0x7f8);
+		cpu_set_rflags(&e.cpu, env_rnd(&s) & (RFLAGS_STATUS | RFLAGS_DF));
 		enum cpu_exit x = cpu_run(&e.cpu, BUDGET);
 		stats[x]++;
 		assert_true(x == CPU_EXIT_LIMIT || x == CPU_EXIT_STOP || x == CPU_EXIT_SHUTDOWN);
