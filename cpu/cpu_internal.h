@@ -147,7 +147,8 @@ static inline void gpr_write(struct cpu *cpu, unsigned r, unsigned size, uint64_
 
 /* The effective address of in's memory operand (offset in its segment), truncated to the
  * address size. RIP-relative addresses are relative to the next instruction. */
-static inline uint64_t cpu_ea(const struct cpu *cpu, const struct x86_instr *in)
+static inline __attribute__((always_inline)) uint64_t cpu_ea(const struct cpu *cpu,
+							     const struct x86_instr *in)
 {
 	uint64_t ea = (uint64_t)in->disp;
 	if (in->base != X86_GPR_NONE)
@@ -181,8 +182,9 @@ static inline unsigned insn_seg(const struct x86_instr *in)
  * expand-up data segment in protected mode (writable for a write), the access inside its
  * limit -- seg_linear's checks for that case, without its mode tests. Everything else,
  * faults included, is seg_linear's. */
-static inline bool cpu_linear_legacy(struct cpu *cpu, unsigned seg, uint64_t off, unsigned size,
-				     unsigned kind, uint64_t *la)
+static inline __attribute__((always_inline)) bool cpu_linear_legacy(struct cpu *cpu, unsigned seg,
+								     uint64_t off, unsigned size,
+								     unsigned kind, uint64_t *la)
 {
 	const struct seg_cache *s = &cpu->mmu->seg.sreg[seg];
 	if (likely(!(s->type & (SEG_TYPE_CODE | SEG_TYPE_E)) && s->usable &&

@@ -34,9 +34,10 @@ static inline __attribute__((always_inline)) void put_gpr(struct cpu *cpu, unsig
  * itself (DS and SS have base 0 in 64-bit mode): no index to scale, no address-size
  * truncation, no segment to look at. Handlers for those forms (EA_BASE, EA_RIP) compute
  * just that; the MMU checks canonicality as for any access (#SS rather than #GP through
- * RSP or RBP, whose default segment is SS). EA_ANY is the general path.
+ * RSP or RBP, whose default segment is SS). EA_ANY is the general path of 64-bit code,
+ * EA_LEGACY the same outside 64-bit mode with the segment check kept inline.
  */
-enum ea_form { EA_ANY, EA_BASE, EA_RIP };
+enum ea_form { EA_ANY, EA_BASE, EA_RIP, EA_LEGACY };
 
 /* The MMU flags of an EA_BASE access: its segment is the default one, SS through RSP or
  * RBP. */
@@ -47,7 +48,9 @@ static inline unsigned ea_base_flags(const struct x86_instr *in)
 
 static enum ea_form ea_form(const struct x86_instr *in)
 {
-	if (in->mode != X86_MODE_64 || in->addrsize != 8 || in->seg != X86_SEG_NONE ||
+	if (in->mode != X86_MODE_64)
+		return EA_LEGACY;
+	if (in->addrsize != 8 || in->seg != X86_SEG_NONE ||
 	    in->index != X86_GPR_NONE || in->base == X86_GPR_NONE)
 		return EA_ANY;
 	return in->base == X86_GPR_RIP ? EA_RIP : EA_BASE;
@@ -62,6 +65,13 @@ static inline __attribute__((always_inline)) bool mem_read(struct cpu *cpu,
 				   ea_base_flags(in));
 	if (form == EA_RIP)
 		return cpu_read_la(cpu, cpu->next_rip + (uint64_t)in->disp, size, v, 0);
+	if (form == EA_LEGACY) { /* cpu_read_mem outside 64-bit mode, kept inline */
+		unsigned seg = insn_seg(in);
+		uint64_t la;
+		if (!cpu_linear_legacy(cpu, seg, cpu_ea(cpu, in), size, MMU_READ, &la))
+			return false;
+		return cpu_read_la(cpu, la, size, v, seg_flags(seg));
+	}
 	return cpu_read_mem(cpu, insn_seg(in), cpu_ea(cpu, in), size, v);
 }
 
@@ -74,6 +84,13 @@ static inline __attribute__((always_inline)) bool mem_write(struct cpu *cpu,
 				    ea_base_flags(in));
 	if (form == EA_RIP)
 		return cpu_write_la(cpu, cpu->next_rip + (uint64_t)in->disp, size, v, 0);
+	if (form == EA_LEGACY) { /* cpu_write_mem outside 64-bit mode, kept inline */
+		unsigned seg = insn_seg(in);
+		uint64_t la;
+		if (!cpu_linear_legacy(cpu, seg, cpu_ea(cpu, in), size, MMU_WRITE, &la))
+			return false;
+		return cpu_write_la(cpu, la, size, v, seg_flags(seg));
+	}
 	return cpu_write_mem(cpu, insn_seg(in), cpu_ea(cpu, in), size, v);
 }
 
@@ -148,6 +165,10 @@ static inline __attribute__((always_inline)) bool alu_ri(struct cpu *cpu, const 
 	{                                                                                    \
 		return alu_rm(cpu, in, op, size, EA_RIP);                                    \
 	}                                                                                    \
+	static bool alu_rml_##op##_##size(struct cpu *cpu, const struct x86_instr *in)       \
+	{                                                                                    \
+		return alu_rm(cpu, in, op, size, EA_LEGACY);                                 \
+	}                                                                                    \
 	static bool alu_ri_##op##_##size(struct cpu *cpu, const struct x86_instr *in)        \
 	{                                                                                    \
 		return alu_ri(cpu, in, op, size);                                            \
@@ -163,6 +184,10 @@ static inline __attribute__((always_inline)) bool alu_ri(struct cpu *cpu, const 
 	static bool alu_mrr_##op##_##size(struct cpu *cpu, const struct x86_instr *in)       \
 	{                                                                                    \
 		return alu_mr(cpu, in, op, size, EA_RIP);                                    \
+	}                                                                                    \
+	static bool alu_mrl_##op##_##size(struct cpu *cpu, const struct x86_instr *in)       \
+	{                                                                                    \
+		return alu_mr(cpu, in, op, size, EA_LEGACY);                                 \
 	}
 #define ALU_SIZES(op) ALU_FNS(op, 4) ALU_FNS(op, 8)
 ALU_SIZES(0)
@@ -187,8 +212,11 @@ ALU_SIZES(7)
 	 {alu_mrb_##op##_4, alu_mrb_##op##_8},                                               \
 	 {alu_rmr_##op##_4, alu_rmr_##op##_8},                                               \
 	 {NULL, NULL},                                                                       \
-	 {alu_mrr_##op##_4, alu_mrr_##op##_8}},
-static const cpu_exec_fn alu_fns[8][11][2] = {ALU_ROW(0) ALU_ROW(1) ALU_ROW(2) ALU_ROW(3)
+	 {alu_mrr_##op##_4, alu_mrr_##op##_8},                                               \
+	 {alu_rml_##op##_4, alu_rml_##op##_8},                                               \
+	 {NULL, NULL},                                                                       \
+	 {alu_mrl_##op##_4, alu_mrl_##op##_8}},
+static const cpu_exec_fn alu_fns[8][14][2] = {ALU_ROW(0) ALU_ROW(1) ALU_ROW(2) ALU_ROW(3)
 						 ALU_ROW(4) ALU_ROW(5) ALU_ROW(6) ALU_ROW(7)};
 
 static bool test_rr_4(struct cpu *cpu, const struct x86_instr *in)
@@ -375,12 +403,14 @@ static inline __attribute__((always_inline)) bool mov_load(struct cpu *cpu,
 MOV_MEM_FNS(, EA_ANY)
 MOV_MEM_FNS(b, EA_BASE)
 MOV_MEM_FNS(r, EA_RIP)
+MOV_MEM_FNS(l, EA_LEGACY)
 
 /* [form][store][size == 8] */
-static const cpu_exec_fn mov_mem_fns[3][2][2] = {
+static const cpu_exec_fn mov_mem_fns[4][2][2] = {
     {{mov_load_4, mov_load_8}, {mov_store_4, mov_store_8}},
     {{mov_load_4b, mov_load_8b}, {mov_store_4b, mov_store_8b}},
-    {{mov_load_4r, mov_load_8r}, {mov_store_4r, mov_store_8r}}};
+    {{mov_load_4r, mov_load_8r}, {mov_store_4r, mov_store_8r}},
+    {{mov_load_4l, mov_load_8l}, {mov_store_4l, mov_store_8l}}};
 
 /* ---- 64-bit mode: Jcc, PUSH/POP r64, RET (operand size 8, SS base 0) ---- */
 

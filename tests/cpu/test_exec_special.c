@@ -68,12 +68,12 @@ static void random_state(struct cpu_env *e, uint64_t *seed)
 	}
 }
 
-/* Decodes bytes (64-bit mode), checks that a specialised handler exists for them, and
+/* Decodes bytes (in the CPU's mode), checks that a specialised handler exists for them, and
  * compares it with the table's from 300 random states. */
 static void check_form(struct cpu_env *e, const uint8_t *bytes, size_t len, uint64_t seed)
 {
 	struct x86_instr in;
-	assert_int_equal(x86_decode(&in, bytes, len, X86_MODE_64), X86_DECODE_OK);
+	assert_int_equal(x86_decode(&in, bytes, len, (enum x86_mode)e->cpu.mode), X86_DECODE_OK);
 	cpu_exec_fn special = cpu_specialise(&in, 0);
 	assert_non_null(special);
 	unsigned reg = (in.flags & X86_INSN_MODRM) ? (in.modrm >> 3) & 7 : 0;
@@ -223,6 +223,30 @@ static void test_exec_special_memory_operand_forms_match_generic(void **state)
 	}
 }
 
+/* Compatibility mode (32-bit code, flat segments): the memory forms through the segment
+ * path kept inline (EA_LEGACY) -- [ebx + disp8], [esi + disp8] and [ebp + disp8] (SS)
+ * with the register random (#PF, or #GP/#SS past the 4 GiB limit), [ebx + esi*4 + disp8],
+ * and a 16-bit address (67) -- for MOV loads and stores and the ALU's memory forms. */
+static void test_exec_special_legacy_memory_forms_match_generic(void **state)
+{
+	struct cpu_env *e = *state;
+	cpu_enter_compat_mode_flat(&e->cpu);
+	for (unsigned k = 0; k < 10; k++) {
+		uint8_t op = k < 8 ? (uint8_t)(k << 3 | (k % 2 ? 1 : 3)) : k == 8 ? 0x8b : 0x89;
+		uint8_t ebx[] = {op, 0x4b, (uint8_t)(8 * k)};
+		uint8_t esi[] = {op, 0x56, (uint8_t)(0x10 + k)};
+		uint8_t ebp[] = {op, 0x4d, (uint8_t)(8 * k)};
+		uint8_t sib[] = {op, 0x4c, 0xb3, (uint8_t)k};
+		uint8_t a16[] = {0x67, op, 0x47, (uint8_t)k}; /* [bx + disp8] */
+		uint32_t seed = 17000 + k * 10;
+		check_form(e, ebx, sizeof(ebx), seed);
+		check_form(e, esi, sizeof(esi), seed + 1);
+		check_form(e, ebp, sizeof(ebp), seed + 2);
+		check_form(e, sib, sizeof(sib), seed + 3);
+		check_form(e, a16, sizeof(a16), seed + 4);
+	}
+}
+
 /* 64-bit mode: Jcc rel8/rel32 for all 16 conditions, PUSH/POP r64 (RSP included), RET. */
 static void test_exec_special_flow_forms_match_generic(void **state)
 {
@@ -315,6 +339,7 @@ int main(void)
 	    T(test_exec_special_movx_forms_match_generic),
 	    T(test_exec_special_call_indirect_forms_match_generic),
 	    T(test_exec_special_memory_operand_forms_match_generic),
+	    T(test_exec_special_legacy_memory_forms_match_generic),
 	    T(test_exec_special_imm_and_test_forms_match_generic),
 	    T(test_exec_special_shift_forms_match_generic),
 	    T(test_exec_special_mov_forms_match_generic),
