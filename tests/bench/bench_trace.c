@@ -7,7 +7,7 @@
  * the simulated kernel (replay --kernel: exec, address-space calls, faults into the
  * kernel), against the reference of only reading and decoding the same trace.
  *
- * Usage: bench_trace [GUESTS_DIR] (default: $MMEMU_BUILD/guests, then ../guests, guests).
+ * Usage: bench_trace [GUESTS_DIR] (default: the build's guests, tests/bench/bench_guests.h).
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -24,6 +24,7 @@
 #include "emu/run.h"
 #include "emu/trace.h"
 #include "emu/trace_record.h"
+#include "tests/bench/bench_guests.h"
 
 #define TRACE_PATH "/tmp/mmemu-bench-trace.trc"
 
@@ -254,14 +255,7 @@ static void bench_guest(const char *dir, const char *name, const char *arg)
 
 int main(int argc, char **argv)
 {
-	char dir[512];
-	const char *env = getenv("MMEMU_BUILD");
-	if (argc > 1)
-		snprintf(dir, sizeof(dir), "%s", argv[1]);
-	else if (env)
-		snprintf(dir, sizeof(dir), "%s/guests", env);
-	else
-		snprintf(dir, sizeof(dir), "%s", access("../guests/hello", X_OK) == 0 ? "../guests" : "guests");
+	const char *dir = argc > 1 ? argv[1] : bench_guests_dir();
 	printf("trace: recording overhead (process CPU time, best of 5), bytes per translation,\n"
 	       "replay speed (best of 3)\n");
 	printf("(ratios: traced/plain run; replay time / decode-only time of the same trace)\n");

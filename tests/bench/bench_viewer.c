@@ -25,6 +25,7 @@
 #include "emu/run.h"
 #include "emu/trace_record.h"
 #include "emu/viewer.h"
+#include "tests/bench/bench_guests.h"
 #include "emu/viewer_session.h"
 #include "emu/viewer_trace.h"
 
@@ -141,23 +142,11 @@ static int bench_live(char *err, size_t errlen)
 
 /* ---- runs ---- */
 
-/* A guest of the build this benchmark belongs to: $MMEMU_BUILD/guests, else guests/ next
- * to the directory of this executable (BUILD/tests/bench_viewer), wherever it is run from. */
+/* guests/NAME of this benchmark's build (bench_guests.h). */
 static const char *guest_path(const char *name)
 {
 	static char path[8192];
-	char exe[4096];
-	const char *build = getenv("MMEMU_BUILD");
-	ssize_t n = build ? -1 : readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = 0;
-		char *slash = strrchr(exe, '/');
-		if (slash)
-			*slash = 0;
-		snprintf(path, sizeof(path), "%s/../guests/%s", exe, name);
-	} else {
-		snprintf(path, sizeof(path), "%s/guests/%s", build ? build : "build", name);
-	}
+	snprintf(path, sizeof(path), "%s/%s", bench_guests_dir(), name);
 	return path;
 }
 
