@@ -178,13 +178,13 @@ static inline unsigned insn_seg(const struct x86_instr *in)
 	return (in->base == RSP || in->base == RBP) ? SEG_SS : SEG_DS;
 }
 
-/* cpu_linear outside 64-bit mode. The common case of 32-bit code first, inline: a usable
- * expand-up data segment in protected mode (writable for a write), the access inside its
- * limit -- seg_linear's checks for that case, without its mode tests. Everything else,
- * faults included, is seg_linear's. */
-static inline __attribute__((always_inline)) bool cpu_linear_legacy(struct cpu *cpu, unsigned seg,
-								     uint64_t off, unsigned size,
-								     unsigned kind, uint64_t *la)
+/* The common case of cpu_linear_legacy, and nothing else: an expand-up data segment,
+ * usable, in protected mode, writable if kind is MMU_WRITE, with [off, off + size) inside
+ * its limit. true with *la; false (nothing set, no fault) for every other case. */
+static inline __attribute__((always_inline)) bool cpu_linear_data_fast(struct cpu *cpu,
+									unsigned seg, uint64_t off,
+									unsigned size, unsigned kind,
+									uint64_t *la)
 {
 	const struct seg_cache *s = &cpu->mmu->seg.sreg[seg];
 	if (likely(!(s->type & (SEG_TYPE_CODE | SEG_TYPE_E)) && s->usable &&
@@ -194,6 +194,19 @@ static inline __attribute__((always_inline)) bool cpu_linear_legacy(struct cpu *
 		*la = (s->base + off) & 0xffffffffULL;
 		return true;
 	}
+	return false;
+}
+
+/* cpu_linear outside 64-bit mode. The common case of 32-bit code first, inline: a usable
+ * expand-up data segment in protected mode (writable for a write), the access inside its
+ * limit -- seg_linear's checks for that case, without its mode tests. Everything else,
+ * faults included, is seg_linear's. */
+static inline __attribute__((always_inline)) bool cpu_linear_legacy(struct cpu *cpu, unsigned seg,
+								     uint64_t off, unsigned size,
+								     unsigned kind, uint64_t *la)
+{
+	if (likely(cpu_linear_data_fast(cpu, seg, off, size, kind, la)))
+		return true;
 	return seg_linear(cpu->mmu, (enum seg_reg)seg, off, size, kind, la, &cpu->fault);
 }
 

@@ -931,6 +931,16 @@ crossing_second_page(struct mmu *m, const struct icache_block *blk, uint64_t rip
 	return f;
 }
 
+/* Where the entries from e on stop running: end, or the entry at the instruction limit
+ * (stop, in instructions retired; usually far: one compare, no division). */
+static inline __attribute__((always_inline)) struct icache_entry *
+entries_to_run(struct icache_entry *e, struct icache_entry *end, uint64_t ic, uint64_t stop)
+{
+	if (unlikely(stop - ic < ICACHE_BLOCK_MAX) && stop - ic < (uint64_t)(end - e))
+		return e + (stop - ic);
+	return end;
+}
+
 static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 							   struct fetch_cursor *cur, uint64_t *n,
 							   uint64_t limit, unsigned mode, bool traced)
@@ -968,8 +978,15 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 	}
 	cpu->code_written = false;
 	cpu->rip_redirect = false;
+	/* the end of what runs without a look at anything but loop_break: the block's end,
+	 * or the instruction limit's entry in it; NULL: the next block is to be found */
+	struct icache_entry *lim = e ? entries_to_run(e, end, ic, stop) : NULL;
 	for (;;) {
-		if (e >= end) { /* the next block: found by its physical address */
+		/* one loop for the instructions and the steps between blocks, so that the
+		 * compiler keeps the same registers for both */
+		if (unlikely(e >= lim)) {
+			if (e < end)
+				break; /* the instruction limit */
 			struct tlb_fast_entry *fe = cfe;
 			const uint8_t *at;
 			if (mode != X86_MODE_64 && rip > m->seg.sreg[SEG_CS].limit)
@@ -1016,60 +1033,52 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 				counted = ic + 1;
 				mmu_fast_count_n(m, fe2, MMU_FETCH, e->in.len - blk->cross);
 			}
-		}
-		/* this block's instructions up to its end or the instruction limit (which is
-		 * usually far: one compare, no division) */
-		struct icache_entry *lim = end;
-		if (unlikely(stop - ic < ICACHE_BLOCK_MAX) && stop - ic < (uint64_t)(end - e)) {
-			lim = e + (stop - ic);
-			if (e == lim)
+			lim = entries_to_run(e, end, ic, stop);
+			if (unlikely(e == lim))
 				break;
 		}
-		do {
-			if (mode != X86_MODE_64 && rip > m->seg.sreg[SEG_CS].limit)
-				goto out;
-			uint64_t next_rip = rip + e->in.len;
-			if (mode != X86_MODE_64)
-				next_rip &= mode == X86_MODE_32 ? 0xffffffffULL : 0xffffULL;
-			cpu->next_rip = next_rip;
-			if (traced) {
-				/* a trace has each fetch before the accesses its instruction makes
-				 * (the tracer tells pending fetch hits as a run before its next
-				 * event) */
+		if (mode != X86_MODE_64 && rip > m->seg.sreg[SEG_CS].limit)
+			goto out;
+		uint64_t next_rip = rip + e->in.len;
+		if (mode != X86_MODE_64)
+			next_rip &= mode == X86_MODE_32 ? 0xffffffffULL : 0xffffULL;
+		cpu->next_rip = next_rip;
+		if (traced) {
+			/* a trace has each fetch before the accesses its instruction makes (the
+			 * tracer tells pending fetch hits as a run before its next event) */
+			mmu_fast_count_n(m, cfe, MMU_FETCH, ic + 1 - counted);
+			counted = ic + 1;
+		}
+		if (unlikely(!e->fn(cpu, &e->in))) {
+			/* the faulting instruction's fetch counts; it does not retire */
+			if (ic + 1 != counted)
 				mmu_fast_count_n(m, cfe, MMU_FETCH, ic + 1 - counted);
-				counted = ic + 1;
+			cfe = NULL;
+			cpu->rip = rip;
+			cpu->icount = ic;
+			r = deliver_fault(cpu);
+			base = NULL;
+			(*n)++; /* a step that faulted */
+			goto delivered;
+		}
+		rip = cpu->next_rip;
+		ic++;
+		e++;
+		if (unlikely(cpu->loop_break)) {
+			if (cpu->exit_request)
+				goto out;
+			if (cpu->rip_redirect) {
+				/* the instruction runs again: the cursor goes back to it */
+				cpu->rip_redirect = false;
+				e--;
+				goto out;
 			}
-			if (unlikely(!e->fn(cpu, &e->in))) {
-				/* the faulting instruction's fetch counts; it does not retire */
-				if (ic + 1 != counted)
-					mmu_fast_count_n(m, cfe, MMU_FETCH, ic + 1 - counted);
-				cfe = NULL;
-				cpu->rip = rip;
-				cpu->icount = ic;
-				r = deliver_fault(cpu);
-				base = NULL;
-				(*n)++; /* a step that faulted */
-				goto delivered;
-			}
-			rip = cpu->next_rip;
-			ic++;
-			e++;
-			if (unlikely(cpu->loop_break)) {
-				if (cpu->exit_request)
-					goto out;
-				if (cpu->rip_redirect) {
-					/* the instruction runs again: the cursor goes back to it */
-					cpu->rip_redirect = false;
-					e--;
-					goto out;
-				}
-				/* a store into this block: its remaining instructions compared */
-				cpu->code_written = false;
-				if (!icache_entries_equal(
-					e, end, base + icache_block_offset(blk, (unsigned)(e - blk->e))))
-					goto out;
-			}
-		} while (e < lim);
+			/* a store into this block: its remaining instructions compared */
+			cpu->code_written = false;
+			if (!icache_entries_equal(
+				e, end, base + icache_block_offset(blk, (unsigned)(e - blk->e))))
+				goto out;
+		}
 	}
 out:
 	cpu->rip = rip;

@@ -94,6 +94,74 @@ static inline __attribute__((always_inline)) bool mem_write(struct cpu *cpu,
 	return cpu_write_mem(cpu, insn_seg(in), cpu_ea(cpu, in), size, v);
 }
 
+/*
+ * The fast path of a memory operand of form EA_BASE, EA_RIP or EA_LEGACY: its linear
+ * address in *la and the MMU flags of an access of kind (MMU_READ, MMU_WRITE) in *flags,
+ * when the segment check (EA_LEGACY) passes inline; false, with nothing changed, when it
+ * needs the segmentation unit.
+ */
+static inline __attribute__((always_inline)) bool mem_fast_la(struct cpu *cpu,
+							      const struct x86_instr *in,
+							      unsigned form, unsigned size,
+							      unsigned kind, uint64_t *la,
+							      unsigned *flags)
+{
+	if (form == EA_BASE) {
+		*la = cpu->gpr[in->base] + (uint64_t)in->disp;
+		*flags = ea_base_flags(in) | kind;
+		return true;
+	}
+	if (form == EA_RIP) {
+		*la = cpu->next_rip + (uint64_t)in->disp;
+		*flags = kind;
+		return true;
+	}
+	unsigned seg = insn_seg(in);
+	*flags = seg_flags(seg) | kind;
+	return cpu_linear_data_fast(cpu, seg, cpu_ea(cpu, in), size, kind, la);
+}
+
+/*
+ * The fast entry of the memory operand (form EA_BASE, EA_RIP or EA_LEGACY) for an access
+ * of size and kind, with its linear address in *la and the hit counted; NULL, with
+ * nothing counted or changed, when the segment check or the fast path would need more. A
+ * handler that gets NULL hands its whole instruction to the general handler of its form
+ * (a tail call), which redoes the access the full way: so the handler's own path needs
+ * no stack frame.
+ */
+static inline __attribute__((always_inline)) struct tlb_fast_entry *
+mem_fast(struct cpu *cpu, const struct x86_instr *in, unsigned form, unsigned size,
+	 unsigned kind, uint64_t *la)
+{
+	unsigned flags;
+	if (!mem_fast_la(cpu, in, form, size, kind, la, &flags))
+		return NULL;
+	return mmu_fast_lookup(cpu->mmu, *la, size, flags);
+}
+
+/* The host address of la through fe. */
+static inline void *fast_host(const struct tlb_fast_entry *fe, uint64_t la)
+{
+	return (void *)(uintptr_t)(la + fe->addend);
+}
+
+/* The 4 or 8 bytes at host address p (guest RAM). */
+static inline __attribute__((always_inline)) uint64_t host_load(const void *p, unsigned size)
+{
+	uint64_t v = 0;
+	memcpy(&v, p, size);
+	return v;
+}
+
+/* Stores the low 4 or 8 bytes of v at host address p (guest RAM), noting a store into the
+ * block being run. */
+static inline __attribute__((always_inline)) void host_store(struct cpu *cpu, void *p,
+							     uint64_t v, unsigned size)
+{
+	cpu_note_store(cpu, (uintptr_t)p);
+	memcpy(p, &v, size);
+}
+
 /* ---- ALU: 01/03 (r/m, reg and reg, r/m), 81/83 (r/m, imm), 85 (TEST) ---- */
 
 /* Forms 01 (to_reg false: r/m OP= reg) and 03 (reg OP= r/m), both operands registers. */
@@ -120,6 +188,22 @@ static inline __attribute__((always_inline)) bool alu_rm(struct cpu *cpu, const 
 	return true;
 }
 
+/* alu_rm through mem_fast, or all of it by slow (alu_rm of EA_ANY). */
+static inline __attribute__((always_inline)) bool alu_rm_fast(struct cpu *cpu,
+							      const struct x86_instr *in,
+							      unsigned op, unsigned size,
+							      unsigned form, cpu_exec_fn slow)
+{
+	uint64_t la;
+	struct tlb_fast_entry *fe = mem_fast(cpu, in, form, size, MMU_READ, &la);
+	if (unlikely(fe == NULL))
+		return slow(cpu, in);
+	uint64_t r = alu_op(cpu, op, cpu->gpr[in->reg], host_load(fast_host(fe, la), size), size);
+	if (op != ALU_CMP)
+		put_gpr(cpu, in->reg, size, r);
+	return true;
+}
+
 /* Form 01 with a memory destination: [mem] OP= reg (CMP only reads). The flags are set
  * only once the write is done, so a faulting write leaves RFLAGS as before. */
 static inline __attribute__((always_inline)) bool alu_mr(struct cpu *cpu, const struct x86_instr *in,
@@ -130,6 +214,39 @@ static inline __attribute__((always_inline)) bool alu_mr(struct cpu *cpu, const 
 		return false;
 	if (op != ALU_CMP && !mem_write(cpu, in, form, size, alu_result(op, a, b, cpu_cf(cpu), size)))
 		return false;
+	alu_op(cpu, op, a, b, size);
+	return true;
+}
+
+/* alu_mr through the fast path, or all of it by slow (alu_mr of EA_ANY). The read and the
+ * write (CMP: only the read) are looked up before either is counted, so that slow finds
+ * nothing done. */
+static inline __attribute__((always_inline)) bool alu_mr_fast(struct cpu *cpu,
+							      const struct x86_instr *in,
+							      unsigned op, unsigned size,
+							      unsigned form, cpu_exec_fn slow)
+{
+	uint64_t la, b = cpu->gpr[in->reg];
+	unsigned flags;
+	if (op == ALU_CMP) {
+		struct tlb_fast_entry *fe = mem_fast(cpu, in, form, size, MMU_READ, &la);
+		if (unlikely(fe == NULL))
+			return slow(cpu, in);
+		alu_op(cpu, op, host_load(fast_host(fe, la), size), b, size);
+		return true;
+	}
+	struct mmu *m = cpu->mmu;
+	if (unlikely(!mem_fast_la(cpu, in, form, size, MMU_WRITE, &la, &flags)))
+		return slow(cpu, in);
+	unsigned rflags = (flags & ~MMU_KIND_MASK) | MMU_READ;
+	struct tlb_fast_entry *fr = mmu_fast_peek(m, la, size, rflags);
+	struct tlb_fast_entry *fw = mmu_fast_peek(m, la, size, flags);
+	if (unlikely(fr == NULL || fw == NULL))
+		return slow(cpu, in);
+	mmu_fast_count(m, fr, MMU_READ);
+	mmu_fast_count(m, fw, MMU_WRITE);
+	uint64_t a = host_load(fast_host(fr, la), size);
+	host_store(cpu, fast_host(fw, la), alu_result(op, a, b, cpu_cf(cpu), size), size);
 	alu_op(cpu, op, a, b, size);
 	return true;
 }
@@ -153,41 +270,43 @@ static inline __attribute__((always_inline)) bool alu_ri(struct cpu *cpu, const 
 	{                                                                                    \
 		return alu_rr(cpu, in, op, size, true);                                      \
 	}                                                                                    \
-	static bool alu_rm_##op##_##size(struct cpu *cpu, const struct x86_instr *in)        \
+	static __attribute__((noinline)) bool alu_rm_##op##_##size(struct cpu *cpu,        \
+								   const struct x86_instr *in)  \
 	{                                                                                    \
 		return alu_rm(cpu, in, op, size, EA_ANY);                                    \
 	}                                                                                    \
 	static bool alu_rmb_##op##_##size(struct cpu *cpu, const struct x86_instr *in)       \
 	{                                                                                    \
-		return alu_rm(cpu, in, op, size, EA_BASE);                                   \
+		return alu_rm_fast(cpu, in, op, size, EA_BASE, alu_rm_##op##_##size);        \
 	}                                                                                    \
 	static bool alu_rmr_##op##_##size(struct cpu *cpu, const struct x86_instr *in)       \
 	{                                                                                    \
-		return alu_rm(cpu, in, op, size, EA_RIP);                                    \
+		return alu_rm_fast(cpu, in, op, size, EA_RIP, alu_rm_##op##_##size);         \
 	}                                                                                    \
 	static bool alu_rml_##op##_##size(struct cpu *cpu, const struct x86_instr *in)       \
 	{                                                                                    \
-		return alu_rm(cpu, in, op, size, EA_LEGACY);                                 \
+		return alu_rm_fast(cpu, in, op, size, EA_LEGACY, alu_rm_##op##_##size);      \
 	}                                                                                    \
 	static bool alu_ri_##op##_##size(struct cpu *cpu, const struct x86_instr *in)        \
 	{                                                                                    \
 		return alu_ri(cpu, in, op, size);                                            \
 	}                                                                                    \
-	static bool alu_mr_##op##_##size(struct cpu *cpu, const struct x86_instr *in)        \
+	static __attribute__((noinline)) bool alu_mr_##op##_##size(struct cpu *cpu,        \
+								   const struct x86_instr *in)  \
 	{                                                                                    \
 		return alu_mr(cpu, in, op, size, EA_ANY);                                    \
 	}                                                                                    \
 	static bool alu_mrb_##op##_##size(struct cpu *cpu, const struct x86_instr *in)       \
 	{                                                                                    \
-		return alu_mr(cpu, in, op, size, EA_BASE);                                   \
+		return alu_mr_fast(cpu, in, op, size, EA_BASE, alu_mr_##op##_##size);        \
 	}                                                                                    \
 	static bool alu_mrr_##op##_##size(struct cpu *cpu, const struct x86_instr *in)       \
 	{                                                                                    \
-		return alu_mr(cpu, in, op, size, EA_RIP);                                    \
+		return alu_mr_fast(cpu, in, op, size, EA_RIP, alu_mr_##op##_##size);         \
 	}                                                                                    \
 	static bool alu_mrl_##op##_##size(struct cpu *cpu, const struct x86_instr *in)       \
 	{                                                                                    \
-		return alu_mr(cpu, in, op, size, EA_LEGACY);                                 \
+		return alu_mr_fast(cpu, in, op, size, EA_LEGACY, alu_mr_##op##_##size);      \
 	}
 #define ALU_SIZES(op) ALU_FNS(op, 4) ALU_FNS(op, 8)
 ALU_SIZES(0)
@@ -383,24 +502,62 @@ static inline __attribute__((always_inline)) bool mov_load(struct cpu *cpu,
 	return true;
 }
 
+/* mov_load through mem_fast, or all of it by slow (mov_load of EA_ANY). */
+static inline __attribute__((always_inline)) bool mov_load_fast(struct cpu *cpu,
+								const struct x86_instr *in,
+								unsigned size, unsigned form,
+								cpu_exec_fn slow)
+{
+	uint64_t la;
+	struct tlb_fast_entry *fe = mem_fast(cpu, in, form, size, MMU_READ, &la);
+	if (unlikely(fe == NULL))
+		return slow(cpu, in);
+	put_gpr(cpu, in->reg, size, host_load(fast_host(fe, la), size));
+	return true;
+}
+
+/* 89 [mem] = reg through mem_fast, or all of it by slow. */
+static inline __attribute__((always_inline)) bool mov_store_fast(struct cpu *cpu,
+								 const struct x86_instr *in,
+								 unsigned size, unsigned form,
+								 cpu_exec_fn slow)
+{
+	uint64_t la;
+	struct tlb_fast_entry *fe = mem_fast(cpu, in, form, size, MMU_WRITE, &la);
+	if (unlikely(fe == NULL))
+		return slow(cpu, in);
+	host_store(cpu, fast_host(fe, la), cpu->gpr[in->reg], size);
+	return true;
+}
+
+/* The general forms, also where the others go when their fast path does not do. */
+#define MOV_MEM_ANY_FN(name, body)                                                           \
+	static __attribute__((noinline)) bool name(struct cpu *cpu, const struct x86_instr *in) \
+	{                                                                                    \
+		return body;                                                                 \
+	}
+MOV_MEM_ANY_FN(mov_load_4, mov_load(cpu, in, 4, EA_ANY))
+MOV_MEM_ANY_FN(mov_load_8, mov_load(cpu, in, 8, EA_ANY))
+MOV_MEM_ANY_FN(mov_store_4, mem_write(cpu, in, EA_ANY, 4, cpu->gpr[in->reg]))
+MOV_MEM_ANY_FN(mov_store_8, mem_write(cpu, in, EA_ANY, 8, cpu->gpr[in->reg]))
+
 #define MOV_MEM_FNS(suffix, form)                                                            \
 	static bool mov_load_4##suffix(struct cpu *cpu, const struct x86_instr *in)         \
 	{                                                                                    \
-		return mov_load(cpu, in, 4, form);                                           \
+		return mov_load_fast(cpu, in, 4, form, mov_load_4);                          \
 	}                                                                                    \
 	static bool mov_load_8##suffix(struct cpu *cpu, const struct x86_instr *in)         \
 	{                                                                                    \
-		return mov_load(cpu, in, 8, form);                                           \
+		return mov_load_fast(cpu, in, 8, form, mov_load_8);                          \
 	}                                                                                    \
 	static bool mov_store_4##suffix(struct cpu *cpu, const struct x86_instr *in)        \
 	{                                                                                    \
-		return mem_write(cpu, in, form, 4, cpu->gpr[in->reg]);                       \
+		return mov_store_fast(cpu, in, 4, form, mov_store_4);                        \
 	}                                                                                    \
 	static bool mov_store_8##suffix(struct cpu *cpu, const struct x86_instr *in)        \
 	{                                                                                    \
-		return mem_write(cpu, in, form, 8, cpu->gpr[in->reg]);                       \
+		return mov_store_fast(cpu, in, 8, form, mov_store_8);                        \
 	}
-MOV_MEM_FNS(, EA_ANY)
 MOV_MEM_FNS(b, EA_BASE)
 MOV_MEM_FNS(r, EA_RIP)
 MOV_MEM_FNS(l, EA_LEGACY)
@@ -414,16 +571,58 @@ static const cpu_exec_fn mov_mem_fns[4][2][2] = {
 
 /* ---- 64-bit mode: Jcc, PUSH/POP r64, RET (operand size 8, SS base 0) ---- */
 
-/* Jcc with the condition cc: the target is relative to the next instruction. */
-static inline __attribute__((always_inline)) bool jcc64(struct cpu *cpu, const struct x86_instr *in,
-							unsigned cc)
+/* The condition cc without a call: from the lazy record, or RFLAGS when that is current;
+ * -1 when the record does not decide it (cpu_cond_now materialises RFLAGS then). */
+static inline __attribute__((always_inline)) int cond_fast(const struct cpu *cpu, unsigned cc)
 {
-	if (!cpu_cond_now(cpu, cc))
+	if (likely(cpu->lf_op != LF_NONE))
+		return lazy_cond(cpu->lf_op, cpu->lf_a, cpu->lf_b, cpu->lf_r, cpu->lf_cfof, cc);
+	return cpu_cond(cpu->rflags, cc);
+}
+
+/* True when t is canonical (48-bit linear addresses). */
+static inline bool canonical48(uint64_t t)
+{
+	uint64_t top = t >> 47;
+	return top == 0 || top == 0x1ffff;
+}
+
+/* Jcc in 64-bit mode, every condition and displacement size: also where the others go
+ * when their own path does not do. */
+static __attribute__((noinline)) bool jcc64_any(struct cpu *cpu, const struct x86_instr *in)
+{
+	if (!cpu_cond_now(cpu, in->opcode & 15))
 		return true;
 	return cpu_branch(cpu, cpu->next_rip + (uint64_t)sext(in->imm, in->imm_size), 8);
 }
 
-#define JCC_FN(cc)                                                                           	static bool jcc64_##cc(struct cpu *cpu, const struct x86_instr *in)                  	{                                                                                    		return jcc64(cpu, in, cc);                                                   	}
+/* Jcc with the condition cc and an isz-byte displacement (1 or 4), relative to the next
+ * instruction. */
+static inline __attribute__((always_inline)) bool jcc64(struct cpu *cpu, const struct x86_instr *in,
+							unsigned cc, unsigned isz)
+{
+	int v = cond_fast(cpu, cc);
+	if (unlikely(v < 0))
+		return jcc64_any(cpu, in);
+	if (!v)
+		return true;
+	int64_t d = isz == 1 ? (int64_t)(int8_t)in->imm : (int64_t)(int32_t)in->imm;
+	uint64_t t = cpu->next_rip + (uint64_t)d;
+	if (unlikely(!canonical48(t)))
+		return jcc64_any(cpu, in);
+	cpu->next_rip = t;
+	return true;
+}
+
+#define JCC_FN(cc)                                                                           \
+	static bool jcc64_##cc##_1(struct cpu *cpu, const struct x86_instr *in)              \
+	{                                                                                    \
+		return jcc64(cpu, in, cc, 1);                                                \
+	}                                                                                    \
+	static bool jcc64_##cc##_4(struct cpu *cpu, const struct x86_instr *in)              \
+	{                                                                                    \
+		return jcc64(cpu, in, cc, 4);                                                \
+	}
 JCC_FN(0)
 JCC_FN(1)
 JCC_FN(2)
@@ -440,13 +639,21 @@ JCC_FN(12)
 JCC_FN(13)
 JCC_FN(14)
 JCC_FN(15)
-static const cpu_exec_fn jcc64_fns[16] = {jcc64_0,  jcc64_1,  jcc64_2,	jcc64_3,
-					  jcc64_4,  jcc64_5,  jcc64_6,	jcc64_7,
-					  jcc64_8,  jcc64_9,  jcc64_10, jcc64_11,
-					  jcc64_12, jcc64_13, jcc64_14, jcc64_15};
+#define JCC_ROW(cc) {jcc64_##cc##_1, jcc64_##cc##_4}
+/* [cc][displacement of 4 bytes] */
+static const cpu_exec_fn jcc64_fns[16][2] = {
+    JCC_ROW(0),	 JCC_ROW(1),  JCC_ROW(2),  JCC_ROW(3),	JCC_ROW(4),  JCC_ROW(5),
+    JCC_ROW(6),	 JCC_ROW(7),  JCC_ROW(8),  JCC_ROW(9),	JCC_ROW(10), JCC_ROW(11),
+    JCC_ROW(12), JCC_ROW(13), JCC_ROW(14), JCC_ROW(15)};
+
+/*
+ * The stack forms below do their one access through the fast path, or hand the whole
+ * instruction to their _any form (the general path, a tail call) before anything is
+ * counted or changed.
+ */
 
 /* 50+r PUSH r64: RSP changes only once the write is done. */
-static bool push64(struct cpu *cpu, const struct x86_instr *in)
+static __attribute__((noinline)) bool push64_any(struct cpu *cpu, const struct x86_instr *in)
 {
 	uint64_t sp = cpu->gpr[RSP] - 8;
 	if (!cpu_write_la(cpu, sp, 8, cpu->gpr[in->reg], MMU_STACK))
@@ -455,8 +662,19 @@ static bool push64(struct cpu *cpu, const struct x86_instr *in)
 	return true;
 }
 
+static bool push64(struct cpu *cpu, const struct x86_instr *in)
+{
+	uint64_t sp = cpu->gpr[RSP] - 8;
+	struct tlb_fast_entry *fe = mmu_fast_lookup(cpu->mmu, sp, 8, MMU_STACK | MMU_WRITE);
+	if (unlikely(fe == NULL))
+		return push64_any(cpu, in);
+	host_store(cpu, fast_host(fe, sp), cpu->gpr[in->reg], 8);
+	cpu->gpr[RSP] = sp;
+	return true;
+}
+
 /* 58+r POP r64 (POP RSP loads the value read). */
-static bool pop64(struct cpu *cpu, const struct x86_instr *in)
+static __attribute__((noinline)) bool pop64_any(struct cpu *cpu, const struct x86_instr *in)
 {
 	uint64_t v;
 	if (!cpu_read_la(cpu, cpu->gpr[RSP], 8, &v, MMU_STACK))
@@ -466,19 +684,48 @@ static bool pop64(struct cpu *cpu, const struct x86_instr *in)
 	return true;
 }
 
+static bool pop64(struct cpu *cpu, const struct x86_instr *in)
+{
+	uint64_t sp = cpu->gpr[RSP];
+	struct tlb_fast_entry *fe = mmu_fast_lookup(cpu->mmu, sp, 8, MMU_STACK | MMU_READ);
+	if (unlikely(fe == NULL))
+		return pop64_any(cpu, in);
+	uint64_t v = host_load(fast_host(fe, sp), 8);
+	cpu->gpr[RSP] = sp + 8;
+	cpu->gpr[in->reg] = v;
+	return true;
+}
+
 /* C3 RET: the return address must be canonical before RSP moves. */
-static bool ret64(struct cpu *cpu, const struct x86_instr *in)
+static __attribute__((noinline)) bool ret64_any(struct cpu *cpu, const struct x86_instr *in)
 {
 	uint64_t t;
+	(void)in;
 	if (!cpu_read_la(cpu, cpu->gpr[RSP], 8, &t, MMU_STACK) || !cpu_branch(cpu, t, 8))
 		return false;
 	cpu->gpr[RSP] += 8;
 	return true;
 }
 
+static bool ret64(struct cpu *cpu, const struct x86_instr *in)
+{
+	struct mmu *m = cpu->mmu;
+	uint64_t sp = cpu->gpr[RSP];
+	struct tlb_fast_entry *fe = mmu_fast_peek(m, sp, 8, MMU_STACK | MMU_READ);
+	if (unlikely(fe == NULL))
+		return ret64_any(cpu, in);
+	uint64_t t = host_load(fast_host(fe, sp), 8);
+	if (unlikely(!canonical48(t)))
+		return ret64_any(cpu, in);
+	mmu_fast_count(m, fe, MMU_READ);
+	cpu->next_rip = t;
+	cpu->gpr[RSP] = sp + 8;
+	return true;
+}
+
 /* FF /2 CALL r/m64: the target is read first (a register form may name RSP), then the
  * branch checks it, then the return address is pushed; RSP changes only once all is done. */
-static bool call_ind64(struct cpu *cpu, const struct x86_instr *in)
+static __attribute__((noinline)) bool call_ind64_any(struct cpu *cpu, const struct x86_instr *in)
 {
 	uint64_t t, ret = cpu->next_rip, sp = cpu->gpr[RSP] - 8;
 	if (!rm_read(cpu, in, 8, &t) || !cpu_branch(cpu, t, 8))
@@ -489,13 +736,28 @@ static bool call_ind64(struct cpu *cpu, const struct x86_instr *in)
 	return true;
 }
 
+/* FF /2 CALL r64. */
+static bool call_ind64_r(struct cpu *cpu, const struct x86_instr *in)
+{
+	uint64_t t = cpu->gpr[in->rm], sp = cpu->gpr[RSP] - 8;
+	struct tlb_fast_entry *fe = mmu_fast_lookup(cpu->mmu, sp, 8, MMU_STACK | MMU_WRITE);
+	if (unlikely(!canonical48(t) || fe == NULL))
+		return call_ind64_any(cpu, in);
+	host_store(cpu, fast_host(fe, sp), cpu->next_rip, 8);
+	cpu->next_rip = t;
+	cpu->gpr[RSP] = sp;
+	return true;
+}
+
 static cpu_exec_fn specialise_flow64(const struct x86_instr *in)
 {
 	unsigned op = in->opcode;
 	if (in->mode != X86_MODE_64 || in->opsize != 8)
 		return NULL;
 	if ((in->map == 0 && op >= 0x70 && op <= 0x7f) || (in->map == 1 && op >= 0x80 && op <= 0x8f))
-		return jcc64_fns[op & 15];
+		return in->imm_size == 1 ? jcc64_fns[op & 15][0]
+		       : in->imm_size == 4 ? jcc64_fns[op & 15][1]
+					   : NULL;
 	if (in->map != 0)
 		return NULL;
 	if (op >= 0x50 && op <= 0x57)
@@ -505,7 +767,7 @@ static cpu_exec_fn specialise_flow64(const struct x86_instr *in)
 	if (op == 0xc3)
 		return ret64;
 	if (op == 0xff && ((in->modrm >> 3) & 7) == 2)
-		return call_ind64;
+		return in->mod == 3 ? call_ind64_r : call_ind64_any;
 	return NULL;
 }
 

@@ -231,20 +231,30 @@ static inline bool mmu_access_ac_fault(const struct mmu *m, uint64_t la, unsigne
 }
 
 /*
- * The fast entry that maps [la, la+size) for an access of flags, or NULL. Index, compare,
- * and that is all: the tag compare includes the low address bits an aligned access has
+ * The fast entry that maps [la, la+size) for an access of flags, or NULL; nothing counted.
+ * Index, compare, and that is all: the tag compare includes the low address bits an aligned access has
  * clear, so an unaligned access misses here (the slow path retries it without the
  * alignment condition, and handles page crossings).
  */
-static inline struct tlb_fast_entry *mmu_fast_lookup(struct mmu *m, uint64_t la, unsigned size,
-						     unsigned flags)
+static inline struct tlb_fast_entry *mmu_fast_peek(struct mmu *m, uint64_t la, unsigned size,
+						   unsigned flags)
 {
 	struct tlb_fast_entry *fe =
 	    &m->fast_cur[flags & MMU_KIND_MASK][(la >> 12) & (TLB_FAST_SIZE - 1)];
 	if (__builtin_expect(
 		fe->tag != (la & (~0xfffULL | mmu_align_mask(size))) || (flags & MMU_IMPLICIT), 0))
 		return NULL;
-	mmu_fast_count(m, fe, flags & MMU_KIND_MASK);
+	return fe;
+}
+
+/* mmu_fast_peek, and a hit counted (mmu_fast_count): what an access that uses the entry
+ * looks up. */
+static inline struct tlb_fast_entry *mmu_fast_lookup(struct mmu *m, uint64_t la, unsigned size,
+						     unsigned flags)
+{
+	struct tlb_fast_entry *fe = mmu_fast_peek(m, la, size, flags);
+	if (__builtin_expect(fe != NULL, 1))
+		mmu_fast_count(m, fe, flags & MMU_KIND_MASK);
 	return fe;
 }
 
