@@ -251,11 +251,12 @@ static inline __attribute__((always_inline)) bool alu_mr_fast(struct cpu *cpu,
 	return true;
 }
 
-/* 81/83 with a register: r/m OP= imm (sign-extended from its encoded size). */
+/* 81 (isz 4) and 83 (isz 1) with a register: r/m OP= imm, sign-extended from isz bytes. */
 static inline __attribute__((always_inline)) bool alu_ri(struct cpu *cpu, const struct x86_instr *in,
-							 unsigned op, unsigned size)
+							 unsigned op, unsigned size, unsigned isz)
 {
-	uint64_t r = alu_op(cpu, op, cpu->gpr[in->rm], (uint64_t)sext(in->imm, in->imm_size), size);
+	int64_t imm = isz == 1 ? (int64_t)(int8_t)in->imm : (int64_t)(int32_t)in->imm;
+	uint64_t r = alu_op(cpu, op, cpu->gpr[in->rm], (uint64_t)imm, size);
 	if (op != ALU_CMP)
 		put_gpr(cpu, in->rm, size, r);
 	return true;
@@ -289,7 +290,11 @@ static inline __attribute__((always_inline)) bool alu_ri(struct cpu *cpu, const 
 	}                                                                                    \
 	static bool alu_ri_##op##_##size(struct cpu *cpu, const struct x86_instr *in)        \
 	{                                                                                    \
-		return alu_ri(cpu, in, op, size);                                            \
+		return alu_ri(cpu, in, op, size, 4);                                         \
+	}                                                                                    \
+	static bool alu_ri8_##op##_##size(struct cpu *cpu, const struct x86_instr *in)       \
+	{                                                                                    \
+		return alu_ri(cpu, in, op, size, 1);                                         \
 	}                                                                                    \
 	static __attribute__((noinline)) bool alu_mr_##op##_##size(struct cpu *cpu,        \
 								   const struct x86_instr *in)  \
@@ -318,8 +323,9 @@ ALU_SIZES(5)
 ALU_SIZES(6)
 ALU_SIZES(7)
 
-/* [op][kind][size == 8]; kinds: 0 r/m,reg  1 reg,r/m  2 reg,[mem]  3 r/m,imm  4 [mem],reg;
- * 2 + 3 * form and 4 + 3 * form: the memory forms with operand form (enum ea_form). */
+/* [op][kind][size == 8]; kinds: 0 r/m,reg  1 reg,r/m  2 reg,[mem]  3 r/m,imm32  4 [mem],reg
+ * 14 r/m,imm8; 2 + 3 * form and 4 + 3 * form: the memory forms with operand form (enum
+ * ea_form). */
 #define ALU_ROW(op)                                                                          \
 	{{alu_rr_##op##_4, alu_rr_##op##_8},                                                 \
 	 {alu_gr_##op##_4, alu_gr_##op##_8},                                                 \
@@ -334,8 +340,9 @@ ALU_SIZES(7)
 	 {alu_mrr_##op##_4, alu_mrr_##op##_8},                                               \
 	 {alu_rml_##op##_4, alu_rml_##op##_8},                                               \
 	 {NULL, NULL},                                                                       \
-	 {alu_mrl_##op##_4, alu_mrl_##op##_8}},
-static const cpu_exec_fn alu_fns[8][14][2] = {ALU_ROW(0) ALU_ROW(1) ALU_ROW(2) ALU_ROW(3)
+	 {alu_mrl_##op##_4, alu_mrl_##op##_8},                                               \
+	 {alu_ri8_##op##_4, alu_ri8_##op##_8}},
+static const cpu_exec_fn alu_fns[8][15][2] = {ALU_ROW(0) ALU_ROW(1) ALU_ROW(2) ALU_ROW(3)
 						 ALU_ROW(4) ALU_ROW(5) ALU_ROW(6) ALU_ROW(7)};
 
 static bool test_rr_4(struct cpu *cpu, const struct x86_instr *in)
@@ -740,8 +747,10 @@ static __attribute__((noinline)) bool call_ind64_any(struct cpu *cpu, const stru
 static bool call_ind64_r(struct cpu *cpu, const struct x86_instr *in)
 {
 	uint64_t t = cpu->gpr[in->rm], sp = cpu->gpr[RSP] - 8;
+	if (unlikely(!canonical48(t)))
+		return call_ind64_any(cpu, in); /* #GP before the push is looked at */
 	struct tlb_fast_entry *fe = mmu_fast_lookup(cpu->mmu, sp, 8, MMU_STACK | MMU_WRITE);
-	if (unlikely(!canonical48(t) || fe == NULL))
+	if (unlikely(fe == NULL))
 		return call_ind64_any(cpu, in);
 	host_store(cpu, fast_host(fe, sp), cpu->next_rip, 8);
 	cpu->next_rip = t;
@@ -773,17 +782,28 @@ static cpu_exec_fn specialise_flow64(const struct x86_instr *in)
 
 /* ---- 0F 90-9F SETcc; 0F B6/B7 MOVZX, 0F BE/BF MOVSX, 63 MOVSXD (64-bit mode) ---- */
 
-/* SETcc r/m8 with the condition cc: a byte register (AH..BH without REX) or memory. */
-static inline __attribute__((always_inline)) bool setcc(struct cpu *cpu, const struct x86_instr *in,
-							unsigned cc)
+/* SETcc r/m8, every condition and operand: also where the register forms go when the
+ * lazy record does not decide their condition. */
+static __attribute__((noinline)) bool setcc_any(struct cpu *cpu, const struct x86_instr *in)
 {
-	return rm_write(cpu, in, 1, cpu_cond_now(cpu, cc));
+	return rm_write(cpu, in, 1, cpu_cond_now(cpu, in->opcode & 15));
+}
+
+/* SETcc r8 with the condition cc: a byte register (AH..BH without REX). */
+static inline __attribute__((always_inline)) bool setcc_r(struct cpu *cpu, const struct x86_instr *in,
+							  unsigned cc)
+{
+	int v = cond_fast(cpu, cc);
+	if (unlikely(v < 0))
+		return setcc_any(cpu, in);
+	reg_write(cpu, in, in->rm, 1, (uint64_t)v);
+	return true;
 }
 
 #define SETCC_FN(cc)                                                                         \
-	static bool setcc_##cc(struct cpu *cpu, const struct x86_instr *in)                  \
+	static bool setcc_r_##cc(struct cpu *cpu, const struct x86_instr *in)                \
 	{                                                                                    \
-		return setcc(cpu, in, cc);                                                   \
+		return setcc_r(cpu, in, cc);                                                 \
 	}
 SETCC_FN(0)
 SETCC_FN(1)
@@ -801,10 +821,10 @@ SETCC_FN(12)
 SETCC_FN(13)
 SETCC_FN(14)
 SETCC_FN(15)
-static const cpu_exec_fn setcc_fns[16] = {setcc_0,  setcc_1,  setcc_2,  setcc_3,
-					  setcc_4,  setcc_5,  setcc_6,  setcc_7,
-					  setcc_8,  setcc_9,  setcc_10, setcc_11,
-					  setcc_12, setcc_13, setcc_14, setcc_15};
+static const cpu_exec_fn setcc_r_fns[16] = {setcc_r_0,  setcc_r_1,  setcc_r_2,  setcc_r_3,
+					    setcc_r_4,  setcc_r_5,  setcc_r_6,  setcc_r_7,
+					    setcc_r_8,  setcc_r_9,  setcc_r_10, setcc_r_11,
+					    setcc_r_12, setcc_r_13, setcc_r_14, setcc_r_15};
 
 /* A 1-, 2- or 4-byte source (register or memory), zero- or sign-extended into a 4- or
  * 8-byte register. */
@@ -818,38 +838,69 @@ static inline __attribute__((always_inline)) bool movx(struct cpu *cpu, const st
 	return true;
 }
 
-#define MOVX_FNS(name, src, sign)                                                            \
-	static bool name##_4(struct cpu *cpu, const struct x86_instr *in)                    \
+/* movx of a memory source through mem_fast, or all of it by slow (movx's general form). */
+static inline __attribute__((always_inline)) bool movx_fast(struct cpu *cpu,
+							    const struct x86_instr *in,
+							    unsigned src, bool sign, unsigned size,
+							    unsigned form, cpu_exec_fn slow)
+{
+	uint64_t la;
+	struct tlb_fast_entry *fe = mem_fast(cpu, in, form, src, MMU_READ, &la);
+	if (unlikely(fe == NULL))
+		return slow(cpu, in);
+	uint64_t v = host_load(fast_host(fe, la), src);
+	put_gpr(cpu, in->reg, size, sign ? (uint64_t)sext(v, src) : v);
+	return true;
+}
+
+#define MOVX_FORMS(name, src, sign, size)                                                    \
+	static __attribute__((noinline)) bool name##_##size(struct cpu *cpu,                 \
+							     const struct x86_instr *in)        \
 	{                                                                                    \
-		return movx(cpu, in, src, sign, 4);                                          \
+		return movx(cpu, in, src, sign, size);                                       \
 	}                                                                                    \
-	static bool name##_8(struct cpu *cpu, const struct x86_instr *in)                    \
+	static bool name##_##size##b(struct cpu *cpu, const struct x86_instr *in)            \
 	{                                                                                    \
-		return movx(cpu, in, src, sign, 8);                                          \
+		return movx_fast(cpu, in, src, sign, size, EA_BASE, name##_##size);          \
+	}                                                                                    \
+	static bool name##_##size##r(struct cpu *cpu, const struct x86_instr *in)            \
+	{                                                                                    \
+		return movx_fast(cpu, in, src, sign, size, EA_RIP, name##_##size);           \
+	}                                                                                    \
+	static bool name##_##size##l(struct cpu *cpu, const struct x86_instr *in)            \
+	{                                                                                    \
+		return movx_fast(cpu, in, src, sign, size, EA_LEGACY, name##_##size);        \
 	}
+#define MOVX_FNS(name, src, sign) MOVX_FORMS(name, src, sign, 4) MOVX_FORMS(name, src, sign, 8)
 MOVX_FNS(movzx8, 1, false)
 MOVX_FNS(movzx16, 2, false)
 MOVX_FNS(movsx8, 1, true)
 MOVX_FNS(movsx16, 2, true)
 MOVX_FNS(movsxd, 4, true)
 
-/* [0F B6/B7, or BE/BF][size == 8] */
-static const cpu_exec_fn movzx_fns[2][2] = {{movzx8_4, movzx8_8}, {movzx16_4, movzx16_8}};
-static const cpu_exec_fn movsx_fns[2][2] = {{movsx8_4, movsx8_8}, {movsx16_4, movsx16_8}};
+/* [form (enum ea_form; EA_ANY also for a register source)][size == 8] */
+#define MOVX_ROW(name)                                                                       \
+	{{name##_4, name##_8}, {name##_4b, name##_8b}, {name##_4r, name##_8r},               \
+	 {name##_4l, name##_8l}}
+/* [0F B6/B7, or BE/BF] */
+static const cpu_exec_fn movzx_fns[2][4][2] = {MOVX_ROW(movzx8), MOVX_ROW(movzx16)};
+static const cpu_exec_fn movsx_fns[2][4][2] = {MOVX_ROW(movsx8), MOVX_ROW(movsx16)};
+static const cpu_exec_fn movsxd_fns[4][2] = MOVX_ROW(movsxd);
 
 static cpu_exec_fn specialise_byte_forms(const struct x86_instr *in)
 {
 	unsigned op = in->opcode, wide = in->opsize == 8;
+	unsigned form = in->mod == 3 ? EA_ANY : ea_form(in);
 	if (in->map == 1 && op >= 0x90 && op <= 0x9f)
-		return setcc_fns[op & 15];
+		return in->mod == 3 ? setcc_r_fns[op & 15] : setcc_any;
 	if (in->opsize != 4 && in->opsize != 8)
 		return NULL;
 	if (in->map == 1 && (op == 0xb6 || op == 0xb7))
-		return movzx_fns[op - 0xb6][wide];
+		return movzx_fns[op - 0xb6][form][wide];
 	if (in->map == 1 && (op == 0xbe || op == 0xbf))
-		return movsx_fns[op - 0xbe][wide];
+		return movsx_fns[op - 0xbe][form][wide];
 	if (in->map == 0 && op == 0x63 && in->mode == X86_MODE_64)
-		return wide ? movsxd_8 : movsxd_4;
+		return movsxd_fns[form][wide];
 	return NULL;
 }
 
@@ -876,8 +927,8 @@ cpu_exec_fn cpu_specialise(const struct x86_instr *in, unsigned col)
 		return alu_fns[op >> 3][regs ? 0 : 4 + 3 * form][wide];
 	if (op < 0x40 && (op & 7) == 3)
 		return alu_fns[op >> 3][regs ? 1 : 2 + 3 * form][wide];
-	if ((op == 0x81 || op == 0x83) && regs)
-		return alu_fns[reg][3][wide];
+	if ((op == 0x81 || op == 0x83) && regs && (in->imm_size == 1 || in->imm_size == 4))
+		return alu_fns[reg][in->imm_size == 1 ? 14 : 3][wide];
 	if (op == 0x85 && regs)
 		return wide ? test_rr_8 : test_rr_4;
 	if (op == 0xf7 && regs && reg == 2)
