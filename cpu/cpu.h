@@ -256,7 +256,7 @@ struct cpu {
 			uint8_t exit_request; /* nonzero: leave cpu_run after this instruction
 					       * with exit_request - 1 (HLT, cpu_request_stop,
 					       * shutdown) */
-			bool code_written;    /* see smc_lo below */
+			bool code_written;    /* see code_pages below */
 			bool rip_redirect;    /* the instruction that just ran set next_rip
 					       * elsewhere than after itself without ending its
 					       * block (a REP instruction cut into chunks) */
@@ -271,13 +271,15 @@ struct cpu {
 	uint64_t log_next;     /* linear address after the last logged instruction */
 	struct disas *disas;   /* Capstone handles (cpu/disas.c), opened on first use */
 
-	/* Self-modifying code inside the block being run: run_block (cpu/exec.c) checks a
-	 * block's bytes once when it enters it, and every store of this CPU into the host
-	 * range [smc_lo, smc_lo + smc_len) -- the block's bytes and the 7 before them, where
-	 * an 8-byte store may start and still overlap -- sets code_written, after which the
-	 * rest of the block is checked instruction by instruction. */
-	uintptr_t smc_lo;
-	uintptr_t smc_len;
+	/* Stores into code (cpu/exec.c, run_block): a store of this CPU into a page that
+	 * holds decoded blocks (a bit in code_pages, the cache's bitmap over guest RAM, of
+	 * code_nr_pages pages) sets code_written and advances code_epoch. A block whose
+	 * bytes were compared with memory at the current code_epoch is entered without
+	 * comparing them again; the epoch also advances every time the fetch loop is
+	 * entered, since the kernel and the bus write guest memory between its runs. */
+	const uint8_t *code_pages;
+	uint64_t code_nr_pages;
+	uint64_t code_epoch;
 
 	/* Decoding and dispatch. */
 	struct cpu_ops *ops;	      /* handler table (built by cpu_init) */

@@ -227,12 +227,15 @@ static inline bool cpu_linear(struct cpu *cpu, unsigned seg, uint64_t off, unsig
 
 bool cpu_write_la_slow(struct cpu *cpu, uint64_t la, unsigned size, uint64_t val, unsigned flags);
 
-/* Notes a store of this CPU at host address p (guest RAM, at most 8 bytes) that may
- * overlap the bytes of the block being run (struct cpu, smc_lo). */
+/* Notes a store of this CPU at host address p (guest RAM, at most 8 bytes, within one
+ * page) into a page that holds decoded blocks (struct cpu, code_pages). */
 static inline void cpu_note_store(struct cpu *cpu, uintptr_t p)
 {
-	if (unlikely(p - cpu->smc_lo < cpu->smc_len))
+	uint64_t page = (uint64_t)(p - (uintptr_t)cpu->ram) >> 12;
+	if (unlikely(page < cpu->code_nr_pages && ((cpu->code_pages[page >> 3] >> (page & 7)) & 1))) {
 		cpu->code_written = true;
+		cpu->code_epoch++;
+	}
 }
 
 /* Writes size bytes at la. A store into the block being run is noted (self-modifying

@@ -82,6 +82,9 @@ int cpu_init(struct cpu *cpu, struct mmu *mmu)
 		cpu_destroy(cpu);
 		return -ENOMEM;
 	}
+	cpu->code_pages = cpu->icache->code_pages;
+	cpu->code_nr_pages = cpu->icache->nr_pages;
+	cpu->code_epoch = 1; /* a new block's is 0 */
 	for (size_t i = 0; i < sizeof(registrars) / sizeof(registrars[0]); i++)
 		registrars[i](cpu->ops, &cpu->features);
 	wrap_x87(cpu->ops);
@@ -879,13 +882,16 @@ static enum cpu_exit step_one(struct cpu *cpu)
  * counted before its instruction runs, so that a trace orders it before the instruction's
  * own accesses wherever the loop stops.
  *
- * Bytes. A block entered at its start is compared with memory once, whole
- * (icache_block_equal), and a block the loop starts in the middle of (after step()) from
- * there to its end; its instructions then run without a check of their own unless a store
- * of this CPU lands in it (cpu_note_store sets cpu->code_written), after which its
- * remaining entries are compared again, and the loop leaves at the first that changed.
- * Everything else that writes guest memory -- the kernel, the bus, other CPUs -- does it
- * between blocks, where the entry check sees it.
+ * Bytes. A block entered at its start is compared with memory whole
+ * (icache_block_equal), unless this run of the loop has compared it already and no store
+ * of this CPU has landed in a page with code since (blk->checked == cpu->code_epoch; the
+ * epoch advances at every entry here, since the kernel writes between runs); a block the
+ * loop starts in the middle of (after step()) is compared from there to its end. Its
+ * instructions then run without a check of their own unless a store of this CPU lands in
+ * a page with code (cpu_note_store sets cpu->code_written), after which its remaining
+ * entries are compared again, and the loop leaves at the first that changed. Everything
+ * else that writes guest memory -- the kernel, the bus, other CPUs -- does it between
+ * runs of the loop, where the epoch has moved on.
  *
  * The per-instruction path. Everything that can end a block's run early -- an exit
  * request, a store into the block, an instruction that sets RIP elsewhere without ending
@@ -976,6 +982,8 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 				return r; /* step() finds the changed one */
 		}
 	}
+	/* the kernel or the bus may have written guest memory since the loop last ran */
+	cpu->code_epoch++;
 	cpu->code_written = false;
 	cpu->rip_redirect = false;
 	/* the end of what runs without a look at anything but loop_break: the block's end,
@@ -1008,8 +1016,11 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 				if (blk)
 					icache_link_add(blk, next, at);
 			}
-			if (!icache_block_equal(next, at))
-				break;
+			if (next->checked != cpu->code_epoch) {
+				if (!icache_block_equal(next, at))
+					break;
+				next->checked = cpu->code_epoch;
+			}
 			struct tlb_fast_entry *fe2 = NULL; /* a crossing instruction's second page */
 			if (unlikely(next->cross) &&
 			    !(fe2 = crossing_second_page(m, next, rip, mode)))
@@ -1018,8 +1029,6 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 			e = blk->e;
 			end = &blk->e[blk->n];
 			base = at;
-			cpu->smc_lo = (uintptr_t)at - 7;
-			cpu->smc_len = blk->len + 7u;
 			if (fe != cfe) {
 				if (ic != counted)
 					mmu_fast_count_n(m, cfe, MMU_FETCH, ic - counted);
@@ -1086,7 +1095,6 @@ out:
 delivered:
 	if (cfe && ic != counted)
 		mmu_fast_count_n(m, cfe, MMU_FETCH, ic - counted);
-	cpu->smc_len = 0;
 	cur->expect = NULL;
 	if (base) {
 		cur->blk = blk;

@@ -38,6 +38,7 @@ struct icache_block *icache_block_new(struct icache *ic, uint64_t pa, unsigned m
 	struct icache_block *blk = &ic->block[s];
 	ic->tag[s] = icache_tag(pa, mode);
 	blk->gen++;
+	blk->checked = 0;
 	blk->link[0] = blk->link[1] = (struct icache_link){0};
 	blk->mode = (uint8_t)mode;
 	blk->n = 0;

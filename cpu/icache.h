@@ -17,18 +17,20 @@
  * each other in host memory, so a loop's decodings stay in the host's caches.
  *
  * Self-modifying code, and every other writer of guest memory: an entry keeps the
- * instruction's bytes, and it is used only while the bytes in memory are still those (one
- * or two masked 8-byte compares at every execution). Whoever changed them -- a store of
+ * instruction's bytes, and it is used only while the bytes in memory are still those
+ * (compared at a block's entry, or once per run of the fetch loop while no store of the
+ * CPU lands in a page with code: cpu/exec.c, run_block). Whoever changed them -- a store of
  * this CPU (even one of the same block, to the next instruction), the simulated kernel
  * copying through a host pointer or the bus, a frame freed and reused, another alias
  * such as the kernel's vmalloc mirror -- the next fetch decodes the new bytes into a new
- * block starting there. No write needs a hook. An instruction that crosses a page boundary
+ * block starting there. No writer but the CPU's own stores needs a hook. An instruction
+ * that crosses a page boundary
  * is a block of its own: its first part is checked as above, its second part is fetched
  * through the MMU at every execution (the next page could be remapped) and compared.
  *
- * A bitmap over guest RAM marks the pages that hold blocks, so that
- * cpu_icache_invalidate_phys (dropping blocks early, e.g. when the kernel frees a frame)
- * costs one bit test for a page without code.
+ * A bitmap over guest RAM marks the pages that hold blocks: a store of the CPU looks there
+ * (cpu_note_store), and cpu_icache_invalidate_phys (dropping blocks early, e.g. when the
+ * kernel frees a frame) costs one bit test for a page without code.
  *
  *   physical address of the block's first instruction
  *   +--------------------------------+--------------+
@@ -83,6 +85,7 @@ struct icache_block {
 	uint8_t sync;  /* one system instruction that the fetch loop leaves to step() (exec.c) */
 	uint16_t len;  /* bytes of the block's instructions (the crossing one's: in the first page) */
 	uint32_t gen;  /* bumped whenever the slot gets another block or is dropped */
+	uint64_t checked; /* cpu->code_epoch when its bytes were last compared whole; 0 never */
 	struct icache_link link[2]; /* the last two successors, the most recent first */
 	uint64_t code[ICACHE_BLOCK_WORDS]; /* those bytes, then zeros: icache_block_equal */
 	struct icache_entry e[ICACHE_BLOCK_MAX];

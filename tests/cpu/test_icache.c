@@ -317,6 +317,40 @@ static void test_icache_store_into_other_block_seen_at_entry(void **state)
 }
 
 /*
+ * The fetch loop compares a block's bytes once per run of the loop and then trusts them
+ * until a store of this CPU lands in a page with code. Here one run enters block B four
+ * times, and between the entries block C stores table[ESI] into B's immediate:
+ *   B: mov ecx, imm32 (1); jmp C
+ *   C: add edx, ecx; mov ebx, [rdi + rsi*4]; mov [B + 1], ebx; dec esi; jnz B; int3
+ * with ESI = 4, 3, 2, 1 and table[4] = table[3] = 1 (the same bytes: B is compared and
+ * trusted), table[2] = 0x10 (new bytes, which the fourth entry must run): EDX = 0x13.
+ */
+static void test_icache_store_into_block_entered_again_in_same_run_seen(void **state)
+{
+	struct cpu_env *e = *state;
+	const uint64_t pa = ENV_CODE_PA + 14 * 4096, la = ENV_CODE + 14 * 4096;
+	static const uint8_t code[] = {
+	    0xb9, 0x01, 0x00, 0x00, 0x00,	/* 0: mov ecx, 1 */
+	    0xeb, 0x00,				/* 5: jmp 7 */
+	    0x01, 0xca,				/* 7: add edx, ecx */
+	    0x8b, 0x1c, 0xb7,			/* 9: mov ebx, [rdi + rsi*4] */
+	    0x89, 0x1d, 0xef, 0xff, 0xff, 0xff, /* 12: mov [rip - 17], ebx (offset 1) */
+	    0xff, 0xce,				/* 18: dec esi */
+	    0x75, 0xea,				/* 20: jnz 0 */
+	    0xcc};				/* 22: int3 */
+	static const uint32_t table[5] = {0, 0x99, 0x10, 1, 1};
+	memcpy(e->bus.ram + pa, code, sizeof(code));
+	memcpy(e->bus.ram + ENV_DATA_PA + 0x400, table, sizeof(table));
+	cpu_icache_invalidate_phys(&e->cpu, pa, 4096);
+	e->cpu.gpr[RDI] = ENV_DATA + 0x400;
+	e->cpu.gpr[RSI] = 4;
+	e->cpu.gpr[RDX] = 0;
+	run_at(e, la);
+	assert_int_equal(e->cpu.gpr[RDX], 0x13);
+	assert_int_equal(e->cpu.rip, la + 22);
+}
+
+/*
  * The fetch loop counts a run of ITLB hits at once; the statistics must be those of one
  * count per instruction, LRU order included. Ten code pages in one set of the 8-way L1
  * ITLB (16 pages apart), each "nop; nop; ret", visited in the order the stack gives:
@@ -530,6 +564,7 @@ int main(void)
 	    T(test_icache_misaligned_store_into_block_entered_whole_seen),
 	    T(test_icache_store_before_loop_resumes_block_seen),
 	    T(test_icache_store_into_other_block_seen_at_entry),
+	    T(test_icache_store_into_block_entered_again_in_same_run_seen),
 	    T(test_icache_block_ends_at_page_end),
 	    T(test_icache_fetch_counts_batched_equal_per_instruction),
 	    T(test_icache_rep_chunk_resumes_same_instruction),
