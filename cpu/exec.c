@@ -957,9 +957,13 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 	 * address of an entry is computed from it only when the loop needs it */
 	const uint8_t *base = NULL;
 	struct icache_entry *e = NULL, *end = NULL;
+	/* blk's first entry, and what cpu->icount would be there: the count is kept by
+	 * the position in the block, so that the instructions themselves count nothing */
+	struct icache_entry *first = NULL;
 	struct tlb_fast_entry *cfe = NULL; /* the fast entry of the current block's page */
 	const uint64_t start = cpu->icount;
-	uint64_t ic = start;		   /* cpu->icount, kept here as well */
+	uint64_t ic0 = start;
+#define IC() (ic0 + (uint64_t)(e - first))
 	uint64_t counted = start;	   /* icount when cfe's hits were last counted */
 	uint64_t stop = start + (limit - *n), rip = cpu->rip;
 	int r = STEP_CONTINUE;
@@ -973,6 +977,7 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 		const uint8_t *at = fetch_fast(m, rip, mode, &fe);
 		if (!at)
 			return r;
+		first = blk->e;
 		e = end = &blk->e[blk->n];
 		base = cur->expect - icache_block_offset(blk, cur->i);
 		if (at == cur->expect) {
@@ -981,6 +986,7 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 			if (!icache_entries_equal(e, end, at))
 				return r; /* step() finds the changed one */
 		}
+		ic0 = start - (uint64_t)(e - first);
 	}
 	/* the kernel or the bus may have written guest memory since the loop last ran */
 	cpu->code_epoch++;
@@ -988,13 +994,14 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 	cpu->rip_redirect = false;
 	/* the end of what runs without a look at anything but loop_break: the block's end,
 	 * or the instruction limit's entry in it; NULL: the next block is to be found */
-	struct icache_entry *lim = e ? entries_to_run(e, end, ic, stop) : NULL;
+	struct icache_entry *lim = e ? entries_to_run(e, end, start, stop) : NULL;
 	for (;;) {
 		/* one loop for the instructions and the steps between blocks, so that the
 		 * compiler keeps the same registers for both */
 		if (unlikely(e >= lim)) {
 			if (e < end)
 				break; /* the instruction limit */
+			const uint64_t ic = IC();
 			struct tlb_fast_entry *fe = cfe;
 			const uint8_t *at;
 			if (mode != X86_MODE_64 && rip > m->seg.sreg[SEG_CS].limit)
@@ -1026,7 +1033,8 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 			    !(fe2 = crossing_second_page(m, next, rip, mode)))
 				break;
 			blk = next;
-			e = blk->e;
+			e = first = blk->e;
+			ic0 = ic;
 			end = &blk->e[blk->n];
 			base = at;
 			if (fe != cfe) {
@@ -1055,11 +1063,12 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 		if (traced) {
 			/* a trace has each fetch before the accesses its instruction makes (the
 			 * tracer tells pending fetch hits as a run before its next event) */
-			mmu_fast_count_n(m, cfe, MMU_FETCH, ic + 1 - counted);
-			counted = ic + 1;
+			mmu_fast_count_n(m, cfe, MMU_FETCH, IC() + 1 - counted);
+			counted = IC() + 1;
 		}
 		if (unlikely(!e->fn(cpu, &e->in))) {
 			/* the faulting instruction's fetch counts; it does not retire */
+			uint64_t ic = IC();
 			if (ic + 1 != counted)
 				mmu_fast_count_n(m, cfe, MMU_FETCH, ic + 1 - counted);
 			cfe = NULL;
@@ -1071,18 +1080,19 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 			goto delivered;
 		}
 		rip = cpu->next_rip;
-		ic++;
 		e++;
 		if (unlikely(cpu->loop_break)) {
 			if (cpu->exit_request)
 				goto out;
 			if (cpu->rip_redirect) {
-				/* the instruction runs again: the cursor goes back to it */
+				/* the instruction runs again: the cursor goes back to it (each
+				 * chunk counts as an instruction, as in step()) */
 				cpu->rip_redirect = false;
 				e--;
+				ic0++;
 				goto out;
 			}
-			/* a store into this block: its remaining instructions compared */
+			/* a store into code: the block's remaining instructions compared */
 			cpu->code_written = false;
 			if (!icache_entries_equal(
 				e, end, base + icache_block_offset(blk, (unsigned)(e - blk->e))))
@@ -1091,18 +1101,19 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 	}
 out:
 	cpu->rip = rip;
-	cpu->icount = ic;
+	cpu->icount = IC();
 delivered:
-	if (cfe && ic != counted)
-		mmu_fast_count_n(m, cfe, MMU_FETCH, ic - counted);
+	if (cfe && cpu->icount != counted)
+		mmu_fast_count_n(m, cfe, MMU_FETCH, cpu->icount - counted);
 	cur->expect = NULL;
 	if (base) {
 		cur->blk = blk;
 		cur->i = (unsigned)(e - blk->e);
 		cur->expect = base + icache_block_offset(blk, cur->i);
 	}
-	*n += ic - start;
+	*n += cpu->icount - start;
 	return r;
+#undef IC
 }
 
 static enum cpu_exit run_loop(struct cpu *cpu, uint64_t max_insns)

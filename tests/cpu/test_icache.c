@@ -425,9 +425,8 @@ static void test_icache_mode_is_part_of_key(void **state)
  * L whole. L: mov ecx, 70000; rep stosb; mov eax, ecx; add eax, 3; int3 -- EAX is 3 only
  * when every byte was stored before the mov ran.
  */
-static void test_icache_rep_chunk_resumes_same_instruction(void **state)
+static void put_rep_program(struct cpu_env *e)
 {
-	struct cpu_env *e = *state;
 	static const uint8_t code[] = {0x90, 0xeb, 0x00,		/* P: nop; jmp L */
 				       0xb9, 0x70, 0x11, 0x01, 0x00,	/* L: mov ecx, 70000 */
 				       0xf3, 0xaa,			/* rep stosb */
@@ -437,16 +436,33 @@ static void test_icache_rep_chunk_resumes_same_instruction(void **state)
 		env_map(e, ENV_DATA + i * 4096, ENV_DATA_PA + i * 4096, PTE_P | PTE_RW | PTE_US);
 	memcpy(e->bus.ram + ENV_CODE_PA + 9 * 4096, code, sizeof(code));
 	cpu_icache_invalidate_phys(&e->cpu, ENV_CODE_PA + 9 * 4096, 4096);
+	e->cpu.gpr[RDI] = ENV_DATA;
+	e->cpu.gpr[RAX] = 0x5a;
+	e->cpu.rip = ENV_CODE + 9 * 4096;
+}
+
+/* Each chunk of the REP instruction counts as one instruction, as cpu_step counts it. */
+static void test_icache_rep_chunk_resumes_same_instruction(void **state)
+{
+	static struct cpu_env stepped;
+	struct cpu_env *e = *state;
+	env_init(&stepped);
+	put_rep_program(&stepped);
+	while (cpu_step(&stepped.cpu) == CPU_EXIT_LIMIT)
+		;
+	assert_int_equal(stepped.cpu.fault.vector, X86_VEC_BP);
 	for (int pass = 0; pass < 2; pass++) {
-		e->cpu.gpr[RDI] = ENV_DATA;
-		e->cpu.gpr[RAX] = 0x5a;
-		e->cpu.rip = ENV_CODE + 9 * 4096;
+		put_rep_program(e);
+		uint64_t before = e->cpu.icount;
 		assert_int_equal(cpu_run(&e->cpu, 1000), CPU_EXIT_FAULT);
 		assert_int_equal(e->cpu.fault.vector, X86_VEC_BP);
 		assert_int_equal(e->cpu.gpr[RAX], 3);
 		assert_int_equal(e->cpu.gpr[RDI], ENV_DATA + 70000);
 		assert_int_equal(e->bus.ram[ENV_DATA_PA + 69999], 0x5a);
+		assert_int_equal(e->cpu.icount - before, stepped.cpu.icount);
 	}
+	assert_true(stepped.cpu.icount > 6); /* more than one chunk */
+	env_destroy(&stepped);
 }
 
 /* A link from one block to its successor stands only while the successor's slot holds the
