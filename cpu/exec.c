@@ -958,8 +958,10 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 	const uint8_t *base = NULL;
 	struct icache_entry *e = NULL, *end = NULL;
 	/* blk's first entry, and what cpu->icount would be there: the count is kept by
-	 * the position in the block, so that the instructions themselves count nothing */
+	 * the position in the block, so that the instructions themselves count nothing;
+	 * run_n: blk's entries (end - first), 0 before the first block */
 	struct icache_entry *first = NULL;
+	unsigned run_n = 0;
 	struct tlb_fast_entry *cfe = NULL; /* the fast entry of the current block's page */
 	const uint64_t start = cpu->icount;
 	uint64_t ic0 = start;
@@ -987,6 +989,7 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 				return r; /* step() finds the changed one */
 		}
 		ic0 = start - (uint64_t)(e - first);
+		run_n = blk->n;
 	}
 	/* the kernel or the bus may have written guest memory since the loop last ran */
 	cpu->code_epoch++;
@@ -1001,7 +1004,7 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 		if (unlikely(e >= lim)) {
 			if (e < end)
 				break; /* the instruction limit */
-			const uint64_t ic = IC();
+			const uint64_t ic = ic0 + run_n; /* IC() at the block's end */
 			struct tlb_fast_entry *fe = cfe;
 			const uint8_t *at;
 			if (mode != X86_MODE_64 && rip > m->seg.sreg[SEG_CS].limit)
@@ -1035,7 +1038,8 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 			blk = next;
 			e = first = blk->e;
 			ic0 = ic;
-			end = &blk->e[blk->n];
+			run_n = blk->n;
+			end = &blk->e[run_n];
 			base = at;
 			if (fe != cfe) {
 				if (ic != counted)
