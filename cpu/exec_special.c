@@ -31,13 +31,14 @@ static inline __attribute__((always_inline)) void put_gpr(struct cpu *cpu, unsig
 /*
  * Most memory operands of 64-bit code are a register plus a displacement, or relative to
  * RIP, with the default segment and a 64-bit address. Their linear address is the offset
- * itself (DS and SS have base 0 in 64-bit mode): no index to scale, no address-size
- * truncation, no segment to look at. Handlers for those forms (EA_BASE, EA_RIP) compute
- * just that; the MMU checks canonicality as for any access (#SS rather than #GP through
- * RSP or RBP, whose default segment is SS). EA_ANY is the general path of 64-bit code,
- * EA_LEGACY the same outside 64-bit mode with the segment check kept inline.
+ * itself (DS and SS have base 0 in 64-bit mode): no address-size truncation, no segment
+ * to look at. Handlers for those forms (EA_BASE, EA_RIP, and EA_SIB for base + index *
+ * scale + displacement) compute just that; the MMU checks canonicality as for any access
+ * (#SS rather than #GP through RSP or RBP, whose default segment is SS). EA_ANY is the
+ * general path of 64-bit code, EA_LEGACY the same outside 64-bit mode with the segment
+ * check kept inline.
  */
-enum ea_form { EA_ANY, EA_BASE, EA_RIP, EA_LEGACY };
+enum ea_form { EA_ANY, EA_BASE, EA_RIP, EA_LEGACY, EA_SIB, EA_FORMS };
 
 /* The MMU flags of an EA_BASE access: its segment is the default one, SS through RSP or
  * RBP. */
@@ -50,9 +51,10 @@ static enum ea_form ea_form(const struct x86_instr *in)
 {
 	if (in->mode != X86_MODE_64)
 		return EA_LEGACY;
-	if (in->addrsize != 8 || in->seg != X86_SEG_NONE ||
-	    in->index != X86_GPR_NONE || in->base == X86_GPR_NONE)
+	if (in->addrsize != 8 || in->seg != X86_SEG_NONE || in->base == X86_GPR_NONE)
 		return EA_ANY;
+	if (in->index != X86_GPR_NONE)
+		return in->base == X86_GPR_RIP ? EA_ANY : EA_SIB;
 	return in->base == X86_GPR_RIP ? EA_RIP : EA_BASE;
 }
 
@@ -114,6 +116,11 @@ static inline __attribute__((always_inline)) bool mem_fast_la(struct cpu *cpu,
 	if (form == EA_RIP) {
 		*la = cpu->next_rip + (uint64_t)in->disp;
 		*flags = kind;
+		return true;
+	}
+	if (form == EA_SIB) {
+		*la = cpu->gpr[in->base] + cpu->gpr[in->index] * in->scale + (uint64_t)in->disp;
+		*flags = ea_base_flags(in) | kind;
 		return true;
 	}
 	unsigned seg = insn_seg(in);
@@ -288,6 +295,10 @@ static inline __attribute__((always_inline)) bool alu_ri(struct cpu *cpu, const 
 	{                                                                                    \
 		return alu_rm_fast(cpu, in, op, size, EA_LEGACY, alu_rm_##op##_##size);      \
 	}                                                                                    \
+	static bool alu_rms_##op##_##size(struct cpu *cpu, const struct x86_instr *in)       \
+	{                                                                                    \
+		return alu_rm_fast(cpu, in, op, size, EA_SIB, alu_rm_##op##_##size);         \
+	}                                                                                    \
 	static bool alu_ri_##op##_##size(struct cpu *cpu, const struct x86_instr *in)        \
 	{                                                                                    \
 		return alu_ri(cpu, in, op, size, 4);                                         \
@@ -312,6 +323,10 @@ static inline __attribute__((always_inline)) bool alu_ri(struct cpu *cpu, const 
 	static bool alu_mrl_##op##_##size(struct cpu *cpu, const struct x86_instr *in)       \
 	{                                                                                    \
 		return alu_mr_fast(cpu, in, op, size, EA_LEGACY, alu_mr_##op##_##size);      \
+	}                                                                                    \
+	static bool alu_mrs_##op##_##size(struct cpu *cpu, const struct x86_instr *in)       \
+	{                                                                                    \
+		return alu_mr_fast(cpu, in, op, size, EA_SIB, alu_mr_##op##_##size);         \
 	}
 #define ALU_SIZES(op) ALU_FNS(op, 4) ALU_FNS(op, 8)
 ALU_SIZES(0)
@@ -323,27 +338,27 @@ ALU_SIZES(5)
 ALU_SIZES(6)
 ALU_SIZES(7)
 
-/* [op][kind][size == 8]; kinds: 0 r/m,reg  1 reg,r/m  2 reg,[mem]  3 r/m,imm32  4 [mem],reg
- * 14 r/m,imm8; 2 + 3 * form and 4 + 3 * form: the memory forms with operand form (enum
- * ea_form). */
+/* [op][kind][size == 8]; kinds: 0 r/m,reg  1 reg,r/m  2 r/m,imm32  3 r/m,imm8 (registers);
+ * ALU_RM + form: reg,[mem] and ALU_MR + form: [mem],reg, with operand form (enum ea_form). */
+enum { ALU_RM = 4, ALU_MR = ALU_RM + EA_FORMS, ALU_KINDS = ALU_MR + EA_FORMS };
 #define ALU_ROW(op)                                                                          \
 	{{alu_rr_##op##_4, alu_rr_##op##_8},                                                 \
 	 {alu_gr_##op##_4, alu_gr_##op##_8},                                                 \
-	 {alu_rm_##op##_4, alu_rm_##op##_8},                                                 \
 	 {alu_ri_##op##_4, alu_ri_##op##_8},                                                 \
-	 {alu_mr_##op##_4, alu_mr_##op##_8},                                                 \
+	 {alu_ri8_##op##_4, alu_ri8_##op##_8},                                               \
+	 {alu_rm_##op##_4, alu_rm_##op##_8},                                                 \
 	 {alu_rmb_##op##_4, alu_rmb_##op##_8},                                               \
-	 {NULL, NULL},                                                                       \
-	 {alu_mrb_##op##_4, alu_mrb_##op##_8},                                               \
 	 {alu_rmr_##op##_4, alu_rmr_##op##_8},                                               \
-	 {NULL, NULL},                                                                       \
-	 {alu_mrr_##op##_4, alu_mrr_##op##_8},                                               \
 	 {alu_rml_##op##_4, alu_rml_##op##_8},                                               \
-	 {NULL, NULL},                                                                       \
+	 {alu_rms_##op##_4, alu_rms_##op##_8},                                               \
+	 {alu_mr_##op##_4, alu_mr_##op##_8},                                                 \
+	 {alu_mrb_##op##_4, alu_mrb_##op##_8},                                               \
+	 {alu_mrr_##op##_4, alu_mrr_##op##_8},                                               \
 	 {alu_mrl_##op##_4, alu_mrl_##op##_8},                                               \
-	 {alu_ri8_##op##_4, alu_ri8_##op##_8}},
-static const cpu_exec_fn alu_fns[8][15][2] = {ALU_ROW(0) ALU_ROW(1) ALU_ROW(2) ALU_ROW(3)
-						 ALU_ROW(4) ALU_ROW(5) ALU_ROW(6) ALU_ROW(7)};
+	 {alu_mrs_##op##_4, alu_mrs_##op##_8}},
+static const cpu_exec_fn alu_fns[8][ALU_KINDS][2] = {ALU_ROW(0) ALU_ROW(1) ALU_ROW(2)
+							 ALU_ROW(3) ALU_ROW(4) ALU_ROW(5)
+							 ALU_ROW(6) ALU_ROW(7)};
 
 static bool test_rr_4(struct cpu *cpu, const struct x86_instr *in)
 {
@@ -568,13 +583,15 @@ MOV_MEM_ANY_FN(mov_store_8, mem_write(cpu, in, EA_ANY, 8, cpu->gpr[in->reg]))
 MOV_MEM_FNS(b, EA_BASE)
 MOV_MEM_FNS(r, EA_RIP)
 MOV_MEM_FNS(l, EA_LEGACY)
+MOV_MEM_FNS(s, EA_SIB)
 
 /* [form][store][size == 8] */
-static const cpu_exec_fn mov_mem_fns[4][2][2] = {
+static const cpu_exec_fn mov_mem_fns[EA_FORMS][2][2] = {
     {{mov_load_4, mov_load_8}, {mov_store_4, mov_store_8}},
     {{mov_load_4b, mov_load_8b}, {mov_store_4b, mov_store_8b}},
     {{mov_load_4r, mov_load_8r}, {mov_store_4r, mov_store_8r}},
-    {{mov_load_4l, mov_load_8l}, {mov_store_4l, mov_store_8l}}};
+    {{mov_load_4l, mov_load_8l}, {mov_store_4l, mov_store_8l}},
+    {{mov_load_4s, mov_load_8s}, {mov_store_4s, mov_store_8s}}};
 
 /* ---- 64-bit mode: Jcc, PUSH/POP r64, RET (operand size 8, SS base 0) ---- */
 
@@ -870,6 +887,10 @@ static inline __attribute__((always_inline)) bool movx_fast(struct cpu *cpu,
 	static bool name##_##size##l(struct cpu *cpu, const struct x86_instr *in)            \
 	{                                                                                    \
 		return movx_fast(cpu, in, src, sign, size, EA_LEGACY, name##_##size);        \
+	}                                                                                    \
+	static bool name##_##size##s(struct cpu *cpu, const struct x86_instr *in)            \
+	{                                                                                    \
+		return movx_fast(cpu, in, src, sign, size, EA_SIB, name##_##size);           \
 	}
 #define MOVX_FNS(name, src, sign) MOVX_FORMS(name, src, sign, 4) MOVX_FORMS(name, src, sign, 8)
 MOVX_FNS(movzx8, 1, false)
@@ -881,11 +902,11 @@ MOVX_FNS(movsxd, 4, true)
 /* [form (enum ea_form; EA_ANY also for a register source)][size == 8] */
 #define MOVX_ROW(name)                                                                       \
 	{{name##_4, name##_8}, {name##_4b, name##_8b}, {name##_4r, name##_8r},               \
-	 {name##_4l, name##_8l}}
+	 {name##_4l, name##_8l}, {name##_4s, name##_8s}}
 /* [0F B6/B7, or BE/BF] */
-static const cpu_exec_fn movzx_fns[2][4][2] = {MOVX_ROW(movzx8), MOVX_ROW(movzx16)};
-static const cpu_exec_fn movsx_fns[2][4][2] = {MOVX_ROW(movsx8), MOVX_ROW(movsx16)};
-static const cpu_exec_fn movsxd_fns[4][2] = MOVX_ROW(movsxd);
+static const cpu_exec_fn movzx_fns[2][EA_FORMS][2] = {MOVX_ROW(movzx8), MOVX_ROW(movzx16)};
+static const cpu_exec_fn movsx_fns[2][EA_FORMS][2] = {MOVX_ROW(movsx8), MOVX_ROW(movsx16)};
+static const cpu_exec_fn movsxd_fns[EA_FORMS][2] = MOVX_ROW(movsxd);
 
 static cpu_exec_fn specialise_byte_forms(const struct x86_instr *in)
 {
@@ -924,11 +945,11 @@ cpu_exec_fn cpu_specialise(const struct x86_instr *in, unsigned col)
 		return NULL;
 	unsigned form = regs ? EA_ANY : ea_form(in);
 	if (op < 0x40 && (op & 7) == 1)
-		return alu_fns[op >> 3][regs ? 0 : 4 + 3 * form][wide];
+		return alu_fns[op >> 3][regs ? 0 : ALU_MR + form][wide];
 	if (op < 0x40 && (op & 7) == 3)
-		return alu_fns[op >> 3][regs ? 1 : 2 + 3 * form][wide];
+		return alu_fns[op >> 3][regs ? 1 : ALU_RM + form][wide];
 	if ((op == 0x81 || op == 0x83) && regs && (in->imm_size == 1 || in->imm_size == 4))
-		return alu_fns[reg][in->imm_size == 1 ? 14 : 3][wide];
+		return alu_fns[reg][in->imm_size == 1 ? 3 : 2][wide];
 	if (op == 0x85 && regs)
 		return wide ? test_rr_8 : test_rr_4;
 	if (op == 0xf7 && regs && reg == 2)

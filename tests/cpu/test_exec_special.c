@@ -47,7 +47,8 @@ static void run_one(struct cpu_env *e, cpu_exec_fn fn, const struct x86_instr *i
 	memcpy(o->data, e->bus.ram + ENV_DATA_PA + DATA_OFF - 128, sizeof(o->data));
 }
 
-/* Random registers (RBX the data pointer, RSP inside the data page), status flags and
+/* Random registers (RBX the data pointer, RSP inside the data page, RDI a small index),
+ * status flags and
  * memory around the pointer. Counts and operands hit the edges often. */
 static void random_state(struct cpu_env *e, uint64_t *seed)
 {
@@ -59,6 +60,7 @@ static void random_state(struct cpu_env *e, uint64_t *seed)
 	}
 	e->cpu.gpr[RBX] = ENV_DATA + DATA_OFF;
 	e->cpu.gpr[RSP] = ENV_DATA + DATA_OFF + 8 * (env_rnd(seed) % 8);
+	e->cpu.gpr[RDI] = env_rnd(seed) % 16; /* an index: [rbx + rdi*4 + disp8] */
 	cpu_set_rflags(&e->cpu, RFLAGS_FIXED1 | (env_rnd(seed) & RFLAGS_STATUS));
 	for (unsigned i = 0; i < 256; i += 8) {
 		uint64_t v = env_rnd(seed);
@@ -234,7 +236,13 @@ static void test_exec_special_memory_operand_forms_match_generic(void **state)
 			uint8_t rsi[] = {rx, op, 0x56, (uint8_t)(0x10 + k)};
 			uint8_t fs[] = {0x64, rx, op, 0x43, (uint8_t)k};
 			uint8_t a32[] = {0x67, rx, op, 0x43, (uint8_t)k};
+			uint8_t sib[] = {rx, op, 0x4c, 0xbb, (uint8_t)k};   /* [rbx + rdi*4] */
+			uint8_t sibr[] = {rx, op, 0x4c, 0xb3, (uint8_t)k};  /* [rbx + rsi*4] */
+			uint8_t sibs[] = {rx, op, 0x4c, 0x3c, (uint8_t)k};  /* [rsp + rdi] */
 			uint32_t seed = 16000 + k * 10 + w;
+			check_form(e, sib, sizeof(sib), seed + 900);
+			check_form(e, sibr, sizeof(sibr), seed + 1000);
+			check_form(e, sibs, sizeof(sibs), seed + 1100);
 			check_form(e, rip, sizeof(rip), seed);
 			check_form(e, rsp, sizeof(rsp), seed + 200);
 			check_form(e, rsi, sizeof(rsi), seed + 400);
@@ -321,7 +329,9 @@ static void test_exec_special_movx_forms_match_generic(void **state)
 			uint8_t hi[] = {0x0f, op, 0xc7};	    /* eax <- bh / di */
 			uint8_t rex[] = {rx, 0x0f, op, 0xf6};	    /* esi <- sil / si */
 			uint8_t mem[] = {rx, 0x0f, op, 0x4b, 0xfd}; /* ecx <- [rbx-3] */
+			uint8_t sib[] = {rx, 0x0f, op, 0x4c, 0xbb, 0x03}; /* [rbx+rdi*4+3] */
 			uint32_t seed = 14000 + o * 10 + w;
+			check_form(e, sib, sizeof(sib), seed + 400);
 			if (!w) {
 				check_form(e, lo, sizeof(lo), seed);
 				check_form(e, hi, sizeof(hi), seed + 100);
