@@ -36,9 +36,10 @@ static inline __attribute__((always_inline)) void put_gpr(struct cpu *cpu, unsig
  * scale + displacement) compute just that; the MMU checks canonicality as for any access
  * (#SS rather than #GP through RSP or RBP, whose default segment is SS). EA_ANY is the
  * general path of 64-bit code, EA_LEGACY the same outside 64-bit mode with the segment
- * check kept inline.
+ * check kept inline, and EA_BASE32 its commonest case, [base32 + disp] with a 32-bit
+ * address and the default segment.
  */
-enum ea_form { EA_ANY, EA_BASE, EA_RIP, EA_LEGACY, EA_SIB, EA_FORMS };
+enum ea_form { EA_ANY, EA_BASE, EA_RIP, EA_LEGACY, EA_SIB, EA_BASE32, EA_FORMS };
 
 /* The MMU flags of an EA_BASE access: its segment is the default one, SS through RSP or
  * RBP. */
@@ -50,7 +51,10 @@ static inline unsigned ea_base_flags(const struct x86_instr *in)
 static enum ea_form ea_form(const struct x86_instr *in)
 {
 	if (in->mode != X86_MODE_64)
-		return EA_LEGACY;
+		return in->addrsize == 4 && in->seg == X86_SEG_NONE && in->base != X86_GPR_NONE &&
+				       in->index == X86_GPR_NONE
+			       ? EA_BASE32
+			       : EA_LEGACY;
 	if (in->addrsize != 8 || in->seg != X86_SEG_NONE || in->base == X86_GPR_NONE)
 		return EA_ANY;
 	if (in->index != X86_GPR_NONE)
@@ -124,8 +128,10 @@ static inline __attribute__((always_inline)) bool mem_fast_la(struct cpu *cpu,
 		return true;
 	}
 	unsigned seg = insn_seg(in);
+	uint64_t off = form == EA_BASE32 ? (uint32_t)(cpu->gpr[in->base] + (uint64_t)in->disp)
+					 : cpu_ea(cpu, in);
 	*flags = seg_flags(seg) | kind;
-	return cpu_linear_data_fast(cpu, seg, cpu_ea(cpu, in), size, kind, la);
+	return cpu_linear_data_fast(cpu, seg, off, size, kind, la);
 }
 
 /*
@@ -299,6 +305,10 @@ static inline __attribute__((always_inline)) bool alu_ri(struct cpu *cpu, const 
 	{                                                                                    \
 		return alu_rm_fast(cpu, in, op, size, EA_SIB, alu_rm_##op##_##size);         \
 	}                                                                                    \
+	static bool alu_rm32_##op##_##size(struct cpu *cpu, const struct x86_instr *in)      \
+	{                                                                                    \
+		return alu_rm_fast(cpu, in, op, size, EA_BASE32, alu_rm_##op##_##size);      \
+	}                                                                                    \
 	static bool alu_ri_##op##_##size(struct cpu *cpu, const struct x86_instr *in)        \
 	{                                                                                    \
 		return alu_ri(cpu, in, op, size, 4);                                         \
@@ -327,6 +337,10 @@ static inline __attribute__((always_inline)) bool alu_ri(struct cpu *cpu, const 
 	static bool alu_mrs_##op##_##size(struct cpu *cpu, const struct x86_instr *in)       \
 	{                                                                                    \
 		return alu_mr_fast(cpu, in, op, size, EA_SIB, alu_mr_##op##_##size);         \
+	}                                                                                    \
+	static bool alu_mr32_##op##_##size(struct cpu *cpu, const struct x86_instr *in)      \
+	{                                                                                    \
+		return alu_mr_fast(cpu, in, op, size, EA_BASE32, alu_mr_##op##_##size);      \
 	}
 #define ALU_SIZES(op) ALU_FNS(op, 4) ALU_FNS(op, 8)
 ALU_SIZES(0)
@@ -351,11 +365,13 @@ enum { ALU_RM = 4, ALU_MR = ALU_RM + EA_FORMS, ALU_KINDS = ALU_MR + EA_FORMS };
 	 {alu_rmr_##op##_4, alu_rmr_##op##_8},                                               \
 	 {alu_rml_##op##_4, alu_rml_##op##_8},                                               \
 	 {alu_rms_##op##_4, alu_rms_##op##_8},                                               \
+	 {alu_rm32_##op##_4, alu_rm32_##op##_8},                                             \
 	 {alu_mr_##op##_4, alu_mr_##op##_8},                                                 \
 	 {alu_mrb_##op##_4, alu_mrb_##op##_8},                                               \
 	 {alu_mrr_##op##_4, alu_mrr_##op##_8},                                               \
 	 {alu_mrl_##op##_4, alu_mrl_##op##_8},                                               \
-	 {alu_mrs_##op##_4, alu_mrs_##op##_8}},
+	 {alu_mrs_##op##_4, alu_mrs_##op##_8},                                               \
+	 {alu_mr32_##op##_4, alu_mr32_##op##_8}},
 static const cpu_exec_fn alu_fns[8][ALU_KINDS][2] = {ALU_ROW(0) ALU_ROW(1) ALU_ROW(2)
 							 ALU_ROW(3) ALU_ROW(4) ALU_ROW(5)
 							 ALU_ROW(6) ALU_ROW(7)};
@@ -584,6 +600,7 @@ MOV_MEM_FNS(b, EA_BASE)
 MOV_MEM_FNS(r, EA_RIP)
 MOV_MEM_FNS(l, EA_LEGACY)
 MOV_MEM_FNS(s, EA_SIB)
+MOV_MEM_FNS(32, EA_BASE32)
 
 /* [form][store][size == 8] */
 static const cpu_exec_fn mov_mem_fns[EA_FORMS][2][2] = {
@@ -591,7 +608,8 @@ static const cpu_exec_fn mov_mem_fns[EA_FORMS][2][2] = {
     {{mov_load_4b, mov_load_8b}, {mov_store_4b, mov_store_8b}},
     {{mov_load_4r, mov_load_8r}, {mov_store_4r, mov_store_8r}},
     {{mov_load_4l, mov_load_8l}, {mov_store_4l, mov_store_8l}},
-    {{mov_load_4s, mov_load_8s}, {mov_store_4s, mov_store_8s}}};
+    {{mov_load_4s, mov_load_8s}, {mov_store_4s, mov_store_8s}},
+    {{mov_load_432, mov_load_832}, {mov_store_432, mov_store_832}}};
 
 /* ---- 64-bit mode: Jcc, PUSH/POP r64, RET (operand size 8, SS base 0) ---- */
 
@@ -891,6 +909,10 @@ static inline __attribute__((always_inline)) bool movx_fast(struct cpu *cpu,
 	static bool name##_##size##s(struct cpu *cpu, const struct x86_instr *in)            \
 	{                                                                                    \
 		return movx_fast(cpu, in, src, sign, size, EA_SIB, name##_##size);           \
+	}                                                                                    \
+	static bool name##_##size##_32(struct cpu *cpu, const struct x86_instr *in)          \
+	{                                                                                    \
+		return movx_fast(cpu, in, src, sign, size, EA_BASE32, name##_##size);        \
 	}
 #define MOVX_FNS(name, src, sign) MOVX_FORMS(name, src, sign, 4) MOVX_FORMS(name, src, sign, 8)
 MOVX_FNS(movzx8, 1, false)
@@ -902,7 +924,7 @@ MOVX_FNS(movsxd, 4, true)
 /* [form (enum ea_form; EA_ANY also for a register source)][size == 8] */
 #define MOVX_ROW(name)                                                                       \
 	{{name##_4, name##_8}, {name##_4b, name##_8b}, {name##_4r, name##_8r},               \
-	 {name##_4l, name##_8l}, {name##_4s, name##_8s}}
+	 {name##_4l, name##_8l}, {name##_4s, name##_8s}, {name##_4_32, name##_8_32}}
 /* [0F B6/B7, or BE/BF] */
 static const cpu_exec_fn movzx_fns[2][EA_FORMS][2] = {MOVX_ROW(movzx8), MOVX_ROW(movzx16)};
 static const cpu_exec_fn movsx_fns[2][EA_FORMS][2] = {MOVX_ROW(movsx8), MOVX_ROW(movsx16)};

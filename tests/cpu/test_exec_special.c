@@ -254,9 +254,10 @@ static void test_exec_special_memory_operand_forms_match_generic(void **state)
 }
 
 /* Compatibility mode (32-bit code, flat segments): the memory forms through the segment
- * path kept inline (EA_LEGACY) -- [ebx + disp8], [esi + disp8] and [ebp + disp8] (SS)
- * with the register random (#PF, or #GP/#SS past the 4 GiB limit), [ebx + esi*4 + disp8],
- * and a 16-bit address (67) -- for MOV loads and stores and the ALU's memory forms. */
+ * path kept inline -- [ebx + disp8], [esi + disp8] and [ebp + disp8] (SS) with the
+ * register random (#PF, or #GP/#SS past the 4 GiB limit) (EA_BASE32), [ebx + esi*4 +
+ * disp8] and a 16-bit address (67) (EA_LEGACY) -- for MOV loads and stores and the
+ * ALU's memory forms. */
 static void test_exec_special_legacy_memory_forms_match_generic(void **state)
 {
 	struct cpu_env *e = *state;
