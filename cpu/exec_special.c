@@ -688,6 +688,77 @@ static const cpu_exec_fn jcc64_fns[16][2] = {
     JCC_ROW(6),	 JCC_ROW(7),  JCC_ROW(8),  JCC_ROW(9),	JCC_ROW(10), JCC_ROW(11),
     JCC_ROW(12), JCC_ROW(13), JCC_ROW(14), JCC_ROW(15)};
 
+/* Jcc of 32-bit code (operand size 4), every condition and displacement size: also where
+ * jcc32 goes when its own path does not do. */
+static __attribute__((noinline)) bool jcc32_any(struct cpu *cpu, const struct x86_instr *in)
+{
+	if (!cpu_cond_now(cpu, in->opcode & 15))
+		return true;
+	return cpu_branch(cpu, cpu->next_rip + (uint64_t)sext(in->imm, in->imm_size), 4);
+}
+
+/* Jcc of 32-bit code with the condition cc and an isz-byte displacement (1 or 4): the
+ * target wraps at 4 GiB and must be within the CS limit. */
+static inline __attribute__((always_inline)) bool jcc32(struct cpu *cpu, const struct x86_instr *in,
+							unsigned cc, unsigned isz)
+{
+	int v = cond_fast(cpu, cc);
+	if (unlikely(v < 0))
+		return jcc32_any(cpu, in);
+	if (!v)
+		return true;
+	int64_t d = isz == 1 ? (int64_t)(int8_t)in->imm : (int64_t)(int32_t)in->imm;
+	uint64_t t = (uint32_t)(cpu->next_rip + (uint64_t)d);
+	if (unlikely(t > cpu->mmu->seg.sreg[SEG_CS].limit))
+		return jcc32_any(cpu, in);
+	cpu->next_rip = t;
+	return true;
+}
+
+#define JCC32_FN(cc)                                                                         \
+	static bool jcc32_##cc##_1(struct cpu *cpu, const struct x86_instr *in)              \
+	{                                                                                    \
+		return jcc32(cpu, in, cc, 1);                                                \
+	}                                                                                    \
+	static bool jcc32_##cc##_4(struct cpu *cpu, const struct x86_instr *in)              \
+	{                                                                                    \
+		return jcc32(cpu, in, cc, 4);                                                \
+	}
+JCC32_FN(0)
+JCC32_FN(1)
+JCC32_FN(2)
+JCC32_FN(3)
+JCC32_FN(4)
+JCC32_FN(5)
+JCC32_FN(6)
+JCC32_FN(7)
+JCC32_FN(8)
+JCC32_FN(9)
+JCC32_FN(10)
+JCC32_FN(11)
+JCC32_FN(12)
+JCC32_FN(13)
+JCC32_FN(14)
+JCC32_FN(15)
+#define JCC32_ROW(cc) {jcc32_##cc##_1, jcc32_##cc##_4}
+/* [cc][displacement of 4 bytes] */
+static const cpu_exec_fn jcc32_fns[16][2] = {
+    JCC32_ROW(0),  JCC32_ROW(1),  JCC32_ROW(2),	 JCC32_ROW(3),	JCC32_ROW(4),  JCC32_ROW(5),
+    JCC32_ROW(6),  JCC32_ROW(7),  JCC32_ROW(8),	 JCC32_ROW(9),	JCC32_ROW(10), JCC32_ROW(11),
+    JCC32_ROW(12), JCC32_ROW(13), JCC32_ROW(14), JCC32_ROW(15)};
+
+/* Jcc of 32-bit code with operand size 4 (8- or 32-bit displacement), or NULL. */
+static cpu_exec_fn specialise_jcc32(const struct x86_instr *in)
+{
+	unsigned op = in->opcode;
+	if (in->mode != X86_MODE_32 || in->opsize != 4 ||
+	    !((in->map == 0 && op >= 0x70 && op <= 0x7f) ||
+	      (in->map == 1 && op >= 0x80 && op <= 0x8f)) ||
+	    (in->imm_size != 1 && in->imm_size != 4))
+		return NULL;
+	return jcc32_fns[op & 15][in->imm_size == 4];
+}
+
 /*
  * The stack forms below do their one access through the fast path, or hand the whole
  * instruction to their _any form (the general path, a tail call) before anything is
@@ -956,6 +1027,8 @@ cpu_exec_fn cpu_specialise(const struct x86_instr *in, unsigned col)
 	if (in->prefixes & (X86_PFX_LOCK | X86_PFX_REP | X86_PFX_REPNE))
 		return NULL;
 	cpu_exec_fn flow = specialise_flow64(in);
+	if (!flow)
+		flow = specialise_jcc32(in);
 	if (flow)
 		return flow;
 	cpu_exec_fn byte = specialise_byte_forms(in);

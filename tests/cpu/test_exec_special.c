@@ -300,6 +300,19 @@ static void test_exec_special_flow_forms_match_generic(void **state)
 	check_form(e, ret, sizeof(ret), 12000);
 }
 
+/* Compatibility mode: Jcc rel8/rel32 for all 16 conditions (the target wraps at 4 GiB). */
+static void test_exec_special_jcc32_forms_match_generic(void **state)
+{
+	struct cpu_env *e = *state;
+	cpu_enter_compat_mode_flat(&e->cpu);
+	for (unsigned cc = 0; cc < 16; cc++) {
+		uint8_t j8[] = {(uint8_t)(0x70 + cc), 0x80};
+		uint8_t j32[] = {0x0f, (uint8_t)(0x80 + cc), 0x10, 0x20, 0, 0xf0};
+		check_form(e, j8, sizeof(j8), 18000 + cc);
+		check_form(e, j32, sizeof(j32), 18100 + cc);
+	}
+}
+
 /* SETcc for all 16 conditions into a low byte register, a high one (AH..BH), one that
  * needs REX (SIL) and [rbx + disp8]. */
 static void test_exec_special_setcc_forms_match_generic(void **state)
@@ -369,6 +382,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    T(test_exec_special_alu_forms_match_generic),
 	    T(test_exec_special_setcc_forms_match_generic),
+	    T(test_exec_special_jcc32_forms_match_generic),
 	    T(test_exec_special_movx_forms_match_generic),
 	    T(test_exec_special_call_indirect_forms_match_generic),
 	    T(test_exec_special_memory_operand_forms_match_generic),
