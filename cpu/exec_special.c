@@ -440,13 +440,15 @@ static inline __attribute__((always_inline)) bool shift_ri(struct cpu *cpu,
 		return true;
 	}
 	switch (kind) {
-	case 0:
-		r = ((a << c) | (a >> (bits - c))) & m;
+	case 0: /* written as rotates of the operand's own width, which the host has */
+		r = size == 4 ? (uint32_t)((uint32_t)a << c | (uint32_t)a >> (-c & 31))
+			      : a << c | a >> (-c & 63);
 		cf = r & 1;
 		of = !!(r & top) != cf;
 		break;
 	case 1:
-		r = ((a >> c) | (a << (bits - c))) & m;
+		r = size == 4 ? (uint32_t)((uint32_t)a >> c | (uint32_t)a << (-c & 31))
+			      : a >> c | a << (-c & 63);
 		cf = !!(r & top);
 		of = !!(r & top) != !!(r & (top >> 1));
 		break;
