@@ -866,6 +866,62 @@ static bool call_ind64_r(struct cpu *cpu, const struct x86_instr *in)
 	return true;
 }
 
+/* E9/EB JMP rel in 64-bit mode, every displacement size. */
+static __attribute__((noinline)) bool jmp64_any(struct cpu *cpu, const struct x86_instr *in)
+{
+	return cpu_branch(cpu, cpu->next_rip + (uint64_t)sext(in->imm, in->imm_size), 8);
+}
+
+/* JMP rel with an isz-byte displacement (1 or 4). */
+static inline __attribute__((always_inline)) bool jmp64(struct cpu *cpu, const struct x86_instr *in,
+							unsigned isz)
+{
+	int64_t d = isz == 1 ? (int64_t)(int8_t)in->imm : (int64_t)(int32_t)in->imm;
+	uint64_t t = cpu->next_rip + (uint64_t)d;
+	if (unlikely(!canonical48(t)))
+		return jmp64_any(cpu, in);
+	cpu->next_rip = t;
+	return true;
+}
+
+static bool jmp64_1(struct cpu *cpu, const struct x86_instr *in)
+{
+	return jmp64(cpu, in, 1);
+}
+
+static bool jmp64_4(struct cpu *cpu, const struct x86_instr *in)
+{
+	return jmp64(cpu, in, 4);
+}
+
+/* E8 CALL rel32 in 64-bit mode: the branch checks the target, then the return address is
+ * pushed; RSP changes only once both are done. */
+static __attribute__((noinline)) bool call_rel64_any(struct cpu *cpu, const struct x86_instr *in)
+{
+	uint64_t ret = cpu->next_rip, sp = cpu->gpr[RSP] - 8;
+	if (!cpu_branch(cpu, ret + (uint64_t)sext(in->imm, in->imm_size), 8))
+		return false;
+	if (!cpu_write_la(cpu, sp, 8, ret, MMU_STACK))
+		return false;
+	cpu->gpr[RSP] = sp;
+	return true;
+}
+
+static bool call_rel64(struct cpu *cpu, const struct x86_instr *in)
+{
+	uint64_t ret = cpu->next_rip, sp = cpu->gpr[RSP] - 8;
+	uint64_t t = ret + (uint64_t)(int64_t)(int32_t)in->imm;
+	if (unlikely(!canonical48(t)))
+		return call_rel64_any(cpu, in); /* #GP before the push is looked at */
+	struct tlb_fast_entry *fe = mmu_fast_lookup(cpu->mmu, sp, 8, MMU_STACK | MMU_WRITE);
+	if (unlikely(fe == NULL))
+		return call_rel64_any(cpu, in);
+	host_store(cpu, fast_host(fe, sp), ret, 8);
+	cpu->next_rip = t;
+	cpu->gpr[RSP] = sp;
+	return true;
+}
+
 static cpu_exec_fn specialise_flow64(const struct x86_instr *in)
 {
 	unsigned op = in->opcode;
@@ -883,10 +939,55 @@ static cpu_exec_fn specialise_flow64(const struct x86_instr *in)
 		return pop64;
 	if (op == 0xc3)
 		return ret64;
+	if ((op == 0xeb && in->imm_size == 1) || (op == 0xe9 && in->imm_size == 4))
+		return op == 0xeb ? jmp64_1 : jmp64_4;
+	if (op == 0xe8 && in->imm_size == 4)
+		return call_rel64;
 	if (op == 0xff && ((in->modrm >> 3) & 7) == 2)
 		return in->mod == 3 ? call_ind64_r : call_ind64_any;
 	return NULL;
 }
+
+/* ---- 8D LEA with the address forms of the memory operands ---- */
+
+/* LEA of form (not EA_ANY or EA_LEGACY) into a 4- or 8-byte register: the address, no
+ * access, no segment (mem_fast_la's address without its segment check). */
+static inline __attribute__((always_inline)) bool lea(struct cpu *cpu, const struct x86_instr *in,
+						      unsigned size, unsigned form)
+{
+	uint64_t a;
+	if (form == EA_BASE)
+		a = cpu->gpr[in->base] + (uint64_t)in->disp;
+	else if (form == EA_RIP)
+		a = cpu->next_rip + (uint64_t)in->disp;
+	else if (form == EA_SIB)
+		a = cpu->gpr[in->base] + cpu->gpr[in->index] * in->scale + (uint64_t)in->disp;
+	else /* EA_BASE32 */
+		a = (uint32_t)(cpu->gpr[in->base] + (uint64_t)in->disp);
+	put_gpr(cpu, in->reg, size, a);
+	return true;
+}
+
+#define LEA_FNS(suffix, form)                                                                \
+	static bool lea_4##suffix(struct cpu *cpu, const struct x86_instr *in)               \
+	{                                                                                    \
+		return lea(cpu, in, 4, form);                                                \
+	}                                                                                    \
+	static bool lea_8##suffix(struct cpu *cpu, const struct x86_instr *in)               \
+	{                                                                                    \
+		return lea(cpu, in, 8, form);                                                \
+	}
+LEA_FNS(b, EA_BASE)
+LEA_FNS(r, EA_RIP)
+LEA_FNS(s, EA_SIB)
+LEA_FNS(32, EA_BASE32)
+
+/* [form][size == 8]; NULL: the table's handler */
+static const cpu_exec_fn lea_fns[EA_FORMS][2] = {
+    [EA_BASE] = {lea_4b, lea_8b},
+    [EA_RIP] = {lea_4r, lea_8r},
+    [EA_SIB] = {lea_4s, lea_8s},
+    [EA_BASE32] = {lea_432, lea_832}};
 
 /* ---- 0F 90-9F SETcc; 0F B6/B7 MOVZX, 0F BE/BF MOVSX, 63 MOVSXD (64-bit mode) ---- */
 
@@ -1055,6 +1156,8 @@ cpu_exec_fn cpu_specialise(const struct x86_instr *in, unsigned col)
 		return wide ? neg_r_8 : neg_r_4;
 	if ((op == 0xc1 || op == 0xd1) && regs)
 		return shift_fns[reg][op == 0xd1][wide];
+	if (op == 0x8d && !regs)
+		return lea_fns[form][wide];
 	if (op == 0x8b)
 		return regs ? (wide ? mov_gr_8 : mov_gr_4) : mov_mem_fns[form][0][wide];
 	if (op == 0x89)

@@ -278,7 +278,8 @@ static void test_exec_special_legacy_memory_forms_match_generic(void **state)
 	}
 }
 
-/* 64-bit mode: Jcc rel8/rel32 for all 16 conditions, PUSH/POP r64 (RSP included), RET. */
+/* 64-bit mode: Jcc rel8/rel32 for all 16 conditions, PUSH/POP r64 (RSP included), RET,
+ * JMP rel8/rel32, CALL rel32. */
 static void test_exec_special_flow_forms_match_generic(void **state)
 {
 	struct cpu_env *e = *state;
@@ -298,6 +299,30 @@ static void test_exec_special_flow_forms_match_generic(void **state)
 	}
 	static const uint8_t ret[] = {0xc3};
 	check_form(e, ret, sizeof(ret), 12000);
+	static const uint8_t jmp8[] = {0xeb, 0x85}, jmp32[] = {0xe9, 0x10, 0x20, 0, 0x80};
+	static const uint8_t call[] = {0xe8, 0x10, 0x20, 0, 0};
+	check_form(e, jmp8, sizeof(jmp8), 12100);
+	check_form(e, jmp32, sizeof(jmp32), 12200); /* a non-canonical target: #GP */
+	check_form(e, call, sizeof(call), 12300);
+}
+
+/* LEA of [rbx + disp8], [rip + disp32], [rsi + rdi*8 + disp8] into 4- and 8-byte
+ * registers; in compatibility mode [esi + disp8]. */
+static void test_exec_special_lea_forms_match_generic(void **state)
+{
+	struct cpu_env *e = *state;
+	for (unsigned w = 0; w < 2; w++) {
+		uint8_t rx = w ? 0x48 : 0x40;
+		uint8_t base[] = {rx, 0x8d, 0x4b, 0x85};		 /* rcx <- rbx - 0x7b */
+		uint8_t rip[] = {rx, 0x8d, 0x15, 0x10, 0x20, 0x30, 0x80}; /* rdx <- rip + disp */
+		uint8_t sib[] = {rx, 0x8d, 0x44, 0xfe, 0x7f};		 /* rax <- rsi+rdi*8+127 */
+		check_form(e, base, sizeof(base), 19000 + w);
+		check_form(e, rip, sizeof(rip), 19100 + w);
+		check_form(e, sib, sizeof(sib), 19200 + w);
+	}
+	cpu_enter_compat_mode_flat(&e->cpu);
+	static const uint8_t lea32[] = {0x8d, 0x46, 0xf0}; /* eax <- esi - 16 */
+	check_form(e, lea32, sizeof(lea32), 19300);
 }
 
 /* Compatibility mode: Jcc rel8/rel32 for all 16 conditions (the target wraps at 4 GiB). */
@@ -383,6 +408,7 @@ int main(void)
 	    T(test_exec_special_alu_forms_match_generic),
 	    T(test_exec_special_setcc_forms_match_generic),
 	    T(test_exec_special_jcc32_forms_match_generic),
+	    T(test_exec_special_lea_forms_match_generic),
 	    T(test_exec_special_movx_forms_match_generic),
 	    T(test_exec_special_call_indirect_forms_match_generic),
 	    T(test_exec_special_memory_operand_forms_match_generic),
