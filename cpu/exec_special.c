@@ -376,6 +376,114 @@ static const cpu_exec_fn alu_fns[8][ALU_KINDS][2] = {ALU_ROW(0) ALU_ROW(1) ALU_R
 							 ALU_ROW(3) ALU_ROW(4) ALU_ROW(5)
 							 ALU_ROW(6) ALU_ROW(7)};
 
+/* ---- 81/83 with a memory operand: [mem] OP= imm ---- */
+
+/* The imm of 81 (isz 4) or 83 (isz 1), sign-extended. */
+static inline uint64_t alu_imm(const struct x86_instr *in, unsigned isz)
+{
+	return (uint64_t)(isz == 1 ? (int64_t)(int8_t)in->imm : (int64_t)(int32_t)in->imm);
+}
+
+/* [mem] OP= imm through the general operand path (CMP only reads); the flags are set only
+ * once the write is done. */
+static inline __attribute__((always_inline)) bool alu_mi(struct cpu *cpu, const struct x86_instr *in,
+							 unsigned op, unsigned size, unsigned isz)
+{
+	uint64_t a, b = alu_imm(in, isz);
+	if (!mem_read(cpu, in, EA_ANY, size, &a))
+		return false;
+	if (op != ALU_CMP &&
+	    !mem_write(cpu, in, EA_ANY, size, alu_result(op, a, b, cpu_cf(cpu), size)))
+		return false;
+	alu_op(cpu, op, a, b, size);
+	return true;
+}
+
+/* alu_mi through the fast path (the read and the write looked up before either is
+ * counted), or all of it by slow. */
+static inline __attribute__((always_inline)) bool alu_mi_fast(struct cpu *cpu,
+							      const struct x86_instr *in,
+							      unsigned op, unsigned size,
+							      unsigned isz, unsigned form,
+							      cpu_exec_fn slow)
+{
+	uint64_t la, b = alu_imm(in, isz);
+	unsigned flags;
+	if (op == ALU_CMP) {
+		struct tlb_fast_entry *fe = mem_fast(cpu, in, form, size, MMU_READ, &la);
+		if (unlikely(fe == NULL))
+			return slow(cpu, in);
+		alu_op(cpu, op, host_load(fast_host(fe, la), size), b, size);
+		return true;
+	}
+	struct mmu *m = cpu->mmu;
+	if (unlikely(!mem_fast_la(cpu, in, form, size, MMU_WRITE, &la, &flags)))
+		return slow(cpu, in);
+	unsigned rflags = (flags & ~MMU_KIND_MASK) | MMU_READ;
+	struct tlb_fast_entry *fr = mmu_fast_peek(m, la, size, rflags);
+	struct tlb_fast_entry *fw = mmu_fast_peek(m, la, size, flags);
+	if (unlikely(fr == NULL || fw == NULL))
+		return slow(cpu, in);
+	mmu_fast_count(m, fr, MMU_READ);
+	mmu_fast_count(m, fw, MMU_WRITE);
+	uint64_t a = host_load(fast_host(fr, la), size);
+	host_store(cpu, fast_host(fw, la), alu_result(op, a, b, cpu_cf(cpu), size), size);
+	alu_op(cpu, op, a, b, size);
+	return true;
+}
+
+#define ALU_MI_FNS(op, size, isz)                                                            \
+	static __attribute__((noinline)) bool alu_mi_##op##_##size##_##isz(                  \
+	    struct cpu *cpu, const struct x86_instr *in)                                     \
+	{                                                                                    \
+		return alu_mi(cpu, in, op, size, isz);                                       \
+	}                                                                                    \
+	static bool alu_mib_##op##_##size##_##isz(struct cpu *cpu, const struct x86_instr *in) \
+	{                                                                                    \
+		return alu_mi_fast(cpu, in, op, size, isz, EA_BASE, alu_mi_##op##_##size##_##isz); \
+	}                                                                                    \
+	static bool alu_mir_##op##_##size##_##isz(struct cpu *cpu, const struct x86_instr *in) \
+	{                                                                                    \
+		return alu_mi_fast(cpu, in, op, size, isz, EA_RIP, alu_mi_##op##_##size##_##isz); \
+	}                                                                                    \
+	static bool alu_mil_##op##_##size##_##isz(struct cpu *cpu, const struct x86_instr *in) \
+	{                                                                                    \
+		return alu_mi_fast(cpu, in, op, size, isz, EA_LEGACY,                        \
+				   alu_mi_##op##_##size##_##isz);                             \
+	}                                                                                    \
+	static bool alu_mis_##op##_##size##_##isz(struct cpu *cpu, const struct x86_instr *in) \
+	{                                                                                    \
+		return alu_mi_fast(cpu, in, op, size, isz, EA_SIB, alu_mi_##op##_##size##_##isz); \
+	}                                                                                    \
+	static bool alu_mi32_##op##_##size##_##isz(struct cpu *cpu,                          \
+						   const struct x86_instr *in)                \
+	{                                                                                    \
+		return alu_mi_fast(cpu, in, op, size, isz, EA_BASE32,                        \
+				   alu_mi_##op##_##size##_##isz);                             \
+	}
+#define ALU_MI_OP(op)                                                                        \
+	ALU_MI_FNS(op, 4, 1) ALU_MI_FNS(op, 4, 4) ALU_MI_FNS(op, 8, 1) ALU_MI_FNS(op, 8, 4)
+ALU_MI_OP(0)
+ALU_MI_OP(1)
+ALU_MI_OP(2)
+ALU_MI_OP(3)
+ALU_MI_OP(4)
+ALU_MI_OP(5)
+ALU_MI_OP(6)
+ALU_MI_OP(7)
+
+#define ALU_MI_FORMS(op, size, isz)                                                          \
+	{alu_mi_##op##_##size##_##isz, alu_mib_##op##_##size##_##isz,                        \
+	 alu_mir_##op##_##size##_##isz, alu_mil_##op##_##size##_##isz,                       \
+	 alu_mis_##op##_##size##_##isz, alu_mi32_##op##_##size##_##isz}
+#define ALU_MI_ROW(op)                                                                       \
+	{{ALU_MI_FORMS(op, 4, 1), ALU_MI_FORMS(op, 8, 1)},                                   \
+	 {ALU_MI_FORMS(op, 4, 4), ALU_MI_FORMS(op, 8, 4)}}
+/* [op][imm32][size == 8][form] */
+static const cpu_exec_fn alu_mi_fns[8][2][2][EA_FORMS] = {
+    ALU_MI_ROW(0), ALU_MI_ROW(1), ALU_MI_ROW(2), ALU_MI_ROW(3),
+    ALU_MI_ROW(4), ALU_MI_ROW(5), ALU_MI_ROW(6), ALU_MI_ROW(7)};
+
 static bool test_rr_4(struct cpu *cpu, const struct x86_instr *in)
 {
 	alu_logic(cpu, cpu->gpr[in->rm] & cpu->gpr[in->reg], 4);
@@ -1148,6 +1256,8 @@ cpu_exec_fn cpu_specialise(const struct x86_instr *in, unsigned col)
 		return alu_fns[op >> 3][regs ? 1 : ALU_RM + form][wide];
 	if ((op == 0x81 || op == 0x83) && regs && (in->imm_size == 1 || in->imm_size == 4))
 		return alu_fns[reg][in->imm_size == 1 ? 3 : 2][wide];
+	if ((op == 0x81 || op == 0x83) && (in->imm_size == 1 || in->imm_size == 4))
+		return alu_mi_fns[reg][in->imm_size == 4][wide][form];
 	if (op == 0x85 && regs)
 		return wide ? test_rr_8 : test_rr_4;
 	if (op == 0xf7 && regs && reg == 2)

@@ -9,10 +9,17 @@
 #include "cpu/cpu_internal.h"
 #include "tests/cpu/cpu_test_env.h"
 
+/* The data pages after the first are read-only here: a random address that lands in them
+ * reads the same bytes in both runs of a form and cannot write (its #PF is the same in
+ * both); the first page is set afresh by random_state. */
 static int setup(void **state)
 {
 	static struct cpu_env env;
 	env_init(&env);
+	for (uint64_t i = 1; i < ENV_PAGES; i++) {
+		env_map(&env, ENV_DATA + i * 4096, ENV_DATA_PA + i * 4096, PTE_P | PTE_US);
+		mmu_invlpg(&env.m, ENV_DATA + i * 4096);
+	}
 	*state = &env;
 	return 0;
 }
@@ -62,6 +69,7 @@ static void random_state(struct cpu_env *e, uint64_t *seed)
 	e->cpu.gpr[RSP] = ENV_DATA + DATA_OFF + 8 * (env_rnd(seed) % 8);
 	e->cpu.gpr[RDI] = env_rnd(seed) % 16; /* an index: [rbx + rdi*4 + disp8] */
 	cpu_set_rflags(&e->cpu, RFLAGS_FIXED1 | (env_rnd(seed) & RFLAGS_STATUS));
+	memset(e->bus.ram + ENV_DATA_PA, 0xa5, 4096); /* what a store may have left */
 	for (unsigned i = 0; i < 256; i += 8) {
 		uint64_t v = env_rnd(seed);
 		if (i == 128 + 0x10) /* a canonical return address at RSP sometimes */
@@ -325,6 +333,42 @@ static void test_exec_special_lea_forms_match_generic(void **state)
 	check_form(e, lea32, sizeof(lea32), 19300);
 }
 
+/* 81/83 with a memory operand (ADD..CMP [mem], imm32/imm8; 4 and 8 bytes): [rbx + disp8],
+ * [rip + disp32], [rbx + rdi*4 + disp8], [rsi + disp8] (random: faults), FS: (the
+ * general form); in compatibility mode [ebx + disp8] and [ebx + esi*4 + disp8]. */
+static void test_exec_special_alu_imm_memory_forms_match_generic(void **state)
+{
+	struct cpu_env *e = *state;
+	for (unsigned op = 0; op < 8; op++)
+		for (unsigned v = 0; v < 4; v++) {
+			uint8_t rx = (v & 1) ? 0x48 : 0x40, opc = (v & 2) ? 0x81 : 0x83;
+			uint8_t m = (uint8_t)(op << 3);
+			int32_t d = (int32_t)(ENV_DATA + DATA_OFF + 8 * op -
+					      (ENV_CODE + 0x100 + ((v & 2) ? 11 : 8)));
+			uint8_t base[] = {rx, opc, (uint8_t)(0x43 | m), (uint8_t)(8 * op), 0x85, 0x7f, 0x01, 0x80};
+			uint8_t rip[] = {rx, opc, (uint8_t)(0x05 | m), (uint8_t)d, (uint8_t)(d >> 8),
+					 (uint8_t)(d >> 16), (uint8_t)(d >> 24), 0x85, 0x7f, 0x01, 0x80};
+			uint8_t sib[] = {rx, opc, (uint8_t)(0x44 | m), 0xbb, (uint8_t)op, 0xf0, 0, 0, 0};
+			uint8_t rsi[] = {rx, opc, (uint8_t)(0x46 | m), 0x10, 0x01, 0, 0, 0};
+			uint8_t fs[] = {0x64, rx, opc, (uint8_t)(0x43 | m), (uint8_t)op, 0x7f, 0, 0, 0};
+			unsigned n = (v & 2) ? 4 : 1; /* imm bytes */
+			uint32_t seed = 20000 + op * 10 + v;
+			check_form(e, base, 4 + n, seed);
+			check_form(e, rip, 7 + n, seed + 100);
+			check_form(e, sib, 5 + n, seed + 200);
+			check_form(e, rsi, 4 + n, seed + 300);
+			check_form(e, fs, 5 + n, seed + 400);
+		}
+	cpu_enter_compat_mode_flat(&e->cpu);
+	for (unsigned op = 0; op < 8; op++) {
+		uint8_t m = (uint8_t)(op << 3);
+		uint8_t ebx[] = {0x83, (uint8_t)(0x43 | m), (uint8_t)(4 * op), 0x85};
+		uint8_t sib[] = {0x81, (uint8_t)(0x44 | m), 0xb3, (uint8_t)op, 0x10, 0x20, 0x30, 0x40};
+		check_form(e, ebx, sizeof(ebx), 20500 + op);
+		check_form(e, sib, sizeof(sib), 20600 + op);
+	}
+}
+
 /* Compatibility mode: Jcc rel8/rel32 for all 16 conditions (the target wraps at 4 GiB). */
 static void test_exec_special_jcc32_forms_match_generic(void **state)
 {
@@ -409,6 +453,7 @@ int main(void)
 	    T(test_exec_special_setcc_forms_match_generic),
 	    T(test_exec_special_jcc32_forms_match_generic),
 	    T(test_exec_special_lea_forms_match_generic),
+	    T(test_exec_special_alu_imm_memory_forms_match_generic),
 	    T(test_exec_special_movx_forms_match_generic),
 	    T(test_exec_special_call_indirect_forms_match_generic),
 	    T(test_exec_special_memory_operand_forms_match_generic),
