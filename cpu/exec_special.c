@@ -217,12 +217,13 @@ static inline __attribute__((always_inline)) bool alu_rm_fast(struct cpu *cpu,
 	return true;
 }
 
-/* Form 01 with a memory destination: [mem] OP= reg (CMP only reads). The flags are set
- * only once the write is done, so a faulting write leaves RFLAGS as before. */
-static inline __attribute__((always_inline)) bool alu_mr(struct cpu *cpu, const struct x86_instr *in,
-							 unsigned op, unsigned size, unsigned form)
+/* [mem] OP= b (forms 01 and 81/83; CMP only reads). The flags are set only once the write
+ * is done, so a faulting write leaves RFLAGS as before. */
+static inline __attribute__((always_inline)) bool alu_m(struct cpu *cpu, const struct x86_instr *in,
+							unsigned op, unsigned size, unsigned form,
+							uint64_t b)
 {
-	uint64_t a, b = cpu->gpr[in->reg];
+	uint64_t a;
 	if (!mem_read(cpu, in, form, size, &a))
 		return false;
 	if (op != ALU_CMP && !mem_write(cpu, in, form, size, alu_result(op, a, b, cpu_cf(cpu), size)))
@@ -231,15 +232,15 @@ static inline __attribute__((always_inline)) bool alu_mr(struct cpu *cpu, const 
 	return true;
 }
 
-/* alu_mr through the fast path, or all of it by slow (alu_mr of EA_ANY). The read and the
+/* alu_m through the fast path, or all of it by slow (the general form). The read and the
  * write (CMP: only the read) are looked up before either is counted, so that slow finds
  * nothing done. */
-static inline __attribute__((always_inline)) bool alu_mr_fast(struct cpu *cpu,
-							      const struct x86_instr *in,
-							      unsigned op, unsigned size,
-							      unsigned form, cpu_exec_fn slow)
+static inline __attribute__((always_inline)) bool alu_m_fast(struct cpu *cpu,
+							     const struct x86_instr *in, unsigned op,
+							     unsigned size, unsigned form, uint64_t b,
+							     cpu_exec_fn slow)
 {
-	uint64_t la, b = cpu->gpr[in->reg];
+	uint64_t la;
 	unsigned flags;
 	if (op == ALU_CMP) {
 		struct tlb_fast_entry *fe = mem_fast(cpu, in, form, size, MMU_READ, &la);
@@ -320,27 +321,32 @@ static inline __attribute__((always_inline)) bool alu_ri(struct cpu *cpu, const 
 	static __attribute__((noinline)) bool alu_mr_##op##_##size(struct cpu *cpu,        \
 								   const struct x86_instr *in)  \
 	{                                                                                    \
-		return alu_mr(cpu, in, op, size, EA_ANY);                                    \
+		return alu_m(cpu, in, op, size, EA_ANY, cpu->gpr[in->reg]);                                    \
 	}                                                                                    \
 	static bool alu_mrb_##op##_##size(struct cpu *cpu, const struct x86_instr *in)       \
 	{                                                                                    \
-		return alu_mr_fast(cpu, in, op, size, EA_BASE, alu_mr_##op##_##size);        \
+		return alu_m_fast(cpu, in, op, size, EA_BASE, cpu->gpr[in->reg],             \
+				  alu_mr_##op##_##size);                                     \
 	}                                                                                    \
 	static bool alu_mrr_##op##_##size(struct cpu *cpu, const struct x86_instr *in)       \
 	{                                                                                    \
-		return alu_mr_fast(cpu, in, op, size, EA_RIP, alu_mr_##op##_##size);         \
+		return alu_m_fast(cpu, in, op, size, EA_RIP, cpu->gpr[in->reg],              \
+				  alu_mr_##op##_##size);                                     \
 	}                                                                                    \
 	static bool alu_mrl_##op##_##size(struct cpu *cpu, const struct x86_instr *in)       \
 	{                                                                                    \
-		return alu_mr_fast(cpu, in, op, size, EA_LEGACY, alu_mr_##op##_##size);      \
+		return alu_m_fast(cpu, in, op, size, EA_LEGACY, cpu->gpr[in->reg],           \
+				  alu_mr_##op##_##size);                                     \
 	}                                                                                    \
 	static bool alu_mrs_##op##_##size(struct cpu *cpu, const struct x86_instr *in)       \
 	{                                                                                    \
-		return alu_mr_fast(cpu, in, op, size, EA_SIB, alu_mr_##op##_##size);         \
+		return alu_m_fast(cpu, in, op, size, EA_SIB, cpu->gpr[in->reg],              \
+				  alu_mr_##op##_##size);                                     \
 	}                                                                                    \
 	static bool alu_mr32_##op##_##size(struct cpu *cpu, const struct x86_instr *in)      \
 	{                                                                                    \
-		return alu_mr_fast(cpu, in, op, size, EA_BASE32, alu_mr_##op##_##size);      \
+		return alu_m_fast(cpu, in, op, size, EA_BASE32, cpu->gpr[in->reg],           \
+				  alu_mr_##op##_##size);                                     \
 	}
 #define ALU_SIZES(op) ALU_FNS(op, 4) ALU_FNS(op, 8)
 ALU_SIZES(0)
@@ -384,82 +390,41 @@ static inline uint64_t alu_imm(const struct x86_instr *in, unsigned isz)
 	return (uint64_t)(isz == 1 ? (int64_t)(int8_t)in->imm : (int64_t)(int32_t)in->imm);
 }
 
-/* [mem] OP= imm through the general operand path (CMP only reads); the flags are set only
- * once the write is done. */
-static inline __attribute__((always_inline)) bool alu_mi(struct cpu *cpu, const struct x86_instr *in,
-							 unsigned op, unsigned size, unsigned isz)
-{
-	uint64_t a, b = alu_imm(in, isz);
-	if (!mem_read(cpu, in, EA_ANY, size, &a))
-		return false;
-	if (op != ALU_CMP &&
-	    !mem_write(cpu, in, EA_ANY, size, alu_result(op, a, b, cpu_cf(cpu), size)))
-		return false;
-	alu_op(cpu, op, a, b, size);
-	return true;
-}
-
-/* alu_mi through the fast path (the read and the write looked up before either is
- * counted), or all of it by slow. */
-static inline __attribute__((always_inline)) bool alu_mi_fast(struct cpu *cpu,
-							      const struct x86_instr *in,
-							      unsigned op, unsigned size,
-							      unsigned isz, unsigned form,
-							      cpu_exec_fn slow)
-{
-	uint64_t la, b = alu_imm(in, isz);
-	unsigned flags;
-	if (op == ALU_CMP) {
-		struct tlb_fast_entry *fe = mem_fast(cpu, in, form, size, MMU_READ, &la);
-		if (unlikely(fe == NULL))
-			return slow(cpu, in);
-		alu_op(cpu, op, host_load(fast_host(fe, la), size), b, size);
-		return true;
-	}
-	struct mmu *m = cpu->mmu;
-	if (unlikely(!mem_fast_la(cpu, in, form, size, MMU_WRITE, &la, &flags)))
-		return slow(cpu, in);
-	unsigned rflags = (flags & ~MMU_KIND_MASK) | MMU_READ;
-	struct tlb_fast_entry *fr = mmu_fast_peek(m, la, size, rflags);
-	struct tlb_fast_entry *fw = mmu_fast_peek(m, la, size, flags);
-	if (unlikely(fr == NULL || fw == NULL))
-		return slow(cpu, in);
-	mmu_fast_count(m, fr, MMU_READ);
-	mmu_fast_count(m, fw, MMU_WRITE);
-	uint64_t a = host_load(fast_host(fr, la), size);
-	host_store(cpu, fast_host(fw, la), alu_result(op, a, b, cpu_cf(cpu), size), size);
-	alu_op(cpu, op, a, b, size);
-	return true;
-}
-
 #define ALU_MI_FNS(op, size, isz)                                                            \
 	static __attribute__((noinline)) bool alu_mi_##op##_##size##_##isz(                  \
 	    struct cpu *cpu, const struct x86_instr *in)                                     \
 	{                                                                                    \
-		return alu_mi(cpu, in, op, size, isz);                                       \
+		return alu_m(cpu, in, op, size, EA_ANY, alu_imm(in, isz));                   \
 	}                                                                                    \
-	static bool alu_mib_##op##_##size##_##isz(struct cpu *cpu, const struct x86_instr *in) \
+	static bool alu_mib_##op##_##size##_##isz(struct cpu *cpu,                           \
+						  const struct x86_instr *in)                \
 	{                                                                                    \
-		return alu_mi_fast(cpu, in, op, size, isz, EA_BASE, alu_mi_##op##_##size##_##isz); \
+		return alu_m_fast(cpu, in, op, size, EA_BASE, alu_imm(in, isz),              \
+				  alu_mi_##op##_##size##_##isz);                             \
 	}                                                                                    \
-	static bool alu_mir_##op##_##size##_##isz(struct cpu *cpu, const struct x86_instr *in) \
+	static bool alu_mir_##op##_##size##_##isz(struct cpu *cpu,                           \
+						  const struct x86_instr *in)                \
 	{                                                                                    \
-		return alu_mi_fast(cpu, in, op, size, isz, EA_RIP, alu_mi_##op##_##size##_##isz); \
+		return alu_m_fast(cpu, in, op, size, EA_RIP, alu_imm(in, isz),               \
+				  alu_mi_##op##_##size##_##isz);                             \
 	}                                                                                    \
-	static bool alu_mil_##op##_##size##_##isz(struct cpu *cpu, const struct x86_instr *in) \
+	static bool alu_mil_##op##_##size##_##isz(struct cpu *cpu,                           \
+						  const struct x86_instr *in)                \
 	{                                                                                    \
-		return alu_mi_fast(cpu, in, op, size, isz, EA_LEGACY,                        \
-				   alu_mi_##op##_##size##_##isz);                             \
+		return alu_m_fast(cpu, in, op, size, EA_LEGACY, alu_imm(in, isz),            \
+				  alu_mi_##op##_##size##_##isz);                             \
 	}                                                                                    \
-	static bool alu_mis_##op##_##size##_##isz(struct cpu *cpu, const struct x86_instr *in) \
+	static bool alu_mis_##op##_##size##_##isz(struct cpu *cpu,                           \
+						  const struct x86_instr *in)                \
 	{                                                                                    \
-		return alu_mi_fast(cpu, in, op, size, isz, EA_SIB, alu_mi_##op##_##size##_##isz); \
+		return alu_m_fast(cpu, in, op, size, EA_SIB, alu_imm(in, isz),               \
+				  alu_mi_##op##_##size##_##isz);                             \
 	}                                                                                    \
 	static bool alu_mi32_##op##_##size##_##isz(struct cpu *cpu,                          \
-						   const struct x86_instr *in)                \
+						   const struct x86_instr *in)               \
 	{                                                                                    \
-		return alu_mi_fast(cpu, in, op, size, isz, EA_BASE32,                        \
-				   alu_mi_##op##_##size##_##isz);                             \
+		return alu_m_fast(cpu, in, op, size, EA_BASE32, alu_imm(in, isz),            \
+				  alu_mi_##op##_##size##_##isz);                             \
 	}
 #define ALU_MI_OP(op)                                                                        \
 	ALU_MI_FNS(op, 4, 1) ALU_MI_FNS(op, 4, 4) ALU_MI_FNS(op, 8, 1) ALU_MI_FNS(op, 8, 4)
