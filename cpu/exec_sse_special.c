@@ -34,19 +34,36 @@
  * tests/cpu/test_exec_sse_special.c compares every handler here with the generic one of
  * its form; tests/cpu/test_sse_diff.c runs them all against the host CPU.
  */
+#include "cpu/fpu_mem.h"
 #include "cpu/sse_operand.h"
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 
 /* A handler: everything it calls that has a body here (the operand and MMU fast paths of
  * cpu/sse_operand.h and cpu/cpu_internal.h) is inlined into it, whatever the compiler's
- * size limits for this file would decide; only the slow paths stay calls. */
-#define HANDLER static __attribute__((flatten)) bool
+ * size limits for this file would decide; only the slow paths stay calls. Never inlined
+ * itself: the fast forms below call it as their way out, as a tail call. */
+#define HANDLER static __attribute__((flatten, noinline)) bool
+
+/* A fast form (below, "Fast memory forms"): the common case inline, every other case a
+ * tail call of the handler of the general form, so that the common case needs no stack
+ * frame and saves no registers. */
+#define FAST_HANDLER static bool
+
+/* The first step of a handler whose common case makes no call: SSE unusable (CR0.EM,
+ * CR0.TS, CR4.OSFXSR) leaves through sse_check_slow's fault, a tail call. */
+#define SSE_GATE(cpu)                                                                        \
+	do {                                                                                 \
+		if (unlikely(!sse_ready(cpu)))                                               \
+			return sse_check_slow(cpu);                                          \
+	} while (0)
 
 /* The operand forms a handler is made for: both operands registers, r/m in memory through
  * its segment, r/m in flat memory (insn_flat64: its effective address is its linear
- * address). The choice tables are indexed by them. */
-enum { FORM_REG, FORM_MEM, FORM_FLAT, NR_FORMS };
+ * address), and the flat shapes with fast forms of their own (cpu/fpu_mem.h: [base +
+ * disp], [base + index * scale + disp], [rip + disp]). The choice tables are indexed by
+ * them. */
+enum { FORM_REG, FORM_MEM, FORM_FLAT, FORM_BASE, FORM_BI, FORM_RIP, NR_FORMS };
 
 /* ---- the integer operations ---- */
 
@@ -272,8 +289,7 @@ ALWAYS_INLINE v2u64 int_op(unsigned opcode, v2u64 d, v2u64 s)
 /* xmm(reg) = xmm(reg) OP xmm(rm). */
 ALWAYS_INLINE bool int_rr(struct cpu *cpu, const struct x86_instr *in, unsigned opcode)
 {
-	if (!sse_check(cpu))
-		return false;
+	SSE_GATE(cpu);
 	union xmm_reg *d = &cpu->xmm[in->reg];
 	xmm_put_vec(d, int_op(opcode, xmm_vec(d), xmm_vec(&cpu->xmm[in->rm])));
 	return true;
@@ -304,7 +320,6 @@ ALWAYS_INLINE bool int_rm(struct cpu *cpu, const struct x86_instr *in, unsigned 
 	{                                                                                    \
 		return int_rm(cpu, in, opc, true);                                           \
 	}
-#define INT_ROW(opc) [opc] = {int_rr_##opc, int_rm_##opc, int_rf_##opc},
 
 #define INT_OPS(X)                                                                           \
 	X(0x54) X(0x55) X(0x56) X(0x57) X(0x60) X(0x61) X(0x62) X(0x64) X(0x65) X(0x66)      \
@@ -319,13 +334,6 @@ INT_FNS(0x14)
 INT_FNS(0x15)
 INT_FNS(0x114)
 INT_FNS(0x115)
-/* [opcode][form]; only the 66 0F forms (and 0F 54..57) have them. */
-static const cpu_exec_fn int_fns[256][NR_FORMS] = {INT_OPS(INT_ROW)};
-/* 0F 14/15 UNPCKLPS/UNPCKHPS and 66 0F 14/15 UNPCKLPD/UNPCKHPD: [col][opcode - 0x14][form] */
-static const cpu_exec_fn unpck_fns[2][2][NR_FORMS] = {
-    {{int_rr_0x14, int_rm_0x14, int_rf_0x14}, {int_rr_0x15, int_rm_0x15, int_rf_0x15}},
-    {{int_rr_0x114, int_rm_0x114, int_rf_0x114}, {int_rr_0x115, int_rm_0x115, int_rf_0x115}},
-};
 
 /* ---- shifts by an immediate and PSHUFD ---- */
 
@@ -339,8 +347,7 @@ ALWAYS_INLINE bool shift_imm(struct cpu *cpu, const struct x86_instr *in, unsign
 	unsigned n = in->imm & 0xff;
 	union xmm_reg *x = &cpu->xmm[in->rm];
 	v2u64 v = xmm_vec(x), zero = {0, 0};
-	if (!sse_check(cpu))
-		return false;
+	SSE_GATE(cpu);
 	if (bits == 128) { /* whole register, by bytes: a window into (0, v) or (v, 0) */
 		union xmm_reg w[2] = {{.q = {0, 0}}, {.q = {0, 0}}};
 		n = n > 16 ? 16 : n;
@@ -402,7 +409,7 @@ ALWAYS_INLINE bool pshufd(struct cpu *cpu, const struct x86_instr *in, unsigned 
 	bool mem = form != FORM_REG;
 	if (!sse_check(cpu))
 		return false;
-	if (mem && !xmm_mem_read(cpu, in, 16, ALIGN_SSE, &s, form == FORM_FLAT))
+	if (mem && !xmm_mem_read(cpu, in, 16, ALIGN_SSE, &s, form != FORM_MEM))
 		return false;
 	if (!mem)
 		s = cpu->xmm[in->rm];
@@ -427,7 +434,9 @@ HANDLER pshufd_rf(struct cpu *cpu, const struct x86_instr *in)
 	return pshufd(cpu, in, FORM_FLAT);
 }
 
-static const cpu_exec_fn pshufd_fns[NR_FORMS] = {pshufd_rr, pshufd_rm, pshufd_rf};
+/* (The flat shapes all take the general flat form: PSHUFD with memory is rarely hot.) */
+static const cpu_exec_fn pshufd_fns[NR_FORMS] = {pshufd_rr, pshufd_rm, pshufd_rf,
+						 pshufd_rf, pshufd_rf, pshufd_rf};
 
 /* ---- floating-point arithmetic on the host, under the guest's MXCSR ---- */
 
@@ -506,11 +515,6 @@ ALWAYS_INLINE bool fp_arith(struct cpu *cpu, const struct x86_instr *in, unsigne
 		return fp_arith(cpu, in, opc, col, FORM_FLAT);                               \
 	}
 #define FP_COLS(opc) FP_FNS(opc, 0) FP_FNS(opc, 1) FP_FNS(opc, 2) FP_FNS(opc, 3)
-#define FP_ROW(opc)                                                                          \
-	[opc - 0x50] = {{fp_rr_##opc##_0, fp_rm_##opc##_0, fp_rf_##opc##_0},                 \
-			{fp_rr_##opc##_1, fp_rm_##opc##_1, fp_rf_##opc##_1},                 \
-			{fp_rr_##opc##_2, fp_rm_##opc##_2, fp_rf_##opc##_2},                 \
-			{fp_rr_##opc##_3, fp_rm_##opc##_3, fp_rf_##opc##_3}},
 FP_COLS(0x51)
 FP_COLS(0x58)
 FP_COLS(0x59)
@@ -518,9 +522,6 @@ FP_COLS(0x5c)
 FP_COLS(0x5d)
 FP_COLS(0x5e)
 FP_COLS(0x5f)
-/* [opcode - 0x50][col][form] */
-static const cpu_exec_fn fp_fns[16][4][NR_FORMS] = {FP_ROW(0x51) FP_ROW(0x58) FP_ROW(0x59) FP_ROW(0x5c)
-						 FP_ROW(0x5d) FP_ROW(0x5e) FP_ROW(0x5f)};
 
 /* ---- compares into RFLAGS and conversions between doubles and integers ---- */
 
@@ -721,16 +722,14 @@ ALWAYS_INLINE bool mov128_store(struct cpu *cpu, const struct x86_instr *in, int
 
 HANDLER mov128_rr_load(struct cpu *cpu, const struct x86_instr *in)
 {
-	if (!sse_check(cpu))
-		return false;
+	SSE_GATE(cpu);
 	xmm_put_vec(&cpu->xmm[in->reg], xmm_vec(&cpu->xmm[in->rm]));
 	return true;
 }
 
 HANDLER mov128_rr_store(struct cpu *cpu, const struct x86_instr *in)
 {
-	if (!sse_check(cpu))
-		return false;
+	SSE_GATE(cpu);
 	xmm_put_vec(&cpu->xmm[in->rm], xmm_vec(&cpu->xmm[in->reg]));
 	return true;
 }
@@ -755,11 +754,6 @@ HANDLER mov128_rr_store(struct cpu *cpu, const struct x86_instr *in)
 MOV128_FNS(movu, ALIGN_NONE)
 MOV128_FNS(mova, ALIGN_ALWAYS)
 
-/* [aligned][store][form] */
-static const cpu_exec_fn mov128_fns[2][2][NR_FORMS] = {
-    {{mov128_rr_load, movu_load, movu_load_f}, {mov128_rr_store, movu_store, movu_store_f}},
-    {{mov128_rr_load, mova_load, mova_load_f}, {mov128_rr_store, mova_store, mova_store_f}},
-};
 
 /* F3/F2 0F 10 MOVSS/MOVSD xmm, m32/m64: zero-extended. */
 ALWAYS_INLINE bool movs_load(struct cpu *cpu, const struct x86_instr *in, unsigned size,
@@ -785,8 +779,7 @@ ALWAYS_INLINE bool movs_store(struct cpu *cpu, const struct x86_instr *in, unsig
 ALWAYS_INLINE bool movs_rr(struct cpu *cpu, const struct x86_instr *in, unsigned size,
 			   bool store)
 {
-	if (!sse_check(cpu))
-		return false;
+	SSE_GATE(cpu);
 	union xmm_reg *d = &cpu->xmm[store ? in->rm : in->reg];
 	v2u64 v = xmm_vec(d), s = xmm_vec(&cpu->xmm[store ? in->reg : in->rm]);
 	if (size == 8)
@@ -825,44 +818,28 @@ ALWAYS_INLINE bool movs_rr(struct cpu *cpu, const struct x86_instr *in, unsigned
 MOVS_FNS(4)
 MOVS_FNS(8)
 
-/* [size == 8][0F 11: store][form] */
-static const cpu_exec_fn movs_fns[2][2][NR_FORMS] = {
-    {{movs_rr_load_4, movs_load_4, movs_load_f_4},
-     {movs_rr_store_4, movs_store_4, movs_store_f_4}},
-    {{movs_rr_load_8, movs_load_8, movs_load_f_8},
-     {movs_rr_store_8, movs_store_8, movs_store_f_8}},
-};
 
 /* F3 0F 7E MOVQ xmm, xmm/m64 and 66 0F D6 MOVQ xmm/m64, xmm: the upper half cleared. */
 
 HANDLER movq_rr_load(struct cpu *cpu, const struct x86_instr *in)
 {
-	if (!sse_check(cpu))
-		return false;
+	SSE_GATE(cpu);
 	xmm_set(&cpu->xmm[in->reg], cpu->xmm[in->rm].q[0], 0);
 	return true;
 }
 
 HANDLER movq_rr_store(struct cpu *cpu, const struct x86_instr *in)
 {
-	if (!sse_check(cpu))
-		return false;
+	SSE_GATE(cpu);
 	xmm_set(&cpu->xmm[in->rm], cpu->xmm[in->reg].q[0], 0);
 	return true;
 }
-
-/* [66 0F D6: store][form]: the memory forms are MOVSD's. */
-static const cpu_exec_fn movq_fns[2][NR_FORMS] = {
-    {movq_rr_load, movs_load_8, movs_load_f_8},
-    {movq_rr_store, movs_store_8, movs_store_f_8},
-};
 
 /* 66 0F 6E MOVD/MOVQ xmm, r32/r64 and 66 0F 7E MOVD/MOVQ r32/r64, xmm (REX.W: 64). */
 ALWAYS_INLINE bool movd_rr(struct cpu *cpu, const struct x86_instr *in, unsigned size,
 			   bool to_gpr)
 {
-	if (!sse_check(cpu))
-		return false;
+	SSE_GATE(cpu);
 	if (to_gpr)
 		cpu->gpr[in->rm] = cpu->xmm[in->reg].q[0] & size_mask(size);
 	else
@@ -881,6 +858,254 @@ ALWAYS_INLINE bool movd_rr(struct cpu *cpu, const struct x86_instr *in, unsigned
 	}
 MOVD_FNS(4)
 MOVD_FNS(8)
+
+/* ---- fast forms ---- */
+
+/*
+ * The commonest forms again, made for one flat operand shape each (FORM_BASE, FORM_BI,
+ * FORM_RIP: cpu/fpu_mem.h) and for the host state they expect: SSE usable, and for the
+ * arithmetic the guest's MXCSR held by the host (which implies every exception masked:
+ * fpu_mxcsr_take asserts it, and whatever changes cpu->mxcsr syncs first). The operand
+ * is read or written on the MMU's inline fast path, counted as the general form's
+ * accesses are counted. Any other case runs the handler of the general form (general),
+ * from the start: nothing has changed when it is called.
+ */
+
+/* Whether the host runs SSE arithmetic under the guest's MXCSR now. */
+static inline bool fp_ready(const struct cpu *cpu)
+{
+	return (cpu->fpu_held & FPU_HELD_MXCSR) && sse_ready(cpu);
+}
+
+/* The host address of the flat operand of form (FORM_BASE..FORM_RIP) for reading size
+ * (4, 8 or 16) bytes, the general form's one or two accesses counted; NULL when the fast
+ * path cannot take it (a miss, a misaligned 16-byte operand: #GP, or MXCSR.MM's two
+ * accesses that may cross a page), nothing counted. */
+ALWAYS_INLINE const uint8_t *fast_src(struct cpu *cpu, const struct x86_instr *in,
+				      unsigned form, unsigned size)
+{
+	uint64_t la = flat_la(cpu, in, (enum flat_shape)(form - FORM_BASE));
+	if (size == 16 && (la & 15))
+		return NULL;
+	return fpu_fast_access(cpu->mmu, la, size == 16 ? 8 : size, MMU_READ, size == 16 ? 2 : 1);
+}
+
+/* The same for writing: the general form probes each 8-byte part and then writes it, so
+ * two accesses per part are counted. A store into the block being run is noted. */
+ALWAYS_INLINE uint8_t *fast_dst(struct cpu *cpu, const struct x86_instr *in, unsigned form,
+				unsigned size)
+{
+	uint64_t la = flat_la(cpu, in, (enum flat_shape)(form - FORM_BASE));
+	if (size == 16 && (la & 15))
+		return NULL;
+	uint8_t *p = fpu_fast_access(cpu->mmu, la, size == 16 ? 8 : size, MMU_WRITE,
+				     size == 16 ? 4 : 2);
+	if (p) {
+		cpu_note_store(cpu, (uintptr_t)p);
+		if (size == 16)
+			cpu_note_store(cpu, (uintptr_t)p + 8);
+	}
+	return p;
+}
+
+/* size bytes at p, zero-extended to 128 bits. */
+ALWAYS_INLINE v2u64 load_op(const uint8_t *p, unsigned size)
+{
+	v2u64 v = {0, 0};
+	if (size == 16) {
+		memcpy(&v, p, 16);
+	} else {
+		uint64_t q = 0;
+		memcpy(&q, p, size);
+		v[0] = q;
+	}
+	return v;
+}
+
+/* ADD/SUB/MUL/DIV/SQRT/MIN/MAX: fp_arith's common case. */
+ALWAYS_INLINE bool fp_fast(struct cpu *cpu, const struct x86_instr *in, unsigned opcode,
+			   unsigned col, unsigned form, cpu_exec_fn general)
+{
+	v2u64 s;
+	if (unlikely(!fp_ready(cpu)))
+		return general(cpu, in);
+	if (form == FORM_REG) {
+		s = xmm_vec(&cpu->xmm[in->rm]);
+	} else {
+		const uint8_t *p = fast_src(cpu, in, form, FP_MSIZE(col));
+		if (unlikely(p == NULL))
+			return general(cpu, in);
+		s = load_op(p, FP_MSIZE(col));
+	}
+	union xmm_reg *d = &cpu->xmm[in->reg];
+	xmm_put_vec(d, fp_op(opcode, col, xmm_vec(d), s));
+	return true;
+}
+
+#define FP_FAST_FNS(opc, col)                                                                \
+	FAST_HANDLER fp_fr_##opc##_##col(struct cpu *cpu, const struct x86_instr *in)        \
+	{                                                                                    \
+		return fp_fast(cpu, in, opc, col, FORM_REG, fp_rr_##opc##_##col);            \
+	}                                                                                    \
+	FAST_HANDLER fp_fb_##opc##_##col(struct cpu *cpu, const struct x86_instr *in)        \
+	{                                                                                    \
+		return fp_fast(cpu, in, opc, col, FORM_BASE, fp_rf_##opc##_##col);           \
+	}                                                                                    \
+	FAST_HANDLER fp_fi_##opc##_##col(struct cpu *cpu, const struct x86_instr *in)        \
+	{                                                                                    \
+		return fp_fast(cpu, in, opc, col, FORM_BI, fp_rf_##opc##_##col);             \
+	}                                                                                    \
+	FAST_HANDLER fp_fp_##opc##_##col(struct cpu *cpu, const struct x86_instr *in)        \
+	{                                                                                    \
+		return fp_fast(cpu, in, opc, col, FORM_RIP, fp_rf_##opc##_##col);            \
+	}
+#define FP_FAST_COLS(opc)                                                                    \
+	FP_FAST_FNS(opc, 0) FP_FAST_FNS(opc, 1) FP_FAST_FNS(opc, 2) FP_FAST_FNS(opc, 3)
+#define FP_FAST_ROW1(opc, col)                                                               \
+	{fp_fr_##opc##_##col, fp_rm_##opc##_##col, fp_rf_##opc##_##col,                      \
+	 fp_fb_##opc##_##col, fp_fi_##opc##_##col, fp_fp_##opc##_##col}
+#define FP_FAST_ROW(opc)                                                                     \
+	[opc - 0x50] = {FP_FAST_ROW1(opc, 0), FP_FAST_ROW1(opc, 1), FP_FAST_ROW1(opc, 2),    \
+			FP_FAST_ROW1(opc, 3)},
+FP_FAST_COLS(0x51)
+FP_FAST_COLS(0x58)
+FP_FAST_COLS(0x59)
+FP_FAST_COLS(0x5c)
+FP_FAST_COLS(0x5d)
+FP_FAST_COLS(0x5e)
+FP_FAST_COLS(0x5f)
+/* [opcode - 0x50][col][form] */
+static const cpu_exec_fn fp_fns[16][4][NR_FORMS] = {
+    FP_FAST_ROW(0x51) FP_FAST_ROW(0x58) FP_FAST_ROW(0x59) FP_FAST_ROW(0x5c) FP_FAST_ROW(0x5d)
+	FP_FAST_ROW(0x5e) FP_FAST_ROW(0x5f)};
+
+/* The integer operations with a memory source: int_rm's common case. */
+ALWAYS_INLINE bool int_fast(struct cpu *cpu, const struct x86_instr *in, unsigned opcode,
+			    unsigned form, cpu_exec_fn general)
+{
+	if (unlikely(!sse_ready(cpu)))
+		return general(cpu, in);
+	const uint8_t *p = fast_src(cpu, in, form, 16);
+	if (unlikely(p == NULL))
+		return general(cpu, in);
+	union xmm_reg *d = &cpu->xmm[in->reg];
+	xmm_put_vec(d, int_op(opcode, xmm_vec(d), load_op(p, 16)));
+	return true;
+}
+
+#define INT_FAST_FNS(opc)                                                                    \
+	FAST_HANDLER int_fb_##opc(struct cpu *cpu, const struct x86_instr *in)               \
+	{                                                                                    \
+		return int_fast(cpu, in, opc, FORM_BASE, int_rf_##opc);                      \
+	}                                                                                    \
+	FAST_HANDLER int_fi_##opc(struct cpu *cpu, const struct x86_instr *in)               \
+	{                                                                                    \
+		return int_fast(cpu, in, opc, FORM_BI, int_rf_##opc);                        \
+	}                                                                                    \
+	FAST_HANDLER int_fp_##opc(struct cpu *cpu, const struct x86_instr *in)               \
+	{                                                                                    \
+		return int_fast(cpu, in, opc, FORM_RIP, int_rf_##opc);                       \
+	}
+#define INT_ROW(opc)                                                                         \
+	[opc] = {int_rr_##opc, int_rm_##opc, int_rf_##opc,                                   \
+		 int_fb_##opc, int_fi_##opc, int_fp_##opc},
+#define INT_FORMS(opc)                                                                       \
+	{int_rr_##opc, int_rm_##opc, int_rf_##opc, int_fb_##opc, int_fi_##opc, int_fp_##opc}
+INT_OPS(INT_FAST_FNS)
+INT_FAST_FNS(0x14)
+INT_FAST_FNS(0x15)
+INT_FAST_FNS(0x114)
+INT_FAST_FNS(0x115)
+/* [opcode][form]; only the 66 0F forms (and 0F 54..57) have them. */
+static const cpu_exec_fn int_fns[256][NR_FORMS] = {INT_OPS(INT_ROW)};
+/* 0F 14/15 UNPCKLPS/UNPCKHPS and 66 0F 14/15 UNPCKLPD/UNPCKHPD: [col][opcode - 0x14][form] */
+static const cpu_exec_fn unpck_fns[2][2][NR_FORMS] = {
+    {INT_FORMS(0x14), INT_FORMS(0x15)},
+    {INT_FORMS(0x114), INT_FORMS(0x115)},
+};
+
+/* The loads: mov128_load's and movs_load's common case (size 16 with its alignment rule:
+ * a misaligned operand goes to the general form, which faults or reads it in two). */
+ALWAYS_INLINE bool load_fast(struct cpu *cpu, const struct x86_instr *in, unsigned size,
+			     unsigned form, cpu_exec_fn general)
+{
+	if (unlikely(!sse_ready(cpu)))
+		return general(cpu, in);
+	const uint8_t *p = fast_src(cpu, in, form, size);
+	if (unlikely(p == NULL))
+		return general(cpu, in);
+	xmm_put_vec(&cpu->xmm[in->reg], load_op(p, size));
+	return true;
+}
+
+/* The stores: mov128_store's and movs_store's common case. */
+ALWAYS_INLINE bool store_fast(struct cpu *cpu, const struct x86_instr *in, unsigned size,
+			      unsigned form, cpu_exec_fn general)
+{
+	if (unlikely(!sse_ready(cpu)))
+		return general(cpu, in);
+	uint8_t *p = fast_dst(cpu, in, form, size);
+	if (unlikely(p == NULL))
+		return general(cpu, in);
+	memcpy(p, cpu->xmm[in->reg].b, size);
+	return true;
+}
+
+#define MOV_FAST_FNS(name, size, load_general, store_general)                                \
+	FAST_HANDLER name##_load_fb(struct cpu *cpu, const struct x86_instr *in)             \
+	{                                                                                    \
+		return load_fast(cpu, in, size, FORM_BASE, load_general);                    \
+	}                                                                                    \
+	FAST_HANDLER name##_load_fi(struct cpu *cpu, const struct x86_instr *in)             \
+	{                                                                                    \
+		return load_fast(cpu, in, size, FORM_BI, load_general);                      \
+	}                                                                                    \
+	FAST_HANDLER name##_load_fp(struct cpu *cpu, const struct x86_instr *in)             \
+	{                                                                                    \
+		return load_fast(cpu, in, size, FORM_RIP, load_general);                     \
+	}                                                                                    \
+	FAST_HANDLER name##_store_fb(struct cpu *cpu, const struct x86_instr *in)            \
+	{                                                                                    \
+		return store_fast(cpu, in, size, FORM_BASE, store_general);                  \
+	}                                                                                    \
+	FAST_HANDLER name##_store_fi(struct cpu *cpu, const struct x86_instr *in)            \
+	{                                                                                    \
+		return store_fast(cpu, in, size, FORM_BI, store_general);                    \
+	}                                                                                    \
+	FAST_HANDLER name##_store_fp(struct cpu *cpu, const struct x86_instr *in)            \
+	{                                                                                    \
+		return store_fast(cpu, in, size, FORM_RIP, store_general);                   \
+	}
+MOV_FAST_FNS(movu, 16, movu_load_f, movu_store_f)
+MOV_FAST_FNS(mova, 16, mova_load_f, mova_store_f)
+MOV_FAST_FNS(movs4, 4, movs_load_f_4, movs_store_f_4)
+MOV_FAST_FNS(movs8, 8, movs_load_f_8, movs_store_f_8)
+
+#define MOV_FORMS(rr, name, fast, dir)                                                       \
+	{rr, name##_##dir, name##_##dir##_f, fast##_##dir##_fb, fast##_##dir##_fi,           \
+	 fast##_##dir##_fp}
+
+/* [aligned][store][form] */
+static const cpu_exec_fn mov128_fns[2][2][NR_FORMS] = {
+    {MOV_FORMS(mov128_rr_load, movu, movu, load), MOV_FORMS(mov128_rr_store, movu, movu, store)},
+    {MOV_FORMS(mov128_rr_load, mova, mova, load), MOV_FORMS(mov128_rr_store, mova, mova, store)},
+};
+
+#define MOVS_FORMS(rr, size, dir)                                                            \
+	{rr, movs_##dir##_##size, movs_##dir##_f_##size, movs##size##_##dir##_fb,            \
+	 movs##size##_##dir##_fi, movs##size##_##dir##_fp}
+
+/* [size == 8][0F 11: store][form] */
+static const cpu_exec_fn movs_fns[2][2][NR_FORMS] = {
+    {MOVS_FORMS(movs_rr_load_4, 4, load), MOVS_FORMS(movs_rr_store_4, 4, store)},
+    {MOVS_FORMS(movs_rr_load_8, 8, load), MOVS_FORMS(movs_rr_store_8, 8, store)},
+};
+
+/* [66 0F D6: store][form]: the memory forms are MOVSD's. */
+static const cpu_exec_fn movq_fns[2][NR_FORMS] = {
+    MOVS_FORMS(movq_rr_load, 8, load),
+    MOVS_FORMS(movq_rr_store, 8, store),
+};
 
 /* ---- the choice ---- */
 
@@ -919,11 +1144,18 @@ static cpu_exec_fn specialise_mov(const struct x86_instr *in, unsigned col, unsi
 	return NULL;
 }
 
+/* The form of a flat memory operand: its shape's fast form, else the general flat one. */
+static unsigned flat_form(const struct x86_instr *in)
+{
+	enum flat_shape s = flat_shape(in);
+	return s == FLAT_OTHER ? FORM_FLAT : FORM_BASE + (unsigned)s;
+}
+
 cpu_exec_fn cpu_sse_specialise(const struct x86_instr *in, unsigned col)
 {
 	unsigned op = in->opcode, reg = (in->modrm >> 3) & 7;
 	bool mem = in->mod != 3;
-	unsigned form = !mem ? FORM_REG : insn_flat64(in) ? FORM_FLAT : FORM_MEM;
+	unsigned form = !mem ? FORM_REG : !insn_flat64(in) ? FORM_MEM : flat_form(in);
 	if (in->map != 1 || !(in->flags & X86_INSN_MODRM))
 		return NULL;
 	if (col == 1 && int_fns[op][0])

@@ -41,11 +41,18 @@ static inline void xmm_put_vec(union xmm_reg *x, v2u64 v)
 /* The slow half of sse_check: #UD (CR0.EM set or CR4.OSFXSR clear), else #NM (CR0.TS). */
 bool sse_check_slow(struct cpu *cpu);
 
+/* The common case of the gating of SSE instructions: CR0.EM and CR0.TS clear, CR4.OSFXSR
+ * set. When it is false, sse_check_slow always faults. */
+static inline bool sse_ready(const struct cpu *cpu)
+{
+	const struct mmu *m = cpu->mmu;
+	return !(m->cr0 & (CR0_EM | CR0_TS)) && (m->cr4 & CR4_OSFXSR);
+}
+
 /* Gating of every SSE instruction (SDM Vol. 3, 2.5 and 13.1): true when it may run. */
 static inline bool sse_check(struct cpu *cpu)
 {
-	const struct mmu *m = cpu->mmu;
-	if (likely(!(m->cr0 & (CR0_EM | CR0_TS)) && (m->cr4 & CR4_OSFXSR)))
+	if (likely(sse_ready(cpu)))
 		return true;
 	return sse_check_slow(cpu);
 }

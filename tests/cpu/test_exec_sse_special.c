@@ -3,11 +3,12 @@
  * handlers of the dispatch table (cpu/exec_sse.c: the host stubs for the integer and
  * floating-point operations, the C models of the moves), which the host differential tests
  * check against the CPU: for every specialised form, in its register form and its memory
- * form with an aligned and a misaligned operand, from many random XMM, MXCSR (every
- * exception masked, or some unmasked; each rounding mode, FTZ, DAZ, MXCSR.MM), register
- * and memory states, both must leave the same XMM registers, MXCSR, general registers,
- * flags, memory and fault. (test_sse_diff.c runs the same forms against the host through
- * cpu_run, where the specialised handlers are the ones used.)
+ * form with an aligned and a misaligned operand in every operand shape that has a handler
+ * of its own, from many random XMM, MXCSR (every exception masked, or some unmasked; each
+ * rounding mode, FTZ, DAZ, MXCSR.MM; held by the host or not), register and memory states,
+ * with the TLB warm or cold, both must leave the same XMM registers, MXCSR, general
+ * registers, flags, memory, fault and MMU statistics. (test_sse_diff.c runs the same forms
+ * against the host through cpu_run, where the specialised handlers are the ones used.)
  */
 #include "cpu/cpu_internal.h"
 #include "cpu/fpu.h"
@@ -40,17 +41,46 @@ struct outcome {
 	uint64_t gpr[16];
 	uint64_t rflags;
 	uint8_t data[256];
+	/* What the run added to the TLB's counters, per level: the misses, and the tick
+	 * that orders its LRU stamps and from which the hits are counted (one advance per
+	 * hit or fill, inline fast-path hits included). */
+	uint64_t misses[TLB_NR_LEVELS], ticks[TLB_NR_LEVELS];
 };
+
+/* The TLB's counters now, per level, for struct outcome. */
+static void tlb_counts(const struct mmu *m, uint64_t *misses, uint64_t *ticks)
+{
+	for (unsigned lv = 0; lv < TLB_NR_LEVELS; lv++) {
+		misses[lv] = m->tlb.lv[lv].misses;
+		ticks[lv] = m->tlb.tick[lv];
+	}
+}
 
 #define DATA_OFF 0x100 /* RBX points here in the data page; [rbx + disp8] stays in it */
 
+/* How a run starts: the TLB as the previous run left it or flushed (cold), and the guest's
+ * MXCSR loaded in the host when it masks every exception (held: the fast forms' case). */
+enum { RUN_WARM = 0, RUN_COLD = 1, RUN_HELD = 2 };
+
 static void run_one(struct cpu_env *e, cpu_exec_fn fn, const struct x86_instr *in,
-		    struct outcome *o)
+		    struct outcome *o, unsigned how)
 {
+	struct x86_fault f;
 	memset(o, 0, sizeof(*o));
 	e->cpu.fault.vector = 0;
 	e->cpu.fault.error_code = 0;
+	if (how & RUN_COLD)
+		assert_true(mmu_set_cr3(&e->m, e->m.cr3, &f));
+	if ((how & RUN_HELD) && (e->cpu.mxcsr & MXCSR_MASKS) == MXCSR_MASKS)
+		fpu_hold_mxcsr(&e->cpu);
+	uint64_t misses[TLB_NR_LEVELS], ticks[TLB_NR_LEVELS];
+	tlb_counts(&e->m, misses, ticks);
 	o->ok = fn(&e->cpu, in);
+	tlb_counts(&e->m, o->misses, o->ticks);
+	for (unsigned lv = 0; lv < TLB_NR_LEVELS; lv++) {
+		o->misses[lv] -= misses[lv];
+		o->ticks[lv] -= ticks[lv];
+	}
 	cpu_fpu_sync(&e->cpu);
 	o->vector = o->ok ? 0 : e->cpu.fault.vector;
 	o->error_code = o->ok ? 0 : e->cpu.fault.error_code;
@@ -119,6 +149,7 @@ static void random_state(struct cpu_env *e, uint64_t *s)
 	for (unsigned r = 0; r < 16; r++)
 		e->cpu.gpr[r] = env_rnd(s) % 4 ? env_rnd(s) : env_rnd(s) % 70; /* shift counts near the widths */
 	e->cpu.gpr[RBX] = ENV_DATA + DATA_OFF;
+	e->cpu.gpr[RSI] = env_rnd(s) % 2; /* the index of [rbx + rsi * 8 + disp], [rsi * 8 + disp] */
 	e->cpu.gpr[RSP] = ENV_DATA + DATA_OFF + 0x800;
 	for (unsigned i = 0; i < 16; i++)
 		random_xmm(&e->cpu.xmm[i], s);
@@ -134,7 +165,9 @@ static void random_state(struct cpu_env *e, uint64_t *s)
 }
 
 /* Decodes bytes (64-bit mode, mandatory-prefix column col), checks that a specialised
- * handler exists for them, and compares it with the table's from 200 random states. */
+ * handler exists for them, and compares it with the table's from 200 random states: after
+ * a run of the generic handler that warms the TLB, both from a warm TLB (with the MXCSR
+ * held by the host every other round) and, every fourth round, from a cold one. */
 static void check_form(struct cpu_env *e, const uint8_t *bytes, size_t len, unsigned col,
 		       uint64_t seed)
 {
@@ -149,16 +182,22 @@ static void check_form(struct cpu_env *e, const uint8_t *bytes, size_t len, unsi
 	assert_ptr_not_equal(special, generic);
 	for (unsigned round = 0; round < 200; round++) {
 		struct outcome a, b;
-		uint64_t s = seed * 1000003 + round * 7919 + 1;
+		unsigned how = round % 4 == 3 ? RUN_COLD : round % 2 ? RUN_HELD : RUN_WARM;
+		uint64_t s0 = seed * 1000003 + round * 7919 + 1, s = s0;
 		random_state(e, &s);
 		e->cpu.rip = ENV_CODE + 0x100;
 		e->cpu.next_rip = e->cpu.rip + in.len;
-		run_one(e, generic, &in, &a);
-		s = seed * 1000003 + round * 7919 + 1;
+		run_one(e, generic, &in, &a, RUN_WARM);
+		s = s0;
 		random_state(e, &s);
 		e->cpu.rip = ENV_CODE + 0x100;
 		e->cpu.next_rip = e->cpu.rip + in.len;
-		run_one(e, special, &in, &b);
+		run_one(e, generic, &in, &a, how);
+		s = s0;
+		random_state(e, &s);
+		e->cpu.rip = ENV_CODE + 0x100;
+		e->cpu.next_rip = e->cpu.rip + in.len;
+		run_one(e, special, &in, &b, how);
 		if (memcmp(&a, &b, sizeof(a)) != 0) {
 			fprintf(stderr, "mismatch, round %u:", round);
 			for (size_t i = 0; i < len; i++)
@@ -180,30 +219,33 @@ static void check_form(struct cpu_env *e, const uint8_t *bytes, size_t len, unsi
 		assert_memory_equal(a.gpr, b.gpr, sizeof(a.gpr));
 		assert_int_equal(a.rflags, b.rflags);
 		assert_memory_equal(a.data, b.data, sizeof(a.data));
+		assert_memory_equal(a.misses, b.misses, sizeof(a.misses));
+		assert_memory_equal(a.ticks, b.ticks, sizeof(a.ticks));
 	}
 }
 
 static const uint8_t pfx_of[4] = {0, 0x66, 0xf3, 0xf2};
 
 /*
- * Checks opcode (0F map) in column col in five forms: xmm, xmm with registers drawn from
- * all sixteen (a REX prefix when one is above 7), xmm, [rbx+0x40] (aligned) and
- * xmm, [rbx+0x48] (misaligned), both flat (64-bit addresses: the handlers that take the
- * effective address as the linear one), and the same with a 67 prefix (32-bit addresses
- * [ebx+disp8]: the handlers that go through the segment). imm >= 0 appends an imm8.
- * reg_form/mem_form choose.
+ * Checks opcode (0F map) in column col in nine forms: xmm, xmm with registers drawn from
+ * all sixteen (a REX prefix when one is above 7); xmm, [rbx+0x40] (aligned) and xmm,
+ * [rbx+0x48] (misaligned), both flat (64-bit addresses: the handlers that take the
+ * effective address as the linear one); the same with a 67 prefix (32-bit addresses
+ * [ebx+disp8]: the handlers that go through the segment); and the other flat shapes:
+ * [rbx+rsi*8+0x40], [rip+disp32] to the aligned and to the misaligned operand, [rsi*8+disp32]
+ * (RSI is 0 or 1: aligned or not). imm >= 0 appends an imm8. reg_form/mem_form choose.
  */
 static void check_op_w(struct cpu_env *e, unsigned col, uint8_t opcode, int imm, bool reg_form,
 		       bool mem_form, bool w, uint64_t seed)
 {
-	uint8_t b[9];
+	uint8_t b[16];
 	unsigned n;
-	for (unsigned form = 0; form < 5; form++) {
+	for (unsigned form = 0; form < 9; form++) {
 		if ((form == 0 && !reg_form) || (form > 0 && !mem_form))
 			continue;
 		unsigned r = (unsigned)(env_rnd(&seed) % 16), m = (unsigned)(env_rnd(&seed) % 16);
 		n = 0;
-		if (form >= 3)
+		if (form == 3 || form == 4)
 			b[n++] = 0x67;
 		if (col)
 			b[n++] = pfx_of[col];
@@ -213,14 +255,35 @@ static void check_op_w(struct cpu_env *e, unsigned col, uint8_t opcode, int imm,
 			b[n++] = rex;
 		b[n++] = 0x0f;
 		b[n++] = opcode;
+		unsigned rip_disp = 0; /* where a disp32 relative to the next RIP goes */
+		uint64_t target = 0;
 		if (form == 0) {
 			b[n++] = (uint8_t)(0xc0 | (r & 7) << 3 | (m & 7));
-		} else {
+		} else if (form <= 4) {
 			b[n++] = (uint8_t)(0x43 | (r & 7) << 3);
 			b[n++] = form % 2 ? 0x40 : 0x48;
+		} else if (form == 5) { /* ModRM 01 reg 100, SIB 11 110 011: [rbx + rsi*8 + disp8] */
+			b[n++] = (uint8_t)(0x44 | (r & 7) << 3);
+			b[n++] = 0xf3;
+			b[n++] = 0x40;
+		} else if (form <= 7) { /* ModRM 00 reg 101: [rip + disp32] */
+			b[n++] = (uint8_t)(0x05 | (r & 7) << 3);
+			rip_disp = n;
+			target = ENV_DATA + DATA_OFF + (form == 6 ? 0x40 : 0x48);
+			n += 4;
+		} else { /* ModRM 00 reg 100, SIB 11 110 101: [rsi*8 + disp32] */
+			b[n++] = (uint8_t)(0x04 | (r & 7) << 3);
+			b[n++] = 0xf5;
+			uint32_t d = (uint32_t)(ENV_DATA + DATA_OFF + 0x40);
+			memcpy(b + n, &d, 4);
+			n += 4;
 		}
 		if (imm >= 0)
 			b[n++] = (uint8_t)imm;
+		if (rip_disp) { /* check_form runs the instruction at ENV_CODE + 0x100 */
+			uint32_t d = (uint32_t)(target - (ENV_CODE + 0x100 + n));
+			memcpy(b + rip_disp, &d, 4);
+		}
 		check_form(e, b, n, col, seed + form);
 	}
 }
@@ -347,6 +410,33 @@ static void test_exec_sse_special_flat_and_segment_forms_differ(void **state)
 	assert_non_null(fb);
 	assert_ptr_not_equal(fa, fb);
 	assert_ptr_equal(fb, fc);
+}
+
+/* The flat shapes [base + disp], [base + index * scale + disp] and [rip + disp] each have a
+ * handler of their own, the other flat operands ([index * scale + disp32]) the general flat
+ * one; a base of RSP (segment SS) is a [base + disp] too. */
+static void test_exec_sse_special_flat_shapes_have_own_forms(void **state)
+{
+	static const uint8_t shapes[][9] = {
+	    {0xf2, 0x0f, 0x58, 0x03},			   /* addsd xmm0, [rbx] */
+	    {0xf2, 0x0f, 0x58, 0x04, 0xf3},		   /* addsd xmm0, [rbx+rsi*8] */
+	    {0xf2, 0x0f, 0x58, 0x05, 0, 0, 0, 0},	   /* addsd xmm0, [rip] */
+	    {0xf2, 0x0f, 0x58, 0x04, 0xf5, 0, 0, 0, 0}, /* addsd xmm0, [rsi*8+0] */
+	};
+	static const uint8_t len[] = {4, 5, 8, 9};
+	static const uint8_t rsp[] = {0xf2, 0x0f, 0x58, 0x44, 0x24, 0x08}; /* [rsp+8] */
+	cpu_exec_fn fn[4];
+	struct x86_instr in;
+	(void)state;
+	for (unsigned i = 0; i < 4; i++) {
+		assert_int_equal(x86_decode(&in, shapes[i], len[i], X86_MODE_64), X86_DECODE_OK);
+		fn[i] = cpu_specialise(&in, 3);
+		assert_non_null(fn[i]);
+		for (unsigned j = 0; j < i; j++)
+			assert_ptr_not_equal(fn[i], fn[j]);
+	}
+	assert_int_equal(x86_decode(&in, rsp, sizeof(rsp), X86_MODE_64), X86_DECODE_OK);
+	assert_ptr_equal(cpu_specialise(&in, 3), fn[0]);
 }
 
 /* ---- directed cases: results worked out from the SDM's instruction pages ---- */
@@ -794,6 +884,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_exec_sse_special_moves_match_generic, setup,
 					    teardown),
 	    cmocka_unit_test(test_exec_sse_special_flat_and_segment_forms_differ),
+	    cmocka_unit_test(test_exec_sse_special_flat_shapes_have_own_forms),
 	    cmocka_unit_test_setup_teardown(test_exec_sse_special_integer_results, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_exec_sse_special_saturating_results, setup,
 					    teardown),
