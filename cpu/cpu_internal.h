@@ -48,6 +48,8 @@ void exec_seg_register(struct cpu_ops *ops, struct cpu_features *feat);
 cpu_exec_fn cpu_specialise(const struct x86_instr *in, unsigned col);
 /* The same for the SSE instructions of the 0F map (cpu/exec_sse_special.c). */
 cpu_exec_fn cpu_sse_specialise(const struct x86_instr *in, unsigned col);
+/* The same for the x87 escapes D8-DF (cpu/exec_x87.c). */
+cpu_exec_fn cpu_x87_specialise(const struct x86_instr *in);
 
 /* -d in_asm: logs the decoded instruction in (bytes at linear la) (cpu/disas.c). */
 void cpu_log_insn(struct cpu *cpu, uint64_t la, const uint8_t *bytes, const struct x86_instr *in);

@@ -1212,6 +1212,8 @@ cpu_exec_fn cpu_specialise(const struct x86_instr *in, unsigned col)
 		return byte;
 	if (in->map == 1)
 		return cpu_sse_specialise(in, col);
+	if (in->map == 0 && op >= 0xd8 && op <= 0xdf)
+		return cpu_x87_specialise(in);
 	if (in->map != 0 || (in->opsize != 4 && in->opsize != 8))
 		return NULL;
 	unsigned form = regs ? EA_ANY : ea_form(in);

@@ -18,9 +18,13 @@
  *   - the last-instruction pointers: every non-control instruction sets FIP/FCS and FOP,
  *     one with a memory operand also FDP/FDS; the control instructions (FLDCW, FSTCW,
  *     FSTSW, FSTENV, FLDENV, FSAVE, FRSTOR, FINIT, FCLEX, WAIT) leave them.
+ *
+ * The commonest forms also have handlers chosen at decode time (cpu_x87_specialise, at the
+ * end): the guest's instruction inline for the common case, exec_x87 for the rest.
  */
 #include "cpu/cpu_internal.h"
 #include "cpu/fpu.h"
+#include "cpu/fpu_mem.h"
 
 /* Memory forms, by escape byte and ModRM.reg. */
 enum x87_mem_kind {
@@ -292,14 +296,191 @@ static bool mem_form(struct cpu *cpu, const struct x86_instr *in)
 	}
 }
 
-/* D8-DF: every x87 instruction. */
-static bool exec_x87(struct cpu *cpu, const struct x86_instr *in)
+/* D8-DF: every x87 instruction. (Never inlined: the specialised handlers below leave
+ * through it, as a tail call.) */
+static __attribute__((noinline)) bool exec_x87(struct cpu *cpu, const struct x86_instr *in)
 {
 	if (cpu->mmu->cr0 & (CR0_EM | CR0_TS))
 		return x87_nm(cpu);
 	if (in->mod == 3)
 		return reg_form(cpu, in);
 	return mem_form(cpu, in);
+}
+
+/* ---- handlers specialised at decode time ---- */
+
+/*
+ * The commonest x87 forms get handlers of their own when they enter the decoded-instruction
+ * cache (cpu_x87_specialise): the register forms of D8, D9, DC, DD and DE (the arithmetic,
+ * FLD/FST/FSTP/FXCH ST(i), FCHS, FSQRT and the rest of D9's, none of which touches RFLAGS)
+ * and the loads and stores with a flat memory operand of a shape of cpu/fpu_mem.h. They do
+ * what exec_x87 does for those forms when the common case holds: the FPU usable (CR0.EM and
+ * CR0.TS clear), no unmasked exception pending, the host already holding the guest's state,
+ * and for a store every exception masked (so the host's store always happens); the operand
+ * in one page on the MMU's inline path, with the accesses of the general form counted
+ * (fpu_read_block's, or fpu_probe_block's and fpu_store_block's). Otherwise they hand the
+ * instruction to exec_x87 before anything has changed.
+ */
+
+/* The common case of a waiting x87 instruction. */
+static inline bool x87_ready(const struct cpu *cpu)
+{
+	return !(cpu->mmu->cr0 & (CR0_EM | CR0_TS)) && !(cpu->fpu.fsw & FSW_ES) &&
+	       (cpu->fpu_held & FPU_HELD_X87);
+}
+
+/* FIP/FCS/FOP (fop: the escape's low 3 bits and ModRM, a constant where the handler knows
+ * them), and for a memory operand at linear address la FDP/FDS: x87_note_insn for a flat
+ * operand, whose effective address is la. In 64-bit code (long_mode: in->mode, constant in
+ * a handler made for it) FIP is the offset itself. */
+static inline __attribute__((always_inline)) void note_fast(struct cpu *cpu,
+							    const struct x86_instr *in,
+							    uint16_t fop, bool mem, uint64_t la,
+							    bool long_mode)
+{
+	struct x87_state *f = &cpu->fpu;
+	f->fip = long_mode ? cpu->next_rip - in->len : insn_rip(cpu, in);
+	f->fcs = cpu->mmu->seg.sreg[SEG_CS].selector;
+	f->fop = fop;
+	if (mem) {
+		f->fdp = la;
+		f->fds = cpu->mmu->seg.sreg[insn_seg(in)].selector;
+	}
+}
+
+/*
+ * A register form of D8, D9, DC, DD or DE, one handler per encoding: the guest's
+ * instruction itself runs inline (what its live stub does, without the call: none of
+ * these forms reads or writes RFLAGS), then the FSW is read as the stub reads it.
+ */
+#define X87_STR(x) #x
+#define X87_REG_FN(esc, modrm)                                                               \
+	static bool x87_reg_##esc##_##modrm(struct cpu *cpu, const struct x86_instr *in)     \
+	{                                                                                    \
+		uint16_t fsw;                                                                \
+		if (unlikely(!x87_ready(cpu)))                                               \
+			return exec_x87(cpu, in);                                            \
+		__asm__ volatile(".byte " X87_STR(esc) ", " X87_STR(modrm) "\n\t"            \
+				 "fnstsw %0"                                                 \
+				 : "=a"(fsw));                                               \
+		cpu->fpu.fsw = fsw;                                                          \
+		note_fast(cpu, in, ((esc) & 7) << 8 | (modrm), false, 0, false);             \
+		return true;                                                                 \
+	}
+#define X87_REG_16(X, esc, h)                                                                \
+	X(esc, 0x##h##0) X(esc, 0x##h##1) X(esc, 0x##h##2) X(esc, 0x##h##3) X(esc, 0x##h##4)  \
+	X(esc, 0x##h##5) X(esc, 0x##h##6) X(esc, 0x##h##7) X(esc, 0x##h##8) X(esc, 0x##h##9)  \
+	X(esc, 0x##h##a) X(esc, 0x##h##b) X(esc, 0x##h##c) X(esc, 0x##h##d) X(esc, 0x##h##e)  \
+	X(esc, 0x##h##f)
+#define X87_REG_64(X, esc)                                                                   \
+	X87_REG_16(X, esc, c) X87_REG_16(X, esc, d) X87_REG_16(X, esc, e) X87_REG_16(X, esc, f)
+#define X87_REG_ESCAPES(X)                                                                   \
+	X87_REG_64(X, 0xd8) X87_REG_64(X, 0xd9) X87_REG_64(X, 0xdc) X87_REG_64(X, 0xdd)       \
+	X87_REG_64(X, 0xde)
+X87_REG_ESCAPES(X87_REG_FN)
+#define X87_REG_ENTRY(esc, modrm) x87_reg_##esc##_##modrm,
+/* D8, D9, DC, DD, DE: [escape][ModRM - C0] */
+static const cpu_exec_fn x87_reg_fns[5][64] = {
+    {X87_REG_64(X87_REG_ENTRY, 0xd8)}, {X87_REG_64(X87_REG_ENTRY, 0xd9)},
+    {X87_REG_64(X87_REG_ENTRY, 0xdc)}, {X87_REG_64(X87_REG_ENTRY, 0xdd)},
+    {X87_REG_64(X87_REG_ENTRY, 0xde)},
+};
+
+/*
+ * The host address of the flat operand of in at la, of size (2, 4, 8 or 10) bytes, for a
+ * load or a store, with the general form's accesses counted (fpu_read_block's; for a
+ * store fpu_probe_block's and fpu_store_block's: each part probed, then written; an 80-bit
+ * operand is an 8-byte part and a 2-byte one, both in the page); NULL, nothing counted,
+ * when the fast path cannot take it.
+ */
+static inline __attribute__((always_inline)) uint8_t *x87_fast_operand(struct cpu *cpu,
+								       uint64_t la,
+								       unsigned size, bool store)
+{
+	unsigned parts = size == 10 ? 2 : 1;
+	if (size == 10 && (la & 0xfff) >= 0xff8) /* the 2-byte part in the next page */
+		return NULL;
+	return fpu_fast_access(cpu->mmu, la, size == 10 ? 8 : size, store ? MMU_WRITE : MMU_READ,
+			       store ? 2 * parts : parts);
+}
+
+/*
+ * A memory form of kind XM_LD (load_form's common case) or XM_ST (store_form's live case,
+ * every exception masked), one handler per escape, ModRM.reg and flat shape: the guest's
+ * instruction runs inline on the operand in guest RAM itself, at its host address (the
+ * x87 unit reads or writes exactly the operand's bytes, as the stub does in its buffer,
+ * which the general form then copies), and the FSW is read after it as the stub reads it.
+ * mrm is the instruction's ModRM byte with [rdi] as the operand.
+ */
+#define X87_MEM_FN(esc, reg, mrm, shape, sfx)                                              \
+	static bool x87_mem_##esc##_##reg##_##sfx(struct cpu *cpu, const struct x86_instr *in) \
+	{                                                                                    \
+		const unsigned size = mem_forms[(esc) - 0xd8][reg].size;                     \
+		const bool store = mem_forms[(esc) - 0xd8][reg].kind == XM_ST;               \
+		uint16_t fsw;                                                                \
+		if (unlikely(!x87_ready(cpu) ||                                              \
+			     (store && (cpu->fpu.fcw & FCW_MASKS) != FCW_MASKS)))            \
+			return exec_x87(cpu, in);                                            \
+		uint64_t la = flat_la(cpu, in, shape);                                       \
+		uint8_t *p = x87_fast_operand(cpu, la, size, store);                         \
+		if (unlikely(p == NULL))                                                     \
+			return exec_x87(cpu, in);                                            \
+		if (store) {                                                                 \
+			cpu_note_store(cpu, (uintptr_t)p);                                   \
+			if (size == 10)                                                      \
+				cpu_note_store(cpu, (uintptr_t)p + 8);                       \
+		}                                                                            \
+		__asm__ volatile(".byte " X87_STR(esc) ", " X87_STR(mrm) "\n\t"            \
+				 "fnstsw %0"                                                 \
+				 : "=a"(fsw)                                                 \
+				 : "D"(p)                                                    \
+				 : "memory");                                                \
+		cpu->fpu.fsw = fsw;                                                          \
+		note_fast(cpu, in, ((esc) & 7) << 8 | in->modrm, true, la, true);            \
+		return true;                                                                 \
+	}
+#define X87_MEM_SHAPES(esc, reg, mrm)                                                      \
+	X87_MEM_FN(esc, reg, mrm, FLAT_BASE, b)                                            \
+	X87_MEM_FN(esc, reg, mrm, FLAT_BI, i) X87_MEM_FN(esc, reg, mrm, FLAT_RIP, r)
+/* The loads and stores of each escape (mem_forms' XM_LD and XM_ST): X(esc, reg, mrm). */
+#define X87_MEM_FORMS(X)                                                                     \
+	X(0xd8, 0, 0x07) X(0xd8, 1, 0x0f) X(0xd8, 2, 0x17) X(0xd8, 3, 0x1f) X(0xd8, 4, 0x27)  \
+	X(0xd8, 5, 0x2f) X(0xd8, 6, 0x37) X(0xd8, 7, 0x3f)                                   \
+	X(0xd9, 0, 0x07) X(0xd9, 2, 0x17) X(0xd9, 3, 0x1f)                                   \
+	X(0xda, 0, 0x07) X(0xda, 1, 0x0f) X(0xda, 2, 0x17) X(0xda, 3, 0x1f) X(0xda, 4, 0x27)  \
+	X(0xda, 5, 0x2f) X(0xda, 6, 0x37) X(0xda, 7, 0x3f)                                   \
+	X(0xdb, 0, 0x07) X(0xdb, 1, 0x0f) X(0xdb, 2, 0x17) X(0xdb, 3, 0x1f) X(0xdb, 5, 0x2f)  \
+	X(0xdb, 7, 0x3f)                                                                     \
+	X(0xdc, 0, 0x07) X(0xdc, 1, 0x0f) X(0xdc, 2, 0x17) X(0xdc, 3, 0x1f) X(0xdc, 4, 0x27)  \
+	X(0xdc, 5, 0x2f) X(0xdc, 6, 0x37) X(0xdc, 7, 0x3f)                                   \
+	X(0xdd, 0, 0x07) X(0xdd, 1, 0x0f) X(0xdd, 2, 0x17) X(0xdd, 3, 0x1f)                   \
+	X(0xde, 0, 0x07) X(0xde, 1, 0x0f) X(0xde, 2, 0x17) X(0xde, 3, 0x1f) X(0xde, 4, 0x27)  \
+	X(0xde, 5, 0x2f) X(0xde, 6, 0x37) X(0xde, 7, 0x3f)                                   \
+	X(0xdf, 0, 0x07) X(0xdf, 1, 0x0f) X(0xdf, 2, 0x17) X(0xdf, 3, 0x1f) X(0xdf, 4, 0x27)  \
+	X(0xdf, 5, 0x2f) X(0xdf, 6, 0x37) X(0xdf, 7, 0x3f)
+X87_MEM_FORMS(X87_MEM_SHAPES)
+#define X87_MEM_ENTRY(esc, reg, mrm)                                                       \
+	[(esc) - 0xd8][reg] = {x87_mem_##esc##_##reg##_b, x87_mem_##esc##_##reg##_i,         \
+			       x87_mem_##esc##_##reg##_r},
+/* [escape - D8][ModRM.reg][shape: FLAT_BASE, FLAT_BI, FLAT_RIP] */
+static const cpu_exec_fn x87_mem_fns[8][8][3] = {X87_MEM_FORMS(X87_MEM_ENTRY)};
+
+cpu_exec_fn cpu_x87_specialise(const struct x86_instr *in)
+{
+	unsigned esc = in->opcode;
+	if (in->map != 0 || esc < 0xd8 || esc > 0xdf)
+		return NULL;
+	if (in->mod == 3) { /* DA, DB and DF read or write RFLAGS, or are control forms */
+		static const int8_t row[8] = {0, 1, -1, -1, 2, 3, 4, -1};
+		return row[esc - 0xd8] < 0 ? NULL : x87_reg_fns[row[esc - 0xd8]][in->modrm - 0xc0];
+	}
+	const struct x87_mem_form *mf = &mem_forms[esc - 0xd8][(in->modrm >> 3) & 7];
+	if ((mf->kind != XM_LD && mf->kind != XM_ST) || !insn_flat64(in))
+		return NULL;
+	enum flat_shape s = flat_shape(in);
+	if (s == FLAT_OTHER)
+		return NULL;
+	return x87_mem_fns[esc - 0xd8][(in->modrm >> 3) & 7][s];
 }
 
 /* 9B WAIT/FWAIT: #NM only with TS and MP both set; then any pending exception. */

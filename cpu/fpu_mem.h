@@ -18,6 +18,18 @@
 #include "cpu/cpu_internal.h"
 
 /*
+ * Whether in's memory operand is flat: 64-bit mode, 64-bit addresses and no FS/GS base,
+ * so that its effective address is its linear address and its segment checks nothing. A
+ * decoded instruction runs only in the mode it was decoded in (the decoded-instruction
+ * cache tags its blocks with the mode), so a handler chosen at decode time may take it
+ * as a constant.
+ */
+static inline bool insn_flat64(const struct x86_instr *in)
+{
+	return in->mode == X86_MODE_64 && in->addrsize == 8 && insn_seg(in) < SEG_FS;
+}
+
+/*
  * The shapes of a flat memory operand that have handlers of their own: [base + disp],
  * [base + index * scale + disp] (a general register as base in both: SS for RSP/RBP
  * changes only the fault of a non-canonical address, which the general form raises) and

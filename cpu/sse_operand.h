@@ -15,6 +15,7 @@
 
 #include "cpu/cpu_internal.h"
 #include "cpu/fpu.h"
+#include "cpu/fpu_mem.h"
 
 typedef uint8_t v16u8 __attribute__((vector_size(16)));
 typedef int8_t v16i8 __attribute__((vector_size(16)));
@@ -79,18 +80,6 @@ static inline bool misaligned(const struct cpu *cpu, uint64_t ea, int align)
 static inline void xmm_set(union xmm_reg *v, uint64_t lo, uint64_t hi)
 {
 	_mm_storeu_si128((__m128i *)(void *)v->b, _mm_set_epi64x((long long)hi, (long long)lo));
-}
-
-/*
- * Whether in's memory operand is flat: 64-bit mode, 64-bit addresses and no FS/GS base,
- * so that its effective address is its linear address and its segment checks nothing. A
- * decoded instruction runs only in the mode it was decoded in (the decoded-instruction
- * cache tags its blocks with the mode), so a handler chosen at decode time may take it
- * as a constant.
- */
-static inline bool insn_flat64(const struct x86_instr *in)
-{
-	return in->mode == X86_MODE_64 && in->addrsize == 8 && insn_seg(in) < SEG_FS;
 }
 
 /* The effective address of a memory operand (cpu_ea), of a flat one when flat: then the
