@@ -1,0 +1,454 @@
+/*
+ * The x87 handlers specialised at decode time (cpu/exec_x87.c, cpu_x87_specialise) against
+ * the generic handler of the dispatch table (exec_x87, which the host differential tests
+ * check against the CPU): every register form of D8, D9, DC, DD and DE that decodes, and
+ * every load and store (D8-DF) in the flat shapes [rbx+disp8], [rbx+rsi*8+disp8] and
+ * [rip+disp32], from random x87 states (TOP, tags, special and ordinary values, every
+ * precision and rounding control, exceptions masked or not, some pending), with the state
+ * held by the host or not, the TLB warm or cold, operands aligned, misaligned and across a
+ * page end. Both must leave the same FPU state (registers, FCW, FSW, tags, FIP, FDP, FOP,
+ * FCS, FDS), general registers, flags, memory, fault and TLB counters. Directed cases
+ * check results worked out from the SDM, the choice of forms, and precise faults.
+ */
+#include "cpu/cpu_internal.h"
+#include "cpu/fpu.h"
+#include "tests/cpu/cpu_test_env.h"
+
+static int setup(void **state)
+{
+	static struct cpu_env env;
+	struct x86_fault f;
+	env_init(&env);
+	assert_true(mmu_set_cr0(&env.m, env.m.cr0 | CR0_MP | CR0_NE, &f));
+	assert_true(mmu_set_cr4(&env.m, env.m.cr4 | CR4_OSFXSR | CR4_OSXMMEXCPT, &f));
+	*state = &env;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	env_destroy(*state);
+	return 0;
+}
+
+#define WINDOW 8192 /* the first two data pages, compared after every run */
+
+/* What a handler leaves behind. */
+struct outcome {
+	bool ok;
+	uint8_t vector;
+	uint32_t error_code;
+	struct x87_reg st[8];
+	uint16_t fcw, fsw, ftw, fop, fcs, fds;
+	uint64_t fip, fdp;
+	uint64_t gpr[16];
+	uint64_t rflags;
+	uint64_t misses[TLB_NR_LEVELS], ticks[TLB_NR_LEVELS]; /* what the run added */
+	uint8_t data[WINDOW];
+};
+
+/* How a run starts: the TLB warm or flushed, the x87 state held by the host or not. */
+enum { RUN_WARM = 0, RUN_COLD = 1, RUN_HELD = 2 };
+
+static void tlb_counts(const struct mmu *m, uint64_t *misses, uint64_t *ticks)
+{
+	for (unsigned lv = 0; lv < TLB_NR_LEVELS; lv++) {
+		misses[lv] = m->tlb.lv[lv].misses;
+		ticks[lv] = m->tlb.tick[lv];
+	}
+}
+
+static void run_one(struct cpu_env *e, cpu_exec_fn fn, const struct x86_instr *in,
+		    struct outcome *o, unsigned how)
+{
+	struct x86_fault f;
+	uint64_t misses[TLB_NR_LEVELS], ticks[TLB_NR_LEVELS];
+	memset(o, 0, sizeof(*o));
+	e->cpu.fault.vector = 0;
+	e->cpu.fault.error_code = 0;
+	if (how & RUN_COLD)
+		assert_true(mmu_set_cr3(&e->m, e->m.cr3, &f));
+	if (how & RUN_HELD)
+		fpu_hold_x87(&e->cpu);
+	tlb_counts(&e->m, misses, ticks);
+	o->ok = fn(&e->cpu, in);
+	tlb_counts(&e->m, o->misses, o->ticks);
+	for (unsigned lv = 0; lv < TLB_NR_LEVELS; lv++) {
+		o->misses[lv] -= misses[lv];
+		o->ticks[lv] -= ticks[lv];
+	}
+	cpu_fpu_sync(&e->cpu);
+	o->vector = o->ok ? 0 : e->cpu.fault.vector;
+	o->error_code = o->ok ? 0 : e->cpu.fault.error_code;
+	const struct x87_state *x = &e->cpu.fpu;
+	for (unsigned i = 0; i < 8; i++) {
+		o->st[i].mant = x->st[i].mant;
+		o->st[i].sexp = x->st[i].sexp;
+	}
+	o->fcw = x->fcw;
+	o->fsw = x->fsw;
+	o->ftw = x->ftw;
+	o->fop = x->fop;
+	o->fcs = x->fcs;
+	o->fds = x->fds;
+	o->fip = x->fip;
+	o->fdp = x->fdp;
+	memcpy(o->gpr, e->cpu.gpr, sizeof(o->gpr));
+	o->rflags = cpu_rflags(&e->cpu);
+	memcpy(o->data, e->bus.ram + ENV_DATA_PA, WINDOW);
+}
+
+/* 80-bit values: zeros, ones, the largest and smallest normals, a denormal, a pseudo-
+ * denormal, infinities, the real indefinite, a quiet and a signalling NaN, an unnormal. */
+static const struct x87_reg specials[] = {
+    {0, 0},
+    {0, 0x8000},
+    {1ULL << 63, 0x3fff},
+    {0xc000000000000000ULL, 0xbfff},
+    {~0ULL, 0x7ffe},
+    {1ULL << 63, 0x0001},
+    {1, 0},
+    {1ULL << 63, 0},
+    {1ULL << 63, 0x7fff},
+    {1ULL << 63, 0xffff},
+    {0xc000000000000000ULL, 0xffff},
+    {0xc000000000000001ULL, 0x7fff},
+    {0x8000000000000001ULL, 0x7fff},
+    {0x4000000000000000ULL, 0x3fff},
+};
+
+static struct x87_reg random_value(uint64_t *s)
+{
+	uint64_t r = env_rnd(s);
+	if (r % 3 == 0)
+		return specials[env_rnd(s) % (sizeof(specials) / sizeof(specials[0]))];
+	struct x87_reg v = {env_rnd(s) | 1ULL << 63, (uint16_t)(0x3ff0 + env_rnd(s) % 32)};
+	if (r % 2)
+		v.sexp |= 0x8000;
+	return v;
+}
+
+/* A random x87 state, synced: TOP, each register empty or valid, the control word (any
+ * precision and rounding; every exception masked two times in three), sticky flags, ES
+ * and B as the flags and masks make them; memory of random bytes with 80-bit values at
+ * every 16 bytes now and then. */
+static void random_state(struct cpu_env *e, uint64_t *s)
+{
+	struct x87_state *x = &e->cpu.fpu;
+	cpu_fpu_sync(&e->cpu);
+	for (unsigned r = 0; r < 16; r++)
+		e->cpu.gpr[r] = env_rnd(s);
+	e->cpu.gpr[RBX] = ENV_DATA + (env_rnd(s) % 4 ? 0x100 : 0xfb8); /* +0x40: a page end */
+	e->cpu.gpr[RSI] = env_rnd(s) % 2;
+	x->ftw = 0;
+	for (unsigned i = 0; i < 8; i++) {
+		x->st[i] = random_value(s);
+		if (env_rnd(s) % 4 == 0)
+			x->ftw |= (uint16_t)(3u << (2 * i));
+		else
+			x->ftw |= (uint16_t)(x87_tag_of(&x->st[i]) << (2 * i));
+	}
+	uint64_t r = env_rnd(s);
+	x->fcw = (uint16_t)(0x0040 | (r & 0x0f00) | 0x3f);
+	if (r % 3 == 0)
+		x->fcw &= (uint16_t)~(env_rnd(s) & 0x3f);
+	x->fcw = x87_fcw_normalise(x->fcw);
+	uint16_t flags = env_rnd(s) % 2 ? (uint16_t)(env_rnd(s) & 0x3f) : 0;
+	x->fsw = x87_fsw_normalise((uint16_t)((env_rnd(s) % 8) << FSW_TOP_SHIFT | flags |
+					      (env_rnd(s) & 0x4700)),
+				   x->fcw);
+	x->fop = (uint16_t)(env_rnd(s) & 0x7ff);
+	x->fip = env_rnd(s);
+	x->fdp = env_rnd(s);
+	cpu_set_rflags(&e->cpu, RFLAGS_FIXED1 | (env_rnd(s) & RFLAGS_STATUS));
+	for (unsigned i = 0; i < WINDOW; i += 8)
+		env_wr64(e, ENV_DATA_PA + i, env_rnd(s));
+	for (unsigned i = 0; i < WINDOW; i += 16)
+		if (env_rnd(s) % 2) {
+			struct x87_reg v = random_value(s);
+			memcpy(e->bus.ram + ENV_DATA_PA + i + (env_rnd(s) % 2) * 8, &v.mant, 8);
+			memcpy(e->bus.ram + ENV_DATA_PA + i + 8, &v.sexp, 2);
+		}
+}
+
+static void assert_same(const struct outcome *a, const struct outcome *b, const uint8_t *bytes,
+			size_t len, unsigned round)
+{
+	if (a->ok != b->ok || a->vector != b->vector || a->fsw != b->fsw || a->ftw != b->ftw ||
+	    memcmp(a->st, b->st, sizeof(a->st)) || memcmp(a->data, b->data, WINDOW)) {
+		fprintf(stderr, "mismatch, round %u:", round);
+		for (size_t i = 0; i < len; i++)
+			fprintf(stderr, " %02x", bytes[i]);
+		fprintf(stderr, " (fsw %04x / %04x)\n", a->fsw, b->fsw);
+	}
+	assert_int_equal(a->ok, b->ok);
+	assert_int_equal(a->vector, b->vector);
+	assert_int_equal(a->error_code, b->error_code);
+	assert_memory_equal(a->st, b->st, sizeof(a->st));
+	assert_int_equal(a->fcw, b->fcw);
+	assert_int_equal(a->fsw, b->fsw);
+	assert_int_equal(a->ftw, b->ftw);
+	assert_int_equal(a->fop, b->fop);
+	assert_int_equal(a->fcs, b->fcs);
+	assert_int_equal(a->fds, b->fds);
+	assert_int_equal(a->fip, b->fip);
+	assert_int_equal(a->fdp, b->fdp);
+	assert_memory_equal(a->gpr, b->gpr, sizeof(a->gpr));
+	assert_int_equal(a->rflags, b->rflags);
+	assert_memory_equal(a->misses, b->misses, sizeof(a->misses));
+	assert_memory_equal(a->ticks, b->ticks, sizeof(a->ticks));
+	assert_memory_equal(a->data, b->data, WINDOW);
+}
+
+/* Decodes bytes in 64-bit mode; when special, checks that a specialised handler exists
+ * and compares it with the table's over rounds random states (each after a warming run
+ * of the generic handler: warm with the state held every other round, cold every
+ * fourth). Returns false when the bytes do not decode. */
+static bool check_form(struct cpu_env *e, const uint8_t *bytes, size_t len, unsigned rounds,
+		       uint64_t seed)
+{
+	static struct outcome a, b;
+	struct x86_instr in;
+	if (x86_decode(&in, bytes, len, X86_MODE_64) != X86_DECODE_OK)
+		return false;
+	assert_int_equal(in.len, len);
+	cpu_exec_fn special = cpu_specialise(&in, 0);
+	assert_non_null(special);
+	cpu_exec_fn generic = e->cpu.ops->fn[0][in.opcode][0][(in.modrm >> 3) & 7];
+	assert_non_null(generic);
+	assert_ptr_not_equal(special, generic);
+	for (unsigned round = 0; round < rounds; round++) {
+		unsigned how = round % 4 == 3 ? RUN_COLD : round % 2 ? RUN_HELD : RUN_WARM;
+		uint64_t s0 = seed * 1000003 + round * 7919 + 1, s = s0;
+		random_state(e, &s);
+		e->cpu.rip = ENV_CODE + 0x100;
+		e->cpu.next_rip = e->cpu.rip + in.len;
+		run_one(e, generic, &in, &a, RUN_WARM);
+		s = s0;
+		random_state(e, &s);
+		e->cpu.rip = ENV_CODE + 0x100;
+		e->cpu.next_rip = e->cpu.rip + in.len;
+		run_one(e, generic, &in, &a, how);
+		s = s0;
+		random_state(e, &s);
+		e->cpu.rip = ENV_CODE + 0x100;
+		e->cpu.next_rip = e->cpu.rip + in.len;
+		run_one(e, special, &in, &b, how);
+		assert_same(&a, &b, bytes, len, round);
+	}
+	return true;
+}
+
+/* Every register form of D8, D9, DC, DD and DE that decodes (the undefined D9 forms do
+ * not). */
+static void test_exec_x87_special_register_forms_match_generic(void **state)
+{
+	static const uint8_t escapes[] = {0xd8, 0xd9, 0xdc, 0xdd, 0xde};
+	struct cpu_env *e = *state;
+	unsigned checked = 0;
+	for (unsigned i = 0; i < sizeof(escapes); i++)
+		for (unsigned modrm = 0xc0; modrm <= 0xff; modrm++) {
+			uint8_t b[] = {escapes[i], (uint8_t)modrm};
+			checked += check_form(e, b, sizeof(b), 24, i * 256 + modrm);
+		}
+	assert_true(checked >= 280); /* 320 less the undefined D9, DD and DE forms */
+}
+
+/* The memory forms the handlers are made for (D9 /0 /2 /3, DB /0-/3 /5 /7, DD /0-/3, all
+ * of D8, DA, DC, DE and DF): each in [rbx+0x40] (at a page end for one RBX in four: an
+ * 80-bit operand then crosses it), [rbx+0x43] (misaligned), [rbx+rsi*8+0x40] and
+ * [rip+disp32]. */
+static void test_exec_x87_special_memory_forms_match_generic(void **state)
+{
+	static const uint8_t regs[8] = {0xff, 0x0d, 0xff, 0xaf, 0xff, 0x0f, 0xff, 0xff};
+	struct cpu_env *e = *state;
+	for (unsigned esc = 0xd8; esc <= 0xdf; esc++)
+		for (unsigned reg = 0; reg < 8; reg++) {
+			if (!(regs[esc - 0xd8] >> reg & 1))
+				continue;
+			uint8_t base[] = {(uint8_t)esc, (uint8_t)(0x43 | reg << 3), 0x40};
+			uint8_t odd[] = {(uint8_t)esc, (uint8_t)(0x43 | reg << 3), 0x43};
+			uint8_t bi[] = {(uint8_t)esc, (uint8_t)(0x44 | reg << 3), 0xf3, 0x40};
+			uint8_t rip[6] = {(uint8_t)esc, (uint8_t)(0x05 | reg << 3)};
+			uint32_t d = (uint32_t)(ENV_DATA + 0x140 - (ENV_CODE + 0x100 + sizeof(rip)));
+			memcpy(rip + 2, &d, 4);
+			uint64_t seed = esc * 8 + reg;
+			assert_true(check_form(e, base, sizeof(base), 60, seed));
+			assert_true(check_form(e, odd, sizeof(odd), 20, seed + 3000));
+			assert_true(check_form(e, bi, sizeof(bi), 40, seed + 6000));
+			assert_true(check_form(e, rip, sizeof(rip), 40, seed + 9000));
+		}
+}
+
+/* Which forms get a handler of their own: the register forms of D8, D9, DC, DD, DE; the
+ * loads and stores with a flat operand of the three shapes. Not: the register forms of
+ * DA, DB, DF (RFLAGS, control), the control forms (FLDCW, FNSTSW m16), operands through
+ * a segment (67 prefix, FS) or with no base ([rsi*8+disp32]). */
+static void test_exec_x87_special_choice_of_forms(void **state)
+{
+	static const uint8_t yes[][7] = {
+	    {2, 0xd8, 0xc1},			/* fadd st, st(1) */
+	    {2, 0xd9, 0xfa},			/* fsqrt */
+	    {2, 0xdd, 0xd9},			/* fstp st(1) */
+	    {3, 0xdb, 0x6b, 0x10},		/* fld tbyte [rbx+0x10] */
+	    {4, 0xdd, 0x5c, 0x24, 0x08},	/* fstp qword [rsp+8] */
+	    {6, 0xdf, 0x2d, 0, 0, 0, 0},	/* fild qword [rip] */
+	};
+	static const uint8_t no[][8] = {
+	    {2, 0xdb, 0xe9},			  /* fucomi st, st(1) */
+	    {2, 0xdf, 0xe0},			  /* fnstsw ax */
+	    {2, 0xda, 0xc1},			  /* fcmovb st, st(1) */
+	    {2, 0xd9, 0x2b},			  /* fldcw [rbx] */
+	    {2, 0xdd, 0x3b},			  /* fnstsw [rbx] */
+	    {3, 0x67, 0xdb, 0x2b},		  /* fld tbyte [ebx] */
+	    {3, 0x64, 0xdb, 0x2b},		  /* fld tbyte fs:[rbx] */
+	    {7, 0xdb, 0x2c, 0xf5, 0, 0, 0, 0}, /* fld tbyte [rsi*8] */
+	};
+	struct x86_instr in;
+	(void)state;
+	for (unsigned i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		assert_int_equal(x86_decode(&in, yes[i] + 1, yes[i][0], X86_MODE_64),
+				 X86_DECODE_OK);
+		assert_non_null(cpu_specialise(&in, 0));
+	}
+	for (unsigned i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		assert_int_equal(x86_decode(&in, no[i] + 1, no[i][0], X86_MODE_64),
+				 X86_DECODE_OK);
+		assert_null(cpu_specialise(&in, 0));
+	}
+}
+
+/* ---- directed cases ---- */
+
+static void put80(struct cpu_env *e, uint64_t pa, uint64_t mant, uint16_t sexp)
+{
+	memcpy(e->bus.ram + pa, &mant, 8);
+	memcpy(e->bus.ram + pa + 8, &sexp, 2);
+}
+
+static void assert80(struct cpu_env *e, uint64_t pa, uint64_t mant, uint16_t sexp)
+{
+	uint64_t m;
+	uint16_t x;
+	memcpy(&m, e->bus.ram + pa, 8);
+	memcpy(&x, e->bus.ram + pa + 8, 2);
+	assert_int_equal(m, mant);
+	assert_int_equal(x, sexp);
+}
+
+static void reset_fpu(struct cpu_env *e)
+{
+	cpu_fpu_sync(&e->cpu);
+	x87_init(&e->cpu.fpu);
+	e->cpu.gpr[RBX] = ENV_DATA;
+	e->cpu.gpr[RSI] = 1;
+}
+
+/*
+ * fld tbyte [rbx+rsi*8+0x10] (1.5); fld st(0); fmulp (2.25); fsqrt (1.5); fadd st, st(0)
+ * (3.0); fstp tbyte [rbx+0x20]; fld qword [rip+...] (the double 0.5); fstp qword
+ * [rbx+0x30], run twice so that the second pass finds the state held: every step is
+ * exact (no flag), 3.0 is 1.1b x 2^1 (significand C000..., exponent 4000h), the stack is
+ * empty again at TOP 0, and FOP/FIP/FDP name the last FSTP.
+ */
+static void test_exec_x87_special_results_and_pointers(void **state)
+{
+	struct cpu_env *e = *state;
+	static const uint8_t code[] = {
+	    0xdb, 0x6c, 0xf3, 0x10, /* fld tbyte [rbx+rsi*8+0x10] */
+	    0xd9, 0xc0,		    /* fld st(0) */
+	    0xde, 0xc9,		    /* fmulp st(1), st */
+	    0xd9, 0xfa,		    /* fsqrt */
+	    0xd8, 0xc0,		    /* fadd st, st(0) */
+	    0xdb, 0x7b, 0x20,	    /* fstp tbyte [rbx+0x20] */
+	    0xdd, 0x05, 0, 0, 0, 0, /* fld qword [rip+disp32] */
+	    0xdd, 0x5b, 0x30,	    /* fstp qword [rbx+0x30] */
+	    0xcc};
+	uint8_t c[sizeof(code)];
+	memcpy(c, code, sizeof(code));
+	uint32_t d = (uint32_t)(ENV_DATA + 0x40 - (ENV_CODE + 21));
+	memcpy(c + 17, &d, 4);
+	for (unsigned pass = 0; pass < 2; pass++) {
+		reset_fpu(e);
+		put80(e, ENV_DATA_PA + 0x18, 0xc000000000000000ULL, 0x3fff);
+		env_wr64(e, ENV_DATA_PA + 0x40, 0x3fe0000000000000ULL); /* 0.5 */
+		env_wr64(e, ENV_DATA_PA + 0x30, 0);
+		if (pass)
+			fpu_hold_x87(&e->cpu);
+		env_run_to_int3(e, c, sizeof(c));
+		assert80(e, ENV_DATA_PA + 0x20, 0xc000000000000000ULL, 0x4000);
+		assert_int_equal(env_rd64(e, ENV_DATA_PA + 0x30), 0x3fe0000000000000ULL);
+		assert_int_equal(e->cpu.fpu.fsw & 0x38ff, 0); /* TOP 0, no flag, no ES */
+		assert_int_equal(e->cpu.fpu.ftw, 0xffff);
+		assert_int_equal(e->cpu.fpu.fop, 0x55b); /* DD 5B */
+		assert_int_equal(e->cpu.fpu.fip, ENV_CODE + 21);
+		assert_int_equal(e->cpu.fpu.fdp, ENV_DATA + 0x30);
+	}
+}
+
+/*
+ * Faults through the specialised forms are precise: FSTP tbyte into a page that is not
+ * present and FLD tbyte whose last two bytes are in it raise #PF with CR2 at the page
+ * and leave TOP, the registers and memory as they were; with CR0.TS, #NM; with a pending
+ * unmasked exception, #MF; in each case with the state held by the host before.
+ */
+static void test_exec_x87_special_faults_are_precise(void **state)
+{
+	struct cpu_env *e = *state;
+	const uint64_t end = ENV_DATA + ENV_PAGES * 4096; /* first page not mapped */
+	static const uint8_t fld1_fstp[] = {0xd9, 0xe8, 0xdb, 0x3b, 0xcc}; /* fstp [rbx] */
+	static const uint8_t fld1_fld[] = {0xd9, 0xe8, 0xdb, 0x2b, 0xcc};  /* fld [rbx] */
+	static const uint8_t fld1_fadd[] = {0xd9, 0xe8, 0xd8, 0xc0, 0xcc}; /* fadd st, st */
+	struct x86_fault f;
+	for (unsigned k = 0; k < 2; k++) {
+		reset_fpu(e);
+		e->cpu.gpr[RBX] = k ? end - 8 : end;
+		uint8_t tail[8];
+		memcpy(tail, e->bus.ram + ENV_DATA_PA + ENV_PAGES * 4096 - 8, 8);
+		env_load_code(e, k ? fld1_fld : fld1_fstp, 5);
+		assert_int_equal(cpu_run(&e->cpu, 10), CPU_EXIT_FAULT);
+		assert_int_equal(e->cpu.fault.vector, X86_VEC_PF);
+		assert_int_equal(e->cpu.fault.cr2, end);
+		assert_int_equal(e->cpu.rip, ENV_CODE + 2);
+		cpu_fpu_sync(&e->cpu);
+		assert_int_equal((e->cpu.fpu.fsw >> FSW_TOP_SHIFT) & 7, 7); /* FLD1's push only */
+		assert_int_equal(e->cpu.fpu.ftw, 0x3fff);
+		assert_memory_equal(e->bus.ram + ENV_DATA_PA + ENV_PAGES * 4096 - 8, tail, 8);
+	}
+	/* #NM: FLD1 takes the state into the host, then TS is set before FADD. */
+	reset_fpu(e);
+	env_load_code(e, fld1_fadd, sizeof(fld1_fadd));
+	assert_int_equal(cpu_run(&e->cpu, 1), CPU_EXIT_LIMIT);
+	fpu_hold_x87(&e->cpu);
+	assert_true(mmu_set_cr0(&e->m, e->m.cr0 | CR0_TS, &f));
+	assert_int_equal(cpu_run(&e->cpu, 10), CPU_EXIT_FAULT);
+	assert_int_equal(e->cpu.fault.vector, X86_VEC_NM);
+	assert_int_equal(e->cpu.rip, ENV_CODE + 2);
+	assert_true(mmu_set_cr0(&e->m, e->m.cr0 & ~CR0_TS, &f));
+	/* #MF: a pending unmasked ZE (set with the state synced), then FADD. */
+	reset_fpu(e);
+	env_load_code(e, fld1_fadd, sizeof(fld1_fadd));
+	assert_int_equal(cpu_run(&e->cpu, 1), CPU_EXIT_LIMIT);
+	e->cpu.fpu.fcw = x87_fcw_normalise(0x037b); /* ZM clear */
+	e->cpu.fpu.fsw = x87_fsw_normalise((uint16_t)(e->cpu.fpu.fsw | FSW_ZE), e->cpu.fpu.fcw);
+	fpu_hold_x87(&e->cpu);
+	assert_int_equal(cpu_run(&e->cpu, 10), CPU_EXIT_FAULT);
+	assert_int_equal(e->cpu.fault.vector, X86_VEC_MF);
+	assert_int_equal(e->cpu.rip, ENV_CODE + 2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_exec_x87_special_register_forms_match_generic,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_exec_x87_special_memory_forms_match_generic,
+					    setup, teardown),
+	    cmocka_unit_test(test_exec_x87_special_choice_of_forms),
+	    cmocka_unit_test_setup_teardown(test_exec_x87_special_results_and_pointers, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_exec_x87_special_faults_are_precise, setup,
+					    teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
