@@ -447,6 +447,34 @@ static inline bool mxcsr_all_masked(const struct cpu *cpu)
 	return (cpu->mxcsr & MXCSR_MASKS) == MXCSR_MASKS;
 }
 
+/* Whether the host runs SSE arithmetic under the guest's MXCSR now and SSE is usable: the
+ * fast forms' case. Held implies every exception masked (fpu_mxcsr_take asserts it, and
+ * whatever changes cpu->mxcsr syncs first). */
+static inline bool fp_ready(const struct cpu *cpu)
+{
+	return (cpu->fpu_held & FPU_HELD_MXCSR) && sse_ready(cpu);
+}
+
+/*
+ * The first step of a compare or conversion (mem: with a memory operand): for a fast
+ * register form (general: its general form, or NULL), anything but fp_ready leaves
+ * through the general form as a tail call; otherwise an exception unmasked hands the
+ * instruction to the generic handler, SSE unusable faults, and the host takes MXCSR.
+ * Returns false when the caller must return ret.
+ */
+#define FP_BEGIN(cpu, in, col, general)                                                      \
+	do {                                                                                 \
+		if (general) {                                                               \
+			if (unlikely(!fp_ready(cpu)))                                        \
+				return general(cpu, in);                                     \
+			break;                                                               \
+		}                                                                            \
+		if (unlikely(!mxcsr_all_masked(cpu)))                                        \
+			return exec_sse_host(cpu, in, col);                                  \
+		if (!sse_check(cpu))                                                         \
+			return false;                                                        \
+	} while (0)
+
 /* "op %s, %d" for the instruction string insn: the register form of the guest's
  * instruction, on the host, under the MXCSR it holds. */
 #define FP_ASM(insn) __asm__ volatile(insn " %1, %0" : "+x"(d) : "x"(s))
@@ -531,17 +559,15 @@ FP_COLS(0x5f)
  * compare of a NaN sets IE (COMIS: any NaN; UCOMIS: an SNaN) in the MXCSR the host holds.
  */
 ALWAYS_INLINE bool comis(struct cpu *cpu, const struct x86_instr *in, bool ordered,
-			 unsigned col, bool mem)
+			 unsigned col, bool mem, cpu_exec_fn general)
 {
 	union xmm_reg m;
 	bool zf, pf, cf;
-	if (unlikely(!mxcsr_all_masked(cpu)))
-		return exec_sse_host(cpu, in, col);
-	if (!sse_check(cpu))
-		return false;
+	FP_BEGIN(cpu, in, col, general);
 	if (mem && !xmm_mem_read(cpu, in, col ? 8 : 4, ALIGN_NONE, &m, false))
 		return false;
-	fpu_hold_mxcsr(cpu);
+	if (!general)
+		fpu_hold_mxcsr(cpu);
 	v2u64 d = xmm_vec(&cpu->xmm[in->reg]), s = xmm_vec(mem ? &m : &cpu->xmm[in->rm]);
 #define COMIS_ASM(insn)                                                                      \
 	__asm__ volatile(insn " %[s], %[d]"                                                  \
@@ -563,21 +589,25 @@ ALWAYS_INLINE bool comis(struct cpu *cpu, const struct x86_instr *in, bool order
 #define COMIS_FNS(name, ordered, col)                                                        \
 	HANDLER name##_rr(struct cpu *cpu, const struct x86_instr *in)                   \
 	{                                                                                    \
-		return comis(cpu, in, ordered, col, false);                                  \
+		return comis(cpu, in, ordered, col, false, NULL);                            \
 	}                                                                                    \
 	HANDLER name##_rm(struct cpu *cpu, const struct x86_instr *in)                   \
 	{                                                                                    \
-		return comis(cpu, in, ordered, col, true);                                   \
+		return comis(cpu, in, ordered, col, true, NULL);                             \
+	}                                                                                    \
+	FAST_HANDLER name##_fr(struct cpu *cpu, const struct x86_instr *in)                  \
+	{                                                                                    \
+		return comis(cpu, in, ordered, col, false, name##_rr);                       \
 	}
 COMIS_FNS(ucomiss, false, 0)
 COMIS_FNS(ucomisd, false, 1)
 COMIS_FNS(comiss, true, 0)
 COMIS_FNS(comisd, true, 1)
 
-/* [opcode - 0x2e][col][memory form] */
+/* [opcode - 0x2e][col][memory form] (the register forms: their fast forms) */
 static const cpu_exec_fn comis_fns[2][2][2] = {
-    {{ucomiss_rr, ucomiss_rm}, {ucomisd_rr, ucomisd_rm}},
-    {{comiss_rr, comiss_rm}, {comisd_rr, comisd_rm}},
+    {{ucomiss_fr, ucomiss_rm}, {ucomisd_fr, ucomisd_rm}},
+    {{comiss_fr, comiss_rm}, {comisd_fr, comisd_rm}},
 };
 
 /*
@@ -585,18 +615,16 @@ static const cpu_exec_fn comis_fns[2][2][2] = {
  * MXCSR.RC into the low lane, the rest of the destination kept; PE when inexact.
  */
 ALWAYS_INLINE bool cvtsi2f(struct cpu *cpu, const struct x86_instr *in, bool sd, unsigned size,
-			   bool mem)
+			   bool mem, cpu_exec_fn general)
 {
 	uint64_t g;
-	if (unlikely(!mxcsr_all_masked(cpu)))
-		return exec_sse_host(cpu, in, sd ? 3 : 2);
-	if (!sse_check(cpu))
-		return false;
+	FP_BEGIN(cpu, in, sd ? 3 : 2, general);
 	if (mem && !cpu_read_mem(cpu, insn_seg(in), cpu_ea(cpu, in), size, &g))
 		return false;
 	if (!mem)
 		g = cpu->gpr[in->rm];
-	fpu_hold_mxcsr(cpu);
+	if (!general)
+		fpu_hold_mxcsr(cpu);
 	union xmm_reg *x = &cpu->xmm[in->reg];
 	v2u64 d = xmm_vec(x);
 	if (size == 8 && sd)
@@ -617,17 +645,15 @@ ALWAYS_INLINE bool cvtsi2f(struct cpu *cpu, const struct x86_instr *in, bool sd,
  * indefinite and IE. A 32-bit result zero-extends.
  */
 ALWAYS_INLINE bool cvtf2si(struct cpu *cpu, const struct x86_instr *in, bool sd, bool trunc,
-			   unsigned size, bool mem)
+			   unsigned size, bool mem, cpu_exec_fn general)
 {
 	union xmm_reg m;
 	uint64_t g;
-	if (unlikely(!mxcsr_all_masked(cpu)))
-		return exec_sse_host(cpu, in, sd ? 3 : 2);
-	if (!sse_check(cpu))
-		return false;
+	FP_BEGIN(cpu, in, sd ? 3 : 2, general);
 	if (mem && !xmm_mem_read(cpu, in, sd ? 8 : 4, ALIGN_NONE, &m, false))
 		return false;
-	fpu_hold_mxcsr(cpu);
+	if (!general)
+		fpu_hold_mxcsr(cpu);
 	v2u64 s = xmm_vec(mem ? &m : &cpu->xmm[in->rm]);
 #define CVT_ASM(insn, mod) __asm__ volatile(insn " %1, %" mod "0" : "=r"(g) : "x"(s))
 	switch ((sd ? 4 : 0) | (trunc ? 2 : 0) | (size == 8)) {
@@ -664,39 +690,52 @@ ALWAYS_INLINE bool cvtf2si(struct cpu *cpu, const struct x86_instr *in, bool sd,
 #define CVT_FNS(sd, size)                                                                    \
 	HANDLER cvtsi2f_rr_##sd##_##size(struct cpu *cpu, const struct x86_instr *in)    \
 	{                                                                                    \
-		return cvtsi2f(cpu, in, sd, size, false);                                    \
+		return cvtsi2f(cpu, in, sd, size, false, NULL);                              \
 	}                                                                                    \
 	HANDLER cvtsi2f_rm_##sd##_##size(struct cpu *cpu, const struct x86_instr *in)    \
 	{                                                                                    \
-		return cvtsi2f(cpu, in, sd, size, true);                                     \
+		return cvtsi2f(cpu, in, sd, size, true, NULL);                               \
+	}                                                                                    \
+	FAST_HANDLER cvtsi2f_fr_##sd##_##size(struct cpu *cpu, const struct x86_instr *in)   \
+	{                                                                                    \
+		return cvtsi2f(cpu, in, sd, size, false, cvtsi2f_rr_##sd##_##size);          \
 	}                                                                                    \
 	HANDLER cvtf2si_rr_##sd##_##size(struct cpu *cpu, const struct x86_instr *in)    \
 	{                                                                                    \
-		return cvtf2si(cpu, in, sd, false, size, false);                             \
+		return cvtf2si(cpu, in, sd, false, size, false, NULL);                       \
 	}                                                                                    \
 	HANDLER cvtf2si_rm_##sd##_##size(struct cpu *cpu, const struct x86_instr *in)    \
 	{                                                                                    \
-		return cvtf2si(cpu, in, sd, false, size, true);                              \
+		return cvtf2si(cpu, in, sd, false, size, true, NULL);                        \
+	}                                                                                    \
+	FAST_HANDLER cvtf2si_fr_##sd##_##size(struct cpu *cpu, const struct x86_instr *in)   \
+	{                                                                                    \
+		return cvtf2si(cpu, in, sd, false, size, false, cvtf2si_rr_##sd##_##size);   \
 	}                                                                                    \
 	HANDLER cvttf2si_rr_##sd##_##size(struct cpu *cpu, const struct x86_instr *in)   \
 	{                                                                                    \
-		return cvtf2si(cpu, in, sd, true, size, false);                              \
+		return cvtf2si(cpu, in, sd, true, size, false, NULL);                        \
 	}                                                                                    \
 	HANDLER cvttf2si_rm_##sd##_##size(struct cpu *cpu, const struct x86_instr *in)   \
 	{                                                                                    \
-		return cvtf2si(cpu, in, sd, true, size, true);                               \
+		return cvtf2si(cpu, in, sd, true, size, true, NULL);                         \
+	}                                                                                    \
+	FAST_HANDLER cvttf2si_fr_##sd##_##size(struct cpu *cpu, const struct x86_instr *in)  \
+	{                                                                                    \
+		return cvtf2si(cpu, in, sd, true, size, false, cvttf2si_rr_##sd##_##size);   \
 	}
 CVT_FNS(0, 4)
 CVT_FNS(0, 8)
 CVT_FNS(1, 4)
 CVT_FNS(1, 8)
 
+/* The register forms: their fast forms. */
 #define CVT_ROW(sd)                                                                          \
-	{{{cvtsi2f_rr_##sd##_4, cvtsi2f_rm_##sd##_4}, {cvtsi2f_rr_##sd##_8, cvtsi2f_rm_##sd##_8}}, \
+	{{{cvtsi2f_fr_##sd##_4, cvtsi2f_rm_##sd##_4}, {cvtsi2f_fr_##sd##_8, cvtsi2f_rm_##sd##_8}}, \
 	 {{0, 0}, {0, 0}},                                                                   \
-	 {{cvttf2si_rr_##sd##_4, cvttf2si_rm_##sd##_4},                                      \
-	  {cvttf2si_rr_##sd##_8, cvttf2si_rm_##sd##_8}},                                     \
-	 {{cvtf2si_rr_##sd##_4, cvtf2si_rm_##sd##_4}, {cvtf2si_rr_##sd##_8, cvtf2si_rm_##sd##_8}}}
+	 {{cvttf2si_fr_##sd##_4, cvttf2si_rm_##sd##_4},                                      \
+	  {cvttf2si_fr_##sd##_8, cvttf2si_rm_##sd##_8}},                                     \
+	 {{cvtf2si_fr_##sd##_4, cvtf2si_rm_##sd##_4}, {cvtf2si_fr_##sd##_8, cvtf2si_rm_##sd##_8}}}
 /* [col == 3: SD][opcode - 0x2a][REX.W][memory form] */
 static const cpu_exec_fn cvt_fns[2][4][2][2] = {CVT_ROW(0), CVT_ROW(1)};
 
@@ -871,12 +910,6 @@ MOVD_FNS(8)
  * from the start: nothing has changed when it is called.
  */
 
-/* Whether the host runs SSE arithmetic under the guest's MXCSR now. */
-static inline bool fp_ready(const struct cpu *cpu)
-{
-	return (cpu->fpu_held & FPU_HELD_MXCSR) && sse_ready(cpu);
-}
-
 /* The host address of the flat operand of form (FORM_BASE..FORM_RIP) for reading size
  * (4, 8 or 16) bytes, the general form's one or two accesses counted; NULL when the fast
  * path cannot take it (a miss, a misaligned 16-byte operand: #GP, or MXCSR.MM's two
@@ -908,16 +941,20 @@ ALWAYS_INLINE uint8_t *fast_dst(struct cpu *cpu, const struct x86_instr *in, uns
 	return p;
 }
 
-/* size bytes at p, zero-extended to 128 bits. */
+/* size (4, 8 or 16) bytes at p, zero-extended to 128 bits. */
 ALWAYS_INLINE v2u64 load_op(const uint8_t *p, unsigned size)
 {
 	v2u64 v = {0, 0};
 	if (size == 16) {
 		memcpy(&v, p, 16);
-	} else {
-		uint64_t q = 0;
-		memcpy(&q, p, size);
+	} else if (size == 8) {
+		uint64_t q;
+		memcpy(&q, p, 8);
 		v[0] = q;
+	} else {
+		uint32_t d;
+		memcpy(&d, p, 4);
+		v[0] = d;
 	}
 	return v;
 }
@@ -1047,7 +1084,12 @@ ALWAYS_INLINE bool store_fast(struct cpu *cpu, const struct x86_instr *in, unsig
 	uint8_t *p = fast_dst(cpu, in, form, size);
 	if (unlikely(p == NULL))
 		return general(cpu, in);
-	memcpy(p, cpu->xmm[in->reg].b, size);
+	if (size == 16)
+		memcpy(p, cpu->xmm[in->reg].b, 16);
+	else if (size == 8)
+		memcpy(p, cpu->xmm[in->reg].b, 8);
+	else
+		memcpy(p, cpu->xmm[in->reg].b, 4);
 	return true;
 }
 
