@@ -924,7 +924,8 @@ ALWAYS_INLINE const uint8_t *fast_src(struct cpu *cpu, const struct x86_instr *i
 }
 
 /* The same for writing: the general form probes each 8-byte part and then writes it, so
- * two accesses per part are counted. A store into the block being run is noted. */
+ * two accesses per part are counted. A store into a page with code is noted, once: both
+ * parts are in the one page, and a note only marks the page's code as written. */
 ALWAYS_INLINE uint8_t *fast_dst(struct cpu *cpu, const struct x86_instr *in, unsigned form,
 				unsigned size)
 {
@@ -933,11 +934,8 @@ ALWAYS_INLINE uint8_t *fast_dst(struct cpu *cpu, const struct x86_instr *in, uns
 		return NULL;
 	uint8_t *p = fpu_fast_access(cpu->mmu, la, size == 16 ? 8 : size, MMU_WRITE,
 				     size == 16 ? 4 : 2);
-	if (p) {
+	if (p)
 		cpu_note_store(cpu, (uintptr_t)p);
-		if (size == 16)
-			cpu_note_store(cpu, (uintptr_t)p + 8);
-	}
 	return p;
 }
 

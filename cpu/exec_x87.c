@@ -425,11 +425,8 @@ static inline __attribute__((always_inline)) uint8_t *x87_fast_operand(struct cp
 		uint8_t *p = x87_fast_operand(cpu, la, size, store);                         \
 		if (unlikely(p == NULL))                                                     \
 			return exec_x87(cpu, in);                                            \
-		if (store) {                                                                 \
+		if (store) /* both parts in the one page: one note */                       \
 			cpu_note_store(cpu, (uintptr_t)p);                                   \
-			if (size == 10)                                                      \
-				cpu_note_store(cpu, (uintptr_t)p + 8);                       \
-		}                                                                            \
 		__asm__ volatile(".byte " X87_STR(esc) ", " X87_STR(mrm) "\n\t"            \
 				 "fnstsw %0"                                                 \
 				 : "=a"(fsw)                                                 \

@@ -870,6 +870,32 @@ static void test_exec_sse_special_unmasked_overflow_xm(void **state)
 	assert_int_equal(e->cpu.mxcsr, (0x1f80 & ~0x0400u) | MXCSR_OE);
 }
 
+/* MOVUPS and MOVSD stores into the code that follows them in the same block (self-modifying
+ * code), after a NOP (the block's first instruction runs alone): the new instruction runs.
+ * Twice, so that the second pass finds the store's page in the TLB (the fast forms). XMM0
+ * holds the new code, "mov eax, 11111111h; int3". */
+static void test_exec_sse_special_store_into_code_is_seen(void **state)
+{
+	struct cpu_env *e = *state;
+	static const uint8_t stores[2][9] = {
+	    {0x90, 0x0f, 0x11, 0x05, 8, 0, 0, 0, 0x90}, /* nop; movups [rip+8], xmm0 */
+	    {0x90, 0xf2, 0x0f, 0x11, 0x05, 7, 0, 0, 0}, /* nop; movsd [rip+7], xmm0 */
+	};
+	for (unsigned k = 0; k < 2; k++)
+		for (unsigned pass = 0; pass < 2; pass++) {
+			uint8_t code[0x16];
+			memset(code, 0x90, sizeof(code));
+			memcpy(code, stores[k], 9);
+			memcpy(code + 0x10, (uint8_t[]){0xb8, 0x22, 0x22, 0x22, 0x22, 0xcc}, 6);
+			reset_sse(e);
+			set_x(e, 0, 0x9090cc11111111b8ULL, 0x9090909090909090ULL);
+			env_load_code(e, code, sizeof(code));
+			assert_int_equal(cpu_run(&e->cpu, 100), CPU_EXIT_FAULT);
+			assert_int_equal(e->cpu.fault.vector, X86_VEC_BP);
+			assert_int_equal(e->cpu.gpr[RAX] & 0xffffffff, 0x11111111);
+		}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -900,6 +926,8 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_exec_sse_special_gating_nm_ud, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_exec_sse_special_unmasked_overflow_xm, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_exec_sse_special_store_into_code_is_seen, setup,
 					    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

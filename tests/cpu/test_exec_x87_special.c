@@ -437,6 +437,28 @@ static void test_exec_x87_special_faults_are_precise(void **state)
 	assert_int_equal(e->cpu.rip, ENV_CODE + 2);
 }
 
+/* FSTP tbyte into the code that follows it in the same block (self-modifying code): the
+ * new instruction runs. Twice, so that the second pass finds the store's page in the TLB
+ * and the state held (the fast form). The 80-bit value's significand is the new code,
+ * "mov eax, 11111111h; int3; nop; nop" (its top bit set: a normal number, stored as
+ * loaded). */
+static void test_exec_x87_special_store_into_code_is_seen(void **state)
+{
+	struct cpu_env *e = *state;
+	uint8_t code[0x16];
+	memset(code, 0x90, sizeof(code));
+	memcpy(code, (uint8_t[]){0xdb, 0x2b, 0xdb, 0x3d, 8, 0, 0, 0}, 8); /* fld [rbx]; fstp [rip+8] */
+	memcpy(code + 0x10, (uint8_t[]){0xb8, 0x22, 0x22, 0x22, 0x22, 0xcc}, 6);
+	for (unsigned pass = 0; pass < 2; pass++) {
+		reset_fpu(e);
+		put80(e, ENV_DATA_PA, 0x9090cc11111111b8ULL, 0x3fff);
+		env_load_code(e, code, sizeof(code));
+		assert_int_equal(cpu_run(&e->cpu, 100), CPU_EXIT_FAULT);
+		assert_int_equal(e->cpu.fault.vector, X86_VEC_BP);
+		assert_int_equal(e->cpu.gpr[RAX] & 0xffffffff, 0x11111111);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -448,6 +470,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_exec_x87_special_results_and_pointers, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_exec_x87_special_faults_are_precise, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_exec_x87_special_store_into_code_is_seen, setup,
 					    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
