@@ -30,7 +30,9 @@
  * addresses, no FS/GS base), whose effective address is its linear address, and one
  * through the segment. Every memory operand is read or written with the generic handlers'
  * accesses, in the same order (cpu/sse_operand.h), so faults are precise and the MMU's
- * statistics do not change.
+ * statistics do not change. The hottest forms also have fast forms ("fast forms" below):
+ * the common case only, for the flat shapes of cpu/fpu_mem.h, handing everything else to
+ * the handler of the general form.
  * tests/cpu/test_exec_sse_special.c compares every handler here with the generic one of
  * its form; tests/cpu/test_sse_diff.c runs them all against the host CPU.
  */
