@@ -52,27 +52,40 @@ static enum frame_kind allocated_kind(const struct kernel *k, const struct page 
 	return FK_OTHER;
 }
 
+/* Frames [pfn, end) of a free block after its head: free, of the block's order. */
+static void fill_free_tail(struct frame_class *cls, unsigned long pfn, unsigned long end,
+			   uint8_t order)
+{
+	for (; pfn < end; pfn++)
+		cls[pfn] = (struct frame_class){FK_FREE, order, 0};
+}
+
+/*
+ * Only the head of a free block is read: the buddy allocator keeps the block's order in
+ * the head alone, and its other frames are free whatever their struct pages hold. On a
+ * machine that is mostly free (most large ones) that skips most of the mem_map, which is
+ * what a pass over every frame costs: it is read, not computed.
+ */
 void viewer_classify(const struct kernel *k, unsigned long n, struct frame_class *cls)
 {
-	unsigned long free_end = 0; /* one past the free block being walked */
-	uint8_t free_order = 0;
-	for (unsigned long pfn = 0; pfn < n; pfn++) {
+	for (unsigned long pfn = 0; pfn < n;) {
 		const struct page *p = pfn_to_page(k, pfn);
 		struct frame_class c = {FK_OTHER, 0, 0};
 		if (PageBuddy(p)) {
-			free_order = (uint8_t)buddy_order(p);
-			free_end = pfn + (1UL << free_order);
-			c = (struct frame_class){FK_FREE, free_order, 1};
-		} else if (pfn < free_end) {
-			c = (struct frame_class){FK_FREE, free_order, 0};
-		} else if (PagePcp(p)) {
-			c.kind = FK_PCP;
-		} else if (PageTail(p) && pfn > 0) {
-			c.kind = cls[pfn - 1].kind;
-		} else {
-			c.kind = (uint8_t)allocated_kind(k, p);
+			uint8_t order = (uint8_t)buddy_order(p);
+			unsigned long end = pfn + (1UL << order) < n ? pfn + (1UL << order) : n;
+			cls[pfn] = (struct frame_class){FK_FREE, order, 1};
+			fill_free_tail(cls, pfn + 1, end, order);
+			pfn = end;
+			continue;
 		}
-		cls[pfn] = c;
+		if (PagePcp(p))
+			c.kind = FK_PCP;
+		else if (PageTail(p) && pfn > 0)
+			c.kind = cls[pfn - 1].kind;
+		else
+			c.kind = (uint8_t)allocated_kind(k, p);
+		cls[pfn++] = c;
 	}
 }
 
