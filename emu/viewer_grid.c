@@ -18,7 +18,7 @@
 
 /* A frame class as a palette index: kind, order, head. */
 #define CLASS_INDEXES 512
-static unsigned class_index(struct frame_class c)
+static inline unsigned class_index(struct frame_class c)
 {
 	return ((c.kind & 15u) << 5) | ((c.order & 15u) << 1) | (c.head & 1u);
 }
@@ -116,16 +116,16 @@ static void grid_init(struct grid *g, const struct viewer *v, SDL_Surface *s)
 	grid_spans(&v->m->kernel, g);
 }
 
-/* The palette index a cell of frames [pfn, pfn + per_cell) shows. */
-static unsigned cell_index(const struct grid *g, unsigned long pfn)
+/* The palette index a cell of frames [pfn, end) shows (pfn < end). */
+static inline unsigned cell_index(const struct grid *g, const struct frame_class *cls,
+				  unsigned long pfn, unsigned long end)
 {
-	const struct viewer *v = g->v;
-	unsigned best = class_index(v->cls[pfn]);
-	unsigned long end = pfn + v->per_cell < v->nr_frames ? pfn + v->per_cell : v->nr_frames;
+	unsigned best = class_index(cls[pfn]);
+	int best_rank = g->rank[best];
 	for (unsigned long p = pfn + 1; p < end; p++) {
-		unsigned i = class_index(v->cls[p]);
-		if (g->rank[i] > g->rank[best])
-			best = i;
+		unsigned i = class_index(cls[p]);
+		if (g->rank[i] > best_rank)
+			best = i, best_rank = g->rank[i];
 	}
 	return best;
 }
@@ -168,30 +168,97 @@ static void put_block(SDL_Surface *s, int x, int y, int w, int h, uint32_t px)
 	}
 }
 
-/* One row of cells; keys[] holds the row above's zone keys on entry, this row's on exit. */
-static void draw_row(const struct grid *g, unsigned cy, uint32_t *keys)
+/* The bytes of frames (1 or 2) frame classes as one number. Assembled in registers: a
+ * copy through memory would be two narrow stores read back as one wide load, which the
+ * processor cannot forward and stalls on. */
+static inline uint64_t class_bytes(const struct frame_class *c, const unsigned frames)
+{
+	const uint8_t *b = (const uint8_t *)c;
+	uint64_t w = 0;
+	for (unsigned i = 0; i < frames * sizeof(*c); i++)
+		w |= (uint64_t)b[i] << (8 * i);
+	return w;
+}
+
+/* Cells of one pixel and of frames_per frames each (1 or 2), [cx, end) of a row from frame
+ * pfn, all their frames in the grid. Runs of cells alike (a free block's frames, a large
+ * mapping's) are common, so a cell whose classes are byte for byte the last cell's takes
+ * its pixel without a look at the palette. */
+static inline void draw_pixels(const struct grid *restrict g, uint32_t *restrict line, unsigned cx,
+			       unsigned end, unsigned long pfn, const unsigned frames_per)
+{
+	const struct frame_class *cls = g->v->cls;
+	uint64_t last = ~0ULL;
+	uint32_t px = 0;
+	for (; cx < end; cx++, pfn += frames_per) {
+		uint64_t bytes = class_bytes(&cls[pfn], frames_per);
+		if (bytes != last)
+			px = g->px[cell_index(g, cls, pfn, pfn + frames_per)];
+		last = bytes;
+		line[cx] = px;
+	}
+}
+
+/* The cells [cx, end) of one row, the first from frame pfn: one pixel each into line[], or
+ * blocks. */
+static void draw_cells(const struct grid *restrict g, uint32_t *restrict line, int y, unsigned cx,
+		       unsigned end, unsigned long pfn)
 {
 	const struct viewer *v = g->v;
-	int cell = (int)v->cell, y = v->phys.y + (int)cy * cell;
-	uint32_t left = ~0u, key = 0;
-	unsigned long until = 0;
-	unsigned long pfn = v->first_pfn + (unsigned long)cy * g->cols * v->per_cell;
-	for (unsigned cx = 0; cx < g->cols && pfn < v->nr_frames; cx++, pfn += v->per_cell) {
-		int x = v->phys.x + (int)cx * cell;
-		unsigned idx = cell_index(g, pfn);
+	const unsigned long per = v->per_cell, n = v->nr_frames;
+	const int cell = (int)v->cell;
+	if (cell == 1 && per == 1)
+		return draw_pixels(g, line, cx, end, pfn, 1);
+	if (cell == 1 && per == 2 && pfn + 2 * (end - cx) <= n)
+		return draw_pixels(g, line, cx, end, pfn, 2);
+	for (; cx < end; cx++, pfn += per) {
+		uint32_t px = g->px[cell_index(g, v->cls, pfn, pfn + per < n ? pfn + per : n)];
 		if (cell == 1)
-			pixel_row(g->s, y)[x] = g->px[idx];
+			line[cx] = px;
 		else
-			put_block(g->s, x, y, cell - g->gap, cell - g->gap, g->px[idx]);
-		if (pfn >= until || pfn + v->per_cell > until)
-			key = zone_key(g, pfn, &until);
+			put_block(g->s, v->phys.x + (int)cx * cell, y, cell - g->gap, cell - g->gap,
+				  px);
+	}
+}
+
+/*
+ * One row of cells; keys[] holds the row above's zone keys on entry, this row's on exit.
+ * A cell takes the node and zone of its first frame; the row is drawn in runs of cells
+ * of one zone (a zone may begin or end only where a span does), with the borders where
+ * the zone differs from the cell's left or upper neighbour's.
+ */
+static void draw_row(const struct grid *restrict g, unsigned cy, uint32_t *restrict keys)
+{
+	const struct viewer *v = g->v;
+	const unsigned long per = v->per_cell, n = v->nr_frames;
+	const int cell = (int)v->cell, y = v->phys.y + (int)cy * cell;
+	const unsigned long first = v->first_pfn + (unsigned long)cy * g->cols * per;
+	uint32_t *line = pixel_row(g->s, y) + v->phys.x;
+	unsigned cols = 0; /* cells of the row that hold frames */
+	if (first < n)
+		cols = (n - first + per - 1) / per < g->cols
+			   ? (unsigned)((n - first + per - 1) / per)
+			   : g->cols;
+	uint32_t left = ~0u;
+	for (unsigned cx = 0; cx < cols;) {
+		unsigned long pfn = first + cx * per, until;
+		uint32_t key = zone_key(g, pfn, &until);
+		/* The cells whose first frame lies before until: at least this one. */
+		unsigned long run = (until - pfn + per - 1) / per;
+		unsigned end = run < cols - cx ? cx + (unsigned)run : cols;
+		draw_cells(g, line, y, cx, end, pfn);
+		int x = v->phys.x + (int)cx * cell;
 		if (left != ~0u && left != key)
 			put_block(g->s, x, y, g->border, cell,
 				  left / 8 != key / 8 ? g->node_px : g->zone_px);
-		if (keys[cx] != ~0u && keys[cx] != key)
-			put_block(g->s, x, y, cell, g->border,
-				  keys[cx] / 8 != key / 8 ? g->node_px : g->zone_px);
-		keys[cx] = left = key;
+		for (unsigned c = cx; c < end; c++) {
+			if (keys[c] != ~0u && keys[c] != key)
+				put_block(g->s, v->phys.x + (int)c * cell, y, cell, g->border,
+					  keys[c] / 8 != key / 8 ? g->node_px : g->zone_px);
+			keys[c] = key;
+		}
+		left = key;
+		cx = end;
 	}
 }
 
@@ -217,7 +284,9 @@ static void draw_heat(const struct grid *g)
 			continue;
 		unsigned long first =
 		    v->first_pfn + (pfn - v->first_pfn) / v->per_cell * v->per_cell;
-		unsigned idx = cell_index(g, first);
+		unsigned long end =
+		    first + v->per_cell < v->nr_frames ? first + v->per_cell : v->nr_frames;
+		unsigned idx = cell_index(g, v->cls, first, end);
 		struct frame_class c = {(uint8_t)(idx >> 5), (uint8_t)((idx >> 1) & 15),
 					(uint8_t)(idx & 1)};
 		uint32_t px =
