@@ -16,7 +16,6 @@
 
 #define RUN_CHUNK 200000 /* instructions between looks at input and redraws while running */
 #define POLL_EVERY 4096	 /* single steps between looks at the input queue */
-#define FRAME_MS 33	 /* redraw interval while running (about 30 per second) */
 
 /* ---- screenshot ---- */
 
@@ -47,16 +46,23 @@ void viewer_present(struct viewer *v, SDL_Window *win, SDL_Surface **canvas)
 	SDL_Surface *ws = SDL_GetWindowSurface(win);
 	if (!ws)
 		return;
+	if (ws->w != v->width || ws->h != v->height)
+		viewer_resize(v, ws->w, ws->h);
+	viewer_update(v);
+	/* A window surface of 32-bit pixels (the usual) is drawn into directly: drawing
+	 * elsewhere and copying would cost a copy of every pixel per picture. */
+	if (ws->format->BytesPerPixel == 4) {
+		viewer_render(v, ws);
+		SDL_UpdateWindowSurface(win);
+		return;
+	}
 	if (!*canvas || (*canvas)->w != ws->w || (*canvas)->h != ws->h) {
 		SDL_FreeSurface(*canvas);
 		*canvas =
 		    SDL_CreateRGBSurfaceWithFormat(0, ws->w, ws->h, 32, SDL_PIXELFORMAT_XRGB8888);
 		if (!*canvas)
 			return;
-		if (ws->w != v->width || ws->h != v->height)
-			viewer_resize(v, ws->w, ws->h);
 	}
-	viewer_update(v);
 	viewer_render(v, *canvas);
 	SDL_BlitSurface(*canvas, NULL, ws, NULL);
 	SDL_UpdateWindowSurface(win);
@@ -84,12 +90,14 @@ static void redraw(struct viewer_session *vs)
 	double c0 = thread_cpu_ms();
 	live_heat_sample(&vs->heat, vs->v.m);
 	viewer_present(&vs->v, vs->win, &vs->canvas);
-	vs->draw_cpu_at = thread_cpu_ms();
-	vs->draw_cpu = vs->draw_cpu_at - c0;
-	vs->last_draw = SDL_GetTicks();
-	vs->draw_ms = vs->last_draw - t0;
+	double c1 = thread_cpu_ms();
+	uint32_t t1 = SDL_GetTicks();
+	viewer_pace_drawn(&vs->pace, c1 - c0, c1, t1);
+	vs->stale = false;
+	vs->draw_ms = t1 - t0;
 	vs->redraws++;
 	vs->draw_total_ms += vs->draw_ms;
+	vs->draw_total_cpu += c1 - c0;
 }
 
 bool viewer_at_syscall(struct machine *m)
@@ -108,6 +116,8 @@ static void set_mode(struct viewer_session *vs, enum live_mode mode)
 {
 	if (vs->ended && mode != LIVE_PAUSED)
 		return;
+	if (mode == LIVE_RUNNING && vs->mode != LIVE_RUNNING)
+		viewer_pace_begin(&vs->pace, thread_cpu_ms(), SDL_GetTicks());
 	vs->mode = mode;
 	vs->armed = false;
 	vs->mark = vs->v.m->kernel.vm_events[PGFAULT];
@@ -268,16 +278,28 @@ static bool drain_events(struct viewer_session *vs)
 	return any;
 }
 
-/* Waits for one event while paused and handles it (one at a time, so that a queued "step,
- * step, quit" steps twice before quitting). */
-static void wait_event(struct viewer_session *vs)
+/* Is input waiting to be handled? */
+static bool input_waiting(void)
+{
+	SDL_PumpEvents();
+	return SDL_HasEvents(SDL_FIRSTEVENT, SDL_LASTEVENT);
+}
+
+/*
+ * Paused (or ended): shows the machine and the view as they are, then waits for one event
+ * and handles it (one at a time, so that a queued "step, step, quit" steps twice before
+ * quitting). The picture waits while input is queued: the next event may change it again
+ * (a burst of pointer motion), set the run going (its own pace then decides when it is
+ * drawn) or quit, and a picture nobody would see is not drawn.
+ */
+static void paused_wait(struct viewer_session *vs)
 {
 	SDL_Event e;
+	if (vs->stale && !input_waiting())
+		redraw(vs);
 	if (SDL_WaitEventTimeout(&e, 100)) {
 		viewer_session_event(vs, &e);
-		/* Once the run goes on (or ends), its own redraws show it. */
-		if (!vs->quit && vs->mode == LIVE_PAUSED)
-			redraw(vs);
+		vs->stale = true;
 	}
 }
 
@@ -298,17 +320,6 @@ static bool reached(struct viewer_session *vs, struct machine *m)
 	return false;
 }
 
-/* While running, is a redraw due? About 30 a second, but only once the guest has had
- * 24 times the CPU time the last picture took, so that a large machine's slower
- * pictures (the VMA rows of a large mapping add to the frames) slow it by less than a
- * tenth, the first and last pictures included. CPU time rather than the clock, so that
- * the share holds on a loaded host too. */
-static bool redraw_due(const struct viewer_session *vs)
-{
-	return SDL_GetTicks() - vs->last_draw >= FRAME_MS &&
-	       thread_cpu_ms() - vs->draw_cpu_at >= 24 * vs->draw_cpu;
-}
-
 /* Runs the next slice in the current mode; waits for input while paused. */
 static bool live_before_slice(struct viewer_session *vs, struct machine *m, uint64_t *slice)
 {
@@ -321,7 +332,7 @@ static bool live_before_slice(struct viewer_session *vs, struct machine *m, uint
 		}
 		switch (vs->mode) {
 		case LIVE_PAUSED:
-			wait_event(vs);
+			paused_wait(vs);
 			continue;
 		case LIVE_STEP:
 			vs->mode = LIVE_PAUSED;
@@ -331,7 +342,6 @@ static bool live_before_slice(struct viewer_session *vs, struct machine *m, uint
 		case LIVE_TO_SYSCALL:
 			if (reached(vs, m)) {
 				set_mode(vs, LIVE_PAUSED);
-				redraw(vs);
 				continue;
 			}
 			if (++vs->polls % POLL_EVERY == 0 && drain_events(vs))
@@ -346,7 +356,7 @@ static bool live_before_slice(struct viewer_session *vs, struct machine *m, uint
 				drain_events(vs);
 				if (vs->quit || vs->mode != LIVE_RUNNING)
 					continue;
-				if (redraw_due(vs))
+				if (viewer_pace_due(&vs->pace, thread_cpu_ms(), SDL_GetTicks()))
 					redraw(vs);
 			}
 			return true;
@@ -366,11 +376,16 @@ static bool session_before_slice(void *ctx, struct machine *m, uint64_t *slice)
 	if (*slice > LIVE_HEAT_EVERY)
 		*slice = LIVE_HEAT_EVERY;
 	shot_before_slice(vs, m, slice);
-	return vs->win ? live_before_slice(vs, m, slice) : true;
+	if (!vs->win)
+		return true;
+	bool go = live_before_slice(vs, m, slice);
+	vs->stale |= go; /* the machine moves on */
+	return go;
 }
 
 /* The end of the run: the screenshot if it is still due, and in the window the final state
- * until the user quits. */
+ * until the user quits (drawn once no input is queued: not when the user has quit
+ * already). */
 static void session_at_end(void *ctx, struct machine *m, enum run_result r)
 {
 	struct viewer_session *vs = ctx;
@@ -382,9 +397,9 @@ static void session_at_end(void *ctx, struct machine *m, enum run_result r)
 	vs->mode = LIVE_PAUSED;
 	snprintf(vs->status, sizeof(vs->status), "ended after %llu instructions (q to quit)",
 		 (unsigned long long)m->cpu.icount);
-	redraw(vs);
+	vs->stale = true;
 	while (!vs->quit)
-		wait_event(vs);
+		paused_wait(vs);
 }
 
 /* True when SDL fell back to a driver that shows nothing (offscreen, dummy) without being
@@ -434,6 +449,8 @@ int viewer_session_start(struct viewer_session *vs, struct machine *m, const cha
 	vs->shot_path = shot_path;
 	vs->shot_at = shot_at;
 	vs->obs = (struct run_observer){session_before_slice, session_at_end, vs};
+	viewer_pace_init(&vs->pace);
+	vs->stale = true;
 	if (viewer_init(&vs->v, m, VIEWER_WIDTH, VIEWER_HEIGHT, err, errlen) < 0)
 		return -1;
 	if (live_heat_init(&vs->heat, m) < 0) {

@@ -17,6 +17,7 @@
 #include "emu/run.h"
 #include "emu/viewer.h"
 #include "emu/viewer_heat.h"
+#include "emu/viewer_pace.h"
 
 /* A drag with the left button on the frame grid. */
 struct viewer_drag {
@@ -35,12 +36,14 @@ bool viewer_view_mouse(struct viewer *v, struct viewer_drag *d, const SDL_Event 
 /* Opens the window (SDL video, a resizable window of the default size) for what (the
  * option or command named in messages). 0, or -1 with a reason when there is no display. */
 int viewer_open_window(SDL_Window **win, const char *what, char *err, size_t errlen);
-/* Draws v into canvas (re-made at the window's size, v resized to it) and shows it. */
+/* Draws v at the window's size (v resized to it when it changed) into the window's surface
+ * and shows it; a window whose pixels are not 32-bit is drawn through canvas (re-made at
+ * its size). */
 void viewer_present(struct viewer *v, SDL_Window *win, SDL_Surface **canvas);
 
 enum live_mode {
 	LIVE_PAUSED,	 /* waiting for input */
-	LIVE_RUNNING,	 /* running, the window redrawn about 30 times a second */
+	LIVE_RUNNING,	 /* running, the window redrawn at the pace of emu/viewer_pace.h */
 	LIVE_STEP,	 /* one instruction, then paused */
 	LIVE_TO_FAULT,	 /* until a page fault has been handled and user mode resumes */
 	LIVE_TO_SYSCALL, /* until a system call has run and user mode resumes */
@@ -57,24 +60,24 @@ struct viewer_session {
 	int shot_result;       /* 0, or -1 with the reason in err */
 	char err[256];	       /* why the last screenshot failed */
 	/* --view */
-	SDL_Window *win;     /* the window, or NULL without --view */
-	SDL_Surface *canvas; /* what is drawn, then copied to the window */
-	enum live_mode mode; /* what the run does next */
-	bool quit;	     /* the user asked to quit */
-	bool ended;	     /* the program has ended: only viewing is left */
-	bool armed;	     /* TO_SYSCALL: the system call instruction was reached */
-	uint64_t armed_at;   /* ... at this instruction count */
-	uint64_t mark;	     /* TO_FAULT: pgfault count when it started */
-	uint32_t polls;	     /* single steps taken, to look at input now and then */
+	SDL_Window *win;	 /* the window, or NULL without --view */
+	SDL_Surface *canvas;	 /* drawn, then copied to a window of other than 32-bit pixels */
+	enum live_mode mode;	 /* what the run does next */
+	bool quit;		 /* the user asked to quit */
+	bool ended;		 /* the program has ended: only viewing is left */
+	bool armed;		 /* TO_SYSCALL: the system call instruction was reached */
+	uint64_t armed_at;	 /* ... at this instruction count */
+	uint64_t mark;		 /* TO_FAULT: pgfault count when it started */
+	uint32_t polls;		 /* single steps taken, to look at input now and then */
 	struct viewer_drag drag; /* a drag on the frame grid */
-	uint64_t polled_at;  /* instruction count at the last look at input while running */
-	uint32_t last_draw;  /* SDL_GetTicks of the last redraw while running */
-	double draw_cpu_at;  /* this thread's CPU time (ms) when it ended */
-	double draw_cpu;     /* CPU time (ms) that redraw took */
-	uint32_t draw_ms;    /* how long that redraw took (wall) */
-	uint32_t redraws;    /* pictures drawn in the window */
-	uint64_t draw_total_ms; /* time spent drawing them */
-	char status[160];    /* the title bar's run-state text */
+	uint64_t polled_at;	 /* instruction count at the last look at input while running */
+	struct viewer_pace pace; /* when the next picture is due while running */
+	bool stale;		 /* the window does not show the machine and the view as they are */
+	uint32_t draw_ms;	 /* how long the last picture took (wall) */
+	uint32_t redraws;	 /* pictures drawn in the window */
+	uint64_t draw_total_ms;	 /* time spent drawing them (wall) */
+	double draw_total_cpu;	 /* ... and CPU time of this thread, ms */
+	char status[160];	 /* the title bar's run-state text */
 };
 
 /*

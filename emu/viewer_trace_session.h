@@ -23,7 +23,8 @@ struct trace_session {
 	struct trace_view tv;	 /* the trace and its cursor */
 	struct viewer v;	 /* the panels */
 	SDL_Window *win;	 /* the window, or NULL headless */
-	SDL_Surface *canvas;	 /* what is drawn, then copied to the window */
+	SDL_Surface *canvas;	 /* drawn, then copied to a window of other than 32-bit
+				    pixels (viewer_present) */
 	bool playing;		 /* the cursor moves on by itself */
 	double speed;		 /* events per second while playing */
 	double carry;		 /* events due but not yet a whole one */

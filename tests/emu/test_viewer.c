@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -522,7 +523,21 @@ struct recorder {
 	struct call calls[1 << 16];
 	int prev_bytes[2]; /* at the end: the two bytes before RIP, -1: unmapped */
 	unsigned end_cpl;  /* at the end: CPL */
+	bool quit_at_end;  /* the user quits as the program ends (q queued before at_end) */
+	/* Pictures while running: */
+	double run_cpu;	     /* CPU time of this thread at the first slice in LIVE_RUNNING */
+	double picture_cpu;  /* ... at the first slice after the first picture */
+	uint64_t picture_at; /* instructions the machine had run in that picture */
 };
+
+static double thread_cpu_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void push_key(SDL_Keycode key);
 
 static bool record_slice(void *ctx, struct machine *m, uint64_t *slice)
 {
@@ -530,6 +545,12 @@ static bool record_slice(void *ctx, struct machine *m, uint64_t *slice)
 	if (r->n < (int)(sizeof(r->calls) / sizeof(r->calls[0])))
 		r->calls[r->n++] =
 		    (struct call){m->cpu.icount, m->kernel.vm_events[PGFAULT], m->mmu.cpl};
+	if (r->vs->mode == LIVE_RUNNING && !r->run_cpu)
+		r->run_cpu = thread_cpu_ms();
+	if (r->vs->redraws && !r->picture_cpu) {
+		r->picture_cpu = thread_cpu_ms();
+		r->picture_at = r->vs->v.moved_key[0];
+	}
 	return r->vs->obs.before_slice(r->vs->obs.ctx, m, slice);
 }
 
@@ -541,6 +562,8 @@ static void record_end(void *ctx, struct machine *m, enum run_result res)
 		r->prev_bytes[i] =
 		    mmu_probe(&m->mmu, m->cpu.rip - 2 + (uint64_t)i, &tr) ? m->bus.ram[tr.pa] : -1;
 	r->end_cpl = m->mmu.cpl;
+	if (r->quit_at_end)
+		push_key(SDLK_q);
 	r->vs->obs.at_end(r->vs->obs.ctx, m, res);
 }
 
@@ -613,6 +636,78 @@ static void test_viewer_live_syscall_key_stops_after_the_call(void **state)
 	/* The steps before it were single ones. */
 	for (int i = 1; i < r->n; i++)
 		assert_true(r->calls[i].icount <= r->calls[i - 1].icount + 1);
+	free(r);
+	viewer_session_end(vs);
+	free(vs);
+	free_machine(m);
+}
+
+/* Runs guest name with one argument on m with observer obs. */
+static enum run_result run_guest_arg(struct machine *m, const char *name, const char *arg,
+				     const struct run_observer *obs, int *status)
+{
+	const char *path = guest_path(name);
+	const char *argv[] = {path, arg, NULL};
+	const char *envp[] = {"A=1", NULL};
+	struct run_options o = {.host_path = path,
+				.filename = path,
+				.argc = 2,
+				.argv = argv,
+				.envc = 1,
+				.envp = envp,
+				.observer = obs};
+	return machine_run_program(m, &o, status);
+}
+
+/* A run set going and quit as it ends, before the window had drawn anything (the input
+ * was queued): no picture is drawn, neither of the machine before its first instruction
+ * nor of its final state, which nobody would see. (hello ends before the window first
+ * looks at the pace.) */
+static void test_viewer_live_queued_run_and_quit_draw_no_picture(void **state)
+{
+	struct machine *m = new_machine();
+	struct viewer_session *vs = live_session(m);
+	struct recorder *r = calloc(1, sizeof(*r));
+	r->vs = vs;
+	r->quit_at_end = true;
+	struct run_observer obs = {record_slice, record_end, r};
+	push_key(SDLK_SPACE);
+	int status;
+	assert_int_equal(run_guest(m, "hello", &obs, &status), RUN_EXITED);
+	assert_true(vs->ended);
+	assert_true(vs->quit);
+	assert_int_equal(vs->redraws, 0);
+	free(r);
+	viewer_session_end(vs);
+	free(vs);
+	free_machine(m);
+}
+
+/* While the guest runs, the window shows it, but the first picture waits until the guest
+ * has run one interval of the pace (emu/viewer_pace.h: 24 times 5 ms of CPU time before
+ * a picture has been measured). The run takes some 60 M instructions. */
+static void test_viewer_live_running_first_picture_waits_one_interval(void **state)
+{
+	struct machine *m = new_machine();
+	struct viewer_session *vs = live_session(m);
+	struct recorder *r = calloc(1, sizeof(*r));
+	r->vs = vs;
+	r->quit_at_end = true;
+	struct run_observer obs = {record_slice, record_end, r};
+	push_key(SDLK_SPACE);
+	int status;
+	assert_int_equal(run_guest_arg(m, "hot_pages", "50000", &obs, &status), RUN_EXITED);
+	assert_true(vs->redraws >= 1);
+	assert_true(r->run_cpu > 0);
+	assert_true(r->picture_cpu > 0);
+	/* Seen from a slice after running began (one slice, at most 65 536 instructions,
+	 * after it), up to a slice after the picture. */
+	if (r->picture_cpu - r->run_cpu < 100.0)
+		fail_msg("first picture %.1f ms of CPU time after running began",
+			 r->picture_cpu - r->run_cpu);
+	/* It showed the machine part of the way. */
+	assert_true(r->picture_at > 0);
+	assert_true(r->picture_at < m->cpu.icount);
 	free(r);
 	viewer_session_end(vs);
 	free(vs);
@@ -753,6 +848,8 @@ int main(void)
 	    cmocka_unit_test(test_viewer_zoom_and_pan_keep_cells_and_frames_in_step),
 	    cmocka_unit_test(test_viewer_live_keys_step_run_to_a_fault_and_quit),
 	    cmocka_unit_test(test_viewer_live_syscall_key_stops_after_the_call),
+	    cmocka_unit_test(test_viewer_live_queued_run_and_quit_draw_no_picture),
+	    cmocka_unit_test(test_viewer_live_running_first_picture_waits_one_interval),
 	    cmocka_unit_test(test_viewer_live_mouse_and_keys_select_zoom_and_pan),
 	    cmocka_unit_test(test_viewer_history_samples_the_counters_once_per_move),
 	};

@@ -70,7 +70,7 @@ static int start_xvfb(void **state)
 	snprintf(display, sizeof(display), ":%s", buf);
 	setenv("DISPLAY", display, 1);
 	setenv("SDL_VIDEODRIVER", "x11", 1);
-	return 0;
+	return SDL_InitSubSystem(SDL_INIT_TIMER);
 }
 
 static int stop_xvfb(void **state)
@@ -97,12 +97,49 @@ static void push_key(SDL_Keycode key)
 	assert_int_equal(SDL_PushEvent(&e), 1);
 }
 
-/* Between the session and the run: counts slices, and at the end asks the window to quit
- * (the window waits for that once the program has ended). */
+/* Every pixel of the window is that of the viewer's picture drawn headless now (into a
+ * surface of its own, whatever the window's pixel format). */
+static void assert_window_shows(struct viewer *v, SDL_Window *win)
+{
+	SDL_Surface *ws = SDL_GetWindowSurface(win);
+	assert_non_null(ws);
+	assert_int_equal(ws->w, v->width);
+	assert_int_equal(ws->h, v->height);
+	SDL_Surface *s =
+	    SDL_CreateRGBSurfaceWithFormat(0, v->width, v->height, 32, SDL_PIXELFORMAT_XRGB8888);
+	assert_non_null(s);
+	viewer_update(v);
+	viewer_render(v, s);
+	int bpp = ws->format->BytesPerPixel, differ = 0;
+	for (int y = 0; y < s->h; y++)
+		for (int x = 0; x < s->w; x++) {
+			uint32_t wpx = 0, px = ((const uint32_t *)((const uint8_t *)s->pixels +
+								   y * s->pitch))[x];
+			memcpy(&wpx, (const uint8_t *)ws->pixels + y * ws->pitch + x * bpp,
+			       (size_t)bpp);
+			uint8_t r, g, b;
+			SDL_GetRGB(wpx, ws->format, &r, &g, &b);
+			differ += ((uint32_t)r << 16 | (uint32_t)g << 8 | b) != (px & 0xffffff);
+		}
+	SDL_FreeSurface(s);
+	assert_int_equal(differ, 0);
+}
+
+/* Between the session and the run: counts slices, and at the end resizes the window and
+ * keeps it open a moment (the window shows the final state until the user quits). */
 struct driver {
 	struct viewer_session *vs;
 	int slices;
 };
+
+/* The user quits (from SDL's timer thread, a while after the end). */
+static Uint32 quit_later(Uint32 interval, void *param)
+{
+	SDL_Event e = {.type = SDL_KEYDOWN};
+	e.key.keysym.sym = SDLK_q;
+	SDL_PushEvent(&e); /* no assertion off the test's thread */
+	return 0;
+}
 
 static bool drive_slice(void *ctx, struct machine *m, uint64_t *slice)
 {
@@ -114,7 +151,7 @@ static bool drive_slice(void *ctx, struct machine *m, uint64_t *slice)
 static void drive_end(void *ctx, struct machine *m, enum run_result r)
 {
 	struct driver *d = ctx;
-	/* A smaller window, drawn at its new size, then quit. */
+	/* A smaller window, drawn at its new size with the final state, then quit. */
 	SDL_SetWindowSize(d->vs->win, 1000, 700);
 	for (int i = 0; i < 300; i++) { /* until the X server has done it */
 		SDL_PumpEvents();
@@ -123,8 +160,14 @@ static void drive_end(void *ctx, struct machine *m, enum run_result r)
 			break;
 		SDL_Delay(10);
 	}
-	push_key(SDLK_q);
+	uint32_t pictures = d->vs->redraws;
+	SDL_AddTimer(300, quit_later, NULL);
 	d->vs->obs.at_end(d->vs->obs.ctx, m, r);
+	/* The final state was drawn once the program had ended, and is what the window shows
+	 * (compared before the run frees the program's memory). */
+	assert_true(d->vs->redraws > pictures);
+	assert_int_equal(d->vs->v.moved_key[0], m->cpu.icount);
+	assert_window_shows(&d->vs->v, d->vs->win);
 }
 
 /* Runs brk_malloc recording a trace to path, with the live window when live. */
@@ -235,7 +278,9 @@ static void test_viewer_trace_window_on_x_opens_steps_jumps_and_closes(void **st
 	assert_true(ts->quit);
 	assert_int_equal(ts->tv.at, tv_find_mark(&ts->tv, 0, 1, TEV_PAGE, 0) + 2);
 	assert_true(ts->v.show_help);
-	assert_non_null(ts->canvas);
+	/* Drawn on X, the window shows the viewer's picture. */
+	viewer_present(&ts->v, ts->win, &ts->canvas);
+	assert_window_shows(&ts->v, ts->win);
 	trace_session_end(ts);
 	free(ts);
 	unlink(path);

@@ -519,8 +519,22 @@ static void test_tv_session_keys_and_mouse_step_jump_play_scrub_zoom(void **stat
 	e.motion.y = r.y + 1;
 	trace_session_event(ts, &e);
 	assert_int_equal(v->hover_pfn, (long)(v->first_pfn + 5));
+	/* The window shows the picture (drawn into its surface, or copied there from a canvas
+	 * when its pixels are not 32-bit): the pointed frame's cell has its owner's colour. */
+	key(ts, SDLK_QUESTION);
+	assert_false(v->show_help); /* the help would cover the grid */
+	assert_int_equal(v->per_cell, 1);
 	viewer_present(v, ts->win, &ts->canvas);
-	assert_non_null(ts->canvas);
+	SDL_Surface *ws = SDL_GetWindowSurface(ts->win);
+	assert_non_null(ws);
+	assert_int_equal(ws->w, v->width);
+	uint8_t rgb[3];
+	const uint8_t *row = (const uint8_t *)ws->pixels + (r.y + r.h / 2) * ws->pitch;
+	uint32_t px = 0;
+	memcpy(&px, row + (r.x + r.w / 2) * ws->format->BytesPerPixel, ws->format->BytesPerPixel);
+	SDL_GetRGB(px, ws->format, &rgb[0], &rgb[1], &rgb[2]);
+	assert_int_equal((uint32_t)rgb[0] << 16 | (uint32_t)rgb[1] << 8 | rgb[2],
+			 viewer_class_colour(tv->cls[v->first_pfn + 5]));
 	assert_false(ts->quit);
 	key(ts, SDLK_q);
 	assert_true(ts->quit);
