@@ -1,12 +1,14 @@
 /*
- * The recorder: the MMU's events become trace events as they happen. A chunk always
- * starts with a KEYFRAME (the control registers, CPL and AC at that point) so that a
- * reader can start there; CPL and AC changes are written as MODE events before the first
- * translation they apply to, rather than in every access.
+ * The recorder's recording-thread half (trace_record.h): the MMU's and the kernel's
+ * tracepoints become records (trace_records.h) for the writer thread, as they happen;
+ * trace_record_write.c makes the file's events of them. The records keep the order of
+ * the tracepoints, and carry the MMU's mode state whenever it changed, so that the writer
+ * writes the same events, keyframes and MODE events as if it were here.
  */
 #include "emu/trace_record.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -14,6 +16,8 @@
 #include "emu/machine.h"
 #include "emu/run.h"
 #include "emu/stats.h"
+#include "emu/trace_records.h"
+#include "kernel-sim/bug.h"
 #include "kernel-sim/mm.h"
 #include "kernel-sim/sched.h"
 
@@ -104,24 +108,81 @@ void trace_header_format(char *buf, size_t len, const struct machine *m,
 		buf[len - 1] = '\0';
 }
 
-/* Starts a chunk with the state a reader needs to begin there. */
-static void keyframe(struct trace_recorder *rec)
+/* ---- records (trace_records.h) ---- */
+
+/* Room for the MMU's next batch at the end of the pipe, where its record goes: the MMU
+ * writes the entries in place. After every record, while the MMU's batch is empty. */
+static void give_batch_buf(struct trace_recorder *rec)
 {
-	const struct mmu *m = rec->mmu;
-	struct trace_event ev = {.type = TEV_KEYFRAME, .a = m->cr0, .b = m->cr3, .c = m->cr4,
-				 .d = m->efer, .cpl = m->cpl, .ac = m->ac};
-	rec->mode_known = false;
-	trace_writer_event(&rec->w, &ev);
-	rec->counts[TEV_KEYFRAME]++;
+	if (!rec->batch_live)
+		return;
+	rec->batch_at = trace_pipe_reserve(&rec->pipe, TRACE_REC_BATCH_MAX);
+	mmu_trace_set_batch_buf(rec->mmu, (struct mmu_trace_access *)(rec->batch_at +
+								 sizeof(struct trace_rec_batch)));
 }
 
-/* Writes ev, after a keyframe when it starts a chunk. */
+/* Appends the n bytes reserved, and gives the MMU room after them. */
+static void commit(struct trace_recorder *rec, size_t n)
+{
+	trace_pipe_commit(&rec->pipe, n);
+	give_batch_buf(rec);
+}
+
+static struct trace_mode_state mode_of(const struct mmu *m)
+{
+	return (struct trace_mode_state){m->cr0, m->cr3, m->cr4, m->efer, m->cpl, m->ac};
+}
+
+/* A STATE record when the MMU's mode state differs from the last one sent: before every
+ * record, so that the writer's keyframes and MODE events see what the MMU had then. */
+static void note_mode(struct trace_recorder *rec, const struct mmu *m)
+{
+	struct trace_mode_state *s = &rec->sent;
+	if (rec->sent_valid && s->cpl == m->cpl && s->ac == m->ac && s->cr3 == m->cr3 &&
+	    s->cr0 == m->cr0 && s->cr4 == m->cr4 && s->efer == m->efer)
+		return;
+	*s = mode_of(m);
+	rec->sent_valid = true;
+	struct trace_rec_state *r = (void *)trace_pipe_reserve(&rec->pipe, sizeof(*r));
+	*r = (struct trace_rec_state){{sizeof(*r), TREC_STATE, 0}, *s};
+	trace_pipe_commit(&rec->pipe, sizeof(*r)); /* the record that follows gives room */
+}
+
+/* The bytes of ev that can be other than zero (the rest of a struct built with an
+ * initializer is), so that a record carries no more of it than it needs. */
+static size_t event_len(const struct trace_event *ev)
+{
+	if (ev->type == TEV_WALK)
+		return offsetof(struct trace_event, arg);
+	if (ev->type == TEV_TLB_FILL)
+		return offsetof(struct trace_event, step);
+	if (ev->type == TEV_EXT && ev->sub == TEXT_MM_OP)
+		return sizeof(*ev);
+	return offsetof(struct trace_event, fill);
+}
+
+/* Appends ev with its text and PAGE_REF entries as an EVENT record. */
 static void put_raw(struct trace_recorder *rec, const struct trace_event *ev)
 {
-	if (rec->w.chunk_fresh)
-		keyframe(rec);
-	trace_writer_event(&rec->w, ev);
-	rec->counts[ev->type]++;
+	note_mode(rec, rec->mmu);
+	size_t ev_len = event_len(ev);
+	uint32_t text_len = ev->text ? ev->text_len : 0;
+	uint32_t nrefs = ev->refs ? (uint32_t)ev->a : 0;
+	size_t len = sizeof(struct trace_rec_event) + trace_rec_align(ev_len) +
+		     trace_rec_align(text_len) + nrefs * sizeof(*ev->refs);
+	BUG_ON(len > rec->pipe.block_size);
+	uint8_t *p = trace_pipe_reserve(&rec->pipe, len);
+	*(struct trace_rec_event *)p = (struct trace_rec_event){
+	    {(uint32_t)len, TREC_EVENT, 0}, (uint32_t)ev_len, text_len, nrefs, 0};
+	p += sizeof(struct trace_rec_event);
+	memcpy(p, ev, ev_len);
+	p += trace_rec_align(ev_len);
+	if (text_len)
+		memcpy(p, ev->text, text_len);
+	p += trace_rec_align(text_len);
+	if (nrefs)
+		memcpy(p, ev->refs, nrefs * sizeof(*ev->refs));
+	commit(rec, len);
 }
 
 /* Writes ev after the fetches and translations the MMU has not told yet: they came first. */
@@ -131,17 +192,23 @@ static void put(struct trace_recorder *rec, const struct trace_event *ev)
 	put_raw(rec, ev);
 }
 
-/* A MODE event when CPL or AC differ from the last one written. */
-static void sync_mode(struct trace_recorder *rec, const struct mmu *m)
+static void put_translation(struct trace_recorder *rec, const struct mmu *m, unsigned type,
+			    unsigned flags, unsigned size, uint64_t la, uint64_t pa)
 {
-	if (rec->w.chunk_fresh)
-		keyframe(rec);
-	if (rec->mode_known && rec->cpl == m->cpl && rec->ac == m->ac)
-		return;
-	rec->cpl = m->cpl;
-	rec->ac = m->ac;
-	rec->mode_known = true;
-	put_raw(rec, &(struct trace_event){.type = TEV_MODE, .cpl = m->cpl, .ac = m->ac});
+	note_mode(rec, m);
+	struct trace_rec_translation *r = (void *)trace_pipe_reserve(&rec->pipe, sizeof(*r));
+	*r = (struct trace_rec_translation){{sizeof(*r), TREC_TRANSLATION, 0}, la, pa,
+					    (uint8_t)type, (uint8_t)flags, (uint8_t)size};
+	commit(rec, sizeof(*r));
+}
+
+static void put_fetch_run(struct trace_recorder *rec, const struct mmu *m, uint64_t la,
+			  uint64_t pa, uint64_t count)
+{
+	note_mode(rec, m);
+	struct trace_rec_fetch_run *r = (void *)trace_pipe_reserve(&rec->pipe, sizeof(*r));
+	*r = (struct trace_rec_fetch_run){{sizeof(*r), TREC_FETCH_RUN, 0}, la, pa, count};
+	commit(rec, sizeof(*r));
 }
 
 static void on_walk(struct trace_recorder *rec, const struct mmu_event *e)
@@ -167,15 +234,11 @@ static void on_event(void *ctx, const struct mmu *m, const struct mmu_event *e)
 	struct trace_recorder *rec = ctx;
 	switch (e->type) {
 	case MMU_EV_ACCESS:
-		sync_mode(rec, m);
-		trace_writer_translation(&rec->w, TEV_ACCESS, e->flags, e->size, e->la, e->pa);
-		rec->counts[TEV_ACCESS]++;
+		put_translation(rec, m, TEV_ACCESS, e->flags, e->size, e->la, e->pa);
 		break;
 	case MMU_EV_FAULT:
-		sync_mode(rec, m);
-		trace_writer_translation(&rec->w, TEV_FAULT, e->flags, 0, e->la,
-					 (uint64_t)e->vector << 32 | e->error_code);
-		rec->counts[TEV_FAULT]++;
+		put_translation(rec, m, TEV_FAULT, e->flags, 0, e->la,
+				(uint64_t)e->vector << 32 | e->error_code);
 		break;
 	case MMU_EV_WALK: on_walk(rec, e); break;
 	case MMU_EV_TLB_FILL: on_fill(rec, e); break;
@@ -187,28 +250,29 @@ static void on_event(void *ctx, const struct mmu *m, const struct mmu_event *e)
 	case MMU_EV_FEATURES:
 		put(rec, &(struct trace_event){.type = TEV_FEATURES, .a = e->a, .b = e->b});
 		break;
-	case MMU_EV_FETCH_RUN:
-		sync_mode(rec, m);
-		trace_writer_fetch_run(&rec->w, e->la, e->pa, e->a);
-		rec->counts[TEV_EXT]++;
-		break;
+	case MMU_EV_FETCH_RUN: put_fetch_run(rec, m, e->la, e->pa, e->a); break;
 	}
 }
 
-/* The MMU's batches of translations and fetch runs (mmu/trace.h): the same events as
- * on_event writes, without a call and a switch for each. The CPL and AC are the batch's:
- * the MMU hands a batch over before they change. */
+/* The MMU's batches of translations and fetch runs (mmu/trace.h), with the mode they
+ * were made in (the MMU hands a batch over before CPL or AC change). The MMU wrote the
+ * entries into the pipe already (give_batch_buf), unless the batch is its own buffer's
+ * (the first, made before the recorder gave it room). */
 static void on_batch(void *ctx, const struct mmu *m, const struct mmu_trace_access *a,
 		     unsigned n)
 {
 	struct trace_recorder *rec = ctx;
-	for (unsigned i = 0; i < n;) {
-		sync_mode(rec, m); /* the mode, and a keyframe first in a new chunk */
-		unsigned runs = 0, done = trace_writer_batch(&rec->w, a + i, n - i, &runs);
-		rec->counts[TEV_ACCESS] += done - runs;
-		rec->counts[TEV_EXT] += runs;
-		i += done;
+	size_t len = sizeof(struct trace_rec_batch) + n * sizeof(*a);
+	struct trace_rec_batch *r = (void *)rec->batch_at;
+	if (!r || a != (const struct mmu_trace_access *)(r + 1)) {
+		r = (void *)trace_pipe_reserve(&rec->pipe, len);
+		memcpy(r + 1, a, n * sizeof(*a));
 	}
+	rec->sent = mode_of(m);
+	rec->sent_valid = true;
+	*r = (struct trace_rec_batch){{(uint32_t)len, TREC_BATCH, (uint16_t)n}, rec->sent};
+	rec->batch_at = NULL;
+	commit(rec, len);
 }
 
 /* A SYS_WORK event when whether page events are a system call's own work changed since the
@@ -434,16 +498,47 @@ static void on_sched_switch(void *ctx, int prev, int next)
 				       .b = (uint64_t)next});
 }
 
+/* The pipe to the writer thread, then the file (its header written here, so that an
+ * error in it is the caller's at once). 0 or -1 with err. */
+static int open_output(struct trace_recorder *rec, const char *path, const char *header,
+		       const struct trace_record_opts *o, char *err, size_t errlen)
+{
+	size_t block = o->block_size ? o->block_size : TRACE_PIPE_BLOCK;
+	unsigned nblocks = o->nblocks ? o->nblocks : TRACE_PIPE_BLOCKS;
+	if (block < TRACE_RECORD_BLOCK_MIN)
+		block = TRACE_RECORD_BLOCK_MIN;
+	if (nblocks < 2)
+		nblocks = 2;
+	if (trace_pipe_start(&rec->pipe, block, nblocks, !o->inline_writer, trace_record_write,
+			     rec) < 0) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	if (trace_writer_open(&rec->w, path, header, err, errlen) < 0) {
+		trace_pipe_stop(&rec->pipe);
+		return -1;
+	}
+	return 0;
+}
+
 int trace_record_start(struct trace_recorder *rec, struct machine *m, const char *path,
 		       const char *header, char *err, size_t errlen)
 {
+	return trace_record_start_with(rec, m, path, header, NULL, err, errlen);
+}
+
+int trace_record_start_with(struct trace_recorder *rec, struct machine *m, const char *path,
+			    const char *header, const struct trace_record_opts *o, char *err,
+			    size_t errlen)
+{
+	static const struct trace_record_opts defaults;
 	memset(rec, 0, sizeof(*rec));
 	if (page_refs_start(rec, &m->kernel) < 0) {
 		page_refs_free(rec);
 		snprintf(err, errlen, "%s: out of memory", path);
 		return -1;
 	}
-	if (trace_writer_open(&rec->w, path, header, err, errlen) < 0) {
+	if (open_output(rec, path, header, o ? o : &defaults, err, errlen) < 0) {
 		page_refs_free(rec);
 		return -1;
 	}
@@ -452,6 +547,8 @@ int trace_record_start(struct trace_recorder *rec, struct machine *m, const char
 	put(rec, &(struct trace_event){.type = TEV_FEATURES, .a = m->mmu.maxphyaddr,
 				       .b = m->mmu.page_1g});
 	mmu_set_tracer(&m->mmu, &rec->tracer);
+	rec->batch_live = true;
+	give_batch_buf(rec);
 	rec->kmem = (struct kmem_tracer){.page_alloc = on_page_alloc,
 					 .page_free = on_page_free,
 					 .page_ref = on_page_ref,
@@ -528,6 +625,7 @@ static void record_kstats(struct trace_recorder *rec)
 int trace_record_finish(struct trace_recorder *rec, int how, int status)
 {
 	mmu_trace_sync(rec->mmu);
+	rec->batch_live = false; /* the last batch stays where it is; no room for another */
 	mmu_set_tracer(rec->mmu, NULL);
 	rec->kernel->kmem_tracer = NULL;
 	rec->kernel->mm_tracer = NULL;
@@ -540,5 +638,15 @@ int trace_record_finish(struct trace_recorder *rec, int how, int status)
 	rec->files = NULL;
 	page_refs_free(rec);
 	put(rec, &(struct trace_event){.type = TEV_END, .a = (uint64_t)how, .b = (uint64_t)(int64_t)status});
+	trace_pipe_stop(&rec->pipe); /* every record written; the writer thread joined */
 	return trace_writer_close(&rec->w);
+}
+
+uint64_t trace_record_events(struct trace_recorder *rec)
+{
+	if (rec->batch_live)
+		mmu_trace_sync(rec->mmu); /* the MMU's batch empty: nothing in the pipe's room */
+	trace_pipe_drain(&rec->pipe);
+	give_batch_buf(rec);	   /* in the next block */
+	return rec->w.total + rec->w.nevents;
 }

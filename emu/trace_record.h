@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "emu/trace.h"
+#include "emu/trace_pipe.h"
 #include "kernel-sim/trace_kmem.h"
 #include "kernel-sim/trace_mm.h"
 #include "mmu/trace.h"
@@ -18,8 +19,43 @@
 struct machine;
 struct run_options;
 
+/* The MMU state a KEYFRAME carries and a MODE event follows. */
+struct trace_mode_state {
+	uint64_t cr0, cr3, cr4, efer; /* control registers */
+	uint8_t cpl;		      /* CPL 0..3 */
+	bool ac;		      /* RFLAGS.AC */
+};
+
+/* Recorder options (trace_record_start_with); zeroes are the defaults. */
+struct trace_record_opts {
+	bool inline_writer;  /* encode, compress and write in the recording thread (else a
+				writer thread does, while the run goes on) */
+	size_t block_size;   /* bytes of records handed over at once (0: TRACE_PIPE_BLOCK;
+				at least TRACE_RECORD_BLOCK_MIN) */
+	unsigned nblocks;    /* blocks in the hand-over ring (0: TRACE_PIPE_BLOCKS; >= 2) */
+};
+
+/* The smallest block: the largest record (a STATS text and its event) fits in one. */
+#define TRACE_RECORD_BLOCK_MIN (TRACE_TEXT_MAX + 1024u)
+
+/*
+ * A recording runs in two halves. The recording thread (the machine's) turns each
+ * tracepoint into a compact record, appended to the pipe: the MMU's batches as they are,
+ * other events as a struct trace_event's used fields and their text; and before a record,
+ * the MMU's mode state when it changed. The writer thread turns the records, in order,
+ * into the file's events (trace_record_write.c): the delta coding, the keyframes that
+ * start chunks and the MODE events, zlib and the disk. What it writes is a function of
+ * the records alone, so the file is the same byte for byte with or without the thread.
+ */
 struct trace_recorder {
-	struct trace_writer w;	   /* the file */
+	/* ---- recording thread ---- */
+	struct trace_pipe pipe;	   /* records to the writer */
+	struct trace_mode_state sent; /* the mode state last put into a record */
+	bool sent_valid;	   /* one was */
+	bool batch_live;	   /* the MMU writes its batches into the pipe, at batch_at */
+	uint8_t *batch_at;	   /* where the MMU's batch record goes: its entries follow the
+				      record's head; nothing else is appended meanwhile (the
+				      MMU's batch is empty whenever anything else is) */
 	struct mmu_tracer tracer;  /* attached to the machine's MMU while recording */
 	struct mmu *mmu;	   /* that MMU */
 	struct kmem_tracer kmem;   /* attached to the machine's kernel while recording */
@@ -29,10 +65,6 @@ struct trace_recorder {
 	bool user_started;	   /* the program's exec is done (its EXEC event written) */
 	const void **files;	   /* inodes already described by a FILE event; id = index + 1 */
 	size_t nfiles, files_cap;  /* entries used and allocated */
-	uint8_t cpl;		   /* CPL of the last MODE event */
-	bool ac;		   /* RFLAGS.AC of the last MODE event */
-	bool mode_known;	   /* a MODE event was written in this chunk */
-	uint64_t counts[TEV_NR_TYPES]; /* events written, per type */
 	bool sys_own;		   /* in a system call whose work no other event describes
 				      (not an address-space call), after exec */
 	unsigned uaccess_depth;	   /* inside a uaccess's faults (a replay repeats those) */
@@ -47,6 +79,13 @@ struct trace_recorder {
 				      start: the machine's) */
 	struct trace_page_ref *ref_out; /* [TRACE_PAGE_REF_MAX]: one event's entries */
 	uint64_t page_ref_entries; /* frames' counts written */
+	/* ---- writer thread (the recording thread's once the pipe is drained) ---- */
+	struct trace_writer w;	   /* the file */
+	struct trace_mode_state mode; /* the MMU's mode state as of the record being written */
+	uint8_t cpl;		   /* CPL of the last MODE event */
+	bool ac;		   /* RFLAGS.AC of the last MODE event */
+	bool mode_known;	   /* a MODE event was written in this chunk */
+	uint64_t counts[TEV_NR_TYPES]; /* events written, per type */
 };
 
 /* The identity of a file a replay needs again: its size and the CRC-32 of its bytes.
@@ -58,9 +97,18 @@ int trace_file_identity(const char *path, uint64_t *size, uint32_t *crc);
 void trace_header_format(char *buf, size_t len, const struct machine *m,
 			 const struct run_options *o);
 
-/* Creates path with header text and attaches to m's MMU. 0 or -1 with err. */
+/* Creates path with header text and attaches to m's MMU, with a writer thread. 0 or -1
+ * with err. */
 int trace_record_start(struct trace_recorder *rec, struct machine *m, const char *path,
 		       const char *header, char *err, size_t errlen);
+/* The same with options o (NULL: the defaults). */
+int trace_record_start_with(struct trace_recorder *rec, struct machine *m, const char *path,
+			    const char *header, const struct trace_record_opts *o, char *err,
+			    size_t errlen);
+/* The events written into the trace so far (every record handed to the writer, which
+ * this waits for): the event number the next one will have. Keyframes and MODE events
+ * count, so this is a position in the file's stream of events. */
+uint64_t trace_record_events(struct trace_recorder *rec);
 /* The kernel's handling of a #PF at la with error, and its outcome (enum trace_pf_outcome). */
 void trace_record_pf_done(struct trace_recorder *rec, uint64_t la, uint32_t error,
 			  unsigned outcome);

@@ -200,6 +200,8 @@ struct tlb {
 	struct mmu_trace_access *trace_buf; /* a batching tracer's batch (MMU_TRACE_BATCH), or
 					       NULL */
 	uint32_t trace_nbuf;		    /* entries of trace_buf held */
+	bool trace_buf_own;		    /* trace_buf is the TLB's (malloc), not the tracer's
+					       (mmu_trace_set_batch_buf) */
 	/* fast[mode] of the current CPL and AC: the real fast tables, which the slow paths
 	 * consult while tracing (mmu_trace_fast_access) */
 	struct tlb_fast_entry (*trace_mode_fast)[TLB_FAST_SIZE];

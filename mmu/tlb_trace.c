@@ -24,6 +24,7 @@
  * inline one is not copied (its hits are counted out of line), and while tracing the
  * inline array does not change hands (tlb_fast_rebalance).
  */
+#include <assert.h>
 #include <stdlib.h>
 
 #include "mmu/mmu.h"
@@ -42,15 +43,19 @@ static void clear_copy(struct tlb *t)
 void tlb_trace_start(struct tlb *t, bool on)
 {
 	free(t->trace_fast);
-	free(t->trace_buf);
+	if (t->trace_buf_own)
+		free(t->trace_buf);
 	t->trace_fast = NULL;
 	t->trace_buf = NULL;
+	t->trace_buf_own = false;
 	t->trace_nbuf = 0;
 	t->trace_copy = t->trace_real = NULL;
 	if (!on)
 		return;
-	if (t->tracer->batch)
+	if (t->tracer->batch) {
 		t->trace_buf = malloc(MMU_TRACE_BATCH * sizeof(*t->trace_buf)); /* else events */
+		t->trace_buf_own = true;
+	}
 	t->trace_fast = malloc(3 * sizeof(*t->trace_fast));
 	if (!t->trace_fast)
 		return;
@@ -126,6 +131,16 @@ void tlb_trace_flush(struct tlb *t)
 		return;
 	t->trace_nbuf = 0; /* what the tracer does next starts a new batch */
 	t->tracer->batch(t->tracer->ctx, t->trace_mmu, t->trace_buf, n);
+}
+
+void mmu_trace_set_batch_buf(struct mmu *m, struct mmu_trace_access *buf)
+{
+	struct tlb *t = &m->tlb;
+	assert(t->tracer && t->tracer->batch && t->trace_nbuf == 0 && buf); /* between batches */
+	if (t->trace_buf_own)
+		free(t->trace_buf);
+	t->trace_buf = buf;
+	t->trace_buf_own = false;
 }
 
 void *mmu_trace_fast_access(struct mmu *m, uint64_t la, unsigned size, unsigned flags)

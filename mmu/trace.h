@@ -89,6 +89,15 @@ struct mmu_tracer {
 void mmu_set_tracer(struct mmu *m, const struct mmu_tracer *t);
 
 /*
+ * Where a batching tracer's next batches go: buf, room for MMU_TRACE_BATCH entries, which
+ * the tracer owns and keeps valid until it gives another or detaches (the MMU's own
+ * buffer is then freed). The batch held must be empty: call it from the batch callback
+ * (the MMU then fills buf) or after mmu_trace_sync. A tracer that passes batches on (to
+ * another thread) so has them written where they go, rather than copied there.
+ */
+void mmu_trace_set_batch_buf(struct mmu *m, struct mmu_trace_access *buf);
+
+/*
  * A data access of flags (MMU_READ or MMU_WRITE, with MMU_STACK) of size (1..8) bytes at
  * la while a batching tracer is attached, made the cheap way when it can be: when the real
  * fast entry of la's page (of the current CPL and AC) allows it and the access stays on

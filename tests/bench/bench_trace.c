@@ -1,6 +1,8 @@
 /*
  * Trace benchmarks: the cost of recording (a guest run with a trace against the same run
- * without, in the same process), the size of a trace per access (and what the page_ref
+ * without, in the same process; in wall-clock time, what the user waits for, and in CPU
+ * time, what the machine spends; with the writer thread and with the writer inline in
+ * the run's thread), the size of a trace per access (and what the page_ref
  * events of format 1.3 add to its size and recording time: the same run recorded without
  * them), and replay speed in
  * translations per second, exact (--verify), what-if through the MMU, and what-if through
@@ -28,19 +30,45 @@
 
 #define TRACE_PATH "/tmp/mmemu-bench-trace.trc"
 
-/* Process CPU time: the machine is shared, and a guest run does no waiting of its own. */
-static double now_s(void)
+/* Process CPU time (every thread's): what the machine spends. */
+static double cpu_s(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Runs prog (argv) on a fresh default machine, recording into TRACE_PATH when trace (with
- * page_ref events unless no_refs); returns host seconds, and the instructions executed in
- * *insns. */
-static double run_traced(const char *prog, int argc, const char *const *argv, bool trace,
-			 bool no_refs, uint64_t *insns)
+/* Wall-clock time: what the user waits for (the writer thread's work overlaps the run). */
+static double wall_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The replays and decodes below run in one thread: their CPU time is their time. */
+static double now_s(void)
+{
+	return cpu_s();
+}
+
+/* How a run is recorded. */
+enum rec_mode {
+	REC_NONE,    /* not at all: the plain run */
+	REC_THREAD,  /* with the writer thread (what mmemu run --trace does) */
+	REC_INLINE,  /* encoding, compression and writing in the run's thread */
+	REC_NO_REFS, /* with the writer thread, without page_ref events (a 1.2 recorder) */
+};
+
+/* Seconds of a run: wall-clock and CPU time (of all threads). */
+struct timing {
+	double wall, cpu;
+};
+
+/* Runs prog (argv) on a fresh default machine, recording into TRACE_PATH as mode says;
+ * returns its times, and the instructions executed in *insns. */
+static struct timing run_traced(const char *prog, int argc, const char *const *argv,
+				enum rec_mode mode, uint64_t *insns)
 {
 	struct machine_opts mo;
 	char err[256];
@@ -56,52 +84,37 @@ static double run_traced(const char *prog, int argc, const char *const *argv, bo
 	struct run_options o = {.host_path = prog, .filename = prog, .argc = argc, .argv = argv,
 				.envc = 1, .envp = envp};
 	struct trace_recorder rec;
+	struct trace_record_opts ro = {.inline_writer = mode == REC_INLINE};
 	char header[4096];
 	int status;
-	double t0 = now_s();
-	if (trace) {
+	double w0 = wall_s(), c0 = cpu_s();
+	if (mode != REC_NONE) {
 		trace_header_format(header, sizeof(header), m, &o);
-		if (trace_record_start(&rec, m, TRACE_PATH, header, err, sizeof(err)) < 0)
+		if (trace_record_start_with(&rec, m, TRACE_PATH, header, &ro, err, sizeof(err)) < 0)
 			exit(1);
-		if (no_refs) /* what a 1.2 recorder wrote */
+		if (mode == REC_NO_REFS) /* what a 1.2 recorder wrote */
 			rec.kmem.page_ref = NULL;
 		m->trace = &rec;
 	}
 	enum run_result r = machine_run_program(m, &o, &status);
-	if (trace)
-		trace_record_finish(&rec, (int)r, status);
-	double t = now_s() - t0;
+	if (mode != REC_NONE && trace_record_finish(&rec, (int)r, status) < 0)
+		exit(1);
+	struct timing t = {wall_s() - w0, cpu_s() - c0};
 	*insns = m->cpu.icount;
 	machine_destroy(m);
 	free(m);
 	return t;
 }
 
-static double run_once(const char *prog, int argc, const char *const *argv, bool trace,
-		       uint64_t *insns)
+/* Best of n runs, wall-clock and CPU time each on its own. */
+static struct timing best_of(int n, const char *prog, int argc, const char *const *argv,
+			     enum rec_mode mode, uint64_t *insns)
 {
-	return run_traced(prog, argc, argv, trace, false, insns);
-}
-
-static double best_of(int n, const char *prog, int argc, const char *const *argv, bool trace,
-		      uint64_t *insns)
-{
-	double best = 1e9;
+	struct timing best = {1e9, 1e9};
 	for (int i = 0; i < n; i++) {
-		double t = run_once(prog, argc, argv, trace, insns);
-		best = t < best ? t : best;
-	}
-	return best;
-}
-
-/* Best of n traced runs without page_ref events: the reference for their recording cost. */
-static double best_without_refs(int n, const char *prog, int argc, const char *const *argv,
-				uint64_t *insns)
-{
-	double best = 1e9;
-	for (int i = 0; i < n; i++) {
-		double t = run_traced(prog, argc, argv, true, true, insns);
-		best = t < best ? t : best;
+		struct timing t = run_traced(prog, argc, argv, mode, insns);
+		best.wall = t.wall < best.wall ? t.wall : best.wall;
+		best.cpu = t.cpu < best.cpu ? t.cpu : best.cpu;
 	}
 	return best;
 }
@@ -223,11 +236,12 @@ static void bench_guest(const char *dir, const char *name, const char *arg)
 	uint64_t insns, acc;
 	struct stat st;
 	quiet(true);
-	double traced_norefs = best_without_refs(5, prog, argc, argv, &insns);
+	struct timing norefs = best_of(5, prog, argc, argv, REC_NO_REFS, &insns);
 	stat(TRACE_PATH, &st);
 	off_t no_refs = st.st_size;
-	double plain = best_of(5, prog, argc, argv, false, &insns);
-	double traced = best_of(5, prog, argc, argv, true, &insns);
+	struct timing plain = best_of(5, prog, argc, argv, REC_NONE, &insns);
+	struct timing inl = best_of(5, prog, argc, argv, REC_INLINE, &insns);
+	struct timing traced = best_of(5, prog, argc, argv, REC_THREAD, &insns);
 	quiet(false);
 	stat(TRACE_PATH, &st);
 	double decode = best_pass(false, false, &acc);
@@ -240,12 +254,16 @@ static void bench_guest(const char *dir, const char *name, const char *arg)
 	}
 	char label[64];
 	snprintf(label, sizeof(label), "%s%s%s", name, arg ? " " : "", arg ? arg : "");
-	printf("%-16s %8.1f M insns %8.1f M transl | run %6.3f s, traced %6.3f s: %5.2fx | "
-	       "without page_ref %6.3f s: %5.3fx | %5.2f B/transl (%5.2f without page_ref: "
-	       "%+.1f%%) | decode %5.1f, what-if %5.1f (%4.2fx), verify %5.1f (%4.2fx), "
+	printf("%-16s %8.1f M insns %8.1f M transl | wall: run %6.3f s, traced %6.3f s: %5.2fx "
+	       "(inline writer %6.3f s: %5.2fx) | cpu: run %6.3f s, traced %6.3f s: %5.2fx "
+	       "(inline %5.2fx)\n",
+	       label, insns / 1e6, acc / 1e6, plain.wall, traced.wall, traced.wall / plain.wall,
+	       inl.wall, inl.wall / plain.wall, plain.cpu, traced.cpu, traced.cpu / plain.cpu,
+	       inl.cpu / plain.cpu);
+	printf("%-16s without page_ref %6.3f s wall: %5.3fx | %5.2f B/transl (%5.2f without "
+	       "page_ref: %+.1f%%) | decode %5.1f, what-if %5.1f (%4.2fx), verify %5.1f (%4.2fx), "
 	       "kernel %5.1f (%4.2fx) M transl/s\n",
-	       label, insns / 1e6, acc / 1e6, plain, traced, traced / plain,
-	       traced_norefs, traced / traced_norefs, (double)st.st_size / (double)acc,
+	       "", norefs.wall, traced.wall / norefs.wall, (double)st.st_size / (double)acc,
 	       (double)no_refs / (double)acc,
 	       100.0 * ((double)st.st_size - (double)no_refs) / (double)no_refs,
 	       acc / decode / 1e6, acc / whatif / 1e6,
@@ -256,9 +274,11 @@ static void bench_guest(const char *dir, const char *name, const char *arg)
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : bench_guests_dir();
-	printf("trace: recording overhead (process CPU time, best of 5), bytes per translation,\n"
-	       "replay speed (best of 3)\n");
-	printf("(ratios: traced/plain run; replay time / decode-only time of the same trace)\n");
+	printf("trace: recording overhead (best of 5: wall-clock, CLOCK_MONOTONIC, what the user\n"
+	       "waits for; and process CPU time, all threads), bytes per translation, replay speed\n"
+	       "(CPU time, best of 3)\n");
+	printf("(ratios: traced/plain run, with the writer thread and with the writer inline;\n"
+	       "replay time / decode-only time of the same trace)\n");
 	bench_guest(dir, "stack_grow", NULL);
 	bench_guest(dir, "brk_malloc", NULL);
 	bench_guest(dir, "touch_pages", "64");

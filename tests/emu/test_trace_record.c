@@ -4,7 +4,10 @@
  * signals are Linux's: #UD SIGILL, #BP SIGTRAP, #GP SIGSEGV), a run's instruction
  * fetches reach the trace as fetch runs, and the page_ref events, applied over the booted
  * machine's counts, give every frame the counts the machine ends with, each entry a change.
+ * The writer thread writes the same bytes as a writer in the recording thread, and its
+ * errors reach the caller.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -45,9 +48,10 @@ static struct machine *boot(void)
 	return m;
 }
 
-/* Runs guests/GUEST [ARG] on m with a trace recorded into path. */
-static void run_recorded(struct machine *m, const char *guest, const char *arg,
-			 const char *path)
+/* Runs guests/GUEST [ARG] on m with a trace recorded into path with options ro (NULL:
+ * the defaults); what trace_record_finish returned. */
+static int run_recorded_with(struct machine *m, const char *guest, const char *arg,
+			     const char *path, const struct trace_record_opts *ro)
 {
 	const char *build = getenv("MMEMU_BUILD");
 	char prog[512], err[256], header[4096];
@@ -58,11 +62,19 @@ static void run_recorded(struct machine *m, const char *guest, const char *arg,
 	struct trace_recorder r;
 	int status;
 	trace_header_format(header, sizeof(header), m, &o);
-	assert_int_equal(trace_record_start(&r, m, path, header, err, sizeof(err)), 0);
+	assert_int_equal(trace_record_start_with(&r, m, path, header, ro, err, sizeof(err)), 0);
 	m->trace = &r;
 	fflush(stdout);
 	enum run_result res = machine_run_program(m, &o, &status);
-	assert_int_equal(trace_record_finish(&r, (int)res, status), 0);
+	m->trace = NULL;
+	return trace_record_finish(&r, (int)res, status);
+}
+
+/* Runs guests/GUEST [ARG] on m with a trace recorded into path. */
+static void run_recorded(struct machine *m, const char *guest, const char *arg,
+			 const char *path)
+{
+	assert_int_equal(run_recorded_with(m, guest, arg, path, NULL), 0);
 }
 
 /* Records guests/wild_jump how (or hello when how is NULL) and reads the trace back. */
@@ -234,6 +246,147 @@ static void test_trace_record_page_refs_of_other_guests_end_as_the_machine(void 
 	assert_true(check_page_refs("statfs_info", NULL) > 0);
 }
 
+/* The bytes of the file at path (malloc), their count in *len. */
+static uint8_t *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	assert_true(n > 0);
+	rewind(f);
+	uint8_t *buf = malloc((size_t)n);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+/* Records guest arg on a fresh default machine into path with options ro; the file's
+ * bytes (malloc) and their count in *len. */
+static uint8_t *recording_bytes(const char *guest, const char *arg,
+				const struct trace_record_opts *ro, size_t *len)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/tmp/mmemu-test-record-bytes.%d", (int)getpid());
+	struct machine *m = boot();
+	assert_int_equal(run_recorded_with(m, guest, arg, path, ro), 0);
+	machine_destroy(m);
+	free(m);
+	uint8_t *bytes = slurp(path, len);
+	unlink(path);
+	return bytes;
+}
+
+/* The chunks of a trace held in bytes[0..len) (its index). */
+static size_t chunks_of(const uint8_t *bytes, size_t len)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/tmp/mmemu-test-record-chunks.%d", (int)getpid());
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(bytes, 1, len, f), len);
+	fclose(f);
+	struct trace_reader tr;
+	assert_int_equal(trace_reader_open(&tr, path), 0);
+	assert_non_null(tr.index); /* a closed trace */
+	size_t n = tr.index_len;
+	trace_reader_close(&tr);
+	unlink(path);
+	return n;
+}
+
+/*
+ * A run is deterministic, so its trace is a function of the run: written by the writer
+ * thread (as mmemu run --trace does), by the writer inline in the recording thread (the
+ * one-thread recorder's order of work), and by the thread through the smallest ring (two
+ * blocks of the smallest size: the recording waits for the writer again and again, and
+ * blocks end at other records), the files are the same byte for byte. Where the writer
+ * ends a chunk depends on the events alone, never on when it got them. touch_pages
+ * (faults, walks, fills, pages: every kind of record) and stack_grow (long batches of
+ * stores) each take several chunks.
+ */
+static void test_trace_record_writer_thread_writes_the_inline_writers_bytes(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *guest, *arg;
+	} runs[] = {{"touch_pages", "64"}, {"stack_grow", NULL}};
+	const struct trace_record_opts inline_w = {.inline_writer = true};
+	const struct trace_record_opts small = {.block_size = TRACE_RECORD_BLOCK_MIN, .nblocks = 2};
+	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+		size_t n_inline, n_thread, n_small;
+		uint8_t *a = recording_bytes(runs[i].guest, runs[i].arg, &inline_w, &n_inline);
+		uint8_t *b = recording_bytes(runs[i].guest, runs[i].arg, NULL, &n_thread);
+		uint8_t *c = recording_bytes(runs[i].guest, runs[i].arg, &small, &n_small);
+		assert_true(chunks_of(a, n_inline) >= 3);
+		assert_int_equal(n_thread, n_inline);
+		assert_int_equal(n_small, n_inline);
+		assert_memory_equal(a, b, n_inline);
+		assert_memory_equal(a, c, n_inline);
+		free(a);
+		free(b);
+		free(c);
+	}
+}
+
+/* A write error in the writer thread (a full disk: /dev/full takes no byte) reaches the
+ * caller as before, from trace_record_finish, with its errno; the run is not disturbed. */
+static void test_trace_record_full_disk_is_enospc_from_finish(void **state)
+{
+	(void)state;
+	for (int inl = 0; inl < 2; inl++) {
+		const struct trace_record_opts ro = {.inline_writer = inl};
+		struct machine *m = boot();
+		assert_int_equal(run_recorded_with(m, "touch_pages", "16", "/dev/full", &ro),
+				 -ENOSPC);
+		machine_destroy(m);
+		free(m);
+	}
+}
+
+/* trace_record_events while recording: the events the writer has written, once it has
+ * every record made so far; it grows as the run goes on and ends at the file's count. */
+static void test_trace_record_events_counts_what_the_writer_wrote(void **state)
+{
+	(void)state;
+	char path[64], err[256], header[4096];
+	snprintf(path, sizeof(path), "/tmp/mmemu-test-record-events.%d", (int)getpid());
+	struct machine *m = boot();
+	const char *build = getenv("MMEMU_BUILD");
+	char prog[512];
+	snprintf(prog, sizeof(prog), "%s/guests/touch_pages", build ? build : ".");
+	const char *argv[] = {prog, "8", NULL}, *envp[] = {NULL};
+	struct run_options o = {.host_path = prog, .filename = prog, .argc = 2, .argv = argv,
+				.envc = 0, .envp = envp, .max_insns = 20000};
+	struct trace_recorder r;
+	int status;
+	trace_header_format(header, sizeof(header), m, &o);
+	assert_int_equal(trace_record_start(&r, m, path, header, err, sizeof(err)), 0);
+	uint64_t at_start = trace_record_events(&r);
+	assert_int_equal(at_start, 2); /* the first chunk's KEYFRAME, FEATURES */
+	m->trace = &r;
+	fflush(stdout);
+	assert_int_equal(machine_run_program(m, &o, &status), RUN_LIMIT);
+	uint64_t at_stop = trace_record_events(&r);
+	assert_true(at_stop > 1000);
+	assert_int_equal(trace_record_finish(&r, RUN_LIMIT, status), 0);
+	machine_destroy(m);
+	free(m);
+
+	struct trace_reader tr;
+	struct trace_event ev;
+	uint64_t n = 0;
+	assert_int_equal(trace_reader_open(&tr, path), 0);
+	while (trace_reader_next(&tr, &ev) > 0)
+		n++;
+	trace_reader_close(&tr);
+	unlink(path);
+	/* After the stop: the statistics, the last counts, the run's statistics and END. */
+	assert_true(n > at_stop && n <= at_stop + 16);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -243,6 +396,9 @@ int main(void)
 	    cmocka_unit_test(test_trace_record_clean_run_has_no_exception_and_fetch_runs),
 	    cmocka_unit_test(test_trace_record_page_refs_of_anonymous_pages_end_as_the_machine),
 	    cmocka_unit_test(test_trace_record_page_refs_of_other_guests_end_as_the_machine),
+	    cmocka_unit_test(test_trace_record_writer_thread_writes_the_inline_writers_bytes),
+	    cmocka_unit_test(test_trace_record_full_disk_is_enospc_from_finish),
+	    cmocka_unit_test(test_trace_record_events_counts_what_the_writer_wrote),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

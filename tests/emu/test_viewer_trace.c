@@ -55,9 +55,9 @@ struct recording {
 
 static struct recording *recording;
 
-static uint64_t events_written(const struct trace_recorder *r)
+static uint64_t events_written(struct trace_recorder *r)
 {
-	return r->w.total + r->w.nevents;
+	return trace_record_events(r);
 }
 
 static void snap(struct recording *rc, struct machine *m)
