@@ -213,10 +213,10 @@ static inline void write_phys(struct cpu *cpu, uint64_t pa, uint64_t v, unsigned
 }
 
 /* cpu_write_la_slow past the traced look at the fast tables: #AC, the rest of that look,
- * the translations. */
-static inline __attribute__((always_inline)) bool write_la_translated(struct cpu *cpu,
-								      uint64_t la, unsigned size,
-								      uint64_t val, unsigned flags)
+ * the translations. Out of line, so that the traced look's hit needs no stack frame. */
+static __attribute__((noinline)) bool write_la_translated(struct cpu *cpu, uint64_t la,
+							  unsigned size, uint64_t val,
+							  unsigned flags)
 {
 	struct mmu *m = cpu->mmu;
 	uint64_t pa1, pa2 = 0, la2 = la;
@@ -296,17 +296,18 @@ static __attribute__((noinline)) bool probe_traced(struct cpu *cpu, uint64_t la,
 
 /* The probe is a write access of the MMU's: through its fast path when that holds the
  * page (counted as the L1 hit it stands for, as mmu_translate would count it). The rest is
- * out of line, so that this hit path stays as short as it can be. */
+ * out of line, so that this hit path stays as short as it can be. While tracing the fast
+ * path holds no data page (mmu/trace.h), so the traced look comes first. */
 bool cpu_probe_write(struct cpu *cpu, unsigned seg, uint64_t off, unsigned size)
 {
 	uint64_t la;
 	if (!cpu_linear(cpu, seg, off, size, MMU_WRITE, &la))
 		return false;
 	unsigned flags = seg_flags(seg) | MMU_WRITE;
-	if (likely(mmu_fast_lookup(cpu->mmu, la, size, flags) != NULL))
-		return true;
 	if (unlikely(cpu->mmu->tracer != NULL))
 		return probe_traced(cpu, la, size, flags);
+	if (likely(mmu_fast_lookup(cpu->mmu, la, size, flags) != NULL))
+		return true;
 	return probe_translated(cpu, la, size, flags);
 }
 
