@@ -98,7 +98,7 @@ void trace_header_format(char *buf, size_t len, const struct machine *m,
 			 const struct run_options *o);
 
 /* Creates path with header text and attaches to m's MMU, with a writer thread. 0 or -1
- * with err. */
+ * with err. rec stays where it is until trace_record_finish: the writer thread uses it. */
 int trace_record_start(struct trace_recorder *rec, struct machine *m, const char *path,
 		       const char *header, char *err, size_t errlen);
 /* The same with options o (NULL: the defaults). */
