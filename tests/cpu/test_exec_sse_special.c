@@ -164,6 +164,17 @@ static void random_state(struct cpu_env *e, uint64_t *s)
 	}
 }
 
+/* run_one of fn from the random state of seed s0, with RIP at ENV_CODE + 0x100. */
+static void run_from(struct cpu_env *e, cpu_exec_fn fn, const struct x86_instr *in, uint64_t s0,
+		     struct outcome *o, unsigned how)
+{
+	uint64_t s = s0;
+	random_state(e, &s);
+	e->cpu.rip = ENV_CODE + 0x100;
+	e->cpu.next_rip = e->cpu.rip + in->len;
+	run_one(e, fn, in, o, how);
+}
+
 /* Decodes bytes (64-bit mode, mandatory-prefix column col), checks that a specialised
  * handler exists for them, and compares it with the table's from 200 random states: after
  * a run of the generic handler that warms the TLB, both from a warm TLB (with the MXCSR
@@ -183,21 +194,10 @@ static void check_form(struct cpu_env *e, const uint8_t *bytes, size_t len, unsi
 	for (unsigned round = 0; round < 200; round++) {
 		struct outcome a, b;
 		unsigned how = round % 4 == 3 ? RUN_COLD : round % 2 ? RUN_HELD : RUN_WARM;
-		uint64_t s0 = seed * 1000003 + round * 7919 + 1, s = s0;
-		random_state(e, &s);
-		e->cpu.rip = ENV_CODE + 0x100;
-		e->cpu.next_rip = e->cpu.rip + in.len;
-		run_one(e, generic, &in, &a, RUN_WARM);
-		s = s0;
-		random_state(e, &s);
-		e->cpu.rip = ENV_CODE + 0x100;
-		e->cpu.next_rip = e->cpu.rip + in.len;
-		run_one(e, generic, &in, &a, how);
-		s = s0;
-		random_state(e, &s);
-		e->cpu.rip = ENV_CODE + 0x100;
-		e->cpu.next_rip = e->cpu.rip + in.len;
-		run_one(e, special, &in, &b, how);
+		uint64_t s0 = seed * 1000003 + round * 7919 + 1;
+		run_from(e, generic, &in, s0, &a, RUN_WARM); /* the TLB the compared runs find */
+		run_from(e, generic, &in, s0, &a, how);
+		run_from(e, special, &in, s0, &b, how);
 		if (memcmp(&a, &b, sizeof(a)) != 0) {
 			fprintf(stderr, "mismatch, round %u:", round);
 			for (size_t i = 0; i < len; i++)
