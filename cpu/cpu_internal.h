@@ -160,7 +160,6 @@ static inline __attribute__((always_inline)) uint64_t cpu_ea(const struct cpu *c
 	return ea & size_mask(in->addrsize);
 }
 
-/* The segment of in's memory operand: the override, else SS for rSP/rBP-based forms. */
 /* The address of the instruction being executed, from the next one's. Handlers must use
  * this, not cpu->rip: the fetch loop keeps RIP in a register while it runs a block and
  * writes cpu->rip back only when it leaves the block or before it delivers a fault
@@ -173,11 +172,56 @@ static inline uint64_t insn_rip(const struct cpu *cpu, const struct x86_instr *i
 	return rip;
 }
 
+/* The segment of in's memory operand: the override, else SS for rSP/rBP-based forms. */
 static inline unsigned insn_seg(const struct x86_instr *in)
 {
 	if (in->seg != X86_SEG_NONE)
 		return in->seg;
 	return (in->base == RSP || in->base == RBP) ? SEG_SS : SEG_DS;
+}
+
+/*
+ * Whether in's memory operand is flat: 64-bit mode, 64-bit addresses and no FS/GS base,
+ * so that its effective address is its linear address and its segment checks nothing. A
+ * decoded instruction runs only in the mode it was decoded in (the decoded-instruction
+ * cache tags its blocks with the mode), so a handler chosen at decode time may take it
+ * as a constant.
+ */
+static inline bool insn_flat64(const struct x86_instr *in)
+{
+	return in->mode == X86_MODE_64 && in->addrsize == 8 && insn_seg(in) < SEG_FS;
+}
+
+/*
+ * The shapes of a flat memory operand that have handlers of their own: [base + disp],
+ * [base + index * scale + disp] (a general register as base in both: SS for RSP/RBP
+ * changes only the fault of a non-canonical address, which the general form raises) and
+ * [rip + disp]; FLAT_OTHER for the rest (no base: [index * scale + disp], [disp32]).
+ */
+enum flat_shape { FLAT_BASE, FLAT_BI, FLAT_RIP, FLAT_OTHER };
+
+static inline enum flat_shape flat_shape(const struct x86_instr *in)
+{
+	if (in->base == X86_GPR_RIP)
+		return FLAT_RIP;
+	if (in->base == X86_GPR_NONE)
+		return FLAT_OTHER;
+	return in->index == X86_GPR_NONE ? FLAT_BASE : FLAT_BI;
+}
+
+/* The linear address of a flat operand of shape s (not FLAT_OTHER): its effective address
+ * (cpu_ea without the address-size mask, which is all ones). */
+static inline __attribute__((always_inline)) uint64_t flat_la(const struct cpu *cpu,
+							      const struct x86_instr *in,
+							      enum flat_shape s)
+{
+	uint64_t la = (uint64_t)in->disp;
+	if (s == FLAT_RIP)
+		return cpu->next_rip + la;
+	la += cpu->gpr[in->base];
+	if (s == FLAT_BI)
+		la += cpu->gpr[in->index] * in->scale;
+	return la;
 }
 
 /* The common case of cpu_linear_legacy, and nothing else: an expand-up data segment,
@@ -234,10 +278,19 @@ bool cpu_write_la_slow(struct cpu *cpu, uint64_t la, unsigned size, uint64_t val
 static inline void cpu_note_store(struct cpu *cpu, uintptr_t p)
 {
 	uint64_t page = (uint64_t)(p - (uintptr_t)cpu->ram) >> 12;
-	if (unlikely(page < cpu->code_nr_pages && ((cpu->code_pages[page >> 3] >> (page & 7)) & 1))) {
+	if (unlikely(page < cpu->code_nr_pages &&
+		     ((cpu->code_pages[page >> 3] >> (page & 7)) & 1))) {
 		cpu->code_written = true;
 		cpu->code_epoch++;
 	}
+}
+
+/* Stores the low size (1..8) bytes of v at host address p (guest RAM, within one page),
+ * noting a store into code (cpu_note_store). */
+static inline void cpu_host_store(struct cpu *cpu, void *p, uint64_t v, unsigned size)
+{
+	cpu_note_store(cpu, (uintptr_t)p);
+	bus_host_store(p, v, size);
 }
 
 /* Writes size bytes at la. A store into the block being run is noted (self-modifying
@@ -248,9 +301,7 @@ static inline bool cpu_write_la(struct cpu *cpu, uint64_t la, unsigned size, uin
 	struct mmu *m = cpu->mmu;
 	struct tlb_fast_entry *fe = mmu_fast_lookup(m, la, size, flags | MMU_WRITE);
 	if (likely(fe != NULL)) {
-		uintptr_t p = (uintptr_t)(la + fe->addend);
-		cpu_note_store(cpu, p);
-		memcpy((void *)p, &val, size);
+		cpu_host_store(cpu, (void *)(uintptr_t)(la + fe->addend), val, size);
 		return true;
 	}
 	return cpu_write_la_slow(cpu, la, size, val, flags);

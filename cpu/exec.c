@@ -208,8 +208,7 @@ static inline void write_phys(struct cpu *cpu, uint64_t pa, uint64_t v, unsigned
 		bus_store(bus, pa, n < 8 ? v & ((1ULL << 8 * n) - 1) : v, n);
 		return;
 	}
-	cpu_note_store(cpu, (uintptr_t)p);
-	bus_host_store(p, v, n);
+	cpu_host_store(cpu, p, v, n);
 }
 
 /* cpu_write_la_slow past the traced look at the fast tables: #AC, the rest of that look,
@@ -226,8 +225,7 @@ static __attribute__((noinline)) bool write_la_translated(struct cpu *cpu, uint6
 	if (unlikely(m->tracer != NULL)) {
 		void *p = mmu_trace_fast_access(m, la, size, flags);
 		if (p) {
-			cpu_note_store(cpu, (uintptr_t)p);
-			bus_host_store(p, val, size);
+			cpu_host_store(cpu, p, val, size);
 			return true;
 		}
 	}
@@ -257,8 +255,7 @@ bool cpu_write_la_slow(struct cpu *cpu, uint64_t la, unsigned size, uint64_t val
 	if (unlikely(m->tracer != NULL)) {
 		void *p = mmu_trace_fast_try(m, la, size, flags);
 		if (p) {
-			cpu_note_store(cpu, (uintptr_t)p);
-			bus_host_store(p, val, size);
+			cpu_host_store(cpu, p, val, size);
 			return true;
 		}
 	}
@@ -1068,8 +1065,9 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 		if (traced) {
 			/* a trace has each fetch before the accesses its instruction makes (the
 			 * tracer tells pending fetch hits as a run before its next event) */
-			mmu_fast_count_n(m, cfe, MMU_FETCH, IC() + 1 - counted);
-			counted = IC() + 1;
+			uint64_t fetched = IC() + 1;
+			mmu_fast_count_n(m, cfe, MMU_FETCH, fetched - counted);
+			counted = fetched;
 		}
 		if (unlikely(!e->fn(cpu, &e->in))) {
 			/* the faulting instruction's fetch counts; it does not retire */

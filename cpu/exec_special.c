@@ -62,6 +62,12 @@ static enum ea_form ea_form(const struct x86_instr *in)
 	return in->base == X86_GPR_RIP ? EA_RIP : EA_BASE;
 }
 
+/* The flat shape (cpu/cpu_internal.h) of the 64-bit forms EA_BASE, EA_RIP and EA_SIB. */
+static inline enum flat_shape ea_flat_shape(unsigned form)
+{
+	return form == EA_RIP ? FLAT_RIP : form == EA_SIB ? FLAT_BI : FLAT_BASE;
+}
+
 static inline __attribute__((always_inline)) bool mem_read(struct cpu *cpu,
 							   const struct x86_instr *in,
 							   unsigned form, unsigned size, uint64_t *v)
@@ -112,18 +118,8 @@ static inline __attribute__((always_inline)) bool mem_fast_la(struct cpu *cpu,
 							      unsigned kind, uint64_t *la,
 							      unsigned *flags)
 {
-	if (form == EA_BASE) {
-		*la = cpu->gpr[in->base] + (uint64_t)in->disp;
-		*flags = ea_base_flags(in) | kind;
-		return true;
-	}
-	if (form == EA_RIP) {
-		*la = cpu->next_rip + (uint64_t)in->disp;
-		*flags = kind;
-		return true;
-	}
-	if (form == EA_SIB) {
-		*la = cpu->gpr[in->base] + cpu->gpr[in->index] * in->scale + (uint64_t)in->disp;
+	if (form == EA_BASE || form == EA_RIP || form == EA_SIB) {
+		*la = flat_la(cpu, in, ea_flat_shape(form));
 		*flags = ea_base_flags(in) | kind;
 		return true;
 	}
@@ -156,23 +152,6 @@ mem_fast(struct cpu *cpu, const struct x86_instr *in, unsigned form, unsigned si
 static inline void *fast_host(const struct tlb_fast_entry *fe, uint64_t la)
 {
 	return (void *)(uintptr_t)(la + fe->addend);
-}
-
-/* The 4 or 8 bytes at host address p (guest RAM). */
-static inline __attribute__((always_inline)) uint64_t host_load(const void *p, unsigned size)
-{
-	uint64_t v = 0;
-	memcpy(&v, p, size);
-	return v;
-}
-
-/* Stores the low 4 or 8 bytes of v at host address p (guest RAM), noting a store into the
- * block being run. */
-static inline __attribute__((always_inline)) void host_store(struct cpu *cpu, void *p,
-							     uint64_t v, unsigned size)
-{
-	cpu_note_store(cpu, (uintptr_t)p);
-	memcpy(p, &v, size);
 }
 
 /* ---- ALU: 01/03 (r/m, reg and reg, r/m), 81/83 (r/m, imm), 85 (TEST) ---- */
@@ -211,7 +190,8 @@ static inline __attribute__((always_inline)) bool alu_rm_fast(struct cpu *cpu,
 	struct tlb_fast_entry *fe = mem_fast(cpu, in, form, size, MMU_READ, &la);
 	if (unlikely(fe == NULL))
 		return slow(cpu, in);
-	uint64_t r = alu_op(cpu, op, cpu->gpr[in->reg], host_load(fast_host(fe, la), size), size);
+	uint64_t b = bus_host_load(fast_host(fe, la), size);
+	uint64_t r = alu_op(cpu, op, cpu->gpr[in->reg], b, size);
 	if (op != ALU_CMP)
 		put_gpr(cpu, in->reg, size, r);
 	return true;
@@ -246,7 +226,7 @@ static inline __attribute__((always_inline)) bool alu_m_fast(struct cpu *cpu,
 		struct tlb_fast_entry *fe = mem_fast(cpu, in, form, size, MMU_READ, &la);
 		if (unlikely(fe == NULL))
 			return slow(cpu, in);
-		alu_op(cpu, op, host_load(fast_host(fe, la), size), b, size);
+		alu_op(cpu, op, bus_host_load(fast_host(fe, la), size), b, size);
 		return true;
 	}
 	struct mmu *m = cpu->mmu;
@@ -259,8 +239,8 @@ static inline __attribute__((always_inline)) bool alu_m_fast(struct cpu *cpu,
 		return slow(cpu, in);
 	mmu_fast_count(m, fr, MMU_READ);
 	mmu_fast_count(m, fw, MMU_WRITE);
-	uint64_t a = host_load(fast_host(fr, la), size);
-	host_store(cpu, fast_host(fw, la), alu_result(op, a, b, cpu_cf(cpu), size), size);
+	uint64_t a = bus_host_load(fast_host(fr, la), size);
+	cpu_host_store(cpu, fast_host(fw, la), alu_result(op, a, b, cpu_cf(cpu), size), size);
 	alu_op(cpu, op, a, b, size);
 	return true;
 }
@@ -625,7 +605,7 @@ static inline __attribute__((always_inline)) bool mov_load_fast(struct cpu *cpu,
 	struct tlb_fast_entry *fe = mem_fast(cpu, in, form, size, MMU_READ, &la);
 	if (unlikely(fe == NULL))
 		return slow(cpu, in);
-	put_gpr(cpu, in->reg, size, host_load(fast_host(fe, la), size));
+	put_gpr(cpu, in->reg, size, bus_host_load(fast_host(fe, la), size));
 	return true;
 }
 
@@ -639,7 +619,7 @@ static inline __attribute__((always_inline)) bool mov_store_fast(struct cpu *cpu
 	struct tlb_fast_entry *fe = mem_fast(cpu, in, form, size, MMU_WRITE, &la);
 	if (unlikely(fe == NULL))
 		return slow(cpu, in);
-	host_store(cpu, fast_host(fe, la), cpu->gpr[in->reg], size);
+	cpu_host_store(cpu, fast_host(fe, la), cpu->gpr[in->reg], size);
 	return true;
 }
 
@@ -856,7 +836,7 @@ static bool push64(struct cpu *cpu, const struct x86_instr *in)
 	struct tlb_fast_entry *fe = mmu_fast_lookup(cpu->mmu, sp, 8, MMU_STACK | MMU_WRITE);
 	if (unlikely(fe == NULL))
 		return push64_any(cpu, in);
-	host_store(cpu, fast_host(fe, sp), cpu->gpr[in->reg], 8);
+	cpu_host_store(cpu, fast_host(fe, sp), cpu->gpr[in->reg], 8);
 	cpu->gpr[RSP] = sp;
 	return true;
 }
@@ -878,7 +858,7 @@ static bool pop64(struct cpu *cpu, const struct x86_instr *in)
 	struct tlb_fast_entry *fe = mmu_fast_lookup(cpu->mmu, sp, 8, MMU_STACK | MMU_READ);
 	if (unlikely(fe == NULL))
 		return pop64_any(cpu, in);
-	uint64_t v = host_load(fast_host(fe, sp), 8);
+	uint64_t v = bus_host_load(fast_host(fe, sp), 8);
 	cpu->gpr[RSP] = sp + 8;
 	cpu->gpr[in->reg] = v;
 	return true;
@@ -902,7 +882,7 @@ static bool ret64(struct cpu *cpu, const struct x86_instr *in)
 	struct tlb_fast_entry *fe = mmu_fast_peek(m, sp, 8, MMU_STACK | MMU_READ);
 	if (unlikely(fe == NULL))
 		return ret64_any(cpu, in);
-	uint64_t t = host_load(fast_host(fe, sp), 8);
+	uint64_t t = bus_host_load(fast_host(fe, sp), 8);
 	if (unlikely(!canonical48(t)))
 		return ret64_any(cpu, in);
 	mmu_fast_count(m, fe, MMU_READ);
@@ -933,7 +913,7 @@ static bool call_ind64_r(struct cpu *cpu, const struct x86_instr *in)
 	struct tlb_fast_entry *fe = mmu_fast_lookup(cpu->mmu, sp, 8, MMU_STACK | MMU_WRITE);
 	if (unlikely(fe == NULL))
 		return call_ind64_any(cpu, in);
-	host_store(cpu, fast_host(fe, sp), cpu->next_rip, 8);
+	cpu_host_store(cpu, fast_host(fe, sp), cpu->next_rip, 8);
 	cpu->next_rip = t;
 	cpu->gpr[RSP] = sp;
 	return true;
@@ -989,7 +969,7 @@ static bool call_rel64(struct cpu *cpu, const struct x86_instr *in)
 	struct tlb_fast_entry *fe = mmu_fast_lookup(cpu->mmu, sp, 8, MMU_STACK | MMU_WRITE);
 	if (unlikely(fe == NULL))
 		return call_rel64_any(cpu, in);
-	host_store(cpu, fast_host(fe, sp), ret, 8);
+	cpu_host_store(cpu, fast_host(fe, sp), ret, 8);
 	cpu->next_rip = t;
 	cpu->gpr[RSP] = sp;
 	return true;
@@ -1028,15 +1008,8 @@ static cpu_exec_fn specialise_flow64(const struct x86_instr *in)
 static inline __attribute__((always_inline)) bool lea(struct cpu *cpu, const struct x86_instr *in,
 						      unsigned size, unsigned form)
 {
-	uint64_t a;
-	if (form == EA_BASE)
-		a = cpu->gpr[in->base] + (uint64_t)in->disp;
-	else if (form == EA_RIP)
-		a = cpu->next_rip + (uint64_t)in->disp;
-	else if (form == EA_SIB)
-		a = cpu->gpr[in->base] + cpu->gpr[in->index] * in->scale + (uint64_t)in->disp;
-	else /* EA_BASE32 */
-		a = (uint32_t)(cpu->gpr[in->base] + (uint64_t)in->disp);
+	uint64_t a = form == EA_BASE32 ? (uint32_t)(cpu->gpr[in->base] + (uint64_t)in->disp)
+				       : flat_la(cpu, in, ea_flat_shape(form));
 	put_gpr(cpu, in->reg, size, a);
 	return true;
 }
@@ -1130,7 +1103,7 @@ static inline __attribute__((always_inline)) bool movx_fast(struct cpu *cpu,
 	struct tlb_fast_entry *fe = mem_fast(cpu, in, form, src, MMU_READ, &la);
 	if (unlikely(fe == NULL))
 		return slow(cpu, in);
-	uint64_t v = host_load(fast_host(fe, la), src);
+	uint64_t v = bus_host_load(fast_host(fe, la), src);
 	put_gpr(cpu, in->reg, size, sign ? (uint64_t)sext(v, src) : v);
 	return true;
 }

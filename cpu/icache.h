@@ -24,9 +24,9 @@
  * copying through a host pointer or the bus, a frame freed and reused, another alias
  * such as the kernel's vmalloc mirror -- the next fetch decodes the new bytes into a new
  * block starting there. No writer but the CPU's own stores needs a hook. An instruction
- * that crosses a page boundary
- * is a block of its own: its first part is checked as above, its second part is fetched
- * through the MMU at every execution (the next page could be remapped) and compared.
+ * that crosses a page boundary is a block of its own: its first part is checked as above,
+ * its second part is fetched through the MMU at every execution (the next page could be
+ * remapped) and compared.
  *
  * A bitmap over guest RAM marks the pages that hold blocks: a store of the CPU looks there
  * (cpu_note_store), and cpu_icache_invalidate_phys (dropping blocks early, e.g. when the

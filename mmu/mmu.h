@@ -232,9 +232,9 @@ static inline bool mmu_access_ac_fault(const struct mmu *m, uint64_t la, unsigne
 
 /*
  * The fast entry that maps [la, la+size) for an access of flags, or NULL; nothing counted.
- * Index, compare, and that is all: the tag compare includes the low address bits an aligned access has
- * clear, so an unaligned access misses here (the slow path retries it without the
- * alignment condition, and handles page crossings).
+ * Index, compare, and that is all: the tag compare includes the low address bits an
+ * aligned access has clear, so an unaligned access misses here (the slow path retries it
+ * without the alignment condition, and handles page crossings).
  */
 static inline struct tlb_fast_entry *mmu_fast_peek(struct mmu *m, uint64_t la, unsigned size,
 						   unsigned flags)
