@@ -260,6 +260,8 @@ struct cpu {
 			bool rip_redirect;    /* the instruction that just ran set next_rip
 					       * elsewhere than after itself without ending its
 					       * block (a REP instruction cut into chunks) */
+			bool side_exit;	      /* a conditional branch inside a block (one the
+					       * block grew past: cpu/exec.c) was taken */
 		};
 		uint32_t loop_break; /* any: the fetch loop looks at all with one test */
 	};

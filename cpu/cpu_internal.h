@@ -485,6 +485,11 @@ static inline bool cpu_branch(struct cpu *cpu, uint64_t target, unsigned opsize)
 	return cpu_branch_slow(cpu, target, opsize);
 }
 
+/* The handlers of Jcc (by condition, any mode and size) for a branch inside a block,
+ * one that the block grew past (cpu/exec.c): a taken branch also sets cpu->side_exit, so
+ * that the fetch loop ends the block's run there. */
+extern const cpu_exec_fn cpu_jcc_side_exit[16];
+
 /* Delivers software interrupt vec (INT n, INT3, INTO, INT1) returning to rip; false with
  * cpu->fault when delivery faulted (nothing changed: the fault is the INT's own). */
 bool cpu_deliver_soft(struct cpu *cpu, uint8_t vec, uint64_t rip, bool check_dpl);

@@ -523,19 +523,24 @@ static bool syncs_fetch(const struct x86_instr *in)
 	return !(in->map == 1 && op >= 0x80 && op <= 0x8f);
 }
 
+/* True when in is a conditional branch with a relative target (70-7F, 0F 80-8F). */
+static bool is_jcc(const struct x86_instr *in)
+{
+	return (in->map == 0 && in->opcode >= 0x70 && in->opcode <= 0x7f) ||
+	       (in->map == 1 && in->opcode >= 0x80 && in->opcode <= 0x8f);
+}
+
 /*
- * Decodes a block starting at the instruction at la (physical pa, host pointer host into
- * RAM) and returns its first entry with the cursor on it; NULL (nothing cached) when the
- * first instruction cannot be cached: it crosses the page, does not decode, or lies in
- * the last 16 bytes of RAM. With -d in_asm a block holds one instruction, so that each
- * is logged when it is first run, as before blocks.
+ * Decodes instructions into *blk from offset off of the block's first byte (physical
+ * pa, host pointer host into RAM; la its linear address, for -d in_asm) until the block
+ * ends; *blk is created at the first instruction that decodes when NULL. Returns the
+ * number of entries added.
  */
-static struct icache_entry *build_block(struct cpu *cpu, struct fetch_cursor *cur, uint64_t la,
-					uint64_t pa, const uint8_t *host)
+static unsigned block_fill(struct cpu *cpu, struct icache_block **blk, uint64_t la, uint64_t pa,
+			   const uint8_t *host, unsigned off)
 {
 	struct icache *ic = cpu->icache;
-	struct icache_block *blk = NULL;
-	unsigned off = 0;
+	unsigned added = 0;
 	for (;;) {
 		struct x86_instr in;
 		unsigned avail = 4096 - (unsigned)((pa + off) & 0xfff);
@@ -547,23 +552,92 @@ static struct icache_entry *build_block(struct cpu *cpu, struct fetch_cursor *cu
 			       (enum x86_mode)cpu->mode) != X86_DECODE_OK)
 			break;
 		bool sync = syncs_fetch(&in);
-		if (blk && sync)
+		if (*blk && sync)
 			break; /* a system instruction starts a block of its own */
 		cpu_exec_fn fn = lookup_handler(cpu, &in, host + off);
-		if (!blk)
-			blk = icache_block_new(ic, pa, cpu->mode);
-		icache_block_add(ic, blk, pa + off, &in, host + off, fn);
-		blk->sync = sync;
+		if (!*blk)
+			*blk = icache_block_new(ic, pa, cpu->mode);
+		icache_block_add(ic, *blk, pa + off, &in, host + off, fn);
+		(*blk)->sync = sync;
+		added++;
 		if (unlikely(cpu->log_in_asm != NULL)) {
-			cpu_log_insn(cpu, la, host, &in);
+			cpu_log_insn(cpu, la + off, host + off, &in);
 			break;
 		}
 		off += in.len;
-		if (blk->n == ICACHE_BLOCK_MAX || ends_block(&in))
+		if ((*blk)->n == ICACHE_BLOCK_MAX || ends_block(&in))
 			break;
 	}
-	if (!blk)
+	return added;
+}
+
+/*
+ * Blocks that grow past their last conditional branch. Most blocks end in a Jcc, and
+ * where the branch usually falls through, the step to the next block (translation, link,
+ * checks: tens of host instructions) costs more than the few instructions each block
+ * runs. So a block that ends in a Jcc with room after it on its page is watched: its
+ * first GROW_WATCH_EXITS exits are counted, and if at least a quarter of them fell
+ * through, the instructions after the branch are decoded into the block (in place: its
+ * start, its links and the entries before stay valid) and the branch's handler becomes
+ * one that ends the block's run when taken (cpu_jcc_side_exit). A taken side exit costs
+ * a little more than a block's ordinary end, a fall-through much less than a step to the
+ * next block. The grown block is watched again if it ends in a Jcc. Which blocks grow
+ * depends only on the path the guest took, so runs stay reproducible.
+ */
+#define GROW_WATCH_EXITS 32
+
+/* Starts watching blk if it ends in a Jcc it could grow past. */
+static void block_watch_start(const struct cpu *cpu, struct icache_block *blk)
+{
+	const struct icache_entry *last = &blk->e[blk->n - 1];
+	blk->watch = blk->n < ICACHE_BLOCK_MAX && !blk->cross && !blk->sync &&
+		     is_jcc(&last->in) && cpu->log_in_asm == NULL;
+	blk->falls = 0;
+	blk->exits = 0;
+}
+
+/* Grows blk (at host address base, in the current mode) past its last entry, a Jcc. */
+static void block_grow(struct cpu *cpu, struct icache_block *blk, const uint8_t *base)
+{
+	struct icache_entry *jcc = &blk->e[blk->n - 1];
+	cpu_exec_fn fn = jcc->fn;
+	uint64_t pa = (uint64_t)(base - cpu->ram);
+	jcc->fn = cpu_jcc_side_exit[jcc->in.opcode & 15];
+	if (!block_fill(cpu, &blk, 0, pa, base, blk->len)) {
+		jcc->fn = fn; /* nothing could follow it: it stays the block's end */
+		return;
+	}
+	cpu->icache->grown++;
+	block_watch_start(cpu, blk);
+}
+
+/* Counts an exit of the watched block blk (at base) to host address at, and grows the
+ * block once enough of its exits fell through. */
+static __attribute__((noinline)) void block_watch(struct cpu *cpu, struct icache_block *blk,
+						  const uint8_t *base, const uint8_t *at)
+{
+	blk->falls += at == base + blk->len;
+	if (++blk->exits < GROW_WATCH_EXITS)
+		return;
+	blk->watch = 0;
+	if (blk->falls * 4 >= blk->exits)
+		block_grow(cpu, blk, base);
+}
+
+/*
+ * Decodes a block starting at the instruction at la (physical pa, host pointer host into
+ * RAM) and returns its first entry with the cursor on it; NULL (nothing cached) when the
+ * first instruction cannot be cached: it crosses the page, does not decode, or lies in
+ * the last 16 bytes of RAM. With -d in_asm a block holds one instruction, so that each
+ * is logged when it is first run, as before blocks.
+ */
+static struct icache_entry *build_block(struct cpu *cpu, struct fetch_cursor *cur, uint64_t la,
+					uint64_t pa, const uint8_t *host)
+{
+	struct icache_block *blk = NULL;
+	if (!block_fill(cpu, &blk, la, pa, host, 0))
 		return NULL;
+	block_watch_start(cpu, blk);
 	return cursor_take(cur, blk, 0, host);
 }
 
@@ -993,6 +1067,7 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 	cpu->code_epoch++;
 	cpu->code_written = false;
 	cpu->rip_redirect = false;
+	cpu->side_exit = false;
 	/* the end of what runs without a look at anything but loop_break: the block's end,
 	 * or the instruction limit's entry in it; NULL: the next block is to be found */
 	struct icache_entry *lim = e ? entries_to_run(e, end, start, stop) : NULL;
@@ -1024,6 +1099,8 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 				if (blk)
 					icache_link_add(blk, next, at);
 			}
+			if (unlikely(blk != NULL && blk->watch))
+				block_watch(cpu, blk, base, at);
 			if (next->checked != cpu->code_epoch) {
 				if (!icache_block_equal(next, at))
 					break;
@@ -1087,6 +1164,13 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 		if (unlikely(cpu->loop_break)) {
 			if (cpu->exit_request)
 				goto out;
+			if (cpu->side_exit) {
+				/* a branch taken inside a grown block: its run ends here */
+				cpu->side_exit = false;
+				run_n = (unsigned)(e - first);
+				end = lim = e;
+				continue;
+			}
 			if (cpu->rip_redirect) {
 				/* the instruction runs again: the cursor goes back to it (each
 				 * chunk counts as an instruction, as in step()) */

@@ -25,6 +25,48 @@ static bool exec_jcc(struct cpu *cpu, const struct x86_instr *in)
 	return cpu_branch(cpu, rel_target(cpu, in), in->opsize);
 }
 
+/* Jcc inside a grown block, condition cc: as exec_jcc, and a taken branch leaves the
+ * block. The condition is a constant, so the lazy flags' test for it is inlined. */
+static inline __attribute__((always_inline)) bool jcc_side_exit(struct cpu *cpu,
+								const struct x86_instr *in,
+								unsigned cc)
+{
+	if (!cpu_cond_now(cpu, cc))
+		return true;
+	if (!cpu_branch(cpu, rel_target(cpu, in), in->opsize))
+		return false;
+	cpu->side_exit = true;
+	return true;
+}
+
+#define JCC_SIDE_EXIT_FN(cc)                                                                 \
+	static bool jcc_side_exit_##cc(struct cpu *cpu, const struct x86_instr *in)          \
+	{                                                                                    \
+		return jcc_side_exit(cpu, in, cc);                                           \
+	}
+JCC_SIDE_EXIT_FN(0)
+JCC_SIDE_EXIT_FN(1)
+JCC_SIDE_EXIT_FN(2)
+JCC_SIDE_EXIT_FN(3)
+JCC_SIDE_EXIT_FN(4)
+JCC_SIDE_EXIT_FN(5)
+JCC_SIDE_EXIT_FN(6)
+JCC_SIDE_EXIT_FN(7)
+JCC_SIDE_EXIT_FN(8)
+JCC_SIDE_EXIT_FN(9)
+JCC_SIDE_EXIT_FN(10)
+JCC_SIDE_EXIT_FN(11)
+JCC_SIDE_EXIT_FN(12)
+JCC_SIDE_EXIT_FN(13)
+JCC_SIDE_EXIT_FN(14)
+JCC_SIDE_EXIT_FN(15)
+
+const cpu_exec_fn cpu_jcc_side_exit[16] = {
+    jcc_side_exit_0,  jcc_side_exit_1,	jcc_side_exit_2,  jcc_side_exit_3,
+    jcc_side_exit_4,  jcc_side_exit_5,	jcc_side_exit_6,  jcc_side_exit_7,
+    jcc_side_exit_8,  jcc_side_exit_9,	jcc_side_exit_10, jcc_side_exit_11,
+    jcc_side_exit_12, jcc_side_exit_13, jcc_side_exit_14, jcc_side_exit_15};
+
 /* EB JMP rel8, E9 JMP rel32. */
 static bool exec_jmp_rel(struct cpu *cpu, const struct x86_instr *in)
 {

@@ -44,6 +44,9 @@ struct icache_block *icache_block_new(struct icache *ic, uint64_t pa, unsigned m
 	blk->n = 0;
 	blk->cross = 0;
 	blk->sync = 0;
+	blk->watch = 0;
+	blk->falls = 0;
+	blk->exits = 0;
 	blk->len = 0;
 	memset(blk->code, 0, sizeof(blk->code));
 	ic->code_pages[page >> 3] |= (uint8_t)(1u << (page & 7));

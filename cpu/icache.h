@@ -77,14 +77,19 @@ struct icache_link {
 	uint32_t gen;
 };
 
-/* Consecutive instructions of one page; entry i + 1 starts where entry i ends. */
+/* Consecutive instructions of one page; entry i + 1 starts where entry i ends. A block
+ * may hold conditional branches before its last entry (grown past them: cpu/exec.c);
+ * such a branch, when taken, ends the block's run. */
 struct icache_block {
 	uint8_t mode; /* enum x86_mode the block was decoded in */
 	uint8_t n;    /* entries filled, 1..ICACHE_BLOCK_MAX (0 while being built) */
 	uint8_t cross; /* 0, or: one instruction crossing the page, this many bytes in the first */
 	uint8_t sync;  /* one system instruction that the fetch loop leaves to step() (exec.c) */
+	uint8_t watch; /* ends in a Jcc it may grow past: its exits are being counted (exec.c) */
+	uint8_t falls; /* of those exits, the ones to the instruction after the block */
 	uint16_t len;  /* bytes of the block's instructions (the crossing one's: in the first page) */
 	uint32_t gen;  /* bumped whenever the slot gets another block or is dropped */
+	uint32_t exits; /* exits counted while watched */
 	uint64_t checked; /* cpu->code_epoch when its bytes were last compared whole; 0 never */
 	struct icache_link link[2]; /* the last two successors, the most recent first */
 	uint64_t code[ICACHE_BLOCK_WORDS]; /* those bytes, then zeros: icache_block_equal */
@@ -100,6 +105,7 @@ struct icache {
 	const uint8_t *ram;		 /* guest RAM base, to turn host pointers into physical */
 	uint64_t misses;		 /* instructions decoded into blocks */
 	uint64_t blocks;		 /* blocks built */
+	uint64_t grown;			 /* blocks grown past their last conditional branch */
 	uint64_t stale;			 /* entries refused because the bytes had changed */
 	uint64_t invalidations;		 /* pages dropped by cpu_icache_invalidate_phys */
 };

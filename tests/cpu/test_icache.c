@@ -3,8 +3,8 @@
  * aliases, entries refused when their bytes changed (CPU stores through any alias, bus
  * writes, long instructions, the end of a page, a store into the block being run),
  * cpu_icache_invalidate_phys, page-crossing instructions (cached, second half checked,
- * counted like a decoding), the mode being part of the key, REP chunks in mid-block, and
- * the links between blocks.
+ * counted like a decoding), the mode being part of the key, REP chunks in mid-block, the
+ * links between blocks, and blocks grown past the branches they saw fall through.
  */
 #include "cpu/icache.h"
 #include "tests/cpu/cpu_test_env.h"
@@ -563,6 +563,129 @@ static void test_icache_limit_stops_in_mid_block(void **state)
 	}
 }
 
+/* Starts the loop of put_falling_loop (again: its blocks stay as they are). */
+static void start_falling_loop(struct cpu_env *e, uint64_t passes, uint64_t taken_at)
+{
+	e->cpu.rip = ENV_CODE + 14 * 4096;
+	e->cpu.gpr[RCX] = passes;
+	e->cpu.gpr[RBX] = taken_at;
+	e->cpu.gpr[RDX] = 0;
+}
+
+/*
+ * A loop whose first block ends in a branch that falls through in all but one pass, so
+ * that the block grows past it; the branch is taken (a side exit) in pass 71. Page 14:
+ *   top:   add edx, 1; cmp ecx, ebx; je taken
+ *          add edx, 0x10; dec ecx; jnz top; int3
+ *   taken: add edx, 0x100; dec ecx; jnz top; int3
+ */
+static void put_falling_loop(struct cpu_env *e, uint64_t passes, uint64_t taken_at)
+{
+	static const uint8_t code[] = {
+	    0x83, 0xc2, 0x01,			/* 0: add edx, 1 */
+	    0x39, 0xd9,				/* 3: cmp ecx, ebx */
+	    0x74, 0x08,				/* 5: je 15 */
+	    0x83, 0xc2, 0x10,			/* 7: add edx, 0x10 */
+	    0xff, 0xc9,				/* 10: dec ecx */
+	    0x75, 0xf2,				/* 12: jnz 0 */
+	    0xcc,				/* 14: int3 */
+	    0x81, 0xc2, 0x00, 0x01, 0x00, 0x00, /* 15: add edx, 0x100 */
+	    0xff, 0xc9,				/* 21: dec ecx */
+	    0x75, 0xe7,				/* 23: jnz 0 */
+	    0xcc,				/* 25: int3 */
+	};
+	memcpy(e->bus.ram + ENV_CODE_PA + 14 * 4096, code, sizeof(code));
+	cpu_icache_invalidate_phys(&e->cpu, ENV_CODE_PA + 14 * 4096, 4096);
+	start_falling_loop(e, passes, taken_at);
+}
+
+/* The block grows past its branch once it has seen it fall through, and runs as single
+ * steps do: the same result, instruction count and MMU statistics, the taken branch
+ * inside the grown block leaving it; a second run uses the grown block as it is. */
+static void test_icache_block_grows_past_falling_branch_and_runs_like_steps(void **state)
+{
+	static struct cpu_env stepped;
+	struct cpu_env *e = *state;
+	char a[8192], b[8192];
+	const uint64_t sum = 100 + 99 * 0x10 + 0x100;
+	env_init(&stepped);
+	uint64_t grown = e->cpu.icache->grown;
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 0)
+			put_falling_loop(e, 100, 30);
+		else
+			start_falling_loop(e, 100, 30);
+		put_falling_loop(&stepped, 100, 30);
+		mmu_stats_reset(&e->m);
+		mmu_stats_reset(&stepped.m);
+		uint64_t before = e->cpu.icount, sbefore = stepped.cpu.icount;
+		assert_int_equal(cpu_run(&e->cpu, 0), CPU_EXIT_FAULT);
+		while (cpu_step(&stepped.cpu) == CPU_EXIT_LIMIT)
+			;
+		assert_int_equal(e->cpu.fault.vector, X86_VEC_BP);
+		assert_int_equal(e->cpu.gpr[RDX], sum);
+		assert_int_equal(stepped.cpu.gpr[RDX], sum);
+		assert_int_equal(e->cpu.rip, stepped.cpu.rip);
+		assert_int_equal(e->cpu.icount - before, stepped.cpu.icount - sbefore);
+		assert_int_equal(e->cpu.icount - before, 100 * 6); /* the int3 does not retire here */
+		assert_true(mmu_stats_json_buf(&e->m, a, sizeof(a)) < (int)sizeof(a));
+		assert_true(mmu_stats_json_buf(&stepped.m, b, sizeof(b)) < (int)sizeof(b));
+		assert_string_equal(a, b);
+		if (pass == 0) /* grown once, in the first run; the single steps grow nothing */
+			assert_int_equal(e->cpu.icache->grown, grown + 1);
+	}
+	assert_int_equal(e->cpu.icache->grown, grown + 1);
+	assert_int_equal(stepped.cpu.icache->grown, 0);
+	env_destroy(&stepped);
+}
+
+/* A branch that is almost always taken (the loop's own jnz) is not grown past. */
+static void test_icache_block_not_grown_past_taken_branch(void **state)
+{
+	struct cpu_env *e = *state;
+	put_falling_loop(e, 100, 1000); /* je never taken: the block grows, its jnz never */
+	assert_int_equal(cpu_run(&e->cpu, 0), CPU_EXIT_FAULT);
+	assert_int_equal(e->cpu.gpr[RDX], 100 + 100 * 0x10);
+	assert_int_equal(e->cpu.icache->grown, 1);
+	put_falling_loop(e, 100, 100); /* je taken in the first pass: falls 31 of 32 */
+	assert_int_equal(cpu_run(&e->cpu, 0), CPU_EXIT_FAULT);
+	assert_int_equal(e->cpu.icache->grown, 2);
+	const uint8_t loop[] = {0xff, 0xc9, 0x75, 0xfc, 0xcc}; /* l: dec ecx; jnz l; int3 */
+	memcpy(e->bus.ram + ENV_CODE_PA + 15 * 4096, loop, sizeof(loop));
+	cpu_icache_invalidate_phys(&e->cpu, ENV_CODE_PA + 15 * 4096, 4096);
+	e->cpu.rip = ENV_CODE + 15 * 4096;
+	e->cpu.gpr[RCX] = 1000;
+	assert_int_equal(cpu_run(&e->cpu, 0), CPU_EXIT_FAULT);
+	assert_int_equal(e->cpu.gpr[RCX], 0);
+	assert_int_equal(e->cpu.icache->grown, 2);
+}
+
+/* The instruction limit stops a run anywhere in a grown block, before and after its
+ * inner branch, at the instruction single steps reach. */
+static void test_icache_limit_stops_in_grown_block(void **state)
+{
+	static struct cpu_env stepped;
+	struct cpu_env *e = *state;
+	env_init(&stepped);
+	put_falling_loop(e, 100, 1000);
+	assert_int_equal(cpu_run(&e->cpu, 0), CPU_EXIT_FAULT);
+	assert_int_equal(e->cpu.icache->grown, 1);
+	for (uint64_t k = 1; k <= 13; k++) {
+		start_falling_loop(e, 3, 2);
+		put_falling_loop(&stepped, 3, 2);
+		uint64_t before = e->cpu.icount;
+		assert_int_equal(cpu_run(&e->cpu, k), CPU_EXIT_LIMIT);
+		for (uint64_t i = 0; i < k; i++)
+			assert_int_equal(cpu_step(&stepped.cpu), CPU_EXIT_LIMIT);
+		assert_int_equal(e->cpu.icount - before, k);
+		assert_int_equal(e->cpu.rip, stepped.cpu.rip);
+		assert_int_equal(e->cpu.gpr[RDX], stepped.cpu.gpr[RDX]);
+		assert_int_equal(e->cpu.gpr[RCX], stepped.cpu.gpr[RCX]);
+	}
+	assert_int_equal(e->cpu.icache->grown, 1); /* all of them in the grown block */
+	env_destroy(&stepped);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -587,6 +710,9 @@ int main(void)
 	    T(test_icache_link_void_after_slot_refilled_or_dropped),
 	    T(test_icache_page_crossing_in_loop_counts_like_steps),
 	    T(test_icache_limit_stops_in_mid_block),
+	    T(test_icache_block_grows_past_falling_branch_and_runs_like_steps),
+	    T(test_icache_block_not_grown_past_taken_branch),
+	    T(test_icache_limit_stops_in_grown_block),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
