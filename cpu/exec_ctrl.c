@@ -25,16 +25,36 @@ static bool exec_jcc(struct cpu *cpu, const struct x86_instr *in)
 	return cpu_branch(cpu, rel_target(cpu, in), in->opsize);
 }
 
-/* Jcc inside a grown block, condition cc: as exec_jcc, and a taken branch leaves the
- * block. The condition is a constant, so the lazy flags' test for it is inlined. */
+/* Jcc inside a grown block: as exec_jcc, and a taken branch leaves the block. Also where
+ * the fast forms below go when their own path does not do. */
+static __attribute__((noinline)) bool jcc_side_exit_any(struct cpu *cpu, const struct x86_instr *in)
+{
+	if (!cpu_cond_now(cpu, in->opcode & 15))
+		return true;
+	if (!cpu_branch(cpu, rel_target(cpu, in), in->opsize))
+		return false;
+	cpu->side_exit = true;
+	return true;
+}
+
+/* Jcc inside a grown block, condition cc (a constant, so that the lazy flags' test for it
+ * is inlined): no stack frame on the paths taken when the record decides the condition
+ * and, if taken, the target is a canonical 64-bit one. */
 static inline __attribute__((always_inline)) bool jcc_side_exit(struct cpu *cpu,
 								const struct x86_instr *in,
 								unsigned cc)
 {
-	if (!cpu_cond_now(cpu, cc))
+	if (unlikely(cpu->lf_op == LF_NONE))
+		return jcc_side_exit_any(cpu, in);
+	int v = lazy_cond(cpu->lf_op, cpu->lf_a, cpu->lf_b, cpu->lf_r, cpu->lf_cfof, cc);
+	if (v == 0)
 		return true;
-	if (!cpu_branch(cpu, rel_target(cpu, in), in->opsize))
-		return false;
+	if (v < 0 || cpu->mode != X86_MODE_64 || in->opsize != 8)
+		return jcc_side_exit_any(cpu, in);
+	uint64_t t = rel_target(cpu, in), top = t >> 47;
+	if (unlikely(top != 0 && top != 0x1ffff))
+		return jcc_side_exit_any(cpu, in);
+	cpu->next_rip = t;
 	cpu->side_exit = true;
 	return true;
 }
