@@ -639,6 +639,31 @@ static void test_icache_block_grows_past_falling_branch_and_runs_like_steps(void
 	env_destroy(&stepped);
 }
 
+/* The same in compatibility mode (32-bit code: the side exit's target wraps at 4 GiB and
+ * is checked against the CS limit). */
+static void test_icache_block_grows_in_compat_mode_like_steps(void **state)
+{
+	static struct cpu_env stepped;
+	struct cpu_env *e = *state;
+	env_init(&stepped);
+	struct cpu_env *envs[2] = {e, &stepped};
+	for (int k = 0; k < 2; k++) {
+		cpu_enter_compat_mode_flat(&envs[k]->cpu);
+		envs[k]->cpu.gpr[RSP] = ENV_DATA + 0x1000;
+		put_falling_loop(envs[k], 100, 30);
+	}
+	assert_int_equal(cpu_run(&e->cpu, 0), CPU_EXIT_FAULT);
+	while (cpu_step(&stepped.cpu) == CPU_EXIT_LIMIT)
+		;
+	assert_int_equal(e->cpu.fault.vector, X86_VEC_BP);
+	assert_int_equal(e->cpu.gpr[RDX], 100 + 99 * 0x10 + 0x100);
+	assert_int_equal(stepped.cpu.gpr[RDX], e->cpu.gpr[RDX]);
+	assert_int_equal(e->cpu.rip, stepped.cpu.rip);
+	assert_int_equal(e->cpu.icount, stepped.cpu.icount);
+	assert_int_equal(e->cpu.icache->grown, 1);
+	env_destroy(&stepped);
+}
+
 /* A branch that is almost always taken (the loop's own jnz) is not grown past. */
 static void test_icache_block_not_grown_past_taken_branch(void **state)
 {
@@ -711,6 +736,7 @@ int main(void)
 	    T(test_icache_page_crossing_in_loop_counts_like_steps),
 	    T(test_icache_limit_stops_in_mid_block),
 	    T(test_icache_block_grows_past_falling_branch_and_runs_like_steps),
+	    T(test_icache_block_grows_in_compat_mode_like_steps),
 	    T(test_icache_block_not_grown_past_taken_branch),
 	    T(test_icache_limit_stops_in_grown_block),
 	};
