@@ -486,7 +486,16 @@ static void fast_fill(struct mmu *m, uint64_t la, unsigned flags, uint64_t pa, s
 	uint8_t *host = bus_ram_ptr(m->bus, pa & ~0xfffULL, 4096);
 	if (!host || (flags & MMU_IMPLICIT))
 		return;
+	if ((flags & MMU_KIND_MASK) == MMU_WRITE && mmu_frame_watched(m, pa))
+		return;
 	tlb_fast_fill(&m->tlb, fast_mode(m), flags & MMU_KIND_MASK, la, host, a, te);
+}
+
+void mmu_write_watch_frame(struct mmu *m, uint64_t pa)
+{
+	const uint8_t *host = bus_ram_ptr(m->bus, pa & ~0xfffULL, 4096);
+	if (host)
+		tlb_fast_drop_host(&m->tlb, MMU_WRITE, host);
 }
 
 static bool translate(struct mmu *m, uint64_t la, unsigned flags, uint64_t *pa, struct x86_fault *f)

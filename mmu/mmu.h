@@ -123,6 +123,13 @@ struct mmu {
 	 * points into itself, so it is not copyable.) */
 	struct tlb_fast_entry (*fast_cur)[TLB_FAST_SIZE];
 	const struct mmu_tracer *tracer; /* mmu/trace.h: sees every translation, or NULL */
+	/* Frames whose writes never get a fast entry: a bitmap over the 4K frames of RAM
+	 * (write_watch_frames of them), or NULL. A write to such a frame always takes the slow
+	 * path; the CPU watches the frames that hold its decoded code, so that a store through
+	 * the fast path needs no look at its code cache (cpu/cpu_internal.h). Whoever sets a
+	 * bit calls mmu_write_watch_frame. */
+	const uint8_t *write_watch;
+	uint64_t write_watch_frames;
 };
 
 /*
@@ -131,6 +138,19 @@ struct mmu {
  */
 int mmu_init(struct mmu *m, struct phys_bus *bus, const struct tlb_config *cfg);
 void mmu_destroy(struct mmu *m);
+
+/* True when frame pa's bit is set in the write-watch bitmap. */
+static inline bool mmu_frame_watched(const struct mmu *m, uint64_t pa)
+{
+	uint64_t frame = pa >> 12;
+	return m->write_watch && frame < m->write_watch_frames &&
+	       ((m->write_watch[frame >> 3] >> (frame & 7)) & 1);
+}
+
+/* Frame pa has just been added to the write-watch bitmap: drops the fast entries (of every
+ * CPL and AC) through which writes reached it. Statistics are unchanged: a fast entry only
+ * mirrors the modelled TLB's. */
+void mmu_write_watch_frame(struct mmu *m, uint64_t pa);
 
 /* Sets the CPU's paging features (CPUID): physical-address width maxphyaddr (32..52) and
  * 1-GByte page support. Flushes the TLBs: cached translations were decided under the old

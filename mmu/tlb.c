@@ -389,6 +389,20 @@ void tlb_fast_flush(struct tlb *t)
 		fast_drop(t, &fe[i]);
 }
 
+void tlb_fast_drop_host(struct tlb *t, unsigned kind, const uint8_t *host)
+{
+	for (unsigned mode = 0; mode < TLB_NR_FAST_MODES; mode++) {
+		struct tlb_fast_entry *fe = t->fast[mode][kind];
+		for (unsigned i = 0; i < TLB_FAST_SIZE; i++) {
+			if (fe[i].tag == TLB_FAST_EMPTY)
+				continue;
+			uint64_t page = fe[i].tag & ~0xfffULL;
+			if (page + fe[i].addend == (uintptr_t)host)
+				fast_drop(t, &fe[i]);
+		}
+	}
+}
+
 void tlb_fast_fill(struct tlb *t, unsigned mode, unsigned kind, uint64_t la, uint8_t *host,
 		   struct tlb_array *a, struct tlb_entry *te)
 {

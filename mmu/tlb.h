@@ -277,6 +277,9 @@ void tlb_flush_pwc_all(struct tlb *t);
 
 /* Drops every fast-path entry (after a change of PCID, control register or mode). */
 void tlb_fast_flush(struct tlb *t);
+/* Drops the fast entries of access kind kind, in every mode, that map the 4K page at host
+ * address host (its first byte). */
+void tlb_fast_drop_host(struct tlb *t, unsigned kind, const uint8_t *host);
 /* Installs a fast entry for (mode, kind, 4K page of la) -> host (the host address of that
  * page's first byte), mirroring te: an entry of L1 array a, or &t->unpaged_te (a NULL). */
 void tlb_fast_fill(struct tlb *t, unsigned mode, unsigned kind, uint64_t la, uint8_t *host,

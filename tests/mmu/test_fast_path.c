@@ -67,7 +67,52 @@ struct twin {
 	uint64_t root;
 	uint64_t l1d_hits;    /* fast machine: L1 DTLB hits before the last statistics reset */
 	uint64_t inline_hits; /* ... of them through inline fast entries (counted in place) */
+	uint8_t *watch;	      /* the fast machine's write-watch bitmap, or NULL */
+	uint64_t watched_writes; /* its writes to watched frames */
 };
+
+#define WATCH_FRAMES (ENV_RAM >> 12)
+
+/* Adds or removes (by bit 0 of r) a frame of the data area to the fast machine's
+ * write-watch bitmap, as the CPU's decoded-code cache does. */
+static void twin_toggle_watch(struct twin *tw, uint64_t r)
+{
+	uint64_t frame = (DATA >> 12) + (r >> 8) % 1024;
+	uint8_t bit = (uint8_t)(1u << (frame & 7));
+	if (r & 1) {
+		if (!(tw->watch[frame >> 3] & bit)) {
+			tw->watch[frame >> 3] |= bit;
+			mmu_write_watch_frame(&tw->fast.m, frame << 12);
+		}
+	} else {
+		tw->watch[frame >> 3] &= (uint8_t)~bit;
+	}
+}
+
+/* The physical address twin_map maps la to. */
+static uint64_t twin_pa(uint64_t la)
+{
+	if (la >= LA1G)
+		return (la - LA1G) & 0x3fffffffULL;
+	if (la >= LA2M)
+		return DATA + (((la - LA2M) >> 21) % 4) * 0x200000ULL + (la & 0x1fffffULL);
+	return DATA + (((la - LA4K) >> 12) % 512) * 0x1000ULL + (la & 0xfffULL);
+}
+
+/* No write fast entry of the fast machine maps a watched frame. */
+static void twin_check_watch(struct twin *tw)
+{
+	const struct tlb *t = &tw->fast.m.tlb;
+	for (unsigned mode = 0; mode < TLB_NR_FAST_MODES; mode++)
+		for (unsigned i = 0; i < TLB_FAST_SIZE; i++) {
+			const struct tlb_fast_entry *fe = &t->fast[mode][MMU_WRITE][i];
+			if (fe->tag == TLB_FAST_EMPTY)
+				continue;
+			uintptr_t host = (uintptr_t)(fe->tag & ~0xfffULL) + fe->addend;
+			uint64_t pa = host - (uintptr_t)tw->fast.bus.ram;
+			assert_false(mmu_frame_watched(&tw->fast.m, pa));
+		}
+}
 
 /* The fast machine's L1 DTLB hits, and those of them counted in place by the inline path
  * (the 4K array's hits minus those added to its counters). */
@@ -204,6 +249,11 @@ static void twin_random_step(struct twin *tw, uint64_t *rng, int step, bool pcid
 			uint64_t la = pick_address(r, &size, large_heavy), v1 = r, v2 = r;
 			unsigned kind =
 			    (unsigned)(r >> 60) % 4 == 3 ? MMU_FETCH : (r >> 60) % 4 == 2;
+			if (tw->watch && (r >> 50) % 16 == 0)
+				twin_toggle_watch(tw, xorshift(rng));
+			if (tw->watch && kind == MMU_WRITE &&
+			    mmu_frame_watched(&tw->fast.m, twin_pa(la)))
+				tw->watched_writes++;
 			bool ok1 = access(&tw->fast, la, size, kind, &v1);
 			bool ok2 = access(&tw->slow, la, size, kind, &v2);
 			assert_int_equal(ok1, ok2);
@@ -238,13 +288,22 @@ static void twin_random_step(struct twin *tw, uint64_t *rng, int step, bool pcid
 }
 
 /* Twin runs of random operations with the given TLB geometry and CR4 bits: statistics
- * equal throughout, and the TLBs hold the same entries at the end. */
-static void twin_random_run(const char *tlb, uint64_t cr4_extra, uint64_t seed, bool large_heavy)
+ * equal throughout, and the TLBs hold the same entries at the end. With watch, the fast
+ * machine write-watches frames of the data area, changing which as it goes. */
+static void twin_random_run_watched(const char *tlb, uint64_t cr4_extra, uint64_t seed,
+				    bool large_heavy, bool watch)
 {
+	static uint8_t bitmap[WATCH_FRAMES / 8];
 	struct twin tw;
 	uint64_t rng = seed;
 	memset(&tw, 0, sizeof(tw));
 	twin_init(&tw, tlb, cr4_extra);
+	if (watch) {
+		memset(bitmap, 0, sizeof(bitmap));
+		tw.watch = bitmap;
+		tw.fast.m.write_watch = bitmap;
+		tw.fast.m.write_watch_frames = WATCH_FRAMES;
+	}
 	bool moved = false; /* the inline fast entries went to another array at some point */
 	for (int step = 0; step < (large_heavy ? 120000 : 30000); step++) {
 		twin_random_step(&tw, &rng, step, cr4_extra & CR4_PCIDE, large_heavy);
@@ -258,7 +317,16 @@ static void twin_random_run(const char *tlb, uint64_t cr4_extra, uint64_t seed, 
 	twin_fast_hits(&tw, &l1d, &inl);
 	assert_true(tw.l1d_hits + l1d > 2000);
 	assert_true(tw.inline_hits + inl > 400);
+	if (watch) {
+		twin_check_watch(&tw);
+		assert_true(tw.watched_writes > 100);
+	}
 	twin_destroy(&tw);
+}
+
+static void twin_random_run(const char *tlb, uint64_t cr4_extra, uint64_t seed, bool large_heavy)
+{
+	twin_random_run_watched(tlb, cr4_extra, seed, large_heavy, false);
 }
 
 static void test_fast_path_twin_lru_statistics_equal_tlb_only(void **state)
@@ -281,6 +349,47 @@ static void test_fast_path_twin_fifo_and_random_statistics_equal_tlb_only(void *
 {
 	twin_random_run("l1d4k=64:4:fifo,l1d2m=32:4:random,l1i4k=128:8:fifo,seed=3", 0, 0x777,
 			false);
+}
+
+/* Frames whose writes are kept off the fast path (the CPU's frames with code), changing
+ * as the run goes: the statistics are still those of the TLB alone, and no write fast
+ * entry ever maps a watched frame. */
+static void test_fast_path_twin_write_watch_statistics_equal_tlb_only(void **state)
+{
+	twin_random_run_watched(NULL, 0, 0x2468, false, true);
+	twin_random_run_watched(NULL, 0, 0x1357, true, true);
+}
+
+/* A write fast entry goes when its frame becomes watched (the read entry of the same page
+ * stays), none is made while it is watched, and one is made again once it is not. */
+static void test_fast_path_write_watch_drops_and_keeps_off_write_entries(void **state)
+{
+	static uint8_t bitmap[WATCH_FRAMES / 8];
+	struct twin tw;
+	struct x86_fault f;
+	uint64_t v;
+	memset(&tw, 0, sizeof(tw));
+	memset(bitmap, 0, sizeof(bitmap));
+	twin_init(&tw, NULL, 0);
+	struct mmu *m = &tw.fast.m;
+	m->write_watch = bitmap;
+	m->write_watch_frames = WATCH_FRAMES;
+	const uint64_t la = LA4K + 5 * 0x1000ULL, frame = (DATA >> 12) + 5;
+	assert_true(mmu_write(m, la, 8, 0x1122, 0, &f));
+	assert_true(mmu_read(m, la, 8, &v, 0, &f));
+	assert_non_null(mmu_fast_peek(m, la, 8, MMU_WRITE));
+	assert_non_null(mmu_fast_peek(m, la, 8, MMU_READ));
+	bitmap[frame >> 3] |= (uint8_t)(1u << (frame & 7));
+	mmu_write_watch_frame(m, frame << 12);
+	assert_null(mmu_fast_peek(m, la, 8, MMU_WRITE));
+	assert_non_null(mmu_fast_peek(m, la, 8, MMU_READ));
+	assert_true(mmu_write(m, la + 8, 8, 0x3344, 0, &f));
+	assert_null(mmu_fast_peek(m, la, 8, MMU_WRITE));
+	assert_int_equal(rd64(&tw.fast, DATA + 5 * 0x1000ULL + 8), 0x3344);
+	bitmap[frame >> 3] = 0;
+	assert_true(mmu_write(m, la + 16, 8, 0x5566, 0, &f));
+	assert_non_null(mmu_fast_peek(m, la, 8, MMU_WRITE));
+	twin_destroy(&tw);
 }
 
 /* Small arrays: most accesses evict, so most evictions fall on entries with fast hits. */
@@ -421,6 +530,8 @@ int main(void)
 	    cmocka_unit_test(test_fast_path_twin_pcid_switches_statistics_equal_tlb_only),
 	    cmocka_unit_test(test_fast_path_twin_fifo_and_random_statistics_equal_tlb_only),
 	    cmocka_unit_test(test_fast_path_twin_small_tlb_statistics_equal_tlb_only),
+	    cmocka_unit_test(test_fast_path_twin_write_watch_statistics_equal_tlb_only),
+	    cmocka_unit_test(test_fast_path_write_watch_drops_and_keeps_off_write_entries),
 	    cmocka_unit_test(test_fast_path_hit_refreshes_lru_before_eviction),
 	    cmocka_unit_test(test_fast_path_hit_before_cr3_write_still_orders_lru),
 	    cmocka_unit_test(test_fast_path_large_page_hits_counted_in_their_array),
