@@ -293,15 +293,24 @@ static inline void cpu_host_store(struct cpu *cpu, void *p, uint64_t v, unsigned
 	bus_host_store(p, v, size);
 }
 
+/* Stores the low size (1..8) bytes of v at host address p, which a write fast entry gave
+ * (within one page): never a page with decoded code, whose frames the MMU keeps off the
+ * write fast path (struct mmu, write_watch; cpu/icache.c), so there is nothing to note. */
+static inline void cpu_fast_store(void *p, uint64_t v, unsigned size)
+{
+	bus_host_store(p, v, size);
+}
+
 /* Writes size bytes at la. A store into the block being run is noted (self-modifying
- * code: cpu_note_store); decodings elsewhere are checked when their block is entered. */
+ * code: cpu_note_store, on the slow path, the only one to pages with code); decodings
+ * elsewhere are checked when their block is entered. */
 static inline bool cpu_write_la(struct cpu *cpu, uint64_t la, unsigned size, uint64_t val,
 				unsigned flags)
 {
 	struct mmu *m = cpu->mmu;
 	struct tlb_fast_entry *fe = mmu_fast_lookup(m, la, size, flags | MMU_WRITE);
 	if (likely(fe != NULL)) {
-		cpu_host_store(cpu, (void *)(uintptr_t)(la + fe->addend), val, size);
+		cpu_fast_store((void *)(uintptr_t)(la + fe->addend), val, size);
 		return true;
 	}
 	return cpu_write_la_slow(cpu, la, size, val, flags);

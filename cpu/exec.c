@@ -77,7 +77,7 @@ int cpu_init(struct cpu *cpu, struct mmu *mmu)
 	cpu->mmu = mmu;
 	cpu->ram = mmu->bus->ram;
 	cpu->ops = calloc(1, sizeof(*cpu->ops));
-	cpu->icache = icache_create(mmu->bus);
+	cpu->icache = icache_create(mmu);
 	if (!cpu->ops || !cpu->icache) {
 		cpu_destroy(cpu);
 		return -ENOMEM;

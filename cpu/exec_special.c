@@ -240,7 +240,7 @@ static inline __attribute__((always_inline)) bool alu_m_fast(struct cpu *cpu,
 	mmu_fast_count(m, fr, MMU_READ);
 	mmu_fast_count(m, fw, MMU_WRITE);
 	uint64_t a = bus_host_load(fast_host(fr, la), size);
-	cpu_host_store(cpu, fast_host(fw, la), alu_result(op, a, b, cpu_cf(cpu), size), size);
+	cpu_fast_store(fast_host(fw, la), alu_result(op, a, b, cpu_cf(cpu), size), size);
 	alu_op(cpu, op, a, b, size);
 	return true;
 }
@@ -619,7 +619,7 @@ static inline __attribute__((always_inline)) bool mov_store_fast(struct cpu *cpu
 	struct tlb_fast_entry *fe = mem_fast(cpu, in, form, size, MMU_WRITE, &la);
 	if (unlikely(fe == NULL))
 		return slow(cpu, in);
-	cpu_host_store(cpu, fast_host(fe, la), cpu->gpr[in->reg], size);
+	cpu_fast_store(fast_host(fe, la), cpu->gpr[in->reg], size);
 	return true;
 }
 
@@ -836,7 +836,7 @@ static bool push64(struct cpu *cpu, const struct x86_instr *in)
 	struct tlb_fast_entry *fe = mmu_fast_lookup(cpu->mmu, sp, 8, MMU_STACK | MMU_WRITE);
 	if (unlikely(fe == NULL))
 		return push64_any(cpu, in);
-	cpu_host_store(cpu, fast_host(fe, sp), cpu->gpr[in->reg], 8);
+	cpu_fast_store(fast_host(fe, sp), cpu->gpr[in->reg], 8);
 	cpu->gpr[RSP] = sp;
 	return true;
 }
@@ -913,7 +913,7 @@ static bool call_ind64_r(struct cpu *cpu, const struct x86_instr *in)
 	struct tlb_fast_entry *fe = mmu_fast_lookup(cpu->mmu, sp, 8, MMU_STACK | MMU_WRITE);
 	if (unlikely(fe == NULL))
 		return call_ind64_any(cpu, in);
-	cpu_host_store(cpu, fast_host(fe, sp), cpu->next_rip, 8);
+	cpu_fast_store(fast_host(fe, sp), cpu->next_rip, 8);
 	cpu->next_rip = t;
 	cpu->gpr[RSP] = sp;
 	return true;
@@ -969,7 +969,7 @@ static bool call_rel64(struct cpu *cpu, const struct x86_instr *in)
 	struct tlb_fast_entry *fe = mmu_fast_lookup(cpu->mmu, sp, 8, MMU_STACK | MMU_WRITE);
 	if (unlikely(fe == NULL))
 		return call_rel64_any(cpu, in);
-	cpu_host_store(cpu, fast_host(fe, sp), ret, 8);
+	cpu_fast_store(fast_host(fe, sp), ret, 8);
 	cpu->next_rip = t;
 	cpu->gpr[RSP] = sp;
 	return true;

@@ -6,11 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct icache *icache_create(const struct phys_bus *bus)
+struct icache *icache_create(struct mmu *mmu)
 {
+	const struct phys_bus *bus = mmu->bus;
 	struct icache *ic = calloc(1, sizeof(*ic));
 	if (!ic)
 		return NULL;
+	ic->mmu = mmu;
 	ic->nr_pages = bus->ram_size >> 12;
 	ic->code_pages = calloc((ic->nr_pages + 7) / 8 + 1, 1);
 	ic->block = calloc(ICACHE_BLOCKS, sizeof(*ic->block));
@@ -19,6 +21,8 @@ struct icache *icache_create(const struct phys_bus *bus)
 		return NULL;
 	}
 	ic->ram = bus->ram;
+	mmu->write_watch = ic->code_pages;
+	mmu->write_watch_frames = ic->nr_pages;
 	return ic;
 }
 
@@ -26,6 +30,8 @@ void icache_destroy(struct icache *ic)
 {
 	if (!ic)
 		return;
+	if (ic->mmu && ic->mmu->write_watch == ic->code_pages)
+		ic->mmu->write_watch = NULL;
 	free(ic->code_pages);
 	free(ic->block);
 	free(ic);
@@ -49,7 +55,10 @@ struct icache_block *icache_block_new(struct icache *ic, uint64_t pa, unsigned m
 	blk->exits = 0;
 	blk->len = 0;
 	memset(blk->code, 0, sizeof(blk->code));
-	ic->code_pages[page >> 3] |= (uint8_t)(1u << (page & 7));
+	if (!icache_page_has_code(ic, page)) {
+		ic->code_pages[page >> 3] |= (uint8_t)(1u << (page & 7));
+		mmu_write_watch_frame(ic->mmu, pa); /* its stores: no longer on the fast path */
+	}
 	ic->blocks++;
 	return blk;
 }

@@ -48,6 +48,7 @@
 #include "cpu/cpu.h"
 #include "cpu/decode.h"
 #include "mmu/bus.h"
+#include "mmu/mmu.h"
 
 #define ICACHE_BLOCK_BITS 12
 #define ICACHE_BLOCKS (1u << ICACHE_BLOCK_BITS) /* block slots */
@@ -103,6 +104,7 @@ struct icache {
 	uint8_t *code_pages;		 /* bit per 4K page of guest RAM: has cached blocks */
 	uint64_t nr_pages;		 /* pages the bitmap covers */
 	const uint8_t *ram;		 /* guest RAM base, to turn host pointers into physical */
+	struct mmu *mmu;		 /* whose write-watch bitmap code_pages is */
 	uint64_t misses;		 /* instructions decoded into blocks */
 	uint64_t blocks;		 /* blocks built */
 	uint64_t grown;			 /* blocks grown past their last conditional branch */
@@ -110,8 +112,9 @@ struct icache {
 	uint64_t invalidations;		 /* pages dropped by cpu_icache_invalidate_phys */
 };
 
-/* Allocates the cache for bus's RAM; NULL when out of memory. */
-struct icache *icache_create(const struct phys_bus *bus);
+/* The cache for mmu's RAM, whose frames with code it makes mmu's write-watched frames
+ * (mmu/mmu.h: stores into them always take the MMU's slow path). */
+struct icache *icache_create(struct mmu *mmu); /* NULL when out of memory */
 void icache_destroy(struct icache *ic);
 
 static inline uint64_t icache_tag(uint64_t pa, unsigned mode)
