@@ -648,6 +648,20 @@ static unsigned split_access(const struct mmu *m, uint64_t la, unsigned size, ui
 	return first;
 }
 
+/* The inline fast entry (one whose hits are counted by the level's tick alone) of an
+ * unaligned access that stays within its page, with the hit counted; NULL otherwise,
+ * nothing counted. No call: the slow paths try it first, without a stack frame. */
+static inline __attribute__((always_inline)) struct tlb_fast_entry *
+fast_lookup_unaligned_inline(struct mmu *m, uint64_t la, unsigned size, unsigned flags)
+{
+	unsigned kind = flags & MMU_KIND_MASK;
+	struct tlb_fast_entry *fe = &m->fast_cur[kind][(la >> 12) & (TLB_FAST_SIZE - 1)];
+	if (fe->tag != (la & ~0xfffULL) || (la & 0xfff) > 4096u - size || (flags & MMU_IMPLICIT))
+		return NULL;
+	mmu_fast_count(m, fe, kind);
+	return fe;
+}
+
 /* The fast entry of an unaligned access that stays within its page, or NULL. */
 static struct tlb_fast_entry *fast_lookup_unaligned(struct mmu *m, uint64_t la, unsigned size,
 						    unsigned flags)
@@ -703,8 +717,12 @@ static bool locate_access(struct mmu *m, uint64_t la, unsigned size, unsigned fl
 	       (!ap->n[1] || translate_sized(m, la2, ap->n[1], flags, &ap->pa[1], f));
 }
 
-bool mmu_read_slow(struct mmu *m, uint64_t la, unsigned size, uint64_t *val, unsigned flags,
-		   struct x86_fault *f)
+/* mmu_read_slow past a miss of fast_lookup_unaligned_inline: out of line, so that the
+ * commonest slow case, an unaligned access within one page that an inline fast entry
+ * holds, needs no stack frame. */
+static __attribute__((noinline)) bool read_located(struct mmu *m, uint64_t la, unsigned size,
+						   uint64_t *val, unsigned flags,
+						   struct x86_fault *f)
 {
 	struct access_parts ap;
 	uint64_t v = 0;
@@ -721,8 +739,22 @@ bool mmu_read_slow(struct mmu *m, uint64_t la, unsigned size, uint64_t *val, uns
 	return true;
 }
 
-bool mmu_write_slow(struct mmu *m, uint64_t la, unsigned size, uint64_t val, unsigned flags,
-		    struct x86_fault *f)
+bool mmu_read_slow(struct mmu *m, uint64_t la, unsigned size, uint64_t *val, unsigned flags,
+		   struct x86_fault *f)
+{
+	struct tlb_fast_entry *fe;
+	if (__builtin_expect(!m->ac_check, 1) &&
+	    (fe = fast_lookup_unaligned_inline(m, la, size, flags))) {
+		*val = bus_host_load((void *)(uintptr_t)(la + fe->addend), size);
+		return true;
+	}
+	return read_located(m, la, size, val, flags, f);
+}
+
+/* mmu_write_slow past a miss of fast_lookup_unaligned_inline (see read_located). */
+static __attribute__((noinline)) bool write_located(struct mmu *m, uint64_t la, unsigned size,
+						    uint64_t val, unsigned flags,
+						    struct x86_fault *f)
 {
 	struct access_parts ap;
 	if (!locate_access(m, la, size, flags, &ap, f))
@@ -735,4 +767,16 @@ bool mmu_write_slow(struct mmu *m, uint64_t la, unsigned size, uint64_t val, uns
 	if (ap.n[1])
 		phys_write(m, ap.pa[1], (uint8_t *)&val + ap.n[0], ap.n[1]);
 	return true;
+}
+
+bool mmu_write_slow(struct mmu *m, uint64_t la, unsigned size, uint64_t val, unsigned flags,
+		    struct x86_fault *f)
+{
+	struct tlb_fast_entry *fe;
+	if (__builtin_expect(!m->ac_check, 1) &&
+	    (fe = fast_lookup_unaligned_inline(m, la, size, flags))) {
+		bus_host_store((void *)(uintptr_t)(la + fe->addend), val, size);
+		return true;
+	}
+	return write_located(m, la, size, val, flags, f);
 }
