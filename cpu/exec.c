@@ -1086,6 +1086,20 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 				at = (const uint8_t *)(uintptr_t)(rip + cfe->addend); /* same page */
 			else if (!(at = fetch_fast(m, rip, mode, &fe)))
 				break;
+			if (at == base && blk->checked == cpu->code_epoch &&
+			    likely(!(blk->cross | blk->watch))) {
+				/* a loop back to the start of the block just run: the same
+				 * block, page and fast entry, its bytes compared in this epoch
+				 * (a watched block's exits are counted on the way below) */
+				e = first;
+				ic0 = ic;
+				run_n = blk->n; /* (a side exit may have ended the last pass early) */
+				end = &blk->e[run_n];
+				lim = entries_to_run(e, end, ic, stop);
+				if (unlikely(e == lim))
+					break;
+				continue;
+			}
 			struct icache_block *next = NULL;
 			if (likely(blk != NULL)) {
 				next = icache_link_follow(&blk->link[0], at);

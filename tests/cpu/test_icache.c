@@ -664,6 +664,42 @@ static void test_icache_block_grows_in_compat_mode_like_steps(void **state)
 	env_destroy(&stepped);
 }
 
+/* A grown block whose inner branch goes back to its own start: the next pass runs the
+ * whole block again, not only up to the branch. Page 14 at 0x100:
+ *   top: dec ecx; test cl, 1; jnz top; add edx, 1; test ecx, ecx; jnz top; int3 */
+static void test_icache_side_exit_to_own_start_runs_whole_block(void **state)
+{
+	static struct cpu_env stepped;
+	static const uint8_t code[] = {
+	    0xff, 0xc9,	      /* 0: dec ecx */
+	    0xf6, 0xc1, 0x01, /* 2: test cl, 1 */
+	    0x75, 0xf9,	      /* 5: jnz 0 */
+	    0x83, 0xc2, 0x01, /* 7: add edx, 1 */
+	    0x85, 0xc9,	      /* 10: test ecx, ecx */
+	    0x75, 0xf2,	      /* 12: jnz 0 */
+	    0xcc,	      /* 14: int3 */
+	};
+	struct cpu_env *e = *state;
+	env_init(&stepped);
+	struct cpu_env *envs[2] = {e, &stepped};
+	for (int k = 0; k < 2; k++) {
+		memcpy(envs[k]->bus.ram + ENV_CODE_PA + 14 * 4096 + 0x100, code, sizeof(code));
+		cpu_icache_invalidate_phys(&envs[k]->cpu, ENV_CODE_PA + 14 * 4096, 4096);
+		envs[k]->cpu.rip = ENV_CODE + 14 * 4096 + 0x100;
+		envs[k]->cpu.gpr[RCX] = 1001;
+		envs[k]->cpu.gpr[RDX] = 0;
+	}
+	assert_int_equal(cpu_run(&e->cpu, 0), CPU_EXIT_FAULT);
+	while (cpu_step(&stepped.cpu) == CPU_EXIT_LIMIT)
+		;
+	assert_int_equal(e->cpu.fault.vector, X86_VEC_BP);
+	assert_int_equal(e->cpu.gpr[RDX], 501); /* the even counts 1000, 998, ..., 0 */
+	assert_int_equal(stepped.cpu.gpr[RDX], 501);
+	assert_int_equal(e->cpu.icount, stepped.cpu.icount);
+	assert_int_equal(e->cpu.icache->grown, 1);
+	env_destroy(&stepped);
+}
+
 /* A branch that is almost always taken (the loop's own jnz) is not grown past. */
 static void test_icache_block_not_grown_past_taken_branch(void **state)
 {
@@ -737,6 +773,7 @@ int main(void)
 	    T(test_icache_limit_stops_in_mid_block),
 	    T(test_icache_block_grows_past_falling_branch_and_runs_like_steps),
 	    T(test_icache_block_grows_in_compat_mode_like_steps),
+	    T(test_icache_side_exit_to_own_start_runs_whole_block),
 	    T(test_icache_block_not_grown_past_taken_branch),
 	    T(test_icache_limit_stops_in_grown_block),
 	};
