@@ -969,16 +969,18 @@ static enum cpu_exit step_one(struct cpu *cpu)
  * request, a store into the block, an instruction that sets RIP elsewhere without ending
  * its block (a REP instruction cut into chunks sets cpu->rip_redirect) -- raises
  * cpu->loop_break, so one test after each instruction covers them; the instruction limit
- * is turned into the last entry to run when a block is entered. The copy of the loop for
- * 64-bit code without a tracer tests neither the mode nor the tracer.
+ * is turned into the last entry to run when a block is entered. The copies of the loop
+ * for 64-bit code and for 32-bit code with a flat CS, without a tracer, test neither the
+ * mode nor the tracer nor the CS limit (flat: RIP is the linear address).
  */
 /* The host address of the instruction at rip through the fetch fast path, with its fast
- * entry in *fe; NULL on a miss. Nothing is counted here. */
+ * entry in *fe; NULL on a miss. Nothing is counted here. flat: RIP is the linear address
+ * (64-bit mode, or a CS with base 0 whose limit is 4 GiB - 1). */
 static inline __attribute__((always_inline)) const uint8_t *
-fetch_fast(struct mmu *m, uint64_t rip, unsigned mode, struct tlb_fast_entry **fe)
+fetch_fast(struct mmu *m, uint64_t rip, bool flat, struct tlb_fast_entry **fe)
 {
 	uint64_t la = rip;
-	if (mode != X86_MODE_64)
+	if (!flat)
 		la = (m->seg.sreg[SEG_CS].base + rip) & 0xffffffffULL;
 	struct tlb_fast_entry *f =
 	    &m->fast_cur[MMU_FETCH & MMU_KIND_MASK][(la >> 12) & (TLB_FAST_SIZE - 1)];
@@ -993,12 +995,13 @@ fetch_fast(struct mmu *m, uint64_t rip, unsigned mode, struct tlb_fast_entry **f
  * bytes there are still the entry's; NULL otherwise (step() then fetches it the way
  * crossing_fetch does). Nothing is counted here. */
 static inline __attribute__((always_inline)) struct tlb_fast_entry *
-crossing_second_page(struct mmu *m, const struct icache_block *blk, uint64_t rip, unsigned mode)
+crossing_second_page(struct mmu *m, const struct icache_block *blk, uint64_t rip, unsigned mode,
+		     bool flat)
 {
 	const struct icache_entry *e = &blk->e[0];
 	uint64_t la2 = rip + blk->cross;
 	if (mode != X86_MODE_64)
-		la2 = (m->seg.sreg[SEG_CS].base + la2) & 0xffffffffULL;
+		la2 = ((flat ? 0 : m->seg.sreg[SEG_CS].base) + la2) & 0xffffffffULL;
 	struct tlb_fast_entry *f =
 	    &m->fast_cur[MMU_FETCH & MMU_KIND_MASK][(la2 >> 12) & (TLB_FAST_SIZE - 1)];
 	if (f->tag != (la2 & ~0xfffULL))
@@ -1021,7 +1024,8 @@ entries_to_run(struct icache_entry *e, struct icache_entry *end, uint64_t ic, ui
 
 static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 							   struct fetch_cursor *cur, uint64_t *n,
-							   uint64_t limit, unsigned mode, bool traced)
+							   uint64_t limit, unsigned mode, bool traced,
+							   bool flat)
 {
 	struct mmu *m = cpu->mmu;
 	struct icache_block *blk = cur->blk;
@@ -1048,7 +1052,7 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 		return r;
 	if (cur->expect) { /* the cursor's entry, in mid-block, if the fetch lands on it */
 		struct tlb_fast_entry *fe;
-		const uint8_t *at = fetch_fast(m, rip, mode, &fe);
+		const uint8_t *at = fetch_fast(m, rip, flat, &fe);
 		if (!at)
 			return r;
 		first = blk->e;
@@ -1080,11 +1084,11 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 			const uint64_t ic = ic0 + run_n; /* IC() at the block's end */
 			struct tlb_fast_entry *fe = cfe;
 			const uint8_t *at;
-			if (mode != X86_MODE_64 && rip > m->seg.sreg[SEG_CS].limit)
+			if (!flat && rip > m->seg.sreg[SEG_CS].limit)
 				break;
-			if (mode == X86_MODE_64 && cfe && (rip & ~0xfffULL) == cfe->tag)
+			if (flat && cfe && (rip & ~0xfffULL) == cfe->tag)
 				at = (const uint8_t *)(uintptr_t)(rip + cfe->addend); /* same page */
-			else if (!(at = fetch_fast(m, rip, mode, &fe)))
+			else if (!(at = fetch_fast(m, rip, flat, &fe)))
 				break;
 			if (at == base && blk->checked == cpu->code_epoch &&
 			    likely(!(blk->cross | blk->watch))) {
@@ -1122,7 +1126,7 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 			}
 			struct tlb_fast_entry *fe2 = NULL; /* a crossing instruction's second page */
 			if (unlikely(next->cross) &&
-			    !(fe2 = crossing_second_page(m, next, rip, mode)))
+			    !(fe2 = crossing_second_page(m, next, rip, mode, flat)))
 				break;
 			blk = next;
 			e = first = blk->e;
@@ -1147,7 +1151,7 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 			if (unlikely(e == lim))
 				break;
 		}
-		if (mode != X86_MODE_64 && rip > m->seg.sreg[SEG_CS].limit)
+		if (!flat && rip > m->seg.sreg[SEG_CS].limit)
 			goto out;
 		uint64_t next_rip = rip + e->in.len;
 		if (mode != X86_MODE_64)
@@ -1217,6 +1221,15 @@ delivered:
 #undef IC
 }
 
+/* True when CS maps RIP to the same linear address and never limits it: base 0, limit
+ * 4 GiB - 1 (what Linux gives 32-bit programs). Only a far transfer or a return to
+ * another privilege level loads CS, and those leave run_block. */
+static inline bool cs_flat(const struct cpu *cpu)
+{
+	const struct seg_cache *cs = &cpu->mmu->seg.sreg[SEG_CS];
+	return cs->base == 0 && cs->limit == 0xffffffffULL;
+}
+
 static enum cpu_exit run_loop(struct cpu *cpu, uint64_t max_insns)
 {
 	cpu->halted = false;
@@ -1227,13 +1240,16 @@ static enum cpu_exit run_loop(struct cpu *cpu, uint64_t max_insns)
 		int r = step(cpu, &cur);
 		n++;
 		if (likely(r == STEP_CONTINUE) && likely(!cpu->exit_request)) {
-			/* a copy of the loop for 64-bit code without a tracer, where both are
-			 * constants; one for everything else */
-			if (likely(cpu->mode == X86_MODE_64) && likely(cpu->mmu->tracer == NULL))
-				r = run_block(cpu, &cur, &n, limit, X86_MODE_64, false);
+			/* copies of the loop for 64-bit code and for 32-bit code with a flat
+			 * CS, without a tracer, where the mode, the tracer and the CS checks
+			 * are constants; one for everything else */
+			bool plain = likely(cpu->mmu->tracer == NULL);
+			if (likely(cpu->mode == X86_MODE_64) && plain)
+				r = run_block(cpu, &cur, &n, limit, X86_MODE_64, false, true);
+			else if (cpu->mode == X86_MODE_32 && plain && cs_flat(cpu))
+				r = run_block(cpu, &cur, &n, limit, X86_MODE_32, false, true);
 			else
-				r = run_block(cpu, &cur, &n, limit, cpu->mode,
-					      cpu->mmu->tracer != NULL);
+				r = run_block(cpu, &cur, &n, limit, cpu->mode, !plain, false);
 		}
 		if (unlikely(r != STEP_CONTINUE || cpu->exit_request)) {
 			if (cpu->shutdown)

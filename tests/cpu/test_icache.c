@@ -700,6 +700,55 @@ static void test_icache_side_exit_to_own_start_runs_whole_block(void **state)
 	env_destroy(&stepped);
 }
 
+/* 32-bit code whose CS has a base and a limit (the fetch loop's general copy, which adds
+ * the base and checks the limit; a flat CS has a copy of its own) runs like single steps,
+ * up to the #GP of the first instruction past the limit. CS.base is 0x1000, so that EIP
+ * as a linear address would be the decoy in page 13, whose block and fetch translation a
+ * first run with a flat CS leaves cached: a loop that took EIP for the linear address
+ * would run it.
+ *   page 13 + 0x300: mov edx, 0xdead; int3                      (the decoy)
+ *   page 14 + 0x300: inc edx; dec ecx; jnz top; nop x 7; int3    (EIP page 13 + 0x300..)
+ *   CS.limit: EIP of the fifth nop */
+static void test_icache_compat_mode_cs_base_and_limit_like_steps(void **state)
+{
+	static struct cpu_env stepped;
+	static const uint8_t decoy[] = {0xba, 0xad, 0xde, 0x00, 0x00, 0xcc};
+	static const uint8_t code[] = {0x42, 0x49, 0x75, 0xfc, 0x90, 0x90, 0x90,
+				       0x90, 0x90, 0x90, 0x90, 0xcc};
+	const uint64_t eip = ENV_CODE + 13 * 4096 + 0x300;
+	struct cpu_env *e = *state;
+	env_init(&stepped);
+	struct cpu_env *envs[2] = {e, &stepped};
+	for (int k = 0; k < 2; k++) {
+		struct cpu *c = &envs[k]->cpu;
+		memcpy(envs[k]->bus.ram + ENV_CODE_PA + 13 * 4096 + 0x300, decoy, sizeof(decoy));
+		memcpy(envs[k]->bus.ram + ENV_CODE_PA + 14 * 4096 + 0x300, code, sizeof(code));
+		cpu_icache_invalidate_phys(c, ENV_CODE_PA + 13 * 4096, 2 * 4096);
+		cpu_enter_compat_mode_flat(c);
+		c->gpr[RSP] = ENV_DATA + 0x1000;
+		c->rip = eip;
+		assert_int_equal(cpu_run(c, 0), CPU_EXIT_FAULT); /* the decoy, cached */
+		assert_int_equal(c->gpr[RDX], 0xdead);
+		c->mmu->seg.sreg[SEG_CS].base = 0x1000;
+		c->mmu->seg.sreg[SEG_CS].limit = (uint32_t)(eip + 8);
+		c->rip = eip;
+		c->gpr[RCX] = 50;
+		c->gpr[RDX] = 0;
+	}
+	uint64_t before = e->cpu.icount;
+	assert_int_equal(cpu_run(&e->cpu, 0), CPU_EXIT_FAULT);
+	while (cpu_step(&stepped.cpu) == CPU_EXIT_LIMIT)
+		;
+	assert_int_equal(e->cpu.fault.vector, X86_VEC_GP);
+	assert_int_equal(stepped.cpu.fault.vector, X86_VEC_GP);
+	assert_int_equal(e->cpu.rip, eip + 9);
+	assert_int_equal(stepped.cpu.rip, eip + 9);
+	assert_int_equal(e->cpu.gpr[RDX], 50);
+	assert_int_equal(e->cpu.icount, stepped.cpu.icount);
+	assert_int_equal(e->cpu.icount - before, 50 * 3 + 5);
+	env_destroy(&stepped);
+}
+
 /* A branch that is almost always taken (the loop's own jnz) is not grown past. */
 static void test_icache_block_not_grown_past_taken_branch(void **state)
 {
@@ -774,6 +823,7 @@ int main(void)
 	    T(test_icache_block_grows_past_falling_branch_and_runs_like_steps),
 	    T(test_icache_block_grows_in_compat_mode_like_steps),
 	    T(test_icache_side_exit_to_own_start_runs_whole_block),
+	    T(test_icache_compat_mode_cs_base_and_limit_like_steps),
 	    T(test_icache_block_not_grown_past_taken_branch),
 	    T(test_icache_limit_stops_in_grown_block),
 	};
