@@ -1230,6 +1230,26 @@ static inline bool cs_flat(const struct cpu *cpu)
 	return cs->base == 0 && cs->limit == 0xffffffffULL;
 }
 
+/* The copies of run_block, each a function of its own, so that each gets the registers
+ * for its own loop. */
+static __attribute__((noinline)) int run_block_64(struct cpu *cpu, struct fetch_cursor *cur,
+						  uint64_t *n, uint64_t limit)
+{
+	return run_block(cpu, cur, n, limit, X86_MODE_64, false, true);
+}
+
+static __attribute__((noinline)) int run_block_32_flat(struct cpu *cpu, struct fetch_cursor *cur,
+						       uint64_t *n, uint64_t limit)
+{
+	return run_block(cpu, cur, n, limit, X86_MODE_32, false, true);
+}
+
+static __attribute__((noinline)) int run_block_any(struct cpu *cpu, struct fetch_cursor *cur,
+						   uint64_t *n, uint64_t limit)
+{
+	return run_block(cpu, cur, n, limit, cpu->mode, cpu->mmu->tracer != NULL, false);
+}
+
 static enum cpu_exit run_loop(struct cpu *cpu, uint64_t max_insns)
 {
 	cpu->halted = false;
@@ -1245,11 +1265,11 @@ static enum cpu_exit run_loop(struct cpu *cpu, uint64_t max_insns)
 			 * are constants; one for everything else */
 			bool plain = likely(cpu->mmu->tracer == NULL);
 			if (likely(cpu->mode == X86_MODE_64) && plain)
-				r = run_block(cpu, &cur, &n, limit, X86_MODE_64, false, true);
+				r = run_block_64(cpu, &cur, &n, limit);
 			else if (cpu->mode == X86_MODE_32 && plain && cs_flat(cpu))
-				r = run_block(cpu, &cur, &n, limit, X86_MODE_32, false, true);
+				r = run_block_32_flat(cpu, &cur, &n, limit);
 			else
-				r = run_block(cpu, &cur, &n, limit, cpu->mode, !plain, false);
+				r = run_block_any(cpu, &cur, &n, limit);
 		}
 		if (unlikely(r != STEP_CONTINUE || cpu->exit_request)) {
 			if (cpu->shutdown)
