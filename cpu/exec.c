@@ -1244,6 +1244,13 @@ static __attribute__((noinline)) int run_block_32_flat(struct cpu *cpu, struct f
 	return run_block(cpu, cur, n, limit, X86_MODE_32, false, true);
 }
 
+static __attribute__((noinline)) int run_block_64_traced(struct cpu *cpu,
+							 struct fetch_cursor *cur, uint64_t *n,
+							 uint64_t limit)
+{
+	return run_block(cpu, cur, n, limit, X86_MODE_64, true, true);
+}
+
 static __attribute__((noinline)) int run_block_any(struct cpu *cpu, struct fetch_cursor *cur,
 						   uint64_t *n, uint64_t limit)
 {
@@ -1268,6 +1275,8 @@ static enum cpu_exit run_loop(struct cpu *cpu, uint64_t max_insns)
 				r = run_block_64(cpu, &cur, &n, limit);
 			else if (cpu->mode == X86_MODE_32 && plain && cs_flat(cpu))
 				r = run_block_32_flat(cpu, &cur, &n, limit);
+			else if (cpu->mode == X86_MODE_64)
+				r = run_block_64_traced(cpu, &cur, &n, limit);
 			else
 				r = run_block_any(cpu, &cur, &n, limit);
 		}
