@@ -330,32 +330,38 @@ static inline bool x87_ready(const struct cpu *cpu)
 }
 
 /* FIP/FCS/FOP (fop: the escape's low 3 bits and ModRM, a constant where the handler knows
- * them), and for a memory operand at linear address la FDP/FDS: x87_note_insn for a flat
- * operand, whose effective address is la. In 64-bit code (long_mode: in->mode, constant in
- * a handler made for it) FIP is the offset itself. */
+ * them), and for a memory operand FDP/FDS (fdp: its effective address, seg: its segment):
+ * x87_note_insn for the forms of the fast handlers. mode is in->mode, a constant in a
+ * handler made for it (X86_MODE_64, X86_MODE_32, or 0 for "any": insn_rip's tests), so
+ * that FIP is the offset itself in 64-bit code and its low 32 bits in 32-bit code. */
 static inline __attribute__((always_inline)) void note_fast(struct cpu *cpu,
 							    const struct x86_instr *in,
-							    uint16_t fop, bool mem, uint64_t la,
-							    bool long_mode)
+							    uint16_t fop, bool mem, uint64_t fdp,
+							    unsigned seg, unsigned mode)
 {
 	struct x87_state *f = &cpu->fpu;
-	f->fip = long_mode ? cpu->next_rip - in->len : insn_rip(cpu, in);
+	uint64_t rip = cpu->next_rip - in->len;
+	f->fip = mode == X86_MODE_64   ? rip
+		 : mode == X86_MODE_32 ? (uint32_t)rip
+				       : insn_rip(cpu, in);
 	f->fcs = cpu->mmu->seg.sreg[SEG_CS].selector;
 	f->fop = fop;
 	if (mem) {
-		f->fdp = la;
-		f->fds = cpu->mmu->seg.sreg[insn_seg(in)].selector;
+		f->fdp = fdp;
+		f->fds = cpu->mmu->seg.sreg[seg].selector;
 	}
 }
 
 /*
- * A register form of D8, D9, DC, DD or DE, one handler per encoding: the guest's
- * instruction itself runs inline (what its live stub does, without the call: none of
- * these forms reads or writes RFLAGS), then the FSW is read as the stub reads it.
+ * A register form of D8, D9, DC, DD or DE, one handler per encoding and per mode (64-bit
+ * code, whose FIP is the offset, or any other): the guest's instruction itself runs
+ * inline (what its live stub does, without the call: none of these forms reads or writes
+ * RFLAGS), then the FSW is read as the stub reads it.
  */
 #define X87_STR(x) #x
-#define X87_REG_FN(esc, modrm)                                                               \
-	static bool x87_reg_##esc##_##modrm(struct cpu *cpu, const struct x86_instr *in)     \
+#define X87_REG_FN_MODE(esc, modrm, sfx, mode)                                               \
+	static bool x87_reg_##esc##_##modrm##_##sfx(struct cpu *cpu,                         \
+						    const struct x86_instr *in)              \
 	{                                                                                    \
 		uint16_t fsw;                                                                \
 		if (unlikely(!x87_ready(cpu)))                                               \
@@ -364,9 +370,11 @@ static inline __attribute__((always_inline)) void note_fast(struct cpu *cpu,
 				 "fnstsw %0"                                                 \
 				 : "=a"(fsw));                                               \
 		cpu->fpu.fsw = fsw;                                                          \
-		note_fast(cpu, in, ((esc) & 7) << 8 | (modrm), false, 0, false);             \
+		note_fast(cpu, in, ((esc) & 7) << 8 | (modrm), false, 0, 0, mode);           \
 		return true;                                                                 \
 	}
+#define X87_REG_FN(esc, modrm)                                                               \
+	X87_REG_FN_MODE(esc, modrm, l, X86_MODE_64) X87_REG_FN_MODE(esc, modrm, a, 0)
 #define X87_REG_16(X, esc, h)                                                                \
 	X(esc, 0x##h##0) X(esc, 0x##h##1) X(esc, 0x##h##2) X(esc, 0x##h##3) X(esc, 0x##h##4)  \
 	X(esc, 0x##h##5) X(esc, 0x##h##6) X(esc, 0x##h##7) X(esc, 0x##h##8) X(esc, 0x##h##9)  \
@@ -378,9 +386,9 @@ static inline __attribute__((always_inline)) void note_fast(struct cpu *cpu,
 	X87_REG_64(X, 0xd8) X87_REG_64(X, 0xd9) X87_REG_64(X, 0xdc) X87_REG_64(X, 0xdd)       \
 	X87_REG_64(X, 0xde)
 X87_REG_ESCAPES(X87_REG_FN)
-#define X87_REG_ENTRY(esc, modrm) x87_reg_##esc##_##modrm,
-/* D8, D9, DC, DD, DE: [escape][ModRM - C0] */
-static const cpu_exec_fn x87_reg_fns[5][64] = {
+#define X87_REG_ENTRY(esc, modrm) {x87_reg_##esc##_##modrm##_l, x87_reg_##esc##_##modrm##_a},
+/* D8, D9, DC, DD, DE: [escape][ModRM - C0][64-bit code, other] */
+static const cpu_exec_fn x87_reg_fns[5][64][2] = {
     {X87_REG_64(X87_REG_ENTRY, 0xd8)}, {X87_REG_64(X87_REG_ENTRY, 0xd9)},
     {X87_REG_64(X87_REG_ENTRY, 0xdc)}, {X87_REG_64(X87_REG_ENTRY, 0xdd)},
     {X87_REG_64(X87_REG_ENTRY, 0xde)},
@@ -404,20 +412,34 @@ static inline __attribute__((always_inline)) uint8_t *x87_fast_operand(struct cp
 			       store ? 2 * parts : parts);
 }
 
+/* The x87 instruction esc mrm on the operand at host address p (mrm: [rdi]), and the FSW
+ * after it, as the stub reads it. */
+#define X87_MEM_RUN(esc, mrm, p)                                                             \
+	({                                                                                   \
+		uint16_t fsw_;                                                               \
+		__asm__ volatile(".byte " X87_STR(esc) ", " X87_STR(mrm) "\n\t"            \
+				 "fnstsw %0"                                                 \
+				 : "=a"(fsw_)                                                \
+				 : "D"(p)                                                    \
+				 : "memory");                                                \
+		fsw_;                                                                        \
+	})
+
 /*
  * A memory form of kind XM_LD (load_form's common case) or XM_ST (store_form's live case,
- * every exception masked), one handler per escape, ModRM.reg and flat shape: the guest's
- * instruction runs inline on the operand in guest RAM itself, at its host address (the
- * x87 unit reads or writes exactly the operand's bytes, as the stub does in its buffer,
- * which the general form then copies), and the FSW is read after it as the stub reads it.
- * mrm is the instruction's ModRM byte with [rdi] as the operand.
+ * every exception masked), one handler per escape, ModRM.reg and operand shape: the
+ * guest's instruction runs inline on the operand in guest RAM itself, at its host address
+ * (the x87 unit reads or writes exactly the operand's bytes, as the stub does in its
+ * buffer, which the general form then copies), and the FSW is read after it as the stub
+ * reads it. mrm is the instruction's ModRM byte with [rdi] as the operand. A flat operand
+ * of 64-bit code (X87_MEM_FN), or an operand of 32-bit code through its segment, the
+ * segment check's common case inline (X87_MEM_FN32).
  */
 #define X87_MEM_FN(esc, reg, mrm, shape, sfx)                                              \
 	static bool x87_mem_##esc##_##reg##_##sfx(struct cpu *cpu, const struct x86_instr *in) \
 	{                                                                                    \
 		const unsigned size = mem_forms[(esc) - 0xd8][reg].size;                     \
 		const bool store = mem_forms[(esc) - 0xd8][reg].kind == XM_ST;               \
-		uint16_t fsw;                                                                \
 		if (unlikely(!x87_ready(cpu) ||                                              \
 			     (store && (cpu->fpu.fcw & FCW_MASKS) != FCW_MASKS)))            \
 			return exec_x87(cpu, in);                                            \
@@ -427,18 +449,40 @@ static inline __attribute__((always_inline)) uint8_t *x87_fast_operand(struct cp
 			return exec_x87(cpu, in);                                            \
 		if (store) /* both parts in the one page: one note */                       \
 			cpu_note_store(cpu, (uintptr_t)p);                                   \
-		__asm__ volatile(".byte " X87_STR(esc) ", " X87_STR(mrm) "\n\t"            \
-				 "fnstsw %0"                                                 \
-				 : "=a"(fsw)                                                 \
-				 : "D"(p)                                                    \
-				 : "memory");                                                \
-		cpu->fpu.fsw = fsw;                                                          \
-		note_fast(cpu, in, ((esc) & 7) << 8 | in->modrm, true, la, true);            \
+		cpu->fpu.fsw = X87_MEM_RUN(esc, mrm, p);                                     \
+		note_fast(cpu, in, ((esc) & 7) << 8 | in->modrm, true, la, insn_seg(in),      \
+			  X86_MODE_64);                                                      \
+		return true;                                                                 \
+	}
+#define X87_MEM_FN32(esc, reg, mrm, shape, sfx)                                            \
+	static bool x87_mem_##esc##_##reg##_##sfx(struct cpu *cpu, const struct x86_instr *in) \
+	{                                                                                    \
+		const unsigned size = mem_forms[(esc) - 0xd8][reg].size;                     \
+		const bool store = mem_forms[(esc) - 0xd8][reg].kind == XM_ST;               \
+		const unsigned kind = store ? MMU_WRITE : MMU_READ;                          \
+		const unsigned parts = size == 10 ? 2 : 1;                                   \
+		if (unlikely(!x87_ready(cpu) ||                                              \
+			     (store && (cpu->fpu.fcw & FCW_MASKS) != FCW_MASKS)))            \
+			return exec_x87(cpu, in);                                            \
+		unsigned seg = insn_seg(in);                                                 \
+		uint32_t off = off32(cpu, in, shape);                                        \
+		uint64_t la;                                                                 \
+		uint8_t *p = fpu_fast_access32(cpu, seg, off, size, size == 10 ? 8 : size,   \
+					       kind, store ? 2 * parts : parts, &la);        \
+		if (unlikely(p == NULL))                                                     \
+			return exec_x87(cpu, in);                                            \
+		if (store)                                                                   \
+			cpu_note_store(cpu, (uintptr_t)p);                                   \
+		cpu->fpu.fsw = X87_MEM_RUN(esc, mrm, p);                                     \
+		note_fast(cpu, in, ((esc) & 7) << 8 | in->modrm, true, off, seg,             \
+			  X86_MODE_32);                                                      \
 		return true;                                                                 \
 	}
 #define X87_MEM_SHAPES(esc, reg, mrm)                                                      \
 	X87_MEM_FN(esc, reg, mrm, FLAT_BASE, b)                                            \
-	X87_MEM_FN(esc, reg, mrm, FLAT_BI, i) X87_MEM_FN(esc, reg, mrm, FLAT_RIP, r)
+	X87_MEM_FN(esc, reg, mrm, FLAT_BI, i) X87_MEM_FN(esc, reg, mrm, FLAT_RIP, r)        \
+	X87_MEM_FN32(esc, reg, mrm, OFF32_BASE, b32)                                       \
+	X87_MEM_FN32(esc, reg, mrm, OFF32_BI, i32) X87_MEM_FN32(esc, reg, mrm, OFF32_DISP, d32)
 /* The loads and stores of each escape (mem_forms' XM_LD and XM_ST): X(esc, reg, mrm). */
 #define X87_MEM_FORMS(X)                                                                     \
 	X(0xd8, 0, 0x07) X(0xd8, 1, 0x0f) X(0xd8, 2, 0x17) X(0xd8, 3, 0x1f) X(0xd8, 4, 0x27)  \
@@ -459,8 +503,14 @@ X87_MEM_FORMS(X87_MEM_SHAPES)
 #define X87_MEM_ENTRY(esc, reg, mrm)                                                       \
 	[(esc) - 0xd8][reg] = {x87_mem_##esc##_##reg##_b, x87_mem_##esc##_##reg##_i,         \
 			       x87_mem_##esc##_##reg##_r},
+#define X87_MEM_ENTRY32(esc, reg, mrm)                                                     \
+	[(esc) - 0xd8][reg] = {x87_mem_##esc##_##reg##_b32, x87_mem_##esc##_##reg##_i32,     \
+			       x87_mem_##esc##_##reg##_d32},
 /* [escape - D8][ModRM.reg][shape: FLAT_BASE, FLAT_BI, FLAT_RIP] */
 static const cpu_exec_fn x87_mem_fns[8][8][3] = {X87_MEM_FORMS(X87_MEM_ENTRY)};
+/* [escape - D8][ModRM.reg][shape: OFF32_BASE, OFF32_BI, OFF32_DISP] */
+static const cpu_exec_fn x87_mem_fns32[8][8][3] = {X87_MEM_FORMS(X87_MEM_ENTRY32)};
+
 
 cpu_exec_fn cpu_x87_specialise(const struct x86_instr *in)
 {
@@ -469,10 +519,17 @@ cpu_exec_fn cpu_x87_specialise(const struct x86_instr *in)
 		return NULL;
 	if (in->mod == 3) { /* DA, DB and DF read or write RFLAGS, or are control forms */
 		static const int8_t row[8] = {0, 1, -1, -1, 2, 3, 4, -1};
-		return row[esc - 0xd8] < 0 ? NULL : x87_reg_fns[row[esc - 0xd8]][in->modrm - 0xc0];
+		if (row[esc - 0xd8] < 0)
+			return NULL;
+		return x87_reg_fns[row[esc - 0xd8]][in->modrm - 0xc0][in->mode != X86_MODE_64];
 	}
 	const struct x87_mem_form *mf = &mem_forms[esc - 0xd8][(in->modrm >> 3) & 7];
-	if ((mf->kind != XM_LD && mf->kind != XM_ST) || !insn_flat64(in))
+	if (mf->kind != XM_LD && mf->kind != XM_ST)
+		return NULL;
+	enum off32_shape s32 = off32_shape(in);
+	if (s32 != OFF32_OTHER)
+		return x87_mem_fns32[esc - 0xd8][(in->modrm >> 3) & 7][s32];
+	if (!insn_flat64(in))
 		return NULL;
 	enum flat_shape s = flat_shape(in);
 	if (s == FLAT_OTHER)

@@ -38,4 +38,56 @@ static inline __attribute__((always_inline)) void *fpu_fast_access(struct mmu *m
 	return (void *)(uintptr_t)(la + fe->addend);
 }
 
+/*
+ * 32-bit code (32-bit mode or compatibility mode, 32-bit addresses): the operand shapes
+ * with handlers of their own -- [base + disp], [base + index * scale + disp] and [disp32]
+ * (a static variable of code built without PIC) -- and their offset, which cpu_ea
+ * computes for them (the address-size mask is 32 bits). The segment stays: its check's
+ * common case is cpu_linear_data_fast's.
+ */
+enum off32_shape { OFF32_BASE, OFF32_BI, OFF32_DISP, OFF32_OTHER };
+
+static inline enum off32_shape off32_shape(const struct x86_instr *in)
+{
+	if (in->mode != X86_MODE_32 || in->addrsize != 4)
+		return OFF32_OTHER;
+	if (in->base == X86_GPR_NONE)
+		return in->index == X86_GPR_NONE ? OFF32_DISP : OFF32_OTHER;
+	return in->index == X86_GPR_NONE ? OFF32_BASE : OFF32_BI;
+}
+
+static inline __attribute__((always_inline)) uint32_t off32(const struct cpu *cpu,
+							    const struct x86_instr *in,
+							    enum off32_shape s)
+{
+	uint32_t off = (uint32_t)in->disp;
+	if (s == OFF32_DISP)
+		return off;
+	off += (uint32_t)cpu->gpr[in->base];
+	if (s == OFF32_BI)
+		off += (uint32_t)cpu->gpr[in->index] * in->scale;
+	return off;
+}
+
+/*
+ * fpu_fast_access for an operand of 32-bit code at seg:off whose whole extent is bytes
+ * (the segment's limit and writability checked for it at once, as the general form's
+ * checks of each part would pass; an operand of more than one part, bytes > size, must
+ * end in the page of its first part): the linear address in *la. NULL, nothing counted or
+ * changed, when the segment check is not the common case, the operand crosses a page or
+ * the lookup misses.
+ */
+static inline __attribute__((always_inline)) void *fpu_fast_access32(struct cpu *cpu,
+								     unsigned seg, uint32_t off,
+								     unsigned bytes, unsigned size,
+								     unsigned kind, unsigned n,
+								     uint64_t *la)
+{
+	if (unlikely(!cpu_linear_data_fast(cpu, seg, off, bytes, kind, la)))
+		return NULL;
+	if (bytes > size && (*la & 0xfff) + bytes > 0x1000)
+		return NULL;
+	return fpu_fast_access(cpu->mmu, *la, size, kind, n);
+}
+
 #endif /* MMEMU_CPU_FPU_MEM_H */

@@ -171,12 +171,22 @@ static void random_state(struct cpu_env *e, uint64_t *s)
 		}
 }
 
-/* run_one of fn from the random state of seed s0, with RIP at ENV_CODE + 0x100. */
+/* run_one of fn from the random state of seed s0, with RIP at ENV_CODE + 0x100; unless the
+ * run is cold, the first three data pages' translations are in the TLB for writing, so
+ * that a form whose general form faults before any access (a segment check) still finds
+ * them there. */
 static void run_from(struct cpu_env *e, cpu_exec_fn fn, const struct x86_instr *in, uint64_t s0,
 		     struct outcome *o, unsigned how)
 {
 	uint64_t s = s0;
 	random_state(e, &s);
+	if (!(how & RUN_COLD)) /* the first data pages in the TLB for writing, whatever ran before */
+		for (uint64_t la = ENV_DATA; la < ENV_DATA + 3 * 4096; la += 4096) {
+			struct x86_fault f;
+			uint64_t v;
+			assert_true(mmu_read(&e->m, la, 1, &v, 0, &f));
+			assert_true(mmu_write(&e->m, la, 1, v, 0, &f));
+		}
 	e->cpu.rip = ENV_CODE + 0x100;
 	e->cpu.next_rip = e->cpu.rip + in->len;
 	run_one(e, fn, in, o, how);
@@ -211,7 +221,7 @@ static void assert_same(const struct outcome *a, const struct outcome *b, const 
 	assert_memory_equal(a->data, b->data, WINDOW);
 }
 
-/* Decodes bytes in 64-bit mode; when special, checks that a specialised handler exists
+/* Decodes bytes in the CPU's mode; checks that a specialised handler exists
  * and compares it with the table's over rounds random states (each after a warming run
  * of the generic handler: warm with the state held every other round, cold every
  * fourth). Returns false when the bytes do not decode. */
@@ -220,7 +230,7 @@ static bool check_form(struct cpu_env *e, const uint8_t *bytes, size_t len, unsi
 {
 	static struct outcome a, b;
 	struct x86_instr in;
-	if (x86_decode(&in, bytes, len, X86_MODE_64) != X86_DECODE_OK)
+	if (x86_decode(&in, bytes, len, (enum x86_mode)e->cpu.mode) != X86_DECODE_OK)
 		return false;
 	assert_int_equal(in.len, len);
 	cpu_exec_fn special = cpu_specialise(&in, 0);
@@ -280,10 +290,74 @@ static void test_exec_x87_special_memory_forms_match_generic(void **state)
 		}
 }
 
+/* A data segment of the compatibility-mode tests: base, limit and type as given (the
+ * selector stays). */
+static void set_data_seg(struct cpu_env *e, unsigned seg, uint64_t base, uint32_t limit,
+			 uint8_t type)
+{
+	struct seg_cache *s = &e->m.seg.sreg[seg];
+	s->base = base;
+	s->limit = limit;
+	s->type = type;
+}
+
+/*
+ * Compatibility mode (32-bit code, 32-bit addresses): the same memory forms in [ebx+0x40]
+ * (a page end for one EBX in four), [ebx+0x43] (misaligned), [ebx+esi*8+0x40], [disp32],
+ * [ebp+0x40] (SS, EBP random: mostly #PF), fs:[ebx+0x40]; then through segments that are
+ * not flat: DS with a base (the linear address moves, FDP does not), a limit that cuts
+ * some operands (#GP in the general form), read-only (a store: #GP), an expand-down
+ * segment and a code segment (the general form's cases); and the register forms in
+ * 32-bit code, whose FIP is 32 bits.
+ */
+static void test_exec_x87_special_legacy_memory_forms_match_generic(void **state)
+{
+	static const uint8_t regs[8] = {0xff, 0x0d, 0xff, 0xaf, 0xff, 0x0f, 0xff, 0xff};
+	struct cpu_env *e = *state;
+	cpu_enter_compat_mode_flat(&e->cpu);
+	for (unsigned esc = 0xd8; esc <= 0xdf; esc++)
+		for (unsigned reg = 0; reg < 8; reg++) {
+			if (!(regs[esc - 0xd8] >> reg & 1))
+				continue;
+			uint8_t base[] = {(uint8_t)esc, (uint8_t)(0x43 | reg << 3), 0x40};
+			uint8_t odd[] = {(uint8_t)esc, (uint8_t)(0x43 | reg << 3), 0x43};
+			uint8_t bi[] = {(uint8_t)esc, (uint8_t)(0x44 | reg << 3), 0xf3, 0x40};
+			uint8_t ebp[] = {(uint8_t)esc, (uint8_t)(0x45 | reg << 3), 0x40};
+			uint8_t fs[] = {0x64, (uint8_t)esc, (uint8_t)(0x43 | reg << 3), 0x40};
+			uint8_t abs[6] = {(uint8_t)esc, (uint8_t)(0x05 | reg << 3)};
+			uint32_t d = (uint32_t)(ENV_DATA + 0x140);
+			memcpy(abs + 2, &d, 4);
+			uint64_t seed = 20000 + esc * 8 + reg;
+			assert_true(check_form(e, base, sizeof(base), 40, seed));
+			assert_true(check_form(e, odd, sizeof(odd), 12, seed + 3000));
+			assert_true(check_form(e, bi, sizeof(bi), 24, seed + 6000));
+			assert_true(check_form(e, abs, sizeof(abs), 24, seed + 9000));
+			assert_true(check_form(e, ebp, sizeof(ebp), 8, seed + 12000));
+			assert_true(check_form(e, fs, sizeof(fs), 8, seed + 15000));
+			struct seg_cache ds = e->m.seg.sreg[SEG_DS];
+			set_data_seg(e, SEG_DS, 0x1000, 0xffffffff, ds.type);
+			assert_true(check_form(e, base, sizeof(base), 12, seed + 18000));
+			set_data_seg(e, SEG_DS, 0, (uint32_t)ENV_DATA + 0x145, ds.type);
+			assert_true(check_form(e, abs, sizeof(abs), 8, seed + 21000));
+			set_data_seg(e, SEG_DS, 0, 0xffffffff, (uint8_t)(ds.type & ~SEG_TYPE_W));
+			assert_true(check_form(e, base, sizeof(base), 8, seed + 24000));
+			set_data_seg(e, SEG_DS, 0, 0xfff, (uint8_t)(ds.type | SEG_TYPE_E));
+			assert_true(check_form(e, base, sizeof(base), 8, seed + 27000));
+			e->m.seg.sreg[SEG_DS] = ds;
+		}
+	static const uint8_t escapes[] = {0xd8, 0xd9, 0xdc, 0xdd, 0xde};
+	for (unsigned i = 0; i < sizeof(escapes); i++)
+		for (unsigned modrm = 0xc0; modrm <= 0xff; modrm += 7) {
+			uint8_t b[] = {escapes[i], (uint8_t)modrm};
+			check_form(e, b, sizeof(b), 8, 40000 + i * 256 + modrm);
+		}
+}
+
 /* Which forms get a handler of their own: the register forms of D8, D9, DC, DD, DE; the
  * loads and stores with a flat operand of the three shapes. Not: the register forms of
  * DA, DB, DF (RFLAGS, control), the control forms (FLDCW, FNSTSW m16), operands through
- * a segment (67 prefix, FS) or with no base ([rsi*8+disp32]). */
+ * a segment in 64-bit code (67 prefix, FS) or with no base ([rsi*8+disp32]); in 32-bit
+ * code the operands of 32-bit addresses with a base or none at all, through any segment. */
 static void test_exec_x87_special_choice_of_forms(void **state)
 {
 	static const uint8_t yes[][7] = {
@@ -313,6 +387,31 @@ static void test_exec_x87_special_choice_of_forms(void **state)
 	}
 	for (unsigned i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
 		assert_int_equal(x86_decode(&in, no[i] + 1, no[i][0], X86_MODE_64),
+				 X86_DECODE_OK);
+		assert_null(cpu_specialise(&in, 0));
+	}
+	/* 32-bit code: [base + disp], [base + index * scale + disp], [disp32], any segment;
+	 * not a 16-bit address or [index * scale + disp32]. */
+	static const uint8_t yes32[][7] = {
+	    {2, 0xdd, 0x03},			/* fld qword [ebx] */
+	    {4, 0xdc, 0x44, 0xf3, 0x08},	/* fadd qword [ebx+esi*8+8] */
+	    {6, 0xdd, 0x1d, 0, 0, 0, 0x10},	/* fstp qword [0x10000000] */
+	    {3, 0x65, 0xdb, 0x2b},		/* fld tbyte gs:[ebx] */
+	    {2, 0xd8, 0xc9},			/* fmul st, st(1) */
+	};
+	static const uint8_t no32[][8] = {
+	    {3, 0x67, 0xdd, 0x07},		  /* fld qword [bx] */
+	    {7, 0xdd, 0x04, 0xf5, 0, 0, 0, 0}, /* fld qword [esi*8] */
+	    {2, 0xd9, 0x2b},			  /* fldcw [ebx] */
+	    {2, 0xdb, 0xe9},			  /* fucomi st, st(1) */
+	};
+	for (unsigned i = 0; i < sizeof(yes32) / sizeof(yes32[0]); i++) {
+		assert_int_equal(x86_decode(&in, yes32[i] + 1, yes32[i][0], X86_MODE_32),
+				 X86_DECODE_OK);
+		assert_non_null(cpu_specialise(&in, 0));
+	}
+	for (unsigned i = 0; i < sizeof(no32) / sizeof(no32[0]); i++) {
+		assert_int_equal(x86_decode(&in, no32[i] + 1, no32[i][0], X86_MODE_32),
 				 X86_DECODE_OK);
 		assert_null(cpu_specialise(&in, 0));
 	}
@@ -386,6 +485,64 @@ static void test_exec_x87_special_results_and_pointers(void **state)
 	}
 }
 
+/* A 16- or 32-bit little-endian field of guest RAM. */
+static uint32_t rd_le(struct cpu_env *e, uint64_t pa, unsigned n)
+{
+	uint32_t v = 0;
+	memcpy(&v, e->bus.ram + pa, n);
+	return v;
+}
+
+/*
+ * 32-bit code with DS based at 4 KiB: fld qword [ebx+8]; fmul st, st(0); fstp qword
+ * [0x10100010]; then FNSTENV [ebx+0x40], whose 28-byte
+ * protected-mode image (SDM Vol. 1, figure 8-9) names the last FSTP: FIP its 32-bit
+ * offset, FCS the code selector, FOP 0x51D (DD 1D), FDP the operand's offset (not its
+ * linear address), FDS the data selector. Then fld tbyte [ebx+esi*8+0x18], fsqrt,
+ * FNSTENV again: FOP 0x1FA (D9 FA), FIP the FSQRT, FDP/FDS still the FLD's operand
+ * (SDM: a register form leaves them). Twice, the state held in the second pass.
+ */
+static void test_exec_x87_special_legacy_pointers_in_fnstenv(void **state)
+{
+	struct cpu_env *e = *state;
+	static const uint8_t code[] = {
+	    0xdd, 0x43, 0x08,		      /* +0  fld qword [ebx+8] */
+	    0xd8, 0xc8,			      /* +3  fmul st, st(0) */
+	    0xdd, 0x1d, 0x10, 0, 0x10, 0x10, /* +5  fstp qword [0x10100010] */
+	    0xd9, 0x73, 0x40,		      /* +11 fnstenv [ebx+0x40] */
+	    0xdb, 0x6c, 0xf3, 0x10,	      /* +14 fld tbyte [ebx+esi*8+0x10] */
+	    0xd9, 0xfa,			      /* +18 fsqrt */
+	    0xd9, 0x73, 0x60,		      /* +20 fnstenv [ebx+0x60] */
+	    0xcc};
+	const uint64_t base = 0x1000, pa = ENV_DATA_PA + base; /* DS offset ENV_DATA */
+	cpu_enter_compat_mode_flat(&e->cpu);
+	uint16_t cs = e->m.seg.sreg[SEG_CS].selector, ds = e->m.seg.sreg[SEG_DS].selector;
+	for (unsigned pass = 0; pass < 2; pass++) {
+		reset_fpu(e);
+		e->m.seg.sreg[SEG_DS].base = base;
+		env_wr64(e, pa + 8, 0x4008000000000000ULL); /* 3.0 */
+		put80(e, pa + 0x18, 0x8000000000000000ULL, 0x4002); /* 8.0 */
+		if (pass)
+			fpu_hold_x87(&e->cpu);
+		env_run_to_int3(e, code, sizeof(code));
+		assert_int_equal(env_rd64(e, pa + 0x10), 0x4022000000000000ULL); /* 9.0 */
+		assert_int_equal(rd_le(e, pa + 0x40 + 12, 4), ENV_CODE + 5);	   /* FIP */
+		assert_int_equal(rd_le(e, pa + 0x40 + 16, 2), cs);		   /* FCS */
+		assert_int_equal(rd_le(e, pa + 0x40 + 18, 2), 0x51d);		   /* FOP */
+		assert_int_equal(rd_le(e, pa + 0x40 + 20, 4), ENV_DATA + 0x10);	   /* FDP */
+		assert_int_equal(rd_le(e, pa + 0x40 + 24, 2), ds);		   /* FDS */
+		assert_int_equal(rd_le(e, pa + 0x60 + 12, 4), ENV_CODE + 18);
+		assert_int_equal(rd_le(e, pa + 0x60 + 16, 2), cs);
+		assert_int_equal(rd_le(e, pa + 0x60 + 18, 2), 0x1fa);
+		assert_int_equal(rd_le(e, pa + 0x60 + 20, 4), ENV_DATA + 0x18);
+		assert_int_equal(rd_le(e, pa + 0x60 + 24, 2), ds);
+		cpu_fpu_sync(&e->cpu);
+		assert_int_equal(e->cpu.fpu.st[(e->cpu.fpu.fsw >> FSW_TOP_SHIFT) & 7].mant,
+				 0xb504f333f9de6484ULL); /* sqrt(8) = 2.828..., rounded to nearest */
+		e->m.seg.sreg[SEG_DS].base = 0;
+	}
+}
+
 /*
  * Faults through the specialised forms are precise: FSTP tbyte into a page that is not
  * present and FLD tbyte whose last two bytes are in it raise #PF with CR2 at the page
@@ -437,6 +594,47 @@ static void test_exec_x87_special_faults_are_precise(void **state)
 	assert_int_equal(e->cpu.rip, ENV_CODE + 2);
 }
 
+/*
+ * The same in 32-bit code: FSTP and FLD tbyte whose last two bytes are in the page that
+ * is not present (#PF, CR2 at the page), and FLD qword through a DS whose limit ends
+ * inside the operand (#GP(0)); the state held and the first part's page in the TLB before
+ * (the fast forms' common case), TOP and the tags as FLD1 left them.
+ */
+static void test_exec_x87_special_legacy_faults_are_precise(void **state)
+{
+	struct cpu_env *e = *state;
+	const uint64_t end = ENV_DATA + ENV_PAGES * 4096;
+	static const uint8_t fld1_fstp[] = {0xd9, 0xe8, 0xdb, 0x3b, 0xcc}; /* fstp [ebx] */
+	static const uint8_t fld1_fld[] = {0xd9, 0xe8, 0xdb, 0x2b, 0xcc};  /* fld [ebx] */
+	static const uint8_t fld1_fldq[] = {0xd9, 0xe8, 0xdd, 0x03, 0xcc}; /* fld qword [ebx] */
+	cpu_enter_compat_mode_flat(&e->cpu);
+	for (unsigned k = 0; k < 3; k++) {
+		reset_fpu(e);
+		e->cpu.gpr[RBX] = end - 8;
+		uint32_t limit = e->m.seg.sreg[SEG_DS].limit;
+		if (k == 2)
+			e->m.seg.sreg[SEG_DS].limit = (uint32_t)(end - 2);
+		env_load_code(e, k == 0 ? fld1_fstp : k == 1 ? fld1_fld : fld1_fldq, 5);
+		assert_int_equal(cpu_run(&e->cpu, 1), CPU_EXIT_LIMIT); /* FLD1 */
+		struct x86_fault f;
+		uint64_t v;
+		assert_true(mmu_read(&e->m, end - 8, 8, &v, 0, &f)); /* the first part's page */
+		assert_true(mmu_write(&e->m, end - 8, 8, v, 0, &f)); /* in the TLB */
+		fpu_hold_x87(&e->cpu); /* the common case of the fast forms */
+		assert_int_equal(cpu_run(&e->cpu, 10), CPU_EXIT_FAULT);
+		e->m.seg.sreg[SEG_DS].limit = limit;
+		assert_int_equal(e->cpu.fault.vector, k == 2 ? X86_VEC_GP : X86_VEC_PF);
+		if (k < 2)
+			assert_int_equal(e->cpu.fault.cr2, end);
+		else
+			assert_int_equal(e->cpu.fault.error_code, 0);
+		assert_int_equal(e->cpu.rip, ENV_CODE + 2);
+		cpu_fpu_sync(&e->cpu);
+		assert_int_equal((e->cpu.fpu.fsw >> FSW_TOP_SHIFT) & 7, 7);
+		assert_int_equal(e->cpu.fpu.ftw, 0x3fff);
+	}
+}
+
 /* FSTP tbyte into the code that follows it in the same block (self-modifying code): the
  * new instruction runs. Twice, so that the second pass finds the store's page in the TLB
  * and the state held (the fast form). The 80-bit value's significand is the new code,
@@ -466,11 +664,17 @@ int main(void)
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_exec_x87_special_memory_forms_match_generic,
 					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_exec_x87_special_legacy_memory_forms_match_generic,
+					    setup, teardown),
 	    cmocka_unit_test(test_exec_x87_special_choice_of_forms),
 	    cmocka_unit_test_setup_teardown(test_exec_x87_special_results_and_pointers, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(test_exec_x87_special_legacy_pointers_in_fnstenv,
+					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_exec_x87_special_faults_are_precise, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(test_exec_x87_special_legacy_faults_are_precise,
+					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_exec_x87_special_store_into_code_is_seen, setup,
 					    teardown),
 	};
