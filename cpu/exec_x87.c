@@ -406,10 +406,11 @@ static inline __attribute__((always_inline)) uint8_t *x87_fast_operand(struct cp
 								       unsigned size, bool store)
 {
 	unsigned parts = size == 10 ? 2 : 1;
+	if (!store)
+		return fpu_fast_load(cpu->mmu, la, size, size == 10 ? 8 : size, parts);
 	if (size == 10 && (la & 0xfff) >= 0xff8) /* the 2-byte part in the next page */
 		return NULL;
-	return fpu_fast_access(cpu->mmu, la, size == 10 ? 8 : size, store ? MMU_WRITE : MMU_READ,
-			       store ? 2 * parts : parts);
+	return fpu_fast_access(cpu->mmu, la, size == 10 ? 8 : size, MMU_WRITE, 2 * parts);
 }
 
 /* The x87 instruction esc mrm on the operand at host address p (mrm: [rdi]), and the FSW

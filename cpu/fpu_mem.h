@@ -39,6 +39,28 @@ static inline __attribute__((always_inline)) void *fpu_fast_access(struct mmu *m
 }
 
 /*
+ * fpu_fast_access for the n reads of a load of bytes bytes at la whose first part (size
+ * bytes, 8 at most) may be misaligned, all in la's page: an aligned one as there; a
+ * misaligned one as the MMU's slow path takes it when the page's inline entry is an
+ * ordinary one (mmu_read_slow, fast_lookup_unaligned: the same entry, a hit counted as
+ * an inline hit), unless misaligned data raise #AC. NULL, nothing counted, otherwise.
+ */
+static inline __attribute__((always_inline)) void *fpu_fast_load(struct mmu *m, uint64_t la,
+								 unsigned bytes, unsigned size,
+								 unsigned n)
+{
+	if ((la & 0xfff) > 4096u - bytes)
+		return NULL;
+	if (likely(!(la & mmu_align_mask(size))))
+		return fpu_fast_access(m, la, size, MMU_READ, n);
+	struct tlb_fast_entry *fe = &m->fast_cur[MMU_READ][(la >> 12) & (TLB_FAST_SIZE - 1)];
+	if (unlikely(fe->tag != (la & ~0xfffULL) || m->ac_check))
+		return NULL;
+	mmu_fast_count_n(m, fe, MMU_READ, n);
+	return (void *)(uintptr_t)(la + fe->addend);
+}
+
+/*
  * 32-bit code (32-bit mode or compatibility mode, 32-bit addresses): the operand shapes
  * with handlers of their own -- [base + disp], [base + index * scale + disp] and [disp32]
  * (a static variable of code built without PIC) -- and their offset, which cpu_ea
@@ -73,9 +95,9 @@ static inline __attribute__((always_inline)) uint32_t off32(const struct cpu *cp
  * fpu_fast_access for an operand of 32-bit code at seg:off whose whole extent is bytes
  * (the segment's limit and writability checked for it at once, as the general form's
  * checks of each part would pass; an operand of more than one part, bytes > size, must
- * end in the page of its first part): the linear address in *la. NULL, nothing counted or
- * changed, when the segment check is not the common case, the operand crosses a page or
- * the lookup misses.
+ * end in the page of its first part; a load may be misaligned: fpu_fast_load): the linear
+ * address in *la. NULL, nothing counted or changed, when the segment check is not the
+ * common case, the operand crosses a page or the lookup misses.
  */
 static inline __attribute__((always_inline)) void *fpu_fast_access32(struct cpu *cpu,
 								     unsigned seg, uint32_t off,
@@ -85,6 +107,8 @@ static inline __attribute__((always_inline)) void *fpu_fast_access32(struct cpu 
 {
 	if (unlikely(!cpu_linear_data_fast(cpu, seg, off, bytes, kind, la)))
 		return NULL;
+	if (kind == MMU_READ)
+		return fpu_fast_load(cpu->mmu, *la, bytes, size, n);
 	if (bytes > size && (*la & 0xfff) + bytes > 0x1000)
 		return NULL;
 	return fpu_fast_access(cpu->mmu, *la, size, kind, n);

@@ -635,6 +635,48 @@ static void test_exec_x87_special_legacy_faults_are_precise(void **state)
 	}
 }
 
+/*
+ * Misaligned loads take the fast forms too (the page's inline entry, counted as the MMU's
+ * slow path counts a misaligned access in one page), but not while misaligned data raise
+ * #AC: CPL 3 with CR0.AM and RFLAGS.AC, fld tbyte [ebx+4] and fld qword [rbx+0x12] (64-bit
+ * code) raise #AC(0) with the state held and the page in the TLB; with AC clear they load.
+ */
+static void test_exec_x87_special_misaligned_load_checks_alignment(void **state)
+{
+	struct cpu_env *e = *state;
+	static const uint8_t fld80[] = {0xdb, 0x6b, 0x04, 0xcc}; /* fld tbyte [ebx+4] */
+	static const uint8_t fld64[] = {0xdd, 0x43, 0x12, 0xcc}; /* fld qword [rbx+0x12] */
+	struct x86_fault f;
+	assert_true(mmu_set_cr0(&e->m, e->m.cr0 | CR0_AM, &f));
+	for (unsigned k = 0; k < 4; k++) {
+		if (k < 2)
+			cpu_enter_compat_mode_flat(&e->cpu);
+		else
+			cpu_enter_long_mode_flat(&e->cpu, 3);
+		reset_fpu(e);
+		put80(e, ENV_DATA_PA + 4, 0xc000000000000000ULL, 0x3fff);   /* 1.5 */
+		env_wr64(e, ENV_DATA_PA + 0x12, 0x3ff8000000000000ULL);   /* 1.5 */
+		uint64_t v;
+		assert_true(mmu_read(&e->m, ENV_DATA, 8, &v, 0, &f)); /* the page in the TLB */
+		env_load_code(e, k < 2 ? fld80 : fld64, 4);
+		cpu_set_rflags(&e->cpu, RFLAGS_FIXED1 | (k % 2 ? 0 : RFLAGS_AC));
+		fpu_hold_x87(&e->cpu);
+		enum cpu_exit x = cpu_run(&e->cpu, 10);
+		assert_int_equal(x, CPU_EXIT_FAULT);
+		cpu_fpu_sync(&e->cpu);
+		if (k % 2 == 0) {
+			assert_int_equal(e->cpu.fault.vector, X86_VEC_AC);
+			assert_int_equal(e->cpu.rip, ENV_CODE);
+			assert_int_equal(e->cpu.fpu.ftw, 0xffff);
+		} else {
+			assert_int_equal(e->cpu.fault.vector, X86_VEC_BP);
+			assert_int_equal(e->cpu.fpu.st[7].mant, 0xc000000000000000ULL);
+			assert_int_equal(e->cpu.fpu.st[7].sexp, 0x3fff);
+		}
+	}
+	assert_true(mmu_set_cr0(&e->m, e->m.cr0 & ~CR0_AM, &f));
+}
+
 /* FSTP tbyte into the code that follows it in the same block (self-modifying code): the
  * new instruction runs. Twice, so that the second pass finds the store's page in the TLB
  * and the state held (the fast form). The 80-bit value's significand is the new code,
@@ -674,6 +716,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_exec_x87_special_faults_are_precise, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_exec_x87_special_legacy_faults_are_precise,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_exec_x87_special_misaligned_load_checks_alignment,
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_exec_x87_special_store_into_code_is_seen, setup,
 					    teardown),
