@@ -426,6 +426,10 @@ static inline __attribute__((always_inline)) uint8_t *x87_fast_operand(struct cp
 		fsw_;                                                                        \
 	})
 
+/* The segment of the operand: insn_seg (segc 0), or DS known at decode time (segc 1: the
+ * commonest, which saves the handler the test of the override and of the base). */
+#define X87_SEG(segc, in) ((segc) ? (unsigned)SEG_DS : insn_seg(in))
+
 /*
  * A memory form of kind XM_LD (load_form's common case) or XM_ST (store_form's live case,
  * every exception masked), one handler per escape, ModRM.reg and operand shape: the
@@ -434,9 +438,10 @@ static inline __attribute__((always_inline)) uint8_t *x87_fast_operand(struct cp
  * buffer, which the general form then copies), and the FSW is read after it as the stub
  * reads it. mrm is the instruction's ModRM byte with [rdi] as the operand. A flat operand
  * of 64-bit code (X87_MEM_FN), or an operand of 32-bit code through its segment, the
- * segment check's common case inline (X87_MEM_FN32).
+ * segment check's common case inline (X87_MEM_FN32); each for an operand in DS and for
+ * one in any segment (segc: X87_SEG).
  */
-#define X87_MEM_FN(esc, reg, mrm, shape, sfx)                                              \
+#define X87_MEM_FN(esc, reg, mrm, shape, segc, sfx)                                        \
 	static bool x87_mem_##esc##_##reg##_##sfx(struct cpu *cpu, const struct x86_instr *in) \
 	{                                                                                    \
 		const unsigned size = mem_forms[(esc) - 0xd8][reg].size;                     \
@@ -451,11 +456,11 @@ static inline __attribute__((always_inline)) uint8_t *x87_fast_operand(struct cp
 		if (store) /* both parts in the one page: one note */                       \
 			cpu_note_store(cpu, (uintptr_t)p);                                   \
 		cpu->fpu.fsw = X87_MEM_RUN(esc, mrm, p);                                     \
-		note_fast(cpu, in, ((esc) & 7) << 8 | in->modrm, true, la, insn_seg(in),      \
-			  X86_MODE_64);                                                      \
+		note_fast(cpu, in, ((esc) & 7) << 8 | in->modrm, true, la,                   \
+			  X87_SEG(segc, in), X86_MODE_64);                                   \
 		return true;                                                                 \
 	}
-#define X87_MEM_FN32(esc, reg, mrm, shape, sfx)                                            \
+#define X87_MEM_FN32(esc, reg, mrm, shape, segc, sfx)                                      \
 	static bool x87_mem_##esc##_##reg##_##sfx(struct cpu *cpu, const struct x86_instr *in) \
 	{                                                                                    \
 		const unsigned size = mem_forms[(esc) - 0xd8][reg].size;                     \
@@ -465,7 +470,7 @@ static inline __attribute__((always_inline)) uint8_t *x87_fast_operand(struct cp
 		if (unlikely(!x87_ready(cpu) ||                                              \
 			     (store && (cpu->fpu.fcw & FCW_MASKS) != FCW_MASKS)))            \
 			return exec_x87(cpu, in);                                            \
-		unsigned seg = insn_seg(in);                                                 \
+		unsigned seg = X87_SEG(segc, in);                                            \
 		uint32_t off = off32(cpu, in, shape);                                        \
 		uint64_t la;                                                                 \
 		uint8_t *p = fpu_fast_access32(cpu, seg, off, size, size == 10 ? 8 : size,   \
@@ -480,10 +485,16 @@ static inline __attribute__((always_inline)) uint8_t *x87_fast_operand(struct cp
 		return true;                                                                 \
 	}
 #define X87_MEM_SHAPES(esc, reg, mrm)                                                      \
-	X87_MEM_FN(esc, reg, mrm, FLAT_BASE, b)                                            \
-	X87_MEM_FN(esc, reg, mrm, FLAT_BI, i) X87_MEM_FN(esc, reg, mrm, FLAT_RIP, r)        \
-	X87_MEM_FN32(esc, reg, mrm, OFF32_BASE, b32)                                       \
-	X87_MEM_FN32(esc, reg, mrm, OFF32_BI, i32) X87_MEM_FN32(esc, reg, mrm, OFF32_DISP, d32)
+	X87_MEM_FN(esc, reg, mrm, FLAT_BASE, 0, b)                                         \
+	X87_MEM_FN(esc, reg, mrm, FLAT_BI, 0, i) X87_MEM_FN(esc, reg, mrm, FLAT_RIP, 0, r)  \
+	X87_MEM_FN(esc, reg, mrm, FLAT_BASE, 1, bd)                                        \
+	X87_MEM_FN(esc, reg, mrm, FLAT_BI, 1, id) X87_MEM_FN(esc, reg, mrm, FLAT_RIP, 1, rd) \
+	X87_MEM_FN32(esc, reg, mrm, OFF32_BASE, 0, b32)                                    \
+	X87_MEM_FN32(esc, reg, mrm, OFF32_BI, 0, i32)                                      \
+	X87_MEM_FN32(esc, reg, mrm, OFF32_DISP, 0, d32)                                    \
+	X87_MEM_FN32(esc, reg, mrm, OFF32_BASE, 1, b32d)                                   \
+	X87_MEM_FN32(esc, reg, mrm, OFF32_BI, 1, i32d)                                     \
+	X87_MEM_FN32(esc, reg, mrm, OFF32_DISP, 1, d32d)
 /* The loads and stores of each escape (mem_forms' XM_LD and XM_ST): X(esc, reg, mrm). */
 #define X87_MEM_FORMS(X)                                                                     \
 	X(0xd8, 0, 0x07) X(0xd8, 1, 0x0f) X(0xd8, 2, 0x17) X(0xd8, 3, 0x1f) X(0xd8, 4, 0x27)  \
@@ -502,15 +513,19 @@ static inline __attribute__((always_inline)) uint8_t *x87_fast_operand(struct cp
 	X(0xdf, 5, 0x2f) X(0xdf, 6, 0x37) X(0xdf, 7, 0x3f)
 X87_MEM_FORMS(X87_MEM_SHAPES)
 #define X87_MEM_ENTRY(esc, reg, mrm)                                                       \
-	[(esc) - 0xd8][reg] = {x87_mem_##esc##_##reg##_b, x87_mem_##esc##_##reg##_i,         \
-			       x87_mem_##esc##_##reg##_r},
+	[(esc) - 0xd8][reg] = {{x87_mem_##esc##_##reg##_b, x87_mem_##esc##_##reg##_i,        \
+				x87_mem_##esc##_##reg##_r},                                  \
+			       {x87_mem_##esc##_##reg##_bd, x87_mem_##esc##_##reg##_id,      \
+				x87_mem_##esc##_##reg##_rd}},
 #define X87_MEM_ENTRY32(esc, reg, mrm)                                                     \
-	[(esc) - 0xd8][reg] = {x87_mem_##esc##_##reg##_b32, x87_mem_##esc##_##reg##_i32,     \
-			       x87_mem_##esc##_##reg##_d32},
-/* [escape - D8][ModRM.reg][shape: FLAT_BASE, FLAT_BI, FLAT_RIP] */
-static const cpu_exec_fn x87_mem_fns[8][8][3] = {X87_MEM_FORMS(X87_MEM_ENTRY)};
-/* [escape - D8][ModRM.reg][shape: OFF32_BASE, OFF32_BI, OFF32_DISP] */
-static const cpu_exec_fn x87_mem_fns32[8][8][3] = {X87_MEM_FORMS(X87_MEM_ENTRY32)};
+	[(esc) - 0xd8][reg] = {{x87_mem_##esc##_##reg##_b32, x87_mem_##esc##_##reg##_i32,    \
+				x87_mem_##esc##_##reg##_d32},                                \
+			       {x87_mem_##esc##_##reg##_b32d, x87_mem_##esc##_##reg##_i32d,  \
+				x87_mem_##esc##_##reg##_d32d}},
+/* [escape - D8][ModRM.reg][any segment, DS][shape: FLAT_BASE, FLAT_BI, FLAT_RIP] */
+static const cpu_exec_fn x87_mem_fns[8][8][2][3] = {X87_MEM_FORMS(X87_MEM_ENTRY)};
+/* [escape - D8][ModRM.reg][any segment, DS][shape: OFF32_BASE, OFF32_BI, OFF32_DISP] */
+static const cpu_exec_fn x87_mem_fns32[8][8][2][3] = {X87_MEM_FORMS(X87_MEM_ENTRY32)};
 
 
 cpu_exec_fn cpu_x87_specialise(const struct x86_instr *in)
@@ -527,15 +542,16 @@ cpu_exec_fn cpu_x87_specialise(const struct x86_instr *in)
 	const struct x87_mem_form *mf = &mem_forms[esc - 0xd8][(in->modrm >> 3) & 7];
 	if (mf->kind != XM_LD && mf->kind != XM_ST)
 		return NULL;
+	bool ds = insn_seg(in) == SEG_DS;
 	enum off32_shape s32 = off32_shape(in);
 	if (s32 != OFF32_OTHER)
-		return x87_mem_fns32[esc - 0xd8][(in->modrm >> 3) & 7][s32];
+		return x87_mem_fns32[esc - 0xd8][(in->modrm >> 3) & 7][ds][s32];
 	if (!insn_flat64(in))
 		return NULL;
 	enum flat_shape s = flat_shape(in);
 	if (s == FLAT_OTHER)
 		return NULL;
-	return x87_mem_fns[esc - 0xd8][(in->modrm >> 3) & 7][s];
+	return x87_mem_fns[esc - 0xd8][(in->modrm >> 3) & 7][ds][s];
 }
 
 /* 9B WAIT/FWAIT: #NM only with TS and MP both set; then any pending exception. */

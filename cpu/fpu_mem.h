@@ -49,10 +49,13 @@ static inline __attribute__((always_inline)) void *fpu_fast_load(struct mmu *m, 
 								 unsigned bytes, unsigned size,
 								 unsigned n)
 {
+	if (likely(!(la & mmu_align_mask(size)))) { /* then only a second part can cross */
+		if (bytes > size && (la & 0xfff) > 4096u - bytes)
+			return NULL;
+		return fpu_fast_access(m, la, size, MMU_READ, n);
+	}
 	if ((la & 0xfff) > 4096u - bytes)
 		return NULL;
-	if (likely(!(la & mmu_align_mask(size))))
-		return fpu_fast_access(m, la, size, MMU_READ, n);
 	struct tlb_fast_entry *fe = &m->fast_cur[MMU_READ][(la >> 12) & (TLB_FAST_SIZE - 1)];
 	if (unlikely(fe->tag != (la & ~0xfffULL) || m->ac_check))
 		return NULL;

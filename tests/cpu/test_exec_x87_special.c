@@ -265,9 +265,10 @@ static void test_exec_x87_special_register_forms_match_generic(void **state)
 }
 
 /* The memory forms the handlers are made for (D9 /0 /2 /3, DB /0-/3 /5 /7, DD /0-/3, all
- * of D8, DA, DC, DE and DF): each in [rbx+0x40] (at a page end for one RBX in four: an
- * 80-bit operand then crosses it), [rbx+0x43] (misaligned), [rbx+rsi*8+0x40] and
- * [rip+disp32]. */
+ * of D8, DA, DC, DE and DF): each in es:[rbx+0x40] (ES with a selector of its own: the
+ * handlers for any segment), [rbx+0x40] (at a page end for one RBX in four: an 80-bit
+ * operand then crosses it), [rbx+0x43] (misaligned), [rbx+rsi*8+0x40] and [rip+disp32]
+ * (the handlers for DS). */
 static void test_exec_x87_special_memory_forms_match_generic(void **state)
 {
 	static const uint8_t regs[8] = {0xff, 0x0d, 0xff, 0xaf, 0xff, 0x0f, 0xff, 0xff};
@@ -282,7 +283,12 @@ static void test_exec_x87_special_memory_forms_match_generic(void **state)
 			uint8_t rip[6] = {(uint8_t)esc, (uint8_t)(0x05 | reg << 3)};
 			uint32_t d = (uint32_t)(ENV_DATA + 0x140 - (ENV_CODE + 0x100 + sizeof(rip)));
 			memcpy(rip + 2, &d, 4);
+			uint8_t es[] = {0x26, (uint8_t)esc, (uint8_t)(0x43 | reg << 3), 0x40};
 			uint64_t seed = esc * 8 + reg;
+			uint16_t es_sel = e->m.seg.sreg[SEG_ES].selector;
+			e->m.seg.sreg[SEG_ES].selector = 0x3b; /* told apart from DS in FDS */
+			assert_true(check_form(e, es, sizeof(es), 12, seed + 12000));
+			e->m.seg.sreg[SEG_ES].selector = es_sel;
 			assert_true(check_form(e, base, sizeof(base), 60, seed));
 			assert_true(check_form(e, odd, sizeof(odd), 20, seed + 3000));
 			assert_true(check_form(e, bi, sizeof(bi), 40, seed + 6000));
@@ -304,7 +310,8 @@ static void set_data_seg(struct cpu_env *e, unsigned seg, uint64_t base, uint32_
 /*
  * Compatibility mode (32-bit code, 32-bit addresses): the same memory forms in [ebx+0x40]
  * (a page end for one EBX in four), [ebx+0x43] (misaligned), [ebx+esi*8+0x40], [disp32],
- * [ebp+0x40] (SS, EBP random: mostly #PF), fs:[ebx+0x40]; then through segments that are
+ * [ebp+0x40] (SS, EBP random: mostly #PF), fs:[ebx+0x40] (FS based at 4 KiB, a selector
+ * of its own); then through segments that are
  * not flat: DS with a base (the linear address moves, FDP does not), a limit that cuts
  * some operands (#GP in the general form), read-only (a store: #GP), an expand-down
  * segment and a code segment (the general form's cases); and the register forms in
@@ -333,7 +340,11 @@ static void test_exec_x87_special_legacy_memory_forms_match_generic(void **state
 			assert_true(check_form(e, bi, sizeof(bi), 24, seed + 6000));
 			assert_true(check_form(e, abs, sizeof(abs), 24, seed + 9000));
 			assert_true(check_form(e, ebp, sizeof(ebp), 8, seed + 12000));
-			assert_true(check_form(e, fs, sizeof(fs), 8, seed + 15000));
+			struct seg_cache fsc = e->m.seg.sreg[SEG_FS];
+			e->m.seg.sreg[SEG_FS].selector = 0x2b; /* told apart from DS in FDS */
+			set_data_seg(e, SEG_FS, 0x1000, 0xffffffff, fsc.type);
+			assert_true(check_form(e, fs, sizeof(fs), 12, seed + 15000));
+			e->m.seg.sreg[SEG_FS] = fsc;
 			struct seg_cache ds = e->m.seg.sreg[SEG_DS];
 			set_data_seg(e, SEG_DS, 0x1000, 0xffffffff, ds.type);
 			assert_true(check_form(e, base, sizeof(base), 12, seed + 18000));
