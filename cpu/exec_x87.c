@@ -395,6 +395,63 @@ static const cpu_exec_fn x87_reg_fns[5][64][2] = {
 };
 
 /*
+ * The register forms that use RFLAGS, one handler per encoding and per mode as above:
+ * FCMOVcc (DA and DB C0-DF), which the host runs with the guest's CF, PF and ZF loaded
+ * (SAHF: no stack, which the compiler may use below RSP), and FCOMI/FUCOMI (DB E8-F7) and
+ * FCOMIP/FUCOMIP (DF E8-F7), whose ZF, PF and CF the host sets and whose OF, SF and AF it
+ * clears (SDM), taken from its flags. The general form runs with the lazy flags
+ * materialised (cpu/exec.c, exec_x87_synced), so the hand-over materialises them too.
+ */
+#define X87_FLAGS_FN_MODE(esc, modrm, sfx, mode)                                             \
+	static bool x87_flags_##esc##_##modrm##_##sfx(struct cpu *cpu,                       \
+						      const struct x86_instr *in)            \
+	{                                                                                    \
+		uint16_t fsw;                                                                \
+		if (unlikely(!x87_ready(cpu))) {                                             \
+			(void)cpu_rflags_ptr(cpu);                                           \
+			return exec_x87(cpu, in);                                            \
+		}                                                                            \
+		if ((modrm) < 0xe0) { /* FCMOVcc */                                          \
+			uint16_t ah = (uint16_t)((*cpu_rflags_ptr(cpu) & 0xff) << 8);        \
+			__asm__ volatile("sahf\n\t"                                          \
+					 ".byte " X87_STR(esc) ", " X87_STR(modrm) "\n\t"   \
+					 "fnstsw %0"                                         \
+					 : "=a"(fsw)                                         \
+					 : "a"(ah)                                           \
+					 : "cc");                                            \
+		} else { /* FCOMI family */                                                  \
+			bool cf, pf, zf;                                                     \
+			__asm__ volatile(".byte " X87_STR(esc) ", " X87_STR(modrm) "\n\t"   \
+					 "fnstsw %0"                                         \
+					 : "=a"(fsw), "=@ccc"(cf), "=@ccp"(pf), "=@ccz"(zf)); \
+			flags_set_status(cpu, (cf ? RFLAGS_CF : 0) | (pf ? RFLAGS_PF : 0) |  \
+						      (zf ? RFLAGS_ZF : 0));                 \
+		}                                                                            \
+		cpu->fpu.fsw = fsw;                                                          \
+		note_fast(cpu, in, ((esc) & 7) << 8 | (modrm), false, 0, 0, mode);           \
+		return true;                                                                 \
+	}
+#define X87_FLAGS_FN(esc, modrm)                                                             \
+	X87_FLAGS_FN_MODE(esc, modrm, l, X86_MODE_64) X87_FLAGS_FN_MODE(esc, modrm, a, 0)
+#define X87_8LO(X, esc, h)                                                                   \
+	X(esc, 0x##h##0) X(esc, 0x##h##1) X(esc, 0x##h##2) X(esc, 0x##h##3) X(esc, 0x##h##4)  \
+	X(esc, 0x##h##5) X(esc, 0x##h##6) X(esc, 0x##h##7)
+#define X87_8HI(X, esc, h)                                                                   \
+	X(esc, 0x##h##8) X(esc, 0x##h##9) X(esc, 0x##h##a) X(esc, 0x##h##b) X(esc, 0x##h##c)  \
+	X(esc, 0x##h##d) X(esc, 0x##h##e) X(esc, 0x##h##f)
+/* FCMOVcc: C0-DF of DA and DB; FCOMI, FUCOMI, FCOMIP, FUCOMIP: E8-F7 of DB and DF. */
+#define X87_FLAGS_FORMS(X)                                                                   \
+	X87_REG_16(X, 0xda, c) X87_REG_16(X, 0xda, d) X87_REG_16(X, 0xdb, c)                  \
+	X87_REG_16(X, 0xdb, d) X87_8HI(X, 0xdb, e) X87_8LO(X, 0xdb, f) X87_8HI(X, 0xdf, e)    \
+	X87_8LO(X, 0xdf, f)
+X87_FLAGS_FORMS(X87_FLAGS_FN)
+#define X87_FLAGS_ENTRY(esc, modrm)                                                          \
+	[(esc) == 0xda ? 0 : (esc) == 0xdb ? 1 : 2][(modrm) - 0xc0] = {                      \
+	    x87_flags_##esc##_##modrm##_l, x87_flags_##esc##_##modrm##_a},
+/* DA, DB, DF: [escape][ModRM - C0][64-bit code, other]; NULL where the form is not one */
+static const cpu_exec_fn x87_flags_fns[3][64][2] = {X87_FLAGS_FORMS(X87_FLAGS_ENTRY)};
+
+/*
  * The host address of the flat operand of in at la, of size (2, 4, 8 or 10) bytes, for a
  * load or a store, with the general form's accesses counted (fpu_read_block's; for a
  * store fpu_probe_block's and fpu_store_block's: each part probed, then written; an 80-bit
@@ -535,9 +592,13 @@ cpu_exec_fn cpu_x87_specialise(const struct x86_instr *in)
 		return NULL;
 	if (in->mod == 3) { /* DA, DB and DF read or write RFLAGS, or are control forms */
 		static const int8_t row[8] = {0, 1, -1, -1, 2, 3, 4, -1};
+		static const int8_t flags_row[8] = {-1, -1, 0, 1, -1, -1, -1, 2};
+		bool other = in->mode != X86_MODE_64;
+		if (flags_row[esc - 0xd8] >= 0)
+			return x87_flags_fns[flags_row[esc - 0xd8]][in->modrm - 0xc0][other];
 		if (row[esc - 0xd8] < 0)
 			return NULL;
-		return x87_reg_fns[row[esc - 0xd8]][in->modrm - 0xc0][in->mode != X86_MODE_64];
+		return x87_reg_fns[row[esc - 0xd8]][in->modrm - 0xc0][other];
 	}
 	const struct x87_mem_form *mf = &mem_forms[esc - 0xd8][(in->modrm >> 3) & 7];
 	if (mf->kind != XM_LD && mf->kind != XM_ST)

@@ -161,6 +161,10 @@ static void random_state(struct cpu_env *e, uint64_t *s)
 	x->fip = env_rnd(s);
 	x->fdp = env_rnd(s);
 	cpu_set_rflags(&e->cpu, RFLAGS_FIXED1 | (env_rnd(s) & RFLAGS_STATUS));
+	if (env_rnd(s) % 2) { /* the status flags lazy: a CMP of two random values */
+		uint64_t a = env_rnd(s), b = env_rnd(s) % 4 ? env_rnd(s) : a;
+		flags_set_lazy(&e->cpu, LF_SUB, 8, a, b, a - b);
+	}
 	for (unsigned i = 0; i < WINDOW; i += 8)
 		env_wr64(e, ENV_DATA_PA + i, env_rnd(s));
 	for (unsigned i = 0; i < WINDOW; i += 16)
@@ -264,6 +268,28 @@ static void test_exec_x87_special_register_forms_match_generic(void **state)
 	assert_true(checked >= 280); /* 320 less the undefined D9, DD and DE forms */
 }
 
+/* The register forms that use RFLAGS: FCMOVcc (DA and DB C0-DF) and FCOMI, FUCOMI,
+ * FCOMIP, FUCOMIP (DB and DF E8-F7), in 64-bit and in compatibility mode, from random
+ * states whose status flags are current or a lazy CMP record (so FCMOVcc's condition
+ * takes each value). */
+static void test_exec_x87_special_flag_forms_match_generic(void **state)
+{
+	struct cpu_env *e = *state;
+	static const struct {
+		uint8_t esc, lo, hi;
+	} ranges[] = {{0xda, 0xc0, 0xdf}, {0xdb, 0xc0, 0xdf}, {0xdb, 0xe8, 0xf7}, {0xdf, 0xe8, 0xf7}};
+	for (unsigned mode = 0; mode < 2; mode++) {
+		if (mode)
+			cpu_enter_compat_mode_flat(&e->cpu);
+		for (unsigned i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++)
+			for (unsigned modrm = ranges[i].lo; modrm <= ranges[i].hi; modrm++) {
+				uint8_t b[] = {ranges[i].esc, (uint8_t)modrm};
+				assert_true(check_form(e, b, sizeof(b), mode ? 12 : 32,
+						       50000 + mode * 4096 + i * 256 + modrm));
+			}
+	}
+}
+
 /* The memory forms the handlers are made for (D9 /0 /2 /3, DB /0-/3 /5 /7, DD /0-/3, all
  * of D8, DA, DC, DE and DF): each in es:[rbx+0x40] (ES with a selector of its own: the
  * handlers for any segment), [rbx+0x40] (at a page end for one RBX in four: an 80-bit
@@ -364,9 +390,10 @@ static void test_exec_x87_special_legacy_memory_forms_match_generic(void **state
 		}
 }
 
-/* Which forms get a handler of their own: the register forms of D8, D9, DC, DD, DE; the
- * loads and stores with a flat operand of the three shapes. Not: the register forms of
- * DA, DB, DF (RFLAGS, control), the control forms (FLDCW, FNSTSW m16), operands through
+/* Which forms get a handler of their own: the register forms of D8, D9, DC, DD, DE,
+ * FCMOVcc and the FCOMI family; the loads and stores with a flat operand of the three
+ * shapes. Not: the other register forms of DA, DB, DF (FUCOMPP, FNSTSW AX, FNINIT,
+ * FNCLEX), the control forms (FLDCW, FNSTSW m16), operands through
  * a segment in 64-bit code (67 prefix, FS) or with no base ([rsi*8+disp32]); in 32-bit
  * code the operands of 32-bit addresses with a base or none at all, through any segment. */
 static void test_exec_x87_special_choice_of_forms(void **state)
@@ -378,11 +405,14 @@ static void test_exec_x87_special_choice_of_forms(void **state)
 	    {3, 0xdb, 0x6b, 0x10},		/* fld tbyte [rbx+0x10] */
 	    {4, 0xdd, 0x5c, 0x24, 0x08},	/* fstp qword [rsp+8] */
 	    {6, 0xdf, 0x2d, 0, 0, 0, 0},	/* fild qword [rip] */
+	    {2, 0xdb, 0xe9},			/* fucomi st, st(1) */
+	    {2, 0xda, 0xc1},			/* fcmovb st, st(1) */
+	    {2, 0xdf, 0xf1},			/* fcomip st, st(1) */
 	};
 	static const uint8_t no[][8] = {
-	    {2, 0xdb, 0xe9},			  /* fucomi st, st(1) */
 	    {2, 0xdf, 0xe0},			  /* fnstsw ax */
-	    {2, 0xda, 0xc1},			  /* fcmovb st, st(1) */
+	    {2, 0xdb, 0xe3},			  /* fninit */
+	    {2, 0xda, 0xe9},			  /* fucompp */
 	    {2, 0xd9, 0x2b},			  /* fldcw [rbx] */
 	    {2, 0xdd, 0x3b},			  /* fnstsw [rbx] */
 	    {3, 0x67, 0xdb, 0x2b},		  /* fld tbyte [ebx] */
@@ -414,7 +444,7 @@ static void test_exec_x87_special_choice_of_forms(void **state)
 	    {3, 0x67, 0xdd, 0x07},		  /* fld qword [bx] */
 	    {7, 0xdd, 0x04, 0xf5, 0, 0, 0, 0}, /* fld qword [esi*8] */
 	    {2, 0xd9, 0x2b},			  /* fldcw [ebx] */
-	    {2, 0xdb, 0xe9},			  /* fucomi st, st(1) */
+	    {2, 0xdb, 0xe2},			  /* fnclex */
 	};
 	for (unsigned i = 0; i < sizeof(yes32) / sizeof(yes32[0]); i++) {
 		assert_int_equal(x86_decode(&in, yes32[i] + 1, yes32[i][0], X86_MODE_32),
@@ -714,6 +744,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_exec_x87_special_register_forms_match_generic,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_exec_x87_special_flag_forms_match_generic,
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_exec_x87_special_memory_forms_match_generic,
 					    setup, teardown),
