@@ -926,19 +926,17 @@ ALWAYS_INLINE const uint8_t *fast_src(struct cpu *cpu, const struct x86_instr *i
 }
 
 /* The same for writing: the general form probes each 8-byte part and then writes it, so
- * two accesses per part are counted. A store into a page with code is noted, once: both
- * parts are in the one page, and a note only marks the page's code as written. */
+ * two accesses per part are counted. Nothing to note: a write fast entry never maps a
+ * frame with decoded code (the MMU's write-watched frames; cpu_fast_store), so a store
+ * into code misses here and the general form notes it. */
 ALWAYS_INLINE uint8_t *fast_dst(struct cpu *cpu, const struct x86_instr *in, unsigned form,
 				unsigned size)
 {
 	uint64_t la = flat_la(cpu, in, (enum flat_shape)(form - FORM_BASE));
 	if (size == 16 && (la & 15))
 		return NULL;
-	uint8_t *p = fpu_fast_access(cpu->mmu, la, size == 16 ? 8 : size, MMU_WRITE,
-				     size == 16 ? 4 : 2);
-	if (p)
-		cpu_note_store(cpu, (uintptr_t)p);
-	return p;
+	return fpu_fast_access(cpu->mmu, la, size == 16 ? 8 : size, MMU_WRITE,
+			       size == 16 ? 4 : 2);
 }
 
 /* size (4, 8 or 16) bytes at p, zero-extended to 128 bits. */

@@ -493,7 +493,9 @@ static inline __attribute__((always_inline)) uint8_t *x87_fast_operand(struct cp
  * guest's instruction runs inline on the operand in guest RAM itself, at its host address
  * (the x87 unit reads or writes exactly the operand's bytes, as the stub does in its
  * buffer, which the general form then copies), and the FSW is read after it as the stub
- * reads it. mrm is the instruction's ModRM byte with [rdi] as the operand. A flat operand
+ * reads it. A store needs no code-page note: a write fast entry never maps a frame with
+ * decoded code (cpu_fast_store), so a store into code takes the general form, which notes
+ * it. mrm is the instruction's ModRM byte with [rdi] as the operand. A flat operand
  * of 64-bit code (X87_MEM_FN), or an operand of 32-bit code through its segment, the
  * segment check's common case inline (X87_MEM_FN32); each for an operand in DS and for
  * one in any segment (segc: X87_SEG).
@@ -510,8 +512,6 @@ static inline __attribute__((always_inline)) uint8_t *x87_fast_operand(struct cp
 		uint8_t *p = x87_fast_operand(cpu, la, size, store);                         \
 		if (unlikely(p == NULL))                                                     \
 			return exec_x87(cpu, in);                                            \
-		if (store) /* both parts in the one page: one note */                       \
-			cpu_note_store(cpu, (uintptr_t)p);                                   \
 		cpu->fpu.fsw = X87_MEM_RUN(esc, mrm, p);                                     \
 		note_fast(cpu, in, ((esc) & 7) << 8 | in->modrm, true, la,                   \
 			  X87_SEG(segc, in), X86_MODE_64);                                   \
@@ -534,8 +534,6 @@ static inline __attribute__((always_inline)) uint8_t *x87_fast_operand(struct cp
 					       kind, store ? 2 * parts : parts, &la);        \
 		if (unlikely(p == NULL))                                                     \
 			return exec_x87(cpu, in);                                            \
-		if (store)                                                                   \
-			cpu_note_store(cpu, (uintptr_t)p);                                   \
 		cpu->fpu.fsw = X87_MEM_RUN(esc, mrm, p);                                     \
 		note_fast(cpu, in, ((esc) & 7) << 8 | in->modrm, true, off, seg,             \
 			  X86_MODE_32);                                                      \
