@@ -312,12 +312,14 @@ static __attribute__((noinline)) bool exec_x87(struct cpu *cpu, const struct x86
 /*
  * The commonest x87 forms get handlers of their own when they enter the decoded-instruction
  * cache (cpu_x87_specialise): the register forms of D8, D9, DC, DD and DE (the arithmetic,
- * FLD/FST/FSTP/FXCH ST(i), FCHS, FSQRT and the rest of D9's, none of which touches RFLAGS)
- * and the loads and stores with a flat memory operand of a shape of cpu/fpu_mem.h. They do
- * what exec_x87 does for those forms when the common case holds: the FPU usable (CR0.EM and
+ * FLD/FST/FSTP/FXCH ST(i), FCHS, FSQRT and the rest of D9's, none of which touches RFLAGS),
+ * FCMOVcc and the FCOMI family (which do), and the loads and stores with a flat operand of
+ * 64-bit code or an operand of 32-bit code of a shape of cpu/fpu_mem.h. They do what
+ * exec_x87 does for those forms when the common case holds: the FPU usable (CR0.EM and
  * CR0.TS clear), no unmasked exception pending, the host already holding the guest's state,
  * and for a store every exception masked (so the host's store always happens); the operand
- * in one page on the MMU's inline path, with the accesses of the general form counted
+ * in one page on the MMU's inline path (a load also misaligned), through the segment
+ * check's common case in 32-bit code, with the accesses of the general form counted
  * (fpu_read_block's, or fpu_probe_block's and fpu_store_block's). Otherwise they hand the
  * instruction to exec_x87 before anything has changed.
  */

@@ -1,12 +1,13 @@
 /*
  * cpu/fpu_mem.h - the fast data path of the floating-point handlers specialised at decode
  * time (cpu/exec_sse_special.c, cpu/exec_x87.c): accesses to a flat memory operand (its
- * shapes and address: cpu/cpu_internal.h, flat_la) that either complete on the MMU's
+ * shapes and address: cpu/cpu_internal.h, flat_la), or to an operand of 32-bit code
+ * through its segment (off32_shape, fpu_fast_access32), that either complete on the MMU's
  * inline fast path or change nothing at all.
  *
  * A fast handler runs only the common case: the operand flat (64-bit mode and addresses,
- * no FS/GS base: insn_flat64, cpu/cpu_internal.h), in one page that the inline fast path
- * maps. Anything else -- a miss, a page crossing, a misaligned 16-byte operand, an
+ * no FS/GS base: insn_flat64, cpu/cpu_internal.h), or in 32-bit code inside an ordinary
+ * data segment, in one page that the inline fast path maps. Anything else -- a miss, a page crossing, a misaligned 16-byte operand, an
  * exception to raise -- hands the instruction to the handler of its general form before
  * any state has changed, and that one does everything the generic way. The MMU sees the
  * same accesses either way: a miss of the inline lookup counts nothing (mmu_fast_lookup),
