@@ -213,7 +213,10 @@ struct trace_writer {
 	FILE *f;			/* the file, or NULL when closed */
 	uint8_t *raw;			/* the chunk being built */
 	size_t raw_len;			/* its bytes */
-	uint8_t *comp;			/* compression buffer */
+	size_t deflated;		/* of them, the ones in the chunk's zlib stream so far */
+	uint8_t *comp;			/* the chunk's zlib stream so far (comp_room bytes) */
+	size_t comp_len;		/* its bytes */
+	size_t comp_room;		/* comp's size: deflateBound of the largest chunk */
 	void *zs;			/* the deflate stream (a z_stream), reset for each chunk */
 	uint32_t nevents;		/* events in the chunk being built */
 	uint64_t total;			/* events written before it */
@@ -225,9 +228,17 @@ struct trace_writer {
 	int error;			/* first write error (errno), or 0 */
 };
 
+/* Raw bytes of a chunk compressed at a time while it grows (trace_writer.c, deflate_more). */
+#define TRACE_DEFLATE_STEP 32768u
+
 /* Creates path and writes the file header with text (key=value lines). 0 or -1 with err. */
 int trace_writer_open(struct trace_writer *w, const char *path, const char *header, char *err,
 		      size_t errlen);
+/* trace_writer_open in two steps: creates path (0 or -1 with err, nothing to undo) ... */
+int trace_writer_create(struct trace_writer *w, const char *path, char *err, size_t errlen);
+/* ... and writes the file header with text (at most TRACE_HEADER_MAX bytes), before any
+ * event: later, in another thread, when the text takes time to make. */
+void trace_writer_header(struct trace_writer *w, const char *header);
 /* Appends an event. After a chunk is flushed, chunk_fresh is set: the caller writes a
  * TEV_KEYFRAME first, so each chunk starts with the state a reader needs. */
 void trace_writer_event(struct trace_writer *w, const struct trace_event *ev);

@@ -18,6 +18,8 @@
 static void *consumer(void *arg)
 {
 	struct trace_pipe *p = arg;
+	if (p->begin)
+		p->begin(p->ctx);
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
 		if (p->tail == p->head) { /* asleep until `wake` blocks wait, or all are asked for */
@@ -64,11 +66,12 @@ static bool start_thread(struct trace_pipe *p)
 }
 
 int trace_pipe_start(struct trace_pipe *p, size_t block_size, unsigned nblocks, bool threaded,
-		     trace_pipe_consume_fn *consume, void *ctx)
+		     trace_pipe_begin_fn *begin, trace_pipe_consume_fn *consume, void *ctx)
 {
 	BUG_ON(nblocks < 2 || block_size == 0);
 	*p = (struct trace_pipe){.block_size = block_size, .nblocks = nblocks,
-				 .wake = nblocks / 4 ? nblocks / 4 : 1, .consume = consume, .ctx = ctx};
+				 .wake = nblocks / 4 ? nblocks / 4 : 1, .begin = begin,
+				 .consume = consume, .ctx = ctx};
 	p->blocks = calloc(nblocks, sizeof(*p->blocks));
 	p->fill = calloc(nblocks, sizeof(*p->fill));
 	for (unsigned i = 0; p->blocks && i < nblocks; i++)
@@ -83,6 +86,8 @@ int trace_pipe_start(struct trace_pipe *p, size_t block_size, unsigned nblocks, 
 	pthread_cond_init(&p->more, NULL);
 	pthread_cond_init(&p->room, NULL);
 	p->threaded = threaded && start_thread(p);
+	if (!p->threaded && begin)
+		begin(ctx);
 	return 0;
 }
 

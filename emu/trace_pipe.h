@@ -27,6 +27,9 @@
 
 /* Called by the consumer on each block's records, in order. */
 typedef void trace_pipe_consume_fn(void *ctx, const uint8_t *buf, size_t len);
+/* Called by the consumer once, before the first block: work of its own that the
+ * recording need not wait for (the recorder's file header). */
+typedef void trace_pipe_begin_fn(void *ctx);
 
 struct trace_pipe {
 	/* Recording side: only the recording thread touches these. */
@@ -48,6 +51,7 @@ struct trace_pipe {
 	/* Set once at start. */
 	bool threaded;		 /* a consumer thread runs (else blocks are consumed inline) */
 	pthread_t thread;	 /* that thread */
+	trace_pipe_begin_fn *begin;	/* what to do first (NULL: nothing) */
 	trace_pipe_consume_fn *consume; /* what to do with each block */
 	void *ctx;		 /* its first argument */
 };
@@ -55,11 +59,12 @@ struct trace_pipe {
 /*
  * Sets up a ring of nblocks (>= 2) blocks of block_size bytes and, when threaded, starts
  * the consumer thread (with every signal blocked in it: they are the recording thread's
- * to handle). A thread that cannot be started is no error: the blocks are then consumed
- * inline. 0, or -1 when out of memory (nothing to undo).
+ * to handle), which calls begin (when not NULL) at once, while the recording goes on. A
+ * thread that cannot be started is no error: begin is then called here, and the blocks
+ * are consumed inline. 0, or -1 when out of memory (nothing to undo, begin not called).
  */
 int trace_pipe_start(struct trace_pipe *p, size_t block_size, unsigned nblocks, bool threaded,
-		     trace_pipe_consume_fn *consume, void *ctx);
+		     trace_pipe_begin_fn *begin, trace_pipe_consume_fn *consume, void *ctx);
 
 /* Hands the current block over (waiting for room when the ring is full) and takes the
  * next one. For trace_pipe_reserve. */

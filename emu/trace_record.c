@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "emu/machine.h"
@@ -83,7 +84,9 @@ void trace_header_format(char *buf, size_t len, const struct machine *m,
 	add(buf, len, &pos, "program", "%s", o->host_path);
 	uint64_t size;
 	uint32_t crc;
-	if (trace_file_identity(o->host_path, &size, &crc) == 0)
+	if (!strchr(o->host_path, '\n')) /* the writer thread reads it (resolve_program_id) */
+		add(buf, len, &pos, "program_id", "%s", TRACE_PROGRAM_ID_PENDING);
+	else if (trace_file_identity(o->host_path, &size, &crc) == 0)
 		add(buf, len, &pos, "program_id", "%llu %08x", (unsigned long long)size, crc);
 	const char *name = o->filename ? o->filename : o->host_path;
 	add(buf, len, &pos, "filename", "%.*s", (int)strcspn(name, "\n"), name);
@@ -106,6 +109,63 @@ void trace_header_format(char *buf, size_t len, const struct machine *m,
 	add(buf, len, &pos, "env_lengths", "%s", lens);
 	if (pos >= len)
 		buf[len - 1] = '\0';
+}
+
+/* The line of text that starts with prefix (at the start of text or after a newline), or
+ * NULL. */
+static char *find_line(char *text, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	for (char *p = text; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, prefix, n))
+			return p;
+	return NULL;
+}
+
+/* The longest "program_id=SIZE CRC\n" line. */
+#define PROGRAM_ID_LINE_MAX 48
+
+/*
+ * Makes the header's pending "program_id" line the identity of the file its "program"
+ * line names (its size and the CRC-32 of its bytes), or takes the line out when that
+ * file cannot be read or the header would grow past TRACE_HEADER_MAX: in place, in a
+ * buffer with room for PROGRAM_ID_LINE_MAX more bytes. Reading a whole program is about
+ * a millisecond of a run of a few: the writer thread does it, before its first block,
+ * while the run goes on (trace_record_start).
+ */
+static void resolve_program_id(char *header)
+{
+	char *line = find_line(header, "program_id=" TRACE_PROGRAM_ID_PENDING "\n");
+	const char *prog = find_line(header, "program=");
+	if (!line)
+		return;
+	char *rest = line + strlen("program_id=" TRACE_PROGRAM_ID_PENDING "\n");
+	char id[PROGRAM_ID_LINE_MAX] = "", path[4096];
+	uint64_t size;
+	uint32_t crc;
+	int plen = prog ? (int)strcspn(prog + 8, "\n") : 0;
+	if (prog && plen < (int)sizeof(path)) {
+		snprintf(path, sizeof(path), "%.*s", plen, prog + 8);
+		if (trace_file_identity(path, &size, &crc) == 0)
+			snprintf(id, sizeof(id), "program_id=%llu %08x\n", (unsigned long long)size,
+				 crc);
+	}
+	size_t idlen = strlen(id), restlen = strlen(rest);
+	if ((size_t)(line - header) + idlen + restlen > TRACE_HEADER_MAX)
+		idlen = 0; /* the identity does not fit: no line rather than a cut header */
+	memmove(line + idlen, rest, restlen + 1);
+	memcpy(line, id, idlen);
+}
+
+/* The writer thread's first work (trace_pipe_begin_fn): the file header, with the
+ * program's identity. */
+static void write_header(void *ctx)
+{
+	struct trace_recorder *rec = ctx;
+	resolve_program_id(rec->header);
+	trace_writer_header(&rec->w, rec->header);
+	free(rec->header);
+	rec->header = NULL;
 }
 
 /* ---- records (trace_records.h) ---- */
@@ -498,27 +558,42 @@ static void on_sched_switch(void *ctx, int prev, int next)
 				       .b = (uint64_t)next});
 }
 
-/* The pipe to the writer thread, then the file (its header written here, so that an
- * error in it is the caller's at once). 0 or -1 with err. */
+/* The file, then the pipe to the writer thread, whose first work is the file's header
+ * (write_header). 0 or -1 with err, nothing left behind. */
 static int open_output(struct trace_recorder *rec, const char *path, const char *header,
 		       const struct trace_record_opts *o, char *err, size_t errlen)
 {
 	size_t block = o->block_size ? o->block_size : TRACE_PIPE_BLOCK;
 	unsigned nblocks = o->nblocks ? o->nblocks : TRACE_PIPE_BLOCKS;
+	size_t hlen = strlen(header);
 	if (block < TRACE_RECORD_BLOCK_MIN)
 		block = TRACE_RECORD_BLOCK_MIN;
 	if (nblocks < 2)
 		nblocks = 2;
-	if (trace_pipe_start(&rec->pipe, block, nblocks, !o->inline_writer, trace_record_write,
-			     rec) < 0) {
+	if (hlen > TRACE_HEADER_MAX) {
+		snprintf(err, errlen, "%s: trace header too long", path);
+		return -1;
+	}
+	if (!(rec->header = malloc(hlen + PROGRAM_ID_LINE_MAX + 1))) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		return -1;
 	}
-	if (trace_writer_open(&rec->w, path, header, err, errlen) < 0) {
-		trace_pipe_stop(&rec->pipe);
-		return -1;
+	memcpy(rec->header, header, hlen + 1);
+	if (trace_writer_create(&rec->w, path, err, errlen) < 0)
+		goto out_header;
+	if (trace_pipe_start(&rec->pipe, block, nblocks, !o->inline_writer, write_header,
+			     trace_record_write, rec) < 0) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto out_file;
 	}
 	return 0;
+out_file:
+	trace_writer_abandon(&rec->w);
+	unlink(path);
+out_header:
+	free(rec->header);
+	rec->header = NULL;
+	return -1;
 }
 
 int trace_record_start(struct trace_recorder *rec, struct machine *m, const char *path,
@@ -639,6 +714,8 @@ int trace_record_finish(struct trace_recorder *rec, int how, int status)
 	page_refs_free(rec);
 	put(rec, &(struct trace_event){.type = TEV_END, .a = (uint64_t)how, .b = (uint64_t)(int64_t)status});
 	trace_pipe_stop(&rec->pipe); /* every record written; the writer thread joined */
+	free(rec->header);	     /* (written and freed by write_header already) */
+	rec->header = NULL;
 	return trace_writer_close(&rec->w);
 }
 

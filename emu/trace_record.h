@@ -80,6 +80,8 @@ struct trace_recorder {
 	struct trace_page_ref *ref_out; /* [TRACE_PAGE_REF_MAX]: one event's entries */
 	uint64_t page_ref_entries; /* frames' counts written */
 	/* ---- writer thread (the recording thread's once the pipe is drained) ---- */
+	char *header;		   /* the header text until the writer thread has written it
+				      (write_header), then NULL */
 	struct trace_writer w;	   /* the file */
 	struct trace_mode_state mode; /* the MMU's mode state as of the record being written */
 	uint8_t cpl;		   /* CPL of the last MODE event */
@@ -92,8 +94,15 @@ struct trace_recorder {
  * 0, or -1 when it cannot be read. */
 int trace_file_identity(const char *path, uint64_t *size, uint32_t *crc);
 
+/* The value of the header's program_id line as trace_header_format leaves it: the writer
+ * thread of trace_record_start reads the program and writes its size and CRC-32 there
+ * (or leaves the line out when the program cannot be read), so that the run does not
+ * wait for it. No file holds it. */
+#define TRACE_PROGRAM_ID_PENDING "pending"
+
 /* Writes the header (the machine's settings, the program and its arguments) into buf:
- * key=value lines, docs/trace-format.md. */
+ * key=value lines, docs/trace-format.md, with program_id pending (above): for
+ * trace_record_start. */
 void trace_header_format(char *buf, size_t len, const struct machine *m,
 			 const struct run_options *o);
 

@@ -11,6 +11,7 @@
 
 #include "emu/trace.h"
 #include "emu/trace_file.h"
+#include "kernel-sim/bug.h"
 
 static void put_le(uint8_t *p, uint64_t v, unsigned n)
 {
@@ -47,32 +48,48 @@ static void deflate_close(void *p)
 	free(p);
 }
 
-/* One zlib stream (RFC 1950) of raw[0..n) into comp; its length, or 0 on failure. */
-static uLong deflate_chunk(void *p, const uint8_t *raw, size_t n, uint8_t *comp, uLong room)
+/* The most bytes of raw chunk a writer holds (an event may pass TRACE_CHUNK_RAW by up to
+ * its own size), and room for them compressed in one zlib stream. */
+#define RAW_ROOM (TRACE_CHUNK_RAW + TRACE_EVENT_MAX + TRACE_TEXT_MAX)
+
+/*
+ * Compresses the chunk's raw bytes not compressed yet into its zlib stream, after the
+ * compressed bytes so far; with finish, the rest and the stream's end. The stream then
+ * holds raw[0..raw_len) exactly as one deflate of the whole chunk would; compressing it
+ * as it grows (trace_writer_event and the others, every TRACE_DEFLATE_STEP bytes) leaves
+ * only the last step for the chunk's flush, which for the last chunk the run's end waits
+ * for. Where the steps fall depends on the events alone (a file is a function of its
+ * events). false on a zlib failure.
+ */
+static bool deflate_more(struct trace_writer *w, bool finish)
 {
-	z_stream *zs = p;
-	if (deflateReset(zs) != Z_OK)
-		return 0;
-	zs->next_in = (Bytef *)(uintptr_t)raw;
-	zs->avail_in = (uInt)n;
-	zs->next_out = comp;
-	zs->avail_out = (uInt)room;
-	return deflate(zs, Z_FINISH) == Z_STREAM_END ? zs->total_out : 0;
+	z_stream *zs = w->zs;
+	zs->next_in = w->raw + w->deflated;
+	zs->avail_in = (uInt)(w->raw_len - w->deflated);
+	zs->next_out = w->comp + w->comp_len;
+	zs->avail_out = (uInt)(w->comp_room - w->comp_len);
+	int rc = deflate(zs, finish ? Z_FINISH : Z_NO_FLUSH);
+	w->deflated = w->raw_len - zs->avail_in;
+	w->comp_len = w->comp_room - zs->avail_out;
+	/* The room is deflateBound's for the largest chunk: zlib never runs out of it. */
+	return finish ? rc == Z_STREAM_END : rc == Z_OK && zs->avail_in == 0;
 }
 
-int trace_writer_open(struct trace_writer *w, const char *path, const char *header, char *err,
-		      size_t errlen)
+/* After an event: the new raw bytes into the stream once a step of them waits. */
+static void deflate_step(struct trace_writer *w)
 {
-	size_t hlen = strlen(header);
+	if (w->raw_len - w->deflated >= TRACE_DEFLATE_STEP && !deflate_more(w, false))
+		w->error = ENOMEM;
+}
+
+int trace_writer_create(struct trace_writer *w, const char *path, char *err, size_t errlen)
+{
 	memset(w, 0, sizeof(*w));
 	w->delta.sized = true; /* this writer writes format 1.1 and later */
-	if (hlen > TRACE_HEADER_MAX) {
-		snprintf(err, errlen, "%s: trace header too long", path);
-		return -1;
-	}
-	w->raw = malloc(TRACE_CHUNK_RAW + TRACE_EVENT_MAX + TRACE_TEXT_MAX);
-	w->comp = malloc(compressBound(TRACE_CHUNK_RAW + TRACE_EVENT_MAX + TRACE_TEXT_MAX));
+	w->raw = malloc(RAW_ROOM);
 	w->zs = deflate_open();
+	w->comp_room = w->zs ? deflateBound(w->zs, RAW_ROOM) : 0;
+	w->comp = malloc(w->comp_room ? w->comp_room : 1);
 	w->f = fopen(path, "wb");
 	if (!w->raw || !w->comp || !w->zs || !w->f) {
 		snprintf(err, errlen, "%s: %s", path, strerror(w->f ? ENOMEM : errno));
@@ -81,8 +98,17 @@ int trace_writer_open(struct trace_writer *w, const char *path, const char *head
 		free(w->raw);
 		free(w->comp);
 		deflate_close(w->zs);
+		w->f = NULL;
 		return -1;
 	}
+	w->chunk_fresh = true;
+	return 0;
+}
+
+void trace_writer_header(struct trace_writer *w, const char *header)
+{
+	size_t hlen = strlen(header);
+	BUG_ON(w->offset != 0 || hlen > TRACE_HEADER_MAX);
 	uint8_t fh[TRACE_FILE_HEADER_LEN];
 	memcpy(fh, TRACE_MAGIC, 8);
 	put_le(fh + 8, TRACE_VERSION_MAJOR, 2);
@@ -93,7 +119,19 @@ int trace_writer_open(struct trace_writer *w, const char *path, const char *head
 	uint8_t crc[4];
 	put_le(crc, crc32(0, (const Bytef *)header, (uInt)hlen), 4);
 	write_bytes(w, crc, 4);
-	w->chunk_fresh = true;
+}
+
+int trace_writer_open(struct trace_writer *w, const char *path, const char *header, char *err,
+		      size_t errlen)
+{
+	if (strlen(header) > TRACE_HEADER_MAX) {
+		memset(w, 0, sizeof(*w));
+		snprintf(err, errlen, "%s: trace header too long", path);
+		return -1;
+	}
+	if (trace_writer_create(w, path, err, errlen) < 0)
+		return -1;
+	trace_writer_header(w, header);
 	return 0;
 }
 
@@ -116,21 +154,19 @@ void trace_writer_flush(struct trace_writer *w)
 {
 	if (!w->f || w->nevents == 0)
 		return;
-	uLong clen = deflate_chunk(w->zs, w->raw, w->raw_len, w->comp,
-				   compressBound((uLong)w->raw_len));
-	if (!clen) {
+	if (!deflate_more(w, true) || deflateReset(w->zs) != Z_OK) {
 		w->error = ENOMEM;
 		return;
 	}
-	struct trace_chunk_info ci = {w->offset, w->total, w->nevents, (uint32_t)w->raw_len,
-				      (uint32_t)clen};
+	uint32_t clen = (uint32_t)w->comp_len;
+	struct trace_chunk_info ci = {w->offset, w->total, w->nevents, (uint32_t)w->raw_len, clen};
 	uint8_t h[TRACE_CHUNK_HEADER_LEN] = {0};
 	put_le(h, TRACE_CHUNK_MAGIC, 4);
 	put_le(h + 4, clen, 4);
 	put_le(h + 8, w->raw_len, 4);
 	put_le(h + 12, w->nevents, 4);
 	put_le(h + 16, w->total, 8);
-	put_le(h + 24, crc32(0, w->comp, (uInt)clen), 4);
+	put_le(h + 24, crc32(0, w->comp, clen), 4);
 	write_bytes(w, h, sizeof(h));
 	write_bytes(w, w->comp, clen);
 	/* A chunk on disk is a chunk a reader gets, whatever happens to this process next. */
@@ -140,6 +176,8 @@ void trace_writer_flush(struct trace_writer *w)
 	w->total += w->nevents;
 	w->nevents = 0;
 	w->raw_len = 0;
+	w->deflated = 0;
+	w->comp_len = 0;
 	trace_delta_reset(&w->delta);
 	w->chunk_fresh = true;
 }
@@ -153,6 +191,8 @@ void trace_writer_event(struct trace_writer *w, const struct trace_event *ev)
 	w->nevents++;
 	if (w->raw_len >= TRACE_CHUNK_RAW)
 		trace_writer_flush(w);
+	else
+		deflate_step(w);
 }
 
 void trace_writer_translation(struct trace_writer *w, unsigned type, unsigned flags,
@@ -166,6 +206,8 @@ void trace_writer_translation(struct trace_writer *w, unsigned type, unsigned fl
 	w->nevents++;
 	if (w->raw_len >= TRACE_CHUNK_RAW)
 		trace_writer_flush(w);
+	else
+		deflate_step(w);
 }
 
 unsigned trace_writer_batch(struct trace_writer *w, const struct mmu_trace_access *a, unsigned n,
@@ -179,6 +221,8 @@ unsigned trace_writer_batch(struct trace_writer *w, const struct mmu_trace_acces
 	w->nevents += done;
 	if (w->raw_len >= TRACE_CHUNK_RAW)
 		trace_writer_flush(w);
+	else
+		deflate_step(w);
 	return done;
 }
 
@@ -191,6 +235,8 @@ void trace_writer_fetch_run(struct trace_writer *w, uint64_t la, uint64_t pa, ui
 	w->nevents++;
 	if (w->raw_len >= TRACE_CHUNK_RAW)
 		trace_writer_flush(w);
+	else
+		deflate_step(w);
 }
 
 /* The index block and the trailer that points at it. */

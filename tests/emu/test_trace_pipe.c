@@ -2,7 +2,8 @@
  * The recording's hand-over ring (emu/trace_pipe.c): records of every size reach the
  * consumer whole and in the order they were appended, through a thread or inline, with a
  * ring of two blocks (the producer waits for the consumer) or more; a drain returns only
- * once the consumer has had every record; the consumer runs in its own thread.
+ * once the consumer has had every record; the consumer runs in its own thread, and calls
+ * begin there once before its first block.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -24,11 +25,24 @@ struct seen {
 	uint64_t blocks;	/* blocks consumed */
 	bool bad;		/* a record out of order, torn or damaged */
 	pthread_t thread;	/* the thread the last block was consumed in */
+	unsigned begun;		/* calls of begin */
+	bool begun_late;	/* begin came after a block */
+	pthread_t begin_thread; /* the thread begin ran in */
 };
+
+static void begin(void *ctx)
+{
+	struct seen *s = ctx;
+	s->begun++;
+	s->begun_late = s->blocks != 0;
+	s->begin_thread = pthread_self();
+}
 
 static void consume(void *ctx, const uint8_t *buf, size_t len)
 {
 	struct seen *s = ctx;
+	if (!s->begun)
+		s->bad = true; /* a block before begin */
 	s->blocks++;
 	s->thread = pthread_self();
 	for (size_t at = 0; at < len;) {
@@ -72,7 +86,7 @@ static void pass(bool threaded, size_t block, unsigned nblocks, uint32_t nrec)
 	struct seen s = {0};
 	struct trace_pipe p;
 	uint64_t bytes = 0;
-	assert_int_equal(trace_pipe_start(&p, block, nblocks, threaded, consume, &s), 0);
+	assert_int_equal(trace_pipe_start(&p, block, nblocks, threaded, begin, consume, &s), 0);
 	assert_int_equal(p.threaded, threaded);
 	for (uint32_t i = 0; i < nrec; i++) {
 		append(&p, i);
@@ -90,6 +104,10 @@ static void pass(bool threaded, size_t block, unsigned nblocks, uint32_t nrec)
 	assert_int_equal(s.bytes, bytes);
 	assert_true(s.blocks >= bytes / block);
 	assert_int_equal(pthread_equal(s.thread, pthread_self()) != 0, !threaded);
+	/* begin once, first, in the consumer's thread */
+	assert_int_equal(s.begun, 1);
+	assert_false(s.begun_late);
+	assert_int_equal(pthread_equal(s.begin_thread, pthread_self()) != 0, !threaded);
 }
 
 static void test_trace_pipe_thread_gets_every_record_in_order(void **state)
@@ -111,17 +129,22 @@ static void test_trace_pipe_inline_gets_every_record_in_order(void **state)
 	pass(false, 4096, 2, 20000);
 }
 
-/* A drain with nothing appended, a stop right after the start: no record, no block. */
+/* A drain with nothing appended, a stop right after the start: no record, no block, but
+ * begin all the same (the recorder's file header); and without a begin, nothing either. */
 static void test_trace_pipe_empty_drain_and_stop_consume_nothing(void **state)
 {
 	(void)state;
-	struct seen s = {0};
-	struct trace_pipe p;
-	assert_int_equal(trace_pipe_start(&p, 4096, 4, true, consume, &s), 0);
-	trace_pipe_drain(&p);
-	trace_pipe_stop(&p);
-	assert_int_equal(s.blocks, 0);
-	assert_int_equal(s.records, 0);
+	for (int with_begin = 0; with_begin < 2; with_begin++) {
+		struct seen s = {0};
+		struct trace_pipe p;
+		assert_int_equal(trace_pipe_start(&p, 4096, 4, true, with_begin ? begin : NULL,
+						  consume, &s), 0);
+		trace_pipe_drain(&p);
+		trace_pipe_stop(&p);
+		assert_int_equal(s.blocks, 0);
+		assert_int_equal(s.records, 0);
+		assert_int_equal(s.begun, (unsigned)with_begin);
+	}
 }
 
 int main(void)
