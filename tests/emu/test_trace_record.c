@@ -5,7 +5,8 @@
  * fetches reach the trace as fetch runs, and the page_ref events, applied over the booted
  * machine's counts, give every frame the counts the machine ends with, each entry a change.
  * The writer thread writes the same bytes as a writer in the recording thread, and its
- * errors reach the caller.
+ * errors reach the caller; the program's identity it writes into the header is the
+ * file's.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <zlib.h>
 
 #include "emu/machine.h"
 #include "emu/options.h"
@@ -387,6 +389,98 @@ static void test_trace_record_events_counts_what_the_writer_wrote(void **state)
 	assert_true(n > at_stop && n <= at_stop + 16);
 }
 
+/* The header value of key in the trace at path (its reader's copy), or fails. */
+static void header_value(const char *path, const char *key, char *buf, size_t len, bool *found)
+{
+	struct trace_reader tr;
+	assert_int_equal(trace_reader_open(&tr, path), 0);
+	*found = trace_header_get(&tr, key, buf, len) != NULL;
+	assert_null(strstr(tr.header, TRACE_PROGRAM_ID_PENDING)); /* never in a file */
+	trace_reader_close(&tr);
+}
+
+/*
+ * The header's program_id, which the writer thread reads while the run goes on (or the
+ * recording thread, with the writer inline), is the size of the program's file and the
+ * CRC-32 of its bytes, as zlib computes it over the whole file read here: with a static
+ * glibc program (hello, hundreds of KiB) and a small one (hello_asm64).
+ */
+static void test_trace_record_program_id_is_the_files_size_and_crc(void **state)
+{
+	(void)state;
+	static const char *const guests[] = {"hello", "hello_asm64"};
+	const struct trace_record_opts inline_w = {.inline_writer = true};
+	const char *build = getenv("MMEMU_BUILD");
+	char path[64], prog[512], want[64], got[64];
+	snprintf(path, sizeof(path), "/tmp/mmemu-test-record-id.%d", (int)getpid());
+	for (size_t g = 0; g < sizeof(guests) / sizeof(guests[0]); g++) {
+		size_t n;
+		snprintf(prog, sizeof(prog), "%s/guests/%s", build ? build : ".", guests[g]);
+		uint8_t *bytes = slurp(prog, &n);
+		snprintf(want, sizeof(want), "%zu %08lx", n, (unsigned long)crc32(0, bytes, (uInt)n));
+		free(bytes);
+		for (int inl = 0; inl < 2; inl++) {
+			bool found;
+			struct machine *m = boot();
+			assert_int_equal(run_recorded_with(m, guests[g], NULL, path,
+							   inl ? &inline_w : NULL), 0);
+			machine_destroy(m);
+			free(m);
+			header_value(path, "program_id", got, sizeof(got), &found);
+			assert_true(found);
+			assert_string_equal(got, want);
+		}
+	}
+	unlink(path);
+}
+
+/* Records nothing with header text: the recorder started and finished at once. */
+static void record_header_only(const char *path, const char *header)
+{
+	char err[256];
+	struct trace_recorder r;
+	struct machine *m = boot();
+	assert_int_equal(trace_record_start(&r, m, path, header, err, sizeof(err)), 0);
+	assert_int_equal(trace_record_finish(&r, RUN_EXITED, 0), 0);
+	machine_destroy(m);
+	free(m);
+}
+
+/* A program the writer cannot read (gone, or never there) has no program_id line rather
+ * than a wrong one, and a header whose identity would pass TRACE_HEADER_MAX none either;
+ * the rest of the header is kept, byte for byte. */
+static void test_trace_record_unreadable_or_oversized_program_id_is_left_out(void **state)
+{
+	(void)state;
+	char path[64], got[256];
+	bool found;
+	snprintf(path, sizeof(path), "/tmp/mmemu-test-record-noid.%d", (int)getpid());
+	record_header_only(path, "format=x\nprogram=/nonexistent/prog\nprogram_id=" TRACE_PROGRAM_ID_PENDING
+				 "\nargc=1\n");
+	header_value(path, "program_id", got, sizeof(got), &found);
+	assert_false(found);
+	header_value(path, "argc", got, sizeof(got), &found);
+	assert_true(found);
+	assert_string_equal(got, "1");
+
+	/* /bin/sh is readable, but its identity does not fit into a full header. */
+	const char *head = "program=/bin/sh\nprogram_id=" TRACE_PROGRAM_ID_PENDING "\npad=";
+	char *header = malloc(TRACE_HEADER_MAX + 1);
+	assert_non_null(header);
+	size_t hl = strlen(head);
+	memcpy(header, head, hl);
+	memset(header + hl, 'x', TRACE_HEADER_MAX - hl - 1);
+	strcpy(header + TRACE_HEADER_MAX - 1, "\n");
+	assert_int_equal(strlen(header), TRACE_HEADER_MAX);
+	record_header_only(path, header);
+	free(header);
+	header_value(path, "program_id", got, sizeof(got), &found);
+	assert_false(found);
+	header_value(path, "program", got, sizeof(got), &found);
+	assert_string_equal(got, "/bin/sh");
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -399,6 +493,8 @@ int main(void)
 	    cmocka_unit_test(test_trace_record_writer_thread_writes_the_inline_writers_bytes),
 	    cmocka_unit_test(test_trace_record_full_disk_is_enospc_from_finish),
 	    cmocka_unit_test(test_trace_record_events_counts_what_the_writer_wrote),
+	    cmocka_unit_test(test_trace_record_program_id_is_the_files_size_and_crc),
+	    cmocka_unit_test(test_trace_record_unreadable_or_oversized_program_id_is_left_out),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
