@@ -229,7 +229,7 @@ struct trace_writer {
 };
 
 /* Raw bytes of a chunk compressed at a time while it grows (trace_writer.c, deflate_more). */
-#define TRACE_DEFLATE_STEP 32768u
+#define TRACE_DEFLATE_STEP 8192u
 
 /* Creates path and writes the file header with text (key=value lines). 0 or -1 with err. */
 int trace_writer_open(struct trace_writer *w, const char *path, const char *header, char *err,

@@ -385,10 +385,16 @@ static int page_refs_start(struct trace_recorder *rec, const struct kernel *k)
 	rec->ref_out = malloc(TRACE_PAGE_REF_MAX * sizeof(*rec->ref_out));
 	if (!rec->ref_dirty || !rec->ref_list || !rec->ref_last || !rec->ref_out)
 		return -1;
-	for (unsigned long pfn = 0; pfn < n; pfn++) {
-		const struct page *page = pfn_valid(k, pfn) ? pfn_to_page(k, pfn) : NULL;
-		rec->ref_last[2 * pfn] = page ? page_count(page) : 0;
-		rec->ref_last[2 * pfn + 1] = page ? page_mapcount(page) : 0;
+	/* Section by section: inside one the struct pages follow each other (pfn_to_page),
+	 * so each frame costs two loads and two stores, not a look-up (this is done before
+	 * the run, which waits for it: 128 K frames for the default 512 MiB). */
+	for (unsigned long pfn = 0; pfn < n;) {
+		unsigned long end = (pfn | (PAGES_PER_SECTION - 1)) + 1;
+		const struct page *page = pfn_to_page(k, pfn);
+		for (end = end < n ? end : n; pfn < end; pfn++, page++) {
+			rec->ref_last[2 * pfn] = page_count(page);
+			rec->ref_last[2 * pfn + 1] = page_mapcount(page);
+		}
 	}
 	return 0;
 }
