@@ -230,6 +230,35 @@ static uint64_t check_page_refs(const char *guest, const char *arg)
 	return entries;
 }
 
+/* The counts the first page_ref events are changes from: every frame's, as the machine
+ * has them when the recording starts (read section by section; a booted machine has
+ * frames of the kernel's and free ones side by side), over the whole of RAM. */
+static void test_trace_record_start_takes_every_frames_counts(void **state)
+{
+	(void)state;
+	char path[64], err[256];
+	snprintf(path, sizeof(path), "/tmp/mmemu-test-record-start.%d", (int)getpid());
+	struct machine *m = boot();
+	int32_t *want = all_counts(m);
+	struct trace_recorder r;
+	assert_int_equal(trace_record_start(&r, m, path, "format=x\n", err, sizeof(err)), 0);
+	assert_int_equal(r.nr_frames, m->kernel.max_pfn);
+	unsigned long differ = 0, wrong = 0, first = 0;
+	for (unsigned long p = 0; p < r.nr_frames; p++) {
+		if (r.ref_last[2 * p] != want[2 * p] || r.ref_last[2 * p + 1] != want[2 * p + 1])
+			first = wrong++ ? first : p;
+		differ += p && want[2 * p] != want[2 * p - 2];
+	}
+	assert_int_equal(trace_record_finish(&r, RUN_EXITED, 0), 0); /* before any failure */
+	machine_destroy(m);
+	free(m);
+	free(want);
+	unlink(path);
+	if (wrong)
+		fail_msg("%lu frames' counts taken wrong, the first pfn %#lx", wrong, first);
+	assert_true(differ > 0); /* not all alike: the check above could tell frames apart */
+}
+
 /* touch_pages maps 1 MiB of anonymous pages and frees them at its end: each page's counts
  * at least twice (mapped: 1 and 1; freed: 0 and 0). */
 static void test_trace_record_page_refs_of_anonymous_pages_end_as_the_machine(void **state)
@@ -488,6 +517,7 @@ int main(void)
 	    cmocka_unit_test(test_trace_record_int3_is_bp_answered_with_sigtrap),
 	    cmocka_unit_test(test_trace_record_hlt_is_gp_answered_with_sigsegv),
 	    cmocka_unit_test(test_trace_record_clean_run_has_no_exception_and_fetch_runs),
+	    cmocka_unit_test(test_trace_record_start_takes_every_frames_counts),
 	    cmocka_unit_test(test_trace_record_page_refs_of_anonymous_pages_end_as_the_machine),
 	    cmocka_unit_test(test_trace_record_page_refs_of_other_guests_end_as_the_machine),
 	    cmocka_unit_test(test_trace_record_writer_thread_writes_the_inline_writers_bytes),
