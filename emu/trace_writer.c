@@ -150,14 +150,9 @@ static void index_add(struct trace_writer *w, const struct trace_chunk_info *ci)
 	w->index[w->nchunks++] = *ci;
 }
 
-void trace_writer_flush(struct trace_writer *w)
+/* The chunk compressed (its zlib stream complete in comp) as a chunk block of the file. */
+static void write_chunk(struct trace_writer *w)
 {
-	if (!w->f || w->nevents == 0)
-		return;
-	if (!deflate_more(w, true) || deflateReset(w->zs) != Z_OK) {
-		w->error = ENOMEM;
-		return;
-	}
 	uint32_t clen = (uint32_t)w->comp_len;
 	struct trace_chunk_info ci = {w->offset, w->total, w->nevents, (uint32_t)w->raw_len, clen};
 	uint8_t h[TRACE_CHUNK_HEADER_LEN] = {0};
@@ -173,7 +168,21 @@ void trace_writer_flush(struct trace_writer *w)
 	if (!w->error && fflush(w->f))
 		w->error = errno;
 	index_add(w, &ci);
-	w->total += w->nevents;
+}
+
+void trace_writer_flush(struct trace_writer *w)
+{
+	if (!w->f || w->nevents == 0)
+		return;
+	bool done = deflate_more(w, true);
+	if (deflateReset(w->zs) != Z_OK)
+		done = false;
+	if (done) {
+		write_chunk(w);
+		w->total += w->nevents;
+	} else {
+		w->error = ENOMEM; /* the chunk is lost; the next starts afresh all the same */
+	}
 	w->nevents = 0;
 	w->raw_len = 0;
 	w->deflated = 0;
