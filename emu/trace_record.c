@@ -11,7 +11,6 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include "emu/machine.h"
@@ -565,7 +564,7 @@ static void on_sched_switch(void *ctx, int prev, int next)
 }
 
 /* The file, then the pipe to the writer thread, whose first work is the file's header
- * (write_header). 0 or -1 with err, nothing left behind. */
+ * (write_header). 0 or -1 with err (and nothing to undo). */
 static int open_output(struct trace_recorder *rec, const char *path, const char *header,
 		       const struct trace_record_opts *o, char *err, size_t errlen)
 {
@@ -594,8 +593,7 @@ static int open_output(struct trace_recorder *rec, const char *path, const char 
 	}
 	return 0;
 out_file:
-	trace_writer_abandon(&rec->w);
-	unlink(path);
+	trace_writer_abandon(&rec->w); /* an empty file stays: path may be a device */
 out_header:
 	free(rec->header);
 	rec->header = NULL;
