@@ -37,6 +37,7 @@
  * its form; tests/cpu/test_sse_diff.c runs them all against the host CPU.
  */
 #include "cpu/fpu_mem.h"
+#include "mmu/trace.h"
 #include "cpu/sse_operand.h"
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
@@ -1073,6 +1074,24 @@ ALWAYS_INLINE bool load_fast(struct cpu *cpu, const struct x86_instr *in, unsign
 	return true;
 }
 
+/*
+ * While an MMU tracer is attached the inline fast path holds no data page: the host
+ * address of a 16-byte store's aligned operand through the traced look-up, its four
+ * accesses (both halves probed, then written: xmm_mem_write) made and told in one call;
+ * NULL, nothing done, when that look-up does not take them (the general form then makes
+ * them one by one, as before).
+ */
+static __attribute__((noinline)) uint8_t *traced_dst16(struct cpu *cpu,
+						       const struct x86_instr *in,
+						       unsigned form)
+{
+	uint64_t la = flat_la(cpu, in, (enum flat_shape)(form - FORM_BASE));
+	if (la & 15)
+		return NULL;
+	return mmu_trace_fast_try_parts(cpu->mmu, la, 8, 2, 2,
+					seg_flags(insn_seg(in)) | MMU_WRITE);
+}
+
 /* The stores: mov128_store's and movs_store's common case. */
 ALWAYS_INLINE bool store_fast(struct cpu *cpu, const struct x86_instr *in, unsigned size,
 			      unsigned form, cpu_exec_fn general)
@@ -1080,7 +1099,8 @@ ALWAYS_INLINE bool store_fast(struct cpu *cpu, const struct x86_instr *in, unsig
 	if (unlikely(!sse_ready(cpu)))
 		return general(cpu, in);
 	uint8_t *p = fast_dst(cpu, in, form, size);
-	if (unlikely(p == NULL))
+	if (unlikely(p == NULL) &&
+	    (size != 16 || likely(cpu->mmu->tracer == NULL) || !(p = traced_dst16(cpu, in, form))))
 		return general(cpu, in);
 	if (size == 16)
 		memcpy(p, cpu->xmm[in->reg].b, 16);

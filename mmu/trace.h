@@ -155,6 +155,39 @@ static inline void *mmu_trace_fast_try(struct mmu *m, uint64_t la, unsigned size
 	return host;
 }
 
+/*
+ * mmu_trace_fast_try for the accesses of a store made in parts: parts accesses of size
+ * bytes at la, la + size, ..., and the same again reps times in all (a 16-byte store of
+ * the CPU probes both 8-byte halves, then writes them: size 8, parts 2, reps 2), all in
+ * la's page. The host address of la with every access made and told as that many calls
+ * would, or NULL with nothing done.
+ */
+static inline void *mmu_trace_fast_try_parts(struct mmu *m, uint64_t la, unsigned size,
+					     unsigned parts, unsigned reps, unsigned flags)
+{
+	struct tlb *t = &m->tlb;
+	unsigned kind = flags & MMU_KIND_MASK, n = parts * reps;
+	if ((la & 0xfff) > 4096u - parts * size || !t->trace_buf ||
+	    t->trace_nbuf + n >= MMU_TRACE_BATCH - 1)
+		return NULL;
+	uint8_t *host = (uint8_t *)mmu_trace_fast_try(m, la, size, flags);
+	if (!host)
+		return NULL;
+	struct mmu_trace_access *a = &t->trace_buf[t->trace_nbuf];
+	struct tlb_fast_entry *fe = &t->trace_mode_fast[kind][(la >> 12) & (TLB_FAST_SIZE - 1)];
+	for (unsigned i = 1; i < n; i++, a++) {
+		uint64_t lai = la + (uint64_t)(i % parts) * size;
+		mmu_fast_count(m, fe, kind);
+		a->la = lai;
+		a->pa = (uint64_t)(host - m->bus->ram) + (lai - la);
+		a->count = 0;
+		a->flags = (uint8_t)flags;
+		a->size = (uint8_t)size;
+	}
+	t->trace_nbuf += n - 1;
+	return host;
+}
+
 /* Tells the tracer of m the fetches made since its last event that it has not seen (a
  * FETCH_RUN), so that an event the tracer records next, from outside the MMU (a system
  * call, a frame allocation), comes after them. Cheap; nothing without a tracer. */

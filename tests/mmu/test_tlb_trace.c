@@ -276,6 +276,60 @@ static void test_tlb_trace_data_hits_are_told_in_order_with_their_size(void **st
 	env_destroy(&traced);
 }
 
+/* The accesses of a store made in parts, told by one call, are those that one call per
+ * access tells: the same events in the same order, the same statistics; a store that
+ * would leave the page is not taken (nothing told, nothing counted). */
+static void test_tlb_trace_store_in_parts_told_as_one_call_per_access(void **state)
+{
+	(void)state;
+	struct env one, parts;
+	struct seen s1 = {0}, s2 = {0};
+	setup(&one);
+	setup(&parts);
+	struct mmu_tracer t1 = {.event = on_event, .batch = on_batch, .ctx = &s1};
+	struct mmu_tracer t2 = {.event = on_event, .batch = on_batch, .ctx = &s2};
+	mmu_set_tracer(&one.m, &t1);
+	mmu_set_tracer(&parts.m, &t2);
+	struct env *env[] = {&one, &parts};
+	for (int i = 0; i < 2; i++) {
+		fetch(env[i], CODE);
+		write8(env[i], DATA); /* walks: fills the fast entry */
+		fetch(env[i], CODE + 1);
+	}
+	const uint64_t la = DATA + 0x40;
+	for (unsigned k = 0; k < 4; k++)
+		assert_non_null(mmu_trace_fast_try(&one.m, la + 8 * (k % 2), 8, MMU_WRITE | MMU_STACK));
+	uint8_t *p = mmu_trace_fast_try_parts(&parts.m, la, 8, 2, 2, MMU_WRITE | MMU_STACK);
+	assert_ptr_equal(p, parts.bus.ram + 0x300040);
+	unsigned told = parts.m.tlb.trace_nbuf;
+	uint64_t hits = mmu_tlb_level_hits(&parts.m, TLB_LEVEL_L1D);
+	assert_null(mmu_trace_fast_try_parts(&parts.m, DATA + 0xff8, 8, 2, 2, MMU_WRITE));
+	assert_int_equal(parts.m.tlb.trace_nbuf, told);
+	assert_int_equal(mmu_tlb_level_hits(&parts.m, TLB_LEVEL_L1D), hits);
+	mmu_trace_sync(&one.m);
+	mmu_trace_sync(&parts.m);
+	assert_int_equal(s2.n, 7); /* fetch, write, run of one fetch, four accesses */
+	assert_int_equal(s1.n, s2.n);
+	for (unsigned i = 0; i < s1.n; i++) {
+		assert_int_equal(s1.ev[i].type, s2.ev[i].type);
+		assert_int_equal(s1.ev[i].flags, s2.ev[i].flags);
+		assert_int_equal(s1.ev[i].size, s2.ev[i].size);
+		assert_int_equal(s1.ev[i].la, s2.ev[i].la);
+		assert_int_equal(s1.ev[i].pa, s2.ev[i].pa);
+		assert_int_equal(s1.ev[i].count, s2.ev[i].count);
+	}
+	assert_int_equal(s2.ev[6].la, la + 8);
+	assert_int_equal(s2.ev[5].la, la);
+	mmu_set_tracer(&one.m, NULL);
+	mmu_set_tracer(&parts.m, NULL);
+	char a[16384], b[16384];
+	mmu_stats_json_buf(&one.m, a, sizeof(a));
+	mmu_stats_json_buf(&parts.m, b, sizeof(b));
+	assert_string_equal(a, b);
+	env_destroy(&one);
+	env_destroy(&parts);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -284,6 +338,7 @@ int main(void)
 	    cmocka_unit_test(test_tlb_trace_control_write_and_cpl_change_end_the_run),
 	    cmocka_unit_test(test_tlb_trace_statistics_are_those_without_a_tracer),
 	    cmocka_unit_test(test_tlb_trace_data_hits_are_told_in_order_with_their_size),
+	    cmocka_unit_test(test_tlb_trace_store_in_parts_told_as_one_call_per_access),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
