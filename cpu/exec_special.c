@@ -39,7 +39,45 @@ static inline __attribute__((always_inline)) void put_gpr(struct cpu *cpu, unsig
  * check kept inline, and EA_BASE32 its commonest case, [base32 + disp] with a 32-bit
  * address and the default segment.
  */
-enum ea_form { EA_ANY, EA_BASE, EA_RIP, EA_LEGACY, EA_SIB, EA_BASE32, EA_FORMS };
+enum ea_form {
+	EA_ANY,
+	EA_BASE,
+	EA_RIP,
+	EA_LEGACY,
+	EA_SIB,
+	EA_B32,	  /* [base32 + disp], DS */
+	EA_B32S,  /* [esp/ebp + disp], SS */
+	EA_BI32,  /* [base32 + index32 * scale + disp], DS */
+	EA_BI32S, /* the same with ESP or EBP as base, SS */
+	EA_X32,	  /* [index32 * scale + disp32], DS */
+	EA_D32,	  /* [disp32], DS */
+	EA_FORMS
+};
+
+/* The 32-bit flat forms: a 32-bit address in DS or SS, no override (see seg_flat32). */
+static inline bool ea_form32(unsigned form)
+{
+	return form >= EA_B32;
+}
+
+/* The segment of a 32-bit flat form. */
+static inline unsigned ea_seg32(unsigned form)
+{
+	return form == EA_B32S || form == EA_BI32S ? SEG_SS : SEG_DS;
+}
+
+/* The effective address of a 32-bit flat form: wraps at 4 GiB. */
+static inline __attribute__((always_inline)) uint32_t ea32(const struct cpu *cpu,
+							   const struct x86_instr *in,
+							   unsigned form)
+{
+	uint32_t a = (uint32_t)in->disp;
+	if (form == EA_B32 || form == EA_B32S || form == EA_BI32 || form == EA_BI32S)
+		a += (uint32_t)cpu->gpr[in->base];
+	if (form == EA_BI32 || form == EA_BI32S || form == EA_X32)
+		a += (uint32_t)cpu->gpr[in->index] * in->scale;
+	return a;
+}
 
 /* The MMU flags of an EA_BASE access: its segment is the default one, SS through RSP or
  * RBP. */
@@ -50,11 +88,16 @@ static inline unsigned ea_base_flags(const struct x86_instr *in)
 
 static enum ea_form ea_form(const struct x86_instr *in)
 {
-	if (in->mode != X86_MODE_64)
-		return in->addrsize == 4 && in->seg == X86_SEG_NONE && in->base != X86_GPR_NONE &&
-				       in->index == X86_GPR_NONE
-			       ? EA_BASE32
-			       : EA_LEGACY;
+	if (in->mode != X86_MODE_64) {
+		if (in->addrsize != 4 || in->seg != X86_SEG_NONE)
+			return EA_LEGACY;
+		if (in->base == X86_GPR_NONE)
+			return in->index == X86_GPR_NONE ? EA_D32 : EA_X32;
+		bool ss = in->base == RSP || in->base == RBP;
+		if (in->index == X86_GPR_NONE)
+			return ss ? EA_B32S : EA_B32;
+		return ss ? EA_BI32S : EA_BI32;
+	}
 	if (in->addrsize != 8 || in->seg != X86_SEG_NONE || in->base == X86_GPR_NONE)
 		return EA_ANY;
 	if (in->index != X86_GPR_NONE)
@@ -106,6 +149,18 @@ static inline __attribute__((always_inline)) bool mem_write(struct cpu *cpu,
 	return cpu_write_mem(cpu, insn_seg(in), cpu_ea(cpu, in), size, v);
 }
 
+/* mmu_fast_lookup, kept inline in every handler: with the many handlers of this file the
+ * compiler would otherwise make it a call, which costs the frameless handlers their
+ * point. */
+static inline __attribute__((always_inline)) struct tlb_fast_entry *
+fast_lookup(struct mmu *m, uint64_t la, unsigned size, unsigned flags)
+{
+	struct tlb_fast_entry *fe = mmu_fast_peek(m, la, size, flags);
+	if (likely(fe != NULL))
+		mmu_fast_count(m, fe, flags & MMU_KIND_MASK);
+	return fe;
+}
+
 /*
  * The fast path of a memory operand of form EA_BASE, EA_RIP or EA_LEGACY: its linear
  * address in *la and the MMU flags of an access of kind (MMU_READ, MMU_WRITE) in *flags,
@@ -123,11 +178,14 @@ static inline __attribute__((always_inline)) bool mem_fast_la(struct cpu *cpu,
 		*flags = ea_base_flags(in) | kind;
 		return true;
 	}
+	if (ea_form32(form)) {
+		*la = ea32(cpu, in, form);
+		*flags = seg_flags(ea_seg32(form)) | kind;
+		return seg_flat32(cpu->mmu, ea_seg32(form), kind);
+	}
 	unsigned seg = insn_seg(in);
-	uint64_t off = form == EA_BASE32 ? (uint32_t)(cpu->gpr[in->base] + (uint64_t)in->disp)
-					 : cpu_ea(cpu, in);
 	*flags = seg_flags(seg) | kind;
-	return cpu_linear_data_fast(cpu, seg, off, size, kind, la);
+	return cpu_linear_data_fast(cpu, seg, cpu_ea(cpu, in), size, kind, la);
 }
 
 /*
@@ -145,7 +203,7 @@ mem_fast(struct cpu *cpu, const struct x86_instr *in, unsigned form, unsigned si
 	unsigned flags;
 	if (!mem_fast_la(cpu, in, form, size, kind, la, &flags))
 		return NULL;
-	return mmu_fast_lookup(cpu->mmu, *la, size, flags);
+	return fast_lookup(cpu->mmu, *la, size, flags);
 }
 
 /* The host address of la through fe. */
@@ -286,10 +344,6 @@ static inline __attribute__((always_inline)) bool alu_ri(struct cpu *cpu, const 
 	{                                                                                    \
 		return alu_rm_fast(cpu, in, op, size, EA_SIB, alu_rm_##op##_##size);         \
 	}                                                                                    \
-	static bool alu_rm32_##op##_##size(struct cpu *cpu, const struct x86_instr *in)      \
-	{                                                                                    \
-		return alu_rm_fast(cpu, in, op, size, EA_BASE32, alu_rm_##op##_##size);      \
-	}                                                                                    \
 	static bool alu_ri_##op##_##size(struct cpu *cpu, const struct x86_instr *in)        \
 	{                                                                                    \
 		return alu_ri(cpu, in, op, size, 4);                                         \
@@ -322,13 +376,26 @@ static inline __attribute__((always_inline)) bool alu_ri(struct cpu *cpu, const 
 	{                                                                                    \
 		return alu_m_fast(cpu, in, op, size, EA_SIB, cpu->gpr[in->reg],              \
 				  alu_mr_##op##_##size);                                     \
-	}                                                                                    \
-	static bool alu_mr32_##op##_##size(struct cpu *cpu, const struct x86_instr *in)      \
-	{                                                                                    \
-		return alu_m_fast(cpu, in, op, size, EA_BASE32, cpu->gpr[in->reg],           \
-				  alu_mr_##op##_##size);                                     \
 	}
-#define ALU_SIZES(op) ALU_FNS(op, 4) ALU_FNS(op, 8)
+
+/* The 32-bit flat forms (enum ea_form), for an operand size of 4 only: 32-bit code has no
+ * other (the tables give the general form for 8). F(suffix, form, args) for each. */
+#define FORMS32(F, ...)                                                                      \
+	F(b32, EA_B32, __VA_ARGS__)                                                          \
+	F(b32s, EA_B32S, __VA_ARGS__)                                                        \
+	F(bi32, EA_BI32, __VA_ARGS__)                                                        \
+	F(bi32s, EA_BI32S, __VA_ARGS__) F(x32, EA_X32, __VA_ARGS__) F(d32, EA_D32, __VA_ARGS__)
+
+#define ALU_FN32(sfx, form, op)                                                              \
+	static bool alu_rm##sfx##_##op(struct cpu *cpu, const struct x86_instr *in)          \
+	{                                                                                    \
+		return alu_rm_fast(cpu, in, op, 4, form, alu_rm_##op##_4);                   \
+	}                                                                                    \
+	static bool alu_mr##sfx##_##op(struct cpu *cpu, const struct x86_instr *in)          \
+	{                                                                                    \
+		return alu_m_fast(cpu, in, op, 4, form, cpu->gpr[in->reg], alu_mr_##op##_4); \
+	}
+#define ALU_SIZES(op) ALU_FNS(op, 4) ALU_FNS(op, 8) FORMS32(ALU_FN32, op)
 ALU_SIZES(0)
 ALU_SIZES(1)
 ALU_SIZES(2)
@@ -351,13 +418,23 @@ enum { ALU_RM = 4, ALU_MR = ALU_RM + EA_FORMS, ALU_KINDS = ALU_MR + EA_FORMS };
 	 {alu_rmr_##op##_4, alu_rmr_##op##_8},                                               \
 	 {alu_rml_##op##_4, alu_rml_##op##_8},                                               \
 	 {alu_rms_##op##_4, alu_rms_##op##_8},                                               \
-	 {alu_rm32_##op##_4, alu_rm32_##op##_8},                                             \
+	 {alu_rmb32_##op, alu_rm_##op##_8},                                                  \
+	 {alu_rmb32s_##op, alu_rm_##op##_8},                                                 \
+	 {alu_rmbi32_##op, alu_rm_##op##_8},                                                 \
+	 {alu_rmbi32s_##op, alu_rm_##op##_8},                                                \
+	 {alu_rmx32_##op, alu_rm_##op##_8},                                                  \
+	 {alu_rmd32_##op, alu_rm_##op##_8},                                                  \
 	 {alu_mr_##op##_4, alu_mr_##op##_8},                                                 \
 	 {alu_mrb_##op##_4, alu_mrb_##op##_8},                                               \
 	 {alu_mrr_##op##_4, alu_mrr_##op##_8},                                               \
 	 {alu_mrl_##op##_4, alu_mrl_##op##_8},                                               \
 	 {alu_mrs_##op##_4, alu_mrs_##op##_8},                                               \
-	 {alu_mr32_##op##_4, alu_mr32_##op##_8}},
+	 {alu_mrb32_##op, alu_mr_##op##_8},                                                  \
+	 {alu_mrb32s_##op, alu_mr_##op##_8},                                                 \
+	 {alu_mrbi32_##op, alu_mr_##op##_8},                                                 \
+	 {alu_mrbi32s_##op, alu_mr_##op##_8},                                                \
+	 {alu_mrx32_##op, alu_mr_##op##_8},                                                  \
+	 {alu_mrd32_##op, alu_mr_##op##_8}},
 static const cpu_exec_fn alu_fns[8][ALU_KINDS][2] = {ALU_ROW(0) ALU_ROW(1) ALU_ROW(2)
 							 ALU_ROW(3) ALU_ROW(4) ALU_ROW(5)
 							 ALU_ROW(6) ALU_ROW(7)};
@@ -399,15 +476,15 @@ static inline uint64_t alu_imm(const struct x86_instr *in, unsigned isz)
 	{                                                                                    \
 		return alu_m_fast(cpu, in, op, size, EA_SIB, alu_imm(in, isz),               \
 				  alu_mi_##op##_##size##_##isz);                             \
-	}                                                                                    \
-	static bool alu_mi32_##op##_##size##_##isz(struct cpu *cpu,                          \
-						   const struct x86_instr *in)               \
+	}
+#define ALU_MI_FN32(sfx, form, op, isz)                                                      \
+	static bool alu_mi##sfx##_##op##_##isz(struct cpu *cpu, const struct x86_instr *in)  \
 	{                                                                                    \
-		return alu_m_fast(cpu, in, op, size, EA_BASE32, alu_imm(in, isz),            \
-				  alu_mi_##op##_##size##_##isz);                             \
+		return alu_m_fast(cpu, in, op, 4, form, alu_imm(in, isz), alu_mi_##op##_4_##isz); \
 	}
 #define ALU_MI_OP(op)                                                                        \
-	ALU_MI_FNS(op, 4, 1) ALU_MI_FNS(op, 4, 4) ALU_MI_FNS(op, 8, 1) ALU_MI_FNS(op, 8, 4)
+	ALU_MI_FNS(op, 4, 1) ALU_MI_FNS(op, 4, 4) ALU_MI_FNS(op, 8, 1) ALU_MI_FNS(op, 8, 4)  \
+	FORMS32(ALU_MI_FN32, op, 1) FORMS32(ALU_MI_FN32, op, 4)
 ALU_MI_OP(0)
 ALU_MI_OP(1)
 ALU_MI_OP(2)
@@ -418,12 +495,20 @@ ALU_MI_OP(6)
 ALU_MI_OP(7)
 
 #define ALU_MI_FORMS(op, size, isz)                                                          \
-	{alu_mi_##op##_##size##_##isz, alu_mib_##op##_##size##_##isz,                        \
-	 alu_mir_##op##_##size##_##isz, alu_mil_##op##_##size##_##isz,                       \
-	 alu_mis_##op##_##size##_##isz, alu_mi32_##op##_##size##_##isz}
+	alu_mi_##op##_##size##_##isz, alu_mib_##op##_##size##_##isz,                         \
+	    alu_mir_##op##_##size##_##isz, alu_mil_##op##_##size##_##isz,                    \
+	    alu_mis_##op##_##size##_##isz
+#define ALU_MI_FORMS32(op, isz)                                                              \
+	alu_mib32_##op##_##isz, alu_mib32s_##op##_##isz, alu_mibi32_##op##_##isz,            \
+	    alu_mibi32s_##op##_##isz, alu_mix32_##op##_##isz, alu_mid32_##op##_##isz
+#define ALU_MI_ANY32(op, isz)                                                                \
+	alu_mi_##op##_8_##isz, alu_mi_##op##_8_##isz, alu_mi_##op##_8_##isz,                 \
+	    alu_mi_##op##_8_##isz, alu_mi_##op##_8_##isz, alu_mi_##op##_8_##isz
 #define ALU_MI_ROW(op)                                                                       \
-	{{ALU_MI_FORMS(op, 4, 1), ALU_MI_FORMS(op, 8, 1)},                                   \
-	 {ALU_MI_FORMS(op, 4, 4), ALU_MI_FORMS(op, 8, 4)}}
+	{{{ALU_MI_FORMS(op, 4, 1), ALU_MI_FORMS32(op, 1)},                                   \
+	  {ALU_MI_FORMS(op, 8, 1), ALU_MI_ANY32(op, 1)}},                                    \
+	 {{ALU_MI_FORMS(op, 4, 4), ALU_MI_FORMS32(op, 4)},                                   \
+	  {ALU_MI_FORMS(op, 8, 4), ALU_MI_ANY32(op, 4)}}}
 /* [op][imm32][size == 8][form] */
 static const cpu_exec_fn alu_mi_fns[8][2][2][EA_FORMS] = {
     ALU_MI_ROW(0), ALU_MI_ROW(1), ALU_MI_ROW(2), ALU_MI_ROW(3),
@@ -655,8 +740,18 @@ MOV_MEM_FNS(b, EA_BASE)
 MOV_MEM_FNS(r, EA_RIP)
 MOV_MEM_FNS(l, EA_LEGACY)
 MOV_MEM_FNS(s, EA_SIB)
-MOV_MEM_FNS(32, EA_BASE32)
+#define MOV_MEM_FN32(sfx, form, unused)                                                      \
+	static bool mov_load_##sfx(struct cpu *cpu, const struct x86_instr *in)              \
+	{                                                                                    \
+		return mov_load_fast(cpu, in, 4, form, mov_load_4);                          \
+	}                                                                                    \
+	static bool mov_store_##sfx(struct cpu *cpu, const struct x86_instr *in)             \
+	{                                                                                    \
+		return mov_store_fast(cpu, in, 4, form, mov_store_4);                        \
+	}
+FORMS32(MOV_MEM_FN32, 0)
 
+#define MOV_ROW32(sfx) {{mov_load_##sfx, mov_load_8}, {mov_store_##sfx, mov_store_8}}
 /* [form][store][size == 8] */
 static const cpu_exec_fn mov_mem_fns[EA_FORMS][2][2] = {
     {{mov_load_4, mov_load_8}, {mov_store_4, mov_store_8}},
@@ -664,7 +759,8 @@ static const cpu_exec_fn mov_mem_fns[EA_FORMS][2][2] = {
     {{mov_load_4r, mov_load_8r}, {mov_store_4r, mov_store_8r}},
     {{mov_load_4l, mov_load_8l}, {mov_store_4l, mov_store_8l}},
     {{mov_load_4s, mov_load_8s}, {mov_store_4s, mov_store_8s}},
-    {{mov_load_432, mov_load_832}, {mov_store_432, mov_store_832}}};
+    MOV_ROW32(b32), MOV_ROW32(b32s), MOV_ROW32(bi32), MOV_ROW32(bi32s),
+    MOV_ROW32(x32), MOV_ROW32(d32)};
 
 /* ---- 64-bit mode: Jcc, PUSH/POP r64, RET (operand size 8, SS base 0) ---- */
 
@@ -833,7 +929,7 @@ static __attribute__((noinline)) bool push64_any(struct cpu *cpu, const struct x
 static bool push64(struct cpu *cpu, const struct x86_instr *in)
 {
 	uint64_t sp = cpu->gpr[RSP] - 8;
-	struct tlb_fast_entry *fe = mmu_fast_lookup(cpu->mmu, sp, 8, MMU_STACK | MMU_WRITE);
+	struct tlb_fast_entry *fe = fast_lookup(cpu->mmu, sp, 8, MMU_STACK | MMU_WRITE);
 	if (unlikely(fe == NULL))
 		return push64_any(cpu, in);
 	cpu_fast_store(fast_host(fe, sp), cpu->gpr[in->reg], 8);
@@ -855,7 +951,7 @@ static __attribute__((noinline)) bool pop64_any(struct cpu *cpu, const struct x8
 static bool pop64(struct cpu *cpu, const struct x86_instr *in)
 {
 	uint64_t sp = cpu->gpr[RSP];
-	struct tlb_fast_entry *fe = mmu_fast_lookup(cpu->mmu, sp, 8, MMU_STACK | MMU_READ);
+	struct tlb_fast_entry *fe = fast_lookup(cpu->mmu, sp, 8, MMU_STACK | MMU_READ);
 	if (unlikely(fe == NULL))
 		return pop64_any(cpu, in);
 	uint64_t v = bus_host_load(fast_host(fe, sp), 8);
@@ -910,7 +1006,7 @@ static bool call_ind64_r(struct cpu *cpu, const struct x86_instr *in)
 	uint64_t t = cpu->gpr[in->rm], sp = cpu->gpr[RSP] - 8;
 	if (unlikely(!canonical48(t)))
 		return call_ind64_any(cpu, in); /* #GP before the push is looked at */
-	struct tlb_fast_entry *fe = mmu_fast_lookup(cpu->mmu, sp, 8, MMU_STACK | MMU_WRITE);
+	struct tlb_fast_entry *fe = fast_lookup(cpu->mmu, sp, 8, MMU_STACK | MMU_WRITE);
 	if (unlikely(fe == NULL))
 		return call_ind64_any(cpu, in);
 	cpu_fast_store(fast_host(fe, sp), cpu->next_rip, 8);
@@ -966,7 +1062,7 @@ static bool call_rel64(struct cpu *cpu, const struct x86_instr *in)
 	uint64_t t = ret + (uint64_t)(int64_t)(int32_t)in->imm;
 	if (unlikely(!canonical48(t)))
 		return call_rel64_any(cpu, in); /* #GP before the push is looked at */
-	struct tlb_fast_entry *fe = mmu_fast_lookup(cpu->mmu, sp, 8, MMU_STACK | MMU_WRITE);
+	struct tlb_fast_entry *fe = fast_lookup(cpu->mmu, sp, 8, MMU_STACK | MMU_WRITE);
 	if (unlikely(fe == NULL))
 		return call_rel64_any(cpu, in);
 	cpu_fast_store(fast_host(fe, sp), ret, 8);
@@ -1008,8 +1104,7 @@ static cpu_exec_fn specialise_flow64(const struct x86_instr *in)
 static inline __attribute__((always_inline)) bool lea(struct cpu *cpu, const struct x86_instr *in,
 						      unsigned size, unsigned form)
 {
-	uint64_t a = form == EA_BASE32 ? (uint32_t)(cpu->gpr[in->base] + (uint64_t)in->disp)
-				       : flat_la(cpu, in, ea_flat_shape(form));
+	uint64_t a = ea_form32(form) ? ea32(cpu, in, form) : flat_la(cpu, in, ea_flat_shape(form));
 	put_gpr(cpu, in->reg, size, a);
 	return true;
 }
@@ -1026,14 +1121,21 @@ static inline __attribute__((always_inline)) bool lea(struct cpu *cpu, const str
 LEA_FNS(b, EA_BASE)
 LEA_FNS(r, EA_RIP)
 LEA_FNS(s, EA_SIB)
-LEA_FNS(32, EA_BASE32)
+#define LEA_FN32(sfx, form, unused)                                                          \
+	static bool lea_##sfx(struct cpu *cpu, const struct x86_instr *in)                   \
+	{                                                                                    \
+		return lea(cpu, in, 4, form);                                                \
+	}
+FORMS32(LEA_FN32, 0)
 
 /* [form][size == 8]; NULL: the table's handler */
 static const cpu_exec_fn lea_fns[EA_FORMS][2] = {
     [EA_BASE] = {lea_4b, lea_8b},
     [EA_RIP] = {lea_4r, lea_8r},
     [EA_SIB] = {lea_4s, lea_8s},
-    [EA_BASE32] = {lea_432, lea_832}};
+    [EA_B32] = {lea_b32, NULL},	[EA_B32S] = {lea_b32s, NULL},
+    [EA_BI32] = {lea_bi32, NULL}, [EA_BI32S] = {lea_bi32s, NULL},
+    [EA_X32] = {lea_x32, NULL},	[EA_D32] = {lea_d32, NULL}};
 
 /* ---- 0F 90-9F SETcc; 0F B6/B7 MOVZX, 0F BE/BF MOVSX, 63 MOVSXD (64-bit mode) ---- */
 
@@ -1129,12 +1231,15 @@ static inline __attribute__((always_inline)) bool movx_fast(struct cpu *cpu,
 	static bool name##_##size##s(struct cpu *cpu, const struct x86_instr *in)            \
 	{                                                                                    \
 		return movx_fast(cpu, in, src, sign, size, EA_SIB, name##_##size);           \
-	}                                                                                    \
-	static bool name##_##size##_32(struct cpu *cpu, const struct x86_instr *in)          \
-	{                                                                                    \
-		return movx_fast(cpu, in, src, sign, size, EA_BASE32, name##_##size);        \
 	}
-#define MOVX_FNS(name, src, sign) MOVX_FORMS(name, src, sign, 4) MOVX_FORMS(name, src, sign, 8)
+#define MOVX_FN32(sfx, form, name, src, sign)                                                \
+	static bool name##_##sfx(struct cpu *cpu, const struct x86_instr *in)                \
+	{                                                                                    \
+		return movx_fast(cpu, in, src, sign, 4, form, name##_4);                     \
+	}
+#define MOVX_FNS(name, src, sign)                                                            \
+	MOVX_FORMS(name, src, sign, 4)                                                       \
+	MOVX_FORMS(name, src, sign, 8) FORMS32(MOVX_FN32, name, src, sign)
 MOVX_FNS(movzx8, 1, false)
 MOVX_FNS(movzx16, 2, false)
 MOVX_FNS(movsx8, 1, true)
@@ -1144,7 +1249,9 @@ MOVX_FNS(movsxd, 4, true)
 /* [form (enum ea_form; EA_ANY also for a register source)][size == 8] */
 #define MOVX_ROW(name)                                                                       \
 	{{name##_4, name##_8}, {name##_4b, name##_8b}, {name##_4r, name##_8r},               \
-	 {name##_4l, name##_8l}, {name##_4s, name##_8s}, {name##_4_32, name##_8_32}}
+	 {name##_4l, name##_8l}, {name##_4s, name##_8s}, {name##_b32, name##_8},             \
+	 {name##_b32s, name##_8}, {name##_bi32, name##_8}, {name##_bi32s, name##_8},         \
+	 {name##_x32, name##_8}, {name##_d32, name##_8}}
 /* [0F B6/B7, or BE/BF] */
 static const cpu_exec_fn movzx_fns[2][EA_FORMS][2] = {MOVX_ROW(movzx8), MOVX_ROW(movzx16)};
 static const cpu_exec_fn movsx_fns[2][EA_FORMS][2] = {MOVX_ROW(movsx8), MOVX_ROW(movsx16)};
