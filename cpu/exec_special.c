@@ -19,6 +19,15 @@
 #include "cpu/alu_fast.h"
 #include "cpu/cpu_internal.h"
 
+/* The MMU's inline fast-path lookup, kept inline in every handler of this file: with this
+ * many handlers the compiler would otherwise make it a call, which costs the frameless
+ * handlers their point. */
+static inline __attribute__((always_inline)) struct tlb_fast_entry *
+mmu_fast_peek(struct mmu *m, uint64_t la, unsigned size, unsigned flags);
+static inline __attribute__((always_inline)) void mmu_fast_count(struct mmu *m,
+								 struct tlb_fast_entry *fe,
+								 unsigned kind);
+
 /* A 4- or 8-byte result into a full register (4 bytes zero-extend). */
 static inline __attribute__((always_inline)) void put_gpr(struct cpu *cpu, unsigned r,
 							  unsigned size, uint64_t v)
@@ -149,9 +158,7 @@ static inline __attribute__((always_inline)) bool mem_write(struct cpu *cpu,
 	return cpu_write_mem(cpu, insn_seg(in), cpu_ea(cpu, in), size, v);
 }
 
-/* mmu_fast_lookup, kept inline in every handler: with the many handlers of this file the
- * compiler would otherwise make it a call, which costs the frameless handlers their
- * point. */
+/* mmu_fast_lookup, kept inline (see mmu_fast_peek above). */
 static inline __attribute__((always_inline)) struct tlb_fast_entry *
 fast_lookup(struct mmu *m, uint64_t la, unsigned size, unsigned flags)
 {
@@ -1097,6 +1104,298 @@ static cpu_exec_fn specialise_flow64(const struct x86_instr *in)
 	return NULL;
 }
 
+/* ---- 32-bit code: PUSH/POP, CALL, RET and JMP with a flat 32-bit stack ---- */
+
+/*
+ * The stack of 32-bit code is flat when SS is (seg_flat32) and 32 bits wide (SS.B): ESP
+ * is then the linear address of the top, wrapping at 4 GiB, and ESP is written
+ * zero-extended (cpu_push's rules for that case). Each form below does that case on the
+ * MMU's fast path and hands anything else -- another stack, a target beyond the CS limit,
+ * a fast-path miss -- to its _any form, the general rule, before anything is counted or
+ * changed.
+ */
+static inline __attribute__((always_inline)) bool ss_flat32(const struct cpu *cpu, unsigned kind)
+{
+	return seg_flat32(cpu->mmu, SEG_SS, kind) && cpu->mmu->seg.sreg[SEG_SS].db;
+}
+
+/* The fast entry for a 4-byte stack access of kind at sp, not counted; NULL when the stack
+ * is not flat or the fast path misses. */
+static inline __attribute__((always_inline)) struct tlb_fast_entry *
+stack32_peek(struct cpu *cpu, uint32_t sp, unsigned kind)
+{
+	if (unlikely(!ss_flat32(cpu, kind)))
+		return NULL;
+	return mmu_fast_peek(cpu->mmu, sp, 4, MMU_STACK | kind);
+}
+
+/* The return address ret pushed at sp through fe (counted), ESP = sp. */
+static inline __attribute__((always_inline)) void push32_at(struct cpu *cpu,
+							    struct tlb_fast_entry *fe,
+							    uint32_t sp, uint64_t v)
+{
+	mmu_fast_count(cpu->mmu, fe, MMU_WRITE);
+	cpu_host_store(cpu, fast_host(fe, sp), v, 4);
+	cpu->gpr[RSP] = sp;
+}
+
+/* 50+r PUSH r32. */
+static __attribute__((noinline)) bool push32_any(struct cpu *cpu, const struct x86_instr *in)
+{
+	return cpu_push(cpu, 4, cpu->gpr[in->reg]);
+}
+
+static bool push32(struct cpu *cpu, const struct x86_instr *in)
+{
+	uint32_t sp = (uint32_t)cpu->gpr[RSP] - 4;
+	struct tlb_fast_entry *fe = stack32_peek(cpu, sp, MMU_WRITE);
+	if (unlikely(fe == NULL))
+		return push32_any(cpu, in);
+	push32_at(cpu, fe, sp, cpu->gpr[in->reg]);
+	return true;
+}
+
+/* 68 PUSH imm32, 6A PUSH imm8 (sign-extended). */
+static __attribute__((noinline)) bool push32_imm_any(struct cpu *cpu, const struct x86_instr *in)
+{
+	return cpu_push(cpu, 4, (uint64_t)sext(in->imm, in->imm_size));
+}
+
+static bool push32_imm(struct cpu *cpu, const struct x86_instr *in)
+{
+	uint32_t sp = (uint32_t)cpu->gpr[RSP] - 4;
+	struct tlb_fast_entry *fe = stack32_peek(cpu, sp, MMU_WRITE);
+	if (unlikely(fe == NULL))
+		return push32_imm_any(cpu, in);
+	push32_at(cpu, fe, sp, (uint64_t)sext(in->imm, in->imm_size));
+	return true;
+}
+
+/* 58+r POP r32 (POP ESP loads the value read). */
+static __attribute__((noinline)) bool pop32_any(struct cpu *cpu, const struct x86_instr *in)
+{
+	uint64_t v;
+	if (!cpu_pop(cpu, 4, &v))
+		return false;
+	gpr_write(cpu, in->reg, 4, v);
+	return true;
+}
+
+static bool pop32(struct cpu *cpu, const struct x86_instr *in)
+{
+	uint32_t sp = (uint32_t)cpu->gpr[RSP];
+	struct tlb_fast_entry *fe = stack32_peek(cpu, sp, MMU_READ);
+	if (unlikely(fe == NULL))
+		return pop32_any(cpu, in);
+	mmu_fast_count(cpu->mmu, fe, MMU_READ);
+	uint64_t v = bus_host_load(fast_host(fe, sp), 4);
+	cpu->gpr[RSP] = (uint32_t)(sp + 4);
+	cpu->gpr[in->reg] = v;
+	return true;
+}
+
+/* C3 RET, C2 RET imm16: the return address must be within the CS limit. */
+static __attribute__((noinline)) bool ret32_any(struct cpu *cpu, const struct x86_instr *in)
+{
+	uint64_t t;
+	if (!cpu_stack_peek(cpu, 0, 4, &t) || !cpu_branch(cpu, t, 4))
+		return false;
+	cpu_stack_adjust(cpu, 4 + (in->opcode == 0xc2 ? (int64_t)(in->imm & 0xffff) : 0));
+	return true;
+}
+
+static inline __attribute__((always_inline)) bool ret32(struct cpu *cpu, const struct x86_instr *in,
+							bool imm)
+{
+	uint32_t sp = (uint32_t)cpu->gpr[RSP];
+	struct tlb_fast_entry *fe = stack32_peek(cpu, sp, MMU_READ);
+	if (unlikely(fe == NULL))
+		return ret32_any(cpu, in);
+	uint64_t t = bus_host_load(fast_host(fe, sp), 4);
+	if (unlikely(t > cpu->mmu->seg.sreg[SEG_CS].limit))
+		return ret32_any(cpu, in);
+	mmu_fast_count(cpu->mmu, fe, MMU_READ);
+	cpu->next_rip = t;
+	cpu->gpr[RSP] = (uint32_t)(sp + 4 + (imm ? (in->imm & 0xffff) : 0));
+	return true;
+}
+
+static bool ret32_c3(struct cpu *cpu, const struct x86_instr *in)
+{
+	return ret32(cpu, in, false);
+}
+
+static bool ret32_c2(struct cpu *cpu, const struct x86_instr *in)
+{
+	return ret32(cpu, in, true);
+}
+
+/* A near call of 32-bit code to t: the target is checked first, then the return address
+ * pushed (exec_ctrl.c's near_call); ESP and EIP change once both are done. */
+static __attribute__((noinline)) bool call32_to(struct cpu *cpu, uint64_t t)
+{
+	uint64_t ret = cpu->next_rip;
+	if (!cpu_branch(cpu, t, 4))
+		return false;
+	return cpu_push(cpu, 4, ret);
+}
+
+/* E8 CALL rel32. */
+static __attribute__((noinline)) bool call_rel32_any(struct cpu *cpu, const struct x86_instr *in)
+{
+	return call32_to(cpu, cpu->next_rip + (uint64_t)sext(in->imm, in->imm_size));
+}
+
+/* The fast path of a call to t (already 32 bits): false when it does not do. */
+static inline __attribute__((always_inline)) bool call32_fast(struct cpu *cpu, uint32_t t)
+{
+	uint32_t sp = (uint32_t)cpu->gpr[RSP] - 4;
+	if (unlikely(t > cpu->mmu->seg.sreg[SEG_CS].limit))
+		return false;
+	struct tlb_fast_entry *fe = stack32_peek(cpu, sp, MMU_WRITE);
+	if (unlikely(fe == NULL))
+		return false;
+	push32_at(cpu, fe, sp, (uint32_t)cpu->next_rip);
+	cpu->next_rip = t;
+	return true;
+}
+
+static bool call_rel32(struct cpu *cpu, const struct x86_instr *in)
+{
+	if (unlikely(!call32_fast(cpu, (uint32_t)(cpu->next_rip + (uint64_t)(int64_t)(int32_t)in->imm))))
+		return call_rel32_any(cpu, in);
+	return true;
+}
+
+/* FF /2 CALL r/m32: the target is read first (a register form may name ESP). */
+static __attribute__((noinline)) bool call_ind32_any(struct cpu *cpu, const struct x86_instr *in)
+{
+	uint64_t t;
+	if (!rm_read(cpu, in, 4, &t))
+		return false;
+	return call32_to(cpu, t);
+}
+
+static bool call_ind32_r(struct cpu *cpu, const struct x86_instr *in)
+{
+	if (unlikely(!call32_fast(cpu, (uint32_t)cpu->gpr[in->rm])))
+		return call_ind32_any(cpu, in);
+	return true;
+}
+
+/* CALL [mem] of a 32-bit flat form: the read and the push are looked up before either is
+ * counted. */
+static inline __attribute__((always_inline)) bool call_ind32_m(struct cpu *cpu,
+							       const struct x86_instr *in,
+							       unsigned form)
+{
+	uint64_t la;
+	unsigned flags;
+	struct mmu *m = cpu->mmu;
+	if (unlikely(!mem_fast_la(cpu, in, form, 4, MMU_READ, &la, &flags)))
+		return call_ind32_any(cpu, in);
+	struct tlb_fast_entry *fr = mmu_fast_peek(m, la, 4, flags);
+	if (unlikely(fr == NULL))
+		return call_ind32_any(cpu, in);
+	uint32_t t = (uint32_t)bus_host_load(fast_host(fr, la), 4);
+	uint32_t sp = (uint32_t)cpu->gpr[RSP] - 4;
+	if (unlikely(t > m->seg.sreg[SEG_CS].limit))
+		return call_ind32_any(cpu, in);
+	struct tlb_fast_entry *fw = stack32_peek(cpu, sp, MMU_WRITE);
+	if (unlikely(fw == NULL))
+		return call_ind32_any(cpu, in);
+	mmu_fast_count(m, fr, MMU_READ);
+	push32_at(cpu, fw, sp, (uint32_t)cpu->next_rip);
+	cpu->next_rip = t;
+	return true;
+}
+
+/* FF /6 PUSH [mem] of a 32-bit flat form: the read and the push looked up first. */
+static __attribute__((noinline)) bool push32_m_any(struct cpu *cpu, const struct x86_instr *in)
+{
+	uint64_t v;
+	if (!rm_read(cpu, in, 4, &v))
+		return false;
+	return cpu_push(cpu, 4, v);
+}
+
+static inline __attribute__((always_inline)) bool push32_m(struct cpu *cpu,
+							   const struct x86_instr *in,
+							   unsigned form)
+{
+	uint64_t la;
+	unsigned flags;
+	struct mmu *m = cpu->mmu;
+	if (unlikely(!mem_fast_la(cpu, in, form, 4, MMU_READ, &la, &flags)))
+		return push32_m_any(cpu, in);
+	struct tlb_fast_entry *fr = mmu_fast_peek(m, la, 4, flags);
+	uint32_t sp = (uint32_t)cpu->gpr[RSP] - 4;
+	struct tlb_fast_entry *fw = stack32_peek(cpu, sp, MMU_WRITE);
+	if (unlikely(fr == NULL || fw == NULL))
+		return push32_m_any(cpu, in);
+	mmu_fast_count(m, fr, MMU_READ);
+	push32_at(cpu, fw, sp, bus_host_load(fast_host(fr, la), 4));
+	return true;
+}
+
+#define STACK_M_FN32(sfx, form, unused)                                                      \
+	static bool call_ind32_##sfx(struct cpu *cpu, const struct x86_instr *in)            \
+	{                                                                                    \
+		return call_ind32_m(cpu, in, form);                                          \
+	}                                                                                    \
+	static bool push32_##sfx(struct cpu *cpu, const struct x86_instr *in)                \
+	{                                                                                    \
+		return push32_m(cpu, in, form);                                              \
+	}
+FORMS32(STACK_M_FN32, 0)
+/* [form - EA_B32][push] */
+static const cpu_exec_fn stack_m32_fns[EA_FORMS - EA_B32][2] = {
+    {call_ind32_b32, push32_b32},     {call_ind32_b32s, push32_b32s},
+    {call_ind32_bi32, push32_bi32},   {call_ind32_bi32s, push32_bi32s},
+    {call_ind32_x32, push32_x32},     {call_ind32_d32, push32_d32}};
+
+/* E9/EB JMP rel of 32-bit code: the target within the CS limit. */
+static __attribute__((noinline)) bool jmp32_any(struct cpu *cpu, const struct x86_instr *in)
+{
+	return cpu_branch(cpu, cpu->next_rip + (uint64_t)sext(in->imm, in->imm_size), 4);
+}
+
+static bool jmp32(struct cpu *cpu, const struct x86_instr *in)
+{
+	uint64_t t = (uint32_t)(cpu->next_rip + (uint64_t)sext(in->imm, in->imm_size));
+	if (unlikely(t > cpu->mmu->seg.sreg[SEG_CS].limit))
+		return jmp32_any(cpu, in);
+	cpu->next_rip = t;
+	return true;
+}
+
+/* The stack and branch forms of 32-bit code (operand size 4), or NULL. */
+static cpu_exec_fn specialise_flow32(const struct x86_instr *in)
+{
+	unsigned op = in->opcode, reg = (in->modrm >> 3) & 7;
+	if (in->mode != X86_MODE_32 || in->opsize != 4 || in->map != 0)
+		return NULL;
+	if (op >= 0x50 && op <= 0x57)
+		return push32;
+	if (op >= 0x58 && op <= 0x5f)
+		return pop32;
+	if (op == 0x68 || op == 0x6a)
+		return push32_imm;
+	if (op == 0xc3 || op == 0xc2)
+		return op == 0xc3 ? ret32_c3 : ret32_c2;
+	if ((op == 0xeb && in->imm_size == 1) || (op == 0xe9 && in->imm_size == 4))
+		return jmp32;
+	if (op == 0xe8 && in->imm_size == 4)
+		return call_rel32;
+	if (op == 0xff && (reg == 2 || reg == 6)) {
+		if (in->mod == 3)
+			return reg == 2 ? call_ind32_r : NULL;
+		unsigned form = ea_form(in);
+		return ea_form32(form) ? stack_m32_fns[form - EA_B32][reg == 6] : NULL;
+	}
+	return NULL;
+}
+
 /* ---- 8D LEA with the address forms of the memory operands ---- */
 
 /* LEA of form (not EA_ANY or EA_LEGACY) into a 4- or 8-byte register: the address, no
@@ -1285,6 +1584,8 @@ cpu_exec_fn cpu_specialise(const struct x86_instr *in, unsigned col)
 	cpu_exec_fn flow = specialise_flow64(in);
 	if (!flow)
 		flow = specialise_jcc32(in);
+	if (!flow)
+		flow = specialise_flow32(in);
 	if (flow)
 		return flow;
 	cpu_exec_fn byte = specialise_byte_forms(in);
