@@ -445,6 +445,133 @@ static void test_exec_special_call_indirect_forms_match_generic(void **state)
 	check_form(e, mem, sizeof(mem), 15200);
 }
 
+/*
+ * The segments of 32-bit code in which the flat forms must hand over to the general path
+ * (SDM Vol. 3A, 5.3 limit checking, 3.4.5.1 data-segment types), set in the segment cache
+ * after cpu_enter_compat_mode_flat: 0 flat; 1 DS with a base (the operand lands in the
+ * read-only page after); 2 DS with its limit inside the data page (#GP past it); 3 DS
+ * expand-down (offsets above the limit valid); 4 DS read-only (#GP on a store); 5 DS
+ * unusable (a null selector); 6 SS with its limit inside the data page (#SS); 7 SS of 16
+ * bits (SP wraps at 64 KiB); 8 SS with a base; 9 CS with its limit just past the code
+ * (#GP for a branch beyond it); 10 ES with a base (no flat form uses ES).
+ */
+#define SEG_VARIANTS 11
+static void set_segments(struct cpu_env *e, unsigned v)
+{
+	struct seg_cache *ds = &e->m.seg.sreg[SEG_DS], *ss = &e->m.seg.sreg[SEG_SS];
+	cpu_enter_compat_mode_flat(&e->cpu);
+	switch (v) {
+	case 1:
+		ds->base = 0x1000;
+		break;
+	case 2:
+		ds->limit = (uint32_t)(ENV_DATA + DATA_OFF + 0x20);
+		break;
+	case 3:
+		ds->type |= SEG_TYPE_E;
+		ds->limit = (uint32_t)(ENV_DATA + DATA_OFF + 0x10);
+		break;
+	case 4:
+		ds->type &= (uint8_t)~SEG_TYPE_W;
+		break;
+	case 5:
+		ds->usable = false;
+		break;
+	case 6:
+		ss->limit = (uint32_t)(ENV_DATA + DATA_OFF + 0x18);
+		break;
+	case 7:
+		ss->db = false;
+		break;
+	case 8:
+		ss->base = 0x1000;
+		break;
+	case 9:
+		e->m.seg.sreg[SEG_CS].limit = (uint32_t)(ENV_CODE + 0x400);
+		break;
+	case 10:
+		e->m.seg.sreg[SEG_ES].base = 0x1000;
+		break;
+	default:
+		break;
+	}
+}
+
+/* The flat memory forms of 32-bit code ([base + disp] through DS and through SS,
+ * [base + index*4 + disp] through both, [index*4 + disp32], [disp32]) for MOV, the ALU,
+ * 81/83, MOVZX/MOVSX and LEA, in every segment variant: the specialised handler must do
+ * what the general one does, faults and MMU counts included. */
+static void test_exec_special_flat32_memory_forms_match_generic(void **state)
+{
+	struct cpu_env *e = *state;
+	uint32_t a = (uint32_t)(ENV_DATA + DATA_OFF + 4);
+	uint8_t a0 = (uint8_t)a, a1 = (uint8_t)(a >> 8), a2 = (uint8_t)(a >> 16), a3 = (uint8_t)(a >> 24);
+	const uint8_t forms[][9] = {
+	    {3, 0x8b, 0x4b, 0x08},			 /* mov ecx, [ebx+8] */
+	    {3, 0x89, 0x53, 0xf8},			 /* mov [ebx-8], edx */
+	    {4, 0x8b, 0x4c, 0x24, 0x0c},		 /* mov ecx, [esp+12] */
+	    {4, 0x89, 0x44, 0x24, 0x14},		 /* mov [esp+20], eax */
+	    {3, 0x89, 0x45, 0x10},			 /* mov [ebp+16], eax */
+	    {4, 0x03, 0x4c, 0xbb, 0x04},		 /* add ecx, [ebx+edi*4+4] */
+	    {4, 0x29, 0x4c, 0xbb, 0xfc},		 /* sub [ebx+edi*4-4], ecx */
+	    {4, 0x31, 0x4c, 0xbc, 0x08},		 /* xor [esp+edi*4+8], ecx */
+	    {4, 0x3b, 0x54, 0xbc, 0x00},		 /* cmp edx, [esp+edi*4] */
+	    {7, 0x8b, 0x0c, 0xbd, a0, a1, a2, a3},	 /* mov ecx, [edi*4+a] */
+	    {6, 0x8b, 0x0d, a0, a1, a2, a3},		 /* mov ecx, [a] */
+	    {6, 0x89, 0x15, a0, a1, a2, a3},		 /* mov [a], edx */
+	    {6, 0x01, 0x05, a0, a1, a2, a3},		 /* add [a], eax */
+	    {5, 0x83, 0x44, 0x24, 0x08, 0x85},		 /* add [esp+8], -123 */
+	    {4, 0x83, 0x6b, 0x04, 0x01},		 /* sub [ebx+4], 1 */
+	    {8, 0x81, 0x7c, 0xbb, 0x00, 0x10, 0x20, 0x30, 0x40}, /* cmp [ebx+edi*4], imm32 */
+	    {4, 0x0f, 0xb6, 0x4b, 0x03},		 /* movzx ecx, byte [ebx+3] */
+	    {5, 0x0f, 0xbf, 0x4c, 0x24, 0x02},		 /* movsx ecx, word [esp+2] */
+	    {7, 0x0f, 0xb7, 0x0d, a0, a1, a2, a3},	 /* movzx ecx, word [a] */
+	    {4, 0x8d, 0x4c, 0xbb, 0x85},		 /* lea ecx, [ebx+edi*4-123] */
+	    {7, 0x8d, 0x0c, 0xbd, a0, a1, a2, a3},	 /* lea ecx, [edi*4+a] */
+	    {3, 0x8d, 0x45, 0xf0},			 /* lea eax, [ebp-16] */
+	};
+	for (unsigned v = 0; v < SEG_VARIANTS; v++) {
+		set_segments(e, v);
+		for (unsigned f = 0; f < sizeof(forms) / sizeof(forms[0]); f++)
+			check_form(e, forms[f] + 1, forms[f][0], 30000 + v * 100 + f);
+	}
+}
+
+/* The stack and branch forms of 32-bit code -- PUSH/POP r32 (ESP included), PUSH imm8 and
+ * imm32, PUSH [ebx+d8] and [esp+d8], CALL rel32, CALL r32 (ESP included), CALL [ebx+d8]
+ * and [esp+d8], RET, RET imm16, JMP rel8/rel32 -- in every segment variant. */
+static void test_exec_special_flat32_stack_forms_match_generic(void **state)
+{
+	struct cpu_env *e = *state;
+	const uint8_t forms[][6] = {
+	    {2, 0x6a, 0x85},			   /* push -123 */
+	    {5, 0x68, 0x10, 0x20, 0x30, 0x80},	   /* push imm32 */
+	    {3, 0xff, 0x73, 0x08},		   /* push [ebx+8] */
+	    {4, 0xff, 0x74, 0x24, 0x04},	   /* push [esp+4] */
+	    {5, 0xe8, 0x10, 0x20, 0, 0},	   /* call rel32 */
+	    {5, 0xe8, 0x00, 0x00, 0, 0xf0},	   /* call rel32, wrapping at 4 GiB */
+	    {3, 0xff, 0x53, 0x10},		   /* call [ebx+16] */
+	    {4, 0xff, 0x54, 0x24, 0x10},	   /* call [esp+16] */
+	    {1, 0xc3},				   /* ret */
+	    {3, 0xc2, 0x08, 0x00},		   /* ret 8 */
+	    {3, 0xc2, 0xfe, 0xff},		   /* ret 0xfffe */
+	    {2, 0xeb, 0x85},			   /* jmp rel8 */
+	    {5, 0xe9, 0x10, 0x20, 0, 0},	   /* jmp rel32 */
+	};
+	for (unsigned v = 0; v < SEG_VARIANTS; v++) {
+		set_segments(e, v);
+		for (unsigned f = 0; f < sizeof(forms) / sizeof(forms[0]); f++)
+			check_form(e, forms[f] + 1, forms[f][0], 40000 + v * 100 + f);
+		for (unsigned r = 0; r < 8; r++) {
+			uint8_t push[] = {(uint8_t)(0x50 + r)}, pop[] = {(uint8_t)(0x58 + r)};
+			uint8_t call[] = {0xff, (uint8_t)(0xd0 | r)};
+			check_form(e, push, sizeof(push), 41000 + v * 100 + r);
+			check_form(e, pop, sizeof(pop), 41000 + v * 100 + 10 + r);
+			check_form(e, call, sizeof(call), 41000 + v * 100 + 20 + r);
+		}
+	}
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -462,6 +589,8 @@ int main(void)
 	    T(test_exec_special_shift_forms_match_generic),
 	    T(test_exec_special_mov_forms_match_generic),
 	    T(test_exec_special_flow_forms_match_generic),
+	    T(test_exec_special_flat32_memory_forms_match_generic),
+	    T(test_exec_special_flat32_stack_forms_match_generic),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 #undef T
