@@ -245,11 +245,12 @@ static inline __attribute__((always_inline)) bool cpu_linear_data_fast(struct cp
 
 /*
  * Whether segment seg is flat for an access of kind (MMU_READ, MMU_WRITE) outside 64-bit
- * mode: base 0, limit 4 GiB - 1, a usable expand-up data segment (writable for a write),
- * in protected mode. Then the linear address of a 32-bit offset is the offset itself, and
- * an access there that is naturally aligned (all the MMU's fast path takes) passes the
- * limit check: it cannot run past 4 GiB. Read from the segment cache at every use, so a
- * segment loaded, or written by whoever writes the cache, is seen at once.
+ * mode: base 0, limit 4 GiB - 1, a usable expand-up data segment (writable for a write).
+ * Then the linear address of a 32-bit offset is the offset itself, and an access there
+ * that is naturally aligned (all the MMU's fast path takes) passes seg_linear's checks:
+ * it cannot run past 4 GiB. (With CR0.PE clear seg_linear checks only the limit, so the
+ * answer is the same there.) Read from the segment cache at every use, so a segment
+ * loaded, or written by whoever writes the cache, is seen at once.
  */
 static inline __attribute__((always_inline)) bool seg_flat32(const struct mmu *m, unsigned seg,
 							      unsigned kind)
@@ -257,8 +258,7 @@ static inline __attribute__((always_inline)) bool seg_flat32(const struct mmu *m
 	const struct seg_cache *s = &m->seg.sreg[seg];
 	unsigned bad = SEG_TYPE_CODE | SEG_TYPE_E | ((kind & MMU_KIND_MASK) == MMU_WRITE ? SEG_TYPE_W : 0);
 	unsigned want = (kind & MMU_KIND_MASK) == MMU_WRITE ? SEG_TYPE_W : 0;
-	return s->base == 0 && s->limit == 0xffffffffu && (s->type & bad) == want && s->usable &&
-	       (m->cr0 & CR0_PE);
+	return s->base == 0 && s->limit == 0xffffffffu && (s->type & bad) == want && s->usable;
 }
 
 /* cpu_linear outside 64-bit mode. The common case of 32-bit code first, inline: a usable

@@ -453,12 +453,15 @@ static void test_exec_special_call_indirect_forms_match_generic(void **state)
  * expand-down (offsets above the limit valid); 4 DS read-only (#GP on a store); 5 DS
  * unusable (a null selector); 6 SS with its limit inside the data page (#SS); 7 SS of 16
  * bits (SP wraps at 64 KiB); 8 SS with a base; 9 CS with its limit just past the code
- * (#GP for a branch beyond it); 10 ES with a base (no flat form uses ES).
+ * (#GP for a branch beyond it); 10 ES with a base (no flat form uses ES); 11 DS
+ * expand-down with the limit 4 GiB - 1 (no offset is valid); 12 DS a readable code
+ * segment (reads as flat, #GP on a store); 13 CR0.PE clear (real-mode limit checks only).
  */
-#define SEG_VARIANTS 11
+#define SEG_VARIANTS 14
 static void set_segments(struct cpu_env *e, unsigned v)
 {
 	struct seg_cache *ds = &e->m.seg.sreg[SEG_DS], *ss = &e->m.seg.sreg[SEG_SS];
+	e->m.cr0 |= CR0_PE;
 	cpu_enter_compat_mode_flat(&e->cpu);
 	switch (v) {
 	case 1:
@@ -491,6 +494,15 @@ static void set_segments(struct cpu_env *e, unsigned v)
 		break;
 	case 10:
 		e->m.seg.sreg[SEG_ES].base = 0x1000;
+		break;
+	case 11:
+		ds->type |= SEG_TYPE_E;
+		break;
+	case 12:
+		ds->type = SEG_TYPE_CODE | SEG_TYPE_R | SEG_TYPE_A;
+		break;
+	case 13:
+		e->m.cr0 &= ~(uint64_t)CR0_PE;
 		break;
 	default:
 		break;
