@@ -647,6 +647,49 @@ static const cpu_exec_fn shift_fns[8][2][2] = {SHIFT_ROW(0) SHIFT_ROW(1) SHIFT_R
 								       {shift_r1_4_4, shift_r1_4_8}},
 						   SHIFT_ROW(7)};
 
+/* ---- 0F A4 SHLD, 0F AC SHRD r32, r32, imm8 ---- */
+
+/*
+ * The double shifts of a 4-byte register by a constant (masked to 5 bits, so below 32):
+ * the pair of operands in one 64-bit value. Flags as cpu/alu.c's alu_shld/alu_shrd: CF
+ * the last bit out, OF "the sign changed" for every count (this host), AF = 1; a count of
+ * 0 changes no flag (the register is still written, zero-extended).
+ */
+static inline __attribute__((always_inline)) bool shxd_ri(struct cpu *cpu,
+							  const struct x86_instr *in, bool left)
+{
+	unsigned c = (unsigned)in->imm & 31;
+	uint64_t d = (uint32_t)cpu->gpr[in->rm], src = (uint32_t)cpu->gpr[in->reg], r, cf, of;
+	if (c == 0) {
+		cpu->gpr[in->rm] = d;
+		return true;
+	}
+	if (left) {
+		uint64_t pair = d << 32 | src;
+		r = (uint32_t)(pair >> (32 - c));
+		cf = (pair >> (64 - c)) & 1;
+		of = (r >> 31) ^ cf;
+	} else {
+		uint64_t pair = src << 32 | d;
+		r = (uint32_t)(pair >> c);
+		cf = (pair >> (c - 1)) & 1;
+		of = ((r >> 31) ^ (r >> 30)) & 1;
+	}
+	set_status(cpu, (cf ? RFLAGS_CF : 0) | (of ? RFLAGS_OF : 0) | flags_szp(r, 4) | RFLAGS_AF);
+	cpu->gpr[in->rm] = r;
+	return true;
+}
+
+static bool shld_ri_4(struct cpu *cpu, const struct x86_instr *in)
+{
+	return shxd_ri(cpu, in, true);
+}
+
+static bool shrd_ri_4(struct cpu *cpu, const struct x86_instr *in)
+{
+	return shxd_ri(cpu, in, false);
+}
+
 /* ---- 89/8B MOV ---- */
 
 /* 89 (to_reg false: r/m = reg) and 8B (reg = r/m) between registers. */
@@ -1591,6 +1634,8 @@ cpu_exec_fn cpu_specialise(const struct x86_instr *in, unsigned col)
 	cpu_exec_fn byte = specialise_byte_forms(in);
 	if (byte)
 		return byte;
+	if (in->map == 1 && (op == 0xa4 || op == 0xac))
+		return regs && in->opsize == 4 ? (op == 0xa4 ? shld_ri_4 : shrd_ri_4) : NULL;
 	if (in->map == 1)
 		return cpu_sse_specialise(in, col);
 	if (in->map == 0 && op >= 0xd8 && op <= 0xdf)

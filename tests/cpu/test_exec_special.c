@@ -584,6 +584,22 @@ static void test_exec_special_flat32_stack_forms_match_generic(void **state)
 	}
 }
 
+/* SHLD/SHRD of 4-byte registers by an immediate: counts 0, 1, 7, 31 and 32..63 (masked
+ * to 5 bits), ECX..EDI as destination and source. */
+static void test_exec_special_double_shift_forms_match_generic(void **state)
+{
+	static const uint8_t counts[] = {0, 1, 7, 13, 31, 32, 33, 0xff};
+	struct cpu_env *e = *state;
+	for (unsigned k = 0; k < sizeof(counts); k++)
+		for (unsigned r = 0; r < 4; r++) {
+			uint8_t modrm = modrm_rr(r + k);
+			uint8_t shld[] = {0x0f, 0xa4, modrm, counts[k]};
+			uint8_t shrd[] = {0x0f, 0xac, modrm, counts[k]};
+			check_form(e, shld, sizeof(shld), 16000 + k * 10 + r);
+			check_form(e, shrd, sizeof(shrd), 16500 + k * 10 + r);
+		}
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -602,6 +618,7 @@ int main(void)
 	    T(test_exec_special_mov_forms_match_generic),
 	    T(test_exec_special_flow_forms_match_generic),
 	    T(test_exec_special_flat32_memory_forms_match_generic),
+	    T(test_exec_special_double_shift_forms_match_generic),
 	    T(test_exec_special_flat32_stack_forms_match_generic),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
