@@ -167,4 +167,23 @@ static inline uint64_t alu_incdec(struct cpu *cpu, uint64_t a, bool dec, unsigne
 	return r;
 }
 
+/*
+ * SHL/SAL (kind LF_SHL), SHR (LF_SHR) and SAR (LF_SAR) of a 4- or 8-byte a by c, already
+ * masked and nonzero (1..8 * size - 1): the result, the flags recorded (cpu/flags.h).
+ */
+static inline uint64_t alu_shift_lazy(struct cpu *cpu, unsigned kind, uint64_t a, unsigned c,
+				      unsigned size)
+{
+	uint64_t m = size_mask(size), r;
+	a &= m;
+	if (kind == LF_SHL)
+		r = (a << c) & m;
+	else if (kind == LF_SHR)
+		r = a >> c;
+	else
+		r = (uint64_t)(sext(a, size) >> c) & m;
+	flags_set_lazy(cpu, kind, size, a, c, r);
+	return r;
+}
+
 #endif /* MMEMU_CPU_ALU_FAST_H */

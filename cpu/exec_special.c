@@ -569,8 +569,8 @@ static bool neg_r_8(struct cpu *cpu, const struct x86_instr *in)
 
 /*
  * ROL (0), ROR (1), SHL/SAL (4, 6), SHR (5), SAR (7) of a 4- or 8-byte register by the
- * count c (already masked, nonzero). The rotates change only CF and OF; the shifts set
- * the six status flags, AF = 1.
+ * count c (already masked, nonzero). The rotates change only CF and OF (LF_CFOF); the
+ * shifts record their flags (LF_SHL, LF_SHR, LF_SAR: AF = 1, OF by this host's rule).
  */
 static inline __attribute__((always_inline)) bool shift_ri(struct cpu *cpu,
 							   const struct x86_instr *in,
@@ -597,27 +597,14 @@ static inline __attribute__((always_inline)) bool shift_ri(struct cpu *cpu,
 		cf = !!(r & top);
 		of = !!(r & top) != !!(r & (top >> 1));
 		break;
-	case 5:
-		r = a >> c;
-		cf = (a >> (c - 1)) & 1;
-		of = !!(r & top) != !!(r & (top >> 1));
-		break;
-	case 7:
-		r = (uint64_t)(sext(a, size) >> c) & m;
-		cf = (uint64_t)(sext(a, size) >> (c - 1)) & 1;
-		of = 0;
-		break;
-	default: /* 4, 6 */
-		r = (a << c) & m;
-		cf = (a >> (bits - c)) & 1;
-		of = !!(r & top) != cf;
-		break;
+	default: /* the shifts: flags recorded (alu_fast.h, alu_shift_lazy) */
+		r = alu_shift_lazy(cpu, kind == 5 ? LF_SHR : kind == 7 ? LF_SAR : LF_SHL, a, c,
+				   size);
+		put_gpr(cpu, in->rm, size, r);
+		return true;
 	}
 	f = (cf ? RFLAGS_CF : 0) | (of ? RFLAGS_OF : 0);
-	if (kind <= 1)
-		flags_set_cf_of(cpu, f);
-	else
-		set_status(cpu, f | flags_szp(r, size) | RFLAGS_AF);
+	flags_set_cf_of(cpu, f);
 	put_gpr(cpu, in->rm, size, r);
 	return true;
 }

@@ -8,6 +8,11 @@
  *   ZF  r == 0
  *   SF  r's top bit
  *   OF  ADD: a and b agree in sign and r does not; SUB: a and b differ and r differs from a
+ *
+ * and those of cpu/alu.c's alu_shift for SHL, SHR and SAR by a count c (lf_b) from 1 to
+ * the width - 1: CF the last bit out (bit width - c of a for SHL, bit c - 1 for SHR/SAR),
+ * AF = 1, OF = r's top bit != CF (SHL), r's top two bits differ (SHR), 0 (SAR) -- the
+ * rule for a count of 1, which this host (AMD EPYC) applies to every count.
  */
 #include "cpu/flags.h"
 
@@ -45,6 +50,22 @@ uint64_t lazy_flags_status(uint32_t op, uint64_t a, uint64_t b, uint64_t r, uint
 		if ((a ^ ob ^ r) & 0x10)
 			f |= RFLAGS_AF;
 		if ((a ^ ob) & (a ^ r) & sign)
+			f |= RFLAGS_OF;
+		break;
+	case LF_SHL:
+		if ((a >> (size * 8 - b)) & 1)
+			f |= RFLAGS_CF | RFLAGS_AF;
+		else
+			f |= RFLAGS_AF;
+		if (!!(r & sign) != !!(f & RFLAGS_CF))
+			f |= RFLAGS_OF;
+		break;
+	case LF_SHR:
+	case LF_SAR:
+		f |= RFLAGS_AF;
+		if ((a >> (b - 1)) & 1)
+			f |= RFLAGS_CF;
+		if (kind == LF_SHR && !!(r & sign) != !!(r & (sign >> 1)))
 			f |= RFLAGS_OF;
 		break;
 	default: /* LF_LOGIC: CF = OF = AF = 0 */

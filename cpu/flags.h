@@ -8,8 +8,10 @@
  * operation, its size, its operands and its result in struct cpu (lf_op, lf_a, lf_b,
  * lf_r), and the flags are derived when something reads them:
  *
- *   lf_op = kind << 4 | size       kind: LF_ADD, LF_SUB (also CMP), LF_LOGIC, LF_INC, LF_DEC
- *   lf_a, lf_b: the operands (masked to size); for INC/DEC lf_b is the CF they keep
+ *   lf_op = kind << 4 | size       kind: LF_ADD, LF_SUB (also CMP), LF_LOGIC, LF_INC, LF_DEC,
+ *                                  LF_SHL, LF_SHR, LF_SAR
+ *   lf_a, lf_b: the operands (masked to size); for INC/DEC lf_b is the CF they keep, for
+ *               the shifts the count
  *   lf_r: the result (masked to size)
  *   lf_op | LF_CFOF: a later rotate (ROL/ROR, which change CF and OF only) replaced CF and
  *                    OF by lf_cfof's, so the record stays and the rotate needs no flags
@@ -48,6 +50,12 @@ enum lazy_flags_kind {
 	LF_LOGIC = 3, /* lf_r = AND/OR/XOR/TEST result; CF = OF = AF = 0 */
 	LF_INC = 4,   /* lf_r = lf_a + 1; CF = lf_b */
 	LF_DEC = 5,   /* lf_r = lf_a - 1; CF = lf_b */
+	/* lf_r = lf_a shifted by lf_b, a count from 1 to 8 * size - 1 (4- and 8-byte shifts
+	 * by a masked nonzero count); AF = 1 and OF by this host's rule for every count
+	 * (cpu/alu.c, alu_shift) */
+	LF_SHL = 6,
+	LF_SHR = 7,
+	LF_SAR = 8,
 };
 
 /* lf_op bit: CF and OF are lf_cfof's (RFLAGS_CF | RFLAGS_OF bits), not the record's. */
@@ -117,6 +125,11 @@ static inline bool cpu_cf(const struct cpu *cpu)
 		return a < b;
 	case LF_LOGIC:
 		return false;
+	case LF_SHL:
+		return (a >> ((op & 15) * 8 - b)) & 1;
+	case LF_SHR:
+	case LF_SAR:
+		return (a >> (b - 1)) & 1;
 	default: /* INC, DEC */
 		return b != 0;
 	}
@@ -237,6 +250,20 @@ static inline __attribute__((always_inline)) int lazy_cond(uint32_t op, uint64_t
 			break;
 		case 3:
 			v = r < a || r == 0;
+			break;
+		case 4:
+			v = lf_sign(r, size);
+			break;
+		default:
+			return -1;
+		}
+		break;
+	case LF_SHL:
+	case LF_SHR:
+	case LF_SAR: /* ZF and SF from the result; CF and OF through the flags */
+		switch (cc >> 1) {
+		case 2:
+			v = r == 0;
 			break;
 		case 4:
 			v = lf_sign(r, size);

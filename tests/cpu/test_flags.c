@@ -3,7 +3,8 @@
  * eager rules of cpu/alu.c (checked against the host by test_alu_host.c) give.
  *
  * - Unit level: after each recorded operation (ADD, SUB, CMP, AND, OR, XOR, INC, DEC, in
- *   every size, from random incoming flags), optionally followed by a rotate that replaces
+ *   every size, and SHL, SHR, SAR of 4 and 8 bytes by every count from 1 to the width - 1,
+ *   from random incoming flags), optionally followed by a rotate that replaces
  *   CF and OF (LF_CFOF), and by ADC/SBB that read CF from the record: cpu_rflags, all
  *   sixteen conditions (cpu_cond_now), CF (cpu_cf) and the materialised RFLAGS
  *   (cpu_rflags_ptr) against the eager result.
@@ -67,13 +68,20 @@ static void test_flags_recorded_operations_read_as_eager(void **state)
 	static const unsigned binops[] = {ALU_ADD, ALU_OR, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP};
 	uint64_t s = 0x2545f4914f6cdd1dULL;
 	for (int n = 0; n < 100000; n++) {
-		unsigned size = sizes[env_rnd(&s) % 4], kind = (unsigned)(env_rnd(&s) % 8);
+		unsigned size = sizes[env_rnd(&s) % 4], kind = (unsigned)(env_rnd(&s) % 11);
 		uint64_t a = operand(&s), b = operand(&s), fl = 0x202 | (env_rnd(&s) & 0x8d5);
 		struct cpu cpu = {.rflags = fl};
 		uint64_t eager = fl;
 		if (kind < 6) {
 			alu_op(&cpu, binops[kind], a, b, size);
 			alu_binop((enum x86_alu_op)binops[kind], size, a, b, &eager);
+		} else if (kind >= 8) { /* SHL, SHR, SAR of 4 or 8 bytes */
+			static const unsigned lf[] = {LF_SHL, LF_SHR, LF_SAR};
+			static const enum x86_shift_op sh[] = {SHIFT_SHL, SHIFT_SHR, SHIFT_SAR};
+			size = size < 4 ? 4 : size;
+			unsigned count = 1 + (unsigned)(env_rnd(&s) % (8 * size - 1));
+			uint64_t r = alu_shift_lazy(&cpu, lf[kind - 8], a, count, size);
+			assert_int_equal(r, alu_shift(sh[kind - 8], size, a, count, &eager));
 		} else {
 			alu_incdec(&cpu, a, kind == 7, size);
 			alu_unary(kind == 7 ? UNARY_DEC : UNARY_INC, size, a, &eager);
