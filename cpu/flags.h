@@ -158,6 +158,10 @@ static inline __attribute__((always_inline)) int lazy_cond(uint32_t op, uint64_t
 {
 	unsigned size = op & 15;
 	int v;
+	if ((cc >> 1) == 2) /* ZF: the result is 0, whatever the kind */
+		return (r == 0) ^ (int)(cc & 1);
+	if ((cc >> 1) == 4) /* SF: its top bit */
+		return lf_sign(r, size) ^ (int)(cc & 1);
 	if (op & LF_CFOF) { /* ZF, SF from the result; CF, OF given */
 		bool cf = cfof & RFLAGS_CF, of = cfof & RFLAGS_OF, zf = r == 0,
 		     sf = lf_sign(r, size);
