@@ -1159,13 +1159,13 @@ stack32_peek(struct cpu *cpu, uint32_t sp, unsigned kind)
 	return mmu_fast_peek(cpu->mmu, sp, 4, MMU_STACK | kind);
 }
 
-/* The return address ret pushed at sp through fe (counted), ESP = sp. */
+/* v pushed at sp through the write fast entry fe (counted), ESP = sp. */
 static inline __attribute__((always_inline)) void push32_at(struct cpu *cpu,
 							    struct tlb_fast_entry *fe,
 							    uint32_t sp, uint64_t v)
 {
 	mmu_fast_count(cpu->mmu, fe, MMU_WRITE);
-	cpu_host_store(cpu, fast_host(fe, sp), v, 4);
+	cpu_fast_store(fast_host(fe, sp), v, 4);
 	cpu->gpr[RSP] = sp;
 }
 
