@@ -172,14 +172,8 @@ static inline __attribute__((always_inline)) int lazy_cond(uint32_t op, uint64_t
 		case 1:
 			v = cf;
 			break;
-		case 2:
-			v = zf;
-			break;
 		case 3:
 			v = cf || zf;
-			break;
-		case 4:
-			v = sf;
 			break;
 		case 6:
 			v = sf != of;
@@ -198,14 +192,8 @@ static inline __attribute__((always_inline)) int lazy_cond(uint32_t op, uint64_t
 		case 1:
 			v = a < b;
 			break;
-		case 2:
-			v = r == 0;
-			break;
 		case 3:
 			v = a <= b;
-			break;
-		case 4:
-			v = lf_sign(r, size);
 			break;
 		case 6:
 			v = lf_sext(a, size) < lf_sext(b, size);
@@ -225,14 +213,8 @@ static inline __attribute__((always_inline)) int lazy_cond(uint32_t op, uint64_t
 		case 1:
 			v = 0;
 			break;
-		case 2:
-			v = r == 0;
-			break;
 		case 3:
 			v = r == 0;
-			break;
-		case 4:
-			v = lf_sign(r, size);
 			break;
 		case 6:
 			v = lf_sign(r, size);
@@ -249,28 +231,8 @@ static inline __attribute__((always_inline)) int lazy_cond(uint32_t op, uint64_t
 		case 1:
 			v = r < a;
 			break;
-		case 2:
-			v = r == 0;
-			break;
 		case 3:
 			v = r < a || r == 0;
-			break;
-		case 4:
-			v = lf_sign(r, size);
-			break;
-		default:
-			return -1;
-		}
-		break;
-	case LF_SHL:
-	case LF_SHR:
-	case LF_SAR: /* ZF and SF from the result; CF and OF through the flags */
-		switch (cc >> 1) {
-		case 2:
-			v = r == 0;
-			break;
-		case 4:
-			v = lf_sign(r, size);
 			break;
 		default:
 			return -1;
@@ -282,19 +244,16 @@ static inline __attribute__((always_inline)) int lazy_cond(uint32_t op, uint64_t
 		case 1:
 			v = b != 0;
 			break;
-		case 2:
-			v = r == 0;
-			break;
 		case 3:
 			v = b != 0 || r == 0;
-			break;
-		case 4:
-			v = lf_sign(r, size);
 			break;
 		default:
 			return -1;
 		}
 		break;
+	case LF_SHL:
+	case LF_SHR:
+	case LF_SAR: /* only ZF and SF (above) from the record; CF and OF through the flags */
 	default:
 		return -1;
 	}
