@@ -28,9 +28,11 @@
  * its second part is fetched through the MMU at every execution (the next page could be
  * remapped) and compared.
  *
- * A bitmap over guest RAM marks the pages that hold blocks: a store of the CPU looks there
- * (cpu_note_store), and cpu_icache_invalidate_phys (dropping blocks early, e.g. when the
- * kernel frees a frame) costs one bit test for a page without code.
+ * A bitmap over guest RAM marks the pages that hold blocks. It is also the MMU's bitmap of
+ * write-watched frames (mmu/mmu.h): a store into such a page never takes the write fast
+ * path, so only the slow path looks there (cpu_note_store); and cpu_icache_invalidate_phys
+ * (dropping blocks early, e.g. when the kernel frees a frame) costs one bit test for a
+ * page without code.
  *
  *   physical address of the block's first instruction
  *   +--------------------------------+--------------+
