@@ -43,7 +43,7 @@ static inline __attribute__((always_inline)) void *fpu_fast_access(struct mmu *m
  * fpu_fast_access for the n reads of a load of bytes bytes at la whose first part (size
  * bytes, 8 at most) may be misaligned, all in la's page: an aligned one as there; a
  * misaligned one as the MMU's slow path takes it when the page's inline entry is an
- * ordinary one (mmu_read_slow, fast_lookup_unaligned: the same entry, a hit counted as
+ * ordinary one (mmu_read_slow, mmu_fast_peek_in_page: the same entry, a hit counted as
  * an inline hit), unless misaligned data raise #AC. NULL, nothing counted, otherwise.
  */
 static inline __attribute__((always_inline)) void *fpu_fast_load(struct mmu *m, uint64_t la,
@@ -55,10 +55,8 @@ static inline __attribute__((always_inline)) void *fpu_fast_load(struct mmu *m, 
 			return NULL;
 		return fpu_fast_access(m, la, size, MMU_READ, n);
 	}
-	if ((la & 0xfff) > 4096u - bytes)
-		return NULL;
-	struct tlb_fast_entry *fe = &m->fast_cur[MMU_READ][(la >> 12) & (TLB_FAST_SIZE - 1)];
-	if (unlikely(fe->tag != (la & ~0xfffULL) || m->ac_check))
+	struct tlb_fast_entry *fe = mmu_fast_peek_in_page(m, la, bytes, MMU_READ);
+	if (unlikely(fe == NULL || m->ac_check))
 		return NULL;
 	mmu_fast_count_n(m, fe, MMU_READ, n);
 	return (void *)(uintptr_t)(la + fe->addend);

@@ -654,11 +654,9 @@ static unsigned split_access(const struct mmu *m, uint64_t la, unsigned size, ui
 static inline __attribute__((always_inline)) struct tlb_fast_entry *
 fast_lookup_unaligned_inline(struct mmu *m, uint64_t la, unsigned size, unsigned flags)
 {
-	unsigned kind = flags & MMU_KIND_MASK;
-	struct tlb_fast_entry *fe = &m->fast_cur[kind][(la >> 12) & (TLB_FAST_SIZE - 1)];
-	if (fe->tag != (la & ~0xfffULL) || (la & 0xfff) > 4096u - size || (flags & MMU_IMPLICIT))
-		return NULL;
-	mmu_fast_count(m, fe, kind);
+	struct tlb_fast_entry *fe = mmu_fast_peek_in_page(m, la, size, flags);
+	if (fe)
+		mmu_fast_count(m, fe, flags & MMU_KIND_MASK);
 	return fe;
 }
 

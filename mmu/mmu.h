@@ -267,6 +267,19 @@ static inline struct tlb_fast_entry *mmu_fast_peek(struct mmu *m, uint64_t la, u
 	return fe;
 }
 
+/* The inline fast entry (TLB_FAST_SLOW not set) that maps [la, la+size) for an access of
+ * flags of any alignment, within la's page; NULL otherwise. Nothing counted: the look of
+ * the slow paths at an unaligned access (the aligned one is mmu_fast_peek's). */
+static inline struct tlb_fast_entry *mmu_fast_peek_in_page(struct mmu *m, uint64_t la,
+							   unsigned size, unsigned flags)
+{
+	struct tlb_fast_entry *fe =
+	    &m->fast_cur[flags & MMU_KIND_MASK][(la >> 12) & (TLB_FAST_SIZE - 1)];
+	if (fe->tag != (la & ~0xfffULL) || (la & 0xfff) > 4096u - size || (flags & MMU_IMPLICIT))
+		return NULL;
+	return fe;
+}
+
 /* mmu_fast_peek, and a hit counted (mmu_fast_count): what an access that uses the entry
  * looks up. */
 static inline struct tlb_fast_entry *mmu_fast_lookup(struct mmu *m, uint64_t la, unsigned size,
