@@ -390,6 +390,18 @@ static void test_exec_x87_special_legacy_memory_forms_match_generic(void **state
 		}
 }
 
+/* The instruction t + 1 (t[0] bytes long) in mode decodes and gets a fast handler, or
+ * none (yes false). */
+static void expect_specialised(const uint8_t *t, enum x86_mode mode, bool yes)
+{
+	struct x86_instr in;
+	assert_int_equal(x86_decode(&in, t + 1, t[0], mode), X86_DECODE_OK);
+	if (yes)
+		assert_non_null(cpu_specialise(&in, 0));
+	else
+		assert_null(cpu_specialise(&in, 0));
+}
+
 /* Which forms get a handler of their own: the register forms of D8, D9, DC, DD, DE,
  * FCMOVcc and the FCOMI family; the loads and stores with a flat operand of the three
  * shapes. Not: the other register forms of DA, DB, DF (FUCOMPP, FNSTSW AX, FNINIT,
@@ -419,18 +431,11 @@ static void test_exec_x87_special_choice_of_forms(void **state)
 	    {3, 0x64, 0xdb, 0x2b},		  /* fld tbyte fs:[rbx] */
 	    {7, 0xdb, 0x2c, 0xf5, 0, 0, 0, 0}, /* fld tbyte [rsi*8] */
 	};
-	struct x86_instr in;
 	(void)state;
-	for (unsigned i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
-		assert_int_equal(x86_decode(&in, yes[i] + 1, yes[i][0], X86_MODE_64),
-				 X86_DECODE_OK);
-		assert_non_null(cpu_specialise(&in, 0));
-	}
-	for (unsigned i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
-		assert_int_equal(x86_decode(&in, no[i] + 1, no[i][0], X86_MODE_64),
-				 X86_DECODE_OK);
-		assert_null(cpu_specialise(&in, 0));
-	}
+	for (unsigned i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		expect_specialised(yes[i], X86_MODE_64, true);
+	for (unsigned i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		expect_specialised(no[i], X86_MODE_64, false);
 	/* 32-bit code: [base + disp], [base + index * scale + disp], [disp32], any segment;
 	 * not a 16-bit address or [index * scale + disp32]. */
 	static const uint8_t yes32[][7] = {
@@ -446,16 +451,10 @@ static void test_exec_x87_special_choice_of_forms(void **state)
 	    {2, 0xd9, 0x2b},			  /* fldcw [ebx] */
 	    {2, 0xdb, 0xe2},			  /* fnclex */
 	};
-	for (unsigned i = 0; i < sizeof(yes32) / sizeof(yes32[0]); i++) {
-		assert_int_equal(x86_decode(&in, yes32[i] + 1, yes32[i][0], X86_MODE_32),
-				 X86_DECODE_OK);
-		assert_non_null(cpu_specialise(&in, 0));
-	}
-	for (unsigned i = 0; i < sizeof(no32) / sizeof(no32[0]); i++) {
-		assert_int_equal(x86_decode(&in, no32[i] + 1, no32[i][0], X86_MODE_32),
-				 X86_DECODE_OK);
-		assert_null(cpu_specialise(&in, 0));
-	}
+	for (unsigned i = 0; i < sizeof(yes32) / sizeof(yes32[0]); i++)
+		expect_specialised(yes32[i], X86_MODE_32, true);
+	for (unsigned i = 0; i < sizeof(no32) / sizeof(no32[0]); i++)
+		expect_specialised(no32[i], X86_MODE_32, false);
 }
 
 /* ---- directed cases ---- */
