@@ -499,13 +499,20 @@ static inline __attribute__((always_inline)) bool cpu_cond_now(struct cpu *cpu, 
 
 bool cpu_branch_slow(struct cpu *cpu, uint64_t target, unsigned opsize);
 
+/* True when t is canonical with 48-bit linear addresses (the fast paths' test; anything
+ * else, 5-level paging's addresses included, takes the general path). */
+static inline bool canonical48(uint64_t t)
+{
+	uint64_t top = t >> 47;
+	return top == 0 || top == 0x1ffff;
+}
+
 /* Sets the next RIP to target: in 64-bit mode a canonical address (#GP(0) otherwise),
  * truncated to a 16/32-bit operand size; outside 64-bit mode truncated to the operand
  * size and checked against the CS limit (#GP(0)). */
 static inline bool cpu_branch(struct cpu *cpu, uint64_t target, unsigned opsize)
 {
-	uint64_t top = target >> 47;
-	if (likely(cpu->mode == X86_MODE_64 && opsize == 8 && (top == 0 || top == 0x1ffff))) {
+	if (likely(cpu->mode == X86_MODE_64 && opsize == 8 && canonical48(target))) {
 		cpu->next_rip = target;
 		return true;
 	}

@@ -51,8 +51,8 @@ static inline __attribute__((always_inline)) bool jcc_side_exit(struct cpu *cpu,
 		return true;
 	if (v < 0 || cpu->mode != X86_MODE_64 || in->opsize != 8)
 		return jcc_side_exit_any(cpu, in);
-	uint64_t t = rel_target(cpu, in), top = t >> 47;
-	if (unlikely(top != 0 && top != 0x1ffff))
+	uint64_t t = rel_target(cpu, in);
+	if (unlikely(!canonical48(t)))
 		return jcc_side_exit_any(cpu, in);
 	cpu->next_rip = t;
 	cpu->side_exit = true;

@@ -810,12 +810,6 @@ static inline __attribute__((always_inline)) int cond_fast(const struct cpu *cpu
 	return cpu_cond(cpu->rflags, cc);
 }
 
-/* True when t is canonical (48-bit linear addresses). */
-static inline bool canonical48(uint64_t t)
-{
-	uint64_t top = t >> 47;
-	return top == 0 || top == 0x1ffff;
-}
 
 /* Jcc in 64-bit mode, every condition and displacement size: also where the others go
  * when their own path does not do. */
