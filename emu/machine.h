@@ -39,6 +39,7 @@ struct machine {
 	struct trace_recorder *trace;     /* --trace: the recorder, or NULL */
 	struct fpu_ops fpu_ops;           /* the kernel's access to CPU 0's FPU state */
 	char check_failure[256];          /* --check: what was wrong after the program, or "" */
+	unsigned programs_run;            /* machine_run_program calls so far */
 };
 
 /* Maps RAM, boots the kernel as p says and builds CPU 0's MMU with TLB geometry tlb (NULL:
