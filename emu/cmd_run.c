@@ -10,12 +10,13 @@
 #include <unistd.h>
 
 #include "emu/commands.h"
+#include "emu/load_viewer.h"
 #include "emu/machine.h"
 #include "emu/options.h"
 #include "emu/run.h"
 #include "emu/stats.h"
 #include "emu/trace_record.h"
-#include "emu/viewer_session.h"
+#include "emu/viewer_module.h"
 #include "kernel-sim/swap.h"
 
 extern char **environ;
@@ -226,18 +227,20 @@ int cmd_run(int argc, char **argv)
 		free(m);
 		return usage_error("run: --trace: %s", err);
 	}
+	const struct viewer_module *viewer = NULL;
 	if (c.screenshot || c.view) {
-		vs = calloc(1, sizeof(*vs));
-		if (!vs || viewer_session_start(vs, m, c.screenshot, c.screenshot_at, c.view, err,
-						sizeof(err)) < 0) {
+		viewer = viewer_module_load(err, sizeof(err));
+		if (viewer)
+			vs = viewer->session_start(m, c.screenshot, c.screenshot_at, c.view, err,
+						   sizeof(err));
+		if (!vs) {
 			if (rec)
 				finish_trace(m, rec, RUN_MACHINE_STOP, 0);
-			free(vs);
 			machine_destroy(m);
 			free(m);
-			return usage_error("run: %s", vs ? err : "out of memory");
+			return usage_error("run: %s", err);
 		}
-		c.run.observer = &vs->obs;
+		c.run.observer = viewer->session_observer(vs);
 	}
 	int status = 0;
 	enum run_result r = machine_run_program(m, &c.run, &status);
@@ -275,13 +278,9 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "mmemu: --check: %s\n", m->check_failure);
 		code = 125;
 	}
-	if (vs) {
-		if (vs->shot_path && vs->shot_result < 0) {
-			fprintf(stderr, "mmemu: --screenshot: %s\n", vs->err);
-			code = code ? code : 2;
-		}
-		viewer_session_end(vs);
-		free(vs);
+	if (vs && viewer->session_end(vs, err, sizeof(err)) < 0) {
+		fprintf(stderr, "mmemu: --screenshot: %s\n", err);
+		code = code ? code : 2;
 	}
 	machine_destroy(m);
 	free(m);

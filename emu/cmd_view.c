@@ -3,7 +3,9 @@
  *
  * Shows a trace recorded with `mmemu run --trace` in the memory-map viewer
  * (emu/viewer_trace_session.h): the window with its timeline, or with --screenshot the
- * picture at event EVENT (default: the end) in a PNG, without a display.
+ * picture at event EVENT (default: the end) in a PNG, without a display. The arguments are
+ * read here; the rest runs in the viewer module (emu/viewer_module.h), loaded once they
+ * are known to be right.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,15 +13,9 @@
 #include <string.h>
 
 #include "emu/commands.h"
-#include "emu/viewer_trace_session.h"
-
-struct view_cli {
-	const char *file; /* the trace */
-	const char *shot; /* --screenshot OUT.png */
-	uint64_t at;	  /* --at EVENT */
-	bool at_given;
-	uint64_t heat; /* --heat EVENTS, 0: the default */
-};
+#include "emu/load_viewer.h"
+#include "emu/viewer_module.h"
+#include "emu/viewer_trace.h"
 
 static void view_usage(FILE *f)
 {
@@ -47,7 +43,7 @@ static int parse_count(const char *opt, const char *s, uint64_t *out)
 }
 
 /* 0, 1 for --help, or 2 after a usage message. */
-static int parse_args(int argc, char **argv, struct view_cli *c)
+static int parse_args(int argc, char **argv, struct view_request *c)
 {
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -86,44 +82,16 @@ static int parse_args(int argc, char **argv, struct view_cli *c)
 
 int cmd_view(int argc, char **argv)
 {
-	struct view_cli c = {0};
+	struct view_request c = {0};
 	int r = parse_args(argc, argv, &c);
 	if (r)
 		return r == 1 ? 0 : r;
-	struct trace_session *ts = calloc(1, sizeof(*ts));
 	char err[512];
-	if (!ts) {
-		fprintf(stderr, "mmemu: view: out of memory\n");
-		return 1;
-	}
-	int code = 0;
-	if (trace_session_start(ts, c.file, !c.shot, err, sizeof(err)) < 0) {
+	const struct viewer_module *viewer = viewer_module_load(err, sizeof(err));
+	if (!viewer) {
+		/* like a missing display: this mmemu cannot show anything */
 		fprintf(stderr, "mmemu: view: %s\n", err);
-		free(ts);
-		/* no display is a usage matter, like run --view; a bad trace is status 1 */
-		return strstr(err, "no display") || strstr(err, "font") ? 2 : 1;
+		return 2;
 	}
-	if (c.heat && tv_set_heat_window(&ts->tv, c.heat, err, sizeof(err)) < 0) {
-		fprintf(stderr, "mmemu: view: --heat: %s\n", err);
-		code = 1;
-	} else if (c.shot) {
-		uint64_t at = c.at_given ? c.at : ts->tv.nr_events;
-		if (at > ts->tv.nr_events) {
-			fprintf(stderr, "mmemu: view: --at %llu: the trace has %llu events\n",
-				(unsigned long long)at, (unsigned long long)ts->tv.nr_events);
-			code = 2;
-		} else if (trace_session_seek(ts, at) < 0) {
-			fprintf(stderr, "mmemu: view: %s\n", ts->err);
-			code = 1;
-		} else if (trace_session_screenshot(ts, c.shot, err, sizeof(err)) < 0) {
-			fprintf(stderr, "mmemu: view: --screenshot: %s\n", err);
-			code = 2;
-		}
-	} else if (trace_session_loop(ts) < 0) {
-		fprintf(stderr, "mmemu: view: %s\n", ts->err);
-		code = 1;
-	}
-	trace_session_end(ts);
-	free(ts);
-	return code;
+	return viewer->view(&c);
 }
