@@ -188,7 +188,8 @@ static int sparse_init(struct kernel *k)
 						"mem_map");
 		if (!map)
 			return -ENOMEM;
-		bus_populate(k->bus, __pa(k, map), nr * sizeof(struct page));
+		/* Written whole by memmap_init and kept until shutdown: never aliased. */
+		bus_commit_private(k->bus, __pa(k, map), nr * sizeof(struct page));
 		k->section_mem_map[sec] = (uintptr_t)map - start * sizeof(struct page);
 	}
 	return 0;

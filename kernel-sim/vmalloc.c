@@ -90,6 +90,8 @@ static int mirror_map(struct kernel *k, uint64_t kva, struct page **pages, unsig
 		unsigned run = 1;
 		while (i + run < n && page_to_pfn(k, pages[i + run]) == pfn + run)
 			run++;
+		/* the mem_map's frames, private memory (mmu/bus.h), never reach vmalloc */
+		BUG_ON(!bus_ram_shared(k->bus, PFN_PHYS(pfn), (uint64_t)run << PAGE_SHIFT));
 		void *want = mirror_at(k->vmap, kva + PFN_PHYS(i));
 		void *got = mmap(want, (size_t)run << PAGE_SHIFT, PROT_READ | PROT_WRITE,
 				 MAP_SHARED | MAP_FIXED, k->bus->ram_fd, (off_t)PFN_PHYS(pfn));

@@ -1,6 +1,6 @@
 /*
- * The physical memory bus: guest RAM as a lazily committed memfd mapping, plus a small
- * sorted table of MMIO regions. See mmu/bus.h.
+ * The physical memory bus: guest RAM as a lazily committed memfd mapping (with private
+ * ranges where asked), plus a small sorted table of MMIO regions. See mmu/bus.h.
  */
 #define _GNU_SOURCE
 #include "mmu/bus.h"
@@ -9,6 +9,32 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+/* Maps the memfd at a host address that is a multiple of BUS_RAM_ALIGN, so that the host's
+ * huge pages line up with 2 MiB-aligned ranges of guest RAM (bus_commit_private). */
+static void *map_ram(int fd, uint64_t size)
+{
+	size_t span = size + BUS_RAM_ALIGN;
+	uint8_t *area = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			     -1, 0);
+	if (area == MAP_FAILED)
+		return MAP_FAILED;
+	uint8_t *at = (uint8_t *)(((uintptr_t)area + BUS_RAM_ALIGN - 1) &
+				  ~(uintptr_t)(BUS_RAM_ALIGN - 1));
+	void *ram = mmap(at, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE | MAP_FIXED,
+			 fd, 0);
+	if (ram == MAP_FAILED) {
+		int err = errno;
+		munmap(area, span);
+		errno = err;
+		return MAP_FAILED;
+	}
+	if (at > area)
+		munmap(area, (size_t)(at - area));
+	if (area + span > at + size)
+		munmap(at + size, (size_t)(area + span - (at + size)));
+	return ram;
+}
 
 int bus_init(struct phys_bus *bus, uint64_t ram_size)
 {
@@ -21,8 +47,7 @@ int bus_init(struct phys_bus *bus, uint64_t ram_size)
 		return -errno;
 	if (ftruncate(fd, (off_t)ram_size) < 0)
 		goto out_close;
-	void *ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
-			 fd, 0);
+	void *ram = map_ram(fd, ram_size);
 	if (ram == MAP_FAILED)
 		goto out_close;
 	bus->ram = ram;
@@ -47,18 +72,107 @@ void bus_destroy(struct phys_bus *bus)
 	bus->ram_fd = -1;
 }
 
-int bus_populate(struct phys_bus *bus, uint64_t pa, uint64_t len)
+/* True when no page of [start, end) (page-aligned) is committed: nothing wrote or read it. */
+static bool ram_untouched(const struct phys_bus *bus, uint64_t start, uint64_t end)
 {
-#ifdef MADV_POPULATE_WRITE
-	uint64_t start = pa & ~4095ULL, end = (pa + len + 4095) & ~4095ULL;
-	if (!bus_ram_ptr(bus, start, end - start))
+	unsigned char vec[512];
+	for (uint64_t pos = start; pos < end;) {
+		uint64_t n = (end - pos) >> 12;
+		if (n > sizeof(vec))
+			n = sizeof(vec);
+		if (mincore(bus->ram + pos, n << 12, vec) < 0)
+			return false;
+		for (uint64_t i = 0; i < n; i++)
+			if (vec[i] & 1)
+				return false;
+		pos += n << 12;
+	}
+	return true;
+}
+
+/* The entry of priv[] that [start, end) would go into: one it continues, else a free one;
+ * -1 when priv[] is full. */
+static int priv_slot(const struct phys_bus *bus, uint64_t start, uint64_t end)
+{
+	for (int i = 0; i < bus->nr_priv; i++)
+		if (bus->priv[i].end == start || bus->priv[i].start == end)
+			return i;
+	return bus->nr_priv < BUS_MAX_PRIVATE ? bus->nr_priv : -1;
+}
+
+/* Anonymous memory in place of the memfd at [start, end), recorded in priv[]. */
+static void make_private(struct phys_bus *bus, uint64_t start, uint64_t end)
+{
+	uint8_t *at = bus->ram + start;
+	size_t len = (size_t)(end - start);
+	int i = priv_slot(bus, start, end);
+	if (i < 0)
+		return;
+	if (mmap(at, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
+		 0) == MAP_FAILED) {
+		/* put the memfd back (a failed MAP_FIXED may have unmapped the range) */
+		mmap(at, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE | MAP_FIXED,
+		     bus->ram_fd, (off_t)start);
+		return;
+	}
+#ifdef MADV_HUGEPAGE
+	madvise(at, len, MADV_HUGEPAGE); /* a hint the host may not take */
+#endif
+	if (i == bus->nr_priv) {
+		bus->priv[i].start = start;
+		bus->priv[i].end = end;
+		bus->nr_priv++;
+	} else if (bus->priv[i].end == start) {
+		bus->priv[i].end = end;
+	} else {
+		bus->priv[i].start = start;
+	}
+}
+
+int bus_commit_private(struct phys_bus *bus, uint64_t pa, uint64_t len)
+{
+	if (!bus_ram_ptr(bus, pa, len))
 		return -EINVAL;
-	if (madvise(bus->ram + start, end - start, MADV_POPULATE_WRITE) < 0)
+	uint64_t start = (pa + 4095) & ~4095ULL, end = (pa + len) & ~4095ULL;
+	if (start < end && bus_ram_shared(bus, start, end - start) &&
+	    ram_untouched(bus, start, end))
+		make_private(bus, start, end);
+#ifdef MADV_POPULATE_WRITE
+	uint64_t first = pa & ~4095ULL, last = (pa + len + 4095) & ~4095ULL;
+	if (madvise(bus->ram + first, last - first, MADV_POPULATE_WRITE) < 0)
 		return -errno;
 	return 0;
 #else
 	return -ENOSYS;
 #endif
+}
+
+bool bus_ram_shared(const struct phys_bus *bus, uint64_t pa, uint64_t len)
+{
+	for (int i = 0; i < bus->nr_priv; i++)
+		if (pa < bus->priv[i].end && bus->priv[i].start < pa + len)
+			return false;
+	return true;
+}
+
+int bus_unshare(struct phys_bus *bus)
+{
+	uint64_t pos = 0;
+	while (pos < bus->ram_size) {
+		/* the memfd's run from pos: up to the next private range */
+		uint64_t stop = bus->ram_size, skip_to = bus->ram_size;
+		for (int i = 0; i < bus->nr_priv; i++)
+			if (bus->priv[i].start >= pos && bus->priv[i].start < stop) {
+				stop = bus->priv[i].start;
+				skip_to = bus->priv[i].end;
+			}
+		if (stop > pos && mmap(bus->ram + pos, (size_t)(stop - pos), PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_NORESERVE | MAP_FIXED, bus->ram_fd,
+				       (off_t)pos) == MAP_FAILED)
+			return -errno;
+		pos = skip_to;
+	}
+	return 0;
 }
 
 static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)

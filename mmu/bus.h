@@ -8,6 +8,10 @@
  * alias guest frames (the kernel's vmalloc mirror does this), the way one physical frame
  * appears at several virtual addresses on real hardware.
  *
+ * Frames the machine keeps to itself for its whole life, like the kernel's mem_map, can be
+ * private memory of the process instead (bus_commit_private): cheaper for the host to
+ * commit and release, but never aliased.
+ *
  * Physical addresses outside RAM and outside every MMIO range read as all ones and drop
  * writes, as an unclaimed PCI read does on a PC.
  */
@@ -20,6 +24,8 @@
 #include <string.h>
 
 #define BUS_MAX_MMIO 16
+#define BUS_MAX_PRIVATE 16 /* ranges of RAM that are private memory (bus_commit_private) */
+#define BUS_RAM_ALIGN (2ULL << 20) /* RAM's host address: a multiple of a huge page */
 
 struct mmio_ops {
 	/* Reads size (1, 2, 4 or 8) bytes at offset into the region; returns the value. */
@@ -42,6 +48,11 @@ struct phys_bus {
 	int ram_fd;                  /* memfd behind ram, for aliases of guest frames */
 	struct mmio_region mmio[BUS_MAX_MMIO]; /* sorted by base, never overlapping */
 	int nr_mmio;                 /* used entries of mmio[] */
+	struct {
+		uint64_t start, end; /* [start, end) of RAM, whole pages */
+	} priv[BUS_MAX_PRIVATE];     /* RAM not in the memfd: anonymous memory; unsorted,
+				      * never overlapping */
+	int nr_priv;                 /* used entries of priv[] */
 };
 
 /* Maps ram_size bytes of guest RAM (zero-filled, committed lazily). 0 or -errno. */
@@ -49,9 +60,24 @@ int bus_init(struct phys_bus *bus, uint64_t ram_size);
 /* Unmaps guest RAM and forgets every MMIO region. Safe on a zeroed or destroyed bus. */
 void bus_destroy(struct phys_bus *bus);
 
-/* Asks the host to commit RAM [pa, pa+len) now, in one call, rather than one page fault
- * at a time (a large mem_map is written right after). Only a hint: 0 or -errno. */
-int bus_populate(struct phys_bus *bus, uint64_t pa, uint64_t len);
+/*
+ * For RAM that nothing has touched yet and that the machine keeps to itself until it is
+ * destroyed (the mem_map, written whole right after): asks the host to commit [pa, pa+len)
+ * now, in one call. The pages wholly inside the range become anonymous memory of this
+ * process, in transparent huge pages where the host gives them: several times cheaper to
+ * commit and to release than memfd pages one at a time (docs/performance.md, "Start-up").
+ * Those frames can no longer be aliased through ram_fd (bus_ram_shared). A range of which
+ * a page was touched already, or for which priv[] is full, is committed in the memfd.
+ * Only a hint: 0 or -errno, RAM reading the same either way.
+ */
+int bus_commit_private(struct phys_bus *bus, uint64_t pa, uint64_t len);
+
+/* True when every frame of [pa, pa+len) is in the memfd: ram_fd can alias it. */
+bool bus_ram_shared(const struct phys_bus *bus, uint64_t pa, uint64_t len);
+
+/* In a child after fork(): makes guest RAM the child's own (copy-on-write), contents
+ * kept, so that its writes no longer reach the parent's machine. 0 or -errno. */
+int bus_unshare(struct phys_bus *bus);
 
 /* Claims [base, base+size) for MMIO. -EINVAL if it overlaps RAM or another region,
  * -ENOSPC if the table is full, else 0. */

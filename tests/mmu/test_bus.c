@@ -2,6 +2,10 @@
  * The physical memory bus: RAM, MMIO ranges with callbacks, and the open bus.
  */
 #include <errno.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "tests/mmu/mmu_test_env.h"
 
@@ -113,6 +117,129 @@ static void test_bus_ram_ptr_refuses_ranges_past_ram(void **state)
 	bus_destroy(&bus);
 }
 
+#define MiB (1ULL << 20)
+
+static void test_bus_ram_is_mapped_at_a_huge_page_boundary(void **state)
+{
+	struct phys_bus bus;
+	assert_int_equal(bus_init(&bus, 8 * MiB + 4096), 0);
+	assert_int_equal((uintptr_t)bus.ram % (2 * MiB), 0);
+	bus_destroy(&bus);
+}
+
+/* What ram_fd shows at pa: the memfd's byte, seen through a mapping of its own. */
+static uint8_t memfd_byte(const struct phys_bus *bus, uint64_t pa)
+{
+	uint8_t *p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, bus->ram_fd, (off_t)(pa & ~4095ULL));
+	assert_true(p != MAP_FAILED);
+	uint8_t v = p[pa & 4095];
+	munmap(p, 4096);
+	return v;
+}
+
+static void test_bus_commit_private_untouched_range_leaves_the_memfd(void **state)
+{
+	struct phys_bus bus;
+	assert_int_equal(bus_init(&bus, 8 * MiB), 0);
+	assert_int_equal(bus_commit_private(&bus, 2 * MiB, 2 * MiB), 0);
+	assert_false(bus_ram_shared(&bus, 2 * MiB, 2 * MiB));
+	assert_false(bus_ram_shared(&bus, 4 * MiB - 4096, 4096));
+	assert_false(bus_ram_shared(&bus, 0, 8 * MiB));
+	assert_true(bus_ram_shared(&bus, 0, 2 * MiB));
+	assert_true(bus_ram_shared(&bus, 4 * MiB, 4 * MiB));
+	assert_int_equal(bus_load(&bus, 3 * MiB, 8), 0); /* zero-filled still */
+	bus_store(&bus, 3 * MiB, 0x5a, 1);
+	bus_store(&bus, 5 * MiB, 0xa5, 1);
+	assert_int_equal(bus_load(&bus, 3 * MiB, 1), 0x5a);
+	/* the private frame's bytes are not in the memfd; a shared frame's are */
+	assert_int_equal(memfd_byte(&bus, 3 * MiB), 0);
+	assert_int_equal(memfd_byte(&bus, 5 * MiB), 0xa5);
+	bus_destroy(&bus);
+}
+
+static void test_bus_commit_private_touched_range_stays_shared(void **state)
+{
+	struct phys_bus bus;
+	assert_int_equal(bus_init(&bus, 8 * MiB), 0);
+	bus_store(&bus, 2 * MiB + 12345, 0x77, 1);
+	assert_int_equal(bus_commit_private(&bus, 2 * MiB, 2 * MiB), 0);
+	assert_true(bus_ram_shared(&bus, 2 * MiB, 2 * MiB));
+	assert_int_equal(bus_load(&bus, 2 * MiB + 12345, 1), 0x77);
+	/* a read commits a page too: its range is not taken either */
+	assert_int_equal(bus_load(&bus, 6 * MiB, 8), 0);
+	assert_int_equal(bus_commit_private(&bus, 6 * MiB, MiB), 0);
+	assert_true(bus_ram_shared(&bus, 6 * MiB, MiB));
+	bus_destroy(&bus);
+}
+
+static void test_bus_commit_private_takes_whole_pages_only(void **state)
+{
+	struct phys_bus bus;
+	assert_int_equal(bus_init(&bus, MiB), 0);
+	assert_int_equal(bus_commit_private(&bus, 0x1800, 0x3000), 0); /* 0x1800..0x47ff */
+	assert_true(bus_ram_shared(&bus, 0x1000, 0x1000));
+	assert_false(bus_ram_shared(&bus, 0x2000, 0x1000));
+	assert_false(bus_ram_shared(&bus, 0x3000, 0x1000));
+	assert_true(bus_ram_shared(&bus, 0x4000, 0x1000));
+	assert_int_equal(bus_commit_private(&bus, 0x10800, 0x400), 0); /* no whole page */
+	assert_true(bus_ram_shared(&bus, 0x10000, 0x1000));
+	assert_int_equal(bus_commit_private(&bus, MiB - 4096, 8192), -EINVAL);
+	bus_destroy(&bus);
+}
+
+static void test_bus_commit_private_joins_ranges_and_falls_back_when_full(void **state)
+{
+	struct phys_bus bus;
+	assert_int_equal(bus_init(&bus, 8 * MiB), 0);
+	/* top-down, as memblock hands out one section's mem_map after another */
+	assert_int_equal(bus_commit_private(&bus, 6 * MiB, 2 * MiB), 0);
+	assert_int_equal(bus_commit_private(&bus, 4 * MiB, 2 * MiB), 0);
+	assert_int_equal(bus.nr_priv, 1);
+	assert_false(bus_ram_shared(&bus, 4 * MiB, 4 * MiB));
+	/* ranges with gaps between them, until the table is full */
+	for (int i = 1; i < BUS_MAX_PRIVATE; i++)
+		assert_int_equal(bus_commit_private(&bus, (uint64_t)i * 2 * 4096, 4096), 0);
+	assert_int_equal(bus.nr_priv, BUS_MAX_PRIVATE);
+	uint64_t last = (uint64_t)BUS_MAX_PRIVATE * 2 * 4096;
+	assert_int_equal(bus_commit_private(&bus, last, 4096), 0);
+	assert_true(bus_ram_shared(&bus, last, 4096)); /* committed in the memfd */
+	bus_store(&bus, last, 0x42, 1);
+	assert_int_equal(memfd_byte(&bus, last), 0x42);
+	bus_destroy(&bus);
+}
+
+static void test_bus_unshare_child_writes_do_not_reach_the_parent(void **state)
+{
+	struct phys_bus bus;
+	assert_int_equal(bus_init(&bus, 8 * MiB), 0);
+	assert_int_equal(bus_commit_private(&bus, 2 * MiB, 2 * MiB), 0);
+	bus_store(&bus, 1 * MiB, 0x11, 1); /* memfd, before the private range */
+	bus_store(&bus, 3 * MiB, 0x33, 1); /* private */
+	bus_store(&bus, 5 * MiB, 0x55, 1); /* memfd, after it */
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int bad = bus_unshare(&bus) < 0;
+		/* the contents are kept ... */
+		bad |= bus_load(&bus, 1 * MiB, 1) != 0x11 || bus_load(&bus, 3 * MiB, 1) != 0x33 ||
+		       bus_load(&bus, 5 * MiB, 1) != 0x55;
+		bus_store(&bus, 1 * MiB, 0xee, 1);
+		bus_store(&bus, 3 * MiB, 0xee, 1);
+		bus_store(&bus, 5 * MiB, 0xee, 1);
+		bad |= bus_load(&bus, 5 * MiB, 1) != 0xee;
+		_exit(bad);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	/* ... and the child's writes stayed in the child */
+	assert_int_equal(bus_load(&bus, 1 * MiB, 1), 0x11);
+	assert_int_equal(bus_load(&bus, 3 * MiB, 1), 0x33);
+	assert_int_equal(bus_load(&bus, 5 * MiB, 1), 0x55);
+	bus_destroy(&bus);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -122,6 +249,12 @@ int main(void)
 	    cmocka_unit_test(test_bus_mmio_callbacks_see_offset_and_size),
 	    cmocka_unit_test(test_bus_mmio_registration_refuses_overlaps),
 	    cmocka_unit_test(test_bus_ram_ptr_refuses_ranges_past_ram),
+	    cmocka_unit_test(test_bus_ram_is_mapped_at_a_huge_page_boundary),
+	    cmocka_unit_test(test_bus_commit_private_untouched_range_leaves_the_memfd),
+	    cmocka_unit_test(test_bus_commit_private_touched_range_stays_shared),
+	    cmocka_unit_test(test_bus_commit_private_takes_whole_pages_only),
+	    cmocka_unit_test(test_bus_commit_private_joins_ranges_and_falls_back_when_full),
+	    cmocka_unit_test(test_bus_unshare_child_writes_do_not_reach_the_parent),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
