@@ -741,15 +741,28 @@ void kmem_cache_destroy(struct kernel *k, struct kmem_cache *s)
 
 /* ---- bootstrap ---- */
 
-/* Points every slab of old (found in mem_map) at its new home s. */
+/*
+ * Points every slab of old at its new home s. Linux finds them on the partial lists (and,
+ * with SLUB_DEBUG, the full lists); here full slabs are on no list, so they are looked
+ * for in mem_map: from the top, where the buddy allocator hands out frames first at boot
+ * (memblock_free_all frees upwards onto the free lists' heads), and only until all of
+ * old's slabs (nr_slabs of its nodes) are found, not through all of mem_map.
+ */
 static void repoint_slabs(struct kernel *k, const struct kmem_cache *old, struct kmem_cache *s)
 {
-	for (unsigned long pfn = 0; pfn < k->max_pfn; pfn++) {
+	unsigned long left = 0;
+
+	for_each_online_node(k, nid)
+		left += get_node(old, nid)->nr_slabs;
+	for (unsigned long pfn = k->max_pfn; left && pfn-- > 0;) {
 		struct page *page = pfn_to_page(k, pfn);
 
-		if (PageSlab(page) && page->slab_cache == old)
+		if (PageSlab(page) && page->slab_cache == old) {
 			page->slab_cache = s;
+			left--;
+		}
 	}
+	BUG_ON(left);
 }
 
 /*

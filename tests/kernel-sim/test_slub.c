@@ -583,6 +583,32 @@ static void test_objects_live_in_guest_ram_on_slab_pages(void **state)
 
 /* ---- CPUs and nodes ---- */
 
+/* After boot no slab points at the host-memory caches kmem_cache_init started from: each
+ * names a cache on slab_caches, and the bootstrap caches' slabs (on every node) count. */
+static void test_boot_every_slab_names_a_listed_cache(void **state)
+{
+	struct kernel *k = K(state);
+	unsigned long boot_slabs = 0, seen = 0;
+
+	for_each_online_node(k, nid)
+		boot_slabs += k->slab->kmem_cache->node[nid]->nr_slabs +
+			      k->slab->kmem_cache_node->node[nid]->nr_slabs;
+	assert_true(boot_slabs >= 2);
+	for (unsigned long pfn = 0; pfn < k->max_pfn; pfn++) {
+		struct page *page = pfn_to_page(k, pfn);
+		struct kmem_cache *c;
+		bool listed = false;
+
+		if (!PageSlab(page) || PageTail(page))
+			continue;
+		list_for_each_entry(c, &k->slab->slab_caches, list) listed |= c == page->slab_cache;
+		assert_true(listed);
+		seen += page->slab_cache == k->slab->kmem_cache ||
+			page->slab_cache == k->slab->kmem_cache_node;
+	}
+	assert_int_equal(seen, boot_slabs);
+}
+
 static void test_kmem_cache_cpus_take_separate_slabs_and_remote_frees_go_slow(void **state)
 {
 	struct kernel *k = K(state);
@@ -1058,6 +1084,8 @@ int main(void)
 		T(test_kmem_cache_destroy_returns_every_page_to_buddy, setup_1cpu),
 		T(test_kmem_cache_reclaim_account_counts_reclaimable, setup_1cpu),
 		T(test_objects_live_in_guest_ram_on_slab_pages, setup_1cpu),
+		T(test_boot_every_slab_names_a_listed_cache, setup_1cpu),
+		T(test_boot_every_slab_names_a_listed_cache, setup_2cpu_2node),
 		T(test_slabinfo_has_linux_header_and_column_layout, setup_1cpu),
 		T(test_kmem_cache_create_absurd_arguments_return_null, setup_1cpu),
 		T(test_slab_double_free_and_bad_pointers_are_bugs, setup_1cpu),
