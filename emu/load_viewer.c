@@ -59,19 +59,23 @@ const struct viewer_module *viewer_module_load(char *err, size_t errlen)
 	const char *forced = getenv("MMEMU_VIEWER_MODULE");
 	if (forced && *forced)
 		return load_file(forced, err, errlen);
-	char dir[PATH_MAX], path[PATH_MAX + sizeof(VIEWER_MODULE_FILE) + 1];
-	const char *dirs[2] = {NULL, MMEMU_MODULE_DIR};
-	if (exe_dir(dir, sizeof(dir)))
+	char dir[PATH_MAX], beside[PATH_MAX + sizeof(MMEMU_MODULE_RELDIR) + 1];
+	char path[sizeof(beside) + sizeof(VIEWER_MODULE_FILE) + 1];
+	const char *dirs[3] = {NULL, NULL, MMEMU_MODULE_DIR};
+	if (exe_dir(dir, sizeof(dir))) {
 		dirs[0] = dir;
-	for (int i = 0; i < 2; i++) {
+		snprintf(beside, sizeof(beside), "%s/%s", dir, MMEMU_MODULE_RELDIR);
+		dirs[1] = beside;
+	}
+	for (int i = 0; i < 3; i++) {
 		if (!dirs[i])
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dirs[i], VIEWER_MODULE_FILE);
 		if (access(path, F_OK) == 0)
 			return load_file(path, err, errlen);
 	}
-	snprintf(err, errlen, "cannot load the viewer module: no %s in %s%s%s",
-		 VIEWER_MODULE_FILE, dirs[0] ? dirs[0] : "", dirs[0] ? " or " : "",
+	snprintf(err, errlen, "cannot load the viewer module: no %s in %s%s%s", VIEWER_MODULE_FILE,
+		 dirs[0] ? dirs[0] : "", dirs[0] ? ", " MMEMU_MODULE_RELDIR " from there or " : "",
 		 MMEMU_MODULE_DIR);
 	return NULL;
 }

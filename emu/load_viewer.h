@@ -5,8 +5,10 @@
  *   1. $MMEMU_VIEWER_MODULE, when set: that file and nothing else;
  *   2. mmemu-viewer.so in the directory of the running executable (/proc/self/exe): a
  *      build tree, or an install that keeps the two together;
- *   3. mmemu-viewer.so in the install's module directory, MMEMU_MODULE_DIR
- *      (CMAKE_INSTALL_PREFIX/lib/mmemu, where `cmake --install` puts it).
+ *   3. the install's module directory seen from there, MMEMU_MODULE_RELDIR (../lib/mmemu:
+ *      an install made with `cmake --install --prefix P`, or moved);
+ *   4. the install's module directory, MMEMU_MODULE_DIR (CMAKE_INSTALL_PREFIX/lib/mmemu,
+ *      where `cmake --install` puts it).
  */
 #ifndef EMU_LOAD_VIEWER_H
 #define EMU_LOAD_VIEWER_H

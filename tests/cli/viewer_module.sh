@@ -77,5 +77,15 @@ env -i A=1 MMEMU_VIEWER_MODULE="$none" "$dir/bin/mmemu" run --screenshot "$dir/x
 	"$guests/hello" >/dev/null 2>&1; s=$?
 check "MMEMU_VIEWER_MODULE comes before the module next to mmemu (got $s)" [ "$s" = 2 ]
 
+# An install with another prefix: bin/mmemu finds lib/mmemu/mmemu-viewer.so from where it is.
+cmake --install "$build" --prefix "$dir/inst" >/dev/null 2>&1; s=$?
+check "cmake --install --prefix: status 0 (got $s)" [ "$s" = 0 ]
+check "installed: bin/mmemu" test -x "$dir/inst/bin/mmemu"
+check "installed: lib/mmemu/mmemu-viewer.so" sh -c "ls '$dir'/inst/lib*/mmemu/mmemu-viewer.so >/dev/null"
+env -i A=1 "$dir/inst/bin/mmemu" run --screenshot "$dir/inst.png" "$guests/hello" >/dev/null \
+	2>"$dir/err"; s=$?
+check "the installed mmemu finds its module: status 0 (got $s)" [ "$s" = 0 ]
+check "the installed mmemu finds its module: the same picture" cmp -s "$dir/ref.png" "$dir/inst.png"
+
 echo "viewer_module: $pass passed, $fails failed"
 [ "$fails" = 0 ]
