@@ -8,7 +8,9 @@
 #      are root); every run's output must equal the native run's;
 #   2. anonymous page faults per second (touch_pages) against the same program natively,
 #      for frames the host has never committed and for frames the kernel recycles, plus the
-#      kernel side alone (build/tests/bench_fault, if built).
+#      kernel side alone (build/tests/bench_fault, if built);
+#   3. start-up: the whole run of hello, which does next to nothing, so that its time is
+#      start-up and exit, against hello natively and under qemu-x86_64.
 #
 # It builds nothing: it expects a built tree (cmake --build BUILD; for the kernel-side
 # figure also cmake --build BUILD --target bench_fault).
@@ -20,7 +22,8 @@
 # Instruction counts come from mmemu's --stats=json; they equal the native run's count to
 # within 0.01 % (checked with valgrind --tool=callgrind), so every column's MIPS divides the
 # same count by that column's time. RUNS (default 3) runs of native and qemu, MMEMU_RUNS
-# (default 1) of mmemu; each keeps its fastest.
+# (default 1) of mmemu; each keeps its fastest. The start-up row takes the fastest of
+# STARTUP_RUNS (default 20) runs of each.
 set -u
 quick=0
 if [ "${1:-}" = "--quick" ]; then
@@ -42,7 +45,7 @@ die() {
 }
 
 [ -x "$mmemu" ] || die "$mmemu not found: build the tree first (cmake --build $build)"
-for g in bench_sha256 bench_sha256-i386 bench_qsort bench_fp touch_pages; do
+for g in bench_sha256 bench_sha256-i386 bench_qsort bench_fp touch_pages hello; do
 	[ -x "$guests/$g" ] || die "$guests/$g not found: build the tree first"
 done
 
@@ -61,16 +64,17 @@ if command -v perf >/dev/null 2>&1 && perf stat -x, -e task-clock -o "$tmp/p" tr
 fi
 
 # cpu_time CMD...: runs CMD (stdout to $tmp/out, stderr to $tmp/err), prints its CPU
-# seconds; the command's exit status is left in $tmp/rc.
+# seconds with $digits decimals; the command's exit status is left in $tmp/rc.
+digits=4
 cpu_time() {
 	if [ "$use_perf" = 1 ]; then
 		perf stat -x, -e task-clock -o "$tmp/perf" "$@" >"$tmp/out" 2>"$tmp/err"
 		echo $? >"$tmp/rc"
-		awk -F, '/task-clock/ { printf "%.4f\n", $1 / 1000 }' "$tmp/perf"
+		awk -F, -v d="$digits" '/task-clock/ { printf "%.*f\n", d, $1 / 1000 }' "$tmp/perf"
 	else
 		/usr/bin/time -f "%U %S" -o "$tmp/time" "$@" >"$tmp/out" 2>"$tmp/err"
 		echo $? >"$tmp/rc"
-		awk '{ printf "%.4f\n", $1 + $2 }' "$tmp/time"
+		awk -v d="$digits" '{ printf "%.*f\n", d, $1 + $2 }' "$tmp/time"
 	fi
 }
 
@@ -207,6 +211,38 @@ if [ -x "$build/tests/bench_fault" ]; then
 else
 	echo "kernel side: build/tests/bench_fault not built (cmake --build $build --target bench_fault)"
 fi
+echo
+
+# --- 3. Start-up --------------------------------------------------------------------------
+# hello runs about 11000 instructions: its time is start-up and exit (for mmemu: loading
+# mmemu, the machine's RAM and the kernel's boot, exec, the first blocks decoded, and the
+# teardown). Microseconds, hence the fastest of many runs (docs/performance.md, "Start-up").
+# All three columns run under the same `env -i A=1` (its own exec counted in each; no
+# setarch here, which would cost the native column more than hello itself).
+su_runs=${STARTUP_RUNS:-20}
+digits=6
+ms() { # seconds -> milliseconds
+	awk -v s="$1" 'BEGIN { if (s == "-") print "-"; else printf "%.2f", s * 1000 }'
+}
+echo "start-up: a whole run of hello, CPU ms, fastest of $su_runs runs each"
+printf '%-22s %10s %10s %10s %10s %10s
+' guest "native ms" "qemu ms" "mmemu ms" "mmemu/nat" \
+	"mmemu/qemu"
+startup_row() { # label qemu-binary guest
+	prog=$guests/$3
+	tn=$(best_time "$su_runs" "$tmp/native" env -i A=1 "$prog")
+	tm=$(best_time "$su_runs" "$tmp/mmemu" env -i A=1 "$mmemu" run "$prog")
+	same_output "$tmp/native" "$tmp/mmemu" "mmemu $1"
+	tq=-
+	if command -v "$2" >/dev/null 2>&1; then
+		tq=$(best_time "$su_runs" "$tmp/qemu" env -i A=1 "$2" "$prog")
+		same_output "$tmp/native" "$tmp/qemu" "$2 $1" || tq=-
+	fi
+	printf '%-22s %10s %10s %10s %9sx %9sx\n' "$1" "$(ms "$tn")" "$(ms "$tq")" "$(ms "$tm")" \
+		"$(ratio "$tm" "$tn")" "$(ratio "$tm" "$tq")"
+}
+startup_row hello qemu-x86_64 hello
+digits=4
 echo
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 exit $status
