@@ -134,6 +134,16 @@ union xmm_reg {
 /* What of the guest's FPU state the host FPU holds (struct cpu's fpu_held). */
 #define FPU_HELD_X87 1	 /* the x87 registers, tags, FCW and FSW */
 #define FPU_HELD_MXCSR 2 /* MXCSR (every exception masked), its flags accumulating */
+#define FPU_HELD_X87_QUIET 4 /* with FPU_HELD_X87: the FCW masks every exception and none is
+			      * pending (cpu/fpu.h: the FSW kept beside it may be stale) */
+
+/* FIP and FOP of the last x87 instruction run by a handler specialised at decode time,
+ * as it ran (cpu/exec_x87.c, note_fast); cpu->fpu gets them when the host gives the state
+ * back (fpu_x87_give). */
+struct x87_note {
+	uint8_t insn[16];  /* bytes 8-23 of its struct x86_instr (len to base); len 0: none */
+	uint64_t next_rip; /* the address after it */
+};
 
 /* Features the instruction families report to CPUID (cpu/cpuid.c reads them). A family's
  * registration function sets its bits: CPUID advertises only what is implemented. */
@@ -242,6 +252,7 @@ struct cpu {
 	uint8_t fpu_held;      /* FPU_HELD_X87 | FPU_HELD_MXCSR: loaded in the host FPU */
 	uint16_t host_fcw;     /* the host's x87 control word, while FPU_HELD_X87 */
 	uint32_t host_mxcsr;   /* the host's MXCSR, while FPU_HELD_MXCSR */
+	struct x87_note x87_note; /* while FPU_HELD_X87: FIP/FOP not yet in fpu */
 
 	/* Virtual time and statistics. */
 	uint64_t icount;    /* instructions retired: the machine's virtual clock (written

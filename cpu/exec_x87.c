@@ -90,6 +90,7 @@ static inline __attribute__((always_inline)) void x87_note_insn(struct cpu *cpu,
 		f->fdp = cpu_ea(cpu, in);
 		f->fds = cpu->mmu->seg.sreg[seg].selector;
 	}
+	cpu->x87_note.insn[0] = 0; /* newer than a fast handler's note */
 }
 
 /*
@@ -162,9 +163,6 @@ static bool load_form(struct cpu *cpu, const struct x86_instr *in, unsigned size
 	x87_note_insn(cpu, in);
 	return true;
 }
-
-/* The x87 exception masks (FCW bits 0-5): all set, no instruction can set ES. */
-#define FCW_MASKS 0x3f
 
 /*
  * A store. With an unmasked exception the hardware may leave the destination alone
@@ -297,14 +295,18 @@ static bool mem_form(struct cpu *cpu, const struct x86_instr *in)
 }
 
 /* D8-DF: every x87 instruction. (Never inlined: the specialised handlers below leave
- * through it, as a tail call.) */
+ * through it, as a tail call.) The FSW current first (fpu_x87_fsw); afterwards, whether
+ * the held state is quiet (FLDCW may have changed the masks, FNCLEX the flags). */
 static __attribute__((noinline)) bool exec_x87(struct cpu *cpu, const struct x86_instr *in)
 {
+	bool ok;
 	if (cpu->mmu->cr0 & (CR0_EM | CR0_TS))
 		return x87_nm(cpu);
-	if (in->mod == 3)
-		return reg_form(cpu, in);
-	return mem_form(cpu, in);
+	fpu_x87_fsw(cpu);
+	ok = in->mod == 3 ? reg_form(cpu, in) : mem_form(cpu, in);
+	if (cpu->fpu_held & FPU_HELD_X87)
+		fpu_x87_requiet(cpu);
+	return ok;
 }
 
 /* ---- handlers specialised at decode time ---- */
@@ -316,67 +318,68 @@ static __attribute__((noinline)) bool exec_x87(struct cpu *cpu, const struct x86
  * FCMOVcc and the FCOMI family (which do), and the loads and stores with a flat operand of
  * 64-bit code or an operand of 32-bit code of a shape of cpu/fpu_mem.h. They do what
  * exec_x87 does for those forms when the common case holds: the FPU usable (CR0.EM and
- * CR0.TS clear), no unmasked exception pending, the host already holding the guest's state,
- * and for a store every exception masked (so the host's store always happens); the operand
- * in one page on the MMU's inline path (a load also misaligned), through the segment
- * check's common case in 32-bit code, with the accesses of the general form counted
- * (fpu_read_block's, or fpu_probe_block's and fpu_store_block's). Otherwise they hand the
- * instruction to exec_x87 before anything has changed.
+ * CR0.TS clear), the host already holding the guest's state and that state quiet (every
+ * exception masked, none pending: FPU_HELD_X87_QUIET; so no instruction can set ES, and a
+ * store always happens); the operand in one page on the MMU's inline path (a load also
+ * misaligned), through the segment check's common case in 32-bit code, with the accesses
+ * of the general form counted (fpu_read_block's, or fpu_probe_block's and
+ * fpu_store_block's). Otherwise they hand the instruction to exec_x87 before anything has
+ * changed. They leave the FSW on the host (quiet: it cannot have ES set, and exec_x87 or
+ * the sync reads it back when it is wanted) and FIP and FOP in cpu->x87_note.
  */
 
 /* The common case of a waiting x87 instruction. */
 static inline bool x87_ready(const struct cpu *cpu)
 {
-	return !(cpu->mmu->cr0 & (CR0_EM | CR0_TS)) && !(cpu->fpu.fsw & FSW_ES) &&
-	       (cpu->fpu_held & FPU_HELD_X87);
-}
-
-/* FIP/FCS/FOP (fop: the escape's low 3 bits and ModRM, a constant where the handler knows
- * them), and for a memory operand FDP/FDS (fdp: its effective address, seg: its segment):
- * x87_note_insn for the forms of the fast handlers. mode is in->mode, a constant in a
- * handler made for it (X86_MODE_64, X86_MODE_32, or 0 for "any": insn_rip's tests), so
- * that FIP is the offset itself in 64-bit code and its low 32 bits in 32-bit code. */
-static inline __attribute__((always_inline)) void note_fast(struct cpu *cpu,
-							    const struct x86_instr *in,
-							    uint16_t fop, bool mem, uint64_t fdp,
-							    unsigned seg, unsigned mode)
-{
-	struct x87_state *f = &cpu->fpu;
-	uint64_t rip = cpu->next_rip - in->len;
-	f->fip = mode == X86_MODE_64   ? rip
-		 : mode == X86_MODE_32 ? (uint32_t)rip
-				       : insn_rip(cpu, in);
-	f->fcs = cpu->mmu->seg.sreg[SEG_CS].selector;
-	f->fop = fop;
-	if (mem) {
-		f->fdp = fdp;
-		f->fds = cpu->mmu->seg.sreg[seg].selector;
-	}
+	return !(cpu->mmu->cr0 & (CR0_EM | CR0_TS)) && (cpu->fpu_held & FPU_HELD_X87_QUIET);
 }
 
 /*
- * A register form of D8, D9, DC, DD or DE, one handler per encoding and per mode (64-bit
- * code, whose FIP is the offset, or any other): the guest's instruction itself runs
- * inline (what its live stub does, without the call: none of these forms reads or writes
- * RFLAGS), then the FSW is read as the stub reads it.
+ * x87_note_insn for the forms of the fast handlers: FCS, and for a memory operand FDP/FDS
+ * (fdp: its effective address, seg: its segment), written as it does; FIP and FOP noted
+ * in cpu->x87_note as the bytes of in they come from (its length, mode, opcode and ModRM:
+ * one 16-byte copy) and the next RIP, for x87_note_flush when the state leaves the host.
+ * The copy, not a pointer to in: the decoded instruction may be dropped before then.
+ */
+static inline __attribute__((always_inline)) void note_fast(struct cpu *cpu,
+							    const struct x86_instr *in, bool mem,
+							    uint64_t fdp, unsigned seg)
+{
+	struct x87_state *f = &cpu->fpu;
+	const struct mmu *m = cpu->mmu;
+	uint16_t cs = m->seg.sreg[SEG_CS].selector, ds = mem ? m->seg.sreg[seg].selector : 0;
+	memcpy(cpu->x87_note.insn, (const uint8_t *)in + offsetof(struct x86_instr, len),
+	       sizeof(cpu->x87_note.insn));
+	cpu->x87_note.next_rip = cpu->next_rip;
+	f->fcs = cs;
+	if (mem) {
+		f->fdp = fdp;
+		f->fds = ds;
+	}
+}
+_Static_assert(offsetof(struct x86_instr, len) + sizeof(((struct x87_note *)0)->insn) >
+		   offsetof(struct x86_instr, modrm),
+	       "x87_note's copy has the length, mode, opcode and ModRM");
+_Static_assert(offsetof(struct x86_instr, mode) > offsetof(struct x86_instr, len) &&
+		   offsetof(struct x86_instr, opcode) > offsetof(struct x86_instr, len),
+	       "x87_note's copy starts with the length");
+
+/*
+ * A register form of D8, D9, DC, DD or DE, one handler per encoding: the guest's
+ * instruction itself runs inline (what its live stub does, without the call and without
+ * reading the FSW: none of these forms reads or writes RFLAGS). The pointers are noted
+ * first, with what the handler has just loaded at hand (nothing can fail after the test).
  */
 #define X87_STR(x) #x
-#define X87_REG_FN_MODE(esc, modrm, sfx, mode)                                               \
-	static bool x87_reg_##esc##_##modrm##_##sfx(struct cpu *cpu,                         \
-						    const struct x86_instr *in)              \
+#define X87_REG_FN(esc, modrm)                                                               \
+	static bool x87_reg_##esc##_##modrm(struct cpu *cpu, const struct x86_instr *in)     \
 	{                                                                                    \
-		uint16_t fsw;                                                                \
 		if (unlikely(!x87_ready(cpu)))                                               \
 			return exec_x87(cpu, in);                                            \
-		__asm__ volatile(".byte " X87_STR(esc) ", " X87_STR(modrm) "\n\t"            \
-				 "fnstsw %0"                                                 \
-				 : "=a"(fsw));                                               \
-		cpu->fpu.fsw = fsw;                                                          \
-		note_fast(cpu, in, ((esc) & 7) << 8 | (modrm), false, 0, 0, mode);           \
+		note_fast(cpu, in, false, 0, 0);                                             \
+		__asm__ volatile(".byte " X87_STR(esc) ", " X87_STR(modrm));                 \
 		return true;                                                                 \
 	}
-#define X87_REG_FN(esc, modrm)                                                               \
-	X87_REG_FN_MODE(esc, modrm, l, X86_MODE_64) X87_REG_FN_MODE(esc, modrm, a, 0)
 #define X87_REG_16(X, esc, h)                                                                \
 	X(esc, 0x##h##0) X(esc, 0x##h##1) X(esc, 0x##h##2) X(esc, 0x##h##3) X(esc, 0x##h##4)  \
 	X(esc, 0x##h##5) X(esc, 0x##h##6) X(esc, 0x##h##7) X(esc, 0x##h##8) X(esc, 0x##h##9)  \
@@ -388,53 +391,46 @@ static inline __attribute__((always_inline)) void note_fast(struct cpu *cpu,
 	X87_REG_64(X, 0xd8) X87_REG_64(X, 0xd9) X87_REG_64(X, 0xdc) X87_REG_64(X, 0xdd)       \
 	X87_REG_64(X, 0xde)
 X87_REG_ESCAPES(X87_REG_FN)
-#define X87_REG_ENTRY(esc, modrm) {x87_reg_##esc##_##modrm##_l, x87_reg_##esc##_##modrm##_a},
-/* D8, D9, DC, DD, DE: [escape][ModRM - C0][64-bit code, other] */
-static const cpu_exec_fn x87_reg_fns[5][64][2] = {
+#define X87_REG_ENTRY(esc, modrm) x87_reg_##esc##_##modrm,
+/* D8, D9, DC, DD, DE: [escape][ModRM - C0] */
+static const cpu_exec_fn x87_reg_fns[5][64] = {
     {X87_REG_64(X87_REG_ENTRY, 0xd8)}, {X87_REG_64(X87_REG_ENTRY, 0xd9)},
     {X87_REG_64(X87_REG_ENTRY, 0xdc)}, {X87_REG_64(X87_REG_ENTRY, 0xdd)},
     {X87_REG_64(X87_REG_ENTRY, 0xde)},
 };
 
 /*
- * The register forms that use RFLAGS, one handler per encoding and per mode as above:
- * FCMOVcc (DA and DB C0-DF), which the host runs with the guest's CF, PF and ZF loaded
- * (SAHF: no stack, which the compiler may use below RSP), and FCOMI/FUCOMI (DB E8-F7) and
- * FCOMIP/FUCOMIP (DF E8-F7), whose ZF, PF and CF the host sets and whose OF, SF and AF it
- * clears (SDM), taken from its flags. The general form runs with the lazy flags
- * materialised (cpu/exec.c, exec_x87_synced), so the hand-over materialises them too.
+ * The register forms that use RFLAGS, one handler per encoding as above: FCMOVcc (DA and
+ * DB C0-DF), which the host runs with the guest's CF, PF and ZF loaded (SAHF: no stack,
+ * which the compiler may use below RSP), and FCOMI/FUCOMI (DB E8-F7) and FCOMIP/FUCOMIP
+ * (DF E8-F7), whose ZF, PF and CF the host sets and whose OF, SF and AF it clears (SDM),
+ * taken from its flags. The general form runs with the lazy flags materialised
+ * (cpu/exec.c, exec_x87_synced), so the hand-over materialises them too.
  */
-#define X87_FLAGS_FN_MODE(esc, modrm, sfx, mode)                                             \
-	static bool x87_flags_##esc##_##modrm##_##sfx(struct cpu *cpu,                       \
-						      const struct x86_instr *in)            \
+#define X87_FLAGS_FN(esc, modrm)                                                             \
+	static bool x87_flags_##esc##_##modrm(struct cpu *cpu, const struct x86_instr *in)   \
 	{                                                                                    \
-		uint16_t fsw;                                                                \
 		if (unlikely(!x87_ready(cpu))) {                                             \
 			(void)cpu_rflags_ptr(cpu);                                           \
 			return exec_x87(cpu, in);                                            \
 		}                                                                            \
+		note_fast(cpu, in, false, 0, 0);                                             \
 		if ((modrm) < 0xe0) { /* FCMOVcc */                                          \
 			uint16_t ah = (uint16_t)((*cpu_rflags_ptr(cpu) & 0xff) << 8);        \
 			__asm__ volatile("sahf\n\t"                                          \
-					 ".byte " X87_STR(esc) ", " X87_STR(modrm) "\n\t"   \
-					 "fnstsw %0"                                         \
-					 : "=a"(fsw)                                         \
+					 ".byte " X87_STR(esc) ", " X87_STR(modrm)           \
+					 :                                                   \
 					 : "a"(ah)                                           \
 					 : "cc");                                            \
 		} else { /* FCOMI family */                                                  \
 			bool cf, pf, zf;                                                     \
-			__asm__ volatile(".byte " X87_STR(esc) ", " X87_STR(modrm) "\n\t"   \
-					 "fnstsw %0"                                         \
-					 : "=a"(fsw), "=@ccc"(cf), "=@ccp"(pf), "=@ccz"(zf)); \
+			__asm__ volatile(".byte " X87_STR(esc) ", " X87_STR(modrm)           \
+					 : "=@ccc"(cf), "=@ccp"(pf), "=@ccz"(zf));           \
 			flags_set_status(cpu, (cf ? RFLAGS_CF : 0) | (pf ? RFLAGS_PF : 0) |  \
 						      (zf ? RFLAGS_ZF : 0));                 \
 		}                                                                            \
-		cpu->fpu.fsw = fsw;                                                          \
-		note_fast(cpu, in, ((esc) & 7) << 8 | (modrm), false, 0, 0, mode);           \
 		return true;                                                                 \
 	}
-#define X87_FLAGS_FN(esc, modrm)                                                             \
-	X87_FLAGS_FN_MODE(esc, modrm, l, X86_MODE_64) X87_FLAGS_FN_MODE(esc, modrm, a, 0)
 #define X87_8LO(X, esc, h)                                                                   \
 	X(esc, 0x##h##0) X(esc, 0x##h##1) X(esc, 0x##h##2) X(esc, 0x##h##3) X(esc, 0x##h##4)  \
 	X(esc, 0x##h##5) X(esc, 0x##h##6) X(esc, 0x##h##7)
@@ -448,42 +444,44 @@ static const cpu_exec_fn x87_reg_fns[5][64][2] = {
 	X87_8LO(X, 0xdf, f)
 X87_FLAGS_FORMS(X87_FLAGS_FN)
 #define X87_FLAGS_ENTRY(esc, modrm)                                                          \
-	[(esc) == 0xda ? 0 : (esc) == 0xdb ? 1 : 2][(modrm) - 0xc0] = {                      \
-	    x87_flags_##esc##_##modrm##_l, x87_flags_##esc##_##modrm##_a},
-/* DA, DB, DF: [escape][ModRM - C0][64-bit code, other]; NULL where the form is not one */
-static const cpu_exec_fn x87_flags_fns[3][64][2] = {X87_FLAGS_FORMS(X87_FLAGS_ENTRY)};
+	[(esc) == 0xda ? 0 : (esc) == 0xdb ? 1 : 2][(modrm) - 0xc0] = x87_flags_##esc##_##modrm,
+/* DA, DB, DF: [escape][ModRM - C0]; NULL where the form is not one */
+static const cpu_exec_fn x87_flags_fns[3][64] = {X87_FLAGS_FORMS(X87_FLAGS_ENTRY)};
 
 /*
- * The host address of the flat operand of in at la, of size (2, 4, 8 or 10) bytes, for a
- * load or a store, with the general form's accesses counted (fpu_read_block's; for a
- * store fpu_probe_block's and fpu_store_block's: each part probed, then written; an 80-bit
- * operand is an 8-byte part and a 2-byte one, both in the page); NULL, nothing counted,
- * when the fast path cannot take it.
+ * The flat operand of in at la, of size (2, 4, 8 or 10) bytes, for a load or a store, at
+ * host address *p, with the general form's accesses counted (fpu_read_block's; for a
+ * store fpu_probe_block's and fpu_store_block's: each part probed, then written; an
+ * 80-bit operand is an 8-byte part and a 2-byte one, both in the page); false, nothing
+ * counted, when the fast path cannot take it.
  */
-static inline __attribute__((always_inline)) uint8_t *x87_fast_operand(struct cpu *cpu,
-								       uint64_t la,
-								       unsigned size, bool store)
+static inline __attribute__((always_inline)) bool x87_fast_operand(struct cpu *cpu, uint64_t la,
+								   unsigned size, bool store,
+								   uint8_t **p)
 {
 	unsigned parts = size == 10 ? 2 : 1;
 	if (!store)
-		return fpu_fast_load(cpu->mmu, la, size, size == 10 ? 8 : size, parts);
+		return fpu_fast_load(cpu->mmu, la, size, size == 10 ? 8 : size, parts, p);
 	if (size == 10 && (la & 0xfff) >= 0xff8) /* the 2-byte part in the next page */
-		return NULL;
-	return fpu_fast_access(cpu->mmu, la, size == 10 ? 8 : size, MMU_WRITE, 2 * parts);
+		return false;
+	return fpu_fast_at(cpu->mmu, la, size == 10 ? 8 : size, MMU_WRITE, 2 * parts, p);
 }
 
-/* The x87 instruction esc mrm on the operand at host address p (mrm: [rdi]), and the FSW
- * after it, as the stub reads it. */
-#define X87_MEM_RUN(esc, mrm, p)                                                             \
-	({                                                                                   \
-		uint16_t fsw_;                                                               \
-		__asm__ volatile(".byte " X87_STR(esc) ", " X87_STR(mrm) "\n\t"            \
-				 "fnstsw %0"                                                 \
-				 : "=a"(fsw_)                                                \
-				 : "D"(p)                                                    \
-				 : "memory");                                                \
-		fsw_;                                                                        \
-	})
+/* The x87 instruction esc mrm on the operand at host address p (mrm: [rdi]), a load or a
+ * store; the operand as an asm memory operand of 10 bytes (the largest), which tells the
+ * compiler what the instruction reads or writes and nothing else. */
+#define X87_MEM_RUN(esc, mrm, p, store)                                                      \
+	do {                                                                                 \
+		typedef uint8_t x87_operand_[10];                                            \
+		if (store)                                                                   \
+			__asm__ volatile(".byte " X87_STR(esc) ", " X87_STR(mrm)             \
+					 : "=m"(*(x87_operand_ *)(p))                        \
+					 : "D"(p));                                          \
+		else                                                                         \
+			__asm__ volatile(".byte " X87_STR(esc) ", " X87_STR(mrm)             \
+					 :                                                   \
+					 : "D"(p), "m"(*(const x87_operand_ *)(p)));         \
+	} while (0)
 
 /* The segment of the operand: insn_seg (segc 0), or DS known at decode time (segc 1: the
  * commonest, which saves the handler the test of the override and of the base). */
@@ -494,29 +492,28 @@ static inline __attribute__((always_inline)) uint8_t *x87_fast_operand(struct cp
  * every exception masked), one handler per escape, ModRM.reg and operand shape: the
  * guest's instruction runs inline on the operand in guest RAM itself, at its host address
  * (the x87 unit reads or writes exactly the operand's bytes, as the stub does in its
- * buffer, which the general form then copies), and the FSW is read after it as the stub
- * reads it. A store needs no code-page note: a write fast entry never maps a frame with
- * decoded code (cpu_fast_store), so a store into code takes the general form, which notes
- * it. mrm is the instruction's ModRM byte with [rdi] as the operand. A flat operand
- * of 64-bit code (X87_MEM_FN), or an operand of 32-bit code through its segment, the
- * segment check's common case inline (X87_MEM_FN32); each for an operand in DS and for
- * one in any segment (segc: X87_SEG).
+ * buffer, which the general form then copies). A store needs no code-page note: a write
+ * fast entry never maps a frame with decoded code (cpu_fast_store), so a store into code
+ * takes the general form, which notes it. mrm is the instruction's ModRM byte with [rdi]
+ * as the operand. The pointers are noted first (nothing can fail after the operand
+ * check), so that nothing of struct cpu is read after the store, which might alias it.
+ * A flat operand of 64-bit code (X87_MEM_FN), or an operand of 32-bit code through its
+ * segment, the segment check's common case inline (X87_MEM_FN32); each for an operand in
+ * DS and for one in any segment (segc: X87_SEG).
  */
 #define X87_MEM_FN(esc, reg, mrm, shape, segc, sfx)                                        \
 	static bool x87_mem_##esc##_##reg##_##sfx(struct cpu *cpu, const struct x86_instr *in) \
 	{                                                                                    \
 		const unsigned size = mem_forms[(esc) - 0xd8][reg].size;                     \
 		const bool store = mem_forms[(esc) - 0xd8][reg].kind == XM_ST;               \
-		if (unlikely(!x87_ready(cpu) ||                                              \
-			     (store && (cpu->fpu.fcw & FCW_MASKS) != FCW_MASKS)))            \
+		uint8_t *p;                                                                  \
+		if (unlikely(!x87_ready(cpu)))                                               \
 			return exec_x87(cpu, in);                                            \
 		uint64_t la = flat_la(cpu, in, shape);                                       \
-		uint8_t *p = x87_fast_operand(cpu, la, size, store);                         \
-		if (unlikely(p == NULL))                                                     \
+		if (unlikely(!x87_fast_operand(cpu, la, size, store, &p)))                   \
 			return exec_x87(cpu, in);                                            \
-		cpu->fpu.fsw = X87_MEM_RUN(esc, mrm, p);                                     \
-		note_fast(cpu, in, ((esc) & 7) << 8 | in->modrm, true, la,                   \
-			  X87_SEG(segc, in), X86_MODE_64);                                   \
+		note_fast(cpu, in, true, la, X87_SEG(segc, in));                             \
+		X87_MEM_RUN(esc, mrm, p, store);                                             \
 		return true;                                                                 \
 	}
 #define X87_MEM_FN32(esc, reg, mrm, shape, segc, sfx)                                      \
@@ -526,19 +523,17 @@ static inline __attribute__((always_inline)) uint8_t *x87_fast_operand(struct cp
 		const bool store = mem_forms[(esc) - 0xd8][reg].kind == XM_ST;               \
 		const unsigned kind = store ? MMU_WRITE : MMU_READ;                          \
 		const unsigned parts = size == 10 ? 2 : 1;                                   \
-		if (unlikely(!x87_ready(cpu) ||                                              \
-			     (store && (cpu->fpu.fcw & FCW_MASKS) != FCW_MASKS)))            \
+		uint8_t *p;                                                                  \
+		uint64_t la;                                                                 \
+		if (unlikely(!x87_ready(cpu)))                                               \
 			return exec_x87(cpu, in);                                            \
 		unsigned seg = X87_SEG(segc, in);                                            \
 		uint32_t off = off32(cpu, in, shape);                                        \
-		uint64_t la;                                                                 \
-		uint8_t *p = fpu_fast_access32(cpu, seg, off, size, size == 10 ? 8 : size,   \
-					       kind, store ? 2 * parts : parts, &la);        \
-		if (unlikely(p == NULL))                                                     \
+		if (unlikely(!fpu_fast_at32(cpu, seg, off, size, size == 10 ? 8 : size, kind, \
+					    store ? 2 * parts : parts, &la, &p)))            \
 			return exec_x87(cpu, in);                                            \
-		cpu->fpu.fsw = X87_MEM_RUN(esc, mrm, p);                                     \
-		note_fast(cpu, in, ((esc) & 7) << 8 | in->modrm, true, off, seg,             \
-			  X86_MODE_32);                                                      \
+		note_fast(cpu, in, true, off, seg);                                          \
+		X87_MEM_RUN(esc, mrm, p, store);                                             \
 		return true;                                                                 \
 	}
 #define X87_MEM_SHAPES(esc, reg, mrm)                                                      \
@@ -593,12 +588,11 @@ cpu_exec_fn cpu_x87_specialise(const struct x86_instr *in)
 	if (in->mod == 3) { /* DA, DB and DF read or write RFLAGS, or are control forms */
 		static const int8_t row[8] = {0, 1, -1, -1, 2, 3, 4, -1};
 		static const int8_t flags_row[8] = {-1, -1, 0, 1, -1, -1, -1, 2};
-		bool other = in->mode != X86_MODE_64;
 		if (flags_row[esc - 0xd8] >= 0)
-			return x87_flags_fns[flags_row[esc - 0xd8]][in->modrm - 0xc0][other];
+			return x87_flags_fns[flags_row[esc - 0xd8]][in->modrm - 0xc0];
 		if (row[esc - 0xd8] < 0)
 			return NULL;
-		return x87_reg_fns[row[esc - 0xd8]][in->modrm - 0xc0][other];
+		return x87_reg_fns[row[esc - 0xd8]][in->modrm - 0xc0];
 	}
 	const struct x87_mem_form *mf = &mem_forms[esc - 0xd8][(in->modrm >> 3) & 7];
 	if (mf->kind != XM_LD && mf->kind != XM_ST)

@@ -193,16 +193,50 @@ void fpu_host_x87_save(struct fxsave_image *img, const uint16_t *host_fcw);
 
 /*
  * While FPU_HELD_X87 is set, the host's x87 unit has the guest's registers, tags, FCW and
- * FSW; cpu->fpu.fsw and cpu->fpu.fcw are kept current beside it (every live stub returns
- * the FSW, FLDCW stores its word), and FIP/FCS/FOP/FDP/FDS are the model's own as always;
- * cpu->fpu.st and ftw are stale. While FPU_HELD_MXCSR is set, the host runs with the
- * guest's MXCSR (every exception masked), whose flags accumulate there: the control bits
- * of cpu->mxcsr are current, its flags are not.
+ * FSW; cpu->fpu.fcw is kept current beside it (FLDCW stores its word), and so is
+ * cpu->fpu.fsw (every live stub returns the FSW) unless FPU_HELD_X87_QUIET is set too:
+ * then the FCW masks every exception, so no x87 instruction can set ES, and the handlers
+ * specialised at decode time do not read the FSW after them (fpu_x87_fsw reads the
+ * host's; ES, clear, is right either way). FCS/FDP/FDS are the model's own as always,
+ * FIP/FOP too except those of a fast handler, which are in cpu->x87_note until the state
+ * goes back (x87_note_flush). cpu->fpu.st and ftw are stale. While FPU_HELD_MXCSR is set,
+ * the host runs with the guest's MXCSR (every exception masked), whose flags accumulate
+ * there: the control bits of cpu->mxcsr are current, its flags are not.
  */
 void fpu_x87_take(struct cpu *cpu);
 void fpu_x87_give(struct cpu *cpu);
 void fpu_mxcsr_take(struct cpu *cpu);
 void fpu_mxcsr_give(struct cpu *cpu);
+
+/* The x87 exception masks (FCW bits 0-5). */
+#define FCW_MASKS 0x3f
+
+/* FPU_HELD_X87_QUIET if the state f (its FCW and FSW current) masks every exception and
+ * has none pending, else 0. */
+static inline uint8_t fpu_x87_quiet(const struct x87_state *f)
+{
+	return (f->fcw & FCW_MASKS) == FCW_MASKS && !(f->fsw & FSW_ES) ? FPU_HELD_X87_QUIET : 0;
+}
+
+/* After an instruction that may have changed the held FCW or FSW (both current in
+ * cpu->fpu): whether the held state is quiet. */
+static inline void fpu_x87_requiet(struct cpu *cpu)
+{
+	cpu->fpu_held = (uint8_t)((cpu->fpu_held & ~FPU_HELD_X87_QUIET) | fpu_x87_quiet(&cpu->fpu));
+}
+
+/* Makes cpu->fpu.fsw current (the host's FSW while the held state is quiet). */
+static inline void fpu_x87_fsw(struct cpu *cpu)
+{
+	if (cpu->fpu_held & FPU_HELD_X87_QUIET) {
+		uint16_t fsw;
+		__asm__ volatile("fnstsw %0" : "=a"(fsw));
+		cpu->fpu.fsw = fsw;
+	}
+}
+
+/* Puts the FIP and FOP of cpu->x87_note, if any, into cpu->fpu and empties it. */
+void x87_note_flush(struct cpu *cpu);
 
 /* Makes the host FPU hold the guest's x87 state (FXRSTOR once, then nothing). */
 static inline void fpu_hold_x87(struct cpu *cpu)

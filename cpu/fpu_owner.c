@@ -23,6 +23,7 @@
  * the paths that use the host x87 for other work (an SSE operation with an exception
  * unmasked, an x87 store with one unmasked).
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "cpu/cpu_internal.h"
@@ -40,14 +41,30 @@ void fpu_x87_take(struct cpu *cpu)
 	fx_put_x87(&cpu->fpu, &img);
 	memcpy(img.b + FX_MXCSR, &mx, 4);
 	fpu_host_x87_load(&img, &cpu->host_fcw);
-	cpu->fpu_held |= FPU_HELD_X87;
+	cpu->fpu_held |= (uint8_t)(FPU_HELD_X87 | fpu_x87_quiet(&cpu->fpu));
+}
+
+void x87_note_flush(struct cpu *cpu)
+{
+	struct x86_instr in;
+	struct x87_note *n = &cpu->x87_note;
+	if (n->insn[0] == 0)
+		return;
+	memcpy((uint8_t *)&in + offsetof(struct x86_instr, len), n->insn, sizeof(n->insn));
+	uint64_t rip = n->next_rip - in.len;
+	if (in.mode != X86_MODE_64) /* the mode it ran in: insn_rip's mask */
+		rip &= in.mode == X86_MODE_32 ? 0xffffffffULL : 0xffffULL;
+	cpu->fpu.fip = rip;
+	cpu->fpu.fop = (uint16_t)(((in.opcode & 7) << 8) | in.modrm);
+	n->insn[0] = 0;
 }
 
 void fpu_x87_give(struct cpu *cpu)
 {
 	struct fxsave_image img;
+	fpu_x87_fsw(cpu);
 	fpu_host_x87_save(&img, &cpu->host_fcw);
-	cpu->fpu_held &= (uint8_t)~FPU_HELD_X87;
+	cpu->fpu_held &= (uint8_t)~(FPU_HELD_X87 | FPU_HELD_X87_QUIET);
 #ifndef NDEBUG
 	uint16_t fcw, fsw;
 	memcpy(&fcw, img.b + FX_FCW, 2);
@@ -55,6 +72,7 @@ void fpu_x87_give(struct cpu *cpu)
 	assert(fcw == cpu->fpu.fcw && fsw == cpu->fpu.fsw); /* the words kept beside it */
 #endif
 	fx_get_x87(&cpu->fpu, &img);
+	x87_note_flush(cpu);
 }
 
 void fpu_mxcsr_take(struct cpu *cpu)
