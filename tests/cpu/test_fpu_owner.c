@@ -31,6 +31,8 @@ struct seen {
 	struct x87_reg put0; /* written into ST(0) when put is set */
 	bool put;	     /* the entry changes ST(0) */
 	uint64_t map_la;     /* #PF: maps this page, then IRET */
+	uint64_t fip, fdp;   /* the guest's last-instruction pointers */
+	uint16_t fop, fcs, fds;
 };
 
 struct fixture {
@@ -56,6 +58,11 @@ static void record(struct cpu *cpu, struct seen *s)
 	s->fsw = cpu->fpu.fsw;
 	s->st0 = *st(cpu, 0);
 	s->st1 = *st(cpu, 1);
+	s->fip = cpu->fpu.fip;
+	s->fdp = cpu->fpu.fdp;
+	s->fop = cpu->fpu.fop;
+	s->fcs = cpu->fpu.fcs;
+	s->fds = cpu->fpu.fds;
 	if (s->put)
 		*st(cpu, 0) = s->put0;
 }
@@ -399,6 +406,194 @@ static void test_fpu_owner_sse_unmasked_after_held_mxcsr_faults_precisely(void *
 	assert_int_equal(fpu_host_mxcsr(), mx0);
 }
 
+/*
+ * The last-instruction pointers of the fast forms (cpu/exec_x87.c: FIP and FOP noted
+ * while the host holds the state, put into struct cpu when it gives the state back) seen
+ * by every observer as the SDM defines them (Vol. 1, 8.1.8): FIP, FCS and FOP of the
+ * last non-control x87 instruction, FDP and FDS of its memory operand if it had one,
+ * whatever ran after it. Each sequence starts with a load run by the general form (which
+ * takes the state and fills the inline TLB entry of the operand's page), so that the
+ * instructions under test run on the held state, the fast way.
+ */
+
+/* 32-bit FNSTENV image at off in the data page: FIP, FCS | FOP << 16, FDP, FDS. */
+static void env32_pointers(struct fixture *fx, unsigned off, uint32_t *fip, uint32_t *csop,
+			   uint32_t *fdp, uint32_t *fds)
+{
+	const uint8_t *p = fx->e.bus.ram + ENV_DATA_PA + off;
+	memcpy(fip, p + 12, 4);
+	memcpy(csop, p + 16, 4);
+	memcpy(fdp, p + 20, 4);
+	memcpy(fds, p + 24, 4);
+}
+
+/* xor eax, eax; mov fs, ax; fld qword fs:[rbx+8]; fld qword [rbx+16]; push __USER32_CS;
+ * push target; retfq; target (compatibility mode): fnstenv [ebx+0x40]; int3. The far
+ * return changes CS after the second FLD: FCS is still the CS the FLD ran in, FIP its
+ * offset, FOP DD 43, FDP and FDS its operand's (not the first FLD's). */
+static void test_fpu_owner_fnstenv_after_far_return_has_old_cs(void **state)
+{
+	struct fixture *fx = *state;
+	struct cpu *cpu = &fx->e.cpu;
+	const uint32_t target = (uint32_t)ENV_CODE + 20;
+	const uint8_t code[] = {0x31, 0xc0, 0x8e, 0xe0, 0x64, 0xdd, 0x43, 0x08, 0xdd, 0x43,
+				0x10, 0x6a, __USER32_CS,
+				0x68, (uint8_t)target, (uint8_t)(target >> 8), (uint8_t)(target >> 16),
+				(uint8_t)(target >> 24), 0x48, 0xcb, 0xd9, 0x73, 0x40, 0xcc};
+	uint16_t ds = fx->e.m.seg.sreg[SEG_DS].selector;
+	uint32_t fip, csop, fdp, fds;
+	env_run_to_int3(&fx->e, code, sizeof(code));
+	assert_int_equal(cpu->mmu->seg.sreg[SEG_CS].selector, __USER32_CS);
+	env32_pointers(fx, 0x40, &fip, &csop, &fdp, &fds);
+	assert_int_equal(fip, (uint32_t)ENV_CODE + 8);
+	assert_int_equal(csop, __USER_CS | 0x543u << 16);
+	assert_int_equal(fdp, (uint32_t)ENV_DATA + 16);
+	assert_int_equal(fds, 0xffff0000u | ds);
+	assert_int_not_equal(ds, 0);
+}
+
+/* fld qword [rbx+8] twice; fnclex; fldcw [rbx+0x20]; mov eax, 5; fnstenv [rbx+0x40];
+ * int3: neither the control instructions after the FLD nor the MOV change the pointers. */
+static void test_fpu_owner_fnstenv_after_control_and_integer_insns_has_fld(void **state)
+{
+	struct fixture *fx = *state;
+	static const uint8_t code[] = {0xdd, 0x43, 0x08, 0xdd, 0x43, 0x08, 0xdb,
+				       0xe2, 0xd9, 0x6b, 0x20, 0xb8, 0x05, 0x00,
+				       0x00, 0x00, 0xd9, 0x73, 0x40, 0xcc};
+	uint16_t cw = 0x037f, ds = fx->e.m.seg.sreg[SEG_DS].selector;
+	uint32_t fip, csop, fdp, fds;
+	memcpy(fx->e.bus.ram + ENV_DATA_PA + 0x20, &cw, 2);
+	env_run_to_int3(&fx->e, code, sizeof(code));
+	env32_pointers(fx, 0x40, &fip, &csop, &fdp, &fds);
+	assert_int_equal(fip, (uint32_t)ENV_CODE + 3);
+	assert_int_equal(csop, __USER_CS | 0x543u << 16);
+	assert_int_equal(fdp, (uint32_t)ENV_DATA + 8);
+	assert_int_equal(fds, 0xffff0000u | ds);
+}
+
+/* xor eax, eax; mov fs, ax; fld qword [rbx+8] twice (the second fast); fld qword
+ * fs:[rbx+8] (the general form: FS); fnstenv [rbx+0x40]; fld1; fxch (fast, no operand);
+ * fnstenv [rbx+0x60]; int3. The first image has the FS load (the general form's record
+ * newer than the fast one's); the second the FXCH's FIP and FOP and still the FS load's
+ * FDP and FDS (the null selector, where DS is not). */
+static void test_fpu_owner_fnstenv_sees_newest_of_fast_and_general_forms(void **state)
+{
+	struct fixture *fx = *state;
+	static const uint8_t code[] = {0x31, 0xc0, 0x8e, 0xe0, 0xdd, 0x43, 0x08, 0xdd, 0x43,
+				       0x08, 0x64, 0xdd, 0x43, 0x08, 0xd9, 0x73, 0x40, 0xd9,
+				       0xe8, 0xd9, 0xc9, 0xd9, 0x73, 0x60, 0xcc};
+	const uint16_t fs = 0;
+	uint32_t fip, csop, fdp, fds;
+	assert_int_not_equal(fx->e.m.seg.sreg[SEG_DS].selector, fs);
+	env_run_to_int3(&fx->e, code, sizeof(code));
+	env32_pointers(fx, 0x40, &fip, &csop, &fdp, &fds);
+	assert_int_equal(fip, (uint32_t)ENV_CODE + 10);
+	assert_int_equal(csop, __USER_CS | 0x543u << 16);
+	assert_int_equal(fdp, (uint32_t)ENV_DATA + 8);
+	assert_int_equal(fds, 0xffff0000u | fs);
+	env32_pointers(fx, 0x60, &fip, &csop, &fdp, &fds);
+	assert_int_equal(fip, (uint32_t)ENV_CODE + 19);
+	assert_int_equal(csop, __USER_CS | 0x1c9u << 16); /* D9 C9 */
+	assert_int_equal(fdp, (uint32_t)ENV_DATA + 8);
+	assert_int_equal(fds, 0xffff0000u | fs);
+}
+
+/* fld qword [rbx+8] twice; mov rax, UNMAPPED; mov rax, [rax]: the #PF of the MOV stops
+ * the run with the state synced, and the pointers are the second FLD's. */
+static void test_fpu_owner_fault_after_fast_load_has_its_pointers(void **state)
+{
+	struct fixture *fx = *state;
+	struct cpu *cpu = &fx->e.cpu;
+	static const uint8_t code[] = {0xdd, 0x43, 0x08, 0xdd, 0x43, 0x08, 0x48, 0xc7,
+				       0xc0, 0x00, 0x00, 0x00, 0x20, 0x48, 0x8b, 0x00};
+	env_load_code(&fx->e, code, sizeof(code));
+	assert_int_equal(cpu_run(cpu, 100), CPU_EXIT_FAULT);
+	assert_int_equal(cpu->fault.vector, X86_VEC_PF);
+	assert_int_equal(cpu->fpu_held, 0);
+	assert_int_equal(cpu->fpu.fip, ENV_CODE + 3);
+	assert_int_equal(cpu->fpu.fop, 0x543);
+	assert_int_equal(cpu->fpu.fcs, __USER_CS);
+	assert_int_equal(cpu->fpu.fdp, ENV_DATA + 8);
+	assert_int_equal(cpu->fpu.fds, fx->e.m.seg.sreg[SEG_DS].selector);
+}
+
+/* fld qword [rbx+8] twice; faddp; syscall; fld1; int3: the system call's C code (which
+ * builds signal frames from this state) sees the FADDP's FIP and FOP and the FLD's FDP;
+ * after SYSRET the FLD1 (the general form, a register form) replaces FIP and FOP. */
+static void test_fpu_owner_kernel_entry_sees_fast_forms_pointers(void **state)
+{
+	struct fixture *fx = *state;
+	struct cpu *cpu = &fx->e.cpu;
+	static const uint8_t code[] = {0xdd, 0x43, 0x08, 0xdd, 0x43, 0x08, 0xde,
+				       0xc1, 0x0f, 0x05, 0xd9, 0xe8, 0xcc};
+	assert_true(cpu_wrmsr(cpu, MSR_STAR,
+			      ((uint64_t)(__USER32_CS - 3) << 48) | ((uint64_t)__KERNEL_CS << 32)));
+	assert_true(cpu_wrmsr(cpu, MSR_LSTAR, ENV_KTEXT + 0x1000));
+	assert_int_equal(cpu_register_kentry(cpu, ENV_KTEXT + 0x1000, syscall_entry, fx, "sys"), 0);
+	env_run_to_int3(&fx->e, code, sizeof(code));
+	assert_int_equal(fx->s.calls, 1);
+	assert_int_equal(fx->s.held, 0);
+	assert_int_equal(fx->s.fip, ENV_CODE + 6);
+	assert_int_equal(fx->s.fop, 0x6c1); /* DE C1 */
+	assert_int_equal(fx->s.fcs, __USER_CS);
+	assert_int_equal(fx->s.fdp, ENV_DATA + 8);
+	assert_int_equal(cpu->fpu.fip, ENV_CODE + 10);
+	assert_int_equal(cpu->fpu.fop, 0x1e8); /* D9 E8 */
+	assert_int_equal(cpu->fpu.fdp, ENV_DATA + 8);
+}
+
+/* The host's FSW after fld1; fld1; fldz; fdivp st(1), st (a masked divide by zero: ZE,
+ * TOP 6 on an empty stack), its own state given back afterwards. */
+static uint16_t host_fsw_after_fdivp_by_zero(void)
+{
+	uint8_t env[108];
+	uint16_t fsw;
+	__asm__ volatile("fnsave %1\n\t"
+			 "fld1\n\tfld1\n\tfldz\n\t.byte 0xde, 0xf9\n\t"
+			 "fnstsw %0\n\t"
+			 "frstor %1"
+			 : "=a"(fsw), "+m"(env)
+			 :
+			 : "memory");
+	return fsw;
+}
+
+/* fld1; fld1; fldz; fdivp st(1), st (fast: the FSW stays on the host); fwait; fnstsw ax;
+ * fnstsw [rbx]; int3: both see the FSW the host CPU makes, and so does struct cpu. */
+static void test_fpu_owner_fnstsw_after_fast_forms_sees_host_fsw(void **state)
+{
+	struct fixture *fx = *state;
+	struct cpu *cpu = &fx->e.cpu;
+	static const uint8_t code[] = {0xd9, 0xe8, 0xd9, 0xe8, 0xd9, 0xee, 0xde, 0xf9,
+				       0x9b, 0xdf, 0xe0, 0xdd, 0x3b, 0xcc};
+	uint16_t want = host_fsw_after_fdivp_by_zero(), w;
+	assert_int_equal(want & (FSW_ZE | FSW_ES | 0x3800), FSW_ZE | 6 << FSW_TOP_SHIFT);
+	cpu->gpr[RAX] = 0;
+	env_run_to_int3(&fx->e, code, sizeof(code));
+	memcpy(&w, fx->e.bus.ram + ENV_DATA_PA, 2);
+	assert_int_equal(cpu->gpr[RAX], want);
+	assert_int_equal(w, want);
+	assert_int_equal(cpu->fpu.fsw, want);
+}
+
+/* fld1; fldcw [rbx] (ZM cleared); fldcw [rbx+2] (all masked again); fldz; fdivp st(1),
+ * st; fnstsw ax; fld1; int3: masking every exception again lets the divide by zero set
+ * ZE alone, so nothing is pending for the FLD1 after it. */
+static void test_fpu_owner_fldcw_masking_again_leaves_nothing_pending(void **state)
+{
+	struct fixture *fx = *state;
+	struct cpu *cpu = &fx->e.cpu;
+	static const uint8_t code[] = {0xd9, 0xe8, 0xd9, 0x2b, 0xd9, 0x6b, 0x02, 0xd9, 0xee,
+				       0xde, 0xf9, 0xdf, 0xe0, 0xd9, 0xe8, 0xcc};
+	uint16_t cw[2] = {0x037f & ~FSW_ZE, 0x037f};
+	memcpy(fx->e.bus.ram + ENV_DATA_PA, cw, sizeof(cw));
+	env_run_to_int3(&fx->e, code, sizeof(code));
+	assert_int_equal(cpu->gpr[RAX] & (FSW_ZE | FSW_ES | FSW_B | 0x3800),
+			 FSW_ZE | 7 << FSW_TOP_SHIFT);
+	assert_int_equal(cpu->fpu.fsw & (FSW_ZE | FSW_ES | 0x3800), FSW_ZE | 6 << FSW_TOP_SHIFT);
+	assert_int_equal(cpu->fpu.fip, ENV_CODE + 13);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -426,6 +621,20 @@ int main(void)
 		test_fpu_owner_sse_flags_accumulate_under_guest_rounding, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_fpu_owner_sse_unmasked_after_held_mxcsr_faults_precisely, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fpu_owner_fnstenv_after_far_return_has_old_cs,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_fpu_owner_fnstenv_after_control_and_integer_insns_has_fld, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_fpu_owner_fnstenv_sees_newest_of_fast_and_general_forms, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fpu_owner_fault_after_fast_load_has_its_pointers,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fpu_owner_kernel_entry_sees_fast_forms_pointers,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fpu_owner_fnstsw_after_fast_forms_sees_host_fsw,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_fpu_owner_fldcw_masking_again_leaves_nothing_pending, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
