@@ -235,9 +235,6 @@ static inline void fpu_x87_fsw(struct cpu *cpu)
 	}
 }
 
-/* Puts the FIP and FOP of cpu->x87_note, if any, into cpu->fpu and empties it. */
-void x87_note_flush(struct cpu *cpu);
-
 /* Makes the host FPU hold the guest's x87 state (FXRSTOR once, then nothing). */
 static inline void fpu_hold_x87(struct cpu *cpu)
 {

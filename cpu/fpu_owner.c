@@ -22,6 +22,9 @@
  * whole state (FNSAVE/FRSTOR, FNSTENV/FLDENV, FXSAVE/FXRSTOR, LDMXCSR/STMXCSR), and before
  * the paths that use the host x87 for other work (an SSE operation with an exception
  * unmasked, an x87 store with one unmasked).
+ *
+ * Giving the x87 state back also completes what the fast forms left for later: the FSW
+ * of a quiet state (read from the host first) and their FIP/FOP note (x87_note_flush).
  */
 #include <stddef.h>
 #include <string.h>
@@ -44,7 +47,9 @@ void fpu_x87_take(struct cpu *cpu)
 	cpu->fpu_held |= (uint8_t)(FPU_HELD_X87 | fpu_x87_quiet(&cpu->fpu));
 }
 
-void x87_note_flush(struct cpu *cpu)
+/* Puts the FIP and FOP of cpu->x87_note (the fast forms', cpu/exec_x87.c: note_fast), if
+ * any, into cpu->fpu and empties it. */
+static void x87_note_flush(struct cpu *cpu)
 {
 	struct x86_instr in;
 	struct x87_note *n = &cpu->x87_note;
