@@ -388,6 +388,12 @@ void cpu_icache_invalidate_phys(struct cpu *cpu, uint64_t pa, uint64_t len);
 /* Drops every cached decoding. */
 void cpu_icache_flush(struct cpu *cpu);
 
+/* Gives the fetch loop host code for its blocks (cpu/jit.h; on: the default where the
+ * host supports it) or takes it away. Returns whether blocks now get host code: false
+ * when asked to stop, or when the host cannot run generated code. Runs behave the same
+ * either way; only their speed differs. */
+bool cpu_set_jit(struct cpu *cpu, bool on);
+
 /* Starts (out != NULL) or stops the -d in_asm log: each newly reached block of guest code
  * is disassembled through Capstone, one "0x<addr>:  <mnemonic> <operands>" line per
  * instruction, QEMU's format. */

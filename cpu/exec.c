@@ -21,6 +21,7 @@
 #include "cpu/cpu_internal.h"
 #include "cpu/fpu.h"
 #include "cpu/icache.h"
+#include "cpu/jit.h"
 #include "cpu/opcode_table.h"
 #include "mmu/trace.h"
 
@@ -82,6 +83,7 @@ int cpu_init(struct cpu *cpu, struct mmu *mmu)
 		cpu_destroy(cpu);
 		return -ENOMEM;
 	}
+	cpu_set_jit(cpu, true); /* without it (a host that refuses), the loop runs blocks */
 	cpu->code_pages = cpu->icache->code_pages;
 	cpu->code_nr_pages = cpu->icache->nr_pages;
 	cpu->code_epoch = 1; /* a new block's is 0 */
@@ -1025,9 +1027,10 @@ entries_to_run(struct icache_entry *e, struct icache_entry *end, uint64_t ic, ui
 static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 							   struct fetch_cursor *cur, uint64_t *n,
 							   uint64_t limit, unsigned mode, bool traced,
-							   bool flat)
+							   bool flat, bool use_jit)
 {
 	struct mmu *m = cpu->mmu;
+	const struct jit *jit = use_jit ? cpu->icache->jit : NULL;
 	struct icache_block *blk = cur->blk;
 	/* the host address of blk's first byte, NULL when the cursor is to be dropped; the
 	 * address of an entry is computed from it only when the loop needs it */
@@ -1151,6 +1154,31 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 			if (unlikely(e == lim))
 				break;
 		}
+		if (use_jit && jit && likely(lim == end)) {
+			/* the block's host code runs its entries from e on (cpu/jit.h) */
+			if (unlikely(blk->jit_n != blk->n) &&
+			    !jit_block_build(cpu->icache->jit, (unsigned)(blk - cpu->icache->block),
+					     blk, mode))
+				goto one_entry;
+			const uint8_t *code = blk->jit_code;
+			uint64_t brip = rip;
+			if (e != first) {
+				unsigned i = (unsigned)(e - first);
+				code += blk->jit_at[i];
+				brip -= blk->off[i];
+			}
+			unsigned res = jit_run(jit, cpu, code, brip);
+			e = (struct icache_entry *)((uint8_t *)first + (res & JIT_OFFSET_MASK));
+			if (unlikely(res & JIT_FAULT)) {
+				rip = brip + blk->off[e - first];
+				goto fault;
+			}
+			rip = cpu->next_rip;
+			if (unlikely(res & JIT_BREAK))
+				goto loop_break;
+			continue;
+		}
+	one_entry:
 		if (!flat && rip > m->seg.sreg[SEG_CS].limit)
 			goto out;
 		uint64_t next_rip = rip + e->in.len;
@@ -1165,6 +1193,7 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 			counted = fetched;
 		}
 		if (unlikely(!e->fn(cpu, &e->in))) {
+		fault:;
 			/* the faulting instruction's fetch counts; it does not retire */
 			uint64_t ic = IC();
 			if (ic + 1 != counted)
@@ -1180,6 +1209,7 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 		rip = cpu->next_rip;
 		e++;
 		if (unlikely(cpu->loop_break)) {
+		loop_break:
 			if (cpu->exit_request)
 				goto out;
 			if (cpu->side_exit) {
@@ -1235,26 +1265,26 @@ static inline bool cs_flat(const struct cpu *cpu)
 static __attribute__((noinline)) int run_block_64(struct cpu *cpu, struct fetch_cursor *cur,
 						  uint64_t *n, uint64_t limit)
 {
-	return run_block(cpu, cur, n, limit, X86_MODE_64, false, true);
+	return run_block(cpu, cur, n, limit, X86_MODE_64, false, true, true);
 }
 
 static __attribute__((noinline)) int run_block_32_flat(struct cpu *cpu, struct fetch_cursor *cur,
 						       uint64_t *n, uint64_t limit)
 {
-	return run_block(cpu, cur, n, limit, X86_MODE_32, false, true);
+	return run_block(cpu, cur, n, limit, X86_MODE_32, false, true, true);
 }
 
 static __attribute__((noinline)) int run_block_64_traced(struct cpu *cpu,
 							 struct fetch_cursor *cur, uint64_t *n,
 							 uint64_t limit)
 {
-	return run_block(cpu, cur, n, limit, X86_MODE_64, true, true);
+	return run_block(cpu, cur, n, limit, X86_MODE_64, true, true, false);
 }
 
 static __attribute__((noinline)) int run_block_any(struct cpu *cpu, struct fetch_cursor *cur,
 						   uint64_t *n, uint64_t limit)
 {
-	return run_block(cpu, cur, n, limit, cpu->mode, cpu->mmu->tracer != NULL, false);
+	return run_block(cpu, cur, n, limit, cpu->mode, cpu->mmu->tracer != NULL, false, false);
 }
 
 static enum cpu_exit run_loop(struct cpu *cpu, uint64_t max_insns)
@@ -1321,6 +1351,18 @@ void cpu_icache_invalidate_phys(struct cpu *cpu, uint64_t pa, uint64_t len)
 	for (uint64_t p = first; p <= last && p < ic->nr_pages; p++)
 		if (icache_page_has_code(ic, p))
 			icache_drop_page(ic, p << 12);
+}
+
+bool cpu_set_jit(struct cpu *cpu, bool on)
+{
+	struct icache *ic = cpu->icache;
+	if (on == (ic->jit != NULL))
+		return on;
+	jit_destroy(ic->jit);
+	ic->jit = on ? jit_create(ICACHE_BLOCKS) : NULL;
+	for (unsigned s = 0; s < ICACHE_BLOCKS; s++)
+		ic->block[s].jit_n = 0; /* their code, if any, went with the old mapping */
+	return ic->jit != NULL;
 }
 
 void cpu_icache_flush(struct cpu *cpu)

@@ -2,6 +2,7 @@
  * cpu/icache.c - the decoded-instruction cache (see cpu/icache.h for the design).
  */
 #include "cpu/icache.h"
+#include "cpu/jit.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@ void icache_destroy(struct icache *ic)
 		return;
 	if (ic->mmu && ic->mmu->write_watch == ic->code_pages)
 		ic->mmu->write_watch = NULL;
+	jit_destroy(ic->jit);
 	free(ic->code_pages);
 	free(ic->block);
 	free(ic);
@@ -54,6 +56,7 @@ struct icache_block *icache_block_new(struct icache *ic, uint64_t pa, unsigned m
 	blk->falls = 0;
 	blk->exits = 0;
 	blk->len = 0;
+	blk->jit_n = 0;
 	memset(blk->code, 0, sizeof(blk->code));
 	if (!icache_page_has_code(ic, page)) {
 		ic->code_pages[page >> 3] |= (uint8_t)(1u << (page & 7));
@@ -77,6 +80,7 @@ struct icache_entry *icache_block_add(struct icache *ic, struct icache_block *bl
 	memcpy(e->bytes, bytes, len);
 	e->mask[0] = len >= 8 ? ~0ULL : (1ULL << (8 * len)) - 1;
 	e->mask[1] = len <= 8 ? 0 : len >= 16 ? ~0ULL : (1ULL << (8 * (len - 8))) - 1;
+	blk->off[blk->n] = blk->len;
 	memcpy((uint8_t *)blk->code + blk->len, bytes, len);
 	blk->len = (uint16_t)(blk->len + len);
 	blk->n++;

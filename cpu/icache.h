@@ -95,6 +95,11 @@ struct icache_block {
 	uint32_t exits; /* exits counted while watched */
 	uint64_t checked; /* cpu->code_epoch when its bytes were last compared whole; 0 never */
 	struct icache_link link[2]; /* the last two successors, the most recent first */
+	uint8_t jit_n;	  /* entries its host code covers (cpu/jit.h); the code is current
+			   * while that is n (growing the block changes n) */
+	const uint8_t *jit_code; /* that code (its first entry's), while jit_n is n */
+	uint16_t off[ICACHE_BLOCK_MAX];	   /* each entry's offset from the block's first byte */
+	uint16_t jit_at[ICACHE_BLOCK_MAX]; /* each entry's host code, from its slot's area */
 	uint64_t code[ICACHE_BLOCK_WORDS]; /* those bytes, then zeros: icache_block_equal */
 	struct icache_entry e[ICACHE_BLOCK_MAX];
 };
@@ -102,6 +107,7 @@ struct icache_block {
 struct icache {
 	uint64_t tag[ICACHE_BLOCKS];	 /* per slot: pa << 3 | mode / 16 of its block; 0 empty */
 	struct icache_block *block;	 /* ICACHE_BLOCKS blocks, by slot */
+	struct jit *jit;		 /* their host code (cpu/jit.h), NULL: none */
 	struct icache_entry uncached;	 /* the last decoding that could not be cached */
 	uint8_t *code_pages;		 /* bit per 4K page of guest RAM: has cached blocks */
 	uint64_t nr_pages;		 /* pages the bitmap covers */
@@ -176,13 +182,12 @@ static inline bool icache_block_equal(const struct icache_block *blk, const uint
 	return w == t;
 }
 
-/* The offset of entry i from the block's first byte. */
+/* The offset of entry i (i <= blk->n) from the block's first byte. */
 static inline unsigned icache_block_offset(const struct icache_block *blk, unsigned i)
 {
-	unsigned off = 0;
-	for (unsigned j = 0; j < i; j++)
-		off += blk->e[j].in.len;
-	return off;
+	if (i < blk->n)
+		return blk->off[i];
+	return i ? blk->off[i - 1] + blk->e[i - 1].in.len : 0;
 }
 
 /* True when the entries [e, end) of a block, the first of them at host, still have their

@@ -1,0 +1,266 @@
+/*
+ * cpu/jit.c - host code for decoded blocks (see cpu/jit.h for the design).
+ *
+ * The encodings are x86-64's (SDM Vol. 2): the code keeps struct cpu * in RBX and the
+ * block's RIP in R12 (callee-saved: the handlers keep them), the handler's arguments in
+ * RDI and RSI, its result in AL.
+ */
+#include "cpu/jit.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "cpu/cpu.h"
+#include "cpu/icache.h"
+
+#if defined(__x86_64__)
+#define JIT_HOST 1
+#else
+#define JIT_HOST 0
+#endif
+
+bool jit_host_supported(void)
+{
+	return JIT_HOST;
+}
+
+/* Where code is being written: a stop at end (the area is full) is remembered. */
+struct emit {
+	uint8_t *p;
+	uint8_t *end;
+	bool full;
+};
+
+static void put(struct emit *x, const void *bytes, unsigned n)
+{
+	if ((size_t)(x->end - x->p) < n) {
+		x->full = true;
+		return;
+	}
+	memcpy(x->p, bytes, n);
+	x->p += n;
+}
+
+static void put32(struct emit *x, uint32_t v)
+{
+	put(x, &v, 4);
+}
+
+static void put64(struct emit *x, uint64_t v)
+{
+	put(x, &v, 8);
+}
+
+/* The rel32 of a jump or call whose displacement ends at from, to to, if it fits. */
+static bool rel32(const uint8_t *from, const void *to, int32_t *rel)
+{
+	int64_t d = (int64_t)((intptr_t)to - (intptr_t)from);
+	if (d != (int32_t)d)
+		return false;
+	*rel = (int32_t)d;
+	return true;
+}
+
+/* A jmp rel32 (E9) or jcc rel32 (0F 8x) to a place not known yet: returns where its
+ * displacement goes (patched by patch_to), NULL when the area is full. */
+static uint8_t *put_jump(struct emit *x, const uint8_t *op, unsigned op_len)
+{
+	put(x, op, op_len);
+	uint8_t *at = x->p;
+	put32(x, 0);
+	return x->full ? NULL : at;
+}
+
+/* Points the displacement at (from put_jump) to target, in the same area. */
+static void patch_to(uint8_t *at, const uint8_t *target)
+{
+	int32_t rel = (int32_t)(target - (at + 4));
+	memcpy(at, &rel, 4);
+}
+
+/* mov eax, imm32; jmp exit */
+static void put_return(struct emit *x, uint32_t result, const uint8_t *exit)
+{
+	static const uint8_t mov_eax = 0xb8, jmp = 0xe9;
+	int32_t rel = 0;
+	put(x, &mov_eax, 1);
+	put32(x, result);
+	put(x, &jmp, 1);
+	if (!rel32(x->p + 4, exit, &rel))
+		x->full = true; /* cannot happen: the exit is in the same mapping */
+	put32(x, (uint32_t)rel);
+}
+
+/* call fn: direct when it is within 2 GiB, else through RAX (free: the result's). */
+static void put_call(struct emit *x, const void *fn)
+{
+	static const uint8_t call = 0xe8, movabs_rax[2] = {0x48, 0xb8}, call_rax[2] = {0xff, 0xd0};
+	int32_t rel;
+	if (rel32(x->p + 5, fn, &rel)) {
+		put(x, &call, 1);
+		put32(x, (uint32_t)rel);
+		return;
+	}
+	put(x, movabs_rax, 2);
+	put64(x, (uint64_t)(uintptr_t)fn);
+	put(x, call_rax, 2);
+}
+
+bool jit_may_break(const struct x86_instr *in)
+{
+	uint8_t op = in->opcode, reg = (in->modrm >> 3) & 7;
+	if (in->map == 0 && op == 0x8d)
+		return false; /* LEA: no memory access at all */
+	if (in->flags & X86_INSN_MODRM) {
+		if (in->mod != 3)
+			return true; /* a memory operand: a store may land in code */
+		/* register operands, but a stack or memory access of its own */
+		if (in->map == 0)
+			return (op == 0xff && reg >= 2 && reg <= 6) || op == 0x8f || op == 0x62 ||
+			       op == 0xc4 || op == 0xc5;
+		if (in->map == 1)
+			return op == 0xf7 || op <= 0x01; /* MASKMOVQ/MASKMOVDQU; system group */
+		return false;
+	}
+	if (in->map != 0)
+		return true;
+	/* no ModRM: the register-only one-byte opcodes */
+	if (op < 0x40 && (op & 7) >= 4 && (op & 7) <= 5)
+		return false; /* ALU AL/eAX, imm */
+	if ((op >= 0x40 && op <= 0x4f && in->mode != X86_MODE_64) || (op >= 0x90 && op <= 0x99) ||
+	    op == 0xa8 || op == 0xa9 || (op >= 0xb0 && op <= 0xbf) || op == 0x9e || op == 0x9f ||
+	    op == 0xf5 || op == 0xf8 || op == 0xf9 || op == 0xfc || op == 0xfd)
+		return false;
+	return true;
+}
+
+/* The entry and exit code at the start of the mapping (the ABI's callee-saved RBX and
+ * R12 hold the CPU and the block's RIP; the third push keeps the stack 16-byte aligned
+ * at the handlers' calls). */
+static void put_enter_exit(struct jit *jit)
+{
+	static const uint8_t enter[] = {
+	    0x53,	      /* push rbx */
+	    0x41, 0x54,	      /* push r12 */
+	    0x41, 0x55,	      /* push r13 */
+	    0x48, 0x89, 0xfb, /* mov rbx, rdi */
+	    0x49, 0x89, 0xf4, /* mov r12, rsi */
+	    0xff, 0xe2,	      /* jmp rdx */
+	};
+	static const uint8_t exit[] = {
+	    0x41, 0x5d, /* pop r13 */
+	    0x41, 0x5c, /* pop r12 */
+	    0x5b,	/* pop rbx */
+	    0xc3,	/* ret */
+	};
+	memcpy(jit->map, enter, sizeof(enter));
+	memcpy(jit->map + 64, exit, sizeof(exit));
+	jit->enter = (unsigned (*)(struct cpu *, uint64_t, const void *))(void *)jit->map;
+	jit->exit = jit->map + 64;
+}
+
+struct jit *jit_create(unsigned nr_slots)
+{
+	if (!JIT_HOST)
+		return NULL;
+	struct jit *jit = calloc(1, sizeof(*jit));
+	if (!jit)
+		return NULL;
+	jit->nr_slots = nr_slots;
+	jit->map_len = 4096 + (uint64_t)nr_slots * JIT_AREA;
+	/* Near this program's text if the kernel lets us, so that the calls of the
+	 * handlers are direct (rel32); anywhere else they go through a register. */
+	uintptr_t text = (uintptr_t)(void *)jit_create;
+	uintptr_t hint = (text & ~(uintptr_t)0x1fffff) - jit->map_len - (64u << 20);
+	void *map = mmap((void *)hint, jit->map_len, PROT_READ | PROT_WRITE | PROT_EXEC,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (map == MAP_FAILED) {
+		free(jit);
+		return NULL;
+	}
+	jit->map = map;
+	put_enter_exit(jit);
+	return jit;
+}
+
+void jit_destroy(struct jit *jit)
+{
+	if (!jit)
+		return;
+	munmap(jit->map, jit->map_len);
+	free(jit);
+}
+
+/* The code of one entry (see jit.h); its fault and break jumps' displacements go to
+ * fault[i] and brk[i + 1] (NULL: no break test). */
+static void put_entry(struct emit *x, const struct icache_block *blk, unsigned i, unsigned mode,
+		      uint8_t **fault, uint8_t **brk)
+{
+	/* lea rax/eax, [r12 + disp32]: 32-bit code's next EIP wraps at 4 GiB */
+	const uint8_t lea64[4] = {0x49, 0x8d, 0x84, 0x24}, lea32[4] = {0x41, 0x8d, 0x84, 0x24};
+	static const uint8_t store_rax[3] = {0x48, 0x89, 0x83}; /* mov [rbx + disp32], rax */
+	static const uint8_t rdi_cpu[3] = {0x48, 0x89, 0xdf};	/* mov rdi, rbx */
+	static const uint8_t movabs_rsi[2] = {0x48, 0xbe};	/* mov rsi, imm64 */
+	static const uint8_t test_al[2] = {0x84, 0xc0};		/* test al, al */
+	static const uint8_t jz[2] = {0x0f, 0x84}, jnz[2] = {0x0f, 0x85};
+	static const uint8_t cmp_break[2] = {0x83, 0xbb}; /* cmp dword [rbx + disp32], imm8 */
+	static const uint8_t zero = 0;
+	const struct icache_entry *e = &blk->e[i];
+	put(x, mode == X86_MODE_64 ? lea64 : lea32, 4);
+	put32(x, (uint32_t)(blk->off[i] + e->in.len));
+	put(x, store_rax, 3);
+	put32(x, (uint32_t)offsetof(struct cpu, next_rip));
+	put(x, rdi_cpu, 3);
+	put(x, movabs_rsi, 2);
+	put64(x, (uint64_t)(uintptr_t)&e->in);
+	put_call(x, (const void *)e->fn);
+	put(x, test_al, 2);
+	*fault = put_jump(x, jz, 2);
+	*brk = NULL;
+	if (jit_may_break(&e->in)) {
+		put(x, cmp_break, 2);
+		put32(x, (uint32_t)offsetof(struct cpu, loop_break));
+		put(x, &zero, 1);
+		*brk = put_jump(x, jnz, 2);
+	}
+}
+
+/* The result naming entry i (jit.h): its offset from entry 0. */
+static uint32_t entry_offset(unsigned i)
+{
+	return (uint32_t)(i * sizeof(struct icache_entry));
+}
+
+bool jit_block_build(struct jit *jit, unsigned slot, struct icache_block *blk, unsigned mode)
+{
+	uint8_t *area = jit->map + 4096 + (uint64_t)slot * JIT_AREA;
+	struct emit x = {area, area + JIT_AREA, false};
+	uint8_t *fault[ICACHE_BLOCK_MAX], *brk[ICACHE_BLOCK_MAX];
+	unsigned n = blk->n;
+	blk->jit_n = 0;
+	if (slot >= jit->nr_slots || n == 0 || (mode != X86_MODE_64 && mode != X86_MODE_32))
+		return false;
+	for (unsigned i = 0; i < n; i++) {
+		blk->jit_at[i] = (uint16_t)(x.p - area);
+		put_entry(&x, blk, i, mode, &fault[i], &brk[i]);
+	}
+	put_return(&x, entry_offset(n), jit->exit);
+	for (unsigned i = 0; i < n && !x.full; i++) {
+		uint8_t *stub = x.p;
+		put_return(&x, entry_offset(i) | JIT_FAULT, jit->exit);
+		patch_to(fault[i], stub);
+		if (brk[i]) {
+			stub = x.p;
+			put_return(&x, entry_offset(i + 1) | JIT_BREAK, jit->exit);
+			patch_to(brk[i], stub);
+		}
+	}
+	if (x.full)
+		return false;
+	blk->jit_code = area;
+	blk->jit_n = (uint8_t)n;
+	jit->built++;
+	return true;
+}

@@ -1,0 +1,282 @@
+/*
+ * Host code for decoded blocks (cpu/jit.c): which entries test the loop's break flags
+ * after them, and runs with blocks given host code against the same runs without it --
+ * results, instruction counts, fault addresses, MMU statistics -- in 64-bit code, in
+ * compatibility mode, entered in mid-block, with a fault in mid-block, and with a store
+ * into the block being run.
+ */
+#include "cpu/icache.h"
+#include "cpu/jit.h"
+#include "tests/cpu/cpu_test_env.h"
+
+/* Two machines: a[0] with host code for blocks, a[1] without. */
+struct twins {
+	struct cpu_env a[2];
+};
+
+static int setup(void **state)
+{
+	static struct twins t;
+	env_init(&t.a[0]);
+	env_init(&t.a[1]);
+	assert_false(cpu_set_jit(&t.a[1].cpu, false));
+	*state = &t;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct twins *t = *state;
+	env_destroy(&t->a[0]);
+	env_destroy(&t->a[1]);
+	return 0;
+}
+
+static bool may_break(const uint8_t *bytes, size_t len, enum x86_mode mode)
+{
+	struct x86_instr in;
+	assert_int_equal(x86_decode(&in, bytes, len, mode), X86_DECODE_OK);
+	return jit_may_break(&in);
+}
+
+/* The test after an entry is left out only where the instruction touches registers
+ * alone (SDM operand forms): anything with a memory operand, a stack access, a string
+ * instruction or a branch keeps it. */
+static void test_jit_break_test_only_where_registers_alone(void **state)
+{
+	(void)state;
+	static const struct {
+		uint8_t bytes[6];
+		uint8_t len;
+		bool breaks;
+	} cases[] = {
+	    {{0x01, 0xd8}, 2, false},		      /* add eax, ebx */
+	    {{0x01, 0x18}, 2, true},		      /* add [rax], ebx */
+	    {{0x8b, 0x03}, 2, true},		      /* mov eax, [rbx] (a load: still tested) */
+	    {{0x8d, 0x04, 0x18}, 3, false},	      /* lea eax, [rax + rbx] */
+	    {{0xb8, 1, 2, 3, 4}, 5, false},	      /* mov eax, imm32 */
+	    {{0x90}, 1, false},			      /* nop */
+	    {{0x0f, 0xaf, 0xc3}, 3, false},	      /* imul eax, ebx */
+	    {{0x0f, 0x28, 0xc1}, 3, false},	      /* movaps xmm0, xmm1 */
+	    {{0xd8, 0xc1}, 2, false},		      /* fadd st, st(1) */
+	    {{0x50}, 1, true},			      /* push rax */
+	    {{0xff, 0xf0}, 2, true},		      /* push rax (FF /6) */
+	    {{0xff, 0xd0}, 2, true},		      /* call rax */
+	    {{0xc3}, 1, true},			      /* ret */
+	    {{0x74, 0x00}, 2, true},		      /* je (a side exit in a grown block) */
+	    {{0xf3, 0xab}, 2, true},		      /* rep stosd */
+	    {{0xa4}, 1, true},			      /* movsb */
+	    {{0x66, 0x0f, 0xf7, 0xc1}, 4, true},      /* maskmovdqu xmm0, xmm1: stores */
+	    {{0x0f, 0x01, 0xf9}, 3, true},	      /* rdtscp */
+	    {{0x0f, 0xc3, 0x03}, 3, true},	      /* movnti [rbx], eax */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(may_break(cases[i].bytes, cases[i].len, X86_MODE_64),
+				 cases[i].breaks);
+	/* 40-4F are INC/DEC outside 64-bit mode */
+	static const uint8_t inc_eax = 0x40;
+	assert_false(may_break(&inc_eax, 1, X86_MODE_32));
+}
+
+/* Loads the same code into both machines and sets both up with set (may be NULL). */
+static void load_both(struct twins *t, const uint8_t *code, size_t len,
+		      void (*set)(struct cpu_env *e))
+{
+	for (int k = 0; k < 2; k++) {
+		struct cpu_env *e = &t->a[k];
+		env_load_code(e, code, len);
+		mmu_stats_reset(&e->m);
+		if (set)
+			set(e);
+	}
+}
+
+/* Asserts that both machines are in the same state: registers, RIP, RFLAGS, instruction
+ * count, the first data page, and every MMU statistic. */
+static void assert_same(struct twins *t)
+{
+	char a[8192], b[8192];
+	struct cpu *c0 = &t->a[0].cpu, *c1 = &t->a[1].cpu;
+	for (int r = 0; r < 16; r++)
+		assert_int_equal(c0->gpr[r], c1->gpr[r]);
+	assert_int_equal(c0->rip, c1->rip);
+	assert_int_equal(cpu_rflags(c0), cpu_rflags(c1));
+	assert_int_equal(c0->icount, c1->icount);
+	assert_memory_equal(t->a[0].bus.ram + ENV_DATA_PA, t->a[1].bus.ram + ENV_DATA_PA, 4096);
+	assert_true(mmu_stats_json_buf(&t->a[0].m, a, sizeof(a)) < (int)sizeof(a));
+	assert_true(mmu_stats_json_buf(&t->a[1].m, b, sizeof(b)) < (int)sizeof(b));
+	assert_string_equal(a, b);
+}
+
+/* Runs both machines until they stop (at most max instructions each); returns the exit. */
+static enum cpu_exit run_both(struct twins *t, uint64_t max)
+{
+	enum cpu_exit x0 = cpu_run(&t->a[0].cpu, max), x1 = cpu_run(&t->a[1].cpu, max);
+	assert_int_equal(x0, x1);
+	if (x0 == CPU_EXIT_FAULT)
+		assert_int_equal(t->a[0].cpu.fault.vector, t->a[1].cpu.fault.vector);
+	return x0;
+}
+
+/*
+ * A loop over an array with loads, stores, a call and a return (blocks ending in each
+ * kind of branch, entries with and without the break test):
+ *   mov rsi, ENV_DATA; mov ecx, 200; xor eax, eax
+ * top: mov edx, [rsi]; add edx, ecx; mov [rsi], edx; call f; add rsi, 4; dec ecx; jnz top
+ *   int3
+ * f: lea eax, [rax + rdx]; imul eax, eax, 3; ret
+ */
+static const uint8_t loop_code[] = {
+    0x48, 0xbe, 0x00, 0x00, 0x10, 0x10, 0, 0, 0, 0, /* 0: mov rsi, ENV_DATA */
+    0xb9, 0xc8, 0x00, 0x00, 0x00,		    /* 10: mov ecx, 200 */
+    0x31, 0xc0,					    /* 15: xor eax, eax */
+    0x8b, 0x16,					    /* 17: mov edx, [rsi] */
+    0x01, 0xca,					    /* 19: add edx, ecx */
+    0x89, 0x16,					    /* 21: mov [rsi], edx */
+    0xe8, 0x0a, 0x00, 0x00, 0x00,		    /* 23: call 38 */
+    0x48, 0x83, 0xc6, 0x04,			    /* 28: add rsi, 4 */
+    0xff, 0xc9,					    /* 32: dec ecx */
+    0x75, 0xed,					    /* 34: jnz 17 */
+    0xcc,					    /* 36: int3 */
+    0x90,					    /* 37: nop */
+    0x8d, 0x04, 0x10,				    /* 38: lea eax, [rax + rdx] */
+    0x6b, 0xc0, 0x03,				    /* 41: imul eax, eax, 3 */
+    0xc3,					    /* 44: ret */
+};
+
+static void test_jit_loop_runs_like_loop_without_code(void **state)
+{
+	struct twins *t = *state;
+	uint64_t built = t->a[0].cpu.icache->jit->built;
+	for (int pass = 0; pass < 2; pass++) { /* the second pass: blocks and code reused */
+		load_both(t, loop_code, sizeof(loop_code), NULL);
+		assert_int_equal(run_both(t, 0), CPU_EXIT_FAULT);
+		assert_int_equal(t->a[0].cpu.fault.vector, X86_VEC_BP);
+		assert_int_equal(t->a[0].cpu.rip, ENV_CODE + 36);
+		assert_same(t);
+	}
+	assert_true(t->a[0].cpu.icache->jit->built > built); /* the code did run */
+	assert_null(t->a[1].cpu.icache->jit);
+}
+
+/* A page fault in the middle of a block: the state is as before the faulting
+ * instruction (RIP, count, registers), in both machines; then the same block entered in
+ * its middle after a run stopped there by the instruction limit.
+ *   mov eax, 1; add eax, 2; mov rbx, [0x7000000000]; add eax, 4; int3 */
+static void test_jit_fault_in_mid_block_exact(void **state)
+{
+	static const uint8_t code[] = {
+	    0xb8, 0x01, 0x00, 0x00, 0x00,			  /* 0: mov eax, 1 */
+	    0x83, 0xc0, 0x02,					  /* 5: add eax, 2 */
+	    0x48, 0x8b, 0x1c, 0x25, 0x00, 0x00, 0x00, 0x70, /* 8: mov rbx, [0x70000000] */
+	    0x83, 0xc0, 0x04,					  /* 16: add eax, 4 */
+	    0xcc,						  /* 19: int3 */
+	};
+	struct twins *t = *state;
+	for (int pass = 0; pass < 2; pass++) {
+		load_both(t, code, sizeof(code), NULL);
+		uint64_t before = t->a[0].cpu.icount;
+		assert_int_equal(run_both(t, 0), CPU_EXIT_FAULT);
+		assert_int_equal(t->a[0].cpu.fault.vector, X86_VEC_PF);
+		assert_int_equal(t->a[0].cpu.rip, ENV_CODE + 8);
+		assert_int_equal(t->a[0].cpu.gpr[RAX], 3);
+		assert_int_equal(t->a[0].cpu.icount - before, 2);
+		assert_same(t);
+	}
+	/* one instruction, then the rest of the block from its second entry */
+	load_both(t, code, sizeof(code), NULL);
+	assert_int_equal(run_both(t, 1), CPU_EXIT_LIMIT);
+	assert_int_equal(run_both(t, 0), CPU_EXIT_FAULT);
+	assert_int_equal(t->a[0].cpu.rip, ENV_CODE + 8);
+	assert_int_equal(t->a[0].cpu.gpr[RAX], 3);
+	assert_same(t);
+}
+
+/* A store into a later instruction of the block being run, from the block's host code
+ * (the first instruction runs on its own, so the store is an entry in mid-block; a
+ * register-only entry between them): the new instruction runs, in both machines.
+ *   inc edx; mov byte [rip + 3], 9; inc ecx; mov eax, 1; int3   (it becomes mov eax, 9) */
+static void test_jit_store_into_running_block_seen(void **state)
+{
+	static const uint8_t code[] = {
+	    0xff, 0xc2,				      /* 0: inc edx */
+	    0xc6, 0x05, 0x03, 0x00, 0x00, 0x00, 0x09, /* 2: mov byte [rip + 3], 9 -> 12 */
+	    0xff, 0xc1,				      /* 9: inc ecx */
+	    0xb8, 0x01, 0x00, 0x00, 0x00,	      /* 11: mov eax, 1 (imm at 12) */
+	    0xcc,				      /* 16: int3 */
+	};
+	struct twins *t = *state;
+	for (int pass = 0; pass < 3; pass++) {
+		load_both(t, code, sizeof(code), NULL);
+		assert_int_equal(run_both(t, 0), CPU_EXIT_FAULT);
+		assert_int_equal(t->a[0].cpu.fault.vector, X86_VEC_BP);
+		assert_int_equal(t->a[0].cpu.gpr[RAX], 9);
+		assert_same(t);
+	}
+}
+
+static void enter_compat(struct cpu_env *e)
+{
+	cpu_enter_compat_mode_flat(&e->cpu);
+	e->cpu.gpr[RSP] = ENV_DATA + 0x1000;
+}
+
+/* 32-bit code (compatibility mode, flat CS): the same loop without the 64-bit forms.
+ *   mov esi, ENV_DATA; mov ecx, 100; xor eax, eax
+ * top: mov edx, [esi]; add edx, ecx; mov [esi], edx; call f; add esi, 4; dec ecx; jnz top
+ *   int3; f: lea eax, [eax + edx]; ret */
+static void test_jit_compat_mode_runs_like_loop_without_code(void **state)
+{
+	static const uint8_t code[] = {
+	    0xbe, 0x00, 0x00, 0x10, 0x10, /* 0: mov esi, ENV_DATA */
+	    0xb9, 0x64, 0x00, 0x00, 0x00, /* 5: mov ecx, 100 */
+	    0x31, 0xc0,			  /* 10: xor eax, eax */
+	    0x8b, 0x16,			  /* 12: mov edx, [esi] */
+	    0x01, 0xca,			  /* 14: add edx, ecx */
+	    0x89, 0x16,			  /* 16: mov [esi], edx */
+	    0xe8, 0x07, 0x00, 0x00, 0x00, /* 18: call 30 */
+	    0x83, 0xc6, 0x04,		  /* 23: add esi, 4 */
+	    0x49,			  /* 26: dec ecx */
+	    0x75, 0xef,			  /* 27: jnz 12 */
+	    0xcc,			  /* 29: int3 */
+	    0x8d, 0x04, 0x10,		  /* 30: lea eax, [eax + edx] */
+	    0xc3,			  /* 33: ret */
+	};
+	struct twins *t = *state;
+	uint64_t built = t->a[0].cpu.icache->jit->built;
+	load_both(t, code, sizeof(code), enter_compat);
+	assert_int_equal(run_both(t, 0), CPU_EXIT_FAULT);
+	assert_int_equal(t->a[0].cpu.fault.vector, X86_VEC_BP);
+	assert_int_equal(t->a[0].cpu.rip, ENV_CODE + 29);
+	assert_same(t);
+	assert_true(t->a[0].cpu.icache->jit->built > built);
+}
+
+/* Turning the code off and on again: blocks built before run without stale code. */
+static void test_jit_off_and_on_again_runs_like_loop_without_code(void **state)
+{
+	struct twins *t = *state;
+	load_both(t, loop_code, sizeof(loop_code), NULL);
+	assert_int_equal(run_both(t, 0), CPU_EXIT_FAULT);
+	assert_false(cpu_set_jit(&t->a[0].cpu, false));
+	assert_true(cpu_set_jit(&t->a[0].cpu, true));
+	assert_int_equal(t->a[0].cpu.icache->jit->built, 0);
+	load_both(t, loop_code, sizeof(loop_code), NULL);
+	assert_int_equal(run_both(t, 0), CPU_EXIT_FAULT);
+	assert_same(t);
+	assert_true(t->a[0].cpu.icache->jit->built > 0);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_jit_break_test_only_where_registers_alone),
+	    T(test_jit_loop_runs_like_loop_without_code),
+	    T(test_jit_fault_in_mid_block_exact),
+	    T(test_jit_store_into_running_block_seen),
+	    T(test_jit_compat_mode_runs_like_loop_without_code),
+	    T(test_jit_off_and_on_again_runs_like_loop_without_code),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
