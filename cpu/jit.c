@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 
 #include "cpu/cpu.h"
+#include "cpu/flags.h"
 #include "cpu/icache.h"
 
 #if defined(__x86_64__)
@@ -193,6 +194,191 @@ void jit_destroy(struct jit *jit)
 	free(jit);
 }
 
+/*
+ * Inline forms. The commonest instructions on registers alone -- MOV between registers
+ * or of an immediate, and ADD/OR/AND/SUB/XOR/CMP/TEST between registers or with an
+ * immediate, at operand sizes 4 and 8 -- are written out as host instructions on struct
+ * cpu instead of a call of their handler: what the handler does to the registers and to
+ * the lazy flags record (cpu/flags.h: kind, size, operands and result as
+ * cpu/alu_fast.h's alu_op records them), following the SDM's rules for them (a 32-bit
+ * result zero-extends into its 64-bit register). They cannot fault, do not read RIP and
+ * raise no loop break, so they need neither the next RIP nor any test after them.
+ */
+enum inline_kind { INL_NONE, INL_MOV, INL_MOV_IMM, INL_ALU, INL_ALU_IMM };
+
+struct inline_form {
+	enum inline_kind kind;
+	unsigned op;   /* enum x86_alu_op order (opcode bits 5:3): 0 ADD .. 7 CMP; 8 TEST */
+	unsigned size; /* 4 or 8 */
+	unsigned dst, src;
+	uint64_t imm; /* the immediate, sign- or zero-extended as the instruction does */
+};
+
+#define INL_TEST 8u
+
+/* True for the ALU operations the inline forms do: not ADC and SBB, which read CF. */
+static bool inline_alu_op(unsigned op)
+{
+	return op != 2 && op != 3;
+}
+
+/* in's inline form, kind INL_NONE when it has none. */
+static struct inline_form inline_form_of(const struct x86_instr *in)
+{
+	struct inline_form f = {INL_NONE, 0, in->opsize, 0, 0, 0};
+	uint8_t op = in->opcode;
+	bool reg_only = (in->flags & X86_INSN_MODRM) && in->mod == 3;
+	unsigned ext = (in->modrm >> 3) & 7;
+	if (in->map != 0 || (in->prefixes & X86_PFX_LOCK) || (f.size != 4 && f.size != 8))
+		return (struct inline_form){INL_NONE, 0, 0, 0, 0, 0};
+	if (reg_only && (op == 0x89 || op == 0x8b)) {
+		f.kind = INL_MOV;
+		f.dst = op == 0x89 ? in->rm : in->reg;
+		f.src = op == 0x89 ? in->reg : in->rm;
+	} else if (op >= 0xb8 && op <= 0xbf) {
+		f.kind = INL_MOV_IMM;
+		f.dst = in->reg;
+		f.imm = f.size == 8 ? in->imm : (uint32_t)in->imm;
+	} else if (reg_only && op == 0xc7 && ext == 0) {
+		f.kind = INL_MOV_IMM;
+		f.dst = in->rm;
+		f.imm = f.size == 8 ? (uint64_t)(int64_t)(int32_t)in->imm : (uint32_t)in->imm;
+	} else if (reg_only && op < 0x40 && ((op & 7) == 1 || (op & 7) == 3) &&
+		   inline_alu_op(op >> 3)) {
+		f.kind = INL_ALU;
+		f.op = op >> 3;
+		f.dst = (op & 7) == 1 ? in->rm : in->reg;
+		f.src = (op & 7) == 1 ? in->reg : in->rm;
+	} else if (reg_only && op == 0x85) {
+		f.kind = INL_ALU;
+		f.op = INL_TEST;
+		f.dst = in->rm;
+		f.src = in->reg;
+	} else if (reg_only && (op == 0x81 || op == 0x83) && inline_alu_op(ext)) {
+		f.kind = INL_ALU_IMM;
+		f.op = ext;
+		f.dst = in->rm;
+		int64_t imm = op == 0x83 ? (int64_t)(int8_t)in->imm : (int64_t)(int32_t)in->imm;
+		f.imm = f.size == 8 ? (uint64_t)imm : (uint32_t)imm;
+	}
+	return f;
+}
+
+bool jit_inline(const struct x86_instr *in)
+{
+	return inline_form_of(in).kind != INL_NONE;
+}
+
+/* [rbx + disp32] as ModRM (mod 10, r/m RBX) with reg in bits 5:3, then the disp32. */
+static void put_rbx_operand(struct emit *x, unsigned reg, size_t disp)
+{
+	uint8_t modrm = (uint8_t)(0x83 | reg << 3);
+	put(x, &modrm, 1);
+	put32(x, (uint32_t)disp);
+}
+
+/* mov eax/ecx (reg 0/1), [rbx + disp] (size 4: zero-extends) or rax/rcx (size 8) */
+static void put_load(struct emit *x, unsigned reg, size_t disp, unsigned size)
+{
+	static const uint8_t rex_w = 0x48, mov_load = 0x8b;
+	if (size == 8)
+		put(x, &rex_w, 1);
+	put(x, &mov_load, 1);
+	put_rbx_operand(x, reg, disp);
+}
+
+/* mov [rbx + disp], rax/rcx (reg 0/1) */
+static void put_store(struct emit *x, unsigned reg, size_t disp)
+{
+	static const uint8_t mov_store[2] = {0x48, 0x89};
+	put(x, mov_store, 2);
+	put_rbx_operand(x, reg, disp);
+}
+
+/* mov dword/qword [rbx + disp], imm32 (a qword's sign-extended) */
+static void put_store_imm(struct emit *x, size_t disp, uint32_t imm, bool qword)
+{
+	static const uint8_t rex_w = 0x48, mov_imm = 0xc7;
+	if (qword)
+		put(x, &rex_w, 1);
+	put(x, &mov_imm, 1);
+	put_rbx_operand(x, 0, disp);
+	put32(x, imm);
+}
+
+/* rax/rcx (reg 0/1) = v */
+static void put_mov_imm(struct emit *x, unsigned reg, uint64_t v)
+{
+	uint8_t op = (uint8_t)(0xb8 + reg);
+	static const uint8_t rex_w = 0x48;
+	if (v <= UINT32_MAX) { /* mov e?x, imm32 zero-extends */
+		put(x, &op, 1);
+		put32(x, (uint32_t)v);
+		return;
+	}
+	put(x, &rex_w, 1); /* movabs */
+	put(x, &op, 1);
+	put64(x, v);
+}
+
+/* The lazy-flags kind of ALU operation op (cpu/flags.h). */
+static unsigned lazy_kind(unsigned op)
+{
+	return op == 0 ? LF_ADD : op == 5 || op == 7 ? LF_SUB : LF_LOGIC;
+}
+
+/* An INL_ALU/INL_ALU_IMM form: rax = a, rcx = b, the operation, the record, the result. */
+static void put_inline_alu(struct emit *x, const struct inline_form *f)
+{
+	/* op rax, rcx (ModRM C8: reg RCX, r/m RAX); CMP computes as SUB, TEST as AND */
+	static const uint8_t opcode[9] = {0x01, 0x09, 0, 0, 0x21, 0x29, 0x31, 0x29, 0x21};
+	static const uint8_t rex_w = 0x48, rax_rcx = 0xc8;
+	unsigned kind = lazy_kind(f->op == INL_TEST ? 4 : f->op);
+	put_load(x, 0, offsetof(struct cpu, gpr) + 8 * f->dst, f->size);
+	if (f->kind == INL_ALU)
+		put_load(x, 1, offsetof(struct cpu, gpr) + 8 * f->src, f->size);
+	else
+		put_mov_imm(x, 1, f->imm);
+	if (kind != LF_LOGIC) {
+		put_store(x, 0, offsetof(struct cpu, lf_a));
+		put_store(x, 1, offsetof(struct cpu, lf_b));
+	} else {
+		put_store_imm(x, offsetof(struct cpu, lf_a), 0, true);
+		put_store_imm(x, offsetof(struct cpu, lf_b), 0, true);
+	}
+	if (f->size == 8)
+		put(x, &rex_w, 1);
+	put(x, &opcode[f->op], 1);
+	put(x, &rax_rcx, 1);
+	put_store(x, 0, offsetof(struct cpu, lf_r));
+	if (f->op != 7 && f->op != INL_TEST)
+		put_store(x, 0, offsetof(struct cpu, gpr) + 8 * f->dst);
+	put_store_imm(x, offsetof(struct cpu, lf_op), kind << 4 | f->size, false);
+}
+
+/* The host instructions of an inline form (inline_form_of). */
+static void put_inline(struct emit *x, const struct inline_form *f)
+{
+	switch (f->kind) {
+	case INL_MOV:
+		put_load(x, 0, offsetof(struct cpu, gpr) + 8 * f->src, f->size);
+		put_store(x, 0, offsetof(struct cpu, gpr) + 8 * f->dst);
+		break;
+	case INL_MOV_IMM:
+		if (f->imm <= INT32_MAX || f->imm >= 0xffffffff80000000ULL) {
+			put_store_imm(x, offsetof(struct cpu, gpr) + 8 * f->dst, (uint32_t)f->imm,
+				      true);
+		} else {
+			put_mov_imm(x, 0, f->imm);
+			put_store(x, 0, offsetof(struct cpu, gpr) + 8 * f->dst);
+		}
+		break;
+	default:
+		put_inline_alu(x, f);
+		break;
+	}
+}
+
 /* The code of one entry (see jit.h); its fault and break jumps' displacements go to
  * fault[i] and brk[i + 1] (NULL: no break test). */
 static void put_entry(struct emit *x, const struct icache_block *blk, unsigned i, unsigned mode,
@@ -208,17 +394,26 @@ static void put_entry(struct emit *x, const struct icache_block *blk, unsigned i
 	static const uint8_t cmp_break[2] = {0x83, 0xbb}; /* cmp dword [rbx + disp32], imm8 */
 	static const uint8_t zero = 0;
 	const struct icache_entry *e = &blk->e[i];
+	struct inline_form f = inline_form_of(&e->in);
+	*fault = *brk = NULL;
+	if (f.kind != INL_NONE) {
+		put_inline(x, &f);
+		if (i + 1 < blk->n)
+			return;
+		/* the block's last entry: the loop goes on from cpu->next_rip */
+	}
 	put(x, mode == X86_MODE_64 ? lea64 : lea32, 4);
 	put32(x, (uint32_t)(blk->off[i] + e->in.len));
 	put(x, store_rax, 3);
 	put32(x, (uint32_t)offsetof(struct cpu, next_rip));
+	if (f.kind != INL_NONE)
+		return;
 	put(x, rdi_cpu, 3);
 	put(x, movabs_rsi, 2);
 	put64(x, (uint64_t)(uintptr_t)&e->in);
 	put_call(x, (const void *)e->fn);
 	put(x, test_al, 2);
 	*fault = put_jump(x, jz, 2);
-	*brk = NULL;
 	if (jit_may_break(&e->in)) {
 		put(x, cmp_break, 2);
 		put32(x, (uint32_t)offsetof(struct cpu, loop_break));
@@ -249,8 +444,10 @@ bool jit_block_build(struct jit *jit, unsigned slot, struct icache_block *blk, u
 	put_return(&x, entry_offset(n), jit->exit);
 	for (unsigned i = 0; i < n && !x.full; i++) {
 		uint8_t *stub = x.p;
-		put_return(&x, entry_offset(i) | JIT_FAULT, jit->exit);
-		patch_to(fault[i], stub);
+		if (fault[i]) {
+			put_return(&x, entry_offset(i) | JIT_FAULT, jit->exit);
+			patch_to(fault[i], stub);
+		}
 		if (brk[i]) {
 			stub = x.p;
 			put_return(&x, entry_offset(i + 1) | JIT_BREAK, jit->exit);

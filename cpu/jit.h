@@ -79,6 +79,10 @@ bool jit_block_build(struct jit *jit, unsigned slot, struct icache_block *blk, u
  * known to touch only registers. Those entries are followed by a test of the flag. */
 bool jit_may_break(const struct x86_instr *in);
 
+/* True when in runs as host instructions of its own in a block's code, without a call
+ * of its handler (jit.c: the moves and ALU operations on registers alone). */
+bool jit_inline(const struct x86_instr *in);
+
 /* Runs a block's code from the code of one of its entries (blk->jit_code +
  * blk->jit_at[i] for entry i), the block's first byte at RIP brip. Returns the JIT_*
  * result. */

@@ -78,6 +78,13 @@ static void test_jit_break_test_only_where_registers_alone(void **state)
 	assert_false(may_break(&inc_eax, 1, X86_MODE_32));
 }
 
+static bool jit_inline_test(const uint8_t *bytes, size_t len)
+{
+	struct x86_instr in;
+	assert_int_equal(x86_decode(&in, bytes, len, X86_MODE_64), X86_DECODE_OK);
+	return jit_inline(&in);
+}
+
 /* Loads the same code into both machines and sets both up with set (may be NULL). */
 static void load_both(struct twins *t, const uint8_t *code, size_t len,
 		      void (*set)(struct cpu_env *e))
@@ -267,6 +274,125 @@ static void test_jit_off_and_on_again_runs_like_loop_without_code(void **state)
 	assert_true(t->a[0].cpu.icache->jit->built > 0);
 }
 
+/* Appends one instruction on registers: REX (W for 64-bit, R and B for r8-r15), the
+ * opcode, ModRM reg/rm (mod 3), and imm_len bytes of imm. */
+static size_t put_insn(uint8_t *p, unsigned size, uint8_t op, unsigned reg, unsigned rm,
+		       bool modrm, uint64_t imm, unsigned imm_len)
+{
+	size_t n = 0;
+	uint8_t rex = (uint8_t)(0x40 | (size == 8 ? 8 : 0) | (reg >= 8 ? 4 : 0) | (rm >= 8 ? 1 : 0));
+	if (rex != 0x40)
+		p[n++] = rex;
+	p[n++] = op;
+	if (modrm)
+		p[n++] = (uint8_t)(0xc0 | (reg & 7) << 3 | (rm & 7));
+	memcpy(p + n, &imm, imm_len);
+	return n + imm_len;
+}
+
+static const uint64_t edge_values[] = {
+    0, 1, 0x7f, 0x80, 0xff, 0x7fffffff, 0x80000000, 0xffffffff, 0x100000000ULL,
+    0x7fffffffffffffffULL, 0x8000000000000000ULL, 0xffffffffffffffffULL, 0x123456789abcdef0ULL,
+};
+#define NR_EDGES (sizeof(edge_values) / sizeof(edge_values[0]))
+
+static uint64_t values_a, values_b; /* edge_values indices for set_values */
+
+/* RAX..R15 from the edge values (RDX and R9 get the pair under test), RFLAGS all set. */
+static void set_values(struct cpu_env *e)
+{
+	for (unsigned r = 0; r < 16; r++)
+		e->cpu.gpr[r] = edge_values[(r * 5 + 3) % NR_EDGES] ^ r;
+	e->cpu.gpr[RDX] = edge_values[values_a];
+	e->cpu.gpr[R9] = edge_values[values_b];
+	e->cpu.gpr[RSP] = ENV_DATA + ENV_PAGES * 4096 - 64;
+	cpu_set_rflags(&e->cpu, RFLAGS_STATUS | 0x2);
+}
+
+/* Runs code (first instruction a NOP, which the loop runs on its own, so that the rest
+ * runs from the block's code; INT3 last) in both machines for every pair of edge values
+ * and compares them; then the same with the instruction under test as the last entry of a
+ * full block (32 entries: the NOP, 30 more, the instruction), the INT3 a block after. */
+static void run_form(struct twins *t, const uint8_t *insn, size_t len)
+{
+	uint8_t code[64];
+	assert_true(len + 32 <= sizeof(code));
+	for (int last = 0; last < 2; last++) {
+		size_t n = 0;
+		memset(code, 0x90, last ? 31 : 1);
+		n = last ? 31 : 1;
+		memcpy(code + n, insn, len);
+		n += len;
+		code[n++] = 0xcc;
+		for (values_a = 0; values_a < NR_EDGES; values_a++)
+			for (values_b = 0; values_b < NR_EDGES; values_b += last ? 4 : 1) {
+				load_both(t, code, n, set_values);
+				assert_int_equal(run_both(t, 0), CPU_EXIT_FAULT);
+				assert_int_equal(t->a[0].cpu.fault.vector, X86_VEC_BP);
+				assert_int_equal(t->a[0].cpu.rip, ENV_CODE + n - 1);
+				assert_same(t);
+			}
+	}
+}
+
+/* The inline forms (moves and ALU operations on registers, sizes 4 and 8, low and high
+ * registers, every operation with each edge value pair) leave the registers and RFLAGS
+ * exactly as their handlers do. */
+static void test_jit_inline_forms_like_handlers(void **state)
+{
+	struct twins *t = *state;
+	uint8_t insn[16];
+	size_t n;
+	for (unsigned size = 4; size <= 8; size += 4) {
+		/* 89 and 8B: mov rdx, r9 and mov r9, rdx; mov with imm32, imm64, C7 */
+		n = put_insn(insn, size, 0x89, R9, RDX, true, 0, 0);
+		assert_true(jit_inline_test(insn, n));
+		run_form(t, insn, n);
+		n = put_insn(insn, size, 0x8b, RDX, R9, true, 0, 0);
+		run_form(t, insn, n);
+		n = put_insn(insn, size, 0xb8 + (R9 & 7), 0, R9, false, 0x8765432112345678ULL,
+			     size);
+		insn[0] |= 1; /* REX.B: r9 (the +r register) */
+		run_form(t, insn, n);
+		n = put_insn(insn, size, 0xc7, 0, RDX, true, 0x80000001, 4);
+		run_form(t, insn, n);
+		for (unsigned op = 0; op < 8; op++) {
+			if (op == 2 || op == 3)
+				continue; /* ADC, SBB: not inline (they read CF) */
+			n = put_insn(insn, size, (uint8_t)(op << 3 | 1), R9, RDX, true, 0, 0);
+			assert_true(jit_inline_test(insn, n));
+			run_form(t, insn, n);
+			n = put_insn(insn, size, (uint8_t)(op << 3 | 3), RDX, R9, true, 0, 0);
+			run_form(t, insn, n);
+			n = put_insn(insn, size, 0x81, op, RDX, true, 0x80000000, 4);
+			run_form(t, insn, n);
+			n = put_insn(insn, size, 0x83, op, R9, true, 0xff, 1);
+			run_form(t, insn, n);
+			n = put_insn(insn, size, 0x83, op, RDX, true, 0x7f, 1);
+			run_form(t, insn, n);
+		}
+		n = put_insn(insn, size, 0x85, R9, RDX, true, 0, 0); /* test rdx, r9 */
+		run_form(t, insn, n);
+		n = put_insn(insn, size, 0x31, RDX, RDX, true, 0, 0); /* xor edx, edx */
+		run_form(t, insn, n);
+	}
+}
+
+/* The forms that stay calls: ADC/SBB (CF), 16-bit operands, LOCK, memory operands. */
+static void test_jit_inline_only_register_forms_without_cf(void **state)
+{
+	(void)state;
+	static const uint8_t adc[] = {0x11, 0xd0}, add16[] = {0x66, 0x01, 0xd0},
+			     add_mem[] = {0x01, 0x10}, mov_mem[] = {0x89, 0x10},
+			     add8[] = {0x00, 0xd0}, add_rr[] = {0x01, 0xd0};
+	assert_false(jit_inline_test(adc, sizeof(adc)));
+	assert_false(jit_inline_test(add16, sizeof(add16)));
+	assert_false(jit_inline_test(add_mem, sizeof(add_mem)));
+	assert_false(jit_inline_test(mov_mem, sizeof(mov_mem)));
+	assert_false(jit_inline_test(add8, sizeof(add8)));
+	assert_true(jit_inline_test(add_rr, sizeof(add_rr)));
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 int main(void)
 {
@@ -277,6 +403,8 @@ int main(void)
 	    T(test_jit_store_into_running_block_seen),
 	    T(test_jit_compat_mode_runs_like_loop_without_code),
 	    T(test_jit_off_and_on_again_runs_like_loop_without_code),
+	    T(test_jit_inline_forms_like_handlers),
+	    cmocka_unit_test(test_jit_inline_only_register_forms_without_cf),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
