@@ -293,6 +293,12 @@ struct cpu {
 	const uint8_t *code_pages;
 	uint64_t code_nr_pages;
 	uint64_t code_epoch;
+	/* Blocks' host code going on from block to block (cpu/jit.h) leaves here where it
+	 * went: the instructions of the blocks it finished (0: it stayed in its first block;
+	 * the fetch loop sets it back to 0), the block it is in and that block's RIP. */
+	uint64_t jit_done;
+	struct icache_block *jit_blk;
+	uint64_t jit_brip;
 
 	/* Decoding and dispatch. */
 	struct cpu_ops *ops;	      /* handler table (built by cpu_init) */

@@ -68,6 +68,9 @@ struct icache_entry {
 
 struct icache_block;
 
+/* The RIP of an empty chain: never a RIP (not canonical, and above 4 GiB). */
+#define ICACHE_CHAIN_NONE 0x8000000000000000ULL
+
 /*
  * A block the fetch loop went on to after this one: the host address of its first byte
  * and the block, valid while the block's generation is still gen (the slot was not
@@ -95,6 +98,14 @@ struct icache_block {
 	uint32_t exits; /* exits counted while watched */
 	uint64_t checked; /* cpu->code_epoch when its bytes were last compared whole; 0 never */
 	struct icache_link link[2]; /* the last two successors, the most recent first */
+	/* successors its host code goes on to directly (cpu/jit.h): blocks of the same page
+	 * by their RIP, valid while to->gen is still gen; the most recent first; an empty
+	 * one's RIP is ICACHE_CHAIN_NONE */
+	struct icache_chain {
+		uint64_t rip;
+		struct icache_block *to;
+		uint32_t gen;
+	} chain[2];
 	uint8_t jit_n;	  /* entries its host code covers (cpu/jit.h); the code is current
 			   * while that is n (growing the block changes n) */
 	const uint8_t *jit_code; /* that code (its first entry's), while jit_n is n */

@@ -137,9 +137,9 @@ bool jit_may_break(const struct x86_instr *in)
 	return true;
 }
 
-/* The entry and exit code at the start of the mapping (the ABI's callee-saved RBX and
- * R12 hold the CPU and the block's RIP; the third push keeps the stack 16-byte aligned
- * at the handlers' calls). */
+/* The entry and exit code at the start of the mapping (the ABI's callee-saved RBX, R12
+ * and R13 hold the CPU, the block's RIP and the instructions the code may still start
+ * in other blocks; three pushes keep the stack 16-byte aligned at the handlers' calls). */
 static void put_enter_exit(struct jit *jit)
 {
 	static const uint8_t enter[] = {
@@ -148,6 +148,7 @@ static void put_enter_exit(struct jit *jit)
 	    0x41, 0x55,	      /* push r13 */
 	    0x48, 0x89, 0xfb, /* mov rbx, rdi */
 	    0x49, 0x89, 0xf4, /* mov r12, rsi */
+	    0x49, 0x89, 0xcd, /* mov r13, rcx */
 	    0xff, 0xe2,	      /* jmp rdx */
 	};
 	static const uint8_t exit[] = {
@@ -158,7 +159,7 @@ static void put_enter_exit(struct jit *jit)
 	};
 	memcpy(jit->map, enter, sizeof(enter));
 	memcpy(jit->map + 64, exit, sizeof(exit));
-	jit->enter = (unsigned (*)(struct cpu *, uint64_t, const void *))(void *)jit->map;
+	jit->enter = (unsigned (*)(struct cpu *, uint64_t, const void *, uint64_t))(void *)jit->map;
 	jit->exit = jit->map + 64;
 }
 
@@ -428,6 +429,95 @@ static uint32_t entry_offset(unsigned i)
 	return (uint32_t)(i * sizeof(struct icache_entry));
 }
 
+/* mov reg, [base + disp32] and the like: REX, opcode, ModRM (mod 10) with reg and base
+ * numbers already in place, disp32. */
+static void put_op_disp(struct emit *x, const uint8_t *op, unsigned len, size_t disp)
+{
+	put(x, op, len);
+	put32(x, (uint32_t)disp);
+}
+
+/*
+ * The end of a block that ran to its end (RAX free, the next RIP in cpu->next_rip): if it
+ * is one of the block's chains (icache_block.chain) -- a block of the same page, still
+ * the one recorded, whose code is current, whose bytes were compared in this run of the
+ * loop, and whose instructions fit in the budget of R13 -- the code goes on there,
+ * noting in struct cpu where it went (jit_done, jit_blk, jit_brip); else it returns the
+ * block's end to the loop. Not while the block is watched: the loop counts its exits.
+ */
+static void put_block_end(struct emit *x, const struct icache_block *blk, const uint8_t *exit)
+{
+	static const uint8_t load_next_rip[3] = {0x48, 0x8b, 0x83};  /* mov rax, [rbx + d] */
+	static const uint8_t movabs_r11[2] = {0x49, 0xbb};	      /* mov r11, imm64 */
+	static const uint8_t cmp_watch[3] = {0x41, 0x80, 0xbb};	      /* cmp byte [r11 + d], 0 */
+	static const uint8_t cmp_rip[3] = {0x49, 0x3b, 0x83};	      /* cmp rax, [r11 + d] */
+	static const uint8_t load_to[3] = {0x49, 0x8b, 0x93};	      /* mov rdx, [r11 + d] */
+	static const uint8_t load_gen[3] = {0x41, 0x8b, 0x8b};	      /* mov ecx, [r11 + d] */
+	static const uint8_t same_page[10] = {0x48, 0x89, 0xc1,	      /* mov rcx, rax */
+					      0x4c, 0x31, 0xe1,	      /* xor rcx, r12 */
+					      0x48, 0xc1, 0xe9, 0x0c}; /* shr rcx, 12 */
+	static const uint8_t cmp_gen[2] = {0x3b, 0x8a};		 /* cmp ecx, [rdx + d] */
+	static const uint8_t load_n[3] = {0x0f, 0xb6, 0x8a};	 /* movzx ecx, byte [rdx + d] */
+	static const uint8_t cmp_n[2] = {0x3a, 0x8a};		 /* cmp cl, [rdx + d] */
+	static const uint8_t load_checked[3] = {0x48, 0x8b, 0x8a}; /* mov rcx, [rdx + d] */
+	static const uint8_t cmp_epoch[3] = {0x48, 0x3b, 0x8b};	   /* cmp rcx, [rbx + d] */
+	static const uint8_t sub_budget[3] = {0x49, 0x29, 0xcd};   /* sub r13, rcx */
+	static const uint8_t add_done[3] = {0x48, 0x83, 0x83};	   /* add qword [rbx + d], ib */
+	static const uint8_t store_blk[3] = {0x48, 0x89, 0x93};	   /* mov [rbx + d], rdx */
+	static const uint8_t store_brip[3] = {0x48, 0x89, 0x83};   /* mov [rbx + d], rax */
+	static const uint8_t r12_rip[3] = {0x49, 0x89, 0xc4};	   /* mov r12, rax */
+	static const uint8_t jmp_code[2] = {0xff, 0xa2};	   /* jmp [rdx + d] */
+	static const uint8_t jne[2] = {0x0f, 0x85}, jnz[2] = {0x0f, 0x85}, jb[2] = {0x0f, 0x82};
+	static const uint8_t jmp = 0xe9, zero = 0;
+	uint8_t *out[8], *to_check;
+	unsigned nout = 0;
+	uint8_t n = blk->n;
+	put_op_disp(x, load_next_rip, 3, offsetof(struct cpu, next_rip));
+	put(x, movabs_r11, 2);
+	put64(x, (uint64_t)(uintptr_t)blk);
+	put_op_disp(x, cmp_watch, 3, offsetof(struct icache_block, watch));
+	put(x, &zero, 1);
+	out[nout++] = put_jump(x, jne, 2);
+	/* the next RIP in this block's page (so in the page the chains were made in) */
+	put(x, same_page, sizeof(same_page));
+	out[nout++] = put_jump(x, jnz, 2);
+	/* chain 0, else chain 1: RDX = to, ECX = gen */
+	put_op_disp(x, cmp_rip, 3, offsetof(struct icache_block, chain[0].rip));
+	uint8_t *try1 = put_jump(x, jne, 2);
+	put_op_disp(x, load_to, 3, offsetof(struct icache_block, chain[0].to));
+	put_op_disp(x, load_gen, 3, offsetof(struct icache_block, chain[0].gen));
+	to_check = put_jump(x, &jmp, 1);
+	if (try1)
+		patch_to(try1, x->p);
+	put_op_disp(x, cmp_rip, 3, offsetof(struct icache_block, chain[1].rip));
+	out[nout++] = put_jump(x, jne, 2);
+	put_op_disp(x, load_to, 3, offsetof(struct icache_block, chain[1].to));
+	put_op_disp(x, load_gen, 3, offsetof(struct icache_block, chain[1].gen));
+	if (to_check)
+		patch_to(to_check, x->p);
+	put_op_disp(x, cmp_gen, 2, offsetof(struct icache_block, gen));
+	out[nout++] = put_jump(x, jne, 2);
+	put_op_disp(x, load_n, 3, offsetof(struct icache_block, n));
+	put_op_disp(x, cmp_n, 2, offsetof(struct icache_block, jit_n));
+	out[nout++] = put_jump(x, jne, 2);
+	put(x, sub_budget, 3);
+	out[nout++] = put_jump(x, jb, 2);
+	put_op_disp(x, load_checked, 3, offsetof(struct icache_block, checked));
+	put_op_disp(x, cmp_epoch, 3, offsetof(struct cpu, code_epoch));
+	out[nout++] = put_jump(x, jne, 2);
+	put_op_disp(x, add_done, 3, offsetof(struct cpu, jit_done));
+	put(x, &n, 1);
+	put_op_disp(x, store_blk, 3, offsetof(struct cpu, jit_blk));
+	put_op_disp(x, store_brip, 3, offsetof(struct cpu, jit_brip));
+	put(x, r12_rip, 3);
+	put_op_disp(x, jmp_code, 2, offsetof(struct icache_block, jit_code));
+	uint8_t *ret = x->p;
+	put_return(x, entry_offset(n), exit);
+	for (unsigned k = 0; k < nout; k++)
+		if (out[k])
+			patch_to(out[k], ret);
+}
+
 bool jit_block_build(struct jit *jit, unsigned slot, struct icache_block *blk, unsigned mode)
 {
 	uint8_t *area = jit->map + 4096 + (uint64_t)slot * JIT_AREA;
@@ -441,7 +531,7 @@ bool jit_block_build(struct jit *jit, unsigned slot, struct icache_block *blk, u
 		blk->jit_at[i] = (uint16_t)(x.p - area);
 		put_entry(&x, blk, i, mode, &fault[i], &brk[i]);
 	}
-	put_return(&x, entry_offset(n), jit->exit);
+	put_block_end(&x, blk, jit->exit);
 	for (unsigned i = 0; i < n && !x.full; i++) {
 		uint8_t *stub = x.p;
 		if (fault[i]) {

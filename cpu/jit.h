@@ -37,6 +37,7 @@
 #include <stdint.h>
 
 #include "cpu/decode.h"
+#include "cpu/icache.h"
 
 struct cpu;
 struct icache_block;
@@ -54,8 +55,9 @@ struct jit {
 	uint8_t *map;	   /* the executable mapping: the entry page, then the areas */
 	uint64_t map_len;  /* its length */
 	unsigned nr_slots; /* areas */
-	/* the entry code: unsigned enter(struct cpu *cpu, uint64_t brip, const void *code) */
-	unsigned (*enter)(struct cpu *cpu, uint64_t brip, const void *code);
+	/* the entry code: enter(cpu, the block's RIP, its code to run, budget: how many
+	 * instructions the code may start in the blocks it goes on to) */
+	unsigned (*enter)(struct cpu *cpu, uint64_t brip, const void *code, uint64_t budget);
 	const uint8_t *exit; /* the exit code, where every block's code ends */
 	uint64_t built;	     /* blocks given code */
 };
@@ -79,17 +81,30 @@ bool jit_block_build(struct jit *jit, unsigned slot, struct icache_block *blk, u
  * known to touch only registers. Those entries are followed by a test of the flag. */
 bool jit_may_break(const struct x86_instr *in);
 
+/* Makes to (at RIP rip, in blk's page, the same translation) the most recent chain of
+ * blk, the block its code goes on to directly when it ends there. */
+static inline void jit_chain_add(struct icache_block *blk, struct icache_block *to, uint64_t rip)
+{
+	struct icache_chain c = {rip, to, to->gen};
+	if (blk->chain[0].rip == rip && blk->chain[0].to == to && blk->chain[0].gen == to->gen)
+		return;
+	blk->chain[1] = blk->chain[0];
+	blk->chain[0] = c;
+}
+
 /* True when in runs as host instructions of its own in a block's code, without a call
  * of its handler (jit.c: the moves and ALU operations on registers alone). */
 bool jit_inline(const struct x86_instr *in);
 
 /* Runs a block's code from the code of one of its entries (blk->jit_code +
- * blk->jit_at[i] for entry i), the block's first byte at RIP brip. Returns the JIT_*
- * result. */
+ * blk->jit_at[i] for entry i), the block's first byte at RIP brip, going on to chained
+ * blocks (icache_block.chain) while their instructions fit in budget. Returns the JIT_*
+ * result, the entry named in the block it stopped in: if that is not the first,
+ * cpu->jit_done is nonzero and cpu->jit_blk and cpu->jit_brip name it. */
 static inline unsigned jit_run(const struct jit *jit, struct cpu *cpu, const uint8_t *code,
-			       uint64_t brip)
+			       uint64_t brip, uint64_t budget)
 {
-	return jit->enter(cpu, brip, code);
+	return jit->enter(cpu, brip, code, budget);
 }
 
 #endif /* MMEMU_CPU_JIT_H */

@@ -274,6 +274,118 @@ static void test_jit_off_and_on_again_runs_like_loop_without_code(void **state)
 	assert_true(t->a[0].cpu.icache->jit->built > 0);
 }
 
+/* A loop that is one block, chained to itself: add edx, ecx; dec ecx; jnz top; int3 */
+static const uint8_t self_loop[] = {0x01, 0xca, 0xff, 0xc9, 0x75, 0xfa, 0xcc};
+
+static void set_count_1000(struct cpu_env *e)
+{
+	e->cpu.gpr[RCX] = 1000;
+	e->cpu.gpr[RDX] = 0;
+}
+
+/* Blocks chained to each other stop exactly at the instruction limit: every limit from 1
+ * to 40 instructions, run again and again until the loop ends, in both machines. */
+static void test_jit_chained_blocks_stop_at_limit(void **state)
+{
+	struct twins *t = *state;
+	for (uint64_t k = 1; k <= 40; k++) {
+		load_both(t, self_loop, sizeof(self_loop), set_count_1000);
+		uint64_t before = t->a[0].cpu.icount;
+		enum cpu_exit x;
+		while ((x = run_both(t, k)) == CPU_EXIT_LIMIT) {
+			assert_int_equal((t->a[0].cpu.icount - before) % k, 0);
+			assert_same(t);
+		}
+		assert_int_equal(x, CPU_EXIT_FAULT);
+		assert_int_equal(t->a[0].cpu.gpr[RDX], 1000 * 1001 / 2);
+		assert_int_equal(t->a[0].cpu.icount - before, 3000);
+		assert_same(t);
+	}
+}
+
+/* A chained block whose bytes change between runs (a bus write, nothing told): the next
+ * run runs the new code. The loop's first block jumps to a second (its chain) that adds
+ * 1, then 2 after the write. */
+static void test_jit_chain_to_changed_block_not_followed(void **state)
+{
+	static const uint8_t code[] = {
+	    0xff, 0xc9,			  /* 0: top: dec ecx */
+	    0xeb, 0x00,			  /* 2: jmp 4 (a block of its own after) */
+	    0x83, 0xc2, 0x01,		  /* 4: add edx, 1 */
+	    0x85, 0xc9,			  /* 7: test ecx, ecx */
+	    0x75, 0xf5,			  /* 9: jnz top */
+	    0xcc,			  /* 11: int3 */
+	};
+	struct twins *t = *state;
+	load_both(t, code, sizeof(code), set_count_1000);
+	assert_int_equal(run_both(t, 0), CPU_EXIT_FAULT);
+	assert_int_equal(t->a[0].cpu.gpr[RDX], 1000);
+	assert_same(t);
+	for (int k = 0; k < 2; k++) {
+		t->a[k].bus.ram[ENV_CODE_PA + 6] = 2; /* add edx, 2 */
+		t->a[k].cpu.rip = ENV_CODE;
+		set_count_1000(&t->a[k]);
+	}
+	assert_int_equal(run_both(t, 0), CPU_EXIT_FAULT);
+	assert_int_equal(t->a[0].cpu.gpr[RDX], 2000);
+	assert_same(t);
+}
+
+/*
+ * A chain is followed only within the page its block runs in. A frame P is mapped at V1
+ * and at V2; its block B (nop; jmp rax) run at V1 gets a chain to S (add edx, 1; jmp rcx)
+ * at V1 + 0x100. Then V1 is mapped to another frame, whose code at + 0x100 is S' (add
+ * edx, 2; int3), and in one run: a start block at V2 + 0x300 jumps to S through V2 (so S
+ * is checked in this run), S to B through V2, and B to V1 + 0x100 -- another page than
+ * B's, now S'. Following B's chain there would run S again (and loop).
+ */
+static void test_jit_chain_followed_only_in_same_page(void **state)
+{
+	static const uint8_t b[] = {0x90, 0xff, 0xe0};		      /* nop; jmp rax */
+	static const uint8_t s1[] = {0x83, 0xc2, 0x01, 0xff, 0xe1};   /* add edx, 1; jmp rcx */
+	static const uint8_t s2[] = {0x83, 0xc2, 0x02, 0xcc};	      /* add edx, 2; int3 */
+	static const uint8_t start[] = {0x90, 0xff, 0xe7};	      /* nop; jmp rdi */
+	static const uint8_t int3 = 0xcc;
+	const uint64_t v1 = ENV_CODE + 3 * 4096, v2 = 0x30000000;
+	struct twins *t = *state;
+	for (int k = 0; k < 2; k++) {
+		struct cpu_env *e = &t->a[k];
+		uint8_t *p = e->bus.ram + ENV_CODE_PA + 3 * 4096, *q = e->bus.ram + ENV_CODE_PA + 4 * 4096;
+		memcpy(p, b, sizeof(b));
+		memcpy(p + 0x100, s1, sizeof(s1));
+		p[0x200] = int3;
+		memcpy(p + 0x300, start, sizeof(start));
+		memcpy(q + 0x100, s2, sizeof(s2));
+		cpu_icache_invalidate_phys(&e->cpu, ENV_CODE_PA + 3 * 4096, 2 * 4096);
+		env_map(e, v2, ENV_CODE_PA + 3 * 4096, PTE_P | PTE_RW | PTE_US);
+		mmu_stats_reset(&e->m);
+	}
+	for (int pass = 0; pass < 3; pass++) { /* at V1: B, S, the int3 */
+		for (int k = 0; k < 2; k++) {
+			t->a[k].cpu.rip = v1;
+			t->a[k].cpu.gpr[RAX] = v1 + 0x100;
+			t->a[k].cpu.gpr[RCX] = v1 + 0x200;
+			t->a[k].cpu.gpr[RDX] = 0;
+		}
+		assert_int_equal(run_both(t, 1000), CPU_EXIT_FAULT);
+		assert_int_equal(t->a[0].cpu.gpr[RDX], 1);
+	}
+	for (int k = 0; k < 2; k++) {
+		struct cpu_env *e = &t->a[k];
+		env_map(e, v1, ENV_CODE_PA + 4 * 4096, PTE_P | PTE_RW | PTE_US);
+		mmu_invlpg(&e->m, v1);
+		e->cpu.rip = v2 + 0x300;
+		e->cpu.gpr[RDI] = v2 + 0x100;
+		e->cpu.gpr[RCX] = v2;
+		e->cpu.gpr[RAX] = v1 + 0x100;
+		e->cpu.gpr[RDX] = 0;
+	}
+	assert_int_equal(run_both(t, 1000), CPU_EXIT_FAULT);
+	assert_int_equal(t->a[0].cpu.fault.vector, X86_VEC_BP);
+	assert_int_equal(t->a[0].cpu.gpr[RDX], 3);
+	assert_same(t);
+}
+
 /* Appends one instruction on registers: REX (W for 64-bit, R and B for r8-r15), the
  * opcode, ModRM reg/rm (mod 3), and imm_len bytes of imm. */
 static size_t put_insn(uint8_t *p, unsigned size, uint8_t op, unsigned reg, unsigned rm,
@@ -404,6 +516,9 @@ int main(void)
 	    T(test_jit_compat_mode_runs_like_loop_without_code),
 	    T(test_jit_off_and_on_again_runs_like_loop_without_code),
 	    T(test_jit_inline_forms_like_handlers),
+	    T(test_jit_chained_blocks_stop_at_limit),
+	    T(test_jit_chain_to_changed_block_not_followed),
+	    T(test_jit_chain_followed_only_in_same_page),
 	    cmocka_unit_test(test_jit_inline_only_register_forms_without_cf),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
