@@ -293,10 +293,14 @@ struct cpu {
 	const uint8_t *code_pages;
 	uint64_t code_nr_pages;
 	uint64_t code_epoch;
-	/* Blocks' host code going on from block to block (cpu/jit.h) leaves here where it
-	 * went: the instructions of the blocks it finished (0: it stayed in its first block;
-	 * the fetch loop sets it back to 0), the block it is in and that block's RIP. */
-	uint64_t jit_done;
+	/* Blocks' host code going on from block to block (cpu/jit.h) keeps the fetch loop's
+	 * state here: the instruction count at the start of the block it is in, the count
+	 * up to which fetch hits were counted and the fast entry they go to (the loop's
+	 * ic0, counted and cfe: cpu/exec.c); the block it went to (NULL: it stayed in its
+	 * first; the loop sets it back) and that block's RIP. */
+	uint64_t jit_ic0;
+	uint64_t jit_counted;
+	struct tlb_fast_entry *jit_cfe;
 	struct icache_block *jit_blk;
 	uint64_t jit_brip;
 

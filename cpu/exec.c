@@ -1099,7 +1099,7 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 				 * block, page and fast entry, its bytes compared in this epoch
 				 * (a watched block's exits are counted on the way below) */
 				if (use_jit && jit)
-					jit_chain_add(blk, blk, rip);
+					jit_chain_add(blk, blk, rip, at);
 				e = first;
 				ic0 = ic;
 				run_n = blk->n; /* (a side exit may have ended the last pass early) */
@@ -1129,8 +1129,8 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 					break;
 				next->checked = cpu->code_epoch;
 			}
-			if (use_jit && jit && blk != NULL && fe == cfe && !next->cross)
-				jit_chain_add(blk, next, rip); /* the same page and translation */
+			if (use_jit && jit && blk != NULL && !next->cross)
+				jit_chain_add(blk, next, rip, at);
 			struct tlb_fast_entry *fe2 = NULL; /* a crossing instruction's second page */
 			if (unlikely(next->cross) &&
 			    !(fe2 = crossing_second_page(m, next, rip, mode, flat)))
@@ -1171,15 +1171,19 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 				code += blk->jit_at[i];
 				brip -= blk->off[i];
 			}
+			cpu->jit_ic0 = ic0;
+			cpu->jit_counted = counted;
+			cpu->jit_cfe = cfe;
 			unsigned res = jit_run(jit, cpu, code, brip, stop - (ic0 + run_n));
-			if (cpu->jit_done) {
-				/* it went on to chained blocks of the same page and stopped in
-				 * jit_blk (the fetch counts: all in cfe's page) */
-				ic0 += cpu->jit_done;
-				cpu->jit_done = 0;
+			if (cpu->jit_blk) {
+				/* it went on to chained blocks and stopped in jit_blk */
 				blk = cpu->jit_blk;
-				base += (int64_t)(cpu->jit_brip - brip);
+				cpu->jit_blk = NULL;
+				ic0 = cpu->jit_ic0;
+				counted = cpu->jit_counted;
+				cfe = cpu->jit_cfe;
 				brip = cpu->jit_brip;
+				base = (const uint8_t *)(uintptr_t)(brip + cfe->addend);
 				first = blk->e;
 				run_n = blk->n;
 				end = lim = &blk->e[run_n];

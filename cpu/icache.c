@@ -48,7 +48,7 @@ struct icache_block *icache_block_new(struct icache *ic, uint64_t pa, unsigned m
 	blk->gen++;
 	blk->checked = 0;
 	blk->link[0] = blk->link[1] = (struct icache_link){0};
-	blk->chain[0] = blk->chain[1] = (struct icache_chain){ICACHE_CHAIN_NONE, NULL, 0};
+	blk->chain[0] = blk->chain[1] = (struct icache_chain){ICACHE_CHAIN_NONE, NULL, NULL, 0};
 	blk->mode = (uint8_t)mode;
 	blk->n = 0;
 	blk->cross = 0;

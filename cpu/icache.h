@@ -98,12 +98,14 @@ struct icache_block {
 	uint32_t exits; /* exits counted while watched */
 	uint64_t checked; /* cpu->code_epoch when its bytes were last compared whole; 0 never */
 	struct icache_link link[2]; /* the last two successors, the most recent first */
-	/* successors its host code goes on to directly (cpu/jit.h): blocks of the same page
-	 * by their RIP, valid while to->gen is still gen; the most recent first; an empty
-	 * one's RIP is ICACHE_CHAIN_NONE */
+	/* successors its host code goes on to directly (cpu/jit.h): blocks by their RIP,
+	 * valid while to->gen is still gen and, in another page, while the fetch
+	 * translation of that page still puts to's first byte at host address at; the most
+	 * recent first; an empty one's RIP is ICACHE_CHAIN_NONE */
 	struct icache_chain {
 		uint64_t rip;
 		struct icache_block *to;
+		const uint8_t *at;
 		uint32_t gen;
 	} chain[2];
 	uint8_t jit_n;	  /* entries its host code covers (cpu/jit.h); the code is current

@@ -15,6 +15,8 @@
 #include "cpu/cpu.h"
 #include "cpu/flags.h"
 #include "cpu/icache.h"
+#include "mmu/mmu.h"
+#include "mmu/tlb.h"
 
 #if defined(__x86_64__)
 #define JIT_HOST 1
@@ -439,64 +441,129 @@ static void put_op_disp(struct emit *x, const uint8_t *op, unsigned len, size_t 
 
 /*
  * The end of a block that ran to its end (RAX free, the next RIP in cpu->next_rip): if it
- * is one of the block's chains (icache_block.chain) -- a block of the same page, still
- * the one recorded, whose code is current, whose bytes were compared in this run of the
- * loop, and whose instructions fit in the budget of R13 -- the code goes on there,
- * noting in struct cpu where it went (jit_done, jit_blk, jit_brip); else it returns the
- * block's end to the loop. Not while the block is watched: the loop counts its exits.
+ * is one of the block's chains (icache_block.chain) -- the block recorded there, whose
+ * code is current, whose bytes were compared in this run of the loop, whose instructions
+ * fit in the budget of R13, and which is in this block's page or, in another, at the host
+ * address it had (the page's fetch translation in the MMU's fast path, unchanged) -- the
+ * code goes on there; else it returns the block's end to the loop. On the way it keeps
+ * what the loop keeps (struct cpu, jit_*): the instruction count at the block's start,
+ * and on a change of page the fetch hits of the page left, counted on its fast entry as
+ * the loop counts them (mmu_fast_count_n). Not while the block is watched: the loop
+ * counts its exits.
  */
 static void put_block_end(struct emit *x, const struct icache_block *blk, const uint8_t *exit)
 {
-	static const uint8_t load_next_rip[3] = {0x48, 0x8b, 0x83};  /* mov rax, [rbx + d] */
-	static const uint8_t movabs_r11[2] = {0x49, 0xbb};	      /* mov r11, imm64 */
-	static const uint8_t cmp_watch[3] = {0x41, 0x80, 0xbb};	      /* cmp byte [r11 + d], 0 */
-	static const uint8_t cmp_rip[3] = {0x49, 0x3b, 0x83};	      /* cmp rax, [r11 + d] */
-	static const uint8_t load_to[3] = {0x49, 0x8b, 0x93};	      /* mov rdx, [r11 + d] */
-	static const uint8_t load_gen[3] = {0x41, 0x8b, 0x8b};	      /* mov ecx, [r11 + d] */
-	static const uint8_t same_page[10] = {0x48, 0x89, 0xc1,	      /* mov rcx, rax */
-					      0x4c, 0x31, 0xe1,	      /* xor rcx, r12 */
-					      0x48, 0xc1, 0xe9, 0x0c}; /* shr rcx, 12 */
-	static const uint8_t cmp_gen[2] = {0x3b, 0x8a};		 /* cmp ecx, [rdx + d] */
-	static const uint8_t load_n[3] = {0x0f, 0xb6, 0x8a};	 /* movzx ecx, byte [rdx + d] */
-	static const uint8_t cmp_n[2] = {0x3a, 0x8a};		 /* cmp cl, [rdx + d] */
+	static const uint8_t load_next_rip[3] = {0x48, 0x8b, 0x83}; /* mov rax, [rbx + d] */
+	static const uint8_t movabs_r11[2] = {0x49, 0xbb};	     /* mov r11, imm64 */
+	static const uint8_t cmp_watch[3] = {0x41, 0x80, 0xbb};	     /* cmp byte [r11 + d], ib */
+	static const uint8_t cmp_rip[3] = {0x49, 0x3b, 0x83};	     /* cmp rax, [r11 + d] */
+	static const uint8_t load_to[3] = {0x49, 0x8b, 0x93};	     /* mov rdx, [r11 + d] */
+	static const uint8_t load_gen[3] = {0x41, 0x8b, 0x8b};	     /* mov ecx, [r11 + d] */
+	static const uint8_t load_at[3] = {0x4d, 0x8b, 0x8b};	     /* mov r9, [r11 + d] */
+	static const uint8_t cmp_gen[2] = {0x3b, 0x8a};		     /* cmp ecx, [rdx + d] */
+	static const uint8_t page_diff[] = {
+	    0x45, 0x31, 0xd2,	    /* xor r10d, r10d */
+	    0x48, 0x89, 0xc1,	    /* mov rcx, rax */
+	    0x4c, 0x31, 0xe1,	    /* xor rcx, r12 */
+	    0x48, 0xc1, 0xe9, 0x0c, /* shr rcx, 12 */
+	};
+	static const uint8_t load_mmu_r10[3] = {0x4c, 0x8b, 0x93};  /* mov r10, [rbx + d] */
+	static const uint8_t load_fast_r10[3] = {0x4d, 0x8b, 0x92}; /* mov r10, [r10 + d] */
+	static const uint8_t fast_index[] = {
+	    0x48, 0x89, 0xc1, /* mov rcx, rax */
+	    0x48, 0xc1, 0xe9, 0x0c, /* shr rcx, 12 */
+	    0x81, 0xe1,	      /* and ecx, imm32 */
+	};
+	static const uint8_t shl_rcx[3] = {0x48, 0xc1, 0xe1};	  /* shl rcx, ib */
+	static const uint8_t add_r10_rcx[3] = {0x49, 0x01, 0xca}; /* add r10, rcx */
+	static const uint8_t page_of_rax[] = {
+	    0x48, 0x89, 0xc1,			      /* mov rcx, rax */
+	    0x48, 0x81, 0xe1, 0x00, 0xf0, 0xff, 0xff, /* and rcx, -4096 */
+	};
+	static const uint8_t cmp_tag[3] = {0x49, 0x3b, 0x8a};	 /* cmp rcx, [r10 + d] */
+	static const uint8_t load_addend[3] = {0x49, 0x8b, 0x8a}; /* mov rcx, [r10 + d] */
+	static const uint8_t at_check[] = {
+	    0x48, 0x01, 0xc1, /* add rcx, rax */
+	    0x4c, 0x39, 0xc9, /* cmp rcx, r9 */
+	};
+	static const uint8_t load_n[3] = {0x0f, 0xb6, 0x8a};	   /* movzx ecx, byte [rdx + d] */
+	static const uint8_t cmp_n[2] = {0x3a, 0x8a};		   /* cmp cl, [rdx + d] */
+	static const uint8_t sub_budget[3] = {0x49, 0x29, 0xcd};   /* sub r13, rcx */
 	static const uint8_t load_checked[3] = {0x48, 0x8b, 0x8a}; /* mov rcx, [rdx + d] */
 	static const uint8_t cmp_epoch[3] = {0x48, 0x3b, 0x8b};	   /* cmp rcx, [rbx + d] */
-	static const uint8_t sub_budget[3] = {0x49, 0x29, 0xcd};   /* sub r13, rcx */
-	static const uint8_t add_done[3] = {0x48, 0x83, 0x83};	   /* add qword [rbx + d], ib */
+	static const uint8_t load_ic0[3] = {0x48, 0x8b, 0x8b};	   /* mov rcx, [rbx + d] */
+	static const uint8_t add_rcx[3] = {0x48, 0x83, 0xc1};	   /* add rcx, ib */
+	static const uint8_t store_rcx[3] = {0x48, 0x89, 0x8b};	   /* mov [rbx + d], rcx */
+	static const uint8_t test_r10[3] = {0x4d, 0x85, 0xd2};	   /* test r10, r10 */
+	static const uint8_t pending[3] = {0x49, 0x89, 0xc8};	   /* mov r8, rcx */
+	static const uint8_t sub_counted[3] = {0x4c, 0x2b, 0x83};  /* sub r8, [rbx + d] */
+	static const uint8_t load_cfe[3] = {0x4c, 0x8b, 0x8b};	   /* mov r9, [rbx + d] */
+	static const uint8_t store_cfe[3] = {0x4c, 0x89, 0x93};	   /* mov [rbx + d], r10 */
+	static const uint8_t load_mmu_rcx[3] = {0x48, 0x8b, 0x8b}; /* mov rcx, [rbx + d] */
+	static const uint8_t cmp_exact[2] = {0x80, 0xb9};	   /* cmp byte [rcx + d], ib */
+	static const uint8_t add_tick[3] = {0x4c, 0x03, 0x81};	   /* add r8, [rcx + d] */
+	static const uint8_t store_tick[3] = {0x4c, 0x89, 0x81};   /* mov [rcx + d], r8 */
+	static const uint8_t store_stamp[3] = {0x4d, 0x89, 0x81};  /* mov [r9 + d], r8 */
 	static const uint8_t store_blk[3] = {0x48, 0x89, 0x93};	   /* mov [rbx + d], rdx */
 	static const uint8_t store_brip[3] = {0x48, 0x89, 0x83};   /* mov [rbx + d], rax */
 	static const uint8_t r12_rip[3] = {0x49, 0x89, 0xc4};	   /* mov r12, rax */
 	static const uint8_t jmp_code[2] = {0xff, 0xa2};	   /* jmp [rdx + d] */
-	static const uint8_t jne[2] = {0x0f, 0x85}, jnz[2] = {0x0f, 0x85}, jb[2] = {0x0f, 0x82};
+	static const uint8_t jne[2] = {0x0f, 0x85}, jz[2] = {0x0f, 0x84}, jb[2] = {0x0f, 0x82};
 	static const uint8_t jmp = 0xe9, zero = 0;
-	uint8_t *out[8], *to_check;
+	const size_t chain_to[2] = {offsetof(struct icache_block, chain[0].to),
+				    offsetof(struct icache_block, chain[1].to)};
+	uint8_t *out[12], *have[2], *same = NULL, *nocount[2];
 	unsigned nout = 0;
-	uint8_t n = blk->n;
+	uint8_t n = blk->n, shift = 0;
+	while ((1u << shift) < sizeof(struct tlb_fast_entry))
+		shift++;
 	put_op_disp(x, load_next_rip, 3, offsetof(struct cpu, next_rip));
 	put(x, movabs_r11, 2);
 	put64(x, (uint64_t)(uintptr_t)blk);
 	put_op_disp(x, cmp_watch, 3, offsetof(struct icache_block, watch));
 	put(x, &zero, 1);
 	out[nout++] = put_jump(x, jne, 2);
-	/* the next RIP in this block's page (so in the page the chains were made in) */
-	put(x, same_page, sizeof(same_page));
-	out[nout++] = put_jump(x, jnz, 2);
-	/* chain 0, else chain 1: RDX = to, ECX = gen */
-	put_op_disp(x, cmp_rip, 3, offsetof(struct icache_block, chain[0].rip));
-	uint8_t *try1 = put_jump(x, jne, 2);
-	put_op_disp(x, load_to, 3, offsetof(struct icache_block, chain[0].to));
-	put_op_disp(x, load_gen, 3, offsetof(struct icache_block, chain[0].gen));
-	to_check = put_jump(x, &jmp, 1);
-	if (try1)
-		patch_to(try1, x->p);
-	put_op_disp(x, cmp_rip, 3, offsetof(struct icache_block, chain[1].rip));
-	out[nout++] = put_jump(x, jne, 2);
-	put_op_disp(x, load_to, 3, offsetof(struct icache_block, chain[1].to));
-	put_op_disp(x, load_gen, 3, offsetof(struct icache_block, chain[1].gen));
-	if (to_check)
-		patch_to(to_check, x->p);
+	/* chain 0, else chain 1: RDX = to, ECX = gen, R9 = at */
+	for (unsigned k = 0; k < 2; k++) {
+		put_op_disp(x, cmp_rip, 3, offsetof(struct icache_block, chain[0].rip) +
+					       k * sizeof(struct icache_chain));
+		uint8_t *next = put_jump(x, jne, 2);
+		put_op_disp(x, load_to, 3, chain_to[k]);
+		put_op_disp(x, load_gen, 3, chain_to[k] + offsetof(struct icache_chain, gen) -
+						offsetof(struct icache_chain, to));
+		put_op_disp(x, load_at, 3, chain_to[k] + offsetof(struct icache_chain, at) -
+					       offsetof(struct icache_chain, to));
+		have[k] = put_jump(x, &jmp, 1);
+		if (next)
+			patch_to(next, x->p);
+	}
+	out[nout++] = put_jump(x, &jmp, 1); /* neither */
+	for (unsigned k = 0; k < 2; k++)
+		if (have[k])
+			patch_to(have[k], x->p);
 	put_op_disp(x, cmp_gen, 2, offsetof(struct icache_block, gen));
 	out[nout++] = put_jump(x, jne, 2);
+	/* R10 = 0 in this block's page; else the fast entry of the next RIP's page */
+	put(x, page_diff, sizeof(page_diff));
+	same = put_jump(x, jz, 2);
+	put_op_disp(x, load_mmu_r10, 3, offsetof(struct cpu, mmu));
+	put_op_disp(x, load_fast_r10, 3, offsetof(struct mmu, fast_cur));
+	put_op_disp(x, (const uint8_t[]){0x4d, 0x8d, 0x92}, 3,
+		    (size_t)(MMU_FETCH & MMU_KIND_MASK) * TLB_FAST_SIZE *
+			sizeof(struct tlb_fast_entry)); /* lea r10, [r10 + d] */
+	put(x, fast_index, sizeof(fast_index));
+	put32(x, TLB_FAST_SIZE - 1);
+	put(x, shl_rcx, 3);
+	put(x, &shift, 1);
+	put(x, add_r10_rcx, 3);
+	put(x, page_of_rax, sizeof(page_of_rax));
+	put_op_disp(x, cmp_tag, 3, offsetof(struct tlb_fast_entry, tag));
+	out[nout++] = put_jump(x, jne, 2);
+	put_op_disp(x, load_addend, 3, offsetof(struct tlb_fast_entry, addend));
+	put(x, at_check, sizeof(at_check));
+	out[nout++] = put_jump(x, jne, 2);
+	if (same)
+		patch_to(same, x->p);
 	put_op_disp(x, load_n, 3, offsetof(struct icache_block, n));
 	put_op_disp(x, cmp_n, 2, offsetof(struct icache_block, jit_n));
 	out[nout++] = put_jump(x, jne, 2);
@@ -505,8 +572,28 @@ static void put_block_end(struct emit *x, const struct icache_block *blk, const 
 	put_op_disp(x, load_checked, 3, offsetof(struct icache_block, checked));
 	put_op_disp(x, cmp_epoch, 3, offsetof(struct cpu, code_epoch));
 	out[nout++] = put_jump(x, jne, 2);
-	put_op_disp(x, add_done, 3, offsetof(struct cpu, jit_done));
+	/* going there: the count at its start; the hits of the page left */
+	put_op_disp(x, load_ic0, 3, offsetof(struct cpu, jit_ic0));
+	put(x, add_rcx, 3);
 	put(x, &n, 1);
+	put_op_disp(x, store_rcx, 3, offsetof(struct cpu, jit_ic0));
+	put(x, test_r10, 3);
+	nocount[0] = put_jump(x, jz, 2);
+	put(x, pending, 3);
+	put_op_disp(x, sub_counted, 3, offsetof(struct cpu, jit_counted));
+	put_op_disp(x, store_rcx, 3, offsetof(struct cpu, jit_counted));
+	put_op_disp(x, load_cfe, 3, offsetof(struct cpu, jit_cfe));
+	put_op_disp(x, store_cfe, 3, offsetof(struct cpu, jit_cfe));
+	put_op_disp(x, load_mmu_rcx, 3, offsetof(struct cpu, mmu));
+	put_op_disp(x, cmp_exact, 2, offsetof(struct mmu, exact_stats));
+	put(x, &zero, 1);
+	nocount[1] = put_jump(x, jz, 2);
+	put_op_disp(x, add_tick, 3, offsetof(struct mmu, tlb.tick[TLB_LEVEL_L1I]));
+	put_op_disp(x, store_tick, 3, offsetof(struct mmu, tlb.tick[TLB_LEVEL_L1I]));
+	put_op_disp(x, store_stamp, 3, offsetof(struct tlb_fast_entry, stamp));
+	for (unsigned k = 0; k < 2; k++)
+		if (nocount[k])
+			patch_to(nocount[k], x->p);
 	put_op_disp(x, store_blk, 3, offsetof(struct cpu, jit_blk));
 	put_op_disp(x, store_brip, 3, offsetof(struct cpu, jit_brip));
 	put(x, r12_rip, 3);

@@ -81,12 +81,14 @@ bool jit_block_build(struct jit *jit, unsigned slot, struct icache_block *blk, u
  * known to touch only registers. Those entries are followed by a test of the flag. */
 bool jit_may_break(const struct x86_instr *in);
 
-/* Makes to (at RIP rip, in blk's page, the same translation) the most recent chain of
- * blk, the block its code goes on to directly when it ends there. */
-static inline void jit_chain_add(struct icache_block *blk, struct icache_block *to, uint64_t rip)
+/* Makes to (at RIP rip, host address at) the most recent chain of blk, the block its
+ * code goes on to directly when it ends there. */
+static inline void jit_chain_add(struct icache_block *blk, struct icache_block *to, uint64_t rip,
+				 const uint8_t *at)
 {
-	struct icache_chain c = {rip, to, to->gen};
-	if (blk->chain[0].rip == rip && blk->chain[0].to == to && blk->chain[0].gen == to->gen)
+	struct icache_chain c = {rip, to, at, to->gen};
+	if (blk->chain[0].rip == rip && blk->chain[0].to == to && blk->chain[0].at == at &&
+	    blk->chain[0].gen == to->gen)
 		return;
 	blk->chain[1] = blk->chain[0];
 	blk->chain[0] = c;
@@ -98,9 +100,10 @@ bool jit_inline(const struct x86_instr *in);
 
 /* Runs a block's code from the code of one of its entries (blk->jit_code +
  * blk->jit_at[i] for entry i), the block's first byte at RIP brip, going on to chained
- * blocks (icache_block.chain) while their instructions fit in budget. Returns the JIT_*
- * result, the entry named in the block it stopped in: if that is not the first,
- * cpu->jit_done is nonzero and cpu->jit_blk and cpu->jit_brip name it. */
+ * blocks (icache_block.chain) while their instructions fit in budget, with the loop's
+ * state in cpu->jit_ic0, jit_counted and jit_cfe. Returns the JIT_* result, the entry
+ * named in the block it stopped in: if that is not the first, cpu->jit_blk and
+ * cpu->jit_brip name it. */
 static inline unsigned jit_run(const struct jit *jit, struct cpu *cpu, const uint8_t *code,
 			       uint64_t brip, uint64_t budget)
 {

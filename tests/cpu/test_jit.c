@@ -332,19 +332,25 @@ static void test_jit_chain_to_changed_block_not_followed(void **state)
 }
 
 /*
- * A chain is followed only within the page its block runs in. A frame P is mapped at V1
+ * A chain into another page is followed only while that page's translation is the one
+ * it was made with. A frame P is mapped at V1
  * and at V2; its block B (nop; jmp rax) run at V1 gets a chain to S (add edx, 1; jmp rcx)
  * at V1 + 0x100. Then V1 is mapped to another frame, whose code at + 0x100 is S' (add
- * edx, 2; int3), and in one run: a start block at V2 + 0x300 jumps to S through V2 (so S
+ * edx, 2; int3), and in one run: a start block (a short loop) jumps to S through V2 (so S
  * is checked in this run), S to B through V2, and B to V1 + 0x100 -- another page than
- * B's, now S'. Following B's chain there would run S again (and loop).
+ * B's, now S'. Following B's chain there would run S again (and loop). The run starts in
+ * V1's new frame (its + 0x300: the same start block), so that V1's new fetch translation
+ * is in the MMU's fast path when B's chain is looked at.
  */
-static void test_jit_chain_followed_only_in_same_page(void **state)
+static void test_jit_chain_followed_only_with_same_translation(void **state)
 {
 	static const uint8_t b[] = {0x90, 0xff, 0xe0};		      /* nop; jmp rax */
 	static const uint8_t s1[] = {0x83, 0xc2, 0x01, 0xff, 0xe1};   /* add edx, 1; jmp rcx */
 	static const uint8_t s2[] = {0x83, 0xc2, 0x02, 0xcc};	      /* add edx, 2; int3 */
-	static const uint8_t start[] = {0x90, 0xff, 0xe7};	      /* nop; jmp rdi */
+	static const uint8_t start[] = {0xbe, 0x03, 0x00, 0x00, 0x00, /* mov esi, 3 */
+					0xff, 0xce,		      /* l: dec esi */
+					0x75, 0xfc,		      /* jnz l */
+					0xff, 0xe7};		      /* jmp rdi */
 	static const uint8_t int3 = 0xcc;
 	const uint64_t v1 = ENV_CODE + 3 * 4096, v2 = 0x30000000;
 	struct twins *t = *state;
@@ -356,6 +362,7 @@ static void test_jit_chain_followed_only_in_same_page(void **state)
 		p[0x200] = int3;
 		memcpy(p + 0x300, start, sizeof(start));
 		memcpy(q + 0x100, s2, sizeof(s2));
+		memcpy(q + 0x300, start, sizeof(start));
 		cpu_icache_invalidate_phys(&e->cpu, ENV_CODE_PA + 3 * 4096, 2 * 4096);
 		env_map(e, v2, ENV_CODE_PA + 3 * 4096, PTE_P | PTE_RW | PTE_US);
 		mmu_stats_reset(&e->m);
@@ -374,7 +381,7 @@ static void test_jit_chain_followed_only_in_same_page(void **state)
 		struct cpu_env *e = &t->a[k];
 		env_map(e, v1, ENV_CODE_PA + 4 * 4096, PTE_P | PTE_RW | PTE_US);
 		mmu_invlpg(&e->m, v1);
-		e->cpu.rip = v2 + 0x300;
+		e->cpu.rip = v1 + 0x300;
 		e->cpu.gpr[RDI] = v2 + 0x100;
 		e->cpu.gpr[RCX] = v2;
 		e->cpu.gpr[RAX] = v1 + 0x100;
@@ -384,6 +391,55 @@ static void test_jit_chain_followed_only_in_same_page(void **state)
 	assert_int_equal(t->a[0].cpu.fault.vector, X86_VEC_BP);
 	assert_int_equal(t->a[0].cpu.gpr[RDX], 3);
 	assert_same(t);
+}
+
+/*
+ * Blocks chained across pages: a loop in page 5 calls a function in page 6 and one in
+ * page 7, every pass; the fetch hits of each page are counted on its fast entry as the
+ * loop without host code counts them (the MMU statistics compare), and a change of a
+ * page's translation between runs (page 6 mapped to another frame with other code) is
+ * seen.
+ *   page 5: top: call f6; call f7; dec ecx; jnz top; int3
+ *   page 6: f6: add edx, 1; ret        page 7: f7: add edx, 0x100; ret
+ *   frame of page 8: add edx, 0x10000; ret (page 6 mapped there at the end)
+ */
+static void test_jit_chains_across_pages_count_like_loop(void **state)
+{
+	static const uint8_t top[] = {
+	    0xe8, 0xfb, 0x0f, 0x00, 0x00, /* 0: call page 6 (5 + 0xffb = 0x1000) */
+	    0xe8, 0xf6, 0x1f, 0x00, 0x00, /* 5: call page 7 (10 + 0x1ff6 = 0x2000) */
+	    0xff, 0xc9,			  /* 10: dec ecx */
+	    0x75, 0xf2,			  /* 12: jnz 0 */
+	    0xcc,			  /* 14: int3 */
+	};
+	static const uint8_t f6[] = {0x83, 0xc2, 0x01, 0xc3};
+	static const uint8_t f7[] = {0x81, 0xc2, 0x00, 0x01, 0x00, 0x00, 0xc3};
+	static const uint8_t f8[] = {0x81, 0xc2, 0x00, 0x00, 0x01, 0x00, 0xc3};
+	struct twins *t = *state;
+	for (int k = 0; k < 2; k++) {
+		uint8_t *p = t->a[k].bus.ram + ENV_CODE_PA + 5 * 4096;
+		memcpy(p, top, sizeof(top));
+		memcpy(p + 4096, f6, sizeof(f6));
+		memcpy(p + 2 * 4096, f7, sizeof(f7));
+		memcpy(p + 3 * 4096, f8, sizeof(f8));
+		cpu_icache_invalidate_phys(&t->a[k].cpu, ENV_CODE_PA + 5 * 4096, 4 * 4096);
+		mmu_stats_reset(&t->a[k].m);
+	}
+	for (int pass = 0; pass < 3; pass++) {
+		for (int k = 0; k < 2; k++) {
+			if (pass == 2) {
+				env_map(&t->a[k], ENV_CODE + 6 * 4096, ENV_CODE_PA + 8 * 4096,
+					PTE_P | PTE_RW | PTE_US);
+				mmu_invlpg(&t->a[k].m, ENV_CODE + 6 * 4096);
+			}
+			t->a[k].cpu.rip = ENV_CODE + 5 * 4096;
+			set_count_1000(&t->a[k]);
+		}
+		assert_int_equal(run_both(t, 0), CPU_EXIT_FAULT);
+		assert_int_equal(t->a[0].cpu.fault.vector, X86_VEC_BP);
+		assert_int_equal(t->a[0].cpu.gpr[RDX], pass < 2 ? 1000 * 0x101 : 1000 * 0x10100);
+		assert_same(t);
+	}
 }
 
 /* Appends one instruction on registers: REX (W for 64-bit, R and B for r8-r15), the
@@ -518,7 +574,8 @@ int main(void)
 	    T(test_jit_inline_forms_like_handlers),
 	    T(test_jit_chained_blocks_stop_at_limit),
 	    T(test_jit_chain_to_changed_block_not_followed),
-	    T(test_jit_chain_followed_only_in_same_page),
+	    T(test_jit_chain_followed_only_with_same_translation),
+	    T(test_jit_chains_across_pages_count_like_loop),
 	    cmocka_unit_test(test_jit_inline_only_register_forms_without_cf),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
