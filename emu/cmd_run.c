@@ -34,6 +34,8 @@ static void run_usage(FILE *f)
 		"  --timeout SECONDS       stop after SECONDS of host time\n"
 		"  --trace FILE            record the run's memory events into FILE (mmemu trace info)\n"
 		"  -d in_asm               log each new block of guest code, disassembled (stderr)\n"
+		"  --no-jit                run every block in the interpreter's loop, without host\n"
+		"                          code (the same run, slower)\n"
 		"  --screenshot OUT.png    draw the memory-map viewer at the end of the run into a PNG\n"
 		"  --screenshot-at N       ... after N instructions instead\n"
 		"  --view                  open the memory-map viewer's window on the run\n"
@@ -90,6 +92,8 @@ static int run_option(int argc, char **argv, int *i, struct run_cli *c)
 		c->stats = STATS_TEXT;
 	} else if (!strcmp(opt, "--stats=json")) {
 		c->stats = STATS_JSON;
+	} else if (!strcmp(opt, "--no-jit")) {
+		c->run.no_jit = true;
 	} else if (!strcmp(opt, "-d") && val && !strcmp(val, "in_asm")) {
 		c->run.in_asm = stderr;
 		(*i)++;

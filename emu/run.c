@@ -212,6 +212,8 @@ enum run_result machine_run_program(struct machine *m, const struct run_options 
 	 * host page faults, the largest part of a short run's start-up. */
 	if (m->programs_run++ || o->in_asm)
 		cpu_set_log_in_asm(&m->cpu, o->in_asm);
+	if (o->no_jit)
+		cpu_set_jit(&m->cpu, false);
 	if (o->strace) {
 		seq_init(&m->strace_buf);
 		k->strace = &m->strace_buf;

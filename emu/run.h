@@ -28,6 +28,7 @@ struct run_options {
 	volatile sig_atomic_t *interrupted; /* set (by a signal handler) to stop the run, or NULL */
 	const struct run_observer *observer; /* the viewer, or NULL */
 	bool check;                /* --check: verify the kernel's state after the program */
+	bool no_jit;               /* --no-jit: blocks without host code (cpu/jit.h) */
 };
 
 enum run_result {
