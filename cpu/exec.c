@@ -1014,6 +1014,28 @@ crossing_second_page(struct mmu *m, const struct icache_block *blk, uint64_t rip
 	return f;
 }
 
+bool cpu_jit_cross_enter(struct cpu *cpu, struct icache_block *s, struct tlb_fast_entry *fe,
+			 unsigned n)
+{
+	struct mmu *m = cpu->mmu;
+	uint64_t rip = cpu->next_rip, ic = cpu->jit_ic0 + n;
+	struct tlb_fast_entry *fe2 = crossing_second_page(m, s, rip, s->mode, true);
+	if (!fe2)
+		return false;
+	if (fe) { /* as run_block on a change of page */
+		if (ic != cpu->jit_counted)
+			mmu_fast_count_n(m, cpu->jit_cfe, MMU_FETCH, ic - cpu->jit_counted);
+		cpu->jit_cfe = fe;
+		cpu->jit_counted = ic;
+	}
+	mmu_fast_count_n(m, cpu->jit_cfe, MMU_FETCH, ic + 1 - cpu->jit_counted);
+	cpu->jit_counted = ic + 1;
+	mmu_fast_count_n(m, fe2, MMU_FETCH, s->e[0].in.len - s->cross);
+	cpu->jit_ic0 = ic;
+	cpu->jit_blk = s;
+	return true;
+}
+
 /* Where the entries from e on stop running: end, or the entry at the instruction limit
  * (stop, in instructions retired; usually far: one compare, no division). */
 static inline __attribute__((always_inline)) struct icache_entry *
@@ -1129,7 +1151,7 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 					break;
 				next->checked = cpu->code_epoch;
 			}
-			if (use_jit && jit && blk != NULL && !next->cross)
+			if (use_jit && jit && blk != NULL)
 				jit_chain_add(blk, next, rip, at);
 			struct tlb_fast_entry *fe2 = NULL; /* a crossing instruction's second page */
 			if (unlikely(next->cross) &&

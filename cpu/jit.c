@@ -508,11 +508,20 @@ static void put_block_end(struct emit *x, const struct icache_block *blk, const 
 	static const uint8_t store_brip[3] = {0x48, 0x89, 0x83};   /* mov [rbx + d], rax */
 	static const uint8_t r12_rip[3] = {0x49, 0x89, 0xc4};	   /* mov r12, rax */
 	static const uint8_t jmp_code[2] = {0xff, 0xa2};	   /* jmp [rdx + d] */
+	static const uint8_t cmp_cross[2] = {0x80, 0xba};	   /* cmp byte [rdx + d], ib */
+	static const uint8_t cross_args[] = {
+	    0x48, 0x89, 0xdf, /* mov rdi, rbx */
+	    0x48, 0x89, 0xd6, /* mov rsi, rdx */
+	    0x4c, 0x89, 0xd2, /* mov rdx, r10 */
+	    0xb9,	      /* mov ecx, imm32 */
+	};
+	static const uint8_t load_blk[3] = {0x48, 0x8b, 0x93}; /* mov rdx, [rbx + d] */
+	static const uint8_t test_al[2] = {0x84, 0xc0};	       /* test al, al */
 	static const uint8_t jne[2] = {0x0f, 0x85}, jz[2] = {0x0f, 0x84}, jb[2] = {0x0f, 0x82};
 	static const uint8_t jmp = 0xe9, zero = 0;
 	const size_t chain_to[2] = {offsetof(struct icache_block, chain[0].to),
 				    offsetof(struct icache_block, chain[1].to)};
-	uint8_t *out[12], *have[2], *same = NULL, *nocount[2];
+	uint8_t *out[14], *have[2], *same = NULL, *nocount[3], *cross;
 	unsigned nout = 0;
 	uint8_t n = blk->n, shift = 0;
 	while ((1u << shift) < sizeof(struct tlb_fast_entry))
@@ -572,6 +581,9 @@ static void put_block_end(struct emit *x, const struct icache_block *blk, const 
 	put_op_disp(x, load_checked, 3, offsetof(struct icache_block, checked));
 	put_op_disp(x, cmp_epoch, 3, offsetof(struct cpu, code_epoch));
 	out[nout++] = put_jump(x, jne, 2);
+	put_op_disp(x, cmp_cross, 2, offsetof(struct icache_block, cross));
+	put(x, &zero, 1);
+	cross = put_jump(x, jne, 2);
 	/* going there: the count at its start; the hits of the page left */
 	put_op_disp(x, load_ic0, 3, offsetof(struct cpu, jit_ic0));
 	put(x, add_rcx, 3);
@@ -584,6 +596,7 @@ static void put_block_end(struct emit *x, const struct icache_block *blk, const 
 	put_op_disp(x, store_rcx, 3, offsetof(struct cpu, jit_counted));
 	put_op_disp(x, load_cfe, 3, offsetof(struct cpu, jit_cfe));
 	put_op_disp(x, store_cfe, 3, offsetof(struct cpu, jit_cfe));
+	nocount[2] = put_jump(x, jz, 2); /* no hits pending (ZF of the sub): nothing counted */
 	put_op_disp(x, load_mmu_rcx, 3, offsetof(struct cpu, mmu));
 	put_op_disp(x, cmp_exact, 2, offsetof(struct mmu, exact_stats));
 	put(x, &zero, 1);
@@ -591,10 +604,23 @@ static void put_block_end(struct emit *x, const struct icache_block *blk, const 
 	put_op_disp(x, add_tick, 3, offsetof(struct mmu, tlb.tick[TLB_LEVEL_L1I]));
 	put_op_disp(x, store_tick, 3, offsetof(struct mmu, tlb.tick[TLB_LEVEL_L1I]));
 	put_op_disp(x, store_stamp, 3, offsetof(struct tlb_fast_entry, stamp));
-	for (unsigned k = 0; k < 2; k++)
+	for (unsigned k = 0; k < 3; k++)
 		if (nocount[k])
 			patch_to(nocount[k], x->p);
 	put_op_disp(x, store_blk, 3, offsetof(struct cpu, jit_blk));
+	put_op_disp(x, store_brip, 3, offsetof(struct cpu, jit_brip));
+	put(x, r12_rip, 3);
+	put_op_disp(x, jmp_code, 2, offsetof(struct icache_block, jit_code));
+	/* a page-crossing instruction: its second page and the counts in C */
+	if (cross)
+		patch_to(cross, x->p);
+	put(x, cross_args, sizeof(cross_args));
+	put32(x, n);
+	put_call(x, (const void *)cpu_jit_cross_enter);
+	put(x, test_al, 2);
+	out[nout++] = put_jump(x, jz, 2);
+	put_op_disp(x, load_next_rip, 3, offsetof(struct cpu, next_rip));
+	put_op_disp(x, load_blk, 3, offsetof(struct cpu, jit_blk));
 	put_op_disp(x, store_brip, 3, offsetof(struct cpu, jit_brip));
 	put(x, r12_rip, 3);
 	put_op_disp(x, jmp_code, 2, offsetof(struct icache_block, jit_code));

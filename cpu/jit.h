@@ -94,6 +94,19 @@ static inline void jit_chain_add(struct icache_block *blk, struct icache_block *
 	blk->chain[0] = c;
 }
 
+/*
+ * For a block's code going on to s, a page-crossing instruction (a block of its own), at
+ * cpu->next_rip, in the page of fetch fast entry fe (NULL: the page of the block just
+ * run): what the fetch loop does on the way to such a block -- the second page's fetch
+ * translation in the fast path and the instruction's bytes there compared, the fetch
+ * hits counted as a decoding counts them -- with the loop's state in struct cpu
+ * (jit_ic0, the count at the start of the block just run of n instructions; jit_counted,
+ * jit_cfe) and jit_blk set to s. False, with nothing changed, when the second page does
+ * not do. (cpu/exec.c, which has the loop's own.)
+ */
+bool cpu_jit_cross_enter(struct cpu *cpu, struct icache_block *s, struct tlb_fast_entry *fe,
+			 unsigned n);
+
 /* True when in runs as host instructions of its own in a block's code, without a call
  * of its handler (jit.c: the moves and ALU operations on registers alone). */
 bool jit_inline(const struct x86_instr *in);

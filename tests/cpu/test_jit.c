@@ -442,6 +442,40 @@ static void test_jit_chains_across_pages_count_like_loop(void **state)
 	}
 }
 
+/*
+ * A loop whose instruction crosses from page 9 into page 10 (a block of its own), chained
+ * into and out of: the fetch counts of both pages as the loop counts them, and a change
+ * of the instruction's bytes in the second page between runs seen.
+ *   page 9 + 0xff8: top: inc edx; nop; nop; nop; mov eax, 0x01010101 (crosses at 3 bytes)
+ *   page 10:        add edx, eax; dec ecx; jnz top; int3
+ */
+static void test_jit_chains_through_page_crossing_instruction(void **state)
+{
+	static const uint8_t first[] = {0xff, 0xc2, 0x90, 0x90, 0x90, 0xb8, 0x01, 0x01};
+	static const uint8_t second[] = {0x01, 0x01, 0x01, 0xc2, 0xff, 0xc9, 0x75, 0xf0, 0xcc};
+	struct twins *t = *state;
+	for (int k = 0; k < 2; k++) {
+		uint8_t *p = t->a[k].bus.ram + ENV_CODE_PA + 10 * 4096;
+		memcpy(p - sizeof(first), first, sizeof(first));
+		memcpy(p, second, sizeof(second));
+		cpu_icache_invalidate_phys(&t->a[k].cpu, ENV_CODE_PA + 9 * 4096, 2 * 4096);
+		mmu_stats_reset(&t->a[k].m);
+	}
+	for (int pass = 0; pass < 3; pass++) {
+		for (int k = 0; k < 2; k++) {
+			if (pass == 2) /* the imm32's high bytes, in the second page */
+				t->a[k].bus.ram[ENV_CODE_PA + 10 * 4096] = 0x02;
+			t->a[k].cpu.rip = ENV_CODE + 10 * 4096 - sizeof(first);
+			set_count_1000(&t->a[k]);
+		}
+		assert_int_equal(run_both(t, 0), CPU_EXIT_FAULT);
+		assert_int_equal(t->a[0].cpu.fault.vector, X86_VEC_BP);
+		assert_int_equal(t->a[0].cpu.gpr[RDX],
+				 (uint32_t)(1000 * (1 + (pass < 2 ? 0x01010101ULL : 0x01020101ULL))));
+		assert_same(t);
+	}
+}
+
 /* Appends one instruction on registers: REX (W for 64-bit, R and B for r8-r15), the
  * opcode, ModRM reg/rm (mod 3), and imm_len bytes of imm. */
 static size_t put_insn(uint8_t *p, unsigned size, uint8_t op, unsigned reg, unsigned rm,
@@ -576,6 +610,7 @@ int main(void)
 	    T(test_jit_chain_to_changed_block_not_followed),
 	    T(test_jit_chain_followed_only_with_same_translation),
 	    T(test_jit_chains_across_pages_count_like_loop),
+	    T(test_jit_chains_through_page_crossing_instruction),
 	    cmocka_unit_test(test_jit_inline_only_register_forms_without_cf),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
