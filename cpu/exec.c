@@ -1183,8 +1183,9 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 		if (use_jit && jit && likely(lim == end)) {
 			/* the block's host code runs its entries from e on (cpu/jit.h) */
 			if (unlikely(blk->jit_n != blk->n) &&
-			    !jit_block_build(cpu->icache->jit, (unsigned)(blk - cpu->icache->block),
-					     blk, mode))
+			    (++blk->jit_heat < JIT_HOT ||
+			     !jit_block_build(cpu->icache->jit, (unsigned)(blk - cpu->icache->block),
+					      blk, mode)))
 				goto one_entry;
 			const uint8_t *code = blk->jit_code;
 			uint64_t brip = rip;
@@ -1402,8 +1403,11 @@ bool cpu_set_jit(struct cpu *cpu, bool on)
 		return on;
 	jit_destroy(ic->jit);
 	ic->jit = on ? jit_create(ICACHE_BLOCKS) : NULL;
+	/* the code of the blocks in use, if any, went with the old mapping (a slot without a
+	 * block is not looked at: its block array pages stay uncommitted until used) */
 	for (unsigned s = 0; s < ICACHE_BLOCKS; s++)
-		ic->block[s].jit_n = 0; /* their code, if any, went with the old mapping */
+		if (ic->tag[s])
+			ic->block[s].jit_n = 0;
 	return ic->jit != NULL;
 }
 

@@ -58,6 +58,7 @@ struct icache_block *icache_block_new(struct icache *ic, uint64_t pa, unsigned m
 	blk->exits = 0;
 	blk->len = 0;
 	blk->jit_n = 0;
+	blk->jit_heat = 0;
 	memset(blk->code, 0, sizeof(blk->code));
 	if (!icache_page_has_code(ic, page)) {
 		ic->code_pages[page >> 3] |= (uint8_t)(1u << (page & 7));

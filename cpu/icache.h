@@ -111,6 +111,7 @@ struct icache_block {
 	uint8_t jit_n;	  /* entries its host code covers (cpu/jit.h); the code is current
 			   * while that is n (growing the block changes n) */
 	const uint8_t *jit_code; /* that code (its first entry's), while jit_n is n */
+	uint8_t jit_heat;	 /* runs without code, up to JIT_HOT (cpu/jit.h) */
 	uint16_t off[ICACHE_BLOCK_MAX];	   /* each entry's offset from the block's first byte */
 	uint16_t jit_at[ICACHE_BLOCK_MAX]; /* each entry's host code, from its slot's area */
 	uint64_t code[ICACHE_BLOCK_WORDS]; /* those bytes, then zeros: icache_block_equal */

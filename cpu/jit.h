@@ -48,6 +48,11 @@ struct icache_block;
 #define JIT_FAULT (1u << 30) /* the entry's handler returned false (a fault to deliver) */
 #define JIT_BREAK (1u << 29) /* cpu->loop_break was set by the entry before that one */
 
+/* A block gets code at the JIT_HOT-th time the loop would run it: most blocks of a
+ * program's start and end run a few times only, and code for each costs a page of the
+ * mapping (and its fault) and the writing. */
+#define JIT_HOT 8
+
 /* JIT_AREA bytes of code per block slot, after one page with the entry and exit code. */
 #define JIT_AREA 4096u
 

@@ -98,6 +98,16 @@ static void load_both(struct twins *t, const uint8_t *code, size_t len,
 	}
 }
 
+/* Both machines at ENV_CODE again, with code's bytes written there behind the CPU's back
+ * (the blocks decoded before, whose bytes they are, are used again). */
+static void restart_both(struct twins *t, const uint8_t *code, size_t len)
+{
+	for (int k = 0; k < 2; k++) {
+		memcpy(t->a[k].bus.ram + ENV_CODE_PA, code, len);
+		t->a[k].cpu.rip = ENV_CODE;
+	}
+}
+
 /* Asserts that both machines are in the same state: registers, RIP, RFLAGS, instruction
  * count, the first data page, and every MMU statistic. */
 static void assert_same(struct twins *t)
@@ -180,8 +190,10 @@ static void test_jit_fault_in_mid_block_exact(void **state)
 	    0xcc,						  /* 19: int3 */
 	};
 	struct twins *t = *state;
-	for (int pass = 0; pass < 2; pass++) {
-		load_both(t, code, sizeof(code), NULL);
+	uint64_t built = t->a[0].cpu.icache->jit->built;
+	load_both(t, code, sizeof(code), NULL);
+	for (int pass = 0; pass < 2 * JIT_HOT; pass++) { /* the later passes with code */
+		restart_both(t, code, sizeof(code));
 		uint64_t before = t->a[0].cpu.icount;
 		assert_int_equal(run_both(t, 0), CPU_EXIT_FAULT);
 		assert_int_equal(t->a[0].cpu.fault.vector, X86_VEC_PF);
@@ -189,14 +201,15 @@ static void test_jit_fault_in_mid_block_exact(void **state)
 		assert_int_equal(t->a[0].cpu.gpr[RAX], 3);
 		assert_int_equal(t->a[0].cpu.icount - before, 2);
 		assert_same(t);
+		/* one instruction, then the rest of the block from its second entry */
+		restart_both(t, code, sizeof(code));
+		assert_int_equal(run_both(t, 1), CPU_EXIT_LIMIT);
+		assert_int_equal(run_both(t, 0), CPU_EXIT_FAULT);
+		assert_int_equal(t->a[0].cpu.rip, ENV_CODE + 8);
+		assert_int_equal(t->a[0].cpu.gpr[RAX], 3);
+		assert_same(t);
 	}
-	/* one instruction, then the rest of the block from its second entry */
-	load_both(t, code, sizeof(code), NULL);
-	assert_int_equal(run_both(t, 1), CPU_EXIT_LIMIT);
-	assert_int_equal(run_both(t, 0), CPU_EXIT_FAULT);
-	assert_int_equal(t->a[0].cpu.rip, ENV_CODE + 8);
-	assert_int_equal(t->a[0].cpu.gpr[RAX], 3);
-	assert_same(t);
+	assert_true(t->a[0].cpu.icache->jit->built > built);
 }
 
 /* A store into a later instruction of the block being run, from the block's host code
@@ -213,13 +226,16 @@ static void test_jit_store_into_running_block_seen(void **state)
 	    0xcc,				      /* 16: int3 */
 	};
 	struct twins *t = *state;
-	for (int pass = 0; pass < 3; pass++) {
-		load_both(t, code, sizeof(code), NULL);
+	uint64_t built = t->a[0].cpu.icache->jit->built;
+	load_both(t, code, sizeof(code), NULL);
+	for (int pass = 0; pass < 2 * JIT_HOT; pass++) { /* the later passes with code */
+		restart_both(t, code, sizeof(code)); /* the old bytes: the block fits again */
 		assert_int_equal(run_both(t, 0), CPU_EXIT_FAULT);
 		assert_int_equal(t->a[0].cpu.fault.vector, X86_VEC_BP);
 		assert_int_equal(t->a[0].cpu.gpr[RAX], 9);
 		assert_same(t);
 	}
+	assert_true(t->a[0].cpu.icache->jit->built > built);
 }
 
 static void enter_compat(struct cpu_env *e)
@@ -512,28 +528,35 @@ static void set_values(struct cpu_env *e)
 }
 
 /* Runs code (first instruction a NOP, which the loop runs on its own, so that the rest
- * runs from the block's code; INT3 last) in both machines for every pair of edge values
- * and compares them; then the same with the instruction under test as the last entry of a
- * full block (32 entries: the NOP, 30 more, the instruction), the INT3 a block after. */
+ * runs from the block's code; INT3 last) in both machines for every pair of edge values,
+ * twice (the block gets its code after JIT_HOT runs), and compares them; then the same
+ * with the instruction under test as the last entry of a full block (32 entries: the
+ * NOP, 30 more, the instruction), the INT3 a block after. */
 static void run_form(struct twins *t, const uint8_t *insn, size_t len)
 {
 	uint8_t code[64];
 	assert_true(len + 32 <= sizeof(code));
 	for (int last = 0; last < 2; last++) {
-		size_t n = 0;
-		memset(code, 0x90, last ? 31 : 1);
-		n = last ? 31 : 1;
+		size_t n = last ? 31 : 1;
+		memset(code, 0x90, n);
 		memcpy(code + n, insn, len);
 		n += len;
 		code[n++] = 0xcc;
-		for (values_a = 0; values_a < NR_EDGES; values_a++)
-			for (values_b = 0; values_b < NR_EDGES; values_b += last ? 4 : 1) {
-				load_both(t, code, n, set_values);
-				assert_int_equal(run_both(t, 0), CPU_EXIT_FAULT);
-				assert_int_equal(t->a[0].cpu.fault.vector, X86_VEC_BP);
-				assert_int_equal(t->a[0].cpu.rip, ENV_CODE + n - 1);
-				assert_same(t);
-			}
+		load_both(t, code, n, NULL);
+		uint64_t built = t->a[0].cpu.icache->jit->built;
+		for (int pass = 0; pass < 2; pass++)
+			for (values_a = 0; values_a < NR_EDGES; values_a++)
+				for (values_b = 0; values_b < NR_EDGES; values_b += last ? 4 : 1) {
+					for (int k = 0; k < 2; k++) {
+						set_values(&t->a[k]);
+						t->a[k].cpu.rip = ENV_CODE;
+					}
+					assert_int_equal(run_both(t, 0), CPU_EXIT_FAULT);
+					assert_int_equal(t->a[0].cpu.fault.vector, X86_VEC_BP);
+					assert_int_equal(t->a[0].cpu.rip, ENV_CODE + n - 1);
+					assert_same(t);
+				}
+		assert_true(t->a[0].cpu.icache->jit->built > built); /* the code ran */
 	}
 }
 
