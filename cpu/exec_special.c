@@ -16,208 +16,7 @@
  * above 1 as this host, an AMD EPYC, leaves them; see docs/cpu.md). The host differential
  * tests (tests/cpu/test_diff.c) run every one of these forms.
  */
-#include "cpu/alu_fast.h"
-#include "cpu/cpu_internal.h"
-
-/* The MMU's inline fast-path lookup, kept inline in every handler of this file: with this
- * many handlers the compiler would otherwise make it a call, which costs the frameless
- * handlers their point. */
-static inline __attribute__((always_inline)) struct tlb_fast_entry *
-mmu_fast_peek(struct mmu *m, uint64_t la, unsigned size, unsigned flags);
-static inline __attribute__((always_inline)) void mmu_fast_count(struct mmu *m,
-								 struct tlb_fast_entry *fe,
-								 unsigned kind);
-
-/* A 4- or 8-byte result into a full register (4 bytes zero-extend). */
-static inline __attribute__((always_inline)) void put_gpr(struct cpu *cpu, unsigned r,
-							  unsigned size, uint64_t v)
-{
-	cpu->gpr[r] = size == 4 ? (uint32_t)v : v;
-}
-
-/* ---- memory operands ---- */
-
-/*
- * Most memory operands of 64-bit code are a register plus a displacement, or relative to
- * RIP, with the default segment and a 64-bit address. Their linear address is the offset
- * itself (DS and SS have base 0 in 64-bit mode): no address-size truncation, no segment
- * to look at. Handlers for those forms (EA_BASE, EA_RIP, and EA_SIB for base + index *
- * scale + displacement) compute just that; the MMU checks canonicality as for any access
- * (#SS rather than #GP through RSP or RBP, whose default segment is SS). EA_ANY is the
- * general path of 64-bit code, EA_LEGACY the same outside 64-bit mode with the segment
- * check kept inline, and EA_BASE32 its commonest case, [base32 + disp] with a 32-bit
- * address and the default segment.
- */
-enum ea_form {
-	EA_ANY,
-	EA_BASE,
-	EA_RIP,
-	EA_LEGACY,
-	EA_SIB,
-	EA_B32,	  /* [base32 + disp], DS */
-	EA_B32S,  /* [esp/ebp + disp], SS */
-	EA_BI32,  /* [base32 + index32 * scale + disp], DS */
-	EA_BI32S, /* the same with ESP or EBP as base, SS */
-	EA_X32,	  /* [index32 * scale + disp32], DS */
-	EA_D32,	  /* [disp32], DS */
-	EA_FORMS
-};
-
-/* The 32-bit flat forms: a 32-bit address in DS or SS, no override (see seg_flat32). */
-static inline bool ea_form32(unsigned form)
-{
-	return form >= EA_B32;
-}
-
-/* The segment of a 32-bit flat form. */
-static inline unsigned ea_seg32(unsigned form)
-{
-	return form == EA_B32S || form == EA_BI32S ? SEG_SS : SEG_DS;
-}
-
-/* The effective address of a 32-bit flat form: wraps at 4 GiB. */
-static inline __attribute__((always_inline)) uint32_t ea32(const struct cpu *cpu,
-							   const struct x86_instr *in,
-							   unsigned form)
-{
-	uint32_t a = (uint32_t)in->disp;
-	if (form == EA_B32 || form == EA_B32S || form == EA_BI32 || form == EA_BI32S)
-		a += (uint32_t)cpu->gpr[in->base];
-	if (form == EA_BI32 || form == EA_BI32S || form == EA_X32)
-		a += (uint32_t)cpu->gpr[in->index] * in->scale;
-	return a;
-}
-
-/* The MMU flags of an EA_BASE access: its segment is the default one, SS through RSP or
- * RBP. */
-static inline unsigned ea_base_flags(const struct x86_instr *in)
-{
-	return in->base == RSP || in->base == RBP ? MMU_STACK : 0;
-}
-
-static enum ea_form ea_form(const struct x86_instr *in)
-{
-	if (in->mode != X86_MODE_64) {
-		if (in->addrsize != 4 || in->seg != X86_SEG_NONE)
-			return EA_LEGACY;
-		if (in->base == X86_GPR_NONE)
-			return in->index == X86_GPR_NONE ? EA_D32 : EA_X32;
-		bool ss = in->base == RSP || in->base == RBP;
-		if (in->index == X86_GPR_NONE)
-			return ss ? EA_B32S : EA_B32;
-		return ss ? EA_BI32S : EA_BI32;
-	}
-	if (in->addrsize != 8 || in->seg != X86_SEG_NONE || in->base == X86_GPR_NONE)
-		return EA_ANY;
-	if (in->index != X86_GPR_NONE)
-		return in->base == X86_GPR_RIP ? EA_ANY : EA_SIB;
-	return in->base == X86_GPR_RIP ? EA_RIP : EA_BASE;
-}
-
-/* The flat shape (cpu/cpu_internal.h) of the 64-bit forms EA_BASE, EA_RIP and EA_SIB. */
-static inline enum flat_shape ea_flat_shape(unsigned form)
-{
-	return form == EA_RIP ? FLAT_RIP : form == EA_SIB ? FLAT_BI : FLAT_BASE;
-}
-
-static inline __attribute__((always_inline)) bool mem_read(struct cpu *cpu,
-							   const struct x86_instr *in,
-							   unsigned form, unsigned size, uint64_t *v)
-{
-	if (form == EA_BASE)
-		return cpu_read_la(cpu, cpu->gpr[in->base] + (uint64_t)in->disp, size, v,
-				   ea_base_flags(in));
-	if (form == EA_RIP)
-		return cpu_read_la(cpu, cpu->next_rip + (uint64_t)in->disp, size, v, 0);
-	if (form == EA_LEGACY) { /* cpu_read_mem outside 64-bit mode, kept inline */
-		unsigned seg = insn_seg(in);
-		uint64_t la;
-		if (!cpu_linear_legacy(cpu, seg, cpu_ea(cpu, in), size, MMU_READ, &la))
-			return false;
-		return cpu_read_la(cpu, la, size, v, seg_flags(seg));
-	}
-	return cpu_read_mem(cpu, insn_seg(in), cpu_ea(cpu, in), size, v);
-}
-
-static inline __attribute__((always_inline)) bool mem_write(struct cpu *cpu,
-							    const struct x86_instr *in,
-							    unsigned form, unsigned size, uint64_t v)
-{
-	if (form == EA_BASE)
-		return cpu_write_la(cpu, cpu->gpr[in->base] + (uint64_t)in->disp, size, v,
-				    ea_base_flags(in));
-	if (form == EA_RIP)
-		return cpu_write_la(cpu, cpu->next_rip + (uint64_t)in->disp, size, v, 0);
-	if (form == EA_LEGACY) { /* cpu_write_mem outside 64-bit mode, kept inline */
-		unsigned seg = insn_seg(in);
-		uint64_t la;
-		if (!cpu_linear_legacy(cpu, seg, cpu_ea(cpu, in), size, MMU_WRITE, &la))
-			return false;
-		return cpu_write_la(cpu, la, size, v, seg_flags(seg));
-	}
-	return cpu_write_mem(cpu, insn_seg(in), cpu_ea(cpu, in), size, v);
-}
-
-/* mmu_fast_lookup, kept inline (see mmu_fast_peek above). */
-static inline __attribute__((always_inline)) struct tlb_fast_entry *
-fast_lookup(struct mmu *m, uint64_t la, unsigned size, unsigned flags)
-{
-	struct tlb_fast_entry *fe = mmu_fast_peek(m, la, size, flags);
-	if (likely(fe != NULL))
-		mmu_fast_count(m, fe, flags & MMU_KIND_MASK);
-	return fe;
-}
-
-/*
- * The fast path of a memory operand of form EA_BASE, EA_RIP or EA_LEGACY: its linear
- * address in *la and the MMU flags of an access of kind (MMU_READ, MMU_WRITE) in *flags,
- * when the segment check (EA_LEGACY) passes inline; false, with nothing changed, when it
- * needs the segmentation unit.
- */
-static inline __attribute__((always_inline)) bool mem_fast_la(struct cpu *cpu,
-							      const struct x86_instr *in,
-							      unsigned form, unsigned size,
-							      unsigned kind, uint64_t *la,
-							      unsigned *flags)
-{
-	if (form == EA_BASE || form == EA_RIP || form == EA_SIB) {
-		*la = flat_la(cpu, in, ea_flat_shape(form));
-		*flags = ea_base_flags(in) | kind;
-		return true;
-	}
-	if (ea_form32(form)) {
-		*la = ea32(cpu, in, form);
-		*flags = seg_flags(ea_seg32(form)) | kind;
-		return seg_flat32(cpu->mmu, ea_seg32(form), kind);
-	}
-	unsigned seg = insn_seg(in);
-	*flags = seg_flags(seg) | kind;
-	return cpu_linear_data_fast(cpu, seg, cpu_ea(cpu, in), size, kind, la);
-}
-
-/*
- * The fast entry of the memory operand (form EA_BASE, EA_RIP or EA_LEGACY) for an access
- * of size and kind, with its linear address in *la and the hit counted; NULL, with
- * nothing counted or changed, when the segment check or the fast path would need more. A
- * handler that gets NULL hands its whole instruction to the general handler of its form
- * (a tail call), which redoes the access the full way: so the handler's own path needs
- * no stack frame.
- */
-static inline __attribute__((always_inline)) struct tlb_fast_entry *
-mem_fast(struct cpu *cpu, const struct x86_instr *in, unsigned form, unsigned size,
-	 unsigned kind, uint64_t *la)
-{
-	unsigned flags;
-	if (!mem_fast_la(cpu, in, form, size, kind, la, &flags))
-		return NULL;
-	return fast_lookup(cpu->mmu, *la, size, flags);
-}
-
-/* The host address of la through fe. */
-static inline void *fast_host(const struct tlb_fast_entry *fe, uint64_t la)
-{
-	return (void *)(uintptr_t)(la + fe->addend);
-}
+#include "cpu/exec_special.h"
 
 /* ---- ALU: 01/03 (r/m, reg and reg, r/m), 81/83 (r/m, imm), 85 (TEST) ---- */
 
@@ -229,84 +28,6 @@ static inline __attribute__((always_inline)) bool alu_rr(struct cpu *cpu, const 
 	uint64_t r = alu_op(cpu, op, cpu->gpr[d], cpu->gpr[s], size);
 	if (op != ALU_CMP)
 		put_gpr(cpu, d, size, r);
-	return true;
-}
-
-/* Form 03 with a memory source: reg OP= [mem]. */
-static inline __attribute__((always_inline)) bool alu_rm(struct cpu *cpu, const struct x86_instr *in,
-							 unsigned op, unsigned size, unsigned form)
-{
-	uint64_t b;
-	if (!mem_read(cpu, in, form, size, &b))
-		return false;
-	uint64_t r = alu_op(cpu, op, cpu->gpr[in->reg], b, size);
-	if (op != ALU_CMP)
-		put_gpr(cpu, in->reg, size, r);
-	return true;
-}
-
-/* alu_rm through mem_fast, or all of it by slow (alu_rm of EA_ANY). */
-static inline __attribute__((always_inline)) bool alu_rm_fast(struct cpu *cpu,
-							      const struct x86_instr *in,
-							      unsigned op, unsigned size,
-							      unsigned form, cpu_exec_fn slow)
-{
-	uint64_t la;
-	struct tlb_fast_entry *fe = mem_fast(cpu, in, form, size, MMU_READ, &la);
-	if (unlikely(fe == NULL))
-		return slow(cpu, in);
-	uint64_t b = bus_host_load(fast_host(fe, la), size);
-	uint64_t r = alu_op(cpu, op, cpu->gpr[in->reg], b, size);
-	if (op != ALU_CMP)
-		put_gpr(cpu, in->reg, size, r);
-	return true;
-}
-
-/* [mem] OP= b (forms 01 and 81/83; CMP only reads). The flags are set only once the write
- * is done, so a faulting write leaves RFLAGS as before. */
-static inline __attribute__((always_inline)) bool alu_m(struct cpu *cpu, const struct x86_instr *in,
-							unsigned op, unsigned size, unsigned form,
-							uint64_t b)
-{
-	uint64_t a;
-	if (!mem_read(cpu, in, form, size, &a))
-		return false;
-	if (op != ALU_CMP && !mem_write(cpu, in, form, size, alu_result(op, a, b, cpu_cf(cpu), size)))
-		return false;
-	alu_op(cpu, op, a, b, size);
-	return true;
-}
-
-/* alu_m through the fast path, or all of it by slow (the general form). The read and the
- * write (CMP: only the read) are looked up before either is counted, so that slow finds
- * nothing done. */
-static inline __attribute__((always_inline)) bool alu_m_fast(struct cpu *cpu,
-							     const struct x86_instr *in, unsigned op,
-							     unsigned size, unsigned form, uint64_t b,
-							     cpu_exec_fn slow)
-{
-	uint64_t la;
-	unsigned flags;
-	if (op == ALU_CMP) {
-		struct tlb_fast_entry *fe = mem_fast(cpu, in, form, size, MMU_READ, &la);
-		if (unlikely(fe == NULL))
-			return slow(cpu, in);
-		alu_op(cpu, op, bus_host_load(fast_host(fe, la), size), b, size);
-		return true;
-	}
-	struct mmu *m = cpu->mmu;
-	if (unlikely(!mem_fast_la(cpu, in, form, size, MMU_WRITE, &la, &flags)))
-		return slow(cpu, in);
-	unsigned rflags = (flags & ~MMU_KIND_MASK) | MMU_READ;
-	struct tlb_fast_entry *fr = mmu_fast_peek(m, la, size, rflags);
-	struct tlb_fast_entry *fw = mmu_fast_peek(m, la, size, flags);
-	if (unlikely(fr == NULL || fw == NULL))
-		return slow(cpu, in);
-	mmu_fast_count(m, fr, MMU_READ);
-	mmu_fast_count(m, fw, MMU_WRITE);
-	uint64_t a = bus_host_load(fast_host(fr, la), size);
-	cpu_fast_store(fast_host(fw, la), alu_result(op, a, b, cpu_cf(cpu), size), size);
-	alu_op(cpu, op, a, b, size);
 	return true;
 }
 
@@ -385,24 +106,7 @@ static inline __attribute__((always_inline)) bool alu_ri(struct cpu *cpu, const 
 				  alu_mr_##op##_##size);                                     \
 	}
 
-/* The 32-bit flat forms (enum ea_form), for an operand size of 4 only: 32-bit code has no
- * other (the tables give the general form for 8). F(suffix, form, args) for each. */
-#define FORMS32(F, ...)                                                                      \
-	F(b32, EA_B32, __VA_ARGS__)                                                          \
-	F(b32s, EA_B32S, __VA_ARGS__)                                                        \
-	F(bi32, EA_BI32, __VA_ARGS__)                                                        \
-	F(bi32s, EA_BI32S, __VA_ARGS__) F(x32, EA_X32, __VA_ARGS__) F(d32, EA_D32, __VA_ARGS__)
-
-#define ALU_FN32(sfx, form, op)                                                              \
-	static bool alu_rm##sfx##_##op(struct cpu *cpu, const struct x86_instr *in)          \
-	{                                                                                    \
-		return alu_rm_fast(cpu, in, op, 4, form, alu_rm_##op##_4);                   \
-	}                                                                                    \
-	static bool alu_mr##sfx##_##op(struct cpu *cpu, const struct x86_instr *in)          \
-	{                                                                                    \
-		return alu_m_fast(cpu, in, op, 4, form, cpu->gpr[in->reg], alu_mr_##op##_4); \
-	}
-#define ALU_SIZES(op) ALU_FNS(op, 4) ALU_FNS(op, 8) FORMS32(ALU_FN32, op)
+#define ALU_SIZES(op) ALU_FNS(op, 4) ALU_FNS(op, 8)
 ALU_SIZES(0)
 ALU_SIZES(1)
 ALU_SIZES(2)
@@ -414,7 +118,7 @@ ALU_SIZES(7)
 
 /* [op][kind][size == 8]; kinds: 0 r/m,reg  1 reg,r/m  2 r/m,imm32  3 r/m,imm8 (registers);
  * ALU_RM + form: reg,[mem] and ALU_MR + form: [mem],reg, with operand form (enum ea_form). */
-enum { ALU_RM = 4, ALU_MR = ALU_RM + EA_FORMS, ALU_KINDS = ALU_MR + EA_FORMS };
+enum { ALU_RM = 4, ALU_MR = ALU_RM + EA_FORMS64, ALU_KINDS = ALU_MR + EA_FORMS64 };
 #define ALU_ROW(op)                                                                          \
 	{{alu_rr_##op##_4, alu_rr_##op##_8},                                                 \
 	 {alu_gr_##op##_4, alu_gr_##op##_8},                                                 \
@@ -425,34 +129,16 @@ enum { ALU_RM = 4, ALU_MR = ALU_RM + EA_FORMS, ALU_KINDS = ALU_MR + EA_FORMS };
 	 {alu_rmr_##op##_4, alu_rmr_##op##_8},                                               \
 	 {alu_rml_##op##_4, alu_rml_##op##_8},                                               \
 	 {alu_rms_##op##_4, alu_rms_##op##_8},                                               \
-	 {alu_rmb32_##op, alu_rm_##op##_8},                                                  \
-	 {alu_rmb32s_##op, alu_rm_##op##_8},                                                 \
-	 {alu_rmbi32_##op, alu_rm_##op##_8},                                                 \
-	 {alu_rmbi32s_##op, alu_rm_##op##_8},                                                \
-	 {alu_rmx32_##op, alu_rm_##op##_8},                                                  \
-	 {alu_rmd32_##op, alu_rm_##op##_8},                                                  \
 	 {alu_mr_##op##_4, alu_mr_##op##_8},                                                 \
 	 {alu_mrb_##op##_4, alu_mrb_##op##_8},                                               \
 	 {alu_mrr_##op##_4, alu_mrr_##op##_8},                                               \
 	 {alu_mrl_##op##_4, alu_mrl_##op##_8},                                               \
-	 {alu_mrs_##op##_4, alu_mrs_##op##_8},                                               \
-	 {alu_mrb32_##op, alu_mr_##op##_8},                                                  \
-	 {alu_mrb32s_##op, alu_mr_##op##_8},                                                 \
-	 {alu_mrbi32_##op, alu_mr_##op##_8},                                                 \
-	 {alu_mrbi32s_##op, alu_mr_##op##_8},                                                \
-	 {alu_mrx32_##op, alu_mr_##op##_8},                                                  \
-	 {alu_mrd32_##op, alu_mr_##op##_8}},
+	 {alu_mrs_##op##_4, alu_mrs_##op##_8}},
 static const cpu_exec_fn alu_fns[8][ALU_KINDS][2] = {ALU_ROW(0) ALU_ROW(1) ALU_ROW(2)
 							 ALU_ROW(3) ALU_ROW(4) ALU_ROW(5)
 							 ALU_ROW(6) ALU_ROW(7)};
 
 /* ---- 81/83 with a memory operand: [mem] OP= imm ---- */
-
-/* The imm of 81 (isz 4) or 83 (isz 1), sign-extended. */
-static inline uint64_t alu_imm(const struct x86_instr *in, unsigned isz)
-{
-	return (uint64_t)(isz == 1 ? (int64_t)(int8_t)in->imm : (int64_t)(int32_t)in->imm);
-}
 
 #define ALU_MI_FNS(op, size, isz)                                                            \
 	static __attribute__((noinline)) bool alu_mi_##op##_##size##_##isz(                  \
@@ -484,14 +170,8 @@ static inline uint64_t alu_imm(const struct x86_instr *in, unsigned isz)
 		return alu_m_fast(cpu, in, op, size, EA_SIB, alu_imm(in, isz),               \
 				  alu_mi_##op##_##size##_##isz);                             \
 	}
-#define ALU_MI_FN32(sfx, form, op, isz)                                                      \
-	static bool alu_mi##sfx##_##op##_##isz(struct cpu *cpu, const struct x86_instr *in)  \
-	{                                                                                    \
-		return alu_m_fast(cpu, in, op, 4, form, alu_imm(in, isz), alu_mi_##op##_4_##isz); \
-	}
 #define ALU_MI_OP(op)                                                                        \
-	ALU_MI_FNS(op, 4, 1) ALU_MI_FNS(op, 4, 4) ALU_MI_FNS(op, 8, 1) ALU_MI_FNS(op, 8, 4)  \
-	FORMS32(ALU_MI_FN32, op, 1) FORMS32(ALU_MI_FN32, op, 4)
+	ALU_MI_FNS(op, 4, 1) ALU_MI_FNS(op, 4, 4) ALU_MI_FNS(op, 8, 1) ALU_MI_FNS(op, 8, 4)
 ALU_MI_OP(0)
 ALU_MI_OP(1)
 ALU_MI_OP(2)
@@ -505,19 +185,11 @@ ALU_MI_OP(7)
 	alu_mi_##op##_##size##_##isz, alu_mib_##op##_##size##_##isz,                         \
 	    alu_mir_##op##_##size##_##isz, alu_mil_##op##_##size##_##isz,                    \
 	    alu_mis_##op##_##size##_##isz
-#define ALU_MI_FORMS32(op, isz)                                                              \
-	alu_mib32_##op##_##isz, alu_mib32s_##op##_##isz, alu_mibi32_##op##_##isz,            \
-	    alu_mibi32s_##op##_##isz, alu_mix32_##op##_##isz, alu_mid32_##op##_##isz
-#define ALU_MI_ANY32(op, isz)                                                                \
-	alu_mi_##op##_8_##isz, alu_mi_##op##_8_##isz, alu_mi_##op##_8_##isz,                 \
-	    alu_mi_##op##_8_##isz, alu_mi_##op##_8_##isz, alu_mi_##op##_8_##isz
 #define ALU_MI_ROW(op)                                                                       \
-	{{{ALU_MI_FORMS(op, 4, 1), ALU_MI_FORMS32(op, 1)},                                   \
-	  {ALU_MI_FORMS(op, 8, 1), ALU_MI_ANY32(op, 1)}},                                    \
-	 {{ALU_MI_FORMS(op, 4, 4), ALU_MI_FORMS32(op, 4)},                                   \
-	  {ALU_MI_FORMS(op, 8, 4), ALU_MI_ANY32(op, 4)}}}
+	{{{ALU_MI_FORMS(op, 4, 1)}, {ALU_MI_FORMS(op, 8, 1)}},                               \
+	 {{ALU_MI_FORMS(op, 4, 4)}, {ALU_MI_FORMS(op, 8, 4)}}}
 /* [op][imm32][size == 8][form] */
-static const cpu_exec_fn alu_mi_fns[8][2][2][EA_FORMS] = {
+static const cpu_exec_fn alu_mi_fns[8][2][2][EA_FORMS64] = {
     ALU_MI_ROW(0), ALU_MI_ROW(1), ALU_MI_ROW(2), ALU_MI_ROW(3),
     ALU_MI_ROW(4), ALU_MI_ROW(5), ALU_MI_ROW(6), ALU_MI_ROW(7)};
 
@@ -704,47 +376,6 @@ static bool mov_gr_8(struct cpu *cpu, const struct x86_instr *in)
 	return true;
 }
 
-
-/* 8B reg = [mem] and 89 [mem] = reg, 4 or 8 bytes. */
-static inline __attribute__((always_inline)) bool mov_load(struct cpu *cpu,
-							   const struct x86_instr *in,
-							   unsigned size, unsigned form)
-{
-	uint64_t v;
-	if (!mem_read(cpu, in, form, size, &v))
-		return false;
-	put_gpr(cpu, in->reg, size, v);
-	return true;
-}
-
-/* mov_load through mem_fast, or all of it by slow (mov_load of EA_ANY). */
-static inline __attribute__((always_inline)) bool mov_load_fast(struct cpu *cpu,
-								const struct x86_instr *in,
-								unsigned size, unsigned form,
-								cpu_exec_fn slow)
-{
-	uint64_t la;
-	struct tlb_fast_entry *fe = mem_fast(cpu, in, form, size, MMU_READ, &la);
-	if (unlikely(fe == NULL))
-		return slow(cpu, in);
-	put_gpr(cpu, in->reg, size, bus_host_load(fast_host(fe, la), size));
-	return true;
-}
-
-/* 89 [mem] = reg through mem_fast, or all of it by slow. */
-static inline __attribute__((always_inline)) bool mov_store_fast(struct cpu *cpu,
-								 const struct x86_instr *in,
-								 unsigned size, unsigned form,
-								 cpu_exec_fn slow)
-{
-	uint64_t la;
-	struct tlb_fast_entry *fe = mem_fast(cpu, in, form, size, MMU_WRITE, &la);
-	if (unlikely(fe == NULL))
-		return slow(cpu, in);
-	cpu_fast_store(fast_host(fe, la), cpu->gpr[in->reg], size);
-	return true;
-}
-
 /* The general forms, also where the others go when their fast path does not do. */
 #define MOV_MEM_ANY_FN(name, body)                                                           \
 	static __attribute__((noinline)) bool name(struct cpu *cpu, const struct x86_instr *in) \
@@ -777,39 +408,15 @@ MOV_MEM_FNS(b, EA_BASE)
 MOV_MEM_FNS(r, EA_RIP)
 MOV_MEM_FNS(l, EA_LEGACY)
 MOV_MEM_FNS(s, EA_SIB)
-#define MOV_MEM_FN32(sfx, form, unused)                                                      \
-	static bool mov_load_##sfx(struct cpu *cpu, const struct x86_instr *in)              \
-	{                                                                                    \
-		return mov_load_fast(cpu, in, 4, form, mov_load_4);                          \
-	}                                                                                    \
-	static bool mov_store_##sfx(struct cpu *cpu, const struct x86_instr *in)             \
-	{                                                                                    \
-		return mov_store_fast(cpu, in, 4, form, mov_store_4);                        \
-	}
-FORMS32(MOV_MEM_FN32, 0)
-
-#define MOV_ROW32(sfx) {{mov_load_##sfx, mov_load_8}, {mov_store_##sfx, mov_store_8}}
 /* [form][store][size == 8] */
-static const cpu_exec_fn mov_mem_fns[EA_FORMS][2][2] = {
+static const cpu_exec_fn mov_mem_fns[EA_FORMS64][2][2] = {
     {{mov_load_4, mov_load_8}, {mov_store_4, mov_store_8}},
     {{mov_load_4b, mov_load_8b}, {mov_store_4b, mov_store_8b}},
     {{mov_load_4r, mov_load_8r}, {mov_store_4r, mov_store_8r}},
     {{mov_load_4l, mov_load_8l}, {mov_store_4l, mov_store_8l}},
-    {{mov_load_4s, mov_load_8s}, {mov_store_4s, mov_store_8s}},
-    MOV_ROW32(b32), MOV_ROW32(b32s), MOV_ROW32(bi32), MOV_ROW32(bi32s),
-    MOV_ROW32(x32), MOV_ROW32(d32)};
+    {{mov_load_4s, mov_load_8s}, {mov_store_4s, mov_store_8s}}};
 
 /* ---- 64-bit mode: Jcc, PUSH/POP r64, RET (operand size 8, SS base 0) ---- */
-
-/* The condition cc without a call: from the lazy record, or RFLAGS when that is current;
- * -1 when the record does not decide it (cpu_cond_now materialises RFLAGS then). */
-static inline __attribute__((always_inline)) int cond_fast(const struct cpu *cpu, unsigned cc)
-{
-	if (likely(cpu->lf_op != LF_NONE))
-		return lazy_cond(cpu->lf_op, cpu->lf_a, cpu->lf_b, cpu->lf_r, cpu->lf_cfof, cc);
-	return cpu_cond(cpu->rflags, cc);
-}
-
 
 /* Jcc in 64-bit mode, every condition and displacement size: also where the others go
  * when their own path does not do. */
@@ -869,77 +476,6 @@ static const cpu_exec_fn jcc64_fns[16][2] = {
     JCC_ROW(0),	 JCC_ROW(1),  JCC_ROW(2),  JCC_ROW(3),	JCC_ROW(4),  JCC_ROW(5),
     JCC_ROW(6),	 JCC_ROW(7),  JCC_ROW(8),  JCC_ROW(9),	JCC_ROW(10), JCC_ROW(11),
     JCC_ROW(12), JCC_ROW(13), JCC_ROW(14), JCC_ROW(15)};
-
-/* Jcc of 32-bit code (operand size 4), every condition and displacement size: also where
- * jcc32 goes when its own path does not do. */
-static __attribute__((noinline)) bool jcc32_any(struct cpu *cpu, const struct x86_instr *in)
-{
-	if (!cpu_cond_now(cpu, in->opcode & 15))
-		return true;
-	return cpu_branch(cpu, cpu->next_rip + (uint64_t)sext(in->imm, in->imm_size), 4);
-}
-
-/* Jcc of 32-bit code with the condition cc and an isz-byte displacement (1 or 4): the
- * target wraps at 4 GiB and must be within the CS limit. */
-static inline __attribute__((always_inline)) bool jcc32(struct cpu *cpu, const struct x86_instr *in,
-							unsigned cc, unsigned isz)
-{
-	int v = cond_fast(cpu, cc);
-	if (unlikely(v < 0))
-		return jcc32_any(cpu, in);
-	if (!v)
-		return true;
-	int64_t d = isz == 1 ? (int64_t)(int8_t)in->imm : (int64_t)(int32_t)in->imm;
-	uint64_t t = (uint32_t)(cpu->next_rip + (uint64_t)d);
-	if (unlikely(t > cpu->mmu->seg.sreg[SEG_CS].limit))
-		return jcc32_any(cpu, in);
-	cpu->next_rip = t;
-	return true;
-}
-
-#define JCC32_FN(cc)                                                                         \
-	static bool jcc32_##cc##_1(struct cpu *cpu, const struct x86_instr *in)              \
-	{                                                                                    \
-		return jcc32(cpu, in, cc, 1);                                                \
-	}                                                                                    \
-	static bool jcc32_##cc##_4(struct cpu *cpu, const struct x86_instr *in)              \
-	{                                                                                    \
-		return jcc32(cpu, in, cc, 4);                                                \
-	}
-JCC32_FN(0)
-JCC32_FN(1)
-JCC32_FN(2)
-JCC32_FN(3)
-JCC32_FN(4)
-JCC32_FN(5)
-JCC32_FN(6)
-JCC32_FN(7)
-JCC32_FN(8)
-JCC32_FN(9)
-JCC32_FN(10)
-JCC32_FN(11)
-JCC32_FN(12)
-JCC32_FN(13)
-JCC32_FN(14)
-JCC32_FN(15)
-#define JCC32_ROW(cc) {jcc32_##cc##_1, jcc32_##cc##_4}
-/* [cc][displacement of 4 bytes] */
-static const cpu_exec_fn jcc32_fns[16][2] = {
-    JCC32_ROW(0),  JCC32_ROW(1),  JCC32_ROW(2),	 JCC32_ROW(3),	JCC32_ROW(4),  JCC32_ROW(5),
-    JCC32_ROW(6),  JCC32_ROW(7),  JCC32_ROW(8),	 JCC32_ROW(9),	JCC32_ROW(10), JCC32_ROW(11),
-    JCC32_ROW(12), JCC32_ROW(13), JCC32_ROW(14), JCC32_ROW(15)};
-
-/* Jcc of 32-bit code with operand size 4 (8- or 32-bit displacement), or NULL. */
-static cpu_exec_fn specialise_jcc32(const struct x86_instr *in)
-{
-	unsigned op = in->opcode;
-	if (in->mode != X86_MODE_32 || in->opsize != 4 ||
-	    !((in->map == 0 && op >= 0x70 && op <= 0x7f) ||
-	      (in->map == 1 && op >= 0x80 && op <= 0x8f)) ||
-	    (in->imm_size != 1 && in->imm_size != 4))
-		return NULL;
-	return jcc32_fns[op & 15][in->imm_size == 4];
-}
 
 /*
  * The stack forms below do their one access through the fast path, or hand the whole
@@ -1128,309 +664,7 @@ static cpu_exec_fn specialise_flow64(const struct x86_instr *in)
 	return NULL;
 }
 
-/* ---- 32-bit code: PUSH/POP, CALL, RET and JMP with a flat 32-bit stack ---- */
-
-/*
- * The stack of 32-bit code is flat when SS is (seg_flat32) and 32 bits wide (SS.B): ESP
- * is then the linear address of the top, wrapping at 4 GiB, and ESP is written
- * zero-extended (cpu_push's rules for that case). Each form below does that case on the
- * MMU's fast path and hands anything else -- another stack, a target beyond the CS limit,
- * a fast-path miss -- to its _any form, the general rule, before anything is counted or
- * changed.
- */
-static inline __attribute__((always_inline)) bool ss_flat32(const struct cpu *cpu, unsigned kind)
-{
-	return seg_flat32(cpu->mmu, SEG_SS, kind) && cpu->mmu->seg.sreg[SEG_SS].db;
-}
-
-/* The fast entry for a 4-byte stack access of kind at sp, not counted; NULL when the stack
- * is not flat or the fast path misses. */
-static inline __attribute__((always_inline)) struct tlb_fast_entry *
-stack32_peek(struct cpu *cpu, uint32_t sp, unsigned kind)
-{
-	if (unlikely(!ss_flat32(cpu, kind)))
-		return NULL;
-	return mmu_fast_peek(cpu->mmu, sp, 4, MMU_STACK | kind);
-}
-
-/* v pushed at sp through the write fast entry fe (counted), ESP = sp. */
-static inline __attribute__((always_inline)) void push32_at(struct cpu *cpu,
-							    struct tlb_fast_entry *fe,
-							    uint32_t sp, uint64_t v)
-{
-	mmu_fast_count(cpu->mmu, fe, MMU_WRITE);
-	cpu_fast_store(fast_host(fe, sp), v, 4);
-	cpu->gpr[RSP] = sp;
-}
-
-/* 50+r PUSH r32. */
-static __attribute__((noinline)) bool push32_any(struct cpu *cpu, const struct x86_instr *in)
-{
-	return cpu_push(cpu, 4, cpu->gpr[in->reg]);
-}
-
-static bool push32(struct cpu *cpu, const struct x86_instr *in)
-{
-	uint32_t sp = (uint32_t)cpu->gpr[RSP] - 4;
-	struct tlb_fast_entry *fe = stack32_peek(cpu, sp, MMU_WRITE);
-	if (unlikely(fe == NULL))
-		return push32_any(cpu, in);
-	push32_at(cpu, fe, sp, cpu->gpr[in->reg]);
-	return true;
-}
-
-/* 68 PUSH imm32, 6A PUSH imm8 (sign-extended). */
-static __attribute__((noinline)) bool push32_imm_any(struct cpu *cpu, const struct x86_instr *in)
-{
-	return cpu_push(cpu, 4, (uint64_t)sext(in->imm, in->imm_size));
-}
-
-static bool push32_imm(struct cpu *cpu, const struct x86_instr *in)
-{
-	uint32_t sp = (uint32_t)cpu->gpr[RSP] - 4;
-	struct tlb_fast_entry *fe = stack32_peek(cpu, sp, MMU_WRITE);
-	if (unlikely(fe == NULL))
-		return push32_imm_any(cpu, in);
-	push32_at(cpu, fe, sp, (uint64_t)sext(in->imm, in->imm_size));
-	return true;
-}
-
-/* 58+r POP r32 (POP ESP loads the value read). */
-static __attribute__((noinline)) bool pop32_any(struct cpu *cpu, const struct x86_instr *in)
-{
-	uint64_t v;
-	if (!cpu_pop(cpu, 4, &v))
-		return false;
-	gpr_write(cpu, in->reg, 4, v);
-	return true;
-}
-
-static bool pop32(struct cpu *cpu, const struct x86_instr *in)
-{
-	uint32_t sp = (uint32_t)cpu->gpr[RSP];
-	struct tlb_fast_entry *fe = stack32_peek(cpu, sp, MMU_READ);
-	if (unlikely(fe == NULL))
-		return pop32_any(cpu, in);
-	mmu_fast_count(cpu->mmu, fe, MMU_READ);
-	uint64_t v = bus_host_load(fast_host(fe, sp), 4);
-	cpu->gpr[RSP] = (uint32_t)(sp + 4);
-	cpu->gpr[in->reg] = v;
-	return true;
-}
-
-/* C3 RET, C2 RET imm16: the return address must be within the CS limit. */
-static __attribute__((noinline)) bool ret32_any(struct cpu *cpu, const struct x86_instr *in)
-{
-	uint64_t t;
-	if (!cpu_stack_peek(cpu, 0, 4, &t) || !cpu_branch(cpu, t, 4))
-		return false;
-	cpu_stack_adjust(cpu, 4 + (in->opcode == 0xc2 ? (int64_t)(in->imm & 0xffff) : 0));
-	return true;
-}
-
-static inline __attribute__((always_inline)) bool ret32(struct cpu *cpu, const struct x86_instr *in,
-							bool imm)
-{
-	uint32_t sp = (uint32_t)cpu->gpr[RSP];
-	struct tlb_fast_entry *fe = stack32_peek(cpu, sp, MMU_READ);
-	if (unlikely(fe == NULL))
-		return ret32_any(cpu, in);
-	uint64_t t = bus_host_load(fast_host(fe, sp), 4);
-	if (unlikely(t > cpu->mmu->seg.sreg[SEG_CS].limit))
-		return ret32_any(cpu, in);
-	mmu_fast_count(cpu->mmu, fe, MMU_READ);
-	cpu->next_rip = t;
-	cpu->gpr[RSP] = (uint32_t)(sp + 4 + (imm ? (in->imm & 0xffff) : 0));
-	return true;
-}
-
-static bool ret32_c3(struct cpu *cpu, const struct x86_instr *in)
-{
-	return ret32(cpu, in, false);
-}
-
-static bool ret32_c2(struct cpu *cpu, const struct x86_instr *in)
-{
-	return ret32(cpu, in, true);
-}
-
-/* A near call of 32-bit code to t: the target is checked first, then the return address
- * pushed (exec_ctrl.c's near_call); ESP and EIP change once both are done. */
-static __attribute__((noinline)) bool call32_to(struct cpu *cpu, uint64_t t)
-{
-	uint64_t ret = cpu->next_rip;
-	if (!cpu_branch(cpu, t, 4))
-		return false;
-	return cpu_push(cpu, 4, ret);
-}
-
-/* E8 CALL rel32. */
-static __attribute__((noinline)) bool call_rel32_any(struct cpu *cpu, const struct x86_instr *in)
-{
-	return call32_to(cpu, cpu->next_rip + (uint64_t)sext(in->imm, in->imm_size));
-}
-
-/* The fast path of a call to t (already 32 bits): false when it does not do. */
-static inline __attribute__((always_inline)) bool call32_fast(struct cpu *cpu, uint32_t t)
-{
-	uint32_t sp = (uint32_t)cpu->gpr[RSP] - 4;
-	if (unlikely(t > cpu->mmu->seg.sreg[SEG_CS].limit))
-		return false;
-	struct tlb_fast_entry *fe = stack32_peek(cpu, sp, MMU_WRITE);
-	if (unlikely(fe == NULL))
-		return false;
-	push32_at(cpu, fe, sp, (uint32_t)cpu->next_rip);
-	cpu->next_rip = t;
-	return true;
-}
-
-static bool call_rel32(struct cpu *cpu, const struct x86_instr *in)
-{
-	if (unlikely(!call32_fast(cpu, (uint32_t)(cpu->next_rip + (uint64_t)(int64_t)(int32_t)in->imm))))
-		return call_rel32_any(cpu, in);
-	return true;
-}
-
-/* FF /2 CALL r/m32: the target is read first (a register form may name ESP). */
-static __attribute__((noinline)) bool call_ind32_any(struct cpu *cpu, const struct x86_instr *in)
-{
-	uint64_t t;
-	if (!rm_read(cpu, in, 4, &t))
-		return false;
-	return call32_to(cpu, t);
-}
-
-static bool call_ind32_r(struct cpu *cpu, const struct x86_instr *in)
-{
-	if (unlikely(!call32_fast(cpu, (uint32_t)cpu->gpr[in->rm])))
-		return call_ind32_any(cpu, in);
-	return true;
-}
-
-/* CALL [mem] of a 32-bit flat form: the read and the push are looked up before either is
- * counted. */
-static inline __attribute__((always_inline)) bool call_ind32_m(struct cpu *cpu,
-							       const struct x86_instr *in,
-							       unsigned form)
-{
-	uint64_t la;
-	unsigned flags;
-	struct mmu *m = cpu->mmu;
-	if (unlikely(!mem_fast_la(cpu, in, form, 4, MMU_READ, &la, &flags)))
-		return call_ind32_any(cpu, in);
-	struct tlb_fast_entry *fr = mmu_fast_peek(m, la, 4, flags);
-	if (unlikely(fr == NULL))
-		return call_ind32_any(cpu, in);
-	uint32_t t = (uint32_t)bus_host_load(fast_host(fr, la), 4);
-	uint32_t sp = (uint32_t)cpu->gpr[RSP] - 4;
-	if (unlikely(t > m->seg.sreg[SEG_CS].limit))
-		return call_ind32_any(cpu, in);
-	struct tlb_fast_entry *fw = stack32_peek(cpu, sp, MMU_WRITE);
-	if (unlikely(fw == NULL))
-		return call_ind32_any(cpu, in);
-	mmu_fast_count(m, fr, MMU_READ);
-	push32_at(cpu, fw, sp, (uint32_t)cpu->next_rip);
-	cpu->next_rip = t;
-	return true;
-}
-
-/* FF /6 PUSH [mem] of a 32-bit flat form: the read and the push looked up first. */
-static __attribute__((noinline)) bool push32_m_any(struct cpu *cpu, const struct x86_instr *in)
-{
-	uint64_t v;
-	if (!rm_read(cpu, in, 4, &v))
-		return false;
-	return cpu_push(cpu, 4, v);
-}
-
-static inline __attribute__((always_inline)) bool push32_m(struct cpu *cpu,
-							   const struct x86_instr *in,
-							   unsigned form)
-{
-	uint64_t la;
-	unsigned flags;
-	struct mmu *m = cpu->mmu;
-	if (unlikely(!mem_fast_la(cpu, in, form, 4, MMU_READ, &la, &flags)))
-		return push32_m_any(cpu, in);
-	struct tlb_fast_entry *fr = mmu_fast_peek(m, la, 4, flags);
-	uint32_t sp = (uint32_t)cpu->gpr[RSP] - 4;
-	struct tlb_fast_entry *fw = stack32_peek(cpu, sp, MMU_WRITE);
-	if (unlikely(fr == NULL || fw == NULL))
-		return push32_m_any(cpu, in);
-	mmu_fast_count(m, fr, MMU_READ);
-	push32_at(cpu, fw, sp, bus_host_load(fast_host(fr, la), 4));
-	return true;
-}
-
-#define STACK_M_FN32(sfx, form, unused)                                                      \
-	static bool call_ind32_##sfx(struct cpu *cpu, const struct x86_instr *in)            \
-	{                                                                                    \
-		return call_ind32_m(cpu, in, form);                                          \
-	}                                                                                    \
-	static bool push32_##sfx(struct cpu *cpu, const struct x86_instr *in)                \
-	{                                                                                    \
-		return push32_m(cpu, in, form);                                              \
-	}
-FORMS32(STACK_M_FN32, 0)
-/* [form - EA_B32][push] */
-static const cpu_exec_fn stack_m32_fns[EA_FORMS - EA_B32][2] = {
-    {call_ind32_b32, push32_b32},     {call_ind32_b32s, push32_b32s},
-    {call_ind32_bi32, push32_bi32},   {call_ind32_bi32s, push32_bi32s},
-    {call_ind32_x32, push32_x32},     {call_ind32_d32, push32_d32}};
-
-/* E9/EB JMP rel of 32-bit code: the target within the CS limit. */
-static __attribute__((noinline)) bool jmp32_any(struct cpu *cpu, const struct x86_instr *in)
-{
-	return cpu_branch(cpu, cpu->next_rip + (uint64_t)sext(in->imm, in->imm_size), 4);
-}
-
-static bool jmp32(struct cpu *cpu, const struct x86_instr *in)
-{
-	uint64_t t = (uint32_t)(cpu->next_rip + (uint64_t)sext(in->imm, in->imm_size));
-	if (unlikely(t > cpu->mmu->seg.sreg[SEG_CS].limit))
-		return jmp32_any(cpu, in);
-	cpu->next_rip = t;
-	return true;
-}
-
-/* The stack and branch forms of 32-bit code (operand size 4), or NULL. */
-static cpu_exec_fn specialise_flow32(const struct x86_instr *in)
-{
-	unsigned op = in->opcode, reg = (in->modrm >> 3) & 7;
-	if (in->mode != X86_MODE_32 || in->opsize != 4 || in->map != 0)
-		return NULL;
-	if (op >= 0x50 && op <= 0x57)
-		return push32;
-	if (op >= 0x58 && op <= 0x5f)
-		return pop32;
-	if (op == 0x68 || op == 0x6a)
-		return push32_imm;
-	if (op == 0xc3 || op == 0xc2)
-		return op == 0xc3 ? ret32_c3 : ret32_c2;
-	if ((op == 0xeb && in->imm_size == 1) || (op == 0xe9 && in->imm_size == 4))
-		return jmp32;
-	if (op == 0xe8 && in->imm_size == 4)
-		return call_rel32;
-	if (op == 0xff && (reg == 2 || reg == 6)) {
-		if (in->mod == 3)
-			return reg == 2 ? call_ind32_r : NULL;
-		unsigned form = ea_form(in);
-		return ea_form32(form) ? stack_m32_fns[form - EA_B32][reg == 6] : NULL;
-	}
-	return NULL;
-}
-
 /* ---- 8D LEA with the address forms of the memory operands ---- */
-
-/* LEA of form (not EA_ANY or EA_LEGACY) into a 4- or 8-byte register: the address, no
- * access, no segment (mem_fast_la's address without its segment check). */
-static inline __attribute__((always_inline)) bool lea(struct cpu *cpu, const struct x86_instr *in,
-						      unsigned size, unsigned form)
-{
-	uint64_t a = ea_form32(form) ? ea32(cpu, in, form) : flat_la(cpu, in, ea_flat_shape(form));
-	put_gpr(cpu, in->reg, size, a);
-	return true;
-}
 
 #define LEA_FNS(suffix, form)                                                                \
 	static bool lea_4##suffix(struct cpu *cpu, const struct x86_instr *in)               \
@@ -1444,21 +678,11 @@ static inline __attribute__((always_inline)) bool lea(struct cpu *cpu, const str
 LEA_FNS(b, EA_BASE)
 LEA_FNS(r, EA_RIP)
 LEA_FNS(s, EA_SIB)
-#define LEA_FN32(sfx, form, unused)                                                          \
-	static bool lea_##sfx(struct cpu *cpu, const struct x86_instr *in)                   \
-	{                                                                                    \
-		return lea(cpu, in, 4, form);                                                \
-	}
-FORMS32(LEA_FN32, 0)
-
 /* [form][size == 8]; NULL: the table's handler */
-static const cpu_exec_fn lea_fns[EA_FORMS][2] = {
+static const cpu_exec_fn lea_fns[EA_FORMS64][2] = {
     [EA_BASE] = {lea_4b, lea_8b},
     [EA_RIP] = {lea_4r, lea_8r},
-    [EA_SIB] = {lea_4s, lea_8s},
-    [EA_B32] = {lea_b32, NULL},	[EA_B32S] = {lea_b32s, NULL},
-    [EA_BI32] = {lea_bi32, NULL}, [EA_BI32S] = {lea_bi32s, NULL},
-    [EA_X32] = {lea_x32, NULL},	[EA_D32] = {lea_d32, NULL}};
+    [EA_SIB] = {lea_4s, lea_8s}};
 
 /* ---- 0F 90-9F SETcc; 0F B6/B7 MOVZX, 0F BE/BF MOVSX, 63 MOVSXD (64-bit mode) ---- */
 
@@ -1506,32 +730,6 @@ static const cpu_exec_fn setcc_r_fns[16] = {setcc_r_0,  setcc_r_1,  setcc_r_2,  
 					    setcc_r_8,  setcc_r_9,  setcc_r_10, setcc_r_11,
 					    setcc_r_12, setcc_r_13, setcc_r_14, setcc_r_15};
 
-/* A 1-, 2- or 4-byte source (register or memory), zero- or sign-extended into a 4- or
- * 8-byte register. */
-static inline __attribute__((always_inline)) bool movx(struct cpu *cpu, const struct x86_instr *in,
-						       unsigned src, bool sign, unsigned size)
-{
-	uint64_t v;
-	if (!rm_read(cpu, in, src, &v))
-		return false;
-	put_gpr(cpu, in->reg, size, sign ? (uint64_t)sext(v, src) : v);
-	return true;
-}
-
-/* movx of a memory source through mem_fast, or all of it by slow (movx's general form). */
-static inline __attribute__((always_inline)) bool movx_fast(struct cpu *cpu,
-							    const struct x86_instr *in,
-							    unsigned src, bool sign, unsigned size,
-							    unsigned form, cpu_exec_fn slow)
-{
-	uint64_t la;
-	struct tlb_fast_entry *fe = mem_fast(cpu, in, form, src, MMU_READ, &la);
-	if (unlikely(fe == NULL))
-		return slow(cpu, in);
-	uint64_t v = bus_host_load(fast_host(fe, la), src);
-	put_gpr(cpu, in->reg, size, sign ? (uint64_t)sext(v, src) : v);
-	return true;
-}
 
 #define MOVX_FORMS(name, src, sign, size)                                                    \
 	static __attribute__((noinline)) bool name##_##size(struct cpu *cpu,                 \
@@ -1555,14 +753,9 @@ static inline __attribute__((always_inline)) bool movx_fast(struct cpu *cpu,
 	{                                                                                    \
 		return movx_fast(cpu, in, src, sign, size, EA_SIB, name##_##size);           \
 	}
-#define MOVX_FN32(sfx, form, name, src, sign)                                                \
-	static bool name##_##sfx(struct cpu *cpu, const struct x86_instr *in)                \
-	{                                                                                    \
-		return movx_fast(cpu, in, src, sign, 4, form, name##_4);                     \
-	}
 #define MOVX_FNS(name, src, sign)                                                            \
 	MOVX_FORMS(name, src, sign, 4)                                                       \
-	MOVX_FORMS(name, src, sign, 8) FORMS32(MOVX_FN32, name, src, sign)
+	MOVX_FORMS(name, src, sign, 8)
 MOVX_FNS(movzx8, 1, false)
 MOVX_FNS(movzx16, 2, false)
 MOVX_FNS(movsx8, 1, true)
@@ -1572,13 +765,11 @@ MOVX_FNS(movsxd, 4, true)
 /* [form (enum ea_form; EA_ANY also for a register source)][size == 8] */
 #define MOVX_ROW(name)                                                                       \
 	{{name##_4, name##_8}, {name##_4b, name##_8b}, {name##_4r, name##_8r},               \
-	 {name##_4l, name##_8l}, {name##_4s, name##_8s}, {name##_b32, name##_8},             \
-	 {name##_b32s, name##_8}, {name##_bi32, name##_8}, {name##_bi32s, name##_8},         \
-	 {name##_x32, name##_8}, {name##_d32, name##_8}}
+	 {name##_4l, name##_8l}, {name##_4s, name##_8s}}
 /* [0F B6/B7, or BE/BF] */
-static const cpu_exec_fn movzx_fns[2][EA_FORMS][2] = {MOVX_ROW(movzx8), MOVX_ROW(movzx16)};
-static const cpu_exec_fn movsx_fns[2][EA_FORMS][2] = {MOVX_ROW(movsx8), MOVX_ROW(movsx16)};
-static const cpu_exec_fn movsxd_fns[EA_FORMS][2] = MOVX_ROW(movsxd);
+static const cpu_exec_fn movzx_fns[2][EA_FORMS64][2] = {MOVX_ROW(movzx8), MOVX_ROW(movzx16)};
+static const cpu_exec_fn movsx_fns[2][EA_FORMS64][2] = {MOVX_ROW(movsx8), MOVX_ROW(movsx16)};
+static const cpu_exec_fn movsxd_fns[EA_FORMS64][2] = MOVX_ROW(movsxd);
 
 static cpu_exec_fn specialise_byte_forms(const struct x86_instr *in)
 {
@@ -1586,7 +777,7 @@ static cpu_exec_fn specialise_byte_forms(const struct x86_instr *in)
 	unsigned form = in->mod == 3 ? EA_ANY : ea_form(in);
 	if (in->map == 1 && op >= 0x90 && op <= 0x9f)
 		return in->mod == 3 ? setcc_r_fns[op & 15] : setcc_any;
-	if (in->opsize != 4 && in->opsize != 8)
+	if ((in->opsize != 4 && in->opsize != 8) || ea_form32(form)) /* cpu_specialise32's */
 		return NULL;
 	if (in->map == 1 && (op == 0xb6 || op == 0xb7))
 		return movzx_fns[op - 0xb6][form][wide];
@@ -1607,9 +798,7 @@ cpu_exec_fn cpu_specialise(const struct x86_instr *in, unsigned col)
 		return NULL;
 	cpu_exec_fn flow = specialise_flow64(in);
 	if (!flow)
-		flow = specialise_jcc32(in);
-	if (!flow)
-		flow = specialise_flow32(in);
+		flow = cpu_specialise32(in);
 	if (flow)
 		return flow;
 	cpu_exec_fn byte = specialise_byte_forms(in);
@@ -1624,6 +813,8 @@ cpu_exec_fn cpu_specialise(const struct x86_instr *in, unsigned col)
 	if (in->map != 0 || (in->opsize != 4 && in->opsize != 8))
 		return NULL;
 	unsigned form = regs ? EA_ANY : ea_form(in);
+	if (ea_form32(form)) /* cpu_specialise32 has the forms it makes */
+		return NULL;
 	if (op < 0x40 && (op & 7) == 1)
 		return alu_fns[op >> 3][regs ? 0 : ALU_MR + form][wide];
 	if (op < 0x40 && (op & 7) == 3)
