@@ -38,22 +38,33 @@ static __attribute__((noinline)) bool jcc_side_exit_any(struct cpu *cpu, const s
 }
 
 /* Jcc inside a grown block, condition cc (a constant, so that the lazy flags' test for it
- * is inlined): no stack frame on the paths taken when the record decides the condition
- * and, if taken, the target is a canonical 64-bit one. */
+ * is inlined): no stack frame on the paths taken when the record (or RFLAGS, when current)
+ * decides the condition and, if taken, the target is a canonical one of 64-bit code or
+ * one within the CS limit of 32-bit code (operand size 4: wraps at 4 GiB). */
 static inline __attribute__((always_inline)) bool jcc_side_exit(struct cpu *cpu,
 								const struct x86_instr *in,
 								unsigned cc)
 {
-	if (unlikely(cpu->lf_op == LF_NONE))
-		return jcc_side_exit_any(cpu, in);
-	int v = lazy_cond(cpu->lf_op, cpu->lf_a, cpu->lf_b, cpu->lf_r, cpu->lf_cfof, cc);
+	int v = likely(cpu->lf_op != LF_NONE)
+		    ? lazy_cond(cpu->lf_op, cpu->lf_a, cpu->lf_b, cpu->lf_r, cpu->lf_cfof, cc)
+		    : cpu_cond(cpu->rflags, cc);
 	if (v == 0)
 		return true;
-	if (v < 0 || cpu->mode != X86_MODE_64 || in->opsize != 8)
+	if (unlikely(v < 0))
 		return jcc_side_exit_any(cpu, in);
-	uint64_t t = rel_target(cpu, in);
-	if (unlikely(!canonical48(t)))
+	/* operand size 4 or 8: the displacement is 1 or 4 bytes */
+	int64_t d = in->imm_size == 1 ? (int64_t)(int8_t)in->imm : (int64_t)(int32_t)in->imm;
+	uint64_t t = cpu->next_rip + (uint64_t)d;
+	if (cpu->mode == X86_MODE_64 && in->opsize == 8) {
+		if (unlikely(!canonical48(t)))
+			return jcc_side_exit_any(cpu, in);
+	} else if (cpu->mode == X86_MODE_32 && in->opsize == 4) {
+		t = (uint32_t)t;
+		if (unlikely(t > cpu->mmu->seg.sreg[SEG_CS].limit))
+			return jcc_side_exit_any(cpu, in);
+	} else {
 		return jcc_side_exit_any(cpu, in);
+	}
 	cpu->next_rip = t;
 	cpu->side_exit = true;
 	return true;

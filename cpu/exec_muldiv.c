@@ -19,13 +19,16 @@ static void write_wide(struct cpu *cpu, unsigned size, uint64_t lo, uint64_t hi)
 	gpr_write(cpu, RDX, size, hi);
 }
 
+/* The multiplications change CF and OF only (the others as the host leaves them): the
+ * lazy record of the others stays (flags_set_cf_of) instead of being materialised. */
 static bool do_mul(struct cpu *cpu, uint64_t b, unsigned size, bool sign)
 {
-	uint64_t hi, lo;
+	uint64_t hi, lo, f = 0;
 	if (sign)
-		lo = alu_imul(size, cpu->gpr[RAX], b, &hi, cpu_rflags_ptr(cpu));
+		lo = alu_imul(size, cpu->gpr[RAX], b, &hi, &f);
 	else
-		lo = alu_mul(size, cpu->gpr[RAX], b, &hi, cpu_rflags_ptr(cpu));
+		lo = alu_mul(size, cpu->gpr[RAX], b, &hi, &f);
+	flags_set_cf_of(cpu, f & (RFLAGS_CF | RFLAGS_OF));
 	write_wide(cpu, size, lo, hi);
 	return true;
 }
@@ -79,7 +82,9 @@ static bool exec_imul(struct cpu *cpu, const struct x86_instr *in)
 		b = reg_read(cpu, in, in->reg, size);
 	else
 		b = (uint64_t)sext(in->imm, in->imm_size);
-	gpr_write(cpu, in->reg, size, alu_imul_trunc(size, a, b, cpu_rflags_ptr(cpu)));
+	uint64_t f = 0, r = alu_imul_trunc(size, a, b, &f);
+	flags_set_cf_of(cpu, f & (RFLAGS_CF | RFLAGS_OF));
+	gpr_write(cpu, in->reg, size, r);
 	return true;
 }
 

@@ -349,6 +349,118 @@ static bool shrd_ri_4(struct cpu *cpu, const struct x86_instr *in)
 	return shxd_ri(cpu, in, false);
 }
 
+/* ---- 0F AF IMUL r, r/m; 69/6B IMUL r, r/m, imm ---- */
+
+/*
+ * The product of a and b truncated to size (4 or 8) bytes, signed: CF = OF = it does not
+ * fit (cpu/alu.c's alu_imul); SF, ZF, AF and PF as the host leaves them, unchanged, so the
+ * lazy record of those stays (flags_set_cf_of) instead of being materialised.
+ */
+static inline __attribute__((always_inline)) uint64_t imul_trunc(struct cpu *cpu, uint64_t a,
+								 uint64_t b, unsigned size)
+{
+	int64_t p;
+	bool of;
+	if (size == 4) {
+		p = (int64_t)(int32_t)a * (int32_t)b;
+		of = p != (int32_t)p;
+		p = (uint32_t)p;
+	} else {
+		of = __builtin_mul_overflow((int64_t)a, (int64_t)b, &p);
+	}
+	flags_set_cf_of(cpu, of ? RFLAGS_CF | RFLAGS_OF : 0);
+	return (uint64_t)p;
+}
+
+/* 0F AF IMUL reg, r/m of any form: also where imul_rm goes when its fast path does not do. */
+static __attribute__((noinline)) bool imul_rm_any(struct cpu *cpu, const struct x86_instr *in)
+{
+	uint64_t b;
+	if (!rm_read(cpu, in, in->opsize, &b))
+		return false;
+	put_gpr(cpu, in->reg, in->opsize, imul_trunc(cpu, cpu->gpr[in->reg], b, in->opsize));
+	return true;
+}
+
+/* 0F AF IMUL reg, reg. */
+static inline __attribute__((always_inline)) bool imul_rr(struct cpu *cpu,
+							  const struct x86_instr *in, unsigned size)
+{
+	put_gpr(cpu, in->reg, size, imul_trunc(cpu, cpu->gpr[in->reg], cpu->gpr[in->rm], size));
+	return true;
+}
+
+/* 69 (isz 4), 6B (isz 1) IMUL reg, reg, imm (sign-extended). */
+static inline __attribute__((always_inline)) bool imul_rri(struct cpu *cpu,
+							   const struct x86_instr *in,
+							   unsigned size, unsigned isz)
+{
+	put_gpr(cpu, in->reg, size, imul_trunc(cpu, cpu->gpr[in->rm], alu_imm(in, isz), size));
+	return true;
+}
+
+/* 0F AF IMUL reg, [mem] of form through mem_fast, or all of it by imul_rm_any. */
+static inline __attribute__((always_inline)) bool imul_rm(struct cpu *cpu,
+							  const struct x86_instr *in,
+							  unsigned size, unsigned form)
+{
+	uint64_t la;
+	struct tlb_fast_entry *fe = mem_fast(cpu, in, form, size, MMU_READ, &la);
+	if (unlikely(fe == NULL))
+		return imul_rm_any(cpu, in);
+	uint64_t b = bus_host_load(fast_host(fe, la), size);
+	put_gpr(cpu, in->reg, size, imul_trunc(cpu, cpu->gpr[in->reg], b, size));
+	return true;
+}
+
+#define IMUL_FNS(size)                                                                       \
+	static bool imul_rr_##size(struct cpu *cpu, const struct x86_instr *in)              \
+	{                                                                                    \
+		return imul_rr(cpu, in, size);                                               \
+	}                                                                                    \
+	static bool imul_rri1_##size(struct cpu *cpu, const struct x86_instr *in)            \
+	{                                                                                    \
+		return imul_rri(cpu, in, size, 1);                                           \
+	}                                                                                    \
+	static bool imul_rri4_##size(struct cpu *cpu, const struct x86_instr *in)            \
+	{                                                                                    \
+		return imul_rri(cpu, in, size, 4);                                           \
+	}                                                                                    \
+	static bool imul_rmb_##size(struct cpu *cpu, const struct x86_instr *in)             \
+	{                                                                                    \
+		return imul_rm(cpu, in, size, EA_BASE);                                      \
+	}                                                                                    \
+	static bool imul_rms_##size(struct cpu *cpu, const struct x86_instr *in)             \
+	{                                                                                    \
+		return imul_rm(cpu, in, size, EA_SIB);                                       \
+	}
+IMUL_FNS(4)
+IMUL_FNS(8)
+
+/* The IMUL forms of 0F AF (map 1), 69 and 6B (map 0) with operand size 4 or 8, or NULL. */
+static cpu_exec_fn specialise_imul(const struct x86_instr *in)
+{
+	unsigned op = in->opcode, wide = in->opsize == 8;
+	if (in->opsize != 4 && in->opsize != 8)
+		return NULL;
+	if (in->map == 0 && (op == 0x69 || op == 0x6b) && in->mod == 3 &&
+	    in->imm_size == (op == 0x6b ? 1 : 4))
+		return op == 0x6b ? (wide ? imul_rri1_8 : imul_rri1_4)
+				  : (wide ? imul_rri4_8 : imul_rri4_4);
+	if (in->map != 1 || op != 0xaf)
+		return NULL;
+	if (in->mod == 3)
+		return wide ? imul_rr_8 : imul_rr_4;
+	switch (ea_form(in)) {
+	case EA_BASE:
+		return wide ? imul_rmb_8 : imul_rmb_4;
+	case EA_SIB:
+		return wide ? imul_rms_8 : imul_rms_4;
+	default:
+		return imul_rm_any;
+	}
+}
+
 /* ---- 89/8B MOV ---- */
 
 /* 89 (to_reg false: r/m = reg) and 8B (reg = r/m) between registers. */
@@ -582,6 +694,78 @@ static bool call_ind64_r(struct cpu *cpu, const struct x86_instr *in)
 	return true;
 }
 
+/* FF /4 JMP r/m64: the target must be canonical. Also where the forms below go when their
+ * own path does not do. */
+static __attribute__((noinline)) bool jmp_ind64_any(struct cpu *cpu, const struct x86_instr *in)
+{
+	uint64_t t;
+	if (!rm_read(cpu, in, 8, &t))
+		return false;
+	return cpu_branch(cpu, t, 8);
+}
+
+/* FF /4 JMP r64. */
+static bool jmp_ind64_r(struct cpu *cpu, const struct x86_instr *in)
+{
+	uint64_t t = cpu->gpr[in->rm];
+	if (unlikely(!canonical48(t)))
+		return jmp_ind64_any(cpu, in);
+	cpu->next_rip = t;
+	return true;
+}
+
+/* FF /4 JMP [mem] of form (a jump table): the read is counted only once the target is
+ * known to do, so that jmp_ind64_any finds nothing done. */
+static inline __attribute__((always_inline)) bool jmp_ind64_m(struct cpu *cpu,
+							      const struct x86_instr *in,
+							      unsigned form)
+{
+	uint64_t la;
+	unsigned flags;
+	mem_fast_la(cpu, in, form, 8, MMU_READ, &la, &flags);
+	struct tlb_fast_entry *fe = mmu_fast_peek(cpu->mmu, la, 8, flags);
+	if (unlikely(fe == NULL))
+		return jmp_ind64_any(cpu, in);
+	uint64_t t = bus_host_load(fast_host(fe, la), 8);
+	if (unlikely(!canonical48(t)))
+		return jmp_ind64_any(cpu, in);
+	mmu_fast_count(cpu->mmu, fe, MMU_READ);
+	cpu->next_rip = t;
+	return true;
+}
+
+static bool jmp_ind64_b(struct cpu *cpu, const struct x86_instr *in)
+{
+	return jmp_ind64_m(cpu, in, EA_BASE);
+}
+
+static bool jmp_ind64_r_rip(struct cpu *cpu, const struct x86_instr *in)
+{
+	return jmp_ind64_m(cpu, in, EA_RIP);
+}
+
+static bool jmp_ind64_s(struct cpu *cpu, const struct x86_instr *in)
+{
+	return jmp_ind64_m(cpu, in, EA_SIB);
+}
+
+/* The FF /4 forms (64-bit mode, operand size 8). */
+static cpu_exec_fn specialise_jmp_ind64(const struct x86_instr *in)
+{
+	if (in->mod == 3)
+		return jmp_ind64_r;
+	switch (ea_form(in)) {
+	case EA_BASE:
+		return jmp_ind64_b;
+	case EA_RIP:
+		return jmp_ind64_r_rip;
+	case EA_SIB:
+		return jmp_ind64_s;
+	default:
+		return jmp_ind64_any;
+	}
+}
+
 /* E9/EB JMP rel in 64-bit mode, every displacement size. */
 static __attribute__((noinline)) bool jmp64_any(struct cpu *cpu, const struct x86_instr *in)
 {
@@ -661,6 +845,8 @@ static cpu_exec_fn specialise_flow64(const struct x86_instr *in)
 		return call_rel64;
 	if (op == 0xff && ((in->modrm >> 3) & 7) == 2)
 		return in->mod == 3 ? call_ind64_r : call_ind64_any;
+	if (op == 0xff && ((in->modrm >> 3) & 7) == 4)
+		return specialise_jmp_ind64(in);
 	return NULL;
 }
 
@@ -693,14 +879,15 @@ static __attribute__((noinline)) bool setcc_any(struct cpu *cpu, const struct x8
 	return rm_write(cpu, in, 1, cpu_cond_now(cpu, in->opcode & 15));
 }
 
-/* SETcc r8 with the condition cc: a byte register (AH..BH without REX). */
+/* SETcc r8 with the condition cc into the low byte of a register (AL..BL, or any with
+ * REX: the choice leaves AH..BH to setcc_any). */
 static inline __attribute__((always_inline)) bool setcc_r(struct cpu *cpu, const struct x86_instr *in,
 							  unsigned cc)
 {
 	int v = cond_fast(cpu, cc);
 	if (unlikely(v < 0))
 		return setcc_any(cpu, in);
-	reg_write(cpu, in, in->rm, 1, (uint64_t)v);
+	cpu->gpr[in->rm] = (cpu->gpr[in->rm] & ~0xffULL) | (unsigned)v;
 	return true;
 }
 
@@ -771,20 +958,67 @@ static const cpu_exec_fn movzx_fns[2][EA_FORMS64][2] = {MOVX_ROW(movzx8), MOVX_R
 static const cpu_exec_fn movsx_fns[2][EA_FORMS64][2] = {MOVX_ROW(movsx8), MOVX_ROW(movsx16)};
 static const cpu_exec_fn movsxd_fns[EA_FORMS64][2] = MOVX_ROW(movsxd);
 
+/* A register source of src bytes (a byte register AL..BL, or any with REX: the choice
+ * leaves AH..BH to the general form) zero- or sign-extended into a size-byte register. */
+static inline __attribute__((always_inline)) bool movx_rr(struct cpu *cpu,
+							  const struct x86_instr *in, unsigned src,
+							  bool sign, unsigned size)
+{
+	uint64_t v = cpu->gpr[in->rm] & size_mask(src);
+	put_gpr(cpu, in->reg, size, sign ? (uint64_t)sext(v, src) : v);
+	return true;
+}
+
+#define MOVX_RR_FNS(name, src, sign)                                                         \
+	static bool name##_rr_4(struct cpu *cpu, const struct x86_instr *in)                 \
+	{                                                                                    \
+		return movx_rr(cpu, in, src, sign, 4);                                       \
+	}                                                                                    \
+	static bool name##_rr_8(struct cpu *cpu, const struct x86_instr *in)                 \
+	{                                                                                    \
+		return movx_rr(cpu, in, src, sign, 8);                                       \
+	}
+MOVX_RR_FNS(movzx8, 1, false)
+MOVX_RR_FNS(movzx16, 2, false)
+MOVX_RR_FNS(movsx8, 1, true)
+MOVX_RR_FNS(movsx16, 2, true)
+MOVX_RR_FNS(movsxd, 4, true)
+
+/* [0F B6, B7, BE, BF, 63][size == 8] */
+static const cpu_exec_fn movx_rr_fns[5][2] = {
+    {movzx8_rr_4, movzx8_rr_8},	  {movzx16_rr_4, movzx16_rr_8}, {movsx8_rr_4, movsx8_rr_8},
+    {movsx16_rr_4, movsx16_rr_8}, {movsxd_rr_4, movsxd_rr_8}};
+
+/* MOVZX/MOVSX/MOVSXD from a register, or NULL (AH..BH: the general form). */
+static cpu_exec_fn specialise_movx_rr(const struct x86_instr *in, unsigned row)
+{
+	bool byte = row == 0 || row == 2;
+	if (byte && byte_reg_is_high(in, in->rm))
+		return NULL;
+	return movx_rr_fns[row][in->opsize == 8];
+}
+
 static cpu_exec_fn specialise_byte_forms(const struct x86_instr *in)
 {
 	unsigned op = in->opcode, wide = in->opsize == 8;
 	unsigned form = in->mod == 3 ? EA_ANY : ea_form(in);
 	if (in->map == 1 && op >= 0x90 && op <= 0x9f)
-		return in->mod == 3 ? setcc_r_fns[op & 15] : setcc_any;
+		return in->mod == 3 && !byte_reg_is_high(in, in->rm) ? setcc_r_fns[op & 15]
+								     : setcc_any;
 	if ((in->opsize != 4 && in->opsize != 8) || ea_form32(form)) /* cpu_specialise32's */
 		return NULL;
-	if (in->map == 1 && (op == 0xb6 || op == 0xb7))
-		return movzx_fns[op - 0xb6][form][wide];
-	if (in->map == 1 && (op == 0xbe || op == 0xbf))
-		return movsx_fns[op - 0xbe][form][wide];
-	if (in->map == 0 && op == 0x63 && in->mode == X86_MODE_64)
-		return movsxd_fns[form][wide];
+	if (in->map == 1 && (op == 0xb6 || op == 0xb7)) {
+		cpu_exec_fn rr = in->mod == 3 ? specialise_movx_rr(in, op - 0xb6) : NULL;
+		return rr ? rr : movzx_fns[op - 0xb6][form][wide];
+	}
+	if (in->map == 1 && (op == 0xbe || op == 0xbf)) {
+		cpu_exec_fn rr = in->mod == 3 ? specialise_movx_rr(in, op - 0xbe + 2) : NULL;
+		return rr ? rr : movsx_fns[op - 0xbe][form][wide];
+	}
+	if (in->map == 0 && op == 0x63 && in->mode == X86_MODE_64) {
+		cpu_exec_fn rr = in->mod == 3 ? specialise_movx_rr(in, 4) : NULL;
+		return rr ? rr : movsxd_fns[form][wide];
+	}
 	return NULL;
 }
 
@@ -804,6 +1038,9 @@ cpu_exec_fn cpu_specialise(const struct x86_instr *in, unsigned col)
 	cpu_exec_fn byte = specialise_byte_forms(in);
 	if (byte)
 		return byte;
+	cpu_exec_fn imul = specialise_imul(in);
+	if (imul)
+		return imul;
 	if (in->map == 1 && (op == 0xa4 || op == 0xac))
 		return regs && in->opsize == 4 ? (op == 0xa4 ? shld_ri_4 : shrd_ri_4) : NULL;
 	if (in->map == 1)

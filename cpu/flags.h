@@ -148,84 +148,112 @@ static inline int64_t lf_sext(uint64_t v, unsigned size)
 	return (int64_t)(v << sh) >> sh;
 }
 
+/* A condition of a SUB/CMP record, from its operands (a - b): B = a < b and BE = a <= b
+ * unsigned, L = a < b and LE = a <= b signed at the operand's size (sizes 4 and 8 without
+ * the sign extension); -1 for the conditions that need OF or PF (O, P). */
+static inline __attribute__((always_inline)) int lazy_cond_sub(uint64_t a, uint64_t b,
+							       unsigned size, unsigned cc)
+{
+	int64_t sa, sb;
+	if ((cc >> 1) == 1)
+		return (a < b) ^ (int)(cc & 1);
+	if ((cc >> 1) == 3)
+		return (a <= b) ^ (int)(cc & 1);
+	if ((cc >> 1) != 6 && (cc >> 1) != 7)
+		return -1;
+	if (size == 4) {
+		sa = (int32_t)a;
+		sb = (int32_t)b;
+	} else if (size == 8) {
+		sa = (int64_t)a;
+		sb = (int64_t)b;
+	} else {
+		sa = lf_sext(a, size);
+		sb = lf_sext(b, size);
+	}
+	return ((cc >> 1) == 6 ? sa < sb : sa <= sb) ^ (int)(cc & 1);
+}
+
+/* A condition of a logic record (CF = OF = 0): B and O never, BE = ZF, L = SF, LE = ZF or
+ * SF; -1 for P. */
+static inline __attribute__((always_inline)) int lazy_cond_logic(uint64_t r, unsigned size,
+								 unsigned cc)
+{
+	int v;
+	switch (cc >> 1) {
+	case 0:
+	case 1:
+		v = 0;
+		break;
+	case 3:
+		v = r == 0;
+		break;
+	case 6:
+		v = lf_sign(r, size);
+		break;
+	case 7:
+		v = r == 0 || lf_sign(r, size);
+		break;
+	default:
+		return -1;
+	}
+	return v ^ (int)(cc & 1);
+}
+
+/* A condition of a record whose CF and OF are lf_cfof's (a rotate or a multiply after
+ * it): ZF and SF from the result; -1 for P. */
+static inline __attribute__((always_inline)) int lazy_cond_cfof(uint64_t r, uint64_t cfof,
+								unsigned size, unsigned cc)
+{
+	bool cf = cfof & RFLAGS_CF, of = cfof & RFLAGS_OF, zf = r == 0, sf = lf_sign(r, size);
+	int v;
+	switch (cc >> 1) {
+	case 0:
+		v = of;
+		break;
+	case 1:
+		v = cf;
+		break;
+	case 3:
+		v = cf || zf;
+		break;
+	case 6:
+		v = sf != of;
+		break;
+	case 7:
+		v = zf || sf != of;
+		break;
+	default:
+		return -1;
+	}
+	return v ^ (int)(cc & 1);
+}
+
 /*
  * Condition cc (SDM Vol. 1, Table B-1) straight from the record where that is a compare
  * of the operands or a test of the result (CMP/SUB: below = a < b unsigned, less = a < b
  * signed); -1 where it needs a flag the record does not give cheaply (OF, PF of ADD/SUB).
+ * The commonest records (SUB/CMP, then the logic operations) are tested first, each with
+ * one compare of lf_op >> 4, which a record with LF_CFOF never equals.
  */
 static inline __attribute__((always_inline)) int lazy_cond(uint32_t op, uint64_t a, uint64_t b,
 							  uint64_t r, uint64_t cfof, unsigned cc)
 {
-	unsigned size = op & 15;
+	unsigned size = op & 15, kind = op >> 4;
 	int v;
 	if ((cc >> 1) == 2) /* ZF: the result is 0, whatever the kind */
 		return (r == 0) ^ (int)(cc & 1);
 	if ((cc >> 1) == 4) /* SF: its top bit */
 		return lf_sign(r, size) ^ (int)(cc & 1);
-	if (op & LF_CFOF) { /* ZF, SF from the result; CF, OF given */
-		bool cf = cfof & RFLAGS_CF, of = cfof & RFLAGS_OF, zf = r == 0,
-		     sf = lf_sign(r, size);
-		switch (cc >> 1) {
-		case 0:
-			v = of;
-			break;
-		case 1:
-			v = cf;
-			break;
-		case 3:
-			v = cf || zf;
-			break;
-		case 6:
-			v = sf != of;
-			break;
-		case 7:
-			v = zf || sf != of;
-			break;
-		default:
-			return -1;
-		}
-		return v ^ (int)(cc & 1);
-	}
-	switch (op >> 4) {
-	case LF_SUB:
-		switch (cc >> 1) {
-		case 1:
-			v = a < b;
-			break;
-		case 3:
-			v = a <= b;
-			break;
-		case 6:
-			v = lf_sext(a, size) < lf_sext(b, size);
-			break;
-		case 7:
-			v = lf_sext(a, size) <= lf_sext(b, size);
-			break;
-		default:
-			return -1;
-		}
-		break;
-	case LF_LOGIC:
-		switch (cc >> 1) {
-		case 0:
-			v = 0;
-			break;
-		case 1:
-			v = 0;
-			break;
-		case 3:
-			v = r == 0;
-			break;
-		case 6:
-			v = lf_sign(r, size);
-			break;
-		case 7:
-			v = r == 0 || lf_sign(r, size);
-			break;
-		default:
-			return -1;
-		}
-		break;
+	if (op == (LF_SUB << 4 | 4)) /* the commonest: a 4-byte compare, its size a constant */
+		return lazy_cond_sub(a, b, 4, cc);
+	if (kind == LF_SUB)
+		return lazy_cond_sub(a, b, size, cc);
+	if (kind == LF_LOGIC)
+		return lazy_cond_logic(r, size, cc);
+	if (op & LF_CFOF)
+		return lazy_cond_cfof(r, cfof, size, cc);
+	switch (kind) {
 	case LF_ADD:
 		switch (cc >> 1) {
 		case 1:

@@ -6,6 +6,7 @@
  * (test_diff.c runs the same forms against the host through cpu_run, where the
  * specialised handlers are the ones used.)
  */
+#include "cpu/alu_fast.h"
 #include "cpu/cpu_internal.h"
 #include "tests/cpu/cpu_test_env.h"
 
@@ -600,6 +601,214 @@ static void test_exec_special_double_shift_forms_match_generic(void **state)
 		}
 }
 
+/* ---- conditions read from every kind of lazy record ---- */
+
+/* Operands at the edges of every size: the sign boundaries, 0, 1, -1. */
+static const uint64_t cond_edges[] = {0,
+				      1,
+				      0x7f,
+				      0x80,
+				      0xff,
+				      0x7fff,
+				      0x8000,
+				      0xffff,
+				      0x7fffffff,
+				      0x80000000,
+				      0xffffffff,
+				      0x7fffffffffffffffULL,
+				      0x8000000000000000ULL,
+				      ~0ULL};
+#define N_EDGES (sizeof(cond_edges) / sizeof(cond_edges[0]))
+
+/* The producers of a record: the eight ALU operations but ADC/SBB (0..7 without 2, 3),
+ * INC (8), DEC (9), SHL (10), SHR (11), SAR (12); the shifts at 4 and 8 bytes only. */
+#define N_PRODUCERS 13
+
+/*
+ * Leaves on cpu the record of producer p of a and b at size (the lazy path the handlers
+ * set) and returns, in *eager, the flags cpu/alu.c's eager rules give from flags fl (the
+ * reference: test_alu_host.c checks them against the host). false: p does not apply.
+ */
+static bool make_record(struct cpu *cpu, unsigned p, unsigned size, uint64_t a, uint64_t b,
+			uint64_t fl, uint64_t *eager)
+{
+	static const unsigned lf[] = {LF_SHL, LF_SHR, LF_SAR};
+	static const enum x86_shift_op sh[] = {SHIFT_SHL, SHIFT_SHR, SHIFT_SAR};
+	cpu_set_rflags(cpu, fl);
+	*eager = fl;
+	if (p < 8) {
+		if (p == ALU_ADC || p == ALU_SBB)
+			return false;
+		alu_op(cpu, p, a, b, size);
+		alu_binop((enum x86_alu_op)p, size, a, b, eager);
+		return true;
+	}
+	if (p < 10) {
+		alu_incdec(cpu, a, p == 9, size);
+		alu_unary(p == 9 ? UNARY_DEC : UNARY_INC, size, a, eager);
+		return true;
+	}
+	if (size < 4)
+		return false;
+	unsigned count = 1 + (unsigned)(b % (8 * size - 1));
+	alu_shift_lazy(cpu, lf[p - 10], a, count, size);
+	alu_shift(sh[p - 10], size, a, count, eager);
+	return true;
+}
+
+/* The record of cpu (flags and lazy fields) copied into dst. */
+static void copy_flags(struct cpu *dst, const struct cpu *src)
+{
+	dst->rflags = src->rflags;
+	dst->lf_op = src->lf_op;
+	dst->lf_a = src->lf_a;
+	dst->lf_b = src->lf_b;
+	dst->lf_r = src->lf_r;
+	dst->lf_cfof = src->lf_cfof;
+}
+
+/* The handlers that read condition cc -- SETcc CL, Jcc rel8 and rel32 (specialised) and
+ * the Jcc of a grown block (cpu_jcc_side_exit) -- each run from the record of rec, and
+ * each must do what cc of the eager flags says (SDM Vol. 1, Table B-1), leaving RFLAGS at
+ * the eager value. */
+static void check_conditions(struct cpu_env *e, const struct cpu *rec, uint64_t eager,
+			     unsigned cc)
+{
+	bool want = cpu_cond(eager, cc);
+	uint8_t set[] = {0x0f, (uint8_t)(0x90 + cc), 0xc1};
+	uint8_t j8[] = {(uint8_t)(0x70 + cc), 0x10};
+	uint8_t j32[] = {0x0f, (uint8_t)(0x80 + cc), 0x10, 0x02, 0, 0};
+	const uint8_t *code[] = {set, j8, j32, j8, j32};
+	const size_t len[] = {sizeof(set), sizeof(j8), sizeof(j32), sizeof(j8), sizeof(j32)};
+	for (unsigned h = 0; h < 5; h++) {
+		struct x86_instr in;
+		assert_int_equal(x86_decode(&in, code[h], len[h], (enum x86_mode)e->cpu.mode),
+				 X86_DECODE_OK);
+		cpu_exec_fn fn = h < 3 ? cpu_specialise(&in, 0) : cpu_jcc_side_exit[cc];
+		assert_non_null(fn);
+		copy_flags(&e->cpu, rec);
+		e->cpu.gpr[RCX] = 0x1234567890abcdefULL;
+		e->cpu.rip = ENV_CODE + 0x100;
+		e->cpu.next_rip = e->cpu.rip + in.len;
+		e->cpu.side_exit = false;
+		assert_true(fn(&e->cpu, &in));
+		uint64_t disp = h == 1 || h == 3 ? 0x10 : 0x210;
+		if (h == 0) {
+			if (e->cpu.gpr[RCX] != (0x1234567890abcd00ULL | want))
+				fail_msg("setcc %u: rcx %#llx, eager flags %#llx", cc,
+					 (unsigned long long)e->cpu.gpr[RCX],
+					 (unsigned long long)eager);
+		} else if (e->cpu.next_rip != e->cpu.rip + in.len + (want ? disp : 0)) {
+			fail_msg("jcc %u (handler %u): next rip %#llx, eager flags %#llx", cc, h,
+				 (unsigned long long)e->cpu.next_rip, (unsigned long long)eager);
+		}
+		assert_int_equal(e->cpu.side_exit, h >= 3 && want);
+		assert_int_equal(cpu_rflags(&e->cpu), eager);
+	}
+}
+
+/* IMUL (specialised: 0F AF with registers, 6B with a register) after the record of rec:
+ * the product, CF and OF its own, the other status flags those of the record (as the
+ * host leaves them), read lazily or materialised. */
+static void check_imul_after(struct cpu_env *e, const struct cpu *rec, uint64_t eager,
+			     unsigned size, uint64_t a, uint64_t b)
+{
+	uint8_t rr[] = {0x48, 0x0f, 0xaf, 0xc1}; /* imul rax, rcx */
+	uint8_t ri[] = {0x48, 0x6b, 0xc1, 0x80}; /* imul rax, rcx, -128 */
+	for (unsigned f = 0; f < 2; f++) {
+		struct x86_instr in;
+		uint8_t *code = f ? ri : rr;
+		size_t n = f ? sizeof(ri) : sizeof(rr);
+		bool w = size == 8;
+		assert_int_equal(x86_decode(&in, code + !w, n - !w, (enum x86_mode)e->cpu.mode),
+				 X86_DECODE_OK);
+		cpu_exec_fn fn = cpu_specialise(&in, 0);
+		assert_non_null(fn);
+		copy_flags(&e->cpu, rec);
+		e->cpu.gpr[RAX] = a;
+		e->cpu.gpr[RCX] = b;
+		uint64_t want_f = eager;
+		uint64_t want = alu_imul_trunc(size, f ? b : a, f ? (uint64_t)-128 : b, &want_f);
+		assert_true(fn(&e->cpu, &in));
+		assert_int_equal(e->cpu.gpr[RAX], want);
+		for (unsigned cc = 0; cc < 16; cc++) {
+			struct cpu c = e->cpu;
+			assert_int_equal(cpu_cond_now(&c, cc), cpu_cond(want_f, cc));
+		}
+		assert_int_equal(cpu_rflags(&e->cpu), want_f);
+		if (f == 0) { /* the conditions from the record IMUL left (CF, OF its own) */
+			struct cpu after = e->cpu;
+			for (unsigned cc = 0; cc < 16; cc++)
+				check_conditions(e, &after, want_f, cc);
+		}
+	}
+}
+
+/* Every producer of a record, every operand size, every pair of edge operands (equal ones
+ * included), then every condition through each handler that reads one, and IMUL after
+ * the record (32-bit operands only in compatibility mode). */
+static void check_conditions_after_records(struct cpu_env *e, bool imul8)
+{
+	static const unsigned sizes[] = {1, 2, 4, 8};
+	struct cpu rec = e->cpu;
+	uint64_t eager;
+	for (unsigned p = 0; p < N_PRODUCERS; p++)
+		for (unsigned z = 0; z < 4; z++)
+			for (unsigned i = 0; i < N_EDGES; i++)
+				for (unsigned j = 0; j < N_EDGES; j++) {
+					uint64_t a = cond_edges[i], b = cond_edges[j];
+					uint64_t fl = RFLAGS_FIXED1 | ((i * 31 + j) & 1 ? 0x8d5 : 0);
+					if (!make_record(&rec, p, sizes[z], a, b, fl, &eager))
+						continue;
+					for (unsigned cc = 0; cc < 16; cc++)
+						check_conditions(e, &rec, eager, cc);
+					if (sizes[z] == 4 || (sizes[z] == 8 && imul8))
+						check_imul_after(e, &rec, eager, sizes[z], a, b);
+				}
+}
+
+static void test_exec_special_conditions_after_every_record_match_eager_flags(void **state)
+{
+	check_conditions_after_records(*state, true);
+}
+
+static void test_exec_special_conditions32_after_every_record_match_eager_flags(void **state)
+{
+	struct cpu_env *e = *state;
+	cpu_enter_compat_mode_flat(&e->cpu);
+	check_conditions_after_records(e, false);
+}
+
+/* IMUL with registers, with [rbx+disp8] and [rbx+rdi*4+disp8], and the three-operand
+ * forms with a register; JMP r/m64 through registers (canonical targets or not) and
+ * memory (base, SIB, RIP-relative). */
+static void test_exec_special_imul_and_jmp_forms_match_generic(void **state)
+{
+	struct cpu_env *e = *state;
+	for (unsigned w = 0; w < 2; w++) {
+		uint8_t rr[] = {0x48, 0x0f, 0xaf, 0xd1};	     /* imul rdx, rcx */
+		uint8_t rm[] = {0x48, 0x0f, 0xaf, 0x53, 0x09};	     /* imul rdx, [rbx+9] */
+		uint8_t sib[] = {0x48, 0x0f, 0xaf, 0x54, 0xbb, 0x03}; /* [rbx+rdi*4+3] */
+		uint8_t i8[] = {0x48, 0x6b, 0xd1, 0x85};	     /* imul rdx, rcx, -123 */
+		uint8_t i32[] = {0x48, 0x69, 0xd1, 0x00, 0x00, 0x00, 0x80};
+		check_form(e, rr + !w, sizeof(rr) - !w, 16000 + w);
+		check_form(e, rm + !w, sizeof(rm) - !w, 16010 + w);
+		check_form(e, sib + !w, sizeof(sib) - !w, 16020 + w);
+		check_form(e, i8 + !w, sizeof(i8) - !w, 16030 + w);
+		check_form(e, i32 + !w, sizeof(i32) - !w, 16040 + w);
+	}
+	for (unsigned r = 0; r < 8; r++) {
+		uint8_t jmp[] = {0xff, (uint8_t)(0xe0 | r)};
+		check_form(e, jmp, sizeof(jmp), 16100 + r);
+	}
+	static const uint8_t mem[] = {0xff, 0x63, 0x10};	      /* jmp [rbx+0x10] */
+	static const uint8_t sib[] = {0xff, 0x64, 0xbb, 0x08};	      /* jmp [rbx+rdi*4+8] */
+	static const uint8_t rip[] = {0xff, 0x25, 0x00, 0x01, 0, 0}; /* jmp [rip+0x100] */
+	check_form(e, mem, sizeof(mem), 16200);
+	check_form(e, sib, sizeof(sib), 16210);
+	check_form(e, rip, sizeof(rip), 16220);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -620,6 +829,9 @@ int main(void)
 	    T(test_exec_special_flat32_memory_forms_match_generic),
 	    T(test_exec_special_double_shift_forms_match_generic),
 	    T(test_exec_special_flat32_stack_forms_match_generic),
+	    T(test_exec_special_conditions_after_every_record_match_eager_flags),
+	    T(test_exec_special_conditions32_after_every_record_match_eager_flags),
+	    T(test_exec_special_imul_and_jmp_forms_match_generic),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 #undef T
