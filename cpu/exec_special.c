@@ -1,8 +1,9 @@
 /*
  * cpu/exec_special.c - handlers specialised at decode time for the commonest integer
  * forms (SDM Vol. 2: ADD..CMP, TEST, NOT, NEG, the rotates and shifts by an immediate,
- * MOV, SETcc, MOVZX/MOVSX/MOVSXD) and, in 64-bit mode, Jcc, PUSH/POP of a register, RET
- * and CALL r/m64.
+ * MOV, SETcc, MOVZX/MOVSX/MOVSXD, IMUL, CLD/STD) and, in 64-bit mode, Jcc, PUSH/POP of a
+ * register, RET, CALL r/m64 and JMP r/m64. The flat forms of 32-bit code are
+ * cpu/exec_special32.c's (cpu_specialise asks it first outside 64-bit mode).
  *
  * The generic handlers (exec_int.c, exec_shift.c) take the operation, the operand size
  * and the operand kinds from struct x86_instr at every execution and switch on them. When
@@ -202,6 +203,65 @@ static bool test_rr_4(struct cpu *cpu, const struct x86_instr *in)
 static bool test_rr_8(struct cpu *cpu, const struct x86_instr *in)
 {
 	alu_logic(cpu, cpu->gpr[in->rm] & cpu->gpr[in->reg], 8);
+	return true;
+}
+
+/* ---- F6/F7 /0 TEST r, imm and A8/A9 TEST AL/eAX, imm ---- */
+
+/* TEST of register r (1, 4 or 8 bytes; a byte register is a low one) with the immediate
+ * (imm8, or imm32 sign-extended). */
+static inline __attribute__((always_inline)) bool test_ri(struct cpu *cpu,
+							  const struct x86_instr *in, unsigned r,
+							  unsigned size)
+{
+	alu_logic(cpu, cpu->gpr[r] & alu_imm(in, size == 1 ? 1 : 4), size);
+	return true;
+}
+
+#define TEST_RI_FNS(size)                                                                    \
+	static bool test_ri_##size(struct cpu *cpu, const struct x86_instr *in)              \
+	{                                                                                    \
+		return test_ri(cpu, in, in->rm, size);                                       \
+	}                                                                                    \
+	static bool test_ai_##size(struct cpu *cpu, const struct x86_instr *in)              \
+	{                                                                                    \
+		return test_ri(cpu, in, RAX, size);                                          \
+	}
+TEST_RI_FNS(1)
+TEST_RI_FNS(4)
+TEST_RI_FNS(8)
+
+/* The TEST-with-an-immediate forms with a register operand, or NULL. */
+static cpu_exec_fn specialise_test_imm(const struct x86_instr *in)
+{
+	unsigned op = in->opcode, reg = (in->modrm >> 3) & 7;
+	bool wide = in->opsize == 8, full = in->opsize == 4 || wide;
+	if (op == 0xa8)
+		return test_ai_1;
+	if (op == 0xa9 && full)
+		return wide ? test_ai_8 : test_ai_4;
+	if (op == 0xf6 && in->mod == 3 && reg == 0 && !byte_reg_is_high(in, in->rm))
+		return test_ri_1;
+	if (op == 0xf7 && in->mod == 3 && reg == 0 && full)
+		return wide ? test_ri_8 : test_ri_4;
+	return NULL;
+}
+
+/* ---- FC CLD, FD STD ---- */
+
+/* DF is a control bit, always current in cpu->rflags (cpu/flags.h): the lazy record of
+ * the status flags stays. */
+static bool cld(struct cpu *cpu, const struct x86_instr *in)
+{
+	(void)in;
+	cpu->rflags &= ~RFLAGS_DF;
+	return true;
+}
+
+static bool std_df(struct cpu *cpu, const struct x86_instr *in)
+{
+	(void)in;
+	cpu->rflags |= RFLAGS_DF;
 	return true;
 }
 
@@ -1030,25 +1090,26 @@ cpu_exec_fn cpu_specialise(const struct x86_instr *in, unsigned col)
 	bool regs = in->mod == 3;
 	if (in->prefixes & (X86_PFX_LOCK | X86_PFX_REP | X86_PFX_REPNE))
 		return NULL;
-	cpu_exec_fn flow = specialise_flow64(in);
-	if (!flow)
-		flow = cpu_specialise32(in);
+	cpu_exec_fn flow = in->mode == X86_MODE_64 ? specialise_flow64(in) : cpu_specialise32(in);
 	if (flow)
 		return flow;
 	cpu_exec_fn byte = specialise_byte_forms(in);
 	if (byte)
 		return byte;
-	cpu_exec_fn imul = specialise_imul(in);
-	if (imul)
-		return imul;
 	if (in->map == 1 && (op == 0xa4 || op == 0xac))
 		return regs && in->opsize == 4 ? (op == 0xa4 ? shld_ri_4 : shrd_ri_4) : NULL;
 	if (in->map == 1)
-		return cpu_sse_specialise(in, col);
+		return op == 0xaf ? specialise_imul(in) : cpu_sse_specialise(in, col);
 	if (in->map == 0 && op >= 0xd8 && op <= 0xdf)
 		return cpu_x87_specialise(in);
 	if (in->map != 0 || (in->opsize != 4 && in->opsize != 8))
 		return NULL;
+	if (op == 0x69 || op == 0x6b)
+		return specialise_imul(in);
+	if (op == 0xa8 || op == 0xa9 || op == 0xf6 || (op == 0xf7 && reg == 0))
+		return specialise_test_imm(in);
+	if (op == 0xfc || op == 0xfd)
+		return op == 0xfc ? cld : std_df;
 	unsigned form = regs ? EA_ANY : ea_form(in);
 	if (ea_form32(form)) /* cpu_specialise32 has the forms it makes */
 		return NULL;

@@ -89,7 +89,7 @@ static inline unsigned ea_base_flags(const struct x86_instr *in)
 }
 
 /* The form of the memory operand of in (not a register operand). */
-static inline enum ea_form ea_form(const struct x86_instr *in)
+static inline __attribute__((always_inline)) enum ea_form ea_form(const struct x86_instr *in)
 {
 	if (in->mode != X86_MODE_64) {
 		if (in->addrsize != 4 || in->seg != X86_SEG_NONE)

@@ -13,9 +13,10 @@
  *   lf_a, lf_b: the operands (masked to size); for INC/DEC lf_b is the CF they keep, for
  *               the shifts the count
  *   lf_r: the result (masked to size)
- *   lf_op | LF_CFOF: a later rotate (ROL/ROR, which change CF and OF only) replaced CF and
- *                    OF by lf_cfof's, so the record stays and the rotate needs no flags
- *                    materialised
+ *   lf_op | LF_CFOF: a later rotate (ROL/ROR) or multiply (MUL, IMUL), which change CF
+ *                    and OF only (the multiplies leave SF, ZF, AF and PF as this host
+ *                    does), replaced CF and OF by lf_cfof's, so the record stays and the
+ *                    rotate or multiply needs no flags materialised
  *
  * While lf_op is nonzero the status bits of cpu->rflags are stale; every other bit of it
  * is always current. The only ways to RFLAGS are:

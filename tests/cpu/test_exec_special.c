@@ -93,15 +93,14 @@ static void run_stats(struct cpu_env *e, cpu_exec_fn fn, const struct x86_instr 
 	assert_true(mmu_stats_json_buf(&e->m, buf, size) < (int)size);
 }
 
-/* Decodes bytes (in the CPU's mode), checks that a specialised handler exists for them, and
- * compares it with the table's from 300 random states: the outcome, and for the first 20
- * the MMU's counts too (a specialised form counts the accesses the general one makes,
- * also when it hands the instruction over to it). */
-static void check_form(struct cpu_env *e, const uint8_t *bytes, size_t len, uint64_t seed)
+/* Compares handler special for in with the table's from 300 random states: the outcome,
+ * and for the first 20 the MMU's counts too (a specialised form counts the accesses the
+ * general one makes, also when it hands the instruction over to it); a side-exit Jcc must
+ * also set cpu->side_exit exactly when it branches. */
+static void check_handler(struct cpu_env *e, const struct x86_instr *ip, cpu_exec_fn special,
+			  uint64_t seed)
 {
-	struct x86_instr in;
-	assert_int_equal(x86_decode(&in, bytes, len, (enum x86_mode)e->cpu.mode), X86_DECODE_OK);
-	cpu_exec_fn special = cpu_specialise(&in, 0);
+	struct x86_instr in = *ip;
 	assert_non_null(special);
 	unsigned reg = (in.flags & X86_INSN_MODRM) ? (in.modrm >> 3) & 7 : 0;
 	cpu_exec_fn generic = e->cpu.ops->fn[in.map][in.opcode][0][reg];
@@ -120,7 +119,11 @@ static void check_form(struct cpu_env *e, const uint8_t *bytes, size_t len, uint
 		assert_int_equal(s, saved);
 		e->cpu.rip = ENV_CODE + 0x100;
 		e->cpu.next_rip = e->cpu.rip + in.len;
+		e->cpu.side_exit = false;
 		run_one(e, special, &in, &b);
+		if (special == cpu_jcc_side_exit[in.opcode & 15]) /* set when taken */
+			assert_int_equal(e->cpu.side_exit,
+					 b.ok && b.next_rip != e->cpu.rip + in.len);
 		assert_int_equal(a.ok, b.ok);
 		assert_int_equal(a.vector, b.vector);
 		for (unsigned r = 0; r < 16; r++)
@@ -135,6 +138,15 @@ static void check_form(struct cpu_env *e, const uint8_t *bytes, size_t len, uint
 			assert_string_equal(sa, sb);
 		}
 	}
+}
+
+/* Decodes bytes (in the CPU's mode) and checks the specialised handler made for them
+ * (there must be one) as check_handler does. */
+static void check_form(struct cpu_env *e, const uint8_t *bytes, size_t len, uint64_t seed)
+{
+	struct x86_instr in;
+	assert_int_equal(x86_decode(&in, bytes, len, (enum x86_mode)e->cpu.mode), X86_DECODE_OK);
+	check_handler(e, &in, cpu_specialise(&in, 0), seed);
 }
 
 /* ModRM with two registers from {RAX, RCX, RDX, RSI, RDI} (never RBX or RSP). */
@@ -553,6 +565,38 @@ static void test_exec_special_flat32_memory_forms_match_generic(void **state)
 /* The stack and branch forms of 32-bit code -- PUSH/POP r32 (ESP included), PUSH imm8 and
  * imm32, PUSH [ebx+d8] and [esp+d8], CALL rel32, CALL r32 (ESP included), CALL [ebx+d8]
  * and [esp+d8], RET, RET imm16, JMP rel8/rel32 -- in every segment variant. */
+/* The Jcc of a grown block (cpu_jcc_side_exit) against the table's Jcc, every condition,
+ * rel8 and rel32 (backward, forward past a short CS limit, wrapping at 4 GiB), in every
+ * segment setting of 32-bit code and in 64-bit mode; taken, it must also set
+ * cpu->side_exit. */
+static void test_exec_special_side_exit_jcc_matches_generic(void **state)
+{
+	struct cpu_env *e = *state;
+	for (unsigned v = 0; v <= SEG_VARIANTS; v++) {
+		if (v < SEG_VARIANTS) {
+			set_segments(e, v);
+		} else { /* 64-bit mode last (PE set again after variant 13) */
+			e->m.cr0 |= CR0_PE;
+			cpu_enter_long_mode_flat(&e->cpu, 3);
+		}
+		for (unsigned cc = 0; cc < 16; cc++) {
+			uint8_t j8[] = {(uint8_t)(0x70 + cc), 0x80};
+			uint8_t fwd[] = {0x0f, (uint8_t)(0x80 + cc), 0x10, 0x04, 0, 0};
+			uint8_t wrap[] = {0x0f, (uint8_t)(0x80 + cc), 0x00, 0x00, 0, 0xf0};
+			const uint8_t *code[] = {j8, fwd, wrap};
+			const size_t len[] = {sizeof(j8), sizeof(fwd), sizeof(wrap)};
+			for (unsigned k = 0; k < 3; k++) {
+				struct x86_instr in;
+				assert_int_equal(x86_decode(&in, code[k], len[k],
+							    (enum x86_mode)e->cpu.mode),
+						 X86_DECODE_OK);
+				check_handler(e, &in, cpu_jcc_side_exit[cc],
+					      43000 + v * 100 + cc * 3 + k);
+			}
+		}
+	}
+}
+
 static void test_exec_special_flat32_stack_forms_match_generic(void **state)
 {
 	struct cpu_env *e = *state;
@@ -809,6 +853,46 @@ static void test_exec_special_imul_and_jmp_forms_match_generic(void **state)
 	check_form(e, rip, sizeof(rip), 16220);
 }
 
+/* TEST r, imm (F6 /0 into low byte registers and one needing REX, F7 /0 of 4 and 8 bytes
+ * with a positive and a negative imm32), TEST AL/eAX/RAX, imm; CLD and STD, after a
+ * recorded CMP and after none, in 64-bit and compatibility mode. */
+static void test_exec_special_test_imm_and_df_forms_match_generic(void **state)
+{
+	struct cpu_env *e = *state;
+	for (unsigned mode = 0; mode < 2; mode++) {
+		static const uint8_t b[] = {0xf6, 0xc1, 0x81};		      /* test cl, 0x81 */
+		static const uint8_t bx[] = {0x40, 0xf6, 0xc6, 0x80};	      /* test sil, 0x80 */
+		static const uint8_t d[] = {0xf7, 0xc2, 0x03, 0, 0, 0};	      /* test edx, 3 */
+		static const uint8_t q[] = {0x48, 0xf7, 0xc6, 0, 0, 0, 0x80}; /* test rsi, imm */
+		static const uint8_t al[] = {0xa8, 0x80};
+		static const uint8_t eax[] = {0xa9, 0xff, 0xff, 0, 0x80};
+		static const uint8_t rax[] = {0x48, 0xa9, 0x01, 0, 0, 0};
+		static const uint8_t cld_std[][1] = {{0xfc}, {0xfd}};
+		unsigned seed = 17000 + mode * 100;
+		check_form(e, b, sizeof(b), seed);
+		check_form(e, d, sizeof(d), seed + 2);
+		check_form(e, al, sizeof(al), seed + 4);
+		check_form(e, eax, sizeof(eax), seed + 5);
+		if (mode == 0) {
+			check_form(e, bx, sizeof(bx), seed + 1);
+			check_form(e, q, sizeof(q), seed + 3);
+			check_form(e, rax, sizeof(rax), seed + 6);
+		}
+		for (unsigned k = 0; k < 2; k++) {
+			struct x86_instr in;
+			check_form(e, cld_std[k], 1, seed + 7 + k);
+			assert_int_equal(x86_decode(&in, cld_std[k], 1, (enum x86_mode)e->cpu.mode),
+					 X86_DECODE_OK);
+			alu_op(&e->cpu, ALU_CMP, 0x80000000, 1, 4); /* recorded */
+			uint64_t want = (cpu_rflags(&e->cpu) & ~RFLAGS_DF) | (k ? RFLAGS_DF : 0);
+			assert_true(cpu_specialise(&in, 0)(&e->cpu, &in));
+			assert_int_equal(cpu_rflags(&e->cpu), want);
+			assert_int_equal(cpu_cond_now(&e->cpu, 0xc), 1); /* JL: SF 0 != OF 1 */
+		}
+		cpu_enter_compat_mode_flat(&e->cpu);
+	}
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -832,6 +916,8 @@ int main(void)
 	    T(test_exec_special_conditions_after_every_record_match_eager_flags),
 	    T(test_exec_special_conditions32_after_every_record_match_eager_flags),
 	    T(test_exec_special_imul_and_jmp_forms_match_generic),
+	    T(test_exec_special_test_imm_and_df_forms_match_generic),
+	    T(test_exec_special_side_exit_jcc_matches_generic),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 #undef T
