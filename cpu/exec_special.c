@@ -301,17 +301,18 @@ static bool neg_r_8(struct cpu *cpu, const struct x86_instr *in)
 
 /*
  * ROL (0), ROR (1), SHL/SAL (4, 6), SHR (5), SAR (7) of a 4- or 8-byte register by the
- * count c (already masked, nonzero). The rotates change only CF and OF (LF_CFOF); the
- * shifts record their flags (LF_SHL, LF_SHR, LF_SAR: AF = 1, OF by this host's rule).
+ * count c (already masked, nonzero). The rotates change only CF and OF (LF_CFOF with
+ * LF_ROT: derived from the result when read); the shifts record their flags (LF_SHL,
+ * LF_SHR, LF_SAR: AF = 1, OF by this host's rule).
  */
 static inline __attribute__((always_inline)) bool shift_ri(struct cpu *cpu,
 							   const struct x86_instr *in,
 							   unsigned kind, unsigned size, bool one)
 {
 	const unsigned bits = 8 * size;
-	const uint64_t m = size_mask(size), top = size_sign(size);
+	const uint64_t m = size_mask(size);
 	unsigned c = (one ? 1 : (unsigned)in->imm) & (bits - 1);
-	uint64_t a = cpu->gpr[in->rm] & m, r, cf, of, f;
+	uint64_t a = cpu->gpr[in->rm] & m, r;
 	if (c == 0) { /* no flags; a 32-bit register is still written (zero-extended) */
 		put_gpr(cpu, in->rm, size, a);
 		return true;
@@ -320,14 +321,10 @@ static inline __attribute__((always_inline)) bool shift_ri(struct cpu *cpu,
 	case 0: /* written as rotates of the operand's own width, which the host has */
 		r = size == 4 ? (uint32_t)((uint32_t)a << c | (uint32_t)a >> (-c & 31))
 			      : a << c | a >> (-c & 63);
-		cf = r & 1;
-		of = !!(r & top) != cf;
 		break;
 	case 1:
 		r = size == 4 ? (uint32_t)((uint32_t)a >> c | (uint32_t)a << (-c & 31))
 			      : a >> c | a << (-c & 63);
-		cf = !!(r & top);
-		of = !!(r & top) != !!(r & (top >> 1));
 		break;
 	default: /* the shifts: flags recorded (alu_fast.h, alu_shift_lazy) */
 		r = alu_shift_lazy(cpu, kind == 5 ? LF_SHR : kind == 7 ? LF_SAR : LF_SHL, a, c,
@@ -335,8 +332,7 @@ static inline __attribute__((always_inline)) bool shift_ri(struct cpu *cpu,
 		put_gpr(cpu, in->rm, size, r);
 		return true;
 	}
-	f = (cf ? RFLAGS_CF : 0) | (of ? RFLAGS_OF : 0);
-	flags_set_cf_of(cpu, f);
+	flags_set_rotate(cpu, r, size, kind == 1); /* CF and OF derived from r when read */
 	put_gpr(cpu, in->rm, size, r);
 	return true;
 }

@@ -72,7 +72,7 @@ uint64_t lazy_flags_status(uint32_t op, uint64_t a, uint64_t b, uint64_t r, uint
 		break;
 	}
 	if (op & LF_CFOF)
-		f = (f & ~(RFLAGS_CF | RFLAGS_OF)) | cfof;
+		f = (f & ~(RFLAGS_CF | RFLAGS_OF)) | lf_cfof_flags(op, cfof);
 	return f;
 }
 

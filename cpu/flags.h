@@ -17,6 +17,9 @@
  *                    and OF only (the multiplies leave SF, ZF, AF and PF as this host
  *                    does), replaced CF and OF by lf_cfof's, so the record stays and the
  *                    rotate or multiply needs no flags materialised
+ *   lf_op | LF_CFOF | LF_ROT: the same after a specialised ROL (or, with LF_ROR, ROR) of
+ *                    LF_ROT_SIZE bytes; lf_cfof is its result, from which CF and OF
+ *                    follow when read (lf_cfof_flags)
  *
  * While lf_op is nonzero the status bits of cpu->rflags are stale; every other bit of it
  * is always current. The only ways to RFLAGS are:
@@ -62,6 +65,35 @@ enum lazy_flags_kind {
 /* lf_op bit: CF and OF are lf_cfof's (RFLAGS_CF | RFLAGS_OF bits), not the record's. */
 #define LF_CFOF 0x100u
 
+/*
+ * lf_op bits with LF_CFOF: lf_cfof is the result of a ROL (ROR with LF_ROR) of the size in
+ * bits 15:12 (LF_ROT_SIZE), by a count from 1 to the width - 1. Its CF and OF (SDM Vol. 2,
+ * RCL/RCR/ROL/ROR; OF for every count by the count-1 rule, as this host does and cpu/alu.c's
+ * alu_shift gives): ROL CF = bit 0 of the result, OF = CF != its top bit; ROR CF = the top
+ * bit, OF = the top two bits differ.
+ */
+#define LF_ROT 0x200u
+#define LF_ROR 0x400u
+#define LF_ROT_SIZE(size) ((uint32_t)(size) << 12)
+#define LF_ROT_BITS (LF_ROT | LF_ROR | 0xf000u)
+
+/* CF and OF (RFLAGS bits) of lf_cfof for a record op with LF_CFOF. */
+static inline __attribute__((always_inline)) uint64_t lf_cfof_flags(uint32_t op, uint64_t cfof)
+{
+	if (!(op & LF_ROT))
+		return cfof;
+	unsigned bits = 8 * ((op >> 12) & 15);
+	uint64_t top = (cfof >> (bits - 1)) & 1, cf, of;
+	if (op & LF_ROR) {
+		cf = top;
+		of = top ^ ((cfof >> (bits - 2)) & 1);
+	} else {
+		cf = cfof & 1;
+		of = top ^ cf;
+	}
+	return (cf ? RFLAGS_CF : 0) | (of ? RFLAGS_OF : 0);
+}
+
 /* The six status flags the record (op, a, b, r, cfof) stands for. */
 uint64_t lazy_flags_status(uint32_t op, uint64_t a, uint64_t b, uint64_t r, uint64_t cfof);
 
@@ -106,8 +138,22 @@ static inline void flags_set_cf_of(struct cpu *cpu, uint64_t f)
 		cpu->rflags = (cpu->rflags & ~(RFLAGS_CF | RFLAGS_OF)) | f;
 		return;
 	}
-	cpu->lf_op |= LF_CFOF;
+	cpu->lf_op = (cpu->lf_op & ~LF_ROT_BITS) | LF_CFOF;
 	cpu->lf_cfof = f;
+}
+
+/* Replaces CF and OF by those of r, the result of a ROL (ror: ROR) of size (4 or 8) bytes
+ * by a count from 1 to the width - 1: with a record pending they are left to be derived
+ * from r when read, else written at once. */
+static inline void flags_set_rotate(struct cpu *cpu, uint64_t r, unsigned size, bool ror)
+{
+	uint32_t rot = LF_CFOF | LF_ROT | (ror ? LF_ROR : 0) | LF_ROT_SIZE(size);
+	if (cpu->lf_op == LF_NONE) {
+		cpu->rflags = (cpu->rflags & ~(RFLAGS_CF | RFLAGS_OF)) | lf_cfof_flags(rot, r);
+		return;
+	}
+	cpu->lf_op = (cpu->lf_op & ~LF_ROT_BITS) | rot;
+	cpu->lf_cfof = r;
 }
 
 /* CF, without materialising the other flags. */
@@ -116,7 +162,7 @@ static inline bool cpu_cf(const struct cpu *cpu)
 	uint32_t op = cpu->lf_op;
 	uint64_t a = cpu->lf_a, b = cpu->lf_b, r = cpu->lf_r;
 	if (op & LF_CFOF)
-		return cpu->lf_cfof & RFLAGS_CF;
+		return lf_cfof_flags(op, cpu->lf_cfof) & RFLAGS_CF;
 	switch (op >> 4) {
 	case LF_NONE:
 		return cpu->rflags & RFLAGS_CF;
@@ -253,7 +299,7 @@ static inline __attribute__((always_inline)) int lazy_cond(uint32_t op, uint64_t
 	if (kind == LF_LOGIC)
 		return lazy_cond_logic(r, size, cc);
 	if (op & LF_CFOF)
-		return lazy_cond_cfof(r, cfof, size, cc);
+		return lazy_cond_cfof(r, lf_cfof_flags(op, cfof), size, cc);
 	switch (kind) {
 	case LF_ADD:
 		switch (cc >> 1) {

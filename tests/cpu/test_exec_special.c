@@ -788,9 +788,42 @@ static void check_imul_after(struct cpu_env *e, const struct cpu *rec, uint64_t 
 	}
 }
 
+/* ROL/ROR of a register (specialised: by 1 and by an immediate) after the record of rec:
+ * the result, CF and OF the rotate's (cpu/alu.c's alu_shift), the other status flags the
+ * record's; then every condition through each handler that reads one. */
+static void check_rotate_after(struct cpu_env *e, const struct cpu *rec, uint64_t eager,
+			       unsigned size, uint64_t a, uint64_t b)
+{
+	unsigned count = 1 + (unsigned)(b % (8 * size - 1));
+	for (unsigned f = 0; f < 4; f++) {
+		bool ror = f & 1, one = f & 2;
+		uint8_t ri[] = {0x48, 0xc1, (uint8_t)(ror ? 0xc9 : 0xc1), (uint8_t)count};
+		uint8_t r1[] = {0x48, 0xd1, (uint8_t)(ror ? 0xc9 : 0xc1)}; /* rol/ror rcx, 1 */
+		uint8_t *code = one ? r1 : ri;
+		size_t n = one ? sizeof(r1) : sizeof(ri);
+		bool w = size == 8;
+		struct x86_instr in;
+		assert_int_equal(x86_decode(&in, code + !w, n - !w, (enum x86_mode)e->cpu.mode),
+				 X86_DECODE_OK);
+		cpu_exec_fn fn = cpu_specialise(&in, 0);
+		assert_non_null(fn);
+		copy_flags(&e->cpu, rec);
+		e->cpu.gpr[RCX] = a;
+		uint64_t want_f = eager;
+		uint64_t want = alu_shift(ror ? SHIFT_ROR : SHIFT_ROL, size, a, one ? 1 : count,
+					  &want_f);
+		assert_true(fn(&e->cpu, &in));
+		assert_int_equal(e->cpu.gpr[RCX], want);
+		assert_int_equal(cpu_rflags(&e->cpu), want_f);
+		struct cpu after = e->cpu;
+		for (unsigned cc = 0; cc < 16; cc++)
+			check_conditions(e, &after, want_f, cc);
+	}
+}
+
 /* Every producer of a record, every operand size, every pair of edge operands (equal ones
- * included), then every condition through each handler that reads one, and IMUL after
- * the record (32-bit operands only in compatibility mode). */
+ * included), then every condition through each handler that reads one, and IMUL, ROL and
+ * ROR after the record (32-bit operands only in compatibility mode). */
 static void check_conditions_after_records(struct cpu_env *e, bool imul8)
 {
 	static const unsigned sizes[] = {1, 2, 4, 8};
@@ -806,8 +839,12 @@ static void check_conditions_after_records(struct cpu_env *e, bool imul8)
 						continue;
 					for (unsigned cc = 0; cc < 16; cc++)
 						check_conditions(e, &rec, eager, cc);
-					if (sizes[z] == 4 || (sizes[z] == 8 && imul8))
+					if (sizes[z] == 4 || (sizes[z] == 8 && imul8)) {
 						check_imul_after(e, &rec, eager, sizes[z], a, b);
+						if (j % 4 == i % 4) /* a quarter of the pairs */
+							check_rotate_after(e, &rec, eager,
+									   sizes[z], a, b);
+					}
 				}
 }
 

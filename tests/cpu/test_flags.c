@@ -5,7 +5,8 @@
  * - Unit level: after each recorded operation (ADD, SUB, CMP, AND, OR, XOR, INC, DEC, in
  *   every size, and SHL, SHR, SAR of 4 and 8 bytes by every count from 1 to the width - 1,
  *   from random incoming flags), optionally followed by a rotate that replaces
- *   CF and OF (LF_CFOF), and by ADC/SBB that read CF from the record: cpu_rflags, all
+ *   CF and OF (LF_CFOF: given, or for 4 and 8 bytes left to the rotate's result,
+ *   LF_ROT), and by ADC/SBB that read CF from the record: cpu_rflags, all
  *   sixteen conditions (cpu_cond_now), CF (cpu_cf) and the materialised RFLAGS
  *   (cpu_rflags_ptr) against the eager result.
  * - Instruction level, in a machine: the readers that are not handlers of Jcc/SETcc --
@@ -91,8 +92,11 @@ static void test_flags_recorded_operations_read_as_eager(void **state)
 			unsigned count = 1 + (unsigned)(env_rnd(&s) % (8 * size - 1));
 			bool ror = env_rnd(&s) & 1;
 			uint64_t rf = eager;
-			alu_shift(ror ? SHIFT_ROR : SHIFT_ROL, size, b, count, &rf);
-			flags_set_cf_of(&cpu, rf & (RFLAGS_CF | RFLAGS_OF));
+			uint64_t r = alu_shift(ror ? SHIFT_ROR : SHIFT_ROL, size, b, count, &rf);
+			if (size >= 4 && (env_rnd(&s) & 1)) /* CF and OF left to the result */
+				flags_set_rotate(&cpu, r, size, ror);
+			else
+				flags_set_cf_of(&cpu, rf & (RFLAGS_CF | RFLAGS_OF));
 			eager = rf;
 			check_readers(&cpu, eager, "rotated");
 		}
