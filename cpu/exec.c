@@ -1014,6 +1014,33 @@ crossing_second_page(struct mmu *m, const struct icache_block *blk, uint64_t rip
 	return f;
 }
 
+/* The fetch counts of a step to a block starting at instruction count ic in the page of
+ * fast entry fe: on a change of page, the hits of the page left (*cfe's, not counted since
+ * *counted) added at once, and fe's counted from ic on. */
+static inline __attribute__((always_inline)) void
+fetch_count_page_change(struct mmu *m, struct tlb_fast_entry **cfe, uint64_t *counted,
+			struct tlb_fast_entry *fe, uint64_t ic)
+{
+	if (fe == *cfe)
+		return;
+	if (ic != *counted)
+		mmu_fast_count_n(m, *cfe, MMU_FETCH, ic - *counted);
+	*cfe = fe;
+	*counted = ic;
+}
+
+/* The fetches of a page-crossing instruction blk about to run at count ic (its first page
+ * cfe's, not counted since *counted; its second page fe2's) as a decoding makes them: the
+ * first page's, then one per byte on the second. */
+static inline __attribute__((always_inline)) void
+fetch_count_crossing(struct mmu *m, struct tlb_fast_entry *cfe, uint64_t *counted,
+		     struct tlb_fast_entry *fe2, const struct icache_block *blk, uint64_t ic)
+{
+	mmu_fast_count_n(m, cfe, MMU_FETCH, ic + 1 - *counted);
+	*counted = ic + 1;
+	mmu_fast_count_n(m, fe2, MMU_FETCH, blk->e[0].in.len - blk->cross);
+}
+
 bool cpu_jit_cross_enter(struct cpu *cpu, struct icache_block *s, struct tlb_fast_entry *fe,
 			 unsigned n)
 {
@@ -1022,15 +1049,9 @@ bool cpu_jit_cross_enter(struct cpu *cpu, struct icache_block *s, struct tlb_fas
 	struct tlb_fast_entry *fe2 = crossing_second_page(m, s, rip, s->mode, true);
 	if (!fe2)
 		return false;
-	if (fe) { /* as run_block on a change of page */
-		if (ic != cpu->jit_counted)
-			mmu_fast_count_n(m, cpu->jit_cfe, MMU_FETCH, ic - cpu->jit_counted);
-		cpu->jit_cfe = fe;
-		cpu->jit_counted = ic;
-	}
-	mmu_fast_count_n(m, cpu->jit_cfe, MMU_FETCH, ic + 1 - cpu->jit_counted);
-	cpu->jit_counted = ic + 1;
-	mmu_fast_count_n(m, fe2, MMU_FETCH, s->e[0].in.len - s->cross);
+	if (fe)
+		fetch_count_page_change(m, &cpu->jit_cfe, &cpu->jit_counted, fe, ic);
+	fetch_count_crossing(m, cpu->jit_cfe, &cpu->jit_counted, fe2, s, ic);
 	cpu->jit_ic0 = ic;
 	cpu->jit_blk = s;
 	return true;
@@ -1163,19 +1184,9 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 			run_n = blk->n;
 			end = &blk->e[run_n];
 			base = at;
-			if (fe != cfe) {
-				if (ic != counted)
-					mmu_fast_count_n(m, cfe, MMU_FETCH, ic - counted);
-				cfe = fe;
-				counted = ic;
-			}
-			if (unlikely(fe2 != NULL)) {
-				/* its fetches as a decoding makes them: the first page's, then
-				 * one per byte on the second */
-				mmu_fast_count_n(m, cfe, MMU_FETCH, ic + 1 - counted);
-				counted = ic + 1;
-				mmu_fast_count_n(m, fe2, MMU_FETCH, e->in.len - blk->cross);
-			}
+			fetch_count_page_change(m, &cfe, &counted, fe, ic);
+			if (unlikely(fe2 != NULL))
+				fetch_count_crossing(m, cfe, &counted, fe2, blk, ic);
 			lim = entries_to_run(e, end, ic, stop);
 			if (unlikely(e == lim))
 				break;
