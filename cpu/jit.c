@@ -24,11 +24,6 @@
 #define JIT_HOST 0
 #endif
 
-bool jit_host_supported(void)
-{
-	return JIT_HOST;
-}
-
 /* Where code is being written: a stop at end (the area is full) is remembered. */
 struct emit {
 	uint8_t *p;

@@ -71,13 +71,10 @@ struct jit {
 struct jit *jit_create(unsigned nr_slots);
 void jit_destroy(struct jit *jit);
 
-/* True when the host offers generated code at all (x86-64 host). */
-bool jit_host_supported(void);
-
 /*
  * Writes the host code of blk (the block in slot slot, decoded in mode 64 or 32) and
- * records it in blk (jit_n, jit_code, jit_at). Returns false, leaving blk without code, when the
- * code would not fit its area.
+ * records it in blk (jit_n, jit_code, jit_at). Returns false, leaving blk without code,
+ * when the code would not fit its area.
  */
 bool jit_block_build(struct jit *jit, unsigned slot, struct icache_block *blk, unsigned mode);
 
