@@ -1073,7 +1073,7 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 							   bool flat, bool use_jit)
 {
 	struct mmu *m = cpu->mmu;
-	const struct jit *jit = use_jit ? cpu->icache->jit : NULL;
+	struct jit *jit = use_jit ? cpu->icache->jit : NULL;
 	struct icache_block *blk = cur->blk;
 	/* the host address of blk's first byte, NULL when the cursor is to be dropped; the
 	 * address of an entry is computed from it only when the loop needs it */

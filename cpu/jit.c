@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 
 #include "cpu/cpu.h"
+#include "cpu/cpu_internal.h"
 #include "cpu/flags.h"
 #include "cpu/icache.h"
 #include "mmu/mmu.h"
@@ -304,8 +305,14 @@ static uint32_t entry_offset(unsigned i)
  * and on a change of page the fetch hits of the page left, counted on its fast entry as
  * the loop counts them (mmu_fast_count_n). Not while the block is watched: the loop
  * counts its exits.
+ *
+ * n: the block's entries that ran (a taken side exit: up to and with its Jcc). side: the
+ * end of a taken side exit, which leaves cpu->side_exit set for the loop unless it goes
+ * on (the loop then ends the block's run there, as from its own loop). fallback: where
+ * the code goes when it does not go on; NULL: a return of the entry after the last.
  */
-static void put_block_end(struct emit *x, const struct icache_block *blk, const uint8_t *exit)
+static void put_block_end(struct emit *x, const struct icache_block *blk, uint8_t n, bool side,
+			  const uint8_t *exit, const uint8_t *fallback)
 {
 	static const uint8_t load_next_rip[3] = {0x48, 0x8b, 0x83}; /* mov rax, [rbx + d] */
 	static const uint8_t movabs_r11[2] = {0x49, 0xbb};	     /* mov r11, imm64 */
@@ -375,9 +382,10 @@ static void put_block_end(struct emit *x, const struct icache_block *blk, const 
 	static const uint8_t jmp = 0xe9, zero = 0;
 	const size_t chain_to[2] = {offsetof(struct icache_block, chain[0].to),
 				    offsetof(struct icache_block, chain[1].to)};
+	static const uint8_t clear_side[2] = {0xc6, 0x83}; /* mov byte [rbx + d], ib */
 	uint8_t *out[14], *have[2], *same = NULL, *nocount[3], *cross;
 	unsigned nout = 0;
-	uint8_t n = blk->n, shift = 0;
+	uint8_t shift = 0;
 	while ((1u << shift) < sizeof(struct tlb_fast_entry))
 		shift++;
 	put_op_disp(x, load_next_rip, 3, offsetof(struct cpu, next_rip));
@@ -464,6 +472,10 @@ static void put_block_end(struct emit *x, const struct icache_block *blk, const 
 	put_op_disp(x, store_blk, 3, offsetof(struct cpu, jit_blk));
 	put_op_disp(x, store_brip, 3, offsetof(struct cpu, jit_brip));
 	put(x, r12_rip, 3);
+	if (side) {
+		put_op_disp(x, clear_side, 2, offsetof(struct cpu, side_exit));
+		put(x, &zero, 1);
+	}
 	put_op_disp(x, jmp_code, 2, offsetof(struct icache_block, jit_code));
 	/* a page-crossing instruction: its second page and the counts in C */
 	if (cross)
@@ -477,12 +489,56 @@ static void put_block_end(struct emit *x, const struct icache_block *blk, const 
 	put_op_disp(x, load_blk, 3, offsetof(struct cpu, jit_blk));
 	put_op_disp(x, store_brip, 3, offsetof(struct cpu, jit_brip));
 	put(x, r12_rip, 3);
+	if (side) {
+		put_op_disp(x, clear_side, 2, offsetof(struct cpu, side_exit));
+		put(x, &zero, 1);
+	}
 	put_op_disp(x, jmp_code, 2, offsetof(struct icache_block, jit_code));
-	uint8_t *ret = x->p;
-	put_return(x, entry_offset(n), exit);
+	if (!fallback) {
+		fallback = x->p;
+		put_return(x, entry_offset(n), exit);
+	}
 	for (unsigned k = 0; k < nout; k++)
 		if (out[k])
-			patch_to(out[k], ret);
+			patch_to(out[k], fallback);
+}
+
+/* True when entry i of blk is a conditional branch inside the block (cpu/exec.c: a block
+ * grown past it), whose taken branch ends the block's run. */
+static bool side_exit_at(const struct icache_block *blk, unsigned i)
+{
+	const struct icache_entry *e = &blk->e[i];
+	return i + 1 < blk->n && e->fn == cpu_jcc_side_exit[e->in.opcode & 15] &&
+	       ((e->in.map == 0 && (e->in.opcode & 0xf0) == 0x70) ||
+		(e->in.map == 1 && (e->in.opcode & 0xf0) == 0x80));
+}
+
+/*
+ * The code after a taken side exit of entry i (its break test found cpu->loop_break set):
+ * if the side exit is all that is set, the block's end for its first i + 1 entries, going
+ * on to the chained block of the branch's target; else, or when it does not go on, the
+ * entry's break return (brk_stub). False, with nothing written, when it does not fit.
+ */
+static bool put_side_exit_end(struct emit *x, const struct icache_block *blk, unsigned i,
+			      const uint8_t *exit, const uint8_t *brk_stub)
+{
+	static const uint8_t cmp_break[2] = {0x81, 0xbb}; /* cmp dword [rbx + d], imm32 */
+	static const uint8_t jne[2] = {0x0f, 0x85};
+	struct cpu probe = {0};
+	uint8_t *start = x->p;
+	probe.side_exit = true;
+	put_op_disp(x, cmp_break, 2, offsetof(struct cpu, loop_break));
+	put32(x, probe.loop_break);
+	uint8_t *other = put_jump(x, jne, 2);
+	if (other)
+		patch_to(other, brk_stub);
+	put_block_end(x, blk, (uint8_t)(i + 1), true, exit, brk_stub);
+	if (x->full) {
+		x->p = start;
+		x->full = false;
+		return false;
+	}
+	return true;
 }
 
 bool jit_block_build(struct jit *jit, unsigned slot, struct icache_block *blk, unsigned mode)
@@ -498,21 +554,32 @@ bool jit_block_build(struct jit *jit, unsigned slot, struct icache_block *blk, u
 		blk->jit_at[i] = (uint16_t)(x.p - area);
 		put_entry(&x, blk, i, mode, &fault[i], &brk[i]);
 	}
-	put_block_end(&x, blk, jit->exit);
+	put_block_end(&x, blk, (uint8_t)n, false, jit->exit, NULL);
+	uint8_t *brk_stub[ICACHE_BLOCK_MAX];
 	for (unsigned i = 0; i < n && !x.full; i++) {
 		uint8_t *stub = x.p;
 		if (fault[i]) {
 			put_return(&x, entry_offset(i) | JIT_FAULT, jit->exit);
 			patch_to(fault[i], stub);
 		}
+		brk_stub[i] = NULL;
 		if (brk[i]) {
-			stub = x.p;
+			brk_stub[i] = x.p;
 			put_return(&x, entry_offset(i + 1) | JIT_BREAK, jit->exit);
-			patch_to(brk[i], stub);
+			patch_to(brk[i], brk_stub[i]);
 		}
 	}
 	if (x.full)
 		return false;
+	/* taken side exits go on to their chained blocks, while the area has room */
+	for (unsigned i = 0; i + 1 < n; i++) {
+		uint8_t *side = x.p;
+		if (brk[i] && side_exit_at(blk, i)) {
+			if (!put_side_exit_end(&x, blk, i, jit->exit, brk_stub[i]))
+				break;
+			patch_to(brk[i], side);
+		}
+	}
 	blk->jit_code = area;
 	blk->jit_n = (uint8_t)n;
 	jit->built++;

@@ -65,6 +65,7 @@ struct jit {
 	unsigned (*enter)(struct cpu *cpu, uint64_t brip, const void *code, uint64_t budget);
 	const uint8_t *exit; /* the exit code, where every block's code ends */
 	uint64_t built;	     /* blocks given code */
+	uint64_t runs;	     /* times the fetch loop ran code (jit_run): each a return to it */
 };
 
 /* Code areas for nr_slots blocks; NULL when the host cannot run generated code. */
@@ -119,9 +120,10 @@ bool jit_inline(const struct x86_instr *in);
  * state in cpu->jit_ic0, jit_counted and jit_cfe. Returns the JIT_* result, the entry
  * named in the block it stopped in: if that is not the first, cpu->jit_blk and
  * cpu->jit_brip name it. */
-static inline unsigned jit_run(const struct jit *jit, struct cpu *cpu, const uint8_t *code,
+static inline unsigned jit_run(struct jit *jit, struct cpu *cpu, const uint8_t *code,
 			       uint64_t brip, uint64_t budget)
 {
+	jit->runs++;
 	return jit->enter(cpu, brip, code, budget);
 }
 

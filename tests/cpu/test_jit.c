@@ -527,6 +527,56 @@ static void set_values(struct cpu_env *e)
 	cpu_set_rflags(&e->cpu, RFLAGS_STATUS | 0x2);
 }
 
+/*
+ * A block grown past a conditional branch taken every other pass (a side exit): taken,
+ * its code goes on to the chained block of the branch's target instead of returning to
+ * the loop; stopped by every instruction limit from 1 to 40 as the loop stops. A loop
+ * of 1000 passes then costs the loop a few returns, not one per side exit taken.
+ *   top: add edx, ecx; test ecx, 1; jnz odd; add edx, 3; dec ecx; jnz top; int3
+ *   odd: add edx, 5; dec ecx; jnz top; int3
+ */
+static const uint8_t side_exit_loop[] = {
+    0x01, 0xca,				/* 0: top: add edx, ecx */
+    0xf7, 0xc1, 0x01, 0x00, 0x00, 0x00, /* 2: test ecx, 1 */
+    0x75, 0x08,				/* 8: jnz 18 */
+    0x83, 0xc2, 0x03,			/* 10: add edx, 3 */
+    0xff, 0xc9,				/* 13: dec ecx */
+    0x75, 0xef,				/* 15: jnz 0 */
+    0xcc,				/* 17: int3 */
+    0x83, 0xc2, 0x05,			/* 18: odd: add edx, 5 */
+    0xff, 0xc9,				/* 21: dec ecx */
+    0x75, 0xe7,				/* 23: jnz 0 */
+    0xcc,				/* 25: int3 */
+};
+
+static void test_jit_side_exits_go_on_like_loop(void **state)
+{
+	struct twins *t = *state;
+	const uint64_t sum = 1000 * 1001 / 2 + 500 * 3 + 500 * 5;
+	load_both(t, side_exit_loop, sizeof(side_exit_loop), set_count_1000);
+	uint64_t runs = t->a[0].cpu.icache->jit->runs;
+	assert_int_equal(run_both(t, 0), CPU_EXIT_FAULT);
+	assert_int_equal(t->a[0].cpu.rip, ENV_CODE + 25); /* the last pass, ECX 1, is odd */
+	assert_int_equal(t->a[0].cpu.gpr[RDX], sum);
+	assert_same(t);
+	/* while blocks are watched (32 exits each, before and after growing) and before
+	 * they have code, each exit is a return; after that, of the 500 side exits taken,
+	 * none */
+	assert_true(t->a[0].cpu.icache->jit->runs - runs < 200); /* 577 without */
+	for (uint64_t k = 1; k <= 40; k++) {
+		load_both(t, side_exit_loop, sizeof(side_exit_loop), set_count_1000);
+		uint64_t before = t->a[0].cpu.icount;
+		enum cpu_exit x;
+		while ((x = run_both(t, k)) == CPU_EXIT_LIMIT) {
+			assert_int_equal((t->a[0].cpu.icount - before) % k, 0);
+			assert_same(t);
+		}
+		assert_int_equal(x, CPU_EXIT_FAULT);
+		assert_int_equal(t->a[0].cpu.gpr[RDX], sum);
+		assert_same(t);
+	}
+}
+
 /* Runs code (first instruction a NOP, which the loop runs on its own, so that the rest
  * runs from the block's code; INT3 last) in both machines for every pair of edge values,
  * twice (the block gets its code after JIT_HOT runs), and compares them; then the same
@@ -634,6 +684,7 @@ int main(void)
 	    T(test_jit_chain_followed_only_with_same_translation),
 	    T(test_jit_chains_across_pages_count_like_loop),
 	    T(test_jit_chains_through_page_crossing_instruction),
+	    T(test_jit_side_exits_go_on_like_loop),
 	    cmocka_unit_test(test_jit_inline_only_register_forms_without_cf),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
