@@ -245,47 +245,145 @@ static void put_inline(struct emit *x, const struct inline_form *f)
 	}
 }
 
-/* The code of one entry (see jit.h); its fault and break jumps' displacements go to
- * fault[i] and brk[i + 1] (NULL: no break test). */
-static void put_entry(struct emit *x, const struct icache_block *blk, unsigned i, unsigned mode,
-		      uint8_t **fault, uint8_t **brk)
+/* lea rax, [r12 + d] (64-bit code) or lea eax, [r12 + d] (32-bit code: EIP wraps at 4 GiB):
+ * the RIP at byte d of the block. */
+static void put_block_rip(struct emit *x, unsigned mode, uint32_t d)
 {
-	/* lea rax/eax, [r12 + disp32]: 32-bit code's next EIP wraps at 4 GiB */
-	const uint8_t lea64[4] = {0x49, 0x8d, 0x84, 0x24}, lea32[4] = {0x41, 0x8d, 0x84, 0x24};
+	static const uint8_t lea64[4] = {0x49, 0x8d, 0x84, 0x24}, lea32[4] = {0x41, 0x8d, 0x84, 0x24};
+	put(x, mode == X86_MODE_64 ? lea64 : lea32, 4);
+	put32(x, d);
+}
+
+/* cpu->next_rip = the RIP after entry i */
+static void put_next_rip(struct emit *x, const struct icache_block *blk, unsigned i, unsigned mode)
+{
 	static const uint8_t store_rax[3] = {0x48, 0x89, 0x83}; /* mov [rbx + disp32], rax */
-	static const uint8_t rdi_cpu[3] = {0x48, 0x89, 0xdf};	/* mov rdi, rbx */
-	static const uint8_t movabs_rsi[2] = {0x48, 0xbe};	/* mov rsi, imm64 */
-	static const uint8_t test_al[2] = {0x84, 0xc0};		/* test al, al */
+	put_block_rip(x, mode, (uint32_t)(blk->off[i] + blk->e[i].in.len));
+	put_op_disp(x, store_rax, 3, offsetof(struct cpu, next_rip));
+}
+
+/* The call of entry i's handler, with the next RIP before it and the tests after it; the
+ * fault and break jumps' displacements go to *fault and *brk (NULL: no break test). */
+static void put_handler_call(struct emit *x, const struct icache_block *blk, unsigned i,
+			     unsigned mode, uint8_t **fault, uint8_t **brk)
+{
+	static const uint8_t rdi_cpu[3] = {0x48, 0x89, 0xdf}; /* mov rdi, rbx */
+	static const uint8_t movabs_rsi[2] = {0x48, 0xbe};    /* mov rsi, imm64 */
+	static const uint8_t test_al[2] = {0x84, 0xc0};	      /* test al, al */
 	static const uint8_t jz[2] = {0x0f, 0x84}, jnz[2] = {0x0f, 0x85};
 	static const uint8_t cmp_break[2] = {0x83, 0xbb}; /* cmp dword [rbx + disp32], imm8 */
 	static const uint8_t zero = 0;
 	const struct icache_entry *e = &blk->e[i];
-	struct inline_form f = inline_form_of(&e->in);
-	*fault = *brk = NULL;
-	if (f.kind != INL_NONE) {
-		put_inline(x, &f);
-		if (i + 1 < blk->n)
-			return;
-		/* the block's last entry: the loop goes on from cpu->next_rip */
-	}
-	put(x, mode == X86_MODE_64 ? lea64 : lea32, 4);
-	put32(x, (uint32_t)(blk->off[i] + e->in.len));
-	put(x, store_rax, 3);
-	put32(x, (uint32_t)offsetof(struct cpu, next_rip));
-	if (f.kind != INL_NONE)
-		return;
+	put_next_rip(x, blk, i, mode);
 	put(x, rdi_cpu, 3);
 	put(x, movabs_rsi, 2);
 	put64(x, (uint64_t)(uintptr_t)&e->in);
 	put_call(x, (const void *)e->fn);
 	put(x, test_al, 2);
 	*fault = put_jump(x, jz, 2);
+	*brk = NULL;
 	if (jit_may_break(&e->in)) {
 		put(x, cmp_break, 2);
 		put32(x, (uint32_t)offsetof(struct cpu, loop_break));
 		put(x, &zero, 1);
 		*brk = put_jump(x, jnz, 2);
 	}
+}
+
+/* True when in is a Jcc (rel8 or rel32). */
+static bool is_jcc(const struct x86_instr *in)
+{
+	return (in->map == 0 && (in->opcode & 0xf0) == 0x70) ||
+	       (in->map == 1 && (in->opcode & 0xf0) == 0x80);
+}
+
+/* True when entry i of blk is a conditional branch inside the block (cpu/exec.c: a block
+ * grown past it), whose taken branch ends the block's run. */
+static bool side_exit_at(const struct icache_block *blk, unsigned i)
+{
+	const struct icache_entry *e = &blk->e[i];
+	return i + 1 < blk->n && is_jcc(&e->in) && e->fn == cpu_jcc_side_exit[e->in.opcode & 15];
+}
+
+/*
+ * Conditional branches on flags just computed. An inline ALU operation (put_inline_alu)
+ * leaves the host's RFLAGS as the guest's -- the same operation at the same size, and
+ * nothing after it but moves -- so a Jcc right after it in the block, the block's last
+ * entry or a side exit, tests them with the host's Jcc of the same condition (SDM Vol. 2,
+ * Jcc: the condition codes are the same encoding) instead of calling its handler, which
+ * would read them back from the lazy record. The taken branch's target is the block's RIP
+ * plus a constant; in 64-bit code a non-canonical one goes to the handler's call (its
+ * #GP), as does every entry of the code in the Jcc itself (jit_at), where the host's
+ * flags are not the guest's. Operand sizes other than the mode's own (a 66 prefix) keep
+ * the call.
+ */
+static bool jcc_fused(const struct icache_block *blk, unsigned i, unsigned mode,
+		      int32_t *target)
+{
+	const struct x86_instr *in = &blk->e[i].in;
+	if (i == 0 || !is_jcc(in) || in->opsize != (mode == X86_MODE_64 ? 8u : 4u) ||
+	    (i + 1 < blk->n && !side_exit_at(blk, i)))
+		return false;
+	enum inline_kind prev = inline_form_of(&blk->e[i - 1].in).kind;
+	if (prev != INL_ALU && prev != INL_ALU_IMM)
+		return false;
+	int64_t disp = in->imm_size == 1 ? (int64_t)(int8_t)in->imm : (int64_t)(int32_t)in->imm;
+	int64_t t = (int64_t)blk->off[i] + in->len + disp;
+	if (t != (int32_t)t)
+		return false;
+	*target = (int32_t)t;
+	return true;
+}
+
+/* The taken branch of fused Jcc entry i (jcc_fused): cpu->next_rip = its target, checked
+ * canonical in 64-bit code (else to the handler's call, slow), then on to the block's end
+ * (end; its last entry) or, a side exit, with cpu->side_exit set, to what its break test
+ * goes to: the returned jump's displacement, to be patched (NULL for the last entry). */
+static uint8_t *put_jcc_taken(struct emit *x, unsigned mode, int32_t target, const uint8_t *slow,
+			      const uint8_t *end, bool side)
+{
+	static const uint8_t canonical[] = {
+	    0x48, 0x89, 0xc1,	    /* mov rcx, rax */
+	    0x48, 0xc1, 0xe1, 0x10, /* shl rcx, 16 */
+	    0x48, 0xc1, 0xf9, 0x10, /* sar rcx, 16 */
+	    0x48, 0x39, 0xc1,	    /* cmp rcx, rax */
+	};
+	static const uint8_t store_rax[3] = {0x48, 0x89, 0x83}; /* mov [rbx + disp32], rax */
+	static const uint8_t set_side[2] = {0xc6, 0x83};	/* mov byte [rbx + d], ib */
+	static const uint8_t jne[2] = {0x0f, 0x85}, jmp = 0xe9, one = 1;
+	put_block_rip(x, mode, (uint32_t)target);
+	if (mode == X86_MODE_64) {
+		put(x, canonical, sizeof(canonical));
+		uint8_t *at = put_jump(x, jne, 2);
+		if (at)
+			patch_to(at, slow);
+	}
+	put_op_disp(x, store_rax, 3, offsetof(struct cpu, next_rip));
+	if (!side) {
+		uint8_t *at = put_jump(x, &jmp, 1);
+		if (at)
+			patch_to(at, end);
+		return NULL;
+	}
+	put_op_disp(x, set_side, 2, offsetof(struct cpu, side_exit));
+	put(x, &one, 1);
+	return put_jump(x, &jmp, 1);
+}
+
+/* The code of one entry (see jit.h); its fault and break jumps' displacements go to
+ * *fault and *brk (NULL: none). */
+static void put_entry(struct emit *x, const struct icache_block *blk, unsigned i, unsigned mode,
+		      uint8_t **fault, uint8_t **brk)
+{
+	struct inline_form f = inline_form_of(&blk->e[i].in);
+	*fault = *brk = NULL;
+	if (f.kind == INL_NONE) {
+		put_handler_call(x, blk, i, mode, fault, brk);
+		return;
+	}
+	put_inline(x, &f);
+	if (i + 1 == blk->n)
+		put_next_rip(x, blk, i, mode); /* the loop goes on from cpu->next_rip */
 }
 
 /* The result naming entry i (jit.h): its offset from entry 0. */
@@ -503,16 +601,6 @@ static void put_block_end(struct emit *x, const struct icache_block *blk, uint8_
 			patch_to(out[k], fallback);
 }
 
-/* True when entry i of blk is a conditional branch inside the block (cpu/exec.c: a block
- * grown past it), whose taken branch ends the block's run. */
-static bool side_exit_at(const struct icache_block *blk, unsigned i)
-{
-	const struct icache_entry *e = &blk->e[i];
-	return i + 1 < blk->n && e->fn == cpu_jcc_side_exit[e->in.opcode & 15] &&
-	       ((e->in.map == 0 && (e->in.opcode & 0xf0) == 0x70) ||
-		(e->in.map == 1 && (e->in.opcode & 0xf0) == 0x80));
-}
-
 /*
  * The code after a taken side exit of entry i (its break test found cpu->loop_break set):
  * if the side exit is all that is set, the block's end for its first i + 1 entries, going
@@ -543,43 +631,82 @@ static bool put_side_exit_end(struct emit *x, const struct icache_block *blk, un
 
 bool jit_block_build(struct jit *jit, unsigned slot, struct icache_block *blk, unsigned mode)
 {
+	static const uint8_t jmp = 0xe9;
 	uint8_t *area = jit->map + 4096 + (uint64_t)slot * JIT_AREA;
 	struct emit x = {area, area + JIT_AREA, false};
-	uint8_t *fault[ICACHE_BLOCK_MAX], *brk[ICACHE_BLOCK_MAX];
+	uint8_t *fault[ICACHE_BLOCK_MAX], *brk[ICACHE_BLOCK_MAX], *brk_stub[ICACHE_BLOCK_MAX];
+	uint8_t *taken[ICACHE_BLOCK_MAX], *slow[ICACHE_BLOCK_MAX], *side[ICACHE_BLOCK_MAX];
+	int32_t target[ICACHE_BLOCK_MAX];
 	unsigned n = blk->n;
 	blk->jit_n = 0;
 	if (slot >= jit->nr_slots || n == 0 || (mode != X86_MODE_64 && mode != X86_MODE_32))
 		return false;
 	for (unsigned i = 0; i < n; i++) {
 		blk->jit_at[i] = (uint16_t)(x.p - area);
+		taken[i] = NULL;
+		if (jcc_fused(blk, i, mode, &target[i])) {
+			const uint8_t jcc[2] = {0x0f, (uint8_t)(0x80 | (blk->e[i].in.opcode & 15))};
+			taken[i] = put_jump(&x, jcc, 2);
+			fault[i] = brk[i] = NULL;
+			if (i + 1 == n)
+				put_next_rip(&x, blk, i, mode);
+			continue;
+		}
 		put_entry(&x, blk, i, mode, &fault[i], &brk[i]);
 	}
+	uint8_t *end = x.p;
 	put_block_end(&x, blk, (uint8_t)n, false, jit->exit, NULL);
-	uint8_t *brk_stub[ICACHE_BLOCK_MAX];
+	/* a fused Jcc's handler call, where the code is entered at it or its target is not
+	 * canonical; then on as after the Jcc */
+	for (unsigned i = 0; i < n; i++) {
+		if (!taken[i])
+			continue;
+		slow[i] = x.p;
+		blk->jit_at[i] = (uint16_t)(x.p - area);
+		put_handler_call(&x, blk, i, mode, &fault[i], &brk[i]);
+		uint8_t *at = put_jump(&x, &jmp, 1);
+		if (at)
+			patch_to(at, i + 1 < n ? area + blk->jit_at[i + 1] : end);
+	}
 	for (unsigned i = 0; i < n && !x.full; i++) {
 		uint8_t *stub = x.p;
 		if (fault[i]) {
 			put_return(&x, entry_offset(i) | JIT_FAULT, jit->exit);
 			patch_to(fault[i], stub);
 		}
-		brk_stub[i] = NULL;
+		brk_stub[i] = side[i] = NULL;
 		if (brk[i]) {
-			brk_stub[i] = x.p;
+			brk_stub[i] = side[i] = x.p;
 			put_return(&x, entry_offset(i + 1) | JIT_BREAK, jit->exit);
 			patch_to(brk[i], brk_stub[i]);
 		}
 	}
-	if (x.full)
+	/* the fused Jcc's taken branches; a side exit's goes where its break test goes */
+	uint8_t *to_side[ICACHE_BLOCK_MAX];
+	for (unsigned i = 0; i < n; i++) {
+		to_side[i] = NULL;
+		if (!taken[i])
+			continue;
+		patch_to(taken[i], x.p);
+		to_side[i] = put_jcc_taken(&x, mode, target[i], slow[i], end, i + 1 < n);
+	}
+	if (x.full) {
+		blk->jit_heat = 0; /* tried again after JIT_HOT more runs, not at every run */
 		return false;
+	}
 	/* taken side exits go on to their chained blocks, while the area has room */
 	for (unsigned i = 0; i + 1 < n; i++) {
-		uint8_t *side = x.p;
+		uint8_t *code = x.p;
 		if (brk[i] && side_exit_at(blk, i)) {
 			if (!put_side_exit_end(&x, blk, i, jit->exit, brk_stub[i]))
 				break;
-			patch_to(brk[i], side);
+			patch_to(brk[i], code);
+			side[i] = code;
 		}
 	}
+	for (unsigned i = 0; i + 1 < n; i++)
+		if (to_side[i])
+			patch_to(to_side[i], side[i]);
 	blk->jit_code = area;
 	blk->jit_n = (uint8_t)n;
 	jit->built++;

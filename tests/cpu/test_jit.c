@@ -549,32 +549,152 @@ static const uint8_t side_exit_loop[] = {
     0xcc,				/* 25: int3 */
 };
 
+/* The same loop with an inline AND before the side exit and a SUB before the last Jcc
+ * (both branches fused: cpu/jit.c, jcc_fused):
+ *   top: add edx, ecx; mov eax, ecx; and eax, 1; jnz odd; add edx, 3; sub ecx, 1; jnz top;
+ *   int3; odd: add edx, 5; sub ecx, 1; jnz top; int3 */
+static const uint8_t side_exit_fused_loop[] = {
+    0x01, 0xca,	      /* 0: top: add edx, ecx */
+    0x89, 0xc8,	      /* 2: mov eax, ecx */
+    0x83, 0xe0, 0x01, /* 4: and eax, 1 */
+    0x75, 0x09,	      /* 7: jnz 18 */
+    0x83, 0xc2, 0x03, /* 9: add edx, 3 */
+    0x83, 0xe9, 0x01, /* 12: sub ecx, 1 */
+    0x75, 0xef,	      /* 15: jnz 0 */
+    0xcc,	      /* 17: int3 */
+    0x83, 0xc2, 0x05, /* 18: odd: add edx, 5 */
+    0x83, 0xe9, 0x01, /* 21: sub ecx, 1 */
+    0x75, 0xe6,	      /* 24: jnz 0 */
+    0xcc,	      /* 26: int3 */
+};
+
+static uint64_t passes; /* for set_passes */
+
+static void set_passes(struct cpu_env *e)
+{
+	e->cpu.gpr[RCX] = passes;
+	e->cpu.gpr[RDX] = 0;
+}
+
+static void set_passes_compat(struct cpu_env *e)
+{
+	enter_compat(e);
+	set_passes(e);
+}
+
+/* The sum the side-exit loops leave in EDX after an even number of passes. */
+static uint64_t side_exit_sum(uint64_t n)
+{
+	return n * (n + 1) / 2 + n / 2 * 3 + n / 2 * 5;
+}
+
 static void test_jit_side_exits_go_on_like_loop(void **state)
 {
 	struct twins *t = *state;
-	const uint64_t sum = 1000 * 1001 / 2 + 500 * 3 + 500 * 5;
-	load_both(t, side_exit_loop, sizeof(side_exit_loop), set_count_1000);
-	uint64_t runs = t->a[0].cpu.icache->jit->runs;
-	assert_int_equal(run_both(t, 0), CPU_EXIT_FAULT);
-	assert_int_equal(t->a[0].cpu.rip, ENV_CODE + 25); /* the last pass, ECX 1, is odd */
-	assert_int_equal(t->a[0].cpu.gpr[RDX], sum);
-	assert_same(t);
-	/* while blocks are watched (32 exits each, before and after growing) and before
-	 * they have code, each exit is a return; after that, of the 500 side exits taken,
-	 * none */
-	assert_true(t->a[0].cpu.icache->jit->runs - runs < 200); /* 577 without */
-	for (uint64_t k = 1; k <= 40; k++) {
-		load_both(t, side_exit_loop, sizeof(side_exit_loop), set_count_1000);
-		uint64_t before = t->a[0].cpu.icount;
-		enum cpu_exit x;
-		while ((x = run_both(t, k)) == CPU_EXIT_LIMIT) {
-			assert_int_equal((t->a[0].cpu.icount - before) % k, 0);
+	const struct {
+		const uint8_t *code;
+		size_t len;
+		void (*set)(struct cpu_env *e);
+	} runs[] = {
+	    {side_exit_loop, sizeof(side_exit_loop), set_passes},
+	    {side_exit_fused_loop, sizeof(side_exit_fused_loop), set_passes},
+	    {side_exit_loop, sizeof(side_exit_loop), set_passes_compat},
+	    {side_exit_fused_loop, sizeof(side_exit_fused_loop), set_passes_compat},
+	};
+	for (size_t r = 0; r < sizeof(runs) / sizeof(runs[0]); r++) {
+		passes = 1000;
+		load_both(t, runs[r].code, runs[r].len, runs[r].set);
+		uint64_t returns = t->a[0].cpu.icache->jit->runs;
+		assert_int_equal(run_both(t, 0), CPU_EXIT_FAULT);
+		/* the last pass, ECX 1, is odd: it ends at the second INT3 */
+		assert_int_equal(t->a[0].cpu.rip, ENV_CODE + runs[r].len - 1);
+		assert_int_equal(t->a[0].cpu.gpr[RDX], side_exit_sum(1000));
+		assert_same(t);
+		/* while blocks are watched (32 exits each, before and after growing) and
+		 * before they have code, each exit is a return; after that, of the 500 side
+		 * exits taken, none (577 returns without) */
+		assert_true(t->a[0].cpu.icache->jit->runs - returns < 200);
+		/* stopped by every limit up to 40 for the first, a spread for the others,
+		 * in runs of 100 passes (with code for the last 50 or so) */
+		passes = 100;
+		for (uint64_t k = 1; k <= 40; k += r == 0 ? 1 : k) {
+			load_both(t, runs[r].code, runs[r].len, runs[r].set);
+			enum cpu_exit x;
+			while ((x = run_both(t, k)) == CPU_EXIT_LIMIT)
+				assert_same(t);
+			assert_int_equal(x, CPU_EXIT_FAULT);
+			assert_int_equal(t->a[0].cpu.gpr[RDX], side_exit_sum(100));
 			assert_same(t);
 		}
-		assert_int_equal(x, CPU_EXIT_FAULT);
-		assert_int_equal(t->a[0].cpu.gpr[RDX], sum);
-		assert_same(t);
 	}
+}
+
+/*
+ * A conditional branch fused with the inline ALU operation before it (cpu/jit.c,
+ * jcc_fused) goes where its handler goes: every condition after every inline operation at
+ * both sizes, with each pair of edge values.
+ *   nop; OP rdx/edx, r9/r9d; jCC taken; mov eax, 1; int3; taken: mov eax, 2; int3
+ */
+static void test_jit_fused_jcc_like_handlers(void **state)
+{
+	static const uint8_t ops[] = {0x01, 0x09, 0x21, 0x29, 0x31, 0x39, 0x85};
+	static const uint8_t tail[] = {0xb8, 0x01, 0x00, 0x00, 0x00, 0xcc,
+				       0xb8, 0x02, 0x00, 0x00, 0x00, 0xcc};
+	struct twins *t = *state;
+	for (unsigned size = 4; size <= 8; size += 4)
+		for (size_t o = 0; o < sizeof(ops); o++)
+			for (uint8_t cc = 0; cc < 16; cc++) {
+				uint8_t code[32] = {0x90};
+				size_t n = 1 + put_insn(code + 1, size, ops[o], R9, RDX, true, 0, 0);
+				code[n++] = (uint8_t)(0x70 | cc);
+				code[n++] = 6;
+				memcpy(code + n, tail, sizeof(tail));
+				n += sizeof(tail);
+				load_both(t, code, n, NULL);
+				uint64_t built = t->a[0].cpu.icache->jit->built;
+				/* half the pairs of edge values, each in both orders */
+				for (values_a = 0; values_a < NR_EDGES; values_a++)
+					for (values_b = values_a & 1; values_b < NR_EDGES; values_b += 2) {
+						for (int k = 0; k < 2; k++) {
+							set_values(&t->a[k]);
+							t->a[k].cpu.rip = ENV_CODE;
+						}
+						assert_int_equal(run_both(t, 0), CPU_EXIT_FAULT);
+						assert_int_equal(t->a[0].cpu.fault.vector, X86_VEC_BP);
+						assert_same(t);
+					}
+				assert_true(t->a[0].cpu.icache->jit->built > built);
+			}
+}
+
+/* A fused branch whose target is not canonical (code in the last page below the hole)
+ * faults as its handler makes it fault, once the block has its code:
+ *   top: sub ecx, 1; jz +0x100 (non-canonical); jmp top */
+static void test_jit_fused_jcc_to_non_canonical_target_like_handler(void **state)
+{
+	static const uint8_t code[] = {
+	    0x83, 0xe9, 0x01,		    /* 0: top: sub ecx, 1 */
+	    0x0f, 0x84, 0x00, 0x01, 0x00, 0x00, /* 3: jz 0x109 */
+	    0xeb, 0xf5,			    /* 9: jmp 0 */
+	};
+	const uint64_t la = 0x7ffffffff000ULL, at = la + 0xff0, pa = ENV_CODE_PA + 8 * 4096;
+	struct twins *t = *state;
+	for (int k = 0; k < 2; k++) {
+		struct cpu_env *e = &t->a[k];
+		env_map(e, la, pa, PTE_P | PTE_RW | PTE_US);
+		memcpy(e->bus.ram + pa + 0xff0, code, sizeof(code));
+		cpu_icache_invalidate_phys(&e->cpu, pa, 4096);
+		mmu_stats_reset(&e->m);
+		e->cpu.rip = at;
+		e->cpu.gpr[RCX] = 40;
+	}
+	uint64_t built = t->a[0].cpu.icache->jit->built;
+	assert_int_equal(run_both(t, 0), CPU_EXIT_FAULT);
+	assert_int_equal(t->a[0].cpu.fault.vector, t->a[1].cpu.fault.vector);
+	assert_int_equal(t->a[0].cpu.gpr[RCX], 0);
+	assert_true(t->a[0].cpu.rip == at + 3 || t->a[0].cpu.rip >= 0x800000000000ULL);
+	assert_same(t);
+	assert_true(t->a[0].cpu.icache->jit->built > built);
 }
 
 /* Runs code (first instruction a NOP, which the loop runs on its own, so that the rest
@@ -685,6 +805,8 @@ int main(void)
 	    T(test_jit_chains_across_pages_count_like_loop),
 	    T(test_jit_chains_through_page_crossing_instruction),
 	    T(test_jit_side_exits_go_on_like_loop),
+	    T(test_jit_fused_jcc_like_handlers),
+	    T(test_jit_fused_jcc_to_non_canonical_target_like_handler),
 	    cmocka_unit_test(test_jit_inline_only_register_forms_without_cf),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
