@@ -539,6 +539,36 @@ static void test_icache_page_crossing_in_loop_counts_like_steps(void **state)
 	env_destroy(&stepped);
 }
 
+/* Each byte of a crossing instruction's second part is compared when the fetch loop comes
+ * to it again: after its first run (a step of its own), one byte at a time of the
+ * immediate on the second page changes by a bus write (nothing told), and the loop,
+ * going on from the next instruction, runs the new bytes on its way round.
+ *   A+fff: mov eax, imm32 (1 byte in A, 4 in B); B+4: add edx, eax; dec ecx; jnz A+fff; int3 */
+static void test_icache_page_crossing_in_loop_sees_every_byte_changed(void **state)
+{
+	static const uint8_t b[] = {0x01, 0x02, 0x03, 0x04, 0x01, 0xc2,
+				    0xff, 0xc9, 0x75, 0xf5, 0xcc};
+	struct cpu_env *e = *state;
+	uint8_t *page_b = e->bus.ram + ENV_CODE_PA + 12 * 4096;
+	uint32_t imm = 0x04030201;
+	page_b[-1] = 0xb8;
+	memcpy(page_b, b, sizeof(b));
+	cpu_icache_invalidate_phys(&e->cpu, ENV_CODE_PA + 11 * 4096, 2 * 4096);
+	for (int k = 0; k < 4; k++) {
+		uint32_t old = imm;
+		imm = (imm & ~(0xffu << (8 * k))) | (uint32_t)(0x50 + k) << (8 * k);
+		e->cpu.rip = ENV_CODE + 12 * 4096 - 1;
+		e->cpu.gpr[RCX] = 20;
+		e->cpu.gpr[RDX] = 0;
+		assert_int_equal(cpu_run(&e->cpu, 1), CPU_EXIT_LIMIT);
+		assert_int_equal(e->cpu.gpr[RAX], old);
+		page_b[k] = (uint8_t)(0x50 + k);
+		assert_int_equal(cpu_run(&e->cpu, 1000), CPU_EXIT_FAULT);
+		assert_int_equal(e->cpu.fault.vector, X86_VEC_BP);
+		assert_int_equal(e->cpu.gpr[RDX], (uint32_t)(old + 19 * imm));
+	}
+}
+
 /* The instruction limit of cpu_run ends a run in the middle of a cached block, entered
  * from another one through its link: after k instructions RIP is at the k-th. Page 13:
  * P: jmp L (2 bytes, L right after); L: 20 nops; int3. */
@@ -819,6 +849,7 @@ int main(void)
 	    T(test_icache_rep_chunk_resumes_same_instruction),
 	    T(test_icache_link_void_after_slot_refilled_or_dropped),
 	    T(test_icache_page_crossing_in_loop_counts_like_steps),
+	    T(test_icache_page_crossing_in_loop_sees_every_byte_changed),
 	    T(test_icache_limit_stops_in_mid_block),
 	    T(test_icache_block_grows_past_falling_branch_and_runs_like_steps),
 	    T(test_icache_block_grows_in_compat_mode_like_steps),
