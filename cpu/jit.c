@@ -245,6 +245,39 @@ static void put_inline(struct emit *x, const struct inline_form *f)
 	}
 }
 
+/*
+ * True when in's handler has no use for cpu->next_rip: an instruction that is not a
+ * control transfer, has no RIP-relative operand, is not x87 (which records its address
+ * from it), not a string instruction (a REP one cut into chunks sets it), and sets
+ * neither TF nor an interrupt shadow (POPF, STI, MOV/POP SS: the loop looks at what comes
+ * after them). Its entry then stores no next RIP before the call; where the loop needs it
+ * after the entry -- a return for the break flags -- the break exit stores it.
+ */
+static bool rip_free(const struct x86_instr *in)
+{
+	uint8_t op = in->opcode, ext = (in->modrm >> 3) & 7;
+	if ((in->flags & X86_INSN_MODRM) && in->mod != 3 && in->base == X86_GPR_RIP)
+		return false;
+	if (in->map == 1)
+		return (op >= 0x10 && op <= 0x17) || (op >= 0x28 && op <= 0x2f) ||
+		       (op >= 0x40 && op <= 0x7f && op != 0x77) || (op >= 0x90 && op <= 0x9f) ||
+		       (op >= 0xa3 && op <= 0xad && op != 0xa6 && op != 0xa7 && op != 0xa8 &&
+			op != 0xa9 && op != 0xaa) ||
+		       (op >= 0xaf && op <= 0xc6 && op != 0xb2 && op != 0xb4 && op != 0xb5 &&
+			op != 0xb8 && op != 0xb9) ||
+		       op >= 0xc8;
+	if (in->map != 0)
+		return false;
+	if (op < 0x40)
+		return (op & 7) < 6 && op != 0x0f; /* the ALU forms, not push/pop seg, BCD */
+	return (op >= 0x40 && op <= 0x5f) || op == 0x63 || (op >= 0x68 && op <= 0x6b) ||
+	       (op >= 0x80 && op <= 0x8d) || (op >= 0x90 && op <= 0x99) || op == 0x9c ||
+	       op == 0xa8 || op == 0xa9 || (op >= 0xb0 && op <= 0xc1) || op == 0xc6 ||
+	       op == 0xc7 || op == 0xc9 || (op >= 0xd0 && op <= 0xd3) || op == 0xf5 ||
+	       op == 0xf6 || op == 0xf7 || op == 0xf8 || op == 0xf9 || op == 0xfc ||
+	       op == 0xfd || op == 0xfe || (op == 0xff && (ext <= 1 || ext == 6));
+}
+
 /* lea rax, [r12 + d] (64-bit code) or lea eax, [r12 + d] (32-bit code: EIP wraps at 4 GiB):
  * the RIP at byte d of the block. */
 static void put_block_rip(struct emit *x, unsigned mode, uint32_t d)
@@ -274,7 +307,8 @@ static void put_handler_call(struct emit *x, const struct icache_block *blk, uns
 	static const uint8_t cmp_break[2] = {0x83, 0xbb}; /* cmp dword [rbx + disp32], imm8 */
 	static const uint8_t zero = 0;
 	const struct icache_entry *e = &blk->e[i];
-	put_next_rip(x, blk, i, mode);
+	if (!rip_free(&e->in) || i + 1 == blk->n)
+		put_next_rip(x, blk, i, mode);
 	put(x, rdi_cpu, 3);
 	put(x, movabs_rsi, 2);
 	put64(x, (uint64_t)(uintptr_t)&e->in);
@@ -677,6 +711,8 @@ bool jit_block_build(struct jit *jit, unsigned slot, struct icache_block *blk, u
 		brk_stub[i] = side[i] = NULL;
 		if (brk[i]) {
 			brk_stub[i] = side[i] = x.p;
+			if (rip_free(&blk->e[i].in) && i + 1 < n)
+				put_next_rip(&x, blk, i, mode); /* the entry did not */
 			put_return(&x, entry_offset(i + 1) | JIT_BREAK, jit->exit);
 			patch_to(brk[i], brk_stub[i]);
 		}

@@ -218,24 +218,41 @@ static void test_jit_fault_in_mid_block_exact(void **state)
  *   inc edx; mov byte [rip + 3], 9; inc ecx; mov eax, 1; int3   (it becomes mov eax, 9) */
 static void test_jit_store_into_running_block_seen(void **state)
 {
-	static const uint8_t code[] = {
+	static const uint8_t rip_code[] = {
 	    0xff, 0xc2,				      /* 0: inc edx */
 	    0xc6, 0x05, 0x03, 0x00, 0x00, 0x00, 0x09, /* 2: mov byte [rip + 3], 9 -> 12 */
 	    0xff, 0xc1,				      /* 9: inc ecx */
 	    0xb8, 0x01, 0x00, 0x00, 0x00,	      /* 11: mov eax, 1 (imm at 12) */
 	    0xcc,				      /* 16: int3 */
 	};
+	/* the same through a register (an entry that needs no next RIP of its own) */
+	static const uint8_t reg_code[] = {
+	    0xff, 0xc2,		      /* 0: inc edx */
+	    0xc6, 0x07, 0x09,	      /* 2: mov byte [rdi], 9 -> 8 */
+	    0xff, 0xc1,		      /* 5: inc ecx */
+	    0xb8, 0x01, 0x00, 0x00, 0x00, /* 7: mov eax, 1 (imm at 8) */
+	    0xcc,		      /* 12: int3 */
+	};
+	const struct {
+		const uint8_t *code;
+		size_t len;
+	} codes[] = {{rip_code, sizeof(rip_code)}, {reg_code, sizeof(reg_code)}};
 	struct twins *t = *state;
-	uint64_t built = t->a[0].cpu.icache->jit->built;
-	load_both(t, code, sizeof(code), NULL);
-	for (int pass = 0; pass < 2 * JIT_HOT; pass++) { /* the later passes with code */
-		restart_both(t, code, sizeof(code)); /* the old bytes: the block fits again */
-		assert_int_equal(run_both(t, 0), CPU_EXIT_FAULT);
-		assert_int_equal(t->a[0].cpu.fault.vector, X86_VEC_BP);
-		assert_int_equal(t->a[0].cpu.gpr[RAX], 9);
-		assert_same(t);
+	for (size_t c = 0; c < 2; c++) {
+		uint64_t built = t->a[0].cpu.icache->jit->built;
+		load_both(t, codes[c].code, codes[c].len, NULL);
+		for (int pass = 0; pass < 2 * JIT_HOT; pass++) { /* the later passes with code */
+			/* the old bytes: the block fits again */
+			restart_both(t, codes[c].code, codes[c].len);
+			t->a[0].cpu.gpr[RDI] = t->a[1].cpu.gpr[RDI] = ENV_CODE + 8;
+			assert_int_equal(run_both(t, 0), CPU_EXIT_FAULT);
+			assert_int_equal(t->a[0].cpu.fault.vector, X86_VEC_BP);
+			assert_int_equal(t->a[0].cpu.rip, ENV_CODE + codes[c].len - 1);
+			assert_int_equal(t->a[0].cpu.gpr[RAX], 9);
+			assert_same(t);
+		}
+		assert_true(t->a[0].cpu.icache->jit->built > built);
 	}
-	assert_true(t->a[0].cpu.icache->jit->built > built);
 }
 
 static void enter_compat(struct cpu_env *e)
