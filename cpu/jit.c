@@ -193,8 +193,9 @@ static unsigned lazy_kind(unsigned op)
 	return op == 0 ? LF_ADD : op == 5 || op == 7 ? LF_SUB : LF_LOGIC;
 }
 
-/* An INL_ALU/INL_ALU_IMM form: rax = a, rcx = b, the operation, the record, the result. */
-static void put_inline_alu(struct emit *x, const struct inline_form *f)
+/* An INL_ALU/INL_ALU_IMM form: rax = a, rcx = b, the operation, the record (unless
+ * dead: written over before anything reads it), the result. */
+static void put_inline_alu(struct emit *x, const struct inline_form *f, bool dead)
 {
 	/* op rax, rcx (ModRM C8: reg RCX, r/m RAX); CMP computes as SUB, TEST as AND */
 	static const uint8_t opcode[9] = {0x01, 0x09, 0, 0, 0x21, 0x29, 0x31, 0x29, 0x21};
@@ -205,7 +206,9 @@ static void put_inline_alu(struct emit *x, const struct inline_form *f)
 		put_load(x, 1, offsetof(struct cpu, gpr) + 8 * f->src, f->size);
 	else
 		put_mov_imm(x, 1, f->imm);
-	if (kind != LF_LOGIC) {
+	if (dead) {
+		/* nothing else: no flags to keep */
+	} else if (kind != LF_LOGIC) {
 		put_store(x, 0, offsetof(struct cpu, lf_a));
 		put_store(x, 1, offsetof(struct cpu, lf_b));
 	} else {
@@ -216,14 +219,35 @@ static void put_inline_alu(struct emit *x, const struct inline_form *f)
 		put(x, &rex_w, 1);
 	put(x, &opcode[f->op], 1);
 	put(x, &rax_rcx, 1);
-	put_store(x, 0, offsetof(struct cpu, lf_r));
+	if (!dead)
+		put_store(x, 0, offsetof(struct cpu, lf_r));
 	if (f->op != 7 && f->op != INL_TEST)
 		put_store(x, 0, offsetof(struct cpu, gpr) + 8 * f->dst);
-	put_store_imm(x, offsetof(struct cpu, lf_op), kind << 4 | f->size, false);
+	if (!dead)
+		put_store_imm(x, offsetof(struct cpu, lf_op), kind << 4 | f->size, false);
 }
 
-/* The host instructions of an inline form (inline_form_of). */
-static void put_inline(struct emit *x, const struct inline_form *f)
+/*
+ * True when the flags entry i of blk sets are written over before anything can see them:
+ * a later inline ALU operation of the block writes the whole lazy record (kind, size,
+ * operands, result), and the entries between are inline moves, which neither read flags
+ * nor stop the code. An entry into the code between them skips entry i altogether.
+ */
+static bool flags_dead(const struct icache_block *blk, unsigned i)
+{
+	for (unsigned j = i + 1; j < blk->n; j++) {
+		enum inline_kind k = inline_form_of(&blk->e[j].in).kind;
+		if (k == INL_ALU || k == INL_ALU_IMM)
+			return true;
+		if (k != INL_MOV && k != INL_MOV_IMM)
+			return false;
+	}
+	return false;
+}
+
+/* The host instructions of an inline form (inline_form_of), entry i of blk. */
+static void put_inline(struct emit *x, const struct inline_form *f,
+		       const struct icache_block *blk, unsigned i)
 {
 	switch (f->kind) {
 	case INL_MOV:
@@ -240,7 +264,9 @@ static void put_inline(struct emit *x, const struct inline_form *f)
 		}
 		break;
 	default:
-		put_inline_alu(x, f);
+		/* a CMP or TEST whose flags are dead does nothing at all */
+		if (!((f->op == 7 || f->op == INL_TEST) && flags_dead(blk, i)))
+			put_inline_alu(x, f, flags_dead(blk, i));
 		break;
 	}
 }
@@ -415,7 +441,7 @@ static void put_entry(struct emit *x, const struct icache_block *blk, unsigned i
 		put_handler_call(x, blk, i, mode, fault, brk);
 		return;
 	}
-	put_inline(x, &f);
+	put_inline(x, &f, blk, i);
 	if (i + 1 == blk->n)
 		put_next_rip(x, blk, i, mode); /* the loop goes on from cpu->next_rip */
 }

@@ -790,6 +790,54 @@ static void test_jit_inline_forms_like_handlers(void **state)
 	}
 }
 
+/* Inline operations whose flags the next one writes over leave them out (cpu/jit.c,
+ * flags_dead): a run of them between moves leaves the registers and RFLAGS of the last,
+ * for every pair of edge values; and in a loop stopped by every limit from 1 to 12 (so
+ * that the code is entered between them), the same state as without code at each stop.
+ *   sub ebp, 1; add rbx, 4; mov eax, ecx; cmp esi, edi; setb cl (a call that reads the
+ *   flags: they are kept); test rdx, r9; mov r10, r11; xor r8d, r9d; and edx, 0x70 */
+static const uint8_t flags_run[] = {
+    0x83, 0xed, 0x01,	    /* sub ebp, 1 */
+    0x48, 0x83, 0xc3, 0x04, /* add rbx, 4 */
+    0x89, 0xc8,		    /* mov eax, ecx */
+    0x39, 0xfe,		    /* cmp esi, edi */
+    0x0f, 0x92, 0xc1,	    /* setb cl */
+    0x4c, 0x85, 0xca,	    /* test rdx, r9 */
+    0x4d, 0x89, 0xda,	    /* mov r10, r11 */
+    0x45, 0x31, 0xc8,	    /* xor r8d, r9d */
+    0x83, 0xe2, 0x70,	    /* and edx, 0x70 */
+};
+
+static void set_loop_values(struct cpu_env *e)
+{
+	values_a = 3;
+	values_b = 7;
+	set_values(e);
+	e->cpu.gpr[R15] = 50;
+}
+
+static void test_jit_flags_written_over_left_out(void **state)
+{
+	struct twins *t = *state;
+	uint8_t code[64];
+	size_t n = sizeof(flags_run);
+	run_form(t, flags_run, n);
+	memcpy(code, flags_run, n);
+	static const uint8_t tail[] = {0x41, 0xff, 0xcf, 0x75, 0x00, 0xcc}; /* dec r15d; jnz top */
+	memcpy(code + n, tail, sizeof(tail));
+	code[n + 4] = (uint8_t)(-(int)(n + 5));
+	n += sizeof(tail);
+	for (uint64_t k = 1; k <= 12; k++) {
+		load_both(t, code, n, set_loop_values);
+		enum cpu_exit x;
+		while ((x = run_both(t, k)) == CPU_EXIT_LIMIT)
+			assert_same(t);
+		assert_int_equal(x, CPU_EXIT_FAULT);
+		assert_int_equal(t->a[0].cpu.rip, ENV_CODE + n - 1);
+		assert_same(t);
+	}
+}
+
 /* The forms that stay calls: ADC/SBB (CF), 16-bit operands, LOCK, memory operands. */
 static void test_jit_inline_only_register_forms_without_cf(void **state)
 {
@@ -816,6 +864,7 @@ int main(void)
 	    T(test_jit_compat_mode_runs_like_loop_without_code),
 	    T(test_jit_off_and_on_again_runs_like_loop_without_code),
 	    T(test_jit_inline_forms_like_handlers),
+	    T(test_jit_flags_written_over_left_out),
 	    T(test_jit_chained_blocks_stop_at_limit),
 	    T(test_jit_chain_to_changed_block_not_followed),
 	    T(test_jit_chain_followed_only_with_same_translation),
