@@ -8,6 +8,7 @@
 #include "cpu/jit.h"
 #include "cpu/jit_emit.h"
 
+#include <assert.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -469,51 +470,35 @@ static uint32_t entry_offset(unsigned i)
  * on (the loop then ends the block's run there, as from its own loop). fallback: where
  * the code goes when it does not go on; NULL: a return of the entry after the last.
  */
-static void put_block_end(struct emit *x, const struct icache_block *blk, uint8_t n, bool side,
-			  const uint8_t *exit, const uint8_t *fallback)
+/* Jumps collected on the way through put_block_end to one place patched at its end. */
+struct jumps {
+	uint8_t *at[16];
+	unsigned n;
+};
+
+static void jumps_add(struct jumps *j, uint8_t *at)
 {
-	static const uint8_t load_next_rip[3] = {0x48, 0x8b, 0x83}; /* mov rax, [rbx + d] */
-	static const uint8_t movabs_r11[2] = {0x49, 0xbb};	     /* mov r11, imm64 */
-	static const uint8_t cmp_watch[3] = {0x41, 0x80, 0xbb};	     /* cmp byte [r11 + d], ib */
-	static const uint8_t cmp_rip[3] = {0x49, 0x3b, 0x83};	     /* cmp rax, [r11 + d] */
-	static const uint8_t load_to[3] = {0x49, 0x8b, 0x93};	     /* mov rdx, [r11 + d] */
-	static const uint8_t load_gen[3] = {0x41, 0x8b, 0x8b};	     /* mov ecx, [r11 + d] */
-	static const uint8_t load_at[3] = {0x4d, 0x8b, 0x8b};	     /* mov r9, [r11 + d] */
-	static const uint8_t cmp_gen[2] = {0x3b, 0x8a};		     /* cmp ecx, [rdx + d] */
-	static const uint8_t page_diff[] = {
-	    0x45, 0x31, 0xd2,	    /* xor r10d, r10d */
-	    0x48, 0x89, 0xc1,	    /* mov rcx, rax */
-	    0x4c, 0x31, 0xe1,	    /* xor rcx, r12 */
-	    0x48, 0xc1, 0xe9, 0x0c, /* shr rcx, 12 */
-	};
-	static const uint8_t load_mmu_r10[3] = {0x4c, 0x8b, 0x93};  /* mov r10, [rbx + d] */
-	static const uint8_t load_fast_r10[3] = {0x4d, 0x8b, 0x92}; /* mov r10, [r10 + d] */
-	static const uint8_t fast_index[] = {
-	    0x48, 0x89, 0xc1, /* mov rcx, rax */
-	    0x48, 0xc1, 0xe9, 0x0c, /* shr rcx, 12 */
-	    0x81, 0xe1,	      /* and ecx, imm32 */
-	};
-	static const uint8_t shl_rcx[3] = {0x48, 0xc1, 0xe1};	  /* shl rcx, ib */
-	static const uint8_t add_r10_rcx[3] = {0x49, 0x01, 0xca}; /* add r10, rcx */
-	static const uint8_t page_of_rax[] = {
-	    0x48, 0x89, 0xc1,			      /* mov rcx, rax */
-	    0x48, 0x81, 0xe1, 0x00, 0xf0, 0xff, 0xff, /* and rcx, -4096 */
-	};
-	static const uint8_t cmp_tag[3] = {0x49, 0x3b, 0x8a};	 /* cmp rcx, [r10 + d] */
-	static const uint8_t load_addend[3] = {0x49, 0x8b, 0x8a}; /* mov rcx, [r10 + d] */
-	static const uint8_t at_check[] = {
-	    0x48, 0x01, 0xc1, /* add rcx, rax */
-	    0x4c, 0x39, 0xc9, /* cmp rcx, r9 */
-	};
-	static const uint8_t load_n[3] = {0x0f, 0xb6, 0x8a};	   /* movzx ecx, byte [rdx + d] */
-	static const uint8_t cmp_n[2] = {0x3a, 0x8a};		   /* cmp cl, [rdx + d] */
-	static const uint8_t sub_budget[3] = {0x49, 0x29, 0xcd};   /* sub r13, rcx */
-	static const uint8_t load_checked[3] = {0x48, 0x8b, 0x8a}; /* mov rcx, [rdx + d] */
-	static const uint8_t cmp_epoch[3] = {0x48, 0x3b, 0x8b};	   /* cmp rcx, [rbx + d] */
+	assert(j->n < sizeof(j->at) / sizeof(j->at[0]));
+	if (at)
+		j->at[j->n++] = at;
+}
+
+static void jumps_patch(struct jumps *j, const uint8_t *target)
+{
+	for (unsigned k = 0; k < j->n; k++)
+		patch_to(j->at[k], target);
+	j->n = 0;
+}
+
+/* The going on of put_block_end once to (RDX) is to be entered at the next RIP (RAX):
+ * the count at its start (jit_ic0 + n, left in RCX), then -- pages: on a change of page,
+ * with the new page's fast entry in R10 -- the fetch hits of the page left counted, then
+ * the loop's block and RIP, R12, the side exit flag cleared (side), and its code. */
+static void put_go_on(struct emit *x, uint8_t n, bool pages, bool side)
+{
 	static const uint8_t load_ic0[3] = {0x48, 0x8b, 0x8b};	   /* mov rcx, [rbx + d] */
 	static const uint8_t add_rcx[3] = {0x48, 0x83, 0xc1};	   /* add rcx, ib */
 	static const uint8_t store_rcx[3] = {0x48, 0x89, 0x8b};	   /* mov [rbx + d], rcx */
-	static const uint8_t test_r10[3] = {0x4d, 0x85, 0xd2};	   /* test r10, r10 */
 	static const uint8_t pending[3] = {0x49, 0x89, 0xc8};	   /* mov r8, rcx */
 	static const uint8_t sub_counted[3] = {0x4c, 0x2b, 0x83};  /* sub r8, [rbx + d] */
 	static const uint8_t load_cfe[3] = {0x4c, 0x8b, 0x8b};	   /* mov r9, [rbx + d] */
@@ -526,107 +511,30 @@ static void put_block_end(struct emit *x, const struct icache_block *blk, uint8_
 	static const uint8_t store_blk[3] = {0x48, 0x89, 0x93};	   /* mov [rbx + d], rdx */
 	static const uint8_t store_brip[3] = {0x48, 0x89, 0x83};   /* mov [rbx + d], rax */
 	static const uint8_t r12_rip[3] = {0x49, 0x89, 0xc4};	   /* mov r12, rax */
+	static const uint8_t clear_side[2] = {0xc6, 0x83};	   /* mov byte [rbx + d], ib */
 	static const uint8_t jmp_code[2] = {0xff, 0xa2};	   /* jmp [rdx + d] */
-	static const uint8_t cmp_cross[2] = {0x80, 0xba};	   /* cmp byte [rdx + d], ib */
-	static const uint8_t cross_args[] = {
-	    0x48, 0x89, 0xdf, /* mov rdi, rbx */
-	    0x48, 0x89, 0xd6, /* mov rsi, rdx */
-	    0x4c, 0x89, 0xd2, /* mov rdx, r10 */
-	    0xb9,	      /* mov ecx, imm32 */
-	};
-	static const uint8_t load_blk[3] = {0x48, 0x8b, 0x93}; /* mov rdx, [rbx + d] */
-	static const uint8_t test_al[2] = {0x84, 0xc0};	       /* test al, al */
-	static const uint8_t jne[2] = {0x0f, 0x85}, jz[2] = {0x0f, 0x84}, jb[2] = {0x0f, 0x82};
-	static const uint8_t jmp = 0xe9, zero = 0;
-	const size_t chain_to[2] = {offsetof(struct icache_block, chain[0].to),
-				    offsetof(struct icache_block, chain[1].to)};
-	static const uint8_t clear_side[2] = {0xc6, 0x83}; /* mov byte [rbx + d], ib */
-	uint8_t *out[14], *have[2], *same = NULL, *nocount[3], *cross;
-	unsigned nout = 0;
-	uint8_t shift = 0;
-	while ((1u << shift) < sizeof(struct tlb_fast_entry))
-		shift++;
-	put_op_disp(x, load_next_rip, 3, offsetof(struct cpu, next_rip));
-	put(x, movabs_r11, 2);
-	put64(x, (uint64_t)(uintptr_t)blk);
-	put_op_disp(x, cmp_watch, 3, offsetof(struct icache_block, watch));
-	put(x, &zero, 1);
-	out[nout++] = put_jump(x, jne, 2);
-	/* chain 0, else chain 1: RDX = to, ECX = gen, R9 = at */
-	for (unsigned k = 0; k < 2; k++) {
-		put_op_disp(x, cmp_rip, 3, offsetof(struct icache_block, chain[0].rip) +
-					       k * sizeof(struct icache_chain));
-		uint8_t *next = put_jump(x, jne, 2);
-		put_op_disp(x, load_to, 3, chain_to[k]);
-		put_op_disp(x, load_gen, 3, chain_to[k] + offsetof(struct icache_chain, gen) -
-						offsetof(struct icache_chain, to));
-		put_op_disp(x, load_at, 3, chain_to[k] + offsetof(struct icache_chain, at) -
-					       offsetof(struct icache_chain, to));
-		have[k] = put_jump(x, &jmp, 1);
-		if (next)
-			patch_to(next, x->p);
-	}
-	out[nout++] = put_jump(x, &jmp, 1); /* neither */
-	for (unsigned k = 0; k < 2; k++)
-		if (have[k])
-			patch_to(have[k], x->p);
-	put_op_disp(x, cmp_gen, 2, offsetof(struct icache_block, gen));
-	out[nout++] = put_jump(x, jne, 2);
-	/* R10 = 0 in this block's page; else the fast entry of the next RIP's page */
-	put(x, page_diff, sizeof(page_diff));
-	same = put_jump(x, jz, 2);
-	put_op_disp(x, load_mmu_r10, 3, offsetof(struct cpu, mmu));
-	put_op_disp(x, load_fast_r10, 3, offsetof(struct mmu, fast_cur));
-	put_op_disp(x, (const uint8_t[]){0x4d, 0x8d, 0x92}, 3,
-		    (size_t)(MMU_FETCH & MMU_KIND_MASK) * TLB_FAST_SIZE *
-			sizeof(struct tlb_fast_entry)); /* lea r10, [r10 + d] */
-	put(x, fast_index, sizeof(fast_index));
-	put32(x, TLB_FAST_SIZE - 1);
-	put(x, shl_rcx, 3);
-	put(x, &shift, 1);
-	put(x, add_r10_rcx, 3);
-	put(x, page_of_rax, sizeof(page_of_rax));
-	put_op_disp(x, cmp_tag, 3, offsetof(struct tlb_fast_entry, tag));
-	out[nout++] = put_jump(x, jne, 2);
-	put_op_disp(x, load_addend, 3, offsetof(struct tlb_fast_entry, addend));
-	put(x, at_check, sizeof(at_check));
-	out[nout++] = put_jump(x, jne, 2);
-	if (same)
-		patch_to(same, x->p);
-	put_op_disp(x, load_n, 3, offsetof(struct icache_block, n));
-	put_op_disp(x, cmp_n, 2, offsetof(struct icache_block, jit_n));
-	out[nout++] = put_jump(x, jne, 2);
-	put(x, sub_budget, 3);
-	out[nout++] = put_jump(x, jb, 2);
-	put_op_disp(x, load_checked, 3, offsetof(struct icache_block, checked));
-	put_op_disp(x, cmp_epoch, 3, offsetof(struct cpu, code_epoch));
-	out[nout++] = put_jump(x, jne, 2);
-	put_op_disp(x, cmp_cross, 2, offsetof(struct icache_block, cross));
-	put(x, &zero, 1);
-	cross = put_jump(x, jne, 2);
-	/* going there: the count at its start; the hits of the page left */
+	static const uint8_t jz[2] = {0x0f, 0x84}, zero = 0;
+	struct jumps done = {{0}, 0};
 	put_op_disp(x, load_ic0, 3, offsetof(struct cpu, jit_ic0));
 	put(x, add_rcx, 3);
 	put(x, &n, 1);
 	put_op_disp(x, store_rcx, 3, offsetof(struct cpu, jit_ic0));
-	put(x, test_r10, 3);
-	nocount[0] = put_jump(x, jz, 2);
-	put(x, pending, 3);
-	put_op_disp(x, sub_counted, 3, offsetof(struct cpu, jit_counted));
-	put_op_disp(x, store_rcx, 3, offsetof(struct cpu, jit_counted));
-	put_op_disp(x, load_cfe, 3, offsetof(struct cpu, jit_cfe));
-	put_op_disp(x, store_cfe, 3, offsetof(struct cpu, jit_cfe));
-	nocount[2] = put_jump(x, jz, 2); /* no hits pending (ZF of the sub): nothing counted */
-	put_op_disp(x, load_mmu_rcx, 3, offsetof(struct cpu, mmu));
-	put_op_disp(x, cmp_exact, 2, offsetof(struct mmu, exact_stats));
-	put(x, &zero, 1);
-	nocount[1] = put_jump(x, jz, 2);
-	put_op_disp(x, add_tick, 3, offsetof(struct mmu, tlb.tick[TLB_LEVEL_L1I]));
-	put_op_disp(x, store_tick, 3, offsetof(struct mmu, tlb.tick[TLB_LEVEL_L1I]));
-	put_op_disp(x, store_stamp, 3, offsetof(struct tlb_fast_entry, stamp));
-	for (unsigned k = 0; k < 3; k++)
-		if (nocount[k])
-			patch_to(nocount[k], x->p);
+	if (pages) {
+		put(x, pending, 3);
+		put_op_disp(x, sub_counted, 3, offsetof(struct cpu, jit_counted));
+		put_op_disp(x, store_rcx, 3, offsetof(struct cpu, jit_counted));
+		put_op_disp(x, load_cfe, 3, offsetof(struct cpu, jit_cfe));
+		put_op_disp(x, store_cfe, 3, offsetof(struct cpu, jit_cfe));
+		jumps_add(&done, put_jump(x, jz, 2)); /* no hits pending (ZF of the sub) */
+		put_op_disp(x, load_mmu_rcx, 3, offsetof(struct cpu, mmu));
+		put_op_disp(x, cmp_exact, 2, offsetof(struct mmu, exact_stats));
+		put(x, &zero, 1);
+		jumps_add(&done, put_jump(x, jz, 2));
+		put_op_disp(x, add_tick, 3, offsetof(struct mmu, tlb.tick[TLB_LEVEL_L1I]));
+		put_op_disp(x, store_tick, 3, offsetof(struct mmu, tlb.tick[TLB_LEVEL_L1I]));
+		put_op_disp(x, store_stamp, 3, offsetof(struct tlb_fast_entry, stamp));
+		jumps_patch(&done, x->p);
+	}
 	put_op_disp(x, store_blk, 3, offsetof(struct cpu, jit_blk));
 	put_op_disp(x, store_brip, 3, offsetof(struct cpu, jit_brip));
 	put(x, r12_rip, 3);
@@ -635,14 +543,131 @@ static void put_block_end(struct emit *x, const struct icache_block *blk, uint8_
 		put(x, &zero, 1);
 	}
 	put_op_disp(x, jmp_code, 2, offsetof(struct icache_block, jit_code));
+}
+
+static void put_block_end(struct emit *x, const struct icache_block *blk, uint8_t n, bool side,
+			  const uint8_t *exit, const uint8_t *fallback)
+{
+	static const uint8_t load_next_rip[3] = {0x48, 0x8b, 0x83}; /* mov rax, [rbx + d] */
+	static const uint8_t movabs_r11[2] = {0x49, 0xbb};	     /* mov r11, imm64 */
+	static const uint8_t cmp_watch[3] = {0x41, 0x80, 0xbb};	     /* cmp byte [r11 + d], ib */
+	static const uint8_t cmp_rip[3] = {0x49, 0x3b, 0x83};	     /* cmp rax, [r11 + d] */
+	static const uint8_t load_to[3] = {0x49, 0x8b, 0x93};	     /* mov rdx, [r11 + d] */
+	static const uint8_t load_gen[3] = {0x41, 0x8b, 0x8b};	     /* mov ecx, [r11 + d] */
+	static const uint8_t load_at[3] = {0x4d, 0x8b, 0x8b};	     /* mov r9, [r11 + d] */
+	static const uint8_t cmp_gen[2] = {0x3b, 0x8a};		     /* cmp ecx, [rdx + d] */
+	static const uint8_t load_n[3] = {0x0f, 0xb6, 0x8a};	     /* movzx ecx, byte [rdx + d] */
+	static const uint8_t cmp_n[2] = {0x3a, 0x8a};		     /* cmp cl, [rdx + d] */
+	static const uint8_t sub_budget[3] = {0x49, 0x29, 0xcd};     /* sub r13, rcx */
+	static const uint8_t load_checked[3] = {0x48, 0x8b, 0x8a};   /* mov rcx, [rdx + d] */
+	static const uint8_t cmp_epoch[3] = {0x48, 0x3b, 0x8b};	     /* cmp rcx, [rbx + d] */
+	static const uint8_t page_diff[] = {
+	    0x48, 0x89, 0xc1,	    /* mov rcx, rax */
+	    0x4c, 0x31, 0xe1,	    /* xor rcx, r12 */
+	    0x48, 0xc1, 0xe9, 0x0c, /* shr rcx, 12 */
+	};
+	static const uint8_t cmp_cross[2] = {0x80, 0xba}; /* cmp byte [rdx + d], ib */
+	static const uint8_t zero_r10[3] = {0x45, 0x31, 0xd2}; /* xor r10d, r10d */
+	static const uint8_t load_mmu_r10[3] = {0x4c, 0x8b, 0x93};  /* mov r10, [rbx + d] */
+	static const uint8_t load_fast_r10[3] = {0x4d, 0x8b, 0x92}; /* mov r10, [r10 + d] */
+	/* ((la >> 12) & (TLB_FAST_SIZE - 1)) * the entry's size, as one shift and mask */
+	static const uint8_t fast_index[] = {
+	    0x48, 0x89, 0xc1, /* mov rcx, rax */
+	    0x48, 0xc1, 0xe9, /* shr rcx, ib */
+	};
+	static const uint8_t and_ecx[2] = {0x81, 0xe1};		  /* and ecx, imm32 */
+	static const uint8_t add_r10_rcx[3] = {0x49, 0x01, 0xca}; /* add r10, rcx */
+	static const uint8_t page_of_rax[] = {
+	    0x48, 0x89, 0xc1,			      /* mov rcx, rax */
+	    0x48, 0x81, 0xe1, 0x00, 0xf0, 0xff, 0xff, /* and rcx, -4096 */
+	};
+	static const uint8_t cmp_tag[3] = {0x49, 0x3b, 0x8a};	 /* cmp rcx, [r10 + d] */
+	static const uint8_t load_addend[3] = {0x49, 0x8b, 0x8a}; /* mov rcx, [r10 + d] */
+	static const uint8_t at_check[] = {
+	    0x48, 0x01, 0xc1, /* add rcx, rax */
+	    0x4c, 0x39, 0xc9, /* cmp rcx, r9 */
+	};
+	static const uint8_t lea_r10[3] = {0x4d, 0x8d, 0x92}; /* lea r10, [r10 + d] */
+	static const uint8_t cross_args[] = {
+	    0x48, 0x89, 0xdf, /* mov rdi, rbx */
+	    0x48, 0x89, 0xd6, /* mov rsi, rdx */
+	    0x4c, 0x89, 0xd2, /* mov rdx, r10 */
+	    0xb9,	      /* mov ecx, imm32 */
+	};
+	static const uint8_t load_blk[3] = {0x48, 0x8b, 0x93};	 /* mov rdx, [rbx + d] */
+	static const uint8_t store_brip[3] = {0x48, 0x89, 0x83}; /* mov [rbx + d], rax */
+	static const uint8_t r12_rip[3] = {0x49, 0x89, 0xc4};	 /* mov r12, rax */
+	static const uint8_t clear_side[2] = {0xc6, 0x83};	 /* mov byte [rbx + d], ib */
+	static const uint8_t jmp_code[2] = {0xff, 0xa2};	 /* jmp [rdx + d] */
+	static const uint8_t test_al[2] = {0x84, 0xc0};		 /* test al, al */
+	static const uint8_t jne[2] = {0x0f, 0x85}, jz[2] = {0x0f, 0x84}, jb[2] = {0x0f, 0x82};
+	static const uint8_t jmp = 0xe9, zero = 0;
+	const size_t kind_off = (size_t)(MMU_FETCH & MMU_KIND_MASK) * TLB_FAST_SIZE *
+				sizeof(struct tlb_fast_entry);
+	struct jumps out = {{0}, 0}, cross = {{0}, 0};
+	uint8_t shift = 0;
+	while ((1u << shift) < sizeof(struct tlb_fast_entry))
+		shift++;
+	put_op_disp(x, load_next_rip, 3, offsetof(struct cpu, next_rip));
+	put(x, movabs_r11, 2);
+	put64(x, (uint64_t)(uintptr_t)blk);
+	put_op_disp(x, cmp_watch, 3, offsetof(struct icache_block, watch));
+	put(x, &zero, 1);
+	jumps_add(&out, put_jump(x, jne, 2));
+	/* chain 0 here, chain 1 out of line: RDX = to, ECX = gen, R9 = at */
+	put_op_disp(x, cmp_rip, 3, offsetof(struct icache_block, chain[0].rip));
+	uint8_t *try1 = put_jump(x, jne, 2);
+	put_op_disp(x, load_to, 3, offsetof(struct icache_block, chain[0].to));
+	put_op_disp(x, load_gen, 3, offsetof(struct icache_block, chain[0].gen));
+	put_op_disp(x, load_at, 3, offsetof(struct icache_block, chain[0].at));
+	uint8_t *have = x->p;
+	put_op_disp(x, cmp_gen, 2, offsetof(struct icache_block, gen));
+	jumps_add(&out, put_jump(x, jne, 2));
+	put_op_disp(x, load_n, 3, offsetof(struct icache_block, n));
+	put_op_disp(x, cmp_n, 2, offsetof(struct icache_block, jit_n));
+	jumps_add(&out, put_jump(x, jne, 2));
+	put(x, sub_budget, 3);
+	jumps_add(&out, put_jump(x, jb, 2));
+	put_op_disp(x, load_checked, 3, offsetof(struct icache_block, checked));
+	put_op_disp(x, cmp_epoch, 3, offsetof(struct cpu, code_epoch));
+	jumps_add(&out, put_jump(x, jne, 2));
+	put(x, page_diff, sizeof(page_diff));
+	uint8_t *other = put_jump(x, jne, 2);
+	/* in this block's page (R10 = 0 for a crossing instruction's C) */
+	put(x, zero_r10, 3);
+	put_op_disp(x, cmp_cross, 2, offsetof(struct icache_block, cross));
+	put(x, &zero, 1);
+	jumps_add(&cross, put_jump(x, jne, 2));
+	put_go_on(x, n, false, side);
+	/* in another page: R10 = its fast entry, which must map to's first byte at `at` */
+	if (other)
+		patch_to(other, x->p);
+	put_op_disp(x, load_mmu_r10, 3, offsetof(struct cpu, mmu));
+	put_op_disp(x, load_fast_r10, 3, offsetof(struct mmu, fast_cur));
+	put(x, fast_index, sizeof(fast_index));
+	uint8_t index_shift = (uint8_t)(12 - shift);
+	put(x, &index_shift, 1);
+	put(x, and_ecx, 2);
+	put32(x, (uint32_t)((TLB_FAST_SIZE - 1) << shift));
+	put(x, add_r10_rcx, 3);
+	put(x, page_of_rax, sizeof(page_of_rax));
+	put_op_disp(x, cmp_tag, 3, kind_off + offsetof(struct tlb_fast_entry, tag));
+	jumps_add(&out, put_jump(x, jne, 2));
+	put_op_disp(x, load_addend, 3, kind_off + offsetof(struct tlb_fast_entry, addend));
+	put(x, at_check, sizeof(at_check));
+	jumps_add(&out, put_jump(x, jne, 2));
+	put_op_disp(x, lea_r10, 3, kind_off);
+	put_op_disp(x, cmp_cross, 2, offsetof(struct icache_block, cross));
+	put(x, &zero, 1);
+	jumps_add(&cross, put_jump(x, jne, 2));
+	put_go_on(x, n, true, side);
 	/* a page-crossing instruction: its second page and the counts in C */
-	if (cross)
-		patch_to(cross, x->p);
+	jumps_patch(&cross, x->p);
 	put(x, cross_args, sizeof(cross_args));
 	put32(x, n);
 	put_call(x, (const void *)cpu_jit_cross_enter);
 	put(x, test_al, 2);
-	out[nout++] = put_jump(x, jz, 2);
+	jumps_add(&out, put_jump(x, jz, 2));
 	put_op_disp(x, load_next_rip, 3, offsetof(struct cpu, next_rip));
 	put_op_disp(x, load_blk, 3, offsetof(struct cpu, jit_blk));
 	put_op_disp(x, store_brip, 3, offsetof(struct cpu, jit_brip));
@@ -652,13 +677,22 @@ static void put_block_end(struct emit *x, const struct icache_block *blk, uint8_
 		put(x, &zero, 1);
 	}
 	put_op_disp(x, jmp_code, 2, offsetof(struct icache_block, jit_code));
+	/* chain 1 */
+	if (try1)
+		patch_to(try1, x->p);
+	put_op_disp(x, cmp_rip, 3, offsetof(struct icache_block, chain[1].rip));
+	jumps_add(&out, put_jump(x, jne, 2));
+	put_op_disp(x, load_to, 3, offsetof(struct icache_block, chain[1].to));
+	put_op_disp(x, load_gen, 3, offsetof(struct icache_block, chain[1].gen));
+	put_op_disp(x, load_at, 3, offsetof(struct icache_block, chain[1].at));
+	uint8_t *back = put_jump(x, &jmp, 1);
+	if (back)
+		patch_to(back, have);
 	if (!fallback) {
 		fallback = x->p;
 		put_return(x, entry_offset(n), exit);
 	}
-	for (unsigned k = 0; k < nout; k++)
-		if (out[k])
-			patch_to(out[k], fallback);
+	jumps_patch(&out, fallback);
 }
 
 /*

@@ -475,6 +475,57 @@ static void test_jit_chains_across_pages_count_like_loop(void **state)
 	}
 }
 
+/* Chains across pages keep the ITLB's LRU order as the loop keeps it: a loop through eight
+ * pages that share one L1 ITLB set of eight ways (16 pages apart), each page a jump to
+ * the next, hits in that set; every eighth round a ninth page of the set evicts the
+ * least recently used one, which is the right one only if the fetch hits of each page
+ * left were stamped on the way as the loop stamps them.
+ *   pages 0-6: jmp next; page 7: dec ecx; jz out; test ecx, 7; jnz page 0; jmp page 8;
+ *   out: int3; page 8: jmp page 0 */
+static void test_jit_chains_across_pages_keep_itlb_lru_like_loop(void **state)
+{
+	const uint64_t la = ENV_CODE + 0x200000, pa = 0x700000, stride = 16 * 4096;
+	struct twins *t = *state;
+	for (int k = 0; k < 2; k++) {
+		struct cpu_env *e = &t->a[k];
+		for (uint64_t p = 0; p < 9; p++) {
+			uint8_t *code = e->bus.ram + pa + p * 4096;
+			int32_t rel = (int32_t)(stride - 5); /* jmp to the next page */
+			env_map(e, la + p * stride, pa + p * 4096, PTE_P | PTE_RW | PTE_US);
+			if (p == 8)
+				rel = (int32_t)(-(int64_t)(8 * stride) - 5); /* to page 0 */
+			if (p != 7) {
+				code[0] = 0xe9;
+				memcpy(code + 1, &rel, 4);
+				continue;
+			}
+			static const uint8_t p7[] = {
+			    0xff, 0xc9,				/* 0: dec ecx */
+			    0x74, 0x11,				/* 2: jz 21 */
+			    0xf7, 0xc1, 0x07, 0x00, 0x00, 0x00, /* 4: test ecx, 7 */
+			    0x0f, 0x85, 0, 0, 0, 0,		/* 10: jnz page 0 */
+			    0xe9, 0, 0, 0, 0,			/* 16: jmp page 8 */
+			    0xcc,				/* 21: int3 */
+			};
+			memcpy(code, p7, sizeof(p7));
+			rel = (int32_t)(-(int64_t)(7 * stride) - 16);
+			memcpy(code + 12, &rel, 4);
+			rel = (int32_t)(stride - 21);
+			memcpy(code + 17, &rel, 4);
+		}
+		cpu_icache_invalidate_phys(&e->cpu, pa, 9 * 4096);
+		mmu_stats_reset(&e->m);
+		e->cpu.rip = la;
+		e->cpu.gpr[RCX] = 400;
+	}
+	uint64_t built = t->a[0].cpu.icache->jit->built;
+	assert_int_equal(run_both(t, 0), CPU_EXIT_FAULT);
+	assert_int_equal(t->a[0].cpu.fault.vector, X86_VEC_BP);
+	assert_int_equal(t->a[0].cpu.rip, la + 7 * stride + 21);
+	assert_same(t);
+	assert_true(t->a[0].cpu.icache->jit->built >= built + 8);
+}
+
 /*
  * A loop whose instruction crosses from page 9 into page 10 (a block of its own), chained
  * into and out of: the fetch counts of both pages as the loop counts them, and a change
@@ -870,6 +921,7 @@ int main(void)
 	    T(test_jit_chain_followed_only_with_same_translation),
 	    T(test_jit_chains_across_pages_count_like_loop),
 	    T(test_jit_chains_through_page_crossing_instruction),
+	    T(test_jit_chains_across_pages_keep_itlb_lru_like_loop),
 	    T(test_jit_side_exits_go_on_like_loop),
 	    T(test_jit_fused_jcc_like_handlers),
 	    T(test_jit_fused_jcc_to_non_canonical_target_like_handler),
