@@ -1000,7 +1000,6 @@ static inline __attribute__((always_inline)) struct tlb_fast_entry *
 crossing_second_page(struct mmu *m, const struct icache_block *blk, uint64_t rip, unsigned mode,
 		     bool flat)
 {
-	const struct icache_entry *e = &blk->e[0];
 	uint64_t la2 = rip + blk->cross;
 	if (mode != X86_MODE_64)
 		la2 = ((flat ? 0 : m->seg.sreg[SEG_CS].base) + la2) & 0xffffffffULL;
@@ -1008,14 +1007,13 @@ crossing_second_page(struct mmu *m, const struct icache_block *blk, uint64_t rip
 	    &m->fast_cur[MMU_FETCH & MMU_KIND_MASK][(la2 >> 12) & (TLB_FAST_SIZE - 1)];
 	if (f->tag != (la2 & ~0xfffULL))
 		return NULL;
-	/* the bytes on the second page, from its first: at most 14, compared in one go (the
-	 * 16 bytes read lie in that page) */
+	/* the bytes on the second page, from its first: at most 14, compared in two words
+	 * (the 16 bytes read lie in that page) */
 	const uint8_t *p = (const uint8_t *)(uintptr_t)(la2 + f->addend);
-	unsigned __int128 have, want = ((unsigned __int128)e->bytes[1] << 64 | e->bytes[0]) >>
-				       (8 * blk->cross);
-	unsigned __int128 mask = ((unsigned __int128)1 << (8 * (e->in.len - blk->cross))) - 1;
-	memcpy(&have, p, sizeof(have));
-	if ((have ^ want) & mask)
+	uint64_t have[2];
+	memcpy(have, p, sizeof(have));
+	if (((have[0] ^ blk->cross_code[0]) & blk->cross_mask[0]) |
+	    ((have[1] ^ blk->cross_code[1]) & blk->cross_mask[1]))
 		return NULL;
 	return f;
 }

@@ -98,6 +98,12 @@ void icache_block_set_crossing(struct icache_block *blk, unsigned first)
 	memset((uint8_t *)blk->code + first, 0, X86_MAX_INSN_LEN - first);
 	e->mask[0] = first >= 8 ? ~0ULL : (1ULL << (8 * first)) - 1;
 	e->mask[1] = first <= 8 ? 0 : (1ULL << (8 * (first - 8))) - 1;
+	unsigned rest = e->in.len - first; /* 1..14 bytes */
+	uint8_t bytes[16] = {0};
+	memcpy(bytes, (const uint8_t *)e->bytes + first, rest);
+	memcpy(blk->cross_code, bytes, sizeof(bytes));
+	blk->cross_mask[0] = rest >= 8 ? ~0ULL : (1ULL << (8 * rest)) - 1;
+	blk->cross_mask[1] = rest <= 8 ? 0 : (1ULL << (8 * (rest - 8))) - 1;
 }
 
 /* The blocks of one page are spread over all slots by the hash: the tags say which. */

@@ -115,6 +115,9 @@ struct icache_block {
 	uint16_t off[ICACHE_BLOCK_MAX];	   /* each entry's offset from the block's first byte */
 	uint16_t jit_at[ICACHE_BLOCK_MAX]; /* each entry's host code, from its slot's area */
 	uint64_t code[ICACHE_BLOCK_WORDS]; /* those bytes, then zeros: icache_block_equal */
+	/* a crossing instruction's bytes in its second page, from that page's first byte,
+	 * and which bits of cross_code are them (the fetch compares them) */
+	uint64_t cross_code[2], cross_mask[2];
 	struct icache_entry e[ICACHE_BLOCK_MAX];
 };
 
@@ -262,7 +265,8 @@ struct icache_entry *icache_block_add(struct icache *ic, struct icache_block *bl
 				      cpu_exec_fn fn);
 
 /* Makes blk (one instruction) a page-crossing one with first bytes in its first page:
- * only those are compared by icache_bytes_match; the fetch compares the rest. */
+ * only those are compared by icache_bytes_match; the fetch compares the rest (cross_code,
+ * cross_mask). */
 void icache_block_set_crossing(struct icache_block *blk, unsigned first);
 
 /* Drops every block of the 4K page of pa and clears its bit. */
