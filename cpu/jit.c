@@ -123,7 +123,7 @@ void jit_destroy(struct jit *jit)
  * result zero-extends into its 64-bit register). They cannot fault, do not read RIP and
  * raise no loop break, so they need neither the next RIP nor any test after them.
  */
-enum inline_kind { INL_NONE, INL_MOV, INL_MOV_IMM, INL_ALU, INL_ALU_IMM };
+enum inline_kind { INL_NONE, INL_MOV, INL_MOV_IMM, INL_ALU, INL_ALU_IMM, INL_MOVX, INL_LEA };
 
 struct inline_form {
 	enum inline_kind kind;
@@ -131,6 +131,11 @@ struct inline_form {
 	unsigned size; /* 4 or 8 */
 	unsigned dst, src;
 	uint64_t imm; /* the immediate, sign- or zero-extended as the instruction does */
+	/* INL_MOVX: the source's width (1, 2, 4), its byte in struct cpu's gpr[] (AH..BH:
+	 * byte 1 of RAX..RBX), sign- or zero-extension */
+	unsigned width, src_byte;
+	bool sign;
+	const struct x86_instr *in; /* INL_LEA: the address (base, index, scale, disp) */
 };
 
 #define INL_TEST 8u
@@ -141,16 +146,44 @@ static bool inline_alu_op(unsigned op)
 	return op != 2 && op != 3;
 }
 
+/* MOVZX/MOVSX from a register (0F B6/B7/BE/BF) and MOVSXD (63) into a 4- or 8-byte
+ * register: which byte of gpr[] an 8-bit source is (without REX, 4-7 are AH, CH, DH, BH:
+ * SDM Vol. 2, 3.1.1.1), its width and extension. */
+static struct inline_form movx_form(const struct x86_instr *in, struct inline_form f)
+{
+	uint8_t op = in->opcode;
+	f.kind = INL_MOVX;
+	f.dst = in->reg;
+	f.width = op == 0x63 ? 4 : (op & 1) ? 2 : 1;
+	f.sign = op == 0x63 || op >= 0xbe;
+	f.src_byte = 8 * in->rm;
+	if (f.width == 1 && !(in->flags & X86_INSN_REX) && in->rm >= 4)
+		f.src_byte = 8 * (in->rm - 4) + 1;
+	return f;
+}
+
 /* in's inline form, kind INL_NONE when it has none. */
 static struct inline_form inline_form_of(const struct x86_instr *in)
 {
-	struct inline_form f = {INL_NONE, 0, in->opsize, 0, 0, 0};
+	struct inline_form f = {INL_NONE, 0, in->opsize, 0, 0, 0, 0, 0, false, in};
+	const struct inline_form none = {INL_NONE, 0, 0, 0, 0, 0, 0, 0, false, in};
 	uint8_t op = in->opcode;
 	bool reg_only = (in->flags & X86_INSN_MODRM) && in->mod == 3;
 	unsigned ext = (in->modrm >> 3) & 7;
-	if (in->map != 0 || (in->prefixes & X86_PFX_LOCK) || (f.size != 4 && f.size != 8))
-		return (struct inline_form){INL_NONE, 0, 0, 0, 0, 0};
-	if (reg_only && (op == 0x89 || op == 0x8b)) {
+	if ((in->prefixes & X86_PFX_LOCK) || (f.size != 4 && f.size != 8))
+		return none;
+	if (in->map == 1)
+		return reg_only && (op == 0xb6 || op == 0xb7 || op == 0xbe || op == 0xbf)
+			   ? movx_form(in, f)
+			   : none;
+	if (in->map != 0)
+		return none;
+	if (reg_only && op == 0x63 && f.size == 8 && in->mode == X86_MODE_64) {
+		f = movx_form(in, f);
+	} else if (op == 0x8d && in->mod != 3 && (in->addrsize == 4 || in->addrsize == 8)) {
+		f.kind = INL_LEA;
+		f.dst = in->reg;
+	} else if (reg_only && (op == 0x89 || op == 0x8b)) {
 		f.kind = INL_MOV;
 		f.dst = op == 0x89 ? in->rm : in->reg;
 		f.src = op == 0x89 ? in->reg : in->rm;
@@ -240,10 +273,74 @@ static bool flags_dead(const struct icache_block *blk, unsigned i)
 		enum inline_kind k = inline_form_of(&blk->e[j].in).kind;
 		if (k == INL_ALU || k == INL_ALU_IMM)
 			return true;
-		if (k != INL_MOV && k != INL_MOV_IMM)
+		if (k != INL_MOV && k != INL_MOV_IMM && k != INL_MOVX && k != INL_LEA)
 			return false;
 	}
 	return false;
+}
+
+/* lea rax, [r12 + d] (64-bit code) or lea eax, [r12 + d] (32-bit code: EIP wraps at 4 GiB):
+ * the RIP at byte d of the block. */
+static void put_block_rip(struct emit *x, unsigned mode, uint32_t d)
+{
+	static const uint8_t lea64[4] = {0x49, 0x8d, 0x84, 0x24}, lea32[4] = {0x41, 0x8d, 0x84, 0x24};
+	put(x, mode == X86_MODE_64 ? lea64 : lea32, 4);
+	put32(x, d);
+}
+
+/* rax = an INL_MOVX form's source, extended to its size */
+static void put_movx(struct emit *x, const struct inline_form *f)
+{
+	/* movzx eax, byte/word; movsx eax/rax, byte/word; movsxd rax, dword: [rbx + d] */
+	static const uint8_t zx8[2] = {0x0f, 0xb6}, zx16[2] = {0x0f, 0xb7};
+	static const uint8_t sx8[3] = {0x48, 0x0f, 0xbe}, sx16[3] = {0x48, 0x0f, 0xbf};
+	static const uint8_t sxd[2] = {0x48, 0x63};
+	const size_t disp = offsetof(struct cpu, gpr) + f->src_byte;
+	if (!f->sign)
+		put(x, f->width == 1 ? zx8 : zx16, 2);
+	else if (f->width == 4)
+		put(x, sxd, 2);
+	else if (f->size == 8)
+		put(x, f->width == 1 ? sx8 : sx16, 3);
+	else
+		put(x, (f->width == 1 ? sx8 : sx16) + 1, 2); /* 32-bit: zero above, as the SDM */
+	put_rbx_operand(x, 0, disp);
+}
+
+/* rax = an INL_LEA form's effective address, at its address size and operand size (a
+ * 4-byte one of either zero-extended); a RIP-relative one from the block's RIP in R12 */
+static void put_lea(struct emit *x, const struct inline_form *f, const struct icache_block *blk,
+		    unsigned i)
+{
+	static const uint8_t xor_eax[2] = {0x31, 0xc0};	       /* xor eax, eax */
+	static const uint8_t lea_disp[3] = {0x48, 0x8d, 0x80}; /* lea rax, [rax + d32] */
+	static const uint8_t lea_sib[3] = {0x48, 0x8d, 0x84};  /* lea rax, [rax + rcx*s + d32] */
+	static const uint8_t add_rax[2] = {0x48, 0x05};	       /* add rax, imm32 */
+	static const uint8_t mov_eax[2] = {0x89, 0xc0};	       /* mov eax, eax */
+	const struct x86_instr *in = f->in;
+	int32_t disp = (int32_t)in->disp;
+	if (in->base == X86_GPR_RIP) {
+		put_block_rip(x, X86_MODE_64, (uint32_t)(blk->off[i] + in->len));
+		put(x, add_rax, 2);
+		put32(x, (uint32_t)disp);
+	} else {
+		if (in->base == X86_GPR_NONE)
+			put(x, xor_eax, 2);
+		else
+			put_load(x, 0, offsetof(struct cpu, gpr) + 8 * in->base, 8);
+		if (in->index == X86_GPR_NONE) {
+			put(x, lea_disp, 3);
+		} else {
+			uint8_t ss = (uint8_t)(in->scale == 8 ? 3 : in->scale == 4 ? 2 : in->scale == 2),
+				sib = (uint8_t)(ss << 6 | 1 << 3); /* index RCX, base RAX */
+			put_load(x, 1, offsetof(struct cpu, gpr) + 8 * in->index, 8);
+			put(x, lea_sib, 3);
+			put(x, &sib, 1);
+		}
+		put32(x, (uint32_t)disp);
+	}
+	if (f->size == 4 || in->addrsize == 4)
+		put(x, mov_eax, 2);
 }
 
 /* The host instructions of an inline form (inline_form_of), entry i of blk. */
@@ -263,6 +360,14 @@ static void put_inline(struct emit *x, const struct inline_form *f,
 			put_mov_imm(x, 0, f->imm);
 			put_store(x, 0, offsetof(struct cpu, gpr) + 8 * f->dst);
 		}
+		break;
+	case INL_MOVX:
+		put_movx(x, f);
+		put_store(x, 0, offsetof(struct cpu, gpr) + 8 * f->dst);
+		break;
+	case INL_LEA:
+		put_lea(x, f, blk, i);
+		put_store(x, 0, offsetof(struct cpu, gpr) + 8 * f->dst);
 		break;
 	default:
 		/* a CMP or TEST whose flags are dead does nothing at all */
@@ -305,14 +410,6 @@ static bool rip_free(const struct x86_instr *in)
 	       op == 0xfd || op == 0xfe || (op == 0xff && (ext <= 1 || ext == 6));
 }
 
-/* lea rax, [r12 + d] (64-bit code) or lea eax, [r12 + d] (32-bit code: EIP wraps at 4 GiB):
- * the RIP at byte d of the block. */
-static void put_block_rip(struct emit *x, unsigned mode, uint32_t d)
-{
-	static const uint8_t lea64[4] = {0x49, 0x8d, 0x84, 0x24}, lea32[4] = {0x41, 0x8d, 0x84, 0x24};
-	put(x, mode == X86_MODE_64 ? lea64 : lea32, 4);
-	put32(x, d);
-}
 
 /* cpu->next_rip = the RIP after entry i */
 static void put_next_rip(struct emit *x, const struct icache_block *blk, unsigned i, unsigned mode)

@@ -841,6 +841,45 @@ static void test_jit_inline_forms_like_handlers(void **state)
 	}
 }
 
+/* The inline extensions from registers (MOVZX/MOVSX of bytes -- AH..BH without REX, SIL
+ * with it -- and words, MOVSXD) and LEA (base, index and scale, no base, RIP-relative,
+ * 32-bit addresses and results) leave the registers as their handlers do. */
+static void test_jit_inline_movx_and_lea_like_handlers(void **state)
+{
+	static const struct {
+		uint8_t len, b[8];
+	} forms[] = {
+	    {3, {0x0f, 0xb6, 0xc2}},			      /* movzx eax, dl */
+	    {3, {0x0f, 0xb6, 0xc6}},			      /* movzx eax, dh */
+	    {4, {0x40, 0x0f, 0xb6, 0xc6}},		      /* movzx eax, sil */
+	    {4, {0x48, 0x0f, 0xb6, 0xc6}},		      /* movzx rax, sil */
+	    {3, {0x0f, 0xb7, 0xc2}},			      /* movzx eax, dx */
+	    {4, {0x45, 0x0f, 0xb7, 0xc9}},		      /* movzx r9d, r9w */
+	    {3, {0x0f, 0xbe, 0xc6}},			      /* movsx eax, dh */
+	    {4, {0x48, 0x0f, 0xbe, 0xc2}},		      /* movsx rax, dl */
+	    {3, {0x0f, 0xbf, 0xc2}},			      /* movsx eax, dx */
+	    {4, {0x4c, 0x0f, 0xbf, 0xca}},		      /* movsx r9, dx */
+	    {3, {0x49, 0x63, 0xc1}},			      /* movsxd rax, r9d */
+	    {3, {0x48, 0x63, 0xd2}},			      /* movsxd rdx, edx */
+	    {3, {0x8d, 0x04, 0x0a}},			      /* lea eax, [rdx + rcx] */
+	    {5, {0x48, 0x8d, 0x44, 0x8a, 0x10}},	      /* lea rax, [rdx + rcx*4 + 0x10] */
+	    {5, {0x42, 0x8d, 0x44, 0x4a, 0x07}},	      /* lea eax, [rdx + r9*2 + 7] */
+	    {8, {0x4a, 0x8d, 0x84, 0xca, 0x78, 0x56, 0x34, 0x92}}, /* [rdx + r9*8 + disp32] */
+	    {8, {0x48, 0x8d, 0x04, 0x8d, 0x00, 0x01, 0x00, 0x00}}, /* lea rax, [rcx*4 + 0x100] */
+	    {7, {0x48, 0x8d, 0x05, 0x10, 0x00, 0x00, 0x00}},	    /* lea rax, [rip + 0x10] */
+	    {6, {0x8d, 0x05, 0xf0, 0xff, 0xff, 0xff}},		    /* lea eax, [rip - 0x10] */
+	    {5, {0x67, 0x48, 0x8d, 0x04, 0x0a}},		    /* lea rax, [edx + ecx] */
+	    {4, {0x49, 0x8d, 0x41, 0xff}},			    /* lea rax, [r9 - 1] */
+	    {3, {0x8d, 0x42, 0x80}},				    /* lea eax, [rdx - 0x80] */
+	    {4, {0x48, 0x8d, 0x14, 0x12}},			    /* lea rdx, [rdx + rdx] */
+	};
+	struct twins *t = *state;
+	for (size_t k = 0; k < sizeof(forms) / sizeof(forms[0]); k++) {
+		assert_true(jit_inline_test(forms[k].b, forms[k].len));
+		run_form(t, forms[k].b, forms[k].len);
+	}
+}
+
 /* Inline operations whose flags the next one writes over leave them out (cpu/jit.c,
  * flags_dead): a run of them between moves leaves the registers and RFLAGS of the last,
  * for every pair of edge values; and in a loop stopped by every limit from 1 to 12 (so
@@ -889,18 +928,24 @@ static void test_jit_flags_written_over_left_out(void **state)
 	}
 }
 
-/* The forms that stay calls: ADC/SBB (CF), 16-bit operands, LOCK, memory operands. */
+/* The forms that stay calls: ADC/SBB (CF), 16-bit operands, LOCK, memory operands, MOVSXD
+ * without REX.W. */
 static void test_jit_inline_only_register_forms_without_cf(void **state)
 {
 	(void)state;
 	static const uint8_t adc[] = {0x11, 0xd0}, add16[] = {0x66, 0x01, 0xd0},
 			     add_mem[] = {0x01, 0x10}, mov_mem[] = {0x89, 0x10},
-			     add8[] = {0x00, 0xd0}, add_rr[] = {0x01, 0xd0};
+			     add8[] = {0x00, 0xd0}, add_rr[] = {0x01, 0xd0},
+			     movzx_mem[] = {0x0f, 0xb6, 0x02}, movsxd32[] = {0x63, 0xc2},
+			     lea16[] = {0x66, 0x8d, 0x04, 0x0a};
 	assert_false(jit_inline_test(adc, sizeof(adc)));
 	assert_false(jit_inline_test(add16, sizeof(add16)));
 	assert_false(jit_inline_test(add_mem, sizeof(add_mem)));
 	assert_false(jit_inline_test(mov_mem, sizeof(mov_mem)));
 	assert_false(jit_inline_test(add8, sizeof(add8)));
+	assert_false(jit_inline_test(movzx_mem, sizeof(movzx_mem)));
+	assert_false(jit_inline_test(movsxd32, sizeof(movsxd32)));
+	assert_false(jit_inline_test(lea16, sizeof(lea16)));
 	assert_true(jit_inline_test(add_rr, sizeof(add_rr)));
 }
 
@@ -915,6 +960,7 @@ int main(void)
 	    T(test_jit_compat_mode_runs_like_loop_without_code),
 	    T(test_jit_off_and_on_again_runs_like_loop_without_code),
 	    T(test_jit_inline_forms_like_handlers),
+	    T(test_jit_inline_movx_and_lea_like_handlers),
 	    T(test_jit_flags_written_over_left_out),
 	    T(test_jit_chained_blocks_stop_at_limit),
 	    T(test_jit_chain_to_changed_block_not_followed),
