@@ -464,33 +464,169 @@ static bool side_exit_at(const struct icache_block *blk, unsigned i)
 }
 
 /*
- * Conditional branches on flags just computed. An inline ALU operation (put_inline_alu)
- * leaves the host's RFLAGS as the guest's -- the same operation at the same size, and
- * nothing after it but moves -- so a Jcc right after it in the block, the block's last
- * entry or a side exit, tests them with the host's Jcc of the same condition (SDM Vol. 2,
- * Jcc: the condition codes are the same encoding) instead of calling its handler, which
- * would read them back from the lazy record. The taken branch's target is the block's RIP
- * plus a constant; in 64-bit code a non-canonical one goes to the handler's call (its
- * #GP), as does every entry of the code in the Jcc itself (jit_at), where the host's
- * flags are not the guest's. Operand sizes other than the mode's own (a 66 prefix) keep
- * the call.
+ * Conditions on flags the code knows. Jcc, SETcc and CMOVcc test a condition of the
+ * flags; their handlers read it back from the lazy record (cpu/flags.h). In a block's
+ * code the host computes it itself, from one of two sources:
+ *
+ *  - COND_HOST: right after an inline ALU operation the host's RFLAGS are the guest's
+ *    (the same operation at the same size, and only moves after it), so the host's Jcc,
+ *    SETcc or CMOVcc of the same condition code (SDM Vol. 2: the same encoding) tests
+ *    them. Entered at the entry itself (jit_at), the code calls the handler: there the
+ *    host's flags are not the guest's.
+ *  - COND_RECORD: after an instruction that records its flags lazily with a kind and
+ *    size known from its opcode (ADD, SUB, CMP, the logic operations, TEST, INC, DEC, of
+ *    any operand form), the code checks that cpu->lf_op is that record and makes the
+ *    host's flags from it by doing the same operation again on the recorded operands
+ *    (for INC/DEC, CF from the record first: they keep it); the record's flags are the
+ *    guest's whenever lf_op is set (cpu/flags.h). Any other lf_op calls the handler.
+ *
+ * A taken Jcc's target is the block's RIP plus a constant; in 64-bit code a non-canonical
+ * one goes to the handler's call (its #GP). Operand sizes other than the mode's own (a 66
+ * prefix on a Jcc) keep the call.
  */
-static bool jcc_fused(const struct icache_block *blk, unsigned i, unsigned mode,
-		      int32_t *target)
+enum cond_how { COND_NONE, COND_HOST, COND_RECORD };
+
+struct cond {
+	enum cond_how how;
+	uint32_t lf_op;	 /* COND_RECORD: the record expected */
+	int32_t target;	 /* a Jcc: its target's offset from the block's first byte */
+	uint8_t cc;	 /* the condition code */
+};
+
+/* The lazy record (kind << 4 | size) in's handler leaves, from its opcode; 0 for none
+ * known. */
+static uint32_t record_of(const struct x86_instr *in)
+{
+	uint8_t op = in->opcode, ext = (in->modrm >> 3) & 7;
+	unsigned size = in->opsize, kind;
+	if (in->map != 0 || (in->prefixes & X86_PFX_LOCK))
+		return 0;
+	if (op < 0x40 && (op & 7) <= 5 && (op >> 3) != 2 && (op >> 3) != 3) {
+		kind = lazy_kind(op >> 3); /* ALU r/m,r; r,r/m; AL/eAX,imm */
+		if (!(op & 1))
+			size = 1;
+	} else if ((op == 0x80 || op == 0x81 || op == 0x83) && ext != 2 && ext != 3) {
+		kind = lazy_kind(ext);
+		if (op == 0x80)
+			size = 1;
+	} else if (op == 0x84 || op == 0x85 || op == 0xa8 || op == 0xa9 ||
+		   ((op == 0xf6 || op == 0xf7) && ext == 0)) {
+		kind = LF_LOGIC; /* TEST */
+		if (!(op & 1))
+			size = 1;
+	} else if ((op == 0xfe || op == 0xff) && ext <= 1) {
+		kind = ext ? LF_DEC : LF_INC;
+		if (op == 0xfe)
+			size = 1;
+	} else if (op >= 0x40 && op <= 0x4f && in->mode != X86_MODE_64) {
+		kind = op >= 0x48 ? LF_DEC : LF_INC;
+	} else {
+		return 0;
+	}
+	return kind << 4 | size;
+}
+
+/* True for a Jcc (rel8 or rel32), SETcc r8 or CMOVcc r, r whose condition the code can
+ * test itself (see above), with *c filled in. */
+static bool cond_of(const struct icache_block *blk, unsigned i, unsigned mode, struct cond *c)
 {
 	const struct x86_instr *in = &blk->e[i].in;
-	if (i == 0 || !is_jcc(in) || in->opsize != (mode == X86_MODE_64 ? 8u : 4u) ||
-	    (i + 1 < blk->n && !side_exit_at(blk, i)))
+	bool reg_only = (in->flags & X86_INSN_MODRM) && in->mod == 3;
+	*c = (struct cond){COND_NONE, 0, 0, (uint8_t)(in->opcode & 15)};
+	if (i == 0)
 		return false;
+	if (is_jcc(in)) {
+		if (in->opsize != (mode == X86_MODE_64 ? 8u : 4u) ||
+		    (i + 1 < blk->n && !side_exit_at(blk, i)))
+			return false;
+		int64_t disp =
+		    in->imm_size == 1 ? (int64_t)(int8_t)in->imm : (int64_t)(int32_t)in->imm;
+		int64_t t = (int64_t)blk->off[i] + in->len + disp;
+		if (t != (int32_t)t)
+			return false;
+		c->target = (int32_t)t;
+	} else if (!(in->map == 1 && reg_only &&
+		     ((in->opcode & 0xf0) == 0x90 ||
+		      ((in->opcode & 0xf0) == 0x40 && (in->opsize == 4 || in->opsize == 8))))) {
+		return false;
+	}
 	enum inline_kind prev = inline_form_of(&blk->e[i - 1].in).kind;
-	if (prev != INL_ALU && prev != INL_ALU_IMM)
-		return false;
-	int64_t disp = in->imm_size == 1 ? (int64_t)(int8_t)in->imm : (int64_t)(int32_t)in->imm;
-	int64_t t = (int64_t)blk->off[i] + in->len + disp;
-	if (t != (int32_t)t)
-		return false;
-	*target = (int32_t)t;
-	return true;
+	if (prev == INL_ALU || prev == INL_ALU_IMM) {
+		c->how = COND_HOST;
+		return true;
+	}
+	/* the record of the nearest entry before that makes one, a few back at most (a
+	 * guess: what the code checks is lf_op itself) */
+	for (unsigned j = i; j-- > 0 && j + 4 >= i;)
+		if ((c->lf_op = record_of(&blk->e[j].in)) != 0) {
+			c->how = COND_RECORD;
+			return true;
+		}
+	return false;
+}
+
+/* The host's flags from the lazy record lf_op (COND_RECORD): the check that it is the
+ * record (else to the jump whose displacement is returned), then its operation again. */
+static uint8_t *put_flags_from_record(struct emit *x, uint32_t lf_op)
+{
+	static const uint8_t cmp_op[2] = {0x81, 0xbb}; /* cmp dword [rbx + d], imm32 */
+	static const uint8_t jne[2] = {0x0f, 0x85}, o16 = 0x66, rex_w = 0x48;
+	static const uint8_t bt_cf[2] = {0x0f, 0xba};	/* bt dword [rbx + d], ib (/4) */
+	unsigned kind = lf_op >> 4, size = lf_op & 15;
+	put_op_disp(x, cmp_op, 2, offsetof(struct cpu, lf_op));
+	put32(x, lf_op);
+	uint8_t *slow = put_jump(x, jne, 2);
+	if (kind == LF_INC || kind == LF_DEC) {
+		static const uint8_t modrm_bt = 0xa3, zero = 0;
+		put(x, bt_cf, 2);
+		put(x, &modrm_bt, 1);
+		put32(x, (uint32_t)offsetof(struct cpu, lf_b));
+		put(x, &zero, 1);
+	}
+	put_load(x, 0, kind == LF_LOGIC ? offsetof(struct cpu, lf_r) : offsetof(struct cpu, lf_a), 8);
+	if (size == 2)
+		put(x, &o16, 1);
+	else if (size == 8)
+		put(x, &rex_w, 1);
+	if (kind == LF_SUB || kind == LF_ADD) { /* cmp/add al/ax/eax/rax, [rbx + lf_b] */
+		uint8_t op = (uint8_t)((kind == LF_SUB ? 0x3a : 0x02) | (size != 1));
+		put(x, &op, 1);
+		put_rbx_operand(x, 0, offsetof(struct cpu, lf_b));
+	} else if (kind == LF_LOGIC) { /* test al/ax/eax/rax, itself */
+		const uint8_t test[2] = {(uint8_t)(size == 1 ? 0x84 : 0x85), 0xc0};
+		put(x, test, 2);
+	} else { /* inc/dec al/ax/eax/rax */
+		const uint8_t incdec[2] = {(uint8_t)(size == 1 ? 0xfe : 0xff),
+					   (uint8_t)(kind == LF_DEC ? 0xc8 : 0xc0)};
+		put(x, incdec, 2);
+	}
+	return slow;
+}
+
+/* SETcc r8 (its byte of gpr[] as MOVZX's source: AH..BH without REX) or CMOVcc r, r on
+ * the host's flags, the condition cc. */
+static void put_set_or_cmov(struct emit *x, const struct x86_instr *in, uint8_t cc)
+{
+	static const uint8_t store_cl[2] = {0x88, 0x8b}; /* mov byte [rbx + d], cl */
+	static const uint8_t rex_w = 0x48, rax_rcx = 0xc1;
+	if ((in->opcode & 0xf0) == 0x90) {
+		unsigned byte = 8 * in->rm;
+		if (!(in->flags & X86_INSN_REX) && in->rm >= 4)
+			byte = 8 * (in->rm - 4) + 1;
+		const uint8_t setcc[3] = {0x0f, (uint8_t)(0x90 | cc), 0xc1}; /* setcc cl */
+		put(x, setcc, 3);
+		put_op_disp(x, store_cl, 2, offsetof(struct cpu, gpr) + byte);
+		return;
+	}
+	/* a 32-bit CMOV zero-extends its destination whether it moves or not (SDM) */
+	const uint8_t cmov[2] = {0x0f, (uint8_t)(0x40 | cc)}; /* cmovcc eax/rax, ecx/rcx */
+	put_load(x, 0, offsetof(struct cpu, gpr) + 8 * in->reg, in->opsize);
+	put_load(x, 1, offsetof(struct cpu, gpr) + 8 * in->rm, in->opsize);
+	if (in->opsize == 8)
+		put(x, &rex_w, 1);
+	put(x, cmov, 2);
+	put(x, &rax_rcx, 1);
+	put_store(x, 0, offsetof(struct cpu, gpr) + 8 * in->reg);
 }
 
 /* The taken branch of fused Jcc entry i (jcc_fused): cpu->next_rip = its target, checked
@@ -827,37 +963,49 @@ bool jit_block_build(struct jit *jit, unsigned slot, struct icache_block *blk, u
 	struct emit x = {area, area + JIT_AREA, false};
 	uint8_t *fault[ICACHE_BLOCK_MAX], *brk[ICACHE_BLOCK_MAX], *brk_stub[ICACHE_BLOCK_MAX];
 	uint8_t *taken[ICACHE_BLOCK_MAX], *slow[ICACHE_BLOCK_MAX], *side[ICACHE_BLOCK_MAX];
-	int32_t target[ICACHE_BLOCK_MAX];
+	uint8_t *guard[ICACHE_BLOCK_MAX], *main_at[ICACHE_BLOCK_MAX + 1];
+	struct cond cond[ICACHE_BLOCK_MAX];
 	unsigned n = blk->n;
 	blk->jit_n = 0;
 	if (slot >= jit->nr_slots || n == 0 || (mode != X86_MODE_64 && mode != X86_MODE_32))
 		return false;
 	for (unsigned i = 0; i < n; i++) {
+		main_at[i] = x.p;
 		blk->jit_at[i] = (uint16_t)(x.p - area);
-		taken[i] = NULL;
-		if (jcc_fused(blk, i, mode, &target[i])) {
-			const uint8_t jcc[2] = {0x0f, (uint8_t)(0x80 | (blk->e[i].in.opcode & 15))};
-			taken[i] = put_jump(&x, jcc, 2);
-			fault[i] = brk[i] = NULL;
-			if (i + 1 == n)
-				put_next_rip(&x, blk, i, mode);
+		taken[i] = guard[i] = NULL;
+		if (!cond_of(blk, i, mode, &cond[i])) {
+			put_entry(&x, blk, i, mode, &fault[i], &brk[i]);
 			continue;
 		}
-		put_entry(&x, blk, i, mode, &fault[i], &brk[i]);
+		fault[i] = brk[i] = NULL;
+		if (cond[i].how == COND_RECORD)
+			guard[i] = put_flags_from_record(&x, cond[i].lf_op);
+		if (is_jcc(&blk->e[i].in)) {
+			const uint8_t jcc[2] = {0x0f, (uint8_t)(0x80 | cond[i].cc)};
+			taken[i] = put_jump(&x, jcc, 2);
+		} else {
+			put_set_or_cmov(&x, &blk->e[i].in, cond[i].cc);
+		}
+		if (i + 1 == n)
+			put_next_rip(&x, blk, i, mode);
 	}
-	uint8_t *end = x.p;
+	uint8_t *end = main_at[n] = x.p;
 	put_block_end(&x, blk, (uint8_t)n, false, jit->exit, NULL);
-	/* a fused Jcc's handler call, where the code is entered at it or its target is not
-	 * canonical; then on as after the Jcc */
+	/* a condition's handler call, where its flags are not at hand (entered at the entry
+	 * itself after an inline operation, another record, a Jcc's target not canonical);
+	 * then on as after the entry */
 	for (unsigned i = 0; i < n; i++) {
-		if (!taken[i])
+		if (cond[i].how == COND_NONE)
 			continue;
 		slow[i] = x.p;
-		blk->jit_at[i] = (uint16_t)(x.p - area);
+		if (cond[i].how == COND_HOST)
+			blk->jit_at[i] = (uint16_t)(x.p - area);
+		if (guard[i])
+			patch_to(guard[i], x.p);
 		put_handler_call(&x, blk, i, mode, &fault[i], &brk[i]);
 		uint8_t *at = put_jump(&x, &jmp, 1);
 		if (at)
-			patch_to(at, i + 1 < n ? area + blk->jit_at[i + 1] : end);
+			patch_to(at, main_at[i + 1]);
 	}
 	for (unsigned i = 0; i < n && !x.full; i++) {
 		uint8_t *stub = x.p;
@@ -874,14 +1022,14 @@ bool jit_block_build(struct jit *jit, unsigned slot, struct icache_block *blk, u
 			patch_to(brk[i], brk_stub[i]);
 		}
 	}
-	/* the fused Jcc's taken branches; a side exit's goes where its break test goes */
+	/* the Jcc's taken branches; a side exit's goes where its break test goes */
 	uint8_t *to_side[ICACHE_BLOCK_MAX];
 	for (unsigned i = 0; i < n; i++) {
 		to_side[i] = NULL;
 		if (!taken[i])
 			continue;
 		patch_to(taken[i], x.p);
-		to_side[i] = put_jcc_taken(&x, mode, target[i], slow[i], end, i + 1 < n);
+		to_side[i] = put_jcc_taken(&x, mode, cond[i].target, slow[i], end, i + 1 < n);
 	}
 	if (x.full) {
 		blk->jit_heat = 0; /* tried again after JIT_HOT more runs, not at every run */

@@ -841,6 +841,81 @@ static void test_jit_inline_forms_like_handlers(void **state)
 	}
 }
 
+/* Runs code (NOP first, an INT3 to end) in both machines for a spread of edge value pairs in RDX and R9, until the block has its code
+ * and after, and compares them. */
+static void run_cond(struct twins *t, const uint8_t *code, size_t len)
+{
+	load_both(t, code, len, NULL);
+	uint64_t built = t->a[0].cpu.icache->jit->built;
+	for (values_a = 0; values_a < NR_EDGES; values_a++)
+		for (values_b = values_a % 3; values_b < NR_EDGES; values_b += 3) {
+			for (int k = 0; k < 2; k++) {
+				set_values(&t->a[k]);
+				t->a[k].cpu.rip = ENV_CODE;
+			}
+			assert_int_equal(run_both(t, 0), CPU_EXIT_FAULT);
+			assert_int_equal(t->a[0].cpu.fault.vector, X86_VEC_BP);
+			assert_same(t);
+		}
+	assert_true(t->a[0].cpu.icache->jit->built > built);
+}
+
+/*
+ * Jcc, SETcc and CMOVcc on flags the code makes itself (cpu/jit.c, cond_of): after an
+ * inline ALU operation (the host's flags), after the records of memory, 8- and 16-bit
+ * ALU operations, TEST, INC and DEC (the record's operation again on the host; INC/DEC
+ * with the CF they keep), and where the record is not the one expected (a shift between,
+ * SAHF's flags made at once: the handler's call) -- every condition, with edge values.
+ */
+static void test_jit_conditions_like_handlers(void **state)
+{
+	static const struct {
+		uint8_t len, b[12];
+	} setters[] = {
+	    {3, {0x44, 0x21, 0xca}},				    /* and edx, r9d */
+	    {9, {0x4c, 0x89, 0x4c, 0x24, 0x08, 0x39, 0x54, 0x24, 0x08}}, /* mov [rsp+8], r9;
+									   cmp [rsp+8], edx */
+	    {3, {0x44, 0x00, 0xca}},			    /* add dl, r9b */
+	    {4, {0x66, 0x44, 0x29, 0xca}},		    /* sub dx, r9w */
+	    {3, {0x44, 0x84, 0xca}},			    /* test dl, r9b */
+	    {5, {0x44, 0x39, 0xca, 0xff, 0xc2}},	    /* cmp edx, r9d; inc edx */
+	    {6, {0x44, 0x39, 0xca, 0x48, 0xff, 0xca}},	    /* cmp edx, r9d; dec rdx */
+	    {5, {0x44, 0x39, 0xca, 0xd1, 0xe2}},	    /* cmp edx, r9d; shl edx, 1 */
+	    {4, {0x44, 0x39, 0xca, 0x9e}},		    /* cmp edx, r9d; sahf */
+	};
+	static const uint8_t tail[] = {0xb8, 0x01, 0x00, 0x00, 0x00, 0xcc,
+				       0xb8, 0x02, 0x00, 0x00, 0x00, 0xcc};
+	struct twins *t = *state;
+	for (size_t k = 0; k < sizeof(setters) / sizeof(setters[0]); k++)
+		for (uint8_t cc = 0; cc < 16; cc++)
+			for (int form = 0; form < 5; form++) {
+				uint8_t code[48] = {0x90};
+				size_t n = 1;
+				memcpy(code + n, setters[k].b, setters[k].len);
+				n += setters[k].len;
+				if (form == 0) { /* jcc +6 to mov eax, 2; else mov eax, 1 */
+					code[n++] = (uint8_t)(0x70 | cc);
+					code[n++] = 6;
+				} else if (form <= 2) { /* setcc al; setcc ah */
+					code[n++] = 0x0f;
+					code[n++] = (uint8_t)(0x90 | cc);
+					code[n++] = form == 1 ? 0xc0 : 0xc4;
+				} else { /* cmovcc edx, r9d; cmovcc rdx, r9 */
+					code[n++] = form == 4 ? 0x49 : 0x41;
+					code[n++] = 0x0f;
+					code[n++] = (uint8_t)(0x40 | cc);
+					code[n++] = 0xd1;
+				}
+				if (form == 0) {
+					memcpy(code + n, tail, sizeof(tail));
+					n += sizeof(tail);
+				} else {
+					code[n++] = 0xcc;
+				}
+				run_cond(t, code, n);
+			}
+}
+
 /* The inline extensions from registers (MOVZX/MOVSX of bytes -- AH..BH without REX, SIL
  * with it -- and words, MOVSXD) and LEA (base, index and scale, no base, RIP-relative,
  * 32-bit addresses and results) leave the registers as their handlers do. */
@@ -884,14 +959,15 @@ static void test_jit_inline_movx_and_lea_like_handlers(void **state)
  * flags_dead): a run of them between moves leaves the registers and RFLAGS of the last,
  * for every pair of edge values; and in a loop stopped by every limit from 1 to 12 (so
  * that the code is entered between them), the same state as without code at each stop.
- *   sub ebp, 1; add rbx, 4; mov eax, ecx; cmp esi, edi; setb cl (a call that reads the
- *   flags: they are kept); test rdx, r9; mov r10, r11; xor r8d, r9d; and edx, 0x70 */
+ *   sub ebp, 1; add rbx, 4; mov eax, ecx; cmp esi, edi; setb cl; setl bl (they read the
+ *   flags: those are kept); test rdx, r9; mov r10, r11; xor r8d, r9d; and edx, 0x70 */
 static const uint8_t flags_run[] = {
     0x83, 0xed, 0x01,	    /* sub ebp, 1 */
     0x48, 0x83, 0xc3, 0x04, /* add rbx, 4 */
     0x89, 0xc8,		    /* mov eax, ecx */
     0x39, 0xfe,		    /* cmp esi, edi */
     0x0f, 0x92, 0xc1,	    /* setb cl */
+    0x0f, 0x9c, 0xc3,	    /* setl bl */
     0x4c, 0x85, 0xca,	    /* test rdx, r9 */
     0x4d, 0x89, 0xda,	    /* mov r10, r11 */
     0x45, 0x31, 0xc8,	    /* xor r8d, r9d */
@@ -960,6 +1036,7 @@ int main(void)
 	    T(test_jit_compat_mode_runs_like_loop_without_code),
 	    T(test_jit_off_and_on_again_runs_like_loop_without_code),
 	    T(test_jit_inline_forms_like_handlers),
+	    T(test_jit_conditions_like_handlers),
 	    T(test_jit_inline_movx_and_lea_like_handlers),
 	    T(test_jit_flags_written_over_left_out),
 	    T(test_jit_chained_blocks_stop_at_limit),
