@@ -27,14 +27,42 @@
 #define JIT_HOST 0
 #endif
 
+/*
+ * True for an instruction whose memory operand it only reads, into a register or the
+ * flags (SDM operand forms): MOV, MOVZX/MOVSX/MOVSXD, the ALU forms with a register
+ * destination, CMP and TEST, IMUL, BT, and the SSE forms with an XMM or MMX destination
+ * (loads, arithmetic, compares, conversions into a register). A read raises no loop
+ * break: only stores into code, string instructions and branches do.
+ */
+static bool only_reads_memory(const struct x86_instr *in)
+{
+	uint8_t op = in->opcode, ext = (in->modrm >> 3) & 7;
+	if (in->map == 0)
+		return (op < 0x40 && (op & 7) >= 2 && (op & 7) <= 3) || op == 0x38 ||
+		       op == 0x39 || op == 0x8a || op == 0x8b || op == 0x63 || op == 0x69 ||
+		       op == 0x6b || op == 0x84 || op == 0x85 ||
+		       ((op == 0x80 || op == 0x81 || op == 0x83) && ext == 7) ||
+		       ((op == 0xf6 || op == 0xf7) && ext == 0);
+	if (in->map != 1)
+		return false;
+	return op == 0x10 || op == 0x12 || op == 0x14 || op == 0x15 || op == 0x16 ||
+	       op == 0x28 || op == 0x2a || op == 0x2c || op == 0x2d || op == 0x2e || op == 0x2f ||
+	       (op >= 0x51 && op <= 0x70) || (op >= 0x74 && op <= 0x76) || op == 0x7c ||
+	       op == 0x7d || op == 0xa3 || op == 0xaf || op == 0xb6 || op == 0xb7 ||
+	       op == 0xbe || op == 0xbf || (op == 0xba && ext == 4) || op == 0xc2 ||
+	       op == 0xc4 || op == 0xc6 || (op >= 0xd1 && op <= 0xd5) ||
+	       (op >= 0xd8 && op <= 0xe5) || (op >= 0xe8 && op <= 0xef) ||
+	       (op >= 0xf1 && op <= 0xf6) || (op >= 0xf8 && op <= 0xfe);
+}
+
 bool jit_may_break(const struct x86_instr *in)
 {
 	uint8_t op = in->opcode, reg = (in->modrm >> 3) & 7;
 	if (in->map == 0 && op == 0x8d)
 		return false; /* LEA: no memory access at all */
 	if (in->flags & X86_INSN_MODRM) {
-		if (in->mod != 3)
-			return true; /* a memory operand: a store may land in code */
+		if (in->mod != 3) /* a memory operand: a store may land in code */
+			return (in->prefixes & X86_PFX_LOCK) || !only_reads_memory(in);
 		/* register operands, but a stack or memory access of its own */
 		if (in->map == 0)
 			return (op == 0xff && reg >= 2 && reg <= 6) || op == 0x8f || op == 0x62 ||

@@ -52,7 +52,23 @@ static void test_jit_break_test_only_where_registers_alone(void **state)
 	} cases[] = {
 	    {{0x01, 0xd8}, 2, false},		      /* add eax, ebx */
 	    {{0x01, 0x18}, 2, true},		      /* add [rax], ebx */
-	    {{0x8b, 0x03}, 2, true},		      /* mov eax, [rbx] (a load: still tested) */
+	    {{0x8b, 0x03}, 2, false},		      /* mov eax, [rbx]: a load */
+	    {{0x39, 0x18}, 2, false},		      /* cmp [rax], ebx */
+	    {{0x85, 0x18}, 2, false},		      /* test [rax], ebx */
+	    {{0x83, 0x38, 0x01}, 3, false},	      /* cmp dword [rax], 1 */
+	    {{0x83, 0x00, 0x01}, 3, true},	      /* add dword [rax], 1 */
+	    {{0x0f, 0xaf, 0x03}, 3, false},	      /* imul eax, [rbx] */
+	    {{0x0f, 0xb6, 0x03}, 3, false},	      /* movzx eax, byte [rbx] */
+	    {{0x0f, 0x10, 0x00}, 3, false},	      /* movups xmm0, [rax] */
+	    {{0xf2, 0x0f, 0x58, 0x00}, 4, false},     /* addsd xmm0, [rax] */
+	    {{0x0f, 0x11, 0x00}, 3, true},	      /* movups [rax], xmm0 */
+	    {{0x66, 0x0f, 0xd6, 0x00}, 4, true},      /* movq [rax], xmm0 */
+	    {{0x66, 0x0f, 0x7e, 0x00}, 4, true},      /* movd [rax], xmm0 */
+	    {{0x0f, 0xb1, 0x18}, 3, true},	      /* cmpxchg [rax], ebx */
+	    {{0x0f, 0xab, 0x18}, 3, true},	      /* bts [rax], ebx */
+	    {{0x0f, 0xba, 0x28, 0x01}, 4, true},      /* bts dword [rax], 1 */
+	    {{0xd9, 0x00}, 2, true},		      /* fld dword [rax]: x87 kept tested */
+	    {{0xf0, 0x0f, 0xc1, 0x18}, 4, true},      /* lock xadd [rax], ebx */
 	    {{0x8d, 0x04, 0x18}, 3, false},	      /* lea eax, [rax + rbx] */
 	    {{0xb8, 1, 2, 3, 4}, 5, false},	      /* mov eax, imm32 */
 	    {{0x90}, 1, false},			      /* nop */
