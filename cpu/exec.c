@@ -1176,7 +1176,10 @@ static inline __attribute__((always_inline)) int run_block(struct cpu *cpu,
 					break;
 				next->checked = cpu->code_epoch;
 			}
-			if (use_jit && jit && blk != NULL)
+			/* none while blk is watched, so that its code comes back here with each
+			 * exit: a block is watched from when it is made or grown, before any
+			 * chain, so a watched block has none (cpu/jit.c tests no watch flag) */
+			if (use_jit && jit && blk != NULL && !blk->watch)
 				jit_chain_add(blk, next, rip, at);
 			struct tlb_fast_entry *fe2 = NULL; /* a crossing instruction's second page */
 			if (unlikely(next->cross) &&

@@ -714,23 +714,6 @@ static uint32_t entry_offset(unsigned i)
 	return (uint32_t)(i * sizeof(struct icache_entry));
 }
 
-/*
- * The end of a block that ran to its end (RAX free, the next RIP in cpu->next_rip): if it
- * is one of the block's chains (icache_block.chain) -- the block recorded there, whose
- * code is current, whose bytes were compared in this run of the loop, whose instructions
- * fit in the budget of R13, and which is in this block's page or, in another, at the host
- * address it had (the page's fetch translation in the MMU's fast path, unchanged) -- the
- * code goes on there; else it returns the block's end to the loop. On the way it keeps
- * what the loop keeps (struct cpu, jit_*): the instruction count at the block's start,
- * and on a change of page the fetch hits of the page left, counted on its fast entry as
- * the loop counts them (mmu_fast_count_n). Not while the block is watched: the loop
- * counts its exits.
- *
- * n: the block's entries that ran (a taken side exit: up to and with its Jcc). side: the
- * end of a taken side exit, which leaves cpu->side_exit set for the loop unless it goes
- * on (the loop then ends the block's run there, as from its own loop). fallback: where
- * the code goes when it does not go on; NULL: a return of the entry after the last.
- */
 /* Jumps collected on the way through put_block_end to one place patched at its end. */
 struct jumps {
 	uint8_t *at[16];
@@ -806,12 +789,28 @@ static void put_go_on(struct emit *x, uint8_t n, bool pages, bool side)
 	put_op_disp(x, jmp_code, 2, offsetof(struct icache_block, jit_code));
 }
 
+/*
+ * The end of a block that ran to its end (RAX free, the next RIP in cpu->next_rip): if it
+ * is one of the block's chains (icache_block.chain) -- the block recorded there, whose
+ * code is current, whose bytes were compared in this run of the loop, whose instructions
+ * fit in the budget of R13, and which is in this block's page or, in another, at the host
+ * address it had (the page's fetch translation in the MMU's fast path, unchanged) -- the
+ * code goes on there; else it returns the block's end to the loop. On the way it keeps
+ * what the loop keeps (struct cpu, jit_*): the instruction count at the block's start,
+ * and on a change of page the fetch hits of the page left, counted on its fast entry as
+ * the loop counts them (mmu_fast_count_n). A watched block has no chains (the loop adds
+ * none while it is watched: cpu/exec.c), so that the loop counts its exits.
+ *
+ * n: the block's entries that ran (a taken side exit: up to and with its Jcc). side: the
+ * end of a taken side exit, which leaves cpu->side_exit set for the loop unless it goes
+ * on (the loop then ends the block's run there, as from its own loop). fallback: where
+ * the code goes when it does not go on; NULL: a return of the entry after the last.
+ */
 static void put_block_end(struct emit *x, const struct icache_block *blk, uint8_t n, bool side,
 			  const uint8_t *exit, const uint8_t *fallback)
 {
 	static const uint8_t load_next_rip[3] = {0x48, 0x8b, 0x83}; /* mov rax, [rbx + d] */
 	static const uint8_t movabs_r11[2] = {0x49, 0xbb};	     /* mov r11, imm64 */
-	static const uint8_t cmp_watch[3] = {0x41, 0x80, 0xbb};	     /* cmp byte [r11 + d], ib */
 	static const uint8_t cmp_rip[3] = {0x49, 0x3b, 0x83};	     /* cmp rax, [r11 + d] */
 	static const uint8_t load_to[3] = {0x49, 0x8b, 0x93};	     /* mov rdx, [r11 + d] */
 	static const uint8_t load_gen[3] = {0x41, 0x8b, 0x8b};	     /* mov ecx, [r11 + d] */
@@ -872,9 +871,6 @@ static void put_block_end(struct emit *x, const struct icache_block *blk, uint8_
 	put_op_disp(x, load_next_rip, 3, offsetof(struct cpu, next_rip));
 	put(x, movabs_r11, 2);
 	put64(x, (uint64_t)(uintptr_t)blk);
-	put_op_disp(x, cmp_watch, 3, offsetof(struct icache_block, watch));
-	put(x, &zero, 1);
-	jumps_add(&out, put_jump(x, jne, 2));
 	/* chain 0 here, chain 1 out of line: RDX = to, ECX = gen, R9 = at */
 	put_op_disp(x, cmp_rip, 3, offsetof(struct icache_block, chain[0].rip));
 	uint8_t *try1 = put_jump(x, jne, 2);
