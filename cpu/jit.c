@@ -657,7 +657,7 @@ static void put_set_or_cmov(struct emit *x, const struct x86_instr *in, uint8_t 
 	put_store(x, 0, offsetof(struct cpu, gpr) + 8 * in->reg);
 }
 
-/* The taken branch of fused Jcc entry i (jcc_fused): cpu->next_rip = its target, checked
+/* The taken branch of a Jcc the code tests itself (cond_of): cpu->next_rip = its target, checked
  * canonical in 64-bit code (else to the handler's call, slow), then on to the block's end
  * (end; its last entry) or, a side exit, with cpu->side_exit set, to what its break test
  * goes to: the returned jump's displacement, to be patched (NULL for the last entry). */
@@ -734,6 +734,24 @@ static void jumps_patch(struct jumps *j, const uint8_t *target)
 	j->n = 0;
 }
 
+/* The last of going on to block RDX at RIP RAX: the loop's RIP of it, R12, the side exit
+ * flag cleared (side), a jump to its code. */
+static void put_enter_block(struct emit *x, bool side)
+{
+	static const uint8_t store_brip[3] = {0x48, 0x89, 0x83}; /* mov [rbx + d], rax */
+	static const uint8_t r12_rip[3] = {0x49, 0x89, 0xc4};	 /* mov r12, rax */
+	static const uint8_t clear_side[2] = {0xc6, 0x83};	 /* mov byte [rbx + d], ib */
+	static const uint8_t jmp_code[2] = {0xff, 0xa2};	 /* jmp [rdx + d] */
+	static const uint8_t zero = 0;
+	put_op_disp(x, store_brip, 3, offsetof(struct cpu, jit_brip));
+	put(x, r12_rip, 3);
+	if (side) {
+		put_op_disp(x, clear_side, 2, offsetof(struct cpu, side_exit));
+		put(x, &zero, 1);
+	}
+	put_op_disp(x, jmp_code, 2, offsetof(struct icache_block, jit_code));
+}
+
 /* The going on of put_block_end once to (RDX) is to be entered at the next RIP (RAX):
  * the count at its start (jit_ic0 + n, left in RCX), then -- pages: on a change of page,
  * with the new page's fast entry in R10 -- the fetch hits of the page left counted, then
@@ -753,10 +771,6 @@ static void put_go_on(struct emit *x, uint8_t n, bool pages, bool side)
 	static const uint8_t store_tick[3] = {0x4c, 0x89, 0x81};   /* mov [rcx + d], r8 */
 	static const uint8_t store_stamp[3] = {0x4d, 0x89, 0x81};  /* mov [r9 + d], r8 */
 	static const uint8_t store_blk[3] = {0x48, 0x89, 0x93};	   /* mov [rbx + d], rdx */
-	static const uint8_t store_brip[3] = {0x48, 0x89, 0x83};   /* mov [rbx + d], rax */
-	static const uint8_t r12_rip[3] = {0x49, 0x89, 0xc4};	   /* mov r12, rax */
-	static const uint8_t clear_side[2] = {0xc6, 0x83};	   /* mov byte [rbx + d], ib */
-	static const uint8_t jmp_code[2] = {0xff, 0xa2};	   /* jmp [rdx + d] */
 	static const uint8_t jz[2] = {0x0f, 0x84}, zero = 0;
 	struct jumps done = {{0}, 0};
 	put_op_disp(x, load_ic0, 3, offsetof(struct cpu, jit_ic0));
@@ -780,13 +794,7 @@ static void put_go_on(struct emit *x, uint8_t n, bool pages, bool side)
 		jumps_patch(&done, x->p);
 	}
 	put_op_disp(x, store_blk, 3, offsetof(struct cpu, jit_blk));
-	put_op_disp(x, store_brip, 3, offsetof(struct cpu, jit_brip));
-	put(x, r12_rip, 3);
-	if (side) {
-		put_op_disp(x, clear_side, 2, offsetof(struct cpu, side_exit));
-		put(x, &zero, 1);
-	}
-	put_op_disp(x, jmp_code, 2, offsetof(struct icache_block, jit_code));
+	put_enter_block(x, side);
 }
 
 /*
@@ -855,10 +863,6 @@ static void put_block_end(struct emit *x, const struct icache_block *blk, uint8_
 	    0xb9,	      /* mov ecx, imm32 */
 	};
 	static const uint8_t load_blk[3] = {0x48, 0x8b, 0x93};	 /* mov rdx, [rbx + d] */
-	static const uint8_t store_brip[3] = {0x48, 0x89, 0x83}; /* mov [rbx + d], rax */
-	static const uint8_t r12_rip[3] = {0x49, 0x89, 0xc4};	 /* mov r12, rax */
-	static const uint8_t clear_side[2] = {0xc6, 0x83};	 /* mov byte [rbx + d], ib */
-	static const uint8_t jmp_code[2] = {0xff, 0xa2};	 /* jmp [rdx + d] */
 	static const uint8_t test_al[2] = {0x84, 0xc0};		 /* test al, al */
 	static const uint8_t jne[2] = {0x0f, 0x85}, jz[2] = {0x0f, 0x84}, jb[2] = {0x0f, 0x82};
 	static const uint8_t jmp = 0xe9, zero = 0;
@@ -927,13 +931,7 @@ static void put_block_end(struct emit *x, const struct icache_block *blk, uint8_
 	jumps_add(&out, put_jump(x, jz, 2));
 	put_op_disp(x, load_next_rip, 3, offsetof(struct cpu, next_rip));
 	put_op_disp(x, load_blk, 3, offsetof(struct cpu, jit_blk));
-	put_op_disp(x, store_brip, 3, offsetof(struct cpu, jit_brip));
-	put(x, r12_rip, 3);
-	if (side) {
-		put_op_disp(x, clear_side, 2, offsetof(struct cpu, side_exit));
-		put(x, &zero, 1);
-	}
-	put_op_disp(x, jmp_code, 2, offsetof(struct icache_block, jit_code));
+	put_enter_block(x, side);
 	/* chain 1 */
 	if (try1)
 		patch_to(try1, x->p);

@@ -634,7 +634,7 @@ static const uint8_t side_exit_loop[] = {
 };
 
 /* The same loop with an inline AND before the side exit and a SUB before the last Jcc
- * (both branches fused: cpu/jit.c, jcc_fused):
+ * (both branches on the host's flags: cpu/jit.c, cond_of):
  *   top: add edx, ecx; mov eax, ecx; and eax, 1; jnz odd; add edx, 3; sub ecx, 1; jnz top;
  *   int3; odd: add edx, 5; sub ecx, 1; jnz top; int3 */
 static const uint8_t side_exit_fused_loop[] = {
@@ -713,10 +713,29 @@ static void test_jit_side_exits_go_on_like_loop(void **state)
 	}
 }
 
+/* Runs code (NOP first, an INT3 to end) in both machines for a spread of edge value pairs in RDX and R9, until the block has its code
+ * and after, and compares them. */
+static void run_cond(struct twins *t, const uint8_t *code, size_t len, unsigned stride)
+{
+	load_both(t, code, len, NULL);
+	uint64_t built = t->a[0].cpu.icache->jit->built;
+	for (values_a = 0; values_a < NR_EDGES; values_a++)
+		for (values_b = values_a % stride; values_b < NR_EDGES; values_b += stride) {
+			for (int k = 0; k < 2; k++) {
+				set_values(&t->a[k]);
+				t->a[k].cpu.rip = ENV_CODE;
+			}
+			assert_int_equal(run_both(t, 0), CPU_EXIT_FAULT);
+			assert_int_equal(t->a[0].cpu.fault.vector, X86_VEC_BP);
+			assert_same(t);
+		}
+	assert_true(t->a[0].cpu.icache->jit->built > built);
+}
+
 /*
- * A conditional branch fused with the inline ALU operation before it (cpu/jit.c,
- * jcc_fused) goes where its handler goes: every condition after every inline operation at
- * both sizes, with each pair of edge values.
+ * A conditional branch on the flags of the inline ALU operation before it (cpu/jit.c,
+ * cond_of: COND_HOST) goes where its handler goes: every condition after every inline
+ * operation at both sizes, with half the pairs of edge values (each in both orders).
  *   nop; OP rdx/edx, r9/r9d; jCC taken; mov eax, 1; int3; taken: mov eax, 2; int3
  */
 static void test_jit_fused_jcc_like_handlers(void **state)
@@ -734,20 +753,7 @@ static void test_jit_fused_jcc_like_handlers(void **state)
 				code[n++] = 6;
 				memcpy(code + n, tail, sizeof(tail));
 				n += sizeof(tail);
-				load_both(t, code, n, NULL);
-				uint64_t built = t->a[0].cpu.icache->jit->built;
-				/* half the pairs of edge values, each in both orders */
-				for (values_a = 0; values_a < NR_EDGES; values_a++)
-					for (values_b = values_a & 1; values_b < NR_EDGES; values_b += 2) {
-						for (int k = 0; k < 2; k++) {
-							set_values(&t->a[k]);
-							t->a[k].cpu.rip = ENV_CODE;
-						}
-						assert_int_equal(run_both(t, 0), CPU_EXIT_FAULT);
-						assert_int_equal(t->a[0].cpu.fault.vector, X86_VEC_BP);
-						assert_same(t);
-					}
-				assert_true(t->a[0].cpu.icache->jit->built > built);
+				run_cond(t, code, n, 2);
 			}
 }
 
@@ -857,24 +863,6 @@ static void test_jit_inline_forms_like_handlers(void **state)
 	}
 }
 
-/* Runs code (NOP first, an INT3 to end) in both machines for a spread of edge value pairs in RDX and R9, until the block has its code
- * and after, and compares them. */
-static void run_cond(struct twins *t, const uint8_t *code, size_t len)
-{
-	load_both(t, code, len, NULL);
-	uint64_t built = t->a[0].cpu.icache->jit->built;
-	for (values_a = 0; values_a < NR_EDGES; values_a++)
-		for (values_b = values_a % 3; values_b < NR_EDGES; values_b += 3) {
-			for (int k = 0; k < 2; k++) {
-				set_values(&t->a[k]);
-				t->a[k].cpu.rip = ENV_CODE;
-			}
-			assert_int_equal(run_both(t, 0), CPU_EXIT_FAULT);
-			assert_int_equal(t->a[0].cpu.fault.vector, X86_VEC_BP);
-			assert_same(t);
-		}
-	assert_true(t->a[0].cpu.icache->jit->built > built);
-}
 
 /*
  * Jcc, SETcc and CMOVcc on flags the code makes itself (cpu/jit.c, cond_of): after an
@@ -928,7 +916,7 @@ static void test_jit_conditions_like_handlers(void **state)
 				} else {
 					code[n++] = 0xcc;
 				}
-				run_cond(t, code, n);
+				run_cond(t, code, n, 3);
 			}
 }
 
