@@ -50,6 +50,9 @@ cpu_exec_fn cpu_specialise(const struct x86_instr *in, unsigned col);
 cpu_exec_fn cpu_sse_specialise(const struct x86_instr *in, unsigned col);
 /* The same for the x87 escapes D8-DF (cpu/exec_x87.c). */
 cpu_exec_fn cpu_x87_specialise(const struct x86_instr *in);
+/* MOVS without REP at the mode's own address size: a handler on the MMU's fast path for
+ * flat segments (cpu/exec_string.c); NULL for every other string form. */
+cpu_exec_fn cpu_string_specialise(const struct x86_instr *in);
 
 /* -d in_asm: logs the decoded instruction in (bytes at linear la) (cpu/disas.c). */
 void cpu_log_insn(struct cpu *cpu, uint64_t la, const uint8_t *bytes, const struct x86_instr *in);

@@ -1098,6 +1098,8 @@ cpu_exec_fn cpu_specialise(const struct x86_instr *in, unsigned col)
 		return op == 0xaf ? specialise_imul(in) : cpu_sse_specialise(in, col);
 	if (in->map == 0 && op >= 0xd8 && op <= 0xdf)
 		return cpu_x87_specialise(in);
+	if (in->map == 0 && (op == 0xa4 || op == 0xa5))
+		return cpu_string_specialise(in);
 	if (in->map != 0 || (in->opsize != 4 && in->opsize != 8))
 		return NULL;
 	if (op == 0x69 || op == 0x6b)

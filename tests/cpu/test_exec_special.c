@@ -55,6 +55,9 @@ static void run_one(struct cpu_env *e, cpu_exec_fn fn, const struct x86_instr *i
 	memcpy(o->data, e->bus.ram + ENV_DATA_PA + DATA_OFF - 128, sizeof(o->data));
 }
 
+/* When set, what random_state does last (a test's own pointers and flags). */
+static void (*state_tweak)(struct cpu_env *e, uint64_t *seed);
+
 /* Random registers (RBX the data pointer, RSP inside the data page, RDI a small index),
  * status flags and
  * memory around the pointer. Counts and operands hit the edges often. */
@@ -77,6 +80,8 @@ static void random_state(struct cpu_env *e, uint64_t *seed)
 			v = env_rnd(seed) % 2 ? ENV_CODE + (v & 0xfff) : v;
 		memcpy(e->bus.ram + ENV_DATA_PA + DATA_OFF - 128 + i, &v, 8);
 	}
+	if (state_tweak)
+		state_tweak(e, seed);
 }
 
 /* The MMU's statistics (JSON) of one run of fn from the random state of seed, with the
@@ -930,6 +935,50 @@ static void test_exec_special_test_imm_and_df_forms_match_generic(void **state)
 	}
 }
 
+/* RSI and RDI for MOVS: around the pointer of the data page at any alignment, or where an
+ * access crosses into the read-only page after it (#PF on a store there, nothing
+ * written), or unmapped; DF set half the time. */
+static void movs_pointers(struct cpu_env *e, uint64_t *seed)
+{
+	uint64_t r = env_rnd(seed);
+	const uint64_t near = ENV_DATA + DATA_OFF - 64, end = ENV_DATA + 4096 - 4;
+	e->cpu.gpr[RSI] = r % 5 == 0 ? end + (r >> 8) % 8 : near + (r >> 8) % 128;
+	e->cpu.gpr[RDI] = (r >> 16) % 5 == 0 ? end + (r >> 24) % 8
+			  : (r >> 16) % 7 == 0 ? 0x7000000000ULL
+					       : near + (r >> 24) % 128;
+	if ((r >> 32) & 1)
+		cpu_set_rflags(&e->cpu, cpu_rflags(&e->cpu) | RFLAGS_DF);
+}
+
+/* MOVS without REP (cpu/exec_string.c, movs_fast) against the general string handler:
+ * bytes, words, doublewords and quadwords, a CS override, an FS one (the general path's),
+ * in 64-bit mode and in every segment variant of 32-bit code (ES with a base among them). */
+static void test_exec_special_movs_forms_match_generic(void **state)
+{
+	static const uint8_t forms64[][4] = {
+	    {1, 0xa4}, {2, 0x66, 0xa5}, {1, 0xa5}, {2, 0x48, 0xa5}, {2, 0x2e, 0xa5}, {2, 0x64, 0xa5},
+	};
+	static const uint8_t forms32[][4] = {{1, 0xa4}, {2, 0x66, 0xa5}, {1, 0xa5}, {2, 0x2e, 0xa5}};
+	struct cpu_env *e = *state;
+	state_tweak = movs_pointers;
+	e->m.cr0 |= CR0_PE;
+	cpu_enter_long_mode_flat(&e->cpu, 3);
+	for (unsigned f = 0; f < sizeof(forms64) / sizeof(forms64[0]); f++) {
+		struct x86_instr in;
+		assert_int_equal(x86_decode(&in, forms64[f] + 1, forms64[f][0], X86_MODE_64),
+				 X86_DECODE_OK);
+		check_handler(e, &in, cpu_specialise(&in, 0), 47000 + f);
+	}
+	for (unsigned v = 0; v < SEG_VARIANTS; v++) {
+		set_segments(e, v);
+		for (unsigned f = 0; f < sizeof(forms32) / sizeof(forms32[0]); f++)
+			check_form(e, forms32[f] + 1, forms32[f][0], 48000 + v * 100 + f);
+	}
+	state_tweak = NULL;
+	e->m.cr0 |= CR0_PE;
+	cpu_enter_long_mode_flat(&e->cpu, 3);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -954,6 +1003,7 @@ int main(void)
 	    T(test_exec_special_conditions32_after_every_record_match_eager_flags),
 	    T(test_exec_special_imul_and_jmp_forms_match_generic),
 	    T(test_exec_special_test_imm_and_df_forms_match_generic),
+	    T(test_exec_special_movs_forms_match_generic),
 	    T(test_exec_special_side_exit_jcc_matches_generic),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
