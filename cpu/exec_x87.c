@@ -449,22 +449,20 @@ X87_FLAGS_FORMS(X87_FLAGS_FN)
 static const cpu_exec_fn x87_flags_fns[3][64] = {X87_FLAGS_FORMS(X87_FLAGS_ENTRY)};
 
 /*
- * The flat operand of in at la, of size (2, 4, 8 or 10) bytes, for a load or a store, at
- * host address *p, with the general form's accesses counted (fpu_read_block's; for a
- * store fpu_probe_block's and fpu_store_block's: each part probed, then written; an
- * 80-bit operand is an 8-byte part and a 2-byte one, both in the page); false, nothing
- * counted, when the fast path cannot take it.
+ * The flat operand of in at la, of size (2, 4, 8 or 10) bytes and any alignment, for a
+ * load or a store, at host address *p, with the general form's accesses counted
+ * (fpu_read_block's; for a store fpu_probe_block's and fpu_store_block's: each part
+ * probed, then written; an 80-bit operand is an 8-byte part and a 2-byte one, both in
+ * the page); false, nothing counted, when the fast path cannot take it.
  */
 static inline __attribute__((always_inline)) bool x87_fast_operand(struct cpu *cpu, uint64_t la,
 								   unsigned size, bool store,
 								   uint8_t **p)
 {
-	unsigned parts = size == 10 ? 2 : 1;
+	unsigned part = size == 10 ? 8 : size;
 	if (!store)
-		return fpu_fast_load(cpu->mmu, la, size, size == 10 ? 8 : size, parts, p);
-	if (size == 10 && (la & 0xfff) >= 0xff8) /* the 2-byte part in the next page */
-		return false;
-	return fpu_fast_at(cpu->mmu, la, size == 10 ? 8 : size, MMU_WRITE, 2 * parts, p);
+		return fpu_fast_load(cpu->mmu, la, size, part, size == 10 ? 2 : 1, p);
+	return fpu_fast_store(cpu->mmu, la, size, part, p);
 }
 
 /* The x87 instruction esc mrm on the operand at host address p (mrm: [rdi]), a load or a

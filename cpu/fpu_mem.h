@@ -52,27 +52,73 @@ static inline __attribute__((always_inline)) void *fpu_fast_access(struct mmu *m
 }
 
 /*
- * fpu_fast_at for the n reads of a load of bytes bytes at la whose first part (size
- * bytes, 8 at most) may be misaligned, all in la's page: an aligned one as there; a
- * misaligned one as the MMU's slow path takes it when the page's inline entry is an
- * ordinary one (mmu_read_slow, mmu_fast_peek_in_page: the same entry, a hit counted as
- * an inline hit), unless misaligned data raise #AC. false, nothing counted, otherwise.
+ * fpu_fast_at for the n reads of a load of bytes bytes at la (its first part size bytes,
+ * 8 at most; an 80-bit operand is an 8-byte part and a 2-byte one), of any alignment, all
+ * in la's page (mmu_fast_peek_span: one compare). Each read is an inline hit whatever its
+ * alignment: an aligned one on the inline path, a misaligned one on the slow path's look
+ * at the page's inline entry (mmu_read_slow) -- unless misaligned data raise #AC (a
+ * misaligned operand has a misaligned first part). false, nothing counted, otherwise.
  */
 static inline __attribute__((always_inline)) bool fpu_fast_load(struct mmu *m, uint64_t la,
 								 unsigned bytes, unsigned size,
 								 unsigned n, uint8_t **p)
 {
-	if (bytes > size && (la & 0xfff) > 4096u - bytes) /* crosses, whatever its alignment */
+	struct tlb_fast_entry *fe = mmu_fast_peek_span(m, la, bytes, MMU_READ);
+	if (unlikely(fe == NULL))
 		return false;
-	/* Aligned: the lookup's tag compare tests that too (an unaligned la misses). */
-	if (likely(fpu_fast_at(m, la, size, MMU_READ, n, p)))
-		return true;
-	if (!(la & mmu_align_mask(size))) /* an aligned miss */
-		return false;
-	struct tlb_fast_entry *fe = mmu_fast_peek_in_page(m, la, bytes, MMU_READ);
-	if (unlikely(fe == NULL || m->ac_check))
+	if (unlikely((la & mmu_align_mask(size)) && m->ac_check))
 		return false;
 	mmu_fast_count_n(m, fe, MMU_READ, n);
+	*p = (uint8_t *)(uintptr_t)(la + fe->addend);
+	return true;
+}
+
+/*
+ * The accesses of a misaligned store of bytes bytes at la (fe's page) as the general form
+ * makes them, probes of its parts then writes (fpu_probe_block, fpu_store_block), counted:
+ * a misaligned part's probe (cpu_probe_write) and write (cpu_write_la_slow) are each a
+ * translation (mmu_fast_count_translated), an aligned part's (the 2-byte part of an 80-bit
+ * operand at an even address) an inline hit. Out of line: i386's 4-aligned long double
+ * and double take it, at a call's cost, which the aligned stores do not pay.
+ */
+static __attribute__((noinline, unused)) void fpu_count_misaligned_store(struct mmu *m,
+									   struct tlb_fast_entry *fe,
+									   uint64_t la,
+									   unsigned bytes,
+									   unsigned size)
+{
+	for (unsigned pass = 0; pass < 2; pass++) { /* the probes, then the writes */
+		mmu_fast_count_translated(m, fe, la, MMU_WRITE);
+		if (bytes == size)
+			continue;
+		if (la & 1)
+			mmu_fast_count_translated(m, fe, la + size, MMU_WRITE);
+		else
+			mmu_fast_count(m, fe, MMU_WRITE);
+	}
+}
+
+/*
+ * The store of bytes bytes at la (its first part size bytes; an 80-bit operand is an
+ * 8-byte part and a 2-byte one), of any alignment, all in la's page on its write fast
+ * entry: the general form's probes and writes counted (aligned: inline hits, one per
+ * access; misaligned: fpu_count_misaligned_store), the host address in *p. false, nothing
+ * counted, when the page is not on the fast path or misaligned data raise #AC.
+ */
+static inline __attribute__((always_inline)) bool fpu_fast_store(struct mmu *m, uint64_t la,
+								  unsigned bytes, unsigned size,
+								  uint8_t **p)
+{
+	struct tlb_fast_entry *fe = mmu_fast_peek_span(m, la, bytes, MMU_WRITE);
+	if (unlikely(fe == NULL))
+		return false;
+	if (likely(!(la & mmu_align_mask(size)))) {
+		mmu_fast_count_n(m, fe, MMU_WRITE, bytes > size ? 4 : 2);
+	} else {
+		if (m->ac_check)
+			return false;
+		fpu_count_misaligned_store(m, fe, la, bytes, size);
+	}
 	*p = (uint8_t *)(uintptr_t)(la + fe->addend);
 	return true;
 }
@@ -109,12 +155,13 @@ static inline __attribute__((always_inline)) uint32_t off32(const struct cpu *cp
 }
 
 /*
- * fpu_fast_at for an operand of 32-bit code at seg:off whose whole extent is bytes (the
- * segment's limit and writability checked for it at once, as the general form's checks
- * of each part would pass; an operand of more than one part, bytes > size, must end in
- * the page of its first part; a load may be misaligned: fpu_fast_load): the linear
- * address in *la. false, nothing counted or changed, when the segment check is not the
- * common case, the operand crosses a page or the lookup misses.
+ * An x87 operand of 32-bit code at seg:off, bytes long (its first part size bytes), for a
+ * load of n parts (kind MMU_READ: fpu_fast_load) or a store (MMU_WRITE: fpu_fast_store),
+ * of any alignment, in one page: the segment's limit and writability checked for the
+ * whole operand at once (as the general form's checks of each part would pass), its
+ * linear address in *la, the host address in *p. false, nothing counted or changed, when
+ * the segment check is not the common case, the operand crosses a page, the page is not
+ * on the fast path or misaligned data raise #AC.
  */
 static inline __attribute__((always_inline)) bool fpu_fast_at32(struct cpu *cpu, unsigned seg,
 								uint32_t off, unsigned bytes,
@@ -126,9 +173,7 @@ static inline __attribute__((always_inline)) bool fpu_fast_at32(struct cpu *cpu,
 		return false;
 	if (kind == MMU_READ)
 		return fpu_fast_load(cpu->mmu, *la, bytes, size, n, p);
-	if (bytes > size && (*la & 0xfff) + bytes > 0x1000)
-		return false;
-	return fpu_fast_at(cpu->mmu, *la, size, kind, n, p);
+	return fpu_fast_store(cpu->mmu, *la, bytes, size, p);
 }
 
 #endif /* MMEMU_CPU_FPU_MEM_H */

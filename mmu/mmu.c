@@ -418,6 +418,24 @@ static struct tlb_entry *group_lookup(struct mmu *m, int first, int count, enum 
 	return NULL;
 }
 
+bool mmu_fast_mirror_is_found(struct mmu *m, const struct tlb_fast_entry *fe, uint64_t la,
+			      unsigned kind)
+{
+	const struct tlb_entry *te = (&m->tlb.fast_te[0][0][0])[fe - &m->tlb.fast[0][0][0]];
+	if (m->tracer || kind == MMU_FETCH ||
+	    fe != &m->fast_cur[kind][(la >> 12) & (TLB_FAST_SIZE - 1)] ||
+	    fe->tag != (la & ~0xfffULL) || te == NULL || m->mode == PG_MODE_NONE ||
+	    !mmu_canonical(m, la))
+		return false;
+	for (int i = TLB_L1D_4K; i <= TLB_L1D_1G; i++) {
+		const struct tlb_entry *e = tlb_array_find(&m->tlb.a[i], tlb_la(m, la), m->pcid);
+		if (e)
+			return e == te && mmu_rights_allow(m, e->flags, kind) &&
+			       (kind != MMU_WRITE || (e->flags & TLBE_DIRTY));
+	}
+	return false;
+}
+
 /* The walk of la, told to the tracer with the entries it ended on (read back without side
  * effects: the values after the walk's A/D updates, which is all a replay needs). */
 static bool walk(struct mmu *m, uint64_t la, unsigned flags, struct walk_result *r,

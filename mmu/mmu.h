@@ -20,6 +20,7 @@
 #ifndef MMU_MMU_H
 #define MMU_MMU_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -278,6 +279,52 @@ static inline struct tlb_fast_entry *mmu_fast_peek_in_page(struct mmu *m, uint64
 	if (fe->tag != (la & ~0xfffULL) || (la & 0xfff) > 4096u - size || (flags & MMU_IMPLICIT))
 		return NULL;
 	return fe;
+}
+
+/*
+ * The inline fast entry that maps the whole of [la, la+size) (size 1..4096, any
+ * alignment) for a data access of kind (MMU_READ or MMU_WRITE), or NULL; nothing counted.
+ * One compare does the page test and the crossing test at once: the key is the page of
+ * the last byte, and la's slot only ever holds the tag of a page of that slot's index,
+ * which the next page (another index) is not; an out-of-line mirror's tag (TLB_FAST_SLOW)
+ * or an empty one never equals a page. What the slow paths find for an access within one
+ * page (mmu_fast_peek_in_page); the caller decides what the access's alignment makes of
+ * it (an aligned one hits inline, a misaligned one is #AC under ac_check, or a translation
+ * where the slow path translates: mmu_fast_count_translated).
+ */
+static inline struct tlb_fast_entry *mmu_fast_peek_span(struct mmu *m, uint64_t la,
+							unsigned size, unsigned kind)
+{
+	struct tlb_fast_entry *fe = &m->fast_cur[kind][(la >> 12) & (TLB_FAST_SIZE - 1)];
+	if (__builtin_expect(fe->tag != ((la + size - 1) & ~0xfffULL), 0))
+		return NULL;
+	return fe;
+}
+
+/* Debug builds: true when fe, an inline fast entry of kind for la, mirrors the L1 entry
+ * that mmu_translate's lookup finds first (the premise of mmu_fast_count_translated). */
+bool mmu_fast_mirror_is_found(struct mmu *m, const struct tlb_fast_entry *fe, uint64_t la,
+			      unsigned kind);
+
+/*
+ * Counts an access on the page of inline fast entry fe (kind MMU_READ or MMU_WRITE, la in
+ * that page) as mmu_translate counts it, for the accesses the slow paths translate although
+ * their page is on the fast path (a misaligned probe or write: cpu_probe_write,
+ * cpu_write_la_slow). Such a translation finds the L1 entry fe mirrors (fe is dropped when
+ * it goes, and an inline mirror's entry is the first the lookup meets), which is a hit of
+ * that entry: tlb_touch, whether statistics are exact or not; its rights, dirty bit and
+ * mirror are already as the translation would leave them (fast_fill finds them there).
+ * So the statistics, the tick and the LRU stamps are the translation's, and only the
+ * search is saved.
+ */
+static inline void mmu_fast_count_translated(struct mmu *m, struct tlb_fast_entry *fe,
+					     uint64_t la, unsigned kind)
+{
+	struct tlb_entry *te = (&m->tlb.fast_te[0][0][0])[fe - &m->tlb.fast[0][0][0]];
+	assert(mmu_fast_mirror_is_found(m, fe, la, kind));
+	(void)la;
+	(void)kind;
+	tlb_touch(&m->tlb, &m->tlb.a[te->array], te);
 }
 
 /* mmu_fast_peek, and a hit counted (mmu_fast_count): what an access that uses the entry

@@ -44,17 +44,46 @@ struct outcome {
 	uint64_t gpr[16];
 	uint64_t rflags;
 	uint64_t misses[TLB_NR_LEVELS], ticks[TLB_NR_LEVELS]; /* what the run added */
+	uint64_t others[TLB_NR_LEVELS];	  /* what it added to the ticks of modelled hits */
+	uint64_t hits[TLB_NR_ARRAYS];	  /* ... to the arrays' counted hits */
+	uint64_t stamps[3][2][2];	  /* data page, read/write: L1 entry, fast entry */
 	uint8_t data[WINDOW];
 };
 
 /* How a run starts: the TLB warm or flushed, the x87 state held by the host or not. */
 enum { RUN_WARM = 0, RUN_COLD = 1, RUN_HELD = 2 };
 
-static void tlb_counts(const struct mmu *m, uint64_t *misses, uint64_t *ticks)
+static void tlb_counts(const struct mmu *m, uint64_t *misses, uint64_t *ticks, uint64_t *others,
+		       uint64_t *hits)
 {
 	for (unsigned lv = 0; lv < TLB_NR_LEVELS; lv++) {
 		misses[lv] = m->tlb.lv[lv].misses;
 		ticks[lv] = m->tlb.tick[lv];
+		others[lv] = m->tlb.tick_other[lv];
+	}
+	for (unsigned a = 0; a < TLB_NR_ARRAYS; a++)
+		hits[a] = m->tlb.a[a].st.hits;
+}
+
+/* A use stamp relative to the L1D tick t0 before the run (0: not used since). */
+static uint64_t stamp_since(uint64_t stamp, uint64_t t0)
+{
+	return stamp > t0 ? stamp - t0 : 0;
+}
+
+/* The LRU stamps the run left on the first three data pages: of the L1D entry of each
+ * page, and of its read and write fast entries (the MMU carries the latter over lazily,
+ * so a hit counted on the wrong one would show only later). */
+static void tlb_stamps(struct mmu *m, uint64_t t0, uint64_t stamps[3][2][2])
+{
+	for (unsigned pg = 0; pg < 3; pg++) {
+		uint64_t la = ENV_DATA + pg * 4096;
+		struct tlb_entry *te = tlb_array_find(&m->tlb.a[TLB_L1D_4K], la, m->pcid);
+		for (unsigned k = 0; k < 2; k++) {
+			const struct tlb_fast_entry *fe = &m->fast_cur[k][(la >> 12) % TLB_FAST_SIZE];
+			stamps[pg][k][0] = te ? stamp_since(te->stamp, t0) : 0;
+			stamps[pg][k][1] = fe->tag == la ? stamp_since(fe->stamp, t0) : 0;
+		}
 	}
 }
 
@@ -62,7 +91,8 @@ static void run_one(struct cpu_env *e, cpu_exec_fn fn, const struct x86_instr *i
 		    struct outcome *o, unsigned how)
 {
 	struct x86_fault f;
-	uint64_t misses[TLB_NR_LEVELS], ticks[TLB_NR_LEVELS];
+	uint64_t misses[TLB_NR_LEVELS], ticks[TLB_NR_LEVELS], others[TLB_NR_LEVELS];
+	uint64_t hits[TLB_NR_ARRAYS];
 	memset(o, 0, sizeof(*o));
 	e->cpu.fault.vector = 0;
 	e->cpu.fault.error_code = 0;
@@ -70,13 +100,17 @@ static void run_one(struct cpu_env *e, cpu_exec_fn fn, const struct x86_instr *i
 		assert_true(mmu_set_cr3(&e->m, e->m.cr3, &f));
 	if (how & RUN_HELD)
 		fpu_hold_x87(&e->cpu);
-	tlb_counts(&e->m, misses, ticks);
+	tlb_counts(&e->m, misses, ticks, others, hits);
 	o->ok = fn(&e->cpu, in);
-	tlb_counts(&e->m, o->misses, o->ticks);
+	tlb_counts(&e->m, o->misses, o->ticks, o->others, o->hits);
 	for (unsigned lv = 0; lv < TLB_NR_LEVELS; lv++) {
 		o->misses[lv] -= misses[lv];
 		o->ticks[lv] -= ticks[lv];
+		o->others[lv] -= others[lv];
 	}
+	for (unsigned a = 0; a < TLB_NR_ARRAYS; a++)
+		o->hits[a] -= hits[a];
+	tlb_stamps(&e->m, ticks[TLB_LEVEL_L1D], o->stamps);
 	cpu_fpu_sync(&e->cpu);
 	o->vector = o->ok ? 0 : e->cpu.fault.vector;
 	o->error_code = o->ok ? 0 : e->cpu.fault.error_code;
@@ -222,6 +256,9 @@ static void assert_same(const struct outcome *a, const struct outcome *b, const 
 	assert_int_equal(a->rflags, b->rflags);
 	assert_memory_equal(a->misses, b->misses, sizeof(a->misses));
 	assert_memory_equal(a->ticks, b->ticks, sizeof(a->ticks));
+	assert_memory_equal(a->others, b->others, sizeof(a->others));
+	assert_memory_equal(a->hits, b->hits, sizeof(a->hits));
+	assert_memory_equal(a->stamps, b->stamps, sizeof(a->stamps));
 	assert_memory_equal(a->data, b->data, WINDOW);
 }
 
@@ -293,8 +330,12 @@ static void test_exec_x87_special_flag_forms_match_generic(void **state)
 /* The memory forms the handlers are made for (D9 /0 /2 /3, DB /0-/3 /5 /7, DD /0-/3, all
  * of D8, DA, DC, DE and DF): each in es:[rbx+0x40] (ES with a selector of its own: the
  * handlers for any segment), [rbx+0x40] (at a page end for one RBX in four: an 80-bit
- * operand then crosses it), [rbx+0x43] (misaligned), [rbx+rsi*8+0x40] and [rip+disp32]
- * (the handlers for DS). */
+ * operand then crosses it), [rbx+0x43] (misaligned, odd), [rbx+0x44] (4-aligned, as
+ * i386 lays out long double and double), [rbx+0x3e] (misaligned, even; at a page end an
+ * 80-bit operand there ends on it exactly, wider ones cross), [rbx+rsi*8+0x40] and
+ * [rip+disp32] (the handlers for DS). Each with the MMU's counts compared access by
+ * access: the hits counted inline and those counted as translations, and the LRU stamps
+ * they leave. */
 static void test_exec_x87_special_memory_forms_match_generic(void **state)
 {
 	static const uint8_t regs[8] = {0xff, 0x0d, 0xff, 0xaf, 0xff, 0x0f, 0xff, 0xff};
@@ -305,6 +346,8 @@ static void test_exec_x87_special_memory_forms_match_generic(void **state)
 				continue;
 			uint8_t base[] = {(uint8_t)esc, (uint8_t)(0x43 | reg << 3), 0x40};
 			uint8_t odd[] = {(uint8_t)esc, (uint8_t)(0x43 | reg << 3), 0x43};
+			uint8_t al4[] = {(uint8_t)esc, (uint8_t)(0x43 | reg << 3), 0x44};
+			uint8_t end6[] = {(uint8_t)esc, (uint8_t)(0x43 | reg << 3), 0x3e};
 			uint8_t bi[] = {(uint8_t)esc, (uint8_t)(0x44 | reg << 3), 0xf3, 0x40};
 			uint8_t rip[6] = {(uint8_t)esc, (uint8_t)(0x05 | reg << 3)};
 			uint32_t d = (uint32_t)(ENV_DATA + 0x140 - (ENV_CODE + 0x100 + sizeof(rip)));
@@ -317,6 +360,8 @@ static void test_exec_x87_special_memory_forms_match_generic(void **state)
 			e->m.seg.sreg[SEG_ES].selector = es_sel;
 			assert_true(check_form(e, base, sizeof(base), 60, seed));
 			assert_true(check_form(e, odd, sizeof(odd), 20, seed + 3000));
+			assert_true(check_form(e, al4, sizeof(al4), 20, seed + 15000));
+			assert_true(check_form(e, end6, sizeof(end6), 20, seed + 18000));
 			assert_true(check_form(e, bi, sizeof(bi), 40, seed + 6000));
 			assert_true(check_form(e, rip, sizeof(rip), 40, seed + 9000));
 		}
@@ -335,7 +380,8 @@ static void set_data_seg(struct cpu_env *e, unsigned seg, uint64_t base, uint32_
 
 /*
  * Compatibility mode (32-bit code, 32-bit addresses): the same memory forms in [ebx+0x40]
- * (a page end for one EBX in four), [ebx+0x43] (misaligned), [ebx+esi*8+0x40], [disp32],
+ * (a page end for one EBX in four), [ebx+0x43], [ebx+0x44] and [ebx+0x3e] (misaligned, as
+ * in 64-bit code), [ebx+esi*8+0x40], [disp32],
  * [ebp+0x40] (SS, EBP random: mostly #PF), fs:[ebx+0x40] (FS based at 4 KiB, a selector
  * of its own); then through segments that are
  * not flat: DS with a base (the linear address moves, FDP does not), a limit that cuts
@@ -354,6 +400,8 @@ static void test_exec_x87_special_legacy_memory_forms_match_generic(void **state
 				continue;
 			uint8_t base[] = {(uint8_t)esc, (uint8_t)(0x43 | reg << 3), 0x40};
 			uint8_t odd[] = {(uint8_t)esc, (uint8_t)(0x43 | reg << 3), 0x43};
+			uint8_t al4[] = {(uint8_t)esc, (uint8_t)(0x43 | reg << 3), 0x44};
+			uint8_t end6[] = {(uint8_t)esc, (uint8_t)(0x43 | reg << 3), 0x3e};
 			uint8_t bi[] = {(uint8_t)esc, (uint8_t)(0x44 | reg << 3), 0xf3, 0x40};
 			uint8_t ebp[] = {(uint8_t)esc, (uint8_t)(0x45 | reg << 3), 0x40};
 			uint8_t fs[] = {0x64, (uint8_t)esc, (uint8_t)(0x43 | reg << 3), 0x40};
@@ -363,6 +411,8 @@ static void test_exec_x87_special_legacy_memory_forms_match_generic(void **state
 			uint64_t seed = 20000 + esc * 8 + reg;
 			assert_true(check_form(e, base, sizeof(base), 40, seed));
 			assert_true(check_form(e, odd, sizeof(odd), 12, seed + 3000));
+			assert_true(check_form(e, al4, sizeof(al4), 16, seed + 30000));
+			assert_true(check_form(e, end6, sizeof(end6), 16, seed + 33000));
 			assert_true(check_form(e, bi, sizeof(bi), 24, seed + 6000));
 			assert_true(check_form(e, abs, sizeof(abs), 24, seed + 9000));
 			assert_true(check_form(e, ebp, sizeof(ebp), 8, seed + 12000));
@@ -636,9 +686,12 @@ static void test_exec_x87_special_faults_are_precise(void **state)
 
 /*
  * The same in 32-bit code: FSTP and FLD tbyte whose last two bytes are in the page that
- * is not present (#PF, CR2 at the page), and FLD qword through a DS whose limit ends
- * inside the operand (#GP(0)); the state held and the first part's page in the TLB before
- * (the fast forms' common case), TOP and the tags as FLD1 left them.
+ * is not present (#PF, CR2 at the page), also misaligned (i386's 4-aligned long double:
+ * the 8-byte part crosses; at an odd address 9 bytes before the end: the 2-byte part
+ * does), FSTP qword 4 bytes before the end, and FLD qword through a DS whose limit ends
+ * inside the operand (#GP(0)); the state held and the first part's page in the TLB
+ * before (the fast forms' common case), TOP and the tags as FLD1 left them, memory
+ * unchanged.
  */
 static void test_exec_x87_special_legacy_faults_are_precise(void **state)
 {
@@ -647,24 +700,36 @@ static void test_exec_x87_special_legacy_faults_are_precise(void **state)
 	static const uint8_t fld1_fstp[] = {0xd9, 0xe8, 0xdb, 0x3b, 0xcc}; /* fstp [ebx] */
 	static const uint8_t fld1_fld[] = {0xd9, 0xe8, 0xdb, 0x2b, 0xcc};  /* fld [ebx] */
 	static const uint8_t fld1_fldq[] = {0xd9, 0xe8, 0xdd, 0x03, 0xcc}; /* fld qword [ebx] */
+	static const uint8_t fld1_fstq[] = {0xd9, 0xe8, 0xdd, 0x1b, 0xcc}; /* fstp qword [ebx] */
+	static const struct {
+		const uint8_t *code;
+		unsigned before_end; /* EBX = end - before_end */
+		bool gp;	     /* DS's limit 2 bytes short of the end: #GP(0) */
+	} cases[] = {
+	    {fld1_fstp, 8, false}, {fld1_fld, 8, false}, {fld1_fldq, 8, true},
+	    {fld1_fstp, 4, false}, {fld1_fld, 4, false}, {fld1_fstp, 9, false},
+	    {fld1_fld, 9, false},  {fld1_fstq, 4, false},
+	};
 	cpu_enter_compat_mode_flat(&e->cpu);
-	for (unsigned k = 0; k < 3; k++) {
+	for (unsigned k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
 		reset_fpu(e);
-		e->cpu.gpr[RBX] = end - 8;
+		e->cpu.gpr[RBX] = end - cases[k].before_end;
 		uint32_t limit = e->m.seg.sreg[SEG_DS].limit;
-		if (k == 2)
+		uint8_t tail[16];
+		memcpy(tail, e->bus.ram + ENV_DATA_PA + ENV_PAGES * 4096 - 16, 16);
+		if (cases[k].gp)
 			e->m.seg.sreg[SEG_DS].limit = (uint32_t)(end - 2);
-		env_load_code(e, k == 0 ? fld1_fstp : k == 1 ? fld1_fld : fld1_fldq, 5);
+		env_load_code(e, cases[k].code, 5);
 		assert_int_equal(cpu_run(&e->cpu, 1), CPU_EXIT_LIMIT); /* FLD1 */
 		struct x86_fault f;
 		uint64_t v;
-		assert_true(mmu_read(&e->m, end - 8, 8, &v, 0, &f)); /* the first part's page */
-		assert_true(mmu_write(&e->m, end - 8, 8, v, 0, &f)); /* in the TLB */
+		assert_true(mmu_read(&e->m, end - 16, 8, &v, 0, &f)); /* the first part's page */
+		assert_true(mmu_write(&e->m, end - 16, 8, v, 0, &f)); /* in the TLB */
 		fpu_hold_x87(&e->cpu); /* the common case of the fast forms */
 		assert_int_equal(cpu_run(&e->cpu, 10), CPU_EXIT_FAULT);
 		e->m.seg.sreg[SEG_DS].limit = limit;
-		assert_int_equal(e->cpu.fault.vector, k == 2 ? X86_VEC_GP : X86_VEC_PF);
-		if (k < 2)
+		assert_int_equal(e->cpu.fault.vector, cases[k].gp ? X86_VEC_GP : X86_VEC_PF);
+		if (!cases[k].gp)
 			assert_int_equal(e->cpu.fault.cr2, end);
 		else
 			assert_int_equal(e->cpu.fault.error_code, 0);
@@ -672,24 +737,29 @@ static void test_exec_x87_special_legacy_faults_are_precise(void **state)
 		cpu_fpu_sync(&e->cpu);
 		assert_int_equal((e->cpu.fpu.fsw >> FSW_TOP_SHIFT) & 7, 7);
 		assert_int_equal(e->cpu.fpu.ftw, 0x3fff);
+		assert_memory_equal(e->bus.ram + ENV_DATA_PA + ENV_PAGES * 4096 - 16, tail, 16);
 	}
 }
 
 /*
- * Misaligned loads take the fast forms too (the page's inline entry, counted as the MMU's
- * slow path counts a misaligned access in one page), but not while misaligned data raise
- * #AC: CPL 3 with CR0.AM and RFLAGS.AC, fld tbyte [ebx+4] and fld qword [rbx+0x12] (64-bit
- * code) raise #AC(0) with the state held and the page in the TLB; with AC clear they load.
+ * Misaligned loads and stores take the fast forms too (the page's inline entry, counted
+ * as the MMU's slow path counts a misaligned access in one page), but not while
+ * misaligned data raise #AC: CPL 3 with CR0.AM and RFLAGS.AC, fld tbyte [ebx+4], fstp
+ * tbyte [ebx+4] and fld qword [rbx+0x12] (64-bit code) raise #AC(0) with the state held
+ * and the page in the TLB, nothing loaded or stored; with AC clear they load 1.5, or store
+ * FLD1's 1.0 (popping it).
  */
-static void test_exec_x87_special_misaligned_load_checks_alignment(void **state)
+static void test_exec_x87_special_misaligned_access_checks_alignment(void **state)
 {
 	struct cpu_env *e = *state;
-	static const uint8_t fld80[] = {0xdb, 0x6b, 0x04, 0xcc}; /* fld tbyte [ebx+4] */
-	static const uint8_t fld64[] = {0xdd, 0x43, 0x12, 0xcc}; /* fld qword [rbx+0x12] */
+	static const uint8_t fld80[] = {0xdb, 0x6b, 0x04, 0xcc};	       /* fld tbyte [ebx+4] */
+	static const uint8_t fld64[] = {0xdd, 0x43, 0x12, 0xcc};	       /* fld qword [rbx+0x12] */
+	static const uint8_t fstp80[] = {0xd9, 0xe8, 0xdb, 0x7b, 0x04, 0xcc}; /* fld1; fstp [ebx+4] */
 	struct x86_fault f;
 	assert_true(mmu_set_cr0(&e->m, e->m.cr0 | CR0_AM, &f));
-	for (unsigned k = 0; k < 4; k++) {
-		if (k < 2)
+	for (unsigned k = 0; k < 6; k++) {
+		bool store = k >= 4;
+		if (k < 2 || store)
 			cpu_enter_compat_mode_flat(&e->cpu);
 		else
 			cpu_enter_long_mode_flat(&e->cpu, 3);
@@ -698,16 +768,27 @@ static void test_exec_x87_special_misaligned_load_checks_alignment(void **state)
 		env_wr64(e, ENV_DATA_PA + 0x12, 0x3ff8000000000000ULL);   /* 1.5 */
 		uint64_t v;
 		assert_true(mmu_read(&e->m, ENV_DATA, 8, &v, 0, &f)); /* the page in the TLB */
-		env_load_code(e, k < 2 ? fld80 : fld64, 4);
+		assert_true(mmu_write(&e->m, ENV_DATA, 8, v, 0, &f));
+		if (store)
+			env_load_code(e, fstp80, sizeof(fstp80));
+		else
+			env_load_code(e, k < 2 ? fld80 : fld64, 4);
 		cpu_set_rflags(&e->cpu, RFLAGS_FIXED1 | (k % 2 ? 0 : RFLAGS_AC));
+		if (store)
+			assert_int_equal(cpu_run(&e->cpu, 1), CPU_EXIT_LIMIT); /* FLD1 */
 		fpu_hold_x87(&e->cpu);
 		enum cpu_exit x = cpu_run(&e->cpu, 10);
 		assert_int_equal(x, CPU_EXIT_FAULT);
 		cpu_fpu_sync(&e->cpu);
 		if (k % 2 == 0) {
 			assert_int_equal(e->cpu.fault.vector, X86_VEC_AC);
-			assert_int_equal(e->cpu.rip, ENV_CODE);
+			assert_int_equal(e->cpu.rip, ENV_CODE + (store ? 2 : 0));
+			assert_int_equal(e->cpu.fpu.ftw, store ? 0x3fff : 0xffff);
+			assert80(e, ENV_DATA_PA + 4, 0xc000000000000000ULL, 0x3fff);
+		} else if (store) {
+			assert_int_equal(e->cpu.fault.vector, X86_VEC_BP);
 			assert_int_equal(e->cpu.fpu.ftw, 0xffff);
+			assert80(e, ENV_DATA_PA + 4, 0x8000000000000000ULL, 0x3fff); /* 1.0 */
 		} else {
 			assert_int_equal(e->cpu.fault.vector, X86_VEC_BP);
 			assert_int_equal(e->cpu.fpu.st[7].mant, 0xc000000000000000ULL);
@@ -759,7 +840,7 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_exec_x87_special_legacy_faults_are_precise,
 					    setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_exec_x87_special_misaligned_load_checks_alignment,
+	    cmocka_unit_test_setup_teardown(test_exec_x87_special_misaligned_access_checks_alignment,
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_exec_x87_special_store_into_code_is_seen, setup,
 					    teardown),
