@@ -78,14 +78,14 @@ static inline __attribute__((always_inline)) bool fpu_fast_load(struct mmu *m, u
  * makes them, probes of its parts then writes (fpu_probe_block, fpu_store_block), counted:
  * a misaligned part's probe (cpu_probe_write) and write (cpu_write_la_slow) are each a
  * translation (mmu_fast_count_translated), an aligned part's (the 2-byte part of an 80-bit
- * operand at an even address) an inline hit. Out of line: i386's 4-aligned long double
- * and double take it, at a call's cost, which the aligned stores do not pay.
+ * operand at an even address) an inline hit. Inline: a call would cost every store
+ * handler the frame and saved registers it needs around it, aligned stores too.
  */
-static __attribute__((noinline, unused)) void fpu_count_misaligned_store(struct mmu *m,
-									   struct tlb_fast_entry *fe,
-									   uint64_t la,
-									   unsigned bytes,
-									   unsigned size)
+static inline __attribute__((always_inline)) void fpu_count_misaligned_store(struct mmu *m,
+									       struct tlb_fast_entry *fe,
+									       uint64_t la,
+									       unsigned bytes,
+									       unsigned size)
 {
 	for (unsigned pass = 0; pass < 2; pass++) { /* the probes, then the writes */
 		mmu_fast_count_translated(m, fe, la, MMU_WRITE);

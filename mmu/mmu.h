@@ -295,7 +295,12 @@ static inline struct tlb_fast_entry *mmu_fast_peek_in_page(struct mmu *m, uint64
 static inline struct tlb_fast_entry *mmu_fast_peek_span(struct mmu *m, uint64_t la,
 							unsigned size, unsigned kind)
 {
-	struct tlb_fast_entry *fe = &m->fast_cur[kind][(la >> 12) & (TLB_FAST_SIZE - 1)];
+	/* The slot's byte offset straight from la (a shift and a mask, where the index
+	 * times the size is three steps). */
+	_Static_assert(sizeof(struct tlb_fast_entry) == 32, "a fast entry is 1 << 5 bytes");
+	uintptr_t off = (uintptr_t)(la >> (12 - 5)) & ((TLB_FAST_SIZE - 1) << 5);
+	struct tlb_fast_entry *fe =
+	    (struct tlb_fast_entry *)((uintptr_t)m->fast_cur[kind] + off);
 	if (__builtin_expect(fe->tag != ((la + size - 1) & ~0xfffULL), 0))
 		return NULL;
 	return fe;
