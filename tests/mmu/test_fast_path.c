@@ -521,6 +521,99 @@ static void test_fast_path_paging_off_accesses_counted_once(void **state)
 	env_destroy(&e);
 }
 
+/* Two machines with the same 4K pages at LA4K (and a 2M page at LA2M), the write fast
+ * entries of the first two and of a 4K part of the 2M page (in a slot of its own) made on
+ * both. */
+static void span_pair_init(struct env *e)
+{
+	struct x86_fault f;
+	for (unsigned i = 0; i < 2; i++) {
+		env_init(&e[i]);
+		uint64_t root = env_table(&e[i]);
+		env_map64(&e[i], root, 4, LA4K, DATA, 12, ENV_ALL, ENV_ALL, NULL);
+		env_map64(&e[i], root, 4, LA4K + 0x1000, DATA + 0x1000, 12, ENV_ALL, ENV_ALL, NULL);
+		env_map64(&e[i], root, 4, LA2M, DATA + 0x200000, 21, ENV_ALL, ENV_ALL, NULL);
+		env_long_mode(&e[i], false, root, 0);
+		assert_true(mmu_write(&e[i].m, LA4K, 8, 0, 0, &f));
+		assert_true(mmu_write(&e[i].m, LA4K + 0x1000, 8, 0, 0, &f));
+		assert_true(mmu_write(&e[i].m, LA2M + 0x5000, 8, 0, 0, &f)); /* another slot */
+	}
+}
+
+/*
+ * A misaligned store's accesses counted on the inline fast entry as translations
+ * (mmu_fast_count_translated) leave what mmu_translate leaves: an 80-bit store at LA4K +
+ * 4 as the CPU's slow paths make it (the 8-byte part's probe translated, the 2-byte
+ * part's an inline hit, then the same for the writes), on one machine through
+ * mmu_translate and mmu_write, on the other counted on the entry of mmu_fast_peek_span.
+ * The ticks, the modelled hits, every array's hits, the L1 entry's and the fast entry's
+ * LRU stamps and the JSON statistics are equal.
+ */
+static void test_fast_path_count_translated_equals_translation(void **state)
+{
+	struct env e[2];
+	struct x86_fault f;
+	uint64_t pa;
+	char js[2][4096];
+	span_pair_init(e);
+	for (unsigned pass = 0; pass < 2; pass++) {
+		assert_true(mmu_translate(&e[0].m, LA4K + 4, MMU_WRITE, &pa, &f));
+		assert_true(mmu_write(&e[0].m, LA4K + 12, 2, 0, 0, &f));
+	}
+	struct tlb_fast_entry *fe = mmu_fast_peek_span(&e[1].m, LA4K + 4, 10, MMU_WRITE);
+	assert_non_null(fe);
+	for (unsigned pass = 0; pass < 2; pass++) {
+		mmu_fast_count_translated(&e[1].m, fe, LA4K + 4, MMU_WRITE);
+		mmu_fast_count(&e[1].m, fe, MMU_WRITE);
+	}
+	const struct tlb *t0 = &e[0].m.tlb, *t1 = &e[1].m.tlb;
+	assert_memory_equal(t0->tick, t1->tick, sizeof(t0->tick));
+	assert_memory_equal(t0->tick_other, t1->tick_other, sizeof(t0->tick_other));
+	for (unsigned a = 0; a < TLB_NR_ARRAYS; a++) {
+		assert_int_equal(t0->a[a].st.hits, t1->a[a].st.hits);
+		assert_int_equal(tlb_array_hits(t0, &t0->a[a]), tlb_array_hits(t1, &t1->a[a]));
+	}
+	const struct tlb_entry *te0 = tlb_array_find(&e[0].m.tlb.a[TLB_L1D_4K], LA4K, 0);
+	const struct tlb_entry *te1 = tlb_array_find(&e[1].m.tlb.a[TLB_L1D_4K], LA4K, 0);
+	assert_non_null(te0);
+	assert_non_null(te1);
+	assert_int_equal(te0->stamp, te1->stamp);
+	assert_int_equal(mmu_fast_peek_span(&e[0].m, LA4K, 8, MMU_WRITE)->stamp, fe->stamp);
+	assert_int_equal(t1->a[TLB_L1D_4K].st.hits, 2); /* the two translated ones */
+	mmu_stats_json_buf(&e[0].m, js[0], sizeof(js[0]));
+	mmu_stats_json_buf(&e[1].m, js[1], sizeof(js[1]));
+	assert_string_equal(js[0], js[1]);
+	env_destroy(&e[0]);
+	env_destroy(&e[1]);
+}
+
+/* mmu_fast_peek_span: the inline entry for a span of any alignment inside its page, up
+ * to its last byte; NULL for a span that crosses into the next page (even one whose own
+ * entry is there), for a page with no entry of that kind, and for an out-of-line mirror
+ * (a 2M page's, while the 4K array's mirrors are the inline ones). Nothing counted. */
+static void test_fast_path_peek_span_takes_spans_within_one_page(void **state)
+{
+	struct env e[2];
+	span_pair_init(e);
+	struct mmu *m = &e[0].m;
+	uint64_t tick = m->tlb.tick[TLB_LEVEL_L1D];
+	struct tlb_fast_entry *fe = mmu_fast_peek_span(m, LA4K, 8, MMU_WRITE);
+	assert_non_null(fe);
+	assert_ptr_equal(mmu_fast_peek_span(m, LA4K + 3, 10, MMU_WRITE), fe);
+	assert_ptr_equal(mmu_fast_peek_span(m, LA4K + 0xff6, 10, MMU_WRITE), fe);
+	assert_ptr_equal(mmu_fast_peek_span(m, LA4K + 0xffc, 4, MMU_WRITE), fe);
+	assert_null(mmu_fast_peek_span(m, LA4K + 0xff7, 10, MMU_WRITE));
+	assert_null(mmu_fast_peek_span(m, LA4K + 0xffd, 4, MMU_WRITE));
+	assert_null(mmu_fast_peek_span(m, LA4K + 0x2000, 2, MMU_WRITE)); /* not mapped */
+	assert_null(mmu_fast_peek_span(m, LA4K + 0x1000, 8, MMU_FETCH)); /* no fetch entry */
+	assert_int_equal(m->fast_cur[MMU_WRITE][((LA2M + 0x5000) >> 12) % TLB_FAST_SIZE].tag,
+			 (LA2M + 0x5000) | TLB_FAST_SLOW);
+	assert_null(mmu_fast_peek_span(m, LA2M + 0x5000, 8, MMU_WRITE)); /* out of line */
+	assert_int_equal(m->tlb.tick[TLB_LEVEL_L1D], tick);
+	env_destroy(&e[0]);
+	env_destroy(&e[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -537,6 +630,8 @@ int main(void)
 	    cmocka_unit_test(test_fast_path_large_page_hits_counted_in_their_array),
 	    cmocka_unit_test(test_fast_path_inline_entries_follow_the_busy_array),
 	    cmocka_unit_test(test_fast_path_paging_off_accesses_counted_once),
+	    cmocka_unit_test(test_fast_path_count_translated_equals_translation),
+	    cmocka_unit_test(test_fast_path_peek_span_takes_spans_within_one_page),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
