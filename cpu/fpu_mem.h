@@ -157,9 +157,12 @@ static inline __attribute__((always_inline)) uint32_t off32(const struct cpu *cp
 /*
  * An x87 operand of 32-bit code at seg:off, bytes long (its first part size bytes), for a
  * load of n parts (kind MMU_READ: fpu_fast_load) or a store (MMU_WRITE: fpu_fast_store),
- * of any alignment, in one page: the segment's limit and writability checked for the
- * whole operand at once (as the general form's checks of each part would pass), its
- * linear address in *la, the host address in *p. false, nothing counted or changed, when
+ * of any alignment, in one page: in a flat segment (seg_flat32, the common case: base 0,
+ * no limit to check) at the offset itself, else the segment's limit and writability
+ * checked for the whole operand at once (as the general form's checks of each part would
+ * pass); its linear address in *la, the host address in *p. (An operand of a flat segment
+ * that runs past 4 GiB - 1, which the general form's limit check refuses, ends in a page
+ * whose slot is not that of its first byte: the lookup misses.) false, nothing counted or changed, when
  * the segment check is not the common case, the operand crosses a page, the page is not
  * on the fast path or misaligned data raise #AC.
  */
@@ -169,7 +172,9 @@ static inline __attribute__((always_inline)) bool fpu_fast_at32(struct cpu *cpu,
 								unsigned n, uint64_t *la,
 								uint8_t **p)
 {
-	if (unlikely(!cpu_linear_data_fast(cpu, seg, off, bytes, kind, la)))
+	if (likely(seg_flat32(cpu->mmu, seg, kind)))
+		*la = off; /* an operand past 4 GiB - 1 misses the lookup (mmu_fast_peek_span) */
+	else if (unlikely(!cpu_linear_data_fast(cpu, seg, off, bytes, kind, la)))
 		return false;
 	if (kind == MMU_READ)
 		return fpu_fast_load(cpu->mmu, *la, bytes, size, n, p);
