@@ -18,6 +18,7 @@
  * tests (tests/cpu/test_diff.c) run every one of these forms.
  */
 #include "cpu/exec_special.h"
+#include "cpu/jit_mem.h"
 
 /* ---- ALU: 01/03 (r/m, reg and reg, r/m), 81/83 (r/m, imm), 85 (TEST) ---- */
 
@@ -1134,4 +1135,37 @@ cpu_exec_fn cpu_specialise(const struct x86_instr *in, unsigned col)
 	if (op == 0x89)
 		return regs ? (wide ? mov_rr_8 : mov_rr_4) : mov_mem_fns[form][1][wide];
 	return NULL;
+}
+
+/* The memory forms of 64-bit code a block's host code can run itself (cpu/jit_mem.c). */
+static const struct {
+	unsigned form;
+	uint8_t shape;
+} inline_forms[] = {{EA_BASE, JM_BASE}, {EA_SIB, JM_SIB}, {EA_RIP, JM_RIP}};
+
+bool cpu_special_mem_op(cpu_exec_fn fn, struct jit_mem_op *op)
+{
+	for (unsigned k = 0; k < sizeof(inline_forms) / sizeof(inline_forms[0]); k++) {
+		unsigned form = inline_forms[k].form;
+		for (unsigned wide = 0; wide < 2; wide++) {
+			struct jit_mem_op o = {JM_NONE, inline_forms[k].shape, wide ? 8 : 4, 0};
+			if (fn == mov_mem_fns[form][0][wide])
+				o.kind = JM_LOAD;
+			else if (fn == mov_mem_fns[form][1][wide])
+				o.kind = JM_STORE;
+			else if (fn == alu_fns[ALU_CMP][ALU_MR + form][wide])
+				o.kind = JM_CMP_MR;
+			for (unsigned alu = 0; alu < 8 && o.kind == JM_NONE; alu++)
+				if (alu != ALU_ADC && alu != ALU_SBB &&
+				    fn == alu_fns[alu][ALU_RM + form][wide]) {
+					o.kind = JM_ALU_RM;
+					o.op = (uint8_t)alu;
+				}
+			if (o.kind != JM_NONE) {
+				*op = o;
+				return true;
+			}
+		}
+	}
+	return false;
 }

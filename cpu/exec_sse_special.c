@@ -37,6 +37,7 @@
  * its form; tests/cpu/test_sse_diff.c runs them all against the host CPU.
  */
 #include "cpu/fpu_mem.h"
+#include "cpu/jit_mem.h"
 #include "mmu/trace.h"
 #include "cpu/sse_operand.h"
 
@@ -1235,4 +1236,33 @@ cpu_exec_fn cpu_sse_specialise(const struct x86_instr *in, unsigned col)
 	if (col == 1 && op == 0x70)
 		return pshufd_fns[form];
 	return specialise_mov(in, col, form);
+}
+
+/* The fast forms of flat shapes a block's host code can run itself (cpu/jit_mem.c): the
+ * scalar moves and arithmetic, whose operand is one 4- or 8-byte access (or two of a
+ * store: its probe and its write). */
+bool cpu_sse_mem_op(cpu_exec_fn fn, struct jit_mem_op *op)
+{
+	static const uint8_t shapes[] = {[FORM_BASE] = JM_BASE, [FORM_BI] = JM_SIB,
+					 [FORM_RIP] = JM_RIP};
+	for (unsigned form = FORM_BASE; form <= FORM_RIP; form++) {
+		for (unsigned wide = 0; wide < 2; wide++) {
+			struct jit_mem_op o = {JM_NONE, shapes[form], wide ? 8 : 4, 0};
+			if (fn == movs_fns[wide][0][form])
+				o.kind = JM_XMM_LOAD;
+			else if (fn == movs_fns[wide][1][form])
+				o.kind = JM_XMM_STORE;
+			for (unsigned opc = 0x51; opc < 0x60 && o.kind == JM_NONE; opc++)
+				if (fp_fns[opc - 0x50][2 + wide][0] &&
+				    fn == fp_fns[opc - 0x50][2 + wide][form]) {
+					o.kind = JM_XMM_FP;
+					o.op = (uint8_t)opc;
+				}
+			if (o.kind != JM_NONE) {
+				*op = o;
+				return true;
+			}
+		}
+	}
+	return false;
 }

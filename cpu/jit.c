@@ -7,6 +7,7 @@
  */
 #include "cpu/jit.h"
 #include "cpu/jit_emit.h"
+#include "cpu/jit_mem.h"
 
 #include <assert.h>
 #include <stddef.h>
@@ -255,19 +256,14 @@ static unsigned lazy_kind(unsigned op)
 	return op == 0 ? LF_ADD : op == 5 || op == 7 ? LF_SUB : LF_LOGIC;
 }
 
-/* An INL_ALU/INL_ALU_IMM form: rax = a, rcx = b, the operation, the record (unless
- * dead: written over before anything reads it), the result. */
-static void put_inline_alu(struct emit *x, const struct inline_form *f, bool dead)
+/* The operation op (0 ADD .. 7 CMP, 8 TEST) of size on rax = a and rcx = b, the record
+ * (unless dead: written over before anything reads it), the result into dst. */
+static void put_alu(struct emit *x, unsigned op, unsigned size, unsigned dst, bool dead)
 {
 	/* op rax, rcx (ModRM C8: reg RCX, r/m RAX); CMP computes as SUB, TEST as AND */
 	static const uint8_t opcode[9] = {0x01, 0x09, 0, 0, 0x21, 0x29, 0x31, 0x29, 0x21};
 	static const uint8_t rex_w = 0x48, rax_rcx = 0xc8;
-	unsigned kind = lazy_kind(f->op == INL_TEST ? 4 : f->op);
-	put_load(x, 0, offsetof(struct cpu, gpr) + 8 * f->dst, f->size);
-	if (f->kind == INL_ALU)
-		put_load(x, 1, offsetof(struct cpu, gpr) + 8 * f->src, f->size);
-	else
-		put_mov_imm(x, 1, f->imm);
+	unsigned kind = lazy_kind(op == INL_TEST ? 4 : op);
 	if (dead) {
 		/* nothing else: no flags to keep */
 	} else if (kind != LF_LOGIC) {
@@ -277,16 +273,32 @@ static void put_inline_alu(struct emit *x, const struct inline_form *f, bool dea
 		put_store_imm(x, offsetof(struct cpu, lf_a), 0, true);
 		put_store_imm(x, offsetof(struct cpu, lf_b), 0, true);
 	}
-	if (f->size == 8)
+	if (size == 8)
 		put(x, &rex_w, 1);
-	put(x, &opcode[f->op], 1);
+	put(x, &opcode[op], 1);
 	put(x, &rax_rcx, 1);
 	if (!dead)
 		put_store(x, 0, offsetof(struct cpu, lf_r));
-	if (f->op != 7 && f->op != INL_TEST)
-		put_store(x, 0, offsetof(struct cpu, gpr) + 8 * f->dst);
+	if (op != 7 && op != INL_TEST)
+		put_store(x, 0, offsetof(struct cpu, gpr) + 8 * dst);
 	if (!dead)
-		put_store_imm(x, offsetof(struct cpu, lf_op), kind << 4 | f->size, false);
+		put_store_imm(x, offsetof(struct cpu, lf_op), kind << 4 | size, false);
+}
+
+void jit_put_alu(struct emit *x, unsigned op, unsigned size, unsigned dst)
+{
+	put_alu(x, op, size, dst, false);
+}
+
+/* An INL_ALU/INL_ALU_IMM form: rax = a, rcx = b, the operation (put_alu). */
+static void put_inline_alu(struct emit *x, const struct inline_form *f, bool dead)
+{
+	put_load(x, 0, offsetof(struct cpu, gpr) + 8 * f->dst, f->size);
+	if (f->kind == INL_ALU)
+		put_load(x, 1, offsetof(struct cpu, gpr) + 8 * f->src, f->size);
+	else
+		put_mov_imm(x, 1, f->imm);
+	put_alu(x, f->op, f->size, f->dst, dead);
 }
 
 /*
@@ -700,7 +712,11 @@ static void put_entry(struct emit *x, const struct icache_block *blk, unsigned i
 	struct inline_form f = inline_form_of(&blk->e[i].in);
 	*fault = *brk = NULL;
 	if (f.kind == INL_NONE) {
+		/* a memory operand's fast path (cpu/jit_mem.c), which skips the call on a hit */
+		uint8_t *mem_done = mode == X86_MODE_64 ? jit_mem_put(x, blk, i) : NULL;
 		put_handler_call(x, blk, i, mode, fault, brk);
+		if (mem_done)
+			patch_to(mem_done, x->p);
 		return;
 	}
 	put_inline(x, &f, blk, i);

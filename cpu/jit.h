@@ -54,7 +54,7 @@ struct icache_block;
 #define JIT_HOT 8
 
 /* JIT_AREA bytes of code per block slot, after one page with the entry and exit code. */
-#define JIT_AREA 4096u
+#define JIT_AREA 8192u
 
 struct jit {
 	uint8_t *map;	   /* the executable mapping: the entry page, then the areas */
