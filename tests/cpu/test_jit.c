@@ -5,8 +5,12 @@
  * compatibility mode, entered in mid-block, with a fault in mid-block, and with a store
  * into the block being run.
  */
+#include "cpu/cpu_internal.h"
+#include "cpu/fpu.h"
 #include "cpu/icache.h"
 #include "cpu/jit.h"
+#include "cpu/jit_mem.h"
+#include "mmu/trace.h"
 #include "tests/cpu/cpu_test_env.h"
 
 /* Two machines: a[0] with host code for blocks, a[1] without. */
@@ -1029,6 +1033,474 @@ static void test_jit_inline_only_register_forms_without_cf(void **state)
 	assert_true(jit_inline_test(add_rr, sizeof(add_rr)));
 }
 
+
+/* ---- memory operands in the blocks' code (cpu/jit_mem.c) ---- */
+
+/* The handler decoding gives bytes in 64-bit mode, col its mandatory-prefix column. */
+static cpu_exec_fn special_fn(const uint8_t *bytes, size_t len, unsigned col)
+{
+	struct x86_instr in;
+	assert_int_equal(x86_decode(&in, bytes, len, X86_MODE_64), X86_DECODE_OK);
+	return cpu_specialise(&in, col);
+}
+
+/* Which handlers have their fast path written into the blocks' code: the SDM's forms of
+ * MOV r <-> r/m (8B, 89), the ALU operations with a memory source (03 and its kin, not
+ * ADC and SBB), CMP r/m, r (39), and MOVSS/MOVSD and the scalar arithmetic with a memory
+ * source, each with [base + disp], [base + index * scale + disp] or [rip + disp] and the
+ * default segment; not read-modify-write forms, byte or word operands, FS/GS, 32-bit
+ * addresses, an absolute [disp32], nor packed operands. */
+static void test_jit_mem_inline_kinds_from_handlers(void **state)
+{
+	(void)state;
+	static const struct {
+		uint8_t bytes[10];
+		uint8_t len, col, kind, shape, size, op;
+	} cases[] = {
+	    {{0x8b, 0x43, 0x08}, 3, 0, JM_LOAD, JM_BASE, 4, 0},		  /* mov eax, [rbx+8] */
+	    {{0x48, 0x8b, 0x04, 0x8b}, 4, 0, JM_LOAD, JM_SIB, 8, 0},	  /* mov rax, [rbx+rcx*4] */
+	    {{0x8b, 0x05, 1, 0, 0, 0}, 6, 0, JM_LOAD, JM_RIP, 4, 0},	  /* mov eax, [rip+1] */
+	    {{0x4c, 0x89, 0x4d, 0xf8}, 4, 0, JM_STORE, JM_BASE, 8, 0},	  /* mov [rbp-8], r9 */
+	    {{0x89, 0x04, 0x24}, 3, 0, JM_STORE, JM_BASE, 4, 0},	  /* mov [rsp], eax */
+	    {{0x03, 0x03}, 2, 0, JM_ALU_RM, JM_BASE, 4, 0},		  /* add eax, [rbx] */
+	    {{0x48, 0x2b, 0x04, 0x8b}, 4, 0, JM_ALU_RM, JM_SIB, 8, 5},	  /* sub rax, [rbx+rcx*4] */
+	    {{0x3b, 0x03}, 2, 0, JM_ALU_RM, JM_BASE, 4, 7},		  /* cmp eax, [rbx] */
+	    {{0x33, 0x05, 0, 0, 0, 0}, 6, 0, JM_ALU_RM, JM_RIP, 4, 6},	  /* xor eax, [rip] */
+	    {{0x39, 0x03}, 2, 0, JM_CMP_MR, JM_BASE, 4, 0},		  /* cmp [rbx], eax */
+	    {{0x13, 0x03}, 2, 0, JM_NONE, 0, 0, 0},			  /* adc eax, [rbx] */
+	    {{0x1b, 0x03}, 2, 0, JM_NONE, 0, 0, 0},			  /* sbb eax, [rbx] */
+	    {{0x01, 0x03}, 2, 0, JM_NONE, 0, 0, 0},			  /* add [rbx], eax */
+	    {{0x8a, 0x03}, 2, 0, JM_NONE, 0, 0, 0},			  /* mov al, [rbx] */
+	    {{0x66, 0x8b, 0x03}, 3, 0, JM_NONE, 0, 0, 0},		  /* mov ax, [rbx] */
+	    {{0x64, 0x8b, 0x03}, 3, 0, JM_NONE, 0, 0, 0},		  /* mov eax, fs:[rbx] */
+	    {{0x67, 0x8b, 0x03}, 3, 0, JM_NONE, 0, 0, 0},		  /* mov eax, [ebx] */
+	    {{0x8b, 0x04, 0x25, 0, 0, 1, 0}, 7, 0, JM_NONE, 0, 0, 0},	  /* mov eax, [0x10000] */
+	    {{0x8b, 0xc3}, 2, 0, JM_NONE, 0, 0, 0},			  /* mov eax, ebx */
+	    {{0xf2, 0x0f, 0x10, 0x03}, 4, 3, JM_XMM_LOAD, JM_BASE, 8, 0},  /* movsd xmm0, [rbx] */
+	    {{0xf3, 0x0f, 0x11, 0x04, 0x8b}, 5, 2, JM_XMM_STORE, JM_SIB, 4, 0}, /* movss */
+	    {{0xf2, 0x0f, 0x58, 0x05, 0, 0, 0, 0}, 8, 3, JM_XMM_FP, JM_RIP, 8, 0x58}, /* addsd */
+	    {{0xf3, 0x0f, 0x5e, 0x03}, 4, 2, JM_XMM_FP, JM_BASE, 4, 0x5e}, /* divss xmm0, [rbx] */
+	    {{0x66, 0x0f, 0x58, 0x03}, 4, 1, JM_NONE, 0, 0, 0},		  /* addpd xmm0, [rbx] */
+	    {{0x0f, 0x10, 0x03}, 3, 0, JM_NONE, 0, 0, 0},		  /* movups xmm0, [rbx] */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cpu_exec_fn fn = special_fn(cases[i].bytes, cases[i].len, cases[i].col);
+		struct jit_mem_op op = {JM_NONE, 0, 0, 0};
+		bool found = fn && (cpu_special_mem_op(fn, &op) || cpu_sse_mem_op(fn, &op));
+		assert_int_equal(found, cases[i].kind != JM_NONE);
+		if (!found)
+			continue;
+		assert_int_equal(op.kind, cases[i].kind);
+		assert_int_equal(op.shape, cases[i].shape);
+		assert_int_equal(op.size, cases[i].size);
+		if (op.kind == JM_ALU_RM || op.kind == JM_XMM_FP)
+			assert_int_equal(op.op, cases[i].op);
+	}
+}
+
+enum { SH_BASE, SH_SIB, SH_RIP };
+
+/* Appends an instruction with a memory operand: prefix pfx (0: none), REX (W when wide,
+ * R for reg 8-15), the opcode bytes, ModRM with reg and the operand of shape: [rbx +
+ * disp32], [rbx + rcx * 4 + disp32] or [rip + disp32]. */
+static size_t put_mem_insn(uint8_t *p, uint8_t pfx, bool wide, const uint8_t *op, size_t oplen,
+			   unsigned reg, unsigned shape, int32_t disp)
+{
+	size_t n = 0;
+	uint8_t rex = (uint8_t)(0x40 | (wide ? 8 : 0) | (reg >= 8 ? 4 : 0));
+	if (pfx)
+		p[n++] = pfx;
+	if (rex != 0x40)
+		p[n++] = rex;
+	memcpy(p + n, op, oplen);
+	n += oplen;
+	if (shape == SH_RIP) {
+		p[n++] = (uint8_t)(0x05 | (reg & 7) << 3);
+	} else if (shape == SH_BASE) {
+		p[n++] = (uint8_t)(0x83 | (reg & 7) << 3);
+	} else {
+		p[n++] = (uint8_t)(0x84 | (reg & 7) << 3);
+		p[n++] = 0x8b; /* scale 4, index RCX, base RBX */
+	}
+	memcpy(p + n, &disp, 4);
+	return n + 4;
+}
+
+/* Asserts what assert_same does not look at: the XMM registers, MXCSR and the second data
+ * page (a page-crossing operand's). */
+static void assert_same_more(struct twins *t)
+{
+	for (int r = 0; r < 16; r++)
+		assert_memory_equal(t->a[0].cpu.xmm[r].b, t->a[1].cpu.xmm[r].b, 16);
+	assert_int_equal(t->a[0].cpu.mxcsr, t->a[1].cpu.mxcsr);
+	assert_memory_equal(t->a[0].bus.ram + ENV_DATA_PA + 4096,
+			    t->a[1].bus.ram + ENV_DATA_PA + 4096, 4096);
+}
+
+/* A linear address in no mapped page. */
+#define UNMAPPED_LA 0x7000000000ULL
+
+/* The operand addresses of each form: aligned (the fast path, from its second access),
+ * misaligned in its page, crossing into the next page (both the slow path), and in an
+ * unmapped page (#PF); the aligned one again with statistics not exact. */
+static const struct {
+	uint64_t la;
+	bool exact;
+} mem_cases[] = {
+    {ENV_DATA + 0x100, true}, {ENV_DATA + 0x204, true}, {ENV_DATA + 0x1e1, true},
+    {ENV_DATA + 0xffe, true}, {UNMAPPED_LA, true},	{ENV_DATA + 0x100, false},
+};
+
+/*
+ * Runs the instruction (prefix, REX.W, opcode bytes, reg; its operand of each shape at
+ * each of mem_cases' addresses) in both machines, JIT_HOT + 8 times each so that its
+ * block gets code, with memory and registers from the edge values, as the second entry of
+ * its block and as the last of a full one; compares them after every run: registers,
+ * flags, XMM registers, memory, every MMU statistic; a fault's RIP and address.
+ */
+static void run_mem_form_vec(struct twins *t, uint8_t pfx, bool wide, const uint8_t *op,
+			     size_t oplen, unsigned reg, unsigned vec)
+{
+	uint8_t code[64], insn[16];
+	for (unsigned shape = SH_BASE; shape <= SH_RIP; shape++)
+		for (size_t c = 0; c < sizeof(mem_cases) / sizeof(mem_cases[0]); c++)
+			for (int last = 0; last < 2; last++) {
+				uint64_t la = mem_cases[c].la;
+				size_t at = last ? 31 : 1;
+				int32_t disp = c & 1 ? -0x48 : 0x88;
+				size_t len = put_mem_insn(insn, pfx, wide, op, oplen, reg, shape, 0);
+				if (shape == SH_RIP) {
+					if (la == UNMAPPED_LA)
+						continue; /* out of reach of a disp32 */
+					disp = (int32_t)(la - (ENV_CODE + at + len));
+				}
+				put_mem_insn(insn, pfx, wide, op, oplen, reg, shape, disp);
+				memset(code, 0x90, at);
+				memcpy(code + at, insn, len);
+				code[at + len] = 0xcc;
+				load_both(t, code, at + len + 1, NULL);
+				uint64_t built = t->a[0].cpu.icache->jit->built;
+				for (int pass = 0; pass < JIT_HOT + 8; pass++) {
+					for (int k = 0; k < 2; k++) {
+						struct cpu_env *e = &t->a[k];
+						values_a = (uint64_t)pass % NR_EDGES;
+						values_b = (uint64_t)(pass * 7 + 1) % NR_EDGES;
+						set_values(e);
+						e->cpu.gpr[RCX] = 3;
+						e->cpu.gpr[RBX] = la - (uint64_t)(int64_t)disp -
+								  (shape == SH_SIB ? 12 : 0);
+						for (int r = 0; r < 16; r++) {
+							e->cpu.xmm[r].q[0] = edge_values[(pass + r) % NR_EDGES];
+							e->cpu.xmm[r].q[1] = edge_values[(pass + 3 * r) % NR_EDGES];
+						}
+						if (la != UNMAPPED_LA)
+							env_wr64(e, la - ENV_DATA + ENV_DATA_PA,
+								 edge_values[(pass * 3 + 2) % NR_EDGES]);
+						e->m.exact_stats = mem_cases[c].exact;
+						/* every other pass rounds toward zero (the
+						 * host code must run under the guest's MXCSR) */
+						assert_false(e->cpu.fpu_held & FPU_HELD_MXCSR);
+						e->cpu.mxcsr = pass & 1 ? 0x7f80 : 0x1f80;
+						e->cpu.rip = ENV_CODE;
+					}
+					enum cpu_exit x = run_both(t, 0);
+					assert_int_equal(x, CPU_EXIT_FAULT);
+					if (vec != X86_VEC_BP) { /* raised before any access */
+						assert_int_equal(t->a[0].cpu.fault.vector, vec);
+						assert_int_equal(t->a[0].cpu.rip, ENV_CODE + at);
+					} else if (la == UNMAPPED_LA) {
+						assert_int_equal(t->a[0].cpu.fault.vector, X86_VEC_PF);
+						assert_int_equal(t->a[0].cpu.fault.cr2, la);
+						assert_int_equal(t->a[0].cpu.rip, ENV_CODE + at);
+					} else {
+						assert_int_equal(t->a[0].cpu.fault.vector, X86_VEC_BP);
+						assert_int_equal(t->a[0].cpu.rip, ENV_CODE + at + len);
+					}
+					assert_same(t);
+					assert_same_more(t);
+				}
+				assert_true(t->a[0].cpu.icache->jit->built > built);
+			}
+	for (int k = 0; k < 2; k++)
+		t->a[k].m.exact_stats = true;
+}
+
+static void run_mem_form(struct twins *t, uint8_t pfx, bool wide, const uint8_t *op,
+			 size_t oplen, unsigned reg)
+{
+	run_mem_form_vec(t, pfx, wide, op, oplen, reg, X86_VEC_BP);
+}
+
+/* Both machines with CR4.OSFXSR as osfxsr and CR0.TS as ts (SSE usable: set, clear). */
+static void set_sse(struct twins *t, bool osfxsr, bool ts)
+{
+	struct x86_fault f;
+	for (int k = 0; k < 2; k++) {
+		struct mmu *m = &t->a[k].m;
+		assert_true(mmu_set_cr4(m, osfxsr ? m->cr4 | CR4_OSFXSR : m->cr4 & ~CR4_OSFXSR, &f));
+		assert_true(mmu_set_cr0(m, ts ? m->cr0 | CR0_TS : m->cr0 & ~CR0_TS, &f));
+	}
+}
+
+/* MOV r32/r64 <-> [m]: loads and stores of 4 and 8 bytes, low and high registers. */
+static void test_jit_mem_moves_like_handlers(void **state)
+{
+	struct twins *t = *state;
+	static const uint8_t load = 0x8b, store = 0x89;
+	for (int wide = 0; wide < 2; wide++) {
+		run_mem_form(t, 0, wide, &load, 1, RDX);
+		run_mem_form(t, 0, wide, &load, 1, R9);
+		run_mem_form(t, 0, wide, &store, 1, RDX);
+		run_mem_form(t, 0, wide, &store, 1, R9);
+	}
+}
+
+/* reg OP= [m] for every ALU operation (ADC and SBB too: they keep their call), and
+ * CMP [m], reg, 4 and 8 bytes. */
+static void test_jit_mem_alu_like_handlers(void **state)
+{
+	struct twins *t = *state;
+	for (int wide = 0; wide < 2; wide++) {
+		for (unsigned alu = 0; alu < 8; alu++) {
+			uint8_t op = (uint8_t)(alu << 3 | 3);
+			run_mem_form(t, 0, wide, &op, 1, alu & 1 ? R9 : RDX);
+		}
+		static const uint8_t cmp_mr = 0x39;
+		run_mem_form(t, 0, wide, &cmp_mr, 1, RDX);
+	}
+}
+
+/* MOVSS/MOVSD loads and stores, and scalar arithmetic with a memory source; the same
+ * with SSE not usable (CR4.OSFXSR clear: #UD; CR0.TS set: #NM), before any access. */
+static void test_jit_mem_sse_like_handlers(void **state)
+{
+	struct twins *t = *state;
+	static const uint8_t movsd_load[2] = {0x0f, 0x10}, addsd[2] = {0x0f, 0x58};
+	set_sse(t, false, false);
+	run_mem_form_vec(t, 0xf2, false, movsd_load, 2, 2, X86_VEC_UD);
+	run_mem_form_vec(t, 0xf2, false, addsd, 2, 2, X86_VEC_UD);
+	set_sse(t, true, true);
+	run_mem_form_vec(t, 0xf3, false, movsd_load, 2, 2, X86_VEC_NM);
+	run_mem_form_vec(t, 0xf3, false, addsd, 2, 2, X86_VEC_NM);
+	set_sse(t, true, false);
+	static const uint8_t ops[][2] = {{0x0f, 0x10}, {0x0f, 0x11}, {0x0f, 0x58}, {0x0f, 0x59},
+					 {0x0f, 0x5c}, {0x0f, 0x5d}, {0x0f, 0x5e}, {0x0f, 0x5f},
+					 {0x0f, 0x51}};
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		run_mem_form(t, 0xf2, false, ops[i], 2, i & 1 ? 10 : 2);
+		run_mem_form(t, 0xf3, false, ops[i], 2, i & 1 ? 2 : 10);
+	}
+}
+
+/* An operand in a page mapped read-only: the inline store misses (a write fast entry
+ * is never made) and its handler raises #PF with the write bit; the load beside it in
+ * the same block hits. mov eax, [rbx]; mov [rbx], eax; int3 */
+static void test_jit_mem_store_to_read_only_page_faults(void **state)
+{
+	static const uint8_t code[] = {0x90, 0x8b, 0x03, 0x89, 0x03, 0xcc};
+	struct twins *t = *state;
+	load_both(t, code, sizeof(code), NULL);
+	for (int k = 0; k < 2; k++) {
+		env_map(&t->a[k], ENV_DATA + 2 * 4096, ENV_DATA_PA + 2 * 4096, PTE_P | PTE_US);
+		mmu_invlpg(&t->a[k].m, ENV_DATA + 2 * 4096);
+	}
+	uint64_t built = t->a[0].cpu.icache->jit->built;
+	for (int pass = 0; pass < 2 * JIT_HOT; pass++) {
+		for (int k = 0; k < 2; k++) {
+			t->a[k].cpu.rip = ENV_CODE;
+			t->a[k].cpu.gpr[RBX] = ENV_DATA + 2 * 4096 + 8 * (unsigned)pass;
+			t->a[k].cpu.gpr[RAX] = 0;
+		}
+		assert_int_equal(run_both(t, 0), CPU_EXIT_FAULT);
+		assert_int_equal(t->a[0].cpu.fault.vector, X86_VEC_PF);
+		assert_true(t->a[0].cpu.fault.error_code & PF_ERR_W);
+		assert_int_equal(t->a[0].cpu.rip, ENV_CODE + 3);
+		assert_same(t);
+	}
+	assert_true(t->a[0].cpu.icache->jit->built > built);
+}
+
+/* A 4-byte store (89) into a later instruction of the block being run, from its code:
+ * the instruction's new bytes run, in both machines.
+ *   nop; mov [rip + 6], edx; inc ecx; mov eax, 1; int3   (mov eax, EDX's value) */
+static void test_jit_mem_store_into_running_block_seen(void **state)
+{
+	static const uint8_t code[] = {
+	    0x90,			  /* 0: nop */
+	    0x89, 0x15, 0x03, 0, 0, 0,	  /* 1: mov [rip + 3], edx -> 11 */
+	    0xff, 0xc1,			  /* 7: inc ecx */
+	    0xb8, 0x01, 0x00, 0x00, 0x00, /* 9: mov eax, 1 (imm at 10) */
+	    0xcc,			  /* 14: int3 */
+	};
+	struct twins *t = *state;
+	uint64_t built = t->a[0].cpu.icache->jit->built;
+	load_both(t, code, sizeof(code), NULL);
+	for (int pass = 0; pass < 2 * JIT_HOT; pass++) {
+		restart_both(t, code, sizeof(code));
+		for (int k = 0; k < 2; k++)
+			t->a[k].cpu.gpr[RDX] = 0x1000u + (unsigned)pass;
+		assert_int_equal(run_both(t, 0), CPU_EXIT_FAULT);
+		assert_int_equal(t->a[0].cpu.fault.vector, X86_VEC_BP);
+		assert_int_equal(t->a[0].cpu.gpr[RAX], 0x1000u + (unsigned)pass);
+		assert_same(t);
+	}
+	assert_true(t->a[0].cpu.icache->jit->built > built);
+}
+
+/*
+ * Stores (89, 4 and 8 bytes) into code of another page that has run, from a hot loop:
+ * every new value is what the function returns next (its page's frame is kept off the
+ * write fast path, so the store is seen).
+ *   page 0: mov esi, 20; top: call f; mov [rbx], ecx; mov [rdi], r8; inc ecx; call f;
+ *           add edx, eax; dec esi; jnz top; int3
+ *   page 3: f: mov eax, imm32; ret; then 8 bytes of data in code (written by mov [rdi])
+ */
+static void test_jit_mem_store_into_other_code_seen(void **state)
+{
+	static const uint8_t top[] = {
+	    0xbe, 0x14, 0x00, 0x00, 0x00, /* 0: mov esi, 20 */
+	    0xe8, 0xf6, 0x2f, 0x00, 0x00, /* 5: call page 3 (10 + 0x2ff6 = 0x3000) */
+	    0x89, 0x0b,			  /* 10: mov [rbx], ecx */
+	    0x4c, 0x89, 0x07,		  /* 12: mov [rdi], r8 */
+	    0xff, 0xc1,			  /* 15: inc ecx */
+	    0xe8, 0xea, 0x2f, 0x00, 0x00, /* 17: call page 3 (22 + 0x2fea = 0x3000) */
+	    0x01, 0xc2,			  /* 22: add edx, eax */
+	    0xff, 0xce,			  /* 24: dec esi */
+	    0x75, 0xe9,			  /* 26: jnz 5 */
+	    0xcc,			  /* 28: int3 */
+	};
+	static const uint8_t f[] = {0xb8, 0x05, 0x00, 0x00, 0x00, 0xc3};
+	struct twins *t = *state;
+	uint64_t built = t->a[0].cpu.icache->jit->built;
+	for (int k = 0; k < 2; k++) {
+		struct cpu_env *e = &t->a[k];
+		memcpy(e->bus.ram + ENV_CODE_PA, top, sizeof(top));
+		memcpy(e->bus.ram + ENV_CODE_PA + 3 * 4096, f, sizeof(f));
+		cpu_icache_invalidate_phys(&e->cpu, ENV_CODE_PA, 4 * 4096);
+		mmu_stats_reset(&e->m);
+		e->cpu.rip = ENV_CODE;
+		e->cpu.gpr[RBX] = ENV_CODE + 3 * 4096 + 1; /* f's imm32 */
+		e->cpu.gpr[RDI] = ENV_CODE + 3 * 4096 + 8;
+		e->cpu.gpr[R8] = 0x1122334455667788ULL;
+		e->cpu.gpr[RCX] = 7;
+		e->cpu.gpr[RDX] = 0;
+	}
+	assert_int_equal(run_both(t, 0), CPU_EXIT_FAULT);
+	assert_int_equal(t->a[0].cpu.fault.vector, X86_VEC_BP);
+	/* the first call returns 5, each later one the ECX stored before it: 7 .. 26 */
+	assert_int_equal(t->a[0].cpu.gpr[RDX], (7 + 26) * 20 / 2);
+	assert_int_equal(env_rd64(&t->a[0], ENV_CODE_PA + 3 * 4096 + 8), 0x1122334455667788ULL);
+	assert_same(t);
+	assert_true(t->a[0].cpu.icache->jit->built > built);
+}
+
+struct trace_count {
+	uint64_t events, sum;
+};
+
+static void count_event(void *ctx, const struct mmu *m, const struct mmu_event *ev)
+{
+	(void)m;
+	struct trace_count *c = ctx;
+	c->events++;
+	c->sum = c->sum * 31 + ev->type + ev->la;
+}
+
+/* A hot loop of loads, stores and a compare run with code, then with a tracer attached
+ * (it must see every access: the code reads the MMU's fast tables, which the tracer
+ * swaps, at each access), then detached again: both machines alike, and both tracers
+ * told the same events.
+ *   top: mov eax, [rbx + rcx * 4]; add eax, [rbx]; mov [rbx + rcx * 4 + 4], eax;
+ *        cmp [rbx], ecx; dec ecx; jnz top; int3 */
+static void test_jit_mem_tracer_sees_accesses(void **state)
+{
+	static const uint8_t code[] = {
+	    0x8b, 0x04, 0x8b,	    /* 0: mov eax, [rbx + rcx*4] */
+	    0x03, 0x03,		    /* 3: add eax, [rbx] */
+	    0x89, 0x44, 0x8b, 0x04, /* 5: mov [rbx + rcx*4 + 4], eax */
+	    0x39, 0x0b,		    /* 9: cmp [rbx], ecx */
+	    0xff, 0xc9,		    /* 11: dec ecx */
+	    0x75, 0xf1,		    /* 13: jnz 0 */
+	    0xcc,		    /* 15: int3 */
+	};
+	struct twins *t = *state;
+	struct trace_count cnt[2];
+	struct mmu_tracer tr[2];
+	load_both(t, code, sizeof(code), NULL);
+	for (int pass = 0; pass < 3; pass++) {
+		for (int k = 0; k < 2; k++) {
+			cnt[k] = (struct trace_count){0, 0};
+			tr[k] = (struct mmu_tracer){.event = count_event, .ctx = &cnt[k]};
+			if (pass == 1)
+				mmu_set_tracer(&t->a[k].m, &tr[k]);
+			t->a[k].cpu.rip = ENV_CODE;
+			t->a[k].cpu.gpr[RBX] = ENV_DATA + 0x800;
+			t->a[k].cpu.gpr[RCX] = 200;
+		}
+		assert_int_equal(run_both(t, 0), CPU_EXIT_FAULT);
+		for (int k = 0; k < 2; k++)
+			mmu_set_tracer(&t->a[k].m, NULL);
+		assert_same(t);
+		if (pass == 1) {
+			assert_true(cnt[0].events >= 200 * 4); /* every data access */
+			assert_int_equal(cnt[0].events, cnt[1].events);
+			assert_int_equal(cnt[0].sum, cnt[1].sum);
+		}
+	}
+}
+
+
+/*
+ * The hits of the code's loads stamp their TLB entry for LRU as the handler's do: pages
+ * P1..P5 share a set of the 4-way L1 DTLB (their page numbers 16 apart); P1 is touched
+ * first, then P2..P4, then a loop of loads from P1 (with code from the start of the
+ * second run), then P5, whose fill evicts the least recently used of the set -- P2, not
+ * P1, if the loop's hits were stamped -- then P1 again: a hit, not a fill. The TLBs are
+ * flushed before each run.
+ *   mov eax, [rsi]; mov eax, [rdi]; mov eax, [r8]; mov eax, [r9]; mov ecx, 50; jmp top
+ *   top: mov eax, [rsi]; dec ecx; jnz top   (a block of its own: all its loads in code)
+ *   mov eax, [r10]; mov eax, [rsi]; int3
+ */
+static void test_jit_mem_hits_stamp_lru_order(void **state)
+{
+	static const uint8_t code[] = {
+	    0x8b, 0x06, 0x8b, 0x07, 0x41, 0x8b, 0x00, 0x41, 0x8b, 0x01, /* P1 .. P4 */
+	    0xb9, 0x32, 0x00, 0x00, 0x00,			       /* mov ecx, 50 */
+	    0xeb, 0x00,						       /* jmp top */
+	    0x8b, 0x06, 0xff, 0xc9, 0x75, 0xfa,			       /* the loop */
+	    0x41, 0x8b, 0x02, 0x8b, 0x06,			       /* P5, P1 */
+	    0xcc,
+	};
+	struct twins *t = *state;
+	struct x86_fault f;
+	const uint64_t page[5] = {ENV_DATA, ENV_DATA + 0x10000, ENV_DATA + 0x20000,
+				  ENV_DATA + 0x30000, ENV_DATA + 0x40000};
+	load_both(t, code, sizeof(code), NULL);
+	for (int k = 0; k < 2; k++)
+		for (int p = 1; p < 5; p++)
+			env_map(&t->a[k], page[p], ENV_DATA_PA + 4096 * (unsigned)p,
+				PTE_P | PTE_RW | PTE_US);
+	uint64_t built = t->a[0].cpu.icache->jit->built;
+	for (int pass = 0; pass < 3; pass++) {
+		for (int k = 0; k < 2; k++) {
+			struct cpu *c = &t->a[k].cpu;
+			assert_true(mmu_set_cr3(&t->a[k].m, t->a[k].m.cr3, &f)); /* flush */
+			c->rip = ENV_CODE;
+			c->gpr[RSI] = page[0];
+			c->gpr[RDI] = page[1];
+			c->gpr[R8] = page[2];
+			c->gpr[R9] = page[3];
+			c->gpr[R10] = page[4];
+		}
+		assert_int_equal(run_both(t, 0), CPU_EXIT_FAULT);
+		assert_int_equal(t->a[0].cpu.fault.vector, X86_VEC_BP);
+		assert_same(t);
+		/* P1..P5 filled; P1 still there at the end */
+		assert_int_equal(t->a[0].m.tlb.a[TLB_L1D_4K].st.fills, 5 * (pass + 1));
+	}
+	assert_true(t->a[0].cpu.icache->jit->built > built);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 int main(void)
 {
@@ -1053,6 +1525,15 @@ int main(void)
 	    T(test_jit_fused_jcc_like_handlers),
 	    T(test_jit_fused_jcc_to_non_canonical_target_like_handler),
 	    cmocka_unit_test(test_jit_inline_only_register_forms_without_cf),
+	    cmocka_unit_test(test_jit_mem_inline_kinds_from_handlers),
+	    T(test_jit_mem_moves_like_handlers),
+	    T(test_jit_mem_alu_like_handlers),
+	    T(test_jit_mem_sse_like_handlers),
+	    T(test_jit_mem_store_to_read_only_page_faults),
+	    T(test_jit_mem_store_into_running_block_seen),
+	    T(test_jit_mem_store_into_other_code_seen),
+	    T(test_jit_mem_tracer_sees_accesses),
+	    T(test_jit_mem_hits_stamp_lru_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
