@@ -24,7 +24,7 @@
  *
  *   [SSE: cr0.EM|TS clear, cr4.OSFXSR set; arithmetic: MXCSR held]   else -> miss
  *   rsi = cpu->mmu; rax = the linear address
- *   rdx = fast_cur + index * entry size; (rax & ~0xfff | align) == tag  else -> miss
+ *   rdx = fast_cur; rcx = index * entry size; (rax & ~0xfff | align) == tag  else -> miss
  *   exact_stats: tick[L1D] += hits; stamp = tick[L1D]
  *   rax += addend; the access; (the block's last entry: next_rip)
  *   jmp over the entry's call
@@ -93,8 +93,9 @@ static void put_la(struct emit *x, const struct x86_instr *in, unsigned shape, u
 	}
 }
 
-/* The fast entry of RAX for an access of size and kind (mmu_fast_peek): RDX = the
- * table's entry minus koff (its kind's table), a miss jumps out. RSI = cpu->mmu. */
+/* The fast entry of RAX for an access of size and kind (mmu_fast_peek): RDX = the fast
+ * tables (fast_cur), RCX = the entry's offset in its kind's table, which starts at koff;
+ * a miss jumps out. RSI = cpu->mmu. */
 static void put_lookup(struct emit *x, unsigned size, size_t koff, uint8_t **miss,
 		       unsigned *nmiss)
 {
@@ -103,11 +104,12 @@ static void put_lookup(struct emit *x, unsigned size, size_t koff, uint8_t **mis
 	    0x89, 0xc1, /* mov ecx, eax */
 	    0xc1, 0xe9, /* shr ecx, ib */
 	};
-	static const uint8_t and_ecx[2] = {0x81, 0xe1};		/* and ecx, imm32 */
-	static const uint8_t add_rdx_rcx[3] = {0x48, 0x01, 0xca}; /* add rdx, rcx */
-	static const uint8_t mov_rcx_rax[3] = {0x48, 0x89, 0xc1}; /* mov rcx, rax */
-	static const uint8_t and_rcx[3] = {0x48, 0x81, 0xe1};	/* and rcx, imm32 (sx) */
-	static const uint8_t cmp_tag[3] = {0x48, 0x3b, 0x8a};	/* cmp rcx, [rdx + d] */
+	static const uint8_t and_ecx[2] = {0x81, 0xe1}; /* and ecx, imm32 */
+	static const uint8_t key[] = {
+	    0x48, 0x89, 0xc7, /* mov rdi, rax */
+	    0x48, 0x81, 0xe7, /* and rdi, imm32 (sign-extended) */
+	};
+	static const uint8_t cmp_tag[4] = {0x48, 0x3b, 0xbc, 0x0a}; /* cmp rdi, [rdx + rcx + d] */
 	static const uint8_t jne[2] = {0x0f, 0x85};
 	uint8_t shift = 0;
 	while ((1u << shift) < sizeof(struct tlb_fast_entry))
@@ -118,37 +120,34 @@ static void put_lookup(struct emit *x, unsigned size, size_t koff, uint8_t **mis
 	put(x, &sh, 1);
 	put(x, and_ecx, 2);
 	put32(x, (TLB_FAST_SIZE - 1) << shift);
-	put(x, add_rdx_rcx, 3);
-	put(x, mov_rcx_rax, 3);
-	put(x, and_rcx, 3);
-	put32(x, (uint32_t)(~0xfffULL | mmu_align_mask(size))); /* sign-extends to the mask */
-	put_op_disp(x, cmp_tag, 3, koff + offsetof(struct tlb_fast_entry, tag));
+	put(x, key, sizeof(key));
+	put32(x, (uint32_t)(~0xfffULL | mmu_align_mask(size))); /* the page and alignment bits */
+	put_op_disp(x, cmp_tag, 4, koff + offsetof(struct tlb_fast_entry, tag));
 	miss[(*nmiss)++] = put_jump(x, jne, 2);
 }
 
-/* hits inline fast hits counted on the entry at RDX + koff (mmu_fast_count, hits times;
- * fpu_fast_at), when statistics are exact; then RAX += its addend: the host address. */
+/* hits inline fast hits counted on the entry at RDX + RCX + koff (mmu_fast_count, hits
+ * times: fpu_fast_at), when statistics are exact; then RAX += its addend: the host
+ * address. */
 static void put_count_and_addend(struct emit *x, size_t koff, uint8_t hits)
 {
-	static const uint8_t cmp_exact[2] = {0x80, 0xbe};	  /* cmp byte [rsi + d], ib */
-	static const uint8_t load_tick[3] = {0x48, 0x8b, 0x8e};	  /* mov rcx, [rsi + d] */
-	static const uint8_t add_rcx[3] = {0x48, 0x83, 0xc1};	  /* add rcx, ib */
-	static const uint8_t store_tick[3] = {0x48, 0x89, 0x8e};  /* mov [rsi + d], rcx */
-	static const uint8_t store_stamp[3] = {0x48, 0x89, 0x8a}; /* mov [rdx + d], rcx */
-	static const uint8_t add_addend[3] = {0x48, 0x03, 0x82};  /* add rax, [rdx + d] */
+	static const uint8_t cmp_exact[2] = {0x80, 0xbe};		/* cmp byte [rsi + d], ib */
+	static const uint8_t add_tick[3] = {0x48, 0x83, 0x86};		/* add qword [rsi + d], ib */
+	static const uint8_t load_tick[3] = {0x48, 0x8b, 0xbe};		/* mov rdi, [rsi + d] */
+	static const uint8_t store_stamp[4] = {0x48, 0x89, 0xbc, 0x0a}; /* mov [rdx+rcx+d], rdi */
+	static const uint8_t add_addend[4] = {0x48, 0x03, 0x84, 0x0a};	/* add rax, [rdx+rcx+d] */
 	static const uint8_t jz[2] = {0x0f, 0x84}, zero = 0;
 	const size_t tick = offsetof(struct mmu, tlb.tick[TLB_LEVEL_L1D]);
 	put_op_disp(x, cmp_exact, 2, offsetof(struct mmu, exact_stats));
 	put(x, &zero, 1);
 	uint8_t *skip = put_jump(x, jz, 2);
-	put_op_disp(x, load_tick, 3, tick);
-	put(x, add_rcx, 3);
+	put_op_disp(x, add_tick, 3, tick);
 	put(x, &hits, 1);
-	put_op_disp(x, store_tick, 3, tick);
-	put_op_disp(x, store_stamp, 3, koff + offsetof(struct tlb_fast_entry, stamp));
+	put_op_disp(x, load_tick, 3, tick);
+	put_op_disp(x, store_stamp, 4, koff + offsetof(struct tlb_fast_entry, stamp));
 	if (skip)
 		patch_to(skip, x->p);
-	put_op_disp(x, add_addend, 3, koff + offsetof(struct tlb_fast_entry, addend));
+	put_op_disp(x, add_addend, 4, koff + offsetof(struct tlb_fast_entry, addend));
 }
 
 /* The access itself, through the host address in RAX, and what the handler does with
@@ -209,6 +208,19 @@ static void put_access(struct emit *x, const struct jit_mem_op *op, const struct
 	}
 }
 
+/* False for an instruction whose handler cannot be of an inline kind (the look at the
+ * handler tables is left for the few that can): not a memory operand, or an opcode of
+ * none of the kinds. */
+static bool may_have_inline_kind(const struct x86_instr *in)
+{
+	uint8_t op = in->opcode;
+	if (!(in->flags & X86_INSN_MODRM) || in->mod == 3)
+		return false;
+	if (in->map == 0)
+		return op == 0x8b || op == 0x89 || op == 0x39 || (op < 0x40 && (op & 7) == 3);
+	return in->map == 1 && (op == 0x10 || op == 0x11 || (op >= 0x51 && op <= 0x5f));
+}
+
 uint8_t *jit_mem_put(struct emit *x, const struct icache_block *blk, unsigned i)
 {
 	static const uint8_t load_mmu[3] = {0x48, 0x8b, 0xb3};		 /* mov rsi, [rbx + d] */
@@ -220,7 +232,7 @@ uint8_t *jit_mem_put(struct emit *x, const struct icache_block *blk, unsigned i)
 	uint8_t *miss[4];
 	unsigned nmiss = 0;
 	uint32_t end = (uint32_t)(blk->off[i] + in->len);
-	if (in->mode != X86_MODE_64 ||
+	if (in->mode != X86_MODE_64 || !may_have_inline_kind(in) ||
 	    !(cpu_special_mem_op(e->fn, &op) || cpu_sse_mem_op(e->fn, &op)))
 		return NULL;
 	if (op.shape == JM_RIP && (int64_t)end + in->disp != (int32_t)((int64_t)end + in->disp))
