@@ -1240,7 +1240,7 @@ cpu_exec_fn cpu_sse_specialise(const struct x86_instr *in, unsigned col)
 
 /* The fast forms of flat shapes a block's host code can run itself (cpu/jit_mem.c): the
  * scalar moves and arithmetic, whose operand is one 4- or 8-byte access (or two of a
- * store: its probe and its write). */
+ * store: its probe and its write), and the 16-byte moves. */
 bool cpu_sse_mem_op(cpu_exec_fn fn, struct jit_mem_op *op)
 {
 	static const uint8_t shapes[] = {[FORM_BASE] = JM_BASE, [FORM_BI] = JM_SIB,
@@ -1252,6 +1252,10 @@ bool cpu_sse_mem_op(cpu_exec_fn fn, struct jit_mem_op *op)
 				o.kind = JM_XMM_LOAD;
 			else if (fn == movs_fns[wide][1][form])
 				o.kind = JM_XMM_STORE;
+			else if (fn == mov128_fns[wide][0][form])
+				o.kind = JM_XMM_LOAD16, o.size = 16;
+			else if (fn == mov128_fns[wide][1][form])
+				o.kind = JM_XMM_STORE16, o.size = 16;
 			for (unsigned opc = 0x51; opc < 0x60 && o.kind == JM_NONE; opc++)
 				if (fp_fns[opc - 0x50][2 + wide][0] &&
 				    fn == fp_fns[opc - 0x50][2 + wide][form]) {

@@ -3,7 +3,7 @@
  *
  * The hottest memory instructions of 64-bit code -- MOV to and from a general register,
  * the ALU operations with a memory source, CMP with a memory destination, the scalar SSE
- * moves and arithmetic -- have specialised handlers whose common case is a fast-path
+ * moves and arithmetic, the aligned 16-byte SSE moves -- have specialised handlers whose common case is a fast-path
  * access: the linear address from the registers, the MMU's fast entry for it (an index
  * and a tag compare that includes the alignment bits: mmu_fast_peek), the hit counted
  * when statistics are exact (mmu_fast_count: the L1D tick advanced, its value the entry's
@@ -164,6 +164,8 @@ static void put_access(struct emit *x, const struct jit_mem_op *op, const struct
 	static const uint8_t movd_xmm1[4] = {0x66, 0x0f, 0x6e, 0x08}; /* movd xmm1, [rax] */
 	static const uint8_t movups_load[3] = {0x0f, 0x10, 0x83};     /* movups xmm0, [rbx + d] */
 	static const uint8_t movups_store[3] = {0x0f, 0x11, 0x83};    /* movups [rbx + d], xmm0 */
+	static const uint8_t movups_from[3] = {0x0f, 0x10, 0x00};     /* movups xmm0, [rax] */
+	static const uint8_t movups_to[3] = {0x0f, 0x11, 0x00};	      /* movups [rax], xmm0 */
 	bool wide = op->size == 8;
 	switch (op->kind) {
 	case JM_LOAD:
@@ -197,6 +199,14 @@ static void put_access(struct emit *x, const struct jit_mem_op *op, const struct
 		put(x, wide ? movq_xmm0 : movd_xmm0, 4);
 		put_op_disp(x, movups_store, 3, CPU_XMM(in->reg));
 		break;
+	case JM_XMM_LOAD16:
+		put(x, movups_from, 3);
+		put_op_disp(x, movups_store, 3, CPU_XMM(in->reg));
+		break;
+	case JM_XMM_STORE16:
+		put_op_disp(x, movups_load, 3, CPU_XMM(in->reg));
+		put(x, movups_to, 3);
+		break;
 	default: { /* JM_XMM_FP: the guest's scalar operation on the host, its MXCSR held */
 		const uint8_t arith[4] = {wide ? 0xf2 : 0xf3, 0x0f, op->op, 0xc1}; /* xmm0, xmm1 */
 		put_op_disp(x, movups_load, 3, CPU_XMM(in->reg));
@@ -218,18 +228,25 @@ static bool may_have_inline_kind(const struct x86_instr *in)
 		return false;
 	if (in->map == 0)
 		return op == 0x8b || op == 0x89 || op == 0x39 || (op < 0x40 && (op & 7) == 3);
-	return in->map == 1 && (op == 0x10 || op == 0x11 || (op >= 0x51 && op <= 0x5f));
+	return in->map == 1 && (op == 0x10 || op == 0x11 || op == 0x28 || op == 0x29 ||
+				op == 0x6f || op == 0x7f || (op >= 0x51 && op <= 0x5f));
 }
 
 uint8_t *jit_mem_put(struct emit *x, const struct icache_block *blk, unsigned i)
 {
 	static const uint8_t load_mmu[3] = {0x48, 0x8b, 0xb3};		 /* mov rsi, [rbx + d] */
 	static const uint8_t lea_next[4] = {0x49, 0x8d, 0x84, 0x24};	 /* lea rax, [r12 + d] */
-	static const uint8_t jmp = 0xe9;
+	static const uint8_t test_al_15[2] = {0xa8, 0x0f}; /* test al, 15 */
+	static const uint8_t jmp = 0xe9, jnz[2] = {0x0f, 0x85};
+	/* the inline hits the handler counts: one per access, and a probe before each
+	 * written part of an SSE store (fast_src, fast_dst) */
+	static const uint8_t hits[] = {[JM_LOAD] = 1,	    [JM_STORE] = 1,	 [JM_ALU_RM] = 1,
+				       [JM_CMP_MR] = 1,	    [JM_XMM_LOAD] = 1,	 [JM_XMM_STORE] = 2,
+				       [JM_XMM_FP] = 1,	    [JM_XMM_LOAD16] = 2, [JM_XMM_STORE16] = 4};
 	const struct icache_entry *e = &blk->e[i];
 	const struct x86_instr *in = &e->in;
 	struct jit_mem_op op;
-	uint8_t *miss[4];
+	uint8_t *miss[5];
 	unsigned nmiss = 0;
 	uint32_t end = (uint32_t)(blk->off[i] + in->len);
 	if (in->mode != X86_MODE_64 || !may_have_inline_kind(in) ||
@@ -237,15 +254,20 @@ uint8_t *jit_mem_put(struct emit *x, const struct icache_block *blk, unsigned i)
 		return NULL;
 	if (op.shape == JM_RIP && (int64_t)end + in->disp != (int32_t)((int64_t)end + in->disp))
 		return NULL; /* (cannot happen: a block's offsets are small) */
-	size_t koff = (size_t)(op.kind == JM_STORE || op.kind == JM_XMM_STORE ? MMU_WRITE
-									       : MMU_READ) *
-		      TLB_FAST_SIZE * sizeof(struct tlb_fast_entry);
+	bool store = op.kind == JM_STORE || op.kind == JM_XMM_STORE || op.kind == JM_XMM_STORE16;
+	size_t koff = (size_t)(store ? MMU_WRITE : MMU_READ) * TLB_FAST_SIZE *
+		      sizeof(struct tlb_fast_entry);
 	put_op_disp(x, load_mmu, 3, offsetof(struct cpu, mmu));
 	if (op.kind >= JM_XMM_LOAD)
 		put_sse_gate(x, op.kind == JM_XMM_FP, miss, &nmiss);
 	put_la(x, in, op.shape, end);
-	put_lookup(x, op.size, koff, miss, &nmiss);
-	put_count_and_addend(x, koff, op.kind == JM_XMM_STORE ? 2 : 1);
+	if (op.size == 16) { /* a misaligned operand: #GP or two accesses, the handler's */
+		put(x, test_al_15, 2);
+		miss[nmiss++] = put_jump(x, jnz, 2);
+	}
+	/* a 16-byte operand's accesses are two aligned halves, in the same page */
+	put_lookup(x, op.size == 16 ? 8 : op.size, koff, miss, &nmiss);
+	put_count_and_addend(x, koff, hits[op.kind]);
 	put_access(x, &op, in);
 	if (i + 1 == blk->n) { /* the block's last entry: the loop goes on from next_rip */
 		put_op_disp(x, lea_next, 4, end);

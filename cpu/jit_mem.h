@@ -28,6 +28,8 @@ enum jit_mem_kind {
 	JM_XMM_LOAD,  /* MOVSS/MOVSD xmm, m32/m64: the rest of the register cleared */
 	JM_XMM_STORE, /* MOVSS/MOVSD m32/m64, xmm (probed, then written: two hits) */
 	JM_XMM_FP,    /* ADDSS..MAXSD and SQRTSS/SD xmm, m32/m64 under the guest's MXCSR */
+	JM_XMM_LOAD16,	/* MOVUPS/MOVAPS/MOVDQU/MOVDQA xmm, m128, 16-byte aligned (two reads) */
+	JM_XMM_STORE16, /* the same to m128 (each half probed, then written: four hits) */
 };
 
 /* The memory operand's shape: [base + disp], [base + index * scale + disp], [rip + disp],
@@ -37,7 +39,7 @@ enum jit_mem_shape { JM_BASE, JM_SIB, JM_RIP };
 struct jit_mem_op {
 	uint8_t kind;  /* enum jit_mem_kind */
 	uint8_t shape; /* enum jit_mem_shape */
-	uint8_t size;  /* the access: 4 or 8 bytes */
+	uint8_t size;  /* the operand: 4, 8 or 16 bytes */
 	uint8_t op;    /* JM_ALU_RM: enum x86_alu_op; JM_XMM_FP: the opcode (0F 51..5F) */
 };
 

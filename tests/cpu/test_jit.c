@@ -1047,9 +1047,10 @@ static cpu_exec_fn special_fn(const uint8_t *bytes, size_t len, unsigned col)
 /* Which handlers have their fast path written into the blocks' code: the SDM's forms of
  * MOV r <-> r/m (8B, 89), the ALU operations with a memory source (03 and its kin, not
  * ADC and SBB), CMP r/m, r (39), and MOVSS/MOVSD and the scalar arithmetic with a memory
- * source, each with [base + disp], [base + index * scale + disp] or [rip + disp] and the
- * default segment; not read-modify-write forms, byte or word operands, FS/GS, 32-bit
- * addresses, an absolute [disp32], nor packed operands. */
+ * source, and the 16-byte moves MOVUPS/MOVAPS/MOVDQU/MOVDQA, each with [base + disp],
+ * [base + index * scale + disp] or [rip + disp] and the default segment; not
+ * read-modify-write forms, byte or word operands, FS/GS, 32-bit addresses, an absolute
+ * [disp32], nor packed arithmetic. */
 static void test_jit_mem_inline_kinds_from_handlers(void **state)
 {
 	(void)state;
@@ -1081,7 +1082,10 @@ static void test_jit_mem_inline_kinds_from_handlers(void **state)
 	    {{0xf2, 0x0f, 0x58, 0x05, 0, 0, 0, 0}, 8, 3, JM_XMM_FP, JM_RIP, 8, 0x58}, /* addsd */
 	    {{0xf3, 0x0f, 0x5e, 0x03}, 4, 2, JM_XMM_FP, JM_BASE, 4, 0x5e}, /* divss xmm0, [rbx] */
 	    {{0x66, 0x0f, 0x58, 0x03}, 4, 1, JM_NONE, 0, 0, 0},		  /* addpd xmm0, [rbx] */
-	    {{0x0f, 0x10, 0x03}, 3, 0, JM_NONE, 0, 0, 0},		  /* movups xmm0, [rbx] */
+	    {{0x0f, 0x10, 0x03}, 3, 0, JM_XMM_LOAD16, JM_BASE, 16, 0},	  /* movups xmm0, [rbx] */
+	    {{0x66, 0x0f, 0x7f, 0x04, 0x8b}, 5, 1, JM_XMM_STORE16, JM_SIB, 16, 0}, /* movdqa */
+	    {{0x0f, 0x29, 0x05, 0, 0, 0, 0}, 7, 0, JM_XMM_STORE16, JM_RIP, 16, 0}, /* movaps */
+	    {{0x0f, 0x12, 0x03}, 3, 0, JM_NONE, 0, 0, 0},		  /* movlps xmm0, [rbx] */
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		cpu_exec_fn fn = special_fn(cases[i].bytes, cases[i].len, cases[i].col);
@@ -1141,14 +1145,16 @@ static void assert_same_more(struct twins *t)
 #define UNMAPPED_LA 0x7000000000ULL
 
 /* The operand addresses of each form: aligned (the fast path, from its second access),
- * misaligned in its page, crossing into the next page (both the slow path), and in an
- * unmapped page (#PF); the aligned one again with statistics not exact. */
+ * misaligned in its page, 8- but not 16-byte aligned, crossing into the next page (the
+ * slow path, but for an 8-byte operand at 8), and in an unmapped page (#PF); the aligned
+ * one again with statistics not exact. */
 static const struct {
 	uint64_t la;
 	bool exact;
 } mem_cases[] = {
     {ENV_DATA + 0x100, true}, {ENV_DATA + 0x204, true}, {ENV_DATA + 0x1e1, true},
-    {ENV_DATA + 0xffe, true}, {UNMAPPED_LA, true},	{ENV_DATA + 0x100, false},
+    {ENV_DATA + 0x208, true}, {ENV_DATA + 0xffe, true}, {UNMAPPED_LA, true},
+    {ENV_DATA + 0x100, false},
 };
 
 /*
@@ -1159,7 +1165,7 @@ static const struct {
  * flags, XMM registers, memory, every MMU statistic; a fault's RIP and address.
  */
 static void run_mem_form_vec(struct twins *t, uint8_t pfx, bool wide, const uint8_t *op,
-			     size_t oplen, unsigned reg, unsigned vec)
+			     size_t oplen, unsigned reg, unsigned vec, bool align16)
 {
 	uint8_t code[64], insn[16];
 	for (unsigned shape = SH_BASE; shape <= SH_RIP; shape++)
@@ -1208,6 +1214,9 @@ static void run_mem_form_vec(struct twins *t, uint8_t pfx, bool wide, const uint
 					if (vec != X86_VEC_BP) { /* raised before any access */
 						assert_int_equal(t->a[0].cpu.fault.vector, vec);
 						assert_int_equal(t->a[0].cpu.rip, ENV_CODE + at);
+					} else if (align16 && (la & 15)) { /* #GP(0) */
+						assert_int_equal(t->a[0].cpu.fault.vector, X86_VEC_GP);
+						assert_int_equal(t->a[0].cpu.rip, ENV_CODE + at);
 					} else if (la == UNMAPPED_LA) {
 						assert_int_equal(t->a[0].cpu.fault.vector, X86_VEC_PF);
 						assert_int_equal(t->a[0].cpu.fault.cr2, la);
@@ -1228,7 +1237,7 @@ static void run_mem_form_vec(struct twins *t, uint8_t pfx, bool wide, const uint
 static void run_mem_form(struct twins *t, uint8_t pfx, bool wide, const uint8_t *op,
 			 size_t oplen, unsigned reg)
 {
-	run_mem_form_vec(t, pfx, wide, op, oplen, reg, X86_VEC_BP);
+	run_mem_form_vec(t, pfx, wide, op, oplen, reg, X86_VEC_BP, false);
 }
 
 /* Both machines with CR4.OSFXSR as osfxsr and CR0.TS as ts (SSE usable: set, clear). */
@@ -1277,11 +1286,12 @@ static void test_jit_mem_sse_like_handlers(void **state)
 	struct twins *t = *state;
 	static const uint8_t movsd_load[2] = {0x0f, 0x10}, addsd[2] = {0x0f, 0x58};
 	set_sse(t, false, false);
-	run_mem_form_vec(t, 0xf2, false, movsd_load, 2, 2, X86_VEC_UD);
-	run_mem_form_vec(t, 0xf2, false, addsd, 2, 2, X86_VEC_UD);
+	run_mem_form_vec(t, 0xf2, false, movsd_load, 2, 2, X86_VEC_UD, false);
+	run_mem_form_vec(t, 0xf2, false, addsd, 2, 2, X86_VEC_UD, false);
+	run_mem_form_vec(t, 0, false, movsd_load, 2, 2, X86_VEC_UD, false); /* movups */
 	set_sse(t, true, true);
-	run_mem_form_vec(t, 0xf3, false, movsd_load, 2, 2, X86_VEC_NM);
-	run_mem_form_vec(t, 0xf3, false, addsd, 2, 2, X86_VEC_NM);
+	run_mem_form_vec(t, 0xf3, false, movsd_load, 2, 2, X86_VEC_NM, false);
+	run_mem_form_vec(t, 0xf3, false, addsd, 2, 2, X86_VEC_NM, false);
 	set_sse(t, true, false);
 	static const uint8_t ops[][2] = {{0x0f, 0x10}, {0x0f, 0x11}, {0x0f, 0x58}, {0x0f, 0x59},
 					 {0x0f, 0x5c}, {0x0f, 0x5d}, {0x0f, 0x5e}, {0x0f, 0x5f},
@@ -1290,6 +1300,19 @@ static void test_jit_mem_sse_like_handlers(void **state)
 		run_mem_form(t, 0xf2, false, ops[i], 2, i & 1 ? 10 : 2);
 		run_mem_form(t, 0xf3, false, ops[i], 2, i & 1 ? 2 : 10);
 	}
+	/* the 16-byte moves: MOVUPS/MOVUPD, MOVDQU (any alignment; the aligned ones
+	 * inline), MOVAPS/MOVAPD, MOVDQA (#GP(0) when misaligned) */
+	static const struct {
+		uint8_t pfx, op[2];
+		bool aligned;
+	} moves[] = {
+	    {0, {0x0f, 0x10}, false},	 {0, {0x0f, 0x11}, false},    {0x66, {0x0f, 0x10}, false},
+	    {0xf3, {0x0f, 0x6f}, false}, {0xf3, {0x0f, 0x7f}, false}, {0, {0x0f, 0x28}, true},
+	    {0, {0x0f, 0x29}, true},	 {0x66, {0x0f, 0x6f}, true},  {0x66, {0x0f, 0x7f}, true},
+	};
+	for (size_t i = 0; i < sizeof(moves) / sizeof(moves[0]); i++)
+		run_mem_form_vec(t, moves[i].pfx, false, moves[i].op, 2, i & 1 ? 9 : 3,
+				 X86_VEC_BP, moves[i].aligned);
 }
 
 /* An operand in a page mapped read-only: the inline store misses (a write fast entry
