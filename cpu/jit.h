@@ -29,6 +29,10 @@
  *   entry i:         lea rax,[r12+end_i]; mov [rbx+next_rip],rax; mov rdi,rbx;
  *                    mov rsi,&e[i].in; call fn_i; test al,al; jz fault_i;
  *                    (cmp dword [rbx+loop_break],0; jnz break_i+1)
+ *
+ * A register-only MOV or ALU operation is written out instead (jit.c: inline forms); a
+ * memory operand of 64-bit code whose handler has a fast path the code can do itself
+ * gets that path in front of the call, which it skips on a hit (cpu/jit_mem.c).
  */
 #ifndef MMEMU_CPU_JIT_H
 #define MMEMU_CPU_JIT_H
