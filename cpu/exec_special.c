@@ -1145,6 +1145,10 @@ static const struct {
 
 bool cpu_special_mem_op(cpu_exec_fn fn, struct jit_mem_op *op)
 {
+	if (fn == push64 || fn == pop64) {
+		*op = (struct jit_mem_op){fn == push64 ? JM_PUSH : JM_POP, JM_STACK, 8, 0};
+		return true;
+	}
 	for (unsigned k = 0; k < sizeof(inline_forms) / sizeof(inline_forms[0]); k++) {
 		unsigned form = inline_forms[k].form;
 		for (unsigned wide = 0; wide < 2; wide++) {

@@ -3,7 +3,8 @@
  *
  * The hottest memory instructions of 64-bit code -- MOV to and from a general register,
  * the ALU operations with a memory source, CMP with a memory destination, the scalar SSE
- * moves and arithmetic, the aligned 16-byte SSE moves -- have specialised handlers whose common case is a fast-path
+ * moves and arithmetic, the aligned 16-byte SSE moves, PUSH and POP of a register -- have
+ * specialised handlers whose common case is a fast-path
  * access: the linear address from the registers, the MMU's fast entry for it (an index
  * and a tag compare that includes the alignment bits: mmu_fast_peek), the hit counted
  * when statistics are exact (mmu_fast_count: the L1D tick advanced, its value the entry's
@@ -71,11 +72,19 @@ static void put_sse_gate(struct emit *x, bool arith, uint8_t **miss, unsigned *n
 
 /* RAX = the operand's linear address (flat_la): end is the offset of the entry's end
  * from the block's RIP (R12), so that [rip + disp] is R12 + end + disp. */
-static void put_la(struct emit *x, const struct x86_instr *in, unsigned shape, uint32_t end)
+static void put_la(struct emit *x, const struct x86_instr *in, unsigned shape, uint32_t end,
+		   bool push)
 {
 	static const uint8_t lea_rax[3] = {0x48, 0x8d, 0x80};	   /* lea rax, [rax + d] */
 	static const uint8_t lea_sib[3] = {0x48, 0x8d, 0x84};	   /* lea rax, [sib + d] */
 	static const uint8_t lea_r12[4] = {0x49, 0x8d, 0x84, 0x24}; /* lea rax, [r12 + d] */
+	static const uint8_t sub_rax_8[4] = {0x48, 0x83, 0xe8, 0x08}; /* sub rax, 8 */
+	if (shape == JM_STACK) { /* RSP, or RSP - 8 for a push */
+		put_load(x, 0, CPU_GPR(RSP), 8);
+		if (push)
+			put(x, sub_rax_8, 4);
+		return;
+	}
 	if (shape == JM_RIP) {
 		put_op_disp(x, lea_r12, 4, (size_t)(uint32_t)(int32_t)((int64_t)end + in->disp));
 		return;
@@ -166,6 +175,11 @@ static void put_access(struct emit *x, const struct jit_mem_op *op, const struct
 	static const uint8_t movups_store[3] = {0x0f, 0x11, 0x83};    /* movups [rbx + d], xmm0 */
 	static const uint8_t movups_from[3] = {0x0f, 0x10, 0x00};     /* movups xmm0, [rax] */
 	static const uint8_t movups_to[3] = {0x0f, 0x11, 0x00};	      /* movups [rax], xmm0 */
+	static const uint8_t store_rcx[3] = {0x48, 0x89, 0x08}; /* mov [rax], rcx */
+	static const uint8_t load_rcx[3] = {0x48, 0x8b, 0x08};	/* mov rcx, [rax] */
+	static const uint8_t sub_rsp[3] = {0x48, 0x83, 0xab};	/* sub qword [rbx + d], ib */
+	static const uint8_t add_rsp[3] = {0x48, 0x83, 0x83};	/* add qword [rbx + d], ib */
+	static const uint8_t eight = 8;
 	bool wide = op->size == 8;
 	switch (op->kind) {
 	case JM_LOAD:
@@ -199,6 +213,18 @@ static void put_access(struct emit *x, const struct jit_mem_op *op, const struct
 		put(x, wide ? movq_xmm0 : movd_xmm0, 4);
 		put_op_disp(x, movups_store, 3, CPU_XMM(in->reg));
 		break;
+	case JM_PUSH: /* the register as it was (PUSH RSP: before the decrement) */
+		put_load(x, 1, CPU_GPR(in->reg), 8);
+		put(x, store_rcx, 3);
+		put_op_disp(x, sub_rsp, 3, CPU_GPR(RSP));
+		put(x, &eight, 1);
+		break;
+	case JM_POP: /* RSP moves first: POP RSP loads the value read */
+		put(x, load_rcx, 3);
+		put_op_disp(x, add_rsp, 3, CPU_GPR(RSP));
+		put(x, &eight, 1);
+		put_store(x, 1, CPU_GPR(in->reg));
+		break;
 	case JM_XMM_LOAD16:
 		put(x, movups_from, 3);
 		put_op_disp(x, movups_store, 3, CPU_XMM(in->reg));
@@ -224,6 +250,8 @@ static void put_access(struct emit *x, const struct jit_mem_op *op, const struct
 static bool may_have_inline_kind(const struct x86_instr *in)
 {
 	uint8_t op = in->opcode;
+	if (in->map == 0 && op >= 0x50 && op <= 0x5f)
+		return true; /* PUSH, POP r64 */
 	if (!(in->flags & X86_INSN_MODRM) || in->mod == 3)
 		return false;
 	if (in->map == 0)
@@ -242,7 +270,8 @@ uint8_t *jit_mem_put(struct emit *x, const struct icache_block *blk, unsigned i)
 	 * written part of an SSE store (fast_src, fast_dst) */
 	static const uint8_t hits[] = {[JM_LOAD] = 1,	    [JM_STORE] = 1,	 [JM_ALU_RM] = 1,
 				       [JM_CMP_MR] = 1,	    [JM_XMM_LOAD] = 1,	 [JM_XMM_STORE] = 2,
-				       [JM_XMM_FP] = 1,	    [JM_XMM_LOAD16] = 2, [JM_XMM_STORE16] = 4};
+				       [JM_XMM_FP] = 1,	    [JM_XMM_LOAD16] = 2, [JM_XMM_STORE16] = 4,
+				       [JM_PUSH] = 1,	    [JM_POP] = 1};
 	const struct icache_entry *e = &blk->e[i];
 	const struct x86_instr *in = &e->in;
 	struct jit_mem_op op;
@@ -254,13 +283,14 @@ uint8_t *jit_mem_put(struct emit *x, const struct icache_block *blk, unsigned i)
 		return NULL;
 	if (op.shape == JM_RIP && (int64_t)end + in->disp != (int32_t)((int64_t)end + in->disp))
 		return NULL; /* (cannot happen: a block's offsets are small) */
-	bool store = op.kind == JM_STORE || op.kind == JM_XMM_STORE || op.kind == JM_XMM_STORE16;
+	bool store = op.kind == JM_STORE || op.kind == JM_XMM_STORE ||
+		     op.kind == JM_XMM_STORE16 || op.kind == JM_PUSH;
 	size_t koff = (size_t)(store ? MMU_WRITE : MMU_READ) * TLB_FAST_SIZE *
 		      sizeof(struct tlb_fast_entry);
 	put_op_disp(x, load_mmu, 3, offsetof(struct cpu, mmu));
-	if (op.kind >= JM_XMM_LOAD)
+	if (op.kind >= JM_XMM_LOAD && op.kind <= JM_XMM_STORE16)
 		put_sse_gate(x, op.kind == JM_XMM_FP, miss, &nmiss);
-	put_la(x, in, op.shape, end);
+	put_la(x, in, op.shape, end, op.kind == JM_PUSH);
 	if (op.size == 16) { /* a misaligned operand: #GP or two accesses, the handler's */
 		put(x, test_al_15, 2);
 		miss[nmiss++] = put_jump(x, jnz, 2);

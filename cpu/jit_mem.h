@@ -30,11 +30,14 @@ enum jit_mem_kind {
 	JM_XMM_FP,    /* ADDSS..MAXSD and SQRTSS/SD xmm, m32/m64 under the guest's MXCSR */
 	JM_XMM_LOAD16,	/* MOVUPS/MOVAPS/MOVDQU/MOVDQA xmm, m128, 16-byte aligned (two reads) */
 	JM_XMM_STORE16, /* the same to m128 (each half probed, then written: four hits) */
+	JM_PUSH,	/* 50+r PUSH r64 */
+	JM_POP,		/* 58+r POP r64 */
 };
 
 /* The memory operand's shape: [base + disp], [base + index * scale + disp], [rip + disp],
- * each a flat operand of 64-bit code (its effective address is its linear address). */
-enum jit_mem_shape { JM_BASE, JM_SIB, JM_RIP };
+ * each a flat operand of 64-bit code (its effective address is its linear address); the
+ * stack's for PUSH and POP. */
+enum jit_mem_shape { JM_BASE, JM_SIB, JM_RIP, JM_STACK };
 
 struct jit_mem_op {
 	uint8_t kind;  /* enum jit_mem_kind */

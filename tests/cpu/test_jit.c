@@ -1524,6 +1524,65 @@ static void test_jit_mem_hits_stamp_lru_order(void **state)
 	assert_true(t->a[0].cpu.icache->jit->built > built);
 }
 
+
+/* PUSH and POP of registers (RSP too: PUSH RSP pushes the value before the decrement, POP
+ * RSP loads the value read) with RSP aligned, misaligned, with the pushes crossing a page
+ * boundary, in an unmapped page (#PF at the first push, nothing changed), and in a
+ * read-only page whose read fast entry is there (#PF for the write).
+ *   nop; push rdx; push r9; push rsp; pop r11; pop r10; pop rsp; int3 */
+static void test_jit_mem_push_pop_like_handlers(void **state)
+{
+	static const uint8_t code[] = {0x90, 0x52, 0x41, 0x51, 0x54, 0x41,
+				       0x5b, 0x41, 0x5a, 0x5c, 0xcc};
+	const uint64_t ro = ENV_DATA + 3 * 4096; /* a read-only page, read before each run */
+	const uint64_t rsp[] = {ENV_DATA + 0x800, ENV_DATA + 0x803, ENV_DATA + 0x1004,
+				ENV_DATA + 0x1010, UNMAPPED_LA, ro + 0x800};
+	struct twins *t = *state;
+	struct jit_mem_op op;
+	static const uint8_t push_rdx = 0x52, pop_r10[2] = {0x41, 0x5a};
+	assert_true(cpu_special_mem_op(special_fn(&push_rdx, 1, 0), &op));
+	assert_int_equal(op.kind, JM_PUSH);
+	assert_true(cpu_special_mem_op(special_fn(pop_r10, 2, 0), &op));
+	assert_int_equal(op.kind, JM_POP);
+	load_both(t, code, sizeof(code), NULL);
+	for (int k = 0; k < 2; k++) {
+		env_map(&t->a[k], ro, ENV_DATA_PA + 3 * 4096, PTE_P | PTE_US);
+		mmu_invlpg(&t->a[k].m, ro);
+	}
+	uint64_t built = t->a[0].cpu.icache->jit->built;
+	for (size_t c = 0; c < sizeof(rsp) / sizeof(rsp[0]); c++)
+		for (int pass = 0; pass < JIT_HOT + 4; pass++) {
+			for (int k = 0; k < 2; k++) {
+				uint64_t v;
+				struct x86_fault f;
+				values_a = (uint64_t)pass % NR_EDGES;
+				values_b = (uint64_t)(pass * 5 + 2) % NR_EDGES;
+				set_values(&t->a[k]);
+				t->a[k].cpu.gpr[RSP] = rsp[c];
+				t->a[k].cpu.rip = ENV_CODE;
+				assert_true(mmu_read(&t->a[k].m, ro, 8, &v, 0, &f));
+			}
+			assert_int_equal(run_both(t, 0), CPU_EXIT_FAULT);
+			if (rsp[c] == ro + 0x800) { /* a write: #PF, not a push through a read */
+				assert_int_equal(t->a[0].cpu.fault.vector, X86_VEC_PF);
+				assert_true(t->a[0].cpu.fault.error_code & PF_ERR_W);
+				assert_int_equal(t->a[0].cpu.rip, ENV_CODE + 1);
+			} else if (rsp[c] == UNMAPPED_LA) {
+				assert_int_equal(t->a[0].cpu.fault.vector, X86_VEC_PF);
+				assert_int_equal(t->a[0].cpu.rip, ENV_CODE + 1);
+				assert_int_equal(t->a[0].cpu.gpr[RSP], UNMAPPED_LA);
+			} else {
+				assert_int_equal(t->a[0].cpu.fault.vector, X86_VEC_BP);
+				assert_int_equal(t->a[0].cpu.gpr[RSP], t->a[0].cpu.gpr[RDX]);
+				assert_int_equal(t->a[0].cpu.gpr[R10], t->a[0].cpu.gpr[R9]);
+				assert_int_equal(t->a[0].cpu.gpr[R11], rsp[c] - 16);
+			}
+			assert_same(t);
+			assert_same_more(t);
+		}
+	assert_true(t->a[0].cpu.icache->jit->built > built);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 int main(void)
 {
@@ -1557,6 +1616,7 @@ int main(void)
 	    T(test_jit_mem_store_into_other_code_seen),
 	    T(test_jit_mem_tracer_sees_accesses),
 	    T(test_jit_mem_hits_stamp_lru_order),
+	    T(test_jit_mem_push_pop_like_handlers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
