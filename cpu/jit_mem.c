@@ -4,11 +4,11 @@
  * The hottest memory instructions of 64-bit code -- MOV to and from a general register,
  * the ALU operations with a memory source, CMP with a memory destination, the scalar SSE
  * moves and arithmetic, the aligned 16-byte SSE moves, PUSH and POP of a register -- have
- * specialised handlers whose common case is a fast-path
- * access: the linear address from the registers, the MMU's fast entry for it (an index
- * and a tag compare that includes the alignment bits: mmu_fast_peek), the hit counted
- * when statistics are exact (mmu_fast_count: the L1D tick advanced, its value the entry's
- * stamp) and the access through the entry's addend. A block's code does that itself for
+ * specialised handlers whose common case is a fast-path access: the linear address from
+ * the registers, the MMU's fast entry for it (an index and a tag compare that includes
+ * the alignment bits: mmu_fast_peek), the hit counted when statistics are exact
+ * (mmu_fast_count: the L1D tick advanced, its value the entry's stamp) and the access
+ * through the entry's addend. A block's code does that itself for
  * an entry whose handler is one of those (the handler's identity says what it does:
  * cpu_special_mem_op, cpu_sse_mem_op), and calls the handler only when the fast path
  * does not take the access -- a miss, a misaligned or page-crossing operand, SSE not
@@ -23,8 +23,9 @@
  * write_watch), so it needs no code check and raises no loop break; a store into code
  * misses and its handler notes it.
  *
+ *   rsi = cpu->mmu
  *   [SSE: cr0.EM|TS clear, cr4.OSFXSR set; arithmetic: MXCSR held]   else -> miss
- *   rsi = cpu->mmu; rax = the linear address
+ *   rax = the linear address [16 bytes: 16-byte aligned]             else -> miss
  *   rdx = fast_cur; rcx = index * entry size; (rax & ~0xfff | align) == tag  else -> miss
  *   exact_stats: tick[L1D] += hits; stamp = tick[L1D]
  *   rax += addend; the access; (the block's last entry: next_rip)
@@ -44,7 +45,7 @@ _Static_assert((sizeof(struct tlb_fast_entry) & (sizeof(struct tlb_fast_entry) -
 		   sizeof(struct tlb_fast_entry) <= 4096,
 	       "a fast entry's index times its size is a shift and a mask of the address");
 
-/* Displacements from RBX (struct cpu) and RSI (struct mmu). */
+/* Displacements from RBX (struct cpu). */
 #define CPU_GPR(r) (offsetof(struct cpu, gpr) + 8u * (r))
 #define CPU_XMM(r) (offsetof(struct cpu, xmm) + 16u * (r))
 
@@ -75,9 +76,9 @@ static void put_sse_gate(struct emit *x, bool arith, uint8_t **miss, unsigned *n
 static void put_la(struct emit *x, const struct x86_instr *in, unsigned shape, uint32_t end,
 		   bool push)
 {
-	static const uint8_t lea_rax[3] = {0x48, 0x8d, 0x80};	   /* lea rax, [rax + d] */
-	static const uint8_t lea_sib[3] = {0x48, 0x8d, 0x84};	   /* lea rax, [sib + d] */
-	static const uint8_t lea_r12[4] = {0x49, 0x8d, 0x84, 0x24}; /* lea rax, [r12 + d] */
+	static const uint8_t lea_rax[3] = {0x48, 0x8d, 0x80};	      /* lea rax, [rax + d] */
+	static const uint8_t lea_sib[3] = {0x48, 0x8d, 0x84};	      /* lea rax, [sib + d] */
+	static const uint8_t lea_r12[4] = {0x49, 0x8d, 0x84, 0x24};   /* lea rax, [r12 + d] */
 	static const uint8_t sub_rax_8[4] = {0x48, 0x83, 0xe8, 0x08}; /* sub rax, 8 */
 	if (shape == JM_STACK) { /* RSP, or RSP - 8 for a push */
 		put_load(x, 0, CPU_GPR(RSP), 8);
@@ -91,7 +92,10 @@ static void put_la(struct emit *x, const struct x86_instr *in, unsigned shape, u
 	}
 	put_load(x, 0, CPU_GPR(in->base), 8);
 	if (shape == JM_SIB) {
-		uint8_t ss = (uint8_t)(in->scale == 1 ? 0 : in->scale == 2 ? 1 : in->scale == 4 ? 2 : 3);
+		uint8_t ss = (uint8_t)(in->scale == 1	? 0
+				       : in->scale == 2 ? 1
+				       : in->scale == 4 ? 2
+							: 3);
 		uint8_t sib = (uint8_t)(ss << 6 | 1 << 3 | 0); /* base RAX, index RCX */
 		put_load(x, 1, CPU_GPR(in->index), 8);
 		put(x, lea_sib, 3);
@@ -105,8 +109,7 @@ static void put_la(struct emit *x, const struct x86_instr *in, unsigned shape, u
 /* The fast entry of RAX for an access of size and kind (mmu_fast_peek): RDX = the fast
  * tables (fast_cur), RCX = the entry's offset in its kind's table, which starts at koff;
  * a miss jumps out. RSI = cpu->mmu. */
-static void put_lookup(struct emit *x, unsigned size, size_t koff, uint8_t **miss,
-		       unsigned *nmiss)
+static void put_lookup(struct emit *x, unsigned size, size_t koff, uint8_t **miss, unsigned *nmiss)
 {
 	static const uint8_t load_fast[3] = {0x48, 0x8b, 0x96}; /* mov rdx, [rsi + d] */
 	static const uint8_t index[] = {
@@ -140,9 +143,9 @@ static void put_lookup(struct emit *x, unsigned size, size_t koff, uint8_t **mis
  * address. */
 static void put_count_and_addend(struct emit *x, size_t koff, uint8_t hits)
 {
-	static const uint8_t cmp_exact[2] = {0x80, 0xbe};		/* cmp byte [rsi + d], ib */
-	static const uint8_t add_tick[3] = {0x48, 0x83, 0x86};		/* add qword [rsi + d], ib */
-	static const uint8_t load_tick[3] = {0x48, 0x8b, 0xbe};		/* mov rdi, [rsi + d] */
+	static const uint8_t cmp_exact[2] = {0x80, 0xbe};	/* cmp byte [rsi + d], ib */
+	static const uint8_t add_tick[3] = {0x48, 0x83, 0x86};	/* add qword [rsi + d], ib */
+	static const uint8_t load_tick[3] = {0x48, 0x8b, 0xbe}; /* mov rdi, [rsi + d] */
 	static const uint8_t store_stamp[4] = {0x48, 0x89, 0xbc, 0x0a}; /* mov [rdx+rcx+d], rdi */
 	static const uint8_t add_addend[4] = {0x48, 0x03, 0x84, 0x0a};	/* add rax, [rdx+rcx+d] */
 	static const uint8_t jz[2] = {0x0f, 0x84}, zero = 0;
@@ -159,27 +162,16 @@ static void put_count_and_addend(struct emit *x, size_t koff, uint8_t hits)
 	put_op_disp(x, add_addend, 4, koff + offsetof(struct tlb_fast_entry, addend));
 }
 
-/* The access itself, through the host address in RAX, and what the handler does with
- * it. */
-static void put_access(struct emit *x, const struct jit_mem_op *op, const struct x86_instr *in)
+/* The access of a general-register kind through the host address in RAX, and what the
+ * handler does with it. */
+static void put_access_gpr(struct emit *x, const struct jit_mem_op *op, const struct x86_instr *in)
 {
-	static const uint8_t rex_w = 0x48;
-	static const uint8_t load_eax[2] = {0x8b, 0x00};   /* mov eax, [rax] */
-	static const uint8_t load_ecx[2] = {0x8b, 0x08};   /* mov ecx, [rax] */
-	static const uint8_t store_ecx[2] = {0x89, 0x08};  /* mov [rax], ecx */
-	static const uint8_t movq_xmm0[4] = {0xf3, 0x0f, 0x7e, 0x00}; /* movq xmm0, [rax] */
-	static const uint8_t movd_xmm0[4] = {0x66, 0x0f, 0x6e, 0x00}; /* movd xmm0, [rax] */
-	static const uint8_t movq_xmm1[4] = {0xf3, 0x0f, 0x7e, 0x08}; /* movq xmm1, [rax] */
-	static const uint8_t movd_xmm1[4] = {0x66, 0x0f, 0x6e, 0x08}; /* movd xmm1, [rax] */
-	static const uint8_t movups_load[3] = {0x0f, 0x10, 0x83};     /* movups xmm0, [rbx + d] */
-	static const uint8_t movups_store[3] = {0x0f, 0x11, 0x83};    /* movups [rbx + d], xmm0 */
-	static const uint8_t movups_from[3] = {0x0f, 0x10, 0x00};     /* movups xmm0, [rax] */
-	static const uint8_t movups_to[3] = {0x0f, 0x11, 0x00};	      /* movups [rax], xmm0 */
-	static const uint8_t store_rcx[3] = {0x48, 0x89, 0x08}; /* mov [rax], rcx */
-	static const uint8_t load_rcx[3] = {0x48, 0x8b, 0x08};	/* mov rcx, [rax] */
-	static const uint8_t sub_rsp[3] = {0x48, 0x83, 0xab};	/* sub qword [rbx + d], ib */
-	static const uint8_t add_rsp[3] = {0x48, 0x83, 0x83};	/* add qword [rbx + d], ib */
-	static const uint8_t eight = 8;
+	static const uint8_t rex_w = 0x48, eight = 8;
+	static const uint8_t load_eax[2] = {0x8b, 0x00};      /* mov eax, [rax] */
+	static const uint8_t load_ecx[2] = {0x8b, 0x08};      /* mov ecx, [rax] */
+	static const uint8_t store_ecx[2] = {0x89, 0x08};     /* mov [rax], ecx */
+	static const uint8_t sub_rsp[3] = {0x48, 0x83, 0xab}; /* sub qword [rbx + d], ib */
+	static const uint8_t add_rsp[3] = {0x48, 0x83, 0x83}; /* add qword [rbx + d], ib */
 	bool wide = op->size == 8;
 	switch (op->kind) {
 	case JM_LOAD:
@@ -189,8 +181,7 @@ static void put_access(struct emit *x, const struct jit_mem_op *op, const struct
 		put_store(x, 0, CPU_GPR(in->reg));
 		break;
 	case JM_STORE:
-	case JM_XMM_STORE:
-		put_load(x, 1, op->kind == JM_STORE ? CPU_GPR(in->reg) : CPU_XMM(in->reg), op->size);
+		put_load(x, 1, CPU_GPR(in->reg), op->size);
 		if (wide)
 			put(x, &rex_w, 1);
 		put(x, store_ecx, 2);
@@ -209,38 +200,65 @@ static void put_access(struct emit *x, const struct jit_mem_op *op, const struct
 		put_load(x, 1, CPU_GPR(in->reg), op->size);
 		jit_put_alu(x, 7, op->size, in->reg);
 		break;
-	case JM_XMM_LOAD: /* the rest of the register cleared: one 16-byte store */
-		put(x, wide ? movq_xmm0 : movd_xmm0, 4);
-		put_op_disp(x, movups_store, 3, CPU_XMM(in->reg));
-		break;
 	case JM_PUSH: /* the register as it was (PUSH RSP: before the decrement) */
 		put_load(x, 1, CPU_GPR(in->reg), 8);
-		put(x, store_rcx, 3);
+		put(x, &rex_w, 1);
+		put(x, store_ecx, 2);
 		put_op_disp(x, sub_rsp, 3, CPU_GPR(RSP));
 		put(x, &eight, 1);
 		break;
-	case JM_POP: /* RSP moves first: POP RSP loads the value read */
-		put(x, load_rcx, 3);
+	default: /* JM_POP: RSP moves first, so that POP RSP loads the value read */
+		put(x, &rex_w, 1);
+		put(x, load_ecx, 2);
 		put_op_disp(x, add_rsp, 3, CPU_GPR(RSP));
 		put(x, &eight, 1);
 		put_store(x, 1, CPU_GPR(in->reg));
 		break;
-	case JM_XMM_LOAD16:
-		put(x, movups_from, 3);
-		put_op_disp(x, movups_store, 3, CPU_XMM(in->reg));
+	}
+}
+
+/* The access of an SSE kind through the host address in RAX, and what the handler does
+ * with it: whole registers loaded and stored with one 16-byte move each, as the handlers
+ * do (xmm_put_vec), XMM0 and XMM1 of the host as scratch. */
+static void put_access_xmm(struct emit *x, const struct jit_mem_op *op, const struct x86_instr *in)
+{
+	static const uint8_t movq_xmm0[4] = {0xf3, 0x0f, 0x7e, 0x00};	/* movq xmm0, [rax] */
+	static const uint8_t movd_xmm0[4] = {0x66, 0x0f, 0x6e, 0x00};	/* movd xmm0, [rax] */
+	static const uint8_t movq_xmm1[4] = {0xf3, 0x0f, 0x7e, 0x08};	/* movq xmm1, [rax] */
+	static const uint8_t movd_xmm1[4] = {0x66, 0x0f, 0x6e, 0x08};	/* movd xmm1, [rax] */
+	static const uint8_t reg_load[3] = {0x0f, 0x10, 0x83};		/* movups xmm0, [rbx + d] */
+	static const uint8_t reg_store[3] = {0x0f, 0x11, 0x83};		/* movups [rbx + d], xmm0 */
+	static const uint8_t mem_load[3] = {0x0f, 0x10, 0x00};		/* movups xmm0, [rax] */
+	static const uint8_t mem_store[3] = {0x0f, 0x11, 0x00};		/* movups [rax], xmm0 */
+	static const uint8_t rex_w = 0x48, store_ecx[2] = {0x89, 0x08}; /* mov [rax], e/rcx */
+	bool wide = op->size == 8;
+	switch (op->kind) {
+	case JM_XMM_LOAD: /* the rest of the register cleared */
+		put(x, wide ? movq_xmm0 : movd_xmm0, 4);
+		put_op_disp(x, reg_store, 3, CPU_XMM(in->reg));
 		break;
-	case JM_XMM_STORE16:
-		put_op_disp(x, movups_load, 3, CPU_XMM(in->reg));
-		put(x, movups_to, 3);
+	case JM_XMM_STORE:
+		put_load(x, 1, CPU_XMM(in->reg), op->size);
+		if (wide)
+			put(x, &rex_w, 1);
+		put(x, store_ecx, 2);
 		break;
-	default: { /* JM_XMM_FP: the guest's scalar operation on the host, its MXCSR held */
+	case JM_XMM_FP: { /* the guest's scalar operation on the host, its MXCSR held */
 		const uint8_t arith[4] = {wide ? 0xf2 : 0xf3, 0x0f, op->op, 0xc1}; /* xmm0, xmm1 */
-		put_op_disp(x, movups_load, 3, CPU_XMM(in->reg));
+		put_op_disp(x, reg_load, 3, CPU_XMM(in->reg));
 		put(x, wide ? movq_xmm1 : movd_xmm1, 4);
 		put(x, arith, 4);
-		put_op_disp(x, movups_store, 3, CPU_XMM(in->reg));
+		put_op_disp(x, reg_store, 3, CPU_XMM(in->reg));
 		break;
 	}
+	case JM_XMM_LOAD16:
+		put(x, mem_load, 3);
+		put_op_disp(x, reg_store, 3, CPU_XMM(in->reg));
+		break;
+	default: /* JM_XMM_STORE16 */
+		put_op_disp(x, reg_load, 3, CPU_XMM(in->reg));
+		put(x, mem_store, 3);
+		break;
 	}
 }
 
@@ -262,16 +280,16 @@ static bool may_have_inline_kind(const struct x86_instr *in)
 
 uint8_t *jit_mem_put(struct emit *x, const struct icache_block *blk, unsigned i)
 {
-	static const uint8_t load_mmu[3] = {0x48, 0x8b, 0xb3};		 /* mov rsi, [rbx + d] */
-	static const uint8_t lea_next[4] = {0x49, 0x8d, 0x84, 0x24};	 /* lea rax, [r12 + d] */
-	static const uint8_t test_al_15[2] = {0xa8, 0x0f}; /* test al, 15 */
+	static const uint8_t load_mmu[3] = {0x48, 0x8b, 0xb3};	     /* mov rsi, [rbx + d] */
+	static const uint8_t lea_next[4] = {0x49, 0x8d, 0x84, 0x24}; /* lea rax, [r12 + d] */
+	static const uint8_t test_al_15[2] = {0xa8, 0x0f};	     /* test al, 15 */
 	static const uint8_t jmp = 0xe9, jnz[2] = {0x0f, 0x85};
 	/* the inline hits the handler counts: one per access, and a probe before each
 	 * written part of an SSE store (fast_src, fast_dst) */
-	static const uint8_t hits[] = {[JM_LOAD] = 1,	    [JM_STORE] = 1,	 [JM_ALU_RM] = 1,
-				       [JM_CMP_MR] = 1,	    [JM_XMM_LOAD] = 1,	 [JM_XMM_STORE] = 2,
-				       [JM_XMM_FP] = 1,	    [JM_XMM_LOAD16] = 2, [JM_XMM_STORE16] = 4,
-				       [JM_PUSH] = 1,	    [JM_POP] = 1};
+	static const uint8_t hits[] = {
+	    [JM_LOAD] = 1,	  [JM_STORE] = 1,     [JM_ALU_RM] = 1, [JM_CMP_MR] = 1,
+	    [JM_XMM_LOAD] = 1,	  [JM_XMM_STORE] = 2, [JM_XMM_FP] = 1, [JM_XMM_LOAD16] = 2,
+	    [JM_XMM_STORE16] = 4, [JM_PUSH] = 1,      [JM_POP] = 1};
 	const struct icache_entry *e = &blk->e[i];
 	const struct x86_instr *in = &e->in;
 	struct jit_mem_op op;
@@ -283,12 +301,13 @@ uint8_t *jit_mem_put(struct emit *x, const struct icache_block *blk, unsigned i)
 		return NULL;
 	if (op.shape == JM_RIP && (int64_t)end + in->disp != (int32_t)((int64_t)end + in->disp))
 		return NULL; /* (cannot happen: a block's offsets are small) */
-	bool store = op.kind == JM_STORE || op.kind == JM_XMM_STORE ||
-		     op.kind == JM_XMM_STORE16 || op.kind == JM_PUSH;
-	size_t koff = (size_t)(store ? MMU_WRITE : MMU_READ) * TLB_FAST_SIZE *
-		      sizeof(struct tlb_fast_entry);
+	bool sse = op.kind >= JM_XMM_LOAD && op.kind <= JM_XMM_STORE16;
+	bool store = op.kind == JM_STORE || op.kind == JM_XMM_STORE || op.kind == JM_XMM_STORE16 ||
+		     op.kind == JM_PUSH;
+	size_t koff =
+	    (size_t)(store ? MMU_WRITE : MMU_READ) * TLB_FAST_SIZE * sizeof(struct tlb_fast_entry);
 	put_op_disp(x, load_mmu, 3, offsetof(struct cpu, mmu));
-	if (op.kind >= JM_XMM_LOAD && op.kind <= JM_XMM_STORE16)
+	if (sse)
 		put_sse_gate(x, op.kind == JM_XMM_FP, miss, &nmiss);
 	put_la(x, in, op.shape, end, op.kind == JM_PUSH);
 	if (op.size == 16) { /* a misaligned operand: #GP or two accesses, the handler's */
@@ -298,7 +317,10 @@ uint8_t *jit_mem_put(struct emit *x, const struct icache_block *blk, unsigned i)
 	/* a 16-byte operand's accesses are two aligned halves, in the same page */
 	put_lookup(x, op.size == 16 ? 8 : op.size, koff, miss, &nmiss);
 	put_count_and_addend(x, koff, hits[op.kind]);
-	put_access(x, &op, in);
+	if (sse)
+		put_access_xmm(x, &op, in);
+	else
+		put_access_gpr(x, &op, in);
 	if (i + 1 == blk->n) { /* the block's last entry: the loop goes on from next_rip */
 		put_op_disp(x, lea_next, 4, end);
 		put_store(x, 0, offsetof(struct cpu, next_rip));

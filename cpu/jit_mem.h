@@ -21,13 +21,13 @@ struct icache_block;
  * do itself. */
 enum jit_mem_kind {
 	JM_NONE,
-	JM_LOAD,      /* 8B: reg = [m], 4 or 8 bytes (4 zero-extend) */
-	JM_STORE,     /* 89: [m] = reg */
-	JM_ALU_RM,    /* 03 and the like: reg OP= [m] (op: ADD OR AND SUB XOR CMP) */
-	JM_CMP_MR,    /* 39: CMP [m], reg */
-	JM_XMM_LOAD,  /* MOVSS/MOVSD xmm, m32/m64: the rest of the register cleared */
-	JM_XMM_STORE, /* MOVSS/MOVSD m32/m64, xmm (probed, then written: two hits) */
-	JM_XMM_FP,    /* ADDSS..MAXSD and SQRTSS/SD xmm, m32/m64 under the guest's MXCSR */
+	JM_LOAD,	/* 8B: reg = [m], 4 or 8 bytes (4 zero-extend) */
+	JM_STORE,	/* 89: [m] = reg */
+	JM_ALU_RM,	/* 03 and the like: reg OP= [m] (op: ADD OR AND SUB XOR CMP) */
+	JM_CMP_MR,	/* 39: CMP [m], reg */
+	JM_XMM_LOAD,	/* MOVSS/MOVSD xmm, m32/m64: the rest of the register cleared */
+	JM_XMM_STORE,	/* MOVSS/MOVSD m32/m64, xmm (probed, then written: two hits) */
+	JM_XMM_FP,	/* ADDSS..MAXSD and SQRTSS/SD xmm, m32/m64 under the guest's MXCSR */
 	JM_XMM_LOAD16,	/* MOVUPS/MOVAPS/MOVDQU/MOVDQA xmm, m128, 16-byte aligned (two reads) */
 	JM_XMM_STORE16, /* the same to m128 (each half probed, then written: four hits) */
 	JM_PUSH,	/* 50+r PUSH r64 */
