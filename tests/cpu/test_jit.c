@@ -1012,6 +1012,125 @@ static void test_jit_flags_written_over_left_out(void **state)
 	}
 }
 
+/* One random instruction of random_loop's pool at p (registers from regs[], memory at
+ * [rsi + disp8] in the first data page); returns its length. */
+static size_t put_random_insn(uint8_t *p, uint64_t *seed)
+{
+	static const unsigned regs[] = {RAX, RCX, RDX, RBX, RDI, R8, R9, R10, R11};
+	static const uint8_t alu[] = {0x01, 0x09, 0x11, 0x19, 0x21, 0x29, 0x31, 0x39, 0x85};
+	uint64_t r = env_rnd(seed);
+	unsigned a = regs[r % 9], b = regs[(r >> 4) % 9], size = (r >> 8) & 1 ? 8 : 4;
+	uint8_t rex = (uint8_t)(0x40 | (size == 8 ? 8 : 0) | (a >= 8 ? 4 : 0) | (b >= 8 ? 1 : 0));
+	uint8_t d8 = (uint8_t)((r >> 16) % 120), cc = (uint8_t)((r >> 24) & 15);
+	size_t n = 0;
+	switch ((r >> 32) % 12) {
+	case 0: /* ALU b, a */
+		return put_insn(p, size, alu[(r >> 40) % 9], a, b, true, 0, 0);
+	case 1: /* ALU b, imm8 */
+		return put_insn(p, size, 0x83, (unsigned)((r >> 40) & 7), b, true, (r >> 48) & 0xff, 1);
+	case 2: /* mov a, [rsi + d8] or mov [rsi + d8], a */
+		p[n++] = (uint8_t)(rex & ~1);
+		p[n++] = (r >> 40) & 1 ? 0x8b : 0x89;
+		p[n++] = (uint8_t)(0x46 | (a & 7) << 3);
+		p[n++] = d8;
+		return n;
+	case 3: /* add a, [rsi + d8] or cmp [rsi + d8], a */
+		p[n++] = (uint8_t)(rex & ~1);
+		p[n++] = (r >> 40) & 1 ? 0x03 : 0x39;
+		p[n++] = (uint8_t)(0x46 | (a & 7) << 3);
+		p[n++] = d8;
+		return n;
+	case 4: /* movzx/movsx a, b8 or b16 */
+		p[n++] = rex;
+		p[n++] = 0x0f;
+		p[n++] = (uint8_t)(0xb6 | ((r >> 40) & 9));
+		p[n++] = (uint8_t)(0xc0 | (a & 7) << 3 | (b & 7));
+		return n;
+	case 5: /* lea a, [b + rcx*4 + d8] */
+		p[n++] = (uint8_t)(0x48 | (a >= 8 ? 4 : 0) | (b >= 8 ? 1 : 0));
+		p[n++] = 0x8d;
+		p[n++] = (uint8_t)(0x44 | (a & 7) << 3);
+		p[n++] = (uint8_t)(0x88 | (b & 7));
+		p[n++] = d8;
+		return n;
+	case 6: /* setcc b8 (with REX: never AH..BH) */
+		p[n++] = (uint8_t)(0x40 | (b >= 8 ? 1 : 0));
+		p[n++] = 0x0f;
+		p[n++] = (uint8_t)(0x90 | cc);
+		p[n++] = (uint8_t)(0xc0 | (b & 7));
+		return n;
+	case 7: /* cmovcc a, b */
+		p[n++] = rex;
+		p[n++] = 0x0f;
+		p[n++] = (uint8_t)(0x40 | cc);
+		p[n++] = (uint8_t)(0xc0 | (a & 7) << 3 | (b & 7));
+		return n;
+	case 8: /* inc/dec b */
+		return put_insn(p, size, 0xff, (unsigned)((r >> 40) & 1), b, true, 0, 0);
+	case 9: /* shl/shr/rol/ror b, imm8 */
+		return put_insn(p, size, 0xc1, (unsigned)((r >> 40) & 1) | ((r >> 41) & 1 ? 4 : 0), b,
+				true, 1 + (r >> 48) % 31, 1);
+	case 10: /* push a; pop b */
+		if (a >= 8)
+			p[n++] = 0x41;
+		p[n++] = (uint8_t)(0x50 | (a & 7));
+		if (b >= 8)
+			p[n++] = 0x41;
+		p[n++] = (uint8_t)(0x58 | (b & 7));
+		return n;
+	default: /* mov b, imm32 (B8+r: REX.B from the r/m number) */
+		return put_insn(p, 4, (uint8_t)(0xb8 | (b & 7)), 0, b, false, r >> 40, 4);
+	}
+}
+
+/*
+ * Random loops, the blocks' code against the loop without it: 40 passes over 12 random
+ * instructions of a pool (ALU on registers and with immediates, loads, stores and ALU
+ * with memory, MOVZX/MOVSX, LEA, SETcc, CMOVcc, INC/DEC, shifts and rotates, PUSH/POP,
+ * MOV imm), some skipped by a random Jcc (side exits once the block grows), from random
+ * edge-value registers: the same registers, flags, memory and MMU statistics.
+ *   top: <random>; dec r15d; jnz top; int3
+ */
+static void test_jit_random_loops_like_loop(void **state)
+{
+	struct twins *t = *state;
+	uint64_t seed = 0x5eed0fb10c5ULL, built = t->a[0].cpu.icache->jit->built;
+	for (int prog = 0; prog < 150; prog++) {
+		uint8_t code[512];
+		size_t n = 0;
+		for (int k = 0; k < 12; k++) {
+			uint8_t insn[16];
+			size_t len = put_random_insn(insn, &seed);
+			if (env_rnd(&seed) % 4 == 0) { /* jcc over it */
+				code[n++] = (uint8_t)(0x70 | (env_rnd(&seed) & 15));
+				code[n++] = (uint8_t)len;
+			}
+			memcpy(code + n, insn, len);
+			n += len;
+		}
+		static const uint8_t tail[] = {0x41, 0xff, 0xcf, 0x0f, 0x85, 0, 0, 0, 0, 0xcc};
+		memcpy(code + n, tail, sizeof(tail));
+		int32_t rel = -(int32_t)(n + 9);
+		memcpy(code + n + 5, &rel, 4);
+		n += sizeof(tail);
+		values_a = env_rnd(&seed) % NR_EDGES;
+		values_b = env_rnd(&seed) % NR_EDGES;
+		for (int k = 0; k < 2; k++) {
+			memset(t->a[k].bus.ram + ENV_DATA_PA, 0x5a, 256);
+			env_load_code(&t->a[k], code, n);
+			set_values(&t->a[k]);
+			t->a[k].cpu.gpr[RSI] = ENV_DATA;
+			t->a[k].cpu.gpr[R15] = 40;
+			mmu_stats_reset(&t->a[k].m);
+		}
+		assert_int_equal(run_both(t, 100000), CPU_EXIT_FAULT);
+		assert_int_equal(t->a[0].cpu.fault.vector, X86_VEC_BP);
+		assert_int_equal(t->a[0].cpu.rip, ENV_CODE + n - 1);
+		assert_same(t);
+	}
+	assert_true(t->a[0].cpu.icache->jit->built >= built + 150);
+}
+
 /* The forms that stay calls: ADC/SBB (CF), 16-bit operands, LOCK, memory operands, MOVSXD
  * without REX.W. */
 static void test_jit_inline_only_register_forms_without_cf(void **state)
@@ -1606,6 +1725,7 @@ int main(void)
 	    T(test_jit_side_exits_go_on_like_loop),
 	    T(test_jit_fused_jcc_like_handlers),
 	    T(test_jit_fused_jcc_to_non_canonical_target_like_handler),
+	    T(test_jit_random_loops_like_loop),
 	    cmocka_unit_test(test_jit_inline_only_register_forms_without_cf),
 	    cmocka_unit_test(test_jit_mem_inline_kinds_from_handlers),
 	    T(test_jit_mem_moves_like_handlers),
