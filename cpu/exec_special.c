@@ -461,11 +461,9 @@ static inline __attribute__((always_inline)) bool imul_rm(struct cpu *cpu,
 							  const struct x86_instr *in,
 							  unsigned size, unsigned form)
 {
-	uint64_t la;
-	struct tlb_fast_entry *fe = mem_fast(cpu, in, form, size, MMU_READ, &la);
-	if (unlikely(fe == NULL))
+	uint64_t b;
+	if (unlikely(!mem_fast_read(cpu, in, form, size, &b)))
 		return imul_rm_any(cpu, in);
-	uint64_t b = bus_host_load(fast_host(fe, la), size);
 	put_gpr(cpu, in->reg, size, imul_trunc(cpu, cpu->gpr[in->reg], b, size));
 	return true;
 }

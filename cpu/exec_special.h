@@ -209,6 +209,21 @@ static inline void *fast_host(const struct tlb_fast_entry *fe, uint64_t la)
 	return (void *)(uintptr_t)(la + fe->addend);
 }
 
+/* A read of size bytes of the memory operand (form) on the fast path, into *v, the hit
+ * counted; false, with nothing counted or changed, where mem_fast gives no entry (the
+ * handler then hands the instruction to its general form). */
+static inline __attribute__((always_inline)) bool
+mem_fast_read(struct cpu *cpu, const struct x86_instr *in, unsigned form, unsigned size,
+	      uint64_t *v)
+{
+	uint64_t la;
+	struct tlb_fast_entry *fe = mem_fast(cpu, in, form, size, MMU_READ, &la);
+	if (unlikely(fe == NULL))
+		return false;
+	*v = bus_host_load(fast_host(fe, la), size);
+	return true;
+}
+
 /* ---- handler bodies both files instantiate ---- */
 
 /* Form 03 with a memory source: reg OP= [mem]. */
@@ -230,11 +245,9 @@ static inline __attribute__((always_inline)) bool alu_rm_fast(struct cpu *cpu,
 							      unsigned op, unsigned size,
 							      unsigned form, cpu_exec_fn slow)
 {
-	uint64_t la;
-	struct tlb_fast_entry *fe = mem_fast(cpu, in, form, size, MMU_READ, &la);
-	if (unlikely(fe == NULL))
+	uint64_t b;
+	if (unlikely(!mem_fast_read(cpu, in, form, size, &b)))
 		return slow(cpu, in);
-	uint64_t b = bus_host_load(fast_host(fe, la), size);
 	uint64_t r = alu_op(cpu, op, cpu->gpr[in->reg], b, size);
 	if (op != ALU_CMP)
 		put_gpr(cpu, in->reg, size, r);
@@ -267,10 +280,10 @@ alu_m_fast(struct cpu *cpu, const struct x86_instr *in, unsigned op, unsigned si
 	uint64_t la;
 	unsigned flags;
 	if (op == ALU_CMP) {
-		struct tlb_fast_entry *fe = mem_fast(cpu, in, form, size, MMU_READ, &la);
-		if (unlikely(fe == NULL))
+		uint64_t a;
+		if (unlikely(!mem_fast_read(cpu, in, form, size, &a)))
 			return slow(cpu, in);
-		alu_op(cpu, op, bus_host_load(fast_host(fe, la), size), b, size);
+		alu_op(cpu, op, a, b, size);
 		return true;
 	}
 	struct mmu *m = cpu->mmu;
@@ -312,11 +325,10 @@ static inline __attribute__((always_inline)) bool mov_load_fast(struct cpu *cpu,
 								unsigned size, unsigned form,
 								cpu_exec_fn slow)
 {
-	uint64_t la;
-	struct tlb_fast_entry *fe = mem_fast(cpu, in, form, size, MMU_READ, &la);
-	if (unlikely(fe == NULL))
+	uint64_t v;
+	if (unlikely(!mem_fast_read(cpu, in, form, size, &v)))
 		return slow(cpu, in);
-	put_gpr(cpu, in->reg, size, bus_host_load(fast_host(fe, la), size));
+	put_gpr(cpu, in->reg, size, v);
 	return true;
 }
 
@@ -352,11 +364,9 @@ static inline __attribute__((always_inline)) bool movx_fast(struct cpu *cpu,
 							    unsigned src, bool sign, unsigned size,
 							    unsigned form, cpu_exec_fn slow)
 {
-	uint64_t la;
-	struct tlb_fast_entry *fe = mem_fast(cpu, in, form, src, MMU_READ, &la);
-	if (unlikely(fe == NULL))
+	uint64_t v;
+	if (unlikely(!mem_fast_read(cpu, in, form, src, &v)))
 		return slow(cpu, in);
-	uint64_t v = bus_host_load(fast_host(fe, la), src);
 	put_gpr(cpu, in->reg, size, sign ? (uint64_t)sext(v, src) : v);
 	return true;
 }
