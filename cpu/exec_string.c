@@ -164,13 +164,15 @@ static bool exec_string(struct cpu *cpu, const struct x86_instr *in)
 	bool cond = op == STR_CMPS || op == STR_SCAS;
 	bool want_zf = in->prefixes & X86_PFX_REP; /* REPE: go on while equal */
 	unsigned chunk = (cpu_rflags_control(cpu) & RFLAGS_TF) ? 1 : STRING_CHUNK;
+	unsigned sseg = string_src_seg(in);
+	int64_t d = string_step(cpu, size); /* DF does not change during the repetition */
 	for (unsigned n = 0; areg(cpu, RCX, as) != 0; n++) {
 		if (n == chunk) {
 			cpu->next_rip = insn_rip(cpu, in); /* resume at the next step */
 			cpu->rip_redirect = true; /* which is not the block's next entry */
 			return true;
 		}
-		if (!(op == STR_MOVS && movs_fast(cpu, string_src_seg(in), as, size, string_step(cpu, size))) &&
+		if (!(op == STR_MOVS && movs_fast(cpu, sseg, as, size, d)) &&
 		    !string_once(cpu, in, op, size))
 			return false;
 		areg_add(cpu, RCX, as, -1);
