@@ -977,11 +977,12 @@ static bool put_side_exit_end(struct emit *x, const struct icache_block *blk, un
 {
 	static const uint8_t cmp_break[2] = {0x81, 0xbb}; /* cmp dword [rbx + d], imm32 */
 	static const uint8_t jne[2] = {0x0f, 0x85};
-	struct cpu probe = {0};
+	/* loop_break with side_exit alone set: its byte in the word (x86-64: little-endian) */
+	const uint32_t side_only = 1u << (8 * (offsetof(struct cpu, side_exit) -
+					      offsetof(struct cpu, loop_break)));
 	uint8_t *start = x->p;
-	probe.side_exit = true;
 	put_op_disp(x, cmp_break, 2, offsetof(struct cpu, loop_break));
-	put32(x, probe.loop_break);
+	put32(x, side_only);
 	uint8_t *other = put_jump(x, jne, 2);
 	if (other)
 		patch_to(other, brk_stub);
