@@ -409,11 +409,13 @@ static void put_inline(struct emit *x, const struct inline_form *f,
 		put_lea(x, f, blk, i);
 		put_store(x, 0, offsetof(struct cpu, gpr) + 8 * f->dst);
 		break;
-	default:
+	default: {
 		/* a CMP or TEST whose flags are dead does nothing at all */
-		if (!((f->op == 7 || f->op == INL_TEST) && flags_dead(blk, i)))
-			put_inline_alu(x, f, flags_dead(blk, i));
+		bool dead = flags_dead(blk, i);
+		if (!(dead && (f->op == 7 || f->op == INL_TEST)))
+			put_inline_alu(x, f, dead);
 		break;
+	}
 	}
 }
 
