@@ -352,34 +352,9 @@ static void put_movx(struct emit *x, const struct inline_form *f)
 static void put_lea(struct emit *x, const struct inline_form *f, const struct icache_block *blk,
 		    unsigned i)
 {
-	static const uint8_t xor_eax[2] = {0x31, 0xc0};	       /* xor eax, eax */
-	static const uint8_t lea_disp[3] = {0x48, 0x8d, 0x80}; /* lea rax, [rax + d32] */
-	static const uint8_t lea_sib[3] = {0x48, 0x8d, 0x84};  /* lea rax, [rax + rcx*s + d32] */
-	static const uint8_t add_rax[2] = {0x48, 0x05};	       /* add rax, imm32 */
-	static const uint8_t mov_eax[2] = {0x89, 0xc0};	       /* mov eax, eax */
-	const struct x86_instr *in = f->in;
-	int32_t disp = (int32_t)in->disp;
-	if (in->base == X86_GPR_RIP) {
-		put_block_rip(x, X86_MODE_64, (uint32_t)(blk->off[i] + in->len));
-		put(x, add_rax, 2);
-		put32(x, (uint32_t)disp);
-	} else {
-		if (in->base == X86_GPR_NONE)
-			put(x, xor_eax, 2);
-		else
-			put_load(x, 0, offsetof(struct cpu, gpr) + 8 * in->base, 8);
-		if (in->index == X86_GPR_NONE) {
-			put(x, lea_disp, 3);
-		} else {
-			uint8_t ss = (uint8_t)(in->scale == 8 ? 3 : in->scale == 4 ? 2 : in->scale == 2),
-				sib = (uint8_t)(ss << 6 | 1 << 3); /* index RCX, base RAX */
-			put_load(x, 1, offsetof(struct cpu, gpr) + 8 * in->index, 8);
-			put(x, lea_sib, 3);
-			put(x, &sib, 1);
-		}
-		put32(x, (uint32_t)disp);
-	}
-	if (f->size == 4 || in->addrsize == 4)
+	static const uint8_t mov_eax[2] = {0x89, 0xc0}; /* mov eax, eax */
+	jit_put_address(x, f->in, (uint32_t)(blk->off[i] + f->in->len));
+	if (f->size == 4 || f->in->addrsize == 4)
 		put(x, mov_eax, 2);
 }
 

@@ -71,31 +71,30 @@ static void put_sse_gate(struct emit *x, bool arith, uint8_t **miss, unsigned *n
 	}
 }
 
-/* RAX = the operand's linear address (flat_la): end is the offset of the entry's end
- * from the block's RIP (R12), so that [rip + disp] is R12 + end + disp. */
-static void put_la(struct emit *x, const struct x86_instr *in, unsigned shape, uint32_t end,
-		   bool push)
+void jit_put_address(struct emit *x, const struct x86_instr *in, uint32_t end)
 {
-	static const uint8_t lea_rax[3] = {0x48, 0x8d, 0x80};	      /* lea rax, [rax + d] */
-	static const uint8_t lea_sib[3] = {0x48, 0x8d, 0x84};	      /* lea rax, [sib + d] */
-	static const uint8_t lea_r12[4] = {0x49, 0x8d, 0x84, 0x24};   /* lea rax, [r12 + d] */
-	static const uint8_t sub_rax_8[4] = {0x48, 0x83, 0xe8, 0x08}; /* sub rax, 8 */
-	if (shape == JM_STACK) { /* RSP, or RSP - 8 for a push */
-		put_load(x, 0, CPU_GPR(RSP), 8);
-		if (push)
-			put(x, sub_rax_8, 4);
+	static const uint8_t xor_eax[2] = {0x31, 0xc0};		    /* xor eax, eax */
+	static const uint8_t lea_rax[3] = {0x48, 0x8d, 0x80};	    /* lea rax, [rax + d] */
+	static const uint8_t lea_sib[3] = {0x48, 0x8d, 0x84};	    /* lea rax, [sib + d] */
+	static const uint8_t lea_r12[4] = {0x49, 0x8d, 0x84, 0x24}; /* lea rax, [r12 + d] */
+	static const uint8_t add_rax[2] = {0x48, 0x05};		    /* add rax, imm32 */
+	if (in->base == X86_GPR_RIP) {
+		int64_t d = (int64_t)end + in->disp;
+		if (d == (int32_t)d) {
+			put_op_disp(x, lea_r12, 4, (size_t)(uint32_t)(int32_t)d);
+		} else { /* a displacement near 2 GiB: end and it apart */
+			put_op_disp(x, lea_r12, 4, end);
+			put(x, add_rax, 2);
+			put32(x, (uint32_t)(int32_t)in->disp);
+		}
 		return;
 	}
-	if (shape == JM_RIP) {
-		put_op_disp(x, lea_r12, 4, (size_t)(uint32_t)(int32_t)((int64_t)end + in->disp));
-		return;
-	}
-	put_load(x, 0, CPU_GPR(in->base), 8);
-	if (shape == JM_SIB) {
-		uint8_t ss = (uint8_t)(in->scale == 1	? 0
-				       : in->scale == 2 ? 1
-				       : in->scale == 4 ? 2
-							: 3);
+	if (in->base == X86_GPR_NONE)
+		put(x, xor_eax, 2);
+	else
+		put_load(x, 0, CPU_GPR(in->base), 8);
+	if (in->index != X86_GPR_NONE) {
+		uint8_t ss = (uint8_t)(in->scale == 8 ? 3 : in->scale == 4 ? 2 : in->scale == 2);
 		uint8_t sib = (uint8_t)(ss << 6 | 1 << 3 | 0); /* base RAX, index RCX */
 		put_load(x, 1, CPU_GPR(in->index), 8);
 		put(x, lea_sib, 3);
@@ -104,6 +103,21 @@ static void put_la(struct emit *x, const struct x86_instr *in, unsigned shape, u
 	} else if (in->disp != 0) {
 		put_op_disp(x, lea_rax, 3, (size_t)(uint32_t)(int32_t)in->disp);
 	}
+}
+
+/* RAX = the operand's linear address (flat_la; the stack's for PUSH and POP: RSP, or RSP
+ * - 8 for a push); end as for jit_put_address. */
+static void put_la(struct emit *x, const struct x86_instr *in, unsigned shape, uint32_t end,
+		   bool push)
+{
+	static const uint8_t sub_rax_8[4] = {0x48, 0x83, 0xe8, 0x08}; /* sub rax, 8 */
+	if (shape == JM_STACK) {
+		put_load(x, 0, CPU_GPR(RSP), 8);
+		if (push)
+			put(x, sub_rax_8, 4);
+		return;
+	}
+	jit_put_address(x, in, end);
 }
 
 /* The fast entry of RAX for an access of size and kind (mmu_fast_peek): RDX = the fast

@@ -62,6 +62,11 @@ bool cpu_sse_mem_op(cpu_exec_fn fn, struct jit_mem_op *op);
  */
 uint8_t *jit_mem_put(struct emit *x, const struct icache_block *blk, unsigned i);
 
+/* RAX = in's effective address in 64 bits (a 32-bit one is truncated by the caller): the
+ * base register (none: 0; RIP: R12, the block's RIP, plus end, the entry's end from it),
+ * plus the index times the scale, plus the displacement (cpu/jit_mem.c). */
+void jit_put_address(struct emit *x, const struct x86_instr *in, uint32_t end);
+
 /* The ALU operation op (0 ADD .. 7 CMP, 8 TEST) of size 4 or 8 on RAX (a) and RCX (b),
  * with the lazy flags record; the result into register dst unless op is CMP or TEST
  * (cpu/jit.c: the inline forms). */
